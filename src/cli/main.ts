@@ -1,0 +1,352 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { McError, q } from '../model/errors.ts';
+import { buildModel, describeBuilt } from '../model/build.ts';
+import { expectationsOf, parseParam, variantDescription, type Expectation, type Model, type Params } from '../model/define.ts';
+import { search } from '../search/check.ts';
+import type { SearchOptions, SearchResult } from '../search/types.ts';
+import '../search/liveness.ts';
+import { buildTrace, traceFileName } from '../trace/build.ts';
+import { parseTrace, type TraceFile } from '../trace/format.ts';
+import { replay } from '../trace/replay.ts';
+import { renderMarkdown, renderText } from '../report/table.ts';
+import { builtinModels } from '../../models/index.ts';
+import { flag, num, oneOfFlag, parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
+import { loadModel } from './load.ts';
+import { progressLine } from './progress.ts';
+
+/**
+ * The command line. Only this module touches process, the file system and
+ * exit codes: 0 pass (or a trace that reproduces), 1 violation (or a trace
+ * that no longer reproduces), 2 bad input, 3 incomplete.
+ */
+export const EXIT = { pass: 0, violation: 1, badInput: 2, incomplete: 3 } as const;
+
+const USAGE = `mmcheck — explicit-state model checker for kernel memory-management protocols
+
+usage:
+  mmcheck list                                  models, parameters, variants, expectations
+  mmcheck check <model> [options]               explore every interleaving
+  mmcheck replay <trace.json> [--variant V]     re-execute a saved counterexample
+  mmcheck show <trace.json> [--format text|markdown] [-o FILE]
+  mmcheck verdicts [--all] [--json]             check every model's expected verdicts (npm start)
+
+check options:
+  --variant V            model variant
+  --param k=v, -p k=v    parameter value (repeatable)
+  --strategy bfs|dfs     search order (bfs: shortest counterexamples; default)
+  --store exact          state storage
+  --fairness none|weak|strong   fairness for livelock checking (default weak)
+  --no-liveness          do not look for non-progress cycles
+  --no-deadlock          do not report deadlocks
+  --max-states N  --time-limit S  --memory-limit MB    limits (exit 3 when reached)
+  --trace-out FILE       where to save a counterexample (default traces/<name>.json)
+  --no-trace             do not save a counterexample
+  --json                 one JSON object on stdout
+  --progress | --no-progress   live progress line on stderr
+
+<model> is a built-in model name (see mmcheck list) or a path to a model file.
+exit codes: 0 pass, 1 violation, 2 bad input, 3 incomplete`;
+
+interface Io {
+  out: (s: string) => void;
+  err: NodeJS.WriteStream;
+  cwd: string;
+}
+
+export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(s), err: process.stderr, cwd: process.cwd() }): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'list':
+        return cmdList(rest, io);
+      case 'check':
+        return await cmdCheck(rest, io);
+      case 'replay':
+        return await cmdReplay(rest, io);
+      case 'show':
+        return cmdShow(rest, io);
+      case 'verdicts':
+        return cmdVerdicts(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE + '\n');
+        return cmd === undefined ? EXIT.badInput : EXIT.pass;
+      case '--version':
+        io.out('mmcheck 0.1.0\n');
+        return EXIT.pass;
+      default:
+        throw new McError('MC300', `unknown command ${q(cmd)} (commands: list, check, replay, show, verdicts; see mmcheck help)`);
+    }
+  } catch (e) {
+    if (e instanceof McError) {
+      io.err.write(`mmcheck: error ${e.code}: ${e.message}\n`);
+      return EXIT.badInput;
+    }
+    throw e;
+  }
+}
+
+function cmdList(argv: readonly string[], io: Io): number {
+  const p = parseArgs(argv, { json: {} }, 'list');
+  if (p.positional.length) throw new McError('MC309', `mmcheck list takes no arguments (got ${p.positional.map(q).join(' ')})`);
+  if (flag(p, 'json')) {
+    io.out(JSON.stringify(builtinModels.map(listEntry), null, 2) + '\n');
+    return EXIT.pass;
+  }
+  const lines: string[] = [];
+  for (const m of builtinModels) {
+    const e = listEntry(m);
+    lines.push(`${m.name}${m.def.category ? `  [${m.def.category}]` : ''}${m.def.title ? ` — ${m.def.title}` : ''}`);
+    if (e.params.length) lines.push(`  params: ${e.params.map((x) => `${x.name} (${x.domain}, default ${x.default})`).join('; ')}`);
+    if (e.variants.length) {
+      lines.push('  variants:');
+      for (const v of e.variants) lines.push(`    ${v.name.padEnd(28)} expect ${v.expect.padEnd(26)} ${v.description}`);
+    } else if (e.expect) lines.push(`  expect: ${e.expect}`);
+    lines.push('');
+  }
+  io.out(lines.join('\n'));
+  return EXIT.pass;
+}
+
+function expText(e: Expectation | undefined): string {
+  if (!e) return '-';
+  return e.verdict === 'pass' ? 'pass' : `${e.kind ?? 'violation'}${e.property ? ` (${e.property})` : ''}`;
+}
+
+function listEntry(m: Model) {
+  const params = Object.entries(m.def.params ?? {}).map(([name, d]) => ({ name, domain: d.describe(), default: d.init }));
+  const variants = m.variantNames.map((v) => ({
+    name: v,
+    description: variantDescription(m, v),
+    expect: expText(expectationsOf(m, v).find((e) => !e.params)),
+    defaults: (() => {
+      const vd = m.def.variants?.[v];
+      return vd && typeof vd !== 'string' ? vd.defaults ?? {} : {};
+    })(),
+  }));
+  return { name: m.name, title: m.def.title ?? '', category: m.def.category ?? null, params, variants, expect: m.variantNames.length ? null : expText(expectationsOf(m, null).find((e) => !e.params)) };
+}
+
+const CHECK_FLAGS: Record<string, FlagSpec> = {
+  variant: { value: true },
+  param: { value: true, repeat: true, alias: 'p' },
+  strategy: { value: true },
+  store: { value: true },
+  fairness: { value: true },
+  'no-liveness': {},
+  'no-deadlock': {},
+  'max-states': { value: true },
+  'time-limit': { value: true },
+  'memory-limit': { value: true },
+  'trace-out': { value: true },
+  'no-trace': {},
+  json: {},
+  progress: {},
+  'no-progress': {},
+};
+
+function paramsFrom(model: Model, p: Parsed): Params {
+  const out: Params = {};
+  for (const kv of p.flags.get('param') ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new McError('MC310', `--param ${q(kv)}: expected key=value`);
+    const k = kv.slice(0, eq);
+    out[k] = parseParam(model, k, kv.slice(eq + 1));
+  }
+  return out;
+}
+
+function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finishProgress: () => void } {
+  const store = oneOfFlag(p, 'store', ['exact', 'hash-compact', 'bitstate'] as const);
+  if (store && store !== 'exact') throw new McError('MC311', `--store ${store} is not available in this version (use --store exact)`);
+  const showProgress = flag(p, 'progress') || (!flag(p, 'no-progress') && !flag(p, 'json') && io.err.isTTY === true);
+  const pl = showProgress ? progressLine(io.err) : null;
+  const opts: Partial<SearchOptions> = {
+    strategy: oneOfFlag(p, 'strategy', ['bfs', 'dfs'] as const) ?? 'bfs',
+    fairness: oneOfFlag(p, 'fairness', ['none', 'weak', 'strong'] as const) ?? 'weak',
+    liveness: !flag(p, 'no-liveness'),
+    deadlock: flag(p, 'no-deadlock') ? false : null,
+    maxStates: num(p, 'max-states', { integer: true, min: 1 }) ?? Infinity,
+    timeLimit: num(p, 'time-limit', { min: 0 }) ?? Infinity,
+    memoryLimitMB: num(p, 'memory-limit', { min: 1 }) ?? Infinity,
+    onProgress: pl ? pl.update : null,
+  };
+  return { opts, finishProgress: () => pl?.done() };
+}
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+
+async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, CHECK_FLAGS, 'check');
+  if (p.positional.length !== 1) throw new McError('MC309', `mmcheck check takes one model (name or file), got ${p.positional.length ? p.positional.map(q).join(' ') : 'none'}`);
+  const model = await loadModel(p.positional[0]!);
+  const built = buildModel(model, str(p, 'variant'), paramsFrom(model, p));
+  const { opts, finishProgress } = searchOptions(p, io);
+  const json = flag(p, 'json');
+  if (!json) io.out(`checking ${describeBuilt(built)} [${opts.strategy}, ${opts.fairness} fairness${built.hasProgress && opts.liveness ? ', liveness' : ''}]\n`);
+  let r: ReturnType<typeof search>;
+  try {
+    r = search(built, opts);
+  } finally {
+    finishProgress();
+  }
+  let trace: TraceFile | null = null;
+  let tracePath: string | null = null;
+  if (r.violation) {
+    trace = buildTrace(r.runtime, r.violation, { modelFile: model.source ? relative(io.cwd, model.source) : undefined, fairness: r.violation.kind === 'livelock' ? r.fairness ?? undefined : undefined });
+    if (!flag(p, 'no-trace')) {
+      tracePath = str(p, 'trace-out') ?? join('traces', traceFileName(trace));
+      const abs = join(io.cwd, tracePath);
+      mkdirSync(dirname(abs), { recursive: true });
+      writeFileSync(abs, JSON.stringify(trace, null, 2) + '\n');
+    }
+  }
+  if (json) {
+    io.out(JSON.stringify(resultJson(built, r, opts, tracePath)) + '\n');
+  } else {
+    io.out(statsLine(r) + '\n');
+    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${r.fairness}ly fair non-progress cycle` : ''}\n`);
+    else if (r.incomplete) io.out(`incomplete: ${r.incomplete.reason} reached after ${n(r.incomplete.states)} states (depth ${n(r.incomplete.depth)}, frontier ${n(r.incomplete.frontier)}); no violation found so far\n`);
+    else if (trace) {
+      io.out(`violation:\n\n${renderText(trace)}\n\n`);
+      if (tracePath) {
+        io.out(`trace saved: ${tracePath}\n`);
+        io.out(`  replay: mmcheck replay ${tracePath}\n  show:   mmcheck show ${tracePath} --format html -o ${tracePath.replace(/\.json$/, '.html')}\n`);
+      }
+    }
+  }
+  return r.verdict === 'pass' ? EXIT.pass : r.verdict === 'violation' ? EXIT.violation : EXIT.incomplete;
+}
+
+function statsLine(r: SearchResult): string {
+  const s = r.stats;
+  return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state`;
+}
+
+export function resultJson(built: ReturnType<typeof buildModel>, r: SearchResult, opts: Partial<SearchOptions>, tracePath: string | null) {
+  const v = r.violation;
+  return {
+    model: built.name,
+    variant: built.variant,
+    params: built.params,
+    verdict: r.verdict,
+    violation: v
+      ? {
+          kind: v.kind,
+          property: v.property,
+          length: v.steps.length,
+          ...(v.cycleStart !== undefined ? { cycleStart: v.cycleStart } : {}),
+          ...(v.starving ? { starving: v.starving } : {}),
+          trace: tracePath,
+        }
+      : null,
+    incomplete: r.incomplete,
+    stats: {
+      states: r.stats.states,
+      transitions: r.stats.transitions,
+      depth: r.stats.depth,
+      seconds: Number(r.stats.seconds.toFixed(3)),
+      statesPerSecond: Math.round(r.stats.statesPerSecond),
+      bytesPerState: Number(r.stats.bytesPerState.toFixed(2)),
+      bitsPerState: r.stats.bitsPerState,
+      peakRssMB: Math.round(r.stats.peakRssMB),
+    },
+    options: {
+      strategy: opts.strategy ?? 'bfs',
+      por: false,
+      symmetry: false,
+      store: 'exact',
+      fairness: r.fairness,
+      liveness: r.livenessChecked,
+      deadlock: opts.deadlock ?? built.deadlock,
+    },
+  };
+}
+
+function readTrace(file: string, io: Io): TraceFile {
+  let text: string;
+  try {
+    text = readFileSync(join(io.cwd, file), 'utf8');
+  } catch (e) {
+    throw new McError('MC404', `cannot read trace ${q(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseTrace(text, file);
+}
+
+async function modelOfTrace(t: TraceFile, io: Io): Promise<Model> {
+  if (t.modelFile) return loadModel(join(io.cwd, t.modelFile));
+  return loadModel(t.model);
+}
+
+async function cmdReplay(argv: readonly string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, { variant: { value: true }, json: {} }, 'replay');
+  if (p.positional.length !== 1) throw new McError('MC309', `mmcheck replay takes one trace file`);
+  const t = readTrace(p.positional[0]!, io);
+  const model = await modelOfTrace(t, io);
+  const r = replay(t, model, str(p, 'variant'));
+  if (flag(p, 'json')) io.out(JSON.stringify(r) + '\n');
+  else {
+    const against = `${r.model}${r.variant ? ` / ${r.variant}` : ''}`;
+    const made = r.traceVariant !== r.variant ? ` (trace made on ${r.traceVariant ?? 'no variant'})` : '';
+    io.out(`replaying ${p.positional[0]} against ${against}${made}: ${t.steps.length} steps\n`);
+    for (const note of r.notes) io.out(`note: ${note}\n`);
+    if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n`);
+    else if (r.status === 'no-longer-applies') io.out(`no longer applies: ${r.verdict}\n`);
+    else io.out(`replays, but the property now holds: ${r.verdict}\n`);
+  }
+  return r.status === 'reproduced' ? EXIT.pass : EXIT.violation;
+}
+
+function cmdShow(argv: readonly string[], io: Io): number {
+  const p = parseArgs(argv, { format: { value: true }, out: { value: true, alias: 'o' } }, 'show');
+  if (p.positional.length !== 1) throw new McError('MC309', `mmcheck show takes one trace file`);
+  const t = readTrace(p.positional[0]!, io);
+  const format = oneOfFlag(p, 'format', ['text', 'markdown'] as const) ?? 'text';
+  const text = (format === 'markdown' ? renderMarkdown(t) : renderText(t)) + '\n';
+  const out = str(p, 'out');
+  if (out) writeFileSync(join(io.cwd, out), text);
+  else io.out(text);
+  return EXIT.pass;
+}
+
+/** Every model's default-parameter expectations, checked; the main job (npm start). */
+function cmdVerdicts(argv: readonly string[], io: Io): number {
+  const p = parseArgs(argv, { all: {}, json: {}, model: { value: true, repeat: true } }, 'verdicts');
+  const only = p.flags.get('model');
+  const models = builtinModels.filter((m) => (only ? only.includes(m.name) : flag(p, 'all') || m.def.category !== 'classic' || !builtinModels.some((x) => x.def.category === 'kernel')));
+  const rows: { model: string; variant: string; expected: string; got: string; states: number; transitions: number; seconds: number; ok: boolean }[] = [];
+  for (const m of models) {
+    const variants = m.variantNames.length ? m.variantNames : [null];
+    for (const v of variants) {
+      const exps = expectationsOf(m, v).filter((e) => !e.params || flag(p, 'all'));
+      for (const e of exps.length ? exps : [undefined]) {
+        const built = buildModel(m, v, e?.params ?? {});
+        const r = search(built, { deadlock: e?.deadlock === false ? false : null, fairness: e?.fairness ?? 'weak' });
+        const got = r.verdict === 'violation' ? `${r.violation!.kind}${r.violation!.kind === 'invariant' || r.violation!.kind === 'assertion' ? ` (${r.violation!.property})` : ''}` : r.verdict;
+        let ok = e !== undefined && r.verdict === e.verdict;
+        if (ok && e!.kind && r.violation?.kind !== e!.kind) ok = false;
+        if (ok && e!.property && r.violation?.property !== e!.property) ok = false;
+        if (ok && e!.states !== undefined && r.stats.states !== e!.states) ok = false;
+        if (ok && e!.transitions !== undefined && r.stats.transitions !== e!.transitions) ok = false;
+        if (ok && e!.length !== undefined && r.violation?.steps.length !== e!.length) ok = false;
+        const ps = Object.entries(built.params).map(([k, x]) => `${k}=${x}`).join(' ');
+        rows.push({ model: `${m.name}${e?.params ? ` (${ps})` : ''}`, variant: v ?? '-', expected: expText(e), got, states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds, ok });
+      }
+    }
+  }
+  const bad = rows.filter((r) => !r.ok).length;
+  if (flag(p, 'json')) io.out(JSON.stringify({ rows, mismatches: bad }) + '\n');
+  else {
+    const head = ['model', 'variant', 'expected', 'got', 'states', 'transitions', 'seconds', ''];
+    const cells = rows.map((r) => [r.model, r.variant, r.expected, r.got, n(r.states), n(r.transitions), r.seconds.toFixed(2), r.ok ? 'ok' : 'MISMATCH']);
+    const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+    const right = new Set([4, 5, 6]);
+    const line = (c: string[]) => c.map((x, i) => (right.has(i) ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join('  ').trimEnd();
+    io.out([line(head), w.map((x) => '-'.repeat(x)).join('  '), ...cells.map(line)].join('\n') + '\n');
+    io.out(bad ? `\n${bad} of ${rows.length} verdicts differ from the expectations\n` : `\nall ${rows.length} verdicts as expected\n`);
+  }
+  return bad ? EXIT.violation : EXIT.pass;
+}

@@ -1,0 +1,23 @@
+/**
+ * mmcheck: the public entry. Named exports only.
+ */
+export { bool, int, oneOf, array, threadId } from './model/domains.ts';
+export type { ArrayView, Scalar } from './model/domains.ts';
+export { defineModel, thread, replicate, isModel, expectationsOf, resolveParams } from './model/define.ts';
+export type {
+  Model,
+  ModelDef,
+  StepDef,
+  ThreadDef,
+  Expectation,
+  StateView,
+  LocalView,
+  Params,
+  Fairness,
+  ViolationKind,
+} from './model/define.ts';
+export { McError } from './model/errors.ts';
+export { buildModel } from './model/build.ts';
+export type { BuiltModel } from './model/build.ts';
+export { search } from './search/check.ts';
+export type { SearchOptions, SearchResult } from './search/types.ts';

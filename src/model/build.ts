@@ -1,0 +1,275 @@
+import { McError, q } from './errors.ts';
+import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, type Domain, type Scalar } from './domains.ts';
+import {
+  checkVariant,
+  resolveParams,
+  type Effect,
+  type Guard,
+  type Model,
+  type NextFn,
+  type Params,
+  type StateView,
+  type StepDef,
+  type ThreadGroupDef,
+  type LocalView,
+} from './define.ts';
+
+/** A model instantiated for one variant and parameter valuation, validated. */
+export interface BuiltModel {
+  readonly model: Model;
+  readonly name: string;
+  readonly variant: string | null;
+  readonly params: Readonly<Params>;
+  readonly shared: readonly BuiltVar[];
+  readonly templates: readonly BuiltTemplate[];
+  readonly threads: readonly ThreadInstance[];
+  readonly invariants: readonly BuiltInvariant[];
+  readonly deadlock: boolean;
+  readonly init: ((s: StateView) => void) | null;
+  /** True when some step or label declares progress (liveness is checked). */
+  readonly hasProgress: boolean;
+}
+
+export interface BuiltVar {
+  readonly name: string;
+  readonly domain: ScalarDomain | ArrayDomain;
+}
+export interface BuiltInvariant {
+  readonly name: string;
+  readonly fn: (s: StateView) => boolean;
+}
+
+export interface BuiltStep {
+  readonly name: string;
+  readonly index: number; // within the template
+  readonly at: number; // label index
+  readonly guard: Guard | null;
+  readonly effect: Effect | null;
+  /** Constant next label, or -1 when computed by `nextFn`. */
+  readonly next: number;
+  readonly nextFn: NextFn | null;
+  /** Constant choice count, or -1 when computed by `chooseFn`. */
+  readonly choices: number;
+  readonly chooseFn: ((s: StateView, me: LocalView) => number) | null;
+  readonly choiceNames: readonly string[] | null;
+  readonly progress: boolean;
+  readonly doc: string;
+}
+
+export interface BuiltTemplate {
+  readonly name: string;
+  readonly index: number;
+  readonly count: number;
+  readonly replicated: boolean;
+  readonly locals: readonly BuiltVar[];
+  readonly labels: readonly string[];
+  readonly labelIndex: ReadonlyMap<string, number>;
+  readonly start: number;
+  readonly isEnd: Uint8Array; // per label
+  readonly isProgress: Uint8Array; // per label: arriving there is progress
+  readonly steps: readonly BuiltStep[];
+  /** Steps enabled at each label, by index. */
+  readonly stepsAt: readonly Int32Array[];
+  readonly hasProgress: boolean;
+}
+
+export interface ThreadInstance {
+  readonly index: number;
+  readonly name: string;
+  readonly template: BuiltTemplate;
+  readonly replica: number;
+}
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Names the generated views use themselves, or that would shadow Object.prototype. */
+const RESERVED_SHARED = new Set(['assert', 'at', 'local', 'count', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', '__proto__', 'toJSON', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']);
+const RESERVED_LOCAL = new Set(['id', 'at', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', '__proto__', 'toJSON', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']);
+
+export const MAX_THREADS = 1024;
+export const MAX_STEPS = 1024;
+export const MAX_CHOICES = 4096;
+
+export function buildModel(model: Model, variantIn?: string | null, overrides: Params = {}): BuiltModel {
+  const variant = checkVariant(model, variantIn);
+  const params = Object.freeze(resolveParams(model, variant, overrides));
+  const def = model.def;
+  const where = `model ${q(model.name)}${variant ? ` variant ${q(variant)}` : ''}`;
+  const dyn = <T>(x: T | ((p: Params, v: string | null) => T) | undefined, what: string): T | undefined => {
+    if (typeof x !== 'function') return x;
+    try {
+      return (x as (p: Params, v: string | null) => T)(params, variant);
+    } catch (e) {
+      if (e instanceof McError) throw e;
+      throw new McError('MC111', `${where}: ${what}(params) threw: ${(e as Error).message}`);
+    }
+  };
+
+  const groups = dyn(def.threads as never, 'threads') as readonly ThreadGroupDef[] | undefined;
+  if (!Array.isArray(groups) || groups.length === 0) throw new McError('MC110', `${where}: threads must be a non-empty list of thread()/replicate()`);
+  const groupSize = new Map<string, number>();
+  for (const g of groups) {
+    if (!g || typeof g !== 'object' || !g.def) throw new McError('MC112', `${where}: threads must be made with thread() or replicate()`);
+    if (!NAME_RE.test(g.name)) throw new McError('MC113', `${where}: thread name ${q(g.name)} must match ${NAME_RE}`);
+    if (groupSize.has(g.name)) throw new McError('MC114', `${where}: two thread groups are named ${q(g.name)}`);
+    if (!Number.isInteger(g.count) || g.count < 1) throw new McError('MC115', `${where}: replicate(${q(g.count)}, ${q(g.name)}): count must be a positive integer`);
+    groupSize.set(g.name, g.count);
+  }
+  const totalThreads = [...groupSize.values()].reduce((a, b) => a + b, 0);
+  if (totalThreads > MAX_THREADS) throw new McError('MC115', `${where}: ${totalThreads} thread instances (at most ${MAX_THREADS})`);
+
+  const bindDomain = (d: Domain, what: string): Domain => {
+    if (d instanceof ArrayDomain) {
+      const e = bindDomain(d.elem, what) as ScalarDomain;
+      const a = new ArrayDomain(d.length, e, d.initValues);
+      for (let i = 0; i < a.length; i++)
+        if (e.encode(a.initAt(i)) < 0) throw new McError('MC203', `${where}: ${what}[${i}] initial value ${q(a.initAt(i))} is outside ${e.describe()}`);
+      return a;
+    }
+    if (!(d instanceof ScalarDomain)) throw new McError('MC209', `${where}: ${what} has no domain (use bool(), int(), oneOf(), threadId() or array())`);
+    if (d instanceof ThreadIdDomain) {
+      const n = groupSize.get(d.group);
+      if (n === undefined) throw new McError('MC116', `${where}: ${what} is threadId(${q(d.group)}) but there is no thread group ${q(d.group)}`);
+      const b = d.bind(n);
+      if (b.encode(b.init) < 0) throw new McError('MC203', `${where}: ${what} initial value ${q(b.init)} is outside ${b.describe()}`);
+      return b;
+    }
+    checkInit(d, `${where}: ${what}`);
+    return d;
+  };
+
+  const sharedDef = dyn(def.shared as never, 'shared') as Record<string, Domain> | undefined;
+  const shared: BuiltVar[] = [];
+  for (const [name, d] of Object.entries(sharedDef ?? {})) {
+    if (!NAME_RE.test(name) || RESERVED_SHARED.has(name)) throw new McError('MC117', `${where}: shared variable name ${q(name)} is reserved or not an identifier`);
+    shared.push({ name, domain: bindDomain(d, `shared ${q(name)}`) });
+  }
+
+  const templates: BuiltTemplate[] = [];
+  const threads: ThreadInstance[] = [];
+  let anyProgress = false;
+  const modelProgress = (dyn(def.progress as never, 'progress') as readonly string[] | undefined) ?? [];
+  for (const p of modelProgress) {
+    const dot = typeof p === 'string' ? p.indexOf('.') : -1;
+    if (dot < 0 || !groupSize.has(p.slice(0, dot))) throw new McError('MC118', `${where}: progress entry ${q(p)} must be "group.label" naming a thread group`);
+  }
+  groups.forEach((g, ti) => {
+    const tw = `${where} thread ${q(g.name)}`;
+    const td = g.def;
+    const locals: BuiltVar[] = [];
+    for (const [name, d] of Object.entries(td.locals ?? {}) as [string, Domain][]) {
+      if (!NAME_RE.test(name) || RESERVED_LOCAL.has(name)) throw new McError('MC117', `${tw}: local name ${q(name)} is reserved or not an identifier`);
+      if (d instanceof ArrayDomain) throw new McError('MC119', `${tw}: local ${q(name)} is an array; locals must be scalars (use a shared array indexed by me.id)`);
+      locals.push({ name, domain: bindDomain(d, `local ${q(name)}`) });
+    }
+    const labels: string[] = [];
+    const labelIndex = new Map<string, number>();
+    const addLabel = (l: unknown, what: string): number => {
+      if (typeof l !== 'string' || !LABEL_RE.test(l)) throw new McError('MC120', `${tw}: ${what} ${q(l)} is not a valid label`);
+      let i = labelIndex.get(l);
+      if (i === undefined) {
+        i = labels.length;
+        labels.push(l);
+        labelIndex.set(l, i);
+      }
+      return i;
+    };
+    const start = addLabel(td.start, 'start label');
+    const stepEntries = Object.entries(td.steps ?? {});
+    if (stepEntries.length === 0 && !(td.end ?? []).includes(td.start)) throw new McError('MC121', `${tw}: has no steps`);
+    if (stepEntries.length > MAX_STEPS) throw new McError('MC121', `${tw}: ${stepEntries.length} steps (at most ${MAX_STEPS})`);
+    const steps: BuiltStep[] = [];
+    stepEntries.forEach(([sname, sdIn], si) => {
+      const sd = sdIn as StepDef;
+      const sw = `${tw} step ${q(sname)}`;
+      if (!LABEL_RE.test(sname)) throw new McError('MC122', `${sw}: step name must match ${LABEL_RE}`);
+      if (!sdIn || typeof sdIn !== 'object') throw new McError('MC123', `${sw}: must be an object { when?, then?, next }`);
+      for (const k of Object.keys(sd)) {
+        if (!['at', 'when', 'choose', 'then', 'next', 'progress', 'doc'].includes(k)) throw new McError('MC124', `${sw}: unknown field ${q(k)}`);
+      }
+      const at = addLabel(sd.at ?? sname, 'label');
+      if (sd.when !== undefined && typeof sd.when !== 'function') throw new McError('MC125', `${sw}: when must be a function (s, me) => boolean`);
+      if (sd.then !== undefined && typeof sd.then !== 'function') throw new McError('MC125', `${sw}: then must be a function (s, me, choice) => void`);
+      let next = -1;
+      let nextFn: NextFn | null = null;
+      if (typeof sd.next === 'function') nextFn = sd.next;
+      else if (typeof sd.next === 'string') next = addLabel(sd.next, 'next label');
+      else throw new McError('MC126', `${sw}: next must be a label or a function returning one`);
+      let choices = 1;
+      let chooseFn: BuiltStep['chooseFn'] = null;
+      let choiceNames: string[] | null = null;
+      const ch = sd.choose;
+      if (typeof ch === 'number') {
+        if (!Number.isInteger(ch) || ch < 1 || ch > MAX_CHOICES) throw new McError('MC127', `${sw}: choose must be an integer in 1..${MAX_CHOICES}, got ${q(ch)}`);
+        choices = ch;
+      } else if (Array.isArray(ch)) {
+        if (ch.length < 1 || ch.length > MAX_CHOICES || ch.some((c) => typeof c !== 'string')) throw new McError('MC127', `${sw}: choose must list 1..${MAX_CHOICES} names`);
+        choices = ch.length;
+        choiceNames = [...ch];
+      } else if (typeof ch === 'function') {
+        choices = -1;
+        chooseFn = ch as BuiltStep['chooseFn'];
+      } else if (ch !== undefined) throw new McError('MC127', `${sw}: choose must be a number, a list of names or a function`);
+      const progress = sd.progress === true;
+      if (sd.progress !== undefined && typeof sd.progress !== 'boolean') throw new McError('MC128', `${sw}: progress must be true or false`);
+      steps.push({ name: sname, index: si, at, guard: sd.when ?? null, effect: sd.then ?? null, next, nextFn, choices, chooseFn, choiceNames, progress, doc: typeof sd.doc === 'string' ? sd.doc : '' });
+    });
+    const endSet = new Set<number>();
+    for (const e of td.end ?? []) endSet.add(addLabel(e, 'end label'));
+    const progSet = new Set<number>();
+    for (const p of td.progress ?? []) {
+      if (!labelIndex.has(p)) throw new McError('MC129', `${tw}: progress label ${q(p)} is not a label of the thread`);
+      progSet.add(labelIndex.get(p)!);
+    }
+    for (const p of modelProgress) {
+      const dot = p.indexOf('.');
+      if (p.slice(0, dot) !== g.name) continue;
+      const l = p.slice(dot + 1);
+      if (!labelIndex.has(l)) throw new McError('MC129', `${where}: progress label ${q(p)}: thread ${q(g.name)} has no label ${q(l)} (labels: ${labels.join(', ')})`);
+      progSet.add(labelIndex.get(l)!);
+    }
+    const isEnd = new Uint8Array(labels.length);
+    for (const e of endSet) isEnd[e] = 1;
+    const isProgress = new Uint8Array(labels.length);
+    for (const p of progSet) isProgress[p] = 1;
+    const byLabel: number[][] = labels.map(() => []);
+    for (const s of steps) byLabel[s.at]!.push(s.index);
+    const hasProgress = progSet.size > 0 || steps.some((s) => s.progress);
+    anyProgress ||= hasProgress;
+    const tpl: BuiltTemplate = {
+      name: g.name,
+      index: ti,
+      count: g.count,
+      replicated: g.replicated,
+      locals,
+      labels,
+      labelIndex,
+      start,
+      isEnd,
+      isProgress,
+      steps,
+      stepsAt: byLabel.map((l) => Int32Array.from(l)),
+      hasProgress,
+    };
+    templates.push(tpl);
+    for (let r = 0; r < g.count; r++) threads.push({ index: threads.length, name: g.replicated ? `${g.name}[${r}]` : g.name, template: tpl, replica: r });
+  });
+
+  const invDef = dyn(def.invariants as never, 'invariants') as Record<string, (s: StateView) => boolean> | undefined;
+  const invariants: BuiltInvariant[] = [];
+  for (const [name, fn] of Object.entries(invDef ?? {})) {
+    if (typeof fn !== 'function') throw new McError('MC130', `${where}: invariant ${q(name)} must be a function (s) => boolean`);
+    invariants.push({ name, fn });
+  }
+  const deadlock = (dyn(def.deadlock as never, 'deadlock') as boolean | undefined) ?? true;
+  const init = (dyn(def.init as never, 'init') as ((s: StateView) => void) | undefined) ?? null;
+  if (init !== null && typeof init !== 'function') throw new McError('MC131', `${where}: init must be a function (s) => void`);
+  return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress };
+}
+
+export function describeBuilt(b: BuiltModel): string {
+  const ps = Object.entries(b.params).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `${b.name}${b.variant ? `/${b.variant}` : ''}${ps ? ` (${ps})` : ''}`;
+}
+
+export type { Scalar };

@@ -1,0 +1,261 @@
+import { McError, q } from './errors.ts';
+import { ArrayDomain, BoolDomain, EnumDomain, IntDomain, ScalarDomain, type ArrayView, type Domain, type Scalar } from './domains.ts';
+
+/**
+ * The modelling API: what a user writes in a model file.
+ *
+ *   export default defineModel({
+ *     name: 'lock',
+ *     params: { n: int(2, 4, 2) },
+ *     shared: { owner: threadId('t', { none: true }) },
+ *     threads: ({ n }) => [replicate(n, 't', {
+ *       start: 'acquire', end: ['done'],
+ *       steps: {
+ *         acquire: { when: (s) => s.owner === -1, then: (s, me) => { s.owner = me.id; }, next: 'release' },
+ *         release: { then: (s) => { s.owner = -1; }, next: 'done', progress: true },
+ *       },
+ *     })],
+ *     invariants: { 'owner-valid': (s) => s.owner < 2 },
+ *   });
+ */
+
+export type ParamDomain = BoolDomain | IntDomain | EnumDomain;
+export type ParamSpec = Record<string, ParamDomain>;
+export type ParamValues<P extends ParamSpec = ParamSpec> = { readonly [K in keyof P]: P[K]['__value'] };
+export type Params = Record<string, Scalar>;
+
+/** Methods every state view offers besides its variables. */
+export interface StateViewMethods {
+  /** Inside an effect: fail the step with an assertion violation named `name` when `cond` is false. */
+  assert(cond: boolean, name: string): void;
+  /** Current label of a thread instance (`'fault', 1` or `'evictor'`). */
+  at(group: string, index?: number): string;
+  /** Locals of another thread instance (read-only outside its own steps). */
+  local(group: string, index?: number): LocalView;
+  /** How many instances of a group are at `label`. */
+  count(group: string, label: string): number;
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type StateView = StateViewMethods & Record<string, any>;
+export interface LocalViewMethods {
+  /** Replica index within the group (0 for a single thread). */
+  readonly id: number;
+  /** The thread's current label. */
+  readonly at: string;
+}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LocalView = LocalViewMethods & Record<string, any>;
+export type { ArrayView };
+
+export type Guard = (s: StateView, me: LocalView) => boolean;
+export type Effect = (s: StateView, me: LocalView, choice: number) => void;
+export type NextFn = (s: StateView, me: LocalView, choice: number) => string;
+
+export interface StepDef {
+  /** Label at which this step is enabled; defaults to the step's own name. Several steps may share a label (alternatives). */
+  at?: string;
+  /** Guard: the step is enabled when it holds (default: always). */
+  when?: Guard;
+  /** Nondeterministic choices: a count, a list of names, or a count computed from the state. Each choice is its own transition. */
+  choose?: number | readonly string[] | ((s: StateView, me: LocalView) => number);
+  /** Effect, run atomically on the successor state; receives the choice index. */
+  then?: Effect;
+  /** Next label: a name, or computed from the successor state and choice. */
+  next: string | NextFn;
+  /** Passing this step is progress (for non-progress cycle detection). */
+  progress?: boolean;
+  /** What the step stands for (e.g. the kernel function); shown in listings and traces. */
+  doc?: string;
+}
+
+export interface ThreadDef {
+  locals?: Record<string, ScalarDomain>;
+  start: string;
+  /** Labels at which the thread may validly stop (and is then "finished"). */
+  end?: readonly string[];
+  /** Labels whose arrival counts as progress. */
+  progress?: readonly string[];
+  steps: Record<string, StepDef>;
+}
+
+export interface ThreadGroupDef {
+  readonly name: string;
+  readonly count: number;
+  readonly replicated: boolean;
+  readonly def: ThreadDef;
+}
+
+/** One thread instance, named `name`. */
+export const thread = (name: string, def: ThreadDef): ThreadGroupDef => ({ name, count: 1, replicated: false, def });
+/** `count` identical instances named `name[0]`..`name[count-1]`; `me.id` tells them apart. Symmetry reduction permutes them. */
+export const replicate = (count: number, name: string, def: ThreadDef): ThreadGroupDef => ({ name, count, replicated: true, def });
+
+export type ViolationKind = 'invariant' | 'assertion' | 'deadlock' | 'livelock';
+export type Fairness = 'none' | 'weak' | 'strong';
+
+export interface Expectation {
+  verdict: 'pass' | 'violation';
+  kind?: ViolationKind;
+  property?: string;
+  /** Parameter overrides for this case; absent means the variant's defaults. */
+  params?: Params;
+  /** Exact counts (full search, no reduction) when known. */
+  states?: number;
+  transitions?: number;
+  /** Check options for this case. */
+  deadlock?: boolean;
+  fairness?: Fairness;
+  /** Length of the shortest counterexample, when the verdict is a violation. */
+  length?: number;
+  note?: string;
+}
+
+export interface VariantDef {
+  description: string;
+  /** Parameter defaults that differ for this variant. */
+  defaults?: Params;
+}
+
+type Dyn<T, P extends ParamSpec> = T | ((params: ParamValues<P>, variant: string | null) => T);
+
+export interface ModelDef<P extends ParamSpec = ParamSpec> {
+  name: string;
+  title?: string;
+  description?: string;
+  /** `kernel` models are checked by `mmcheck verdicts` (npm start); `classic` ones validate the engine. */
+  category?: 'kernel' | 'classic' | 'example';
+  params?: P;
+  variants?: Record<string, string | VariantDef>;
+  /** Expected verdicts, by variant name (or a single entry / list for a model without variants). */
+  expect?: Record<string, Expectation | Expectation[]> | Expectation | Expectation[];
+  shared?: Dyn<Record<string, Domain>, P>;
+  threads: Dyn<readonly ThreadGroupDef[], P>;
+  invariants?: Dyn<Record<string, (s: StateView) => boolean>, P>;
+  /** Progress labels as `group.label`, in addition to per-thread and per-step declarations. */
+  progress?: Dyn<readonly string[], P>;
+  /** Report deadlocks (default true). */
+  deadlock?: Dyn<boolean, P>;
+  /** Adjust the initial state after domain initial values are applied. */
+  init?: Dyn<(s: StateView) => void, P>;
+}
+
+export interface Model<P extends ParamSpec = ParamSpec> {
+  readonly kind: 'mmcheck-model';
+  readonly def: ModelDef<P>;
+  readonly name: string;
+  readonly variantNames: readonly string[];
+  /** Resolved file path when loaded from a file. */
+  source?: string;
+}
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model<P> {
+  if (!def || typeof def !== 'object') throw new McError('MC101', 'defineModel(): expects an object');
+  if (typeof def.name !== 'string' || !NAME_RE.test(def.name))
+    throw new McError('MC102', `defineModel(): name ${q(def.name)} must match ${NAME_RE}`);
+  const where = `model ${q(def.name)}`;
+  for (const [k, d] of Object.entries(def.params ?? {})) {
+    if (!NAME_RE.test(k)) throw new McError('MC103', `${where}: parameter name ${q(k)} must match ${NAME_RE}`);
+    if (!(d instanceof BoolDomain || d instanceof IntDomain || d instanceof EnumDomain))
+      throw new McError('MC104', `${where}: parameter ${q(k)} must be bool(), int() or oneOf()`);
+  }
+  const variantNames = Object.keys(def.variants ?? {});
+  for (const v of variantNames) {
+    if (!NAME_RE.test(v)) throw new McError('MC105', `${where}: variant name ${q(v)} must match ${NAME_RE}`);
+    const vd = def.variants![v]!;
+    const defaults = typeof vd === 'string' ? undefined : vd.defaults;
+    for (const [k, val] of Object.entries(defaults ?? {})) {
+      const pd = def.params?.[k];
+      if (!pd) throw new McError('MC106', `${where}: variant ${q(v)} sets default of unknown parameter ${q(k)}`);
+      if (pd.encode(val) < 0) throw new McError('MC107', `${where}: variant ${q(v)} default ${k}=${q(val)} is outside ${pd.describe()}`);
+    }
+  }
+  if (def.expect !== undefined) {
+    const exp = def.expect;
+    const isSingle = Array.isArray(exp) || (typeof exp === 'object' && 'verdict' in exp);
+    if (variantNames.length > 0 && isSingle)
+      throw new McError('MC108', `${where}: expect must be keyed by variant name (${variantNames.join(', ')})`);
+    if (variantNames.length === 0 && !isSingle)
+      throw new McError('MC108', `${where}: a model without variants lists its expectations directly`);
+    if (!isSingle) {
+      for (const k of Object.keys(exp)) {
+        if (!variantNames.includes(k)) throw new McError('MC109', `${where}: expectation for unknown variant ${q(k)}`);
+      }
+    }
+  }
+  if (def.threads === undefined) throw new McError('MC110', `${where}: no threads`);
+  return { kind: 'mmcheck-model', def, name: def.name, variantNames };
+}
+
+export const isModel = (m: unknown): m is Model =>
+  typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'mmcheck-model';
+
+/** Expectations of a model for one variant (null for a model without variants), in declaration order. */
+export function expectationsOf(model: Model, variant: string | null): Expectation[] {
+  const exp = model.def.expect;
+  if (exp === undefined) return [];
+  if (Array.isArray(exp)) return exp;
+  if ('verdict' in exp) return [exp as Expectation];
+  const e = (exp as Record<string, Expectation | Expectation[]>)[variant ?? ''];
+  return e === undefined ? [] : Array.isArray(e) ? e : [e];
+}
+
+export function variantDescription(model: Model, v: string): string {
+  const vd = model.def.variants?.[v];
+  return vd === undefined ? '' : typeof vd === 'string' ? vd : vd.description;
+}
+
+/** Resolve parameter values: variant defaults, then overrides; every value checked against its domain. */
+export function resolveParams(model: Model, variant: string | null, overrides: Params = {}): Params {
+  const where = `model ${q(model.name)}`;
+  const spec = model.def.params ?? {};
+  const out: Params = {};
+  for (const [k, d] of Object.entries(spec)) out[k] = d.init;
+  if (variant !== null) {
+    const vd = model.def.variants?.[variant];
+    if (vd && typeof vd !== 'string') Object.assign(out, vd.defaults ?? {});
+  }
+  for (const [k, v] of Object.entries(overrides)) {
+    const d = spec[k];
+    if (!d) {
+      const known = Object.keys(spec);
+      throw new McError('MC301', `${where} has no parameter ${q(k)}${known.length ? ` (parameters: ${known.join(', ')})` : ' (it takes no parameters)'}`);
+    }
+    if (d.encode(v) < 0) throw new McError('MC302', `${where}: parameter ${k}=${q(v)} is outside its domain ${d.describe()}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Parse a command-line parameter value according to its domain. */
+export function parseParam(model: Model, key: string, text: string): Scalar {
+  const d = model.def.params?.[key];
+  if (!d) {
+    const known = Object.keys(model.def.params ?? {});
+    throw new McError('MC301', `model ${q(model.name)} has no parameter ${q(key)}${known.length ? ` (parameters: ${known.join(', ')})` : ' (it takes no parameters)'}`);
+  }
+  let v: Scalar = text;
+  if (d instanceof BoolDomain) {
+    if (text !== 'true' && text !== 'false') throw new McError('MC302', `model ${q(model.name)}: parameter ${key}=${q(text)} must be true or false`);
+    v = text === 'true';
+  } else if (d instanceof IntDomain) {
+    if (!/^-?\d+$/.test(text)) throw new McError('MC302', `model ${q(model.name)}: parameter ${key}=${q(text)} is not an integer (domain ${d.describe()})`);
+    v = Number(text);
+  }
+  if (d.encode(v) < 0) throw new McError('MC302', `model ${q(model.name)}: parameter ${key}=${text} is outside its domain ${d.describe()}`);
+  return v;
+}
+
+export function checkVariant(model: Model, variant: string | null | undefined): string | null {
+  if (model.variantNames.length === 0) {
+    if (variant != null) throw new McError('MC303', `model ${q(model.name)} has no variants (asked for ${q(variant)})`);
+    return null;
+  }
+  if (variant == null) return model.variantNames[0]!;
+  if (!model.variantNames.includes(variant))
+    throw new McError('MC303', `model ${q(model.name)} has no variant ${q(variant)} (variants: ${model.variantNames.join(', ')})`);
+  return variant;
+}
+
+export { ArrayDomain };

@@ -1,0 +1,31 @@
+/**
+ * Coded errors. Codes are by phase and never reused:
+ *   MC1xx model definition, MC2xx domains and layout (including writes outside
+ *   a domain at run time), MC3xx options and command line, MC4xx traces.
+ * Outcomes of a search (pass / violation / incomplete) are values, not errors:
+ * only misuse and internal bugs throw.
+ */
+export class McError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'McError';
+    this.code = code;
+  }
+  override toString(): string {
+    return `error ${this.code}: ${this.message}`;
+  }
+}
+
+export const isMcError = (e: unknown): e is McError => e instanceof McError;
+
+/** Quote a value for an error message. */
+export function q(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,60 @@
+import type { BuiltModel } from '../model/build.ts';
+import { StateStore } from '../store/store.ts';
+import { Runtime } from './runtime.ts';
+import { explore, violationFrom } from './explore.ts';
+import { defaultOptions, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
+
+/** Livelock search, plugged in by the liveness module (kept out of the safety path). */
+export type LivenessCheck = (rt: Runtime, store: StateStore, opts: SearchOptions, start: number) => SearchResult['violation'] | 'time-limit';
+let livenessImpl: LivenessCheck | null = null;
+export function registerLiveness(fn: LivenessCheck): void {
+  livenessImpl = fn;
+}
+
+/**
+ * Explore the built model exhaustively and return a verdict. Pure: no I/O;
+ * the caller renders and saves counterexamples.
+ */
+export function search(model: BuiltModel, options: Partial<SearchOptions> = {}): SearchResult & { runtime: Runtime; store: StateStore } {
+  const opts: SearchOptions = Object.freeze({ ...defaultOptions, ...options });
+  const t0 = performance.now();
+  const rt = new Runtime(model);
+  const store = new StateStore(rt.words, (b, o) => rt.hash(b, o));
+  const ex = explore(rt, store, opts, t0);
+  let violation = ex.violation ? violationFrom(rt, store, ex.violation) : null;
+  const livenessWanted = opts.liveness && model.hasProgress;
+  let livenessChecked = false;
+  if (!violation && !ex.incomplete && livenessWanted) {
+    if (!livenessImpl) throw new Error('internal: liveness checking is not available');
+    const lv = livenessImpl(rt, store, opts, t0);
+    if (lv === 'time-limit') ex.incomplete = 'time-limit';
+    else {
+      violation = lv;
+      livenessChecked = true;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const rss = Math.max(ex.peakRss, process.memoryUsage().rss);
+  const stats: SearchStats = {
+    states: store.count,
+    transitions: ex.transitions,
+    depth: ex.depth,
+    seconds,
+    statesPerSecond: seconds > 0 ? store.count / seconds : 0,
+    bytesPerState: store.count > 0 ? store.bytes() / store.count : 0,
+    storeBytes: store.bytes(),
+    peakRssMB: rss / (1024 * 1024),
+    bitsPerState: rt.layout.bits,
+    words: rt.words,
+  };
+  return {
+    verdict: violation ? 'violation' : ex.incomplete ? 'incomplete' : 'pass',
+    violation,
+    incomplete: ex.incomplete && !violation ? { reason: ex.incomplete, states: store.count, depth: ex.depth, frontier: ex.frontier } : null,
+    stats,
+    fairness: livenessWanted ? opts.fairness : null,
+    livenessChecked,
+    runtime: rt,
+    store,
+  };
+}

@@ -1,0 +1,438 @@
+import type { Fairness } from '../model/define.ts';
+import type { StateStore } from '../store/store.ts';
+import type { Runtime } from './runtime.ts';
+import { registerLiveness } from './check.ts';
+import { pathTo, stepsAlong } from './explore.ts';
+import type { FoundViolation, PathStep, SearchOptions } from './types.ts';
+
+/**
+ * Fair non-progress cycles, on the state graph the safety search stored.
+ *
+ * 1. Tarjan's SCC algorithm (iterative; successors recomputed from the
+ *    packed states, so no edge is ever stored) over the graph without
+ *    progress transitions.
+ * 2. A non-trivial SCC holds a fair cycle iff the cycle that runs through all
+ *    its states and edges is fair: under weak fairness every thread moves
+ *    inside it or is disabled somewhere in it. Under strong fairness threads
+ *    that are enabled somewhere but never move inside force a refinement:
+ *    drop the states where they are enabled and recurse (as in Streett
+ *    emptiness checks). The cycle must also keep some thread with progress
+ *    labels unfinished (not at an end label).
+ * 3. The counterexample is a lasso: the BFS-shortest stem to the SCC state
+ *    closest to the initial state, then a cycle built by BFS inside the SCC
+ *    that visits one witness for each fairness obligation and returns.
+ * If there is no livelock, the same is done per thread with only that
+ * thread's progress transitions removed: a fair cycle where it never makes
+ * progress while unfinished is starvation.
+ *
+ * Memory: 9 bytes per state (DFS number, low link, on-stack flag) plus a
+ * component id, and stacks proportional to the DFS depth.
+ */
+
+interface Ctx {
+  rt: Runtime;
+  store: StateStore;
+  fairness: Fairness;
+  /** -1: every progress transition is excluded; t: only thread t's. */
+  starving: number;
+  num: Int32Array;
+  low: Int32Array;
+  comp: Int32Array;
+  onStack: Uint8Array;
+  nextComp: number;
+  counter: number;
+  deadline: number;
+}
+
+class Growable {
+  a = new Int32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+/** Non-excluded successors of v (as store indices) that lie in the region; returns count pushed. */
+function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: Growable): number {
+  const { rt, store } = c;
+  const W = rt.words;
+  const n = rt.expand(store.chunkOf(v), store.offsetOf(v));
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving)) continue;
+    const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
+    if (u < 0) throw new Error('internal: successor missing from the state store during liveness check');
+    if (inRegion(u)) {
+      out.push(u);
+      k++;
+    }
+  }
+  return k;
+}
+
+interface SccFound {
+  comp: number;
+  members: Int32Array;
+}
+
+/**
+ * Iterative Tarjan over the states `roots` can reach inside the region.
+ * Calls onScc for each non-trivial SCC; stops when it returns a result.
+ */
+function tarjan<T>(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean, onScc: (s: SccFound) => T | null): T | null {
+  const edges = new Growable();
+  const frameV = new Growable();
+  const frameEdge = new Growable(); // cursor into edges
+  const frameEnd = new Growable();
+  const tstack = new Growable();
+  let ticks = 0;
+  for (const root of roots) {
+    if (c.num[root] !== 0 || !inRegion(root)) continue;
+    const enter = (v: number) => {
+      c.num[v] = c.low[v] = ++c.counter;
+      c.onStack[v] = 1;
+      tstack.push(v);
+      const start = edges.n;
+      successors(c, v, inRegion, edges);
+      frameV.push(v);
+      frameEdge.push(start);
+      frameEnd.push(edges.n);
+    };
+    enter(root);
+    while (frameV.n > 0) {
+      if (++ticks === 4096) {
+        ticks = 0;
+        if (performance.now() > c.deadline) throw new LivenessTimeout();
+      }
+      const f = frameV.n - 1;
+      const v = frameV.a[f]!;
+      if (frameEdge.a[f]! < frameEnd.a[f]!) {
+        const u = edges.a[frameEdge.a[f]!++]!;
+        if (c.num[u] === 0) enter(u);
+        else if (c.onStack[u] === 1 && c.num[u]! < c.low[v]!) c.low[v] = c.num[u]!;
+        continue;
+      }
+      // v is done.
+      frameV.n--;
+      frameEdge.n--;
+      // The child's edges sit right above its parent's on the edge stack.
+      edges.n = f > 0 ? frameEnd.a[f - 1]! : 0;
+      frameEnd.n--;
+      if (f > 0) {
+        const p = frameV.a[f - 1]!;
+        if (c.low[v]! < c.low[p]!) c.low[p] = c.low[v]!;
+      }
+      if (c.low[v] === c.num[v]) {
+        const id = c.nextComp++;
+        let i = tstack.n;
+        do {
+          i--;
+          c.onStack[tstack.a[i]!] = 0;
+          c.comp[tstack.a[i]!] = id;
+        } while (tstack.a[i] !== v);
+        const members = tstack.a.slice(i, tstack.n);
+        tstack.n = i;
+        if (members.length > 1 || selfLoop(c, v, inRegion)) {
+          const r = onScc({ comp: id, members });
+          if (r !== null) return r;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+class LivenessTimeout extends Error {}
+
+function selfLoop(c: Ctx, v: number, inRegion: (u: number) => boolean): boolean {
+  const g = new Growable();
+  successors(c, v, inRegion, g);
+  for (let i = 0; i < g.n; i++) if (g.a[i] === v) return true;
+  return false;
+}
+
+interface Judgement {
+  ok: boolean;
+  /** Threads enabled somewhere in the region that never move inside it (strong fairness). */
+  offenders: number[];
+  live: boolean;
+}
+
+/** Evaluate fairness of the full cycle through a set of states (all in component `comp`). */
+function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Judgement {
+  const { rt, store } = c;
+  const T = rt.threads;
+  const W = rt.words;
+  const moves = new Uint8Array(T);
+  const everywhere = new Uint8Array(T).fill(1);
+  const somewhere = new Uint8Array(T);
+  const en = new Uint8Array(T);
+  let live = false;
+  for (const v of members) {
+    const chunk = store.chunkOf(v);
+    const off = store.offsetOf(v);
+    const n = rt.expand(chunk, off);
+    en.fill(0);
+    for (let i = 0; i < n; i++) {
+      const t = rt.succThread[i]!;
+      en[t] = 1;
+      if (rt.succProgress[i] === 1 && (c.starving < 0 || t === c.starving)) continue;
+      if (!moves[t]) {
+        const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
+        if (inComp(u)) moves[t] = 1;
+      }
+    }
+    for (let t = 0; t < T; t++) {
+      if (en[t]) somewhere[t] = 1;
+      else everywhere[t] = 0;
+    }
+    if (!live) {
+      if (c.starving >= 0) live = !rt.finished(chunk, off, c.starving);
+      else for (let t = 0; t < T && !live; t++) live = rt.model.threads[t]!.template.hasProgress && !rt.finished(chunk, off, t);
+    }
+  }
+  const offenders: number[] = [];
+  let ok = true;
+  for (let t = 0; t < T; t++) {
+    if (moves[t]) continue;
+    if (c.fairness === 'weak' && everywhere[t]) ok = false;
+    if (c.fairness === 'strong' && somewhere[t]) {
+      ok = false;
+      offenders.push(t);
+    }
+  }
+  return { ok, offenders, live };
+}
+
+/** Find a fair non-progress SCC; returns the component members and region test. */
+function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean): { members: Int32Array; inComp: (u: number) => boolean } | null {
+  return tarjan(c, roots, inRegion, ({ comp, members }) => {
+    const inComp = (u: number) => u >= 0 && c.comp[u] === comp;
+    const j = judge(c, members, inComp);
+    if (!j.live) return null;
+    if (j.ok) return { members, inComp };
+    if (c.fairness !== 'strong') return null;
+    // Strong fairness: remove states where an offender is enabled, recurse on what is left.
+    const keep = new Uint8Array(c.num.length); // sparse use; fine for the sizes liveness handles
+    const en = new Uint8Array(c.rt.threads);
+    let kept = 0;
+    for (const v of members) {
+      enabledAt(c, v, en);
+      if (!j.offenders.some((t) => en[t])) {
+        keep[v] = 1;
+        kept++;
+        c.num[v] = 0;
+        c.onStack[v] = 0;
+      }
+    }
+    if (kept === 0) return null;
+    const sub = (u: number) => u >= 0 && keep[u] === 1 && c.comp[u] === comp;
+    return findFairComponent(c, members.filter((v) => keep[v] === 1), sub);
+  });
+}
+
+function enabledAt(c: Ctx, v: number, en: Uint8Array): void {
+  en.fill(0);
+  const n = c.rt.expand(c.store.chunkOf(v), c.store.offsetOf(v));
+  for (let i = 0; i < n; i++) en[c.rt.succThread[i]!] = 1;
+}
+
+interface Edge {
+  from: number;
+  to: number;
+  step: PathStep;
+}
+
+/** Non-excluded edges from v that stay in the component. */
+function edgesFrom(c: Ctx, v: number, inComp: (u: number) => boolean): Edge[] {
+  const { rt, store } = c;
+  const W = rt.words;
+  const n = rt.expand(store.chunkOf(v), store.offsetOf(v));
+  const out: Edge[] = [];
+  for (let i = 0; i < n; i++) {
+    if (rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving)) continue;
+    const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
+    if (inComp(u)) out.push({ from: v, to: u, step: { thread: rt.succThread[i]!, step: rt.succStep[i]!, choice: rt.succChoice[i]! } });
+  }
+  return out;
+}
+
+/** Shortest path inside the component from `from` to a state satisfying `atTarget` (may be `from` itself when allowSelf). */
+function bfsPath(c: Ctx, from: number, inComp: (u: number) => boolean, atTarget: (v: number, pathLen: number) => boolean, allowSelf: boolean): Edge[] {
+  if (allowSelf && atTarget(from, 0)) return [];
+  const prev = new Map<number, Edge | null>([[from, null]]);
+  let frontier = [from];
+  let len = 0;
+  while (frontier.length) {
+    len++;
+    const next: number[] = [];
+    for (const v of frontier) {
+      for (const e of edgesFrom(c, v, inComp)) {
+        if (e.to === from && !allowSelf && atTarget(e.to, len)) return unwind(prev, e);
+        if (prev.has(e.to)) continue;
+        prev.set(e.to, e);
+        if (atTarget(e.to, len)) return unwind(prev, e);
+        next.push(e.to);
+      }
+    }
+    frontier = next;
+  }
+  throw new Error('internal: no path inside a strongly connected component');
+}
+
+function unwind(prev: Map<number, Edge | null>, last: Edge): Edge[] {
+  const out = [last];
+  for (let e = prev.get(last.from); e; e = prev.get(e.from)) out.push(e);
+  return out.reverse();
+}
+
+/** A cycle from entry back to entry inside the component that is fair and keeps a progress thread unfinished. */
+function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[] {
+  const { rt, store } = c;
+  const T = rt.threads;
+  const cycle: Edge[] = [];
+  let at = entry;
+  const moved = new Uint8Array(T);
+  const disabledSeen = new Uint8Array(T);
+  const enabledSeen = new Uint8Array(T);
+  const en = new Uint8Array(T);
+  let live = false;
+  const visit = (v: number) => {
+    enabledAt(c, v, en);
+    for (let t = 0; t < T; t++) (en[t] ? enabledSeen : disabledSeen)[t] = 1;
+    const chunk = store.chunkOf(v);
+    const off = store.offsetOf(v);
+    if (c.starving >= 0) live ||= !rt.finished(chunk, off, c.starving);
+    else for (let t = 0; t < T; t++) live ||= rt.model.threads[t]!.template.hasProgress && !rt.finished(chunk, off, t);
+  };
+  const follow = (path: Edge[]) => {
+    for (const e of path) {
+      cycle.push(e);
+      moved[e.step.thread] = 1;
+      visit(e.to);
+    }
+    if (path.length) at = path[path.length - 1]!.to;
+  };
+  visit(entry);
+  // Obligations, met one by one with shortest detours; bounded by 2T + 1 rounds.
+  for (let round = 0; round < 2 * T + 2; round++) {
+    let need = -1;
+    let kind: 'move' | 'move-or-disabled' | 'live' = 'move';
+    if (!live) kind = 'live';
+    else
+      for (let t = 0; t < T && need < 0; t++) {
+        if (moved[t]) continue;
+        if (c.fairness === 'weak' && !disabledSeen[t]) {
+          need = t;
+          kind = 'move-or-disabled';
+        } else if (c.fairness === 'strong' && enabledSeen[t]) {
+          need = t;
+          kind = 'move';
+        }
+      }
+    if (kind !== 'live' && need < 0) break;
+    if (kind === 'live') {
+      follow(
+        bfsPath(c, at, inComp, (v) => {
+          const ch = store.chunkOf(v);
+          const o = store.offsetOf(v);
+          if (c.starving >= 0) return !rt.finished(ch, o, c.starving);
+          for (let t = 0; t < T; t++) if (rt.model.threads[t]!.template.hasProgress && !rt.finished(ch, o, t)) return true;
+          return false;
+        }, true),
+      );
+      continue;
+    }
+    const t = need;
+    // Reach a state from which t can move inside the component (or, for weak fairness, where t is disabled).
+    const path = bfsPath(
+      c,
+      at,
+      inComp,
+      (v) => {
+        if (kind === 'move-or-disabled') {
+          enabledAt(c, v, en);
+          if (!en[t]) return true;
+        }
+        return edgesFrom(c, v, inComp).some((e) => e.step.thread === t);
+      },
+      true,
+    );
+    follow(path);
+    if (!moved[t] && !(kind === 'move-or-disabled' && disabledSeen[t])) {
+      const e = edgesFrom(c, at, inComp).find((x) => x.step.thread === t);
+      if (e) follow([e]);
+    }
+  }
+  // Close the cycle.
+  if (at !== entry || cycle.length === 0) follow(bfsPath(c, at, inComp, (v) => v === entry, false));
+  return cycle;
+}
+
+export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number): FoundViolation | null | 'time-limit' {
+  try {
+    return livenessSearch(rt, store, opts, start);
+  } catch (e) {
+    if (e instanceof LivenessTimeout) return 'time-limit';
+    throw e;
+  }
+}
+
+function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number): FoundViolation | null {
+  const N = store.count;
+  const c: Ctx = {
+    rt,
+    store,
+    fairness: opts.fairness,
+    starving: -1,
+    num: new Int32Array(N),
+    low: new Int32Array(N),
+    comp: new Int32Array(N).fill(-1),
+    onStack: new Uint8Array(N),
+    nextComp: 0,
+    counter: 0,
+    deadline: start + opts.timeLimit * 1000,
+  };
+  const all = (u: number) => u >= 0;
+  const roots = function* () {
+    for (let v = 0; v < N; v++) yield v;
+  };
+  const attempt = (starving: number): FoundViolation | null => {
+    c.starving = starving;
+    c.num.fill(0);
+    c.low.fill(0);
+    c.onStack.fill(0);
+    c.comp.fill(-1);
+    c.counter = 0;
+    const found = findFairComponent(c, roots(), all);
+    if (!found) return null;
+    // Entry: the member with the smallest BFS index (states are numbered in discovery order).
+    let entry = found.members[0]!;
+    for (const v of found.members) if (v < entry) entry = v;
+    const stem = stepsAlong(rt, store, pathTo(store, entry));
+    const cycle = fairCycle(c, entry, found.inComp);
+    return {
+      kind: 'livelock',
+      property: starving < 0 ? 'non-progress-cycle' : 'starvation',
+      steps: [...stem, ...cycle.map((e) => e.step)],
+      cycleStart: stem.length,
+      ...(starving >= 0 ? { starving: rt.model.threads[starving]!.name } : {}),
+    };
+  };
+  const v = attempt(-1);
+  if (v) return v;
+  for (let t = 0; t < rt.threads; t++) {
+    if (!rt.model.threads[t]!.template.hasProgress) continue;
+    const s = attempt(t);
+    if (s) return s;
+  }
+  return null;
+}
+
+export { LivenessTimeout };
+registerLiveness(checkLiveness);

@@ -1,0 +1,242 @@
+import { McError, q } from '../model/errors.ts';
+import type { BuiltModel, BuiltStep, BuiltTemplate } from '../model/build.ts';
+import { MAX_CHOICES } from '../model/build.ts';
+import type { LocalView, StateView } from '../model/define.ts';
+import { computeLayout, type Layout } from '../layout/layout.ts';
+import { makeViewFactory, AssertionFailure, DomainWriteError, IndexError, ReadOnlyWriteError, type ViewFactory } from '../layout/views.ts';
+import { hashWords } from '../layout/hash.ts';
+
+/**
+ * A built model compiled for search: successor generation over packed
+ * states with no allocation per state or transition. Successors are written
+ * into a reusable word buffer with parallel typed arrays saying which thread,
+ * step and choice produced each one.
+ */
+export class Runtime {
+  readonly model: BuiltModel;
+  readonly layout: Layout;
+  readonly words: number;
+  readonly threads: number;
+  readonly views: ViewFactory;
+
+  /** Successor buffer: successor i occupies succ[i*words .. (i+1)*words). */
+  succ: Uint32Array;
+  succThread: Int32Array;
+  succStep: Int32Array;
+  succChoice: Int32Array;
+  succProgress: Uint8Array;
+  private succCap: number;
+
+  /** Set when expand() returns -1: an assertion failed in this step. */
+  failThread = -1;
+  failStep = -1;
+  failChoice = -1;
+  failProperty = '';
+
+  private readonly cur: Uint32Array;
+  private readonly next: Uint32Array;
+  private readonly inv: Uint32Array;
+  private readonly vCur: StateView;
+  private readonly meCur: readonly LocalView[];
+  private readonly vNext: StateView;
+  private readonly meNext: readonly LocalView[];
+  private readonly vInv: StateView;
+  private readonly tTpl: Int32Array;
+  private readonly tpls: readonly BuiltTemplate[];
+  private readonly labW: Int32Array;
+  private readonly labS: Int32Array;
+  private readonly labM: Int32Array;
+  private readonly invFns: ((s: StateView) => boolean)[];
+
+  constructor(model: BuiltModel) {
+    this.model = model;
+    this.layout = computeLayout(model);
+    this.words = this.layout.words;
+    this.threads = model.threads.length;
+    this.views = makeViewFactory(model, this.layout);
+    const W = this.words;
+    this.cur = new Uint32Array(W);
+    this.next = new Uint32Array(W);
+    this.inv = new Uint32Array(W);
+    const c = this.views(this.cur, true);
+    this.vCur = c.state;
+    this.meCur = c.locals;
+    const n = this.views(this.next, false);
+    this.vNext = n.state;
+    this.meNext = n.locals;
+    this.vInv = this.views(this.inv, true).state;
+    this.tTpl = Int32Array.from(model.threads, (t) => t.template.index);
+    this.tpls = model.templates;
+    this.labW = this.layout.labW;
+    this.labS = this.layout.labS;
+    this.labM = this.layout.labM;
+    this.invFns = model.invariants.map((i) => i.fn);
+    this.succCap = 64;
+    this.succ = new Uint32Array(this.succCap * W);
+    this.succThread = new Int32Array(this.succCap);
+    this.succStep = new Int32Array(this.succCap);
+    this.succChoice = new Int32Array(this.succCap);
+    this.succProgress = new Uint8Array(this.succCap);
+  }
+
+  hash(buf: Uint32Array, off: number): number {
+    return hashWords(buf, off, this.words);
+  }
+
+  /** Write the initial state into out. */
+  initial(out: Uint32Array = new Uint32Array(this.words)): Uint32Array {
+    const buf = new Uint32Array(this.words);
+    const v = this.views(buf, false);
+    for (const sv of this.model.shared) {
+      const d = sv.domain;
+      if (d.kind === 'array') for (let i = 0; i < d.length; i++) v.state[sv.name].set(i, d.initAt(i));
+      else v.state[sv.name] = d.init;
+    }
+    for (const t of this.model.threads) {
+      const me = v.locals[t.index]!;
+      for (const l of t.template.locals) me[l.name] = (l.domain as { init: unknown }).init;
+      this.setLabel(buf, 0, t.index, t.template.start);
+    }
+    if (this.model.init) {
+      try {
+        this.model.init(v.state);
+      } catch (e) {
+        throw this.modelError(e, 'the init function');
+      }
+    }
+    out.set(buf);
+    return out;
+  }
+
+  label(buf: Uint32Array, off: number, t: number): number {
+    return (buf[off + this.labW[t]!]! >>> this.labS[t]!) & this.labM[t]!;
+  }
+  setLabel(buf: Uint32Array, off: number, t: number, l: number): void {
+    const w = off + this.labW[t]!;
+    const s = this.labS[t]!;
+    buf[w] = (buf[w]! & ~(this.labM[t]! << s)) | (l << s);
+  }
+
+  /** True when every thread is at an end label. */
+  allEnded(buf: Uint32Array, off: number): boolean {
+    for (let t = 0; t < this.threads; t++) {
+      if (this.tpls[this.tTpl[t]!]!.isEnd[this.label(buf, off, t)] !== 1) return false;
+    }
+    return true;
+  }
+
+  /** Whether thread t is finished (at an end label) in the state. */
+  finished(buf: Uint32Array, off: number, t: number): boolean {
+    return this.tpls[this.tTpl[t]!]!.isEnd[this.label(buf, off, t)] === 1;
+  }
+
+  private growSucc(): void {
+    const cap = this.succCap * 2;
+    const W = this.words;
+    const s = new Uint32Array(cap * W);
+    s.set(this.succ);
+    this.succ = s;
+    const g = <T extends Int32Array | Uint8Array>(a: T, ctor: new (n: number) => T): T => {
+      const b = new ctor(cap);
+      b.set(a);
+      return b;
+    };
+    this.succThread = g(this.succThread, Int32Array);
+    this.succStep = g(this.succStep, Int32Array);
+    this.succChoice = g(this.succChoice, Int32Array);
+    this.succProgress = g(this.succProgress, Uint8Array);
+    this.succCap = cap;
+  }
+
+  /**
+   * Generate every successor of the state at src[off..]. Returns their
+   * number, or -1 if a step's assertion failed (see fail* fields).
+   * `only` restricts expansion to one thread instance (-1: all).
+   */
+  expand(src: Uint32Array, off: number, only = -1): number {
+    const W = this.words;
+    const cur = this.cur;
+    for (let k = 0; k < W; k++) cur[k] = src[off + k]!;
+    let n = 0;
+    let t = only < 0 ? 0 : only;
+    const tEnd = only < 0 ? this.threads : only + 1;
+    let st: BuiltStep | null = null;
+    let c = 0;
+    try {
+      for (; t < tEnd; t++) {
+        const tpl = this.tpls[this.tTpl[t]!]!;
+        const list = tpl.stepsAt[(cur[this.labW[t]!]! >>> this.labS[t]!) & this.labM[t]!]!;
+        for (let j = 0; j < list.length; j++) {
+          st = tpl.steps[list[j]!]!;
+          if (st.guard !== null && !st.guard(this.vCur, this.meCur[t]!)) continue;
+          let nc = st.choices;
+          if (nc < 0) {
+            nc = st.chooseFn!(this.vCur, this.meCur[t]!);
+            if (!(Number.isInteger(nc) && nc >= 0 && nc <= MAX_CHOICES))
+              throw new McError('MC133', `choose returned ${q(nc)}; it must be an integer in 0..${MAX_CHOICES}`);
+          }
+          for (c = 0; c < nc; c++) {
+            const next = this.next;
+            for (let k = 0; k < W; k++) next[k] = cur[k]!;
+            if (st.effect !== null) st.effect(this.vNext, this.meNext[t]!, c);
+            let nl = st.next;
+            if (nl < 0) {
+              const name = st.nextFn!(this.vNext, this.meNext[t]!, c);
+              const li = tpl.labelIndex.get(name);
+              if (li === undefined) throw new McError('MC134', `next returned ${q(name)}, which is not a label of the thread (labels: ${tpl.labels.join(', ')})`);
+              nl = li;
+            }
+            const lw = this.labW[t]!;
+            const ls = this.labS[t]!;
+            next[lw] = (next[lw]! & ~(this.labM[t]! << ls)) | (nl << ls);
+            if (n === this.succCap) this.growSucc();
+            const o = n * W;
+            const succ = this.succ;
+            for (let k = 0; k < W; k++) succ[o + k] = next[k]!;
+            this.succThread[n] = t;
+            this.succStep[n] = st.index;
+            this.succChoice[n] = c;
+            this.succProgress[n] = st.progress || tpl.isProgress[nl] === 1 ? 1 : 0;
+            n++;
+          }
+        }
+      }
+    } catch (e) {
+      if (e instanceof AssertionFailure) {
+        this.failThread = t;
+        this.failStep = st!.index;
+        this.failChoice = c;
+        this.failProperty = e.property;
+        return -1;
+      }
+      throw this.modelError(e, `thread ${q(this.model.threads[t]?.name)} step ${q(st?.name)}${c ? ` choice ${c}` : ''}`);
+    }
+    return n;
+  }
+
+  /** Index of the first invariant violated by the state, or -1. */
+  checkInvariants(buf: Uint32Array, off: number): number {
+    const fns = this.invFns;
+    if (fns.length === 0) return -1;
+    const inv = this.inv;
+    for (let k = 0; k < this.words; k++) inv[k] = buf[off + k]!;
+    let i = 0;
+    try {
+      for (; i < fns.length; i++) if (!fns[i]!(this.vInv)) return i;
+    } catch (e) {
+      if (e instanceof AssertionFailure) return i;
+      throw this.modelError(e, `invariant ${q(this.model.invariants[i]!.name)}`);
+    }
+    return -1;
+  }
+
+  /** Wrap an exception thrown by model code into a coded error naming where it happened. */
+  modelError(e: unknown, where: string): McError {
+    const m = `model ${q(this.model.name)}${this.model.variant ? ` variant ${q(this.model.variant)}` : ''}, ${where}`;
+    if (e instanceof DomainWriteError) return new McError('MC212', `${m}: writes ${e.variable} := ${q(e.value)}, outside its domain ${e.domain}`);
+    if (e instanceof IndexError) return new McError('MC213', `${m}: ${e.message}`);
+    if (e instanceof ReadOnlyWriteError) return new McError('MC214', `${m}: ${e.message}`);
+    if (e instanceof McError) return new McError(e.code, `${m}: ${e.message}`);
+    return new McError('MC135', `${m}: threw ${e instanceof Error ? `${e.name}: ${e.message}` : q(e)}`);
+  }
+}

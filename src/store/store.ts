@@ -1,0 +1,185 @@
+/**
+ * The visited-state table: open addressing with linear probing over a
+ * Uint32Array of slots, and the packed states themselves in fixed-size
+ * chunks of one Uint32Array each (a state is an index, never an object).
+ *
+ * Slot format (table capacity 2^b slots, so at most 2^b - 1 states):
+ *
+ *   31            b  b-1                0
+ *  [ hash tag bits   |  state index + 1  ]     0 = empty
+ *
+ * The tag is the hash's high bits, so most probes that meet another state
+ * are rejected without touching the state's words. In breadth-first search
+ * the states are stored in discovery order, so the chunk array doubles as
+ * the BFS queue: the frontier is the index range [head, count).
+ *
+ * A parent log (one Uint32 per state, the index of the state it was first
+ * reached from) rebuilds counterexamples; the step taken is found again by
+ * re-expanding the parent, so it costs no memory.
+ *
+ * Memory per state: 4*words (state) + 4 (parent) + 4/load (table); for
+ * peterson(5): 12 + 4 + ~8 = ~24 bytes.
+ */
+export const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const CMASK = CHUNK - 1;
+const FIRST_CHUNK = 256;
+export const NO_PARENT = 0xffffffff;
+
+export interface StoreOptions {
+  /** Initial table capacity (rounded up to a power of two). */
+  initialSlots?: number;
+  /** Keep the parent log (default true). */
+  parents?: boolean;
+  /** Maximum load before the table doubles (default 0.7). */
+  maxLoad?: number;
+}
+
+export class StateStore {
+  readonly words: number;
+  count = 0;
+  private table: Uint32Array;
+  private mask: number;
+  private limit: number;
+  private readonly maxLoad: number;
+  private readonly chunks: Uint32Array[] = [];
+  private readonly parentChunks: Uint32Array[] = [];
+  private readonly keepParents: boolean;
+  /** Rehash function: the hash of a stored state (the same function the caller uses for insert). */
+  private readonly rehash: (buf: Uint32Array, off: number) => number;
+
+  constructor(words: number, hash: (buf: Uint32Array, off: number) => number, opts: StoreOptions = {}) {
+    this.words = words;
+    this.rehash = hash;
+    this.maxLoad = opts.maxLoad ?? 0.7;
+    this.keepParents = opts.parents ?? true;
+    let cap = 256;
+    while (cap < (opts.initialSlots ?? 0)) cap *= 2;
+    this.table = new Uint32Array(cap);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * this.maxLoad);
+  }
+
+  /**
+   * Insert the state at buf[off..off+words) with hash h. Returns its new index
+   * (>= 0), or -(index + 1) when it was already present.
+   */
+  insert(buf: Uint32Array, off: number, h: number, parent: number): number {
+    const W = this.words;
+    const mask = this.mask;
+    const tag = h & ~mask;
+    const table = this.table;
+    let i = h & mask;
+    for (;;) {
+      const v = table[i]!;
+      if (v === 0) break;
+      if ((v & ~mask) === tag) {
+        const idx = (v & mask) - 1;
+        const c = this.chunks[idx >>> CHUNK_BITS]!;
+        const o = (idx & CMASK) * W;
+        let k = 0;
+        while (k < W && c[o + k] === buf[off + k]) k++;
+        if (k === W) return -idx - 1;
+      }
+      i = (i + 1) & mask;
+    }
+    const idx = this.count;
+    const ci = idx >>> CHUNK_BITS;
+    if (ci === this.chunks.length) {
+      // The first chunk starts small and doubles up to full size, so small models stay small.
+      const size = ci === 0 ? FIRST_CHUNK : CHUNK;
+      this.chunks.push(new Uint32Array(size * W));
+      if (this.keepParents) this.parentChunks.push(new Uint32Array(size));
+    }
+    let c = this.chunks[ci]!;
+    const o = (idx & CMASK) * W;
+    if (o + W > c.length) c = this.growFirstChunk();
+    for (let k = 0; k < W; k++) c[o + k] = buf[off + k]!;
+    if (this.keepParents) this.parentChunks[ci]![idx & CMASK] = parent;
+    table[i] = tag | (idx + 1);
+    this.count = idx + 1;
+    if (this.count > this.limit) this.grow();
+    return idx;
+  }
+
+  /** Index of a state, or -1. */
+  find(buf: Uint32Array, off: number, h: number): number {
+    const W = this.words;
+    const mask = this.mask;
+    const tag = h & ~mask;
+    let i = h & mask;
+    for (;;) {
+      const v = this.table[i]!;
+      if (v === 0) return -1;
+      if ((v & ~mask) === tag) {
+        const idx = (v & mask) - 1;
+        const c = this.chunks[idx >>> CHUNK_BITS]!;
+        const o = (idx & CMASK) * W;
+        let k = 0;
+        while (k < W && c[o + k] === buf[off + k]) k++;
+        if (k === W) return idx;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  private growFirstChunk(): Uint32Array {
+    const size = Math.min(CHUNK, (this.chunks[0]!.length / this.words) * 2);
+    const c = new Uint32Array(size * this.words);
+    c.set(this.chunks[0]!);
+    this.chunks[0] = c;
+    if (this.keepParents) {
+      const p = new Uint32Array(size);
+      p.set(this.parentChunks[0]!);
+      this.parentChunks[0] = p;
+    }
+    return c;
+  }
+
+  private grow(): void {
+    const cap = this.table.length * 2;
+    if (cap > 2 ** 31) throw new RangeError('state table cannot grow past 2^31 slots');
+    const table = new Uint32Array(cap);
+    const mask = cap - 1;
+    const W = this.words;
+    for (let idx = 0; idx < this.count; idx++) {
+      const c = this.chunks[idx >>> CHUNK_BITS]!;
+      const h = this.rehash(c, (idx & CMASK) * W);
+      let i = h & mask;
+      while (table[i] !== 0) i = (i + 1) & mask;
+      table[i] = (h & ~mask) | (idx + 1);
+    }
+    this.table = table;
+    this.mask = mask;
+    this.limit = Math.floor(cap * this.maxLoad);
+  }
+
+  /** The chunk holding state `idx`; its words start at `offsetOf(idx)`. */
+  chunkOf(idx: number): Uint32Array {
+    return this.chunks[idx >>> CHUNK_BITS]!;
+  }
+  offsetOf(idx: number): number {
+    return (idx & CMASK) * this.words;
+  }
+  /** Copy state `idx` into out[off..). */
+  read(idx: number, out: Uint32Array, off = 0): void {
+    const c = this.chunks[idx >>> CHUNK_BITS]!;
+    const o = (idx & CMASK) * this.words;
+    for (let k = 0; k < this.words; k++) out[off + k] = c[o + k]!;
+  }
+  parentOf(idx: number): number {
+    if (!this.keepParents) return NO_PARENT;
+    return this.parentChunks[idx >>> CHUNK_BITS]![idx & CMASK]!;
+  }
+  /** Bytes allocated by the table, the state chunks and the parent log. */
+  bytes(): number {
+    let b = this.table.byteLength;
+    for (const c of this.chunks) b += c.byteLength;
+    for (const c of this.parentChunks) b += c.byteLength;
+    return b;
+  }
+  /** Bytes the next growth step would add (for memory limits). */
+  tableSlots(): number {
+    return this.table.length;
+  }
+}

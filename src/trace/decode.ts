@@ -1,0 +1,60 @@
+import type { Scalar } from '../model/domains.ts';
+import type { Runtime } from '../search/runtime.ts';
+import { digest } from '../layout/hash.ts';
+import { readSlot } from '../layout/layout.ts';
+
+/**
+ * Packed state → flat valuation, for people and for trace files. Keys:
+ * `x` (shared scalar), `a[2]` (shared array element), `fault[0].ok`
+ * (thread local), `fault[0].at` (thread label). Never used in the hot path.
+ */
+export type Valuation = Record<string, Scalar>;
+
+export function decodeState(rt: Runtime, buf: Uint32Array, off = 0): Valuation {
+  const out: Valuation = {};
+  for (const v of rt.layout.shared) {
+    if (v.length) v.slots.forEach((s, i) => (out[`${v.name}[${i}]`] = v.elem.decode(readSlot(buf, off, s))));
+    else out[v.name] = v.elem.decode(readSlot(buf, off, v.slots[0]!));
+  }
+  for (const th of rt.model.threads) {
+    const tl = rt.layout.templates[th.template.index]!;
+    out[`${th.name}.at`] = th.template.labels[readSlot(buf, off, tl.label.slots[th.replica]!)]!;
+    for (const l of tl.locals) out[`${th.name}.${l.name}`] = l.elem.decode(readSlot(buf, off, l.slots[th.replica]!));
+  }
+  return out;
+}
+
+/** Variables whose value differs, with their new values (label keys excluded unless asked). */
+export function diff(a: Valuation, b: Valuation, withLabels = false): Valuation {
+  const out: Valuation = {};
+  for (const k of Object.keys(b)) {
+    if (!withLabels && k.endsWith('.at')) continue;
+    if (a[k] !== b[k]) out[k] = b[k]!;
+  }
+  return out;
+}
+
+/** Stable hash of a valuation: independent of the bit layout, so it survives layout changes. */
+export function valuationHash(v: Valuation): string {
+  const keys = Object.keys(v).sort();
+  return digest(keys.map((k) => `${k}=${JSON.stringify(v[k])}`).join(';'));
+}
+
+export function stateHash(rt: Runtime, buf: Uint32Array, off = 0): string {
+  return valuationHash(decodeState(rt, buf, off));
+}
+
+/** A hash of the model instance's structure and code, to tell when a trace was made on a different model. */
+export function modelHash(rt: Runtime): string {
+  const b = rt.model;
+  const parts: string[] = [b.name, b.variant ?? '', JSON.stringify(b.params)];
+  for (const v of b.shared) parts.push(`${v.name}:${'elem' in v.domain ? v.domain.describe() : v.domain.describe()}`);
+  for (const t of b.templates) {
+    parts.push(`thread ${t.name}x${t.count} labels ${t.labels.join(',')} end ${[...t.isEnd].join('')}`);
+    for (const l of t.locals) parts.push(`local ${l.name}:${l.domain.describe()}`);
+    for (const s of t.steps)
+      parts.push(`step ${s.name}@${s.at} ${String(s.guard)} ${String(s.effect)} ${s.next} ${String(s.nextFn)} ${s.choices} ${String(s.chooseFn)} ${s.progress}`);
+  }
+  for (const i of b.invariants) parts.push(`inv ${i.name} ${String(i.fn)}`);
+  return digest(parts.join('\n'));
+}

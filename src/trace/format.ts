@@ -1,0 +1,110 @@
+import { McError, q } from '../model/errors.ts';
+import type { Scalar } from '../model/domains.ts';
+import type { ViolationKind } from '../model/define.ts';
+
+/**
+ * Trace files, format `mmcheck-trace/1` (documented in docs/trace-format.md).
+ * Readers accept every version they know; fields added later are optional.
+ */
+export const TRACE_FORMAT = 'mmcheck-trace/1';
+export const KNOWN_FORMATS = [TRACE_FORMAT] as const;
+
+export interface TraceStep {
+  thread: string;
+  step: string;
+  choice: number;
+  choiceName?: string;
+  /** Label before and after the step. */
+  from: string;
+  to: string;
+  /** Variables the step changed, with their new values (thread labels excluded). */
+  changes: Record<string, Scalar>;
+  /** Hash of the state after the step; absent for a final failing step. */
+  stateHash?: string;
+  progress?: boolean;
+  /** Set on the last step of an assertion violation: the assertion that failed. */
+  fails?: string;
+}
+
+export interface TraceFile {
+  format: string;
+  model: string;
+  /** Path of the model file when it was not a built-in model. */
+  modelFile?: string;
+  variant: string | null;
+  params: Record<string, Scalar>;
+  modelHash: string;
+  property: { kind: ViolationKind; name: string; starving?: string };
+  fairness?: string;
+  threads: string[];
+  initial: Record<string, Scalar>;
+  initialHash: string;
+  steps: TraceStep[];
+  cycleStart?: number;
+  createdBy?: string;
+}
+
+const KINDS = new Set(['invariant', 'assertion', 'deadlock', 'livelock']);
+
+function fail(path: string, what: string): never {
+  throw new McError('MC402', `malformed trace at ${path}: ${what}`);
+}
+
+const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+function checkValuation(v: unknown, path: string): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object of variable values');
+  for (const [k, x] of Object.entries(v)) if (!isScalar(x)) fail(`${path}.${k}`, `expected a boolean, number or string, got ${q(x)}`);
+}
+
+/** Parse and validate a trace file's text. Errors name the JSON path at fault. */
+export function parseTrace(text: string, source = 'trace'): TraceFile {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
+    throw new McError('MC401', `${source} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof j !== 'object' || j === null || Array.isArray(j)) fail('$', 'expected an object');
+  const t = j as Record<string, unknown>;
+  if (typeof t.format !== 'string') fail('$.format', 'missing (expected "mmcheck-trace/1")');
+  if (!(KNOWN_FORMATS as readonly string[]).includes(t.format))
+    throw new McError('MC403', `${source}: unsupported trace format ${q(t.format)} (this mmcheck reads ${KNOWN_FORMATS.join(', ')})`);
+  if (typeof t.model !== 'string' || !t.model) fail('$.model', 'expected the model name');
+  if (t.modelFile !== undefined && typeof t.modelFile !== 'string') fail('$.modelFile', 'expected a path');
+  if (t.variant !== null && typeof t.variant !== 'string') fail('$.variant', 'expected a variant name or null');
+  if (typeof t.params !== 'object' || t.params === null || Array.isArray(t.params)) fail('$.params', 'expected an object');
+  for (const [k, v] of Object.entries(t.params)) if (!isScalar(v)) fail(`$.params.${k}`, `expected a boolean, number or string`);
+  if (typeof t.modelHash !== 'string') fail('$.modelHash', 'expected a string');
+  const p = t.property as Record<string, unknown> | undefined;
+  if (typeof p !== 'object' || p === null) fail('$.property', 'expected { kind, name }');
+  if (!KINDS.has(p.kind as string)) fail('$.property.kind', `expected one of ${[...KINDS].join(', ')}, got ${q(p.kind)}`);
+  if (typeof p.name !== 'string') fail('$.property.name', 'expected a string');
+  if (!Array.isArray(t.threads) || t.threads.some((x) => typeof x !== 'string')) fail('$.threads', 'expected a list of thread names');
+  checkValuation(t.initial, '$.initial');
+  if (typeof t.initialHash !== 'string') fail('$.initialHash', 'expected a string');
+  if (!Array.isArray(t.steps)) fail('$.steps', 'expected a list');
+  t.steps.forEach((s: unknown, i: number) => {
+    const at = `$.steps[${i}]`;
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) fail(at, 'expected an object');
+    const st = s as Record<string, unknown>;
+    if (typeof st.thread !== 'string') fail(`${at}.thread`, 'expected a thread name');
+    if (typeof st.step !== 'string') fail(`${at}.step`, 'expected a step name');
+    if (!Number.isInteger(st.choice) || (st.choice as number) < 0) fail(`${at}.choice`, 'expected a non-negative integer');
+    if (typeof st.from !== 'string') fail(`${at}.from`, 'expected a label');
+    if (typeof st.to !== 'string') fail(`${at}.to`, 'expected a label');
+    checkValuation(st.changes, `${at}.changes`);
+    if (st.stateHash !== undefined && typeof st.stateHash !== 'string') fail(`${at}.stateHash`, 'expected a string');
+    if (st.fails !== undefined && typeof st.fails !== 'string') fail(`${at}.fails`, 'expected an assertion name');
+    if (st.fails === undefined && st.stateHash === undefined) fail(`${at}.stateHash`, 'missing');
+    if (st.fails !== undefined && i !== (t.steps as unknown[]).length - 1) fail(`${at}.fails`, 'only the last step can fail');
+  });
+  if (t.cycleStart !== undefined) {
+    if (!Number.isInteger(t.cycleStart) || (t.cycleStart as number) < 0 || (t.cycleStart as number) >= t.steps.length)
+      fail('$.cycleStart', `expected an integer in 0..${t.steps.length - 1}`);
+    if (p.kind !== 'livelock') fail('$.cycleStart', 'only a livelock trace has a cycle');
+  } else if (p.kind === 'livelock') fail('$.cycleStart', 'a livelock trace needs cycleStart');
+  if (p.kind === 'assertion' && (t.steps.length === 0 || (t.steps[t.steps.length - 1] as TraceStep).fails === undefined))
+    fail('$.steps', 'an assertion trace ends with a failing step');
+  return t as unknown as TraceFile;
+}
