@@ -175,6 +175,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       return i;
     };
     const start = addLabel(td.start, 'start label');
+    for (const l of td.labels ?? []) addLabel(l, 'declared label');
     const stepEntries = Object.entries(td.steps ?? {});
     if (stepEntries.length === 0 && !(td.end ?? []).includes(td.start)) throw new McError('MC121', `${tw}: has no steps`);
     if (stepEntries.length > MAX_STEPS) throw new McError('MC121', `${tw}: ${stepEntries.length} steps (at most ${MAX_STEPS})`);

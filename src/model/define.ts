@@ -71,6 +71,8 @@ export interface StepDef {
 export interface ThreadDef {
   locals?: Record<string, ScalarDomain>;
   start: string;
+  /** Labels reached only through computed `next` functions must be declared here (others are found from the steps). */
+  labels?: readonly string[];
   /** Labels at which the thread may validly stop (and is then "finished"). */
   end?: readonly string[];
   /** Labels whose arrival counts as progress. */

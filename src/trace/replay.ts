@@ -168,18 +168,23 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
     case 'livelock': {
       const cs = trace.cycleStart!;
       const closes = valuationHash(decodeState(rt, states[cs]!)) === valuationHash(decodeState(rt, cur));
-      const progressAt = progress.slice(cs).findIndex((x) => x);
+      // For starvation only the starving thread's progress counts.
+      const starving = p.starving === undefined ? -1 : (threadIndex.get(p.starving) ?? -2);
+      const progressAt = progress.slice(cs).findIndex((x, i) => x && (starving === -1 || movers[cs + i] === starving));
       const fairness = (trace.fairness ?? 'weak') as Fairness;
       const j = judgeCycle(rt, states.slice(cs, states.length - 1), movers.slice(cs), fairness);
-      holds = closes && progressAt < 0 && j.fair && j.hasLiveThread;
+      const live = starving >= 0 ? states.slice(cs).some((st) => !rt.finished(st, 0, starving)) : j.hasLiveThread;
+      holds = starving !== -2 && closes && progressAt < 0 && j.fair && live;
       out.verdict = !closes
         ? `the cycle does not close: the state after the last step differs from the state at step ${cs + 1}`
         : progressAt >= 0
           ? `step ${cs + progressAt + 1} of the cycle now makes progress`
           : !j.fair
             ? `the cycle is not ${fairness}ly fair: ${built.threads[j.unfairThread]!.name} is enabled but never moves`
-            : !j.hasLiveThread
-              ? 'every thread with progress labels is finished on the cycle'
+            : starving === -2
+              ? `the model has no thread ${q(p.starving)}`
+              : !live
+              ? starving >= 0 ? `${p.starving} is finished on the cycle` : 'every thread with progress labels is finished on the cycle'
               : `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress and is ${fairness === 'none' ? 'a' : `${fairness}ly fair`} non-progress cycle${p.starving ? `: ${p.starving} starves` : ''}`;
       break;
     }

@@ -1,0 +1,258 @@
+/**
+ * A tiny naive reference checker, written for clarity, not speed: states are
+ * plain JS objects, the visited set is a Set of JSON strings, the graph is a
+ * Map of adjacency lists, and fair cycles are found by brute force (reach
+ * sets instead of Tarjan). It shares nothing with the engine but the built
+ * model definition, so it is the oracle every optimisation is tested against.
+ */
+import type { BuiltModel } from '../../src/model/build.ts';
+import type { Fairness } from '../../src/model/define.ts';
+
+type Val = boolean | number | string;
+interface PState {
+  v: Record<string, Val | Val[]>;
+  t: { at: number; l: Record<string, Val> }[];
+}
+
+class RefAssert extends Error {
+  constructor(readonly prop: string) {
+    super(prop);
+  }
+}
+
+function view(b: BuiltModel, st: PState, ro: boolean): { s: any; me: any[] } {
+  const fail = (what: string) => {
+    throw new Error(`reference: bad write ${what}`);
+  };
+  const s: any = {
+    assert(c: boolean, n: string) {
+      if (!c) throw new RefAssert(n);
+    },
+  };
+  const me: any[] = [];
+  for (const sv of b.shared) {
+    const d = sv.domain;
+    if (d.kind === 'array') {
+      const arr = st.v[sv.name] as Val[];
+      s[sv.name] = {
+        length: d.length,
+        get(i: number) {
+          if (!(Number.isInteger(i) && i >= 0 && i < d.length)) fail(`${sv.name}[${i}]`);
+          return arr[i];
+        },
+        set(i: number, x: Val) {
+          if (ro || !(Number.isInteger(i) && i >= 0 && i < d.length) || d.elem.encode(x) < 0) fail(`${sv.name}[${i}]=${x}`);
+          arr[i] = x;
+        },
+      };
+    } else
+      Object.defineProperty(s, sv.name, {
+        get: () => st.v[sv.name],
+        set: (x: Val) => {
+          if (ro || d.encode(x) < 0) fail(`${sv.name}=${x}`);
+          st.v[sv.name] = x;
+        },
+      });
+  }
+  b.threads.forEach((th, i) => {
+    const o: any = { id: th.replica };
+    Object.defineProperty(o, 'at', { get: () => th.template.labels[st.t[i]!.at] });
+    for (const l of th.template.locals)
+      Object.defineProperty(o, l.name, {
+        get: () => st.t[i]!.l[l.name],
+        set: (x: Val) => {
+          if (ro || l.domain.kind === 'array' || (l.domain as any).encode(x) < 0) fail(`${th.name}.${l.name}=${x}`);
+          st.t[i]!.l[l.name] = x;
+        },
+      });
+    me.push(o);
+  });
+  const groups = new Map<string, number[]>();
+  b.threads.forEach((th, i) => groups.set(th.template.name, [...(groups.get(th.template.name) ?? []), i]));
+  s.at = (g: string, i = 0) => me[groups.get(g)![i]!].at;
+  s.local = (g: string, i = 0) => me[groups.get(g)![i]!];
+  s.count = (g: string, l: string) => groups.get(g)!.filter((t) => me[t].at === l).length;
+  return { s, me };
+}
+
+const clone = (p: PState): PState => JSON.parse(JSON.stringify(p));
+
+export interface RefEdge {
+  to: string;
+  thread: number;
+  progress: boolean;
+}
+
+export interface RefResult {
+  states: number;
+  transitions: number;
+  /** Minimal BFS depth of each violation found, keyed "kind:property". */
+  violations: Map<string, number>;
+  graph: Map<string, RefEdge[]>;
+  depth: Map<string, number>;
+  initial: string;
+  ended: (key: string, t: number) => boolean;
+}
+
+export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean } = {}): RefResult {
+  const init: PState = { v: {}, t: [] };
+  for (const sv of b.shared) {
+    const d = sv.domain;
+    init.v[sv.name] = d.kind === 'array' ? Array.from({ length: d.length }, (_, i) => d.initAt(i)) : d.init;
+  }
+  for (const th of b.threads) {
+    const l: Record<string, Val> = {};
+    for (const x of th.template.locals) l[x.name] = (x.domain as any).init;
+    init.t.push({ at: th.template.start, l });
+  }
+  if (b.init) b.init(view(b, init, false).s);
+  const key = (p: PState) => JSON.stringify(p);
+  const states = new Map<string, PState>();
+  const depth = new Map<string, number>();
+  const graph = new Map<string, RefEdge[]>();
+  const violations = new Map<string, number>();
+  const note = (k: string, d: number) => {
+    if (!violations.has(k) || violations.get(k)! > d) violations.set(k, d);
+  };
+  const checkInv = (p: PState, d: number) => {
+    const { s } = view(b, p, true);
+    for (const inv of b.invariants) {
+      let ok = true;
+      try {
+        ok = !!inv.fn(s);
+      } catch (e) {
+        if (e instanceof RefAssert) ok = false;
+        else throw e;
+      }
+      if (!ok) note(`invariant:${inv.name}`, d);
+    }
+  };
+  const k0 = key(init);
+  states.set(k0, init);
+  depth.set(k0, 0);
+  checkInv(init, 0);
+  let frontier = [k0];
+  let transitions = 0;
+  const deadlockOn = opts.deadlock ?? b.deadlock;
+  while (frontier.length) {
+    const next: string[] = [];
+    for (const k of frontier) {
+      const p = states.get(k)!;
+      const d = depth.get(k)!;
+      const out: RefEdge[] = [];
+      b.threads.forEach((th, ti) => {
+        for (const st of th.template.steps) {
+          if (st.at !== p.t[ti]!.at) continue;
+          const cv = view(b, p, true);
+          if (st.guard && !st.guard(cv.s, cv.me[ti])) continue;
+          const nc = st.choices >= 0 ? st.choices : st.chooseFn!(cv.s, cv.me[ti]);
+          for (let c = 0; c < nc; c++) {
+            const q = clone(p);
+            const nv = view(b, q, false);
+            try {
+              if (st.effect) st.effect(nv.s, nv.me[ti], c);
+            } catch (e) {
+              if (e instanceof RefAssert) {
+                note(`assertion:${e.prop}`, d + 1);
+                transitions++;
+                continue;
+              }
+              throw e;
+            }
+            const nl = st.next >= 0 ? st.next : th.template.labelIndex.get(st.nextFn!(nv.s, nv.me[ti], c))!;
+            q.t[ti]!.at = nl;
+            const qk = key(q);
+            transitions++;
+            out.push({ to: qk, thread: ti, progress: st.progress || th.template.isProgress[nl] === 1 });
+            if (!states.has(qk)) {
+              states.set(qk, q);
+              depth.set(qk, d + 1);
+              checkInv(q, d + 1);
+              next.push(qk);
+            }
+          }
+        }
+      });
+      graph.set(k, out);
+      const hasAssertFail = b.threads.some(() => false);
+      void hasAssertFail;
+      if (out.length === 0 && deadlockOn) {
+        const allEnd = b.threads.every((th, ti) => th.template.isEnd[p.t[ti]!.at] === 1);
+        // A state whose only steps fail assertions is not a deadlock; count those as enabled.
+        const anyEnabled = b.threads.some((th, ti) =>
+          th.template.steps.some((st) => {
+            if (st.at !== p.t[ti]!.at) return false;
+            const cv = view(b, p, true);
+            return !st.guard || st.guard(cv.s, cv.me[ti]);
+          }),
+        );
+        if (!allEnd && !anyEnabled) note('deadlock:deadlock', d);
+      }
+    }
+    frontier = next;
+  }
+  const ended = (k: string, t: number) => {
+    const p = states.get(k)!;
+    return b.threads[t]!.template.isEnd[p.t[t]!.at] === 1;
+  };
+  return { states: states.size, transitions, violations, graph, depth, initial: k0, ended };
+}
+
+/**
+ * Is there a fair non-progress cycle? Brute force: the non-progress SCC of
+ * each state is {u : u reaches v and v reaches u}; fairness is judged on
+ * whole SCCs (refining for strong fairness by dropping states where an
+ * offending thread is enabled). `starving` >= 0 excludes only that thread's
+ * progress transitions and asks that it is unfinished.
+ */
+export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairness, starving = -1): boolean {
+  const T = b.threads.length;
+  const excluded = (e: RefEdge) => e.progress && (starving < 0 || e.thread === starving);
+  const reach = (from: string, inSet: (k: string) => boolean): Set<string> => {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length) {
+      const k = stack.pop()!;
+      for (const e of r.graph.get(k) ?? []) {
+        if (excluded(e) || !inSet(e.to) || seen.has(e.to)) continue;
+        seen.add(e.to);
+        stack.push(e.to);
+      }
+    }
+    return seen;
+  };
+  const enabled = (k: string) => new Set((r.graph.get(k) ?? []).map((e) => e.thread));
+  const fairIn = (set: Set<string>): boolean => {
+    const done = new Set<string>();
+    for (const v of set) {
+      if (done.has(v)) continue;
+      const fwd = reach(v, (k) => set.has(k));
+      if (!fwd.has(v)) {
+        done.add(v);
+        continue; // v is on no cycle
+      }
+      const scc = new Set([...fwd].filter((u) => reach(u, (k) => set.has(k)).has(v)));
+      for (const u of scc) done.add(u);
+      const moves = new Set<number>();
+      for (const u of scc) for (const e of r.graph.get(u)!) if (!excluded(e) && scc.has(e.to)) moves.add(e.thread);
+      const live = [...scc].some((u) =>
+        starving >= 0 ? !r.ended(u, starving) : b.threads.some((th, t) => th.template.hasProgress && !r.ended(u, t)),
+      );
+      if (!live) continue;
+      const offenders: number[] = [];
+      for (let t = 0; t < T; t++) {
+        if (moves.has(t)) continue;
+        const en = [...scc].map((u) => enabled(u).has(t));
+        if (fairness === 'weak' && en.every((x) => x)) offenders.push(t);
+        if (fairness === 'strong' && en.some((x) => x)) offenders.push(t);
+      }
+      if (offenders.length === 0) return true;
+      if (fairness === 'strong') {
+        const sub = new Set([...scc].filter((u) => !offenders.some((t) => enabled(u).has(t))));
+        if (sub.size && fairIn(sub)) return true;
+      }
+    }
+    return false;
+  };
+  return fairIn(new Set(r.graph.keys()));
+}
