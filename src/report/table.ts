@@ -48,7 +48,9 @@ export function traceTable(t: TraceFile): TableModel {
     let cell = s.step;
     if (s.choiceName !== undefined) cell += `(${s.choiceName})`;
     else if (s.choice !== 0) cell += `(#${s.choice})`;
-    if (s.to !== s.from && s.to !== s.step) cell += ` →${s.to}`;
+    // Name the label reached only where the thread's next step does not already say it.
+    const nextOfThread = t.steps.slice(i + 1).find((x) => x.thread === s.thread);
+    if (s.to !== s.from && (nextOfThread ? nextOfThread.step !== s.to && nextOfThread.from === s.to : true) && s.to !== s.step) cell += ` →${s.to}`;
     if (s.progress) cell += ' ✓';
     if (s.fails !== undefined) cell += ' ✗';
     row[1 + active.indexOf(s.thread)] = cell;
