@@ -1,0 +1,60 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { StateStore, NO_PARENT } from '../src/store/store.ts';
+import { hashWords } from '../src/layout/hash.ts';
+
+test('the store behaves like a Set of encoded states, through growth, with a parent log', (t) => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 5 }),
+      fc.array(fc.array(fc.nat({ max: 7 }), { minLength: 5, maxLength: 5 }), { maxLength: 3000 }),
+      fc.boolean(),
+      (W, raw, badHash) => {
+        // A deliberately bad hash (few distinct values) exercises long probe chains and tag collisions.
+        const hash = badHash ? (b: Uint32Array, o: number) => (b[o]! & 3) * 0x10001 : (b: Uint32Array, o: number) => hashWords(b, o, W);
+        const store = new StateStore(W, hash);
+        const ref = new Map<string, number>();
+        const buf = new Uint32Array(W);
+        for (const r of raw) {
+          for (let k = 0; k < W; k++) buf[k] = r[k]! * 0x1234567 + k;
+          const key = Array.from(buf).join(',');
+          const parent = ref.size > 0 ? ref.size - 1 : NO_PARENT;
+          const got = store.insert(buf, 0, hash(buf, 0), parent);
+          if (ref.has(key)) {
+            if (got !== -ref.get(key)! - 1) return false;
+          } else {
+            if (got !== ref.size) return false;
+            ref.set(key, got);
+            if (store.parentOf(got) !== parent) return false;
+          }
+          if (store.find(buf, 0, hash(buf, 0)) !== ref.get(key)) return false;
+        }
+        if (store.count !== ref.size) return false;
+        const out = new Uint32Array(W);
+        for (const [key, idx] of ref) {
+          store.read(idx, out);
+          if (Array.from(out).join(',') !== key) return false;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 200 },
+  );
+  t.pass();
+});
+
+test('bytes per state stay small for a million states', (t) => {
+  const W = 3;
+  const store = new StateStore(W, (b, o) => hashWords(b, o, W));
+  const buf = new Uint32Array(W);
+  for (let i = 0; i < 1_000_000; i++) {
+    buf[0] = i;
+    buf[1] = i * 7;
+    buf[2] = i ^ 0x5555;
+    store.insert(buf, 0, hashWords(buf, 0, W), i - 1);
+  }
+  t.is(store.count, 1_000_000);
+  const bps = store.bytes() / store.count;
+  // state words + parent + table slots at the lowest load after a doubling (0.35) + chunk rounding
+  t.true(bps < 4 * W + 4 + 4 / 0.35 + 1, `bytes/state ${bps}`);
+});
