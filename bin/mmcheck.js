@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry point: loads the TypeScript sources (and user model files) through tsx, so no build step is needed.
-import { register } from 'tsx/esm/api';
+// Entry point: registers tsx (ESM and CommonJS hooks) so the TypeScript sources and user
+// model files load without a build step, wherever the model file lives.
+import 'tsx';
 
-register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -95,7 +95,7 @@ export function computeLayout(b: BuiltModel): Layout {
     return { name, elem, length, slots };
   };
   const shared = b.shared.map((v) =>
-    v.domain instanceof ArrayDomain ? mk(v.name, v.domain.elem, v.domain.length, v.domain.length) : mk(v.name, v.domain, 0, 1),
+    v.domain.kind === 'array' ? mk(v.name, v.domain.elem, v.domain.length, v.domain.length) : mk(v.name, v.domain, 0, 1),
   );
   const templates = b.templates.map((t) => ({
     template: t,

@@ -1,5 +1,5 @@
 import { McError, q } from './errors.ts';
-import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, type Domain, type Scalar } from './domains.ts';
+import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
   resolveParams,
@@ -119,18 +119,19 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   if (totalThreads > MAX_THREADS) throw new McError('MC115', `${where}: ${totalThreads} thread instances (at most ${MAX_THREADS})`);
 
   const bindDomain = (d: Domain, what: string): Domain => {
-    if (d instanceof ArrayDomain) {
+    if (isArrayDomain(d)) {
       const e = bindDomain(d.elem, what) as ScalarDomain;
       const a = new ArrayDomain(d.length, e, d.initValues);
       for (let i = 0; i < a.length; i++)
         if (e.encode(a.initAt(i)) < 0) throw new McError('MC203', `${where}: ${what}[${i}] initial value ${q(a.initAt(i))} is outside ${e.describe()}`);
       return a;
     }
-    if (!(d instanceof ScalarDomain)) throw new McError('MC209', `${where}: ${what} has no domain (use bool(), int(), oneOf(), threadId() or array())`);
-    if (d instanceof ThreadIdDomain) {
-      const n = groupSize.get(d.group);
-      if (n === undefined) throw new McError('MC116', `${where}: ${what} is threadId(${q(d.group)}) but there is no thread group ${q(d.group)}`);
-      const b = d.bind(n);
+    if (!isScalarDomain(d)) throw new McError('MC209', `${where}: ${what} has no domain (use bool(), int(), oneOf(), threadId() or array())`);
+    if (d.kind === 'threadId') {
+      const td = d as ThreadIdDomain;
+      const n = groupSize.get(td.group);
+      if (n === undefined) throw new McError('MC116', `${where}: ${what} is threadId(${q(td.group)}) but there is no thread group ${q(td.group)}`);
+      const b = new ThreadIdDomain(td.group, td.nullable, td.init).bind(n);
       if (b.encode(b.init) < 0) throw new McError('MC203', `${where}: ${what} initial value ${q(b.init)} is outside ${b.describe()}`);
       return b;
     }
@@ -159,7 +160,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     const locals: BuiltVar[] = [];
     for (const [name, d] of Object.entries(td.locals ?? {}) as [string, Domain][]) {
       if (!NAME_RE.test(name) || RESERVED_LOCAL.has(name)) throw new McError('MC117', `${tw}: local name ${q(name)} is reserved or not an identifier`);
-      if (d instanceof ArrayDomain) throw new McError('MC119', `${tw}: local ${q(name)} is an array; locals must be scalars (use a shared array indexed by me.id)`);
+      if (isArrayDomain(d)) throw new McError('MC119', `${tw}: local ${q(name)} is an array; locals must be scalars (use a shared array indexed by me.id)`);
       locals.push({ name, domain: bindDomain(d, `local ${q(name)}`) });
     }
     const labels: string[] = [];

@@ -1,5 +1,5 @@
 import { McError, q } from './errors.ts';
-import { ArrayDomain, BoolDomain, EnumDomain, IntDomain, ScalarDomain, type ArrayView, type Domain, type Scalar } from './domains.ts';
+import { ArrayDomain, BoolDomain, EnumDomain, IntDomain, ScalarDomain, isScalarDomain, type ArrayView, type Domain, type Scalar } from './domains.ts';
 
 /**
  * The modelling API: what a user writes in a model file.
@@ -152,14 +152,14 @@ export interface Model<P extends ParamSpec = ParamSpec> {
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model<P> {
+export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model {
   if (!def || typeof def !== 'object') throw new McError('MC101', 'defineModel(): expects an object');
   if (typeof def.name !== 'string' || !NAME_RE.test(def.name))
     throw new McError('MC102', `defineModel(): name ${q(def.name)} must match ${NAME_RE}`);
   const where = `model ${q(def.name)}`;
   for (const [k, d] of Object.entries(def.params ?? {})) {
     if (!NAME_RE.test(k)) throw new McError('MC103', `${where}: parameter name ${q(k)} must match ${NAME_RE}`);
-    if (!(d instanceof BoolDomain || d instanceof IntDomain || d instanceof EnumDomain))
+    if (!isScalarDomain(d) || (d as ScalarDomain).kind === 'threadId')
       throw new McError('MC104', `${where}: parameter ${q(k)} must be bool(), int() or oneOf()`);
   }
   const variantNames = Object.keys(def.variants ?? {});
@@ -187,7 +187,8 @@ export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model<P> {
     }
   }
   if (def.threads === undefined) throw new McError('MC110', `${where}: no threads`);
-  return { kind: 'mmcheck-model', def, name: def.name, variantNames };
+  // Parameter types are checked inside the definition; the model itself is used untyped.
+  return { kind: 'mmcheck-model', def: def as unknown as ModelDef, name: def.name, variantNames };
 }
 
 export const isModel = (m: unknown): m is Model =>
@@ -238,10 +239,10 @@ export function parseParam(model: Model, key: string, text: string): Scalar {
     throw new McError('MC301', `model ${q(model.name)} has no parameter ${q(key)}${known.length ? ` (parameters: ${known.join(', ')})` : ' (it takes no parameters)'}`);
   }
   let v: Scalar = text;
-  if (d instanceof BoolDomain) {
+  if (d.kind === 'bool') {
     if (text !== 'true' && text !== 'false') throw new McError('MC302', `model ${q(model.name)}: parameter ${key}=${q(text)} must be true or false`);
     v = text === 'true';
-  } else if (d instanceof IntDomain) {
+  } else if (d.kind === 'int') {
     if (!/^-?\d+$/.test(text)) throw new McError('MC302', `model ${q(model.name)}: parameter ${key}=${q(text)} is not an integer (domain ${d.describe()})`);
     v = Number(text);
   }

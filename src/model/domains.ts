@@ -191,6 +191,21 @@ export function oneOf<N extends string>(...names: N[] | [readonly N[]]): EnumDom
 export const threadId = (group: string, opts: { none?: boolean } = {}) => new ThreadIdDomain(group, opts.none ?? false);
 export const array = <E extends ScalarDomain>(length: number, elem: E) => new ArrayDomain(length, elem);
 
+/**
+ * Domain tests by shape, not `instanceof`: a model file may load its own copy
+ * of this module (e.g. compiled as CommonJS next to an ESM engine), and its
+ * domains must still be recognised.
+ */
+const SCALAR_KINDS = new Set(['bool', 'int', 'enum', 'threadId']);
+export function isScalarDomain(d: unknown): d is ScalarDomain {
+  const x = d as ScalarDomain | null;
+  return typeof x === 'object' && x !== null && SCALAR_KINDS.has(x.kind) && typeof x.encode === 'function' && typeof x.decode === 'function' && typeof x.size === 'function';
+}
+export function isArrayDomain(d: unknown): d is ArrayDomain {
+  const x = d as ArrayDomain | null;
+  return typeof x === 'object' && x !== null && x.kind === 'array' && Number.isInteger(x.length) && isScalarDomain(x.elem);
+}
+
 export function checkInit(d: ScalarDomain, what: string): void {
   if (d.kind === 'threadId') return; // checked once bound
   if (d.encode(d.init) < 0) throw new McError('MC203', `${what}: initial value ${q(d.init)} is outside ${d.describe()}`);
