@@ -109,6 +109,8 @@ export interface Expectation {
   fairness?: Fairness;
   /** Length of the shortest counterexample, when the verdict is a violation. */
   length?: number;
+  /** Too big for the default test run: checked by `npm run bench` and `mmcheck verdicts --all`. */
+  bench?: boolean;
   note?: string;
 }
 

@@ -182,9 +182,21 @@ export class Runtime {
             let nl = st.next;
             if (nl < 0) {
               const name = st.nextFn!(this.vNext, this.meNext[t]!, c);
-              const li = tpl.labelIndex.get(name);
-              if (li === undefined) throw new McError('MC134', `next returned ${q(name)}, which is not a label of the thread (labels: ${tpl.labels.join(', ')})`);
-              nl = li;
+              // Label names returned by next functions are usually string constants, so an
+              // identity scan of the few labels beats a Map lookup; the Map is the fallback.
+              const labels = tpl.labels;
+              nl = -1;
+              for (let li = 0; li < labels.length && li < 16; li++) {
+                if (labels[li] === name) {
+                  nl = li;
+                  break;
+                }
+              }
+              if (nl < 0) {
+                const li = tpl.labelIndex.get(name);
+                if (li === undefined) throw new McError('MC134', `next returned ${q(name)}, which is not a label of the thread (labels: ${tpl.labels.join(', ')})`);
+                nl = li;
+              }
             }
             const lw = this.labW[t]!;
             const ls = this.labS[t]!;
