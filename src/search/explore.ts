@@ -15,6 +15,8 @@ export interface ExploreOutcome {
   depth: number;
   frontier: number;
   peakRss: number;
+  /** Keeps prefetch loads observable. */
+  sink?: number;
 }
 
 const CHECK_EVERY = 1024;
@@ -52,6 +54,8 @@ export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   };
   const maxStates = opts.maxStates;
 
+  let hashes = new Int32Array(64);
+  let sink = 0;
   if (opts.strategy === 'bfs') {
     let head = 0;
     let depth = 0;
@@ -81,9 +85,12 @@ export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, sta
       }
       out.transitions += n;
       const succ = rt.succ;
+      if (hashes.length < n) hashes = new Int32Array(n * 2);
+      for (let i = 0; i < n; i++) hashes[i] = rt.hash(succ, i * W);
+      sink ^= store.prefetch(succ, hashes, n);
       for (let i = 0; i < n; i++) {
         const o = i * W;
-        const r = store.insert(succ, o, rt.hash(succ, o), head);
+        const r = store.insert(succ, o, hashes[i]!, head);
         if (r >= 0) {
           if (hasInv) {
             const v = rt.checkInvariants(succ, o);
@@ -99,6 +106,7 @@ export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, sta
       head++;
     }
     out.depth = depth;
+    out.sink = sink;
     return out;
   }
 

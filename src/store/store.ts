@@ -38,6 +38,8 @@ export interface StoreOptions {
 export class StateStore {
   readonly words: number;
   count = 0;
+  /** Keeps prefetch loads observable. */
+  sink = 0;
   private table: Uint32Array;
   private mask: number;
   private limit: number;
@@ -102,6 +104,29 @@ export class StateStore {
     return idx;
   }
 
+  /**
+   * Touch the table slots (and the candidate states) of a batch of states
+   * before inserting them one by one. The loads are independent, so the CPU
+   * overlaps their cache misses (memory-level parallelism), which a single
+   * insert's dependent probe-then-compare chain cannot do. Returns a value
+   * only so the loads are not optimised away.
+   */
+  prefetch(buf: Uint32Array, hashes: Int32Array, n: number): number {
+    const mask = this.mask;
+    const table = this.table;
+    const W = this.words;
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc ^= table[hashes[i]! & mask]!;
+    for (let i = 0; i < n; i++) {
+      const v = table[hashes[i]! & mask]!;
+      if (v !== 0 && (v & ~mask) === (hashes[i]! & ~mask)) {
+        const idx = (v & mask) - 1;
+        acc ^= this.chunks[idx >>> CHUNK_BITS]![(idx & CMASK) * W]!;
+      }
+    }
+    return acc + buf.length;
+  }
+
   /** Index of a state, or -1. */
   find(buf: Uint32Array, off: number, h: number): number {
     const W = this.words;
@@ -143,13 +168,23 @@ export class StateStore {
     const table = new Uint32Array(cap);
     const mask = cap - 1;
     const W = this.words;
-    for (let idx = 0; idx < this.count; idx++) {
-      const c = this.chunks[idx >>> CHUNK_BITS]!;
-      const h = this.rehash(c, (idx & CMASK) * W);
-      let i = h & mask;
-      while (table[i] !== 0) i = (i + 1) & mask;
-      table[i] = (h & ~mask) | (idx + 1);
+    // In blocks: hash a block, touch its target slots (independent loads overlap
+    // their cache misses), then place each entry.
+    const B = 32;
+    const hs = new Int32Array(B);
+    let acc = 0;
+    for (let base = 0; base < this.count; base += B) {
+      const end = Math.min(this.count, base + B);
+      for (let idx = base; idx < end; idx++) hs[idx - base] = this.rehash(this.chunks[idx >>> CHUNK_BITS]!, (idx & CMASK) * W);
+      for (let k = 0; k < end - base; k++) acc ^= table[hs[k]! & mask]!;
+      for (let idx = base; idx < end; idx++) {
+        const h = hs[idx - base]!;
+        let i = h & mask;
+        while (table[i] !== 0) i = (i + 1) & mask;
+        table[i] = (h & ~mask) | (idx + 1);
+      }
     }
+    this.sink ^= acc;
     this.table = table;
     this.mask = mask;
     this.limit = Math.floor(cap * this.maxLoad);
