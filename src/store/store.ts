@@ -163,7 +163,7 @@ export class StateStore {
 
   private grow(): void {
     // Quadruple while small (cheap, fewer rehash passes), double once the table is large.
-    const cap = this.table.length * (this.table.length < 1 << 22 ? 4 : 2);
+    const cap = this.table.length * (this.table.length < 1 << 20 ? 4 : 2);
     if (cap > 2 ** 31) throw new RangeError('state table cannot grow past 2^31 slots');
     const table = new Uint32Array(cap);
     const mask = cap - 1;
