@@ -121,7 +121,12 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   const bindDomain = (d: Domain, what: string): Domain => {
     if (isArrayDomain(d)) {
       const e = bindDomain(d.elem, what) as ScalarDomain;
-      const a = new ArrayDomain(d.length, e, d.initValues);
+      const a = new ArrayDomain(d.length, e, d.initValues, d.index);
+      if (d.index !== undefined) {
+        const n = groupSize.get(d.index);
+        if (n === undefined) throw new McError('MC116', `${where}: ${what} is indexed by ${q(d.index)} but there is no thread group ${q(d.index)}`);
+        if (n !== d.length) throw new McError('MC142', `${where}: ${what} is indexed by ${q(d.index)} (${n} instances) but has length ${d.length}`);
+      }
       for (let i = 0; i < a.length; i++)
         if (e.encode(a.initAt(i)) < 0) throw new McError('MC203', `${where}: ${what}[${i}] initial value ${q(a.initAt(i))} is outside ${e.describe()}`);
       return a;

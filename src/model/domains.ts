@@ -155,7 +155,7 @@ export class ThreadIdDomain extends ScalarDomain<number> {
 export class ArrayDomain<E extends ScalarDomain = ScalarDomain> {
   readonly kind = 'array' as const;
   declare readonly __value: ArrayView<E['__value']>;
-  constructor(readonly length: number, readonly elem: E, readonly initValues?: readonly E['__value'][]) {
+  constructor(readonly length: number, readonly elem: E, readonly initValues?: readonly E['__value'][], readonly index?: string) {
     if (!Number.isInteger(length) || length < 1 || length > 4096)
       throw new McError('MC208', `array(${q(length)}, ...): length must be an integer in 1..4096`);
     if (!(elem instanceof ScalarDomain)) throw new McError('MC209', 'array(): elements must be a scalar domain (bool, int, oneOf, threadId)');
@@ -163,13 +163,21 @@ export class ArrayDomain<E extends ScalarDomain = ScalarDomain> {
       throw new McError('MC203', `array(${length}, ...): ${initValues.length} initial values given`);
   }
   initially(values: readonly E['__value'][]): ArrayDomain<E> {
-    return new ArrayDomain(this.length, this.elem, values);
+    return new ArrayDomain(this.length, this.elem, values, this.index);
+  }
+  /**
+   * Declare that the array is indexed by the replica ids of a thread group
+   * (its length must be the group's size): symmetry reduction then permutes
+   * its elements together with the replicas.
+   */
+  indexedBy(group: string): ArrayDomain<E> {
+    return new ArrayDomain(this.length, this.elem, this.initValues, group);
   }
   initAt(i: number): E['__value'] {
     return this.initValues ? this.initValues[i]! : this.elem.init;
   }
   describe() {
-    return `array(${this.length}, ${this.elem.describe()})`;
+    return `array(${this.length}, ${this.elem.describe()})${this.index ? ` indexed by ${this.index}` : ''}`;
   }
 }
 

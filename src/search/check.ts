@@ -2,6 +2,9 @@ import type { BuiltModel } from '../model/build.ts';
 import { StateStore } from '../store/store.ts';
 import { Runtime } from './runtime.ts';
 import { explore, violationFrom } from './explore.ts';
+import { PartialOrder, refusePorWithLiveness } from '../reduce/por.ts';
+import { Symmetry } from '../reduce/symmetry.ts';
+import { McError } from '../model/errors.ts';
 import { defaultOptions, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
 /** Livelock search, plugged in by the liveness module (kept out of the safety path). */
@@ -19,10 +22,24 @@ export function search(model: BuiltModel, options: Partial<SearchOptions> = {}):
   const opts: SearchOptions = Object.freeze({ ...defaultOptions, ...options });
   const t0 = performance.now();
   const rt = new Runtime(model);
-  const store = new StateStore(rt.words, (b, o) => rt.hash(b, o));
-  const ex = explore(rt, store, opts, t0);
-  let violation = ex.violation ? violationFrom(rt, store, ex.violation) : null;
   const livenessWanted = opts.liveness && model.hasProgress;
+  if (opts.por && livenessWanted) refusePorWithLiveness();
+  if (opts.symmetry && livenessWanted)
+    throw new McError('MC314', '--symmetry is not supported with livelock checking (a cycle of the quotient graph need not be a cycle of the model): add --no-liveness, or drop --symmetry');
+  const por = opts.por ? new PartialOrder(model) : null;
+  const sym = opts.symmetry ? new Symmetry(model, rt.layout) : null;
+  const reduction: SearchResult['reduction'] = {};
+  if (por) {
+    reduction.porSafeLabels = por.safeLabels();
+    reduction.porNotes = por.reasons.slice(0, 8);
+  }
+  if (sym) {
+    reduction.symmetry = sym.describe();
+    reduction.permutations = sym.permutationCount;
+  }
+  const store = new StateStore(rt.words, (b, o) => rt.hash(b, o));
+  const ex = explore(rt, store, opts, t0, { por, sym });
+  let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
   if (!violation && !ex.incomplete && livenessWanted) {
     if (!livenessImpl) throw new Error('internal: liveness checking is not available');
@@ -54,6 +71,7 @@ export function search(model: BuiltModel, options: Partial<SearchOptions> = {}):
     stats,
     fairness: livenessWanted ? opts.fairness : null,
     livenessChecked,
+    reduction,
     runtime: rt,
     store,
   };

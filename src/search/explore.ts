@@ -1,5 +1,7 @@
 import { NO_PARENT, StateStore } from '../store/store.ts';
 import type { Runtime } from './runtime.ts';
+import type { PartialOrder } from '../reduce/por.ts';
+import type { Symmetry } from '../reduce/symmetry.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchOptions } from './types.ts';
 
 /**
@@ -21,12 +23,21 @@ export interface ExploreOutcome {
 
 const CHECK_EVERY = 1024;
 
-export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, start: number): ExploreOutcome {
+/** Optional reductions applied to the successors of every expanded state. */
+export interface Reducers {
+  readonly por: PartialOrder | null;
+  readonly sym: Symmetry | null;
+}
+export const noReducers: Reducers = { por: null, sym: null };
+
+export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, red: Reducers = noReducers): ExploreOutcome {
   const W = rt.words;
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
   const hasInv = rt.model.invariants.length > 0;
   const invNames = rt.model.invariants.map((i) => i.name);
   const init = rt.initial();
+  const { por, sym } = red;
+  if (sym) sym.canonicalize(init, 0);
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0, peakRss: process.memoryUsage().rss };
   store.insert(init, 0, rt.hash(init, 0), NO_PARENT);
   if (hasInv) {
@@ -53,9 +64,119 @@ export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     return null;
   };
   const maxStates = opts.maxStates;
-
   let hashes = new Int32Array(64);
   let sink = 0;
+  /** New states found by the last expand() call (for DFS to push). */
+  let fresh = new Int32Array(64);
+  let nFresh = 0;
+  let hitLimit = false;
+
+  /**
+   * Expand state s: generate successors, keep an ample subset (POR), map
+   * each to its canonical representative (symmetry), insert, check
+   * invariants on new states. Returns false when a violation was found.
+   */
+  const expand = (s: number, depthNext: number): boolean => {
+    const chunk = store.chunkOf(s);
+    const off = store.offsetOf(s);
+    const n = rt.expand(chunk, off);
+    nFresh = 0;
+    if (n < 0) {
+      out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
+      return false;
+    }
+    if (n === 0 && deadlockOn && !rt.allEnded(chunk, off)) {
+      out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
+      return false;
+    }
+    const succ = rt.succ;
+    // The ample range [lo, hi): one thread's successors when POR can reduce here.
+    let lo = 0;
+    let hi = n;
+    if (por !== null && n > 1) {
+      const t = por.choose(rt.succThread, n, (x) => rt.label(chunk, off, x));
+      if (t >= 0) {
+        while (rt.succThread[lo] !== t) lo++;
+        hi = lo;
+        while (hi < n && rt.succThread[hi] === t) hi++;
+      }
+    }
+    if (hashes.length < n) {
+      hashes = new Int32Array(n * 2);
+      fresh = new Int32Array(n * 2);
+    }
+    for (let i = lo; i < hi; i++) {
+      if (sym !== null) sym.canonicalize(succ, i * W);
+      hashes[i] = rt.hash(succ, i * W);
+    }
+    if (sym === null) sink ^= store.prefetch(succ, hashes.subarray(lo), hi - lo);
+    let seen = false;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = lo; i < hi; i++) {
+        const o = i * W;
+        const r = store.insert(succ, o, hashes[i]!, s);
+        if (r < 0) {
+          seen = true;
+          continue;
+        }
+        fresh[nFresh++] = r;
+        if (hasInv) {
+          const v = rt.checkInvariants(succ, o);
+          if (v >= 0) {
+            out.violation = { kind: 'invariant', property: invNames[v]!, state: r };
+            out.transitions += hi - lo;
+            return false;
+          }
+        }
+        if (store.count >= maxStates) {
+          hitLimit = true;
+          out.transitions += hi - lo;
+          return true;
+        }
+      }
+      out.transitions += hi - lo;
+      // C3 cycle proviso: an ample set that reaches a stored state is not enough; expand fully.
+      if (pass === 1 || !(seen && (lo > 0 || hi < n))) break;
+      const [a, b] = [lo, hi];
+      for (let i = 0; i < n; i++) {
+        if (i >= a && i < b) continue;
+        if (sym !== null) sym.canonicalize(succ, i * W);
+        hashes[i] = rt.hash(succ, i * W);
+      }
+      // Second pass over the rest: [0, a) then [b, n).
+      for (let i = 0; i < a; i++) {
+        const r = insertOne(i);
+        if (r === 1) return false;
+        if (r === 2) return true;
+      }
+      lo = b;
+      hi = n;
+      seen = false;
+    }
+    return true;
+
+    function insertOne(i: number): number {
+      const o = i * W;
+      out.transitions++;
+      const r = store.insert(succ, o, hashes[i]!, s);
+      if (r < 0) return 0;
+      fresh[nFresh++] = r;
+      if (hasInv) {
+        const v = rt.checkInvariants(succ, o);
+        if (v >= 0) {
+          out.violation = { kind: 'invariant', property: invNames[v]!, state: r };
+          return 1;
+        }
+      }
+      if (store.count >= maxStates) {
+        hitLimit = true;
+        return 2;
+      }
+      return 0;
+    }
+    void depthNext;
+  };
+
   if (opts.strategy === 'bfs') {
     let head = 0;
     let depth = 0;
@@ -70,39 +191,13 @@ export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, sta
         const r = tick(depth, store.count - head);
         if (r) return finish(out, r, depth, store.count - head);
       }
-      const chunk = store.chunkOf(head);
-      const off = store.offsetOf(head);
-      const n = rt.expand(chunk, off);
-      if (n < 0) {
-        out.violation = { kind: 'assertion', property: rt.failProperty, state: head, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
-        out.depth = depth;
+      const ok = expand(head, depth + 1);
+      if (!ok) {
+        out.depth = out.violation!.kind === 'invariant' ? depth + 1 : depth;
+        out.sink = sink;
         return out;
       }
-      if (n === 0 && deadlockOn && !rt.allEnded(chunk, off)) {
-        out.violation = { kind: 'deadlock', property: 'deadlock', state: head };
-        out.depth = depth;
-        return out;
-      }
-      out.transitions += n;
-      const succ = rt.succ;
-      if (hashes.length < n) hashes = new Int32Array(n * 2);
-      for (let i = 0; i < n; i++) hashes[i] = rt.hash(succ, i * W);
-      sink ^= store.prefetch(succ, hashes, n);
-      for (let i = 0; i < n; i++) {
-        const o = i * W;
-        const r = store.insert(succ, o, hashes[i]!, head);
-        if (r >= 0) {
-          if (hasInv) {
-            const v = rt.checkInvariants(succ, o);
-            if (v >= 0) {
-              out.violation = { kind: 'invariant', property: invNames[v]!, state: r };
-              out.depth = depth + 1;
-              return out;
-            }
-          }
-          if (store.count >= maxStates) return finish(out, 'max-states', depth + 1, store.count - head - 1);
-        }
-      }
+      if (hitLimit) return finish(out, 'max-states', depth + 1, store.count - head - 1);
       head++;
     }
     out.depth = depth;
@@ -126,47 +221,25 @@ export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     const s = stack[--sp]!;
     const d = depths[sp]!;
     if (d > maxDepth) maxDepth = d;
-    const chunk = store.chunkOf(s);
-    const off = store.offsetOf(s);
-    const n = rt.expand(chunk, off);
-    if (n < 0) {
-      out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
-      out.depth = maxDepth;
+    const ok = expand(s, d + 1);
+    if (!ok) {
+      out.depth = Math.max(maxDepth, out.violation!.kind === 'invariant' ? d + 1 : d);
       return out;
     }
-    if (n === 0 && deadlockOn && !rt.allEnded(chunk, off)) {
-      out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
-      out.depth = maxDepth;
-      return out;
-    }
-    out.transitions += n;
-    const succ = rt.succ;
     // Push in reverse so the first successor is explored first.
-    for (let i = n - 1; i >= 0; i--) {
-      const o = i * W;
-      const r = store.insert(succ, o, rt.hash(succ, o), s);
-      if (r >= 0) {
-        if (hasInv) {
-          const v = rt.checkInvariants(succ, o);
-          if (v >= 0) {
-            out.violation = { kind: 'invariant', property: invNames[v]!, state: r };
-            out.depth = Math.max(maxDepth, d + 1);
-            return out;
-          }
-        }
-        if (sp === stack.length) {
-          const ns = new Int32Array(stack.length * 2);
-          ns.set(stack);
-          stack = ns;
-          const nd = new Int32Array(depths.length * 2);
-          nd.set(depths);
-          depths = nd;
-        }
-        stack[sp] = r;
-        depths[sp++] = d + 1;
-        if (store.count >= maxStates) return finish(out, 'max-states', Math.max(maxDepth, d + 1), sp);
+    for (let i = nFresh - 1; i >= 0; i--) {
+      if (sp === stack.length) {
+        const ns = new Int32Array(stack.length * 2);
+        ns.set(stack);
+        stack = ns;
+        const nd = new Int32Array(depths.length * 2);
+        nd.set(depths);
+        depths = nd;
       }
+      stack[sp] = fresh[i]!;
+      depths[sp++] = d + 1;
     }
+    if (hitLimit) return finish(out, 'max-states', Math.max(maxDepth, d + 1), sp);
   }
   out.depth = maxDepth;
   return out;
@@ -187,33 +260,52 @@ export function pathTo(store: StateStore, idx: number): number[] {
 }
 
 /**
- * The step (thread, step, choice) that leads from state `from` to state
- * `to`: found again by re-expanding `from` (the parent log stores no step).
+ * The steps along a stored path, found again by re-expanding: walk forward
+ * from the concrete initial state and at each stored state pick a successor
+ * whose (canonical, under symmetry) form equals it. Under symmetry the stored
+ * states are representatives, so the concrete walk is a permuted copy of the
+ * stored path: a real execution of the unreduced model.
  */
-export function stepBetween(rt: Runtime, store: StateStore, from: number, to: number, toWords?: Uint32Array): PathStep {
+export function concreteSteps(rt: Runtime, store: StateStore, path: readonly number[], sym: Symmetry | null = null): { steps: PathStep[]; last: Uint32Array } {
   const W = rt.words;
-  const target = toWords ?? (() => {
-    const t = new Uint32Array(W);
-    store.read(to, t);
-    return t;
-  })();
-  const n = rt.expand(store.chunkOf(from), store.offsetOf(from));
-  for (let i = 0; i < n; i++) {
-    let k = 0;
-    while (k < W && rt.succ[i * W + k] === target[k]) k++;
-    if (k === W) return { thread: rt.succThread[i]!, step: rt.succStep[i]!, choice: rt.succChoice[i]! };
+  let cur = rt.initial();
+  const target = new Uint32Array(W);
+  const cand = new Uint32Array(W);
+  const steps: PathStep[] = [];
+  for (let p = 1; p < path.length; p++) {
+    store.read(path[p]!, target);
+    const n = rt.expand(cur, 0);
+    let found = -1;
+    for (let i = 0; i < n && found < 0; i++) {
+      for (let k = 0; k < W; k++) cand[k] = rt.succ[i * W + k]!;
+      if (sym) sym.canonicalize(cand, 0);
+      let k = 0;
+      while (k < W && cand[k] === target[k]) k++;
+      if (k === W) found = i;
+    }
+    if (found < 0) throw new Error(`internal: no transition to stored state ${path[p]} while rebuilding a counterexample`);
+    steps.push({ thread: rt.succThread[found]!, step: rt.succStep[found]!, choice: rt.succChoice[found]! });
+    cur = rt.succ.slice(found * W, (found + 1) * W);
   }
-  throw new Error(`internal: no transition from state ${from} to state ${to}`);
+  return { steps, last: cur };
 }
 
 export function stepsAlong(rt: Runtime, store: StateStore, path: readonly number[]): PathStep[] {
-  const steps: PathStep[] = [];
-  for (let i = 1; i < path.length; i++) steps.push(stepBetween(rt, store, path[i - 1]!, path[i]!));
-  return steps;
+  return concreteSteps(rt, store, path).steps;
 }
 
-export function violationFrom(rt: Runtime, store: StateStore, v: NonNullable<ExploreOutcome['violation']>): FoundViolation {
-  const steps = stepsAlong(rt, store, pathTo(store, v.state));
-  if (v.failStep) steps.push(v.failStep);
+export function violationFrom(rt: Runtime, store: StateStore, v: NonNullable<ExploreOutcome['violation']>, sym: Symmetry | null = null): FoundViolation {
+  const { steps, last } = concreteSteps(rt, store, pathTo(store, v.state), sym);
+  if (v.failStep) {
+    if (!sym) steps.push(v.failStep);
+    else {
+      // The failing step of the representative is some thread's step in the concrete (permuted) state.
+      let fs: PathStep | null = null;
+      for (let t = 0; t < rt.threads && !fs; t++)
+        if (rt.expand(last, 0, t) < 0 && rt.failProperty === v.property) fs = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
+      if (!fs) throw new Error('internal: the failing assertion is not reachable in the concrete state');
+      steps.push(fs);
+    }
+  }
   return { kind: v.kind, property: v.property, steps };
 }

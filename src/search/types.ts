@@ -1,12 +1,19 @@
 import type { Fairness, ViolationKind } from '../model/define.ts';
 
 export type Strategy = 'bfs' | 'dfs';
-export type StoreMode = 'exact';
+export type StoreMode = 'exact' | 'hash-compact' | 'bitstate';
 
 /** Resolved options of one run; frozen, read once by the hot loops. */
 export interface SearchOptions {
   readonly strategy: Strategy;
   readonly store: StoreMode;
+  /** Partial-order reduction (deadlock and safety only). */
+  readonly por: boolean;
+  /** Symmetry reduction over replicated groups (safety only). */
+  readonly symmetry: boolean;
+  /** Bitstate: log2 of the number of bits; hash functions. */
+  readonly bitstateBits: number;
+  readonly bitstateHashes: number;
   readonly maxStates: number;
   /** Seconds; Infinity for none. */
   readonly timeLimit: number;
@@ -24,6 +31,10 @@ export interface SearchOptions {
 export const defaultOptions: SearchOptions = Object.freeze({
   strategy: 'bfs',
   store: 'exact',
+  por: false,
+  symmetry: false,
+  bitstateBits: 32,
+  bitstateHashes: 3,
   maxStates: Infinity,
   timeLimit: Infinity,
   memoryLimitMB: Infinity,
@@ -76,6 +87,17 @@ export interface SearchStats {
   words: number;
 }
 
+export interface ReductionInfo {
+  /** POR: labels where an ample set may be taken. */
+  porSafeLabels?: number;
+  porNotes?: string[];
+  /** Symmetry: permuted groups and the number of permutations. */
+  symmetry?: string;
+  permutations?: number;
+  /** Non-exact stores: estimated number of states missed, and the probability that any was. */
+  store?: { mode: StoreMode; expectedMissed: number; probabilityAnyMissed: number; bytesPerState: number };
+}
+
 export interface SearchResult {
   readonly verdict: 'pass' | 'violation' | 'incomplete';
   readonly violation: FoundViolation | null;
@@ -83,4 +105,5 @@ export interface SearchResult {
   readonly stats: SearchStats;
   readonly fairness: Fairness | null;
   readonly livenessChecked: boolean;
+  readonly reduction: ReductionInfo;
 }

@@ -7,7 +7,7 @@
  * the models are always well-formed.
  */
 import fc from 'fast-check';
-import { array, bool, defineModel, int, replicate, thread, type Model, type StepDef } from '../../src/index.ts';
+import { array, bool, defineModel, int, replicate, thread, threadId, type Model, type StepDef } from '../../src/index.ts';
 
 export interface GenStep {
   at: number;
@@ -69,36 +69,41 @@ export const genModel = (opts: { safety?: boolean } = {}): fc.Arbitrary<GenModel
     }),
   );
 
-/** Turn a generated description into a model (closures interpret the data). */
+/**
+ * Turn a generated description into a model. Guards and effects are
+ * generated as source text with literal variable names (`st.v0`), as a person
+ * would write them, so footprint derivation and the symmetry check see
+ * ordinary code.
+ */
+const fn = (params: string[], body: string) => new Function(...params, body) as any;
+
 export function toModel(g: GenModel, name = 'random'): Model {
   const vname = (i: number) => `v${i}`;
   const shared: Record<string, any> = { flag: array(2, bool()) };
   g.vars.forEach((max, i) => (shared[vname(i)] = int(0, max)));
-  const wrap = (v: number, x: number) => ((x % (g.vars[v]! + 1)) + g.vars[v]! + 1) % (g.vars[v]! + 1);
+  const mod = (v: number, expr: string) => `((${expr}) % ${g.vars[v]! + 1})`;
   const threads = g.templates.map((t, ti) => {
     const steps: Record<string, StepDef> = {};
     t.steps.forEach((s, si) => {
       const guard = s.guard;
+      const cond: string[] = [];
+      if (s.lockGuard) cond.push('!st.flag.get(me.id % 2)');
+      if (guard) cond.push(`st.${vname(guard.v)} ${guard.op === '==' ? '===' : guard.op === '!=' ? '!==' : '<'} ${guard.c}`);
+      const body: string[] = [];
+      for (const e of s.effects) {
+        const k = `st.${vname(e.v)}`;
+        if (e.kind === 'set') body.push(`${k} = ${mod(e.v, `${e.c} + c`)};`);
+        else if (e.kind === 'add') body.push(`${k} = ${mod(e.v, `${k} + ${e.c} + c`)};`);
+        else if (e.kind === 'local') body.push(`me.x = (me.x + ${e.c} + c) % 3;`);
+        else body.push('st.flag.set(me.id % 2, !st.flag.get(me.id % 2));');
+      }
+      if (g.assertion) body.push(`st.assert(st.${vname(g.assertion.v)} !== ${g.assertion.c} || me.x !== 2, 'a');`);
       steps[`s${si}`] = {
         at: `L${s.at}`,
-        when: (st, me) => {
-          if (s.lockGuard && st.flag.get(me.id % 2)) return false;
-          if (!guard) return true;
-          const x = st[vname(guard.v)] as number;
-          return guard.op === '==' ? x === guard.c : guard.op === '!=' ? x !== guard.c : x < guard.c;
-        },
+        when: fn(['st', 'me'], `return ${cond.length ? cond.join(' && ') : 'true'};`),
         choose: s.choices,
-        then: (st, me, c) => {
-          for (const e of s.effects) {
-            const k = vname(e.v);
-            if (e.kind === 'set') st[k] = wrap(e.v, e.c + c);
-            else if (e.kind === 'add') st[k] = wrap(e.v, (st[k] as number) + e.c + c);
-            else if (e.kind === 'local') me.x = (me.x + e.c + c) % 3;
-            else st.flag.set(me.id % 2, !st.flag.get(me.id % 2));
-          }
-          if (g.assertion) st.assert(st[vname(g.assertion.v)] !== g.assertion.c || me.x !== 2, 'a');
-        },
-        next: s.altNext === null ? `L${s.next}` : (st, me) => (me.x === 1 ? `L${s.next}` : `L${s.altNext}`),
+        then: fn(['st', 'me', 'c'], body.join('\n')),
+        next: s.altNext === null ? `L${s.next}` : fn(['st', 'me'], `return me.x === 1 ? 'L${s.next}' : 'L${s.altNext}';`),
         progress: s.progress,
       };
     });
@@ -110,6 +115,70 @@ export function toModel(g: GenModel, name = 'random'): Model {
     name,
     shared,
     threads,
-    invariants: inv ? { i: (s) => s[vname(inv.v)] !== inv.c || s.flag.get(0) } : {},
+    invariants: inv ? { i: fn(['s'], `return s.${vname(inv.v)} !== ${inv.c} || s.flag.get(0);`) } : {},
+  }) as unknown as Model;
+}
+
+/** A symmetric random model: one replicated group whose ids are used only as names. */
+export interface GenSym {
+  count: number;
+  vars: number[];
+  steps: { at: number; guard: 0 | 1 | 2 | 3; gv: number; gc: number; effect: 0 | 1 | 2 | 3 | 4; ev: number; ec: number; next: number; choices: number }[];
+  labels: number;
+  end: number[];
+  invariant: { v: number; c: number } | null;
+}
+
+export const genSym: fc.Arbitrary<GenSym> = fc.record({ count: fc.integer({ min: 2, max: 4 }), nv: fc.integer({ min: 1, max: 2 }), labels: fc.integer({ min: 1, max: 3 }) }).chain(({ count, nv, labels }) =>
+  fc.record({
+    count: fc.constant(count),
+    vars: fc.array(fc.integer({ min: 1, max: 2 }), { minLength: nv, maxLength: nv }),
+    labels: fc.constant(labels),
+    end: fc.uniqueArray(fc.nat(labels - 1), { maxLength: 1 }),
+    steps: fc.array(
+      fc.record({
+        at: fc.nat(labels - 1),
+        guard: fc.constantFrom(0, 1, 2, 3) as fc.Arbitrary<0 | 1 | 2 | 3>,
+        gv: fc.nat(nv - 1),
+        gc: fc.nat(2),
+        effect: fc.constantFrom(0, 1, 2, 3, 4) as fc.Arbitrary<0 | 1 | 2 | 3 | 4>,
+        ev: fc.nat(nv - 1),
+        ec: fc.nat(2),
+        next: fc.nat(labels - 1),
+        choices: fc.integer({ min: 1, max: 2 }),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+    invariant: fc.option(fc.record({ v: fc.nat(nv - 1), c: fc.nat(2) }), { freq: 3 }),
+  }),
+);
+
+export function toSymModel(g: GenSym): Model {
+  const shared: Record<string, any> = {
+    own: threadId('T', { none: true }),
+    flag: array(g.count, bool()).indexedBy('T'),
+  };
+  g.vars.forEach((max, i) => (shared[`v${i}`] = int(0, max)));
+  const steps: Record<string, StepDef> = {};
+  g.steps.forEach((s, si) => {
+    const k = `st.v${s.gv}`;
+    const e = `st.v${s.ev}`;
+    const max = g.vars[s.ev]!;
+    const guard = ['st.own === -1', 'st.own === me.id', '!st.flag.get(me.id)', `${k} !== ${s.gc}`][s.guard];
+    const effect = [
+      'st.own = me.id;',
+      'st.own = -1;',
+      'st.flag.set(me.id, !st.flag.get(me.id));',
+      `${e} = (${e} + 1 + c) % ${max + 1};`,
+      `if (st.own === me.id) ${e} = (${s.ec} + c) % ${max + 1};`,
+    ][s.effect];
+    steps[`s${si}`] = { at: `L${s.at}`, when: fn(['st', 'me'], `return ${guard};`), then: fn(['st', 'me', 'c'], effect!), next: `L${s.next}`, choose: s.choices };
+  });
+  const inv = g.invariant;
+  return defineModel({
+    name: 'random-sym',
+    shared,
+    threads: [replicate(g.count, 'T', { start: 'L0', labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), end: g.end.map((x) => `L${x}`), steps })],
+    invariants: inv ? { i: fn(['s'], `return s.v${inv.v} !== ${inv.c} || s.own === -1;`) } : {},
   }) as unknown as Model;
 }

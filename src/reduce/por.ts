@@ -1,0 +1,108 @@
+import { McError } from '../model/errors.ts';
+import type { BuiltModel } from '../model/build.ts';
+import { conflict, invariantFootprint, stepFootprint, THREADS, type Footprint } from './footprint.ts';
+
+/**
+ * Partial-order reduction with static ample sets (Peled; Clarke, Grumberg
+ * and Peled, "Model Checking", ch. 10), from the footprints of steps.
+ *
+ * At a state, the ample set is all enabled transitions of one thread t whose
+ * current label L is "safe":
+ *  - C1 (persistence): every step at L, enabled or not, is independent of
+ *    every step of every other thread instance (no write/read or write/write
+ *    conflict on a shared variable), so no other thread can enable, disable
+ *    or be affected by them, now or later;
+ *  - C2 (invisibility): no step at L writes a variable an invariant or an
+ *    assertion reads, and t's template has no assertions;
+ *  - C3 (cycle proviso, valid for BFS and DFS): if any ample successor was
+ *    already stored, the state is fully expanded (the caller does this).
+ * Among safe threads the one with the fewest enabled transitions is chosen.
+ * Deadlocks, invariants and assertions are preserved. Liveness is not:
+ * `--por` with liveness checking is refused.
+ */
+export class PartialOrder {
+  /** safe[template][label]. */
+  readonly safe: Uint8Array[];
+  readonly footprints: Footprint[][];
+  readonly reasons: string[] = [];
+  private readonly tTpl: Int32Array;
+  private readonly T: number;
+
+  constructor(readonly model: BuiltModel) {
+    const b = model;
+    this.T = b.threads.length;
+    this.tTpl = Int32Array.from(b.threads, (t) => t.template.index);
+    this.footprints = b.templates.map((t) => t.steps.map((s) => stepFootprint(b, s)));
+    const inv = invariantFootprint(b);
+    const visible = new Set<string>(inv.reads);
+    let allVisible = inv.unknown && b.invariants.length > 0;
+    if (allVisible) this.reasons.push(`invariants: ${inv.why} (every write is visible)`);
+    const assertTpl = new Uint8Array(b.templates.length);
+    b.templates.forEach((t, ti) =>
+      this.footprints[ti]!.forEach((fp) => {
+        if (!fp.asserts) return;
+        assertTpl[ti] = 1;
+        if (fp.unknown) allVisible = true;
+        for (const r of fp.reads) visible.add(r);
+      }),
+    );
+    this.safe = b.templates.map((t, ti) => {
+      const out = new Uint8Array(t.labels.length);
+      for (let l = 0; l < t.labels.length; l++) {
+        const steps = t.stepsAt[l]!;
+        let ok = steps.length > 0 && assertTpl[ti] === 0;
+        for (const si of steps) {
+          if (!ok) break;
+          const fp = this.footprints[ti]![si]!;
+          if (fp.unknown) {
+            ok = false;
+            this.reasons.push(`${t.name}.${t.steps[si]!.name}: ${fp.why}`);
+            break;
+          }
+          if (fp.reads.has(THREADS) || fp.writes.has(THREADS)) ok = false;
+          if (allVisible && fp.writes.size > 0) ok = false;
+          for (const w of fp.writes) if (visible.has(w)) ok = false;
+          // Labels are private unless some step reads other threads' labels or locals.
+          // Independence from every step of every other instance (own template too when replicated).
+          b.templates.forEach((u, ui) => {
+            if (!ok || (ui === ti && t.count < 2)) return;
+            for (const other of this.footprints[ui]!) if (conflict(fp, other) || other.reads.has(THREADS) || other.writes.has(THREADS)) ok = false;
+          });
+        }
+        out[l] = ok ? 1 : 0;
+      }
+      return out;
+    });
+  }
+
+  /** Number of safe labels (for reporting: 0 means POR can never reduce). */
+  safeLabels(): number {
+    return this.safe.reduce((n, a) => n + a.reduce((x, y) => x + y, 0), 0);
+  }
+
+  /**
+   * Pick the ample thread at a state from its successors (grouped by thread,
+   * in thread order, as Runtime.expand writes them): the safe thread with the
+   * fewest successors, or -1 for full expansion.
+   */
+  choose(succThread: Int32Array, n: number, labelOf: (t: number) => number): number {
+    let best = -1;
+    let bestCount = n;
+    let i = 0;
+    while (i < n) {
+      const t = succThread[i]!;
+      let j = i + 1;
+      while (j < n && succThread[j] === t) j++;
+      if (j - i < bestCount && this.safe[this.tTpl[t]!]![labelOf(t)] === 1) {
+        best = t;
+        bestCount = j - i;
+      }
+      i = j;
+    }
+    return best;
+  }
+}
+
+export function refusePorWithLiveness(): never {
+  throw new McError('MC312', '--por is not sound for livelock checking here (progress and fairness are not visible to the reduction): add --no-liveness, or drop --por');
+}

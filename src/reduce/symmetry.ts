@@ -1,0 +1,241 @@
+import { McError, q } from '../model/errors.ts';
+import type { BuiltModel } from '../model/build.ts';
+import { maskOf, type Layout, type Slot } from '../layout/layout.ts';
+import { paramNames } from './footprint.ts';
+
+/**
+ * Symmetry reduction (Ip and Dill's scalarsets; Emerson and Sistla): the
+ * replicas of a thread group are interchangeable when the model uses their
+ * ids only as names. A state is replaced by its canonical representative:
+ * the lexicographically smallest packed word vector over every permutation
+ * of every symmetric group (exact for small groups: n! permutations; groups
+ * of more than 6 replicas are refused). A permutation moves each replica's
+ * label and locals, the elements of arrays declared `.indexedBy(group)`, and
+ * renames every value of type `threadId(group)`.
+ *
+ * Which groups are symmetric is checked on the model's source: a replica id
+ * (`me.id`, or a threadId value) may only be stored, compared for (in)equality
+ * or used to index an array indexed by its group; no arithmetic, ordering,
+ * literal ids (other than -1 for none), `s.at`/`s.local` with a literal
+ * index, or indexing of undeclared arrays. A group that fails is not
+ * permuted and the reason is reported; if none qualifies, --symmetry is
+ * refused. `--cross-check` compares the result with the unreduced search.
+ */
+export interface GroupReport {
+  group: string;
+  replicas: number;
+  symmetric: boolean;
+  reason: string;
+}
+
+const MAX_REPLICAS = 6;
+
+function permutations(n: number): Int32Array[] {
+  const out: Int32Array[] = [];
+  const a = Array.from({ length: n }, (_, i) => i);
+  const rec = (k: number) => {
+    if (k === n) {
+      out.push(Int32Array.from(a));
+      return;
+    }
+    for (let i = k; i < n; i++) {
+      [a[k], a[i]] = [a[i]!, a[k]!];
+      rec(k + 1);
+      [a[k], a[i]] = [a[i]!, a[k]!];
+    }
+  };
+  rec(0);
+  return out;
+}
+
+/** Source-level check that a group's ids are used only as names. Returns a reason, or '' when symmetric. */
+export function asymmetryReason(b: BuiltModel, group: string): string {
+  const tidVars = new Set<string>();
+  const indexed = new Set<string>();
+  for (const v of b.shared) {
+    const d = v.domain;
+    if (d.kind === 'array') {
+      if (d.index === group) indexed.add(v.name);
+      if (d.elem.kind === 'threadId' && (d.elem as { group?: string }).group === group) tidVars.add(v.name);
+    } else if (d.kind === 'threadId' && (d as { group?: string }).group === group) tidVars.add(v.name);
+  }
+  const tidLocals = new Set<string>();
+  for (const t of b.templates) for (const l of t.locals) if (l.domain.kind === 'threadId' && (l.domain as { group?: string }).group === group) tidLocals.add(l.name);
+  for (const v of b.shared) {
+    const d = v.domain;
+    if (d.kind === 'array' && d.index === group && d.initValues && d.initValues.some((x) => x !== d.initValues![0]))
+      return `array ${q(v.name)} indexed by ${group} starts with different values per replica`;
+  }
+  const fns: [string, Function | null, boolean][] = [];
+  for (const t of b.templates)
+    for (const st of t.steps) for (const f of [st.guard, st.effect, st.nextFn, st.chooseFn]) fns.push([`${t.name}.${st.name}`, f, t.name === group]);
+  for (const inv of b.invariants) fns.push([`invariant ${inv.name}`, inv.fn, false]);
+  if (b.init) fns.push(['init', b.init, false]);
+  for (const [where, fn, own] of fns) {
+    if (!fn) continue;
+    const ps = paramNames(fn);
+    if (ps === null) return `${where}: parameters are not plain names, so the use of replica ids cannot be checked`;
+    const src = Function.prototype.toString.call(fn).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+    const [s, me] = ps;
+    const id = me && own ? `${me}\\s*\\.\\s*id` : null;
+    const idLike: string[] = [];
+    if (id) idLike.push(id);
+    if (s) for (const v of tidVars) idLike.push(`${s}\\s*\\.\\s*${v}(?![\\w$])(?!\\s*\\.)`);
+    if (s) for (const v of tidVars) idLike.push(`${s}\\s*\\.\\s*${v}\\s*\\.\\s*get\\s*\\([^()]*\\)`);
+    if (me) for (const v of tidLocals) idLike.push(`${me}\\s*\\.\\s*${v}(?![\\w$])`);
+    for (const pat of idLike) {
+      for (const m of src.matchAll(new RegExp(pat, 'g'))) {
+        const before = src.slice(0, m.index!).trimEnd();
+        const after = src.slice(m.index! + m[0].length).trimStart();
+        // Symmetric uses: compared with ===/!==, stored (assigned to or from), returned,
+        // or used as the index of an array indexed by the group (checked below).
+        const compared = /(?:===|!==)$/.test(before) || /^(?:===|!==)/.test(after);
+        const terminator = /^(?:[;,)}\]:]|$)/.test(after);
+        const storedFrom = /(?:^|[^=!<>+\-*/%&|^])=$/.test(before) && terminator;
+        const storedTo = /^=(?!=)/.test(after) && /(?:^|[{;}(,]|=>|\?|:)$/.test(before);
+        const returned = /(?:return|=>|\?|:)$/.test(before) && terminator;
+        const indexArg = /\.\s*(?:get|set)\s*\(\s*$/.test(before) && /^[,)]/.test(after);
+        const setValue = /\.\s*set\s*\([^()]*,\s*$/.test(before) && /^\)/.test(after);
+        if (!(compared || storedFrom || storedTo || returned || indexArg || setValue))
+          return `${where}: a ${group} id is used in "${before.slice(-12)}${m[0]}${after.slice(0, 12)}" — only storing it, comparing it with ===/!== and indexing arrays declared .indexedBy(${q(group)}) keep replicas interchangeable`;
+        // As an array index, the array must be indexed by the group.
+        const call = /([A-Za-z_$][\w$]*)\s*\.\s*(?:get|set)\s*\(\s*$/.exec(before);
+        if (call && !indexed.has(call[1]!)) return `${where}: array ${q(call[1])} is indexed with a ${group} id but not declared .indexedBy(${q(group)})`;
+      }
+    }
+    if (s) {
+      for (const v of indexed) {
+        for (const m of src.matchAll(new RegExp(`${s}\\s*\\.\\s*${v}\\s*\\.\\s*(?:get|set)\\s*\\(\\s*([^,)]*)`, 'g'))) {
+          const arg = m[1]!.trim();
+          const okArg = (id && new RegExp(`^${id}$`).test(arg)) || [...tidVars].some((x) => new RegExp(`^${s}\\s*\\.\\s*${x}$`).test(arg)) || (me && [...tidLocals].some((x) => new RegExp(`^${me}\\s*\\.\\s*${x}$`).test(arg)));
+          if (!okArg) return `${where}: ${s}.${v} is indexed by ${q(arg)}, which is not a ${group} id`;
+        }
+      }
+      for (const v of tidVars)
+        for (const m of src.matchAll(new RegExp(`${s}\\s*\\.\\s*${v}\\s*(===|!==|==|!=|<=|>=|<|>|=)\\s*(-?\\s*\\d+)`, 'g')))
+          if (m[2]!.replace(/\s/g, '') !== '-1' || !/^(===|!==|=)$/.test(m[1]!)) return `${where}: ${s}.${v} ${m[1]} ${m[2]} singles out a replica`;
+      if (new RegExp(`${s}\\s*\\.\\s*(?:at|local)\\s*\\(\\s*['"\`]${group}['"\`]`).test(src)) return `${where}: ${s}.at/${s}.local names one ${group} replica`;
+    }
+    if (me) for (const v of tidLocals) for (const m of src.matchAll(new RegExp(`${me}\\s*\\.\\s*${v}\\s*(===|!==|==|!=|<=|>=|<|>|=)\\s*(-?\\s*\\d+)`, 'g'))) if (m[2]!.replace(/\s/g, '') !== '-1') return `${where}: ${me}.${v} ${m[1]} ${m[2]} singles out a replica`;
+  }
+  return '';
+}
+
+export class Symmetry {
+  readonly groups: GroupReport[];
+  readonly permutationCount: number;
+  private readonly slots: Slot[] = [];
+  /** For each combined permutation: source slot of each destination slot. */
+  private readonly src: Int32Array[] = [];
+  /** For each combined permutation and slot: value map for threadId slots, or null. */
+  private readonly vmap: (Int32Array | null)[][] = [];
+  private readonly codes: Int32Array;
+  private readonly tmp: Uint32Array;
+  private readonly W: number;
+
+  constructor(b: BuiltModel, layout: Layout) {
+    this.W = layout.words;
+    this.groups = b.templates
+      .filter((t) => t.replicated && t.count >= 2)
+      .map((t) => {
+        if (t.count > MAX_REPLICAS) return { group: t.name, replicas: t.count, symmetric: false, reason: `${t.count} replicas: the exact canonical form enumerates n! permutations; at most ${MAX_REPLICAS} are supported` };
+        const reason = asymmetryReason(b, t.name);
+        return { group: t.name, replicas: t.count, symmetric: reason === '', reason };
+      });
+    const sym = this.groups.filter((g) => g.symmetric);
+    if (sym.length === 0) {
+      const why = this.groups.length ? this.groups.map((g) => `${g.group}: ${g.reason}`).join('; ') : 'the model has no replicated thread group';
+      throw new McError('MC313', `--symmetry refused for model ${q(b.name)}: ${why}`);
+    }
+    // Flat slot list with families.
+    const family = new Map<string, number[]>(); // key → slot ids by replica/index
+    const tidGroup: (string | null)[] = [];
+    const tidMin: number[] = [];
+    const add = (s: Slot, tid: string | null, min: number) => {
+      this.slots.push(s);
+      tidGroup.push(tid);
+      tidMin.push(min);
+      return this.slots.length - 1;
+    };
+    const tidOf = (d: { kind: string; group?: string; nullable?: boolean }) => (d.kind === 'threadId' ? d.group! : null);
+    const minOf = (d: { kind: string; nullable?: boolean }) => (d.kind === 'threadId' && d.nullable ? -1 : 0);
+    layout.shared.forEach((v, vi) => {
+      const d = b.shared[vi]!.domain;
+      const ids = v.slots.map((s) => add(s, tidOf(v.elem as never), minOf(v.elem as never)));
+      if (d.kind === 'array' && d.index) family.set(`a:${v.name}`, ids);
+    });
+    layout.templates.forEach((tl) => {
+      const ids = tl.label.slots.map((s) => add(s, null, 0));
+      family.set(`l:${tl.template.name}`, ids);
+      for (const lv of tl.locals) family.set(`v:${tl.template.name}.${lv.name}`, lv.slots.map((s) => add(s, tidOf(lv.elem as never), minOf(lv.elem as never))));
+    });
+    const S = this.slots.length;
+    const familiesOf = (g: string) =>
+      [...family.entries()].filter(([k]) => {
+        if (k.startsWith('a:')) return b.shared.find((v) => v.name === k.slice(2))!.domain.kind === 'array' && (b.shared.find((v) => v.name === k.slice(2))!.domain as { index?: string }).index === g;
+        return k.slice(2).split('.')[0] === g;
+      });
+    // Combined permutations: the product over symmetric groups.
+    let combos: Map<string, Int32Array>[] = [new Map()];
+    for (const g of sym) {
+      const next: Map<string, Int32Array>[] = [];
+      for (const c of combos) for (const p of permutations(g.replicas)) next.push(new Map([...c, [g.group, p]]));
+      combos = next;
+    }
+    this.permutationCount = combos.length;
+    for (const c of combos) {
+      const src = Int32Array.from({ length: S }, (_, i) => i);
+      for (const [g, p] of c)
+        for (const [, ids] of familiesOf(g)) for (let r = 0; r < ids.length; r++) src[ids[p[r]!]!] = ids[r]!;
+      const vm: (Int32Array | null)[] = new Array(S).fill(null);
+      for (let j = 0; j < S; j++) {
+        const g = tidGroup[j];
+        const p = g ? c.get(g) : undefined;
+        if (!p) continue;
+        const min = tidMin[j]!;
+        const m = new Int32Array(p.length - min);
+        for (let code = 0; code < m.length; code++) {
+          const v = code + min;
+          m[code] = (v < 0 ? v : p[v]!) - min;
+        }
+        vm[j] = m;
+      }
+      this.src.push(src);
+      this.vmap.push(vm);
+    }
+    this.codes = new Int32Array(S);
+    this.tmp = new Uint32Array(this.W);
+  }
+
+  /** Replace the state at buf[off..] by its canonical representative, in place. */
+  canonicalize(buf: Uint32Array, off: number): void {
+    const S = this.slots.length;
+    const codes = this.codes;
+    for (let j = 0; j < S; j++) {
+      const s = this.slots[j]!;
+      codes[j] = (buf[off + s.word]! >>> s.shift) & maskOf(s.width);
+    }
+    const tmp = this.tmp;
+    const W = this.W;
+    for (let p = 1; p < this.src.length; p++) {
+      tmp.fill(0);
+      const src = this.src[p]!;
+      const vm = this.vmap[p]!;
+      for (let j = 0; j < S; j++) {
+        const s = this.slots[j]!;
+        let c = codes[src[j]!]!;
+        const m = vm[j];
+        if (m) c = m[c]!;
+        tmp[s.word] = tmp[s.word]! | (c << s.shift);
+      }
+      // Keep the smaller word vector (bits of unused slots are zero in both).
+      let k = 0;
+      while (k < W && tmp[k] === buf[off + k]) k++;
+      if (k < W && tmp[k]! < buf[off + k]!) for (let x = 0; x < W; x++) buf[off + x] = tmp[x]!;
+    }
+  }
+
+  describe(): string {
+    return this.groups.map((g) => `${g.group}×${g.replicas}: ${g.symmetric ? 'permuted' : `not permuted (${g.reason})`}`).join('; ');
+  }
+}
