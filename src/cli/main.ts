@@ -35,7 +35,10 @@ check options:
   --variant V            model variant
   --param k=v, -p k=v    parameter value (repeatable)
   --strategy bfs|dfs     search order (bfs: shortest counterexamples; default)
-  --store exact          state storage
+  --store exact          state storage (exact; hash-compact and bitstate where available)
+  --por                  partial-order reduction (safety and deadlock; refused with liveness)
+  --symmetry             symmetry reduction of replicated thread groups (safety; refused with liveness)
+  --cross-check          also run without reductions and compare the verdicts and counts
   --fairness none|weak|strong   fairness for livelock checking (default weak)
   --no-liveness          do not look for non-progress cycles
   --no-deadlock          do not report deadlocks
@@ -135,6 +138,9 @@ const CHECK_FLAGS: Record<string, FlagSpec> = {
   param: { value: true, repeat: true, alias: 'p' },
   strategy: { value: true },
   store: { value: true },
+  por: {},
+  symmetry: {},
+  'cross-check': {},
   fairness: { value: true },
   'no-liveness': {},
   'no-deadlock': {},
@@ -160,12 +166,15 @@ function paramsFrom(model: Model, p: Parsed): Params {
 }
 
 function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finishProgress: () => void } {
-  const store = oneOfFlag(p, 'store', ['exact', 'hash-compact', 'bitstate'] as const);
-  if (store && store !== 'exact') throw new McError('MC311', `--store ${store} is not available in this version (use --store exact)`);
+  const store = oneOfFlag(p, 'store', ['exact', 'hash-compact', 'bitstate'] as const) ?? 'exact';
+  if (store !== 'exact' && !STORES_AVAILABLE.includes(store)) throw new McError('MC311', `--store ${store} is not available in this version (use --store exact)`);
   const showProgress = flag(p, 'progress') || (!flag(p, 'no-progress') && !flag(p, 'json') && io.err.isTTY === true);
   const pl = showProgress ? progressLine(io.err) : null;
   const opts: Partial<SearchOptions> = {
     strategy: oneOfFlag(p, 'strategy', ['bfs', 'dfs'] as const) ?? 'bfs',
+    store,
+    por: flag(p, 'por'),
+    symmetry: flag(p, 'symmetry'),
     fairness: oneOfFlag(p, 'fairness', ['none', 'weak', 'strong'] as const) ?? 'weak',
     liveness: !flag(p, 'no-liveness'),
     deadlock: flag(p, 'no-deadlock') ? false : null,
@@ -178,6 +187,7 @@ function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finis
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const STORES_AVAILABLE: readonly string[] = ['exact'];
 
 async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
   const p = parseArgs(argv, CHECK_FLAGS, 'check');
@@ -186,13 +196,15 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
   const built = buildModel(model, str(p, 'variant'), paramsFrom(model, p));
   const { opts, finishProgress } = searchOptions(p, io);
   const json = flag(p, 'json');
-  if (!json) io.out(`checking ${describeBuilt(built)} [${opts.strategy}, ${opts.fairness} fairness${built.hasProgress && opts.liveness ? ', liveness' : ''}]\n`);
+  const mode = [opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', built.hasProgress && opts.liveness ? `liveness, ${opts.fairness} fairness` : ''].filter(Boolean).join(', ');
+  if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
   let r: ReturnType<typeof search>;
   try {
     r = search(built, opts);
   } finally {
     finishProgress();
   }
+  const cross = flag(p, 'cross-check') ? crossCheck(built, r, opts) : null;
   let trace: TraceFile | null = null;
   let tracePath: string | null = null;
   if (r.violation) {
@@ -205,9 +217,12 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
     }
   }
   if (json) {
-    io.out(JSON.stringify(resultJson(built, r, opts, tracePath)) + '\n');
+    io.out(JSON.stringify({ ...resultJson(built, r, opts, tracePath), ...(cross ? { crossCheck: cross } : {}) }) + '\n');
   } else {
     io.out(statsLine(r) + '\n');
+    if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
+    if (r.reduction.porSafeLabels !== undefined) io.out(`por: ample sets possible at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; not at: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
+    if (cross) io.out(cross.summary + '\n');
     if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${r.fairness}ly fair non-progress cycle` : ''}\n`);
     else if (r.incomplete) io.out(`incomplete: ${r.incomplete.reason} reached after ${n(r.incomplete.states)} states (depth ${n(r.incomplete.depth)}, frontier ${n(r.incomplete.frontier)}); no violation found so far\n`);
     else if (trace) {
@@ -218,7 +233,24 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
       }
     }
   }
+  if (cross && !cross.agree) return EXIT.violation;
   return r.verdict === 'pass' ? EXIT.pass : r.verdict === 'violation' ? EXIT.violation : EXIT.incomplete;
+}
+
+/** Re-run without reductions (exact store, no POR, no symmetry) and compare. */
+function crossCheck(built: ReturnType<typeof buildModel>, r: SearchResult, opts: Partial<SearchOptions>) {
+  const full = search(built, { ...opts, por: false, symmetry: false, store: 'exact', onProgress: null });
+  const reduced = opts.por || opts.symmetry;
+  const vk = (x: SearchResult) => (x.violation ? `${x.violation.kind}:${x.violation.property}` : x.verdict);
+  const sameVerdict = r.verdict === full.verdict && vk(r) === vk(full);
+  // Without state-reducing options the counts must agree exactly; with them the reduced search may only be smaller.
+  const countsOk = r.verdict !== 'pass' || (reduced ? r.stats.states <= full.stats.states : r.stats.states === full.stats.states && r.stats.transitions === full.stats.transitions);
+  const agree = sameVerdict && countsOk;
+  const ratio = full.stats.states / Math.max(1, r.stats.states);
+  const summary = agree
+    ? `cross-check: agrees with the unreduced search (${vk(full)}; ${n(full.stats.states)} states unreduced, ${n(r.stats.states)} reduced, ratio ${ratio.toFixed(2)})`
+    : `CROSS-CHECK FAILED: the unreduced search says ${vk(full)} with ${n(full.stats.states)} states / ${n(full.stats.transitions)} transitions; this run says ${vk(r)} with ${n(r.stats.states)} / ${n(r.stats.transitions)}`;
+  return { agree, summary, unreduced: { verdict: full.verdict, violation: full.violation ? { kind: full.violation.kind, property: full.violation.property } : null, states: full.stats.states, transitions: full.stats.transitions }, ratio };
 }
 
 function statsLine(r: SearchResult): string {
@@ -254,11 +286,12 @@ export function resultJson(built: ReturnType<typeof buildModel>, r: SearchResult
       bitsPerState: r.stats.bitsPerState,
       peakRssMB: Math.round(r.stats.peakRssMB),
     },
+    reduction: r.reduction,
     options: {
       strategy: opts.strategy ?? 'bfs',
-      por: false,
-      symmetry: false,
-      store: 'exact',
+      por: opts.por ?? false,
+      symmetry: opts.symmetry ?? false,
+      store: opts.store ?? 'exact',
       fairness: r.fairness,
       liveness: r.livenessChecked,
       deadlock: opts.deadlock ?? built.deadlock,
