@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 import { buildModel, describeBuilt } from '../model/build.ts';
 import { expectationsOf, parseParam, variantDescription, type Expectation, type Model, type Params } from '../model/define.ts';
@@ -10,6 +10,9 @@ import { buildTrace, traceFileName } from '../trace/build.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { replay } from '../trace/replay.ts';
 import { renderMarkdown, renderText } from '../report/table.ts';
+import { renderHtml } from '../report/html.ts';
+import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
+import { Runtime } from '../search/runtime.ts';
 import { builtinModels } from '../../models/index.ts';
 import { flag, num, oneOfFlag, parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
 import { loadModel } from './load.ts';
@@ -28,14 +31,16 @@ usage:
   mmcheck list                                  models, parameters, variants, expectations
   mmcheck check <model> [options]               explore every interleaving
   mmcheck replay <trace.json> [--variant V]     re-execute a saved counterexample
-  mmcheck show <trace.json> [--format text|markdown] [-o FILE]
+  mmcheck show <trace.json> [--format text|markdown|html] [-o FILE]
+  mmcheck minimize <trace.json> [-o FILE]      fewest context switches among the shortest counterexamples
   mmcheck verdicts [--all] [--json]             check every model's expected verdicts (npm start)
 
 check options:
   --variant V            model variant
   --param k=v, -p k=v    parameter value (repeatable)
   --strategy bfs|dfs     search order (bfs: shortest counterexamples; default)
-  --store exact          state storage (exact; hash-compact and bitstate where available)
+  --store exact|hash-compact|bitstate   state storage: exact states (default), 64-bit fingerprints,
+                         or a bit array (depth-first; --bitstate-bits N = log2 of its size, default 27)
   --por                  partial-order reduction (safety and deadlock; refused with liveness)
   --symmetry             symmetry reduction of replicated thread groups (safety; refused with liveness)
   --cross-check          also run without reductions and compare the verdicts and counts
@@ -45,6 +50,7 @@ check options:
   --max-states N  --time-limit S  --memory-limit MB    limits (exit 3 when reached)
   --trace-out FILE       where to save a counterexample (default traces/<name>.json)
   --no-trace             do not save a counterexample
+  --minimize             among the shortest counterexamples, save the one with the fewest context switches
   --json                 one JSON object on stdout
   --progress | --no-progress   live progress line on stderr
 
@@ -69,6 +75,8 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
         return await cmdReplay(rest, io);
       case 'show':
         return cmdShow(rest, io);
+      case 'minimize':
+        return await cmdMinimize(rest, io);
       case 'verdicts':
         return cmdVerdicts(rest, io);
       case undefined:
@@ -81,7 +89,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
         io.out('mmcheck 0.1.0\n');
         return EXIT.pass;
       default:
-        throw new McError('MC300', `unknown command ${q(cmd)} (commands: list, check, replay, show, verdicts; see mmcheck help)`);
+        throw new McError('MC300', `unknown command ${q(cmd)} (commands: list, check, replay, show, minimize, verdicts; see mmcheck help)`);
     }
   } catch (e) {
     if (e instanceof McError) {
@@ -141,6 +149,7 @@ const CHECK_FLAGS: Record<string, FlagSpec> = {
   por: {},
   symmetry: {},
   'cross-check': {},
+  'bitstate-bits': { value: true },
   fairness: { value: true },
   'no-liveness': {},
   'no-deadlock': {},
@@ -149,6 +158,7 @@ const CHECK_FLAGS: Record<string, FlagSpec> = {
   'memory-limit': { value: true },
   'trace-out': { value: true },
   'no-trace': {},
+  minimize: {},
   json: {},
   progress: {},
   'no-progress': {},
@@ -167,7 +177,8 @@ function paramsFrom(model: Model, p: Parsed): Params {
 
 function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finishProgress: () => void } {
   const store = oneOfFlag(p, 'store', ['exact', 'hash-compact', 'bitstate'] as const) ?? 'exact';
-  if (store !== 'exact' && !STORES_AVAILABLE.includes(store)) throw new McError('MC311', `--store ${store} is not available in this version (use --store exact)`);
+  if (!STORES_AVAILABLE.includes(store)) throw new McError('MC311', `--store ${store} is not available in this version (use --store exact)`);
+  if (store === 'bitstate' && str(p, 'strategy') === 'bfs') throw new McError('MC317', '--store bitstate searches depth-first (the stack is the counterexample): drop --strategy bfs');
   const showProgress = flag(p, 'progress') || (!flag(p, 'no-progress') && !flag(p, 'json') && io.err.isTTY === true);
   const pl = showProgress ? progressLine(io.err) : null;
   const opts: Partial<SearchOptions> = {
@@ -175,6 +186,7 @@ function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finis
     store,
     por: flag(p, 'por'),
     symmetry: flag(p, 'symmetry'),
+    bitstateBits: num(p, 'bitstate-bits', { integer: true, min: 10 }) ?? 27,
     fairness: oneOfFlag(p, 'fairness', ['none', 'weak', 'strong'] as const) ?? 'weak',
     liveness: !flag(p, 'no-liveness'),
     deadlock: flag(p, 'no-deadlock') ? false : null,
@@ -187,7 +199,7 @@ function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finis
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
-const STORES_AVAILABLE: readonly string[] = ['exact'];
+const STORES_AVAILABLE: readonly string[] = ['exact', 'hash-compact', 'bitstate'];
 
 async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
   const p = parseArgs(argv, CHECK_FLAGS, 'check');
@@ -196,7 +208,7 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
   const built = buildModel(model, str(p, 'variant'), paramsFrom(model, p));
   const { opts, finishProgress } = searchOptions(p, io);
   const json = flag(p, 'json');
-  const mode = [opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', built.hasProgress && opts.liveness ? `liveness, ${opts.fairness} fairness` : ''].filter(Boolean).join(', ');
+  const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', built.hasProgress && opts.liveness ? `liveness, ${opts.fairness} fairness` : ''].filter(Boolean).join(', ');
   if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
   let r: ReturnType<typeof search>;
   try {
@@ -207,8 +219,12 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
   const cross = flag(p, 'cross-check') ? crossCheck(built, r, opts) : null;
   let trace: TraceFile | null = null;
   let tracePath: string | null = null;
+  let minimized: MinimizeStats | null = null;
   if (r.violation) {
-    trace = buildTrace(r.runtime, r.violation, { modelFile: model.source ? relative(io.cwd, model.source) : undefined, fairness: r.violation.kind === 'livelock' ? r.fairness ?? undefined : undefined });
+    const extra = { modelFile: model.source ? relative(io.cwd, model.source) : undefined, fairness: r.violation.kind === 'livelock' ? r.fairness ?? undefined : undefined };
+    const min = flag(p, 'minimize') ? minimizedTrace(r.runtime, r.violation, extra) : null;
+    minimized = min?.stats ?? null;
+    trace = min?.trace ?? buildTrace(r.runtime, r.violation, extra);
     if (!flag(p, 'no-trace')) {
       tracePath = str(p, 'trace-out') ?? join('traces', traceFileName(trace));
       const abs = join(io.cwd, tracePath);
@@ -217,20 +233,24 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
     }
   }
   if (json) {
-    io.out(JSON.stringify({ ...resultJson(built, r, opts, tracePath), ...(cross ? { crossCheck: cross } : {}) }) + '\n');
+    const out = resultJson(built, r, opts, tracePath);
+    // A minimised trace may be shorter than the search's (after DFS) and start its cycle elsewhere.
+    if (out.violation && trace && minimized)
+      Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
+    io.out(JSON.stringify({ ...out, ...(cross ? { crossCheck: cross } : {}) }) + '\n');
   } else {
     io.out(statsLine(r) + '\n');
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
     if (r.reduction.porSafeLabels !== undefined) io.out(`por: ample sets possible at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; not at: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
+    const st = r.reduction.store;
+    if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
     if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${r.fairness}ly fair non-progress cycle` : ''}\n`);
     else if (r.incomplete) io.out(`incomplete: ${r.incomplete.reason} reached after ${n(r.incomplete.states)} states (depth ${n(r.incomplete.depth)}, frontier ${n(r.incomplete.frontier)}); no violation found so far\n`);
     else if (trace) {
       io.out(`violation:\n\n${renderText(trace)}\n\n`);
-      if (tracePath) {
-        io.out(`trace saved: ${tracePath}\n`);
-        io.out(`  replay: mmcheck replay ${tracePath}\n  show:   mmcheck show ${tracePath} --format html -o ${tracePath.replace(/\.json$/, '.html')}\n`);
-      }
+      if (minimized) io.out(minimizedLine(minimized) + '\n');
+      if (tracePath) io.out(savedLines(tracePath));
     }
   }
   if (cross && !cross.agree) return EXIT.violation;
@@ -240,7 +260,7 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
 /** Re-run without reductions (exact store, no POR, no symmetry) and compare. */
 function crossCheck(built: ReturnType<typeof buildModel>, r: SearchResult, opts: Partial<SearchOptions>) {
   const full = search(built, { ...opts, por: false, symmetry: false, store: 'exact', onProgress: null });
-  const reduced = opts.por || opts.symmetry;
+  const reduced = opts.por || opts.symmetry || opts.store === 'bitstate';
   const vk = (x: SearchResult) => (x.violation ? `${x.violation.kind}:${x.violation.property}` : x.verdict);
   const sameVerdict = r.verdict === full.verdict && vk(r) === vk(full);
   // Without state-reducing options the counts must agree exactly; with them the reduced search may only be smaller.
@@ -288,7 +308,7 @@ export function resultJson(built: ReturnType<typeof buildModel>, r: SearchResult
     },
     reduction: r.reduction,
     options: {
-      strategy: opts.strategy ?? 'bfs',
+      strategy: opts.store === 'bitstate' ? 'dfs' : (opts.strategy ?? 'bfs'),
       por: opts.por ?? false,
       symmetry: opts.symmetry ?? false,
       store: opts.store ?? 'exact',
@@ -302,7 +322,7 @@ export function resultJson(built: ReturnType<typeof buildModel>, r: SearchResult
 function readTrace(file: string, io: Io): TraceFile {
   let text: string;
   try {
-    text = readFileSync(join(io.cwd, file), 'utf8');
+    text = readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (e) {
     throw new McError('MC404', `cannot read trace ${q(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -310,7 +330,7 @@ function readTrace(file: string, io: Io): TraceFile {
 }
 
 async function modelOfTrace(t: TraceFile, io: Io): Promise<Model> {
-  if (t.modelFile) return loadModel(join(io.cwd, t.modelFile));
+  if (t.modelFile) return loadModel(resolve(io.cwd, t.modelFile));
   return loadModel(t.model);
 }
 
@@ -336,12 +356,61 @@ async function cmdReplay(argv: readonly string[], io: Io): Promise<number> {
 function cmdShow(argv: readonly string[], io: Io): number {
   const p = parseArgs(argv, { format: { value: true }, out: { value: true, alias: 'o' } }, 'show');
   if (p.positional.length !== 1) throw new McError('MC309', `mmcheck show takes one trace file`);
-  const t = readTrace(p.positional[0]!, io);
-  const format = oneOfFlag(p, 'format', ['text', 'markdown'] as const) ?? 'text';
-  const text = (format === 'markdown' ? renderMarkdown(t) : renderText(t)) + '\n';
+  const file = p.positional[0]!;
+  const t = readTrace(file, io);
+  const format = oneOfFlag(p, 'format', ['text', 'markdown', 'html'] as const) ?? 'text';
+  const text = format === 'html' ? renderHtml(t, { source: file }) : (format === 'markdown' ? renderMarkdown(t) : renderText(t)) + '\n';
   const out = str(p, 'out');
-  if (out) writeFileSync(join(io.cwd, out), text);
-  else io.out(text);
+  if (out) {
+    const abs = resolve(io.cwd, out);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, text);
+  } else io.out(text);
+  return EXIT.pass;
+}
+
+/** A path as one shell word, so the printed commands can be pasted. */
+const shq = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function savedLines(tracePath: string): string {
+  const html = tracePath.replace(/\.json$/, '') + '.html';
+  return `trace saved: ${tracePath}\n  replay: mmcheck replay ${shq(tracePath)}\n  show:   mmcheck show ${shq(tracePath)} --format html -o ${shq(html)}\n`;
+}
+
+function minimizedLine(m: MinimizeStats): string {
+  const steps = (k: number) => `${k} step${k === 1 ? '' : 's'}`;
+  const sw = (k: number) => `${k} context switch${k === 1 ? '' : 'es'}`;
+  return `minimized: ${steps(m.lengthBefore)}, ${sw(m.switchesBefore)} → ${steps(m.lengthAfter)}, ${sw(m.switchesAfter)} (the fewest of any ${m.lengthAfter}-step counterexample)`;
+}
+
+/**
+ * Re-run the search on the trace's model, variant and parameters and save
+ * the counterexample of the same property with the fewest context switches
+ * among the shortest. The trace must reproduce first: minimising a trace the
+ * model no longer has would describe a different bug.
+ */
+async function cmdMinimize(argv: readonly string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, { out: { value: true, alias: 'o' }, json: {} }, 'minimize');
+  if (p.positional.length !== 1) throw new McError('MC309', `mmcheck minimize takes one trace file`);
+  const file = p.positional[0]!;
+  const t = readTrace(file, io);
+  const model = await modelOfTrace(t, io);
+  const rp = replay(t, model);
+  const json = flag(p, 'json');
+  if (rp.status !== 'reproduced') {
+    if (json) io.out(JSON.stringify({ minimized: null, reason: rp.verdict }) + '\n');
+    else io.out(`${file} does not reproduce on ${rp.model}${rp.variant ? ` / ${rp.variant}` : ''}, so there is nothing to minimise: ${rp.verdict}\n`);
+    return EXIT.violation;
+  }
+  const rt = new Runtime(buildModel(model, t.variant, t.params as Params));
+  const min = minimizedTrace(rt, violationOfTrace(rt, t), { ...(t.modelFile ? { modelFile: t.modelFile } : {}), ...(t.fairness ? { fairness: t.fairness } : {}) });
+  if (!min) throw new Error('internal: a reproduced violation was not found again');
+  const outPath = str(p, 'out') ?? file.replace(/\.json$/, '') + '.min.json';
+  const abs = resolve(io.cwd, outPath);
+  mkdirSync(dirname(abs), { recursive: true });
+  writeFileSync(abs, JSON.stringify(min.trace, null, 2) + '\n');
+  if (json) io.out(JSON.stringify({ minimized: min.stats, trace: outPath }) + '\n');
+  else io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace)}\n\n${savedLines(outPath)}`);
   return EXIT.pass;
 }
 

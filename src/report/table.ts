@@ -37,6 +37,17 @@ export function propertyText(t: TraceFile): string {
   }
 }
 
+/**
+ * The label step i moves its thread to, when the reader needs it: not when
+ * the thread stays put, nor when its next step in the trace already names it.
+ */
+export function labelWorthShowing(t: TraceFile, i: number): string | null {
+  const s = t.steps[i]!;
+  const nextOfThread = t.steps.slice(i + 1).find((x) => x.thread === s.thread);
+  if (s.to !== s.from && (nextOfThread ? nextOfThread.step !== s.to && nextOfThread.from === s.to : true) && s.to !== s.step) return s.to;
+  return null;
+}
+
 export function traceTable(t: TraceFile): TableModel {
   // Only threads that take a step get a column.
   const active = t.threads.filter((th) => t.steps.some((s) => s.thread === th));
@@ -48,9 +59,8 @@ export function traceTable(t: TraceFile): TableModel {
     let cell = s.step;
     if (s.choiceName !== undefined) cell += `(${s.choiceName})`;
     else if (s.choice !== 0) cell += `(#${s.choice})`;
-    // Name the label reached only where the thread's next step does not already say it.
-    const nextOfThread = t.steps.slice(i + 1).find((x) => x.thread === s.thread);
-    if (s.to !== s.from && (nextOfThread ? nextOfThread.step !== s.to && nextOfThread.from === s.to : true) && s.to !== s.step) cell += ` →${s.to}`;
+    const to = labelWorthShowing(t, i);
+    if (to !== null) cell += ` →${to}`;
     if (s.progress) cell += ' ✓';
     if (s.fails !== undefined) cell += ' ✗';
     row[1 + active.indexOf(s.thread)] = cell;

@@ -1,10 +1,12 @@
 import type { BuiltModel } from '../model/build.ts';
 import { StateStore } from '../store/store.ts';
 import { Runtime } from './runtime.ts';
-import { explore, violationFrom } from './explore.ts';
+import { explore, violationFrom, type Reducers } from './explore.ts';
 import { PartialOrder, refusePorWithLiveness } from '../reduce/por.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
 import { McError } from '../model/errors.ts';
+import { CompactStore } from '../store/compact.ts';
+import { exploreBitstate } from './bitstate.ts';
 import { defaultOptions, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
 /** Livelock search, plugged in by the liveness module (kept out of the safety path). */
@@ -19,11 +21,49 @@ export function registerLiveness(fn: LivenessCheck): void {
  * the caller renders and saves counterexamples.
  */
 export function search(model: BuiltModel, options: Partial<SearchOptions> = {}): SearchResult & { runtime: Runtime; store: StateStore } {
+  return searchAny(model, options) as SearchResult & { runtime: Runtime; store: StateStore };
+}
+
+function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: number, red: Reducers, reduction: SearchResult['reduction']): SearchResult & { runtime: Runtime; store: StateStore } {
+  const bo = exploreBitstate(rt, opts, t0, red);
+  const seconds = (performance.now() - t0) / 1000;
+  const missed = bo.table.expectedMissed();
+  const bytes = bo.table.bytes() + bo.stackBytes;
+  reduction.store = { mode: 'bitstate', expectedMissed: missed, probabilityAnyMissed: 1 - Math.exp(-missed), bytesPerState: bo.states ? bytes / bo.states : 0 };
+  return {
+    verdict: bo.violation ? 'violation' : bo.incomplete ? 'incomplete' : 'pass',
+    violation: bo.violation,
+    incomplete: bo.incomplete && !bo.violation ? { reason: bo.incomplete, states: bo.states, depth: bo.depth, frontier: bo.frontier } : null,
+    stats: {
+      states: bo.states,
+      transitions: bo.transitions,
+      depth: bo.depth,
+      seconds,
+      statesPerSecond: seconds > 0 ? bo.states / seconds : 0,
+      bytesPerState: bo.states ? bytes / bo.states : 0,
+      storeBytes: bytes,
+      peakRssMB: process.memoryUsage().rss / 1048576,
+      bitsPerState: rt.layout.bits,
+      words: rt.words,
+    },
+    fairness: null,
+    livenessChecked: false,
+    reduction,
+    runtime: rt,
+    store: null as unknown as StateStore,
+  };
+}
+
+function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchResult & { runtime: Runtime; store: StateStore | CompactStore } {
   const opts: SearchOptions = Object.freeze({ ...defaultOptions, ...options });
   const t0 = performance.now();
   const rt = new Runtime(model);
   const livenessWanted = opts.liveness && model.hasProgress;
   if (opts.por && livenessWanted) refusePorWithLiveness();
+  if (opts.store !== 'exact' && livenessWanted)
+    throw new McError('MC315', `--store ${opts.store} cannot check livelocks (the cycle search needs every state): add --no-liveness, or use --store exact`);
+  if (opts.store === 'bitstate' && !(opts.bitstateBits >= 10 && opts.bitstateBits <= 36))
+    throw new McError('MC316', `--bitstate-bits ${opts.bitstateBits}: expected 10..36 (log2 of the number of bits)`);
   if (opts.symmetry && livenessWanted)
     throw new McError('MC314', '--symmetry is not supported with livelock checking (a cycle of the quotient graph need not be a cycle of the model): add --no-liveness, or drop --symmetry');
   const por = opts.por ? new PartialOrder(model) : null;
@@ -37,18 +77,23 @@ export function search(model: BuiltModel, options: Partial<SearchOptions> = {}):
     reduction.symmetry = sym.describe();
     reduction.permutations = sym.permutationCount;
   }
-  const store = new StateStore(rt.words, (b, o) => rt.hash(b, o));
+  if (opts.store === 'bitstate') return bitstateSearch(model, rt, opts, t0, { por, sym }, reduction);
+  const store = opts.store === 'hash-compact' ? new CompactStore(rt.words) : new StateStore(rt.words, (b, o) => rt.hash(b, o));
   const ex = explore(rt, store, opts, t0, { por, sym });
   let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
   if (!violation && !ex.incomplete && livenessWanted) {
     if (!livenessImpl) throw new Error('internal: liveness checking is not available');
-    const lv = livenessImpl(rt, store, opts, t0);
+    const lv = livenessImpl(rt, store as StateStore, opts, t0);
     if (lv === 'time-limit') ex.incomplete = 'time-limit';
     else {
       violation = lv;
       livenessChecked = true;
     }
+  }
+  if (store instanceof CompactStore) {
+    const missed = store.expectedCollisions();
+    reduction.store = { mode: 'hash-compact', expectedMissed: missed, probabilityAnyMissed: 1 - Math.exp(-missed), bytesPerState: store.residentBytesPerState() };
   }
   const seconds = (performance.now() - t0) / 1000;
   const rss = Math.max(ex.peakRss, process.memoryUsage().rss);

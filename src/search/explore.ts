@@ -1,4 +1,8 @@
 import { NO_PARENT, StateStore } from '../store/store.ts';
+import type { CompactStore } from '../store/compact.ts';
+
+/** The stores explore() can fill: exact states, or 64-bit fingerprints (hash-compact). */
+export type Store = StateStore | CompactStore;
 import type { Runtime } from './runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
@@ -30,7 +34,7 @@ export interface Reducers {
 }
 export const noReducers: Reducers = { por: null, sym: null };
 
-export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, red: Reducers = noReducers): ExploreOutcome {
+export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: number, red: Reducers = noReducers): ExploreOutcome {
   const W = rt.words;
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
   const hasInv = rt.model.invariants.length > 0;
@@ -109,7 +113,7 @@ export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, sta
       if (sym !== null) sym.canonicalize(succ, i * W);
       hashes[i] = rt.hash(succ, i * W);
     }
-    if (sym === null) sink ^= store.prefetch(succ, hashes.subarray(lo), hi - lo);
+    if (sym === null) sink ^= store.prefetch(succ, hashes, lo, hi);
     let seen = false;
     for (let pass = 0; pass < 2; pass++) {
       for (let i = lo; i < hi; i++) {
@@ -192,6 +196,7 @@ export function explore(rt: Runtime, store: StateStore, opts: SearchOptions, sta
         if (r) return finish(out, r, depth, store.count - head);
       }
       const ok = expand(head, depth + 1);
+      if ((head & 0xffff) === 0xffff && 'release' in store) store.release(head);
       if (!ok) {
         out.depth = out.violation!.kind === 'invariant' ? depth + 1 : depth;
         out.sink = sink;
@@ -253,7 +258,7 @@ function finish(out: ExploreOutcome, reason: IncompleteReason, depth: number, fr
 }
 
 /** State indices from the initial state to `idx`, following the parent log. */
-export function pathTo(store: StateStore, idx: number): number[] {
+export function pathTo(store: Store, idx: number): number[] {
   const path: number[] = [];
   for (let s = idx; s !== NO_PARENT; s = store.parentOf(s)) path.push(s);
   return path.reverse();
@@ -266,22 +271,18 @@ export function pathTo(store: StateStore, idx: number): number[] {
  * states are representatives, so the concrete walk is a permuted copy of the
  * stored path: a real execution of the unreduced model.
  */
-export function concreteSteps(rt: Runtime, store: StateStore, path: readonly number[], sym: Symmetry | null = null): { steps: PathStep[]; last: Uint32Array } {
+export function concreteSteps(rt: Runtime, store: Store, path: readonly number[], sym: Symmetry | null = null): { steps: PathStep[]; last: Uint32Array } {
   const W = rt.words;
   let cur = rt.initial();
-  const target = new Uint32Array(W);
   const cand = new Uint32Array(W);
   const steps: PathStep[] = [];
   for (let p = 1; p < path.length; p++) {
-    store.read(path[p]!, target);
     const n = rt.expand(cur, 0);
     let found = -1;
     for (let i = 0; i < n && found < 0; i++) {
       for (let k = 0; k < W; k++) cand[k] = rt.succ[i * W + k]!;
       if (sym) sym.canonicalize(cand, 0);
-      let k = 0;
-      while (k < W && cand[k] === target[k]) k++;
-      if (k === W) found = i;
+      if (store.matches(path[p]!, cand, 0, rt.hash(cand, 0))) found = i;
     }
     if (found < 0) throw new Error(`internal: no transition to stored state ${path[p]} while rebuilding a counterexample`);
     steps.push({ thread: rt.succThread[found]!, step: rt.succStep[found]!, choice: rt.succChoice[found]! });
@@ -290,11 +291,11 @@ export function concreteSteps(rt: Runtime, store: StateStore, path: readonly num
   return { steps, last: cur };
 }
 
-export function stepsAlong(rt: Runtime, store: StateStore, path: readonly number[]): PathStep[] {
+export function stepsAlong(rt: Runtime, store: Store, path: readonly number[]): PathStep[] {
   return concreteSteps(rt, store, path).steps;
 }
 
-export function violationFrom(rt: Runtime, store: StateStore, v: NonNullable<ExploreOutcome['violation']>, sym: Symmetry | null = null): FoundViolation {
+export function violationFrom(rt: Runtime, store: Store, v: NonNullable<ExploreOutcome['violation']>, sym: Symmetry | null = null): FoundViolation {
   const { steps, last } = concreteSteps(rt, store, pathTo(store, v.state), sym);
   if (v.failStep) {
     if (!sym) steps.push(v.failStep);

@@ -446,7 +446,7 @@ export const defaultSimulateOptions: SimulateOptions = Object.freeze({
 });
 
 export interface SimulateStats {
-  /** Walks completed (a walk cut by the time limit does not count). */
+  /** Walks run: the walk that found a violation counts, a walk cut by the time limit does not. */
   runs: number;
   /** Transitions taken, over all walks. */
   steps: number;
@@ -590,6 +590,7 @@ export function simulate(model: BuiltModel, options: Partial<SimulateOptions> = 
   }
   if (violation) {
     stopped = 'violation';
+    stats.runs++;
     if (walkStep > stats.longestWalk) stats.longestWalk = walkStep;
   }
   stats.distinct = seen.count;

@@ -111,13 +111,13 @@ export class StateStore {
    * insert's dependent probe-then-compare chain cannot do. Returns a value
    * only so the loads are not optimised away.
    */
-  prefetch(buf: Uint32Array, hashes: Int32Array, n: number): number {
+  prefetch(buf: Uint32Array, hashes: Int32Array, from: number, to: number): number {
     const mask = this.mask;
     const table = this.table;
     const W = this.words;
     let acc = 0;
-    for (let i = 0; i < n; i++) acc ^= table[hashes[i]! & mask]!;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) acc ^= table[hashes[i]! & mask]!;
+    for (let i = from; i < to; i++) {
       const v = table[hashes[i]! & mask]!;
       if (v !== 0 && (v & ~mask) === (hashes[i]! & ~mask)) {
         const idx = (v & mask) - 1;
@@ -202,6 +202,13 @@ export class StateStore {
     const c = this.chunks[idx >>> CHUNK_BITS]!;
     const o = (idx & CMASK) * this.words;
     for (let k = 0; k < this.words; k++) out[off + k] = c[o + k]!;
+  }
+  /** Does the state at buf[off..] equal stored state idx? */
+  matches(idx: number, buf: Uint32Array, off: number, _h?: number): boolean {
+    const c = this.chunks[idx >>> CHUNK_BITS]!;
+    const o = (idx & CMASK) * this.words;
+    for (let k = 0; k < this.words; k++) if (c[o + k] !== buf[off + k]) return false;
+    return true;
   }
   parentOf(idx: number): number {
     if (!this.keepParents) return NO_PARENT;
