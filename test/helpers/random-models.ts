@@ -69,6 +69,16 @@ export const genModel = (opts: { safety?: boolean } = {}): fc.Arbitrary<GenModel
     }),
   );
 
+/** Make every thread's labels a chain (steps only move forward), so threads terminate and interleavings commute. */
+export const acyclic = (g: GenModel): GenModel => ({
+  ...g,
+  templates: g.templates.map((t) => ({
+    ...t,
+    end: [t.labels - 1],
+    steps: t.steps.map((s) => ({ ...s, at: Math.min(s.at, t.labels - 2 < 0 ? 0 : t.labels - 2), next: Math.min(s.at + 1, t.labels - 1), altNext: null })).filter((s) => t.labels > 1),
+  })).map((t) => (t.steps.length ? t : { ...t, labels: 2, end: [1], steps: [{ at: 0, guard: null, lockGuard: false, effects: [], choices: 1, next: 1, altNext: null, progress: false }] })),
+});
+
 /**
  * Turn a generated description into a model. Guards and effects are
  * generated as source text with literal variable names (`st.v0`), as a person

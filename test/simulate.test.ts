@@ -1,0 +1,272 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bool, buildModel, defineModel, int, search, thread, type Model } from '../src/index.ts';
+import '../src/search/liveness.ts';
+import { simulate } from '../src/search/simulate.ts';
+import { bitstateSearch, planWorkers, swarm } from '../src/search/swarm.ts';
+import { Runtime } from '../src/search/runtime.ts';
+import { buildTrace } from '../src/trace/build.ts';
+import { replay } from '../src/trace/replay.ts';
+import { cmdSimulate } from '../src/cli/simulate.ts';
+import dining from '../models/dining.ts';
+import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
+import { genModel, toModel } from './helpers/random-models.ts';
+
+const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 60);
+const diningModel = dining as unknown as Model;
+const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-sim-'));
+const traceOf = (m: Model, r: { runtime: Runtime; violation: Parameters<typeof buildTrace>[1] | null }, fairness?: string) =>
+  JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness })));
+
+// ---- tiny models for the liveness semantics ---------------------------------------
+
+/**
+ * `waiter` busy-waits for a flag that `setter` sets. The only cycle is the
+ * waiter spinning while the setter, enabled all along, never moves: unfair
+ * under weak and strong fairness, a non-progress cycle under none.
+ */
+const unfairOnly = defineModel({
+  name: 'unfair-only',
+  shared: { flag: bool() },
+  threads: [
+    thread('waiter', {
+      start: 'wait',
+      end: ['done'],
+      steps: {
+        spin: { at: 'wait', when: (s) => !s.flag, next: 'wait' },
+        go: { at: 'wait', when: (s) => s.flag, next: 'done', progress: true },
+      },
+    }),
+    thread('setter', { start: 'set', end: ['done'], steps: { set: { at: 'set', then: (s) => void (s.flag = true), next: 'done' } } }),
+  ],
+}) as unknown as Model;
+
+/** Two threads pass a token back and forth forever; the progress step needs a flag nobody sets: a fair non-progress cycle. */
+const pingPong = defineModel({
+  name: 'ping-pong',
+  shared: { turn: int(0, 1), never: bool() },
+  threads: [0, 1].map((id) =>
+    thread(`p${id}`, {
+      start: 'run',
+      end: ['done'],
+      steps: {
+        pass: { at: 'run', when: (s) => s.turn === id, then: (s) => void (s.turn = 1 - id), next: 'run' },
+        finish: { at: 'run', when: (s) => s.never, next: 'done', progress: true },
+      },
+    }),
+  ),
+}) as unknown as Model;
+
+/**
+ * `toggler` makes progress forever, flipping x; `taker` can only move while x
+ * is set. On the cycle the taker is enabled only half the time: weakly fair
+ * starvation of the taker, unfair under strong fairness.
+ */
+const starving = defineModel({
+  name: 'starving',
+  shared: { x: bool() },
+  threads: [
+    thread('toggler', { start: 'loop', steps: { flip: { at: 'loop', then: (s) => void (s.x = !s.x), next: 'loop', progress: true } } }),
+    thread('taker', { start: 'try', end: ['done'], steps: { take: { at: 'try', when: (s) => s.x, next: 'done', progress: true } } }),
+  ],
+}) as unknown as Model;
+
+// ---- simulate --------------------------------------------------------------------------
+
+test('simulate finds the dining deadlock (n=5) and the trace replays', (t) => {
+  const r = simulate(buildModel(diningModel, null, { n: 5 }), { seed: 'test', runs: 100, depth: 200 });
+  t.is(r.violation?.kind, 'deadlock');
+  t.is(r.stopped, 'violation');
+  t.true(r.stats.distinct > 0 && r.stats.steps >= r.violation!.steps.length);
+  const tr = traceOf(diningModel, r);
+  t.is(replay(tr, diningModel).status, 'reproduced');
+});
+
+test('simulate: the same seed gives the same walks and trace; different seeds give different walks', (t) => {
+  const b = buildModel(diningModel, null, { n: 6 });
+  const a1 = simulate(b, { seed: 'alpha', runs: 50, depth: 300 });
+  const a2 = simulate(b, { seed: 'alpha', runs: 50, depth: 300 });
+  t.deepEqual(traceOf(diningModel, a1), traceOf(diningModel, a2));
+  t.deepEqual({ ...a1.stats, seconds: 0 }, { ...a2.stats, seconds: 0 });
+  t.is(a1.walk, a2.walk);
+  // Without a violation to stop them, whole walk sets compare by what they saw.
+  const p = buildModel(diningModel, null, { n: 8 });
+  const seen = (seed: string) => {
+    const r = simulate(p, { seed, runs: 20, depth: 40, deadlock: false });
+    return `${r.stats.distinct}/${r.stats.ended}`;
+  };
+  t.is(seen('s1'), seen('s1'));
+  const traces = new Set(['b1', 'b2', 'b3', 'b4'].map((seed) => JSON.stringify(traceOf(diningModel, simulate(b, { seed, runs: 50, depth: 300 })).steps)));
+  t.true(traces.size > 1, 'four seeds, one walk');
+});
+
+test('simulate: a cycle that is only unfair is not a livelock; a fair non-progress cycle is, and replays', (t) => {
+  const u = buildModel(unfairOnly, null);
+  for (const fairness of ['weak', 'strong'] as const) {
+    const r = simulate(u, { seed: '1', runs: 200, depth: 50, fairness });
+    t.is(r.violation, null, fairness);
+    t.true(r.stats.cycles.candidates > 0 && r.stats.cycles.unfair === r.stats.cycles.candidates);
+    t.is(search(u, { fairness }).verdict, 'pass');
+  }
+  const none = simulate(u, { seed: '1', runs: 200, depth: 50, fairness: 'none' });
+  t.is(none.violation?.property, 'non-progress-cycle');
+
+  const pp = simulate(buildModel(pingPong, null), { seed: '1', runs: 10, depth: 50 });
+  t.is(pp.violation?.kind, 'livelock');
+  t.is(pp.violation?.property, 'non-progress-cycle');
+  t.is(replay(traceOf(pingPong, pp, 'weak'), pingPong).status, 'reproduced');
+});
+
+test('simulate: starvation counts only the starving thread\'s progress', (t) => {
+  const b = buildModel(starving, null);
+  const weak = simulate(b, { seed: '3', runs: 200, depth: 50, fairness: 'weak' });
+  t.is(weak.violation?.property, 'starvation');
+  t.is(weak.violation?.starving, 'taker');
+  t.is(replay(traceOf(starving, weak, 'weak'), starving).status, 'reproduced');
+  t.is(search(b, { fairness: 'weak' }).violation?.property, 'starvation');
+  t.is(simulate(b, { seed: '3', runs: 200, depth: 50, fairness: 'strong' }).violation, null);
+  t.is(search(b, { fairness: 'strong' }).verdict, 'pass');
+});
+
+test('random models: what simulate and a bitstate worker report is real, and replays', (t) => {
+  fc.assert(
+    fc.property(genModel(), fc.boolean(), fc.constantFrom('none', 'weak', 'strong' as const), fc.string({ maxLength: 4 }), (g, deadlock, fairness, seed) => {
+      const m = toModel(g);
+      const b = buildModel(m, null);
+      const ref = referenceExplore(b, { deadlock });
+      const sim = simulate(b, { seed, runs: 30, depth: 60, deadlock, fairness });
+      const plan = planWorkers(seed, 2, 100, 20)[1]!;
+      const dfs = bitstateSearch(new Runtime(b), plan, { deadlock, liveness: true, fairness, maxStates: Infinity, deadline: Infinity, coverageCap: 1 << 16 }, null);
+      for (const v of [sim.violation, dfs.violation]) {
+        if (!v) continue;
+        if (v.kind === 'livelock') {
+          const th = v.starving ? b.threads.findIndex((x) => x.name === v.starving) : -1;
+          if (!referenceFairCycle(b, ref, fairness, th)) return false;
+        } else if (!ref.violations.has(`${v.kind}:${v.property}`)) return false;
+        const tr = buildTrace(sim.runtime, v, { fairness });
+        if (replay(JSON.parse(JSON.stringify(tr)), m).status !== 'reproduced') return false;
+      }
+      // A worker that ran to completion saw every reachable state (no collisions at this size).
+      if (!deadlock && !g.invariant && !g.assertion && dfs.status === 'done' && dfs.depthCut === 0 && dfs.states !== ref.states) return false;
+      return true;
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+test('simulate --json: output shape, trace written where --trace-out says', async (t) => {
+  const dir = tmp();
+  let out = '';
+  const io = { out: (s: string) => void (out += s), err: process.stderr, cwd: dir };
+  const code = await cmdSimulate(['dining', '-p', 'n=5', '--seed', '42', '--json', '--trace-out', 'd.json'], io);
+  t.is(code, 1);
+  const o = JSON.parse(out);
+  t.like(o, { model: 'dining', variant: null, params: { n: 5 }, mode: 'simulate', seed: '42', verdict: 'violation', stopped: 'violation' });
+  t.like(o.violation, { kind: 'deadlock', property: 'deadlock', trace: 'd.json' });
+  t.true(Number.isInteger(o.violation.walk) && o.violation.length > 0);
+  t.deepEqual(Object.keys(o.stats).sort(), ['cycles', 'distinctCapped', 'distinctStates', 'endedWalks', 'longestWalk', 'runs', 'seconds', 'steps', 'stepsPerSecond']);
+  t.deepEqual(o.options, { runs: 1000, depth: 1000, fairness: null, liveness: false, deadlock: true });
+  t.is(JSON.parse(readFileSync(join(dir, 'd.json'), 'utf8')).steps.length, o.violation.length);
+  out = '';
+  t.is(await cmdSimulate(['dining', '-p', 'n=5', '--no-deadlock', '--runs', '5', '--depth', '20', '--json', '--seed', 'x'], io), 0);
+  const p = JSON.parse(out);
+  t.like(p, { verdict: 'no-violation', violation: null, stopped: 'runs', stats: { runs: 5 } });
+});
+
+// ---- swarm ---------------------------------------------------------------------------------
+
+test('swarm finds the dining deadlock; the trace replays; the winner and trace do not depend on scheduling', async (t) => {
+  const spec = { model: 'dining', variant: null, params: { n: 6 } };
+  const a = await swarm(spec, { workers: 4, jobs: 4, seed: 'sw' });
+  t.is(a.violation?.kind, 'deadlock');
+  t.true(a.settled);
+  const b = buildModel(diningModel, null, { n: 6 });
+  const tr = JSON.parse(JSON.stringify(buildTrace(new Runtime(b), a.violation!)));
+  t.is(replay(tr, diningModel).status, 'reproduced');
+  const one = await swarm(spec, { workers: 4, jobs: 1, seed: 'sw' });
+  const inline = await swarm(spec, { workers: 4, seed: 'sw', mode: 'inline' });
+  for (const r of [one, inline]) {
+    t.is(r.winner, a.winner);
+    t.deepEqual(r.violation, a.violation);
+  }
+  // Without a violation every worker runs to its end: everything is reproducible, and the complete searches cover the space.
+  const pass = await swarm(spec, { workers: 3, seed: 'sw', deadlock: false, mode: 'inline' });
+  const again = await swarm(spec, { workers: 3, seed: 'sw', deadlock: false, jobs: 2 });
+  t.deepEqual(
+    pass.workers.map((w) => ({ ...w, seconds: 0 })),
+    again.workers.map((w) => ({ ...w, seconds: 0 })),
+  );
+  t.is(pass.coverage.distinct, search(b, { deadlock: false }).stats.states);
+  t.like(pass.coverage, { method: 'complete-search', share: 1 });
+});
+
+// ---- the command line ---------------------------------------------------------------------
+
+const BIN = resolve('bin/mmcheck.js');
+const wired = readFileSync('src/cli/main.ts', 'utf8').includes('cmdSwarm');
+/**
+ * Run the CLI in a fresh process with tsx registered the way bin/mmcheck.js
+ * registers it (an import in the main thread, no --import flag): the
+ * condition under which swarm workers must load TypeScript on their own.
+ * Uses bin/mmcheck.js itself once main.ts routes to these commands.
+ */
+const cli = (args: string[], cwd: string) => {
+  const shim = [
+    `import ${JSON.stringify(import.meta.resolve('tsx'))};`,
+    `const m = await import(${JSON.stringify(pathToFileURL(resolve('src/cli/simulate.ts')).href)});`,
+    `const [cmd, ...rest] = process.argv.slice(1);`,
+    `const io = { out: (s) => process.stdout.write(s), err: process.stderr, cwd: process.cwd() };`,
+    `process.exitCode = await (cmd === 'simulate' ? m.cmdSimulate(rest, io) : m.cmdSwarm(rest, io));`,
+  ].join('\n');
+  const argv = wired ? [BIN, ...args] : ['--input-type=module', '-e', shim, ...args];
+  const r = spawnSync(process.execPath, argv, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+test('CLI: check --swarm 4 runs worker threads from the command line, saves a trace that replays, and --json has the documented shape', (t) => {
+  const dir = tmp();
+  const r = cli(['check', 'dining', '-p', 'n=5', '--swarm', '4', '--seed', '9'], dir);
+  t.is(r.code, 1, r.err);
+  t.regex(r.out, /swarm-checking dining \(n=5\) \[4 workers/);
+  t.regex(r.out, /violation found by worker \d+ after/);
+  t.regex(r.out, /replay: mmcheck replay traces\/dining\.n5\.deadlock\.json/);
+  t.regex(r.out, /again: +mmcheck check dining -p n=5 --swarm 4 --seed 9/);
+  const rp = spawnSync(process.execPath, [BIN, 'replay', 'traces/dining.n5.deadlock.json'], { cwd: dir, encoding: 'utf8' });
+  t.is(rp.status, 0, rp.stdout + rp.stderr);
+  const j = cli(['check', 'dining', '-p', 'n=5', '--swarm', '2', '--swarm-jobs', '2', '--seed', '9', '--no-deadlock', '--json'], dir);
+  t.is(j.code, 0, j.err);
+  const o = JSON.parse(j.out);
+  t.like(o, { model: 'dining', mode: 'swarm', seed: '9', verdict: 'no-violation', violation: null, settled: true, stats: { workers: 2, jobs: 2, states: 82 } });
+  t.like(o.coverage, { distinct: 82, capped: false, estimate: 82, method: 'complete-search', share: 1 });
+  t.is(o.workers.length, 2);
+  t.deepEqual(Object.keys(o.workers[0]).sort(), [
+    'bitstateFill', 'bitstateLog2', 'cycles', 'depthBound', 'depthCut', 'expanded', 'hashes', 'index', 'maxDepth', 'seconds', 'seed', 'states', 'status', 'transitions', 'violation',
+  ]);
+  const bad = cli(['check', 'dining', '--swarm', '2', '--strategy', 'dfs'], dir);
+  t.is(bad.code, 2);
+  t.regex(bad.err, /MC321/);
+});
+
+test('CLI: simulate prints its seed, and the same seed reproduces the same trace file', (t) => {
+  const dir = tmp();
+  const a = cli(['simulate', resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'a.json'], dir);
+  t.is(a.code, 1, a.err);
+  const seed = /\[seed (\d+),/.exec(a.out)?.[1];
+  t.truthy(seed);
+  t.regex(a.out, new RegExp(`again: +mmcheck simulate .* --seed ${seed}`));
+  t.regex(a.out, /replay: mmcheck replay a\.json/);
+  const b = cli(['simulate', resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'b.json', '--seed', seed!], dir);
+  t.is(b.code, 1);
+  t.is(readFileSync(join(dir, 'a.json'), 'utf8'), readFileSync(join(dir, 'b.json'), 'utf8'));
+  const none = cli(['simulate', 'dining', '-p', 'n=4', '--no-deadlock', '--runs', '3', '--seed', '1'], dir);
+  t.is(none.code, 0);
+  t.regex(none.out, /no violation in 3 walks/);
+  t.regex(none.out, /not a proof/);
+  writeFileSync(join(dir, 'x'), '');
+});
