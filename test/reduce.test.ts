@@ -156,3 +156,26 @@ test('non-exact stores are refused for livelock checking', async (t) => {
     t.regex(e!.message, /cannot check livelocks/);
   }
 });
+
+test('declared footprints enable POR where helpers hide accesses, and a wrong declaration is caught', async (t) => {
+  const { defineModel, int, thread } = await import('../src/index.ts');
+  const bump = (s: any, name: string) => { s[name] = s[name] + 1; };
+  const mk = (k: number, declare: boolean, lie = false) =>
+    thread(`c${k}`, {
+      start: 'a',
+      end: ['done'],
+      steps: {
+        a: { then: (s) => bump(s, `x${k}`), next: 'b', ...(declare ? { reads: [], writes: [lie ? `x${(k + 1) % 3}` : `x${k}`] } : {}) },
+        b: { then: (s) => bump(s, `x${k}`), next: 'done', ...(declare ? { writes: [`x${k}`] } : {}) },
+      },
+    });
+  const shared = { x0: int(0, 2), x1: int(0, 2), x2: int(0, 2) };
+  const undeclared = defineModel({ name: 'helpers', shared, threads: [mk(0, false), mk(1, false), mk(2, false)] });
+  const declared = defineModel({ name: 'helpers', shared, threads: [mk(0, true), mk(1, true), mk(2, true)] });
+  const lying = defineModel({ name: 'helpers', shared, threads: [mk(0, true, true), mk(1, true), mk(2, true)] });
+  t.is(search(buildModel(undeclared, null), { liveness: false, por: true }).stats.states, 27);
+  t.is(search(buildModel(declared, null), { liveness: false, por: true }).stats.states, 7);
+  const e = t.throws(() => search(buildModel(lying, null), { liveness: false, por: true }));
+  t.is((e as any).code, 'MC144');
+  t.regex(e!.message, /thread "c0" step "a": its declared footprint \(reads nothing; writes x1\) misses what it does: reads x0, writes x0/);
+});

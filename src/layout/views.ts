@@ -40,6 +40,8 @@ export class AssertionFailure extends Error {
 export interface Recorder {
   r(name: string): void;
   w(name: string): void;
+  /** Called when the code asserts. */
+  a?(): void;
 }
 
 export interface ViewSet {
@@ -79,6 +81,8 @@ class ViewBase {
     return n;
   }
   assert(cond: boolean, name: string): void {
+    const rec = (this as unknown as { $rec: Recorder | null }).$rec;
+    if (rec !== null && rec.a) rec.a();
     if (!cond) throw new AssertionFailure(name);
   }
 }

@@ -54,6 +54,8 @@ export interface BuiltStep {
   readonly choiceNames: readonly string[] | null;
   readonly progress: boolean;
   readonly doc: string;
+  /** Declared footprint (null when it is to be derived from the source). */
+  readonly declared: { reads: readonly string[]; writes: readonly string[]; asserts: boolean } | null;
 }
 
 export interface BuiltTemplate {
@@ -192,7 +194,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       if (!LABEL_RE.test(sname)) throw new McError('MC122', `${sw}: step name must match ${LABEL_RE}`);
       if (!sdIn || typeof sdIn !== 'object') throw new McError('MC123', `${sw}: must be an object { when?, then?, next }`);
       for (const k of Object.keys(sd)) {
-        if (!['at', 'when', 'choose', 'then', 'next', 'progress', 'doc'].includes(k)) throw new McError('MC124', `${sw}: unknown field ${q(k)}`);
+        if (!['at', 'when', 'choose', 'then', 'next', 'progress', 'doc', 'reads', 'writes', 'asserts'].includes(k)) throw new McError('MC124', `${sw}: unknown field ${q(k)}`);
       }
       const at = addLabel(sd.at ?? sname, 'label');
       if (sd.when !== undefined && typeof sd.when !== 'function') throw new McError('MC125', `${sw}: when must be a function (s, me) => boolean`);
@@ -219,7 +221,16 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       } else if (ch !== undefined) throw new McError('MC127', `${sw}: choose must be a number, a list of names or a function`);
       const progress = sd.progress === true;
       if (sd.progress !== undefined && typeof sd.progress !== 'boolean') throw new McError('MC128', `${sw}: progress must be true or false`);
-      steps.push({ name: sname, index: si, at, guard: sd.when ?? null, effect: sd.then ?? null, next, nextFn, choices, chooseFn, choiceNames, progress, doc: typeof sd.doc === 'string' ? sd.doc : '' });
+      let declared: BuiltStep['declared'] = null;
+      if (sd.reads !== undefined || sd.writes !== undefined || sd.asserts !== undefined) {
+        const names = new Set(shared.map((v) => v.name));
+        for (const [field, list] of [['reads', sd.reads ?? []], ['writes', sd.writes ?? []]] as const) {
+          if (!Array.isArray(list)) throw new McError('MC143', `${sw}: ${field} must be a list of shared variable names`);
+          for (const x of list) if (!names.has(x) && x !== '*threads') throw new McError('MC143', `${sw}: ${field} names ${q(x)}, which is not a shared variable (or "*threads")`);
+        }
+        declared = { reads: [...(sd.reads ?? [])], writes: [...(sd.writes ?? [])], asserts: sd.asserts === true };
+      }
+      steps.push({ name: sname, index: si, at, guard: sd.when ?? null, effect: sd.then ?? null, next, nextFn, choices, chooseFn, choiceNames, progress, doc: typeof sd.doc === 'string' ? sd.doc : '', declared });
     });
     const endSet = new Set<number>();
     for (const e of td.end ?? []) endSet.add(addLabel(e, 'end label'));

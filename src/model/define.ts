@@ -66,6 +66,15 @@ export interface StepDef {
   progress?: boolean;
   /** What the step stands for (e.g. the kernel function); shown in listings and traces. */
   doc?: string;
+  /**
+   * Footprint for partial-order reduction, when it cannot be derived from the
+   * source (e.g. the step calls helper functions): the shared variables the
+   * step (guard, effect, next, choose) may read and write, and whether it
+   * asserts. Checked against the real accesses while reducing.
+   */
+  reads?: readonly string[];
+  writes?: readonly string[];
+  asserts?: boolean;
 }
 
 export interface ThreadDef {

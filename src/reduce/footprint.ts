@@ -107,8 +107,12 @@ function scan(fn: Function | null, acc: Acc, sharedNames: ReadonlySet<string>, w
   }
 }
 
-/** Footprint of one step: guard, effect, computed next and choice count together. */
+/** Footprint of one step: guard, effect, computed next and choice count together (declared, or derived). */
 export function stepFootprint(b: BuiltModel, st: BuiltStep): Footprint {
+  if (st.declared) {
+    // Reads include writes: a write of part of an array or a computed value reads the rest.
+    return { unknown: false, why: '', reads: new Set([...st.declared.reads, ...st.declared.writes]), writes: new Set(st.declared.writes), asserts: st.declared.asserts };
+  }
   const shared = new Set(b.shared.map((v) => v.name));
   const acc: Acc = { unknown: false, why: '', reads: new Set(), writes: new Set(), asserts: false };
   scan(st.guard, acc, shared, `step ${st.name} guard`);

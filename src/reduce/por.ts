@@ -1,6 +1,9 @@
 import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
-import { conflict, invariantFootprint, stepFootprint, THREADS, type Footprint } from './footprint.ts';
+import { accessVar, conflict, invariantFootprint, stepFootprint, THREADS, type Footprint } from './footprint.ts';
+import { makeViewFactory, AssertionFailure, type ViewFactory } from '../layout/views.ts';
+import type { Runtime } from '../search/runtime.ts';
+import { q } from '../model/errors.ts';
 
 /**
  * Partial-order reduction with static ample sets (Peled; Clarke, Grumberg
@@ -73,6 +76,73 @@ export class PartialOrder {
       }
       return out;
     });
+  }
+
+  /** Some step declares its footprint: verify() must run on every expanded state. */
+  get hasDeclared(): boolean {
+    return this.model.templates.some((t) => t.steps.some((s) => s.declared !== null));
+  }
+  private recViews: ViewFactory | null = null;
+
+  /**
+   * Check declared footprints against what the steps really touch in this
+   * state: each thread's declared steps at its label run on a scratch copy
+   * with recording views. An access outside the declaration is an error
+   * (MC144), so a wrong declaration cannot silently make the reduction unsound
+   * on the states the search visits.
+   */
+  verify(rt: Runtime, buf: Uint32Array, off: number): void {
+    const b = this.model;
+    this.recViews ??= makeViewFactory(b, rt.layout, true);
+    const shared = new Set(b.shared.map((v) => v.name));
+    for (const th of b.threads) {
+      const tpl = th.template;
+      for (const si of tpl.stepsAt[rt.label(buf, off, th.index)]!) {
+        const st = tpl.steps[si]!;
+        const d = st.declared;
+        if (!d) continue;
+        const own = `${th.name}.`;
+        const bad: string[] = [];
+        let asserted = false;
+        const rec = {
+          r: (n: string) => {
+            if (n.startsWith(own)) return;
+            const v = accessVar(n, shared);
+            if (!d.reads.includes(v) && !d.writes.includes(v)) bad.push(`reads ${n}`);
+          },
+          w: (n: string) => {
+            if (n.startsWith(own)) return;
+            const v = accessVar(n, shared);
+            if (!d.writes.includes(v)) bad.push(`writes ${n}`);
+          },
+          a: () => {
+            asserted = true;
+          },
+        };
+        const scratch = buf.slice(off, off + rt.words);
+        const g = this.recViews(scratch, true, rec);
+        let enabled = true;
+        try {
+          if (st.guard) enabled = !!st.guard(g.state, g.locals[th.index]!);
+          const nc = enabled ? (st.choices >= 0 ? st.choices : st.chooseFn!(g.state, g.locals[th.index]!)) : 0;
+          for (let c = 0; c < nc; c++) {
+            const w = buf.slice(off, off + rt.words);
+            const e = this.recViews(w, false, rec);
+            try {
+              if (st.effect) st.effect(e.state, e.locals[th.index]!, c);
+              if (st.nextFn) st.nextFn(e.state, e.locals[th.index]!, c);
+            } catch (x) {
+              if (!(x instanceof AssertionFailure)) throw x;
+            }
+          }
+        } catch (x) {
+          if (!(x instanceof AssertionFailure)) throw rt.modelError(x, `thread ${q(th.name)} step ${q(st.name)} (footprint check)`);
+        }
+        if (asserted && !d.asserts) bad.push('asserts');
+        if (bad.length)
+          throw new McError('MC144', `model ${q(b.name)}, thread ${q(th.name)} step ${q(st.name)}: its declared footprint (reads ${d.reads.join(', ') || 'nothing'}; writes ${d.writes.join(', ') || 'nothing'}${d.asserts ? '; asserts' : ''}) misses what it does: ${[...new Set(bad)].join(', ')}`);
+      }
+    }
   }
 
   /** Number of safe labels (for reporting: 0 means POR can never reduce). */

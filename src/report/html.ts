@@ -216,7 +216,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
     `<th colspan="${t.threads.length}" class="grp">threads</th>`,
     shownLocks.length ? `<th colspan="${shownLocks.length}" class="grp lkgrp">held by</th>` : '',
     '</tr><tr><th class="num" scope="col">#</th>',
-    ...t.threads.map((th) => `<th scope="col" class="lane-h c${colour(th)}${moved.has(th) ? '' : ' idle'}" ${moved.has(th) ? '' : ' title="takes no step in this trace"'}><span class="dot"></span>${esc(th)}</th>`),
+    ...t.threads.map((th) => `<th scope="col" class="lane-h c${colour(th)}${moved.has(th) ? '' : ' idle" title="takes no step in this trace'}"><span class="dot"></span>${esc(th)}</th>`),
     ...shownLocks.map((lv) => `<th scope="col" class="lk-h" title="${esc(`${lv.name}: ${lv.kind === 'owner' ? 'holds a thread id' : 'a flag set and cleared by threads'}`)}"><span>${esc(lv.name)}</span></th>`),
     '</tr>',
   ].join('');

@@ -130,6 +130,7 @@ export function exploreBitstate(rt: Runtime, opts: SearchOptions, start: number,
     for (let k = 0; k < W; k++) frames[fp * W + k] = buf[off + k]!;
     fp++;
     if (fp > out.depth) out.depth = fp - 1;
+    if (por !== null && por.hasDeclared) por.verify(rt, frames, (fp - 1) * W);
     const n = rt.expand(frames, (fp - 1) * W);
     if (n < 0) {
       out.violation = { kind: 'assertion', property: rt.failProperty, steps: path({ thread: rt.failThread, step: rt.failStep, choice: rt.failChoice }) };

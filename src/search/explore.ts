@@ -41,6 +41,7 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
   const invNames = rt.model.invariants.map((i) => i.name);
   const init = rt.initial();
   const { por, sym } = red;
+  const verifyFootprints = por !== null && por.hasDeclared;
   if (sym) sym.canonicalize(init, 0);
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0, peakRss: process.memoryUsage().rss };
   store.insert(init, 0, rt.hash(init, 0), NO_PARENT);
@@ -83,6 +84,7 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
   const expand = (s: number, depthNext: number): boolean => {
     const chunk = store.chunkOf(s);
     const off = store.offsetOf(s);
+    if (verifyFootprints) por.verify(rt, chunk, off);
     const n = rt.expand(chunk, off);
     nFresh = 0;
     if (n < 0) {
