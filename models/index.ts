@@ -1,6 +1,11 @@
 import type { Model } from '../src/model/define.ts';
+import migrationEntryWait from './migration-entry-wait.ts';
+import intervalNotifier from './interval-notifier.ts';
+import gpusvmEvict from './gpusvm-evict.ts';
+import coherentLongtermPin from './coherent-longterm-pin.ts';
+import deviceExclusive from './device-exclusive.ts';
 import peterson from './peterson.ts';
 import dining from './dining.ts';
 
 /** Built-in models, by name. Kernel models first, then the classic benchmarks. */
-export const builtinModels: readonly Model[] = [peterson, dining] as unknown as Model[];
+export const builtinModels: readonly Model[] = [migrationEntryWait, intervalNotifier, gpusvmEvict, coherentLongtermPin, deviceExclusive, peterson, dining] as unknown as Model[];
