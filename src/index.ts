@@ -9,6 +9,8 @@ export type {
   ModelDef,
   StepDef,
   ThreadDef,
+  ThreadGroupDef,
+  VariantDef,
   Expectation,
   StateView,
   LocalView,

@@ -114,7 +114,10 @@ function cmdList(argv: readonly string[], io: Io): number {
     if (e.params.length) lines.push(`  params: ${e.params.map((x) => `${x.name} (${x.domain}, default ${x.default})`).join('; ')}`);
     if (e.variants.length) {
       lines.push('  variants:');
-      for (const v of e.variants) lines.push(`    ${v.name.padEnd(28)} expect ${v.expect.padEnd(26)} ${v.description}`);
+      for (const v of e.variants) {
+        const d = Object.entries(v.defaults).map(([k, x]) => `${k}=${x}`).join(' ');
+        lines.push(`    ${v.name.padEnd(34)} expect ${v.expect.padEnd(40)} ${v.description}${d ? ` (defaults: ${d})` : ''}`);
+      }
     } else if (e.expect) lines.push(`  expect: ${e.expect}`);
     lines.push('');
   }
@@ -122,9 +125,16 @@ function cmdList(argv: readonly string[], io: Io): number {
   return EXIT.pass;
 }
 
+/** "pass", "deadlock", "invariant (no-uaf)", "livelock (starvation)": the same words for expected and found verdicts. */
+function verdictText(verdict: string, kind?: string, property?: string, fairness?: string): string {
+  if (verdict !== 'violation') return verdict;
+  const k = kind ?? 'violation';
+  return `${k}${property && property !== k ? ` (${property})` : ''}${fairness && fairness !== 'weak' ? ` [${fairness}]` : ''}`;
+}
+
 function expText(e: Expectation | undefined): string {
   if (!e) return '-';
-  return e.verdict === 'pass' ? 'pass' : `${e.kind ?? 'violation'}${e.property ? ` (${e.property})` : ''}`;
+  return verdictText(e.verdict, e.kind, e.property, e.fairness) + (e.verdict === 'pass' && e.fairness && e.fairness !== 'weak' ? ` [${e.fairness}]` : '');
 }
 
 function listEntry(m: Model) {
@@ -427,7 +437,7 @@ function cmdVerdicts(argv: readonly string[], io: Io): number {
       for (const e of exps.length ? exps : [undefined]) {
         const built = buildModel(m, v, e?.params ?? {});
         const r = search(built, { deadlock: e?.deadlock === false ? false : null, fairness: e?.fairness ?? 'weak' });
-        const got = r.verdict === 'violation' ? `${r.violation!.kind}${r.violation!.kind === 'invariant' || r.violation!.kind === 'assertion' ? ` (${r.violation!.property})` : ''}` : r.verdict;
+        const got = verdictText(r.verdict, r.violation?.kind, r.violation?.property, e?.fairness) + (r.verdict === 'pass' && e?.fairness && e.fairness !== 'weak' ? ` [${e.fairness}]` : '');
         let ok = e !== undefined && r.verdict === e.verdict;
         if (ok && e!.kind && r.violation?.kind !== e!.kind) ok = false;
         if (ok && e!.property && r.violation?.property !== e!.property) ok = false;

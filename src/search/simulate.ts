@@ -346,15 +346,10 @@ export class CycleJudge {
         }
       }
     }
-    const W = path.words;
-    const unfinishedOn = (t: number): boolean => {
-      for (let pos = p; pos <= top; pos++) if (!this.rt.finished(path.states, pos * W, t)) return true;
-      return false;
-    };
     const pts = this.progressThreads;
     if (!anyProgress) {
       for (let i = 0; i < pts.length; i++) {
-        if (unfinishedOn(pts[i]!)) {
+        if (this.unfinishedOn(path, p, pts[i]!)) {
           this.property = 'non-progress-cycle';
           this.starving = -1;
           return this.confirm(path, p);
@@ -366,13 +361,20 @@ export class CycleJudge {
     for (let i = 0; i < pts.length; i++) {
       const t = pts[i]!;
       if ((progressBy[t >>> 5]! & (1 << (t & 31))) !== 0) continue;
-      if (unfinishedOn(t)) {
+      if (this.unfinishedOn(path, p, t)) {
         this.property = 'starvation';
         this.starving = t;
         return this.confirm(path, p);
       }
     }
     this.reason = 'progress';
+    return false;
+  }
+
+  /** Thread t is not at an end label in some state of path[p..top]. */
+  private unfinishedOn(path: Path, p: number, t: number): boolean {
+    const W = path.words;
+    for (let pos = p; pos < path.len; pos++) if (!this.rt.finished(path.states, pos * W, t)) return true;
     return false;
   }
 

@@ -80,6 +80,8 @@ export function planWorkers(seed: string, count: number, maxDepth: number, maxBi
 /** A bit array with k hash functions (Kirsch-Mitzenmacher: positions a + j*b). */
 class Bitstate {
   readonly bits: Uint8Array;
+  /** Bits set so far (counted as they are set: the fill ratio costs no scan). */
+  ones = 0;
   private readonly mask: number;
 
   constructor(
@@ -104,6 +106,7 @@ class Bitstate {
       if ((this.bits[byte]! & bit) === 0) {
         seen = false;
         this.bits[byte] = this.bits[byte]! | bit;
+        this.ones++;
       }
     }
     return seen;
@@ -111,15 +114,7 @@ class Bitstate {
 
   /** Fraction of bits set. */
   fill(): number {
-    let ones = 0;
-    for (let i = 0; i < this.bits.length; i++) {
-      let v = this.bits[i]!;
-      while (v) {
-        v &= v - 1;
-        ones++;
-      }
-    }
-    return ones / (this.bits.length * 8);
+    return this.ones / (this.bits.length * 8);
   }
 }
 
