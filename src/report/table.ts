@@ -33,7 +33,7 @@ export function propertyText(t: TraceFile): string {
     case 'deadlock':
       return 'deadlock';
     case 'livelock':
-      return p.starving ? `starvation: ${p.starving} never makes progress` : `livelock (${t.fairness ?? 'weak'}ly fair non-progress cycle)`;
+      return p.starving ? `starvation: ${p.starving} starves (never makes progress on a ${t.fairness ?? "weak"}ly fair cycle)` : `livelock (${t.fairness ?? "weak"}ly fair non-progress cycle)`;
   }
 }
 

@@ -67,24 +67,10 @@ export class StateStore {
    * (>= 0), or -(index + 1) when it was already present.
    */
   insert(buf: Uint32Array, off: number, h: number, parent: number): number {
+    const i = this.probe(buf, off, h);
+    const v = this.table[i]!;
+    if (v !== 0) return -(v & this.mask);
     const W = this.words;
-    const mask = this.mask;
-    const tag = h & ~mask;
-    const table = this.table;
-    let i = h & mask;
-    for (;;) {
-      const v = table[i]!;
-      if (v === 0) break;
-      if ((v & ~mask) === tag) {
-        const idx = (v & mask) - 1;
-        const c = this.chunks[idx >>> CHUNK_BITS]!;
-        const o = (idx & CMASK) * W;
-        let k = 0;
-        while (k < W && c[o + k] === buf[off + k]) k++;
-        if (k === W) return -idx - 1;
-      }
-      i = (i + 1) & mask;
-    }
     const idx = this.count;
     const ci = idx >>> CHUNK_BITS;
     if (ci === this.chunks.length) {
@@ -98,7 +84,7 @@ export class StateStore {
     if (o + W > c.length) c = this.growFirstChunk();
     for (let k = 0; k < W; k++) c[o + k] = buf[off + k]!;
     if (this.keepParents) this.parentChunks[ci]![idx & CMASK] = parent;
-    table[i] = tag | (idx + 1);
+    this.table[i] = (h & ~this.mask) | (idx + 1);
     this.count = idx + 1;
     if (this.count > this.limit) this.grow();
     return idx;
@@ -129,20 +115,31 @@ export class StateStore {
 
   /** Index of a state, or -1. */
   find(buf: Uint32Array, off: number, h: number): number {
+    const v = this.table[this.probe(buf, off, h)]!;
+    return v === 0 ? -1 : (v & this.mask) - 1;
+  }
+
+  /**
+   * Linear probing from the state's home slot: the slot holding the state,
+   * or the empty slot where it would go. The tag (the hash's high bits)
+   * rejects most other states without reading their words.
+   */
+  private probe(buf: Uint32Array, off: number, h: number): number {
     const W = this.words;
     const mask = this.mask;
     const tag = h & ~mask;
+    const table = this.table;
     let i = h & mask;
     for (;;) {
-      const v = this.table[i]!;
-      if (v === 0) return -1;
+      const v = table[i]!;
+      if (v === 0) return i;
       if ((v & ~mask) === tag) {
         const idx = (v & mask) - 1;
         const c = this.chunks[idx >>> CHUNK_BITS]!;
         const o = (idx & CMASK) * W;
         let k = 0;
         while (k < W && c[o + k] === buf[off + k]) k++;
-        if (k === W) return idx;
+        if (k === W) return i;
       }
       i = (i + 1) & mask;
     }
