@@ -197,6 +197,15 @@ test('cli: the replay and show commands that check prints work as printed, html 
   // A trace path with a space is printed quoted, so it still pastes.
   const q = run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'my traces/a b.json'], dir);
   t.regex(q.out, /show: {3}mmcheck show 'my traces\/a b\.json' --format html -o 'my traces\/a b\.html'/);
+  // An absolute --trace-out is written where it says, and the printed commands work from anywhere.
+  const abs = join(dir, 'abs', 'd.json');
+  const a = run(['check', 'dining', '-p', 'n=3', '--trace-out', abs], dir);
+  const elsewhere = tmp();
+  for (const cmd of [/^ {2}replay: mmcheck (.+)$/m, /^ {2}show: {3}mmcheck (.+)$/m].map((re) => re.exec(a.out)?.[1])) {
+    t.truthy(cmd, a.out);
+    t.is(run(cmd!.split(' '), elsewhere).code, 0, cmd);
+  }
+  t.true(existsSync(join(dir, 'abs', 'd.html')));
 });
 
 test('cli: show renders text, markdown and html, to stdout or -o, and rejects unknown formats', (t) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 import { buildModel, describeBuilt } from '../model/build.ts';
@@ -32,7 +32,7 @@ usage:
   mmcheck check <model> [options]               explore every interleaving
   mmcheck replay <trace.json> [--variant V]     re-execute a saved counterexample
   mmcheck show <trace.json> [--format text|markdown|html] [-o FILE]
-  mmcheck minimize <trace.json> [-o FILE]      fewest context switches among the shortest counterexamples
+  mmcheck minimize <trace.json> [-o FILE] [--json]   fewest context switches among the shortest counterexamples
   mmcheck verdicts [--all] [--json]             check every model's expected verdicts (npm start)
 
 check options:
@@ -237,7 +237,9 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
     trace = min?.trace ?? buildTrace(r.runtime, r.violation, extra);
     if (!flag(p, 'no-trace')) {
       tracePath = str(p, 'trace-out') ?? join('traces', traceFileName(trace));
-      const abs = join(io.cwd, tracePath);
+      const abs = resolve(io.cwd, tracePath);
+      // A model file is recorded relative to the trace, so the trace replays from any directory.
+      if (model.source) trace.modelFile = relative(dirname(abs), model.source);
       mkdirSync(dirname(abs), { recursive: true });
       writeFileSync(abs, JSON.stringify(trace, null, 2) + '\n');
     }
@@ -339,8 +341,12 @@ function readTrace(file: string, io: Io): TraceFile {
   return parseTrace(text, file);
 }
 
-async function modelOfTrace(t: TraceFile, io: Io): Promise<Model> {
-  if (t.modelFile) return loadModel(resolve(io.cwd, t.modelFile));
+/** The model a trace was made on: its model file (relative to the trace, or else to the working directory), or the built-in model. */
+async function modelOfTrace(t: TraceFile, io: Io, traceFile: string): Promise<Model> {
+  if (t.modelFile) {
+    const besideTrace = resolve(dirname(resolve(io.cwd, traceFile)), t.modelFile);
+    return loadModel(existsSync(besideTrace) ? besideTrace : resolve(io.cwd, t.modelFile));
+  }
   return loadModel(t.model);
 }
 
@@ -348,7 +354,7 @@ async function cmdReplay(argv: readonly string[], io: Io): Promise<number> {
   const p = parseArgs(argv, { variant: { value: true }, json: {} }, 'replay');
   if (p.positional.length !== 1) throw new McError('MC309', `mmcheck replay takes one trace file`);
   const t = readTrace(p.positional[0]!, io);
-  const model = await modelOfTrace(t, io);
+  const model = await modelOfTrace(t, io, p.positional[0]!);
   const r = replay(t, model, str(p, 'variant'));
   if (flag(p, 'json')) io.out(JSON.stringify(r) + '\n');
   else {
@@ -357,7 +363,7 @@ async function cmdReplay(argv: readonly string[], io: Io): Promise<number> {
     io.out(`replaying ${p.positional[0]} against ${against}${made}: ${t.steps.length} steps\n`);
     for (const note of r.notes) io.out(`note: ${note}\n`);
     if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n`);
-    else if (r.status === 'no-longer-applies') io.out(`no longer applies: ${r.verdict}\n`);
+    else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n`);
     else io.out(`replays, but the property now holds: ${r.verdict}\n`);
   }
   return r.status === 'reproduced' ? EXIT.pass : EXIT.violation;
@@ -404,7 +410,7 @@ async function cmdMinimize(argv: readonly string[], io: Io): Promise<number> {
   if (p.positional.length !== 1) throw new McError('MC309', `mmcheck minimize takes one trace file`);
   const file = p.positional[0]!;
   const t = readTrace(file, io);
-  const model = await modelOfTrace(t, io);
+  const model = await modelOfTrace(t, io, p.positional[0]!);
   const rp = replay(t, model);
   const json = flag(p, 'json');
   if (rp.status !== 'reproduced') {

@@ -170,7 +170,7 @@ function detail(t: TraceFile): string {
     const last = t.steps[n - 1];
     return last ? `The assertion fails inside step ${n} (<b>${esc(last.thread)}</b>: <code>${esc(last.step)}</code>).` : '';
   }
-  return `The invariant is false in the state after step ${n}.`;
+  return n === 0 ? 'The invariant is false in the initial state.' : `The invariant is false in the state after step ${n}.`;
 }
 
 function stepCell(t: TraceFile, i: number): string {
@@ -274,7 +274,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
     ${cs >= 0 ? '<li><span class="cyc">↻</span> steps on the livelock cycle</li>' : ''}
     ${shownLocks.length ? '<li><span class="barkey"></span> a lock-like variable held by the thread of that colour; <span class="openkey">▼</span> still held after the last step</li>' : ''}
   </ul>
-  ${shownLocks.length ? '<p class="note">Lock-like: a shared variable that threads set to their own id and back to a negative value (an owner), or a boolean that a thread sets and later clears (a lock or flag; held until cleared).</p>' : ''}
+  ${shownLocks.length ? '<p class="note">Lock-like (a guess from the trace): a shared variable that threads set to their own id or name and later clear (an owner), or a boolean that a thread sets and later clears (a lock or flag; held until cleared).</p>' : ''}
   ${lockNote}
   <p class="note">Click a row (or use ↑ ↓) to see the full state after that step.</p>
 </section>
