@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,12 +12,13 @@ import { bitstateSearch, planWorkers, swarm } from '../src/search/swarm.ts';
 import { Runtime } from '../src/search/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
-import { cmdSimulate } from '../src/cli/simulate.ts';
+import { cmdSimulate, cmdSwarm } from '../src/cli/simulate.ts';
+import { McError } from '../src/model/errors.ts';
 import dining from '../models/dining.ts';
 import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 
-const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 60);
+const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 40);
 const diningModel = dining as unknown as Model;
 const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-sim-'));
 const traceOf = (m: Model, r: { runtime: Runtime; violation: Parameters<typeof buildTrace>[1] | null }, fairness?: string) =>
@@ -76,6 +77,26 @@ const starving = defineModel({
   ],
 }) as unknown as Model;
 
+/**
+ * Two threads retry a trylock that always fails, each in a self-loop on the
+ * same state: each loop alone is unfair to the other thread, together they
+ * are the fair livelock (the shape of a refault-on-trylock-failure race).
+ */
+const bothSpin = defineModel({
+  name: 'both-spin',
+  shared: { held: bool(true) },
+  threads: [0, 1].map((id) =>
+    thread(`c${id}`, {
+      start: 'try',
+      end: ['done'],
+      steps: {
+        trylock_fails: { at: 'try', when: (s) => s.held, next: 'try' },
+        locked: { at: 'try', when: (s) => !s.held, next: 'done', progress: true },
+      },
+    }),
+  ),
+}) as unknown as Model;
+
 // ---- simulate --------------------------------------------------------------------------
 
 test('simulate finds the dining deadlock (n=5) and the trace replays', (t) => {
@@ -120,6 +141,17 @@ test('simulate: a cycle that is only unfair is not a livelock; a fair non-progre
   t.is(pp.violation?.kind, 'livelock');
   t.is(pp.violation?.property, 'non-progress-cycle');
   t.is(replay(traceOf(pingPong, pp, 'weak'), pingPong).status, 'reproduced');
+});
+
+test('simulate and a bitstate worker combine two unfair self-loops into the fair livelock they make together', (t) => {
+  const b = buildModel(bothSpin, null);
+  t.is(search(b).violation?.property, 'non-progress-cycle');
+  const r = simulate(b, { seed: '1', runs: 5, depth: 20 });
+  t.is(r.violation?.property, 'non-progress-cycle');
+  t.is(replay(traceOf(bothSpin, r, 'weak'), bothSpin).status, 'reproduced');
+  const w = bitstateSearch(new Runtime(b), planWorkers('1', 1, 100)[0]!, { deadlock: null, liveness: true, fairness: 'weak', maxStates: Infinity, deadline: Infinity, coverageCap: 100 }, null);
+  t.is(w.violation?.property, 'non-progress-cycle');
+  t.is(replay(traceOf(bothSpin, { runtime: r.runtime, violation: w.violation }, 'weak'), bothSpin).status, 'reproduced');
 });
 
 test('simulate: starvation counts only the starving thread\'s progress', (t) => {
@@ -184,21 +216,25 @@ test('simulate --json: output shape, trace written where --trace-out says', asyn
 
 test('swarm finds the dining deadlock; the trace replays; the winner and trace do not depend on scheduling', async (t) => {
   const spec = { model: 'dining', variant: null, params: { n: 6 } };
-  const a = await swarm(spec, { workers: 4, jobs: 4, seed: 'sw' });
+  const a = await swarm(spec, { workers: 4, jobs: 2, seed: 'sw' });
   t.is(a.violation?.kind, 'deadlock');
   t.true(a.settled);
   const b = buildModel(diningModel, null, { n: 6 });
   const tr = JSON.parse(JSON.stringify(buildTrace(new Runtime(b), a.violation!)));
   t.is(replay(tr, diningModel).status, 'reproduced');
-  const one = await swarm(spec, { workers: 4, jobs: 1, seed: 'sw' });
+  // The same plans one after another in this thread: the extreme of a different schedule.
   const inline = await swarm(spec, { workers: 4, seed: 'sw', mode: 'inline' });
-  for (const r of [one, inline]) {
-    t.is(r.winner, a.winner);
-    t.deepEqual(r.violation, a.violation);
-  }
-  // Without a violation every worker runs to its end: everything is reproducible, and the complete searches cover the space.
+  t.is(inline.winner, a.winner);
+  t.deepEqual(inline.violation, a.violation);
+  t.deepEqual(
+    inline.workers.map((w) => w.plan),
+    a.workers.map((w) => w.plan),
+  );
+  // Other seeds diversify the plans.
+  t.notDeepEqual(planWorkers('sw', 4, 1000), planWorkers('other', 4, 1000));
+  // Without a violation every worker runs to its end: every number is reproducible, and complete searches cover the space.
   const pass = await swarm(spec, { workers: 3, seed: 'sw', deadlock: false, mode: 'inline' });
-  const again = await swarm(spec, { workers: 3, seed: 'sw', deadlock: false, jobs: 2 });
+  const again = await swarm(spec, { workers: 3, seed: 'sw', deadlock: false, mode: 'inline' });
   t.deepEqual(
     pass.workers.map((w) => ({ ...w, seconds: 0 })),
     again.workers.map((w) => ({ ...w, seconds: 0 })),
@@ -227,23 +263,38 @@ const cli = (args: string[], cwd: string) => {
     // As main.ts does: a coded error is bad input, exit 2.
     `catch (e) { if (!e.code) throw e; process.stderr.write('mmcheck: error ' + e.code + ': ' + e.message + '\\n'); process.exitCode = 2; }`,
   ].join('\n');
-  const argv = wired ? [BIN, ...args] : ['--input-type=module', '-e', shim, ...args];
-  const r = spawnSync(process.execPath, argv, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return run(wired ? [BIN, ...args] : ['--input-type=module', '-e', shim, ...args], cwd);
 };
 
-test('CLI: check --swarm 4 runs worker threads from the command line, saves a trace that replays, and --json has the documented shape', (t) => {
+/** Asynchronous, so that the other tests of this file run while the child does. */
+function run(argv: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done, fail) => {
+    const c = spawn(process.execPath, argv, { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => void (out += d));
+    c.stderr.on('data', (d: Buffer) => void (err += d));
+    c.on('error', fail);
+    c.on('close', (code) => done({ code, out, err }));
+  });
+}
+
+test('CLI: check --swarm 4 runs worker threads from the command line and saves a trace that replays', async (t) => {
   const dir = tmp();
-  const r = cli(['check', 'dining', '-p', 'n=5', '--swarm', '4', '--seed', '9'], dir);
+  const r = await cli(['check', 'dining', '-p', 'n=5', '--swarm', '4', '--seed', '9'], dir);
   t.is(r.code, 1, r.err);
   t.regex(r.out, /swarm-checking dining \(n=5\) \[4 workers/);
   t.regex(r.out, /violation found by worker \d+ after/);
   t.regex(r.out, /replay: mmcheck replay traces\/dining\.n5\.deadlock\.json/);
   t.regex(r.out, /again: +mmcheck check dining -p n=5 --swarm 4 --seed 9/);
-  const rp = spawnSync(process.execPath, [BIN, 'replay', 'traces/dining.n5.deadlock.json'], { cwd: dir, encoding: 'utf8' });
-  t.is(rp.status, 0, rp.stdout + rp.stderr);
-  const j = cli(['check', 'dining', '-p', 'n=5', '--swarm', '2', '--swarm-jobs', '2', '--seed', '9', '--no-deadlock', '--json'], dir);
-  t.is(j.code, 0, j.err);
+  const rp = await run([BIN, 'replay', 'traces/dining.n5.deadlock.json'], dir);
+  t.is(rp.code, 0, rp.out + rp.err);
+});
+
+test('CLI: check --swarm --json has the documented shape; check options a swarm does not use are refused', async (t) => {
+  const dir = tmp();
+  const j = await cli(['check', 'dining', '-p', 'n=5', '--swarm', '2', '--swarm-jobs', '2', '--seed', '9', '--no-deadlock', '--json'], dir);
+  t.is(j.code, 3, j.err); // no violation is not a proof: incomplete
   const o = JSON.parse(j.out);
   t.like(o, { model: 'dining', mode: 'swarm', seed: '9', verdict: 'no-violation', violation: null, settled: true, stats: { workers: 2, jobs: 2, states: 82 } });
   t.like(o.coverage, { distinct: 82, capped: false, estimate: 82, method: 'complete-search', share: 1 });
@@ -251,24 +302,23 @@ test('CLI: check --swarm 4 runs worker threads from the command line, saves a tr
   t.deepEqual(Object.keys(o.workers[0]).sort(), [
     'bitstateFill', 'bitstateLog2', 'cycles', 'depthBound', 'depthCut', 'expanded', 'hashes', 'index', 'maxDepth', 'seconds', 'seed', 'states', 'status', 'transitions', 'violation',
   ]);
-  const bad = cli(['check', 'dining', '--swarm', '2', '--strategy', 'dfs'], dir);
-  t.is(bad.code, 2);
-  t.regex(bad.err, /MC321/);
+  const io = { out: () => {}, err: process.stderr, cwd: dir };
+  await t.throwsAsync(cmdSwarm(['dining', '--swarm', '2', '--strategy', 'dfs'], io), { instanceOf: McError, message: /--strategy is not used with --swarm/ });
 });
 
-test('CLI: simulate prints its seed, and the same seed reproduces the same trace file', (t) => {
+test('simulate prints its seed; the same seed reproduces the same trace file; finding nothing is not a proof', async (t) => {
   const dir = tmp();
-  const a = cli(['simulate', resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'a.json'], dir);
-  t.is(a.code, 1, a.err);
-  const seed = /\[seed (\d+),/.exec(a.out)?.[1];
+  let out = '';
+  const io = { out: (s: string) => void (out += s), err: process.stderr, cwd: dir };
+  t.is(await cmdSimulate([resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'a.json'], io), 1);
+  const seed = /\[seed (\d+),/.exec(out)?.[1];
   t.truthy(seed);
-  t.regex(a.out, new RegExp(`again: +mmcheck simulate .* --seed ${seed}`));
-  t.regex(a.out, /replay: mmcheck replay a\.json/);
-  const b = cli(['simulate', resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'b.json', '--seed', seed!], dir);
-  t.is(b.code, 1);
+  t.regex(out, new RegExp(`again: +mmcheck simulate .* --seed ${seed}`));
+  t.regex(out, /replay: mmcheck replay a\.json/);
+  t.is(await cmdSimulate([resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'b.json', '--seed', seed!], io), 1);
   t.is(readFileSync(join(dir, 'a.json'), 'utf8'), readFileSync(join(dir, 'b.json'), 'utf8'));
-  const none = cli(['simulate', 'dining', '-p', 'n=4', '--no-deadlock', '--runs', '3', '--seed', '1'], dir);
-  t.is(none.code, 0);
-  t.regex(none.out, /no violation in 3 walks/);
-  t.regex(none.out, /not a proof/);
+  out = '';
+  t.is(await cmdSimulate(['dining', '-p', 'n=4', '--no-deadlock', '--runs', '3', '--seed', '1'], io), 0);
+  t.regex(out, /no violation in 3 walks/);
+  t.regex(out, /not a proof/);
 });

@@ -17,6 +17,7 @@ import { builtinModels } from '../../models/index.ts';
 import { flag, num, oneOfFlag, parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
 import { loadModel } from './load.ts';
 import { progressLine } from './progress.ts';
+import { cmdSimulate, cmdSwarm } from './simulate.ts';
 
 /**
  * The command line. Only this module touches process, the file system and
@@ -30,6 +31,7 @@ const USAGE = `mmcheck — explicit-state model checker for kernel memory-manage
 usage:
   mmcheck list                                  models, parameters, variants, expectations
   mmcheck check <model> [options]               explore every interleaving
+  mmcheck simulate <model> [--seed S] [--runs N] [--depth D]   seeded random walks (finds bugs, proves nothing)
   mmcheck replay <trace.json> [--variant V]     re-execute a saved counterexample
   mmcheck show <trace.json> [--format text|markdown|html] [-o FILE]
   mmcheck minimize <trace.json> [-o FILE] [--json]   fewest context switches among the shortest counterexamples
@@ -44,6 +46,9 @@ check options:
   --por                  partial-order reduction (safety and deadlock; refused with liveness)
   --symmetry             symmetry reduction of replicated thread groups (safety; refused with liveness)
   --cross-check          also run without reductions and compare the verdicts and counts
+  --swarm N [--swarm-jobs J] [--seed S] [--depth D] [--bitstate B]
+                         N diversified bounded searches in parallel workers; the first violation wins
+                         (no violation: exit 3, it is not a proof)
   --fairness none|weak|strong   fairness for livelock checking (default weak)
   --no-liveness          do not look for non-progress cycles
   --no-deadlock          do not report deadlocks
@@ -70,7 +75,9 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       case 'list':
         return cmdList(rest, io);
       case 'check':
-        return await cmdCheck(rest, io);
+        return rest.some((a) => a === '--swarm' || a.startsWith('--swarm=')) ? await cmdSwarm(rest, io) : await cmdCheck(rest, io);
+      case 'simulate':
+        return await cmdSimulate(rest, io);
       case 'replay':
         return await cmdReplay(rest, io);
       case 'show':
@@ -89,7 +96,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
         io.out('mmcheck 0.1.0\n');
         return EXIT.pass;
       default:
-        throw new McError('MC300', `unknown command ${q(cmd)} (commands: list, check, replay, show, minimize, verdicts; see mmcheck help)`);
+        throw new McError('MC300', `unknown command ${q(cmd)} (commands: list, check, simulate, replay, show, minimize, verdicts; see mmcheck help)`);
     }
   } catch (e) {
     if (e instanceof McError) {

@@ -28,7 +28,9 @@ interface Io {
   cwd: string;
 }
 
+/** simulate: nothing found is not a failure of the command (0); a swarm run by `check` did not prove a pass, so it is incomplete (3). */
 const EXIT_NONE_FOUND = 0;
+const EXIT_SWARM_NONE_FOUND = 3;
 const EXIT_VIOLATION = 1;
 
 const SHARED_FLAGS: Record<string, FlagSpec> = {
@@ -62,6 +64,8 @@ const SWARM_FLAGS: Record<string, FlagSpec> = {
 };
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
+/** `3 walks`, `1 walk`. */
+const count = (x: number, noun: string) => `${n(x)} ${noun}${x === 1 ? '' : 's'}`;
 
 function paramsFrom(model: Model, p: Parsed): Params {
   const out: Params = {};
@@ -168,7 +172,7 @@ export async function cmdSimulate(argv: readonly string[], io: Io): Promise<numb
   const checksLiveness = c.liveness && c.built.hasProgress;
   if (!c.json)
     io.out(
-      `simulating ${describeBuilt(c.built)} [seed ${c.seed}, ${n(runs)} walks of up to ${n(depth)} steps, ${c.fairness} fairness${checksLiveness ? ', liveness' : ''}]\n`,
+      `simulating ${describeBuilt(c.built)} [seed ${c.seed}, ${count(runs, 'walk')} of up to ${count(depth, 'step')}, ${c.fairness} fairness${checksLiveness ? ', liveness' : ''}]\n`,
     );
   const line = statusLine(p, io);
   let r: SimulateResult;
@@ -217,17 +221,17 @@ export async function cmdSimulate(argv: readonly string[], io: Io): Promise<numb
   }
   const distinct = `${s.distinctCapped ? 'at least ' : ''}${n(s.distinct)} distinct states`;
   const cyc = r.livenessChecked
-    ? `; ${n(s.cycles.candidates)} cycles judged (${n(s.cycles.unfair)} unfair, ${n(s.cycles.progress)} with progress, ${n(s.cycles.finished)} with every progress thread finished)`
+    ? `; ${count(s.cycles.candidates, 'cycle')} judged (${n(s.cycles.unfair)} unfair, ${n(s.cycles.progress)} with progress, ${n(s.cycles.finished)} with every progress thread finished)`
     : '';
-  io.out(`${n(s.runs)} walks, ${n(s.steps)} steps, ${distinct}, longest walk ${n(s.longestWalk)} steps, ${s.seconds.toFixed(2)} s${cyc}\n`);
+  io.out(`${count(s.runs, 'walk')}, ${count(s.steps, 'step')}, ${distinct}, longest walk ${count(s.longestWalk, 'step')}, ${s.seconds.toFixed(2)} s${cyc}\n`);
   const again = againCommand('simulate', argv, c.seed, c.seedGiven);
   if (r.violation) {
-    io.out(`violation in walk ${r.walk} (0-based) after ${n(r.walkStep!)} steps:\n`);
+    io.out(`violation in walk ${r.walk} (0-based) after ${count(r.walkStep!, 'step')}:\n`);
     printViolation(io, saved!.trace, saved!.path, again);
     return EXIT_VIOLATION;
   }
-  const why = r.stopped === 'time-limit' ? ` (time limit reached after ${n(s.runs)} of ${n(runs)} walks)` : '';
-  io.out(`no violation in ${n(s.runs)} walks${why}\n`);
+  const why = r.stopped === 'time-limit' ? ` (time limit reached after ${n(s.runs)} of ${count(runs, 'walk')})` : '';
+  io.out(`no violation in ${count(s.runs, 'walk')}${why}\n`);
   io.out(`a simulation is not a proof: states no walk reached were not checked (run mmcheck check for a proof)\n`);
   io.out(`  again:  ${again}\n`);
   return EXIT_NONE_FOUND;
@@ -243,14 +247,15 @@ export async function cmdSwarm(argv: readonly string[], io: Io): Promise<number>
   if (workers === undefined) throw new McError('MC322', 'mmcheck check: --swarm N needs the number of workers');
   const c = await common(p, 'check');
   const jobs = num(p, 'swarm-jobs', { integer: true, min: 1 }) ?? availableParallelism();
-  const depth = num(p, 'depth', { integer: true, min: 1 }) ?? 10_000;
+  const depth = num(p, 'depth', { integer: true, min: 1 }) ?? 1000;
   const maxStates = num(p, 'max-states', { integer: true, min: 1 }) ?? Infinity;
   const bitstate = num(p, 'bitstate', { integer: true, min: 16 }) ?? 26;
-  if (bitstate > 32) throw new McError('MC323', `option --bitstate: ${bitstate} is more than 32 (log2 of the bits per worker)`);
+  // Bit positions are masked as 32-bit integers, so 2^31 bits (256 MB) per worker at most.
+  if (bitstate > 31) throw new McError('MC323', `option --bitstate: ${bitstate} is more than 31 (log2 of the bits per worker)`);
   const checksLiveness = c.liveness && c.built.hasProgress;
   if (!c.json)
     io.out(
-      `swarm-checking ${describeBuilt(c.built)} [${n(workers)} workers, ${n(Math.min(jobs, workers))} at a time, seed ${c.seed}, bitstate DFS, ${c.fairness} fairness${checksLiveness ? ', liveness' : ''}]\n`,
+      `swarm-checking ${describeBuilt(c.built)} [${count(workers, 'worker')}, ${n(Math.min(jobs, workers))} at a time, seed ${c.seed}, bitstate DFS, ${c.fairness} fairness${checksLiveness ? ', liveness' : ''}]\n`,
     );
   const line = statusLine(p, io);
   let done = 0;
@@ -307,10 +312,10 @@ export async function cmdSwarm(argv: readonly string[], io: Io): Promise<number>
           violation: w.violation,
         })),
         stats: { workers, jobs, states: r.coverage.distinct, seconds: Number(r.seconds.toFixed(3)) },
-        options: { fairness: r.fairness, liveness: checksLiveness, deadlock: c.deadlock ?? c.built.deadlock, depth, maxStates: Number.isFinite(maxStates) ? maxStates : null, bitstate },
+        options: { fairness: checksLiveness ? c.fairness : null, liveness: checksLiveness, deadlock: c.deadlock ?? c.built.deadlock, depth, maxStates: Number.isFinite(maxStates) ? maxStates : null, bitstate },
       }) + '\n',
     );
-    return r.violation ? EXIT_VIOLATION : EXIT_NONE_FOUND;
+    return r.violation ? EXIT_VIOLATION : EXIT_SWARM_NONE_FOUND;
   }
   io.out(workerTable(r) + '\n');
   const cov = r.coverage;
@@ -321,7 +326,7 @@ export async function cmdSwarm(argv: readonly string[], io: Io): Promise<number>
       : cov.method === 'complete-search'
         ? `a worker completed its search: about ${n(cov.estimate)} reachable states (up to bitstate collisions), ${pct(cov.share!)} seen`
         : `reachable states estimated at ~${n(cov.estimate)} by capture-recapture (an estimate, usually low: the searches are not independent samples), ~${pct(cov.share!)} seen`;
-  io.out(`${n(workers)} workers, ${n(r.workers.reduce((a, w) => a + w.expanded, 0))} states expanded in all, ${r.seconds.toFixed(2)} s\n`);
+  io.out(`${count(workers, 'worker')}, ${n(r.workers.reduce((a, w) => a + w.expanded, 0))} states expanded in all, ${r.seconds.toFixed(2)} s\n`);
   io.out(`coverage: ${seen}; ${est}\n`);
   if (!r.settled) io.out(`note: the time limit stopped workers before the swarm settled; a run with more time may report a different worker's violation\n`);
   const again = againCommand('check', argv, c.seed, c.seedGiven);
@@ -330,10 +335,10 @@ export async function cmdSwarm(argv: readonly string[], io: Io): Promise<number>
     printViolation(io, saved!.trace, saved!.path, again);
     return EXIT_VIOLATION;
   }
-  io.out(`no violation found by ${n(workers)} workers\n`);
+  io.out(`no violation found by ${count(workers, 'worker')}\n`);
   io.out(`a swarm is not a proof: each worker's bitstate skips states whose bits collide, and depth bounds cut searches (run mmcheck check without --swarm for a proof)\n`);
   io.out(`  again:  ${again}\n`);
-  return EXIT_NONE_FOUND;
+  return EXIT_SWARM_NONE_FOUND;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(x >= 0.995 ? 0 : 1)}%`;

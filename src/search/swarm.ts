@@ -48,12 +48,16 @@ export interface WorkerPlan {
   /** Hash functions per state (bit positions a + j*b, from two seeded hashes). */
   readonly k: number;
   readonly hashSeeds: readonly [number, number];
-  /** States deeper than this are stored but not expanded. */
+  /** States at this depth are checked but not expanded. */
   readonly depthBound: number;
 }
 
-/** Depth bounds as fractions of the maximum: a shallow bound finds shallow bugs sooner and with short traces. */
-const DEPTH_FRACTIONS = [1, 1 / 3, 1 / 10, 1 / 30, 1 / 100];
+/**
+ * Depth bounds as fractions of the maximum: a shallow bound finds shallow
+ * bugs sooner and with shorter traces; a deep one reaches what they cannot.
+ */
+const DEPTH_FRACTIONS = [1, 1 / 2, 1 / 5, 1 / 10, 1 / 20];
+const MIN_DEPTH_BOUND = 20;
 
 /**
  * The plan of each worker. Worker i's plan depends only on (seed, i), so a
@@ -69,7 +73,7 @@ export function planWorkers(seed: string, count: number, maxDepth: number, maxBi
     const k = 2 + Math.floor(rng() * 2);
     const hashSeeds: [number, number] = [Math.floor(rng() * 2 ** 32) >>> 0, Math.floor(rng() * 2 ** 32) >>> 0];
     const frac = i === 0 ? 1 : DEPTH_FRACTIONS[Math.floor(rng() * DEPTH_FRACTIONS.length)]!;
-    const depthBound = Math.max(10, Math.round(maxDepth * frac));
+    const depthBound = Math.max(Math.min(MIN_DEPTH_BOUND, maxDepth), Math.round(maxDepth * frac));
     plans.push({ index: i, seed: `${seed}/${i}`, bitstateLog2, k, hashSeeds, depthBound });
   }
   return plans;
@@ -242,7 +246,7 @@ export interface WorkerOutcome {
   states: number;
   transitions: number;
   maxDepth: number;
-  /** States at the depth bound, stored but not expanded. */
+  /** States at the depth bound, checked but not expanded. */
   depthCut: number;
   /** Cycles the DFS closed on its stack and judged. */
   cycles: number;
@@ -374,7 +378,7 @@ export function bitstateSearch(rt: Runtime, plan: WorkerPlan, o: WorkerOptions, 
             if (p >= 0) {
               out.cycles++;
               if (judge.judge(path, p)) {
-                found(judge.violation(path, p));
+                found(judge.found!);
                 break;
               }
             }
@@ -559,7 +563,7 @@ export const defaultSwarmOptions: SwarmOptions = Object.freeze({
   workers: 4,
   jobs: availableParallelism(),
   seed: '0',
-  depth: 10_000,
+  depth: 1000,
   maxBitstateLog2: 26,
   maxStates: Infinity,
   deadlock: null,
