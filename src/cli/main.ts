@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 import { buildModel, describeBuilt } from '../model/build.ts';
 import { expectationsOf, parseParam, variantDescription, type Expectation, type Model, type Params } from '../model/define.ts';
 import { search } from '../search/check.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import '../search/liveness.ts';
-import { buildTrace, traceFileName } from '../trace/build.ts';
+import { buildTrace } from '../trace/build.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { replay } from '../trace/replay.ts';
 import { renderMarkdown, renderText } from '../report/table.ts';
@@ -18,6 +18,7 @@ import { flag, num, oneOfFlag, parseArgs, str, type FlagSpec, type Parsed } from
 import { loadModel } from './load.ts';
 import { progressLine } from './progress.ts';
 import { cmdSimulate, cmdSwarm } from './simulate.ts';
+import { violationJson, writeTrace } from './output.ts';
 
 /**
  * The command line. Only this module touches process, the file system and
@@ -243,12 +244,7 @@ async function cmdCheck(argv: readonly string[], io: Io): Promise<number> {
     minimized = min?.stats ?? null;
     trace = min?.trace ?? buildTrace(r.runtime, r.violation, extra);
     if (!flag(p, 'no-trace')) {
-      tracePath = str(p, 'trace-out') ?? join('traces', traceFileName(trace));
-      const abs = resolve(io.cwd, tracePath);
-      // A model file is recorded relative to the trace, so the trace replays from any directory.
-      if (model.source) trace.modelFile = relative(dirname(abs), model.source);
-      mkdirSync(dirname(abs), { recursive: true });
-      writeFileSync(abs, JSON.stringify(trace, null, 2) + '\n');
+      tracePath = writeTrace(trace, io.cwd, str(p, 'trace-out'), model);
     }
   }
   if (json) {
@@ -304,16 +300,7 @@ export function resultJson(built: ReturnType<typeof buildModel>, r: SearchResult
     variant: built.variant,
     params: built.params,
     verdict: r.verdict,
-    violation: v
-      ? {
-          kind: v.kind,
-          property: v.property,
-          length: v.steps.length,
-          ...(v.cycleStart !== undefined ? { cycleStart: v.cycleStart } : {}),
-          ...(v.starving ? { starving: v.starving } : {}),
-          trace: tracePath,
-        }
-      : null,
+    violation: v ? violationJson(v, tracePath) : null,
     incomplete: r.incomplete,
     stats: {
       states: r.stats.states,

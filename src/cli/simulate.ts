@@ -1,6 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 import { buildModel, describeBuilt, type BuiltModel } from '../model/build.ts';
 import { parseParam, type Fairness, type Model, type Params } from '../model/define.ts';
@@ -8,7 +6,8 @@ import { freshSeed, simulate, type SimulateResult } from '../search/simulate.ts'
 import { swarm, type SwarmResult } from '../search/swarm.ts';
 import type { FoundViolation } from '../search/types.ts';
 import { Runtime } from '../search/runtime.ts';
-import { buildTrace, traceFileName } from '../trace/build.ts';
+import { violationJson, writeTrace } from './output.ts';
+import { buildTrace } from '../trace/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { renderText } from '../report/table.ts';
 import { flag, num, oneOfFlag, parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
@@ -102,27 +101,9 @@ function statusLine(p: Parsed, io: Io): { update: (s: string) => void; done: () 
 
 /** Build, save (unless --no-trace) and return the trace, as cmdCheck does. */
 function saveTrace(p: Parsed, io: Io, model: Model, rt: Runtime, v: FoundViolation, fairness: Fairness | null): { trace: TraceFile; path: string | null } {
-  const trace = buildTrace(rt, v, {
-    modelFile: model.source ? relative(io.cwd, model.source) : undefined,
-    fairness: v.kind === 'livelock' ? fairness ?? undefined : undefined,
-  });
+  const trace = buildTrace(rt, v, { fairness: v.kind === 'livelock' ? fairness ?? undefined : undefined });
   if (flag(p, 'no-trace')) return { trace, path: null };
-  const path = str(p, 'trace-out') ?? join('traces', traceFileName(trace));
-  const abs = resolve(io.cwd, path);
-  mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, JSON.stringify(trace, null, 2) + '\n');
-  return { trace, path };
-}
-
-function violationJson(v: FoundViolation, tracePath: string | null) {
-  return {
-    kind: v.kind,
-    property: v.property,
-    length: v.steps.length,
-    ...(v.cycleStart !== undefined ? { cycleStart: v.cycleStart } : {}),
-    ...(v.starving ? { starving: v.starving } : {}),
-    trace: tracePath,
-  };
+  return { trace, path: writeTrace(trace, io.cwd, str(p, 'trace-out'), model) };
 }
 
 function printViolation(io: Io, trace: TraceFile, tracePath: string | null, again: string): void {

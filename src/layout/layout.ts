@@ -1,4 +1,4 @@
-import { ArrayDomain, ScalarDomain } from '../model/domains.ts';
+import { ScalarDomain } from '../model/domains.ts';
 import { McError } from '../model/errors.ts';
 import type { BuiltModel, BuiltTemplate } from '../model/build.ts';
 

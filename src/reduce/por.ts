@@ -29,11 +29,9 @@ export class PartialOrder {
   readonly footprints: Footprint[][];
   readonly reasons: string[] = [];
   private readonly tTpl: Int32Array;
-  private readonly T: number;
 
   constructor(readonly model: BuiltModel) {
     const b = model;
-    this.T = b.threads.length;
     this.tTpl = Int32Array.from(b.threads, (t) => t.template.index);
     this.footprints = b.templates.map((t) => t.steps.map((s) => stepFootprint(b, s)));
     const inv = invariantFootprint(b);

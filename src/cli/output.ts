@@ -1,0 +1,34 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { Model } from '../model/define.ts';
+import type { FoundViolation } from '../search/types.ts';
+import { traceFileName } from '../trace/build.ts';
+import type { TraceFile } from '../trace/format.ts';
+
+/** What check, simulate and swarm print and save for a violation, in one place. */
+
+/** The `violation` object of the JSON result. */
+export function violationJson(v: FoundViolation, tracePath: string | null) {
+  return {
+    kind: v.kind,
+    property: v.property,
+    length: v.steps.length,
+    ...(v.cycleStart !== undefined ? { cycleStart: v.cycleStart } : {}),
+    ...(v.starving ? { starving: v.starving } : {}),
+    trace: tracePath,
+  };
+}
+
+/**
+ * Write a trace to `out` (or traces/<name>.json) relative to the working
+ * directory; a model file is recorded relative to the trace, so the trace
+ * replays from any directory. Returns the path as given or defaulted.
+ */
+export function writeTrace(trace: TraceFile, cwd: string, out: string | undefined, model: Model): string {
+  const path = out ?? join('traces', traceFileName(trace));
+  const abs = resolve(cwd, path);
+  if (model.source) trace.modelFile = relative(dirname(abs), model.source);
+  mkdirSync(dirname(abs), { recursive: true });
+  writeFileSync(abs, JSON.stringify(trace, null, 2) + '\n');
+  return path;
+}
