@@ -1,5 +1,5 @@
 import { defineModel, bool, int, oneOf, thread, replicate } from '../src/index.ts';
-import type { StateView, LocalView, StepDef } from '../src/index.ts';
+import type { StateView, StepDef } from '../src/index.ts';
 
 type ThreadGroupDef = ReturnType<typeof thread>;
 
