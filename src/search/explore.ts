@@ -183,6 +183,7 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     void depthNext;
   };
 
+  if (opts.strategy === 'bfs' && por === null && sym === null) return bfsBatched(rt, store, out, tick, maxStates, deadlockOn, invNames);
   if (opts.strategy === 'bfs') {
     let head = 0;
     let depth = 0;
@@ -249,6 +250,109 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     if (hitLimit) return finish(out, 'max-states', Math.max(maxDepth, d + 1), sp);
   }
   out.depth = maxDepth;
+  return out;
+}
+
+const BLOCK = 32;
+
+/**
+ * Breadth-first search without reductions, in blocks: expand up to BLOCK
+ * states of the current level into one successor buffer, hash them all, read
+ * all their table slots in one pass (independent loads, so the cache misses
+ * overlap), then insert in order. States are numbered exactly as one-by-one
+ * BFS numbers them, and a violation found while expanding (an assertion, a
+ * deadlock) is reported only after the successors of the earlier states of
+ * the block were inserted and checked, so the first violation is the same.
+ */
+function bfsBatched(
+  rt: Runtime,
+  store: Store,
+  out: ExploreOutcome,
+  tick: (depth: number, frontier: number) => IncompleteReason | null,
+  maxStates: number,
+  deadlockOn: boolean,
+  invNames: readonly string[],
+): ExploreOutcome {
+  const W = rt.words;
+  const hasInv = invNames.length > 0;
+  let parents = new Int32Array(256);
+  let hashes = new Int32Array(256);
+  let sink = 0;
+  let head = 0;
+  let depth = 0;
+  let levelEnd = 1;
+  let ticks = 0;
+  while (head < store.count) {
+    if (head === levelEnd) {
+      depth++;
+      levelEnd = store.count;
+    }
+    ticks += BLOCK;
+    if (ticks >= CHECK_EVERY) {
+      ticks = 0;
+      const r = tick(depth, store.count - head);
+      if (r) return finish(out, r, depth, store.count - head);
+    }
+    const end = Math.min(levelEnd, head + BLOCK);
+    let total = 0;
+    let stopAt = -1; // the state whose expansion found an assertion failure or deadlock
+    let failStep: PathStep | undefined;
+    for (let s = head; s < end; s++) {
+      const chunk = store.chunkOf(s);
+      const off = store.offsetOf(s);
+      const n = rt.expand(chunk, off, -1, total);
+      if (n < 0) {
+        stopAt = s;
+        failStep = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
+        out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep };
+        break;
+      }
+      if (n === 0 && deadlockOn && !rt.allEnded(chunk, off)) {
+        stopAt = s;
+        out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
+        break;
+      }
+      if (parents.length < total + n) {
+        const p = new Int32Array((total + n) * 2);
+        p.set(parents);
+        parents = p;
+        hashes = new Int32Array((total + n) * 2);
+      }
+      parents.fill(s, total, total + n);
+      total += n;
+    }
+    const succ = rt.succ;
+    if (hashes.length < total) hashes = new Int32Array(total * 2);
+    for (let i = 0; i < total; i++) hashes[i] = rt.hash(succ, i * W);
+    sink ^= store.prefetch(succ, hashes, 0, total);
+    for (let i = 0; i < total; i++) {
+      out.transitions++;
+      const o = i * W;
+      const r = store.insert(succ, o, hashes[i]!, parents[i]!);
+      if (r < 0) continue;
+      if (hasInv) {
+        const v = rt.checkInvariants(succ, o);
+        if (v >= 0) {
+          out.violation = { kind: 'invariant', property: invNames[v]!, state: r };
+          out.depth = depth + 1;
+          out.sink = sink;
+          return out;
+        }
+      }
+      if (store.count >= maxStates) {
+        out.violation = null;
+        return finish(out, 'max-states', depth + 1, store.count - parents[i]! - 1);
+      }
+    }
+    if (stopAt >= 0) {
+      out.depth = depth;
+      return out;
+    }
+    head = end;
+    if ('release' in store) store.release(head);
+  }
+  out.depth = depth;
+  out.sink = sink;
   return out;
 }
 

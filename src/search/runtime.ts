@@ -151,13 +151,14 @@ export class Runtime {
   /**
    * Generate every successor of the state at src[off..]. Returns their
    * number, or -1 if a step's assertion failed (see fail* fields).
-   * `only` restricts expansion to one thread instance (-1: all).
+   * `only` restricts expansion to one thread instance (-1: all); `base` is
+   * the index of the first successor slot to fill (to append to earlier ones).
    */
-  expand(src: Uint32Array, off: number, only = -1): number {
+  expand(src: Uint32Array, off: number, only = -1, base = 0): number {
     const W = this.words;
     const cur = this.cur;
     for (let k = 0; k < W; k++) cur[k] = src[off + k]!;
-    let n = 0;
+    let n = base;
     let t = only < 0 ? 0 : only;
     const tEnd = only < 0 ? this.threads : only + 1;
     let st: BuiltStep | null = null;
@@ -223,7 +224,7 @@ export class Runtime {
       }
       throw this.modelError(e, `thread ${q(this.model.threads[t]?.name)} step ${q(st?.name)}${c ? ` choice ${c}` : ''}`);
     }
-    return n;
+    return n - base;
   }
 
   /** Index of the first invariant violated by the state, or -1. */
