@@ -48,7 +48,8 @@ export function stateHash(rt: Runtime, buf: Uint32Array, off = 0): string {
 export function modelHash(rt: Runtime): string {
   const b = rt.model;
   const parts: string[] = [b.name, b.variant ?? '', JSON.stringify(b.params)];
-  for (const v of b.shared) parts.push(`${v.name}:${'elem' in v.domain ? v.domain.describe() : v.domain.describe()}`);
+  // Semantics only: annotations for the reductions (an array's `.indexedBy`, declared footprints) leave the hash alone.
+  for (const v of b.shared) parts.push(`${v.name}:${v.domain.kind === 'array' ? `array(${v.domain.length}, ${v.domain.elem.describe()})` : v.domain.describe()}`);
   for (const t of b.templates) {
     parts.push(`thread ${t.name}x${t.count} labels ${t.labels.join(',')} end ${[...t.isEnd].join('')}`);
     for (const l of t.locals) parts.push(`local ${l.name}:${l.domain.describe()}`);
