@@ -32,7 +32,7 @@ export class CompactStore {
 
   constructor(words: number) {
     this.words = words;
-    this.table = new Uint32Array(1 << 12);
+    this.table = new Uint32Array(1 << 8);
     this.mask = this.table.length - 1;
     this.limit = Math.floor(this.table.length * 0.7);
   }
@@ -59,12 +59,14 @@ export class CompactStore {
     }
     const idx = this.count;
     const ci = idx >>> CHUNK_BITS;
-    if (ci === this.fp.length) {
-      this.fp.push(new Uint32Array(CHUNK * 2));
-      this.parents.push(new Uint32Array(CHUNK));
-      this.chunks.push(new Uint32Array(CHUNK * this.words));
-    }
     const o = idx & CMASK;
+    if (ci === this.fp.length) {
+      // The first chunk starts small and doubles up to full size, so small models stay small.
+      const size = ci === 0 ? 256 : CHUNK;
+      this.fp.push(new Uint32Array(size * 2));
+      this.parents.push(new Uint32Array(size));
+      this.chunks.push(new Uint32Array(size * this.words));
+    } else if (ci === 0 && o === this.parents[0]!.length) this.growFirstChunk();
     this.fp[ci]![o * 2] = h;
     this.fp[ci]![o * 2 + 1] = hi;
     this.parents[ci]![o] = parent;
@@ -74,6 +76,18 @@ export class CompactStore {
     this.count = idx + 1;
     if (this.count > this.limit) this.grow();
     return idx;
+  }
+
+  private growFirstChunk(): void {
+    const size = Math.min(CHUNK, this.parents[0]!.length * 2);
+    const g = (a: Uint32Array, per: number) => {
+      const b = new Uint32Array(size * per);
+      b.set(a);
+      return b;
+    };
+    this.fp[0] = g(this.fp[0]!, 2);
+    this.parents[0] = g(this.parents[0]!, 1);
+    this.chunks[0] = g(this.chunks[0]!, this.words);
   }
 
   private grow(): void {
