@@ -231,7 +231,8 @@ function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number
       }
     }
     if (kept === 0) return null;
-    const sub = (u: number) => u >= 0 && keep[u] === 1 && c.comp[u] === comp;
+    // Membership by `keep` alone: the nested search gives these states new component ids.
+    const sub = (u: number) => u >= 0 && keep[u] === 1;
     return findFairComponent(c, members.filter((v) => keep[v] === 1), sub);
   });
 }
