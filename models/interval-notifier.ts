@@ -174,6 +174,7 @@ export default defineModel({
         me.pfn = s.pte === 'PRESENT' ? 'P' : 'NONE';
       },
       next: variant === 'retry-outside-lock' ? 'F3x' : 'F3',
+      reads: ['mniSeq', 'pte'],
       doc: 'hmm_range_fault under mmap_read_lock, no driver lock: mmu_interval_check_retry ok, walk_page_range snapshots the PTE',
     };
     F.hmm_range_fault_ebusy = {
@@ -181,12 +182,14 @@ export default defineModel({
       when: (s, me) => collided(s, me) && canRetry(me),
       then: retry,
       next: again,
+      reads: ['mniSeq'],
       doc: 'hmm_range_fault: mmu_interval_check_retry sees a collision, -EBUSY: goto again',
     };
     F.hmm_range_fault_timeout = {
       at: 'F2',
       when: (s, me) => collided(s, me) && !canRetry(me),
       next: 'Fbusy',
+      reads: ['mniSeq'],
       doc: 'hmm_range_fault -EBUSY past HMM_RANGE_DEFAULT_TIMEOUT: give up with -EBUSY',
     };
     if (variant === 'retry-outside-lock') {
@@ -194,6 +197,7 @@ export default defineModel({
         at: 'F3x',
         when: (s, me) => !collided(s, me),
         next: 'F4x',
+        reads: ['mniSeq'],
         doc: 'mmu_interval_read_retry checked WITHOUT driver->update held: no collision yet',
       };
       F.read_retry_unlocked_collision = {
@@ -201,12 +205,14 @@ export default defineModel({
         when: (s, me) => collided(s, me) && canRetry(me),
         then: retry,
         next: again,
+        reads: ['mniSeq'],
         doc: 'mmu_interval_read_retry (no lock): collision, goto again',
       };
       F.read_retry_unlocked_timeout = {
         at: 'F3x',
         when: (s, me) => collided(s, me) && !canRetry(me),
         next: 'Fbusy',
+        reads: ['mniSeq'],
         doc: 'mmu_interval_read_retry (no lock): collision past the timeout: -EBUSY',
       };
       F.update_device_ptes = {
@@ -214,6 +220,8 @@ export default defineModel({
         when: (s) => s.drv === 'none',
         then: program,
         next: 'Fdone',
+        reads: ['drv'],
+        writes: ['gpu'],
         doc: 'take_lock(driver->update); program the device page table from the pfns, nothing re-checked; release_lock',
       };
     } else {
@@ -234,6 +242,7 @@ export default defineModel({
             s.drv = 'none';
           },
           next: 'Fdone',
+          writes: ['gpu', 'drv'],
           doc: 'program the device page table from the pfns WITHOUT mmu_interval_read_retry; release_lock',
         };
       } else {
@@ -245,6 +254,8 @@ export default defineModel({
             s.drv = 'none';
           },
           next: 'Fdone',
+          reads: ['mniSeq'],
+          writes: ['gpu', 'drv'],
           doc: 'under driver->update: mmu_interval_read_retry false, program the device page table from the pfns; release_lock',
         };
         F.read_retry_collision = {
@@ -255,6 +266,8 @@ export default defineModel({
             retry(s, me);
           },
           next: again,
+          reads: ['mniSeq'],
+          writes: ['drv'],
           doc: 'under driver->update: mmu_interval_read_retry true; release_lock; goto again',
         };
         F.read_retry_timeout = {
@@ -264,6 +277,8 @@ export default defineModel({
             s.drv = 'none';
           },
           next: 'Fbusy',
+          reads: ['mniSeq'],
+          writes: ['drv'],
           doc: 'under driver->update: mmu_interval_read_retry true past the timeout; release_lock; -EBUSY',
         };
       }
@@ -312,6 +327,8 @@ export default defineModel({
             clear(s);
           },
           next: after,
+          reads: ['drv'],
+          writes: k === 0 ? ['mniSeq', 'gpu'] : ['mniSeq'],
           doc: `mn_itree_invalidate -> ops->invalidate(mni[${k}]): mutex_lock(driver->update), mmu_interval_set_seq, invalidate the device PTEs and flush the device TLB, mutex_unlock`,
         };
       }

@@ -196,7 +196,7 @@ export default defineModel({
   shared: ({ faulters }) => ({
     pte: oneOf('DEVPRIV', 'MIG', 'RAM'),
     locked: bool(),
-    parked: array(faulters, bool()),
+    parked: array(faulters, bool()).indexedBy('T'),
     refs: int(0, faulters + 3, 1),
     pState: oneOf('ALLOC', 'FREE'),
     migrated: bool(),
@@ -231,6 +231,9 @@ export default defineModel({
           s.refs = s.refs + 1;
         },
         next: 'W2',
+        reads: ['pte', 'pState', 'refs'],
+        writes: ['refs'],
+        asserts: true,
         doc: '__migration_entry_wait (<= v5.16): under the PTL, is_migration_entry, get_page_unless_zero(page); pte_unmap_unlock',
       };
     } else if (f.wait === 'ON_LOCKED') {
@@ -243,6 +246,9 @@ export default defineModel({
         },
         // The else branch (not parked: refault) is unreachable: invariant mig-implies-locked.
         next: (s, me) => (s.parked.get(me.id) ? 'W4' : 'F0'),
+        reads: ['pte', 'pState', 'locked', 'parked'],
+        writes: ['parked'],
+        asserts: true,
         doc: 'migration_entry_wait -> migration_entry_wait_on_locked: under the PTL, take q->lock, queue if PG_locked, only then drop the PTL; no page reference',
       };
     } else {
@@ -267,6 +273,9 @@ export default defineModel({
           when: (s) => s.pte === 'DEVPRIV' && !s.locked,
           then: collectOk,
           next: 'M4',
+          reads: ['pte', 'locked', 'pState'],
+          writes: ['locked', 'pte'],
+          asserts: true,
           doc: 'do_swap_page -> migrate_to_ram (no ref, pre-v6.1) -> migrate_vma_setup -> migrate_vma_collect_pmd under the PTL: get_page, trylock_page ok, install migration entry, page_remove_rmap, put_page',
         };
         steps.migrate_vma_collect_busy = {
@@ -274,6 +283,8 @@ export default defineModel({
           when: (s) => s.pte === 'DEVPRIV' && s.locked,
           then: (s) => touch(s),
           next: 'F0',
+          reads: ['pte', 'locked', 'pState'],
+          asserts: true,
           doc: 'migrate_vma_collect_pmd: trylock_page failed ("best effort"), page not collected, cpages == 0, migrate_to_ram returns 0: refault',
         };
         break;
@@ -289,6 +300,9 @@ export default defineModel({
           when: (s) => s.pte === 'DEVPRIV' && !s.locked,
           then: collectOk,
           next: 'M4',
+          reads: ['pte', 'locked', 'pState'],
+          writes: ['locked', 'pte'],
+          asserts: true,
           doc: 'vmf->page->pgmap->ops->migrate_to_ram() dereferences P, then migrate_vma_collect_pmd under the PTL collects it',
         };
         steps.migrate_vma_collect_none = {
@@ -296,6 +310,8 @@ export default defineModel({
           when: (s) => !(s.pte === 'DEVPRIV' && !s.locked),
           then: (s) => touch(s),
           next: 'F0',
+          reads: ['pte', 'locked', 'pState'],
+          asserts: true,
           doc: 'vmf->page->pgmap->ops->migrate_to_ram() dereferences P; collect finds nothing to migrate, returns 0: refault',
         };
         break;
@@ -309,6 +325,9 @@ export default defineModel({
             me.fref = true;
           },
           next: 'M1',
+          reads: ['pte', 'pState', 'refs'],
+          writes: ['refs'],
+          asserts: true,
           doc: 'do_swap_page (v6.1-v6.14): pte_offset_map_lock + pte_same, get_page(vmf->page), pte_unmap_unlock, then migrate_to_ram',
         };
         break;
@@ -323,6 +342,9 @@ export default defineModel({
             me.fref = true;
           },
           next: 'M1',
+          reads: ['pte', 'locked', 'pState', 'refs'],
+          writes: ['locked', 'refs'],
+          asserts: true,
           doc: 'do_swap_page (v6.15+): under the PTL, trylock_page(vmf->page) ok, get_page, pte_unmap_unlock, then migrate_to_ram',
         };
         if (waitContended) {
@@ -334,6 +356,9 @@ export default defineModel({
               s.parked.set(me.id, true);
             },
             next: 'W4',
+            reads: ['pte', 'locked', 'pState'],
+            writes: ['parked'],
+            asserts: true,
             doc: 'do_swap_page (2026 fix): trylock_page failed, migration_entry_wait_on_locked(entry, ptl) queues on P under the PTL, no reference',
           };
         } else {
@@ -342,6 +367,8 @@ export default defineModel({
             when: (s) => s.pte === 'DEVPRIV' && s.locked,
             then: (s) => touch(s),
             next: 'F0',
+            reads: ['pte', 'locked', 'pState'],
+            asserts: true,
             doc: 'do_swap_page (v6.15): trylock_page failed, pte_unmap_unlock, return 0: refault',
           };
         }
@@ -362,6 +389,10 @@ export default defineModel({
           s.pte = 'MIG';
         },
         next: 'M2',
+        // With fl the guard does not read `locked` and the effect only asserts it.
+        reads: ['pte', 'locked', 'pState'],
+        writes: f.fl ? ['pte'] : ['pte', 'locked'],
+        asserts: true,
         doc: f.fl
           ? 'migrate_vma_setup -> migrate_vma_collect_pmd under the PTL: folio_get, fault_folio == folio (already locked), migration entry, folio_remove_rmap_pte, folio_put'
           : 'migrate_vma_setup -> migrate_vma_collect_pmd under the PTL: folio_get, folio_trylock ok, migration entry, folio_remove_rmap_pte, folio_put',
@@ -373,6 +404,7 @@ export default defineModel({
           me.res = 'NOPAGE';
         },
         next: afterMigrate,
+        reads: f.fl ? ['pte'] : ['pte', 'locked'],
         doc: 'migrate_vma_collect_pmd: PTE changed or folio_trylock failed; cpages == 0, migrate_to_ram returns 0',
       };
     }
@@ -408,6 +440,9 @@ export default defineModel({
         when: (s, me) => s.refs === exp(me),
         then: commit,
         next: 'M5ok',
+        reads: ['refs', 'pState'],
+        writes: ['migrated'],
+        asserts: true,
         doc: f.dispatch === 'COLLECT' || f.dispatch === 'LOCKLESS'
           ? 'copy, migrate_vma_pages -> migrate_page -> migrate_page_move_mapping(NULL): page_count == expected_count: committed'
           : 'copy, migrate_vma_pages -> __migrate_device_pages -> folio_migrate_mapping(NULL, extra_cnt = fault page): refcount == expected: committed',
@@ -420,6 +455,8 @@ export default defineModel({
           me.res = 'FAIL';
         },
         next: 'M5restore',
+        reads: ['refs', 'pState'],
+        asserts: true,
         doc: 'migrate_vma_pages: refcount != expected, -EAGAIN, MIGRATE_PFN_MIGRATE cleared',
       };
     } else {
@@ -427,6 +464,9 @@ export default defineModel({
         at: 'M4',
         then: commit,
         next: 'M5ok',
+        reads: ['pState'],
+        writes: ['migrated'],
+        asserts: true,
         doc: 'copy, migrate_vma_pages -> migrate_page_move_mapping with the 2021 patch: !is_device_private_page(page) && page_count != expected is never true: committed regardless of refs',
       };
     }
@@ -449,6 +489,9 @@ export default defineModel({
         s.refs = s.refs + 1; // remove_migration_pte: folio_get for the restored mapping
       },
       next: 'M6',
+      reads: ['pState', 'refs'],
+      writes: ['pte', 'refs'],
+      asserts: true,
       doc: 'remove_migration_ptes(P, P) from migrate_vma_finalize or migrate_device_unmap: restore the device-private entry, folio_get',
     };
 
@@ -461,6 +504,8 @@ export default defineModel({
       }
       put(s);
     };
+    /** Footprint of finalize(): touch, (unlock and wake), put. */
+    const finalizeWrites = f.fl ? ['refs', 'pState'] : ['locked', 'parked', 'refs', 'pState'];
     const finalizeDoc = f.fl
       ? '__migrate_device_finalize: fault_folio == src, so no folio_unlock; folio_put(src) (the collect ref)'
       : f.checkVma
@@ -476,6 +521,9 @@ export default defineModel({
           reset(me);
         },
         next: 'F0',
+        reads: ['pState', 'refs'],
+        writes: finalizeWrites,
+        asserts: true,
         doc: `${finalizeDoc}; migrate_to_ram returns 0 and the CPU refaults`,
       };
       steps.migrate_vma_finalize_sigbus = {
@@ -486,6 +534,9 @@ export default defineModel({
           s.sigbus = true;
         },
         next: 'killed',
+        reads: ['pState', 'refs'],
+        writes: [...finalizeWrites, 'sigbus'],
+        asserts: true,
         doc: `${finalizeDoc}; migrate_to_ram returns VM_FAULT_SIGBUS (the migrate_vma_setup contract)`,
       };
     } else {
@@ -493,6 +544,9 @@ export default defineModel({
         at: 'M6',
         then: finalize,
         next: afterMigrate,
+        reads: ['pState', 'refs'],
+        writes: finalizeWrites,
+        asserts: true,
         doc: finalizeDoc,
       };
     }
@@ -508,10 +562,13 @@ export default defineModel({
         s.locked = false;
         wakeAll(s);
       };
+      /** Footprints of putFault and unlockFault. */
+      const putFp = { reads: ['refs'], writes: ['refs', 'pState'], asserts: true };
+      const unlockFp = { reads: ['pState'], writes: ['locked', 'parked'], asserts: true };
       const putDoc = 'do_swap_page: put_page(vmf->page), drops the fault reference';
       const unlockDoc = 'do_swap_page: unlock_page(vmf->page), clear PG_locked and wake the waiters';
       /** The last step of do_swap_page: return 0 (refault) or VM_FAULT_SIGBUS. */
-      const last = (at: string, name: string, effect: (s: StateView, me: LocalView) => void, doc: string) => {
+      const last = (at: string, name: string, effect: (s: StateView, me: LocalView) => void, fp: typeof putFp, doc: string) => {
         steps[name] = {
           at,
           when: (_s, me) => !dies(me),
@@ -520,6 +577,7 @@ export default defineModel({
             reset(me);
           },
           next: 'F0',
+          ...fp,
           doc: `${doc}; return (refault)`,
         };
         steps[`${name}_sigbus`] = {
@@ -530,16 +588,18 @@ export default defineModel({
             s.sigbus = true;
           },
           next: 'killed',
+          ...fp,
+          writes: [...fp.writes, 'sigbus'],
           doc: `${doc}; migrate_to_ram returned VM_FAULT_SIGBUS`,
         };
       };
-      if (!f.fl) last('D2', 'do_swap_page_put_page', putFault, putDoc);
+      if (!f.fl) last('D2', 'do_swap_page_put_page', putFault, putFp, putDoc);
       else if (!f.putFirst) {
-        steps.do_swap_page_unlock_page = { at: 'D2a', then: unlockFault, next: 'D2b', doc: unlockDoc };
-        last('D2b', 'do_swap_page_put_page', putFault, putDoc);
+        steps.do_swap_page_unlock_page = { at: 'D2a', then: unlockFault, next: 'D2b', ...unlockFp, doc: unlockDoc };
+        last('D2b', 'do_swap_page_put_page', putFault, putFp, putDoc);
       } else {
-        steps.do_swap_page_put_page = { at: 'D2a', then: putFault, next: 'D2b', doc: putDoc };
-        last('D2b', 'do_swap_page_unlock_page', unlockFault, unlockDoc);
+        steps.do_swap_page_put_page = { at: 'D2a', then: putFault, next: 'D2b', ...putFp, doc: putDoc };
+        last('D2b', 'do_swap_page_unlock_page', unlockFault, unlockFp, unlockDoc);
       }
     }
 
@@ -552,6 +612,9 @@ export default defineModel({
           if (s.locked) s.parked.set(me.id, true);
         },
         next: f.wait === 'PUT_AND_WAIT' ? 'W3' : 'W4r',
+        reads: ['pState', 'locked'],
+        writes: ['parked'],
+        asserts: true,
         doc:
           f.wait === 'PUT_AND_WAIT'
             ? 'put_and_wait_on_page_locked -> wait_on_page_bit_common(DROP): under q->lock set PG_waiters, queue if PG_locked'
@@ -580,6 +643,9 @@ export default defineModel({
           reset(me);
         },
         next: 'F0',
+        reads: ['refs'],
+        writes: ['refs', 'pState'],
+        asserts: true,
         doc: '__migration_entry_wait (< v5.0): put_page after wait_on_page_locked; return, refault',
       };
     }
@@ -591,6 +657,9 @@ export default defineModel({
           if (s.locked) s.parked.set(me.id, true);
         },
         next: (s, me) => (s.parked.get(me.id) ? 'W4' : 'F0'),
+        reads: ['pState', 'locked', 'parked'],
+        writes: ['parked'],
+        asserts: true,
         doc: 'the q->lock section of migration_entry_wait_on_locked moved after the PTL was dropped: queue on P if PG_locked',
       };
     }
@@ -627,6 +696,9 @@ export default defineModel({
                 s.refs = s.refs + 1;
               },
               next: 'H2',
+              reads: ['pte', 'pState', 'refs'],
+              writes: ['refs'],
+              asserts: true,
               doc: 'a legitimate user finds P through the CPU page table and pins it: get_page under the PTL',
             },
             holder_lookup_none: {
@@ -642,6 +714,8 @@ export default defineModel({
                 s.assert(!s.migrated, 'no-stale-access');
               },
               next: 'H3',
+              reads: ['pState', 'migrated'],
+              asserts: true,
               doc: "the holder reads or writes P's data or metadata (e.g. zone_device_data): must not be a migrated-away page",
             },
             holder_put_page: { at: 'H3', then: put, next: 'Hdone', doc: 'put_page' },

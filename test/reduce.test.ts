@@ -179,3 +179,36 @@ test('declared footprints enable POR where helpers hide accesses, and a wrong de
   t.is((e as any).code, 'MC144');
   t.regex(e!.message, /thread "c0" step "a": its declared footprint \(reads nothing; writes x1\) misses what it does: reads x0, writes x0/);
 });
+
+test('regressions: POR keeps steps visible when an invariant reads labels; symmetry refuses ids handled inside unlisted helpers and checks listed ones', async (t) => {
+  const { defineModel, int, bool, replicate, threadId } = await import('../src/index.ts');
+  const labels = defineModel({
+    name: 'porlab',
+    shared: {},
+    threads: [replicate(2, 'T', { start: 'a', end: ['c'], steps: { a: { next: 'b' }, b: { next: 'c' } } })],
+    invariants: { 'not-both-at-b': (s) => s.count('T', 'b') < 2 },
+  });
+  t.is(search(buildModel(labels, null), { liveness: false, por: true }).verdict, 'violation');
+  const leader = (me: any) => me.id === 1;
+  const mk = (helpers: ((...a: any[]) => unknown)[]) =>
+    defineModel({
+      name: 'leader',
+      helpers,
+      shared: { own: threadId('T', { none: true }), x: int(0, 1), bad: bool() },
+      threads: [
+        replicate(2, 'T', {
+          start: 'a',
+          end: ['a', 'b'],
+          steps: {
+            lead: { at: 'a', when: (s, me) => leader(me), then: (s) => { s.x = 1; }, next: 'b' },
+            follow: { at: 'a', when: (s, me) => !leader(me) && s.x === 1, then: (s) => { s.bad = true; }, next: 'b' },
+          },
+        }),
+      ],
+      invariants: { 'never-bad': (s) => !s.bad },
+    });
+  const e1 = t.throws(() => search(buildModel(mk([]), null), { liveness: false, symmetry: true }));
+  t.regex(e1!.message, /passes me to a function that is not among the model's helpers/);
+  const e2 = t.throws(() => search(buildModel(mk([leader]), null), { liveness: false, symmetry: true }));
+  t.regex(e2!.message, /helper leader: "me.id" is compared with a literal replica number/);
+});

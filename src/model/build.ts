@@ -28,6 +28,8 @@ export interface BuiltModel {
   readonly init: ((s: StateView) => void) | null;
   /** True when some step or label declares progress (liveness is checked). */
   readonly hasProgress: boolean;
+  /** Helper functions the model's steps call with the state or locals (for the symmetry check). */
+  readonly helpers: readonly Function[];
 }
 
 export interface BuiltVar {
@@ -282,7 +284,10 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   const deadlock = (dyn(def.deadlock as never, 'deadlock') as boolean | undefined) ?? true;
   const init = (dyn(def.init as never, 'init') as ((s: StateView) => void) | undefined) ?? null;
   if (init !== null && typeof init !== 'function') throw new McError('MC131', `${where}: init must be a function (s) => void`);
-  return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress };
+  const helpers = def.helpers ?? [];
+  if (!Array.isArray(helpers) || helpers.some((h) => typeof h !== 'function' || !h.name))
+    throw new McError('MC145', `${where}: helpers must be a list of named functions (e.g. const touch = (s) => ...)`);
+  return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers };
 }
 
 export function describeBuilt(b: BuiltModel): string {

@@ -148,6 +148,14 @@ export interface ModelDef<P extends ParamSpec = ParamSpec> {
   progress?: Dyn<readonly string[], P>;
   /** Report deadlocks (default true). */
   deadlock?: Dyn<boolean, P>;
+  /**
+   * Helper functions that steps or invariants call with the state or a
+   * thread's locals (`touch(s)`, `reset(me)`): symmetry reduction reads their
+   * source too, and refuses a step that passes the state to a function not
+   * listed here.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  helpers?: readonly ((...args: any[]) => unknown)[];
   /** Adjust the initial state after domain initial values are applied. */
   init?: Dyn<(s: StateView) => void, P>;
 }

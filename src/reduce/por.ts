@@ -37,13 +37,20 @@ export class PartialOrder {
     const inv = invariantFootprint(b);
     const visible = new Set<string>(inv.reads);
     let allVisible = inv.unknown && b.invariants.length > 0;
-    if (allVisible) this.reasons.push(`invariants: ${inv.why} (every write is visible)`);
+    if (allVisible) {
+      this.reasons.push(`invariants: ${inv.why} (every step is visible)`);
+      visible.add(THREADS);
+    }
+    if (inv.reads.has(THREADS)) this.reasons.push('invariants read thread labels or locals (every step is visible)');
     const assertTpl = new Uint8Array(b.templates.length);
     b.templates.forEach((t, ti) =>
       this.footprints[ti]!.forEach((fp) => {
         if (!fp.asserts) return;
         assertTpl[ti] = 1;
-        if (fp.unknown) allVisible = true;
+        if (fp.unknown) {
+          allVisible = true;
+          visible.add(THREADS);
+        }
         for (const r of fp.reads) visible.add(r);
       }),
     );
@@ -61,6 +68,8 @@ export class PartialOrder {
             break;
           }
           if (fp.reads.has(THREADS) || fp.writes.has(THREADS)) ok = false;
+          // Every step moves its thread's label: visible when an invariant or assertion reads labels or locals.
+          if (visible.has(THREADS)) ok = false;
           if (allVisible && fp.writes.size > 0) ok = false;
           for (const w of fp.writes) if (visible.has(w)) ok = false;
           // Labels are private unless some step reads other threads' labels or locals.

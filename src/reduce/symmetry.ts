@@ -66,17 +66,36 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
     if (d.kind === 'array' && d.index === group && d.initValues && d.initValues.some((x) => x !== d.initValues![0]))
       return `array ${q(v.name)} indexed by ${group} starts with different values per replica`;
   }
+  const helperNames = new Set(b.helpers.map((h) => h.name));
   const fns: [string, Function | null, boolean][] = [];
   for (const t of b.templates)
     for (const st of t.steps) for (const f of [st.guard, st.effect, st.nextFn, st.chooseFn]) fns.push([`${t.name}.${st.name}`, f, t.name === group]);
   for (const inv of b.invariants) fns.push([`invariant ${inv.name}`, inv.fn, false]);
   if (b.init) fns.push(['init', b.init, false]);
+  // Helpers are checked like steps, each parameter taken both as the state and as a thread's locals.
+  const checks: [string, Function, string | undefined, string | undefined, boolean][] = [];
   for (const [where, fn, own] of fns) {
     if (!fn) continue;
     const ps = paramNames(fn);
     if (ps === null) return `${where}: parameters are not plain names, so the use of replica ids cannot be checked`;
-    const src = Function.prototype.toString.call(fn).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
-    const [s, me] = ps;
+    checks.push([where, fn, ps[0], ps[1], own]);
+  }
+  for (const h of b.helpers) {
+    const ps = paramNames(h);
+    if (ps === null) return `helper ${h.name}: parameters are not plain names, so the use of replica ids cannot be checked`;
+    for (const p of ps) checks.push([`helper ${h.name}`, h, p, p, true]);
+  }
+  for (const [where, fn, s, me, own] of checks) {
+    // Calls of listed helpers are checked through the helpers' own source; remove them here.
+    let src = Function.prototype.toString.call(fn).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+    src = src.replace(/(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(([^()]*)\)/g, (m, name: string) => (helperNames.has(name) && !src.startsWith(m) ? '0' : m));
+    // The state or the locals handed to another function: what it does with replica ids cannot be checked here.
+    for (const name of [s, me]) {
+      if (!name) continue;
+      const esc = name.replace(/\$/g, '\\$');
+      const bare = [...src.matchAll(new RegExp(`(?<![\\w$.])${esc}(?![\\w$])(?!\\s*\\.)`, 'g'))].length;
+      if (bare > 1) return `${where}: passes ${name} to a function that is not among the model's helpers, so its use of replica ids cannot be checked (list it in defineModel({ helpers }) or write the accesses in the step)`;
+    }
     const id = me && own ? `${me}\\s*\\.\\s*id` : null;
     const idLike: string[] = [];
     if (id) idLike.push(id);
@@ -89,6 +108,11 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
         const after = src.slice(m.index! + m[0].length).trimStart();
         // Symmetric uses: compared with ===/!==, stored (assigned to or from), returned,
         // or used as the index of an array indexed by the group (checked below).
+        // Compared with another id (or -1, "none", which every permutation fixes), never with a literal replica number.
+        const literalBefore = /(?:^|[^\w$.])(\d+)\s*(?:===|!==)$/.exec(before);
+        const literalAfter = /^(?:===|!==)\s*(-?\s*\d+)/.exec(after);
+        if ((literalBefore && literalBefore[1] !== '-1') || (literalAfter && literalAfter[1]!.replace(/\s/g, '') !== '-1'))
+          return `${where}: "${m[0]}" is compared with a literal replica number, which singles out a replica`;
         const compared = /(?:===|!==)$/.test(before) || /^(?:===|!==)/.test(after);
         const terminator = /^(?:[;,)}\]:]|$)/.test(after);
         const storedFrom = /(?:^|[^=!<>+\-*/%&|^])=$/.test(before) && terminator;

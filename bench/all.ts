@@ -1,0 +1,75 @@
+/**
+ * npm run bench: every benchmark, one after another (each in its own
+ * process, so none disturbs another's timings):
+ *
+ *   1. bench/run.ts          peterson(5) with mmcheck, SPIN (DFS, BFS) and Rumur
+ *   2. bench/reduction.ts    POR / symmetry × exact / hash-compact, beside SPIN's POR and Rumur's symmetry
+ *   3. bench/time-to-bug.ts  time to the first counterexample (when the file exists)
+ *
+ *   npm run bench                  the full benchmarks (tens of minutes)
+ *   npm run bench -- --quick       a smoke run: peterson(4), the small reduction matrix,
+ *                                  time-to-bug with a short limit
+ *   npm run bench -- --no-peers    mmcheck only (run.ts and reduction.ts)
+ *
+ * `--quick` is passed to every script that takes it (run.ts, reduction.ts;
+ * time-to-bug.ts when it accepts `--quick`, otherwise it gets `--limit 10`).
+ * Results are written by each script to bench/results/. Exit status 1 when
+ * any script fails.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const noPeers = argv.includes('--no-peers');
+
+interface Job {
+  script: string;
+  args: string[];
+}
+
+function jobs(): Job[] {
+  const out: Job[] = [];
+  const pass = (...flags: string[]) => flags.filter((f) => argv.includes(f));
+  out.push({ script: 'bench/run.ts', args: pass('--quick', '--no-peers') });
+  out.push({ script: 'bench/reduction.ts', args: pass('--quick', '--no-peers') });
+  const ttb = join(ROOT, 'bench', 'time-to-bug.ts');
+  if (existsSync(ttb)) {
+    const src = readFileSync(ttb, 'utf8');
+    const args: string[] = [];
+    if (quick) {
+      if (src.includes("'--quick'") || src.includes('"--quick"') || src.includes("has('quick')")) args.push('--quick');
+      else if (src.includes('--limit')) args.push('--limit', '10');
+    }
+    out.push({ script: 'bench/time-to-bug.ts', args });
+  }
+  return out;
+}
+
+function run(job: Job): Promise<{ code: number | null; seconds: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    process.stderr.write(`\n=== ${job.script} ${job.args.join(' ')}\n`);
+    const child = spawn(process.execPath, ['--import=tsx', join(ROOT, job.script), ...job.args], { cwd: ROOT, stdio: 'inherit' });
+    child.on('close', (code) => resolve({ code, seconds: (performance.now() - t0) / 1000 }));
+    child.on('error', (e) => {
+      process.stderr.write(`cannot start ${job.script}: ${e.message}\n`);
+      resolve({ code: -1, seconds: (performance.now() - t0) / 1000 });
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const list = jobs();
+  process.stderr.write(`bench${quick ? ' (quick)' : ''}${noPeers ? ' (no peers)' : ''}: ${list.map((j) => j.script).join(', ')}, one after another\n`);
+  const results: { job: Job; code: number | null; seconds: number }[] = [];
+  for (const job of list) results.push({ job, ...(await run(job)) });
+  process.stderr.write('\n=== summary\n');
+  for (const r of results) process.stderr.write(`  ${r.code === 0 ? 'ok    ' : `FAILED (exit ${r.code})`}  ${r.job.script} ${r.job.args.join(' ')}  ${r.seconds.toFixed(0)} s\n`);
+  return results.every((r) => r.code === 0) ? 0 : 1;
+}
+
+process.exitCode = await main();
