@@ -41,9 +41,9 @@ type ThreadGroupDef = ReturnType<typeof thread>;
  * use after free in `put-before-unlock`.
  */
 
-type Dispatch = 'COLLECT' | 'LOCKLESS' | 'REF' | 'TRYLOCK_REF';
-type Wait = 'REF_SLEEP' | 'PUT_AND_WAIT' | 'ON_LOCKED' | 'UNLOCKED_PTL';
-interface Flags {
+export type Dispatch = 'COLLECT' | 'LOCKLESS' | 'REF' | 'TRYLOCK_REF';
+export type Wait = 'REF_SLEEP' | 'PUT_AND_WAIT' | 'ON_LOCKED' | 'UNLOCKED_PTL';
+export interface Flags {
   dispatch: Dispatch;
   wait: Wait;
   checkVma: boolean;
@@ -53,7 +53,8 @@ interface Flags {
   putFirst: boolean;
 }
 
-const FLAGS: Record<string, Flags> = {
+/** Per-variant flags; also read by the SPIN/Murphi ports in bench/peers. */
+export const FLAGS: Record<string, Flags> = {
   'wait-on-locked': { dispatch: 'TRYLOCK_REF', wait: 'ON_LOCKED', checkVma: true, checkMap: 'STRICT', fl: true, putFirst: false },
   'ref-while-waiting': { dispatch: 'COLLECT', wait: 'REF_SLEEP', checkVma: false, checkMap: 'STRICT', fl: false, putFirst: false },
   'put-and-wait': { dispatch: 'COLLECT', wait: 'PUT_AND_WAIT', checkVma: false, checkMap: 'STRICT', fl: false, putFirst: false },

@@ -19,6 +19,8 @@
  * models' non-negative ranges.
  */
 
+import { FLAGS } from '../../models/migration-entry-wait.ts';
+
 export type VarType =
   | { kind: 'bool'; init: boolean }
   | { kind: 'int'; min: number; max: number; init: number }
@@ -99,29 +101,7 @@ export const localVar = (g: Group, name: string) => (g.replicated ? `${g.name}_$
 // ---------------------------------------------------------------------------
 // migration-entry-wait (models/migration-entry-wait.ts)
 
-type Dispatch = 'COLLECT' | 'LOCKLESS' | 'REF' | 'TRYLOCK_REF';
-type Wait = 'REF_SLEEP' | 'PUT_AND_WAIT' | 'ON_LOCKED' | 'UNLOCKED_PTL';
-interface Flags {
-  dispatch: Dispatch;
-  wait: Wait;
-  checkVma: boolean;
-  checkMap: 'STRICT' | 'SKIP';
-  fl: boolean;
-  putFirst: boolean;
-}
-
-/** The same table as the model file. */
-const FLAGS: Record<string, Flags> = {
-  'wait-on-locked': { dispatch: 'TRYLOCK_REF', wait: 'ON_LOCKED', checkVma: true, checkMap: 'STRICT', fl: true, putFirst: false },
-  'ref-while-waiting': { dispatch: 'COLLECT', wait: 'REF_SLEEP', checkVma: false, checkMap: 'STRICT', fl: false, putFirst: false },
-  'put-and-wait': { dispatch: 'COLLECT', wait: 'PUT_AND_WAIT', checkVma: false, checkMap: 'STRICT', fl: false, putFirst: false },
-  'skip-refcount-check': { dispatch: 'COLLECT', wait: 'PUT_AND_WAIT', checkVma: false, checkMap: 'SKIP', fl: false, putFirst: false },
-  'wait-unlocked-ptl': { dispatch: 'TRYLOCK_REF', wait: 'UNLOCKED_PTL', checkVma: true, checkMap: 'STRICT', fl: true, putFirst: false },
-  'fault-get-page': { dispatch: 'REF', wait: 'ON_LOCKED', checkVma: true, checkMap: 'STRICT', fl: false, putFirst: false },
-  'lockless-dispatch': { dispatch: 'LOCKLESS', wait: 'PUT_AND_WAIT', checkVma: false, checkMap: 'STRICT', fl: false, putFirst: false },
-  'put-before-unlock': { dispatch: 'TRYLOCK_REF', wait: 'ON_LOCKED', checkVma: true, checkMap: 'STRICT', fl: true, putFirst: true },
-};
-
+// The per-variant flags come from the model file itself, so the ports cannot drift from it.
 export const MIGRATION_ENTRY_WAIT_VARIANTS = Object.keys(FLAGS);
 
 export interface MewParams {
