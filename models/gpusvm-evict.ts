@@ -418,11 +418,12 @@ export default defineModel({
         steps: E,
       }),
     ];
-    if (nC > 0) groups.push(replicate(nC, 'C', { start: 'fault', end: ['DONE'], progress: ['DONE'], steps: C }));
+    if (nC > 0) groups.push(replicate(nC, 'C', { start: 'fault', end: ['DONE'], progress: ['DONE'], steps: C, helpers: [self] }));
     if (nG > 0)
       groups.push(thread('G', { locals: { gPfn: oneOf('NONE', 'P', 'Q') }, start: 'begin', end: ['BOUND'], progress: ['BOUND'], steps: G }));
     return groups;
   },
+  helpers: [notify, invEnd],
   invariants: ({ nC }) => ({
     /** I1 (shared doc S1): the GPU never maps a freed or superseded page. */
     'gpu-mapping-matches-cpu': (s) =>

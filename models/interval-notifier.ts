@@ -297,16 +297,16 @@ export default defineModel({
         doc: 'invalidate_range_start -> mn_itree_inv_start_range: under subscriptions->lock, active_invalidate_ranges++, invalidate_seq |= 1, cur_seq = invalidate_seq',
       },
     };
+    // Invalidating notifier k unmaps the device only for k = 0: only mni[0] has a device mapping (the fault thread's).
     for (let k = 0; k < notifiers; k++) {
       const after = k + 1 < notifiers ? `I2_${k + 1}` : 'I3';
-      const clear = (s: StateView) => {
-        if (k === 0) s.gpu = 'NONE'; // only mni[0] has a device mapping (the fault thread's)
-      };
       if (variant === 'seq-outside-lock') {
         I[`invalidate_mni${k}`] = {
           at: `I2_${k}`,
           when: (s) => s.drv === 'none',
-          then: clear,
+          then: (s) => {
+            if (k === 0) s.gpu = 'NONE';
+          },
           next: `I2s_${k}`,
           doc: `mn_itree_invalidate -> ops->invalidate(mni[${k}]): mutex_lock(driver->update), invalidate the device PTEs and flush, mutex_unlock; the seq is NOT set under the lock`,
         };
@@ -324,7 +324,7 @@ export default defineModel({
           when: (s) => s.drv === 'none',
           then: (s, me) => {
             s.mniSeq.set(k, me.cur);
-            clear(s);
+            if (k === 0) s.gpu = 'NONE';
           },
           next: after,
           reads: ['drv'],
@@ -374,6 +374,7 @@ export default defineModel({
         end: ['Fdone', 'Fbusy'],
         progress: ['Fdone', 'Fbusy'],
         steps: F,
+        helpers: [canRetry, retry, collided, program],
       }),
       replicate(invalidators, 'I', {
         locals: freeAt === 'zap' ? { cur: int(0, 6) } : { cur: int(0, 6), zapped: bool() },

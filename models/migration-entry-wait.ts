@@ -76,9 +76,7 @@ const put = (s: StateView) => {
   if (s.refs === 0) s.pState = 'FREE';
 };
 /** wakeAll(): folio_wake_bit wakes every non-exclusive waiter on P's wait queue. */
-const wakeAll = (s: StateView) => {
-  for (let i = 0; i < s.parked.length; i++) s.parked.set(i, false);
-};
+const wakeAll = (s: StateView) => s.parked.fill(false);
 /** backToF0: the fault returns and the CPU refaults; locals reset so a retry is the same state. */
 const reset = (me: LocalView) => {
   me.fref = false;
@@ -378,8 +376,8 @@ export default defineModel({
 
     // ---- M1: collect, one PTL section (v6.1+) --------------------------------------
     const afterMigrate = f.fl ? 'D2a' : 'D2';
+    const collects = (s: StateView) => s.pte === 'DEVPRIV' && (f.fl || !s.locked);
     if (f.dispatch === 'REF' || f.dispatch === 'TRYLOCK_REF') {
-      const collects = (s: StateView) => s.pte === 'DEVPRIV' && (f.fl || !s.locked);
       steps.migrate_vma_collect_pmd = {
         at: 'M1',
         when: collects,
@@ -553,28 +551,29 @@ export default defineModel({
     }
 
     // ---- D2: do_swap_page after migrate_to_ram returns (v6.1+) -------------------------
+    const putFault = (s: StateView, me: LocalView) => {
+      put(s);
+      me.fref = false;
+    };
+    const unlockFault = (s: StateView) => {
+      touch(s);
+      s.locked = false;
+      wakeAll(s);
+    };
     if (f.dispatch === 'REF' || f.dispatch === 'TRYLOCK_REF') {
-      const putFault = (s: StateView, me: LocalView) => {
-        put(s);
-        me.fref = false;
-      };
-      const unlockFault = (s: StateView) => {
-        touch(s);
-        s.locked = false;
-        wakeAll(s);
-      };
       /** Footprints of putFault and unlockFault. */
       const putFp = { reads: ['refs'], writes: ['refs', 'pState'], asserts: true };
       const unlockFp = { reads: ['pState'], writes: ['locked', 'parked'], asserts: true };
       const putDoc = 'do_swap_page: put_page(vmf->page), drops the fault reference';
       const unlockDoc = 'do_swap_page: unlock_page(vmf->page), clear PG_locked and wake the waiters';
       /** The last step of do_swap_page: return 0 (refault) or VM_FAULT_SIGBUS. */
-      const last = (at: string, name: string, effect: (s: StateView, me: LocalView) => void, fp: typeof putFp, doc: string) => {
+      const last = (at: string, name: string, puts: boolean, fp: typeof putFp, doc: string) => {
         steps[name] = {
           at,
           when: (_s, me) => !dies(me),
           then: (s, me) => {
-            effect(s, me);
+            if (puts) putFault(s, me);
+            else unlockFault(s);
             reset(me);
           },
           next: 'F0',
@@ -585,7 +584,8 @@ export default defineModel({
           at,
           when: (_s, me) => dies(me),
           then: (s, me) => {
-            effect(s, me);
+            if (puts) putFault(s, me);
+            else unlockFault(s);
             s.sigbus = true;
           },
           next: 'killed',
@@ -594,13 +594,13 @@ export default defineModel({
           doc: `${doc}; migrate_to_ram returned VM_FAULT_SIGBUS`,
         };
       };
-      if (!f.fl) last('D2', 'do_swap_page_put_page', putFault, putFp, putDoc);
+      if (!f.fl) last('D2', 'do_swap_page_put_page', true, putFp, putDoc);
       else if (!f.putFirst) {
         steps.do_swap_page_unlock_page = { at: 'D2a', then: unlockFault, next: 'D2b', ...unlockFp, doc: unlockDoc };
-        last('D2b', 'do_swap_page_put_page', putFault, putFp, putDoc);
+        last('D2b', 'do_swap_page_put_page', true, putFp, putDoc);
       } else {
         steps.do_swap_page_put_page = { at: 'D2a', then: putFault, next: 'D2b', ...putFp, doc: putDoc };
-        last('D2b', 'do_swap_page_unlock_page', unlockFault, unlockFp, unlockDoc);
+        last('D2b', 'do_swap_page_unlock_page', false, unlockFp, unlockDoc);
       }
     }
 
@@ -681,6 +681,7 @@ export default defineModel({
         end: ['done', 'killed'],
         progress: ['M5ok'],
         steps,
+        helpers: [dies, collectOk, collects, commit, finalize, putFault, unlockFault],
       }),
     ];
     if (holder === 1) {
@@ -726,6 +727,7 @@ export default defineModel({
     }
     return groups;
   },
+  helpers: [touch, put, wakeAll, reset, exp],
   invariants: {
     'no-sigbus': (s) => !s.sigbus,
     'mig-implies-locked': (s) => s.pte !== 'MIG' || s.locked,

@@ -67,6 +67,44 @@ test('POR reduces where steps are independent (a model of disjoint counters)', a
   t.is(red.verdict, 'pass');
 });
 
+test('POR: a thread whose later step asserts is still reduced at its other labels, and the assertion is still found', async (t) => {
+  const { defineModel, int, thread } = await import('../src/index.ts');
+  // c0: a (x0 := 1) -> b (asserts on the shared flag) -> done; c1: a (x1 := 1) -> b (asserts on x1) -> done;
+  // w sets the flag. Every thread but w asserts somewhere, and w's step is visible: only the a labels are ample.
+  const mk = (bad: boolean) =>
+    defineModel({
+      name: 'later-assert',
+      shared: { x0: int(0, 1), x1: int(0, 1), flag: int(0, 1) },
+      threads: [
+        thread('c0', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.x0 = 1; }, next: 'b' }, b: { then: (s) => s.assert(s.flag === 0 || !bad, 'flag-clear'), next: 'done' } } }),
+        thread('c1', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.x1 = 1; }, next: 'b' }, b: { then: (s) => s.assert(s.x1 === 1, 'x1-set'), next: 'done' } } }),
+        thread('w', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.flag = 1; }, next: 'done' } } }),
+      ],
+    });
+  for (const bad of [false, true]) {
+    const full = search(buildModel(mk(bad), null), { liveness: false });
+    const red = search(buildModel(mk(bad), null), { liveness: false, por: true });
+    t.is(red.verdict, full.verdict);
+    t.is(red.violation?.property, full.violation?.property);
+    t.true(red.stats.states < full.stats.states, `reduced: ${red.stats.states} < ${full.stats.states}`);
+    if (bad) t.is(replay(JSON.parse(JSON.stringify(buildTrace(red.runtime, red.violation!))), mk(bad)).status, 'reproduced');
+  }
+  t.is(search(buildModel(mk(true), null), { liveness: false }).violation?.property, 'flag-clear');
+});
+
+/** Orbits of a full state space under the model's symmetry, counted by canonicalising every reachable state. */
+function orbits(b: ReturnType<typeof buildModel>, full: ReturnType<typeof search>): number {
+  const sym = new Symmetry(b, full.runtime.layout);
+  const seen = new Set<string>();
+  const buf = new Uint32Array(full.runtime.words);
+  for (let i = 0; i < full.store.count; i++) {
+    full.store.read(i, buf);
+    sym.canonicalize(buf, 0);
+    seen.add(buf.join(','));
+  }
+  return seen.size;
+}
+
 test('symmetry keeps the verdict, reports exactly the number of orbits, and its counterexamples replay on the unreduced model', (t) => {
   fc.assert(
     fc.property(genSym, fc.boolean(), (g, deadlock) => {
@@ -75,19 +113,7 @@ test('symmetry keeps the verdict, reports exactly the number of orbits, and its 
       const full = search(b, { deadlock, liveness: false });
       const red = search(b, { deadlock, liveness: false, symmetry: true });
       if (!same(full, red)) return false;
-      if (full.verdict === 'pass') {
-        // Orbits of the full state space, counted by canonicalising every reachable state.
-        const sym = new Symmetry(b, full.runtime.layout);
-        const W = full.runtime.words;
-        const seen = new Set<string>();
-        const buf = new Uint32Array(W);
-        for (let i = 0; i < full.store.count; i++) {
-          full.store.read(i, buf);
-          sym.canonicalize(buf, 0);
-          seen.add(buf.join(','));
-        }
-        if (red.stats.states !== seen.size) return false;
-      }
+      if (full.verdict === 'pass' && red.stats.states !== orbits(b, full)) return false;
       if (red.violation) {
         if (red.violation.steps.length !== full.violation!.steps.length) return false;
         if (replay(JSON.parse(JSON.stringify(buildTrace(red.runtime, red.violation))), m).status !== 'reproduced') return false;
@@ -211,4 +237,107 @@ test('regressions: POR keeps steps visible when an invariant reads labels; symme
   t.regex(e1!.message, /passes me to a function that is not among the model's helpers/);
   const e2 = t.throws(() => search(buildModel(mk([leader]), null), { liveness: false, symmetry: true }));
   t.regex(e2!.message, /helper leader: "me.id" is compared with a literal replica number/);
+});
+
+test('symmetry on the kernel models with replicated threads: every variant keeps its verdict and shortest length, counts the orbits, and its counterexamples replay', async (t) => {
+  const { builtinModels } = await import('../models/index.ts');
+  const byName = new Map(builtinModels.map((m) => [m.name, m]));
+  const cases: [string, Record<string, number>[]][] = [
+    ['migration-entry-wait', [{ faulters: 3, holder: 0 }, { faulters: 3, holder: 1 }]],
+    ['interval-notifier', [{ invalidators: 2, notifiers: 1 }, { invalidators: 2, notifiers: 2 }]],
+  ];
+  let checked = 0;
+  for (const [name, grid] of cases) {
+    const m = byName.get(name)!;
+    for (const variant of m.variantNames)
+      for (const params of grid) {
+        const what = `${name}/${variant} ${JSON.stringify(params)}`;
+        const b = buildModel(m, variant, params);
+        const full = search(b, { liveness: false });
+        const red = search(b, { liveness: false, symmetry: true });
+        t.is(red.verdict, full.verdict, what);
+        t.is(red.violation?.kind, full.violation?.kind, what);
+        t.is(red.violation?.property, full.violation?.property, what);
+        t.true(red.stats.states < full.stats.states, `${what}: reduces`);
+        if (full.verdict === 'pass') t.is(red.stats.states, orbits(b, full), `${what}: one state per orbit`);
+        if (red.violation) {
+          t.is(red.violation.steps.length, full.violation!.steps.length, `${what}: shortest`);
+          t.is(replay(JSON.parse(JSON.stringify(buildTrace(red.runtime, red.violation))), m).status, 'reproduced', what);
+        }
+        checked++;
+      }
+  }
+  t.is(checked, 8 * 2 + 6 * 2);
+  // The instances the reduction bench reports (equal to Rumur's exhaustive symmetry reduction, test/peers.test.ts).
+  const counts = (name: string, variant: string, params: Record<string, number>) => {
+    const r = search(buildModel(byName.get(name)!, variant, params), { liveness: false, symmetry: true });
+    return [r.stats.states, r.stats.transitions];
+  };
+  t.deepEqual(counts('migration-entry-wait', 'wait-on-locked', { faulters: 3 }), [38, 75]);
+  t.deepEqual(counts('migration-entry-wait', 'put-and-wait', { faulters: 3 }), [134, 340]);
+  t.deepEqual(counts('interval-notifier', 'correct', { invalidators: 2 }), [218, 389]);
+});
+
+test('thread-level helpers are checked like the model\'s; one name, one helper; fill() keeps replicas interchangeable', async (t) => {
+  const { defineModel, int, bool, array, replicate } = await import('../src/index.ts');
+  const leader = (me: any) => me.id === 1;
+  const mk = (helpers: ((...a: any[]) => unknown)[], modelHelpers: ((...a: any[]) => unknown)[] = []) =>
+    defineModel({
+      name: 'leader',
+      helpers: modelHelpers,
+      shared: { x: int(0, 1), bad: bool() },
+      threads: [
+        replicate(2, 'T', {
+          start: 'a',
+          end: ['a', 'b'],
+          helpers,
+          steps: {
+            lead: { at: 'a', when: (s, me) => leader(me), then: (s) => { s.x = 1; }, next: 'b' },
+            follow: { at: 'a', when: (s, me) => !leader(me) && s.x === 1, then: (s) => { s.bad = true; }, next: 'b' },
+          },
+        }),
+      ],
+    });
+  const e1 = t.throws(() => search(buildModel(mk([leader]), null), { liveness: false, symmetry: true }));
+  t.regex(e1!.message, /helper leader: "me.id" is compared with a literal replica number/);
+  // A different function under a listed name would be trusted by name: refused when the model is built.
+  const impostor = { leader: (me: any) => me.id !== -1 }.leader;
+  const e2 = t.throws(() => buildModel(mk([impostor], [leader]), null));
+  t.is((e2 as { code?: string }).code, 'MC145');
+  t.regex(e2!.message, /two different helpers are named "leader"/);
+
+  // Waking every waiter with fill() is symmetric; a loop over indices is refused (the index is not an id).
+  const wake = (loop: boolean) =>
+    defineModel({
+      name: 'wake',
+      shared: { parked: array(3, bool()).indexedBy('T'), locked: bool() },
+      threads: [
+        replicate(3, 'T', {
+          start: 'a',
+          end: ['a'],
+          steps: {
+            lock: { at: 'a', when: (s) => !s.locked, then: (s) => { s.locked = true; }, next: 'held' },
+            park: { at: 'a', when: (s) => s.locked, then: (s, me) => { s.parked.set(me.id, true); }, next: 'w' },
+            woken: { at: 'w', when: (s, me) => !s.parked.get(me.id), next: 'a' },
+            unlock: loop
+              ? { at: 'held', then: (s) => { s.locked = false; for (let i = 0; i < s.parked.length; i++) s.parked.set(i, false); }, next: 'a' }
+              : { at: 'held', then: (s) => { s.locked = false; s.parked.fill(false); }, next: 'a' },
+          },
+        }),
+      ],
+    });
+  const b = buildModel(wake(false), null);
+  const full = search(b, { liveness: false });
+  const red = search(b, { liveness: false, symmetry: true });
+  t.is(full.verdict, 'pass');
+  t.is(red.stats.states, orbits(b, full));
+  t.true(red.stats.states < full.stats.states);
+  t.deepEqual(search(buildModel(wake(true), null), { liveness: false }).stats.states, full.stats.states);
+  const e3 = t.throws(() => search(buildModel(wake(true), null), { liveness: false, symmetry: true }));
+  t.regex(e3!.message, /s.parked is indexed by "i", which is not a T id/);
+  // fill() is a write in the derived footprint (POR must not take the unlock as independent of park/woken).
+  const { stepFootprint } = await import('../src/reduce/footprint.ts');
+  const fp = stepFootprint(b, b.templates[0]!.steps.find((x) => x.name === 'unlock')!);
+  t.false(fp.unknown);
+  t.deepEqual([...fp.writes].sort(), ['locked', 'parked']);
 });

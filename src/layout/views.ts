@@ -160,6 +160,9 @@ export function makeViewFactory(b: BuiltModel, layout: Layout, record = false): 
         const sh = ${SH}[i], w = ${WO}[i];
         this.$w[w] = (this.$w[w] & ~(${m} << sh)) | (c << sh);
       }
+      fill(v) {
+        for (let i = 0; i < ${v.length}; i++) this.set(i, v);
+      }
     }`);
   });
   // Local views, one class per template.

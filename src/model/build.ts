@@ -284,9 +284,24 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   const deadlock = (dyn(def.deadlock as never, 'deadlock') as boolean | undefined) ?? true;
   const init = (dyn(def.init as never, 'init') as ((s: StateView) => void) | undefined) ?? null;
   if (init !== null && typeof init !== 'function') throw new McError('MC131', `${where}: init must be a function (s) => void`);
-  const helpers = def.helpers ?? [];
-  if (!Array.isArray(helpers) || helpers.some((h) => typeof h !== 'function' || !h.name))
-    throw new McError('MC145', `${where}: helpers must be a list of named functions (e.g. const touch = (s) => ...)`);
+  // Listed helpers, the model's and each thread's; one name stands for one source, since calls are matched by name.
+  const helpers: Function[] = [];
+  const helperSrc = new Map<string, string>();
+  const addHelpers = (list: unknown, w: string) => {
+    if (list === undefined) return;
+    if (!Array.isArray(list) || list.some((h) => typeof h !== 'function' || !h.name))
+      throw new McError('MC145', `${w}: helpers must be a list of named functions (e.g. const touch = (s) => ...)`);
+    for (const h of list as Function[]) {
+      const src = Function.prototype.toString.call(h);
+      const seen = helperSrc.get(h.name);
+      if (seen === undefined) {
+        helperSrc.set(h.name, src);
+        helpers.push(h);
+      } else if (seen !== src) throw new McError('MC145', `${w}: two different helpers are named ${q(h.name)}; give them distinct names`);
+    }
+  };
+  addHelpers(def.helpers, where);
+  groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
   return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers };
 }
 

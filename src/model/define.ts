@@ -87,6 +87,14 @@ export interface ThreadDef {
   /** Labels whose arrival counts as progress. */
   progress?: readonly string[];
   steps: Record<string, StepDef>;
+  /**
+   * Helper functions defined with this thread's steps (inside the builder, so
+   * they may close over parameters and variant flags) that steps call with
+   * the state or the locals; read by the symmetry check like the model's
+   * `helpers`.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  helpers?: readonly ((...args: any[]) => unknown)[];
 }
 
 export interface ThreadGroupDef {

@@ -188,6 +188,8 @@ export interface ArrayView<T> {
   readonly length: number;
   get(i: number): T;
   set(i: number, v: T): void;
+  /** Set every element to `v` (e.g. wake every waiter); treats all replicas alike. */
+  fill(v: T): void;
 }
 
 export const bool = (init = false) => new BoolDomain(init);

@@ -4,7 +4,7 @@ import type { BuiltModel, BuiltStep } from '../model/build.ts';
  * Read and write footprints of steps and invariants, derived from their
  * source text. For a function `(s, me, c) => ...` every `s.NAME` is an
  * access to shared variable NAME (a write when assigned to, or for an array
- * when `.set(` is called on it); `s.at(`, `s.local(`, `s.count(` read (and
+ * when `.set(` or `.fill(` is called on it); `s.at(`, `s.local(`, `s.count(` read (and
  * through `local`, may write) other threads' labels and locals, modelled as
  * the pseudo-variable THREADS. Any other use of `s` (passed to a helper,
  * aliased, indexed with brackets, destructured parameters) makes the
@@ -102,7 +102,7 @@ function scan(fn: Function | null, acc: Acc, sharedNames: ReadonlySet<string>, w
       return;
     }
     acc.reads.add(name);
-    if (/^\s*\.\s*set\s*\(/.test(after) || /^\s*(?:[-+*/%&|^]|<<|>>>?|\*\*|&&|\|\||\?\?)?=(?!=)/.test(after) || /^\s*(?:\+\+|--)/.test(after) || new RegExp(`(?:\\+\\+|--)\\s*$`).test(src.slice(0, u.index!)))
+    if (/^\s*\.\s*(?:set|fill)\s*\(/.test(after) || /^\s*(?:[-+*/%&|^]|<<|>>>?|\*\*|&&|\|\||\?\?)?=(?!=)/.test(after) || /^\s*(?:\+\+|--)/.test(after) || new RegExp(`(?:\\+\\+|--)\\s*$`).test(src.slice(0, u.index!)))
       acc.writes.add(name);
   }
 }
