@@ -15,8 +15,9 @@ import { q } from '../model/errors.ts';
  *    every step of every other thread instance (no write/read or write/write
  *    conflict on a shared variable), so no other thread can enable, disable
  *    or be affected by them, now or later;
- *  - C2 (invisibility): no step at L writes a variable an invariant or an
- *    assertion reads, and t's template has no assertions;
+ *  - C2 (invisibility): no step at L asserts (an assertion failure is a
+ *    visible event: the step that may fail it is visible) or writes a
+ *    variable an invariant or an assertion reads;
  *  - C3 (cycle proviso, valid for BFS and DFS): if any ample successor was
  *    already stored, the state is fully expanded (the caller does this).
  * Among safe threads the one with the fewest enabled transitions is chosen.
@@ -42,11 +43,9 @@ export class PartialOrder {
       visible.add(THREADS);
     }
     if (inv.reads.has(THREADS)) this.reasons.push('invariants read thread labels or locals (every step is visible)');
-    const assertTpl = new Uint8Array(b.templates.length);
-    b.templates.forEach((t, ti) =>
+    b.templates.forEach((_t, ti) =>
       this.footprints[ti]!.forEach((fp) => {
         if (!fp.asserts) return;
-        assertTpl[ti] = 1;
         if (fp.unknown) {
           allVisible = true;
           visible.add(THREADS);
@@ -54,35 +53,41 @@ export class PartialOrder {
         for (const r of fp.reads) visible.add(r);
       }),
     );
+    // Why labels are not safe, counted by cause, for the report.
+    const blocked = new Map<string, number>();
+    const block = (cause: string) => blocked.set(cause, (blocked.get(cause) ?? 0) + 1);
     this.safe = b.templates.map((t, ti) => {
       const out = new Uint8Array(t.labels.length);
       for (let l = 0; l < t.labels.length; l++) {
         const steps = t.stepsAt[l]!;
-        let ok = steps.length > 0 && assertTpl[ti] === 0;
+        let cause = steps.length > 0 ? '' : 'no steps';
         for (const si of steps) {
-          if (!ok) break;
+          if (cause) break;
           const fp = this.footprints[ti]![si]!;
           if (fp.unknown) {
-            ok = false;
+            cause = 'footprint unknown';
             this.reasons.push(`${t.name}.${t.steps[si]!.name}: ${fp.why}`);
             break;
           }
-          if (fp.reads.has(THREADS) || fp.writes.has(THREADS)) ok = false;
+          if (fp.asserts) cause = 'a step asserts';
+          else if (fp.reads.has(THREADS) || fp.writes.has(THREADS)) cause = "a step reads other threads' labels or locals";
           // Every step moves its thread's label: visible when an invariant or assertion reads labels or locals.
-          if (visible.has(THREADS)) ok = false;
-          if (allVisible && fp.writes.size > 0) ok = false;
-          for (const w of fp.writes) if (visible.has(w)) ok = false;
-          // Labels are private unless some step reads other threads' labels or locals.
+          else if (visible.has(THREADS)) cause = 'invariants or assertions read labels';
+          else if (allVisible && fp.writes.size > 0) cause = 'a step writes (invariants unknown)';
+          else if ([...fp.writes].some((w) => visible.has(w))) cause = 'a step writes what an invariant or assertion reads';
           // Independence from every step of every other instance (own template too when replicated).
-          b.templates.forEach((u, ui) => {
-            if (!ok || (ui === ti && t.count < 2)) return;
-            for (const other of this.footprints[ui]!) if (conflict(fp, other) || other.reads.has(THREADS) || other.writes.has(THREADS)) ok = false;
-          });
+          else
+            b.templates.forEach((u, ui) => {
+              if (cause || (ui === ti && t.count < 2)) return;
+              for (const other of this.footprints[ui]!) if (conflict(fp, other) || other.reads.has(THREADS) || other.writes.has(THREADS)) cause = "a step conflicts with another thread's";
+            });
         }
-        out[l] = ok ? 1 : 0;
+        out[l] = cause ? 0 : 1;
+        if (cause && cause !== 'no steps' && cause !== 'footprint unknown') block(cause);
       }
       return out;
     });
+    if (blocked.size) this.reasons.unshift([...blocked].map(([c, n]) => `${n} label(s): ${c}`).join(', '));
   }
 
   /** Some step declares its footprint: verify() must run on every expanded state. */
