@@ -156,3 +156,13 @@ test('list shows models, parameters, variants and expectations', (t) => {
   const j = JSON.parse(run(['list', '--json']).out);
   t.true(j.some((m: { name: string }) => m.name === 'dining'));
 });
+
+test('--help after a command prints the usage and checks nothing', (t) => {
+  for (const args of [['check', '--help'], ['check', 'dining', '-h'], ['replay', '--help']]) {
+    const r = run(args);
+    t.is(r.code, 0, args.join(' '));
+    t.regex(r.out, /^usage:/m);
+    t.regex(r.out, /check options:/);
+    t.notRegex(r.out, /^checking /m);
+  }
+});

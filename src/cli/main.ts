@@ -71,6 +71,11 @@ interface Io {
 
 export async function main(argv: readonly string[], io: Io = { out: (s) => process.stdout.write(s), err: process.stderr, cwd: process.cwd() }): Promise<number> {
   const [cmd, ...rest] = argv;
+  // `mmcheck check --help` and the like: the usage, whatever else is on the line.
+  if (cmd !== undefined && rest.some((a) => a === '--help' || a === '-h')) {
+    io.out(USAGE + '\n');
+    return EXIT.pass;
+  }
   try {
     switch (cmd) {
       case 'list':
