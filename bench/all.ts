@@ -4,20 +4,18 @@
  *
  *   1. bench/run.ts          peterson(5) with mmcheck, SPIN (DFS, BFS) and Rumur
  *   2. bench/reduction.ts    POR / symmetry × exact / hash-compact, beside SPIN's POR and Rumur's symmetry
- *   3. bench/time-to-bug.ts  time to the first counterexample (when the file exists)
+ *   3. bench/time-to-bug.ts  time to the first counterexample
  *
  *   npm run bench                  the full benchmarks (tens of minutes)
  *   npm run bench -- --quick       a smoke run: peterson(4), the small reduction matrix,
  *                                  time-to-bug with a short limit
  *   npm run bench -- --no-peers    mmcheck only (run.ts and reduction.ts)
  *
- * `--quick` is passed to every script that takes it (run.ts, reduction.ts;
- * time-to-bug.ts when it accepts `--quick`, otherwise it gets `--limit 10`).
+ * `--quick` is passed to run.ts and reduction.ts; time-to-bug.ts gets `--limit 10`.
  * Results are written by each script to bench/results/. Exit status 1 when
  * any script fails.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,16 +34,7 @@ function jobs(): Job[] {
   const pass = (...flags: string[]) => flags.filter((f) => argv.includes(f));
   out.push({ script: 'bench/run.ts', args: pass('--quick', '--no-peers') });
   out.push({ script: 'bench/reduction.ts', args: pass('--quick', '--no-peers') });
-  const ttb = join(ROOT, 'bench', 'time-to-bug.ts');
-  if (existsSync(ttb)) {
-    const src = readFileSync(ttb, 'utf8');
-    const args: string[] = [];
-    if (quick) {
-      if (src.includes("'--quick'") || src.includes('"--quick"') || src.includes("has('quick')")) args.push('--quick');
-      else if (src.includes('--limit')) args.push('--limit', '10');
-    }
-    out.push({ script: 'bench/time-to-bug.ts', args });
-  }
+  out.push({ script: 'bench/time-to-bug.ts', args: quick ? ['--limit', '10'] : [] });
   return out;
 }
 
