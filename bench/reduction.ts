@@ -33,7 +33,7 @@
  * differ from the first.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -428,14 +428,9 @@ function targets(instances: Instance[], cells: Cell[], peers: PeerRow[]): Target
   return out;
 }
 
-function markdown(meta: Record<string, unknown>, instances: Instance[], cells: Cell[], peers: PeerRow[], selfcheck: PortCheckRow[], tg: Target[], problems: string[]): string {
+/** The summary table: states (ratio) per instance and method, mmcheck beside SPIN and Rumur. */
+function summaryTable(instances: Instance[], cells: Cell[], peers: PeerRow[]): string[] {
   const L: string[] = [];
-  L.push(`## State-space reduction — ${String(meta.date).slice(0, 10)}${QUICK ? ' (quick)' : ''}`, '');
-  L.push(`Machine: ${meta.cpu} × ${meta.cpus}, ${meta.memGB} GB, Node ${meta.node}; SPIN ${meta.spin ?? 'not installed'}; Rumur ${meta.rumur ?? 'not installed'}.`);
-  L.push('Every mmcheck run: BFS, `--no-liveness`, one child process. Ratio = unreduced states (none, exact) / states. Seconds and bytes/state from a second run of each cell, one at a time; bytes/state is the store\'s bytes / states (for these small models mostly fixed allocations).', '');
-  L.push(problems.length ? `**Problems:** ${problems.join('; ')}` : 'All reduced runs agree with the unreduced search (`--cross-check`), the timed reruns gave the same counts, and every port self-check row is equal.', '');
-  L.push('### Summary: states (ratio) per model and method', '');
-  L.push('mmcheck columns: exact store (hash-compact found the same counts in every row unless a problem is listed above). SPIN: DFS, states with `-DNOREDUCE` / with its POR. Rumur: `--symmetry-reduction off` / `exhaustive`. "refused" = mmcheck refused the reduction (reason in the full table); "n/a" = no port or no sound scalarset port.', '');
   const sh = ['model', 'replicas', 'unreduced states', 'mmcheck POR', 'mmcheck symmetry', 'mmcheck POR+symmetry', 'SPIN', 'SPIN POR', 'Rumur', 'Rumur symmetry'];
   L.push(`| ${sh.join(' | ')} |`, `|${sh.map(() => '---').join('|')}|`);
   for (const inst of instances) {
@@ -455,6 +450,18 @@ function markdown(meta: Record<string, unknown>, instances: Instance[], cells: C
     };
     L.push(`| ${[inst.id, inst.replicas === null ? '-' : String(inst.replicas), fmtInt(c('none')?.states ?? null), cs('por'), cs('symmetry'), cs('por+symmetry'), p('spin', 'none'), p('spin', 'por'), p('rumur', 'none'), p('rumur', 'symmetry')].join(' | ')} |`);
   }
+  return L;
+}
+
+function markdown(meta: Record<string, unknown>, instances: Instance[], cells: Cell[], peers: PeerRow[], selfcheck: PortCheckRow[], tg: Target[], problems: string[]): string {
+  const L: string[] = [];
+  L.push(`## State-space reduction — ${String(meta.date).slice(0, 10)}${QUICK ? ' (quick)' : ''}`, '');
+  L.push(`Machine: ${meta.cpu} × ${meta.cpus}, ${meta.memGB} GB, Node ${meta.node}; SPIN ${meta.spin ?? 'not installed'}; Rumur ${meta.rumur ?? 'not installed'}.`);
+  L.push('Every mmcheck run: BFS, `--no-liveness`, one child process. Ratio = unreduced states (none, exact) / states. Seconds and bytes/state from a second run of each cell, one at a time; bytes/state is the store\'s bytes / states (for these small models mostly fixed allocations).', '');
+  L.push(problems.length ? `**Problems:** ${problems.join('; ')}` : 'All reduced runs agree with the unreduced search (`--cross-check`), the timed reruns gave the same counts, and every port self-check row is equal.', '');
+  L.push('### Summary: states (ratio) per model and method', '');
+  L.push('mmcheck columns: exact store (hash-compact found the same counts in every row unless a problem is listed above). SPIN: DFS, states with `-DNOREDUCE` / with its POR. Rumur: `--symmetry-reduction off` / `exhaustive`. "refused" = mmcheck refused the reduction (reason in the full table); "n/a" = no port or no sound scalarset port.', '');
+  L.push(...summaryTable(instances, cells, peers));
   L.push('');
   L.push('### mmcheck', '');
   const head = ['model', 'method', 'store', 'states', 'transitions', 'seconds', 'bytes/state', 'ratio', 'notes'];
@@ -596,6 +603,29 @@ export function svgChart(groups: { label: string; values: Record<string, number 
 
 // ---------------------------------------------------------------------------
 
+/** The README shows the latest full run's summary table, between two marker comments. */
+function updateReadme(meta: { date: string; spin: string | null; rumur: string | null }, table: string[], problems: string[]): void {
+  const file = join(ROOT, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const open = '<!-- reduction-table:start -->';
+  const close = '<!-- reduction-table:end -->';
+  const i = text.indexOf(open);
+  const j = text.indexOf(close);
+  if (i < 0 || j < i) {
+    log(`  README.md has no ${open} ... ${close} block: not updated`);
+    return;
+  }
+  const block = [
+    `Measured by \`npm run bench\` on ${meta.date.slice(0, 10)} (SPIN ${meta.spin ?? 'not installed'}, Rumur ${meta.rumur ?? 'not installed'}); states (ratio to the unreduced search), BFS, no liveness, exact store:`,
+    '',
+    ...table,
+    '',
+    problems.length ? `Problems in this run: ${problems.join('; ')}` : 'Every reduced run agreed with the unreduced search (`--cross-check`).',
+  ];
+  writeFileSync(file, `${text.slice(0, i + open.length)}\n${block.join('\n')}\n${text.slice(j)}`);
+  log('  updated the reduction table in README.md');
+}
+
 function toolVersion(cmd: string, args: string[], re: RegExp): string | null {
   try {
     const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -636,7 +666,7 @@ async function main(): Promise<number> {
     const prev = best.get(key);
     if (!prev || r.json.stats.states > prev.states) best.set(key, { c, states: r.json.stats.states, replicas: 0 });
   }
-  for (const [key, { c }] of best) {
+  for (const { c } of best.values()) {
     const p = Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(' ');
     let replicas: number | null = null;
     try {
@@ -645,7 +675,6 @@ async function main(): Promise<number> {
       replicas = null;
     }
     instances.push({ id: `${short(c.model.name)} ${c.variant ?? ''}${p ? ' ' + p : ''}`.trim(), model: c.model.name, variant: c.variant, params: c.params, flags: c.flags, kind: 'kernel', replicas, peers: null });
-    void key;
   }
 
   // Phase 1: counts (and the port self-check), in parallel.
@@ -723,6 +752,7 @@ async function main(): Promise<number> {
   writeFileSync(join(dir, `${base}.svg`), svg);
   process.stdout.write(md);
   log(`  wrote bench/results/${base}.{json,md,svg} in ${meta.wallSeconds} s`);
+  if (!QUICK && PEERS) updateReadme(meta, summaryTable(instances, cells, peers), problems);
   if (problems.length) log(`  PROBLEMS:\n    ${problems.join('\n    ')}`);
   return problems.some((p) => /CROSS-CHECK|differ|self-check|collision/.test(p)) ? 1 : 0;
 }

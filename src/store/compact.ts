@@ -1,5 +1,5 @@
 import { hashWords } from '../layout/hash.ts';
-import { CHUNK_BITS } from './store.ts';
+import { CHUNK, CHUNK_BITS, CMASK, FIRST_CHUNK } from './store.ts';
 
 /**
  * Hash-compact storage (Wolper and Leroy's hash compaction; Stern and Dill;
@@ -14,8 +14,6 @@ import { CHUNK_BITS } from './store.ts';
  * the BFS head are released. Counterexamples are rebuilt by walking forward
  * from the initial state and matching successors' fingerprints.
  */
-const CHUNK = 1 << CHUNK_BITS;
-const CMASK = CHUNK - 1;
 const FP_SEED = 0x2545f491;
 
 export class CompactStore {
@@ -62,7 +60,7 @@ export class CompactStore {
     const o = idx & CMASK;
     if (ci === this.fp.length) {
       // The first chunk starts small and doubles up to full size, so small models stay small.
-      const size = ci === 0 ? 256 : CHUNK;
+      const size = ci === 0 ? FIRST_CHUNK : CHUNK;
       this.fp.push(new Uint32Array(size * 2));
       this.parents.push(new Uint32Array(size));
       this.chunks.push(new Uint32Array(size * this.words));

@@ -21,9 +21,10 @@
  * peterson(5): 12 + 4 + ~8 = ~24 bytes.
  */
 export const CHUNK_BITS = 16;
-const CHUNK = 1 << CHUNK_BITS;
-const CMASK = CHUNK - 1;
-const FIRST_CHUNK = 256;
+export const CHUNK = 1 << CHUNK_BITS;
+export const CMASK = CHUNK - 1;
+/** The first chunk starts small (small models stay small) and doubles up to CHUNK. */
+export const FIRST_CHUNK = 256;
 export const NO_PARENT = 0xffffffff;
 
 export interface StoreOptions {
