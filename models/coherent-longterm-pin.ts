@@ -163,10 +163,17 @@ export default defineModel({
     /** gup_fast_read: gup_fast -> gup_fast_pte_range: lockless ptep_get with IRQs off. */
     const fastRead = (target: 'gTarget' | 'sTarget'): StepDef => ({
       at: 'fastRead',
-      then: (s, me) => {
-        if (s.pte === 'PRESENT_P') me[target] = 'P';
-        else if (s.pte === 'PRESENT_Q') me[target] = 'Q';
-      },
+      // One effect per local (not me[target]): symmetry reduction checks plain accesses only.
+      then:
+        target === 'gTarget'
+          ? (s, me) => {
+              if (s.pte === 'PRESENT_P') me.gTarget = 'P';
+              else if (s.pte === 'PRESENT_Q') me.gTarget = 'Q';
+            }
+          : (s, me) => {
+              if (s.pte === 'PRESENT_P') me.sTarget = 'P';
+              else if (s.pte === 'PRESENT_Q') me.sTarget = 'Q';
+            },
       next: (s) => (s.pte === 'MIGRATION_P' ? 'slow' : 'fastGrab'),
       doc: 'gup_fast -> gup_fast_pte_range: lockless ptep_get (IRQs off); a non-present PTE bails out to the slow path',
     });
@@ -448,6 +455,7 @@ export default defineModel({
     );
     return groups;
   },
+  helpers: [ref, putchk, extraE, extraG],
   invariants: ({ omitInvariant }) => {
     const inv: Record<string, (s: StateView) => boolean> = {
       /** I1: no FOLL_LONGTERM GUP ever returns a pin on a coherent page. */
