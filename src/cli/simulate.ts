@@ -100,6 +100,11 @@ function statusLine(p: Parsed, io: Io): { update: (s: string) => void; done: () 
 }
 
 /** Build, save (unless --no-trace) and return the trace, as cmdCheck does. */
+/** The fields that open the JSON result of simulate and of a swarm. */
+function jsonHeader(b: BuiltModel, mode: 'simulate' | 'swarm', seed: unknown, found: boolean) {
+  return { model: b.name, variant: b.variant, params: b.params, mode, seed, verdict: found ? 'violation' : 'no-violation' };
+}
+
 function saveTrace(p: Parsed, io: Io, model: Model, rt: Runtime, v: FoundViolation, fairness: Fairness | null): { trace: TraceFile; path: string | null } {
   const trace = buildTrace(rt, v, { fairness: v.kind === 'livelock' ? fairness ?? undefined : undefined });
   if (flag(p, 'no-trace')) return { trace, path: null };
@@ -176,12 +181,7 @@ export async function cmdSimulate(argv: readonly string[], io: Io): Promise<numb
   if (c.json) {
     io.out(
       JSON.stringify({
-        model: c.built.name,
-        variant: c.built.variant,
-        params: c.built.params,
-        mode: 'simulate',
-        seed: r.seed,
-        verdict: r.violation ? 'violation' : 'no-violation',
+        ...jsonHeader(c.built, 'simulate', r.seed, r.violation !== null),
         violation: r.violation ? { ...violationJson(r.violation, saved!.path), walk: r.walk, walkStep: r.walkStep } : null,
         stopped: r.stopped,
         stats: {
@@ -266,12 +266,7 @@ export async function cmdSwarm(argv: readonly string[], io: Io): Promise<number>
   if (c.json) {
     io.out(
       JSON.stringify({
-        model: c.built.name,
-        variant: c.built.variant,
-        params: c.built.params,
-        mode: 'swarm',
-        seed: r.seed,
-        verdict: r.violation ? 'violation' : 'no-violation',
+        ...jsonHeader(c.built, 'swarm', r.seed, r.violation !== null),
         violation: r.violation ? { ...violationJson(r.violation, saved!.path), worker: r.winner, expanded: win!.violation!.cost } : null,
         settled: r.settled,
         coverage: r.coverage,
