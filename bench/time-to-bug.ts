@@ -11,9 +11,10 @@
  *    authors checked: each int parameter raised to the largest value any of
  *    the model's expectations uses (e.g. migration-entry-wait faulters=4);
  *  - classic stand-ins that exhaustive search cannot finish quickly: dining
- *    philosophers with n=14 and n=16 (deadlock), and `peterson-broken` below,
- *    Peterson's filter lock with the two writes of the doorway swapped, at
- *    n=4 and n=5 (mutual exclusion fails).
+ *    philosophers with n=14 and n=16 (deadlock), and peterson's
+ *    `victim-first` variant (models/peterson.ts), Peterson's filter lock with
+ *    the two writes of the doorway swapped, at n=4, 5 and 6 (mutual exclusion
+ *    fails).
  *
  * Every method runs with the same fixed seed, so the table is reproducible
  * apart from the timings. Seconds are wall-clock and include, for the swarm,
@@ -22,84 +23,15 @@
  * (swarm), states stored (BFS).
  */
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { isMainThread } from 'node:worker_threads';
-import { array, buildModel, defineModel, expectationsOf, int, replicate, search, type Model, type Params } from '../src/index.ts';
+import { buildModel, expectationsOf, search, type Model, type Params } from '../src/index.ts';
 import '../src/search/liveness.ts';
 import { simulate } from '../src/search/simulate.ts';
 import { swarm } from '../src/search/swarm.ts';
 import type { FoundViolation } from '../src/search/types.ts';
 import { builtinModels } from '../models/index.ts';
 
-/**
- * Peterson's filter lock (models/peterson.ts) with a classic bug: a thread
- * names itself victim before announcing its level. A thread that reads the
- * old level of another in between can enter together with it.
- */
-export const model = defineModel({
-  name: 'peterson-broken',
-  title: "Peterson's filter lock with victim written before level (broken; bench only)",
-  category: 'classic',
-  params: { n: int(2, 6, 3) },
-  expect: { verdict: 'violation', kind: 'invariant', property: 'mutex' },
-  shared: ({ n }) => ({
-    level: array(n, int(0, n)),
-    victim: array(n + 1, int(0, n - 1)),
-    incs: int(0, n),
-  }),
-  threads: ({ n }) => [
-    replicate(n, 'proc', {
-      locals: { lev: int(0, n, 1), k: int(0, n) },
-      start: 'SetVictim',
-      steps: {
-        setvictim: {
-          at: 'SetVictim',
-          then: (s, me) => {
-            if (me.lev < n) s.victim.set(me.lev, me.id);
-            else s.incs = s.incs + 1;
-          },
-          next: (s, me) => (me.lev < n ? 'SetLevel' : 'Crit'),
-        },
-        setlevel: {
-          at: 'SetLevel',
-          then: (s, me) => {
-            s.level.set(me.id, me.lev);
-            me.k = 0;
-          },
-          next: 'Scan',
-        },
-        scan: {
-          at: 'Scan',
-          when: (s, me) => me.k === n || me.k === me.id || s.level.get(me.k) < me.lev || s.victim.get(me.lev) !== me.id,
-          then: (s, me) => {
-            if (me.k === n) {
-              me.lev = me.lev + 1;
-              me.k = 0;
-            } else me.k = me.k + 1;
-          },
-          next: (s, me) => (me.k === 0 ? 'SetVictim' : 'Scan'),
-        },
-        exit: {
-          at: 'Crit',
-          then: (s, me) => {
-            s.incs = s.incs - 1;
-            s.level.set(me.id, 0);
-            me.lev = 1;
-          },
-          next: 'SetVictim',
-        },
-      },
-    }),
-  ],
-  invariants: { mutex: (s) => s.incs <= 1 },
-}) as unknown as Model;
-
-const SELF = fileURLToPath(import.meta.url);
-
 interface Case {
   model: Model;
-  /** What a swarm worker loads: a built-in name, or a file exporting the model. */
-  ref: string;
   variant: string | null;
   params: Params;
 }
@@ -131,12 +63,13 @@ function cases(): Case[] {
       } catch {
         params = {};
       }
-      out.push({ model: m, ref: m.name, variant: v, params });
+      out.push({ model: m, variant: v, params });
     }
   }
   const dining = builtinModels.find((x) => x.name === 'dining');
-  if (dining) for (const n of [14, 16]) out.push({ model: dining, ref: 'dining', variant: null, params: { n } });
-  for (const n of [4, 5, 6]) out.push({ model, ref: SELF, variant: null, params: { n } });
+  if (dining) for (const n of [14, 16]) out.push({ model: dining, variant: null, params: { n } });
+  const peterson = builtinModels.find((x) => x.name === 'peterson');
+  if (peterson) for (const n of [4, 5, 6]) out.push({ model: peterson, variant: 'victim-first', params: { n } });
   return out;
 }
 
@@ -183,7 +116,7 @@ async function runCase(c: Case, method: Method, o: { limit: number; seed: string
     // When the first violation arrives; the swarm answers once no other worker can beat it (see swarm.ts).
     let first: number | null = null;
     const r = await swarm(
-      { model: c.ref, variant: c.variant, params: c.params },
+      { model: c.model.name, variant: c.variant, params: c.params },
       { workers: o.workers, jobs: o.jobs, seed: o.seed, timeLimit: o.limit, onWorkerDone: (w) => void (w.violation && first === null && (first = secs())) },
     );
     const won = r.winner !== null ? `, worker ${r.winner} won; first violation at ${first!.toFixed(2)} s` : '';
@@ -239,5 +172,4 @@ async function main(argv: string[]): Promise<void> {
   else console.log(`\n${table(rows, limit)}\n\nnode ${process.version}, ${jobs} CPUs; seconds are wall-clock; "none in N (limit)": no bug within the time limit.`);
 }
 
-// Swarm workers import this file to get `model` (peterson-broken); only the command line runs the bench.
-if (isMainThread && process.argv[1] && fileURLToPath(import.meta.url) === (await import('node:path')).resolve(process.argv[1])) await main(process.argv.slice(2));
+await main(process.argv.slice(2));

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { buildModel, search, expectationsOf } from '../src/index.ts';
+import { buildModel, search, expectationsOf, type Model } from '../src/index.ts';
 import peterson from '../models/peterson.ts';
 import dining from '../models/dining.ts';
 
-// State and transition counts must equal SPIN's and Rumur's exactly (docs: benchmarks).
+// State and transition counts must equal SPIN's and Rumur's exactly (bench/peers/README.md).
 const cases: [string, typeof peterson, number, boolean, number, number][] = [
   ['peterson', peterson, 3, true, 1710, 4066],
   ['peterson', peterson, 4, true, 105484, 328284],
@@ -34,14 +34,21 @@ test('dining(n) deadlocks with a shortest counterexample of n steps, each philos
 });
 
 test('expectations written beside the classic models hold (except the bench-sized ones)', (t) => {
-  for (const m of [peterson, dining]) {
-    for (const e of expectationsOf(m as any, null)) {
-      if (e.bench) continue;
-      const r = search(buildModel(m as any, null, e.params ?? {}), { deadlock: e.deadlock === false ? false : null });
-      t.is(r.verdict, e.verdict, `${m.name} ${JSON.stringify(e.params)}`);
-      if (e.states !== undefined) t.is(r.stats.states, e.states);
-      if (e.transitions !== undefined) t.is(r.stats.transitions, e.transitions);
-      if (e.length !== undefined) t.is(r.violation?.steps.length, e.length);
+  for (const m of [peterson, dining] as unknown as Model[]) {
+    for (const v of m.variantNames.length ? m.variantNames : [null]) {
+      const es = expectationsOf(m, v);
+      t.true(es.length > 0, `${m.name} / ${v} lists no expectations`);
+      for (const e of es) {
+        if (e.bench) continue;
+        const r = search(buildModel(m, v, e.params ?? {}), { deadlock: e.deadlock === false ? false : null });
+        const at = `${m.name} / ${v} ${JSON.stringify(e.params)}`;
+        t.is(r.verdict, e.verdict, at);
+        if (e.kind !== undefined) t.is(r.violation?.kind, e.kind, at);
+        if (e.property !== undefined) t.is(r.violation?.property, e.property, at);
+        if (e.states !== undefined) t.is(r.stats.states, e.states, at);
+        if (e.transitions !== undefined) t.is(r.stats.transitions, e.transitions, at);
+        if (e.length !== undefined) t.is(r.violation?.steps.length, e.length, at);
+      }
     }
   }
 });
