@@ -9,7 +9,8 @@ type ThreadGroupDef = ReturnType<typeof thread>;
  * eviction back to system RAM.
  *
  * Translation of docs/kernel/coherent-longterm-pin.md (the spec; section
- * numbers below refer to it) and §4 of kernel-protocols.md.
+ * numbers below refer to it). The kernel story and the variants in brief:
+ * README.md, Kernel models, `coherent-longterm-pin`.
  *
  * Abstractions (spec §3, §8):
  * - one coherent anonymous page P (PageAnonExclusive, mapped writable once;

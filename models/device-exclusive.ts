@@ -8,7 +8,8 @@ type ThreadGroupDef = ReturnType<typeof thread>;
  * revoke them, page migration, and foreign MMU-notifier invalidations.
  *
  * Translation of docs/kernel/device-exclusive.md (the spec; section numbers
- * below refer to it) and §5 of kernel-protocols.md.
+ * below refer to it). The kernel story and the variants in brief: README.md,
+ * Kernel models, `device-exclusive`.
  *
  * Abstractions (spec §3, §8):
  * - one anonymous writable page P, exclusively mapped once; P2 is the page a

@@ -1,7 +1,8 @@
 import { defineModel, int, array, bool, replicate } from '../src/index.ts';
 
 /**
- * Dining philosophers, left fork first (classic benchmark, docs/benchmarks):
+ * Dining philosophers, left fork first (classic benchmark, as defined in
+ * bench/peers/README.md):
  * deadlocks when every philosopher holds its left fork. The state counts in
  * the expectations are with deadlock detection off.
  */

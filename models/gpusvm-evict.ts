@@ -9,7 +9,8 @@ type ThreadGroupDef = ReturnType<typeof thread>;
  * CPU fault that migrates the same page, and a GPU fault that binds it.
  *
  * Translation of docs/kernel/gpusvm-evict.md (the spec; section numbers below
- * refer to it) and §2 of kernel-protocols.md.
+ * refer to it). The kernel story and the variants in brief: README.md, Kernel
+ * models, `gpusvm-evict`.
  *
  * Abstractions (spec §3, §8):
  * - one device-private page P (one devmem allocation of one page, so

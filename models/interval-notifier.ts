@@ -9,7 +9,8 @@ import type { StateView, LocalView, StepDef } from '../src/index.ts';
  * (invalidate_range_start -> callbacks -> zap -> invalidate_range_end).
  *
  * Translation of docs/kernel/interval-notifier.md (the spec; section numbers
- * below refer to it) and §3 of kernel-protocols.md.
+ * below refer to it). The kernel story and the variants in brief: README.md,
+ * Kernel models, `interval-notifier`.
  *
  * Abstractions (spec §3): one page P mapped once at one VA; mmap_lock is not
  * modelled (none of the modelled invalidators excludes hmm_range_fault's read

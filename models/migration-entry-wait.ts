@@ -8,7 +8,8 @@ type ThreadGroupDef = ReturnType<typeof thread>;
  * (ZONE_DEVICE / HMM) pages migrated back to RAM on a CPU fault.
  *
  * Translation of docs/kernel/migration-entry-wait.md (the spec; section
- * numbers below refer to it) and §1 of kernel-protocols.md.
+ * numbers below refer to it). The kernel story and the variants in brief:
+ * README.md, Kernel models, `migration-entry-wait`.
  *
  * Abstractions (spec §3):
  * - one virtual address, one device-private page P; the RAM destination Q is
