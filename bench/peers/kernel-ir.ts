@@ -94,9 +94,6 @@ export function labelsOf(g: Group): string[] {
 }
 
 export const labelConst = (g: Group | string, l: string) => `L_${typeof g === 'string' ? g : g.name}_${l}`;
-/** The variable holding a group's label (Promela and Murphi: an array for replicated groups). */
-export const pcVar = (g: Group) => (g.replicated ? `${g.name}_pc[me]` : `${g.name}_pc`);
-export const localVar = (g: Group, name: string) => (g.replicated ? `${g.name}_${name}[me]` : `${g.name}_${name}`);
 
 // ---------------------------------------------------------------------------
 // migration-entry-wait (models/migration-entry-wait.ts)

@@ -19,7 +19,6 @@
  *   `--deadlock-detection off` (Rumur's own notion flags valid termination).
  */
 import { labelConst, labelsOf, type Group, type KernelModel, type Stmt, type Var } from './kernel-ir.ts';
-import { migrationEntryWait, intervalNotifier, type MewParams, type InParams } from './kernel-ir.ts';
 
 /** Neutral expression syntax -> Murphi. */
 export function murphiExpr(e: string): string {
@@ -127,6 +126,3 @@ export function kernelMurphi(m: KernelModel): string {
     ...(m.deadlock ? [deadlockInvariant(m)] : []),
   ].join('\n');
 }
-
-export const migrationEntryWaitMurphi = (variant: string, params: MewParams, opts: { deadlock?: boolean } = {}) => kernelMurphi(migrationEntryWait(variant, params, opts));
-export const intervalNotifierMurphi = (variant: string, params: InParams, opts: { deadlock?: boolean } = {}) => kernelMurphi(intervalNotifier(variant, params, opts));

@@ -20,7 +20,6 @@
  * - `init` starts every process in one `atomic` (runSpin's initStates = 1).
  */
 import { labelConst, labelsOf, type Group, type KernelModel, type Stmt, type Var } from './kernel-ir.ts';
-import { migrationEntryWait, intervalNotifier, type MewParams, type InParams } from './kernel-ir.ts';
 
 /** Promela keywords that are also model variable names (e.g. interval-notifier's `active`) get a trailing underscore. */
 const KEYWORDS = new Set(['active', 'assert', 'atomic', 'bit', 'bool', 'break', 'byte', 'chan', 'd_step', 'do', 'else', 'empty', 'enabled', 'eval', 'fi', 'full', 'goto', 'hidden', 'if', 'init', 'inline', 'int', 'len', 'local', 'mtype', 'nempty', 'never', 'nfull', 'od', 'of', 'pc_value', 'printf', 'priority', 'proctype', 'provided', 'run', 'select', 'short', 'show', 'skip', 'timeout', 'trace', 'typedef', 'unless', 'unsigned', 'xr', 'xs']);
@@ -131,6 +130,3 @@ export function kernelPromela(m: KernelModel): string {
     `init {\n  atomic {\n${runs.join('\n')}\n    INVARIANTS;\n    ${keepAll(m)}\n  }\n}\n`,
   ].join('\n');
 }
-
-export const migrationEntryWaitPromela = (variant: string, params: MewParams, opts: { deadlock?: boolean } = {}) => kernelPromela(migrationEntryWait(variant, params, opts));
-export const intervalNotifierPromela = (variant: string, params: InParams, opts: { deadlock?: boolean } = {}) => kernelPromela(intervalNotifier(variant, params, opts));
