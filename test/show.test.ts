@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { array, buildModel, defineModel, bool, int, search, thread, type Model, type StepDef } from '../src/index.ts';
 import '../src/search/liveness.ts';
-import type { Runtime } from '../src/search/runtime.ts';
+import type { Runtime } from '../src/exec/runtime.ts';
 import type { FoundViolation, PathStep } from '../src/search/types.ts';
 import { applyStep, buildTrace } from '../src/trace/build.ts';
 import { parseTrace, type TraceFile } from '../src/trace/format.ts';
@@ -21,7 +21,7 @@ import { replay } from '../src/trace/replay.ts';
 import { contextSwitches, minimizedTrace, minimizeViolation } from '../src/trace/minimize.ts';
 import { lockVars, renderHtml } from '../src/report/html.ts';
 import { renderMarkdown, renderText } from '../src/report/table.ts';
-import { loadModel } from '../src/cli/load.ts';
+import { loadModel } from '../src/run/load.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 
 const BIN = resolve('bin/mmcheck.js');

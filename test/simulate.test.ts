@@ -9,7 +9,7 @@ import { bool, buildModel, defineModel, int, search, thread, type Model } from '
 import '../src/search/liveness.ts';
 import { simulate } from '../src/search/simulate.ts';
 import { bitstateSearch, planWorkers, swarm } from '../src/search/swarm.ts';
-import { Runtime } from '../src/search/runtime.ts';
+import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { cmdSimulate, cmdSwarm } from '../src/cli/simulate.ts';

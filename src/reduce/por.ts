@@ -2,7 +2,7 @@ import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { accessVar, conflict, invariantFootprint, stepFootprint, THREADS, type Footprint } from './footprint.ts';
 import { makeViewFactory, AssertionFailure, type ViewFactory } from '../layout/views.ts';
-import type { Runtime } from '../search/runtime.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import { q } from '../model/errors.ts';
 
 /**

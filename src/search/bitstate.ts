@@ -1,5 +1,5 @@
 import { hashWords } from '../layout/hash.ts';
-import type { Runtime } from './runtime.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import type { Reducers } from './explore.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchOptions } from './types.ts';
 

@@ -1,6 +1,6 @@
 import type { BuiltModel } from '../model/build.ts';
 import { StateStore } from '../store/store.ts';
-import { Runtime } from './runtime.ts';
+import { Runtime } from '../exec/runtime.ts';
 import { explore, violationFrom, type Reducers } from './explore.ts';
 import { PartialOrder, refusePorWithLiveness } from '../reduce/por.ts';
 import { Symmetry } from '../reduce/symmetry.ts';

@@ -3,7 +3,7 @@ import type { CompactStore } from '../store/compact.ts';
 
 /** The stores explore() can fill: exact states, or 64-bit fingerprints (hash-compact). */
 export type Store = StateStore | CompactStore;
-import type { Runtime } from './runtime.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchOptions } from './types.ts';

@@ -1,6 +1,6 @@
 import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
-import type { Runtime } from './runtime.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import { registerLiveness } from './check.ts';
 import { pathTo, stepsAlong } from './explore.ts';
 import type { FoundViolation, PathStep, SearchOptions } from './types.ts';

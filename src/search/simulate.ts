@@ -2,8 +2,8 @@ import seedrandom from 'seedrandom';
 import type { BuiltModel } from '../model/build.ts';
 import type { Fairness } from '../model/define.ts';
 import { hashWords } from '../layout/hash.ts';
-import { Runtime } from './runtime.ts';
-import { judgeCycle } from './fairness.ts';
+import { Runtime } from '../exec/runtime.ts';
+import { judgeCycle } from '../exec/fairness.ts';
 import type { FoundViolation, PathStep } from './types.ts';
 
 /**

@@ -6,8 +6,8 @@ import { buildModel } from '../model/build.ts';
 import type { Fairness, Params } from '../model/define.ts';
 import { McError } from '../model/errors.ts';
 import { hashWords } from '../layout/hash.ts';
-import { loadModel } from '../cli/load.ts';
-import { Runtime } from './runtime.ts';
+import { loadModel } from '../run/load.ts';
+import { Runtime } from '../exec/runtime.ts';
 import { CycleJudge, FingerprintSet, Path, fingerprint2 } from './simulate.ts';
 import type { FoundViolation } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { Runtime } from '../search/runtime.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import type { FoundViolation, PathStep } from '../search/types.ts';
 import { decodeState, diff, modelHash, valuationHash } from './decode.ts';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';

@@ -1,7 +1,7 @@
 import { McError, q } from '../model/errors.ts';
 import { AssertionFailure } from '../layout/views.ts';
 import type { Model } from '../model/define.ts';
-import type { Runtime } from '../search/runtime.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import type { FoundViolation, PathStep } from '../search/types.ts';
 import { StateStore } from '../store/store.ts';
 import { applyStep, buildTrace } from './build.ts';
