@@ -15,7 +15,8 @@ import { array, buildModel, defineModel, bool, int, search, thread, type Model, 
 import '../src/search/liveness.ts';
 import type { Runtime } from '../src/exec/runtime.ts';
 import type { FoundViolation, PathStep } from '../src/search/types.ts';
-import { applyStep, buildTrace } from '../src/trace/build.ts';
+import { buildTrace } from '../src/trace/build.ts';
+import { applyStep } from '../src/exec/step.ts';
 import { parseTrace, type TraceFile } from '../src/trace/format.ts';
 import { replay } from '../src/trace/replay.ts';
 import { contextSwitches, minimizedTrace, minimizeViolation } from '../src/trace/minimize.ts';

@@ -54,12 +54,8 @@ export interface ProgressInfo {
   readonly bytes: number;
 }
 
-/** One transition of a path: which thread instance took which step with which choice. */
-export interface PathStep {
-  readonly thread: number;
-  readonly step: number;
-  readonly choice: number;
-}
+export type { PathStep } from '../exec/step.ts';
+import type { PathStep } from '../exec/step.ts';
 
 export interface FoundViolation {
   readonly kind: ViolationKind;

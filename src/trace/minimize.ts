@@ -4,7 +4,8 @@ import type { Model } from '../model/define.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { FoundViolation, PathStep } from '../search/types.ts';
 import { StateStore } from '../store/store.ts';
-import { applyStep, buildTrace } from './build.ts';
+import { buildTrace } from './build.ts';
+import { applyStep } from '../exec/step.ts';
 import type { TraceFile } from './format.ts';
 import { replay } from './replay.ts';
 

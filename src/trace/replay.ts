@@ -6,7 +6,7 @@ import { judgeCycle } from '../exec/fairness.ts';
 import type { Fairness } from '../model/define.ts';
 import { makeViewFactory } from '../layout/views.ts';
 import { decodeState, diff, modelHash, valuationHash, type Valuation } from './decode.ts';
-import { applyStep } from './build.ts';
+import { applyStep } from '../exec/step.ts';
 import type { TraceFile } from './format.ts';
 
 /**
