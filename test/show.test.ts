@@ -12,7 +12,6 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { array, buildModel, defineModel, bool, int, search, thread, type Model, type StepDef } from '../src/index.ts';
-import '../src/search/liveness.ts';
 import type { Runtime } from '../src/exec/runtime.ts';
 import type { FoundViolation, PathStep } from '../src/search/types.ts';
 import { buildTrace } from '../src/trace/build.ts';

@@ -4,8 +4,8 @@ import { McError, q } from '../model/errors.ts';
 import { buildModel, describeBuilt } from '../model/build.ts';
 import { expectationsOf, parseParam, variantDescription, type Expectation, type Model, type Params } from '../model/define.ts';
 import { search } from '../search/check.ts';
-import type { SearchOptions, SearchResult } from '../search/types.ts';
-import '../search/liveness.ts';
+import { DEFAULT_BITSTATE_BITS, type SearchOptions, type SearchResult } from '../search/types.ts';
+import { rssMonitor } from '../run/monitor.ts';
 import { buildTrace } from '../trace/build.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { replay } from '../trace/replay.ts';
@@ -209,7 +209,7 @@ function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finis
     store,
     por: flag(p, 'por'),
     symmetry: flag(p, 'symmetry'),
-    bitstateBits: num(p, 'bitstate-bits', { integer: true, min: 10 }) ?? 27,
+    bitstateBits: num(p, 'bitstate-bits', { integer: true, min: 10 }) ?? DEFAULT_BITSTATE_BITS,
     fairness: oneOfFlag(p, 'fairness', ['none', 'weak', 'strong'] as const) ?? 'weak',
     liveness: !flag(p, 'no-liveness'),
     deadlock: flag(p, 'no-deadlock') ? false : null,
@@ -217,6 +217,7 @@ function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finis
     timeLimit: num(p, 'time-limit', { min: 0 }) ?? Infinity,
     memoryLimitMB: num(p, 'memory-limit', { min: 1 }) ?? Infinity,
     onProgress: pl ? pl.update : null,
+    monitor: rssMonitor(),
   };
   return { opts, finishProgress: () => pl?.done() };
 }
