@@ -29,7 +29,7 @@ export interface Reducers {
   readonly por: PartialOrder | null;
   readonly sym: Symmetry | null;
 }
-export const noReducers: Reducers = { por: null, sym: null };
+export const noReducers: Reducers = Object.freeze({ por: null, sym: null });
 
 export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: number, red: Reducers = noReducers): ExploreOutcome {
   const W = rt.words;

@@ -52,7 +52,7 @@ export interface WorkerPlan {
  * Depth bounds as fractions of the maximum: a shallow bound finds shallow
  * bugs sooner and with shorter traces; a deep one reaches what they cannot.
  */
-const DEPTH_FRACTIONS = [1, 1 / 2, 1 / 5, 1 / 10, 1 / 20];
+const DEPTH_FRACTIONS: readonly number[] = Object.freeze([1, 1 / 2, 1 / 5, 1 / 10, 1 / 20]);
 const MIN_DEPTH_BOUND = 20;
 
 /**
