@@ -171,20 +171,18 @@ export function bitstateDfs(rt: Runtime, o: BitstateDfsOptions): BitstateOutcome
     // The ample range [lo, hi): one thread's successors when POR can reduce here.
     let lo = 0;
     let hi = n;
-    if (por !== null && n > 1) {
-      const t = por.choose(rt.succThread, n, (x) => rt.label(path.states, off, x));
-      if (t >= 0) {
-        while (rt.succThread[lo] !== t) lo++;
-        hi = lo;
-        while (hi < n && rt.succThread[hi] === t) hi++;
-        // C3: an ample successor already visited forces full expansion.
+    if (por !== null) {
+      por.ample(rt, path.states, off, n);
+      lo = por.ampleLo;
+      hi = por.ampleHi;
+      // C3: an ample successor already visited forces full expansion.
+      if (hi - lo < n)
         for (let i = lo; i < hi; i++)
           if (visit(rt.succ, i * W, false)) {
             lo = 0;
             hi = n;
             break;
           }
-      }
     }
     const m = hi - lo;
     out.transitions += m;

@@ -99,13 +99,10 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     // The ample range [lo, hi): one thread's successors when POR can reduce here.
     let lo = 0;
     let hi = n;
-    if (por !== null && n > 1) {
-      const t = por.choose(rt.succThread, n, (x) => rt.label(chunk, off, x));
-      if (t >= 0) {
-        while (rt.succThread[lo] !== t) lo++;
-        hi = lo;
-        while (hi < n && rt.succThread[hi] === t) hi++;
-      }
+    if (por !== null) {
+      por.ample(rt, chunk, off, n);
+      lo = por.ampleLo;
+      hi = por.ampleHi;
     }
     if (hashes.length < n) {
       hashes = new Int32Array(n * 2);

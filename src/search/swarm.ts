@@ -2,7 +2,7 @@ import seedrandom from 'seedrandom';
 import type { Fairness } from '../model/define.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { FingerprintSet } from '../store/fingerprints.ts';
-import { bitstateDfs, CONTROL_BOUND, CONTROL_STOP, NO_BOUND } from './bitstate.ts';
+import { bitstateDfs, CONTROL_BOUND, CONTROL_STOP, NO_BOUND, type BitstateOutcome } from './bitstate.ts';
 import { noReducers } from './explore.ts';
 import type { FoundViolation } from './types.ts';
 
@@ -91,26 +91,14 @@ export interface WorkerOptions {
 
 export type WorkerStatus = 'violation' | 'done' | 'max-states' | 'cancelled' | 'time-limit';
 
-export interface WorkerOutcome {
+/** What a member reports: the DFS's counts (`maxDepth` is its `depth`), the fill of its bit table and its time. */
+export interface WorkerOutcome
+  extends Pick<BitstateOutcome, 'violation' | 'cost' | 'expanded' | 'states' | 'transitions' | 'depthCut' | 'cycles' | 'fingerprints' | 'fingerprintsCapped'> {
   readonly index: number;
   status: WorkerStatus;
-  violation: FoundViolation | null;
-  /** States expanded when the violation was found (what orders violations), or -1. */
-  cost: number;
-  expanded: number;
-  /** Distinct states the worker visited (its bitstate said new). */
-  states: number;
-  transitions: number;
   maxDepth: number;
-  /** States at the depth bound, checked but not expanded. */
-  depthCut: number;
-  /** Cycles the DFS closed on its stack and judged. */
-  cycles: number;
   bitstateFill: number;
   seconds: number;
-  /** Flat [h1, h2, ...] fingerprints of the states visited (first coverageCap of them). */
-  fingerprints: Uint32Array;
-  fingerprintsCapped: boolean;
 }
 
 /**
