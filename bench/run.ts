@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { buildModel, search } from '../src/index.ts';
+import { rssMonitor } from '../src/run/monitor.ts';
 import peterson from '../models/peterson.ts';
 import { petersonPromela } from './peers/promela.ts';
 import { petersonMurphi } from './peers/murphi.ts';
@@ -36,7 +37,7 @@ const rows: Row[] = [];
 const log = (s: string) => process.stderr.write(s + '\n');
 
 function ours(): Row {
-  const r = search(buildModel(peterson, null, { n }), { liveness: false });
+  const r = search(buildModel(peterson, null, { n }), { liveness: false, monitor: rssMonitor() });
   return {
     tool: 'mmcheck',
     config: 'bfs, exact store, 1 thread',

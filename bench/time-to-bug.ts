@@ -24,9 +24,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { buildModel, expectationsOf, search, type Model, type Params } from '../src/index.ts';
-import '../src/search/liveness.ts';
 import { simulate } from '../src/search/simulate.ts';
-import { swarm } from '../src/search/swarm.ts';
+import { swarm } from '../src/run/swarm-pool.ts';
 import type { FoundViolation } from '../src/search/types.ts';
 import { builtinModels } from '../models/index.ts';
 

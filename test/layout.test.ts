@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { array, bool, buildModel, defineModel, int, oneOf, thread, replicate, threadId } from '../src/index.ts';
-import { Runtime } from '../src/search/runtime.ts';
+import { Runtime } from '../src/exec/runtime.ts';
 import { decodeState } from '../src/trace/decode.ts';
 import { layoutDiagram } from '../src/layout/layout.ts';
 

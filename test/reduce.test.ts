@@ -1,7 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { buildModel, search } from '../src/index.ts';
-import '../src/search/liveness.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { Symmetry } from '../src/reduce/symmetry.ts';

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bool, buildModel, defineModel, int, search, thread, type Model } from '../src/index.ts';
-import '../src/search/liveness.ts';
 import { simulate } from '../src/search/simulate.ts';
-import { bitstateSearch, planWorkers, swarm } from '../src/search/swarm.ts';
-import { Runtime } from '../src/search/runtime.ts';
+import { searchMember, planWorkers } from '../src/search/swarm.ts';
+import { swarm } from '../src/run/swarm-pool.ts';
+import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { cmdSimulate, cmdSwarm } from '../src/cli/simulate.ts';
@@ -149,7 +149,7 @@ test('simulate and a bitstate worker combine two unfair self-loops into the fair
   const r = simulate(b, { seed: '1', runs: 5, depth: 20 });
   t.is(r.violation?.property, 'non-progress-cycle');
   t.is(replay(traceOf(bothSpin, r, 'weak'), bothSpin).status, 'reproduced');
-  const w = bitstateSearch(new Runtime(b), planWorkers('1', 1, 100)[0]!, { deadlock: null, liveness: true, fairness: 'weak', maxStates: Infinity, deadline: Infinity, coverageCap: 100 }, null);
+  const w = searchMember(new Runtime(b), planWorkers('1', 1, 100)[0]!, { deadlock: null, liveness: true, fairness: 'weak', maxStates: Infinity, deadline: Infinity, coverageCap: 100 }, null);
   t.is(w.violation?.property, 'non-progress-cycle');
   t.is(replay(traceOf(bothSpin, { runtime: r.runtime, violation: w.violation }, 'weak'), bothSpin).status, 'reproduced');
 });
@@ -174,7 +174,7 @@ test('random models: what simulate and a bitstate worker report is real, and rep
       const sim = simulate(b, { seed, runs: 30, depth: 60, deadlock, fairness });
       // 2^24 bits: no bitstate collision to expect among the few hundred states compared below.
       const plan = { ...planWorkers(seed, 2, 100)[1]!, bitstateLog2: 24 };
-      const dfs = bitstateSearch(new Runtime(b), plan, { deadlock, liveness: true, fairness, maxStates: Infinity, deadline: Infinity, coverageCap: 1 << 16 }, null);
+      const dfs = searchMember(new Runtime(b), plan, { deadlock, liveness: true, fairness, maxStates: Infinity, deadline: Infinity, coverageCap: 1 << 16 }, null);
       for (const v of [sim.violation, dfs.violation]) {
         if (!v) continue;
         if (v.kind === 'livelock') {

@@ -21,7 +21,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bool, buildModel, defineModel, int, oneOf, replicate, search, type Model } from '../../src/index.ts';
-import '../../src/search/liveness.ts';
 import { havePeer } from './run.ts';
 
 type Wait = 'ref-while-waiting' | 'put-and-wait' | 'no-ref';

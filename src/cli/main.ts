@@ -4,18 +4,17 @@ import { McError, q } from '../model/errors.ts';
 import { buildModel, describeBuilt } from '../model/build.ts';
 import { expectationsOf, parseParam, variantDescription, type Expectation, type Model, type Params } from '../model/define.ts';
 import { search } from '../search/check.ts';
-import type { SearchOptions, SearchResult } from '../search/types.ts';
-import '../search/liveness.ts';
+import { DEFAULT_BITSTATE_BITS, type SearchOptions, type SearchResult } from '../search/types.ts';
+import { rssMonitor } from '../run/monitor.ts';
 import { buildTrace } from '../trace/build.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { replay } from '../trace/replay.ts';
 import { renderMarkdown, renderText } from '../report/table.ts';
 import { renderHtml } from '../report/html.ts';
 import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
-import { Runtime } from '../search/runtime.ts';
-import { builtinModels } from '../../models/index.ts';
+import { Runtime } from '../exec/runtime.ts';
 import { flag, num, oneOfFlag, parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
-import { loadModel } from './load.ts';
+import { builtinModels, loadModel } from '../run/load.ts';
 import { progressLine } from './progress.ts';
 import { cmdSimulate, cmdSwarm } from './simulate.ts';
 import { violationJson, writeTrace } from './output.ts';
@@ -79,7 +78,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
   try {
     switch (cmd) {
       case 'list':
-        return cmdList(rest, io);
+        return await cmdList(rest, io);
       case 'check':
         return rest.some((a) => a === '--swarm' || a.startsWith('--swarm=')) ? await cmdSwarm(rest, io) : await cmdCheck(rest, io);
       case 'simulate':
@@ -91,7 +90,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       case 'minimize':
         return await cmdMinimize(rest, io);
       case 'verdicts':
-        return cmdVerdicts(rest, io);
+        return await cmdVerdicts(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -113,15 +112,16 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
   }
 }
 
-function cmdList(argv: readonly string[], io: Io): number {
+async function cmdList(argv: readonly string[], io: Io): Promise<number> {
   const p = parseArgs(argv, { json: {} }, 'list');
+  const builtins = await builtinModels();
   if (p.positional.length) throw new McError('MC309', `mmcheck list takes no arguments (got ${p.positional.map(q).join(' ')})`);
   if (flag(p, 'json')) {
-    io.out(JSON.stringify(builtinModels.map(listEntry), null, 2) + '\n');
+    io.out(JSON.stringify(builtins.map(listEntry), null, 2) + '\n');
     return EXIT.pass;
   }
   const lines: string[] = [];
-  for (const m of builtinModels) {
+  for (const m of builtins) {
     const e = listEntry(m);
     lines.push(`${m.name}${m.def.category ? `  [${m.def.category}]` : ''}${m.def.title ? ` — ${m.def.title}` : ''}`);
     if (e.params.length) lines.push(`  params: ${e.params.map((x) => `${x.name} (${x.domain}, default ${x.default})`).join('; ')}`);
@@ -209,7 +209,7 @@ function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finis
     store,
     por: flag(p, 'por'),
     symmetry: flag(p, 'symmetry'),
-    bitstateBits: num(p, 'bitstate-bits', { integer: true, min: 10 }) ?? 27,
+    bitstateBits: num(p, 'bitstate-bits', { integer: true, min: 10 }) ?? DEFAULT_BITSTATE_BITS,
     fairness: oneOfFlag(p, 'fairness', ['none', 'weak', 'strong'] as const) ?? 'weak',
     liveness: !flag(p, 'no-liveness'),
     deadlock: flag(p, 'no-deadlock') ? false : null,
@@ -217,6 +217,7 @@ function searchOptions(p: Parsed, io: Io): { opts: Partial<SearchOptions>; finis
     timeLimit: num(p, 'time-limit', { min: 0 }) ?? Infinity,
     memoryLimitMB: num(p, 'memory-limit', { min: 1 }) ?? Infinity,
     onProgress: pl ? pl.update : null,
+    monitor: rssMonitor(),
   };
   return { opts, finishProgress: () => pl?.done() };
 }
@@ -430,10 +431,11 @@ async function cmdMinimize(argv: readonly string[], io: Io): Promise<number> {
 }
 
 /** Every model's default-parameter expectations, checked; the main job (npm start). */
-function cmdVerdicts(argv: readonly string[], io: Io): number {
+async function cmdVerdicts(argv: readonly string[], io: Io): Promise<number> {
   const p = parseArgs(argv, { all: {}, json: {}, model: { value: true, repeat: true } }, 'verdicts');
+  const builtins = await builtinModels();
   const only = p.flags.get('model');
-  const models = builtinModels.filter((m) => (only ? only.includes(m.name) : flag(p, 'all') || m.def.category !== 'classic' || !builtinModels.some((x) => x.def.category === 'kernel')));
+  const models = builtins.filter((m) => (only ? only.includes(m.name) : flag(p, 'all') || m.def.category !== 'classic' || !builtins.some((x) => x.def.category === 'kernel')));
   const rows: { model: string; variant: string; expected: string; got: string; states: number; transitions: number; seconds: number; ok: boolean }[] = [];
   for (const m of models) {
     const variants = m.variantNames.length ? m.variantNames : [null];

@@ -3,15 +3,16 @@ import { McError, q } from '../model/errors.ts';
 import { buildModel, describeBuilt, type BuiltModel } from '../model/build.ts';
 import { parseParam, type Fairness, type Model, type Params } from '../model/define.ts';
 import { freshSeed, simulate, type SimulateResult } from '../search/simulate.ts';
-import { swarm, type SwarmResult } from '../search/swarm.ts';
+import type { SwarmResult } from '../search/swarm.ts';
+import { swarm } from '../run/swarm-pool.ts';
 import type { FoundViolation } from '../search/types.ts';
-import { Runtime } from '../search/runtime.ts';
+import { Runtime } from '../exec/runtime.ts';
 import { violationJson, writeTrace } from './output.ts';
 import { buildTrace } from '../trace/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { renderText } from '../report/table.ts';
 import { flag, num, oneOfFlag, parseArgs, str, type FlagSpec, type Parsed } from './args.ts';
-import { loadModel } from './load.ts';
+import { loadModel } from '../run/load.ts';
 
 /**
  * `mmcheck simulate <model>` (random walks) and `mmcheck check <model>

@@ -87,8 +87,8 @@ export interface ThreadInstance {
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Names the generated views use themselves, or that would shadow Object.prototype. */
-const RESERVED_SHARED = new Set(['assert', 'at', 'local', 'count', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', '__proto__', 'toJSON', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']);
-const RESERVED_LOCAL = new Set(['id', 'at', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', '__proto__', 'toJSON', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']);
+const RESERVED_SHARED: ReadonlySet<string> = new Set(['assert', 'at', 'local', 'count', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', '__proto__', 'toJSON', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']);
+const RESERVED_LOCAL: ReadonlySet<string> = new Set(['id', 'at', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype', '__proto__', 'toJSON', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString']);
 
 export const MAX_THREADS = 1024;
 export const MAX_STEPS = 1024;

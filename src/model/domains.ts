@@ -206,7 +206,7 @@ export const array = <E extends ScalarDomain>(length: number, elem: E) => new Ar
  * of this module (e.g. compiled as CommonJS next to an ESM engine), and its
  * domains must still be recognised.
  */
-const SCALAR_KINDS = new Set(['bool', 'int', 'enum', 'threadId']);
+const SCALAR_KINDS: ReadonlySet<string> = new Set(['bool', 'int', 'enum', 'threadId']);
 export function isScalarDomain(d: unknown): d is ScalarDomain {
   const x = d as ScalarDomain | null;
   return typeof x === 'object' && x !== null && SCALAR_KINDS.has(x.kind) && typeof x.encode === 'function' && typeof x.decode === 'function' && typeof x.size === 'function';

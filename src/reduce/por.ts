@@ -2,7 +2,7 @@ import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { accessVar, conflict, invariantFootprint, stepFootprint, THREADS, type Footprint } from './footprint.ts';
 import { makeViewFactory, AssertionFailure, type ViewFactory } from '../layout/views.ts';
-import type { Runtime } from '../search/runtime.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import { q } from '../model/errors.ts';
 
 /**
@@ -160,6 +160,30 @@ export class PartialOrder {
   /** Number of safe labels (for reporting: 0 means POR can never reduce). */
   safeLabels(): number {
     return this.safe.reduce((n, a) => n + a.reduce((x, y) => x + y, 0), 0);
+  }
+
+  /** The ample set of the last `ample()` call: successors [ampleLo, ampleHi) of rt's buffer. */
+  ampleLo = 0;
+  ampleHi = 0;
+
+  /**
+   * The ample set at the state buf[off..] whose n successors rt has just
+   * generated: one safe thread's successors (they are contiguous), or all of
+   * them when no thread qualifies. Sets ampleLo and ampleHi.
+   */
+  ample(rt: Runtime, buf: Uint32Array, off: number, n: number): void {
+    let lo = 0;
+    let hi = n;
+    if (n > 1) {
+      const t = this.choose(rt.succThread, n, (x) => rt.label(buf, off, x));
+      if (t >= 0) {
+        while (rt.succThread[lo] !== t) lo++;
+        hi = lo;
+        while (hi < n && rt.succThread[hi] === t) hi++;
+      }
+    }
+    this.ampleLo = lo;
+    this.ampleHi = hi;
   }
 
   /**

@@ -1,233 +1,282 @@
-import { hashWords } from '../layout/hash.ts';
-import type { Runtime } from './runtime.ts';
+import type { Fairness } from '../model/define.ts';
+import type { Runtime } from '../exec/runtime.ts';
+import { BitTable } from '../store/bits.ts';
+import { fingerprint2 } from '../store/fingerprints.ts';
+import { Growable } from '../store/growable.ts';
+import { Path } from './path.ts';
+import { Frames } from './frames.ts';
+import { CycleJudge } from './cycle-judge.ts';
 import type { Reducers } from './explore.ts';
-import type { FoundViolation, IncompleteReason, PathStep, SearchOptions } from './types.ts';
+import type { FoundViolation, IncompleteReason } from './types.ts';
+import { assertionViolation, deadlockViolation, invariantViolation } from './violation.ts';
 
 /**
- * Bitstate search (Holzmann's supertrace): the visited set is an array of
- * 2^m bits; a state sets k bits chosen by double hashing (Kirsch and
- * Mitzenmacher). A state whose k bits are all set already is taken as
- * visited, so some states may be missed; nothing else is stored per state.
- * The search is depth-first with the path on an explicit stack, so a
- * counterexample is the stack itself. Under symmetry the canonical form is
- * only the key: the stack holds concrete states, so traces need no
- * translation.
+ * The bitstate depth-first search (Holzmann's supertrace): the visited set
+ * is a `BitTable`, so memory is fixed however large the model is, at the
+ * price of skipping a state whose bits all collide with states seen before.
+ * The path is on an explicit stack (`Path`, with each state's untried
+ * successors in `Frames`), so a counterexample is the stack itself.
+ *
+ * It serves both `--store bitstate` and each member of a swarm; what differs
+ * between them is options: the bit table's size, hash count and seeds, the
+ * order successors are tried in (generation order, or shuffled by a seeded
+ * generator), a depth bound, judging the cycles that close on the stack
+ * (liveness on the fly), recording fingerprints for coverage, reductions,
+ * and what stops it early (a shared control word, a clock, a monitor).
+ *
+ * Under symmetry the canonical form is only the key of the visited set: the
+ * stack holds concrete states, so traces need no translation. With partial
+ * order reduction the ample set keeps the cycle proviso: when one of its
+ * successors is already visited the state is expanded fully.
  */
-export class BitTable {
-  readonly bits: Uint32Array;
-  readonly mask: number;
-  inserted = 0;
-  constructor(readonly log2Bits: number, readonly k: number) {
-    this.bits = new Uint32Array(Math.max(1, 2 ** log2Bits / 32));
-    this.mask = 2 ** log2Bits - 1;
-  }
-  /** Set the state's bits; true when at least one was clear (a new state). */
-  testAndSet(buf: Uint32Array, off: number, words: number, h1: number): boolean {
-    const h2 = hashWords(buf, off, words, 0x5bd1e995) | 1;
-    let fresh = false;
-    for (let i = 0; i < this.k; i++) {
-      const b = ((h1 + Math.imul(i, h2)) >>> 0) & this.mask;
-      const w = b >>> 5;
-      const m = 1 << (b & 31);
-      if ((this.bits[w]! & m) === 0) {
-        fresh = true;
-        this.bits[w] = this.bits[w]! | m;
-      }
-    }
-    if (fresh) this.inserted++;
-    return fresh;
-  }
-  test(buf: Uint32Array, off: number, words: number, h1: number): boolean {
-    const h2 = hashWords(buf, off, words, 0x5bd1e995) | 1;
-    for (let i = 0; i < this.k; i++) {
-      const b = ((h1 + Math.imul(i, h2)) >>> 0) & this.mask;
-      if ((this.bits[b >>> 5]! & (1 << (b & 31))) === 0) return false;
-    }
-    return true;
-  }
+
+/** Slots of the control word a swarm shares with its members. */
+export const CONTROL_BOUND = 0;
+export const CONTROL_STOP = 1;
+/** The bound before any member has reported a violation. */
+export const NO_BOUND = 0x7fffffff;
+
+export interface BitstateDfsOptions {
+  /** log2 of the number of bits, bit positions per state, and the two hash seeds. */
+  readonly log2Bits: number;
+  readonly hashes: number;
+  readonly hashSeeds: readonly [number, number];
+  /** Report deadlocks (resolved against the model). */
+  readonly deadlock: boolean;
+  /** Judge every cycle that closes on the stack for a fair non-progress cycle (the model declares progress). */
+  readonly liveness: boolean;
+  readonly fairness: Fairness;
+  /** New states at most. */
+  readonly maxStates: number;
+  /** States at this depth are checked but not expanded (Infinity: no bound). */
+  readonly depthBound: number;
+  /** Random source for the order successors are tried in (Fisher-Yates); null: generation order. */
+  readonly shuffle: (() => number) | null;
+  /** Fingerprints of visited states recorded for coverage at most; null: none recorded. */
+  readonly coverageCap: number | null;
+  readonly reducers: Reducers;
   /**
-   * Expected number of states missed. When i states are in, a new state is
-   * wrongly taken as visited with probability p(i) = (1 - e^(-k i / M))^k;
-   * each inserted state stands for 1 / (1 - p) attempts, of which p / (1 - p)
-   * were missed on average. Summed over the inserted states (numerically).
+   * A swarm's shared control word (CONTROL_BOUND, CONTROL_STOP), or null:
+   * stop ('time-limit') when STOP is set, stop ('cancelled') once more states
+   * were expanded than BOUND. Read with the other stop conditions, so it
+   * never changes what the search does before it stops.
    */
-  expectedMissed(): number {
-    const M = 2 ** this.log2Bits;
-    const n = this.inserted;
-    const steps = Math.min(n, 2000);
-    if (steps === 0) return 0;
-    let sum = 0;
-    for (let j = 0; j < steps; j++) {
-      const x = ((j + 0.5) / steps) * n;
-      const p = Math.min((1 - Math.exp((-this.k * x) / M)) ** this.k, 1 - 1e-12);
-      sum += p / (1 - p);
-    }
-    return (sum * n) / steps;
-  }
-  bytes(): number {
-    return this.bits.byteLength;
-  }
+  readonly control: Int32Array | null;
+  /** Polled every 256 iterations: a reason to stop (time limit, monitor), or null. */
+  readonly stop: () => IncompleteReason | null;
 }
+
+export type BitstateStatus = 'done' | 'violation' | 'cancelled' | IncompleteReason;
 
 export interface BitstateOutcome {
+  status: BitstateStatus;
   violation: FoundViolation | null;
-  incomplete: IncompleteReason | null;
+  /** States expanded when the violation was found, or -1. */
+  cost: number;
+  expanded: number;
+  /** Distinct states visited (the bit table said new). */
   states: number;
   transitions: number;
+  /** Deepest stack position expanded. */
   depth: number;
+  /** Stack depth when the search stopped. */
   frontier: number;
+  /** States at the depth bound, checked but not expanded. */
+  depthCut: number;
+  /** Cycles closed on the stack and judged. */
+  cycles: number;
   table: BitTable;
+  /** Bytes of the stack (states and untried successors), 0 when the search stopped at the initial state. */
   stackBytes: number;
+  /** Flat [h1, h2, ...] fingerprints of visited states (the first coverageCap of them). */
+  fingerprints: Uint32Array;
+  fingerprintsCapped: boolean;
 }
 
-export function exploreBitstate(rt: Runtime, opts: SearchOptions, start: number, red: Reducers): BitstateOutcome {
+const CHECK_EVERY = 256;
+
+export function bitstateDfs(rt: Runtime, o: BitstateDfsOptions): BitstateOutcome {
   const W = rt.words;
-  const { por, sym } = red;
-  const table = new BitTable(opts.bitstateBits, opts.bitstateHashes);
-  const deadlockOn = opts.deadlock ?? rt.model.deadlock;
-  const invNames = rt.model.invariants.map((i) => i.name);
+  const model = rt.model;
+  const { por, sym } = o.reducers;
+  const verifyFootprints = por !== null && por.hasDeclared;
+  const hasInv = model.invariants.length > 0;
+  const liveness = o.liveness;
+  const coverage = o.coverageCap !== null;
+  const cap = 2 * (o.coverageCap ?? 0);
+  const hashPath = liveness || coverage;
+  const control = o.control;
+  const shuffle = o.shuffle;
+  const table = new BitTable(o.log2Bits, o.hashes, o.hashSeeds);
+  const path = new Path(W, rt.threads);
+  const frames = new Frames(W);
+  const judge = liveness ? new CycleJudge(rt, o.fairness, path.maskWords) : null;
+  const fps = new Growable(new Uint32Array(2048));
   const key = new Uint32Array(W);
-  const out: BitstateOutcome = { violation: null, incomplete: null, states: 0, transitions: 0, depth: 0, frontier: 0, table, stackBytes: 0 };
-  // Frames: the state's words, and its successors on the edge stack [es0, es1) with a cursor.
-  let frames = new Uint32Array(256 * W);
-  let fStart = new Int32Array(256);
-  let fEnd = new Int32Array(256);
-  let fCur = new Int32Array(256);
-  let edges = new Uint32Array(1024 * W);
-  let eThread = new Int32Array(1024);
-  let eStep = new Int32Array(1024);
-  let eChoice = new Int32Array(1024);
-  let fp = 0;
-  let esTop = 0;
-  const path = (extra: PathStep | null): PathStep[] => {
-    const steps: PathStep[] = [];
-    for (let f = 0; f < fp - 1; f++) {
-      const i = fCur[f]! - 1;
-      steps.push({ thread: eThread[i]!, step: eStep[i]!, choice: eChoice[i]! });
-    }
-    if (extra) steps.push(extra);
-    return steps;
+  let order = new Int32Array(64);
+  const out: BitstateOutcome = {
+    status: 'done',
+    violation: null,
+    cost: -1,
+    expanded: 0,
+    states: 0,
+    transitions: 0,
+    depth: 0,
+    frontier: 0,
+    depthCut: 0,
+    cycles: 0,
+    table,
+    stackBytes: 0,
+    fingerprints: new Uint32Array(0),
+    fingerprintsCapped: false,
   };
-  const seen = (buf: Uint32Array, off: number, set: boolean): boolean => {
-    for (let k = 0; k < W; k++) key[k] = buf[off + k]!;
-    if (sym) sym.canonicalize(key, 0);
-    const h = rt.hash(key, 0);
-    return set ? !table.testAndSet(key, 0, W, h) : table.test(key, 0, W, h);
+  const found = (v: FoundViolation) => {
+    out.status = 'violation';
+    out.violation = v;
+    out.cost = out.expanded;
   };
-  /** Push a (new) state: expand it, keep its successors. Returns false on a violation. */
-  const push = (buf: Uint32Array, off: number): boolean => {
-    if (fp === fStart.length) {
-      const grow = <T extends Int32Array | Uint32Array>(a: T, n: number): T => {
-        const b = new (a.constructor as new (n: number) => T)(n);
-        b.set(a);
-        return b;
-      };
-      frames = grow(frames, frames.length * 2);
-      fStart = grow(fStart, fStart.length * 2);
-      fEnd = grow(fEnd, fEnd.length * 2);
-      fCur = grow(fCur, fCur.length * 2);
+  const record = (h1: number, buf: Uint32Array, off: number) => {
+    if (fps.n >= cap) out.fingerprintsCapped = true;
+    else fps.push2(h1, fingerprint2(buf, off, W));
+  };
+  /** Visited-set test of a concrete state: by its canonical form under symmetry. */
+  const visit = (buf: Uint32Array, off: number, set: boolean): boolean => {
+    let b = buf;
+    let bo = off;
+    if (sym !== null) {
+      for (let k = 0; k < W; k++) key[k] = buf[off + k]!;
+      sym.canonicalize(key, 0);
+      b = key;
+      bo = 0;
     }
-    for (let k = 0; k < W; k++) frames[fp * W + k] = buf[off + k]!;
-    fp++;
-    if (fp > out.depth) out.depth = fp - 1;
-    if (por !== null && por.hasDeclared) por.verify(rt, frames, (fp - 1) * W);
-    const n = rt.expand(frames, (fp - 1) * W);
+    return set ? !table.testAndSet(b, bo, W) : table.test(b, bo, W);
+  };
+
+  /** Expand the top of the stack into a new frame; false when that finds a violation. */
+  const expandTop = (): boolean => {
+    const top = path.len - 1;
+    const off = top * W;
+    if (verifyFootprints) por.verify(rt, path.states, off);
+    const n = rt.expand(path.states, off);
+    out.expanded++;
+    if (top > out.depth) out.depth = top;
     if (n < 0) {
-      out.violation = { kind: 'assertion', property: rt.failProperty, steps: path({ thread: rt.failThread, step: rt.failStep, choice: rt.failChoice }) };
+      found(assertionViolation(rt, path.steps(top)));
       return false;
     }
-    if (n === 0 && deadlockOn && !rt.allEnded(frames, (fp - 1) * W)) {
-      out.violation = { kind: 'deadlock', property: 'deadlock', steps: path(null) };
+    if (n === 0 && o.deadlock && !rt.allEnded(path.states, off)) {
+      found(deadlockViolation(path.steps(top)));
       return false;
     }
+    // The ample range [lo, hi): one thread's successors when POR can reduce here.
     let lo = 0;
     let hi = n;
-    if (por !== null && n > 1) {
-      const base = (fp - 1) * W;
-      const t = por.choose(rt.succThread, n, (x) => rt.label(frames, base, x));
-      if (t >= 0) {
-        while (rt.succThread[lo] !== t) lo++;
-        hi = lo;
-        while (hi < n && rt.succThread[hi] === t) hi++;
-        // C3: an ample successor already visited forces full expansion.
+    if (por !== null) {
+      por.ample(rt, path.states, off, n);
+      lo = por.ampleLo;
+      hi = por.ampleHi;
+      // C3: an ample successor already visited forces full expansion.
+      if (hi - lo < n)
         for (let i = lo; i < hi; i++)
-          if (seen(rt.succ, i * W, false)) {
+          if (visit(rt.succ, i * W, false)) {
             lo = 0;
             hi = n;
             break;
           }
-      }
     }
     const m = hi - lo;
     out.transitions += m;
-    if (esTop + m > eThread.length) {
-      const cap = Math.max(eThread.length * 2, esTop + m);
-      const e2 = new Uint32Array(cap * W);
-      e2.set(edges);
-      edges = e2;
-      const g = (a: Int32Array) => {
-        const b = new Int32Array(cap);
-        b.set(a);
-        return b;
-      };
-      eThread = g(eThread);
-      eStep = g(eStep);
-      eChoice = g(eChoice);
-    }
-    // Successors in order; popped in order via the cursor.
-    for (let i = lo; i < hi; i++) {
-      const d = esTop + i - lo;
-      for (let k = 0; k < W; k++) edges[d * W + k] = rt.succ[i * W + k]!;
-      eThread[d] = rt.succThread[i]!;
-      eStep[d] = rt.succStep[i]!;
-      eChoice[d] = rt.succChoice[i]!;
-    }
-    fStart[fp - 1] = esTop;
-    fCur[fp - 1] = esTop;
-    fEnd[fp - 1] = esTop + m;
-    esTop += m;
+    if (liveness) path.setEnabled(top, rt.succThread, n);
+    if (order.length < m) order = new Int32Array(m * 2);
+    for (let k = 0; k < m; k++) order[k] = lo + k;
+    if (shuffle !== null)
+      for (let i = m - 1; i > 0; i--) {
+        const j = Math.floor(shuffle() * (i + 1));
+        const x = order[i]!;
+        order[i] = order[j]!;
+        order[j] = x;
+      }
+    frames.push(top, rt, order, m);
     return true;
   };
 
   const init = rt.initial();
-  seen(init, 0, true);
+  visit(init, 0, true);
   out.states = 1;
-  const v0 = rt.checkInvariants(init, 0);
-  if (v0 >= 0) {
-    out.violation = { kind: 'invariant', property: invNames[v0]!, steps: [] };
-    return out;
-  }
-  if (!push(init, 0)) return out;
-  let ticks = 0;
-  while (fp > 0) {
-    if (++ticks === 1024) {
-      ticks = 0;
-      if ((performance.now() - start) / 1000 > opts.timeLimit) {
-        out.incomplete = 'time-limit';
-        break;
+  const h0 = hashPath ? rt.hash(init, 0) : 0;
+  if (coverage) record(h0, init, 0);
+  const inv0 = hasInv ? rt.checkInvariants(init, 0) : -1;
+  if (inv0 >= 0) found(invariantViolation(rt, inv0, []));
+  else {
+    path.push(init, 0, h0);
+    let ticks = 0;
+    if (expandTop()) {
+      while (path.len > 0) {
+        if (++ticks === CHECK_EVERY) {
+          ticks = 0;
+          if (control !== null && Atomics.load(control, CONTROL_STOP) !== 0) {
+            out.status = 'time-limit';
+            break;
+          }
+          if (control !== null && out.expanded > Atomics.load(control, CONTROL_BOUND)) {
+            out.status = 'cancelled';
+            break;
+          }
+          const r = o.stop();
+          if (r !== null) {
+            out.status = r;
+            break;
+          }
+        }
+        const top = path.len - 1;
+        if (frames.fNext[top]! >= frames.fCount[top]!) {
+          frames.pop(top);
+          path.pop();
+          continue;
+        }
+        const j = frames.fBase[top]! + frames.fNext[top]!++;
+        path.setStep(top, frames.thread[j]!, frames.step[j]!, frames.choice[j]!, frames.progress[j]!);
+        const sw = frames.words;
+        const so = j * W;
+        if (visit(sw, so, true)) {
+          // Seen before (or a collision). On the stack, it closes a cycle.
+          if (judge !== null) {
+            const p = path.find(sw, so, rt.hash(sw, so));
+            if (p >= 0) {
+              out.cycles++;
+              if (judge.judge(path, p)) {
+                found(judge.found!);
+                break;
+              }
+            }
+          }
+          continue;
+        }
+        out.states++;
+        const h = hashPath ? rt.hash(sw, so) : 0;
+        if (coverage) record(h, sw, so);
+        if (hasInv) {
+          const v = rt.checkInvariants(sw, so);
+          if (v >= 0) {
+            found(invariantViolation(rt, v, path.steps(top + 1)));
+            break;
+          }
+        }
+        if (out.states >= o.maxStates) {
+          out.status = 'max-states';
+          break;
+        }
+        if (top + 1 >= o.depthBound) {
+          out.depthCut++;
+          continue;
+        }
+        path.push(sw, so, h);
+        if (!expandTop()) break;
       }
+      out.frontier = path.len;
+      out.stackBytes = path.states.byteLength + frames.bytes();
     }
-    const f = fp - 1;
-    if (fCur[f]! < fEnd[f]!) {
-      const i = fCur[f]!++;
-      if (seen(edges, i * W, true)) continue;
-      out.states++;
-      const v = rt.checkInvariants(edges, i * W);
-      if (v >= 0) {
-        out.violation = { kind: 'invariant', property: invNames[v]!, steps: path({ thread: eThread[i]!, step: eStep[i]!, choice: eChoice[i]! }) };
-        break;
-      }
-      if (out.states >= opts.maxStates) {
-        out.incomplete = 'max-states';
-        break;
-      }
-      if (!push(edges, i * W)) break;
-    } else {
-      esTop = fStart[f]!;
-      fp--;
-    }
   }
-  out.frontier = fp;
-  out.stackBytes = frames.byteLength + edges.byteLength + 12 * eThread.length;
+  out.fingerprints = fps.a.slice(0, fps.n);
   return out;
 }

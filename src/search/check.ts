@@ -1,20 +1,16 @@
 import type { BuiltModel } from '../model/build.ts';
 import { StateStore } from '../store/store.ts';
-import { Runtime } from './runtime.ts';
-import { explore, violationFrom, type Reducers } from './explore.ts';
+import { CompactStore } from '../store/compact.ts';
+import { STORE_SEEDS } from '../store/bits.ts';
+import { Runtime } from '../exec/runtime.ts';
 import { PartialOrder, refusePorWithLiveness } from '../reduce/por.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
 import { McError } from '../model/errors.ts';
-import { CompactStore } from '../store/compact.ts';
-import { exploreBitstate } from './bitstate.ts';
-import { defaultOptions, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
-
-/** Livelock search, plugged in by the liveness module (kept out of the safety path). */
-export type LivenessCheck = (rt: Runtime, store: StateStore, opts: SearchOptions, start: number) => SearchResult['violation'] | 'time-limit';
-let livenessImpl: LivenessCheck | null = null;
-export function registerLiveness(fn: LivenessCheck): void {
-  livenessImpl = fn;
-}
+import { explore, type Reducers } from './explore.ts';
+import { violationFrom } from './stored-path.ts';
+import { bitstateDfs } from './bitstate.ts';
+import { checkLiveness } from './liveness.ts';
+import { defaultOptions, type IncompleteReason, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
 /**
  * Explore the built model exhaustively and return a verdict. Pure: no I/O;
@@ -25,15 +21,31 @@ export function search(model: BuiltModel, options: Partial<SearchOptions> = {}):
 }
 
 function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: number, red: Reducers, reduction: SearchResult['reduction']): SearchResult & { runtime: Runtime; store: StateStore } {
-  const bo = exploreBitstate(rt, opts, t0, red);
+  const monitor = opts.monitor;
+  const bo = bitstateDfs(rt, {
+    log2Bits: opts.bitstateBits,
+    hashes: opts.bitstateHashes,
+    hashSeeds: STORE_SEEDS,
+    deadlock: opts.deadlock ?? model.deadlock,
+    liveness: false,
+    fairness: opts.fairness,
+    maxStates: opts.maxStates,
+    depthBound: Infinity,
+    shuffle: null,
+    coverageCap: null,
+    reducers: red,
+    control: null,
+    stop: (): IncompleteReason | null => ((performance.now() - t0) / 1000 > opts.timeLimit ? 'time-limit' : monitor !== null ? monitor.poll() : null),
+  });
+  const incomplete = bo.status === 'time-limit' || bo.status === 'memory-limit' || bo.status === 'max-states' ? bo.status : null;
   const seconds = (performance.now() - t0) / 1000;
   const missed = bo.table.expectedMissed();
   const bytes = bo.table.bytes() + bo.stackBytes;
   reduction.store = { mode: 'bitstate', expectedMissed: missed, probabilityAnyMissed: 1 - Math.exp(-missed), bytesPerState: bo.states ? bytes / bo.states : 0 };
   return {
-    verdict: bo.violation ? 'violation' : bo.incomplete ? 'incomplete' : 'pass',
+    verdict: bo.violation ? 'violation' : incomplete ? 'incomplete' : 'pass',
     violation: bo.violation,
-    incomplete: bo.incomplete && !bo.violation ? { reason: bo.incomplete, states: bo.states, depth: bo.depth, frontier: bo.frontier } : null,
+    incomplete: incomplete && !bo.violation ? { reason: incomplete, states: bo.states, depth: bo.depth, frontier: bo.frontier } : null,
     stats: {
       states: bo.states,
       transitions: bo.transitions,
@@ -42,7 +54,7 @@ function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0:
       statesPerSecond: seconds > 0 ? bo.states / seconds : 0,
       bytesPerState: bo.states ? bytes / bo.states : 0,
       storeBytes: bytes,
-      peakRssMB: process.memoryUsage().rss / 1048576,
+      peakRssMB: monitor !== null ? monitor.peakRssMB() : 0,
       bitsPerState: rt.layout.bits,
       words: rt.words,
     },
@@ -83,9 +95,8 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
   let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
   if (!violation && !ex.incomplete && livenessWanted) {
-    if (!livenessImpl) throw new Error('internal: liveness checking is not available');
-    const lv = livenessImpl(rt, store as StateStore, opts, t0);
-    if (lv === 'time-limit') ex.incomplete = 'time-limit';
+    const lv = checkLiveness(rt, store as StateStore, opts, t0);
+    if (typeof lv === 'string') ex.incomplete = lv;
     else {
       violation = lv;
       livenessChecked = true;
@@ -96,7 +107,6 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
     reduction.store = { mode: 'hash-compact', expectedMissed: missed, probabilityAnyMissed: 1 - Math.exp(-missed), bytesPerState: store.residentBytesPerState() };
   }
   const seconds = (performance.now() - t0) / 1000;
-  const rss = Math.max(ex.peakRss, process.memoryUsage().rss);
   const stats: SearchStats = {
     states: store.count,
     transitions: ex.transitions,
@@ -105,7 +115,7 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
     statesPerSecond: seconds > 0 ? store.count / seconds : 0,
     bytesPerState: store.count > 0 ? store.bytes() / store.count : 0,
     storeBytes: store.bytes(),
-    peakRssMB: rss / (1024 * 1024),
+    peakRssMB: opts.monitor !== null ? opts.monitor.peakRssMB() : 0,
     bitsPerState: rt.layout.bits,
     words: rt.words,
   };

@@ -1,12 +1,10 @@
-import { NO_PARENT, StateStore } from '../store/store.ts';
-import type { CompactStore } from '../store/compact.ts';
-
-/** The stores explore() can fill: exact states, or 64-bit fingerprints (hash-compact). */
-export type Store = StateStore | CompactStore;
-import type { Runtime } from './runtime.ts';
+import { NO_PARENT } from '../store/store.ts';
+import { grown } from '../store/growable.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
-import type { FoundViolation, IncompleteReason, PathStep, SearchOptions } from './types.ts';
+import type { IncompleteReason, PathStep, SearchOptions } from './types.ts';
+import type { Store, StoredViolation } from './stored-path.ts';
 
 /**
  * Exhaustive safety exploration (BFS or DFS) into a StateStore. Checks
@@ -15,12 +13,11 @@ import type { FoundViolation, IncompleteReason, PathStep, SearchOptions } from '
  * itself is the queue and the first violation found has a shortest path.
  */
 export interface ExploreOutcome {
-  violation: { kind: 'invariant' | 'assertion' | 'deadlock'; property: string; state: number; failStep?: PathStep } | null;
+  violation: StoredViolation | null;
   incomplete: IncompleteReason | null;
   transitions: number;
   depth: number;
   frontier: number;
-  peakRss: number;
   /** Keeps prefetch loads observable. */
   sink?: number;
 }
@@ -32,7 +29,7 @@ export interface Reducers {
   readonly por: PartialOrder | null;
   readonly sym: Symmetry | null;
 }
-export const noReducers: Reducers = { por: null, sym: null };
+export const noReducers: Reducers = Object.freeze({ por: null, sym: null });
 
 export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: number, red: Reducers = noReducers): ExploreOutcome {
   const W = rt.words;
@@ -43,7 +40,7 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
   const { por, sym } = red;
   const verifyFootprints = por !== null && por.hasDeclared;
   if (sym) sym.canonicalize(init, 0);
-  const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0, peakRss: process.memoryUsage().rss };
+  const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0 };
   store.insert(init, 0, rt.hash(init, 0), NO_PARENT);
   if (hasInv) {
     const v = rt.checkInvariants(init, 0);
@@ -53,6 +50,7 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     }
   }
   const memLimit = opts.memoryLimitMB * 1024 * 1024;
+  const monitor = opts.monitor;
   let lastReport = start;
   let ticks = 0;
   // Limits and progress are checked every CHECK_EVERY expansions.
@@ -60,10 +58,12 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     const now = performance.now();
     if ((now - start) / 1000 > opts.timeLimit) return 'time-limit';
     if (store.bytes() > memLimit) return 'memory-limit';
+    if (monitor !== null) {
+      const r = monitor.poll();
+      if (r !== null) return r;
+    }
     if (opts.onProgress && now - lastReport >= 1000) {
       lastReport = now;
-      const rss = process.memoryUsage().rss;
-      if (rss > out.peakRss) out.peakRss = rss;
       opts.onProgress({ phase: 'explore', states: store.count, transitions: out.transitions, depth, frontier, seconds: (now - start) / 1000, bytes: store.bytes() });
     }
     return null;
@@ -99,13 +99,10 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     // The ample range [lo, hi): one thread's successors when POR can reduce here.
     let lo = 0;
     let hi = n;
-    if (por !== null && n > 1) {
-      const t = por.choose(rt.succThread, n, (x) => rt.label(chunk, off, x));
-      if (t >= 0) {
-        while (rt.succThread[lo] !== t) lo++;
-        hi = lo;
-        while (hi < n && rt.succThread[hi] === t) hi++;
-      }
+    if (por !== null) {
+      por.ample(rt, chunk, off, n);
+      lo = por.ampleLo;
+      hi = por.ampleHi;
     }
     if (hashes.length < n) {
       hashes = new Int32Array(n * 2);
@@ -237,12 +234,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     // Push in reverse so the first successor is explored first.
     for (let i = nFresh - 1; i >= 0; i--) {
       if (sp === stack.length) {
-        const ns = new Int32Array(stack.length * 2);
-        ns.set(stack);
-        stack = ns;
-        const nd = new Int32Array(depths.length * 2);
-        nd.set(depths);
-        depths = nd;
+        stack = grown(stack, stack.length * 2);
+        depths = grown(depths, depths.length * 2);
       }
       stack[sp] = fresh[i]!;
       depths[sp++] = d + 1;
@@ -313,9 +306,7 @@ function bfsBatched(
         break;
       }
       if (parents.length < total + n) {
-        const p = new Int32Array((total + n) * 2);
-        p.set(parents);
-        parents = p;
+        parents = grown(parents, (total + n) * 2);
         hashes = new Int32Array((total + n) * 2);
       }
       parents.fill(s, total, total + n);
@@ -361,58 +352,4 @@ function finish(out: ExploreOutcome, reason: IncompleteReason, depth: number, fr
   out.depth = depth;
   out.frontier = frontier;
   return out;
-}
-
-/** State indices from the initial state to `idx`, following the parent log. */
-export function pathTo(store: Store, idx: number): number[] {
-  const path: number[] = [];
-  for (let s = idx; s !== NO_PARENT; s = store.parentOf(s)) path.push(s);
-  return path.reverse();
-}
-
-/**
- * The steps along a stored path, found again by re-expanding: walk forward
- * from the concrete initial state and at each stored state pick a successor
- * whose (canonical, under symmetry) form equals it. Under symmetry the stored
- * states are representatives, so the concrete walk is a permuted copy of the
- * stored path: a real execution of the unreduced model.
- */
-export function concreteSteps(rt: Runtime, store: Store, path: readonly number[], sym: Symmetry | null = null): { steps: PathStep[]; last: Uint32Array } {
-  const W = rt.words;
-  let cur = rt.initial();
-  const cand = new Uint32Array(W);
-  const steps: PathStep[] = [];
-  for (let p = 1; p < path.length; p++) {
-    const n = rt.expand(cur, 0);
-    let found = -1;
-    for (let i = 0; i < n && found < 0; i++) {
-      for (let k = 0; k < W; k++) cand[k] = rt.succ[i * W + k]!;
-      if (sym) sym.canonicalize(cand, 0);
-      if (store.matches(path[p]!, cand, 0, rt.hash(cand, 0))) found = i;
-    }
-    if (found < 0) throw new Error(`internal: no transition to stored state ${path[p]} while rebuilding a counterexample`);
-    steps.push({ thread: rt.succThread[found]!, step: rt.succStep[found]!, choice: rt.succChoice[found]! });
-    cur = rt.succ.slice(found * W, (found + 1) * W);
-  }
-  return { steps, last: cur };
-}
-
-export function stepsAlong(rt: Runtime, store: Store, path: readonly number[]): PathStep[] {
-  return concreteSteps(rt, store, path).steps;
-}
-
-export function violationFrom(rt: Runtime, store: Store, v: NonNullable<ExploreOutcome['violation']>, sym: Symmetry | null = null): FoundViolation {
-  const { steps, last } = concreteSteps(rt, store, pathTo(store, v.state), sym);
-  if (v.failStep) {
-    if (!sym) steps.push(v.failStep);
-    else {
-      // The failing step of the representative is some thread's step in the concrete (permuted) state.
-      let fs: PathStep | null = null;
-      for (let t = 0; t < rt.threads && !fs; t++)
-        if (rt.expand(last, 0, t) < 0 && rt.failProperty === v.property) fs = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
-      if (!fs) throw new Error('internal: the failing assertion is not reachable in the concrete state');
-      steps.push(fs);
-    }
-  }
-  return { kind: v.kind, property: v.property, steps };
 }

@@ -1,9 +1,10 @@
 import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
-import type { Runtime } from './runtime.ts';
-import { registerLiveness } from './check.ts';
-import { pathTo, stepsAlong } from './explore.ts';
-import type { FoundViolation, PathStep, SearchOptions } from './types.ts';
+import type { Runtime } from '../exec/runtime.ts';
+import { Growable } from '../store/growable.ts';
+import { pathTo, stepsAlong } from './stored-path.ts';
+import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
+import { livelockViolation } from './violation.ts';
 
 /**
  * Fair non-progress cycles, on the state graph the safety search stored.
@@ -42,23 +43,14 @@ interface Ctx {
   nextComp: number;
   counter: number;
   deadline: number;
+  monitor: SearchMonitor | null;
 }
 
-class Growable {
-  a = new Int32Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
-  }
-}
+type List = Growable<Int32Array>;
+const list = (): List => new Growable(new Int32Array(1024));
 
 /** Non-excluded successors of v (as store indices) that lie in the region; returns count pushed. */
-function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: Growable): number {
+function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: List): number {
   const { rt, store } = c;
   const W = rt.words;
   const n = rt.expand(store.chunkOf(v), store.offsetOf(v));
@@ -85,11 +77,11 @@ interface SccFound {
  * Calls onScc for each non-trivial SCC; stops when it returns a result.
  */
 function tarjan<T>(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean, onScc: (s: SccFound) => T | null): T | null {
-  const edges = new Growable();
-  const frameV = new Growable();
-  const frameEdge = new Growable(); // cursor into edges
-  const frameEnd = new Growable();
-  const tstack = new Growable();
+  const edges = list();
+  const frameV = list();
+  const frameEdge = list(); // cursor into edges
+  const frameEnd = list();
+  const tstack = list();
   let ticks = 0;
   for (const root of roots) {
     if (c.num[root] !== 0 || !inRegion(root)) continue;
@@ -107,7 +99,9 @@ function tarjan<T>(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boo
     while (frameV.n > 0) {
       if (++ticks === 4096) {
         ticks = 0;
-        if (performance.now() > c.deadline) throw new LivenessTimeout();
+        if (performance.now() > c.deadline) throw new LivenessStop('time-limit');
+        const r = c.monitor !== null ? c.monitor.poll() : null;
+        if (r !== null) throw new LivenessStop(r);
       }
       const f = frameV.n - 1;
       const v = frameV.a[f]!;
@@ -147,10 +141,15 @@ function tarjan<T>(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boo
   return null;
 }
 
-class LivenessTimeout extends Error {}
+/** Unwinds the search when a limit is reached (thrown from deep inside the SCC search, caught once). */
+class LivenessStop extends Error {
+  constructor(readonly reason: IncompleteReason) {
+    super(reason);
+  }
+}
 
 function selfLoop(c: Ctx, v: number, inRegion: (u: number) => boolean): boolean {
-  const g = new Growable();
+  const g = list();
   successors(c, v, inRegion, g);
   for (let i = 0; i < g.n; i++) if (g.a[i] === v) return true;
   return false;
@@ -375,11 +374,11 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
   return cycle;
 }
 
-export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number): FoundViolation | null | 'time-limit' {
+export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number): FoundViolation | null | IncompleteReason {
   try {
     return livenessSearch(rt, store, opts, start);
   } catch (e) {
-    if (e instanceof LivenessTimeout) return 'time-limit';
+    if (e instanceof LivenessStop) return e.reason;
     throw e;
   }
 }
@@ -398,6 +397,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     nextComp: 0,
     counter: 0,
     deadline: start + opts.timeLimit * 1000,
+    monitor: opts.monitor,
   };
   const all = (u: number) => u >= 0;
   const roots = function* () {
@@ -417,13 +417,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     for (const v of found.members) if (v < entry) entry = v;
     const stem = stepsAlong(rt, store, pathTo(store, entry));
     const cycle = fairCycle(c, entry, found.inComp);
-    return {
-      kind: 'livelock',
-      property: starving < 0 ? 'non-progress-cycle' : 'starvation',
-      steps: [...stem, ...cycle.map((e) => e.step)],
-      cycleStart: stem.length,
-      ...(starving >= 0 ? { starving: rt.model.threads[starving]!.name } : {}),
-    };
+    return livelockViolation(rt, [...stem, ...cycle.map((e) => e.step)], stem.length, starving);
   };
   const v = attempt(-1);
   if (v) return v;
@@ -435,5 +429,3 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   return null;
 }
 
-export { LivenessTimeout };
-registerLiveness(checkLiveness);

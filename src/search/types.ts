@@ -26,14 +26,30 @@ export interface SearchOptions {
   readonly fairness: Fairness;
   /** Called about once a second while searching. */
   readonly onProgress: ((p: ProgressInfo) => void) | null;
+  /** Watches the search from outside (resident memory, for one); null for none. */
+  readonly monitor: SearchMonitor | null;
 }
+
+/**
+ * What the caller watches while a search runs, injected so the search itself
+ * does no I/O: the run layer supplies one over the process's resident memory.
+ */
+export interface SearchMonitor {
+  /** A reason to stop now, or null; polled where the search checks its limits (every 256 to 4096 expansions). */
+  poll(): IncompleteReason | null;
+  /** Peak resident memory in MB seen so far, for the stats (0 when unknown). */
+  peakRssMB(): number;
+}
+
+/** Default log2 of the bitstate store's size in bits (2^27 bits = 16 MiB). */
+export const DEFAULT_BITSTATE_BITS = 27;
 
 export const defaultOptions: SearchOptions = Object.freeze({
   strategy: 'bfs',
   store: 'exact',
   por: false,
   symmetry: false,
-  bitstateBits: 32,
+  bitstateBits: DEFAULT_BITSTATE_BITS,
   bitstateHashes: 3,
   maxStates: Infinity,
   timeLimit: Infinity,
@@ -42,6 +58,7 @@ export const defaultOptions: SearchOptions = Object.freeze({
   liveness: true,
   fairness: 'weak',
   onProgress: null,
+  monitor: null,
 });
 
 export interface ProgressInfo {
@@ -54,12 +71,8 @@ export interface ProgressInfo {
   readonly bytes: number;
 }
 
-/** One transition of a path: which thread instance took which step with which choice. */
-export interface PathStep {
-  readonly thread: number;
-  readonly step: number;
-  readonly choice: number;
-}
+export type { PathStep } from '../exec/step.ts';
+import type { PathStep } from '../exec/step.ts';
 
 export interface FoundViolation {
   readonly kind: ViolationKind;

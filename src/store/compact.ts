@@ -1,5 +1,6 @@
-import { hashWords } from '../layout/hash.ts';
 import { CHUNK, CHUNK_BITS, CMASK, FIRST_CHUNK } from './store.ts';
+import { fingerprintHigh } from './fingerprints.ts';
+import { grown } from './growable.ts';
 
 /**
  * Hash-compact storage (Wolper and Leroy's hash compaction; Stern and Dill;
@@ -12,9 +13,9 @@ import { CHUNK, CHUNK_BITS, CMASK, FIRST_CHUNK } from './store.ts';
  * table (4 bytes per slot, as in the exact store). The packed words are kept
  * only until the breadth-first search has expanded the state: chunks below
  * the BFS head are released. Counterexamples are rebuilt by walking forward
- * from the initial state and matching successors' fingerprints.
+ * from the initial state and matching successors' fingerprints
+ * (`fingerprints.ts`).
  */
-const FP_SEED = 0x2545f491;
 
 export class CompactStore {
   readonly words: number;
@@ -35,12 +36,8 @@ export class CompactStore {
     this.limit = Math.floor(this.table.length * 0.7);
   }
 
-  private fpHi(buf: Uint32Array, off: number): number {
-    return hashWords(buf, off, this.words, FP_SEED);
-  }
-
   insert(buf: Uint32Array, off: number, h: number, parent: number): number {
-    const hi = this.fpHi(buf, off);
+    const hi = fingerprintHigh(buf, off, this.words);
     const mask = this.mask;
     const tag = h & ~mask;
     let i = h & mask;
@@ -78,14 +75,9 @@ export class CompactStore {
 
   private growFirstChunk(): void {
     const size = Math.min(CHUNK, this.parents[0]!.length * 2);
-    const g = (a: Uint32Array, per: number) => {
-      const b = new Uint32Array(size * per);
-      b.set(a);
-      return b;
-    };
-    this.fp[0] = g(this.fp[0]!, 2);
-    this.parents[0] = g(this.parents[0]!, 1);
-    this.chunks[0] = g(this.chunks[0]!, this.words);
+    this.fp[0] = grown(this.fp[0]!, size * 2);
+    this.parents[0] = grown(this.parents[0]!, size);
+    this.chunks[0] = grown(this.chunks[0]!, size * this.words);
   }
 
   private grow(): void {
@@ -122,7 +114,7 @@ export class CompactStore {
   matches(idx: number, buf: Uint32Array, off: number, h: number): boolean {
     const f = this.fp[idx >>> CHUNK_BITS]!;
     const o = (idx & CMASK) * 2;
-    return f[o] === h >>> 0 && f[o + 1] === this.fpHi(buf, off) >>> 0;
+    return f[o] === h >>> 0 && f[o + 1] === fingerprintHigh(buf, off, this.words) >>> 0;
   }
   /** Drop the words of every chunk wholly below state `upTo` (already expanded by BFS). */
   release(upTo: number): void {

@@ -20,6 +20,8 @@
  * Memory per state: 4*words (state) + 4 (parent) + 4/load (table); for
  * peterson(5): 12 + 4 + ~8 = ~24 bytes.
  */
+import { grown } from './growable.ts';
+
 export const CHUNK_BITS = 16;
 export const CHUNK = 1 << CHUNK_BITS;
 export const CMASK = CHUNK - 1;
@@ -148,14 +150,9 @@ export class StateStore {
 
   private growFirstChunk(): Uint32Array {
     const size = Math.min(CHUNK, (this.chunks[0]!.length / this.words) * 2);
-    const c = new Uint32Array(size * this.words);
-    c.set(this.chunks[0]!);
+    const c = grown(this.chunks[0]!, size * this.words);
     this.chunks[0] = c;
-    if (this.keepParents) {
-      const p = new Uint32Array(size);
-      p.set(this.parentChunks[0]!);
-      this.parentChunks[0] = p;
-    }
+    if (this.keepParents) this.parentChunks[0] = grown(this.parentChunks[0]!, size);
     return c;
   }
 

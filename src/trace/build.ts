@@ -1,24 +1,10 @@
-import type { Runtime } from '../search/runtime.ts';
-import type { FoundViolation, PathStep } from '../search/types.ts';
+import type { Runtime } from '../exec/runtime.ts';
+import type { FoundViolation } from '../search/types.ts';
+import { applyStep } from '../exec/step.ts';
 import { decodeState, diff, modelHash, valuationHash } from './decode.ts';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';
 
 export const VERSION = '0.1.0';
-
-/** Apply one (thread, step, choice) to a state. Returns the successor, or the failed assertion's name. */
-export function applyStep(rt: Runtime, buf: Uint32Array, ps: PathStep): { next: Uint32Array; progress: boolean } | { fails: string } | null {
-  const n = rt.expand(buf, 0, ps.thread);
-  if (n < 0) {
-    if (rt.failStep === ps.step && rt.failChoice === ps.choice) return { fails: rt.failProperty };
-    return null;
-  }
-  const W = rt.words;
-  for (let i = 0; i < n; i++) {
-    if (rt.succStep[i] === ps.step && rt.succChoice[i] === ps.choice)
-      return { next: rt.succ.slice(i * W, (i + 1) * W), progress: rt.succProgress[i] === 1 };
-  }
-  return null;
-}
 
 /** Turn a found violation into a trace file, re-executing its steps to record changes and hashes. */
 export function buildTrace(rt: Runtime, v: FoundViolation, extra: { modelFile?: string; fairness?: string } = {}): TraceFile {

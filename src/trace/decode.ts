@@ -1,5 +1,5 @@
 import type { Scalar } from '../model/domains.ts';
-import type { Runtime } from '../search/runtime.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import { digest } from '../layout/hash.ts';
 import { readSlot } from '../layout/layout.ts';
 

@@ -44,7 +44,7 @@ export interface TraceFile {
   createdBy?: string;
 }
 
-const KINDS = new Set(['invariant', 'assertion', 'deadlock', 'livelock']);
+const KINDS: ReadonlySet<string> = new Set(['invariant', 'assertion', 'deadlock', 'livelock']);
 
 function fail(path: string, what: string): never {
   throw new McError('MC402', `malformed trace at ${path}: ${what}`);

@@ -1,12 +1,12 @@
 import { buildModel } from '../model/build.ts';
 import type { Model } from '../model/define.ts';
 import { q } from '../model/errors.ts';
-import { Runtime } from '../search/runtime.ts';
-import { judgeCycle } from '../search/fairness.ts';
+import { Runtime } from '../exec/runtime.ts';
+import { judgeCycle } from '../exec/fairness.ts';
 import type { Fairness } from '../model/define.ts';
 import { makeViewFactory } from '../layout/views.ts';
 import { decodeState, diff, modelHash, valuationHash, type Valuation } from './decode.ts';
-import { applyStep } from './build.ts';
+import { applyStep } from '../exec/step.ts';
 import type { TraceFile } from './format.ts';
 
 /**

@@ -1,5 +1,4 @@
 import { buildModel, search, type Expectation, type Model } from '../../src/index.ts';
-import '../../src/search/liveness.ts';
 
 /** Check one expectation; returns a list of differences (empty when it holds). */
 export function checkExpectation(m: Model, variant: string | null, e: Expectation): { diffs: string[]; result: ReturnType<typeof search> } {

@@ -5,6 +5,7 @@ import type { LocalView, StateView } from '../model/define.ts';
 import { computeLayout, type Layout } from '../layout/layout.ts';
 import { makeViewFactory, AssertionFailure, DomainWriteError, IndexError, ReadOnlyWriteError, type ViewFactory } from '../layout/views.ts';
 import { hashWords } from '../layout/hash.ts';
+import { grown } from '../store/growable.ts';
 
 /**
  * A built model compiled for search: successor generation over packed
@@ -133,18 +134,11 @@ export class Runtime {
   private growSucc(): void {
     const cap = this.succCap * 2;
     const W = this.words;
-    const s = new Uint32Array(cap * W);
-    s.set(this.succ);
-    this.succ = s;
-    const g = <T extends Int32Array | Uint8Array>(a: T, ctor: new (n: number) => T): T => {
-      const b = new ctor(cap);
-      b.set(a);
-      return b;
-    };
-    this.succThread = g(this.succThread, Int32Array);
-    this.succStep = g(this.succStep, Int32Array);
-    this.succChoice = g(this.succChoice, Int32Array);
-    this.succProgress = g(this.succProgress, Uint8Array);
+    this.succ = grown(this.succ, cap * W);
+    this.succThread = grown(this.succThread, cap);
+    this.succStep = grown(this.succStep, cap);
+    this.succChoice = grown(this.succChoice, cap);
+    this.succProgress = grown(this.succProgress, cap);
     this.succCap = cap;
   }
 

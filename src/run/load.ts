@@ -3,15 +3,25 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { McError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
-import { builtinModels } from '../../models/index.ts';
+
+/**
+ * The built-in models: the index of the package's models/ folder, loaded at
+ * run time like any model file, so that the engine does not depend on the
+ * models it ships with.
+ */
+export async function builtinModels(): Promise<readonly Model[]> {
+  const index = (await import(new URL('../../models/index.ts', import.meta.url).href)) as { builtinModels: readonly Model[] };
+  return index.builtinModels;
+}
 
 /** Resolve `<model>`: a built-in model name, or a path to a model file (.ts or .js). */
 export async function loadModel(ref: string): Promise<Model> {
   const looksLikePath = /[\\/]/.test(ref) || /\.(m?[jt]s)$/.test(ref);
   if (!looksLikePath) {
-    const m = builtinModels.find((x) => x.name === ref);
+    const builtins = await builtinModels();
+    const m = builtins.find((x) => x.name === ref);
     if (m) return m;
-    throw new McError('MC138', `unknown model ${q(ref)} (models: ${builtinModels.map((x) => x.name).join(', ')}; or give a path to a model file)`);
+    throw new McError('MC138', `unknown model ${q(ref)} (models: ${builtins.map((x) => x.name).join(', ')}; or give a path to a model file)`);
   }
   const file = resolve(ref);
   if (!existsSync(file)) throw new McError('MC139', `model file ${q(ref)} does not exist`);

@@ -1,0 +1,212 @@
+import { availableParallelism } from 'node:os';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import pLimit from 'p-limit';
+import { buildModel } from '../model/build.ts';
+import type { Params } from '../model/define.ts';
+import { McError } from '../model/errors.ts';
+import { Runtime } from '../exec/runtime.ts';
+import {
+  SwarmControl,
+  memberOptions,
+  planWorkers,
+  searchMember,
+  swarmInline,
+  swarmResult,
+  type SwarmOptions,
+  type SwarmResult,
+  type WorkerOptions,
+  type WorkerOutcome,
+  type WorkerPlan,
+} from '../search/swarm.ts';
+import { loadModel } from './load.ts';
+
+/**
+ * Running a swarm (`src/search/swarm.ts`) in worker threads: a pool of
+ * threads, each of which loads the model once (functions do not cross
+ * threads) and runs the member plans it is sent, replying with each
+ * outcome. The members share the swarm's control word through a
+ * SharedArrayBuffer, so the winner does not depend on scheduling.
+ */
+
+/** What a worker needs to rebuild the model: functions do not cross threads, so it loads the model again. */
+export interface SwarmSpec {
+  /** A built-in model name or an absolute path to a model file. */
+  readonly model: string;
+  readonly variant: string | null;
+  readonly params: Params;
+}
+
+interface WorkerInput {
+  readonly kind: 'mmcheck-swarm';
+  readonly spec: SwarmSpec;
+  readonly options: WorkerOptions;
+  readonly control: SharedArrayBuffer;
+}
+
+type WorkerReply = { ok: true; outcome: WorkerOutcome } | { ok: false; code: string | null; message: string };
+
+/**
+ * Worker threads do not inherit the tsx loader, and in Node 20 `--import tsx`
+ * in a worker's execArgv is not applied to its entry module. So each worker
+ * starts from this tiny ES module (a data: URL, nothing on disk), which
+ * registers tsx's ESM and CommonJS hooks through their APIs by absolute URL
+ * and only then imports this file.
+ */
+function bootstrapUrl(): URL {
+  const esm = import.meta.resolve('tsx/esm/api');
+  const cjs = import.meta.resolve('tsx/cjs/api');
+  const src = [
+    `const esm = await import(${JSON.stringify(esm)}); esm.register();`,
+    `const cjs = await import(${JSON.stringify(cjs)}); cjs.register();`,
+    `const m = await import(${JSON.stringify(import.meta.url)});`,
+    `m.swarmWorkerMain();`,
+  ].join('\n');
+  return new URL(`data:text/javascript,${encodeURIComponent(src)}`);
+}
+
+async function runtimeFor(spec: SwarmSpec): Promise<Runtime> {
+  return new Runtime(buildModel(await loadModel(spec.model), spec.variant, spec.params));
+}
+
+/**
+ * Entry of a worker thread (called by the bootstrap): loads the model once,
+ * then runs each plan it is sent and replies with the outcome, its
+ * fingerprints transferred rather than copied.
+ */
+export function swarmWorkerMain(): void {
+  if (isMainThread || !parentPort) throw new Error('swarmWorkerMain runs in a worker thread');
+  const port = parentPort;
+  const input = workerData as WorkerInput;
+  const control = new Int32Array(input.control);
+  let rt: Promise<Runtime> | null = null;
+  port.on('message', async (plan: WorkerPlan) => {
+    let reply: WorkerReply;
+    try {
+      rt ??= runtimeFor(input.spec);
+      reply = { ok: true, outcome: searchMember(await rt, plan, input.options, control) };
+    } catch (e) {
+      reply = { ok: false, code: e instanceof McError ? e.code : null, message: e instanceof McError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e) };
+    }
+    port.postMessage(reply, reply.ok ? [reply.outcome.fingerprints.buffer as ArrayBuffer] : []);
+  });
+}
+
+/**
+ * At most `jobs` worker threads (p-limit bounds how many plans run at
+ * once), each reused for the next plan so that the cost of starting a
+ * thread and loading the model is paid once per thread, not per plan.
+ */
+class ThreadPool {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+
+  constructor(private readonly input: WorkerInput) {}
+
+  async run(plan: WorkerPlan): Promise<WorkerOutcome> {
+    const w = this.idle.pop() ?? this.spawn();
+    const r = await request(w, plan);
+    this.idle.push(w);
+    return r;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+
+  private spawn(): Worker {
+    const w = new Worker(bootstrapUrl(), { workerData: this.input });
+    this.all.push(w);
+    return w;
+  }
+}
+
+function request(w: Worker, plan: WorkerPlan): Promise<WorkerOutcome> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+    };
+    const onMessage = (m: WorkerReply) => {
+      cleanup();
+      if (m.ok) resolve(m.outcome);
+      else reject(m.code ? new McError(m.code, m.message) : new Error(`swarm worker ${plan.index}: ${m.message}`));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`swarm worker ${plan.index}: its thread exited with code ${code} before reporting`));
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+    w.postMessage(plan);
+  });
+}
+
+const defaultSwarmOptions: SwarmOptions = Object.freeze({
+  workers: 4,
+  jobs: availableParallelism(),
+  seed: '0',
+  depth: 1000,
+  maxBitstateLog2: 26,
+  maxStates: Infinity,
+  deadlock: null,
+  liveness: true,
+  fairness: 'weak',
+  timeLimit: Infinity,
+  coverageCap: 1 << 21,
+  mode: 'threads',
+  onWorkerDone: null,
+});
+
+/** Swarm options with the defaults filled in; `jobs` defaults to the number of CPUs. */
+export function swarmOptions(options: Partial<SwarmOptions> = {}): SwarmOptions {
+  return { ...defaultSwarmOptions, ...options };
+}
+
+export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}): Promise<SwarmResult> {
+  const o = swarmOptions(options);
+  const t0 = Date.now();
+  const plans = planWorkers(o.seed, o.workers, o.depth, o.maxBitstateLog2);
+  const sc = new SwarmControl();
+  const wopts = memberOptions(o, t0);
+  const finished = (r: WorkerOutcome): WorkerOutcome => {
+    sc.finished(r);
+    o.onWorkerDone?.(r);
+    return r;
+  };
+  const timer = Number.isFinite(o.timeLimit) ? setTimeout(() => sc.stop(), o.timeLimit * 1000) : null;
+  const input: WorkerInput = { kind: 'mmcheck-swarm', spec, options: wopts, control: sc.control.buffer as SharedArrayBuffer };
+  let outcomes: WorkerOutcome[];
+  try {
+    if (o.mode === 'inline') outcomes = swarmInline(await runtimeFor(spec), plans, wopts, sc, o.onWorkerDone);
+    else {
+      const pool = new ThreadPool(input);
+      const limit = pLimit(Math.max(1, o.jobs));
+      try {
+        const settled = await Promise.allSettled(
+          plans.map((plan) =>
+            limit(() =>
+              pool.run(plan).then(finished, (e: unknown) => {
+                sc.stop(); // one failed worker fails the swarm: stop the others
+                throw e;
+              }),
+            ),
+          ),
+        );
+        const failed = settled.find((x) => x.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+        outcomes = settled.map((x) => (x as PromiseFulfilledResult<WorkerOutcome>).value);
+      } finally {
+        await pool.close();
+      }
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+  return swarmResult(o, plans, outcomes, sc, (Date.now() - t0) / 1000);
+}

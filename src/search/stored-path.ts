@@ -1,0 +1,77 @@
+import { NO_PARENT, type StateStore } from '../store/store.ts';
+import type { CompactStore } from '../store/compact.ts';
+import type { Runtime } from '../exec/runtime.ts';
+import type { Symmetry } from '../reduce/symmetry.ts';
+import type { FoundViolation, PathStep } from './types.ts';
+import { makeViolation } from './violation.ts';
+
+/**
+ * Counterexamples from the parent log of a store: the path of stored
+ * states back to the initial state, and the steps along it found again by
+ * re-expanding (no step is stored per state).
+ */
+
+/** The stores a search fills: exact states, or 64-bit fingerprints (hash-compact). */
+export type Store = StateStore | CompactStore;
+
+/** A violation found in a stored state: its kind and property, the state, and for an assertion the failing step. */
+export interface StoredViolation {
+  kind: 'invariant' | 'assertion' | 'deadlock';
+  property: string;
+  state: number;
+  failStep?: PathStep;
+}
+
+/** State indices from the initial state to `idx`, following the parent log. */
+export function pathTo(store: Store, idx: number): number[] {
+  const path: number[] = [];
+  for (let s = idx; s !== NO_PARENT; s = store.parentOf(s)) path.push(s);
+  return path.reverse();
+}
+
+/**
+ * The steps along a stored path, found again by re-expanding: walk forward
+ * from the concrete initial state and at each stored state pick a successor
+ * whose (canonical, under symmetry) form equals it. Under symmetry the stored
+ * states are representatives, so the concrete walk is a permuted copy of the
+ * stored path: a real execution of the unreduced model.
+ */
+export function concreteSteps(rt: Runtime, store: Store, path: readonly number[], sym: Symmetry | null = null): { steps: PathStep[]; last: Uint32Array } {
+  const W = rt.words;
+  let cur = rt.initial();
+  const cand = new Uint32Array(W);
+  const steps: PathStep[] = [];
+  for (let p = 1; p < path.length; p++) {
+    const n = rt.expand(cur, 0);
+    let found = -1;
+    for (let i = 0; i < n && found < 0; i++) {
+      for (let k = 0; k < W; k++) cand[k] = rt.succ[i * W + k]!;
+      if (sym) sym.canonicalize(cand, 0);
+      if (store.matches(path[p]!, cand, 0, rt.hash(cand, 0))) found = i;
+    }
+    if (found < 0) throw new Error(`internal: no transition to stored state ${path[p]} while rebuilding a counterexample`);
+    steps.push({ thread: rt.succThread[found]!, step: rt.succStep[found]!, choice: rt.succChoice[found]! });
+    cur = rt.succ.slice(found * W, (found + 1) * W);
+  }
+  return { steps, last: cur };
+}
+
+export function stepsAlong(rt: Runtime, store: Store, path: readonly number[]): PathStep[] {
+  return concreteSteps(rt, store, path).steps;
+}
+
+export function violationFrom(rt: Runtime, store: Store, v: StoredViolation, sym: Symmetry | null = null): FoundViolation {
+  const { steps, last } = concreteSteps(rt, store, pathTo(store, v.state), sym);
+  if (v.failStep) {
+    if (!sym) steps.push(v.failStep);
+    else {
+      // The failing step of the representative is some thread's step in the concrete (permuted) state.
+      let fs: PathStep | null = null;
+      for (let t = 0; t < rt.threads && !fs; t++)
+        if (rt.expand(last, 0, t) < 0 && rt.failProperty === v.property) fs = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
+      if (!fs) throw new Error('internal: the failing assertion is not reachable in the concrete state');
+      steps.push(fs);
+    }
+  }
+  return makeViolation(v.kind, v.property, steps);
+}
