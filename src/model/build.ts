@@ -1,4 +1,5 @@
-import { McError, q } from './errors.ts';
+import { McError, isMcError, q } from './errors.ts';
+import { checkNames, namesInAnyConfiguration, type NameScope } from './names.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
@@ -104,7 +105,8 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     try {
       return (x as (p: Params, v: string | null) => T)(params, variant);
     } catch (e) {
-      if (e instanceof McError) throw e;
+      // A model file may load its own copy of the package: rethrow its coded errors as this copy's.
+      if (isMcError(e)) throw new McError(e.code, e.message);
       throw new McError('MC111', `${where}: ${what}(params) threw: ${(e as Error).message}`);
     }
   };
@@ -155,6 +157,13 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     shared.push({ name, domain: bindDomain(d, `shared ${q(name)}`) });
   }
 
+  const sharedScope = new Map(shared.map((v) => [v.name, v.domain.kind === 'array'] as const));
+  // Computed only when a function names something this configuration does not declare.
+  let anyConfig: ReturnType<typeof namesInAnyConfiguration> | null = null;
+  const elsewhere = (group: string | null, name: string): boolean => {
+    anyConfig ??= namesInAnyConfiguration(model);
+    return group === null ? anyConfig.shared.has(name) : anyConfig.locals.get(group)?.has(name) === true;
+  };
   const templates: BuiltTemplate[] = [];
   const threads: ThreadInstance[] = [];
   let anyProgress = false;
@@ -184,8 +193,15 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       }
       return i;
     };
+    // Labels a constant next may name: start, declared, a step's label, end (checked once all are known).
+    const declaredLabels = new Set<string>();
+    const constNext: [string, string][] = [];
     const start = addLabel(td.start, 'start label');
-    for (const l of td.labels ?? []) addLabel(l, 'declared label');
+    declaredLabels.add(td.start);
+    for (const l of td.labels ?? []) {
+      addLabel(l, 'declared label');
+      declaredLabels.add(l);
+    }
     const stepEntries = Object.entries(td.steps ?? {});
     if (stepEntries.length === 0 && !(td.end ?? []).includes(td.start)) throw new McError('MC121', `${tw}: has no steps`);
     if (stepEntries.length > MAX_STEPS) throw new McError('MC121', `${tw}: ${stepEntries.length} steps (at most ${MAX_STEPS})`);
@@ -199,12 +215,16 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
         if (!['at', 'when', 'choose', 'then', 'next', 'progress', 'doc', 'reads', 'writes', 'asserts'].includes(k)) throw new McError('MC124', `${sw}: unknown field ${q(k)}`);
       }
       const at = addLabel(sd.at ?? sname, 'label');
+      declaredLabels.add(sd.at ?? sname);
       if (sd.when !== undefined && typeof sd.when !== 'function') throw new McError('MC125', `${sw}: when must be a function (s, me) => boolean`);
       if (sd.then !== undefined && typeof sd.then !== 'function') throw new McError('MC125', `${sw}: then must be a function (s, me, choice) => void`);
       let next = -1;
       let nextFn: NextFn | null = null;
       if (typeof sd.next === 'function') nextFn = sd.next;
-      else if (typeof sd.next === 'string') next = addLabel(sd.next, 'next label');
+      else if (typeof sd.next === 'string') {
+        next = addLabel(sd.next, 'next label');
+        constNext.push([sname, sd.next]);
+      }
       else throw new McError('MC126', `${sw}: next must be a label or a function returning one`);
       let choices = 1;
       let chooseFn: BuiltStep['chooseFn'] = null;
@@ -235,7 +255,23 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       steps.push({ name: sname, index: si, at, guard: sd.when ?? null, effect: sd.then ?? null, next, nextFn, choices, chooseFn, choiceNames, progress, doc: typeof sd.doc === 'string' ? sd.doc : '', declared });
     });
     const endSet = new Set<number>();
-    for (const e of td.end ?? []) endSet.add(addLabel(e, 'end label'));
+    for (const e of td.end ?? []) {
+      endSet.add(addLabel(e, 'end label'));
+      declaredLabels.add(e);
+    }
+    // A misspelt next would otherwise add a label with no steps: a thread stuck there reads as a deadlock.
+    for (const [sname, l] of constNext) {
+      if (!declaredLabels.has(l))
+        throw new McError('MC151', `${tw} step ${q(sname)}: next ${q(l)} is not a label of the thread (no step is at it and it is not the start, an end or in labels; labels: ${[...declaredLabels].join(', ')})`);
+    }
+    const scope: NameScope = { shared: sharedScope, locals: { group: g.name, names: new Set(locals.map((l) => l.name)) }, elsewhere };
+    for (const st of steps) {
+      const sw = `${tw} step ${q(st.name)}`;
+      checkNames(st.guard, `${sw} guard`, scope);
+      checkNames(st.effect, `${sw} effect`, scope);
+      checkNames(st.nextFn, `${sw} next`, scope);
+      checkNames(st.chooseFn, `${sw} choose`, scope);
+    }
     const progSet = new Set<number>();
     for (const p of td.progress ?? []) {
       if (!labelIndex.has(p)) throw new McError('MC129', `${tw}: progress label ${q(p)} is not a label of the thread`);
@@ -279,11 +315,13 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   const invariants: BuiltInvariant[] = [];
   for (const [name, fn] of Object.entries(invDef ?? {})) {
     if (typeof fn !== 'function') throw new McError('MC130', `${where}: invariant ${q(name)} must be a function (s) => boolean`);
+    checkNames(fn, `${where} invariant ${q(name)}`, { shared: sharedScope, locals: null, elsewhere });
     invariants.push({ name, fn });
   }
   const deadlock = (dyn(def.deadlock as never, 'deadlock') as boolean | undefined) ?? true;
   const init = (dyn(def.init as never, 'init') as ((s: StateView) => void) | undefined) ?? null;
   if (init !== null && typeof init !== 'function') throw new McError('MC131', `${where}: init must be a function (s) => void`);
+  checkNames(init, `${where} init`, { shared: sharedScope, locals: null, elsewhere });
   // Listed helpers, the model's and each thread's; one name stands for one source, since calls are matched by name.
   const helpers: Function[] = [];
   const helperSrc = new Map<string, string>();

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import seedrandom from 'seedrandom';
 import { buildModel } from '../model/build.ts';
 import type { Fairness, Params } from '../model/define.ts';
-import { McError } from '../model/errors.ts';
+import { McError, isMcError } from '../model/errors.ts';
 import { hashWords } from '../layout/hash.ts';
 import { loadModel } from '../cli/load.ts';
 import { Runtime } from './runtime.ts';
@@ -473,7 +473,7 @@ export function swarmWorkerMain(): void {
       rt ??= runtimeFor(input.spec);
       reply = { ok: true, outcome: bitstateSearch(await rt, plan, input.options, control) };
     } catch (e) {
-      reply = { ok: false, code: e instanceof McError ? e.code : null, message: e instanceof McError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e) };
+      reply = { ok: false, code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? e.stack ?? e.message : String(e) };
     }
     port.postMessage(reply, reply.ok ? [reply.outcome.fingerprints.buffer as ArrayBuffer] : []);
   });

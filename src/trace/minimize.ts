@@ -1,5 +1,5 @@
 import { McError, q } from '../model/errors.ts';
-import { AssertionFailure } from '../layout/views.ts';
+import { isAssertionFailure } from '../layout/views.ts';
 import type { Model } from '../model/define.ts';
 import type { Runtime } from '../search/runtime.ts';
 import type { FoundViolation, PathStep } from '../search/types.ts';
@@ -176,7 +176,7 @@ export function minimizeViolation(rt: Runtime, v: FoundViolation): Minimized | n
     try {
       return !inv!.fn(scratchView);
     } catch (e) {
-      if (e instanceof AssertionFailure) return true;
+      if (isAssertionFailure(e)) return true;
       throw e;
     }
   };

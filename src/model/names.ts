@@ -1,0 +1,153 @@
+import { McError, q } from './errors.ts';
+import { expectationsOf, resolveParams, type Model, type Params } from './define.ts';
+import { assignedAfter, codeOnly, deletedBefore, incrementedBefore, memberAfter, memberUses, paramNames } from './source.ts';
+
+/**
+ * Declared names, checked from the source before any search: a guard,
+ * effect, computed next, choice count, invariant or init function that
+ * writes `s.NAME` or `me.NAME` for a NAME the model does not declare would
+ * otherwise read `undefined` or create a stray property and pass silently.
+ * What the source does not show (computed `s[k]`, the state handed to a
+ * helper, another thread's locals through `s.local()`) is caught at run
+ * time by the sealed views (src/layout/views.ts).
+ */
+
+/** What the state view offers besides the shared variables (src/layout/views.ts). */
+export const STATE_MEMBERS: readonly string[] = ['assert', 'at', 'local', 'count'];
+/** What a thread's locals view offers besides its locals. */
+export const LOCAL_MEMBERS: readonly string[] = ['id', 'at'];
+/** What an array variable's view offers. */
+export const ARRAY_MEMBERS: readonly string[] = ['length', 'get', 'set', 'fill'];
+
+/** The names a function may use through its state and locals parameters. */
+export interface NameScope {
+  /** Shared variables, true for arrays. */
+  readonly shared: ReadonlyMap<string, boolean>;
+  /** The thread's locals and its group name, or null where there is no thread (invariants, init). */
+  readonly locals: { readonly group: string; readonly names: ReadonlySet<string> } | null;
+  /**
+   * Whether another configuration of the model (variant, parameters)
+   * declares the name: then its use here sits in a branch this configuration
+   * does not take (`if (variant === 'x') me.extra = ...`), and is left to the
+   * run-time check. `group` is null for a shared variable.
+   */
+  readonly elsewhere: (group: string | null, name: string) => boolean;
+}
+
+/** The code after the parameter list, where a nested function could bind the same name again. */
+function bodyOf(code: string): string {
+  const arrow = code.indexOf('=>');
+  const paren = code.indexOf('(');
+  if (paren >= 0 && (arrow < 0 || paren < arrow)) return code.slice(code.indexOf(')', paren) + 1);
+  return arrow >= 0 ? code.slice(arrow + 2) : code;
+}
+
+/** Whether the body binds `name` again (a nested function's parameter or a declaration): its uses then may mean something else. */
+function rebinds(body: string, name: string): boolean {
+  const n = name.replace(/\$/g, '\\$');
+  return (
+    new RegExp(`(?<![\\w$.])${n}\\s*=>`).test(body) ||
+    new RegExp(`\\(\\s*(?:[\\w$]+\\s*,\\s*)*${n}\\s*(?:,\\s*[\\w$]+\\s*)*\\)\\s*=>`).test(body) ||
+    new RegExp(`(?<![\\w$.])(?:let|const|var)\\s+${n}(?![\\w$])`).test(body) ||
+    new RegExp(`function\\s*[\\w$]*\\s*\\([^)]*(?<![\\w$])${n}(?![\\w$])[^)]*\\)`).test(body) ||
+    new RegExp(`catch\\s*\\(\\s*${n}\\s*\\)`).test(body)
+  );
+}
+
+/**
+ * Check one model function: `where` names it (model, thread, step and
+ * which function); its first parameter is the state, its second (for
+ * steps) the thread's locals. A function whose parameters are not plain
+ * names, or that binds them again inside, is left to the run-time check.
+ */
+export function checkNames(fn: Function | null | undefined, where: string, scope: NameScope): void {
+  if (typeof fn !== 'function') return;
+  const params = paramNames(fn);
+  if (params === null) return;
+  const code = codeOnly(Function.prototype.toString.call(fn));
+  const body = bodyOf(code);
+  const [s, me] = params;
+  if (s !== undefined && !rebinds(body, s)) checkState(body, s, where, scope);
+  if (me !== undefined && scope.locals !== null && !rebinds(body, me)) checkLocals(body, me, where, scope);
+}
+
+const sharedList = (scope: NameScope): string => {
+  const names = [...scope.shared.keys()];
+  return names.length ? `shared variables: ${names.join(', ')}` : 'the model declares no shared variables';
+};
+
+function checkState(code: string, s: string, where: string, scope: NameScope): void {
+  for (const u of memberUses(code, s).uses) {
+    const written = assignedAfter(code, u.end) || incrementedBefore(code, u.start);
+    if (deletedBefore(code, u.start))
+      throw new McError('MC152', `${where}: deletes ${s}.${u.name}; the state's names are fixed by the model's declarations`);
+    const isArray = scope.shared.get(u.name);
+    if (isArray === undefined) {
+      if (STATE_MEMBERS.includes(u.name)) {
+        if (written) throw new McError('MC152', `${where}: assigns to ${s}.${u.name}, which is a method of the state view (call it: ${s}.${u.name}(...))`);
+        continue;
+      }
+      if (scope.elsewhere(null, u.name)) continue;
+      throw new McError('MC150', `${where}: ${written ? 'writes' : 'reads'} ${s}.${u.name}, which is not a declared shared variable (${sharedList(scope)}; methods: ${STATE_MEMBERS.join(', ')})`);
+    }
+    if (isArray) {
+      const m = memberAfter(code, u.end);
+      if (m !== null && !ARRAY_MEMBERS.includes(m))
+        throw new McError('MC150', `${where}: uses ${s}.${u.name}.${m}, but the array ${q(u.name)} offers only ${ARRAY_MEMBERS.join(', ')}`);
+    }
+  }
+}
+
+function checkLocals(code: string, me: string, where: string, scope: NameScope): void {
+  const locals = scope.locals!;
+  for (const u of memberUses(code, me).uses) {
+    const written = assignedAfter(code, u.end) || incrementedBefore(code, u.start);
+    if (LOCAL_MEMBERS.includes(u.name)) {
+      if (deletedBefore(code, u.start)) throw new McError('MC152', `${where}: deletes ${me}.${u.name}, which is read-only`);
+      if (written) throw new McError('MC152', `${where}: assigns to ${me}.${u.name}, which is read-only (${u.name === 'id' ? 'the replica index' : 'the label is set by next'})`);
+      continue;
+    }
+    if (!locals.names.has(u.name)) {
+      if (scope.elsewhere(locals.group, u.name)) continue;
+      const names = [...locals.names];
+      throw new McError(
+        'MC150',
+        `${where}: ${written ? 'writes' : 'reads'} ${me}.${u.name}, which is not a local of thread ${q(locals.group)} (${names.length ? `locals: ${names.join(', ')}` : 'it declares no locals'}; also ${LOCAL_MEMBERS.map((x) => `${me}.${x}`).join(', ')})`,
+      );
+    }
+    if (deletedBefore(code, u.start)) throw new McError('MC152', `${where}: deletes ${me}.${u.name}; a thread's locals are fixed by its declaration`);
+  }
+}
+
+/**
+ * The shared variables and the locals of each thread group declared by any
+ * configuration the model names: each variant with its defaults and with
+ * the parameters of each of its expectations. Builders that throw for a
+ * configuration are skipped (this only widens what a dead branch may name).
+ */
+export function namesInAnyConfiguration(model: Model): { shared: Set<string>; locals: Map<string, Set<string>> } {
+  const shared = new Set<string>();
+  const locals = new Map<string, Set<string>>();
+  const def = model.def;
+  const variants: (string | null)[] = model.variantNames.length ? [...model.variantNames] : [null];
+  for (const v of variants) {
+    const configs: Params[] = [{}];
+    for (const e of expectationsOf(model, v)) if (e.params) configs.push(e.params);
+    for (const o of configs) {
+      try {
+        const p = Object.freeze(resolveParams(model, v, o));
+        const sh = typeof def.shared === 'function' ? def.shared(p, v) : def.shared;
+        for (const k of Object.keys(sh ?? {})) shared.add(k);
+        const groups = typeof def.threads === 'function' ? def.threads(p, v) : def.threads;
+        for (const g of groups ?? []) {
+          let set = locals.get(g.name);
+          if (set === undefined) locals.set(g.name, (set = new Set()));
+          for (const k of Object.keys(g.def?.locals ?? {})) set.add(k);
+        }
+      } catch {
+        // A configuration the model refuses declares nothing.
+      }
+    }
+  }
+  return { shared, locals };
+}
