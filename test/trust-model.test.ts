@@ -119,6 +119,15 @@ test("a misspelt local, another thread's undeclared local, and a misspelt array 
   coded(t, () => check(mk('tested', (s) => { if ('lockd' in s) s.a.set(0, true); })), 'MC150', /tests for lockd/);
 });
 
+test('names in comments, strings and template text are not accesses; interpolated ones are', (t) => {
+  const mk = (name: string, then: (s: any, me: any) => void) =>
+    defineModel({ name, shared: { n: int(0, 1) }, threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { then, next: 'done' } } })] });
+  // s.nn in a comment
+  const fine = mk('fine', (s) => { s.assert(s.n === 0, `s.nn is ${s.n}`); s.assert(true, 's.mm'); s.n = 1; });
+  t.is(check(fine).verdict, 'pass');
+  coded(t, () => buildModel(mk('interp', (s) => { s.assert(true, `n is ${s.nn}`); }), null), 'MC150', /reads s\.nn/);
+});
+
 test('a constant next naming no label is refused when the model is built, not turned into a deadlock', (t) => {
   const m = defineModel({
     name: 'dnoe',
@@ -132,6 +141,27 @@ test('a constant next naming no label is refused when the model is built, not tu
     threads: [thread('t', { start: 'work', labels: ['stuck'], end: ['done'], steps: { work: { next: 'stuck' } } })],
   });
   t.is(check(stuck).violation?.kind, 'deadlock');
+});
+
+test('a label literal compared with a thread label or counted must be a label of that thread', (t) => {
+  const mk = (name: string, extra: Record<string, any>) =>
+    defineModel({
+      name,
+      shared: { n: int(0, 2) },
+      threads: [replicate(2, 'cpu', { start: 'enter', end: ['done'], steps: { enter: { next: 'crit' }, crit: { then: (s) => { s.n = 1; }, next: 'done' } } })],
+      ...extra,
+    });
+  coded(t, () => buildModel(mk('at', { invariants: { mutex: (s: any) => !(s.at('cpu', 0) === 'critt' && s.at('cpu', 1) === 'crit') } }), null), 'MC151', /invariant "mutex": compares s\.at\("cpu"\) with "critt"/, /labels: enter, crit, done/);
+  coded(t, () => buildModel(mk('count', { invariants: { mutex: (s: any) => s.count('cpu', 'crti') < 2 } }), null), 'MC151', /s\.count\("cpu", \.\.\.\) with "crti"/);
+  const own = defineModel({
+    name: 'own',
+    shared: { n: int(0, 2) },
+    threads: [thread('t', { start: 'a', end: ['b'], steps: { a: { when: (_s, me) => me.at !== 'aa', next: 'b' } } })],
+  });
+  coded(t, () => buildModel(own, null), 'MC151', /step "a" guard: compares me\.at with "aa"/);
+  const lbl = ['cr', 'ti'].join('');
+  coded(t, () => check(mk('count-rt', { invariants: { mutex: (s: any) => s.count('cpu', lbl) < 2 } })), 'MC151', /invariant "mutex"/, /thread "cpu" has no label "crti"/);
+  t.is(check(mk('fine', { invariants: { mutex: (s: any) => s.count('cpu', 'crit') < 2 } })).verdict, 'violation');
 });
 
 test('a computed next naming no label fails at that step, coded', (t) => {

@@ -38,6 +38,8 @@ export type ViewFactory = (buf: Uint32Array, readOnly: boolean, rec?: Recorder) 
 
 interface Meta {
   groups: Map<string, number[]>;
+  /** Each group's labels, so that s.count() can refuse a label the group does not have. */
+  labels: Map<string, readonly string[]>;
   model: string;
 }
 
@@ -60,6 +62,8 @@ class ViewBase {
   count(group: string, label: string): number {
     const g = this.$m.groups.get(group);
     if (g === undefined) this.$thread(group, 0);
+    const labels = this.$m.labels.get(group)!;
+    if (!labels.includes(label)) throw new McError('MC151', `model ${q(this.$m.model)}: s.count(${q(group)}, ${q(label)}): thread ${q(group)} has no label ${q(label)} (labels: ${labels.join(', ')})`);
     let n = 0;
     for (const t of g!) if (this.$locals[t]!.at === label) n++;
     return n;
@@ -301,7 +305,7 @@ export function makeViewFactory(b: BuiltModel, layout: Layout, record = false): 
     g.push(t.index);
     groups.set(t.template.name, g);
   }
-  const meta: Meta = { groups, model: b.name };
+  const meta: Meta = { groups, labels: new Map(b.templates.map((t) => [t.name, t.labels])), model: b.name };
   return (buf, readOnly, rec) => {
     const s = make(buf, readOnly, rec ?? null, meta);
     return { state: s, locals: s.$locals };

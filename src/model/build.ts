@@ -1,5 +1,5 @@
 import { McError, isMcError, q } from './errors.ts';
-import { checkNames, namesInAnyConfiguration, type NameScope } from './names.ts';
+import { checkLabels, checkNames, namesInAnyConfiguration, type NameScope } from './names.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
@@ -338,6 +338,21 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       } else if (seen !== src) throw new McError('MC145', `${w}: two different helpers are named ${q(h.name)}; give them distinct names`);
     }
   };
+  // Label literals compared with a thread's label or counted, now that every thread's labels are known.
+  const labelsOfGroup = (g: string) => templates.find((x) => x.name === g)?.labels;
+  for (const tpl of templates) {
+    const labelsOf = (g: string | null) => (g === null ? tpl.labels : labelsOfGroup(g));
+    for (const st of tpl.steps) {
+      const sw = `${where} thread ${q(tpl.name)} step ${q(st.name)}`;
+      checkLabels(st.guard, `${sw} guard`, labelsOf);
+      checkLabels(st.effect, `${sw} effect`, labelsOf);
+      checkLabels(st.nextFn, `${sw} next`, labelsOf);
+      checkLabels(st.chooseFn, `${sw} choose`, labelsOf);
+    }
+  }
+  const labelsOfModel = (g: string | null) => (g === null ? undefined : labelsOfGroup(g));
+  for (const inv of invariants) checkLabels(inv.fn, `${where} invariant ${q(inv.name)}`, labelsOfModel);
+  checkLabels(init, `${where} init`, labelsOfModel);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
   return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers };

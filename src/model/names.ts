@@ -1,6 +1,6 @@
 import { McError, q } from './errors.ts';
 import { expectationsOf, resolveParams, type Model, type Params } from './define.ts';
-import { assignedAfter, codeOnly, deletedBefore, incrementedBefore, memberAfter, memberUses, paramNames } from './source.ts';
+import { assignedAfter, codeOnly, deletedBefore, incrementedBefore, memberAfter, memberUses, paramNames, withoutTemplateText } from './source.ts';
 
 /**
  * Declared names, checked from the source before any search: a guard,
@@ -64,7 +64,7 @@ export function checkNames(fn: Function | null | undefined, where: string, scope
   if (typeof fn !== 'function') return;
   const params = paramNames(fn);
   if (params === null) return;
-  const code = codeOnly(Function.prototype.toString.call(fn));
+  const code = withoutTemplateText(codeOnly(Function.prototype.toString.call(fn)));
   const body = bodyOf(code);
   const [s, me] = params;
   if (s !== undefined && !rebinds(body, s)) checkState(body, s, where, scope);
@@ -150,4 +150,45 @@ export function namesInAnyConfiguration(model: Model): { shared: Set<string>; lo
     }
   }
   return { shared, locals };
+}
+
+/** Where a label literal is compared with a thread's label or counted: the thread group (null: the function's own thread) and the label. */
+function labelUses(src: string, s: string | undefined, me: string | undefined): { group: string | null; label: string; what: string }[] {
+  const out: { group: string | null; label: string; what: string }[] = [];
+  const lit = `(['"])([^'"\\\n]*)`;
+  const cmp = `\\s*[!=]==?\\s*`;
+  if (me !== undefined) {
+    const m = me.replace(/\$/g, '\\$');
+    for (const x of src.matchAll(new RegExp(`(?<![\\w$.])${m}\\s*\\.\\s*at${cmp}${lit}\\1`, 'g'))) out.push({ group: null, label: x[2]!, what: `${me}.at` });
+    for (const x of src.matchAll(new RegExp(`${lit}\\1${cmp}(?<![\\w$.])${m}\\s*\\.\\s*at(?![\\w$])`, 'g'))) out.push({ group: null, label: x[2]!, what: `${me}.at` });
+  }
+  if (s !== undefined) {
+    const n = s.replace(/\$/g, '\\$');
+    const at = `(?<![\\w$.])${n}\\s*\\.\\s*at\\s*\\(\\s*(['"])([\\w-]+)\\1[^()]*\\)`;
+    for (const x of src.matchAll(new RegExp(`${at}${cmp}(['"])([^'"\\\\\\n]*)\\3`, 'g'))) out.push({ group: x[2]!, label: x[4]!, what: `${s}.at(${q(x[2])})` });
+    for (const x of src.matchAll(new RegExp(`(['"])([^'"\\\\\\n]*)\\1${cmp}(?<![\\w$.])${n}\\s*\\.\\s*at\\s*\\(\\s*(['"])([\\w-]+)\\3`, 'g'))) out.push({ group: x[4]!, label: x[2]!, what: `${s}.at(${q(x[4])})` });
+    for (const x of src.matchAll(new RegExp(`(?<![\\w$.])${n}\\s*\\.\\s*count\\s*\\(\\s*(['"])([\\w-]+)\\1\\s*,\\s*(['"])([^'"\\\\\\n]*)\\3\\s*\\)`, 'g'))) out.push({ group: x[2]!, label: x[4]!, what: `${s}.count(${q(x[2])}, ...)` });
+  }
+  return out;
+}
+
+/**
+ * Label literals compared with `me.at` or `s.at('group', i)`, or counted by
+ * `s.count('group', 'label')`, must be labels of that thread group (MC151):
+ * a misspelt one would compare unequal forever. `labelsOf(null)` is the
+ * function's own thread; an unknown group is left to the view (MC132).
+ */
+export function checkLabels(fn: Function | null | undefined, where: string, labelsOf: (group: string | null) => readonly string[] | undefined): void {
+  if (typeof fn !== 'function') return;
+  const params = paramNames(fn);
+  if (params === null) return;
+  const src = Function.prototype.toString.call(fn).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+  const [s, me] = params;
+  const body = bodyOf(src);
+  if ((s !== undefined && rebinds(body, s)) || (me !== undefined && rebinds(body, me))) return;
+  for (const u of labelUses(body, s, me)) {
+    const labels = labelsOf(u.group);
+    if (labels === undefined || labels.includes(u.label)) continue;
+    throw new McError('MC151', `${where}: compares ${u.what} with ${q(u.label)}, which is not a label of thread ${u.group === null ? 'the thread' : q(u.group)} (labels: ${labels.join(', ')})`);
+  }
 }

@@ -74,3 +74,43 @@ export function memberAfter(code: string, end: number): string | null {
   const m = /^\s*\.\s*([A-Za-z_$][\w$]*)/.exec(code.slice(end));
   return m ? m[1]! : null;
 }
+
+/**
+ * Blank the text of template literals, keeping their `${...}` expressions
+ * (nested templates included), so that prose in a message (`` `s.pte was
+ * ${s.pte}` ``) is not read as an access while the interpolated one is.
+ * Lengths are kept, so positions still line up with the input.
+ */
+export function withoutTemplateText(code: string): string {
+  let out = '';
+  const depth: number[] = []; // brace depth inside each open `${`
+  let inText = false;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i]!;
+    if (inText) {
+      if (c === '\\') {
+        out += '  ';
+        i++;
+      } else if (c === '`') {
+        inText = false;
+        out += c;
+      } else if (c === '$' && code[i + 1] === '{') {
+        inText = false;
+        depth.push(0);
+        out += '${';
+        i++;
+      } else out += c === '\n' ? '\n' : ' ';
+      continue;
+    }
+    if (c === '`') inText = true;
+    else if (depth.length > 0 && c === '{') depth[depth.length - 1]!++;
+    else if (depth.length > 0 && c === '}') {
+      if (depth[depth.length - 1] === 0) {
+        depth.pop();
+        inText = true;
+      } else depth[depth.length - 1]!--;
+    }
+    out += c;
+  }
+  return out;
+}
