@@ -1,5 +1,5 @@
 import { McError, isMcError, q } from './errors.ts';
-import { checkLabels, checkNames, namesInAnyConfiguration, type NameScope } from './names.ts';
+import { checkModelNames } from './names.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
@@ -157,13 +157,6 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     shared.push({ name, domain: bindDomain(d, `shared ${q(name)}`) });
   }
 
-  const sharedScope = new Map(shared.map((v) => [v.name, v.domain.kind === 'array'] as const));
-  // Computed only when a function names something this configuration does not declare.
-  let anyConfig: ReturnType<typeof namesInAnyConfiguration> | null = null;
-  const elsewhere = (group: string | null, name: string): boolean => {
-    anyConfig ??= namesInAnyConfiguration(model);
-    return group === null ? anyConfig.shared.has(name) : anyConfig.locals.get(group)?.has(name) === true;
-  };
   const templates: BuiltTemplate[] = [];
   const threads: ThreadInstance[] = [];
   let anyProgress = false;
@@ -264,14 +257,6 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       if (!declaredLabels.has(l))
         throw new McError('MC151', `${tw} step ${q(sname)}: next ${q(l)} is not a label of the thread (no step is at it and it is not the start, an end or in labels; labels: ${[...declaredLabels].join(', ')})`);
     }
-    const scope: NameScope = { shared: sharedScope, locals: { group: g.name, names: new Set(locals.map((l) => l.name)) }, elsewhere };
-    for (const st of steps) {
-      const sw = `${tw} step ${q(st.name)}`;
-      checkNames(st.guard, `${sw} guard`, scope);
-      checkNames(st.effect, `${sw} effect`, scope);
-      checkNames(st.nextFn, `${sw} next`, scope);
-      checkNames(st.chooseFn, `${sw} choose`, scope);
-    }
     const progSet = new Set<number>();
     for (const p of td.progress ?? []) {
       if (!labelIndex.has(p)) throw new McError('MC129', `${tw}: progress label ${q(p)} is not a label of the thread`);
@@ -315,13 +300,11 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   const invariants: BuiltInvariant[] = [];
   for (const [name, fn] of Object.entries(invDef ?? {})) {
     if (typeof fn !== 'function') throw new McError('MC130', `${where}: invariant ${q(name)} must be a function (s) => boolean`);
-    checkNames(fn, `${where} invariant ${q(name)}`, { shared: sharedScope, locals: null, elsewhere });
     invariants.push({ name, fn });
   }
   const deadlock = (dyn(def.deadlock as never, 'deadlock') as boolean | undefined) ?? true;
   const init = (dyn(def.init as never, 'init') as ((s: StateView) => void) | undefined) ?? null;
   if (init !== null && typeof init !== 'function') throw new McError('MC131', `${where}: init must be a function (s) => void`);
-  checkNames(init, `${where} init`, { shared: sharedScope, locals: null, elsewhere });
   // Listed helpers, the model's and each thread's; one name stands for one source, since calls are matched by name.
   const helpers: Function[] = [];
   const helperSrc = new Map<string, string>();
@@ -338,21 +321,8 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       } else if (seen !== src) throw new McError('MC145', `${w}: two different helpers are named ${q(h.name)}; give them distinct names`);
     }
   };
-  // Label literals compared with a thread's label or counted, now that every thread's labels are known.
-  const labelsOfGroup = (g: string) => templates.find((x) => x.name === g)?.labels;
-  for (const tpl of templates) {
-    const labelsOf = (g: string | null) => (g === null ? tpl.labels : labelsOfGroup(g));
-    for (const st of tpl.steps) {
-      const sw = `${where} thread ${q(tpl.name)} step ${q(st.name)}`;
-      checkLabels(st.guard, `${sw} guard`, labelsOf);
-      checkLabels(st.effect, `${sw} effect`, labelsOf);
-      checkLabels(st.nextFn, `${sw} next`, labelsOf);
-      checkLabels(st.chooseFn, `${sw} choose`, labelsOf);
-    }
-  }
-  const labelsOfModel = (g: string | null) => (g === null ? undefined : labelsOfGroup(g));
-  for (const inv of invariants) checkLabels(inv.fn, `${where} invariant ${q(inv.name)}`, labelsOfModel);
-  checkLabels(init, `${where} init`, labelsOfModel);
+  // Names and label literals the functions use, from their source (run-time accesses meet the sealed views).
+  checkModelNames(model, where, shared, templates, invariants, init);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
   return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers };

@@ -1,5 +1,6 @@
 import { McError, q } from './errors.ts';
-import { expectationsOf, resolveParams, type Model, type Params } from './define.ts';
+import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
+import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
 import { assignedAfter, codeOnly, deletedBefore, incrementedBefore, memberAfter, memberUses, paramNames, withoutTemplateText } from './source.ts';
 
 /**
@@ -191,4 +192,45 @@ export function checkLabels(fn: Function | null | undefined, where: string, labe
     if (labels === undefined || labels.includes(u.label)) continue;
     throw new McError('MC151', `${where}: compares ${u.what} with ${q(u.label)}, which is not a label of thread ${u.group === null ? 'the thread' : q(u.group)} (labels: ${labels.join(', ')})`);
   }
+}
+
+/**
+ * Check every function of a built model: names (MC150, MC152) and label
+ * literals (MC151). `where` names the model and variant.
+ */
+export function checkModelNames(
+  model: Model,
+  where: string,
+  shared: readonly BuiltVar[],
+  templates: readonly BuiltTemplate[],
+  invariants: readonly BuiltInvariant[],
+  init: ((s: StateView) => void) | null,
+): void {
+  const sharedScope = new Map(shared.map((v) => [v.name, v.domain.kind === 'array'] as const));
+  // Computed only when a function names something this configuration does not declare.
+  let anyConfig: ReturnType<typeof namesInAnyConfiguration> | null = null;
+  const elsewhere = (group: string | null, name: string): boolean => {
+    anyConfig ??= namesInAnyConfiguration(model);
+    return group === null ? anyConfig.shared.has(name) : anyConfig.locals.get(group)?.has(name) === true;
+  };
+  const labelsOfGroup = (g: string) => templates.find((x) => x.name === g)?.labels;
+  for (const tpl of templates) {
+    const scope: NameScope = { shared: sharedScope, locals: { group: tpl.name, names: new Set(tpl.locals.map((l) => l.name)) }, elsewhere };
+    const labelsOf = (g: string | null) => (g === null ? tpl.labels : labelsOfGroup(g));
+    for (const st of tpl.steps) {
+      const sw = `${where} thread ${q(tpl.name)} step ${q(st.name)}`;
+      for (const [fn, what] of [[st.guard, 'guard'], [st.effect, 'effect'], [st.nextFn, 'next'], [st.chooseFn, 'choose']] as const) {
+        checkNames(fn, `${sw} ${what}`, scope);
+        checkLabels(fn, `${sw} ${what}`, labelsOf);
+      }
+    }
+  }
+  const modelScope: NameScope = { shared: sharedScope, locals: null, elsewhere };
+  const labelsOfModel = (g: string | null) => (g === null ? undefined : labelsOfGroup(g));
+  for (const inv of invariants) {
+    checkNames(inv.fn, `${where} invariant ${q(inv.name)}`, modelScope);
+    checkLabels(inv.fn, `${where} invariant ${q(inv.name)}`, labelsOfModel);
+  }
+  checkNames(init, `${where} init`, modelScope);
+  checkLabels(init, `${where} init`, labelsOfModel);
 }
