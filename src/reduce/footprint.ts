@@ -1,8 +1,6 @@
 import type { BuiltModel, BuiltStep } from '../model/build.ts';
 import { assignedAfter, codeOnly, incrementedBefore, memberUses, paramNames } from '../model/source.ts';
 
-export { paramNames };
-
 /**
  * Read and write footprints of steps and invariants, derived from their
  * source text. For a function `(s, me, c) => ...` every `s.NAME` is an
