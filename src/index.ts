@@ -18,7 +18,7 @@ export type {
   Fairness,
   ViolationKind,
 } from './model/define.ts';
-export { McError } from './model/errors.ts';
+export { McError, isMcError } from './model/errors.ts';
 export { buildModel } from './model/build.ts';
 export type { BuiltModel } from './model/build.ts';
 export { search } from './search/check.ts';

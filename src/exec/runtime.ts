@@ -1,9 +1,9 @@
-import { McError, q } from '../model/errors.ts';
+import { McError, isMcError, q } from '../model/errors.ts';
 import type { BuiltModel, BuiltStep, BuiltTemplate } from '../model/build.ts';
 import { MAX_CHOICES } from '../model/build.ts';
 import type { LocalView, StateView } from '../model/define.ts';
 import { computeLayout, type Layout } from '../layout/layout.ts';
-import { makeViewFactory, AssertionFailure, DomainWriteError, IndexError, ReadOnlyWriteError, type ViewFactory } from '../layout/views.ts';
+import { makeViewFactory, isAssertionFailure, viewErrorOf, type ViewFactory } from '../layout/views.ts';
 import { hashWords } from '../layout/hash.ts';
 import { grown } from '../store/growable.ts';
 
@@ -163,7 +163,14 @@ export class Runtime {
         const list = tpl.stepsAt[(cur[this.labW[t]!]! >>> this.labS[t]!) & this.labM[t]!]!;
         for (let j = 0; j < list.length; j++) {
           st = tpl.steps[list[j]!]!;
-          if (st.guard !== null && !st.guard(this.vCur, this.meCur[t]!)) continue;
+          if (st.guard !== null) {
+            // Exactly true or false: a guard returning 'yes', 1 or undefined is a mistake, not a truthy value.
+            const g = st.guard(this.vCur, this.meCur[t]!) as unknown;
+            if (g !== true) {
+              if (g === false) continue;
+              throw new McError('MC153', `the guard returned ${q(g)}; a guard must return true or false`);
+            }
+          }
           let nc = st.choices;
           if (nc < 0) {
             nc = st.chooseFn!(this.vCur, this.meCur[t]!);
@@ -209,7 +216,7 @@ export class Runtime {
         }
       }
     } catch (e) {
-      if (e instanceof AssertionFailure) {
+      if (isAssertionFailure(e)) {
         this.failThread = t;
         this.failStep = st!.index;
         this.failChoice = c;
@@ -229,9 +236,15 @@ export class Runtime {
     for (let k = 0; k < this.words; k++) inv[k] = buf[off + k]!;
     let i = 0;
     try {
-      for (; i < fns.length; i++) if (!fns[i]!(this.vInv)) return i;
+      for (; i < fns.length; i++) {
+        const r = fns[i]!(this.vInv) as unknown;
+        if (r !== true) {
+          if (r === false) return i;
+          throw new McError('MC154', `returned ${q(r)}; an invariant must return true or false`);
+        }
+      }
     } catch (e) {
-      if (e instanceof AssertionFailure) return i;
+      if (isAssertionFailure(e)) return i;
       throw this.modelError(e, `invariant ${q(this.model.invariants[i]!.name)}`);
     }
     return -1;
@@ -240,10 +253,17 @@ export class Runtime {
   /** Wrap an exception thrown by model code into a coded error naming where it happened. */
   modelError(e: unknown, where: string): McError {
     const m = `model ${q(this.model.name)}${this.model.variant ? ` variant ${q(this.model.variant)}` : ''}, ${where}`;
-    if (e instanceof DomainWriteError) return new McError('MC212', `${m}: writes ${e.variable} := ${q(e.value)}, outside its domain ${e.domain}`);
-    if (e instanceof IndexError) return new McError('MC213', `${m}: ${e.message}`);
-    if (e instanceof ReadOnlyWriteError) return new McError('MC214', `${m}: ${e.message}`);
-    if (e instanceof McError) return new McError(e.code, `${m}: ${e.message}`);
-    return new McError('MC135', `${m}: threw ${e instanceof Error ? `${e.name}: ${e.message}` : q(e)}`);
+    const v = viewErrorOf(e);
+    if (v?.viewError === 'domain-write') return new McError('MC212', `${m}: writes ${v.variable} := ${q(v.value)}, outside its domain ${v.domain}`);
+    if (v?.viewError === 'index') return new McError('MC213', `${m}: ${v.message}`);
+    if (v?.viewError === 'read-only-write') return new McError('MC214', `${m}: ${v.message}`);
+    if (v?.viewError === 'undeclared') return new McError('MC150', `${m}: ${v.message}`);
+    if (v?.viewError === 'read-only-name') return new McError('MC152', `${m}: ${v.message}`);
+    if (isMcError(e)) return new McError(e.code, `${m}: ${e.message}`);
+    const err = Object.prototype.toString.call(e) === '[object Error]' ? (e as Error) : null;
+    // `delete me.id` in strict code: the view's own id cannot be deleted.
+    const del = err?.name === 'TypeError' ? /^Cannot delete property '([^']+)'/.exec(err.message) : null;
+    if (del) return new McError('MC152', `${m}: deletes ${del[1]}, which is read-only`);
+    return new McError('MC135', `${m}: threw ${err ? `${err.name}: ${err.message}` : q(e)}`);
   }
 }

@@ -3,6 +3,9 @@ import type { ScalarDomain } from '../model/domains.ts';
 import type { BuiltModel } from '../model/build.ts';
 import type { LocalView, StateView } from '../model/define.ts';
 import { maskOf, type Layout, type VarLayout } from './layout.ts';
+import { sealedPrototype, type Access } from './sealed.ts';
+import { STATE_MEMBERS, LOCAL_MEMBERS, ARRAY_MEMBERS } from '../model/names.ts';
+import { AssertionFailure, DomainWriteError, IndexError, ReadOnlyNameError, ReadOnlyWriteError, UndeclaredNameError } from './view-errors.ts';
 
 /**
  * Generated accessors. For each layout we generate (once per run, with
@@ -12,30 +15,11 @@ import { maskOf, type Layout, type VarLayout } from './layout.ts';
  * constant-table lookup. There is no decode-to-object / encode step per
  * transition. A second flavour records which variables are read and written
  * (for replay diagnostics and footprints); it is never used in the hot loop.
+ * Every class is sealed (src/layout/sealed.ts): a name the model does not
+ * declare throws instead of reading `undefined` or creating a property.
  */
 
-/** Thrown by a setter when a value is outside the variable's domain. */
-export class DomainWriteError extends Error {
-  constructor(readonly variable: string, readonly value: unknown, readonly domain: string) {
-    super(`${variable} := ${q(value)} is outside its domain ${domain}`);
-  }
-}
-export class ReadOnlyWriteError extends Error {
-  constructor(readonly variable: string) {
-    super(`${variable} was written where the state is read-only (a guard, an invariant or another thread's locals)`);
-  }
-}
-export class IndexError extends Error {
-  constructor(readonly variable: string, readonly index: unknown, readonly length: number) {
-    super(`${variable}[${q(index)}] is out of bounds (length ${length})`);
-  }
-}
-/** Thrown by `s.assert(false, name)`. */
-export class AssertionFailure extends Error {
-  constructor(readonly property: string) {
-    super(`assertion ${q(property)} failed`);
-  }
-}
+export { AssertionFailure, DomainWriteError, IndexError, ReadOnlyWriteError, isAssertionFailure, viewErrorOf } from './view-errors.ts';
 
 export interface Recorder {
   r(name: string): void;
@@ -54,6 +38,8 @@ export type ViewFactory = (buf: Uint32Array, readOnly: boolean, rec?: Recorder) 
 
 interface Meta {
   groups: Map<string, number[]>;
+  /** Each group's labels, so that s.count() can refuse a label the group does not have. */
+  labels: Map<string, readonly string[]>;
   model: string;
 }
 
@@ -76,6 +62,8 @@ class ViewBase {
   count(group: string, label: string): number {
     const g = this.$m.groups.get(group);
     if (g === undefined) this.$thread(group, 0);
+    const labels = this.$m.labels.get(group)!;
+    if (!labels.includes(label)) throw new McError('MC151', `model ${q(this.$m.model)}: s.count(${q(group)}, ${q(label)}): thread ${q(group)} has no label ${q(label)} (labels: ${labels.join(', ')})`);
     let n = 0;
     for (const t of g!) if (this.$locals[t]!.at === label) n++;
     return n;
@@ -103,6 +91,28 @@ export function makeViewFactory(b: BuiltModel, layout: Layout, record = false): 
   });
   const idx = K((name: string, i: unknown, n: number) => {
     throw new IndexError(name, i, n);
+  });
+  const fixed = K((name: string) => {
+    throw new ReadOnlyNameError(name, `assigns to ${name}, which is read-only`);
+  });
+  // `me.id` is an own property that cannot be deleted (a strict-mode delete throws) and whose
+  // setter throws; one getter/setter pair serves every view, so all views of a template share a shape.
+  const idDesc: PropertyDescriptor = {
+    get(this: { $id: number }) {
+      return this.$id;
+    },
+    set(this: { $t: number }) {
+      throw new ReadOnlyNameError('id', `assigns to ${b.threads[this.$t]?.name ?? '?'}.id (me.id), which is read-only: it is the replica index`);
+    },
+    enumerable: true,
+    configurable: false,
+  };
+  const defId = K((o: object) => Object.defineProperty(o, 'id', idDesc));
+  const verb = (a: Access) => (a === 'tests' ? 'tests for' : a);
+  // Printing a view (console.log(s) while writing a model) shows its decoded values.
+  const INSPECT = K(Symbol.for('nodejs.util.inspect.custom'));
+  const inspectArray = K(function (this: { length: number; get(i: number): unknown }) {
+    return Array.from({ length: this.length }, (_, i) => this.get(i));
   });
   const js = JSON.stringify;
 
@@ -143,9 +153,16 @@ export function makeViewFactory(b: BuiltModel, layout: Layout, record = false): 
     const WO = K(Int32Array.from(v.slots, (s) => s.word));
     const SH = K(Int32Array.from(v.slots, (s) => s.shift));
     const dn = K(v.elem.describe());
+    const seal = K(
+      sealedPrototype((_view, name, a) => {
+        throw new UndeclaredNameError(name, `${verb(a)} ${v.name}.${name}, but the array ${q(v.name)} offers only ${ARRAY_MEMBERS.join(', ')}`);
+      }),
+    );
     src.push(`class A${i} {
+      $w; $ro; $rec;
       constructor(p) { this.$w = p.$w; this.$ro = p.$ro; this.$rec = p.$rec; }
       get length() { return ${v.length}; }
+      set length(v) { ${fixed}(${js(v.name + '.length')}); }
       get(i) {
         if (!((i >>> 0) === i && i < ${v.length})) ${idx}(${js(v.name)}, i, ${v.length});
         ${record ? `this.$rec.r(${js(v.name)} + '[' + i + ']');` : ''}
@@ -163,7 +180,9 @@ export function makeViewFactory(b: BuiltModel, layout: Layout, record = false): 
       fill(v) {
         for (let i = 0; i < ${v.length}; i++) this.set(i, v);
       }
-    }`);
+    }
+    Object.defineProperty(A${i}.prototype, ${INSPECT}, { value: ${inspectArray} });
+    Object.setPrototypeOf(A${i}.prototype, ${seal});`);
   });
   // Local views, one class per template.
   const threadNames = K(b.threads.map((t) => t.name));
@@ -177,24 +196,42 @@ export function makeViewFactory(b: BuiltModel, layout: Layout, record = false): 
       const full = `${threadNames}[this.$t] + ${js('.' + name)}`;
       members.push(`get ${name}() {
         ${record ? `this.$rec.r(${full});` : ''}
-        return ${dec(`((this.$w[${WO}[this.id]] >>> ${SH}[this.id]) & ${m})`, v.elem)};
+        return ${dec(`((this.$w[${WO}[this.$id]] >>> ${SH}[this.$id]) & ${m})`, v.elem)};
       }`);
-      if (settable)
+      if (!settable) members.push(`set ${name}(v) { ${fixed}(${full}); }`);
+      else
         members.push(`set ${name}(v) {
           ${record ? `this.$rec.w(${full});` : ''}
           if (this.$ro) ${ro}(${full});
           ${enc(v.elem)}
           if (c < 0) ${bad}(${full}, v, ${dn});
-          const sh = ${SH}[this.id], w = ${WO}[this.id];
+          const sh = ${SH}[this.$id], w = ${WO}[this.$id];
           this.$w[w] = (this.$w[w] & ~(${m} << sh)) | (c << sh);
         }`);
     };
     for (const v of tl.locals) accessor(v, v.name, true);
     accessor(tl.label, 'at', false);
+    const group = tl.template.name;
+    const localNames = tl.locals.map((v) => v.name);
+    const seal = K(
+      sealedPrototype((view, name, a) => {
+        const who = view === null ? `${group}[?]` : b.threads[(view as { $t: number }).$t]!.name;
+        const known = localNames.length ? `locals: ${localNames.join(', ')}` : 'it declares no locals';
+        throw new UndeclaredNameError(name, `${verb(a)} ${who}.${name}, which is not a local of thread ${q(group)} (${known}; also ${LOCAL_MEMBERS.join(', ')})`);
+      }),
+    );
+    const inspect = K(function (this: Record<string, unknown>) {
+      const o: Record<string, unknown> = { id: this.id, at: this.at };
+      for (const n of localNames) o[n] = this[n];
+      return o;
+    });
     src.push(`class L${ti} {
-      constructor(w, ro, rec, id, t) { this.$w = w; this.$ro = ro; this.$rec = rec; this.id = id; this.$t = t; }
+      $w; $ro; $rec; $id; $t;
+      constructor(w, ro, rec, id, t) { this.$w = w; this.$ro = ro; this.$rec = rec; this.$id = id; this.$t = t; ${defId}(this); }
       ${members.join('\n')}
-    }`);
+    }
+    Object.defineProperty(L${ti}.prototype, ${INSPECT}, { value: ${inspect} });
+    Object.setPrototypeOf(L${ti}.prototype, ${seal});`);
   });
   // The state view.
   const members: string[] = [];
@@ -222,19 +259,41 @@ export function makeViewFactory(b: BuiltModel, layout: Layout, record = false): 
       this.$w[${s.word}] = (this.$w[${s.word}] & ${clear}) | (c << ${s.shift});
     }`);
   });
+  const sharedNames = layout.shared.map((v) => v.name);
+  // The view methods (s.at, s.local, ...) are read-only data properties of a base whose prototype is the seal.
+  const base = Object.create(
+    sealedPrototype((_view, name, a) => {
+      const known = sharedNames.length ? `shared variables: ${sharedNames.join(', ')}` : 'the model declares no shared variables';
+      throw new UndeclaredNameError(name, `${verb(a)} ${name}, which is not a declared shared variable (${known}; methods: ${STATE_MEMBERS.join(', ')})`);
+    }),
+  );
+  for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(ViewBase.prototype))) {
+    if (k !== 'constructor') Object.defineProperty(base, k, { ...d, writable: false });
+  }
+  Object.defineProperty(base, Symbol.for('nodejs.util.inspect.custom'), {
+    value(this: Record<string, unknown>) {
+      const o: Record<string, unknown> = {};
+      for (const v of layout.shared) {
+        const x = this[v.name];
+        o[v.name] = v.length ? Array.from({ length: v.length }, (_, i) => (x as { get(i: number): unknown }).get(i)) : x;
+      }
+      return o;
+    },
+  });
   const locCtor = b.threads.map((t) => `new L${t.template.index}(w, ro, rec, ${t.replica}, ${t.index})`).join(', ');
-  src.push(`class SV extends Base {
+  src.push(`class SV {
+    $w; $ro; $rec; $m; $locals; ${layout.shared.map((v, i) => (v.length ? `$a${i};` : '')).join(' ')}
     constructor(w, ro, rec, meta) {
-      super();
       this.$w = w; this.$ro = ro; this.$rec = rec; this.$m = meta;
       ${ctor.join('\n')}
       this.$locals = [${locCtor}];
     }
     ${members.join('\n')}
-  }`);
+  }
+  Object.setPrototypeOf(SV.prototype, Base);`);
   src.push(`return (w, ro, rec, meta) => new SV(w, ro, rec, meta);`);
   const code = `'use strict';\n${src.join('\n')}`;
-  const make = new Function('Base', ...constNames, code)(ViewBase, ...consts) as (
+  const make = new Function('Base', ...constNames, code)(base, ...consts) as (
     w: Uint32Array,
     ro: boolean,
     rec: Recorder | null,
@@ -246,7 +305,7 @@ export function makeViewFactory(b: BuiltModel, layout: Layout, record = false): 
     g.push(t.index);
     groups.set(t.template.name, g);
   }
-  const meta: Meta = { groups, model: b.name };
+  const meta: Meta = { groups, labels: new Map(b.templates.map((t) => [t.name, t.labels])), model: b.name };
   return (buf, readOnly, rec) => {
     const s = make(buf, readOnly, rec ?? null, meta);
     return { state: s, locals: s.$locals };

@@ -1,4 +1,5 @@
-import { McError, q } from './errors.ts';
+import { McError, isMcError, q } from './errors.ts';
+import { checkModelNames } from './names.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
@@ -104,7 +105,8 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     try {
       return (x as (p: Params, v: string | null) => T)(params, variant);
     } catch (e) {
-      if (e instanceof McError) throw e;
+      // A model file may load its own copy of the package: rethrow its coded errors as this copy's.
+      if (isMcError(e)) throw new McError(e.code, e.message);
       throw new McError('MC111', `${where}: ${what}(params) threw: ${(e as Error).message}`);
     }
   };
@@ -184,8 +186,15 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       }
       return i;
     };
+    // Labels a constant next may name: start, declared, a step's label, end (checked once all are known).
+    const declaredLabels = new Set<string>();
+    const constNext: [string, string][] = [];
     const start = addLabel(td.start, 'start label');
-    for (const l of td.labels ?? []) addLabel(l, 'declared label');
+    declaredLabels.add(td.start);
+    for (const l of td.labels ?? []) {
+      addLabel(l, 'declared label');
+      declaredLabels.add(l);
+    }
     const stepEntries = Object.entries(td.steps ?? {});
     if (stepEntries.length === 0 && !(td.end ?? []).includes(td.start)) throw new McError('MC121', `${tw}: has no steps`);
     if (stepEntries.length > MAX_STEPS) throw new McError('MC121', `${tw}: ${stepEntries.length} steps (at most ${MAX_STEPS})`);
@@ -199,12 +208,16 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
         if (!['at', 'when', 'choose', 'then', 'next', 'progress', 'doc', 'reads', 'writes', 'asserts'].includes(k)) throw new McError('MC124', `${sw}: unknown field ${q(k)}`);
       }
       const at = addLabel(sd.at ?? sname, 'label');
+      declaredLabels.add(sd.at ?? sname);
       if (sd.when !== undefined && typeof sd.when !== 'function') throw new McError('MC125', `${sw}: when must be a function (s, me) => boolean`);
       if (sd.then !== undefined && typeof sd.then !== 'function') throw new McError('MC125', `${sw}: then must be a function (s, me, choice) => void`);
       let next = -1;
       let nextFn: NextFn | null = null;
       if (typeof sd.next === 'function') nextFn = sd.next;
-      else if (typeof sd.next === 'string') next = addLabel(sd.next, 'next label');
+      else if (typeof sd.next === 'string') {
+        next = addLabel(sd.next, 'next label');
+        constNext.push([sname, sd.next]);
+      }
       else throw new McError('MC126', `${sw}: next must be a label or a function returning one`);
       let choices = 1;
       let chooseFn: BuiltStep['chooseFn'] = null;
@@ -235,7 +248,15 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       steps.push({ name: sname, index: si, at, guard: sd.when ?? null, effect: sd.then ?? null, next, nextFn, choices, chooseFn, choiceNames, progress, doc: typeof sd.doc === 'string' ? sd.doc : '', declared });
     });
     const endSet = new Set<number>();
-    for (const e of td.end ?? []) endSet.add(addLabel(e, 'end label'));
+    for (const e of td.end ?? []) {
+      endSet.add(addLabel(e, 'end label'));
+      declaredLabels.add(e);
+    }
+    // A misspelt next would otherwise add a label with no steps: a thread stuck there reads as a deadlock.
+    for (const [sname, l] of constNext) {
+      if (!declaredLabels.has(l))
+        throw new McError('MC151', `${tw} step ${q(sname)}: next ${q(l)} is not a label of the thread (no step is at it and it is not the start, an end or in labels; labels: ${[...declaredLabels].join(', ')})`);
+    }
     const progSet = new Set<number>();
     for (const p of td.progress ?? []) {
       if (!labelIndex.has(p)) throw new McError('MC129', `${tw}: progress label ${q(p)} is not a label of the thread`);
@@ -300,6 +321,8 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       } else if (seen !== src) throw new McError('MC145', `${w}: two different helpers are named ${q(h.name)}; give them distinct names`);
     }
   };
+  // Names and label literals the functions use, from their source (run-time accesses meet the sealed views).
+  checkModelNames(model, where, shared, templates, invariants, init);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
   return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers };

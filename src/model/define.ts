@@ -178,6 +178,17 @@ export interface Model<P extends ParamSpec = ParamSpec> {
 }
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Parameter names that would be Object.prototype's members in the plain objects parameters travel in. */
+const RESERVED_PARAMS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * `obj[key]` for a key the user typed (a parameter, variant or expectation
+ * name): only the object's own entries count, never Object.prototype's
+ * (`constructor`, `toString`, `__proto__`, ...).
+ */
+export function own<T>(obj: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
 
 export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model {
   if (!def || typeof def !== 'object') throw new McError('MC101', 'defineModel(): expects an object');
@@ -185,7 +196,7 @@ export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model {
     throw new McError('MC102', `defineModel(): name ${q(def.name)} must match ${NAME_RE}`);
   const where = `model ${q(def.name)}`;
   for (const [k, d] of Object.entries(def.params ?? {})) {
-    if (!NAME_RE.test(k)) throw new McError('MC103', `${where}: parameter name ${q(k)} must match ${NAME_RE}`);
+    if (!NAME_RE.test(k) || RESERVED_PARAMS.has(k)) throw new McError('MC103', `${where}: parameter name ${q(k)} must match ${NAME_RE} and not be a member of Object.prototype`);
     if (!isScalarDomain(d) || (d as ScalarDomain).kind === 'threadId')
       throw new McError('MC104', `${where}: parameter ${q(k)} must be bool(), int() or oneOf()`);
   }
@@ -195,14 +206,14 @@ export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model {
     const vd = def.variants![v]!;
     const defaults = typeof vd === 'string' ? undefined : vd.defaults;
     for (const [k, val] of Object.entries(defaults ?? {})) {
-      const pd = def.params?.[k];
+      const pd = own(def.params, k);
       if (!pd) throw new McError('MC106', `${where}: variant ${q(v)} sets default of unknown parameter ${q(k)}`);
       if (pd.encode(val) < 0) throw new McError('MC107', `${where}: variant ${q(v)} default ${k}=${q(val)} is outside ${pd.describe()}`);
     }
   }
   if (def.expect !== undefined) {
     const exp = def.expect;
-    const isSingle = Array.isArray(exp) || (typeof exp === 'object' && 'verdict' in exp);
+    const isSingle = Array.isArray(exp) || (typeof exp === 'object' && Object.hasOwn(exp, 'verdict'));
     if (variantNames.length > 0 && isSingle)
       throw new McError('MC108', `${where}: expect must be keyed by variant name (${variantNames.join(', ')})`);
     if (variantNames.length === 0 && !isSingle)
@@ -226,13 +237,13 @@ export function expectationsOf(model: Model, variant: string | null): Expectatio
   const exp = model.def.expect;
   if (exp === undefined) return [];
   if (Array.isArray(exp)) return exp;
-  if ('verdict' in exp) return [exp as Expectation];
-  const e = (exp as Record<string, Expectation | Expectation[]>)[variant ?? ''];
+  if (Object.hasOwn(exp, 'verdict')) return [exp as Expectation];
+  const e = own(exp as Record<string, Expectation | Expectation[]>, variant ?? '');
   return e === undefined ? [] : Array.isArray(e) ? e : [e];
 }
 
 export function variantDescription(model: Model, v: string): string {
-  const vd = model.def.variants?.[v];
+  const vd = own(model.def.variants, v);
   return vd === undefined ? '' : typeof vd === 'string' ? vd : vd.description;
 }
 
@@ -243,11 +254,11 @@ export function resolveParams(model: Model, variant: string | null, overrides: P
   const out: Params = {};
   for (const [k, d] of Object.entries(spec)) out[k] = d.init;
   if (variant !== null) {
-    const vd = model.def.variants?.[variant];
-    if (vd && typeof vd !== 'string') Object.assign(out, vd.defaults ?? {});
+    const vd = own(model.def.variants, variant);
+    if (vd && typeof vd !== 'string') for (const [k, v] of Object.entries(vd.defaults ?? {})) if (Object.hasOwn(spec, k)) out[k] = v;
   }
   for (const [k, v] of Object.entries(overrides)) {
-    const d = spec[k];
+    const d = own(spec, k);
     if (!d) {
       const known = Object.keys(spec);
       throw new McError('MC301', `${where} has no parameter ${q(k)}${known.length ? ` (parameters: ${known.join(', ')})` : ' (it takes no parameters)'}`);
@@ -260,7 +271,7 @@ export function resolveParams(model: Model, variant: string | null, overrides: P
 
 /** Parse a command-line parameter value according to its domain. */
 export function parseParam(model: Model, key: string, text: string): Scalar {
-  const d = model.def.params?.[key];
+  const d = own(model.def.params, key);
   if (!d) {
     const known = Object.keys(model.def.params ?? {});
     throw new McError('MC301', `model ${q(model.name)} has no parameter ${q(key)}${known.length ? ` (parameters: ${known.join(', ')})` : ' (it takes no parameters)'}`);

@@ -158,7 +158,7 @@ export class ArrayDomain<E extends ScalarDomain = ScalarDomain> {
   constructor(readonly length: number, readonly elem: E, readonly initValues?: readonly E['__value'][], readonly index?: string) {
     if (!Number.isInteger(length) || length < 1 || length > 4096)
       throw new McError('MC208', `array(${q(length)}, ...): length must be an integer in 1..4096`);
-    if (!(elem instanceof ScalarDomain)) throw new McError('MC209', 'array(): elements must be a scalar domain (bool, int, oneOf, threadId)');
+    if (!isScalarDomain(elem)) throw new McError('MC209', 'array(): elements must be a scalar domain (bool, int, oneOf, threadId)');
     if (initValues !== undefined && initValues.length !== length)
       throw new McError('MC203', `array(${length}, ...): ${initValues.length} initial values given`);
   }

@@ -17,7 +17,17 @@ export class McError extends Error {
   }
 }
 
-export const isMcError = (e: unknown): e is McError => e instanceof McError;
+/**
+ * Recognised by shape, not `instanceof`: a model file may load its own copy
+ * of this module (CommonJS next to the ESM engine), whose errors are just as
+ * coded. Read with own-property tests so that a thrown oddity (a sealed
+ * view, a proxy) cannot throw again while being classified.
+ */
+export function isMcError(e: unknown): e is McError {
+  if (typeof e !== 'object' || e === null || !Object.hasOwn(e, 'code') || !Object.hasOwn(e, 'message')) return false;
+  const { code, message } = e as { code: unknown; message: unknown };
+  return typeof code === 'string' && /^MC\d{3}$/.test(code) && typeof message === 'string';
+}
 
 /** Quote a value for an error message. */
 export function q(v: unknown): string {

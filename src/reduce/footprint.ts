@@ -1,4 +1,5 @@
 import type { BuiltModel, BuiltStep } from '../model/build.ts';
+import { assignedAfter, codeOnly, incrementedBefore, memberUses, paramNames } from '../model/source.ts';
 
 /**
  * Read and write footprints of steps and invariants, derived from their
@@ -25,31 +26,6 @@ export interface Footprint {
   readonly why: string;
 }
 
-const IDENT = /^[A-Za-z_$][\w$]*$/;
-
-/** Parameter names of a function, or null when they are not plain identifiers. */
-export function paramNames(fn: Function): string[] | null {
-  const src = Function.prototype.toString.call(fn).trim();
-  let m = /^(?:async\s*)?\(([^)]*)\)\s*=>/.exec(src) ?? /^(?:async\s+)?function\s*[\w$]*\s*\(([^)]*)\)/.exec(src) ?? /^[\w$]+\s*\(([^)]*)\)\s*\{/.exec(src);
-  if (!m) {
-    const single = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
-    if (!single) return null;
-    m = single;
-  }
-  const list = m[1]!.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
-  if (list.some((x) => !IDENT.test(x.replace(/\s*=.*$/, '')))) return null;
-  return list.map((x) => x.replace(/\s*=.*$/, ''));
-}
-
-/** Strip comments and string literals (keeping template-literal expressions) so names in them do not count. */
-function codeOnly(src: string): string {
-  return src
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/\/\/[^\n]*/g, ' ')
-    .replace(/'(?:[^'\\\n]|\\.)*'/g, "''")
-    .replace(/"(?:[^"\\\n]|\\.)*"/g, '""');
-}
-
 interface Acc {
   unknown: boolean;
   why: string;
@@ -69,20 +45,15 @@ function scan(fn: Function | null, acc: Acc, sharedNames: ReadonlySet<string>, w
   const s = params[0];
   if (s === undefined) return; // does not look at the state
   const src = codeOnly(Function.prototype.toString.call(fn));
-  const esc = s.replace(/\$/g, '\\$');
   // Every occurrence of the state parameter must be followed by `.name`.
-  const all = new RegExp(`(?<![\\w$.])${esc}(?![\\w$])`, 'g');
-  const dotted = new RegExp(`(?<![\\w$.])${esc}\\s*\\.\\s*([A-Za-z_$][\\w$]*)`, 'g');
-  const occurrences = [...src.matchAll(all)].length - 1; // minus the parameter list itself
-  const uses = [...src.matchAll(dotted)];
-  if (uses.length !== occurrences) {
+  const { uses, occurrences } = memberUses(src, s);
+  if (uses.length !== occurrences - 1) {
     acc.unknown = true;
     acc.why = `${what}: uses the state other than as ${s}.name`;
     return;
   }
   for (const u of uses) {
-    const name = u[1]!;
-    const after = src.slice(u.index! + u[0].length);
+    const name = u.name;
     if (name === 'assert') {
       acc.asserts = true;
       continue;
@@ -102,8 +73,7 @@ function scan(fn: Function | null, acc: Acc, sharedNames: ReadonlySet<string>, w
       return;
     }
     acc.reads.add(name);
-    if (/^\s*\.\s*(?:set|fill)\s*\(/.test(after) || /^\s*(?:[-+*/%&|^]|<<|>>>?|\*\*|&&|\|\||\?\?)?=(?!=)/.test(after) || /^\s*(?:\+\+|--)/.test(after) || new RegExp(`(?:\\+\\+|--)\\s*$`).test(src.slice(0, u.index!)))
-      acc.writes.add(name);
+    if (/^\s*\.\s*(?:set|fill)\s*\(/.test(src.slice(u.end)) || assignedAfter(src, u.end) || incrementedBefore(src, u.start)) acc.writes.add(name);
   }
 }
 

@@ -1,7 +1,7 @@
 import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { accessVar, conflict, invariantFootprint, stepFootprint, THREADS, type Footprint } from './footprint.ts';
-import { makeViewFactory, AssertionFailure, type ViewFactory } from '../layout/views.ts';
+import { makeViewFactory, isAssertionFailure, type ViewFactory } from '../layout/views.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { q } from '../model/errors.ts';
 
@@ -144,11 +144,11 @@ export class PartialOrder {
               if (st.effect) st.effect(e.state, e.locals[th.index]!, c);
               if (st.nextFn) st.nextFn(e.state, e.locals[th.index]!, c);
             } catch (x) {
-              if (!(x instanceof AssertionFailure)) throw x;
+              if (!isAssertionFailure(x)) throw x;
             }
           }
         } catch (x) {
-          if (!(x instanceof AssertionFailure)) throw rt.modelError(x, `thread ${q(th.name)} step ${q(st.name)} (footprint check)`);
+          if (!isAssertionFailure(x)) throw rt.modelError(x, `thread ${q(th.name)} step ${q(st.name)} (footprint check)`);
         }
         if (asserted && !d.asserts) bad.push('asserts');
         if (bad.length)

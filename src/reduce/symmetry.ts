@@ -1,7 +1,7 @@
 import { McError, q } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { maskOf, type Layout, type Slot } from '../layout/layout.ts';
-import { paramNames } from './footprint.ts';
+import { paramNames } from '../model/source.ts';
 
 /**
  * Symmetry reduction (Ip and Dill's scalarsets; Emerson and Sistla): the

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { McError, q } from '../model/errors.ts';
+import { McError, isMcError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
 
 /**
@@ -29,7 +29,7 @@ export async function loadModel(ref: string): Promise<Model> {
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof McError) throw new McError(e.code, `model file ${q(ref)}: ${e.message}`);
+    if (isMcError(e)) throw new McError(e.code, `model file ${q(ref)}: ${e.message}`);
     throw new McError('MC140', `model file ${q(ref)} failed to load: ${(e as Error).message?.split('\n')[0] ?? String(e)}`);
   }
   const m = mod.default ?? mod.model;

@@ -3,7 +3,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import pLimit from 'p-limit';
 import { buildModel } from '../model/build.ts';
 import type { Params } from '../model/define.ts';
-import { McError } from '../model/errors.ts';
+import { McError, isMcError } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
 import {
   SwarmControl,
@@ -85,7 +85,7 @@ export function swarmWorkerMain(): void {
       rt ??= runtimeFor(input.spec);
       reply = { ok: true, outcome: searchMember(await rt, plan, input.options, control) };
     } catch (e) {
-      reply = { ok: false, code: e instanceof McError ? e.code : null, message: e instanceof McError ? e.message : e instanceof Error ? e.stack ?? e.message : String(e) };
+      reply = { ok: false, code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? e.stack ?? e.message : String(e) };
     }
     port.postMessage(reply, reply.ok ? [reply.outcome.fingerprints.buffer as ArrayBuffer] : []);
   });

@@ -1,4 +1,4 @@
-import { AssertionFailure } from '../layout/views.ts';
+import { isAssertionFailure } from '../layout/views.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { applyStep, type PathStep } from '../exec/step.ts';
 import { StateStore } from '../store/store.ts';
@@ -153,7 +153,7 @@ export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation
     try {
       return !inv!.fn(scratchView);
     } catch (e) {
-      if (e instanceof AssertionFailure) return true;
+      if (isAssertionFailure(e)) return true;
       throw e;
     }
   };

@@ -85,9 +85,15 @@ export const acyclic = (g: GenModel): GenModel => ({
  * would write them, so footprint derivation and the symmetry check see
  * ordinary code.
  */
-const fn = (params: string[], body: string) => new Function(...params, body) as any;
+const plainFn = (params: string[], body: string) => new Function(...params, body) as any;
 
-export function toModel(g: GenModel, name = 'random'): Model {
+/**
+ * `edit` (optional) sees the body of every generated function, numbered in
+ * generation order, and may rewrite it: a test uses it to plant a mistake.
+ */
+export function toModel(g: GenModel, name = 'random', edit?: (body: string, index: number) => string): Model {
+  let count = 0;
+  const fn = edit === undefined ? plainFn : (params: string[], body: string) => plainFn(params, edit(body, count++));
   const vname = (i: number) => `v${i}`;
   const shared: Record<string, any> = { flag: array(2, bool()) };
   g.vars.forEach((max, i) => (shared[vname(i)] = int(0, max)));
@@ -182,13 +188,13 @@ export function toSymModel(g: GenSym): Model {
       `${e} = (${e} + 1 + c) % ${max + 1};`,
       `if (st.own === me.id) ${e} = (${s.ec} + c) % ${max + 1};`,
     ][s.effect];
-    steps[`s${si}`] = { at: `L${s.at}`, when: fn(['st', 'me'], `return ${guard};`), then: fn(['st', 'me', 'c'], effect!), next: `L${s.next}`, choose: s.choices };
+    steps[`s${si}`] = { at: `L${s.at}`, when: plainFn(['st', 'me'], `return ${guard};`), then: plainFn(['st', 'me', 'c'], effect!), next: `L${s.next}`, choose: s.choices };
   });
   const inv = g.invariant;
   return defineModel({
     name: 'random-sym',
     shared,
     threads: [replicate(g.count, 'T', { start: 'L0', labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), end: g.end.map((x) => `L${x}`), steps })],
-    invariants: inv ? { i: fn(['s'], `return s.v${inv.v} !== ${inv.c} || s.own === -1;`) } : {},
+    invariants: inv ? { i: plainFn(['s'], `return s.v${inv.v} !== ${inv.c} || s.own === -1;`) } : {},
   }) as unknown as Model;
 }

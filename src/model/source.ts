@@ -1,0 +1,116 @@
+/**
+ * Reading a model function's source text: its parameter names and the
+ * `p.NAME` member accesses made through one of them. Pure string work, used
+ * when a model is built (to refuse names that are not declared) and by the
+ * reductions (to derive footprints and check the use of replica ids), so
+ * both read the source the same way.
+ */
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+/** Parameter names of a function, or null when they are not plain identifiers. */
+export function paramNames(fn: Function): string[] | null {
+  const src = Function.prototype.toString.call(fn).trim();
+  let m = /^(?:async\s*)?\(([^)]*)\)\s*=>/.exec(src) ?? /^(?:async\s+)?function\s*[\w$]*\s*\(([^)]*)\)/.exec(src) ?? /^[\w$]+\s*\(([^)]*)\)\s*\{/.exec(src);
+  if (!m) {
+    const single = /^(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
+    if (!single) return null;
+    m = single;
+  }
+  const list = m[1]!.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  if (list.some((x) => !IDENT.test(x.replace(/\s*=.*$/, '')))) return null;
+  return list.map((x) => x.replace(/\s*=.*$/, ''));
+}
+
+/** Strip comments and string literals (keeping template-literal expressions) so names in them do not count. */
+export function codeOnly(src: string): string {
+  return src
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/\/\/[^\n]*/g, ' ')
+    .replace(/'(?:[^'\\\n]|\\.)*'/g, "''")
+    .replace(/"(?:[^"\\\n]|\\.)*"/g, '""');
+}
+
+/** One `p.NAME` access: where the parameter starts and where the name ends in the scanned code. */
+export interface MemberUse {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The `param.NAME` accesses in `code` (as returned by `codeOnly`), and how
+ * often `param` occurs at all (the parameter list included): when the two
+ * differ by more than the parameter list, the function uses `param` some
+ * other way (passes it on, indexes it with brackets, aliases it).
+ */
+export function memberUses(code: string, param: string): { uses: MemberUse[]; occurrences: number } {
+  const esc = param.replace(/\$/g, '\\$');
+  const all = new RegExp(`(?<![\\w$.])${esc}(?![\\w$])`, 'g');
+  const dotted = new RegExp(`(?<![\\w$.])${esc}\\s*\\.\\s*([A-Za-z_$][\\w$]*)`, 'g');
+  const occurrences = [...code.matchAll(all)].length;
+  const uses = [...code.matchAll(dotted)].map((u) => ({ name: u[1]!, start: u.index!, end: u.index! + u[0].length }));
+  return { uses, occurrences };
+}
+
+/** Whether the access ending at `end` is assigned to (`=`, a compound assignment, or `++`/`--` after it). */
+export function assignedAfter(code: string, end: number): boolean {
+  const after = code.slice(end);
+  return /^\s*(?:[-+*/%&|^]|<<|>>>?|\*\*|&&|\|\||\?\?)?=(?!=)/.test(after) || /^\s*(?:\+\+|--)/.test(after);
+}
+
+/** Whether the access starting at `start` is preceded by `++`/`--`. */
+export function incrementedBefore(code: string, start: number): boolean {
+  return /(?:\+\+|--)\s*$/.test(code.slice(0, start));
+}
+
+/** Whether the access starting at `start` is the operand of `delete`. */
+export function deletedBefore(code: string, start: number): boolean {
+  return /(?<![\w$])delete\s*$/.test(code.slice(0, start));
+}
+
+/** The member named right after the access ending at `end` (`s.arr.get(` → `get`), or null. */
+export function memberAfter(code: string, end: number): string | null {
+  const m = /^\s*\.\s*([A-Za-z_$][\w$]*)/.exec(code.slice(end));
+  return m ? m[1]! : null;
+}
+
+/**
+ * Blank the text of template literals, keeping their `${...}` expressions
+ * (nested templates included), so that prose in a message (`` `s.pte was
+ * ${s.pte}` ``) is not read as an access while the interpolated one is.
+ * Lengths are kept, so positions still line up with the input.
+ */
+export function withoutTemplateText(code: string): string {
+  let out = '';
+  const depth: number[] = []; // brace depth inside each open `${`
+  let inText = false;
+  for (let i = 0; i < code.length; i++) {
+    const c = code[i]!;
+    if (inText) {
+      if (c === '\\') {
+        out += '  ';
+        i++;
+      } else if (c === '`') {
+        inText = false;
+        out += c;
+      } else if (c === '$' && code[i + 1] === '{') {
+        inText = false;
+        depth.push(0);
+        out += '${';
+        i++;
+      } else out += c === '\n' ? '\n' : ' ';
+      continue;
+    }
+    if (c === '`') inText = true;
+    else if (depth.length > 0 && c === '{') depth[depth.length - 1]!++;
+    else if (depth.length > 0 && c === '}') {
+      if (depth[depth.length - 1] === 0) {
+        depth.pop();
+        inText = true;
+      } else depth[depth.length - 1]!--;
+    }
+    out += c;
+  }
+  return out;
+}

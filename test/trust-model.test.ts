@@ -1,0 +1,351 @@
+/**
+ * The trust contract for model mistakes: a misspelt name, a label that does
+ * not exist, a write to me.id, a guard or invariant that does not return a
+ * boolean, a parameter named like an Object.prototype member, or a model
+ * file that loads its own copy of the package is a coded error (or works),
+ * never a silent pass.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { inspect } from 'node:util';
+import { array, bool, buildModel, defineModel, expectationsOf, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
+import { parseParam, variantDescription } from '../src/model/define.ts';
+import { isMcError, McError } from '../src/model/errors.ts';
+import { Runtime } from '../src/exec/runtime.ts';
+import peterson from '../models/peterson.ts';
+import { genModel, toModel } from './helpers/random-models.ts';
+
+const BIN = resolve('bin/mmcheck.js');
+const INDEX = resolve('src/index.ts');
+const cli = (args: string[], cwd = process.cwd()) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
+
+/** The error `f` throws, which must be coded `code` and match every pattern. */
+function coded(t: import('ava').ExecutionContext, f: () => unknown, code: string, ...patterns: RegExp[]): McError {
+  const e = t.throws(f) as unknown as McError;
+  t.true(isMcError(e), String(e));
+  t.is(e.code, code, e.message);
+  for (const p of patterns) t.regex(e.message, p);
+  return e;
+}
+const check = (m: Model, variant: string | null = null) => search(buildModel(m, variant), { strategy: 'bfs' });
+
+/** The racy test-then-set lock of examples/lock.ts, with `enter` written by the caller. */
+const racyLock = (name: string, enter: (s: any, me: any) => void, invariant: (s: any) => boolean = (s) => s.inside !== 'two') =>
+  defineModel({
+    name,
+    shared: { locked: bool(), inside: oneOf('nobody', 'one', 'two') },
+    threads: [
+      replicate(2, 'cpu', {
+        start: 'acquire',
+        end: ['done'],
+        steps: {
+          acquire: { when: (s) => !s.locked, next: 'set' },
+          set: { then: (s) => { s.locked = true; }, next: 'enter' },
+          enter: { then: enter, next: 'leave' },
+          leave: { then: (s) => { s.inside = s.inside === 'two' ? 'one' : 'nobody'; s.locked = false; }, next: 'done' },
+        },
+      }),
+    ],
+    invariants: { 'mutual-exclusion': invariant },
+  });
+
+test('the racy lock still fails its invariant when spelt right (the baseline the misspellings hide)', (t) => {
+  const r = check(racyLock('racy', (s) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; }));
+  t.is(r.verdict, 'violation');
+  t.is(r.violation?.property, 'mutual-exclusion');
+});
+
+test('a misspelt shared variable written by a step is refused when the model is built, naming model, thread, step and name', (t) => {
+  const m = racyLock('racy-insde', (s) => { s.insde = s.inside === 'nobody' ? 'one' : 'two'; });
+  coded(t, () => buildModel(m, null), 'MC150', /model "racy-insde"/, /thread "cpu"/, /step "enter"/, /writes s\.insde/, /shared variables: locked, inside/);
+  // From the command line: bad input (exit 2), not a pass.
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-typo-'));
+  writeFileSync(
+    join(dir, 'typo.ts'),
+    `import { defineModel, bool, oneOf, replicate } from ${JSON.stringify(INDEX)};
+export default defineModel({
+  name: 'typo',
+  shared: { locked: bool(), inside: oneOf('nobody', 'one', 'two') },
+  threads: [replicate(2, 'cpu', { start: 'acquire', end: ['done'], steps: {
+    acquire: { when: (s) => !s.locked, next: 'set' },
+    set: { then: (s) => { s.locked = true; }, next: 'enter' },
+    enter: { then: (s) => { s.insde = s.inside === 'nobody' ? 'one' : 'two'; }, next: 'leave' },
+    leave: { then: (s) => { s.inside = s.inside === 'two' ? 'one' : 'nobody'; s.locked = false; }, next: 'done' },
+  } })],
+  invariants: { mutex: (s) => s.inside !== 'two' },
+});
+`,
+  );
+  const r = cli(['check', join(dir, 'typo.ts')], dir);
+  t.is(r.code, 2, r.out + r.err);
+  t.regex(r.err, /error MC150: .*step "enter" effect: writes s\.insde/);
+});
+
+test('a misspelt name the source does not show (computed key) is refused by the sealed view when the step runs', (t) => {
+  const key = ['ins', 'de'].join('');
+  const m = racyLock('racy-computed', (s) => { s[key] = s.inside === 'nobody' ? 'one' : 'two'; });
+  buildModel(m, null); // nothing to see in the source
+  coded(t, () => check(m), 'MC150', /model "racy-computed"/, /thread "cpu\[\d\]" step "enter"/, /writes insde/);
+  const r = racyLock('racy-read', (s) => { s.inside = s[key] === undefined ? 'two' : 'one'; });
+  coded(t, () => check(r), 'MC150', /reads insde/);
+});
+
+test('a misspelt name in an invariant is refused, from the source and at run time', (t) => {
+  const m = racyLock('lockd', (s) => { s.inside = 'one'; }, (s) => !s.lockd || s.inside !== 'two');
+  coded(t, () => buildModel(m, null), 'MC150', /model "lockd" invariant "mutual-exclusion"/, /reads s\.lockd/);
+  const k = 'lock' + 'd';
+  const m2 = racyLock('lockd2', (s) => { s.inside = 'one'; }, (s) => !s[k] || s.inside !== 'two');
+  coded(t, () => check(m2), 'MC150', /invariant "mutual-exclusion"/, /reads lockd/);
+});
+
+test("a misspelt local, another thread's undeclared local, and a misspelt array method are refused", (t) => {
+  const mk = (name: string, then: (s: any, me: any) => void) =>
+    defineModel({
+      name,
+      shared: { a: array(2, bool()) },
+      threads: [replicate(2, 't', { locals: { x: int(0, 1) }, start: 'go', end: ['done'], steps: { go: { then, next: 'done' } } })],
+    });
+  coded(t, () => buildModel(mk('local', (_s, me) => { me.y = 1; }), null), 'MC150', /thread "t" step "go" effect/, /writes me\.y, which is not a local of thread "t" \(locals: x/);
+  coded(t, () => buildModel(mk('arr', (s, me) => { s.a.sett(me.id, true); }), null), 'MC150', /s\.a\.sett/, /length, get, set, fill/);
+  coded(t, () => check(mk('other', (s, me) => { s.local('t', 1 - me.id).y = 1; })), 'MC150', /writes t\[1\]\.y, which is not a local of thread "t"/);
+  coded(t, () => check(mk('tested', (s) => { if ('lockd' in s) s.a.set(0, true); })), 'MC150', /tests for lockd/);
+});
+
+test('names in comments, strings and template text are not accesses; interpolated ones are', (t) => {
+  const mk = (name: string, then: (s: any, me: any) => void) =>
+    defineModel({ name, shared: { n: int(0, 1) }, threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { then, next: 'done' } } })] });
+  // s.nn in a comment
+  const fine = mk('fine', (s) => { s.assert(s.n === 0, `s.nn is ${s.n}`); s.assert(true, 's.mm'); s.n = 1; });
+  t.is(check(fine).verdict, 'pass');
+  coded(t, () => buildModel(mk('interp', (s) => { s.assert(true, `n is ${s.nn}`); }), null), 'MC150', /reads s\.nn/);
+});
+
+test('a constant next naming no label is refused when the model is built, not turned into a deadlock', (t) => {
+  const m = defineModel({
+    name: 'dnoe',
+    shared: { n: int(0, 1) },
+    threads: [thread('t', { start: 'work', end: ['done'], steps: { work: { then: (s) => { s.n = 1; }, next: 'dnoe' } } })],
+  });
+  coded(t, () => buildModel(m, null), 'MC151', /model "dnoe" thread "t" step "work"/, /next "dnoe" is not a label/, /done/);
+  // A label that is only a dead end is declared in labels (then reaching it is a deadlock, as meant).
+  const stuck = defineModel({
+    name: 'stuck',
+    threads: [thread('t', { start: 'work', labels: ['stuck'], end: ['done'], steps: { work: { next: 'stuck' } } })],
+  });
+  t.is(check(stuck).violation?.kind, 'deadlock');
+});
+
+test('a label literal compared with a thread label or counted must be a label of that thread', (t) => {
+  const mk = (name: string, extra: Record<string, any>) =>
+    defineModel({
+      name,
+      shared: { n: int(0, 2) },
+      threads: [replicate(2, 'cpu', { start: 'enter', end: ['done'], steps: { enter: { next: 'crit' }, crit: { then: (s) => { s.n = 1; }, next: 'done' } } })],
+      ...extra,
+    });
+  coded(t, () => buildModel(mk('at', { invariants: { mutex: (s: any) => !(s.at('cpu', 0) === 'critt' && s.at('cpu', 1) === 'crit') } }), null), 'MC151', /invariant "mutex": compares s\.at\("cpu"\) with "critt"/, /labels: enter, crit, done/);
+  coded(t, () => buildModel(mk('count', { invariants: { mutex: (s: any) => s.count('cpu', 'crti') < 2 } }), null), 'MC151', /s\.count\("cpu", \.\.\.\) with "crti"/);
+  const own = defineModel({
+    name: 'own',
+    shared: { n: int(0, 2) },
+    threads: [thread('t', { start: 'a', end: ['b'], steps: { a: { when: (_s, me) => me.at !== 'aa', next: 'b' } } })],
+  });
+  coded(t, () => buildModel(own, null), 'MC151', /step "a" guard: compares me\.at with "aa"/);
+  const lbl = ['cr', 'ti'].join('');
+  coded(t, () => check(mk('count-rt', { invariants: { mutex: (s: any) => s.count('cpu', lbl) < 2 } })), 'MC151', /invariant "mutex"/, /thread "cpu" has no label "crti"/);
+  t.is(check(mk('fine', { invariants: { mutex: (s: any) => s.count('cpu', 'crit') < 2 } })).verdict, 'violation');
+});
+
+test('a computed next naming no label fails at that step, coded', (t) => {
+  const m = defineModel({
+    name: 'computed-next',
+    shared: { n: int(0, 1) },
+    threads: [thread('t', { start: 'work', end: ['done'], steps: { work: { then: (s) => { s.n = 1; }, next: (s) => (s.n === 1 ? 'dnoe' : 'done') } } })],
+  });
+  coded(t, () => check(m), 'MC134', /model "computed-next", thread "t" step "work"/, /"dnoe"/);
+  // The same typo also written as a constant next no longer makes "dnoe" a label the computed one can reach.
+  const both = defineModel({
+    name: 'both',
+    shared: { n: int(0, 1) },
+    threads: [thread('t', { start: 'work', end: ['done'], steps: { work: { then: (s) => { s.n = 1; }, next: (s) => (s.n === 1 ? 'dnoe' : 'done') }, other: { at: 'done', next: 'dnoe' } } })],
+  });
+  coded(t, () => check(both), 'MC151', /step "other": next "dnoe"/);
+});
+
+test('me.id cannot be assigned or deleted: from the source, and at run time', (t) => {
+  const mk = (name: string, then: (s: any, me: any) => void) =>
+    defineModel({
+      name,
+      shared: { owner: threadId('cpu', { none: true }) },
+      threads: [replicate(2, 'cpu', { start: 'go', end: ['done'], steps: { go: { then, next: 'done' } } })],
+    });
+  coded(t, () => buildModel(mk('assign', (s, me) => { me.id = 1; s.owner = me.id; }), null), 'MC152', /thread "cpu" step "go" effect: assigns to me\.id/);
+  coded(t, () => buildModel(mk('delete', (s, me) => { delete me.id; s.owner = 0; }), null), 'MC152', /deletes me\.id/);
+  coded(t, () => buildModel(mk('at', (_s, me) => { me.at = 'done'; }), null), 'MC152', /assigns to me\.at/);
+  const id = 'i' + 'd';
+  coded(t, () => check(mk('assign-rt', (s, me) => { me[id] = 1; s.owner = me.id; })), 'MC152', /thread "cpu\[0\]" step "go"/, /cpu\[0\]\.id/, /read-only/);
+  coded(t, () => check(mk('delete-rt', (s, me) => { delete me[id]; s.owner = me.id; })), 'MC152', /thread "cpu\[0\]" step "go"/, /deletes id/);
+});
+
+test('a guard or an invariant that does not return a boolean is a coded model error naming it', (t) => {
+  for (const v of ['yes', 1, undefined] as unknown[]) {
+    const g = defineModel({
+      name: 'guard',
+      shared: { n: int(0, 1) },
+      threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { when: () => v as boolean, then: (s) => { s.n = 1; }, next: 'done' } } })],
+    });
+    coded(t, () => check(g), 'MC153', /model "guard", thread "t" step "go"/, new RegExp(`guard returned ${v === undefined ? 'undefined' : JSON.stringify(v)}`));
+  }
+  const yes = racyLock('yes', (s) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; }, () => 'yes' as unknown as boolean);
+  coded(t, () => check(yes), 'MC154', /model "yes", invariant "mutual-exclusion": returned "yes"/);
+  // The boolean the invariant is meant to be still decides.
+  t.is(check(racyLock('bool', (s) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; }, (s) => s.inside !== 'two')).verdict, 'violation');
+});
+
+test('parameter names that are Object.prototype members are unknown parameters, never a TypeError', (t) => {
+  for (const k of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    coded(t, () => parseParam(peterson, k, '1'), 'MC301', new RegExp(`no parameter "${k}"`));
+    coded(t, () => resolveParams(peterson, null, JSON.parse(`{"${k}": 1}`)), 'MC301', new RegExp(`no parameter "${k}"`));
+    const r = cli(['check', 'peterson', '-p', `${k}=1`]);
+    t.is(r.code, 2, r.err);
+    t.regex(r.err, new RegExp(`error MC301: model "peterson" has no parameter "${k}"`));
+    t.notRegex(r.err, /TypeError/);
+  }
+  coded(t, () => defineModel({ name: 'p', params: { constructor: int(0, 1) }, threads: [] }), 'MC103', /"constructor"/);
+  coded(t, () => defineModel({ name: 'p', params: { n: int(0, 1) }, variants: { v: { description: '', defaults: JSON.parse('{"toString": 1}') } }, threads: [] }), 'MC106', /"toString"/);
+  // Variant and expectation lookups by a user-given name see only what the model declares.
+  const m = defineModel({ name: 'v', variants: { a: 'A' }, expect: { a: { verdict: 'pass' } }, threads: [thread('t', { start: 'x', end: ['x'], steps: {} })] });
+  t.deepEqual(expectationsOf(m, 'toString'), []);
+  t.is(variantDescription(m, 'constructor'), '');
+  const r = cli(['check', 'peterson', '-p', 'n=toString']);
+  t.is(r.code, 2);
+  t.regex(r.err, /MC302/);
+});
+
+test('views: what JavaScript itself looks up keeps working, and printing a view shows its values', (t) => {
+  const m = defineModel({
+    name: 'probe',
+    shared: { flag: bool(), a: array(2, int(0, 3)) },
+    threads: [replicate(2, 'cpu', { locals: { x: int(0, 2) }, start: 'go', end: ['done'], steps: { go: { next: 'done' } } })],
+  });
+  const rt = new Runtime(buildModel(m, null));
+  const v = rt.views(rt.initial(), false);
+  const s = v.state as any;
+  const me = v.locals[1] as any;
+  t.is(`${s}`, '[object Object]');
+  t.is(String(me), '[object Object]');
+  t.true(s instanceof Object);
+  t.is(s.then, undefined);
+  t.is(JSON.stringify({ me }).length > 0, true);
+  t.is(Object.prototype.toString.call(s), '[object Object]');
+  t.false(s.hasOwnProperty('flag'));
+  t.true('flag' in s);
+  t.is(typeof s[Symbol.iterator], 'undefined');
+  t.is(inspect(s), "{ flag: false, a: [ 0, 0 ] }");
+  t.is(inspect(me), "{ id: 1, at: 'go', x: 0 }");
+  t.is(inspect(s.a), '[ 0, 0 ]');
+  t.is(me.id, 1);
+  const sym = Symbol('tag');
+  s[sym] = 1;
+  t.is(s[sym], 1);
+});
+
+test('a model file under a CommonJS package.json loads its own copy of the package and gives the same counts as under ESM', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-cjs-'));
+  mkdirSync(join(dir, 'cjs'));
+  mkdirSync(join(dir, 'esm'));
+  writeFileSync(join(dir, 'cjs/package.json'), '{"type":"commonjs"}');
+  writeFileSync(join(dir, 'esm/package.json'), '{"type":"module"}');
+  const body = `defineModel({
+  name: 'package-copy',
+  shared: { locked: bool(), owner: threadId('cpu', { none: true }), seen: array(3, threadId('cpu', { none: true })), busy: array(3, bool()), inside: oneOf('nobody', 'one', 'two') },
+  threads: [
+    replicate(3, 'cpu', {
+      locals: { n: int(0, 1) },
+      start: 'acquire',
+      end: ['done'],
+      steps: {
+        acquire: { when: (s) => !s.locked, then: (s, me) => { s.locked = true; s.owner = me.id; }, next: 'enter' },
+        enter: { then: (s, me) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; s.seen.set(me.id, me.id); s.busy.set(me.id, true); me.n = 1; }, next: 'leave' },
+        leave: { then: (s) => { s.inside = s.inside === 'two' ? 'one' : 'nobody'; s.locked = false; s.owner = -1; }, next: 'done' },
+      },
+    }),
+  ],
+  invariants: { 'mutual-exclusion': (s) => s.inside !== 'two' },
+})
+`;
+  const names = 'defineModel, array, bool, int, oneOf, threadId, replicate';
+  const req = `const { ${names} } = require(${JSON.stringify(INDEX)});\nmodule.exports = ${body}`;
+  const imp = `import { ${names} } from ${JSON.stringify(INDEX)};\nexport default ${body}`;
+  writeFileSync(join(dir, 'cjs/model.js'), req);
+  writeFileSync(join(dir, 'cjs/model.ts'), imp);
+  writeFileSync(join(dir, 'esm/model.ts'), imp);
+  const counts = (file: string) => {
+    const r = cli(['check', join(dir, file), '--json', '--no-progress'], dir);
+    t.is(r.code, 0, `${file}: ${r.err}`);
+    const o = JSON.parse(r.out || '{}');
+    return [o.verdict, o.stats?.states, o.stats?.transitions];
+  };
+  const esm = counts('esm/model.ts');
+  t.is(esm[0], 'pass');
+  t.deepEqual(counts('cjs/model.js'), esm);
+  t.deepEqual(counts('cjs/model.ts'), esm);
+  // The same domains through the API: shapes, not classes, are what the engine recognises.
+  t.is(search(buildModel(defineModel({ name: 'arr', shared: { a: array(2, bool()) }, threads: [thread('t', { start: 'x', end: ['x'], steps: {} })] }), null)).verdict, 'pass');
+});
+
+/** Identifiers a misspelling must avoid: declared names and what the views offer. */
+const STATE_OK = new Set(['assert', 'at', 'local', 'count', 'flag', 'v0', 'v1', 'v2']);
+const LOCAL_OK = new Set(['id', 'at', 'x']);
+
+const misspell = (name: string, how: number, letter: string, pos: number): string => {
+  const i = pos % name.length;
+  switch (how) {
+    case 0:
+      return name + letter;
+    case 1:
+      return name.slice(0, i) + letter + name.slice(i + 1);
+    case 2:
+      return name.slice(0, i + 1) + name[i] + name.slice(i + 1);
+    default:
+      return name.length > 1 ? name.slice(0, i) + name.slice(i + 1) : name + letter;
+  }
+};
+
+test('random models: one misspelt access anywhere in the model is always reported, never a pass', (t) => {
+  let planted = 0;
+  fc.assert(
+    fc.property(genModel(), fc.nat(), fc.nat(3), fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_'), fc.nat(), (g, pick, how, letter, pos) => {
+      // Every `st.NAME`, `s.NAME` and `me.NAME` in the generated functions, in order.
+      const sites: { fn: number; index: number; obj: string; name: string }[] = [];
+      toModel(g, 'random', (body, fn) => {
+        for (const m of body.matchAll(/(?<![\w$.])(st|s|me)\.([A-Za-z_$][\w$]*)/g)) sites.push({ fn, index: m.index!, obj: m[1]!, name: m[2]! });
+        return body;
+      });
+      if (sites.length === 0) return true;
+      const site = sites[pick % sites.length]!;
+      const wrong = misspell(site.name, how, letter, pos);
+      const ok = site.obj === 'me' ? LOCAL_OK : STATE_OK;
+      if (ok.has(wrong) || !/^[A-Za-z_$][\w$]*$/.test(wrong)) return true;
+      const m = toModel(g, 'random', (body, fn) => (fn === site.fn ? body.slice(0, site.index) + `${site.obj}.${wrong}` + body.slice(site.index + site.obj.length + 1 + site.name.length) : body));
+      planted++;
+      try {
+        const r = search(buildModel(m, null), { strategy: 'bfs', deadlock: true });
+        t.log(`not reported: ${site.obj}.${site.name} -> ${wrong}: ${r.verdict}`);
+        return false;
+      } catch (e) {
+        return isMcError(e) && e.code === 'MC150' && e.message.includes(`${site.obj}.${wrong}`);
+      }
+    }),
+    { numRuns: RUNS },
+  );
+  t.true(planted > RUNS / 2, `${planted} misspellings planted`);
+});
