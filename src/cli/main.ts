@@ -9,6 +9,7 @@ import '../search/liveness.ts';
 import { buildTrace } from '../trace/build.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { replay } from '../trace/replay.ts';
+import { verifyTrace } from '../trace/verify.ts';
 import { renderMarkdown, renderText } from '../report/table.ts';
 import { renderHtml } from '../report/html.ts';
 import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
@@ -87,7 +88,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       case 'replay':
         return await cmdReplay(rest, io);
       case 'show':
-        return cmdShow(rest, io);
+        return await cmdShow(rest, io);
       case 'minimize':
         return await cmdMinimize(rest, io);
       case 'verdicts':
@@ -368,13 +369,22 @@ async function cmdReplay(argv: readonly string[], io: Io): Promise<number> {
   return r.status === 'reproduced' ? EXIT.pass : EXIT.violation;
 }
 
-function cmdShow(argv: readonly string[], io: Io): number {
+async function cmdShow(argv: readonly string[], io: Io): Promise<number> {
   const p = parseArgs(argv, { format: { value: true }, out: { value: true, alias: 'o' } }, 'show');
   if (p.positional.length !== 1) throw new McError('MC309', `mmcheck show takes one trace file`);
   const file = p.positional[0]!;
   const t = readTrace(file, io);
   const format = oneOfFlag(p, 'format', ['text', 'markdown', 'html'] as const) ?? 'text';
-  const text = format === 'html' ? renderHtml(t, { source: file }) : (format === 'markdown' ? renderMarkdown(t) : renderText(t)) + '\n';
+  // Render only verified data: replayed on the model when it loads, else checked against the trace's own hashes.
+  let model: Model | null = null;
+  let why = '';
+  try {
+    model = await modelOfTrace(t, io, file);
+  } catch (e) {
+    why = `the model could not be loaded (${(e as Error).message})`;
+  }
+  const { note } = verifyTrace(t, model, why);
+  const text = format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
   const out = str(p, 'out');
   if (out) {
     const abs = resolve(io.cwd, out);
