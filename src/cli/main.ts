@@ -341,7 +341,12 @@ function readTrace(file: string, io: Io): TraceFile {
   return parseTrace(text, file);
 }
 
-/** The model a trace was made on: its model file (relative to the trace, or else to the working directory), or the built-in model. */
+/**
+ * The model a trace was made on: its model file, or the built-in model. The
+ * file is written relative to the trace's directory (writeTrace); traces
+ * written before that recorded it relative to the working directory, which
+ * is tried when nothing is found beside the trace.
+ */
 async function modelOfTrace(t: TraceFile, io: Io, traceFile: string): Promise<Model> {
   if (t.modelFile) {
     const besideTrace = resolve(dirname(resolve(io.cwd, traceFile)), t.modelFile);
@@ -431,9 +436,8 @@ async function cmdMinimize(argv: readonly string[], io: Io): Promise<number> {
   const min = minimizedTrace(rt, violationOfTrace(rt, t), { ...(t.modelFile ? { modelFile: t.modelFile } : {}), ...(t.fairness ? { fairness: t.fairness } : {}) });
   if (!min) throw new Error('internal: a reproduced violation was not found again');
   const outPath = str(p, 'out') ?? file.replace(/\.json$/, '') + '.min.json';
-  const abs = resolve(io.cwd, outPath);
-  mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, JSON.stringify(min.trace, null, 2) + '\n');
+  // writeTrace records the model file relative to the new trace, which may sit in another directory.
+  writeTrace(min.trace, io.cwd, outPath, model);
   if (json) io.out(JSON.stringify({ minimized: min.stats, trace: outPath }) + '\n');
   else io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace)}\n\n${savedLines(outPath)}`);
   return EXIT.pass;

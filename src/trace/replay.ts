@@ -183,7 +183,14 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       failed = r.fails;
       out.replayed = i + 1;
       if (i !== trace.steps.length - 1) return stop('state-differs', `the step fails assertion ${q(r.fails)} here, earlier than in the trace`);
-      if (sameVariant && ts.fails !== r.fails) return differs('fails', ts.fails, r.fails);
+      if (sameVariant) {
+        if (ts.fails !== r.fails) return differs('fails', ts.fails, r.fails);
+        // A failing step has no resulting state: it stays at its label and changes nothing.
+        if (ts.to !== at) return differs('to', ts.to, at);
+        const cd = firstDifference(ts.changes, {});
+        if (cd) return differs(`changes["${cd.key}"]`, cd.recorded, undefined);
+        if (ts.progress !== undefined) return differs('progress', ts.progress, undefined);
+      }
       break;
     }
     if (ts.fails !== undefined) {
@@ -202,7 +209,8 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       if (ts.to !== to) return differs('to', ts.to, to, true);
       const cd = firstDifference(ts.changes, diff(val, nv));
       // A variable the trace omits from changes is unchanged by re-execution only if its value stayed.
-      if (cd) return differs(`changes["${cd.key}"]`, cd.recorded, cd.actual, true);
+      // An entry re-execution does not change is reported with the value the variable keeps.
+      if (cd) return differs(`changes["${cd.key}"]`, cd.recorded, cd.actual !== undefined ? cd.actual : nv[cd.key], true);
       if (ts.stateHash !== h) return differs('stateHash', ts.stateHash, h, true);
       if ((ts.progress === true) !== r.progress) return differs('progress', ts.progress, r.progress || undefined);
     } else if (!diverged && ts.stateHash !== undefined && h !== ts.stateHash) {
