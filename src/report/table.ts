@@ -128,7 +128,7 @@ export function renderText(t: TraceFile, opts: TextOptions = {}): string {
     const i = indexOf(k);
     if (cut && k === edge) {
       const file = opts.source ?? 'the trace file';
-      out.push(`... ${count(n - 2 * edge)} steps left out (steps ${count(edge + 1)}..${count(n - edge)}); the full table: ${file}, or mmcheck show ${opts.source ?? '<trace>'} --format markdown|html`);
+      out.push(`... ${count(n - 2 * edge)} step${n - 2 * edge === 1 ? '' : 's'} left out (steps ${count(edge + 1)}..${count(n - edge)}); the full table: ${file}, or mmcheck show ${opts.source ?? '<trace>'} --format markdown|html`);
     }
     if (i === tm.cycleRow) out.push(`${'~'.repeat(3)} cycle starts here ${'~'.repeat(3)}`);
     out.push(line(r));
