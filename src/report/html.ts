@@ -401,18 +401,32 @@ table.vars .was{font-weight:400;color:var(--mut);margin-left:8px;font-size:12px}
 @media (max-width:900px){main{grid-template-columns:1fr}aside.state{position:static;max-height:none;border-left:0;border-top:1px solid var(--line)}}
 `;
 
-// Runs in the page. Computes the state after each step from the initial state
-// and the recorded changes; inserts text with textContent only.
+// Runs in the page. Computes the state after a step from the initial state
+// and the recorded changes; inserts text with textContent only. Full states
+// are kept only every CHECKPOINT steps and the rest replayed from the nearest
+// one on demand, so a long trace costs O(steps) memory, not O(steps × vars),
+// and selecting a row touches only that row and the previous selection.
 const SCRIPT = `
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('trace-data').textContent);
-  var states = [data.initial];
-  data.steps.forEach(function (s) {
-    var next = Object.assign({}, states[states.length - 1], s.changes);
-    next[s.thread + '.at'] = s.to;
-    states.push(next);
+  var CHECKPOINT = 256;
+  function apply(st, s) {
+    for (var k in s.changes) st[k] = s.changes[k];
+    st[s.thread + '.at'] = s.to;
+  }
+  var marks = [Object.assign({}, data.initial)];
+  var run = Object.assign({}, data.initial);
+  data.steps.forEach(function (s, j) {
+    apply(run, s);
+    if ((j + 1) % CHECKPOINT === 0) marks.push(Object.assign({}, run));
   });
+  function stateAt(i) {
+    var k = Math.floor(i / CHECKPOINT);
+    var st = Object.assign({}, marks[k]);
+    for (var j = k * CHECKPOINT; j < i; j++) apply(st, data.steps[j]);
+    return st;
+  }
   var threads = data.threads.slice().sort(function (a, b) { return b.length - a.length; });
   function owner(key) {
     for (var i = 0; i < threads.length; i++) if (key.indexOf(threads[i] + '.') === 0) return threads[i];
@@ -428,13 +442,17 @@ const SCRIPT = `
     if (cls) e.className = cls;
     return e;
   }
+  var selected = null;
   function show(i) {
-    var st = states[i], prev = i > 0 ? states[i - 1] : null, step = i > 0 ? data.steps[i - 1] : null;
-    rows.forEach(function (r) {
-      var on = Number(r.getAttribute('data-i')) === i;
-      r.classList.toggle('sel', on);
-      r.setAttribute('aria-selected', on ? 'true' : 'false');
-    });
+    var st = stateAt(i), prev = i > 0 ? stateAt(i - 1) : null, step = i > 0 ? data.steps[i - 1] : null;
+    if (selected) {
+      selected.classList.remove('sel');
+      selected.setAttribute('aria-selected', 'false');
+    }
+    // rows[i] is the row with data-i = i: the initial state, then one row per step.
+    selected = rows[i];
+    selected.classList.add('sel');
+    selected.setAttribute('aria-selected', 'true');
     title.textContent = i === 0 ? 'Initial state' : step.fails !== undefined ? 'State at step ' + i + ' (it fails)' : 'State after step ' + i;
     sub.textContent = step ? step.thread + ': ' + step.step + (step.fails !== undefined ? ' (assertion "' + step.fails + '" fails; the state is the one it started from)' : '') : '';
     body.textContent = '';
