@@ -13,7 +13,9 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadModel } from '../src/cli/load.ts';
 import { builtinModels } from '../models/index.ts';
@@ -154,7 +156,7 @@ function mutate(orig: TraceFile, m: Mutation, a: number, b: number): Record<stri
     case 'progress':
       if (!s) return null;
       if (s.progress) delete s.progress;
-      else s.progress = true;
+      else s.progress = b % 3 === 0 ? false : true;
       return t;
     case 'initial': {
       const k = pick(Object.keys(t.initial));
@@ -400,10 +402,27 @@ test('show: a trace whose data contradict themselves is refused (MC406); without
   const unchecked = verifyTrace(tr, null, 'the model could not be loaded');
   t.is(unchecked.level, 'self-consistent');
   t.regex(unchecked.note!, /^not re-executed: the model could not be loaded; the recorded changes agree with the recorded state hashes/);
+  // A model that no longer builds for the trace's parameters: shown as recorded, saying why.
+  const outOfRange = { ...tr, params: { n: 1 } };
+  t.regex(verifyTrace(outOfRange, dining).note!, /^not re-executed: the model does not build for it \(MC\d+: /);
   tr.steps[0]!.changes['fork[0]'] = false;
   for (const m of [dining, null]) {
     const e = t.throws(() => verifyTrace(tr, m));
     t.is((e as McError).code, 'MC406');
     t.regex(e!.message, /\$\.steps\[0\]\.changes\["fork\[0\]"\]/);
   }
+});
+
+test('cli: show refuses a trace with an edited change (exit 2, MC406); replay names the field (exit 1)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-fuzz-'));
+  const tr = diningTrace();
+  tr.steps[1]!.changes['fork[1]'] = false;
+  writeFileSync(join(dir, 'edited.json'), JSON.stringify(tr));
+  const run = (args: string[]) => spawnSync(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd: dir, encoding: 'utf8' });
+  const show = run(['show', 'edited.json']);
+  t.is(show.status, 2, show.stdout);
+  t.regex(show.stderr, /MC406: trace data contradict each other at \$\.steps\[1\]\.changes\["fork\[1\]"\] \(step 2\): .*the trace records false, the value fork\[1\] already holds before the step/);
+  const rp = run(['replay', 'edited.json']);
+  t.is(rp.status, 1);
+  t.regex(rp.stdout, /step 2 \(phil\[1\]: take_left\) no longer applies: the state after it differs from the trace's: \$\.steps\[1\]\.changes\["fork\[1\]"\]: the trace records false, re-execution gives true/);
 });

@@ -39,12 +39,12 @@ function hashInOrder(keys: readonly string[], val: Record<string, Scalar>): stri
 
 /** The first field where the trace contradicts itself, or null when it is consistent. */
 export function checkTraceData(t: TraceFile): TraceDataFault | null {
-  const fault = (index: number, field: string, recorded: unknown, expected: unknown, why: string): TraceDataFault => ({
+  const fault = (index: number, field: string, recorded: unknown, expected: unknown, why: string, message?: string): TraceDataFault => ({
     index,
     field,
     recorded,
     expected,
-    message: `${field}: the trace records ${q(recorded)}, but ${why} ${q(expected)}`,
+    message: message ?? `${field}: the trace records ${q(recorded)}, but ${why} ${q(expected)}`,
   });
   const keys = Object.keys(t.initial).sort();
   const threads = new Set(t.threads);
@@ -64,7 +64,10 @@ export function checkTraceData(t: TraceFile): TraceDataFault | null {
     if (s.from !== val[labelKey]) return fault(i, `${at}.from`, s.from, val[labelKey], `${s.thread} is at`);
     for (const k of Object.keys(s.changes)) {
       if (!(k in val) || k.endsWith('.at')) return fault(i, `${at}.changes`, k, keys.filter((x) => !x.endsWith('.at')), 'changes name variables of the initial state (labels go in `to`):');
-      if (s.changes[k] === val[k]) return fault(i, `${at}.changes["${k}"]`, s.changes[k], `a value other than ${q(val[k])}`, `${k} already holds it before the step, so a change would be`);
+      if (s.changes[k] === val[k]) {
+        const field = `${at}.changes["${k}"]`;
+        return fault(i, field, s.changes[k], val[k], '', `${field}: the trace records ${q(s.changes[k])}, the value ${k} already holds before the step (a change records a new value)`);
+      }
     }
     if (s.fails !== undefined) {
       if (Object.keys(s.changes).length) return fault(i, `${at}.changes`, s.changes, {}, 'a failing step has no resulting state, so its changes are');

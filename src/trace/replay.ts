@@ -212,7 +212,8 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       // An entry re-execution does not change is reported with the value the variable keeps.
       if (cd) return differs(`changes["${cd.key}"]`, cd.recorded, cd.actual !== undefined ? cd.actual : nv[cd.key], true);
       if (ts.stateHash !== h) return differs('stateHash', ts.stateHash, h, true);
-      if ((ts.progress === true) !== r.progress) return differs('progress', ts.progress, r.progress || undefined);
+      // Present (true) exactly when the step is progress, as the writer records it.
+      if (ts.progress !== (r.progress ? true : undefined)) return differs('progress', ts.progress, r.progress ? true : undefined);
     } else if (!diverged && ts.stateHash !== undefined && h !== ts.stateHash) {
       // Name what differs from the recorded change.
       const expected: Valuation = { ...val, ...ts.changes };

@@ -35,7 +35,14 @@ export function verifyTrace(trace: TraceFile, model: Model | null, unavailable =
     replay: null,
   });
   if (!model) return unchecked(unavailable);
-  const r = replay(trace, model);
+  let r: ReplayOutcome;
+  try {
+    r = replay(trace, model);
+  } catch (e) {
+    // The model no longer builds with the trace's parameters (a changed model): nothing was re-executed.
+    if (e instanceof McError) return unchecked(`the model does not build for it (${e.code}: ${e.message})`);
+    throw e;
+  }
   if (r.status === 'reproduced') return { level: 'replayed', note: null, replay: r };
   const modelChanged = r.notes.some((n) => n.startsWith('the model has changed'));
   if (r.stop && (r.stop.reason === 'field-differs' || r.stop.reason === 'state-differs') && !modelChanged)
