@@ -27,6 +27,7 @@ import { search } from '../src/index.ts';
 import '../src/search/liveness.ts';
 import type { PathStep } from '../src/search/types.ts';
 import { buildTrace } from '../src/trace/build.ts';
+import { valuationHash } from '../src/trace/decode.ts';
 import { checkTraceData } from '../src/trace/consistency.ts';
 import { parseTrace, type TraceFile } from '../src/trace/format.ts';
 import { replay, type ReplayOutcome } from '../src/trace/replay.ts';
@@ -83,12 +84,29 @@ const hashBefore = (t: TraceFile, i: number) => (i === 0 ? t.initialHash : t.ste
 type Mutation =
   | 'change-value' | 'change-add' | 'change-drop' | 'from' | 'to' | 'stateHash' | 'thread' | 'thread-unknown' | 'step' | 'choice' | 'choiceName'
   | 'progress' | 'initial' | 'initial-drop' | 'initialHash' | 'cycleStart' | 'cycleStart-add' | 'fails-add' | 'fails-drop' | 'delete' | 'swap' | 'duplicate'
-  | 'unknown-top' | 'unknown-step' | 'unknown-property' | 'threads' | 'params' | 'property-name' | 'property-kind' | 'starving' | 'fairness' | 'model';
+  | 'unknown-top' | 'unknown-step' | 'unknown-property' | 'threads' | 'params' | 'property-name' | 'property-kind' | 'starving' | 'fairness' | 'model'
+  | 'change-rehash' | 'initial-rehash';
 const MUTATIONS: Mutation[] = [
   'change-value', 'change-add', 'change-drop', 'from', 'to', 'stateHash', 'thread', 'thread-unknown', 'step', 'choice', 'choiceName', 'progress', 'initial',
   'initial-drop', 'initialHash', 'cycleStart', 'cycleStart-add', 'fails-add', 'fails-drop', 'delete', 'swap', 'duplicate', 'unknown-top', 'unknown-step',
-  'unknown-property', 'threads', 'params', 'property-name', 'property-kind', 'starving', 'fairness', 'model',
+  'unknown-property', 'threads', 'params', 'property-name', 'property-kind', 'starving', 'fairness', 'model', 'change-rehash', 'initial-rehash',
 ];
+
+/**
+ * Recompute every hash from the recorded data, as a careful forger would:
+ * the trace then agrees with itself, and only re-execution can tell.
+ */
+function rehash(t: Record<string, any>): Record<string, any> {
+  t.initialHash = valuationHash(t.initial);
+  const val = { ...t.initial };
+  for (const s of t.steps) {
+    if (s.fails !== undefined) continue;
+    Object.assign(val, s.changes);
+    val[`${s.thread}.at`] = s.to;
+    s.stateHash = valuationHash(val);
+  }
+  return t;
+}
 
 const other = (v: unknown, k: number): unknown => (typeof v === 'boolean' ? !v : typeof v === 'number' ? v + 1 + (k % 3) : `${String(v)}~`);
 
@@ -239,6 +257,19 @@ function mutate(orig: TraceFile, m: Mutation, a: number, b: number): Record<stri
     case 'model':
       t.model = `${t.model}~`;
       return t;
+    case 'change-rehash': {
+      const withChanges = t.steps.filter((x: any) => Object.keys(x.changes).length);
+      if (!withChanges.length) return null;
+      const x = withChanges[a % withChanges.length];
+      const k = pick(Object.keys(x.changes));
+      x.changes[k] = other(x.changes[k], b);
+      return rehash(t);
+    }
+    case 'initial-rehash': {
+      const k = pick(Object.keys(t.initial).filter((x) => !x.endsWith('.at')).concat(Object.keys(t.initial)));
+      t.initial[k] = other(t.initial[k], a);
+      return rehash(t);
+    }
   }
 }
 
@@ -402,6 +433,16 @@ test('show: a trace whose data contradict themselves is refused (MC406); without
   const unchecked = verifyTrace(tr, null, 'the model could not be loaded');
   t.is(unchecked.level, 'self-consistent');
   t.regex(unchecked.note!, /^not re-executed: the model could not be loaded; the recorded changes agree with the recorded state hashes/);
+  // Hashes recomputed after an edit: only re-execution can tell, so show with the model refuses it,
+  // and without the model says it checked only the hashes.
+  const forged = rehash(JSON.parse(JSON.stringify(tr))) as TraceFile;
+  forged.steps[2]!.changes = {};
+  rehash(forged);
+  t.is(checkTraceData(forged), null);
+  const fe = t.throws(() => verifyTrace(forged, dining));
+  t.is((fe as McError).code, 'MC406');
+  t.regex(fe!.message, /differ from re-execution on the unchanged model at \$\.steps\[2\]\.changes\["fork\[2\]"\] \(step 3\)/);
+  t.is(verifyTrace(forged, null).level, 'self-consistent');
   // A model that no longer builds for the trace's parameters: shown as recorded, saying why.
   const outOfRange = { ...tr, params: { n: 1 } };
   t.regex(verifyTrace(outOfRange, dining).note!, /^not re-executed: the model does not build for it \(MC\d+: /);
