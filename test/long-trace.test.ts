@@ -40,6 +40,24 @@ test(`a ${STEPS.toLocaleString('en-US')}-step trace replays and renders in secon
   t.regex(shown, /^\.\.\. 149,800 steps left out \(steps 101\.\.149,900\); the full table: long\.json, or mmcheck show long\.json --format markdown\|html$/m);
 });
 
+test(`a livelock with a ${STEPS.toLocaleString('en-US')}-step stem replays, judges its cycle and renders in seconds`, (t) => {
+  const tr = longTrace(STEPS, 'spin');
+  t.is(tr.property.kind, 'livelock');
+  t.is(tr.cycleStart, STEPS);
+  t.is(tr.steps.length, STEPS + 2);
+  const t0 = performance.now();
+  const r = replay(parseTrace(JSON.stringify(tr)), longCounter);
+  t.is(r.status, 'reproduced', r.verdict);
+  const shown = renderText(tr);
+  renderHtml(tr);
+  const seconds = (performance.now() - t0) / 1000;
+  t.log(`replay + text + html: ${seconds.toFixed(1)} s`);
+  t.true(seconds < 60, `${seconds} s`);
+  // The cycle is among the last steps shown, so its marker is too.
+  t.regex(shown, /~~~ cycle starts here ~~~\n150001 +\| spin/);
+  t.regex(shown, /^cycle: steps 150,?001\.\.150,?002 repeat forever/m);
+});
+
 test('linear: four times the steps take about four times as long, not sixteen', (t) => {
   const time = (n: number) => {
     const tr = longTrace(n);
