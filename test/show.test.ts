@@ -316,9 +316,12 @@ test('format: a hand-written minimal mmcheck-trace/1 file still replays (API and
   t.is(c.code, 0, c.out + c.err);
   t.regex(c.out, /reproduced: no step is enabled in the final state/);
   t.is(run(['show', 'v1.json', '--format', 'html'], dir).code, 0);
-  // Unknown optional fields are ignored; an unknown version is refused with the versions this reader knows.
+  // A field the reader does not know is refused, naming its JSON path (replay could not check it);
+  // an unknown version is refused with the versions this reader knows.
   writeFileSync(join(dir, 'extra.json'), JSON.stringify({ ...JSON.parse(HAND_WRITTEN_V1), futureField: { x: 1 } }));
-  t.is(run(['replay', 'extra.json'], dir).code, 0);
+  const extra = run(['replay', 'extra.json'], dir);
+  t.is(extra.code, 2);
+  t.regex(extra.err, /MC405: unknown field in trace at \$\.futureField/);
   writeFileSync(join(dir, 'v2.json'), HAND_WRITTEN_V1.replace('mmcheck-trace/1', 'mmcheck-trace/2'));
   const v2 = run(['replay', 'v2.json'], dir);
   t.is(v2.code, 2);

@@ -9,6 +9,7 @@ import { rssMonitor } from '../run/monitor.ts';
 import { buildTrace } from '../trace/build.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { replay } from '../trace/replay.ts';
+import { verifyTrace } from '../trace/verify.ts';
 import { renderMarkdown, renderText } from '../report/table.ts';
 import { renderHtml } from '../report/html.ts';
 import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
@@ -86,7 +87,7 @@ export async function main(argv: readonly string[], io: Io = { out: (s) => proce
       case 'replay':
         return await cmdReplay(rest, io);
       case 'show':
-        return cmdShow(rest, io);
+        return await cmdShow(rest, io);
       case 'minimize':
         return await cmdMinimize(rest, io);
       case 'verdicts':
@@ -341,7 +342,12 @@ function readTrace(file: string, io: Io): TraceFile {
   return parseTrace(text, file);
 }
 
-/** The model a trace was made on: its model file (relative to the trace, or else to the working directory), or the built-in model. */
+/**
+ * The model a trace was made on: its model file, or the built-in model. The
+ * file is written relative to the trace's directory (writeTrace); traces
+ * written before that recorded it relative to the working directory, which
+ * is tried when nothing is found beside the trace.
+ */
 async function modelOfTrace(t: TraceFile, io: Io, traceFile: string): Promise<Model> {
   if (t.modelFile) {
     const besideTrace = resolve(dirname(resolve(io.cwd, traceFile)), t.modelFile);
@@ -369,13 +375,22 @@ async function cmdReplay(argv: readonly string[], io: Io): Promise<number> {
   return r.status === 'reproduced' ? EXIT.pass : EXIT.violation;
 }
 
-function cmdShow(argv: readonly string[], io: Io): number {
+async function cmdShow(argv: readonly string[], io: Io): Promise<number> {
   const p = parseArgs(argv, { format: { value: true }, out: { value: true, alias: 'o' } }, 'show');
   if (p.positional.length !== 1) throw new McError('MC309', `mmcheck show takes one trace file`);
   const file = p.positional[0]!;
   const t = readTrace(file, io);
   const format = oneOfFlag(p, 'format', ['text', 'markdown', 'html'] as const) ?? 'text';
-  const text = format === 'html' ? renderHtml(t, { source: file }) : (format === 'markdown' ? renderMarkdown(t) : renderText(t)) + '\n';
+  // Render only verified data: replayed on the model when it loads, else checked against the trace's own hashes.
+  let model: Model | null = null;
+  let why = '';
+  try {
+    model = await modelOfTrace(t, io, file);
+  } catch (e) {
+    why = `the model could not be loaded (${(e as Error).message})`;
+  }
+  const { note } = verifyTrace(t, model, why);
+  const text = format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
   const out = str(p, 'out');
   if (out) {
     const abs = resolve(io.cwd, out);
@@ -422,9 +437,8 @@ async function cmdMinimize(argv: readonly string[], io: Io): Promise<number> {
   const min = minimizedTrace(rt, violationOfTrace(rt, t), { ...(t.modelFile ? { modelFile: t.modelFile } : {}), ...(t.fairness ? { fairness: t.fairness } : {}) });
   if (!min) throw new Error('internal: a reproduced violation was not found again');
   const outPath = str(p, 'out') ?? file.replace(/\.json$/, '') + '.min.json';
-  const abs = resolve(io.cwd, outPath);
-  mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, JSON.stringify(min.trace, null, 2) + '\n');
+  // writeTrace records the model file relative to the new trace, which may sit in another directory.
+  writeTrace(min.trace, io.cwd, outPath, model);
   if (json) io.out(JSON.stringify({ minimized: min.stats, trace: outPath }) + '\n');
   else io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace)}\n\n${savedLines(outPath)}`);
   return EXIT.pass;

@@ -1,7 +1,7 @@
 import type { Scalar } from '../model/domains.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { contextSwitches } from '../trace/minimize.ts';
-import { labelWorthShowing, propertyText } from './table.ts';
+import { labelsWorthShowing, propertyText } from './table.ts';
 
 /**
  * A counterexample as one self-contained HTML page: swimlanes (one column
@@ -20,6 +20,8 @@ import { labelWorthShowing, propertyText } from './table.ts';
 export interface HtmlOptions {
   /** Path of the trace file, for the replay command shown on the page. */
   source?: string;
+  /** A line saying how far the data were verified, when not by replay (see verifyTrace). */
+  note?: string | null;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -96,10 +98,19 @@ function isLocal(t: TraceFile, key: string): boolean {
 export function lockVars(t: TraceFile): LockVar[] {
   const out: LockVar[] = [];
   const last = t.steps.length - 1;
+  // Every variable's writes in one pass over the steps (not one pass per variable).
+  const writesOf = new Map<string, { i: number; thread: string; v: Scalar }[]>();
+  t.steps.forEach((s, i) => {
+    for (const k in s.changes) {
+      let w = writesOf.get(k);
+      if (!w) writesOf.set(k, (w = []));
+      w.push({ i, thread: s.thread, v: s.changes[k]! });
+    }
+  });
   for (const key of Object.keys(t.initial)) {
     if (isLocal(t, key)) continue;
     const init = t.initial[key]!;
-    const writes = t.steps.flatMap((s, i) => (key in s.changes ? [{ i, thread: s.thread, v: s.changes[key]! }] : []));
+    const writes = writesOf.get(key) ?? [];
     let kind: LockVar['kind'];
     if (typeof init === 'boolean' && writes.every((w) => typeof w.v === 'boolean')) kind = 'flag';
     else if (writes.every((w) => naming(t, w.v, w.thread) !== 'other') && writes.some((w) => naming(t, w.v, w.thread) === 'self')) kind = 'owner';
@@ -173,10 +184,9 @@ function detail(t: TraceFile): string {
   return n === 0 ? 'The invariant is false in the initial state.' : `The invariant is false in the state after step ${n}.`;
 }
 
-function stepCell(t: TraceFile, i: number): string {
+function stepCell(t: TraceFile, i: number, to: string | null): string {
   const s = t.steps[i]!;
   const choice = s.choiceName !== undefined ? `<span class="choice">(${esc(s.choiceName)})</span>` : s.choice !== 0 ? `<span class="choice">(#${s.choice})</span>` : '';
-  const to = labelWorthShowing(t, i);
   const marks = `${s.progress ? '<span class="mark prog" title="progress">✓</span>' : ''}${s.fails !== undefined ? '<span class="mark fail" title="assertion fails">✗</span>' : ''}`;
   const head = `<div class="sn"><span class="name">${esc(s.step)}</span>${choice}${to !== null ? ` <span class="to">→ ${esc(to)}</span>` : ''}${marks}</div>`;
   const changes = Object.entries(s.changes);
@@ -189,8 +199,19 @@ function stepCell(t: TraceFile, i: number): string {
   return head + body;
 }
 
-function lockCell(lv: LockVar, i: number, colour: (th: string) => number): string {
-  const span = lv.spans.find((s) => s.from <= i && i <= s.to);
+/** Walks one lock's spans as the rows go down, so each row costs O(1) rather than a search of the spans. */
+class SpanCursor {
+  private k = 0;
+  constructor(private readonly spans: readonly HeldSpan[]) {}
+  /** The span holding row i, for rows asked in increasing order. */
+  at(i: number): HeldSpan | undefined {
+    while (this.k < this.spans.length && this.spans[this.k]!.to < i) this.k++;
+    const s = this.spans[this.k];
+    return s && s.from <= i ? s : undefined;
+  }
+}
+
+function lockCell(lv: LockVar, span: HeldSpan | undefined, i: number, colour: (th: string) => number): string {
   if (!span) return '<td class="lk"></td>';
   const cls = ['bar', `c${colour(span.thread)}`, i === span.from ? 'start' : '', i === span.to && !span.open ? 'end' : '', i === span.to && span.open ? 'open' : ''].filter(Boolean).join(' ');
   const title = `${lv.name} held by ${span.thread}, steps ${span.from + 1}–${span.to + 1}${span.open ? ' and after' : ''}`;
@@ -225,13 +246,15 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
   rows.push(
     `<tr class="init" data-i="0" tabindex="0"><td class="num">0</td><td colspan="${t.threads.length}" class="initcell">initial state</td>${shownLocks.map(() => '<td class="lk"></td>').join('')}</tr>`,
   );
+  const labels = labelsWorthShowing(t);
+  const cursors = shownLocks.map((lv) => new SpanCursor(lv.spans));
   t.steps.forEach((s, i) => {
     if (i === cs)
       rows.push(`<tr class="cycle-mark"><td colspan="${1 + t.threads.length + shownLocks.length}">↻ cycle starts here: steps ${cs + 1}–${n} repeat forever</td></tr>`);
     const cls = ['step', cs >= 0 && i >= cs ? 'cycle' : '', s.fails !== undefined ? 'failing' : '', i === n - 1 ? 'last' : ''].filter(Boolean).join(' ');
-    const lanes = t.threads.map((th) => (th === s.thread ? `<td class="lane on c${colour(th)}">${stepCell(t, i)}</td>` : '<td class="lane"></td>')).join('');
+    const lanes = t.threads.map((th) => (th === s.thread ? `<td class="lane on c${colour(th)}">${stepCell(t, i, labels[i]!)}</td>` : '<td class="lane"></td>')).join('');
     rows.push(
-      `<tr class="${cls}" data-i="${i + 1}" tabindex="0"><td class="num">${cs >= 0 && i >= cs ? '<span class="cyc" title="on the cycle">↻</span>' : ''}${i + 1}</td>${lanes}${shownLocks.map((lv) => lockCell(lv, i, colour)).join('')}</tr>`,
+      `<tr class="${cls}" data-i="${i + 1}" tabindex="0"><td class="num">${cs >= 0 && i >= cs ? '<span class="cyc" title="on the cycle">↻</span>' : ''}${i + 1}</td>${lanes}${shownLocks.map((lv, k) => lockCell(lv, cursors[k]!.at(i), i, colour)).join('')}</tr>`,
     );
   });
   if (cs >= 0)
@@ -262,6 +285,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
   <h1 id="property">${esc(title)}</h1>
   <p class="model"><b>${esc(modelLine)}</b> · ${n} step${n === 1 ? '' : 's'} · ${switches} context switch${switches === 1 ? '' : 'es'}${t.fairness ? ` · ${esc(t.fairness)} fairness` : ''}</p>
   <p class="detail">${detail(t)}</p>
+  ${opts.note ? `<p class="unverified">note: ${esc(opts.note)}</p>` : ''}
   ${opts.source ? `<p class="cmd">replay: <code>mmcheck replay ${esc(opts.source)}</code> · against a fix: <code>mmcheck replay ${esc(opts.source)} --variant V</code></p>` : ''}
 </header>
 <section class="legend" aria-label="legend">
@@ -319,7 +343,7 @@ code,.sn,.chg,.vars td,.who,.lk-h{font-family:ui-monospace,SFMono-Regular,Menlo,
 .badge{display:inline-block;text-transform:uppercase;letter-spacing:.06em;font-size:12px;font-weight:700;color:var(--bad)}
 .k-livelock .badge{color:var(--cyc)}
 h1{margin:2px 0 6px;font-size:24px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-word}
-.banner p{margin:3px 0}.model{color:var(--fg)}.detail,.cmd{color:var(--mut)}
+.banner p{margin:3px 0}.model{color:var(--fg)}.detail,.cmd{color:var(--mut)}.unverified{color:var(--bad)}
 .legend{padding:8px 24px;border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;gap:4px 28px;align-items:baseline;font-size:13px;color:var(--mut)}
 .legend ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px}
 .legend .threads li{color:var(--fg);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
@@ -377,18 +401,32 @@ table.vars .was{font-weight:400;color:var(--mut);margin-left:8px;font-size:12px}
 @media (max-width:900px){main{grid-template-columns:1fr}aside.state{position:static;max-height:none;border-left:0;border-top:1px solid var(--line)}}
 `;
 
-// Runs in the page. Computes the state after each step from the initial state
-// and the recorded changes; inserts text with textContent only.
+// Runs in the page. Computes the state after a step from the initial state
+// and the recorded changes; inserts text with textContent only. Full states
+// are kept only every CHECKPOINT steps and the rest replayed from the nearest
+// one on demand, so a long trace costs O(steps) memory, not O(steps × vars),
+// and selecting a row touches only that row and the previous selection.
 const SCRIPT = `
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('trace-data').textContent);
-  var states = [data.initial];
-  data.steps.forEach(function (s) {
-    var next = Object.assign({}, states[states.length - 1], s.changes);
-    next[s.thread + '.at'] = s.to;
-    states.push(next);
+  var CHECKPOINT = 256;
+  function apply(st, s) {
+    for (var k in s.changes) st[k] = s.changes[k];
+    st[s.thread + '.at'] = s.to;
+  }
+  var marks = [Object.assign({}, data.initial)];
+  var run = Object.assign({}, data.initial);
+  data.steps.forEach(function (s, j) {
+    apply(run, s);
+    if ((j + 1) % CHECKPOINT === 0) marks.push(Object.assign({}, run));
   });
+  function stateAt(i) {
+    var k = Math.floor(i / CHECKPOINT);
+    var st = Object.assign({}, marks[k]);
+    for (var j = k * CHECKPOINT; j < i; j++) apply(st, data.steps[j]);
+    return st;
+  }
   var threads = data.threads.slice().sort(function (a, b) { return b.length - a.length; });
   function owner(key) {
     for (var i = 0; i < threads.length; i++) if (key.indexOf(threads[i] + '.') === 0) return threads[i];
@@ -404,13 +442,17 @@ const SCRIPT = `
     if (cls) e.className = cls;
     return e;
   }
+  var selected = null;
   function show(i) {
-    var st = states[i], prev = i > 0 ? states[i - 1] : null, step = i > 0 ? data.steps[i - 1] : null;
-    rows.forEach(function (r) {
-      var on = Number(r.getAttribute('data-i')) === i;
-      r.classList.toggle('sel', on);
-      r.setAttribute('aria-selected', on ? 'true' : 'false');
-    });
+    var st = stateAt(i), prev = i > 0 ? stateAt(i - 1) : null, step = i > 0 ? data.steps[i - 1] : null;
+    if (selected) {
+      selected.classList.remove('sel');
+      selected.setAttribute('aria-selected', 'false');
+    }
+    // rows[i] is the row with data-i = i: the initial state, then one row per step.
+    selected = rows[i];
+    selected.classList.add('sel');
+    selected.setAttribute('aria-selected', 'true');
     title.textContent = i === 0 ? 'Initial state' : step.fails !== undefined ? 'State at step ' + i + ' (it fails)' : 'State after step ' + i;
     sub.textContent = step ? step.thread + ': ' + step.step + (step.fails !== undefined ? ' (assertion "' + step.fails + '" fails; the state is the one it started from)' : '') : '';
     body.textContent = '';

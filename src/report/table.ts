@@ -38,35 +38,55 @@ export function propertyText(t: TraceFile): string {
 }
 
 /**
- * The label step i moves its thread to, when the reader needs it: not when
- * the thread stays put, nor when its next step in the trace already names it.
+ * For every step, the label it moves its thread to when the reader needs it:
+ * not when the thread stays put, nor when its next step in the trace already
+ * names it. One backward pass keeps each thread's next step, so the whole
+ * trace costs O(steps) rather than a forward search per step.
  */
-export function labelWorthShowing(t: TraceFile, i: number): string | null {
-  const s = t.steps[i]!;
-  const nextOfThread = t.steps.slice(i + 1).find((x) => x.thread === s.thread);
-  if (s.to !== s.from && (nextOfThread ? nextOfThread.step !== s.to && nextOfThread.from === s.to : true) && s.to !== s.step) return s.to;
-  return null;
+export function labelsWorthShowing(t: TraceFile): (string | null)[] {
+  const out = new Array<string | null>(t.steps.length).fill(null);
+  const nextOf = new Map<string, TraceFile['steps'][number]>();
+  for (let i = t.steps.length - 1; i >= 0; i--) {
+    const s = t.steps[i]!;
+    const nextOfThread = nextOf.get(s.thread);
+    if (s.to !== s.from && (nextOfThread ? nextOfThread.step !== s.to && nextOfThread.from === s.to : true) && s.to !== s.step) out[i] = s.to;
+    nextOf.set(s.thread, s);
+  }
+  return out;
 }
+
+/**
+ * How many steps the terminal shows in full. A longer trace is summarised:
+ * its first and last TERMINAL_EDGE steps, and a line saying how many were
+ * left out and where the full table is. 200 rows is several screens already;
+ * past that a table is read in a file or a browser, not scrolled.
+ */
+export const TERMINAL_ROWS = 200;
+const TERMINAL_EDGE = TERMINAL_ROWS / 2;
 
 export function traceTable(t: TraceFile): TableModel {
   // Only threads that take a step get a column.
-  const active = t.threads.filter((th) => t.steps.some((s) => s.thread === th));
+  const moved = new Set(t.steps.map((s) => s.thread));
+  const active = t.threads.filter((th) => moved.has(th));
+  const column = new Map(active.map((th, i) => [th, 1 + i]));
   const headers = ['#', ...active, 'changes'];
-  const rows: string[][] = [];
-  t.steps.forEach((s, i) => {
+  const labels = labelsWorthShowing(t);
+  const rows: string[][] = new Array(t.steps.length);
+  for (let i = 0; i < t.steps.length; i++) {
+    const s = t.steps[i]!;
     const row = new Array<string>(headers.length).fill('');
     row[0] = String(i + 1);
     let cell = s.step;
     if (s.choiceName !== undefined) cell += `(${s.choiceName})`;
     else if (s.choice !== 0) cell += `(#${s.choice})`;
-    const to = labelWorthShowing(t, i);
+    const to = labels[i]!;
     if (to !== null) cell += ` →${to}`;
     if (s.progress) cell += ' ✓';
     if (s.fails !== undefined) cell += ' ✗';
-    row[1 + active.indexOf(s.thread)] = cell;
+    row[column.get(s.thread)!] = cell;
     row[headers.length - 1] = s.fails !== undefined ? `assert "${s.fails}" fails` : changesText(s.changes);
-    rows.push(row);
-  });
+    rows[i] = row;
+  }
   const params = Object.entries(t.params).map(([k, v]) => `${k}=${v}`).join(' ');
   const title = `${t.model}${t.variant ? ` / ${t.variant}` : ''}${params ? ` (${params})` : ''}: ${propertyText(t)} — ${t.steps.length} step${t.steps.length === 1 ? '' : 's'}`;
   const footer: string[] = [];
@@ -76,23 +96,49 @@ export function traceTable(t: TraceFile): TableModel {
 
 const width = (s: string) => [...s].length;
 const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - width(s)));
+const count = (n: number) => n.toLocaleString('en-US');
 
-export function renderText(t: TraceFile, opts: { maxChanges?: number } = {}): string {
+export interface TextOptions {
+  /** Longest changes cell before it is cut with an ellipsis (default 100). */
+  maxChanges?: number;
+  /** Traces with more steps are summarised (default TERMINAL_ROWS); Infinity shows every step. */
+  maxRows?: number;
+  /** The trace file, named in the summary line as where the full table is. */
+  source?: string;
+  /** A line saying how far the data were verified, when not by replay (see verifyTrace). */
+  note?: string | null;
+}
+
+export function renderText(t: TraceFile, opts: TextOptions = {}): string {
   const tm = traceTable(t);
   const maxC = opts.maxChanges ?? 100;
-  const rows = tm.rows.map((r) => r.map((c, i) => (i === r.length - 1 && width(c) > maxC ? c.slice(0, maxC - 1) + '…' : c)));
-  const w = tm.headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]!))));
+  const maxRows = opts.maxRows ?? TERMINAL_ROWS;
+  const n = tm.rows.length;
+  // The rows shown: all, or the first and last TERMINAL_EDGE (at most maxRows in all).
+  const edge = Math.min(TERMINAL_EDGE, Math.floor(maxRows / 2));
+  const cut = n > maxRows;
+  const shown = cut ? [...tm.rows.slice(0, edge), ...tm.rows.slice(n - edge)] : tm.rows;
+  const indexOf = (k: number) => (cut && k >= edge ? n - edge + (k - edge) : k);
+  const rows = shown.map((r) => r.map((c, i) => (i === r.length - 1 && width(c) > maxC ? c.slice(0, maxC - 1) + '…' : c)));
+  const w = tm.headers.map((h) => width(h));
+  for (const r of rows) for (let i = 0; i < w.length; i++) w[i] = Math.max(w[i]!, width(r[i]!));
   const line = (cells: string[]) => cells.map((c, i) => pad(c, w[i]!)).join(' | ').trimEnd();
-  const out = [tm.title, '', line(tm.headers), w.map((n) => '-'.repeat(n)).join('-+-')];
-  rows.forEach((r, i) => {
+  const out = [tm.title, '', line(tm.headers), w.map((k) => '-'.repeat(k)).join('-+-')];
+  rows.forEach((r, k) => {
+    const i = indexOf(k);
+    if (cut && k === edge) {
+      const file = opts.source ?? 'the trace file';
+      out.push(`... ${count(n - 2 * edge)} step${n - 2 * edge === 1 ? '' : 's'} left out (steps ${count(edge + 1)}..${count(n - edge)}); the full table: ${file}, or mmcheck show ${opts.source ?? '<trace>'} --format markdown|html`);
+    }
     if (i === tm.cycleRow) out.push(`${'~'.repeat(3)} cycle starts here ${'~'.repeat(3)}`);
     out.push(line(r));
   });
   out.push(...tm.footer);
+  if (opts.note) out.push(`note: ${opts.note}`);
   return out.join('\n');
 }
 
-export function renderMarkdown(t: TraceFile): string {
+export function renderMarkdown(t: TraceFile, opts: { note?: string | null } = {}): string {
   const tm = traceTable(t);
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const out = [`**${esc(tm.title)}**`, '', `| ${tm.headers.map(esc).join(' | ')} |`, `|${tm.headers.map(() => '---').join('|')}|`];
@@ -102,5 +148,6 @@ export function renderMarkdown(t: TraceFile): string {
     out.push(`| ${cells.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`);
   });
   if (tm.footer.length) out.push('', ...tm.footer.map((f) => `_${f}_`));
+  if (opts.note) out.push('', `_note: ${esc(opts.note)}_`);
   return out.join('\n');
 }

@@ -45,6 +45,22 @@ export interface TraceFile {
 }
 
 const KINDS: ReadonlySet<string> = new Set(['invariant', 'assertion', 'deadlock', 'livelock']);
+const FAIRNESS: ReadonlySet<string> = new Set(['none', 'weak', 'strong']);
+
+/**
+ * The keys each object of the format may have. A key outside these is refused
+ * (MC405): replay checks every recorded field against re-execution, and a
+ * field it does not know is a field it cannot check, so a reader that skipped
+ * it would vouch for data it never looked at.
+ */
+const TOP_KEYS: ReadonlySet<string> = new Set(['format', 'model', 'modelFile', 'variant', 'params', 'modelHash', 'property', 'fairness', 'threads', 'initial', 'initialHash', 'steps', 'cycleStart', 'createdBy']);
+const PROPERTY_KEYS: ReadonlySet<string> = new Set(['kind', 'name', 'starving']);
+const STEP_KEYS: ReadonlySet<string> = new Set(['thread', 'step', 'choice', 'choiceName', 'from', 'to', 'changes', 'stateHash', 'progress', 'fails']);
+
+function onlyKnown(o: Record<string, unknown>, known: ReadonlySet<string>, path: string): void {
+  for (const k of Object.keys(o))
+    if (!known.has(k)) throw new McError('MC405', `unknown field in trace at ${path}.${k} (this reader knows ${[...known].join(', ')})`);
+}
 
 function fail(path: string, what: string): never {
   throw new McError('MC402', `malformed trace at ${path}: ${what}`);
@@ -70,6 +86,7 @@ export function parseTrace(text: string, source = 'trace'): TraceFile {
   if (typeof t.format !== 'string') fail('$.format', 'missing (expected "mmcheck-trace/1")');
   if (!(KNOWN_FORMATS as readonly string[]).includes(t.format))
     throw new McError('MC403', `${source}: unsupported trace format ${q(t.format)} (this mmcheck reads ${KNOWN_FORMATS.join(', ')})`);
+  onlyKnown(t, TOP_KEYS, '$');
   if (typeof t.model !== 'string' || !t.model) fail('$.model', 'expected the model name');
   if (t.modelFile !== undefined && typeof t.modelFile !== 'string') fail('$.modelFile', 'expected a path');
   if (t.variant !== null && typeof t.variant !== 'string') fail('$.variant', 'expected a variant name or null');
@@ -79,7 +96,11 @@ export function parseTrace(text: string, source = 'trace'): TraceFile {
   const p = t.property as Record<string, unknown> | undefined;
   if (typeof p !== 'object' || p === null) fail('$.property', 'expected { kind, name }');
   if (!KINDS.has(p.kind as string)) fail('$.property.kind', `expected one of ${[...KINDS].join(', ')}, got ${q(p.kind)}`);
+  onlyKnown(p, PROPERTY_KEYS, '$.property');
   if (typeof p.name !== 'string') fail('$.property.name', 'expected a string');
+  if (p.starving !== undefined && (typeof p.starving !== 'string' || p.kind !== 'livelock')) fail('$.property.starving', 'expected a thread name, on a livelock only');
+  if (t.fairness !== undefined && (!FAIRNESS.has(t.fairness as string) || p.kind !== 'livelock')) fail('$.fairness', `expected one of ${[...FAIRNESS].join(', ')}, on a livelock only`);
+  if (t.createdBy !== undefined && typeof t.createdBy !== 'string') fail('$.createdBy', 'expected a string');
   if (!Array.isArray(t.threads) || t.threads.some((x) => typeof x !== 'string')) fail('$.threads', 'expected a list of thread names');
   checkValuation(t.initial, '$.initial');
   if (typeof t.initialHash !== 'string') fail('$.initialHash', 'expected a string');
@@ -88,15 +109,19 @@ export function parseTrace(text: string, source = 'trace'): TraceFile {
     const at = `$.steps[${i}]`;
     if (typeof s !== 'object' || s === null || Array.isArray(s)) fail(at, 'expected an object');
     const st = s as Record<string, unknown>;
+    onlyKnown(st, STEP_KEYS, at);
     if (typeof st.thread !== 'string') fail(`${at}.thread`, 'expected a thread name');
     if (typeof st.step !== 'string') fail(`${at}.step`, 'expected a step name');
     if (!Number.isInteger(st.choice) || (st.choice as number) < 0) fail(`${at}.choice`, 'expected a non-negative integer');
     if (typeof st.from !== 'string') fail(`${at}.from`, 'expected a label');
     if (typeof st.to !== 'string') fail(`${at}.to`, 'expected a label');
     checkValuation(st.changes, `${at}.changes`);
+    if (st.choiceName !== undefined && typeof st.choiceName !== 'string') fail(`${at}.choiceName`, 'expected a string');
+    if (st.progress !== undefined && typeof st.progress !== 'boolean') fail(`${at}.progress`, 'expected a boolean');
     if (st.stateHash !== undefined && typeof st.stateHash !== 'string') fail(`${at}.stateHash`, 'expected a string');
     if (st.fails !== undefined && typeof st.fails !== 'string') fail(`${at}.fails`, 'expected an assertion name');
     if (st.fails === undefined && st.stateHash === undefined) fail(`${at}.stateHash`, 'missing');
+    if (st.fails !== undefined && st.stateHash !== undefined) fail(`${at}.stateHash`, 'a failing step has no resulting state, so no state hash');
     if (st.fails !== undefined && i !== (t.steps as unknown[]).length - 1) fail(`${at}.fails`, 'only the last step can fail');
   });
   if (t.cycleStart !== undefined) {

@@ -8,23 +8,43 @@ import { makeViewFactory } from '../layout/views.ts';
 import { decodeState, diff, modelHash, valuationHash, type Valuation } from './decode.ts';
 import { applyStep } from '../exec/step.ts';
 import type { TraceFile } from './format.ts';
+import { checkTraceData } from './consistency.ts';
 
 /**
  * Replay re-executes a trace step by step against a model (the one it was
- * made on, or a changed variant), checking each step is enabled and each
- * state hash matches, then that the violation holds at the end.
+ * made on, or a changed variant) and checks that the violation holds at the
+ * end.
+ *
+ * On the variant the trace was made on, every recorded field must be what
+ * re-execution gives: the model name, parameters and threads, the initial
+ * state, and per step the thread, step, choice (and its name), `from`, `to`,
+ * `changes`, `stateHash`, `progress` and `fails`, then the property and the
+ * cycle's start. The first field that differs stops the replay (reason
+ * `field-differs`, naming the field's JSON path and both values), so a trace
+ * whose data were edited never "reproduces".
+ *
+ * Against another variant (the fix) the states may rightly differ from the
+ * trace's: the schedule (thread, step, choice) is what is replayed, and the
+ * first state difference is a note. The trace must still agree with itself
+ * (`checkTraceData`), so edited data are refused there too.
  */
 export type ReplayStatus = 'reproduced' | 'no-longer-applies' | 'property-holds';
 
 export interface ReplayStop {
-  /** 0-based index into trace.steps. */
+  /** 0-based index into trace.steps; -1 for a top-level field. */
   index: number;
   thread: string;
   step: string;
-  reason: 'thread-missing' | 'step-missing' | 'wrong-label' | 'guard-false' | 'choice-missing' | 'state-differs' | 'no-assertion';
+  reason: 'thread-missing' | 'step-missing' | 'wrong-label' | 'guard-false' | 'choice-missing' | 'state-differs' | 'no-assertion' | 'field-differs' | 'data-inconsistent';
   message: string;
   /** For guard-false: the variables the guard read, with their values. */
   reads?: Valuation;
+  /** For field-differs and data-inconsistent: the field's JSON path (`$.steps[2].changes["x"]`). */
+  field?: string;
+  /** The value the trace records there (undefined: absent). */
+  recorded?: unknown;
+  /** The value re-execution gives (data-inconsistent: the value the trace's other fields imply). */
+  reexecuted?: unknown;
 }
 
 export interface ReplayOutcome {
@@ -42,7 +62,32 @@ export interface ReplayOutcome {
   notes: string[];
 }
 
+const shown = (v: unknown) => (v === undefined ? 'nothing' : q(v));
+
+/** The first key where two valuations differ: a key missing on one side reads as undefined. */
+function firstDifference(recorded: Valuation, actual: Valuation): { key: string; recorded: unknown; actual: unknown } | null {
+  for (const k of Object.keys(recorded)) if (recorded[k] !== actual[k]) return { key: k, recorded: recorded[k], actual: actual[k] };
+  for (const k of Object.keys(actual)) if (!(k in recorded)) return { key: k, recorded: undefined, actual: actual[k] };
+  return null;
+}
+
 export function replay(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
+  const out = reexecute(trace, model, variantOverride);
+  // Another variant replays the schedule only, so the recorded data must at least agree with themselves.
+  // A step that no longer applies is the answer already; otherwise edited data must not pass for a reproduction.
+  if (out.variant !== out.traceVariant && out.status !== 'no-longer-applies') {
+    const f = checkTraceData(trace);
+    if (f) {
+      const ts = trace.steps[f.index];
+      out.status = 'no-longer-applies';
+      out.stop = { index: f.index, thread: ts?.thread ?? '', step: ts?.step ?? '', reason: 'data-inconsistent', message: `the trace contradicts itself: ${f.message}`, field: f.field, recorded: f.recorded, reexecuted: f.expected };
+      out.verdict = `the trace contradicts itself at ${f.field}${ts ? ` (step ${f.index + 1}, ${ts.thread}: ${ts.step})` : ''}: ${f.message}`;
+    }
+  }
+  return out;
+}
+
+function reexecute(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
   const variant = variantOverride !== undefined && variantOverride !== null ? variantOverride : trace.variant;
   const built = buildModel(model, variant, trace.params as Record<string, never>);
   const rt = new Runtime(built);
@@ -63,32 +108,60 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
     verdict: '',
     notes,
   };
+  const stopAt = (index: number, stop: Omit<ReplayStop, 'index' | 'thread' | 'step'>, verdict?: string): ReplayOutcome => {
+    const ts = trace.steps[index];
+    out.status = 'no-longer-applies';
+    out.stop = { index, thread: ts?.thread ?? '', step: ts?.step ?? '', ...stop };
+    out.verdict = verdict ?? (ts ? `step ${index + 1} (${ts.thread}: ${ts.step}) no longer applies: ${stop.message}` : stop.message);
+    return out;
+  };
+  // A top-level field that differs from the model: on the trace's variant a stop, on another a note.
+  const topDiffers = (field: string, recorded: unknown, actual: unknown, what: string): ReplayOutcome | null => {
+    const message = `${what} (${field}: the trace records ${shown(recorded)}, re-execution gives ${shown(actual)})`;
+    if (sameVariant) return stopAt(-1, { reason: 'field-differs', message, field, recorded, reexecuted: actual });
+    notes.push(message);
+    return null;
+  };
+  if (trace.model !== built.name) {
+    const r = topDiffers('$.model', trace.model, built.name, 'the trace was made on another model');
+    if (r) return r;
+  }
+  const pd = firstDifference(trace.params as Valuation, built.params as Valuation);
+  if (pd) {
+    const r = topDiffers(`$.params.${pd.key}`, pd.recorded, pd.actual, 'the parameters differ from the model instance replayed');
+    if (r) return r;
+  }
+  const names = built.threads.map((t) => t.name);
+  if (trace.threads.length !== names.length || trace.threads.some((n, i) => n !== names[i])) {
+    const r = topDiffers('$.threads', trace.threads, names, "the threads differ from the model's");
+    if (r) return r;
+  }
   const threadIndex = new Map(built.threads.map((t) => [t.name, t.index]));
   let cur = rt.initial();
   let val = decodeState(rt, cur);
   const states: Uint32Array[] = [cur];
   const movers: number[] = [];
   const progress: boolean[] = [];
-  if (valuationHash(val) !== trace.initialHash) {
-    const d = diff(trace.initial, val, true);
-    const msg = `the initial state differs from the trace's (${Object.entries(d).slice(0, 6).map(([k, v]) => `${k}=${q(v)}`).join(', ')})`;
-    if (sameVariant) {
-      out.status = 'no-longer-applies';
-      out.stop = { index: -1, thread: '', step: '', reason: 'state-differs', message: msg };
-      out.verdict = msg;
-      return out;
-    }
+  const id = firstDifference(trace.initial, val);
+  const ih = valuationHash(val);
+  if (id || ih !== trace.initialHash) {
+    const field = id ? `$.initial["${id.key}"]` : '$.initialHash';
+    const recorded = id ? id.recorded : trace.initialHash;
+    const actual = id ? id.actual : ih;
+    const msg = `the initial state differs from the trace's (${field}: the trace records ${shown(recorded)}, re-execution gives ${shown(actual)})`;
+    if (sameVariant) return stopAt(-1, { reason: 'state-differs', message: msg, field, recorded, reexecuted: actual });
     notes.push(msg);
   }
   let failed: string | null = null;
   let diverged = false;
   for (let i = 0; i < trace.steps.length; i++) {
     const ts = trace.steps[i]!;
-    const stop = (reason: ReplayStop['reason'], message: string, reads?: Valuation): ReplayOutcome => {
-      out.status = 'no-longer-applies';
-      out.stop = { index: i, thread: ts.thread, step: ts.step, reason, message, ...(reads ? { reads } : {}) };
-      out.verdict = `step ${i + 1} (${ts.thread}: ${ts.step}) no longer applies: ${message}`;
-      return out;
+    const stop = (reason: ReplayStop['reason'], message: string, reads?: Valuation): ReplayOutcome => stopAt(i, { reason, message, ...(reads ? { reads } : {}) });
+    // A recorded field that differs from re-execution, on the trace's own variant.
+    const differs = (name: string, recorded: unknown, actual: unknown, state = false): ReplayOutcome => {
+      const field = `$.steps[${i}].${name}`;
+      const message = `${state ? "the state after it differs from the trace's: " : ''}${field}: the trace records ${shown(recorded)}, re-execution gives ${shown(actual)}`;
+      return stopAt(i, { reason: 'field-differs', message, field, recorded, reexecuted: actual });
     };
     const t = threadIndex.get(ts.thread);
     if (t === undefined) return stop('thread-missing', `the model has no thread ${q(ts.thread)} (threads: ${[...threadIndex.keys()].join(', ')})`);
@@ -96,21 +169,32 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
     const st = tpl.steps.find((s) => s.name === ts.step);
     if (!st) return stop('step-missing', `thread ${q(ts.thread)} has no step ${q(ts.step)} in this ${built.variant ? `variant (${built.variant})` : 'model'}`);
     const at = tpl.labels[rt.label(cur, 0, t)]!;
+    if (sameVariant && ts.from !== at) return differs('from', ts.from, at);
     if (at !== tpl.labels[st.at]) return stop('wrong-label', `${ts.thread} is at label ${q(at)}, but step ${q(ts.step)} is at label ${q(tpl.labels[st.at])}`);
     const r = applyStep(rt, cur, { thread: t, step: st.index, choice: ts.choice });
     if (r === null) {
       const reads = guardReads(rt, cur, t, st.index);
       if (reads === null) return stop('choice-missing', `choice ${ts.choice} of step ${q(ts.step)} is not available`);
-      const shown = Object.entries(reads).map(([k, v]) => `${k}=${q(v)}`).join(', ');
-      return stop('guard-false', `its guard is false (it reads ${shown || 'nothing'})`, reads);
+      const shownReads = Object.entries(reads).map(([k, v]) => `${k}=${q(v)}`).join(', ');
+      return stop('guard-false', `its guard is false (it reads ${shownReads || 'nothing'})`, reads);
     }
+    if (sameVariant && ts.choiceName !== st.choiceNames?.[ts.choice]) return differs('choiceName', ts.choiceName, st.choiceNames?.[ts.choice]);
     if ('fails' in r) {
       failed = r.fails;
       out.replayed = i + 1;
       if (i !== trace.steps.length - 1) return stop('state-differs', `the step fails assertion ${q(r.fails)} here, earlier than in the trace`);
+      if (sameVariant) {
+        if (ts.fails !== r.fails) return differs('fails', ts.fails, r.fails);
+        // A failing step has no resulting state: it stays at its label and changes nothing.
+        if (ts.to !== at) return differs('to', ts.to, at);
+        const cd = firstDifference(ts.changes, {});
+        if (cd) return differs(`changes["${cd.key}"]`, cd.recorded, undefined);
+        if (ts.progress !== undefined) return differs('progress', ts.progress, undefined);
+      }
       break;
     }
     if (ts.fails !== undefined) {
+      if (sameVariant) return differs('fails', ts.fails, undefined);
       out.replayed = i + 1;
       cur = r.next;
       states.push(cur);
@@ -119,12 +203,22 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
       break;
     }
     const nv = decodeState(rt, r.next);
-    if (!diverged && ts.stateHash !== undefined && valuationHash(nv) !== ts.stateHash) {
+    const h = valuationHash(nv);
+    if (sameVariant) {
+      const to = tpl.labels[rt.label(r.next, 0, t)]!;
+      if (ts.to !== to) return differs('to', ts.to, to, true);
+      const cd = firstDifference(ts.changes, diff(val, nv));
+      // A variable the trace omits from changes is unchanged by re-execution only if its value stayed.
+      // An entry re-execution does not change is reported with the value the variable keeps.
+      if (cd) return differs(`changes["${cd.key}"]`, cd.recorded, cd.actual !== undefined ? cd.actual : nv[cd.key], true);
+      if (ts.stateHash !== h) return differs('stateHash', ts.stateHash, h, true);
+      // Present (true) exactly when the step is progress, as the writer records it.
+      if (ts.progress !== (r.progress ? true : undefined)) return differs('progress', ts.progress, r.progress ? true : undefined);
+    } else if (!diverged && ts.stateHash !== undefined && h !== ts.stateHash) {
       // Name what differs from the recorded change.
       const expected: Valuation = { ...val, ...ts.changes };
       const d = diff(expected, nv);
       const msg = `the state after it differs from the trace's (${Object.entries(d).slice(0, 6).map(([k, v]) => `${k}=${q(v)} where the trace has ${q(expected[k])}`).join(', ') || 'labels differ'})`;
-      if (sameVariant) return stop('state-differs', msg);
       notes.push(`from step ${i + 1} (${ts.thread}: ${ts.step}) on, the states differ from the trace's: ${msg.replace(/^the state after it differs from the trace's /, '')}`);
       diverged = true;
     }
@@ -142,6 +236,7 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
     case 'assertion':
       holds = failed === p.name;
       out.verdict = holds ? `assertion ${q(p.name)} fails at the last step` : failed ? `a different assertion fails (${q(failed)})` : `assertion ${q(p.name)} no longer fails at the last step`;
+      if (!holds && sameVariant && failed) return topDiffers('$.property.name', p.name, failed, 'the property differs from the one re-execution violates')!;
       break;
     case 'invariant': {
       const inv = built.invariants.find((x) => x.name === p.name);
@@ -155,6 +250,7 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
       break;
     }
     case 'deadlock': {
+      if (p.name !== 'deadlock') return stopAt(-1, { reason: 'field-differs', message: `$.property.name: a deadlock is named "deadlock", the trace records ${q(p.name)}`, field: '$.property.name', recorded: p.name, reexecuted: 'deadlock' });
       const n = rt.expand(cur, 0);
       const ended = rt.allEnded(cur, 0);
       holds = n === 0 && !ended;
@@ -166,8 +262,22 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
       break;
     }
     case 'livelock': {
+      const name = p.starving === undefined ? 'non-progress-cycle' : 'starvation';
+      if (p.name !== name) return stopAt(-1, { reason: 'field-differs', message: `$.property.name: this livelock is named ${q(name)}, the trace records ${q(p.name)}`, field: '$.property.name', recorded: p.name, reexecuted: name });
       const cs = trace.cycleStart!;
-      const closes = valuationHash(decodeState(rt, states[cs]!)) === valuationHash(decodeState(rt, cur));
+      const finalHash = valuationHash(decodeState(rt, cur));
+      const closes = valuationHash(decodeState(rt, states[cs]!)) === finalHash;
+      if (!closes && sameVariant) {
+        let other = -1;
+        for (let j = 0; j < states.length - 1 && other < 0; j++) if (valuationHash(decodeState(rt, states[j]!)) === finalHash) other = j;
+        return stopAt(-1, {
+          reason: 'field-differs',
+          message: `the cycle does not close at $.cycleStart: the trace records ${cs}, the state after the last step is ${other < 0 ? 'no earlier state' : `the state before step index ${other}`}`,
+          field: '$.cycleStart',
+          recorded: cs,
+          reexecuted: other < 0 ? null : other,
+        });
+      }
       // For starvation only the starving thread's progress counts.
       const starving = p.starving === undefined ? -1 : (threadIndex.get(p.starving) ?? -2);
       const progressAt = progress.slice(cs).findIndex((x, i) => x && (starving === -1 || movers[cs + i] === starving));

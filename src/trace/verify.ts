@@ -1,0 +1,51 @@
+import type { Model } from '../model/define.ts';
+import { McError } from '../model/errors.ts';
+import { checkTraceData } from './consistency.ts';
+import type { TraceFile } from './format.ts';
+import { replay, type ReplayOutcome } from './replay.ts';
+
+/**
+ * What a renderer may claim about a trace before showing it. `show` renders
+ * only data that were verified, as far as they can be:
+ *
+ * - with the model (loaded as replay loads it), the trace is replayed on its
+ *   own variant: a reproduction verifies every field against re-execution;
+ * - a trace that contradicts itself (a change, label or state that does not
+ *   hash to the recorded state hash) is refused with MC406, model or not;
+ * - so is a trace whose fields differ from re-execution on an unchanged model
+ *   (same model hash): its data were edited;
+ * - without the model, or when the model has changed so that the trace no
+ *   longer replays, the trace is shown as recorded, with a note saying it was
+ *   checked only against its own state hashes.
+ */
+export interface TraceVerification {
+  /** `replayed`: every field matches re-execution; `self-consistent`: only the trace's own hashes were checked. */
+  level: 'replayed' | 'self-consistent';
+  /** A line for the reader when the data could not be re-executed; null when they were. */
+  note: string | null;
+  replay: ReplayOutcome | null;
+}
+
+export function verifyTrace(trace: TraceFile, model: Model | null, unavailable = 'the model was not given'): TraceVerification {
+  const f = checkTraceData(trace);
+  if (f) throw new McError('MC406', `trace data contradict each other at ${f.field}${f.index >= 0 ? ` (step ${f.index + 1})` : ''}: ${f.message}`);
+  const unchecked = (why: string): TraceVerification => ({
+    level: 'self-consistent',
+    note: `not re-executed: ${why}; the recorded changes agree with the recorded state hashes, nothing more was checked`,
+    replay: null,
+  });
+  if (!model) return unchecked(unavailable);
+  let r: ReplayOutcome;
+  try {
+    r = replay(trace, model);
+  } catch (e) {
+    // The model no longer builds with the trace's parameters (a changed model): nothing was re-executed.
+    if (e instanceof McError) return unchecked(`the model does not build for it (${e.code}: ${e.message})`);
+    throw e;
+  }
+  if (r.status === 'reproduced') return { level: 'replayed', note: null, replay: r };
+  const modelChanged = r.notes.some((n) => n.startsWith('the model has changed'));
+  if (r.stop && (r.stop.reason === 'field-differs' || r.stop.reason === 'state-differs') && !modelChanged)
+    throw new McError('MC406', `trace data differ from re-execution on the unchanged model at ${r.stop.field ?? 'the state'}${r.stop.index >= 0 ? ` (step ${r.stop.index + 1})` : ''}: ${r.stop.message}`);
+  return { ...unchecked(`it does not reproduce on the current model (${r.verdict})`), replay: r };
+}
