@@ -33,7 +33,7 @@ export const defaultOptions: SearchOptions = Object.freeze({
   store: 'exact',
   por: false,
   symmetry: false,
-  bitstateBits: 32,
+  bitstateBits: 27,
   bitstateHashes: 3,
   maxStates: Infinity,
   timeLimit: Infinity,

@@ -2,8 +2,7 @@ import type { Runtime } from '../search/runtime.ts';
 import type { FoundViolation, PathStep } from '../search/types.ts';
 import { decodeState, diff, modelHash, valuationHash } from './decode.ts';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';
-
-export const VERSION = '0.1.0';
+import { VERSION } from '../version.ts';
 
 /** Apply one (thread, step, choice) to a state. Returns the successor, or the failed assertion's name. */
 export function applyStep(rt: Runtime, buf: Uint32Array, ps: PathStep): { next: Uint32Array; progress: boolean } | { fails: string } | null {
