@@ -1,6 +1,5 @@
 import { describeBuilt } from '../../model/build.ts';
 import { defaultSimulateOptions, simulate, type SimulateResult } from '../../search/simulate.ts';
-import { defaultOptions } from '../../search/types.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, count, n, type Io } from '../common.ts';
 import { MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
@@ -24,7 +23,8 @@ export const simulateCommand: Command = {
     runs: { type: 'string', value: 'N', default: defaultSimulateOptions.runs, help: 'number of walks' },
     depth: { type: 'string', value: 'D', default: defaultSimulateOptions.depth, help: 'transitions per walk at most' },
     ...PROPERTY_FLAGS,
-    'time-limit': { type: 'string', value: 'S', default: defaultOptions.timeLimit, help: 'stop starting walks after S seconds' },
+    fairness: { ...PROPERTY_FLAGS.fairness, default: defaultSimulateOptions.fairness },
+    'time-limit': { type: 'string', value: 'S', default: defaultSimulateOptions.timeLimit, help: 'stop starting walks after S seconds' },
     ...OUTPUT_FLAGS,
   },
   conflicts: SHARED_CONFLICTS,
