@@ -225,7 +225,7 @@ test('--version prints the version of package.json', async (t) => {
 });
 
 const refused: [string, string[], RegExp][] = [
-  ['unknown flag', ['check', 'dining', '--frobnicate'], /MC304: mmcheck check: unknown option "--frobnicate" \(options: --variant, -p, --param/],
+  ['unknown flag', ['check', 'dining', '--frobnicate'], /MC304: mmcheck check: unknown option "--frobnicate" \(options: --variant, --param \(-p\), --strategy/],
   ['unknown short flag', ['show', 'x.json', '-x'], /MC304: mmcheck show: unknown option "-x"/],
   ['another command\'s flag', ['replay', 'x.json', '--strategy', 'bfs'], /MC304: mmcheck replay: unknown option "--strategy"/],
   ['a value for a switch', ['check', 'dining', '--json=yes'], /MC305: mmcheck check: option --json takes no value/],

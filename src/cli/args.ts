@@ -146,7 +146,7 @@ function parseError(cmd: Command, e: unknown): unknown {
   const msg = (e as Error).message ?? '';
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const opt = /Unknown option '([^']+)'/.exec(msg)?.[1] ?? msg;
-    const known = Object.entries(cmd.flags).map(([k, d]) => flagName(k, d)).join(', ');
+    const known = Object.entries(cmd.flags).map(([k, d]) => `--${k}${d.short ? ` (-${d.short})` : ''}`).join(', ');
     return new McError('MC304', `mmcheck ${cmd.name}: unknown option ${q(opt)} (options: ${known})`);
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {

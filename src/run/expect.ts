@@ -1,7 +1,7 @@
 import { buildModel, type BuiltModel } from '../model/build.ts';
 import type { Expectation, Model } from '../model/define.ts';
 import { search } from '../search/check.ts';
-import type { SearchOptions, SearchResult } from '../search/types.ts';
+import { defaultOptions, type SearchOptions, type SearchResult } from '../search/types.ts';
 import '../search/liveness.ts';
 
 /**
@@ -11,7 +11,7 @@ import '../search/liveness.ts';
 
 /** The search options an expectation asks for (its deadlock and fairness settings). */
 export function expectationOptions(e: Expectation | undefined): Partial<SearchOptions> {
-  return { deadlock: e?.deadlock === false ? false : null, fairness: e?.fairness ?? 'weak' };
+  return { deadlock: e?.deadlock === false ? false : null, fairness: e?.fairness ?? defaultOptions.fairness };
 }
 
 /** How a result differs from an expectation; empty when it matches. */
