@@ -107,7 +107,7 @@ export class Args {
   }
 }
 
-/** `--param` or `-p, --param`, as the help and the errors name a flag. */
+/** `--param` or `-p, --param`, as the help names a flag. */
 export const flagName = (name: string, d: FlagDecl): string => `${d.short ? `-${d.short}, ` : ''}--${name}`;
 
 export function parseCommandArgs(cmd: Command, argv: readonly string[]): Args {
