@@ -14,8 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { builtinModels } from '../models/index.ts';
 import { expectationsOf } from '../src/index.ts';
 import { parseTrace } from '../src/trace/format.ts';
+import { cli } from './helpers/cli.ts';
 
-const BIN = resolve('bin/mmcheck.js');
 const OUT = resolve('test-output');
 
 /** MMCHECK_CHROMIUM names another binary (or a missing one, to see the skip). */
@@ -66,15 +66,15 @@ const title = chromium
   ? 'browser: Chromium shows the HTML counterexample (threads, steps, property, state after a step) and screenshots it'
   : 'browser: SKIPPED — Chromium is not installed (apt-get install -y chromium; .ci/run does this)';
 
-(chromium ? test : test.skip)(title, (t) => {
+(chromium ? test : test.skip)(title, async (t) => {
   const { model, variant, label } = subject();
   const dir = mkdtempSync(join(tmpdir(), 'mmcheck-browser-'));
   mkdirSync(OUT, { recursive: true });
-  const check = spawnSync(process.execPath, [BIN, 'check', model, '--variant', variant, '--minimize', '--trace-out', 'trace.json'], { cwd: dir, encoding: 'utf8' });
-  t.is(check.status, 1, check.stdout + check.stderr);
+  const check = await cli(['check', model, '--variant', variant, '--minimize', '--trace-out', 'trace.json'], dir);
+  t.is(check.code, 1, check.out + check.err);
   const html = join(OUT, `${label}.html`);
-  const show = spawnSync(process.execPath, [BIN, 'show', 'trace.json', '--format', 'html', '-o', html], { cwd: dir, encoding: 'utf8' });
-  t.is(show.status, 0, show.stderr);
+  const show = await cli(['show', 'trace.json', '--format', 'html', '-o', html], dir);
+  t.is(show.code, 0, show.err);
   const tr = parseTrace(readFileSync(join(dir, 'trace.json'), 'utf8'));
   t.log(`${label}: ${tr.property.kind} ${tr.property.name}, ${tr.steps.length} steps`);
   const url = pathToFileURL(html).href;

@@ -5,7 +5,7 @@ import { builtinModels } from '../models/index.ts';
 import { expectationsOf } from '../src/index.ts';
 import { parseTrace } from '../src/trace/format.ts';
 import { replay } from '../src/trace/replay.ts';
-import { checkExpectation } from './helpers/expect.ts';
+import { checkExpectation } from '../src/run/expect.ts';
 
 // Every expectation written beside a kernel or example model is a test: a changed verdict fails here.
 for (const m of builtinModels.filter((x) => x.def.category !== 'classic')) {

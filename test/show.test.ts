@@ -7,7 +7,6 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,13 +22,11 @@ import { lockVars, renderHtml } from '../src/report/html.ts';
 import { renderMarkdown, renderText } from '../src/report/table.ts';
 import { loadModel } from '../src/run/load.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
+import { cli } from './helpers/cli.ts';
 
-const BIN = resolve('bin/mmcheck.js');
 const LOCK = resolve('examples/lock.ts');
-const run = (args: string[], cwd = process.cwd()) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+/** The command line in-process (cli.ts), as the commands printed by check are pasted. */
+const run = cli;
 const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-show-'));
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 
@@ -107,7 +104,7 @@ test('html: lock-like variables get ownership bars coloured by the thread that t
   );
 });
 
-test('html: the lock heuristic reads thread names as owners, releases and hand-overs, and ignores counters and locals', (t) => {
+test('html: the lock heuristic reads thread names as owners, releases and hand-overs, and ignores counters and locals', async (t) => {
   const step = (thread: string, changes: Record<string, string | number | boolean>) => ({ thread, step: 's', choice: 0, from: 'a', to: 'a', changes, stateHash: 'x' });
   const tr: TraceFile = {
     format: 'mmcheck-trace/1', model: 'm', variant: null, params: {}, modelHash: 'x',
@@ -125,7 +122,7 @@ test('html: the lock heuristic reads thread names as owners, releases and hand-o
   t.deepEqual(lockVars(tr), [{ name: 'drv', kind: 'owner', spans: [{ from: 0, to: 1, thread: 'F', open: false }, { from: 2, to: 4, thread: 'G', open: false }] }]);
 });
 
-test('html: every piece of model-provided text is escaped; the embedded data cannot close its script', (t) => {
+test('html: every piece of model-provided text is escaped; the embedded data cannot close its script', async (t) => {
   const evil = '<img src=x onerror=alert(1)>';
   const close = '</script><script>alert(2)</script>';
   const tr: TraceFile = {
@@ -160,7 +157,7 @@ test('html: every piece of model-provided text is escaped; the embedded data can
   t.is(data.steps[1].fails, tr.steps[1]!.fails);
 });
 
-test('html: a livelock marks its cycle; text and markdown keep working', (t) => {
+test('html: a livelock marks its cycle; text and markdown keep working', async (t) => {
   const tr = traceOf(polite, null);
   t.is(tr.property.kind, 'livelock');
   const cs = tr.cycleStart!;
@@ -177,54 +174,54 @@ test('html: a livelock marks its cycle; text and markdown keep working', (t) => 
 // The command line: show, and the commands check prints
 // ---------------------------------------------------------------------------
 
-test('cli: the replay and show commands that check prints work as printed, html included', (t) => {
+test('cli: the replay and show commands that check prints work as printed, html included', async (t) => {
   const dir = tmp();
-  const r = run(['check', LOCK, '--variant', 'test-then-set'], dir);
+  const r = await run(['check', LOCK, '--variant', 'test-then-set'], dir);
   t.is(r.code, 1, r.err);
   t.regex(r.out, /invariant "mutual-exclusion" violated — 6 steps/);
   const replayCmd = /^ {2}replay: mmcheck (.+)$/m.exec(r.out)?.[1];
   const showCmd = /^ {2}show: {3}mmcheck (.+)$/m.exec(r.out)?.[1];
   t.truthy(replayCmd && showCmd, r.out);
-  const rp = run(replayCmd!.split(' '), dir);
+  const rp = await run(replayCmd!.split(' '), dir);
   t.is(rp.code, 0, rp.out + rp.err);
   t.regex(rp.out, /^reproduced: invariant "mutual-exclusion" is violated in the final state$/m);
   t.regex(showCmd!, /--format html -o traces\/lock-example\.test-then-set\.mutual-exclusion\.html$/);
-  const sh = run(showCmd!.split(' '), dir);
+  const sh = await run(showCmd!.split(' '), dir);
   t.is(sh.code, 0, sh.err);
   t.is(sh.out, '');
   const html = readFileSync(join(dir, 'traces/lock-example.test-then-set.mutual-exclusion.html'), 'utf8');
   t.regex(html, /<h1 id="property">mutual-exclusion<\/h1>/);
   // A trace path with a space is printed quoted, so it still pastes.
-  const q = run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'my traces/a b.json'], dir);
+  const q = await run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'my traces/a b.json'], dir);
   t.regex(q.out, /show: {3}mmcheck show 'my traces\/a b\.json' --format html -o 'my traces\/a b\.html'/);
   // An absolute --trace-out is written where it says, and the printed commands work from anywhere.
   const abs = join(dir, 'abs', 'd.json');
-  const a = run(['check', 'dining', '-p', 'n=3', '--trace-out', abs], dir);
+  const a = await run(['check', 'dining', '-p', 'n=3', '--trace-out', abs], dir);
   const elsewhere = tmp();
   for (const cmd of [/^ {2}replay: mmcheck (.+)$/m, /^ {2}show: {3}mmcheck (.+)$/m].map((re) => re.exec(a.out)?.[1])) {
     t.truthy(cmd, a.out);
-    t.is(run(cmd!.split(' '), elsewhere).code, 0, cmd);
+    t.is((await run(cmd!.split(' '), elsewhere)).code, 0, cmd);
   }
   t.true(existsSync(join(dir, 'abs', 'd.html')));
 });
 
-test('cli: show renders text, markdown and html, to stdout or -o, and rejects unknown formats', (t) => {
+test('cli: show renders text, markdown and html, to stdout or -o, and rejects unknown formats', async (t) => {
   const dir = tmp();
-  run(['check', 'dining', '-p', 'n=3', '--trace-out', 'd.json'], dir);
-  const text = run(['show', 'd.json'], dir);
+  await run(['check', 'dining', '-p', 'n=3', '--trace-out', 'd.json'], dir);
+  const text = await run(['show', 'd.json'], dir);
   t.is(text.code, 0);
   t.regex(text.out, /^dining \(n=3\): deadlock — 3 steps$/m);
   t.regex(text.out, /^# \| phil\[0\] +\| phil\[1\] +\| phil\[2\] +\| changes$/m);
-  const md = run(['show', 'd.json', '--format', 'markdown'], dir);
+  const md = await run(['show', 'd.json', '--format', 'markdown'], dir);
   t.regex(md.out, /^\| # \| phil\[0\] \| phil\[1\] \| phil\[2\] \| changes \|$/m);
-  const html = run(['show', 'd.json', '--format', 'html'], dir);
+  const html = await run(['show', 'd.json', '--format', 'html'], dir);
   t.is(html.code, 0);
   t.regex(html.out, /<h1 id="property">no thread can take a step<\/h1>/);
   t.regex(html.out, /<b>phil\[0\]<\/b> at <code>HasLeft<\/code>/);
-  const o = run(['show', 'd.json', '--format', 'html', '-o', 'out/d.html'], dir);
+  const o = await run(['show', 'd.json', '--format', 'html', '-o', 'out/d.html'], dir);
   t.is(o.code, 0);
   t.is(readFileSync(join(dir, 'out/d.html'), 'utf8'), html.out);
-  const bad = run(['show', 'd.json', '--format', 'pdf'], dir);
+  const bad = await run(['show', 'd.json', '--format', 'pdf'], dir);
   t.is(bad.code, 2);
   t.regex(bad.err, /MC308: option --format: "pdf" is not one of text, markdown, html/);
 });
@@ -233,27 +230,27 @@ test('cli: show renders text, markdown and html, to stdout or -o, and rejects un
 // Replay against a changed model
 // ---------------------------------------------------------------------------
 
-test('replay --variant: a test-then-set trace against atomic-xchg names the first step that no longer applies and why', (t) => {
+test('replay --variant: a test-then-set trace against atomic-xchg names the first step that no longer applies and why', async (t) => {
   const dir = tmp();
-  run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'tts.json'], dir);
-  const r = run(['replay', 'tts.json', '--variant', 'atomic-xchg'], dir);
+  await run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'tts.json'], dir);
+  const r = await run(['replay', 'tts.json', '--variant', 'atomic-xchg'], dir);
   t.is(r.code, 1);
   t.regex(r.out, /^replaying tts\.json against lock-example \/ atomic-xchg \(trace made on test-then-set\): 6 steps$/m);
   // In atomic-xchg, cpu[0]'s acquire already takes the lock, so cpu[1]'s acquire is blocked.
   t.regex(r.out, /step 2 \(cpu\[1\]: acquire\) no longer applies: its guard is false \(it reads locked=true\)/);
-  const j = JSON.parse(run(['replay', 'tts.json', '--variant', 'atomic-xchg', '--json'], dir).out);
+  const j = JSON.parse((await run(['replay', 'tts.json', '--variant', 'atomic-xchg', '--json'], dir)).out);
   t.is(j.status, 'no-longer-applies');
   t.like(j.stop, { index: 1, thread: 'cpu[1]', step: 'acquire', reason: 'guard-false', reads: { locked: true } });
   // A step the changed variant does not have is named as missing.
   const tr = JSON.parse(readFileSync(join(dir, 'tts.json'), 'utf8')) as TraceFile;
   tr.steps = tr.steps.filter((s) => s.thread === 'cpu[0]');
   writeFileSync(join(dir, 'solo.json'), JSON.stringify(tr));
-  const m = run(['replay', 'solo.json', '--variant', 'atomic-xchg'], dir);
+  const m = await run(['replay', 'solo.json', '--variant', 'atomic-xchg'], dir);
   t.is(m.code, 1);
   t.regex(m.out, /step 2 \(cpu\[0\]: set\) no longer applies: thread "cpu\[0\]" has no step "set" in this variant \(atomic-xchg\)/);
 });
 
-test('replay --variant: a trace that replays on a fixed variant reports that the property now holds (exit 1)', (t) => {
+test('replay --variant: a trace that replays on a fixed variant reports that the property now holds (exit 1)', async (t) => {
   const dir = tmp();
   // A lost update: read then write back. The fix keeps the steps but makes the write an atomic increment.
   writeFileSync(
@@ -274,12 +271,12 @@ export default defineModel({
 });
 `,
   );
-  const c = run(['check', 'counter.ts', '--variant', 'racy', '--trace-out', 'racy.json'], dir);
+  const c = await run(['check', 'counter.ts', '--variant', 'racy', '--trace-out', 'racy.json'], dir);
   t.is(c.code, 1, c.out + c.err);
-  const r = run(['replay', 'racy.json', '--variant', 'atomic'], dir);
+  const r = await run(['replay', 'racy.json', '--variant', 'atomic'], dir);
   t.is(r.code, 1);
   t.regex(r.out, /^replays, but the property now holds: invariant "no-lost-update" holds in the final state$/m);
-  t.is(JSON.parse(run(['replay', 'racy.json', '--variant', 'atomic', '--json'], dir).out).status, 'property-holds');
+  t.is(JSON.parse((await run(['replay', 'racy.json', '--variant', 'atomic', '--json'], dir)).out).status, 'property-holds');
 });
 
 // ---------------------------------------------------------------------------
@@ -312,18 +309,18 @@ test('format: a hand-written minimal mmcheck-trace/1 file still replays (API and
   t.deepEqual(r.notes, ['the model has changed since the trace was made (model hash differs)']);
   const dir = tmp();
   writeFileSync(join(dir, 'v1.json'), HAND_WRITTEN_V1);
-  const c = run(['replay', 'v1.json'], dir);
+  const c = await run(['replay', 'v1.json'], dir);
   t.is(c.code, 0, c.out + c.err);
   t.regex(c.out, /reproduced: no step is enabled in the final state/);
-  t.is(run(['show', 'v1.json', '--format', 'html'], dir).code, 0);
+  t.is((await run(['show', 'v1.json', '--format', 'html'], dir)).code, 0);
   // A field the reader does not know is refused, naming its JSON path (replay could not check it);
   // an unknown version is refused with the versions this reader knows.
   writeFileSync(join(dir, 'extra.json'), JSON.stringify({ ...JSON.parse(HAND_WRITTEN_V1), futureField: { x: 1 } }));
-  const extra = run(['replay', 'extra.json'], dir);
+  const extra = await run(['replay', 'extra.json'], dir);
   t.is(extra.code, 2);
   t.regex(extra.err, /MC405: unknown field in trace at \$\.futureField/);
   writeFileSync(join(dir, 'v2.json'), HAND_WRITTEN_V1.replace('mmcheck-trace/1', 'mmcheck-trace/2'));
-  const v2 = run(['replay', 'v2.json'], dir);
+  const v2 = await run(['replay', 'v2.json'], dir);
   t.is(v2.code, 2);
   t.regex(v2.err, /MC403: .*unsupported trace format "mmcheck-trace\/2" \(this mmcheck reads mmcheck-trace\/1\)/);
 });
@@ -425,7 +422,7 @@ test('minimize: the lock example keeps its 6 steps and loses a context switch; D
   }
 });
 
-test('minimize: random models — same length as BFS, no more switches, replays, and equals the brute-force minimum', (t) => {
+test('minimize: random models — same length as BFS, no more switches, replays, and equals the brute-force minimum', async (t) => {
   let compared = 0;
   fc.assert(
     fc.property(genModel(), fc.boolean(), (g, deadlock) => {
@@ -453,7 +450,7 @@ test('minimize: random models — same length as BFS, no more switches, replays,
   t.true(compared >= RUNS / 10, `only ${compared} brute-force comparisons`);
 });
 
-test('minimize: random livelocks — the lasso keeps its length and cycle, no more switches, replays, brute-force minimum', (t) => {
+test('minimize: random livelocks — the lasso keeps its length and cycle, no more switches, replays, brute-force minimum', async (t) => {
   let lassos = 0;
   fc.assert(
     fc.property(genModel({ safety: false }), fc.constantFrom('none', 'weak', 'strong' as const), (g, fairness) => {
@@ -527,7 +524,7 @@ function scheduleModel(g: GenSchedule): Model {
   }) as unknown as Model;
 }
 
-test('minimize: random schedules — the minimum equals the brute-force one where greedy choices are not enough', (t) => {
+test('minimize: random schedules — the minimum equals the brute-force one where greedy choices are not enough', async (t) => {
   let compared = 0;
   fc.assert(
     fc.property(genSchedule, (g) => {
@@ -548,25 +545,25 @@ test('minimize: random schedules — the minimum equals the brute-force one wher
   t.true(compared >= RUNS / 4);
 });
 
-test('cli: check --minimize reports before/after in text and JSON; minimize <trace> writes a validated trace', (t) => {
+test('cli: check --minimize reports before/after in text and JSON; minimize <trace> writes a validated trace', async (t) => {
   const dir = tmp();
-  const c = run(['check', LOCK, '--variant', 'test-then-set', '--minimize', '--trace-out', 'min.json'], dir);
+  const c = await run(['check', LOCK, '--variant', 'test-then-set', '--minimize', '--trace-out', 'min.json'], dir);
   t.is(c.code, 1);
   t.regex(c.out, /^minimized: 6 steps, 3 context switches → 6 steps, 2 context switches \(the fewest of any 6-step counterexample\)$/m);
   t.is(contextSwitches(parseTrace(readFileSync(join(dir, 'min.json'), 'utf8')).steps), 2);
-  const j = JSON.parse(run(['check', LOCK, '--variant', 'test-then-set', '--minimize', '--json', '--no-trace'], dir).out);
+  const j = JSON.parse((await run(['check', LOCK, '--variant', 'test-then-set', '--minimize', '--json', '--no-trace'], dir)).out);
   t.deepEqual(j.violation.minimized, { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2 });
   t.is(j.violation.length, 6);
-  const plain = JSON.parse(run(['check', LOCK, '--variant', 'test-then-set', '--json', '--no-trace'], dir).out);
+  const plain = JSON.parse((await run(['check', LOCK, '--variant', 'test-then-set', '--json', '--no-trace'], dir)).out);
   t.false('minimized' in plain.violation);
 
-  run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'orig.json'], dir);
-  const m = run(['minimize', 'orig.json'], dir);
+  await run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'orig.json'], dir);
+  const m = await run(['minimize', 'orig.json'], dir);
   t.is(m.code, 0, m.out + m.err);
   t.regex(m.out, /^minimized: 6 steps, 3 context switches → 6 steps, 2 context switches/m);
   t.regex(m.out, /^trace saved: orig\.min\.json$/m);
-  t.is(run(['replay', 'orig.min.json'], dir).code, 0);
-  const o = run(['minimize', 'orig.json', '-o', 'sub/o.json', '--json'], dir);
+  t.is((await run(['replay', 'orig.min.json'], dir)).code, 0);
+  const o = await run(['minimize', 'orig.json', '-o', 'sub/o.json', '--json'], dir);
   t.is(o.code, 0);
   t.deepEqual(JSON.parse(o.out), { minimized: { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2 }, trace: 'sub/o.json' });
   t.true(existsSync(join(dir, 'sub/o.json')));
@@ -574,7 +571,7 @@ test('cli: check --minimize reports before/after in text and JSON; minimize <tra
   const tr = JSON.parse(readFileSync(join(dir, 'orig.json'), 'utf8'));
   tr.steps.pop();
   writeFileSync(join(dir, 'short.json'), JSON.stringify(tr));
-  const s = run(['minimize', 'short.json'], dir);
+  const s = await run(['minimize', 'short.json'], dir);
   t.is(s.code, 1);
   t.regex(s.out, /short\.json does not reproduce on lock-example \/ test-then-set, so there is nothing to minimise: invariant "mutual-exclusion" holds in the final state/);
   t.false(existsSync(join(dir, 'short.min.json')));

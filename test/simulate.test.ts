@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { bool, buildModel, defineModel, int, search, thread, type Model } from '../src/index.ts';
 import { simulate } from '../src/search/simulate.ts';
 import { searchMember, planWorkers } from '../src/search/swarm.ts';
@@ -12,8 +11,7 @@ import { swarm } from '../src/run/swarm-pool.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
-import { cmdSimulate, cmdSwarm } from '../src/cli/simulate.ts';
-import { McError } from '../src/model/errors.ts';
+import { cli } from './helpers/cli.ts';
 import dining from '../models/dining.ts';
 import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
@@ -195,20 +193,18 @@ test('random models: what simulate and a bitstate worker report is real, and rep
 
 test('simulate --json: output shape, trace written where --trace-out says', async (t) => {
   const dir = tmp();
-  let out = '';
-  const io = { out: (s: string) => void (out += s), err: process.stderr, cwd: dir };
-  const code = await cmdSimulate(['dining', '-p', 'n=5', '--seed', '42', '--json', '--trace-out', 'd.json'], io);
-  t.is(code, 1);
-  const o = JSON.parse(out);
+  const r = await cli(['simulate', 'dining', '-p', 'n=5', '--seed', '42', '--json', '--trace-out', 'd.json'], dir);
+  t.is(r.code, 1, r.err);
+  const o = JSON.parse(r.out);
   t.like(o, { model: 'dining', variant: null, params: { n: 5 }, mode: 'simulate', seed: '42', verdict: 'violation', stopped: 'violation' });
   t.like(o.violation, { kind: 'deadlock', property: 'deadlock', trace: 'd.json' });
   t.true(Number.isInteger(o.violation.walk) && o.violation.length > 0);
   t.deepEqual(Object.keys(o.stats).sort(), ['cycles', 'distinctCapped', 'distinctStates', 'endedWalks', 'longestWalk', 'runs', 'seconds', 'steps', 'stepsPerSecond']);
   t.deepEqual(o.options, { runs: 1000, depth: 1000, fairness: null, liveness: false, deadlock: true });
   t.is(JSON.parse(readFileSync(join(dir, 'd.json'), 'utf8')).steps.length, o.violation.length);
-  out = '';
-  t.is(await cmdSimulate(['dining', '-p', 'n=5', '--no-deadlock', '--runs', '5', '--depth', '20', '--json', '--seed', 'x'], io), 0);
-  const p = JSON.parse(out);
+  const none = await cli(['simulate', 'dining', '-p', 'n=5', '--no-deadlock', '--runs', '5', '--depth', '20', '--json', '--seed', 'x'], dir);
+  t.is(none.code, 0, none.err);
+  const p = JSON.parse(none.out);
   t.like(p, { verdict: 'no-violation', violation: null, stopped: 'runs', stats: { runs: 5 } });
 });
 
@@ -246,25 +242,6 @@ test('swarm finds the dining deadlock; the trace replays; the winner and trace d
 // ---- the command line ---------------------------------------------------------------------
 
 const BIN = resolve('bin/mmcheck.js');
-const wired = readFileSync('src/cli/main.ts', 'utf8').includes('cmdSwarm');
-/**
- * Run the CLI in a fresh process with tsx registered the way bin/mmcheck.js
- * registers it (an import in the main thread, no --import flag): the
- * condition under which swarm workers must load TypeScript on their own.
- * Uses bin/mmcheck.js itself once main.ts routes to these commands.
- */
-const cli = (args: string[], cwd: string) => {
-  const shim = [
-    `import ${JSON.stringify(import.meta.resolve('tsx'))};`,
-    `const m = await import(${JSON.stringify(pathToFileURL(resolve('src/cli/simulate.ts')).href)});`,
-    `const [cmd, ...rest] = process.argv.slice(1);`,
-    `const io = { out: (s) => process.stdout.write(s), err: process.stderr, cwd: process.cwd() };`,
-    `try { process.exitCode = await (cmd === 'simulate' ? m.cmdSimulate(rest, io) : m.cmdSwarm(rest, io)); }`,
-    // As main.ts does: a coded error is bad input, exit 2.
-    `catch (e) { if (!e.code) throw e; process.stderr.write('mmcheck: error ' + e.code + ': ' + e.message + '\\n'); process.exitCode = 2; }`,
-  ].join('\n');
-  return run(wired ? [BIN, ...args] : ['--input-type=module', '-e', shim, ...args], cwd);
-};
 
 /** Asynchronous, so that the other tests of this file run while the child does. */
 function run(argv: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
@@ -279,15 +256,20 @@ function run(argv: string[], cwd: string): Promise<{ code: number | null; out: s
   });
 }
 
-test('CLI: check --swarm 4 runs worker threads from the command line and saves a trace that replays', async (t) => {
+/**
+ * In a fresh process, with tsx registered the way bin/mmcheck.js registers it
+ * (an import in the main thread, no --import flag): the condition under which
+ * swarm workers must load TypeScript on their own.
+ */
+test('CLI process: check --swarm 4 runs worker threads from the command line and saves a trace that replays', async (t) => {
   const dir = tmp();
-  const r = await cli(['check', 'dining', '-p', 'n=5', '--swarm', '4', '--seed', '9'], dir);
+  const r = await run([BIN, 'check', 'dining', '-p', 'n=5', '--swarm', '4', '--seed', '9'], dir);
   t.is(r.code, 1, r.err);
   t.regex(r.out, /swarm-checking dining \(n=5\) \[4 workers/);
   t.regex(r.out, /violation found by worker \d+ after/);
   t.regex(r.out, /replay: mmcheck replay traces\/dining\.n5\.deadlock\.json/);
   t.regex(r.out, /again: +mmcheck check dining -p n=5 --swarm 4 --seed 9/);
-  const rp = await run([BIN, 'replay', 'traces/dining.n5.deadlock.json'], dir);
+  const rp = await cli(['replay', 'traces/dining.n5.deadlock.json'], dir);
   t.is(rp.code, 0, rp.out + rp.err);
 });
 
@@ -302,23 +284,25 @@ test('CLI: check --swarm --json has the documented shape; check options a swarm 
   t.deepEqual(Object.keys(o.workers[0]).sort(), [
     'bitstateFill', 'bitstateLog2', 'cycles', 'depthBound', 'depthCut', 'expanded', 'hashes', 'index', 'maxDepth', 'seconds', 'seed', 'states', 'status', 'transitions', 'violation',
   ]);
-  const io = { out: () => {}, err: process.stderr, cwd: dir };
-  await t.throwsAsync(cmdSwarm(['dining', '--swarm', '2', '--strategy', 'dfs'], io), { instanceOf: McError, message: /--strategy is not used with --swarm/ });
+  const refused = await cli(['check', 'dining', '--swarm', '2', '--strategy', 'dfs'], dir);
+  t.is(refused.code, 2);
+  t.regex(refused.err, /MC321: option --strategy is not used with --swarm/);
 });
 
 test('simulate prints its seed; the same seed reproduces the same trace file; finding nothing is not a proof', async (t) => {
   const dir = tmp();
-  let out = '';
-  const io = { out: (s: string) => void (out += s), err: process.stderr, cwd: dir };
-  t.is(await cmdSimulate([resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'a.json'], io), 1);
+  const a = await cli(['simulate', resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'a.json'], dir);
+  t.is(a.code, 1, a.err);
+  let out = a.out;
   const seed = /\[seed (\d+),/.exec(out)?.[1];
   t.truthy(seed);
   t.regex(out, new RegExp(`again: +mmcheck simulate .* --seed ${seed}`));
   t.regex(out, /replay: mmcheck replay a\.json/);
-  t.is(await cmdSimulate([resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'b.json', '--seed', seed!], io), 1);
+  t.is((await cli(['simulate', resolve('models/dining.ts'), '-p', 'n=7', '--trace-out', 'b.json', '--seed', seed!], dir)).code, 1);
   t.is(readFileSync(join(dir, 'a.json'), 'utf8'), readFileSync(join(dir, 'b.json'), 'utf8'));
-  out = '';
-  t.is(await cmdSimulate(['dining', '-p', 'n=4', '--no-deadlock', '--runs', '3', '--seed', '1'], io), 0);
+  const none = await cli(['simulate', 'dining', '-p', 'n=4', '--no-deadlock', '--runs', '3', '--seed', '1'], dir);
+  t.is(none.code, 0, none.err);
+  out = none.out;
   t.regex(out, /no violation in 3 walks/);
   t.regex(out, /not a proof/);
 });

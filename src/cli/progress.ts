@@ -1,19 +1,35 @@
 import type { ProgressInfo } from '../search/types.ts';
+import type { Args } from './args.ts';
+import { n, type Io } from './common.ts';
 
-/** The live progress line on stderr: states, states/s, depth, frontier, memory. */
-export function progressLine(stream: NodeJS.WriteStream): { update: (p: ProgressInfo) => void; done: () => void } {
+export interface StatusLine {
+  update(line: string): void;
+  /** Clears a line redrawn in place, so that the result starts on a clean line. */
+  done(): void;
+}
+
+/**
+ * A live status line on stderr, or null when none is wanted: shown with
+ * --progress, or by default when stderr is a terminal and stdout is not JSON.
+ * On a terminal it is redrawn in place; elsewhere each update is one line.
+ */
+export function statusLine(args: Args, io: Io): StatusLine | null {
+  const show = args.flag('progress') || (!args.flag('no-progress') && !args.flag('json') && io.errIsTTY);
+  if (!show) return null;
   let shown = false;
-  const n = (x: number) => Math.round(x).toLocaleString('en-US');
   return {
-    update(p) {
-      const rate = p.seconds > 0 ? p.states / p.seconds : 0;
-      const line = `[mmcheck ${p.phase}] ${n(p.states)} states  ${n(rate)}/s  depth ${n(p.depth)}  frontier ${n(p.frontier)}  ${n(p.bytes / 1048576)} MB  ${p.seconds.toFixed(0)} s`;
-      if (stream.isTTY) stream.write(`\r${line}\x1b[K`);
-      else stream.write(line + '\n');
+    update(line) {
+      io.err(io.errIsTTY ? `\r${line}\x1b[K` : line + '\n');
       shown = true;
     },
     done() {
-      if (shown && stream.isTTY) stream.write('\r\x1b[K');
+      if (shown && io.errIsTTY) io.err('\r\x1b[K');
     },
   };
+}
+
+/** The search's progress: states, states/s, depth, frontier, memory. */
+export function searchProgressText(p: ProgressInfo): string {
+  const rate = p.seconds > 0 ? p.states / p.seconds : 0;
+  return `[mmcheck ${p.phase}] ${n(p.states)} states  ${n(rate)}/s  depth ${n(p.depth)}  frontier ${n(p.frontier)}  ${n(p.bytes / 1048576)} MB  ${p.seconds.toFixed(0)} s`;
 }

@@ -14,8 +14,8 @@ export async function builtinModels(): Promise<readonly Model[]> {
   return index.builtinModels;
 }
 
-/** Resolve `<model>`: a built-in model name, or a path to a model file (.ts or .js). */
-export async function loadModel(ref: string): Promise<Model> {
+/** Resolve `<model>`: a built-in model name, or a path to a model file (.ts or .js) relative to `cwd`. */
+export async function loadModel(ref: string, cwd: string = process.cwd()): Promise<Model> {
   const looksLikePath = /[\\/]/.test(ref) || /\.(m?[jt]s)$/.test(ref);
   if (!looksLikePath) {
     const builtins = await builtinModels();
@@ -23,7 +23,7 @@ export async function loadModel(ref: string): Promise<Model> {
     if (m) return m;
     throw new McError('MC138', `unknown model ${q(ref)} (models: ${builtins.map((x) => x.name).join(', ')}; or give a path to a model file)`);
   }
-  const file = resolve(ref);
+  const file = resolve(cwd, ref);
   if (!existsSync(file)) throw new McError('MC139', `model file ${q(ref)} does not exist`);
   let mod: Record<string, unknown>;
   try {

@@ -147,7 +147,7 @@ function request(w: Worker, plan: WorkerPlan): Promise<WorkerOutcome> {
   });
 }
 
-const defaultSwarmOptions: SwarmOptions = Object.freeze({
+export const defaultSwarmOptions: SwarmOptions = Object.freeze({
   workers: 4,
   jobs: availableParallelism(),
   seed: '0',

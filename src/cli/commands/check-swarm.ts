@@ -1,0 +1,136 @@
+import { McError } from '../../model/errors.ts';
+import { describeBuilt } from '../../model/build.ts';
+import { swarm } from '../../run/swarm-pool.ts';
+import type { SwarmResult } from '../../search/swarm.ts';
+import { Runtime } from '../../exec/runtime.ts';
+import type { Args } from '../args.ts';
+import { EXIT, count, n, type Io } from '../common.ts';
+import { violationJson } from '../output.ts';
+import { statusLine } from '../progress.ts';
+import { againCommand, jsonHeader, printViolation, saveTrace, seededRun } from '../seeded.ts';
+
+/**
+ * `mmcheck check <model> --swarm N`: N diversified bitstate searches in
+ * worker threads; the first violation wins. Finding none is not a proof, so
+ * it exits 3 (incomplete), not 0.
+ */
+/** Flags of the exhaustive search that a swarm (fixed-size bitstate DFS per worker) has no use for. */
+const EXHAUSTIVE_ONLY = ['strategy', 'store', 'bitstate-bits', 'por', 'symmetry', 'cross-check', 'memory-limit', 'minimize'] as const;
+/** Flags that only a swarm uses. */
+export const SWARM_ONLY = ['swarm-jobs', 'seed', 'depth', 'bitstate'] as const;
+
+export async function runSwarm(args: Args, io: Io): Promise<number> {
+  for (const f of EXHAUSTIVE_ONLY)
+    if (args.given(f)) throw new McError('MC321', `option --${f} is not used with --swarm (each worker is a depth-first search over its own fixed-size bitstate)`);
+  const workers = args.num('swarm', { integer: true, min: 1 });
+  const c = await seededRun(args, io);
+  const jobs = args.num('swarm-jobs', { integer: true, min: 1 });
+  const depth = args.num('depth', { integer: true, min: 1 });
+  const maxStates = args.num('max-states', { integer: true, min: 1 });
+  const bitstate = args.num('bitstate', { integer: true, min: 16 });
+  // Bit positions are masked as 32-bit integers, so 2^31 bits (256 MB) per worker at most.
+  if (bitstate > 31) throw new McError('MC323', `option --bitstate: ${bitstate} is more than 31 (log2 of the bits per worker)`);
+  const checksLiveness = c.liveness && c.built.hasProgress;
+  if (!c.json)
+    io.out(
+      `swarm-checking ${describeBuilt(c.built)} [${count(workers, 'worker')}, ${n(Math.min(jobs, workers))} at a time, seed ${c.seed}, bitstate DFS, ${c.fairness} fairness${checksLiveness ? ', liveness' : ''}]\n`,
+    );
+  const line = statusLine(args, io);
+  let done = 0;
+  let r: SwarmResult;
+  try {
+    r = await swarm(
+      { model: c.model.source ?? c.model.name, variant: c.built.variant, params: c.built.params },
+      {
+        workers,
+        jobs,
+        seed: c.seed,
+        depth,
+        maxBitstateLog2: bitstate,
+        maxStates,
+        deadlock: c.deadlock,
+        liveness: c.liveness,
+        fairness: c.fairness,
+        timeLimit: c.timeLimit,
+        onWorkerDone: line ? (w) => line.update(`[mmcheck swarm] ${++done}/${workers} workers done; worker ${w.index}: ${w.status}, ${n(w.states)} states`) : null,
+      },
+    );
+  } finally {
+    line?.done();
+  }
+  const saved = r.violation ? saveTrace(args, io, c.model, new Runtime(c.built), r.violation, r.fairness) : null;
+  const win = r.winner !== null ? r.workers[r.winner]! : null;
+  if (c.json) {
+    io.out(
+      JSON.stringify({
+        ...jsonHeader(c.built, 'swarm', r.seed, r.violation !== null),
+        violation: r.violation ? { ...violationJson(r.violation, saved!.path), worker: r.winner, expanded: win!.violation!.cost } : null,
+        settled: r.settled,
+        coverage: r.coverage,
+        workers: r.workers.map((w) => ({
+          index: w.index,
+          seed: w.plan.seed,
+          bitstateLog2: w.plan.bitstateLog2,
+          hashes: w.plan.k,
+          depthBound: w.plan.depthBound,
+          status: w.status,
+          states: w.states,
+          expanded: w.expanded,
+          transitions: w.transitions,
+          maxDepth: w.maxDepth,
+          depthCut: w.depthCut,
+          cycles: w.cycles,
+          bitstateFill: Number(w.bitstateFill.toFixed(6)),
+          seconds: Number(w.seconds.toFixed(3)),
+          violation: w.violation,
+        })),
+        stats: { workers, jobs, states: r.coverage.distinct, seconds: Number(r.seconds.toFixed(3)) },
+        options: { fairness: checksLiveness ? c.fairness : null, liveness: checksLiveness, deadlock: c.deadlock ?? c.built.deadlock, depth, maxStates: Number.isFinite(maxStates) ? maxStates : null, bitstate },
+      }) + '\n',
+    );
+    return r.violation ? EXIT.violation : EXIT.incomplete;
+  }
+  io.out(workerTable(r) + '\n');
+  const cov = r.coverage;
+  const seen = `${cov.capped ? 'at least ' : ''}${n(cov.distinct)} distinct states seen by the swarm`;
+  const est =
+    cov.estimate === null
+      ? 'too little overlap between workers to estimate the reachable state space'
+      : cov.method === 'complete-search'
+        ? `a worker completed its search: about ${n(cov.estimate)} reachable states (up to bitstate collisions), ${pct(cov.share!)} seen`
+        : `reachable states estimated at ~${n(cov.estimate)} by capture-recapture (an estimate, usually low: the searches are not independent samples), ~${pct(cov.share!)} seen`;
+  io.out(`${count(workers, 'worker')}, ${n(r.workers.reduce((a, w) => a + w.expanded, 0))} states expanded in all, ${r.seconds.toFixed(2)} s\n`);
+  io.out(`coverage: ${seen}; ${est}\n`);
+  if (!r.settled) io.out(`note: the time limit stopped workers before the swarm settled; a run with more time may report a different worker's violation\n`);
+  const again = againCommand(args, c.seed, c.seedGiven);
+  if (r.violation) {
+    io.out(`violation found by worker ${r.winner} after ${n(win!.violation!.cost)} expanded states (the fewest of any worker):\n`);
+    printViolation(io, saved!.trace, saved!.path, again);
+    return EXIT.violation;
+  }
+  io.out(`no violation found by ${count(workers, 'worker')}\n`);
+  io.out(`a swarm is not a proof: each worker's bitstate skips states whose bits collide, and depth bounds cut searches (run mmcheck check without --swarm for a proof)\n`);
+  io.out(`  again:  ${again}\n`);
+  return EXIT.incomplete;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(x >= 0.995 ? 0 : 1)}%`;
+
+function workerTable(r: SwarmResult): string {
+  const head = ['worker', 'bitstate', 'k', 'depth bound', 'status', 'states', 'expanded', 'depth', 'seconds'];
+  const rows = r.workers.map((w) => [
+    String(w.index),
+    `2^${w.plan.bitstateLog2}`,
+    String(w.plan.k),
+    n(w.plan.depthBound),
+    w.status === 'violation' ? `${w.violation!.kind}` : w.status,
+    n(w.states),
+    n(w.expanded),
+    n(w.maxDepth),
+    w.seconds.toFixed(2),
+  ]);
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
+  const left = new Set([1, 4]);
+  const fmt = (cells: string[]) => cells.map((x, i) => (left.has(i) ? x.padEnd(width[i]!) : x.padStart(width[i]!))).join('  ').trimEnd();
+  return [fmt(head), width.map((x) => '-'.repeat(x)).join('  '), ...rows.map(fmt)].join('\n');
+}

@@ -1,0 +1,162 @@
+import { rssMonitor } from '../../run/monitor.ts';
+import { relative } from 'node:path';
+import { McError } from '../../model/errors.ts';
+import { describeBuilt, type BuiltModel } from '../../model/build.ts';
+import { search } from '../../search/check.ts';
+import { defaultOptions, type SearchOptions, type SearchResult } from '../../search/types.ts';
+import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
+import { buildTrace } from '../../trace/build.ts';
+import type { TraceFile } from '../../trace/format.ts';
+import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
+import { renderText } from '../../report/table.ts';
+import type { Args, Command } from '../args.ts';
+import { EXIT, n, type Io } from '../common.ts';
+import { crossCheck } from '../cross-check.ts';
+import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
+import { modelFromArgs } from '../inputs.ts';
+import { minimizedLine, savedLines, violationJson, writeTrace } from '../output.ts';
+import { searchProgressText, statusLine } from '../progress.ts';
+import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
+
+const STORES = ['exact', 'hash-compact', 'bitstate'] as const;
+
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'explore every interleaving: pass, violation (with a shortest counterexample) or incomplete',
+  usage: 'check <model> [options]',
+  positionals: ['model'],
+  takes: 'one model (name or file)',
+  flags: {
+    ...MODEL_FLAGS,
+    strategy: { type: 'string', value: 'bfs|dfs', default: defaultOptions.strategy, help: 'search order (bfs: shortest counterexamples)' },
+    store: { type: 'string', value: STORES.join('|'), default: defaultOptions.store, help: 'state storage: exact states, 64-bit fingerprints, or a bit array (searched depth-first)' },
+    'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
+    por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; refused with liveness)' },
+    symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety; refused with liveness)' },
+    'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
+    ...PROPERTY_FLAGS,
+    'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
+    'time-limit': { type: 'string', value: 'S', default: defaultOptions.timeLimit, help: 'stop after S seconds (exit 3)' },
+    'memory-limit': { type: 'string', value: 'MB', default: defaultOptions.memoryLimitMB, help: 'stop when the state storage exceeds MB megabytes (exit 3)' },
+    minimize: { type: 'boolean', help: 'among the shortest counterexamples, save the one with the fewest context switches' },
+    ...OUTPUT_FLAGS,
+    swarm: { type: 'string', value: 'N', help: 'N diversified bounded searches in parallel workers; the first violation wins (none found: exit 3, it is not a proof)' },
+    'swarm-jobs': { type: 'string', value: 'J', default: defaultSwarmOptions.jobs, help: 'with --swarm: workers running at once (the number of CPUs)' },
+    seed: { type: 'string', value: 'S', help: "with --swarm: seed of the workers' plans (default: from the clock, and printed)" },
+    depth: { type: 'string', value: 'D', default: defaultSwarmOptions.depth, help: 'with --swarm: depth bound of worker 0 (the others use fractions of it)' },
+    bitstate: { type: 'string', value: 'B', default: defaultSwarmOptions.maxBitstateLog2, help: 'with --swarm: log2 of the largest worker bitstate (16 to 31)' },
+  },
+  conflicts: SHARED_CONFLICTS,
+  notes: ['<model> is a built-in model name (see mmcheck list) or a path to a model file.'],
+  example: 'mmcheck check dining -p n=3 --trace-out dining.json',
+  run: (args, io) => (args.given('swarm') ? runSwarm(args, io) : runCheck(args, io)),
+};
+
+function searchOptions(args: Args): Partial<SearchOptions> {
+  for (const f of SWARM_ONLY) if (args.given(f)) throw new McError('MC332', `mmcheck check: option --${f} is used only with --swarm`);
+  const store = args.oneOf('store', STORES);
+  if (store === 'bitstate' && args.given('strategy') && args.str('strategy') === 'bfs')
+    throw new McError('MC317', '--store bitstate searches depth-first (the stack is the counterexample): drop --strategy bfs');
+  if (args.given('bitstate-bits') && store !== 'bitstate') throw new McError('MC332', 'mmcheck check: option --bitstate-bits is used only with --store bitstate');
+  return {
+    strategy: args.oneOf('strategy', ['bfs', 'dfs'] as const),
+    store,
+    por: args.flag('por'),
+    symmetry: args.flag('symmetry'),
+    bitstateBits: args.num('bitstate-bits', { integer: true, min: 10 }),
+    fairness: args.oneOf('fairness', FAIRNESS),
+    liveness: !args.flag('no-liveness'),
+    deadlock: args.flag('no-deadlock') ? false : null,
+    maxStates: args.num('max-states', { integer: true, min: 1 }),
+    timeLimit: args.num('time-limit', { min: 0 }),
+    memoryLimitMB: args.num('memory-limit', { min: 1 }),
+  };
+}
+
+async function runCheck(args: Args, io: Io): Promise<number> {
+  const { model, built } = await modelFromArgs(args, io);
+  const opts = searchOptions(args);
+  const json = args.flag('json');
+  const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', built.hasProgress && opts.liveness ? `liveness, ${opts.fairness} fairness` : ''].filter(Boolean).join(', ');
+  if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
+  const line = statusLine(args, io);
+  let r: ReturnType<typeof search>;
+  try {
+    r = search(built, { ...opts, monitor: rssMonitor(), onProgress: line ? (p) => line.update(searchProgressText(p)) : null });
+  } finally {
+    line?.done();
+  }
+  const cross = args.flag('cross-check') ? crossCheck(built, r, opts) : null;
+  let trace: TraceFile | null = null;
+  let tracePath: string | null = null;
+  let minimized: MinimizeStats | null = null;
+  if (r.violation) {
+    const extra = { modelFile: model.source ? relative(io.cwd, model.source) : undefined, fairness: r.violation.kind === 'livelock' ? r.fairness ?? undefined : undefined };
+    const min = args.flag('minimize') ? minimizedTrace(r.runtime, r.violation, extra) : null;
+    minimized = min?.stats ?? null;
+    trace = min?.trace ?? buildTrace(r.runtime, r.violation, extra);
+    if (!args.flag('no-trace')) tracePath = writeTrace(trace, io.cwd, args.str('trace-out'), model);
+  }
+  if (json) {
+    const out = resultJson(built, r, opts, tracePath);
+    // A minimised trace may be shorter than the search's (after DFS) and start its cycle elsewhere.
+    if (out.violation && trace && minimized)
+      Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
+    io.out(JSON.stringify({ ...out, ...(cross ? { crossCheck: cross } : {}) }) + '\n');
+  } else {
+    io.out(statsLine(r) + '\n');
+    if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
+    if (r.reduction.porSafeLabels !== undefined) io.out(`por: ample sets possible at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; not at: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
+    const st = r.reduction.store;
+    if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
+    if (cross) io.out(cross.summary + '\n');
+    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${r.fairness}ly fair non-progress cycle` : ''}\n`);
+    else if (r.incomplete) io.out(`incomplete: ${r.incomplete.reason} reached after ${n(r.incomplete.states)} states (depth ${n(r.incomplete.depth)}, frontier ${n(r.incomplete.frontier)}); no violation found so far\n`);
+    else if (trace) {
+      io.out(`violation:\n\n${renderText(trace)}\n\n`);
+      if (minimized) io.out(minimizedLine(minimized) + '\n');
+      if (tracePath) io.out(savedLines(tracePath));
+    }
+  }
+  if (cross && !cross.agree) return EXIT.violation;
+  return r.verdict === 'pass' ? EXIT.pass : r.verdict === 'violation' ? EXIT.violation : EXIT.incomplete;
+}
+
+function statsLine(r: SearchResult): string {
+  const s = r.stats;
+  return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state`;
+}
+
+/** The `--json` result of an exhaustive check (the shape the README documents). */
+function resultJson(built: BuiltModel, r: SearchResult, opts: Partial<SearchOptions>, tracePath: string | null) {
+  const v = r.violation;
+  return {
+    model: built.name,
+    variant: built.variant,
+    params: built.params,
+    verdict: r.verdict,
+    violation: v ? violationJson(v, tracePath) : null,
+    incomplete: r.incomplete,
+    stats: {
+      states: r.stats.states,
+      transitions: r.stats.transitions,
+      depth: r.stats.depth,
+      seconds: Number(r.stats.seconds.toFixed(3)),
+      statesPerSecond: Math.round(r.stats.statesPerSecond),
+      bytesPerState: Number(r.stats.bytesPerState.toFixed(2)),
+      bitsPerState: r.stats.bitsPerState,
+      peakRssMB: Math.round(r.stats.peakRssMB),
+    },
+    reduction: r.reduction,
+    options: {
+      strategy: opts.store === 'bitstate' ? 'dfs' : (opts.strategy ?? defaultOptions.strategy),
+      por: opts.por ?? defaultOptions.por,
+      symmetry: opts.symmetry ?? defaultOptions.symmetry,
+      store: opts.store ?? defaultOptions.store,
+      fairness: r.fairness,
+      liveness: r.livenessChecked,
+      deadlock: opts.deadlock ?? built.deadlock,
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { replay } from '../../trace/replay.ts';
+import type { Args, Command } from '../args.ts';
+import { EXIT, type Io } from '../common.ts';
+import { modelOfTrace, readTrace } from '../inputs.ts';
+
+/** `mmcheck replay <trace>`: exit 0 when the trace reproduces, 1 when it no longer applies or the property now holds. */
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 're-execute a saved counterexample, against the same model or a changed variant',
+  usage: 'replay <trace.json> [options]',
+  positionals: ['trace.json'],
+  takes: 'one trace file',
+  flags: {
+    variant: { type: 'string', value: 'V', help: "replay against this variant (default: the trace's own)" },
+    json: { type: 'boolean', help: 'one JSON object on stdout' },
+  },
+  example: 'mmcheck replay traces/dining.n3.deadlock.json --variant fixed',
+  run: runReplay,
+};
+
+async function runReplay(args: Args, io: Io): Promise<number> {
+  const file = args.positionals[0]!;
+  const t = readTrace(file, io);
+  const model = await modelOfTrace(t, file, io);
+  const r = replay(t, model, args.str('variant'));
+  if (args.flag('json')) io.out(JSON.stringify(r) + '\n');
+  else {
+    const against = `${r.model}${r.variant ? ` / ${r.variant}` : ''}`;
+    const made = r.traceVariant !== r.variant ? ` (trace made on ${r.traceVariant ?? 'no variant'})` : '';
+    io.out(`replaying ${file} against ${against}${made}: ${t.steps.length} steps\n`);
+    for (const note of r.notes) io.out(`note: ${note}\n`);
+    if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n`);
+    else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n`);
+    else io.out(`replays, but the property now holds: ${r.verdict}\n`);
+  }
+  return r.status === 'reproduced' ? EXIT.pass : EXIT.violation;
+}

@@ -1,0 +1,69 @@
+import { McError, q } from '../model/errors.ts';
+import { parseParam, type Model, type Params } from '../model/define.ts';
+
+/**
+ * What every command shares: the io it writes through, exit codes, coded
+ * error printing, `-p k=v` parsing, shell quoting and number formatting.
+ * Commands receive an `Io` instead of touching `process`, so the whole
+ * command line runs in-process (tests) exactly as it runs from bin/mmcheck.js.
+ */
+export interface Io {
+  /** Directory that relative paths on the command line are relative to. */
+  readonly cwd: string;
+  out(s: string): void;
+  err(s: string): void;
+  /** stderr is a terminal: a live progress line is shown by default and redrawn in place. */
+  readonly errIsTTY: boolean;
+}
+
+export function processIo(): Io {
+  return {
+    cwd: process.cwd(),
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    errIsTTY: process.stderr.isTTY === true,
+  };
+}
+
+/**
+ * 0 pass (or a trace that reproduces), 1 violation (or a trace that no longer
+ * reproduces), 2 bad input, 3 incomplete (a limit, or a swarm that found nothing).
+ */
+export const EXIT = { pass: 0, violation: 1, badInput: 2, incomplete: 3 } as const;
+
+/**
+ * Recognised by shape, not `instanceof`: a model file may load its own copy
+ * of the package, whose McError is another class with the same fields.
+ */
+export function isCodedError(e: unknown): e is { code: string; message: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' && /^MC\d{3}$/.test((e as { code: string }).code) && typeof (e as { message?: unknown }).message === 'string';
+}
+
+export function printError(io: Io, e: { code: string; message: string }): void {
+  io.err(`mmcheck: error ${e.code}: ${e.message}\n`);
+}
+
+/** `-p k=v` values, each parsed against the model's declared parameter domain; a name given twice is refused. */
+export function paramsFrom(model: Model, kvs: readonly string[]): Params {
+  const out: Params = {};
+  const given = new Map<string, string>();
+  for (const kv of kvs) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new McError('MC310', `--param ${q(kv)}: expected key=value`);
+    const k = kv.slice(0, eq);
+    const before = given.get(k);
+    if (before !== undefined) throw new McError('MC330', `--param ${k} given twice (${q(before)} and ${q(kv)}): give each parameter once`);
+    given.set(k, kv);
+    out[k] = parseParam(model, k, kv.slice(eq + 1));
+  }
+  return out;
+}
+
+/** One shell word, so that printed commands can be pasted back. */
+export const shq = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** 1,234,567 */
+export const n = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/** `3 walks`, `1 walk`. */
+export const count = (x: number, noun: string): string => `${n(x)} ${noun}${x === 1 ? '' : 's'}`;

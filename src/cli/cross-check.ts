@@ -1,0 +1,20 @@
+import type { BuiltModel } from '../model/build.ts';
+import { search } from '../search/check.ts';
+import type { SearchOptions, SearchResult } from '../search/types.ts';
+import { n } from './common.ts';
+
+/** `check --cross-check`: the same model searched again without reductions (exact store, no POR, no symmetry), and the two compared. */
+export function crossCheck(built: BuiltModel, r: SearchResult, opts: Partial<SearchOptions>) {
+  const full = search(built, { ...opts, por: false, symmetry: false, store: 'exact', onProgress: null });
+  const reduced = opts.por || opts.symmetry || opts.store === 'bitstate';
+  const vk = (x: SearchResult) => (x.violation ? `${x.violation.kind}:${x.violation.property}` : x.verdict);
+  const sameVerdict = r.verdict === full.verdict && vk(r) === vk(full);
+  // Without state-reducing options the counts must agree exactly; with them the reduced search may only be smaller.
+  const countsOk = r.verdict !== 'pass' || (reduced ? r.stats.states <= full.stats.states : r.stats.states === full.stats.states && r.stats.transitions === full.stats.transitions);
+  const agree = sameVerdict && countsOk;
+  const ratio = full.stats.states / Math.max(1, r.stats.states);
+  const summary = agree
+    ? `cross-check: agrees with the unreduced search (${vk(full)}; ${n(full.stats.states)} states unreduced, ${n(r.stats.states)} reduced, ratio ${ratio.toFixed(2)})`
+    : `CROSS-CHECK FAILED: the unreduced search says ${vk(full)} with ${n(full.stats.states)} states / ${n(full.stats.transitions)} transitions; this run says ${vk(r)} with ${n(r.stats.states)} / ${n(r.stats.transitions)}`;
+  return { agree, summary, unreduced: { verdict: full.verdict, violation: full.violation ? { kind: full.violation.kind, property: full.violation.property } : null, states: full.stats.states, transitions: full.stats.transitions }, ratio };
+}

@@ -1,0 +1,73 @@
+import { McError } from '../model/errors.ts';
+import type { BuiltModel } from '../model/build.ts';
+import type { Fairness, Model } from '../model/define.ts';
+import { freshSeed } from '../search/simulate.ts';
+import type { FoundViolation } from '../search/types.ts';
+import type { Runtime } from '../exec/runtime.ts';
+import { buildTrace } from '../trace/build.ts';
+import type { TraceFile } from '../trace/format.ts';
+import { renderText } from '../report/table.ts';
+import type { Args } from './args.ts';
+import { shq, type Io } from './common.ts';
+import { FAIRNESS } from './flags.ts';
+import { modelFromArgs } from './inputs.ts';
+import { writeTrace } from './output.ts';
+
+/**
+ * What the seeded searches share, `mmcheck simulate` (random walks) and
+ * `mmcheck check --swarm` (diversified bitstate searches): both find bugs in
+ * models too large to explore, neither proves anything when it finds none,
+ * and both print the command that repeats the run with its seed.
+ */
+export interface SeededRun {
+  model: Model;
+  built: BuiltModel;
+  seed: string;
+  seedGiven: boolean;
+  fairness: Fairness;
+  liveness: boolean;
+  deadlock: boolean | null;
+  timeLimit: number;
+  json: boolean;
+}
+
+export async function seededRun(args: Args, io: Io): Promise<SeededRun> {
+  const { model, built } = await modelFromArgs(args, io);
+  const given = args.str('seed');
+  if (given !== undefined && given === '') throw new McError('MC320', 'option --seed: the seed must not be empty');
+  return {
+    model,
+    built,
+    seed: given ?? freshSeed(),
+    seedGiven: given !== undefined,
+    fairness: args.oneOf('fairness', FAIRNESS),
+    liveness: !args.flag('no-liveness'),
+    deadlock: args.flag('no-deadlock') ? false : null,
+    timeLimit: args.num('time-limit', { min: 0 }),
+    json: args.flag('json'),
+  };
+}
+
+/** The command that repeats this run: the same arguments, with the seed made explicit. */
+export function againCommand(args: Args, seed: string, given: boolean): string {
+  const rest = args.argv.filter((a) => a !== '--progress' && a !== '--no-progress');
+  return `mmcheck ${args.command.name} ${[...rest, ...(given ? [] : ['--seed', seed])].map(shq).join(' ')}`;
+}
+
+/** The fields that open the JSON result of simulate and of a swarm. */
+export function jsonHeader(b: BuiltModel, mode: 'simulate' | 'swarm', seed: unknown, found: boolean) {
+  return { model: b.name, variant: b.variant, params: b.params, mode, seed, verdict: found ? 'violation' : 'no-violation' };
+}
+
+/** Build the trace and save it (unless --no-trace). */
+export function saveTrace(args: Args, io: Io, model: Model, rt: Runtime, v: FoundViolation, fairness: Fairness | null): { trace: TraceFile; path: string | null } {
+  const trace = buildTrace(rt, v, { fairness: v.kind === 'livelock' ? fairness ?? undefined : undefined });
+  if (args.flag('no-trace')) return { trace, path: null };
+  return { trace, path: writeTrace(trace, io.cwd, args.str('trace-out'), model) };
+}
+
+export function printViolation(io: Io, trace: TraceFile, tracePath: string | null, again: string): void {
+  io.out(`\n${renderText(trace)}\n\n`);
+  if (tracePath) io.out(`trace saved: ${tracePath}\n  replay: mmcheck replay ${shq(tracePath)}\n`);
+  io.out(`  again:  ${again}\n`);
+}

@@ -1,0 +1,61 @@
+/**
+ * The real process: bin/mmcheck.js with its own tsx registration, one
+ * transcript per exit code and --version. Everything else about the command
+ * line runs in-process (cli.test.ts).
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const BIN = resolve('bin/mmcheck.js');
+
+/** Asynchronous, so that the transcripts run side by side. */
+function mmcheck(args: string[], cwd = process.cwd()): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done, fail) => {
+    const c = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => void (out += d));
+    c.stderr.on('data', (d: Buffer) => void (err += d));
+    c.on('error', fail);
+    c.on('close', (code) => done({ code, out, err }));
+  });
+}
+
+test('process exit 0: a pass', async (t) => {
+  const r = await mmcheck(['check', 'peterson', '-p', 'n=3']);
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /^checking peterson \(n=3\)/m);
+  t.regex(r.out, /1,710 states, 4,066 transitions/);
+  t.regex(r.out, /^pass/m);
+  t.is(r.err, '');
+});
+
+test('process exit 1: a violation, its trace saved relative to the working directory', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-proc-'));
+  const r = await mmcheck(['check', 'dining', '-p', 'n=3'], dir);
+  t.is(r.code, 1, r.err);
+  t.regex(r.out, /deadlock — 3 steps/);
+  t.true(existsSync(join(dir, 'traces/dining.n3.deadlock.json')));
+});
+
+test('process exit 2: bad input, the coded error on stderr', async (t) => {
+  const r = await mmcheck(['check', 'nosuch']);
+  t.is(r.code, 2);
+  t.is(r.out, '');
+  t.regex(r.err, /^mmcheck: error MC138: unknown model "nosuch"/);
+});
+
+test('process exit 3: a limit reached', async (t) => {
+  const r = await mmcheck(['check', 'peterson', '-p', 'n=4', '--max-states', '5000']);
+  t.is(r.code, 3, r.err);
+  t.regex(r.out, /incomplete: max-states reached after 5,000 states/);
+});
+
+test('process --version: the version of package.json', async (t) => {
+  const r = await mmcheck(['--version']);
+  t.is(r.code, 0);
+  t.is(r.out, `mmcheck ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
+});
