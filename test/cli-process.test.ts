@@ -27,7 +27,7 @@ function mmcheck(args: string[], cwd = process.cwd()): Promise<{ code: number | 
 test('process exit 0: a pass', async (t) => {
   const r = await mmcheck(['check', 'peterson', '-p', 'n=3']);
   t.is(r.code, 0, r.err);
-  t.regex(r.out, /^checking peterson \(n=3\)/m);
+  t.regex(r.out, /^checking peterson\/classic \(n=3\)/m);
   t.regex(r.out, /1,710 states, 4,066 transitions/);
   t.regex(r.out, /^pass/m);
   t.is(r.err, '');

@@ -1,5 +1,5 @@
 import { McError, q } from '../model/errors.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../model/version.ts';
 import { parseCommandArgs, type Command } from './args.ts';
 import { EXIT, isCodedError, printError, processIo, type Io } from './common.ts';
 import { commands } from './commands/index.ts';

@@ -3,7 +3,7 @@ import type { FoundViolation } from '../search/types.ts';
 import { applyStep } from '../exec/step.ts';
 import { decodeState, diff, modelHash, valuationHash } from './decode.ts';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';
-import { VERSION } from '../version.ts';
+import { VERSION } from '../model/version.ts';
 
 /** Turn a found violation into a trace file, re-executing its steps to record changes and hashes. */
 export function buildTrace(rt: Runtime, v: FoundViolation, extra: { modelFile?: string; fairness?: string } = {}): TraceFile {
