@@ -27,9 +27,14 @@ export function processIo(): Io {
 
 /**
  * 0 pass (or a trace that reproduces), 1 violation (or a trace that no longer
- * reproduces), 2 bad input, 3 incomplete (a limit, or a swarm that found nothing).
+ * reproduces), 2 bad input, 3 incomplete (a limit, or a swarm that found
+ * nothing), 70 internal error (a bug in mmcheck; EX_SOFTWARE of sysexits.h),
+ * so that a crash is never read as "violation found".
  */
-export const EXIT = { pass: 0, violation: 1, badInput: 2, incomplete: 3 } as const;
+export const EXIT = { pass: 0, violation: 1, badInput: 2, incomplete: 3, internal: 70 } as const;
+
+/** Where internal errors are to be reported (the package names no tracker URL). */
+export const REPORT_AT = "mmcheck's issue tracker, with the command line and the model";
 
 /**
  * Recognised by shape, not `instanceof`: a model file may load its own copy
@@ -41,6 +46,12 @@ export function isCodedError(e: unknown): e is { code: string; message: string }
 
 export function printError(io: Io, e: { code: string; message: string }): void {
   io.err(`mmcheck: error ${e.code}: ${e.message}\n`);
+}
+
+/** The one-line report of an internal error; the stack follows only with --debug. */
+export function internalErrorLine(e: unknown): string {
+  const msg = typeof e === 'object' && e !== null && typeof (e as Error).message === 'string' ? (e as Error).message : String(e);
+  return `mmcheck: internal error: ${msg.split('\n')[0]} — please report this at ${REPORT_AT} (run with --debug for the stack)`;
 }
 
 /** `-p k=v` values, each parsed against the model's declared parameter domain; a name given twice is refused. */

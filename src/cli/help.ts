@@ -3,7 +3,7 @@ import { HELP_FLAG, flagName, type Command, type FlagDecl } from './args.ts';
 /** The help texts, built from the commands' own declarations so that they cannot drift from what is parsed. */
 
 const TITLE = 'mmcheck — explicit-state model checker for kernel memory-management protocols';
-const EXIT_LINE = 'exit codes: 0 pass, 1 violation, 2 bad input, 3 incomplete';
+const EXIT_LINE = 'exit codes: 0 pass, 1 violation, 2 bad input, 3 incomplete, 70 internal error (please report it)';
 
 /** `mmcheck --help`: the commands, one line each. */
 export function globalHelp(commands: readonly Command[]): string {
@@ -19,7 +19,8 @@ export function globalHelp(commands: readonly Command[]): string {
     '',
     'mmcheck <command> --help describes a command, its options and their defaults.',
     '<model> is a built-in model name (see mmcheck list) or a path to a model file.',
-    'mmcheck --version prints the version.',
+    'mmcheck --version prints the version; --debug (any command) prints the stack of an internal error.',
+    'With --json, an error is also printed on stdout as {"error": {"code": "MC...", "message": "..."}} (code "internal" for a bug).',
     EXIT_LINE,
     '',
   ].join('\n');

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 import type { Model } from '../model/define.ts';
 import { buildModel, type BuiltModel } from '../model/build.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import type { Args } from './args.ts';
-import { paramsFrom, type Io } from './common.ts';
-import { loadModel } from '../run/load.ts';
+import { paramsFrom, shq, type Io } from './common.ts';
+import { builtinModel, loadModel, looksLikeModelPath } from '../run/load.ts';
+import { refuseOutputOverInput } from '../run/write.ts';
 
 /** What commands read: `<model>` arguments and trace files, both relative to the io's working directory. */
 
@@ -24,20 +25,54 @@ export function readTrace(file: string, io: Io): TraceFile {
   return parseTrace(text, file);
 }
 
+/** `--model`, the one way replay, show and minimize are given a model file. */
+export const TRACE_MODEL_FLAG = {
+  type: 'string',
+  value: 'FILE|NAME',
+  help: "the model to re-execute on: a model file or a built-in name (default: the built-in model the trace names; a model file is never loaded from the trace)",
+} as const;
+
+/** The model a trace is re-executed on, or why there is none and the command that would give it. */
+export type TraceModel = { model: Model } | { model: null; why: string; command: string };
+
 /**
- * The model a trace was made on: its model file (relative to the trace, or
- * else to the working directory), or the built-in model of that name.
+ * The model for a trace: `--model` when given; else the built-in model the
+ * trace's `model` field names (the package's own code, never a file). A
+ * trace is data: a model file it names (`modelFile`) is never imported, since
+ * a trace attached to a bug report would otherwise run whatever code it
+ * points at. The command that would load that file is returned instead.
  */
-export function modelOfTrace(t: TraceFile, traceFile: string, io: Io): Promise<Model> {
-  if (t.modelFile) {
+export async function traceModel(t: TraceFile, traceFile: string, args: Args, io: Io): Promise<TraceModel> {
+  const given = args.str('model');
+  if (given !== undefined) return { model: await loadModel(given, io.cwd) };
+  const again = (modelArg: string) => `mmcheck ${[args.command.name, ...args.argv, '--model'].map(shq).join(' ')} ${modelArg}`;
+  if (t.modelFile !== undefined) {
     const besideTrace = resolve(dirname(resolve(io.cwd, traceFile)), t.modelFile);
-    return loadModel(existsSync(besideTrace) ? besideTrace : resolve(io.cwd, t.modelFile), io.cwd);
+    const fromCwd = resolve(io.cwd, t.modelFile);
+    const file = existsSync(besideTrace) || !existsSync(fromCwd) ? besideTrace : fromCwd;
+    const rel = relative(io.cwd, file) || file;
+    // A name with control characters would reach the terminal as escapes: it is shown JSON-quoted instead.
+    const shown = /[\x00-\x1f\x7f]/.test(rel) ? q(rel) : shq(rel);
+    return { model: null, why: `the trace names the model file ${q(t.modelFile)}, and a model file is code: it is loaded only when given on the command line`, command: again(shown) };
   }
-  return loadModel(t.model, io.cwd);
+  const m = looksLikeModelPath(t.model) ? null : await builtinModel(t.model);
+  if (m) return { model: m };
+  return { model: null, why: `the trace's model ${q(t.model)} is not a built-in model`, command: again('FILE') };
+}
+
+/** The model for a trace, or MC421 with the command that gives it. */
+export async function requireTraceModel(t: TraceFile, traceFile: string, args: Args, io: Io): Promise<Model> {
+  const r = await traceModel(t, traceFile, args, io);
+  if (r.model) return r.model;
+  throw new McError('MC421', `${r.why}; to re-execute it on that model, run: ${r.command}`);
 }
 
 /** The `<model>` positional, built for `--variant` and the `-p` values. */
 export async function modelFromArgs(args: Args, io: Io): Promise<{ model: Model; built: BuiltModel }> {
-  const model = await loadModelArg(args.positionals[0]!, io);
+  const ref = args.positionals[0]!;
+  // A trace written over the model file would destroy it: refused before the model is even loaded.
+  if (args.command.flags['trace-out'] && args.given('trace-out') && looksLikeModelPath(ref))
+    refuseOutputOverInput(args.str('trace-out')!, [{ path: ref, what: 'model file' }], io.cwd, '--trace-out');
+  const model = await loadModelArg(ref, io);
   return { model, built: buildModel(model, args.str('variant'), paramsFrom(model, args.list('param'))) };
 }

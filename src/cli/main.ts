@@ -1,45 +1,65 @@
 import { McError, q } from '../model/errors.ts';
 import { VERSION } from '../model/version.ts';
 import { parseCommandArgs, type Command } from './args.ts';
-import { EXIT, isCodedError, printError, processIo, type Io } from './common.ts';
+import { EXIT, internalErrorLine, isCodedError, printError, processIo, type Io } from './common.ts';
 import { commands } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
 
 /**
  * The command line: `mmcheck <command> [arguments] [options]`, dispatched to
- * the command's module. Returns the exit code; coded errors are bad input
- * (exit 2), anything else is a bug and propagates.
+ * the command's module. Returns the exit code: coded errors are bad input
+ * (exit 2, the error on stderr); anything else is a bug in mmcheck (exit 70,
+ * one line asking for a report; the stack only with the global `--debug`).
+ * With `--json` every error is also one JSON object on stdout, so that a
+ * caller parsing stdout always gets an object.
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
-  const [name, ...rest] = argv;
+  const { args, debug, json } = globalFlags(argv);
   try {
-    switch (name) {
-      case undefined:
-        io.out(globalHelp(commands));
-        return EXIT.badInput;
-      case 'help':
-      case '--help':
-      case '-h':
-        if (name === 'help' && rest.length > 1) throw new McError('MC309', `mmcheck help takes at most one command, got ${rest.map(q).join(' ')}`);
-        io.out(rest[0] !== undefined && name === 'help' ? commandHelp(commandNamed(rest[0])) : globalHelp(commands));
-        return EXIT.pass;
-      case '--version':
-        io.out(`mmcheck ${VERSION}\n`);
-        return EXIT.pass;
-    }
-    const cmd = commandNamed(name);
-    if (wantsHelp(rest)) {
-      io.out(commandHelp(cmd));
-      return EXIT.pass;
-    }
-    return await cmd.run(parseCommandArgs(cmd, rest), io);
+    return await dispatch(args, io);
   } catch (e) {
     if (isCodedError(e)) {
       printError(io, e);
+      if (json) io.out(JSON.stringify({ error: { code: e.code, message: e.message } }) + '\n');
       return EXIT.badInput;
     }
-    throw e;
+    io.err(internalErrorLine(e) + '\n');
+    if (debug) io.err(`${(e as Error)?.stack ?? String(e)}\n`);
+    if (json) io.out(JSON.stringify({ error: { code: 'internal', message: (e as Error)?.message ?? String(e) } }) + '\n');
+    return EXIT.internal;
   }
+}
+
+/** `--debug` is global (anywhere before `--`) and taken out; `--json` is noted so that errors can be printed as JSON too. */
+function globalFlags(argv: readonly string[]): { args: string[]; debug: boolean; json: boolean } {
+  const end = argv.indexOf('--');
+  const head = end < 0 ? argv : argv.slice(0, end);
+  const tail = end < 0 ? [] : argv.slice(end);
+  return { args: [...head.filter((a) => a !== '--debug'), ...tail], debug: head.includes('--debug'), json: head.includes('--json') };
+}
+
+async function dispatch(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  switch (name) {
+    case undefined:
+      io.out(globalHelp(commands));
+      return EXIT.badInput;
+    case 'help':
+    case '--help':
+    case '-h':
+      if (name === 'help' && rest.length > 1) throw new McError('MC309', `mmcheck help takes at most one command, got ${rest.map(q).join(' ')}`);
+      io.out(rest[0] !== undefined && name === 'help' ? commandHelp(commandNamed(rest[0])) : globalHelp(commands));
+      return EXIT.pass;
+    case '--version':
+      io.out(`mmcheck ${VERSION}\n`);
+      return EXIT.pass;
+  }
+  const cmd = commandNamed(name);
+  if (wantsHelp(rest)) {
+    io.out(commandHelp(cmd));
+    return EXIT.pass;
+  }
+  return await cmd.run(parseCommandArgs(cmd, rest), io);
 }
 
 function commandNamed(name: string): Command {

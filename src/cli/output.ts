@@ -1,11 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Model } from '../model/define.ts';
 import type { FoundViolation } from '../search/types.ts';
 import { traceFileName } from '../trace/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import type { MinimizeStats } from '../trace/minimize.ts';
-import { shq } from './common.ts';
+import { McError, isMcError, q } from '../model/errors.ts';
+import { replay } from '../trace/replay.ts';
+import { refuseOutputOverInput, writeFileAtomic } from '../run/write.ts';
+import { printError, shq, type Io } from './common.ts';
 
 /** What check, simulate, swarm and minimize print and save for a violation, in one place. */
 
@@ -22,23 +24,57 @@ export function violationJson(v: FoundViolation, tracePath: string | null) {
 }
 
 /**
- * Write a trace to `out` (or traces/<name>.json) relative to the working
- * directory; a model file is recorded relative to the trace, so the trace
- * replays from any directory. Returns the path as given or defaulted.
+ * A counterexample is saved only if it replays on the model it came from:
+ * a step whose guard or effect depends on something besides the state
+ * (randomness, time, closure state) gives a trace that says something other
+ * than what the search saw. Such a trace is never written; the model is
+ * reported instead (MC161, exit 2), naming the first step that differs.
  */
-export function writeTrace(trace: TraceFile, cwd: string, out: string | undefined, model: Model): string {
+export function checkReplays(trace: TraceFile, model: Model): void {
+  const r = replay(trace, model);
+  if (r.status !== 'reproduced')
+    throw new McError('MC161', `model ${q(trace.model)}: the model is not deterministic: its counterexample does not replay: ${r.verdict}`);
+}
+
+/** Where a trace went: its path as given, or the coded error that kept it from being written. */
+export type SavedTrace = { path: string; error: null } | { path: null; error: { code: string; message: string } };
+
+/**
+ * Write a trace to `out` (or traces/<name>.json) relative to the working
+ * directory, atomically; a model file is recorded relative to the trace (for
+ * the command replay prints, never to load it from there). A failed write is
+ * returned as its coded error (the caller has already printed the
+ * counterexample, which is not lost), not thrown.
+ */
+export function writeTrace(trace: TraceFile, cwd: string, out: string | undefined, model: Model, inputs: readonly { path: string; what: string }[] = []): SavedTrace {
   const path = out ?? join('traces', traceFileName(trace));
   const abs = resolve(cwd, path);
   if (model.source) trace.modelFile = relative(dirname(abs), model.source);
-  mkdirSync(dirname(abs), { recursive: true });
-  writeFileSync(abs, JSON.stringify(trace, null, 2) + '\n');
-  return path;
+  try {
+    refuseOutputOverInput(path, [...(model.source ? [{ path: model.source, what: 'model file' }] : []), ...inputs], cwd, out === undefined ? 'the trace file' : '--trace-out');
+    writeFileAtomic(path, JSON.stringify(trace, null, 2) + '\n', { cwd });
+  } catch (e) {
+    if (isMcError(e)) return { path: null, error: { code: e.code, message: e.message } };
+    throw e;
+  }
+  return { path, error: null };
+}
+
+/** After the counterexample: where the trace went and the commands that replay and show it, or the write error on stderr. */
+export function reportSaved(io: Io, saved: SavedTrace, model: Model): void {
+  if (saved.error) printError(io, saved.error);
+  else io.out(savedLines(saved.path, modelArg(model, io.cwd)));
+}
+
+/** `--model <file>` for the printed commands when the model is a file (a trace never loads it by itself); none for a built-in model. */
+export function modelArg(model: Model, cwd: string): string {
+  return model.source ? ` --model ${shq(relative(cwd, model.source) || model.source)}` : '';
 }
 
 /** Where the trace went, and the commands that replay and show it. */
-export function savedLines(tracePath: string): string {
+export function savedLines(tracePath: string, modelFlag = ''): string {
   const html = tracePath.replace(/\.json$/, '') + '.html';
-  return `trace saved: ${tracePath}\n  replay: mmcheck replay ${shq(tracePath)}\n  show:   mmcheck show ${shq(tracePath)} --format html -o ${shq(html)}\n`;
+  return `trace saved: ${tracePath}\n  replay: mmcheck replay ${shq(tracePath)}${modelFlag}\n  show:   mmcheck show ${shq(tracePath)}${modelFlag} --format html -o ${shq(html)}\n`;
 }
 
 export function minimizedLine(m: MinimizeStats): string {

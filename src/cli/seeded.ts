@@ -8,10 +8,10 @@ import { buildTrace } from '../trace/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { renderText } from '../report/table.ts';
 import type { Args } from './args.ts';
-import { shq, type Io } from './common.ts';
+import { printError, shq, type Io } from './common.ts';
 import { FAIRNESS } from './flags.ts';
 import { modelFromArgs } from './inputs.ts';
-import { writeTrace } from './output.ts';
+import { checkReplays, modelArg, writeTrace, type SavedTrace } from './output.ts';
 
 /**
  * What the seeded searches share, `mmcheck simulate` (random walks) and
@@ -59,15 +59,23 @@ export function jsonHeader(b: BuiltModel, mode: 'simulate' | 'swarm', seed: unkn
   return { model: b.name, variant: b.variant, params: b.params, mode, seed, verdict: found ? 'violation' : 'no-violation' };
 }
 
-/** Build the trace and save it (unless --no-trace). */
-export function saveTrace(args: Args, io: Io, model: Model, rt: Runtime, v: FoundViolation, fairness: Fairness | null): { trace: TraceFile; path: string | null } {
+/** Build the trace, checked to replay on the model (MC161 otherwise); it is saved after it is printed (`saveSeededTrace`). */
+export function seededTrace(model: Model, rt: Runtime, v: FoundViolation, fairness: Fairness | null): TraceFile {
   const trace = buildTrace(rt, v, { fairness: v.kind === 'livelock' ? fairness ?? undefined : undefined });
-  if (args.flag('no-trace')) return { trace, path: null };
-  return { trace, path: writeTrace(trace, io.cwd, args.str('trace-out'), model) };
+  checkReplays(trace, model);
+  return trace;
 }
 
-export function printViolation(io: Io, trace: TraceFile, tracePath: string | null, again: string): void {
+/** Save the trace (unless --no-trace); a failed write is returned, not thrown. */
+export function saveSeededTrace(args: Args, io: Io, model: Model, trace: TraceFile): SavedTrace | null {
+  return args.flag('no-trace') ? null : writeTrace(trace, io.cwd, args.str('trace-out'), model);
+}
+
+/** The counterexample, then the trace written, then where it went (or the write error) and the command that repeats the run. */
+export function printViolation(args: Args, io: Io, model: Model, trace: TraceFile, again: string): void {
   io.out(`\n${renderText(trace)}\n\n`);
-  if (tracePath) io.out(`trace saved: ${tracePath}\n  replay: mmcheck replay ${shq(tracePath)}\n`);
+  const saved = saveSeededTrace(args, io, model, trace);
+  if (saved?.error) printError(io, saved.error);
+  else if (saved) io.out(`trace saved: ${saved.path}\n  replay: mmcheck replay ${shq(saved.path)}${modelArg(model, io.cwd)}\n`);
   io.out(`  again:  ${again}\n`);
 }

@@ -155,7 +155,7 @@ function headline(t: TraceFile): { badge: string; title: string } {
     case 'deadlock':
       return { badge: 'deadlock', title: 'no thread can take a step' };
     case 'livelock':
-      return p.starving ? { badge: 'starvation', title: `${p.starving} never makes progress` } : { badge: 'livelock', title: 'a fair cycle with no progress' };
+      return p.starving ? { badge: 'starvation', title: `${p.starving} never makes progress` } : { badge: 'livelock', title: t.fairness === 'none' ? 'a cycle with no progress' : 'a fair cycle with no progress' };
   }
 }
 

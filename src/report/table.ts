@@ -1,5 +1,7 @@
 import type { Scalar } from '../model/domains.ts';
 import type { TraceFile } from '../trace/format.ts';
+import type { Fairness } from '../model/define.ts';
+import { fairAdjective, fairCycle } from '../model/fairness-text.ts';
 
 /**
  * The interleaving table of a counterexample: one column per thread, one row
@@ -33,7 +35,7 @@ export function propertyText(t: TraceFile): string {
     case 'deadlock':
       return 'deadlock';
     case 'livelock':
-      return p.starving ? `starvation: ${p.starving} starves (never makes progress on a ${t.fairness ?? "weak"}ly fair cycle)` : `livelock (${t.fairness ?? "weak"}ly fair non-progress cycle)`;
+      return p.starving ? `starvation: ${p.starving} starves (never makes progress on a ${starvingCycle(fairnessOf(t))})` : `livelock (${fairCycle(fairnessOf(t))})`;
   }
 }
 
@@ -151,3 +153,8 @@ export function renderMarkdown(t: TraceFile, opts: { note?: string | null } = {}
   if (opts.note) out.push('', `_note: ${esc(opts.note)}_`);
   return out.join('\n');
 }
+
+/** A trace's fairness (validated by parseTrace; weak when absent, the default of the searches). */
+const fairnessOf = (t: TraceFile): Fairness => (t.fairness as Fairness | undefined) ?? 'weak';
+
+const starvingCycle = (f: Fairness): string => (fairAdjective(f) ? `${fairAdjective(f)} cycle` : 'cycle, with no fairness assumed');

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
@@ -14,26 +15,94 @@ export async function builtinModels(): Promise<readonly Model[]> {
   return index.builtinModels;
 }
 
-/** Resolve `<model>`: a built-in model name, or a path to a model file (.ts or .js) relative to `cwd`. */
+/**
+ * The built-in model of that name, or null. Only the package's own models are
+ * looked up: whatever the name, no file is imported for it, so a name read
+ * from a trace file is safe to pass here.
+ */
+export async function builtinModel(name: string): Promise<Model | null> {
+  return (await builtinModels()).find((x) => x.name === name) ?? null;
+}
+
+/** A model reference that names a file rather than a built-in model. */
+export const looksLikeModelPath = (ref: string): boolean => /[\\/]/.test(ref) || /\.(m?[jt]s|c[jt]s)$/.test(ref);
+
+/**
+ * Resolve `<model>` as given on the command line: a built-in model name, or a
+ * path to a model file (.ts or .js) relative to `cwd`, which is imported (it
+ * is code, run with the user's rights: only ever a path the user typed).
+ */
 export async function loadModel(ref: string, cwd: string = process.cwd()): Promise<Model> {
-  const looksLikePath = /[\\/]/.test(ref) || /\.(m?[jt]s)$/.test(ref);
-  if (!looksLikePath) {
-    const builtins = await builtinModels();
-    const m = builtins.find((x) => x.name === ref);
+  if (!looksLikeModelPath(ref)) {
+    const m = await builtinModel(ref);
     if (m) return m;
+    const builtins = await builtinModels();
     throw new McError('MC138', `unknown model ${q(ref)} (models: ${builtins.map((x) => x.name).join(', ')}; or give a path to a model file)`);
   }
   const file = resolve(cwd, ref);
-  if (!existsSync(file)) throw new McError('MC139', `model file ${q(ref)} does not exist`);
+  let kind: string;
+  try {
+    const st = statSync(file);
+    kind = st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'device or special file';
+  } catch {
+    throw new McError('MC139', `model file ${q(ref)} does not exist`);
+  }
+  // Importing a device (/dev/zero) or a FIFO reads forever.
+  if (kind !== 'file') throw new McError('MC147', `model file ${q(ref)} is a ${kind}, not a regular file`);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
     if (isMcError(e)) throw new McError(e.code, `model file ${q(ref)}: ${e.message}`);
-    throw new McError('MC140', `model file ${q(ref)} failed to load: ${(e as Error).message?.split('\n')[0] ?? String(e)}`);
+    const syntax = syntaxErrorAt(e, file, cwd);
+    if (syntax) throw new McError('MC140', `model file ${q(ref)} failed to load: syntax error at ${syntax}`);
+    throw new McError('MC140', `model file ${q(ref)} failed to load: ${firstLine(e)}`);
   }
   const m = mod.default ?? mod.model;
   if (!isModel(m)) throw new McError('MC141', `model file ${q(ref)} does not export a model (write: export default defineModel({...}))`);
   m.source = file;
   return m;
+}
+
+function firstLine(e: unknown): string {
+  const msg = typeof e === 'object' && e !== null && typeof (e as Error).message === 'string' ? (e as Error).message : String(e);
+  return msg.split('\n').find((l) => l.trim() !== '') ?? msg;
+}
+
+/**
+ * Where a syntax error is, as `file:line:column: message`, or null when `e`
+ * is not one. Three shapes reach here: esbuild's transform failure (tsx,
+ * for .ts and most .js: `errors[].location`, and the same in the message as
+ * `file:line:col: ERROR: text`), node's CommonJS SyntaxError (the stack
+ * starts with `file:line`, the source line and a caret), and node's ES
+ * module SyntaxError, which carries no position at all: the file is then
+ * parsed again, without running it, by `node --check`, which prints the
+ * CommonJS shape.
+ */
+function syntaxErrorAt(e: unknown, file: string, cwd: string): string | null {
+  if (typeof e !== 'object' || e === null) return null;
+  const shown = (f: string) => relative(cwd, f) || f;
+  const errors = (e as { errors?: unknown }).errors;
+  if (Array.isArray(errors)) {
+    const first = errors[0] as { text?: unknown; location?: { file?: unknown; line?: unknown; column?: unknown } | null } | undefined;
+    const loc = first?.location;
+    if (loc && typeof loc.line === 'number' && typeof loc.column === 'number' && typeof first?.text === 'string')
+      return `${shown(typeof loc.file === 'string' ? resolve(cwd, loc.file) : file)}:${loc.line}:${loc.column + 1}: ${first.text}`;
+  }
+  const msg = typeof (e as Error).message === 'string' ? (e as Error).message : '';
+  const esb = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(msg);
+  if (esb) return `${shown(esb[1]!)}:${esb[2]}:${Number(esb[3]) + 1}: ${esb[4]}`;
+  if ((e as Error).name !== 'SyntaxError') return null;
+  const fromStack = caretPosition(String((e as Error).stack ?? ''));
+  if (fromStack) return `${shown(fromStack.file)}:${fromStack.line}:${fromStack.column}: ${msg}`;
+  const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
+  const checked = caretPosition(check.stderr ?? '');
+  return checked ? `${shown(checked.file)}:${checked.line}:${checked.column}: ${msg}` : `${shown(file)}: ${msg}`;
+}
+
+/** `/path/file.js:2\n  source line\n       ^` → file, line and the caret's 1-based column. */
+function caretPosition(text: string): { file: string; line: number; column: number } | null {
+  const m = /^(\S.*?):(\d+)\r?\n(.*)\r?\n( *)\^/m.exec(text.replace(/^file:\/\//, ''));
+  if (!m) return null;
+  return { file: m[1]!, line: Number(m[2]), column: m[4]!.length + 1 };
 }

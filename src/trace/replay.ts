@@ -4,6 +4,7 @@ import { q } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { judgeCycle } from '../exec/fairness.ts';
 import type { Fairness } from '../model/define.ts';
+import { fairAdjective } from '../model/fairness-text.ts';
 import { makeViewFactory } from '../layout/views.ts';
 import { decodeState, diff, modelHash, valuationHash, type Valuation } from './decode.ts';
 import { applyStep } from '../exec/step.ts';
@@ -290,7 +291,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
         : progressAt >= 0
           ? `step ${cs + progressAt + 1} of the cycle now makes progress`
           : !j.fair
-            ? `the cycle is not ${fairness}ly fair: ${built.threads[j.unfairThread]!.name} is enabled but never moves`
+            ? `the cycle is not ${fairAdjective(fairness) ?? 'fair'}: ${built.threads[j.unfairThread]!.name} is enabled but never moves`
             : starving === -2
               ? `the model has no thread ${q(p.starving)}`
               : !live

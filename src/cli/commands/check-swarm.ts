@@ -4,10 +4,10 @@ import { swarm } from '../../run/swarm-pool.ts';
 import type { SwarmResult } from '../../search/swarm.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import type { Args } from '../args.ts';
-import { EXIT, count, n, type Io } from '../common.ts';
+import { EXIT, count, n, printError, type Io } from '../common.ts';
 import { violationJson } from '../output.ts';
 import { statusLine } from '../progress.ts';
-import { againCommand, jsonHeader, printViolation, saveTrace, seededRun } from '../seeded.ts';
+import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRun, seededTrace } from '../seeded.ts';
 
 /**
  * `mmcheck check <model> --swarm N`: N diversified bitstate searches in
@@ -58,13 +58,15 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
   } finally {
     line?.done();
   }
-  const saved = r.violation ? saveTrace(args, io, c.model, new Runtime(c.built), r.violation, r.fairness) : null;
+  const trace = r.violation ? seededTrace(c.model, new Runtime(c.built), r.violation, r.fairness) : null;
   const win = r.winner !== null ? r.workers[r.winner]! : null;
   if (c.json) {
+    const saved = trace ? saveSeededTrace(args, io, c.model, trace) : null;
+    if (saved?.error) printError(io, saved.error);
     io.out(
       JSON.stringify({
         ...jsonHeader(c.built, 'swarm', r.seed, r.violation !== null),
-        violation: r.violation ? { ...violationJson(r.violation, saved!.path), worker: r.winner, expanded: win!.violation!.cost } : null,
+        violation: r.violation ? { ...violationJson(r.violation, saved?.path ?? null), worker: r.winner, expanded: win!.violation!.cost } : null,
         settled: r.settled,
         coverage: r.coverage,
         workers: r.workers.map((w) => ({
@@ -86,6 +88,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
         })),
         stats: { workers, jobs, states: r.coverage.distinct, seconds: Number(r.seconds.toFixed(3)) },
         options: { fairness: checksLiveness ? c.fairness : null, liveness: checksLiveness, deadlock: c.deadlock ?? c.built.deadlock, depth, maxStates: Number.isFinite(maxStates) ? maxStates : null, bitstate },
+        ...(saved?.error ? { traceError: saved.error } : {}),
       }) + '\n',
     );
     return r.violation ? EXIT.violation : EXIT.incomplete;
@@ -105,7 +108,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
   const again = againCommand(args, c.seed, c.seedGiven);
   if (r.violation) {
     io.out(`violation found by worker ${r.winner} after ${n(win!.violation!.cost)} expanded states (the fewest of any worker):\n`);
-    printViolation(io, saved!.trace, saved!.path, again);
+    printViolation(args, io, c.model, trace!, again);
     return EXIT.violation;
   }
   io.out(`no violation found by ${count(workers, 'worker')}\n`);

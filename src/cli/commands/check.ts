@@ -10,11 +10,12 @@ import type { TraceFile } from '../../trace/format.ts';
 import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, n, type Io } from '../common.ts';
+import { EXIT, n, printError, type Io } from '../common.ts';
+import { fairCycle } from '../../model/fairness-text.ts';
 import { crossCheck } from '../cross-check.ts';
 import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
 import { modelFromArgs } from '../inputs.ts';
-import { minimizedLine, savedLines, violationJson, writeTrace } from '../output.ts';
+import { checkReplays, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
 import { searchProgressText, statusLine } from '../progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
 
@@ -89,21 +90,24 @@ async function runCheck(args: Args, io: Io): Promise<number> {
   }
   const cross = args.flag('cross-check') ? crossCheck(built, r, opts) : null;
   let trace: TraceFile | null = null;
-  let tracePath: string | null = null;
   let minimized: MinimizeStats | null = null;
   if (r.violation) {
     const extra = { modelFile: model.source ? relative(io.cwd, model.source) : undefined, fairness: r.violation.kind === 'livelock' ? r.fairness ?? undefined : undefined };
     const min = args.flag('minimize') ? minimizedTrace(r.runtime, r.violation, extra) : null;
     minimized = min?.stats ?? null;
     trace = min?.trace ?? buildTrace(r.runtime, r.violation, extra);
-    if (!args.flag('no-trace')) tracePath = writeTrace(trace, io.cwd, args.str('trace-out'), model);
+    checkReplays(trace, model);
   }
+  // The counterexample is shown before the trace is written, so that a failed write loses nothing.
+  const save = (): SavedTrace | null => (trace && !args.flag('no-trace') ? writeTrace(trace, io.cwd, args.str('trace-out'), model) : null);
   if (json) {
-    const out = resultJson(built, r, opts, tracePath);
+    const saved = save();
+    const out = resultJson(built, r, opts, saved?.path ?? null);
     // A minimised trace may be shorter than the search's (after DFS) and start its cycle elsewhere.
     if (out.violation && trace && minimized)
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
-    io.out(JSON.stringify({ ...out, ...(cross ? { crossCheck: cross } : {}) }) + '\n');
+    if (saved?.error) printError(io, saved.error);
+    io.out(JSON.stringify({ ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }) + '\n');
   } else {
     io.out(statsLine(r) + '\n');
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
@@ -111,12 +115,13 @@ async function runCheck(args: Args, io: Io): Promise<number> {
     const st = r.reduction.store;
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
-    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${r.fairness}ly fair non-progress cycle` : ''}\n`);
+    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n`);
     else if (r.incomplete) io.out(`incomplete: ${r.incomplete.reason} reached after ${n(r.incomplete.states)} states (depth ${n(r.incomplete.depth)}, frontier ${n(r.incomplete.frontier)}); no violation found so far\n`);
     else if (trace) {
       io.out(`violation:\n\n${renderText(trace)}\n\n`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
-      if (tracePath) io.out(savedLines(tracePath));
+      const saved = save();
+      if (saved) reportSaved(io, saved, model);
     }
   }
   if (cross && !cross.agree) return EXIT.violation;

@@ -6,8 +6,10 @@ import { minimizedTrace, violationOfTrace } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
-import { modelOfTrace, readTrace } from '../inputs.ts';
-import { minimizedLine, savedLines, writeTrace } from '../output.ts';
+import { readTrace, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
+import { minimizedLine, modelArg, savedLines, writeTrace } from '../output.ts';
+import { refuseOutputOverInput } from '../../run/write.ts';
+import { printError } from '../common.ts';
 
 export const minimizeCommand: Command = {
   name: 'minimize',
@@ -16,10 +18,15 @@ export const minimizeCommand: Command = {
   positionals: ['trace.json'],
   takes: 'one trace file',
   flags: {
+    model: TRACE_MODEL_FLAG,
     out: { type: 'string', short: 'o', value: 'FILE', help: 'where to save the minimised trace (default <trace>.min.json)' },
     json: { type: 'boolean', help: 'one JSON object on stdout' },
   },
-  notes: ['The trace must reproduce first (exit 1 otherwise): minimising a trace the model no longer has would describe a different bug.'],
+  notes: [
+    'The trace must reproduce first (exit 1 otherwise): minimising a trace the model no longer has would describe a different bug.',
+    'The model is the built-in one the trace names, or the one given with --model; a model file named inside the trace is never loaded (it is code).',
+    '-o never overwrites the trace being minimised, and writes through a temporary file renamed into place.',
+  ],
   example: 'mmcheck minimize traces/dining.n3.deadlock.json -o short.json',
   run: runMinimize,
 };
@@ -31,8 +38,10 @@ export const minimizeCommand: Command = {
  */
 async function runMinimize(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
+  const outPath = args.str('out') ?? file.replace(/\.json$/, '') + '.min.json';
+  refuseOutputOverInput(outPath, [{ path: file, what: 'trace being minimised' }, ...(args.given('model') ? [{ path: args.str('model')!, what: 'model file' }] : [])], io.cwd, args.given('out') ? '-o' : 'the minimised trace');
   const t = readTrace(file, io);
-  const model = await modelOfTrace(t, file, io);
+  const model = await requireTraceModel(t, file, args, io);
   const rp = replay(t, model);
   const json = args.flag('json');
   if (rp.status !== 'reproduced') {
@@ -42,11 +51,14 @@ async function runMinimize(args: Args, io: Io): Promise<number> {
   }
   const rt = new Runtime(buildModel(model, t.variant, t.params as Params));
   const min = minimizedTrace(rt, violationOfTrace(rt, t), { ...(t.modelFile ? { modelFile: t.modelFile } : {}), ...(t.fairness ? { fairness: t.fairness } : {}) });
-  if (!min) throw new Error('internal: a reproduced violation was not found again');
-  const outPath = args.str('out') ?? file.replace(/\.json$/, '') + '.min.json';
-  // writeTrace records the model file relative to the new trace, which may sit in another directory.
-  writeTrace(min.trace, io.cwd, outPath, model);
-  if (json) io.out(JSON.stringify({ minimized: min.stats, trace: outPath }) + '\n');
-  else io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace)}\n\n${savedLines(outPath)}`);
+  if (!min) throw new Error('a reproduced violation was not found again by the minimising search');
+  // The minimised trace is shown first, so that a failed write loses nothing; writeTrace records the model file relative to the new trace.
+  if (!json) io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace)}\n\n`);
+  const saved = writeTrace(min.trace, io.cwd, outPath, model, [{ path: file, what: 'trace being minimised' }]);
+  if (saved.error) printError(io, saved.error);
+  if (json) io.out(JSON.stringify({ minimized: min.stats, trace: saved.path, ...(saved.error ? { traceError: saved.error } : {}) }) + '\n');
+  else if (saved.path) io.out(savedLines(saved.path, modelArg(model, io.cwd)));
+  // The minimised trace is the one output of this command: a path it cannot be written to is bad input.
+  if (saved.error) return EXIT.badInput;
   return EXIT.pass;
 }

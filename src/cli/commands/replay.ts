@@ -1,7 +1,7 @@
 import { replay } from '../../trace/replay.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
-import { modelOfTrace, readTrace } from '../inputs.ts';
+import { readTrace, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 
 /** `mmcheck replay <trace>`: exit 0 when the trace reproduces, 1 when it no longer applies or the property now holds. */
 export const replayCommand: Command = {
@@ -11,9 +11,13 @@ export const replayCommand: Command = {
   positionals: ['trace.json'],
   takes: 'one trace file',
   flags: {
+    model: TRACE_MODEL_FLAG,
     variant: { type: 'string', value: 'V', help: "replay against this variant (default: the trace's own)" },
     json: { type: 'boolean', help: 'one JSON object on stdout' },
   },
+  notes: [
+    'A trace is data: the model is the built-in one the trace names, or the one given with --model. A model file named inside the trace is never loaded (it is code); the error prints the command that loads it.',
+  ],
   example: 'mmcheck replay traces/dining.n3.deadlock.json --variant fixed',
   run: runReplay,
 };
@@ -21,7 +25,7 @@ export const replayCommand: Command = {
 async function runReplay(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
   const t = readTrace(file, io);
-  const model = await modelOfTrace(t, file, io);
+  const model = await requireTraceModel(t, file, args, io);
   const r = replay(t, model, args.str('variant'));
   if (args.flag('json')) io.out(JSON.stringify(r) + '\n');
   else {

@@ -1,11 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { renderMarkdown, renderText } from '../../report/table.ts';
 import { renderHtml } from '../../report/html.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
-import { modelOfTrace, readTrace } from '../inputs.ts';
-import type { Model } from '../../model/define.ts';
+import { readTrace, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
+import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import { verifyTrace } from '../../trace/verify.ts';
 
 const FORMATS = ['text', 'markdown', 'html'] as const;
@@ -18,32 +16,29 @@ export const showCommand: Command = {
   positionals: ['trace.json'],
   takes: 'one trace file',
   flags: {
+    model: TRACE_MODEL_FLAG,
     format: { type: 'string', value: FORMATS.join('|'), default: 'text', help: 'output format' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'write to FILE instead of stdout' },
   },
+  notes: [
+    'The trace is replayed on its model before it is rendered: the built-in model it names, or the one given with --model. A model file named inside the trace is never loaded (it is code): without --model the trace is rendered after a check against its own state hashes, with a note saying how to re-execute it.',
+    '-o never overwrites the trace being shown, and writes through a temporary file renamed into place.',
+  ],
   example: 'mmcheck show traces/dining.n3.deadlock.json --format html -o dining.html',
   run: runShow,
 };
 
 async function runShow(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
+  const out = args.str('out');
+  if (out !== undefined) refuseOutputOverInput(out, [{ path: file, what: 'trace being shown' }, ...(args.given('model') ? [{ path: args.str('model')!, what: 'model file' }] : [])], io.cwd, '-o');
   const t = readTrace(file, io);
   const format = args.oneOf('format', FORMATS);
-  // Render only verified data: replayed on the model when it loads, else checked against the trace's own hashes.
-  let model: Model | null = null;
-  let why = '';
-  try {
-    model = await modelOfTrace(t, file, io);
-  } catch (e) {
-    why = `the model could not be loaded (${(e as Error).message})`;
-  }
-  const { note } = verifyTrace(t, model, why);
+  // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
+  const m = await traceModel(t, file, args, io);
+  const { note } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
   const text = format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
-  const out = args.str('out');
-  if (out) {
-    const abs = resolve(io.cwd, out);
-    mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, text);
-  } else io.out(text);
+  if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
+  else io.out(text);
   return EXIT.pass;
 }

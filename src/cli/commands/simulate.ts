@@ -1,11 +1,11 @@
 import { describeBuilt } from '../../model/build.ts';
 import { defaultSimulateOptions, simulate, type SimulateResult } from '../../search/simulate.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, count, n, type Io } from '../common.ts';
+import { EXIT, count, n, printError, type Io } from '../common.ts';
 import { MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
 import { violationJson } from '../output.ts';
 import { statusLine } from '../progress.ts';
-import { againCommand, jsonHeader, printViolation, saveTrace, seededRun } from '../seeded.ts';
+import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRun, seededTrace } from '../seeded.ts';
 
 /**
  * `mmcheck simulate <model>`: seeded random walks. Finding nothing is not a
@@ -58,13 +58,15 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
   } finally {
     line?.done();
   }
-  const saved = r.violation ? saveTrace(args, io, c.model, r.runtime, r.violation, r.fairness) : null;
+  const trace = r.violation ? seededTrace(c.model, r.runtime, r.violation, r.fairness) : null;
   const s = r.stats;
   if (c.json) {
+    const saved = trace ? saveSeededTrace(args, io, c.model, trace) : null;
+    if (saved?.error) printError(io, saved.error);
     io.out(
       JSON.stringify({
         ...jsonHeader(c.built, 'simulate', r.seed, r.violation !== null),
-        violation: r.violation ? { ...violationJson(r.violation, saved!.path), walk: r.walk, walkStep: r.walkStep } : null,
+        violation: r.violation ? { ...violationJson(r.violation, saved?.path ?? null), walk: r.walk, walkStep: r.walkStep } : null,
         stopped: r.stopped,
         stats: {
           runs: s.runs,
@@ -78,6 +80,7 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
           stepsPerSecond: s.seconds > 0 ? Math.round(s.steps / s.seconds) : 0,
         },
         options: { runs, depth, fairness: r.fairness, liveness: r.livenessChecked, deadlock: c.deadlock ?? c.built.deadlock },
+        ...(saved?.error ? { traceError: saved.error } : {}),
       }) + '\n',
     );
     return r.violation ? EXIT.violation : EXIT.pass;
@@ -90,7 +93,7 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
   const again = againCommand(args, c.seed, c.seedGiven);
   if (r.violation) {
     io.out(`violation in walk ${r.walk} (0-based) after ${count(r.walkStep!, 'step')}:\n`);
-    printViolation(io, saved!.trace, saved!.path, again);
+    printViolation(args, io, c.model, trace!, again);
     return EXIT.violation;
   }
   const why = r.stopped === 'time-limit' ? ` (time limit reached after ${n(s.runs)} of ${count(runs, 'walk')})` : '';

@@ -3,6 +3,7 @@ import { expectationsOf, type Model } from '../../model/define.ts';
 import { search } from '../../search/check.ts';
 import { checkExpectation, expectationOptions, expectationText, resultText } from '../../run/expect.ts';
 import { builtinModels } from '../../run/load.ts';
+import { McError, q } from '../../model/errors.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, n, type Io } from '../common.ts';
 
@@ -31,6 +32,9 @@ async function runVerdicts(args: Args, io: Io): Promise<number> {
   const builtins = await builtinModels();
   const only = args.given('model') ? args.list('model') : undefined;
   const all = args.flag('all');
+  const unknown = only?.filter((name) => !builtins.some((m) => m.name === name)) ?? [];
+  if (unknown.length)
+    throw new McError('MC138', `unknown model ${unknown.map(q).join(', ')} (models: ${builtins.map((x) => x.name).join(', ')}; mmcheck verdicts checks the built-in models)`);
   const models = builtins.filter((m) => (only ? only.includes(m.name) : all || m.def.category !== 'classic' || !builtins.some((x) => x.def.category === 'kernel')));
   const rows: { model: string; variant: string; expected: string; got: string; states: number; transitions: number; seconds: number; ok: boolean }[] = [];
   for (const m of models) {

@@ -1,0 +1,158 @@
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join, resolve } from 'node:path';
+import { McError, q } from '../model/errors.ts';
+
+/**
+ * The one way mmcheck writes an output file (traces, `show -o`, JSON and XML
+ * reports): never in place. The data go to a temporary file in the target's
+ * folder (a unique name, created exclusively), which is flushed to disk and
+ * then renamed over the target, so a kill, a full disk or a failed write
+ * leaves either the old file or the new one, never a truncated mix. The
+ * temporary file is removed when anything fails.
+ *
+ * A target that exists and is not a regular file (`/dev/stdout`, a FIFO,
+ * `/dev/full`) holds no data to lose and cannot be replaced by a rename (as
+ * root, a rename would replace the device node itself), so it is written
+ * directly. A symbolic link to a regular file is followed: the file it
+ * points to is replaced and the link stays.
+ */
+
+/** The file-system calls the writer makes, so that a failure mid-way can be reproduced. */
+export interface WriteFs {
+  openSync(path: string, flags: string, mode?: number): number;
+  writeSync(fd: number, data: Uint8Array): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+}
+
+const realFs: WriteFs = {
+  openSync: (p, f, m) => fs.openSync(p, f, m),
+  writeSync: (fd, d) => fs.writeSync(fd, d),
+  fsyncSync: (fd) => fs.fsyncSync(fd),
+  closeSync: (fd) => fs.closeSync(fd),
+  renameSync: (a, b) => fs.renameSync(a, b),
+  unlinkSync: (p) => fs.unlinkSync(p),
+};
+
+/** The coded write error: the path as the user gave it and the OS error, no stack. */
+export function writeError(shown: string, e: unknown): McError {
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code ? `${err.code}${err.message ? ` (${err.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')})` : ''}` : String(err?.message ?? e);
+  return new McError('MC420', `cannot write ${q(shown)}: ${why}`);
+}
+
+/**
+ * Write `data` to `path` (absolute, or relative to `cwd`) atomically, creating
+ * missing folders. `shown` is the path as the user gave it, for the error.
+ * Throws MC420 naming the path and the OS error; the previous content of the
+ * target, if any, is then untouched.
+ */
+export function writeFileAtomic(path: string, data: string, opts: { cwd?: string; shown?: string; fs?: WriteFs } = {}): void {
+  const io = opts.fs ?? realFs;
+  const shown = opts.shown ?? path;
+  let target = resolve(opts.cwd ?? process.cwd(), path);
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeError(shown, e);
+  }
+  if (st && !st.isFile()) {
+    if (st.isDirectory()) throw writeError(shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+    writeDirect(io, target, data, shown);
+    return;
+  }
+  if (st) target = fs.realpathSync(target);
+  try {
+    fs.mkdirSync(dirname(target), { recursive: true });
+  } catch (e) {
+    throw writeError(shown, e);
+  }
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd = -1;
+  let created = false;
+  try {
+    fd = io.openSync(tmp, 'wx', st ? st.mode & 0o777 : 0o666);
+    created = true;
+    let off = 0;
+    const buf = Buffer.from(data, 'utf8');
+    // writeSync may write less than asked (a signal, a full pipe); the rest is written in turn.
+    while (off < buf.length) off += writeChunk(io, fd, buf.subarray(off));
+    io.fsyncSync(fd);
+    io.closeSync(fd);
+    fd = -1;
+    io.renameSync(tmp, target);
+    created = false;
+  } catch (e) {
+    if (fd >= 0) try { io.closeSync(fd); } catch { /* already failing: the first error is the one to report */ }
+    if (created) try { io.unlinkSync(tmp); } catch { /* nothing more can be done; the target is untouched either way */ }
+    throw writeError(shown, e);
+  }
+  syncFolder(dirname(target));
+}
+
+function writeChunk(io: WriteFs, fd: number, chunk: Buffer): number {
+  const n = io.writeSync(fd, chunk);
+  if (n <= 0) throw Object.assign(new Error('no progress writing'), { code: 'EIO' });
+  return n;
+}
+
+function writeDirect(io: WriteFs, target: string, data: string, shown: string): void {
+  let fd = -1;
+  try {
+    fd = io.openSync(target, 'w');
+    const buf = Buffer.from(data, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeChunk(io, fd, buf.subarray(off));
+    io.closeSync(fd);
+    fd = -1;
+  } catch (e) {
+    if (fd >= 0) try { io.closeSync(fd); } catch { /* the write error is the one to report */ }
+    throw writeError(shown, e);
+  }
+}
+
+/** The rename is durable once the folder's entry is on disk; a folder that cannot be opened for that (some file systems) is left as it is. */
+function syncFolder(dir: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    /* best effort: the data are already complete in the renamed file */
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Refuse an output path that is one of the command's inputs (the same path,
+ * or the same file through a link or another spelling), before anything is
+ * written: `show t.json -o t.json` would otherwise replace the trace it reads
+ * with its rendering. `inputs` are the paths as given, with what they are.
+ */
+export function refuseOutputOverInput(out: string, inputs: readonly { path: string; what: string }[], cwd: string, option: string): void {
+  const o = resolve(cwd, out);
+  let os: fs.Stats | undefined;
+  try {
+    os = fs.statSync(o);
+  } catch {
+    /* a file that does not exist yet is no input */
+  }
+  for (const inp of inputs) {
+    const i = resolve(cwd, inp.path);
+    let same = i === o;
+    if (!same && os) {
+      try {
+        const is = fs.statSync(i);
+        same = is.dev === os.dev && is.ino === os.ino;
+      } catch {
+        /* an input that cannot be read is reported where it is read */
+      }
+    }
+    if (same) throw new McError('MC345', `${option} ${q(out)} is the ${inp.what} ${q(inp.path)}: writing there would replace the input; choose another path`);
+  }
+}
