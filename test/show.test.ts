@@ -193,7 +193,7 @@ test('cli: the replay and show commands that check prints work as printed, html 
   t.regex(html, /<h1 id="property">mutual-exclusion<\/h1>/);
   // A trace path with a space is printed quoted, so it still pastes.
   const q = await run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'my traces/a b.json'], dir);
-  t.regex(q.out, /show: {3}mmcheck show 'my traces\/a b\.json' --format html -o 'my traces\/a b\.html'/);
+  t.regex(q.out, /show: {3}mmcheck show 'my traces\/a b\.json' --model \S+ --format html -o 'my traces\/a b\.html'/);
   // An absolute --trace-out is written where it says, and the printed commands work from anywhere.
   const abs = join(dir, 'abs', 'd.json');
   const a = await run(['check', 'dining', '-p', 'n=3', '--trace-out', abs], dir);
@@ -233,19 +233,19 @@ test('cli: show renders text, markdown and html, to stdout or -o, and rejects un
 test('replay --variant: a test-then-set trace against atomic-xchg names the first step that no longer applies and why', async (t) => {
   const dir = tmp();
   await run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'tts.json'], dir);
-  const r = await run(['replay', 'tts.json', '--variant', 'atomic-xchg'], dir);
+  const r = await run(['replay', 'tts.json', '--variant', 'atomic-xchg', '--model', LOCK], dir);
   t.is(r.code, 1);
   t.regex(r.out, /^replaying tts\.json against lock-example \/ atomic-xchg \(trace made on test-then-set\): 6 steps$/m);
   // In atomic-xchg, cpu[0]'s acquire already takes the lock, so cpu[1]'s acquire is blocked.
   t.regex(r.out, /step 2 \(cpu\[1\]: acquire\) no longer applies: its guard is false \(it reads locked=true\)/);
-  const j = JSON.parse((await run(['replay', 'tts.json', '--variant', 'atomic-xchg', '--json'], dir)).out);
+  const j = JSON.parse((await run(['replay', 'tts.json', '--variant', 'atomic-xchg', '--json', '--model', LOCK], dir)).out);
   t.is(j.status, 'no-longer-applies');
   t.like(j.stop, { index: 1, thread: 'cpu[1]', step: 'acquire', reason: 'guard-false', reads: { locked: true } });
   // A step the changed variant does not have is named as missing.
   const tr = JSON.parse(readFileSync(join(dir, 'tts.json'), 'utf8')) as TraceFile;
   tr.steps = tr.steps.filter((s) => s.thread === 'cpu[0]');
   writeFileSync(join(dir, 'solo.json'), JSON.stringify(tr));
-  const m = await run(['replay', 'solo.json', '--variant', 'atomic-xchg'], dir);
+  const m = await run(['replay', 'solo.json', '--variant', 'atomic-xchg', '--model', LOCK], dir);
   t.is(m.code, 1);
   t.regex(m.out, /step 2 \(cpu\[0\]: set\) no longer applies: thread "cpu\[0\]" has no step "set" in this variant \(atomic-xchg\)/);
 });
@@ -273,10 +273,10 @@ export default defineModel({
   );
   const c = await run(['check', 'counter.ts', '--variant', 'racy', '--trace-out', 'racy.json'], dir);
   t.is(c.code, 1, c.out + c.err);
-  const r = await run(['replay', 'racy.json', '--variant', 'atomic'], dir);
+  const r = await run(['replay', 'racy.json', '--variant', 'atomic', '--model', 'counter.ts'], dir);
   t.is(r.code, 1);
   t.regex(r.out, /^replays, but the property now holds: invariant "no-lost-update" holds in the final state$/m);
-  t.is(JSON.parse((await run(['replay', 'racy.json', '--variant', 'atomic', '--json'], dir)).out).status, 'property-holds');
+  t.is(JSON.parse((await run(['replay', 'racy.json', '--variant', 'atomic', '--json', '--model', 'counter.ts'], dir)).out).status, 'property-holds');
 });
 
 // ---------------------------------------------------------------------------
@@ -558,12 +558,12 @@ test('cli: check --minimize reports before/after in text and JSON; minimize <tra
   t.false('minimized' in plain.violation);
 
   await run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'orig.json'], dir);
-  const m = await run(['minimize', 'orig.json'], dir);
+  const m = await run(['minimize', 'orig.json', '--model', LOCK], dir);
   t.is(m.code, 0, m.out + m.err);
   t.regex(m.out, /^minimized: 6 steps, 3 context switches → 6 steps, 2 context switches/m);
   t.regex(m.out, /^trace saved: orig\.min\.json$/m);
-  t.is((await run(['replay', 'orig.min.json'], dir)).code, 0);
-  const o = await run(['minimize', 'orig.json', '-o', 'sub/o.json', '--json'], dir);
+  t.is((await run(['replay', 'orig.min.json', '--model', LOCK], dir)).code, 0);
+  const o = await run(['minimize', 'orig.json', '-o', 'sub/o.json', '--json', '--model', LOCK], dir);
   t.is(o.code, 0);
   t.deepEqual(JSON.parse(o.out), { minimized: { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2 }, trace: 'sub/o.json' });
   t.true(existsSync(join(dir, 'sub/o.json')));
@@ -571,7 +571,7 @@ test('cli: check --minimize reports before/after in text and JSON; minimize <tra
   const tr = JSON.parse(readFileSync(join(dir, 'orig.json'), 'utf8'));
   tr.steps.pop();
   writeFileSync(join(dir, 'short.json'), JSON.stringify(tr));
-  const s = await run(['minimize', 'short.json'], dir);
+  const s = await run(['minimize', 'short.json', '--model', LOCK], dir);
   t.is(s.code, 1);
   t.regex(s.out, /short\.json does not reproduce on lock-example \/ test-then-set, so there is nothing to minimise: invariant "mutual-exclusion" holds in the final state/);
   t.false(existsSync(join(dir, 'short.min.json')));

@@ -60,8 +60,8 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   }
   const m = mod.default ?? mod.model;
   if (!isModel(m)) throw new McError('MC141', `model file ${q(ref)} does not export a model (write: export default defineModel({...}))`);
-  m.source = file;
-  return m;
+  // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source.
+  return { ...m, source: file };
 }
 
 function firstLine(e: unknown): string {
