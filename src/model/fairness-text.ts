@@ -13,8 +13,13 @@ export function fairCycle(f: Fairness): string {
     case 'strong':
       return 'strongly fair non-progress cycle';
     case 'none':
-      return 'non-progress cycle (no fairness assumed)';
+      return 'non-progress cycle, with no fairness assumed';
   }
+}
+
+/** The assumption itself, for headers: "weak fairness", "strong fairness", "no fairness". */
+export function fairnessName(f: Fairness): string {
+  return f === 'none' ? 'no fairness' : `${f} fairness`;
 }
 
 /** The adjective alone, for "the cycle is not weakly fair": null when no fairness is assumed (every cycle counts). */

@@ -1,4 +1,5 @@
 import { McError } from '../../model/errors.ts';
+import { fairnessName } from '../../model/fairness-text.ts';
 import { describeBuilt } from '../../model/build.ts';
 import { swarm } from '../../run/swarm-pool.ts';
 import type { SwarmResult } from '../../search/swarm.ts';
@@ -33,7 +34,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
   const checksLiveness = c.liveness && c.built.hasProgress;
   if (!c.json)
     io.out(
-      `swarm-checking ${describeBuilt(c.built)} [${count(workers, 'worker')}, ${n(Math.min(jobs, workers))} at a time, seed ${c.seed}, bitstate DFS, ${c.fairness} fairness${checksLiveness ? ', liveness' : ''}]\n`,
+      `swarm-checking ${describeBuilt(c.built)} [${count(workers, 'worker')}, ${n(Math.min(jobs, workers))} at a time, seed ${c.seed}, bitstate DFS, ${fairnessName(c.fairness)}${checksLiveness ? ', liveness' : ''}]\n`,
     );
   const line = statusLine(args, io);
   let done = 0;

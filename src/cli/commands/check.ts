@@ -11,7 +11,7 @@ import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, n, printError, type Io } from '../common.ts';
-import { fairCycle } from '../../model/fairness-text.ts';
+import { fairCycle, fairnessName } from '../../model/fairness-text.ts';
 import { crossCheck } from '../cross-check.ts';
 import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
 import { modelFromArgs } from '../inputs.ts';
@@ -79,7 +79,7 @@ async function runCheck(args: Args, io: Io): Promise<number> {
   const { model, built } = await modelFromArgs(args, io);
   const opts = searchOptions(args);
   const json = args.flag('json');
-  const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', built.hasProgress && opts.liveness ? `liveness, ${opts.fairness} fairness` : ''].filter(Boolean).join(', ');
+  const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
   if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
   const line = statusLine(args, io);
   let r: ReturnType<typeof search>;

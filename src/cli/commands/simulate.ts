@@ -1,3 +1,4 @@
+import { fairnessName } from '../../model/fairness-text.ts';
 import { describeBuilt } from '../../model/build.ts';
 import { defaultSimulateOptions, simulate, type SimulateResult } from '../../search/simulate.ts';
 import type { Args, Command } from '../args.ts';
@@ -40,7 +41,7 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
   const checksLiveness = c.liveness && c.built.hasProgress;
   if (!c.json)
     io.out(
-      `simulating ${describeBuilt(c.built)} [seed ${c.seed}, ${count(runs, 'walk')} of up to ${count(depth, 'step')}, ${c.fairness} fairness${checksLiveness ? ', liveness' : ''}]\n`,
+      `simulating ${describeBuilt(c.built)} [seed ${c.seed}, ${count(runs, 'walk')} of up to ${count(depth, 'step')}, ${fairnessName(c.fairness)}${checksLiveness ? ', liveness' : ''}]\n`,
     );
   const line = statusLine(args, io);
   let r: SimulateResult;

@@ -1,0 +1,88 @@
+/**
+ * The atomic writer (src/run/write.ts): a failure at any point of a write
+ * leaves the previous content of the target and no temporary file behind.
+ */
+import test from 'ava';
+import * as fs from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { refuseOutputOverInput, writeFileAtomic, type WriteFs } from '../src/run/write.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-write-'));
+
+/** The real calls, with `fail` deciding which one throws (an ENOSPC, as from a full disk). */
+function failing(fail: keyof WriteFs, after = 0): WriteFs {
+  let calls = 0;
+  const boom = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  const real: WriteFs = {
+    openSync: (p, f, m) => fs.openSync(p, f, m),
+    writeSync: (fd, d) => fs.writeSync(fd, d),
+    fsyncSync: (fd) => fs.fsyncSync(fd),
+    closeSync: (fd) => fs.closeSync(fd),
+    renameSync: (a, b) => fs.renameSync(a, b),
+    unlinkSync: (p) => fs.unlinkSync(p),
+  };
+  return {
+    ...real,
+    [fail]: (...args: unknown[]) => {
+      if (calls++ >= after) {
+        // A write that got half-way before the disk filled up.
+        if (fail === 'writeSync') fs.writeSync(args[0] as number, (args[1] as Uint8Array).subarray(0, 5));
+        throw boom();
+      }
+      return (real[fail] as (...a: unknown[]) => unknown)(...args);
+    },
+  } as WriteFs;
+}
+
+test('a write that fails at any step leaves the previous content and no temporary file', (t) => {
+  for (const step of ['openSync', 'writeSync', 'fsyncSync', 'closeSync', 'renameSync'] as const) {
+    const dir = tmp();
+    const target = join(dir, 't.json');
+    writeFileSync(target, '{"valid": "trace"}\n');
+    const e = t.throws(() => writeFileAtomic(target, JSON.stringify({ big: 'x'.repeat(100_000) }), { fs: failing(step), shown: 't.json' }));
+    t.is((e as { code?: string }).code, 'MC420', step);
+    t.regex(e!.message, /^cannot write "t\.json": ENOSPC/);
+    t.is(readFileSync(target, 'utf8'), '{"valid": "trace"}\n', step);
+    t.deepEqual(readdirSync(dir), ['t.json'], step);
+  }
+});
+
+test('a write that succeeds replaces the content whole; a new file and its folders are created', (t) => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'a.json'), 'old');
+  writeFileAtomic('a.json', 'new content', { cwd: dir });
+  t.is(readFileSync(join(dir, 'a.json'), 'utf8'), 'new content');
+  writeFileAtomic('sub/deeper/b.json', 'b', { cwd: dir });
+  t.is(readFileSync(join(dir, 'sub/deeper/b.json'), 'utf8'), 'b');
+  t.deepEqual(readdirSync(dir).sort(), ['a.json', 'sub']);
+});
+
+test('a symbolic link is followed: the file it points to is replaced, the link stays', (t) => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'real.json'), 'old');
+  symlinkSync(join(dir, 'real.json'), join(dir, 'link.json'));
+  writeFileAtomic(join(dir, 'link.json'), 'new');
+  t.true(fs.lstatSync(join(dir, 'link.json')).isSymbolicLink());
+  t.is(readFileSync(join(dir, 'real.json'), 'utf8'), 'new');
+});
+
+test('a device is written directly (never replaced by a rename): /dev/null accepts, /dev/full is MC420 ENOSPC', (t) => {
+  t.notThrows(() => writeFileAtomic('/dev/null', 'x'));
+  t.true(fs.statSync('/dev/null').isCharacterDevice());
+  const e = t.throws(() => writeFileAtomic('/dev/full', 'x'));
+  t.is((e as { code?: string }).code, 'MC420');
+  t.regex(e!.message, /cannot write "\/dev\/full": ENOSPC/);
+  t.true(fs.statSync('/dev/full').isCharacterDevice());
+});
+
+test('refuseOutputOverInput: the same file under another spelling or a link is refused; another file is not', (t) => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'in.json'), '{}');
+  symlinkSync(join(dir, 'in.json'), join(dir, 'l.json'));
+  const inputs = [{ path: 'in.json', what: 'trace' }];
+  for (const out of ['in.json', './in.json', join(dir, 'in.json'), 'l.json'])
+    t.is((t.throws(() => refuseOutputOverInput(out, inputs, dir, '-o')) as { code?: string }).code, 'MC345', out);
+  t.notThrows(() => refuseOutputOverInput('other.json', inputs, dir, '-o'));
+});
