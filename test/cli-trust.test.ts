@@ -62,7 +62,7 @@ test('show renders a trace that names a model file without importing it, after t
   for (const format of ['text', 'markdown', 'html']) {
     const r = await run(['show', 't.json', '--format', format], dir);
     t.is(r.code, 0, r.err);
-    t.regex(r.out, /not re-executed: the trace names the model file "evil\.ts".*to re-execute it: mmcheck show t\.json --format \w+ --model evil\.ts/s);
+    t.regex(r.out, /not re-executed: the trace names the model file (?:"|&quot;)evil\.ts(?:"|&quot;).*to re-execute it: mmcheck show t\.json --format \w+ --model evil\.ts/s);
   }
   t.false(existsSync(marker));
   // With the model given, it is replayed (and the note is gone).

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 import type { Model } from '../model/define.ts';
 import { buildModel, type BuiltModel } from '../model/build.ts';
@@ -50,7 +50,8 @@ export async function traceModel(t: TraceFile, traceFile: string, args: Args, io
     const besideTrace = resolve(dirname(resolve(io.cwd, traceFile)), t.modelFile);
     const fromCwd = resolve(io.cwd, t.modelFile);
     const file = existsSync(besideTrace) || !existsSync(fromCwd) ? besideTrace : fromCwd;
-    const rel = relative(io.cwd, file) || file;
+    // An absolute path stays absolute; a relative one is made relative to where the command runs.
+    const rel = isAbsolute(t.modelFile) ? t.modelFile : relative(io.cwd, file) || file;
     // A name with control characters would reach the terminal as escapes: it is shown JSON-quoted instead.
     const shown = /[\x00-\x1f\x7f]/.test(rel) ? q(rel) : shq(rel);
     return { model: null, why: `the trace names the model file ${q(t.modelFile)}, and a model file is code: it is loaded only when given on the command line`, command: again(shown) };
