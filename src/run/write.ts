@@ -40,7 +40,7 @@ const realFs: WriteFs = {
 /** The coded write error: the path as the user gave it and the OS error, no stack. */
 export function writeError(shown: string, e: unknown): McError {
   const err = e as NodeJS.ErrnoException;
-  const why = err.code ? `${err.code}${err.message ? ` (${err.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')})` : ''}` : String(err?.message ?? e);
+  const why = err.code ? `${err.code}${err.message ? ` (${err.message.replace(/^\w+: /, '').replace(/, \w+(?: '.*')?$/, '')})` : ''}` : String(err?.message ?? e);
   return new McError('MC420', `cannot write ${q(shown)}: ${why}`);
 }
 
