@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../src/cli/main.ts';
@@ -364,6 +364,19 @@ test('process: a reader that goes away (| head) ends the run quietly, no EPIPE s
   t.is(r.err, '');
   t.is(r.code, 0);
   t.deepEqual(readdirSync(dir), []);
+});
+
+test('process: stdout on a full disk is the coded write error (exit 2), no stack', async (t) => {
+  const fd = openSync('/dev/full', 'w');
+  const r = await new Promise<{ code: number | null; err: string }>((done) => {
+    const c = spawn(process.execPath, [BIN, 'check', 'peterson', '-p', 'n=3'], { stdio: ['ignore', fd, 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+    let err = '';
+    c.stderr!.on('data', (d: Buffer) => void (err += d));
+    c.on('close', (code) => done({ code, err }));
+  });
+  closeSync(fd);
+  t.is(r.code, 2);
+  t.is(r.err, 'mmcheck: error MC420: cannot write "standard output": ENOSPC (no space left on device)\n');
 });
 
 test('loadModel by path leaves the built-in model of the same file without a source', async (t) => {

@@ -50,7 +50,8 @@ async function runMinimize(args: Args, io: Io): Promise<number> {
     return EXIT.violation;
   }
   const rt = new Runtime(buildModel(model, t.variant, t.params as Params));
-  const min = minimizedTrace(rt, violationOfTrace(rt, t), { ...(t.modelFile ? { modelFile: t.modelFile } : {}), ...(t.fairness ? { fairness: t.fairness } : {}) });
+  // The model file recorded is the one minimised on (writeTrace sets it), not whatever the input trace named.
+  const min = minimizedTrace(rt, violationOfTrace(rt, t), t.fairness ? { fairness: t.fairness } : {});
   if (!min) throw new Error('a reproduced violation was not found again by the minimising search');
   // The minimised trace is shown first, so that a failed write loses nothing; writeTrace records the model file relative to the new trace.
   if (!json) io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace)}\n\n`);
