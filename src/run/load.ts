@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
@@ -36,4 +36,30 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   if (!isModel(m)) throw new McError('MC141', `model file ${q(ref)} does not export a model (write: export default defineModel({...}))`);
   m.source = file;
   return m;
+}
+
+const MODEL_FILE = /\.(?:[cm]?ts|[cm]?js)$/;
+
+/**
+ * The model files `mmcheck test` checks: each path is a model file or a
+ * folder searched recursively (in name order, skipping node_modules, hidden
+ * folders and `.d.ts` files). A path that does not exist is bad input.
+ */
+export function findModelFiles(paths: readonly string[], cwd: string): { file: string; named: boolean }[] {
+  const out: { file: string; named: boolean }[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && MODEL_FILE.test(e.name) && !/\.d\.[cm]?ts$/.test(e.name)) out.push({ file: p, named: false });
+    }
+  };
+  for (const ref of paths) {
+    const p = resolve(cwd, ref);
+    if (!existsSync(p)) throw new McError('MC148', `${q(ref)} does not exist (give model files or folders of them)`);
+    if (statSync(p).isDirectory()) walk(p);
+    else out.push({ file: p, named: true });
+  }
+  return out;
 }
