@@ -2,13 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { renderMarkdown, renderText } from '../../report/table.ts';
 import { renderHtml } from '../../report/html.ts';
+import { renderItf } from '../../report/itf.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
 import { modelOfTrace, readTrace } from '../inputs.ts';
 import type { Model } from '../../model/define.ts';
 import { verifyTrace } from '../../trace/verify.ts';
 
-const FORMATS = ['text', 'markdown', 'html'] as const;
+const FORMATS = ['text', 'markdown', 'html', 'itf'] as const;
 
 /** `mmcheck show <trace>`: the counterexample as an interleaving table, or a self-contained HTML page. */
 export const showCommand: Command = {
@@ -18,7 +19,7 @@ export const showCommand: Command = {
   positionals: ['trace.json'],
   takes: 'one trace file',
   flags: {
-    format: { type: 'string', value: FORMATS.join('|'), default: 'text', help: 'output format' },
+    format: { type: 'string', value: FORMATS.join('|'), default: 'text', help: 'output format (itf: the Informal Trace Format JSON that Quint and Apalache read)' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'write to FILE instead of stdout' },
   },
   example: 'mmcheck show traces/dining.n3.deadlock.json --format html -o dining.html',
@@ -38,7 +39,7 @@ async function runShow(args: Args, io: Io): Promise<number> {
     why = `the model could not be loaded (${(e as Error).message})`;
   }
   const { note } = verifyTrace(t, model, why);
-  const text = format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
+  const text = format === 'itf' ? renderItf(t) : format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
   const out = args.str('out');
   if (out) {
     const abs = resolve(io.cwd, out);
