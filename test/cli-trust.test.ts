@@ -84,7 +84,7 @@ test('a trace of a built-in model replays by default; a path in the printed comm
   t.regex(q.err, /run: mmcheck replay q\.json --model 'my models\/it'\\''s\.ts'$/m);
 });
 
-test('"modelFile": "/dev/zero" returns promptly; --model /dev/zero is refused as not a regular file (MC147)', async (t) => {
+test('"modelFile": "/dev/zero" returns promptly; --model /dev/zero is refused as not a regular file (MC137)', async (t) => {
   const { dir } = await withEvilTrace();
   const tr = JSON.parse(readFileSync(join(dir, 'good.json'), 'utf8'));
   writeFileSync(join(dir, 'z.json'), JSON.stringify({ ...tr, modelFile: '/dev/zero' }));
@@ -96,7 +96,7 @@ test('"modelFile": "/dev/zero" returns promptly; --model /dev/zero is refused as
   t.is(s.code, 0);
   const m = await run(['replay', 'z.json', '--model', '/dev/zero'], dir);
   t.is(m.code, 2);
-  t.regex(m.err, /MC147: model file "\/dev\/zero" is a device or special file, not a regular file/);
+  t.regex(m.err, /MC137: model file "\/dev\/zero" is a device or special file, not a regular file/);
   t.true(Date.now() - t0 < 20_000);
 });
 

@@ -30,6 +30,8 @@ export interface Command {
   readonly usage: string;
   /** Names of the positional arguments, all required: `['model']`. */
   readonly positionals: readonly string[];
+  /** Any number of positionals (the list above is then only their names, for the help). */
+  readonly variadic?: boolean;
   /** What the positionals are, for the error when their number is wrong: "one model (name or file)". */
   readonly takes: string;
   readonly flags: Flags;
@@ -129,7 +131,7 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): Args {
     seen.add(t.name);
   }
   const pos = parsed.positionals;
-  if (pos.length !== cmd.positionals.length)
+  if (!cmd.variadic && pos.length !== cmd.positionals.length)
     throw new McError(
       'MC309',
       `mmcheck ${cmd.name} takes ${cmd.takes}, got ${pos.length ? pos.map(q).join(' ') : 'none'}${pos.length > cmd.positionals.length && cmd.positionals.length ? ` (usage: mmcheck ${cmd.usage})` : ''}`,

@@ -2,7 +2,7 @@ import type { Fairness } from '../model/define.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
- * Fairness of a cycle (design: docs/semantics). For a cycle through states
+ * Fairness of a cycle (README, "Semantics"). For a cycle through states
  * s0..sk-1 whose transitions are taken by `movers`:
  *  - weak: every thread enabled in every state of the cycle takes a step in it;
  *  - strong: every thread enabled in some state of the cycle takes a step in it;

@@ -3,6 +3,7 @@ import { checkModelNames } from './names.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
+  THREAD_KEYS,
   resolveParams,
   type Effect,
   type Guard,
@@ -168,6 +169,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   groups.forEach((g, ti) => {
     const tw = `${where} thread ${q(g.name)}`;
     const td = g.def;
+    for (const k of Object.keys(td)) if (!THREAD_KEYS.has(k)) throw new McError('MC156', `${tw}: unknown field ${q(k)} (a thread takes ${[...THREAD_KEYS].join(', ')})`);
     const locals: BuiltVar[] = [];
     for (const [name, d] of Object.entries(td.locals ?? {}) as [string, Domain][]) {
       if (!NAME_RE.test(name) || RESERVED_LOCAL.has(name)) throw new McError('MC117', `${tw}: local name ${q(name)} is reserved or not an identifier`);

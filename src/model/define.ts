@@ -190,11 +190,17 @@ export function own<T>(obj: Readonly<Record<string, T>> | undefined, key: string
   return obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
+const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description', 'category', 'params', 'variants', 'expect', 'shared', 'threads', 'invariants', 'progress', 'deadlock', 'helpers', 'init']);
+/** The fields of a thread definition (`thread()` / `replicate()`); anything else is refused when the model is built. */
+export const THREAD_KEYS: ReadonlySet<string> = new Set(['locals', 'start', 'labels', 'end', 'progress', 'steps', 'helpers']);
+
 export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model {
   if (!def || typeof def !== 'object') throw new McError('MC101', 'defineModel(): expects an object');
   if (typeof def.name !== 'string' || !NAME_RE.test(def.name))
     throw new McError('MC102', `defineModel(): name ${q(def.name)} must match ${NAME_RE}`);
   const where = `model ${q(def.name)}`;
+  // A misspelt key (`invariant:`, `threadz:`) would silently drop what it was meant to declare.
+  for (const k of Object.keys(def)) if (!MODEL_KEYS.has(k)) throw new McError('MC155', `${where}: unknown field ${q(k)} (a model takes ${[...MODEL_KEYS].join(', ')})`);
   for (const [k, d] of Object.entries(def.params ?? {})) {
     if (!NAME_RE.test(k) || RESERVED_PARAMS.has(k)) throw new McError('MC103', `${where}: parameter name ${q(k)} must match ${NAME_RE} and not be a member of Object.prototype`);
     if (!isScalarDomain(d) || (d as ScalarDomain).kind === 'threadId')
@@ -223,10 +229,52 @@ export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model {
         if (!variantNames.includes(k)) throw new McError('MC109', `${where}: expectation for unknown variant ${q(k)}`);
       }
     }
+    const lists: [string, unknown][] = isSingle ? [['expect', exp]] : Object.entries(exp).map(([k, v]) => [`expect[${q(k)}]`, v]);
+    for (const [at, list] of lists) {
+      const entries = Array.isArray(list) ? list : [list];
+      entries.forEach((e, i) => validateExpectation(def as unknown as ModelDef, `${where}: ${at}${Array.isArray(list) ? `[${i}]` : ''}`, e));
+    }
   }
   if (def.threads === undefined) throw new McError('MC110', `${where}: no threads`);
   // Parameter types are checked inside the definition; the model itself is used untyped.
   return { kind: 'mmcheck-model', def: def as unknown as ModelDef, name: def.name, variantNames };
+}
+
+const EXPECTATION_KEYS: ReadonlySet<string> = new Set(['verdict', 'kind', 'property', 'params', 'states', 'transitions', 'deadlock', 'fairness', 'length', 'bench', 'note']);
+const VERDICTS: ReadonlySet<string> = new Set(['pass', 'violation']);
+const KINDS: ReadonlySet<string> = new Set(['invariant', 'assertion', 'deadlock', 'livelock']);
+const FAIRNESS: ReadonlySet<string> = new Set(['none', 'weak', 'strong']);
+
+/**
+ * One `expect` entry, checked when the model is defined: a misspelt key or
+ * value would otherwise make the expectation check less than it says
+ * (`verdict: 'passs'` never matches; `stats: 12` is never compared).
+ */
+function validateExpectation(def: ModelDef, at: string, e: unknown): void {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new McError('MC146', `${at}: an expectation is an object like { verdict: 'pass' }`);
+  const x = e as Record<string, unknown>;
+  for (const k of Object.keys(x))
+    if (!EXPECTATION_KEYS.has(k)) throw new McError('MC146', `${at}: unknown key ${q(k)} (expectations take ${[...EXPECTATION_KEYS].join(', ')})`);
+  const bad = (key: string, what: string) => new McError('MC147', `${at}: ${key} ${q(String(x[key]))}: expected ${what}`);
+  if (typeof x.verdict !== 'string' || !VERDICTS.has(x.verdict)) throw bad('verdict', "'pass' or 'violation'");
+  if (x.kind !== undefined && (typeof x.kind !== 'string' || !KINDS.has(x.kind))) throw bad('kind', [...KINDS].join(', '));
+  if (x.property !== undefined && typeof x.property !== 'string') throw bad('property', 'a property name');
+  if (x.fairness !== undefined && (typeof x.fairness !== 'string' || !FAIRNESS.has(x.fairness))) throw bad('fairness', 'none, weak or strong');
+  for (const k of ['states', 'transitions', 'length'] as const)
+    if (x[k] !== undefined && !(Number.isSafeInteger(x[k]) && (x[k] as number) >= 0)) throw bad(k, 'a whole number');
+  for (const k of ['deadlock', 'bench'] as const) if (x[k] !== undefined && typeof x[k] !== 'boolean') throw bad(k, 'true or false');
+  if (x.note !== undefined && typeof x.note !== 'string') throw bad('note', 'text');
+  if (x.verdict === 'pass')
+    for (const k of ['kind', 'property', 'length'] as const)
+      if (x[k] !== undefined) throw new McError('MC147', `${at}: ${k} is given for a pass (it describes a violation)`);
+  if (x.params !== undefined) {
+    if (typeof x.params !== 'object' || x.params === null || Array.isArray(x.params)) throw bad('params', 'an object of parameter values');
+    for (const [k, v] of Object.entries(x.params as Record<string, unknown>)) {
+      const pd = own(def.params, k);
+      if (!pd) throw new McError('MC147', `${at}: params sets unknown parameter ${q(k)}`);
+      if (pd.encode(v as Scalar) < 0) throw new McError('MC147', `${at}: params ${k}=${q(String(v))} is outside ${pd.describe()}`);
+    }
+  }
 }
 
 export const isModel = (m: unknown): m is Model =>

@@ -2,7 +2,6 @@ import { buildModel, type BuiltModel } from '../model/build.ts';
 import type { Expectation, Model } from '../model/define.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../search/types.ts';
-import '../search/liveness.ts';
 
 /**
  * A model's `expect` entries, checked: the one place that decides whether a

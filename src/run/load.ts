@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
@@ -48,7 +48,7 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
     throw new McError('MC139', `model file ${q(ref)} does not exist`);
   }
   // Importing a device (/dev/zero) or a FIFO reads forever.
-  if (kind !== 'file') throw new McError('MC147', `model file ${q(ref)} is a ${kind}, not a regular file`);
+  if (kind !== 'file') throw new McError('MC137', `model file ${q(ref)} is a ${kind}, not a regular file`);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -105,4 +105,30 @@ function caretPosition(text: string): { file: string; line: number; column: numb
   const m = /^(\S.*?):(\d+)\r?\n(.*)\r?\n( *)\^/m.exec(text.replace(/^file:\/\//, ''));
   if (!m) return null;
   return { file: m[1]!, line: Number(m[2]), column: m[4]!.length + 1 };
+}
+
+const MODEL_FILE = /\.(?:[cm]?ts|[cm]?js)$/;
+
+/**
+ * The model files `mmcheck test` checks: each path is a model file or a
+ * folder searched recursively (in name order, skipping node_modules, hidden
+ * folders and `.d.ts` files). A path that does not exist is bad input.
+ */
+export function findModelFiles(paths: readonly string[], cwd: string): { file: string; named: boolean }[] {
+  const out: { file: string; named: boolean }[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && MODEL_FILE.test(e.name) && !/\.d\.[cm]?ts$/.test(e.name)) out.push({ file: p, named: false });
+    }
+  };
+  for (const ref of paths) {
+    const p = resolve(cwd, ref);
+    if (!existsSync(p)) throw new McError('MC148', `${q(ref)} does not exist (give model files or folders of them)`);
+    if (statSync(p).isDirectory()) walk(p);
+    else out.push({ file: p, named: true });
+  }
+  return out;
 }

@@ -6,6 +6,7 @@ import { replayCommand } from './replay.ts';
 import { showCommand } from './show.ts';
 import { simulateCommand } from './simulate.ts';
 import { verdictsCommand } from './verdicts.ts';
+import { testCommand } from './test.ts';
 
 /** Every command, in the order the help lists them. A new command is a file in this folder and a line here. */
-export const commands: readonly Command[] = [listCommand, checkCommand, simulateCommand, replayCommand, showCommand, minimizeCommand, verdictsCommand];
+export const commands: readonly Command[] = [listCommand, checkCommand, simulateCommand, replayCommand, showCommand, minimizeCommand, verdictsCommand, testCommand];

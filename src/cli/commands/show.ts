@@ -1,12 +1,13 @@
 import { renderMarkdown, renderText } from '../../report/table.ts';
 import { renderHtml } from '../../report/html.ts';
+import { renderItf } from '../../report/itf.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
 import { readTrace, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import { verifyTrace } from '../../trace/verify.ts';
 
-const FORMATS = ['text', 'markdown', 'html'] as const;
+const FORMATS = ['text', 'markdown', 'html', 'itf'] as const;
 
 /** `mmcheck show <trace>`: the counterexample as an interleaving table, or a self-contained HTML page. */
 export const showCommand: Command = {
@@ -17,7 +18,7 @@ export const showCommand: Command = {
   takes: 'one trace file',
   flags: {
     model: TRACE_MODEL_FLAG,
-    format: { type: 'string', value: FORMATS.join('|'), default: 'text', help: 'output format' },
+    format: { type: 'string', value: FORMATS.join('|'), default: 'text', help: 'output format (itf: the Informal Trace Format JSON that Quint and Apalache read)' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'write to FILE instead of stdout' },
   },
   notes: [
@@ -37,7 +38,7 @@ async function runShow(args: Args, io: Io): Promise<number> {
   // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
   const m = await traceModel(t, file, args, io);
   const { note } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
-  const text = format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
+  const text = format === 'itf' ? renderItf(t) : format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
   if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
   else io.out(text);
   return EXIT.pass;

@@ -1,0 +1,172 @@
+import { relative } from 'node:path';
+import { expectationsOf, type Expectation, type Model } from '../../model/define.ts';
+import { McError } from '../../model/errors.ts';
+import { checkExpectation, expectationText, resultText } from '../../run/expect.ts';
+import { findModelFiles, loadModel } from '../../run/load.ts';
+import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
+import type { Args, Command } from '../args.ts';
+import { EXIT, isCodedError, n, type Io } from '../common.ts';
+
+const REPORTERS = ['text', 'junit'] as const;
+
+/**
+ * `mmcheck test [paths...]`: the expectations written beside a team's own
+ * models, checked the way CI wants them — a table, a closing line
+ * `N passed, M failed`, exit 1 on any mismatch, JUnit XML on request.
+ */
+export const testCommand: Command = {
+  name: 'test',
+  summary: "check every expectation of every model file under the given paths (CI)",
+  usage: 'test [paths...] [options]',
+  positionals: ['paths'],
+  variadic: true,
+  takes: 'model files or folders (default ./models)',
+  flags: {
+    filter: { type: 'string', value: 'TEXT', help: 'only cases whose "model/variant" contains TEXT' },
+    all: { type: 'boolean', help: 'also the expectations marked bench: true (long runs)' },
+    reporter: { type: 'string', value: REPORTERS.join('|'), default: 'text', help: 'text table, or JUnit XML for CI systems' },
+    out: { type: 'string', short: 'o', value: 'FILE', help: 'with --reporter junit: write the XML to FILE (default stdout)' },
+    json: { type: 'boolean', help: 'one JSON object on stdout' },
+  },
+  conflicts: [['json', 'reporter']],
+  notes: [
+    'Each model file is a module whose default export is defineModel({...}); files in the folders that export no model are skipped.',
+    'A variant without an expectation is listed as skipped; so is an expectation marked bench: true, unless --all.',
+    'Exit codes: 0 every expectation holds, 1 some do not (or a model failed to load), 2 bad input.',
+  ],
+  example: 'mmcheck test models/ --reporter junit -o reports/mmcheck.xml',
+  run: runTest,
+};
+
+/** One expectation checked (or skipped, or a model that would not load). */
+export interface TestCase {
+  readonly file: string;
+  readonly model: string;
+  readonly variant: string | null;
+  readonly params: string;
+  readonly expected: string;
+  readonly got: string;
+  readonly status: 'passed' | 'failed' | 'skipped';
+  readonly diffs: readonly string[];
+  readonly states: number;
+  readonly transitions: number;
+  readonly seconds: number;
+}
+
+async function runTest(args: Args, io: Io): Promise<number> {
+  const reporter = args.oneOf('reporter', REPORTERS);
+  if (args.given('out') && reporter !== 'junit') throw new McError('MC332', 'mmcheck test: --out goes with --reporter junit');
+  const paths = args.positionals.length ? args.positionals : ['models'];
+  const files = findModelFiles(paths, io.cwd);
+  const filter = args.str('filter');
+  const all = args.flag('all');
+  const cases: TestCase[] = [];
+  let models = 0;
+  for (const { file, named } of files) {
+    const shown = relative(io.cwd, file) || file;
+    let m: Model;
+    try {
+      m = await loadModel(shown, io.cwd);
+    } catch (e) {
+      // In a folder, a file that exports no model is a helper module; anything else that fails to load fails the run.
+      if (!named && isCodedError(e) && e.code === 'MC141') continue;
+      if (!isCodedError(e)) throw e;
+      cases.push(loadFailure(shown, e));
+      continue;
+    }
+    models++;
+    for (const v of m.variantNames.length ? m.variantNames : [null]) {
+      if (filter !== undefined && !`${m.name}/${v ?? ''}`.includes(filter)) continue;
+      const exps = expectationsOf(m, v);
+      if (!exps.length) cases.push(skipped(shown, m, v, undefined, 'no expectation'));
+      for (const e of exps) {
+        if (e.bench && !all) {
+          cases.push(skipped(shown, m, v, e, 'bench: true (run with --all)'));
+          continue;
+        }
+        cases.push(runCase(shown, m, v, e));
+      }
+    }
+  }
+  if (models === 0 && !cases.length) throw new McError('MC149', `no model files under ${paths.join(', ')} (a model file's default export is defineModel({...}))`);
+  const passed = cases.filter((c) => c.status === 'passed').length;
+  const failed = cases.filter((c) => c.status === 'failed').length;
+  const skippedN = cases.length - passed - failed;
+  const closing = `${passed} passed, ${failed} failed${skippedN ? `, ${skippedN} skipped` : ''}`;
+  if (args.flag('json')) io.out(JSON.stringify({ format: 'mmcheck-test/1', passed, failed, skipped: skippedN, cases }) + '\n');
+  else if (reporter === 'junit') {
+    const xml = junitXml(cases);
+    const out = args.str('out');
+    if (out === undefined) io.out(xml);
+    else {
+      refuseOutputOverInput(out, files.map((f) => ({ path: f.file, what: 'model file' })), io.cwd, '-o');
+      writeFileAtomic(out, xml, { cwd: io.cwd });
+      io.out(`${closing}\nJUnit report: ${out}\n`);
+    }
+  } else io.out(table(cases) + `\n${closing}\n`);
+  return failed ? EXIT.violation : EXIT.pass;
+}
+
+function paramsText(m: Model, e: Expectation | undefined): string {
+  return e?.params ? Object.entries(e.params).map(([k, x]) => `${k}=${x}`).join(' ') : '';
+}
+
+function runCase(file: string, m: Model, v: string | null, e: Expectation): TestCase {
+  const base = { file, model: m.name, variant: v, params: paramsText(m, e), expected: expectationText(e) };
+  try {
+    const { diffs, result: r } = checkExpectation(m, v, e);
+    return { ...base, got: resultText(r, e), status: diffs.length ? 'failed' : 'passed', diffs, states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds };
+  } catch (x) {
+    // A model error in one case (a bad parameter, an undeclared name) fails that case, not the run.
+    if (!isCodedError(x)) throw x;
+    return { ...base, got: `error ${x.code}`, status: 'failed', diffs: [`${x.code}: ${x.message}`], states: 0, transitions: 0, seconds: 0 };
+  }
+}
+
+function skipped(file: string, m: Model, v: string | null, e: Expectation | undefined, why: string): TestCase {
+  return { file, model: m.name, variant: v, params: paramsText(m, e), expected: expectationText(e), got: '-', status: 'skipped', diffs: [why], states: 0, transitions: 0, seconds: 0 };
+}
+
+function loadFailure(file: string, e: { code: string; message: string }): TestCase {
+  return { file, model: file, variant: null, params: '', expected: 'loads', got: `error ${e.code}`, status: 'failed', diffs: [`${e.code}: ${e.message}`], states: 0, transitions: 0, seconds: 0 };
+}
+
+function table(cases: readonly TestCase[]): string {
+  const head = ['model', 'variant', 'params', 'expected', 'got', 'states', 'transitions', 'seconds', ''];
+  const cells = cases.map((c) => [c.model, c.variant ?? '-', c.params, c.expected, c.got, c.status === 'skipped' ? '' : n(c.states), c.status === 'skipped' ? '' : n(c.transitions), c.status === 'skipped' ? '' : c.seconds.toFixed(2), c.status === 'passed' ? 'ok' : c.status === 'failed' ? 'FAILED' : 'skipped']);
+  const w = head.map((h, i) => cells.reduce((x, c) => Math.max(x, c[i]!.length), h.length));
+  const right = new Set([5, 6, 7]);
+  const line = (c: readonly string[]) => c.map((x, i) => (right.has(i) ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join('  ').trimEnd();
+  const rows = [line(head), w.map((x) => '-'.repeat(x)).join('  ')];
+  for (let i = 0; i < cases.length; i++) {
+    rows.push(line(cells[i]!));
+    const c = cases[i]!;
+    if (c.status !== 'passed') for (const d of c.diffs) rows.push(`    ${c.status === 'failed' ? '✗' : '-'} ${d}`);
+  }
+  return rows.join('\n');
+}
+
+const xmlEscape = (s: string): string =>
+  s.replace(/[&<>"']|[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : ch === '"' ? '&quot;' : ch === "'" ? '&apos;' : ''));
+
+/** JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a suite per model, a case per expectation. */
+export function junitXml(cases: readonly TestCase[]): string {
+  const suites = new Map<string, TestCase[]>();
+  for (const c of cases) suites.set(c.model, [...(suites.get(c.model) ?? []), c]);
+  const count = (cs: readonly TestCase[], s: TestCase['status']) => cs.filter((c) => c.status === s).length;
+  const time = (cs: readonly TestCase[]) => cs.reduce((t, c) => t + c.seconds, 0).toFixed(3);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mmcheck" tests="${cases.length}" failures="${count(cases, 'failed')}" skipped="${count(cases, 'skipped')}" time="${time(cases)}">`];
+  for (const [model, cs] of suites) {
+    out.push(`  <testsuite name="${xmlEscape(model)}" tests="${cs.length}" failures="${count(cs, 'failed')}" skipped="${count(cs, 'skipped')}" time="${time(cs)}" file="${xmlEscape(cs[0]!.file)}">`);
+    for (const c of cs) {
+      const name = `${c.variant ?? model}${c.params ? ` (${c.params})` : ''}: ${c.expected}`;
+      out.push(`    <testcase classname="${xmlEscape(model)}" name="${xmlEscape(name)}" time="${c.seconds.toFixed(3)}" file="${xmlEscape(c.file)}">`);
+      if (c.status === 'failed') out.push(`      <failure message="${xmlEscape(`got ${c.got}`)}">${xmlEscape(c.diffs.join('\n'))}</failure>`);
+      else if (c.status === 'skipped') out.push(`      <skipped message="${xmlEscape(c.diffs.join('; '))}"/>`);
+      out.push('    </testcase>');
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>', '');
+  return out.join('\n');
+}

@@ -1,0 +1,38 @@
+import test from 'ava';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { cli } from './helpers/cli.ts';
+
+/** The JSON Schemas shipped in schemas/, checked against what mmcheck writes. */
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+const traceSchema = ajv.compile(JSON.parse(readFileSync('schemas/trace.schema.json', 'utf8')));
+const errors = () => ajv.errorsText(traceSchema.errors);
+
+test('every saved trace validates against schemas/trace.schema.json', (t) => {
+  const files = readdirSync('traces').filter((f) => f.endsWith('.json'));
+  t.true(files.length > 10);
+  for (const f of files) t.true(traceSchema(JSON.parse(readFileSync(join('traces', f), 'utf8'))), `${f}: ${errors()}`);
+});
+
+test('fresh traces of every kind validate; fields the format does not define do not', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-schema-'));
+  const runs: [string, string[]][] = [
+    ['deadlock', ['check', 'dining', '-p', 'n=3']],
+    ['invariant', ['check', 'peterson', '--variant', 'victim-first', '-p', 'n=2']],
+    ['livelock', ['check', 'migration-entry-wait', '--variant', 'put-and-wait']],
+    ['assertion', ['check', 'migration-entry-wait', '--variant', 'wait-unlocked-ptl']],
+  ];
+  for (const [kind, argv] of runs) {
+    const r = await cli([...argv, '--trace-out', `${kind}.json`, '--no-progress'], dir);
+    t.is(r.code, 1, r.err);
+    const trace = JSON.parse(readFileSync(join(dir, `${kind}.json`), 'utf8'));
+    t.is(trace.property.kind, kind);
+    t.true(traceSchema(trace), `${kind}: ${errors()}`);
+    t.false(traceSchema({ ...trace, note: 'x' }), kind);
+    t.false(traceSchema({ ...trace, steps: [{ ...trace.steps[0], extra: 1 }, ...trace.steps.slice(1)] }), kind);
+    if (kind === 'livelock') t.false(traceSchema({ ...trace, cycleStart: undefined }));
+    else t.false(traceSchema({ ...trace, cycleStart: 0 }));
+  }
+});
