@@ -384,3 +384,17 @@ test('loadModel by path leaves the built-in model of the same file without a sou
   t.truthy(byPath.source);
   t.is((await loadModel('dining')).source, undefined);
 });
+
+test('mmcheck test -o: a JUnit report over a model file is refused before anything runs; a report that cannot be written is MC420', async (t) => {
+  const dir = tmp();
+  const model = readFileSync('examples/lock.ts', 'utf8').replace(/from '[^']*src\/index\.ts'/g, `from ${INDEX}`);
+  writeFileSync(join(dir, 'lock.ts'), model);
+  const r = await run(['test', 'lock.ts', '--reporter', 'junit', '-o', 'lock.ts'], dir);
+  t.is(r.code, 2, r.out + r.err);
+  t.regex(r.err, /MC345: -o "lock\.ts" is the model file/);
+  t.is(readFileSync(join(dir, 'lock.ts'), 'utf8'), model);
+  writeFileSync(join(dir, 'file.xml'), '');
+  const w = await run(['test', 'lock.ts', '--reporter', 'junit', '-o', 'file.xml/r.xml'], dir);
+  t.regex(w.err, /MC420: cannot write "file\.xml\/r\.xml": ENOTDIR/);
+  t.notRegex(w.err, /\n\s+at /);
+});

@@ -58,6 +58,9 @@ async function runTest(args: Args, io: Io): Promise<number> {
   if (args.given('out') && reporter !== 'junit') throw new McError('MC332', 'mmcheck test: --out goes with --reporter junit');
   const paths = args.positionals.length ? args.positionals : ['models'];
   const files = findModelFiles(paths, io.cwd);
+  // A report written over a model file would destroy it: refused before anything runs.
+  const reportOut = args.str('out');
+  if (reportOut !== undefined) refuseOutputOverInput(reportOut, files.map((f) => ({ path: f.file, what: 'model file' })), io.cwd, '-o');
   const filter = args.str('filter');
   const all = args.flag('all');
   const cases: TestCase[] = [];
@@ -99,7 +102,6 @@ async function runTest(args: Args, io: Io): Promise<number> {
     const out = args.str('out');
     if (out === undefined) io.out(xml);
     else {
-      refuseOutputOverInput(out, files.map((f) => ({ path: f.file, what: 'model file' })), io.cwd, '-o');
       writeFileAtomic(out, xml, { cwd: io.cwd });
       io.out(`${closing}\nJUnit report: ${out}\n`);
     }
