@@ -83,3 +83,30 @@ test('random models: fair non-progress cycles agree with the brute-force referen
   );
   t.pass();
 });
+
+test('a strongly fair lasso moves every thread its way back to the cycle start enables (regression: a self-loop enabled only on the way back)', (t) => {
+  // T1 counts v0 round 0 → 3 → 2 → 1 → 0; T0 can move (a self-loop) only at v0 = 1, which the
+  // way back from the first detour passes: the lasso must then take T0's step too.
+  const g = {
+    vars: [3, 1],
+    templates: [
+      { count: 1, replicated: false, labels: 2, end: [], steps: [{ at: 0, guard: { v: 0, op: '==', c: 1 }, lockGuard: false, effects: [], choices: 1, next: 0, altNext: null, progress: false }] },
+      {
+        count: 1, replicated: false, labels: 1, end: [],
+        steps: [
+          { at: 0, guard: null, lockGuard: false, effects: [{ v: 0, kind: 'add', c: 3 }], choices: 1, next: 0, altNext: null, progress: false },
+          { at: 0, guard: null, lockGuard: false, effects: [], choices: 1, next: 0, altNext: null, progress: true },
+        ],
+      },
+    ],
+    invariant: null,
+    assertion: null,
+  };
+  const m = toModel(g as never);
+  const r = search(buildModel(m, null), { deadlock: false, fairness: 'strong' });
+  t.is(r.violation?.kind, 'livelock');
+  const trace = JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness: 'strong' })));
+  const rp = replay(trace, m);
+  t.is(rp.status, 'reproduced', rp.verdict);
+  t.true(trace.steps.slice(trace.cycleStart).some((s: { thread: string }) => s.thread === 'T0'));
+});

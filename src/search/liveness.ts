@@ -319,8 +319,14 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
     if (path.length) at = path[path.length - 1]!.to;
   };
   visit(entry);
-  // Obligations, met one by one with shortest detours; bounded by 2T + 1 rounds.
-  for (let round = 0; round < 2 * T + 2; round++) {
+  // Obligations, met one by one with shortest detours, then the way back to
+  // entry. That way back may pass states where another thread is enabled
+  // (strong fairness) and so add an obligation: the obligations are checked
+  // again after it, and the cycle ends only at entry with none left. Each
+  // detour settles an obligation for good (moved, disabled seen, live), so
+  // there are at most T + 1 detours, each followed by at most one way back.
+  for (let round = 0; ; round++) {
+    if (round > 2 * T + 4) throw new Error('internal: the fair cycle of a component does not close');
     let need = -1;
     let kind: 'move' | 'move-or-disabled' | 'live' = 'move';
     if (!live) kind = 'live';
@@ -335,7 +341,11 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
           kind = 'move';
         }
       }
-    if (kind !== 'live' && need < 0) break;
+    if (kind !== 'live' && need < 0) {
+      if (at === entry && cycle.length > 0) break;
+      follow(bfsPath(c, at, inComp, (v) => v === entry, false));
+      continue;
+    }
     if (kind === 'live') {
       follow(
         bfsPath(c, at, inComp, (v) => {
@@ -369,8 +379,6 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
       if (e) follow([e]);
     }
   }
-  // Close the cycle.
-  if (at !== entry || cycle.length === 0) follow(bfsPath(c, at, inComp, (v) => v === entry, false));
   return cycle;
 }
 
