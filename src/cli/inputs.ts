@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 import type { Model } from '../model/define.ts';
 import { buildModel, type BuiltModel } from '../model/build.ts';
-import { parseTrace, type TraceFile } from '../trace/format.ts';
+import type { TraceFile } from '../trace/format.ts';
+import { readTrace as readTraceFile } from '../run/api.ts';
 import type { Args } from './args.ts';
 import { paramsFrom, shq, type Io } from './common.ts';
 import { builtinModel, loadModel, looksLikeModelPath } from '../run/load.ts';
@@ -16,13 +17,7 @@ export function loadModelArg(ref: string, io: Io): Promise<Model> {
 }
 
 export function readTrace(file: string, io: Io): TraceFile {
-  let text: string;
-  try {
-    text = readFileSync(resolve(io.cwd, file), 'utf8');
-  } catch (e) {
-    throw new McError('MC404', `cannot read trace ${q(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseTrace(text, file);
+  return readTraceFile(file, { cwd: io.cwd });
 }
 
 /** `--model`, the one way replay, show and minimize are given a model file. */

@@ -1,0 +1,36 @@
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** Every ```ts example in docs/api.md runs as a module of its own, with 'mmcheck' meaning this checkout's entry. */
+const doc = readFileSync('docs/api.md', 'utf8');
+const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const entry = pathToFileURL(resolve('src/index.ts')).href;
+// One level below the repository root, as docs/ is, so that `../models/...` resolves as it does from docs/.
+const dir = mkdtempSync(join(resolve('.'), '.api-examples-'));
+
+test('docs/api.md has examples', (t) => {
+  t.true(blocks.length >= 3);
+});
+
+blocks.forEach((code, i) => {
+  test(`docs/api.md example ${i + 1} runs`, async (t) => {
+    const file = join(dir, `example-${i + 1}.ts`);
+    writeFileSync(file, code.replace(/from 'mmcheck'/g, `from ${JSON.stringify(entry)}`));
+    const logs: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void logs.push(a.join(' '));
+    try {
+      await import(pathToFileURL(file).href);
+    } finally {
+      console.log = log;
+    }
+    t.pass(logs.join('\n').slice(0, 200));
+  });
+});
+
+test.after.always(async () => {
+  const { rmSync } = await import('node:fs');
+  rmSync(dir, { recursive: true, force: true });
+});
