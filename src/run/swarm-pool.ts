@@ -19,6 +19,7 @@ import {
   type WorkerPlan,
 } from '../search/swarm.ts';
 import { loadModel } from './load.ts';
+import { workerBootstrapUrl } from './worker-bootstrap.ts';
 
 /**
  * Running a swarm (`src/search/swarm.ts`) in worker threads: a pool of
@@ -44,25 +45,6 @@ interface WorkerInput {
 }
 
 type WorkerReply = { ok: true; outcome: WorkerOutcome } | { ok: false; code: string | null; message: string };
-
-/**
- * Worker threads do not inherit the tsx loader, and in Node 20 `--import tsx`
- * in a worker's execArgv is not applied to its entry module. So each worker
- * starts from this tiny ES module (a data: URL, nothing on disk), which
- * registers tsx's ESM and CommonJS hooks through their APIs by absolute URL
- * and only then imports this file.
- */
-function bootstrapUrl(): URL {
-  const esm = import.meta.resolve('tsx/esm/api');
-  const cjs = import.meta.resolve('tsx/cjs/api');
-  const src = [
-    `const esm = await import(${JSON.stringify(esm)}); esm.register();`,
-    `const cjs = await import(${JSON.stringify(cjs)}); cjs.register();`,
-    `const m = await import(${JSON.stringify(import.meta.url)});`,
-    `m.swarmWorkerMain();`,
-  ].join('\n');
-  return new URL(`data:text/javascript,${encodeURIComponent(src)}`);
-}
 
 async function runtimeFor(spec: SwarmSpec): Promise<Runtime> {
   return new Runtime(buildModel(await loadModel(spec.model), spec.variant, spec.params));
@@ -114,7 +96,7 @@ class ThreadPool {
   }
 
   private spawn(): Worker {
-    const w = new Worker(bootstrapUrl(), { workerData: this.input });
+    const w = new Worker(workerBootstrapUrl(import.meta.url, 'swarmWorkerMain'), { workerData: this.input });
     this.all.push(w);
     return w;
   }
