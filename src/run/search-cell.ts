@@ -8,12 +8,14 @@ import type { IncompleteReason, SearchMonitor, SearchPhase } from '../search/typ
  * the watcher still has the last published counts to report.
  *
  * ```
- * byte  0       4       8          16            24      32         40      48
- *      [ stop  | phase | states    | transitions | depth | frontier | bytes ]
+ * byte  0       4       8          16            24      32         40      48        56
+ *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started ]
  *        Int32   Int32   Float64 ...
  * ```
  * stop: 0 none, else 1 + index in STOP_REASONS; phase: 0 not started, else
  * 1 + index in PHASES. Counts are Float64 (state counts pass 2^32).
+ * started: when the search began, in ms since the epoch (0 before), so that
+ * the watcher's time limit counts from there, as the search's own clock does.
  */
 const STOP_REASONS: readonly IncompleteReason[] = ['time-limit', 'memory-limit', 'interrupted', 'max-states'];
 const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate'];
@@ -24,6 +26,7 @@ const TRANSITIONS = 2;
 const DEPTH = 3;
 const FRONTIER = 4;
 const BYTES = 5;
+const STARTED = 6;
 
 export interface CellSnapshot {
   readonly phase: SearchPhase | null;
@@ -39,10 +42,10 @@ export class SearchCell {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(48)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(56)) {
     this.buffer = buffer;
     this.i32 = new Int32Array(buffer, 0, 2);
-    this.f64 = new Float64Array(buffer, 0, 6);
+    this.f64 = new Float64Array(buffer, 0, 7);
   }
 
   /** Ask the search to stop at its next poll; the first request wins. */
@@ -63,6 +66,17 @@ export class SearchCell {
     f[FRONTIER] = frontier;
     f[BYTES] = bytes;
     this.i32[PHASE] = 1 + PHASES.indexOf(phase);
+  }
+
+  /** The search begins now, in `phase`. */
+  start(phase: SearchPhase): void {
+    this.f64[STARTED] = performance.timeOrigin + performance.now();
+    this.publish(phase, 0, 0, 0, 0, 0);
+  }
+
+  /** When the search began, in ms since the epoch; 0 while the model is loading. */
+  startedAt(): number {
+    return this.f64[STARTED]!;
   }
 
   snapshot(): CellSnapshot {

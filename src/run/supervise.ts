@@ -58,11 +58,16 @@ export interface StopInfo {
 
 export type SupervisedResult = SearchResult & { readonly stop: StopInfo | null };
 
+/** What the thread starts with (its engine modules load before the model is known). */
 interface WorkerInput {
   readonly kind: 'mmcheck-search';
+  readonly cell: SharedArrayBuffer;
+}
+
+/** The one search the thread is then asked to run. */
+interface RunRequest {
   readonly spec: SearchSpec;
   readonly options: SuperviseOptions['search'];
-  readonly cell: SharedArrayBuffer;
   readonly progress: boolean;
 }
 
@@ -77,6 +82,8 @@ const SAMPLE_MS = 50;
 const GRACE_MS = 250;
 /** Over the memory ceiling the grace is shorter: a step that allocates grows fast. */
 const MEMORY_GRACE_MS = 2 * SAMPLE_MS;
+/** A worker that has not started searching this long after the time limit is ended too (its thread loads the model the caller already loaded). */
+const LOAD_ALLOWANCE_MS = 10_000;
 const MB = 1024 * 1024;
 
 /**
@@ -85,15 +92,20 @@ const MB = 1024 * 1024;
  * plain data (the Runtime and store stay here; the caller builds its own
  * Runtime to render a counterexample from the steps).
  */
-export async function searchWorkerMain(): Promise<void> {
+export function searchWorkerMain(): void {
   if (isMainThread || !parentPort) throw new Error('searchWorkerMain runs in a worker thread');
   const port = parentPort;
-  const input = workerData as WorkerInput;
-  const cell = new SearchCell(input.cell);
+  const cell = new SearchCell((workerData as WorkerInput).cell);
+  port.once('message', (input: RunRequest) => void runRequest(port, cell, input));
+}
+
+async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest): Promise<void> {
   let msg: WorkerMessage;
   try {
     const model = await loadModel(input.spec.model);
     const built = buildModel(model, input.spec.variant, input.spec.params);
+    // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
+    cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
     const onProgress = input.progress ? (p: ProgressInfo) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
     const { runtime: _rt, store: _store, ...result } = search(built, { ...input.options, monitor: cellMonitor(cell), onProgress });
     msg = { type: 'result', result };
@@ -104,117 +116,170 @@ export async function searchWorkerMain(): Promise<void> {
 }
 
 /**
- * Search `built` (loaded by the worker from `modelRef`, a built-in model
- * name or a model file's absolute path) in a supervised worker thread.
- * Coded errors of the search come back as McErrors with the same code and
- * message; anything else is an internal error.
+ * The worker thread of one supervised search. It is started before the
+ * model is loaded, so that its start-up (registering tsx, loading the
+ * engine) overlaps the caller's own loading of the model; `run` then sends
+ * it the search. `close` ends a thread that is not needed after all.
  */
-export function superviseSearch(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
-  const opts = { ...defaultOptions, ...o.search };
-  const timeLimitMs = opts.timeLimit * 1000;
-  const limitBytes = o.memory.mb * MB;
-  const cell = new SearchCell();
-  const input: WorkerInput = { kind: 'mmcheck-search', spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, cell: cell.buffer, progress: o.onProgress !== null };
-  // The worker's JavaScript heap is bounded too, where the ceiling is below V8's own limit: a step that allocates objects then fails in the worker, not the process.
-  const heapMB = Math.floor(getHeapStatistics().heap_size_limit / MB);
-  const resourceLimits = o.memory.mb < heapMB ? { maxOldGenerationSizeMb: Math.max(16, Math.floor(o.memory.mb)) } : undefined;
-  const t0 = performance.now();
-  let peak = process.memoryUsage.rss();
+export class SearchThread {
+  private readonly cell = new SearchCell();
+  private readonly worker: Worker;
+  /** An error or exit before `run` attached its handlers. */
+  private early: Error | null = null;
+  private used = false;
+  private readonly detachEarly: () => void;
 
-  return new Promise<SupervisedResult>((resolve, reject) => {
-    const worker = new Worker(workerBootstrapUrl(import.meta.url, 'searchWorkerMain'), { workerData: input, resourceLimits });
-    let stop: { reason: IncompleteReason; signal: StopSignal | null; at: number; grace: number } | null = null;
-    let forced = false;
-    let settled = false;
+  private constructor(memory: MemoryCeiling) {
+    // The worker's JavaScript heap is bounded too, where the ceiling is below V8's own limit: a step that allocates objects then fails in the worker, not the process.
+    const heapMB = Math.floor(getHeapStatistics().heap_size_limit / MB);
+    const resourceLimits = memory.mb < heapMB ? { maxOldGenerationSizeMb: Math.max(16, Math.floor(memory.mb)) } : undefined;
+    const input: WorkerInput = { kind: 'mmcheck-search', cell: this.cell.buffer };
+    this.worker = new Worker(workerBootstrapUrl(import.meta.url, 'searchWorkerMain'), { workerData: input, resourceLimits });
+    const onEarly = (e: unknown) => void (this.early ??= e instanceof Error ? e : new Error(`search thread exited with code ${String(e)} before the search was sent`));
+    this.worker.on('error', onEarly);
+    this.worker.on('exit', onEarly);
+    this.detachEarly = () => {
+      this.worker.off('error', onEarly);
+      this.worker.off('exit', onEarly);
+    };
+  }
 
-    const requestStop = (reason: IncompleteReason, signal: StopSignal | null, grace: number): void => {
-      if (stop !== null) return;
-      stop = { reason, signal, at: performance.now(), grace };
-      cell.requestStop(reason);
-    };
-    const force = (): void => {
-      if (forced) return;
-      forced = true;
-      void worker.terminate();
-    };
-    const sample = (): void => {
-      const rss = process.memoryUsage.rss();
-      if (rss > peak) peak = rss;
-      const now = performance.now();
-      if (rss > limitBytes) requestStop('memory-limit', null, MEMORY_GRACE_MS);
-      if (now - t0 >= timeLimitMs) requestStop('time-limit', null, GRACE_MS);
-      if (stop !== null && now - stop.at >= stop.grace) force();
-    };
-    const timer = setInterval(sample, SAMPLE_MS);
-    const removeSignals = o.signals
-      ? onStopSignals((signal, count) => {
-          requestStop('interrupted', signal, GRACE_MS);
-          if (count > 1) force();
-        })
-      : () => {};
+  /** Start a search thread whose JavaScript heap is bounded by `memory` (the process's ceiling). */
+  static spawn(memory: MemoryCeiling): SearchThread {
+    return new SearchThread(memory);
+  }
 
-    const settle = (f: () => void): void => {
-      if (settled) return;
-      settled = true;
-      clearInterval(timer);
-      removeSignals();
-      f();
-    };
-    const peakMB = (): number => Math.max(peak, process.memoryUsage.rss()) / MB;
-    /** The result of a search whose thread was ended: the last published counts. */
-    const partial = (reason: IncompleteReason, signal: StopSignal | null): SupervisedResult => {
-      const s = cell.snapshot();
-      const seconds = (performance.now() - t0) / 1000;
-      const layout = computeLayout(built);
-      return {
-        verdict: 'incomplete',
-        violation: null,
-        incomplete: { reason, states: s.states, depth: s.depth, frontier: s.frontier },
-        stats: {
-          states: s.states,
-          transitions: s.transitions,
-          depth: s.depth,
-          seconds,
-          statesPerSecond: seconds > 0 ? s.states / seconds : 0,
-          bytesPerState: s.states > 0 ? s.bytes / s.states : 0,
-          storeBytes: s.bytes,
-          peakRssMB: peakMB(),
-          bitsPerState: layout.bits,
-          words: layout.words,
-        },
-        fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
-        livenessChecked: false,
-        reduction: {},
-        stop: { reason, signal, forced: true, phase: s.phase },
+  /** End the thread without searching (the command failed before its search). */
+  close(): void {
+    if (!this.used) {
+      this.used = true;
+      this.detachEarly();
+      void this.worker.terminate();
+    }
+  }
+
+  /**
+   * Search `built` (loaded by the thread from `modelRef`, a built-in model
+   * name or a model file's absolute path). Coded errors of the search come
+   * back as McErrors with the same code and message; anything else is an
+   * internal error. Once per thread.
+   */
+  run(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
+    if (this.used) throw new Error('SearchThread.run: this thread has already been used');
+    this.used = true;
+    this.detachEarly();
+    if (this.early) return Promise.reject(this.early);
+    const worker = this.worker;
+    const cell = this.cell;
+    const opts = { ...defaultOptions, ...o.search };
+    const timeLimitMs = opts.timeLimit * 1000;
+    const limitBytes = o.memory.mb * MB;
+    const t0 = performance.now();
+    let peak = process.memoryUsage.rss();
+
+    return new Promise<SupervisedResult>((resolve, reject) => {
+      let stop: { reason: IncompleteReason; signal: StopSignal | null; at: number; grace: number } | null = null;
+      let forced = false;
+      let settled = false;
+
+      const requestStop = (reason: IncompleteReason, signal: StopSignal | null, grace: number): void => {
+        if (stop !== null) return;
+        stop = { reason, signal, at: performance.now(), grace };
+        cell.requestStop(reason);
       };
-    };
-
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'progress') {
-        if (!settled) o.onProgress?.(m.p);
-        return;
-      }
-      settle(() => {
+      const force = (): void => {
+        if (forced) return;
+        forced = true;
         void worker.terminate();
-        if (m.type === 'error') {
-          reject(m.code ? new McError(m.code, m.message) : new Error(`search thread: ${m.message}`));
+      };
+      const sample = (): void => {
+        const rss = process.memoryUsage.rss();
+        if (rss > peak) peak = rss;
+        const now = performance.now();
+        if (rss > limitBytes) requestStop('memory-limit', null, MEMORY_GRACE_MS);
+        // The time limit counts from the start of the search, as its own clock does (loading the model is not searching).
+        const started = cell.startedAt();
+        if (started > 0 ? performance.timeOrigin + now - started >= timeLimitMs : now - t0 >= timeLimitMs + LOAD_ALLOWANCE_MS) requestStop('time-limit', null, GRACE_MS);
+        if (stop !== null && now - stop.at >= stop.grace) force();
+      };
+      const timer = setInterval(sample, SAMPLE_MS);
+      const removeSignals = o.signals
+        ? onStopSignals((signal, count) => {
+            requestStop('interrupted', signal, GRACE_MS);
+            if (count > 1) force();
+          })
+        : () => {};
+
+      const settle = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        removeSignals();
+        f();
+      };
+      const peakMB = (): number => Math.max(peak, process.memoryUsage.rss()) / MB;
+      /** The result of a search whose thread was ended: the last published counts. */
+      const partial = (reason: IncompleteReason, signal: StopSignal | null): SupervisedResult => {
+        const s = cell.snapshot();
+        const seconds = (performance.now() - t0) / 1000;
+        const layout = computeLayout(built);
+        return {
+          verdict: 'incomplete',
+          violation: null,
+          incomplete: { reason, states: s.states, depth: s.depth, frontier: s.frontier },
+          stats: {
+            states: s.states,
+            transitions: s.transitions,
+            depth: s.depth,
+            seconds,
+            statesPerSecond: seconds > 0 ? s.states / seconds : 0,
+            bytesPerState: s.states > 0 ? s.bytes / s.states : 0,
+            storeBytes: s.bytes,
+            peakRssMB: peakMB(),
+            bitsPerState: layout.bits,
+            words: layout.words,
+          },
+          fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
+          livenessChecked: false,
+          reduction: {},
+          stop: { reason, signal, forced: true, phase: s.phase },
+        };
+      };
+
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'progress') {
+          if (!settled) o.onProgress?.(m.p);
           return;
         }
-        const r = m.result;
-        const stopped = stop !== null && r.incomplete?.reason === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null;
-        resolve({ ...r, stats: { ...r.stats, peakRssMB: Math.max(r.stats.peakRssMB, peakMB()) }, stop: stopped });
+        settle(() => {
+          void worker.terminate();
+          if (m.type === 'error') {
+            reject(m.code ? new McError(m.code, m.message) : new Error(`search thread: ${m.message}`));
+            return;
+          }
+          const r = m.result;
+          const stopped = stop !== null && r.incomplete?.reason === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null;
+          resolve({ ...r, stats: { ...r.stats, peakRssMB: Math.max(r.stats.peakRssMB, peakMB()) }, stop: stopped });
+        });
       });
+      worker.on('error', (e: Error & { code?: string }) => {
+        // A heap that outgrew resourceLimits is the memory limit, reached inside a step.
+        if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') settle(() => resolve(partial('memory-limit', null)));
+        else settle(() => reject(e));
+      });
+      worker.on('exit', (code) => {
+        if (stop !== null) {
+          const s = stop;
+          settle(() => resolve(partial(s.reason, s.signal)));
+        } else settle(() => reject(new Error(`search thread exited with code ${code} before reporting`)));
+      });
+      const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, progress: o.onProgress !== null };
+      worker.postMessage(request);
     });
-    worker.on('error', (e: Error & { code?: string }) => {
-      // A heap that outgrew resourceLimits is the memory limit, reached inside a step.
-      if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') settle(() => resolve(partial('memory-limit', null)));
-      else settle(() => reject(e));
-    });
-    worker.on('exit', (code) => {
-      if (stop !== null) {
-        const s = stop;
-        settle(() => resolve(partial(s.reason, s.signal)));
-      } else settle(() => reject(new Error(`search thread exited with code ${code} before reporting`)));
-    });
-  });
+  }
+}
+
+/** A supervised search in a thread of its own (`SearchThread`, started and run at once). */
+export function superviseSearch(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
+  return SearchThread.spawn(o.memory).run(modelRef, built, o);
 }

@@ -5,7 +5,7 @@ import { Runtime } from '../../exec/runtime.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../../search/types.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
 import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
-import { superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
+import { SearchThread, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
 import { buildTrace } from '../../trace/build.ts';
 import type { TraceFile } from '../../trace/format.ts';
 import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
@@ -75,7 +75,27 @@ function searchOptions(args: Args): Partial<SearchOptions> {
   };
 }
 
+/**
+ * The search thread starts first, so that its start-up overlaps loading the
+ * model here; a bad `--memory-limit` is reported in its turn below, and the
+ * thread then starts with the default ceiling and is closed.
+ */
 async function runCheck(args: Args, io: Io): Promise<number> {
+  let early: MemoryCeiling;
+  try {
+    early = memoryCeiling(args.num('memory-limit', { min: 1 }));
+  } catch {
+    early = memoryCeiling(Infinity);
+  }
+  const thread = SearchThread.spawn(early);
+  try {
+    return await checkWith(thread, args, io);
+  } finally {
+    thread.close();
+  }
+}
+
+async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<number> {
   const { model, built } = await modelFromArgs(args, io);
   const opts = searchOptions(args);
   const json = args.flag('json');
@@ -86,7 +106,7 @@ async function runCheck(args: Args, io: Io): Promise<number> {
   const modelRef = model.source ?? model.name;
   let r: SupervisedResult;
   try {
-    r = await superviseSearch(modelRef, built, { search: opts, memory, signals: true, onProgress: line ? (p) => line.update(searchProgressText(p)) : null });
+    r = await thread.run(modelRef, built, { search: opts, memory, signals: true, onProgress: line ? (p) => line.update(searchProgressText(p)) : null });
   } finally {
     line?.done();
   }
