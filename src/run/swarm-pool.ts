@@ -20,6 +20,7 @@ import {
 } from '../search/swarm.ts';
 import { loadModel } from './load.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
+import { onStopSignals, type StopSignal } from './signals.ts';
 
 /**
  * Running a swarm (`src/search/swarm.ts`) in worker threads: a pool of
@@ -150,7 +151,12 @@ export function swarmOptions(options: Partial<SwarmOptions> = {}): SwarmOptions 
   return { ...defaultSwarmOptions, ...options };
 }
 
-export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}): Promise<SwarmResult> {
+/**
+ * Run a swarm in worker threads (or inline). With `signals`, SIGINT and
+ * SIGTERM stop the members through the control word, as the time limit
+ * does, and the result names the signal; the handlers are removed after.
+ */
+export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}, signals = false): Promise<SwarmResult & { interrupted: StopSignal | null }> {
   const o = swarmOptions(options);
   const t0 = Date.now();
   const plans = planWorkers(o.seed, o.workers, o.depth, o.maxBitstateLog2);
@@ -162,6 +168,13 @@ export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}
     return r;
   };
   const timer = Number.isFinite(o.timeLimit) ? setTimeout(() => sc.stop(), o.timeLimit * 1000) : null;
+  let interrupted: StopSignal | null = null;
+  const removeSignals = signals
+    ? onStopSignals((signal) => {
+        interrupted ??= signal;
+        sc.stop();
+      })
+    : () => {};
   const input: WorkerInput = { kind: 'mmcheck-swarm', spec, options: wopts, control: sc.control.buffer as SharedArrayBuffer };
   let outcomes: WorkerOutcome[];
   try {
@@ -189,6 +202,7 @@ export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}
     }
   } finally {
     if (timer) clearTimeout(timer);
+    removeSignals();
   }
-  return swarmResult(o, plans, outcomes, sc, (Date.now() - t0) / 1000);
+  return { ...swarmResult(o, plans, outcomes, sc, (Date.now() - t0) / 1000), interrupted };
 }
