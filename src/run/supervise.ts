@@ -80,8 +80,12 @@ type WorkerMessage =
 const SAMPLE_MS = 50;
 /** How long a search asked to stop may take to reach its next poll before its thread is ended. */
 const GRACE_MS = 250;
-/** Over the memory ceiling the grace is shorter: a step that allocates grows fast. */
-const MEMORY_GRACE_MS = 2 * SAMPLE_MS;
+/**
+ * Over the memory ceiling by this share, a search asked to stop is ended at
+ * once (a step that allocates grows fast); below it, it gets the grace
+ * period (a table rehash allocates its new table between two polls).
+ */
+const MEMORY_OVERSHOOT = 0.25;
 /** A worker that has not started searching this long after the time limit is ended too (its thread loads the model the caller already loaded). */
 const LOAD_ALLOWANCE_MS = 10_000;
 const MB = 1024 * 1024;
@@ -196,7 +200,8 @@ export class SearchThread {
         const rss = process.memoryUsage.rss();
         if (rss > peak) peak = rss;
         const now = performance.now();
-        if (rss > limitBytes) requestStop('memory-limit', null, MEMORY_GRACE_MS);
+        if (rss > limitBytes) requestStop('memory-limit', null, GRACE_MS);
+        if (stop !== null && rss > limitBytes * (1 + MEMORY_OVERSHOOT)) force();
         // The time limit counts from the start of the search, as its own clock does (loading the model is not searching).
         const started = cell.startedAt();
         if (started > 0 ? performance.timeOrigin + now - started >= timeLimitMs : now - t0 >= timeLimitMs + LOAD_ALLOWANCE_MS) requestStop('time-limit', null, GRACE_MS);
