@@ -77,7 +77,7 @@ function mmcheck(args: string[], signal?: { name: NodeJS.Signals; delayMs: numbe
     };
     c.stdout.on('data', (d: Buffer) => {
       out += d;
-      if (/^checking /m.test(out)) send();
+      if (/^(swarm-)?checking /m.test(out)) send();
     });
     c.stderr.on('data', (d: Buffer) => {
       err += d;
@@ -177,5 +177,42 @@ test('SIGINT during a step that never returns still ends the run with the partia
   const r = await mmcheck(['check', HANG, '--no-progress'], { name: 'SIGINT', delayMs: 500 });
   t.is(r.code, 3, r.err);
   t.regex(r.out, /^incomplete: interrupted by SIGINT after \d+ states?/m);
-  t.true(r.seconds < 8, `took ${r.seconds} s`);
+  t.true(r.seconds < 15, `took ${r.seconds} s`);
+});
+
+test('a second SIGINT ends a search that does not stop at once', async (t) => {
+  const c = spawn(process.execPath, [BIN, 'check', HANG, '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
+  let out = '';
+  const t0 = performance.now();
+  const closed = new Promise<number | null>((done) => c.on('close', done));
+  c.stdout.on('data', (d: Buffer) => {
+    out += d;
+    if (/^checking /m.test(out) && !c.killed) {
+      // The handlers are installed just after the line is printed; the signals come once the search runs.
+      setTimeout(() => {
+        c.kill('SIGINT');
+        setTimeout(() => process.kill(c.pid!, 'SIGINT'), 20);
+      }, 500);
+    }
+  });
+  t.is(await closed, 3);
+  t.regex(out, /^incomplete: interrupted by SIGINT after/m);
+  t.true((performance.now() - t0) / 1000 < 15);
+});
+
+test('the cross-check runs its unreduced search in a supervised thread too', async (t) => {
+  const r = await cli(['check', 'dining', '-p', 'n=3', '--por', '--no-liveness', '--cross-check', '--no-trace', '--json']);
+  t.is(r.code, 1, r.err);
+  const j = JSON.parse(r.out);
+  t.is(j.violation.kind, 'deadlock');
+  t.true(j.crossCheck.agree);
+  t.is(j.crossCheck.unreduced.violation.kind, 'deadlock');
+});
+
+test('SIGINT stops a swarm through its control word: exit 3, interrupted named', async (t) => {
+  const r = await mmcheck(['check', 'peterson', '-p', 'n=6', '--swarm', '2', '--depth', '100000', '--seed', '1', '--no-progress'], { name: 'SIGINT', delayMs: 500 });
+  t.is(r.signal, null);
+  t.is(r.code, 3, r.err);
+  t.regex(r.out, /^interrupted by SIGINT: the workers were stopped where they were$/m);
+  t.regex(r.out, /^no violation found by 2 workers$/m);
 });
