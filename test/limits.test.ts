@@ -88,7 +88,7 @@ function mmcheck(args: string[], signal?: { name: NodeJS.Signals; delayMs: numbe
   });
 }
 
-test('--time-limit ends a guard that never returns: exit 3, time-limit, the last published counts', async (t) => {
+test.serial('--time-limit ends a guard that never returns: exit 3, time-limit, the last published counts', async (t) => {
   const t0 = performance.now();
   const r = await cli(['check', HANG, '--time-limit', '2', '--json']);
   const seconds = (performance.now() - t0) / 1000;

@@ -41,7 +41,12 @@ export interface SuperviseOptions {
   /** The resident-memory bound of the process. */
   readonly memory: MemoryCeiling;
   readonly onProgress: ((p: ProgressInfo) => void) | null;
-  /** Handle SIGINT and SIGTERM while the search runs (a command line does; a library caller may not want to). */
+  /**
+   * Handle SIGINT and SIGTERM while the search runs (a command line does; a
+   * library caller may not want to). A thread spawned with `signals` has
+   * handled them since it was spawned, and a signal that came while the
+   * caller loaded the model stops the search as soon as it starts.
+   */
   readonly signals: boolean;
 }
 
@@ -119,6 +124,8 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
   port.postMessage(msg);
 }
 
+const noSignals = (): void => {};
+
 /**
  * The worker thread of one supervised search. It is started before the
  * model is loaded, so that its start-up (registering tsx, loading the
@@ -132,8 +139,18 @@ export class SearchThread {
   private early: Error | null = null;
   private used = false;
   private readonly detachEarly: () => void;
+  /** Signals that came before `run`, and where the later ones go. */
+  private signalled: { signal: StopSignal; count: number } | null = null;
+  private onSignal: ((signal: StopSignal, count: number) => void) | null = null;
+  private removeSignals: () => void = noSignals;
 
-  private constructor(memory: MemoryCeiling) {
+  private constructor(memory: MemoryCeiling, signals: boolean) {
+    if (signals)
+      this.removeSignals = onStopSignals((signal, count) => {
+        if (this.onSignal) this.onSignal(signal, count);
+        else this.signalled ??= { signal, count };
+        if (this.signalled) this.signalled.count = count;
+      });
     // The worker's JavaScript heap is bounded too, where the ceiling is below V8's own limit: a step that allocates objects then fails in the worker, not the process.
     const heapMB = Math.floor(getHeapStatistics().heap_size_limit / MB);
     const resourceLimits = memory.mb < heapMB ? { maxOldGenerationSizeMb: Math.max(16, Math.floor(memory.mb)) } : undefined;
@@ -148,13 +165,18 @@ export class SearchThread {
     };
   }
 
-  /** Start a search thread whose JavaScript heap is bounded by `memory` (the process's ceiling). */
-  static spawn(memory: MemoryCeiling): SearchThread {
-    return new SearchThread(memory);
+  /**
+   * Start a search thread whose JavaScript heap is bounded by `memory` (the
+   * process's ceiling); with `signals`, SIGINT and SIGTERM are handled from
+   * now until the search ends or the thread is closed.
+   */
+  static spawn(memory: MemoryCeiling, signals = false): SearchThread {
+    return new SearchThread(memory, signals);
   }
 
   /** End the thread without searching (the command failed before its search). */
   close(): void {
+    this.removeSignals();
     if (!this.used) {
       this.used = true;
       this.detachEarly();
@@ -208,12 +230,17 @@ export class SearchThread {
         if (stop !== null && now - stop.at >= stop.grace) force();
       };
       const timer = setInterval(sample, SAMPLE_MS);
-      const removeSignals = o.signals
-        ? onStopSignals((signal, count) => {
-            requestStop('interrupted', signal, GRACE_MS);
-            if (count > 1) force();
-          })
-        : () => {};
+      const onSignal = (signal: StopSignal, count: number): void => {
+        requestStop('interrupted', signal, GRACE_MS);
+        if (count > 1) force();
+      };
+      if (o.signals && this.removeSignals === noSignals) this.removeSignals = onStopSignals(onSignal);
+      this.onSignal = onSignal;
+      if (this.signalled) onSignal(this.signalled.signal, this.signalled.count);
+      const removeSignals = (): void => {
+        this.onSignal = null;
+        this.removeSignals();
+      };
 
       const settle = (f: () => void): void => {
         if (settled) return;
@@ -286,5 +313,5 @@ export class SearchThread {
 
 /** A supervised search in a thread of its own (`SearchThread`, started and run at once). */
 export function superviseSearch(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
-  return SearchThread.spawn(o.memory).run(modelRef, built, o);
+  return SearchThread.spawn(o.memory, o.signals).run(modelRef, built, o);
 }

@@ -77,8 +77,9 @@ function searchOptions(args: Args): Partial<SearchOptions> {
 
 /**
  * The search thread starts first, so that its start-up overlaps loading the
- * model here; a bad `--memory-limit` is reported in its turn below, and the
- * thread then starts with the default ceiling and is closed.
+ * model here (and SIGINT / SIGTERM are handled from then on); a bad
+ * `--memory-limit` is reported in its turn below, and the thread then
+ * starts with the default ceiling and is closed.
  */
 async function runCheck(args: Args, io: Io): Promise<number> {
   let early: MemoryCeiling;
@@ -87,7 +88,7 @@ async function runCheck(args: Args, io: Io): Promise<number> {
   } catch {
     early = memoryCeiling(Infinity);
   }
-  const thread = SearchThread.spawn(early);
+  const thread = SearchThread.spawn(early, true);
   try {
     return await checkWith(thread, args, io);
   } finally {
