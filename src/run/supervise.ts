@@ -194,7 +194,12 @@ export class SearchThread {
     if (this.used) throw new Error('SearchThread.run: this thread has already been used');
     this.used = true;
     this.detachEarly();
-    if (this.early) return Promise.reject(this.early);
+    if (this.early) {
+      this.removeSignals();
+      // A heap bound below what loading the engine takes: the memory limit, reached before the search.
+      if ((this.early as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return Promise.resolve(emptyResult(built, o, 'memory-limit'));
+      return Promise.reject(this.early);
+    }
     const worker = this.worker;
     const cell = this.cell;
     const opts = { ...defaultOptions, ...o.search };
@@ -309,6 +314,22 @@ export class SearchThread {
       worker.postMessage(request);
     });
   }
+}
+
+/** The result of a search that ended before it could publish anything. */
+function emptyResult(built: BuiltModel, o: SuperviseOptions, reason: IncompleteReason): SupervisedResult {
+  const opts = { ...defaultOptions, ...o.search };
+  const layout = computeLayout(built);
+  return {
+    verdict: 'incomplete',
+    violation: null,
+    incomplete: { reason, states: 0, depth: 0, frontier: 0 },
+    stats: { states: 0, transitions: 0, depth: 0, seconds: 0, statesPerSecond: 0, bytesPerState: 0, storeBytes: 0, peakRssMB: process.memoryUsage.rss() / MB, bitsPerState: layout.bits, words: layout.words },
+    fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
+    livenessChecked: false,
+    reduction: {},
+    stop: { reason, signal: null, forced: true, phase: null },
+  };
 }
 
 /** A supervised search in a thread of its own (`SearchThread`, started and run at once). */

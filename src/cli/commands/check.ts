@@ -166,7 +166,11 @@ function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memo
   else if (inc.reason === 'max-states') limit = '';
   else if (memory.given) limit = `  limit: ${n(memory.mb)} MB of resident memory (--memory-limit)`;
   else limit = `  limit: ${n(memory.mb)} MB of resident memory, the default ceiling (${memory.basis}); --memory-limit sets another`;
-  const forced = r.stop?.forced ? `  the search did not stop by itself in time and was ended${r.stop.phase ? ` during ${r.stop.phase}` : ' while loading'}: a step (guard or effect) may not return, or allocates without bound\n` : '';
+  const forced = !r.stop?.forced
+    ? ''
+    : r.stop.phase
+      ? `  the search did not stop by itself in time and was ended during ${r.stop.phase}: a step (guard or effect) may not return, or allocates without bound\n`
+      : `  the search thread was ended before the search started${inc.reason === 'memory-limit' ? ' (the limit is below what loading the model takes)' : ''}\n`;
   return `incomplete: ${inc.reason} reached after ${reached}\n${limit ? limit + '\n' : ''}${forced}`;
 }
 
