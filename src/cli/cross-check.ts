@@ -1,11 +1,13 @@
-import type { BuiltModel } from '../model/build.ts';
-import { search } from '../search/check.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import { n } from './common.ts';
 
-/** `check --cross-check`: the same model searched again without reductions (exact store, no POR, no symmetry), and the two compared. */
-export function crossCheck(built: BuiltModel, r: SearchResult, opts: Partial<SearchOptions>) {
-  const full = search(built, { ...opts, por: false, symmetry: false, store: 'exact', onProgress: null });
+/** The options of the cross-check's second search: the same, without reductions (exact store, no POR, no symmetry). */
+export function unreducedOptions<O extends Partial<SearchOptions>>(opts: O): O {
+  return { ...opts, por: false, symmetry: false, store: 'exact' };
+}
+
+/** `check --cross-check`: the search `r` compared with `full`, the same model searched with `unreducedOptions`. */
+export function crossCheck(r: SearchResult, full: SearchResult, opts: Partial<SearchOptions>) {
   const reduced = opts.por || opts.symmetry || opts.store === 'bitstate';
   const vk = (x: SearchResult) => (x.violation ? `${x.violation.kind}:${x.violation.property}` : x.verdict);
   const sameVerdict = r.verdict === full.verdict && vk(r) === vk(full);

@@ -19,6 +19,8 @@ import {
   type WorkerPlan,
 } from '../search/swarm.ts';
 import { loadModel } from './load.ts';
+import { workerBootstrapUrl } from './worker-bootstrap.ts';
+import { onStopSignals, type StopSignal } from './signals.ts';
 
 /**
  * Running a swarm (`src/search/swarm.ts`) in worker threads: a pool of
@@ -44,25 +46,6 @@ interface WorkerInput {
 }
 
 type WorkerReply = { ok: true; outcome: WorkerOutcome } | { ok: false; code: string | null; message: string };
-
-/**
- * Worker threads do not inherit the tsx loader, and in Node 20 `--import tsx`
- * in a worker's execArgv is not applied to its entry module. So each worker
- * starts from this tiny ES module (a data: URL, nothing on disk), which
- * registers tsx's ESM and CommonJS hooks through their APIs by absolute URL
- * and only then imports this file.
- */
-function bootstrapUrl(): URL {
-  const esm = import.meta.resolve('tsx/esm/api');
-  const cjs = import.meta.resolve('tsx/cjs/api');
-  const src = [
-    `const esm = await import(${JSON.stringify(esm)}); esm.register();`,
-    `const cjs = await import(${JSON.stringify(cjs)}); cjs.register();`,
-    `const m = await import(${JSON.stringify(import.meta.url)});`,
-    `m.swarmWorkerMain();`,
-  ].join('\n');
-  return new URL(`data:text/javascript,${encodeURIComponent(src)}`);
-}
 
 async function runtimeFor(spec: SwarmSpec): Promise<Runtime> {
   return new Runtime(buildModel(await loadModel(spec.model), spec.variant, spec.params));
@@ -114,7 +97,7 @@ class ThreadPool {
   }
 
   private spawn(): Worker {
-    const w = new Worker(bootstrapUrl(), { workerData: this.input });
+    const w = new Worker(workerBootstrapUrl(import.meta.url, 'swarmWorkerMain'), { workerData: this.input });
     this.all.push(w);
     return w;
   }
@@ -168,7 +151,12 @@ export function swarmOptions(options: Partial<SwarmOptions> = {}): SwarmOptions 
   return { ...defaultSwarmOptions, ...options };
 }
 
-export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}): Promise<SwarmResult> {
+/**
+ * Run a swarm in worker threads (or inline). With `signals`, SIGINT and
+ * SIGTERM stop the members through the control word, as the time limit
+ * does, and the result names the signal; the handlers are removed after.
+ */
+export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}, signals = false): Promise<SwarmResult & { interrupted: StopSignal | null }> {
   const o = swarmOptions(options);
   const t0 = Date.now();
   const plans = planWorkers(o.seed, o.workers, o.depth, o.maxBitstateLog2);
@@ -180,6 +168,13 @@ export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}
     return r;
   };
   const timer = Number.isFinite(o.timeLimit) ? setTimeout(() => sc.stop(), o.timeLimit * 1000) : null;
+  let interrupted: StopSignal | null = null;
+  const removeSignals = signals
+    ? onStopSignals((signal) => {
+        interrupted ??= signal;
+        sc.stop();
+      })
+    : () => {};
   const input: WorkerInput = { kind: 'mmcheck-swarm', spec, options: wopts, control: sc.control.buffer as SharedArrayBuffer };
   let outcomes: WorkerOutcome[];
   try {
@@ -207,6 +202,7 @@ export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}
     }
   } finally {
     if (timer) clearTimeout(timer);
+    removeSignals();
   }
-  return swarmResult(o, plans, outcomes, sc, (Date.now() - t0) / 1000);
+  return { ...swarmResult(o, plans, outcomes, sc, (Date.now() - t0) / 1000), interrupted };
 }

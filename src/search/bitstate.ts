@@ -62,8 +62,8 @@ export interface BitstateDfsOptions {
    * never changes what the search does before it stops.
    */
   readonly control: Int32Array | null;
-  /** Polled every 256 iterations: a reason to stop (time limit, monitor), or null. */
-  readonly stop: () => IncompleteReason | null;
+  /** Polled every 256 iterations with how far the search got: a reason to stop (time limit, monitor), or null. */
+  readonly stop: (states: number, transitions: number, depth: number, frontier: number) => IncompleteReason | null;
 }
 
 export type BitstateStatus = 'done' | 'violation' | 'cancelled' | IncompleteReason;
@@ -222,7 +222,7 @@ export function bitstateDfs(rt: Runtime, o: BitstateDfsOptions): BitstateOutcome
             out.status = 'cancelled';
             break;
           }
-          const r = o.stop();
+          const r = o.stop(out.states, out.transitions, out.depth, path.len);
           if (r !== null) {
             out.status = r;
             break;

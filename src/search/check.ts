@@ -10,7 +10,7 @@ import { explore, type Reducers } from './explore.ts';
 import { violationFrom } from './stored-path.ts';
 import { bitstateDfs } from './bitstate.ts';
 import { checkLiveness } from './liveness.ts';
-import { defaultOptions, type IncompleteReason, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
+import { defaultOptions, type IncompleteReason, type SearchMonitor, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
 /**
  * Explore the built model exhaustively and return a verdict. Pure: no I/O;
@@ -22,6 +22,7 @@ export function search(model: BuiltModel, options: Partial<SearchOptions> = {}):
 
 function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: number, red: Reducers, reduction: SearchResult['reduction']): SearchResult & { runtime: Runtime; store: StateStore } {
   const monitor = opts.monitor;
+  const tableBytes = 2 ** opts.bitstateBits / 8;
   const bo = bitstateDfs(rt, {
     log2Bits: opts.bitstateBits,
     hashes: opts.bitstateHashes,
@@ -35,9 +36,10 @@ function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0:
     coverageCap: null,
     reducers: red,
     control: null,
-    stop: (): IncompleteReason | null => ((performance.now() - t0) / 1000 > opts.timeLimit ? 'time-limit' : monitor !== null ? monitor.poll() : null),
+    stop: (states, transitions, depth, frontier): IncompleteReason | null =>
+      (performance.now() - t0) / 1000 > opts.timeLimit ? 'time-limit' : monitor !== null ? monitor.poll('bitstate', states, transitions, depth, frontier, tableBytes) : null,
   });
-  const incomplete = bo.status === 'time-limit' || bo.status === 'memory-limit' || bo.status === 'max-states' ? bo.status : null;
+  const incomplete = bo.status === 'time-limit' || bo.status === 'memory-limit' || bo.status === 'max-states' || bo.status === 'interrupted' ? bo.status : null;
   const seconds = (performance.now() - t0) / 1000;
   const missed = bo.table.expectedMissed();
   const bytes = bo.table.bytes() + bo.stackBytes;
@@ -64,6 +66,21 @@ function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0:
     runtime: rt,
     store: null as unknown as StateStore,
   };
+}
+
+/**
+ * The liveness search knows only the states; its monitor is told the
+ * exploration's transitions, depth and frontier, so that a search stopped
+ * from outside during the cycle search reports what it had explored.
+ */
+function livenessOptions(opts: SearchOptions, ex: { transitions: number; depth: number; frontier: number }, store: StateStore | CompactStore): SearchOptions {
+  const m = opts.monitor;
+  if (m === null) return opts;
+  const bytes = store.bytes();
+  return Object.freeze({
+    ...opts,
+    monitor: { poll: (phase, states) => m.poll(phase, states, ex.transitions, ex.depth, ex.frontier, bytes), peakRssMB: () => m.peakRssMB() } satisfies SearchMonitor,
+  });
 }
 
 function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchResult & { runtime: Runtime; store: StateStore | CompactStore } {
@@ -95,7 +112,7 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
   let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
   if (!violation && !ex.incomplete && livenessWanted) {
-    const lv = checkLiveness(rt, store as StateStore, opts, t0);
+    const lv = checkLiveness(rt, store as StateStore, livenessOptions(opts, ex, store), t0);
     if (typeof lv === 'string') ex.incomplete = lv;
     else {
       violation = lv;

@@ -59,7 +59,7 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     if ((now - start) / 1000 > opts.timeLimit) return 'time-limit';
     if (store.bytes() > memLimit) return 'memory-limit';
     if (monitor !== null) {
-      const r = monitor.poll();
+      const r = monitor.poll('explore', store.count, out.transitions, depth, frontier, store.bytes());
       if (r !== null) return r;
     }
     if (opts.onProgress && now - lastReport >= 1000) {

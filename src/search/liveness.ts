@@ -100,7 +100,7 @@ function tarjan<T>(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boo
       if (++ticks === 4096) {
         ticks = 0;
         if (performance.now() > c.deadline) throw new LivenessStop('time-limit');
-        const r = c.monitor !== null ? c.monitor.poll() : null;
+        const r = c.monitor !== null ? c.monitor.poll('liveness', c.store.count, 0, 0, 0, 0) : null;
         if (r !== null) throw new LivenessStop(r);
       }
       const f = frameV.n - 1;

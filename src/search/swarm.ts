@@ -129,7 +129,7 @@ export function searchMember(rt: Runtime, plan: WorkerPlan, o: WorkerOptions, co
   });
   return {
     index: plan.index,
-    status: r.status === 'memory-limit' ? 'time-limit' : r.status,
+    status: r.status === 'memory-limit' || r.status === 'interrupted' ? 'time-limit' : r.status,
     violation: r.violation,
     cost: r.cost,
     expanded: r.expanded,

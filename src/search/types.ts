@@ -35,8 +35,14 @@ export interface SearchOptions {
  * does no I/O: the run layer supplies one over the process's resident memory.
  */
 export interface SearchMonitor {
-  /** A reason to stop now, or null; polled where the search checks its limits (every 256 to 4096 expansions). */
-  poll(): IncompleteReason | null;
+  /**
+   * A reason to stop now, or null; polled where the search checks its limits
+   * (every 256 to 4096 expansions) with how far the search has got, so that a
+   * supervisor can report it even if the search never returns (a hung step).
+   * `bytes` is the state storage in use. In the liveness phase the counts are
+   * those the exploration ended with.
+   */
+  poll(phase: SearchPhase, states: number, transitions: number, depth: number, frontier: number, bytes: number): IncompleteReason | null;
   /** Peak resident memory in MB seen so far, for the stats (0 when unknown). */
   peakRssMB(): number;
 }
@@ -85,7 +91,11 @@ export interface FoundViolation {
   readonly starving?: string;
 }
 
-export type IncompleteReason = 'max-states' | 'time-limit' | 'memory-limit';
+/** `interrupted`: a monitor said stop on behalf of the user (SIGINT, SIGTERM). */
+export type IncompleteReason = 'max-states' | 'time-limit' | 'memory-limit' | 'interrupted';
+
+/** What a search is doing when it polls its monitor. */
+export type SearchPhase = 'explore' | 'liveness' | 'bitstate';
 
 export interface SearchStats {
   states: number;

@@ -38,7 +38,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
     );
   const line = statusLine(args, io);
   let done = 0;
-  let r: SwarmResult;
+  let r: SwarmResult & { interrupted: string | null };
   try {
     r = await swarm(
       { model: c.model.source ?? c.model.name, variant: c.built.variant, params: c.built.params },
@@ -55,6 +55,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
         timeLimit: c.timeLimit,
         onWorkerDone: line ? (w) => line.update(`[mmcheck swarm] ${++done}/${workers} workers done; worker ${w.index}: ${w.status}, ${n(w.states)} states`) : null,
       },
+      true,
     );
   } finally {
     line?.done();
@@ -69,6 +70,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
         ...jsonHeader(c.built, 'swarm', r.seed, r.violation !== null),
         violation: r.violation ? { ...violationJson(r.violation, saved?.path ?? null), worker: r.winner, expanded: win!.violation!.cost } : null,
         settled: r.settled,
+        interrupted: r.interrupted,
         coverage: r.coverage,
         workers: r.workers.map((w) => ({
           index: w.index,
@@ -105,7 +107,8 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
         : `reachable states estimated at ~${n(cov.estimate)} by capture-recapture (an estimate, usually low: the searches are not independent samples), ~${pct(cov.share!)} seen`;
   io.out(`${count(workers, 'worker')}, ${n(r.workers.reduce((a, w) => a + w.expanded, 0))} states expanded in all, ${r.seconds.toFixed(2)} s\n`);
   io.out(`coverage: ${seen}; ${est}\n`);
-  if (!r.settled) io.out(`note: the time limit stopped workers before the swarm settled; a run with more time may report a different worker's violation\n`);
+  if (r.interrupted) io.out(`interrupted by ${r.interrupted}: the workers were stopped where they were\n`);
+  else if (!r.settled) io.out(`note: the time limit stopped workers before the swarm settled; a run with more time may report a different worker's violation\n`);
   const again = againCommand(args, c.seed, c.seedGiven);
   if (r.violation) {
     io.out(`violation found by worker ${r.winner} after ${n(win!.violation!.cost)} expanded states (the fewest of any worker):\n`);

@@ -1,10 +1,11 @@
-import { rssMonitor } from '../../run/monitor.ts';
 import { relative } from 'node:path';
 import { McError } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
-import { search } from '../../search/check.ts';
+import { Runtime } from '../../exec/runtime.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../../search/types.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
+import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
+import { SearchThread, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
 import { buildTrace } from '../../trace/build.ts';
 import type { TraceFile } from '../../trace/format.ts';
 import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
@@ -12,7 +13,7 @@ import { renderText } from '../../report/table.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, n, printError, type Io } from '../common.ts';
 import { fairCycle, fairnessName } from '../../model/fairness-text.ts';
-import { crossCheck } from '../cross-check.ts';
+import { crossCheck, unreducedOptions } from '../cross-check.ts';
 import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
 import { modelFromArgs } from '../inputs.ts';
 import { checkReplays, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
@@ -38,8 +39,8 @@ export const checkCommand: Command = {
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
-    'time-limit': { type: 'string', value: 'S', default: defaultOptions.timeLimit, help: 'stop after S seconds (exit 3)' },
-    'memory-limit': { type: 'string', value: 'MB', default: defaultOptions.memoryLimitMB, help: 'stop when the state storage exceeds MB megabytes (exit 3)' },
+    'time-limit': { type: 'string', value: 'S', default: defaultOptions.timeLimit, help: 'stop after S seconds, even inside a step that does not return (exit 3)' },
+    'memory-limit': { type: 'string', value: 'MB', default: defaultOptions.memoryLimitMB, help: "stop when the process's resident memory exceeds MB megabytes (exit 3); default: 80% of the machine's (or cgroup's) memory" },
     minimize: { type: 'boolean', help: 'among the shortest counterexamples, save the one with the fewest context switches' },
     ...OUTPUT_FLAGS,
     swarm: { type: 'string', value: 'N', help: 'N diversified bounded searches in parallel workers; the first violation wins (none found: exit 3, it is not a proof)' },
@@ -75,34 +76,62 @@ function searchOptions(args: Args): Partial<SearchOptions> {
   };
 }
 
+/**
+ * The search thread starts first, so that its start-up overlaps loading the
+ * model here (and SIGINT / SIGTERM are handled from then on); a bad
+ * `--memory-limit` is reported in its turn below, and the thread then
+ * starts with the default ceiling and is closed.
+ */
 async function runCheck(args: Args, io: Io): Promise<number> {
+  let early: MemoryCeiling;
+  try {
+    early = memoryCeiling(args.num('memory-limit', { min: 1 }));
+  } catch {
+    early = memoryCeiling(Infinity);
+  }
+  const thread = SearchThread.spawn(early, true);
+  try {
+    return await checkWith(thread, args, io);
+  } finally {
+    thread.close();
+  }
+}
+
+async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<number> {
   const { model, built } = await modelFromArgs(args, io);
   const opts = searchOptions(args);
   const json = args.flag('json');
   const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
   if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
   const line = statusLine(args, io);
-  let r: ReturnType<typeof search>;
+  const memory = memoryCeiling(opts.memoryLimitMB ?? defaultOptions.memoryLimitMB);
+  const modelRef = model.source ?? model.name;
+  let r: SupervisedResult;
   try {
-    r = search(built, { ...opts, monitor: rssMonitor(), onProgress: line ? (p) => line.update(searchProgressText(p)) : null });
+    r = await thread.run(modelRef, built, { search: opts, memory, signals: true, onProgress: line ? (p) => line.update(searchProgressText(p)) : null });
   } finally {
     line?.done();
   }
-  const cross = args.flag('cross-check') ? crossCheck(built, r, opts) : null;
+  // An interrupted run stops here: the user asked for what was reached, not for a second search.
+  const cross =
+    args.flag('cross-check') && r.stop?.reason !== 'interrupted'
+      ? crossCheck(r, await superviseSearch(modelRef, built, { search: unreducedOptions(opts), memory, signals: true, onProgress: null }), opts)
+      : null;
+  const runtime = r.violation ? new Runtime(built) : null;
   let trace: TraceFile | null = null;
   let minimized: MinimizeStats | null = null;
   if (r.violation) {
     const extra = { modelFile: model.source ? relative(io.cwd, model.source) : undefined, fairness: r.violation.kind === 'livelock' ? r.fairness ?? undefined : undefined };
-    const min = args.flag('minimize') ? minimizedTrace(r.runtime, r.violation, extra) : null;
+    const min = args.flag('minimize') ? minimizedTrace(runtime!, r.violation, extra) : null;
     minimized = min?.stats ?? null;
-    trace = min?.trace ?? buildTrace(r.runtime, r.violation, extra);
+    trace = min?.trace ?? buildTrace(runtime!, r.violation, extra);
     checkReplays(trace, model);
   }
   // The counterexample is shown before the trace is written, so that a failed write loses nothing.
   const save = (): SavedTrace | null => (trace && !args.flag('no-trace') ? writeTrace(trace, io.cwd, args.str('trace-out'), model) : null);
   if (json) {
     const saved = save();
-    const out = resultJson(built, r, opts, saved?.path ?? null);
+    const out = resultJson(built, r, opts, saved?.path ?? null, memory);
     // A minimised trace may be shorter than the search's (after DFS) and start its cycle elsewhere.
     if (out.violation && trace && minimized)
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
@@ -116,7 +145,7 @@ async function runCheck(args: Args, io: Io): Promise<number> {
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
     if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n`);
-    else if (r.incomplete) io.out(`incomplete: ${r.incomplete.reason} reached after ${n(r.incomplete.states)} states (depth ${n(r.incomplete.depth)}, frontier ${n(r.incomplete.frontier)}); no violation found so far\n`);
+    else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
       io.out(`violation:\n\n${renderText(trace)}\n\n`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
@@ -128,13 +157,52 @@ async function runCheck(args: Args, io: Io): Promise<number> {
   return r.verdict === 'pass' ? EXIT.pass : r.verdict === 'violation' ? EXIT.violation : EXIT.incomplete;
 }
 
+/**
+ * What was reached and which limit stopped it: the `incomplete:` line (the
+ * same for every reason), then what the limit was, and whether the search
+ * had to be ended inside a step.
+ */
+function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memory: MemoryCeiling): string {
+  const inc = r.incomplete!;
+  const reached = `${n(inc.states)} states (depth ${n(inc.depth)}, frontier ${n(inc.frontier)}); no violation found so far`;
+  if (inc.reason === 'interrupted') return `incomplete: interrupted by ${r.stop?.signal ?? 'a signal'} after ${reached}\n`;
+  let limit = '';
+  if (inc.reason === 'time-limit') limit = `  limit: ${opts.timeLimit} s (--time-limit)`;
+  else if (inc.reason === 'max-states') limit = '';
+  else if (memory.given) limit = `  limit: ${n(memory.mb)} MB of resident memory (--memory-limit)`;
+  else limit = `  limit: ${n(memory.mb)} MB of resident memory, the default ceiling (${memory.basis}); --memory-limit sets another`;
+  const forced = !r.stop?.forced
+    ? ''
+    : r.stop.phase
+      ? `  the search did not stop by itself in time and was ended during ${r.stop.phase}: a step (guard or effect) may not return, or allocates without bound\n`
+      : `  the search thread was ended before the search started${inc.reason === 'memory-limit' ? ' (the limit is below what loading the model takes)' : ''}\n`;
+  return `incomplete: ${inc.reason} reached after ${reached}\n${limit ? limit + '\n' : ''}${forced}`;
+}
+
+/** The `incomplete` object of the JSON result: what was reached, and the limit or signal that stopped the search. */
+function incompleteJson(r: SupervisedResult, opts: Partial<SearchOptions>, memory: MemoryCeiling) {
+  const inc = r.incomplete;
+  if (!inc) return null;
+  const forced = r.stop?.forced ? { forced: true, phase: r.stop.phase } : {};
+  switch (inc.reason) {
+    case 'interrupted':
+      return { ...inc, signal: r.stop?.signal ?? null, ...forced };
+    case 'time-limit':
+      return { ...inc, limitSeconds: opts.timeLimit, ...forced };
+    case 'memory-limit':
+      return { ...inc, limitMB: memory.mb, defaultCeiling: !memory.given, ...forced };
+    default:
+      return { ...inc, ...forced };
+  }
+}
+
 function statsLine(r: SearchResult): string {
   const s = r.stats;
   return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state`;
 }
 
 /** The `--json` result of an exhaustive check (the shape the README documents). */
-function resultJson(built: BuiltModel, r: SearchResult, opts: Partial<SearchOptions>, tracePath: string | null) {
+function resultJson(built: BuiltModel, r: SupervisedResult, opts: Partial<SearchOptions>, tracePath: string | null, memory: MemoryCeiling) {
   const v = r.violation;
   return {
     model: built.name,
@@ -142,7 +210,7 @@ function resultJson(built: BuiltModel, r: SearchResult, opts: Partial<SearchOpti
     params: built.params,
     verdict: r.verdict,
     violation: v ? violationJson(v, tracePath) : null,
-    incomplete: r.incomplete,
+    incomplete: incompleteJson(r, opts, memory),
     stats: {
       states: r.stats.states,
       transitions: r.stats.transitions,

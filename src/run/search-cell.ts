@@ -1,0 +1,98 @@
+import type { IncompleteReason, SearchMonitor, SearchPhase } from '../search/types.ts';
+
+/**
+ * The SharedArrayBuffer a supervised search shares with the thread that
+ * watches it: the search writes how far it got at every poll of its monitor
+ * (a few plain stores), the watcher writes a stop request that the next poll
+ * returns. If the search never polls again (a step that does not return),
+ * the watcher still has the last published counts to report.
+ *
+ * ```
+ * byte  0       4       8          16            24      32         40      48        56
+ *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started ]
+ *        Int32   Int32   Float64 ...
+ * ```
+ * stop: 0 none, else 1 + index in STOP_REASONS; phase: 0 not started, else
+ * 1 + index in PHASES. Counts are Float64 (state counts pass 2^32).
+ * started: when the search began, in ms since the epoch (0 before), so that
+ * the watcher's time limit counts from there, as the search's own clock does.
+ */
+const STOP_REASONS: readonly IncompleteReason[] = ['time-limit', 'memory-limit', 'interrupted', 'max-states'];
+const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate'];
+const STOP = 0;
+const PHASE = 1;
+const STATES = 1;
+const TRANSITIONS = 2;
+const DEPTH = 3;
+const FRONTIER = 4;
+const BYTES = 5;
+const STARTED = 6;
+
+export interface CellSnapshot {
+  readonly phase: SearchPhase | null;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly frontier: number;
+  readonly bytes: number;
+}
+
+export class SearchCell {
+  readonly buffer: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(56)) {
+    this.buffer = buffer;
+    this.i32 = new Int32Array(buffer, 0, 2);
+    this.f64 = new Float64Array(buffer, 0, 7);
+  }
+
+  /** Ask the search to stop at its next poll; the first request wins. */
+  requestStop(reason: IncompleteReason): void {
+    Atomics.compareExchange(this.i32, STOP, 0, 1 + STOP_REASONS.indexOf(reason));
+  }
+
+  stopRequested(): IncompleteReason | null {
+    const s = Atomics.load(this.i32, STOP);
+    return s === 0 ? null : STOP_REASONS[s - 1]!;
+  }
+
+  publish(phase: SearchPhase, states: number, transitions: number, depth: number, frontier: number, bytes: number): void {
+    const f = this.f64;
+    f[STATES] = states;
+    f[TRANSITIONS] = transitions;
+    f[DEPTH] = depth;
+    f[FRONTIER] = frontier;
+    f[BYTES] = bytes;
+    this.i32[PHASE] = 1 + PHASES.indexOf(phase);
+  }
+
+  /** The search begins now, in `phase`. */
+  start(phase: SearchPhase): void {
+    this.f64[STARTED] = performance.timeOrigin + performance.now();
+    this.publish(phase, 0, 0, 0, 0, 0);
+  }
+
+  /** When the search began, in ms since the epoch; 0 while the model is loading. */
+  startedAt(): number {
+    return this.f64[STARTED]!;
+  }
+
+  snapshot(): CellSnapshot {
+    const f = this.f64;
+    const p = this.i32[PHASE]!;
+    return { phase: p === 0 ? null : PHASES[p - 1]!, states: f[STATES]!, transitions: f[TRANSITIONS]!, depth: f[DEPTH]!, frontier: f[FRONTIER]!, bytes: f[BYTES]! };
+  }
+}
+
+/** The monitor a supervised search runs with: publishes into the cell, stops when asked; the peak resident memory is the watcher's to measure (0 here). */
+export function cellMonitor(cell: SearchCell): SearchMonitor {
+  return {
+    poll(phase, states, transitions, depth, frontier, bytes) {
+      cell.publish(phase, states, transitions, depth, frontier, bytes);
+      return cell.stopRequested();
+    },
+    peakRssMB: () => process.memoryUsage.rss() / (1024 * 1024),
+  };
+}

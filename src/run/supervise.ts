@@ -1,0 +1,338 @@
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+import { buildModel, type BuiltModel } from '../model/build.ts';
+import type { Params } from '../model/define.ts';
+import { McError, isMcError } from '../model/errors.ts';
+import { computeLayout } from '../layout/layout.ts';
+import { search } from '../search/check.ts';
+import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
+import { loadModel } from './load.ts';
+import type { MemoryCeiling } from './memory-ceiling.ts';
+import { SearchCell, cellMonitor } from './search-cell.ts';
+import { onStopSignals, type StopSignal } from './signals.ts';
+import { workerBootstrapUrl } from './worker-bootstrap.ts';
+
+/**
+ * An exhaustive search run in a worker thread and watched by the calling
+ * thread, so that the limits hold whatever the model does: the search stops
+ * itself at its polls (its clock, the stop requests below), and when it does
+ * not poll in time (a guard or effect that never returns, a step that
+ * allocates without bound) the watcher ends the thread (`worker.terminate()`
+ * interrupts running JavaScript) and reports the last counts the search
+ * published into the shared cell (`search-cell.ts`).
+ *
+ * The watcher samples the process's resident memory (both threads count)
+ * every SAMPLE_MS; over the ceiling, or past the time limit, or on SIGINT /
+ * SIGTERM, it asks the search to stop, and ends the thread after a grace
+ * period. A second signal ends it at once.
+ */
+
+/** What the worker needs to rebuild the model: functions do not cross threads, so it loads the model again. */
+export interface SearchSpec {
+  /** A built-in model name or an absolute path to a model file. */
+  readonly model: string;
+  readonly variant: string | null;
+  readonly params: Params;
+}
+
+export interface SuperviseOptions {
+  /** The search's options; plain data only (a progress callback and monitor are the supervisor's). */
+  readonly search: Partial<Omit<SearchOptions, 'onProgress' | 'monitor'>>;
+  /** The resident-memory bound of the process. */
+  readonly memory: MemoryCeiling;
+  readonly onProgress: ((p: ProgressInfo) => void) | null;
+  /**
+   * Handle SIGINT and SIGTERM while the search runs (a command line does; a
+   * library caller may not want to). A thread spawned with `signals` has
+   * handled them since it was spawned, and a signal that came while the
+   * caller loaded the model stops the search as soon as it starts.
+   */
+  readonly signals: boolean;
+}
+
+/** Why a search stopped early, when the supervisor stopped it. */
+export interface StopInfo {
+  readonly reason: IncompleteReason;
+  /** The signal, for `interrupted`. */
+  readonly signal: StopSignal | null;
+  /** The search did not stop at a poll in time and its thread was ended: the counts are the last it published. */
+  readonly forced: boolean;
+  /** What the search was doing when it was ended (forced stops only). */
+  readonly phase: SearchPhase | null;
+}
+
+export type SupervisedResult = SearchResult & { readonly stop: StopInfo | null };
+
+/** What the thread starts with (its engine modules load before the model is known). */
+interface WorkerInput {
+  readonly kind: 'mmcheck-search';
+  readonly cell: SharedArrayBuffer;
+}
+
+/** The one search the thread is then asked to run. */
+interface RunRequest {
+  readonly spec: SearchSpec;
+  readonly options: SuperviseOptions['search'];
+  readonly progress: boolean;
+}
+
+type WorkerMessage =
+  | { type: 'progress'; p: ProgressInfo }
+  | { type: 'result'; result: SearchResult }
+  | { type: 'error'; code: string | null; message: string };
+
+/** How often resident memory and the clocks are checked. */
+const SAMPLE_MS = 50;
+/** How long a search asked to stop may take to reach its next poll before its thread is ended. */
+const GRACE_MS = 250;
+/**
+ * Over the memory ceiling by this share, a search asked to stop is ended at
+ * once (a step that allocates grows fast); below it, it gets the grace
+ * period (a table rehash allocates its new table between two polls).
+ */
+const MEMORY_OVERSHOOT = 0.25;
+/** A worker that has not started searching this long after the time limit is ended too (its thread loads the model the caller already loaded). */
+const LOAD_ALLOWANCE_MS = 10_000;
+const MB = 1024 * 1024;
+
+/**
+ * Entry of the search thread (called by the bootstrap): load and build the
+ * model, search with a monitor over the shared cell, post the result as
+ * plain data (the Runtime and store stay here; the caller builds its own
+ * Runtime to render a counterexample from the steps).
+ */
+export function searchWorkerMain(): void {
+  if (isMainThread || !parentPort) throw new Error('searchWorkerMain runs in a worker thread');
+  const port = parentPort;
+  const cell = new SearchCell((workerData as WorkerInput).cell);
+  port.once('message', (input: RunRequest) => void runRequest(port, cell, input));
+}
+
+async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest): Promise<void> {
+  let msg: WorkerMessage;
+  try {
+    const model = await loadModel(input.spec.model);
+    const built = buildModel(model, input.spec.variant, input.spec.params);
+    // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
+    cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
+    const onProgress = input.progress ? (p: ProgressInfo) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
+    const { runtime: _rt, store: _store, ...result } = search(built, { ...input.options, monitor: cellMonitor(cell), onProgress });
+    msg = { type: 'result', result };
+  } catch (e) {
+    msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  port.postMessage(msg);
+}
+
+const noSignals = (): void => {};
+
+/**
+ * The worker thread of one supervised search. It is started before the
+ * model is loaded, so that its start-up (registering tsx, loading the
+ * engine) overlaps the caller's own loading of the model; `run` then sends
+ * it the search. `close` ends a thread that is not needed after all.
+ */
+export class SearchThread {
+  private readonly cell = new SearchCell();
+  private readonly worker: Worker;
+  /** An error or exit before `run` attached its handlers. */
+  private early: Error | null = null;
+  private used = false;
+  private readonly detachEarly: () => void;
+  /** Signals that came before `run`, and where the later ones go. */
+  private signalled: { signal: StopSignal; count: number } | null = null;
+  private onSignal: ((signal: StopSignal, count: number) => void) | null = null;
+  private removeSignals: () => void = noSignals;
+
+  private constructor(memory: MemoryCeiling, signals: boolean) {
+    if (signals)
+      this.removeSignals = onStopSignals((signal, count) => {
+        if (this.onSignal) this.onSignal(signal, count);
+        else this.signalled ??= { signal, count };
+        if (this.signalled) this.signalled.count = count;
+      });
+    // The worker's JavaScript heap is bounded too, where the ceiling is below V8's own limit: a step that allocates objects then fails in the worker, not the process.
+    const heapMB = Math.floor(getHeapStatistics().heap_size_limit / MB);
+    const resourceLimits = memory.mb < heapMB ? { maxOldGenerationSizeMb: Math.max(16, Math.floor(memory.mb)) } : undefined;
+    const input: WorkerInput = { kind: 'mmcheck-search', cell: this.cell.buffer };
+    this.worker = new Worker(workerBootstrapUrl(import.meta.url, 'searchWorkerMain'), { workerData: input, resourceLimits });
+    const onEarly = (e: unknown) => void (this.early ??= e instanceof Error ? e : new Error(`search thread exited with code ${String(e)} before the search was sent`));
+    this.worker.on('error', onEarly);
+    this.worker.on('exit', onEarly);
+    this.detachEarly = () => {
+      this.worker.off('error', onEarly);
+      this.worker.off('exit', onEarly);
+    };
+  }
+
+  /**
+   * Start a search thread whose JavaScript heap is bounded by `memory` (the
+   * process's ceiling); with `signals`, SIGINT and SIGTERM are handled from
+   * now until the search ends or the thread is closed.
+   */
+  static spawn(memory: MemoryCeiling, signals = false): SearchThread {
+    return new SearchThread(memory, signals);
+  }
+
+  /** End the thread without searching (the command failed before its search). */
+  close(): void {
+    this.removeSignals();
+    if (!this.used) {
+      this.used = true;
+      this.detachEarly();
+      void this.worker.terminate();
+    }
+  }
+
+  /**
+   * Search `built` (loaded by the thread from `modelRef`, a built-in model
+   * name or a model file's absolute path). Coded errors of the search come
+   * back as McErrors with the same code and message; anything else is an
+   * internal error. Once per thread.
+   */
+  run(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
+    if (this.used) throw new Error('SearchThread.run: this thread has already been used');
+    this.used = true;
+    this.detachEarly();
+    if (this.early) {
+      this.removeSignals();
+      // A heap bound below what loading the engine takes: the memory limit, reached before the search.
+      if ((this.early as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return Promise.resolve(emptyResult(built, o, 'memory-limit'));
+      return Promise.reject(this.early);
+    }
+    const worker = this.worker;
+    const cell = this.cell;
+    const opts = { ...defaultOptions, ...o.search };
+    const timeLimitMs = opts.timeLimit * 1000;
+    const limitBytes = o.memory.mb * MB;
+    const t0 = performance.now();
+    let peak = process.memoryUsage.rss();
+
+    return new Promise<SupervisedResult>((resolve, reject) => {
+      let stop: { reason: IncompleteReason; signal: StopSignal | null; at: number; grace: number } | null = null;
+      let forced = false;
+      let settled = false;
+
+      const requestStop = (reason: IncompleteReason, signal: StopSignal | null, grace: number): void => {
+        if (stop !== null) return;
+        stop = { reason, signal, at: performance.now(), grace };
+        cell.requestStop(reason);
+      };
+      const force = (): void => {
+        if (forced) return;
+        forced = true;
+        void worker.terminate();
+      };
+      const sample = (): void => {
+        const rss = process.memoryUsage.rss();
+        if (rss > peak) peak = rss;
+        const now = performance.now();
+        if (rss > limitBytes) requestStop('memory-limit', null, GRACE_MS);
+        if (stop !== null && rss > limitBytes * (1 + MEMORY_OVERSHOOT)) force();
+        // The time limit counts from the start of the search, as its own clock does (loading the model is not searching).
+        const started = cell.startedAt();
+        if (started > 0 ? performance.timeOrigin + now - started >= timeLimitMs : now - t0 >= timeLimitMs + LOAD_ALLOWANCE_MS) requestStop('time-limit', null, GRACE_MS);
+        if (stop !== null && now - stop.at >= stop.grace) force();
+      };
+      const timer = setInterval(sample, SAMPLE_MS);
+      const onSignal = (signal: StopSignal, count: number): void => {
+        requestStop('interrupted', signal, GRACE_MS);
+        if (count > 1) force();
+      };
+      if (o.signals && this.removeSignals === noSignals) this.removeSignals = onStopSignals(onSignal);
+      this.onSignal = onSignal;
+      if (this.signalled) onSignal(this.signalled.signal, this.signalled.count);
+      const removeSignals = (): void => {
+        this.onSignal = null;
+        this.removeSignals();
+      };
+
+      const settle = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        removeSignals();
+        f();
+      };
+      const peakMB = (): number => Math.max(peak, process.memoryUsage.rss()) / MB;
+      /** The result of a search whose thread was ended: the last published counts. */
+      const partial = (reason: IncompleteReason, signal: StopSignal | null): SupervisedResult => {
+        const s = cell.snapshot();
+        const seconds = (performance.now() - t0) / 1000;
+        const layout = computeLayout(built);
+        return {
+          verdict: 'incomplete',
+          violation: null,
+          incomplete: { reason, states: s.states, depth: s.depth, frontier: s.frontier },
+          stats: {
+            states: s.states,
+            transitions: s.transitions,
+            depth: s.depth,
+            seconds,
+            statesPerSecond: seconds > 0 ? s.states / seconds : 0,
+            bytesPerState: s.states > 0 ? s.bytes / s.states : 0,
+            storeBytes: s.bytes,
+            peakRssMB: peakMB(),
+            bitsPerState: layout.bits,
+            words: layout.words,
+          },
+          fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
+          livenessChecked: false,
+          reduction: {},
+          stop: { reason, signal, forced: true, phase: s.phase },
+        };
+      };
+
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'progress') {
+          if (!settled) o.onProgress?.(m.p);
+          return;
+        }
+        settle(() => {
+          void worker.terminate();
+          if (m.type === 'error') {
+            reject(m.code ? new McError(m.code, m.message) : new Error(`search thread: ${m.message}`));
+            return;
+          }
+          const r = m.result;
+          const stopped = stop !== null && r.incomplete?.reason === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null;
+          resolve({ ...r, stats: { ...r.stats, peakRssMB: Math.max(r.stats.peakRssMB, peakMB()) }, stop: stopped });
+        });
+      });
+      worker.on('error', (e: Error & { code?: string }) => {
+        // A heap that outgrew resourceLimits is the memory limit, reached inside a step.
+        if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') settle(() => resolve(partial('memory-limit', null)));
+        else settle(() => reject(e));
+      });
+      worker.on('exit', (code) => {
+        if (stop !== null) {
+          const s = stop;
+          settle(() => resolve(partial(s.reason, s.signal)));
+        } else settle(() => reject(new Error(`search thread exited with code ${code} before reporting`)));
+      });
+      const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, progress: o.onProgress !== null };
+      worker.postMessage(request);
+    });
+  }
+}
+
+/** The result of a search that ended before it could publish anything. */
+function emptyResult(built: BuiltModel, o: SuperviseOptions, reason: IncompleteReason): SupervisedResult {
+  const opts = { ...defaultOptions, ...o.search };
+  const layout = computeLayout(built);
+  return {
+    verdict: 'incomplete',
+    violation: null,
+    incomplete: { reason, states: 0, depth: 0, frontier: 0 },
+    stats: { states: 0, transitions: 0, depth: 0, seconds: 0, statesPerSecond: 0, bytesPerState: 0, storeBytes: 0, peakRssMB: process.memoryUsage.rss() / MB, bitsPerState: layout.bits, words: layout.words },
+    fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
+    livenessChecked: false,
+    reduction: {},
+    stop: { reason, signal: null, forced: true, phase: null },
+  };
+}
+
+/** A supervised search in a thread of its own (`SearchThread`, started and run at once). */
+export function superviseSearch(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
+  return SearchThread.spawn(o.memory, o.signals).run(modelRef, built, o);
+}

@@ -1,0 +1,19 @@
+/**
+ * Worker threads do not inherit the tsx loader, and in Node 20 `--import tsx`
+ * in a worker's execArgv is not applied to its entry module. So a worker
+ * starts from a tiny ES module (a data: URL, nothing on disk) that registers
+ * tsx's ESM and CommonJS hooks through their APIs by absolute URL, and only
+ * then imports the module that holds the worker's code and calls its entry.
+ * The swarm's pool and the supervised search both start their threads here.
+ */
+export function workerBootstrapUrl(moduleUrl: string, entry: string): URL {
+  const esm = import.meta.resolve('tsx/esm/api');
+  const cjs = import.meta.resolve('tsx/cjs/api');
+  const src = [
+    `const esm = await import(${JSON.stringify(esm)}); esm.register();`,
+    `const cjs = await import(${JSON.stringify(cjs)}); cjs.register();`,
+    `const m = await import(${JSON.stringify(moduleUrl)});`,
+    `m[${JSON.stringify(entry)}]();`,
+  ].join('\n');
+  return new URL(`data:text/javascript,${encodeURIComponent(src)}`);
+}

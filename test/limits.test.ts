@@ -1,0 +1,218 @@
+/**
+ * Limits a user can rely on: `--time-limit` ends even a step that never
+ * returns, `--memory-limit` bounds the process's resident memory (and a
+ * default ceiling applies without it), SIGINT and SIGTERM stop the search
+ * with the same partial summary as a limit. Signals and resident memory
+ * are properties of a real process, so those run bin/mmcheck.js.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { memoryCeiling } from '../src/run/memory-ceiling.ts';
+import { cli } from './helpers/cli.ts';
+
+const BIN = resolve('bin/mmcheck.js');
+const INDEX = JSON.stringify(resolve('src/index.ts'));
+const dir = mkdtempSync(join(tmpdir(), 'mmcheck-limits-'));
+
+/** A guard that loops forever once the search reaches it. */
+const HANG = join(dir, 'hang.ts');
+writeFileSync(
+  HANG,
+  `import { defineModel, thread, int } from ${INDEX};
+export default defineModel({
+  name: 'hang',
+  shared: { x: int(0, 3) },
+  threads: [thread('t', { start: 'a', end: ['c'], steps: {
+    a: { when: (s) => s.x === 0, then: (s) => { s.x = 1; }, next: 'b' },
+    b: { when: () => { for (;;) {} }, next: 'c' },
+  } })],
+});
+`,
+);
+
+/** A step that allocates 256 KB and keeps it: memory grows by the step, not by the states. */
+const ALLOC = join(dir, 'alloc.ts');
+writeFileSync(
+  ALLOC,
+  `import { defineModel, thread, int } from ${INDEX};
+const kept: Float64Array[] = [];
+export default defineModel({
+  name: 'alloc',
+  shared: { x: int(0, 1000000) },
+  deadlock: false,
+  threads: [thread('t', { start: 'a', steps: {
+    a: { when: (s) => s.x < 1000000, then: (s) => { kept.push(new Float64Array(1 << 15).fill(1)); s.x = s.x + 1; }, next: 'a' },
+  } })],
+});
+`,
+);
+
+interface Proc {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+  seconds: number;
+}
+
+/**
+ * Run bin/mmcheck.js; `signal` is sent `delayMs` after the search has
+ * started: the "checking" line is printed just before it, and with --json
+ * (nothing printed before the result) the first progress line of --progress.
+ */
+function mmcheck(args: string[], signal?: { name: NodeJS.Signals; delayMs: number }): Promise<Proc> {
+  const t0 = performance.now();
+  return new Promise((done, fail) => {
+    const c = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
+    let out = '';
+    let err = '';
+    let sent = false;
+    const send = () => {
+      if (sent || !signal) return;
+      sent = true;
+      setTimeout(() => c.kill(signal.name), signal.delayMs);
+    };
+    c.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (/^(swarm-)?checking /m.test(out)) send();
+    });
+    c.stderr.on('data', (d: Buffer) => {
+      err += d;
+      if (/^\[mmcheck explore\]/m.test(err)) send();
+    });
+    c.on('error', fail);
+    c.on('close', (code, sig) => done({ code, signal: sig, out, err, seconds: (performance.now() - t0) / 1000 }));
+  });
+}
+
+test.serial('--time-limit ends a guard that never returns: exit 3, time-limit, the last published counts', async (t) => {
+  const t0 = performance.now();
+  const r = await cli(['check', HANG, '--time-limit', '2', '--json']);
+  const seconds = (performance.now() - t0) / 1000;
+  t.is(r.code, 3, r.err);
+  const j = JSON.parse(r.out);
+  t.is(j.verdict, 'incomplete');
+  t.is(j.incomplete.reason, 'time-limit');
+  t.is(j.incomplete.limitSeconds, 2);
+  t.true(j.incomplete.forced);
+  t.is(j.incomplete.phase, 'explore');
+  t.true(seconds < 10, `took ${seconds} s`);
+  const text = await cli(['check', HANG, '--time-limit', '1']);
+  t.is(text.code, 3, text.err);
+  t.regex(text.out, /^incomplete: time-limit reached after \d+ states? \(depth \d+, frontier \d+\); no violation found so far$/m);
+  t.regex(text.out, /^ {2}limit: 1 s \(--time-limit\)$/m);
+  t.regex(text.out, /was ended during explore: a step \(guard or effect\) may not return/);
+});
+
+test('a search that stops itself at the time limit is not forced, and its counts are its own', async (t) => {
+  const r = await cli(['check', 'peterson', '-p', 'n=6', '--time-limit', '0.5', '--json']);
+  t.is(r.code, 3, r.err);
+  const j = JSON.parse(r.out);
+  t.is(j.incomplete.reason, 'time-limit');
+  t.is(j.incomplete.forced, undefined);
+  t.true(j.stats.states > 1 && j.stats.transitions > j.stats.states);
+});
+
+test.serial('the signal handlers are removed after a run', async (t) => {
+  const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+  const r = await cli(['check', 'peterson', '-p', 'n=2']);
+  t.is(r.code, 0, r.err);
+  t.deepEqual([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')], before);
+});
+
+test('the default memory ceiling is 80% of the memory the process may use; a given limit is taken as is', (t) => {
+  const d = memoryCeiling(Infinity);
+  t.false(d.given);
+  t.true(d.mb > 0 && d.mb <= Math.floor((totalmem() / 2 ** 20) * 0.8));
+  t.regex(d.basis!, /^80% of the (machine's memory|cgroup's limit), [\d,]+ MB$/);
+  t.deepEqual(memoryCeiling(150), { mb: 150, given: true, basis: null });
+});
+
+test('--memory-limit bounds resident memory when a step allocates: exit 3, memory-limit, peak near the limit', async (t) => {
+  const r = await mmcheck(['check', ALLOC, '--memory-limit', '300', '--json']);
+  t.is(r.code, 3, r.err);
+  const j = JSON.parse(r.out);
+  t.is(j.incomplete.reason, 'memory-limit');
+  t.is(j.incomplete.limitMB, 300);
+  t.false(j.incomplete.defaultCeiling);
+  t.true(j.stats.peakRssMB <= 300 * 1.25, `peak ${j.stats.peakRssMB} MB`);
+  t.true(j.stats.peakRssMB >= 250, `peak ${j.stats.peakRssMB} MB`);
+});
+
+test('--memory-limit counts the whole process, not only the state storage', async (t) => {
+  const r = await mmcheck(['check', 'peterson', '-p', 'n=6', '--memory-limit', '200', '--no-progress']);
+  t.is(r.code, 3, r.err);
+  t.regex(r.out, /^incomplete: memory-limit reached after [\d,]+ states \(depth \d+, frontier [\d,]+\); no violation found so far$/m);
+  t.regex(r.out, /^ {2}limit: 200 MB of resident memory \(--memory-limit\)$/m);
+  const stats = /^([\d,]+) states, [\d,]+ transitions, depth \d+, [\d.]+ s .*, ([\d.]+) bytes\/state/m.exec(r.out);
+  t.truthy(stats, r.out);
+  // The store alone is well below the limit when the process reaches it.
+  t.true(Number(stats![1]!.replace(/,/g, '')) * Number(stats![2]!) < 200 * 2 ** 20);
+});
+
+test('SIGINT stops the search with the partial summary and exit 3', async (t) => {
+  const r = await mmcheck(['check', 'peterson', '-p', 'n=6', '--no-progress'], { name: 'SIGINT', delayMs: 700 });
+  t.is(r.signal, null);
+  t.is(r.code, 3, r.err);
+  t.regex(r.out, /^[\d,]+ states, [\d,]+ transitions, depth \d+, [\d.]+ s/m);
+  t.regex(r.out, /^incomplete: interrupted by SIGINT after [\d,]+ states \(depth \d+, frontier [\d,]+\); no violation found so far$/m);
+});
+
+test('SIGTERM with --json prints a JSON result: incomplete, interrupted', async (t) => {
+  const r = await mmcheck(['check', 'peterson', '-p', 'n=6', '--json', '--progress'], { name: 'SIGTERM', delayMs: 0 });
+  t.is(r.signal, null);
+  t.is(r.code, 3, r.err);
+  const j = JSON.parse(r.out);
+  t.is(j.verdict, 'incomplete');
+  t.is(j.incomplete.reason, 'interrupted');
+  t.is(j.incomplete.signal, 'SIGTERM');
+  t.true(j.stats.states > 0);
+  t.is(typeof j.stats.seconds, 'number');
+});
+
+test('SIGINT during a step that never returns still ends the run with the partial summary', async (t) => {
+  const r = await mmcheck(['check', HANG, '--no-progress'], { name: 'SIGINT', delayMs: 500 });
+  t.is(r.code, 3, r.err);
+  t.regex(r.out, /^incomplete: interrupted by SIGINT after \d+ states?/m);
+  t.true(r.seconds < 15, `took ${r.seconds} s`);
+});
+
+test('a second SIGINT ends a search that does not stop at once', async (t) => {
+  const c = spawn(process.execPath, [BIN, 'check', HANG, '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
+  let out = '';
+  const t0 = performance.now();
+  const closed = new Promise<number | null>((done) => c.on('close', done));
+  c.stdout.on('data', (d: Buffer) => {
+    out += d;
+    if (/^checking /m.test(out) && !c.killed) {
+      // The handlers are installed just after the line is printed; the signals come once the search runs.
+      setTimeout(() => {
+        c.kill('SIGINT');
+        setTimeout(() => process.kill(c.pid!, 'SIGINT'), 20);
+      }, 500);
+    }
+  });
+  t.is(await closed, 3);
+  t.regex(out, /^incomplete: interrupted by SIGINT after/m);
+  t.true((performance.now() - t0) / 1000 < 15);
+});
+
+test('the cross-check runs its unreduced search in a supervised thread too', async (t) => {
+  const r = await cli(['check', 'dining', '-p', 'n=3', '--por', '--no-liveness', '--cross-check', '--no-trace', '--json']);
+  t.is(r.code, 1, r.err);
+  const j = JSON.parse(r.out);
+  t.is(j.violation.kind, 'deadlock');
+  t.true(j.crossCheck.agree);
+  t.is(j.crossCheck.unreduced.violation.kind, 'deadlock');
+});
+
+test('SIGINT stops a swarm through its control word: exit 3, interrupted named', async (t) => {
+  const r = await mmcheck(['check', 'peterson', '-p', 'n=6', '--swarm', '2', '--depth', '100000', '--seed', '1', '--no-progress'], { name: 'SIGINT', delayMs: 500 });
+  t.is(r.signal, null);
+  t.is(r.code, 3, r.err);
+  t.regex(r.out, /^interrupted by SIGINT: the workers were stopped where they were$/m);
+  t.regex(r.out, /^no violation found by 2 workers$/m);
+});
