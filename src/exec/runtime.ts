@@ -6,6 +6,7 @@ import { computeLayout, type Layout } from '../layout/layout.ts';
 import { makeViewFactory, isAssertionFailure, viewErrorOf, type ViewFactory } from '../layout/views.ts';
 import { hashWords } from '../layout/hash.ts';
 import { grown } from '../store/growable.ts';
+import { DeterminismCheck } from './determinism.ts';
 
 /**
  * A built model compiled for search: successor generation over packed
@@ -48,6 +49,9 @@ export class Runtime {
   private readonly labS: Int32Array;
   private readonly labM: Int32Array;
   private readonly invFns: ((s: StateView) => boolean)[];
+  /** Re-executes sampled expansions (steps must be functions of the state); checkIn counts down to the next one. */
+  private readonly det: DeterminismCheck;
+  private checkIn = 1;
 
   constructor(model: BuiltModel) {
     this.model = model;
@@ -78,6 +82,7 @@ export class Runtime {
     this.succStep = new Int32Array(this.succCap);
     this.succChoice = new Int32Array(this.succCap);
     this.succProgress = new Uint8Array(this.succCap);
+    this.det = new DeterminismCheck(this);
   }
 
   hash(buf: Uint32Array, off: number): number {
@@ -147,8 +152,23 @@ export class Runtime {
    * number, or -1 if a step's assertion failed (see fail* fields).
    * `only` restricts expansion to one thread instance (-1: all); `base` is
    * the index of the first successor slot to fill (to append to earlier ones).
+   * A sample of the calls executes the expansion twice and throws MC160 when
+   * the two differ (src/exec/determinism.ts): every engine expands through
+   * here, so every engine checks that steps are functions of the state.
    */
   expand(src: Uint32Array, off: number, only = -1, base = 0): number {
+    if (--this.checkIn !== 0) return this.generate(src, off, only, base);
+    this.checkIn = this.det.nextStride();
+    return this.det.expandTwice(src, off, only, base);
+  }
+
+  /** expand(), always executed twice and compared: for re-executing a path, where a wrong step would be a wrong counterexample. */
+  expandChecked(src: Uint32Array, off: number, only = -1, base = 0): number {
+    return this.det.expandTwice(src, off, only, base);
+  }
+
+  /** One unchecked execution of expand() (the determinism check's primitive). */
+  generate(src: Uint32Array, off: number, only = -1, base = 0): number {
     const W = this.words;
     const cur = this.cur;
     for (let k = 0; k < W; k++) cur[k] = src[off + k]!;
