@@ -17,6 +17,8 @@ import type { Runtime } from './runtime.ts';
  * counterexample checks every step.
  */
 
+/** Executions compared where a violation is confirmed on re-execution. */
+export const CONFIRM_TIMES = 16;
 /** Expansions checked one after the other at the start of a run. */
 export const DENSE_CHECKS = 4096;
 /** Then one expansion in this many (a power of two). */
@@ -60,8 +62,11 @@ export class DeterminismCheck {
     return ++this.checks < DENSE_CHECKS ? 1 : SPARSE_STRIDE;
   }
 
-  /** Runtime.expand's contract, with the expansion executed twice and compared. */
-  expandTwice(src: Uint32Array, off: number, only: number, base: number): number {
+  /**
+   * Runtime.expand's contract, with the expansion executed `times` times (at
+   * least twice) and each later run compared with the first.
+   */
+  expandRepeated(src: Uint32Array, off: number, only: number, base: number, times = 2): number {
     const rt = this.rt;
     const W = rt.words;
     const s = this.src;
@@ -83,6 +88,18 @@ export class DeterminismCheck {
       this.step.set(rt.succStep.subarray(base, base + n1));
       this.choice.set(rt.succChoice.subarray(base, base + n1));
     }
+    let n2 = n1;
+    for (let run = 1; run < times; run++) {
+      n2 = this.compareAgain(n1, only, base, fThread, fStep, fChoice, fProperty);
+    }
+    return n2;
+  }
+
+  /** Execute the saved state's expansion once more and throw MC160 unless it equals the first run (n1 and the saved fields). */
+  private compareAgain(n1: number, only: number, base: number, fThread: number, fStep: number, fChoice: number, fProperty: string): number {
+    const rt = this.rt;
+    const W = rt.words;
+    const s = this.src;
     let n2: number;
     try {
       n2 = rt.generate(s, 0, only, base);
@@ -101,7 +118,7 @@ export class DeterminismCheck {
     for (let i = 0; i < n; i++) {
       const j = base + i;
       if (rt.succThread[j] !== this.thread[i] || rt.succStep[j] !== this.step[i] || rt.succChoice[j] !== this.choice[i])
-        throw this.differs(i, base, n1, n2, 'gave a different list of successors (its guard or choose changed)');
+        throw this.differs(this.changedAt(i, base, n1, n2), base, n1, n2, 'was enabled, or had choices, in one execution and not in the other (its guard or choose changed)');
       const a = i * W;
       const b = j * W;
       for (let k = 0; k < W; k++) {
@@ -110,15 +127,34 @@ export class DeterminismCheck {
         }
       }
     }
-    if (n1 !== n2) throw this.differs(n, base, n1, n2, 'was enabled in one execution and not in the other (its guard or choose changed)');
+    if (n1 !== n2) throw this.differs(this.changedAt(n, base, n1, n2), base, n1, n2, 'was enabled, or had choices, in one execution and not in the other (its guard or choose changed)');
     return n2;
+  }
+
+  /**
+   * The lists of successors first differ at index i: the (thread, step) to
+   * blame is the one of the two found there whose number of successors
+   * differs between the runs. Returns the index of one of its successors,
+   * counted over the concatenation (first run, then second run).
+   */
+  private changedAt(i: number, base: number, n1: number, n2: number): number {
+    const rt = this.rt;
+    const count = (t: number, st: number) => {
+      let k = 0;
+      for (let j = 0; j < n1; j++) if (this.thread[j] === t && this.step[j] === st) k++;
+      for (let j = 0; j < n2; j++) if (rt.succThread[base + j] === t && rt.succStep[base + j] === st) k--;
+      return k;
+    };
+    if (i < n1 && count(this.thread[i]!, this.step[i]!) !== 0) return i;
+    return n1 + i;
   }
 
   /** The error for successor i, which differs between the runs (named from whichever run has it). */
   private differs(i: number, base: number, n1: number, n2: number, what: string): McError {
     const rt = this.rt;
-    const t = i < n1 ? this.thread[i]! : rt.succThread[base + i]!;
-    const st = i < n1 ? this.step[i]! : rt.succStep[base + i]!;
+    // i < n1: the first run's successor i; otherwise the second run's successor i - n1.
+    const t = i < n1 ? this.thread[i]! : rt.succThread[base + i - n1]!;
+    const st = i < n1 ? this.step[i]! : rt.succStep[base + i - n1]!;
     return notDeterministic(rt, `${stepName(rt, t, st)} ${what} when executed twice from the same state (${n1} successors the first time, ${n2} the second)`);
   }
 }

@@ -159,12 +159,17 @@ export class Runtime {
   expand(src: Uint32Array, off: number, only = -1, base = 0): number {
     if (--this.checkIn !== 0) return this.generate(src, off, only, base);
     this.checkIn = this.det.nextStride();
-    return this.det.expandTwice(src, off, only, base);
+    return this.det.expandRepeated(src, off, only, base);
   }
 
-  /** expand(), always executed twice and compared: for re-executing a path, where a wrong step would be a wrong counterexample. */
-  expandChecked(src: Uint32Array, off: number, only = -1, base = 0): number {
-    return this.det.expandTwice(src, off, only, base);
+  /**
+   * expand(), always executed `times` times and compared: for re-executing a
+   * path, where a wrong step would be a wrong counterexample (more times where
+   * a violation is confirmed: one state, and a step that only sometimes fails
+   * an assertion must not slip through).
+   */
+  expandChecked(src: Uint32Array, off: number, only = -1, base = 0, times = 2): number {
+    return this.det.expandRepeated(src, off, only, base, times);
   }
 
   /** One unchecked execution of expand() (the determinism check's primitive). */

@@ -5,7 +5,7 @@ import { q } from '../model/errors.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { FoundViolation, PathStep } from './types.ts';
 import { makeViolation } from './violation.ts';
-import { notDeterministic, stepName } from '../exec/determinism.ts';
+import { CONFIRM_TIMES, notDeterministic, stepName } from '../exec/determinism.ts';
 
 /**
  * Counterexamples from the parent log of a store: the path of stored
@@ -71,19 +71,19 @@ export function violationFrom(rt: Runtime, store: Store, v: StoredViolation, sym
   if (v.failStep) {
     if (!sym) {
       const f = v.failStep;
-      if (!(rt.expandChecked(last, 0, f.thread) < 0 && rt.failStep === f.step && rt.failChoice === f.choice && rt.failProperty === v.property))
+      if (!(rt.expandChecked(last, 0, f.thread, 0, CONFIRM_TIMES) < 0 && rt.failStep === f.step && rt.failChoice === f.choice && rt.failProperty === v.property))
         throw notDeterministic(rt, `re-executing the counterexample, ${stepName(rt, f.thread, f.step)} does not fail assertion ${q(v.property)} in the state at depth ${steps.length}, where the search saw it fail`);
       steps.push(f);
     } else {
       // The failing step of the representative is some thread's step in the concrete (permuted) state.
       let fs: PathStep | null = null;
       for (let t = 0; t < rt.threads && !fs; t++)
-        if (rt.expandChecked(last, 0, t) < 0 && rt.failProperty === v.property) fs = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
+        if (rt.expandChecked(last, 0, t, 0, CONFIRM_TIMES) < 0 && rt.failProperty === v.property) fs = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
       if (!fs) throw notDeterministic(rt, `re-executing the counterexample, no step fails assertion ${q(v.property)} in the state at depth ${steps.length}, where the search saw it fail`);
       steps.push(fs);
     }
   }
-  if (v.kind === 'deadlock' && rt.expandChecked(last, 0) !== 0)
+  if (v.kind === 'deadlock' && rt.expandChecked(last, 0, -1, 0, CONFIRM_TIMES) !== 0)
     throw notDeterministic(rt, `re-executing the counterexample, the state at depth ${steps.length} has steps enabled, where the search found none`);
   return makeViolation(v.kind, v.property, steps);
 }

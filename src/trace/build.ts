@@ -4,7 +4,7 @@ import { applyStep } from '../exec/step.ts';
 import { decodeState, diff, modelHash, valuationHash } from './decode.ts';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';
 import { VERSION } from '../model/version.ts';
-import { notDeterministic, stepName } from '../exec/determinism.ts';
+import { CONFIRM_TIMES, notDeterministic, stepName } from '../exec/determinism.ts';
 import { isAssertionFailure } from '../layout/views.ts';
 import { q } from '../model/errors.ts';
 
@@ -84,7 +84,12 @@ export function traceFileName(t: TraceFile): string {
 /** Throw MC160 unless the re-executed counterexample ends in the violation the search reported. */
 function confirmViolation(rt: Runtime, v: FoundViolation, last: Uint32Array, failed: boolean, states: readonly Uint32Array[]): void {
   const at = `the end of the re-executed counterexample (${v.steps.length} steps)`;
-  if (v.kind === 'assertion' && !failed) throw notDeterministic(rt, `assertion ${q(v.property)} does not fail at ${at}`);
+  if (v.kind === 'assertion') {
+    // `last` is the state the failing step starts from; a step that fails only sometimes must not make a trace.
+    const f = v.steps[v.steps.length - 1];
+    const fails = f !== undefined && rt.expandChecked(last, 0, f.thread, 0, CONFIRM_TIMES) < 0 && rt.failStep === f.step && rt.failChoice === f.choice;
+    if (!failed || !fails) throw notDeterministic(rt, `assertion ${q(v.property)} does not fail at ${at}`);
+  }
   if (v.kind === 'invariant') {
     const inv = rt.model.invariants.find((i) => i.name === v.property);
     let holds = true;
@@ -96,7 +101,7 @@ function confirmViolation(rt: Runtime, v: FoundViolation, last: Uint32Array, fai
     }
     if (holds) throw notDeterministic(rt, `invariant ${q(v.property)} holds at ${at}`);
   }
-  if (v.kind === 'deadlock' && (rt.expandChecked(last, 0) !== 0 || rt.allEnded(last, 0))) throw notDeterministic(rt, `there is no deadlock at ${at}`);
+  if (v.kind === 'deadlock' && (rt.expandChecked(last, 0, -1, 0, CONFIRM_TIMES) !== 0 || rt.allEnded(last, 0))) throw notDeterministic(rt, `there is no deadlock at ${at}`);
   if (v.kind === 'livelock' && v.cycleStart !== undefined) {
     const start = states[v.cycleStart];
     let closes = start !== undefined;
