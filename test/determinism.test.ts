@@ -96,12 +96,12 @@ for (const kind of ['effect', 'guard', 'next', 'counter'] as const) {
 test('the MC160 message names the model, the thread and step, and what differed', (t) => {
   const e = t.throws(() => search(buildModel(workers('effect'), null), { liveness: false }));
   t.true(isMcError(e));
-  t.regex(e!.message, /^model "workers-effect" is not deterministic: thread "w\[[01]\]" step "bump" choice 0 gave a different successor \(x differ\) when executed twice from the same state/);
+  t.regex(e!.message, /^model "workers-effect" is not deterministic: thread "w\[[01]\]" step "bump" choice 0 gave a different successor \(x differs\) when executed twice from the same state/);
   t.regex(e!.message, /no Math\.random, Date, or state kept in closures/);
   const g = t.throws(() => search(buildModel(workers('guard'), null), { liveness: false }));
   t.regex(g!.message, /thread "w\[[01]\]" step "bump" was enabled, or had choices, in one execution and not in the other \(its guard or choose changed\)/);
   const n = t.throws(() => search(buildModel(workers('next'), null), { liveness: false }));
-  t.regex(n!.message, /step "bump" choice 0 gave a different successor \(w\[[01]\]'s label differ\)/);
+  t.regex(n!.message, /step "bump" choice 0 gave a different successor \(w\[[01]\]'s label differs\)/);
 });
 
 test('a deterministic model with a pure helper closure is not reported, with every engine', (t) => {

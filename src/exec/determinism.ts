@@ -123,7 +123,8 @@ export class DeterminismCheck {
       const b = j * W;
       for (let k = 0; k < W; k++) {
         if (rt.succ[b + k] !== this.words[a + k]) {
-          throw this.differs(i, base, n1, n2, `choice ${this.choice[i]} gave a different successor (${differingNames(rt, this.words, a, rt.succ, b).join(', ')} differ)`);
+          const names = differingNames(rt, this.words, a, rt.succ, b);
+          throw this.differs(i, base, n1, n2, `choice ${this.choice[i]} gave a different successor (${names.join(', ')} ${names.length === 1 ? 'differs' : 'differ'})`);
         }
       }
     }
