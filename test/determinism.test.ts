@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { buildModel, defineModel, int, isMcError, replicate, search, type Model, type StepDef } from '../src/index.ts';
+import { buildModel, defineModel, int, isMcError, replicate, search, type Model, type StateView, type StepDef } from '../src/index.ts';
 import { simulate } from '../src/search/simulate.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -130,6 +130,22 @@ test('an assertion that fails only sometimes is MC160, not a violation', (t) => 
     })],
   }) as unknown as Model;
   for (let i = 0; i < REPEAT; i++) t.is(outcome(() => search(buildModel(m, null), { liveness: false })), 'MC160');
+});
+
+test('Math.random in the init function is MC160', (t) => {
+  const m = defineModel({
+    name: 'random-init',
+    shared: { x: int(0, 7) },
+    init: () => (s: StateView) => {
+      s.x = Math.random() < 0.5 ? 1 : 2;
+    },
+    threads: [replicate(2, 'w', { start: 'a', steps: { go: { at: 'a', then: (s) => void (s.x = (s.x + 1) % 8), next: 'a' } } })],
+  }) as unknown as Model;
+  for (let i = 0; i < REPEAT; i++) {
+    const o = outcome(() => search(buildModel(m, null), { liveness: false }));
+    t.is(o, 'MC160');
+  }
+  t.regex(t.throws(() => search(buildModel(m, null), { liveness: false }))!.message, /model "random-init" is not deterministic: the init function gave a different initial state/);
 });
 
 test('a model that changes behaviour after the search: rebuilding the trace is MC160, not an internal error', (t) => {

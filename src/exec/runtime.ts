@@ -6,7 +6,7 @@ import { computeLayout, type Layout } from '../layout/layout.ts';
 import { makeViewFactory, isAssertionFailure, viewErrorOf, type ViewFactory } from '../layout/views.ts';
 import { hashWords } from '../layout/hash.ts';
 import { grown } from '../store/growable.ts';
-import { DeterminismCheck } from './determinism.ts';
+import { CONFIRM_TIMES, DeterminismCheck, notDeterministic } from './determinism.ts';
 
 /**
  * A built model compiled for search: successor generation over packed
@@ -91,6 +91,18 @@ export class Runtime {
 
   /** Write the initial state into out. */
   initial(out: Uint32Array = new Uint32Array(this.words)): Uint32Array {
+    const buf = this.initialOnce();
+    // Built CONFIRM_TIMES times and compared (once per search): an init function is a step too (src/exec/determinism.ts), and every search and rebuilt path starts here.
+    for (let r = 1; r < CONFIRM_TIMES && this.model.init; r++) {
+      const again = this.initialOnce();
+      for (let k = 0; k < this.words; k++)
+        if (again[k] !== buf[k]) throw notDeterministic(this, `the init function gave a different initial state when executed ${r + 1} times`);
+    }
+    out.set(buf);
+    return out;
+  }
+
+  private initialOnce(): Uint32Array {
     const buf = new Uint32Array(this.words);
     const v = this.views(buf, false);
     for (const sv of this.model.shared) {
@@ -110,8 +122,7 @@ export class Runtime {
         throw this.modelError(e, 'the init function');
       }
     }
-    out.set(buf);
-    return out;
+    return buf;
   }
 
   label(buf: Uint32Array, off: number, t: number): number {
