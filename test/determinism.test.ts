@@ -201,3 +201,32 @@ test('fast-check: random deterministic models never trigger MC160', (t) => {
   );
   t.pass();
 });
+
+test('cli: check of a model file with Math.random exits 2 with MC160 and saves no trace', async (t) => {
+  const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { cli } = await import('./helpers/cli.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-determinism-'));
+  try {
+    writeFileSync(
+      join(dir, 'coin.ts'),
+      `import { defineModel, int, replicate } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'index.ts'))};
+export default defineModel({
+  name: 'coin',
+  shared: { x: int(0, 7) },
+  threads: [replicate(2, 'w', { start: 'a', steps: { go: { at: 'a', then: (s) => { s.x = (s.x + (Math.random() < 0.5 ? 1 : 2)) % 8; }, next: 'a' } } })],
+  invariants: { 'not-seven': (s) => s.x !== 7 },
+});
+`,
+    );
+    for (let i = 0; i < 5; i++) {
+      const r = await cli(['check', 'coin.ts', '--no-progress'], dir);
+      t.is(r.code, 2, r.err);
+      t.regex(r.err, /MC160.*model "coin" is not deterministic: thread "w\[[01]\]" step "go"/);
+    }
+    t.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.json') || f === 'traces'), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
