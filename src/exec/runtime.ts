@@ -6,6 +6,7 @@ import { computeLayout, type Layout } from '../layout/layout.ts';
 import { makeViewFactory, isAssertionFailure, viewErrorOf, type ViewFactory } from '../layout/views.ts';
 import { hashWords } from '../layout/hash.ts';
 import { grown } from '../store/growable.ts';
+import { CONFIRM_TIMES, DeterminismCheck, notDeterministic } from './determinism.ts';
 
 /**
  * A built model compiled for search: successor generation over packed
@@ -48,6 +49,9 @@ export class Runtime {
   private readonly labS: Int32Array;
   private readonly labM: Int32Array;
   private readonly invFns: ((s: StateView) => boolean)[];
+  /** Re-executes sampled expansions (steps must be functions of the state); checkIn counts down to the next one. */
+  private readonly det: DeterminismCheck;
+  private checkIn = 1;
 
   constructor(model: BuiltModel) {
     this.model = model;
@@ -78,6 +82,7 @@ export class Runtime {
     this.succStep = new Int32Array(this.succCap);
     this.succChoice = new Int32Array(this.succCap);
     this.succProgress = new Uint8Array(this.succCap);
+    this.det = new DeterminismCheck(this);
   }
 
   hash(buf: Uint32Array, off: number): number {
@@ -86,6 +91,18 @@ export class Runtime {
 
   /** Write the initial state into out. */
   initial(out: Uint32Array = new Uint32Array(this.words)): Uint32Array {
+    const buf = this.initialOnce();
+    // Built CONFIRM_TIMES times and compared (once per search): an init function is a step too (src/exec/determinism.ts), and every search and rebuilt path starts here.
+    for (let r = 1; r < CONFIRM_TIMES && this.model.init; r++) {
+      const again = this.initialOnce();
+      for (let k = 0; k < this.words; k++)
+        if (again[k] !== buf[k]) throw notDeterministic(this, `the init function gave a different initial state when executed ${r + 1} times`);
+    }
+    out.set(buf);
+    return out;
+  }
+
+  private initialOnce(): Uint32Array {
     const buf = new Uint32Array(this.words);
     const v = this.views(buf, false);
     for (const sv of this.model.shared) {
@@ -105,8 +122,7 @@ export class Runtime {
         throw this.modelError(e, 'the init function');
       }
     }
-    out.set(buf);
-    return out;
+    return buf;
   }
 
   label(buf: Uint32Array, off: number, t: number): number {
@@ -147,8 +163,13 @@ export class Runtime {
    * number, or -1 if a step's assertion failed (see fail* fields).
    * `only` restricts expansion to one thread instance (-1: all); `base` is
    * the index of the first successor slot to fill (to append to earlier ones).
+   * A sample of the calls executes the expansion twice and throws MC160 when
+   * the two differ (src/exec/determinism.ts): every engine expands through
+   * here, so every engine checks that steps are functions of the state.
    */
   expand(src: Uint32Array, off: number, only = -1, base = 0): number {
+    // The countdown sits in this function rather than in a wrapper around it: the hot loops keep calling one function, as before.
+    if (--this.checkIn === 0) return this.sampled(src, off, only, base);
     const W = this.words;
     const cur = this.cur;
     for (let k = 0; k < W; k++) cur[k] = src[off + k]!;
@@ -226,6 +247,27 @@ export class Runtime {
       throw this.modelError(e, `thread ${q(this.model.threads[t]?.name)} step ${q(st?.name)}${c ? ` choice ${c}` : ''}`);
     }
     return n - base;
+  }
+
+  private sampled(src: Uint32Array, off: number, only: number, base: number): number {
+    this.checkIn = this.det.nextStride();
+    return this.det.expandRepeated(src, off, only, base);
+  }
+
+  /**
+   * expand(), always executed `times` times and compared: for re-executing a
+   * path, where a wrong step would be a wrong counterexample (more times where
+   * a violation is confirmed: one state, and a step that only sometimes fails
+   * an assertion must not slip through).
+   */
+  expandChecked(src: Uint32Array, off: number, only = -1, base = 0, times = 2): number {
+    return this.det.expandRepeated(src, off, only, base, times);
+  }
+
+  /** One unchecked execution of expand() (the determinism check's primitive): the increment cancels expand's countdown step. */
+  generate(src: Uint32Array, off: number, only = -1, base = 0): number {
+    this.checkIn++;
+    return this.expand(src, off, only, base);
   }
 
   /** Index of the first invariant violated by the state, or -1. */

@@ -13,7 +13,8 @@ export interface PathStep {
  * Allocates the successor: for re-executing a recorded path, not for search.
  */
 export function applyStep(rt: Runtime, buf: Uint32Array, ps: PathStep): { next: Uint32Array; progress: boolean } | { fails: string } | null {
-  const n = rt.expand(buf, 0, ps.thread);
+  // Checked: a recorded path is only worth re-executing if each step is a function of the state.
+  const n = rt.expandChecked(buf, 0, ps.thread);
   if (n < 0) {
     if (rt.failStep === ps.step && rt.failChoice === ps.choice) return { fails: rt.failProperty };
     return null;

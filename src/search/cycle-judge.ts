@@ -1,5 +1,6 @@
 import type { Fairness } from '../model/define.ts';
 import type { Runtime } from '../exec/runtime.ts';
+import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { judgeCycle } from '../exec/fairness.ts';
 import type { Path } from './path.ts';
 import type { FoundViolation, PathStep } from './types.ts';
@@ -183,14 +184,14 @@ export class CycleJudge {
       starving >= 0 ? !rt.finished(s, 0, starving) : this.progressThreads.some((t) => !rt.finished(s, 0, t));
     let live = liveIn(start);
     for (const ps of cycle) {
-      const n = rt.expand(cur, 0, ps.thread);
+      const n = rt.expandChecked(cur, 0, ps.thread);
       let next: Uint32Array | null = null;
       for (let i = 0; i < n && next === null; i++) {
         if (rt.succStep[i] !== ps.step || rt.succChoice[i] !== ps.choice) continue;
         next = rt.succ.slice(i * W, (i + 1) * W);
         if (rt.succProgress[i] === 1 && (starving < 0 || ps.thread === starving)) excludedProgress = true;
       }
-      if (next === null) throw new Error('internal: a step of a candidate cycle is not enabled when re-executed');
+      if (next === null) throw notDeterministic(rt, `${stepName(rt, ps.thread, ps.step)} of a cycle on the search stack is not enabled when the cycle is re-executed`);
       movers.push(ps.thread);
       states.push(next);
       live ||= liveIn(next);
@@ -198,6 +199,7 @@ export class CycleJudge {
     }
     let closes = true;
     for (let k = 0; k < W; k++) if (cur[k] !== start[k]) closes = false;
+    if (!closes) throw notDeterministic(rt, `a cycle on the search stack does not close when its ${cycle.length} steps are re-executed`);
     const v = judgeCycle(rt, states.slice(0, -1), movers, this.fairness);
     if (!closes || excludedProgress || !live || !v.fair)
       throw new Error(

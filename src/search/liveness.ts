@@ -1,6 +1,7 @@
 import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
 import type { Runtime } from '../exec/runtime.ts';
+import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { Growable } from '../store/growable.ts';
 import { pathTo, stepsAlong } from './stored-path.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
@@ -58,7 +59,8 @@ function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: Li
   for (let i = 0; i < n; i++) {
     if (rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving)) continue;
     const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
-    if (u < 0) throw new Error('internal: successor missing from the state store during liveness check');
+    // The safety search stored every successor of every state; one that is missing was not produced then.
+    if (u < 0) throw notDeterministic(rt, `${stepName(rt, rt.succThread[i]!, rt.succStep[i]!)} gave a successor that the safety search did not reach, when the liveness search executed it again`);
     if (inRegion(u)) {
       out.push(u);
       k++;
@@ -282,7 +284,7 @@ function bfsPath(c: Ctx, from: number, inComp: (u: number) => boolean, atTarget:
     }
     frontier = next;
   }
-  throw new Error('internal: no path inside a strongly connected component');
+  throw notDeterministic(c.rt, 'the steps executed again inside a strongly connected component of the liveness search no longer connect it');
 }
 
 function unwind(prev: Map<number, Edge | null>, last: Edge): Edge[] {

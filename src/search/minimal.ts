@@ -1,5 +1,6 @@
 import { isAssertionFailure } from '../layout/views.ts';
 import type { Runtime } from '../exec/runtime.ts';
+import { notDeterministic } from '../exec/determinism.ts';
 import { applyStep, type PathStep } from '../exec/step.ts';
 import { StateStore } from '../store/store.ts';
 import { grown } from '../store/growable.ts';
@@ -292,7 +293,7 @@ function rebuild(rt: Runtime, store: StateStore, dp: DpTable, levelStart: readon
     store.read(v, cur);
     from = -1;
     for (p = levelStart[d - 1]!; p < levelStart[d]! && from < 0; p++) expandEach(rt, store.chunkOf(p), store.offsetOf(p), onSucc, null);
-    if (from < 0) throw new Error(`internal: minimisation lost the path at level ${d}`);
+    if (from < 0) throw notDeterministic(rt, `minimisation executed the steps again and lost the path at depth ${d}`);
     steps.push({ thread: fThread, step: fStep, choice: fChoice });
     need = dp.has(from, fThread) ? fThread : -1;
     v = from;

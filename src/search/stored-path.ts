@@ -1,9 +1,11 @@
 import { NO_PARENT, type StateStore } from '../store/store.ts';
 import type { CompactStore } from '../store/compact.ts';
 import type { Runtime } from '../exec/runtime.ts';
+import { q } from '../model/errors.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { FoundViolation, PathStep } from './types.ts';
 import { makeViolation } from './violation.ts';
+import { CONFIRM_TIMES, notDeterministic, stepName } from '../exec/determinism.ts';
 
 /**
  * Counterexamples from the parent log of a store: the path of stored
@@ -42,14 +44,18 @@ export function concreteSteps(rt: Runtime, store: Store, path: readonly number[]
   const cand = new Uint32Array(W);
   const steps: PathStep[] = [];
   for (let p = 1; p < path.length; p++) {
-    const n = rt.expand(cur, 0);
+    // Every step of the path is checked: the search reached path[p] from path[p-1], so re-execution must too.
+    const n = rt.expandChecked(cur, 0);
     let found = -1;
     for (let i = 0; i < n && found < 0; i++) {
       for (let k = 0; k < W; k++) cand[k] = rt.succ[i * W + k]!;
       if (sym) sym.canonicalize(cand, 0);
       if (store.matches(path[p]!, cand, 0, rt.hash(cand, 0))) found = i;
     }
-    if (found < 0) throw new Error(`internal: no transition to stored state ${path[p]} while rebuilding a counterexample`);
+    if (found < 0) {
+      const after = p === 1 ? 'the initial state' : `the state reached by ${stepName(rt, steps[p - 2]!.thread, steps[p - 2]!.step)} at depth ${p - 1}`;
+      throw notDeterministic(rt, `re-executing the counterexample, no step from ${after} leads to stored state ${path[p]}, which the search reached from it`);
+    }
     steps.push({ thread: rt.succThread[found]!, step: rt.succStep[found]!, choice: rt.succChoice[found]! });
     cur = rt.succ.slice(found * W, (found + 1) * W);
   }
@@ -63,15 +69,21 @@ export function stepsAlong(rt: Runtime, store: Store, path: readonly number[]): 
 export function violationFrom(rt: Runtime, store: Store, v: StoredViolation, sym: Symmetry | null = null): FoundViolation {
   const { steps, last } = concreteSteps(rt, store, pathTo(store, v.state), sym);
   if (v.failStep) {
-    if (!sym) steps.push(v.failStep);
-    else {
+    if (!sym) {
+      const f = v.failStep;
+      if (!(rt.expandChecked(last, 0, f.thread, 0, CONFIRM_TIMES) < 0 && rt.failStep === f.step && rt.failChoice === f.choice && rt.failProperty === v.property))
+        throw notDeterministic(rt, `re-executing the counterexample, ${stepName(rt, f.thread, f.step)} does not fail assertion ${q(v.property)} in the state at depth ${steps.length}, where the search saw it fail`);
+      steps.push(f);
+    } else {
       // The failing step of the representative is some thread's step in the concrete (permuted) state.
       let fs: PathStep | null = null;
       for (let t = 0; t < rt.threads && !fs; t++)
-        if (rt.expand(last, 0, t) < 0 && rt.failProperty === v.property) fs = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
-      if (!fs) throw new Error('internal: the failing assertion is not reachable in the concrete state');
+        if (rt.expandChecked(last, 0, t, 0, CONFIRM_TIMES) < 0 && rt.failProperty === v.property) fs = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
+      if (!fs) throw notDeterministic(rt, `re-executing the counterexample, no step fails assertion ${q(v.property)} in the state at depth ${steps.length}, where the search saw it fail`);
       steps.push(fs);
     }
   }
+  if (v.kind === 'deadlock' && rt.expandChecked(last, 0, -1, 0, CONFIRM_TIMES) !== 0)
+    throw notDeterministic(rt, `re-executing the counterexample, the state at depth ${steps.length} has steps enabled, where the search found none`);
   return makeViolation(v.kind, v.property, steps);
 }

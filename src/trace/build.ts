@@ -4,23 +4,37 @@ import { applyStep } from '../exec/step.ts';
 import { decodeState, diff, modelHash, valuationHash } from './decode.ts';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';
 import { VERSION } from '../model/version.ts';
+import { CONFIRM_TIMES, notDeterministic, stepName } from '../exec/determinism.ts';
+import { isAssertionFailure } from '../layout/views.ts';
+import { q } from '../model/errors.ts';
 
-/** Turn a found violation into a trace file, re-executing its steps to record changes and hashes. */
+/**
+ * Turn a found violation into a trace file, re-executing its steps to record
+ * changes and hashes. The re-execution must show the violation the search
+ * found (the failing assertion, the invariant false at the end, no step
+ * enabled, the cycle closing); when it does not, the model's steps are not
+ * functions of the state (MC160) and no trace is made that would not replay.
+ */
 export function buildTrace(rt: Runtime, v: FoundViolation, extra: { modelFile?: string; fairness?: string } = {}): TraceFile {
   const b = rt.model;
   let cur = rt.initial();
   const initial = decodeState(rt, cur);
   let prev = initial;
   const steps: TraceStep[] = [];
+  const states: Uint32Array[] = [cur];
+  let failed = false;
   for (const ps of v.steps) {
     const th = b.threads[ps.thread]!;
     const st = th.template.steps[ps.step]!;
     const from = th.template.labels[rt.label(cur, 0, ps.thread)]!;
     const r = applyStep(rt, cur, ps);
-    if (r === null) throw new Error(`internal: step ${th.name}.${st.name} is not enabled while building the trace`);
+    if (r === null) throw notDeterministic(rt, `${stepName(rt, ps.thread, ps.step)} is not enabled when step ${steps.length + 1} of the counterexample is executed again`);
     const base: TraceStep = { thread: th.name, step: st.name, choice: ps.choice, from, to: from, changes: {} };
     if (st.choiceNames) base.choiceName = st.choiceNames[ps.choice];
     if ('fails' in r) {
+      if (v.kind !== 'assertion' || steps.length !== v.steps.length - 1 || r.fails !== v.property)
+        throw notDeterministic(rt, `${stepName(rt, ps.thread, ps.step)} fails assertion ${q(r.fails)} when step ${steps.length + 1} of the counterexample is executed again`);
+      failed = true;
       base.fails = r.fails;
       steps.push(base);
       break;
@@ -33,7 +47,9 @@ export function buildTrace(rt: Runtime, v: FoundViolation, extra: { modelFile?: 
     steps.push(base);
     prev = now;
     cur = r.next;
+    states.push(cur);
   }
+  confirmViolation(rt, v, cur, failed, states);
   const t: TraceFile = {
     format: TRACE_FORMAT,
     model: b.name,
@@ -63,4 +79,33 @@ export function traceFileName(t: TraceFile): string {
     .join('.')
     .replace(/[^A-Za-z0-9_.-]+/g, '_');
   return `${slug}.json`;
+}
+
+/** Throw MC160 unless the re-executed counterexample ends in the violation the search reported. */
+function confirmViolation(rt: Runtime, v: FoundViolation, last: Uint32Array, failed: boolean, states: readonly Uint32Array[]): void {
+  const at = `the end of the re-executed counterexample (${v.steps.length} steps)`;
+  if (v.kind === 'assertion') {
+    // `last` is the state the failing step starts from; a step that fails only sometimes must not make a trace.
+    const f = v.steps[v.steps.length - 1];
+    const fails = f !== undefined && rt.expandChecked(last, 0, f.thread, 0, CONFIRM_TIMES) < 0 && rt.failStep === f.step && rt.failChoice === f.choice;
+    if (!failed || !fails) throw notDeterministic(rt, `assertion ${q(v.property)} does not fail at ${at}`);
+  }
+  if (v.kind === 'invariant') {
+    const inv = rt.model.invariants.find((i) => i.name === v.property);
+    let holds = true;
+    try {
+      holds = inv !== undefined && inv.fn(rt.views(last.slice(), true).state) === true;
+    } catch (e) {
+      if (!isAssertionFailure(e)) throw e;
+      holds = false;
+    }
+    if (holds) throw notDeterministic(rt, `invariant ${q(v.property)} holds at ${at}`);
+  }
+  if (v.kind === 'deadlock' && (rt.expandChecked(last, 0, -1, 0, CONFIRM_TIMES) !== 0 || rt.allEnded(last, 0))) throw notDeterministic(rt, `there is no deadlock at ${at}`);
+  if (v.kind === 'livelock' && v.cycleStart !== undefined) {
+    const start = states[v.cycleStart];
+    let closes = start !== undefined;
+    for (let k = 0; closes && k < rt.words; k++) if (start![k] !== last[k]) closes = false;
+    if (!closes) throw notDeterministic(rt, `the cycle from step ${v.cycleStart} does not close at ${at}`);
+  }
 }

@@ -1,0 +1,232 @@
+/**
+ * Steps are functions of the state: a model whose guards, effects or next
+ * labels read Math.random or a counter kept in a closure is reported as
+ * MC160, by every engine, on every run (never a pass, never an internal
+ * error); a deterministic model never is.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import { buildModel, defineModel, int, isMcError, replicate, search, type Model, type StateView, type StepDef } from '../src/index.ts';
+import { simulate } from '../src/search/simulate.ts';
+import { buildTrace } from '../src/trace/build.ts';
+import { Runtime } from '../src/exec/runtime.ts';
+import { DENSE_CHECKS, SPARSE_STRIDE } from '../src/exec/determinism.ts';
+import { genModel, toModel } from './helpers/random-models.ts';
+
+const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
+const REPEAT = 20;
+
+type Kind = 'effect' | 'guard' | 'next' | 'counter' | 'pure';
+
+/**
+ * Two replicated workers moving two shared counters around (a few thousand
+ * states, progress labels so the liveness search runs); `kind` puts the
+ * nondeterminism in one place of the `bump` step.
+ */
+function workers(kind: Kind): Model {
+  let calls = 0;
+  const wrap = (v: number) => (v + 1) % 8; // a pure helper closure
+  const bump: StepDef = {
+    at: 'a',
+    when: kind === 'guard' ? () => Math.random() < 0.5 : (s) => s.x < 7 || s.y < 7,
+    then:
+      kind === 'effect'
+        ? (s) => {
+            s.x = (s.x + (Math.random() < 0.5 ? 1 : 2)) % 8;
+          }
+        : kind === 'counter'
+          ? (s) => {
+              calls++;
+              s.x = calls % 8;
+            }
+          : (s) => {
+              s.x = wrap(s.x);
+            },
+    next: kind === 'next' ? () => (Math.random() < 0.5 ? 'a' : 'b') : 'b',
+  };
+  return defineModel({
+    name: `workers-${kind}`,
+    shared: { x: int(0, 7), y: int(0, 7) },
+    threads: [replicate(2, 'w', {
+      locals: { k: int(0, 3) },
+      start: 'a',
+      steps: {
+        bump,
+        spin: { at: 'a', then: (s, me) => void (me.k = (me.k + 1) % 4), next: 'a' },
+        back: { at: 'b', then: (s, me) => void (s.y = (s.y + me.id + 1) % 8), next: 'a', progress: true },
+      },
+    })],
+    invariants: { bounded: (s) => s.x <= 7 },
+  }) as unknown as Model;
+}
+
+const configs = {
+  bfs: { strategy: 'bfs', liveness: false },
+  dfs: { strategy: 'dfs', liveness: false },
+  bitstate: { store: 'bitstate', liveness: false },
+  liveness: { strategy: 'bfs', liveness: true },
+} as const;
+
+const outcome = (f: () => unknown): string => {
+  try {
+    const r = f() as { verdict?: string; stopped?: string };
+    return r.verdict ?? r.stopped!;
+  } catch (e) {
+    return isMcError(e) ? e.code : `internal: ${String(e)}`;
+  }
+};
+
+for (const kind of ['effect', 'guard', 'next', 'counter'] as const) {
+  for (const [cname, opts] of Object.entries(configs)) {
+    test(`Math.random / closure state in ${kind === 'counter' ? 'a closure counter' : `a ${kind}`} is MC160 with ${cname}, every time`, (t) => {
+      for (let i = 0; i < REPEAT; i++) {
+        const b = buildModel(workers(kind), null);
+        t.is(outcome(() => search(b, opts)), 'MC160');
+      }
+    });
+  }
+  test(`Math.random / closure state in ${kind === 'counter' ? 'a closure counter' : `a ${kind}`} is MC160 in simulation`, (t) => {
+    for (let i = 0; i < REPEAT; i++) {
+      const b = buildModel(workers(kind), null);
+      t.is(outcome(() => simulate(b, { seed: String(i), runs: 20, depth: 200 })), 'MC160');
+    }
+  });
+}
+
+test('the MC160 message names the model, the thread and step, and what differed', (t) => {
+  const e = t.throws(() => search(buildModel(workers('effect'), null), { liveness: false }));
+  t.true(isMcError(e));
+  t.regex(e!.message, /^model "workers-effect" is not deterministic: thread "w\[[01]\]" step "bump" choice 0 gave a different successor \(x differs\) when executed twice from the same state/);
+  t.regex(e!.message, /no Math\.random, Date, or state kept in closures/);
+  const g = t.throws(() => search(buildModel(workers('guard'), null), { liveness: false }));
+  t.regex(g!.message, /thread "w\[[01]\]" step "bump" was enabled, or had choices, in one execution and not in the other \(its guard or choose changed\)/);
+  const n = t.throws(() => search(buildModel(workers('next'), null), { liveness: false }));
+  t.regex(n!.message, /step "bump" choice 0 gave a different successor \(w\[[01]\]'s label differs\)/);
+});
+
+test('a deterministic model with a pure helper closure is not reported, with every engine', (t) => {
+  const b = buildModel(workers('pure'), null);
+  const counts = new Set<string>();
+  for (const opts of Object.values(configs)) {
+    const r = search(b, opts);
+    if (opts.liveness) {
+      // `spin` loops without progress: a livelock, whose trace is rebuilt by re-execution.
+      t.is(r.violation?.kind, 'livelock');
+      t.is(buildTrace(new Runtime(b), r.violation!).property.kind, 'livelock');
+    } else t.is(r.verdict, 'pass');
+    if (!('store' in opts)) counts.add(`${r.stats.states}/${r.stats.transitions}`);
+  }
+  t.is(counts.size, 1);
+  t.is(simulate(b, { seed: 'x', runs: 50, depth: 200, liveness: false }).violation, null);
+});
+
+test('an assertion that fails only sometimes is MC160, not a violation', (t) => {
+  const m = defineModel({
+    name: 'flaky-assert',
+    shared: { x: int(0, 7) },
+    threads: [replicate(2, 'w', {
+      start: 'a',
+      steps: { go: { at: 'a', then: (s) => { s.assert(Math.random() < 0.5, 'coin'); s.x = (s.x + 1) % 8; }, next: 'a' } },
+    })],
+  }) as unknown as Model;
+  for (let i = 0; i < REPEAT; i++) t.is(outcome(() => search(buildModel(m, null), { liveness: false })), 'MC160');
+});
+
+test('Math.random in the init function is MC160', (t) => {
+  const m = defineModel({
+    name: 'random-init',
+    shared: { x: int(0, 7) },
+    init: () => (s: StateView) => {
+      s.x = Math.random() < 0.5 ? 1 : 2;
+    },
+    threads: [replicate(2, 'w', { start: 'a', steps: { go: { at: 'a', then: (s) => void (s.x = (s.x + 1) % 8), next: 'a' } } })],
+  }) as unknown as Model;
+  for (let i = 0; i < REPEAT; i++) {
+    const o = outcome(() => search(buildModel(m, null), { liveness: false }));
+    t.is(o, 'MC160');
+  }
+  t.regex(t.throws(() => search(buildModel(m, null), { liveness: false }))!.message, /model "random-init" is not deterministic: the init function gave a different initial state/);
+});
+
+test('a model that changes behaviour after the search: rebuilding the trace is MC160, not an internal error', (t) => {
+  let mode = 0;
+  const m = defineModel({
+    name: 'drifting',
+    shared: { x: int(0, 3) },
+    threads: [replicate(2, 'w', {
+      start: 'a',
+      steps: { go: { at: 'a', then: (s) => void (s.x = mode === 0 ? Math.min(3, s.x + 1) : 0), next: 'a' } },
+    })],
+    invariants: { small: (s) => s.x < 2 },
+  }) as unknown as Model;
+  const b = buildModel(m, null);
+  const r = search(b, { liveness: false });
+  t.is(r.verdict, 'violation');
+  mode = 1;
+  const e = t.throws(() => buildTrace(new Runtime(b), r.violation!));
+  t.is((e as { code?: string }).code, 'MC160');
+  t.regex(e!.message, /model "drifting" is not deterministic: invariant "small" holds at the end of the re-executed counterexample|step "go"/);
+});
+
+test('sampling: every expansion at first, then one in SPARSE_STRIDE', (t) => {
+  t.true(DENSE_CHECKS >= 1024);
+  t.is(SPARSE_STRIDE & (SPARSE_STRIDE - 1), 0);
+  // A step that turns nondeterministic only after many expansions is still caught by the sparse samples.
+  let calls = 0;
+  const m = defineModel({
+    name: 'late',
+    shared: { x: int(0, 255), y: int(0, 255) },
+    threads: [replicate(1, 'w', {
+      start: 'a',
+      steps: {
+        inc: { at: 'a', when: (s) => s.x < 255, then: (s) => void (s.x = s.x + 1), next: 'a' },
+        incy: { at: 'a', when: (s) => s.y < 255, then: (s) => void (s.y = ++calls > 40000 ? (calls % 2) * 255 : s.y + 1), next: 'a' },
+      },
+    })],
+  }) as unknown as Model;
+  t.is(outcome(() => search(buildModel(m, null), { liveness: false, deadlock: false })), 'MC160');
+});
+
+test('fast-check: random deterministic models never trigger MC160', (t) => {
+  fc.assert(
+    fc.property(genModel(), (g) => {
+      const b = buildModel(toModel(g), null);
+      for (const opts of [...Object.values(configs), { strategy: 'dfs', liveness: true } as const]) {
+        const o = outcome(() => search(b, { ...opts, deadlock: false }));
+        if (o !== 'pass' && o !== 'violation') return false;
+      }
+      return true;
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+test('cli: check of a model file with Math.random exits 2 with MC160 and saves no trace', async (t) => {
+  const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { cli } = await import('./helpers/cli.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-determinism-'));
+  try {
+    writeFileSync(
+      join(dir, 'coin.ts'),
+      `import { defineModel, int, replicate } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'index.ts'))};
+export default defineModel({
+  name: 'coin',
+  shared: { x: int(0, 7) },
+  threads: [replicate(2, 'w', { start: 'a', steps: { go: { at: 'a', then: (s) => { s.x = (s.x + (Math.random() < 0.5 ? 1 : 2)) % 8; }, next: 'a' } } })],
+  invariants: { 'not-seven': (s) => s.x !== 7 },
+});
+`,
+    );
+    for (let i = 0; i < 5; i++) {
+      const r = await cli(['check', 'coin.ts', '--no-progress'], dir);
+      t.is(r.code, 2, r.err);
+      t.regex(r.err, /MC160.*model "coin" is not deterministic: thread "w\[[01]\]" step "go"/);
+    }
+    t.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.json') || f === 'traces'), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
