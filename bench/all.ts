@@ -5,6 +5,7 @@
  *   1. bench/run.ts          peterson(5) with mmcheck, SPIN (DFS, BFS) and Rumur
  *   2. bench/reduction.ts    POR / symmetry × exact / hash-compact, beside SPIN's POR and Rumur's symmetry
  *   3. bench/time-to-bug.ts  time to the first counterexample
+ *   4. bench/long-trace.ts   replay and rendering of 20k-150k-step counterexamples (linear growth)
  *
  *   npm run bench                  the full benchmarks (tens of minutes)
  *   npm run bench -- --quick       a smoke run: peterson(4), the small reduction matrix,
@@ -35,6 +36,7 @@ function jobs(): Job[] {
   out.push({ script: 'bench/run.ts', args: pass('--quick', '--no-peers') });
   out.push({ script: 'bench/reduction.ts', args: pass('--quick', '--no-peers') });
   out.push({ script: 'bench/time-to-bug.ts', args: quick ? ['--limit', '10'] : [] });
+  out.push({ script: 'bench/long-trace.ts', args: [] });
   return out;
 }
 

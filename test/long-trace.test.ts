@@ -1,6 +1,8 @@
 /**
- * Long counterexamples: replay and every rendering are linear in the trace's
- * length, and the terminal shows a summary past TERMINAL_ROWS steps.
+ * Long counterexamples: a 150,000-step trace replays and renders whole, and
+ * the terminal shows a summary past TERMINAL_ROWS steps. How long that takes
+ * (and that it grows linearly) is measured by bench/long-trace.ts, not here:
+ * a shared machine's timings do not belong in a test.
  */
 import test from 'ava';
 import { renderHtml } from '../src/report/html.ts';
@@ -12,21 +14,16 @@ import { longCounter, longTrace } from './helpers/long-trace.ts';
 
 const STEPS = 150_000;
 
-test(`a ${STEPS.toLocaleString('en-US')}-step trace replays and renders in seconds`, (t) => {
+test(`a ${STEPS.toLocaleString('en-US')}-step trace replays and renders whole`, (t) => {
   const tr = longTrace(STEPS);
   t.is(tr.steps.length, STEPS);
   const text = JSON.stringify(tr);
-  const t0 = performance.now();
   const r = replay(parseTrace(text), longCounter);
   t.is(r.status, 'reproduced', r.verdict);
   const shown = renderText(tr, { source: 'long.json' });
   const html = renderHtml(tr, { source: 'long.json' });
   const md = renderMarkdown(tr);
   const v = verifyTrace(tr, null, 'no model');
-  const seconds = (performance.now() - t0) / 1000;
-  t.log(`replay + text + html + markdown + self-check: ${seconds.toFixed(1)} s`);
-  // Quadratic rendering took over a minute here; linear takes a few seconds even on a loaded machine.
-  t.true(seconds < 60, `${seconds} s`);
   t.is(v.level, 'self-consistent');
   t.true(html.includes(`data-i="${STEPS}"`));
   t.is(md.split('\n').filter((l) => l.startsWith('| ')).length, STEPS + 1);
@@ -40,39 +37,18 @@ test(`a ${STEPS.toLocaleString('en-US')}-step trace replays and renders in secon
   t.regex(shown, /^\.\.\. 149,800 steps left out \(steps 101\.\.149,900\); the full table: long\.json, or mmcheck show long\.json --format markdown\|html$/m);
 });
 
-test(`a livelock with a ${STEPS.toLocaleString('en-US')}-step stem replays, judges its cycle and renders in seconds`, (t) => {
+test(`a livelock with a ${STEPS.toLocaleString('en-US')}-step stem replays, judges its cycle and renders`, (t) => {
   const tr = longTrace(STEPS, 'spin');
   t.is(tr.property.kind, 'livelock');
   t.is(tr.cycleStart, STEPS);
   t.is(tr.steps.length, STEPS + 2);
-  const t0 = performance.now();
   const r = replay(parseTrace(JSON.stringify(tr)), longCounter);
   t.is(r.status, 'reproduced', r.verdict);
   const shown = renderText(tr);
-  renderHtml(tr);
-  const seconds = (performance.now() - t0) / 1000;
-  t.log(`replay + text + html: ${seconds.toFixed(1)} s`);
-  t.true(seconds < 60, `${seconds} s`);
+  t.true(renderHtml(tr).includes(`data-i="${STEPS + 2}"`));
   // The cycle is among the last steps shown, so its marker is too.
   t.regex(shown, /~~~ cycle starts here ~~~\n150001 +\| spin/);
   t.regex(shown, /^cycle: steps 150,?001\.\.150,?002 repeat forever/m);
-});
-
-test('linear: four times the steps take about four times as long, not sixteen', (t) => {
-  const time = (n: number) => {
-    const tr = longTrace(n);
-    const t0 = performance.now();
-    replay(tr, longCounter);
-    renderHtml(tr);
-    renderText(tr);
-    return performance.now() - t0;
-  };
-  time(20_000); // warm up
-  // The least of two runs each, to keep a loaded machine's noise out of the ratio.
-  const a = Math.min(time(20_000), time(20_000));
-  const b = Math.min(time(80_000), time(80_000));
-  t.log(`20k: ${a.toFixed(0)} ms, 80k: ${b.toFixed(0)} ms`);
-  t.true(b < a * 8, `${a} ms → ${b} ms`);
 });
 
 test('a trace at the threshold is shown whole; one step more is summarised', (t) => {
