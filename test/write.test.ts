@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { refuseOutputOverInput, writeFileAtomic, type WriteFs } from '../src/run/write.ts';
+import { realFs, refuseOutputOverInput, writeFileAtomic, type WriteFs } from '../src/run/write.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-write-'));
 
@@ -15,14 +15,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-write-'));
 function failing(fail: keyof WriteFs, after = 0): WriteFs {
   let calls = 0;
   const boom = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-  const real: WriteFs = {
-    openSync: (p, f, m) => fs.openSync(p, f, m),
-    writeSync: (fd, d) => fs.writeSync(fd, d),
-    fsyncSync: (fd) => fs.fsyncSync(fd),
-    closeSync: (fd) => fs.closeSync(fd),
-    renameSync: (a, b) => fs.renameSync(a, b),
-    unlinkSync: (p) => fs.unlinkSync(p),
-  };
+  const real = realFs;
   return {
     ...real,
     [fail]: (...args: unknown[]) => {

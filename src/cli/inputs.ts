@@ -16,6 +16,12 @@ export function loadModelArg(ref: string, io: Io): Promise<Model> {
   return loadModel(ref, io.cwd);
 }
 
+/** An output of replay, show or minimize may be neither the trace it reads nor the model file given with --model. */
+export function refuseOverTraceInputs(out: string, traceFile: string, traceRole: string, args: Args, io: Io, option: string): void {
+  const inputs = [{ path: traceFile, what: traceRole }, ...(args.given('model') ? [{ path: args.str('model')!, what: 'model file' }] : [])];
+  refuseOutputOverInput(out, inputs, io.cwd, option);
+}
+
 export function readTrace(file: string, io: Io): TraceFile {
   return readTraceFile(file, { cwd: io.cwd });
 }

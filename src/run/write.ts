@@ -28,7 +28,8 @@ export interface WriteFs {
   unlinkSync(path: string): void;
 }
 
-const realFs: WriteFs = {
+/** The real file system (tests wrap it to make one call fail). */
+export const realFs: WriteFs = {
   openSync: (p, f, m) => fs.openSync(p, f, m),
   writeSync: (fd, d) => fs.writeSync(fd, d),
   fsyncSync: (fd) => fs.fsyncSync(fd),

@@ -6,9 +6,8 @@ import { minimizedTrace, violationOfTrace } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
-import { readTrace, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
+import { readTrace, refuseOverTraceInputs, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { minimizedLine, modelArg, savedLines, writeTrace } from '../output.ts';
-import { refuseOutputOverInput } from '../../run/write.ts';
 import { printError } from '../common.ts';
 
 export const minimizeCommand: Command = {
@@ -39,7 +38,7 @@ export const minimizeCommand: Command = {
 async function runMinimize(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
   const outPath = args.str('out') ?? file.replace(/\.json$/, '') + '.min.json';
-  refuseOutputOverInput(outPath, [{ path: file, what: 'trace being minimised' }, ...(args.given('model') ? [{ path: args.str('model')!, what: 'model file' }] : [])], io.cwd, args.given('out') ? '-o' : 'the minimised trace');
+  refuseOverTraceInputs(outPath, file, 'trace being minimised', args, io, args.given('out') ? '-o' : 'the minimised trace');
   const t = readTrace(file, io);
   const model = await requireTraceModel(t, file, args, io);
   const rp = replay(t, model);

@@ -3,8 +3,8 @@ import { renderHtml } from '../../report/html.ts';
 import { renderItf } from '../../report/itf.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
-import { readTrace, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
-import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
+import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
+import { writeFileAtomic } from '../../run/write.ts';
 import { verifyTrace } from '../../trace/verify.ts';
 
 const FORMATS = ['text', 'markdown', 'html', 'itf'] as const;
@@ -32,7 +32,7 @@ export const showCommand: Command = {
 async function runShow(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
   const out = args.str('out');
-  if (out !== undefined) refuseOutputOverInput(out, [{ path: file, what: 'trace being shown' }, ...(args.given('model') ? [{ path: args.str('model')!, what: 'model file' }] : [])], io.cwd, '-o');
+  if (out !== undefined) refuseOverTraceInputs(out, file, 'trace being shown', args, io, '-o');
   const t = readTrace(file, io);
   const format = args.oneOf('format', FORMATS);
   // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
