@@ -52,6 +52,18 @@ export class Runtime {
   /** Re-executes sampled expansions (steps must be functions of the state); checkIn counts down to the next one. */
   private readonly det: DeterminismCheck;
   private checkIn = 1;
+  /**
+   * Coverage, per thread template: `fired[stepBase[tpl] + step]` is 1 once
+   * the step has produced a successor (or failed an assertion) in some
+   * expansion; `reached[labelBase[tpl] + label]` once a step with a computed
+   * next arrived at the label (a constant next's label follows from the
+   * fired step, so the common path stores nothing for it). One store per
+   * enabled step; read after a complete search (search/coverage.ts).
+   */
+  readonly fired: Uint8Array;
+  readonly reached: Uint8Array;
+  readonly stepBase: Int32Array;
+  readonly labelBase: Int32Array;
 
   constructor(model: BuiltModel) {
     this.model = model;
@@ -83,6 +95,15 @@ export class Runtime {
     this.succChoice = new Int32Array(this.succCap);
     this.succProgress = new Uint8Array(this.succCap);
     this.det = new DeterminismCheck(this);
+    this.stepBase = new Int32Array(this.tpls.length + 1);
+    this.labelBase = new Int32Array(this.tpls.length + 1);
+    for (let i = 0; i < this.tpls.length; i++) {
+      this.stepBase[i + 1] = this.stepBase[i]! + this.tpls[i]!.steps.length;
+      this.labelBase[i + 1] = this.labelBase[i]! + this.tpls[i]!.labels.length;
+    }
+    this.fired = new Uint8Array(this.stepBase[this.tpls.length]!);
+    this.reached = new Uint8Array(this.labelBase[this.tpls.length]!);
+    for (let i = 0; i < this.tpls.length; i++) this.reached[this.labelBase[i]! + this.tpls[i]!.start] = 1;
   }
 
   hash(buf: Uint32Array, off: number): number {
@@ -182,6 +203,8 @@ export class Runtime {
       for (; t < tEnd; t++) {
         const tpl = this.tpls[this.tTpl[t]!]!;
         const list = tpl.stepsAt[(cur[this.labW[t]!]! >>> this.labS[t]!) & this.labM[t]!]!;
+        const firedAt = this.stepBase[tpl.index]!;
+        const reachedAt = this.labelBase[tpl.index]!;
         for (let j = 0; j < list.length; j++) {
           st = tpl.steps[list[j]!]!;
           if (st.guard !== null) {
@@ -198,6 +221,7 @@ export class Runtime {
             if (!(Number.isInteger(nc) && nc >= 0 && nc <= MAX_CHOICES))
               throw new McError('MC133', `choose returned ${q(nc)}; it must be an integer in 0..${MAX_CHOICES}`);
           }
+          if (nc > 0) this.fired[firedAt + st.index] = 1;
           for (c = 0; c < nc; c++) {
             const next = this.next;
             for (let k = 0; k < W; k++) next[k] = cur[k]!;
@@ -220,6 +244,8 @@ export class Runtime {
                 if (li === undefined) throw new McError('MC134', `next returned ${q(name)}, which is not a label of the thread (labels: ${tpl.labels.join(', ')})`);
                 nl = li;
               }
+              // Labels a constant next leads to are known from the fired steps (coverage.ts); only computed ones are marked here.
+              this.reached[reachedAt + nl] = 1;
             }
             const lw = this.labW[t]!;
             const ls = this.labS[t]!;
@@ -238,6 +264,7 @@ export class Runtime {
       }
     } catch (e) {
       if (isAssertionFailure(e)) {
+        this.fired[this.stepBase[this.tTpl[t]!]! + st!.index] = 1;
         this.failThread = t;
         this.failStep = st!.index;
         this.failChoice = c;

@@ -279,6 +279,7 @@ export class SearchThread {
           fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
           livenessChecked: false,
           reduction: {},
+          coverage: null,
           stop: { reason, signal, forced: true, phase: s.phase },
         };
       };
@@ -328,6 +329,7 @@ function emptyResult(built: BuiltModel, o: SuperviseOptions, reason: IncompleteR
     fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
     livenessChecked: false,
     reduction: {},
+    coverage: null,
     stop: { reason, signal: null, forced: true, phase: null },
   };
 }

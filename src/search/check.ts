@@ -10,6 +10,7 @@ import { explore, type Reducers } from './explore.ts';
 import { violationFrom } from './stored-path.ts';
 import { bitstateDfs } from './bitstate.ts';
 import { checkLiveness } from './liveness.ts';
+import { coverageOf } from './coverage.ts';
 import { defaultOptions, type IncompleteReason, type SearchMonitor, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
 /**
@@ -63,6 +64,7 @@ function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0:
     fairness: null,
     livenessChecked: false,
     reduction,
+    coverage: !bo.violation && !incomplete ? coverageOf(rt) : null,
     runtime: rt,
     store: null as unknown as StateStore,
   };
@@ -144,6 +146,7 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
     fairness: livenessWanted ? opts.fairness : null,
     livenessChecked,
     reduction,
+    coverage: !violation && !ex.incomplete ? coverageOf(rt) : null,
     runtime: rt,
     store,
   };

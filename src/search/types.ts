@@ -1,3 +1,4 @@
+import type { Coverage } from './coverage.ts';
 import type { Fairness, ViolationKind } from '../model/define.ts';
 
 export type Strategy = 'bfs' | 'dfs';
@@ -129,4 +130,6 @@ export interface SearchResult {
   readonly fairness: Fairness | null;
   readonly livenessChecked: boolean;
   readonly reduction: ReductionInfo;
+  /** After a complete search without a violation: steps never fired and labels never reached (search/coverage.ts). */
+  readonly coverage: Coverage | null;
 }

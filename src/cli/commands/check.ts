@@ -1,3 +1,4 @@
+import type { Coverage } from '../../search/coverage.ts';
 import { relative } from 'node:path';
 import { McError } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
@@ -145,6 +146,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
     if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n`);
+    if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
       io.out(`violation:\n\n${renderText(trace)}\n\n`);
@@ -196,6 +198,15 @@ function incompleteJson(r: SupervisedResult, opts: Partial<SearchOptions>, memor
   }
 }
 
+/** After a complete search: a warning when some step never fired or some label was never reached. */
+function coverageLines(c: Coverage): string {
+  if (!c.unfired.length && !c.unreached.length) return `coverage: all ${c.steps} steps fired, all ${c.labels} labels reached\n`;
+  const lines = [`warning: coverage: ${c.steps - c.firedSteps} of ${c.steps} steps never fired, ${c.labels - c.reachedLabels} of ${c.labels} labels never reached (a passing model proves nothing about them)`];
+  for (const u of c.unfired) lines.push(`  ${u.thread}: steps never fired: ${u.steps.join(', ')}`);
+  for (const u of c.unreached) lines.push(`  ${u.thread}: labels never reached: ${u.labels.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
 function statsLine(r: SearchResult): string {
   const s = r.stats;
   return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state`;
@@ -222,6 +233,7 @@ function resultJson(built: BuiltModel, r: SupervisedResult, opts: Partial<Search
       peakRssMB: Math.round(r.stats.peakRssMB),
     },
     reduction: r.reduction,
+    coverage: r.coverage,
     options: {
       strategy: opts.store === 'bitstate' ? 'dfs' : (opts.strategy ?? defaultOptions.strategy),
       por: opts.por ?? defaultOptions.por,
