@@ -4,25 +4,13 @@
  * line runs in-process (cli.test.ts).
  */
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { mmcheckProcess } from './helpers/cli.ts';
 
-const BIN = resolve('bin/mmcheck.js');
 
-/** Asynchronous, so that the transcripts run side by side. */
-function mmcheck(args: string[], cwd = process.cwd()): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done, fail) => {
-    const c = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d: Buffer) => void (out += d));
-    c.stderr.on('data', (d: Buffer) => void (err += d));
-    c.on('error', fail);
-    c.on('close', (code) => done({ code, out, err }));
-  });
-}
+const mmcheck = mmcheckProcess;
 
 test('process exit 0: a pass', async (t) => {
   const r = await mmcheck(['check', 'peterson', '-p', 'n=3']);

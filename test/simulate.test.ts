@@ -1,6 +1,5 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +10,7 @@ import { swarm } from '../src/run/swarm-pool.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
-import { cli } from './helpers/cli.ts';
+import { cli, mmcheckProcess } from './helpers/cli.ts';
 import dining from '../models/dining.ts';
 import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
@@ -241,20 +240,6 @@ test('swarm finds the dining deadlock; the trace replays; the winner and trace d
 
 // ---- the command line ---------------------------------------------------------------------
 
-const BIN = resolve('bin/mmcheck.js');
-
-/** Asynchronous, so that the other tests of this file run while the child does. */
-function run(argv: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done, fail) => {
-    const c = spawn(process.execPath, argv, { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d: Buffer) => void (out += d));
-    c.stderr.on('data', (d: Buffer) => void (err += d));
-    c.on('error', fail);
-    c.on('close', (code) => done({ code, out, err }));
-  });
-}
 
 /**
  * In a fresh process, with tsx registered the way bin/mmcheck.js registers it
@@ -263,7 +248,7 @@ function run(argv: string[], cwd: string): Promise<{ code: number | null; out: s
  */
 test('CLI process: check --swarm 4 runs worker threads from the command line and saves a trace that replays', async (t) => {
   const dir = tmp();
-  const r = await run([BIN, 'check', 'dining', '-p', 'n=5', '--swarm', '4', '--seed', '9'], dir);
+  const r = await mmcheckProcess(['check', 'dining', '-p', 'n=5', '--swarm', '4', '--seed', '9'], dir);
   t.is(r.code, 1, r.err);
   t.regex(r.out, /swarm-checking dining \(n=5\) \[4 workers/);
   t.regex(r.out, /violation found by worker \d+ after/);

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 
 export interface CliRun {
@@ -12,4 +14,17 @@ export async function cli(args: readonly string[], cwd: string = process.cwd()):
   let err = '';
   const code = await main(args, { cwd, out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
   return { code, out, err };
+}
+
+/** `bin/mmcheck.js` as a child process (asynchronous, so that other tests run while it does), for what only a real process shows. */
+export function mmcheckProcess(args: readonly string[], cwd: string = process.cwd()): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done, fail) => {
+    const c = spawn(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => void (out += d));
+    c.stderr.on('data', (d: Buffer) => void (err += d));
+    c.on('error', fail);
+    c.on('close', (code) => done({ code, out, err }));
+  });
 }
