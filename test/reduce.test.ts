@@ -53,7 +53,7 @@ test('POR reduces where steps are independent (a model of disjoint counters)', a
     { a: { then: (s: any) => { s.x0 = 1; }, next: 'b' }, b: { then: (s: any) => { s.x0 = 2; }, next: 'done' } },
     { a: { then: (s: any) => { s.x1 = 1; }, next: 'b' }, b: { then: (s: any) => { s.x1 = 2; }, next: 'done' } },
     { a: { then: (s: any) => { s.x2 = 1; }, next: 'b' }, b: { then: (s: any) => { s.x2 = 2; }, next: 'done' } },
-  ];
+  ] as const;
   const m = defineModel({
     name: 'indep',
     shared: { x0: int(0, 2), x1: int(0, 2), x2: int(0, 2) },
