@@ -49,15 +49,17 @@ export type LocalSpec = Record<string, ScalarDomain<any>>;
  * `int()` and `threadId()` a number, `oneOf('a', 'b')` `'a' | 'b'`,
  * `array(n, d)` an `ArrayView` of d's values. An array variable itself cannot
  * be assigned (its elements are, through `set`). Over the loose spec every
- * name is a variable of type `any`.
+ * name is a variable of type `any`. A variable declared only in some
+ * instances (`...(n > 0 ? { x: bool() } : {})`) is typed as present: where
+ * it is not, the view refuses it at run time (MC150).
  */
 export type VarsOf<S extends SharedSpec> = {
-  -readonly [K in keyof S as S[K] extends ArrayDomain ? never : K]: S[K]['__value'];
+  -readonly [K in keyof S as NonNullable<S[K]> extends ArrayDomain ? never : K]-?: NonNullable<S[K]>['__value'];
 } & {
-  readonly [K in keyof S as S[K] extends ArrayDomain ? K : never]: S[K]['__value'];
+  readonly [K in keyof S as NonNullable<S[K]> extends ArrayDomain ? K : never]-?: NonNullable<S[K]>['__value'];
 };
-/** The locals of a spec with their value types. */
-export type LocalsOf<L extends LocalSpec> = { -readonly [K in keyof L]: L[K]['__value'] };
+/** The locals of a spec with their value types (declared in some instances only: as `VarsOf`). */
+export type LocalsOf<L extends LocalSpec> = { -readonly [K in keyof L]-?: NonNullable<L[K]>['__value'] };
 
 /** Methods every state view offers besides its variables. */
 export interface StateViewMethods {
