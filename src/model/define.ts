@@ -224,7 +224,7 @@ export interface VariantDef {
   defaults?: Params;
 }
 
-type Dyn<T, P extends ParamSpec> = T | ((params: ParamValues<P>, variant: string | null) => T);
+type Dyn<T, P extends ParamSpec, V extends string = string> = T | ((params: ParamValues<P>, variant: V | null) => T);
 /**
  * The parameters as `threads`, `invariants` and `init` receive them. `S` is
  * not part of the value: naming it in the parameter's type makes TypeScript
@@ -233,26 +233,31 @@ type Dyn<T, P extends ParamSpec> = T | ((params: ParamValues<P>, variant: string
  * inside see them.
  */
 export type ParamsFor<P extends ParamSpec, S> = ParamValues<P> & { readonly [K in never]: S };
-type DynS<T, P extends ParamSpec, S> = T | ((params: ParamsFor<P, S>, variant: string | null) => T);
+type DynS<T, P extends ParamSpec, S, V extends string> = T | ((params: ParamsFor<P, S>, variant: V | null) => T);
 
-export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec = SharedSpec> {
+/**
+ * A model's definition. `P` are the parameters' domains, `S` the shared
+ * variables' and `V` the variant names (the `variant` argument of the
+ * functions is one of them, or null for a model without variants).
+ */
+export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec = SharedSpec, V extends string = string> {
   name: string;
   title?: string;
   description?: string;
   /** `kernel` models are checked by `mmcheck verdicts` (npm start); `classic` ones validate the engine. */
   category?: 'kernel' | 'classic' | 'example';
   params?: P;
-  variants?: Record<string, string | VariantDef>;
+  variants?: Record<V, string | VariantDef>;
   /** Expected verdicts, by variant name (or a single entry / list for a model without variants). */
-  expect?: Record<string, Expectation | Expectation[]> | Expectation | Expectation[];
+  expect?: { [K in NoInfer<V>]?: Expectation | Expectation[] } | Expectation | Expectation[];
   /** Shared variables and their domains; list it before `threads`, `invariants` and `init`, which are typed from it. */
-  shared?: Dyn<S, P>;
-  threads: DynS<readonly ThreadGroupDef<NoInfer<S>>[], P, S>;
-  invariants?: Dyn<Record<string, (s: ReadonlyStateView<S>) => boolean>, P>;
+  shared?: Dyn<S, P, NoInfer<V>>;
+  threads: DynS<readonly ThreadGroupDef<NoInfer<S>>[], P, S, NoInfer<V>>;
+  invariants?: Dyn<Record<string, (s: ReadonlyStateView<S>) => boolean>, P, NoInfer<V>>;
   /** Progress labels as `group.label`, in addition to per-thread and per-step declarations. */
-  progress?: Dyn<readonly string[], P>;
+  progress?: Dyn<readonly string[], P, NoInfer<V>>;
   /** Report deadlocks (default true). */
-  deadlock?: Dyn<boolean, P>;
+  deadlock?: Dyn<boolean, P, NoInfer<V>>;
   /**
    * Helper functions that steps or invariants call with the state or a
    * thread's locals (`touch(s)`, `reset(me)`): symmetry reduction reads their
@@ -265,7 +270,7 @@ export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec 
    * a function of `(params, variant)` returning the function that adjusts
    * `s` (the model is built by calling it with the parameters).
    */
-  init?: (params: ParamsFor<P, S>, variant: string | null) => (s: StateView<S>) => void;
+  init?: (params: ParamsFor<P, S>, variant: NoInfer<V> | null) => (s: StateView<S>) => void;
 }
 
 export interface Model<P extends ParamSpec = ParamSpec> {
@@ -294,7 +299,7 @@ const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description',
 /** The fields of a thread definition (`thread()` / `replicate()`); anything else is refused when the model is built. */
 export const THREAD_KEYS: ReadonlySet<string> = new Set(['locals', 'start', 'labels', 'end', 'progress', 'steps', 'helpers']);
 
-export function defineModel<P extends ParamSpec, S extends SharedSpec = {}>(def: ModelDef<P, S>): Model {
+export function defineModel<P extends ParamSpec, S extends SharedSpec = {}, V extends string = never>(def: ModelDef<P, S, V>): Model {
   if (!def || typeof def !== 'object') throw new McError('MC101', 'defineModel(): expects an object');
   if (typeof def.name !== 'string' || !NAME_RE.test(def.name))
     throw new McError('MC102', `defineModel(): name ${q(def.name)} must match ${NAME_RE}`);
@@ -309,7 +314,7 @@ export function defineModel<P extends ParamSpec, S extends SharedSpec = {}>(def:
   const variantNames = Object.keys(def.variants ?? {});
   for (const v of variantNames) {
     if (!NAME_RE.test(v)) throw new McError('MC105', `${where}: variant name ${q(v)} must match ${NAME_RE}`);
-    const vd = def.variants![v]!;
+    const vd = (def.variants as Record<string, string | VariantDef>)[v]!;
     const defaults = typeof vd === 'string' ? undefined : vd.defaults;
     for (const [k, val] of Object.entries(defaults ?? {})) {
       const pd = own(def.params, k);

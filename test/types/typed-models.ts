@@ -281,3 +281,31 @@ defineModel({
   // @ts-expect-error the thread's `flag` is an int, the model's a bool
   threads: (_p) => [foreign],
 });
+
+// Variant names are typed: the functions' `variant`, and the keys of `expect`.
+defineModel({
+  name: 'variants',
+  variants: { fixed: 'the fix', racy: { description: 'the bug', defaults: {} } },
+  expect: {
+    fixed: { verdict: 'pass' },
+    // @ts-expect-error no variant `rasy`
+    rasy: { verdict: 'violation' },
+  },
+  shared,
+  threads: (_p, variant) => [
+    thread('t', {
+      start: 'go',
+      // @ts-expect-error no variant `fixd`
+      steps: { go: { when: (s) => (variant === 'fixd' ? s.flag : !s.flag), next: 'go' } },
+    }),
+  ],
+});
+defineModel({
+  name: 'no-variants',
+  shared,
+  threads: (_p, variant) => {
+    // A model without variants gets variant null.
+    const none: null = variant;
+    return [thread('t', { start: 'go', steps: { go: { when: () => none === null, next: 'go' } } })];
+  },
+});
