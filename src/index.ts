@@ -21,6 +21,7 @@ export type {
   ThreadSpec,
   ParamsFor,
   ParamValues,
+  ParamOverrides,
   Params,
   Fairness,
   ViolationKind,

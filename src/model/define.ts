@@ -23,6 +23,8 @@ export type ParamDomain = BoolDomain | IntDomain | EnumDomain;
 export type ParamSpec = Record<string, ParamDomain>;
 export type ParamValues<P extends ParamSpec = ParamSpec> = { readonly [K in keyof P]: P[K]['__value'] };
 export type Params = Record<string, Scalar>;
+/** Values for some of the parameters `P` (variant defaults, an expectation's instance); `Params` in the loose form. */
+export type ParamOverrides<P extends ParamSpec = ParamSpec> = string extends keyof P ? Params : { readonly [K in keyof P]?: P[K]['__value'] };
 
 /*
  * Typed models. `defineModel` infers the shared variables (`S`, the domains
@@ -199,12 +201,12 @@ export const replicate = <S extends SharedSpec = SharedSpec, L extends LocalSpec
 export type ViolationKind = 'invariant' | 'assertion' | 'deadlock' | 'livelock';
 export type Fairness = 'none' | 'weak' | 'strong';
 
-export interface Expectation {
+export interface Expectation<P extends ParamSpec = ParamSpec> {
   verdict: 'pass' | 'violation';
   kind?: ViolationKind;
   property?: string;
   /** Parameter overrides for this case; absent means the variant's defaults. */
-  params?: Params;
+  params?: ParamOverrides<P>;
   /** Exact counts (full search, no reduction) when known. */
   states?: number;
   transitions?: number;
@@ -218,10 +220,10 @@ export interface Expectation {
   note?: string;
 }
 
-export interface VariantDef {
+export interface VariantDef<P extends ParamSpec = ParamSpec> {
   description: string;
   /** Parameter defaults that differ for this variant. */
-  defaults?: Params;
+  defaults?: ParamOverrides<P>;
 }
 
 type Dyn<T, P extends ParamSpec, V extends string = string> = T | ((params: ParamValues<P>, variant: V | null) => T);
@@ -247,9 +249,9 @@ export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec 
   /** `kernel` models are checked by `mmcheck verdicts` (npm start); `classic` ones validate the engine. */
   category?: 'kernel' | 'classic' | 'example';
   params?: P;
-  variants?: Record<V, string | VariantDef>;
+  variants?: Record<V, string | VariantDef<NoInfer<P>>>;
   /** Expected verdicts, by variant name (or a single entry / list for a model without variants). */
-  expect?: { [K in NoInfer<V>]?: Expectation | Expectation[] } | Expectation | Expectation[];
+  expect?: { [K in NoInfer<V>]?: Expectation<NoInfer<P>> | Expectation<NoInfer<P>>[] } | Expectation<NoInfer<P>> | Expectation<NoInfer<P>>[];
   /** Shared variables and their domains; list it before `threads`, `invariants` and `init`, which are typed from it. */
   shared?: Dyn<S, P, NoInfer<V>>;
   threads: DynS<readonly ThreadGroupDef<NoInfer<S>>[], P, S, NoInfer<V>>;

@@ -309,3 +309,23 @@ defineModel({
     return [thread('t', { start: 'go', steps: { go: { when: () => none === null, next: 'go' } } })];
   },
 });
+
+// Parameter values in variant defaults and expectations are typed by `params`.
+defineModel({
+  name: 'param-values',
+  params: { n: int(1, 3), mode: oneOf('a', 'b') },
+  variants: {
+    one: { description: 'n = 1', defaults: { n: 1, mode: 'b' } },
+    // @ts-expect-error no parameter `nn`
+    two: { description: 'n = 2', defaults: { nn: 2 } },
+  },
+  // @ts-expect-error mode is 'a' | 'b' (reported on `expect`, the union of its forms)
+  expect: {
+    one: [
+      { verdict: 'pass', params: { n: 2 } },
+      { verdict: 'pass', params: { mode: 'c' } },
+    ],
+  },
+  shared,
+  threads: (_p) => [thread('t', { start: 'go', steps: { go: { next: 'go' } } })],
+});
