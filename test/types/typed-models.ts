@@ -329,3 +329,16 @@ defineModel({
   shared,
   threads: (_p) => [thread('t', { start: 'go', steps: { go: { next: 'go' } } })],
 });
+
+// Invariants written as a function of the parameters are typed too.
+defineModel({
+  name: 'invariants-function',
+  params: { k: int(1, 3) },
+  shared,
+  threads: (_p) => [thread('t', { start: 'go', steps: { go: { next: 'go' } } })],
+  invariants: ({ k }) => ({
+    fine: (s) => s.n < k,
+    // @ts-expect-error `aa` is not a shared variable
+    typo: (s) => s.aa < k,
+  }),
+});
