@@ -4,6 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
+import { packageModuleUrl } from '../model/package-root.ts';
+import { shareEntryWithCommonJs } from './entry-instance.ts';
 
 /**
  * The built-in models: the index of the package's models/ folder, loaded at
@@ -11,7 +13,7 @@ import { isModel, type Model } from '../model/define.ts';
  * models it ships with.
  */
 export async function builtinModels(): Promise<readonly Model[]> {
-  const index = (await import(new URL('../../models/index.ts', import.meta.url).href)) as { builtinModels: readonly Model[] };
+  const index = (await import(packageModuleUrl('models/index').href)) as { builtinModels: readonly Model[] };
   return index.builtinModels;
 }
 
@@ -50,6 +52,7 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   // Importing a device (/dev/zero) or a FIFO reads forever.
   if (kind !== 'file') throw new McError('MC137', `model file ${q(ref)} is a ${kind}, not a regular file`);
   let mod: Record<string, unknown>;
+  await shareEntryWithCommonJs();
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
