@@ -105,18 +105,21 @@ export const summary = { verdict, states, wrong, coded: isMcError(null) };
 
 interface Project {
   dir: string;
-  /** Model files by name, and what each must give. */
+  /**
+   * Model files by name, each of another base name: tsx resolves an import
+   * of model.js to a model.ts beside it.
+   */
   models: Record<string, string>;
 }
 
 const projects: Record<'commonjs' | 'esm', Project> = {
   commonjs: {
     dir: join(root, 'commonjs'),
-    models: { 'model.ts': tsModel, 'model.js': cjsModel, 'model.cts': tsModel, 'model.mts': esmModel },
+    models: { 'model.ts': tsModel, 'model-js.js': cjsModel, 'model-cts.cts': tsModel, 'model-mts.mts': esmModel },
   },
   esm: {
     dir: join(root, 'esm'),
-    models: { 'model.ts': esmModel, 'model.js': esmModel, 'model.mjs': esmModel, 'model.cjs': cjsModel },
+    models: { 'model.ts': esmModel, 'model-js.js': esmModel, 'model-mjs.mjs': esmModel, 'model-cjs.cjs': cjsModel },
   },
 };
 

@@ -1,7 +1,7 @@
 import { createRequire, Module } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PACKAGE_ROOT, packageModuleUrl } from '../model/package-root.ts';
+import { packageModuleUrl } from '../model/package-root.ts';
 
 /**
  * One package instance for every model file. An ES module model's
@@ -11,13 +11,13 @@ import { PACKAGE_ROOT, packageModuleUrl } from '../model/package-root.ts';
  * it is asked to require into a CommonJS copy (its own module graph), instead
  * of Node's require(esm), which returns the ES module itself. So before a
  * model file loads, the package entry's CommonJS cache slot (the file that
- * exports["."].require names) is filled with the engine's own entry: the
- * require then returns it, as require(esm) would. Run from the sources, that
- * is the source entry, so a CommonJS model in a checkout also gets the
- * sources, built dist/ or not.
+ * exports["."].require names: dist/src/index.js) is filled with the engine's
+ * own entry: the require then returns it, as require(esm) would. Run from
+ * the sources, the slot is the source entry's, to which a checkout resolves
+ * 'mmcheck' (source-condition.ts), built dist/ or not.
  */
 export async function shareEntryWithCommonJs(): Promise<void> {
-  const file = fileURLToPath(new URL('dist/src/index.js', PACKAGE_ROOT));
+  const file = fileURLToPath(packageModuleUrl('src/index'));
   const cache = createRequire(import.meta.url).cache;
   if (cache[file]) return;
   const entry = (await import(packageModuleUrl('src/index').href)) as object;

@@ -1,4 +1,6 @@
-import { register } from 'node:module';
+import { Module, register } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { packageModuleUrl } from '../model/package-root.ts';
 
 /**
  * The export condition under which `import 'mmcheck'` means the TypeScript
@@ -6,14 +8,14 @@ import { register } from 'node:module';
  * rather than the compiled dist/, which a checkout may not have built (or
  * may hold stale). tsc (tsconfig.json customConditions) and the tests
  * (ava's --conditions) set it by flag; the bin run from a checkout, and the
- * worker threads it starts, register this resolve hook instead, since a
+ * worker threads it starts, call registerSourceCondition instead, since a
  * process cannot take a flag after it started. An installed package ships
  * no sources and never sets it.
  */
 export const SOURCE_CONDITION = 'mmcheck-source';
 
 /** A module of ESM loader hooks (a data: URL: nothing on disk) adding the condition to every resolution. */
-export const SOURCE_CONDITION_HOOKS: string = `data:text/javascript,${encodeURIComponent(
+const HOOKS = `data:text/javascript,${encodeURIComponent(
   [
     `const c = ${JSON.stringify(SOURCE_CONDITION)};`,
     'export async function resolve(specifier, context, next) {',
@@ -22,7 +24,19 @@ export const SOURCE_CONDITION_HOOKS: string = `data:text/javascript,${encodeURIC
   ].join('\n'),
 )}`;
 
-/** Make `import 'mmcheck'` in this thread resolve to the sources (ES modules; a CommonJS require keeps the process's conditions). */
+/**
+ * Make 'mmcheck' in this thread mean the sources: for `import`, by the
+ * condition; for CommonJS `require`, whose conditions are fixed when the
+ * process starts, by resolving the bare name to the source entry (the
+ * file entry-instance.ts fills with the engine's own module), as tsx
+ * itself wraps the CommonJS resolver.
+ */
 export function registerSourceCondition(): void {
-  register(SOURCE_CONDITION_HOOKS);
+  register(HOOKS);
+  const entry = fileURLToPath(packageModuleUrl('src/index'));
+  const cjs = Module as unknown as { _resolveFilename(request: string, ...rest: unknown[]): string };
+  const resolveFilename = cjs._resolveFilename;
+  cjs._resolveFilename = function (this: unknown, request: string, ...rest: unknown[]): string {
+    return request === 'mmcheck' ? entry : resolveFilename.call(this, request, ...rest);
+  };
 }

@@ -1,5 +1,4 @@
 import { MODULE_EXT } from '../model/package-root.ts';
-import { SOURCE_CONDITION_HOOKS } from './source-condition.ts';
 
 /**
  * Worker threads do not inherit the tsx loader, and in Node 20 `--import tsx`
@@ -19,7 +18,7 @@ export function workerBootstrapUrl(moduleUrl: string, entry: string): URL {
   const src = [
     `const esm = await import(${JSON.stringify(esm)}); esm.register();`,
     `const cjs = await import(${JSON.stringify(cjs)}); cjs.register();`,
-    ...(MODULE_EXT === '.ts' ? [`(await import('node:module')).register(${JSON.stringify(SOURCE_CONDITION_HOOKS)});`] : []),
+    ...(MODULE_EXT === '.ts' ? [`(await import(${JSON.stringify(new URL('./source-condition.ts', import.meta.url).href)})).registerSourceCondition();`] : []),
     `const m = await import(${JSON.stringify(moduleUrl)});`,
     `m[${JSON.stringify(entry)}]();`,
   ].join('\n');
