@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -190,6 +190,27 @@ test('the tarball ships the compiled package, its declarations, schemas and bin,
   const unwanted = files.filter((f) => /^(src|test|bench|traces|examples|\.ci)\//.test(f) || /^tsconfig/.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
   t.deepEqual(unwanted, []);
   t.log(`${files.length} files`);
+});
+
+test('the runtime dependencies are exactly the packages the shipped code imports (tests and benchmarks use devDependencies)', (t) => {
+  const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+  const shipped = ['bin/mmcheck.js', ...readdirSync('src', { recursive: true, encoding: 'utf8' }).map((f) => join('src', f)), ...readdirSync('models').map((f) => join('models', f))].filter((f) => /\.[jt]s$/.test(f));
+  const used = new Set<string>();
+  for (const f of shipped) {
+    const text = readFileSync(f, 'utf8');
+    const patterns = [
+      /^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm,
+      /^\s*import\s*['"]([^'"]+)['"]/gm,
+      /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+      /\bimport\.meta\.resolve\(\s*['"]([^'"]+)['"]\s*\)/g,
+    ];
+    for (const m of patterns.flatMap((re) => [...text.matchAll(re)])) {
+      const spec = m[1]!;
+      if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec) || spec === 'mmcheck') continue;
+      used.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+  }
+  t.deepEqual([...used].sort(), Object.keys(manifest.dependencies).sort());
 });
 
 for (const kind of ['commonjs', 'esm'] as const) {
