@@ -157,33 +157,33 @@ test.before(async () => {
   const info = (JSON.parse(pack.out.slice(pack.out.indexOf('['))) as { filename: string; files: { path: string }[] }[])[0]!;
   tarball = join(root, info.filename);
   files = info.files.map((f) => f.path).sort();
-  await Promise.all(
-    Object.entries(projects).map(async ([kind, p]) => {
-      mkdirSync(p.dir);
-      const manifest = { name: `consumer-${kind}`, version: '1.0.0', private: true, ...(kind === 'esm' ? { type: 'module' } : {}) };
-      if (kind === 'commonjs') {
-        // npm's own default project.
-        const init = await run(npm, ['init', '-y'], p.dir);
-        if (init.code !== 0) throw new Error(`npm init failed:\n${init.err}`);
-      } else writeFileSync(join(p.dir, 'package.json'), JSON.stringify(manifest, null, 2));
-      for (const [name, text] of Object.entries(p.models)) writeFileSync(join(p.dir, name), text);
-      writeFileSync(join(p.dir, 'api.mjs'), `import { defineModel, array, bool, int, replicate, check } from 'mmcheck';\n${apiCall}`);
-      writeFileSync(join(p.dir, 'api.cjs'), `const { defineModel, array, bool, int, replicate, check } = require('mmcheck');\n${apiCall}`);
-      writeFileSync(join(p.dir, 'consumer.ts'), consumer);
-      writeFileSync(
-        join(p.dir, 'tsconfig.json'),
-        JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] }, files: ['consumer.ts'] }),
-      );
-      await install(p.dir);
-    }),
-  );
+  // One process at a time, here and in the tests (serial): this file runs beside the rest
+  // of the suite, some of whose tests watch the clock.
+  for (const [kind, p] of Object.entries(projects)) {
+    mkdirSync(p.dir);
+    const manifest = { name: `consumer-${kind}`, version: '1.0.0', private: true, ...(kind === 'esm' ? { type: 'module' } : {}) };
+    if (kind === 'commonjs') {
+      // npm's own default project.
+      const init = await run(npm, ['init', '-y'], p.dir);
+      if (init.code !== 0) throw new Error(`npm init failed:\n${init.err}`);
+    } else writeFileSync(join(p.dir, 'package.json'), JSON.stringify(manifest, null, 2));
+    for (const [name, text] of Object.entries(p.models)) writeFileSync(join(p.dir, name), text);
+    writeFileSync(join(p.dir, 'api.mjs'), `import { defineModel, array, bool, int, replicate, check } from 'mmcheck';\n${apiCall}`);
+    writeFileSync(join(p.dir, 'api.cjs'), `const { defineModel, array, bool, int, replicate, check } = require('mmcheck');\n${apiCall}`);
+    writeFileSync(join(p.dir, 'consumer.ts'), consumer);
+    writeFileSync(
+      join(p.dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, types: [] }, files: ['consumer.ts'] }),
+    );
+    await install(p.dir);
+  }
 });
 
 test.after.always(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-test('the tarball ships the compiled package, its declarations, schemas and bin, and no sources, tests, benchmarks or traces', (t) => {
+test.serial('the tarball ships the compiled package, its declarations, schemas and bin, and no sources, tests, benchmarks or traces', (t) => {
   if (skipped(t)) return;
   for (const f of ['package.json', 'README.md', 'bin/mmcheck.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/models/index.js', 'dist/src/cli/main.js', 'schemas/trace.schema.json'])
     t.true(files.includes(f), `${f} is in the tarball`);
@@ -192,7 +192,7 @@ test('the tarball ships the compiled package, its declarations, schemas and bin,
   t.log(`${files.length} files`);
 });
 
-test('the runtime dependencies are exactly the packages the shipped code imports (tests and benchmarks use devDependencies)', (t) => {
+test.serial('the runtime dependencies are exactly the packages the shipped code imports (tests and benchmarks use devDependencies)', (t) => {
   const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
   const shipped = ['bin/mmcheck.js', ...readdirSync('src', { recursive: true, encoding: 'utf8' }).map((f) => join('src', f)), ...readdirSync('models').map((f) => join('models', f))].filter((f) => /\.[jt]s$/.test(f));
   const used = new Set<string>();
@@ -213,7 +213,7 @@ test('the runtime dependencies are exactly the packages the shipped code imports
   t.deepEqual([...used].sort(), Object.keys(manifest.dependencies).sort());
 });
 
-test('the built-in models (compiled, importing the compiled entry), the version and a violation\'s trace work from the installed package', async (t) => {
+test.serial('the built-in models (compiled, importing the compiled entry), the version and a violation\'s trace work from the installed package', async (t) => {
   if (skipped(t)) return;
   const dir = projects.esm.dir;
   const v = await mmcheck(dir, ['--version']);
@@ -230,7 +230,7 @@ test('the built-in models (compiled, importing the compiled entry), the version 
 
 for (const kind of ['commonjs', 'esm'] as const) {
   for (const name of Object.keys(projects[kind].models)) {
-    test(`${kind} project: mmcheck check ./${name} runs the installed package, with the engine's own package instance in the model`, async (t) => {
+    test.serial(`${kind} project: mmcheck check ./${name} runs the installed package, with the engine's own package instance in the model`, async (t) => {
       if (skipped(t)) return;
       const r = await mmcheck(projects[kind].dir, ['check', `./${name}`, '--json'], name === 'model.ts');
       t.is(r.code, 0, r.err);
@@ -242,7 +242,7 @@ for (const kind of ['commonjs', 'esm'] as const) {
     });
   }
 
-  test(`${kind} project: plain node imports (ESM) and requires (CommonJS) the API`, async (t) => {
+  test.serial(`${kind} project: plain node imports (ESM) and requires (CommonJS) the API`, async (t) => {
     if (skipped(t)) return;
     const dir = projects[kind].dir;
     for (const file of ['api.mjs', 'api.cjs']) {
@@ -255,7 +255,7 @@ for (const kind of ['commonjs', 'esm'] as const) {
     t.is(e.out.trim(), 'function function false');
   });
 
-  test(`${kind} project: a strict TypeScript consumer type-checks against the declarations alone (no @types/node, skipLibCheck off)`, async (t) => {
+  test.serial(`${kind} project: a strict TypeScript consumer type-checks against the declarations alone (no @types/node, skipLibCheck off)`, async (t) => {
     if (skipped(t)) return;
     const r = await run(process.execPath, [tsc, '-p', '.'], projects[kind].dir);
     t.is(r.code, 0, r.out + r.err);
