@@ -9,6 +9,7 @@ import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
 import { SearchThread, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
 import { buildTrace } from '../../trace/build.ts';
 import type { TraceFile } from '../../trace/format.ts';
+import { traceDocs } from '../../trace/docs.ts';
 import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import type { Args, Command } from '../args.ts';
@@ -149,7 +150,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
-      io.out(`violation:\n\n${renderText(trace)}\n\n`);
+      io.out(`violation:\n\n${renderText(trace, { docs: traceDocs(trace, built) })}\n\n`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
       const saved = save();
       if (saved) reportSaved(io, saved, model);

@@ -34,7 +34,7 @@ async function runReplay(args: Args, io: Io): Promise<number> {
     io.out(`replaying ${file} against ${against}${made}: ${t.steps.length} steps\n`);
     for (const note of r.notes) io.out(`note: ${note}\n`);
     if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n`);
-    else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n`);
+    else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n${r.stop?.doc ? `  ${r.stop.step}: ${r.stop.doc}\n` : ''}`);
     else io.out(`replays, but the property now holds: ${r.verdict}\n`);
   }
   return r.status === 'reproduced' ? EXIT.pass : EXIT.violation;
