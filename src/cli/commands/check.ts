@@ -21,6 +21,7 @@ import { modelFromArgs } from '../inputs.ts';
 import { checkReplays, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
 import { searchProgressText, statusLine } from '../progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
+import { jsonResult } from '../json-result.ts';
 
 const STORES = ['exact', 'hash-compact', 'bitstate'] as const;
 
@@ -138,7 +139,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (out.violation && trace && minimized)
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
     if (saved?.error) printError(io, saved.error);
-    io.out(JSON.stringify({ ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }) + '\n');
+    io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }));
   } else {
     io.out(statsLine(r) + '\n');
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
