@@ -161,3 +161,15 @@ test('the cli helper validates every --json run and only those', (t) => {
   t.throws(() => checkJsonResult(['list', '--json'], 'not json'), { message: /not one JSON value/ });
   t.throws(() => checkJsonResult(['list', '--json'], '{"format":"mmcheck-list/1"}'), { message: /does not validate.*models/ });
 });
+
+test('the JSON results shown in the docs validate', (t) => {
+  let shown = 0;
+  for (const file of ['README.md', 'docs/json-output.md']) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/```json\n([\s\S]*?)```/g)) {
+      if (!/"format": "mmcheck-(?!trace)/.test(m[1]!)) continue;
+      shown++;
+      t.is(resultErrors(JSON.parse(m[1]!)), null, `${file}: ${m[1]!.slice(0, 60)}`);
+    }
+  }
+  t.true(shown >= 3);
+});
