@@ -32,7 +32,7 @@ export type { BuiltModel } from './model/build.ts';
 export { search } from './search/check.ts';
 export type { SearchOptions, SearchResult } from './search/types.ts';
 export { check, replay, minimize, readTrace, writeTrace, render } from './run/api.ts';
-export type { CheckOptions, CheckResult, RenderFormat } from './run/api.ts';
+export type { CheckOptions, CheckResult, RenderFormat, RenderOptions } from './run/api.ts';
 export type { TraceFile, TraceStep } from './trace/format.ts';
 export type { ReplayOutcome, ReplayStatus, ReplayStop } from './trace/replay.ts';
 export type { MinimizeStats } from './trace/minimize.ts';

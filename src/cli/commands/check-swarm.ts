@@ -9,6 +9,7 @@ import { EXIT, count, n, printError, type Io } from '../common.ts';
 import { violationJson } from '../output.ts';
 import { statusLine } from '../progress.ts';
 import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRun, seededTrace } from '../seeded.ts';
+import { jsonResult } from '../json-result.ts';
 
 /**
  * `mmcheck check <model> --swarm N`: N diversified bitstate searches in
@@ -66,7 +67,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
     const saved = trace ? saveSeededTrace(args, io, c.model, trace) : null;
     if (saved?.error) printError(io, saved.error);
     io.out(
-      JSON.stringify({
+      jsonResult('swarm', {
         ...jsonHeader(c.built, 'swarm', r.seed, r.violation !== null),
         violation: r.violation ? { ...violationJson(r.violation, saved?.path ?? null), worker: r.winner, expanded: win!.violation!.cost } : null,
         settled: r.settled,
@@ -92,7 +93,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
         stats: { workers, jobs, states: r.coverage.distinct, seconds: Number(r.seconds.toFixed(3)) },
         options: { fairness: checksLiveness ? c.fairness : null, liveness: checksLiveness, deadlock: c.deadlock ?? c.built.deadlock, depth, maxStates: Number.isFinite(maxStates) ? maxStates : null, bitstate },
         ...(saved?.error ? { traceError: saved.error } : {}),
-      }) + '\n',
+      }),
     );
     return r.violation ? EXIT.violation : EXIT.incomplete;
   }

@@ -9,6 +9,7 @@ import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
 import { SearchThread, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
 import { buildTrace } from '../../trace/build.ts';
 import type { TraceFile } from '../../trace/format.ts';
+import { traceDocs } from '../../trace/docs.ts';
 import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import type { Args, Command } from '../args.ts';
@@ -20,6 +21,7 @@ import { modelFromArgs } from '../inputs.ts';
 import { checkReplays, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
 import { searchProgressText, statusLine } from '../progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
+import { jsonResult } from '../json-result.ts';
 
 const STORES = ['exact', 'hash-compact', 'bitstate'] as const;
 
@@ -137,7 +139,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (out.violation && trace && minimized)
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
     if (saved?.error) printError(io, saved.error);
-    io.out(JSON.stringify({ ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }) + '\n');
+    io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }));
   } else {
     io.out(statsLine(r) + '\n');
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
@@ -149,7 +151,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
-      io.out(`violation:\n\n${renderText(trace)}\n\n`);
+      io.out(`violation:\n\n${renderText(trace, { docs: traceDocs(trace, built) })}\n\n`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
       const saved = save();
       if (saved) reportSaved(io, saved, model);

@@ -2,6 +2,7 @@ import { replay } from '../../trace/replay.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
 import { readTrace, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
+import { jsonResult } from '../json-result.ts';
 
 /** `mmcheck replay <trace>`: exit 0 when the trace reproduces, 1 when it no longer applies or the property now holds. */
 export const replayCommand: Command = {
@@ -27,14 +28,14 @@ async function runReplay(args: Args, io: Io): Promise<number> {
   const t = readTrace(file, io);
   const model = await requireTraceModel(t, file, args, io);
   const r = replay(t, model, args.str('variant'));
-  if (args.flag('json')) io.out(JSON.stringify(r) + '\n');
+  if (args.flag('json')) io.out(jsonResult('replay', r));
   else {
     const against = `${r.model}${r.variant ? ` / ${r.variant}` : ''}`;
     const made = r.traceVariant !== r.variant ? ` (trace made on ${r.traceVariant ?? 'no variant'})` : '';
     io.out(`replaying ${file} against ${against}${made}: ${t.steps.length} steps\n`);
     for (const note of r.notes) io.out(`note: ${note}\n`);
     if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n`);
-    else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n`);
+    else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n${r.stop?.doc ? `  ${r.stop.step}: ${r.stop.doc}\n` : ''}`);
     else io.out(`replays, but the property now holds: ${r.verdict}\n`);
   }
   return r.status === 'reproduced' ? EXIT.pass : EXIT.violation;

@@ -6,6 +6,7 @@ import { EXIT, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { writeFileAtomic } from '../../run/write.ts';
 import { verifyTrace } from '../../trace/verify.ts';
+import { traceDocsOf } from '../../trace/docs.ts';
 
 const FORMATS = ['text', 'markdown', 'html', 'itf'] as const;
 
@@ -38,7 +39,8 @@ async function runShow(args: Args, io: Io): Promise<number> {
   // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
   const m = await traceModel(t, file, args, io);
   const { note } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
-  const text = format === 'itf' ? renderItf(t) : format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
+  const docs = traceDocsOf(t, m.model);
+  const text = format === 'itf' ? renderItf(t) : format === 'html' ? renderHtml(t, { source: file, note, docs }) : (format === 'markdown' ? renderMarkdown(t, { note, docs }) : renderText(t, { source: file, note, docs })) + '\n';
   if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
   else io.out(text);
   return EXIT.pass;
