@@ -26,8 +26,8 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
   for (const f of EXHAUSTIVE_ONLY)
     if (args.given(f)) throw new McError('MC321', `option --${f} is not used with --swarm (each worker is a depth-first search over its own fixed-size bitstate)`);
   if (isMemberRun(args)) return runMember(args, io);
-  for (const f of ['member-base', 'out'])
-    if (args.given(f)) throw new McError('MC373', `option --${f} is used only with --member (or --member-from-env)`);
+  if (args.given('member-base')) throw new McError('MC373', 'option --member-base is used only with --member env or --member-from-env');
+  if (args.given('out')) throw new McError('MC373', 'option -o/--out is used only with --member (a member writes its result there; a trace goes to --trace-out)');
   const workers = args.num('swarm', { integer: true, min: 1 });
   const c = await seededRun(args, io);
   const jobs = args.num('swarm-jobs', { integer: true, min: 1 });
