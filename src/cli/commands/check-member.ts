@@ -2,6 +2,7 @@ import { McError } from '../../model/errors.ts';
 import { describeBuilt } from '../../model/build.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import { defaultSwarmOptions, swarmMember } from '../../run/swarm-pool.ts';
+import { looksLikeModelPath } from '../../run/load.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import { modelHash } from '../../trace/decode.ts';
 import { memberResult, type SwarmRun } from '../../trace/member-result.ts';
@@ -40,7 +41,7 @@ export async function runMember(args: Args, io: Io): Promise<number> {
   const base = args.given('member-base') ? args.num('member-base', { integer: true, min: 0 }) : undefined;
   const { index, from } = memberIndex(args.str('member'), args.flag('member-from-env'), base, workers, io.env ?? {});
   const out = args.str('out');
-  if (out !== undefined && args.positionals[0] !== undefined) refuseOutputOverInput(out, [{ path: args.positionals[0], what: 'model file' }], io.cwd, '-o');
+  if (out !== undefined && looksLikeModelPath(args.positionals[0]!)) refuseOutputOverInput(out, [{ path: args.positionals[0], what: 'model file' }], io.cwd, '-o');
   const c = await seededRun(args, io);
   const depth = args.num('depth', { integer: true, min: 1 });
   const maxStates = args.num('max-states', { integer: true, min: 1 });
