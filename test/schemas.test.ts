@@ -173,3 +173,19 @@ test('the JSON results shown in the docs validate', (t) => {
   }
   t.true(shown >= 3);
 });
+
+test('swarm member results validate against schemas/swarm-member.schema.json (its trace against the trace schema)', async (t) => {
+  const v = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  v.addSchema(JSON.parse(readFileSync('schemas/trace.schema.json', 'utf8')));
+  const memberSchema = v.compile(JSON.parse(readFileSync('schemas/swarm-member.schema.json', 'utf8')));
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-schema-'));
+  for (const [name, extra] of [['found', []], ['none', ['--no-deadlock']]] as const) {
+    const r = await cli(['check', 'dining', '-p', 'n=3', '--swarm', '2', '--seed', '1', '--member', '1', '-o', `${name}.json`, ...extra], dir);
+    t.is(r.code, 0, r.err);
+    const m = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
+    t.true(memberSchema(m), `${name}: ${v.errorsText(memberSchema.errors)}`);
+    t.false(memberSchema({ ...m, note: 'x' }), name);
+    t.false(memberSchema({ ...m, outcome: { ...m.outcome, status: 'cancelled' } }), name);
+    if (m.violation) t.false(memberSchema({ ...m, violation: { ...m.violation, trace: { ...m.violation.trace, extra: 1 } } }), name);
+  }
+});

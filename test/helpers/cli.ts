@@ -23,9 +23,9 @@ export async function cli(args: readonly string[], cwd: string = process.cwd()):
 }
 
 /** `bin/mmcheck.js` as a child process (asynchronous, so that other tests run while it does), for what only a real process shows; `--json` results are validated as in `cli`. */
-export function mmcheckProcess(args: readonly string[], cwd: string = process.cwd()): Promise<{ code: number | null; out: string; err: string }> {
+export function mmcheckProcess(args: readonly string[], cwd: string = process.cwd(), env: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done, fail) => {
-    const c = spawn(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
+    const c = spawn(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '', ...env } });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => void (out += d));
