@@ -12,8 +12,10 @@ import { paramNames } from '../model/source.ts';
  * no value of type `threadId` names a replica of a symmetric group, a
  * replica is all its own slots (label, locals, its elements of the indexed
  * arrays), so sorting the replicas by those slots is canonical too (equal
- * replicas are interchangeable) and costs n log n instead of n!: groups of
- * more than 6 replicas are permuted only then. A permutation moves each
+ * replicas are interchangeable) and costs n log n instead of n!: that form
+ * is used whenever it applies, and groups of more than 6 replicas are
+ * permuted only then. Either form gives one representative per orbit, so
+ * counts are the same. A permutation moves each
  * replica's label and locals, the elements of arrays declared
  * `.indexedBy(group)`, and renames every value of type `threadId(group)`.
  *
@@ -192,7 +194,7 @@ export class Symmetry {
   private readonly tidGroupOf: number[];
   private readonly tidMin: Int32Array;
   private readonly orbitBase: number[] = [];
-  /** Canonical form by sorting replicas (some group has more than MAX_REPLICAS) rather than enumerating. */
+  /** Canonical form by sorting replicas (no threadId names a replica of a symmetric group) rather than enumerating. */
   private readonly sorted: boolean;
   private readonly ord: Int32Array;
   private readonly srcOf: Int32Array;
@@ -256,7 +258,7 @@ export class Symmetry {
     }
     for (let t = 0; t < T; t++) if (this.orbitBase[t] === undefined) this.orbitBase[t] = t;
     this.permutationCount = sym.reduce((n, g) => n * factorial(g.replicas), 1);
-    this.sorted = sym.some((g) => g.replicas > MAX_REPLICAS);
+    this.sorted = !idsStored;
     this.ord = new Int32Array(Math.max(...sym.map((g) => g.replicas)));
     this.srcOf = new Int32Array(S);
     this.codes = new Int32Array(S);
