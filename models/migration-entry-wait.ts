@@ -116,7 +116,7 @@ export default defineModel({
     '(16ce101db85d) brought the bug back as a fault-path get_page() before migrate_to_ram(); v6.15 (1afaeb8293c9) takes the ' +
     'reference only after trylock_page() under the PTL and accounts it as fault_page.',
   params: {
-    faulters: int(2, 4, 2),
+    faulters: int(2, 16, 2),
     holder: int(0, 1, 0),
     onFailure: oneOf('retry', 'sigbus'),
     checkSlack: int(0, 1, 1),

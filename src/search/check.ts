@@ -10,6 +10,7 @@ import { explore, type Reducers } from './explore.ts';
 import { violationFrom } from './stored-path.ts';
 import { bitstateDfs } from './bitstate.ts';
 import { checkLiveness } from './liveness.ts';
+import { checkSymmetricLiveness } from './sym-liveness.ts';
 import { coverageOf } from './coverage.ts';
 import { defaultOptions, type IncompleteReason, type SearchMonitor, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
@@ -95,8 +96,6 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
     throw new McError('MC315', `--store ${opts.store} cannot check livelocks (the cycle search needs every state): add --no-liveness, or use --store exact`);
   if (opts.store === 'bitstate' && !(opts.bitstateBits >= 10 && opts.bitstateBits <= 36))
     throw new McError('MC316', `--bitstate-bits ${opts.bitstateBits}: expected 10..36 (log2 of the number of bits)`);
-  if (opts.symmetry && livenessWanted)
-    throw new McError('MC314', '--symmetry is not supported with livelock checking (a cycle of the quotient graph need not be a cycle of the model): add --no-liveness, or drop --symmetry');
   const por = opts.por ? new PartialOrder(model) : null;
   const sym = opts.symmetry ? new Symmetry(model, rt.layout) : null;
   const reduction: SearchResult['reduction'] = {};
@@ -114,7 +113,9 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
   let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
   if (!violation && !ex.incomplete && livenessWanted) {
-    const lv = checkLiveness(rt, store as StateStore, livenessOptions(opts, ex, store), t0);
+    const lopts = livenessOptions(opts, ex, store);
+    // Under symmetry the cycles are judged on the lift of the quotient (sym-liveness.ts).
+    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0);
     if (typeof lv === 'string') ex.incomplete = lv;
     else {
       violation = lv;

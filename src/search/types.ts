@@ -10,7 +10,7 @@ export interface SearchOptions {
   readonly store: StoreMode;
   /** Partial-order reduction (deadlock and safety only). */
   readonly por: boolean;
-  /** Symmetry reduction over replicated groups (safety only). */
+  /** Symmetry reduction over replicated groups (liveness judged on the lift of the quotient). */
   readonly symmetry: boolean;
   /** Bitstate: log2 of the number of bits; hash functions. */
   readonly bitstateBits: number;
