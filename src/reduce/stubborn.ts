@@ -1,0 +1,289 @@
+import type { BuiltModel } from '../model/build.ts';
+import type { Runtime } from '../exec/runtime.ts';
+import { cellFootprint, Cells, intersects, invariantCells, setBit, type CellFootprint } from './cells.ts';
+
+/**
+ * Strong stubborn sets from guards (Valmari; Laarman, Pater, van de Pol and
+ * Weber, "Guard-based partial-order reduction", SPIN 2013).
+ *
+ * A transition group is one step of one thread instance. Its guard is the
+ * conjunction of "the thread is at the step's label" (the pc guard) and the
+ * step's `when` (with `choose`: zero choices is disabled too). Relations
+ * computed once from the footprints (cells.ts):
+ *  - dep[g]: groups that may not accord with g and may be co-enabled with it:
+ *    the other steps at g's label of g's thread, and steps of other threads
+ *    that write what g reads or writes, or read what g writes (steps at other
+ *    labels of g's own thread are never enabled together with g);
+ *  - nesPc[g]: a necessary enabling set when g's thread is elsewhere: the
+ *    thread's steps that may lead to g's label;
+ *  - nesData[g]: a necessary enabling set when g's thread is at its label but
+ *    the guard is false: every step that writes what the guard reads;
+ *  - visible[g]: g may change what a property looks at: a cell an invariant
+ *    reads; a step that may fail an assertion (the failure is an event of
+ *    that step, the way SPIN's assert is a statement: the steps that enable
+ *    it stay invisible); with livelock checking, progress and a progress
+ *    thread's arrival at or departure from an end label.
+ *
+ * At a state, a stubborn set T is closed under: enabled g in T ⇒ dep[g] ⊆ T
+ * (so everything that could disable g or not commute with it is in T: every
+ * enabled member is a key transition); disabled g in T ⇒ the NES for the
+ * guard conjunct that is false now ⊆ T; an enabled visible g in T ⇒ every
+ * visible group ⊆ T (Valmari's V). One closure is computed per thread with
+ * enabled steps, seeded with its first enabled step, and the one with the
+ * fewest enabled transitions is taken (abandoned once it is no smaller than
+ * the best so far). The cycle proviso (every cycle of the reduced graph has
+ * a fully expanded state) is the caller's: explore.ts and bitstate.ts expand
+ * fully when a selected successor is already stored.
+ * These conditions preserve deadlocks, invariants and assertion failures,
+ * and with progress visible and the proviso, non-progress cycles.
+ */
+export class StubbornSets {
+  readonly groups: number;
+  private readonly gw: number;
+  readonly gThread: Int32Array;
+  readonly gStep: Int32Array;
+  readonly gAt: Int32Array;
+  /** First group of each thread. */
+  readonly gBase: Int32Array;
+  private readonly dep: Uint32Array;
+  private readonly nesPc: Uint32Array;
+  private readonly nesData: Uint32Array;
+  readonly visible: Uint8Array;
+  private readonly visibleSet: Uint32Array;
+  readonly footprints: CellFootprint[];
+  readonly cells: Cells;
+  /** Why some groups can never be left out, for the report. */
+  readonly notes: string[] = [];
+
+  // Scratch, reused at every state.
+  private readonly inS: Uint32Array;
+  private readonly best: Uint32Array;
+  private readonly work: Int32Array;
+  private readonly enCount: Int32Array;
+  private readonly labels: Int32Array;
+  private scratchWords = new Uint32Array(0);
+  private scratchI = new Int32Array(0);
+  /** States where a proper subset was selected (before the caller's proviso). */
+  reduced = 0;
+
+  constructor(readonly model: BuiltModel, opts: { liveness: boolean }) {
+    const b = model;
+    const cells = new Cells(b);
+    this.cells = cells;
+    const T = b.threads.length;
+    this.gBase = new Int32Array(T + 1);
+    for (let t = 0; t < T; t++) this.gBase[t + 1] = this.gBase[t]! + b.threads[t]!.template.steps.length;
+    const G = this.gBase[T]!;
+    this.groups = G;
+    const GW = Math.max(1, Math.ceil(G / 32));
+    this.gw = GW;
+    this.gThread = new Int32Array(G);
+    this.gStep = new Int32Array(G);
+    this.gAt = new Int32Array(G);
+    this.footprints = [];
+    for (const th of b.threads)
+      for (const st of th.template.steps) {
+        const g = this.footprints.length;
+        this.gThread[g] = th.index;
+        this.gStep[g] = st.index;
+        this.gAt[g] = st.at;
+        this.footprints.push(cellFootprint(b, cells, th, st));
+      }
+    const fp = this.footprints;
+    // Labels each step may lead to (a computed next may lead anywhere in its thread).
+    const targets = (g: number): (l: number) => boolean => {
+      const st = b.threads[this.gThread[g]!]!.template.steps[this.gStep[g]!]!;
+      return st.next >= 0 ? (l) => l === st.next : () => true;
+    };
+    const tg = Array.from({ length: G }, (_, g) => targets(g));
+    this.dep = new Uint32Array(G * GW);
+    this.nesPc = new Uint32Array(G * GW);
+    this.nesData = new Uint32Array(G * GW);
+    const row = (m: Uint32Array, g: number) => m.subarray(g * GW, (g + 1) * GW);
+    for (let g = 0; g < G; g++) {
+      const a = fp[g]!;
+      const t = this.gThread[g]!;
+      const dep = row(this.dep, g);
+      const pc = row(this.nesPc, g);
+      const data = row(this.nesData, g);
+      for (let h = 0; h < G; h++) {
+        const c = fp[h]!;
+        const u = this.gThread[h]!;
+        if (u === t) {
+          if (h !== g && this.gAt[h] === this.gAt[g]) setBit(dep, h);
+          if (tg[h]!(this.gAt[g]!)) setBit(pc, h);
+        } else if (
+          a.unknown || c.unknown || a.readsThreads || a.writesThreads || c.readsThreads || c.writesThreads ||
+          intersects(a.writes, c.reads) || intersects(a.writes, c.writes) || intersects(c.writes, a.reads)
+        )
+          setBit(dep, h);
+        // Who can make g's guard true: writers of what it reads (own locals only by its own thread).
+        if (a.unknown || c.writesThreads || intersects(c.writes, a.guardReads) || (u === t ? intersects(c.localWrites, a.guardLocalReads) : a.guardReadsThreads)) setBit(data, h);
+      }
+    }
+    // Visibility.
+    this.visible = new Uint8Array(G);
+    const vis = (h: number) => {
+      this.visible[h] = 1;
+    };
+    const inv = invariantCells(b, cells);
+    if (b.invariants.length > 0) {
+      if (inv.unknown || inv.threads) {
+        for (let h = 0; h < G; h++) vis(h);
+        this.notes.push(inv.unknown ? `invariants: ${inv.why} (every step is visible)` : 'invariants read thread labels or locals (every step is visible)');
+      } else
+        for (let h = 0; h < G; h++) if (fp[h]!.writesThreads || intersects(fp[h]!.writes, inv.reads)) vis(h);
+    }
+    // An assertion failure is an event of the asserting step (treat each step as two transitions, one that
+    // passes and one that fails, with one footprint): the step is visible, the ones that enable its failure are not.
+    for (let g = 0; g < G; g++) if (fp[g]!.asserts) vis(g);
+    if (opts.liveness)
+      for (let g = 0; g < G; g++) {
+        const tpl = b.threads[this.gThread[g]!]!.template;
+        const st = tpl.steps[this.gStep[g]!]!;
+        if (!tpl.hasProgress) continue;
+        // Progress, and a progress thread's finishing or resuming (a cycle where every such thread is finished is no livelock).
+        let touches = st.progress || tpl.isEnd[st.at] === 1;
+        for (let l = 0; l < tpl.labels.length && !touches; l++) if (tg[g]!(l) && (tpl.isProgress[l] === 1 || tpl.isEnd[l] === 1)) touches = true;
+        if (touches) vis(g);
+      }
+    this.visibleSet = new Uint32Array(GW);
+    for (let g = 0; g < G; g++) if (this.visible[g]) setBit(this.visibleSet, g);
+    this.inS = new Uint32Array(GW);
+    this.best = new Uint32Array(GW);
+    this.work = new Int32Array(G);
+    this.enCount = new Int32Array(G);
+    this.labels = new Int32Array(T);
+  }
+
+  /** Is h in g's row of a relation? (for tests and reports) */
+  dependent(g: number, h: number): boolean {
+    return (this.dep[g * this.gw + (h >>> 5)]! & (1 << (h & 31))) !== 0;
+  }
+
+  /**
+   * Add the groups of a relation's row g not yet in the set; returns the new
+   * stack pointer.
+   */
+  private addRow(m: Uint32Array, g: number, sp: number): number {
+    const GW = this.gw;
+    const inS = this.inS;
+    const work = this.work;
+    const o = g * GW;
+    for (let w = 0; w < GW; w++) {
+      let x = m[o + w]! & ~inS[w]!;
+      if (x === 0) continue;
+      inS[w]! |= x;
+      while (x !== 0) {
+        const low = x & -x;
+        work[sp++] = (w << 5) + 31 - Math.clz32(low);
+        x ^= low;
+      }
+    }
+    return sp;
+  }
+
+  /** The closure from one seed; the number of enabled transitions in it, or -1 once it reaches `bound`. */
+  private closure(seed: number, bound: number): number {
+    const inS = this.inS;
+    inS.fill(0);
+    setBit(inS, seed);
+    const work = this.work;
+    let sp = 0;
+    work[sp++] = seed;
+    let cnt = 0;
+    let visibleAdded = false;
+    while (sp > 0) {
+      const g = work[--sp]!;
+      const en = this.enCount[g]!;
+      if (en > 0) {
+        cnt += en;
+        if (cnt >= bound) return -1;
+        sp = this.addRow(this.dep, g, sp);
+        if (this.visible[g] === 1 && !visibleAdded) {
+          visibleAdded = true;
+          const GW = this.gw;
+          for (let w = 0; w < GW; w++) {
+            let x = this.visibleSet[w]! & ~inS[w]!;
+            inS[w]! |= x;
+            while (x !== 0) {
+              const low = x & -x;
+              work[sp++] = (w << 5) + 31 - Math.clz32(low);
+              x ^= low;
+            }
+          }
+        }
+      } else if (this.labels[this.gThread[g]!] !== this.gAt[g]) sp = this.addRow(this.nesPc, g, sp);
+      else sp = this.addRow(this.nesData, g, sp);
+    }
+    return cnt;
+  }
+
+  /**
+   * Choose a stubborn set at the state buf[off..] whose n successors rt has
+   * just generated, and move its successors to the front of rt's successor
+   * buffers (each part keeps its order). Returns how many were selected
+   * (n when the set is every enabled transition).
+   */
+  select(rt: Runtime, buf: Uint32Array, off: number, n: number): number {
+    if (n <= 1) return n;
+    const T = rt.threads;
+    const enCount = this.enCount;
+    enCount.fill(0);
+    const st = rt.succThread;
+    const ss = rt.succStep;
+    for (let i = 0; i < n; i++) enCount[this.gBase[st[i]!]! + ss[i]!]!++;
+    for (let t = 0; t < T; t++) this.labels[t] = rt.label(buf, off, t);
+    let bestCnt = n;
+    let i = 0;
+    while (i < n) {
+      const t = st[i]!;
+      const seed = this.gBase[t]! + ss[i]!;
+      let j = i + 1;
+      while (j < n && st[j] === t) j++;
+      if (j - i < bestCnt) {
+        const c = this.closure(seed, bestCnt);
+        if (c >= 0 && c < bestCnt) {
+          bestCnt = c;
+          this.best.set(this.inS);
+        }
+      }
+      i = j;
+    }
+    if (bestCnt === n) return n;
+    this.reduced++;
+    this.partition(rt, n);
+    return bestCnt;
+  }
+
+  /** Stable partition of rt's successors: those of groups in `best` first. */
+  private partition(rt: Runtime, n: number): void {
+    const W = rt.words;
+    if (this.scratchWords.length < n * W) this.scratchWords = new Uint32Array(n * W * 2);
+    if (this.scratchI.length < n * 4) this.scratchI = new Int32Array(n * 8);
+    const sw = this.scratchWords;
+    const si = this.scratchI;
+    const succ = rt.succ;
+    sw.set(succ.subarray(0, n * W));
+    for (let i = 0; i < n; i++) {
+      si[i * 4] = rt.succThread[i]!;
+      si[i * 4 + 1] = rt.succStep[i]!;
+      si[i * 4 + 2] = rt.succChoice[i]!;
+      si[i * 4 + 3] = rt.succProgress[i]!;
+    }
+    const best = this.best;
+    let k = 0;
+    for (let pass = 0; pass < 2; pass++)
+      for (let i = 0; i < n; i++) {
+        const g = this.gBase[si[i * 4]!]! + si[i * 4 + 1]!;
+        const inBest = (best[g >>> 5]! & (1 << (g & 31))) !== 0;
+        if (inBest !== (pass === 0)) continue;
+        succ.set(sw.subarray(i * W, (i + 1) * W), k * W);
+        rt.succThread[k] = si[i * 4]!;
+        rt.succStep[k] = si[i * 4 + 1]!;
+        rt.succChoice[k] = si[i * 4 + 2]!;
+        rt.succProgress[k] = si[i * 4 + 3]!;
+        k++;
+      }
+  }
+}
