@@ -36,6 +36,24 @@ export interface CellFootprint {
   /** Writes other threads' locals (s.local). */
   readonly writesThreads: boolean;
   readonly asserts: boolean;
+  /**
+   * The same reads and writes without the accesses indexed by a local
+   * (`s.a.get(me.j)`), which are listed in `dyn` (and `guardDyn` for the
+   * guard's) to be resolved at a state from the thread's locals.
+   */
+  readonly fixedReads: Uint32Array;
+  readonly fixedWrites: Uint32Array;
+  readonly fixedGuardReads: Uint32Array;
+  readonly dyn: readonly DynAccess[];
+  readonly guardDyn: readonly DynAccess[];
+}
+
+/** An access to element `me[local]` of the array whose cells are [base, base + length). */
+export interface DynAccess {
+  readonly base: number;
+  readonly length: number;
+  readonly local: string;
+  readonly write: boolean;
 }
 
 /** Cell numbering of a model's shared variables. */
@@ -108,6 +126,9 @@ interface Acc {
   readsThreads: boolean;
   writesThreads: boolean;
   asserts: boolean;
+  fixedReads: Uint32Array;
+  fixedWrites: Uint32Array;
+  dyn: DynAccess[];
 }
 
 /** The first argument of the call whose `(` is at `open`, or null when it cannot be delimited. */
@@ -124,7 +145,14 @@ function firstArg(src: string, open: number): string | null {
   return null;
 }
 
-function scanFn(fn: Function | null, acc: Acc, cells: Cells, localIndex: ReadonlyMap<string, number>, replica: number, what: string): void {
+/**
+ * `stale`: locals an earlier stage of the step may have changed (the effect's
+ * writes, for `next`); the function's own writes are added to it. An access
+ * indexed by a local is resolved at the state only when the index still has
+ * the state's value there: no earlier stage wrote it, no write of it comes
+ * before the access in the text, and the function has no loop.
+ */
+function scanFn(fn: Function | null, acc: Acc, cells: Cells, localIndex: ReadonlyMap<string, number>, replica: number, what: string, stale: Set<string> = new Set()): void {
   if (fn === null || acc.unknown) return;
   const params = paramNames(fn);
   if (params === null) {
@@ -135,20 +163,30 @@ function scanFn(fn: Function | null, acc: Acc, cells: Cells, localIndex: Readonl
   const s = params[0];
   const me = params[1];
   const src = codeOnly(Function.prototype.toString.call(fn));
+  const firstWrite = new Map<string, number>();
   if (me !== undefined) {
     const mu = memberUses(src, me);
     if (mu.uses.length !== mu.occurrences - 1) {
-      acc.unknown = true;
-      acc.why = `${what}: uses the thread's locals other than as ${me}.name`;
-      return;
-    }
-    for (const u of mu.uses) {
+      // Passed on or aliased: only this thread's own locals can be touched that way; take them all.
+      for (let i = 0; i < localIndex.size; i++) {
+        setBit(acc.localReads, i);
+        setBit(acc.localWrites, i);
+      }
+      for (const l of localIndex.keys()) stale.add(l);
+    } else for (const u of mu.uses) {
       const li = localIndex.get(u.name);
       if (li === undefined) continue; // id, at: fixed or the thread's own label
       setBit(acc.localReads, li);
-      if (assignedAfter(src, u.end) || incrementedBefore(src, u.start)) setBit(acc.localWrites, li);
+      if (assignedAfter(src, u.end) || incrementedBefore(src, u.start)) {
+        setBit(acc.localWrites, li);
+        if (!firstWrite.has(u.name)) firstWrite.set(u.name, u.start);
+      }
     }
   }
+  const loops = /(?<![\w$])(?:for|while|do)(?![\w$])/.test(src);
+  const staleBefore = new Set(stale);
+  for (const l of firstWrite.keys()) stale.add(l);
+  const resolvable = (local: string, at: number) => !loops && !staleBefore.has(local) && (firstWrite.get(local) ?? Infinity) > at;
   if (s === undefined) return;
   const { uses, occurrences } = memberUses(src, s);
   if (uses.length !== occurrences - 1) {
@@ -157,6 +195,7 @@ function scanFn(fn: Function | null, acc: Acc, cells: Cells, localIndex: Readonl
     return;
   }
   const meId = me === undefined ? null : new RegExp(`^${me.replace(/\$/g, '\\$')}\\s*\\.\\s*id$`);
+  const meLocal = me === undefined ? null : new RegExp(`^${me.replace(/\$/g, '\\$')}\\s*\\.\\s*([A-Za-z_$][\\w$]*)$`);
   for (const u of uses) {
     const name = u.name;
     if (name === 'assert') {
@@ -181,18 +220,30 @@ function scanFn(fn: Function | null, acc: Acc, cells: Cells, localIndex: Readonl
     if (call) {
       const open = u.end + call[0].length - 1;
       let el = -1;
+      let local: string | null = null;
       if (call[1] !== 'fill') {
         const arg = firstArg(src, open);
         if (arg !== null && /^\d+$/.test(arg)) el = Number(arg);
         else if (arg !== null && meId !== null && meId.test(arg)) el = replica;
+        else if (arg !== null && meLocal !== null) {
+          const m = meLocal.exec(arg);
+          if (m && localIndex.has(m[1]!) && resolvable(m[1]!, u.start)) local = m[1]!;
+        }
       }
-      cells.mark(call[1] === 'get' ? acc.reads : acc.writes, name, el);
+      const write = call[1] !== 'get';
+      cells.mark(write ? acc.writes : acc.reads, name, el);
+      if (local !== null) acc.dyn.push({ base: cells.base.get(name)!, length: cells.size.get(name)!, local, write });
+      else cells.mark(write ? acc.fixedWrites : acc.fixedReads, name, el);
       continue;
     }
     cells.mark(acc.reads, name, -1);
+    cells.mark(acc.fixedReads, name, -1);
     // An array used other than through get/set/fill/length may be aliased and written through the alias.
     const arrayAlias = cells.size.get(name)! > 1 || cells.isArray.has(name) ? !/^\s*\.\s*length\b/.test(src.slice(u.end)) : false;
-    if (arrayAlias || assignedAfter(src, u.end) || incrementedBefore(src, u.start)) cells.mark(acc.writes, name, -1);
+    if (arrayAlias || assignedAfter(src, u.end) || incrementedBefore(src, u.start)) {
+      cells.mark(acc.writes, name, -1);
+      cells.mark(acc.fixedWrites, name, -1);
+    }
   }
 }
 
@@ -207,11 +258,11 @@ export function cellFootprint(b: BuiltModel, cells: Cells, th: ThreadInstance, s
   const nl = tpl.locals.length;
   const lw = Math.max(1, Math.ceil(nl / 32));
   const localIndex = new Map(tpl.locals.map((l, i) => [l.name, i]));
-  const mk = (): Acc => ({ unknown: false, why: '', reads: cells.empty(), writes: cells.empty(), localReads: new Uint32Array(lw), localWrites: new Uint32Array(lw), readsThreads: false, writesThreads: false, asserts: false });
+  const mk = (): Acc => ({ unknown: false, why: '', reads: cells.empty(), writes: cells.empty(), localReads: new Uint32Array(lw), localWrites: new Uint32Array(lw), readsThreads: false, writesThreads: false, asserts: false, fixedReads: cells.empty(), fixedWrites: cells.empty(), dyn: [] });
   const everything = (why: string, asserts: boolean): CellFootprint => {
     const all = fill(cells.empty(), cells.count);
     const locs = fill(new Uint32Array(lw), nl);
-    return { unknown: true, why, reads: all, writes: all, guardReads: all, localReads: locs, localWrites: locs, guardLocalReads: locs, readsThreads: true, guardReadsThreads: true, writesThreads: true, asserts };
+    return { unknown: true, why, reads: all, writes: all, guardReads: all, localReads: locs, localWrites: locs, guardLocalReads: locs, readsThreads: true, guardReadsThreads: true, writesThreads: true, asserts, fixedReads: all, fixedWrites: all, fixedGuardReads: all, dyn: [], guardDyn: [] };
   };
   if (st.declared) {
     const d = st.declared;
@@ -221,16 +272,17 @@ export function cellFootprint(b: BuiltModel, cells: Cells, th: ThreadInstance, s
     for (const w of d.writes) if (cells.base.has(w)) cells.mark(writes, w, -1);
     const locs = fill(new Uint32Array(lw), nl);
     // A declaration names shared variables only: the thread's own locals are taken as all touched.
-    return { unknown: false, why: '', reads, writes, guardReads: reads, localReads: locs, localWrites: locs, guardLocalReads: locs, readsThreads: false, guardReadsThreads: false, writesThreads: false, asserts: d.asserts };
+    return { unknown: false, why: '', reads, writes, guardReads: reads, localReads: locs, localWrites: locs, guardLocalReads: locs, readsThreads: false, guardReadsThreads: false, writesThreads: false, asserts: d.asserts, fixedReads: reads, fixedWrites: writes, fixedGuardReads: reads, dyn: [], guardDyn: [] };
   }
   const guard = mk();
   scanFn(st.guard, guard, cells, localIndex, th.replica, `step ${st.name} guard`);
   scanFn(st.chooseFn, guard, cells, localIndex, th.replica, `step ${st.name} choose`);
   const all = mk();
-  scanFn(st.guard, all, cells, localIndex, th.replica, `step ${st.name} guard`);
-  scanFn(st.chooseFn, all, cells, localIndex, th.replica, `step ${st.name} choose`);
-  scanFn(st.effect, all, cells, localIndex, th.replica, `step ${st.name} effect`);
-  scanFn(st.nextFn, all, cells, localIndex, th.replica, `step ${st.name} next`);
+  const stale = new Set<string>();
+  scanFn(st.guard, all, cells, localIndex, th.replica, `step ${st.name} guard`, stale);
+  scanFn(st.chooseFn, all, cells, localIndex, th.replica, `step ${st.name} choose`, stale);
+  scanFn(st.effect, all, cells, localIndex, th.replica, `step ${st.name} effect`, stale);
+  scanFn(st.nextFn, all, cells, localIndex, th.replica, `step ${st.name} next`, stale);
   if (all.unknown || guard.unknown) return everything(all.why || guard.why, all.asserts);
   return {
     unknown: false,
@@ -245,12 +297,17 @@ export function cellFootprint(b: BuiltModel, cells: Cells, th: ThreadInstance, s
     guardReadsThreads: guard.readsThreads,
     writesThreads: all.writesThreads,
     asserts: all.asserts,
+    fixedReads: all.fixedReads,
+    fixedWrites: all.fixedWrites,
+    fixedGuardReads: guard.fixedReads,
+    dyn: all.dyn,
+    guardDyn: guard.dyn,
   };
 }
 
 /** Cells the invariants read; `threads` when they read labels or locals, `unknown` when not derivable. */
 export function invariantCells(b: BuiltModel, cells: Cells): { reads: Uint32Array; threads: boolean; unknown: boolean; why: string } {
-  const acc: Acc = { unknown: false, why: '', reads: cells.empty(), writes: cells.empty(), localReads: new Uint32Array(1), localWrites: new Uint32Array(1), readsThreads: false, writesThreads: false, asserts: false };
+  const acc: Acc = { unknown: false, why: '', reads: cells.empty(), writes: cells.empty(), localReads: new Uint32Array(1), localWrites: new Uint32Array(1), readsThreads: false, writesThreads: false, asserts: false, fixedReads: cells.empty(), fixedWrites: cells.empty(), dyn: [] };
   for (const inv of b.invariants) scanFn(inv.fn, acc, cells, new Map(), -1, `invariant ${inv.name}`);
   return { reads: acc.reads, threads: acc.readsThreads, unknown: acc.unknown, why: acc.why };
 }

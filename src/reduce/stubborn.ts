@@ -1,6 +1,7 @@
 import type { BuiltModel } from '../model/build.ts';
 import type { Runtime } from '../exec/runtime.ts';
-import { cellFootprint, Cells, intersects, invariantCells, setBit, type CellFootprint } from './cells.ts';
+import { cellFootprint, Cells, hasBit, intersects, invariantCells, setBit, type CellFootprint, type DynAccess } from './cells.ts';
+import { makeViewFactory } from '../layout/views.ts';
 
 /**
  * Strong stubborn sets from guards (Valmari; Laarman, Pater, van de Pol and
@@ -65,6 +66,22 @@ export class StubbornSets {
   private scratchI = new Int32Array(0);
   /** States where a proper subset was selected (before the caller's proviso). */
   reduced = 0;
+
+  // Dependence resolved at a state for steps that index arrays by a local (cells.ts, DynAccess).
+  private readonly dynDep: Uint8Array;
+  private readonly dynNes: Uint8Array;
+  private readonly writers: Uint32Array;
+  private readonly accessors: Uint32Array;
+  private readonly siblings: Uint32Array;
+  private readonly threadMask: Uint32Array;
+  private readonly touchThreads: Uint32Array;
+  private readonly writeThreads: Uint32Array;
+  private readonly nesLocal: Uint32Array;
+  private readonly row: Uint32Array;
+  private readonly cellR: Uint32Array;
+  private readonly cellW: Uint32Array;
+  private cur: Uint32Array | null = null;
+  private locals: readonly Record<string, unknown>[] = [];
 
   constructor(readonly model: BuiltModel, opts: { liveness: boolean }) {
     const b = model;
@@ -149,6 +166,42 @@ export class StubbornSets {
       }
     this.visibleSet = new Uint32Array(GW);
     for (let g = 0; g < G; g++) if (this.visible[g]) setBit(this.visibleSet, g);
+    // Per cell: the groups writing it, and those touching it; per thread: its groups.
+    const CW = cells.words;
+    this.writers = new Uint32Array(cells.count * GW);
+    this.accessors = new Uint32Array(cells.count * GW);
+    this.siblings = new Uint32Array(G * GW);
+    this.threadMask = new Uint32Array(T * GW);
+    this.touchThreads = new Uint32Array(GW);
+    this.writeThreads = new Uint32Array(GW);
+    this.nesLocal = new Uint32Array(G * GW);
+    this.dynDep = new Uint8Array(G);
+    this.dynNes = new Uint8Array(G);
+    for (let h = 0; h < G; h++) {
+      const c = fp[h]!;
+      setBit(row(this.threadMask, this.gThread[h]!), h);
+      if (c.unknown || c.readsThreads || c.writesThreads) setBit(this.touchThreads, h);
+      if (c.unknown || c.writesThreads) setBit(this.writeThreads, h);
+      for (let x = 0; x < cells.count; x++) {
+        if (hasBit(c.writes, x)) {
+          setBit(this.writers.subarray(x * GW, (x + 1) * GW), h);
+          setBit(this.accessors.subarray(x * GW, (x + 1) * GW), h);
+        } else if (hasBit(c.reads, x)) setBit(this.accessors.subarray(x * GW, (x + 1) * GW), h);
+      }
+    }
+    for (let g = 0; g < G; g++) {
+      const a = fp[g]!;
+      for (let h = 0; h < G; h++) {
+        if (this.gThread[h] !== this.gThread[g]) continue;
+        if (h !== g && this.gAt[h] === this.gAt[g]) setBit(row(this.siblings, g), h);
+        if (intersects(fp[h]!.localWrites, a.guardLocalReads)) setBit(row(this.nesLocal, g), h);
+      }
+      if (!a.unknown && a.dyn.length > 0) this.dynDep[g] = 1;
+      if (!a.unknown && a.guardDyn.length > 0) this.dynNes[g] = 1;
+    }
+    this.row = new Uint32Array(GW);
+    this.cellR = new Uint32Array(CW);
+    this.cellW = new Uint32Array(CW);
     this.inS = new Uint32Array(GW);
     this.best = new Uint32Array(GW);
     this.work = new Int32Array(G);
@@ -176,11 +229,73 @@ export class StubbornSets {
       inS[w]! |= x;
       while (x !== 0) {
         const low = x & -x;
-        work[sp++] = (w << 5) + 31 - Math.clz32(low);
+        const h = (w << 5) + 31 - Math.clz32(low);
+        if (h < this.groups) work[sp++] = h; // a complemented mask has bits past the last group
         x ^= low;
       }
     }
     return sp;
+  }
+
+  /** Mark in `set` the cells of accesses indexed by the thread's locals at the current state (out of range: no access). */
+  private resolve(t: number, list: readonly DynAccess[], reads: Uint32Array, writes: Uint32Array | null): void {
+    const me = this.locals[t]!;
+    for (const d of list) {
+      const v = me[d.local] as number;
+      if (!(v >= 0 && v < d.length)) continue;
+      setBit(d.write && writes !== null ? writes : reads, d.base + v);
+    }
+  }
+
+  /** dep[g] at the current state: g's local-indexed accesses resolved to their elements. */
+  private dependentHere(g: number): Uint32Array {
+    const a = this.footprints[g]!;
+    const R = this.row;
+    const cr = this.cellR;
+    const cw = this.cellW;
+    cr.set(a.fixedReads);
+    cw.set(a.fixedWrites);
+    this.resolve(this.gThread[g]!, a.dyn, cr, cw);
+    R.set(this.touchThreads);
+    this.orCells(cw, this.accessors);
+    this.orCells(cr, this.writers);
+    const GW = this.gw;
+    const tm = this.gThread[g]! * GW;
+    const sib = g * GW;
+    for (let w = 0; w < GW; w++) R[w] = (R[w]! & ~this.threadMask[tm + w]!) | this.siblings[sib + w]!;
+    if (a.readsThreads || a.writesThreads) for (let w = 0; w < GW; w++) R[w] = ~this.threadMask[tm + w]! | this.siblings[sib + w]!;
+    return R;
+  }
+
+  /** nesData[g] at the current state (g's thread is at its label, its guard false). */
+  private enablersHere(g: number): Uint32Array {
+    const a = this.footprints[g]!;
+    const R = this.row;
+    const cr = this.cellR;
+    cr.set(a.fixedGuardReads);
+    this.resolve(this.gThread[g]!, a.guardDyn, cr, null);
+    R.set(this.writeThreads);
+    this.orCells(cr, this.writers);
+    const GW = this.gw;
+    const tm = this.gThread[g]! * GW;
+    for (let w = 0; w < GW; w++) R[w]! |= this.nesLocal[g * GW + w]! | (a.guardReadsThreads ? ~this.threadMask[tm + w]! : 0);
+    return R;
+  }
+
+  /** R |= m[c] for every cell c in `set`. */
+  private orCells(set: Uint32Array, m: Uint32Array): void {
+    const R = this.row;
+    const GW = this.gw;
+    for (let w = 0; w < set.length; w++) {
+      let x = set[w]!;
+      while (x !== 0) {
+        const low = x & -x;
+        const c = (w << 5) + 31 - Math.clz32(low);
+        x ^= low;
+        const o = c * GW;
+        for (let k = 0; k < GW; k++) R[k]! |= m[o + k]!;
+      }
+    }
   }
 
   /** The closure from one seed; the number of enabled transitions in it, or -1 once it reaches `bound`. */
@@ -199,7 +314,7 @@ export class StubbornSets {
       if (en > 0) {
         cnt += en;
         if (cnt >= bound) return -1;
-        sp = this.addRow(this.dep, g, sp);
+        sp = this.dynDep[g] === 1 ? this.addRow(this.dependentHere(g), 0, sp) : this.addRow(this.dep, g, sp);
         if (this.visible[g] === 1 && !visibleAdded) {
           visibleAdded = true;
           const GW = this.gw;
@@ -214,7 +329,7 @@ export class StubbornSets {
           }
         }
       } else if (this.labels[this.gThread[g]!] !== this.gAt[g]) sp = this.addRow(this.nesPc, g, sp);
-      else sp = this.addRow(this.nesData, g, sp);
+      else sp = this.dynNes[g] === 1 ? this.addRow(this.enablersHere(g), 0, sp) : this.addRow(this.nesData, g, sp);
     }
     return cnt;
   }
@@ -234,6 +349,11 @@ export class StubbornSets {
     const ss = rt.succStep;
     for (let i = 0; i < n; i++) enCount[this.gBase[st[i]!]! + ss[i]!]!++;
     for (let t = 0; t < T; t++) this.labels[t] = rt.label(buf, off, t);
+    if (this.cur === null) {
+      this.cur = new Uint32Array(rt.words);
+      this.locals = makeViewFactory(this.model, rt.layout)(this.cur, true).locals as unknown as Record<string, unknown>[];
+    }
+    this.cur.set(buf.subarray(off, off + rt.words));
     let bestCnt = n;
     let i = 0;
     while (i < n) {
