@@ -2,6 +2,7 @@ import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { accessVar } from './footprint.ts';
 import { StubbornSets } from './stubborn.ts';
+import { grown } from '../store/growable.ts';
 import { makeViewFactory, isAssertionFailure, type ViewFactory } from '../layout/views.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { q } from '../model/errors.ts';
@@ -21,8 +22,12 @@ export class PartialOrder {
   readonly sets: StubbornSets;
   readonly reasons: string[] = [];
 
+  /** With livelock checking: which stored states were expanded fully (the liveness search follows the same edges). */
+  private full: Uint8Array | null;
+
   constructor(readonly model: BuiltModel, opts: { liveness?: boolean } = {}) {
     const b = model;
+    this.full = opts.liveness === true ? new Uint8Array(1024) : null;
     this.sets = new StubbornSets(b, { liveness: opts.liveness === true });
     const S = this.sets;
     for (const n of S.notes) this.reasons.push(n);
@@ -155,6 +160,24 @@ export class PartialOrder {
     return this.sets.reduced;
   }
 
+  /** Record how stored state s was expanded (only kept with livelock checking). */
+  noteExpansion(s: number, fully: boolean): void {
+    if (this.full === null) return;
+    if (s >= this.full.length) this.full = grown(this.full, Math.max(s + 1, this.full.length * 2));
+    this.full[s] = fully ? 1 : 0;
+  }
+
+  /**
+   * The successors the exploration kept at stored state s, after rt.expand
+   * at it gave n: all of them where it expanded fully, else the stubborn set
+   * again (a function of the state), moved to the front. Returns the count.
+   */
+  keptAt(s: number, rt: Runtime, buf: Uint32Array, off: number, n: number): number {
+    if (this.full === null) throw new Error('internal: PartialOrder.keptAt without livelock checking');
+    if (this.full[s] === 1) return n;
+    return this.sets.select(rt, buf, off, n);
+  }
+
   /** The ample set of the last `ample()` call: successors [ampleLo, ampleHi) of rt's buffer. */
   ampleLo = 0;
   ampleHi = 0;
@@ -170,6 +193,7 @@ export class PartialOrder {
   }
 }
 
-export function refusePorWithLiveness(): never {
-  throw new McError('MC312', '--por is not sound for livelock checking here (progress and fairness are not visible to the reduction): add --no-liveness, or drop --por');
+/** --por with livelock checking under weak or strong fairness: which threads are enabled along a cycle is not preserved. */
+export function refusePorWithLiveness(fairness: string): never {
+  throw new McError('MC312', `--por is not sound for livelock checking under ${fairness} fairness (the reduction keeps non-progress cycles, not which threads are enabled along them): add --fairness none, or --no-liveness, or drop --por`);
 }

@@ -35,8 +35,13 @@ import { makeViewFactory } from '../layout/views.ts';
  * the best so far). The cycle proviso (every cycle of the reduced graph has
  * a fully expanded state) is the caller's: explore.ts and bitstate.ts expand
  * fully when a selected successor is already stored.
- * These conditions preserve deadlocks, invariants and assertion failures,
- * and with progress visible and the proviso, non-progress cycles.
+ * These conditions preserve deadlocks, invariants and assertion failures.
+ * For livelocks V is replaced by the ample-set condition C2 (a set with an
+ * enabled visible member is not taken) and progress is visible; with the
+ * proviso every cycle of the reduced graph has a fully expanded state, the
+ * conditions C0–C3 that preserve stutter-invariant properties (Peled 1994),
+ * here non-progress cycles (not fairness, which depends on every thread's
+ * enabledness along the cycle).
  */
 export class StubbornSets {
   readonly groups: number;
@@ -83,8 +88,11 @@ export class StubbornSets {
   private cur: Uint32Array | null = null;
   private locals: readonly Record<string, unknown>[] = [];
 
+  private readonly strict: boolean;
+
   constructor(readonly model: BuiltModel, opts: { liveness: boolean }) {
     const b = model;
+    this.strict = opts.liveness;
     const cells = new Cells(b);
     this.cells = cells;
     const T = b.threads.length;
@@ -315,6 +323,8 @@ export class StubbornSets {
         cnt += en;
         if (cnt >= bound) return -1;
         sp = this.dynDep[g] === 1 ? this.addRow(this.dependentHere(g), 0, sp) : this.addRow(this.dep, g, sp);
+        // For livelocks the ample-set condition C2: a visible transition is taken only in a full expansion.
+        if (this.visible[g] === 1 && this.strict) return -1;
         if (this.visible[g] === 1 && !visibleAdded) {
           visibleAdded = true;
           const GW = this.gw;

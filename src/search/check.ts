@@ -90,20 +90,23 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
   const t0 = performance.now();
   const rt = new Runtime(model);
   const livenessWanted = opts.liveness && model.hasProgress;
-  if (opts.por && livenessWanted) refusePorWithLiveness();
+  if (opts.por && livenessWanted && opts.fairness !== 'none') refusePorWithLiveness(opts.fairness);
   if (opts.store !== 'exact' && livenessWanted)
     throw new McError('MC315', `--store ${opts.store} cannot check livelocks (the cycle search needs every state): add --no-liveness, or use --store exact`);
   if (opts.store === 'bitstate' && !(opts.bitstateBits >= 10 && opts.bitstateBits <= 36))
     throw new McError('MC316', `--bitstate-bits ${opts.bitstateBits}: expected 10..36 (log2 of the number of bits)`);
   if (opts.symmetry && livenessWanted)
     throw new McError('MC314', '--symmetry is not supported with livelock checking (a cycle of the quotient graph need not be a cycle of the model): add --no-liveness, or drop --symmetry');
-  const por = opts.por ? new PartialOrder(model) : null;
+  const por = opts.por ? new PartialOrder(model, { liveness: livenessWanted }) : null;
   const sym = opts.symmetry ? new Symmetry(model, rt.layout) : null;
   const reduction: SearchResult['reduction'] = {};
   if (por) {
     reduction.porSafeLabels = por.safeLabels();
     reduction.porNotes = por.reasons.slice(0, 8);
   }
+  const porReduced = () => {
+    if (por) reduction.porReducedStates = por.reducedStates;
+  };
   if (sym) {
     reduction.symmetry = sym.describe();
     reduction.permutations = sym.permutationCount;
@@ -114,13 +117,14 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
   let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
   if (!violation && !ex.incomplete && livenessWanted) {
-    const lv = checkLiveness(rt, store as StateStore, livenessOptions(opts, ex, store), t0);
+    const lv = checkLiveness(rt, store as StateStore, livenessOptions(opts, ex, store), t0, por);
     if (typeof lv === 'string') ex.incomplete = lv;
     else {
       violation = lv;
       livenessChecked = true;
     }
   }
+  porReduced();
   if (store instanceof CompactStore) {
     const missed = store.expectedCollisions();
     reduction.store = { mode: 'hash-compact', expectedMissed: missed, probabilityAnyMissed: 1 - Math.exp(-missed), bytesPerState: store.residentBytesPerState() };

@@ -114,6 +114,7 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     }
     if (sym === null) sink ^= store.prefetch(succ, hashes, lo, hi);
     let seen = false;
+    if (por !== null) por.noteExpansion(s, hi - lo === n);
     for (let pass = 0; pass < 2; pass++) {
       for (let i = lo; i < hi; i++) {
         const o = i * W;
@@ -140,6 +141,7 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
       out.transitions += hi - lo;
       // C3 cycle proviso: an ample set that reaches a stored state is not enough; expand fully.
       if (pass === 1 || !(seen && (lo > 0 || hi < n))) break;
+      if (por !== null) por.noteExpansion(s, true);
       const [a, b] = [lo, hi];
       for (let i = 0; i < n; i++) {
         if (i >= a && i < b) continue;

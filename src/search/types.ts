@@ -115,6 +115,8 @@ export interface ReductionInfo {
   /** POR: labels where an ample set may be taken. */
   porSafeLabels?: number;
   porNotes?: string[];
+  /** States where POR left some enabled transition out (before the cycle proviso). */
+  porReducedStates?: number;
   /** Symmetry: permuted groups and the number of permutations. */
   symmetry?: string;
   permutations?: number;
