@@ -15,9 +15,9 @@ export default defineModel({
   params: { n: int(2, 5, 3) },
   deadlock: false,
   expect: [
-    { verdict: 'pass', states: 23256, transitions: 51966 },
-    { verdict: 'pass', params: { n: 2 }, states: 152, transitions: 236 },
-    { verdict: 'pass', params: { n: 4 }, states: 3346464, transitions: 9881944, bench: true },
+    { verdict: 'pass', states: 16861, transitions: 42059 },
+    { verdict: 'pass', params: { n: 2 }, states: 253, transitions: 433 },
+    { verdict: 'pass', params: { n: 4 }, states: 1566931, transitions: 5154265, bench: true },
   ],
   shared: ({ n }) => ({ choosing: array(n, bool()), num: array(n, int(0, n)), incs: int(0, n) }),
   threads: ({ n }) => [

@@ -14,9 +14,9 @@ export default defineModel({
   category: 'classic',
   params: { n: int(2, 6, 3) },
   expect: [
-    { verdict: 'pass', states: 6905, transitions: 16389 },
-    { verdict: 'pass', params: { n: 2 }, states: 218, transitions: 368 },
-    { verdict: 'pass', params: { n: 4 }, states: 212140, transitions: 663888, bench: true },
+    { verdict: 'pass', states: 11096, transitions: 29232 },
+    { verdict: 'pass', params: { n: 2 }, states: 334, transitions: 618 },
+    { verdict: 'pass', params: { n: 4 }, states: 346040, transitions: 1176608, bench: true },
   ],
   shared: ({ n }) => ({ b: array(n, bool()), x: int(0, n), y: int(0, n), incs: int(0, n) }),
   threads: ({ n }) => [

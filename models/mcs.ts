@@ -12,9 +12,9 @@ export default defineModel({
   category: 'classic',
   params: { n: int(2, 5, 3) },
   expect: [
-    { verdict: 'pass', states: 1, transitions: 1 },
-    { verdict: 'pass', params: { n: 2 }, states: 1, transitions: 1 },
-    { verdict: 'pass', params: { n: 4 }, states: 1, transitions: 1, bench: true },
+    { verdict: 'pass', states: 1064, transitions: 2700 },
+    { verdict: 'pass', params: { n: 2 }, states: 74, transitions: 130 },
+    { verdict: 'pass', params: { n: 4 }, states: 18944, transitions: 62984 },
   ],
   shared: ({ n }) => ({ tail: int(0, n, n), next: array(n, int(0, n, n)), locked: array(n, bool()), incs: int(0, n) }),
   threads: ({ n }) => [

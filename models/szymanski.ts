@@ -12,9 +12,9 @@ export default defineModel({
   category: 'classic',
   params: { n: int(2, 5, 3) },
   expect: [
-    { verdict: 'pass', states: 1, transitions: 1 },
-    { verdict: 'pass', params: { n: 2 }, states: 1, transitions: 1 },
-    { verdict: 'pass', params: { n: 4 }, states: 1, transitions: 1, bench: true },
+    { verdict: 'pass', states: 3803, transitions: 10036 },
+    { verdict: 'pass', params: { n: 2 }, states: 179, transitions: 317 },
+    { verdict: 'pass', params: { n: 4 }, states: 100296, transitions: 355462 },
   ],
   shared: ({ n }) => ({ flag: array(n, int(0, 4)), incs: int(0, n) }),
   threads: ({ n }) => [

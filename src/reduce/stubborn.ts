@@ -1,7 +1,7 @@
 import type { BuiltModel } from '../model/build.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { cellFootprint, Cells, hasBit, intersects, invariantCells, setBit, type CellFootprint, type DynAccess } from './cells.ts';
-import { makeViewFactory } from '../layout/views.ts';
+import { maskOf, type Layout } from '../layout/layout.ts';
 
 /**
  * Strong stubborn sets from guards (Valmari; Laarman, Pater, van de Pol and
@@ -85,8 +85,15 @@ export class StubbornSets {
   private readonly row: Uint32Array;
   private readonly cellR: Uint32Array;
   private readonly cellW: Uint32Array;
-  private cur: Uint32Array | null = null;
-  private locals: readonly Record<string, unknown>[] = [];
+  /**
+   * Local-indexed accesses flattened per group (dep: all of the step's;
+   * nes: the guard's): [start[g], start[g+1]) index the slot of the index
+   * local (word, shift, mask, value of code 0) and the array's cells (base,
+   * length, write). Built from the layout at the first state.
+   */
+  private dynTables: DynTables | null = null;
+  private buf: Uint32Array = new Uint32Array(0);
+  private off = 0;
 
   private readonly strict: boolean;
 
@@ -245,14 +252,52 @@ export class StubbornSets {
     return sp;
   }
 
-  /** Mark in `set` the cells of accesses indexed by the thread's locals at the current state (out of range: no access). */
-  private resolve(t: number, list: readonly DynAccess[], reads: Uint32Array, writes: Uint32Array | null): void {
-    const me = this.locals[t]!;
-    for (const d of list) {
-      const v = me[d.local] as number;
-      if (!(v >= 0 && v < d.length)) continue;
-      setBit(d.write && writes !== null ? writes : reads, d.base + v);
+  /** Mark the cells of g's accesses indexed by its thread's locals at the current state (out of range: no access). */
+  private resolve(x: DynTable, g: number, reads: Uint32Array, writes: Uint32Array | null): void {
+    const buf = this.buf;
+    const off = this.off;
+    for (let k = x.start[g]!; k < x.start[g + 1]!; k++) {
+      const v = ((buf[off + x.word[k]!]! >>> x.shift[k]!) & x.mask[k]!) + x.min[k]!;
+      if (x.whole[k] === 1) {
+        for (let i = 0; i < x.len[k]!; i++) setBit(x.write[k] === 1 && writes !== null ? writes : reads, x.base[k]! + i);
+        continue;
+      }
+      if (!(v >= 0 && v < x.len[k]!)) continue;
+      setBit(x.write[k] === 1 && writes !== null ? writes : reads, x.base[k]! + v);
     }
+  }
+
+  private tables(layout: Layout): DynTables {
+    const b = this.model;
+    const make = (pick: (fp: CellFootprint) => readonly DynAccess[]): DynTable => {
+      const start = new Int32Array(this.groups + 1);
+      const all: { g: number; d: DynAccess }[] = [];
+      for (let g = 0; g < this.groups; g++) {
+        start[g] = all.length;
+        if (!this.footprints[g]!.unknown) for (const d of pick(this.footprints[g]!)) all.push({ g, d });
+      }
+      start[this.groups] = all.length;
+      const K = all.length;
+      const x: DynTable = { start, word: new Int32Array(K), shift: new Int32Array(K), mask: new Int32Array(K), min: new Int32Array(K), base: new Int32Array(K), len: new Int32Array(K), write: new Uint8Array(K), whole: new Uint8Array(K) };
+      all.forEach(({ g, d }, k) => {
+        const th = b.threads[this.gThread[g]!]!;
+        const tl = layout.templates[th.template.index]!;
+        const lv = tl.locals.find((l) => l.name === d.local)!;
+        const slot = lv.slots[th.replica]!;
+        x.word[k] = slot.word;
+        x.shift[k] = slot.shift;
+        x.mask[k] = maskOf(slot.width);
+        const dom = lv.elem as { kind: string; min?: number };
+        // Only an int local is an index; any other kind stands for the whole array.
+        if (dom.kind === 'int') x.min[k] = dom.min!;
+        else x.whole[k] = 1;
+        x.base[k] = d.base;
+        x.len[k] = d.length;
+        x.write[k] = d.write ? 1 : 0;
+      });
+      return x;
+    };
+    return { dep: make((fp) => fp.dyn), nes: make((fp) => fp.guardDyn) };
   }
 
   /** dep[g] at the current state: g's local-indexed accesses resolved to their elements. */
@@ -263,7 +308,7 @@ export class StubbornSets {
     const cw = this.cellW;
     cr.set(a.fixedReads);
     cw.set(a.fixedWrites);
-    this.resolve(this.gThread[g]!, a.dyn, cr, cw);
+    this.resolve(this.dynTables!.dep, g, cr, cw);
     R.set(this.touchThreads);
     this.orCells(cw, this.accessors);
     this.orCells(cr, this.writers);
@@ -281,7 +326,7 @@ export class StubbornSets {
     const R = this.row;
     const cr = this.cellR;
     cr.set(a.fixedGuardReads);
-    this.resolve(this.gThread[g]!, a.guardDyn, cr, null);
+    this.resolve(this.dynTables!.nes, g, cr, null);
     R.set(this.writeThreads);
     this.orCells(cr, this.writers);
     const GW = this.gw;
@@ -359,11 +404,9 @@ export class StubbornSets {
     const ss = rt.succStep;
     for (let i = 0; i < n; i++) enCount[this.gBase[st[i]!]! + ss[i]!]!++;
     for (let t = 0; t < T; t++) this.labels[t] = rt.label(buf, off, t);
-    if (this.cur === null) {
-      this.cur = new Uint32Array(rt.words);
-      this.locals = makeViewFactory(this.model, rt.layout)(this.cur, true).locals as unknown as Record<string, unknown>[];
-    }
-    this.cur.set(buf.subarray(off, off + rt.words));
+    this.dynTables ??= this.tables(rt.layout);
+    this.buf = buf;
+    this.off = off;
     let bestCnt = n;
     let i = 0;
     while (i < n) {
@@ -416,4 +459,20 @@ export class StubbornSets {
         k++;
       }
   }
+}
+
+interface DynTable {
+  readonly start: Int32Array;
+  readonly word: Int32Array;
+  readonly shift: Int32Array;
+  readonly mask: Int32Array;
+  readonly min: Int32Array;
+  readonly base: Int32Array;
+  readonly len: Int32Array;
+  readonly write: Uint8Array;
+  readonly whole: Uint8Array;
+}
+interface DynTables {
+  readonly dep: DynTable;
+  readonly nes: DynTable;
 }

@@ -120,7 +120,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
         const o = i * W;
         const r = store.insert(succ, o, hashes[i]!, s);
         if (r < 0) {
-          seen = true;
+          // Only an edge back to a state numbered no later than s can close a cycle of reduced expansions.
+          if (-r - 1 <= s) seen = true;
           continue;
         }
         fresh[nFresh++] = r;
@@ -139,7 +140,10 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
         }
       }
       out.transitions += hi - lo;
-      // C3 cycle proviso: an ample set that reaches a stored state is not enough; expand fully.
+      // C3 cycle proviso: states are numbered in insertion order, and a state expanded with a proper
+      // subset has edges only to states numbered after it, so every cycle of the reduced graph passes a
+      // fully expanded state (whatever the order of expansion: BFS, DFS, and the liveness search's cycles).
+      // An ample set that reaches a state numbered no later than s is not enough; expand fully.
       if (pass === 1 || !(seen && (lo > 0 || hi < n))) break;
       if (por !== null) por.noteExpansion(s, true);
       const [a, b] = [lo, hi];
