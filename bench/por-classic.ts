@@ -18,8 +18,8 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const peers = !argv.includes('--no-peers') && havePeer('spin');
 const sizes: Record<string, number[]> = quick
-  ? { peterson: [3], 'lamport-fast': [3], szymanski: [3], bakery: [3], mcs: [3] }
-  : { peterson: [3, 4], 'lamport-fast': [3, 4], szymanski: [3, 4], bakery: [3, 4], mcs: [3, 4] };
+  ? { peterson: [3], 'lamport-fast': [3], szymanski: [3], bakery: [3], mcs: [3], fischer: [3] }
+  : { peterson: [3, 4], 'lamport-fast': [3, 4], szymanski: [3, 4], bakery: [3, 4], mcs: [3, 4], fischer: [3, 4] };
 
 interface Row {
   model: string;
@@ -37,7 +37,7 @@ for (const [name, ns] of Object.entries(sizes)) {
   const m = builtinModels.find((x) => x.name === name)!;
   const port = classicPorts[name]!;
   for (const n of ns) {
-    const b = buildModel(m, m.variantNames.length ? 'classic' : null, { n });
+    const b = buildModel(m, m.variantNames.length ? m.variantNames[0]! : null, { n });
     const deadlock = port.deadlock ? null : false;
     const full = search(b, { liveness: false, deadlock });
     const red = search(b, { liveness: false, deadlock, por: true });

@@ -7,6 +7,9 @@ import { defineModel, int, array, bool, replicate } from '../src/index.ts';
  * taken only while `mx < n` (the bound: a process whose ticket would exceed
  * it waits), so the checks run with deadlock detection off (a process can
  * wait at the bound while the others wait for its `choosing` flag).
+ *
+ * The unreduced state and transition counts in `expect` are SPIN's with
+ * -DNOREDUCE on that port (bench/por-classic.ts compares them).
  */
 export default defineModel({
   name: 'bakery',

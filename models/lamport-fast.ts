@@ -7,6 +7,9 @@ import { defineModel, int, array, bool, replicate } from '../src/index.ts';
  * step, `j` a process-local variable). Process ids are 1..n in the paper
  * (0 = nobody), so `x` and `y` hold `me.id + 1`. `incs` counts the processes
  * in the critical section.
+ *
+ * The unreduced state and transition counts in `expect` are SPIN's with
+ * -DNOREDUCE on that port (bench/por-classic.ts compares them).
  */
 export default defineModel({
   name: 'lamport-fast',

@@ -5,6 +5,9 @@ import { defineModel, int, array, bool, replicate } from '../src/index.ts';
  * process (`next[i]`, `locked[i]`; `n` = nil), the fetch-and-store and the
  * compare-and-swap on `tail` each one step, in the same steps as its SPIN
  * port (bench/peers/classic.ts). `pred` is a process-local variable.
+ *
+ * The unreduced state and transition counts in `expect` are SPIN's with
+ * -DNOREDUCE on that port (bench/por-classic.ts compares them).
  */
 export default defineModel({
   name: 'mcs',

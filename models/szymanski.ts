@@ -5,6 +5,9 @@ import { defineModel, int, array, replicate } from '../src/index.ts';
  * form (flag values 0..4), one step per shared access, in the same steps as
  * its SPIN port (bench/peers/classic.ts). Every "await for all j" and
  * "exists j" is a loop over the local `j`, one element per step.
+ *
+ * The unreduced state and transition counts in `expect` are SPIN's with
+ * -DNOREDUCE on that port (bench/por-classic.ts compares them).
  */
 export default defineModel({
   name: 'szymanski',
