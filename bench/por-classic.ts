@@ -70,5 +70,10 @@ for (const m of builtinModels.filter((x) => x.def.category !== 'classic')) {
 const table = ['| model | n | tool | config | states | transitions | s | verdict |', '|---|---|---|---|---|---|---|---|', ...rows.map((r) => `| ${r.model} | ${r.n || ''} | ${r.tool} | ${r.config} | ${r.states.toLocaleString('en')} | ${r.transitions.toLocaleString('en')} | ${r.seconds === null ? '' : r.seconds.toFixed(2)} | ${r.verdict} |`)].join('\n');
 process.stdout.write(`${table}\n`);
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/por-classic.json', JSON.stringify({ quick, peers, rows }, null, 2));
+const out = quick ? 'por-classic-quick' : 'por-classic';
+writeFileSync(`bench/results/${out}.json`, JSON.stringify({ quick, peers, rows }, null, 2));
+writeFileSync(
+  `bench/results/${out}.md`,
+  `# POR on the classic mutexes beside SPIN\n\nWritten by \`node --import=tsx bench/por-classic.ts${quick ? ' --quick' : ''}\`${peers ? '' : ' (SPIN not run)'}. mmcheck: BFS, exact store, no liveness; SPIN: \`spin -a\`, DFS, on the step-for-step ports of bench/peers/classic.ts (\`-DNOREDUCE\`, then with its POR). Seconds are one run on a shared machine (noisy). The livelock rows check non-progress cycles under fairness none, the one fairness POR is sound for.\n\n${table}\n`,
+);
 process.exitCode = bad ? 1 : 0;

@@ -131,3 +131,17 @@ test('classic models: POR keeps the verdict, never adds states, and reduces; the
   const lf = builtinModels.find((x) => x.name === 'lamport-fast')!;
   t.true(search(buildModel(lf, null, { n: 3 }), { liveness: false, por: true }).stats.states < search(buildModel(lf, null, { n: 3 }), { liveness: false }).stats.states);
 });
+
+test('check --por: livelock checking needs --fairness none (MC312 otherwise, exit 2); --json reports the reduced states and the reasons', async (t) => {
+  const { cli } = await import('./helpers/cli.ts');
+  const refused = await cli(['check', 'interval-notifier', '--variant', 'correct', '--por']);
+  t.is(refused.code, 2);
+  t.regex(refused.err, /MC312.*under weak fairness.*--fairness none/);
+  const r = await cli(['check', 'interval-notifier', '--variant', 'correct', '--por', '--fairness', 'none', '--json']);
+  t.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  t.is(j.verdict, 'pass');
+  t.true(j.stats.states < search(buildModel(builtinModels.find((m) => m.name === 'interval-notifier')!, 'correct'), { fairness: 'none' }).stats.states);
+  t.true(j.reduction.porReducedStates > 0);
+  t.true(Array.isArray(j.reduction.porNotes) && j.reduction.porNotes.some((n: string) => /dependent with other threads/.test(n)));
+});

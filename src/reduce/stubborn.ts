@@ -56,7 +56,7 @@ export class StubbornSets {
   private readonly nesData: Uint32Array;
   readonly visible: Uint8Array;
   private readonly visibleSet: Uint32Array;
-  readonly footprints: CellFootprint[];
+  footprints: readonly CellFootprint[];
   readonly cells: Cells;
   /** Why some groups can never be left out, for the report. */
   readonly notes: string[] = [];
@@ -112,15 +112,32 @@ export class StubbornSets {
     this.gThread = new Int32Array(G);
     this.gStep = new Int32Array(G);
     this.gAt = new Int32Array(G);
-    this.footprints = [];
+    const raw: CellFootprint[] = [];
     for (const th of b.threads)
       for (const st of th.template.steps) {
-        const g = this.footprints.length;
+        const g = raw.length;
         this.gThread[g] = th.index;
         this.gStep[g] = st.index;
         this.gAt[g] = st.at;
-        this.footprints.push(cellFootprint(b, cells, th, st));
+        raw.push(cellFootprint(b, cells, th, st));
       }
+    // An invariant is reached false by a step that writes what it reads: that step's outcome ("the state
+    // after it is bad") depends on every cell the invariant reads, so those join its reads. Dependence then
+    // keeps the bad event reachable, as for an assertion failure, with no visibility condition.
+    this.footprints = raw;
+    const inv = invariantCells(b, cells);
+    const invAll = b.invariants.length > 0 && (inv.unknown || inv.threads);
+    if (b.invariants.length > 0 && !invAll)
+      this.footprints = this.footprints.map((a) => {
+        if (a.unknown || !intersects(a.writes, inv.reads)) return a;
+        const reads = a.reads.slice();
+        const fixedReads = a.fixedReads.slice();
+        for (let w = 0; w < reads.length; w++) {
+          reads[w]! |= inv.reads[w]!;
+          fixedReads[w]! |= inv.reads[w]!;
+        }
+        return { ...a, reads, fixedReads };
+      });
     const fp = this.footprints;
     // Labels each step may lead to (a computed next may lead anywhere in its thread).
     const targets = (g: number): (l: number) => boolean => {
@@ -158,17 +175,10 @@ export class StubbornSets {
     const vis = (h: number) => {
       this.visible[h] = 1;
     };
-    const inv = invariantCells(b, cells);
-    if (b.invariants.length > 0) {
-      if (inv.unknown || inv.threads) {
-        for (let h = 0; h < G; h++) vis(h);
-        this.notes.push(inv.unknown ? `invariants: ${inv.why} (every step is visible)` : 'invariants read thread labels or locals (every step is visible)');
-      } else
-        for (let h = 0; h < G; h++) if (fp[h]!.writesThreads || intersects(fp[h]!.writes, inv.reads)) vis(h);
+    if (invAll) {
+      for (let h = 0; h < G; h++) vis(h);
+      this.notes.push(inv.unknown ? `invariants: ${inv.why} (every step is visible)` : 'invariants read thread labels or locals (every step is visible)');
     }
-    // An assertion failure is an event of the asserting step (treat each step as two transitions, one that
-    // passes and one that fails, with one footprint): the step is visible, the ones that enable its failure are not.
-    for (let g = 0; g < G; g++) if (fp[g]!.asserts) vis(g);
     if (opts.liveness)
       for (let g = 0; g < G; g++) {
         const tpl = b.threads[this.gThread[g]!]!.template;
@@ -300,6 +310,29 @@ export class StubbornSets {
     return { dep: make((fp) => fp.dyn), nes: make((fp) => fp.guardDyn) };
   }
 
+  /** Rows resolved at the current state, computed once per state (several closures meet the same groups). */
+  private depHere = new Uint32Array(0);
+  private nesHere = new Uint32Array(0);
+  private depStamp = new Int32Array(0);
+  private nesStamp = new Int32Array(0);
+  private epoch = 0;
+
+  private cachedDep(g: number): number {
+    if (this.depStamp[g] !== this.epoch) {
+      this.depHere.set(this.dependentHere(g), g * this.gw);
+      this.depStamp[g] = this.epoch;
+    }
+    return g;
+  }
+
+  private cachedNes(g: number): number {
+    if (this.nesStamp[g] !== this.epoch) {
+      this.nesHere.set(this.enablersHere(g), g * this.gw);
+      this.nesStamp[g] = this.epoch;
+    }
+    return g;
+  }
+
   /** dep[g] at the current state: g's local-indexed accesses resolved to their elements. */
   private dependentHere(g: number): Uint32Array {
     const a = this.footprints[g]!;
@@ -367,7 +400,7 @@ export class StubbornSets {
       if (en > 0) {
         cnt += en;
         if (cnt >= bound) return -1;
-        sp = this.dynDep[g] === 1 ? this.addRow(this.dependentHere(g), 0, sp) : this.addRow(this.dep, g, sp);
+        sp = this.dynDep[g] === 1 ? this.addRow(this.depHere, this.cachedDep(g), sp) : this.addRow(this.dep, g, sp);
         // For livelocks the ample-set condition C2: a visible transition is taken only in a full expansion.
         if (this.visible[g] === 1 && this.strict) return -1;
         if (this.visible[g] === 1 && !visibleAdded) {
@@ -384,7 +417,7 @@ export class StubbornSets {
           }
         }
       } else if (this.labels[this.gThread[g]!] !== this.gAt[g]) sp = this.addRow(this.nesPc, g, sp);
-      else sp = this.dynNes[g] === 1 ? this.addRow(this.enablersHere(g), 0, sp) : this.addRow(this.nesData, g, sp);
+      else sp = this.dynNes[g] === 1 ? this.addRow(this.nesHere, this.cachedNes(g), sp) : this.addRow(this.nesData, g, sp);
     }
     return cnt;
   }
@@ -404,7 +437,14 @@ export class StubbornSets {
     const ss = rt.succStep;
     for (let i = 0; i < n; i++) enCount[this.gBase[st[i]!]! + ss[i]!]!++;
     for (let t = 0; t < T; t++) this.labels[t] = rt.label(buf, off, t);
-    this.dynTables ??= this.tables(rt.layout);
+    if (this.dynTables === null) {
+      this.dynTables = this.tables(rt.layout);
+      this.depHere = new Uint32Array(this.groups * this.gw);
+      this.nesHere = new Uint32Array(this.groups * this.gw);
+      this.depStamp = new Int32Array(this.groups);
+      this.nesStamp = new Int32Array(this.groups);
+    }
+    this.epoch = (this.epoch + 1) | 0 || 1;
     this.buf = buf;
     this.off = off;
     let bestCnt = n;

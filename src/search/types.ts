@@ -8,7 +8,7 @@ export type StoreMode = 'exact' | 'hash-compact' | 'bitstate';
 export interface SearchOptions {
   readonly strategy: Strategy;
   readonly store: StoreMode;
-  /** Partial-order reduction (deadlock and safety only). */
+  /** Partial-order reduction (safety; livelocks only under fairness none). */
   readonly por: boolean;
   /** Symmetry reduction over replicated groups (safety only). */
   readonly symmetry: boolean;
