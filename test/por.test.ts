@@ -145,3 +145,36 @@ test('check --por: livelock checking needs --fairness none (MC312 otherwise, exi
   t.true(j.reduction.porReducedStates > 0);
   t.true(Array.isArray(j.reduction.porNotes) && j.reduction.porNotes.some((n: string) => /dependent with other threads/.test(n)));
 });
+
+test('cell footprints: own-id and literal indices are one element, a local index is resolved at the state only while it still has the state value', async (t) => {
+  const { Cells, cellFootprint } = await import('../src/reduce/cells.ts');
+  const m = defineModel({
+    name: 'cells',
+    shared: { a: array(4, int(0, 3)), f: array(3, int(0, 1)), y: int(0, 1) },
+    threads: [
+      replicate(3, 'T', {
+        locals: { j: int(0, 3) },
+        start: 'L',
+        steps: {
+          own: { at: 'L', when: (s, me) => s.f.get(me.id) === 0, then: (s) => s.a.set(2, 1), next: 'L' },
+          early: { at: 'L', when: (s, me) => s.a.get(me.j) === 0, then: (s, me) => { s.a.set(me.j, 1); me.j = (me.j + 1) % 4; }, next: 'L' },
+          late: { at: 'L', then: (s, me) => { me.j = (me.j + 1) % 4; s.y = s.a.get(me.j); }, next: 'L' },
+        },
+      }),
+    ],
+  });
+  const b = buildModel(m, null);
+  const cells = new Cells(b);
+  const fp = (thread: number, step: number) => cellFootprint(b, cells, b.threads[thread]!, b.threads[thread]!.template.steps[step]!);
+  const own = fp(2, 0);
+  t.deepEqual(cells.describe(own.reads), ['f[2]']);
+  t.deepEqual(cells.describe(own.writes), ['a[2]']);
+  t.deepEqual(own.dyn, []);
+  const early = fp(1, 1);
+  t.deepEqual(early.dyn.map((d) => [d.local, d.write]), [['j', false], ['j', true]]);
+  t.deepEqual(early.guardDyn.map((d) => d.local), ['j']);
+  t.deepEqual(cells.describe(early.fixedReads), []);
+  const late = fp(1, 2);
+  t.deepEqual(late.dyn, []);
+  t.deepEqual(cells.describe(late.fixedReads), ['a[0]', 'a[1]', 'a[2]', 'a[3]', 'y']);
+});
