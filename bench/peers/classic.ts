@@ -9,8 +9,11 @@
  * Every model step is one branch `:: d_step { guard -> effect }; goto NEXT`
  * of the `if` at its label, so one enabled step is one SPIN transition (the
  * `goto` is a jump, not a statement). With `-DNOREDUCE` SPIN's counts are
- * therefore the model's (plus `init`, bench/peers/README.md); with
- * reduction on, SPIN reduces where a d_step touches only locals.
+ * therefore the model's (plus `init`, bench/peers/README.md). With its
+ * reduction on, SPIN can leave a process out only at a control location
+ * whose every statement is safe (process-local variables only); every label
+ * of these models has a step on a shared variable, and SPIN reduces nothing
+ * (measured: bench/results/por-classic.md).
  */
 
 export interface ClassicStep {
