@@ -67,6 +67,10 @@ test('stubborn sets keep deadlocks, invariants and assertions on models indexing
       if (full.verdict === 'pass' && red.stats.states > full.stats.states) return false;
       if (full.verdict === 'pass' && red.stats.states < full.stats.states) reduced++;
       if (red.violation && !replays(red, m)) return false;
+      // The bitstate DFS with POR (a table big enough to miss nothing here) agrees too.
+      const bs = search(b, { deadlock, liveness: false, por: true, store: 'bitstate', bitstateBits: 24 });
+      if (bs.verdict !== full.verdict || (full.verdict === 'pass' && bs.stats.states > full.stats.states)) return false;
+      if (bs.violation && !replays(bs, m)) return false;
       return true;
     }),
     { numRuns: RUNS * 2 },
