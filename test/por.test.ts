@@ -146,8 +146,8 @@ test('check --por: livelock checking needs --fairness none (MC312 otherwise, exi
   const j = JSON.parse(r.out);
   t.is(j.verdict, 'pass');
   t.true(j.stats.states < search(buildModel(builtinModels.find((m) => m.name === 'interval-notifier')!, 'correct'), { fairness: 'none' }).stats.states);
-  t.true(j.reduction.porReducedStates > 0);
-  t.true(Array.isArray(j.reduction.porNotes) && j.reduction.porNotes.some((n: string) => /dependent with other threads/.test(n)));
+  t.true(j.reduction.por.reducedStates > 0);
+  t.true(j.reduction.por.reasons.some((n: string) => /dependent with other threads/.test(n)));
 });
 
 test('cell footprints: own-id and literal indices are one element, a local index is resolved at the state only while it still has the state value', async (t) => {

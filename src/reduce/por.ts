@@ -56,7 +56,7 @@ export class PartialOrder {
       }
       if (on.size) conflicts.set(name, on);
     }
-    if (visibleSteps.length) this.reasons.push(`visible (a property reads what they change): ${visibleSteps.slice(0, 12).join(', ')}${visibleSteps.length > 12 ? ', ...' : ''}`);
+    if (visibleSteps.length) this.reasons.push(`visible (taken only in full expansions or all together): ${visibleSteps.slice(0, 12).join(', ')}${visibleSteps.length > 12 ? ', ...' : ''}`);
     const cs = [...conflicts].map(([k, v]) => `${k} on ${[...v].join(', ')}`);
     if (cs.length) this.reasons.push(`dependent with other threads: ${cs.slice(0, 12).join('; ')}${cs.length > 12 ? '; ...' : ''}`);
   }

@@ -105,7 +105,7 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
     reduction.porNotes = por.reasons.slice(0, 8);
   }
   const porReduced = () => {
-    if (por) reduction.porReducedStates = por.reducedStates;
+    if (por) reduction.por = { reducedStates: por.reducedStates, reasons: por.reasons.slice() };
   };
   if (sym) {
     reduction.symmetry = sym.describe();

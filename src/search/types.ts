@@ -115,8 +115,12 @@ export interface ReductionInfo {
   /** POR: labels where an ample set may be taken. */
   porSafeLabels?: number;
   porNotes?: string[];
-  /** States where POR left some enabled transition out (before the cycle proviso). */
-  porReducedStates?: number;
+  /**
+   * Partial-order reduction: the states where the stubborn set left some
+   * enabled step out (before the cycle proviso), and why steps cannot be
+   * left out (visible steps, conflicts per variable, unknown footprints).
+   */
+  por?: { reducedStates: number; reasons: string[] };
   /** Symmetry: permuted groups and the number of permutations. */
   symmetry?: string;
   permutations?: number;
