@@ -67,6 +67,8 @@ export class StubbornSets {
   private readonly work: Int32Array;
   private readonly enCount: Int32Array;
   private readonly labels: Int32Array;
+  private readonly seeds: Int32Array;
+  private readonly seedSizes: Int32Array;
   private scratchWords = new Uint32Array(0);
   private scratchI = new Int32Array(0);
   /** States where a proper subset was selected (before the caller's proviso). */
@@ -232,6 +234,8 @@ export class StubbornSets {
     this.work = new Int32Array(G);
     this.enCount = new Int32Array(G);
     this.labels = new Int32Array(T);
+    this.seeds = new Int32Array(T);
+    this.seedSizes = new Int32Array(T);
   }
 
   /** Is h in g's row of a relation? (for tests and reports) */
@@ -447,21 +451,33 @@ export class StubbornSets {
     this.epoch = (this.epoch + 1) | 0 || 1;
     this.buf = buf;
     this.off = off;
-    let bestCnt = n;
+    // Seeds (each thread's first enabled step) by increasing number of successors, so that a small set
+    // found early bounds the closures after it.
+    const seeds = this.seeds;
+    const sizes = this.seedSizes;
+    let ns = 0;
     let i = 0;
     while (i < n) {
       const t = st[i]!;
-      const seed = this.gBase[t]! + ss[i]!;
       let j = i + 1;
       while (j < n && st[j] === t) j++;
-      if (j - i < bestCnt) {
-        const c = this.closure(seed, bestCnt);
-        if (c >= 0 && c < bestCnt) {
-          bestCnt = c;
-          this.best.set(this.inS);
-        }
+      let k = ns++;
+      while (k > 0 && sizes[k - 1]! > j - i) {
+        seeds[k] = seeds[k - 1]!;
+        sizes[k] = sizes[k - 1]!;
+        k--;
       }
+      seeds[k] = this.gBase[t]! + ss[i]!;
+      sizes[k] = j - i;
       i = j;
+    }
+    let bestCnt = n;
+    for (let k = 0; k < ns && sizes[k]! < bestCnt; k++) {
+      const c = this.closure(seeds[k]!, bestCnt);
+      if (c >= 0 && c < bestCnt) {
+        bestCnt = c;
+        this.best.set(this.inS);
+      }
     }
     if (bestCnt === n) return n;
     this.reduced++;
