@@ -35,7 +35,7 @@ export const checkCommand: Command = {
     strategy: { type: 'string', value: 'bfs|dfs', default: defaultOptions.strategy, help: 'search order (bfs: shortest counterexamples)' },
     store: { type: 'string', value: STORES.join('|'), default: defaultOptions.store, help: 'state storage: exact states, 64-bit fingerprints, or a bit array (searched depth-first)' },
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
-    por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; refused with liveness)' },
+    por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; livelocks only with --fairness none)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety; refused with liveness)' },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
