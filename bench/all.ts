@@ -6,6 +6,7 @@
  *   2. bench/reduction.ts    POR / symmetry × exact / hash-compact, beside SPIN's POR and Rumur's symmetry
  *   3. bench/time-to-bug.ts  time to the first counterexample
  *   4. bench/long-trace.ts   replay and rendering of 20k-150k-step counterexamples (linear growth)
+ *   5. bench/por-classic.ts  POR on the classic mutexes beside SPIN's (with and without POR); livelock rows with POR
  *
  *   npm run bench                  the full benchmarks (tens of minutes)
  *   npm run bench -- --quick       a smoke run: peterson(4), the small reduction matrix,
@@ -37,6 +38,7 @@ function jobs(): Job[] {
   out.push({ script: 'bench/reduction.ts', args: pass('--quick', '--no-peers') });
   out.push({ script: 'bench/time-to-bug.ts', args: quick ? ['--limit', '10'] : [] });
   out.push({ script: 'bench/long-trace.ts', args: [] });
+  out.push({ script: 'bench/por-classic.ts', args: pass('--quick', '--no-peers') });
   return out;
 }
 

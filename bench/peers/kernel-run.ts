@@ -56,7 +56,7 @@ export function runMmcheck(args: readonly string[], timeoutSeconds = 3600): Prom
       const line = out.trim().split('\n').pop() ?? '';
       try {
         const json = JSON.parse(line) as MmcheckJson & { error?: { code: string; message: string } };
-        // With --json a coded error (a refused reduction) is a JSON object too.
+        // With --json a coded error (a refused reduction among them) is one object on stdout too.
         if (json.error) resolve({ ok: false, exitCode: code, message: `${json.error.code} ${json.error.message}` });
         else resolve({ ok: true, json });
       } catch {

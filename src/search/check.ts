@@ -91,18 +91,23 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
   const t0 = performance.now();
   const rt = new Runtime(model);
   const livenessWanted = opts.liveness && model.hasProgress;
-  if (opts.por && livenessWanted) refusePorWithLiveness();
+  if (opts.por && livenessWanted && opts.fairness !== 'none') refusePorWithLiveness(opts.fairness);
   if (opts.store !== 'exact' && livenessWanted)
     throw new McError('MC315', `--store ${opts.store} cannot check livelocks (the cycle search needs every state): add --no-liveness, or use --store exact`);
   if (opts.store === 'bitstate' && !(opts.bitstateBits >= 10 && opts.bitstateBits <= 36))
     throw new McError('MC316', `--bitstate-bits ${opts.bitstateBits}: expected 10..36 (log2 of the number of bits)`);
-  const por = opts.por ? new PartialOrder(model) : null;
+  if (opts.por && opts.symmetry && livenessWanted)
+    throw new McError('MC312', '--por with --symmetry is not supported with livelock checking (the symmetric cycle search judges the unreduced successors of each quotient state): add --no-liveness, or drop --por or --symmetry');
+  const por = opts.por ? new PartialOrder(model, { liveness: livenessWanted }) : null;
   const sym = opts.symmetry ? new Symmetry(model, rt.layout) : null;
   const reduction: SearchResult['reduction'] = {};
   if (por) {
     reduction.porSafeLabels = por.safeLabels();
     reduction.porNotes = por.reasons.slice(0, 8);
   }
+  const porReduced = () => {
+    if (por) reduction.por = { reducedStates: por.reducedStates, reasons: por.reasons.slice() };
+  };
   if (sym) {
     reduction.symmetry = sym.describe();
     reduction.permutations = sym.permutationCount;
@@ -115,13 +120,14 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchRe
   if (!violation && !ex.incomplete && livenessWanted) {
     const lopts = livenessOptions(opts, ex, store);
     // Under symmetry the cycles are judged on the lift of the quotient (sym-liveness.ts).
-    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0);
+    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0, por);
     if (typeof lv === 'string') ex.incomplete = lv;
     else {
       violation = lv;
       livenessChecked = true;
     }
   }
+  porReduced();
   if (store instanceof CompactStore) {
     const missed = store.expectedCollisions();
     reduction.store = { mode: 'hash-compact', expectedMissed: missed, probabilityAnyMissed: 1 - Math.exp(-missed), bytesPerState: store.residentBytesPerState() };

@@ -8,7 +8,7 @@ export type StoreMode = 'exact' | 'hash-compact' | 'bitstate';
 export interface SearchOptions {
   readonly strategy: Strategy;
   readonly store: StoreMode;
-  /** Partial-order reduction (deadlock and safety only). */
+  /** Partial-order reduction (safety; livelocks only under fairness none). */
   readonly por: boolean;
   /** Symmetry reduction over replicated groups (liveness judged on the lift of the quotient). */
   readonly symmetry: boolean;
@@ -115,6 +115,12 @@ export interface ReductionInfo {
   /** POR: labels where an ample set may be taken. */
   porSafeLabels?: number;
   porNotes?: string[];
+  /**
+   * Partial-order reduction: the states where the stubborn set left some
+   * enabled step out (before the cycle proviso), and why steps cannot be
+   * left out (visible steps, conflicts per variable, unknown footprints).
+   */
+  por?: { reducedStates: number; reasons: string[] };
   /** Symmetry: permuted groups and the number of permutations. */
   symmetry?: string;
   permutations?: number;

@@ -37,7 +37,7 @@ export const checkCommand: Command = {
     strategy: { type: 'string', value: 'bfs|dfs', default: defaultOptions.strategy, help: 'search order (bfs: shortest counterexamples)' },
     store: { type: 'string', value: STORES.join('|'), default: defaultOptions.store, help: 'state storage: exact states, 64-bit fingerprints, or a bit array (searched depth-first)' },
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
-    por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; refused with liveness)' },
+    por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; livelocks only with --fairness none and without --symmetry)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety, deadlock and liveness)' },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
@@ -150,7 +150,8 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   } else {
     io.out(statsLine(r) + '\n');
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
-    if (r.reduction.porSafeLabels !== undefined) io.out(`por: ample sets possible at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; not at: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
+    if (r.reduction.porSafeLabels !== undefined)
+      io.out(`por: stubborn sets smaller than the enabled steps at ${r.reduction.por?.reducedStates ?? 0} state(s); steps independent of some thread at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; limits: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
     const st = r.reduction.store;
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
