@@ -328,8 +328,8 @@ export function threadDriver(ctl: Int32Array): RoundDriver {
 export function helperLoop(w: RoundWorker): void {
   const ctl = w.ctl;
   let g = Atomics.load(ctl, Ctl.Gen);
-  const id = Atomics.add(ctl, Ctl.Joined, 1) + 1;
-  if (id !== w.me) throw new Error(`internal: helper ${w.me} joined as ${id}`);
+  // Ids in the order of joining: the first ready helper is worker 1.
+  w.me = Atomics.add(ctl, Ctl.Joined, 1) + 1;
   try {
     for (;;) {
       while (Atomics.load(ctl, Ctl.Gen) === g) Atomics.wait(ctl, Ctl.Gen, g, 1000);

@@ -1,6 +1,8 @@
 import { REGIONS, REGION_BITS, RegionInserter, SharedStore, StoreWord, type SharedStoreBuffers } from '../store/shared-store.ts';
 import { growableShared, growShared, maxBytes } from '../store/growable-shared.ts';
 import type { Runtime } from '../exec/runtime.ts';
+import { notDeterministic, stepName } from '../exec/determinism.ts';
+import { q } from '../model/errors.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 
 /**
@@ -34,6 +36,10 @@ import type { Symmetry } from '../reduce/symmetry.ts';
  */
 
 export const BLOCK = 64;
+// Local copies: imported bindings can cost an accessor call per use in the hot loops.
+const R = REGIONS;
+const RMASK = REGIONS - 1;
+const RBITS = REGION_BITS;
 /** The most states of one round (the per-round arrays are sized for it). */
 export const ROUND_STATES = 1 << 15;
 export const NONE = 0x7fffffff;
@@ -128,10 +134,13 @@ export class RoundWorker {
   succ: Uint32Array[];
   succHash: Int32Array[];
   succParent: Int32Array[];
-  private readonly mine = new Uint8Array(REGIONS);
+  private readonly mine = new Uint8Array(R);
   private readonly deadlockOn: boolean;
   private readonly hasInv: boolean;
   private len = 0;
+  private checks = 0;
+  /** Keeps prefetch loads observable. */
+  sink = 0;
   private parents = new Int32Array(256);
 
   constructor(
@@ -175,7 +184,7 @@ export class RoundWorker {
    * coordinator's sequential parts run in worker 0 through `coord`.
    */
   *round(active: number, coord: RoundCoordinator | null): Generator<void, void, void> {
-    for (let r = 0; r < REGIONS; r++) this.mine[r] = r % active === this.me ? 1 : 0;
+    for (let r = 0; r < R; r++) this.mine[r] = r % active === this.me ? 1 : 0;
     this.expandPhase();
     yield;
     this.refresh();
@@ -217,7 +226,7 @@ export class RoundWorker {
 
   private rehashMine(coord: RoundCoordinator | null): void {
     const g = coord ? coord.growth! : this.growthView();
-    for (let r = 0; r < REGIONS; r++) if (this.mine[r] === 1) this.store.rehashRegion(r, g.from, g.fromMask, g.fromRb);
+    for (let r = 0; r < R; r++) if (this.mine[r] === 1) this.store.rehashRegion(r, g.from, g.fromMask, g.fromRb);
   }
 
   /** The table being grown from, as the coordinator left it in the control words. */
@@ -225,7 +234,7 @@ export class RoundWorker {
     const bits = Atomics.load(this.ctl, Ctl.FromBits);
     const which = 1 - Atomics.load(this.ctl, StoreWord.TableWhich);
     const from = new Uint32Array(this.bufs.store.tables[which]!, 0, 2 ** bits);
-    return { from, fromMask: 2 ** bits - 1, fromRb: bits - REGION_BITS };
+    return { from, fromMask: 2 ** bits - 1, fromRb: bits - RBITS };
   }
 
   private expandPhase(): void {
@@ -238,6 +247,7 @@ export class RoundWorker {
     const nBlocks = Math.ceil((end - start) / BLOCK);
     const sym = this.sym;
     this.len = 0;
+    if (this.me !== 0 && start > 0) this.crossCheck(start);
     for (;;) {
       const b = Atomics.add(ctl, Ctl.Cursor, 1);
       if (b >= nBlocks) break;
@@ -281,6 +291,28 @@ export class RoundWorker {
     }
   }
 
+  /**
+   * Steps must be functions of the state in every thread, not only in one
+   * (a model file is loaded once per thread: a module-level variable, say,
+   * is one per worker). Each helper re-expands one state per round that
+   * another worker may have expanded (every state before the round has
+   * been), and every successor must be in the store (MC160 otherwise). The
+   * sampled check inside `Runtime.expand` runs in every worker as well.
+   */
+  private crossCheck(start: number): void {
+    const rt = this.rt;
+    const W = rt.words;
+    const st = this.store;
+    const s = (this.checks++ * 40503 + this.me * 7919) % start;
+    const n = rt.expand(st.states, s * W);
+    if (n < 0) throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.failThread, rt.failStep)} fails assertion ${q(rt.failProperty)} in stored state ${s}, which another worker expanded without that failure`);
+    for (let i = 0; i < n; i++) {
+      if (this.sym !== null) this.sym.canonicalize(rt.succ, i * W);
+      if (st.find(rt.succ, i * W, rt.hash(rt.succ, i * W)) < 0)
+        throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.succThread[i]!, rt.succStep[i]!)} from stored state ${s} leads to a state that the worker which expanded it did not reach`);
+    }
+  }
+
   private ensureSucc(n: number): void {
     const me = this.me;
     const b = this.bufs;
@@ -315,9 +347,11 @@ export class RoundWorker {
       const seq0 = this.stBase[b * BLOCK]!;
       const hashes = this.succHash[w]!;
       const m = Math.min(cnt, cut - seq0);
+      // Touch the home slots first: independent loads overlap their cache misses (as the one-thread BFS's prefetch).
+      this.sink ^= this.store.touch(hashes, off, m, mine);
       for (let j = 0; j < m; j++) {
         const h = hashes[off + j]!;
-        if (mine[h & (REGIONS - 1)] !== 1) continue;
+        if (mine[h & RMASK] !== 1) continue;
         if (ins.offer(this.succ, w, off + j, h, seq0 + j)) rank[seq0 + j] = 1;
         else if (ins.overflow) {
           Atomics.store(ctl, Ctl.Overflow, 1);
@@ -344,7 +378,7 @@ export class RoundWorker {
       const slot = ins.pSlot[k]!;
       if (r >= limit) {
         table[slot] = 0;
-        st.fill[ins.pHash[k]! & (REGIONS - 1)]!--;
+        st.fill[ins.pHash[k]! & RMASK]!--;
         continue;
       }
       const idx = count0 + r;

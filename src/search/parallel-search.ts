@@ -57,13 +57,18 @@ export function sharedEngine(
   };
 }
 
-/** The multi-core search with every worker in this thread (law tests). */
-export function searchLockstep(model: BuiltModel, options: Partial<SearchOptions>, eo: SharedEngineOptions): SearchResult & { runtime: Runtime; store: Store } {
+/**
+ * The multi-core search with every worker in this thread (law tests).
+ * `helperModel` stands for what the helper threads load (by default the
+ * same model): a different one shows what a model that behaves differently
+ * in another thread does.
+ */
+export function searchLockstep(model: BuiltModel, options: Partial<SearchOptions>, eo: SharedEngineOptions, helperModel: BuiltModel = model): SearchResult & { runtime: Runtime; store: Store } {
   return searchWith(model, options, (rt, red) =>
     sharedEngine(rt, red, options, eo, (bufs, w0) => {
       const helpers = Array.from({ length: eo.workers - 1 }, (_, i) => {
-        const hrt = new Runtime(model);
-        return new RoundWorker(i + 1, hrt, red.sym ? new Symmetry(model, hrt.layout) : null, bufs, options.deadlock ?? model.deadlock);
+        const hrt = new Runtime(helperModel);
+        return new RoundWorker(i + 1, hrt, red.sym ? new Symmetry(helperModel, hrt.layout) : null, bufs, options.deadlock ?? helperModel.deadlock);
       });
       const d = lockstepDriver(helpers);
       return {

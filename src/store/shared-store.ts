@@ -91,6 +91,10 @@ export class SharedStore {
   /** log2 of a region's slots. */
   rb = 0;
   private readonly hashOf: (buf: Uint32Array, off: number) => number;
+  private readonly rehashScratch = new Int32Array(32);
+  private readonly rehashIdx = new Int32Array(32);
+  /** Keeps prefetch loads observable. */
+  sink = 0;
 
   constructor(b: SharedStoreBuffers, hash: (buf: Uint32Array, off: number) => number) {
     this.words = b.words;
@@ -152,6 +156,19 @@ export class SharedStore {
     this.table[this.home(h)] = (h & ~this.mask) | 1;
     this.fill[h & (REGIONS - 1)] = 1;
     this.setCount(1);
+  }
+
+  /** Read the home slots of the hashes h[off..off+n) whose region is marked in `mine` (a prefetch; returns a value so the loads stay). */
+  touch(h: Int32Array, off: number, n: number, mine: Uint8Array): number {
+    const t = this.table;
+    const rb = this.rb;
+    const rmask = (1 << rb) - 1;
+    let acc = 0;
+    for (let j = off; j < off + n; j++) {
+      const x = h[j]!;
+      if (mine[x & (REGIONS - 1)] === 1) acc ^= t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
+    }
+    return acc;
   }
 
   /** Index of a committed state, or -1. */
@@ -242,16 +259,30 @@ export class SharedStore {
     const W = this.words;
     let n = 0;
     const fromBase = r << fromRb;
-    for (let i = fromBase; i < fromBase + (1 << fromRb); i++) {
-      const v = from[i]!;
-      if (v === 0) continue;
-      const idx = (v & fromMask) - 1;
-      const h = this.hashOf(this.states, idx * W);
-      let j = base | ((h >>> REGION_BITS) & rmask);
-      while (t[j] !== 0) j = base | ((j + 1) & rmask);
-      t[j] = (h & ~mask) | (idx + 1);
-      n++;
+    const fromEnd = fromBase + (1 << fromRb);
+    // In blocks, as the exact store: hash a block, touch its target slots (the misses overlap), then place.
+    const hs = this.rehashScratch;
+    const ix = this.rehashIdx;
+    let acc = 0;
+    for (let i = fromBase; i < fromEnd; ) {
+      let m = 0;
+      for (; i < fromEnd && m < hs.length; i++) {
+        const v = from[i]!;
+        if (v === 0) continue;
+        const idx = (v & fromMask) - 1;
+        ix[m] = idx;
+        hs[m++] = this.hashOf(this.states, idx * W);
+      }
+      for (let k = 0; k < m; k++) acc ^= t[base | ((hs[k]! >>> REGION_BITS) & rmask)]!;
+      for (let k = 0; k < m; k++) {
+        const h = hs[k]!;
+        let j = base | ((h >>> REGION_BITS) & rmask);
+        while (t[j] !== 0) j = base | ((j + 1) & rmask);
+        t[j] = (h & ~mask) | (ix[k]! + 1);
+      }
+      n += m;
     }
+    this.sink ^= acc;
     this.fill[r] = n;
   }
 }

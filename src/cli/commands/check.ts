@@ -37,6 +37,7 @@ export const checkCommand: Command = {
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
     por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; refused with liveness)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety; refused with liveness)' },
+    workers: { type: 'string', value: 'N', default: defaultOptions.workers, help: 'threads of the breadth-first search (exact store): the same states, counts and counterexamples as one' },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
@@ -74,7 +75,26 @@ function searchOptions(args: Args): Partial<SearchOptions> {
     maxStates: args.num('max-states', { integer: true, min: 1 }),
     timeLimit: args.num('time-limit', { min: 0 }),
     memoryLimitMB: args.num('memory-limit', { min: 1 }),
+    workers: workersOption(args, store),
   };
+}
+
+/** `--workers N`: breadth-first search into the exact store, without partial-order reduction (its cycle proviso depends on the order states are stored). */
+function workersOption(args: Args, store: string): number {
+  const n = args.num('workers', { integer: true, min: 1 });
+  if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
+  if (n === 1) return n;
+  const why = args.given('swarm')
+    ? '--swarm (its members run in threads of their own; --swarm-jobs sets how many)'
+    : store !== 'exact'
+      ? `--store ${store} (the threads share the exact store)`
+      : args.given('strategy') && args.str('strategy') === 'dfs'
+        ? '--strategy dfs (the threads search breadth-first)'
+        : args.flag('por')
+          ? '--por (its cycle proviso depends on the order in which states are stored)'
+          : null;
+  if (why) throw new McError('MC360', `--workers ${n} cannot be combined with ${why}: use --workers 1`);
+  return n;
 }
 
 /**

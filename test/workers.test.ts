@@ -1,0 +1,179 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bool, buildModel, defineModel, int, replicate, search, type Model } from '../src/index.ts';
+import { searchLockstep } from '../src/search/parallel-search.ts';
+import type { SearchOptions, SearchResult } from '../src/search/types.ts';
+import { referenceExplore } from './helpers/reference.ts';
+import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
+import { cli } from './helpers/cli.ts';
+
+/**
+ * The multi-core breadth-first search (`--workers N`) against the one-thread
+ * search and the reference checker: the same states, transitions, depth,
+ * verdict, counterexample and limit, for 1 to 4 workers, with tiny initial
+ * tables (so growth and region overflow happen mid-search) and rounds of a
+ * few states (so a level is split among many rounds and workers). The
+ * lockstep driver runs the workers in this thread one barrier segment at a
+ * time; the threaded runs go through the command line.
+ */
+
+const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
+
+const summary = (r: SearchResult) => ({
+  verdict: r.verdict,
+  states: r.stats.states,
+  transitions: r.stats.transitions,
+  depth: r.stats.depth,
+  violation: r.violation,
+  incomplete: r.incomplete,
+  coverage: r.coverage,
+  livenessChecked: r.livenessChecked,
+});
+
+const engine = fc.record({
+  workers: fc.integer({ min: 1, max: 4 }),
+  initialSlots: fc.constantFrom(1, 256, 1024),
+  roundStates: fc.integer({ min: 1, max: 64 }),
+});
+
+function agree(b: ReturnType<typeof buildModel>, o: Partial<SearchOptions>, e: { workers: number; initialSlots: number; roundStates: number }): boolean {
+  const one = summary(search(b, o));
+  const many = summary(searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, parallel: { parallelFrom: 0, roundStates: e.roundStates } }));
+  return JSON.stringify(one) === JSON.stringify(many);
+}
+
+test('random models: any number of workers gives the one-thread result, and the reference counts', (t) => {
+  fc.assert(
+    fc.property(genModel({ safety: false }), engine, (g, e) => {
+      const b = buildModel(toModel(g), null);
+      const ref = referenceExplore(b, { deadlock: false });
+      const r = searchLockstep(b, { deadlock: false, liveness: false }, { workers: e.workers, initialSlots: e.initialSlots, parallel: { parallelFrom: 0, roundStates: e.roundStates } });
+      return r.verdict === 'pass' && r.stats.states === ref.states && r.stats.transitions === ref.transitions && agree(b, { deadlock: false, liveness: false }, e);
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+test('random models: safety violations, deadlocks and the state limit are met at the same state as with one thread', (t) => {
+  fc.assert(
+    fc.property(genModel(), fc.boolean(), fc.option(fc.integer({ min: 1, max: 60 })), engine, (g, deadlock, maxStates, e) => {
+      const b = buildModel(toModel(g), null);
+      const ref = referenceExplore(b, { deadlock });
+      const o: Partial<SearchOptions> = { deadlock, liveness: false, ...(maxStates !== null ? { maxStates } : {}) };
+      const r = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, parallel: { parallelFrom: 0, roundStates: e.roundStates } });
+      if (maxStates === null && (r.verdict === 'violation') !== ref.violations.size > 0) return false;
+      return agree(b, o, e);
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+test('random models: livelocks found after a multi-core exploration are the one-thread ones', (t) => {
+  fc.assert(
+    fc.property(genModel({ safety: false }), fc.constantFrom('none', 'weak', 'strong' as const), engine, (g, fairness, e) => agree(buildModel(toModel(g), null), { deadlock: false, fairness }, e)),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+  t.pass();
+});
+
+test('random symmetric models: symmetry reduction with workers stores the same representatives', (t) => {
+  fc.assert(
+    fc.property(genSym, fc.boolean(), engine, (g, deadlock, e) => agree(buildModel(toSymModel(g), null), { deadlock, liveness: false, symmetry: true }, e)),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+  t.pass();
+});
+
+/** Four counters; in `helper` builds the step also sets a flag the coordinator's build never sets. */
+const splitBrain = (helper: boolean): Model =>
+  defineModel({
+    name: 'split-brain',
+    shared: { odd: bool() },
+    threads: [
+      replicate(3, 'c', {
+        start: 'L',
+        locals: { n: int(0, 15) },
+        steps: {
+          inc: {
+            at: 'L',
+            then: (s, me) => {
+              me.n = (me.n + 1) % 16;
+              if (helper && me.n === 9) s.odd = true;
+            },
+            next: 'L',
+          },
+        },
+      }),
+    ],
+  }) as unknown as Model;
+
+test('a model whose steps differ from worker to worker is MC160, named', (t) => {
+  const b = buildModel(splitBrain(false), null);
+  const h = buildModel(splitBrain(true), null);
+  const e = t.throws(() => searchLockstep(b, { deadlock: false }, { workers: 2, parallel: { parallelFrom: 0, roundStates: 16 } }, h));
+  t.is((e as Error & { code?: string }).code, 'MC160');
+  t.regex(e!.message, /search worker 1/);
+  // The same model in every worker is fine.
+  t.is(searchLockstep(b, { deadlock: false }, { workers: 2, parallel: { parallelFrom: 0, roundStates: 16 } }).stats.states, 4096);
+});
+
+const stable = (out: string) => {
+  const j = JSON.parse(out);
+  delete j.stats.seconds;
+  delete j.stats.statesPerSecond;
+  delete j.stats.peakRssMB;
+  delete j.stats.bytesPerState;
+  if (j.violation) delete j.violation.trace;
+  return j;
+};
+
+for (const [name, args] of [
+  ['peterson(4)', ['peterson', '-p', 'n=4']],
+  ['peterson(4) victim-first (an invariant)', ['peterson', '-p', 'n=4', '--variant', 'victim-first']],
+  ['dining(6) (a deadlock)', ['dining', '-p', 'n=6']],
+] as const) {
+  test(`threads: ${name} with 2 and 3 workers prints what one prints, and saves the same trace`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+    try {
+      const runs: { code: number; out: string; err: string }[] = [];
+      for (const w of ['1', '2', '3']) {
+        const r = await cli(['check', ...args, '--json', '--workers', w, '--trace-out', join(dir, `w${w}.json`)]);
+        runs.push(r);
+      }
+      t.true(runs.every((r) => r.code === runs[0]!.code), runs.map((r) => r.err).join('\n'));
+      t.deepEqual(stable(runs[1]!.out), stable(runs[0]!.out));
+      t.deepEqual(stable(runs[2]!.out), stable(runs[0]!.out));
+      const traces = readdirSync(dir).sort();
+      if (traces.length) {
+        const body = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).steps;
+        t.is(traces.length, 3);
+        t.deepEqual(body(traces[1]!), body(traces[0]!));
+        t.deepEqual(body(traces[2]!), body(traces[0]!));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('--workers: breadth-first search into the exact store only, 1..256 threads', async (t) => {
+  for (const [extra, code] of [
+    [['--strategy', 'dfs'], 'MC360'],
+    [['--store', 'bitstate'], 'MC360'],
+    [['--store', 'hash-compact'], 'MC360'],
+    [['--por'], 'MC360'],
+    [[], 'MC361'],
+  ] as const) {
+    const w = code === 'MC361' ? '300' : '2';
+    const r = await cli(['check', 'peterson', '-p', 'n=2', '--workers', w, ...extra]);
+    t.is(r.code, 2);
+    t.regex(r.err, new RegExp(code));
+  }
+  const ok = await cli(['check', 'migration-entry-wait', '--workers', '2', '--symmetry', '--no-liveness']);
+  t.not(ok.code, 2, ok.err);
+});
