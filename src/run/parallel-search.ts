@@ -19,7 +19,8 @@ import { workerBootstrapUrl } from './worker-bootstrap.ts';
  * and starts N - 1 helper threads that each load the model themselves (from
  * the built-in name or the file's absolute path, as the search thread did:
  * functions do not cross threads) and join the rounds as soon as they are
- * ready, so a small model is done before they are and costs nothing more.
+ * ready; they are started only when a round is large enough to share
+ * (`parallelFrom` states), so a small model never starts one.
  *
  * A helper that fails (a model error in a step, MC160 when its steps do not
  * give what another worker's gave) stops every worker through the shared
@@ -75,18 +76,25 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
       sharedEngine(rt, red, options, { workers }, (bufs, w0) => {
         ctl = w0.ctl;
         const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, deadlock: options.deadlock ?? null, bufs };
-        for (let i = 1; i < workers; i++) {
-          const worker = new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: input });
-          const message = new Promise<HelperMessage>((resolve) => {
-            worker.once('message', resolve);
-            worker.once('error', (e) => resolve({ type: 'error', code: null, message: e.stack ?? e.message }));
-            worker.once('exit', () => resolve({ type: 'aborted' }));
-          });
-          helpers.push({ worker, message });
-        }
+        // Helpers start when the first round is large enough to share: a small model never pays for a thread.
+        const spawn = (): void => {
+          for (let i = 1; i < workers; i++) {
+            const worker = new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: input });
+            const message = new Promise<HelperMessage>((resolve) => {
+              worker.once('message', resolve);
+              worker.once('error', (e) => resolve({ type: 'error', code: null, message: e.stack ?? e.message }));
+              worker.once('exit', () => resolve({ type: 'aborted' }));
+            });
+            helpers.push({ worker, message });
+          }
+        };
         const d = threadDriver(w0.ctl);
         return {
           ...d,
+          joined: () => {
+            if (helpers.length === 0) spawn();
+            return d.joined();
+          },
           finish: (aborted: boolean) => {
             stopWorkers(w0.ctl, aborted);
             if (!aborted) collectHelpers(w0, HELPER_WAIT_MS);

@@ -83,24 +83,24 @@ export function exploreParallel(
     return null;
   };
   const coord = new Coordinator(w0, opts.maxStates);
-  const perRound = Math.max(1, Math.min(ROUND_STATES, popts.roundStates));
+  const maxRound = Math.max(1, Math.min(ROUND_STATES, popts.roundStates));
+  // Rounds are sized by time (about ROUND_MS each), so that the limits and a stop request are seen as often as the one-thread search sees them; the result does not depend on their size.
+  let perRound = Math.min(maxRound, 1024);
   let head = 0;
   let depth = 0;
   let levelEnd = 1;
-  let since = 0;
   while (head < st.count) {
     if (head === levelEnd) {
       depth++;
       levelEnd = st.count;
     }
-    if (since >= 1024 || head === 0) {
-      since = 0;
-      const r = tick(depth, st.count - head);
-      if (r) return finish(out, r, depth, st.count - head);
-    }
-    const end = Math.min(levelEnd, head + perRound);
-    since += end - head;
-    const active = end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(), w0.bufs.workers - 1) : 1;
+    const r = tick(depth, st.count - head);
+    if (r) return finish(out, r, depth, st.count - head);
+    const shared = levelEnd - head >= popts.parallelFrom;
+    const size = Math.min(maxRound, shared ? Math.max(perRound, popts.parallelFrom) : perRound);
+    const end = Math.min(levelEnd, head + size);
+    const roundStart = performance.now();
+    const active = shared && end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(), w0.bufs.workers - 1) : 1;
     Atomics.store(ctl, Ctl.Start, head);
     Atomics.store(ctl, Ctl.End, end);
     Atomics.store(ctl, Ctl.Cursor, 0);
@@ -111,6 +111,9 @@ export function exploreParallel(
     Atomics.store(ctl, Ctl.Active, active);
     if (active > 1) driver.announce(active);
     driver.run(w0, active, coord);
+    const ms = performance.now() - roundStart;
+    if (ms < ROUND_MS / 2 && end - head >= perRound) perRound = Math.min(maxRound, perRound * 2);
+    else if (ms > ROUND_MS * 2) perRound = Math.max(256, perRound >>> 1);
     // Resolve the round in the order the one-thread search meets its events.
     const count0 = st.count;
     const invSeq = Atomics.load(ctl, Ctl.InvSeq);
@@ -154,6 +157,9 @@ export function exploreParallel(
   out.depth = depth;
   return out;
 }
+
+/** Target duration of a round, in milliseconds. */
+const ROUND_MS = 20;
 
 function finish(out: ExploreOutcome, reason: IncompleteReason, depth: number, frontier: number): ExploreOutcome {
   out.incomplete = reason;

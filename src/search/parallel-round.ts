@@ -372,7 +372,10 @@ export class RoundWorker {
     const table = st.table;
     const states = st.states;
     const mask = st.mask;
+    let acc = 0;
     for (let k = 0; k < ins.pending; k++) {
+      // Every 32 entries, touch the next 32 slots first (their misses overlap).
+      if ((k & 31) === 0) for (let j = k; j < k + 32 && j < ins.pending; j++) acc ^= table[ins.pSlot[j]!]!;
       const seq = ins.pSeq[k]!;
       const r = this.rank[seq]!;
       const slot = ins.pSlot[k]!;
@@ -391,6 +394,7 @@ export class RoundWorker {
       if (this.hasInv && rt.checkInvariants(states, o) >= 0) atomicMin(this.ctl, Ctl.InvSeq, seq);
     }
     ins.pending = 0;
+    this.sink ^= acc;
   }
 }
 

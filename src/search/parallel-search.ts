@@ -38,7 +38,7 @@ export function sharedEngine(
 ): ExploreEngine {
   const memMB = opts.memoryLimitMB ?? Infinity;
   const control = newControl();
-  const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 2 ** 12, ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
+  const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
   const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length);
   const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock);
   const driver = driverFor(bufs, w0);

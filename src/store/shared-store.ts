@@ -163,10 +163,20 @@ export class SharedStore {
     const t = this.table;
     const rb = this.rb;
     const rmask = (1 << rb) - 1;
+    const mask = this.mask;
+    const count = this.count;
+    const W = this.words;
     let acc = 0;
     for (let j = off; j < off + n; j++) {
       const x = h[j]!;
       if (mine[x & (REGIONS - 1)] === 1) acc ^= t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
+    }
+    // Then the candidate states whose tag matches (a state already seen is compared against its words).
+    for (let j = off; j < off + n; j++) {
+      const x = h[j]!;
+      if (mine[x & (REGIONS - 1)] !== 1) continue;
+      const v = t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
+      if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= count) acc ^= this.states[((v & mask) - 1) * W]!;
     }
     return acc;
   }

@@ -1,5 +1,6 @@
 import type { Coverage } from '../../search/coverage.ts';
 import { relative } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { McError } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
 import { Runtime } from '../../exec/runtime.ts';
@@ -37,7 +38,7 @@ export const checkCommand: Command = {
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
     por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; refused with liveness)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety; refused with liveness)' },
-    workers: { type: 'string', value: 'N', default: defaultOptions.workers, help: 'threads of the breadth-first search (exact store): the same states, counts and counterexamples as one' },
+    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search into the exact store, with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store hash-compact|bitstate or --por)" },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
@@ -51,7 +52,7 @@ export const checkCommand: Command = {
     depth: { type: 'string', value: 'D', default: defaultSwarmOptions.depth, help: 'with --swarm: depth bound of worker 0 (the others use fractions of it)' },
     bitstate: { type: 'string', value: 'B', default: defaultSwarmOptions.maxBitstateLog2, help: 'with --swarm: log2 of the largest worker bitstate (16 to 31)' },
   },
-  conflicts: SHARED_CONFLICTS,
+  conflicts: [...SHARED_CONFLICTS, ['swarm', 'workers']],
   notes: ['<model> is a built-in model name (see mmcheck list) or a path to a model file.'],
   example: 'mmcheck check dining -p n=3 --trace-out dining.json',
   run: (args, io) => (args.given('swarm') ? runSwarm(args, io) : runCheck(args, io)),
@@ -79,20 +80,25 @@ function searchOptions(args: Args): Partial<SearchOptions> {
   };
 }
 
-/** `--workers N`: breadth-first search into the exact store, without partial-order reduction (its cycle proviso depends on the order states are stored). */
+/**
+ * `--workers N`: breadth-first search into the exact store, without
+ * partial-order reduction (its cycle proviso depends on the order in which
+ * states are stored). Not given: the machine's CPUs where that applies, one
+ * thread otherwise.
+ */
 function workersOption(args: Args, store: string): number {
+  const dfs = args.given('strategy') && args.str('strategy') === 'dfs';
+  if (!args.given('workers')) return store === 'exact' && !dfs && !args.flag('por') ? Math.min(256, availableParallelism()) : 1;
   const n = args.num('workers', { integer: true, min: 1 });
   if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
   if (n === 1) return n;
-  const why = args.given('swarm')
-    ? '--swarm (its members run in threads of their own; --swarm-jobs sets how many)'
-    : store !== 'exact'
-      ? `--store ${store} (the threads share the exact store)`
-      : args.given('strategy') && args.str('strategy') === 'dfs'
-        ? '--strategy dfs (the threads search breadth-first)'
-        : args.flag('por')
-          ? '--por (its cycle proviso depends on the order in which states are stored)'
-          : null;
+  const why = store !== 'exact'
+    ? `--store ${store} (the threads share the exact store)`
+    : dfs
+      ? '--strategy dfs (the threads search breadth-first)'
+      : args.flag('por')
+        ? '--por (its cycle proviso depends on the order in which states are stored)'
+        : null;
   if (why) throw new McError('MC360', `--workers ${n} cannot be combined with ${why}: use --workers 1`);
   return n;
 }
