@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bool, buildModel, defineModel, int, replicate, search, type Model } from '../src/index.ts';
@@ -155,6 +155,36 @@ for (const [name, args] of [
         t.deepEqual(body(traces[1]!), body(traces[0]!));
         t.deepEqual(body(traces[2]!), body(traces[0]!));
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+const INDEX = JSON.stringify(join(process.cwd(), 'src/index.ts'));
+/** Four counters of 0..15 (65,536 states, levels of thousands): wide enough for helper threads to take part. */
+const countersBody = `defineModel({ name: 'counters', shared: { done: int(0, 1) },
+  threads: () => [replicate(4, 'c', { start: 'a', locals: { n: int(0, 15) }, steps: {
+    inc: { at: 'a', when: (s, me) => me.n < 15, then: (s, me) => { me.n = me.n + 1; }, next: 'a' },
+    fin: { at: 'a', when: (s, me) => me.n === 15 && s.done === 0, then: (s) => { s.done = 1; }, next: 'a' } } })],
+  invariants: { 'not-all-done': (s) => !(s.done === 1 && s.at('c', 0) === 'a' && s.local('c', 0).n === 15 && s.local('c', 1).n === 15 && s.local('c', 2).n === 15 && s.local('c', 3).n === 15) },
+  deadlock: false })`;
+
+for (const [file, src] of [
+  ['counters.cjs', `const { defineModel, int, replicate } = require(${INDEX});\nmodule.exports = ${countersBody};\n`],
+  ['counters.mjs', `import { defineModel, int, replicate } from ${INDEX};\nexport default ${countersBody};\n`],
+] as const) {
+  test(`threads: a model file in ${file.endsWith('.cjs') ? 'CommonJS' : 'ESM'} loads in every worker, with the one-thread result and trace`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+    try {
+      writeFileSync(join(dir, file), src);
+      const one = await cli(['check', file, '--json', '--workers', '1', '--trace-out', 'one.json'], dir);
+      const two = await cli(['check', file, '--json', '--workers', '2', '--trace-out', 'two.json'], dir);
+      t.is(one.code, 1, one.err);
+      t.is(two.code, 1, two.err);
+      t.deepEqual(stable(two.out), stable(one.out));
+      const steps = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).steps;
+      t.deepEqual(steps('two.json'), steps('one.json'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

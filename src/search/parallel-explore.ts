@@ -338,7 +338,7 @@ export function helperLoop(w: RoundWorker): void {
   w.me = Atomics.add(ctl, Ctl.Joined, 1) + 1;
   try {
     for (;;) {
-      while (Atomics.load(ctl, Ctl.Gen) === g) Atomics.wait(ctl, Ctl.Gen, g, 1000);
+      while (Atomics.load(ctl, Ctl.Gen) === g && Atomics.load(ctl, Ctl.Quit) === 0) Atomics.wait(ctl, Ctl.Gen, g, 1000);
       g = Atomics.load(ctl, Ctl.Gen);
       if (Atomics.load(ctl, Ctl.Quit) !== 0) break;
       const active = Atomics.load(ctl, Ctl.Active);
