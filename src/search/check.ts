@@ -1,6 +1,7 @@
 import type { BuiltModel } from '../model/build.ts';
 import { StateStore } from '../store/store.ts';
 import { CompactStore } from '../store/compact.ts';
+import { SharedStore } from '../store/shared-store.ts';
 import { STORE_SEEDS } from '../store/bits.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { PartialOrder, refusePorWithLiveness } from '../reduce/por.ts';
@@ -145,7 +146,7 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>, engine?: 
       livenessChecked = true;
     }
   }
-  if (store instanceof CompactStore) {
+  if (store instanceof CompactStore || (store instanceof SharedStore && store.compact)) {
     const missed = store.expectedCollisions();
     reduction.store = { mode: 'hash-compact', expectedMissed: missed, probabilityAnyMissed: 1 - Math.exp(-missed), bytesPerState: store.residentBytesPerState() };
   }

@@ -49,7 +49,6 @@ export function exploreParallel(
   const rt = w0.rt;
   const st = w0.store;
   const ctl = w0.ctl;
-  const W = rt.words;
   const hasInv = rt.model.invariants.length > 0;
   const invNames = rt.model.invariants.map((i) => i.name);
   const sym = red.sym;
@@ -125,7 +124,7 @@ export function exploreParallel(
       const idx = count0 + w0.rank[invSeq]!;
       st.setCount(idx + 1);
       out.transitions += counted(invSeq);
-      const v = rt.checkInvariants(st.states, idx * W);
+      const v = rt.checkInvariants(st.states, st.offsetOf(idx));
       out.violation = { kind: 'invariant', property: invNames[v]!, state: idx };
       out.depth = depth + 1;
       return out;
@@ -143,8 +142,7 @@ export function exploreParallel(
     st.setCount(count0 + coord.limit);
     out.transitions += cut;
     if (stop !== NONE) {
-      const off = stop * W;
-      const n = rt.expandChecked(st.states, off, -1, 0, 1);
+      const n = rt.expandChecked(st.states, st.offsetOf(stop), -1, 0, 1);
       out.violation =
         n < 0
           ? { kind: 'assertion', property: rt.failProperty, state: stop, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } }
@@ -246,7 +244,7 @@ class Coordinator implements RoundCoordinator {
       rank[seq] = r++;
     }
     this.limit = Math.min(r, room);
-    if (!this.st.reserve(count0 + this.limit)) {
+    if (!this.st.reserve(count0 + this.limit, Atomics.load(ctl, Ctl.Start))) {
       this.outOfRoom = true;
       this.limit = 0;
       this.lastSeq = -1;

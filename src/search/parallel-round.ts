@@ -2,6 +2,7 @@ import { REGIONS, REGION_BITS, RegionInserter, SharedStore, StoreWord, type Shar
 import { growableShared, growShared, maxBytes } from '../store/growable-shared.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
+import { fingerprintHigh } from '../store/fingerprints.ts';
 import { q } from '../model/errors.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 
@@ -80,6 +81,8 @@ export interface ParallelBuffers {
   readonly succ: readonly SharedArrayBuffer[];
   readonly succHash: readonly SharedArrayBuffer[];
   readonly succParent: readonly SharedArrayBuffer[];
+  /** Per worker, hash-compact only: each successor's second fingerprint half. */
+  readonly succHi: readonly SharedArrayBuffer[];
   /** Coverage marks of the helpers (fired steps, then reached labels), or'ed in at the end. */
   readonly coverage: SharedArrayBuffer;
 }
@@ -99,6 +102,7 @@ export function parallelBuffers(words: number, workers: number, store: SharedSto
     succ: per(() => grow(4 * 1024 * words)),
     succHash: per(() => grow(4 * 1024)),
     succParent: per(() => grow(4 * 1024)),
+    succHi: per(() => grow(4 * 1024)),
     coverage: new SharedArrayBuffer(Math.max(1, coverageBytes)),
   };
 }
@@ -134,6 +138,7 @@ export class RoundWorker {
   succ: Uint32Array[];
   succHash: Int32Array[];
   succParent: Int32Array[];
+  succHi: Int32Array[];
   private readonly mine = new Uint8Array(R);
   private readonly deadlockOn: boolean;
   private readonly hasInv: boolean;
@@ -160,6 +165,7 @@ export class RoundWorker {
     this.succ = [];
     this.succHash = [];
     this.succParent = [];
+    this.succHi = [];
     this.deadlockOn = deadlock;
     this.hasInv = rt.model.invariants.length > 0;
     this.refresh();
@@ -174,6 +180,7 @@ export class RoundWorker {
       if (this.succ[w]?.byteLength !== b.succ[w]!.byteLength) this.succ[w] = new Uint32Array(b.succ[w]!, 0, b.succ[w]!.byteLength >>> 2);
       if (this.succHash[w]?.byteLength !== b.succHash[w]!.byteLength) this.succHash[w] = new Int32Array(b.succHash[w]!, 0, b.succHash[w]!.byteLength >>> 2);
       if (this.succParent[w]?.byteLength !== b.succParent[w]!.byteLength) this.succParent[w] = new Int32Array(b.succParent[w]!, 0, b.succParent[w]!.byteLength >>> 2);
+      if (this.succHi[w]?.byteLength !== b.succHi[w]!.byteLength) this.succHi[w] = new Int32Array(b.succHi[w]!, 0, b.succHi[w]!.byteLength >>> 2);
     }
   }
 
@@ -247,7 +254,8 @@ export class RoundWorker {
     const nBlocks = Math.ceil((end - start) / BLOCK);
     const sym = this.sym;
     this.len = 0;
-    if (this.me !== 0 && start > 0) this.crossCheck(start);
+    // (Hash-compact keeps no words of expanded states to re-expand.)
+    if (this.me !== 0 && start > 0 && !st.compact) this.crossCheck(start);
     for (;;) {
       const b = Atomics.add(ctl, Ctl.Cursor, 1);
       if (b >= nBlocks) break;
@@ -257,7 +265,7 @@ export class RoundWorker {
       let total = 0;
       for (let s = first; s < last; s++) {
         if (s > Atomics.load(ctl, Ctl.StopState)) break;
-        const off = s * W;
+        const off = st.offsetOf(s);
         const n = rt.expand(st.states, off, -1, total);
         if (n < 0 || (n === 0 && this.deadlockOn && !rt.allEnded(st.states, off))) {
           atomicMin(ctl, Ctl.StopState, s);
@@ -283,6 +291,10 @@ export class RoundWorker {
         hashes[base + i] = rt.hash(succ, i * W);
         parents[base + i] = this.parents[i]!;
       }
+      if (st.compact) {
+        const his = this.succHi[this.me]!;
+        for (let i = 0; i < total; i++) his[base + i] = fingerprintHigh(succ, i * W, W);
+      }
       words.set(succ.subarray(0, total * W), base * W);
       this.blocks[3 * b] = this.me;
       this.blocks[3 * b + 1] = base;
@@ -304,7 +316,7 @@ export class RoundWorker {
     const W = rt.words;
     const st = this.store;
     const s = (this.checks++ * 40503 + this.me * 7919) % start;
-    const n = rt.expand(st.states, s * W);
+    const n = rt.expand(st.states, st.offsetOf(s));
     if (n < 0) throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.failThread, rt.failStep)} fails assertion ${q(rt.failProperty)} in stored state ${s}, which another worker expanded without that failure`);
     for (let i = 0; i < n; i++) {
       if (this.sym !== null) this.sym.canonicalize(rt.succ, i * W);
@@ -324,6 +336,10 @@ export class RoundWorker {
     growShared(b.succ[me]!, cap * 4 * W);
     growShared(b.succHash[me]!, cap * 4);
     growShared(b.succParent[me]!, cap * 4);
+    if (this.store.compact) {
+      growShared(b.succHi[me]!, cap * 4);
+      this.succHi[me] = new Int32Array(b.succHi[me]!, 0, cap);
+    }
     this.succ[me] = new Uint32Array(b.succ[me]!, 0, cap * W);
     this.succHash[me] = new Int32Array(b.succHash[me]!, 0, cap);
     this.succParent[me] = new Int32Array(b.succParent[me]!, 0, cap);
@@ -352,7 +368,7 @@ export class RoundWorker {
       for (let j = 0; j < m; j++) {
         const h = hashes[off + j]!;
         if (mine[h & RMASK] !== 1) continue;
-        if (ins.offer(this.succ, w, off + j, h, seq0 + j)) rank[seq0 + j] = 1;
+        if (ins.offer(this.succ, w, off + j, h, seq0 + j, this.succHi)) rank[seq0 + j] = 1;
         else if (ins.overflow) {
           Atomics.store(ctl, Ctl.Overflow, 1);
           return;
@@ -387,8 +403,12 @@ export class RoundWorker {
       const idx = count0 + r;
       const src = this.succ[ins.pBuf[k]!]!;
       const so = ins.pOff[k]! * W;
-      const o = idx * W;
+      const o = st.offsetOf(idx);
       for (let q = 0; q < W; q++) states[o + q] = src[so + q]!;
+      if (st.compact) {
+        st.fps[2 * idx] = ins.pHash[k]!;
+        st.fps[2 * idx + 1] = this.succHi[ins.pBuf[k]!]![ins.pOff[k]!]!;
+      }
       st.parents[idx] = this.succParent[ins.pBuf[k]!]![ins.pOff[k]!]!;
       table[slot] = (ins.pHash[k]! & ~mask) | (idx + 1);
       if (this.hasInv && rt.checkInvariants(states, o) >= 0) atomicMin(this.ctl, Ctl.InvSeq, seq);

@@ -21,12 +21,14 @@ export interface SharedEngineOptions {
   readonly workers: number;
   /** Initial table slots (tests use tiny tables so that growth is exercised). */
   readonly initialSlots?: number;
+  /** Hash-compact: initial states of the frontier ring (tests use tiny rings so that it grows). */
+  readonly initialRing?: number;
   readonly parallel?: ParallelExploreOptions;
 }
 
-/** Whether a search with these options can use more than one worker (breadth-first, exact store, no partial-order reduction). */
+/** Whether a search with these options can use more than one worker (breadth-first, exact or hash-compact store, no partial-order reduction). */
 export function parallelApplies(opts: Partial<SearchOptions>): boolean {
-  return (opts.strategy ?? 'bfs') === 'bfs' && (opts.store ?? 'exact') === 'exact' && !opts.por;
+  return (opts.strategy ?? 'bfs') === 'bfs' && (opts.store ?? 'exact') !== 'bitstate' && !opts.por;
 }
 
 export function sharedEngine(
@@ -38,7 +40,7 @@ export function sharedEngine(
 ): ExploreEngine {
   const memMB = opts.memoryLimitMB ?? Infinity;
   const control = newControl();
-  const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
+  const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, compact: opts.store === 'hash-compact', ...(eo.initialRing !== undefined ? { ringStates: eo.initialRing } : {}), ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
   const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length);
   const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock);
   const driver = driverFor(bufs, w0);

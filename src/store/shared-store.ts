@@ -28,6 +28,7 @@
  */
 
 import { growableShared, growShared, maxBytes } from './growable-shared.ts';
+import { fingerprintHigh } from './fingerprints.ts';
 
 /** log2 of the number of table regions (ownership units of a round). */
 export const REGION_BITS = 6;
@@ -42,6 +43,8 @@ export const enum StoreWord {
   Count = 0,
   TableWhich = 1,
   TableBits = 2,
+  /** Hash-compact: log2 of the ring's states. */
+  RingBits = 3,
 }
 /** The first control word the search may use. */
 export const STORE_WORDS = 4;
@@ -54,9 +57,11 @@ export interface SharedStoreBuffers {
   readonly parents: SharedArrayBuffer;
   readonly tables: readonly [SharedArrayBuffer, SharedArrayBuffer];
   readonly fill: SharedArrayBuffer;
+  /** Hash-compact: 64-bit fingerprints per state (the states buffer is then a ring holding the BFS frontier). */
+  readonly fps: SharedArrayBuffer | null;
 }
 
-export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, opts: { initialSlots?: number; maxBytes?: number } = {}): SharedStoreBuffers {
+export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, opts: { initialSlots?: number; maxBytes?: number; compact?: boolean; ringStates?: number } = {}): SharedStoreBuffers {
   const max = Math.min(MAX_BUFFER, opts.maxBytes ?? MAX_BUFFER);
   let bits = MIN_TABLE_BITS;
   while (bits < MAX_TABLE_BITS && 2 ** bits < (opts.initialSlots ?? 2 ** 12)) bits++;
@@ -64,6 +69,9 @@ export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, op
   ctl[StoreWord.TableBits] = bits;
   ctl[StoreWord.TableWhich] = 0;
   ctl[StoreWord.Count] = 0;
+  let ring = 0;
+  while (ring < 16 && 2 ** ring < (opts.ringStates ?? 2 ** 16)) ring++;
+  ctl[StoreWord.RingBits] = ring;
   const page = 2 ** 16;
   const tableMax = Math.min(MAX_BUFFER, 4 * 2 ** MAX_TABLE_BITS);
   return {
@@ -73,6 +81,7 @@ export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, op
     parents: growableShared(page * 4, Math.max(page * 4, Math.floor(max / 4) * 4)),
     tables: [growableShared(4 * 2 ** bits, tableMax), growableShared(4, tableMax)],
     fill: new SharedArrayBuffer(4 * REGIONS),
+    fps: opts.compact ? growableShared(page * 8, Math.max(page * 8, Math.floor(max / 8) * 8)) : null,
   };
 }
 
@@ -84,6 +93,10 @@ export class SharedStore {
   count = 0;
   states: Uint32Array;
   parents: Uint32Array;
+  /** Hash-compact: [h, fingerprintHigh] per state; the words of state i are in the ring at (i & ringMask) * words. */
+  readonly compact: boolean;
+  fps: Uint32Array;
+  ringMask = 0xffffffff;
   table: Uint32Array;
   /** Occupied slots per region (pending ones included). */
   readonly fill: Int32Array;
@@ -104,6 +117,8 @@ export class SharedStore {
     this.fill = new Int32Array(b.fill);
     this.states = new Uint32Array(0);
     this.parents = new Uint32Array(0);
+    this.compact = b.fps !== null;
+    this.fps = new Uint32Array(0);
     this.table = new Uint32Array(0);
     this.refresh();
   }
@@ -113,6 +128,10 @@ export class SharedStore {
     const b = this.buffers;
     if (this.states.byteLength !== b.states.byteLength) this.states = new Uint32Array(b.states, 0, b.states.byteLength >>> 2);
     if (this.parents.byteLength !== b.parents.byteLength) this.parents = new Uint32Array(b.parents, 0, b.parents.byteLength >>> 2);
+    if (b.fps !== null) {
+      if (this.fps.byteLength !== b.fps.byteLength) this.fps = new Uint32Array(b.fps, 0, b.fps.byteLength >>> 2);
+      this.ringMask = 2 ** Atomics.load(this.ctl, StoreWord.RingBits) - 1;
+    }
     const bits = Atomics.load(this.ctl, StoreWord.TableBits);
     const t = b.tables[Atomics.load(this.ctl, StoreWord.TableWhich)]!;
     if (this.table.buffer !== t || this.table.length !== 2 ** bits) this.table = new Uint32Array(t, 0, 2 ** bits);
@@ -126,20 +145,43 @@ export class SharedStore {
     this.count = n;
   }
 
-  /** Room for n states in the slabs (coordinator only); false when the buffers cannot grow that far. */
-  reserve(n: number): boolean {
+  /**
+   * Room for n states (coordinator only); false when the buffers cannot
+   * grow that far. Hash-compact keeps words only for the states from
+   * `live` on (the BFS frontier): the ring doubles when n - live outgrows
+   * it, and its live states move to their places in the larger ring.
+   */
+  reserve(n: number, live = 0): boolean {
     const b = this.buffers;
     const W = this.words;
-    if (n * 4 * W > b.states.byteLength) {
-      let len = b.states.byteLength;
-      while (len < n * 4 * W) len *= 2;
-      len = Math.min(len, maxBytes(b.states));
-      if (len < n * 4 * W) return false;
-      growShared(b.states, len);
-      growShared(b.parents, Math.min(maxBytes(b.parents), Math.max(b.parents.byteLength, (len / (4 * W)) * 4)));
-      if (b.parents.byteLength < n * 4) return false;
+    if (b.fps !== null) {
+      if (!this.growTo(b.fps, n * 8) || !this.growTo(b.parents, n * 4)) return false;
+      let bits = Atomics.load(this.ctl, StoreWord.RingBits);
+      if (n - live > 2 ** bits) {
+        const keep = new Uint32Array(Math.max(0, this.count - live) * W);
+        for (let i = live; i < this.count; i++) for (let k = 0; k < W; k++) keep[(i - live) * W + k] = this.states[(i & this.ringMask) * W + k]!;
+        while (n - live > 2 ** bits) bits++;
+        if (!this.growTo(b.states, 2 ** bits * 4 * W)) return false;
+        Atomics.store(this.ctl, StoreWord.RingBits, bits);
+        this.refresh();
+        for (let i = live; i < this.count; i++) for (let k = 0; k < W; k++) this.states[(i & this.ringMask) * W + k] = keep[(i - live) * W + k]!;
+      }
+      this.refresh();
+      return true;
     }
+    if (!this.growTo(b.states, n * 4 * W) || !this.growTo(b.parents, n * 4)) return false;
     this.refresh();
+    return true;
+  }
+
+  /** Grow a buffer by doubling to at least `bytes` (within its maximum). */
+  private growTo(buf: SharedArrayBuffer, bytes: number): boolean {
+    if (bytes <= buf.byteLength) return true;
+    let len = buf.byteLength;
+    while (len < bytes) len *= 2;
+    len = Math.min(len, maxBytes(buf));
+    if (len < bytes) return false;
+    growShared(buf, len);
     return true;
   }
 
@@ -153,6 +195,10 @@ export class SharedStore {
     this.reserve(1);
     for (let k = 0; k < this.words; k++) this.states[k] = buf[off + k]!;
     this.parents[0] = 0xffffffff;
+    if (this.compact) {
+      this.fps[0] = h;
+      this.fps[1] = fingerprintHigh(buf, off, this.words);
+    }
     this.table[this.home(h)] = (h & ~this.mask) | 1;
     this.fill[h & (REGIONS - 1)] = 1;
     this.setCount(1);
@@ -176,7 +222,7 @@ export class SharedStore {
       const x = h[j]!;
       if (mine[x & (REGIONS - 1)] !== 1) continue;
       const v = t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
-      if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= count) acc ^= this.states[((v & mask) - 1) * W]!;
+      if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= count) acc ^= this.compact ? this.fps[2 * ((v & mask) - 1)]! : this.states[((v & mask) - 1) * W]!;
     }
     return acc;
   }
@@ -186,19 +232,13 @@ export class SharedStore {
     const mask = this.mask;
     const rmask = (1 << this.rb) - 1;
     const tag = h & ~mask;
-    const W = this.words;
     let i = this.home(h);
     for (;;) {
       const v = this.table[i]!;
       if (v === 0) return -1;
       if ((v & ~mask) === tag) {
         const x = (v & mask) - 1;
-        if (x < this.count) {
-          const o = x * W;
-          let k = 0;
-          while (k < W && this.states[o + k] === buf[off + k]) k++;
-          if (k === W) return x;
-        }
+        if (x < this.count && this.matches(x, buf, off, h)) return x;
       }
       i = (i & ~rmask) | ((i + 1) & rmask);
     }
@@ -208,13 +248,15 @@ export class SharedStore {
     return this.states;
   }
   offsetOf(idx: number): number {
-    return idx * this.words;
+    return (idx & this.ringMask) * this.words;
   }
   read(idx: number, out: Uint32Array, off = 0): void {
-    const o = idx * this.words;
+    const o = this.offsetOf(idx);
     for (let k = 0; k < this.words; k++) out[off + k] = this.states[o + k]!;
   }
-  matches(idx: number, buf: Uint32Array, off: number, _h?: number): boolean {
+  /** Is the state at buf[off..] (hash h) stored state idx? Hash-compact compares fingerprints. */
+  matches(idx: number, buf: Uint32Array, off: number, h = 0): boolean {
+    if (this.compact) return this.fps[2 * idx] === h >>> 0 && this.fps[2 * idx + 1] === fingerprintHigh(buf, off, this.words) >>> 0;
     const o = idx * this.words;
     for (let k = 0; k < this.words; k++) if (this.states[o + k] !== buf[off + k]) return false;
     return true;
@@ -224,7 +266,16 @@ export class SharedStore {
   }
   /** Bytes in use: the current table, and the states and parents stored. */
   bytes(): number {
+    if (this.compact) return this.table.byteLength + this.count * 12 + this.states.byteLength;
     return this.table.byteLength + this.count * 4 * (this.words + 1);
+  }
+  /** Hash-compact: bytes per state that stay for the whole run (fingerprint, parent, table share). */
+  residentBytesPerState(): number {
+    return this.count ? (this.table.byteLength + this.count * 12) / this.count : 0;
+  }
+  /** Hash-compact: expected fingerprint collisions among the stored states (birthday bound). */
+  expectedCollisions(): number {
+    return (this.count * (this.count - 1)) / 2 ** 65;
   }
   tableSlots(): number {
     return this.table.length;
@@ -281,7 +332,7 @@ export class SharedStore {
         if (v === 0) continue;
         const idx = (v & fromMask) - 1;
         ix[m] = idx;
-        hs[m++] = this.hashOf(this.states, idx * W);
+        hs[m++] = this.compact ? this.fps[2 * idx]! | 0 : this.hashOf(this.states, idx * W);
       }
       for (let k = 0; k < m; k++) acc ^= t[base | ((hs[k]! >>> REGION_BITS) & rmask)]!;
       for (let k = 0; k < m; k++) {
@@ -327,7 +378,7 @@ export class RegionInserter {
    * seq, from successor buffer `bufId`); enter it as pending if it is new.
    * Returns true when it is new. `bufs` are the workers' successor buffers.
    */
-  offer(bufs: readonly Uint32Array[], bufId: number, off: number, h: number, seq: number): boolean {
+  offer(bufs: readonly Uint32Array[], bufId: number, off: number, h: number, seq: number, his: readonly Int32Array[]): boolean {
     const st = this.store;
     const t = st.table;
     const mask = st.mask;
@@ -343,7 +394,12 @@ export class RegionInserter {
     for (;;) {
       const v = t[i]!;
       if (v === 0) break;
-      if ((v & ~mask) === tag) {
+      if ((v & ~mask) === tag && st.compact) {
+        // Hash-compact: the 64-bit fingerprint (h, high) decides.
+        const x = v & mask;
+        const hi = his[bufId]![off]!;
+        if (x <= count ? st.fps[2 * (x - 1)] === h >>> 0 && st.fps[2 * x - 1] === hi >>> 0 : this.pHash[mask - x] === h && his[this.pBuf[mask - x]!]![this.pOff[mask - x]!] === hi) return false;
+      } else if ((v & ~mask) === tag) {
         const x = v & mask;
         let c: Uint32Array;
         let o: number;

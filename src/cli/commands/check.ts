@@ -38,7 +38,7 @@ export const checkCommand: Command = {
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
     por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; refused with liveness)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety; refused with liveness)' },
-    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search into the exact store, with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store hash-compact|bitstate or --por)" },
+    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store bitstate or --por)" },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
@@ -81,19 +81,19 @@ function searchOptions(args: Args): Partial<SearchOptions> {
 }
 
 /**
- * `--workers N`: breadth-first search into the exact store, without
+ * `--workers N`: breadth-first search into the exact or hash-compact store, without
  * partial-order reduction (its cycle proviso depends on the order in which
  * states are stored). Not given: the machine's CPUs where that applies, one
  * thread otherwise.
  */
 function workersOption(args: Args, store: string): number {
   const dfs = args.given('strategy') && args.str('strategy') === 'dfs';
-  if (!args.given('workers')) return store === 'exact' && !dfs && !args.flag('por') ? Math.min(256, availableParallelism()) : 1;
+  if (!args.given('workers')) return store !== 'bitstate' && !dfs && !args.flag('por') ? Math.min(256, availableParallelism()) : 1;
   const n = args.num('workers', { integer: true, min: 1 });
   if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
   if (n === 1) return n;
-  const why = store !== 'exact'
-    ? `--store ${store} (the threads share the exact store)`
+  const why = store === 'bitstate'
+    ? '--store bitstate (it searches depth-first)'
     : dfs
       ? '--strategy dfs (the threads search breadth-first)'
       : args.flag('por')
