@@ -1,4 +1,4 @@
-import { StoreWord, type SharedStore } from '../store/shared-store.ts';
+import { FULL, StoreWord, type SharedStore } from '../store/shared-store.ts';
 import { growShared } from '../store/growable-shared.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
@@ -82,6 +82,68 @@ export function exploreParallel(
     return null;
   };
   const coord = new Coordinator(w0, opts.maxStates);
+  const W = rt.words;
+  const deadlockOn = opts.deadlock ?? rt.model.deadlock;
+  const maxStates = opts.maxStates;
+  let ticks = 0;
+  /**
+   * States [from, to) of one level expanded and inserted in order, as
+   * `bfsBatched` (or, with symmetry, the reduced BFS) does: the same
+   * numbering, transitions and first violation. True when the search ends.
+   */
+  const solo = (from: number, to: number, depth: number): boolean => {
+    for (let s = from; s < to; s++) {
+      if (++ticks >= 1024) {
+        ticks = 0;
+        const r = tick(depth, st.count - s);
+        if (r) {
+          finish(out, r, depth, st.count - s);
+          return true;
+        }
+      }
+      const off = st.offsetOf(s);
+      const n = rt.expand(st.states, off);
+      if (n < 0) {
+        out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
+        out.depth = depth;
+        return true;
+      }
+      if (n === 0 && deadlockOn && !rt.allEnded(st.states, off)) {
+        out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
+        out.depth = depth;
+        return true;
+      }
+      const succ = rt.succ;
+      for (let i = 0; i < n; i++) {
+        const o = i * W;
+        if (sym !== null) sym.canonicalize(succ, o);
+        else out.transitions++;
+        const idx = st.insertSolo(succ, o, rt.hash(succ, o), s, s);
+        if (idx === FULL) {
+          if (sym !== null) out.transitions += n;
+          finish(out, 'memory-limit', depth + 1, st.count - s);
+          return true;
+        }
+        if (idx < 0) continue;
+        if (hasInv) {
+          const v = rt.checkInvariants(succ, o);
+          if (v >= 0) {
+            if (sym !== null) out.transitions += n;
+            out.violation = { kind: 'invariant', property: invNames[v]!, state: idx };
+            out.depth = depth + 1;
+            return true;
+          }
+        }
+        if (st.count >= maxStates) {
+          if (sym !== null) out.transitions += n;
+          finish(out, 'max-states', depth + 1, st.count - s - 1);
+          return true;
+        }
+      }
+      if (sym !== null) out.transitions += n;
+    }
+    return false;
+  };
   const maxRound = Math.max(1, Math.min(ROUND_STATES, popts.roundStates));
   // Rounds are sized by time (about ROUND_MS each), so that the limits and a stop request are seen as often as the one-thread search sees them; the result does not depend on their size.
   let perRound = Math.min(maxRound, 1024);
@@ -93,9 +155,15 @@ export function exploreParallel(
       depth++;
       levelEnd = st.count;
     }
+    if (levelEnd - head < popts.parallelFrom) {
+      // A level too small to share: worker 0 alone, state by state as the one-thread BFS (no rounds, no barriers).
+      if (solo(head, levelEnd, depth)) return out;
+      head = levelEnd;
+      continue;
+    }
     const r = tick(depth, st.count - head);
     if (r) return finish(out, r, depth, st.count - head);
-    const shared = levelEnd - head >= popts.parallelFrom;
+    const shared = true;
     const size = Math.min(maxRound, shared ? Math.max(perRound, popts.parallelFrom) : perRound);
     const end = Math.min(levelEnd, head + size);
     const roundStart = performance.now();

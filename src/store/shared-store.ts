@@ -30,6 +30,9 @@
 import { growableShared, growShared, maxBytes } from './growable-shared.ts';
 import { fingerprintHigh } from './fingerprints.ts';
 
+/** `insertSolo`: the buffers cannot take another state. */
+export const FULL = -0x80000000;
+
 /** log2 of the number of table regions (ownership units of a round). */
 export const REGION_BITS = 6;
 export const REGIONS = 1 << REGION_BITS;
@@ -225,6 +228,76 @@ export class SharedStore {
       if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= count) acc ^= this.compact ? this.fps[2 * ((v & mask) - 1)]! : this.states[((v & mask) - 1) * W]!;
     }
     return acc;
+  }
+
+  /**
+   * Insert directly, as the one-thread stores do (worker 0 alone, between
+   * shared rounds; the caller inserts in BFS order, so the index is final).
+   * Returns the new index, -(index + 1) when present, or FULL when the
+   * buffers cannot grow (memory limit). `live`: the first state whose
+   * words must stay (hash-compact's ring). Grows the table at load 0.7 (as
+   * the exact store) or when the region would pass 95%.
+   */
+  insertSolo(buf: Uint32Array, off: number, h: number, parent: number, live: number): number {
+    const W = this.words;
+    const hi = this.compact ? fingerprintHigh(buf, off, W) : 0;
+    for (;;) {
+      const t = this.table;
+      const mask = this.mask;
+      const rb = this.rb;
+      const rmask = (1 << rb) - 1;
+      const tag = h & ~mask;
+      const r = h & (REGIONS - 1);
+      const base = r << rb;
+      let i = base | ((h >>> REGION_BITS) & rmask);
+      for (;;) {
+        const v = t[i]!;
+        if (v === 0) break;
+        if ((v & ~mask) === tag) {
+          const x = (v & mask) - 1;
+          if (this.compact) {
+            if (this.fps[2 * x] === h >>> 0 && this.fps[2 * x + 1] === hi >>> 0) return -(x + 1);
+          } else {
+            const o = x * W;
+            let k = 0;
+            while (k < W && this.states[o + k] === buf[off + k]) k++;
+            if (k === W) return -(x + 1);
+          }
+        }
+        i = base | ((i + 1) & rmask);
+      }
+      if (this.fill[r]! + 1 > (1 << rb) * 0.95) {
+        this.growSolo();
+        continue;
+      }
+      const idx = this.count;
+      if (!this.roomFor(idx + 1, live)) return FULL;
+      const o = this.offsetOf(idx);
+      for (let k = 0; k < W; k++) this.states[o + k] = buf[off + k]!;
+      this.parents[idx] = parent;
+      if (this.compact) {
+        this.fps[2 * idx] = h;
+        this.fps[2 * idx + 1] = hi;
+      }
+      t[i] = tag | (idx + 1);
+      this.fill[r]!++;
+      this.setCount(idx + 1);
+      if (idx + 1 > (mask + 1) * 0.7) this.growSolo();
+      return idx;
+    }
+  }
+
+  private roomFor(n: number, live: number): boolean {
+    if (this.compact) {
+      if (n * 2 <= this.fps.length && n <= this.parents.length && n - live <= this.ringMask + 1) return true;
+    } else if (n * this.words <= this.states.length && n <= this.parents.length) return true;
+    return this.reserve(n, live);
+  }
+
+  /** Grow the table and rehash every region here (worker 0 alone). */
+  private growSolo(): void {
+    const g = this.prepareGrowth(this.table.length + 1);
+    for (let r = 0; r < REGIONS; r++) this.rehashRegion(r, g.from, g.fromMask, g.fromRb);
   }
 
   /** Index of a committed state, or -1. */
