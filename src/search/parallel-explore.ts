@@ -93,7 +93,8 @@ export function exploreParallel(
    */
   const solo = (from: number, to: number, depth: number): boolean => {
     for (let s = from; s < to; s++) {
-      if (++ticks >= 1024) {
+      // Counted per block of 32 states of a level, as bfsBatched counts: a narrow level is a block, so limits are polled every 32 levels.
+      if ((s - from) % 32 === 0 && (ticks += 32) >= 1024) {
         ticks = 0;
         const r = tick(depth, st.count - s);
         if (r) {
