@@ -274,7 +274,6 @@ class Coordinator implements RoundCoordinator {
       growShared(rb, len);
       w.refresh();
     }
-    w.rank.fill(0, 0, cut);
     this.maxSeq = -1;
     this.outOfRoom = false;
     this.lastSeq = -1;
@@ -289,7 +288,6 @@ class Coordinator implements RoundCoordinator {
   growForRetry(): void {
     this.prepare(this.st.tableSlots() + 1);
     Atomics.store(this.ctl, Ctl.Overflow, 0);
-    this.w.rank.fill(0, 0, Atomics.load(this.ctl, Ctl.CutSeq));
   }
 
   private prepare(minSlots: number): void {
@@ -306,8 +304,14 @@ class Coordinator implements RoundCoordinator {
     // The one-thread search checks the limit after inserting, so a round always commits at least one new state.
     const room = Math.max(1, this.maxStates - count0);
     let r = 0;
+    const active = Atomics.load(ctl, Ctl.Active);
+    const f0 = this.w.newFlags[0]!;
+    const f1 = active > 1 ? this.w.newFlags[1]! : f0;
+    const more = this.w.newFlags.slice(2, active);
     for (let seq = 0; seq < cut; seq++) {
-      if (rank[seq] !== 1) continue;
+      let f = f0[seq]! | f1[seq]!;
+      for (let k = 0; k < more.length; k++) f |= more[k]![seq]!;
+      if (f === 0) continue;
       if (r === room - 1) this.maxSeq = seq;
       this.lastSeq = seq;
       rank[seq] = r++;

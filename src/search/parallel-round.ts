@@ -1,4 +1,4 @@
-import { REGIONS, REGION_BITS, RegionInserter, SharedStore, StoreWord, type SharedStoreBuffers } from '../store/shared-store.ts';
+import { FILL_STRIDE, REGIONS, REGION_BITS, RegionInserter, SharedStore, StoreWord, type SharedStoreBuffers } from '../store/shared-store.ts';
 import { growableShared, growShared, maxBytes } from '../store/growable-shared.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
@@ -58,7 +58,8 @@ export const enum Ctl {
   BarGen = 11,
   Start = 12,
   End = 13,
-  Cursor = 14,
+  /** On a cache line of its own: claimed per block by every worker. */
+  Cursor = 40,
   StopState = 15,
   CutSeq = 16,
   NewLimit = 17,
@@ -67,7 +68,7 @@ export const enum Ctl {
   Grow = 20,
   FromBits = 21,
 }
-export const CONTROL_WORDS = 32;
+export const CONTROL_WORDS = 64;
 
 /** The shared buffers of one multi-core search (plain data: sent to every worker thread). */
 export interface ParallelBuffers {
@@ -81,6 +82,8 @@ export interface ParallelBuffers {
   readonly succ: readonly SharedArrayBuffer[];
   readonly succHash: readonly SharedArrayBuffer[];
   readonly succParent: readonly SharedArrayBuffer[];
+  /** Per worker: 1 at the sequence numbers of the new states it found (a buffer per worker: neighbouring flags of two owners would share cache lines). */
+  readonly newFlags: readonly SharedArrayBuffer[];
   /** Per worker, hash-compact only: each successor's second fingerprint half. */
   readonly succHi: readonly SharedArrayBuffer[];
   /** Coverage marks of the helpers (fired steps, then reached labels), or'ed in at the end. */
@@ -103,6 +106,7 @@ export function parallelBuffers(words: number, workers: number, store: SharedSto
     succHash: per(() => grow(4 * 1024)),
     succParent: per(() => grow(4 * 1024)),
     succHi: per(() => grow(4 * 1024)),
+    newFlags: per(() => grow(4 * 1024)),
     coverage: new SharedArrayBuffer(Math.max(1, coverageBytes)),
   };
 }
@@ -139,6 +143,7 @@ export class RoundWorker {
   succHash: Int32Array[];
   succParent: Int32Array[];
   succHi: Int32Array[];
+  newFlags: Uint8Array[];
   private readonly mine = new Uint8Array(R);
   private readonly deadlockOn: boolean;
   private readonly hasInv: boolean;
@@ -166,6 +171,7 @@ export class RoundWorker {
     this.succHash = [];
     this.succParent = [];
     this.succHi = [];
+    this.newFlags = [];
     this.deadlockOn = deadlock;
     this.hasInv = rt.model.invariants.length > 0;
     this.refresh();
@@ -181,6 +187,7 @@ export class RoundWorker {
       if (this.succHash[w]?.byteLength !== b.succHash[w]!.byteLength) this.succHash[w] = new Int32Array(b.succHash[w]!, 0, b.succHash[w]!.byteLength >>> 2);
       if (this.succParent[w]?.byteLength !== b.succParent[w]!.byteLength) this.succParent[w] = new Int32Array(b.succParent[w]!, 0, b.succParent[w]!.byteLength >>> 2);
       if (this.succHi[w]?.byteLength !== b.succHi[w]!.byteLength) this.succHi[w] = new Int32Array(b.succHi[w]!, 0, b.succHi[w]!.byteLength >>> 2);
+      if (this.newFlags[w]?.byteLength !== b.newFlags[w]!.byteLength) this.newFlags[w] = new Uint8Array(b.newFlags[w]!, 0, b.newFlags[w]!.byteLength);
     }
   }
 
@@ -354,7 +361,15 @@ export class RoundWorker {
     const cut = Atomics.load(ctl, Ctl.CutSeq);
     const nBlocks = Math.ceil((end - start) / BLOCK);
     const mine = this.mine;
-    const rank = this.rank;
+    const fb = this.bufs.newFlags[this.me]!;
+    if (fb.byteLength < cut) {
+      let len = fb.byteLength;
+      while (len < cut) len *= 2;
+      growShared(fb, len);
+      this.newFlags[this.me] = new Uint8Array(fb, 0, len);
+    }
+    const flags = this.newFlags[this.me]!;
+    flags.fill(0, 0, cut);
     const blocks = this.blocks;
     for (let b = 0; b < nBlocks; b++) {
       const w = blocks[3 * b]!;
@@ -368,7 +383,7 @@ export class RoundWorker {
       for (let j = 0; j < m; j++) {
         const h = hashes[off + j]!;
         if (mine[h & RMASK] !== 1) continue;
-        if (ins.offer(this.succ, w, off + j, h, seq0 + j, this.succHi)) rank[seq0 + j] = 1;
+        if (ins.offer(this.succ, w, off + j, h, seq0 + j, this.succHi)) flags[seq0 + j] = 1;
         else if (ins.overflow) {
           Atomics.store(ctl, Ctl.Overflow, 1);
           return;
@@ -397,7 +412,7 @@ export class RoundWorker {
       const slot = ins.pSlot[k]!;
       if (r >= limit) {
         table[slot] = 0;
-        st.fill[ins.pHash[k]! & RMASK]!--;
+        st.fill[(ins.pHash[k]! & RMASK) * FILL_STRIDE]!--;
         continue;
       }
       const idx = count0 + r;

@@ -30,6 +30,9 @@
 import { growableShared, growShared, maxBytes } from './growable-shared.ts';
 import { fingerprintHigh } from './fingerprints.ts';
 
+/** Int32 words between two regions' fill counts: a 64-byte cache line, so two owners never write one line. */
+export const FILL_STRIDE = 16;
+
 /** `insertSolo`: the buffers cannot take another state. */
 export const FULL = -0x80000000;
 
@@ -83,7 +86,7 @@ export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, op
     states: growableShared(page * 4 * words, Math.max(page * 4 * words, Math.floor(max / (4 * words)) * 4 * words)),
     parents: growableShared(page * 4, Math.max(page * 4, Math.floor(max / 4) * 4)),
     tables: [growableShared(4 * 2 ** bits, tableMax), growableShared(4, tableMax)],
-    fill: new SharedArrayBuffer(4 * REGIONS),
+    fill: new SharedArrayBuffer(4 * FILL_STRIDE * REGIONS),
     fps: opts.compact ? growableShared(page * 8, Math.max(page * 8, Math.floor(max / 8) * 8)) : null,
   };
 }
@@ -101,7 +104,7 @@ export class SharedStore {
   fps: Uint32Array;
   ringMask = 0xffffffff;
   table: Uint32Array;
-  /** Occupied slots per region (pending ones included). */
+  /** Occupied slots per region (pending ones included), one cache line apart (owners update them on every insert). */
   readonly fill: Int32Array;
   mask = 0;
   /** log2 of a region's slots. */
@@ -203,7 +206,7 @@ export class SharedStore {
       this.fps[1] = fingerprintHigh(buf, off, this.words);
     }
     this.table[this.home(h)] = (h & ~this.mask) | 1;
-    this.fill[h & (REGIONS - 1)] = 1;
+    this.fill[(h & (REGIONS - 1)) * FILL_STRIDE] = 1;
     this.setCount(1);
   }
 
@@ -266,7 +269,7 @@ export class SharedStore {
         }
         i = base | ((i + 1) & rmask);
       }
-      if (this.fill[r]! + 1 > (1 << rb) * 0.95) {
+      if (this.fill[r * FILL_STRIDE]! + 1 > (1 << rb) * 0.95) {
         this.growSolo();
         continue;
       }
@@ -280,7 +283,7 @@ export class SharedStore {
         this.fps[2 * idx + 1] = hi;
       }
       t[i] = tag | (idx + 1);
-      this.fill[r]!++;
+      this.fill[r * FILL_STRIDE]!++;
       this.setCount(idx + 1);
       if (idx + 1 > (mask + 1) * 0.7) this.growSolo();
       return idx;
@@ -417,7 +420,7 @@ export class SharedStore {
       n += m;
     }
     this.sink ^= acc;
-    this.fill[r] = n;
+    this.fill[r * FILL_STRIDE] = n;
   }
 }
 
@@ -490,7 +493,7 @@ export class RegionInserter {
       }
       i = base | ((i + 1) & rmask);
     }
-    if (st.fill[r]! + 1 > (1 << rb) * 0.95) {
+    if (st.fill[r * FILL_STRIDE]! + 1 > (1 << rb) * 0.95) {
       this.overflow = true;
       return false;
     }
@@ -502,7 +505,7 @@ export class RegionInserter {
     this.pBuf[k] = bufId;
     this.pOff[k] = off;
     t[i] = tag | (mask - k);
-    st.fill[r]!++;
+    st.fill[r * FILL_STRIDE]!++;
     return true;
   }
 
@@ -511,7 +514,7 @@ export class RegionInserter {
     const st = this.store;
     for (let k = this.pending - 1; k >= 0; k--) {
       st.table[this.pSlot[k]!] = 0;
-      st.fill[this.pHash[k]! & (REGIONS - 1)]!--;
+      st.fill[(this.pHash[k]! & (REGIONS - 1)) * FILL_STRIDE]!--;
     }
     this.pending = 0;
   }
