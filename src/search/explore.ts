@@ -4,7 +4,7 @@ import type { Runtime } from '../exec/runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { IncompleteReason, PathStep, SearchOptions } from './types.ts';
-import type { Store, StoredViolation } from './stored-path.ts';
+import type { ExploreStore as Store, StoredViolation } from './stored-path.ts';
 
 /**
  * Exhaustive safety exploration (BFS or DFS) into a StateStore. Checks

@@ -29,6 +29,8 @@ export interface SearchOptions {
   readonly onProgress: ((p: ProgressInfo) => void) | null;
   /** Watches the search from outside (resident memory, for one); null for none. */
   readonly monitor: SearchMonitor | null;
+  /** Threads of the breadth-first search (started by the run layer, `src/run/parallel-search.ts`); a pure `search()` uses one. */
+  readonly workers: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export const defaultOptions: SearchOptions = Object.freeze({
   fairness: 'weak',
   onProgress: null,
   monitor: null,
+  workers: 1,
 });
 
 export interface ProgressInfo {

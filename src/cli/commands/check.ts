@@ -1,5 +1,6 @@
 import type { Coverage } from '../../search/coverage.ts';
 import { relative } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { McError } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
 import { Runtime } from '../../exec/runtime.ts';
@@ -39,6 +40,7 @@ export const checkCommand: Command = {
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
     por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; livelocks only with --fairness none and without --symmetry)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety, deadlock and liveness)' },
+    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store bitstate or --por)" },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
@@ -56,7 +58,7 @@ export const checkCommand: Command = {
     'member-base': { type: 'string', value: 'B', help: 'with the index from the environment: the index of member 0 (1 for a Slurm array numbered 1-N)' },
     out: { type: 'string', short: 'o', value: 'FILE', help: "with --member: write the member's result to FILE (atomically)" },
   },
-  conflicts: [...SHARED_CONFLICTS, ['member', 'member-from-env']],
+  conflicts: [...SHARED_CONFLICTS, ['member', 'member-from-env'], ['swarm', 'workers']],
   notes: [
     '<model> is a built-in model name (see mmcheck list) or a path to a model file.',
     'With --member, one member of the swarm runs alone, as check --swarm N runs it in a thread, and writes its result (exit 0 once written, 3 if a signal stopped it); mmcheck swarm-merge merges the members\' results into the swarm\'s (docs/distributed.md).',
@@ -83,7 +85,31 @@ function searchOptions(args: Args): Partial<SearchOptions> {
     maxStates: args.num('max-states', { integer: true, min: 1 }),
     timeLimit: args.num('time-limit', { min: 0 }),
     memoryLimitMB: args.num('memory-limit', { min: 1 }),
+    workers: workersOption(args, store),
   };
+}
+
+/**
+ * `--workers N`: breadth-first search into the exact or hash-compact store, without
+ * partial-order reduction (its cycle proviso depends on the order in which
+ * states are stored). Not given: the machine's CPUs where that applies, one
+ * thread otherwise.
+ */
+function workersOption(args: Args, store: string): number {
+  const dfs = args.given('strategy') && args.str('strategy') === 'dfs';
+  if (!args.given('workers')) return store !== 'bitstate' && !dfs && !args.flag('por') ? Math.min(256, availableParallelism()) : 1;
+  const n = args.num('workers', { integer: true, min: 1 });
+  if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
+  if (n === 1) return n;
+  const why = store === 'bitstate'
+    ? '--store bitstate (it searches depth-first)'
+    : dfs
+      ? '--strategy dfs (the threads search breadth-first)'
+      : args.flag('por')
+        ? '--por (its cycle proviso depends on the order in which states are stored)'
+        : null;
+  if (why) throw new McError('MC360', `--workers ${n} cannot be combined with ${why}: use --workers 1`);
+  return n;
 }
 
 /**
