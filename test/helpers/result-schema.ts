@@ -12,6 +12,9 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 const schema = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../schemas/result.schema.json'), 'utf8')) as { $defs: Record<string, unknown> };
 export const validateResult: ValidateFunction = ajv.compile(schema);
+// A swarm member's result (check --swarm N --member I --json) has its own schema, whose trace is a trace file.
+ajv.addSchema(JSON.parse(readFileSync(resolve(import.meta.dirname, '../../schemas/trace.schema.json'), 'utf8')));
+const validateMember: ValidateFunction = ajv.compile(JSON.parse(readFileSync(resolve(import.meta.dirname, '../../schemas/swarm-member.schema.json'), 'utf8')));
 
 /** The `$defs` entry for each `format`, to report a failing result against its own command's schema rather than all of them. */
 const byFormat = new Map<string, ValidateFunction>();
@@ -22,6 +25,8 @@ for (const [name, def] of Object.entries(schema.$defs)) {
 
 /** Null when the value is a valid result, else what is wrong with it (against its format's schema when the format is known). */
 export function resultErrors(value: unknown): string | null {
+  if ((value as { format?: unknown } | null)?.format === 'mmcheck-swarm-member/1')
+    return validateMember(value) ? null : `mmcheck-swarm-member/1: ${ajv.errorsText(validateMember.errors, { dataVar: 'result' })}`;
   if (validateResult(value)) return null;
   const format = (value as { format?: unknown } | null)?.format;
   const own = typeof format === 'string' ? byFormat.get(format) : undefined;
