@@ -29,3 +29,19 @@ export type { TraceFile, TraceStep } from './trace/format.ts';
 export type { ReplayOutcome, ReplayStatus, ReplayStop } from './trace/replay.ts';
 export type { MinimizeStats } from './trace/minimize.ts';
 export type { FoundViolation, IncompleteReason, ProgressInfo, SearchStats } from './search/types.ts';
+export {
+  combine,
+  allOf,
+  inOrder,
+  declareLock,
+  spinlock,
+  mutex,
+  rwsem,
+  pageLock,
+  refcount,
+  intervalNotifier,
+  completion,
+  onCpus,
+  workqueue,
+} from './model/blocks/index.ts';
+export type { Block, LockDecl, LockKind, Fragment, StepMap, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, Completion, CpuBinding, Preempt, Workqueue } from './model/blocks/index.ts';

@@ -1,4 +1,5 @@
 import { McError, q } from './errors.ts';
+import type { Block } from './blocks/block.ts';
 import { ArrayDomain, BoolDomain, EnumDomain, IntDomain, ScalarDomain, isScalarDomain, type ArrayView, type Domain, type Scalar } from './domains.ts';
 
 /**
@@ -166,6 +167,12 @@ export interface ModelDef<P extends ParamSpec = ParamSpec> {
   helpers?: readonly ((...args: any[]) => unknown)[];
   /** Adjust the initial state after domain initial values are applied. */
   init?: Dyn<(s: StateView) => void, P>;
+  /**
+   * Building blocks the model uses (src/model/blocks/, docs/blocks.md): their
+   * shared variables join `shared`, and their lock declarations tell the
+   * reports which variables are locks and who holds them.
+   */
+  blocks?: Dyn<readonly Block[], P>;
 }
 
 export interface Model<P extends ParamSpec = ParamSpec> {
@@ -190,7 +197,7 @@ export function own<T>(obj: Readonly<Record<string, T>> | undefined, key: string
   return obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
-const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description', 'category', 'params', 'variants', 'expect', 'shared', 'threads', 'invariants', 'progress', 'deadlock', 'helpers', 'init']);
+const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description', 'category', 'params', 'variants', 'expect', 'shared', 'threads', 'invariants', 'progress', 'deadlock', 'helpers', 'init', 'blocks']);
 /** The fields of a thread definition (`thread()` / `replicate()`); anything else is refused when the model is built. */
 export const THREAD_KEYS: ReadonlySet<string> = new Set(['locals', 'start', 'labels', 'end', 'progress', 'steps', 'helpers']);
 
