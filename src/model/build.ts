@@ -351,9 +351,10 @@ function checkLocks(where: string, locks: readonly LockDecl[], shared: readonly 
     seen.add(l.name);
     const varOf = (n: string) => shared.find((v) => v.name === n);
     for (const o of l.owners) {
-      const d = varOf(o.var)?.domain;
+      const v = varOf(o.var)?.domain;
+      const d = v?.kind === 'array' ? v.elem : v;
       if (!d || d.kind !== 'threadId' || (d as ThreadIdDomain).group !== o.group || !(d as ThreadIdDomain).nullable)
-        throw new McError('MC177', `${lw}: owner ${q(o.var)} must be a shared variable threadId(${q(o.group)}, { none: true })${d ? ` (it is ${d.kind === 'array' ? 'an array' : d.describe()})` : ' (there is none)'}`);
+        throw new McError('MC177', `${lw}: owner ${q(o.var)} must be a shared variable threadId(${q(o.group)}, { none: true }) or an array of them${d ? ` (it is ${d.describe()})` : ' (there is none)'}`);
     }
     if (l.sharedCount !== undefined && varOf(l.sharedCount)?.domain.kind !== 'int') throw new McError('MC177', `${lw}: sharedCount ${q(l.sharedCount)} must be a shared int() variable`);
     if (l.flag !== undefined && varOf(l.flag)?.domain.kind !== 'bool') throw new McError('MC177', `${lw}: flag ${q(l.flag)} must be a shared bool() variable`);

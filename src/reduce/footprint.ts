@@ -99,6 +99,13 @@ export function stepFootprint(b: BuiltModel, st: BuiltStep): Footprint {
   return acc;
 }
 
+/** Footprint of one function of the state (a guard, or one part of a composed guard), derived from its source. */
+export function functionFootprint(b: BuiltModel, fn: Function, what: string): Footprint {
+  const acc: Acc = { unknown: false, why: '', reads: new Set(), writes: new Set(), asserts: false };
+  scan(fn, acc, new Set(b.shared.map((v) => v.name)), what);
+  return acc;
+}
+
 /** What the invariants read (the variables a reduction must treat as visible). */
 export function invariantFootprint(b: BuiltModel): Footprint {
   const shared = new Set(b.shared.map((v) => v.name));

@@ -53,20 +53,50 @@ export function declareLock(decl: LockDecl): Block {
   return makeBlock(decl.name, {}, [decl]);
 }
 
-/** Holder of one owner entry in a valuation: the thread's name, or null. `threads` are the model's thread names (a group's only thread is named after the group). */
+/** Holder named by an owner value: the thread's name, or null. `threads` are the model's thread names (a group's only thread is named after the group). */
 export function ownerName(group: string, v: unknown, threads: readonly string[]): string | null {
   if (typeof v !== 'number' || v < 0) return null;
   return threads.includes(group) ? group : `${group}[${v}]`;
 }
 
-/** Who holds `lock` in a valuation: exclusive holders by name, and the number of shared holders. */
-export function holdersOf(lock: LockDecl, val: Readonly<Record<string, unknown>>, threads: readonly string[]): { exclusive: string[]; shared: number; anonymous: boolean } {
-  const exclusive: string[] = [];
-  for (const o of lock.owners) {
-    const n = ownerName(o.group, val[o.var], threads);
-    if (n !== null) exclusive.push(n);
+/** One lock in a valuation: a declared lock, or one element of a declared array of locks. */
+export interface LockInstance {
+  /** `ptl`, or `fork[2]` for an element of an array of locks. */
+  readonly lock: string;
+  readonly decl: LockDecl;
+  /** The valuation keys that encode it (owners, counts, flags, waiter bits). */
+  readonly keys: readonly string[];
+  /** Threads holding it exclusively. */
+  readonly exclusive: readonly string[];
+  /** Shared holders (an rwsem's readers). */
+  readonly shared: number;
+  /** Held, by a thread the declaration cannot name. */
+  readonly anonymous: boolean;
+}
+
+/**
+ * The locks a declaration stands for in a flat valuation (src/trace/decode.ts
+ * keys: `ptl`, `fork[2]`): one, or one per element when the owners are arrays.
+ */
+export function lockInstances(decl: LockDecl, val: Readonly<Record<string, unknown>>, threads: readonly string[]): LockInstance[] {
+  const extra = [...(decl.sharedCount !== undefined ? [decl.sharedCount] : []), ...(decl.flag !== undefined ? [decl.flag] : [])];
+  const shared = decl.sharedCount !== undefined && typeof val[decl.sharedCount] === 'number' ? (val[decl.sharedCount] as number) : 0;
+  const flagged = decl.flag !== undefined && val[decl.flag] === true;
+  const first = decl.owners[0];
+  if (first !== undefined && !Object.hasOwn(val, first.var) && Object.hasOwn(val, `${first.var}[0]`)) {
+    const out: LockInstance[] = [];
+    for (let i = 0; Object.hasOwn(val, `${first.var}[${i}]`); i++) {
+      const keys = decl.owners.map((o) => `${o.var}[${i}]`);
+      const exclusive = decl.owners.map((o) => ownerName(o.group, val[`${o.var}[${i}]`], threads)).filter((x): x is string => x !== null);
+      out.push({ lock: `${decl.name}[${i}]`, decl, keys: [...keys, ...extra], exclusive, shared, anonymous: false });
+    }
+    return out;
   }
-  const shared = lock.sharedCount !== undefined && typeof val[lock.sharedCount] === 'number' ? (val[lock.sharedCount] as number) : 0;
-  const anonymous = lock.flag !== undefined && val[lock.flag] === true && exclusive.length === 0;
-  return { exclusive, shared, anonymous };
+  const exclusive = decl.owners.map((o) => ownerName(o.group, val[o.var], threads)).filter((x): x is string => x !== null);
+  const also: string[] = [];
+  for (const a of decl.also ?? []) {
+    if (Object.hasOwn(val, a)) also.push(a);
+    else for (let i = 0; Object.hasOwn(val, `${a}[${i}]`); i++) also.push(`${a}[${i}]`);
+  }
+  return [{ lock: decl.name, decl, keys: [...decl.owners.map((o) => o.var), ...extra, ...also], exclusive, shared, anonymous: flagged && exclusive.length === 0 }];
 }

@@ -1,5 +1,5 @@
 import { McError, q } from '../errors.ts';
-import { threadId, type Domain } from '../domains.ts';
+import { array, threadId, type Domain } from '../domains.ts';
 import { checkIdent } from './compose.ts';
 
 /**
@@ -12,7 +12,9 @@ import { checkIdent } from './compose.ts';
  */
 export class Owners {
   readonly vars: ReadonlyMap<string, string>;
-  constructor(readonly block: string, readonly lock: string, groups: readonly string[]) {
+  /** With `count`, the lock is an array of `count` locks (one per page, per CPU, per fork), indexed by an expression each fragment is given. */
+  constructor(readonly block: string, readonly lock: string, groups: readonly string[], readonly count?: number) {
+    if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > 4096)) throw new McError('MC171', `${block}(${q(lock)}): count must be an integer in 1..4096, got ${q(count)}`);
     checkIdent(`${block}(${q(lock)})`, lock);
     if (!Array.isArray(groups) || groups.length === 0) throw new McError('MC171', `${block}(${q(lock)}): name the thread groups that may take it (got ${q(groups)})`);
     const m = new Map<string, string>();
@@ -35,16 +37,35 @@ export class Owners {
   }
   shared(): Record<string, Domain> {
     const out: Record<string, Domain> = {};
-    for (const [g, v] of this.vars) out[v] = threadId(g, { none: true });
+    for (const [g, v] of this.vars) out[v] = this.count === undefined ? threadId(g, { none: true }) : array(this.count, threadId(g, { none: true }));
     return out;
   }
+  /**
+   * Text of one owner variable, read (`s.ptl`, `s.fork.get(i)`) or written
+   * (`s.ptl = x`, `s.fork.set(i, x)`); `index` is the model's expression
+   * (source text such as `me.id` or `(me.id + 1) % 3`) choosing one lock of
+   * an array, and must be given exactly when the lock is an array.
+   */
+  index(index: string | undefined, op: string): string | undefined {
+    if ((index === undefined) !== (this.count === undefined))
+      throw new McError('MC173', `${this.block}(${q(this.lock)}).${op}(): ${this.count === undefined ? 'a single lock takes no index' : `an array of ${this.count} locks needs the index of one (source text such as 'me.id')`}`);
+    if (index !== undefined && (typeof index !== 'string' || /[;{}]|=>/.test(index) || /(?<![=!<>])=(?!=)/.test(index)))
+      throw new McError('MC173', `${this.block}(${q(this.lock)}).${op}(): the index must be an expression without assignments or statements, got ${q(index)}`);
+    return index;
+  }
+  read(v: string, index: string | undefined): string {
+    return index === undefined ? `s.${v}` : `s.${v}.get(${index})`;
+  }
+  write(v: string, index: string | undefined, value: string): string {
+    return index === undefined ? `s.${v} = ${value};` : `s.${v}.set(${index}, ${value});`;
+  }
   /** Text of "no group holds it". */
-  freeText(): string {
-    return [...this.vars.values()].map((v) => `s.${v} === -1`).join(' && ');
+  freeText(index?: string): string {
+    return [...this.vars.values()].map((v) => `${this.read(v, index)} === -1`).join(' && ');
   }
   /** Text of "some group holds it". */
-  heldText(): string {
-    return [...this.vars.values()].map((v) => `s.${v} !== -1`).join(' || ');
+  heldText(index?: string): string {
+    return [...this.vars.values()].map((v) => `${this.read(v, index)} !== -1`).join(' || ');
   }
   decl(): { var: string; group: string }[] {
     return [...this.vars].map(([group, v]) => ({ var: v, group }));

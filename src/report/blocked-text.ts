@@ -1,0 +1,32 @@
+import type { Scalar } from '../model/domains.ts';
+import type { BlockedReport } from '../trace/blocked.ts';
+
+/**
+ * The blocked threads of a deadlock or livelock as text lines (check,
+ * replay and show print them under the counterexample):
+ *
+ *   blocked: phil[0] at HasLeft waits for fork[1], held by phil[1]
+ *     take_right: (s, me) => !s.fork.get((me.id + 1) % n)   reads fork[1]=true
+ *   wait-for cycle: phil[0] → phil[1] → phil[2] → phil[0]
+ */
+const fmt = (v: Scalar) => (typeof v === 'string' ? v : String(v));
+
+export function blockedLines(r: BlockedReport, livelock: boolean): string[] {
+  if (r.blocked.length === 0) return [];
+  const out: string[] = [livelock ? 'blocked throughout the cycle:' : 'blocked threads:'];
+  for (const b of r.blocked) {
+    const what = b.lock !== undefined ? ` waits for ${b.lock}${b.heldBy !== undefined ? `, held by ${b.heldBy}` : ', held by no thread'}` : b.heldBy !== undefined ? ` waits for ${b.heldBy}` : '';
+    out.push(`  ${b.thread} at ${b.label}${what}`);
+    for (const w of b.waitsFor) {
+      const reads = Object.entries(w.reads).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
+      out.push(`    ${w.step}: ${w.guard}${reads ? `   reads ${reads}` : ''}`);
+    }
+  }
+  if (r.waitCycle && r.waitCycle.length) out.push(`wait-for cycle: ${[...r.waitCycle, r.waitCycle[0]].join(' → ')}`);
+  return out;
+}
+
+export function blockedText(r: BlockedReport | null | undefined, livelock: boolean): string {
+  const lines = r ? blockedLines(r, livelock) : [];
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
