@@ -30,3 +30,8 @@ export function blockedText(r: BlockedReport | null | undefined, livelock: boole
   const lines = r ? blockedLines(r, livelock) : [];
   return lines.length ? lines.join('\n') + '\n' : '';
 }
+
+/** The `violation.blocked` / `violation.waitCycle` fields of the JSON results. */
+export function blockedJson(r: BlockedReport): { blocked: BlockedReport['blocked']; waitCycle?: readonly string[] } {
+  return { blocked: r.blocked, ...(r.waitCycle ? { waitCycle: r.waitCycle } : {}) };
+}

@@ -2,7 +2,7 @@ import type { Scalar } from '../model/domains.ts';
 import type { Model } from '../model/define.ts';
 import { buildModel } from '../model/build.ts';
 import { leafFunctions } from '../model/blocks/compose.ts';
-import { lockInstances, type LockInstance } from '../model/blocks/block.ts';
+import { lockInstances, type LockDecl, type LockInstance } from '../model/blocks/block.ts';
 import { codeOnly, memberUses } from '../model/source.ts';
 import { makeViewFactory } from '../layout/views.ts';
 import { Runtime } from '../exec/runtime.ts';
@@ -50,6 +50,15 @@ export function explainTrace(model: Model, t: TraceFile): BlockedReport | null {
   } catch {
     // A model that no longer builds for the trace's variant and parameters: replay says why; there is nothing to explain.
     return null;
+  }
+}
+
+/** The locks `model` declares for the trace's variant and parameters (none when it does not build for them). */
+export function declaredLocks(model: Model, t: TraceFile): readonly LockDecl[] {
+  try {
+    return buildModel(model, t.variant, t.params).locks;
+  } catch {
+    return [];
   }
 }
 

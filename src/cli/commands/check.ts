@@ -11,6 +11,8 @@ import { buildTrace } from '../../trace/build.ts';
 import type { TraceFile } from '../../trace/format.ts';
 import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
+import { explainBlocked } from '../../trace/blocked.ts';
+import { blockedJson, blockedText } from '../../report/blocked-text.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, n, printError, type Io } from '../common.ts';
 import { fairCycle, fairnessName } from '../../model/fairness-text.ts';
@@ -128,6 +130,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     trace = min?.trace ?? buildTrace(runtime!, r.violation, extra);
     checkReplays(trace, model);
   }
+  const blocked = trace ? explainBlocked(runtime!, trace) : null;
   // The counterexample is shown before the trace is written, so that a failed write loses nothing.
   const save = (): SavedTrace | null => (trace && !args.flag('no-trace') ? writeTrace(trace, io.cwd, args.str('trace-out'), model) : null);
   if (json) {
@@ -136,6 +139,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     // A minimised trace may be shorter than the search's (after DFS) and start its cycle elsewhere.
     if (out.violation && trace && minimized)
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
+    if (out.violation && blocked) Object.assign(out.violation, blockedJson(blocked));
     if (saved?.error) printError(io, saved.error);
     io.out(JSON.stringify({ ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }) + '\n');
   } else {
@@ -149,7 +153,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
-      io.out(`violation:\n\n${renderText(trace)}\n\n`);
+      io.out(`violation:\n\n${renderText(trace)}\n\n${blockedText(blocked, trace.property.kind === 'livelock')}`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
       const saved = save();
       if (saved) reportSaved(io, saved, model);

@@ -6,6 +6,8 @@ import { EXIT, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { writeFileAtomic } from '../../run/write.ts';
 import { verifyTrace } from '../../trace/verify.ts';
+import { declaredLocks, explainTrace } from '../../trace/blocked.ts';
+import { blockedText } from '../../report/blocked-text.ts';
 
 const FORMATS = ['text', 'markdown', 'html', 'itf'] as const;
 
@@ -38,7 +40,18 @@ async function runShow(args: Args, io: Io): Promise<number> {
   // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
   const m = await traceModel(t, file, args, io);
   const { note } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
-  const text = format === 'itf' ? renderItf(t) : format === 'html' ? renderHtml(t, { source: file, note }) : (format === 'markdown' ? renderMarkdown(t, { note }) : renderText(t, { source: file, note })) + '\n';
+  // With the model at hand: its declared locks draw the lock bars, and blocked threads are explained.
+  const blocked = m.model ? explainTrace(m.model, t) : null;
+  const locks = m.model ? declaredLocks(m.model, t) : [];
+  const why = blockedText(blocked, t.property.kind === 'livelock');
+  const text =
+    format === 'itf'
+      ? renderItf(t)
+      : format === 'html'
+        ? renderHtml(t, { source: file, note, locks, blocked })
+        : format === 'markdown'
+          ? renderMarkdown(t, { note }) + (why ? `\n\n\`\`\`\n${why}\`\`\`` : '') + '\n'
+          : renderText(t, { source: file, note }) + '\n' + (why ? `\n${why}` : '');
   if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
   else io.out(text);
   return EXIT.pass;

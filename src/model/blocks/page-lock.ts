@@ -12,6 +12,8 @@ import { Owners } from './owners.ts';
  *   `next`; it is held → `__folio_lock()` → `folio_wait_bit_common()`: put
  *   the caller on the wait queue, set PG_waiters (`folio_set_waiters()`) and
  *   sleep at `<at>_sleep`; once woken (dequeued) try again from `at`.
+ * - `trylock(group, { at, ok, busy })`: `folio_trylock()` / `trylock_page()`
+ *   (as reclaim takes the lock): take it and go to `ok`, or go to `busy`.
  * - `waitUnlocked(group, { at, next, recheck })`: `folio_wait_locked()` /
  *   `wait_on_page_locked()` (recheck: true, the default: after a wake-up the
  *   bit is tested again) and `folio_put_wait_locked()` /
@@ -39,6 +41,7 @@ import { Owners } from './owners.ts';
  */
 export interface PageLock extends Block {
   lock(group: string | undefined, labels: { at: string; next: string }): StepMap;
+  trylock(group: string | undefined, labels: { at: string; ok: string; busy: string }): StepMap;
   waitUnlocked(group: string | undefined, labels: { at: string; next: string; recheck?: boolean }): StepMap;
   unlock(group?: string): Fragment;
   clearNonAtomic(group?: string): Fragment;
@@ -87,6 +90,13 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>)
       return {
         [at]: { when: guardOf(o.freeText(), `folio_trylock(${name})`), then: effectOf(`s.${o.of(g, 'lock')} = me.id;`, `folio_lock(${name})`), next: l.next, doc: `folio_lock(${name}): folio_trylock() succeeds` },
         ...sleepSteps(g, 'lock', at, `folio_lock(${name})`, at),
+      };
+    },
+    trylock: (g: string | undefined, l: { at: string; ok: string; busy: string }): StepMap => {
+      const at = checkIdent(`pageLock(${name}).trylock at`, l.at);
+      return {
+        [at]: { when: guardOf(o.freeText(), `folio_trylock(${name})`), then: effectOf(`s.${o.of(g, 'trylock')} = me.id;`, `folio_trylock(${name})`), next: l.ok, doc: `folio_trylock(${name}) succeeds` },
+        [`${at}_busy`]: { at, when: guardOf(o.heldText(), `folio_trylock(${name}) fails`), next: l.busy, doc: `folio_trylock(${name}) fails` },
       };
     },
     waitUnlocked: (g: string | undefined, l: { at: string; next: string; recheck?: boolean }): StepMap => {
