@@ -475,3 +475,17 @@ test('block misuse is a coded model error', (t) => {
   const notBlock = defineModel({ name: 'nb', blocks: [{} as never], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
   t.is(code(() => buildModel(notBlock, null)), 'MC172');
 });
+
+test('the put-and-wait example meets its expectations', async (t) => {
+  const { loadModel } = await import('../src/run/load.ts');
+  const { checkExpectation } = await import('../src/run/expect.ts');
+  const { expectationsOf } = await import('../src/model/define.ts');
+  const m = await loadModel('examples/put-and-wait.ts');
+  let n = 0;
+  for (const v of m.variantNames)
+    for (const e of expectationsOf(m, v)) {
+      t.deepEqual(checkExpectation(m, v, e).diffs, [], `${v}: ${JSON.stringify(e)}`);
+      n++;
+    }
+  t.is(n, 3);
+});
