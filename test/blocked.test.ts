@@ -187,3 +187,22 @@ test('the put-and-wait example: the waiter sleeps on the page queue that nobody 
   const ok = await cli(['check', 'examples/put-and-wait.ts', '--variant', 'unlock-wakes', '--no-trace']);
   t.is(ok.code, 0);
 });
+
+test('a thread kept off its CPU waits for the thread that keeps the CPU (onCpus, no preemption)', async (t) => {
+  const { onCpus } = await import('../src/index.ts');
+  const m = defineModel({
+    name: 'cpu-stuck',
+    shared: { flag: bool() },
+    threads: onCpus({ spinner: { cpu: 0, preempt: 'none' }, setter: { cpu: 0, preempt: 'none' } }, [
+      thread('spinner', { start: 'a', end: ['done'], steps: { a: { next: 'spin' }, spin: { when: (s) => s.flag, next: 'done' } } }),
+      thread('setter', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.flag = true; }, next: 'done' } } }),
+    ]),
+  });
+  const { report } = explain(m);
+  const [spinner, setter] = report.blocked;
+  t.is(spinner!.thread, 'spinner');
+  t.deepEqual(spinner!.waitsFor.map((w) => [w.step, w.reads]), [['spin', { flag: false }]]);
+  t.deepEqual([setter!.thread, setter!.label, setter!.lock, setter!.heldBy], ['setter', 'a', 'cpu0', 'spinner']);
+  t.regex(setter!.waitsFor[0]!.guard, /^cpu0 free for setter: /);
+  t.deepEqual(setter!.waitsFor[0]!.reads, { 'spinner.at': 'spin' });
+});

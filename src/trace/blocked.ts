@@ -194,7 +194,8 @@ function readsOf(rt: Runtime, fn: Function, thread: string, val: Valuation, reco
   const me = params?.[2];
   if (me) for (const u of memberUses(src, me).uses) if (Object.hasOwn(val, `${thread}.${u.name}`)) out[`${thread}.${u.name}`] = val[`${thread}.${u.name}`]!;
   if (fp.reads.has(THREADS) || fp.unknown) {
-    for (const m of src.matchAll(/\.\s*(?:count|at)\s*\(\s*["'`]([\w-]+)["'`]/g))
+    // The group names are string literals, which codeOnly blanks: read them from the raw source.
+    for (const m of Function.prototype.toString.call(fn).matchAll(/\.\s*(?:count|at)\s*\(\s*["'`]([\w-]+)["'`]/g))
       for (const th of rt.model.threads) if (th.template.name === m[1]) out[`${th.name}.at`] = val[`${th.name}.at`]!;
   }
   return out;
