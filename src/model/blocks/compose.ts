@@ -34,7 +34,12 @@ export function leafFunctions(fn: Function | null | undefined): Function[] {
   return p === null ? [fn] : p.flatMap((x) => leafFunctions(x));
 }
 
-/** A guard or effect generated from text, with parameters `s, me, c`. The text is the block's; no model value enters it. */
+/**
+ * A guard or effect generated from text, with parameters `s, me, c`. The
+ * text is the block's own, with its checked identifiers written in; the only
+ * model-written part is the index expression of an array of locks, checked
+ * to be an expression (Owners.index).
+ */
 export function generated(body: string, name: string): Function {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const fn = new Function('s', 'me', 'c', body);
