@@ -206,3 +206,20 @@ test('a thread kept off its CPU waits for the thread that keeps the CPU (onCpus,
   t.regex(setter!.waitsFor[0]!.guard, /^cpu0 free for setter: /);
   t.deepEqual(setter!.waitsFor[0]!.reads, { 'spinner.at': 'spin' });
 });
+
+test('a writer blocked by readers that never leave: the rwsem is held by sharing holders', async (t) => {
+  const { rwsem } = await import('../src/index.ts');
+  const sem = rwsem('mmap', { writers: ['w'], maxReaders: 1 });
+  const m = defineModel({
+    name: 'rwsem-stuck',
+    blocks: [sem],
+    threads: [
+      thread('r', { start: 'a', end: ['done'], steps: { a: { ...sem.downRead(), next: 'b' }, b: { when: (s) => s.mmap !== -1, next: 'done' } } }),
+      thread('w', { start: 'a', end: ['done'], steps: { a: { ...sem.downWrite('w'), next: 'b' }, b: { ...sem.upWrite('w'), next: 'done' } } }),
+    ],
+  });
+  const { report } = explain(m);
+  const w = report.blocked.find((b) => b.thread === 'w')!;
+  t.deepEqual([w.lock, w.heldBy, w.sharedHolders], ['mmap', undefined, 1]);
+  t.regex(blockedText(report, false), /w at a waits for mmap, held by 1 sharing holder\n/);
+});

@@ -11,11 +11,18 @@ import type { BlockedReport } from '../trace/blocked.ts';
  */
 const fmt = (v: Scalar) => (typeof v === 'string' ? v : String(v));
 
+/** "held by t", "held by 2 sharing holders", "held by no thread". */
+export function heldText(b: { heldBy?: string; sharedHolders?: number }): string {
+  if (b.heldBy !== undefined) return `held by ${b.heldBy}`;
+  if (b.sharedHolders) return `held by ${b.sharedHolders} sharing holder${b.sharedHolders === 1 ? '' : 's'}`;
+  return 'held by no thread';
+}
+
 export function blockedLines(r: BlockedReport, livelock: boolean): string[] {
   if (r.blocked.length === 0) return [];
   const out: string[] = [livelock ? 'blocked throughout the cycle:' : 'blocked threads:'];
   for (const b of r.blocked) {
-    const what = b.lock !== undefined ? ` waits for ${b.lock}${b.heldBy !== undefined ? `, held by ${b.heldBy}` : ', held by no thread'}` : b.heldBy !== undefined ? ` waits for ${b.heldBy}` : '';
+    const what = b.lock !== undefined ? ` waits for ${b.lock}, ${heldText(b)}` : b.heldBy !== undefined ? ` waits for ${b.heldBy}` : '';
     out.push(`  ${b.thread} at ${b.label}${what}`);
     for (const w of b.waitsFor) {
       const reads = Object.entries(w.reads).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');

@@ -36,6 +36,8 @@ export interface BlockedThread {
   readonly waitsFor: readonly WaitFor[];
   readonly heldBy?: string;
   readonly lock?: string;
+  /** Holders of the lock that share it and cannot be named (an rwsem's readers). */
+  readonly sharedHolders?: number;
 }
 export interface BlockedReport {
   readonly blocked: readonly BlockedThread[];
@@ -146,6 +148,7 @@ function explainThread(rt: Runtime, buf: Uint32Array, val: Valuation, t: number,
   const waitsFor: WaitFor[] = [];
   let heldBy: string | undefined;
   let lock: string | undefined;
+  let sharedHolders: number | undefined;
   for (const si of tpl.stepsAt[rt.label(buf, 0, t)]!) {
     const st = tpl.steps[si]!;
     for (const leaf of leafFunctions(st.guard)) {
@@ -159,6 +162,7 @@ function explainThread(rt: Runtime, buf: Uint32Array, val: Valuation, t: number,
         if (who) {
           if (who.thread) heldBy = who.thread;
           lock ??= who.lock;
+          if (who.shared) sharedHolders = who.shared;
         } else if (guess) {
           for (const k of Object.keys(reads)) {
             const g = guess(k);
@@ -172,7 +176,7 @@ function explainThread(rt: Runtime, buf: Uint32Array, val: Valuation, t: number,
       }
     }
   }
-  return { thread: th.name, label, waitsFor, ...(heldBy !== undefined ? { heldBy } : {}), ...(lock !== undefined ? { lock } : {}) };
+  return { thread: th.name, label, waitsFor, ...(heldBy !== undefined ? { heldBy } : {}), ...(lock !== undefined ? { lock } : {}), ...(sharedHolders !== undefined ? { sharedHolders } : {}) };
 }
 
 /** The values a guard reads: its footprint's shared variables (array elements it read, else all), its thread's locals, the labels it counts. */
@@ -202,13 +206,13 @@ function readsOf(rt: Runtime, fn: Function, thread: string, val: Valuation, reco
 }
 
 /** The thread that holds what a false guard waits for: a declared lock among its reads, or the CPU an onCpus() guard waits for. */
-function holderOf(rt: Runtime, fn: Function, self: string, reads: Record<string, Scalar>, locks: readonly LockInstance[], val: Valuation): { thread?: string; lock: string } | null {
+function holderOf(rt: Runtime, fn: Function, self: string, reads: Record<string, Scalar>, locks: readonly LockInstance[], val: Valuation): { thread?: string; lock: string; shared?: number } | null {
   const keys = Object.keys(reads);
   for (const l of locks) {
     if (!l.keys.some((k) => keys.includes(k))) continue;
     const other = l.exclusive.find((h) => h !== self);
     if (other !== undefined) return { thread: other, lock: l.lock };
-    if (l.exclusive.length === 0) return { lock: l.lock };
+    if (l.exclusive.length === 0) return { lock: l.lock, ...(l.shared > 0 ? { shared: l.shared } : {}) };
   }
   // onCpus(): "cpuK free for G" counts the threads of that CPU at their holding labels.
   const cpu = /^cpu(\d+) free for /.exec(fn.name);
