@@ -4,7 +4,7 @@ import { buildModel } from '../model/build.ts';
 import { leafFunctions } from '../model/blocks/compose.ts';
 import { lockInstances, type LockDecl, type LockInstance } from '../model/blocks/block.ts';
 import { codeOnly, memberUses } from '../model/source.ts';
-import { makeViewFactory } from '../layout/views.ts';
+import { makeViewFactory, type ViewFactory } from '../layout/views.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { applyStep } from '../exec/step.ts';
 import { functionFootprint, THREADS } from '../reduce/footprint.ts';
@@ -104,12 +104,13 @@ export function explainBlocked(rt: Runtime, t: TraceFile): BlockedReport | null 
   const val = decodeState(rt, first);
   const threads = b.threads.map((th) => th.name);
   const locks = b.locks.flatMap((d) => lockInstances(d, val, threads));
+  const recording = makeViewFactory(b, rt.layout, true);
   const blocked: BlockedThread[] = [];
   // Without declared locks, a variable's holder is guessed as the reports guess lock-like variables (src/report/html.ts).
   const guess = b.locks.length === 0 ? (key: string) => guessHolder(t, key, kind === 'deadlock' ? n : t.cycleStart!) : null;
   for (const th of b.threads) {
     if (rt.finished(first, 0, th.index) || enabledSomewhere(th.index)) continue;
-    blocked.push(explainThread(rt, first, val, th.index, locks, guess));
+    blocked.push(explainThread(rt, recording, first, val, th.index, locks, guess));
   }
   const cycle = waitCycle(blocked);
   return { blocked, ...(cycle ? { waitCycle: cycle } : {}) };
@@ -140,7 +141,7 @@ function guessHolder(t: TraceFile, key: string, upto: number): string | null {
   return null;
 }
 
-function explainThread(rt: Runtime, buf: Uint32Array, val: Valuation, t: number, locks: readonly LockInstance[], guess: ((key: string) => string | null) | null): BlockedThread {
+function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, val: Valuation, t: number, locks: readonly LockInstance[], guess: ((key: string) => string | null) | null): BlockedThread {
   const b = rt.model;
   const th = b.threads[t]!;
   const tpl = th.template;
@@ -153,7 +154,7 @@ function explainThread(rt: Runtime, buf: Uint32Array, val: Valuation, t: number,
     const st = tpl.steps[si]!;
     for (const leaf of leafFunctions(st.guard)) {
       const recorded = new Set<string>();
-      const v = makeViewFactory(b, rt.layout, true)(buf.slice(), true, { r: (n) => recorded.add(n), w: () => {} });
+      const v = recording(buf.slice(), true, { r: (n) => recorded.add(n), w: () => {} });
       if (safeCall(() => (leaf as (s: unknown, me: unknown) => unknown)(v.state, v.locals[t]!)) === true) continue;
       const reads = readsOf(rt, leaf, th.name, val, recorded);
       waitsFor.push({ step: st.name, guard: guardText(leaf), reads });
