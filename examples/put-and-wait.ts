@@ -17,6 +17,11 @@ import { defineModel, thread, pageLock, refcount, combine } from 'mmcheck';
  *
  * Run: mmcheck check examples/put-and-wait.ts --variant clear-non-atomic
  */
+
+// The page lock (holder, PG_waiters, wait queue) and the reference count; reclaim's isolation reference is the initial one.
+const page = pageLock('page', { waiter: 1, reclaim: 1 });
+const refs = refcount('refs', { max: 2, init: 1 });
+
 export default defineModel({
   name: 'put-and-wait-example',
   category: 'example',
@@ -31,14 +36,14 @@ export default defineModel({
     ],
     'unlock-wakes': { verdict: 'pass', states: 26, transitions: 35 },
   },
-  blocks: () => [page, refs],
+  blocks: [page, refs],
   threads: (_p, variant) => [
     thread('waiter', {
       start: 'lookup',
       end: ['done'],
       steps: {
         ...refs.tryGet({ at: 'lookup', ok: 'check', fail: 'done' }),
-        check: { ...combine(page.isLocked()), next: 'put', doc: 'folio_test_locked(): wait for the unlock' },
+        check: { ...page.isLocked(), next: 'put', doc: 'folio_test_locked(): wait for the unlock' },
         check_unlocked: { at: 'check', ...combine(page.free(), refs.put()), next: 'done' },
         put: { ...refs.put(), next: 'wait' },
         ...page.waitUnlocked('waiter', { at: 'wait', next: 'done', recheck: false }),
@@ -56,7 +61,3 @@ export default defineModel({
     }),
   ],
 });
-
-// Made once: a block is data (its variable names) plus the steps it hands out.
-const page = pageLock('page', { waiter: 1, reclaim: 1 });
-const refs = refcount('refs', { max: 2, init: 1 });
