@@ -54,7 +54,10 @@ test('declared locks name the holder: dining written with an array of spinlocks'
       }),
     ],
   });
-  const { report } = explain(m);
+  const { report, trace } = explain(m);
+  // Each lock of the array gets its bar, held by the philosopher that took it, still held at the end.
+  const page = renderHtml(trace, { locks: buildModel(m, null).locks, blocked: report });
+  for (const i of [0, 1, 2]) t.regex(page, new RegExp(`title="fork\\[${i}\\] held by phil\\[${i}\\], steps ${i + 1}–3 and after"`));
   t.deepEqual(
     report.blocked.map((b) => [b.thread, b.lock, b.heldBy]),
     [['phil[0]', 'fork[1]', 'phil[1]'], ['phil[1]', 'fork[2]', 'phil[2]'], ['phil[2]', 'fork[0]', 'phil[0]']],

@@ -448,7 +448,7 @@ test('per-CPU work: lru_add_drain_all queues on every CPU and flushes = the hand
   t.is(search(buildModel(blocks, null), {}).verdict, 'pass');
 });
 
-test('block misuse is a coded model error', (t) => {
+test('block misuse is a coded model error', async (t) => {
   const code = (f: () => unknown) => {
     try {
       f();
@@ -472,6 +472,14 @@ test('block misuse is a coded model error', (t) => {
   const ptl = spinlock('ptl', ['t']);
   const clash = defineModel({ name: 'clash', shared: { ptl: bool() }, blocks: [ptl], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
   t.is(code(() => buildModel(clash, null)), 'MC172');
+  const { declareLock } = await import('../src/index.ts');
+  const wrongOwner = defineModel({ name: 'wo', shared: { owner: bool() }, blocks: [declareLock({ name: 'l', kind: 'mutex', owners: [{ var: 'owner', group: 't' }] })], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
+  t.regex(code(() => buildModel(wrongOwner, null)), /MC177/);
+  const missing = defineModel({ name: 'mi', blocks: [declareLock({ name: 'l', kind: 'mutex', owners: [{ var: 'nope', group: 't' }] })], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
+  t.is(code(() => buildModel(missing, null)), 'MC177');
+  const good = defineModel({ name: 'ok', shared: { owner: threadId('t', { none: true }) }, blocks: [declareLock({ name: 'l', kind: 'mutex', owners: [{ var: 'owner', group: 't' }] })], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
+  t.deepEqual(buildModel(good, null).locks.map((l) => l.name), ['l']);
+  t.is(code(() => declareLock({} as never)), 'MC172');
   const notBlock = defineModel({ name: 'nb', blocks: [{} as never], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
   t.is(code(() => buildModel(notBlock, null)), 'MC172');
 });
