@@ -3,7 +3,7 @@ import type { Model } from '../model/define.ts';
 import { buildModel } from '../model/build.ts';
 import { leafFunctions } from '../model/blocks/compose.ts';
 import { lockInstances, type LockDecl, type LockInstance } from '../model/blocks/block.ts';
-import { codeOnly, memberUses } from '../model/source.ts';
+import { codeOnly, memberUses, paramNames } from '../model/source.ts';
 import { makeViewFactory, type ViewFactory } from '../layout/views.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { applyStep } from '../exec/step.ts';
@@ -195,8 +195,7 @@ function readsOf(rt: Runtime, fn: Function, thread: string, val: Valuation, reco
     }
   }
   const src = codeOnly(Function.prototype.toString.call(fn));
-  const params = /^(?:async\s*)?(?:function\s*[\w$]*\s*)?\(\s*([\w$]+)?\s*(?:,\s*([\w$]+))?/.exec(src.trim()) ?? /^([\w$]+)\s*=>/.exec(src.trim());
-  const me = params?.[2];
+  const me = paramNames(fn)?.[1];
   if (me) for (const u of memberUses(src, me).uses) if (Object.hasOwn(val, `${thread}.${u.name}`)) out[`${thread}.${u.name}`] = val[`${thread}.${u.name}`]!;
   if (fp.reads.has(THREADS) || fp.unknown) {
     // The group names are string literals, which codeOnly blanks: read them from the raw source.
