@@ -3,16 +3,18 @@
  * process, so none disturbs another's timings):
  *
  *   1. bench/run.ts          peterson(5) with mmcheck, SPIN (DFS, BFS) and Rumur
+ *   1b. bench/workers.ts     peterson(5) with --workers 1 and 2, SPIN -DNCORE=2, Rumur --threads 1 and 2
  *   2. bench/reduction.ts    POR / symmetry × exact / hash-compact, beside SPIN's POR and Rumur's symmetry
  *   3. bench/time-to-bug.ts  time to the first counterexample
  *   4. bench/long-trace.ts   replay and rendering of 20k-150k-step counterexamples (linear growth)
+ *   5. bench/por-classic.ts  POR on the classic mutexes beside SPIN's (with and without POR); livelock rows with POR
  *
  *   npm run bench                  the full benchmarks (tens of minutes)
  *   npm run bench -- --quick       a smoke run: peterson(4), the small reduction matrix,
  *                                  time-to-bug with a short limit
  *   npm run bench -- --no-peers    mmcheck only (run.ts and reduction.ts)
  *
- * `--quick` is passed to run.ts and reduction.ts; time-to-bug.ts gets `--limit 10`.
+ * `--quick` is passed to run.ts, workers.ts and reduction.ts; time-to-bug.ts gets `--limit 10`.
  * Results are written by each script to bench/results/. Exit status 1 when
  * any script fails.
  */
@@ -34,9 +36,11 @@ function jobs(): Job[] {
   const out: Job[] = [];
   const pass = (...flags: string[]) => flags.filter((f) => argv.includes(f));
   out.push({ script: 'bench/run.ts', args: pass('--quick', '--no-peers') });
+  out.push({ script: 'bench/workers.ts', args: pass('--quick', '--no-peers') });
   out.push({ script: 'bench/reduction.ts', args: pass('--quick', '--no-peers') });
   out.push({ script: 'bench/time-to-bug.ts', args: quick ? ['--limit', '10'] : [] });
   out.push({ script: 'bench/long-trace.ts', args: [] });
+  out.push({ script: 'bench/por-classic.ts', args: pass('--quick', '--no-peers') });
   return out;
 }
 

@@ -27,7 +27,14 @@
  *     with and without --symmetry-reduction exhaustive, where installed.
  *
  * Per row: states, transitions, seconds, bytes/state and reduction ratio
- * (the same tool's unreduced states / states). Written to bench/results/
+ * (the same tool's unreduced states / states).
+ *
+ * Livelock rows (timed, one at a time, after phase 2): kernel models with
+ * progress labels at 4, 6, 8 and more faulters, checked with livelock
+ * checking (weak fairness) unreduced and with --symmetry: verdict, states,
+ * transitions, seconds and the lasso's length. The unreduced search is run
+ * up to UNREDUCED_LIVELOCK_MAX faulters (put-and-wait at 8 is ten million
+ * states); larger instances have only the symmetric row. Written to bench/results/
  * reduction.{json,md,svg} (reduction-quick.* with --quick). Exit status 1
  * when a cross-check disagrees, a port's counts differ, or a rerun's counts
  * differ from the first.
@@ -291,6 +298,79 @@ async function timeCell(inst: Instance, c: Cell): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
+// Livelock rows: liveness checking unreduced and under symmetry
+
+const UNREDUCED_LIVELOCK_MAX = 8;
+
+interface LivelockInstance {
+  id: string;
+  model: string;
+  variant: string;
+  params: Params;
+  faulters: number;
+}
+
+function livelockInstances(): LivelockInstance[] {
+  const mew = (variant: string, extra: Params, sizes: number[]) =>
+    sizes.map((f) => ({ id: `mew ${variant} f=${f}${Object.entries(extra).map(([k, v]) => ` ${k}=${v}`).join('')}`, model: 'migration-entry-wait', variant, params: { faulters: f, ...extra }, faulters: f }));
+  if (QUICK) return [...mew('put-and-wait', {}, [4]), ...mew('wait-on-locked', { contended: 'wait' }, [4])];
+  return [
+    ...mew('put-and-wait', {}, [4, 6, 8, 12, 16]),
+    ...mew('fault-get-page', {}, [4, 6, 8, 12]),
+    ...mew('wait-on-locked', { contended: 'wait' }, [4, 6, 8, 12, 16]),
+    ...mew('wait-on-locked', {}, [4, 6, 8, 16]),
+  ];
+}
+
+interface LivelockRow {
+  instance: string;
+  method: 'none' | 'symmetry';
+  command: string;
+  status: 'ok' | 'not run' | 'error';
+  message: string | null;
+  verdict: string | null;
+  states: number | null;
+  transitions: number | null;
+  seconds: number | null;
+  /** Steps of the lasso (stem and cycle), when a livelock was found. */
+  lassoLength: number | null;
+  /** Unreduced states / states. */
+  ratio: number | null;
+}
+
+async function livelockRows(inst: LivelockInstance): Promise<LivelockRow[]> {
+  const rows: LivelockRow[] = [];
+  for (const method of ['none', 'symmetry'] as const) {
+    const args = checkArgs(inst.model, inst.variant, inst.params, ['--time-limit', String(TIME_LIMIT), ...(method === 'symmetry' ? ['--symmetry'] : [])]);
+    const base: LivelockRow = { instance: inst.id, method, command: `node bin/mmcheck.js ${args.filter((a) => a !== '--no-progress').join(' ')}`, status: 'ok', message: null, verdict: null, states: null, transitions: null, seconds: null, lassoLength: null, ratio: null };
+    if (method === 'none' && inst.faulters > UNREDUCED_LIVELOCK_MAX) {
+      rows.push({ ...base, status: 'not run', message: `unreduced search above ${UNREDUCED_LIVELOCK_MAX} faulters` });
+      continue;
+    }
+    log(`  livelock ${method} ${inst.id} ...`);
+    const r = await runMmcheck(args, TIME_LIMIT * 2);
+    if (!r.ok) {
+      rows.push({ ...base, status: 'error', message: r.message });
+      continue;
+    }
+    const j = r.json;
+    rows.push({ ...base, verdict: verdictOf(j), states: j.stats.states, transitions: j.stats.transitions, seconds: j.stats.seconds, lassoLength: (j.violation as { length?: number } | null)?.length ?? null });
+  }
+  const none = rows[0]!;
+  for (const row of rows) if (none.states && row.states) row.ratio = none.states / row.states;
+  return rows;
+}
+
+function livelockTable(rows: LivelockRow[]): string[] {
+  const L: string[] = [];
+  const h = ['model', 'method', 'verdict', 'states', 'transitions', 'seconds', 'lasso steps', 'ratio', 'notes'];
+  L.push(`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`);
+  for (const r of rows)
+    L.push(`| ${[r.instance, r.method, r.verdict ?? '-', fmtInt(r.states), fmtInt(r.transitions), fmtSec(r.seconds), r.lassoLength === null ? '-' : String(r.lassoLength), fmtRatio(r.ratio), mdEscape(r.status === 'ok' ? '' : `${r.status}: ${r.message}`)].join(' | ')} |`);
+  return L;
+}
+
+// ---------------------------------------------------------------------------
 // Peers
 
 interface PeerRow {
@@ -453,7 +533,7 @@ function summaryTable(instances: Instance[], cells: Cell[], peers: PeerRow[]): s
   return L;
 }
 
-function markdown(meta: Record<string, unknown>, instances: Instance[], cells: Cell[], peers: PeerRow[], selfcheck: PortCheckRow[], tg: Target[], problems: string[]): string {
+function markdown(meta: Record<string, unknown>, instances: Instance[], cells: Cell[], peers: PeerRow[], selfcheck: PortCheckRow[], tg: Target[], problems: string[], livelock: LivelockRow[] = []): string {
   const L: string[] = [];
   L.push(`## State-space reduction — ${String(meta.date).slice(0, 10)}${QUICK ? ' (quick)' : ''}`, '');
   L.push(`Machine: ${meta.cpu} × ${meta.cpus}, ${meta.memGB} GB, Node ${meta.node}; SPIN ${meta.spin ?? 'not installed'}; Rumur ${meta.rumur ?? 'not installed'}.`);
@@ -515,6 +595,11 @@ function markdown(meta: Record<string, unknown>, instances: Instance[], cells: C
           met(t.metRumur),
         ].join(' | ')} |`,
       );
+  }
+  if (livelock.length) {
+    L.push('', '### Livelock checking: unreduced and under symmetry', '');
+    L.push('Liveness on (weak fairness), BFS, exact store, one run at a time. Under `--symmetry` fair cycles are judged on the lift of the quotient (docs/internals.md, "Liveness under symmetry"); the lasso is a run of the unreduced model, repeated until its permutation closes, so it can be longer than the unreduced one. Ratio: unreduced states / states.', '');
+    L.push(...livelockTable(livelock));
   }
   if (selfcheck.length) {
     L.push('', '### Port self-check (bench/peers/kernel-selfcheck.ts)', '');
@@ -699,6 +784,13 @@ async function main(): Promise<number> {
     if (!havePeer('rumur')) log('  rumur not installed (apt-get install -y rumur): Rumur rows skipped');
     for (const inst of instances) peers.push(...(await timed(() => peerRows(inst))));
   }
+  const livelock: LivelockRow[] = [];
+  for (const inst of livelockInstances()) livelock.push(...(await timed(() => livelockRows(inst))));
+  for (const inst of livelockInstances()) {
+    const [none, sym] = livelock.filter((r) => r.instance === inst.id);
+    if (sym?.status === 'error') problems.push(`livelock ${inst.id} symmetry: ${sym.message}`);
+    if (none?.status === 'ok' && sym?.status === 'ok' && none.verdict !== sym.verdict) problems.push(`livelock verdicts differ on ${inst.id}: unreduced ${none.verdict}, symmetry ${sym.verdict}`);
+  }
 
   // Problems.
   for (const c of cells) {
@@ -737,7 +829,7 @@ async function main(): Promise<number> {
     wallSeconds: 0,
   };
   meta.wallSeconds = Math.round((Date.now() - t0) / 100) / 10;
-  const md = markdown(meta, instances, cells, peers, selfcheck, tg, problems);
+  const md = markdown(meta, instances, cells, peers, selfcheck, tg, problems, livelock);
   const chartGroups = instances.map((inst) => {
     const c = (m: Method) => cells.find((x) => x.instance === inst.id && x.method === m && x.store === 'exact' && x.status === 'ok')?.ratio ?? null;
     const p = (tool: string, m: string) => peers.find((x) => x.instance === inst.id && x.tool === tool && x.method === m && x.status === 'ok')?.ratio ?? null;
@@ -747,7 +839,7 @@ async function main(): Promise<number> {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const base = QUICK ? 'reduction-quick' : 'reduction';
-  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ meta, problems, instances: instances.map(({ peers: p, ...i }) => ({ ...i, ported: !!p })), cells, peers, targets: tg, selfcheck: selfcheck.map(({ peer: _p, ...r }) => r) }, null, 2) + '\n');
+  writeFileSync(join(dir, `${base}.json`), JSON.stringify({ meta, problems, instances: instances.map(({ peers: p, ...i }) => ({ ...i, ported: !!p })), cells, peers, livelock, targets: tg, selfcheck: selfcheck.map(({ peer: _p, ...r }) => r) }, null, 2) + '\n');
   writeFileSync(join(dir, `${base}.md`), md);
   writeFileSync(join(dir, `${base}.svg`), svg);
   process.stdout.write(md);

@@ -1,10 +1,21 @@
 #!/usr/bin/env node
-// Entry point: registers tsx (ESM and CommonJS hooks) so the TypeScript sources and user
-// model files load without a build step, wherever the model file lives.
+// Entry point. First registers tsx (ESM and CommonJS hooks): tsx is what loads user model
+// files (.ts, .mts, .cts, .js, .mjs, .cjs), wherever they live, with no set-up by the user.
 import 'tsx';
+import { existsSync } from 'node:fs';
 
-const { main } = await import('../src/cli/main.ts');
-const { writeError } = await import('../src/run/write.ts');
+// Which tree runs is decided by one file, deterministically: a checkout has
+// ../src/cli/main.ts and runs the TypeScript sources through tsx (an edit is seen without a
+// build, and a stale dist/ is never run); an installed package ships no src/ and runs the
+// compiled ../dist/src/. From the sources, `import 'mmcheck'` in a model file means the
+// sources too (src/run/source-condition.ts).
+const fromSource = existsSync(new URL('../src/cli/main.ts', import.meta.url));
+const tree = fromSource ? '../src/' : '../dist/src/';
+const ext = fromSource ? '.ts' : '.js';
+const load = (path) => import(new URL(`${tree}${path}${ext}`, import.meta.url).href);
+if (fromSource) (await load('run/source-condition')).registerSourceCondition();
+const { main } = await load('cli/main');
+const { writeError } = await load('run/write');
 
 // A reader that went away (`mmcheck check ... | head`) is not an error: stop quietly.
 // Any other failure to write stdout (a full disk) is the coded write error, exit 2.

@@ -40,6 +40,7 @@ export default defineModel({
   threads: (_p, variant) => [
     thread('waiter', {
       start: 'lookup',
+      labels: ['lookup', 'wait'],
       end: ['done'],
       steps: {
         ...refs.tryGet({ at: 'lookup', ok: 'check', fail: 'done' }),
@@ -51,6 +52,7 @@ export default defineModel({
     }),
     thread('reclaim', {
       start: 'lock',
+      labels: ['lock', 'freeze'],
       end: ['done'],
       steps: {
         ...page.trylock('reclaim', { at: 'lock', ok: 'freeze', busy: 'done' }),

@@ -1,7 +1,5 @@
 import { defineModel, bool, int, oneOf, thread, replicate } from '../src/index.ts';
-import type { StateView, StepDef } from '../src/index.ts';
-
-type ThreadGroupDef = ReturnType<typeof thread>;
+import type { ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * MEMORY_DEVICE_COHERENT pages (CPU-addressable device memory mapped by
@@ -56,15 +54,32 @@ const FLAGS: Record<Variant, { fastLongtermCheck: boolean; pinChecks: boolean }>
   'migratable-ignores-pins': { fastLongtermCheck: true, pinChecks: false },
 };
 
+const shared = ({ nG, nS }: { readonly nG: number; readonly nS: number }) => ({
+  pte: oneOf('PRESENT_P', 'MIGRATION_P', 'PRESENT_Q'),
+  pLock: oneOf('NONE', 'E', 'G'),
+  pPins: int(0, nG + nS),
+  eRef: bool(),
+  gRef: bool(),
+  pFree: bool(),
+  stablePinP: int(0, nG + nS),
+  longtermPinP: bool(),
+  pMigrated: bool(),
+});
+const pinnerLocals = () => ({ gTarget: oneOf('NONE', 'P', 'Q'), ok: bool() });
+const sharerLocals = () => ({ sTarget: oneOf('NONE', 'P', 'Q') });
+const evictorLocals = (nAttempts: number) => ({ attempts: int(1, nAttempts, nAttempts), ok: bool() });
+type Shared = ReturnType<typeof shared>;
+type State = StateView<Shared>;
+
 /** ref(P), derived (spec §3). */
-const ref = (s: StateView) => (s.pte === 'PRESENT_P' ? 1 : 0) + s.pPins + (s.eRef ? 1 : 0) + (s.gRef ? 1 : 0);
+const ref = (s: State) => (s.pte === 'PRESENT_P' ? 1 : 0) + s.pPins + (s.eRef ? 1 : 0) + (s.gRef ? 1 : 0);
 /** PUTCHK: after a put, the last reference frees P. */
-const putchk = (s: StateView) => {
+const putchk = (s: State) => {
   if (ref(s) === 0) s.pFree = true;
 };
 /** References a migrator does not account for (the refcount checks pass iff this is 0). */
-const extraE = (s: StateView) => s.pPins + (s.gRef ? 1 : 0);
-const extraG = (s: StateView) => s.pPins + (s.eRef ? 1 : 0);
+const extraE = (s: State) => s.pPins + (s.gRef ? 1 : 0);
+const extraG = (s: State) => s.pPins + (s.eRef ? 1 : 0);
 
 export default defineModel({
   name: 'coherent-longterm-pin',
@@ -144,17 +159,7 @@ export default defineModel({
       { verdict: 'pass', params: { ignoreWhich: 'allButMoveMapping', nS: 2 } },
     ],
   },
-  shared: ({ nG, nS }) => ({
-    pte: oneOf('PRESENT_P', 'MIGRATION_P', 'PRESENT_Q'),
-    pLock: oneOf('NONE', 'E', 'G'),
-    pPins: int(0, nG + nS),
-    eRef: bool(),
-    gRef: bool(),
-    pFree: bool(),
-    stablePinP: int(0, nG + nS),
-    longtermPinP: bool(),
-    pMigrated: bool(),
-  }),
+  shared,
   threads: ({ nG, nS, evictAttempts, ignoreWhich }, variantIn) => {
     const variant = (variantIn ?? 'migrate-before-pin') as Variant;
     const { fastLongtermCheck, pinChecks } = FLAGS[variant];
@@ -162,7 +167,7 @@ export default defineModel({
     const moveMappingCheck = pinChecks || ignoreWhich === 'allButMoveMapping';
 
     /** gup_fast_read: gup_fast -> gup_fast_pte_range: lockless ptep_get with IRQs off. */
-    const fastRead = (target: 'gTarget' | 'sTarget'): StepDef => ({
+    const fastRead = (target: 'gTarget' | 'sTarget'): StepDef<Shared> => ({
       at: 'fastRead',
       // One effect per local (not me[target]): symmetry reduction checks plain accesses only.
       then:
@@ -180,7 +185,7 @@ export default defineModel({
     });
 
     // ---- G: long-term pinner, pin_user_pages_fast(FOLL_PIN|FOLL_LONGTERM|FOLL_WRITE) (spec §4.1)
-    const G: Record<string, StepDef> = {
+    const G: Record<string, StepDef<Shared, ReturnType<typeof pinnerLocals>>> = {
       gup_fast_read: fastRead('gTarget'),
       try_grab_folio_fast: {
         at: 'fastGrab',
@@ -296,7 +301,7 @@ export default defineModel({
     };
 
     // ---- S[i]: short-term pinner, pin_user_pages_fast(FOLL_PIN|FOLL_WRITE), e.g. O_DIRECT (spec §4.2)
-    const S: Record<string, StepDef> = {
+    const S: Record<string, StepDef<Shared, ReturnType<typeof sharerLocals>>> = {
       gup_fast_read: fastRead('sTarget'),
       try_grab_folio_fast: {
         at: 'fastGrab',
@@ -352,7 +357,7 @@ export default defineModel({
 
     // ---- E: the evictor, migrate_vma_setup(SELECT_DEVICE_COHERENT) / migrate_vma_pages / migrate_vma_finalize (spec §4.3)
     const unbounded = evictAttempts === 0;
-    const E: Record<string, StepDef> = {
+    const E: Record<string, StepDef<Shared, ReturnType<typeof evictorLocals>>> = {
       collect_pte: {
         at: 'collect',
         then: (s, me) => {
@@ -430,11 +435,11 @@ export default defineModel({
     }
 
     const nAttempts = Math.max(1, evictAttempts);
-    const groups: ThreadGroupDef[] = [];
+    const groups: ThreadGroupDef<Shared>[] = [];
     if (nG > 0)
       groups.push(
         thread('G', {
-          locals: { gTarget: oneOf('NONE', 'P', 'Q'), ok: bool() },
+          locals: pinnerLocals(),
           start: 'fastRead',
           end: ['PINNED', 'FAIL'],
           progress: ['PINNED'],
@@ -443,11 +448,11 @@ export default defineModel({
       );
     if (nS > 0)
       groups.push(
-        replicate(nS, 'S', { locals: { sTarget: oneOf('NONE', 'P', 'Q') }, start: 'fastRead', end: ['DONE'], progress: ['DONE'], steps: S }),
+        replicate(nS, 'S', { locals: sharerLocals(), start: 'fastRead', end: ['DONE'], progress: ['DONE'], steps: S }),
       );
     groups.push(
       thread('E', {
-        locals: { attempts: int(1, nAttempts, nAttempts), ok: bool() },
+        locals: evictorLocals(nAttempts),
         start: 'collect',
         end: ['DONE', 'BUSY'],
         progress: ['DONE'],
@@ -458,7 +463,7 @@ export default defineModel({
   },
   helpers: [ref, putchk, extraE, extraG],
   invariants: ({ omitInvariant }) => {
-    const inv: Record<string, (s: StateView) => boolean> = {
+    const inv: Record<string, (s: ReadonlyStateView<Shared>) => boolean> = {
       /** I1: no FOLL_LONGTERM GUP ever returns a pin on a coherent page. */
       'no-longterm-pin-on-coherent': (s) => !s.longtermPinP,
       /** I2: a page whose pin GUP has handed out is never migrated (else the pinned DMA write is lost). */

@@ -1,7 +1,5 @@
 import { defineModel, array, bool, int, oneOf, thread, replicate } from '../src/index.ts';
-import type { StateView, LocalView, StepDef } from '../src/index.ts';
-
-type ThreadGroupDef = ReturnType<typeof thread>;
+import type { ReadonlyStateView, StateView, LocalView, StepDef, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * Device-exclusive PTEs for GPU atomics (nouveau) against CPU faults that
@@ -54,13 +52,33 @@ const D_HOLDS = new Set(['xNotify', 'xSwap', 'xEnd', 'check', 'retryUnlock', 'ma
 
 // ---- the spec's shared step bodies (§4.0) ---------------------------------------------
 
+type Sizes = { readonly nD: number; readonly nC: number; readonly nX: number; readonly nR: number };
+const shared = ({ nD, nC, nX, nR }: Sizes) => ({
+  pte: oneOf('PRESENT_P', 'DEVEXCL_P', 'MIGRATION_P', 'PRESENT_P2').initially(nD > 0 ? 'PRESENT_P' : 'DEVEXCL_P'),
+  pLock: oneOf('NONE', 'D', ...Array.from({ length: nC }, (_, i) => `C${i}`), 'R'),
+  pFree: bool(),
+  dRef: bool(),
+  dfRef: bool(),
+  ...(nC > 0 ? { cRef: array(nC, bool()) } : {}),
+  rRef: bool(),
+  gpu: oneOf('NONE', 'ATOMIC_P').initially(nD > 0 ? 'NONE' : 'ATOMIC_P'),
+  seqDirty: bool(),
+  mniHit: bool(),
+  invActive: int(0, nD + nC + nX + nR),
+  dGranted: bool(),
+});
+const driverLocals = (timeout: number) => ({ budget: int(0, timeout), res: oneOf('NONE', 'OK', 'EBUSY', 'EINVAL') });
+const reclaimLocals = () => ({ unmapped: bool(), ok: bool() });
+type Shared = ReturnType<typeof shared>;
+type State = StateView<Shared>;
+
 /**
  * NOTIFY(filtered): mmu_notifier_invalidate_range_start -> mn_itree_inv_start_range
  * (count++, seq odd) -> nouveau_svm_range_invalidate (the owner filter, else
  * mutex_lock(svmm->mutex), mmu_interval_set_seq, unlock) ->
  * nouveau_svmm_invalidate_range_start (mutex_lock, NVIF_VMM_V0_PFNCLR, unlock).
  */
-const notify = (s: StateView, filtered: boolean) => {
+const notify = (s: State, filtered: boolean) => {
   s.invActive = s.invActive + 1;
   if (!filtered) {
     s.seqDirty = true;
@@ -69,7 +87,7 @@ const notify = (s: StateView, filtered: boolean) => {
   s.gpu = 'NONE';
 };
 /** INV_END: mmu_notifier_invalidate_range_end -> mn_itree_inv_end (under subscriptions->lock). */
-const invEnd = (s: StateView) => {
+const invEnd = (s: State) => {
   s.invActive = s.invActive - 1;
   if (s.invActive === 0) s.mniHit = false;
 };
@@ -181,20 +199,7 @@ export default defineModel({
       { verdict: 'violation', kind: 'invariant', property: 'page-alive-while-locked-or-awaited', length: 15, params: { nX: 1 } },
     ],
   },
-  shared: ({ nD, nC, nX, nR }) => ({
-    pte: oneOf('PRESENT_P', 'DEVEXCL_P', 'MIGRATION_P', 'PRESENT_P2').initially(nD > 0 ? 'PRESENT_P' : 'DEVEXCL_P'),
-    pLock: oneOf('NONE', 'D', ...Array.from({ length: nC }, (_, i) => `C${i}`), 'R'),
-    pFree: bool(),
-    dRef: bool(),
-    dfRef: bool(),
-    ...(nC > 0 ? { cRef: array(nC, bool()) } : {}),
-    rRef: bool(),
-    gpu: oneOf('NONE', 'ATOMIC_P').initially(nD > 0 ? 'NONE' : 'ATOMIC_P'),
-    seqDirty: bool(),
-    mniHit: bool(),
-    invActive: int(0, nD + nC + nX + nR),
-    dGranted: bool(),
-  }),
+  shared,
   threads: ({ timeout, nD, nC, nX, nR }, variantIn) => {
     const variant = (variantIn ?? 'fixed') as Variant;
     const f = FLAGS[variant];
@@ -202,12 +207,12 @@ export default defineModel({
       throw new Error('nR=1 requires nD=0: the GPU fault path does not model migration entries or the new page P2 (spec §2, C8)');
 
     /** ref(P), derived (spec §3). */
-    const ref = (s: StateView) => {
+    const ref = (s: State) => {
       let n = (s.pte === 'PRESENT_P' || s.pte === 'DEVEXCL_P' ? 1 : 0) + (s.dRef ? 1 : 0) + (s.dfRef ? 1 : 0) + (s.rRef ? 1 : 0);
       for (let i = 0; i < nC; i++) if (s.cRef.get(i)) n++;
       return n;
     };
-    const putchk = (s: StateView) => {
+    const putchk = (s: State) => {
       if (ref(s) === 0) s.pFree = true;
     };
 
@@ -215,8 +220,8 @@ export default defineModel({
      * FAULT_RESTORE(self, back): remove_device_exclusive_entry (spec §4.0), used by
      * C (do_swap_page) and by D when its GUP faults on its own device-exclusive entry.
      */
-    const faultRestore = (owner: (me: LocalView) => string, setRef: (s: StateView, me: LocalView, v: boolean) => void, back: string, why: string) => {
-      const st: Record<string, StepDef> = {};
+    const faultRestore = (owner: (me: LocalView) => string, setRef: (s: State, me: LocalView, v: boolean) => void, back: string, why: string) => {
+      const st: Record<string, StepDef<Shared>> = {};
       if (f.refOnRestore) {
         st.folio_try_get = {
           at: 'f_get',
@@ -283,7 +288,7 @@ export default defineModel({
     const faultEntry = f.refOnRestore ? 'f_get' : 'f_lock';
 
     // ---- D: nouveau_atomic_range_fault (spec §4.1) ---------------------------------------
-    const D: Record<string, StepDef> = {
+    const D: Record<string, StepDef<Shared, ReturnType<typeof driverLocals>>> = {
       notifier_insert: {
         at: 'insert',
         then: (s, me) => {
@@ -372,7 +377,7 @@ export default defineModel({
         ? {
             folio_unlock_retry: {
               at: 'retryUnlock',
-              then: (s: StateView) => {
+              then: (s: State) => {
                 s.pLock = 'NONE';
               },
               next: 'retryPut',
@@ -380,7 +385,7 @@ export default defineModel({
             },
             folio_put_retry: {
               at: 'retryPut',
-              then: (s: StateView) => {
+              then: (s: State) => {
                 s.dRef = false;
                 putchk(s);
               },
@@ -427,7 +432,7 @@ export default defineModel({
     }
 
     // ---- C[i]: CPU touch (spec §4.2) -------------------------------------------------------
-    const C: Record<string, StepDef> = {
+    const C: Record<string, StepDef<Shared, {}>> = {
       access_or_fault: {
         at: 'touch',
         when: (s) => s.pte !== 'MIGRATION_P',
@@ -445,7 +450,7 @@ export default defineModel({
     };
 
     // ---- R: migrate_pages, async (spec §4.3) ---------------------------------------------
-    const R: Record<string, StepDef> = {
+    const R: Record<string, StepDef<Shared, ReturnType<typeof reclaimLocals>>> = {
       folio_try_get: {
         at: 'isolate',
         then: (s) => {
@@ -527,7 +532,7 @@ export default defineModel({
     };
 
     // ---- X: a foreign invalidation of D's interval that leaves the PTE alone (spec §4.4)
-    const X: Record<string, StepDef> = {
+    const X: Record<string, StepDef<Shared, {}>> = {
       foreign_notify: {
         at: 'notify',
         then: (s) => notify(s, false),
@@ -537,11 +542,11 @@ export default defineModel({
       foreign_end: { at: 'end', then: invEnd, next: 'DONE', doc: 'mmu_notifier_invalidate_range_end' },
     };
 
-    const groups: ThreadGroupDef[] = [];
+    const groups: ThreadGroupDef<Shared>[] = [];
     if (nD > 0)
       groups.push(
         thread('D', {
-          locals: { budget: int(0, timeout), res: oneOf('NONE', 'OK', 'EBUSY', 'EINVAL') },
+          locals: driverLocals(timeout),
           start: 'insert',
           end: ['DONE'],
           progress: ['mapped'],
@@ -549,17 +554,17 @@ export default defineModel({
         }),
       );
     if (nC > 0) groups.push(replicate(nC, 'C', { start: 'touch', end: ['DONE'], progress: ['DONE'], steps: C }));
-    if (nR > 0) groups.push(thread('R', { locals: { unmapped: bool(), ok: bool() }, start: 'isolate', end: ['DONE'], steps: R }));
+    if (nR > 0) groups.push(thread('R', { locals: reclaimLocals(), start: 'isolate', end: ['DONE'], steps: R }));
     if (nX > 0) groups.push(thread('X', { start: 'notify', end: ['DONE'], steps: X }));
     return groups;
   },
   invariants: ({ nD, nC, omitInvariant, neverGranted }) => {
-    const refP = (s: StateView) => {
+    const refP = (s: State) => {
       let n = (s.pte === 'PRESENT_P' || s.pte === 'DEVEXCL_P' ? 1 : 0) + (s.dRef ? 1 : 0) + (s.dfRef ? 1 : 0) + (s.rRef ? 1 : 0);
       for (let i = 0; i < nC; i++) if (s.cRef.get(i)) n++;
       return n;
     };
-    const inv: Record<string, (s: StateView) => boolean> = {
+    const inv: Record<string, (s: ReadonlyStateView<Shared>) => boolean> = {
       /** I1 (S1): GPU atomic access and any CPU mapping never coexist. */
       'gpu-atomic-implies-exclusive': (s) => s.gpu !== 'ATOMIC_P' || s.pte === 'DEVEXCL_P',
       /** I2 (S2, no use after free): nobody holds, or is blocked acquiring, the lock of a freed page. */

@@ -1,7 +1,5 @@
 import { defineModel, bool, int, oneOf, thread, replicate } from '../src/index.ts';
-import type { StateView, LocalView, StepDef } from '../src/index.ts';
-
-type ThreadGroupDef = ReturnType<typeof thread>;
+import type { StateView, LocalView, StepDef, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * Evicting GPU device memory (device-private pages) back to system RAM in
@@ -47,6 +45,25 @@ const FLAGS: Record<Variant, Flags> = {
   'blocking-lock-under-notifier-lock': { collect: 'va', pfnLockUnderNL: 'blocking', dropNLBeforeUnmap: true },
 };
 
+// ---- state (§3) ----------------------------------------------------------------------
+
+const shared = ({ nC }: { readonly nC: number }) => ({
+  pte: oneOf('DEVPRIV_P', 'MIGRATION_P', 'PRESENT_Q'),
+  pLock: oneOf('NONE', 'E', ...Array.from({ length: nC }, (_, i) => `C${i}`)),
+  pFree: bool(),
+  nlReaders: int(0, 1),
+  invActive: int(0, 1 + nC),
+  mniHit: bool(),
+  gDirty: bool(),
+  eDirty: bool(),
+  gpu: oneOf('NONE', 'MAP_P', 'MAP_Q'),
+  gValid: bool(),
+});
+const evictorLocals = (evictRetries: number) => ({ retries: int(0, evictRetries, evictRetries), got: bool(), ePfn: oneOf('NONE', 'P') });
+const gpuLocals = () => ({ gPfn: oneOf('NONE', 'P', 'Q') });
+type Shared = ReturnType<typeof shared>;
+type State = StateView<Shared>;
+
 // ---- the spec's shared step bodies (§4.0) ---------------------------------------------
 
 /**
@@ -56,7 +73,7 @@ const FLAGS: Record<Variant, Flags> = {
  * GPU PTEs, drm_gpusvm_range_unmap_pages clears has_dma_mapping), up_write.
  * The caller's guard is `nlReaders == 0` (the down_write).
  */
-const notify = (s: StateView) => {
+const notify = (s: State) => {
   s.invActive = s.invActive + 1;
   s.mniHit = true;
   s.gDirty = true;
@@ -65,7 +82,7 @@ const notify = (s: StateView) => {
   s.gValid = false;
 };
 /** INV_END: mmu_notifier_invalidate_range_end -> mn_itree_inv_end (under subscriptions->lock). */
-const invEnd = (s: StateView) => {
+const invEnd = (s: State) => {
   s.invActive = s.invActive - 1;
   if (s.invActive === 0) s.mniHit = false;
 };
@@ -148,25 +165,14 @@ export default defineModel({
       },
     ],
   },
-  shared: ({ nC }) => ({
-    pte: oneOf('DEVPRIV_P', 'MIGRATION_P', 'PRESENT_Q'),
-    pLock: oneOf('NONE', 'E', ...Array.from({ length: nC }, (_, i) => `C${i}`)),
-    pFree: bool(),
-    nlReaders: int(0, 1),
-    invActive: int(0, 1 + nC),
-    mniHit: bool(),
-    gDirty: bool(),
-    eDirty: bool(),
-    gpu: oneOf('NONE', 'MAP_P', 'MAP_Q'),
-    gValid: bool(),
-  }),
+  shared,
   threads: ({ nC, nG, evictRetries, cTrylockFail }, variantIn) => {
     const variant = (variantIn ?? 'physical-evict') as Variant;
     const f = FLAGS[variant];
     const passStart = f.collect === 'physical' ? 'pass' : 'begin';
 
     // ---- E: the evictor (spec §4.1, §4.2) --------------------------------------------
-    const E: Record<string, StepDef> = {};
+    const E: Record<string, StepDef<Shared, ReturnType<typeof evictorLocals>>> = {};
     if (f.collect === 'physical') {
       E.pfn_lock = {
         at: 'pass',
@@ -313,8 +319,8 @@ export default defineModel({
     };
 
     // ---- C[i]: CPU fault on the device-private PTE (spec §4.3) ------------------------
-    const self = (me: LocalView) => `C${me.id}`;
-    const C: Record<string, StepDef> = {
+    const self = (me: LocalView<{}>) => `C${me.id}`;
+    const C: Record<string, StepDef<Shared, {}>> = {
       swap_trylock: {
         at: 'fault',
         when: (s) =>
@@ -371,7 +377,7 @@ export default defineModel({
     };
 
     // ---- G: GPU fault (spec §4.4) -----------------------------------------------------
-    const G: Record<string, StepDef> = {
+    const G: Record<string, StepDef<Shared, ReturnType<typeof gpuLocals>>> = {
       read_begin: {
         at: 'begin',
         when: (s) => !s.mniHit,
@@ -410,9 +416,9 @@ export default defineModel({
       },
     };
 
-    const groups: ThreadGroupDef[] = [
+    const groups: ThreadGroupDef<Shared>[] = [
       thread('E', {
-        locals: { retries: int(0, evictRetries, evictRetries), got: bool(), ePfn: oneOf('NONE', 'P') },
+        locals: evictorLocals(evictRetries),
         start: passStart,
         end: ['DONE', 'BUSY'],
         progress: ['DONE', 'BUSY'],
@@ -421,7 +427,7 @@ export default defineModel({
     ];
     if (nC > 0) groups.push(replicate(nC, 'C', { start: 'fault', end: ['DONE'], progress: ['DONE'], steps: C, helpers: [self] }));
     if (nG > 0)
-      groups.push(thread('G', { locals: { gPfn: oneOf('NONE', 'P', 'Q') }, start: 'begin', end: ['BOUND'], progress: ['BOUND'], steps: G }));
+      groups.push(thread('G', { locals: gpuLocals(), start: 'begin', end: ['BOUND'], progress: ['BOUND'], steps: G }));
     return groups;
   },
   helpers: [notify, invEnd],

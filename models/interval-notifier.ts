@@ -30,6 +30,25 @@ import type { StateView, LocalView, StepDef } from '../src/index.ts';
  * the liveness check off: it only looks at threads that declare progress).
  */
 
+const shared = ({ notifiers, invalidators }: { readonly notifiers: number; readonly invalidators: number }) => ({
+  mmSeq: int(0, 6, 2),
+  mniSeq: array(notifiers, int(0, 6, 1)),
+  active: int(0, invalidators),
+  drv: oneOf('none', 'F'),
+  pte: oneOf('PRESENT', 'NONE'),
+  pFree: bool(),
+  gpu: oneOf('NONE', 'MAP'),
+});
+/** The fault thread's locals: the sequence number it read, the pfn it collected, its retries. */
+const faultLocals = (retries: number) => ({ s: int(0, 6), pfn: oneOf('NONE', 'P'), tries: int(0, retries) });
+/** An invalidator's locals; `zapped` only where the page is freed after the zap. */
+const invalidatorLocals = (freeAt: string): { cur: ReturnType<typeof int>; zapped?: ReturnType<typeof bool> } =>
+  freeAt === 'zap' ? { cur: int(0, 6) } : { cur: int(0, 6), zapped: bool() };
+type Shared = ReturnType<typeof shared>;
+type FaultLocals = ReturnType<typeof faultLocals>;
+type State = StateView<Shared>;
+type Fault = LocalView<FaultLocals>;
+
 type Variant = 'correct' | 'no-read-retry' | 'retry-outside-lock' | 'seq-outside-lock' | 'read-begin-under-lock' | 'read-begin-no-wait';
 
 export default defineModel({
@@ -104,32 +123,24 @@ export default defineModel({
     ],
     'read-begin-no-wait': [{ verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', length: 7 }],
   },
-  shared: ({ notifiers, invalidators }) => ({
-    mmSeq: int(0, 6, 2),
-    mniSeq: array(notifiers, int(0, 6, 1)),
-    active: int(0, invalidators),
-    drv: oneOf('none', 'F'),
-    pte: oneOf('PRESENT', 'NONE'),
-    pFree: bool(),
-    gpu: oneOf('NONE', 'MAP'),
-  }),
+  shared,
   threads: ({ invalidators, notifiers, retries, freeAt }, variantIn) => {
     const variant = (variantIn ?? 'correct') as Variant;
     const underLock = variant === 'read-begin-under-lock';
     /** Where a collision-retry goes back to: read_begin (or taking the lock first, when read_begin is under it). */
     const again = underLock ? 'F0L' : 'F1';
-    const canRetry = (me: LocalView) => me.tries < retries;
-    const retry = (_s: StateView, me: LocalView) => {
+    const canRetry = (me: Fault) => me.tries < retries;
+    const retry = (_s: State, me: Fault) => {
       me.tries = me.tries + 1;
       me.pfn = 'NONE';
     };
-    const collided = (s: StateView, me: LocalView) => s.mniSeq.get(0) !== me.s;
-    const program = (s: StateView, me: LocalView) => {
+    const collided = (s: State, me: Fault) => s.mniSeq.get(0) !== me.s;
+    const program = (s: State, me: Fault) => {
       if (me.pfn === 'P') s.gpu = 'MAP';
     };
 
     // ---- F: the device fault / populate thread (spec §4.1, §5) -------------------------
-    const F: Record<string, StepDef> = {};
+    const F: Record<string, StepDef<Shared, FaultLocals>> = {};
     if (underLock) {
       F.take_lock_first = {
         at: 'F0L',
@@ -286,7 +297,7 @@ export default defineModel({
     }
 
     // ---- I: the CPU-side invalidator (spec §4.2, §5) ------------------------------------
-    const I: Record<string, StepDef> = {
+    const I: Record<string, StepDef<Shared, ReturnType<typeof invalidatorLocals>>> = {
       mn_itree_inv_start_range: {
         at: 'I1',
         then: (s, me) => {
@@ -370,7 +381,7 @@ export default defineModel({
 
     return [
       thread('F', {
-        locals: { s: int(0, 6), pfn: oneOf('NONE', 'P'), tries: int(0, retries) },
+        locals: faultLocals(retries),
         start: underLock ? 'F0L' : 'F1',
         end: ['Fdone', 'Fbusy'],
         progress: ['Fdone', 'Fbusy'],
@@ -378,7 +389,7 @@ export default defineModel({
         helpers: [canRetry, retry, collided, program],
       }),
       replicate(invalidators, 'I', {
-        locals: freeAt === 'zap' ? { cur: int(0, 6) } : { cur: int(0, 6), zapped: bool() },
+        locals: invalidatorLocals(freeAt),
         start: 'I1',
         end: ['Idone'],
         steps: I,

@@ -1,7 +1,5 @@
 import { defineModel, bool, int, oneOf, array, thread, replicate } from '../src/index.ts';
-import type { StateView, LocalView, StepDef } from '../src/index.ts';
-
-type ThreadGroupDef = ReturnType<typeof thread>;
+import type { StateView, LocalView, StepDef, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * Migration-entry waiters vs. the migration refcount check, for device-private
@@ -66,24 +64,42 @@ export const FLAGS: Record<string, Flags> = {
   'put-before-unlock': { dispatch: 'TRYLOCK_REF', wait: 'ON_LOCKED', checkVma: true, checkMap: 'STRICT', fl: true, putFirst: true },
 };
 
+// ---- state (spec §3) ----------------------------------------------------------
+
+const shared = ({ faulters }: { readonly faulters: number }) => ({
+  pte: oneOf('DEVPRIV', 'MIG', 'RAM'),
+  locked: bool(),
+  parked: array(faulters, bool()).indexedBy('T'),
+  refs: int(0, faulters + 3, 1),
+  pState: oneOf('ALLOC', 'FREE'),
+  migrated: bool(),
+  sigbus: bool(),
+});
+/** A fault thread's locals: it holds a fault reference; the result of its migration attempt. */
+const faultLocals = () => ({ fref: bool(), res: oneOf('NONE', 'OK', 'FAIL', 'NOPAGE') });
+type Shared = ReturnType<typeof shared>;
+type FaultLocals = ReturnType<typeof faultLocals>;
+type State = StateView<Shared>;
+type Fault = LocalView<FaultLocals>;
+
 // ---- the spec's notation (§4) -------------------------------------------------
 
 /** touch(P): any access to struct page P must find it allocated. */
-const touch = (s: StateView) => s.assert(s.pState === 'ALLOC', 'no-uaf');
+const touch = (s: State) => s.assert(s.pState === 'ALLOC', 'no-uaf');
 /** put(): drop one reference; the last one frees P (page_free / back to the driver). */
-const put = (s: StateView) => {
+const put = (s: State) => {
   s.assert(s.refs > 0, 'ref-sane');
   s.refs = s.refs - 1;
   if (s.refs === 0) s.pState = 'FREE';
 };
 /** wakeAll(): folio_wake_bit wakes every non-exclusive waiter on P's wait queue. */
-const wakeAll = (s: StateView) => s.parked.fill(false);
+const wakeAll = (s: State) => s.parked.fill(false);
 /** backToF0: the fault returns and the CPU refaults; locals reset so a retry is the same state. */
-const reset = (me: LocalView) => {
+const reset = (me: Fault) => {
   me.fref = false;
   me.res = 'NONE';
 };
-const exp = (me: LocalView) => 1 + (me.fref ? 1 : 0);
+const exp = (me: Fault) => 1 + (me.fref ? 1 : 0);
 
 export default defineModel({
   name: 'migration-entry-wait',
@@ -100,7 +116,7 @@ export default defineModel({
     '(16ce101db85d) brought the bug back as a fault-path get_page() before migrate_to_ram(); v6.15 (1afaeb8293c9) takes the ' +
     'reference only after trylock_page() under the PTL and accounts it as fault_page.',
   params: {
-    faulters: int(2, 4, 2),
+    faulters: int(2, 16, 2),
     holder: int(0, 1, 0),
     onFailure: oneOf('retry', 'sigbus'),
     checkSlack: int(0, 1, 1),
@@ -193,24 +209,16 @@ export default defineModel({
     'lockless-dispatch': [{ verdict: 'violation', kind: 'assertion', property: 'no-uaf', length: 7 }],
     'put-before-unlock': [{ verdict: 'violation', kind: 'assertion', property: 'no-uaf', length: 8 }],
   },
-  shared: ({ faulters }) => ({
-    pte: oneOf('DEVPRIV', 'MIG', 'RAM'),
-    locked: bool(),
-    parked: array(faulters, bool()).indexedBy('T'),
-    refs: int(0, faulters + 3, 1),
-    pState: oneOf('ALLOC', 'FREE'),
-    migrated: bool(),
-    sigbus: bool(),
-  }),
+  shared,
   threads: ({ faulters, holder, onFailure, checkSlack, contended }, variant) => {
     const f = FLAGS[variant ?? 'wait-on-locked']!;
     const sigbusMode = onFailure === 'sigbus';
     // wait-unlocked-ptl always refaults on trylock failure (spec §2).
     const waitContended = contended === 'wait' && variant !== 'wait-unlocked-ptl';
     /** A failed migration (res FAIL) ends the fault with VM_FAULT_SIGBUS in sigbus mode. */
-    const dies = (me: LocalView) => sigbusMode && me.res === 'FAIL';
+    const dies = (me: Fault) => sigbusMode && me.res === 'FAIL';
 
-    const steps: Record<string, StepDef> = {
+    const steps: Record<string, StepDef<Shared, FaultLocals>> = {
       // ---- F0: fault entry, one PTL section (spec §4.1) ----------------------------
       fault_present: {
         at: 'F0',
@@ -261,7 +269,7 @@ export default defineModel({
     }
 
     // F0 on a device-private entry.
-    const collectOk = (s: StateView) => {
+    const collectOk = (s: State) => {
       touch(s);
       s.locked = true;
       s.pte = 'MIG'; // refs unchanged: collect get_page +1, page_remove_rmap + put_page -1
@@ -377,7 +385,7 @@ export default defineModel({
 
     // ---- M1: collect, one PTL section (v6.1+) --------------------------------------
     const afterMigrate = f.fl ? 'D2a' : 'D2';
-    const collects = (s: StateView) => s.pte === 'DEVPRIV' && (f.fl || !s.locked);
+    const collects = (s: State) => s.pte === 'DEVPRIV' && (f.fl || !s.locked);
     if (f.dispatch === 'REF' || f.dispatch === 'TRYLOCK_REF') {
       steps.migrate_vma_collect_pmd = {
         at: 'M1',
@@ -429,7 +437,7 @@ export default defineModel({
     }
 
     // ---- M4: copy + migrate_vma_pages --------------------------------------------------
-    const commit = (s: StateView, me: LocalView) => {
+    const commit = (s: State, me: Fault) => {
       touch(s);
       me.res = 'OK';
       s.migrated = true;
@@ -496,7 +504,7 @@ export default defineModel({
     };
 
     // ---- M6: rest of finalize for src ----------------------------------------------------
-    const finalize = (s: StateView) => {
+    const finalize = (s: State) => {
       touch(s);
       if (!f.fl) {
         s.locked = false;
@@ -552,11 +560,11 @@ export default defineModel({
     }
 
     // ---- D2: do_swap_page after migrate_to_ram returns (v6.1+) -------------------------
-    const putFault = (s: StateView, me: LocalView) => {
+    const putFault = (s: State, me: Fault) => {
       put(s);
       me.fref = false;
     };
-    const unlockFault = (s: StateView) => {
+    const unlockFault = (s: State) => {
       touch(s);
       s.locked = false;
       wakeAll(s);
@@ -675,9 +683,9 @@ export default defineModel({
       };
     }
 
-    const groups: ThreadGroupDef[] = [
+    const groups: ThreadGroupDef<Shared>[] = [
       replicate(faulters, 'T', {
-        locals: { fref: bool(), res: oneOf('NONE', 'OK', 'FAIL', 'NOPAGE') },
+        locals: faultLocals(),
         start: 'F0',
         end: ['done', 'killed'],
         progress: ['M5ok'],

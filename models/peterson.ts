@@ -1,6 +1,17 @@
 import { defineModel, int, array, replicate } from '../src/index.ts';
 import type { StepDef } from '../src/index.ts';
 
+/** The shared variables; a thread's level `lev` and scan index `k` are its locals. */
+const shared = ({ n }: { readonly n: number }) => ({
+  level: array(n, int(0, n)),
+  victim: array(n + 1, int(0, n - 1)), // index 0 unused
+  incs: int(0, n),
+});
+const locals = (n: number) => ({ lev: int(0, n, 1), k: int(0, n) });
+type Label = 'SetLevel' | 'SetVictim' | 'Scan' | 'Crit';
+/** A doorway step, typed like the steps written inline in the thread. */
+type Step = StepDef<ReturnType<typeof shared>, ReturnType<typeof locals>, Label, Label>;
+
 /**
  * Peterson's filter lock for n processes, exactly as the classic benchmark
  * defines it (bench/peers/README.md): the same reachable state space as the
@@ -36,11 +47,7 @@ export default defineModel({
       { verdict: 'violation', params: { n: 4 }, kind: 'invariant', property: 'mutex', length: 44 },
     ],
   },
-  shared: ({ n }) => ({
-    level: array(n, int(0, n)),
-    victim: array(n + 1, int(0, n - 1)), // index 0 unused
-    incs: int(0, n),
-  }),
+  shared,
   threads: ({ n }, variant) => {
     // The doorway is two steps. The first is at the start label and, past the
     // last level, enters the critical section instead of writing; the second
@@ -48,7 +55,7 @@ export default defineModel({
     // variants. The steps are written out (not shared through a helper taking
     // `s`) so that their footprints are still derived from the source.
     const start = variant === 'victim-first' ? 'SetVictim' : 'SetLevel';
-    const doorway: Record<string, StepDef> =
+    const doorway: Record<'setvictim' | 'setlevel', Step> =
       variant === 'victim-first'
         ? {
             setvictim: {
@@ -88,7 +95,7 @@ export default defineModel({
           };
     return [
       replicate(n, 'proc', {
-        locals: { lev: int(0, n, 1), k: int(0, n) },
+        locals: locals(n),
         start,
         steps: {
           ...doorway,

@@ -14,6 +14,14 @@ export type {
   Expectation,
   StateView,
   LocalView,
+  ReadonlyStateView,
+  ReadonlyLocalView,
+  SharedSpec,
+  LocalSpec,
+  ThreadSpec,
+  ParamsFor,
+  ParamValues,
+  ParamOverrides,
   Params,
   Fairness,
   ViolationKind,
@@ -25,7 +33,7 @@ export { search } from './search/check.ts';
 export type { SearchOptions, SearchResult } from './search/types.ts';
 export { check, replay, minimize, readTrace, writeTrace, render, blockedThreads } from './run/api.ts';
 export type { BlockedReport, BlockedThread, WaitFor } from './trace/blocked.ts';
-export type { CheckOptions, CheckResult, RenderFormat } from './run/api.ts';
+export type { CheckOptions, CheckResult, RenderFormat, RenderOptions } from './run/api.ts';
 export type { TraceFile, TraceStep } from './trace/format.ts';
 export type { ReplayOutcome, ReplayStatus, ReplayStop } from './trace/replay.ts';
 export type { MinimizeStats } from './trace/minimize.ts';

@@ -30,6 +30,21 @@ blocks.forEach((code, i) => {
   });
 });
 
+test('docs/api.md examples type-check under the repository\'s strict settings, importing mmcheck by name', async (t) => {
+  const ts = (await import('typescript')).default;
+  // Beside the runnable copies: 'mmcheck' then resolves to this package's own entry, as in a user's project.
+  const files = blocks.map((code, i) => {
+    const file = join(dir, `typed-${i + 1}.ts`);
+    writeFileSync(file, code);
+    return file;
+  });
+  const config = ts.getParsedCommandLineOfConfigFile(resolve('tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+  t.truthy(config);
+  const program = ts.createProgram(files, { ...config!.options, noEmit: true });
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.formatDiagnostic(d, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' }));
+  t.deepEqual(problems, []);
+});
+
 test.after.always(async () => {
   const { rmSync } = await import('node:fs');
   rmSync(dir, { recursive: true, force: true });

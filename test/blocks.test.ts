@@ -82,7 +82,7 @@ test('spinlock and mutex (owner ids, trylock) = the hand-written locks', (t) => 
     blocks: [ptl, m],
     threads: [
       replicate(2, 'fault', {
-        start: 'a',
+        labels: ['c'], start: 'a',
         end: ['done'],
         steps: {
           a: { ...ptl.lock('fault'), next: 'b' },
@@ -165,7 +165,7 @@ test('rwsem with waiting writers blocking new readers = the hand-written one', (
     threads: [
       replicate(2, 'r', { start: 'a', end: ['done'], steps: { a: { ...sem.downRead(), next: 'b' }, b: { ...sem.upRead(), next: 'done' } } }),
       thread('w', {
-        start: 'a',
+        labels: ['a'], start: 'a',
         end: ['done'],
         steps: { ...sem.downWriteSteps('w', { at: 'a', next: 'b' }), b: { ...sem.downgrade('w'), next: 'c' }, c: { ...sem.upRead(), next: 'done' } },
       }),
@@ -207,8 +207,8 @@ function pageModels() {
     variants,
     blocks: [pg],
     threads: (_p, v) => [
-      replicate(2, 'locker', { start: 'a', end: ['done'], steps: { ...pg.lock('locker', { at: 'a', next: 'b' }), b: { ...pg.unlock('locker'), next: 'done' } } }),
-      thread('reclaim', { start: 'a', end: ['done'], steps: { ...pg.lock('reclaim', { at: 'a', next: 'b' }), b: { ...(v === 'wake' ? pg.unlock('reclaim') : pg.clearNonAtomic('reclaim')), next: 'done' } } }),
+      replicate(2, 'locker', { labels: ['a'], start: 'a', end: ['done'], steps: { ...pg.lock('locker', { at: 'a', next: 'b' }), b: { ...pg.unlock('locker'), next: 'done' } } }),
+      thread('reclaim', { labels: ['a'], start: 'a', end: ['done'], steps: { ...pg.lock('reclaim', { at: 'a', next: 'b' }), b: { ...(v === 'wake' ? pg.unlock('reclaim') : pg.clearNonAtomic('reclaim')), next: 'done' } } }),
     ],
   });
   const hand = defineModel({
@@ -264,9 +264,9 @@ test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written on
     blocks: [refs],
     shared: { moved: bool() },
     threads: [
-      replicate(2, 'g', { start: 'a', end: ['done'], steps: { ...refs.tryGet({ at: 'a', ok: 'b', fail: 'done' }), b: { ...refs.put(), next: 'done' } } }),
+      replicate(2, 'g', { labels: ['a'], start: 'a', end: ['done'], steps: { ...refs.tryGet({ at: 'a', ok: 'b', fail: 'done' }), b: { ...refs.put(), next: 'done' } } }),
       thread('mig', {
-        start: 'a',
+        labels: ['a'], start: 'a',
         end: ['done'],
         steps: {
           ...refs.freeze(1, { at: 'a', ok: 'b', fail: 'a' }),
@@ -274,7 +274,7 @@ test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written on
         },
       }),
     ],
-    invariants: { 'frozen-means-alone': (s) => !s.moved || s.refs >= 1 },
+    invariants: { 'frozen-means-alone': (s) => !s.moved || (s as unknown as { refs: number }).refs >= 1 },
   });
   const hand = defineModel({
     name: 'refcount-hand',
@@ -314,7 +314,7 @@ test('interval notifier sequence (read_begin, read_retry, set_seq) and completio
     threads: [
       thread('dev', {
         locals: { seq: mni.seqLocal() },
-        start: 'begin',
+        labels: ['check'], start: 'begin',
         end: ['done'],
         steps: {
           begin: { ...mni.readBegin('seq'), next: 'check' },

@@ -14,6 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { builtinModels } from '../models/index.ts';
 import { expectationsOf } from '../src/index.ts';
 import { parseTrace } from '../src/trace/format.ts';
+import { traceDocsOf } from '../src/trace/docs.ts';
+import { loadModel } from '../src/run/load.ts';
 import { cli } from './helpers/cli.ts';
 
 const OUT = resolve('test-output');
@@ -90,6 +92,12 @@ const title = chromium
   for (const s of tr.steps) t.true(dom.out.includes(`<span class="name">${esc(s.step)}</span>`), `step ${s.step} is shown`);
   t.regex(dom.out, new RegExp(`<h2 id="state-title">State (after|at) step ${tr.steps.length}`), 'the script filled in the state panel');
   t.regex(dom.out, /<tr class="[^"]*\bsel\b[^"]*" data-i="\d+"[^>]*aria-selected="true"/);
+  // Step docs: a tooltip on each step that has one, and the selected step's doc in the state panel.
+  const docs = traceDocsOf(tr, await loadModel(model)) ?? [];
+  t.is((dom.out.match(/<div class="sn" title="/g) ?? []).length, docs.filter((d) => d).length, 'one tooltip per step with a doc');
+  const lastDoc = docs[tr.steps.length - 1];
+  if (lastDoc) t.true(dom.out.includes(`<p id="state-doc" class="doc">${esc(lastDoc)}</p>`), 'the state panel shows the doc of the step selected');
+  else t.true(dom.out.includes('<p id="state-doc" class="doc" hidden=""></p>'), 'no doc, no panel line');
 
   // Linking to a step selects it: the panel shows the full state after step 2, with what it changed marked.
   if (tr.steps.length >= 2) {

@@ -242,7 +242,8 @@ test('--json: every error is also one JSON object on stdout (coded, usage, unkno
     const r = await run(args);
     t.is(r.code, 2, args.join(' '));
     const o = JSON.parse(r.out);
-    t.deepEqual(Object.keys(o), ['error']);
+    t.deepEqual(Object.keys(o), ['format', 'error']);
+    t.is(o.format, 'mmcheck-error/1');
     t.regex(o.error.code, /^MC\d{3}$/);
     t.true(r.err.includes(`error ${o.error.code}: ${o.error.message}`));
   }
@@ -283,7 +284,7 @@ test('an internal error exits 70 with one line asking for a report; the stack on
   t.regex(d.err, /\n\s+at /);
   const j = await crashing(['check', 'peterson', '-p', 'n=2', '--json']);
   t.is(j.code, 70);
-  t.deepEqual(JSON.parse(j.out), { error: { code: 'internal', message: 'stdout went away in an unexpected way' } });
+  t.deepEqual(JSON.parse(j.out), { format: 'mmcheck-error/1', error: { code: 'internal', message: 'stdout went away in an unexpected way' } });
 });
 
 test('--help documents the exit codes, --debug and the JSON error object', async (t) => {

@@ -154,7 +154,8 @@ test('list shows models, parameters, variants and expectations', async (t) => {
   t.regex(r.out, /peterson/);
   t.regex(r.out, /params: n \(int 2\.\.16, default 5\)/);
   const j = JSON.parse((await run(['list', '--json'])).out);
-  t.true(j.some((m: { name: string }) => m.name === 'dining'));
+  t.is(j.format, 'mmcheck-list/1');
+  t.true(j.models.some((m: { name: string }) => m.name === 'dining'));
 });
 
 test("--help after a command prints that command's usage and checks nothing", async (t) => {

@@ -97,6 +97,7 @@ test('domain errors carry the code MC212 and all names', async (t) => {
   const m3 = defineModel({
     name: 'guardwrite',
     shared: { mode: oneOf('a', 'b') },
+    // @ts-expect-error guards see a read-only state; the write is refused at run time too
     threads: [thread('t', { start: 'go', steps: { go: { when: (s) => { s.mode = 'b'; return true; }, next: 'go' } } })],
   });
   const e3 = t.throws(() => search(buildModel(m3, null)));

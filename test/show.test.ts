@@ -565,7 +565,7 @@ test('cli: check --minimize reports before/after in text and JSON; minimize <tra
   t.is((await run(['replay', 'orig.min.json', '--model', LOCK], dir)).code, 0);
   const o = await run(['minimize', 'orig.json', '-o', 'sub/o.json', '--json', '--model', LOCK], dir);
   t.is(o.code, 0);
-  t.deepEqual(JSON.parse(o.out), { minimized: { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2 }, trace: 'sub/o.json' });
+  t.deepEqual(JSON.parse(o.out), { format: 'mmcheck-minimize/1', minimized: { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2 }, trace: 'sub/o.json' });
   t.true(existsSync(join(dir, 'sub/o.json')));
   // A trace that no longer reproduces is not minimised.
   const tr = JSON.parse(readFileSync(join(dir, 'orig.json'), 'utf8'));

@@ -132,6 +132,7 @@ test('a constant next naming no label is refused when the model is built, not tu
   const m = defineModel({
     name: 'dnoe',
     shared: { n: int(0, 1) },
+    // @ts-expect-error the misspelt label is a compile error too; the check below is for models tsc does not see
     threads: [thread('t', { start: 'work', end: ['done'], steps: { work: { then: (s) => { s.n = 1; }, next: 'dnoe' } } })],
   });
   coded(t, () => buildModel(m, null), 'MC151', /model "dnoe" thread "t" step "work"/, /next "dnoe" is not a label/, /done/);
@@ -168,6 +169,7 @@ test('a computed next naming no label fails at that step, coded', (t) => {
   const m = defineModel({
     name: 'computed-next',
     shared: { n: int(0, 1) },
+    // @ts-expect-error the misspelt label is a compile error too; the check below is for models tsc does not see
     threads: [thread('t', { start: 'work', end: ['done'], steps: { work: { then: (s) => { s.n = 1; }, next: (s) => (s.n === 1 ? 'dnoe' : 'done') } } })],
   });
   coded(t, () => check(m), 'MC134', /model "computed-next", thread "t" step "work"/, /"dnoe"/);
@@ -175,6 +177,7 @@ test('a computed next naming no label fails at that step, coded', (t) => {
   const both = defineModel({
     name: 'both',
     shared: { n: int(0, 1) },
+    // @ts-expect-error the misspelt label is a compile error too; the check below is for models tsc does not see
     threads: [thread('t', { start: 'work', end: ['done'], steps: { work: { then: (s) => { s.n = 1; }, next: (s) => (s.n === 1 ? 'dnoe' : 'done') }, other: { at: 'done', next: 'dnoe' } } })],
   });
   coded(t, () => check(both), 'MC151', /step "other": next "dnoe"/);

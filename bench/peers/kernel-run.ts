@@ -55,8 +55,10 @@ export function runMmcheck(args: readonly string[], timeoutSeconds = 3600): Prom
       clearTimeout(timer);
       const line = out.trim().split('\n').pop() ?? '';
       try {
-        const json = JSON.parse(line) as MmcheckJson;
-        resolve({ ok: true, json });
+        const json = JSON.parse(line) as MmcheckJson & { error?: { code: string; message: string } };
+        // With --json a coded error (a refused reduction among them) is one object on stdout too.
+        if (json.error) resolve({ ok: false, exitCode: code, message: `${json.error.code} ${json.error.message}` });
+        else resolve({ ok: true, json });
       } catch {
         const msg = (err.trim() || out.trim()).split('\n').find((l) => /error|MC\d+/.test(l)) ?? (err.trim() || out.trim()).split('\n')[0] ?? '';
         resolve({ ok: false, exitCode: code, message: msg.replace(/^mmcheck: /, '').trim() || `exit ${code}` });

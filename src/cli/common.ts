@@ -14,6 +14,8 @@ export interface Io {
   err(s: string): void;
   /** stderr is a terminal: a live progress line is shown by default and redrawn in place. */
   readonly errIsTTY: boolean;
+  /** The environment a batch scheduler passes a swarm member's index in (check --member-from-env); none when absent. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function processIo(): Io {
@@ -22,6 +24,7 @@ export function processIo(): Io {
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
     errIsTTY: process.stderr.isTTY === true,
+    env: process.env,
   };
 }
 

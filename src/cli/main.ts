@@ -4,6 +4,7 @@ import { parseCommandArgs, type Command } from './args.ts';
 import { EXIT, internalErrorLine, isCodedError, printError, processIo, type Io } from './common.ts';
 import { commands } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
+import { jsonResult } from './json-result.ts';
 
 /**
  * The command line: `mmcheck <command> [arguments] [options]`, dispatched to
@@ -20,12 +21,12 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   } catch (e) {
     if (isCodedError(e)) {
       printError(io, e);
-      if (json) io.out(JSON.stringify({ error: { code: e.code, message: e.message } }) + '\n');
+      if (json) io.out(jsonResult('error', { error: { code: e.code, message: e.message } }));
       return EXIT.badInput;
     }
     io.err(internalErrorLine(e) + '\n');
     if (debug) io.err(`${(e as Error)?.stack ?? String(e)}\n`);
-    if (json) io.out(JSON.stringify({ error: { code: 'internal', message: (e as Error)?.message ?? String(e) } }) + '\n');
+    if (json) io.out(jsonResult('error', { error: { code: 'internal', message: (e as Error)?.message ?? String(e) } }));
     return EXIT.internal;
   }
 }

@@ -7,6 +7,7 @@ import type { Runtime } from '../exec/runtime.ts';
 import { buildTrace } from '../trace/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { renderText } from '../report/table.ts';
+import { traceDocsOf } from '../trace/docs.ts';
 import type { Args } from './args.ts';
 import { printError, shq, type Io } from './common.ts';
 import { FAIRNESS } from './flags.ts';
@@ -73,7 +74,7 @@ export function saveSeededTrace(args: Args, io: Io, model: Model, trace: TraceFi
 
 /** The counterexample, then the trace written, then where it went (or the write error) and the command that repeats the run. */
 export function printViolation(args: Args, io: Io, model: Model, trace: TraceFile, again: string): void {
-  io.out(`\n${renderText(trace)}\n\n`);
+  io.out(`\n${renderText(trace, { docs: traceDocsOf(trace, model) })}\n\n`);
   const saved = saveSeededTrace(args, io, model, trace);
   if (saved?.error) printError(io, saved.error);
   else if (saved) io.out(`trace saved: ${saved.path}\n  replay: mmcheck replay ${shq(saved.path)}${modelArg(model, io.cwd)}\n`);

@@ -1,6 +1,8 @@
 import { McError, q } from './errors.ts';
 import type { Block } from './blocks/block.ts';
-import { ArrayDomain, BoolDomain, EnumDomain, IntDomain, ScalarDomain, isScalarDomain, type ArrayView, type Domain, type Scalar } from './domains.ts';
+import { ArrayDomain, BoolDomain, EnumDomain, IntDomain, ScalarDomain, isScalarDomain, type ArrayView, type Scalar } from './domains.ts';
+import type { LocalSpec, LocalView, ReadonlyLocalView, ReadonlyStateView, SharedSpec, StateView } from './view-types.ts';
+export type { LocalSpec, LocalsOf, LocalView, LocalViewMethods, ReadonlyLocalView, ReadonlyStateView, SharedSpec, StateView, StateViewMethods, VarsOf } from './view-types.ts';
 
 /**
  * The modelling API: what a user writes in a model file.
@@ -24,45 +26,34 @@ export type ParamDomain = BoolDomain | IntDomain | EnumDomain;
 export type ParamSpec = Record<string, ParamDomain>;
 export type ParamValues<P extends ParamSpec = ParamSpec> = { readonly [K in keyof P]: P[K]['__value'] };
 export type Params = Record<string, Scalar>;
+/** Values for some of the parameters `P` (variant defaults, an expectation's instance); `Params` in the loose form. */
+export type ParamOverrides<P extends ParamSpec = ParamSpec> = string extends keyof P ? Params : { readonly [K in keyof P]?: P[K]['__value'] };
 
-/** Methods every state view offers besides its variables. */
-export interface StateViewMethods {
-  /** Inside an effect: fail the step with an assertion violation named `name` when `cond` is false. */
-  assert(cond: boolean, name: string): void;
-  /** Current label of a thread instance (`'fault', 1` or `'evictor'`). */
-  at(group: string, index?: number): string;
-  /** Locals of another thread instance (read-only outside its own steps). */
-  local(group: string, index?: number): LocalView;
-  /** How many instances of a group are at `label`. */
-  count(group: string, label: string): number;
-}
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type StateView = StateViewMethods & Record<string, any>;
-export interface LocalViewMethods {
-  /** Replica index within the group (0 for a single thread). */
-  readonly id: number;
-  /** The thread's current label. */
-  readonly at: string;
-}
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type LocalView = LocalViewMethods & Record<string, any>;
 export type { ArrayView };
 
-export type Guard = (s: StateView, me: LocalView) => boolean;
-export type Effect = (s: StateView, me: LocalView, choice: number) => void;
-export type NextFn = (s: StateView, me: LocalView, choice: number) => string;
+export type Guard<S extends SharedSpec = SharedSpec, L extends LocalSpec = LocalSpec> = (s: ReadonlyStateView<S>, me: ReadonlyLocalView<L>) => boolean;
+export type Effect<S extends SharedSpec = SharedSpec, L extends LocalSpec = LocalSpec> = (s: StateView<S>, me: LocalView<L>, choice: number) => void;
+export type NextFn<S extends SharedSpec = SharedSpec, L extends LocalSpec = LocalSpec, Label extends string = string> = (
+  s: StateView<S>,
+  me: LocalView<L>,
+  choice: number,
+) => Label;
 
-export interface StepDef {
+/**
+ * One step. `Label` is what `next` may name (the thread's labels), `At` what
+ * `at` may be; both are any string in the loose form.
+ */
+export interface StepDef<S extends SharedSpec = SharedSpec, L extends LocalSpec = LocalSpec, Label extends string = string, At extends string = string> {
   /** Label at which this step is enabled; defaults to the step's own name. Several steps may share a label (alternatives). */
-  at?: string;
+  at?: At;
   /** Guard: the step is enabled when it holds (default: always). */
-  when?: Guard;
+  when?: Guard<S, L>;
   /** Nondeterministic choices: a count, a list of names, or a count computed from the state. Each choice is its own transition. */
-  choose?: number | readonly string[] | ((s: StateView, me: LocalView) => number);
+  choose?: number | readonly string[] | ((s: ReadonlyStateView<S>, me: ReadonlyLocalView<L>) => number);
   /** Effect, run atomically on the successor state; receives the choice index. */
-  then?: Effect;
+  then?: Effect<S, L>;
   /** Next label: a name, or computed from the successor state and choice. */
-  next: string | NextFn;
+  next: Label | NextFn<S, L, Label>;
   /** Passing this step is progress (for non-progress cycle detection). */
   progress?: boolean;
   /** What the step stands for (e.g. the kernel function); shown in listings and traces. */
@@ -78,47 +69,85 @@ export interface StepDef {
   asserts?: boolean;
 }
 
-export interface ThreadDef {
-  locals?: Record<string, ScalarDomain>;
-  start: string;
+/** A helper function steps or invariants call with the state or the locals. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Helper = (...args: any[]) => unknown;
+
+/** A thread definition with its labels as one type: the loose form steps built at run time use. */
+export interface ThreadDef<S extends SharedSpec = SharedSpec, L extends LocalSpec = LocalSpec, Label extends string = string> {
+  locals?: L;
+  start: Label;
   /** Labels reached only through computed `next` functions must be declared here (others are found from the steps). */
-  labels?: readonly string[];
+  labels?: readonly Label[];
   /** Labels at which the thread may validly stop (and is then "finished"). */
-  end?: readonly string[];
+  end?: readonly Label[];
   /** Labels whose arrival counts as progress. */
-  progress?: readonly string[];
-  steps: Record<string, StepDef>;
+  progress?: readonly Label[];
+  steps: Record<string, StepDef<S, L, Label, Label>>;
   /**
    * Helper functions defined with this thread's steps (inside the builder, so
    * they may close over parameters and variant flags) that steps call with
    * the state or the locals; read by the symmetry check like the model's
    * `helpers`.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  helpers?: readonly ((...args: any[]) => unknown)[];
+  helpers?: readonly Helper[];
 }
 
-export interface ThreadGroupDef {
+/**
+ * What `thread()` and `replicate()` take, with the labels inferred: `K` the
+ * step names, `A` the `at` labels, `X` the declared `labels`, `E` the `end`
+ * labels. `start`, `progress` and every `next` must name one of them. The
+ * shared variables `S` come from the model the thread is part of (the call's
+ * contextual type) and are never inferred from the steps.
+ */
+export interface ThreadSpec<S extends SharedSpec, L extends LocalSpec, K extends string, A extends string, X extends string, E extends string> {
+  locals?: L;
+  start: NoInfer<K | A | X | E>;
+  labels?: readonly X[];
+  end?: readonly E[];
+  progress?: readonly NoInfer<K | A | X | E>[];
+  steps: { [N in K]?: StepDef<NoInfer<S>, NoInfer<L>, NoInfer<K | A | X | E>, A> };
+  helpers?: readonly Helper[];
+}
+
+/**
+ * A thread group of a model over shared variables `S`. The typed definition
+ * is checked where `thread()`/`replicate()` is called; the group keeps the
+ * loose form the engine reads.
+ */
+export interface ThreadGroupDef<S extends SharedSpec = SharedSpec> {
   readonly name: string;
   readonly count: number;
   readonly replicated: boolean;
   readonly def: ThreadDef;
+  /**
+   * Never set: the shared variables the steps were typed against, so that a
+   * model declaring fewer (or of other types) refuses the group.
+   */
+  readonly typedFor?: (s: StateView<S>) => void;
 }
 
 /** One thread instance, named `name`. */
-export const thread = (name: string, def: ThreadDef): ThreadGroupDef => ({ name, count: 1, replicated: false, def });
+export const thread = <S extends SharedSpec = SharedSpec, L extends LocalSpec = {}, K extends string = never, A extends string = never, X extends string = never, E extends string = never>(
+  name: string,
+  def: ThreadSpec<S, L, K, A, X, E>,
+): ThreadGroupDef<S> => ({ name, count: 1, replicated: false, def: def as unknown as ThreadDef });
 /** `count` identical instances named `name[0]`..`name[count-1]`; `me.id` tells them apart. Symmetry reduction permutes them. */
-export const replicate = (count: number, name: string, def: ThreadDef): ThreadGroupDef => ({ name, count, replicated: true, def });
+export const replicate = <S extends SharedSpec = SharedSpec, L extends LocalSpec = {}, K extends string = never, A extends string = never, X extends string = never, E extends string = never>(
+  count: number,
+  name: string,
+  def: ThreadSpec<S, L, K, A, X, E>,
+): ThreadGroupDef<S> => ({ name, count, replicated: true, def: def as unknown as ThreadDef });
 
 export type ViolationKind = 'invariant' | 'assertion' | 'deadlock' | 'livelock';
 export type Fairness = 'none' | 'weak' | 'strong';
 
-export interface Expectation {
+export interface Expectation<P extends ParamSpec = ParamSpec> {
   verdict: 'pass' | 'violation';
   kind?: ViolationKind;
   property?: string;
   /** Parameter overrides for this case; absent means the variant's defaults. */
-  params?: Params;
+  params?: ParamOverrides<P>;
   /** Exact counts (full search, no reduction) when known. */
   states?: number;
   transitions?: number;
@@ -132,47 +161,65 @@ export interface Expectation {
   note?: string;
 }
 
-export interface VariantDef {
+export interface VariantDef<P extends ParamSpec = ParamSpec> {
   description: string;
   /** Parameter defaults that differ for this variant. */
-  defaults?: Params;
+  defaults?: ParamOverrides<P>;
 }
 
-type Dyn<T, P extends ParamSpec> = T | ((params: ParamValues<P>, variant: string | null) => T);
+type Dyn<T, P extends ParamSpec, V extends string = string> = T | ((params: ParamValues<P>, variant: V | null) => T);
+/**
+ * The parameters as `threads`, `invariants` and `init` receive them. `S` is
+ * not part of the value: naming it in the parameter's type makes TypeScript
+ * settle the shared variables (inferred from `shared`, written before) when it
+ * types the function's parameters, so that the `thread()`/`replicate()` calls
+ * inside see them.
+ */
+export type ParamsFor<P extends ParamSpec, S> = ParamValues<P> & { readonly [K in never]: S };
+type DynS<T, P extends ParamSpec, S, V extends string> = T | ((params: ParamsFor<P, S>, variant: V | null) => T);
 
-export interface ModelDef<P extends ParamSpec = ParamSpec> {
+/**
+ * A model's definition. `P` are the parameters' domains, `S` the shared
+ * variables' and `V` the variant names (the `variant` argument of the
+ * functions is one of them, or null for a model without variants).
+ */
+export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec = SharedSpec, V extends string = string> {
   name: string;
   title?: string;
   description?: string;
   /** `kernel` models are checked by `mmcheck verdicts` (npm start); `classic` ones validate the engine. */
   category?: 'kernel' | 'classic' | 'example';
   params?: P;
-  variants?: Record<string, string | VariantDef>;
+  variants?: Record<V, string | VariantDef<NoInfer<P>>>;
   /** Expected verdicts, by variant name (or a single entry / list for a model without variants). */
-  expect?: Record<string, Expectation | Expectation[]> | Expectation | Expectation[];
-  shared?: Dyn<Record<string, Domain>, P>;
-  threads: Dyn<readonly ThreadGroupDef[], P>;
-  invariants?: Dyn<Record<string, (s: StateView) => boolean>, P>;
+  expect?: { [K in NoInfer<V>]?: Expectation<NoInfer<P>> | Expectation<NoInfer<P>>[] } | Expectation<NoInfer<P>> | Expectation<NoInfer<P>>[];
+  /** Shared variables and their domains; list it before `threads`, `invariants` and `init`, which are typed from it. */
+  shared?: Dyn<S, P, NoInfer<V>>;
+  threads: DynS<readonly ThreadGroupDef<NoInfer<S>>[], P, S, NoInfer<V>>;
+  invariants?: Dyn<Record<string, (s: ReadonlyStateView<S>) => boolean>, P, NoInfer<V>>;
   /** Progress labels as `group.label`, in addition to per-thread and per-step declarations. */
-  progress?: Dyn<readonly string[], P>;
+  progress?: Dyn<readonly string[], P, NoInfer<V>>;
   /** Report deadlocks (default true). */
-  deadlock?: Dyn<boolean, P>;
+  deadlock?: Dyn<boolean, P, NoInfer<V>>;
   /**
    * Helper functions that steps or invariants call with the state or a
    * thread's locals (`touch(s)`, `reset(me)`): symmetry reduction reads their
    * source too, and refuses a step that passes the state to a function not
    * listed here.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  helpers?: readonly ((...args: any[]) => unknown)[];
-  /** Adjust the initial state after domain initial values are applied. */
-  init?: Dyn<(s: StateView) => void, P>;
+  helpers?: readonly Helper[];
+  /**
+   * Adjust the initial state after domain initial values are applied. Always
+   * a function of `(params, variant)` returning the function that adjusts
+   * `s` (the model is built by calling it with the parameters).
+   */
+  init?: (params: ParamsFor<P, S>, variant: NoInfer<V> | null) => (s: StateView<S>) => void;
   /**
    * Building blocks the model uses (src/model/blocks/, docs/blocks.md): their
    * shared variables join `shared`, and their lock declarations tell the
    * reports which variables are locks and who holds them.
    */
-  blocks?: Dyn<readonly Block[], P>;
+  blocks?: readonly Block[] | ((params: ParamsFor<P, S>, variant: NoInfer<V> | null) => readonly Block[]);
 }
 
 export interface Model<P extends ParamSpec = ParamSpec> {
@@ -201,7 +248,7 @@ const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description',
 /** The fields of a thread definition (`thread()` / `replicate()`); anything else is refused when the model is built. */
 export const THREAD_KEYS: ReadonlySet<string> = new Set(['locals', 'start', 'labels', 'end', 'progress', 'steps', 'helpers']);
 
-export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model {
+export function defineModel<P extends ParamSpec, S extends SharedSpec = {}, V extends string = never>(def: ModelDef<P, S, V>): Model {
   if (!def || typeof def !== 'object') throw new McError('MC101', 'defineModel(): expects an object');
   if (typeof def.name !== 'string' || !NAME_RE.test(def.name))
     throw new McError('MC102', `defineModel(): name ${q(def.name)} must match ${NAME_RE}`);
@@ -216,7 +263,7 @@ export function defineModel<P extends ParamSpec>(def: ModelDef<P>): Model {
   const variantNames = Object.keys(def.variants ?? {});
   for (const v of variantNames) {
     if (!NAME_RE.test(v)) throw new McError('MC105', `${where}: variant name ${q(v)} must match ${NAME_RE}`);
-    const vd = def.variants![v]!;
+    const vd = (def.variants as Record<string, string | VariantDef>)[v]!;
     const defaults = typeof vd === 'string' ? undefined : vd.defaults;
     for (const [k, val] of Object.entries(defaults ?? {})) {
       const pd = own(def.params, k);

@@ -194,6 +194,9 @@ export interface ArrayView<T> {
 
 export const bool = (init = false) => new BoolDomain(init);
 export const int = (min: number, max: number, init?: number) => new IntDomain(min, max, init ?? min);
+/** `oneOf('a', 'b')` or `oneOf(list)`; the names are the values' type (`'a' | 'b'`). */
+export function oneOf<const N extends string>(...names: N[]): EnumDomain<N>;
+export function oneOf<const N extends string>(names: readonly N[]): EnumDomain<N>;
 export function oneOf<N extends string>(...names: N[] | [readonly N[]]): EnumDomain<N> {
   const list = (names.length === 1 && Array.isArray(names[0]) ? names[0] : names) as readonly N[];
   return new EnumDomain<N>(list);

@@ -1,4 +1,10 @@
-import pkg from '../../package.json' with { type: 'json' };
+import { createRequire } from 'node:module';
+import { packageFilePath } from './package-root.ts';
 
-/** The package version, read from package.json so that it is written down once. */
-export const VERSION: string = pkg.version;
+/**
+ * The package version, read from package.json so that it is written down
+ * once. Located at run time rather than imported: the compiled module sits
+ * one folder deeper than the source (see package-root.ts), so no one
+ * relative specifier reaches package.json from both.
+ */
+export const VERSION: string = (createRequire(import.meta.url)(packageFilePath('package.json')) as { version: string }).version;

@@ -1,93 +1,64 @@
 import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
-import { accessVar, conflict, invariantFootprint, stepFootprint, THREADS, type Footprint } from './footprint.ts';
+import { accessVar } from './footprint.ts';
+import { StubbornSets } from './stubborn.ts';
+import { grown } from '../store/growable.ts';
 import { makeViewFactory, isAssertionFailure, type ViewFactory } from '../layout/views.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { q } from '../model/errors.ts';
 
 /**
- * Partial-order reduction with static ample sets (Peled; Clarke, Grumberg
- * and Peled, "Model Checking", ch. 10), from the footprints of steps.
- *
- * At a state, the ample set is all enabled transitions of one thread t whose
- * current label L is "safe":
- *  - C1 (persistence): every step at L, enabled or not, is independent of
- *    every step of every other thread instance (no write/read or write/write
- *    conflict on a shared variable), so no other thread can enable, disable
- *    or be affected by them, now or later;
- *  - C2 (invisibility): no step at L asserts (an assertion failure is a
- *    visible event: the step that may fail it is visible) or writes a
- *    variable an invariant or an assertion reads;
- *  - C3 (cycle proviso, valid for BFS and DFS): if any ample successor was
- *    already stored, the state is fully expanded (the caller does this).
- * Among safe threads the one with the fewest enabled transitions is chosen.
- * Deadlocks, invariants and assertions are preserved. Liveness is not:
- * `--por` with liveness checking is refused.
+ * Partial-order reduction: at every expanded state the successors of a
+ * stubborn set computed from the steps' guards and per-element footprints
+ * (stubborn.ts) come first in the runtime's successor buffer, and
+ * `ampleLo`/`ampleHi` delimit them. The caller applies the cycle proviso: if
+ * any of them is already stored, the state is expanded fully (valid for BFS
+ * and DFS: every cycle of the reduced graph then has a fully expanded
+ * state). Deadlocks, invariants and assertion failures are preserved; with
+ * `liveness` (progress and finishing visible) also non-progress cycles, but
+ * not fairness (check.ts refuses weak and strong fairness with --por).
  */
 export class PartialOrder {
-  /** safe[template][label]. */
-  readonly safe: Uint8Array[];
-  readonly footprints: Footprint[][];
+  readonly sets: StubbornSets;
   readonly reasons: string[] = [];
-  private readonly tTpl: Int32Array;
 
-  constructor(readonly model: BuiltModel) {
+  /** With livelock checking: which stored states were expanded fully (the liveness search follows the same edges). */
+  private full: Uint8Array | null;
+
+  constructor(readonly model: BuiltModel, opts: { liveness?: boolean } = {}) {
     const b = model;
-    this.tTpl = Int32Array.from(b.threads, (t) => t.template.index);
-    this.footprints = b.templates.map((t) => t.steps.map((s) => stepFootprint(b, s)));
-    const inv = invariantFootprint(b);
-    const visible = new Set<string>(inv.reads);
-    let allVisible = inv.unknown && b.invariants.length > 0;
-    if (allVisible) {
-      this.reasons.push(`invariants: ${inv.why} (every step is visible)`);
-      visible.add(THREADS);
-    }
-    if (inv.reads.has(THREADS)) this.reasons.push('invariants read thread labels or locals (every step is visible)');
-    b.templates.forEach((_t, ti) =>
-      this.footprints[ti]!.forEach((fp) => {
-        if (!fp.asserts) return;
-        if (fp.unknown) {
-          allVisible = true;
-          visible.add(THREADS);
-        }
-        for (const r of fp.reads) visible.add(r);
-      }),
-    );
-    // Why labels are not safe, counted by cause, for the report.
-    const blocked = new Map<string, number>();
-    const block = (cause: string) => blocked.set(cause, (blocked.get(cause) ?? 0) + 1);
-    this.safe = b.templates.map((t, ti) => {
-      const out = new Uint8Array(t.labels.length);
-      for (let l = 0; l < t.labels.length; l++) {
-        const steps = t.stepsAt[l]!;
-        let cause = steps.length > 0 ? '' : 'no steps';
-        for (const si of steps) {
-          if (cause) break;
-          const fp = this.footprints[ti]![si]!;
-          if (fp.unknown) {
-            cause = 'footprint unknown';
-            this.reasons.push(`${t.name}.${t.steps[si]!.name}: ${fp.why}`);
-            break;
-          }
-          if (fp.asserts) cause = 'a step asserts';
-          else if (fp.reads.has(THREADS) || fp.writes.has(THREADS)) cause = "a step reads other threads' labels or locals";
-          // Every step moves its thread's label: visible when an invariant or assertion reads labels or locals.
-          else if (visible.has(THREADS)) cause = 'invariants or assertions read labels';
-          else if (allVisible && fp.writes.size > 0) cause = 'a step writes (invariants unknown)';
-          else if ([...fp.writes].some((w) => visible.has(w))) cause = 'a step writes what an invariant or assertion reads';
-          // Independence from every step of every other instance (own template too when replicated).
-          else
-            b.templates.forEach((u, ui) => {
-              if (cause || (ui === ti && t.count < 2)) return;
-              for (const other of this.footprints[ui]!) if (conflict(fp, other) || other.reads.has(THREADS) || other.writes.has(THREADS)) cause = "a step conflicts with another thread's";
-            });
-        }
-        out[l] = cause ? 0 : 1;
-        if (cause && cause !== 'no steps' && cause !== 'footprint unknown') block(cause);
-      }
-      return out;
+    this.full = opts.liveness === true ? new Uint8Array(1024) : null;
+    this.sets = new StubbornSets(b, { liveness: opts.liveness === true });
+    const S = this.sets;
+    for (const n of S.notes) this.reasons.push(n);
+    const unknown = new Set<string>();
+    S.footprints.forEach((fp, g) => {
+      if (fp.unknown) unknown.add(`${b.threads[S.gThread[g]!]!.template.name}.${b.threads[S.gThread[g]!]!.template.steps[S.gStep[g]!]!.name}: ${fp.why}`);
     });
-    if (blocked.size) this.reasons.unshift([...blocked].map(([c, n]) => `${n} label(s): ${c}`).join(', '));
+    for (const u of unknown) this.reasons.push(u);
+    // Per step (of a template's first thread): the cells it conflicts on with other threads, and whether it is visible.
+    const conflicts = new Map<string, Set<string>>();
+    const visibleSteps: string[] = [];
+    for (let g = 0; g < S.groups; g++) {
+      const th = b.threads[S.gThread[g]!]!;
+      if (th.replica > 0 || S.footprints[g]!.unknown) continue;
+      const name = `${th.template.name}.${th.template.steps[S.gStep[g]!]!.name}`;
+      if (S.visible[g]) visibleSteps.push(name);
+      const a = S.footprints[g]!;
+      const on = new Set<string>();
+      for (let h = 0; h < S.groups; h++) {
+        if (S.gThread[h] === th.index || !S.dependent(g, h)) continue;
+        const c = S.footprints[h]!;
+        const x = S.cells.empty();
+        for (let w = 0; w < x.length; w++) x[w] = (a.writes[w]! & (c.reads[w]! | c.writes[w]!)) | (c.writes[w]! & a.reads[w]!);
+        for (const v of S.cells.describe(x)) on.add(v.replace(/\[\d+\]$/, ''));
+        if (a.readsThreads || c.readsThreads || a.writesThreads || c.writesThreads) on.add('thread labels/locals');
+      }
+      if (on.size) conflicts.set(name, on);
+    }
+    if (visibleSteps.length) this.reasons.push(`visible (taken only in full expansions or all together): ${visibleSteps.slice(0, 12).join(', ')}${visibleSteps.length > 12 ? ', ...' : ''}`);
+    const cs = [...conflicts].map(([k, v]) => `${k} on ${[...v].join(', ')}`);
+    if (cs.length) this.reasons.push(`dependent with other threads: ${cs.slice(0, 12).join('; ')}${cs.length > 12 ? '; ...' : ''}`);
   }
 
   /** Some step declares its footprint: verify() must run on every expanded state. */
@@ -157,9 +128,54 @@ export class PartialOrder {
     }
   }
 
-  /** Number of safe labels (for reporting: 0 means POR can never reduce). */
+  /**
+   * Labels at which some step is independent of every step of some other
+   * thread (0: no state can have a stubborn set smaller than all its
+   * enabled steps), for the report.
+   */
   safeLabels(): number {
-    return this.safe.reduce((n, a) => n + a.reduce((x, y) => x + y, 0), 0);
+    const S = this.sets;
+    const b = this.model;
+    let n = 0;
+    for (const th of b.threads) {
+      if (th.replica > 0) continue;
+      const tpl = th.template;
+      for (let l = 0; l < tpl.labels.length; l++) {
+        const at = tpl.stepsAt[l]!;
+        if (at.length === 0) continue;
+        const free = b.threads.some((u) => u.index !== th.index && [...at].every((si) => {
+          const g = S.gBase[th.index]! + si;
+          if (S.footprints[g]!.unknown) return false;
+          for (let h = S.gBase[u.index]!; h < S.gBase[u.index + 1]!; h++) if (S.dependent(g, h)) return false;
+          return true;
+        }));
+        if (free) n++;
+      }
+    }
+    return n;
+  }
+
+  /** States at which the stubborn set left some enabled transition out. */
+  get reducedStates(): number {
+    return this.sets.reduced;
+  }
+
+  /** Record how stored state s was expanded (only kept with livelock checking). */
+  noteExpansion(s: number, fully: boolean): void {
+    if (this.full === null) return;
+    if (s >= this.full.length) this.full = grown(this.full, Math.max(s + 1, this.full.length * 2));
+    this.full[s] = fully ? 1 : 0;
+  }
+
+  /**
+   * The successors the exploration kept at stored state s, after rt.expand
+   * at it gave n: all of them where it expanded fully, else the stubborn set
+   * again (a function of the state), moved to the front. Returns the count.
+   */
+  keptAt(s: number, rt: Runtime, buf: Uint32Array, off: number, n: number): number {
+    if (this.full === null) throw new Error('internal: PartialOrder.keptAt without livelock checking');
+    if (this.full[s] === 1) return n;
+    return this.sets.select(rt, buf, off, n);
   }
 
   /** The ample set of the last `ample()` call: successors [ampleLo, ampleHi) of rt's buffer. */
@@ -167,48 +183,17 @@ export class PartialOrder {
   ampleHi = 0;
 
   /**
-   * The ample set at the state buf[off..] whose n successors rt has just
-   * generated: one safe thread's successors (they are contiguous), or all of
-   * them when no thread qualifies. Sets ampleLo and ampleHi.
+   * The stubborn set at the state buf[off..] whose n successors rt has just
+   * generated: its successors are moved to [0, ampleHi) of rt's buffers
+   * (all n when nothing can be left out).
    */
   ample(rt: Runtime, buf: Uint32Array, off: number, n: number): void {
-    let lo = 0;
-    let hi = n;
-    if (n > 1) {
-      const t = this.choose(rt.succThread, n, (x) => rt.label(buf, off, x));
-      if (t >= 0) {
-        while (rt.succThread[lo] !== t) lo++;
-        hi = lo;
-        while (hi < n && rt.succThread[hi] === t) hi++;
-      }
-    }
-    this.ampleLo = lo;
-    this.ampleHi = hi;
-  }
-
-  /**
-   * Pick the ample thread at a state from its successors (grouped by thread,
-   * in thread order, as Runtime.expand writes them): the safe thread with the
-   * fewest successors, or -1 for full expansion.
-   */
-  choose(succThread: Int32Array, n: number, labelOf: (t: number) => number): number {
-    let best = -1;
-    let bestCount = n;
-    let i = 0;
-    while (i < n) {
-      const t = succThread[i]!;
-      let j = i + 1;
-      while (j < n && succThread[j] === t) j++;
-      if (j - i < bestCount && this.safe[this.tTpl[t]!]![labelOf(t)] === 1) {
-        best = t;
-        bestCount = j - i;
-      }
-      i = j;
-    }
-    return best;
+    this.ampleLo = 0;
+    this.ampleHi = this.sets.select(rt, buf, off, n);
   }
 }
 
-export function refusePorWithLiveness(): never {
-  throw new McError('MC312', '--por is not sound for livelock checking here (progress and fairness are not visible to the reduction): add --no-liveness, or drop --por');
+/** --por with livelock checking under weak or strong fairness: which threads are enabled along a cycle is not preserved. */
+export function refusePorWithLiveness(fairness: string): never {
+  throw new McError('MC312', `--por is not sound for livelock checking under ${fairness} fairness (the reduction keeps non-progress cycles, not which threads are enabled along them): add --fairness none, or --no-liveness, or drop --por`);
 }

@@ -9,10 +9,21 @@ import { leafFunctions } from '../model/blocks/compose.ts';
  * replicas of a thread group are interchangeable when the model uses their
  * ids only as names. A state is replaced by its canonical representative:
  * the lexicographically smallest packed word vector over every permutation
- * of every symmetric group (exact for small groups: n! permutations; groups
- * of more than 6 replicas are refused). A permutation moves each replica's
- * label and locals, the elements of arrays declared `.indexedBy(group)`, and
- * renames every value of type `threadId(group)`.
+ * of every symmetric group (exact for small groups: n! permutations). When
+ * no value of type `threadId` names a replica of a symmetric group, a
+ * replica is all its own slots (label, locals, its elements of the indexed
+ * arrays), so sorting the replicas by those slots is canonical too (equal
+ * replicas are interchangeable) and costs n log n instead of n!: that form
+ * is used whenever it applies, and groups of more than 6 replicas are
+ * permuted only then. Either form gives one representative per orbit, so
+ * counts are the same. A permutation moves each
+ * replica's label and locals, the elements of arrays declared
+ * `.indexedBy(group)`, and renames every value of type `threadId(group)`.
+ *
+ * Permutations of threads are Int32Arrays over the runtime's thread indices
+ * (`perm[t]` is where thread t goes); `canonicalize` can report the one it
+ * applied, and `permute` applies any, which is what the symmetric liveness
+ * search needs to follow threads through the quotient.
  *
  * Which groups are symmetric is checked on the model's source: a replica id
  * (`me.id`, or a threadId value) may only be stored, compared for (in)equality
@@ -47,6 +58,22 @@ function permutations(n: number): Int32Array[] {
   };
   rec(0);
   return out;
+}
+
+const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+
+function writeSlot(buf: Uint32Array, off: number, s: Slot, c: number): void {
+  const m = maskOf(s.width) << s.shift;
+  buf[off + s.word] = (buf[off + s.word]! & ~m) | ((c << s.shift) & m);
+}
+
+/** Order of two replicas of a group by their slots, family by family. */
+function compareReplicas(codes: Int32Array, fam: Int32Array[], a: number, b: number): number {
+  for (let f = 0; f < fam.length; f++) {
+    const d = codes[fam[f]![a]!]! - codes[fam[f]![b]!]!;
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /** Source-level check that a group's ids are used only as names. Returns a reason, or '' when symmetric. */
@@ -155,19 +182,38 @@ export class Symmetry {
   private readonly src: Int32Array[] = [];
   /** For each combined permutation and slot: value map for threadId slots, or null. */
   private readonly vmap: (Int32Array | null)[][] = [];
+  /** For each combined permutation: the thread permutation it applies. */
+  private readonly threadMaps: Int32Array[] = [];
   private readonly codes: Int32Array;
   private readonly tmp: Uint32Array;
   private readonly W: number;
+  private readonly T: number;
+  /** Per symmetric group: first thread index, replicas, slot families (slot ids by replica). */
+  private readonly groupBase: number[] = [];
+  private readonly groupSize: number[] = [];
+  private readonly families: Int32Array[][] = [];
+  /** Per slot: the symmetric group (index) whose ids it holds, or -1; and the smallest value it encodes. */
+  private readonly tidGroupOf: number[];
+  private readonly tidMin: Int32Array;
+  private readonly orbitBase: number[] = [];
+  /** Canonical form by sorting replicas (no threadId names a replica of a symmetric group) rather than enumerating. */
+  private readonly sorted: boolean;
+  private readonly ord: Int32Array;
+  private readonly srcOf: Int32Array;
 
   constructor(b: BuiltModel, layout: Layout) {
     this.W = layout.words;
-    this.groups = b.templates
-      .filter((t) => t.replicated && t.count >= 2)
-      .map((t) => {
-        if (t.count > MAX_REPLICAS) return { group: t.name, replicas: t.count, symmetric: false, reason: `${t.count} replicas: the exact canonical form enumerates n! permutations; at most ${MAX_REPLICAS} are supported` };
-        const reason = asymmetryReason(b, t.name);
-        return { group: t.name, replicas: t.count, symmetric: reason === '', reason };
-      });
+    const named = (g: string) => (d: { kind: string; group?: string; elem?: { kind: string; group?: string } }) =>
+      (d.kind === 'threadId' && d.group === g) || (d.kind === 'array' && d.elem!.kind === 'threadId' && d.elem!.group === g);
+    const hasIds = (g: string) => b.shared.some((v) => named(g)(v.domain as never)) || b.templates.some((t) => t.locals.some((l) => named(g)(l.domain as never)));
+    const reasons = b.templates.filter((t) => t.replicated && t.count >= 2).map((t) => ({ t, reason: asymmetryReason(b, t.name) }));
+    // Sorting is canonical only if no symmetric group's ids are stored anywhere.
+    const idsStored = reasons.some(({ t, reason }) => reason === '' && hasIds(t.name));
+    this.groups = reasons.map(({ t, reason }) => {
+      if (reason === '' && t.count > MAX_REPLICAS && idsStored)
+        reason = `${t.count} replicas and threadId values in the state: the exact canonical form enumerates n! permutations; at most ${MAX_REPLICAS} are supported`;
+      return { group: t.name, replicas: t.count, symmetric: reason === '', reason };
+    });
     const sym = this.groups.filter((g) => g.symmetric);
     if (sym.length === 0) {
       const why = this.groups.length ? this.groups.map((g) => `${g.group}: ${g.reason}`).join('; ') : 'the model has no replicated thread group';
@@ -201,6 +247,25 @@ export class Symmetry {
         if (k.startsWith('a:')) return b.shared.find((v) => v.name === k.slice(2))!.domain.kind === 'array' && (b.shared.find((v) => v.name === k.slice(2))!.domain as { index?: string }).index === g;
         return k.slice(2).split('.')[0] === g;
       });
+    const T = b.threads.length;
+    this.T = T;
+    this.tidGroupOf = tidGroup.map((g) => (g === null ? -1 : sym.findIndex((x) => x.group === g)));
+    this.tidMin = Int32Array.from(tidMin);
+    for (const g of sym) {
+      const base = b.threads.findIndex((th) => th.template.name === g.group);
+      this.groupBase.push(base);
+      this.groupSize.push(g.replicas);
+      this.families.push(familiesOf(g.group).map(([, ids]) => Int32Array.from(ids)));
+      for (let r = 0; r < g.replicas; r++) this.orbitBase[base + r] = base;
+    }
+    for (let t = 0; t < T; t++) if (this.orbitBase[t] === undefined) this.orbitBase[t] = t;
+    this.permutationCount = sym.reduce((n, g) => n * factorial(g.replicas), 1);
+    this.sorted = !idsStored;
+    this.ord = new Int32Array(Math.max(...sym.map((g) => g.replicas)));
+    this.srcOf = new Int32Array(S);
+    this.codes = new Int32Array(S);
+    this.tmp = new Uint32Array(this.W);
+    if (this.sorted) return;
     // Combined permutations: the product over symmetric groups.
     let combos: Map<string, Int32Array>[] = [new Map()];
     for (const g of sym) {
@@ -208,8 +273,13 @@ export class Symmetry {
       for (const c of combos) for (const p of permutations(g.replicas)) next.push(new Map([...c, [g.group, p]]));
       combos = next;
     }
-    this.permutationCount = combos.length;
     for (const c of combos) {
+      const tp = Int32Array.from({ length: T }, (_, t) => t);
+      sym.forEach((g, gi) => {
+        const p = c.get(g.group)!;
+        for (let r = 0; r < p.length; r++) tp[this.groupBase[gi]! + r] = this.groupBase[gi]! + p[r]!;
+      });
+      this.threadMaps.push(tp);
       const src = Int32Array.from({ length: S }, (_, i) => i);
       for (const [g, p] of c)
         for (const [, ids] of familiesOf(g)) for (let r = 0; r < ids.length; r++) src[ids[p[r]!]!] = ids[r]!;
@@ -229,18 +299,25 @@ export class Symmetry {
       this.src.push(src);
       this.vmap.push(vm);
     }
-    this.codes = new Int32Array(S);
-    this.tmp = new Uint32Array(this.W);
   }
 
-  /** Replace the state at buf[off..] by its canonical representative, in place. */
-  canonicalize(buf: Uint32Array, off: number): void {
+  /**
+   * Replace the state at buf[off..] by its canonical representative, in
+   * place; with `perm`, also write the thread permutation that took the state
+   * there (perm[t] = the thread that thread t became).
+   */
+  canonicalize(buf: Uint32Array, off: number, perm: Int32Array | null = null): void {
     const S = this.slots.length;
     const codes = this.codes;
     for (let j = 0; j < S; j++) {
       const s = this.slots[j]!;
       codes[j] = (buf[off + s.word]! >>> s.shift) & maskOf(s.width);
     }
+    if (this.sorted) {
+      this.sortReplicas(buf, off, perm);
+      return;
+    }
+    let best = 0;
     const tmp = this.tmp;
     const W = this.W;
     for (let p = 1; p < this.src.length; p++) {
@@ -257,8 +334,71 @@ export class Symmetry {
       // Keep the smaller word vector (bits of unused slots are zero in both).
       let k = 0;
       while (k < W && tmp[k] === buf[off + k]) k++;
-      if (k < W && tmp[k]! < buf[off + k]!) for (let x = 0; x < W; x++) buf[off + x] = tmp[x]!;
+      if (k < W && tmp[k]! < buf[off + k]!) {
+        for (let x = 0; x < W; x++) buf[off + x] = tmp[x]!;
+        best = p;
+      }
     }
+    if (perm !== null) perm.set(this.threadMaps[best]!);
+  }
+
+  /** Canonical form by sorting each group's replicas by their own slots (used when no threadId names a replica). */
+  private sortReplicas(buf: Uint32Array, off: number, perm: Int32Array | null): void {
+    const codes = this.codes;
+    const ord = this.ord;
+    if (perm !== null) for (let t = 0; t < this.T; t++) perm[t] = t;
+    for (let g = 0; g < this.families.length; g++) {
+      const fam = this.families[g]!;
+      const n = this.groupSize[g]!;
+      for (let r = 0; r < n; r++) ord[r] = r;
+      // Insertion sort: groups are small, and most states are nearly sorted already.
+      for (let i = 1; i < n; i++) {
+        const x = ord[i]!;
+        let k = i - 1;
+        while (k >= 0 && compareReplicas(codes, fam, ord[k]!, x) > 0) {
+          ord[k + 1] = ord[k]!;
+          k--;
+        }
+        ord[k + 1] = x;
+      }
+      for (let f = 0; f < fam.length; f++) {
+        const ids = fam[f]!;
+        for (let k = 0; k < n; k++) writeSlot(buf, off, this.slots[ids[k]!]!, codes[ids[ord[k]!]!]!);
+      }
+      if (perm !== null) for (let k = 0; k < n; k++) perm[this.groupBase[g]! + ord[k]!] = this.groupBase[g]! + k;
+    }
+  }
+
+  /**
+   * Write perm applied to the state at src[so..] into dst[dso..] (they must
+   * not overlap): thread t's label, locals and indexed elements move to
+   * thread perm[t], and threadId values are renamed. perm must fix every
+   * thread outside the symmetric groups.
+   */
+  permute(perm: Int32Array, src: Uint32Array, so: number, dst: Uint32Array, dso: number): void {
+    const S = this.slots.length;
+    const srcOf = this.srcOf;
+    for (let j = 0; j < S; j++) srcOf[j] = j;
+    for (let g = 0; g < this.families.length; g++) {
+      const base = this.groupBase[g]!;
+      for (const ids of this.families[g]!) for (let r = 0; r < ids.length; r++) srcOf[ids[perm[base + r]! - base]!] = ids[r]!;
+    }
+    for (let x = 0; x < this.W; x++) dst[dso + x] = src[so + x]!;
+    for (let j = 0; j < S; j++) {
+      const from = this.slots[srcOf[j]!]!;
+      let c = (src[so + from.word]! >>> from.shift) & maskOf(from.width);
+      const g = this.tidGroupOf[j]!;
+      if (g >= 0) {
+        const v = c + this.tidMin[j]!;
+        if (v >= 0) c = perm[this.groupBase[g]! + v]! - this.groupBase[g]! - this.tidMin[j]!;
+      }
+      writeSlot(dst, dso, this.slots[j]!, c);
+    }
+  }
+
+  /** The first thread of t's symmetric group (t itself when no permutation moves it); threads of one group are contiguous. */
+  orbitStart(t: number): number {
+    return this.orbitBase[t]!;
   }
 
   describe(): string {

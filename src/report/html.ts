@@ -2,6 +2,7 @@ import type { Scalar } from '../model/domains.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { contextSwitches } from '../trace/minimize.ts';
 import { labelsWorthShowing, propertyText } from './table.ts';
+import type { StepDocs } from '../trace/docs.ts';
 import { lockInstances, type LockDecl } from '../model/blocks/block.ts';
 import type { BlockedReport } from '../trace/blocked.ts';
 import { heldText } from './blocked-text.ts';
@@ -15,7 +16,7 @@ import { heldText } from './blocked-text.ts';
  * inline, the trace data is embedded as JSON.
  *
  * Every piece of model-provided text (model, variant, thread, step, label,
- * variable and value names) goes through esc() in HTML, is embedded in JSON
+ * variable and value names, step docs) goes through esc() in HTML, is embedded in JSON
  * with `<`, `>` and `&` escaped, and is inserted by the script with
  * textContent only, so a model cannot inject markup or script.
  */
@@ -25,6 +26,8 @@ export interface HtmlOptions {
   source?: string;
   /** A line saying how far the data were verified, when not by replay (see verifyTrace). */
   note?: string | null;
+  /** What each step stands for (see traceDocs): a tooltip on the step, and a line in the state panel. */
+  docs?: StepDocs;
   /** Locks the model declares (building blocks): when given, they are the lock bars, and the guess below is not used. */
   locks?: readonly LockDecl[];
   /** Blocked threads of a deadlock or livelock (src/trace/blocked.ts), shown under the headline. */
@@ -235,11 +238,11 @@ function detail(t: TraceFile): string {
   return n === 0 ? 'The invariant is false in the initial state.' : `The invariant is false in the state after step ${n}.`;
 }
 
-function stepCell(t: TraceFile, i: number, to: string | null): string {
+function stepCell(t: TraceFile, i: number, to: string | null, doc: string): string {
   const s = t.steps[i]!;
   const choice = s.choiceName !== undefined ? `<span class="choice">(${esc(s.choiceName)})</span>` : s.choice !== 0 ? `<span class="choice">(#${s.choice})</span>` : '';
   const marks = `${s.progress ? '<span class="mark prog" title="progress">✓</span>' : ''}${s.fails !== undefined ? '<span class="mark fail" title="assertion fails">✗</span>' : ''}`;
-  const head = `<div class="sn"><span class="name">${esc(s.step)}</span>${choice}${to !== null ? ` <span class="to">→ ${esc(to)}</span>` : ''}${marks}</div>`;
+  const head = `<div class="sn"${doc ? ` title="${esc(doc)}"` : ''}><span class="name">${esc(s.step)}</span>${choice}${to !== null ? ` <span class="to">→ ${esc(to)}</span>` : ''}${marks}</div>`;
   const changes = Object.entries(s.changes);
   const body =
     s.fails !== undefined
@@ -320,7 +323,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
     if (i === cs)
       rows.push(`<tr class="cycle-mark"><td colspan="${1 + t.threads.length + shownLocks.length}">↻ cycle starts here: steps ${cs + 1}–${n} repeat forever</td></tr>`);
     const cls = ['step', cs >= 0 && i >= cs ? 'cycle' : '', s.fails !== undefined ? 'failing' : '', i === n - 1 ? 'last' : ''].filter(Boolean).join(' ');
-    const lanes = t.threads.map((th) => (th === s.thread ? `<td class="lane on c${colour(th)}">${stepCell(t, i, labels[i]!)}</td>` : '<td class="lane"></td>')).join('');
+    const lanes = t.threads.map((th) => (th === s.thread ? `<td class="lane on c${colour(th)}">${stepCell(t, i, labels[i]!, opts.docs?.[i] ?? '')}</td>` : '<td class="lane"></td>')).join('');
     rows.push(
       `<tr class="${cls}" data-i="${i + 1}" tabindex="0"><td class="num">${cs >= 0 && i >= cs ? '<span class="cyc" title="on the cycle">↻</span>' : ''}${i + 1}</td>${lanes}${shownLocks.map((lv, k) => lockCell(lv, cursors[k]!.at(i), i, colour)).join('')}</tr>`,
     );
@@ -334,7 +337,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
   const data = {
     threads: t.threads,
     initial: t.initial,
-    steps: t.steps.map((s) => ({ thread: s.thread, step: s.step, from: s.from, to: s.to, changes: s.changes, ...(s.fails !== undefined ? { fails: s.fails } : {}) })),
+    steps: t.steps.map((s, i) => ({ thread: s.thread, step: s.step, from: s.from, to: s.to, changes: s.changes, ...(s.fails !== undefined ? { fails: s.fails } : {}), ...(opts.docs?.[i] ? { doc: opts.docs[i] } : {}) })),
   };
 
   return `<!doctype html>
@@ -362,6 +365,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
   <ul class="keys">
     <li><span class="name">step</span> <span class="to">→ label</span> the step a thread takes, and the label it moves to when its next step does not say it</li>
     <li><span class="k">x</span>=<span class="v">1</span> variables the step changed</li>
+    ${opts.docs?.some((d) => d) ? '<li><span class="sn" title="what the step stands for">step</span> hover a step for what it stands for in the model (also shown in the state panel)</li>' : ''}
     <li><span class="mark prog">✓</span> progress step</li>
     <li><span class="mark fail">✗</span> the step's assertion fails</li>
     ${cs >= 0 ? '<li><span class="cyc">↻</span> steps on the livelock cycle</li>' : ''}
@@ -384,6 +388,7 @@ ${rows.join('\n')}
 <aside class="state" aria-live="polite">
   <h2 id="state-title">State</h2>
   <p id="state-sub" class="sub"></p>
+  <p id="state-doc" class="doc" hidden></p>
   <table class="vars"><tbody id="state-body"></tbody></table>
   <noscript><p>The state panel needs JavaScript.</p></noscript>
 </aside>
@@ -463,6 +468,8 @@ td.lk .who{display:block;margin:5px 0 0 23px;font-size:11px;line-height:1.2;colo
 aside.state{position:sticky;top:0;max-height:100vh;overflow:auto;border-left:1px solid var(--line);padding:12px 18px 24px;background:var(--soft)}
 aside h2{margin:0;font-size:16px}
 aside .sub{margin:2px 0 10px;color:var(--mut);font-size:13px}
+aside .doc{margin:-4px 0 10px;font-size:13px;font-style:italic;word-break:break-word}
+.sn[title]{text-decoration:underline dotted var(--mut);text-underline-offset:3px;cursor:help}
 table.vars{border-collapse:collapse;width:100%;font-size:13px}
 table.vars th{text-align:left;padding:10px 0 3px;font-size:11px;text-transform:uppercase;letter-spacing:.05em;color:var(--mut);border-bottom:1px solid var(--line)}
 table.vars td{padding:2px 6px 2px 0;border-bottom:1px solid color-mix(in srgb,var(--line) 50%,transparent);word-break:break-all}
@@ -507,6 +514,7 @@ const SCRIPT = `
   var body = document.getElementById('state-body');
   var title = document.getElementById('state-title');
   var sub = document.getElementById('state-sub');
+  var doc = document.getElementById('state-doc');
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== undefined) e.textContent = text;
@@ -526,6 +534,8 @@ const SCRIPT = `
     selected.setAttribute('aria-selected', 'true');
     title.textContent = i === 0 ? 'Initial state' : step.fails !== undefined ? 'State at step ' + i + ' (it fails)' : 'State after step ' + i;
     sub.textContent = step ? step.thread + ': ' + step.step + (step.fails !== undefined ? ' (assertion "' + step.fails + '" fails; the state is the one it started from)' : '') : '';
+    doc.textContent = step && step.doc ? step.doc : '';
+    doc.hidden = !(step && step.doc);
     body.textContent = '';
     var groups = [['shared', []]];
     var byThread = {};

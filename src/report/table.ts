@@ -2,6 +2,7 @@ import type { Scalar } from '../model/domains.ts';
 import type { TraceFile } from '../trace/format.ts';
 import type { Fairness } from '../model/define.ts';
 import { fairAdjective, fairCycle } from '../model/fairness-text.ts';
+import type { StepDocs } from '../trace/docs.ts';
 
 /**
  * The interleaving table of a counterexample: one column per thread, one row
@@ -14,6 +15,10 @@ export interface TableModel {
   rows: string[][];
   /** Row index (into rows) where a livelock's cycle starts, or -1. */
   cycleRow: number;
+  /** Per row, what its step stands for (the step's `doc`), '' when nothing is known. */
+  docs: string[];
+  /** Per row, the column of the thread that took the step. */
+  stepColumn: number[];
   footer: string[];
 }
 
@@ -66,7 +71,7 @@ export function labelsWorthShowing(t: TraceFile): (string | null)[] {
 export const TERMINAL_ROWS = 200;
 const TERMINAL_EDGE = TERMINAL_ROWS / 2;
 
-export function traceTable(t: TraceFile): TableModel {
+export function traceTable(t: TraceFile, stepDocs?: StepDocs): TableModel {
   // Only threads that take a step get a column.
   const moved = new Set(t.steps.map((s) => s.thread));
   const active = t.threads.filter((th) => moved.has(th));
@@ -74,6 +79,8 @@ export function traceTable(t: TraceFile): TableModel {
   const headers = ['#', ...active, 'changes'];
   const labels = labelsWorthShowing(t);
   const rows: string[][] = new Array(t.steps.length);
+  const docs = t.steps.map((_, i) => stepDocs?.[i] ?? '');
+  const stepColumn = t.steps.map((s) => column.get(s.thread)!);
   for (let i = 0; i < t.steps.length; i++) {
     const s = t.steps[i]!;
     const row = new Array<string>(headers.length).fill('');
@@ -93,7 +100,7 @@ export function traceTable(t: TraceFile): TableModel {
   const title = `${t.model}${t.variant ? ` / ${t.variant}` : ''}${params ? ` (${params})` : ''}: ${propertyText(t)} — ${t.steps.length} step${t.steps.length === 1 ? '' : 's'}`;
   const footer: string[] = [];
   if (t.cycleStart !== undefined) footer.push(`cycle: steps ${t.cycleStart + 1}..${t.steps.length} repeat forever (back to the state before step ${t.cycleStart + 1})`);
-  return { title, headers, rows, cycleRow: t.cycleStart ?? -1, footer };
+  return { title, headers, rows, cycleRow: t.cycleStart ?? -1, docs, stepColumn, footer };
 }
 
 const width = (s: string) => [...s].length;
@@ -109,10 +116,12 @@ export interface TextOptions {
   source?: string;
   /** A line saying how far the data were verified, when not by replay (see verifyTrace). */
   note?: string | null;
+  /** What each step stands for (see traceDocs), shown on a line under its row. */
+  docs?: StepDocs;
 }
 
 export function renderText(t: TraceFile, opts: TextOptions = {}): string {
-  const tm = traceTable(t);
+  const tm = traceTable(t, opts.docs);
   const maxC = opts.maxChanges ?? 100;
   const maxRows = opts.maxRows ?? TERMINAL_ROWS;
   const n = tm.rows.length;
@@ -134,18 +143,24 @@ export function renderText(t: TraceFile, opts: TextOptions = {}): string {
     }
     if (i === tm.cycleRow) out.push(`${'~'.repeat(3)} cycle starts here ${'~'.repeat(3)}`);
     out.push(line(r));
+    // The doc starts under the step's own cell and runs past the table's right edge rather than widening its columns.
+    const doc = tm.docs[i]!;
+    if (doc) out.push(line([...w.slice(0, tm.stepColumn[i]).map(() => ''), `↳ ${doc}`]));
   });
   out.push(...tm.footer);
   if (opts.note) out.push(`note: ${opts.note}`);
   return out.join('\n');
 }
 
-export function renderMarkdown(t: TraceFile, opts: { note?: string | null } = {}): string {
-  const tm = traceTable(t);
+export function renderMarkdown(t: TraceFile, opts: { note?: string | null; docs?: StepDocs } = {}): string {
+  const tm = traceTable(t, opts.docs);
   const esc = (s: string) => s.replace(/\|/g, '\\|');
-  const out = [`**${esc(tm.title)}**`, '', `| ${tm.headers.map(esc).join(' | ')} |`, `|${tm.headers.map(() => '---').join('|')}|`];
+  // A last column for the docs, only when some step has one.
+  const withDocs = tm.docs.some((d) => d !== '');
+  const headers = withDocs ? [...tm.headers, 'doc'] : tm.headers;
+  const out = [`**${esc(tm.title)}**`, '', `| ${headers.map(esc).join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`];
   tm.rows.forEach((r, i) => {
-    const cells = r.map(esc);
+    const cells = (withDocs ? [...r, tm.docs[i]!] : r).map(esc);
     if (tm.cycleRow >= 0 && i >= tm.cycleRow) cells[0] = `↻ ${cells[0]}`;
     out.push(`| ${cells.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`);
   });

@@ -14,6 +14,7 @@ import { renderHtml } from '../report/html.ts';
 import { explainTrace, type BlockedReport } from '../trace/blocked.ts';
 import { renderItf } from '../report/itf.ts';
 import { renderMarkdown, renderText } from '../report/table.ts';
+import { traceDocsOf } from '../trace/docs.ts';
 import { writeFileAtomic } from './write.ts';
 
 /**
@@ -92,15 +93,26 @@ export function blockedThreads(trace: TraceFile, model: Model): BlockedReport | 
 
 export type RenderFormat = 'text' | 'markdown' | 'html' | 'itf';
 
+/** What `render` takes besides the trace. */
+export interface RenderOptions {
+  /**
+   * The model the trace was made on: each step is then shown with its `doc`
+   * (what it stands for, e.g. the kernel function), looked up by thread and
+   * step name in the model built for the trace's variant and parameters.
+   */
+  readonly model?: Model;
+}
+
 /** A trace for people (an interleaving table, a swimlane page) or for other tools (ITF JSON). */
-export function render(trace: TraceFile, format: RenderFormat = 'text'): string {
+export function render(trace: TraceFile, format: RenderFormat = 'text', options: RenderOptions = {}): string {
+  const docs = format === 'itf' ? undefined : traceDocsOf(trace, options.model);
   switch (format) {
     case 'text':
-      return renderText(trace);
+      return renderText(trace, { docs });
     case 'markdown':
-      return renderMarkdown(trace);
+      return renderMarkdown(trace, { docs });
     case 'html':
-      return renderHtml(trace);
+      return renderHtml(trace, { docs });
     case 'itf':
       return renderItf(trace);
     default:

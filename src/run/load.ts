@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
+import { packageModuleUrl } from '../model/package-root.ts';
+import { shareEntryWithCommonJs } from './entry-instance.ts';
 
 /**
  * The built-in models: the index of the package's models/ folder, loaded at
@@ -11,7 +14,7 @@ import { isModel, type Model } from '../model/define.ts';
  * models it ships with.
  */
 export async function builtinModels(): Promise<readonly Model[]> {
-  const index = (await import(new URL('../../models/index.ts', import.meta.url).href)) as { builtinModels: readonly Model[] };
+  const index = (await import(packageModuleUrl('models/index').href)) as { builtinModels: readonly Model[] };
   return index.builtinModels;
 }
 
@@ -50,8 +53,9 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   // Importing a device (/dev/zero) or a FIFO reads forever.
   if (kind !== 'file') throw new McError('MC137', `model file ${q(ref)} is a ${kind}, not a regular file`);
   let mod: Record<string, unknown>;
+  await shareEntryWithCommonJs();
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = file.endsWith('.cts') ? requireCts(file) : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   } catch (e) {
     if (isMcError(e)) throw new McError(e.code, `model file ${q(ref)}: ${e.message}`);
     const syntax = syntaxErrorAt(e, file, cwd);
@@ -62,6 +66,21 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   if (!isModel(m)) throw new McError('MC141', `model file ${q(ref)} does not export a model (write: export default defineModel({...}))`);
   // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source.
   return { ...m, source: file };
+}
+
+/**
+ * A .cts model file, loaded by require() rather than import(). Imported,
+ * Node 20 runs it with the ES module loader's own CommonJS wrapper, whose
+ * require() of an ES module (the package entry) fails under loader hooks
+ * (ERR_VM_MODULE_LINK_FAILURE); required, it goes through tsx's CommonJS hook
+ * and finds the engine's own entry (entry-instance.ts). The result is shaped
+ * as import() shapes a CommonJS module: `module.exports` is the default
+ * export unless the file was compiled from `export` syntax.
+ */
+function requireCts(file: string): Record<string, unknown> {
+  const x: unknown = createRequire(file)(file);
+  if (typeof x === 'object' && x !== null && (x as { __esModule?: unknown }).__esModule === true) return x as Record<string, unknown>;
+  return { ...(typeof x === 'object' && x !== null ? x : {}), default: x };
 }
 
 function firstLine(e: unknown): string {

@@ -7,6 +7,7 @@ import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
 import { loadModel } from './load.ts';
+import { searchParallel } from './parallel-search.ts';
 import type { MemoryCeiling } from './memory-ceiling.ts';
 import { SearchCell, cellMonitor } from './search-cell.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
@@ -116,7 +117,9 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
     cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
     const onProgress = input.progress ? (p: ProgressInfo) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
-    const { runtime: _rt, store: _store, ...result } = search(built, { ...input.options, monitor: cellMonitor(cell), onProgress });
+    const options = { ...input.options, monitor: cellMonitor(cell), onProgress };
+    const workers = input.options.workers ?? 1;
+    const { runtime: _rt, store: _store, ...result } = workers > 1 ? await searchParallel(input.spec, built, options, workers) : search(built, options);
     msg = { type: 'result', result };
   } catch (e) {
     msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };

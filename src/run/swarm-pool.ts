@@ -206,3 +206,50 @@ export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}
   }
   return { ...swarmResult(o, plans, outcomes, sc, (Date.now() - t0) / 1000), interrupted };
 }
+
+/** One member of a swarm run on its own (`check --swarm N --member I`): its plan and its outcome. */
+export interface MemberRun {
+  readonly plan: WorkerPlan;
+  readonly outcome: WorkerOutcome;
+  readonly interrupted: StopSignal | null;
+}
+
+/**
+ * Member `index` of the swarm `options` describes, alone: the plan is the one
+ * the whole swarm would give it (`planWorkers` over all N), and the member
+ * runs in a worker thread with the same member options, so that it is the
+ * search the in-process swarm runs for it. No other member shares its
+ * control word, so it is never cancelled by another's bound: it runs to its
+ * own end (a violation, its search done, max-states or the time limit,
+ * counted from its own start). With `signals`, SIGINT and SIGTERM stop it
+ * through the control word (a scheduler ending the job), and the outcome
+ * names the signal.
+ */
+export async function swarmMember(spec: SwarmSpec, options: Partial<SwarmOptions>, index: number, signals = false): Promise<MemberRun> {
+  const o = swarmOptions(options);
+  if (!Number.isInteger(index) || index < 0 || index >= o.workers) throw new Error(`internal: member ${index} of a swarm of ${o.workers}`);
+  const plan = planWorkers(o.seed, o.workers, o.depth, o.maxBitstateLog2)[index]!;
+  const sc = new SwarmControl();
+  const wopts = memberOptions(o, Date.now());
+  const timer = Number.isFinite(o.timeLimit) ? setTimeout(() => sc.stop(), o.timeLimit * 1000) : null;
+  let interrupted: StopSignal | null = null;
+  const removeSignals = signals
+    ? onStopSignals((signal) => {
+        interrupted ??= signal;
+        sc.stop();
+      })
+    : () => {};
+  try {
+    if (o.mode === 'inline') return { plan, outcome: sc.finished(searchMember(await runtimeFor(spec), plan, wopts, sc.control)), interrupted };
+    const pool = new ThreadPool({ kind: 'mmcheck-swarm', spec, options: wopts, control: sc.control.buffer as SharedArrayBuffer });
+    try {
+      const outcome = sc.finished(await pool.run(plan));
+      return { plan, outcome, interrupted };
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    removeSignals();
+  }
+}

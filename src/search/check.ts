@@ -1,15 +1,17 @@
 import type { BuiltModel } from '../model/build.ts';
 import { StateStore } from '../store/store.ts';
 import { CompactStore } from '../store/compact.ts';
+import { SharedStore } from '../store/shared-store.ts';
 import { STORE_SEEDS } from '../store/bits.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { PartialOrder, refusePorWithLiveness } from '../reduce/por.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
 import { McError } from '../model/errors.ts';
-import { explore, type Reducers } from './explore.ts';
-import { violationFrom } from './stored-path.ts';
+import { explore, type ExploreOutcome, type Reducers } from './explore.ts';
+import { violationFrom, type Store } from './stored-path.ts';
 import { bitstateDfs } from './bitstate.ts';
 import { checkLiveness } from './liveness.ts';
+import { checkSymmetricLiveness } from './sym-liveness.ts';
 import { coverageOf } from './coverage.ts';
 import { defaultOptions, type IncompleteReason, type SearchMonitor, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
@@ -75,7 +77,7 @@ function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0:
  * exploration's transitions, depth and frontier, so that a search stopped
  * from outside during the cycle search reports what it had explored.
  */
-function livenessOptions(opts: SearchOptions, ex: { transitions: number; depth: number; frontier: number }, store: StateStore | CompactStore): SearchOptions {
+function livenessOptions(opts: SearchOptions, ex: { transitions: number; depth: number; frontier: number }, store: Store): SearchOptions {
   const m = opts.monitor;
   if (m === null) return opts;
   const bytes = store.bytes();
@@ -85,43 +87,73 @@ function livenessOptions(opts: SearchOptions, ex: { transitions: number; depth: 
   });
 }
 
-function searchAny(model: BuiltModel, options: Partial<SearchOptions>): SearchResult & { runtime: Runtime; store: StateStore | CompactStore } {
+/**
+ * The store and safety exploration of a search run elsewhere (the
+ * multi-core BFS: `src/run/parallel-search.ts` starts its threads); the
+ * counterexample, liveness and coverage steps are the same.
+ */
+export interface ExploreEngine {
+  readonly store: Store;
+  explore(opts: SearchOptions, t0: number): ExploreOutcome;
+}
+
+/** `search` with the exploration of `engine` (made once the runtime and reductions exist). */
+export function searchWith(model: BuiltModel, options: Partial<SearchOptions>, engine: (rt: Runtime, red: Reducers) => ExploreEngine): SearchResult & { runtime: Runtime; store: Store } {
+  return searchAny(model, options, engine);
+}
+
+function searchAny(model: BuiltModel, options: Partial<SearchOptions>, engine?: (rt: Runtime, red: Reducers) => ExploreEngine): SearchResult & { runtime: Runtime; store: Store } {
   const opts: SearchOptions = Object.freeze({ ...defaultOptions, ...options });
   const t0 = performance.now();
   const rt = new Runtime(model);
   const livenessWanted = opts.liveness && model.hasProgress;
-  if (opts.por && livenessWanted) refusePorWithLiveness();
+  if (opts.por && livenessWanted && opts.fairness !== 'none') refusePorWithLiveness(opts.fairness);
   if (opts.store !== 'exact' && livenessWanted)
     throw new McError('MC315', `--store ${opts.store} cannot check livelocks (the cycle search needs every state): add --no-liveness, or use --store exact`);
   if (opts.store === 'bitstate' && !(opts.bitstateBits >= 10 && opts.bitstateBits <= 36))
     throw new McError('MC316', `--bitstate-bits ${opts.bitstateBits}: expected 10..36 (log2 of the number of bits)`);
-  if (opts.symmetry && livenessWanted)
-    throw new McError('MC314', '--symmetry is not supported with livelock checking (a cycle of the quotient graph need not be a cycle of the model): add --no-liveness, or drop --symmetry');
-  const por = opts.por ? new PartialOrder(model) : null;
+  if (opts.por && opts.symmetry && livenessWanted)
+    throw new McError('MC312', '--por with --symmetry is not supported with livelock checking (the symmetric cycle search judges the unreduced successors of each quotient state): add --no-liveness, or drop --por or --symmetry');
+  const por = opts.por ? new PartialOrder(model, { liveness: livenessWanted }) : null;
   const sym = opts.symmetry ? new Symmetry(model, rt.layout) : null;
   const reduction: SearchResult['reduction'] = {};
   if (por) {
     reduction.porSafeLabels = por.safeLabels();
     reduction.porNotes = por.reasons.slice(0, 8);
   }
+  const porReduced = () => {
+    if (por) reduction.por = { reducedStates: por.reducedStates, reasons: por.reasons.slice() };
+  };
   if (sym) {
     reduction.symmetry = sym.describe();
     reduction.permutations = sym.permutationCount;
   }
   if (opts.store === 'bitstate') return bitstateSearch(model, rt, opts, t0, { por, sym }, reduction);
-  const store = opts.store === 'hash-compact' ? new CompactStore(rt.words) : new StateStore(rt.words, (b, o) => rt.hash(b, o));
-  const ex = explore(rt, store, opts, t0, { por, sym });
+  const eng = engine ? engine(rt, { por, sym }) : null;
+  let store: Store;
+  let ex: ExploreOutcome;
+  if (eng) {
+    store = eng.store;
+    ex = eng.explore(opts, t0);
+  } else {
+    const own = opts.store === 'hash-compact' ? new CompactStore(rt.words) : new StateStore(rt.words, (b, o) => rt.hash(b, o));
+    store = own;
+    ex = explore(rt, own, opts, t0, { por, sym });
+  }
   let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
   if (!violation && !ex.incomplete && livenessWanted) {
-    const lv = checkLiveness(rt, store as StateStore, livenessOptions(opts, ex, store), t0);
+    const lopts = livenessOptions(opts, ex, store);
+    // Under symmetry the cycles are judged on the lift of the quotient (sym-liveness.ts).
+    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0, por);
     if (typeof lv === 'string') ex.incomplete = lv;
     else {
       violation = lv;
       livenessChecked = true;
     }
   }
-  if (store instanceof CompactStore) {
+  porReduced();
+  if (store instanceof CompactStore || (store instanceof SharedStore && store.compact)) {
     const missed = store.expectedCollisions();
     reduction.store = { mode: 'hash-compact', expectedMissed: missed, probabilityAnyMissed: 1 - Math.exp(-missed), bytesPerState: store.residentBytesPerState() };
   }

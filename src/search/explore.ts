@@ -4,7 +4,7 @@ import type { Runtime } from '../exec/runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { IncompleteReason, PathStep, SearchOptions } from './types.ts';
-import type { Store, StoredViolation } from './stored-path.ts';
+import type { ExploreStore as Store, StoredViolation } from './stored-path.ts';
 
 /**
  * Exhaustive safety exploration (BFS or DFS) into a StateStore. Checks
@@ -114,12 +114,14 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     }
     if (sym === null) sink ^= store.prefetch(succ, hashes, lo, hi);
     let seen = false;
+    if (por !== null) por.noteExpansion(s, hi - lo === n);
     for (let pass = 0; pass < 2; pass++) {
       for (let i = lo; i < hi; i++) {
         const o = i * W;
         const r = store.insert(succ, o, hashes[i]!, s);
         if (r < 0) {
-          seen = true;
+          // Only an edge back to a state numbered no later than s can close a cycle of reduced expansions.
+          if (-r - 1 <= s) seen = true;
           continue;
         }
         fresh[nFresh++] = r;
@@ -138,8 +140,12 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
         }
       }
       out.transitions += hi - lo;
-      // C3 cycle proviso: an ample set that reaches a stored state is not enough; expand fully.
+      // C3 cycle proviso: states are numbered in insertion order, and a state expanded with a proper
+      // subset has edges only to states numbered after it, so every cycle of the reduced graph passes a
+      // fully expanded state (whatever the order of expansion: BFS, DFS, and the liveness search's cycles).
+      // An ample set that reaches a state numbered no later than s is not enough; expand fully.
       if (pass === 1 || !(seen && (lo > 0 || hi < n))) break;
+      if (por !== null) por.noteExpansion(s, true);
       const [a, b] = [lo, hi];
       for (let i = 0; i < n; i++) {
         if (i >= a && i < b) continue;

@@ -1,6 +1,7 @@
 import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
 import type { Runtime } from '../exec/runtime.ts';
+import type { PartialOrder } from '../reduce/por.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { Growable } from '../store/growable.ts';
 import { pathTo, stepsAlong } from './stored-path.ts';
@@ -45,6 +46,8 @@ interface Ctx {
   counter: number;
   deadline: number;
   monitor: SearchMonitor | null;
+  /** With --por: the exploration's reduced graph, whose edges the cycle search follows. */
+  por: PartialOrder | null;
 }
 
 type List = Growable<Int32Array>;
@@ -54,7 +57,8 @@ const list = (): List => new Growable(new Int32Array(1024));
 function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: List): number {
   const { rt, store } = c;
   const W = rt.words;
-  const n = rt.expand(store.chunkOf(v), store.offsetOf(v));
+  const n0 = rt.expand(store.chunkOf(v), store.offsetOf(v));
+  const n = c.por === null ? n0 : c.por.keptAt(v, rt, store.chunkOf(v), store.offsetOf(v), n0);
   let k = 0;
   for (let i = 0; i < n; i++) {
     if (rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving)) continue;
@@ -254,7 +258,8 @@ interface Edge {
 function edgesFrom(c: Ctx, v: number, inComp: (u: number) => boolean): Edge[] {
   const { rt, store } = c;
   const W = rt.words;
-  const n = rt.expand(store.chunkOf(v), store.offsetOf(v));
+  const n0 = rt.expand(store.chunkOf(v), store.offsetOf(v));
+  const n = c.por === null ? n0 : c.por.keptAt(v, rt, store.chunkOf(v), store.offsetOf(v), n0);
   const out: Edge[] = [];
   for (let i = 0; i < n; i++) {
     if (rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving)) continue;
@@ -384,16 +389,16 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
   return cycle;
 }
 
-export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number): FoundViolation | null | IncompleteReason {
+export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null = null): FoundViolation | null | IncompleteReason {
   try {
-    return livenessSearch(rt, store, opts, start);
+    return livenessSearch(rt, store, opts, start, por);
   } catch (e) {
     if (e instanceof LivenessStop) return e.reason;
     throw e;
   }
 }
 
-function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number): FoundViolation | null {
+function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null): FoundViolation | null {
   const N = store.count;
   const c: Ctx = {
     rt,
@@ -408,6 +413,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     counter: 0,
     deadline: start + opts.timeLimit * 1000,
     monitor: opts.monitor,
+    por,
   };
   const all = (u: number) => u >= 0;
   const roots = function* () {

@@ -1,5 +1,6 @@
 import { NO_PARENT, type StateStore } from '../store/store.ts';
 import type { CompactStore } from '../store/compact.ts';
+import type { SharedStore } from '../store/shared-store.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { q } from '../model/errors.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
@@ -13,8 +14,10 @@ import { CONFIRM_TIMES, notDeterministic, stepName } from '../exec/determinism.t
  * re-expanding (no step is stored per state).
  */
 
-/** The stores a search fills: exact states, or 64-bit fingerprints (hash-compact). */
-export type Store = StateStore | CompactStore;
+/** The stores a search fills: exact states, 64-bit fingerprints (hash-compact), or the multi-core search's shared states. */
+export type Store = StateStore | CompactStore | SharedStore;
+/** The stores the one-thread exploration inserts into. */
+export type ExploreStore = StateStore | CompactStore;
 
 /** A violation found in a stored state: its kind and property, the state, and for an assertion the failing step. */
 export interface StoredViolation {

@@ -8,9 +8,9 @@ export type StoreMode = 'exact' | 'hash-compact' | 'bitstate';
 export interface SearchOptions {
   readonly strategy: Strategy;
   readonly store: StoreMode;
-  /** Partial-order reduction (deadlock and safety only). */
+  /** Partial-order reduction (safety; livelocks only under fairness none). */
   readonly por: boolean;
-  /** Symmetry reduction over replicated groups (safety only). */
+  /** Symmetry reduction over replicated groups (liveness judged on the lift of the quotient). */
   readonly symmetry: boolean;
   /** Bitstate: log2 of the number of bits; hash functions. */
   readonly bitstateBits: number;
@@ -29,6 +29,8 @@ export interface SearchOptions {
   readonly onProgress: ((p: ProgressInfo) => void) | null;
   /** Watches the search from outside (resident memory, for one); null for none. */
   readonly monitor: SearchMonitor | null;
+  /** Threads of the breadth-first search (started by the run layer, `src/run/parallel-search.ts`); a pure `search()` uses one. */
+  readonly workers: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export const defaultOptions: SearchOptions = Object.freeze({
   fairness: 'weak',
   onProgress: null,
   monitor: null,
+  workers: 1,
 });
 
 export interface ProgressInfo {
@@ -115,6 +118,12 @@ export interface ReductionInfo {
   /** POR: labels where an ample set may be taken. */
   porSafeLabels?: number;
   porNotes?: string[];
+  /**
+   * Partial-order reduction: the states where the stubborn set left some
+   * enabled step out (before the cycle proviso), and why steps cannot be
+   * left out (visible steps, conflicts per variable, unknown footprints).
+   */
+  por?: { reducedStates: number; reasons: string[] };
   /** Symmetry: permuted groups and the number of permutations. */
   symmetry?: string;
   permutations?: number;

@@ -10,6 +10,7 @@ import { decodeState, diff, modelHash, valuationHash, type Valuation } from './d
 import { applyStep } from '../exec/step.ts';
 import type { TraceFile } from './format.ts';
 import { checkTraceData } from './consistency.ts';
+import { oneLine } from './docs.ts';
 
 /**
  * Replay re-executes a trace step by step against a model (the one it was
@@ -38,6 +39,8 @@ export interface ReplayStop {
   step: string;
   reason: 'thread-missing' | 'step-missing' | 'wrong-label' | 'guard-false' | 'choice-missing' | 'state-differs' | 'no-assertion' | 'field-differs' | 'data-inconsistent';
   message: string;
+  /** What the step stands for (its `doc` in the model replayed on), when it has one. */
+  doc?: string;
   /** For guard-false: the variables the guard read, with their values. */
   reads?: Valuation;
   /** For field-differs and data-inconsistent: the field's JSON path (`$.steps[2].changes["x"]`). */
@@ -112,7 +115,9 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   const stopAt = (index: number, stop: Omit<ReplayStop, 'index' | 'thread' | 'step'>, verdict?: string): ReplayOutcome => {
     const ts = trace.steps[index];
     out.status = 'no-longer-applies';
-    out.stop = { index, thread: ts?.thread ?? '', step: ts?.step ?? '', ...stop };
+    const tpl = ts ? built.threads.find((th) => th.name === ts.thread)?.template : undefined;
+    const doc = oneLine(tpl?.steps.find((s) => s.name === ts!.step)?.doc ?? '');
+    out.stop = { index, thread: ts?.thread ?? '', step: ts?.step ?? '', ...(doc ? { doc } : {}), ...stop };
     out.verdict = verdict ?? (ts ? `step ${index + 1} (${ts.thread}: ${ts.step}) no longer applies: ${stop.message}` : stop.message);
     return out;
   };

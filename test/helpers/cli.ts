@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { checkJsonResult } from './result-schema.ts';
 
 export interface CliRun {
   code: number;
@@ -8,23 +9,36 @@ export interface CliRun {
   err: string;
 }
 
-/** The command line in this process: `main` with an io that captures stdout and stderr, relative paths resolved against `cwd`. */
+/**
+ * The command line in this process: `main` with an io that captures stdout
+ * and stderr, relative paths resolved against `cwd`. With `--json`, stdout
+ * must be one result that validates against schemas/result.schema.json.
+ */
 export async function cli(args: readonly string[], cwd: string = process.cwd()): Promise<CliRun> {
   let out = '';
   let err = '';
   const code = await main(args, { cwd, out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false });
+  checkJsonResult(args, out);
   return { code, out, err };
 }
 
-/** `bin/mmcheck.js` as a child process (asynchronous, so that other tests run while it does), for what only a real process shows. */
-export function mmcheckProcess(args: readonly string[], cwd: string = process.cwd()): Promise<{ code: number | null; out: string; err: string }> {
+/** `bin/mmcheck.js` as a child process (asynchronous, so that other tests run while it does), for what only a real process shows; `--json` results are validated as in `cli`. */
+export function mmcheckProcess(args: readonly string[], cwd: string = process.cwd(), env: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done, fail) => {
-    const c = spawn(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
+    const c = spawn(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '', ...env } });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => void (out += d));
     c.stderr.on('data', (d: Buffer) => void (err += d));
     c.on('error', fail);
-    c.on('close', (code) => done({ code, out, err }));
+    c.on('close', (code) => {
+      try {
+        checkJsonResult(args, out);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      done({ code, out, err });
+    });
   });
 }

@@ -1,6 +1,7 @@
 import { McError } from '../../model/errors.ts';
 import { fairnessName } from '../../model/fairness-text.ts';
-import { describeBuilt } from '../../model/build.ts';
+import { describeBuilt, type BuiltModel } from '../../model/build.ts';
+import type { Fairness, Model } from '../../model/define.ts';
 import { swarm } from '../../run/swarm-pool.ts';
 import type { SwarmResult } from '../../search/swarm.ts';
 import { Runtime } from '../../exec/runtime.ts';
@@ -8,7 +9,9 @@ import type { Args } from '../args.ts';
 import { EXIT, count, n, printError, type Io } from '../common.ts';
 import { violationJson } from '../output.ts';
 import { statusLine } from '../progress.ts';
+import { isMemberRun, runMember } from './check-member.ts';
 import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRun, seededTrace } from '../seeded.ts';
+import { jsonResult } from '../json-result.ts';
 
 /**
  * `mmcheck check <model> --swarm N`: N diversified bitstate searches in
@@ -18,11 +21,14 @@ import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRun, s
 /** Flags of the exhaustive search that a swarm (fixed-size bitstate DFS per worker) has no use for. */
 const EXHAUSTIVE_ONLY = ['strategy', 'store', 'bitstate-bits', 'por', 'symmetry', 'cross-check', 'memory-limit', 'minimize'] as const;
 /** Flags that only a swarm uses. */
-export const SWARM_ONLY = ['swarm-jobs', 'seed', 'depth', 'bitstate'] as const;
+export const SWARM_ONLY = ['swarm-jobs', 'seed', 'depth', 'bitstate', 'member', 'member-from-env', 'member-base', 'out'] as const;
 
 export async function runSwarm(args: Args, io: Io): Promise<number> {
   for (const f of EXHAUSTIVE_ONLY)
     if (args.given(f)) throw new McError('MC321', `option --${f} is not used with --swarm (each worker is a depth-first search over its own fixed-size bitstate)`);
+  if (isMemberRun(args)) return runMember(args, io);
+  if (args.given('member-base')) throw new McError('MC373', 'option --member-base is used only with --member env or --member-from-env');
+  if (args.given('out')) throw new McError('MC373', 'option -o/--out is used only with --member (a member writes its result there; a trace goes to --trace-out)');
   const workers = args.num('swarm', { integer: true, min: 1 });
   const c = await seededRun(args, io);
   const jobs = args.num('swarm-jobs', { integer: true, min: 1 });
@@ -60,13 +66,45 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
   } finally {
     line?.done();
   }
+  return reportSwarm(args, io, {
+    model: c.model,
+    built: c.built,
+    workers,
+    jobs,
+    options: { fairness: checksLiveness ? c.fairness : null, liveness: checksLiveness, deadlock: c.deadlock ?? c.built.deadlock, depth, maxStates: Number.isFinite(maxStates) ? maxStates : null, bitstate },
+    again: againCommand(args, c.seed, c.seedGiven),
+    extraJson: {},
+  }, r);
+}
+
+/** What the summary of a swarm shows besides the result: the model, the sizes, the options as --json prints them, the command that repeats the run. */
+export interface SwarmReport {
+  readonly model: Model;
+  readonly built: BuiltModel;
+  readonly workers: number;
+  /** Workers at once; null when the members ran as separate processes. */
+  readonly jobs: number | null;
+  readonly options: { fairness: Fairness | null; liveness: boolean; deadlock: boolean; depth: number; maxStates: number | null; bitstate: number };
+  readonly again: string;
+  /** Fields added at the end of the --json object. */
+  readonly extraJson: Record<string, unknown>;
+}
+
+/**
+ * The summary of a swarm (check --swarm, and swarm-merge of members run
+ * apart): the worker table, the coverage, then the violation with its trace
+ * saved, or the reminder that finding none is not a proof; or one JSON
+ * object. Returns the exit code: 1 on a violation, 3 otherwise.
+ */
+export function reportSwarm(args: Args, io: Io, c: SwarmReport, r: SwarmResult & { interrupted: string | null }): number {
+  const workers = c.workers;
   const trace = r.violation ? seededTrace(c.model, new Runtime(c.built), r.violation, r.fairness) : null;
-  const win = r.winner !== null ? r.workers[r.winner]! : null;
-  if (c.json) {
+  const win = r.winner !== null ? r.workers.find((w) => w.index === r.winner)! : null;
+  if (args.flag('json')) {
     const saved = trace ? saveSeededTrace(args, io, c.model, trace) : null;
     if (saved?.error) printError(io, saved.error);
     io.out(
-      JSON.stringify({
+      jsonResult('swarm', {
         ...jsonHeader(c.built, 'swarm', r.seed, r.violation !== null),
         violation: r.violation ? { ...violationJson(r.violation, saved?.path ?? null), worker: r.winner, expanded: win!.violation!.cost } : null,
         settled: r.settled,
@@ -89,10 +127,11 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
           seconds: Number(w.seconds.toFixed(3)),
           violation: w.violation,
         })),
-        stats: { workers, jobs, states: r.coverage.distinct, seconds: Number(r.seconds.toFixed(3)) },
-        options: { fairness: checksLiveness ? c.fairness : null, liveness: checksLiveness, deadlock: c.deadlock ?? c.built.deadlock, depth, maxStates: Number.isFinite(maxStates) ? maxStates : null, bitstate },
+        stats: { workers, jobs: c.jobs, states: r.coverage.distinct, seconds: Number(r.seconds.toFixed(3)) },
+        options: c.options,
         ...(saved?.error ? { traceError: saved.error } : {}),
-      }) + '\n',
+        ...c.extraJson,
+      }),
     );
     return r.violation ? EXIT.violation : EXIT.incomplete;
   }
@@ -105,17 +144,17 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
       : cov.method === 'complete-search'
         ? `a worker completed its search: about ${n(cov.estimate)} reachable states (up to bitstate collisions), ${pct(cov.share!)} seen`
         : `reachable states estimated at ~${n(cov.estimate)} by capture-recapture (an estimate, usually low: the searches are not independent samples), ~${pct(cov.share!)} seen`;
-  io.out(`${count(workers, 'worker')}, ${n(r.workers.reduce((a, w) => a + w.expanded, 0))} states expanded in all, ${r.seconds.toFixed(2)} s\n`);
+  io.out(`${count(r.workers.length, 'worker')}, ${n(r.workers.reduce((a, w) => a + w.expanded, 0))} states expanded in all, ${r.seconds.toFixed(2)} s\n`);
   io.out(`coverage: ${seen}; ${est}\n`);
   if (r.interrupted) io.out(`interrupted by ${r.interrupted}: the workers were stopped where they were\n`);
   else if (!r.settled) io.out(`note: the time limit stopped workers before the swarm settled; a run with more time may report a different worker's violation\n`);
-  const again = againCommand(args, c.seed, c.seedGiven);
+  const again = c.again;
   if (r.violation) {
     io.out(`violation found by worker ${r.winner} after ${n(win!.violation!.cost)} expanded states (the fewest of any worker):\n`);
     printViolation(args, io, c.model, trace!, again);
     return EXIT.violation;
   }
-  io.out(`no violation found by ${count(workers, 'worker')}\n`);
+  io.out(`no violation found by ${count(r.workers.length, 'worker')}\n`);
   io.out(`a swarm is not a proof: each worker's bitstate skips states whose bits collide, and depth bounds cut searches (run mmcheck check without --swarm for a proof)\n`);
   io.out(`  again:  ${again}\n`);
   return EXIT.incomplete;

@@ -1,5 +1,6 @@
 import type { Coverage } from '../../search/coverage.ts';
 import { relative } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { McError } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
 import { Runtime } from '../../exec/runtime.ts';
@@ -9,6 +10,7 @@ import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
 import { SearchThread, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
 import { buildTrace } from '../../trace/build.ts';
 import type { TraceFile } from '../../trace/format.ts';
+import { traceDocs } from '../../trace/docs.ts';
 import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import { explainBlocked } from '../../trace/blocked.ts';
@@ -22,6 +24,7 @@ import { modelFromArgs } from '../inputs.ts';
 import { checkReplays, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
 import { searchProgressText, statusLine } from '../progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
+import { jsonResult } from '../json-result.ts';
 
 const STORES = ['exact', 'hash-compact', 'bitstate'] as const;
 
@@ -37,8 +40,9 @@ export const checkCommand: Command = {
     strategy: { type: 'string', value: 'bfs|dfs', default: defaultOptions.strategy, help: 'search order (bfs: shortest counterexamples)' },
     store: { type: 'string', value: STORES.join('|'), default: defaultOptions.store, help: 'state storage: exact states, 64-bit fingerprints, or a bit array (searched depth-first)' },
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
-    por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; refused with liveness)' },
-    symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety; refused with liveness)' },
+    por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; livelocks only with --fairness none and without --symmetry)' },
+    symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety, deadlock and liveness)' },
+    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store bitstate or --por)" },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
@@ -51,9 +55,16 @@ export const checkCommand: Command = {
     seed: { type: 'string', value: 'S', help: "with --swarm: seed of the workers' plans (default: from the clock, and printed)" },
     depth: { type: 'string', value: 'D', default: defaultSwarmOptions.depth, help: 'with --swarm: depth bound of worker 0 (the others use fractions of it)' },
     bitstate: { type: 'string', value: 'B', default: defaultSwarmOptions.maxBitstateLog2, help: 'with --swarm: log2 of the largest worker bitstate (16 to 31)' },
+    member: { type: 'string', value: 'I|env', help: 'with --swarm N and --seed: run only member I (0..N-1) and write its result for swarm-merge; env: the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID' },
+    'member-from-env': { type: 'boolean', help: 'as --member env (Kubernetes Indexed Jobs, Slurm job arrays)' },
+    'member-base': { type: 'string', value: 'B', help: 'with the index from the environment: the index of member 0 (1 for a Slurm array numbered 1-N)' },
+    out: { type: 'string', short: 'o', value: 'FILE', help: "with --member: write the member's result to FILE (atomically)" },
   },
-  conflicts: SHARED_CONFLICTS,
-  notes: ['<model> is a built-in model name (see mmcheck list) or a path to a model file.'],
+  conflicts: [...SHARED_CONFLICTS, ['member', 'member-from-env'], ['swarm', 'workers']],
+  notes: [
+    '<model> is a built-in model name (see mmcheck list) or a path to a model file.',
+    'With --member, one member of the swarm runs alone, as check --swarm N runs it in a thread, and writes its result (exit 0 once written, 3 if a signal stopped it); mmcheck swarm-merge merges the members\' results into the swarm\'s (docs/distributed.md).',
+  ],
   example: 'mmcheck check dining -p n=3 --trace-out dining.json',
   run: (args, io) => (args.given('swarm') ? runSwarm(args, io) : runCheck(args, io)),
 };
@@ -76,7 +87,31 @@ function searchOptions(args: Args): Partial<SearchOptions> {
     maxStates: args.num('max-states', { integer: true, min: 1 }),
     timeLimit: args.num('time-limit', { min: 0 }),
     memoryLimitMB: args.num('memory-limit', { min: 1 }),
+    workers: workersOption(args, store),
   };
+}
+
+/**
+ * `--workers N`: breadth-first search into the exact or hash-compact store, without
+ * partial-order reduction (its cycle proviso depends on the order in which
+ * states are stored). Not given: the machine's CPUs where that applies, one
+ * thread otherwise.
+ */
+function workersOption(args: Args, store: string): number {
+  const dfs = args.given('strategy') && args.str('strategy') === 'dfs';
+  if (!args.given('workers')) return store !== 'bitstate' && !dfs && !args.flag('por') ? Math.min(256, availableParallelism()) : 1;
+  const n = args.num('workers', { integer: true, min: 1 });
+  if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
+  if (n === 1) return n;
+  const why = store === 'bitstate'
+    ? '--store bitstate (it searches depth-first)'
+    : dfs
+      ? '--strategy dfs (the threads search breadth-first)'
+      : args.flag('por')
+        ? '--por (its cycle proviso depends on the order in which states are stored)'
+        : null;
+  if (why) throw new McError('MC360', `--workers ${n} cannot be combined with ${why}: use --workers 1`);
+  return n;
 }
 
 /**
@@ -141,11 +176,12 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
     if (out.violation && blocked) Object.assign(out.violation, blockedJson(blocked));
     if (saved?.error) printError(io, saved.error);
-    io.out(JSON.stringify({ ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }) + '\n');
+    io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }));
   } else {
     io.out(statsLine(r) + '\n');
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
-    if (r.reduction.porSafeLabels !== undefined) io.out(`por: ample sets possible at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; not at: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
+    if (r.reduction.porSafeLabels !== undefined)
+      io.out(`por: stubborn sets smaller than the enabled steps at ${r.reduction.por?.reducedStates ?? 0} state(s); steps independent of some thread at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; limits: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
     const st = r.reduction.store;
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
@@ -153,7 +189,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
-      io.out(`violation:\n\n${renderText(trace)}\n\n${blockedText(blocked, trace.property.kind === 'livelock')}`);
+      io.out(`violation:\n\n${renderText(trace, { docs: traceDocs(trace, built) })}\n\n${blockedText(blocked, trace.property.kind === 'livelock')}`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
       const saved = save();
       if (saved) reportSaved(io, saved, model);

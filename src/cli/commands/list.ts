@@ -3,6 +3,7 @@ import { expectationText } from '../../run/expect.ts';
 import { builtinModels } from '../../run/load.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
+import { jsonResult } from '../json-result.ts';
 
 export const listCommand: Command = {
   name: 'list',
@@ -11,7 +12,7 @@ export const listCommand: Command = {
   positionals: [],
   takes: 'no arguments',
   flags: {
-    json: { type: 'boolean', help: 'one JSON array on stdout' },
+    json: { type: 'boolean', help: 'one JSON object on stdout (the models under `models`)' },
   },
   example: 'mmcheck list',
   run: runList,
@@ -20,7 +21,7 @@ export const listCommand: Command = {
 async function runList(args: Args, io: Io): Promise<number> {
   const builtins = await builtinModels();
   if (args.flag('json')) {
-    io.out(JSON.stringify(builtins.map(listEntry), null, 2) + '\n');
+    io.out(jsonResult('list', { models: builtins.map(listEntry) }, 2));
     return EXIT.pass;
   }
   const lines: string[] = [];

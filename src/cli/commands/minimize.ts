@@ -4,11 +4,13 @@ import { Runtime } from '../../exec/runtime.ts';
 import { replay } from '../../trace/replay.ts';
 import { minimizedTrace, violationOfTrace } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
+import { traceDocs } from '../../trace/docs.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { minimizedLine, modelArg, savedLines, writeTrace } from '../output.ts';
 import { printError } from '../common.ts';
+import { jsonResult } from '../json-result.ts';
 
 export const minimizeCommand: Command = {
   name: 'minimize',
@@ -44,7 +46,7 @@ async function runMinimize(args: Args, io: Io): Promise<number> {
   const rp = replay(t, model);
   const json = args.flag('json');
   if (rp.status !== 'reproduced') {
-    if (json) io.out(JSON.stringify({ minimized: null, reason: rp.verdict }) + '\n');
+    if (json) io.out(jsonResult('minimize', { minimized: null, reason: rp.verdict }));
     else io.out(`${file} does not reproduce on ${rp.model}${rp.variant ? ` / ${rp.variant}` : ''}, so there is nothing to minimise: ${rp.verdict}\n`);
     return EXIT.violation;
   }
@@ -53,10 +55,10 @@ async function runMinimize(args: Args, io: Io): Promise<number> {
   const min = minimizedTrace(rt, violationOfTrace(rt, t), t.fairness ? { fairness: t.fairness } : {});
   if (!min) throw new Error('a reproduced violation was not found again by the minimising search');
   // The minimised trace is shown first, so that a failed write loses nothing; writeTrace records the model file relative to the new trace.
-  if (!json) io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace)}\n\n`);
+  if (!json) io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace, { docs: traceDocs(min.trace, rt.model) })}\n\n`);
   const saved = writeTrace(min.trace, io.cwd, outPath, model, [{ path: file, what: 'trace being minimised' }]);
   if (saved.error) printError(io, saved.error);
-  if (json) io.out(JSON.stringify({ minimized: min.stats, trace: saved.path, ...(saved.error ? { traceError: saved.error } : {}) }) + '\n');
+  if (json) io.out(jsonResult('minimize', { minimized: min.stats, trace: saved.path, ...(saved.error ? { traceError: saved.error } : {}) }));
   else if (saved.path) io.out(savedLines(saved.path, modelArg(model, io.cwd)));
   // The minimised trace is the one output of this command: a path it cannot be written to is bad input.
   if (saved.error) return EXIT.badInput;

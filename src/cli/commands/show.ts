@@ -6,6 +6,7 @@ import { EXIT, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { writeFileAtomic } from '../../run/write.ts';
 import { verifyTrace } from '../../trace/verify.ts';
+import { traceDocsOf } from '../../trace/docs.ts';
 import { declaredLocks, explainTrace } from '../../trace/blocked.ts';
 import { blockedText } from '../../report/blocked-text.ts';
 
@@ -40,6 +41,7 @@ async function runShow(args: Args, io: Io): Promise<number> {
   // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
   const m = await traceModel(t, file, args, io);
   const { note } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
+  const docs = traceDocsOf(t, m.model);
   // With the model at hand: its declared locks draw the lock bars, and blocked threads are explained.
   const blocked = m.model ? explainTrace(m.model, t) : null;
   const locks = m.model ? declaredLocks(m.model, t) : [];
@@ -48,10 +50,10 @@ async function runShow(args: Args, io: Io): Promise<number> {
     format === 'itf'
       ? renderItf(t)
       : format === 'html'
-        ? renderHtml(t, { source: file, note, locks, blocked })
+        ? renderHtml(t, { source: file, note, docs, locks, blocked })
         : format === 'markdown'
-          ? renderMarkdown(t, { note }) + (why ? `\n\n\`\`\`\n${why}\`\`\`` : '') + '\n'
-          : renderText(t, { source: file, note }) + '\n' + (why ? `\n${why}` : '');
+          ? renderMarkdown(t, { note, docs }) + (why ? `\n\n\`\`\`\n${why}\`\`\`` : '') + '\n'
+          : renderText(t, { source: file, note, docs }) + '\n' + (why ? `\n${why}` : '');
   if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
   else io.out(text);
   return EXIT.pass;

@@ -7,6 +7,7 @@ import { MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../
 import { violationJson } from '../output.ts';
 import { statusLine } from '../progress.ts';
 import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRun, seededTrace } from '../seeded.ts';
+import { jsonResult } from '../json-result.ts';
 
 /**
  * `mmcheck simulate <model>`: seeded random walks. Finding nothing is not a
@@ -65,7 +66,7 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
     const saved = trace ? saveSeededTrace(args, io, c.model, trace) : null;
     if (saved?.error) printError(io, saved.error);
     io.out(
-      JSON.stringify({
+      jsonResult('simulate', {
         ...jsonHeader(c.built, 'simulate', r.seed, r.violation !== null),
         violation: r.violation ? { ...violationJson(r.violation, saved?.path ?? null), walk: r.walk, walkStep: r.walkStep } : null,
         stopped: r.stopped,
@@ -82,7 +83,7 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
         },
         options: { runs, depth, fairness: r.fairness, liveness: r.livenessChecked, deadlock: c.deadlock ?? c.built.deadlock },
         ...(saved?.error ? { traceError: saved.error } : {}),
-      }) + '\n',
+      }),
     );
     return r.violation ? EXIT.violation : EXIT.pass;
   }

@@ -6,6 +6,7 @@ import { findModelFiles, loadModel } from '../../run/load.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, isCodedError, n, type Io } from '../common.ts';
+import { jsonResult } from '../json-result.ts';
 
 const REPORTERS = ['text', 'junit'] as const;
 
@@ -96,7 +97,7 @@ async function runTest(args: Args, io: Io): Promise<number> {
   const failed = cases.filter((c) => c.status === 'failed').length;
   const skippedN = cases.length - passed - failed;
   const closing = `${passed} passed, ${failed} failed${skippedN ? `, ${skippedN} skipped` : ''}`;
-  if (args.flag('json')) io.out(JSON.stringify({ format: 'mmcheck-test/1', passed, failed, skipped: skippedN, cases }) + '\n');
+  if (args.flag('json')) io.out(jsonResult('test', { passed, failed, skipped: skippedN, cases }));
   else if (reporter === 'junit') {
     const xml = junitXml(cases);
     const out = args.str('out');

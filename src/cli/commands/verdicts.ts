@@ -6,6 +6,7 @@ import { builtinModels } from '../../run/load.ts';
 import { McError, q } from '../../model/errors.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, n, type Io } from '../common.ts';
+import { jsonResult } from '../json-result.ts';
 
 /** Every model's default-parameter expectations, checked; the main job (npm start). */
 export const verdictsCommand: Command = {
@@ -51,7 +52,7 @@ async function runVerdicts(args: Args, io: Io): Promise<number> {
     }
   }
   const bad = rows.filter((r) => !r.ok).length;
-  if (args.flag('json')) io.out(JSON.stringify({ rows, mismatches: bad }) + '\n');
+  if (args.flag('json')) io.out(jsonResult('verdicts', { rows, mismatches: bad }));
   else {
     const head = ['model', 'variant', 'expected', 'got', 'states', 'transitions', 'seconds', ''];
     const cells = rows.map((r) => [r.model, r.variant, r.expected, r.got, n(r.states), n(r.transitions), r.seconds.toFixed(2), r.ok ? 'ok' : 'MISMATCH']);

@@ -1,0 +1,118 @@
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { buildModel, type BuiltModel } from '../model/build.ts';
+import { McError, isMcError } from '../model/errors.ts';
+import { Runtime } from '../exec/runtime.ts';
+import { Symmetry } from '../reduce/symmetry.ts';
+import { searchWith } from '../search/check.ts';
+import { collectHelpers, helperLoop, stopWorkers, threadDriver } from '../search/parallel-explore.ts';
+import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
+import { sharedEngine } from '../search/parallel-search.ts';
+import type { SearchOptions, SearchResult } from '../search/types.ts';
+import type { Store } from '../search/stored-path.ts';
+import { loadModel } from './load.ts';
+import type { SearchSpec } from './supervise.ts';
+import { workerBootstrapUrl } from './worker-bootstrap.ts';
+
+/**
+ * The multi-core breadth-first search (`check --workers N`) from the search
+ * thread: it is worker 0 (the coordinator, `src/search/parallel-explore.ts`)
+ * and starts N - 1 helper threads that each load the model themselves (from
+ * the built-in name or the file's absolute path, as the search thread did:
+ * functions do not cross threads) and join the rounds as soon as they are
+ * ready; they are started only when a round is large enough to share
+ * (`parallelFrom` states), so a small model never starts one.
+ *
+ * A helper that fails (a model error in a step, MC160 when its steps do not
+ * give what another worker's gave) stops every worker through the shared
+ * Abort word; its coded error is then the search's. The helpers live as
+ * long as the search thread: ending it (a forced stop) ends them too.
+ */
+
+interface HelperInput {
+  readonly kind: 'mmcheck-bfs-helper';
+  readonly spec: SearchSpec;
+  readonly symmetry: boolean;
+  readonly deadlock: boolean | null;
+  readonly bufs: ParallelBuffers;
+}
+
+type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string };
+
+/** Entry of a helper thread (called by the bootstrap). */
+export function bfsHelperMain(): void {
+  if (isMainThread || !parentPort) throw new Error('bfsHelperMain runs in a worker thread');
+  const port = parentPort;
+  const input = workerData as HelperInput;
+  void (async () => {
+    let msg: HelperMessage;
+    try {
+      const built = buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
+      const rt = new Runtime(built);
+      const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock);
+      helperLoop(w);
+      msg = { type: 'done' };
+    } catch (e) {
+      msg =
+        e instanceof RoundAborted
+          ? { type: 'aborted' }
+          : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    }
+    port.postMessage(msg);
+  })();
+}
+
+/** How long the coordinator waits for a failed helper's error, and for the helpers' coverage at the end. */
+const HELPER_WAIT_MS = 5000;
+
+/**
+ * Search `built` with `workers` threads (this one included). Same result as
+ * `search()` with one thread; coded errors of a helper are thrown here.
+ */
+export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number): Promise<SearchResult & { runtime: Runtime; store: Store }> {
+  const helpers: { worker: Worker; message: Promise<HelperMessage> }[] = [];
+  let ctl: Int32Array | null = null;
+  try {
+    return searchWith(built, options, (rt, red) =>
+      sharedEngine(rt, red, options, { workers }, (bufs, w0) => {
+        ctl = w0.ctl;
+        const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, deadlock: options.deadlock ?? null, bufs };
+        // Helpers start when the first round is large enough to share: a small model never pays for a thread.
+        const spawn = (): void => {
+          for (let i = 1; i < workers; i++) {
+            const worker = new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: input });
+            const message = new Promise<HelperMessage>((resolve) => {
+              worker.once('message', resolve);
+              worker.once('error', (e) => resolve({ type: 'error', code: null, message: e.stack ?? e.message }));
+              worker.once('exit', () => resolve({ type: 'aborted' }));
+            });
+            helpers.push({ worker, message });
+          }
+        };
+        const d = threadDriver(w0.ctl);
+        return {
+          ...d,
+          joined: () => {
+            if (helpers.length === 0) spawn();
+            return d.joined();
+          },
+          finish: (aborted: boolean) => {
+            stopWorkers(w0.ctl, aborted);
+            if (!aborted) collectHelpers(w0, HELPER_WAIT_MS);
+          },
+        };
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof RoundAborted)) throw e;
+    // Another worker failed: its error is the search's.
+    const timeout = new Promise<HelperMessage>((resolve) => setTimeout(() => resolve({ type: 'aborted' }), HELPER_WAIT_MS).unref());
+    for (const h of helpers) {
+      const m = await Promise.race([h.message, timeout]);
+      if (m.type === 'error') throw m.code ? new McError(m.code, m.message) : new Error(`search worker: ${m.message}`);
+    }
+    throw new Error('internal: the multi-core search was aborted and no worker reported why');
+  } finally {
+    if (ctl) stopWorkers(ctl, false);
+    for (const h of helpers) void h.worker.terminate();
+  }
+}

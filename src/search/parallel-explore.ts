@@ -1,0 +1,475 @@
+import { FULL, StoreWord, type SharedStore } from '../store/shared-store.ts';
+import { growShared } from '../store/growable-shared.ts';
+import type { ExploreOutcome, Reducers } from './explore.ts';
+import type { IncompleteReason, SearchOptions } from './types.ts';
+import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
+
+/**
+ * Multi-core breadth-first safety exploration (`check --workers N`): the
+ * coordinator (worker 0, the search thread) walks the BFS queue in rounds
+ * (`parallel-round.ts`), and the result is the one-thread BFS's: same
+ * states in the same order, same parents, same transitions, same first
+ * violation and limits met at the same state, whatever the number of
+ * workers or the timing. Only the stopping checks of the clock and the
+ * monitor fall between rounds instead of every 1024 expansions.
+ *
+ * Rounds smaller than `parallelFrom` states run in worker 0 alone (no
+ * barrier), so small models and narrow levels cost what the one-thread
+ * search costs; helpers join whenever they are ready (a thread loads the
+ * model itself), at the start of a round.
+ */
+
+/** How the workers of a round meet at barriers: real threads, or all in this thread in turn (tests). */
+export interface RoundDriver {
+  /** Run worker 0's round (and, for the lockstep driver, the others'). */
+  run(w0: RoundWorker, active: number, coord: RoundCoordinator): void;
+  /** Helpers that have joined (they take part from the next round). */
+  joined(): number;
+  /** Tell the helpers there is a round (thread driver: wake them). */
+  announce(active: number): void;
+}
+
+export interface ParallelExploreOptions {
+  /** Rounds of fewer states run in worker 0 alone. */
+  readonly parallelFrom: number;
+  /** States per round (at most ROUND_STATES). */
+  readonly roundStates: number;
+}
+
+export const defaultParallelOptions: ParallelExploreOptions = Object.freeze({ parallelFrom: 2048, roundStates: ROUND_STATES });
+
+export function exploreParallel(
+  w0: RoundWorker,
+  driver: RoundDriver,
+  opts: SearchOptions,
+  start: number,
+  red: Reducers,
+  popts: ParallelExploreOptions = defaultParallelOptions,
+): ExploreOutcome {
+  const rt = w0.rt;
+  const st = w0.store;
+  const ctl = w0.ctl;
+  const hasInv = rt.model.invariants.length > 0;
+  const invNames = rt.model.invariants.map((i) => i.name);
+  const sym = red.sym;
+  const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0 };
+  const init = rt.initial();
+  if (sym) sym.canonicalize(init, 0);
+  st.insertFirst(init, 0, rt.hash(init, 0));
+  w0.refresh();
+  if (hasInv) {
+    const v = rt.checkInvariants(init, 0);
+    if (v >= 0) {
+      out.violation = { kind: 'invariant', property: invNames[v]!, state: 0 };
+      return out;
+    }
+  }
+  const memLimit = opts.memoryLimitMB * 1024 * 1024;
+  const monitor = opts.monitor;
+  let lastReport = start;
+  const tick = (depth: number, frontier: number): IncompleteReason | null => {
+    const now = performance.now();
+    if ((now - start) / 1000 > opts.timeLimit) return 'time-limit';
+    if (st.bytes() > memLimit) return 'memory-limit';
+    if (monitor !== null) {
+      const r = monitor.poll('explore', st.count, out.transitions, depth, frontier, st.bytes());
+      if (r !== null) return r;
+    }
+    if (opts.onProgress && now - lastReport >= 1000) {
+      lastReport = now;
+      opts.onProgress({ phase: 'explore', states: st.count, transitions: out.transitions, depth, frontier, seconds: (now - start) / 1000, bytes: st.bytes() });
+    }
+    return null;
+  };
+  const coord = new Coordinator(w0, opts.maxStates);
+  const W = rt.words;
+  const deadlockOn = opts.deadlock ?? rt.model.deadlock;
+  const maxStates = opts.maxStates;
+  let ticks = 0;
+  /**
+   * States [from, to) of one level expanded and inserted in order, as
+   * `bfsBatched` (or, with symmetry, the reduced BFS) does: the same
+   * numbering, transitions and first violation. True when the search ends.
+   */
+  const solo = (from: number, to: number, depth: number): boolean => {
+    for (let s = from; s < to; s++) {
+      // Counted per block of 32 states of a level, as bfsBatched counts: a narrow level is a block, so limits are polled every 32 levels.
+      if ((s - from) % 32 === 0 && (ticks += 32) >= 1024) {
+        ticks = 0;
+        const r = tick(depth, st.count - s);
+        if (r) {
+          finish(out, r, depth, st.count - s);
+          return true;
+        }
+      }
+      const off = st.offsetOf(s);
+      const n = rt.expand(st.states, off);
+      if (n < 0) {
+        out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
+        out.depth = depth;
+        return true;
+      }
+      if (n === 0 && deadlockOn && !rt.allEnded(st.states, off)) {
+        out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
+        out.depth = depth;
+        return true;
+      }
+      const succ = rt.succ;
+      for (let i = 0; i < n; i++) {
+        const o = i * W;
+        if (sym !== null) sym.canonicalize(succ, o);
+        else out.transitions++;
+        const idx = st.insertSolo(succ, o, rt.hash(succ, o), s, s);
+        if (idx === FULL) {
+          if (sym !== null) out.transitions += n;
+          finish(out, 'memory-limit', depth + 1, st.count - s);
+          return true;
+        }
+        if (idx < 0) continue;
+        if (hasInv) {
+          const v = rt.checkInvariants(succ, o);
+          if (v >= 0) {
+            if (sym !== null) out.transitions += n;
+            out.violation = { kind: 'invariant', property: invNames[v]!, state: idx };
+            out.depth = depth + 1;
+            return true;
+          }
+        }
+        if (st.count >= maxStates) {
+          if (sym !== null) out.transitions += n;
+          finish(out, 'max-states', depth + 1, st.count - s - 1);
+          return true;
+        }
+      }
+      if (sym !== null) out.transitions += n;
+    }
+    return false;
+  };
+  const maxRound = Math.max(1, Math.min(ROUND_STATES, popts.roundStates));
+  // Rounds are sized by time (about ROUND_MS each), so that the limits and a stop request are seen as often as the one-thread search sees them; the result does not depend on their size.
+  let perRound = Math.min(maxRound, 1024);
+  let head = 0;
+  let depth = 0;
+  let levelEnd = 1;
+  while (head < st.count) {
+    if (head === levelEnd) {
+      depth++;
+      levelEnd = st.count;
+    }
+    if (levelEnd - head < popts.parallelFrom) {
+      // A level too small to share: worker 0 alone, state by state as the one-thread BFS (no rounds, no barriers).
+      if (solo(head, levelEnd, depth)) return out;
+      head = levelEnd;
+      continue;
+    }
+    const r = tick(depth, st.count - head);
+    if (r) return finish(out, r, depth, st.count - head);
+    const shared = true;
+    const size = Math.min(maxRound, shared ? Math.max(perRound, popts.parallelFrom) : perRound);
+    const end = Math.min(levelEnd, head + size);
+    const roundStart = performance.now();
+    const active = shared && end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(), w0.bufs.workers - 1) : 1;
+    Atomics.store(ctl, Ctl.Start, head);
+    Atomics.store(ctl, Ctl.End, end);
+    Atomics.store(ctl, Ctl.Cursor, 0);
+    Atomics.store(ctl, Ctl.StopState, NONE);
+    Atomics.store(ctl, Ctl.InvSeq, NONE);
+    Atomics.store(ctl, Ctl.Overflow, 0);
+    Atomics.store(ctl, Ctl.Grow, 0);
+    Atomics.store(ctl, Ctl.Active, active);
+    if (active > 1) driver.announce(active);
+    driver.run(w0, active, coord);
+    const ms = performance.now() - roundStart;
+    if (ms < ROUND_MS / 2 && end - head >= perRound) perRound = Math.min(maxRound, perRound * 2);
+    else if (ms > ROUND_MS * 2) perRound = Math.max(256, perRound >>> 1);
+    // Resolve the round in the order the one-thread search meets its events.
+    const count0 = st.count;
+    const invSeq = Atomics.load(ctl, Ctl.InvSeq);
+    const stop = Atomics.load(ctl, Ctl.StopState);
+    const cut = Atomics.load(ctl, Ctl.CutSeq);
+    /** Transitions counted up to successor seq: the batched BFS counts each successor as it inserts it, the one with reductions a whole state at once. */
+    const counted = (seq: number): number => (sym === null ? seq + 1 : w0.stBase[coord.stateOf(seq) - head + 1]!);
+    if (invSeq !== NONE) {
+      const idx = count0 + w0.rank[invSeq]!;
+      st.setCount(idx + 1);
+      out.transitions += counted(invSeq);
+      const v = rt.checkInvariants(st.states, st.offsetOf(idx));
+      out.violation = { kind: 'invariant', property: invNames[v]!, state: idx };
+      out.depth = depth + 1;
+      return out;
+    }
+    if (coord.outOfRoom) {
+      st.setCount(count0 + coord.limit);
+      out.transitions += coord.lastSeq >= 0 ? counted(coord.lastSeq) : 0;
+      return finish(out, 'memory-limit', depth + 1, st.count - head);
+    }
+    if (coord.maxSeq >= 0) {
+      st.setCount(count0 + coord.limit);
+      out.transitions += counted(coord.maxSeq);
+      return finish(out, 'max-states', depth + 1, st.count - coord.stateOf(coord.maxSeq) - 1);
+    }
+    st.setCount(count0 + coord.limit);
+    out.transitions += cut;
+    if (stop !== NONE) {
+      const n = rt.expandChecked(st.states, st.offsetOf(stop), -1, 0, 1);
+      out.violation =
+        n < 0
+          ? { kind: 'assertion', property: rt.failProperty, state: stop, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } }
+          : { kind: 'deadlock', property: 'deadlock', state: stop };
+      out.depth = depth;
+      return out;
+    }
+    head = end;
+  }
+  out.depth = depth;
+  return out;
+}
+
+/** Target duration of a round, in milliseconds. */
+const ROUND_MS = 20;
+
+function finish(out: ExploreOutcome, reason: IncompleteReason, depth: number, frontier: number): ExploreOutcome {
+  out.incomplete = reason;
+  out.depth = depth;
+  out.frontier = frontier;
+  return out;
+}
+
+/** Worker 0's sequential parts of a round. */
+class Coordinator implements RoundCoordinator {
+  growth: { from: Uint32Array; fromMask: number; fromRb: number } | null = null;
+  /** New states committed by the round (after the state limit). */
+  limit = 0;
+  /** The successor whose new state reached the state limit, or -1. */
+  maxSeq = -1;
+  /** The state buffers could not take the round's new states. */
+  outOfRoom = false;
+  lastSeq = -1;
+  private readonly st: SharedStore;
+  private readonly ctl: Int32Array;
+
+  constructor(
+    private readonly w: RoundWorker,
+    private readonly maxStates: number,
+  ) {
+    this.st = w.store;
+    this.ctl = w.ctl;
+  }
+
+  numberSuccessors(): void {
+    const ctl = this.ctl;
+    const w = this.w;
+    const start = Atomics.load(ctl, Ctl.Start);
+    const last = Math.min(Atomics.load(ctl, Ctl.End), Atomics.load(ctl, Ctl.StopState));
+    const base = w.stBase;
+    const cnt = w.stCount;
+    base[0] = 0;
+    for (let i = 0; i < last - start; i++) base[i + 1] = base[i]! + cnt[i]!;
+    const cut = base[last - start]!;
+    Atomics.store(ctl, Ctl.CutSeq, cut);
+    const rb = w.bufs.rank;
+    if (rb.byteLength < 4 * cut) {
+      let len = rb.byteLength;
+      while (len < 4 * cut) len *= 2;
+      growShared(rb, len);
+      w.refresh();
+    }
+    this.maxSeq = -1;
+    this.outOfRoom = false;
+    this.lastSeq = -1;
+    this.growth = null;
+    const st = this.st;
+    if (st.needsGrowth(cut)) {
+      this.prepare(Math.ceil(Math.max(st.count / 0.7, (st.count + cut) / 0.9)) + 1);
+      Atomics.store(ctl, Ctl.Grow, 1);
+    }
+  }
+
+  growForRetry(): void {
+    this.prepare(this.st.tableSlots() + 1);
+    Atomics.store(this.ctl, Ctl.Overflow, 0);
+  }
+
+  private prepare(minSlots: number): void {
+    Atomics.store(this.ctl, Ctl.FromBits, Math.log2(this.st.tableSlots()));
+    this.growth = this.st.prepareGrowth(minSlots);
+    this.w.refresh();
+  }
+
+  rankNew(): void {
+    const ctl = this.ctl;
+    const cut = Atomics.load(ctl, Ctl.CutSeq);
+    const rank = this.w.rank;
+    const count0 = this.st.count;
+    // The one-thread search checks the limit after inserting, so a round always commits at least one new state.
+    const room = Math.max(1, this.maxStates - count0);
+    let r = 0;
+    const active = Atomics.load(ctl, Ctl.Active);
+    const f0 = this.w.newFlags[0]!;
+    const f1 = active > 1 ? this.w.newFlags[1]! : f0;
+    const more = this.w.newFlags.slice(2, active);
+    for (let seq = 0; seq < cut; seq++) {
+      let f = f0[seq]! | f1[seq]!;
+      for (let k = 0; k < more.length; k++) f |= more[k]![seq]!;
+      if (f === 0) continue;
+      if (r === room - 1) this.maxSeq = seq;
+      this.lastSeq = seq;
+      rank[seq] = r++;
+    }
+    this.limit = Math.min(r, room);
+    if (!this.st.reserve(count0 + this.limit, Atomics.load(ctl, Ctl.Start))) {
+      this.outOfRoom = true;
+      this.limit = 0;
+      this.lastSeq = -1;
+    }
+    Atomics.store(ctl, Ctl.NewLimit, this.limit);
+    void StoreWord.Count;
+  }
+
+  /** The state (index) whose expansion produced successor seq of the round. */
+  stateOf(seq: number): number {
+    const base = this.w.stBase;
+    const start = Atomics.load(this.ctl, Ctl.Start);
+    let lo = 0;
+    let hi = Math.min(Atomics.load(this.ctl, Ctl.End), Atomics.load(this.ctl, Ctl.StopState)) - start;
+    // The largest i with base[i] <= seq (states with no successors share a base).
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (base[mid]! <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return start + lo;
+  }
+}
+
+/** Run one round's generator through a barrier at each yield (thread driver). */
+export function runWithBarriers(gen: Generator<void, void, void>, ctl: Int32Array, active: number): void {
+  for (let r = gen.next(); !r.done; r = gen.next()) barrier(ctl, active);
+}
+
+const SPIN = 4000;
+
+/**
+ * A generation barrier over `active` workers: the last to arrive resets the
+ * count and advances the generation; the others spin briefly, then sleep on
+ * the generation word. A worker that failed sets Abort and wakes everyone,
+ * who then throw RoundAborted instead of waiting forever.
+ */
+export function barrier(ctl: Int32Array, active: number): void {
+  if (active <= 1) return;
+  const g = Atomics.load(ctl, Ctl.BarGen);
+  if (Atomics.add(ctl, Ctl.BarCount, 1) === active - 1) {
+    Atomics.store(ctl, Ctl.BarCount, 0);
+    Atomics.add(ctl, Ctl.BarGen, 1);
+    Atomics.notify(ctl, Ctl.BarGen);
+  } else {
+    for (let i = 0; i < SPIN && Atomics.load(ctl, Ctl.BarGen) === g; i++);
+    while (Atomics.load(ctl, Ctl.BarGen) === g) {
+      if (Atomics.load(ctl, Ctl.Abort) !== 0) throw new RoundAborted();
+      Atomics.wait(ctl, Ctl.BarGen, g, 20);
+    }
+  }
+  if (Atomics.load(ctl, Ctl.Abort) !== 0) throw new RoundAborted();
+}
+
+/** Stop every worker: a failure (abort) or the end of the search (quit). */
+export function stopWorkers(ctl: Int32Array, abort: boolean): void {
+  if (abort) Atomics.store(ctl, Ctl.Abort, 1);
+  Atomics.store(ctl, Ctl.Quit, 1);
+  Atomics.add(ctl, Ctl.Gen, 1);
+  Atomics.notify(ctl, Ctl.Gen);
+  Atomics.add(ctl, Ctl.BarGen, 1);
+  Atomics.notify(ctl, Ctl.BarGen);
+}
+
+/** Thread driver of worker 0. */
+export function threadDriver(ctl: Int32Array): RoundDriver {
+  return {
+    run: (w0, active, coord) => {
+      w0.refresh();
+      runWithBarriers(w0.round(active, coord), ctl, active);
+    },
+    joined: () => Atomics.load(ctl, Ctl.Joined),
+    announce: () => {
+      Atomics.add(ctl, Ctl.Gen, 1);
+      Atomics.notify(ctl, Ctl.Gen);
+    },
+  };
+}
+
+/**
+ * A helper thread's loop: join, then take part in every round it is
+ * included in (its id below the round's Active), until Quit. Its coverage
+ * marks are or'ed into the shared coverage buffer at the end.
+ */
+export function helperLoop(w: RoundWorker): void {
+  const ctl = w.ctl;
+  let g = Atomics.load(ctl, Ctl.Gen);
+  // Ids in the order of joining: the first ready helper is worker 1.
+  w.me = Atomics.add(ctl, Ctl.Joined, 1) + 1;
+  try {
+    for (;;) {
+      while (Atomics.load(ctl, Ctl.Gen) === g && Atomics.load(ctl, Ctl.Quit) === 0) Atomics.wait(ctl, Ctl.Gen, g, 1000);
+      g = Atomics.load(ctl, Ctl.Gen);
+      if (Atomics.load(ctl, Ctl.Quit) !== 0) break;
+      const active = Atomics.load(ctl, Ctl.Active);
+      if (w.me >= active) continue;
+      w.refresh();
+      runWithBarriers(w.round(active, null), ctl, active);
+    }
+  } catch (e) {
+    if (!(e instanceof RoundAborted)) stopWorkers(ctl, true);
+    throw e;
+  } finally {
+    orCoverage(w);
+    Atomics.add(ctl, Ctl.Done, 1);
+    Atomics.notify(ctl, Ctl.Done);
+  }
+}
+
+export function orCoverage(w: RoundWorker): void {
+  const cov = new Uint8Array(w.bufs.coverage);
+  const rt = w.rt;
+  for (let i = 0; i < rt.fired.length; i++) if (rt.fired[i] === 1) Atomics.store(cov, i, 1);
+  for (let i = 0; i < rt.reached.length; i++) if (rt.reached[i] === 1) Atomics.store(cov, rt.fired.length + i, 1);
+}
+
+/** Worker 0, after the search: wait for the helpers that joined (up to `ms`) and take their coverage marks. */
+export function collectHelpers(w0: RoundWorker, ms: number): void {
+  const ctl = w0.ctl;
+  const t = performance.now();
+  for (;;) {
+    const done = Atomics.load(ctl, Ctl.Done);
+    if (done >= Atomics.load(ctl, Ctl.Joined) || performance.now() - t > ms) break;
+    Atomics.wait(ctl, Ctl.Done, done, 50);
+  }
+  const cov = new Uint8Array(w0.bufs.coverage);
+  const rt = w0.rt;
+  for (let i = 0; i < rt.fired.length; i++) if (Atomics.load(cov, i) === 1) rt.fired[i] = 1;
+  for (let i = 0; i < rt.reached.length; i++) if (Atomics.load(cov, rt.fired.length + i) === 1) rt.reached[i] = 1;
+}
+
+/**
+ * All workers in this thread, advanced one barrier segment at a time in
+ * turn (worker 0 first): the same rounds and ownership as with threads, for
+ * the law tests. Every helper has joined from the start.
+ */
+export function lockstepDriver(helpers: readonly RoundWorker[]): RoundDriver {
+  return {
+    run: (w0, active, coord) => {
+      const ws = [w0, ...helpers.slice(0, active - 1)];
+      for (const w of ws) w.refresh();
+      const gens = ws.map((w) => w.round(active, w === w0 ? coord : null));
+      for (;;) {
+        let done = 0;
+        for (let i = 0; i < gens.length; i++) {
+          if (gens[i]!.next().done) done++;
+        }
+        if (done === gens.length) break;
+        if (done !== 0) throw new Error('internal: workers left a round at different barriers');
+      }
+    },
+    joined: () => helpers.length,
+    announce: () => {},
+  };
+}

@@ -1,0 +1,85 @@
+import { sharedStoreBuffers } from '../store/shared-store.ts';
+import { Runtime } from '../exec/runtime.ts';
+import type { BuiltModel } from '../model/build.ts';
+import { Symmetry } from '../reduce/symmetry.ts';
+import type { ExploreEngine } from './check.ts';
+import { searchWith } from './check.ts';
+import type { Reducers } from './explore.ts';
+import { defaultParallelOptions, exploreParallel, lockstepDriver, orCoverage, collectHelpers, type ParallelExploreOptions, type RoundDriver } from './parallel-explore.ts';
+import { newControl, parallelBuffers, RoundWorker, type ParallelBuffers } from './parallel-round.ts';
+import type { SearchOptions, SearchResult } from './types.ts';
+import type { Store } from './stored-path.ts';
+
+/**
+ * The multi-core breadth-first search as an engine of `searchWith`: the
+ * shared buffers, worker 0 (this thread) and a driver for the others. The
+ * run layer's driver starts helper threads (`src/run/parallel-search.ts`);
+ * `searchLockstep` runs every worker in this thread in turn, for the law
+ * tests (same rounds and ownership, no threads).
+ */
+export interface SharedEngineOptions {
+  readonly workers: number;
+  /** Initial table slots (tests use tiny tables so that growth is exercised). */
+  readonly initialSlots?: number;
+  /** Hash-compact: initial states of the frontier ring (tests use tiny rings so that it grows). */
+  readonly initialRing?: number;
+  readonly parallel?: ParallelExploreOptions;
+}
+
+/** Whether a search with these options can use more than one worker (breadth-first, exact or hash-compact store, no partial-order reduction). */
+export function parallelApplies(opts: Partial<SearchOptions>): boolean {
+  return (opts.strategy ?? 'bfs') === 'bfs' && (opts.store ?? 'exact') !== 'bitstate' && !opts.por;
+}
+
+export function sharedEngine(
+  rt: Runtime,
+  red: Reducers,
+  opts: Partial<SearchOptions>,
+  eo: SharedEngineOptions,
+  driverFor: (bufs: ParallelBuffers, w0: RoundWorker) => RoundDriver & { finish(aborted: boolean): void },
+): ExploreEngine {
+  const memMB = opts.memoryLimitMB ?? Infinity;
+  const control = newControl();
+  const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, compact: opts.store === 'hash-compact', ...(eo.initialRing !== undefined ? { ringStates: eo.initialRing } : {}), ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
+  const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length);
+  const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock);
+  const driver = driverFor(bufs, w0);
+  return {
+    store: w0.store as Store,
+    explore(o, t0) {
+      let aborted = true;
+      try {
+        const out = exploreParallel(w0, driver, o, t0, red, eo.parallel ?? defaultParallelOptions);
+        aborted = false;
+        return out;
+      } finally {
+        driver.finish(aborted);
+      }
+    },
+  };
+}
+
+/**
+ * The multi-core search with every worker in this thread (law tests).
+ * `helperModel` stands for what the helper threads load (by default the
+ * same model): a different one shows what a model that behaves differently
+ * in another thread does.
+ */
+export function searchLockstep(model: BuiltModel, options: Partial<SearchOptions>, eo: SharedEngineOptions, helperModel: BuiltModel = model): SearchResult & { runtime: Runtime; store: Store } {
+  return searchWith(model, options, (rt, red) =>
+    sharedEngine(rt, red, options, eo, (bufs, w0) => {
+      const helpers = Array.from({ length: eo.workers - 1 }, (_, i) => {
+        const hrt = new Runtime(helperModel);
+        return new RoundWorker(i + 1, hrt, red.sym ? new Symmetry(helperModel, hrt.layout) : null, bufs, options.deadlock ?? helperModel.deadlock);
+      });
+      const d = lockstepDriver(helpers);
+      return {
+        ...d,
+        finish: () => {
+          for (const h of helpers) orCoverage(h);
+          collectHelpers(w0, 0);
+        },
+      };
+    }),
+  );
+}

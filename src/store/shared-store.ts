@@ -1,0 +1,535 @@
+/**
+ * The visited-state store of the multi-core breadth-first search: the same
+ * contents as `StateStore` (packed states in discovery order, a parent
+ * index per state, an open-addressing table of `tag | index + 1` slots),
+ * but on SharedArrayBuffers that every worker thread maps.
+ *
+ * Buffers are growable SharedArrayBuffers (each thread keeps fixed-length
+ * views and re-creates them when the length changed: fixed-length views are
+ * as fast as plain ones, length-tracking ones are not). Only the
+ * coordinating worker grows them, between the phases of a round, while the
+ * others wait at a barrier, so no worker ever sees a buffer change under it.
+ *
+ * The table is split into REGIONS regions by the hash's low bits; a worker
+ * owns a set of regions during a round and is the only one to probe or
+ * write them, so no slot needs an atomic operation. Within region r, the
+ * home slot of hash h is (r << rb) | ((h >>> REGION_BITS) & (2^rb - 1)), so
+ * the home index is still a function of h & mask and the tag (the bits
+ * above the mask) is exactly the exact store's; linear probing wraps inside
+ * the region. A table that doubles keeps every entry in its region, so
+ * rehashing is parallel too (each owner rehashes its regions).
+ *
+ *   slot (table of 2^b slots):  31          b  b-1              0
+ *                              [ hash tag bits | index + 1       ]   0 = empty
+ *   during a round, a state found new in it: [ tag | mask - k ]  (k: the
+ *   owner's k-th pending state; committed indices + 1 stay below mask - k)
+ *
+ * Two table buffers alternate: a growth rehashes from one into the other.
+ */
+
+import { growableShared, growShared, maxBytes } from './growable-shared.ts';
+import { fingerprintHigh } from './fingerprints.ts';
+
+/** Int32 words between two regions' fill counts: a 64-byte cache line, so two owners never write one line. */
+export const FILL_STRIDE = 16;
+
+/** `insertSolo`: the buffers cannot take another state. */
+export const FULL = -0x80000000;
+
+/** log2 of the number of table regions (ownership units of a round). */
+export const REGION_BITS = 6;
+export const REGIONS = 1 << REGION_BITS;
+const MIN_TABLE_BITS = REGION_BITS + 2;
+const MAX_TABLE_BITS = 30;
+/** A growable SharedArrayBuffer's largest length in this V8. */
+const MAX_BUFFER = 2 ** 32 - 2 ** 16;
+
+/** Control words shared by the store's views (indices into the control Int32Array). */
+export const enum StoreWord {
+  Count = 0,
+  TableWhich = 1,
+  TableBits = 2,
+  /** Hash-compact: log2 of the ring's states. */
+  RingBits = 3,
+}
+/** The first control word the search may use. */
+export const STORE_WORDS = 4;
+
+/** What a thread needs to map the store (plain data, sent in workerData). */
+export interface SharedStoreBuffers {
+  readonly words: number;
+  readonly control: SharedArrayBuffer;
+  readonly states: SharedArrayBuffer;
+  readonly parents: SharedArrayBuffer;
+  readonly tables: readonly [SharedArrayBuffer, SharedArrayBuffer];
+  readonly fill: SharedArrayBuffer;
+  /** Hash-compact: 64-bit fingerprints per state (the states buffer is then a ring holding the BFS frontier). */
+  readonly fps: SharedArrayBuffer | null;
+}
+
+export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, opts: { initialSlots?: number; maxBytes?: number; compact?: boolean; ringStates?: number } = {}): SharedStoreBuffers {
+  const max = Math.min(MAX_BUFFER, opts.maxBytes ?? MAX_BUFFER);
+  let bits = MIN_TABLE_BITS;
+  while (bits < MAX_TABLE_BITS && 2 ** bits < (opts.initialSlots ?? 2 ** 12)) bits++;
+  const ctl = new Int32Array(control);
+  ctl[StoreWord.TableBits] = bits;
+  ctl[StoreWord.TableWhich] = 0;
+  ctl[StoreWord.Count] = 0;
+  let ring = 0;
+  while (ring < 16 && 2 ** ring < (opts.ringStates ?? 2 ** 16)) ring++;
+  ctl[StoreWord.RingBits] = ring;
+  const page = 2 ** 16;
+  const tableMax = Math.min(MAX_BUFFER, 4 * 2 ** MAX_TABLE_BITS);
+  return {
+    words,
+    control,
+    states: growableShared(page * 4 * words, Math.max(page * 4 * words, Math.floor(max / (4 * words)) * 4 * words)),
+    parents: growableShared(page * 4, Math.max(page * 4, Math.floor(max / 4) * 4)),
+    tables: [growableShared(4 * 2 ** bits, tableMax), growableShared(4, tableMax)],
+    fill: new SharedArrayBuffer(4 * FILL_STRIDE * REGIONS),
+    fps: opts.compact ? growableShared(page * 8, Math.max(page * 8, Math.floor(max / 8) * 8)) : null,
+  };
+}
+
+export class SharedStore {
+  readonly words: number;
+  readonly buffers: SharedStoreBuffers;
+  readonly ctl: Int32Array;
+  /** Committed states (set by refresh() from the control word). */
+  count = 0;
+  states: Uint32Array;
+  parents: Uint32Array;
+  /** Hash-compact: [h, fingerprintHigh] per state; the words of state i are in the ring at (i & ringMask) * words. */
+  readonly compact: boolean;
+  fps: Uint32Array;
+  ringMask = 0xffffffff;
+  table: Uint32Array;
+  /** Occupied slots per region (pending ones included), one cache line apart (owners update them on every insert). */
+  readonly fill: Int32Array;
+  mask = 0;
+  /** log2 of a region's slots. */
+  rb = 0;
+  private readonly hashOf: (buf: Uint32Array, off: number) => number;
+  private readonly rehashScratch = new Int32Array(32);
+  private readonly rehashIdx = new Int32Array(32);
+  /** Keeps prefetch loads observable. */
+  sink = 0;
+
+  constructor(b: SharedStoreBuffers, hash: (buf: Uint32Array, off: number) => number) {
+    this.words = b.words;
+    this.buffers = b;
+    this.hashOf = hash;
+    this.ctl = new Int32Array(b.control);
+    this.fill = new Int32Array(b.fill);
+    this.states = new Uint32Array(0);
+    this.parents = new Uint32Array(0);
+    this.compact = b.fps !== null;
+    this.fps = new Uint32Array(0);
+    this.table = new Uint32Array(0);
+    this.refresh();
+  }
+
+  /** Re-map the buffers after a growth by the coordinator and read the count (after every barrier). */
+  refresh(): void {
+    const b = this.buffers;
+    if (this.states.byteLength !== b.states.byteLength) this.states = new Uint32Array(b.states, 0, b.states.byteLength >>> 2);
+    if (this.parents.byteLength !== b.parents.byteLength) this.parents = new Uint32Array(b.parents, 0, b.parents.byteLength >>> 2);
+    if (b.fps !== null) {
+      if (this.fps.byteLength !== b.fps.byteLength) this.fps = new Uint32Array(b.fps, 0, b.fps.byteLength >>> 2);
+      this.ringMask = 2 ** Atomics.load(this.ctl, StoreWord.RingBits) - 1;
+    }
+    const bits = Atomics.load(this.ctl, StoreWord.TableBits);
+    const t = b.tables[Atomics.load(this.ctl, StoreWord.TableWhich)]!;
+    if (this.table.buffer !== t || this.table.length !== 2 ** bits) this.table = new Uint32Array(t, 0, 2 ** bits);
+    this.mask = 2 ** bits - 1;
+    this.rb = bits - REGION_BITS;
+    this.count = Atomics.load(this.ctl, StoreWord.Count);
+  }
+
+  setCount(n: number): void {
+    Atomics.store(this.ctl, StoreWord.Count, n);
+    this.count = n;
+  }
+
+  /**
+   * Room for n states (coordinator only); false when the buffers cannot
+   * grow that far. Hash-compact keeps words only for the states from
+   * `live` on (the BFS frontier): the ring doubles when n - live outgrows
+   * it, and its live states move to their places in the larger ring.
+   */
+  reserve(n: number, live = 0): boolean {
+    const b = this.buffers;
+    const W = this.words;
+    if (b.fps !== null) {
+      if (!this.growTo(b.fps, n * 8) || !this.growTo(b.parents, n * 4)) return false;
+      let bits = Atomics.load(this.ctl, StoreWord.RingBits);
+      if (n - live > 2 ** bits) {
+        const keep = new Uint32Array(Math.max(0, this.count - live) * W);
+        for (let i = live; i < this.count; i++) for (let k = 0; k < W; k++) keep[(i - live) * W + k] = this.states[(i & this.ringMask) * W + k]!;
+        while (n - live > 2 ** bits) bits++;
+        if (!this.growTo(b.states, 2 ** bits * 4 * W)) return false;
+        Atomics.store(this.ctl, StoreWord.RingBits, bits);
+        this.refresh();
+        for (let i = live; i < this.count; i++) for (let k = 0; k < W; k++) this.states[(i & this.ringMask) * W + k] = keep[(i - live) * W + k]!;
+      }
+      this.refresh();
+      return true;
+    }
+    if (!this.growTo(b.states, n * 4 * W) || !this.growTo(b.parents, n * 4)) return false;
+    this.refresh();
+    return true;
+  }
+
+  /** Grow a buffer by doubling to at least `bytes` (within its maximum). */
+  private growTo(buf: SharedArrayBuffer, bytes: number): boolean {
+    if (bytes <= buf.byteLength) return true;
+    let len = buf.byteLength;
+    while (len < bytes) len *= 2;
+    len = Math.min(len, maxBytes(buf));
+    if (len < bytes) return false;
+    growShared(buf, len);
+    return true;
+  }
+
+  /** The home slot of hash h. */
+  home(h: number): number {
+    return ((h & (REGIONS - 1)) << this.rb) | ((h >>> REGION_BITS) & ((1 << this.rb) - 1));
+  }
+
+  /** Insert the initial state (coordinator, before any round). */
+  insertFirst(buf: Uint32Array, off: number, h: number): void {
+    this.reserve(1);
+    for (let k = 0; k < this.words; k++) this.states[k] = buf[off + k]!;
+    this.parents[0] = 0xffffffff;
+    if (this.compact) {
+      this.fps[0] = h;
+      this.fps[1] = fingerprintHigh(buf, off, this.words);
+    }
+    this.table[this.home(h)] = (h & ~this.mask) | 1;
+    this.fill[(h & (REGIONS - 1)) * FILL_STRIDE] = 1;
+    this.setCount(1);
+  }
+
+  /** Read the home slots of the hashes h[off..off+n) whose region is marked in `mine` (a prefetch; returns a value so the loads stay). */
+  touch(h: Int32Array, off: number, n: number, mine: Uint8Array): number {
+    const t = this.table;
+    const rb = this.rb;
+    const rmask = (1 << rb) - 1;
+    const mask = this.mask;
+    const count = this.count;
+    const W = this.words;
+    let acc = 0;
+    for (let j = off; j < off + n; j++) {
+      const x = h[j]!;
+      if (mine[x & (REGIONS - 1)] === 1) acc ^= t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
+    }
+    // Then the candidate states whose tag matches (a state already seen is compared against its words).
+    for (let j = off; j < off + n; j++) {
+      const x = h[j]!;
+      if (mine[x & (REGIONS - 1)] !== 1) continue;
+      const v = t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
+      if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= count) acc ^= this.compact ? this.fps[2 * ((v & mask) - 1)]! : this.states[((v & mask) - 1) * W]!;
+    }
+    return acc;
+  }
+
+  /**
+   * Insert directly, as the one-thread stores do (worker 0 alone, between
+   * shared rounds; the caller inserts in BFS order, so the index is final).
+   * Returns the new index, -(index + 1) when present, or FULL when the
+   * buffers cannot grow (memory limit). `live`: the first state whose
+   * words must stay (hash-compact's ring). Grows the table at load 0.7 (as
+   * the exact store) or when the region would pass 95%.
+   */
+  insertSolo(buf: Uint32Array, off: number, h: number, parent: number, live: number): number {
+    const W = this.words;
+    const hi = this.compact ? fingerprintHigh(buf, off, W) : 0;
+    for (;;) {
+      const t = this.table;
+      const mask = this.mask;
+      const rb = this.rb;
+      const rmask = (1 << rb) - 1;
+      const tag = h & ~mask;
+      const r = h & (REGIONS - 1);
+      const base = r << rb;
+      let i = base | ((h >>> REGION_BITS) & rmask);
+      for (;;) {
+        const v = t[i]!;
+        if (v === 0) break;
+        if ((v & ~mask) === tag) {
+          const x = (v & mask) - 1;
+          if (this.compact) {
+            if (this.fps[2 * x] === h >>> 0 && this.fps[2 * x + 1] === hi >>> 0) return -(x + 1);
+          } else {
+            const o = x * W;
+            let k = 0;
+            while (k < W && this.states[o + k] === buf[off + k]) k++;
+            if (k === W) return -(x + 1);
+          }
+        }
+        i = base | ((i + 1) & rmask);
+      }
+      if (this.fill[r * FILL_STRIDE]! + 1 > (1 << rb) * 0.95) {
+        this.growSolo();
+        continue;
+      }
+      const idx = this.count;
+      if (!this.roomFor(idx + 1, live)) return FULL;
+      const o = this.offsetOf(idx);
+      for (let k = 0; k < W; k++) this.states[o + k] = buf[off + k]!;
+      this.parents[idx] = parent;
+      if (this.compact) {
+        this.fps[2 * idx] = h;
+        this.fps[2 * idx + 1] = hi;
+      }
+      t[i] = tag | (idx + 1);
+      this.fill[r * FILL_STRIDE]!++;
+      this.setCount(idx + 1);
+      if (idx + 1 > (mask + 1) * 0.7) this.growSolo();
+      return idx;
+    }
+  }
+
+  private roomFor(n: number, live: number): boolean {
+    if (this.compact) {
+      if (n * 2 <= this.fps.length && n <= this.parents.length && n - live <= this.ringMask + 1) return true;
+    } else if (n * this.words <= this.states.length && n <= this.parents.length) return true;
+    return this.reserve(n, live);
+  }
+
+  /** Grow the table and rehash every region here (worker 0 alone). */
+  private growSolo(): void {
+    const g = this.prepareGrowth(this.table.length + 1);
+    for (let r = 0; r < REGIONS; r++) this.rehashRegion(r, g.from, g.fromMask, g.fromRb);
+  }
+
+  /** Index of a committed state, or -1. */
+  find(buf: Uint32Array, off: number, h: number): number {
+    const mask = this.mask;
+    const rmask = (1 << this.rb) - 1;
+    const tag = h & ~mask;
+    let i = this.home(h);
+    for (;;) {
+      const v = this.table[i]!;
+      if (v === 0) return -1;
+      if ((v & ~mask) === tag) {
+        const x = (v & mask) - 1;
+        if (x < this.count && this.matches(x, buf, off, h)) return x;
+      }
+      i = (i & ~rmask) | ((i + 1) & rmask);
+    }
+  }
+
+  chunkOf(_idx: number): Uint32Array {
+    return this.states;
+  }
+  offsetOf(idx: number): number {
+    return (idx & this.ringMask) * this.words;
+  }
+  read(idx: number, out: Uint32Array, off = 0): void {
+    const o = this.offsetOf(idx);
+    for (let k = 0; k < this.words; k++) out[off + k] = this.states[o + k]!;
+  }
+  /** Is the state at buf[off..] (hash h) stored state idx? Hash-compact compares fingerprints. */
+  matches(idx: number, buf: Uint32Array, off: number, h = 0): boolean {
+    if (this.compact) return this.fps[2 * idx] === h >>> 0 && this.fps[2 * idx + 1] === fingerprintHigh(buf, off, this.words) >>> 0;
+    const o = idx * this.words;
+    for (let k = 0; k < this.words; k++) if (this.states[o + k] !== buf[off + k]) return false;
+    return true;
+  }
+  parentOf(idx: number): number {
+    return this.parents[idx]!;
+  }
+  /** Bytes in use: the current table, and the states and parents stored. */
+  bytes(): number {
+    if (this.compact) return this.table.byteLength + this.count * 12 + this.states.byteLength;
+    return this.table.byteLength + this.count * 4 * (this.words + 1);
+  }
+  /** Hash-compact: bytes per state that stay for the whole run (fingerprint, parent, table share). */
+  residentBytesPerState(): number {
+    return this.count ? (this.table.byteLength + this.count * 12) / this.count : 0;
+  }
+  /** Hash-compact: expected fingerprint collisions among the stored states (birthday bound). */
+  expectedCollisions(): number {
+    return (this.count * (this.count - 1)) / 2 ** 65;
+  }
+  tableSlots(): number {
+    return this.table.length;
+  }
+  /** Whether the table should grow before a round that may add `pending` states (load 0.7 as the exact store, and room for the pending encoding). */
+  needsGrowth(pending: number): boolean {
+    const cap = this.mask + 1;
+    return this.count > cap * 0.7 || this.count + pending >= cap * 0.9;
+  }
+
+  /**
+   * Switch to a table of at least `minSlots` slots (coordinator, between
+   * phases): grows the other buffer. The owners then rehash their regions
+   * with `rehashRegion`. Quadruples below 2^20 slots, doubles above, as the
+   * exact store does.
+   */
+  prepareGrowth(minSlots: number): { from: Uint32Array; fromMask: number; fromRb: number } {
+    const from = this.table;
+    const fromMask = this.mask;
+    const fromRb = this.rb;
+    let bits = Math.log2(from.length);
+    do bits += from.length < 2 ** 20 ? 2 : 1;
+    while (2 ** bits < minSlots);
+    if (bits > MAX_TABLE_BITS) throw new RangeError(`state table cannot grow past 2^${MAX_TABLE_BITS} slots`);
+    const which = 1 - Atomics.load(this.ctl, StoreWord.TableWhich);
+    const t = this.buffers.tables[which]!;
+    if (t.byteLength < 4 * 2 ** bits) growShared(t, 4 * 2 ** bits);
+    Atomics.store(this.ctl, StoreWord.TableWhich, which);
+    Atomics.store(this.ctl, StoreWord.TableBits, bits);
+    this.refresh();
+    return { from, fromMask, fromRb };
+  }
+
+  /** Rehash region r of the old table into region r of the current one (its owner, after prepareGrowth and refresh). */
+  rehashRegion(r: number, from: Uint32Array, fromMask: number, fromRb: number): void {
+    const t = this.table;
+    const rb = this.rb;
+    const base = r << rb;
+    const rmask = (1 << rb) - 1;
+    t.fill(0, base, base + (1 << rb));
+    const mask = this.mask;
+    const W = this.words;
+    let n = 0;
+    const fromBase = r << fromRb;
+    const fromEnd = fromBase + (1 << fromRb);
+    // In blocks, as the exact store: hash a block, touch its target slots (the misses overlap), then place.
+    const hs = this.rehashScratch;
+    const ix = this.rehashIdx;
+    let acc = 0;
+    for (let i = fromBase; i < fromEnd; ) {
+      let m = 0;
+      for (; i < fromEnd && m < hs.length; i++) {
+        const v = from[i]!;
+        if (v === 0) continue;
+        const idx = (v & fromMask) - 1;
+        ix[m] = idx;
+        hs[m++] = this.compact ? this.fps[2 * idx]! | 0 : this.hashOf(this.states, idx * W);
+      }
+      for (let k = 0; k < m; k++) acc ^= t[base | ((hs[k]! >>> REGION_BITS) & rmask)]!;
+      for (let k = 0; k < m; k++) {
+        const h = hs[k]!;
+        let j = base | ((h >>> REGION_BITS) & rmask);
+        while (t[j] !== 0) j = base | ((j + 1) & rmask);
+        t[j] = (h & ~mask) | (ix[k]! + 1);
+      }
+      n += m;
+    }
+    this.sink ^= acc;
+    this.fill[r * FILL_STRIDE] = n;
+  }
+}
+
+/**
+ * One worker's insertions into the regions it owns during a round. A state
+ * new to the table is entered as pending (its slot holds `tag | mask - k`,
+ * k its place in this worker's list, whose words stay in the successor
+ * buffer that holds them) until the coordinator has numbered the round's new
+ * states in breadth-first order; `commit` then writes the final indices.
+ */
+export class RegionInserter {
+  pending = 0;
+  pSeq = new Int32Array(1024);
+  pSlot = new Int32Array(1024);
+  pHash = new Int32Array(1024);
+  /** Successor buffer (worker) and offset of each pending state's words. */
+  pBuf = new Int32Array(1024);
+  pOff = new Int32Array(1024);
+  /** A region passed the fill bound: the round must grow the table and retry. */
+  overflow = false;
+
+  constructor(readonly store: SharedStore) {}
+
+  begin(): void {
+    this.pending = 0;
+    this.overflow = false;
+  }
+
+  /**
+   * Look up the successor at src[off..] (hash h, global sequence number
+   * seq, from successor buffer `bufId`); enter it as pending if it is new.
+   * Returns true when it is new. `bufs` are the workers' successor buffers.
+   */
+  offer(bufs: readonly Uint32Array[], bufId: number, off: number, h: number, seq: number, his: readonly Int32Array[]): boolean {
+    const st = this.store;
+    const t = st.table;
+    const mask = st.mask;
+    const rb = st.rb;
+    const rmask = (1 << rb) - 1;
+    const tag = h & ~mask;
+    const W = st.words;
+    const src = bufs[bufId]!;
+    const count = st.count;
+    const r = h & (REGIONS - 1);
+    const base = r << rb;
+    let i = base | ((h >>> REGION_BITS) & rmask);
+    for (;;) {
+      const v = t[i]!;
+      if (v === 0) break;
+      if ((v & ~mask) === tag && st.compact) {
+        // Hash-compact: the 64-bit fingerprint (h, high) decides.
+        const x = v & mask;
+        const hi = his[bufId]![off]!;
+        if (x <= count ? st.fps[2 * (x - 1)] === h >>> 0 && st.fps[2 * x - 1] === hi >>> 0 : this.pHash[mask - x] === h && his[this.pBuf[mask - x]!]![this.pOff[mask - x]!] === hi) return false;
+      } else if ((v & ~mask) === tag) {
+        const x = v & mask;
+        let c: Uint32Array;
+        let o: number;
+        if (x <= count) {
+          c = st.states;
+          o = (x - 1) * W;
+        } else {
+          const k = mask - x;
+          c = bufs[this.pBuf[k]!]!;
+          o = this.pOff[k]! * W;
+        }
+        let q = 0;
+        while (q < W && c[o + q] === src[off * W + q]) q++;
+        if (q === W) return false;
+      }
+      i = base | ((i + 1) & rmask);
+    }
+    if (st.fill[r * FILL_STRIDE]! + 1 > (1 << rb) * 0.95) {
+      this.overflow = true;
+      return false;
+    }
+    const k = this.pending++;
+    if (k === this.pSeq.length) this.growPending();
+    this.pSeq[k] = seq;
+    this.pSlot[k] = i;
+    this.pHash[k] = h;
+    this.pBuf[k] = bufId;
+    this.pOff[k] = off;
+    t[i] = tag | (mask - k);
+    st.fill[r * FILL_STRIDE]!++;
+    return true;
+  }
+
+  /** Take every pending entry out of the table again (the round is retried after a growth). */
+  clear(): void {
+    const st = this.store;
+    for (let k = this.pending - 1; k >= 0; k--) {
+      st.table[this.pSlot[k]!] = 0;
+      st.fill[(this.pHash[k]! & (REGIONS - 1)) * FILL_STRIDE]!--;
+    }
+    this.pending = 0;
+  }
+
+  private growPending(): void {
+    const n = this.pSeq.length * 2;
+    const g = (a: Int32Array): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.pSeq = g(this.pSeq);
+    this.pSlot = g(this.pSlot);
+    this.pHash = g(this.pHash);
+    this.pBuf = g(this.pBuf);
+    this.pOff = g(this.pOff);
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * Type tests: compiled by `tsc --noEmit -p .` (part of `npm test`), never run.
+ * Each `@ts-expect-error` line must be an error (an unused directive is an
+ * error itself), so a regression in the inference of shared variables,
+ * locals, labels or parameters fails the type check.
+ */
+import { array, bool, defineModel, int, oneOf, replicate, thread, threadId } from '../../src/index.ts';
+import type { LocalView, StateView, StepDef, ThreadGroupDef } from '../../src/index.ts';
+
+// ---- positive: everything below compiles, with the types noted -------------------
+
+export const dining = defineModel({
+  name: 'typed-dining',
+  params: { n: int(2, 8, 3), mode: oneOf('fast', 'slow'), strict: bool() },
+  shared: ({ n }) => ({
+    fork: array(n, bool()),
+    owner: threadId('phil', { none: true }),
+    phase: oneOf('idle', 'busy', 'done'),
+    meals: int(0, 3),
+    who: array(n, threadId('phil')),
+  }),
+  threads: ({ n, mode }, variant) => [
+    replicate(n, 'phil', {
+      locals: { ate: bool(), tries: int(0, 2), mood: oneOf('calm', 'angry') },
+      start: 'Think',
+      labels: ['Gone'],
+      end: ['Full'],
+      progress: ['Eat'],
+      steps: {
+        take: {
+          at: 'Think',
+          when: (s, me) => !s.fork.get(me.id) && s.phase !== 'done' && me.mood === 'calm',
+          then: (s, me) => {
+            const f: boolean = s.fork.get(me.id);
+            s.fork.set(me.id, !f);
+            s.owner = me.id;
+            s.who.set(me.id, me.id);
+            s.phase = mode === 'fast' ? 'busy' : 'idle';
+            me.tries = me.tries + 1;
+            s.assert(s.meals <= 3, 'meals');
+          },
+          next: (_s, me) => (me.tries < 2 ? 'Eat' : 'Gone'),
+        },
+        eat: {
+          at: 'Eat',
+          choose: ['more', 'enough'],
+          then: (s, me, choice) => {
+            me.ate = true;
+            if (choice === 0 && s.meals < 3) s.meals = s.meals + 1;
+            s.fork.fill(false);
+          },
+          next: (_s, _me, choice) => (choice === 0 ? 'Think' : 'Full'),
+          progress: true,
+        },
+        leave: { at: 'Gone', next: variant === 'x' ? 'Full' : 'Gone' },
+      },
+    }),
+    thread('waiter', {
+      start: 'serve',
+      steps: { serve: { when: (s) => s.count('phil', 'Eat') < n && s.at('phil', 0) !== 'Full', next: 'serve' } },
+    }),
+  ],
+  invariants: {
+    'one-owner': (s) => s.owner < 8,
+    'phase-known': (s) => s.phase === 'idle' || s.phase === 'busy' || s.phase === 'done',
+  },
+  init: ({ strict }) => (s) => {
+    s.meals = strict ? 0 : 1;
+  },
+});
+
+// Helpers written outside the model, typed from the same domains.
+const lockShared = { locked: bool(), inside: oneOf('nobody', 'one', 'two') };
+const lockLocals = { held: bool() };
+type S = typeof lockShared;
+type L = typeof lockLocals;
+const enter = (s: StateView<S>) => {
+  s.inside = s.inside === 'nobody' ? 'one' : 'two';
+};
+const release = (s: StateView<S>, me: LocalView<L>) => {
+  s.locked = false;
+  me.held = false;
+};
+// Steps assembled at run time (computed keys): labels are strings, names and values still typed.
+const steps: Record<string, StepDef<S, L>> = {};
+for (const k of ['a', 'b']) {
+  steps[k] = { when: (s) => !s.locked, then: (s, me) => { s.locked = true; me.held = true; enter(s); }, next: k === 'a' ? 'b' : 'done' };
+  // @ts-expect-error an undeclared shared variable, even in a step built in a loop
+  steps[`${k}2`] = { then: (s) => { s.lockd = true; }, next: 'done' };
+}
+export const lock = defineModel({
+  name: 'typed-lock',
+  shared: lockShared,
+  threads: (_p) => {
+    const groups: ThreadGroupDef<S>[] = [replicate(2, 'cpu', { locals: lockLocals, start: 'a', end: ['done'], steps, helpers: [release] })];
+    return groups;
+  },
+  helpers: [enter],
+});
+
+// ---- negative: each marked line is a compile error ---------------------------------
+
+const shared = { flag: bool(), state: oneOf('a', 'b'), n: int(0, 3), owner: threadId('t', { none: true }), arr: array(2, oneOf('x', 'y')) };
+
+defineModel({
+  name: 'undeclared-shared',
+  shared,
+  threads: (_p) => [
+    thread('t', {
+      start: 'go',
+      steps: {
+        go: {
+          // @ts-expect-error `aa` is not a shared variable (guard)
+          when: (s) => s.aa === 1,
+          // @ts-expect-error `aa` is not a shared variable (effect)
+          then: (s) => { s.aa = 1; },
+          next: 'go',
+        },
+        other: {
+          at: 'go',
+          // @ts-expect-error `aa` is not a shared variable (computed next)
+          next: (s) => (s.aa ? 'go' : 'go'),
+        },
+      },
+    }),
+  ],
+  // @ts-expect-error `aa` is not a shared variable (invariant)
+  invariants: { bad: (s) => s.aa === 1 },
+});
+defineModel({
+  name: 'undeclared-init',
+  shared,
+  threads: (_p) => [thread('t', { start: 'go', steps: { go: { next: 'go' } } })],
+  init: () => (s) => {
+    // @ts-expect-error `aa` is not a shared variable (init)
+    s.aa = 1;
+  },
+});
+defineModel({
+  name: 'shared-function',
+  params: { k: int(1, 3) },
+  shared: ({ k }) => ({ cnt: int(0, k), fork: array(k, bool()) }),
+  threads: ({ k }) => [
+    replicate(k, 'p', {
+      start: 'go',
+      steps: {
+        go: {
+          // @ts-expect-error `aa` is not a shared variable (shared declared by a function of the parameters)
+          then: (s) => { s.aa = 1; },
+          next: 'go',
+        },
+      },
+    }),
+  ],
+});
+
+defineModel({
+  name: 'undeclared-local',
+  shared,
+  threads: (_p) => [
+    replicate(2, 't', {
+      locals: { locked: bool() },
+      start: 'go',
+      steps: {
+        go: {
+          // @ts-expect-error `lcoked` is not a local of the thread
+          when: (_s, me) => me.lcoked,
+          then: (_s, me) => {
+            me.locked = true;
+            // @ts-expect-error `lcoked` is not a local of the thread
+            me.lcoked = true;
+          },
+          next: 'go',
+        },
+      },
+    }),
+    thread('nolocals', {
+      start: 'go',
+      // @ts-expect-error a thread without locals has only me.id and me.at
+      steps: { go: { then: (_s, me) => { me.x = me.id; }, next: 'go' } },
+    }),
+  ],
+});
+
+defineModel({
+  name: 'labels',
+  shared,
+  threads: (_p) => [
+    thread('t', {
+      start: 'work',
+      labels: ['stuck'],
+      end: ['done'],
+      steps: {
+        work: { next: 'done' },
+        again: { at: 'done', next: 'stuck' },
+        // @ts-expect-error `dnoe` is no label of the thread
+        typo: { at: 'work', next: 'dnoe' },
+        // @ts-expect-error a computed next must return a label of the thread
+        computed: { at: 'work', next: (s) => (s.flag ? 'done' : 'dnoe') },
+      },
+    }),
+    thread('u', {
+      // @ts-expect-error the start label is no label of the thread
+      start: 'strat',
+      steps: { start: { next: 'start' } },
+    }),
+    thread('v', {
+      start: 'a',
+      // @ts-expect-error progress names a label of the thread
+      progress: ['b'],
+      steps: { a: { next: 'a' } },
+    }),
+  ],
+});
+
+defineModel({
+  name: 'values',
+  shared,
+  threads: (_p) => [
+    thread('t', {
+      locals: { mine: oneOf('p', 'q'), c: int(0, 2) },
+      start: 'go',
+      steps: {
+        go: {
+          then: (s, me) => {
+            // @ts-expect-error flag is bool
+            s.flag = 3;
+            // @ts-expect-error state is oneOf('a', 'b')
+            s.state = 'typo';
+            // @ts-expect-error n is an int
+            s.n = true;
+            // @ts-expect-error owner is a thread id (a number)
+            s.owner = 'me';
+            // @ts-expect-error array elements are oneOf('x', 'y')
+            s.arr.set(0, 'z');
+            // @ts-expect-error an element read is 'x' | 'y'
+            const e: number = s.arr.get(1);
+            // @ts-expect-error an array variable is not assigned (its elements are)
+            s.arr = s.arr;
+            // @ts-expect-error locals are typed too
+            me.mine = 'r';
+            // @ts-expect-error me.id is read-only
+            me.id = 1;
+            // @ts-expect-error comparing a oneOf with a name it does not have
+            if (s.state === 'c') me.c = e;
+          },
+          next: 'go',
+        },
+        guard: {
+          at: 'go',
+          // @ts-expect-error guards see a read-only state
+          when: (s) => { s.flag = true; return true; },
+          next: 'go',
+        },
+        number: {
+          at: 'go',
+          // @ts-expect-error a guard returns a boolean
+          when: (s) => s.n,
+          next: 'go',
+        },
+      },
+    }),
+  ],
+});
+
+defineModel({
+  name: 'params',
+  params: { n: int(1, 3), mode: oneOf('a', 'b') },
+  // @ts-expect-error no parameter `m`
+  shared: ({ m }) => ({ x: int(0, m) }),
+  // @ts-expect-error mode is 'a' | 'b'
+  threads: ({ mode }) => [thread('t', { start: 'go', steps: { go: { next: 'go' } } }), mode === 'c' ? thread('u', { start: 'go', steps: { go: { next: 'go' } } }) : thread('w', { start: 'go', steps: { go: { next: 'go' } } })],
+});
+
+// A thread typed for other shared variables does not fit the model.
+const other = { flag: int(0, 1) };
+const foreign: ThreadGroupDef<typeof other> = thread('f', { start: 'go', steps: { go: { then: (s) => { s.flag = 1; }, next: 'go' } } });
+defineModel({
+  name: 'foreign',
+  shared,
+  // @ts-expect-error the thread's `flag` is an int, the model's a bool
+  threads: (_p) => [foreign],
+});
+
+// Variant names are typed: the functions' `variant`, and the keys of `expect`.
+defineModel({
+  name: 'variants',
+  variants: { fixed: 'the fix', racy: { description: 'the bug', defaults: {} } },
+  expect: {
+    fixed: { verdict: 'pass' },
+    // @ts-expect-error no variant `rasy`
+    rasy: { verdict: 'violation' },
+  },
+  shared,
+  threads: (_p, variant) => [
+    thread('t', {
+      start: 'go',
+      // @ts-expect-error no variant `fixd`
+      steps: { go: { when: (s) => (variant === 'fixd' ? s.flag : !s.flag), next: 'go' } },
+    }),
+  ],
+});
+defineModel({
+  name: 'no-variants',
+  shared,
+  threads: (_p, variant) => {
+    // A model without variants gets variant null.
+    const none: null = variant;
+    return [thread('t', { start: 'go', steps: { go: { when: () => none === null, next: 'go' } } })];
+  },
+});
+
+// Parameter values in variant defaults and expectations are typed by `params`.
+defineModel({
+  name: 'param-values',
+  params: { n: int(1, 3), mode: oneOf('a', 'b') },
+  variants: {
+    one: { description: 'n = 1', defaults: { n: 1, mode: 'b' } },
+    // @ts-expect-error no parameter `nn`
+    two: { description: 'n = 2', defaults: { nn: 2 } },
+  },
+  // @ts-expect-error mode is 'a' | 'b' (reported on `expect`, the union of its forms)
+  expect: {
+    one: [
+      { verdict: 'pass', params: { n: 2 } },
+      { verdict: 'pass', params: { mode: 'c' } },
+    ],
+  },
+  shared,
+  threads: (_p) => [thread('t', { start: 'go', steps: { go: { next: 'go' } } })],
+});
+
+// Invariants written as a function of the parameters are typed too.
+defineModel({
+  name: 'invariants-function',
+  params: { k: int(1, 3) },
+  shared,
+  threads: (_p) => [thread('t', { start: 'go', steps: { go: { next: 'go' } } })],
+  invariants: ({ k }) => ({
+    fine: (s) => s.n < k,
+    // @ts-expect-error `aa` is not a shared variable
+    typo: (s) => s.aa < k,
+  }),
+});

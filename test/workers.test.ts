@@ -1,0 +1,215 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bool, buildModel, defineModel, int, replicate, search, type Model } from '../src/index.ts';
+import { searchLockstep } from '../src/search/parallel-search.ts';
+import type { SearchOptions, SearchResult } from '../src/search/types.ts';
+import { referenceExplore } from './helpers/reference.ts';
+import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
+import { cli } from './helpers/cli.ts';
+
+/**
+ * The multi-core breadth-first search (`--workers N`) against the one-thread
+ * search and the reference checker: the same states, transitions, depth,
+ * verdict, counterexample and limit, for 1 to 4 workers, with tiny initial
+ * tables (so growth and region overflow happen mid-search) and rounds of a
+ * few states (so a level is split among many rounds and workers). The
+ * lockstep driver runs the workers in this thread one barrier segment at a
+ * time; the threaded runs go through the command line.
+ */
+
+const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
+
+const summary = (r: SearchResult) => ({
+  verdict: r.verdict,
+  states: r.stats.states,
+  transitions: r.stats.transitions,
+  depth: r.stats.depth,
+  violation: r.violation,
+  incomplete: r.incomplete,
+  coverage: r.coverage,
+  livenessChecked: r.livenessChecked,
+});
+
+const engine = fc.record({
+  store: fc.constantFrom('exact', 'hash-compact') as fc.Arbitrary<'exact' | 'hash-compact'>,
+  workers: fc.integer({ min: 1, max: 4 }),
+  initialSlots: fc.constantFrom(1, 256, 1024),
+  initialRing: fc.constantFrom(1, 4, 65536),
+  roundStates: fc.integer({ min: 1, max: 64 }),
+  // 0: every level in shared rounds; large: every level in worker 0 alone; between: both.
+  parallelFrom: fc.constantFrom(0, 0, 3, 1e9),
+});
+
+function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: { store: 'exact' | 'hash-compact'; workers: number; initialSlots: number; initialRing: number; roundStates: number; parallelFrom: number }): boolean {
+  // Hash-compact cannot check livelocks (refused in both engines alike).
+  const o: Partial<SearchOptions> = e.store === 'hash-compact' ? { ...o0, store: e.store, liveness: false } : o0;
+  const one = summary(search(b, o));
+  const many = summary(searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates } }));
+  return JSON.stringify(one) === JSON.stringify(many);
+}
+
+test('random models: any number of workers gives the one-thread result, and the reference counts', (t) => {
+  fc.assert(
+    fc.property(genModel({ safety: false }), engine, (g, e) => {
+      const b = buildModel(toModel(g), null);
+      const ref = referenceExplore(b, { deadlock: false });
+      const r = searchLockstep(b, { deadlock: false, liveness: false, store: e.store }, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates } });
+      return r.verdict === 'pass' && r.stats.states === ref.states && r.stats.transitions === ref.transitions && agree(b, { deadlock: false, liveness: false }, e);
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+test('random models: safety violations, deadlocks and the state limit are met at the same state as with one thread', (t) => {
+  fc.assert(
+    fc.property(genModel(), fc.boolean(), fc.option(fc.integer({ min: 1, max: 60 })), engine, (g, deadlock, maxStates, e) => {
+      const b = buildModel(toModel(g), null);
+      const ref = referenceExplore(b, { deadlock });
+      const o: Partial<SearchOptions> = { deadlock, liveness: false, store: e.store, ...(maxStates !== null ? { maxStates } : {}) };
+      const r = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates } });
+      if (maxStates === null && (r.verdict === 'violation') !== ref.violations.size > 0) return false;
+      return agree(b, o, e);
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+test('random models: livelocks found after a multi-core exploration are the one-thread ones', (t) => {
+  fc.assert(
+    fc.property(genModel({ safety: false }), fc.constantFrom('none', 'weak', 'strong' as const), engine, (g, fairness, e) => agree(buildModel(toModel(g), null), { deadlock: false, fairness }, e)),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+  t.pass();
+});
+
+test('random symmetric models: symmetry reduction with workers stores the same representatives', (t) => {
+  fc.assert(
+    fc.property(genSym, fc.boolean(), engine, (g, deadlock, e) => agree(buildModel(toSymModel(g), null), { deadlock, liveness: false, symmetry: true }, e)),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+  t.pass();
+});
+
+/** Four counters; in `helper` builds the step also sets a flag the coordinator's build never sets. */
+const splitBrain = (helper: boolean): Model =>
+  defineModel({
+    name: 'split-brain',
+    shared: { odd: bool() },
+    threads: [
+      replicate(3, 'c', {
+        start: 'L',
+        locals: { n: int(0, 15) },
+        steps: {
+          inc: {
+            at: 'L',
+            then: (s, me) => {
+              me.n = (me.n + 1) % 16;
+              if (helper && me.n === 9) s.odd = true;
+            },
+            next: 'L',
+          },
+        },
+      }),
+    ],
+  }) as unknown as Model;
+
+test('a model whose steps differ from worker to worker is MC160, named', (t) => {
+  const b = buildModel(splitBrain(false), null);
+  const h = buildModel(splitBrain(true), null);
+  const e = t.throws(() => searchLockstep(b, { deadlock: false }, { workers: 2, parallel: { parallelFrom: 0, roundStates: 16 } }, h));
+  t.is((e as Error & { code?: string }).code, 'MC160');
+  t.regex(e!.message, /search worker 1/);
+  // The same model in every worker is fine.
+  t.is(searchLockstep(b, { deadlock: false }, { workers: 2, parallel: { parallelFrom: 0, roundStates: 16 } }).stats.states, 4096);
+});
+
+const stable = (out: string) => {
+  const j = JSON.parse(out);
+  delete j.stats.seconds;
+  delete j.stats.statesPerSecond;
+  delete j.stats.peakRssMB;
+  delete j.stats.bytesPerState;
+  if (j.violation) delete j.violation.trace;
+  return j;
+};
+
+for (const [name, args] of [
+  ['peterson(4)', ['peterson', '-p', 'n=4']],
+  ['peterson(4) victim-first (an invariant)', ['peterson', '-p', 'n=4', '--variant', 'victim-first']],
+  ['dining(6) (a deadlock)', ['dining', '-p', 'n=6']],
+  ['peterson(4) victim-first, hash-compact', ['peterson', '-p', 'n=4', '--variant', 'victim-first', '--store', 'hash-compact']],
+] as const) {
+  test(`threads: ${name} with 2 and 3 workers prints what one prints, and saves the same trace`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+    try {
+      const runs: { code: number; out: string; err: string }[] = [];
+      for (const w of ['1', '2', '3']) {
+        const r = await cli(['check', ...args, '--json', '--workers', w, '--trace-out', join(dir, `w${w}.json`)]);
+        runs.push(r);
+      }
+      t.true(runs.every((r) => r.code === runs[0]!.code), runs.map((r) => r.err).join('\n'));
+      t.deepEqual(stable(runs[1]!.out), stable(runs[0]!.out));
+      t.deepEqual(stable(runs[2]!.out), stable(runs[0]!.out));
+      const traces = readdirSync(dir).sort();
+      if (traces.length) {
+        const body = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).steps;
+        t.is(traces.length, 3);
+        t.deepEqual(body(traces[1]!), body(traces[0]!));
+        t.deepEqual(body(traces[2]!), body(traces[0]!));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+const INDEX = JSON.stringify(join(process.cwd(), 'src/index.ts'));
+/** Four counters of 0..15 (65,536 states, levels of thousands): wide enough for helper threads to take part. */
+const countersBody = `defineModel({ name: 'counters', shared: { done: int(0, 1) },
+  threads: () => [replicate(4, 'c', { start: 'a', locals: { n: int(0, 15) }, steps: {
+    inc: { at: 'a', when: (s, me) => me.n < 15, then: (s, me) => { me.n = me.n + 1; }, next: 'a' },
+    fin: { at: 'a', when: (s, me) => me.n === 15 && s.done === 0, then: (s) => { s.done = 1; }, next: 'a' } } })],
+  invariants: { 'not-all-done': (s) => !(s.done === 1 && s.at('c', 0) === 'a' && s.local('c', 0).n === 15 && s.local('c', 1).n === 15 && s.local('c', 2).n === 15 && s.local('c', 3).n === 15) },
+  deadlock: false })`;
+
+for (const [file, src] of [
+  ['counters.cjs', `const { defineModel, int, replicate } = require(${INDEX});\nmodule.exports = ${countersBody};\n`],
+  ['counters.mjs', `import { defineModel, int, replicate } from ${INDEX};\nexport default ${countersBody};\n`],
+] as const) {
+  test(`threads: a model file in ${file.endsWith('.cjs') ? 'CommonJS' : 'ESM'} loads in every worker, with the one-thread result and trace`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+    try {
+      writeFileSync(join(dir, file), src);
+      const one = await cli(['check', file, '--json', '--workers', '1', '--trace-out', 'one.json'], dir);
+      const two = await cli(['check', file, '--json', '--workers', '2', '--trace-out', 'two.json'], dir);
+      t.is(one.code, 1, one.err);
+      t.is(two.code, 1, two.err);
+      t.deepEqual(stable(two.out), stable(one.out));
+      const steps = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).steps;
+      t.deepEqual(steps('two.json'), steps('one.json'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('--workers: breadth-first search without --por, 1..256 threads', async (t) => {
+  for (const [extra, code] of [
+    [['--strategy', 'dfs'], 'MC360'],
+    [['--store', 'bitstate'], 'MC360'],
+    [['--por'], 'MC360'],
+    [[], 'MC361'],
+  ] as const) {
+    const w = code === 'MC361' ? '300' : '2';
+    const r = await cli(['check', 'peterson', '-p', 'n=2', '--workers', w, ...extra]);
+    t.is(r.code, 2);
+    t.regex(r.err, new RegExp(code));
+  }
+  const ok = await cli(['check', 'migration-entry-wait', '--workers', '2', '--symmetry', '--no-liveness']);
+  t.not(ok.code, 2, ok.err);
+});
