@@ -31,9 +31,26 @@ export { buildModel } from './model/build.ts';
 export type { BuiltModel } from './model/build.ts';
 export { search } from './search/check.ts';
 export type { SearchOptions, SearchResult } from './search/types.ts';
-export { check, replay, minimize, readTrace, writeTrace, render } from './run/api.ts';
+export { check, replay, minimize, readTrace, writeTrace, render, blockedThreads } from './run/api.ts';
+export type { BlockedReport, BlockedThread, WaitFor } from './trace/blocked.ts';
 export type { CheckOptions, CheckResult, RenderFormat, RenderOptions } from './run/api.ts';
 export type { TraceFile, TraceStep } from './trace/format.ts';
 export type { ReplayOutcome, ReplayStatus, ReplayStop } from './trace/replay.ts';
 export type { MinimizeStats } from './trace/minimize.ts';
 export type { FoundViolation, IncompleteReason, ProgressInfo, SearchStats } from './search/types.ts';
+export {
+  combine,
+  allOf,
+  inOrder,
+  declareLock,
+  spinlock,
+  mutex,
+  rwsem,
+  pageLock,
+  refcount,
+  intervalNotifier,
+  completion,
+  onCpus,
+  workqueue,
+} from './model/blocks/index.ts';
+export type { Block, LockDecl, LockKind, Fragment, StepMap, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, Completion, CpuBinding, Preempt, Workqueue } from './model/blocks/index.ts';

@@ -1,5 +1,6 @@
 import { McError, isMcError, q } from './errors.ts';
 import { checkModelNames } from './names.ts';
+import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
@@ -32,6 +33,8 @@ export interface BuiltModel {
   readonly hasProgress: boolean;
   /** Helper functions the model's steps call with the state or locals (for the symmetry check). */
   readonly helpers: readonly Function[];
+  /** Locks the model's building blocks declare (empty: the reports guess lock-like variables from the trace). */
+  readonly locks: readonly LockDecl[];
 }
 
 export interface BuiltVar {
@@ -157,6 +160,15 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     if (!NAME_RE.test(name) || RESERVED_SHARED.has(name)) throw new McError('MC117', `${where}: shared variable name ${q(name)} is reserved or not an identifier`);
     shared.push({ name, domain: bindDomain(d, `shared ${q(name)}`) });
   }
+  const blocks = (dyn(def.blocks as never, 'blocks') as readonly Block[] | undefined) ?? [];
+  if (!Array.isArray(blocks) || blocks.some((b) => !isBlock(b))) throw new McError('MC172', `${where}: blocks must be a list of building blocks (spinlock(), pageLock(), refcount(), declareLock(), ...)`);
+  for (const b of blocks)
+    for (const [name, d] of Object.entries(b.shared) as [string, Domain][]) {
+      if (shared.some((v) => v.name === name)) throw new McError('MC172', `${where}: block ${q(b.name)} declares shared variable ${q(name)}, which the model (or another block) already declares`);
+      shared.push({ name, domain: bindDomain(d, `block ${q(b.name)} shared ${q(name)}`) });
+    }
+  const locks = blocks.flatMap((b) => b.locks);
+  checkLocks(where, locks, shared);
 
   const templates: BuiltTemplate[] = [];
   const threads: ThreadInstance[] = [];
@@ -327,7 +339,27 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   checkModelNames(model, where, shared, templates, invariants, init);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
-  return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers };
+  return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers, locks };
+}
+
+/** A lock declaration names shared variables of the right types, so that reading a holder from a valuation cannot go wrong later. */
+function checkLocks(where: string, locks: readonly LockDecl[], shared: readonly BuiltVar[]): void {
+  const seen = new Set<string>();
+  for (const l of locks) {
+    const lw = `${where}: lock ${q(l.name)}`;
+    if (seen.has(l.name)) throw new McError('MC177', `${lw} is declared twice`);
+    seen.add(l.name);
+    const varOf = (n: string) => shared.find((v) => v.name === n);
+    for (const o of l.owners) {
+      const v = varOf(o.var)?.domain;
+      const d = v?.kind === 'array' ? v.elem : v;
+      if (!d || d.kind !== 'threadId' || (d as ThreadIdDomain).group !== o.group || !(d as ThreadIdDomain).nullable)
+        throw new McError('MC177', `${lw}: owner ${q(o.var)} must be a shared variable threadId(${q(o.group)}, { none: true }) or an array of them${d ? ` (it is ${d.describe()})` : ' (there is none)'}`);
+    }
+    if (l.sharedCount !== undefined && varOf(l.sharedCount)?.domain.kind !== 'int') throw new McError('MC177', `${lw}: sharedCount ${q(l.sharedCount)} must be a shared int() variable`);
+    if (l.flag !== undefined && varOf(l.flag)?.domain.kind !== 'bool') throw new McError('MC177', `${lw}: flag ${q(l.flag)} must be a shared bool() variable`);
+    for (const a of l.also ?? []) if (!varOf(a)) throw new McError('MC177', `${lw}: ${q(a)} is not a shared variable`);
+  }
 }
 
 export function describeBuilt(b: BuiltModel): string {

@@ -1,4 +1,5 @@
 import { McError, q } from './errors.ts';
+import type { Block } from './blocks/block.ts';
 import { ArrayDomain, BoolDomain, EnumDomain, IntDomain, ScalarDomain, isScalarDomain, type ArrayView, type Scalar } from './domains.ts';
 import type { LocalSpec, LocalView, ReadonlyLocalView, ReadonlyStateView, SharedSpec, StateView } from './view-types.ts';
 export type { LocalSpec, LocalsOf, LocalView, LocalViewMethods, ReadonlyLocalView, ReadonlyStateView, SharedSpec, StateView, StateViewMethods, VarsOf } from './view-types.ts';
@@ -213,6 +214,12 @@ export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec 
    * `s` (the model is built by calling it with the parameters).
    */
   init?: (params: ParamsFor<P, S>, variant: NoInfer<V> | null) => (s: StateView<S>) => void;
+  /**
+   * Building blocks the model uses (src/model/blocks/, docs/blocks.md): their
+   * shared variables join `shared`, and their lock declarations tell the
+   * reports which variables are locks and who holds them.
+   */
+  blocks?: readonly Block[] | ((params: ParamsFor<P, S>, variant: NoInfer<V> | null) => readonly Block[]);
 }
 
 export interface Model<P extends ParamSpec = ParamSpec> {
@@ -237,7 +244,7 @@ export function own<T>(obj: Readonly<Record<string, T>> | undefined, key: string
   return obj !== undefined && Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
-const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description', 'category', 'params', 'variants', 'expect', 'shared', 'threads', 'invariants', 'progress', 'deadlock', 'helpers', 'init']);
+const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description', 'category', 'params', 'variants', 'expect', 'shared', 'threads', 'invariants', 'progress', 'deadlock', 'helpers', 'init', 'blocks']);
 /** The fields of a thread definition (`thread()` / `replicate()`); anything else is refused when the model is built. */
 export const THREAD_KEYS: ReadonlySet<string> = new Set(['locals', 'start', 'labels', 'end', 'progress', 'steps', 'helpers']);
 

@@ -1,4 +1,5 @@
 import { McError, q } from './errors.ts';
+import { partsOf } from './blocks/compose.ts';
 import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
 import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
 import { assignedAfter, codeOnly, deletedBefore, incrementedBefore, memberAfter, memberUses, paramNames, withoutTemplateText } from './source.ts';
@@ -63,6 +64,11 @@ function rebinds(body: string, name: string): boolean {
  */
 export function checkNames(fn: Function | null | undefined, where: string, scope: NameScope): void {
   if (typeof fn !== 'function') return;
+  const parts = partsOf(fn);
+  if (parts !== null) {
+    for (const p of parts) checkNames(p, where, scope);
+    return;
+  }
   const params = paramNames(fn);
   if (params === null) return;
   const code = withoutTemplateText(codeOnly(Function.prototype.toString.call(fn)));

@@ -1,4 +1,5 @@
 import type { BuiltModel, BuiltStep, ThreadInstance } from '../model/build.ts';
+import { partsOf } from '../model/blocks/compose.ts';
 import { assignedAfter, codeOnly, incrementedBefore, memberUses, paramNames } from '../model/source.ts';
 
 /**
@@ -154,6 +155,13 @@ function firstArg(src: string, open: number): string | null {
  */
 function scanFn(fn: Function | null, acc: Acc, cells: Cells, localIndex: ReadonlyMap<string, number>, replica: number, what: string, stale: Set<string> = new Set()): void {
   if (fn === null || acc.unknown) return;
+  // A composed guard or effect (a building block joined with the model's own code) runs its parts in
+  // order: scanning them in order keeps which locals an earlier part wrote.
+  const parts = partsOf(fn);
+  if (parts !== null) {
+    for (const p of parts) scanFn(p, acc, cells, localIndex, replica, what, stale);
+    return;
+  }
   const params = paramNames(fn);
   if (params === null) {
     acc.unknown = true;

@@ -1,4 +1,5 @@
 import type { BuiltModel, BuiltStep } from '../model/build.ts';
+import { partsOf } from '../model/blocks/compose.ts';
 import { assignedAfter, codeOnly, incrementedBefore, memberUses, paramNames } from '../model/source.ts';
 
 /**
@@ -36,6 +37,12 @@ interface Acc {
 
 function scan(fn: Function | null, acc: Acc, sharedNames: ReadonlySet<string>, what: string): void {
   if (fn === null || acc.unknown) return;
+  // A composed guard or effect (building blocks joined with the model's own code) touches what its parts touch.
+  const parts = partsOf(fn);
+  if (parts !== null) {
+    for (const p of parts) scan(p, acc, sharedNames, what);
+    return;
+  }
   const params = paramNames(fn);
   if (params === null) {
     acc.unknown = true;
@@ -89,6 +96,13 @@ export function stepFootprint(b: BuiltModel, st: BuiltStep): Footprint {
   scan(st.effect, acc, shared, `step ${st.name} effect`);
   scan(st.nextFn, acc, shared, `step ${st.name} next`);
   scan(st.chooseFn, acc, shared, `step ${st.name} choose`);
+  return acc;
+}
+
+/** Footprint of one function of the state (a guard, or one part of a composed guard), derived from its source. */
+export function functionFootprint(b: BuiltModel, fn: Function, what: string): Footprint {
+  const acc: Acc = { unknown: false, why: '', reads: new Set(), writes: new Set(), asserts: false };
+  scan(fn, acc, new Set(b.shared.map((v) => v.name)), what);
   return acc;
 }
 

@@ -2,6 +2,7 @@ import { McError, q } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { maskOf, type Layout, type Slot } from '../layout/layout.ts';
 import { paramNames } from '../model/source.ts';
+import { leafFunctions } from '../model/blocks/compose.ts';
 
 /**
  * Symmetry reduction (Ip and Dill's scalarsets; Emerson and Sistla): the
@@ -96,7 +97,8 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
   const helperNames = new Set(b.helpers.map((h) => h.name));
   const fns: [string, Function | null, boolean][] = [];
   for (const t of b.templates)
-    for (const st of t.steps) for (const f of [st.guard, st.effect, st.nextFn, st.chooseFn]) fns.push([`${t.name}.${st.name}`, f, t.name === group]);
+    // A composed guard or effect is checked through its parts (the composer only calls them).
+    for (const st of t.steps) for (const f of [st.guard, st.effect, st.nextFn, st.chooseFn]) for (const leaf of leafFunctions(f)) fns.push([`${t.name}.${st.name}`, leaf, t.name === group]);
   for (const inv of b.invariants) fns.push([`invariant ${inv.name}`, inv.fn, false]);
   if (b.init) fns.push(['init', b.init, false]);
   // Helpers are checked like steps, each parameter taken both as the state and as a thread's locals.

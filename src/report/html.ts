@@ -3,6 +3,9 @@ import type { TraceFile } from '../trace/format.ts';
 import { contextSwitches } from '../trace/minimize.ts';
 import { labelsWorthShowing, propertyText } from './table.ts';
 import type { StepDocs } from '../trace/docs.ts';
+import { lockInstances, type LockDecl } from '../model/blocks/block.ts';
+import type { BlockedReport } from '../trace/blocked.ts';
+import { heldText } from './blocked-text.ts';
 
 /**
  * A counterexample as one self-contained HTML page: swimlanes (one column
@@ -25,6 +28,10 @@ export interface HtmlOptions {
   note?: string | null;
   /** What each step stands for (see traceDocs): a tooltip on the step, and a line in the state panel. */
   docs?: StepDocs;
+  /** Locks the model declares (building blocks): when given, they are the lock bars, and the guess below is not used. */
+  locks?: readonly LockDecl[];
+  /** Blocked threads of a deadlock or livelock (src/trace/blocked.ts), shown under the headline. */
+  blocked?: BlockedReport | null;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -74,8 +81,52 @@ export interface HeldSpan {
 
 export interface LockVar {
   name: string;
-  kind: 'owner' | 'flag';
+  kind: 'owner' | 'flag' | 'declared';
   spans: HeldSpan[];
+  /** What the model declares it to be (kind 'declared'). */
+  what?: string;
+}
+
+/**
+ * The declared locks' bars: the valuation walked step by step, each lock's
+ * holder read through its declaration (src/model/blocks/block.ts): the
+ * exclusive holder(s), or the number of shared holders. A span is a run of
+ * steps after which the same holder holds it.
+ */
+export function declaredLockVars(t: TraceFile, decls: readonly LockDecl[]): LockVar[] {
+  const val: Record<string, Scalar> = { ...t.initial };
+  const last = t.steps.length - 1;
+  const byName = new Map<string, LockVar>();
+  const open = new Map<string, HeldSpan>();
+  const order: string[] = [];
+  t.steps.forEach((s, i) => {
+    Object.assign(val, s.changes);
+    for (const d of decls)
+      for (const l of lockInstances(d, val, t.threads)) {
+        if (!byName.has(l.lock)) {
+          byName.set(l.lock, { name: l.lock, kind: 'declared', spans: [], what: d.kind });
+          order.push(l.lock);
+        }
+        const holder = l.exclusive.length ? l.exclusive.join(', ') : l.shared > 0 ? `${l.shared} reader${l.shared === 1 ? '' : 's'}` : l.anonymous ? 'held' : '';
+        const cur = open.get(l.lock);
+        if (cur && cur.thread === holder) {
+          cur.to = i;
+          continue;
+        }
+        if (cur) {
+          // Released at this step: drawn through it, as the guessed bars are.
+          if (!holder) cur.to = i;
+          open.delete(l.lock);
+        }
+        if (holder) {
+          const span: HeldSpan = { from: i, to: i, thread: holder, open: false };
+          byName.get(l.lock)!.spans.push(span);
+          open.set(l.lock, span);
+        }
+      }
+  });
+  for (const span of open.values()) if (span.to === last) span.open = true;
+  return order.map((n) => byName.get(n)!).filter((lv) => lv.spans.length > 0);
 }
 
 const replicaOf = (thread: string): number | null => {
@@ -202,6 +253,22 @@ function stepCell(t: TraceFile, i: number, to: string | null, doc: string): stri
   return head + body;
 }
 
+/** The blocked threads under the headline: what each waits for, the guard and its values, and the wait-for cycle. */
+function blockedSection(t: TraceFile, r: BlockedReport | null | undefined): string {
+  if (!r || r.blocked.length === 0) return '';
+  const items = r.blocked
+    .map((b) => {
+      const what = b.lock !== undefined ? ` waits for <code>${esc(b.lock)}</code>, ${b.heldBy !== undefined ? `held by <b>${esc(b.heldBy)}</b>` : esc(heldText(b))}` : b.heldBy !== undefined ? ` waits for <b>${esc(b.heldBy)}</b>` : '';
+      const guards = b.waitsFor
+        .map((w) => `<li><span class="name">${esc(w.step)}</span>: <code>${esc(w.guard)}</code>${Object.keys(w.reads).length ? ` reads ${Object.entries(w.reads).map(([k, v]) => `<span class="k">${esc(k)}</span>=<span class="v">${esc(fmt(v))}</span>`).join(' ')}` : ''}</li>`)
+        .join('');
+      return `<li><b>${esc(b.thread)}</b> at <code>${esc(b.label)}</code>${what}<ul>${guards}</ul></li>`;
+    })
+    .join('');
+  const cycle = r.waitCycle?.length ? `<p class="waitcycle">wait-for cycle: ${[...r.waitCycle, r.waitCycle[0]!].map((x) => `<b>${esc(x)}</b>`).join(' → ')}</p>` : '';
+  return `<div class="blocked" id="blocked"><p>${t.property.kind === 'livelock' ? 'Blocked throughout the cycle' : 'Blocked threads'}:</p><ul>${items}</ul>${cycle}</div>`;
+}
+
 /** Walks one lock's spans as the rows go down, so each row costs O(1) rather than a search of the spans. */
 class SpanCursor {
   private k = 0;
@@ -228,7 +295,8 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
   const colourOf = new Map(t.threads.map((th, i) => [th, i % PALETTE]));
   const colour = (th: string) => colourOf.get(th) ?? 0;
   const moved = new Set(t.steps.map((s) => s.thread));
-  const locks = lockVars(t);
+  const declared = (opts.locks?.length ?? 0) > 0;
+  const locks = declared ? declaredLockVars(t, opts.locks!) : lockVars(t);
   const shownLocks = locks.slice(0, MAX_LOCKS);
   const params = Object.entries(t.params).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
   const modelLine = `${t.model}${t.variant ? ` / ${t.variant}` : ''}${params ? ` (${params})` : ''}`;
@@ -241,7 +309,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
     shownLocks.length ? `<th colspan="${shownLocks.length}" class="grp lkgrp">held by</th>` : '',
     '</tr><tr><th class="num" scope="col">#</th>',
     ...t.threads.map((th) => `<th scope="col" class="lane-h c${colour(th)}${moved.has(th) ? '' : ' idle" title="takes no step in this trace'}"><span class="dot"></span>${esc(th)}</th>`),
-    ...shownLocks.map((lv) => `<th scope="col" class="lk-h" title="${esc(`${lv.name}: ${lv.kind === 'owner' ? 'holds a thread id' : 'a flag set and cleared by threads'}`)}"><span>${esc(lv.name)}</span></th>`),
+    ...shownLocks.map((lv) => `<th scope="col" class="lk-h" title="${esc(`${lv.name}: ${lv.kind === 'declared' ? `${lv.what} declared by the model` : lv.kind === 'owner' ? 'holds a thread id' : 'a flag set and cleared by threads'}`)}"><span>${esc(lv.name)}</span></th>`),
     '</tr>',
   ].join('');
 
@@ -288,6 +356,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
   <h1 id="property">${esc(title)}</h1>
   <p class="model"><b>${esc(modelLine)}</b> · ${n} step${n === 1 ? '' : 's'} · ${switches} context switch${switches === 1 ? '' : 'es'}${t.fairness ? ` · ${esc(t.fairness)} fairness` : ''}</p>
   <p class="detail">${detail(t)}</p>
+  ${blockedSection(t, opts.blocked)}
   ${opts.note ? `<p class="unverified">note: ${esc(opts.note)}</p>` : ''}
   ${opts.source ? `<p class="cmd">replay: <code>mmcheck replay ${esc(opts.source)}</code> · against a fix: <code>mmcheck replay ${esc(opts.source)} --variant V</code></p>` : ''}
 </header>
@@ -300,9 +369,10 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
     <li><span class="mark prog">✓</span> progress step</li>
     <li><span class="mark fail">✗</span> the step's assertion fails</li>
     ${cs >= 0 ? '<li><span class="cyc">↻</span> steps on the livelock cycle</li>' : ''}
-    ${shownLocks.length ? '<li><span class="barkey"></span> a lock-like variable held by the thread of that colour; <span class="openkey">▼</span> still held after the last step</li>' : ''}
+    ${shownLocks.length ? `<li><span class="barkey"></span> ${declared ? 'a declared lock' : 'a lock-like variable'} held by the thread of that colour; <span class="openkey">▼</span> still held after the last step</li>` : ''}
   </ul>
-  ${shownLocks.length ? '<p class="note">Lock-like (a guess from the trace): a shared variable that threads set to their own id or name and later clear (an owner), or a boolean that a thread sets and later clears (a lock or flag; held until cleared).</p>' : ''}
+  ${shownLocks.length && declared ? '<p class="note">Locks as the model declares them (its building blocks): the bar shows the thread that holds each one, read from the lock\'s owner variables.</p>' : ''}
+  ${shownLocks.length && !declared ? '<p class="note">Lock-like (a guess from the trace): a shared variable that threads set to their own id or name and later clear (an owner), or a boolean that a thread sets and later clears (a lock or flag; held until cleared).</p>' : ''}
   ${lockNote}
   <p class="note">Click a row (or use ↑ ↓) to see the full state after that step.</p>
 </section>
@@ -349,6 +419,7 @@ code,.sn,.chg,.vars td,.who,.lk-h{font-family:ui-monospace,SFMono-Regular,Menlo,
 .k-livelock .badge{color:var(--cyc)}
 h1{margin:2px 0 6px;font-size:24px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-word}
 .banner p{margin:3px 0}.model{color:var(--fg)}.detail,.cmd{color:var(--mut)}.unverified{color:var(--bad)}
+.blocked{margin:6px 0;color:var(--fg)}.blocked ul{margin:2px 0;padding-left:20px}.blocked li{margin:1px 0}.blocked .k{font-family:var(--mono,monospace)}.waitcycle{color:var(--bad)}
 .legend{padding:8px 24px;border-bottom:1px solid var(--line);display:flex;flex-wrap:wrap;gap:4px 28px;align-items:baseline;font-size:13px;color:var(--mut)}
 .legend ul{list-style:none;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:4px 16px}
 .legend .threads li{color:var(--fg);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}

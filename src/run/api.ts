@@ -11,6 +11,7 @@ import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
 import { replay as replayTrace, type ReplayOutcome } from '../trace/replay.ts';
 import { renderHtml } from '../report/html.ts';
+import { explainTrace, type BlockedReport } from '../trace/blocked.ts';
 import { renderItf } from '../report/itf.ts';
 import { renderMarkdown, renderText } from '../report/table.ts';
 import { traceDocsOf } from '../trace/docs.ts';
@@ -83,6 +84,11 @@ export function readTrace(file: string, options: { cwd?: string } = {}): TraceFi
 /** Write a trace file atomically (a temporary file in the same folder, flushed and renamed into place). */
 export function writeTrace(file: string, trace: TraceFile): void {
   writeFileAtomic(file, JSON.stringify(trace, null, 2) + '\n');
+}
+
+/** For a deadlock or livelock trace on `model`: each blocked thread, the guards it waits on with the values they read, the thread holding the lock it needs, and the wait-for cycle (null for other kinds). */
+export function blockedThreads(trace: TraceFile, model: Model): BlockedReport | null {
+  return explainTrace(model, trace);
 }
 
 export type RenderFormat = 'text' | 'markdown' | 'html' | 'itf';

@@ -44,6 +44,10 @@ function view(b: BuiltModel, st: PState, ro: boolean): { s: any; me: any[] } {
           if (ro || !(Number.isInteger(i) && i >= 0 && i < d.length) || d.elem.encode(x) < 0) fail(`${sv.name}[${i}]=${x}`);
           arr[i] = x;
         },
+        fill(x: Val) {
+          if (ro || d.elem.encode(x) < 0) fail(`${sv.name}.fill(${x})`);
+          arr.fill(x);
+        },
       };
     } else
       Object.defineProperty(s, sv.name, {

@@ -13,6 +13,8 @@ import type { TraceFile } from '../../trace/format.ts';
 import { traceDocs } from '../../trace/docs.ts';
 import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
+import { explainBlocked } from '../../trace/blocked.ts';
+import { blockedJson, blockedText } from '../../report/blocked-text.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, n, printError, type Io } from '../common.ts';
 import { fairCycle, fairnessName } from '../../model/fairness-text.ts';
@@ -163,6 +165,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     trace = min?.trace ?? buildTrace(runtime!, r.violation, extra);
     checkReplays(trace, model);
   }
+  const blocked = trace ? explainBlocked(runtime!, trace) : null;
   // The counterexample is shown before the trace is written, so that a failed write loses nothing.
   const save = (): SavedTrace | null => (trace && !args.flag('no-trace') ? writeTrace(trace, io.cwd, args.str('trace-out'), model) : null);
   if (json) {
@@ -171,6 +174,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     // A minimised trace may be shorter than the search's (after DFS) and start its cycle elsewhere.
     if (out.violation && trace && minimized)
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
+    if (out.violation && blocked) Object.assign(out.violation, blockedJson(blocked));
     if (saved?.error) printError(io, saved.error);
     io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }));
   } else {
@@ -185,7 +189,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
-      io.out(`violation:\n\n${renderText(trace, { docs: traceDocs(trace, built) })}\n\n`);
+      io.out(`violation:\n\n${renderText(trace, { docs: traceDocs(trace, built) })}\n\n${blockedText(blocked, trace.property.kind === 'livelock')}`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
       const saved = save();
       if (saved) reportSaved(io, saved, model);

@@ -1,4 +1,6 @@
 import { replay } from '../../trace/replay.ts';
+import { explainTrace } from '../../trace/blocked.ts';
+import { blockedJson, blockedText } from '../../report/blocked-text.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
 import { readTrace, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
@@ -28,13 +30,15 @@ async function runReplay(args: Args, io: Io): Promise<number> {
   const t = readTrace(file, io);
   const model = await requireTraceModel(t, file, args, io);
   const r = replay(t, model, args.str('variant'));
-  if (args.flag('json')) io.out(jsonResult('replay', r));
+  // Who is stuck and on what, when the deadlock or livelock reproduces.
+  const blocked = r.status === 'reproduced' ? explainTrace(model, r.variant === t.variant ? t : { ...t, variant: r.variant }) : null;
+  if (args.flag('json')) io.out(jsonResult('replay', blocked ? { ...r, ...blockedJson(blocked) } : r));
   else {
     const against = `${r.model}${r.variant ? ` / ${r.variant}` : ''}`;
     const made = r.traceVariant !== r.variant ? ` (trace made on ${r.traceVariant ?? 'no variant'})` : '';
     io.out(`replaying ${file} against ${against}${made}: ${t.steps.length} steps\n`);
     for (const note of r.notes) io.out(`note: ${note}\n`);
-    if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n`);
+    if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n${blockedText(blocked, t.property.kind === 'livelock')}`);
     else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n${r.stop?.doc ? `  ${r.stop.step}: ${r.stop.doc}\n` : ''}`);
     else io.out(`replays, but the property now holds: ${r.verdict}\n`);
   }

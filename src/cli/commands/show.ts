@@ -7,6 +7,8 @@ import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '
 import { writeFileAtomic } from '../../run/write.ts';
 import { verifyTrace } from '../../trace/verify.ts';
 import { traceDocsOf } from '../../trace/docs.ts';
+import { declaredLocks, explainTrace } from '../../trace/blocked.ts';
+import { blockedText } from '../../report/blocked-text.ts';
 
 const FORMATS = ['text', 'markdown', 'html', 'itf'] as const;
 
@@ -40,7 +42,18 @@ async function runShow(args: Args, io: Io): Promise<number> {
   const m = await traceModel(t, file, args, io);
   const { note } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
   const docs = traceDocsOf(t, m.model);
-  const text = format === 'itf' ? renderItf(t) : format === 'html' ? renderHtml(t, { source: file, note, docs }) : (format === 'markdown' ? renderMarkdown(t, { note, docs }) : renderText(t, { source: file, note, docs })) + '\n';
+  // With the model at hand: its declared locks draw the lock bars, and blocked threads are explained.
+  const blocked = m.model ? explainTrace(m.model, t) : null;
+  const locks = m.model ? declaredLocks(m.model, t) : [];
+  const why = blockedText(blocked, t.property.kind === 'livelock');
+  const text =
+    format === 'itf'
+      ? renderItf(t)
+      : format === 'html'
+        ? renderHtml(t, { source: file, note, docs, locks, blocked })
+        : format === 'markdown'
+          ? renderMarkdown(t, { note, docs }) + (why ? `\n\n\`\`\`\n${why}\`\`\`` : '') + '\n'
+          : renderText(t, { source: file, note, docs }) + '\n' + (why ? `\n${why}` : '');
   if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
   else io.out(text);
   return EXIT.pass;

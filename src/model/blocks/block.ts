@@ -1,0 +1,102 @@
+import { McError, q } from '../errors.ts';
+import type { Domain } from '../domains.ts';
+
+/**
+ * What a building block adds to a model besides its steps: the shared
+ * variables that hold its state, and, for a lock, how to read who holds it.
+ * A model lists its blocks in `defineModel({ blocks })`; the variables join
+ * the model's shared variables and the lock declarations drive the reports
+ * (lock bars, "held by", what a blocked thread waits for).
+ */
+export interface Block {
+  readonly kind: 'mmcheck-block';
+  /** The block's name (a lock's name in reports). */
+  readonly name: string;
+  readonly shared: Readonly<Record<string, Domain>>;
+  readonly locks: readonly LockDecl[];
+}
+
+export type LockKind = 'spinlock' | 'mutex' | 'rwsem' | 'page-lock';
+
+/**
+ * One lock, as data the reports read from any valuation (a trace holds
+ * values only): each `owners` entry is a shared variable of type
+ * `threadId(group, { none: true })` naming the thread of that group that
+ * holds the lock exclusively (-1: none of them); `sharedCount`, when given,
+ * counts holders that share it (an rwsem's readers); `flag`, when given, is
+ * a boolean that is true while the lock is held by a thread it cannot name.
+ */
+export interface LockDecl {
+  readonly name: string;
+  readonly kind: LockKind;
+  readonly owners: readonly { readonly var: string; readonly group: string }[];
+  readonly sharedCount?: string;
+  readonly flag?: string;
+  /** Shared variables that encode the lock besides the owners (waiter bits, wait queues): not drawn as locks of their own. */
+  readonly also?: readonly string[];
+}
+
+export const isBlock = (b: unknown): b is Block => typeof b === 'object' && b !== null && (b as { kind?: unknown }).kind === 'mmcheck-block';
+
+export function makeBlock(name: string, shared: Record<string, Domain>, locks: LockDecl[] = []): Block {
+  return Object.freeze({ kind: 'mmcheck-block' as const, name, shared: Object.freeze({ ...shared }), locks: Object.freeze(locks.map((l) => Object.freeze({ ...l }))) });
+}
+
+/**
+ * A lock declaration without state of its own, for a model that writes its
+ * lock by hand: `blocks: [declareLock({ name: 'ptl', kind: 'spinlock', owners: [{ var: 'ptlOwner', group: 'fault' }] })]`.
+ * The variables must already be shared variables of the model.
+ */
+export function declareLock(decl: LockDecl): Block {
+  if (typeof decl !== 'object' || decl === null || typeof decl.name !== 'string' || !Array.isArray(decl.owners))
+    throw new McError('MC172', `declareLock(): expects { name, kind, owners: [{ var, group }] }, got ${q(decl)}`);
+  return makeBlock(decl.name, {}, [decl]);
+}
+
+/** Holder named by an owner value: the thread's name, or null. `threads` are the model's thread names (a group's only thread is named after the group). */
+export function ownerName(group: string, v: unknown, threads: readonly string[]): string | null {
+  if (typeof v !== 'number' || v < 0) return null;
+  return threads.includes(group) ? group : `${group}[${v}]`;
+}
+
+/** One lock in a valuation: a declared lock, or one element of a declared array of locks. */
+export interface LockInstance {
+  /** `ptl`, or `fork[2]` for an element of an array of locks. */
+  readonly lock: string;
+  readonly decl: LockDecl;
+  /** The valuation keys that encode it (owners, counts, flags, waiter bits). */
+  readonly keys: readonly string[];
+  /** Threads holding it exclusively. */
+  readonly exclusive: readonly string[];
+  /** Shared holders (an rwsem's readers). */
+  readonly shared: number;
+  /** Held, by a thread the declaration cannot name. */
+  readonly anonymous: boolean;
+}
+
+/**
+ * The locks a declaration stands for in a flat valuation (src/trace/decode.ts
+ * keys: `ptl`, `fork[2]`): one, or one per element when the owners are arrays.
+ */
+export function lockInstances(decl: LockDecl, val: Readonly<Record<string, unknown>>, threads: readonly string[]): LockInstance[] {
+  const extra = [...(decl.sharedCount !== undefined ? [decl.sharedCount] : []), ...(decl.flag !== undefined ? [decl.flag] : [])];
+  const shared = decl.sharedCount !== undefined && typeof val[decl.sharedCount] === 'number' ? (val[decl.sharedCount] as number) : 0;
+  const flagged = decl.flag !== undefined && val[decl.flag] === true;
+  const first = decl.owners[0];
+  if (first !== undefined && !Object.hasOwn(val, first.var) && Object.hasOwn(val, `${first.var}[0]`)) {
+    const out: LockInstance[] = [];
+    for (let i = 0; Object.hasOwn(val, `${first.var}[${i}]`); i++) {
+      const keys = decl.owners.map((o) => `${o.var}[${i}]`);
+      const exclusive = decl.owners.map((o) => ownerName(o.group, val[`${o.var}[${i}]`], threads)).filter((x): x is string => x !== null);
+      out.push({ lock: `${decl.name}[${i}]`, decl, keys: [...keys, ...extra], exclusive, shared, anonymous: false });
+    }
+    return out;
+  }
+  const exclusive = decl.owners.map((o) => ownerName(o.group, val[o.var], threads)).filter((x): x is string => x !== null);
+  const also: string[] = [];
+  for (const a of decl.also ?? []) {
+    if (Object.hasOwn(val, a)) also.push(a);
+    else for (let i = 0; Object.hasOwn(val, `${a}[${i}]`); i++) also.push(`${a}[${i}]`);
+  }
+  return [{ lock: decl.name, decl, keys: [...decl.owners.map((o) => o.var), ...extra, ...also], exclusive, shared, anonymous: flagged && exclusive.length === 0 }];
+}

@@ -1,0 +1,123 @@
+import { McError, q } from '../errors.ts';
+import type { Effect, Guard, StepDef } from '../define.ts';
+
+/**
+ * How building blocks become ordinary steps without hiding what they touch.
+ *
+ * A block's guard or effect is generated from text with the block's variable
+ * names written in (`s.ptl === -1`, `s.ptl = me.id`), so the source-derived
+ * footprint (src/reduce/footprint.ts), the declared-name check
+ * (src/model/names.ts) and the symmetry check (src/reduce/symmetry.ts) read
+ * exactly the accesses a hand-written step would show.
+ *
+ * A step that joins a block's fragment with the model's own guard or effect
+ * is a composed function: it calls its parts in order and lists them under
+ * the PARTS symbol, and those analyses read the parts instead of the
+ * composer. `String(fn)` of a composed function is its parts' sources, so
+ * the model hash (src/trace/decode.ts) changes whenever a part does.
+ * `Symbol.for` keeps the key one value when a model file loads its own copy
+ * of the package.
+ */
+export const PARTS: unique symbol = Symbol.for('mmcheck.parts') as never;
+
+/** The functions a composed guard or effect is made of, or null for an ordinary function. */
+export function partsOf(fn: Function | null | undefined): readonly Function[] | null {
+  if (typeof fn !== 'function') return null;
+  const p = (fn as unknown as Record<symbol, unknown>)[PARTS];
+  return Array.isArray(p) ? (p as Function[]) : null;
+}
+
+/** The ordinary functions behind `fn`: its parts, recursively, or itself. */
+export function leafFunctions(fn: Function | null | undefined): Function[] {
+  if (typeof fn !== 'function') return [];
+  const p = partsOf(fn);
+  return p === null ? [fn] : p.flatMap((x) => leafFunctions(x));
+}
+
+/**
+ * A guard or effect generated from text, with parameters `s, me, c`. The
+ * text is the block's own, with its checked identifiers written in; the only
+ * model-written part is the index expression of an array of locks, checked
+ * to be an expression (Owners.index).
+ */
+export function generated(body: string, name: string): Function {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const fn = new Function('s', 'me', 'c', body);
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn;
+}
+/** A generated guard `(s, me) => expr`. */
+export const guardOf = (expr: string, name: string): Guard => generated(`return ${expr};`, name) as Guard;
+/** A generated effect `(s, me, c) => { stmts }`. */
+export const effectOf = (stmts: string, name: string): Effect => generated(stmts, name) as Effect;
+
+function mark<F extends Function>(fn: F, parts: readonly Function[], name: string): F {
+  Object.defineProperty(fn, PARTS, { value: Object.freeze([...parts]) });
+  Object.defineProperty(fn, 'name', { value: name });
+  const text = parts.map((p) => String(p)).join('\n/* and */\n');
+  Object.defineProperty(fn, 'toString', { value: () => text });
+  return fn;
+}
+
+/** All of the guards hold (evaluated left to right, stopping at the first false one). */
+export function allOf(...guards: (Guard | undefined)[]): Guard | undefined {
+  const gs = guards.filter((g): g is Guard => g !== undefined);
+  if (gs.length <= 1) return gs[0];
+  if (gs.length === 2) {
+    const [a, b] = gs as [Guard, Guard];
+    return mark<Guard>((s, me) => a(s, me) && b(s, me), gs, 'allOf');
+  }
+  return mark<Guard>((s, me) => {
+    for (const g of gs) if (!g(s, me)) return false;
+    return true;
+  }, gs, 'allOf');
+}
+
+/** The effects one after the other, in one atomic step. */
+export function inOrder(...effects: (Effect | undefined)[]): Effect | undefined {
+  const es = effects.filter((e): e is Effect => e !== undefined);
+  if (es.length <= 1) return es[0];
+  if (es.length === 2) {
+    const [a, b] = es as [Effect, Effect];
+    return mark<Effect>((s, me, c) => {
+      a(s, me, c);
+      b(s, me, c);
+    }, es, 'inOrder');
+  }
+  return mark<Effect>((s, me, c) => {
+    for (const e of es) e(s, me, c);
+  }, es, 'inOrder');
+}
+
+/** A part of one step: a guard, an effect and what it stands for. */
+export interface Fragment {
+  readonly when?: Guard;
+  readonly then?: Effect;
+  readonly doc?: string;
+}
+
+/**
+ * One step's guard, effect and doc from fragments (a block's and the
+ * model's own `{ when, then }`), in order: every guard must hold, the
+ * effects run one after the other. Spread it into a step:
+ * `check: { ...combine(ptl.unlock(), { then: (s) => { s.pte = 'ram'; } }), next: 'done' }`.
+ */
+export function combine(...fragments: Fragment[]): { when?: Guard; then?: Effect; doc?: string } {
+  for (const [i, f] of fragments.entries())
+    if (typeof f !== 'object' || f === null || Object.keys(f).some((k) => k !== 'when' && k !== 'then' && k !== 'doc'))
+      throw new McError('MC170', `combine(): fragment ${i} must be an object with only when, then and doc (got ${q(f && typeof f === 'object' ? Object.keys(f) : f)})`);
+  const when = allOf(...fragments.map((f) => f.when));
+  const then = inOrder(...fragments.map((f) => f.then));
+  const docs = fragments.map((f) => f.doc).filter((d): d is string => !!d);
+  return { ...(when ? { when } : {}), ...(then ? { then } : {}), ...(docs.length ? { doc: docs.join('; ') } : {}) };
+}
+
+/** Steps keyed by name, as blocks hand out the multi-step operations (a sleeping lock, a try that can fail). */
+export type StepMap = Record<string, StepDef>;
+
+/** A block variable or label name is an identifier; a model-chosen one is checked once, where the block is made. */
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export function checkIdent(what: string, name: unknown): string {
+  if (typeof name !== 'string' || !IDENT.test(name)) throw new McError('MC171', `${what}: ${q(name)} must be an identifier (letters, digits, _)`);
+  return name;
+}

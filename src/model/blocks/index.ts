@@ -1,0 +1,14 @@
+/**
+ * Building blocks for kernel synchronisation: ordinary shared variables and
+ * steps, written once with their kernel semantics (see docs/blocks.md).
+ */
+export { combine, allOf, inOrder, partsOf, leafFunctions, type Fragment, type StepMap } from './compose.ts';
+export { declareLock, lockInstances, ownerName, isBlock, type LockInstance, type Block, type LockDecl, type LockKind } from './block.ts';
+export { spinlock, mutex, type Lock } from './lock.ts';
+export { rwsem, type Rwsem } from './rwsem.ts';
+export { pageLock, type PageLock } from './page-lock.ts';
+export { refcount, type Refcount } from './refcount.ts';
+export { intervalNotifier, type IntervalNotifier } from './interval-notifier.ts';
+export { completion, type Completion } from './completion.ts';
+export { onCpus, holdingLabels, type CpuBinding, type Preempt } from './cpus.ts';
+export { workqueue, type Workqueue } from './workqueue.ts';

@@ -1,0 +1,83 @@
+import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { makeBlock, type Block, type LockKind } from './block.ts';
+import { Owners } from './owners.ts';
+
+/**
+ * Spinlock and mutex with the owner's thread id.
+ *
+ * - `lock(group)`: `spin_lock()` (include/linux/spinlock.h → `_raw_spin_lock`
+ *   in kernel/locking/spinlock.c) / `mutex_lock()` (kernel/locking/mutex.c,
+ *   which records the owning task in `lock->owner`). One atomic step enabled
+ *   only while the lock is free; it records the caller as owner. Spinning
+ *   and sleeping are the same to the checker: the thread is blocked at the
+ *   step's label until the owner releases the lock (a mutex waiter sleeps:
+ *   for cpus(), list its label among `sleeps`).
+ * - `trylock(group, { at, ok, busy })`: `spin_trylock()` / `mutex_trylock()`:
+ *   two alternative steps at `at`: take it and go to `ok`, or find it held
+ *   and go to `busy`.
+ * - `unlock(group)`: `spin_unlock()` / `mutex_unlock()`: clears the owner.
+ * - `held(group)`: guard "the calling thread holds it" (`lockdep_assert_held`,
+ *   `__mutex_owner() == current`); `isLocked()`: `spin_is_locked()` /
+ *   `mutex_is_locked()`; `free()`: the opposite.
+ *
+ * State: one `threadId(group, { none: true })` per group that may take it
+ * (see Owners). With `{ count }` the block is an array of locks (a lock per
+ * page, per fork) and every operation takes the index as source text
+ * (`lock('phil', 'me.id')`). A step made from these fragments reads and
+ * writes exactly those variables, as a hand-written `s.ptl === -1` /
+ * `s.ptl = me.id` would.
+ */
+export interface Lock extends Block {
+  lock(group?: string, index?: string): Fragment;
+  trylock(group: string | undefined, labels: { at: string; ok: string; busy: string }, index?: string): StepMap;
+  unlock(group?: string, index?: string): Fragment;
+  held(group?: string, index?: string): Fragment;
+  isLocked(index?: string): Fragment;
+  free(index?: string): Fragment;
+}
+
+function makeLock(kind: LockKind, fn: string, name: string, groups: readonly string[], count?: number): Lock {
+  const o = new Owners(fn, name, groups, count);
+  const block = makeBlock(name, o.shared(), [{ name, kind, owners: o.decl() }]);
+  const lockName = kind === 'mutex' ? 'mutex_lock' : 'spin_lock';
+  const unlockName = kind === 'mutex' ? 'mutex_unlock' : 'spin_unlock';
+  const tn = kind === 'mutex' ? 'mutex_trylock' : 'spin_trylock';
+  const nm = (i: string | undefined) => (i === undefined ? name : `${name}[${i}]`);
+  return Object.freeze({
+    ...block,
+    lock: (g?: string, index?: string): Fragment => {
+      const i = o.index(index, 'lock');
+      return { when: guardOf(o.freeText(i), `${lockName}(${nm(i)})`), then: effectOf(o.write(o.of(g, 'lock'), i, 'me.id'), `${lockName}(${nm(i)})`), doc: `${lockName}(${nm(i)})` };
+    },
+    trylock: (g: string | undefined, l: { at: string; ok: string; busy: string }, index?: string): StepMap => {
+      const i = o.index(index, 'trylock');
+      const v = o.of(g, 'trylock');
+      const at = checkIdent(`${fn}(${name}).trylock at`, l.at);
+      return {
+        [at]: { when: guardOf(o.freeText(i), `${tn}(${nm(i)})`), then: effectOf(o.write(v, i, 'me.id'), `${tn}(${nm(i)})`), next: l.ok, doc: `${tn}(${nm(i)}) succeeds` },
+        [`${at}_busy`]: { at, when: guardOf(`!(${o.freeText(i)})`, `${tn}(${nm(i)}) fails`), next: l.busy, doc: `${tn}(${nm(i)}) fails` },
+      };
+    },
+    unlock: (g?: string, index?: string): Fragment => {
+      const i = o.index(index, 'unlock');
+      return { then: effectOf(o.write(o.of(g, 'unlock'), i, '-1'), `${unlockName}(${nm(i)})`), doc: `${unlockName}(${nm(i)})` };
+    },
+    held: (g?: string, index?: string): Fragment => {
+      const i = o.index(index, 'held');
+      return { when: guardOf(`${o.read(o.of(g, 'held'), i)} === me.id`, `${nm(i)} held by me`) };
+    },
+    isLocked: (index?: string): Fragment => {
+      const i = o.index(index, 'isLocked');
+      return { when: guardOf(o.heldText(i), `${nm(i)} locked`) };
+    },
+    free: (index?: string): Fragment => {
+      const i = o.index(index, 'free');
+      return { when: guardOf(o.freeText(i), `${nm(i)} free`) };
+    },
+  });
+}
+
+/** A spinlock `name` that threads of `groups` take; `{ count }` makes an array of them (see Lock). */
+export const spinlock = (name: string, groups: readonly string[], opts: { count?: number } = {}): Lock => makeLock('spinlock', 'spinlock', name, groups, opts.count);
+/** A mutex `name` that threads of `groups` take; `{ count }` makes an array of them (see Lock). */
+export const mutex = (name: string, groups: readonly string[], opts: { count?: number } = {}): Lock => makeLock('mutex', 'mutex', name, groups, opts.count);

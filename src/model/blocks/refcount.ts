@@ -1,0 +1,77 @@
+import { McError, q } from '../errors.ts';
+import { int } from '../domains.ts';
+import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { makeBlock, type Block } from './block.ts';
+
+/**
+ * A page/folio reference count (include/linux/page_ref.h, include/linux/mm.h).
+ *
+ * - `get()`: `folio_get()` / `get_page()`: one more reference. The kernel
+ *   warns on a get from zero (VM_BUG_ON); here a count past `max` is a write
+ *   outside the domain (MC2xx) and a get from zero is allowed, so a model
+ *   that wants the check asserts `positive()` first.
+ * - `put()`: `folio_put()` / `put_page()`: one fewer (below zero is a write
+ *   outside the domain). Freeing at zero is the model's own step.
+ * - `tryGet({ at, ok, fail })`: `folio_try_get()` / `get_page_unless_zero()`:
+ *   two alternative steps at `at`: the count is not zero → take one and go
+ *   to `ok`; it is zero (free, or frozen) → go to `fail`.
+ * - `freeze(expected, { at, ok, fail })`: `folio_ref_freeze()` /
+ *   `page_ref_freeze()`: the count equals `expected` → set it to zero
+ *   (frozen: every `tryGet` fails) and go to `ok`; else `fail`.
+ * - `unfreeze(count)`: `folio_ref_unfreeze()`: set the count.
+ * - `is(n)` / `isNot(n)`: the expected-count check of
+ *   `folio_migrate_mapping()` against `folio_expected_refs()` (the caller
+ *   computes the expected number; a mismatch means someone else holds a
+ *   reference, -EAGAIN). `positive()`: `folio_ref_count() > 0`.
+ *
+ * State: `<name>: int(0, max)`.
+ */
+export interface Refcount extends Block {
+  readonly var: string;
+  get(): Fragment;
+  put(): Fragment;
+  tryGet(labels: { at: string; ok: string; fail: string }): StepMap;
+  freeze(expected: number, labels: { at: string; ok: string; fail: string }): StepMap;
+  unfreeze(count: number): Fragment;
+  is(n: number): Fragment;
+  isNot(n: number): Fragment;
+  positive(): Fragment;
+}
+
+export function refcount(name: string, opts: { max: number; init?: number }): Refcount {
+  checkIdent('refcount()', name);
+  const max = opts?.max;
+  if (!Number.isInteger(max) || max < 1) throw new McError('MC171', `refcount(${q(name)}): max must be a positive integer, got ${q(max)}`);
+  const init = opts.init ?? 0;
+  const n = (x: number, what: string) => {
+    if (!Number.isInteger(x) || x < 0 || x > max) throw new McError('MC171', `refcount(${q(name)}).${what}: ${q(x)} is not a count in 0..${max}`);
+    return x;
+  };
+  n(init, 'init');
+  const block = makeBlock(name, { [name]: int(0, max).initially(init) });
+  return Object.freeze({
+    ...block,
+    var: name,
+    get: (): Fragment => ({ then: effectOf(`s.${name} = s.${name} + 1;`, `folio_get(${name})`), doc: `folio_get(${name})` }),
+    put: (): Fragment => ({ then: effectOf(`s.${name} = s.${name} - 1;`, `folio_put(${name})`), doc: `folio_put(${name})` }),
+    tryGet: (l: { at: string; ok: string; fail: string }): StepMap => {
+      const at = checkIdent(`refcount(${name}).tryGet at`, l.at);
+      return {
+        [at]: { when: guardOf(`s.${name} !== 0`, `folio_try_get(${name}): count not zero`), then: effectOf(`s.${name} = s.${name} + 1;`, `folio_try_get(${name})`), next: l.ok, doc: `folio_try_get(${name}) succeeds` },
+        [`${at}_fail`]: { at, when: guardOf(`s.${name} === 0`, `folio_try_get(${name}): count is zero`), next: l.fail, doc: `folio_try_get(${name}) fails: count is zero` },
+      };
+    },
+    freeze: (expected: number, l: { at: string; ok: string; fail: string }): StepMap => {
+      const e = n(expected, 'freeze');
+      const at = checkIdent(`refcount(${name}).freeze at`, l.at);
+      return {
+        [at]: { when: guardOf(`s.${name} === ${e}`, `folio_ref_freeze(${name}, ${e})`), then: effectOf(`s.${name} = 0;`, `folio_ref_freeze(${name}, ${e})`), next: l.ok, doc: `folio_ref_freeze(${name}, ${e}) succeeds` },
+        [`${at}_fail`]: { at, when: guardOf(`s.${name} !== ${e}`, `folio_ref_freeze(${name}, ${e}) fails`), next: l.fail, doc: `folio_ref_freeze(${name}, ${e}) fails: unexpected references` },
+      };
+    },
+    unfreeze: (c: number): Fragment => ({ then: effectOf(`s.${name} = ${n(c, 'unfreeze')};`, `folio_ref_unfreeze(${name}, ${c})`), doc: `folio_ref_unfreeze(${name}, ${c})` }),
+    is: (x: number): Fragment => ({ when: guardOf(`s.${name} === ${n(x, 'is')}`, `folio_ref_count(${name}) == ${x}`) }),
+    isNot: (x: number): Fragment => ({ when: guardOf(`s.${name} !== ${n(x, 'isNot')}`, `folio_ref_count(${name}) != ${x}`) }),
+    positive: (): Fragment => ({ when: guardOf(`s.${name} > 0`, `folio_ref_count(${name}) > 0`) }),
+  });
+}

@@ -1,0 +1,82 @@
+import { McError, q } from '../errors.ts';
+import { int, type Domain } from '../domains.ts';
+import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { makeBlock, type Block } from './block.ts';
+import { Owners } from './owners.ts';
+
+/**
+ * A read-write semaphore (kernel/locking/rwsem.c, e.g. `mmap_lock`):
+ *
+ * - `downRead()`: `down_read()`: enabled while no writer holds it (and, with
+ *   `writerPriority`, while no writer waits: rwsem.c's handoff makes new
+ *   readers queue behind a waiting writer, `rwsem_down_read_slowpath`); one
+ *   more reader. `upRead()`: `up_read()`, one reader fewer.
+ * - `downWrite(group)`: `down_write()`: enabled while there is neither a
+ *   writer nor a reader; records the caller as writer. With
+ *   `writerPriority` it is two steps (`downWriteSteps`): announce the
+ *   waiting writer (which blocks new readers), then take it when free.
+ * - `upWrite(group)`: `up_write()`. `downgrade(group)`: `downgrade_write()`:
+ *   the writer becomes a reader in one step.
+ * - `readLocked()` / `writeLocked()` guards (`rwsem_is_locked()`).
+ *
+ * State: the writer, one `threadId` per writer group (see Owners); the reader
+ * count `<name>_readers: int(0, maxReaders)`; with writerPriority the number
+ * of waiting writers `<name>_wwait: int(0, maxWriters)`.
+ */
+export interface Rwsem extends Block {
+  downRead(): Fragment;
+  upRead(): Fragment;
+  downWrite(group?: string): Fragment;
+  downWriteSteps(group: string | undefined, labels: { at: string; next: string }): StepMap;
+  upWrite(group?: string): Fragment;
+  downgrade(group?: string): Fragment;
+  readLocked(): Fragment;
+  writeLocked(): Fragment;
+}
+
+export function rwsem(name: string, opts: { writers: readonly string[]; maxReaders: number; writerPriority?: { maxWriters: number } }): Rwsem {
+  const o = new Owners('rwsem', name, opts.writers);
+  if (!Number.isInteger(opts.maxReaders) || opts.maxReaders < 1) throw new McError('MC171', `rwsem(${q(name)}): maxReaders must be a positive integer, got ${q(opts.maxReaders)}`);
+  const readers = `${name}_readers`;
+  const wwait = opts.writerPriority ? `${name}_wwait` : null;
+  const shared: Record<string, Domain> = { ...o.shared(), [readers]: int(0, opts.maxReaders) };
+  if (wwait) {
+    const mw = opts.writerPriority!.maxWriters;
+    if (!Number.isInteger(mw) || mw < 1) throw new McError('MC171', `rwsem(${q(name)}): writerPriority.maxWriters must be a positive integer, got ${q(mw)}`);
+    shared[wwait] = int(0, mw);
+  }
+  const block = makeBlock(name, shared, [{ name, kind: 'rwsem', owners: o.decl(), sharedCount: readers, ...(wwait ? { also: [wwait] } : {}) }]);
+  const readOk = wwait ? `${o.freeText()} && s.${wwait} === 0` : o.freeText();
+  return Object.freeze({
+    ...block,
+    downRead: (): Fragment => ({ when: guardOf(readOk, `down_read(${name})`), then: effectOf(`s.${readers} = s.${readers} + 1;`, `down_read(${name})`), doc: `down_read(${name})` }),
+    upRead: (): Fragment => ({ then: effectOf(`s.${readers} = s.${readers} - 1;`, `up_read(${name})`), doc: `up_read(${name})` }),
+    downWrite: (g?: string): Fragment => {
+      if (wwait) throw new McError('MC174', `rwsem(${q(name)}).downWrite(): with writerPriority a writer first waits, then takes it: use downWriteSteps(group, { at, next })`);
+      return {
+        when: guardOf(`${o.freeText()} && s.${readers} === 0`, `down_write(${name})`),
+        then: effectOf(`s.${o.of(g, 'downWrite')} = me.id;`, `down_write(${name})`),
+        doc: `down_write(${name})`,
+      };
+    },
+    downWriteSteps: (g: string | undefined, l: { at: string; next: string }): StepMap => {
+      const v = o.of(g, 'downWriteSteps');
+      const at = checkIdent(`rwsem(${name}).downWriteSteps at`, l.at);
+      if (!wwait)
+        return { [at]: { when: guardOf(`${o.freeText()} && s.${readers} === 0`, `down_write(${name})`), then: effectOf(`s.${v} = me.id;`, `down_write(${name})`), next: l.next, doc: `down_write(${name})` } };
+      return {
+        [at]: { then: effectOf(`s.${wwait} = s.${wwait} + 1;`, `down_write(${name}) waits`), next: `${at}_wait`, doc: `down_write(${name}): queue as a waiting writer` },
+        [`${at}_wait`]: {
+          when: guardOf(`${o.freeText()} && s.${readers} === 0`, `down_write(${name})`),
+          then: effectOf(`s.${wwait} = s.${wwait} - 1; s.${v} = me.id;`, `down_write(${name})`),
+          next: l.next,
+          doc: `down_write(${name}): take it`,
+        },
+      };
+    },
+    upWrite: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'upWrite')} = -1;`, `up_write(${name})`), doc: `up_write(${name})` }),
+    downgrade: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'downgrade')} = -1; s.${readers} = s.${readers} + 1;`, `downgrade_write(${name})`), doc: `downgrade_write(${name})` }),
+    readLocked: (): Fragment => ({ when: guardOf(`s.${readers} > 0`, `${name} read-locked`) }),
+    writeLocked: (): Fragment => ({ when: guardOf(o.heldText(), `${name} write-locked`) }),
+  });
+}

@@ -1,0 +1,255 @@
+import type { Scalar } from '../model/domains.ts';
+import type { Model } from '../model/define.ts';
+import { buildModel } from '../model/build.ts';
+import { leafFunctions } from '../model/blocks/compose.ts';
+import { lockInstances, type LockDecl, type LockInstance } from '../model/blocks/block.ts';
+import { codeOnly, memberUses, paramNames } from '../model/source.ts';
+import { makeViewFactory, type ViewFactory } from '../layout/views.ts';
+import { Runtime } from '../exec/runtime.ts';
+import { applyStep } from '../exec/step.ts';
+import { functionFootprint, THREADS } from '../reduce/footprint.ts';
+import { decodeState, type Valuation } from './decode.ts';
+import type { TraceFile } from './format.ts';
+
+/**
+ * Why threads are stuck at the end of a deadlock, or throughout a livelock's
+ * cycle: for each blocked thread, its label and each step there whose guard
+ * is false, with the guard (the failing parts of a composed guard: a
+ * building block's named condition, or the model's own source) and the
+ * values it reads. What a guard reads comes from its footprint
+ * (src/reduce/footprint.ts: shared variables; `me.x` for the thread's
+ * locals; the labels of the groups it counts with `s.count`/`s.at`), narrowed
+ * for arrays to the elements the evaluation actually read. Where a declared
+ * lock (a building block) is among what it reads and another thread holds
+ * it, that thread is named (`heldBy`); a CPU guard from onCpus() names the
+ * thread holding the CPU. Following `heldBy` from thread to thread gives the
+ * wait-for cycle when there is one.
+ */
+export interface WaitFor {
+  readonly step: string;
+  readonly guard: string;
+  readonly reads: Readonly<Record<string, Scalar>>;
+}
+export interface BlockedThread {
+  readonly thread: string;
+  readonly label: string;
+  readonly waitsFor: readonly WaitFor[];
+  readonly heldBy?: string;
+  readonly lock?: string;
+  /** Holders of the lock that share it and cannot be named (an rwsem's readers). */
+  readonly sharedHolders?: number;
+}
+export interface BlockedReport {
+  readonly blocked: readonly BlockedThread[];
+  readonly waitCycle?: readonly string[];
+}
+
+/** The report for a deadlock or livelock trace on `model` (null for other kinds, or when the trace does not re-execute on it). */
+export function explainTrace(model: Model, t: TraceFile): BlockedReport | null {
+  if (t.property.kind !== 'deadlock' && t.property.kind !== 'livelock') return null;
+  try {
+    return explainBlocked(new Runtime(buildModel(model, t.variant, t.params)), t);
+  } catch {
+    // A model that no longer builds for the trace's variant and parameters: replay says why; there is nothing to explain.
+    return null;
+  }
+}
+
+/** The locks `model` declares for the trace's variant and parameters (none when it does not build for them). */
+export function declaredLocks(model: Model, t: TraceFile): readonly LockDecl[] {
+  try {
+    return buildModel(model, t.variant, t.params).locks;
+  } catch {
+    return [];
+  }
+}
+
+export function explainBlocked(rt: Runtime, t: TraceFile): BlockedReport | null {
+  const kind = t.property.kind;
+  if (kind !== 'deadlock' && kind !== 'livelock') return null;
+  const b = rt.model;
+  const threadIndex = new Map(b.threads.map((th) => [th.name, th.index]));
+  // Re-execute the schedule, keeping the states the report looks at.
+  const n = t.steps.length;
+  if (kind === 'livelock' && t.cycleStart === undefined) return null;
+  // A deadlock: the final state. A livelock: every state of the cycle (before each of its steps).
+  const keep = (i: number) => (kind === 'deadlock' ? i === n : i >= t.cycleStart! && i < n);
+  const states: Uint32Array[] = [];
+  let cur = rt.initial();
+  for (let i = 0; i <= n; i++) {
+    if (keep(i)) states.push(cur);
+    if (i === n) break;
+    const ts = t.steps[i]!;
+    const ti = threadIndex.get(ts.thread);
+    if (ti === undefined) return null;
+    const si = b.threads[ti]!.template.steps.findIndex((s) => s.name === ts.step);
+    if (si < 0) return null;
+    const r = applyStep(rt, cur, { thread: ti, step: si, choice: ts.choice });
+    if (r === null || 'fails' in r) return null;
+    cur = r.next;
+  }
+  if (states.length === 0) return null;
+  const views = makeViewFactory(b, rt.layout, false);
+  const enabledSomewhere = (th: number) =>
+    states.some((st) => {
+      const v = views(st, true);
+      const tpl = b.threads[th]!.template;
+      for (const si of tpl.stepsAt[rt.label(st, 0, th)]!) {
+        const g = tpl.steps[si]!.guard;
+        if (g === null || safeCall(() => g(v.state, v.locals[th]!)) === true) return true;
+      }
+      return false;
+    });
+  const first = states[0]!;
+  const val = decodeState(rt, first);
+  const threads = b.threads.map((th) => th.name);
+  const locks = b.locks.flatMap((d) => lockInstances(d, val, threads));
+  const recording = makeViewFactory(b, rt.layout, true);
+  const blocked: BlockedThread[] = [];
+  // Without declared locks, a variable's holder is guessed as the reports guess lock-like variables (src/report/html.ts).
+  const guess = b.locks.length === 0 ? (key: string) => guessHolder(t, key, kind === 'deadlock' ? n : t.cycleStart!) : null;
+  for (const th of b.threads) {
+    if (rt.finished(first, 0, th.index) || enabledSomewhere(th.index)) continue;
+    blocked.push(explainThread(rt, recording, first, val, th.index, locks, guess));
+  }
+  const cycle = waitCycle(blocked);
+  return { blocked, ...(cycle ? { waitCycle: cycle } : {}) };
+}
+
+function safeCall(f: () => unknown): unknown {
+  try {
+    return f();
+  } catch {
+    return 'error';
+  }
+}
+
+/**
+ * The thread that last set `key` before step `upto` to true (a flag) or to
+ * its own replica id (an owner), or null: the guess of src/report/html.ts's
+ * lock-like variables, for a model that declares no locks.
+ */
+function guessHolder(t: TraceFile, key: string, upto: number): string | null {
+  for (let i = Math.min(upto, t.steps.length) - 1; i >= 0; i--) {
+    const s = t.steps[i]!;
+    if (!Object.hasOwn(s.changes, key)) continue;
+    const v = s.changes[key];
+    const replica = /\[(\d+)\]$/.exec(s.thread);
+    if (v === true || (typeof v === 'number' && v >= 0 && replica !== null && Number(replica[1]) === v) || v === s.thread) return s.thread;
+    return null;
+  }
+  return null;
+}
+
+function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, val: Valuation, t: number, locks: readonly LockInstance[], guess: ((key: string) => string | null) | null): BlockedThread {
+  const b = rt.model;
+  const th = b.threads[t]!;
+  const tpl = th.template;
+  const label = tpl.labels[rt.label(buf, 0, t)]!;
+  const waitsFor: WaitFor[] = [];
+  let heldBy: string | undefined;
+  let lock: string | undefined;
+  let sharedHolders: number | undefined;
+  for (const si of tpl.stepsAt[rt.label(buf, 0, t)]!) {
+    const st = tpl.steps[si]!;
+    for (const leaf of leafFunctions(st.guard)) {
+      const recorded = new Set<string>();
+      const v = recording(buf.slice(), true, { r: (n) => recorded.add(n), w: () => {} });
+      if (safeCall(() => (leaf as (s: unknown, me: unknown) => unknown)(v.state, v.locals[t]!)) === true) continue;
+      const reads = readsOf(rt, leaf, th.name, val, recorded);
+      waitsFor.push({ step: st.name, guard: guardText(leaf), reads });
+      if (heldBy === undefined) {
+        const who = holderOf(rt, leaf, th.name, reads, locks, val);
+        if (who) {
+          if (who.thread) heldBy = who.thread;
+          lock ??= who.lock;
+          if (who.shared) sharedHolders = who.shared;
+        } else if (guess) {
+          for (const k of Object.keys(reads)) {
+            const g = guess(k);
+            if (g !== null && g !== th.name) {
+              heldBy = g;
+              lock = k;
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { thread: th.name, label, waitsFor, ...(heldBy !== undefined ? { heldBy } : {}), ...(lock !== undefined ? { lock } : {}), ...(sharedHolders !== undefined ? { sharedHolders } : {}) };
+}
+
+/** The values a guard reads: its footprint's shared variables (array elements it read, else all), its thread's locals, the labels it counts. */
+function readsOf(rt: Runtime, fn: Function, thread: string, val: Valuation, recorded: ReadonlySet<string>): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {};
+  const fp = functionFootprint(rt.model, fn, 'guard');
+  const shared = fp.unknown ? new Set([...recorded].map((r) => r.replace(/\[\d+\]$/, '')).filter((r) => rt.model.shared.some((v) => v.name === r))) : fp.reads;
+  for (const name of shared) {
+    if (name === THREADS) continue;
+    if (Object.hasOwn(val, name)) out[name] = val[name]!;
+    else {
+      const elems = [...recorded].filter((r) => r.startsWith(`${name}[`));
+      const keys = elems.length ? elems : Object.keys(val).filter((k) => k.startsWith(`${name}[`));
+      for (const k of keys) out[k] = val[k]!;
+    }
+  }
+  const src = codeOnly(Function.prototype.toString.call(fn));
+  const me = paramNames(fn)?.[1];
+  if (me) for (const u of memberUses(src, me).uses) if (Object.hasOwn(val, `${thread}.${u.name}`)) out[`${thread}.${u.name}`] = val[`${thread}.${u.name}`]!;
+  if (fp.reads.has(THREADS) || fp.unknown) {
+    // The group names are string literals, which codeOnly blanks: read them from the raw source.
+    for (const m of Function.prototype.toString.call(fn).matchAll(/\.\s*(?:count|at)\s*\(\s*["'`]([\w-]+)["'`]/g))
+      for (const th of rt.model.threads) if (th.template.name === m[1]) out[`${th.name}.at`] = val[`${th.name}.at`]!;
+  }
+  return out;
+}
+
+/** The thread that holds what a false guard waits for: a declared lock among its reads, or the CPU an onCpus() guard waits for. */
+function holderOf(rt: Runtime, fn: Function, self: string, reads: Record<string, Scalar>, locks: readonly LockInstance[], val: Valuation): { thread?: string; lock: string; shared?: number } | null {
+  const keys = Object.keys(reads);
+  for (const l of locks) {
+    if (!l.keys.some((k) => keys.includes(k))) continue;
+    const other = l.exclusive.find((h) => h !== self);
+    if (other !== undefined) return { thread: other, lock: l.lock };
+    if (l.exclusive.length === 0) return { lock: l.lock, ...(l.shared > 0 ? { shared: l.shared } : {}) };
+  }
+  // onCpus(): "cpuK free for G" counts the threads of that CPU at their holding labels.
+  const cpu = /^cpu(\d+) free for /.exec(fn.name);
+  if (cpu) {
+    const src = Function.prototype.toString.call(fn);
+    for (const m of src.matchAll(/s\.count\("([^"]+)", "([^"]+)"\)/g))
+      for (const th of rt.model.threads) if (th.template.name === m[1] && th.name !== self && val[`${th.name}.at`] === m[2]) return { thread: th.name, lock: `cpu${cpu[1]}` };
+    return { lock: `cpu${cpu[1]}` };
+  }
+  return null;
+}
+
+/** A guard as people read it: a building block's named condition and its expression, or the model's own source on one line. */
+export function guardText(fn: Function): string {
+  const src = Function.prototype.toString.call(fn);
+  const gen = /^function anonymous\([^)]*\)\s*\{\s*return ([\s\S]*?);?\s*\}$/.exec(src);
+  const text = gen ? `${fn.name}: ${gen[1]}` : src;
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 200 ? `${one.slice(0, 197)}...` : one;
+}
+
+/** Follow heldBy from blocked thread to blocked thread; the first thread met twice closes the cycle. */
+function waitCycle(blocked: readonly BlockedThread[]): string[] | null {
+  const next = new Map(blocked.filter((x) => x.heldBy !== undefined).map((x) => [x.thread, x.heldBy!]));
+  for (const start of next.keys()) {
+    const path: string[] = [];
+    let cur: string | undefined = start;
+    while (cur !== undefined && !path.includes(cur)) {
+      path.push(cur);
+      cur = next.get(cur);
+    }
+    if (cur !== undefined) {
+      const cyc = path.slice(path.indexOf(cur));
+      // Start the cycle at its smallest thread name, so the same cycle always reads the same.
+      const k = cyc.indexOf([...cyc].sort()[0]!);
+      return [...cyc.slice(k), ...cyc.slice(0, k)];
+    }
+  }
+  return null;
+}

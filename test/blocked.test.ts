@@ -1,0 +1,228 @@
+import test from 'ava';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bool, buildModel, combine, defineModel, int, replicate, search, spinlock, thread } from '../src/index.ts';
+import { Runtime } from '../src/exec/runtime.ts';
+import { buildTrace } from '../src/trace/build.ts';
+import { explainBlocked } from '../src/trace/blocked.ts';
+import { renderHtml } from '../src/report/html.ts';
+import { blockedText } from '../src/report/blocked-text.ts';
+import dining from '../models/dining.ts';
+import { cli } from './helpers/cli.ts';
+
+/** Blocked threads explained: deadlocks, wait-for cycles, threads blocked throughout a livelock; declared locks in the reports. */
+
+const INDEX = JSON.stringify(resolve('src/index.ts'));
+const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-blocked-'));
+
+function explain(m: Parameters<typeof buildModel>[0], variant: string | null = null, params = {}) {
+  const b = buildModel(m, variant, params);
+  const r = search(b, {});
+  const rt = new Runtime(b);
+  const trace = buildTrace(rt, r.violation!, { fairness: r.violation!.kind === 'livelock' ? r.fairness ?? undefined : undefined });
+  return { trace, report: explainBlocked(rt, trace)! };
+}
+
+test('dining deadlock: every philosopher waits for the fork its neighbour holds, and they wait in a cycle', (t) => {
+  const { report } = explain(dining, null, { n: 4 });
+  t.is(report.blocked.length, 4);
+  for (const [i, b] of report.blocked.entries()) {
+    t.is(b.thread, `phil[${i}]`);
+    t.is(b.label, 'HasLeft');
+    t.is(b.heldBy, `phil[${(i + 1) % 4}]`);
+    t.is(b.lock, `fork[${(i + 1) % 4}]`);
+    t.deepEqual(b.waitsFor.map((w) => [w.step, w.reads]), [['take_right', { [`fork[${(i + 1) % 4}]`]: true }]]);
+    t.regex(b.waitsFor[0]!.guard, /fork\.get/);
+  }
+  t.deepEqual(report.waitCycle, ['phil[0]', 'phil[1]', 'phil[2]', 'phil[3]']);
+});
+
+test('declared locks name the holder: dining written with an array of spinlocks', (t) => {
+  const fork = spinlock('fork', ['phil'], { count: 3 });
+  const m = defineModel({
+    name: 'dining-locks',
+    blocks: [fork],
+    threads: [
+      replicate(3, 'phil', {
+        start: 'Think',
+        steps: {
+          take_left: { at: 'Think', ...fork.lock('phil', 'me.id'), next: 'HasLeft' },
+          take_right: { at: 'HasLeft', ...fork.lock('phil', '(me.id + 1) % 3'), next: 'Eat' },
+          put: { at: 'Eat', ...combine(fork.unlock('phil', 'me.id'), fork.unlock('phil', '(me.id + 1) % 3')), next: 'Think' },
+        },
+      }),
+    ],
+  });
+  const { report, trace } = explain(m);
+  // Each lock of the array gets its bar, held by the philosopher that took it, still held at the end.
+  const page = renderHtml(trace, { locks: buildModel(m, null).locks, blocked: report });
+  for (const i of [0, 1, 2]) t.regex(page, new RegExp(`title="fork\\[${i}\\] held by phil\\[${i}\\], steps ${i + 1}–3 and after"`));
+  t.deepEqual(
+    report.blocked.map((b) => [b.thread, b.lock, b.heldBy]),
+    [['phil[0]', 'fork[1]', 'phil[1]'], ['phil[1]', 'fork[2]', 'phil[2]'], ['phil[2]', 'fork[0]', 'phil[0]']],
+  );
+  t.deepEqual(report.blocked[0]!.waitsFor[0]!.reads, { 'fork[1]': 1 });
+  t.regex(report.blocked[0]!.waitsFor[0]!.guard, /^spin_lock\(fork\[\(me\.id \+ 1\) % 3\]\): s\.fork\.get\(\(me\.id \+ 1\) % 3\) === -1$/);
+  t.deepEqual(report.waitCycle, ['phil[0]', 'phil[1]', 'phil[2]']);
+  t.regex(blockedText(report, false), /phil\[0\] at HasLeft waits for fork\[1\], held by phil\[1\]\n/);
+  t.regex(blockedText(report, false), /wait-for cycle: phil\[0\] → phil\[1\] → phil\[2\] → phil\[0\]\n$/);
+});
+
+test('ABBA on two mutexes: the wait-for cycle, with the guard values and the locks', (t) => {
+  const a = spinlock('a', ['t', 'u']);
+  const b = spinlock('b', ['t', 'u']);
+  const m = defineModel({
+    name: 'abba',
+    blocks: [a, b],
+    threads: [
+      thread('t', { start: 'la', end: ['done'], steps: { la: { ...a.lock('t'), next: 'lb' }, lb: { ...b.lock('t'), next: 'rel' }, rel: { ...combine(b.unlock('t'), a.unlock('t')), next: 'done' } } }),
+      thread('u', { start: 'lb', end: ['done'], steps: { lb: { ...b.lock('u'), next: 'la' }, la: { ...a.lock('u'), next: 'rel' }, rel: { ...combine(a.unlock('u'), b.unlock('u')), next: 'done' } } }),
+    ],
+  });
+  const { report } = explain(m);
+  t.deepEqual(report.blocked.map((x) => [x.thread, x.label, x.lock, x.heldBy]), [['t', 'lb', 'b', 'u'], ['u', 'la', 'a', 't']]);
+  t.deepEqual(report.blocked[0]!.waitsFor[0]!.reads, { b_t: -1, b_u: 0 });
+  t.deepEqual(report.waitCycle, ['t', 'u']);
+});
+
+test('a livelock: the thread blocked throughout the cycle is explained; threads that move are not', (t) => {
+  const m = defineModel({
+    name: 'blocked-in-livelock',
+    shared: { flag: bool(), x: int(0, 1) },
+    threads: [
+      thread('waiter', { start: 'wait', end: ['done'], progress: ['done'], steps: { wait: { when: (s) => s.flag, next: 'done' } } }),
+      thread('spin', { start: 'a', steps: { a: { then: (s) => { s.x = 1 - s.x; }, next: 'a' } } }),
+    ],
+  });
+  const { trace, report } = explain(m);
+  t.is(trace.property.kind, 'livelock');
+  t.deepEqual(report.blocked.map((b) => [b.thread, b.label, b.waitsFor.map((w) => [w.step, w.reads])]), [['waiter', 'wait', [['wait', { flag: false }]]]]);
+  t.is(report.waitCycle, undefined);
+  t.regex(blockedText(report, true), /^blocked throughout the cycle:\n {2}waiter at wait\n/);
+});
+
+/** A model whose lock is declared, and whose boolean named like a lock is a one-way flag: the guess draws a bar for it, the declaration does not. */
+function misnamedModelFile(dir: string): string {
+  const file = join(dir, 'misnamed.ts');
+  writeFileSync(
+    file,
+    `import { defineModel, replicate, spinlock, combine, bool } from ${INDEX};
+const ptl = spinlock('ptl', ['t']);
+export default defineModel({
+  name: 'misnamed',
+  shared: { locked: bool() },
+  blocks: [ptl],
+  threads: [replicate(2, 't', { start: 'a', end: ['done'], steps: {
+    a: { ...ptl.lock('t'), next: 'b' },
+    b: { ...combine(ptl.unlock('t'), { then: (s) => { s.locked = true; } }), next: 'c' },
+    c: { next: 'done' },
+  } })],
+  invariants: { 'not-locked-twice': (s) => !(s.locked && s.at('t', 0) === 'done' && s.at('t', 1) === 'done') },
+});
+`,
+  );
+  return file;
+}
+
+test('declared locks drive the HTML lock bars; the name heuristic only serves models that declare none', async (t) => {
+  const dir = tmp();
+  const model = misnamedModelFile(dir);
+  const trace = join(dir, 'misnamed.json');
+  const r = await cli(['check', model, '--trace-out', trace]);
+  t.is(r.code, 1, r.out + r.err);
+  const declared = await cli(['show', trace, '--model', model, '--format', 'html']);
+  t.is(declared.code, 0, declared.err);
+  t.regex(declared.out, /class="lk-h" title="ptl: spinlock declared by the model"/);
+  t.notRegex(declared.out, /class="lk-h"[^>]*><span>locked</);
+  t.regex(declared.out, /title="ptl held by t\[0\], steps 1–2"/);
+  t.regex(declared.out, /Locks as the model declares them/);
+  // Without the model (a trace never loads the file it names) the page falls back to the guess, which takes the flag for a lock.
+  const guessed = await cli(['show', trace, '--format', 'html']);
+  t.regex(guessed.out, /class="lk-h"[^>]*><span>locked</);
+  t.regex(guessed.out, /Lock-like \(a guess from the trace\)/);
+  // The same through the API.
+  const tf = JSON.parse(readFileSync(trace, 'utf8'));
+  t.notRegex(renderHtml(tf, { locks: buildModel((await import(model)).default, null).locks }), /<span>locked</);
+});
+
+test('check, replay and show print the blocked threads (text, JSON, Markdown, HTML)', async (t) => {
+  const dir = tmp();
+  const trace = join(dir, 'dining.json');
+  const c = await cli(['check', 'dining', '-p', 'n=3', '--trace-out', trace]);
+  t.is(c.code, 1);
+  t.regex(c.out, /blocked threads:\n {2}phil\[0\] at HasLeft waits for fork\[1\], held by phil\[1\]\n {4}take_right: .*fork\.get.* {3}reads fork\[1\]=true\n/);
+  t.regex(c.out, /wait-for cycle: phil\[0\] → phil\[1\] → phil\[2\] → phil\[0\]\n/);
+  const j = JSON.parse((await cli(['check', 'dining', '-p', 'n=3', '--no-trace', '--json'])).out);
+  t.deepEqual(j.violation.waitCycle, ['phil[0]', 'phil[1]', 'phil[2]']);
+  t.deepEqual(Object.keys(j.violation.blocked[0]).sort(), ['heldBy', 'label', 'lock', 'thread', 'waitsFor']);
+  t.deepEqual(j.violation.blocked[2].waitsFor[0].reads, { 'fork[0]': true });
+  t.is(j.violation.blocked[2].waitsFor[0].step, 'take_right');
+  const rp = await cli(['replay', trace]);
+  t.is(rp.code, 0);
+  t.regex(rp.out, /reproduced: .*\nblocked threads:\n/);
+  const rj = JSON.parse((await cli(['replay', trace, '--json'])).out);
+  t.deepEqual(rj.waitCycle, ['phil[0]', 'phil[1]', 'phil[2]']);
+  const shown = await cli(['show', trace]);
+  t.regex(shown.out, /\n\nblocked threads:\n {2}phil\[0\]/);
+  const md = await cli(['show', trace, '--format', 'markdown']);
+  t.regex(md.out, /```\nblocked threads:\n[\s\S]*wait-for cycle: [^\n]*\n```\n$/);
+  const html = await cli(['show', trace, '--format', 'html']);
+  t.regex(html.out, /<div class="blocked" id="blocked"><p>Blocked threads:<\/p><ul><li><b>phil\[0\]<\/b> at <code>HasLeft<\/code> waits for <code>fork\[1\]<\/code>, held by <b>phil\[1\]<\/b>/);
+  t.regex(html.out, /wait-for cycle: <b>phil\[0\]<\/b> → <b>phil\[1\]<\/b> → <b>phil\[2\]<\/b> → <b>phil\[0\]<\/b>/);
+  // A violation that is not a deadlock or livelock has nothing to explain.
+  const inv = await cli(['check', 'examples/lock.ts', '--variant', 'test-then-set', '--no-trace', '--json']);
+  t.is(JSON.parse(inv.out).violation.blocked, undefined);
+});
+
+test('the put-and-wait example: the waiter sleeps on the page queue that nobody will wake', async (t) => {
+  const r = await cli(['check', 'examples/put-and-wait.ts', '--variant', 'clear-non-atomic', '--no-trace', '--json']);
+  const j = JSON.parse(r.out);
+  t.is(j.violation.kind, 'deadlock');
+  t.deepEqual(j.violation.blocked, [
+    {
+      thread: 'waiter',
+      label: 'wait_sleep',
+      waitsFor: [{ step: 'wait_sleep', guard: 'folio_put_wait_locked(page): woken: !s.page_wq_waiter.get(me.id)', reads: { 'page_wq_waiter[0]': true } }],
+      lock: 'page',
+    },
+  ]);
+  const ok = await cli(['check', 'examples/put-and-wait.ts', '--variant', 'unlock-wakes', '--no-trace']);
+  t.is(ok.code, 0);
+});
+
+test('a thread kept off its CPU waits for the thread that keeps the CPU (onCpus, no preemption)', async (t) => {
+  const { onCpus } = await import('../src/index.ts');
+  const m = defineModel({
+    name: 'cpu-stuck',
+    shared: { flag: bool() },
+    threads: onCpus({ spinner: { cpu: 0, preempt: 'none' }, setter: { cpu: 0, preempt: 'none' } }, [
+      thread('spinner', { start: 'a', end: ['done'], steps: { a: { next: 'spin' }, spin: { when: (s) => s.flag, next: 'done' } } }),
+      thread('setter', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.flag = true; }, next: 'done' } } }),
+    ]),
+  });
+  const { report } = explain(m);
+  const [spinner, setter] = report.blocked;
+  t.is(spinner!.thread, 'spinner');
+  t.deepEqual(spinner!.waitsFor.map((w) => [w.step, w.reads]), [['spin', { flag: false }]]);
+  t.deepEqual([setter!.thread, setter!.label, setter!.lock, setter!.heldBy], ['setter', 'a', 'cpu0', 'spinner']);
+  t.regex(setter!.waitsFor[0]!.guard, /^cpu0 free for setter: /);
+  t.deepEqual(setter!.waitsFor[0]!.reads, { 'spinner.at': 'spin' });
+});
+
+test('a writer blocked by readers that never leave: the rwsem is held by sharing holders', async (t) => {
+  const { rwsem } = await import('../src/index.ts');
+  const sem = rwsem('mmap', { writers: ['w'], maxReaders: 1 });
+  const m = defineModel({
+    name: 'rwsem-stuck',
+    blocks: [sem],
+    threads: [
+      thread('r', { start: 'a', end: ['done'], steps: { a: { ...sem.downRead(), next: 'b' }, b: { when: (s) => s.mmap !== -1, next: 'done' } } }),
+      thread('w', { start: 'a', end: ['done'], steps: { a: { ...sem.downWrite('w'), next: 'b' }, b: { ...sem.upWrite('w'), next: 'done' } } }),
+    ],
+  });
+  const { report } = explain(m);
+  const w = report.blocked.find((b) => b.thread === 'w')!;
+  t.deepEqual([w.lock, w.heldBy, w.sharedHolders], ['mmap', undefined, 1]);
+  t.regex(blockedText(report, false), /w at a waits for mmap, held by 1 sharing holder\n/);
+});

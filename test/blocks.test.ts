@@ -1,0 +1,499 @@
+import test, { type ExecutionContext } from 'ava';
+import {
+  array,
+  bool,
+  buildModel,
+  combine,
+  completion,
+  defineModel,
+  int,
+  intervalNotifier,
+  mutex,
+  onCpus,
+  pageLock,
+  refcount,
+  replicate,
+  rwsem,
+  search,
+  spinlock,
+  thread,
+  threadId,
+  workqueue,
+  type Model,
+} from '../src/index.ts';
+import { stepFootprint } from '../src/reduce/footprint.ts';
+import { asymmetryReason } from '../src/reduce/symmetry.ts';
+import { referenceExplore } from './helpers/reference.ts';
+import { isMcError } from '../src/model/errors.ts';
+
+/**
+ * Each building block against the same model written by hand: the same
+ * states, transitions and verdicts (full search, without deadlocks, with
+ * POR, with symmetry), the same footprint for every step (so POR and
+ * symmetry see through the blocks), and the reference checker's count.
+ */
+function sameAs(t: ExecutionContext, blocks: Model, hand: Model, variants: (string | null)[] = [null]) {
+  for (const v of variants) {
+    const a = buildModel(blocks, v);
+    const b = buildModel(hand, v);
+    const at = `${blocks.name}${v ? `/${v}` : ''}`;
+    for (const opts of [{}, { deadlock: false, liveness: false }, { por: true, liveness: false }, { por: true, deadlock: false, liveness: false }]) {
+      const ra = search(a, opts);
+      const rb = search(b, opts);
+      t.deepEqual(
+        [ra.verdict, ra.violation?.kind, ra.violation?.steps.length, ra.stats.states, ra.stats.transitions],
+        [rb.verdict, rb.violation?.kind, rb.violation?.steps.length, rb.stats.states, rb.stats.transitions],
+        `${at} ${JSON.stringify(opts)}`,
+      );
+    }
+    const ref = referenceExplore(a, { deadlock: false });
+    const full = search(b, { deadlock: false, liveness: false });
+    // The reference explores everything; the engine stops at the first invariant violation.
+    if (full.verdict === 'pass') t.deepEqual([ref.states, ref.transitions], [full.stats.states, full.stats.transitions], `${at}: reference`);
+    else t.true(ref.violations.size > 0, `${at}: the reference finds the violation too`);
+    a.templates.forEach((tpl, ti) => {
+      const hb = b.templates[ti]!;
+      for (const st of tpl.steps) {
+        const hs = hb.steps.find((x) => x.name === st.name);
+        t.truthy(hs, `${at}: hand model has step ${tpl.name}.${st.name}`);
+        const fa = stepFootprint(a, st);
+        const fb = stepFootprint(b, hs!);
+        t.false(fa.unknown, `${at} ${tpl.name}.${st.name}: ${fa.why}`);
+        t.deepEqual([[...fa.reads].sort(), [...fa.writes].sort(), fa.asserts], [[...fb.reads].sort(), [...fb.writes].sort(), fb.asserts], `${at} ${tpl.name}.${st.name} footprint`);
+      }
+      if (tpl.replicated && tpl.count >= 2) {
+        t.is(asymmetryReason(a, tpl.name), asymmetryReason(b, tpl.name), `${at}: symmetry of ${tpl.name}`);
+        if (asymmetryReason(a, tpl.name) === '') {
+          const sa = search(a, { symmetry: true, liveness: false, deadlock: false });
+          const sb = search(b, { symmetry: true, liveness: false, deadlock: false });
+          t.deepEqual([sa.stats.states, sa.stats.transitions], [sb.stats.states, sb.stats.transitions], `${at}: symmetry counts`);
+        }
+      }
+    });
+  }
+}
+
+test('spinlock and mutex (owner ids, trylock) = the hand-written locks', (t) => {
+  const ptl = spinlock('ptl', ['fault', 'mig']);
+  const m = mutex('m', ['fault']);
+  const blocks = defineModel({
+    name: 'locks',
+    shared: { x: int(0, 3) },
+    blocks: [ptl, m],
+    threads: [
+      replicate(2, 'fault', {
+        labels: ['c'], start: 'a',
+        end: ['done'],
+        steps: {
+          a: { ...ptl.lock('fault'), next: 'b' },
+          b: { ...combine(ptl.unlock('fault'), { then: (s) => { s.x = s.x + 1; } }), next: 'c' },
+          ...m.trylock('fault', { at: 'c', ok: 'd', busy: 'done' }),
+          d: { ...combine(m.held('fault'), m.unlock('fault')), next: 'done' },
+        },
+      }),
+      thread('mig', { start: 'a', end: ['done'], steps: { a: { ...ptl.lock('mig'), next: 'b' }, b: { ...combine(ptl.isLocked(), ptl.unlock('mig')), next: 'done' } } }),
+    ],
+  });
+  const hand = defineModel({
+    name: 'locks-hand',
+    shared: { x: int(0, 3), ptl_fault: threadId('fault', { none: true }), ptl_mig: threadId('mig', { none: true }), m: threadId('fault', { none: true }) },
+    threads: [
+      replicate(2, 'fault', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.ptl_fault === -1 && s.ptl_mig === -1, then: (s, me) => { s.ptl_fault = me.id; }, next: 'b' },
+          b: { then: (s) => { s.ptl_fault = -1; s.x = s.x + 1; }, next: 'c' },
+          c: { when: (s) => s.m === -1, then: (s, me) => { s.m = me.id; }, next: 'd' },
+          c_busy: { at: 'c', when: (s) => !(s.m === -1), next: 'done' },
+          d: { when: (s, me) => s.m === me.id, then: (s) => { s.m = -1; }, next: 'done' },
+        },
+      }),
+      thread('mig', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.ptl_fault === -1 && s.ptl_mig === -1, then: (s, me) => { s.ptl_mig = me.id; }, next: 'b' },
+          b: { when: (s) => s.ptl_fault !== -1 || s.ptl_mig !== -1, then: (s) => { s.ptl_mig = -1; }, next: 'done' },
+        },
+      }),
+    ],
+  });
+  sameAs(t, blocks, hand);
+  t.deepEqual(buildModel(blocks, null).locks.map((l) => [l.name, l.kind, l.owners.map((o) => o.var)]), [['ptl', 'spinlock', ['ptl_fault', 'ptl_mig']], ['m', 'mutex', ['m']]]);
+});
+
+test('an array of spinlocks (dining with owners) = the hand-written one, and its deadlock names the holders', (t) => {
+  const fork = spinlock('fork', ['phil'], { count: 3 });
+  const blocks = defineModel({
+    name: 'dining-blocks',
+    blocks: [fork],
+    threads: [
+      replicate(3, 'phil', {
+        start: 'Think',
+        steps: {
+          take_left: { at: 'Think', ...fork.lock('phil', 'me.id'), next: 'HasLeft' },
+          take_right: { at: 'HasLeft', ...fork.lock('phil', '(me.id + 1) % 3'), next: 'Eat' },
+          put: { at: 'Eat', ...combine(fork.unlock('phil', 'me.id'), fork.unlock('phil', '(me.id + 1) % 3')), next: 'Think' },
+        },
+      }),
+    ],
+  });
+  const hand = defineModel({
+    name: 'dining-hand',
+    shared: { fork: array(3, threadId('phil', { none: true })) },
+    threads: [
+      replicate(3, 'phil', {
+        start: 'Think',
+        steps: {
+          take_left: { at: 'Think', when: (s, me) => s.fork.get(me.id) === -1, then: (s, me) => s.fork.set(me.id, me.id), next: 'HasLeft' },
+          take_right: { at: 'HasLeft', when: (s, me) => s.fork.get((me.id + 1) % 3) === -1, then: (s, me) => s.fork.set((me.id + 1) % 3, me.id), next: 'Eat' },
+          put: { at: 'Eat', then: (s, me) => { s.fork.set(me.id, -1); s.fork.set((me.id + 1) % 3, -1); }, next: 'Think' },
+        },
+      }),
+    ],
+  });
+  sameAs(t, blocks, hand);
+  t.is(search(buildModel(blocks, null), {}).violation?.kind, 'deadlock');
+});
+
+test('rwsem with waiting writers blocking new readers = the hand-written one', (t) => {
+  const sem = rwsem('mmap', { writers: ['w'], maxReaders: 3, writerPriority: { maxWriters: 1 } });
+  const blocks = defineModel({
+    name: 'rwsem',
+    blocks: [sem],
+    threads: [
+      replicate(2, 'r', { start: 'a', end: ['done'], steps: { a: { ...sem.downRead(), next: 'b' }, b: { ...sem.upRead(), next: 'done' } } }),
+      thread('w', {
+        labels: ['a'], start: 'a',
+        end: ['done'],
+        steps: { ...sem.downWriteSteps('w', { at: 'a', next: 'b' }), b: { ...sem.downgrade('w'), next: 'c' }, c: { ...sem.upRead(), next: 'done' } },
+      }),
+    ],
+  });
+  const hand = defineModel({
+    name: 'rwsem-hand',
+    shared: { mmap: threadId('w', { none: true }), mmap_readers: int(0, 3), mmap_wwait: int(0, 1) },
+    threads: [
+      replicate(2, 'r', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.mmap === -1 && s.mmap_wwait === 0, then: (s) => { s.mmap_readers = s.mmap_readers + 1; }, next: 'b' },
+          b: { then: (s) => { s.mmap_readers = s.mmap_readers - 1; }, next: 'done' },
+        },
+      }),
+      thread('w', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { then: (s) => { s.mmap_wwait = s.mmap_wwait + 1; }, next: 'a_wait' },
+          a_wait: { when: (s) => s.mmap === -1 && s.mmap_readers === 0, then: (s, me) => { s.mmap_wwait = s.mmap_wwait - 1; s.mmap = me.id; }, next: 'b' },
+          b: { then: (s) => { s.mmap = -1; s.mmap_readers = s.mmap_readers + 1; }, next: 'c' },
+          c: { then: (s) => { s.mmap_readers = s.mmap_readers - 1; }, next: 'done' },
+        },
+      }),
+    ],
+  });
+  sameAs(t, blocks, hand);
+});
+
+/** Two lockers of the page and a reclaimer that either unlocks properly or clears the bit without a wake-up. */
+function pageModels() {
+  const pg = pageLock('page', { locker: 2, reclaim: 1 });
+  const variants = { wake: 'folio_unlock', 'no-wake': '__folio_clear_locked' };
+  const blocks = defineModel({
+    name: 'page-lock',
+    variants,
+    blocks: [pg],
+    threads: (_p, v) => [
+      replicate(2, 'locker', { labels: ['a'], start: 'a', end: ['done'], steps: { ...pg.lock('locker', { at: 'a', next: 'b' }), b: { ...pg.unlock('locker'), next: 'done' } } }),
+      thread('reclaim', { labels: ['a'], start: 'a', end: ['done'], steps: { ...pg.lock('reclaim', { at: 'a', next: 'b' }), b: { ...(v === 'wake' ? pg.unlock('reclaim') : pg.clearNonAtomic('reclaim')), next: 'done' } } }),
+    ],
+  });
+  const hand = defineModel({
+    name: 'page-lock-hand',
+    variants,
+    shared: {
+      page_locker: threadId('locker', { none: true }),
+      page_reclaim: threadId('reclaim', { none: true }),
+      page_waiters: bool(),
+      page_wq_locker: array(2, bool()).indexedBy('locker'),
+      page_wq_reclaim: array(1, bool()).indexedBy('reclaim'),
+    },
+    threads: (_p, v) => [
+      replicate(2, 'locker', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.page_locker === -1 && s.page_reclaim === -1, then: (s, me) => { s.page_locker = me.id; }, next: 'b' },
+          a_wait: { at: 'a', when: (s) => s.page_locker !== -1 || s.page_reclaim !== -1, then: (s, me) => { s.page_wq_locker.set(me.id, true); s.page_waiters = true; }, next: 'a_sleep' },
+          a_sleep: { when: (s, me) => !s.page_wq_locker.get(me.id), next: 'a' },
+          b: { then: (s) => { s.page_locker = -1; if (s.page_waiters) { s.page_waiters = false; s.page_wq_locker.fill(false); s.page_wq_reclaim.fill(false); } }, next: 'done' },
+        },
+      }),
+      thread('reclaim', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.page_locker === -1 && s.page_reclaim === -1, then: (s, me) => { s.page_reclaim = me.id; }, next: 'b' },
+          a_wait: { at: 'a', when: (s) => s.page_locker !== -1 || s.page_reclaim !== -1, then: (s, me) => { s.page_wq_reclaim.set(me.id, true); s.page_waiters = true; }, next: 'a_sleep' },
+          a_sleep: { when: (s, me) => !s.page_wq_reclaim.get(me.id), next: 'a' },
+          b:
+            v === 'wake'
+              ? { then: (s) => { s.page_reclaim = -1; if (s.page_waiters) { s.page_waiters = false; s.page_wq_locker.fill(false); s.page_wq_reclaim.fill(false); } }, next: 'done' }
+              : { then: (s) => { s.page_reclaim = -1; }, next: 'done' },
+        },
+      }),
+    ],
+  });
+  return { blocks, hand };
+}
+
+test('page lock with PG_waiters: folio_unlock wakes, __folio_clear_locked loses the wake-up; = the hand-written one', (t) => {
+  const { blocks, hand } = pageModels();
+  sameAs(t, blocks, hand, ['wake', 'no-wake']);
+  t.is(search(buildModel(blocks, 'wake'), {}).verdict, 'pass');
+  t.is(search(buildModel(blocks, 'no-wake'), {}).violation?.kind, 'deadlock');
+});
+
+test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written one', (t) => {
+  const refs = refcount('refs', { max: 3, init: 1 });
+  const blocks = defineModel({
+    name: 'refcount',
+    blocks: [refs],
+    shared: { moved: bool() },
+    threads: [
+      replicate(2, 'g', { labels: ['a'], start: 'a', end: ['done'], steps: { ...refs.tryGet({ at: 'a', ok: 'b', fail: 'done' }), b: { ...refs.put(), next: 'done' } } }),
+      thread('mig', {
+        labels: ['a'], start: 'a',
+        end: ['done'],
+        steps: {
+          ...refs.freeze(1, { at: 'a', ok: 'b', fail: 'a' }),
+          b: { ...combine(refs.is(0), refs.unfreeze(1), { then: (s) => { s.moved = true; } }), next: 'done' },
+        },
+      }),
+    ],
+    invariants: { 'frozen-means-alone': (s) => !s.moved || (s as unknown as { refs: number }).refs >= 1 },
+  });
+  const hand = defineModel({
+    name: 'refcount-hand',
+    shared: { moved: bool(), refs: int(0, 3).initially(1) },
+    threads: [
+      replicate(2, 'g', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.refs !== 0, then: (s) => { s.refs = s.refs + 1; }, next: 'b' },
+          a_fail: { at: 'a', when: (s) => s.refs === 0, next: 'done' },
+          b: { then: (s) => { s.refs = s.refs - 1; }, next: 'done' },
+        },
+      }),
+      thread('mig', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.refs === 1, then: (s) => { s.refs = 0; }, next: 'b' },
+          a_fail: { at: 'a', when: (s) => s.refs !== 1, next: 'a' },
+          b: { when: (s) => s.refs === 0, then: (s) => { s.refs = 1; s.moved = true; }, next: 'done' },
+        },
+      }),
+    ],
+    invariants: { 'frozen-means-alone': (s) => !s.moved || s.refs >= 1 },
+  });
+  sameAs(t, blocks, hand);
+});
+
+test('interval notifier sequence (read_begin, read_retry, set_seq) and completion = the hand-written ones', (t) => {
+  const mni = intervalNotifier('mni', { maxSeq: 2 });
+  const done = completion('done', { max: 2 });
+  const blocks = defineModel({
+    name: 'notifier',
+    blocks: [mni, done],
+    shared: { mapped: bool(), valid: bool().initially(true) },
+    threads: [
+      thread('dev', {
+        locals: { seq: mni.seqLocal() },
+        labels: ['check'], start: 'begin',
+        end: ['done'],
+        steps: {
+          begin: { ...mni.readBegin('seq'), next: 'check' },
+          ...mni.readRetry('seq', { at: 'check', retry: 'begin', ok: 'map' }),
+          map: { ...combine({ then: (s) => { s.mapped = true; } }, done.complete()), next: 'done' },
+        },
+      }),
+      thread('inv', {
+        start: 'start',
+        end: ['done'],
+        steps: {
+          start: { ...combine(mni.invalidateStart(), { then: (s) => { s.valid = false; } }), next: 'cb' },
+          cb: { ...combine(mni.setSeq(), { then: (s) => { s.mapped = false; } }), next: 'end' },
+          end: { ...mni.invalidateEnd(), next: 'wait' },
+          wait: { ...done.wait(), next: 'done' },
+        },
+      }),
+    ],
+    invariants: { 'no-stale-map': (s) => !s.mapped || s.valid },
+  });
+  const hand = defineModel({
+    name: 'notifier-hand',
+    shared: { mapped: bool(), valid: bool().initially(true), mni_seq: int(0, 2), mni_busy: bool(), done_done: int(0, 2), done_all: bool() },
+    threads: [
+      thread('dev', {
+        locals: { seq: int(0, 2) },
+        start: 'begin',
+        end: ['done'],
+        steps: {
+          begin: { when: (s) => !s.mni_busy, then: (s, me) => { me.seq = s.mni_seq; }, next: 'check' },
+          check: { when: (s, me) => s.mni_seq === me.seq, next: 'map' },
+          check_retry: { at: 'check', when: (s, me) => s.mni_seq !== me.seq, next: 'begin' },
+          map: { then: (s) => { s.mapped = true; if (!s.done_all) s.done_done = s.done_done + 1; }, next: 'done' },
+        },
+      }),
+      thread('inv', {
+        start: 'start',
+        end: ['done'],
+        steps: {
+          start: { then: (s) => { s.mni_busy = true; s.valid = false; }, next: 'cb' },
+          cb: { then: (s) => { s.mni_seq = s.mni_seq === 2 ? 0 : s.mni_seq + 1; s.mapped = false; }, next: 'end' },
+          end: { then: (s) => { s.mni_busy = false; }, next: 'wait' },
+          wait: { when: (s) => s.done_all || s.done_done > 0, then: (s) => { if (!s.done_all) s.done_done = s.done_done - 1; }, next: 'done' },
+        },
+      }),
+    ],
+    invariants: { 'no-stale-map': (s) => !s.mapped || s.valid },
+  });
+  sameAs(t, blocks, hand);
+  // The invariant is stricter than the protocol (a mapping made before the invalidation began counts as stale until the callback removes it), so both writings stop at the same violation.
+  t.is(search(buildModel(blocks, null), {}).verdict, 'violation');
+});
+
+test('CPUs: a thread spinning on its CPU for what another thread of that CPU must do deadlocks without preemption, not with it; = the hand-written guard', (t) => {
+  const variants = { none: 'PREEMPT_NONE', voluntary: 'PREEMPT_VOLUNTARY with a might_sleep point', full: 'PREEMPT' };
+  const groups = () => [
+    thread('spinner', { start: 'a', end: ['done'], steps: { a: { next: 'spin' }, spin: { when: (s) => s.flag, next: 'done' } } }),
+    thread('setter', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.flag = true; }, next: 'done' } } }),
+  ];
+  const blocks = defineModel({
+    name: 'cpus',
+    variants,
+    shared: { flag: bool() },
+    threads: (_p, v) =>
+      onCpus({ spinner: { cpu: 0, preempt: v as 'none', mightSleep: ['spin'] }, setter: { cpu: 0, preempt: v as 'none' } }, groups()),
+  });
+  const hand = defineModel({
+    name: 'cpus-hand',
+    variants,
+    shared: { flag: bool() },
+    threads: (_p, v) =>
+      v === 'none'
+        ? [
+            thread('spinner', {
+              start: 'a',
+              end: ['done'],
+              steps: {
+                a: { when: (s, me) => me.at === 'spin' || s.count('spinner', 'spin') === 0, next: 'spin' },
+                spin: { when: (s, me) => (me.at === 'spin' || s.count('spinner', 'spin') === 0) && s.flag, next: 'done' },
+              },
+            }),
+            thread('setter', { start: 'a', end: ['done'], steps: { a: { when: (s) => s.count('spinner', 'spin') === 0, then: (s) => { s.flag = true; }, next: 'done' } } }),
+          ]
+        : groups(),
+  });
+  sameAs(t, blocks, hand, ['none', 'voluntary', 'full']);
+  t.is(search(buildModel(blocks, 'none'), {}).violation?.kind, 'deadlock');
+  t.is(search(buildModel(blocks, 'voluntary'), {}).verdict, 'pass');
+  t.is(search(buildModel(blocks, 'full'), {}).verdict, 'pass');
+});
+
+test('per-CPU work: lru_add_drain_all queues on every CPU and flushes = the hand-written one', (t) => {
+  const wq = workqueue('drain', 2);
+  const blocks = defineModel({
+    name: 'lru-drain',
+    blocks: [wq],
+    shared: { pvec: array(2, bool()).initially([true, true]) },
+    threads: [
+      thread('caller', { start: 'queue', end: ['done'], steps: { queue: { ...wq.queueAll(), next: 'flush' }, flush: { ...wq.flushAll(), next: 'done' } } }),
+      ...wq.workers((k) => ({ start: 'drain', steps: { drain: { then: k === 0 ? (s) => s.pvec.set(0, false) : (s) => s.pvec.set(1, false), next: 'idle' } } })),
+    ],
+    invariants: { drained: (s) => s.at('caller') !== 'done' || (!s.pvec.get(0) && !s.pvec.get(1)) },
+  });
+  const worker = (k: number) =>
+    thread(`drain${k}`, {
+      start: 'idle',
+      end: ['idle'],
+      steps: {
+        drain_run: { at: 'idle', when: (s) => s.drain_pending.get(k), then: (s) => s.drain_pending.set(k, false), next: 'drain' },
+        drain: { then: k === 0 ? (s) => s.pvec.set(0, false) : (s) => s.pvec.set(1, false), next: 'idle' },
+      },
+    });
+  const hand = defineModel({
+    name: 'lru-drain-hand',
+    shared: { pvec: array(2, bool()).initially([true, true]), drain_pending: array(2, bool()) },
+    threads: [
+      thread('caller', {
+        start: 'queue',
+        end: ['done'],
+        steps: {
+          queue: { then: (s) => s.drain_pending.fill(true), next: 'flush' },
+          flush: { when: (s) => !s.drain_pending.get(0) && s.at('drain0') === 'idle' && !s.drain_pending.get(1) && s.at('drain1') === 'idle', next: 'done' },
+        },
+      }),
+      worker(0),
+      worker(1),
+    ],
+    invariants: { drained: (s) => s.at('caller') !== 'done' || (!s.pvec.get(0) && !s.pvec.get(1)) },
+  });
+  sameAs(t, blocks, hand);
+  t.is(search(buildModel(blocks, null), {}).verdict, 'pass');
+});
+
+test('block misuse is a coded model error', async (t) => {
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return isMcError(e) ? e.code : String(e);
+    }
+    return 'no error';
+  };
+  t.is(code(() => spinlock('ptl', [])), 'MC171');
+  t.is(code(() => spinlock('a b', ['x'])), 'MC171');
+  t.is(code(() => spinlock('ptl', ['x', 'y']).lock()), 'MC173');
+  t.is(code(() => spinlock('ptl', ['x']).lock('z')), 'MC173');
+  t.is(code(() => spinlock('ptl', ['x'], { count: 2 }).lock('x')), 'MC173');
+  t.is(code(() => spinlock('ptl', ['x'], { count: 2 }).lock('x', 's.i = 1')), 'MC173');
+  t.is(code(() => rwsem('s', { writers: ['w'], maxReaders: 1, writerPriority: { maxWriters: 1 } }).downWrite('w')), 'MC174');
+  t.is(code(() => refcount('r', { max: 2 }).freeze(3, { at: 'a', ok: 'b', fail: 'c' })), 'MC171');
+  t.is(code(() => combine({ when: () => true, next: 'x' } as never)), 'MC170');
+  t.is(code(() => workqueue('w', 2).queueOn(2)), 'MC176');
+  t.is(code(() => onCpus({ nope: { cpu: 0, preempt: 'none' } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
+  t.is(code(() => onCpus({ a: { cpu: 0, preempt: 'none', sleeps: ['zz'] } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
+  const ptl = spinlock('ptl', ['t']);
+  const clash = defineModel({ name: 'clash', shared: { ptl: bool() }, blocks: [ptl], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
+  t.is(code(() => buildModel(clash, null)), 'MC172');
+  const { declareLock } = await import('../src/index.ts');
+  const wrongOwner = defineModel({ name: 'wo', shared: { owner: bool() }, blocks: [declareLock({ name: 'l', kind: 'mutex', owners: [{ var: 'owner', group: 't' }] })], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
+  t.regex(code(() => buildModel(wrongOwner, null)), /MC177/);
+  const missing = defineModel({ name: 'mi', blocks: [declareLock({ name: 'l', kind: 'mutex', owners: [{ var: 'nope', group: 't' }] })], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
+  t.is(code(() => buildModel(missing, null)), 'MC177');
+  const good = defineModel({ name: 'ok', shared: { owner: threadId('t', { none: true }) }, blocks: [declareLock({ name: 'l', kind: 'mutex', owners: [{ var: 'owner', group: 't' }] })], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
+  t.deepEqual(buildModel(good, null).locks.map((l) => l.name), ['l']);
+  t.is(code(() => declareLock({} as never)), 'MC172');
+  const notBlock = defineModel({ name: 'nb', blocks: [{} as never], threads: [thread('t', { start: 'a', end: ['a'], steps: {} })] });
+  t.is(code(() => buildModel(notBlock, null)), 'MC172');
+});
+
+test('the put-and-wait example meets its expectations', async (t) => {
+  const { loadModel } = await import('../src/run/load.ts');
+  const { checkExpectation } = await import('../src/run/expect.ts');
+  const { expectationsOf } = await import('../src/model/define.ts');
+  const m = await loadModel('examples/put-and-wait.ts');
+  let n = 0;
+  for (const v of m.variantNames)
+    for (const e of expectationsOf(m, v)) {
+      t.deepEqual(checkExpectation(m, v, e).diffs, [], `${v}: ${JSON.stringify(e)}`);
+      n++;
+    }
+  t.is(n, 3);
+});
