@@ -8,6 +8,7 @@
  *   3. bench/time-to-bug.ts  time to the first counterexample
  *   4. bench/long-trace.ts   replay and rendering of 20k-150k-step counterexamples (linear growth)
  *   5. bench/por-classic.ts  POR on the classic mutexes beside SPIN's (with and without POR); livelock rows with POR
+ *   6. bench/livelock.ts     migration-entry-wait livelock checks at 4-16 faulters: unreduced, --symmetry, --por, beside SPIN's cycle search
  *
  *   npm run bench                  the full benchmarks (tens of minutes)
  *   npm run bench -- --quick       a smoke run: peterson(4), the small reduction matrix,
@@ -41,6 +42,7 @@ function jobs(): Job[] {
   out.push({ script: 'bench/time-to-bug.ts', args: quick ? ['--limit', '10'] : [] });
   out.push({ script: 'bench/long-trace.ts', args: [] });
   out.push({ script: 'bench/por-classic.ts', args: pass('--quick', '--no-peers') });
+  out.push({ script: 'bench/livelock.ts', args: pass('--quick', '--no-peers') });
   return out;
 }
 

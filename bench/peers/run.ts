@@ -65,6 +65,11 @@ export interface SpinOptions {
   maxDepth?: number;
   /** Deadline for the whole run (generation, compile, search). Default 3600. */
   timeoutSeconds?: number;
+  /**
+   * Search for acceptance cycles of the source's never claim (no -DSAFETY;
+   * `pan -a`, with `-f` for SPIN's weak fairness) instead of a safety search.
+   */
+  acceptance?: { weakFairness: boolean };
 }
 
 export interface RumurOptions {
@@ -336,7 +341,7 @@ export async function runSpin(source: string, opts: SpinOptions = {}): Promise<P
   const initStates = opts.initStates ?? 1;
   const deadlock = opts.deadlock ?? true;
 
-  const cflags = ['-O2', '-DSAFETY'];
+  const cflags = opts.acceptance ? ['-O2'] : ['-O2', '-DSAFETY'];
   if (!opts.por) cflags.push('-DNOREDUCE');
   if (opts.bfs) cflags.push('-DBFS');
   cflags.push(`-DMEMLIM=${memMB}`, ...(opts.extraCFlags ?? []));
@@ -354,6 +359,7 @@ export async function runSpin(source: string, opts: SpinOptions = {}): Promise<P
     for (let attempt = 0; ; attempt++) {
       const args = [`-m${maxDepth}`, `-w${hashBits}`, '-n'];
       if (!deadlock) args.push('-E');
+      if (opts.acceptance) args.push('-a', ...(opts.acceptance.weakFairness ? ['-f'] : []));
       const r = await exec('spin', './pan', args, dir, deadline, true);
       const stats = parsePan(r.stdout);
       if (stats?.outOfMemory) {
@@ -379,6 +385,7 @@ export async function runSpin(source: string, opts: SpinOptions = {}): Promise<P
         `-m${maxDepth}`,
         `-w${hashBits}`,
         ...(deadlock ? [] : ['-E']),
+        ...(opts.acceptance ? ['-a', ...(opts.acceptance.weakFairness ? ['-f'] : [])] : []),
       ].join(' ');
       return {
         tool: 'spin',
