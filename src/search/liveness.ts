@@ -5,6 +5,7 @@ import type { PartialOrder } from '../reduce/por.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { Growable } from '../store/growable.ts';
 import { pathTo, stepsAlong } from './stored-path.ts';
+import { tarjan, type SccGraph, type SccState } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
 import { livelockViolation } from './violation.ts';
 
@@ -32,18 +33,13 @@ import { livelockViolation } from './violation.ts';
  * component id, and stacks proportional to the DFS depth.
  */
 
-interface Ctx {
+/** The search's context; the SCC numbering (SccState) lives in it so that a refinement can reset a region and search it again. */
+interface Ctx extends SccState {
   rt: Runtime;
   store: StateStore;
   fairness: Fairness;
   /** -1: every progress transition is excluded; t: only thread t's. */
   starving: number;
-  num: Int32Array;
-  low: Int32Array;
-  comp: Int32Array;
-  onStack: Uint8Array;
-  nextComp: number;
-  counter: number;
   deadline: number;
   monitor: SearchMonitor | null;
   /** With --por: the exploration's reduced graph, whose edges the cycle search follows. */
@@ -51,7 +47,6 @@ interface Ctx {
 }
 
 type List = Growable<Int32Array>;
-const list = (): List => new Growable(new Int32Array(1024));
 
 /** Non-excluded successors of v (as store indices) that lie in the region; returns count pushed. */
 function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: List): number {
@@ -73,78 +68,19 @@ function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: Li
   return k;
 }
 
-interface SccFound {
-  comp: number;
-  members: Int32Array;
-}
-
-/**
- * Iterative Tarjan over the states `roots` can reach inside the region.
- * Calls onScc for each non-trivial SCC; stops when it returns a result.
- */
-function tarjan<T>(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean, onScc: (s: SccFound) => T | null): T | null {
-  const edges = list();
-  const frameV = list();
-  const frameEdge = list(); // cursor into edges
-  const frameEnd = list();
-  const tstack = list();
+/** The stored graph as the SCC search walks it, polling the limits every 4096 steps. */
+function sccGraph(c: Ctx): SccGraph {
   let ticks = 0;
-  for (const root of roots) {
-    if (c.num[root] !== 0 || !inRegion(root)) continue;
-    const enter = (v: number) => {
-      c.num[v] = c.low[v] = ++c.counter;
-      c.onStack[v] = 1;
-      tstack.push(v);
-      const start = edges.n;
-      successors(c, v, inRegion, edges);
-      frameV.push(v);
-      frameEdge.push(start);
-      frameEnd.push(edges.n);
-    };
-    enter(root);
-    while (frameV.n > 0) {
-      if (++ticks === 4096) {
-        ticks = 0;
-        if (performance.now() > c.deadline) throw new LivenessStop('time-limit');
-        const r = c.monitor !== null ? c.monitor.poll('liveness', c.store.count, 0, 0, 0, 0) : null;
-        if (r !== null) throw new LivenessStop(r);
-      }
-      const f = frameV.n - 1;
-      const v = frameV.a[f]!;
-      if (frameEdge.a[f]! < frameEnd.a[f]!) {
-        const u = edges.a[frameEdge.a[f]!++]!;
-        if (c.num[u] === 0) enter(u);
-        else if (c.onStack[u] === 1 && c.num[u]! < c.low[v]!) c.low[v] = c.num[u]!;
-        continue;
-      }
-      // v is done.
-      frameV.n--;
-      frameEdge.n--;
-      // The child's edges sit right above its parent's on the edge stack.
-      edges.n = f > 0 ? frameEnd.a[f - 1]! : 0;
-      frameEnd.n--;
-      if (f > 0) {
-        const p = frameV.a[f - 1]!;
-        if (c.low[v]! < c.low[p]!) c.low[p] = c.low[v]!;
-      }
-      if (c.low[v] === c.num[v]) {
-        const id = c.nextComp++;
-        let i = tstack.n;
-        do {
-          i--;
-          c.onStack[tstack.a[i]!] = 0;
-          c.comp[tstack.a[i]!] = id;
-        } while (tstack.a[i] !== v);
-        const members = tstack.a.slice(i, tstack.n);
-        tstack.n = i;
-        if (members.length > 1 || selfLoop(c, v, inRegion)) {
-          const r = onScc({ comp: id, members });
-          if (r !== null) return r;
-        }
-      }
-    }
-  }
-  return null;
+  return {
+    successors: (v, inRegion, out) => void successors(c, v, inRegion, out),
+    tick: () => {
+      if (++ticks < 4096) return;
+      ticks = 0;
+      if (performance.now() > c.deadline) throw new LivenessStop('time-limit');
+      const r = c.monitor !== null ? c.monitor.poll('liveness', c.store.count, 0, 0, 0, 0) : null;
+      if (r !== null) throw new LivenessStop(r);
+    },
+  };
 }
 
 /** Unwinds the search when a limit is reached (thrown from deep inside the SCC search, caught once). */
@@ -152,13 +88,6 @@ class LivenessStop extends Error {
   constructor(readonly reason: IncompleteReason) {
     super(reason);
   }
-}
-
-function selfLoop(c: Ctx, v: number, inRegion: (u: number) => boolean): boolean {
-  const g = list();
-  successors(c, v, inRegion, g);
-  for (let i = 0; i < g.n; i++) if (g.a[i] === v) return true;
-  return false;
 }
 
 interface Judgement {
@@ -216,7 +145,7 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
 
 /** Find a fair non-progress SCC; returns the component members and region test. */
 function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean): { members: Int32Array; inComp: (u: number) => boolean } | null {
-  return tarjan(c, roots, inRegion, ({ comp, members }) => {
+  return tarjan(c, sccGraph(c), roots, inRegion, (comp, members) => {
     const inComp = (u: number) => u >= 0 && c.comp[u] === comp;
     const j = judge(c, members, inComp);
     if (!j.live) return null;

@@ -2,9 +2,9 @@ import type { StateStore } from '../store/store.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import { Orbits, composePerm, invertPerm } from '../reduce/thread-perm.ts';
-import { Growable } from '../store/growable.ts';
 import { QuotientGraph } from './quotient-graph.ts';
 import { symmetricLasso } from './sym-lasso.ts';
+import { tarjan, type SccGraph, type SccState } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, SearchMonitor, SearchOptions } from './types.ts';
 
 /**
@@ -46,14 +46,9 @@ class SymLivenessStop extends Error {
   }
 }
 
-interface Ctx {
+/** The search's context; the SCC numbering (SccState) lives in it so that a refinement can reset a region and search it again. */
+interface Ctx extends SccState {
   g: QuotientGraph;
-  num: Int32Array;
-  low: Int32Array;
-  comp: Int32Array;
-  onStack: Uint8Array;
-  nextComp: number;
-  counter: number;
   ticks: number;
   deadline: number;
   monitor: SearchMonitor | null;
@@ -61,8 +56,6 @@ interface Ctx {
   pos: Int32Array;
 }
 
-type List = Growable<Int32Array>;
-const list = (): List => new Growable(new Int32Array(1024));
 
 function tick(c: Ctx): void {
   if (++c.ticks < 4096) return;
@@ -72,73 +65,15 @@ function tick(c: Ctx): void {
   if (r !== null) throw new SymLivenessStop(r);
 }
 
-function pushSuccessors(c: Ctx, b: number, inRegion: (x: number) => boolean, out: List): void {
-  const n = c.g.expand(b);
-  for (let e = 0; e < n; e++) if (inRegion(c.g.target[e]!)) out.push(c.g.target[e]!);
-}
-
-/** Iterative Tarjan over the nodes `roots` reach inside the region; onScc for each non-trivial SCC until it returns a result. */
-function tarjan<T>(c: Ctx, roots: Iterable<number>, inRegion: (x: number) => boolean, onScc: (comp: number, members: Int32Array) => T | null): T | null {
-  const edges = list();
-  const frameV = list();
-  const frameEdge = list();
-  const frameEnd = list();
-  const tstack = list();
-  const enter = (v: number) => {
-    c.num[v] = c.low[v] = ++c.counter;
-    c.onStack[v] = 1;
-    tstack.push(v);
-    const start = edges.n;
-    pushSuccessors(c, v, inRegion, edges);
-    frameV.push(v);
-    frameEdge.push(start);
-    frameEnd.push(edges.n);
+/** The quotient as the SCC search walks it. */
+function sccGraph(c: Ctx): SccGraph {
+  return {
+    successors: (b, inRegion, out) => {
+      const n = c.g.expand(b);
+      for (let e = 0; e < n; e++) if (inRegion(c.g.target[e]!)) out.push(c.g.target[e]!);
+    },
+    tick: () => tick(c),
   };
-  for (const root of roots) {
-    if (c.num[root] !== 0 || !inRegion(root)) continue;
-    enter(root);
-    while (frameV.n > 0) {
-      tick(c);
-      const f = frameV.n - 1;
-      const v = frameV.a[f]!;
-      if (frameEdge.a[f]! < frameEnd.a[f]!) {
-        const u = edges.a[frameEdge.a[f]!++]!;
-        if (c.num[u] === 0) enter(u);
-        else if (c.onStack[u] === 1 && c.num[u]! < c.low[v]!) c.low[v] = c.num[u]!;
-        continue;
-      }
-      frameV.n--;
-      frameEdge.n--;
-      edges.n = f > 0 ? frameEnd.a[f - 1]! : 0;
-      frameEnd.n--;
-      if (f > 0) {
-        const p = frameV.a[f - 1]!;
-        if (c.low[v]! < c.low[p]!) c.low[p] = c.low[v]!;
-      }
-      if (c.low[v] === c.num[v]) {
-        const id = c.nextComp++;
-        let i = tstack.n;
-        do {
-          i--;
-          c.onStack[tstack.a[i]!] = 0;
-          c.comp[tstack.a[i]!] = id;
-        } while (tstack.a[i] !== v);
-        const members = tstack.a.slice(i, tstack.n);
-        tstack.n = i;
-        if (members.length > 1 || selfLoop(c, v, inRegion)) {
-          const r = onScc(id, members);
-          if (r !== null) return r;
-        }
-      }
-    }
-  }
-  return null;
-}
-
-function selfLoop(c: Ctx, v: number, inRegion: (x: number) => boolean): boolean {
-  const n = c.g.expand(v);
-  for (let e = 0; e < n; e++) if (c.g.target[e] === v && inRegion(v)) return true;
-  return false;
 }
 
 interface Judgement {
@@ -219,7 +154,7 @@ function judge(c: Ctx, members: Int32Array, inComp: (x: number) => boolean): Jud
 
 /** A component whose lift holds a fair live cycle: its members and membership test. */
 function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (x: number) => boolean): { members: Int32Array; inComp: (x: number) => boolean } | null {
-  return tarjan(c, roots, inRegion, (comp, members) => {
+  return tarjan(c, sccGraph(c), roots, inRegion, (comp, members) => {
     const inComp = (x: number) => c.comp[x] === comp;
     const j = judge(c, members, inComp);
     if (!j.live) return null;

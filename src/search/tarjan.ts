@@ -1,0 +1,98 @@
+import { Growable } from '../store/growable.ts';
+
+/**
+ * Iterative Tarjan SCC search, shared by the cycle searches on the stored
+ * state graph (liveness.ts) and on the symmetry quotient (sym-liveness.ts).
+ * Iterative because a counterexample's component can be millions of states
+ * deep; the caller owns the per-node arrays so that a refinement (strong
+ * fairness) can reset a region and search it again.
+ */
+
+/** Per-node numbering of one search; `num[v] === 0` marks a node not yet visited. */
+export interface SccState {
+  num: Int32Array;
+  low: Int32Array;
+  comp: Int32Array;
+  onStack: Uint8Array;
+  nextComp: number;
+  counter: number;
+}
+
+/** The graph as the search sees it: successors inside the region, and a poll for limits. */
+export interface SccGraph {
+  /** Push the successors of v that lie in the region onto `out`. */
+  successors(v: number, inRegion: (v: number) => boolean, out: Growable<Int32Array>): void;
+  /** Called once per search step: throws to stop the search (a limit was reached). */
+  tick(): void;
+}
+
+const list = (): Growable<Int32Array> => new Growable(new Int32Array(1024));
+
+/**
+ * Visits the nodes `roots` reach inside the region and calls `onScc` for
+ * each non-trivial component (more than one member, or a self-loop), in the
+ * order Tarjan completes them, until it returns a result.
+ */
+export function tarjan<T>(c: SccState, g: SccGraph, roots: Iterable<number>, inRegion: (v: number) => boolean, onScc: (comp: number, members: Int32Array) => T | null): T | null {
+  const edges = list();
+  const frameV = list();
+  const frameEdge = list(); // cursor into edges
+  const frameEnd = list();
+  const tstack = list();
+  const enter = (v: number) => {
+    c.num[v] = c.low[v] = ++c.counter;
+    c.onStack[v] = 1;
+    tstack.push(v);
+    const start = edges.n;
+    g.successors(v, inRegion, edges);
+    frameV.push(v);
+    frameEdge.push(start);
+    frameEnd.push(edges.n);
+  };
+  for (const root of roots) {
+    if (c.num[root] !== 0 || !inRegion(root)) continue;
+    enter(root);
+    while (frameV.n > 0) {
+      g.tick();
+      const f = frameV.n - 1;
+      const v = frameV.a[f]!;
+      if (frameEdge.a[f]! < frameEnd.a[f]!) {
+        const u = edges.a[frameEdge.a[f]!++]!;
+        if (c.num[u] === 0) enter(u);
+        else if (c.onStack[u] === 1 && c.num[u]! < c.low[v]!) c.low[v] = c.num[u]!;
+        continue;
+      }
+      // v is done; its edges sit right above its parent's on the edge stack.
+      const selfLoop = hasEdgeTo(edges, f > 0 ? frameEnd.a[f - 1]! : 0, frameEnd.a[f]!, v);
+      frameV.n--;
+      frameEdge.n--;
+      edges.n = f > 0 ? frameEnd.a[f - 1]! : 0;
+      frameEnd.n--;
+      if (f > 0) {
+        const p = frameV.a[f - 1]!;
+        if (c.low[v]! < c.low[p]!) c.low[p] = c.low[v]!;
+      }
+      if (c.low[v] === c.num[v]) {
+        const id = c.nextComp++;
+        let i = tstack.n;
+        do {
+          i--;
+          c.onStack[tstack.a[i]!] = 0;
+          c.comp[tstack.a[i]!] = id;
+        } while (tstack.a[i] !== v);
+        const members = tstack.a.slice(i, tstack.n);
+        tstack.n = i;
+        if (members.length > 1 || selfLoop) {
+          const r = onScc(id, members);
+          if (r !== null) return r;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+function hasEdgeTo(edges: Growable<Int32Array>, from: number, to: number, v: number): boolean {
+  for (let i = from; i < to; i++) if (edges.a[i] === v) return true;
+  return false;
+}
