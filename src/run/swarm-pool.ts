@@ -152,6 +152,29 @@ export function swarmOptions(options: Partial<SwarmOptions> = {}): SwarmOptions 
 }
 
 /**
+ * Stops the members through the control word when the time limit passes and,
+ * with `signals`, on SIGINT or SIGTERM (remembering the first signal);
+ * `done()` removes the timer and the handlers.
+ */
+function stopOn(sc: SwarmControl, timeLimit: number, signals: boolean): { interrupted: () => StopSignal | null; done: () => void } {
+  const timer = Number.isFinite(timeLimit) ? setTimeout(() => sc.stop(), timeLimit * 1000) : null;
+  let interrupted: StopSignal | null = null;
+  const removeSignals = signals
+    ? onStopSignals((signal) => {
+        interrupted ??= signal;
+        sc.stop();
+      })
+    : () => {};
+  return {
+    interrupted: () => interrupted,
+    done: () => {
+      if (timer) clearTimeout(timer);
+      removeSignals();
+    },
+  };
+}
+
+/**
  * Run a swarm in worker threads (or inline). With `signals`, SIGINT and
  * SIGTERM stop the members through the control word, as the time limit
  * does, and the result names the signal; the handlers are removed after.
@@ -167,14 +190,7 @@ export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}
     o.onWorkerDone?.(r);
     return r;
   };
-  const timer = Number.isFinite(o.timeLimit) ? setTimeout(() => sc.stop(), o.timeLimit * 1000) : null;
-  let interrupted: StopSignal | null = null;
-  const removeSignals = signals
-    ? onStopSignals((signal) => {
-        interrupted ??= signal;
-        sc.stop();
-      })
-    : () => {};
+  const stops = stopOn(sc, o.timeLimit, signals);
   const input: WorkerInput = { kind: 'mmcheck-swarm', spec, options: wopts, control: sc.control.buffer as SharedArrayBuffer };
   let outcomes: WorkerOutcome[];
   try {
@@ -201,10 +217,9 @@ export async function swarm(spec: SwarmSpec, options: Partial<SwarmOptions> = {}
       }
     }
   } finally {
-    if (timer) clearTimeout(timer);
-    removeSignals();
+    stops.done();
   }
-  return { ...swarmResult(o, plans, outcomes, sc, (Date.now() - t0) / 1000), interrupted };
+  return { ...swarmResult(o, plans, outcomes, sc, (Date.now() - t0) / 1000), interrupted: stops.interrupted() };
 }
 
 /** One member of a swarm run on its own (`check --swarm N --member I`): its plan and its outcome. */
@@ -231,25 +246,17 @@ export async function swarmMember(spec: SwarmSpec, options: Partial<SwarmOptions
   const plan = planWorkers(o.seed, o.workers, o.depth, o.maxBitstateLog2)[index]!;
   const sc = new SwarmControl();
   const wopts = memberOptions(o, Date.now());
-  const timer = Number.isFinite(o.timeLimit) ? setTimeout(() => sc.stop(), o.timeLimit * 1000) : null;
-  let interrupted: StopSignal | null = null;
-  const removeSignals = signals
-    ? onStopSignals((signal) => {
-        interrupted ??= signal;
-        sc.stop();
-      })
-    : () => {};
+  const stops = stopOn(sc, o.timeLimit, signals);
   try {
-    if (o.mode === 'inline') return { plan, outcome: sc.finished(searchMember(await runtimeFor(spec), plan, wopts, sc.control)), interrupted };
+    if (o.mode === 'inline') return { plan, outcome: sc.finished(searchMember(await runtimeFor(spec), plan, wopts, sc.control)), interrupted: stops.interrupted() };
     const pool = new ThreadPool({ kind: 'mmcheck-swarm', spec, options: wopts, control: sc.control.buffer as SharedArrayBuffer });
     try {
       const outcome = sc.finished(await pool.run(plan));
-      return { plan, outcome, interrupted };
+      return { plan, outcome, interrupted: stops.interrupted() };
     } finally {
       await pool.close();
     }
   } finally {
-    if (timer) clearTimeout(timer);
-    removeSignals();
+    stops.done();
   }
 }
