@@ -336,8 +336,9 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     }
   };
   // Names and label literals the functions use, from their source (run-time accesses meet the sealed views).
-  checkModelNames(model, where, shared, templates, invariants, init);
+  // Before the name check, which would report the block's own `me.<local>` write without saying which lock wants it.
   checkHolderLocals(where, locks, templates);
+  checkModelNames(model, where, shared, templates, invariants, init);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
   return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers, locks };

@@ -81,7 +81,7 @@ export interface PageLock extends Block {
   /** Guard: the caller is not (or no longer) on the wait queue: folio_wake_bit() dequeued it. */
   woken(group?: string): Fragment;
   /** With `{ holder: 'local' }`: the local each group's threads declare (`{ page_held: bool() }`); empty otherwise. */
-  readonly holderLocal: Readonly<Record<string, Domain>>;
+  readonly holderLocal: Readonly<Record<string, ReturnType<typeof bool>>>;
 }
 
 export function pageLock(name: string, groups: Readonly<Record<string, number>>, opts: { holder?: 'owner' | 'local' } = {}): PageLock {
