@@ -505,6 +505,13 @@ export default defineModel({
       { verdict: 'pass', params: { onFailure: 'sigbus' }, states: 41, transitions: 60 },
       { verdict: 'pass', params: { contended: 'wait' }, states: 43, transitions: 62 },
       { verdict: 'pass', params: { faulters: 4, contended: 'wait' }, states: 533, transitions: 1292 },
+      // Realistic sizes: the unreduced check of every variant stays under a minute up to these (faulters = 9 of this variant
+      // takes longer); beyond them use --symmetry --no-liveness (no thread ids in the state: any number of faulters).
+      { verdict: 'pass', params: { faulters: 5 }, states: 1703, transitions: 4930 },
+      { verdict: 'pass', params: { faulters: 6 }, states: 5685, transitions: 19062 },
+      { verdict: 'pass', params: { faulters: 7 }, states: 18847, transitions: 71764, bench: true },
+      { verdict: 'pass', params: { faulters: 8 }, states: 62129, transitions: 264664, bench: true },
+      { verdict: 'pass', params: { faulters: 8, contended: 'wait' }, states: 63145, transitions: 269208, bench: true },
       {
         verdict: 'violation',
         kind: 'livelock',
@@ -526,6 +533,8 @@ export default defineModel({
         length: 25,
         note: 'The same D2a -> D2b window with the 2026 fix (the trylock loser sleeps instead of refaulting).',
       },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { holder: 1, faulters: 4 }, length: 26 },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { holder: 1, faulters: 5 }, length: 27, bench: true },
       {
         verdict: 'violation',
         kind: 'invariant',
@@ -539,25 +548,36 @@ export default defineModel({
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 8 },
       { verdict: 'violation', kind: 'invariant', property: 'no-sigbus', params: { onFailure: 'sigbus' }, length: 5 },
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 4 }, length: 16 },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 6 }, length: 24, bench: true },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 7 }, length: 28, bench: true },
     ],
     'put-and-wait': [
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 8 },
       { verdict: 'violation', kind: 'invariant', property: 'no-sigbus', params: { onFailure: 'sigbus' }, length: 5 },
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 4 }, length: 16 },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 6 }, length: 24, bench: true },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 7 }, length: 28, bench: true },
     ],
     'skip-refcount-check': [
       { verdict: 'violation', kind: 'assertion', property: 'no-stale-access', length: 4 },
       { verdict: 'pass', params: { holder: 0 }, states: 43, transitions: 68, note: 'Without a real extra reference the patch looks fine: no livelock.' },
       { verdict: 'pass', params: { holder: 0, faulters: 4 }, states: 1557, transitions: 4744 },
+      { verdict: 'pass', params: { holder: 0, faulters: 5 }, states: 8568, transitions: 32155, bench: true },
+      { verdict: 'pass', params: { holder: 0, faulters: 6 }, states: 45935, transitions: 204000, bench: true },
+      { verdict: 'violation', kind: 'assertion', property: 'no-stale-access', params: { faulters: 8 }, length: 4 },
     ],
     'wait-unlocked-ptl': [
       { verdict: 'violation', kind: 'assertion', property: 'no-uaf', length: 10 },
       { verdict: 'violation', kind: 'assertion', property: 'no-uaf', params: { faulters: 4 }, length: 10 },
+      { verdict: 'violation', kind: 'assertion', property: 'no-uaf', params: { faulters: 8 }, length: 10, bench: true },
     ],
     'fault-get-page': [
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 10 },
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 3 }, length: 12 },
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 4 }, length: 15 },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 5 }, length: 18 },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 6 }, length: 21, bench: true },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 7 }, length: 24, bench: true },
       { verdict: 'violation', kind: 'invariant', property: 'no-sigbus', params: { onFailure: 'sigbus' }, length: 8 },
       {
         verdict: 'violation',
@@ -568,8 +588,14 @@ export default defineModel({
         note: 'With no slack in migrate_vma_check_page the failure moves to M2 (cpages == 0, never SIGBUS); the livelock stays.',
       },
     ],
-    'lockless-dispatch': [{ verdict: 'violation', kind: 'assertion', property: 'no-uaf', length: 7 }],
-    'put-before-unlock': [{ verdict: 'violation', kind: 'assertion', property: 'no-uaf', length: 8 }],
+    'lockless-dispatch': [
+      { verdict: 'violation', kind: 'assertion', property: 'no-uaf', length: 7 },
+      { verdict: 'violation', kind: 'assertion', property: 'no-uaf', params: { faulters: 8 }, length: 7 },
+    ],
+    'put-before-unlock': [
+      { verdict: 'violation', kind: 'assertion', property: 'no-uaf', length: 8 },
+      { verdict: 'violation', kind: 'assertion', property: 'no-uaf', params: { faulters: 8 }, length: 8 },
+    ],
   },
   shared,
   blocks: ({ faulters }) => [pageOf(faulters), refsOf(faulters)],
