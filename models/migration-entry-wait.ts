@@ -99,7 +99,7 @@ const shared = () => ({
   migrated: bool(),
   sigbus: bool(),
 });
-/** A fault thread's locals: it holds a fault reference; the result of its migration attempt; it holds P's page lock. */
+/** A fault thread's locals: it holds a fault reference; the result of its migration attempt; it holds P's page lock (the pageLock block's `holderLocal`, set and cleared by its lock and unlock). */
 const faultLocals = () => ({ fref: bool(), res: oneOf('NONE', 'OK', 'FAIL', 'NOPAGE'), page_held: bool() });
 /** The blocks' variables as the model's own parts read them (for the types only: the blocks declare them). */
 const blockVarTypes = (faulters: number) => ({ refs: int(0, faulters + 3), page_locked: bool(), page_waiters: bool(), page_wq: array(faulters, bool()).indexedBy('T') });
@@ -122,6 +122,7 @@ const step = (parts: (Part | Fragment)[], rest: Omit<Step, 'when' | 'then'>): St
 
 /** touch(P): any access to struct page P must find it allocated. */
 const touch: Part = { then: (s) => s.assert(s.pState === 'ALLOC', 'no-uaf') };
+/** put_page's VM_BUG_ON_PAGE(page_ref_count(page) == 0): named here, before the refcount block's put (which would only leave the domain). */
 const refSane: Part = { then: (s) => s.assert(s.refs > 0, 'ref-sane') };
 /** The last put frees P (free_zone_device_folio -> the driver's page_free). */
 const freeAtZero: Part = {
@@ -149,7 +150,12 @@ const reset: Part = {
   },
 };
 const setSigbus: Part = { then: (s) => { s.sigbus = true; } };
-/** The refcount check of folio_migrate_mapping(): refcount == folio_expected_refs() (the collect ref, plus the fault page's ref when accounted). */
+/**
+ * The refcount check of folio_migrate_mapping(): refcount == folio_expected_refs()
+ * (the collect ref, plus the fault page's ref when accounted). Written here, not
+ * with the refcount block's is(n): the expected number depends on the thread's
+ * own fref, and is(n) takes a constant.
+ */
 const expectedRefs: Part = { when: (s, me) => s.refs === 1 + (me.fref ? 1 : 0) };
 const unexpectedRefs: Part = { when: (s, me) => s.refs !== 1 + (me.fref ? 1 : 0) };
 /**
