@@ -25,6 +25,7 @@ import { stepFootprint } from '../src/reduce/footprint.ts';
 import { asymmetryReason } from '../src/reduce/symmetry.ts';
 import { referenceExplore } from './helpers/reference.ts';
 import { isMcError } from '../src/model/errors.ts';
+import { lockInstances } from '../src/model/blocks/block.ts';
 
 /**
  * Each building block against the same model written by hand: the same
@@ -255,6 +256,82 @@ test('page lock with PG_waiters: folio_unlock wakes, __folio_clear_locked loses 
   sameAs(t, blocks, hand, ['wake', 'no-wake']);
   t.is(search(buildModel(blocks, 'wake'), {}).verdict, 'pass');
   t.is(search(buildModel(blocks, 'no-wake'), {}).violation?.kind, 'deadlock');
+});
+
+/**
+ * The page lock with the holder kept in the holder's locals ({ holder: 'local' }),
+ * and the parts migration_entry_wait_on_locked is made of: two faulters lock the
+ * page with a trylock inside a larger step (trylockOk) or queue on it under the
+ * same step if it is locked (queueIfLocked, then queued / woken).
+ */
+function localPageModels() {
+  const pg = pageLock('page', { fault: 2, reclaim: 1 }, { holder: 'local' });
+  const blocks = defineModel({
+    name: 'page-lock-local',
+    blocks: [pg],
+    shared: { pte: bool() },
+    threads: [
+      replicate(2, 'fault', {
+        locals: { ...pg.holderLocal },
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { ...combine({ when: (s) => !s.pte }, pg.trylockOk('fault'), { then: (s) => { s.pte = true; } }), next: 'b' },
+          a_queue: { at: 'a', ...combine({ when: (s) => s.pte }, pg.queueIfLocked('fault')), next: (s, me) => (s.page_wq_fault.get(me.id) ? 'sleep' : 'done') },
+          sleep: { ...pg.woken('fault'), next: 'done' },
+          b: { ...combine(pg.held('fault'), pg.unlock('fault')), next: 'done' },
+        },
+      }),
+      thread('reclaim', { locals: { ...pg.holderLocal }, labels: ['a'], start: 'a', end: ['done'], steps: { ...pg.trylock('reclaim', { at: 'a', ok: 'b', busy: 'done' }), b: { ...pg.clearNonAtomic('reclaim'), next: 'done' } } }),
+    ],
+  });
+  const hand = defineModel({
+    name: 'page-lock-local-hand',
+    shared: { pte: bool(), page_locked: bool(), page_waiters: bool(), page_wq_fault: array(2, bool()).indexedBy('fault'), page_wq_reclaim: array(1, bool()).indexedBy('reclaim') },
+    threads: [
+      replicate(2, 'fault', {
+        locals: { page_held: bool() },
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => !s.pte && !s.page_locked, then: (s, me) => { s.page_locked = true; me.page_held = true; s.pte = true; }, next: 'b' },
+          a_queue: { at: 'a', when: (s) => s.pte, then: (s, me) => { if (s.page_locked) { s.page_wq_fault.set(me.id, true); s.page_waiters = true; } }, next: (s, me) => (s.page_wq_fault.get(me.id) ? 'sleep' : 'done') },
+          sleep: { when: (s, me) => !s.page_wq_fault.get(me.id), next: 'done' },
+          b: { when: (_s, me) => me.page_held, then: (s, me) => { s.page_locked = false; me.page_held = false; if (s.page_waiters) { s.page_waiters = false; s.page_wq_fault.fill(false); s.page_wq_reclaim.fill(false); } }, next: 'done' },
+        },
+      }),
+      thread('reclaim', {
+        locals: { page_held: bool() },
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => !s.page_locked, then: (s, me) => { s.page_locked = true; me.page_held = true; }, next: 'b' },
+          a_busy: { at: 'a', when: (s) => s.page_locked, next: 'done' },
+          b: { then: (s, me) => { s.page_locked = false; me.page_held = false; }, next: 'done' },
+        },
+      }),
+    ],
+  });
+  return { blocks, hand };
+}
+
+test("page lock with the holder in the holder's locals; trylockOk, queueIfLocked, queued, woken = the hand-written one; the holder is named", (t) => {
+  const { blocks, hand } = localPageModels();
+  sameAs(t, blocks, hand);
+  const b = buildModel(blocks);
+  t.deepEqual(b.shared.map((v) => v.name).filter((n) => n.startsWith('page')), ['page_locked', 'page_waiters', 'page_wq_fault', 'page_wq_reclaim']);
+  t.deepEqual(b.locks[0]!.holderLocals, [{ group: 'fault', local: 'page_held' }, { group: 'reclaim', local: 'page_held' }]);
+  t.deepEqual(
+    lockInstances(b.locks[0]!, { page_locked: true, 'fault[0].page_held': false, 'fault[1].page_held': true, 'reclaim.page_held': false }, ['fault[0]', 'fault[1]', 'reclaim']).map((l) => l.exclusive),
+    [['fault[1]']],
+  );
+  // A holder local that the group does not declare is a coded model error.
+  const pg = pageLock('page', { w: 1 }, { holder: 'local' });
+  const bad = defineModel({ name: 'no-local', blocks: [pg], threads: [thread('w', { start: 'a', end: ['done'], steps: { a: { ...pg.lock('w', { at: 'a', next: 'done' }).a! } } })] });
+  const e = t.throws(() => buildModel(bad));
+  t.true(isMcError(e) && e.code === 'MC177', String(e));
+  t.regex(e!.message, /holder local "page_held" must be a bool\(\) local of thread group "w"/);
+  t.throws(() => pageLock('page', { w: 1 }, { holder: 'nobody' as never }), { message: /holder must be 'owner' or 'local'/ });
 });
 
 test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written one', (t) => {

@@ -129,7 +129,14 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
     { set: 'refs', to: 'refs - 1' },
     { if: 'refs == 0', then: [{ set: 'pState', to: 'pState_FREE' }] },
   ];
-  const wakeAll: Stmt = { setAll: 'parked', to: 'false' };
+  // The pageLock block (holder: 'local'): PG_locked, the holder's page_held, PG_waiters and the wait queue.
+  const take: Stmt[] = [{ set: 'page_locked', to: 'true' }, { set: 'T_page_held[me]', to: 'true' }];
+  const unlock: Stmt[] = [
+    { set: 'page_locked', to: 'false' },
+    { set: 'T_page_held[me]', to: 'false' },
+    { if: 'page_waiters', then: [{ set: 'page_waiters', to: 'false' }, { setAll: 'page_wq', to: 'false' }] },
+  ];
+  const queueIfLocked: Stmt = { if: 'page_locked', then: [{ set: 'page_wq[me]', to: 'true' }, { set: 'page_waiters', to: 'true' }] };
   const reset: Stmt[] = [
     { set: 'T_fref[me]', to: 'false' },
     { set: 'T_res[me]', to: 'res_NONE' },
@@ -153,24 +160,24 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
       name: 'migration_entry_wait',
       at: 'F0',
       when: 'pte == pte_MIG',
-      then: [touch, { if: 'locked', then: [{ set: 'parked[me]', to: 'true' }] }],
-      next: { if: 'parked[me]', then: 'W4', else: 'F0' },
+      then: [touch, queueIfLocked],
+      next: { if: 'page_wq[me]', then: 'W4', else: 'F0' },
     });
   } else {
     steps.push({ name: 'migration_entry_wait', at: 'F0', when: 'pte == pte_MIG', next: 'WQ' });
   }
 
   // F0 on a device-private entry.
-  const collectOk: Stmt[] = [touch, { set: 'locked', to: 'true' }, { set: 'pte', to: 'pte_MIG' }];
+  const collectOk: Stmt[] = [touch, ...take, { set: 'pte', to: 'pte_MIG' }];
   switch (f.dispatch) {
     case 'COLLECT':
-      steps.push({ name: 'migrate_vma_collect_pmd', at: 'F0', when: 'pte == pte_DEVPRIV && !locked', then: collectOk, next: 'M4' });
-      steps.push({ name: 'migrate_vma_collect_busy', at: 'F0', when: 'pte == pte_DEVPRIV && locked', then: [touch], next: 'F0' });
+      steps.push({ name: 'migrate_vma_collect_pmd', at: 'F0', when: 'pte == pte_DEVPRIV && !page_locked', then: collectOk, next: 'M4' });
+      steps.push({ name: 'migrate_vma_collect_busy', at: 'F0', when: 'pte == pte_DEVPRIV && page_locked', then: [touch], next: 'F0' });
       break;
     case 'LOCKLESS':
       steps.push({ name: 'do_swap_page', at: 'F0', when: 'pte == pte_DEVPRIV', next: 'MT' });
-      steps.push({ name: 'migrate_vma_collect_pmd', at: 'MT', when: 'pte == pte_DEVPRIV && !locked', then: collectOk, next: 'M4' });
-      steps.push({ name: 'migrate_vma_collect_none', at: 'MT', when: '!(pte == pte_DEVPRIV && !locked)', then: [touch], next: 'F0' });
+      steps.push({ name: 'migrate_vma_collect_pmd', at: 'MT', when: 'pte == pte_DEVPRIV && !page_locked', then: collectOk, next: 'M4' });
+      steps.push({ name: 'migrate_vma_collect_none', at: 'MT', when: '!(pte == pte_DEVPRIV && !page_locked)', then: [touch], next: 'F0' });
       break;
     case 'REF':
       steps.push({
@@ -185,25 +192,25 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
       steps.push({
         name: 'do_swap_page_trylock',
         at: 'F0',
-        when: 'pte == pte_DEVPRIV && !locked',
-        then: [touch, { set: 'locked', to: 'true' }, { set: 'refs', to: 'refs + 1' }, { set: 'T_fref[me]', to: 'true' }],
+        when: 'pte == pte_DEVPRIV && !page_locked',
+        then: [touch, ...take, { set: 'refs', to: 'refs + 1' }, { set: 'T_fref[me]', to: 'true' }],
         next: 'M1',
       });
       if (waitContended)
-        steps.push({ name: 'do_swap_page_wait_on_locked', at: 'F0', when: 'pte == pte_DEVPRIV && locked', then: [touch, { set: 'parked[me]', to: 'true' }], next: 'W4' });
-      else steps.push({ name: 'do_swap_page_trylock_busy', at: 'F0', when: 'pte == pte_DEVPRIV && locked', then: [touch], next: 'F0' });
+        steps.push({ name: 'do_swap_page_wait_on_locked', at: 'F0', when: 'pte == pte_DEVPRIV && page_locked', then: [touch, queueIfLocked], next: 'W4' });
+      else steps.push({ name: 'do_swap_page_trylock_busy', at: 'F0', when: 'pte == pte_DEVPRIV && page_locked', then: [touch], next: 'F0' });
       break;
   }
 
   // M1: collect (v6.1+).
   const afterMigrate = f.fl ? 'D2a' : 'D2';
   if (f.dispatch === 'REF' || f.dispatch === 'TRYLOCK_REF') {
-    const collects = f.fl ? 'pte == pte_DEVPRIV' : 'pte == pte_DEVPRIV && !locked';
+    const collects = f.fl ? 'pte == pte_DEVPRIV' : 'pte == pte_DEVPRIV && !page_locked';
     steps.push({
       name: 'migrate_vma_collect_pmd',
       at: 'M1',
       when: collects,
-      then: [touch, f.fl ? { assert: 'locked', name: 'fault-page-locked' } : { set: 'locked', to: 'true' }, { set: 'pte', to: 'pte_MIG' }],
+      then: [touch, ...(f.fl ? [{ assert: 'T_page_held[me]', name: 'fault-page-locked' }] : take), { set: 'pte', to: 'pte_MIG' }],
       next: 'M2',
     });
     steps.push({ name: 'migrate_vma_collect_none', at: 'M1', when: `!(${collects})`, then: [{ set: 'T_res[me]', to: 'res_NOPAGE' }], next: afterMigrate });
@@ -229,7 +236,7 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
   steps.push({ name: 'remove_migration_ptes_restore', at: 'M5restore', then: [touch, { set: 'pte', to: 'pte_DEVPRIV' }, { set: 'refs', to: 'refs + 1' }], next: 'M6' });
 
   // M6: rest of finalize.
-  const finalize: Stmt[] = [touch, ...(f.fl ? [] : [{ set: 'locked', to: 'false' }, wakeAll]), ...put];
+  const finalize: Stmt[] = [touch, ...(f.fl ? [] : unlock), ...put];
   if (f.dispatch === 'COLLECT' || f.dispatch === 'LOCKLESS') {
     steps.push({ name: 'migrate_vma_finalize', at: 'M6', when: notDies, then: [...finalize, ...reset], next: 'F0' });
     steps.push({ name: 'migrate_vma_finalize_sigbus', at: 'M6', when: dies, then: [...finalize, { set: 'sigbus', to: 'true' }], next: 'killed' });
@@ -240,7 +247,7 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
   // D2: do_swap_page after migrate_to_ram returns (v6.1+).
   if (f.dispatch === 'REF' || f.dispatch === 'TRYLOCK_REF') {
     const putFault: Stmt[] = [...put, { set: 'T_fref[me]', to: 'false' }];
-    const unlockFault: Stmt[] = [touch, { set: 'locked', to: 'false' }, wakeAll];
+    const unlockFault: Stmt[] = [touch, ...unlock];
     const last = (at: string, name: string, effect: Stmt[]) => {
       steps.push({ name, at, when: notDies, then: [...effect, ...reset], next: 'F0' });
       steps.push({ name: `${name}_sigbus`, at, when: dies, then: [...effect, { set: 'sigbus', to: 'true' }], next: 'killed' });
@@ -260,24 +267,24 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
     steps.push({
       name: f.wait === 'PUT_AND_WAIT' ? 'put_and_wait_on_page_locked' : 'wait_on_page_locked',
       at: 'W2',
-      then: [touch, { if: 'locked', then: [{ set: 'parked[me]', to: 'true' }] }],
+      then: [touch, queueIfLocked],
       next: f.wait === 'PUT_AND_WAIT' ? 'W3' : 'W4r',
     });
   }
   if (f.wait === 'PUT_AND_WAIT') steps.push({ name: 'put_and_wait_drop', at: 'W3', then: put, next: 'W4' });
   if (f.wait === 'REF_SLEEP') {
-    steps.push({ name: 'woken_holding_ref', at: 'W4r', when: '!parked[me]', next: 'W3r' });
+    steps.push({ name: 'woken_holding_ref', at: 'W4r', when: '!page_wq[me]', next: 'W3r' });
     steps.push({ name: 'put_page_after_wait', at: 'W3r', then: [...put, ...reset], next: 'F0' });
   }
   if (f.wait === 'UNLOCKED_PTL') {
     steps.push({
       name: 'migration_entry_wait_on_locked',
       at: 'WQ',
-      then: [touch, { if: 'locked', then: [{ set: 'parked[me]', to: 'true' }] }],
-      next: { if: 'parked[me]', then: 'W4', else: 'F0' },
+      then: [touch, queueIfLocked],
+      next: { if: 'page_wq[me]', then: 'W4', else: 'F0' },
     });
   }
-  if (f.wait !== 'REF_SLEEP') steps.push({ name: 'woken', at: 'W4', when: '!parked[me]', then: reset, next: 'F0' });
+  if (f.wait !== 'REF_SLEEP') steps.push({ name: 'woken', at: 'W4', when: '!page_wq[me]', then: reset, next: 'F0' });
 
   const groups: Group[] = [
     {
@@ -287,6 +294,7 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
       locals: [
         { name: 'fref', type: { kind: 'bool', init: false } },
         { name: 'res', type: { kind: 'enum', values: ['NONE', 'OK', 'FAIL', 'NOPAGE'], init: 'NONE' } },
+        { name: 'page_held', type: { kind: 'bool', init: false } },
       ],
       start: 'F0',
       end: ['done', 'killed'],
@@ -316,9 +324,10 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
     params: { faulters, holder, onFailure, checkSlack, contended },
     shared: [
       { name: 'pte', type: { kind: 'enum', values: ['DEVPRIV', 'MIG', 'RAM'], init: 'DEVPRIV' } },
-      { name: 'locked', type: { kind: 'bool', init: false } },
-      { name: 'parked', type: { kind: 'bool', init: false }, array: { length: faulters, index: 'T' } },
       { name: 'refs', type: { kind: 'int', min: 0, max: faulters + 3, init: 1 } },
+      { name: 'page_locked', type: { kind: 'bool', init: false } },
+      { name: 'page_waiters', type: { kind: 'bool', init: false } },
+      { name: 'page_wq', type: { kind: 'bool', init: false }, array: { length: faulters, index: 'T' } },
       { name: 'pState', type: { kind: 'enum', values: ['ALLOC', 'FREE'], init: 'ALLOC' } },
       { name: 'migrated', type: { kind: 'bool', init: false } },
       { name: 'sigbus', type: { kind: 'bool', init: false } },
@@ -326,7 +335,7 @@ export function migrationEntryWait(variant: string, params: MewParams, opts: { d
     groups,
     invariants: [
       { name: 'no-sigbus', expr: '!sigbus' },
-      { name: 'mig-implies-locked', expr: 'pte != pte_MIG || locked' },
+      { name: 'mig-implies-locked', expr: 'pte != pte_MIG || page_locked' },
       { name: 'free-implies-unreferenced', expr: 'pState != pState_FREE || (refs == 0 && pte == pte_RAM)' },
     ],
     deadlock: opts.deadlock ?? true,

@@ -336,6 +336,8 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     }
   };
   // Names and label literals the functions use, from their source (run-time accesses meet the sealed views).
+  // Before the name check, which would report the block's own `me.<local>` write without saying which lock wants it.
+  checkHolderLocals(where, locks, templates);
   checkModelNames(model, where, shared, templates, invariants, init);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
@@ -360,6 +362,17 @@ function checkLocks(where: string, locks: readonly LockDecl[], shared: readonly 
     if (l.flag !== undefined && varOf(l.flag)?.domain.kind !== 'bool') throw new McError('MC177', `${lw}: flag ${q(l.flag)} must be a shared bool() variable`);
     for (const a of l.also ?? []) if (!varOf(a)) throw new McError('MC177', `${lw}: ${q(a)} is not a shared variable`);
   }
+}
+
+/** A lock whose holder is a thread-local flag (LockDecl.holderLocals) names a bool() local of every thread group it lists. */
+function checkHolderLocals(where: string, locks: readonly LockDecl[], templates: readonly BuiltTemplate[]): void {
+  for (const l of locks)
+    for (const h of l.holderLocals ?? []) {
+      const tpl = templates.find((x) => x.name === h.group);
+      const d = tpl?.locals.find((v) => v.name === h.local)?.domain;
+      if (!tpl || d?.kind !== 'bool')
+        throw new McError('MC177', `${where}: lock ${q(l.name)}: holder local ${q(h.local)} must be a bool() local of thread group ${q(h.group)}${tpl ? (d ? ` (it is ${d.describe()})` : ' (there is none: add it to the group\'s locals)') : ' (there is no such group)'}`);
+    }
 }
 
 export function describeBuilt(b: BuiltModel): string {

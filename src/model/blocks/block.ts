@@ -34,6 +34,15 @@ export interface LockDecl {
   readonly flag?: string;
   /** Shared variables that encode the lock besides the owners (waiter bits, wait queues): not drawn as locks of their own. */
   readonly also?: readonly string[];
+  /**
+   * Thread-local booleans naming the holder instead of (or besides) owner
+   * variables: the thread of `group` whose `local` is true holds the lock.
+   * For a lock the kernel keeps no owner of (the page lock): a holder kept in
+   * the holder's own locals is permuted with its replica, so symmetry
+   * reduction sorts the replicas for any group size, where a shared
+   * `threadId` would make it enumerate n! permutations.
+   */
+  readonly holderLocals?: readonly { readonly group: string; readonly local: string }[];
 }
 
 export const isBlock = (b: unknown): b is Block => typeof b === 'object' && b !== null && (b as { kind?: unknown }).kind === 'mmcheck-block';
@@ -93,6 +102,8 @@ export function lockInstances(decl: LockDecl, val: Readonly<Record<string, unkno
     return out;
   }
   const exclusive = decl.owners.map((o) => ownerName(o.group, val[o.var], threads)).filter((x): x is string => x !== null);
+  for (const h of decl.holderLocals ?? [])
+    for (const th of threads) if ((th === h.group || th.startsWith(`${h.group}[`)) && val[`${th}.${h.local}`] === true) exclusive.push(th);
   const also: string[] = [];
   for (const a of decl.also ?? []) {
     if (Object.hasOwn(val, a)) also.push(a);

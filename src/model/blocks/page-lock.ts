@@ -33,11 +33,32 @@ import { Owners } from './owners.ts';
  * - `held(group)`, `isLocked()`, `free()`, `hasWaiters()` guards
  *   (`folio_test_locked()`, `folio_test_waiters()`).
  *
+ * - `trylockOk(group)`: a fragment, `folio_trylock()` succeeding inside a
+ *   larger atomic step (a PTL section that locks the page it found, as
+ *   `migrate_vma_collect_pmd()` and v6.15's `do_swap_page()` do): enabled
+ *   while unlocked, takes the lock. The failing branch is the model's own
+ *   step (guard `isLocked()`), since what follows a failure differs.
+ * - `queueIfLocked(group)`, `queued(group)`, `woken(group)`: the parts of
+ *   `migration_entry_wait_on_locked()` (mm/filemap.c), which runs the
+ *   `q->lock` section of `folio_wait_bit_common()` while still holding the
+ *   page-table lock: queue on the wait queue and set PG_waiters only if
+ *   PG_locked is set (else return and refault), then sleep until woken. A
+ *   model whose PTL section is one atomic step joins `queueIfLocked` to it
+ *   and branches on `queued`; `woken` is the sleep's guard.
+ *
  * State: the holder, one `threadId` per group (see Owners: the kernel keeps
  * no owner, the model does so that reports can name the holder);
  * `<name>_waiters: bool` (PG_waiters); for each group the wait queue
  * `<name>_wq[_group]: array(count, bool()).indexedBy(group)` (true: that
  * thread sleeps on the queue).
+ *
+ * With `{ holder: 'local' }` the lock is PG_locked itself, `<name>_locked:
+ * bool()`, and the holder is a bool local `<name>_held` of each group's
+ * threads (the model adds `holderLocal` to the groups' locals): the same
+ * behaviour, and a lock whose holder the reports still name, but no
+ * `threadId` in the state, so symmetry reduction sorts the replicas for any
+ * number of them (with a `threadId` it enumerates n! permutations and stops
+ * at 6 replicas).
  */
 export interface PageLock extends Block {
   lock(group: string | undefined, labels: { at: string; next: string }): StepMap;
@@ -51,14 +72,29 @@ export interface PageLock extends Block {
   hasWaiters(): Fragment;
   /** The wait-queue variable of a group. */
   queueOf(group?: string): string;
+  /** Queue the caller and set PG_waiters if PG_locked is set (the q->lock section of folio_wait_bit_common()); nothing otherwise. */
+  queueIfLocked(group?: string): Fragment;
+  /** folio_trylock() succeeding as part of a larger atomic step: enabled while unlocked, takes it. */
+  trylockOk(group?: string): Fragment;
+  /** Guard: the caller is on the wait queue. */
+  queued(group?: string): Fragment;
+  /** Guard: the caller is not (or no longer) on the wait queue: folio_wake_bit() dequeued it. */
+  woken(group?: string): Fragment;
+  /** With `{ holder: 'local' }`: the local each group's threads declare (`{ page_held: bool() }`); empty otherwise. */
+  readonly holderLocal: Readonly<Record<string, ReturnType<typeof bool>>>;
 }
 
-export function pageLock(name: string, groups: Readonly<Record<string, number>>): PageLock {
+export function pageLock(name: string, groups: Readonly<Record<string, number>>, opts: { holder?: 'owner' | 'local' } = {}): PageLock {
   const names = Object.keys(groups ?? {});
   const o = new Owners('pageLock', name, names);
+  const holder = opts?.holder ?? 'owner';
+  if (holder !== 'owner' && holder !== 'local') throw new McError('MC171', `pageLock(${q(name)}): holder must be 'owner' or 'local', got ${q(holder)}`);
+  const local = holder === 'local';
+  const bit = `${name}_locked`;
+  const heldLocal = `${name}_held`;
   const waiters = `${name}_waiters`;
   const wq = new Map<string, string>();
-  const shared: Record<string, Domain> = { ...o.shared(), [waiters]: bool() };
+  const shared: Record<string, Domain> = { ...(local ? { [bit]: bool() } : o.shared()), [waiters]: bool() };
   for (const g of names) {
     const n = groups[g]!;
     if (!Number.isInteger(n) || n < 1) throw new McError('MC171', `pageLock(${q(name)}): group ${q(g)} needs its number of threads, got ${q(n)}`);
@@ -66,15 +102,27 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>)
     wq.set(g, v);
     shared[v] = array(n, bool()).indexedBy(g);
   }
-  const block = makeBlock(name, shared, [{ name, kind: 'page-lock', owners: o.decl(), also: [waiters, ...wq.values()] }]);
+  const block = makeBlock(
+    name,
+    shared,
+    local
+      ? [{ name, kind: 'page-lock', owners: [], flag: bit, holderLocals: names.map((group) => ({ group, local: heldLocal })), also: [waiters, ...wq.values()] }]
+      : [{ name, kind: 'page-lock', owners: o.decl(), also: [waiters, ...wq.values()] }],
+  );
   const queue = (g: string | undefined, op: string) => wq.get([...o.vars].find(([, v]) => v === o.of(g, op))![0])!;
   const wakeAll = `if (s.${waiters}) { s.${waiters} = false; ${[...wq.values()].map((v) => `s.${v}.fill(false);`).join(' ')} }`;
+  // The lock's text in either holder mode (the owner mode's text is the block's original one).
+  const freeText = local ? `!s.${bit}` : o.freeText();
+  const heldText = local ? `s.${bit}` : o.heldText();
+  const take = (g: string | undefined, op: string) => (local ? (o.of(g, op), `s.${bit} = true; me.${heldLocal} = true;`) : `s.${o.of(g, op)} = me.id;`);
+  const release = (g: string | undefined, op: string) => (local ? (o.of(g, op), `s.${bit} = false; me.${heldLocal} = false;`) : `s.${o.of(g, op)} = -1;`);
+  const mine = (g: string | undefined, op: string) => (local ? (o.of(g, op), `me.${heldLocal}`) : `s.${o.of(g, op)} === me.id`);
   const sleepSteps = (g: string | undefined, op: string, at: string, what: string, woken: string): StepMap => {
     const q_ = queue(g, op);
     return {
       [`${at}_wait`]: {
         at,
-        when: guardOf(o.heldText(), `${what}: ${name} is locked`),
+        when: guardOf(heldText, `${what}: ${name} is locked`),
         then: effectOf(`s.${q_}.set(me.id, true); s.${waiters} = true;`, `${what}: queue and set PG_waiters`),
         next: `${at}_sleep`,
         doc: `${what}: folio_wait_bit_common() queues on the page's wait queue and sets PG_waiters`,
@@ -88,15 +136,15 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>)
     lock: (g: string | undefined, l: { at: string; next: string }): StepMap => {
       const at = checkIdent(`pageLock(${name}).lock at`, l.at);
       return {
-        [at]: { when: guardOf(o.freeText(), `folio_trylock(${name})`), then: effectOf(`s.${o.of(g, 'lock')} = me.id;`, `folio_lock(${name})`), next: l.next, doc: `folio_lock(${name}): folio_trylock() succeeds` },
+        [at]: { when: guardOf(freeText, `folio_trylock(${name})`), then: effectOf(take(g, 'lock'), `folio_lock(${name})`), next: l.next, doc: `folio_lock(${name}): folio_trylock() succeeds` },
         ...sleepSteps(g, 'lock', at, `folio_lock(${name})`, at),
       };
     },
     trylock: (g: string | undefined, l: { at: string; ok: string; busy: string }): StepMap => {
       const at = checkIdent(`pageLock(${name}).trylock at`, l.at);
       return {
-        [at]: { when: guardOf(o.freeText(), `folio_trylock(${name})`), then: effectOf(`s.${o.of(g, 'trylock')} = me.id;`, `folio_trylock(${name})`), next: l.ok, doc: `folio_trylock(${name}) succeeds` },
-        [`${at}_busy`]: { at, when: guardOf(o.heldText(), `folio_trylock(${name}) fails`), next: l.busy, doc: `folio_trylock(${name}) fails` },
+        [at]: { when: guardOf(freeText, `folio_trylock(${name})`), then: effectOf(take(g, 'trylock'), `folio_trylock(${name})`), next: l.ok, doc: `folio_trylock(${name}) succeeds` },
+        [`${at}_busy`]: { at, when: guardOf(heldText, `folio_trylock(${name}) fails`), next: l.busy, doc: `folio_trylock(${name}) fails` },
       };
     },
     waitUnlocked: (g: string | undefined, l: { at: string; next: string; recheck?: boolean }): StepMap => {
@@ -104,15 +152,23 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>)
       const recheck = l.recheck ?? true;
       const what = recheck ? `folio_wait_locked(${name})` : `folio_put_wait_locked(${name})`;
       return {
-        [at]: { when: guardOf(o.freeText(), `${what}: ${name} is unlocked`), next: l.next, doc: `${what}: not locked, return` },
+        [at]: { when: guardOf(freeText, `${what}: ${name} is unlocked`), next: l.next, doc: `${what}: not locked, return` },
         ...sleepSteps(g, 'waitUnlocked', at, what, recheck ? at : l.next),
       };
     },
-    unlock: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'unlock')} = -1; ${wakeAll}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),
-    clearNonAtomic: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'clearNonAtomic')} = -1;`, `__folio_clear_locked(${name})`), doc: `__folio_clear_locked(${name}): no wake-up` }),
-    held: (g?: string): Fragment => ({ when: guardOf(`s.${o.of(g, 'held')} === me.id`, `${name} held by me`) }),
-    isLocked: (): Fragment => ({ when: guardOf(o.heldText(), `${name} locked`) }),
-    free: (): Fragment => ({ when: guardOf(o.freeText(), `${name} unlocked`) }),
+    unlock: (g?: string): Fragment => ({ then: effectOf(`${release(g, 'unlock')} ${wakeAll}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),
+    clearNonAtomic: (g?: string): Fragment => ({ then: effectOf(release(g, 'clearNonAtomic'), `__folio_clear_locked(${name})`), doc: `__folio_clear_locked(${name}): no wake-up` }),
+    held: (g?: string): Fragment => ({ when: guardOf(mine(g, 'held'), `${name} held by me`) }),
+    isLocked: (): Fragment => ({ when: guardOf(heldText, `${name} locked`) }),
+    free: (): Fragment => ({ when: guardOf(freeText, `${name} unlocked`) }),
     hasWaiters: (): Fragment => ({ when: guardOf(`s.${waiters}`, `${name} PG_waiters`) }),
+    queueIfLocked: (g?: string): Fragment => {
+      const q_ = queue(g, 'queueIfLocked');
+      return { then: effectOf(`if (${heldText}) { s.${q_}.set(me.id, true); s.${waiters} = true; }`, `folio_wait_bit_common(${name}): queue if locked`), doc: `folio_wait_bit_common(${name}) under q->lock: if PG_locked, queue and set PG_waiters` };
+    },
+    trylockOk: (g?: string): Fragment => ({ when: guardOf(freeText, `folio_trylock(${name})`), then: effectOf(take(g, 'trylockOk'), `folio_trylock(${name})`), doc: `folio_trylock(${name}) succeeds` }),
+    queued: (g?: string): Fragment => ({ when: guardOf(`s.${queue(g, 'queued')}.get(me.id)`, `on ${name}'s wait queue`) }),
+    woken: (g?: string): Fragment => ({ when: guardOf(`!s.${queue(g, 'woken')}.get(me.id)`, `${name}: woken`), doc: `woken by folio_wake_bit(${name})` }),
+    holderLocal: Object.freeze(local ? { [heldLocal]: bool() } : {}),
   });
 }
