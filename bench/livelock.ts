@@ -4,7 +4,7 @@
  * beside SPIN's search for the same cycles on the step-for-step port
  * (bench/peers/kernel-ir.ts), with and without its partial-order reduction.
  *
- *   node --import=tsx bench/livelock.ts [--quick] [--no-peers]
+ *   node --import=tsx bench/livelock.ts [--quick] [--no-peers] [--spin-only]
  *
  * Fairness as each reduction allows it: weak fairness (mmcheck's default,
  * SPIN `pan -a -f`) unreduced and under `--symmetry`; no fairness for
@@ -28,7 +28,7 @@
  * Exits 1 when a reduced run's verdict differs from the unreduced one (same
  * fairness), or a reduced run has more states than the unreduced one.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labelConst, migrationEntryWait, type KernelModel } from './peers/kernel-ir.ts';
 import { kernelPromela } from './peers/kernel-promela.ts';
@@ -38,6 +38,8 @@ import { havePeer, runSpin } from './peers/run.ts';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const peers = !argv.includes('--no-peers') && havePeer('spin');
+/** Rerun only SPIN's rows, keeping mmcheck's from the last results of the same mode (the unreduced rows at 8 faulters take minutes). */
+const spinOnly = argv.includes('--spin-only');
 
 interface Case {
   variant: string;
@@ -77,7 +79,15 @@ const rows: Row[] = [];
 let bad = 0;
 const TIMEOUT = quick ? 300 : 1800;
 
+const OUT = join(ROOT, 'bench', 'results', quick ? 'livelock-quick' : 'livelock');
+const previous: Row[] = spinOnly ? (JSON.parse(readFileSync(`${OUT}.json`, 'utf8')) as { rows: Row[] }).rows : [];
+
 async function mmcheck(c: Case, faulters: number, fairness: 'weak' | 'none', flags: string[], config: string): Promise<Row> {
+  if (spinOnly) {
+    const kept = previous.find((r) => r.tool === 'mmcheck' && r.case === caseName(c) && r.faulters === faulters && r.fairness === fairness && r.config === config);
+    if (!kept) throw new Error(`--spin-only: no mmcheck row for ${caseName(c)} faulters=${faulters} ${config} (${fairness}) in ${OUT}.json`);
+    return kept;
+  }
   const params = { ...c.params, faulters };
   const args = checkArgs('migration-entry-wait', c.variant, params, ['--workers', '1', '--fairness', fairness, ...flags]);
   const r = await runMmcheck(args, TIMEOUT);
@@ -115,7 +125,10 @@ async function spin(c: Case, faulters: number, fairness: 'weak' | 'none', por: b
   const ir = migrationEntryWait(c.variant, { ...(c.params as object), faulters } as Parameters<typeof migrationEntryWait>[1], { deadlock: false });
   const base = { case: caseName(c), faulters, tool: 'spin' as const, config: `pan -a${fairness === 'weak' ? ' -f' : ''}${por ? ', POR' : ', -DNOREDUCE'}`, fairness };
   try {
-    const r = await runSpin(withClaim(ir), { por, deadlock: false, acceptance: { weakFairness: fairness === 'weak' }, hashBits: 24, timeoutSeconds: TIMEOUT });
+    // pan's weak fairness keeps a counter per process: -DNFAIR=2 covers 6 processes; the faulters, the holder and init need more.
+    const procs = ir.groups.reduce((n, g) => n + g.count, 1);
+    const nfair = Math.max(2, Math.ceil((procs + 2) / 4) + 1);
+    const r = await runSpin(withClaim(ir), { por, deadlock: false, acceptance: { weakFairness: fairness === 'weak' }, hashBits: 24, timeoutSeconds: TIMEOUT, extraCFlags: fairness === 'weak' ? [`-DNFAIR=${nfair}`] : [] });
     const verdict = r.errors > 0 ? (/acceptance cycle/.test(r.output) ? 'livelock' : 'error') : 'pass';
     return { ...base, verdict, states: r.states, transitions: r.transitions, seconds: r.searchSeconds, note: '' };
   } catch (e) {
@@ -153,7 +166,7 @@ for (const c of CASES) {
         for (const p of [false, true]) {
           const r = await spin(c, f, fair, p);
           const ours = fair === 'weak' ? weak : none;
-          if (r.verdict !== ours.verdict && ours.states !== null) r.note = `verdict differs from mmcheck unreduced (${ours.verdict})${fair === 'none' ? '; see the header on fairness none' : ''}`;
+          if (r.verdict !== ours.verdict && ours.states !== null) r.note = `${r.note ? `${r.note}; ` : ''}verdict differs from mmcheck unreduced (${ours.verdict})${fair === 'none' ? '; see the header on fairness none' : ''}`;
           rows.push(r);
         }
     }
@@ -177,9 +190,8 @@ const md = [
   '',
 ];
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-const out = join(ROOT, 'bench', 'results', quick ? 'livelock-quick' : 'livelock');
-writeFileSync(`${out}.md`, md.join('\n'));
-writeFileSync(`${out}.json`, JSON.stringify({ quick, peers, rows }, null, 2) + '\n');
+writeFileSync(`${OUT}.md`, md.join('\n'));
+writeFileSync(`${OUT}.json`, JSON.stringify({ quick, peers, rows }, null, 2) + '\n');
 process.stdout.write(md.join('\n'));
 if (bad) {
   process.stdout.write(`\n${bad} reduced run(s) disagree with the unreduced search\n`);
