@@ -540,6 +540,9 @@ test('block misuse is a coded model error', async (t) => {
   t.is(code(() => refcount('r', { max: 2 }).freeze(3, { at: 'a', ok: 'b', fail: 'c' })), 'MC171');
   t.is(code(() => combine({ when: () => true, next: 'x' } as never)), 'MC170');
   t.is(code(() => workqueue('w', 2).queueOn(2)), 'MC176');
+  t.is(code(() => intervalSubscriptions('mm', { notifiers: 1, invalidators: 1, maxSeq: 4 }).setSeq(1, 'cur')), 'MC171');
+  t.is(code(() => intervalSubscriptions('mm', { notifiers: 0, invalidators: 1, maxSeq: 4 })), 'MC171');
+  t.is(code(() => intervalSubscriptions('mm', { notifiers: 1, invalidators: 1, maxSeq: 4 }).readBegin(0, 's', { at: 'a', sleep: 'b c', next: 'd' })), 'MC171');
   t.is(code(() => onCpus({ nope: { cpu: 0, preempt: 'none' } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
   t.is(code(() => onCpus({ a: { cpu: 0, preempt: 'none', sleeps: ['zz'] } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
   const ptl = spinlock('ptl', ['t']);
