@@ -271,6 +271,7 @@ export default defineModel({
     if (nR > 0 && nD > 0)
       throw new Error('nR=1 requires nD=0: the GPU fault path does not model migration entries or the new page P2 (spec §2, C8)');
     const { pLock: lockOrNone, pRef } = blocksOf(p);
+    // Declared whenever D, C or R exists; only their paths (built below only for the groups that exist) use it.
     const pLock = lockOrNone!;
     const folioPut = combine(pRef.put(), freeIfLast);
 
@@ -360,6 +361,8 @@ export default defineModel({
         next: 'trylock',
         doc: 'mmap_read_lock; make_device_exclusive_range -> get_user_pages_remote(FOLL_GET|FOLL_WRITE, locked=NULL) -> follow_page_pte: present: folio_get',
       },
+      // D meets no other PTE (R, the only thread that installs a migration entry or P2, runs only with nD = 0);
+      // if it did, neither GUP step would be enabled and the deadlock check would report it.
       gup_fault: {
         at: 'gup',
         when: (s) => s.pte === 'DEVEXCL_P',
