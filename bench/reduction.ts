@@ -152,6 +152,7 @@ function fixedInstances(): Instance[] {
         [mewCase('skip-refcount-check', { faulters: 4, holder: 0 }), 'mew skip-refcount-check f=4 h=0'],
         [inCase('correct', { invalidators: 2 }), 'in correct i=2'],
         [inCase('correct', { invalidators: 2, notifiers: 2, freeAt: 'afterEnd' }), 'in correct i=2 n=2 afterEnd'],
+        [inCase('correct', { invalidators: 4 }), 'in correct i=4'],
       ];
   return [...classic, ...kernel.map(([c, id]) => kernelInstance(c, id))];
 }

@@ -1,5 +1,5 @@
-import { defineModel, bool, int, oneOf, array, thread, replicate } from '../src/index.ts';
-import type { StateView, LocalView, StepDef } from '../src/index.ts';
+import { defineModel, array, bool, int, oneOf, thread, replicate, combine, mutex, intervalSubscriptions } from '../src/index.ts';
+import type { Fragment, ReadonlyStateView, StepDef } from '../src/index.ts';
 
 /**
  * The MMU interval-notifier collision-retry protocol (Documentation/mm/hmm.rst,
@@ -9,47 +9,66 @@ import type { StateView, LocalView, StepDef } from '../src/index.ts';
  * (invalidate_range_start -> callbacks -> zap -> invalidate_range_end).
  *
  * Translation of docs/kernel/interval-notifier.md (the spec; section numbers
- * below refer to it). The kernel story and the variants in brief: README.md,
- * Kernel models, `interval-notifier`.
+ * below refer to it), written on the building blocks (docs/blocks.md). The
+ * kernel story and the variants in brief: README.md, Kernel models,
+ * `interval-notifier`.
  *
  * Abstractions (spec §3): one page P mapped once at one VA; mmap_lock is not
  * modelled (none of the modelled invalidators excludes hmm_range_fault's read
- * lock); hmm_range_fault runs in snapshot mode; sequence numbers are small
- * bounded ints (each invalidator runs once, so mmSeq <= 2 + 2*invalidators).
+ * lock); hmm_range_fault runs in snapshot mode; each invalidator runs once, so
+ * the sequences stay below 2 + 2 × invalidators and never wrap.
  *
- * Atomicity (spec §7): F1, I1 and I4 are sections under the subscriptions
- * spinlock; F4 and each callback I2 (lock + body + unlock) are critical
- * sections under the driver lock `drv`; F2 (hmm_range_fault) is unlocked.
- * The loop of I2 over the notifiers is unrolled: label I2_k is the callback
- * for notifier k (the spec's local `k` is encoded in the label).
+ * State: `mm` is the mm's subscriptions with the kernel's own sequence numbers
+ * (intervalSubscriptions: mm_seq = subscriptions->invalidate_seq, mm_active =
+ * active_invalidate_ranges, mm_mni[k] = notifier k's invalidate_seq); `drv` is
+ * the driver lock `driver->update` of hmm.rst (nouveau's svmm->mutex, Xe's
+ * notifier_lock), a mutex whose owner the reports read. Only the fault thread
+ * F holds it across steps: each invalidate callback (lock + body + unlock) is
+ * one step (spec §7) enabled while the lock is free.
+ *
+ * Atomicity (spec §7): read_begin, invalidate_range_start and
+ * invalidate_range_end are sections under subscriptions->lock; hmm_range_fault
+ * is unlocked. The loop of mn_itree_invalidate over the notifiers is unrolled:
+ * label I2_k is the callback for notifier k; only notifier 0 covers the page
+ * the device maps (the fault thread's).
  *
  * Progress: the fault thread's end labels Fdone and Fbusy are its progress
  * labels, so a fair cycle on which F never finishes is reported as a livelock.
  * That is the spec's "the fault path terminates when invalidations are
  * finite" (the spec asks for no progress labels, which in mmcheck would turn
  * the liveness check off: it only looks at threads that declare progress).
+ *
+ * Variants: each is `correct` with the named steps below replaced; everything
+ * else is the same path.
+ *
+ * | variant                | replaces (thread: steps)                                                                 |
+ * |------------------------|------------------------------------------------------------------------------------------|
+ * | correct                | -                                                                                        |
+ * | no-read-retry          | F: update_device_ptes without mmu_interval_read_retry (no read_retry_collision/_timeout) |
+ * | retry-outside-lock     | F: take_lock, update_device_ptes, read_retry_* → read_retry_unlocked*, then update_device_ptes as lock + program + unlock |
+ * | seq-outside-lock       | I: invalidate_mniK without mmu_interval_set_seq, then set_seq_mniK after the unlock      |
+ * | read-begin-under-lock  | F: take_lock_first before, release_lock_after_begin after mmu_interval_read_begin; a retry goes back to take_lock_first |
+ * | read-begin-no-wait     | F: mmu_interval_read_begin returns the odd sequence without sleeping (no read_begin_wait)|
  */
 
-const shared = ({ notifiers, invalidators }: { readonly notifiers: number; readonly invalidators: number }) => ({
-  mmSeq: int(0, 6, 2),
-  mniSeq: array(notifiers, int(0, 6, 1)),
-  active: int(0, invalidators),
-  drv: oneOf('none', 'F'),
-  pte: oneOf('PRESENT', 'NONE'),
-  pFree: bool(),
-  gpu: oneOf('NONE', 'MAP'),
-});
-/** The fault thread's locals: the sequence number it read, the pfn it collected, its retries. */
-const faultLocals = (retries: number) => ({ s: int(0, 6), pfn: oneOf('NONE', 'P'), tries: int(0, retries) });
-/** An invalidator's locals; `zapped` only where the page is freed after the zap. */
-const invalidatorLocals = (freeAt: string): { cur: ReturnType<typeof int>; zapped?: ReturnType<typeof bool> } =>
-  freeAt === 'zap' ? { cur: int(0, 6) } : { cur: int(0, 6), zapped: bool() };
-type Shared = ReturnType<typeof shared>;
-type FaultLocals = ReturnType<typeof faultLocals>;
-type State = StateView<Shared>;
-type Fault = LocalView<FaultLocals>;
-
 type Variant = 'correct' | 'no-read-retry' | 'retry-outside-lock' | 'seq-outside-lock' | 'read-begin-under-lock' | 'read-begin-no-wait';
+type Sizes = { readonly invalidators: number; readonly notifiers: number };
+
+/** Largest sequence number: 2 initially, and each invalidation makes it odd once and even once. */
+const maxSeq = ({ invalidators }: Sizes) => 2 + 2 * invalidators;
+/** The subscriptions' variables as the invariants read them (the block adds them to the state). */
+type IntD = ReturnType<typeof int>;
+type MmState = ReadonlyStateView<{ mm_seq: IntD; mm_active: IntD; mm_mni: ReturnType<typeof array<IntD>> }>;
+/** Each notifier's sequence is odd (set from an invalidation's cur_seq, or 1); the mm's is even when no invalidation runs. */
+const seqParity = (s: MmState): boolean => {
+  for (let i = 0; i < s.mm_mni.length; i++) if ((s.mm_mni.get(i) & 1) !== 1) return false;
+  return s.mm_active !== 0 || (s.mm_seq & 1) === 0;
+};
+/** The blocks (the same for threads and `blocks`: they are only text and declarations). */
+const blocksOf = (p: Sizes) => ({
+  mm: intervalSubscriptions('mm', { notifiers: p.notifiers, invalidators: p.invalidators, maxSeq: maxSeq(p) }),
+  drv: mutex('drv', ['F']),
+});
 
 export default defineModel({
   name: 'interval-notifier',
@@ -64,7 +83,9 @@ export default defineModel({
     'before the core mm frees the pages. Skipping the retry check, doing it outside the lock, or setting the sequence outside ' +
     'the lock lets the device map a freed page; calling mmu_interval_read_begin() under the driver lock deadlocks.',
   params: {
-    invalidators: int(1, 2, 1),
+    // Up to 4: the unreduced check of every variant and parameter combination stays under a minute (the
+    // largest, correct with notifiers=2 freeAt=afterEnd retries=3, is 414,472 states); at 5 that one passes 9 million states.
+    invalidators: int(1, 4, 1),
     notifiers: int(1, 2, 1),
     retries: int(0, 3, 2),
     freeAt: oneOf('zap', 'afterEnd'),
@@ -88,10 +109,23 @@ export default defineModel({
       { verdict: 'pass', params: { invalidators: 2, notifiers: 2 }, states: 524, transitions: 964 },
       { verdict: 'pass', params: { invalidators: 2, notifiers: 2, retries: 0 }, states: 432, transitions: 784 },
       { verdict: 'pass', params: { invalidators: 2, notifiers: 2, freeAt: 'afterEnd' }, states: 1128, transitions: 2372 },
+      { verdict: 'pass', params: { invalidators: 3 }, states: 3852, transitions: 8215 },
+      { verdict: 'pass', params: { invalidators: 4 }, states: 40150, transitions: 97241 },
+      { verdict: 'pass', params: { invalidators: 4, notifiers: 2 }, states: 62084, transitions: 161098, bench: true },
+      {
+        verdict: 'pass',
+        params: { invalidators: 4, notifiers: 2, freeAt: 'afterEnd', retries: 3 },
+        states: 414472,
+        transitions: 1369544,
+        bench: true,
+        note: 'the largest instance; --symmetry: 21,009 states, 70,020 transitions',
+      },
     ],
     'no-read-retry': [
       { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', length: 7 },
       { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { notifiers: 2 }, length: 8 },
+      { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { invalidators: 4 }, length: 7 },
+      { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { invalidators: 4, notifiers: 2 }, length: 8 },
       {
         verdict: 'violation',
         kind: 'invariant',
@@ -104,10 +138,14 @@ export default defineModel({
     'retry-outside-lock': [
       { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', length: 7 },
       { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { notifiers: 2 }, length: 8 },
+      { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { invalidators: 4 }, length: 7 },
+      { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { invalidators: 4, notifiers: 2 }, length: 8 },
     ],
     'seq-outside-lock': [
       { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', length: 8 },
       { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { notifiers: 2 }, length: 10 },
+      { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { invalidators: 4 }, length: 8 },
+      { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { invalidators: 4, notifiers: 2 }, length: 10 },
     ],
     'read-begin-under-lock': [
       { verdict: 'violation', kind: 'deadlock', property: 'deadlock', length: 4 },
@@ -120,251 +158,201 @@ export default defineModel({
         note: 'One notifier is enough when a second invalidation is still to run its callback (spec §6.5).',
       },
       { verdict: 'pass', params: { notifiers: 1, invalidators: 1 }, states: 54, transitions: 74 },
+      { verdict: 'violation', kind: 'deadlock', property: 'deadlock', params: { invalidators: 3 }, length: 6 },
+      { verdict: 'violation', kind: 'deadlock', property: 'deadlock', params: { invalidators: 4 }, length: 7 },
     ],
-    'read-begin-no-wait': [{ verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', length: 7 }],
+    'read-begin-no-wait': [
+      { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', length: 7 },
+      { verdict: 'violation', kind: 'invariant', property: 'device-maps-live-page', params: { invalidators: 4, notifiers: 2 }, length: 8 },
+    ],
   },
-  shared,
-  threads: ({ invalidators, notifiers, retries, freeAt }, variantIn) => {
+  blocks: (p) => Object.values(blocksOf(p)),
+  shared: {
+    pte: oneOf('PRESENT', 'NONE'),
+    pFree: bool(),
+    gpu: oneOf('NONE', 'MAP'),
+  },
+  threads: (p, variantIn) => {
+    const { invalidators, notifiers, retries, freeAt } = p;
     const variant = (variantIn ?? 'correct') as Variant;
-    const underLock = variant === 'read-begin-under-lock';
-    /** Where a collision-retry goes back to: read_begin (or taking the lock first, when read_begin is under it). */
-    const again = underLock ? 'F0L' : 'F1';
-    const canRetry = (me: Fault) => me.tries < retries;
-    const retry = (_s: State, me: Fault) => {
-      me.tries = me.tries + 1;
-      me.pfn = 'NONE';
-    };
-    const collided = (s: State, me: Fault) => s.mniSeq.get(0) !== me.s;
-    const program = (s: State, me: Fault) => {
-      if (me.pfn === 'P') s.gpu = 'MAP';
-    };
+    const { mm, drv } = blocksOf(p);
+    const seq = int(0, maxSeq(p));
 
-    // ---- F: the device fault / populate thread (spec §4.1, §5) -------------------------
-    const F: Record<string, StepDef<Shared, FaultLocals>> = {};
-    if (underLock) {
-      F.take_lock_first = {
-        at: 'F0L',
-        when: (s) => s.drv === 'none',
-        then: (s) => {
-          s.drv = 'F';
-        },
-        next: 'F1',
-        doc: 'take_lock(driver->update) BEFORE mmu_interval_read_begin (the misuse)',
-      };
-    }
-    const afterBegin = underLock ? 'F1u' : 'F2';
-    F.mmu_interval_read_begin = {
-      at: 'F1',
-      then: (s, me) => {
-        me.s = s.mniSeq.get(0);
+    // ---- fragments of the fault path --------------------------------------------------
+    /** The driver's retry budget (HMM_RANGE_DEFAULT_TIMEOUT as a number of retries). */
+    const canRetry: Fragment = { when: (_s, me) => me.tries < retries };
+    const timedOut: Fragment = { when: (_s, me) => me.tries === retries };
+    /** goto again: count the retry and forget the pfns. */
+    const again: Fragment = {
+      then: (_s, me) => {
+        me.tries = me.tries + 1;
+        me.pfn = 'NONE';
       },
-      next: (s, me) => (variant !== 'read-begin-no-wait' && me.s === s.mmSeq ? 'F1w' : afterBegin),
-      doc: 'mmu_interval_read_begin: under subscriptions->lock, seq = interval_sub->invalidate_seq; is_invalidating = seq == subscriptions->invalidate_seq',
     };
-    if (variant !== 'read-begin-no-wait') {
-      F.read_begin_wait = {
-        at: 'F1w',
-        when: (s, me) => s.mmSeq !== me.s,
-        next: afterBegin,
-        doc: 'mmu_interval_read_begin: wait_event(subscriptions->wq, READ_ONCE(subscriptions->invalidate_seq) != seq)',
-      };
-    }
-    if (underLock) {
-      F.release_lock_after_begin = {
-        at: 'F1u',
-        then: (s) => {
-          s.drv = 'none';
-        },
-        next: 'F2',
-        doc: 'release_lock(driver->update) after mmu_interval_read_begin',
-      };
-    }
-    F.hmm_range_fault = {
-      at: 'F2',
-      when: (s, me) => !collided(s, me),
+    /** Program the device page table from the collected pfns. */
+    const program: Fragment = {
       then: (s, me) => {
-        me.pfn = s.pte === 'PRESENT' ? 'P' : 'NONE';
+        if (me.pfn === 'P') s.gpu = 'MAP';
       },
-      next: variant === 'retry-outside-lock' ? 'F3x' : 'F3',
-      reads: ['mniSeq', 'pte'],
-      doc: 'hmm_range_fault under mmap_read_lock, no driver lock: mmu_interval_check_retry ok, walk_page_range snapshots the PTE',
     };
-    F.hmm_range_fault_ebusy = {
-      at: 'F2',
-      when: (s, me) => collided(s, me) && canRetry(me),
-      then: retry,
-      next: again,
-      reads: ['mniSeq'],
-      doc: 'hmm_range_fault: mmu_interval_check_retry sees a collision, -EBUSY: goto again',
+    /** Where a collision goes back to: read_begin, or taking the lock first when read_begin runs under it. */
+    const retryAt = variant === 'read-begin-under-lock' ? 'F0L' : 'F1';
+    const afterBegin = variant === 'read-begin-under-lock' ? 'F1u' : 'F2';
+    const begin = mm.readBegin(0, 's', { at: 'F1', sleep: 'F1w', next: afterBegin });
+
+    // ---- F: the device fault / populate thread (spec §4.1, §5), top to bottom ------------
+    const readBegin: Record<string, StepDef> = {
+      mmu_interval_read_begin: { ...begin.F1!, doc: 'mmu_interval_read_begin: under subscriptions->lock, seq = interval_sub->invalidate_seq; is_invalidating = seq == subscriptions->invalidate_seq' },
+      read_begin_wait: { ...begin.F1w!, doc: 'mmu_interval_read_begin: wait_event(subscriptions->wq, READ_ONCE(subscriptions->invalidate_seq) != seq)' },
     };
-    F.hmm_range_fault_timeout = {
-      at: 'F2',
-      when: (s, me) => collided(s, me) && !canRetry(me),
-      next: 'Fbusy',
-      reads: ['mniSeq'],
-      doc: 'hmm_range_fault -EBUSY past HMM_RANGE_DEFAULT_TIMEOUT: give up with -EBUSY',
-    };
-    if (variant === 'retry-outside-lock') {
-      F.read_retry_unlocked = {
-        at: 'F3x',
-        when: (s, me) => !collided(s, me),
-        next: 'F4x',
-        reads: ['mniSeq'],
-        doc: 'mmu_interval_read_retry checked WITHOUT driver->update held: no collision yet',
-      };
-      F.read_retry_unlocked_collision = {
-        at: 'F3x',
-        when: (s, me) => collided(s, me) && canRetry(me),
-        then: retry,
-        next: again,
-        reads: ['mniSeq'],
-        doc: 'mmu_interval_read_retry (no lock): collision, goto again',
-      };
-      F.read_retry_unlocked_timeout = {
-        at: 'F3x',
-        when: (s, me) => collided(s, me) && !canRetry(me),
+    const hmmRangeFault: Record<string, StepDef> = {
+      hmm_range_fault: {
+        at: 'F2',
+        ...combine(mm.unchanged(0, 's'), {
+          then: (s, me) => {
+            me.pfn = s.pte === 'PRESENT' ? 'P' : 'NONE';
+          },
+        }),
+        next: 'F3',
+        doc: 'hmm_range_fault under mmap_read_lock, no driver lock: mmu_interval_check_retry ok, walk_page_range snapshots the PTE',
+      },
+      hmm_range_fault_ebusy: {
+        at: 'F2',
+        ...combine(mm.retry(0, 's'), canRetry, again),
+        next: retryAt,
+        doc: 'hmm_range_fault: mmu_interval_check_retry sees a collision, -EBUSY: goto again',
+      },
+      hmm_range_fault_timeout: {
+        at: 'F2',
+        ...combine(mm.retry(0, 's'), timedOut),
         next: 'Fbusy',
-        reads: ['mniSeq'],
-        doc: 'mmu_interval_read_retry (no lock): collision past the timeout: -EBUSY',
-      };
-      F.update_device_ptes = {
-        at: 'F4x',
-        when: (s) => s.drv === 'none',
-        then: program,
+        doc: 'hmm_range_fault -EBUSY past HMM_RANGE_DEFAULT_TIMEOUT: give up with -EBUSY',
+      },
+    };
+    const lockedUpdate: Record<string, StepDef> = {
+      take_lock: { at: 'F3', ...drv.lock('F'), next: 'F4', doc: 'take_lock(driver->update)' },
+      update_device_ptes: {
+        at: 'F4',
+        ...combine(mm.unchanged(0, 's'), program, drv.unlock('F')),
         next: 'Fdone',
-        reads: ['drv'],
-        writes: ['gpu'],
-        doc: 'take_lock(driver->update); program the device page table from the pfns, nothing re-checked; release_lock',
-      };
-    } else {
-      F.take_lock = {
-        at: 'F3',
-        when: (s) => s.drv === 'none',
-        then: (s) => {
-          s.drv = 'F';
-        },
-        next: 'F4',
-        doc: 'take_lock(driver->update)',
-      };
-      if (variant === 'no-read-retry') {
-        F.update_device_ptes = {
-          at: 'F4',
-          then: (s, me) => {
-            program(s, me);
-            s.drv = 'none';
-          },
-          next: 'Fdone',
-          writes: ['gpu', 'drv'],
-          doc: 'program the device page table from the pfns WITHOUT mmu_interval_read_retry; release_lock',
-        };
-      } else {
-        F.update_device_ptes = {
-          at: 'F4',
-          when: (s, me) => !collided(s, me),
-          then: (s, me) => {
-            program(s, me);
-            s.drv = 'none';
-          },
-          next: 'Fdone',
-          reads: ['mniSeq'],
-          writes: ['gpu', 'drv'],
-          doc: 'under driver->update: mmu_interval_read_retry false, program the device page table from the pfns; release_lock',
-        };
-        F.read_retry_collision = {
-          at: 'F4',
-          when: (s, me) => collided(s, me) && canRetry(me),
-          then: (s, me) => {
-            s.drv = 'none';
-            retry(s, me);
-          },
-          next: again,
-          reads: ['mniSeq'],
-          writes: ['drv'],
-          doc: 'under driver->update: mmu_interval_read_retry true; release_lock; goto again',
-        };
-        F.read_retry_timeout = {
-          at: 'F4',
-          when: (s, me) => collided(s, me) && !canRetry(me),
-          then: (s) => {
-            s.drv = 'none';
-          },
-          next: 'Fbusy',
-          reads: ['mniSeq'],
-          writes: ['drv'],
-          doc: 'under driver->update: mmu_interval_read_retry true past the timeout; release_lock; -EBUSY',
-        };
-      }
-    }
+        doc: 'under driver->update: mmu_interval_read_retry false, program the device page table from the pfns; release_lock',
+      },
+      read_retry_collision: {
+        at: 'F4',
+        ...combine(mm.retry(0, 's'), canRetry, drv.unlock('F'), again),
+        next: retryAt,
+        doc: 'under driver->update: mmu_interval_read_retry true; release_lock; goto again',
+      },
+      read_retry_timeout: {
+        at: 'F4',
+        ...combine(mm.retry(0, 's'), timedOut, drv.unlock('F')),
+        next: 'Fbusy',
+        doc: 'under driver->update: mmu_interval_read_retry true past the timeout; release_lock; -EBUSY',
+      },
+    };
 
-    // ---- I: the CPU-side invalidator (spec §4.2, §5) ------------------------------------
-    const I: Record<string, StepDef<Shared, ReturnType<typeof invalidatorLocals>>> = {
+    // ---- the variants' replacement steps (see the table above) ---------------------------
+    const noReadRetry: Record<string, StepDef> = {
+      take_lock: lockedUpdate.take_lock!,
+      update_device_ptes: {
+        at: 'F4',
+        ...combine(program, drv.unlock('F')),
+        next: 'Fdone',
+        doc: 'program the device page table from the pfns WITHOUT mmu_interval_read_retry; release_lock',
+      },
+    };
+    const retryOutsideLock: Record<string, StepDef> = {
+      read_retry_unlocked: { at: 'F3', ...mm.unchanged(0, 's'), next: 'F4', doc: 'mmu_interval_read_retry checked WITHOUT driver->update held: no collision yet' },
+      read_retry_unlocked_collision: {
+        at: 'F3',
+        ...combine(mm.retry(0, 's'), canRetry, again),
+        next: retryAt,
+        doc: 'mmu_interval_read_retry (no lock): collision, goto again',
+      },
+      read_retry_unlocked_timeout: { at: 'F3', ...combine(mm.retry(0, 's'), timedOut), next: 'Fbusy', doc: 'mmu_interval_read_retry (no lock): collision past the timeout: -EBUSY' },
+      update_device_ptes: {
+        at: 'F4',
+        ...combine(drv.free(), program),
+        next: 'Fdone',
+        doc: 'take_lock(driver->update); program the device page table from the pfns, nothing re-checked; release_lock',
+      },
+    };
+    const takeLockFirst: Record<string, StepDef> = {
+      take_lock_first: { at: 'F0L', ...drv.lock('F'), next: 'F1', doc: 'take_lock(driver->update) BEFORE mmu_interval_read_begin (the misuse)' },
+    };
+    const releaseAfterBegin: Record<string, StepDef> = {
+      release_lock_after_begin: { at: 'F1u', ...drv.unlock('F'), next: 'F2', doc: 'release_lock(driver->update) after mmu_interval_read_begin' },
+    };
+    const readBeginNoWait: Record<string, StepDef> = {
+      mmu_interval_read_begin: { at: 'F1', ...mm.sample(0, 's'), next: 'F2', doc: 'mmu_interval_read_begin returns interval_sub->invalidate_seq, odd or not, WITHOUT waiting for the invalidation to end' },
+    };
+
+    const F: Record<Variant, Record<string, StepDef>> = {
+      correct: { ...readBegin, ...hmmRangeFault, ...lockedUpdate },
+      'no-read-retry': { ...readBegin, ...hmmRangeFault, ...noReadRetry },
+      'retry-outside-lock': { ...readBegin, ...hmmRangeFault, ...retryOutsideLock },
+      'seq-outside-lock': { ...readBegin, ...hmmRangeFault, ...lockedUpdate },
+      'read-begin-under-lock': { ...takeLockFirst, ...readBegin, ...releaseAfterBegin, ...hmmRangeFault, ...lockedUpdate },
+      'read-begin-no-wait': { ...readBeginNoWait, ...hmmRangeFault, ...lockedUpdate },
+    };
+
+    // ---- I: the CPU-side invalidator (spec §4.2, §5), top to bottom -----------------------
+    /** Notifier k's device mapping goes: only notifier 0 covers the page the device maps. */
+    const clearDevice = (k: number): Fragment => (k === 0 ? { then: (s) => { s.gpu = 'NONE'; } } : {});
+    const callbackAt = (k: number) => `I2_${k}`;
+    const afterCallback = (k: number) => (k + 1 < notifiers ? callbackAt(k + 1) : 'I3');
+    const I: Record<string, StepDef> = {
       mn_itree_inv_start_range: {
         at: 'I1',
-        then: (s, me) => {
-          s.active = s.active + 1;
-          s.mmSeq = s.mmSeq | 1;
-          me.cur = s.mmSeq;
-        },
-        next: 'I2_0',
+        ...mm.invalidateStart('cur'),
+        next: callbackAt(0),
         doc: 'invalidate_range_start -> mn_itree_inv_start_range: under subscriptions->lock, active_invalidate_ranges++, invalidate_seq |= 1, cur_seq = invalidate_seq',
       },
     };
-    // Invalidating notifier k unmaps the device only for k = 0: only mni[0] has a device mapping (the fault thread's).
     for (let k = 0; k < notifiers; k++) {
-      const after = k + 1 < notifiers ? `I2_${k + 1}` : 'I3';
       if (variant === 'seq-outside-lock') {
         I[`invalidate_mni${k}`] = {
-          at: `I2_${k}`,
-          when: (s) => s.drv === 'none',
-          then: (s) => {
-            if (k === 0) s.gpu = 'NONE';
-          },
+          at: callbackAt(k),
+          ...combine(drv.free(), clearDevice(k)),
           next: `I2s_${k}`,
           doc: `mn_itree_invalidate -> ops->invalidate(mni[${k}]): mutex_lock(driver->update), invalidate the device PTEs and flush, mutex_unlock; the seq is NOT set under the lock`,
         };
-        I[`set_seq_mni${k}`] = {
-          at: `I2s_${k}`,
-          then: (s, me) => {
-            s.mniSeq.set(k, me.cur);
-          },
-          next: after,
-          doc: `mmu_interval_set_seq(mni[${k}], cur_seq) after driver->update was released`,
-        };
+        I[`set_seq_mni${k}`] = { at: `I2s_${k}`, ...mm.setSeq(k, 'cur'), next: afterCallback(k), doc: `mmu_interval_set_seq(mni[${k}], cur_seq) after driver->update was released` };
       } else {
         I[`invalidate_mni${k}`] = {
-          at: `I2_${k}`,
-          when: (s) => s.drv === 'none',
-          then: (s, me) => {
-            s.mniSeq.set(k, me.cur);
-            if (k === 0) s.gpu = 'NONE';
-          },
-          next: after,
-          reads: ['drv'],
-          writes: k === 0 ? ['mniSeq', 'gpu'] : ['mniSeq'],
+          at: callbackAt(k),
+          ...combine(drv.free(), mm.setSeq(k, 'cur'), clearDevice(k)),
+          next: afterCallback(k),
           doc: `mn_itree_invalidate -> ops->invalidate(mni[${k}]): mutex_lock(driver->update), mmu_interval_set_seq, invalidate the device PTEs and flush the device TLB, mutex_unlock`,
         };
       }
     }
     I.zap_pte_range = {
       at: 'I3',
-      then: (s, me) => {
-        if (s.pte === 'PRESENT') {
-          s.pte = 'NONE';
-          if (freeAt === 'zap') s.pFree = true;
-          else me.zapped = true;
-        }
-      },
+      ...(freeAt === 'zap'
+        ? {
+            then: (s) => {
+              if (s.pte === 'PRESENT') {
+                s.pte = 'NONE';
+                s.pFree = true;
+              }
+            },
+            doc: 'zap_pte_range under the PTL: clear the PTE and drop the last reference, P freed (the earliest free point)',
+          }
+        : {
+            then: (s, me) => {
+              if (s.pte === 'PRESENT') {
+                s.pte = 'NONE';
+                me.zapped = true;
+              }
+            },
+            doc: 'zap_pte_range under the PTL: clear the PTE; the page is queued in the mmu_gather',
+          }),
       next: 'I4',
-      doc: freeAt === 'zap'
-        ? 'zap_pte_range under the PTL: clear the PTE and drop the last reference, P freed (the earliest free point)'
-        : 'zap_pte_range under the PTL: clear the PTE; the page is queued in the mmu_gather',
     };
     I.mn_itree_inv_end = {
       at: 'I4',
-      then: (s) => {
-        s.active = s.active - 1;
-        if (s.active === 0 && (s.mmSeq & 1) === 1) s.mmSeq = s.mmSeq + 1;
-      },
+      ...mm.invalidateEnd(),
       next: freeAt === 'zap' ? 'Idone' : 'I5',
       doc: 'invalidate_range_end -> mn_itree_inv_end: under subscriptions->lock, if --active_invalidate_ranges == 0 and invalidating, invalidate_seq++; wake_up_all(&subscriptions->wq)',
     };
@@ -381,15 +369,16 @@ export default defineModel({
 
     return [
       thread('F', {
-        locals: faultLocals(retries),
-        start: underLock ? 'F0L' : 'F1',
+        // s: the sequence read_begin returned; pfn: what hmm_range_fault collected; tries: retries so far.
+        locals: { s: seq, pfn: oneOf('NONE', 'P'), tries: int(0, retries) },
+        start: variant === 'read-begin-under-lock' ? 'F0L' : 'F1',
         end: ['Fdone', 'Fbusy'],
         progress: ['Fdone', 'Fbusy'],
-        steps: F,
-        helpers: [canRetry, retry, collided, program],
+        steps: F[variant],
       }),
       replicate(invalidators, 'I', {
-        locals: invalidatorLocals(freeAt),
+        // cur: the cur_seq of this invalidation; zapped: the page waits in the mmu_gather (freed after the end).
+        locals: freeAt === 'zap' ? { cur: seq } : { cur: seq, zapped: bool() },
         start: 'I1',
         end: ['Idone'],
         steps: I,
@@ -399,9 +388,7 @@ export default defineModel({
   invariants: {
     'device-maps-live-page': (s) => s.gpu !== 'MAP' || !s.pFree,
     'device-coherent': (s) => s.gpu !== 'MAP' || s.pte === 'PRESENT',
-    'seq-parity': (s) => {
-      for (let i = 0; i < s.mniSeq.length; i++) if ((s.mniSeq.get(i) & 1) !== 1) return false;
-      return s.active !== 0 || (s.mmSeq & 1) === 0;
-    },
+    // Typed with the block's variables, which `shared` does not list (the block adds them).
+    'seq-parity': seqParity as never,
   },
 });

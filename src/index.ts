@@ -49,8 +49,9 @@ export {
   pageLock,
   refcount,
   intervalNotifier,
+  intervalSubscriptions,
   completion,
   onCpus,
   workqueue,
 } from './model/blocks/index.ts';
-export type { Block, LockDecl, LockKind, Fragment, StepMap, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, Completion, CpuBinding, Preempt, Workqueue } from './model/blocks/index.ts';
+export type { Block, LockDecl, LockKind, Fragment, StepMap, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, CpuBinding, Preempt, Workqueue } from './model/blocks/index.ts';

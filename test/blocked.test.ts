@@ -226,3 +226,29 @@ test('a writer blocked by readers that never leave: the rwsem is held by sharing
   t.deepEqual([w.lock, w.heldBy, w.sharedHolders], ['mmap', undefined, 1]);
   t.regex(blockedText(report, false), /w at a waits for mmap, held by 1 sharing holder\n/);
 });
+
+test('device-exclusive: the folio lock is the declared lock bar (held by C[i], R or D), the notifier flags and the refcount are not; the leaked lock deadlocks with D as its holder', async (t) => {
+  const { builtinModels } = await import('../models/index.ts');
+  const de = builtinModels.find((m) => m.name === 'device-exclusive')!;
+  const bars = (page: string) => [...page.matchAll(/class="lk-h"[^>]*><span>([^<]*)</g)].map((m) => m[1]);
+  // A CPU fault and the migration take the lock in turn (no-ref-on-restore, two CPU faults and a migration).
+  const uaf = explain(de, 'no-ref-on-restore');
+  const page = renderHtml(uaf.trace, { locks: buildModel(de, 'no-ref-on-restore').locks });
+  t.deepEqual(bars(page), ['pLock']);
+  t.regex(page, /class="lk-h" title="pLock: mutex declared by the model"/);
+  t.regex(page, /title="pLock held by C\[\d\], steps \d+–\d+"/);
+  t.regex(page, /title="pLock held by R, steps \d+–\d+"/);
+  // The leaked lock: D's next GUP faults on its own device-exclusive entry and waits in folio_lock for the lock it holds.
+  const leak = explain(de, 'leak-lock-on-retry', { omitInvariant: 'page-lock-not-leaked' });
+  t.is(leak.trace.property.kind, 'deadlock');
+  t.deepEqual(leak.report.blocked.map((b) => [b.thread, b.label, b.lock, b.heldBy]), [['D', 'f_lock', 'pLock', 'D']]);
+  t.deepEqual(leak.report.waitCycle, ['D']);
+  const leakPage = renderHtml(leak.trace, { locks: buildModel(de, 'leak-lock-on-retry', { omitInvariant: 'page-lock-not-leaked' }).locks, blocked: leak.report });
+  t.deepEqual(bars(leakPage), ['pLock']);
+  t.regex(leakPage, /title="pLock held by D, steps \d+–\d+ and after"/);
+  for (const v of ['seqDirty', 'mniHit', 'pRef', 'invActive']) t.notRegex(leakPage, new RegExp(`class="lk-h"[^>]*><span>${v}<`));
+  // With the timeout, nouveau returns -EBUSY still holding the lock: the CPU fault waits for it, held by D (finished).
+  const timedOut = explain(de, 'leak-lock-on-retry', { omitInvariant: 'page-lock-not-leaked', timeout: 1 });
+  t.deepEqual(timedOut.report.blocked.map((b) => [b.thread, b.label, b.lock, b.heldBy]), [['C[0]', 'f_lock', 'pLock', 'D']]);
+  t.regex(blockedText(timedOut.report, false), /^ {2}C\[0\] at f_lock waits for pLock, held by D\n/m);
+});

@@ -8,6 +8,7 @@ import {
   defineModel,
   int,
   intervalNotifier,
+  intervalSubscriptions,
   mutex,
   onCpus,
   pageLock,
@@ -445,6 +446,78 @@ test('interval notifier sequence (read_begin, read_retry, set_seq) and completio
   t.is(search(buildModel(blocks, null), {}).verdict, 'violation');
 });
 
+test('interval subscriptions with the kernel sequences (mn_itree_inv_start_range, set_seq, inv_end, read_begin that sleeps only when invalidating, read_retry) = the hand-written one', (t) => {
+  const mm = intervalSubscriptions('mm', { notifiers: 1, invalidators: 2, maxSeq: 6 });
+  const blocks = defineModel({
+    name: 'subscriptions',
+    blocks: [mm],
+    shared: { mapped: bool(), valid: bool().initially(true) },
+    threads: [
+      thread('dev', {
+        locals: { seq: mm.seqLocal(), ok: bool() },
+        labels: ['begin', 'sleep'],
+        start: 'begin',
+        end: ['done'],
+        steps: {
+          ...mm.readBegin(0, 'seq', { at: 'begin', sleep: 'sleep', next: 'walk' }),
+          walk: { ...combine(mm.unchanged(0, 'seq'), { then: (s, me) => { me.ok = s.valid; } }), next: 'map' },
+          walk_retry: { at: 'walk', ...mm.retry(0, 'seq'), next: 'begin' },
+          map: { ...combine(mm.unchanged(0, 'seq'), { then: (s, me) => { s.mapped = me.ok; } }), next: 'done' },
+          map_retry: { at: 'map', ...mm.retry(0, 'seq'), next: 'begin' },
+        },
+      }),
+      replicate(2, 'inv', {
+        locals: { cur: mm.seqLocal() },
+        start: 'start',
+        end: ['done'],
+        steps: {
+          start: { ...mm.invalidateStart('cur'), next: 'cb' },
+          cb: { ...combine(mm.setSeq(0, 'cur'), { then: (s) => { s.mapped = false; } }), next: 'zap' },
+          zap: { then: (s) => { s.valid = false; }, next: 'end' },
+          end: { ...mm.invalidateEnd(), next: 'done' },
+        },
+      }),
+    ],
+    invariants: { 'no-stale-map': (s) => !s.mapped || s.valid },
+  });
+  const hand = defineModel({
+    name: 'subscriptions-hand',
+    shared: { mapped: bool(), valid: bool().initially(true), mm_seq: int(0, 6, 2), mm_active: int(0, 2), mm_mni: array(1, int(0, 6, 1)) },
+    threads: [
+      thread('dev', {
+        locals: { seq: int(0, 6), ok: bool() },
+        start: 'begin',
+        labels: ['sleep'],
+        end: ['done'],
+        steps: {
+          begin: { then: (s, me) => { me.seq = s.mm_mni.get(0); }, next: (s, me) => (me.seq === s.mm_seq ? 'sleep' : 'walk') },
+          sleep: { when: (s, me) => s.mm_seq !== me.seq, next: 'walk' },
+          walk: { when: (s, me) => s.mm_mni.get(0) === me.seq, then: (s, me) => { me.ok = s.valid; }, next: 'map' },
+          walk_retry: { at: 'walk', when: (s, me) => s.mm_mni.get(0) !== me.seq, next: 'begin' },
+          map: { when: (s, me) => s.mm_mni.get(0) === me.seq, then: (s, me) => { s.mapped = me.ok; }, next: 'done' },
+          map_retry: { at: 'map', when: (s, me) => s.mm_mni.get(0) !== me.seq, next: 'begin' },
+        },
+      }),
+      replicate(2, 'inv', {
+        locals: { cur: int(0, 6) },
+        start: 'start',
+        end: ['done'],
+        steps: {
+          start: { then: (s, me) => { s.mm_active = s.mm_active + 1; s.mm_seq = s.mm_seq | 1; me.cur = s.mm_seq; }, next: 'cb' },
+          cb: { then: (s, me) => { s.mm_mni.set(0, me.cur); s.mapped = false; }, next: 'zap' },
+          zap: { then: (s) => { s.valid = false; }, next: 'end' },
+          end: { then: (s) => { s.mm_active = s.mm_active - 1; if (s.mm_active === 0 && (s.mm_seq & 1) === 1) s.mm_seq = s.mm_seq + 1; }, next: 'done' },
+        },
+      }),
+    ],
+    invariants: { 'no-stale-map': (s) => !s.mapped || s.valid },
+  });
+  sameAs(t, blocks, hand);
+  // The protocol keeps the device from mapping a page the invalidation took away.
+  t.is(search(buildModel(blocks, null), {}).verdict, 'pass');
+  t.true(search(buildModel(blocks, null), {}).stats.states > search(buildModel(blocks, null), { symmetry: true }).stats.states);
+});
+
 test('CPUs: a thread spinning on its CPU for what another thread of that CPU must do deadlocks without preemption, not with it; = the hand-written guard', (t) => {
   const variants = { none: 'PREEMPT_NONE', voluntary: 'PREEMPT_VOLUNTARY with a might_sleep point', full: 'PREEMPT' };
   const groups = () => [
@@ -544,6 +617,9 @@ test('block misuse is a coded model error', async (t) => {
   t.is(code(() => refcount('r', { max: 2 }).freeze(3, { at: 'a', ok: 'b', fail: 'c' })), 'MC171');
   t.is(code(() => combine({ when: () => true, next: 'x' } as never)), 'MC170');
   t.is(code(() => workqueue('w', 2).queueOn(2)), 'MC176');
+  t.is(code(() => intervalSubscriptions('mm', { notifiers: 1, invalidators: 1, maxSeq: 4 }).setSeq(1, 'cur')), 'MC171');
+  t.is(code(() => intervalSubscriptions('mm', { notifiers: 0, invalidators: 1, maxSeq: 4 })), 'MC171');
+  t.is(code(() => intervalSubscriptions('mm', { notifiers: 1, invalidators: 1, maxSeq: 4 }).readBegin(0, 's', { at: 'a', sleep: 'b c', next: 'd' })), 'MC171');
   t.is(code(() => onCpus({ nope: { cpu: 0, preempt: 'none' } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
   t.is(code(() => onCpus({ a: { cpu: 0, preempt: 'none', sleeps: ['zz'] } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
   const ptl = spinlock('ptl', ['t']);

@@ -360,6 +360,8 @@ export function intervalNotifier(variant: string, params: InParams, opts: { dead
   if (!INTERVAL_NOTIFIER_VARIANTS.includes(variant)) throw new Error(`interval-notifier port: unknown variant ${variant}`);
   const p = { invalidators: 1, notifiers: 1, retries: 2, freeAt: 'zap', ...IN_VARIANT_DEFAULTS[variant], ...params } as Required<InParams>;
   const { invalidators, notifiers, retries, freeAt } = p;
+  // Sequences stay below 2 + 2 × invalidators (each invalidation makes mmSeq odd once and even once), as in the model.
+  const maxSeq = 2 + 2 * invalidators;
   const underLock = variant === 'read-begin-under-lock';
   const again = underLock ? 'F0L' : 'F1';
   const canRetry = `F_tries < ${retries}`;
@@ -452,8 +454,8 @@ export function intervalNotifier(variant: string, params: InParams, opts: { dead
     variant,
     params: { invalidators, notifiers, retries, freeAt },
     shared: [
-      { name: 'mmSeq', type: { kind: 'int', min: 0, max: 6, init: 2 } },
-      { name: 'mniSeq', type: { kind: 'int', min: 0, max: 6, init: 1 }, array: { length: notifiers } },
+      { name: 'mmSeq', type: { kind: 'int', min: 0, max: maxSeq, init: 2 } },
+      { name: 'mniSeq', type: { kind: 'int', min: 0, max: maxSeq, init: 1 }, array: { length: notifiers } },
       { name: 'active', type: { kind: 'int', min: 0, max: invalidators, init: 0 } },
       { name: 'drv', type: { kind: 'enum', values: ['none', 'F'], init: 'none' } },
       { name: 'pte', type: { kind: 'enum', values: ['PRESENT', 'NONE'], init: 'PRESENT' } },
@@ -466,7 +468,7 @@ export function intervalNotifier(variant: string, params: InParams, opts: { dead
         count: 1,
         replicated: false,
         locals: [
-          { name: 's', type: { kind: 'int', min: 0, max: 6, init: 0 } },
+          { name: 's', type: { kind: 'int', min: 0, max: maxSeq, init: 0 } },
           { name: 'pfn', type: { kind: 'enum', values: ['NONE', 'P'], init: 'NONE' } },
           { name: 'tries', type: { kind: 'int', min: 0, max: retries, init: 0 } },
         ],
@@ -480,9 +482,9 @@ export function intervalNotifier(variant: string, params: InParams, opts: { dead
         replicated: true,
         locals:
           freeAt === 'zap'
-            ? [{ name: 'cur', type: { kind: 'int', min: 0, max: 6, init: 0 } }]
+            ? [{ name: 'cur', type: { kind: 'int', min: 0, max: maxSeq, init: 0 } }]
             : [
-                { name: 'cur', type: { kind: 'int', min: 0, max: 6, init: 0 } },
+                { name: 'cur', type: { kind: 'int', min: 0, max: maxSeq, init: 0 } },
                 { name: 'zapped', type: { kind: 'bool', init: false } },
               ],
         start: 'I1',

@@ -212,6 +212,8 @@ function holderOf(rt: Runtime, fn: Function, self: string, reads: Record<string,
     if (!l.keys.some((k) => keys.includes(k))) continue;
     const other = l.exclusive.find((h) => h !== self);
     if (other !== undefined) return { thread: other, lock: l.lock };
+    // A thread waiting for a lock it holds itself (one it leaked, or took twice) is its own holder: a wait-for cycle of one.
+    if (l.exclusive.includes(self)) return { thread: self, lock: l.lock };
     if (l.exclusive.length === 0) return { lock: l.lock, ...(l.shared > 0 ? { shared: l.shared } : {}) };
   }
   // onCpus(): "cpuK free for G" counts the threads of that CPU at their holding labels.

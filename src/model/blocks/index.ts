@@ -8,7 +8,7 @@ export { spinlock, mutex, type Lock } from './lock.ts';
 export { rwsem, type Rwsem } from './rwsem.ts';
 export { pageLock, type PageLock } from './page-lock.ts';
 export { refcount, type Refcount } from './refcount.ts';
-export { intervalNotifier, type IntervalNotifier } from './interval-notifier.ts';
+export { intervalNotifier, intervalSubscriptions, type IntervalNotifier, type IntervalSubscriptions } from './interval-notifier.ts';
 export { completion, type Completion } from './completion.ts';
 export { onCpus, holdingLabels, type CpuBinding, type Preempt } from './cpus.ts';
 export { workqueue, type Workqueue } from './workqueue.ts';

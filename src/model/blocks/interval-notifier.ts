@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
-import { bool, int, type IntDomain } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { array, bool, int, type IntDomain } from '../domains.ts';
+import { checkIdent, effectOf, generated, guardOf, type Fragment, type StepMap } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -63,5 +63,124 @@ export function intervalNotifier(name: string, opts: { maxSeq: number }): Interv
     invalidateStart: (): Fragment => ({ then: effectOf(`s.${busy} = true;`, `mn_itree_inv_start_range(${name})`), doc: `mn_itree_inv_start_range(${name})` }),
     invalidateEnd: (): Fragment => ({ then: effectOf(`s.${busy} = false;`, `mn_itree_inv_end(${name})`), doc: `mn_itree_inv_end(${name})` }),
     setSeq: (): Fragment => ({ then: effectOf(`s.${seq} = s.${seq} === ${max} ? 0 : s.${seq} + 1;`, `mmu_interval_set_seq(${name})`), doc: `mmu_interval_set_seq(${name})` }),
+  });
+}
+
+/**
+ * The kernel's own sequence numbers, for a model of the collision-retry
+ * protocol itself (mm/mmu_notifier.c since 99cb252f5e68, v5.5), where the
+ * abstraction above (a busy bit and a counter per notifier) is too coarse:
+ * whether `mmu_interval_read_begin()` sleeps depends on whether this
+ * notifier's callback already ran in the current invalidation, and on how
+ * many invalidations overlap.
+ *
+ * State (named after `name`, the mm):
+ * - `<name>_seq`: `subscriptions->invalidate_seq`, 2 initially; odd while
+ *   some invalidation is in progress;
+ * - `<name>_active`: `subscriptions->active_invalidate_ranges`;
+ * - `<name>_mni: array(notifiers, …)`: each `interval_sub->invalidate_seq`,
+ *   1 initially (`invalidate_seq - 1` at insertion, not invalidating).
+ *
+ * Sequences never wrap: `maxSeq` must be at least 2 + 2 × the number of
+ * invalidations (each makes the sequence odd once and even once); a larger
+ * sequence is a write outside the domain.
+ *
+ * Operations:
+ * - `invalidateStart(cur)`: `mn_itree_inv_start_range()` under
+ *   `subscriptions->lock`: `active_invalidate_ranges++`,
+ *   `invalidate_seq |= 1` (the range hits a notifier), and the caller's
+ *   local `cur` gets the odd sequence (the `cur_seq` handed to callbacks).
+ * - `setSeq(k, cur)`: `mmu_interval_set_seq(mni[k], cur_seq)` from notifier
+ *   k's invalidate callback.
+ * - `invalidateEnd()`: `mn_itree_inv_end()`: the last of overlapping
+ *   invalidations makes the sequence even again, and `wake_up_all()` lets
+ *   sleeping readers go (a reader's wait is its guard on the sequence).
+ * - `sample(k, local)`: the read of `interval_sub->invalidate_seq` in
+ *   `mmu_interval_read_begin()`, into the thread's local `local`
+ *   (declare it with `seqLocal()`).
+ * - `readBegin(k, local, { at, sleep, next })`: `mmu_interval_read_begin()`:
+ *   at `at`, sample under `subscriptions->lock`; `is_invalidating` (the
+ *   sample equals the odd mm sequence: notifier k was already told of the
+ *   running invalidation) → `sleep`, where `wait_event(subscriptions->wq,
+ *   invalidate_seq != seq)` waits, then `next`; otherwise → `next` at once.
+ * - `retry(k, local)` / `unchanged(k, local)`: guards
+ *   `mmu_interval_read_retry()` (under the driver's lock) or
+ *   `mmu_interval_check_retry()` (without it) is true / false.
+ */
+export interface IntervalSubscriptions extends Block {
+  readonly seqVar: string;
+  readonly activeVar: string;
+  readonly mniVar: string;
+  seqLocal(): IntDomain;
+  invalidateStart(cur: string): Fragment;
+  setSeq(k: number, cur: string): Fragment;
+  invalidateEnd(): Fragment;
+  sample(k: number, local: string): Fragment;
+  readBegin(k: number, local: string, labels: { at: string; sleep: string; next: string }): StepMap;
+  retry(k: number, local: string): Fragment;
+  unchanged(k: number, local: string): Fragment;
+}
+
+export function intervalSubscriptions(name: string, opts: { notifiers: number; invalidators: number; maxSeq: number }): IntervalSubscriptions {
+  checkIdent('intervalSubscriptions()', name);
+  const { notifiers, invalidators, maxSeq } = opts ?? ({} as never);
+  const what = `intervalSubscriptions(${q(name)})`;
+  if (!Number.isInteger(notifiers) || notifiers < 1) throw new McError('MC171', `${what}: notifiers must be a positive integer, got ${q(notifiers)}`);
+  if (!Number.isInteger(invalidators) || invalidators < 1) throw new McError('MC171', `${what}: invalidators must be a positive integer, got ${q(invalidators)}`);
+  if (!Number.isInteger(maxSeq) || maxSeq < 2) throw new McError('MC171', `${what}: maxSeq must be an integer of at least 2, got ${q(maxSeq)}`);
+  const seq = `${name}_seq`;
+  const active = `${name}_active`;
+  const mni = `${name}_mni`;
+  const block = makeBlock(name, { [seq]: int(0, maxSeq, 2), [active]: int(0, invalidators), [mni]: array(notifiers, int(0, maxSeq, 1)) });
+  const loc = (l: string) => checkIdent(`${what} local`, l);
+  const idx = (k: number, op: string) => {
+    if (!Number.isInteger(k) || k < 0 || k >= notifiers) throw new McError('MC171', `${what}.${op}: notifier ${q(k)} is not in 0..${notifiers - 1}`);
+    return k;
+  };
+  const sample = (k: number, l: string): Fragment => ({
+    then: effectOf(`me.${loc(l)} = s.${mni}.get(${idx(k, 'sample')});`, `mmu_interval_read_begin(${name}_mni[${k}]): seq = interval_sub->invalidate_seq`),
+    doc: `mmu_interval_read_begin(${name}_mni[${k}]): seq = interval_sub->invalidate_seq`,
+  });
+  return Object.freeze({
+    ...block,
+    seqVar: seq,
+    activeVar: active,
+    mniVar: mni,
+    seqLocal: () => int(0, maxSeq),
+    invalidateStart: (cur: string): Fragment => ({
+      then: effectOf(`s.${active} = s.${active} + 1; s.${seq} = s.${seq} | 1; me.${loc(cur)} = s.${seq};`, `mn_itree_inv_start_range(${name})`),
+      doc: `mn_itree_inv_start_range(${name}): active_invalidate_ranges++, invalidate_seq |= 1, cur_seq = invalidate_seq`,
+    }),
+    setSeq: (k: number, cur: string): Fragment => ({
+      then: effectOf(`s.${mni}.set(${idx(k, 'setSeq')}, me.${loc(cur)});`, `mmu_interval_set_seq(${name}_mni[${k}])`),
+      doc: `mmu_interval_set_seq(${name}_mni[${k}], cur_seq)`,
+    }),
+    invalidateEnd: (): Fragment => ({
+      then: effectOf(`s.${active} = s.${active} - 1; if (s.${active} === 0 && (s.${seq} & 1) === 1) s.${seq} = s.${seq} + 1;`, `mn_itree_inv_end(${name})`),
+      doc: `mn_itree_inv_end(${name}): if (--active_invalidate_ranges == 0 && invalidating) invalidate_seq++; wake_up_all(&subscriptions->wq)`,
+    }),
+    sample,
+    readBegin: (k: number, l: string, labels: { at: string; sleep: string; next: string }): StepMap => {
+      const at = checkIdent(`${what}.readBegin at`, labels.at);
+      const sleep = checkIdent(`${what}.readBegin sleep`, labels.sleep);
+      const next = checkIdent(`${what}.readBegin next`, labels.next);
+      const s0 = sample(k, l);
+      return {
+        [at]: {
+          at,
+          then: s0.then,
+          next: generated(`return me.${loc(l)} === s.${seq} ? ${JSON.stringify(sleep)} : ${JSON.stringify(next)};`, `mmu_interval_read_begin(${name}_mni[${k}]): is_invalidating`) as never,
+          doc: `mmu_interval_read_begin(${name}_mni[${k}]): under subscriptions->lock, seq = interval_sub->invalidate_seq; is_invalidating = seq == subscriptions->invalidate_seq`,
+        },
+        [sleep]: {
+          at: sleep,
+          when: guardOf(`s.${seq} !== me.${loc(l)}`, `mmu_interval_read_begin(${name}_mni[${k}]): invalidate_seq != seq`),
+          next,
+          doc: `mmu_interval_read_begin(${name}_mni[${k}]): wait_event(subscriptions->wq, READ_ONCE(subscriptions->invalidate_seq) != seq)`,
+        },
+      };
+    },
+    retry: (k: number, l: string): Fragment => ({ when: guardOf(`s.${mni}.get(${idx(k, 'retry')}) !== me.${loc(l)}`, `mmu_interval_read_retry(${name}_mni[${k}]) == true`) }),
+    unchanged: (k: number, l: string): Fragment => ({ when: guardOf(`s.${mni}.get(${idx(k, 'unchanged')}) === me.${loc(l)}`, `mmu_interval_read_retry(${name}_mni[${k}]) == false`) }),
   });
 }
