@@ -9,7 +9,7 @@ import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/paral
 import { sharedEngine } from '../search/parallel-search.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import type { Store } from '../search/stored-path.ts';
-import { loadModel } from './load.ts';
+import { builtinModels, loadModel } from './load.ts';
 import type { SearchSpec } from './supervise.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 
@@ -38,27 +38,69 @@ interface HelperInput {
 
 type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string };
 
-/** Entry of a helper thread (called by the bootstrap). */
+/** Entry of a helper thread (called by the bootstrap): its search arrives as a message (a thread may be started before the search is known). */
 export function bfsHelperMain(): void {
   if (isMainThread || !parentPort) throw new Error('bfsHelperMain runs in a worker thread');
   const port = parentPort;
-  const input = workerData as HelperInput;
-  void (async () => {
-    let msg: HelperMessage;
-    try {
-      const built = buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
-      const rt = new Runtime(built);
-      const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock);
-      helperLoop(w);
-      msg = { type: 'done' };
-    } catch (e) {
-      msg =
-        e instanceof RoundAborted
-          ? { type: 'aborted' }
-          : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  port.once('message', (input: HelperInput) => void helperRun(port, input));
+  // The model is loaded once the search is known; the built-in models' index can load meanwhile.
+  if ((workerData as { warm?: boolean } | null)?.warm) void builtinModels().catch(() => {});
+}
+
+async function helperRun(port: NonNullable<typeof parentPort>, input: HelperInput): Promise<void> {
+  let msg: HelperMessage;
+  try {
+    const built = buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
+    const rt = new Runtime(built);
+    const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock);
+    helperLoop(w);
+    msg = { type: 'done' };
+  } catch (e) {
+    msg =
+      e instanceof RoundAborted
+        ? { type: 'aborted' }
+        : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  port.postMessage(msg);
+}
+
+function startHelper(warm: boolean): Worker {
+  return new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: { warm } });
+}
+
+/**
+ * Helper threads started before the search is known (`check --workers N`
+ * given explicitly: the search thread starts them as it starts itself), so
+ * that their start-up (tsx, the engine, about 0.3 to 0.5 s) overlaps the
+ * loading of the model instead of delaying the helpers' first round. The
+ * search takes them (`take`) and starts any others it needs when its first
+ * round is large enough to share; `close` ends the ones not taken.
+ */
+export class HelperPool {
+  private readonly idle: Worker[];
+
+  private constructor(n: number) {
+    this.idle = Array.from({ length: n }, () => startHelper(true));
+    // An idle helper must not keep its parent alive, nor fail it: a failed start shows when the search takes it.
+    for (const w of this.idle) {
+      w.unref();
+      w.on('error', () => {});
     }
-    port.postMessage(msg);
-  })();
+  }
+
+  static start(n: number): HelperPool {
+    return new HelperPool(n);
+  }
+
+  take(): Worker | null {
+    const w = this.idle.shift() ?? null;
+    w?.ref();
+    return w;
+  }
+
+  close(): void {
+    for (const w of this.idle.splice(0)) void w.terminate();
+  }
 }
 
 /** How long the coordinator waits for a failed helper's error, and for the helpers' coverage at the end. */
@@ -68,7 +110,7 @@ const HELPER_WAIT_MS = 5000;
  * Search `built` with `workers` threads (this one included). Same result as
  * `search()` with one thread; coded errors of a helper are thrown here.
  */
-export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number): Promise<SearchResult & { runtime: Runtime; store: Store }> {
+export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number, pool: HelperPool | null = null): Promise<SearchResult & { runtime: Runtime; store: Store }> {
   const helpers: { worker: Worker; message: Promise<HelperMessage> }[] = [];
   let ctl: Int32Array | null = null;
   try {
@@ -76,10 +118,11 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
       sharedEngine(rt, red, options, { workers }, (bufs, w0) => {
         ctl = w0.ctl;
         const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, deadlock: options.deadlock ?? null, bufs };
-        // Helpers start when the first round is large enough to share: a small model never pays for a thread.
+        // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.
         const spawn = (): void => {
           for (let i = 1; i < workers; i++) {
-            const worker = new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: input });
+            const worker = pool?.take() ?? startHelper(false);
+            worker.postMessage(input);
             const message = new Promise<HelperMessage>((resolve) => {
               worker.once('message', resolve);
               worker.once('error', (e) => resolve({ type: 'error', code: null, message: e.stack ?? e.message }));

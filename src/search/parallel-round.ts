@@ -113,6 +113,8 @@ export interface ParallelBuffers {
   readonly route: readonly SharedArrayBuffer[];
   /** Route list lengths, producer p's on its own line: p * routeStride + o. */
   readonly routeLen: SharedArrayBuffer;
+  /** Per block b of the round and owner o, at b * workers + o: where the block's entries start in its producer's route list for o, and how many there are. */
+  readonly blockRoute: SharedArrayBuffer;
   /** Per worker: the seqs of its new states, ascending. */
   readonly pend: readonly SharedArrayBuffer[];
   /** Per worker, a line of `PendInfo` words. */
@@ -142,6 +144,7 @@ export function parallelBuffers(words: number, workers: number, store: SharedSto
     succHi: per(workers, () => grow(4 * 1024)),
     route: per(workers * workers, () => grow(4 * 256)),
     routeLen: new SharedArrayBuffer(4 * workers * routeStride(workers)),
+    blockRoute: new SharedArrayBuffer(4 * 2 * workers * (ROUND_STATES / BLOCK)),
     pend: per(workers, () => grow(4 * 1024)),
     pendInfo: new SharedArrayBuffer(4 * LINE * workers),
     coverage: new SharedArrayBuffer(Math.max(1, coverageBytes)),
@@ -183,6 +186,7 @@ export class RoundWorker {
   route: Int32Array[];
   pend: Int32Array[];
   readonly routeLen: Int32Array;
+  private readonly blockRoute: Int32Array;
   readonly pendInfo: Int32Array;
   private readonly routeStride: number;
   /** Owner of each region this round. */
@@ -197,17 +201,7 @@ export class RoundWorker {
   /** Keeps prefetch loads observable. */
   sink = 0;
   private parents = new Int32Array(256);
-  // Dedup's merge: per producer, its blocks (place in its buffer, length, first seq), a cursor, and the head's seq.
-  private readonly pbBase: Int32Array;
-  private readonly pbLen: Int32Array;
-  private readonly pbSeq: Int32Array;
-  private readonly pbN: Int32Array;
-  private readonly cur: Int32Array;
-  private readonly curBlock: Int32Array;
-  private readonly headSeq: Int32Array;
-  private readonly bP = new Int32Array(BATCH);
-  private readonly bPos = new Int32Array(BATCH);
-  private readonly bSeq = new Int32Array(BATCH);
+  /** Dedup's batch of hashes (their home slots are read first). */
   private readonly bH = new Int32Array(BATCH);
   private readonly others: Int32Array;
 
@@ -224,18 +218,11 @@ export class RoundWorker {
     this.stCount = new Int32Array(bufs.stCount);
     this.blocks = new Int32Array(bufs.blocks);
     this.routeLen = new Int32Array(bufs.routeLen);
+    this.blockRoute = new Int32Array(bufs.blockRoute);
     this.pendInfo = new Int32Array(bufs.pendInfo);
     this.routeStride = routeStride(bufs.workers);
     const N = bufs.workers;
     this.myRouteLen = new Int32Array(N);
-    const nb = ROUND_STATES / BLOCK;
-    this.pbBase = new Int32Array(N * nb);
-    this.pbLen = new Int32Array(N * nb);
-    this.pbSeq = new Int32Array(N * nb);
-    this.pbN = new Int32Array(N);
-    this.cur = new Int32Array(N);
-    this.curBlock = new Int32Array(N);
-    this.headSeq = new Int32Array(N);
     this.others = new Int32Array(N);
     this.succ = [];
     this.succHash = [];
@@ -294,7 +281,7 @@ export class RoundWorker {
       this.refresh();
     }
     for (;;) {
-      this.dedupPhase(active, cut);
+      this.dedupPhase(cut);
       yield;
       this.refresh();
       if (Atomics.load(this.ctl, Ctl.Overflow) === 0) break;
@@ -384,6 +371,8 @@ export class RoundWorker {
       const rbase = this.me * N;
       const succ = rt.succ;
       const base = this.len;
+      const br = this.blockRoute;
+      for (let o = 0; o < active; o++) br[2 * (b * N + o)] = rlen[o]!;
       for (let i = 0; i < total; i++) {
         if (sym !== null) sym.canonicalize(succ, i * W);
         const h = rt.hash(succ, i * W);
@@ -397,6 +386,7 @@ export class RoundWorker {
         for (let i = 0; i < total; i++) his[base + i] = fingerprintHigh(succ, i * W, W);
       }
       words.set(succ.subarray(0, total * W), base * W);
+      for (let o = 0; o < active; o++) br[2 * (b * N + o) + 1] = rlen[o]! - br[2 * (b * N + o)]!;
       this.blocks[3 * b] = this.me;
       this.blocks[3 * b + 1] = base;
       this.blocks[3 * b + 2] = total;
@@ -464,85 +454,41 @@ export class RoundWorker {
     }
   }
 
-  /**
-   * Producer p's next route entry for this owner, as a seq in headSeq[p]
-   * (NONE when its list is done or the rest is cut): the route list holds
-   * places in p's buffer in ascending order, and p's blocks are in its
-   * buffer in ascending block order, so seqs ascend too.
-   */
-  private advance(p: number, cut: number): void {
-    const list = this.route[p * this.bufs.workers + this.me]!;
-    const i = this.cur[p]!;
-    if (i >= this.routeLen[p * this.routeStride + this.me]!) {
-      this.headSeq[p] = NONE;
-      return;
-    }
-    const pos = list[i]!;
-    const nb = ROUND_STATES / BLOCK;
-    let k = this.curBlock[p]!;
-    const n = this.pbN[p]!;
-    while (k < n && pos >= this.pbBase[p * nb + k]! + this.pbLen[p * nb + k]!) k++;
-    this.curBlock[p] = k;
-    if (k === n) {
-      this.headSeq[p] = NONE;
-      return;
-    }
-    const seq = this.pbSeq[p * nb + k]! + pos - this.pbBase[p * nb + k]!;
-    this.headSeq[p] = seq < cut ? seq : NONE;
-  }
-
-  private dedupPhase(active: number, cut: number): void {
+  private dedupPhase(cut: number): void {
     const ctl = this.ctl;
     const ins = this.inserter;
     ins.begin();
     const start = Atomics.load(ctl, Ctl.Start);
     const last = Math.min(Atomics.load(ctl, Ctl.End), Atomics.load(ctl, Ctl.StopState));
     const nBlocks = Math.ceil((last - start) / BLOCK);
-    const nb = ROUND_STATES / BLOCK;
-    // Every producer's blocks before the cut, in order (a producer claims blocks in ascending order).
-    this.pbN.fill(0);
-    const blocks = this.blocks;
-    for (let b = 0; b < nBlocks; b++) {
-      const p = blocks[3 * b]!;
-      const k = this.pbN[p]!++;
-      this.pbBase[p * nb + k] = blocks[3 * b + 1]!;
-      this.pbLen[p * nb + k] = blocks[3 * b + 2]!;
-      this.pbSeq[p * nb + k] = this.stBase[b * BLOCK]!;
-    }
-    for (let p = 0; p < active; p++) {
-      this.cur[p] = 0;
-      this.curBlock[p] = 0;
-      this.advance(p, cut);
-    }
-    const bP = this.bP;
-    const bPos = this.bPos;
-    const bSeq = this.bSeq;
-    const bH = this.bH;
     const N = this.bufs.workers;
-    for (;;) {
-      // Take the next BATCH successors in seq order (a merge of the producers' lists).
-      let m = 0;
-      while (m < BATCH) {
-        let p = 0;
-        for (let q = 1; q < active; q++) if (this.headSeq[q]! < this.headSeq[p]!) p = q;
-        const seq = this.headSeq[p]!;
-        if (seq === NONE) break;
-        const pos = this.route[p * N + this.me]![this.cur[p]!]!;
-        bP[m] = p;
-        bPos[m] = pos;
-        bSeq[m] = seq;
-        bH[m++] = this.succHash[p]![pos]!;
-        this.cur[p]!++;
-        this.advance(p, cut);
-      }
-      if (m === 0) break;
-      // Touch the home slots first: independent loads overlap their cache misses (as the one-thread BFS's prefetch).
-      this.sink ^= this.store.touch(bH, m);
-      for (let j = 0; j < m; j++) {
-        if (ins.offer(this.succ, bP[j]!, bPos[j]!, bH[j]!, bSeq[j]!, this.succHi)) continue;
-        if (ins.overflow) {
-          Atomics.store(ctl, Ctl.Overflow, 1);
-          return;
+    const me = this.me;
+    const blocks = this.blocks;
+    const br = this.blockRoute;
+    const bH = this.bH;
+    // Block by block in order: seqs ascend with the block, and within a block with the place in its producer's buffer.
+    done: for (let b = 0; b < nBlocks; b++) {
+      const p = blocks[3 * b]!;
+      // seq of the successor at place pos of the block: its first seq plus its place in the block.
+      const seq0 = this.stBase[b * BLOCK]! - blocks[3 * b + 1]!;
+      const list = this.route[p * N + me]!;
+      const hashes = this.succHash[p]!;
+      const from = br[2 * (b * N + me)]!;
+      const to = from + br[2 * (b * N + me) + 1]!;
+      for (let i = from; i < to; i += BATCH) {
+        const m = Math.min(BATCH, to - i);
+        for (let j = 0; j < m; j++) bH[j] = hashes[list[i + j]!]!;
+        // Touch the home slots first: independent loads overlap their cache misses (as the one-thread BFS's prefetch).
+        this.sink ^= this.store.touch(bH, m);
+        for (let j = 0; j < m; j++) {
+          const pos = list[i + j]!;
+          const seq = seq0 + pos;
+          if (seq >= cut) break done;
+          if (ins.offer(this.succ, p, pos, bH[j]!, seq, this.succHi)) continue;
+          if (ins.overflow) {
+            Atomics.store(ctl, Ctl.Overflow, 1);
+            return;
+          }
         }
       }
     }
