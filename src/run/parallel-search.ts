@@ -5,7 +5,7 @@ import { Runtime } from '../exec/runtime.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
 import { searchWith } from '../search/check.ts';
 import { collectHelpers, helperLoop, stopWorkers, threadDriver } from '../search/parallel-explore.ts';
-import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
+import { PHASES, RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
 import { sharedEngine } from '../search/parallel-search.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import type { Store } from '../search/stored-path.ts';
@@ -103,6 +103,18 @@ export class HelperPool {
   }
 }
 
+/**
+ * With MMCHECK_PHASE_TIMES=1 in the environment, `check --workers N` prints
+ * each worker's milliseconds per phase of the rounds on stderr (profiling;
+ * the clock is read once per phase).
+ */
+const PHASE_TIMES_ENV = 'MMCHECK_PHASE_TIMES';
+
+function phaseTable(times: number[][]): string {
+  const head = ['worker', ...PHASES].join(' | ');
+  return `phase times (ms):\n| ${head} |\n` + times.map((row, w) => `| ${w} | ${row.map((x) => x.toFixed(0)).join(' | ')} |`).join('\n') + '\n';
+}
+
 /** How long the coordinator waits for a failed helper's error, and for the helpers' coverage at the end. */
 const HELPER_WAIT_MS = 5000;
 
@@ -112,10 +124,11 @@ const HELPER_WAIT_MS = 5000;
  */
 export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number, pool: HelperPool | null = null): Promise<SearchResult & { runtime: Runtime; store: Store }> {
   const helpers: { worker: Worker; message: Promise<HelperMessage> }[] = [];
+  const timed = process.env[PHASE_TIMES_ENV] === '1';
   let ctl: Int32Array | null = null;
   try {
     return searchWith(built, options, (rt, red) =>
-      sharedEngine(rt, red, options, { workers }, (bufs, w0) => {
+      sharedEngine(rt, red, options, { workers, ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
         ctl = w0.ctl;
         const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, deadlock: options.deadlock ?? null, bufs };
         // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.

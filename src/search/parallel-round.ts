@@ -121,7 +121,12 @@ export interface ParallelBuffers {
   readonly pendInfo: SharedArrayBuffer;
   /** Coverage marks of the helpers (fired steps, then reached labels), or'ed in at the end. */
   readonly coverage: SharedArrayBuffer;
+  /** Milliseconds per worker and phase (`PHASES`), when measured (`phaseTimes`). */
+  readonly phaseMs: SharedArrayBuffer | null;
 }
+
+/** The phases of a round as `phaseTimes` reports them (a wait is the time at the barrier after the phase). */
+export const PHASES = ['expand', 'expand wait', 'grow', 'dedup', 'dedup wait', 'reserve wait', 'commit', 'commit wait'] as const;
 
 const MAX_SUCC_BYTES = 2 ** 31;
 
@@ -130,7 +135,7 @@ function routeStride(workers: number): number {
   return LINE * Math.ceil(workers / LINE);
 }
 
-export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number): ParallelBuffers {
+export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number, timed = false): ParallelBuffers {
   const grow = (bytes: number) => growableShared(bytes, MAX_SUCC_BYTES);
   const per = (n: number, f: () => SharedArrayBuffer) => Array.from({ length: n }, f);
   return {
@@ -148,7 +153,15 @@ export function parallelBuffers(words: number, workers: number, store: SharedSto
     pend: per(workers, () => grow(4 * 1024)),
     pendInfo: new SharedArrayBuffer(4 * LINE * workers),
     coverage: new SharedArrayBuffer(Math.max(1, coverageBytes)),
+    phaseMs: timed ? new SharedArrayBuffer(8 * PHASES.length * workers) : null,
   };
+}
+
+/** Milliseconds per worker (rows) and phase (columns, `PHASES`), or null when not measured. */
+export function phaseTimes(b: ParallelBuffers): number[][] | null {
+  if (b.phaseMs === null) return null;
+  const a = new Float64Array(b.phaseMs);
+  return Array.from({ length: b.workers }, (_, w) => Array.from(a.subarray(w * PHASES.length, (w + 1) * PHASES.length)));
 }
 
 export function newControl(): SharedArrayBuffer {
@@ -201,6 +214,9 @@ export class RoundWorker {
   /** Keeps prefetch loads observable. */
   sink = 0;
   private parents = new Int32Array(256);
+  /** This worker's row of phase times (null: not measured; the clock is read per phase, never per state). */
+  private times: Float64Array | null = null;
+  private lapAt = 0;
   /** Dedup's batch of hashes (their home slots are read first). */
   private readonly bH = new Int32Array(BATCH);
   private readonly others: Int32Array;
@@ -235,6 +251,14 @@ export class RoundWorker {
     this.refresh();
   }
 
+  /** Add the time since the last lap to phase i (when measured). */
+  private lap(i: number): void {
+    if (this.times === null) return;
+    const now = performance.now();
+    this.times[i] += now - this.lapAt;
+    this.lapAt = now;
+  }
+
   /** Re-map every buffer another worker may have grown, and the store (after each barrier). */
   refresh(): void {
     this.store.refresh();
@@ -267,8 +291,13 @@ export class RoundWorker {
       this.owner[r] = r % active;
       this.mine[r] = r % active === this.me ? 1 : 0;
     }
+    const pm = this.bufs.phaseMs;
+    if (pm !== null && this.times === null) this.times = new Float64Array(pm, 8 * PHASES.length * this.me, PHASES.length);
+    if (this.times !== null) this.lapAt = performance.now();
     this.expandPhase(active);
+    this.lap(0);
     yield;
+    this.lap(1);
     // The store is not re-mapped here: the growth decision below reads the table as the round found it, in every worker alike, while the coordinator may already be switching tables.
     this.refreshBuffers();
     const cut = this.numberSuccessors(coord);
@@ -279,10 +308,13 @@ export class RoundWorker {
       this.store.rehashOwned(this.mine);
       yield;
       this.refresh();
+      this.lap(2);
     }
     for (;;) {
       this.dedupPhase(cut);
+      this.lap(3);
       yield;
+      this.lap(4);
       this.refresh();
       if (Atomics.load(this.ctl, Ctl.Overflow) === 0) break;
       this.inserter.clear();
@@ -293,12 +325,16 @@ export class RoundWorker {
       this.store.rehashOwned(this.mine);
       yield;
       this.refresh();
+      this.lap(2);
     }
     if (coord) coord.reserveNew();
     yield;
+    this.lap(5);
     this.refresh();
     this.commitPhase(active);
+    this.lap(6);
     yield;
+    this.lap(7);
     this.refresh();
   }
 
