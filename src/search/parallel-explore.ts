@@ -80,7 +80,7 @@ export function exploreParallel(
     }
     return null;
   };
-  const coord = new Coordinator(w0, opts.maxStates);
+  const coord = new Coordinator(w0);
   const W = rt.words;
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
   const maxStates = opts.maxStates;
@@ -175,6 +175,8 @@ export function exploreParallel(
     Atomics.store(ctl, Ctl.InvSeq, NONE);
     Atomics.store(ctl, Ctl.Overflow, 0);
     Atomics.store(ctl, Ctl.MaxSeq, NONE);
+    // The one-thread search checks the limit after inserting, so a round always commits at least one new state.
+    Atomics.store(ctl, Ctl.Room, Math.max(1, Math.min(maxStates - st.count, NONE)));
     Atomics.store(ctl, Ctl.Active, active);
     if (active > 1) driver.announce(active);
     driver.run(w0, active, coord);
@@ -243,10 +245,7 @@ class Coordinator implements RoundCoordinator {
   private readonly st: SharedStore;
   private readonly ctl: Int32Array;
 
-  constructor(
-    private readonly w: RoundWorker,
-    private readonly maxStates: number,
-  ) {
+  constructor(private readonly w: RoundWorker) {
     this.st = w.store;
     this.ctl = w.ctl;
   }
@@ -261,18 +260,34 @@ class Coordinator implements RoundCoordinator {
     Atomics.store(this.ctl, Ctl.Overflow, 0);
   }
 
+  /**
+   * Room for every successor is more than the new states need, which costs
+   * address space only (a growable buffer's pages are touched as states are
+   * written), with the exact store. Hash-compact's frontier ring is counted
+   * in its bytes and its states move when it grows: it reserves exactly.
+   */
+  reserveEarly(cut: number): void {
+    const count0 = this.st.count;
+    const most = Math.min(cut, Atomics.load(this.ctl, Ctl.Room));
+    const ok = !this.st.compact && this.st.reserve(count0 + most, Atomics.load(this.ctl, Ctl.Start));
+    Atomics.store(this.ctl, Ctl.Early, ok ? 1 : 0);
+  }
+
+  settle(limit: number): void {
+    this.limit = limit;
+    this.outOfRoom = false;
+  }
+
   reserveNew(): void {
     const ctl = this.ctl;
     const count0 = this.st.count;
-    // The one-thread search checks the limit after inserting, so a round always commits at least one new state.
-    const room = Math.max(1, this.maxStates - count0);
+    const room = Atomics.load(ctl, Ctl.Room);
     this.limit = Math.min(this.w.newStates(Atomics.load(ctl, Ctl.Active)), room);
     this.outOfRoom = false;
     if (!this.st.reserve(count0 + this.limit, Atomics.load(ctl, Ctl.Start))) {
       this.outOfRoom = true;
       this.limit = 0;
     }
-    Atomics.store(ctl, Ctl.Room, room);
     Atomics.store(ctl, Ctl.NewLimit, this.limit);
   }
 

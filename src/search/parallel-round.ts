@@ -81,8 +81,10 @@ export const enum Ctl {
   Overflow = 19,
   /** The state limit: the successor whose new state is the last one allowed, or NONE. */
   MaxSeq = 20,
-  /** The state limit (room for new states this round, at least 1). */
+  /** The state limit: room for new states this round, at least 1 (set with the round). */
   Room = 21,
+  /** 1 when the coordinator made room for every successor of the round before dedup (no reserve barrier). */
+  Early = 22,
 }
 export const CONTROL_WORDS = 64;
 
@@ -310,6 +312,7 @@ export class RoundWorker {
       this.refresh();
       this.lap(2);
     }
+    if (coord) coord.reserveEarly(cut);
     for (;;) {
       this.dedupPhase(cut);
       this.lap(3);
@@ -327,11 +330,22 @@ export class RoundWorker {
       this.refresh();
       this.lap(2);
     }
-    if (coord) coord.reserveNew();
-    yield;
+    // Room for the new states: made before dedup when the buffers could take every successor (every worker then applies the state limit itself), else now, exactly, behind a barrier.
+    let limit: number;
+    let room: number;
+    if (Atomics.load(this.ctl, Ctl.Early) === 1) {
+      room = Atomics.load(this.ctl, Ctl.Room);
+      limit = Math.min(this.newStates(active), room);
+      if (coord) coord.settle(limit);
+    } else {
+      if (coord) coord.reserveNew();
+      yield;
+      this.refresh();
+      limit = Atomics.load(this.ctl, Ctl.NewLimit);
+      room = Atomics.load(this.ctl, Ctl.Room);
+    }
     this.lap(5);
-    this.refresh();
-    this.commitPhase(active);
+    this.commitPhase(active, limit, room);
     this.lap(6);
     yield;
     this.lap(7);
@@ -541,14 +555,13 @@ export class RoundWorker {
     this.pendInfo[this.me * LINE + PendInfo.Count] = n;
   }
 
-  private commitPhase(active: number): void {
+  /** Owners write their new states of rank below `limit`; the one of rank room - 1 is where the state limit is met. */
+  private commitPhase(active: number, limit: number, room: number): void {
     const ins = this.inserter;
     const st = this.store;
     const rt = this.rt;
     const W = rt.words;
     const count0 = st.count;
-    const limit = Atomics.load(this.ctl, Ctl.NewLimit);
-    const room = Atomics.load(this.ctl, Ctl.Room);
     const table = st.table;
     const states = st.states;
     const mask = st.mask;
@@ -620,6 +633,10 @@ export interface RoundCoordinator {
   growBeforeDedup(cut: number): void;
   /** After an overflowing dedup: grow the table (the owners then refill it). */
   growForRetry(): void;
-  /** After dedup: apply the state limit to the new states, reserve their room. */
+  /** Before dedup: try to make room for every successor of the round (`cut`) and say so in Ctl.Early (the others read it after dedup). */
+  reserveEarly(cut: number): void;
+  /** After dedup, when room was made early: the round commits `limit` new states. */
+  settle(limit: number): void;
+  /** After dedup, when it was not: apply the state limit to the new states, reserve their room (a barrier follows). */
   reserveNew(): void;
 }
