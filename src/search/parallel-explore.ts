@@ -33,9 +33,11 @@ export interface ParallelExploreOptions {
   readonly parallelFrom: number;
   /** States per round (at most ROUND_STATES). */
   readonly roundStates: number;
+  /** Make room for every successor before dedup where the store allows (default), so that no barrier is needed after it; false: always after dedup, exactly (the law tests run both). */
+  readonly earlyReserve?: boolean;
 }
 
-export const defaultParallelOptions: ParallelExploreOptions = Object.freeze({ parallelFrom: 2048, roundStates: ROUND_STATES });
+export const defaultParallelOptions: ParallelExploreOptions = Object.freeze({ parallelFrom: 2048, roundStates: ROUND_STATES, earlyReserve: true });
 
 export function exploreParallel(
   w0: RoundWorker,
@@ -80,7 +82,7 @@ export function exploreParallel(
     }
     return null;
   };
-  const coord = new Coordinator(w0);
+  const coord = new Coordinator(w0, popts.earlyReserve ?? true);
   const W = rt.words;
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
   const maxStates = opts.maxStates;
@@ -245,7 +247,10 @@ class Coordinator implements RoundCoordinator {
   private readonly st: SharedStore;
   private readonly ctl: Int32Array;
 
-  constructor(private readonly w: RoundWorker) {
+  constructor(
+    private readonly w: RoundWorker,
+    private readonly early: boolean,
+  ) {
     this.st = w.store;
     this.ctl = w.ctl;
   }
@@ -269,7 +274,7 @@ class Coordinator implements RoundCoordinator {
   reserveEarly(cut: number): void {
     const count0 = this.st.count;
     const most = Math.min(cut, Atomics.load(this.ctl, Ctl.Room));
-    const ok = !this.st.compact && this.st.reserve(count0 + most, Atomics.load(this.ctl, Ctl.Start));
+    const ok = this.early && !this.st.compact && this.st.reserve(count0 + most, Atomics.load(this.ctl, Ctl.Start));
     Atomics.store(this.ctl, Ctl.Early, ok ? 1 : 0);
   }
 
