@@ -3,11 +3,15 @@
  * --workers 1` and `--workers 2` (the real command, a process each, so the
  * helper threads' start-up and model loading are counted), beside SPIN
  * (DFS -DNOREDUCE, one core and -DNCORE=2) and Rumur (--threads 1 and 2)
- * in the same run, one timed job at a time.
+ * in the same run, one timed job at a time; then the classic models
+ * bakery(4), szymanski(4) and lamport-fast(4) with mmcheck at 1 and 2
+ * workers. The machine's load average is recorded before and after: with
+ * other jobs running, compare configurations within one run only.
  *
- *   npx tsx bench/workers.ts              peterson(5)
- *   npx tsx bench/workers.ts --quick      peterson(4)
+ *   npx tsx bench/workers.ts              peterson(5) and the classic models
+ *   npx tsx bench/workers.ts --quick      peterson(4) and the classic models
  *   npx tsx bench/workers.ts --no-peers   mmcheck only
+ *   npx tsx bench/workers.ts --no-classic peterson only
  *
  * Speedup is over mmcheck with one worker. mmcheck's seconds are the
  * search's own (from the start of the search, helpers included; loading the
@@ -15,6 +19,7 @@
  * Rumur's the verifier's wall time. Results: bench/results/workers-peterson<n>.{json,md}.
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { petersonPromela } from './peers/promela.ts';
@@ -22,6 +27,7 @@ import { petersonMurphi } from './peers/murphi.ts';
 import { havePeer, runRumur, runSpin, type PeerResult } from './peers/run.ts';
 
 interface Row {
+  model: string;
   tool: string;
   config: string;
   states: number;
@@ -34,29 +40,39 @@ interface Row {
 const args = new Set(process.argv.slice(2));
 const n = args.has('--quick') ? 4 : 5;
 const peers = !args.has('--no-peers');
+const classic = !args.has('--no-classic');
+/** The classic mutual-exclusion models run at 1 and 2 workers (mmcheck only). */
+const CLASSIC: readonly [string, number][] = [
+  ['bakery', 4],
+  ['szymanski', 4],
+  ['lamport-fast', 4],
+];
 const log = (s: string) => process.stderr.write(s + '\n');
 
-function mmcheck(workers: number): Promise<Row> {
+function mmcheck(workers: number, model = 'peterson', size = n): Promise<Row> {
   return new Promise((done, fail) => {
-    const c = spawn(process.execPath, ['bin/mmcheck.js', 'check', 'peterson', '-p', `n=${n}`, '--workers', String(workers), '--json', '--no-trace', '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
+    const c = spawn(process.execPath, ['bin/mmcheck.js', 'check', model, '-p', `n=${size}`, '--workers', String(workers), '--json', '--no-trace', '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
     let out = '';
     c.stdout.on('data', (d: Buffer) => void (out += d));
     c.on('error', fail);
     c.on('close', (code) => {
-      if (code !== 0) return fail(new Error(`mmcheck --workers ${workers} exited ${code}`));
+      if (code !== 0) return fail(new Error(`mmcheck check ${model} --workers ${workers} exited ${code}`));
       const j = JSON.parse(out) as { stats: { states: number; transitions: number; seconds: number; peakRssMB: number; bytesPerState: number } };
-      done({ tool: 'mmcheck', config: `bfs, exact store, --workers ${workers}`, states: j.stats.states, transitions: j.stats.transitions, seconds: j.stats.seconds, peakMB: j.stats.peakRssMB, bytesPerState: j.stats.bytesPerState });
+      done({ model: `${model}(${size})`, tool: 'mmcheck', config: `bfs, exact store, --workers ${workers}`, states: j.stats.states, transitions: j.stats.transitions, seconds: j.stats.seconds, peakMB: j.stats.peakRssMB, bytesPerState: j.stats.bytesPerState });
     });
   });
 }
 
 function peer(p: PeerResult): Row {
   const states = p.modelStates ?? p.states;
-  return { tool: p.tool, config: p.config, states, transitions: p.modelTransitions ?? p.transitions, seconds: p.searchSeconds, peakMB: p.peakMB, bytesPerState: p.peakMB !== null ? (p.peakMB * 2 ** 20) / states : null };
+  return { model: `peterson(${n})`, tool: p.tool, config: p.config, states, transitions: p.modelTransitions ?? p.transitions, seconds: p.searchSeconds, peakMB: p.peakMB, bytesPerState: p.peakMB !== null ? (p.peakMB * 2 ** 20) / states : null };
 }
+
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 async function main(): Promise<void> {
   log(`bench workers: peterson(${n}), one timed job at a time`);
+  const loadBefore = load();
   const rows: Row[] = [];
   for (const w of [1, 2]) {
     log(`  mmcheck --workers ${w} ...`);
@@ -74,37 +90,50 @@ async function main(): Promise<void> {
       rows.push(peer(await runRumur(petersonMurphi(n), { threads })));
     }
   } else if (peers) log('  rumur not installed: skipped');
+  const classicRows: Row[] = [];
+  if (classic)
+    for (const [model, size] of CLASSIC)
+      for (const w of [1, 2]) {
+        log(`  mmcheck ${model}(${size}) --workers ${w} ...`);
+        classicRows.push(await mmcheck(w, model, size));
+      }
+  const loadAfter = load();
 
   const one = rows[0]!;
   const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
-  const head = ['tool', 'config', 'states', 'transitions', 'seconds', 'states/s', 'speedup over --workers 1', 'bytes/state', 'peak MB'];
-  const cells = rows.map((r) => [
+  const head = ['model', 'tool', 'config', 'states', 'transitions', 'seconds', 'states/s', 'speedup over --workers 1', 'bytes/state', 'peak MB'];
+  /** Each row against mmcheck with one worker on the same model. */
+  const baseOf = (r: Row): Row => [...rows, ...classicRows].find((x) => x.model === r.model && x.tool === 'mmcheck')!;
+  const cells = [...rows, ...classicRows].map((r) => [
+    r.model,
     r.tool,
     r.config,
     fmt(r.states),
     fmt(r.transitions),
     r.seconds.toFixed(2),
     fmt(r.seconds > 0 ? r.states / r.seconds : 0),
-    (one.seconds / r.seconds).toFixed(2),
+    (baseOf(r).seconds / r.seconds).toFixed(2),
     r.bytesPerState === null ? '-' : r.bytesPerState.toFixed(1),
     r.peakMB === null ? '-' : fmt(r.peakMB),
   ]);
-  const mismatch = rows.filter((r) => r.states !== one.states || r.transitions !== one.transitions);
+  const mismatch = [...rows.filter((r) => r.states !== one.states || r.transitions !== one.transitions), ...classicRows.filter((r) => r.states !== baseOf(r).states || r.transitions !== baseOf(r).transitions)];
   const md = [
-    `## peterson(${n}), multi-core — ${new Date().toISOString().slice(0, 10)}`,
+    `## peterson(${n}) and classic models, multi-core — ${new Date().toISOString().slice(0, 10)}`,
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
     ...cells.map((c) => `| ${c.join(' | ')} |`),
     '',
-    mismatch.length ? `**COUNT MISMATCH**: ${mismatch.map((r) => r.tool + ' ' + r.config).join(', ')}` : 'All runs report the same states and transitions.',
+    mismatch.length ? `**COUNT MISMATCH**: ${mismatch.map((r) => r.model + ' ' + r.tool + ' ' + r.config).join(', ')}` : 'All runs of a model report the same states and transitions.',
+    '',
+    `Load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAfter}. Timings of one run are comparable with each other only.`,
     '',
     "mmcheck's bytes/state is its store (table, states, parents); the peers' is peak RSS / states.",
   ].join('\n');
   process.stdout.write(md + '\n');
   const dir = join('bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `workers-peterson${n}.json`), JSON.stringify({ date: new Date().toISOString(), n, rows }, null, 2) + '\n');
+  writeFileSync(join(dir, `workers-peterson${n}.json`), JSON.stringify({ date: new Date().toISOString(), n, loadBefore, loadAfter, rows: [...rows, ...classicRows] }, null, 2) + '\n');
   writeFileSync(join(dir, `workers-peterson${n}.md`), md + '\n');
   if (mismatch.length) process.exitCode = 1;
 }

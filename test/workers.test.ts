@@ -41,13 +41,15 @@ const engine = fc.record({
   roundStates: fc.integer({ min: 1, max: 64 }),
   // 0: every level in shared rounds; large: every level in worker 0 alone; between: both.
   parallelFrom: fc.constantFrom(0, 0, 3, 1e9),
+  // Room for the new states made before dedup (no barrier after it), or after it, exactly.
+  earlyReserve: fc.boolean(),
 });
 
-function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: { store: 'exact' | 'hash-compact'; workers: number; initialSlots: number; initialRing: number; roundStates: number; parallelFrom: number }): boolean {
+function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: { store: 'exact' | 'hash-compact'; workers: number; initialSlots: number; initialRing: number; roundStates: number; parallelFrom: number; earlyReserve: boolean }): boolean {
   // Hash-compact cannot check livelocks (refused in both engines alike).
   const o: Partial<SearchOptions> = e.store === 'hash-compact' ? { ...o0, store: e.store, liveness: false } : o0;
   const one = summary(search(b, o));
-  const many = summary(searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates } }));
+  const many = summary(searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve } }));
   return JSON.stringify(one) === JSON.stringify(many);
 }
 
@@ -56,7 +58,7 @@ test('random models: any number of workers gives the one-thread result, and the 
     fc.property(genModel({ safety: false }), engine, (g, e) => {
       const b = buildModel(toModel(g), null);
       const ref = referenceExplore(b, { deadlock: false });
-      const r = searchLockstep(b, { deadlock: false, liveness: false, store: e.store }, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates } });
+      const r = searchLockstep(b, { deadlock: false, liveness: false, store: e.store }, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve } });
       return r.verdict === 'pass' && r.stats.states === ref.states && r.stats.transitions === ref.transitions && agree(b, { deadlock: false, liveness: false }, e);
     }),
     { numRuns: RUNS },
@@ -70,7 +72,7 @@ test('random models: safety violations, deadlocks and the state limit are met at
       const b = buildModel(toModel(g), null);
       const ref = referenceExplore(b, { deadlock });
       const o: Partial<SearchOptions> = { deadlock, liveness: false, store: e.store, ...(maxStates !== null ? { maxStates } : {}) };
-      const r = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates } });
+      const r = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve } });
       if (maxStates === null && (r.verdict === 'violation') !== ref.violations.size > 0) return false;
       return agree(b, o, e);
     }),

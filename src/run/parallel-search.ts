@@ -1,17 +1,17 @@
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { buildModel, type BuiltModel } from '../model/build.ts';
-import { McError, isMcError } from '../model/errors.ts';
-import { Runtime } from '../exec/runtime.ts';
-import { Symmetry } from '../reduce/symmetry.ts';
+import type { Worker } from 'node:worker_threads';
+import type { BuiltModel } from '../model/build.ts';
+import { McError } from '../model/errors.ts';
+import type { Runtime } from '../exec/runtime.ts';
 import { searchWith } from '../search/check.ts';
-import { collectHelpers, helperLoop, stopWorkers, threadDriver } from '../search/parallel-explore.ts';
-import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
+import { collectHelpers, stopWorkers, threadDriver } from '../search/parallel-explore.ts';
+import { PHASES, RoundAborted } from '../search/parallel-round.ts';
 import { sharedEngine } from '../search/parallel-search.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import type { Store } from '../search/stored-path.ts';
-import { loadModel } from './load.ts';
 import type { SearchSpec } from './supervise.ts';
-import { workerBootstrapUrl } from './worker-bootstrap.ts';
+import { HelperPool, startHelper, type HelperInput, type HelperMessage } from './bfs-helper.ts';
+
+export { HelperPool };
 
 /**
  * The multi-core breadth-first search (`check --workers N`) from the search
@@ -28,37 +28,16 @@ import { workerBootstrapUrl } from './worker-bootstrap.ts';
  * long as the search thread: ending it (a forced stop) ends them too.
  */
 
-interface HelperInput {
-  readonly kind: 'mmcheck-bfs-helper';
-  readonly spec: SearchSpec;
-  readonly symmetry: boolean;
-  readonly deadlock: boolean | null;
-  readonly bufs: ParallelBuffers;
-}
+/**
+ * With MMCHECK_PHASE_TIMES=1 in the environment, `check --workers N` prints
+ * each worker's milliseconds per phase of the rounds on stderr (profiling;
+ * the clock is read once per phase).
+ */
+const PHASE_TIMES_ENV = 'MMCHECK_PHASE_TIMES';
 
-type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string };
-
-/** Entry of a helper thread (called by the bootstrap). */
-export function bfsHelperMain(): void {
-  if (isMainThread || !parentPort) throw new Error('bfsHelperMain runs in a worker thread');
-  const port = parentPort;
-  const input = workerData as HelperInput;
-  void (async () => {
-    let msg: HelperMessage;
-    try {
-      const built = buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
-      const rt = new Runtime(built);
-      const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock);
-      helperLoop(w);
-      msg = { type: 'done' };
-    } catch (e) {
-      msg =
-        e instanceof RoundAborted
-          ? { type: 'aborted' }
-          : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
-    }
-    port.postMessage(msg);
-  })();
+function phaseTable(times: number[][]): string {
+  const head = ['worker', ...PHASES].join(' | ');
+  return `phase times (ms):\n| ${head} |\n` + times.map((row, w) => `| ${w} | ${row.map((x) => x.toFixed(0)).join(' | ')} |`).join('\n') + '\n';
 }
 
 /** How long the coordinator waits for a failed helper's error, and for the helpers' coverage at the end. */
@@ -68,18 +47,20 @@ const HELPER_WAIT_MS = 5000;
  * Search `built` with `workers` threads (this one included). Same result as
  * `search()` with one thread; coded errors of a helper are thrown here.
  */
-export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number): Promise<SearchResult & { runtime: Runtime; store: Store }> {
+export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number, pool: HelperPool | null = null): Promise<SearchResult & { runtime: Runtime; store: Store }> {
   const helpers: { worker: Worker; message: Promise<HelperMessage> }[] = [];
+  const timed = process.env[PHASE_TIMES_ENV] === '1';
   let ctl: Int32Array | null = null;
   try {
     return searchWith(built, options, (rt, red) =>
-      sharedEngine(rt, red, options, { workers }, (bufs, w0) => {
+      sharedEngine(rt, red, options, { workers, ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
         ctl = w0.ctl;
         const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, deadlock: options.deadlock ?? null, bufs };
-        // Helpers start when the first round is large enough to share: a small model never pays for a thread.
+        // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.
         const spawn = (): void => {
           for (let i = 1; i < workers; i++) {
-            const worker = new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: input });
+            const worker = pool?.take() ?? startHelper(false);
+            worker.postMessage(input);
             const message = new Promise<HelperMessage>((resolve) => {
               worker.once('message', resolve);
               worker.once('error', (e) => resolve({ type: 'error', code: null, message: e.stack ?? e.message }));

@@ -7,7 +7,7 @@ import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
 import { loadModel } from './load.ts';
-import { searchParallel } from './parallel-search.ts';
+import { HelperPool, searchParallel } from './parallel-search.ts';
 import type { MemoryCeiling } from './memory-ceiling.ts';
 import { SearchCell, cellMonitor } from './search-cell.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
@@ -68,6 +68,8 @@ export type SupervisedResult = SearchResult & { readonly stop: StopInfo | null }
 interface WorkerInput {
   readonly kind: 'mmcheck-search';
   readonly cell: SharedArrayBuffer;
+  /** Helper threads of a multi-core search to start at once (`HelperPool`). */
+  readonly helpers: number;
 }
 
 /** The one search the thread is then asked to run. */
@@ -106,10 +108,12 @@ export function searchWorkerMain(): void {
   if (isMainThread || !parentPort) throw new Error('searchWorkerMain runs in a worker thread');
   const port = parentPort;
   const cell = new SearchCell((workerData as WorkerInput).cell);
-  port.once('message', (input: RunRequest) => void runRequest(port, cell, input));
+  const helpers = (workerData as WorkerInput).helpers;
+  const pool = helpers > 0 ? HelperPool.start(helpers) : null;
+  port.once('message', (input: RunRequest) => void runRequest(port, cell, input, pool));
 }
 
-async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest): Promise<void> {
+async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest, pool: HelperPool | null): Promise<void> {
   let msg: WorkerMessage;
   try {
     const model = await loadModel(input.spec.model);
@@ -119,10 +123,12 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     const onProgress = input.progress ? (p: ProgressInfo) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
     const options = { ...input.options, monitor: cellMonitor(cell), onProgress };
     const workers = input.options.workers ?? 1;
-    const { runtime: _rt, store: _store, ...result } = workers > 1 ? await searchParallel(input.spec, built, options, workers) : search(built, options);
+    const { runtime: _rt, store: _store, ...result } = workers > 1 ? await searchParallel(input.spec, built, options, workers, pool) : search(built, options);
     msg = { type: 'result', result };
   } catch (e) {
     msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  } finally {
+    pool?.close();
   }
   port.postMessage(msg);
 }
@@ -147,7 +153,7 @@ export class SearchThread {
   private onSignal: ((signal: StopSignal, count: number) => void) | null = null;
   private removeSignals: () => void = noSignals;
 
-  private constructor(memory: MemoryCeiling, signals: boolean) {
+  private constructor(memory: MemoryCeiling, signals: boolean, helpers: number) {
     if (signals)
       this.removeSignals = onStopSignals((signal, count) => {
         if (this.onSignal) this.onSignal(signal, count);
@@ -157,7 +163,7 @@ export class SearchThread {
     // The worker's JavaScript heap is bounded too, where the ceiling is below V8's own limit: a step that allocates objects then fails in the worker, not the process.
     const heapMB = Math.floor(getHeapStatistics().heap_size_limit / MB);
     const resourceLimits = memory.mb < heapMB ? { maxOldGenerationSizeMb: Math.max(16, Math.floor(memory.mb)) } : undefined;
-    const input: WorkerInput = { kind: 'mmcheck-search', cell: this.cell.buffer };
+    const input: WorkerInput = { kind: 'mmcheck-search', cell: this.cell.buffer, helpers };
     this.worker = new Worker(workerBootstrapUrl(import.meta.url, 'searchWorkerMain'), { workerData: input, resourceLimits });
     const onEarly = (e: unknown) => void (this.early ??= e instanceof Error ? e : new Error(`search thread exited with code ${String(e)} before the search was sent`));
     this.worker.on('error', onEarly);
@@ -171,10 +177,12 @@ export class SearchThread {
   /**
    * Start a search thread whose JavaScript heap is bounded by `memory` (the
    * process's ceiling); with `signals`, SIGINT and SIGTERM are handled from
-   * now until the search ends or the thread is closed.
+   * now until the search ends or the thread is closed. `helpers`: helper
+   * threads of a multi-core search that the thread starts at once, before
+   * the search is known (see `HelperPool`).
    */
-  static spawn(memory: MemoryCeiling, signals = false): SearchThread {
-    return new SearchThread(memory, signals);
+  static spawn(memory: MemoryCeiling, signals = false, helpers = 0): SearchThread {
+    return new SearchThread(memory, signals, helpers);
   }
 
   /** End the thread without searching (the command failed before its search). */

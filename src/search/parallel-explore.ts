@@ -1,5 +1,4 @@
-import { FULL, StoreWord, type SharedStore } from '../store/shared-store.ts';
-import { growShared } from '../store/growable-shared.ts';
+import { FULL, type SharedStore } from '../store/shared-store.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
@@ -34,9 +33,11 @@ export interface ParallelExploreOptions {
   readonly parallelFrom: number;
   /** States per round (at most ROUND_STATES). */
   readonly roundStates: number;
+  /** Make room for every successor before dedup where the store allows (default), so that no barrier is needed after it; false: always after dedup, exactly (the law tests run both). */
+  readonly earlyReserve?: boolean;
 }
 
-export const defaultParallelOptions: ParallelExploreOptions = Object.freeze({ parallelFrom: 2048, roundStates: ROUND_STATES });
+export const defaultParallelOptions: ParallelExploreOptions = Object.freeze({ parallelFrom: 2048, roundStates: ROUND_STATES, earlyReserve: true });
 
 export function exploreParallel(
   w0: RoundWorker,
@@ -81,7 +82,7 @@ export function exploreParallel(
     }
     return null;
   };
-  const coord = new Coordinator(w0, opts.maxStates);
+  const coord = new Coordinator(w0, popts.earlyReserve ?? true);
   const W = rt.words;
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
   const maxStates = opts.maxStates;
@@ -175,7 +176,9 @@ export function exploreParallel(
     Atomics.store(ctl, Ctl.StopState, NONE);
     Atomics.store(ctl, Ctl.InvSeq, NONE);
     Atomics.store(ctl, Ctl.Overflow, 0);
-    Atomics.store(ctl, Ctl.Grow, 0);
+    Atomics.store(ctl, Ctl.MaxSeq, NONE);
+    // The one-thread search checks the limit after inserting, so a round always commits at least one new state.
+    Atomics.store(ctl, Ctl.Room, Math.max(1, Math.min(maxStates - st.count, NONE)));
     Atomics.store(ctl, Ctl.Active, active);
     if (active > 1) driver.announce(active);
     driver.run(w0, active, coord);
@@ -189,8 +192,9 @@ export function exploreParallel(
     const cut = Atomics.load(ctl, Ctl.CutSeq);
     /** Transitions counted up to successor seq: the batched BFS counts each successor as it inserts it, the one with reductions a whole state at once. */
     const counted = (seq: number): number => (sym === null ? seq + 1 : w0.stBase[coord.stateOf(seq) - head + 1]!);
+    const maxSeq = Atomics.load(ctl, Ctl.MaxSeq);
     if (invSeq !== NONE) {
-      const idx = count0 + w0.rank[invSeq]!;
+      const idx = count0 + w0.rankOfViolation(active, invSeq);
       st.setCount(idx + 1);
       out.transitions += counted(invSeq);
       const v = rt.checkInvariants(st.states, st.offsetOf(idx));
@@ -199,14 +203,13 @@ export function exploreParallel(
       return out;
     }
     if (coord.outOfRoom) {
-      st.setCount(count0 + coord.limit);
-      out.transitions += coord.lastSeq >= 0 ? counted(coord.lastSeq) : 0;
+      // Nothing of the round was committed.
       return finish(out, 'memory-limit', depth + 1, st.count - head);
     }
-    if (coord.maxSeq >= 0) {
+    if (maxSeq !== NONE) {
       st.setCount(count0 + coord.limit);
-      out.transitions += counted(coord.maxSeq);
-      return finish(out, 'max-states', depth + 1, st.count - coord.stateOf(coord.maxSeq) - 1);
+      out.transitions += counted(maxSeq);
+      return finish(out, 'max-states', depth + 1, st.count - coord.stateOf(maxSeq) - 1);
     }
     st.setCount(count0 + coord.limit);
     out.transitions += cut;
@@ -237,93 +240,60 @@ function finish(out: ExploreOutcome, reason: IncompleteReason, depth: number, fr
 
 /** Worker 0's sequential parts of a round. */
 class Coordinator implements RoundCoordinator {
-  growth: { from: Uint32Array; fromMask: number; fromRb: number } | null = null;
   /** New states committed by the round (after the state limit). */
   limit = 0;
-  /** The successor whose new state reached the state limit, or -1. */
-  maxSeq = -1;
   /** The state buffers could not take the round's new states. */
   outOfRoom = false;
-  lastSeq = -1;
   private readonly st: SharedStore;
   private readonly ctl: Int32Array;
 
   constructor(
     private readonly w: RoundWorker,
-    private readonly maxStates: number,
+    private readonly early: boolean,
   ) {
     this.st = w.store;
     this.ctl = w.ctl;
   }
 
-  numberSuccessors(): void {
-    const ctl = this.ctl;
-    const w = this.w;
-    const start = Atomics.load(ctl, Ctl.Start);
-    const last = Math.min(Atomics.load(ctl, Ctl.End), Atomics.load(ctl, Ctl.StopState));
-    const base = w.stBase;
-    const cnt = w.stCount;
-    base[0] = 0;
-    for (let i = 0; i < last - start; i++) base[i + 1] = base[i]! + cnt[i]!;
-    const cut = base[last - start]!;
-    Atomics.store(ctl, Ctl.CutSeq, cut);
-    const rb = w.bufs.rank;
-    if (rb.byteLength < 4 * cut) {
-      let len = rb.byteLength;
-      while (len < 4 * cut) len *= 2;
-      growShared(rb, len);
-      w.refresh();
-    }
-    this.maxSeq = -1;
-    this.outOfRoom = false;
-    this.lastSeq = -1;
-    this.growth = null;
+  growBeforeDedup(cut: number): void {
     const st = this.st;
-    if (st.needsGrowth(cut)) {
-      this.prepare(Math.ceil(Math.max(st.count / 0.7, (st.count + cut) / 0.9)) + 1);
-      Atomics.store(ctl, Ctl.Grow, 1);
-    }
+    st.prepareGrowth(Math.ceil(Math.max(st.count / 0.7, (st.count + cut) / 0.9)) + 1);
   }
 
   growForRetry(): void {
-    this.prepare(this.st.tableSlots() + 1);
+    this.st.prepareGrowth(this.st.tableSlots() + 1);
     Atomics.store(this.ctl, Ctl.Overflow, 0);
   }
 
-  private prepare(minSlots: number): void {
-    Atomics.store(this.ctl, Ctl.FromBits, Math.log2(this.st.tableSlots()));
-    this.growth = this.st.prepareGrowth(minSlots);
-    this.w.refresh();
+  /**
+   * Room for every successor is more than the new states need, which costs
+   * address space only (a growable buffer's pages are touched as states are
+   * written), with the exact store. Hash-compact's frontier ring is counted
+   * in its bytes and its states move when it grows: it reserves exactly.
+   */
+  reserveEarly(cut: number): void {
+    const count0 = this.st.count;
+    const most = Math.min(cut, Atomics.load(this.ctl, Ctl.Room));
+    const ok = this.early && !this.st.compact && this.st.reserve(count0 + most, Atomics.load(this.ctl, Ctl.Start));
+    Atomics.store(this.ctl, Ctl.Early, ok ? 1 : 0);
   }
 
-  rankNew(): void {
+  settle(limit: number): void {
+    this.limit = limit;
+    this.outOfRoom = false;
+  }
+
+  reserveNew(): void {
     const ctl = this.ctl;
-    const cut = Atomics.load(ctl, Ctl.CutSeq);
-    const rank = this.w.rank;
     const count0 = this.st.count;
-    // The one-thread search checks the limit after inserting, so a round always commits at least one new state.
-    const room = Math.max(1, this.maxStates - count0);
-    let r = 0;
-    const active = Atomics.load(ctl, Ctl.Active);
-    const f0 = this.w.newFlags[0]!;
-    const f1 = active > 1 ? this.w.newFlags[1]! : f0;
-    const more = this.w.newFlags.slice(2, active);
-    for (let seq = 0; seq < cut; seq++) {
-      let f = f0[seq]! | f1[seq]!;
-      for (let k = 0; k < more.length; k++) f |= more[k]![seq]!;
-      if (f === 0) continue;
-      if (r === room - 1) this.maxSeq = seq;
-      this.lastSeq = seq;
-      rank[seq] = r++;
-    }
-    this.limit = Math.min(r, room);
+    const room = Atomics.load(ctl, Ctl.Room);
+    this.limit = Math.min(this.w.newStates(Atomics.load(ctl, Ctl.Active)), room);
+    this.outOfRoom = false;
     if (!this.st.reserve(count0 + this.limit, Atomics.load(ctl, Ctl.Start))) {
       this.outOfRoom = true;
       this.limit = 0;
-      this.lastSeq = -1;
     }
     Atomics.store(ctl, Ctl.NewLimit, this.limit);
-    void StoreWord.Count;
   }
 
   /** The state (index) whose expansion produced successor seq of the round. */

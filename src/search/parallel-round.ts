@@ -1,4 +1,4 @@
-import { FILL_STRIDE, REGIONS, REGION_BITS, RegionInserter, SharedStore, StoreWord, type SharedStoreBuffers } from '../store/shared-store.ts';
+import { FILL_STRIDE, REGIONS, RegionInserter, SharedStore, type SharedStoreBuffers } from '../store/shared-store.ts';
 import { growableShared, growShared, maxBytes } from '../store/growable-shared.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
@@ -12,38 +12,52 @@ import type { Symmetry } from '../reduce/symmetry.ts';
  * level, [start, end); the workers take it through phases separated by
  * barriers, and the result is exactly what the one-thread BFS makes of the
  * same states (the same states numbered the same, the same parents, the
- * same first violation), because nothing depends on which worker did what:
+ * same first violation), because nothing depends on which worker did what.
+ *
+ * The table's regions are owned for the round (region r by worker
+ * r % active), and a successor is looked up only by the owner of its
+ * hash's region, so no table slot and no pending list is touched by two
+ * cores:
  *
  *   expand   workers claim blocks of BLOCK states (an atomic counter) and
  *            write each block's successors (canonical under symmetry),
- *            their hashes and parents to their own successor buffer; a
- *            state that fails an assertion or deadlocks lowers StopState
- *   number*  the coordinator sums the successor counts in state order, so
- *            every successor has its BFS sequence number (seq)
- *   dedup    each worker walks all successors in seq order and looks up
- *            those whose hash falls in a table region it owns (region % n);
- *            the first occurrence of a new state is entered as pending
- *   rank*    the coordinator numbers the new states in seq order
- *   commit   each owner writes its new states at their final index (words,
- *            parent, table slot) and checks the invariants; the smallest
- *            violating seq wins (an atomic minimum)
+ *            their hashes and parents to their own successor buffer, and
+ *            each successor's place there to the route list of its owner
+ *            (one list per producer and owner); a state that fails an
+ *            assertion or deadlocks lowers StopState
+ *   dedup    every worker sums the successor counts in state order (so a
+ *            successor's place gives its BFS sequence number, seq), then
+ *            merges the route lists addressed to it in seq order and looks
+ *            each successor up in its own regions: the first occurrence of
+ *            a new state is entered as pending; its pending seqs, in
+ *            ascending order, are published
+ *   reserve* the coordinator adds up the new states, applies the state
+ *            limit and makes room for them
+ *   commit   each owner numbers its new states (a new state's index is the
+ *            number of pending states of all owners with a smaller seq: a
+ *            merge walk over the other owners' sorted lists), writes them
+ *            at their final index (words, parent, table slot) and checks
+ *            the invariants; the smallest violating seq wins (an atomic
+ *            minimum)
  *   resolve* the coordinator decides between an invariant, the state limit
  *            and an assertion / deadlock in the order the one-thread search
  *            meets them (`parallel-explore.ts`)
  *
- * (* coordinator only.) A region filled past its bound during dedup makes
- * every worker take its pending entries out, the table grows (each owner
- * rehashes its regions) and dedup runs again.
+ * (* coordinator only.) A table that the round could fill past its load
+ * bound grows before dedup (the coordinator switches to a larger table,
+ * every owner refills its regions); a region filled past its bound during
+ * dedup makes every worker take its pending entries out, the table grows
+ * and dedup runs again.
  */
 
 export const BLOCK = 64;
 // Local copies: imported bindings can cost an accessor call per use in the hot loops.
-const R = REGIONS;
 const RMASK = REGIONS - 1;
-const RBITS = REGION_BITS;
 /** The most states of one round (the per-round arrays are sized for it). */
 export const ROUND_STATES = 1 << 15;
 export const NONE = 0x7fffffff;
+/** Successors looked up per batch in dedup (their home slots are read first, so that the misses overlap). */
+const BATCH = 32;
 
 /** Control words of the search (after the store's). */
 /** (The first is STORE_WORDS: the store's words come first.) */
@@ -65,50 +79,91 @@ export const enum Ctl {
   NewLimit = 17,
   InvSeq = 18,
   Overflow = 19,
-  Grow = 20,
-  FromBits = 21,
+  /** The state limit: the successor whose new state is the last one allowed, or NONE. */
+  MaxSeq = 20,
+  /** The state limit: room for new states this round, at least 1 (set with the round). */
+  Room = 21,
+  /** 1 when the coordinator made room for every successor of the round before dedup (no reserve barrier). */
+  Early = 22,
 }
 export const CONTROL_WORDS = 64;
+
+/** Int32 words between two workers' lines in `PendInfo` (64 bytes). */
+const LINE = 16;
+/** A worker's line in the shared `pendInfo` buffer. */
+const enum PendInfo {
+  /** New states it found in the round. */
+  Count = 0,
+  /** Its smallest seq whose new state violates an invariant (NONE), and that state's rank. */
+  InvSeq = 1,
+  InvRank = 2,
+}
 
 /** The shared buffers of one multi-core search (plain data: sent to every worker thread). */
 export interface ParallelBuffers {
   readonly workers: number;
   readonly store: SharedStoreBuffers;
   readonly stCount: SharedArrayBuffer;
-  readonly stBase: SharedArrayBuffer;
   readonly blocks: SharedArrayBuffer;
-  readonly rank: SharedArrayBuffer;
   /** Per worker: successor words, hashes, parents. */
   readonly succ: readonly SharedArrayBuffer[];
   readonly succHash: readonly SharedArrayBuffer[];
   readonly succParent: readonly SharedArrayBuffer[];
-  /** Per worker: 1 at the sequence numbers of the new states it found (a buffer per worker: neighbouring flags of two owners would share cache lines). */
-  readonly newFlags: readonly SharedArrayBuffer[];
   /** Per worker, hash-compact only: each successor's second fingerprint half. */
   readonly succHi: readonly SharedArrayBuffer[];
+  /** Per (producer p, owner o) at p * workers + o: the places in p's successor buffer of the successors o owns. */
+  readonly route: readonly SharedArrayBuffer[];
+  /** Route list lengths, producer p's on its own line: p * routeStride + o. */
+  readonly routeLen: SharedArrayBuffer;
+  /** Per block b of the round and owner o, at b * workers + o: where the block's entries start in its producer's route list for o, and how many there are. */
+  readonly blockRoute: SharedArrayBuffer;
+  /** Per worker: the seqs of its new states, ascending. */
+  readonly pend: readonly SharedArrayBuffer[];
+  /** Per worker, a line of `PendInfo` words. */
+  readonly pendInfo: SharedArrayBuffer;
   /** Coverage marks of the helpers (fired steps, then reached labels), or'ed in at the end. */
   readonly coverage: SharedArrayBuffer;
+  /** Milliseconds per worker and phase (`PHASES`), when measured (`phaseTimes`). */
+  readonly phaseMs: SharedArrayBuffer | null;
 }
+
+/** The phases of a round as `phaseTimes` reports them (a wait is the time at the barrier after the phase). */
+export const PHASES = ['expand', 'expand wait', 'grow', 'dedup', 'dedup wait', 'reserve wait', 'commit', 'commit wait'] as const;
 
 const MAX_SUCC_BYTES = 2 ** 31;
 
-export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number): ParallelBuffers {
+/** Int32 words per producer in `routeLen`: whole cache lines. */
+function routeStride(workers: number): number {
+  return LINE * Math.ceil(workers / LINE);
+}
+
+export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number, timed = false): ParallelBuffers {
   const grow = (bytes: number) => growableShared(bytes, MAX_SUCC_BYTES);
-  const per = (f: () => SharedArrayBuffer) => Array.from({ length: workers }, f);
+  const per = (n: number, f: () => SharedArrayBuffer) => Array.from({ length: n }, f);
   return {
     workers,
     store,
     stCount: new SharedArrayBuffer(4 * ROUND_STATES),
-    stBase: new SharedArrayBuffer(4 * (ROUND_STATES + 1)),
     blocks: new SharedArrayBuffer(4 * 3 * (ROUND_STATES / BLOCK)),
-    rank: grow(4 * 1024),
-    succ: per(() => grow(4 * 1024 * words)),
-    succHash: per(() => grow(4 * 1024)),
-    succParent: per(() => grow(4 * 1024)),
-    succHi: per(() => grow(4 * 1024)),
-    newFlags: per(() => grow(4 * 1024)),
+    succ: per(workers, () => grow(4 * 1024 * words)),
+    succHash: per(workers, () => grow(4 * 1024)),
+    succParent: per(workers, () => grow(4 * 1024)),
+    succHi: per(workers, () => grow(4 * 1024)),
+    route: per(workers * workers, () => grow(4 * 256)),
+    routeLen: new SharedArrayBuffer(4 * workers * routeStride(workers)),
+    blockRoute: new SharedArrayBuffer(4 * 2 * workers * (ROUND_STATES / BLOCK)),
+    pend: per(workers, () => grow(4 * 1024)),
+    pendInfo: new SharedArrayBuffer(4 * LINE * workers),
     coverage: new SharedArrayBuffer(Math.max(1, coverageBytes)),
+    phaseMs: timed ? new SharedArrayBuffer(8 * PHASES.length * workers) : null,
   };
+}
+
+/** Milliseconds per worker (rows) and phase (columns, `PHASES`), or null when not measured. */
+export function phaseTimes(b: ParallelBuffers): number[][] | null {
+  if (b.phaseMs === null) return null;
+  const a = new Float64Array(b.phaseMs);
+  return Array.from({ length: b.workers }, (_, w) => Array.from(a.subarray(w * PHASES.length, (w + 1) * PHASES.length)));
 }
 
 export function newControl(): SharedArrayBuffer {
@@ -136,15 +191,24 @@ export class RoundWorker {
   readonly ctl: Int32Array;
   readonly inserter: RegionInserter;
   readonly stCount: Int32Array;
-  readonly stBase: Int32Array;
+  /** The round's successor numbering, computed by every worker for itself: the seq of the first successor of state start + i. */
+  readonly stBase = new Int32Array(ROUND_STATES + 1);
   readonly blocks: Int32Array;
-  rank: Int32Array;
   succ: Uint32Array[];
   succHash: Int32Array[];
   succParent: Int32Array[];
   succHi: Int32Array[];
-  newFlags: Uint8Array[];
-  private readonly mine = new Uint8Array(R);
+  route: Int32Array[];
+  pend: Int32Array[];
+  readonly routeLen: Int32Array;
+  private readonly blockRoute: Int32Array;
+  readonly pendInfo: Int32Array;
+  private readonly routeStride: number;
+  /** Owner of each region this round. */
+  private readonly owner = new Int32Array(REGIONS);
+  private readonly mine = new Uint8Array(REGIONS);
+  /** This worker's route list lengths while it expands. */
+  private readonly myRouteLen: Int32Array;
   private readonly deadlockOn: boolean;
   private readonly hasInv: boolean;
   private len = 0;
@@ -152,6 +216,12 @@ export class RoundWorker {
   /** Keeps prefetch loads observable. */
   sink = 0;
   private parents = new Int32Array(256);
+  /** This worker's row of phase times (null: not measured; the clock is read per phase, never per state). */
+  private times: Float64Array | null = null;
+  private lapAt = 0;
+  /** Dedup's batch of hashes (their home slots are read first). */
+  private readonly bH = new Int32Array(BATCH);
+  private readonly others: Int32Array;
 
   constructor(
     public me: number,
@@ -164,31 +234,52 @@ export class RoundWorker {
     this.ctl = this.store.ctl;
     this.inserter = new RegionInserter(this.store);
     this.stCount = new Int32Array(bufs.stCount);
-    this.stBase = new Int32Array(bufs.stBase);
     this.blocks = new Int32Array(bufs.blocks);
-    this.rank = new Int32Array(0);
+    this.routeLen = new Int32Array(bufs.routeLen);
+    this.blockRoute = new Int32Array(bufs.blockRoute);
+    this.pendInfo = new Int32Array(bufs.pendInfo);
+    this.routeStride = routeStride(bufs.workers);
+    const N = bufs.workers;
+    this.myRouteLen = new Int32Array(N);
+    this.others = new Int32Array(N);
     this.succ = [];
     this.succHash = [];
     this.succParent = [];
     this.succHi = [];
-    this.newFlags = [];
+    this.route = [];
+    this.pend = [];
     this.deadlockOn = deadlock;
     this.hasInv = rt.model.invariants.length > 0;
     this.refresh();
   }
 
-  /** Re-map every buffer another worker may have grown (after each barrier). */
+  /** Add the time since the last lap to phase i (when measured). */
+  private lap(i: number): void {
+    if (this.times === null) return;
+    const now = performance.now();
+    this.times[i] += now - this.lapAt;
+    this.lapAt = now;
+  }
+
+  /** Re-map every buffer another worker may have grown, and the store (after each barrier). */
   refresh(): void {
     this.store.refresh();
+    this.refreshBuffers();
+  }
+
+  /** Re-map the successor, route and pending buffers (not the store). */
+  private refreshBuffers(): void {
     const b = this.bufs;
-    if (this.rank.byteLength !== b.rank.byteLength) this.rank = new Int32Array(b.rank, 0, b.rank.byteLength >>> 2);
+    const view = <T extends Int32Array | Uint32Array>(v: T | undefined, buf: SharedArrayBuffer, make: (buf: SharedArrayBuffer) => T): T => (v !== undefined && v.byteLength === buf.byteLength ? v : make(buf));
+    const i32 = (buf: SharedArrayBuffer) => new Int32Array(buf, 0, buf.byteLength >>> 2);
     for (let w = 0; w < b.workers; w++) {
-      if (this.succ[w]?.byteLength !== b.succ[w]!.byteLength) this.succ[w] = new Uint32Array(b.succ[w]!, 0, b.succ[w]!.byteLength >>> 2);
-      if (this.succHash[w]?.byteLength !== b.succHash[w]!.byteLength) this.succHash[w] = new Int32Array(b.succHash[w]!, 0, b.succHash[w]!.byteLength >>> 2);
-      if (this.succParent[w]?.byteLength !== b.succParent[w]!.byteLength) this.succParent[w] = new Int32Array(b.succParent[w]!, 0, b.succParent[w]!.byteLength >>> 2);
-      if (this.succHi[w]?.byteLength !== b.succHi[w]!.byteLength) this.succHi[w] = new Int32Array(b.succHi[w]!, 0, b.succHi[w]!.byteLength >>> 2);
-      if (this.newFlags[w]?.byteLength !== b.newFlags[w]!.byteLength) this.newFlags[w] = new Uint8Array(b.newFlags[w]!, 0, b.newFlags[w]!.byteLength);
+      this.succ[w] = view(this.succ[w], b.succ[w]!, (buf) => new Uint32Array(buf, 0, buf.byteLength >>> 2));
+      this.succHash[w] = view(this.succHash[w], b.succHash[w]!, i32);
+      this.succParent[w] = view(this.succParent[w], b.succParent[w]!, i32);
+      this.succHi[w] = view(this.succHi[w], b.succHi[w]!, i32);
+      this.pend[w] = view(this.pend[w], b.pend[w]!, i32);
     }
+    for (let k = 0; k < b.route.length; k++) this.route[k] = view(this.route[k], b.route[k]!, i32);
   }
 
   /**
@@ -198,60 +289,90 @@ export class RoundWorker {
    * coordinator's sequential parts run in worker 0 through `coord`.
    */
   *round(active: number, coord: RoundCoordinator | null): Generator<void, void, void> {
-    for (let r = 0; r < R; r++) this.mine[r] = r % active === this.me ? 1 : 0;
-    this.expandPhase();
-    yield;
-    this.refresh();
-    if (coord) coord.numberSuccessors();
-    yield;
-    this.refresh();
-    if (Atomics.load(this.ctl, Ctl.Grow) === 1) {
-      this.rehashMine(coord);
-      yield;
-      this.refresh();
-    this.refresh();
+    for (let r = 0; r < REGIONS; r++) {
+      this.owner[r] = r % active;
+      this.mine[r] = r % active === this.me ? 1 : 0;
     }
-    for (;;) {
-      this.dedupPhase();
+    const pm = this.bufs.phaseMs;
+    if (pm !== null && this.times === null) this.times = new Float64Array(pm, 8 * PHASES.length * this.me, PHASES.length);
+    if (this.times !== null) this.lapAt = performance.now();
+    this.expandPhase(active);
+    this.lap(0);
+    yield;
+    this.lap(1);
+    // The store is not re-mapped here: the growth decision below reads the table as the round found it, in every worker alike, while the coordinator may already be switching tables.
+    this.refreshBuffers();
+    const cut = this.numberSuccessors(coord);
+    if (this.store.needsGrowth(cut)) {
+      if (coord) coord.growBeforeDedup(cut);
       yield;
       this.refresh();
-    this.refresh();
+      this.store.rehashOwned(this.mine);
+      yield;
+      this.refresh();
+      this.lap(2);
+    }
+    if (coord) coord.reserveEarly(cut);
+    for (;;) {
+      this.dedupPhase(cut);
+      this.lap(3);
+      yield;
+      this.lap(4);
+      this.refresh();
       if (Atomics.load(this.ctl, Ctl.Overflow) === 0) break;
       this.inserter.clear();
       yield;
-      this.refresh();
-    this.refresh();
       if (coord) coord.growForRetry();
       yield;
       this.refresh();
-    this.refresh();
-      this.rehashMine(coord);
+      this.store.rehashOwned(this.mine);
       yield;
       this.refresh();
-    this.refresh();
+      this.lap(2);
     }
-    if (coord) coord.rankNew();
+    // Room for the new states: made before dedup when the buffers could take every successor (every worker then applies the state limit itself), else now, exactly, behind a barrier.
+    let limit: number;
+    let room: number;
+    if (Atomics.load(this.ctl, Ctl.Early) === 1) {
+      room = Atomics.load(this.ctl, Ctl.Room);
+      limit = Math.min(this.newStates(active), room);
+      if (coord) coord.settle(limit);
+    } else {
+      if (coord) coord.reserveNew();
+      yield;
+      this.refresh();
+      limit = Atomics.load(this.ctl, Ctl.NewLimit);
+      room = Atomics.load(this.ctl, Ctl.Room);
+    }
+    this.lap(5);
+    this.commitPhase(active, limit, room);
+    this.lap(6);
     yield;
-    this.refresh();
-    this.commitPhase();
-    yield;
+    this.lap(7);
     this.refresh();
   }
 
-  private rehashMine(coord: RoundCoordinator | null): void {
-    const g = coord ? coord.growth! : this.growthView();
-    for (let r = 0; r < R; r++) if (this.mine[r] === 1) this.store.rehashRegion(r, g.from, g.fromMask, g.fromRb);
+  /**
+   * Successor numbering: stBase[i] is the seq of the first successor of
+   * state start + i, up to the stopping state; returns the cut (successors
+   * of states from the stopping state on do not count). Every worker
+   * computes it from the shared successor counts; the coordinator publishes
+   * the cut.
+   */
+  private numberSuccessors(coord: RoundCoordinator | null): number {
+    const ctl = this.ctl;
+    const start = Atomics.load(ctl, Ctl.Start);
+    const last = Math.min(Atomics.load(ctl, Ctl.End), Atomics.load(ctl, Ctl.StopState));
+    const base = this.stBase;
+    const cnt = this.stCount;
+    base[0] = 0;
+    for (let i = 0; i < last - start; i++) base[i + 1] = base[i]! + cnt[i]!;
+    const cut = base[last - start]!;
+    if (coord) Atomics.store(ctl, Ctl.CutSeq, cut);
+    return cut;
   }
 
-  /** The table being grown from, as the coordinator left it in the control words. */
-  private growthView(): { from: Uint32Array; fromMask: number; fromRb: number } {
-    const bits = Atomics.load(this.ctl, Ctl.FromBits);
-    const which = 1 - Atomics.load(this.ctl, StoreWord.TableWhich);
-    const from = new Uint32Array(this.bufs.store.tables[which]!, 0, 2 ** bits);
-    return { from, fromMask: 2 ** bits - 1, fromRb: bits - RBITS };
-  }
-
-  private expandPhase(): void {
+  private expandPhase(active: number): void {
     const ctl = this.ctl;
     const rt = this.rt;
     const W = rt.words;
@@ -260,6 +381,10 @@ export class RoundWorker {
     const end = Atomics.load(ctl, Ctl.End);
     const nBlocks = Math.ceil((end - start) / BLOCK);
     const sym = this.sym;
+    const owner = this.owner;
+    const N = this.bufs.workers;
+    const rlen = this.myRouteLen;
+    rlen.fill(0);
     this.len = 0;
     // (Hash-compact keeps no words of expanded states to re-expand.)
     if (this.me !== 0 && start > 0 && !st.compact) this.crossCheck(start);
@@ -288,26 +413,37 @@ export class RoundWorker {
         total += n;
       }
       this.ensureSucc(this.len + total);
+      this.ensureRoutes(active, total);
       const words = this.succ[this.me]!;
       const hashes = this.succHash[this.me]!;
       const parents = this.succParent[this.me]!;
+      const routes = this.route;
+      const rbase = this.me * N;
       const succ = rt.succ;
       const base = this.len;
+      const br = this.blockRoute;
+      for (let o = 0; o < active; o++) br[2 * (b * N + o)] = rlen[o]!;
       for (let i = 0; i < total; i++) {
         if (sym !== null) sym.canonicalize(succ, i * W);
-        hashes[base + i] = rt.hash(succ, i * W);
+        const h = rt.hash(succ, i * W);
+        hashes[base + i] = h;
         parents[base + i] = this.parents[i]!;
+        const o = owner[h & RMASK]!;
+        routes[rbase + o]![rlen[o]!++] = base + i;
       }
       if (st.compact) {
         const his = this.succHi[this.me]!;
         for (let i = 0; i < total; i++) his[base + i] = fingerprintHigh(succ, i * W, W);
       }
       words.set(succ.subarray(0, total * W), base * W);
+      for (let o = 0; o < active; o++) br[2 * (b * N + o) + 1] = rlen[o]! - br[2 * (b * N + o)]!;
       this.blocks[3 * b] = this.me;
       this.blocks[3 * b + 1] = base;
       this.blocks[3 * b + 2] = total;
       this.len += total;
     }
+    const rs = this.me * this.routeStride;
+    for (let o = 0; o < active; o++) this.routeLen[rs + o] = rlen[o]!;
   }
 
   /**
@@ -352,69 +488,110 @@ export class RoundWorker {
     this.succParent[me] = new Int32Array(b.succParent[me]!, 0, cap);
   }
 
-  private dedupPhase(): void {
+  /** Room for `more` entries in each of this producer's route lists. */
+  private ensureRoutes(active: number, more: number): void {
+    const rbase = this.me * this.bufs.workers;
+    for (let o = 0; o < active; o++) {
+      const need = this.myRouteLen[o]! + more;
+      const r = this.route[rbase + o]!;
+      if (need <= r.length) continue;
+      let cap = r.length;
+      while (cap < need) cap *= 2;
+      const buf = this.bufs.route[rbase + o]!;
+      if (cap * 4 > maxBytes(buf)) throw new RangeError('route list cannot grow further');
+      growShared(buf, cap * 4);
+      this.route[rbase + o] = new Int32Array(buf, 0, cap);
+    }
+  }
+
+  private dedupPhase(cut: number): void {
     const ctl = this.ctl;
     const ins = this.inserter;
     ins.begin();
     const start = Atomics.load(ctl, Ctl.Start);
-    const end = Math.min(Atomics.load(ctl, Ctl.End), Atomics.load(ctl, Ctl.StopState));
-    const cut = Atomics.load(ctl, Ctl.CutSeq);
-    const nBlocks = Math.ceil((end - start) / BLOCK);
-    const mine = this.mine;
-    const fb = this.bufs.newFlags[this.me]!;
-    if (fb.byteLength < cut) {
-      let len = fb.byteLength;
-      while (len < cut) len *= 2;
-      growShared(fb, len);
-      this.newFlags[this.me] = new Uint8Array(fb, 0, len);
-    }
-    const flags = this.newFlags[this.me]!;
-    flags.fill(0, 0, cut);
+    const last = Math.min(Atomics.load(ctl, Ctl.End), Atomics.load(ctl, Ctl.StopState));
+    const nBlocks = Math.ceil((last - start) / BLOCK);
+    const N = this.bufs.workers;
+    const me = this.me;
     const blocks = this.blocks;
-    for (let b = 0; b < nBlocks; b++) {
-      const w = blocks[3 * b]!;
-      const off = blocks[3 * b + 1]!;
-      const cnt = blocks[3 * b + 2]!;
-      const seq0 = this.stBase[b * BLOCK]!;
-      const hashes = this.succHash[w]!;
-      const m = Math.min(cnt, cut - seq0);
-      // Touch the home slots first: independent loads overlap their cache misses (as the one-thread BFS's prefetch).
-      this.sink ^= this.store.touch(hashes, off, m, mine);
-      for (let j = 0; j < m; j++) {
-        const h = hashes[off + j]!;
-        if (mine[h & RMASK] !== 1) continue;
-        if (ins.offer(this.succ, w, off + j, h, seq0 + j, this.succHi)) flags[seq0 + j] = 1;
-        else if (ins.overflow) {
-          Atomics.store(ctl, Ctl.Overflow, 1);
-          return;
+    const br = this.blockRoute;
+    const bH = this.bH;
+    // Block by block in order: seqs ascend with the block, and within a block with the place in its producer's buffer.
+    done: for (let b = 0; b < nBlocks; b++) {
+      const p = blocks[3 * b]!;
+      // seq of the successor at place pos of the block: its first seq plus its place in the block.
+      const seq0 = this.stBase[b * BLOCK]! - blocks[3 * b + 1]!;
+      const list = this.route[p * N + me]!;
+      const hashes = this.succHash[p]!;
+      const from = br[2 * (b * N + me)]!;
+      const to = from + br[2 * (b * N + me) + 1]!;
+      for (let i = from; i < to; i += BATCH) {
+        const m = Math.min(BATCH, to - i);
+        for (let j = 0; j < m; j++) bH[j] = hashes[list[i + j]!]!;
+        // Touch the home slots first: independent loads overlap their cache misses (as the one-thread BFS's prefetch).
+        this.sink ^= this.store.touch(bH, m);
+        for (let j = 0; j < m; j++) {
+          const pos = list[i + j]!;
+          const seq = seq0 + pos;
+          if (seq >= cut) break done;
+          if (ins.offer(this.succ, p, pos, bH[j]!, seq, this.succHi)) continue;
+          if (ins.overflow) {
+            Atomics.store(ctl, Ctl.Overflow, 1);
+            return;
+          }
         }
       }
-      if (seq0 + cnt >= cut) break;
     }
+    // Publish the pending seqs (ascending: they were offered in seq order).
+    const n = ins.pending;
+    const buf = this.bufs.pend[this.me]!;
+    if (buf.byteLength < 4 * n) {
+      let len = buf.byteLength;
+      while (len < 4 * n) len *= 2;
+      growShared(buf, len);
+      this.pend[this.me] = new Int32Array(buf, 0, len >>> 2);
+    }
+    this.pend[this.me]!.set(ins.pSeq.subarray(0, n));
+    this.pendInfo[this.me * LINE + PendInfo.Count] = n;
   }
 
-  private commitPhase(): void {
+  /** Owners write their new states of rank below `limit`; the one of rank room - 1 is where the state limit is met. */
+  private commitPhase(active: number, limit: number, room: number): void {
     const ins = this.inserter;
     const st = this.store;
     const rt = this.rt;
     const W = rt.words;
     const count0 = st.count;
-    const limit = Atomics.load(this.ctl, Ctl.NewLimit);
     const table = st.table;
     const states = st.states;
     const mask = st.mask;
+    const info = this.pendInfo;
+    info[this.me * LINE + PendInfo.InvSeq] = NONE;
+    // Merge walk: others[o] counts owner o's pending seqs below the current one.
+    const others = this.others;
+    others.fill(0);
     let acc = 0;
     for (let k = 0; k < ins.pending; k++) {
       // Every 32 entries, touch the next 32 slots first (their misses overlap).
       if ((k & 31) === 0) for (let j = k; j < k + 32 && j < ins.pending; j++) acc ^= table[ins.pSlot[j]!]!;
       const seq = ins.pSeq[k]!;
-      const r = this.rank[seq]!;
+      let r = k;
+      for (let o = 0; o < active; o++) {
+        if (o === this.me) continue;
+        const list = this.pend[o]!;
+        const n = info[o * LINE + PendInfo.Count]!;
+        let i = others[o]!;
+        while (i < n && list[i]! < seq) i++;
+        others[o] = i;
+        r += i;
+      }
       const slot = ins.pSlot[k]!;
       if (r >= limit) {
         table[slot] = 0;
         st.fill[(ins.pHash[k]! & RMASK) * FILL_STRIDE]!--;
         continue;
       }
+      if (r === room - 1) Atomics.store(this.ctl, Ctl.MaxSeq, seq);
       const idx = count0 + r;
       const src = this.succ[ins.pBuf[k]!]!;
       const so = ins.pOff[k]! * W;
@@ -426,21 +603,40 @@ export class RoundWorker {
       }
       st.parents[idx] = this.succParent[ins.pBuf[k]!]![ins.pOff[k]!]!;
       table[slot] = (ins.pHash[k]! & ~mask) | (idx + 1);
-      if (this.hasInv && rt.checkInvariants(states, o) >= 0) atomicMin(this.ctl, Ctl.InvSeq, seq);
+      if (this.hasInv && info[this.me * LINE + PendInfo.InvSeq] === NONE && rt.checkInvariants(states, o) >= 0) {
+        info[this.me * LINE + PendInfo.InvSeq] = seq;
+        info[this.me * LINE + PendInfo.InvRank] = r;
+        atomicMin(this.ctl, Ctl.InvSeq, seq);
+      }
     }
     ins.pending = 0;
     this.sink ^= acc;
+  }
+
+  /** New states found by the round (after dedup, every worker's). */
+  newStates(active: number): number {
+    let n = 0;
+    for (let w = 0; w < active; w++) n += this.pendInfo[w * LINE + PendInfo.Count]!;
+    return n;
+  }
+
+  /** The rank (index after the round's first) of the new state of seq `invSeq`, the smallest violating one (after commit). */
+  rankOfViolation(active: number, invSeq: number): number {
+    for (let w = 0; w < active; w++) if (this.pendInfo[w * LINE + PendInfo.InvSeq] === invSeq) return this.pendInfo[w * LINE + PendInfo.InvRank]!;
+    throw new Error('internal: no worker holds the violating state');
   }
 }
 
 /** The coordinator's sequential parts of a round (worker 0; `parallel-explore.ts`). */
 export interface RoundCoordinator {
-  /** After expand: successor numbering, the cut at a stopping state, growth before dedup. */
-  numberSuccessors(): void;
-  /** After an overflowing dedup: grow the table (the owners then rehash). */
+  /** After expand, when the round could fill the table past its bound (`cut` successors): switch to a larger table (the owners then refill it). */
+  growBeforeDedup(cut: number): void;
+  /** After an overflowing dedup: grow the table (the owners then refill it). */
   growForRetry(): void;
-  /** After dedup: number the new states, reserve their room. */
-  rankNew(): void;
-  /** The table being grown from, while the owners rehash. */
-  readonly growth: { from: Uint32Array; fromMask: number; fromRb: number } | null;
+  /** Before dedup: try to make room for every successor of the round (`cut`) and say so in Ctl.Early (the others read it after dedup). */
+  reserveEarly(cut: number): void;
+  /** After dedup, when room was made early: the round commits `limit` new states. */
+  settle(limit: number): void;
+  /** After dedup, when it was not: apply the state limit to the new states, reserve their room (a barrier follows). */
+  reserveNew(): void;
 }

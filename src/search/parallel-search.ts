@@ -6,7 +6,7 @@ import type { ExploreEngine } from './check.ts';
 import { searchWith } from './check.ts';
 import type { Reducers } from './explore.ts';
 import { defaultParallelOptions, exploreParallel, lockstepDriver, orCoverage, collectHelpers, type ParallelExploreOptions, type RoundDriver } from './parallel-explore.ts';
-import { newControl, parallelBuffers, RoundWorker, type ParallelBuffers } from './parallel-round.ts';
+import { newControl, parallelBuffers, phaseTimes, RoundWorker, type ParallelBuffers } from './parallel-round.ts';
 import type { SearchOptions, SearchResult } from './types.ts';
 import type { Store } from './stored-path.ts';
 
@@ -24,6 +24,8 @@ export interface SharedEngineOptions {
   /** Hash-compact: initial states of the frontier ring (tests use tiny rings so that it grows). */
   readonly initialRing?: number;
   readonly parallel?: ParallelExploreOptions;
+  /** Measure each worker's milliseconds per phase of the rounds (`PHASES`; off by default) and hand them here at the end. */
+  readonly onPhaseTimes?: (ms: number[][]) => void;
 }
 
 /** Whether a search with these options can use more than one worker (breadth-first, exact or hash-compact store, no partial-order reduction). */
@@ -41,7 +43,7 @@ export function sharedEngine(
   const memMB = opts.memoryLimitMB ?? Infinity;
   const control = newControl();
   const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, compact: opts.store === 'hash-compact', ...(eo.initialRing !== undefined ? { ringStates: eo.initialRing } : {}), ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
-  const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length);
+  const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length, eo.onPhaseTimes !== undefined);
   const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock);
   const driver = driverFor(bufs, w0);
   return {
@@ -54,6 +56,8 @@ export function sharedEngine(
         return out;
       } finally {
         driver.finish(aborted);
+        const ms = phaseTimes(bufs);
+        if (ms && eo.onPhaseTimes) eo.onPhaseTimes(ms);
       }
     },
   };

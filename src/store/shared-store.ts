@@ -24,7 +24,7 @@
  *   during a round, a state found new in it: [ tag | mask - k ]  (k: the
  *   owner's k-th pending state; committed indices + 1 stay below mask - k)
  *
- * Two table buffers alternate: a growth rehashes from one into the other.
+ * Two table buffers alternate: a growth fills the other one, from the states.
  */
 
 import { growableShared, growShared, maxBytes } from './growable-shared.ts';
@@ -210,8 +210,8 @@ export class SharedStore {
     this.setCount(1);
   }
 
-  /** Read the home slots of the hashes h[off..off+n) whose region is marked in `mine` (a prefetch; returns a value so the loads stay). */
-  touch(h: Int32Array, off: number, n: number, mine: Uint8Array): number {
+  /** Read the home slots of the n hashes in h (a prefetch before probing them one by one; returns a value so the loads stay), then the first word of each candidate state whose tag matches. */
+  touch(h: Int32Array, n: number): number {
     const t = this.table;
     const rb = this.rb;
     const rmask = (1 << rb) - 1;
@@ -219,14 +219,12 @@ export class SharedStore {
     const count = this.count;
     const W = this.words;
     let acc = 0;
-    for (let j = off; j < off + n; j++) {
+    for (let j = 0; j < n; j++) {
       const x = h[j]!;
-      if (mine[x & (REGIONS - 1)] === 1) acc ^= t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
+      acc ^= t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
     }
-    // Then the candidate states whose tag matches (a state already seen is compared against its words).
-    for (let j = off; j < off + n; j++) {
+    for (let j = 0; j < n; j++) {
       const x = h[j]!;
-      if (mine[x & (REGIONS - 1)] !== 1) continue;
       const v = t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
       if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= count) acc ^= this.compact ? this.fps[2 * ((v & mask) - 1)]! : this.states[((v & mask) - 1) * W]!;
     }
@@ -299,9 +297,10 @@ export class SharedStore {
 
   /** Grow the table and rehash every region here (worker 0 alone). */
   private growSolo(): void {
-    const g = this.prepareGrowth(this.table.length + 1);
-    for (let r = 0; r < REGIONS; r++) this.rehashRegion(r, g.from, g.fromMask, g.fromRb);
+    this.prepareGrowth(this.table.length + 1);
+    this.rehashOwned(this.allRegions);
   }
+  private readonly allRegions = new Uint8Array(REGIONS).fill(1);
 
   /** Index of a committed state, or -1. */
   find(buf: Uint32Array, off: number, h: number): number {
@@ -365,13 +364,11 @@ export class SharedStore {
   /**
    * Switch to a table of at least `minSlots` slots (coordinator, between
    * phases): grows the other buffer. The owners then rehash their regions
-   * with `rehashRegion`. Quadruples below 2^20 slots, doubles above, as the
+   * with `rehashOwned`. Quadruples below 2^20 slots, doubles above, as the
    * exact store does.
    */
-  prepareGrowth(minSlots: number): { from: Uint32Array; fromMask: number; fromRb: number } {
+  prepareGrowth(minSlots: number): void {
     const from = this.table;
-    const fromMask = this.mask;
-    const fromRb = this.rb;
     let bits = Math.log2(from.length);
     do bits += from.length < 2 ** 20 ? 2 : 1;
     while (2 ** bits < minSlots);
@@ -382,45 +379,52 @@ export class SharedStore {
     Atomics.store(this.ctl, StoreWord.TableWhich, which);
     Atomics.store(this.ctl, StoreWord.TableBits, bits);
     this.refresh();
-    return { from, fromMask, fromRb };
   }
 
-  /** Rehash region r of the old table into region r of the current one (its owner, after prepareGrowth and refresh). */
-  rehashRegion(r: number, from: Uint32Array, fromMask: number, fromRb: number): void {
+  /**
+   * Fill the regions marked in `mine` of the current table (after
+   * prepareGrowth and refresh) with every committed state. The states are
+   * read in index order and hashed again (the fingerprint's first half is
+   * the hash under hash-compact): sequential reads, where walking the old
+   * table would read the states in random order, a cache miss each. Every
+   * owner reads all states and keeps those of its regions.
+   */
+  rehashOwned(mine: Uint8Array): void {
     const t = this.table;
     const rb = this.rb;
-    const base = r << rb;
     const rmask = (1 << rb) - 1;
-    t.fill(0, base, base + (1 << rb));
     const mask = this.mask;
     const W = this.words;
-    let n = 0;
-    const fromBase = r << fromRb;
-    const fromEnd = fromBase + (1 << fromRb);
+    for (let r = 0; r < REGIONS; r++) {
+      if (mine[r] !== 1) continue;
+      t.fill(0, r << rb, (r + 1) << rb);
+      this.fill[r * FILL_STRIDE] = 0;
+    }
     // In blocks, as the exact store: hash a block, touch its target slots (the misses overlap), then place.
     const hs = this.rehashScratch;
     const ix = this.rehashIdx;
+    const count = this.count;
     let acc = 0;
-    for (let i = fromBase; i < fromEnd; ) {
+    for (let i = 0; i < count; ) {
       let m = 0;
-      for (; i < fromEnd && m < hs.length; i++) {
-        const v = from[i]!;
-        if (v === 0) continue;
-        const idx = (v & fromMask) - 1;
-        ix[m] = idx;
-        hs[m++] = this.compact ? this.fps[2 * idx]! | 0 : this.hashOf(this.states, idx * W);
+      for (; i < count && m < hs.length; i++) {
+        const h = this.compact ? this.fps[2 * i]! | 0 : this.hashOf(this.states, i * W);
+        if (mine[h & (REGIONS - 1)] !== 1) continue;
+        ix[m] = i;
+        hs[m++] = h;
       }
-      for (let k = 0; k < m; k++) acc ^= t[base | ((hs[k]! >>> REGION_BITS) & rmask)]!;
+      for (let k = 0; k < m; k++) acc ^= t[((hs[k]! & (REGIONS - 1)) << rb) | ((hs[k]! >>> REGION_BITS) & rmask)]!;
       for (let k = 0; k < m; k++) {
         const h = hs[k]!;
+        const r = h & (REGIONS - 1);
+        const base = r << rb;
         let j = base | ((h >>> REGION_BITS) & rmask);
         while (t[j] !== 0) j = base | ((j + 1) & rmask);
         t[j] = (h & ~mask) | (ix[k]! + 1);
+        this.fill[r * FILL_STRIDE]!++;
       }
-      n += m;
     }
     this.sink ^= acc;
-    this.fill[r * FILL_STRIDE] = n;
   }
 }
 

@@ -92,6 +92,21 @@ function searchOptions(args: Args): Partial<SearchOptions> {
 }
 
 /**
+ * Helper threads to start with the search thread: with `--workers N` given,
+ * N - 1 of them up to the machine's CPUs (the others start when the search
+ * first has a round to share). Not given, none: a small model should not pay
+ * for threads. A bad option is reported in its turn, later.
+ */
+function earlyHelpers(args: Args): number {
+  if (!args.given('workers')) return 0;
+  try {
+    return Math.min(workersOption(args, args.oneOf('store', STORES)), availableParallelism()) - 1;
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * `--workers N`: breadth-first search into the exact or hash-compact store, without
  * partial-order reduction (its cycle proviso depends on the order in which
  * states are stored). Not given: the machine's CPUs where that applies, one
@@ -127,7 +142,7 @@ async function runCheck(args: Args, io: Io): Promise<number> {
   } catch {
     early = memoryCeiling(Infinity);
   }
-  const thread = SearchThread.spawn(early, true);
+  const thread = SearchThread.spawn(early, true, earlyHelpers(args));
   try {
     return await checkWith(thread, args, io);
   } finally {

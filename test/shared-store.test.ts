@@ -1,0 +1,67 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { FILL_STRIDE, FULL, REGIONS, SharedStore, sharedStoreBuffers } from '../src/store/shared-store.ts';
+import { hashWords } from '../src/layout/hash.ts';
+
+/**
+ * The multi-core search's store against a Map: inserted one by one
+ * (`insertSolo`, growing from the smallest table), then grown once more and
+ * refilled region by region by several owners (`rehashOwned`, as the owners
+ * of a round do), every state is found at its index, and the regions' fill
+ * counts add up to the states.
+ */
+test('shared store: insertSolo and a table refilled by its region owners behave like a Map of states', (t) => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.array(fc.nat({ max: 7 }), { minLength: 4, maxLength: 4 }), { maxLength: 2500 }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.integer({ min: 1, max: 5 }),
+      (W, raw, badHash, compact, owners) => {
+        // A deliberately bad hash (few distinct values) exercises long probe chains, tag collisions and full regions.
+        const hash = badHash ? (b: Uint32Array, o: number) => ((b[o]! & 3) * 0x10001) | 0 : (b: Uint32Array, o: number) => hashWords(b, o, W);
+        const store = new SharedStore(sharedStoreBuffers(W, new SharedArrayBuffer(64), { initialSlots: 1, compact, ringStates: 1 << 16 }), hash);
+        const ref = new Map<string, number>();
+        const buf = new Uint32Array(W);
+        const enc = (r: readonly number[]) => {
+          for (let k = 0; k < W; k++) buf[k] = r[k % r.length]! * 0x1234567 + k;
+        };
+        for (const r of raw) {
+          enc(r);
+          const key = Array.from(buf).join(',');
+          if (ref.size === 0) {
+            store.insertFirst(buf, 0, hash(buf, 0));
+            ref.set(key, 0);
+            continue;
+          }
+          const got = store.insertSolo(buf, 0, hash(buf, 0), ref.size - 1, 0);
+          if (got === FULL) return false;
+          if (ref.has(key) ? got !== -ref.get(key)! - 1 : got !== ref.size) return false;
+          if (!ref.has(key)) ref.set(key, got);
+        }
+        if (store.count !== ref.size) return false;
+        // One more growth, refilled by `owners` owners in turn (region r by owner r % owners).
+        if (ref.size > 0) {
+          store.prepareGrowth(store.tableSlots() + 1);
+          for (let w = 0; w < owners; w++) {
+            const mine = new Uint8Array(REGIONS);
+            for (let r = 0; r < REGIONS; r++) mine[r] = r % owners === w ? 1 : 0;
+            store.rehashOwned(mine);
+          }
+        }
+        let filled = 0;
+        for (let r = 0; r < REGIONS; r++) filled += store.fill[r * FILL_STRIDE]!;
+        if (filled !== ref.size) return false;
+        for (const [key, idx] of ref) {
+          const words = key.split(',').map(Number);
+          buf.set(words);
+          if (store.find(buf, 0, hash(buf, 0)) !== idx) return false;
+        }
+        return true;
+      },
+    ),
+    { numRuns: 150 },
+  );
+  t.pass();
+});
