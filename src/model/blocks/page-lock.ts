@@ -32,12 +32,23 @@ import { Owners } from './owners.ts';
  *   sleeps forever (the lost wake-up behind put_and_wait_on_page_locked).
  * - `held(group)`, `isLocked()`, `free()`, `hasWaiters()` guards
  *   (`folio_test_locked()`, `folio_test_waiters()`).
+ * - `lockWhenFree(group)`: `folio_lock()` as one atomic step: enabled while
+ *   the page is unlocked, takes it. A thread at the step's label is blocked
+ *   until the page is unlocked: the sleep in `folio_wait_bit_common()` is
+ *   folded into the guard, with no wait queue and no wake-up order. It is
+ *   also a successful `folio_trylock()` inside a larger atomic step (under
+ *   the PTL, as `migrate_vma_collect_pmd()` takes it). For models that
+ *   abstract the wait queue away, made with `{ waitQueue: false }`.
  *
  * State: the holder, one `threadId` per group (see Owners: the kernel keeps
  * no owner, the model does so that reports can name the holder);
  * `<name>_waiters: bool` (PG_waiters); for each group the wait queue
  * `<name>_wq[_group]: array(count, bool()).indexedBy(group)` (true: that
- * thread sleeps on the queue).
+ * thread sleeps on the queue). With `{ waitQueue: false }` only the
+ * holder: no PG_waiters and no queues, `unlock()` wakes nobody (no thread
+ * sleeps), and the operations that sleep (`lock`, `waitUnlocked`) or read
+ * PG_waiters (`hasWaiters`) are refused (MC186): such a model writes its
+ * waits as guards (`lockWhenFree`, `free`).
  */
 export interface PageLock extends Block {
   lock(group: string | undefined, labels: { at: string; next: string }): StepMap;
@@ -49,27 +60,35 @@ export interface PageLock extends Block {
   isLocked(): Fragment;
   free(): Fragment;
   hasWaiters(): Fragment;
+  lockWhenFree(group?: string): Fragment;
   /** The wait-queue variable of a group. */
   queueOf(group?: string): string;
 }
 
-export function pageLock(name: string, groups: Readonly<Record<string, number>>): PageLock {
+export function pageLock(name: string, groups: Readonly<Record<string, number>>, opts: { waitQueue?: boolean } = {}): PageLock {
   const names = Object.keys(groups ?? {});
   const o = new Owners('pageLock', name, names);
+  const withQueue = opts?.waitQueue ?? true;
+  if (typeof withQueue !== 'boolean') throw new McError('MC171', `pageLock(${q(name)}): waitQueue must be true or false, got ${q(withQueue)}`);
   const waiters = `${name}_waiters`;
   const wq = new Map<string, string>();
-  const shared: Record<string, Domain> = { ...o.shared(), [waiters]: bool() };
+  const shared: Record<string, Domain> = { ...o.shared(), ...(withQueue ? { [waiters]: bool() } : {}) };
   for (const g of names) {
     const n = groups[g]!;
     if (!Number.isInteger(n) || n < 1) throw new McError('MC171', `pageLock(${q(name)}): group ${q(g)} needs its number of threads, got ${q(n)}`);
+    if (!withQueue) continue;
     const v = names.length === 1 ? `${name}_wq` : `${name}_wq_${g}`;
     wq.set(g, v);
     shared[v] = array(n, bool()).indexedBy(g);
   }
-  const block = makeBlock(name, shared, [{ name, kind: 'page-lock', owners: o.decl(), also: [waiters, ...wq.values()] }]);
+  const block = makeBlock(name, shared, [{ name, kind: 'page-lock', owners: o.decl(), ...(withQueue ? { also: [waiters, ...wq.values()] } : {}) }]);
+  const needsQueue = (op: string) => {
+    if (!withQueue) throw new McError('MC186', `pageLock(${q(name)}).${op}(): the lock was made with { waitQueue: false }, so nothing sleeps on it; write the wait as a guard (lockWhenFree, free)`);
+  };
   const queue = (g: string | undefined, op: string) => wq.get([...o.vars].find(([, v]) => v === o.of(g, op))![0])!;
-  const wakeAll = `if (s.${waiters}) { s.${waiters} = false; ${[...wq.values()].map((v) => `s.${v}.fill(false);`).join(' ')} }`;
+  const wakeAll = withQueue ? `if (s.${waiters}) { s.${waiters} = false; ${[...wq.values()].map((v) => `s.${v}.fill(false);`).join(' ')} }` : '';
   const sleepSteps = (g: string | undefined, op: string, at: string, what: string, woken: string): StepMap => {
+    needsQueue(op);
     const q_ = queue(g, op);
     return {
       [`${at}_wait`]: {
@@ -84,7 +103,10 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>)
   };
   return Object.freeze({
     ...block,
-    queueOf: (g?: string) => queue(g, 'queueOf'),
+    queueOf: (g?: string) => {
+      needsQueue('queueOf');
+      return queue(g, 'queueOf');
+    },
     lock: (g: string | undefined, l: { at: string; next: string }): StepMap => {
       const at = checkIdent(`pageLock(${name}).lock at`, l.at);
       return {
@@ -108,11 +130,19 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>)
         ...sleepSteps(g, 'waitUnlocked', at, what, recheck ? at : l.next),
       };
     },
-    unlock: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'unlock')} = -1; ${wakeAll}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),
+    unlock: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'unlock')} = -1;${wakeAll ? ` ${wakeAll}` : ''}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),
     clearNonAtomic: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'clearNonAtomic')} = -1;`, `__folio_clear_locked(${name})`), doc: `__folio_clear_locked(${name}): no wake-up` }),
     held: (g?: string): Fragment => ({ when: guardOf(`s.${o.of(g, 'held')} === me.id`, `${name} held by me`) }),
     isLocked: (): Fragment => ({ when: guardOf(o.heldText(), `${name} locked`) }),
     free: (): Fragment => ({ when: guardOf(o.freeText(), `${name} unlocked`) }),
-    hasWaiters: (): Fragment => ({ when: guardOf(`s.${waiters}`, `${name} PG_waiters`) }),
+    hasWaiters: (): Fragment => {
+      needsQueue('hasWaiters');
+      return { when: guardOf(`s.${waiters}`, `${name} PG_waiters`) };
+    },
+    lockWhenFree: (g?: string): Fragment => ({
+      when: guardOf(o.freeText(), `folio_lock(${name}): ${name} is unlocked`),
+      then: effectOf(`s.${o.of(g, 'lockWhenFree')} = me.id;`, `folio_lock(${name})`),
+      doc: `folio_lock(${name})`,
+    }),
   });
 }
