@@ -145,6 +145,8 @@ export default defineModel({
         note: 'unbounded eviction: E eventually evicts P or finds it migrated by G. Strong fairness stands for the folio_lock handoff (wake_page_function sets PG_locked for the woken exclusive waiter, v5.9+)',
       },
       { verdict: 'pass', params: { evictAttempts: 0, nS: 2 }, fairness: 'strong' },
+      { verdict: 'pass', params: { nS: 3 }, states: 107570, transitions: 404357, bench: true },
+      { verdict: 'pass', params: { nS: 4 }, states: 1071040, transitions: 4901124, bench: true },
       {
         verdict: 'violation',
         kind: 'livelock',
@@ -156,11 +158,13 @@ export default defineModel({
     ],
     'fast-path-pins-coherent': [
       { verdict: 'violation', kind: 'invariant', property: 'no-longterm-pin-on-coherent', length: 3 },
+      { verdict: 'violation', kind: 'invariant', property: 'no-longterm-pin-on-coherent', length: 3, params: { nS: 4 } },
       {
         verdict: 'pass',
         params: { omitInvariant: 'no-longterm-pin-on-coherent' },
         note: 'the other invariants hold; with a long-term pin on P the evictor ends at BUSY',
       },
+      { verdict: 'pass', params: { omitInvariant: 'no-longterm-pin-on-coherent', nS: 3 }, states: 107549, transitions: 409682, bench: true },
       {
         verdict: 'violation',
         kind: 'livelock',
@@ -179,6 +183,9 @@ export default defineModel({
         note: "folio_migrate_mapping's exact refcount compare alone still refuses a pinned page (defence in depth)",
       },
       { verdict: 'pass', params: { ignoreWhich: 'allButMoveMapping', nS: 2 } },
+      { verdict: 'violation', kind: 'invariant', property: 'no-migration-while-pinned', length: 6, params: { nS: 4 } },
+      { verdict: 'pass', params: { ignoreWhich: 'allButMoveMapping', nS: 3 }, states: 124914, transitions: 465245, bench: true },
+      { verdict: 'pass', params: { ignoreWhich: 'allButMoveMapping', nS: 4 }, states: 1219686, transitions: 5501156, bench: true },
     ],
   },
   // The blocks' variables join these (typed in BlockVars for the model's own guards).

@@ -124,7 +124,7 @@ export default defineModel({
     'migrate_vma_setup). What was merged instead (migrate_device_pfns, drm_pagemap_evict_to_ram) takes the pages by ' +
     'physical pfn with get-unless-zero + trylock, never holds the notifier lock, and retries twice before -EBUSY.',
   params: {
-    nC: int(0, 8, 1),
+    nC: int(0, 7, 1),
     nG: int(0, 1, 1),
     evictRetries: int(0, 2, 2),
     cTrylockFail: oneOf('refault', 'wait'),
@@ -147,12 +147,15 @@ export default defineModel({
       { verdict: 'pass', params: { nC: 2 } },
       { verdict: 'pass', params: { nC: 2, cTrylockFail: 'wait' } },
       { verdict: 'pass', params: { evictRetries: 0 } },
+      { verdict: 'pass', params: { nC: 4 }, states: 6778, transitions: 26027 },
+      { verdict: 'pass', params: { nC: 7 }, states: 68455, transitions: 373025, bench: true },
     ],
     'va-evict': [
       { verdict: 'pass' },
       { verdict: 'pass', params: { nC: 2 } },
       { verdict: 'pass', params: { cTrylockFail: 'wait' } },
       { verdict: 'pass', params: { nC: 2, cTrylockFail: 'wait' } },
+      { verdict: 'pass', params: { nC: 7 }, states: 341979, transitions: 1926196, bench: true },
     ],
     'unmap-under-notifier-lock': [
       { verdict: 'violation', kind: 'deadlock', property: 'deadlock', length: 8 },
@@ -173,6 +176,7 @@ export default defineModel({
         params: { nC: 1, cTrylockFail: 'wait' },
         note: '2026 do_swap_page: the CPU fault sleeps in migration_entry_wait_on_locked on the page the stuck evictor holds',
       },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 15, params: { nC: 7 }, bench: true },
     ],
     'blocking-lock-under-notifier-lock': [
       { verdict: 'violation', kind: 'deadlock', property: 'deadlock', length: 8 },
@@ -185,6 +189,7 @@ export default defineModel({
         params: { nC: 2 },
         note: 'the second CPU fault refaults forever against the page lock of the deadlocked first one',
       },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 14, params: { nC: 7 }, bench: true },
     ],
   },
   // The blocks' variables join these (typed in BlockVars for the model's own code).
