@@ -145,6 +145,7 @@ export default defineModel({
         note: 'unbounded eviction: E eventually evicts P or finds it migrated by G. Strong fairness stands for the folio_lock handoff (wake_page_function sets PG_locked for the woken exclusive waiter, v5.9+)',
       },
       { verdict: 'pass', params: { evictAttempts: 0, nS: 2 }, fairness: 'strong' },
+      { verdict: 'pass', params: { evictAttempts: 0, nS: 3 }, fairness: 'strong', states: 52566, transitions: 202593, bench: true },
       { verdict: 'pass', params: { nS: 3 }, states: 107570, transitions: 404357, bench: true },
       { verdict: 'pass', params: { nS: 4 }, states: 1071040, transitions: 4901124, bench: true },
       {
