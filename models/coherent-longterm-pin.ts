@@ -84,7 +84,7 @@ type Pinner = ReturnType<typeof pinnerLocals>;
 type Sharer = ReturnType<typeof sharerLocals>;
 type Evictor = ReturnType<typeof evictorLocals>;
 
-/** P's page lock, reference count and pin count (see above). Made once per instance: the lock's holders are the groups present. */
+/** P's page lock, reference count and pin count (see above), for one instance (the lock's holders are the groups present); `blocks` and `threads` each make them, with the same text. */
 const blocksOf = ({ nG, nS }: { readonly nG: number; readonly nS: number }) => ({
   page: pageLock('pLock', nG > 0 ? { G: 1, E: 1 } : { E: 1 }, { waitQueue: false }),
   // mapping + a pin per pinner + E's reference + the transient +1 of pin_to_ref

@@ -79,7 +79,7 @@ const gpuLocals = () => ({ gPfn: oneOf('NONE', 'P', 'Q') });
 type Evictor = ReturnType<typeof evictorLocals>;
 type Gpu = ReturnType<typeof gpuLocals>;
 
-/** P's page lock and the notifier lock. Made once per instance: the holders are the groups present. */
+/** P's page lock and the notifier lock, for one instance (the holders are the groups present); `blocks` and `threads` each make them, with the same text. */
 const blocksOf = ({ nC }: { readonly nC: number }) => ({
   page: pageLock('pLock', nC > 0 ? { E: 1, C: nC } : { E: 1 }, { waitQueue: false }),
   // E's read hold across steps, plus G's read section inside one step
