@@ -1,5 +1,5 @@
-import { defineModel, bool, int, oneOf, thread, replicate } from '../src/index.ts';
-import type { ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../src/index.ts';
+import { defineModel, bool, int, oneOf, thread, replicate, threadId, pageLock, refcount, combine } from '../src/index.ts';
+import type { Fragment, ReadonlyStateView, StepDef, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * MEMORY_DEVICE_COHERENT pages (CPU-addressable device memory mapped by
@@ -10,25 +10,40 @@ import type { ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../s
  * numbers below refer to it). The kernel story and the variants in brief:
  * README.md, Kernel models, `coherent-longterm-pin`.
  *
- * Abstractions (spec §3, §8):
- * - one coherent anonymous page P (PageAnonExclusive, mapped writable once;
- *   its zone never changes) and one RAM page Q, the migration target (pins
- *   on Q are not tracked, B3);
- * - the refcount is derived: ref(P) = [pte == PRESENT_P] (the mapping) +
- *   pPins (each FOLL_PIN is also a reference) + eRef + gRef; every put is
- *   followed by PUTCHK (ref(P) == 0 frees P). A migrator M sees the extra
- *   references extra_M = pPins + [eRef, M != E] + [gRef, M != G];
- * - transient references taken and dropped inside one kernel step are
- *   omitted (B2); the PTL is not a variable (each PTL section is one step);
- *   mmap_lock and MMU notifiers are not modelled (B1);
- * - waiting on a migration entry is "not enabled while pte == MIGRATION_P"
- *   (B4); a blocking folio_lock is the guard "the lock is free";
- * - sequentially consistent memory (B5).
+ * Written on the building blocks (docs/blocks.md):
+ * - `pLock`: P's PG_locked with its holder (pageLock without a wait queue:
+ *   a blocking folio_lock is a guard "the page is unlocked", spec B4);
+ * - `pRef`: P's reference count (refcount): the mapping's reference while
+ *   pte == PRESENT_P, one per pin, the evictor's collect reference and the
+ *   long-term pinner's reference after it converts its pin. The last put
+ *   frees P: "P is free" is `pRef == 0` (nothing takes a reference from
+ *   zero: GUP-fast uses folio_try_get, the slow path pins a mapped page);
+ * - `pPins`: P's FOLL_PIN count (refcount; GUP_PIN_COUNTING_BIAS /
+ *   folio->_pincount), what folio_maybe_dma_pinned() tests.
+ * A migrator holding the page lock checks `pRef == 1`: its own reference
+ * and nothing else (P is unmapped by then), which is
+ * migrate_vma_check_page()'s `ref_count - extra > mapcount` test and the
+ * exact compare of folio_migrate_mapping() against folio_expected_refs().
  *
- * Variant switches (spec §2): `fastLongtermCheck` (GUP-fast refuses
- * FOLL_LONGTERM on coherent folios: folio_is_longterm_pinnable) and
- * `pinChecks` (the migrators honour pins and extra references). Every variant
- * has the slow path that migrates a coherent page before pinning.
+ * Other abstractions (spec §3, §8): one coherent anonymous page P
+ * (PageAnonExclusive, mapped writable once; its zone never changes) and one
+ * RAM page Q, the migration target (pins on Q are not tracked, B3);
+ * transient references taken and dropped inside one kernel step are omitted
+ * (B2); the PTL is not a variable (each PTL section is one step); mmap_lock
+ * and MMU notifiers are not modelled (B1); waiting on a migration entry is
+ * "not enabled while pte == MIGRATION_P" (B4); sequentially consistent
+ * memory (B5).
+ *
+ * The paths below are the merged kernel (variant `migrate-before-pin`); a
+ * bug variant replaces a few named steps:
+ *
+ * | variant                    | replaces                                                   | with                                                      |
+ * |----------------------------|------------------------------------------------------------|-----------------------------------------------------------|
+ * | fast-path-pins-coherent    | G.try_grab_folio_fast_unpinnable                           | G.try_grab_folio_fast_pin / _fail (pre-fix is_pinnable_page) |
+ * | migratable-ignores-pins    | E.collect_pte, E.collect_pte_pinned                        | E.collect_pte without the share test                      |
+ * |                            | G.try_to_migrate, G.try_to_migrate_pinned                  | G.try_to_migrate without the share test                   |
+ * |                            | E/G.migrate_vma_check_page, _busy                          | migrate_vma_check_page: is_device_page() is true          |
+ * |                            | E/G.folio_migrate_mapping, _busy (ignoreWhich=all only)    | folio_migrate_mapping without the count check             |
  *
  * Fairness: with an unbounded evictor (evictAttempts = 0) the fixed design
  * has a weakly fair cycle in which G sleeps in folio_lock and E re-trylocks P
@@ -48,38 +63,45 @@ import type { ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../s
  */
 
 type Variant = 'migrate-before-pin' | 'fast-path-pins-coherent' | 'migratable-ignores-pins';
-const FLAGS: Record<Variant, { fastLongtermCheck: boolean; pinChecks: boolean }> = {
-  'migrate-before-pin': { fastLongtermCheck: true, pinChecks: true },
-  'fast-path-pins-coherent': { fastLongtermCheck: false, pinChecks: true },
-  'migratable-ignores-pins': { fastLongtermCheck: true, pinChecks: false },
-};
 
 const shared = ({ nG, nS }: { readonly nG: number; readonly nS: number }) => ({
   pte: oneOf('PRESENT_P', 'MIGRATION_P', 'PRESENT_Q'),
-  pLock: oneOf('NONE', 'E', 'G'),
-  pPins: int(0, nG + nS),
-  eRef: bool(),
-  gRef: bool(),
-  pFree: bool(),
   stablePinP: int(0, nG + nS),
   longtermPinP: bool(),
   pMigrated: bool(),
 });
-const pinnerLocals = () => ({ gTarget: oneOf('NONE', 'P', 'Q'), ok: bool() });
-const sharerLocals = () => ({ sTarget: oneOf('NONE', 'P', 'Q') });
+/**
+ * The blocks' variables, typed for the model's own guards and invariants
+ * (the blocks add them to the state; a model may not declare them again).
+ * The page lock's holder is `pLock_G`/`pLock_E`, or `pLock` without G.
+ */
+type BlockVars = { pRef: ReturnType<typeof int>; pPins: ReturnType<typeof int>; pLock: ReturnType<typeof threadId>; pLock_G: ReturnType<typeof threadId>; pLock_E: ReturnType<typeof threadId> };
+type Shared = ReturnType<typeof shared> & BlockVars;
+const pinnerLocals = () => ({ target: oneOf('NONE', 'P', 'Q'), ok: bool() });
+const sharerLocals = () => ({ target: oneOf('NONE', 'P', 'Q') });
 const evictorLocals = (nAttempts: number) => ({ attempts: int(1, nAttempts, nAttempts), ok: bool() });
-type Shared = ReturnType<typeof shared>;
-type State = StateView<Shared>;
+type Pinner = ReturnType<typeof pinnerLocals>;
+type Sharer = ReturnType<typeof sharerLocals>;
+type Evictor = ReturnType<typeof evictorLocals>;
 
-/** ref(P), derived (spec §3). */
-const ref = (s: State) => (s.pte === 'PRESENT_P' ? 1 : 0) + s.pPins + (s.eRef ? 1 : 0) + (s.gRef ? 1 : 0);
-/** PUTCHK: after a put, the last reference frees P. */
-const putchk = (s: State) => {
-  if (ref(s) === 0) s.pFree = true;
-};
-/** References a migrator does not account for (the refcount checks pass iff this is 0). */
-const extraE = (s: State) => s.pPins + (s.gRef ? 1 : 0);
-const extraG = (s: State) => s.pPins + (s.eRef ? 1 : 0);
+/** P's page lock, reference count and pin count (see above), for one instance (the lock's holders are the groups present); `blocks` and `threads` each make them, with the same text. */
+const blocksOf = ({ nG, nS }: { readonly nG: number; readonly nS: number }) => ({
+  page: pageLock('pLock', nG > 0 ? { G: 1, E: 1 } : { E: 1 }, { waitQueue: false }),
+  // mapping + a pin per pinner + E's reference + the transient +1 of pin_to_ref
+  refs: refcount('pRef', { max: 3 + nG + nS, init: 1 }),
+  pins: refcount('pPins', { max: Math.max(1, nG + nS) }),
+});
+
+type Steps<L extends Pinner | Sharer | Evictor> = Record<string, StepDef<Shared, L>>;
+/** `base` without the steps a variant replaces, plus its own (the table above). */
+function replace<T extends Record<string, unknown>>(base: T, drop: readonly string[], add: T): T {
+  const out = { ...base };
+  for (const k of drop) {
+    if (!Object.hasOwn(out, k)) throw new Error(`coherent-longterm-pin: no step ${k} to replace`);
+    delete out[k];
+  }
+  return { ...out, ...add };
+}
 
 export default defineModel({
   name: 'coherent-longterm-pin',
@@ -98,7 +120,7 @@ export default defineModel({
     'migrate_vma_check_page, folio_try_share_anon_rmap_pte and folio_migrate_mapping stay in force.',
   params: {
     nG: int(0, 1, 1),
-    nS: int(0, 2, 1),
+    nS: int(0, 4, 1),
     evictAttempts: int(0, 3, 2),
     ignoreWhich: oneOf('all', 'allButMoveMapping'),
     omitInvariant: oneOf('none', 'no-longterm-pin-on-coherent'),
@@ -123,6 +145,9 @@ export default defineModel({
         note: 'unbounded eviction: E eventually evicts P or finds it migrated by G. Strong fairness stands for the folio_lock handoff (wake_page_function sets PG_locked for the woken exclusive waiter, v5.9+)',
       },
       { verdict: 'pass', params: { evictAttempts: 0, nS: 2 }, fairness: 'strong' },
+      { verdict: 'pass', params: { evictAttempts: 0, nS: 3 }, fairness: 'strong', states: 52566, transitions: 202593, bench: true },
+      { verdict: 'pass', params: { nS: 3 }, states: 107570, transitions: 404357, bench: true },
+      { verdict: 'pass', params: { nS: 4 }, states: 1071040, transitions: 4901124, bench: true },
       {
         verdict: 'violation',
         kind: 'livelock',
@@ -134,11 +159,13 @@ export default defineModel({
     ],
     'fast-path-pins-coherent': [
       { verdict: 'violation', kind: 'invariant', property: 'no-longterm-pin-on-coherent', length: 3 },
+      { verdict: 'violation', kind: 'invariant', property: 'no-longterm-pin-on-coherent', length: 3, params: { nS: 4 } },
       {
         verdict: 'pass',
         params: { omitInvariant: 'no-longterm-pin-on-coherent' },
         note: 'the other invariants hold; with a long-term pin on P the evictor ends at BUSY',
       },
+      { verdict: 'pass', params: { omitInvariant: 'no-longterm-pin-on-coherent', nS: 3 }, states: 107549, transitions: 409682, bench: true },
       {
         verdict: 'violation',
         kind: 'livelock',
@@ -157,185 +184,233 @@ export default defineModel({
         note: "folio_migrate_mapping's exact refcount compare alone still refuses a pinned page (defence in depth)",
       },
       { verdict: 'pass', params: { ignoreWhich: 'allButMoveMapping', nS: 2 } },
+      { verdict: 'violation', kind: 'invariant', property: 'no-migration-while-pinned', length: 6, params: { nS: 4 } },
+      { verdict: 'pass', params: { ignoreWhich: 'allButMoveMapping', nS: 3 }, states: 124914, transitions: 465245, bench: true },
+      { verdict: 'pass', params: { ignoreWhich: 'allButMoveMapping', nS: 4 }, states: 1219686, transitions: 5501156, bench: true },
     ],
   },
-  shared,
-  threads: ({ nG, nS, evictAttempts, ignoreWhich }, variantIn) => {
+  // The blocks' variables join these (typed in BlockVars for the model's own guards).
+  shared: (p) => shared(p) as Shared,
+  blocks: (p) => {
+    const { page, refs, pins } = blocksOf(p);
+    return [page, refs, pins];
+  },
+  threads: (p, variantIn) => {
+    const { nG, nS, evictAttempts, ignoreWhich } = p;
     const variant = (variantIn ?? 'migrate-before-pin') as Variant;
-    const { fastLongtermCheck, pinChecks } = FLAGS[variant];
-    /** pinChecks' (spec §4.4): the move-mapping gate, kept on under ignoreWhich=allButMoveMapping. */
-    const moveMappingCheck = pinChecks || ignoreWhich === 'allButMoveMapping';
+    const { page, refs, pins } = blocksOf(p);
+    /** A pin: FOLL_PIN takes a reference and a pin count (try_grab_folio: folio_ref_add(GUP_PIN_COUNTING_BIAS) / _pincount). */
+    const pin = (): Fragment => combine(refs.get(), pins.get());
+    /** gup_put_folio(folio, 1, FOLL_PIN): drop both. */
+    const unpin = (): Fragment => combine(pins.put(), refs.put());
+    const on = (target: 'P' | 'Q'): Fragment => ({ when: (_s, me) => me.target === target });
 
-    /** gup_fast_read: gup_fast -> gup_fast_pte_range: lockless ptep_get with IRQs off. */
-    const fastRead = (target: 'gTarget' | 'sTarget'): StepDef<Shared> => ({
+    // ---- GUP-fast, shared by G and S: gup_fast -> gup_fast_pte_range (spec §4.1, §4.2)
+    const gupFastRead: StepDef<Shared, Sharer> = {
       at: 'fastRead',
-      // One effect per local (not me[target]): symmetry reduction checks plain accesses only.
-      then:
-        target === 'gTarget'
-          ? (s, me) => {
-              if (s.pte === 'PRESENT_P') me.gTarget = 'P';
-              else if (s.pte === 'PRESENT_Q') me.gTarget = 'Q';
-            }
-          : (s, me) => {
-              if (s.pte === 'PRESENT_P') me.sTarget = 'P';
-              else if (s.pte === 'PRESENT_Q') me.sTarget = 'Q';
-            },
+      then: (s, me) => {
+        if (s.pte === 'PRESENT_P') me.target = 'P';
+        else if (s.pte === 'PRESENT_Q') me.target = 'Q';
+      },
       next: (s) => (s.pte === 'MIGRATION_P' ? 'slow' : 'fastGrab'),
       doc: 'gup_fast -> gup_fast_pte_range: lockless ptep_get (IRQs off); a non-present PTE bails out to the slow path',
+    };
+    /** try_grab_folio_fast(FOLL_PIN) on P without a FOLL_LONGTERM test (S always; G before the fix). */
+    const fastGrabPin = (): Steps<Sharer> => ({
+      try_grab_folio_fast_pin: {
+        at: 'fastGrab',
+        ...combine(on('P'), refs.positive(), pin()),
+        next: 'fastRecheck',
+        doc: 'try_grab_folio_fast: try_get_folio succeeds; FOLL_PIN (+GUP_PIN_COUNTING_BIAS)',
+      },
+      try_grab_folio_fast_fail: {
+        at: 'fastGrab',
+        ...combine(on('P'), refs.is(0)),
+        next: 'slow',
+        doc: 'try_grab_folio_fast: try_get_folio fails on a freed page: slow path',
+      },
     });
+    const fastGrabRam: StepDef<Shared, Sharer> = {
+      at: 'fastGrab',
+      ...on('Q'),
+      next: 'fastRecheck',
+      doc: 'try_grab_folio_fast on Q (RAM, long-term pinnable; pins on Q are not tracked)',
+    };
 
     // ---- G: long-term pinner, pin_user_pages_fast(FOLL_PIN|FOLL_LONGTERM|FOLL_WRITE) (spec §4.1)
-    const G: Record<string, StepDef<Shared, ReturnType<typeof pinnerLocals>>> = {
-      gup_fast_read: fastRead('gTarget'),
-      try_grab_folio_fast: {
+    const pinner = (): Steps<Pinner> => ({
+      gup_fast_read: gupFastRead,
+      try_grab_folio_fast: fastGrabRam,
+      try_grab_folio_fast_unpinnable: {
         at: 'fastGrab',
-        then: (s, me) => {
-          if (me.gTarget === 'P' && !s.pFree && !fastLongtermCheck) s.pPins = s.pPins + 1;
-        },
-        next: (s, me) => (me.gTarget === 'Q' ? 'fastRecheck' : !s.pFree && !fastLongtermCheck ? 'fastRecheck' : 'slow'),
-        doc: fastLongtermCheck
-          ? 'try_grab_folio_fast: try_get_folio (fails on a freed page); FOLL_LONGTERM && !folio_is_longterm_pinnable (coherent: false) -> put, NULL: slow path'
-          : 'try_grab_folio (pre-fix): try_get_folio; FOLL_LONGTERM && !is_pinnable_page(page): a coherent page passes, pinned (+GUP_PIN_COUNTING_BIAS)',
+        ...on('P'),
+        next: 'slow',
+        doc: 'try_grab_folio_fast: FOLL_LONGTERM && !folio_is_longterm_pinnable(folio) (device coherent: false) -> put, NULL: slow path',
       },
-      recheck_pte: {
+      recheck_pte: { at: 'fastRecheck', ...on('Q'), next: 'PINNED', doc: 'gup_fast_pte_range: Q still mapped; GUP returns the pin' },
+      recheck_pte_kept: {
         at: 'fastRecheck',
-        then: (s, me) => {
-          if (me.gTarget !== 'P') return;
-          if (s.pte === 'PRESENT_P') {
-            s.stablePinP = s.stablePinP + 1;
-            s.longtermPinP = true;
-          } else {
-            s.pPins = s.pPins - 1;
-            putchk(s);
-          }
+        when: (s, me) => me.target === 'P' && s.pte === 'PRESENT_P',
+        then: (s) => {
+          s.stablePinP = s.stablePinP + 1;
+          s.longtermPinP = true;
         },
-        next: (s, me) => (me.gTarget === 'Q' || s.pte === 'PRESENT_P' ? 'PINNED' : 'slow'),
-        doc: 'gup_fast_pte_range: pte_val(pte) != pte_val(ptep_get(ptep)) -> gup_put_folio, fall back; else GUP returns the pin',
+        next: 'PINNED',
+        doc: 'gup_fast_pte_range: pte_val(pte) == pte_val(ptep_get(ptep)): GUP returns a FOLL_LONGTERM pin on P',
       },
+      recheck_pte_changed: {
+        at: 'fastRecheck',
+        ...combine({ when: (s, me) => me.target === 'P' && s.pte !== 'PRESENT_P' }, unpin()),
+        next: 'slow',
+        doc: 'gup_fast_pte_range: the PTE changed -> gup_put_folio, fall back to the slow path',
+      },
+      // __gup_longterm_locked: __get_user_pages_locked, then check_and_migrate_movable_folios
       follow_page_pin: {
         at: 'slow',
-        when: (s) => s.pte !== 'MIGRATION_P',
-        then: (s, me) => {
-          if (s.pte === 'PRESENT_P') {
-            s.pPins = s.pPins + 1;
-            me.gTarget = 'P';
-          } else me.gTarget = 'Q';
-        },
-        next: (_s, me) => (me.gTarget === 'P' ? 'convert' : 'PINNED'),
+        ...combine({ when: (s) => s.pte === 'PRESENT_P', then: (_s, me) => { me.target = 'P'; } }, pin()),
+        next: 'convert',
         doc: '__gup_longterm_locked -> __get_user_pages_locked -> follow_page_pte under the PTL -> try_grab_folio(FOLL_PIN); a migration entry: faultin_page -> migration_entry_wait, retry',
+      },
+      follow_page_pin_ram: {
+        at: 'slow',
+        when: (s) => s.pte === 'PRESENT_Q',
+        then: (_s, me) => {
+          me.target = 'Q';
+        },
+        next: 'PINNED',
+        doc: 'follow_page_pte -> try_grab_folio(FOLL_PIN) on Q: long-term pinnable, GUP returns the pin',
       },
       pin_to_ref: {
         at: 'convert',
-        then: (s) => {
-          s.gRef = true;
-          s.pPins = s.pPins - 1;
-        },
+        ...combine(refs.get(), unpin()),
         next: 'lock',
-        doc: 'check_and_migrate_movable_folios -> migrate_longterm_unpinnable_folios: folio_is_device_coherent: folio_get(folio); gup_put_folio(folio, 1, FOLL_PIN)',
+        doc: 'collect_longterm_unpinnable_folios -> migrate_longterm_unpinnable_folios: folio_is_device_coherent: folio_get(folio); gup_put_folio(folio, 1, FOLL_PIN)',
       },
+      // migrate_device_coherent_folio(folio)
       folio_lock: {
         at: 'lock',
-        when: (s) => s.pLock === 'NONE',
-        then: (s) => {
-          s.assert(!s.pFree, 'lock-live-page');
-          s.pLock = 'G';
-        },
+        ...combine(page.lockWhenFree('G'), { then: (s) => s.assert(s.pRef > 0, 'lock-live-page') }),
         next: 'unmap',
         doc: 'migrate_device_coherent_folio: folio_lock(folio) (blocking)',
       },
       try_to_migrate: {
         at: 'unmap',
-        then: (s, me) => {
-          if (s.pte === 'PRESENT_P') {
-            if (pinChecks && s.pPins > 0) me.ok = false;
-            else {
-              s.pte = 'MIGRATION_P';
-              me.ok = true;
-            }
-          } else me.ok = true;
+        ...combine({ when: (s) => s.pte === 'PRESENT_P' }, pins.is(0), { then: (s, me) => { s.pte = 'MIGRATION_P'; me.ok = true; } }, refs.put()),
+        next: 'checkPage',
+        doc: 'migrate_device_unmap -> try_to_migrate -> try_to_migrate_one under the PTL: ptep_clear_flush; folio_try_share_anon_rmap_pte succeeds (not pinned); migration entry, folio_remove_rmap, folio_put',
+      },
+      try_to_migrate_pinned: {
+        at: 'unmap',
+        ...combine({ when: (s) => s.pte === 'PRESENT_P' }, pins.positive(), { then: (_s, me) => { me.ok = false; } }),
+        next: 'checkPage',
+        doc: 'try_to_migrate_one: folio_try_share_anon_rmap_pte fails, folio_maybe_dma_pinned: set_pte_at(orig), the page stays mapped',
+      },
+      try_to_migrate_unmapped: {
+        at: 'unmap',
+        when: (s) => s.pte !== 'PRESENT_P',
+        then: (_s, me) => {
+          me.ok = true;
         },
         next: 'checkPage',
-        doc: pinChecks
-          ? 'migrate_device_unmap -> try_to_migrate -> try_to_migrate_one under the PTL: ptep_clear_flush; folio_try_share_anon_rmap_pte fails if folio_maybe_dma_pinned (PTE restored); else migration entry, folio_remove_rmap, folio_put'
-          : 'migrate_device_unmap -> try_to_migrate -> try_to_migrate_one under the PTL: ptep_clear_flush, no anon-exclusive share test (pre-v5.19), migration entry, folio_remove_rmap, folio_put',
+        doc: 'migrate_device_unmap: !folio_mapped(folio): P was migrated meanwhile, nothing to unmap',
       },
       migrate_vma_check_page: {
         at: 'checkPage',
-        then: (s, me) => {
-          me.ok = me.ok && (!pinChecks || extraG(s) === 0);
+        ...combine({ when: (s) => s.pte !== 'PRESENT_P' }, refs.is(1)),
+        next: 'migrate',
+        doc: 'migrate_device_unmap: migrate_vma_check_page(page, NULL): no reference but G\'s own',
+      },
+      migrate_vma_check_page_mapped: {
+        at: 'checkPage',
+        when: (s) => s.pte === 'PRESENT_P',
+        then: (_s, me) => {
+          me.ok = false;
         },
-        next: (_s, me) => (me.ok ? 'migrate' : 'finalize'),
-        doc: pinChecks
-          ? 'migrate_device_unmap: folio_mapped || !migrate_vma_check_page(page, NULL) (ref_count - extra > mapcount) -> restore, -EBUSY'
-          : 'migrate_device_unmap: migrate_vma_check_page returns is_device_page(page) (v1 of the series): true',
+        next: 'finalize',
+        doc: 'migrate_device_unmap: folio_mapped(folio) -> not migrated, -EBUSY',
+      },
+      migrate_vma_check_page_busy: {
+        at: 'checkPage',
+        ...combine({ when: (s) => s.pte !== 'PRESENT_P' }, refs.isNot(1), { then: (_s, me) => { me.ok = false; } }),
+        next: 'finalize',
+        doc: 'migrate_device_unmap: !migrate_vma_check_page (ref_count - extra > mapcount): extra references -> restore, -EBUSY',
       },
       folio_migrate_mapping: {
         at: 'migrate',
-        then: (s, me) => {
-          me.ok = !moveMappingCheck || extraG(s) === 0;
-          if (me.ok && s.pte === 'MIGRATION_P') s.pMigrated = true;
-        },
+        ...combine(refs.is(1), { then: (s) => { if (s.pte === 'MIGRATION_P') s.pMigrated = true; } }),
         next: 'finalize',
-        doc: moveMappingCheck
-          ? 'folio_alloc, folio_lock(dfolio), migrate_device_pages -> __migrate_device_pages -> folio_migrate_mapping: exact refcount compare; folio_copy'
-          : 'folio_alloc, folio_lock(dfolio), migrate_device_pages -> folio_migrate_mapping: count check skipped for device pages (2021 patch); folio_copy',
+        doc: 'folio_alloc, folio_lock(dfolio), migrate_device_pages -> __migrate_device_pages -> folio_migrate_mapping: refcount == folio_expected_refs(); folio_copy',
+      },
+      folio_migrate_mapping_busy: {
+        at: 'migrate',
+        ...combine(refs.isNot(1), { then: (_s, me) => { me.ok = false; } }),
+        next: 'finalize',
+        doc: 'folio_migrate_mapping: refcount != folio_expected_refs(): -EAGAIN, not migrated',
       },
       remove_migration_ptes: {
         at: 'finalize',
-        then: (s, me) => {
-          if (s.pte === 'MIGRATION_P') s.pte = me.ok ? 'PRESENT_Q' : 'PRESENT_P';
+        when: (s, me) => s.pte === 'MIGRATION_P' && me.ok,
+        then: (s) => {
+          s.pte = 'PRESENT_Q';
         },
         next: 'release',
-        doc: 'migrate_device_finalize -> remove_migration_ptes(src, ok ? dst : src) under the PTL',
+        doc: 'migrate_device_finalize -> remove_migration_ptes(src, dst) under the PTL: Q mapped',
+      },
+      remove_migration_ptes_restore: {
+        at: 'finalize',
+        ...combine({ when: (s, me) => s.pte === 'MIGRATION_P' && !me.ok, then: (s) => { s.pte = 'PRESENT_P'; } }, refs.get()),
+        next: 'release',
+        doc: 'migrate_device_finalize -> remove_migration_ptes(src, src) under the PTL: P mapped again (the mapping\'s reference)',
+      },
+      remove_migration_ptes_none: {
+        at: 'finalize',
+        when: (s) => s.pte !== 'MIGRATION_P',
+        next: 'release',
+        doc: 'migrate_device_finalize: no migration entry to remove',
       },
       unlock_put: {
         at: 'release',
-        then: (s) => {
-          s.pLock = 'NONE';
-          s.gRef = false;
-          putchk(s);
-        },
+        ...combine(page.unlock('G'), refs.put()),
         next: (_s, me) => (me.ok ? 'slow' : 'FAIL'),
         doc: '__migrate_device_finalize: folio_unlock(src); folio_put(src); ok: -EAGAIN, __gup_longterm_locked re-pins; else -EBUSY',
       },
-    };
+    });
 
     // ---- S[i]: short-term pinner, pin_user_pages_fast(FOLL_PIN|FOLL_WRITE), e.g. O_DIRECT (spec §4.2)
-    const S: Record<string, StepDef<Shared, ReturnType<typeof sharerLocals>>> = {
-      gup_fast_read: fastRead('sTarget'),
-      try_grab_folio_fast: {
-        at: 'fastGrab',
-        then: (s, me) => {
-          if (me.sTarget === 'P' && !s.pFree) s.pPins = s.pPins + 1;
-        },
-        next: (s, me) => (me.sTarget === 'P' && s.pFree ? 'slow' : 'fastRecheck'),
-        doc: 'try_grab_folio_fast: try_get_folio (fails on a freed page), FOLL_PIN (+GUP_PIN_COUNTING_BIAS); no FOLL_LONGTERM test',
-      },
-      recheck_pte: {
+    const S: Steps<Sharer> = {
+      gup_fast_read: gupFastRead,
+      try_grab_folio_fast: fastGrabRam,
+      ...fastGrabPin(),
+      recheck_pte: { at: 'fastRecheck', ...on('Q'), next: 'dma', doc: 'gup_fast_pte_range: Q still mapped; GUP returns the pin' },
+      recheck_pte_kept: {
         at: 'fastRecheck',
-        then: (s, me) => {
-          if (me.sTarget !== 'P') return;
-          if (s.pte === 'PRESENT_P') s.stablePinP = s.stablePinP + 1;
-          else {
-            s.pPins = s.pPins - 1;
-            putchk(s);
-          }
+        when: (s, me) => me.target === 'P' && s.pte === 'PRESENT_P',
+        then: (s) => {
+          s.stablePinP = s.stablePinP + 1;
         },
-        next: (s, me) => (me.sTarget === 'Q' || s.pte === 'PRESENT_P' ? 'dma' : 'slow'),
-        doc: 'gup_fast_pte_range: pte changed -> gup_put_folio, fall back to the slow path; else GUP returns the pin',
+        next: 'dma',
+        doc: 'gup_fast_pte_range: the PTE is unchanged: GUP returns the pin on P',
+      },
+      recheck_pte_changed: {
+        at: 'fastRecheck',
+        ...combine({ when: (s, me) => me.target === 'P' && s.pte !== 'PRESENT_P' }, unpin()),
+        next: 'slow',
+        doc: 'gup_fast_pte_range: pte changed -> gup_put_folio, fall back to the slow path',
       },
       follow_page_pin: {
         at: 'slow',
-        when: (s) => s.pte !== 'MIGRATION_P',
-        then: (s, me) => {
-          if (s.pte === 'PRESENT_P') {
-            s.pPins = s.pPins + 1;
-            s.stablePinP = s.stablePinP + 1;
-            me.sTarget = 'P';
-          } else me.sTarget = 'Q';
-        },
+        ...combine({ when: (s) => s.pte === 'PRESENT_P', then: (s, me) => { s.stablePinP = s.stablePinP + 1; me.target = 'P'; } }, pin()),
         next: 'dma',
         doc: '__get_user_pages -> follow_page_pte under the PTL -> try_grab_folio(FOLL_PIN); a migration entry: migration_entry_wait, retry',
+      },
+      follow_page_pin_ram: {
+        at: 'slow',
+        when: (s) => s.pte === 'PRESENT_Q',
+        then: (_s, me) => {
+          me.target = 'Q';
+        },
+        next: 'dma',
+        doc: 'follow_page_pte -> try_grab_folio(FOLL_PIN) on Q',
       },
       dma_write: {
         at: 'dma',
@@ -344,134 +419,190 @@ export default defineModel({
       },
       unpin_user_page: {
         at: 'unpin',
-        then: (s, me) => {
-          if (me.sTarget !== 'P') return;
-          s.pPins = s.pPins - 1;
-          s.stablePinP = s.stablePinP - 1;
-          putchk(s);
-        },
+        ...combine(on('P'), { then: (s) => { s.stablePinP = s.stablePinP - 1; } }, unpin()),
         next: 'DONE',
         doc: 'unpin_user_page -> gup_put_folio(FOLL_PIN)',
       },
+      unpin_user_page_ram: { at: 'unpin', ...on('Q'), next: 'DONE', doc: 'unpin_user_page(Q) (pins on Q are not tracked)' },
     };
 
     // ---- E: the evictor, migrate_vma_setup(SELECT_DEVICE_COHERENT) / migrate_vma_pages / migrate_vma_finalize (spec §4.3)
     const unbounded = evictAttempts === 0;
-    const E: Record<string, StepDef<Shared, ReturnType<typeof evictorLocals>>> = {
+    const E: Steps<Evictor> = {
+      // migrate_vma_setup -> migrate_vma_collect -> migrate_vma_collect_pmd, one PTL section
       collect_pte: {
         at: 'collect',
-        then: (s, me) => {
-          me.ok = false;
-          if (s.pte !== 'PRESENT_P' || s.pLock !== 'NONE' || (pinChecks && s.pPins > 0)) return;
-          s.pte = 'MIGRATION_P';
-          s.pLock = 'E';
-          s.eRef = true;
-          me.ok = true;
-        },
-        next: (s, me) => (s.pte === 'PRESENT_Q' ? 'DONE' : me.ok ? 'check' : 'roundFail'),
-        doc: pinChecks
-          ? 'migrate_vma_setup -> migrate_vma_collect -> migrate_vma_collect_pmd under the PTL: folio_get, folio_trylock; ptep_clear_flush, folio_try_share_anon_rmap_pte (fails if pinned: set_pte_at(orig), unlock, put); migration entry, folio_remove_rmap_pte, folio_put'
-          : 'migrate_vma_setup -> migrate_vma_collect_pmd under the PTL: folio_get, folio_trylock; ptep_clear_flush, share test skipped; migration entry, folio_remove_rmap_pte, folio_put',
+        ...combine(
+          { when: (s) => s.pte === 'PRESENT_P' },
+          pins.is(0),
+          refs.get(),
+          page.lockWhenFree('E'),
+          { then: (s, me) => { s.pte = 'MIGRATION_P'; me.ok = true; } },
+          refs.put(),
+        ),
+        next: 'check',
+        doc: 'migrate_vma_collect_pmd under the PTL: folio_get, folio_trylock; ptep_clear_flush, folio_try_share_anon_rmap_pte succeeds; migration entry, folio_remove_rmap_pte, folio_put',
+      },
+      collect_pte_busy: {
+        at: 'collect',
+        ...combine({ when: (s) => s.pte === 'PRESENT_P' }, page.isLocked()),
+        next: 'roundFail',
+        doc: 'migrate_vma_collect_pmd: folio_trylock fails: folio_put, the page is not collected',
+      },
+      collect_pte_pinned: {
+        at: 'collect',
+        ...combine({ when: (s) => s.pte === 'PRESENT_P' }, page.free(), pins.positive()),
+        next: 'roundFail',
+        doc: 'migrate_vma_collect_pmd: folio_try_share_anon_rmap_pte fails (folio_maybe_dma_pinned): set_pte_at(orig), folio_unlock, folio_put',
+      },
+      collect_pte_migrating: {
+        at: 'collect',
+        when: (s) => s.pte === 'MIGRATION_P',
+        next: 'roundFail',
+        doc: 'migrate_vma_collect_pmd: a migration entry, not a present device page: nothing collected',
+      },
+      collect_pte_evicted: {
+        at: 'collect',
+        when: (s) => s.pte === 'PRESENT_Q',
+        next: 'DONE',
+        doc: 'migrate_vma_collect_pmd: the PTE maps RAM: nothing left to evict',
       },
       migrate_vma_check_page: {
         at: 'check',
-        then: (s, me) => {
-          me.ok = !pinChecks || extraE(s) === 0;
-        },
-        next: (_s, me) => (me.ok ? 'migrate' : 'finalize'),
-        doc: pinChecks
-          ? 'migrate_vma_unmap -> migrate_device_unmap -> migrate_vma_check_page(page, NULL): ref_count - extra > mapcount -> restore'
-          : 'migrate_vma_unmap -> migrate_vma_check_page: is_device_page(page) -> true',
+        ...refs.is(1),
+        next: 'migrate',
+        doc: 'migrate_vma_unmap -> migrate_device_unmap -> migrate_vma_check_page(page, NULL): no reference but E\'s own',
+      },
+      migrate_vma_check_page_busy: {
+        at: 'check',
+        ...combine(refs.isNot(1), { then: (_s, me) => { me.ok = false; } }),
+        next: 'finalize',
+        doc: 'migrate_vma_check_page: ref_count - extra > mapcount -> restore',
       },
       folio_migrate_mapping: {
         at: 'migrate',
-        then: (s, me) => {
-          me.ok = !moveMappingCheck || extraE(s) === 0;
-          if (me.ok) s.pMigrated = true;
-        },
+        ...combine(refs.is(1), { then: (s) => { s.pMigrated = true; } }),
         next: 'finalize',
-        doc: moveMappingCheck
-          ? 'driver allocates Q and copies; migrate_vma_pages -> __migrate_device_pages -> folio_migrate_mapping: exact refcount compare'
-          : 'driver allocates Q and copies; migrate_vma_pages -> folio_migrate_mapping: count check skipped for device pages',
+        doc: 'driver allocates Q and copies; migrate_vma_pages -> __migrate_device_pages -> folio_migrate_mapping: refcount == folio_expected_refs()',
+      },
+      folio_migrate_mapping_busy: {
+        at: 'migrate',
+        ...combine(refs.isNot(1), { then: (_s, me) => { me.ok = false; } }),
+        next: 'finalize',
+        doc: 'folio_migrate_mapping: refcount != folio_expected_refs(): -EAGAIN',
       },
       remove_migration_ptes: {
         at: 'finalize',
-        then: (s, me) => {
-          s.pte = me.ok ? 'PRESENT_Q' : 'PRESENT_P';
+        when: (_s, me) => me.ok,
+        then: (s) => {
+          s.pte = 'PRESENT_Q';
         },
         next: 'release',
-        doc: 'migrate_vma_finalize -> remove_migration_ptes under the PTL (to Q, or restore P)',
+        doc: 'migrate_vma_finalize -> remove_migration_ptes(src, dst) under the PTL: Q mapped',
+      },
+      remove_migration_ptes_restore: {
+        at: 'finalize',
+        ...combine({ when: (_s, me) => !me.ok, then: (s) => { s.pte = 'PRESENT_P'; } }, refs.get()),
+        next: 'release',
+        doc: 'migrate_vma_finalize -> remove_migration_ptes(src, src) under the PTL: P restored (the mapping\'s reference)',
       },
       unlock_put: {
         at: 'release',
-        then: (s) => {
-          s.pLock = 'NONE';
-          s.eRef = false;
-          putchk(s);
-        },
+        ...combine(page.unlock('E'), refs.put()),
         next: (_s, me) => (me.ok ? 'DONE' : 'roundFail'),
         doc: '__migrate_device_finalize: folio_unlock(src); folio_put(src)',
       },
-    };
-    // retry_or_busy (spec §4.3): one decision, written as complementary steps.
-    E.retry_or_busy = {
-      at: 'roundFail',
-      when: (_s, me) => unbounded || me.attempts > 1,
-      then: (_s, me) => {
-        if (!unbounded) me.attempts = me.attempts - 1;
-      },
-      next: 'collect',
-      doc: unbounded
-        ? 'driver eviction policy: retry until evicted (evictAttempts=0, unbounded)'
-        : 'driver eviction policy: attempts left, evict again',
-    };
-    if (!unbounded) {
-      E.retry_or_busy_give_up = {
+      // retry_or_busy (spec §4.3): the driver's policy, one decision written as complementary steps.
+      retry_or_busy: {
         at: 'roundFail',
-        when: (_s, me) => me.attempts <= 1,
-        next: 'BUSY',
-        doc: 'driver eviction policy: attempts used up, -EBUSY (device memory still in use)',
-      };
+        when: (_s, me) => unbounded || me.attempts > 1,
+        then: (_s, me) => {
+          if (!unbounded) me.attempts = me.attempts - 1;
+        },
+        next: 'collect',
+        doc: unbounded ? 'driver eviction policy: retry until evicted (evictAttempts=0, unbounded)' : 'driver eviction policy: attempts left, evict again',
+      },
+      ...(unbounded
+        ? {}
+        : {
+            retry_or_busy_give_up: {
+              at: 'roundFail',
+              when: (_s, me) => me.attempts <= 1,
+              next: 'BUSY',
+              doc: 'driver eviction policy: attempts used up, -EBUSY (device memory still in use)',
+            },
+          }),
+    };
+
+    // ---- the variants: named steps replacing the merged kernel's (table above)
+    // G's steps name its group in the page lock: made only when G exists.
+    let [g, e] = [nG > 0 ? pinner() : {}, E];
+    if (variant === 'fast-path-pins-coherent' && nG > 0) g = replace(g, ['try_grab_folio_fast_unpinnable'], fastGrabPin() as Steps<Pinner>);
+    if (variant === 'migratable-ignores-pins') {
+      const noPinChecks = {
+        migrate_vma_check_page: { at: 'checkPage', next: 'migrate', doc: 'migrate_device_unmap: migrate_vma_check_page returns is_device_page(page) (v1 of the series): true' },
+        folio_migrate_mapping: {
+          at: 'migrate',
+          then: (s) => {
+            if (s.pte === 'MIGRATION_P') s.pMigrated = true;
+          },
+          next: 'finalize',
+          doc: 'folio_alloc, folio_lock(dfolio), migrate_device_pages -> folio_migrate_mapping: count check skipped for device pages (2021 patch); folio_copy',
+        },
+      } satisfies Steps<Pinner>;
+      const skipMoveMapping = ignoreWhich === 'all';
+      if (nG > 0) g = replace(g, ['try_to_migrate', 'try_to_migrate_pinned', 'migrate_vma_check_page', 'migrate_vma_check_page_mapped', 'migrate_vma_check_page_busy', ...(skipMoveMapping ? ['folio_migrate_mapping', 'folio_migrate_mapping_busy'] : [])], {
+        try_to_migrate: {
+          at: 'unmap',
+          ...combine({ when: (s) => s.pte === 'PRESENT_P', then: (s, me) => { s.pte = 'MIGRATION_P'; me.ok = true; } }, refs.put()),
+          next: 'checkPage',
+          doc: 'migrate_device_unmap -> try_to_migrate -> try_to_migrate_one under the PTL: ptep_clear_flush, no anon-exclusive share test (pre-v5.19), migration entry, folio_remove_rmap, folio_put',
+        },
+        migrate_vma_check_page: noPinChecks.migrate_vma_check_page,
+        ...(skipMoveMapping ? { folio_migrate_mapping: noPinChecks.folio_migrate_mapping } : {}),
+      });
+      e = replace(e, ['collect_pte', 'collect_pte_pinned', 'migrate_vma_check_page', 'migrate_vma_check_page_busy', ...(skipMoveMapping ? ['folio_migrate_mapping', 'folio_migrate_mapping_busy'] : [])], {
+        collect_pte: {
+          at: 'collect',
+          ...combine({ when: (s) => s.pte === 'PRESENT_P' }, refs.get(), page.lockWhenFree('E'), { then: (s, me) => { s.pte = 'MIGRATION_P'; me.ok = true; } }, refs.put()),
+          next: 'check',
+          doc: 'migrate_vma_collect_pmd under the PTL: folio_get, folio_trylock; ptep_clear_flush, share test skipped; migration entry, folio_remove_rmap_pte, folio_put',
+        },
+        migrate_vma_check_page: { at: 'check', next: 'migrate', doc: 'migrate_vma_unmap -> migrate_vma_check_page: is_device_page(page) -> true' },
+        ...(skipMoveMapping
+          ? {
+              folio_migrate_mapping: {
+                at: 'migrate',
+                then: (s) => {
+                  s.pMigrated = true;
+                },
+                next: 'finalize',
+                doc: 'driver allocates Q and copies; migrate_vma_pages -> folio_migrate_mapping: count check skipped for device pages',
+              },
+            }
+          : {}),
+      });
     }
 
-    const nAttempts = Math.max(1, evictAttempts);
     const groups: ThreadGroupDef<Shared>[] = [];
-    if (nG > 0)
-      groups.push(
-        thread('G', {
-          locals: pinnerLocals(),
-          start: 'fastRead',
-          end: ['PINNED', 'FAIL'],
-          progress: ['PINNED'],
-          steps: G,
-        }),
-      );
-    if (nS > 0)
-      groups.push(
-        replicate(nS, 'S', { locals: sharerLocals(), start: 'fastRead', end: ['DONE'], progress: ['DONE'], steps: S }),
-      );
-    groups.push(
-      thread('E', {
-        locals: evictorLocals(nAttempts),
-        start: 'collect',
-        end: ['DONE', 'BUSY'],
-        progress: ['DONE'],
-        steps: E,
-      }),
-    );
+    if (nG > 0) groups.push(thread('G', { locals: pinnerLocals(), start: 'fastRead', end: ['PINNED', 'FAIL'], progress: ['PINNED'], steps: g }));
+    if (nS > 0) groups.push(replicate(nS, 'S', { locals: sharerLocals(), start: 'fastRead', end: ['DONE'], progress: ['DONE'], steps: S }));
+    groups.push(thread('E', { locals: evictorLocals(Math.max(1, evictAttempts)), start: 'collect', end: ['DONE', 'BUSY'], progress: ['DONE'], steps: e }));
     return groups;
   },
-  helpers: [ref, putchk, extraE, extraG],
-  invariants: ({ omitInvariant }) => {
+  invariants: ({ nG, omitInvariant }) => {
     const inv: Record<string, (s: ReadonlyStateView<Shared>) => boolean> = {
       /** I1: no FOLL_LONGTERM GUP ever returns a pin on a coherent page. */
       'no-longterm-pin-on-coherent': (s) => !s.longtermPinP,
       /** I2: a page whose pin GUP has handed out is never migrated (else the pinned DMA write is lost). */
       'no-migration-while-pinned': (s) => !(s.pMigrated && s.stablePinP > 0),
-      /** I3: no use after free. */
-      'page-lifetime': (s) => !s.pFree || (ref(s) === 0 && s.pLock === 'NONE' && s.pte === 'PRESENT_Q'),
+      /** I3: no use after free: a freed P (no reference left) is unlocked and unmapped (the lock's holders are the groups present). */
+      'page-lifetime':
+        nG > 0
+          ? (s) => s.pRef !== 0 || (s.pLock_G === -1 && s.pLock_E === -1 && s.pte === 'PRESENT_Q')
+          : (s) => s.pRef !== 0 || (s.pLock === -1 && s.pte === 'PRESENT_Q'),
     };
-    // The engine has no switch to skip an invariant; this parameter leaves one out so that the
+    // The engine has no switch to skip an invariant: this parameter leaves one out so that the
     // liveness failure behind its violation (eviction never succeeds) can be reported.
     if (omitInvariant !== 'none') delete inv[omitInvariant];
     return inv;

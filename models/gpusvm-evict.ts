@@ -1,5 +1,5 @@
-import { defineModel, bool, int, oneOf, thread, replicate } from '../src/index.ts';
-import type { StateView, LocalView, StepDef, ThreadGroupDef } from '../src/index.ts';
+import { defineModel, bool, int, oneOf, thread, replicate, threadId, pageLock, rwsem, combine } from '../src/index.ts';
+import type { Fragment, ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * Evicting GPU device memory (device-private pages) back to system RAM in
@@ -10,7 +10,17 @@ import type { StateView, LocalView, StepDef, ThreadGroupDef } from '../src/index
  * refer to it). The kernel story and the variants in brief: README.md, Kernel
  * models, `gpusvm-evict`.
  *
- * Abstractions (spec §3, §8):
+ * Written on the building blocks (docs/blocks.md):
+ * - `pLock`: P's PG_locked with its holder (pageLock without a wait queue: a
+ *   blocking folio_lock or migration_entry_wait_on_locked is a guard "the
+ *   page is unlocked");
+ * - `notifier_lock`: gpusvm->notifier_lock (rwsem). Only E holds it across
+ *   steps (for read); G's read sections and every write section (the
+ *   notifier callback drm_gpusvm_notifier_invalidate) are single steps
+ *   (spec A1), written as down_*, the body, up_* in one atomic step, so the
+ *   write side waits for `notifier_lock_readers == 0`.
+ *
+ * Other abstractions (spec §3, §8):
  * - one device-private page P (one devmem allocation of one page, so
  *   "allocation detached" <=> "P freed"), one RAM page Q (the migration
  *   target), one CPU PTE, one GPU range;
@@ -18,40 +28,37 @@ import type { StateView, LocalView, StepDef, ThreadGroupDef } from '../src/index
  *   holding its lock, so every refcount check passes and "P freed" is exactly
  *   "a migrator finished" (A3, A4; refcount races are migration-entry-wait's);
  * - the PTL is not a variable: each PTL section is one step;
- * - notifier_lock (an rwsem): only E's read hold across steps is recorded
- *   (`nlReaders`). G's read sections and every write section (the notifier
- *   callback drm_gpusvm_notifier_invalidate) are single steps (A1), so the
- *   write side is the guard `nlReaders == 0`;
  * - invalidate_range_start is merged with the callbacks into NOTIFY (A2);
+ * - the interval notifier's sequence is kept as one "changed since my
+ *   read_begin" bit per reader (gDirty, eDirty) and the count of running
+ *   invalidations (invActive; mniHit: one of them covers the interval), not
+ *   with the intervalNotifier block: its sequence counter would tell apart
+ *   states that differ only in how many invalidations a reader missed, which
+ *   mmu_interval_read_retry() does not (it compares for equality), and the
+ *   block's single busy bit cannot count invalidations of several threads
+ *   that overlap;
  * - waiting on a migration entry (migration_entry_wait, hmm_range_fault's
- *   -EBUSY loop) is "not enabled while pte == MIGRATION_P" (A6);
- * - a blocking lock (folio_lock, down_write) is a guard "the lock is free".
+ *   -EBUSY loop) is "not enabled while pte == MIGRATION_P" (A6).
  *
- * Variant switches (spec §2): `collect` (physical pfns vs. VA through
- * hmm_range_fault), `pfnLockUnderNL` (trylock vs. blocking folio_lock) and
- * `dropNLBeforeUnmap`. Each bug variant differs from its baseline in one.
+ * The evictor's tail (NOTIFY through detach) is the same in every variant;
+ * the variants differ in how E finds and locks the page, as named steps:
+ *
+ * | variant                           | E's collect path                                                                   |
+ * |-----------------------------------|------------------------------------------------------------------------------------|
+ * | physical-evict                    | pfn_lock (/_busy/_freed) at `pass`: by physical pfn, no notifier lock              |
+ * | va-evict                          | read_begin, hmm_range_fault, nl_lock_retry, pfn_lock_nl (/_busy/_none), nl_unlock  |
+ * | unmap-under-notifier-lock         | va-evict, but pfn_lock_nl goes on to notify holding notifier_lock, and ttm_end to  |
+ * |                                   | nl_unlock_late                                                                     |
+ * | blocking-lock-under-notifier-lock | va-evict, but pfn_lock_nl is a blocking folio_lock (pfn_lock_nl_busy removed)      |
  */
 
 type Variant = 'physical-evict' | 'va-evict' | 'unmap-under-notifier-lock' | 'blocking-lock-under-notifier-lock';
-interface Flags {
-  collect: 'physical' | 'va';
-  pfnLockUnderNL: 'trylock' | 'blocking';
-  dropNLBeforeUnmap: boolean;
-}
-const FLAGS: Record<Variant, Flags> = {
-  'physical-evict': { collect: 'physical', pfnLockUnderNL: 'trylock', dropNLBeforeUnmap: true },
-  'va-evict': { collect: 'va', pfnLockUnderNL: 'trylock', dropNLBeforeUnmap: true },
-  'unmap-under-notifier-lock': { collect: 'va', pfnLockUnderNL: 'trylock', dropNLBeforeUnmap: false },
-  'blocking-lock-under-notifier-lock': { collect: 'va', pfnLockUnderNL: 'blocking', dropNLBeforeUnmap: true },
-};
 
 // ---- state (§3) ----------------------------------------------------------------------
 
 const shared = ({ nC }: { readonly nC: number }) => ({
   pte: oneOf('DEVPRIV_P', 'MIGRATION_P', 'PRESENT_Q'),
-  pLock: oneOf('NONE', 'E', ...Array.from({ length: nC }, (_, i) => `C${i}`)),
   pFree: bool(),
-  nlReaders: int(0, 1),
   invActive: int(0, 1 + nC),
   mniHit: bool(),
   gDirty: bool(),
@@ -59,19 +66,34 @@ const shared = ({ nC }: { readonly nC: number }) => ({
   gpu: oneOf('NONE', 'MAP_P', 'MAP_Q'),
   gValid: bool(),
 });
+/**
+ * The blocks' variables, typed for the model's own assertions and invariants
+ * (the blocks add them to the state). The page lock's holder is
+ * `pLock_E`/`pLock_C`, or `pLock` without C.
+ */
+type BlockVars = { pLock: ReturnType<typeof threadId>; pLock_E: ReturnType<typeof threadId>; pLock_C: ReturnType<typeof threadId>; notifier_lock_readers: ReturnType<typeof int> };
+type Shared = ReturnType<typeof shared> & BlockVars;
+type State = StateView<Shared>;
 const evictorLocals = (evictRetries: number) => ({ retries: int(0, evictRetries, evictRetries), got: bool(), ePfn: oneOf('NONE', 'P') });
 const gpuLocals = () => ({ gPfn: oneOf('NONE', 'P', 'Q') });
-type Shared = ReturnType<typeof shared>;
-type State = StateView<Shared>;
+type Evictor = ReturnType<typeof evictorLocals>;
+type Gpu = ReturnType<typeof gpuLocals>;
+
+/** P's page lock and the notifier lock, for one instance (the holders are the groups present); `blocks` and `threads` each make them, with the same text. */
+const blocksOf = ({ nC }: { readonly nC: number }) => ({
+  page: pageLock('pLock', nC > 0 ? { E: 1, C: nC } : { E: 1 }, { waitQueue: false }),
+  // E's read hold across steps, plus G's read section inside one step
+  nl: rwsem('notifier_lock', { writers: nC > 0 ? ['E', 'C'] : ['E'], maxReaders: 2 }),
+});
 
 // ---- the spec's shared step bodies (§4.0) ---------------------------------------------
 
 /**
  * NOTIFY: mmu_notifier_invalidate_range_start -> mn_itree_inv_start_range
  * (active_invalidate_ranges++, seq odd) -> drm_gpusvm_notifier_invalidate:
- * down_write(notifier_lock), mmu_interval_set_seq, ops->invalidate (unmap the
- * GPU PTEs, drm_gpusvm_range_unmap_pages clears has_dma_mapping), up_write.
- * The caller's guard is `nlReaders == 0` (the down_write).
+ * under down_write(notifier_lock) (the caller's fragment), mmu_interval_set_seq,
+ * ops->invalidate (unmap the GPU PTEs, drm_gpusvm_range_unmap_pages clears
+ * has_dma_mapping).
  */
 const notify = (s: State) => {
   s.invActive = s.invActive + 1;
@@ -102,7 +124,7 @@ export default defineModel({
     'migrate_vma_setup). What was merged instead (migrate_device_pfns, drm_pagemap_evict_to_ram) takes the pages by ' +
     'physical pfn with get-unless-zero + trylock, never holds the notifier lock, and retries twice before -EBUSY.',
   params: {
-    nC: int(0, 2, 1),
+    nC: int(0, 7, 1),
     nG: int(0, 1, 1),
     evictRetries: int(0, 2, 2),
     cTrylockFail: oneOf('refault', 'wait'),
@@ -125,12 +147,15 @@ export default defineModel({
       { verdict: 'pass', params: { nC: 2 } },
       { verdict: 'pass', params: { nC: 2, cTrylockFail: 'wait' } },
       { verdict: 'pass', params: { evictRetries: 0 } },
+      { verdict: 'pass', params: { nC: 4 }, states: 6778, transitions: 26027 },
+      { verdict: 'pass', params: { nC: 7 }, states: 68455, transitions: 373025, bench: true },
     ],
     'va-evict': [
       { verdict: 'pass' },
       { verdict: 'pass', params: { nC: 2 } },
       { verdict: 'pass', params: { cTrylockFail: 'wait' } },
       { verdict: 'pass', params: { nC: 2, cTrylockFail: 'wait' } },
+      { verdict: 'pass', params: { nC: 7 }, states: 341979, transitions: 1926196, bench: true },
     ],
     'unmap-under-notifier-lock': [
       { verdict: 'violation', kind: 'deadlock', property: 'deadlock', length: 8 },
@@ -151,6 +176,7 @@ export default defineModel({
         params: { nC: 1, cTrylockFail: 'wait' },
         note: '2026 do_swap_page: the CPU fault sleeps in migration_entry_wait_on_locked on the page the stuck evictor holds',
       },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 15, params: { nC: 7 }, bench: true },
     ],
     'blocking-lock-under-notifier-lock': [
       { verdict: 'violation', kind: 'deadlock', property: 'deadlock', length: 8 },
@@ -163,31 +189,52 @@ export default defineModel({
         params: { nC: 2 },
         note: 'the second CPU fault refaults forever against the page lock of the deadlocked first one',
       },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 14, params: { nC: 7 }, bench: true },
     ],
   },
-  shared,
-  threads: ({ nC, nG, evictRetries, cTrylockFail }, variantIn) => {
+  // The blocks' variables join these (typed in BlockVars for the model's own code).
+  shared: (p) => shared(p) as Shared,
+  blocks: (p) => {
+    const { page, nl } = blocksOf(p);
+    return [page, nl];
+  },
+  threads: (p, variantIn) => {
+    const { nC, nG, evictRetries, cTrylockFail } = p;
     const variant = (variantIn ?? 'physical-evict') as Variant;
-    const f = FLAGS[variant];
-    const passStart = f.collect === 'physical' ? 'pass' : 'begin';
+    const { page, nl } = blocksOf(p);
+    /** One notifier_lock write section in one step: down_write, the body, up_write (spec A1). */
+    const underWrite = (g: 'E' | 'C', body: Fragment): Fragment => combine(nl.downWrite(g), body, nl.upWrite(g));
+    /** One notifier_lock read section of G in one step. */
+    const underRead = (body: Fragment): Fragment => combine(nl.downRead(), body, nl.upRead());
+    /** E holds the page lock: an assertion before its unlock, not a guard (a failure is a model bug to report, not a wait). */
+    const eHolds = nC > 0 ? (s: StateView) => s.pLock_E === 0 : (s: StateView) => s.pLock === 0;
 
-    // ---- E: the evictor (spec §4.1, §4.2) --------------------------------------------
-    const E: Record<string, StepDef<Shared, ReturnType<typeof evictorLocals>>> = {};
-    if (f.collect === 'physical') {
-      E.pfn_lock = {
+    // ---- E: the evictor (spec §4.1, §4.2) ---------------------------------------------
+    // How E finds and locks P: by physical pfn (merged) ...
+    const physicalCollect: Record<string, StepDef<Shared, Evictor>> = {
+      pfn_lock: {
         at: 'pass',
-        then: (s, me) => {
-          if (s.pFree) me.got = false;
-          else if (s.pLock === 'NONE') {
-            s.pLock = 'E';
-            me.got = true;
-          } else me.got = false;
-        },
-        next: (_s, me) => (me.got ? 'notify' : 'detach'),
-        doc: 'drm_pagemap_evict_to_ram: mmget_not_zero, ops->populate_devmem_pfn, migrate_device_pfns -> migrate_device_pfn_lock: folio_get_nontail_page (skip a freed page), folio_trylock (else folio_put, skip)',
-      };
-    } else {
-      E.read_begin = {
+        ...combine({ when: (s) => !s.pFree }, page.lockWhenFree('E'), { then: (_s, me) => { me.got = true; } }),
+        next: 'notify',
+        doc: 'drm_pagemap_evict_to_ram: mmget_not_zero, ops->populate_devmem_pfn, migrate_device_pfns -> migrate_device_pfn_lock: folio_get_nontail_page, folio_trylock succeeds',
+      },
+      pfn_lock_busy: {
+        at: 'pass',
+        ...combine({ when: (s) => !s.pFree }, page.isLocked()),
+        next: 'detach',
+        doc: 'migrate_device_pfn_lock: folio_trylock fails: folio_put, the page is skipped',
+      },
+      pfn_lock_freed: {
+        at: 'pass',
+        when: (s) => s.pFree,
+        next: 'detach',
+        doc: 'migrate_device_pfn_lock: folio_get_nontail_page fails on a freed page: skipped',
+      },
+    };
+    // ... or by virtual address under the notifier lock (Brost's Oct-2024 proposal)
+    const snapshotValid: Fragment = { then: (s, me) => s.assert(me.ePfn !== 'P' || (!s.pFree && s.pte === 'DEVPRIV_P'), 'snapshot-valid-under-nl') };
+    const vaCollect: Record<string, StepDef<Shared, Evictor>> = {
+      read_begin: {
         at: 'begin',
         when: (s) => !s.mniHit,
         then: (s) => {
@@ -195,8 +242,8 @@ export default defineModel({
         },
         next: 'hmm',
         doc: 'hmm_range.notifier_seq = mmu_interval_read_begin(notifier): sleeps while an invalidation of the interval is in progress',
-      };
-      E.hmm_range_fault = {
+      },
+      hmm_range_fault: {
         at: 'hmm',
         when: (s) => s.pte !== 'MIGRATION_P',
         then: (s, me) => {
@@ -204,140 +251,162 @@ export default defineModel({
         },
         next: 'nlLock',
         doc: 'mmap_read_lock; hmm_range_fault(dev_private_owner = own owner: device pages reported, not faulted); mmap_read_unlock. A migration entry: migration_entry_wait + -EBUSY, again',
-      };
-      E.nl_lock_retry = {
+      },
+      nl_lock_retry: {
         at: 'nlLock',
-        then: (s) => {
-          if (!s.eDirty) s.nlReaders = 1;
-        },
-        next: (s) => (s.eDirty ? 'begin' : 'pfnLock'),
-        doc: 'drm_gpusvm_notifier_lock (down_read); if mmu_interval_read_retry: drm_gpusvm_notifier_unlock, goto retry',
-      };
-      E.pfn_lock_nl = {
+        ...combine(nl.downRead(), { when: (s) => !s.eDirty }),
+        next: 'pfnLock',
+        doc: 'drm_gpusvm_notifier_lock (down_read); mmu_interval_read_retry: the sequence is unchanged',
+      },
+      nl_lock_retry_dirty: {
+        at: 'nlLock',
+        ...combine(nl.downRead(), { when: (s) => s.eDirty }, nl.upRead()),
+        next: 'begin',
+        doc: 'drm_gpusvm_notifier_lock; mmu_interval_read_retry: invalidated, drm_gpusvm_notifier_unlock, goto retry',
+      },
+      pfn_lock_nl: {
         at: 'pfnLock',
-        when:
-          f.pfnLockUnderNL === 'blocking'
-            ? (s, me) => me.ePfn !== 'P' || s.pFree || s.pLock === 'NONE'
-            : undefined,
-        then: (s, me) => {
-          s.assert(me.ePfn !== 'P' || (!s.pFree && s.pte === 'DEVPRIV_P'), 'snapshot-valid-under-nl');
-          if (me.ePfn === 'P' && !s.pFree && s.pLock === 'NONE') {
-            s.pLock = 'E';
-            me.got = true;
-          } else me.got = false;
-        },
-        next: (_s, me) => (f.dropNLBeforeUnmap ? 'nlUnlock' : me.got ? 'notify' : 'nlUnlock'),
-        doc:
-          f.pfnLockUnderNL === 'blocking'
-            ? 'under notifier_lock: folio_get_nontail_page + folio_lock (BLOCKING) of each page hmm_range_fault reported'
-            : 'under notifier_lock: migrate_device_pfn_lock (folio_get_nontail_page + folio_trylock) of each page hmm_range_fault reported',
-      };
-      E.nl_unlock = {
+        ...combine({ when: (s, me) => me.ePfn === 'P' && !s.pFree }, snapshotValid, page.lockWhenFree('E'), { then: (_s, me) => { me.got = true; } }),
+        next: 'nlUnlock',
+        doc: 'under notifier_lock: migrate_device_pfn_lock (folio_get_nontail_page + folio_trylock) of the page hmm_range_fault reported: succeeds',
+      },
+      pfn_lock_nl_busy: {
+        at: 'pfnLock',
+        ...combine({ when: (s, me) => me.ePfn === 'P' && !s.pFree }, page.isLocked(), snapshotValid),
+        next: 'nlUnlock',
+        doc: 'under notifier_lock: folio_trylock fails, the page is skipped',
+      },
+      pfn_lock_nl_none: {
+        at: 'pfnLock',
+        ...combine({ when: (s, me) => me.ePfn !== 'P' || s.pFree }, snapshotValid),
+        next: 'nlUnlock',
+        doc: 'under notifier_lock: no device page reported (or freed): nothing to lock',
+      },
+      nl_unlock: {
         at: 'nlUnlock',
-        then: (s) => {
-          s.nlReaders = 0;
-        },
+        ...nl.upRead(),
         next: (_s, me) => (me.got ? 'notify' : 'detach'),
         doc: 'drm_gpusvm_notifier_unlock (up_read), before migrate_device_unmap',
-      };
-      if (!f.dropNLBeforeUnmap) {
-        E.nl_unlock_late = {
+      },
+    };
+    // The tail: migrate_device_unmap, migrate_device_pages, migrate_device_finalize, the detach wait.
+    const evictTail = (start: string): Record<string, StepDef<Shared, Evictor>> => ({
+      ttm_notify: {
+        at: 'notify',
+        ...underWrite('E', { then: (s) => { s.assert(s.pte === 'DEVPRIV_P', 'evicted-page-still-mapped'); notify(s as State); } }),
+        next: 'unmap',
+        doc: 'migrate_device_unmap -> try_to_migrate -> try_to_migrate_one: mmu_notifier_invalidate_range_start(MMU_NOTIFY_CLEAR, no owner) -> drm_gpusvm_notifier_invalidate: down_write(notifier_lock), set_seq, ops->invalidate, up_write',
+      },
+      ttm_pte: {
+        at: 'unmap',
+        then: (s) => {
+          s.pte = 'MIGRATION_P';
+        },
+        next: 'unmapEnd',
+        doc: 'try_to_migrate_one under the PTL: ptep_clear_flush, set_pte_at(migration entry), folio_remove_rmap_pte, folio_put',
+      },
+      ttm_end: {
+        at: 'unmapEnd',
+        then: invEnd,
+        next: 'finalize',
+        doc: 'mmu_notifier_invalidate_range_end; then (folded in) migrate_vma_check_page, populate_ram_pfn, copy_to_ram, migrate_device_pages -> folio_migrate_mapping (all pass)',
+      },
+      finalize_pte: {
+        at: 'finalize',
+        then: (s) => {
+          s.pte = 'PRESENT_Q';
+        },
+        next: 'release',
+        doc: 'migrate_device_finalize -> __migrate_device_finalize -> remove_migration_ptes(src, dst) under the PTL',
+      },
+      unlock_put: {
+        at: 'release',
+        ...combine({ then: (s) => s.assert(eHolds(s), 'unlock-own-page-lock') }, page.unlock('E'), { then: (s) => { s.pFree = true; } }),
+        next: 'detach',
+        doc: '__migrate_device_finalize: folio_unlock(src); folio_put(src): the last put frees P, the zdd kref drops to 0, complete_all(&devmem->detached)',
+      },
+      // detach_check (spec §4.1) is one decision with three outcomes: three steps with complementary guards.
+      detach_done: {
+        at: 'detach',
+        when: (s) => s.pFree,
+        next: 'DONE',
+        doc: 'mmput_async; completion_done(&devmem->detached): return 0',
+      },
+      detach_retry: {
+        at: 'detach',
+        when: (s, me) => !s.pFree && me.retries > 0,
+        then: (_s, me) => {
+          me.retries = me.retries - 1;
+          me.got = false;
+          me.ePfn = 'NONE';
+        },
+        next: start,
+        doc: 'mmput_async; devmem->detached not complete; retry_count--: cond_resched(); goto retry',
+      },
+      detach_busy: {
+        at: 'detach',
+        when: (s, me) => !s.pFree && me.retries === 0,
+        next: 'BUSY',
+        doc: 'mmput_async; devmem->detached not complete, retries used up: return -EBUSY',
+      },
+    });
+    const E: Record<Variant, () => Record<string, StepDef<Shared, Evictor>>> = {
+      'physical-evict': () => ({ ...physicalCollect, ...evictTail('pass') }),
+      'va-evict': () => ({ ...vaCollect, ...evictTail('begin') }),
+      'unmap-under-notifier-lock': () => ({
+        ...vaCollect,
+        pfn_lock_nl: { ...vaCollect.pfn_lock_nl!, next: 'notify', doc: 'under notifier_lock: folio_trylock succeeds; migrate_device_unmap follows with notifier_lock still held' },
+        ...evictTail('begin'),
+        ttm_end: { ...evictTail('begin').ttm_end!, next: 'nlUnlockLate' },
+        nl_unlock_late: {
           at: 'nlUnlockLate',
-          then: (s) => {
-            s.nlReaders = 0;
-          },
+          ...nl.upRead(),
           next: 'finalize',
           doc: 'drm_gpusvm_notifier_unlock (up_read) after migrate_device_unmap (never reached: the unmap deadlocks)',
+        },
+      }),
+      'blocking-lock-under-notifier-lock': () => {
+        const { pfn_lock_nl_busy: _busy, ...rest } = vaCollect;
+        return {
+          ...rest,
+          pfn_lock_nl: { ...vaCollect.pfn_lock_nl!, doc: 'under notifier_lock: folio_get_nontail_page + folio_lock (BLOCKING) of the page hmm_range_fault reported' },
+          ...evictTail('begin'),
         };
-      }
-    }
-    E.ttm_notify = {
-      at: 'notify',
-      when: (s) => s.nlReaders === 0,
-      then: (s) => {
-        s.assert(s.pte === 'DEVPRIV_P', 'evicted-page-still-mapped');
-        notify(s);
       },
-      next: 'unmap',
-      doc: 'migrate_device_unmap -> try_to_migrate -> try_to_migrate_one: mmu_notifier_invalidate_range_start(MMU_NOTIFY_CLEAR, no owner) -> drm_gpusvm_notifier_invalidate: down_write(notifier_lock), set_seq, ops->invalidate, up_write',
-    };
-    E.ttm_pte = {
-      at: 'unmap',
-      then: (s) => {
-        s.pte = 'MIGRATION_P';
-      },
-      next: 'unmapEnd',
-      doc: 'try_to_migrate_one under the PTL: ptep_clear_flush, set_pte_at(migration entry), folio_remove_rmap_pte, folio_put',
-    };
-    E.ttm_end = {
-      at: 'unmapEnd',
-      then: invEnd,
-      next: f.dropNLBeforeUnmap ? 'finalize' : 'nlUnlockLate',
-      doc: 'mmu_notifier_invalidate_range_end; then (folded in) migrate_vma_check_page, populate_ram_pfn, copy_to_ram, migrate_device_pages -> folio_migrate_mapping (all pass)',
-    };
-    E.finalize_pte = {
-      at: 'finalize',
-      then: (s) => {
-        s.pte = 'PRESENT_Q';
-      },
-      next: 'release',
-      doc: 'migrate_device_finalize -> __migrate_device_finalize -> remove_migration_ptes(src, dst) under the PTL',
-    };
-    E.unlock_put = {
-      at: 'release',
-      then: (s) => {
-        s.assert(s.pLock === 'E', 'unlock-own-page-lock');
-        s.pLock = 'NONE';
-        s.pFree = true;
-      },
-      next: 'detach',
-      doc: '__migrate_device_finalize: folio_unlock(src); folio_put(src): the last put frees P, the zdd kref drops to 0, complete_all(&devmem->detached)',
-    };
-    // detach_check (spec §4.1) is one decision with three outcomes: three steps with complementary guards.
-    E.detach_done = {
-      at: 'detach',
-      when: (s) => s.pFree,
-      next: 'DONE',
-      doc: 'mmput_async; completion_done(&devmem->detached): return 0',
-    };
-    E.detach_retry = {
-      at: 'detach',
-      when: (s, me) => !s.pFree && me.retries > 0,
-      then: (_s, me) => {
-        me.retries = me.retries - 1;
-        me.got = false;
-        me.ePfn = 'NONE';
-      },
-      next: passStart,
-      doc: 'mmput_async; devmem->detached not complete; retry_count--: cond_resched(); goto retry',
-    };
-    E.detach_busy = {
-      at: 'detach',
-      when: (s, me) => !s.pFree && me.retries === 0,
-      next: 'BUSY',
-      doc: 'mmput_async; devmem->detached not complete, retries used up: return -EBUSY',
     };
 
     // ---- C[i]: CPU fault on the device-private PTE (spec §4.3) ------------------------
-    const self = (me: LocalView<{}>) => `C${me.id}`;
-    const C: Record<string, StepDef<Shared, {}>> = {
+    // C's steps name its group in the locks: made only when C exists.
+    const cpuFault = (): Record<string, StepDef<Shared, {}>> => ({
       swap_trylock: {
         at: 'fault',
-        when: (s) =>
-          s.pte !== 'MIGRATION_P' && (cTrylockFail === 'refault' || s.pte !== 'DEVPRIV_P' || s.pLock === 'NONE'),
-        then: (s, me) => {
-          if (s.pte === 'DEVPRIV_P' && s.pLock === 'NONE') s.pLock = self(me);
-        },
-        next: (s, me) => (s.pte === 'PRESENT_Q' ? 'DONE' : s.pLock === self(me) ? 'notify' : 'fault'),
+        ...combine({ when: (s) => s.pte === 'DEVPRIV_P' }, page.lockWhenFree('C')),
+        next: 'notify',
+        doc: 'handle_pte_fault -> do_swap_page, under the PTL: pte_same; trylock_page ok: get_page, unlock PTL, migrate_to_ram',
+      },
+      // The contended trylock (parameter cTrylockFail): v6.15 refaults, 2026 sleeps until the page is unlocked.
+      ...(cTrylockFail === 'refault'
+        ? {
+            swap_trylock_busy: {
+              at: 'fault',
+              ...combine({ when: (s) => s.pte === 'DEVPRIV_P' }, page.isLocked()),
+              next: 'fault',
+              doc: 'do_swap_page (v6.15): trylock_page fails: pte_unmap_unlock, return 0 (refault)',
+            },
+          }
+        : {}),
+      swap_present: {
+        at: 'fault',
+        when: (s) => s.pte === 'PRESENT_Q',
+        next: 'DONE',
         doc:
           cTrylockFail === 'refault'
-            ? 'handle_pte_fault -> do_swap_page (v6.15), under the PTL: pte_same; trylock_page ok: get_page, unlock PTL, migrate_to_ram; trylock fails: pte_unmap_unlock, return 0 (refault). PRESENT_Q: the access succeeds'
-            : 'handle_pte_fault -> do_swap_page (2026), under the PTL: pte_same; trylock_page ok: get_page, unlock PTL, migrate_to_ram; trylock fails: migration_entry_wait_on_locked(entry, ptl) sleeps until unlocked. PRESENT_Q: the access succeeds',
+            ? 'handle_pte_fault: PRESENT_Q, the access succeeds (a migration entry: migration_entry_wait)'
+            : 'handle_pte_fault: PRESENT_Q, the access succeeds (a migration entry, or a locked device page: migration_entry_wait_on_locked(entry, ptl) sleeps until unlocked, 2026)',
       },
       collect_notify: {
         at: 'notify',
-        when: (s) => s.nlReaders === 0,
-        then: notify,
+        ...underWrite('C', { then: (s) => notify(s as State) }),
         next: 'collect',
         doc: 'drm_pagemap_migrate_to_ram -> __drm_pagemap_migrate_to_ram -> migrate_vma_setup -> migrate_vma_collect: mmu_notifier_invalidate_range_start(MMU_NOTIFY_MIGRATE) -> drm_gpusvm_notifier_invalidate: down_write(notifier_lock) (no owner filter)',
       },
@@ -366,18 +435,14 @@ export default defineModel({
       },
       unlock_put: {
         at: 'release',
-        then: (s, me) => {
-          s.assert(s.pLock === self(me), 'unlock-own-page-lock');
-          s.pLock = 'NONE';
-          s.pFree = true;
-        },
+        ...combine({ then: (s, me) => s.assert(s.pLock_C === me.id, 'unlock-own-page-lock') }, page.unlock('C'), { then: (s) => { s.pFree = true; } }),
         next: 'fault',
         doc: 'do_swap_page: unlock_page(vmf->page); put_page(vmf->page): the last put frees P; the instruction re-executes',
       },
-    };
+    });
 
     // ---- G: GPU fault (spec §4.4) -----------------------------------------------------
-    const G: Record<string, StepDef<Shared, ReturnType<typeof gpuLocals>>> = {
+    const G: Record<string, StepDef<Shared, Gpu>> = {
       read_begin: {
         at: 'begin',
         when: (s) => !s.mniHit,
@@ -398,55 +463,77 @@ export default defineModel({
       },
       get_pages_commit: {
         at: 'map',
-        then: (s, me) => {
-          if (s.gDirty) return;
-          s.assert(me.gPfn !== 'P' || (!s.pFree && s.pte === 'DEVPRIV_P'), 'dma-map-live-page');
-          s.gValid = true;
-        },
-        next: (s) => (s.gDirty ? 'begin' : 'bind'),
-        doc: 'drm_gpusvm_notifier_lock (down_read); mmu_interval_read_retry -> unlock, goto retry; else device_map / dma_map_page under the lock, WRITE_ONCE(flags.has_dma_mapping); unlock',
+        ...underRead({
+          when: (s) => !s.gDirty,
+          then: (s, me) => {
+            s.assert(me.gPfn !== 'P' || (!s.pFree && s.pte === 'DEVPRIV_P'), 'dma-map-live-page');
+            s.gValid = true;
+          },
+        }),
+        next: 'bind',
+        doc: 'drm_gpusvm_notifier_lock (down_read); mmu_interval_read_retry false: device_map / dma_map_page under the lock, WRITE_ONCE(flags.has_dma_mapping); unlock',
+      },
+      get_pages_retry: {
+        at: 'map',
+        ...underRead({ when: (s) => s.gDirty }),
+        next: 'begin',
+        doc: 'drm_gpusvm_notifier_lock; mmu_interval_read_retry: invalidated, unlock, goto retry',
       },
       bind: {
         at: 'bind',
-        then: (s, me) => {
-          if (s.gValid) s.gpu = me.gPfn === 'P' ? 'MAP_P' : 'MAP_Q';
-        },
-        next: (s) => (s.gpu !== 'NONE' ? 'BOUND' : 'begin'),
-        doc: 'driver_bind_range: drm_gpusvm_notifier_lock; if drm_gpusvm_range_pages_valid: driver_commit_bind, else -EAGAIN; unlock',
+        ...underRead({
+          when: (s) => s.gValid,
+          then: (s, me) => {
+            s.gpu = me.gPfn === 'P' ? 'MAP_P' : 'MAP_Q';
+          },
+        }),
+        next: 'BOUND',
+        doc: 'driver_bind_range: drm_gpusvm_notifier_lock; drm_gpusvm_range_pages_valid: driver_commit_bind; unlock',
+      },
+      bind_invalid: {
+        at: 'bind',
+        ...underRead({ when: (s) => !s.gValid }),
+        next: 'begin',
+        doc: 'driver_bind_range: the pages were invalidated meanwhile (!drm_gpusvm_range_pages_valid): -EAGAIN, again',
       },
     };
 
     const groups: ThreadGroupDef<Shared>[] = [
       thread('E', {
         locals: evictorLocals(evictRetries),
-        start: passStart,
+        start: variant === 'physical-evict' ? 'pass' : 'begin',
         end: ['DONE', 'BUSY'],
         progress: ['DONE', 'BUSY'],
-        steps: E,
+        steps: E[variant](),
       }),
     ];
-    if (nC > 0) groups.push(replicate(nC, 'C', { start: 'fault', end: ['DONE'], progress: ['DONE'], steps: C, helpers: [self] }));
-    if (nG > 0)
-      groups.push(thread('G', { locals: gpuLocals(), start: 'begin', end: ['BOUND'], progress: ['BOUND'], steps: G }));
+    if (nC > 0) groups.push(replicate(nC, 'C', { start: 'fault', end: ['DONE'], progress: ['DONE'], steps: cpuFault() }));
+    if (nG > 0) groups.push(thread('G', { locals: gpuLocals(), start: 'begin', end: ['BOUND'], progress: ['BOUND'], steps: G }));
     return groups;
   },
   helpers: [notify, invEnd],
-  invariants: ({ nC }) => ({
-    /** I1 (shared doc S1): the GPU never maps a freed or superseded page. */
-    'gpu-mapping-matches-cpu': (s) =>
-      (s.gpu !== 'MAP_P' || (s.pte === 'DEVPRIV_P' && !s.pFree)) && (s.gpu !== 'MAP_Q' || s.pte === 'PRESENT_Q'),
-    /** I2 (S2, no lost update): while a migrator copies P, neither the CPU nor the GPU can write it. */
-    'migration-window-exclusive': (s) => {
-      const inWindow = (who: string) => s.pte === 'MIGRATION_P' && s.pLock === who && s.gpu !== 'MAP_P';
-      const e = s.at('E');
-      if ((e === 'unmapEnd' || e === 'nlUnlockLate' || e === 'finalize') && !inWindow('E')) return false;
-      for (let i = 0; i < nC; i++) {
-        const c = s.at('C', i);
-        if ((c === 'collectEnd' || c === 'finalize') && !inWindow(`C${i}`)) return false;
-      }
-      return true;
-    },
-    /** I3 (S3): a freed page is unlocked, unmapped, and not mapped by the GPU. */
-    'page-state-consistent': (s) => !s.pFree || (s.pLock === 'NONE' && s.pte === 'PRESENT_Q' && s.gpu !== 'MAP_P'),
-  }),
+  invariants: ({ nC }) => {
+    // The page lock's holder variables are the groups present (blocksOf): one form per instance.
+    const eHolds = nC > 0 ? (s: ReadonlyStateView<Shared>) => s.pLock_E === 0 : (s: ReadonlyStateView<Shared>) => s.pLock === 0;
+    const cHolds = nC > 0 ? (s: ReadonlyStateView<Shared>, i: number) => s.pLock_C === i : () => false;
+    const unlocked = nC > 0 ? (s: ReadonlyStateView<Shared>) => s.pLock_E === -1 && s.pLock_C === -1 : (s: ReadonlyStateView<Shared>) => s.pLock === -1;
+    return {
+      /** I1 (shared doc S1): the GPU never maps a freed or superseded page. */
+      'gpu-mapping-matches-cpu': (s: ReadonlyStateView<Shared>) =>
+        (s.gpu !== 'MAP_P' || (s.pte === 'DEVPRIV_P' && !s.pFree)) && (s.gpu !== 'MAP_Q' || s.pte === 'PRESENT_Q'),
+      /** I2 (S2, no lost update): while a migrator copies P, it holds P's lock and neither the CPU nor the GPU can write it. */
+      'migration-window-exclusive': (s: ReadonlyStateView<Shared>) => {
+        const window = s.pte === 'MIGRATION_P' && s.gpu !== 'MAP_P';
+        const e = s.at('E');
+        if ((e === 'unmapEnd' || e === 'nlUnlockLate' || e === 'finalize') && !(window && eHolds(s))) return false;
+        for (let i = 0; i < nC; i++) {
+          const c = s.at('C', i);
+          if ((c === 'collectEnd' || c === 'finalize') && !(window && cHolds(s, i))) return false;
+        }
+        return true;
+      },
+      /** I3 (S3): a freed page is unlocked, unmapped, and not mapped by the GPU. */
+      'page-state-consistent': (s: ReadonlyStateView<Shared>) => !s.pFree || (s.pte === 'PRESENT_Q' && s.gpu !== 'MAP_P' && unlocked(s)),
+    };
+  },
 });

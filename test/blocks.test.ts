@@ -335,6 +335,58 @@ test("page lock with the holder in the holder's locals; trylockOk, queueIfLocked
   t.throws(() => pageLock('page', { w: 1 }, { holder: 'nobody' as never }), { message: /holder must be 'owner' or 'local'/ });
 });
 
+test('page lock without a wait queue: folio_lock folded into a guard (lockWhenFree) = the hand-written one; the sleeping operations are refused', (t) => {
+  const pg = pageLock('page', { locker: 2, reclaim: 1 }, { waitQueue: false });
+  t.deepEqual(Object.keys(pg.shared).sort(), ['page_locker', 'page_reclaim']);
+  const blocks = defineModel({
+    name: 'page-lock-nq',
+    shared: { x: int(0, 3) },
+    blocks: [pg],
+    threads: [
+      replicate(2, 'locker', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { ...combine(pg.lockWhenFree('locker'), { then: (s) => { s.x = s.x + 1; } }), next: 'b' },
+          b: { ...combine(pg.held('locker'), pg.unlock('locker')), next: 'done' },
+        },
+      }),
+      thread('reclaim', { labels: ['a'], start: 'a', end: ['done'], steps: { ...pg.trylock('reclaim', { at: 'a', ok: 'b', busy: 'a' }), b: { ...pg.unlock('reclaim'), next: 'done' } } }),
+    ],
+  });
+  const hand = defineModel({
+    name: 'page-lock-nq-hand',
+    shared: { x: int(0, 3), page_locker: threadId('locker', { none: true }), page_reclaim: threadId('reclaim', { none: true }) },
+    threads: [
+      replicate(2, 'locker', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.page_locker === -1 && s.page_reclaim === -1, then: (s, me) => { s.page_locker = me.id; s.x = s.x + 1; }, next: 'b' },
+          b: { when: (s, me) => s.page_locker === me.id, then: (s) => { s.page_locker = -1; }, next: 'done' },
+        },
+      }),
+      thread('reclaim', {
+        start: 'a',
+        end: ['done'],
+        steps: {
+          a: { when: (s) => s.page_locker === -1 && s.page_reclaim === -1, then: (s, me) => { s.page_reclaim = me.id; }, next: 'b' },
+          a_busy: { at: 'a', when: (s) => s.page_locker !== -1 || s.page_reclaim !== -1, next: 'a' },
+          b: { then: (s) => { s.page_reclaim = -1; }, next: 'done' },
+        },
+      }),
+    ],
+  });
+  sameAs(t, blocks, hand);
+  for (const f of [() => pg.lock('locker', { at: 'a', next: 'b' }), () => pg.waitUnlocked('locker', { at: 'a', next: 'b' }), () => pg.hasWaiters(), () => pg.queueOf('locker')]) {
+    const e = t.throws(f);
+    t.true(isMcError(e) && e.code === 'MC186', String(e));
+    t.regex(e!.message, /pageLock\("page"\)\.\w+\(\): the lock was made with \{ waitQueue: false \}/);
+  }
+  const bad = t.throws(() => pageLock('page', { a: 1 }, { waitQueue: 'no' as never }));
+  t.true(isMcError(bad) && bad.code === 'MC171');
+});
+
 test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written one', (t) => {
   const refs = refcount('refs', { max: 3, init: 1 });
   const blocks = defineModel({

@@ -501,3 +501,359 @@ export function intervalNotifier(variant: string, params: InParams, opts: { dead
   };
 }
 
+
+// ---------------------------------------------------------------------------
+// gpusvm-evict (models/gpusvm-evict.ts)
+//
+// The model's page lock (holder pLock_E / pLock_C) is written here as `pLockE`
+// plus `cLocked` (some C holds it) and `cHolds[me]` (which one): the ports
+// index arrays by replica ids only, and the three are one-to-one with the
+// holder. The notifier lock's read hold is `nlReaders` (the rwsem's owner
+// variables are -1 between steps). Each step with several outcomes is one
+// IR step per outcome, as in the model. The invariant that reads the
+// threads' labels (migration-window-exclusive) is not ported; the others are.
+
+export const GPUSVM_EVICT_VARIANTS = ['physical-evict', 'va-evict', 'unmap-under-notifier-lock', 'blocking-lock-under-notifier-lock'];
+
+export interface GeParams {
+  nC?: number;
+  nG?: number;
+  evictRetries?: number;
+  cTrylockFail?: 'refault' | 'wait';
+}
+
+const GE_VARIANT_DEFAULTS: Record<string, Partial<GeParams>> = { 'unmap-under-notifier-lock': { nC: 0 } };
+
+export function gpusvmEvict(variant: string, params: GeParams, opts: { deadlock?: boolean } = {}): KernelModel {
+  if (!GPUSVM_EVICT_VARIANTS.includes(variant)) throw new Error(`gpusvm-evict port: unknown variant ${variant}`);
+  const p = { nC: 1, nG: 1, evictRetries: 2, cTrylockFail: 'refault', ...GE_VARIANT_DEFAULTS[variant], ...params } as Required<GeParams>;
+  const { nC, nG, evictRetries, cTrylockFail } = p;
+  const free = '!pLockE && !cLocked';
+  const notify: Stmt[] = [
+    { set: 'invActive', to: 'invActive + 1' },
+    { set: 'mniHit', to: 'true' },
+    { set: 'gDirty', to: 'true' },
+    { set: 'eDirty', to: 'true' },
+    { set: 'gpu', to: 'gpu_NONE' },
+    { set: 'gValid', to: 'false' },
+  ];
+  const invEnd: Stmt[] = [
+    { set: 'invActive', to: 'invActive - 1' },
+    { if: 'invActive == 0', then: [{ set: 'mniHit', to: 'false' }] },
+  ];
+  const physical = variant === 'physical-evict';
+  const start = physical ? 'pass' : 'begin';
+  const E: Step[] = [];
+  if (physical) {
+    E.push({ name: 'pfn_lock', at: 'pass', when: `!pFree && ${free}`, then: [{ set: 'pLockE', to: 'true' }, { set: 'E_got', to: 'true' }], next: 'notify' });
+    E.push({ name: 'pfn_lock_busy', at: 'pass', when: `!pFree && !(${free})`, next: 'detach' });
+    E.push({ name: 'pfn_lock_freed', at: 'pass', when: 'pFree', next: 'detach' });
+  } else {
+    const snapshot: Stmt = { assert: 'E_ePfn != ePfn_P || (!pFree && pte == pte_DEVPRIV_P)', name: 'snapshot-valid-under-nl' };
+    const held = variant === 'unmap-under-notifier-lock';
+    E.push({ name: 'read_begin', at: 'begin', when: '!mniHit', then: [{ set: 'eDirty', to: 'false' }], next: 'hmm' });
+    E.push({
+      name: 'hmm_range_fault',
+      at: 'hmm',
+      when: 'pte != pte_MIGRATION_P',
+      then: [{ if: 'pte == pte_DEVPRIV_P', then: [{ set: 'E_ePfn', to: 'ePfn_P' }], else: [{ set: 'E_ePfn', to: 'ePfn_NONE' }] }],
+      next: 'nlLock',
+    });
+    E.push({ name: 'nl_lock_retry', at: 'nlLock', when: '!eDirty', then: [{ set: 'nlReaders', to: '1' }], next: 'pfnLock' });
+    E.push({ name: 'nl_lock_retry_dirty', at: 'nlLock', when: 'eDirty', next: 'begin' });
+    E.push({ name: 'pfn_lock_nl', at: 'pfnLock', when: `E_ePfn == ePfn_P && !pFree && ${free}`, then: [snapshot, { set: 'pLockE', to: 'true' }, { set: 'E_got', to: 'true' }], next: held ? 'notify' : 'nlUnlock' });
+    if (variant !== 'blocking-lock-under-notifier-lock') E.push({ name: 'pfn_lock_nl_busy', at: 'pfnLock', when: `E_ePfn == ePfn_P && !pFree && !(${free})`, then: [snapshot], next: 'nlUnlock' });
+    E.push({ name: 'pfn_lock_nl_none', at: 'pfnLock', when: 'E_ePfn != ePfn_P || pFree', then: [snapshot], next: 'nlUnlock' });
+    E.push({ name: 'nl_unlock', at: 'nlUnlock', then: [{ set: 'nlReaders', to: '0' }], next: { if: 'E_got', then: 'notify', else: 'detach' } });
+    if (held) E.push({ name: 'nl_unlock_late', at: 'nlUnlockLate', then: [{ set: 'nlReaders', to: '0' }], next: 'finalize' });
+  }
+  E.push({ name: 'ttm_notify', at: 'notify', when: 'nlReaders == 0', then: [{ assert: 'pte == pte_DEVPRIV_P', name: 'evicted-page-still-mapped' }, ...notify], next: 'unmap' });
+  E.push({ name: 'ttm_pte', at: 'unmap', then: [{ set: 'pte', to: 'pte_MIGRATION_P' }], next: 'unmapEnd' });
+  E.push({ name: 'ttm_end', at: 'unmapEnd', then: invEnd, next: variant === 'unmap-under-notifier-lock' ? 'nlUnlockLate' : 'finalize' });
+  E.push({ name: 'finalize_pte', at: 'finalize', then: [{ set: 'pte', to: 'pte_PRESENT_Q' }], next: 'release' });
+  E.push({ name: 'unlock_put', at: 'release', then: [{ assert: 'pLockE', name: 'unlock-own-page-lock' }, { set: 'pLockE', to: 'false' }, { set: 'pFree', to: 'true' }], next: 'detach' });
+  E.push({ name: 'detach_done', at: 'detach', when: 'pFree', next: 'DONE' });
+  E.push({
+    name: 'detach_retry',
+    at: 'detach',
+    when: '!pFree && E_retries > 0',
+    then: [
+      { set: 'E_retries', to: 'E_retries - 1' },
+      { set: 'E_got', to: 'false' },
+      { set: 'E_ePfn', to: 'ePfn_NONE' },
+    ],
+    next: start,
+  });
+  E.push({ name: 'detach_busy', at: 'detach', when: '!pFree && E_retries == 0', next: 'BUSY' });
+
+  const C: Step[] = [{ name: 'swap_trylock', at: 'fault', when: `pte == pte_DEVPRIV_P && ${free}`, then: [{ set: 'cLocked', to: 'true' }, { set: 'cHolds[me]', to: 'true' }], next: 'notify' }];
+  if (cTrylockFail === 'refault') C.push({ name: 'swap_trylock_busy', at: 'fault', when: `pte == pte_DEVPRIV_P && !(${free})`, next: 'fault' });
+  C.push(
+    { name: 'swap_present', at: 'fault', when: 'pte == pte_PRESENT_Q', next: 'DONE' },
+    { name: 'collect_notify', at: 'notify', when: 'nlReaders == 0', then: notify, next: 'collect' },
+    { name: 'collect_pte', at: 'collect', then: [{ assert: 'pte == pte_DEVPRIV_P', name: 'collected-page-still-mapped' }, { set: 'pte', to: 'pte_MIGRATION_P' }], next: 'collectEnd' },
+    { name: 'collect_end', at: 'collectEnd', then: invEnd, next: 'finalize' },
+    { name: 'finalize_pte', at: 'finalize', then: [{ set: 'pte', to: 'pte_PRESENT_Q' }], next: 'release' },
+    {
+      name: 'unlock_put',
+      at: 'release',
+      then: [{ assert: 'cHolds[me]', name: 'unlock-own-page-lock' }, { set: 'cHolds[me]', to: 'false' }, { set: 'cLocked', to: 'false' }, { set: 'pFree', to: 'true' }],
+      next: 'fault',
+    },
+  );
+
+  const G: Step[] = [
+    { name: 'read_begin', at: 'begin', when: '!mniHit', then: [{ set: 'gDirty', to: 'false' }], next: 'hmm' },
+    {
+      name: 'hmm_range_fault',
+      at: 'hmm',
+      when: 'pte != pte_MIGRATION_P',
+      then: [{ if: 'pte == pte_DEVPRIV_P', then: [{ set: 'G_gPfn', to: 'gPfn_P' }], else: [{ set: 'G_gPfn', to: 'gPfn_Q' }] }],
+      next: 'map',
+    },
+    {
+      name: 'get_pages_commit',
+      at: 'map',
+      when: '!gDirty',
+      then: [{ assert: 'G_gPfn != gPfn_P || (!pFree && pte == pte_DEVPRIV_P)', name: 'dma-map-live-page' }, { set: 'gValid', to: 'true' }],
+      next: 'bind',
+    },
+    { name: 'get_pages_retry', at: 'map', when: 'gDirty', next: 'begin' },
+    { name: 'bind', at: 'bind', when: 'gValid', then: [{ if: 'G_gPfn == gPfn_P', then: [{ set: 'gpu', to: 'gpu_MAP_P' }], else: [{ set: 'gpu', to: 'gpu_MAP_Q' }] }], next: 'BOUND' },
+    { name: 'bind_invalid', at: 'bind', when: '!gValid', next: 'begin' },
+  ];
+
+  const groups: Group[] = [
+    {
+      name: 'E',
+      count: 1,
+      replicated: false,
+      locals: [
+        { name: 'retries', type: { kind: 'int', min: 0, max: evictRetries, init: evictRetries } },
+        { name: 'got', type: { kind: 'bool', init: false } },
+        { name: 'ePfn', type: { kind: 'enum', values: ['NONE', 'P'], init: 'NONE' } },
+      ],
+      start,
+      end: ['DONE', 'BUSY'],
+      steps: E,
+    },
+  ];
+  if (nC > 0) groups.push({ name: 'C', count: nC, replicated: true, locals: [], start: 'fault', end: ['DONE'], steps: C });
+  if (nG > 0) groups.push({ name: 'G', count: 1, replicated: false, locals: [{ name: 'gPfn', type: { kind: 'enum', values: ['NONE', 'P', 'Q'], init: 'NONE' } }], start: 'begin', end: ['BOUND'], steps: G });
+  return {
+    name: 'gpusvm-evict',
+    title: `gpusvm-evict/${variant} nC=${nC} nG=${nG} evictRetries=${evictRetries} cTrylockFail=${cTrylockFail}`,
+    variant,
+    params: { nC, nG, evictRetries, cTrylockFail },
+    shared: [
+      { name: 'pte', type: { kind: 'enum', values: ['DEVPRIV_P', 'MIGRATION_P', 'PRESENT_Q'], init: 'DEVPRIV_P' } },
+      { name: 'pLockE', type: { kind: 'bool', init: false } },
+      { name: 'cLocked', type: { kind: 'bool', init: false } },
+      ...(nC > 0 ? [{ name: 'cHolds', type: { kind: 'bool', init: false }, array: { length: nC, index: 'C' } } as Var] : []),
+      { name: 'pFree', type: { kind: 'bool', init: false } },
+      { name: 'nlReaders', type: { kind: 'int', min: 0, max: 1, init: 0 } },
+      { name: 'invActive', type: { kind: 'int', min: 0, max: 1 + nC, init: 0 } },
+      { name: 'mniHit', type: { kind: 'bool', init: false } },
+      { name: 'gDirty', type: { kind: 'bool', init: false } },
+      { name: 'eDirty', type: { kind: 'bool', init: false } },
+      { name: 'gpu', type: { kind: 'enum', values: ['NONE', 'MAP_P', 'MAP_Q'], init: 'NONE' } },
+      { name: 'gValid', type: { kind: 'bool', init: false } },
+    ],
+    groups,
+    invariants: [
+      { name: 'gpu-mapping-matches-cpu', expr: '(gpu != gpu_MAP_P || (pte == pte_DEVPRIV_P && !pFree)) && (gpu != gpu_MAP_Q || pte == pte_PRESENT_Q)' },
+      { name: 'page-state-consistent', expr: `!pFree || (!pLockE && !cLocked && pte == pte_PRESENT_Q && gpu != gpu_MAP_P)` },
+    ],
+    deadlock: opts.deadlock ?? true,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// coherent-longterm-pin (models/coherent-longterm-pin.ts)
+//
+// The model's page lock (holder pLock_G / pLock_E) is `pLockG` / `pLockE`
+// here; `pRef` and `pPins` are its refcounts. The thread locals `target` are
+// `gTarget` / `sTarget` (the Murphi port names an enum type after its local).
+// Each step with several outcomes is one IR step per outcome, as in the model,
+// and a variant replaces the same named steps.
+
+export const COHERENT_LONGTERM_PIN_VARIANTS = ['migrate-before-pin', 'fast-path-pins-coherent', 'migratable-ignores-pins'];
+
+export interface ClpParams {
+  nG?: number;
+  nS?: number;
+  evictAttempts?: number;
+  ignoreWhich?: 'all' | 'allButMoveMapping';
+  omitInvariant?: 'none' | 'no-longterm-pin-on-coherent';
+}
+
+export function coherentLongtermPin(variant: string, params: ClpParams, opts: { deadlock?: boolean } = {}): KernelModel {
+  if (!COHERENT_LONGTERM_PIN_VARIANTS.includes(variant)) throw new Error(`coherent-longterm-pin port: unknown variant ${variant}`);
+  const p = { nG: 1, nS: 1, evictAttempts: 2, ignoreWhich: 'all', omitInvariant: 'none', ...params } as Required<ClpParams>;
+  const { nG, nS, evictAttempts, ignoreWhich, omitInvariant } = p;
+  const noPinChecks = variant === 'migratable-ignores-pins';
+  const noMoveCheck = noPinChecks && ignoreWhich === 'all';
+  const free = '!pLockG && !pLockE';
+  const pin: Stmt[] = [
+    { set: 'pRef', to: 'pRef + 1' },
+    { set: 'pPins', to: 'pPins + 1' },
+  ];
+  const unpin: Stmt[] = [
+    { set: 'pPins', to: 'pPins - 1' },
+    { set: 'pRef', to: 'pRef - 1' },
+  ];
+  /** GUP-fast, for G (`gTarget`) and S (`sTarget`); `pinned` is where a kept pin goes. */
+  const fast = (g: 'G' | 'S', t: 'gTarget' | 'sTarget', pinned: string, longterm: boolean, pinOnFast: boolean): Step[] => {
+    const tv = `${g}_${t}`;
+    const steps: Step[] = [
+      {
+        name: 'gup_fast_read',
+        at: 'fastRead',
+        then: [{ if: 'pte == pte_PRESENT_P', then: [{ set: tv, to: `${t}_P` }], else: [{ if: 'pte == pte_PRESENT_Q', then: [{ set: tv, to: `${t}_Q` }] }] }],
+        next: { if: 'pte == pte_MIGRATION_P', then: 'slow', else: 'fastGrab' },
+      },
+      { name: 'try_grab_folio_fast', at: 'fastGrab', when: `${tv} == ${t}_Q`, next: 'fastRecheck' },
+    ];
+    if (pinOnFast) {
+      steps.push({ name: 'try_grab_folio_fast_pin', at: 'fastGrab', when: `${tv} == ${t}_P && pRef > 0`, then: pin, next: 'fastRecheck' });
+      steps.push({ name: 'try_grab_folio_fast_fail', at: 'fastGrab', when: `${tv} == ${t}_P && pRef == 0`, next: 'slow' });
+    } else steps.push({ name: 'try_grab_folio_fast_unpinnable', at: 'fastGrab', when: `${tv} == ${t}_P`, next: 'slow' });
+    steps.push(
+      { name: 'recheck_pte', at: 'fastRecheck', when: `${tv} == ${t}_Q`, next: pinned },
+      {
+        name: 'recheck_pte_kept',
+        at: 'fastRecheck',
+        when: `${tv} == ${t}_P && pte == pte_PRESENT_P`,
+        then: [{ set: 'stablePinP', to: 'stablePinP + 1' }, ...(longterm ? [{ set: 'longtermPinP', to: 'true' }] : [])],
+        next: pinned,
+      },
+      { name: 'recheck_pte_changed', at: 'fastRecheck', when: `${tv} == ${t}_P && pte != pte_PRESENT_P`, then: unpin, next: 'slow' },
+    );
+    return steps;
+  };
+  const G: Step[] = [
+    ...fast('G', 'gTarget', 'PINNED', true, variant === 'fast-path-pins-coherent'),
+    { name: 'follow_page_pin', at: 'slow', when: 'pte == pte_PRESENT_P', then: [{ set: 'G_gTarget', to: 'gTarget_P' }, ...pin], next: 'convert' },
+    { name: 'follow_page_pin_ram', at: 'slow', when: 'pte == pte_PRESENT_Q', then: [{ set: 'G_gTarget', to: 'gTarget_Q' }], next: 'PINNED' },
+    { name: 'pin_to_ref', at: 'convert', then: [{ set: 'pRef', to: 'pRef + 1' }, ...unpin], next: 'lock' },
+    { name: 'folio_lock', at: 'lock', when: free, then: [{ set: 'pLockG', to: 'true' }, { assert: 'pRef > 0', name: 'lock-live-page' }], next: 'unmap' },
+    {
+      name: 'try_to_migrate',
+      at: 'unmap',
+      when: noPinChecks ? 'pte == pte_PRESENT_P' : 'pte == pte_PRESENT_P && pPins == 0',
+      then: [{ set: 'pte', to: 'pte_MIGRATION_P' }, { set: 'G_ok', to: 'true' }, { set: 'pRef', to: 'pRef - 1' }],
+      next: 'checkPage',
+    },
+    ...(noPinChecks ? [] : [{ name: 'try_to_migrate_pinned', at: 'unmap', when: 'pte == pte_PRESENT_P && pPins > 0', then: [{ set: 'G_ok', to: 'false' }], next: 'checkPage' }]),
+    { name: 'try_to_migrate_unmapped', at: 'unmap', when: 'pte != pte_PRESENT_P', then: [{ set: 'G_ok', to: 'true' }], next: 'checkPage' },
+    ...(noPinChecks
+      ? [{ name: 'migrate_vma_check_page', at: 'checkPage', next: 'migrate' }]
+      : [
+          { name: 'migrate_vma_check_page', at: 'checkPage', when: 'pte != pte_PRESENT_P && pRef == 1', next: 'migrate' },
+          { name: 'migrate_vma_check_page_mapped', at: 'checkPage', when: 'pte == pte_PRESENT_P', then: [{ set: 'G_ok', to: 'false' }], next: 'finalize' },
+          { name: 'migrate_vma_check_page_busy', at: 'checkPage', when: 'pte != pte_PRESENT_P && pRef != 1', then: [{ set: 'G_ok', to: 'false' }], next: 'finalize' },
+        ]),
+    ...(noMoveCheck
+      ? [{ name: 'folio_migrate_mapping', at: 'migrate', then: [{ if: 'pte == pte_MIGRATION_P', then: [{ set: 'pMigrated', to: 'true' }] }], next: 'finalize' }]
+      : [
+          { name: 'folio_migrate_mapping', at: 'migrate', when: 'pRef == 1', then: [{ if: 'pte == pte_MIGRATION_P', then: [{ set: 'pMigrated', to: 'true' }] }], next: 'finalize' },
+          { name: 'folio_migrate_mapping_busy', at: 'migrate', when: 'pRef != 1', then: [{ set: 'G_ok', to: 'false' }], next: 'finalize' },
+        ]),
+    { name: 'remove_migration_ptes', at: 'finalize', when: 'pte == pte_MIGRATION_P && G_ok', then: [{ set: 'pte', to: 'pte_PRESENT_Q' }], next: 'release' },
+    { name: 'remove_migration_ptes_restore', at: 'finalize', when: 'pte == pte_MIGRATION_P && !G_ok', then: [{ set: 'pte', to: 'pte_PRESENT_P' }, { set: 'pRef', to: 'pRef + 1' }], next: 'release' },
+    { name: 'remove_migration_ptes_none', at: 'finalize', when: 'pte != pte_MIGRATION_P', next: 'release' },
+    { name: 'unlock_put', at: 'release', then: [{ set: 'pLockG', to: 'false' }, { set: 'pRef', to: 'pRef - 1' }], next: { if: 'G_ok', then: 'slow', else: 'FAIL' } },
+  ];
+  const S: Step[] = [
+    ...fast('S', 'sTarget', 'dma', false, true).map((st) => ({ ...st, when: st.when?.replace(/S_sTarget/g, 'S_sTarget[me]'), then: st.then?.map((x) => JSON.parse(JSON.stringify(x).replace(/S_sTarget/g, 'S_sTarget[me]')) as Stmt) })),
+    { name: 'follow_page_pin', at: 'slow', when: 'pte == pte_PRESENT_P', then: [{ set: 'stablePinP', to: 'stablePinP + 1' }, { set: 'S_sTarget[me]', to: 'sTarget_P' }, ...pin], next: 'dma' },
+    { name: 'follow_page_pin_ram', at: 'slow', when: 'pte == pte_PRESENT_Q', then: [{ set: 'S_sTarget[me]', to: 'sTarget_Q' }], next: 'dma' },
+    { name: 'dma_write', at: 'dma', next: 'unpin' },
+    { name: 'unpin_user_page', at: 'unpin', when: 'S_sTarget[me] == sTarget_P', then: [{ set: 'stablePinP', to: 'stablePinP - 1' }, ...unpin], next: 'DONE' },
+    { name: 'unpin_user_page_ram', at: 'unpin', when: 'S_sTarget[me] == sTarget_Q', next: 'DONE' },
+  ];
+  const unbounded = evictAttempts === 0;
+  const E: Step[] = [
+    {
+      name: 'collect_pte',
+      at: 'collect',
+      when: noPinChecks ? `pte == pte_PRESENT_P && ${free}` : `pte == pte_PRESENT_P && pPins == 0 && ${free}`,
+      then: [{ set: 'pRef', to: 'pRef + 1' }, { set: 'pLockE', to: 'true' }, { set: 'pte', to: 'pte_MIGRATION_P' }, { set: 'E_ok', to: 'true' }, { set: 'pRef', to: 'pRef - 1' }],
+      next: 'check',
+    },
+    { name: 'collect_pte_busy', at: 'collect', when: `pte == pte_PRESENT_P && !(${free})`, next: 'roundFail' },
+    ...(noPinChecks ? [] : [{ name: 'collect_pte_pinned', at: 'collect', when: `pte == pte_PRESENT_P && ${free} && pPins > 0`, next: 'roundFail' }]),
+    { name: 'collect_pte_migrating', at: 'collect', when: 'pte == pte_MIGRATION_P', next: 'roundFail' },
+    { name: 'collect_pte_evicted', at: 'collect', when: 'pte == pte_PRESENT_Q', next: 'DONE' },
+    ...(noPinChecks
+      ? [{ name: 'migrate_vma_check_page', at: 'check', next: 'migrate' }]
+      : [
+          { name: 'migrate_vma_check_page', at: 'check', when: 'pRef == 1', next: 'migrate' },
+          { name: 'migrate_vma_check_page_busy', at: 'check', when: 'pRef != 1', then: [{ set: 'E_ok', to: 'false' }], next: 'finalize' },
+        ]),
+    ...(noMoveCheck
+      ? [{ name: 'folio_migrate_mapping', at: 'migrate', then: [{ set: 'pMigrated', to: 'true' }], next: 'finalize' }]
+      : [
+          { name: 'folio_migrate_mapping', at: 'migrate', when: 'pRef == 1', then: [{ set: 'pMigrated', to: 'true' }], next: 'finalize' },
+          { name: 'folio_migrate_mapping_busy', at: 'migrate', when: 'pRef != 1', then: [{ set: 'E_ok', to: 'false' }], next: 'finalize' },
+        ]),
+    { name: 'remove_migration_ptes', at: 'finalize', when: 'E_ok', then: [{ set: 'pte', to: 'pte_PRESENT_Q' }], next: 'release' },
+    { name: 'remove_migration_ptes_restore', at: 'finalize', when: '!E_ok', then: [{ set: 'pte', to: 'pte_PRESENT_P' }, { set: 'pRef', to: 'pRef + 1' }], next: 'release' },
+    { name: 'unlock_put', at: 'release', then: [{ set: 'pLockE', to: 'false' }, { set: 'pRef', to: 'pRef - 1' }], next: { if: 'E_ok', then: 'DONE', else: 'roundFail' } },
+    unbounded
+      ? { name: 'retry_or_busy', at: 'roundFail', next: 'collect' }
+      : { name: 'retry_or_busy', at: 'roundFail', when: 'E_attempts > 1', then: [{ set: 'E_attempts', to: 'E_attempts - 1' }], next: 'collect' },
+    ...(unbounded ? [] : [{ name: 'retry_or_busy_give_up', at: 'roundFail', when: 'E_attempts <= 1', next: 'BUSY' }]),
+  ];
+  const nAttempts = Math.max(1, evictAttempts);
+  const groups: Group[] = [];
+  if (nG > 0)
+    groups.push({
+      name: 'G',
+      count: 1,
+      replicated: false,
+      locals: [
+        { name: 'gTarget', type: { kind: 'enum', values: ['NONE', 'P', 'Q'], init: 'NONE' } },
+        { name: 'ok', type: { kind: 'bool', init: false } },
+      ],
+      start: 'fastRead',
+      end: ['PINNED', 'FAIL'],
+      steps: G,
+    });
+  if (nS > 0) groups.push({ name: 'S', count: nS, replicated: true, locals: [{ name: 'sTarget', type: { kind: 'enum', values: ['NONE', 'P', 'Q'], init: 'NONE' } }], start: 'fastRead', end: ['DONE'], steps: S });
+  groups.push({
+    name: 'E',
+    count: 1,
+    replicated: false,
+    locals: [
+      { name: 'attempts', type: { kind: 'int', min: 1, max: nAttempts, init: nAttempts } },
+      { name: 'ok', type: { kind: 'bool', init: false } },
+    ],
+    start: 'collect',
+    end: ['DONE', 'BUSY'],
+    steps: E,
+  });
+  return {
+    name: 'coherent-longterm-pin',
+    title: `coherent-longterm-pin/${variant} nG=${nG} nS=${nS} evictAttempts=${evictAttempts} ignoreWhich=${ignoreWhich} omitInvariant=${omitInvariant}`,
+    variant,
+    params: { nG, nS, evictAttempts, ignoreWhich, omitInvariant },
+    shared: [
+      { name: 'pte', type: { kind: 'enum', values: ['PRESENT_P', 'MIGRATION_P', 'PRESENT_Q'], init: 'PRESENT_P' } },
+      { name: 'stablePinP', type: { kind: 'int', min: 0, max: nG + nS, init: 0 } },
+      { name: 'longtermPinP', type: { kind: 'bool', init: false } },
+      { name: 'pMigrated', type: { kind: 'bool', init: false } },
+      { name: 'pLockG', type: { kind: 'bool', init: false } },
+      { name: 'pLockE', type: { kind: 'bool', init: false } },
+      { name: 'pRef', type: { kind: 'int', min: 0, max: 3 + nG + nS, init: 1 } },
+      { name: 'pPins', type: { kind: 'int', min: 0, max: Math.max(1, nG + nS), init: 0 } },
+    ],
+    groups,
+    invariants: [
+      ...(omitInvariant === 'no-longterm-pin-on-coherent' ? [] : [{ name: 'no-longterm-pin-on-coherent', expr: '!longtermPinP' }]),
+      { name: 'no-migration-while-pinned', expr: '!(pMigrated && stablePinP > 0)' },
+      { name: 'page-lifetime', expr: `pRef != 0 || (${free} && pte == pte_PRESENT_Q)` },
+    ],
+    deadlock: opts.deadlock ?? true,
+  };
+}

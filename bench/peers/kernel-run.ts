@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelPromela } from './kernel-promela.ts';
 import { kernelMurphi } from './kernel-murphi.ts';
-import { intervalNotifier, migrationEntryWait, type KernelModel } from './kernel-ir.ts';
+import { coherentLongtermPin, gpusvmEvict, intervalNotifier, migrationEntryWait, type KernelModel } from './kernel-ir.ts';
 import { havePeer, runRumur, runSpin, type PeerResult } from './run.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,12 +72,14 @@ export function runMmcheck(args: readonly string[], timeoutSeconds = 3600): Prom
 
 export interface PortCase {
   /** mmcheck model name. */
-  model: 'migration-entry-wait' | 'interval-notifier';
+  model: 'migration-entry-wait' | 'interval-notifier' | 'gpusvm-evict' | 'coherent-longterm-pin';
   ir: KernelModel;
 }
 
 export const mewCase = (variant: string, params: Parameters<typeof migrationEntryWait>[1]): PortCase => ({ model: 'migration-entry-wait', ir: migrationEntryWait(variant, params) });
 export const inCase = (variant: string, params: Parameters<typeof intervalNotifier>[1]): PortCase => ({ model: 'interval-notifier', ir: intervalNotifier(variant, params) });
+export const clpCase = (variant: string, params: Parameters<typeof coherentLongtermPin>[1]): PortCase => ({ model: 'coherent-longterm-pin', ir: coherentLongtermPin(variant, params) });
+export const geCase = (variant: string, params: Parameters<typeof gpusvmEvict>[1]): PortCase => ({ model: 'gpusvm-evict', ir: gpusvmEvict(variant, params) });
 
 /** The benchmarked instances: 3+ replicated faulters, and interval-notifier with two invalidators. */
 export const DEFAULT_PORT_CASES: PortCase[] = [
@@ -149,6 +151,8 @@ export async function checkPort(c: PortCase, tools: { spin: boolean; rumur: bool
     const src = kernelMurphi(c.ir);
     push('rumur', full.json, 'mmcheck', await attempt(() => runRumur(src, { threads: 1, symmetry: 'off', deadlock: false })));
     if (sym) {
+      // A model whose symmetry mmcheck refuses (MC313: gpusvm-evict's invariant names each C replica) has no reduced count to compare.
+      if (!sym.ok && /^MC313\b/.test(sym.message)) return rows;
       if (!sym.ok) rows.push({ case: name, tool: 'rumur symmetry', against: 'mmcheck --symmetry', expectedStates: 0, expectedTransitions: 0, expectedVerdict: '-', states: null, transitions: null, errors: null, ok: false, note: `mmcheck --symmetry: ${sym.message}` });
       else push('rumur symmetry', sym.json, 'mmcheck --symmetry', await attempt(() => runRumur(src, { threads: 1, symmetry: 'exhaustive', deadlock: false })));
     }

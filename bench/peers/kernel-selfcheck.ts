@@ -8,15 +8,17 @@
  *   node --import=tsx bench/peers/kernel-selfcheck.ts           the instances the bench uses
  *   node --import=tsx bench/peers/kernel-selfcheck.ts --all     every variant and parameter combination
  *                                                               (faulters 2..4, holder, onFailure, contended;
- *                                                               invalidators, notifiers, freeAt): pass verdicts
+ *                                                               invalidators, notifiers, freeAt; gpusvm-evict nC 0..3,
+ *                                                               cTrylockFail; coherent-longterm-pin nS 1..3,
+ *                                                               evictAttempts, ignoreWhich): pass verdicts
  *                                                               compare counts, violations that the peer finds one
  *   ... --json                                                  rows as JSON on stdout
  */
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
-import { INTERVAL_NOTIFIER_VARIANTS, MIGRATION_ENTRY_WAIT_VARIANTS } from './kernel-ir.ts';
-import { checkPort, DEFAULT_PORT_CASES, inCase, mewCase, peersAvailable, type PortCase, type PortCheckRow } from './kernel-run.ts';
+import { COHERENT_LONGTERM_PIN_VARIANTS, GPUSVM_EVICT_VARIANTS, INTERVAL_NOTIFIER_VARIANTS, MIGRATION_ENTRY_WAIT_VARIANTS } from './kernel-ir.ts';
+import { checkPort, clpCase, DEFAULT_PORT_CASES, geCase, inCase, mewCase, peersAvailable, type PortCase, type PortCheckRow } from './kernel-run.ts';
 
 export function allPortCases(): PortCase[] {
   const out: PortCase[] = [];
@@ -29,6 +31,13 @@ export function allPortCases(): PortCase[] {
     for (const invalidators of [1, 2])
       for (const notifiers of [1, 2])
         for (const freeAt of ['zap', 'afterEnd'] as const) out.push(inCase(v, { invalidators, notifiers, freeAt }));
+  for (const v of GPUSVM_EVICT_VARIANTS)
+    for (const nC of [0, 1, 2, 3])
+      for (const cTrylockFail of ['refault', 'wait'] as const) out.push(geCase(v, { nC, cTrylockFail }));
+  for (const v of COHERENT_LONGTERM_PIN_VARIANTS)
+    for (const nS of [1, 2, 3])
+      for (const evictAttempts of [0, 2])
+        for (const ignoreWhich of ['all', 'allButMoveMapping'] as const) out.push(clpCase(v, { nS, evictAttempts, ignoreWhich }));
   return out;
 }
 

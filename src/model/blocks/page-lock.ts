@@ -32,6 +32,13 @@ import { Owners } from './owners.ts';
  *   sleeps forever (the lost wake-up behind put_and_wait_on_page_locked).
  * - `held(group)`, `isLocked()`, `free()`, `hasWaiters()` guards
  *   (`folio_test_locked()`, `folio_test_waiters()`).
+ * - `lockWhenFree(group)`: `folio_lock()` as one atomic step: enabled while
+ *   the page is unlocked, takes it. A thread at the step's label is blocked
+ *   until the page is unlocked: the sleep in `folio_wait_bit_common()` is
+ *   folded into the guard, with no wait queue and no wake-up order. It is
+ *   also a successful `folio_trylock()` inside a larger atomic step (under
+ *   the PTL, as `migrate_vma_collect_pmd()` takes it). For models that
+ *   abstract the wait queue away, made with `{ waitQueue: false }`.
  *
  * - `trylockOk(group)`: a fragment, `folio_trylock()` succeeding inside a
  *   larger atomic step (a PTL section that locks the page it found, as
@@ -59,6 +66,12 @@ import { Owners } from './owners.ts';
  * `threadId` in the state, so symmetry reduction sorts the replicas for any
  * number of them (with a `threadId` it enumerates n! permutations and stops
  * at 6 replicas).
+ *
+ * With `{ waitQueue: false }` only the holder: no PG_waiters and no queues,
+ * `unlock()` wakes nobody (no thread sleeps), and the operations that sleep
+ * (`lock`, `waitUnlocked`), read PG_waiters (`hasWaiters`) or the queues
+ * (`queueOf`, `queueIfLocked`, `queued`, `woken`) are refused (MC186): such
+ * a model writes its waits as guards (`lockWhenFree`, `free`).
  */
 export interface PageLock extends Block {
   lock(group: string | undefined, labels: { at: string; next: string }): StepMap;
@@ -70,6 +83,7 @@ export interface PageLock extends Block {
   isLocked(): Fragment;
   free(): Fragment;
   hasWaiters(): Fragment;
+  lockWhenFree(group?: string): Fragment;
   /** The wait-queue variable of a group. */
   queueOf(group?: string): string;
   /** Queue the caller and set PG_waiters if PG_locked is set (the q->lock section of folio_wait_bit_common()); nothing otherwise. */
@@ -84,33 +98,43 @@ export interface PageLock extends Block {
   readonly holderLocal: Readonly<Record<string, ReturnType<typeof bool>>>;
 }
 
-export function pageLock(name: string, groups: Readonly<Record<string, number>>, opts: { holder?: 'owner' | 'local' } = {}): PageLock {
+export function pageLock(name: string, groups: Readonly<Record<string, number>>, opts: { holder?: 'owner' | 'local'; waitQueue?: boolean } = {}): PageLock {
   const names = Object.keys(groups ?? {});
   const o = new Owners('pageLock', name, names);
   const holder = opts?.holder ?? 'owner';
   if (holder !== 'owner' && holder !== 'local') throw new McError('MC171', `pageLock(${q(name)}): holder must be 'owner' or 'local', got ${q(holder)}`);
   const local = holder === 'local';
+  const withQueue = opts?.waitQueue ?? true;
+  if (typeof withQueue !== 'boolean') throw new McError('MC171', `pageLock(${q(name)}): waitQueue must be true or false, got ${q(withQueue)}`);
   const bit = `${name}_locked`;
   const heldLocal = `${name}_held`;
   const waiters = `${name}_waiters`;
   const wq = new Map<string, string>();
-  const shared: Record<string, Domain> = { ...(local ? { [bit]: bool() } : o.shared()), [waiters]: bool() };
+  const shared: Record<string, Domain> = { ...(local ? { [bit]: bool() } : o.shared()), ...(withQueue ? { [waiters]: bool() } : {}) };
   for (const g of names) {
     const n = groups[g]!;
     if (!Number.isInteger(n) || n < 1) throw new McError('MC171', `pageLock(${q(name)}): group ${q(g)} needs its number of threads, got ${q(n)}`);
+    if (!withQueue) continue;
     const v = names.length === 1 ? `${name}_wq` : `${name}_wq_${g}`;
     wq.set(g, v);
     shared[v] = array(n, bool()).indexedBy(g);
   }
+  const also = withQueue ? { also: [waiters, ...wq.values()] } : {};
   const block = makeBlock(
     name,
     shared,
     local
-      ? [{ name, kind: 'page-lock', owners: [], flag: bit, holderLocals: names.map((group) => ({ group, local: heldLocal })), also: [waiters, ...wq.values()] }]
-      : [{ name, kind: 'page-lock', owners: o.decl(), also: [waiters, ...wq.values()] }],
+      ? [{ name, kind: 'page-lock', owners: [], flag: bit, holderLocals: names.map((group) => ({ group, local: heldLocal })), ...also }]
+      : [{ name, kind: 'page-lock', owners: o.decl(), ...also }],
   );
-  const queue = (g: string | undefined, op: string) => wq.get([...o.vars].find(([, v]) => v === o.of(g, op))![0])!;
-  const wakeAll = `if (s.${waiters}) { s.${waiters} = false; ${[...wq.values()].map((v) => `s.${v}.fill(false);`).join(' ')} }`;
+  const needsQueue = (op: string) => {
+    if (!withQueue) throw new McError('MC186', `pageLock(${q(name)}).${op}(): the lock was made with { waitQueue: false }, so nothing sleeps on it; write the wait as a guard (lockWhenFree, free)`);
+  };
+  const queue = (g: string | undefined, op: string) => {
+    needsQueue(op);
+    return wq.get([...o.vars].find(([, v]) => v === o.of(g, op))![0])!;
+  };
+  const wakeAll = withQueue ? `if (s.${waiters}) { s.${waiters} = false; ${[...wq.values()].map((v) => `s.${v}.fill(false);`).join(' ')} }` : '';
   // The lock's text in either holder mode (the owner mode's text is the block's original one).
   const freeText = local ? `!s.${bit}` : o.freeText();
   const heldText = local ? `s.${bit}` : o.heldText();
@@ -118,6 +142,7 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
   const release = (g: string | undefined, op: string) => (local ? (o.of(g, op), `s.${bit} = false; me.${heldLocal} = false;`) : `s.${o.of(g, op)} = -1;`);
   const mine = (g: string | undefined, op: string) => (local ? (o.of(g, op), `me.${heldLocal}`) : `s.${o.of(g, op)} === me.id`);
   const sleepSteps = (g: string | undefined, op: string, at: string, what: string, woken: string): StepMap => {
+    needsQueue(op);
     const q_ = queue(g, op);
     return {
       [`${at}_wait`]: {
@@ -132,7 +157,10 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
   };
   return Object.freeze({
     ...block,
-    queueOf: (g?: string) => queue(g, 'queueOf'),
+    queueOf: (g?: string) => {
+      needsQueue('queueOf');
+      return queue(g, 'queueOf');
+    },
     lock: (g: string | undefined, l: { at: string; next: string }): StepMap => {
       const at = checkIdent(`pageLock(${name}).lock at`, l.at);
       return {
@@ -156,12 +184,20 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
         ...sleepSteps(g, 'waitUnlocked', at, what, recheck ? at : l.next),
       };
     },
-    unlock: (g?: string): Fragment => ({ then: effectOf(`${release(g, 'unlock')} ${wakeAll}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),
+    unlock: (g?: string): Fragment => ({ then: effectOf(`${release(g, 'unlock')}${wakeAll ? ` ${wakeAll}` : ''}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),
     clearNonAtomic: (g?: string): Fragment => ({ then: effectOf(release(g, 'clearNonAtomic'), `__folio_clear_locked(${name})`), doc: `__folio_clear_locked(${name}): no wake-up` }),
     held: (g?: string): Fragment => ({ when: guardOf(mine(g, 'held'), `${name} held by me`) }),
     isLocked: (): Fragment => ({ when: guardOf(heldText, `${name} locked`) }),
     free: (): Fragment => ({ when: guardOf(freeText, `${name} unlocked`) }),
-    hasWaiters: (): Fragment => ({ when: guardOf(`s.${waiters}`, `${name} PG_waiters`) }),
+    hasWaiters: (): Fragment => {
+      needsQueue('hasWaiters');
+      return { when: guardOf(`s.${waiters}`, `${name} PG_waiters`) };
+    },
+    lockWhenFree: (g?: string): Fragment => ({
+      when: guardOf(freeText, `folio_lock(${name}): ${name} is unlocked`),
+      then: effectOf(take(g, 'lockWhenFree'), `folio_lock(${name})`),
+      doc: `folio_lock(${name})`,
+    }),
     queueIfLocked: (g?: string): Fragment => {
       const q_ = queue(g, 'queueIfLocked');
       return { then: effectOf(`if (${heldText}) { s.${q_}.set(me.id, true); s.${waiters} = true; }`, `folio_wait_bit_common(${name}): queue if locked`), doc: `folio_wait_bit_common(${name}) under q->lock: if PG_locked, queue and set PG_waiters` };
