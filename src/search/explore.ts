@@ -5,6 +5,7 @@ import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { IncompleteReason, PathStep, SearchOptions } from './types.ts';
 import type { ExploreStore as Store, StoredViolation } from './stored-path.ts';
+import { exploreDfsStack } from './dfs-stack.ts';
 
 /**
  * Exhaustive safety exploration (BFS or DFS) into a StateStore. Checks
@@ -216,6 +217,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     return out;
   }
 
+  // DFS with POR: a depth-first stack and SPIN's stack proviso (a weaker condition than the numbering one).
+  if (por !== null) return exploreDfsStack(rt, store, opts, start, red);
   // DFS: a stack of state indices with their depths; states are stored when generated.
   let stack = new Int32Array(1024);
   let depths = new Int32Array(1024);
