@@ -4,6 +4,8 @@ import type { Runtime } from '../exec/runtime.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import type { ExploreStore as Store } from './stored-path.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
+import { StackProviso } from './proviso.ts';
+import { StateStore } from '../store/store.ts';
 
 /**
  * Depth-first exploration with partial-order reduction and the stack cycle
@@ -77,6 +79,9 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
   let hashes = new Int32Array(1024);
   let top = 0;
   let onStack = new Uint8Array(1024);
+  // Candidate stubborn sets are tested against the stack before one is chosen (where the store can look up).
+  const proviso = store instanceof StateStore ? new StackProviso(store, por.sets.gBase, sym, W) : null;
+  if (proviso !== null) proviso.onStack = onStack;
 
   /** Push a frame for stored state s; false when expanding it found a violation. */
   const push = (s: number): boolean => {
@@ -92,7 +97,7 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
       out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
       return false;
     }
-    por.ample(rt, chunk, off, n);
+    por.ample(rt, chunk, off, n, proviso);
     const k = por.ampleHi;
     por.noteExpansion(s, k === n);
     if (sp === fState.length) {
@@ -115,7 +120,23 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
       if (sym !== null) sym.canonicalize(words, i * W);
       hashes[i] = rt.hash(words, i * W);
     }
-    if (s >= onStack.length) onStack = grown(onStack, Math.max(s + 1, onStack.length * 2));
+    // As the other explorations do, the successors an expansion takes are checked against the
+    // invariants at once (before the search goes deeper), so the first violation is the shallowest one
+    // along the stack.
+    if (hasInv)
+      for (let i = top; i < top + k; i++) {
+        if (rt.checkInvariants(words, i * W) < 0) continue;
+        const r = store.insert(words, i * W, hashes[i]!, s);
+        if (r < 0) continue;
+        out.transitions++;
+        out.violation = { kind: 'invariant', property: invNames[rt.checkInvariants(words, i * W)]!, state: r };
+        if (sp + 1 > out.depth) out.depth = sp + 1;
+        return false;
+      }
+    if (s >= onStack.length) {
+      onStack = grown(onStack, Math.max(s + 1, onStack.length * 2));
+      if (proviso !== null) proviso.onStack = onStack;
+    }
     onStack[s] = 1;
     fState[sp] = s;
     fBase[sp] = top;
