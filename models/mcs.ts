@@ -52,8 +52,9 @@ export default defineModel({
             cas: {
               at: 'CAS',
               then: (s, me) => {
-                me.ok = s.tail === me.id;
-                if (me.ok) s.tail = n;
+                const mine = s.tail === me.id;
+                me.ok = mine;
+                if (mine) s.tail = n;
               },
               next: 'CASr',
             },
