@@ -185,3 +185,29 @@ test('dead-variable reduction on the textbook Peterson port gives the state coun
   t.is(r.stats.states, 14084);
   t.deepEqual(r.reduction.deadVars?.notes, []);
 });
+
+test('check --dead-vars: the dead locals in the text and --json output; a livelock found with it is saved with real values and replays; one thread only', async (t) => {
+  const { cli } = await import('./helpers/cli.ts');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const text = await cli(['check', 'mcs', '--variant', 'fine', '--dead-vars']);
+  t.is(text.code, 0, text.err);
+  t.regex(text.out, /\[bfs, dead-vars\]/);
+  t.regex(text.out, /dead-vars: locals reset where they are dead, at 13 label\(s\):\n {2}P at NCS: pred, ok\n/);
+  const j = await cli(['check', 'mcs', '--variant', 'fine', '--dead-vars', '--json']);
+  t.is(j.code, 0, j.err);
+  const r = JSON.parse(j.out);
+  t.is(r.stats.states, 2298);
+  t.true(r.options.deadVars);
+  t.deepEqual(r.reduction.deadVars.dead[0], { thread: 'P', label: 'NCS', locals: ['pred', 'ok'] });
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-dead-'));
+  const v = await cli(['check', 'migration-entry-wait', '--variant', 'put-and-wait', '--dead-vars', '--json', '--trace-out', 'lasso.json'], dir);
+  t.is(v.code, 1, v.err);
+  t.is(JSON.parse(v.out).violation.kind, 'livelock');
+  const rep = await cli(['replay', 'lasso.json'], dir);
+  t.is(rep.code, 0, rep.out + rep.err);
+  const w = await cli(['check', 'mcs', '--variant', 'fine', '--dead-vars', '--workers', '2']);
+  t.is(w.code, 2);
+  t.regex(w.err, /MC360: --workers 2 cannot be combined with --dead-vars/);
+});
