@@ -145,6 +145,8 @@ function searchReduced(model: BuiltModel, opts: SearchOptions, engine?: (rt: Run
     reduction.symmetry = sym.describe();
     reduction.permutations = sym.permutationCount;
   }
+  if (opts.stackProviso && (!opts.por || opts.strategy !== 'dfs' || opts.store === 'bitstate'))
+    throw new McError('MC357', '--stack-proviso is the cycle proviso of a depth-first search with partial-order reduction into a stored state space: add --por and --strategy dfs (and no --store bitstate)');
   if (opts.store === 'bitstate') return bitstateSearch(model, rt, opts, t0, { por, sym }, reduction);
   const eng = engine ? engine(rt, { por, sym }) : null;
   let store: Store;

@@ -222,8 +222,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     return out;
   }
 
-  // DFS with POR: a depth-first stack and SPIN's stack proviso (a weaker condition than the numbering one).
-  if (por !== null) return exploreDfsStack(rt, store, opts, start, red);
+  // DFS with POR and --stack-proviso: a depth-first stack and SPIN's stack proviso (a weaker condition than the numbering one).
+  if (por !== null && opts.stackProviso) return exploreDfsStack(rt, store, opts, start, red);
   // DFS: a stack of state indices with their depths; states are stored when generated.
   let stack = new Int32Array(1024);
   let depths = new Int32Array(1024);

@@ -14,6 +14,11 @@ export interface SearchOptions {
   readonly symmetry: boolean;
   /** Dead-variable reduction: a local is reset to its initial value where it is dead (src/reduce/dead-vars.ts). */
   readonly deadVars: boolean;
+  /**
+   * Depth-first search with POR: SPIN's stack cycle proviso (src/search/dfs-stack.ts) instead of the
+   * numbering one. Usually fewer states; a search with several violations may meet another one first.
+   */
+  readonly stackProviso: boolean;
   /** Bitstate: log2 of the number of bits; hash functions. */
   readonly bitstateBits: number;
   readonly bitstateHashes: number;
@@ -61,6 +66,7 @@ export const defaultOptions: SearchOptions = Object.freeze({
   por: false,
   symmetry: false,
   deadVars: false,
+  stackProviso: false,
   bitstateBits: DEFAULT_BITSTATE_BITS,
   bitstateHashes: 3,
   maxStates: Infinity,

@@ -42,6 +42,7 @@ export const checkCommand: Command = {
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
     por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; livelocks only with --fairness none and without --symmetry)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety, deadlock and liveness)' },
+    'stack-proviso': { type: 'boolean', help: "with --strategy dfs --por: SPIN's stack cycle proviso (usually fewer states; with several violations another may be met first)" },
     'dead-vars': { type: 'boolean', help: 'dead-variable reduction: a thread local is reset to its initial value where it is written before it is read again (every property; one thread)' },
     workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store bitstate, --por or --dead-vars)" },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
@@ -82,6 +83,7 @@ function searchOptions(args: Args): Partial<SearchOptions> {
     por: args.flag('por'),
     symmetry: args.flag('symmetry'),
     deadVars: args.flag('dead-vars'),
+    stackProviso: args.flag('stack-proviso'),
     bitstateBits: args.num('bitstate-bits', { integer: true, min: 10 }),
     fairness: args.oneOf('fairness', FAIRNESS),
     liveness: !args.flag('no-liveness'),
@@ -143,7 +145,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   const { model, built } = await modelFromArgs(args, io);
   const opts = searchOptions(args);
   const json = args.flag('json');
-  const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', opts.deadVars ? 'dead-vars' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
+  const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? (opts.stackProviso ? 'por, stack proviso' : 'por') : '', opts.symmetry ? 'symmetry' : '', opts.deadVars ? 'dead-vars' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
   if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
   const line = statusLine(args, io);
   const memory = memoryCeiling(opts.memoryLimitMB ?? defaultOptions.memoryLimitMB);
