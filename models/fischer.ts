@@ -27,6 +27,7 @@ export default defineModel({
   variants: {
     timed: 'the write within DELTA of the test is enforced (urgent deadline); the wait is longer',
     untimed: 'no deadline on the write: a slow writer overwrites x after another process checked it',
+    fine: 'timed, one step per statement of the textbook Promela port (bench/peers/classic-fine.ts): the check of x, the entry and the release of x are steps of their own',
   },
   expect: {
     timed: [
@@ -37,6 +38,10 @@ export default defineModel({
     untimed: [
       { verdict: 'violation', kind: 'invariant', property: 'mutex', length: 12 },
       { verdict: 'violation', params: { n: 2 }, kind: 'invariant', property: 'mutex', length: 12 },
+    ],
+    fine: [
+      { verdict: 'pass', states: 468, transitions: 1259 },
+      { verdict: 'pass', params: { n: 2 }, states: 75, transitions: 168 },
     ],
   },
   shared: ({ n }) => ({ x: int(0, n), ph: array(n, int(0, 2)), clk: array(n, int(0, WAIT)), incs: int(0, n) }),
@@ -59,6 +64,23 @@ export default defineModel({
         },
       },
     };
+    if (variant === 'fine')
+      return [
+        replicate(n, 'P', {
+          start: 'Idle',
+          steps: {
+            test: { at: 'Idle', when: (s) => s.x === 0, then: (s, me) => { s.ph.set(me.id, 1); s.clk.set(me.id, 0); }, next: 'Set' },
+            set: { at: 'Set', then: (s, me) => { s.x = me.id + 1; s.ph.set(me.id, 2); s.clk.set(me.id, 0); }, next: 'Delay' },
+            delay: { at: 'Delay', when: (s, me) => s.clk.get(me.id) >= WAIT, then: (s, me) => { s.ph.set(me.id, 0); s.clk.set(me.id, 0); }, next: 'Check' },
+            mine: { at: 'Check', when: (s, me) => s.x === me.id + 1, next: 'Enter' },
+            retry: { at: 'Check', when: (s, me) => s.x !== me.id + 1, next: 'Idle' },
+            enter: { at: 'Enter', then: (s) => { s.incs = s.incs + 1; }, next: 'CS' },
+            exit: { at: 'CS', then: (s) => { s.incs = s.incs - 1; }, next: 'Release' },
+            release: { at: 'Release', then: (s) => { s.x = 0; }, next: 'Idle' },
+          },
+        }),
+        thread('clock', clock),
+      ];
     return [
       replicate(n, 'P', {
         start: 'Idle',

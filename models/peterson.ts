@@ -33,6 +33,7 @@ export default defineModel({
   variants: {
     classic: 'the filter lock: announce the level, then name yourself victim',
     'victim-first': 'the doorway writes swapped: victim before level (mutual exclusion fails)',
+    fine: 'the filter lock one Promela statement per step (the textbook port in bench/peers/classic-fine.ts): loop tests, `k = 0`, `k++`, `lev++` are steps of their own',
   },
   expect: {
     classic: [
@@ -46,9 +47,38 @@ export default defineModel({
       { verdict: 'violation', params: { n: 2 }, kind: 'invariant', property: 'mutex', length: 12 },
       { verdict: 'violation', params: { n: 4 }, kind: 'invariant', property: 'mutex', length: 44 },
     ],
+    fine: [
+      { verdict: 'pass', states: 29066, transitions: 81358 },
+      { verdict: 'pass', params: { n: 2 }, states: 368, transitions: 708 },
+    ],
   },
   shared,
   threads: ({ n }, variant) => {
+    // `fine`: one step per statement of the textbook Promela port (bench/peers/classic-fine.ts), each
+    // label one control location there. The loop tests on `lev` and `k` and the updates of `k` and `lev`
+    // touch locals only: the statements SPIN's partial-order reduction treats as safe.
+    if (variant === 'fine')
+      return [
+        replicate(n, 'proc', {
+          locals: { lev: int(0, n), k: int(0, n) },
+          start: 'NCS',
+          steps: {
+            init_lev: { at: 'NCS', then: (s, me) => { me.lev = 1; }, next: 'Loop' },
+            more: { at: 'Loop', when: (s, me) => me.lev < n, next: 'SetL' },
+            last: { at: 'Loop', when: (s, me) => me.lev === n, next: 'Enter' },
+            setlevel: { at: 'SetL', then: (s, me) => s.level.set(me.id, me.lev), next: 'SetV' },
+            setvictim: { at: 'SetV', then: (s, me) => s.victim.set(me.lev, me.id), next: 'K0' },
+            k0: { at: 'K0', then: (s, me) => { me.k = 0; }, next: 'Scan' },
+            scanned: { at: 'Scan', when: (s, me) => me.k === n, next: 'Inc' },
+            pass: { at: 'Scan', when: (s, me) => me.k < n && (me.k === me.id || s.level.get(me.k) < me.lev || s.victim.get(me.lev) !== me.id), next: 'KInc' },
+            kinc: { at: 'KInc', then: (s, me) => { me.k = me.k + 1; }, next: 'Scan' },
+            inc: { at: 'Inc', then: (s, me) => { me.lev = me.lev + 1; }, next: 'Loop' },
+            enter: { at: 'Enter', then: (s) => { s.incs = s.incs + 1; }, next: 'Leave' },
+            leave: { at: 'Leave', then: (s) => { s.incs = s.incs - 1; }, next: 'Rel' },
+            release: { at: 'Rel', then: (s, me) => s.level.set(me.id, 0), next: 'NCS' },
+          },
+        }),
+      ];
     // The doorway is two steps. The first is at the start label and, past the
     // last level, enters the critical section instead of writing; the second
     // resets the scan. Only which variable each writes differs between the
@@ -125,3 +155,4 @@ export default defineModel({
   },
   invariants: { mutex: (s) => s.incs <= 1 },
 });
+

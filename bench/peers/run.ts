@@ -56,6 +56,8 @@ export interface SpinOptions {
   /** pan -w hash table size exponent. Default 24 (pan's own default; 128 MB of slots). */
   hashBits?: number;
   extraCFlags?: string[];
+  /** Options of `spin -a` itself, e.g. ['-o1'] (no dataflow optimisation: no dead-variable resets), ['-o3'] (no statement merging). */
+  spinFlags?: string[];
   /**
    * Stored states that belong to `init` before the model's initial state.
    * Default 1: our generated models start all processes in one `atomic`.
@@ -349,7 +351,7 @@ export async function runSpin(source: string, opts: SpinOptions = {}): Promise<P
   return withTempDir('mmcheck-spin-', async (dir) => {
     await writeFile(join(dir, 'model.pml'), source);
     const compileStart = process.hrtime.bigint();
-    await execOk('spin', tools.spin!, ['-a', 'model.pml'], dir, deadline);
+    await execOk('spin', tools.spin!, [...(opts.spinFlags ?? []), '-a', 'model.pml'], dir, deadline);
     // -w: pan.c triggers harmless -Wstringop-overflow noise around its Index() bounds checks.
     await execOk('spin', tools.gcc!, [...cflags, '-w', '-o', 'pan', 'pan.c'], dir, deadline);
     const compileSeconds = Number(process.hrtime.bigint() - compileStart) / 1e9;
@@ -381,6 +383,7 @@ export async function runSpin(source: string, opts: SpinOptions = {}): Promise<P
       const effectiveStored = stats.nominal ?? stats.stored;
       const config = [
         opts.bfs ? 'bfs' : 'dfs',
+        ...(opts.spinFlags ?? []),
         ...cflags.filter((f) => f !== '-O2'),
         `-m${maxDepth}`,
         `-w${hashBits}`,

@@ -3,12 +3,12 @@ import { n } from './common.ts';
 
 /** The options of the cross-check's second search: the same, without reductions (exact store, no POR, no symmetry). */
 export function unreducedOptions<O extends Partial<SearchOptions>>(opts: O): O {
-  return { ...opts, por: false, symmetry: false, store: 'exact' };
+  return { ...opts, por: false, symmetry: false, deadVars: false, store: 'exact' };
 }
 
 /** `check --cross-check`: the search `r` compared with `full`, the same model searched with `unreducedOptions`. */
 export function crossCheck(r: SearchResult, full: SearchResult, opts: Partial<SearchOptions>) {
-  const reduced = opts.por || opts.symmetry || opts.store === 'bitstate';
+  const reduced = opts.por || opts.symmetry || opts.deadVars || opts.store === 'bitstate';
   const vk = (x: SearchResult) => (x.violation ? `${x.violation.kind}:${x.violation.property}` : x.verdict);
   const sameVerdict = r.verdict === full.verdict && vk(r) === vk(full);
   // Without state-reducing options the counts must agree exactly; with them the reduced search may only be smaller.

@@ -7,6 +7,7 @@ import { makeViewFactory, isAssertionFailure, viewErrorOf, type ViewFactory } fr
 import { hashWords } from '../layout/hash.ts';
 import { grown } from '../store/growable.ts';
 import { CONFIRM_TIMES, DeterminismCheck, notDeterministic } from './determinism.ts';
+import type { DeadResets } from './dead-resets.ts';
 
 /**
  * A built model compiled for search: successor generation over packed
@@ -28,6 +29,12 @@ export class Runtime {
   succChoice: Int32Array;
   succProgress: Uint8Array;
   private succCap: number;
+
+  /**
+   * `--dead-vars`: locals reset to their initial values when a thread arrives
+   * at a label where they are dead (dead-resets.ts); null applies none.
+   */
+  deadResets: DeadResets | null = null;
 
   /** Set when expand() returns -1: an assertion failed in this step. */
   failThread = -1;
@@ -250,6 +257,14 @@ export class Runtime {
             const lw = this.labW[t]!;
             const ls = this.labS[t]!;
             next[lw] = (next[lw]! & ~(this.labM[t]! << ls)) | (nl << ls);
+            const dr = this.deadResets;
+            if (dr !== null) {
+              const key = dr.tLabelBase[t]! + nl;
+              for (let k = dr.start[key]!; k < dr.start[key + 1]!; k++) {
+                const w = dr.word[k]!;
+                next[w] = (next[w]! & ~dr.mask[k]!) | dr.bits[k]!;
+              }
+            }
             if (n === this.succCap) this.growSucc();
             const o = n * W;
             const succ = this.succ;

@@ -1,7 +1,7 @@
 import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { accessVar } from './footprint.ts';
-import { StubbornSets } from './stubborn.ts';
+import { StubbornSets, type StubbornAccept } from './stubborn.ts';
 import { grown } from '../store/growable.ts';
 import { makeViewFactory, isAssertionFailure, type ViewFactory } from '../layout/views.ts';
 import type { Runtime } from '../exec/runtime.ts';
@@ -22,12 +22,15 @@ export class PartialOrder {
   readonly sets: StubbornSets;
   readonly reasons: string[] = [];
 
-  /** With livelock checking: which stored states were expanded fully (the liveness search follows the same edges). */
-  private full: Uint8Array | null;
+  /**
+   * With livelock checking, per stored state how it was expanded (the liveness search follows the same
+   * edges): 1 fully, 2 + t with the set seeded by thread t (a search's proviso may pass over smaller sets).
+   */
+  private full: Int32Array | null;
 
   constructor(readonly model: BuiltModel, opts: { liveness?: boolean } = {}) {
     const b = model;
-    this.full = opts.liveness === true ? new Uint8Array(1024) : null;
+    this.full = opts.liveness === true ? new Int32Array(1024) : null;
     this.sets = new StubbornSets(b, { liveness: opts.liveness === true });
     const S = this.sets;
     for (const n of S.notes) this.reasons.push(n);
@@ -164,7 +167,7 @@ export class PartialOrder {
   noteExpansion(s: number, fully: boolean): void {
     if (this.full === null) return;
     if (s >= this.full.length) this.full = grown(this.full, Math.max(s + 1, this.full.length * 2));
-    this.full[s] = fully ? 1 : 0;
+    this.full[s] = fully || this.sets.chosenSeed < 0 ? 1 : 2 + this.sets.chosenSeed;
   }
 
   /**
@@ -174,8 +177,9 @@ export class PartialOrder {
    */
   keptAt(s: number, rt: Runtime, buf: Uint32Array, off: number, n: number): number {
     if (this.full === null) throw new Error('internal: PartialOrder.keptAt without livelock checking');
-    if (this.full[s] === 1) return n;
-    return this.sets.select(rt, buf, off, n);
+    const f = this.full[s]!;
+    if (f === 1) return n;
+    return f >= 2 ? this.sets.selectSeeded(rt, buf, off, n, f - 2) : this.sets.select(rt, buf, off, n);
   }
 
   /** The ample set of the last `ample()` call: successors [ampleLo, ampleHi) of rt's buffer. */
@@ -187,9 +191,9 @@ export class PartialOrder {
    * generated: its successors are moved to [0, ampleHi) of rt's buffers
    * (all n when nothing can be left out).
    */
-  ample(rt: Runtime, buf: Uint32Array, off: number, n: number): void {
+  ample(rt: Runtime, buf: Uint32Array, off: number, n: number, accept: StubbornAccept | null = null): void {
     this.ampleLo = 0;
-    this.ampleHi = this.sets.select(rt, buf, off, n);
+    this.ampleHi = this.sets.select(rt, buf, off, n, accept);
   }
 }
 

@@ -432,25 +432,12 @@ export class StubbornSets {
    * buffers (each part keeps its order). Returns how many were selected
    * (n when the set is every enabled transition).
    */
-  select(rt: Runtime, buf: Uint32Array, off: number, n: number): number {
+  select(rt: Runtime, buf: Uint32Array, off: number, n: number, accept: StubbornAccept | null = null): number {
+    this.chosenSeed = -1;
     if (n <= 1) return n;
-    const T = rt.threads;
-    const enCount = this.enCount;
-    enCount.fill(0);
+    this.prepare(rt, buf, off, n);
     const st = rt.succThread;
     const ss = rt.succStep;
-    for (let i = 0; i < n; i++) enCount[this.gBase[st[i]!]! + ss[i]!]!++;
-    for (let t = 0; t < T; t++) this.labels[t] = rt.label(buf, off, t);
-    if (this.dynTables === null) {
-      this.dynTables = this.tables(rt.layout);
-      this.depHere = new Uint32Array(this.groups * this.gw);
-      this.nesHere = new Uint32Array(this.groups * this.gw);
-      this.depStamp = new Int32Array(this.groups);
-      this.nesStamp = new Int32Array(this.groups);
-    }
-    this.epoch = (this.epoch + 1) | 0 || 1;
-    this.buf = buf;
-    this.off = off;
     // Seeds (each thread's first enabled step) by increasing number of successors, so that a small set
     // found early bounds the closures after it.
     const seeds = this.seeds;
@@ -474,15 +461,64 @@ export class StubbornSets {
     let bestCnt = n;
     for (let k = 0; k < ns && sizes[k]! < bestCnt; k++) {
       const c = this.closure(seeds[k]!, bestCnt);
-      if (c >= 0 && c < bestCnt) {
+      // A set the caller's cycle proviso rejects is passed over for the next smallest (the proviso then
+      // forces a full expansion only when every candidate fails it).
+      if (c >= 0 && c < bestCnt && (accept === null || accept.accepts(this.inS, rt, n))) {
         bestCnt = c;
         this.best.set(this.inS);
+        this.chosenSeed = this.gThread[seeds[k]!]!;
       }
     }
-    if (bestCnt === n) return n;
+    if (bestCnt === n) {
+      this.chosenSeed = -1;
+      return n;
+    }
     this.reduced++;
     this.partition(rt, n);
     return bestCnt;
+  }
+
+  /** Thread whose first enabled step seeded the set the last select() chose; -1 when it kept every transition. */
+  chosenSeed = -1;
+
+  /**
+   * The set seeded by thread t's first enabled step at the state (as select()
+   * would compute it), its successors moved to the front; returns how many.
+   * Lets a search that chose among candidates by its proviso find the same
+   * set again.
+   */
+  selectSeeded(rt: Runtime, buf: Uint32Array, off: number, n: number, t: number): number {
+    if (n <= 1) return n;
+    this.prepare(rt, buf, off, n);
+    let i = 0;
+    while (i < n && rt.succThread[i] !== t) i++;
+    if (i === n) return n;
+    const c = this.closure(this.gBase[t]! + rt.succStep[i]!, n + 1);
+    if (c < 0 || c >= n) return n;
+    this.best.set(this.inS);
+    this.partition(rt, n);
+    return c;
+  }
+
+  /** Per-state set-up of select(): enabled counts per group, labels, the local-indexed tables. */
+  private prepare(rt: Runtime, buf: Uint32Array, off: number, n: number): void {
+    const T = rt.threads;
+    const enCount = this.enCount;
+    enCount.fill(0);
+    const st = rt.succThread;
+    const ss = rt.succStep;
+    for (let i = 0; i < n; i++) enCount[this.gBase[st[i]!]! + ss[i]!]!++;
+    for (let t = 0; t < T; t++) this.labels[t] = rt.label(buf, off, t);
+    if (this.dynTables === null) {
+      this.dynTables = this.tables(rt.layout);
+      this.depHere = new Uint32Array(this.groups * this.gw);
+      this.nesHere = new Uint32Array(this.groups * this.gw);
+      this.depStamp = new Int32Array(this.groups);
+      this.nesStamp = new Int32Array(this.groups);
+    }
+    this.epoch = (this.epoch + 1) | 0 || 1;
+    this.buf = buf;
+    this.off = off;
   }
 
   /** Stable partition of rt's successors: those of groups in `best` first. */
@@ -515,6 +551,11 @@ export class StubbornSets {
         k++;
       }
   }
+}
+
+/** A search's cycle proviso as a test of a candidate set (groups in `set`) against rt's n successors, before they are reordered. */
+export interface StubbornAccept {
+  accepts(set: Uint32Array, rt: Runtime, n: number): boolean;
 }
 
 interface DynTable {

@@ -13,6 +13,9 @@ import { bitstateDfs } from './bitstate.ts';
 import { checkLiveness } from './liveness.ts';
 import { checkSymmetricLiveness } from './sym-liveness.ts';
 import { coverageOf } from './coverage.ts';
+import { deadVariables } from '../reduce/dead-vars.ts';
+import { makeDeadResets } from '../exec/dead-resets.ts';
+import { liveCounterexample } from './dead-trace.ts';
 import { defaultOptions, type IncompleteReason, type SearchMonitor, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
 /**
@@ -104,8 +107,22 @@ export function searchWith(model: BuiltModel, options: Partial<SearchOptions>, e
 
 function searchAny(model: BuiltModel, options: Partial<SearchOptions>, engine?: (rt: Runtime, red: Reducers) => ExploreEngine): SearchResult & { runtime: Runtime; store: Store } {
   const opts: SearchOptions = Object.freeze({ ...defaultOptions, ...options });
+  if (!opts.deadVars) return searchReduced(model, opts, engine);
+  if (engine) throw new McError('MC356', '--dead-vars runs in one thread (the resets live in the search thread\'s runtime): add --workers 1');
+  // The search runs on the reduced runtime; what it returns speaks of the model itself: the runtime
+  // callers build traces with is the unreduced one, and a lasso is made to close on it (dead-trace.ts).
+  const dv = deadVariables(model);
+  const r = searchReduced(model, opts, undefined, (rt) => {
+    if (dv.dead.length > 0) rt.deadResets = makeDeadResets(model, rt.layout, dv.deadAt);
+  });
+  r.reduction.deadVars = { dead: dv.dead.map((d) => ({ thread: d.thread, label: d.label, locals: d.locals.slice() })), notes: dv.notes.slice() };
+  return { ...r, violation: r.violation ? liveCounterexample(model, r.violation) : null, runtime: new Runtime(model) };
+}
+
+function searchReduced(model: BuiltModel, opts: SearchOptions, engine?: (rt: Runtime, red: Reducers) => ExploreEngine, prepare?: (rt: Runtime) => void): SearchResult & { runtime: Runtime; store: Store } {
   const t0 = performance.now();
   const rt = new Runtime(model);
+  if (prepare) prepare(rt);
   const livenessWanted = opts.liveness && model.hasProgress;
   if (opts.por && livenessWanted && opts.fairness !== 'none') refusePorWithLiveness(opts.fairness);
   if (opts.store !== 'exact' && livenessWanted)
@@ -128,6 +145,8 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>, engine?: 
     reduction.symmetry = sym.describe();
     reduction.permutations = sym.permutationCount;
   }
+  if (opts.stackProviso && (!opts.por || opts.strategy !== 'dfs' || opts.store === 'bitstate'))
+    throw new McError('MC357', '--stack-proviso is the cycle proviso of a depth-first search with partial-order reduction into a stored state space: add --por and --strategy dfs (and no --store bitstate)');
   if (opts.store === 'bitstate') return bitstateSearch(model, rt, opts, t0, { por, sym }, reduction);
   const eng = engine ? engine(rt, { por, sym }) : null;
   let store: Store;

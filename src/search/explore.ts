@@ -5,6 +5,9 @@ import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { IncompleteReason, PathStep, SearchOptions } from './types.ts';
 import type { ExploreStore as Store, StoredViolation } from './stored-path.ts';
+import { exploreDfsStack } from './dfs-stack.ts';
+import { NumberedProviso } from './proviso.ts';
+import { StateStore } from '../store/store.ts';
 
 /**
  * Exhaustive safety exploration (BFS or DFS) into a StateStore. Checks
@@ -75,6 +78,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
   let fresh = new Int32Array(64);
   let nFresh = 0;
   let hitLimit = false;
+  // Candidate stubborn sets are tested against the proviso before one is chosen (where the store can look up).
+  const proviso = por !== null && store instanceof StateStore ? new NumberedProviso(store, por.sets.gBase, sym, W) : null;
 
   /**
    * Expand state s: generate successors, keep an ample subset (POR), map
@@ -100,7 +105,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     let lo = 0;
     let hi = n;
     if (por !== null) {
-      por.ample(rt, chunk, off, n);
+      if (proviso !== null) proviso.state = s;
+      por.ample(rt, chunk, off, n, proviso);
       lo = por.ampleLo;
       hi = por.ampleHi;
     }
@@ -216,6 +222,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     return out;
   }
 
+  // DFS with POR and --stack-proviso: a depth-first stack and SPIN's stack proviso (a weaker condition than the numbering one).
+  if (por !== null && opts.stackProviso) return exploreDfsStack(rt, store, opts, start, red);
   // DFS: a stack of state indices with their depths; states are stored when generated.
   let stack = new Int32Array(1024);
   let depths = new Int32Array(1024);

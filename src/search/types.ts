@@ -12,6 +12,13 @@ export interface SearchOptions {
   readonly por: boolean;
   /** Symmetry reduction over replicated groups (liveness judged on the lift of the quotient). */
   readonly symmetry: boolean;
+  /** Dead-variable reduction: a local is reset to its initial value where it is dead (src/reduce/dead-vars.ts). */
+  readonly deadVars: boolean;
+  /**
+   * Depth-first search with POR: SPIN's stack cycle proviso (src/search/dfs-stack.ts) instead of the
+   * numbering one. Usually fewer states; a search with several violations may meet another one first.
+   */
+  readonly stackProviso: boolean;
   /** Bitstate: log2 of the number of bits; hash functions. */
   readonly bitstateBits: number;
   readonly bitstateHashes: number;
@@ -58,6 +65,8 @@ export const defaultOptions: SearchOptions = Object.freeze({
   store: 'exact',
   por: false,
   symmetry: false,
+  deadVars: false,
+  stackProviso: false,
   bitstateBits: DEFAULT_BITSTATE_BITS,
   bitstateHashes: 3,
   maxStates: Infinity,
@@ -124,6 +133,8 @@ export interface ReductionInfo {
    * left out (visible steps, conflicts per variable, unknown footprints).
    */
   por?: { reducedStates: number; reasons: string[] };
+  /** Dead-variable reduction: the locals found dead, per thread template and label, and what limited the analysis. */
+  deadVars?: { dead: { thread: string; label: string; locals: string[] }[]; notes: string[] };
   /** Symmetry: permuted groups and the number of permutations. */
   symmetry?: string;
   permutations?: number;

@@ -42,7 +42,9 @@ export const checkCommand: Command = {
     'bitstate-bits': { type: 'string', value: 'N', default: defaultOptions.bitstateBits, help: 'log2 of the bit array of --store bitstate' },
     por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; livelocks only with --fairness none and without --symmetry)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety, deadlock and liveness)' },
-    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store bitstate or --por)" },
+    'stack-proviso': { type: 'boolean', help: "with --strategy dfs --por: SPIN's stack cycle proviso (usually fewer states; with several violations another may be met first)" },
+    'dead-vars': { type: 'boolean', help: 'dead-variable reduction: a thread local is reset to its initial value where it is written before it is read again (every property; one thread)' },
+    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store bitstate, --por or --dead-vars)" },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
@@ -80,6 +82,8 @@ function searchOptions(args: Args): Partial<SearchOptions> {
     store,
     por: args.flag('por'),
     symmetry: args.flag('symmetry'),
+    deadVars: args.flag('dead-vars'),
+    stackProviso: args.flag('stack-proviso'),
     bitstateBits: args.num('bitstate-bits', { integer: true, min: 10 }),
     fairness: args.oneOf('fairness', FAIRNESS),
     liveness: !args.flag('no-liveness'),
@@ -114,7 +118,7 @@ function earlyHelpers(args: Args): number {
  */
 function workersOption(args: Args, store: string): number {
   const dfs = args.given('strategy') && args.str('strategy') === 'dfs';
-  if (!args.given('workers')) return store !== 'bitstate' && !dfs && !args.flag('por') ? Math.min(256, availableParallelism()) : 1;
+  if (!args.given('workers')) return store !== 'bitstate' && !dfs && !args.flag('por') && !args.flag('dead-vars') ? Math.min(256, availableParallelism()) : 1;
   const n = args.num('workers', { integer: true, min: 1 });
   if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
   if (n === 1) return n;
@@ -124,7 +128,9 @@ function workersOption(args: Args, store: string): number {
       ? '--strategy dfs (the threads search breadth-first)'
       : args.flag('por')
         ? '--por (its cycle proviso depends on the order in which states are stored)'
-        : null;
+        : args.flag('dead-vars')
+          ? '--dead-vars (the resets are applied by the search thread)'
+          : null;
   if (why) throw new McError('MC360', `--workers ${n} cannot be combined with ${why}: use --workers 1`);
   return n;
 }
@@ -154,7 +160,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   const { model, built } = await modelFromArgs(args, io);
   const opts = searchOptions(args);
   const json = args.flag('json');
-  const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? 'por' : '', opts.symmetry ? 'symmetry' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
+  const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? (opts.stackProviso ? 'por, stack proviso' : 'por') : '', opts.symmetry ? 'symmetry' : '', opts.deadVars ? 'dead-vars' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
   if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
   const line = statusLine(args, io);
   const memory = memoryCeiling(opts.memoryLimitMB ?? defaultOptions.memoryLimitMB);
@@ -197,6 +203,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
     if (r.reduction.porSafeLabels !== undefined)
       io.out(`por: stubborn sets smaller than the enabled steps at ${r.reduction.por?.reducedStates ?? 0} state(s); steps independent of some thread at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; limits: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
+    if (r.reduction.deadVars) io.out(deadVarsLines(r.reduction.deadVars));
     const st = r.reduction.store;
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
@@ -262,6 +269,14 @@ function coverageLines(c: Coverage): string {
   return lines.join('\n') + '\n';
 }
 
+/** `--dead-vars`: which locals were found dead at which labels (the search resets them there). */
+function deadVarsLines(d: NonNullable<SearchResult['reduction']['deadVars']>): string {
+  const lines = [d.dead.length ? `dead-vars: locals reset where they are dead, at ${d.dead.length} label(s):` : 'dead-vars: no local is dead anywhere (nothing reset)'];
+  for (const x of d.dead) lines.push(`  ${x.thread} at ${x.label}: ${x.locals.join(', ')}`);
+  for (const note of d.notes) lines.push(`  limit: ${note}`);
+  return lines.join('\n') + '\n';
+}
+
 function statsLine(r: SearchResult): string {
   const s = r.stats;
   return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state`;
@@ -293,6 +308,7 @@ function resultJson(built: BuiltModel, r: SupervisedResult, opts: Partial<Search
       strategy: opts.store === 'bitstate' ? 'dfs' : (opts.strategy ?? defaultOptions.strategy),
       por: opts.por ?? defaultOptions.por,
       symmetry: opts.symmetry ?? defaultOptions.symmetry,
+      ...(opts.deadVars ? { deadVars: true } : {}),
       store: opts.store ?? defaultOptions.store,
       fairness: r.fairness,
       liveness: r.livenessChecked,
