@@ -556,6 +556,7 @@ export default defineModel({
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 4 }, length: 16 },
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 6 }, length: 24, bench: true },
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 7 }, length: 28, bench: true },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 8 }, length: 32, bench: true },
     ],
     'put-and-wait': [
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 8 },
@@ -563,6 +564,7 @@ export default defineModel({
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 4 }, length: 16 },
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 6 }, length: 24, bench: true },
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 7 }, length: 28, bench: true },
+      { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', params: { faulters: 8 }, length: 32, bench: true },
     ],
     'skip-refcount-check': [
       { verdict: 'violation', kind: 'assertion', property: 'no-stale-access', length: 4 },
