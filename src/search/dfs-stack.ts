@@ -2,6 +2,7 @@ import { NO_PARENT } from '../store/store.ts';
 import { grown } from '../store/growable.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
+import { limitsCheck } from './explore-limits.ts';
 import type { ExploreStore as Store } from './stored-path.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import { StackProviso } from './proviso.ts';
@@ -47,23 +48,7 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
       return out;
     }
   }
-  const memLimit = opts.memoryLimitMB * 1024 * 1024;
-  const monitor = opts.monitor;
-  let lastReport = start;
-  const tick = (depth: number, frontier: number): IncompleteReason | null => {
-    const now = performance.now();
-    if ((now - start) / 1000 > opts.timeLimit) return 'time-limit';
-    if (store.bytes() > memLimit) return 'memory-limit';
-    if (monitor !== null) {
-      const r = monitor.poll('explore', store.count, out.transitions, depth, frontier, store.bytes());
-      if (r !== null) return r;
-    }
-    if (opts.onProgress && now - lastReport >= 1000) {
-      lastReport = now;
-      opts.onProgress({ phase: 'explore', states: store.count, transitions: out.transitions, depth, frontier, seconds: (now - start) / 1000, bytes: store.bytes() });
-    }
-    return null;
-  };
+  const tick = limitsCheck(opts, start, store, () => out.transitions);
 
   // Frames.
   let fState = new Int32Array(256);

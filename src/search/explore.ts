@@ -4,6 +4,7 @@ import type { Runtime } from '../exec/runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { IncompleteReason, PathStep, SearchOptions } from './types.ts';
+import { limitsCheck } from './explore-limits.ts';
 import type { ExploreStore as Store, StoredViolation } from './stored-path.ts';
 import { exploreDfsStack } from './dfs-stack.ts';
 import { NumberedProviso } from './proviso.ts';
@@ -52,25 +53,9 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
       return out;
     }
   }
-  const memLimit = opts.memoryLimitMB * 1024 * 1024;
-  const monitor = opts.monitor;
-  let lastReport = start;
   let ticks = 0;
   // Limits and progress are checked every CHECK_EVERY expansions.
-  const tick = (depth: number, frontier: number): IncompleteReason | null => {
-    const now = performance.now();
-    if ((now - start) / 1000 > opts.timeLimit) return 'time-limit';
-    if (store.bytes() > memLimit) return 'memory-limit';
-    if (monitor !== null) {
-      const r = monitor.poll('explore', store.count, out.transitions, depth, frontier, store.bytes());
-      if (r !== null) return r;
-    }
-    if (opts.onProgress && now - lastReport >= 1000) {
-      lastReport = now;
-      opts.onProgress({ phase: 'explore', states: store.count, transitions: out.transitions, depth, frontier, seconds: (now - start) / 1000, bytes: store.bytes() });
-    }
-    return null;
-  };
+  const tick = limitsCheck(opts, start, store, () => out.transitions);
   const maxStates = opts.maxStates;
   let hashes = new Int32Array(64);
   let sink = 0;

@@ -1,6 +1,7 @@
 import { FULL, type SharedStore } from '../store/shared-store.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
+import { limitsCheck } from './explore-limits.ts';
 import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
 
 /**
@@ -65,23 +66,7 @@ export function exploreParallel(
       return out;
     }
   }
-  const memLimit = opts.memoryLimitMB * 1024 * 1024;
-  const monitor = opts.monitor;
-  let lastReport = start;
-  const tick = (depth: number, frontier: number): IncompleteReason | null => {
-    const now = performance.now();
-    if ((now - start) / 1000 > opts.timeLimit) return 'time-limit';
-    if (st.bytes() > memLimit) return 'memory-limit';
-    if (monitor !== null) {
-      const r = monitor.poll('explore', st.count, out.transitions, depth, frontier, st.bytes());
-      if (r !== null) return r;
-    }
-    if (opts.onProgress && now - lastReport >= 1000) {
-      lastReport = now;
-      opts.onProgress({ phase: 'explore', states: st.count, transitions: out.transitions, depth, frontier, seconds: (now - start) / 1000, bytes: st.bytes() });
-    }
-    return null;
-  };
+  const tick = limitsCheck(opts, start, st, () => out.transitions);
   const coord = new Coordinator(w0, popts.earlyReserve ?? true);
   const W = rt.words;
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
