@@ -3,7 +3,7 @@ import { grown } from '../store/growable.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
-import type { ExploreStore as Store } from './stored-path.ts';
+import { expansionViolation, type ExploreStore as Store } from './stored-path.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import { StackProviso } from './proviso.ts';
 import { StateStore } from '../store/store.ts';
@@ -74,12 +74,9 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
     const off = store.offsetOf(s);
     if (verifyFootprints) por.verify(rt, chunk, off);
     const n = rt.expand(chunk, off);
-    if (n < 0) {
-      out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
-      return false;
-    }
-    if (n === 0 && deadlockOn && !rt.allEnded(chunk, off)) {
-      out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
+    const v = expansionViolation(rt, chunk, off, n, s, deadlockOn);
+    if (v !== null) {
+      out.violation = v;
       return false;
     }
     por.ample(rt, chunk, off, n, proviso);

@@ -3,9 +3,9 @@ import { grown } from '../store/growable.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
-import type { IncompleteReason, PathStep, SearchOptions } from './types.ts';
+import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
-import type { ExploreStore as Store, StoredViolation } from './stored-path.ts';
+import { expansionViolation, type ExploreStore as Store, type StoredViolation } from './stored-path.ts';
 import { exploreDfsStack } from './dfs-stack.ts';
 import { NumberedProviso } from './proviso.ts';
 import { StateStore } from '../store/store.ts';
@@ -77,12 +77,9 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     if (verifyFootprints) por.verify(rt, chunk, off);
     const n = rt.expand(chunk, off);
     nFresh = 0;
-    if (n < 0) {
-      out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
-      return false;
-    }
-    if (n === 0 && deadlockOn && !rt.allEnded(chunk, off)) {
-      out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
+    const v = expansionViolation(rt, chunk, off, n, s, deadlockOn);
+    if (v !== null) {
+      out.violation = v;
       return false;
     }
     const succ = rt.succ;
@@ -288,20 +285,14 @@ function bfsBatched(
     const end = Math.min(levelEnd, head + BLOCK);
     let total = 0;
     let stopAt = -1; // the state whose expansion found an assertion failure or deadlock
-    let failStep: PathStep | undefined;
     for (let s = head; s < end; s++) {
       const chunk = store.chunkOf(s);
       const off = store.offsetOf(s);
       const n = rt.expand(chunk, off, -1, total);
-      if (n < 0) {
+      const v = expansionViolation(rt, chunk, off, n, s, deadlockOn);
+      if (v !== null) {
         stopAt = s;
-        failStep = { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice };
-        out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep };
-        break;
-      }
-      if (n === 0 && deadlockOn && !rt.allEnded(chunk, off)) {
-        stopAt = s;
-        out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
+        out.violation = v;
         break;
       }
       if (parents.length < total + n) {

@@ -2,6 +2,7 @@ import { FULL, type SharedStore } from '../store/shared-store.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
+import { expansionViolation } from './stored-path.ts';
 import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
 
 /**
@@ -90,13 +91,9 @@ export function exploreParallel(
       }
       const off = st.offsetOf(s);
       const n = rt.expand(st.states, off);
-      if (n < 0) {
-        out.violation = { kind: 'assertion', property: rt.failProperty, state: s, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
-        out.depth = depth;
-        return true;
-      }
-      if (n === 0 && deadlockOn && !rt.allEnded(st.states, off)) {
-        out.violation = { kind: 'deadlock', property: 'deadlock', state: s };
+      const v = expansionViolation(rt, st.states, off, n, s, deadlockOn);
+      if (v !== null) {
+        out.violation = v;
         out.depth = depth;
         return true;
       }

@@ -27,6 +27,18 @@ export interface StoredViolation {
   failStep?: PathStep;
 }
 
+/**
+ * What expanding stored state `s` (its words at `buf[off..]`) found, from
+ * `n`, the count Runtime.expand returned: a failed assertion (n < 0, the
+ * failing step read off the runtime), a deadlock (no successor while some
+ * thread is not at an end label, when deadlocks are checked), or nothing.
+ */
+export function expansionViolation(rt: Runtime, buf: Uint32Array, off: number, n: number, s: number, deadlockOn: boolean): StoredViolation | null {
+  if (n < 0) return { kind: 'assertion', property: rt.failProperty, state: s, failStep: { thread: rt.failThread, step: rt.failStep, choice: rt.failChoice } };
+  if (n === 0 && deadlockOn && !rt.allEnded(buf, off)) return { kind: 'deadlock', property: 'deadlock', state: s };
+  return null;
+}
+
 /** State indices from the initial state to `idx`, following the parent log. */
 export function pathTo(store: Store, idx: number): number[] {
   const path: number[] = [];
