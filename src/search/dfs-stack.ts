@@ -6,7 +6,6 @@ import { limitsCheck } from './explore-limits.ts';
 import { expansionViolation, type ExploreStore as Store } from './stored-path.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import { StackProviso } from './proviso.ts';
-import { StateStore } from '../store/store.ts';
 
 /**
  * Depth-first exploration with partial-order reduction and the stack cycle
@@ -64,9 +63,9 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
   let hashes = new Int32Array(1024);
   let top = 0;
   let onStack = new Uint8Array(1024);
-  // Candidate stubborn sets are tested against the stack before one is chosen (where the store can look up).
-  const proviso = store instanceof StateStore ? new StackProviso(store, por.sets.gBase, sym, W) : null;
-  if (proviso !== null) proviso.onStack = onStack;
+  // Candidate stubborn sets are tested against the stack before one is chosen.
+  const proviso = new StackProviso(store, por.sets.gBase, sym, W);
+  proviso.onStack = onStack;
 
   /** Push a frame for stored state s; false when expanding it found a violation. */
   const push = (s: number): boolean => {
@@ -117,7 +116,7 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
       }
     if (s >= onStack.length) {
       onStack = grown(onStack, Math.max(s + 1, onStack.length * 2));
-      if (proviso !== null) proviso.onStack = onStack;
+      proviso.onStack = onStack;
     }
     onStack[s] = 1;
     fState[sp] = s;

@@ -8,7 +8,6 @@ import { limitsCheck } from './explore-limits.ts';
 import { expansionViolation, type ExploreStore as Store, type StoredViolation } from './stored-path.ts';
 import { exploreDfsStack } from './dfs-stack.ts';
 import { NumberedProviso } from './proviso.ts';
-import { StateStore } from '../store/store.ts';
 
 /**
  * Exhaustive safety exploration (BFS or DFS) into a StateStore. Checks
@@ -63,8 +62,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
   let fresh = new Int32Array(64);
   let nFresh = 0;
   let hitLimit = false;
-  // Candidate stubborn sets are tested against the proviso before one is chosen (where the store can look up).
-  const proviso = por !== null && store instanceof StateStore ? new NumberedProviso(store, por.sets.gBase, sym, W) : null;
+  // Candidate stubborn sets are tested against the proviso before one is chosen.
+  const proviso = por !== null ? new NumberedProviso(store, por.sets.gBase, sym, W) : null;
 
   /**
    * Expand state s: generate successors, keep an ample subset (POR), map

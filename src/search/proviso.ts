@@ -1,4 +1,5 @@
 import type { StateStore } from '../store/store.ts';
+import type { CompactStore } from '../store/compact.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { StubbornAccept } from '../reduce/stubborn.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
@@ -23,7 +24,7 @@ abstract class ProvisoBase implements StubbornAccept {
   private readonly scratch: Uint32Array;
 
   constructor(
-    private readonly store: StateStore,
+    private readonly store: StateStore | CompactStore,
     private readonly gBase: Int32Array,
     private readonly sym: Symmetry | null,
     private readonly W: number,

@@ -38,20 +38,9 @@ export class CompactStore {
 
   insert(buf: Uint32Array, off: number, h: number, parent: number): number {
     const hi = fingerprintHigh(buf, off, this.words);
-    const mask = this.mask;
-    const tag = h & ~mask;
-    let i = h & mask;
-    for (;;) {
-      const v = this.table[i]!;
-      if (v === 0) break;
-      if ((v & ~mask) === tag) {
-        const idx = (v & mask) - 1;
-        const f = this.fp[idx >>> CHUNK_BITS]!;
-        const o = (idx & CMASK) * 2;
-        if (f[o] === (h >>> 0) && f[o + 1] === (hi >>> 0)) return -idx - 1;
-      }
-      i = (i + 1) & mask;
-    }
+    const i = this.slot(h, hi);
+    const found = this.table[i]!;
+    if (found !== 0) return -((found & this.mask) - 1) - 1;
     const idx = this.count;
     const ci = idx >>> CHUNK_BITS;
     const o = idx & CMASK;
@@ -67,10 +56,32 @@ export class CompactStore {
     this.parents[ci]![o] = parent;
     const c = this.chunks[ci]!;
     for (let k = 0; k < this.words; k++) c[o * this.words + k] = buf[off + k]!;
-    this.table[i] = tag | (idx + 1);
+    this.table[i] = (h & ~this.mask) | (idx + 1);
     this.count = idx + 1;
     if (this.count > this.limit) this.grow();
     return idx;
+  }
+
+  /** Index of the state with this fingerprint, or -1 (what insert would answer for a state already stored). */
+  find(buf: Uint32Array, off: number, h: number): number {
+    const v = this.table[this.slot(h, fingerprintHigh(buf, off, this.words))]!;
+    return v === 0 ? -1 : (v & this.mask) - 1;
+  }
+
+  /** Linear probing from the fingerprint's home slot: the slot holding it, or the empty slot where it would go. */
+  private slot(h: number, hi: number): number {
+    const mask = this.mask;
+    const tag = h & ~mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = this.table[i]!;
+      if (v === 0) return i;
+      if ((v & ~mask) === tag) {
+        const idx = (v & mask) - 1;
+        const f = this.fp[idx >>> CHUNK_BITS]!;
+        const o = (idx & CMASK) * 2;
+        if (f[o] === (h >>> 0) && f[o + 1] === (hi >>> 0)) return i;
+      }
+    }
   }
 
   private growFirstChunk(): void {
