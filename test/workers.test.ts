@@ -31,6 +31,7 @@ const summary = (r: SearchResult) => ({
   incomplete: r.incomplete,
   coverage: r.coverage,
   livenessChecked: r.livenessChecked,
+  porReduced: r.reduction.por?.reducedStates ?? null,
 });
 
 const engine = fc.record({
@@ -97,6 +98,42 @@ test('random symmetric models: symmetry reduction with workers stores the same r
   t.pass();
 });
 
+test('random models: partial-order reduction with workers takes the one-thread stubborn sets (counts, reduced states, violations, limits)', (t) => {
+  fc.assert(
+    fc.property(genModel(), fc.boolean(), fc.option(fc.integer({ min: 1, max: 60 })), fc.boolean(), engine, (g, deadlock, maxStates, deadVars, e) => {
+      const b = buildModel(toModel(g), null);
+      const o: Partial<SearchOptions> = { deadlock, liveness: false, por: true, deadVars, ...(maxStates !== null ? { maxStates } : {}) };
+      return agree(b, o, e);
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+test('random models: livelocks with partial-order reduction (fairness none) after a multi-core exploration are the one-thread ones', (t) => {
+  fc.assert(
+    fc.property(genModel({ safety: false }), engine, (g, e) => agree(buildModel(toModel(g), null), { deadlock: false, fairness: 'none', por: true }, { ...e, store: 'exact' })),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+  t.pass();
+});
+
+test('random models: dead-variable reduction with workers gives the one-thread result (safety and livelocks)', (t) => {
+  fc.assert(
+    fc.property(genModel(), fc.boolean(), fc.constantFrom('none', 'weak', 'strong' as const), engine, (g, deadlock, fairness, e) => agree(buildModel(toModel(g), null), { deadlock, fairness, deadVars: true }, e)),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+  t.pass();
+});
+
+test('random symmetric models: symmetry and partial-order reduction with workers', (t) => {
+  fc.assert(
+    fc.property(genSym, fc.boolean(), engine, (g, deadlock, e) => agree(buildModel(toSymModel(g), null), { deadlock, liveness: false, symmetry: true, por: true }, e)),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+  t.pass();
+});
+
 /** Four counters; in `helper` builds the step also sets a flag the coordinator's build never sets. */
 const splitBrain = (helper: boolean): Model =>
   defineModel({
@@ -145,6 +182,8 @@ for (const [name, args] of [
   ['peterson(4) victim-first (an invariant)', ['peterson', '-p', 'n=4', '--variant', 'victim-first']],
   ['dining(6) (a deadlock)', ['dining', '-p', 'n=6']],
   ['peterson(4) victim-first, hash-compact', ['peterson', '-p', 'n=4', '--variant', 'victim-first', '--store', 'hash-compact']],
+  ['peterson(4) fine, --por --dead-vars', ['peterson', '-p', 'n=4', '--variant', 'fine', '--por', '--dead-vars']],
+  ['migration-entry-wait put-and-wait f=6, --por --fairness none (a livelock)', ['migration-entry-wait', '--variant', 'put-and-wait', '-p', 'faulters=6', '--por', '--fairness', 'none']],
 ] as const) {
   test(`threads: ${name} with 2 and 3 workers prints what one prints, and saves the same trace`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
@@ -200,11 +239,10 @@ for (const [file, src] of [
   });
 }
 
-test('--workers: breadth-first search without --por, 1..256 threads', async (t) => {
+test('--workers: breadth-first search, 1..256 threads', async (t) => {
   for (const [extra, code] of [
     [['--strategy', 'dfs'], 'MC360'],
     [['--store', 'bitstate'], 'MC360'],
-    [['--por'], 'MC360'],
     [[], 'MC361'],
   ] as const) {
     const w = code === 'MC361' ? '300' : '2';

@@ -2,6 +2,8 @@ import type { BuiltModel, BuiltStep, BuiltTemplate } from '../model/build.ts';
 import { partsOf } from '../model/blocks/compose.ts';
 import { codeOnly, memberUses, paramNames } from '../model/source.ts';
 import { cellFootprint, Cells, invariantCells } from './cells.ts';
+import { makeDeadResets } from '../exec/dead-resets.ts';
+import type { Runtime } from '../exec/runtime.ts';
 
 /**
  * Dead-variable reduction (`--dead-vars`; SPIN's dataflow optimisation, and
@@ -208,4 +210,13 @@ export function deadVariables(b: BuiltModel): DeadVarAnalysis {
     deadAt.push(per);
   }
   return { deadAt, dead, notes };
+}
+
+/**
+ * `--dead-vars`: rt resets the model's dead locals where they are dead (the
+ * analysis is a function of the model, so every worker of a multi-core
+ * search that loads the same model makes the same resets).
+ */
+export function applyDeadVariables(model: BuiltModel, rt: Runtime, dv: DeadVarAnalysis = deadVariables(model)): void {
+  if (dv.dead.length > 0) rt.deadResets = makeDeadResets(model, rt.layout, dv.deadAt);
 }

@@ -28,8 +28,12 @@ export class PartialOrder {
    */
   private full: Int32Array | null;
 
+  /** Built for livelock checking (visible progress; another thread builds the same reduction from this). */
+  readonly liveness: boolean;
+
   constructor(readonly model: BuiltModel, opts: { liveness?: boolean } = {}) {
     const b = model;
+    this.liveness = opts.liveness === true;
     this.full = opts.liveness === true ? new Int32Array(1024) : null;
     this.sets = new StubbornSets(b, { liveness: opts.liveness === true });
     const S = this.sets;
@@ -165,9 +169,29 @@ export class PartialOrder {
 
   /** Record how stored state s was expanded (only kept with livelock checking). */
   noteExpansion(s: number, fully: boolean): void {
-    if (this.full === null) return;
-    if (s >= this.full.length) this.full = grown(this.full, Math.max(s + 1, this.full.length * 2));
-    this.full[s] = fully || this.sets.chosenSeed < 0 ? 1 : 2 + this.sets.chosenSeed;
+    if (this.full !== null) this.recordExpansion(s, this.expansionCode(fully));
+  }
+
+  /** How the state of the last `ample()` was expanded: 1 fully, 2 + t with the set seeded by thread t. */
+  expansionCode(fully: boolean): number {
+    return fully || this.sets.chosenSeed < 0 ? 1 : 2 + this.sets.chosenSeed;
+  }
+
+  /**
+   * Stored state s was expanded elsewhere (another worker of a multi-core
+   * search) as `code` says (`expansionCode`): record it for the livelock
+   * search.
+   */
+  recordExpansion(s: number, code: number): void {
+    if (this.full !== null) {
+      if (s >= this.full.length) this.full = grown(this.full, Math.max(s + 1, this.full.length * 2));
+      this.full[s] = code;
+    }
+  }
+
+  /** Set the count of states expanded with a proper stubborn set (a multi-core search counts every worker's). */
+  setReducedStates(n: number): void {
+    this.sets.reduced = n;
   }
 
   /**

@@ -3,6 +3,8 @@ import { buildModel } from '../model/build.ts';
 import { isMcError } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
+import { PartialOrder } from '../reduce/por.ts';
+import { applyDeadVariables } from '../reduce/dead-vars.ts';
 import { helperLoop } from '../search/parallel-explore.ts';
 import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
 import { builtinModels, loadModel } from './load.ts';
@@ -20,6 +22,9 @@ export interface HelperInput {
   readonly kind: 'mmcheck-bfs-helper';
   readonly spec: SearchSpec;
   readonly symmetry: boolean;
+  /** Partial-order reduction, built for livelock checking or not (null: none). */
+  readonly por: { readonly liveness: boolean } | null;
+  readonly deadVars: boolean;
   readonly deadlock: boolean | null;
   readonly bufs: ParallelBuffers;
 }
@@ -40,7 +45,9 @@ async function helperRun(port: NonNullable<typeof parentPort>, input: HelperInpu
   try {
     const built = buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
     const rt = new Runtime(built);
-    const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock);
+    if (input.deadVars) applyDeadVariables(built, rt);
+    const por = input.por ? new PartialOrder(built, { liveness: input.por.liveness }) : null;
+    const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock, por);
     helperLoop(w);
     msg = { type: 'done' };
   } catch (e) {

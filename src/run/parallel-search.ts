@@ -55,7 +55,7 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     return searchWith(built, options, (rt, red) =>
       sharedEngine(rt, red, options, { workers, ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
         ctl = w0.ctl;
-        const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, deadlock: options.deadlock ?? null, bufs };
+        const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, por: red.por ? { liveness: red.por.liveness } : null, deadVars: options.deadVars === true, deadlock: options.deadlock ?? null, bufs };
         // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.
         const spawn = (): void => {
           for (let i = 1; i < workers; i++) {

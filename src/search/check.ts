@@ -13,8 +13,7 @@ import { bitstateDfs } from './bitstate.ts';
 import { checkLiveness } from './liveness.ts';
 import { checkSymmetricLiveness } from './sym-liveness.ts';
 import { coverageOf } from './coverage.ts';
-import { deadVariables } from '../reduce/dead-vars.ts';
-import { makeDeadResets } from '../exec/dead-resets.ts';
+import { applyDeadVariables, deadVariables } from '../reduce/dead-vars.ts';
 import { liveCounterexample } from './dead-trace.ts';
 import { defaultOptions, type IncompleteReason, type SearchMonitor, type SearchOptions, type SearchResult, type SearchStats } from './types.ts';
 
@@ -108,13 +107,10 @@ export function searchWith(model: BuiltModel, options: Partial<SearchOptions>, e
 function searchAny(model: BuiltModel, options: Partial<SearchOptions>, engine?: (rt: Runtime, red: Reducers) => ExploreEngine): SearchResult & { runtime: Runtime; store: Store } {
   const opts: SearchOptions = Object.freeze({ ...defaultOptions, ...options });
   if (!opts.deadVars) return searchReduced(model, opts, engine);
-  if (engine) throw new McError('MC356', '--dead-vars runs in one thread (the resets live in the search thread\'s runtime): add --workers 1');
   // The search runs on the reduced runtime; what it returns speaks of the model itself: the runtime
   // callers build traces with is the unreduced one, and a lasso is made to close on it (dead-trace.ts).
   const dv = deadVariables(model);
-  const r = searchReduced(model, opts, undefined, (rt) => {
-    if (dv.dead.length > 0) rt.deadResets = makeDeadResets(model, rt.layout, dv.deadAt);
-  });
+  const r = searchReduced(model, opts, engine, (rt) => applyDeadVariables(model, rt, dv));
   r.reduction.deadVars = { dead: dv.dead.map((d) => ({ thread: d.thread, label: d.label, locals: d.locals.slice() })), notes: dv.notes.slice() };
   return { ...r, violation: r.violation ? liveCounterexample(model, r.violation) : null, runtime: new Runtime(model) };
 }

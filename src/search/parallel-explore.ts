@@ -4,6 +4,7 @@ import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
 import { expansionViolation } from './stored-path.ts';
 import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
+import { NumberedProviso } from './proviso.ts';
 
 /**
  * Multi-core breadth-first safety exploration (`check --workers N`): the
@@ -55,6 +56,12 @@ export function exploreParallel(
   const hasInv = rt.model.invariants.length > 0;
   const invNames = rt.model.invariants.map((i) => i.name);
   const sym = red.sym;
+  const por = red.por;
+  if (por !== w0.por) throw new Error('internal: worker 0 and the search have different partial orders');
+  // A reduction counts a state's transitions all at once (as the one-thread search with POR or symmetry does); the batched BFS, each as it inserts it.
+  const whole = sym !== null || por !== null;
+  const proviso = por !== null ? new NumberedProviso(st, por.sets.gBase, sym, rt.words) : null;
+  const verifyFootprints = por !== null && por.hasDeclared;
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0 };
   const init = rt.initial();
   if (sym) sym.canonicalize(init, 0);
@@ -90,21 +97,29 @@ export function exploreParallel(
         }
       }
       const off = st.offsetOf(s);
-      const n = rt.expand(st.states, off);
+      if (verifyFootprints) por.verify(rt, st.states, off);
+      let n = rt.expand(st.states, off);
       const v = expansionViolation(rt, st.states, off, n, s, deadlockOn);
       if (v !== null) {
         out.violation = v;
         out.depth = depth;
         return true;
       }
+      if (por !== null) {
+        // The one-thread search's stubborn set, its successors first (explore.ts).
+        proviso!.state = s;
+        por.ample(rt, st.states, off, n, proviso);
+        por.noteExpansion(s, por.ampleHi === n);
+        n = por.ampleHi;
+      }
       const succ = rt.succ;
       for (let i = 0; i < n; i++) {
         const o = i * W;
         if (sym !== null) sym.canonicalize(succ, o);
-        else out.transitions++;
+        if (!whole) out.transitions++;
         const idx = st.insertSolo(succ, o, rt.hash(succ, o), s, s);
         if (idx === FULL) {
-          if (sym !== null) out.transitions += n;
+          if (whole) out.transitions += n;
           finish(out, 'memory-limit', depth + 1, st.count - s);
           return true;
         }
@@ -112,19 +127,19 @@ export function exploreParallel(
         if (hasInv) {
           const v = rt.checkInvariants(succ, o);
           if (v >= 0) {
-            if (sym !== null) out.transitions += n;
+            if (whole) out.transitions += n;
             out.violation = { kind: 'invariant', property: invNames[v]!, state: idx };
             out.depth = depth + 1;
             return true;
           }
         }
         if (st.count >= maxStates) {
-          if (sym !== null) out.transitions += n;
+          if (whole) out.transitions += n;
           finish(out, 'max-states', depth + 1, st.count - s - 1);
           return true;
         }
       }
-      if (sym !== null) out.transitions += n;
+      if (whole) out.transitions += n;
     }
     return false;
   };
@@ -163,6 +178,7 @@ export function exploreParallel(
     Atomics.store(ctl, Ctl.Room, Math.max(1, Math.min(maxStates - st.count, NONE)));
     Atomics.store(ctl, Ctl.Active, active);
     if (active > 1) driver.announce(active);
+    const reduced0 = por !== null ? por.reducedStates : 0;
     driver.run(w0, active, coord);
     const ms = performance.now() - roundStart;
     if (ms < ROUND_MS / 2 && end - head >= perRound) perRound = Math.min(maxRound, perRound * 2);
@@ -173,8 +189,19 @@ export function exploreParallel(
     const stop = Atomics.load(ctl, Ctl.StopState);
     const cut = Atomics.load(ctl, Ctl.CutSeq);
     /** Transitions counted up to successor seq: the batched BFS counts each successor as it inserts it, the one with reductions a whole state at once. */
-    const counted = (seq: number): number => (sym === null ? seq + 1 : w0.stBase[coord.stateOf(seq) - head + 1]!);
+    const counted = (seq: number): number => (!whole ? seq + 1 : w0.stBase[coord.stateOf(seq) - head + 1]!);
     const maxSeq = Atomics.load(ctl, Ctl.MaxSeq);
+    if (por !== null) {
+      // How each state the one-thread search would have expanded by now was expanded, whichever worker did.
+      const last = invSeq !== NONE ? coord.stateOf(invSeq) + 1 : coord.outOfRoom ? head : maxSeq !== NONE ? coord.stateOf(maxSeq) + 1 : Math.min(end, stop);
+      let reduced = 0;
+      for (let s = head; s < last; s++) {
+        const how = w0.stHow[s - head]!;
+        por.recordExpansion(s, how);
+        if (how >= 2) reduced++;
+      }
+      por.setReducedStates(reduced0 + reduced);
+    }
     if (invSeq !== NONE) {
       const idx = count0 + w0.rankOfViolation(active, invSeq);
       st.setCount(idx + 1);

@@ -5,6 +5,8 @@ import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { fingerprintHigh } from '../store/fingerprints.ts';
 import { q } from '../model/errors.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
+import type { PartialOrder } from '../reduce/por.ts';
+import { NumberedProviso } from './proviso.ts';
 
 /**
  * One worker's part of a round of the multi-core breadth-first search. A
@@ -104,6 +106,8 @@ export interface ParallelBuffers {
   readonly workers: number;
   readonly store: SharedStoreBuffers;
   readonly stCount: SharedArrayBuffer;
+  /** With partial-order reduction, per state of the round: how it was expanded (`PartialOrder.expansionCode`). */
+  readonly stHow: SharedArrayBuffer;
   readonly blocks: SharedArrayBuffer;
   /** Per worker: successor words, hashes, parents. */
   readonly succ: readonly SharedArrayBuffer[];
@@ -144,6 +148,7 @@ export function parallelBuffers(words: number, workers: number, store: SharedSto
     workers,
     store,
     stCount: new SharedArrayBuffer(4 * ROUND_STATES),
+    stHow: new SharedArrayBuffer(4 * ROUND_STATES),
     blocks: new SharedArrayBuffer(4 * 3 * (ROUND_STATES / BLOCK)),
     succ: per(workers, () => grow(4 * 1024 * words)),
     succHash: per(workers, () => grow(4 * 1024)),
@@ -191,6 +196,7 @@ export class RoundWorker {
   readonly ctl: Int32Array;
   readonly inserter: RegionInserter;
   readonly stCount: Int32Array;
+  readonly stHow: Int32Array;
   /** The round's successor numbering, computed by every worker for itself: the seq of the first successor of state start + i. */
   readonly stBase = new Int32Array(ROUND_STATES + 1);
   readonly blocks: Int32Array;
@@ -222,6 +228,10 @@ export class RoundWorker {
   /** Dedup's batch of hashes (their home slots are read first). */
   private readonly bH = new Int32Array(BATCH);
   private readonly others: Int32Array;
+  /** With partial-order reduction: the cycle proviso over the store as the round found it, and the kept successors of a block (`stage`). */
+  private readonly proviso: NumberedProviso | null;
+  private readonly verifyFootprints: boolean;
+  private stage = new Uint32Array(256);
 
   constructor(
     public me: number,
@@ -229,11 +239,15 @@ export class RoundWorker {
     readonly sym: Symmetry | null,
     readonly bufs: ParallelBuffers,
     deadlock: boolean,
+    readonly por: PartialOrder | null = null,
   ) {
     this.store = new SharedStore(bufs.store, (b, o) => rt.hash(b, o));
     this.ctl = this.store.ctl;
     this.inserter = new RegionInserter(this.store);
     this.stCount = new Int32Array(bufs.stCount);
+    this.stHow = new Int32Array(bufs.stHow);
+    this.proviso = por !== null ? new NumberedProviso(this.store, por.sets.gBase, sym, rt.words) : null;
+    this.verifyFootprints = por !== null && por.hasDeclared;
     this.blocks = new Int32Array(bufs.blocks);
     this.routeLen = new Int32Array(bufs.routeLen);
     this.blockRoute = new Int32Array(bufs.blockRoute);
@@ -384,6 +398,7 @@ export class RoundWorker {
     const owner = this.owner;
     const N = this.bufs.workers;
     const rlen = this.myRouteLen;
+    const por = this.por;
     rlen.fill(0);
     this.len = 0;
     // (Hash-compact keeps no words of expanded states to re-expand.)
@@ -398,11 +413,12 @@ export class RoundWorker {
       for (let s = first; s < last; s++) {
         if (s > Atomics.load(ctl, Ctl.StopState)) break;
         const off = st.offsetOf(s);
-        const n = rt.expand(st.states, off, -1, total);
+        let n = por === null ? rt.expand(st.states, off, -1, total) : this.expandReduced(s, off, s - start, total);
         if (n < 0 || (n === 0 && this.deadlockOn && !rt.allEnded(st.states, off))) {
           atomicMin(ctl, Ctl.StopState, s);
           break;
         }
+        if (por !== null) n = this.kept;
         this.stCount[s - start] = n;
         if (this.parents.length < total + n) {
           const p = new Int32Array((total + n) * 2);
@@ -419,7 +435,8 @@ export class RoundWorker {
       const parents = this.succParent[this.me]!;
       const routes = this.route;
       const rbase = this.me * N;
-      const succ = rt.succ;
+      // With POR the kept successors of each state were gathered in the stage.
+      const succ = por === null ? rt.succ : this.stage;
       const base = this.len;
       const br = this.blockRoute;
       for (let o = 0; o < active; o++) br[2 * (b * N + o)] = rlen[o]!;
@@ -446,6 +463,46 @@ export class RoundWorker {
     for (let o = 0; o < active; o++) this.routeLen[rs + o] = rlen[o]!;
   }
 
+  /** Successors kept by the last `expandReduced`. */
+  private kept = 0;
+
+  /**
+   * Partial-order reduction at stored state s (the i-th of the round): all
+   * successors, then the stubborn set the one-thread BFS takes there, whose
+   * successors go to the stage from successor `total` on (`kept` of them);
+   * how s was expanded goes to stHow[i]. Returns the number of enabled
+   * transitions (-1: an assertion failed), for the deadlock check. The
+   * proviso is decided by the store as the round found it: a successor
+   * stored before the round has its final number, and one that is not gets
+   * a number after every state of the round, so the set is the one-thread
+   * search's, whichever worker expands s.
+   */
+  private expandReduced(s: number, off: number, i: number, total: number): number {
+    const rt = this.rt;
+    const por = this.por!;
+    const states = this.store.states;
+    if (this.verifyFootprints) por.verify(rt, states, off);
+    const n = rt.expand(states, off);
+    this.kept = 0;
+    if (n <= 0) {
+      this.stHow[i] = 1;
+      return n;
+    }
+    this.proviso!.state = s;
+    por.ample(rt, states, off, n, this.proviso);
+    const k = por.ampleHi;
+    this.stHow[i] = por.expansionCode(k === n);
+    const W = rt.words;
+    if (this.stage.length < (total + k) * W) {
+      const g = new Uint32Array(Math.max(this.stage.length * 2, (total + k) * W));
+      g.set(this.stage);
+      this.stage = g;
+    }
+    this.stage.set(rt.succ.subarray(0, k * W), total * W);
+    this.kept = k;
+    return n;
+  }
+
   /**
    * Steps must be functions of the state in every thread, not only in one
    * (a model file is loaded once per thread: a module-level variable, say,
@@ -459,8 +516,14 @@ export class RoundWorker {
     const W = rt.words;
     const st = this.store;
     const s = (this.checks++ * 40503 + this.me * 7919) % start;
-    const n = rt.expand(st.states, st.offsetOf(s));
+    let n = rt.expand(st.states, st.offsetOf(s));
     if (n < 0) throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.failThread, rt.failStep)} fails assertion ${q(rt.failProperty)} in stored state ${s}, which another worker expanded without that failure`);
+    // With POR only the stubborn set's successors were stored: the same set again (its proviso reads only states numbered up to s, all stored before s was expanded).
+    if (this.por !== null && n > 1) {
+      this.proviso!.state = s;
+      this.por.ample(rt, st.states, st.offsetOf(s), n, this.proviso);
+      n = this.por.ampleHi;
+    }
     for (let i = 0; i < n; i++) {
       if (this.sym !== null) this.sym.canonicalize(rt.succ, i * W);
       if (st.find(rt.succ, i * W, rt.hash(rt.succ, i * W)) < 0)

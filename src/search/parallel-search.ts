@@ -4,6 +4,8 @@ import type { BuiltModel } from '../model/build.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
 import type { ExploreEngine } from './check.ts';
 import { searchWith } from './check.ts';
+import { applyDeadVariables } from '../reduce/dead-vars.ts';
+import { PartialOrder } from '../reduce/por.ts';
 import type { Reducers } from './explore.ts';
 import { defaultParallelOptions, exploreParallel, lockstepDriver, orCoverage, collectHelpers, type ParallelExploreOptions, type RoundDriver } from './parallel-explore.ts';
 import { newControl, parallelBuffers, phaseTimes, RoundWorker, type ParallelBuffers } from './parallel-round.ts';
@@ -28,10 +30,6 @@ export interface SharedEngineOptions {
   readonly onPhaseTimes?: (ms: number[][]) => void;
 }
 
-/** Whether a search with these options can use more than one worker (breadth-first, exact or hash-compact store, no partial-order reduction). */
-export function parallelApplies(opts: Partial<SearchOptions>): boolean {
-  return (opts.strategy ?? 'bfs') === 'bfs' && (opts.store ?? 'exact') !== 'bitstate' && !opts.por;
-}
 
 export function sharedEngine(
   rt: Runtime,
@@ -44,7 +42,7 @@ export function sharedEngine(
   const control = newControl();
   const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, compact: opts.store === 'hash-compact', ...(eo.initialRing !== undefined ? { ringStates: eo.initialRing } : {}), ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
   const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length, eo.onPhaseTimes !== undefined);
-  const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock);
+  const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock, red.por);
   const driver = driverFor(bufs, w0);
   return {
     store: w0.store as Store,
@@ -74,7 +72,9 @@ export function searchLockstep(model: BuiltModel, options: Partial<SearchOptions
     sharedEngine(rt, red, options, eo, (bufs, w0) => {
       const helpers = Array.from({ length: eo.workers - 1 }, (_, i) => {
         const hrt = new Runtime(helperModel);
-        return new RoundWorker(i + 1, hrt, red.sym ? new Symmetry(helperModel, hrt.layout) : null, bufs, options.deadlock ?? helperModel.deadlock);
+        if (options.deadVars) applyDeadVariables(helperModel, hrt);
+        const por = red.por ? new PartialOrder(helperModel, { liveness: red.por.liveness }) : null;
+        return new RoundWorker(i + 1, hrt, red.sym ? new Symmetry(helperModel, hrt.layout) : null, bufs, options.deadlock ?? helperModel.deadlock, por);
       });
       const d = lockstepDriver(helpers);
       return {

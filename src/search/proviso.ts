@@ -1,5 +1,3 @@
-import type { StateStore } from '../store/store.ts';
-import type { CompactStore } from '../store/compact.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { StubbornAccept } from '../reduce/stubborn.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
@@ -20,11 +18,16 @@ import type { Symmetry } from '../reduce/symmetry.ts';
  * the searches keep their after-the-fact check (expand fully when an
  * inserted successor turns out to be old) for the others and as a guard.
  */
+/** A store that can look a state up without inserting it (its index, or -1). */
+export interface FindStore {
+  find(buf: Uint32Array, off: number, h: number): number;
+}
+
 abstract class ProvisoBase implements StubbornAccept {
   private readonly scratch: Uint32Array;
 
   constructor(
-    private readonly store: StateStore | CompactStore,
+    private readonly store: FindStore,
     private readonly gBase: Int32Array,
     private readonly sym: Symmetry | null,
     private readonly W: number,

@@ -44,7 +44,7 @@ export const checkCommand: Command = {
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety, deadlock and liveness)' },
     'stack-proviso': { type: 'boolean', help: "with --strategy dfs --por: SPIN's stack cycle proviso (usually fewer states; with several violations another may be met first)" },
     'dead-vars': { type: 'boolean', help: 'dead-variable reduction: a thread local is reset to its initial value where it is written before it is read again (every property; one thread)' },
-    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs, --store bitstate, --por or --dead-vars)" },
+    workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs or --store bitstate)" },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
@@ -111,14 +111,15 @@ function earlyHelpers(args: Args): number {
 }
 
 /**
- * `--workers N`: breadth-first search into the exact or hash-compact store, without
- * partial-order reduction (its cycle proviso depends on the order in which
- * states are stored). Not given: the machine's CPUs where that applies, one
+ * `--workers N`: breadth-first search into the exact or hash-compact store
+ * (with any reduction: the partial order's cycle proviso reads only states
+ * stored before a round, so every worker takes the one-thread search's
+ * stubborn set). Not given: the machine's CPUs where that applies, one
  * thread otherwise.
  */
 function workersOption(args: Args, store: string): number {
   const dfs = args.given('strategy') && args.str('strategy') === 'dfs';
-  if (!args.given('workers')) return store !== 'bitstate' && !dfs && !args.flag('por') && !args.flag('dead-vars') ? Math.min(256, availableParallelism()) : 1;
+  if (!args.given('workers')) return store !== 'bitstate' && !dfs ? Math.min(256, availableParallelism()) : 1;
   const n = args.num('workers', { integer: true, min: 1 });
   if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
   if (n === 1) return n;
@@ -126,11 +127,7 @@ function workersOption(args: Args, store: string): number {
     ? '--store bitstate (it searches depth-first)'
     : dfs
       ? '--strategy dfs (the threads search breadth-first)'
-      : args.flag('por')
-        ? '--por (its cycle proviso depends on the order in which states are stored)'
-        : args.flag('dead-vars')
-          ? '--dead-vars (the resets are applied by the search thread)'
-          : null;
+      : null;
   if (why) throw new McError('MC360', `--workers ${n} cannot be combined with ${why}: use --workers 1`);
   return n;
 }
