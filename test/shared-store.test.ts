@@ -41,14 +41,10 @@ test('shared store: insertSolo and a table refilled by its region owners behave 
           if (!ref.has(key)) ref.set(key, got);
         }
         if (store.count !== ref.size) return false;
-        // One more growth, refilled by `owners` owners in turn (region r by owner r % owners).
+        // One more growth, refilled by `owners` workers in turn (worker w places part w of the states, in every region).
         if (ref.size > 0) {
           store.prepareGrowth(store.tableSlots() + 1);
-          for (let w = 0; w < owners; w++) {
-            const mine = new Uint8Array(REGIONS);
-            for (let r = 0; r < REGIONS; r++) mine[r] = r % owners === w ? 1 : 0;
-            store.rehashOwned(mine);
-          }
+          for (let w = owners - 1; w >= 0; w--) store.rehashPart(w, owners);
         }
         let filled = 0;
         for (let r = 0; r < REGIONS; r++) filled += store.fill[r * FILL_STRIDE]!;

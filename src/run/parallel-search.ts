@@ -19,8 +19,9 @@ export { HelperPool };
  * and starts N - 1 helper threads that each load the model themselves (from
  * the built-in name or the file's absolute path, as the search thread did:
  * functions do not cross threads) and join the rounds as soon as they are
- * ready; they are started only when a round is large enough to share
- * (`parallelFrom` states), so a small model never starts one.
+ * ready; by default they are started only when a round is large enough to
+ * share (`parallelFrom` states) and the search has run SPAWN_AFTER_MS, so a
+ * small model never starts one.
  *
  * A helper that fails (a model error in a step, MC160 when its steps do not
  * give what another worker's gave) stops every worker through the shared
@@ -39,6 +40,13 @@ function phaseTable(times: number[][]): string {
   const head = ['worker', ...PHASES].join(' | ');
   return `phase times (ms):\n| ${head} |\n` + times.map((row, w) => `| ${w} | ${row.map((x) => x.toFixed(0)).join(' | ')} |`).join('\n') + '\n';
 }
+
+/**
+ * The default `--workers` starts helpers only once the search has run this
+ * long: a helper takes 0.3 to 0.5 s of a core to load, so a search shorter
+ * than that would only be slowed down by it.
+ */
+const SPAWN_AFTER_MS = 250;
 
 /** How long the coordinator waits for a failed helper's error, and for the helpers' coverage at the end. */
 const HELPER_WAIT_MS = 5000;
@@ -70,10 +78,12 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
           }
         };
         const d = threadDriver(w0.ctl);
+        const created = performance.now();
         return {
           ...d,
           joined: () => {
-            if (helpers.length === 0) spawn();
+            // Helpers asked for (--workers N) were started in advance; the default's start once the search has run SPAWN_AFTER_MS.
+            if (helpers.length === 0 && (pool !== null || performance.now() - created >= SPAWN_AFTER_MS)) spawn();
             return d.joined();
           },
           finish: (aborted: boolean) => {

@@ -15,10 +15,11 @@ import { NumberedProviso } from './proviso.ts';
  * workers or the timing. Only the stopping checks of the clock and the
  * monitor fall between rounds instead of every 1024 expansions.
  *
- * Rounds smaller than `parallelFrom` states run in worker 0 alone (no
- * barrier), so small models and narrow levels cost what the one-thread
- * search costs; helpers join whenever they are ready (a thread loads the
- * model itself), at the start of a round.
+ * Rounds smaller than `parallelFrom` states, and every round before a
+ * helper has joined, run in worker 0 alone (no barrier, no phases), so
+ * small models and narrow levels cost what the one-thread search costs;
+ * helpers join whenever they are ready (a thread loads the model itself),
+ * at the start of a round.
  */
 
 /** How the workers of a round meet at barriers: real threads, or all in this thread in turn (tests). */
@@ -162,11 +163,16 @@ export function exploreParallel(
     }
     const r = tick(depth, st.count - head);
     if (r) return finish(out, r, depth, st.count - head);
-    const shared = true;
-    const size = Math.min(maxRound, shared ? Math.max(perRound, popts.parallelFrom) : perRound);
+    const size = Math.min(maxRound, Math.max(perRound, popts.parallelFrom));
     const end = Math.min(levelEnd, head + size);
     const roundStart = performance.now();
-    const active = shared && end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(), w0.bufs.workers - 1) : 1;
+    const active = end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(), w0.bufs.workers - 1) : 1;
+    if (active === 1) {
+      // No helper has joined yet (or the rest of the level is small): worker 0 alone, without the rounds' phases, which cost a third more than inserting directly.
+      if (solo(head, end, depth)) return out;
+      head = end;
+      continue;
+    }
     Atomics.store(ctl, Ctl.Start, head);
     Atomics.store(ctl, Ctl.End, end);
     Atomics.store(ctl, Ctl.Cursor, 0);

@@ -23,7 +23,7 @@ import { NumberedProviso } from './proviso.ts';
  *
  *   expand   workers claim blocks of BLOCK states (an atomic counter) and
  *            write each block's successors (canonical under symmetry),
- *            their hashes and parents to their own successor buffer, and
+ *            and their hashes to their own successor buffer, and
  *            each successor's place there to the route list of its owner
  *            (one list per producer and owner); a state that fails an
  *            assertion or deadlocks lowers StopState
@@ -109,10 +109,9 @@ export interface ParallelBuffers {
   /** With partial-order reduction, per state of the round: how it was expanded (`PartialOrder.expansionCode`). */
   readonly stHow: SharedArrayBuffer;
   readonly blocks: SharedArrayBuffer;
-  /** Per worker: successor words, hashes, parents. */
+  /** Per worker: successor words and hashes. */
   readonly succ: readonly SharedArrayBuffer[];
   readonly succHash: readonly SharedArrayBuffer[];
-  readonly succParent: readonly SharedArrayBuffer[];
   /** Per worker, hash-compact only: each successor's second fingerprint half. */
   readonly succHi: readonly SharedArrayBuffer[];
   /** Per (producer p, owner o) at p * workers + o: the places in p's successor buffer of the successors o owns. */
@@ -152,7 +151,6 @@ export function parallelBuffers(words: number, workers: number, store: SharedSto
     blocks: new SharedArrayBuffer(4 * 3 * (ROUND_STATES / BLOCK)),
     succ: per(workers, () => grow(4 * 1024 * words)),
     succHash: per(workers, () => grow(4 * 1024)),
-    succParent: per(workers, () => grow(4 * 1024)),
     succHi: per(workers, () => grow(4 * 1024)),
     route: per(workers * workers, () => grow(4 * 256)),
     routeLen: new SharedArrayBuffer(4 * workers * routeStride(workers)),
@@ -202,7 +200,6 @@ export class RoundWorker {
   readonly blocks: Int32Array;
   succ: Uint32Array[];
   succHash: Int32Array[];
-  succParent: Int32Array[];
   succHi: Int32Array[];
   route: Int32Array[];
   pend: Int32Array[];
@@ -221,7 +218,6 @@ export class RoundWorker {
   private checks = 0;
   /** Keeps prefetch loads observable. */
   sink = 0;
-  private parents = new Int32Array(256);
   /** This worker's row of phase times (null: not measured; the clock is read per phase, never per state). */
   private times: Float64Array | null = null;
   private lapAt = 0;
@@ -258,7 +254,6 @@ export class RoundWorker {
     this.others = new Int32Array(N);
     this.succ = [];
     this.succHash = [];
-    this.succParent = [];
     this.succHi = [];
     this.route = [];
     this.pend = [];
@@ -289,7 +284,6 @@ export class RoundWorker {
     for (let w = 0; w < b.workers; w++) {
       this.succ[w] = view(this.succ[w], b.succ[w]!, (buf) => new Uint32Array(buf, 0, buf.byteLength >>> 2));
       this.succHash[w] = view(this.succHash[w], b.succHash[w]!, i32);
-      this.succParent[w] = view(this.succParent[w], b.succParent[w]!, i32);
       this.succHi[w] = view(this.succHi[w], b.succHi[w]!, i32);
       this.pend[w] = view(this.pend[w], b.pend[w]!, i32);
     }
@@ -321,7 +315,7 @@ export class RoundWorker {
       if (coord) coord.growBeforeDedup(cut);
       yield;
       this.refresh();
-      this.store.rehashOwned(this.mine);
+      this.store.rehashPart(this.me, active);
       yield;
       this.refresh();
       this.lap(2);
@@ -339,7 +333,7 @@ export class RoundWorker {
       if (coord) coord.growForRetry();
       yield;
       this.refresh();
-      this.store.rehashOwned(this.mine);
+      this.store.rehashPart(this.me, active);
       yield;
       this.refresh();
       this.lap(2);
@@ -420,19 +414,12 @@ export class RoundWorker {
         }
         if (por !== null) n = this.kept;
         this.stCount[s - start] = n;
-        if (this.parents.length < total + n) {
-          const p = new Int32Array((total + n) * 2);
-          p.set(this.parents);
-          this.parents = p;
-        }
-        this.parents.fill(s, total, total + n);
         total += n;
       }
       this.ensureSucc(this.len + total);
       this.ensureRoutes(active, total);
       const words = this.succ[this.me]!;
       const hashes = this.succHash[this.me]!;
-      const parents = this.succParent[this.me]!;
       const routes = this.route;
       const rbase = this.me * N;
       // With POR the kept successors of each state were gathered in the stage.
@@ -444,7 +431,6 @@ export class RoundWorker {
         if (sym !== null) sym.canonicalize(succ, i * W);
         const h = rt.hash(succ, i * W);
         hashes[base + i] = h;
-        parents[base + i] = this.parents[i]!;
         const o = owner[h & RMASK]!;
         routes[rbase + o]![rlen[o]!++] = base + i;
       }
@@ -541,14 +527,12 @@ export class RoundWorker {
     if (cap * 4 * W > maxBytes(b.succ[me]!)) throw new RangeError('successor buffer cannot grow further');
     growShared(b.succ[me]!, cap * 4 * W);
     growShared(b.succHash[me]!, cap * 4);
-    growShared(b.succParent[me]!, cap * 4);
     if (this.store.compact) {
       growShared(b.succHi[me]!, cap * 4);
       this.succHi[me] = new Int32Array(b.succHi[me]!, 0, cap);
     }
     this.succ[me] = new Uint32Array(b.succ[me]!, 0, cap * W);
     this.succHash[me] = new Int32Array(b.succHash[me]!, 0, cap);
-    this.succParent[me] = new Int32Array(b.succParent[me]!, 0, cap);
   }
 
   /** Room for `more` entries in each of this producer's route lists. */
@@ -634,6 +618,10 @@ export class RoundWorker {
     const others = this.others;
     others.fill(0);
     let acc = 0;
+    // A new state's parent is the state whose successors hold its seq (seqs ascend, so the walk over stBase goes one way).
+    const start = Atomics.load(this.ctl, Ctl.Start);
+    const base = this.stBase;
+    let sp = 0;
     for (let k = 0; k < ins.pending; k++) {
       // Every 32 entries, touch the next 32 slots first (their misses overlap).
       if ((k & 31) === 0) for (let j = k; j < k + 32 && j < ins.pending; j++) acc ^= table[ins.pSlot[j]!]!;
@@ -664,7 +652,8 @@ export class RoundWorker {
         st.fps[2 * idx] = ins.pHash[k]!;
         st.fps[2 * idx + 1] = this.succHi[ins.pBuf[k]!]![ins.pOff[k]!]!;
       }
-      st.parents[idx] = this.succParent[ins.pBuf[k]!]![ins.pOff[k]!]!;
+      while (base[sp + 1]! <= seq) sp++;
+      st.parents[idx] = start + sp;
       table[slot] = (ins.pHash[k]! & ~mask) | (idx + 1);
       if (this.hasInv && info[this.me * LINE + PendInfo.InvSeq] === NONE && rt.checkInvariants(states, o) >= 0) {
         info[this.me * LINE + PendInfo.InvSeq] = seq;

@@ -12,12 +12,12 @@
  *
  * The table is split into REGIONS regions by the hash's low bits; a worker
  * owns a set of regions during a round and is the only one to probe or
- * write them, so no slot needs an atomic operation. Within region r, the
+ * write them, so no lookup needs an atomic operation. Within region r, the
  * home slot of hash h is (r << rb) | ((h >>> REGION_BITS) & (2^rb - 1)), so
  * the home index is still a function of h & mask and the tag (the bits
  * above the mask) is exactly the exact store's; linear probing wraps inside
- * the region. A table that doubles keeps every entry in its region, so
- * rehashing is parallel too (each owner rehashes its regions).
+ * the region. A growth is refilled by every worker at once, each from its
+ * share of the states (`rehashPart`, compare-and-swap on the slots).
  *
  *   slot (table of 2^b slots):  31          b  b-1              0
  *                              [ hash tag bits | index + 1       ]   0 = empty
@@ -298,9 +298,8 @@ export class SharedStore {
   /** Grow the table and rehash every region here (worker 0 alone). */
   private growSolo(): void {
     this.prepareGrowth(this.table.length + 1);
-    this.rehashOwned(this.allRegions);
+    this.rehashPart(0, 1);
   }
-  private readonly allRegions = new Uint8Array(REGIONS).fill(1);
 
   /** Index of a committed state, or -1. */
   find(buf: Uint32Array, off: number, h: number): number {
@@ -363,8 +362,8 @@ export class SharedStore {
 
   /**
    * Switch to a table of at least `minSlots` slots (coordinator, between
-   * phases): grows the other buffer. The owners then rehash their regions
-   * with `rehashOwned`. Quadruples below 2^20 slots, doubles above, as the
+   * phases): grows the other buffer and empties it. The workers then
+   * refill it with `rehashPart`. Quadruples below 2^20 slots, doubles above, as the
    * exact store does.
    */
   prepareGrowth(minSlots: number): void {
@@ -379,53 +378,56 @@ export class SharedStore {
     Atomics.store(this.ctl, StoreWord.TableWhich, which);
     Atomics.store(this.ctl, StoreWord.TableBits, bits);
     this.refresh();
+    // Empty, for the owners' refill (the buffer held the table before last).
+    this.table.fill(0);
+    for (let r = 0; r < REGIONS; r++) this.fill[r * FILL_STRIDE] = 0;
   }
 
   /**
-   * Fill the regions marked in `mine` of the current table (after
-   * prepareGrowth and refresh) with every committed state. The states are
-   * read in index order and hashed again (the fingerprint's first half is
-   * the hash under hash-compact): sequential reads, where walking the old
-   * table would read the states in random order, a cache miss each. Every
-   * owner reads all states and keeps those of its regions.
+   * Fill the current table (after prepareGrowth and refresh, every worker
+   * at once) with part `part` of `parts` of the committed states, taken in
+   * index order: each state is read and hashed once, by one worker, and
+   * placed with a compare-and-swap on its slot, since another worker may be
+   * placing a state in the same region. Where a state lands in its probe
+   * run depends on the timing; what a lookup finds does not.
    */
-  rehashOwned(mine: Uint8Array): void {
+  rehashPart(part: number, parts: number): void {
     const t = this.table;
     const rb = this.rb;
     const rmask = (1 << rb) - 1;
     const mask = this.mask;
     const W = this.words;
-    for (let r = 0; r < REGIONS; r++) {
-      if (mine[r] !== 1) continue;
-      t.fill(0, r << rb, (r + 1) << rb);
-      this.fill[r * FILL_STRIDE] = 0;
-    }
-    // In blocks, as the exact store: hash a block, touch its target slots (the misses overlap), then place.
+    const count = this.count;
+    const from = Math.floor((count * part) / parts);
+    const to = Math.floor((count * (part + 1)) / parts);
     const hs = this.rehashScratch;
     const ix = this.rehashIdx;
-    const count = this.count;
+    const placed = this.placed;
+    placed.fill(0);
     let acc = 0;
-    for (let i = 0; i < count; ) {
+    for (let i = from; i < to; ) {
       let m = 0;
-      for (; i < count && m < hs.length; i++) {
-        const h = this.compact ? this.fps[2 * i]! | 0 : this.hashOf(this.states, i * W);
-        if (mine[h & (REGIONS - 1)] !== 1) continue;
+      for (; i < to && m < hs.length; i++) {
         ix[m] = i;
-        hs[m++] = h;
+        hs[m++] = this.compact ? this.fps[2 * i]! | 0 : this.hashOf(this.states, i * W);
       }
+      // Touch the block's home slots first (the misses overlap), then place.
       for (let k = 0; k < m; k++) acc ^= t[((hs[k]! & (REGIONS - 1)) << rb) | ((hs[k]! >>> REGION_BITS) & rmask)]!;
       for (let k = 0; k < m; k++) {
         const h = hs[k]!;
         const r = h & (REGIONS - 1);
         const base = r << rb;
+        const v = (h & ~mask) | (ix[k]! + 1);
         let j = base | ((h >>> REGION_BITS) & rmask);
-        while (t[j] !== 0) j = base | ((j + 1) & rmask);
-        t[j] = (h & ~mask) | (ix[k]! + 1);
-        this.fill[r * FILL_STRIDE]!++;
+        while (t[j] !== 0 || Atomics.compareExchange(t, j, 0, v) !== 0) j = base | ((j + 1) & rmask);
+        placed[r]!++;
       }
     }
+    for (let r = 0; r < REGIONS; r++) if (placed[r] !== 0) Atomics.add(this.fill, r * FILL_STRIDE, placed[r]!);
     this.sink ^= acc;
   }
+  private readonly placed = new Int32Array(REGIONS);
+
 }
 
 /**
