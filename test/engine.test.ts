@@ -84,6 +84,21 @@ test('random models: fair non-progress cycles agree with the brute-force referen
   t.pass();
 });
 
+test('random models: the livelock search finds the same lasso with the edge cache as by executing the steps in every pass (also under POR)', (t) => {
+  fc.assert(
+    fc.property(genModel({ safety: false }), fc.constantFrom('none', 'weak', 'strong' as const), fc.boolean(), (g, fairness, por) => {
+      const b = buildModel(toModel(g), null);
+      if (!b.hasProgress) return true;
+      const o = { deadlock: false, fairness: por ? ('none' as const) : fairness, liveness: true, por };
+      const cached = search(b, o);
+      const plain = search(b, { ...o, edgeCache: false });
+      return cached.verdict === plain.verdict && JSON.stringify(cached.violation) === JSON.stringify(plain.violation) && cached.livenessChecked === plain.livenessChecked;
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
 test('a strongly fair lasso moves every thread its way back to the cycle start enables (regression: a self-loop enabled only on the way back)', (t) => {
   // T1 counts v0 round 0 → 3 → 2 → 1 → 0; T0 can move (a self-loop) only at v0 = 1, which the
   // way back from the first detour passes: the lasso must then take T0's step too.

@@ -87,8 +87,9 @@ export class SearchCell {
 }
 
 /** The monitor a supervised search runs with: publishes into the cell, stops when asked; the peak resident memory is the watcher's to measure (0 here). */
-export function cellMonitor(cell: SearchCell): SearchMonitor {
+export function cellMonitor(cell: SearchCell, ceilingMB?: number): SearchMonitor {
   return {
+    ...(ceilingMB !== undefined ? { ceilingMB } : {}),
     poll(phase, states, transitions, depth, frontier, bytes) {
       cell.publish(phase, states, transitions, depth, frontier, bytes);
       return cell.stopRequested();

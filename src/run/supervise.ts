@@ -77,6 +77,8 @@ interface RunRequest {
   readonly spec: SearchSpec;
   readonly options: SuperviseOptions['search'];
   readonly progress: boolean;
+  /** The resident-memory ceiling this watcher enforces (MB), told to the search for what it may add (`SearchMonitor.ceilingMB`). */
+  readonly ceilingMB: number;
 }
 
 type WorkerMessage =
@@ -86,8 +88,16 @@ type WorkerMessage =
 
 /** How often resident memory and the clocks are checked. */
 const SAMPLE_MS = 50;
-/** How long a search asked to stop may take to reach its next poll before its thread is ended. */
+/** How long a search asked to stop at the memory ceiling may take to reach its next poll before its thread is ended. */
 const GRACE_MS = 250;
+/**
+ * The same at the time limit or a first signal: longer, since the polls of a
+ * healthy search can be further apart than GRACE_MS. Doubling a table of
+ * millions of states takes a few hundred milliseconds between two polls,
+ * more on a loaded machine, and a stop there would lose the search's own
+ * counts for no reason.
+ */
+const STOP_GRACE_MS = 1000;
 /**
  * Over the memory ceiling by this share, a search asked to stop is ended at
  * once (a step that allocates grows fast); below it, it gets the grace
@@ -121,7 +131,7 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
     cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
     const onProgress = input.progress ? (p: ProgressInfo) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
-    const options = { ...input.options, monitor: cellMonitor(cell), onProgress };
+    const options = { ...input.options, monitor: cellMonitor(cell, input.ceilingMB), onProgress };
     const workers = input.options.workers ?? 1;
     const { runtime: _rt, store: _store, ...result } = workers > 1 ? await searchParallel(input.spec, built, options, workers, pool) : search(built, options);
     msg = { type: 'result', result };
@@ -242,12 +252,12 @@ export class SearchThread {
         if (stop !== null && rss > limitBytes * (1 + MEMORY_OVERSHOOT)) force();
         // The time limit counts from the start of the search, as its own clock does (loading the model is not searching).
         const started = cell.startedAt();
-        if (started > 0 ? performance.timeOrigin + now - started >= timeLimitMs : now - t0 >= timeLimitMs + LOAD_ALLOWANCE_MS) requestStop('time-limit', null, GRACE_MS);
+        if (started > 0 ? performance.timeOrigin + now - started >= timeLimitMs : now - t0 >= timeLimitMs + LOAD_ALLOWANCE_MS) requestStop('time-limit', null, STOP_GRACE_MS);
         if (stop !== null && now - stop.at >= stop.grace) force();
       };
       const timer = setInterval(sample, SAMPLE_MS);
       const onSignal = (signal: StopSignal, count: number): void => {
-        requestStop('interrupted', signal, GRACE_MS);
+        requestStop('interrupted', signal, STOP_GRACE_MS);
         if (count > 1) force();
       };
       if (o.signals && this.removeSignals === noSignals) this.removeSignals = onStopSignals(onSignal);
@@ -322,7 +332,7 @@ export class SearchThread {
           settle(() => resolve(partial(s.reason, s.signal)));
         } else settle(() => reject(new Error(`search thread exited with code ${code} before reporting`)));
       });
-      const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, progress: o.onProgress !== null };
+      const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, progress: o.onProgress !== null, ceilingMB: o.memory.mb };
       worker.postMessage(request);
     });
   }

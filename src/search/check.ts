@@ -85,7 +85,7 @@ function livenessOptions(opts: SearchOptions, ex: { transitions: number; depth: 
   const bytes = store.bytes();
   return Object.freeze({
     ...opts,
-    monitor: { poll: (phase, states) => m.poll(phase, states, ex.transitions, ex.depth, ex.frontier, bytes), peakRssMB: () => m.peakRssMB() } satisfies SearchMonitor,
+    monitor: { poll: (phase, states) => m.poll(phase, states, ex.transitions, ex.depth, ex.frontier, bytes), peakRssMB: () => m.peakRssMB(), ...(m.ceilingMB !== undefined ? { ceilingMB: m.ceilingMB } : {}) } satisfies SearchMonitor,
   });
 }
 
@@ -160,7 +160,7 @@ function searchReduced(model: BuiltModel, opts: SearchOptions, engine?: (rt: Run
   if (!violation && !ex.incomplete && livenessWanted) {
     const lopts = livenessOptions(opts, ex, store);
     // Under symmetry the cycles are judged on the lift of the quotient (sym-liveness.ts).
-    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0, por);
+    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0, por, ex.transitions);
     if (typeof lv === 'string') ex.incomplete = lv;
     else {
       violation = lv;

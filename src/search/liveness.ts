@@ -13,8 +13,9 @@ import { livelockViolation } from './violation.ts';
  * Fair non-progress cycles, on the state graph the safety search stored.
  *
  * 1. Tarjan's SCC algorithm (iterative; successors recomputed from the
- *    packed states, so no edge is ever stored) over the graph without
- *    progress transitions.
+ *    packed states in the first pass, and kept in an edge cache for the
+ *    later ones when it fits in memory) over the graph without progress
+ *    transitions.
  * 2. A non-trivial SCC holds a fair cycle iff the cycle that runs through all
  *    its states and edges is fair: under weak fairness every thread moves
  *    inside it or is disabled somewhere in it. Under strong fairness threads
@@ -30,7 +31,9 @@ import { livelockViolation } from './violation.ts';
  * progress while unfinished is starvation.
  *
  * Memory: 9 bytes per state (DFS number, low link, on-stack flag) plus a
- * component id, and stacks proportional to the DFS depth.
+ * component id, and stacks proportional to the DFS depth; the edge cache,
+ * 8 bytes per state and 6 per edge, only when resident memory with it stays
+ * under 70% of the run's ceiling.
  */
 
 /** The search's context; the SCC numbering (SccState) lives in it so that a refinement can reset a region and search it again. */
@@ -44,26 +47,102 @@ interface Ctx extends SccState {
   monitor: SearchMonitor | null;
   /** With --por: the exploration's reduced graph, whose edges the cycle search follows. */
   por: PartialOrder | null;
+  /** The successors each state was found to have, when they fit in memory (null: every pass executes the steps again). */
+  edges: EdgeCache | null;
+}
+
+/**
+ * Every state's successors as the first SCC pass found them: the store
+ * index, thread and progress flag of each (after POR, the kept ones), so
+ * that the starvation passes (one per thread with progress labels) and the
+ * fairness judgements walk arrays instead of executing the steps again.
+ * Each edge is found once, when the first pass expands its state, with the
+ * missing-successor check (MC160) of the steps' execution; the sampled
+ * re-execution inside `Runtime.expand` keeps checking the steps. 8 bytes
+ * per state and 6 per edge; built only when that fits (`edgeCacheFits`).
+ */
+class EdgeCache {
+  /** Per state: its first edge, or -1 while it is not cached. */
+  readonly first: Int32Array;
+  readonly count: Int32Array;
+  readonly to: Int32Array;
+  /** thread << 1 | progress */
+  readonly meta: Uint16Array;
+  used = 0;
+
+  constructor(states: number, edges: number) {
+    this.first = new Int32Array(states).fill(-1);
+    this.count = new Int32Array(states);
+    this.to = new Int32Array(edges);
+    this.meta = new Uint16Array(edges);
+  }
+}
+
+/** Bytes of an edge cache for these counts. */
+const edgeCacheBytes = (states: number, edges: number): number => 8 * states + 6 * edges;
+
+/**
+ * Whether the edge cache fits: fewer than 2^31 edges, thread numbers in 15
+ * bits, and memory with it under 70% of the run's ceiling (the supervisor's
+ * bound on resident memory: the given `--memory-limit` or the default 80%
+ * of the machine's or cgroup's memory; without a supervisor, the search's
+ * own `memoryLimitMB` over its store's bytes, or 2 GiB for the cache when
+ * there is no limit at all), so that caching never turns a search that fits
+ * into one that runs out of memory.
+ */
+function edgeCacheFits(rt: Runtime, store: StateStore, edges: number, opts: SearchOptions): boolean {
+  if (edges >= 2 ** 31 || rt.threads >= 2 ** 15) return false;
+  const bytes = edgeCacheBytes(store.count, edges);
+  const m = opts.monitor;
+  const ceilingMB = m?.ceilingMB ?? (Number.isFinite(opts.memoryLimitMB) ? opts.memoryLimitMB : null);
+  if (ceilingMB === null) return bytes <= 2 ** 31;
+  const used = m !== null && m.peakRssMB() > 0 ? m.peakRssMB() * 2 ** 20 : store.bytes();
+  return used + bytes < 0.7 * ceilingMB * 2 ** 20;
 }
 
 type List = Growable<Int32Array>;
 
 /** Non-excluded successors of v (as store indices) that lie in the region; returns count pushed. */
 function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: List): number {
+  const ec = c.edges;
+  let k = 0;
+  if (ec !== null && ec.first[v]! >= 0) {
+    const end = ec.first[v]! + ec.count[v]!;
+    for (let i = ec.first[v]!; i < end; i++) {
+      const m = ec.meta[i]!;
+      if ((m & 1) === 1 && (c.starving < 0 || m >>> 1 === c.starving)) continue;
+      const u = ec.to[i]!;
+      if (inRegion(u)) {
+        out.push(u);
+        k++;
+      }
+    }
+    return k;
+  }
   const { rt, store } = c;
   const W = rt.words;
   const n0 = rt.expand(store.chunkOf(v), store.offsetOf(v));
   const n = c.por === null ? n0 : c.por.keptAt(v, rt, store.chunkOf(v), store.offsetOf(v), n0);
-  let k = 0;
+  const caching = ec !== null && ec.used + n <= ec.to.length;
   for (let i = 0; i < n; i++) {
-    if (rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving)) continue;
+    const excluded = rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving);
+    if (excluded && !caching) continue;
     const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
     // The safety search stored every successor of every state; one that is missing was not produced then.
     if (u < 0) throw notDeterministic(rt, `${stepName(rt, rt.succThread[i]!, rt.succStep[i]!)} gave a successor that the safety search did not reach, when the liveness search executed it again`);
-    if (inRegion(u)) {
+    if (caching) {
+      ec.to[ec.used + i] = u;
+      ec.meta[ec.used + i] = (rt.succThread[i]! << 1) | rt.succProgress[i]!;
+    }
+    if (!excluded && inRegion(u)) {
       out.push(u);
       k++;
     }
+  }
+  if (caching) {
+    ec.first[v] = ec.used;
+    ec.count[v] = n;
+    ec.used += n;
   }
   return k;
 }
@@ -107,18 +186,31 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
   const somewhere = new Uint8Array(T);
   const en = new Uint8Array(T);
   let live = false;
+  // Cached edges are every successor when there is no POR (with it they are the kept ones, and the enabled threads are all).
+  const ec = c.por === null ? c.edges : null;
   for (const v of members) {
     const chunk = store.chunkOf(v);
     const off = store.offsetOf(v);
-    const n = rt.expand(chunk, off);
     en.fill(0);
-    for (let i = 0; i < n; i++) {
-      const t = rt.succThread[i]!;
-      en[t] = 1;
-      if (rt.succProgress[i] === 1 && (c.starving < 0 || t === c.starving)) continue;
-      if (!moves[t]) {
-        const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
-        if (inComp(u)) moves[t] = 1;
+    if (ec !== null && ec.first[v]! >= 0) {
+      const end = ec.first[v]! + ec.count[v]!;
+      for (let i = ec.first[v]!; i < end; i++) {
+        const m = ec.meta[i]!;
+        const t = m >>> 1;
+        en[t] = 1;
+        if ((m & 1) === 1 && (c.starving < 0 || t === c.starving)) continue;
+        if (!moves[t] && inComp(ec.to[i]!)) moves[t] = 1;
+      }
+    } else {
+      const n = rt.expand(chunk, off);
+      for (let i = 0; i < n; i++) {
+        const t = rt.succThread[i]!;
+        en[t] = 1;
+        if (rt.succProgress[i] === 1 && (c.starving < 0 || t === c.starving)) continue;
+        if (!moves[t]) {
+          const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
+          if (inComp(u)) moves[t] = 1;
+        }
       }
     }
     for (let t = 0; t < T; t++) {
@@ -173,6 +265,12 @@ function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number
 
 function enabledAt(c: Ctx, v: number, en: Uint8Array): void {
   en.fill(0);
+  const ec = c.por === null ? c.edges : null;
+  if (ec !== null && ec.first[v]! >= 0) {
+    const end = ec.first[v]! + ec.count[v]!;
+    for (let i = ec.first[v]!; i < end; i++) en[ec.meta[i]! >>> 1] = 1;
+    return;
+  }
   const n = c.rt.expand(c.store.chunkOf(v), c.store.offsetOf(v));
   for (let i = 0; i < n; i++) en[c.rt.succThread[i]!] = 1;
 }
@@ -318,16 +416,21 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
   return cycle;
 }
 
-export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null = null): FoundViolation | null | IncompleteReason {
+/**
+ * `edges`: the transitions the exploration counted (every stored state's
+ * successors, or its kept ones under POR), to size the edge cache; 0: no
+ * cache.
+ */
+export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null = null, edges = 0): FoundViolation | null | IncompleteReason {
   try {
-    return livenessSearch(rt, store, opts, start, por);
+    return livenessSearch(rt, store, opts, start, por, edges);
   } catch (e) {
     if (e instanceof LivenessStop) return e.reason;
     throw e;
   }
 }
 
-function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null): FoundViolation | null {
+function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null, edges: number): FoundViolation | null {
   const N = store.count;
   const c: Ctx = {
     rt,
@@ -343,6 +446,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     deadline: start + opts.timeLimit * 1000,
     monitor: opts.monitor,
     por,
+    edges: opts.edgeCache && edges > 0 && edgeCacheFits(rt, store, edges, opts) ? new EdgeCache(N, edges) : null,
   };
   const all = (u: number) => u >= 0;
   const roots = function* () {

@@ -38,6 +38,8 @@ export interface SearchOptions {
   readonly monitor: SearchMonitor | null;
   /** Threads of the breadth-first search (started by the run layer, `src/run/parallel-search.ts`); a pure `search()` uses one. */
   readonly workers: number;
+  /** The livelock search keeps every state's successors after its first pass when they fit in memory (src/search/liveness.ts); false: it executes the steps again in every pass (the law tests compare both). */
+  readonly edgeCache: boolean;
 }
 
 /**
@@ -55,6 +57,8 @@ export interface SearchMonitor {
   poll(phase: SearchPhase, states: number, transitions: number, depth: number, frontier: number, bytes: number): IncompleteReason | null;
   /** Peak resident memory in MB seen so far, for the stats (0 when unknown). */
   peakRssMB(): number;
+  /** The resident-memory bound the supervisor enforces, in MB (the given `--memory-limit` or the default ceiling), when there is one: optional structures (the livelock search's edge cache) are sized within it. */
+  readonly ceilingMB?: number;
 }
 
 /** Default log2 of the bitstate store's size in bits (2^27 bits = 16 MiB). */
@@ -78,6 +82,7 @@ export const defaultOptions: SearchOptions = Object.freeze({
   onProgress: null,
   monitor: null,
   workers: 1,
+  edgeCache: true,
 });
 
 export interface ProgressInfo {
