@@ -3,7 +3,7 @@ import type { StateStore } from '../store/store.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
-import { Growable } from '../store/growable.ts';
+import { Growable, grown } from '../store/growable.ts';
 import { pathTo, stepsAlong } from './stored-path.ts';
 import { tarjan, type SccGraph, type SccState } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
@@ -69,6 +69,17 @@ class EdgeCache {
   /** thread << 1 | progress */
   readonly meta: Uint16Array;
   used = 0;
+  private whole = false;
+
+  /** Whether every one of the n states is cached (checked once it is). */
+  complete(n: number): boolean {
+    if (!this.whole) {
+      let i = 0;
+      while (i < n && this.first[i]! >= 0) i++;
+      this.whole = i === n;
+    }
+    return this.whole;
+  }
 
   constructor(states: number, edges: number) {
     this.first = new Int32Array(states).fill(-1);
@@ -236,31 +247,111 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
 }
 
 /** Find a fair non-progress SCC; returns the component members and region test. */
-function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean): { members: Int32Array; inComp: (u: number) => boolean } | null {
-  return tarjan(c, sccGraph(c), roots, inRegion, (comp, members) => {
-    const inComp = (u: number) => u >= 0 && c.comp[u] === comp;
-    const j = judge(c, members, inComp);
-    if (!j.live) return null;
-    if (j.ok) return { members, inComp };
-    if (c.fairness !== 'strong') return null;
-    // Strong fairness: remove states where an offender is enabled, recurse on what is left.
-    const keep = new Uint8Array(c.num.length); // sparse use; fine for the sizes liveness handles
-    const en = new Uint8Array(c.rt.threads);
-    let kept = 0;
-    for (const v of members) {
-      enabledAt(c, v, en);
-      if (!j.offenders.some((t) => en[t])) {
-        keep[v] = 1;
-        kept++;
-        c.num[v] = 0;
-        c.onStack[v] = 0;
+type FairComponent = { members: Int32Array; inComp: (u: number) => boolean };
+
+function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean): FairComponent | null {
+  return tarjan(c, sccGraph(c), roots, inRegion, (comp, members) => judgeComponent(c, comp, members));
+}
+
+/**
+ * `findFairComponent` over every state, walking a complete edge cache
+ * directly (no edge stack, no calls per edge): the same search as the
+ * generic `tarjan` over `successors` (the same edges in the same order, so
+ * the same components met in the same order), for the passes after the
+ * first. The strong-fairness refinement inside a component runs the
+ * generic search.
+ */
+function findFairComponentCached(c: Ctx, ec: EdgeCache): FairComponent | null {
+  const { num, low, onStack, comp } = c;
+  const { first, count, to, meta } = ec;
+  const starving = c.starving;
+  const N = num.length;
+  const excluded = (m: number): boolean => (m & 1) === 1 && (starving < 0 || m >>> 1 === starving);
+  let fv = new Int32Array(1024);
+  let fi = new Int32Array(1024);
+  let depth = 0;
+  const tstack = new Growable(new Int32Array(1024));
+  const tick = sccGraph(c).tick;
+  const enter = (v: number): void => {
+    num[v] = low[v] = ++c.counter;
+    onStack[v] = 1;
+    tstack.push(v);
+    if (depth === fv.length) {
+      fv = grown(fv, depth * 2);
+      fi = grown(fi, depth * 2);
+    }
+    fv[depth] = v;
+    fi[depth] = first[v]!;
+    depth++;
+  };
+  for (let root = 0; root < N; root++) {
+    if (num[root] !== 0) continue;
+    enter(root);
+    while (depth > 0) {
+      tick();
+      const f = depth - 1;
+      const v = fv[f]!;
+      const end = first[v]! + count[v]!;
+      let i = fi[f]!;
+      while (i < end && excluded(meta[i]!)) i++;
+      if (i < end) {
+        fi[f] = i + 1;
+        const u = to[i]!;
+        if (num[u] === 0) enter(u);
+        else if (onStack[u] === 1 && num[u]! < low[v]!) low[v] = num[u]!;
+        continue;
+      }
+      let selfLoop = false;
+      for (let k = first[v]!; k < end && !selfLoop; k++) selfLoop = to[k] === v && !excluded(meta[k]!);
+      depth--;
+      if (depth > 0) {
+        const p = fv[depth - 1]!;
+        if (low[v]! < low[p]!) low[p] = low[v]!;
+      }
+      if (low[v] === num[v]) {
+        const id = c.nextComp++;
+        let k = tstack.n;
+        do {
+          k--;
+          onStack[tstack.a[k]!] = 0;
+          comp[tstack.a[k]!] = id;
+        } while (tstack.a[k] !== v);
+        const members = tstack.n - k > 1 || selfLoop ? tstack.a.slice(k, tstack.n) : null;
+        tstack.n = k;
+        if (members !== null) {
+          const r = judgeComponent(c, id, members);
+          if (r !== null) return r;
+        }
       }
     }
-    if (kept === 0) return null;
-    // Membership by `keep` alone: the nested search gives these states new component ids.
-    const sub = (u: number) => u >= 0 && keep[u] === 1;
-    return findFairComponent(c, members.filter((v) => keep[v] === 1), sub);
-  });
+  }
+  return null;
+}
+
+/** Whether component `comp` (its members) holds a fair non-progress cycle: the component itself, a fair part of it (strong fairness), or null. */
+function judgeComponent(c: Ctx, comp: number, members: Int32Array): FairComponent | null {
+  const inComp = (u: number) => u >= 0 && c.comp[u] === comp;
+  const j = judge(c, members, inComp);
+  if (!j.live) return null;
+  if (j.ok) return { members, inComp };
+  if (c.fairness !== 'strong') return null;
+  // Strong fairness: remove states where an offender is enabled, recurse on what is left.
+  const keep = new Uint8Array(c.num.length); // sparse use; fine for the sizes liveness handles
+  const en = new Uint8Array(c.rt.threads);
+  let kept = 0;
+  for (const v of members) {
+    enabledAt(c, v, en);
+    if (!j.offenders.some((t) => en[t])) {
+      keep[v] = 1;
+      kept++;
+      c.num[v] = 0;
+      c.onStack[v] = 0;
+    }
+  }
+  if (kept === 0) return null;
+  // Membership by `keep` alone: the nested search gives these states new component ids.
+  const sub = (u: number) => u >= 0 && keep[u] === 1;
+  return findFairComponent(c, members.filter((v) => keep[v] === 1), sub);
 }
 
 function enabledAt(c: Ctx, v: number, en: Uint8Array): void {
@@ -459,7 +550,8 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     c.onStack.fill(0);
     c.comp.fill(-1);
     c.counter = 0;
-    const found = findFairComponent(c, roots(), all);
+    const ec = c.edges;
+    const found = ec !== null && ec.complete(N) ? findFairComponentCached(c, ec) : findFairComponent(c, roots(), all);
     if (!found) return null;
     // Entry: the member with the smallest BFS index (states are numbered in discovery order).
     let entry = found.members[0]!;

@@ -80,9 +80,11 @@ export function tarjan<T>(c: SccState, g: SccGraph, roots: Iterable<number>, inR
           c.onStack[tstack.a[i]!] = 0;
           c.comp[tstack.a[i]!] = id;
         } while (tstack.a[i] !== v);
-        const members = tstack.a.slice(i, tstack.n);
+        // A trivial component (one state, no self-loop) is not copied out: most components are.
+        const size = tstack.n - i;
+        const members = size > 1 || selfLoop ? tstack.a.slice(i, tstack.n) : null;
         tstack.n = i;
-        if (members.length > 1 || selfLoop) {
+        if (members !== null) {
           const r = onScc(id, members);
           if (r !== null) return r;
         }
