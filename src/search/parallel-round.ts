@@ -47,9 +47,10 @@ import { NumberedProviso } from './proviso.ts';
  *
  * (* coordinator only.) A table that the round could fill past its load
  * bound grows before dedup (the coordinator switches to a larger table,
- * every owner refills its regions); a region filled past its bound during
- * dedup makes every worker take its pending entries out, the table grows
- * and dedup runs again.
+ * every worker refills it from its share of the committed states); a
+ * region filled past its bound during dedup makes the table grow the same
+ * way (the round's pending entries stay behind in the old one) and dedup
+ * runs again.
  */
 
 export const BLOCK = 64;
@@ -328,7 +329,7 @@ export class RoundWorker {
       this.lap(4);
       this.refresh();
       if (Atomics.load(this.ctl, Ctl.Overflow) === 0) break;
-      this.inserter.clear();
+      // Every worker has read Overflow before the coordinator clears it. (The pending entries go with the old table: the larger one is filled from the committed states.)
       yield;
       if (coord) coord.growForRetry();
       yield;

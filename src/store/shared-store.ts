@@ -515,16 +515,6 @@ export class RegionInserter {
     return true;
   }
 
-  /** Take every pending entry out of the table again (the round is retried after a growth). */
-  clear(): void {
-    const st = this.store;
-    for (let k = this.pending - 1; k >= 0; k--) {
-      st.table[this.pSlot[k]!] = 0;
-      st.fill[(this.pHash[k]! & (REGIONS - 1)) * FILL_STRIDE]!--;
-    }
-    this.pending = 0;
-  }
-
   private growPending(): void {
     const n = this.pSeq.length * 2;
     const g = (a: Int32Array): Int32Array<ArrayBuffer> => {
