@@ -3,7 +3,7 @@ import { grown } from '../store/growable.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
-import { expansionViolation, type ExploreStore as Store } from './stored-path.ts';
+import { expansionViolation, storeInitial, type ExploreStore as Store } from './stored-path.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import { StackProviso } from './proviso.ts';
 
@@ -37,16 +37,8 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
   const invNames = rt.model.invariants.map((i) => i.name);
   const verifyFootprints = por.hasDeclared;
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0 };
-  const init = rt.initial();
-  if (sym) sym.canonicalize(init, 0);
-  store.insert(init, 0, rt.hash(init, 0), NO_PARENT);
-  if (hasInv) {
-    const v = rt.checkInvariants(init, 0);
-    if (v >= 0) {
-      out.violation = { kind: 'invariant', property: invNames[v]!, state: 0 };
-      return out;
-    }
-  }
+  out.violation = storeInitial(rt, sym, (init, h) => void store.insert(init, 0, h, NO_PARENT));
+  if (out.violation !== null) return out;
   const tick = limitsCheck(opts, start, store, () => out.transitions);
 
   // Frames.

@@ -5,7 +5,7 @@ import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
-import { expansionViolation, type ExploreStore as Store, type StoredViolation } from './stored-path.ts';
+import { expansionViolation, storeInitial, type ExploreStore as Store, type StoredViolation } from './stored-path.ts';
 import { exploreDfsStack } from './dfs-stack.ts';
 import { NumberedProviso } from './proviso.ts';
 
@@ -39,19 +39,11 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
   const hasInv = rt.model.invariants.length > 0;
   const invNames = rt.model.invariants.map((i) => i.name);
-  const init = rt.initial();
   const { por, sym } = red;
   const verifyFootprints = por !== null && por.hasDeclared;
-  if (sym) sym.canonicalize(init, 0);
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0 };
-  store.insert(init, 0, rt.hash(init, 0), NO_PARENT);
-  if (hasInv) {
-    const v = rt.checkInvariants(init, 0);
-    if (v >= 0) {
-      out.violation = { kind: 'invariant', property: invNames[v]!, state: 0 };
-      return out;
-    }
-  }
+  out.violation = storeInitial(rt, sym, (init, h) => void store.insert(init, 0, h, NO_PARENT));
+  if (out.violation !== null) return out;
   let ticks = 0;
   // Limits and progress are checked every CHECK_EVERY expansions.
   const tick = limitsCheck(opts, start, store, () => out.transitions);
@@ -86,10 +78,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     let lo = 0;
     let hi = n;
     if (por !== null) {
-      if (proviso !== null) proviso.state = s;
-      por.ample(rt, chunk, off, n, proviso);
+      hi = proviso!.ample(por, s, rt, chunk, off, n);
       lo = por.ampleLo;
-      hi = por.ampleHi;
     }
     if (hashes.length < n) {
       hashes = new Int32Array(n * 2);

@@ -113,6 +113,11 @@ function edgeCacheFits(rt: Runtime, store: StateStore, edges: number, opts: Sear
 
 type List = Growable<Int32Array>;
 
+/** Whether the pass leaves out an edge of `thread` (progress: it is a progress transition): all progress edges when looking for livelocks, the starving thread's when looking for starvation. */
+function leftOut(c: Ctx, thread: number, progress: number): boolean {
+  return progress === 1 && (c.starving < 0 || thread === c.starving);
+}
+
 /** Non-excluded successors of v (as store indices) that lie in the region; returns count pushed. */
 function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: List): number {
   const ec = c.edges;
@@ -121,7 +126,7 @@ function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: Li
     const end = ec.first[v]! + ec.count[v]!;
     for (let i = ec.first[v]!; i < end; i++) {
       const m = ec.meta[i]!;
-      if ((m & 1) === 1 && (c.starving < 0 || m >>> 1 === c.starving)) continue;
+      if (leftOut(c, m >>> 1, m & 1)) continue;
       const u = ec.to[i]!;
       if (inRegion(u)) {
         out.push(u);
@@ -136,7 +141,7 @@ function successors(c: Ctx, v: number, inRegion: (u: number) => boolean, out: Li
   const n = c.por === null ? n0 : c.por.keptAt(v, rt, store.chunkOf(v), store.offsetOf(v), n0);
   const caching = ec !== null && ec.used + n <= ec.to.length;
   for (let i = 0; i < n; i++) {
-    const excluded = rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving);
+    const excluded = leftOut(c, rt.succThread[i]!, rt.succProgress[i]!);
     if (excluded && !caching) continue;
     const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
     // The safety search stored every successor of every state; one that is missing was not produced then.
@@ -209,7 +214,7 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
         const m = ec.meta[i]!;
         const t = m >>> 1;
         en[t] = 1;
-        if ((m & 1) === 1 && (c.starving < 0 || t === c.starving)) continue;
+        if (leftOut(c, t, m & 1)) continue;
         if (!moves[t] && inComp(ec.to[i]!)) moves[t] = 1;
       }
     } else {
@@ -217,7 +222,7 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
       for (let i = 0; i < n; i++) {
         const t = rt.succThread[i]!;
         en[t] = 1;
-        if (rt.succProgress[i] === 1 && (c.starving < 0 || t === c.starving)) continue;
+        if (leftOut(c, t, rt.succProgress[i]!)) continue;
         if (!moves[t]) {
           const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
           if (inComp(u)) moves[t] = 1;
@@ -264,9 +269,8 @@ function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number
 function findFairComponentCached(c: Ctx, ec: EdgeCache): FairComponent | null {
   const { num, low, onStack, comp } = c;
   const { first, count, to, meta } = ec;
-  const starving = c.starving;
   const N = num.length;
-  const excluded = (m: number): boolean => (m & 1) === 1 && (starving < 0 || m >>> 1 === starving);
+  const excluded = (m: number): boolean => leftOut(c, m >>> 1, m & 1);
   let fv = new Int32Array(1024);
   let fi = new Int32Array(1024);
   let depth = 0;
@@ -380,7 +384,7 @@ function edgesFrom(c: Ctx, v: number, inComp: (u: number) => boolean): Edge[] {
   const n = c.por === null ? n0 : c.por.keptAt(v, rt, store.chunkOf(v), store.offsetOf(v), n0);
   const out: Edge[] = [];
   for (let i = 0; i < n; i++) {
-    if (rt.succProgress[i] === 1 && (c.starving < 0 || rt.succThread[i] === c.starving)) continue;
+    if (leftOut(c, rt.succThread[i]!, rt.succProgress[i]!)) continue;
     const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
     if (inComp(u)) out.push({ from: v, to: u, step: { thread: rt.succThread[i]!, step: rt.succStep[i]!, choice: rt.succChoice[i]! } });
   }

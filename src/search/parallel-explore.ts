@@ -2,7 +2,7 @@ import { FULL, type SharedStore } from '../store/shared-store.ts';
 import type { ExploreOutcome, Reducers } from './explore.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
-import { expansionViolation } from './stored-path.ts';
+import { expansionViolation, storeInitial } from './stored-path.ts';
 import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
 import { NumberedProviso } from './proviso.ts';
 
@@ -64,17 +64,11 @@ export function exploreParallel(
   const proviso = por !== null ? new NumberedProviso(st, por.sets.gBase, sym, rt.words) : null;
   const verifyFootprints = por !== null && por.hasDeclared;
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0 };
-  const init = rt.initial();
-  if (sym) sym.canonicalize(init, 0);
-  st.insertFirst(init, 0, rt.hash(init, 0));
-  w0.refresh();
-  if (hasInv) {
-    const v = rt.checkInvariants(init, 0);
-    if (v >= 0) {
-      out.violation = { kind: 'invariant', property: invNames[v]!, state: 0 };
-      return out;
-    }
-  }
+  out.violation = storeInitial(rt, sym, (init, h) => {
+    st.insertFirst(init, 0, h);
+    w0.refresh();
+  });
+  if (out.violation !== null) return out;
   const tick = limitsCheck(opts, start, st, () => out.transitions);
   const coord = new Coordinator(w0, popts.earlyReserve ?? true);
   const W = rt.words;
@@ -108,10 +102,9 @@ export function exploreParallel(
       }
       if (por !== null) {
         // The one-thread search's stubborn set, its successors first (explore.ts).
-        proviso!.state = s;
-        por.ample(rt, st.states, off, n, proviso);
-        por.noteExpansion(s, por.ampleHi === n);
-        n = por.ampleHi;
+        const k = proviso!.ample(por, s, rt, st.states, off, n);
+        por.noteExpansion(s, k === n);
+        n = k;
       }
       const succ = rt.succ;
       for (let i = 0; i < n; i++) {

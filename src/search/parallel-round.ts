@@ -475,9 +475,7 @@ export class RoundWorker {
       this.stHow[i] = 1;
       return n;
     }
-    this.proviso!.state = s;
-    por.ample(rt, states, off, n, this.proviso);
-    const k = por.ampleHi;
+    const k = this.proviso!.ample(por, s, rt, states, off, n);
     this.stHow[i] = por.expansionCode(k === n);
     const W = rt.words;
     if (this.stage.length < (total + k) * W) {
@@ -507,9 +505,7 @@ export class RoundWorker {
     if (n < 0) throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.failThread, rt.failStep)} fails assertion ${q(rt.failProperty)} in stored state ${s}, which another worker expanded without that failure`);
     // With POR only the stubborn set's successors were stored: the same set again (its proviso reads only states numbered up to s, all stored before s was expanded).
     if (this.por !== null && n > 1) {
-      this.proviso!.state = s;
-      this.por.ample(rt, st.states, st.offsetOf(s), n, this.proviso);
-      n = this.por.ampleHi;
+      n = this.proviso!.ample(this.por, s, rt, st.states, st.offsetOf(s), n);
     }
     for (let i = 0; i < n; i++) {
       if (this.sym !== null) this.sym.canonicalize(rt.succ, i * W);

@@ -1,5 +1,6 @@
 import type { Runtime } from '../exec/runtime.ts';
 import type { StubbornAccept } from '../reduce/stubborn.ts';
+import type { PartialOrder } from '../reduce/por.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
 
 /**
@@ -61,6 +62,13 @@ export class NumberedProviso extends ProvisoBase {
   state = 0;
   protected closes(idx: number): boolean {
     return idx <= this.state;
+  }
+
+  /** The stubborn set `por` takes at stored state s (buf[off..], whose n successors rt has just generated) under this proviso: its successors are moved to the front; returns how many. */
+  ample(por: PartialOrder, s: number, rt: Runtime, buf: Uint32Array, off: number, n: number): number {
+    this.state = s;
+    por.ample(rt, buf, off, n, this);
+    return por.ampleHi;
   }
 }
 

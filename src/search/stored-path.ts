@@ -39,6 +39,19 @@ export function expansionViolation(rt: Runtime, buf: Uint32Array, off: number, n
   return null;
 }
 
+/**
+ * Store the initial state (canonical under symmetry) through `insert`, as
+ * state 0, and say which invariant it violates, if any: how every
+ * exploration starts.
+ */
+export function storeInitial(rt: Runtime, sym: Symmetry | null, insert: (init: Uint32Array, h: number) => void): StoredViolation | null {
+  const init = rt.initial();
+  if (sym) sym.canonicalize(init, 0);
+  insert(init, rt.hash(init, 0));
+  const v = rt.checkInvariants(init, 0);
+  return v >= 0 ? { kind: 'invariant', property: rt.model.invariants[v]!.name, state: 0 } : null;
+}
+
 /** State indices from the initial state to `idx`, following the parent log. */
 export function pathTo(store: Store, idx: number): number[] {
   const path: number[] = [];
