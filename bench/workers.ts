@@ -5,7 +5,9 @@
  * (DFS -DNOREDUCE, one core and -DNCORE=2) and Rumur (--threads 1 and 2)
  * in the same run, one timed job at a time; then the classic models
  * bakery(4), szymanski(4) and lamport-fast(4) with mmcheck at 1 and 2
- * workers. The machine's load average is recorded before and after: with
+ * workers, partial-order reduction on the fine-grained ports, and livelock
+ * checks of migration-entry-wait (the exploration records the cycle
+ * search's edges, the helpers share its passes). The machine's load average is recorded before and after: with
  * other jobs running, compare configurations within one run only.
  *
  *   npx tsx bench/workers.ts              peterson(5) and the classic models
@@ -66,19 +68,30 @@ const REDUCED: readonly [string, number, string[]][] = [
   ['peterson', 4, ['--variant', 'fine', '--por']],
   ['szymanski', 4, ['--variant', 'fine', '--por']],
 ];
+/** Livelock checks (liveness under weak fairness, the default): a passing one, whose states lie on no cycle, and one that finds a livelock. */
+const LIVELOCK: readonly [string, string[]][] = [
+  ['migration-entry-wait/wait-on-locked(faulters=12, contended=wait)', ['migration-entry-wait', '--variant', 'wait-on-locked', '-p', 'faulters=12', '-p', 'contended=wait']],
+  ['migration-entry-wait/put-and-wait(faulters=8)', ['migration-entry-wait', '--variant', 'put-and-wait', '-p', 'faulters=8']],
+];
 const log = (s: string) => process.stderr.write(s + '\n');
 
 function mmcheck(workers: number, model = 'peterson', size = n, extra: string[] = []): Promise<Row> {
+  const variant = extra.includes('--variant') ? `/${extra[extra.indexOf('--variant') + 1]}` : '';
+  return mmcheckRun(workers, `${model}${variant}(${size})${extra.includes('--por') ? ' --por' : ''}`, [model, '-p', `n=${size}`, ...extra], `bfs, exact store, ${extra.includes('--por') ? 'por, ' : ''}--workers ${workers}`);
+}
+
+function mmcheckRun(workers: number, label: string, args: string[], config: string): Promise<Row> {
   return new Promise((done, fail) => {
-    const c = spawn(process.execPath, ['bin/mmcheck.js', 'check', model, '-p', `n=${size}`, ...extra, '--workers', String(workers), '--json', '--no-trace', '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
+    const c = spawn(process.execPath, ['bin/mmcheck.js', 'check', ...args, '--workers', String(workers), '--json', '--no-trace', '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
     let out = '';
     c.stdout.on('data', (d: Buffer) => void (out += d));
     c.on('error', fail);
     c.on('close', (code) => {
-      if (code !== 0) return fail(new Error(`mmcheck check ${model} --workers ${workers} exited ${code}`));
-      const j = JSON.parse(out) as { stats: { states: number; transitions: number; seconds: number; peakRssMB: number; bytesPerState: number } };
-      const variant = extra.includes('--variant') ? `/${extra[extra.indexOf('--variant') + 1]}` : '';
-      done({ model: `${model}${variant}(${size})${extra.includes('--por') ? ' --por' : ''}`, tool: 'mmcheck', config: `bfs, exact store, ${extra.includes('--por') ? 'por, ' : ''}--workers ${workers}`, states: j.stats.states, transitions: j.stats.transitions, seconds: j.stats.seconds, peakMB: j.stats.peakRssMB, bytesPerState: j.stats.bytesPerState });
+      // 1: a violation (the livelock rows), which is what they check.
+      if (code !== 0 && code !== 1) return fail(new Error(`mmcheck check ${args.join(' ')} --workers ${workers} exited ${code}`));
+      const j = JSON.parse(out) as { verdict: string; violation: { property: string } | null; stats: { states: number; transitions: number; seconds: number; peakRssMB: number; bytesPerState: number } };
+      const verdict = j.violation ? `, ${j.violation.property}` : '';
+      done({ model: label, tool: 'mmcheck', config: config + verdict, states: j.stats.states, transitions: j.stats.transitions, seconds: j.stats.seconds, peakMB: j.stats.peakRssMB, bytesPerState: j.stats.bytesPerState });
     });
   });
 }
@@ -122,6 +135,12 @@ async function main(): Promise<void> {
       for (const w of [1, 2]) {
         log(`  mmcheck ${model}(${size}) ${extra.join(' ')} --workers ${w} ...`);
         classicRows.push(await best(() => mmcheck(w, model, size, extra), rowSeconds));
+      }
+  if (classic)
+    for (const [label, a] of LIVELOCK)
+      for (const w of [1, 2]) {
+        log(`  mmcheck ${label} (livelock check) --workers ${w} ...`);
+        classicRows.push(await best(() => mmcheckRun(w, label, a, `bfs, exact store, liveness (weak fairness), --workers ${w}`), rowSeconds));
       }
   const loadAfter = load();
 

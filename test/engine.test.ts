@@ -5,6 +5,12 @@ import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
+import { ceilingAfter, edgeCacheMismatch } from './helpers/edges.ts';
+import { Runtime } from '../src/exec/runtime.ts';
+import { StateStore } from '../src/store/store.ts';
+import { explore, noReducers } from '../src/search/explore.ts';
+import { EdgeRecorder } from '../src/search/edge-cache.ts';
+import { defaultOptions, type SearchResult } from '../src/search/types.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 
@@ -93,6 +99,28 @@ test('random models: the livelock search finds the same lasso with the edge cach
       const cached = search(b, o);
       const plain = search(b, { ...o, edgeCache: false });
       return cached.verdict === plain.verdict && JSON.stringify(cached.violation) === JSON.stringify(plain.violation) && cached.livenessChecked === plain.livenessChecked;
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+test('random models: a breadth-first exploration records every state\'s successors for the cycle search; a cache dropped midway (memory) leaves the same lasso', (t) => {
+  const same = (a: SearchResult, b: SearchResult) => a.verdict === b.verdict && JSON.stringify(a.violation) === JSON.stringify(b.violation) && a.livenessChecked === b.livenessChecked;
+  fc.assert(
+    fc.property(genModel({ safety: false }), fc.constantFrom('none', 'weak', 'strong' as const), fc.integer({ min: 0, max: 40 }), (g, fairness, k) => {
+      const b = buildModel(toModel(g), null);
+      const rt = new Runtime(b);
+      const store = new StateStore(rt.words, (x, o) => rt.hash(x, o));
+      const opts = { ...defaultOptions, deadlock: false, liveness: true };
+      const out = explore(rt, store, opts, performance.now(), noReducers, new EdgeRecorder(opts, () => store.bytes()));
+      if (out.violation || out.incomplete || !out.edges) return false;
+      const why = edgeCacheMismatch(rt, store, out.edges);
+      if (why !== null) throw new Error(why);
+      if (!b.hasProgress) return true;
+      const o = { deadlock: false, fairness, liveness: true };
+      const plain = search(b, { ...o, edgeCache: false });
+      return same(search(b, o), plain) && same(search(b, { ...o, monitor: ceilingAfter(k) }), plain);
     }),
     { numRuns: RUNS },
   );

@@ -4,7 +4,13 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bool, buildModel, defineModel, int, replicate, search, type Model } from '../src/index.ts';
-import { searchLockstep } from '../src/search/parallel-search.ts';
+import { lockstepEngine, searchLockstep } from '../src/search/parallel-search.ts';
+import { Runtime } from '../src/exec/runtime.ts';
+import { noReducers } from '../src/search/explore.ts';
+import { defaultOptions } from '../src/search/types.ts';
+import { ceilingAfter, edgeCacheMismatch } from './helpers/edges.ts';
+import { HelperPool, searchParallel } from '../src/run/parallel-search.ts';
+import { loadModel } from '../src/run/load.ts';
 import type { SearchOptions, SearchResult } from '../src/search/types.ts';
 import { referenceExplore } from './helpers/reference.ts';
 import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
@@ -110,6 +116,29 @@ test('random models: partial-order reduction with workers takes the one-thread s
   t.pass();
 });
 
+test('random models: the rounds record every state\'s successors for the cycle search; a cache dropped midway (memory) leaves the one-thread lasso', (t) => {
+  fc.assert(
+    fc.property(genModel({ safety: false }), engine, fc.constantFrom('none', 'weak', 'strong' as const), fc.integer({ min: 0, max: 40 }), (g, e0, fairness, k) => {
+      const e = { ...e0, store: 'exact' as const };
+      const b = buildModel(toModel(g), null);
+      const eo = { workers: e.workers, initialSlots: e.initialSlots, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve } };
+      const o = { deadlock: false, liveness: true };
+      const rt = new Runtime(b);
+      const eng = lockstepEngine(b, o, eo)(rt, noReducers);
+      const out = eng.explore({ ...defaultOptions, ...o }, performance.now(), true);
+      if (out.violation || out.incomplete || !out.edges) return false;
+      const why = edgeCacheMismatch(rt, eng.store as Parameters<typeof edgeCacheMismatch>[1], out.edges);
+      if (why !== null) throw new Error(why);
+      if (!b.hasProgress) return true;
+      const plain = summary(search(b, { ...o, fairness, edgeCache: false }));
+      const many = summary(searchLockstep(b, { ...o, fairness, monitor: ceilingAfter(k) }, eo));
+      return JSON.stringify(plain) === JSON.stringify(many);
+    }),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+  t.pass();
+});
+
 test('random models: livelocks with partial-order reduction (fairness none) after a multi-core exploration are the one-thread ones', (t) => {
   fc.assert(
     fc.property(genModel({ safety: false }), engine, (g, e) => agree(buildModel(toModel(g), null), { deadlock: false, fairness: 'none', por: true }, { ...e, store: 'exact' })),
@@ -184,6 +213,9 @@ for (const [name, args] of [
   ['peterson(4) victim-first, hash-compact', ['peterson', '-p', 'n=4', '--variant', 'victim-first', '--store', 'hash-compact']],
   ['peterson(4) fine, --por --dead-vars', ['peterson', '-p', 'n=4', '--variant', 'fine', '--por', '--dead-vars']],
   ['migration-entry-wait put-and-wait f=6, --por --fairness none (a livelock)', ['migration-entry-wait', '--variant', 'put-and-wait', '-p', 'faulters=6', '--por', '--fairness', 'none']],
+  // The recorded edge cache and the cycle search's passes shared with the helpers.
+  ['migration-entry-wait put-and-wait f=6 (a livelock, weak fairness)', ['migration-entry-wait', '--variant', 'put-and-wait', '-p', 'faulters=6']],
+  ['migration-entry-wait wait-on-locked f=6 contended=wait (no livelock, no starvation: every pass)', ['migration-entry-wait', '--variant', 'wait-on-locked', '-p', 'faulters=6', '-p', 'contended=wait']],
 ] as const) {
   test(`threads: ${name} with 2 and 3 workers prints what one prints, and saves the same trace`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
@@ -238,6 +270,50 @@ for (const [file, src] of [
     }
   });
 }
+
+/** Four counters of 0..15 beside p, which makes progress forever, and s, which never can: starvation of s, found in the last pass of the cycle search. */
+const starveBody = `defineModel({ name: 'starve', shared: { x: int(0, 1) },
+  threads: () => [
+    replicate(4, 'c', { start: 'a', locals: { n: int(0, 15) }, steps: { inc: { at: 'a', when: (s, me) => me.n < 15, then: (s, me) => { me.n = me.n + 1; }, next: 'a' } } }),
+    thread('p', { start: 'a', progress: ['b'], steps: { go: { at: 'a', next: 'b' }, back: { at: 'b', next: 'a' } } }),
+    thread('s', { start: 'a', end: ['won'], progress: ['won'], steps: { try: { at: 'a', next: 'b' }, back: { at: 'b', next: 'a' }, win: { at: 'b', when: (s) => s.x === 1, next: 'won' } } }),
+  ],
+  deadlock: false })`;
+
+test('threads: starvation found in a pass of the cycle search that a helper may take is the one-thread lasso', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+  try {
+    writeFileSync(join(dir, 'starve.mjs'), `import { defineModel, int, replicate, thread } from ${INDEX};\nexport default ${starveBody};\n`);
+    const runs = [];
+    for (const w of ['1', '2', '3']) runs.push(await cli(['check', 'starve.mjs', '--json', '--workers', w, '--trace-out', `w${w}.json`], dir));
+    for (const r of runs) t.is(r.code, 1, r.err);
+    t.is(JSON.parse(runs[0]!.out).violation.property, 'starvation');
+    t.deepEqual(stable(runs[1]!.out), stable(runs[0]!.out));
+    t.deepEqual(stable(runs[2]!.out), stable(runs[0]!.out));
+    const steps = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')).steps;
+    t.deepEqual(steps('w2.json'), steps('w1.json'));
+    t.deepEqual(steps('w3.json'), steps('w1.json'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('threads: a stop during the cycle search that the helpers share ends every pass, with the exploration\'s counts', async (t) => {
+  const spec = { model: 'migration-entry-wait', variant: 'wait-on-locked', params: { faulters: 10, contended: 'wait' } };
+  const built = buildModel(await loadModel(spec.model), spec.variant, spec.params);
+  let polls = 0;
+  const monitor = { poll: (phase: string) => (phase === 'liveness' && ++polls >= 3 ? ('interrupted' as const) : null), peakRssMB: () => 0 };
+  const pool = HelperPool.start(1);
+  try {
+    const r = await searchParallel(spec, built, { monitor }, 2, pool);
+    t.is(r.verdict, 'incomplete');
+    t.is(r.incomplete?.reason, 'interrupted');
+    t.is(r.stats.states, 670_019);
+    t.true(polls >= 3);
+  } finally {
+    pool.close();
+  }
+});
 
 test('--workers: breadth-first search, 1..256 threads', async (t) => {
   for (const [extra, code] of [

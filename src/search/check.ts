@@ -10,7 +10,8 @@ import { McError } from '../model/errors.ts';
 import { explore, type ExploreOutcome, type Reducers } from './explore.ts';
 import { violationFrom, type Store } from './stored-path.ts';
 import { bitstateDfs } from './bitstate.ts';
-import { checkLiveness } from './liveness.ts';
+import { checkLiveness, type PassPool } from './liveness.ts';
+import { EdgeRecorder, MAX_CACHED_THREADS } from './edge-cache.ts';
 import { checkSymmetricLiveness } from './sym-liveness.ts';
 import { coverageOf } from './coverage.ts';
 import { applyDeadVariables, deadVariables } from '../reduce/dead-vars.ts';
@@ -96,7 +97,12 @@ function livenessOptions(opts: SearchOptions, ex: { transitions: number; depth: 
  */
 export interface ExploreEngine {
   readonly store: Store;
-  explore(opts: SearchOptions, t0: number): ExploreOutcome;
+  /** `record`: keep every state's successors for the cycle search (`ExploreOutcome.edges`), as far as they fit. */
+  explore(opts: SearchOptions, t0: number, record: boolean): ExploreOutcome;
+  /** Threads to share the cycle search's passes with, after an exploration that recorded the edges (null: none). */
+  passPool(): PassPool | null;
+  /** The end of the search: the engine's threads stop (and hand over what they covered). */
+  close(): void;
 }
 
 /** `search` with the exploration of `engine` (made once the runtime and reductions exist). */
@@ -134,9 +140,6 @@ function searchReduced(model: BuiltModel, opts: SearchOptions, engine?: (rt: Run
     reduction.porSafeLabels = por.safeLabels();
     reduction.porNotes = por.reasons.slice(0, 8);
   }
-  const porReduced = () => {
-    if (por) reduction.por = { reducedStates: por.reducedStates, reasons: por.reasons.slice() };
-  };
   if (sym) {
     reduction.symmetry = sym.describe();
     reduction.permutations = sym.permutationCount;
@@ -145,28 +148,44 @@ function searchReduced(model: BuiltModel, opts: SearchOptions, engine?: (rt: Run
     throw new McError('MC357', '--stack-proviso is the cycle proviso of a depth-first search with partial-order reduction into a stored state space: add --por and --strategy dfs (and no --store bitstate)');
   if (opts.store === 'bitstate') return bitstateSearch(model, rt, opts, t0, { por, sym }, reduction);
   const eng = engine ? engine(rt, { por, sym }) : null;
+  // The cycle search's edge cache, recorded by the exploration where it can (a breadth-first search without reductions).
+  const record = livenessWanted && opts.edgeCache && por === null && sym === null && opts.strategy === 'bfs' && opts.store === 'exact' && rt.threads < MAX_CACHED_THREADS;
+  try {
+    return finishSearch(model, rt, opts, t0, eng, { por, sym }, reduction, livenessWanted, record);
+  } finally {
+    eng?.close();
+  }
+}
+
+function finishSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: number, eng: ExploreEngine | null, red: Reducers, reduction: SearchResult['reduction'], livenessWanted: boolean, record: boolean): SearchResult & { runtime: Runtime; store: Store } {
+  const { por, sym } = red;
+  const porReduced = () => {
+    if (por) reduction.por = { reducedStates: por.reducedStates, reasons: por.reasons.slice() };
+  };
   let store: Store;
   let ex: ExploreOutcome;
   if (eng) {
     store = eng.store;
-    ex = eng.explore(opts, t0);
+    ex = eng.explore(opts, t0, record);
   } else {
     const own = opts.store === 'hash-compact' ? new CompactStore(rt.words) : new StateStore(rt.words, (b, o) => rt.hash(b, o));
     store = own;
-    ex = explore(rt, own, opts, t0, { por, sym });
+    ex = explore(rt, own, opts, t0, { por, sym }, record ? new EdgeRecorder(opts, () => own.bytes()) : null);
   }
   let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
   if (!violation && !ex.incomplete && livenessWanted) {
     const lopts = livenessOptions(opts, ex, store);
     // Under symmetry the cycles are judged on the lift of the quotient (sym-liveness.ts).
-    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0, por, ex.transitions);
+    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0, por, ex.transitions, ex.edges ?? null, eng?.passPool() ?? null);
     if (typeof lv === 'string') ex.incomplete = lv;
     else {
       violation = lv;
       livenessChecked = true;
     }
   }
+  // The helpers' coverage is in once they have stopped.
+  eng?.close();
   porReduced();
   if (store instanceof CompactStore || (store instanceof SharedStore && store.compact)) {
     const missed = store.expectedCollisions();

@@ -8,6 +8,7 @@ import { limitsCheck } from './explore-limits.ts';
 import { expansionViolation, storeInitial, type ExploreStore as Store, type StoredViolation } from './stored-path.ts';
 import { exploreDfsStack } from './dfs-stack.ts';
 import { NumberedProviso } from './proviso.ts';
+import type { EdgeCache, EdgeRecorder } from './edge-cache.ts';
 
 /**
  * Exhaustive safety exploration (BFS or DFS) into a StateStore. Checks
@@ -23,6 +24,8 @@ export interface ExploreOutcome {
   frontier: number;
   /** Keeps prefetch loads observable. */
   sink?: number;
+  /** Every stored state's successors, when the exploration recorded them for the cycle search (`record`). */
+  edges?: EdgeCache | null;
 }
 
 const CHECK_EVERY = 1024;
@@ -34,7 +37,11 @@ export interface Reducers {
 }
 export const noReducers: Reducers = Object.freeze({ por: null, sym: null });
 
-export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: number, red: Reducers = noReducers): ExploreOutcome {
+/**
+ * `record`: keep every state's successors for the cycle search (only the
+ * breadth-first search without reductions does; `out.edges`).
+ */
+export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: number, red: Reducers = noReducers, record: EdgeRecorder | null = null): ExploreOutcome {
   const W = rt.words;
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
   const hasInv = rt.model.invariants.length > 0;
@@ -163,7 +170,11 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
     void depthNext;
   };
 
-  if (opts.strategy === 'bfs' && por === null && sym === null) return bfsBatched(rt, store, out, tick, maxStates, deadlockOn, invNames);
+  if (opts.strategy === 'bfs' && por === null && sym === null) {
+    bfsBatched(rt, store, out, tick, maxStates, deadlockOn, invNames, record);
+    if (record !== null && out.violation === null && out.incomplete === null) out.edges = record.cache(store.count);
+    return out;
+  }
   if (opts.strategy === 'bfs') {
     let head = 0;
     let depth = 0;
@@ -250,9 +261,12 @@ function bfsBatched(
   maxStates: number,
   deadlockOn: boolean,
   invNames: readonly string[],
+  record: EdgeRecorder | null,
 ): ExploreOutcome {
   const W = rt.words;
   const hasInv = invNames.length > 0;
+  let rec = record;
+  const counts = new Int32Array(BLOCK);
   let parents = new Int32Array(256);
   let hashes = new Int32Array(256);
   let sink = 0;
@@ -289,7 +303,22 @@ function bfsBatched(
         hashes = new Int32Array((total + n) * 2);
       }
       parents.fill(s, total, total + n);
+      counts[s - head] = n;
       total += n;
+    }
+    // Recording the edges: the block's states' first edges and counts now, each successor's store index as it is inserted.
+    let e0 = 0;
+    if (rec !== null) {
+      const last = stopAt >= 0 ? stopAt : end;
+      if (rec.room(last, rec.used + total)) {
+        e0 = rec.used;
+        for (let s = head, e = e0; s < last; s++) {
+          rec.first[s] = e;
+          rec.count[s] = counts[s - head]!;
+          e += counts[s - head]!;
+        }
+        rec.used += total;
+      } else rec = null;
     }
     const succ = rt.succ;
     if (hashes.length < total) hashes = new Int32Array(total * 2);
@@ -299,6 +328,10 @@ function bfsBatched(
       out.transitions++;
       const o = i * W;
       const r = store.insert(succ, o, hashes[i]!, parents[i]!);
+      if (rec !== null) {
+        rec.to[e0 + i] = r < 0 ? -r - 1 : r;
+        rec.meta[e0 + i] = (rt.succThread[i]! << 1) | rt.succProgress[i]!;
+      }
       if (r < 0) continue;
       if (hasInv) {
         const v = rt.checkInvariants(succ, o);

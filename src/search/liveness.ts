@@ -8,14 +8,16 @@ import { pathTo, stepsAlong } from './stored-path.ts';
 import { tarjan, type SccGraph, type SccState } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
 import { livelockViolation } from './violation.ts';
+import { cacheFits, EdgeCache, edgeCacheBytes, MAX_CACHED_EDGES, MAX_CACHED_THREADS } from './edge-cache.ts';
 
 /**
  * Fair non-progress cycles, on the state graph the safety search stored.
  *
- * 1. Tarjan's SCC algorithm (iterative; successors recomputed from the
- *    packed states in the first pass, and kept in an edge cache for the
- *    later ones when it fits in memory) over the graph without progress
- *    transitions.
+ * 1. Tarjan's SCC algorithm (iterative) over the graph without progress
+ *    transitions. Successors come from the edge cache (`edge-cache.ts`)
+ *    that the exploration recorded, or that the first pass fills as it
+ *    executes the steps again, when it fits in memory; without it every
+ *    pass executes them.
  * 2. A non-trivial SCC holds a fair cycle iff the cycle that runs through all
  *    its states and edges is fair: under weak fairness every thread moves
  *    inside it or is disabled somewhere in it. Under strong fairness threads
@@ -28,12 +30,17 @@ import { livelockViolation } from './violation.ts';
  *    that visits one witness for each fairness obligation and returns.
  * If there is no livelock, the same is done per thread with only that
  * thread's progress transitions removed: a fair cycle where it never makes
- * progress while unfinished is starvation.
+ * progress while unfinished is starvation, searching only the states on
+ * a cycle of the whole graph (`cyclicRegion`; none: no starvation pass
+ * runs). These passes are independent: after a multi-core exploration that
+ * recorded the edges, the helpers take some of them (`PassPool`), and the
+ * first pass in order that finds a fair cycle is reported, as in one
+ * thread.
  *
  * Memory: 9 bytes per state (DFS number, low link, on-stack flag) plus a
- * component id, and stacks proportional to the DFS depth; the edge cache,
- * 8 bytes per state and 6 per edge, only when resident memory with it stays
- * under 70% of the run's ceiling.
+ * component id, and stacks proportional to the DFS depth, per thread that
+ * runs passes; the edge cache, 8 bytes per state and 6 per edge, only when
+ * resident memory with it stays under 70% of the run's ceiling.
  */
 
 /** The search's context; the SCC numbering (SccState) lives in it so that a refinement can reset a region and search it again. */
@@ -52,70 +59,23 @@ interface Ctx extends SccState {
 }
 
 /**
- * Every state's successors as the first SCC pass found them: the store
- * index, thread and progress flag of each (after POR, the kept ones), so
- * that the starvation passes (one per thread with progress labels) and the
- * fairness judgements walk arrays instead of executing the steps again.
- * Each edge is found once, when the first pass expands its state, with the
- * missing-successor check (MC160) of the steps' execution; the sampled
- * re-execution inside `Runtime.expand` keeps checking the steps. 8 bytes
- * per state and 6 per edge; built only when that fits (`edgeCacheFits`).
- */
-class EdgeCache {
-  /** Per state: its first edge, or -1 while it is not cached. */
-  readonly first: Int32Array;
-  readonly count: Int32Array;
-  readonly to: Int32Array;
-  /** thread << 1 | progress */
-  readonly meta: Uint16Array;
-  used = 0;
-  private whole = false;
-
-  /** Whether every one of the n states is cached (checked once it is). */
-  complete(n: number): boolean {
-    if (!this.whole) {
-      let i = 0;
-      while (i < n && this.first[i]! >= 0) i++;
-      this.whole = i === n;
-    }
-    return this.whole;
-  }
-
-  constructor(states: number, edges: number) {
-    this.first = new Int32Array(states).fill(-1);
-    this.count = new Int32Array(states);
-    this.to = new Int32Array(edges);
-    this.meta = new Uint16Array(edges);
-  }
-}
-
-/** Bytes of an edge cache for these counts. */
-const edgeCacheBytes = (states: number, edges: number): number => 8 * states + 6 * edges;
-
-/**
- * Whether the edge cache fits: fewer than 2^31 edges, thread numbers in 15
- * bits, and memory with it under 70% of the run's ceiling (the supervisor's
- * bound on resident memory: the given `--memory-limit` or the default 80%
- * of the machine's or cgroup's memory; without a supervisor, the search's
- * own `memoryLimitMB` over its store's bytes, or 2 GiB for the cache when
- * there is no limit at all), so that caching never turns a search that fits
- * into one that runs out of memory.
+ * Whether a cache of every state's successors fits (`cacheFits`): fewer than
+ * 2^31 edges, thread numbers in 15 bits.
  */
 function edgeCacheFits(rt: Runtime, store: StateStore, edges: number, opts: SearchOptions): boolean {
-  if (edges >= 2 ** 31 || rt.threads >= 2 ** 15) return false;
-  const bytes = edgeCacheBytes(store.count, edges);
-  const m = opts.monitor;
-  const ceilingMB = m?.ceilingMB ?? (Number.isFinite(opts.memoryLimitMB) ? opts.memoryLimitMB : null);
-  if (ceilingMB === null) return bytes <= 2 ** 31;
-  const used = m !== null && m.peakRssMB() > 0 ? m.peakRssMB() * 2 ** 20 : store.bytes();
-  return used + bytes < 0.7 * ceilingMB * 2 ** 20;
+  if (edges > MAX_CACHED_EDGES || rt.threads >= MAX_CACHED_THREADS) return false;
+  return cacheFits(edgeCacheBytes(store.count, edges), 0, store.bytes(), opts);
 }
 
 type List = Growable<Int32Array>;
 
+/** `Ctx.starving` of the livelock pass (every progress edge left out), and of the pass over the whole graph (none left out: `cyclicRegion`). */
+const LIVELOCK = -1;
+const WHOLE_GRAPH = -2;
+
 /** Whether the pass leaves out an edge of `thread` (progress: it is a progress transition): all progress edges when looking for livelocks, the starving thread's when looking for starvation. */
 function leftOut(c: Ctx, thread: number, progress: number): boolean {
-  return progress === 1 && (c.starving < 0 || thread === c.starving);
+  return progress === 1 && (c.starving === LIVELOCK || thread === c.starving);
 }
 
 /** Non-excluded successors of v (as store indices) that lie in the region; returns count pushed. */
@@ -171,11 +131,16 @@ function sccGraph(c: Ctx): SccGraph {
     tick: () => {
       if (++ticks < 4096) return;
       ticks = 0;
-      if (performance.now() > c.deadline) throw new LivenessStop('time-limit');
-      const r = c.monitor !== null ? c.monitor.poll('liveness', c.store.count, 0, 0, 0, 0) : null;
-      if (r !== null) throw new LivenessStop(r);
+      poll(c);
     },
   };
+}
+
+/** Stop the search (LivenessStop) at the time limit or when the monitor says so. */
+function poll(c: Ctx): void {
+  if (performance.now() > c.deadline) throw new LivenessStop('time-limit');
+  const r = c.monitor !== null ? c.monitor.poll('liveness', c.store.count, 0, 0, 0, 0) : null;
+  if (r !== null) throw new LivenessStop(r);
 }
 
 /** Unwinds the search when a limit is reached (thrown from deep inside the SCC search, caught once). */
@@ -266,11 +231,12 @@ function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number
  * first. The strong-fairness refinement inside a component runs the
  * generic search.
  */
-function findFairComponentCached(c: Ctx, ec: EdgeCache): FairComponent | null {
+function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | null, onScc: (comp: number, members: Int32Array) => FairComponent | null): FairComponent | null {
   const { num, low, onStack, comp } = c;
   const { first, count, to, meta } = ec;
   const N = num.length;
-  const excluded = (m: number): boolean => leftOut(c, m >>> 1, m & 1);
+  // An edge out of the region is left out like an excluded one.
+  const excluded = region === null ? (m: number): boolean => leftOut(c, m >>> 1, m & 1) : (m: number, u: number): boolean => region[u] === 0 || leftOut(c, m >>> 1, m & 1);
   let fv = new Int32Array(1024);
   let fi = new Int32Array(1024);
   let depth = 0;
@@ -289,7 +255,7 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache): FairComponent | null {
     depth++;
   };
   for (let root = 0; root < N; root++) {
-    if (num[root] !== 0) continue;
+    if (num[root] !== 0 || (region !== null && region[root] === 0)) continue;
     enter(root);
     while (depth > 0) {
       tick();
@@ -297,7 +263,7 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache): FairComponent | null {
       const v = fv[f]!;
       const end = first[v]! + count[v]!;
       let i = fi[f]!;
-      while (i < end && excluded(meta[i]!)) i++;
+      while (i < end && excluded(meta[i]!, to[i]!)) i++;
       if (i < end) {
         fi[f] = i + 1;
         const u = to[i]!;
@@ -306,7 +272,7 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache): FairComponent | null {
         continue;
       }
       let selfLoop = false;
-      for (let k = first[v]!; k < end && !selfLoop; k++) selfLoop = to[k] === v && !excluded(meta[k]!);
+      for (let k = first[v]!; k < end && !selfLoop; k++) selfLoop = to[k] === v && !excluded(meta[k]!, v);
       depth--;
       if (depth > 0) {
         const p = fv[depth - 1]!;
@@ -323,7 +289,7 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache): FairComponent | null {
         const members = tstack.n - k > 1 || selfLoop ? tstack.a.slice(k, tstack.n) : null;
         tstack.n = k;
         if (members !== null) {
-          const r = judgeComponent(c, id, members);
+          const r = onScc(id, members);
           if (r !== null) return r;
         }
       }
@@ -512,51 +478,243 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
 }
 
 /**
- * `edges`: the transitions the exploration counted (every stored state's
- * successors, or its kept ones under POR), to size the edge cache; 0: no
- * cache.
+ * The cycle search's tasks, in the order it takes them:
+ *
+ *   0   the livelock pass over every state;
+ *   1   the states on a cycle of the whole graph (`cyclicRegion`): none
+ *       ends the search, since no pass can then find a fair component;
+ *   2+  a starvation pass per thread with progress labels, within them.
+ *
+ * A `PassPool` hands them to every thread that takes part: the search
+ * thread and, after a multi-core exploration that recorded the edges, the
+ * helpers (each with its own runtime and numbering, over the shared store
+ * and edge cache). Each thread claims the next task from a shared counter;
+ * the search reports the first pass in order that finds a fair component,
+ * whoever ran it, so the verdict and the lasso are the one-thread search's:
+ * a pass found by a helper, or within the states on cycles, is run again
+ * here over every state, meeting the components in the order it always
+ * does. A starvation pass waits until task 1 is settled.
  */
-export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null = null, edges = 0): FoundViolation | null | IncompleteReason {
-  try {
-    return livenessSearch(rt, store, opts, start, por, edges);
-  } catch (e) {
-    if (e instanceof LivenessStop) return e.reason;
-    throw e;
-  }
+export interface PassPool {
+  /** How many other threads take tasks (each keeps its own numbering: 13 bytes per state). */
+  readonly helpers: number;
+  /** Open tasks [0, n) under `fairness` to every thread. */
+  start(n: number, fairness: Fairness): void;
+  /** The next task nobody has taken, or -1. */
+  claim(): number;
+  /** A task's outcome: PASS_PENDING, PASS_NONE, PASS_FOUND, or for task 1 REGION_ALL. */
+  outcome(j: number): number;
+  /** The outcome of a task this thread ran (task 1: after `shareRegion`). */
+  settle(j: number, outcome: number): void;
+  /** Wait a little for the outcome of task j, which another thread runs. */
+  wait(j: number): void;
+  /** Task 1 found some states on cycles: hand them to every thread. */
+  shareRegion(region: Uint8Array): void;
+  /** The states on cycles, once task 1 was settled PASS_FOUND (`n` states). */
+  region(n: number): Uint8Array;
+  /** Stop the others' tasks and wait until they have left them. */
+  finish(): void;
+}
+export const PASS_PENDING = 0;
+export const PASS_NONE = 1;
+export const PASS_FOUND = 2;
+/** Task 1: every state lies on a cycle (the passes search every state). */
+export const REGION_ALL = 3;
+/** Task 1 of the cycle search: the states on cycles. */
+const REGION_TASK = 1;
+
+/** The passes of the cycle search in order: livelocks (-1), then starvation of each thread with progress labels. Task j >= 2 is pass j - 1. */
+export function cyclePasses(rt: Runtime): number[] {
+  const passes = [LIVELOCK];
+  for (let t = 0; t < rt.threads; t++) if (rt.model.threads[t]!.template.hasProgress) passes.push(t);
+  return passes;
 }
 
-function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null, edges: number): FoundViolation | null {
+/** The search thread's pool when no other thread takes part: tasks in order, here. */
+class LocalPool implements PassPool {
+  readonly helpers = 0;
+  private next = 0;
+  private n = 0;
+  private outcomes = new Int32Array(0);
+  private shared: Uint8Array = new Uint8Array(0);
+  start(n: number): void {
+    this.n = n;
+    this.outcomes = new Int32Array(n);
+  }
+  claim(): number {
+    return this.next < this.n ? this.next++ : -1;
+  }
+  outcome(j: number): number {
+    return this.outcomes[j]!;
+  }
+  settle(j: number, outcome: number): void {
+    this.outcomes[j] = outcome;
+  }
+  wait(j: number): void {
+    throw new Error(`internal: the cycle search waits for task ${j} in one thread`);
+  }
+  shareRegion(region: Uint8Array): void {
+    this.shared = region;
+  }
+  region(): Uint8Array {
+    return this.shared;
+  }
+  finish(): void {}
+}
+
+/** A context with fresh numbering arrays for the stored states. */
+function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: number, monitor: SearchMonitor | null, por: PartialOrder | null, edges: EdgeCache | null): Ctx {
   const N = store.count;
-  const c: Ctx = {
+  return {
     rt,
     store,
-    fairness: opts.fairness,
-    starving: -1,
+    fairness,
+    starving: LIVELOCK,
     num: new Int32Array(N),
     low: new Int32Array(N),
     comp: new Int32Array(N).fill(-1),
     onStack: new Uint8Array(N),
     nextComp: 0,
     counter: 0,
-    deadline: start + opts.timeLimit * 1000,
-    monitor: opts.monitor,
+    deadline,
+    monitor,
     por,
-    edges: opts.edgeCache && edges > 0 && edgeCacheFits(rt, store, edges, opts) ? new EdgeCache(N, edges) : null,
+    edges,
   };
-  const all = (u: number) => u >= 0;
+}
+
+/** A context for tasks over a complete edge cache (another thread's share of them), stopped when `stop()` says so. */
+function cacheContext(rt: Runtime, store: StateStore, fairness: Fairness, cache: EdgeCache, stop: () => boolean): Ctx {
+  return context(rt, store, fairness, Infinity, { poll: () => (stop() ? 'interrupted' : null), peakRssMB: () => 0 }, null, cache);
+}
+
+/**
+ * Run task j of `pool` here: its outcome, and the fair component a pass
+ * found (its numbering is then still in c). A starvation pass first waits
+ * for task 1 (`idle` between looks: the search thread polls its limits).
+ */
+function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, idle: () => void): { outcome: number; found: FairComponent | null } {
+  if (j === 0) {
+    const found = runPass(c, LIVELOCK);
+    return { outcome: found !== null ? PASS_FOUND : PASS_NONE, found };
+  }
+  const N = c.store.count;
+  if (j === REGION_TASK) {
+    const cyclic = cyclicRegion(c);
+    if (cyclic === null) return { outcome: PASS_NONE, found: null };
+    if (cyclic.states === N) return { outcome: REGION_ALL, found: null };
+    pool.shareRegion(cyclic.region);
+    return { outcome: PASS_FOUND, found: null };
+  }
+  let r = pool.outcome(REGION_TASK);
+  while (r === PASS_PENDING) {
+    idle();
+    pool.wait(REGION_TASK);
+    r = pool.outcome(REGION_TASK);
+  }
+  if (r === PASS_NONE) return { outcome: PASS_NONE, found: null };
+  const found = runPass(c, passes[j - 1]!, r === REGION_ALL ? null : pool.region(N));
+  return { outcome: found !== null ? PASS_FOUND : PASS_NONE, found };
+}
+
+/**
+ * A helper's share of the cycle search (the multi-core search's helper
+ * threads: their own runtime over the shared store and cache): tasks of
+ * `pool` until none is left or `stop()` says so.
+ */
+export function runPoolTasks(rt: Runtime, store: StateStore, cache: EdgeCache, pool: PassPool, fairness: Fairness, stop: () => boolean): void {
+  const run = taskRunner(rt, store, cache, pool, fairness, stop);
+  for (let j = pool.claim(); j >= 0; j = pool.claim()) {
+    const o = run(j);
+    if (o === PASS_PENDING) return;
+    pool.settle(j, o);
+  }
+}
+
+/** Runs task j of `pool` on this thread's runtime: its outcome, or PASS_PENDING when stopped. */
+export function taskRunner(rt: Runtime, store: StateStore, cache: EdgeCache, pool: PassPool, fairness: Fairness, stop: () => boolean): (j: number) => number {
+  const passes = cyclePasses(rt);
+  const c = cacheContext(rt, store, fairness, cache, stop);
+  const idle = (): void => {
+    if (stop()) throw new LivenessStop('interrupted');
+  };
+  return (j) => {
+    try {
+      return runTask(c, pool, passes, j, idle).outcome;
+    } catch (e) {
+      if (e instanceof LivenessStop) return PASS_PENDING;
+      throw e;
+    }
+  };
+}
+
+/**
+ * One pass: reset the numbering, search for a fair component; within
+ * `region` only (the states on a cycle of the whole graph, `cyclicRegion`),
+ * or over every state (null).
+ */
+function runPass(c: Ctx, starving: number, region: Uint8Array | null = null): FairComponent | null {
+  return sccPass(c, starving, region, (comp, members) => judgeComponent(c, comp, members));
+}
+
+function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (comp: number, members: Int32Array) => FairComponent | null): FairComponent | null {
+  c.starving = starving;
+  c.num.fill(0);
+  c.low.fill(0);
+  c.onStack.fill(0);
+  c.comp.fill(-1);
+  c.counter = 0;
+  const ec = c.edges;
+  const N = c.store.count;
+  if (ec !== null && ec.complete(N)) return findFairComponentCached(c, ec, region, onScc);
   const roots = function* () {
-    for (let v = 0; v < N; v++) yield v;
+    for (let v = 0; v < N; v++) if (region === null || region[v] === 1) yield v;
   };
-  const attempt = (starving: number): FoundViolation | null => {
-    c.starving = starving;
-    c.num.fill(0);
-    c.low.fill(0);
-    c.onStack.fill(0);
-    c.comp.fill(-1);
-    c.counter = 0;
-    const ec = c.edges;
-    const found = ec !== null && ec.complete(N) ? findFairComponentCached(c, ec) : findFairComponent(c, roots(), all);
-    if (!found) return null;
+  return tarjan(c, sccGraph(c), roots(), region === null ? (u) => u >= 0 : (u) => u >= 0 && region[u] === 1, onScc);
+}
+
+/**
+ * The states on some cycle of the whole stored graph (progress edges
+ * included), or null when there is none: every pass's graph is a subgraph
+ * of it, so every component a pass could find lies among these states, and
+ * without a cycle no pass finds one. One pass over every state; the others
+ * then search only this region (`regionFinds`), and the pass that finds a
+ * fair component there is run again over every state, so that it meets the
+ * components in the order it always did and reports the same lasso.
+ */
+function cyclicRegion(c: Ctx): { region: Uint8Array; states: number } | null {
+  const region = new Uint8Array(c.store.count);
+  let states = 0;
+  sccPass(c, WHOLE_GRAPH, null, (_comp, members) => {
+    for (const v of members) region[v] = 1;
+    states += members.length;
+    return null;
+  });
+  return states === 0 ? null : { region, states };
+}
+
+/**
+ * `edges`: the transitions the exploration counted (every stored state's
+ * successors, or its kept ones under POR), to size the edge cache; 0: no
+ * cache. `recorded`: the cache the exploration recorded (every state's
+ * successors), if it did.
+ */
+export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null = null, edges = 0, recorded: EdgeCache | null = null, pool: PassPool | null = null): FoundViolation | null | IncompleteReason {
+  try {
+    return livenessSearch(rt, store, opts, start, por, edges, recorded, pool);
+  } catch (e) {
+    if (e instanceof LivenessStop) return e.reason;
+    throw e;
+  } finally {
+    pool?.finish();
+  }
+}
+
+function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null, edges: number, recorded: EdgeCache | null, pool: PassPool | null): FoundViolation | null {
+  const N = store.count;
+  const cache = !opts.edgeCache ? null : recorded !== null && por === null ? recorded : edges > 0 && edgeCacheFits(rt, store, edges, opts) ? EdgeCache.sized(N, edges) : null;
+  const c = context(rt, store, opts.fairness, start + opts.timeLimit * 1000, opts.monitor, por, cache);
+  const lasso = (found: FairComponent, starving: number): FoundViolation => {
     // Entry: the member with the smallest BFS index (states are numbered in discovery order).
     let entry = found.members[0]!;
     for (const v of found.members) if (v < entry) entry = v;
@@ -564,13 +722,43 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     const cycle = fairCycle(c, entry, found.inComp);
     return livelockViolation(rt, [...stem, ...cycle.map((e) => e.step)], stem.length, starving);
   };
-  const v = attempt(-1);
-  if (v) return v;
-  for (let t = 0; t < rt.threads; t++) {
-    if (!rt.model.threads[t]!.template.hasProgress) continue;
-    const s = attempt(t);
-    if (s) return s;
+  const passes = cyclePasses(rt);
+  const tasks = passes.length + 1;
+  // Tasks shared with other threads need the whole graph in the (shared) cache, and room for their own numbering of the states.
+  const shared = pool !== null && c.edges !== null && c.edges === recorded && c.edges.complete(N) && cacheFits(13 * N * pool.helpers, 0, store.bytes(), opts);
+  const p: PassPool = shared ? pool : new LocalPool();
+  p.start(tasks, c.fairness);
+  /** The lasso of task j's fair component: ours when we ran the pass over every state, else the pass run again here. */
+  const report = (j: number, mine: FairComponent | null): FoundViolation => {
+    const starving = j === 0 ? LIVELOCK : passes[j - 1]!;
+    const whole = j === 0 || p.outcome(REGION_TASK) === REGION_ALL;
+    const found = mine !== null && whole ? mine : runPass(c, starving);
+    if (found === null) throw new Error(`internal: cycle search task ${j} found a fair component, and none over every state here`);
+    return lasso(found, starving);
+  };
+  const idle = (): void => poll(c);
+  // The first pass in order that finds a fair component wins, whoever ran it.
+  let mine: { j: number; found: FairComponent } | null = null;
+  for (let next = 0; next < tasks; ) {
+    if (mine !== null && mine.j === next) return report(next, mine.found);
+    const o = p.outcome(next);
+    if (next === REGION_TASK && o === PASS_NONE) return null;
+    if (o === PASS_FOUND && next !== REGION_TASK) return report(next, null);
+    if (o !== PASS_PENDING) {
+      next++;
+      continue;
+    }
+    const j: number = mine === null ? p.claim() : -1;
+    if (j >= 0) {
+      const r = runTask(c, p, passes, j, idle);
+      if (r.found !== null) mine = { j, found: r.found };
+      else p.settle(j, r.outcome);
+      continue;
+    }
+    // Another thread runs task next.
+    if (p.outcome(next) !== PASS_PENDING) continue;
+    poll(c);
+    p.wait(next);
   }
   return null;
 }
-

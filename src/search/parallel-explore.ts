@@ -5,6 +5,11 @@ import { limitsCheck } from './explore-limits.ts';
 import { expansionViolation, storeInitial } from './stored-path.ts';
 import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
 import { NumberedProviso } from './proviso.ts';
+import { cacheFits, EdgeCache, MAX_CACHED_EDGES } from './edge-cache.ts';
+import { PASS_PENDING, runPoolTasks, taskRunner, type PassPool } from './liveness.ts';
+import type { Fairness } from '../model/define.ts';
+import type { StateStore } from '../store/store.ts';
+import { growSharedTo, type EdgeBuffers, type ParallelBuffers } from './parallel-round.ts';
 
 /**
  * Multi-core breadth-first safety exploration (`check --workers N`): the
@@ -30,6 +35,8 @@ export interface RoundDriver {
   joined(): number;
   /** Tell the helpers there is a round (thread driver: wake them). */
   announce(active: number): void;
+  /** After an exploration that recorded the edges: the helpers that joined, as a pool for the cycle search's passes (null: none joined). */
+  passPool(w0: RoundWorker): PassPool | null;
 }
 
 export interface ParallelExploreOptions {
@@ -50,6 +57,7 @@ export function exploreParallel(
   start: number,
   red: Reducers,
   popts: ParallelExploreOptions = defaultParallelOptions,
+  record = false,
 ): ExploreOutcome {
   const rt = w0.rt;
   const st = w0.store;
@@ -71,6 +79,8 @@ export function exploreParallel(
   if (out.violation !== null) return out;
   const tick = limitsCheck(opts, start, st, () => out.transitions);
   const coord = new Coordinator(w0, popts.earlyReserve ?? true);
+  // The cycle search's edge cache, recorded as the states are inserted (without reductions: with them the cycle search takes the kept successors in its own order).
+  const edges = record && sym === null && por === null ? new RecordedEdges(w0.bufs.edges, ctl, opts, () => st.bytes()) : null;
   const W = rt.words;
   const deadlockOn = opts.deadlock ?? rt.model.deadlock;
   const maxStates = opts.maxStates;
@@ -107,6 +117,7 @@ export function exploreParallel(
         n = k;
       }
       const succ = rt.succ;
+      const e0 = edges !== null && edges.on ? edges.state(s, n) : -1;
       for (let i = 0; i < n; i++) {
         const o = i * W;
         if (sym !== null) sym.canonicalize(succ, o);
@@ -117,6 +128,7 @@ export function exploreParallel(
           finish(out, 'memory-limit', depth + 1, st.count - s);
           return true;
         }
+        if (e0 >= 0) edges!.edge(e0 + i, idx < 0 ? -idx - 1 : idx, (rt.succThread[i]! << 1) | rt.succProgress[i]!);
         if (idx < 0) continue;
         if (hasInv) {
           const v = rt.checkInvariants(succ, o);
@@ -179,6 +191,7 @@ export function exploreParallel(
     if (active > 1) driver.announce(active);
     const reduced0 = por !== null ? por.reducedStates : 0;
     driver.run(w0, active, coord);
+    if (edges !== null && edges.on) edges.round(w0, head, Math.min(end, Atomics.load(ctl, Ctl.StopState)), Atomics.load(ctl, Ctl.CutSeq));
     const ms = performance.now() - roundStart;
     if (ms < ROUND_MS / 2 && end - head >= perRound) perRound = Math.min(maxRound, perRound * 2);
     else if (ms > ROUND_MS * 2) perRound = Math.max(256, perRound >>> 1);
@@ -233,7 +246,95 @@ export function exploreParallel(
     head = end;
   }
   out.depth = depth;
+  if (edges !== null && edges.on) out.edges = edges.cache(st.count);
   return out;
+}
+
+/**
+ * Worker 0's side of the recorded edge cache (`EdgeBuffers`): the edges of
+ * the states it expands alone, every state's first edge and count after a
+ * round, and whether the cache still fits (`cacheFits`, checked after each
+ * round for the next growth of the buffers: the owners grow the edge
+ * buffers in dedup without asking). Once it does not, recording stops
+ * (Ctl.Record) and the cycle search decides for itself.
+ */
+class RecordedEdges {
+  on = true;
+  private first: Int32Array = new Int32Array(0);
+  private count: Int32Array = new Int32Array(0);
+  private to: Int32Array = new Int32Array(0);
+  private meta: Uint16Array = new Uint16Array(0);
+  private used = 0;
+
+  constructor(
+    private readonly b: EdgeBuffers,
+    private readonly ctl: Int32Array,
+    private readonly opts: SearchOptions,
+    private readonly storeBytes: () => number,
+  ) {
+    Atomics.store(ctl, Ctl.EdgeBase, 0);
+    Atomics.store(ctl, Ctl.Record, 1);
+  }
+
+  /** State s, expanded alone, has n successors: its first edge (-1: recording stopped). */
+  state(s: number, n: number): number {
+    if (!this.room(s + 1, this.used + n)) return -1;
+    const e0 = this.used;
+    this.first[s] = e0;
+    this.count[s] = n;
+    this.used += n;
+    Atomics.store(this.ctl, Ctl.EdgeBase, this.used);
+    return e0;
+  }
+
+  edge(e: number, to: number, meta: number): void {
+    this.to[e] = to;
+    this.meta[e] = meta;
+  }
+
+  /** After a shared round over states [head, last) with `cut` successors (their edges written by the owners). */
+  round(w0: RoundWorker, head: number, last: number, cut: number): void {
+    if (!this.room(last, this.used + cut)) return;
+    for (let s = head; s < last; s++) {
+      this.first[s] = this.used + w0.stBase[s - head]!;
+      this.count[s] = w0.stCount[s - head]!;
+    }
+    this.used += cut;
+    Atomics.store(this.ctl, Ctl.EdgeBase, this.used);
+  }
+
+  /** Room (and views) for states [0, states) and edges [0, edges), with the next growth of the buffers fitting; false: recording stopped. */
+  private room(states: number, edges: number): boolean {
+    const b = this.b;
+    const held = b.first.byteLength + b.count.byteLength + b.to.byteLength + b.meta.byteLength;
+    // A round may double the edge buffers before the next check.
+    const next = Math.max(4 * states, b.first.byteLength) * 2 + Math.max(6 * edges, b.to.byteLength + b.meta.byteLength);
+    if (edges > MAX_CACHED_EDGES || !cacheFits(next, held, this.storeBytes(), this.opts) || !growSharedTo(b.first, 4 * states) || !growSharedTo(b.count, 4 * states) || !growSharedTo(b.to, 4 * edges) || !growSharedTo(b.meta, 2 * edges)) {
+      this.stop();
+      return false;
+    }
+    if (this.first.byteLength !== b.first.byteLength) this.first = new Int32Array(b.first, 0, b.first.byteLength >>> 2);
+    if (this.count.byteLength !== b.count.byteLength) this.count = new Int32Array(b.count, 0, b.count.byteLength >>> 2);
+    if (this.to.byteLength !== b.to.byteLength) this.to = new Int32Array(b.to, 0, b.to.byteLength >>> 2);
+    if (this.meta.byteLength !== b.meta.byteLength) this.meta = new Uint16Array(b.meta, 0, b.meta.byteLength >>> 1);
+    return true;
+  }
+
+  private stop(): void {
+    this.on = false;
+    Atomics.store(this.ctl, Ctl.Record, 0);
+    this.first = new Int32Array(0);
+    this.count = new Int32Array(0);
+    this.to = new Int32Array(0);
+    this.meta = new Uint16Array(0);
+  }
+
+  /** The cache of states [0, n), every one recorded. */
+  cache(n: number): EdgeCache {
+    const c = new EdgeCache(this.first.subarray(0, n), this.count.subarray(0, n), this.to.subarray(0, this.used), this.meta.subarray(0, this.used));
+    c.used = this.used;
+    return c;
+  }
 }
 
 /** Target duration of a round, in milliseconds. */
@@ -372,7 +473,120 @@ export function threadDriver(ctl: Int32Array): RoundDriver {
       Atomics.add(ctl, Ctl.Gen, 1);
       Atomics.notify(ctl, Ctl.Gen);
     },
+    passPool: (w0) =>
+      Atomics.load(ctl, Ctl.Joined) > 0
+        ? new SharedPassPool(w0, () => {
+            Atomics.add(ctl, Ctl.Gen, 1);
+            Atomics.notify(ctl, Ctl.Gen);
+          })
+        : null,
   };
+}
+
+const FAIRNESS: readonly Fairness[] = ['none', 'weak', 'strong'];
+
+/**
+ * The cycle search's tasks shared with the helpers (`PassPool`), once the
+ * exploration is over: Ctl.Passes turns the helpers from rounds to tasks
+ * for good, a task is claimed from Ctl.PassNext, its outcome goes to the
+ * shared `passes` buffer and the states on cycles to the `region` buffer.
+ * `finish` raises PassStop and waits until no helper is inside a task (a
+ * helper counts itself in PassBusy before it reads PassStop, so none
+ * enters after).
+ */
+class SharedPassPool implements PassPool {
+  protected readonly ctl: Int32Array;
+  protected readonly res: Int32Array;
+  protected readonly bufs: ParallelBuffers;
+  private started = false;
+  readonly helpers: number;
+
+  constructor(
+    w0: RoundWorker,
+    private readonly announce: () => void,
+    helpers = Atomics.load(w0.ctl, Ctl.Joined),
+  ) {
+    this.bufs = w0.bufs;
+    this.ctl = w0.ctl;
+    this.res = new Int32Array(w0.bufs.passes);
+    this.helpers = helpers;
+  }
+
+  start(n: number, fairness: Fairness): void {
+    if (n > this.res.length) throw new Error(`internal: ${n} tasks for ${this.res.length} outcomes`);
+    for (let j = 0; j < n; j++) Atomics.store(this.res, j, PASS_PENDING);
+    const ctl = this.ctl;
+    Atomics.store(ctl, Ctl.PassCount, n);
+    Atomics.store(ctl, Ctl.PassFairness, FAIRNESS.indexOf(fairness));
+    Atomics.store(ctl, Ctl.PassStop, 0);
+    Atomics.store(ctl, Ctl.PassNext, 0);
+    Atomics.store(ctl, Ctl.Passes, 1);
+    this.started = true;
+    this.announce();
+  }
+
+  claim(): number {
+    const j = Atomics.add(this.ctl, Ctl.PassNext, 1);
+    return j < Atomics.load(this.ctl, Ctl.PassCount) ? j : -1;
+  }
+
+  outcome(j: number): number {
+    return Atomics.load(this.res, j);
+  }
+
+  settle(j: number, outcome: number): void {
+    Atomics.store(this.res, j, outcome);
+    Atomics.notify(this.res, j);
+  }
+
+  wait(j: number): void {
+    if (Atomics.load(this.ctl, Ctl.Abort) !== 0) throw new RoundAborted();
+    Atomics.wait(this.res, j, PASS_PENDING, 20);
+  }
+
+  shareRegion(region: Uint8Array): void {
+    if (!growSharedTo(this.bufs.region, region.length)) throw new RangeError('region buffer cannot grow further');
+    new Uint8Array(this.bufs.region, 0, region.length).set(region);
+  }
+
+  region(n: number): Uint8Array {
+    return new Uint8Array(this.bufs.region, 0, n);
+  }
+
+  finish(): void {
+    if (!this.started) return;
+    const ctl = this.ctl;
+    Atomics.store(ctl, Ctl.PassStop, 1);
+    for (let busy = Atomics.load(ctl, Ctl.PassBusy); busy > 0; busy = Atomics.load(ctl, Ctl.PassBusy)) {
+      if (Atomics.load(ctl, Ctl.Abort) !== 0) break;
+      Atomics.wait(ctl, Ctl.PassBusy, busy, 20);
+    }
+  }
+}
+
+/** A helper's share of the cycle search's tasks, over the shared store and the recorded edge cache. */
+function helperPasses(w: RoundWorker, pool: PassPool): void {
+  const ctl = w.ctl;
+  Atomics.add(ctl, Ctl.PassBusy, 1);
+  try {
+    if (Atomics.load(ctl, Ctl.PassStop) !== 0) return;
+    w.refresh();
+    const stop = (): boolean => Atomics.load(ctl, Ctl.PassStop) !== 0 || Atomics.load(ctl, Ctl.Quit) !== 0;
+    runPoolTasks(w.rt, w.store as unknown as StateStore, sharedCache(w), pool, FAIRNESS[Atomics.load(ctl, Ctl.PassFairness)]!, stop);
+  } finally {
+    Atomics.sub(ctl, Ctl.PassBusy, 1);
+    Atomics.notify(ctl, Ctl.PassBusy);
+  }
+}
+
+/** The edge cache the rounds recorded, as every worker maps it (after the exploration: every state's edges). */
+function sharedCache(w: RoundWorker): EdgeCache {
+  const b = w.bufs.edges;
+  const n = w.store.count;
+  const e = Atomics.load(w.ctl, Ctl.EdgeBase);
+  const c = new EdgeCache(new Int32Array(b.first, 0, n), new Int32Array(b.count, 0, n), new Int32Array(b.to, 0, e), new Uint16Array(b.meta, 0, e));
+  c.used = e;
+  return c;
 }
 
 /**
@@ -390,6 +604,10 @@ export function helperLoop(w: RoundWorker): void {
       while (Atomics.load(ctl, Ctl.Gen) === g && Atomics.load(ctl, Ctl.Quit) === 0) Atomics.wait(ctl, Ctl.Gen, g, 1000);
       g = Atomics.load(ctl, Ctl.Gen);
       if (Atomics.load(ctl, Ctl.Quit) !== 0) break;
+      if (Atomics.load(ctl, Ctl.Passes) !== 0) {
+        helperPasses(w, new SharedPassPool(w, () => {}));
+        continue;
+      }
       const active = Atomics.load(ctl, Ctl.Active);
       if (w.me >= active) continue;
       w.refresh();
@@ -449,5 +667,44 @@ export function lockstepDriver(helpers: readonly RoundWorker[]): RoundDriver {
     },
     joined: () => helpers.length,
     announce: () => {},
+    passPool: (w0) => (helpers.length > 0 ? new LockstepPassPool(w0, helpers) : null),
   };
+}
+
+/**
+ * The pool of the lockstep driver (law tests): before this thread claims a
+ * task, every helper claims one and runs it at once, on its own runtime,
+ * so the tasks are shared out and a helper's found cycle is run again by
+ * the search.
+ */
+class LockstepPassPool extends SharedPassPool {
+  private runners: ((j: number) => number)[] = [];
+
+  constructor(
+    w0: RoundWorker,
+    private readonly others: readonly RoundWorker[],
+  ) {
+    super(w0, () => {}, others.length);
+  }
+
+  override start(n: number, fairness: Fairness): void {
+    super.start(n, fairness);
+    this.runners = this.others.map((h) => {
+      h.refresh();
+      return taskRunner(h.rt, h.store as unknown as StateStore, sharedCache(h), this, fairness, () => false);
+    });
+  }
+
+  override claim(): number {
+    for (const run of this.runners) {
+      const j = super.claim();
+      if (j < 0) break;
+      this.settle(j, run(j));
+    }
+    return super.claim();
+  }
+
+  override wait(j: number): void {
+    throw new Error(`internal: the search waits for task ${j}, which no helper runs`);
+  }
 }

@@ -88,6 +88,18 @@ export const enum Ctl {
   Room = 21,
   /** 1 when the coordinator made room for every successor of the round before dedup (no reserve barrier). */
   Early = 22,
+  /** 1 while the rounds record the cycle search's edge cache (`EdgeBuffers`). */
+  Record = 23,
+  /** Edges recorded before the round: the round's successor seq is edge EdgeBase + seq. */
+  EdgeBase = 24,
+  /** 1 once the exploration is over and the helpers take tasks of the cycle search instead of rounds (`SharedPassPool`). */
+  Passes = 25,
+  /** The next task to claim, the number of tasks, their fairness (FAIRNESS index), 1 when they must stop, helpers inside them. */
+  PassNext = 26,
+  PassCount = 27,
+  PassFairness = 28,
+  PassStop = 29,
+  PassBusy = 30,
 }
 export const CONTROL_WORDS = 64;
 
@@ -127,8 +139,51 @@ export interface ParallelBuffers {
   readonly pendInfo: SharedArrayBuffer;
   /** Coverage marks of the helpers (fired steps, then reached labels), or'ed in at the end. */
   readonly coverage: SharedArrayBuffer;
+  /** The cycle search's edge cache, while the rounds record it. */
+  readonly edges: EdgeBuffers;
+  /** The outcome of each task of the cycle search (Int32, `PASS_PENDING`...): the livelock pass, the states on cycles, a starvation pass per thread. */
+  readonly passes: SharedArrayBuffer;
+  /** The states on cycles, that the starvation passes search (a byte per state, `PassPool.shareRegion`). */
+  readonly region: SharedArrayBuffer;
+  /** Per worker, while edges are recorded: each successor's thread << 1 | progress (Uint16). */
+  readonly succMeta: readonly SharedArrayBuffer[];
   /** Milliseconds per worker and phase (`PHASES`), when measured (`phaseTimes`). */
   readonly phaseMs: SharedArrayBuffer | null;
+}
+
+/**
+ * The edge cache of the livelock search (`EdgeCache`) on shared buffers:
+ * per state its first edge and count (written by the coordinator after each
+ * round), per edge the successor's index (`to`, Int32) and thread << 1 |
+ * progress (`meta`, Uint16), written by the successor's owner in dedup, at
+ * EdgeBase + seq. A successor that is new in the round is entered as
+ * -(k + 1), k its place in the owner's pending list, until commit knows its
+ * index.
+ */
+export interface EdgeBuffers {
+  readonly first: SharedArrayBuffer;
+  readonly count: SharedArrayBuffer;
+  readonly to: SharedArrayBuffer;
+  readonly meta: SharedArrayBuffer;
+}
+
+/** The largest edge buffer (a growable SharedArrayBuffer's limit): fewer edges than MAX_CACHED_EDGES. */
+const MAX_EDGE_BYTES = 2 ** 32 - 2 ** 16;
+
+/** Grow a shared buffer to the power of two of 4-byte words at or above `bytes`; any worker may, several at once (they agree on the length). */
+export function growSharedTo(b: SharedArrayBuffer, bytes: number): boolean {
+  if (b.byteLength >= bytes) return true;
+  let len = 1024;
+  while (len < bytes) len *= 2;
+  len = Math.min(len, maxBytes(b));
+  if (len < bytes) return false;
+  try {
+    growShared(b, len);
+  } catch (e) {
+    // Another worker grew it further meanwhile.
+    if (b.byteLength < bytes) throw e;
+  }
+  return true;
 }
 
 /** The phases of a round as `phaseTimes` reports them (a wait is the time at the barrier after the phase). */
@@ -141,7 +196,7 @@ function routeStride(workers: number): number {
   return LINE * Math.ceil(workers / LINE);
 }
 
-export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number, timed = false): ParallelBuffers {
+export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number, timed = false, threads = 0): ParallelBuffers {
   const grow = (bytes: number) => growableShared(bytes, MAX_SUCC_BYTES);
   const per = (n: number, f: () => SharedArrayBuffer) => Array.from({ length: n }, f);
   return {
@@ -159,6 +214,10 @@ export function parallelBuffers(words: number, workers: number, store: SharedSto
     pend: per(workers, () => grow(4 * 1024)),
     pendInfo: new SharedArrayBuffer(4 * LINE * workers),
     coverage: new SharedArrayBuffer(Math.max(1, coverageBytes)),
+    edges: { first: growableShared(4096, MAX_EDGE_BYTES), count: growableShared(4096, MAX_EDGE_BYTES), to: growableShared(4096, MAX_EDGE_BYTES), meta: growableShared(4096, MAX_EDGE_BYTES) },
+    succMeta: per(workers, () => grow(2 * 1024)),
+    passes: new SharedArrayBuffer(4 * (threads + 2)),
+    region: growableShared(4096, MAX_EDGE_BYTES),
     phaseMs: timed ? new SharedArrayBuffer(8 * PHASES.length * workers) : null,
   };
 }
@@ -179,6 +238,12 @@ export class RoundAborted extends Error {
   constructor() {
     super('the multi-core search was aborted by another worker');
   }
+}
+
+function grownI32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
 }
 
 export function atomicMin(a: Int32Array, i: number, v: number): void {
@@ -219,6 +284,15 @@ export class RoundWorker {
   private checks = 0;
   /** Keeps prefetch loads observable. */
   sink = 0;
+  /** Whether this round records edges (Ctl.Record, read at its start), and the views it writes them through. */
+  private recording = false;
+  succMeta: Uint16Array[] = [];
+  private edgeTo: Int32Array = new Int32Array(0);
+  private edgeMeta: Uint16Array = new Uint16Array(0);
+  /** The edges this owner entered as pending in dedup (resolved in commit), and its pending states' indices. */
+  private pendEdges: Int32Array = new Int32Array(1024);
+  private nPendEdges = 0;
+  private pendIdx: Int32Array = new Int32Array(1024);
   /** This worker's row of phase times (null: not measured; the clock is read per phase, never per state). */
   private times: Float64Array | null = null;
   private lapAt = 0;
@@ -280,13 +354,14 @@ export class RoundWorker {
   /** Re-map the successor, route and pending buffers (not the store). */
   private refreshBuffers(): void {
     const b = this.bufs;
-    const view = <T extends Int32Array | Uint32Array>(v: T | undefined, buf: SharedArrayBuffer, make: (buf: SharedArrayBuffer) => T): T => (v !== undefined && v.byteLength === buf.byteLength ? v : make(buf));
+    const view = <T extends Int32Array | Uint32Array | Uint16Array>(v: T | undefined, buf: SharedArrayBuffer, make: (buf: SharedArrayBuffer) => T): T => (v !== undefined && v.byteLength === buf.byteLength ? v : make(buf));
     const i32 = (buf: SharedArrayBuffer) => new Int32Array(buf, 0, buf.byteLength >>> 2);
     for (let w = 0; w < b.workers; w++) {
       this.succ[w] = view(this.succ[w], b.succ[w]!, (buf) => new Uint32Array(buf, 0, buf.byteLength >>> 2));
       this.succHash[w] = view(this.succHash[w], b.succHash[w]!, i32);
       this.succHi[w] = view(this.succHi[w], b.succHi[w]!, i32);
       this.pend[w] = view(this.pend[w], b.pend[w]!, i32);
+      this.succMeta[w] = view(this.succMeta[w], b.succMeta[w]!, (buf) => new Uint16Array(buf, 0, buf.byteLength >>> 1));
     }
     for (let k = 0; k < b.route.length; k++) this.route[k] = view(this.route[k], b.route[k]!, i32);
   }
@@ -302,6 +377,7 @@ export class RoundWorker {
       this.owner[r] = r % active;
       this.mine[r] = r % active === this.me ? 1 : 0;
     }
+    this.recording = Atomics.load(this.ctl, Ctl.Record) === 1;
     const pm = this.bufs.phaseMs;
     if (pm !== null && this.times === null) this.times = new Float64Array(pm, 8 * PHASES.length * this.me, PHASES.length);
     if (this.times !== null) this.lapAt = performance.now();
@@ -440,6 +516,12 @@ export class RoundWorker {
         for (let i = 0; i < total; i++) his[base + i] = fingerprintHigh(succ, i * W, W);
       }
       words.set(succ.subarray(0, total * W), base * W);
+      if (this.recording) {
+        const sm = this.succMeta[this.me]!;
+        const th = rt.succThread;
+        const pr = rt.succProgress;
+        for (let i = 0; i < total; i++) sm[base + i] = (th[i]! << 1) | pr[i]!;
+      }
       for (let o = 0; o < active; o++) br[2 * (b * N + o) + 1] = rlen[o]! - br[2 * (b * N + o)]!;
       this.blocks[3 * b] = this.me;
       this.blocks[3 * b + 1] = base;
@@ -524,6 +606,8 @@ export class RoundWorker {
     if (cap * 4 * W > maxBytes(b.succ[me]!)) throw new RangeError('successor buffer cannot grow further');
     growShared(b.succ[me]!, cap * 4 * W);
     growShared(b.succHash[me]!, cap * 4);
+    growShared(b.succMeta[me]!, cap * 2);
+    this.succMeta[me] = new Uint16Array(b.succMeta[me]!, 0, cap);
     if (this.store.compact) {
       growShared(b.succHi[me]!, cap * 4);
       this.succHi[me] = new Int32Array(b.succHi[me]!, 0, cap);
@@ -560,6 +644,15 @@ export class RoundWorker {
     const blocks = this.blocks;
     const br = this.blockRoute;
     const bH = this.bH;
+    // Recording edges: each successor's edge is EdgeBase + seq.
+    const rec = this.recording;
+    const e0 = rec ? Atomics.load(ctl, Ctl.EdgeBase) : 0;
+    if (rec) this.edgeRoom(e0 + cut);
+    const eTo = this.edgeTo;
+    const eMeta = this.edgeMeta;
+    const count = this.store.count;
+    const mask = this.store.mask;
+    this.nPendEdges = 0;
     // Block by block in order: seqs ascend with the block, and within a block with the place in its producer's buffer.
     done: for (let b = 0; b < nBlocks; b++) {
       const p = blocks[3 * b]!;
@@ -578,10 +671,22 @@ export class RoundWorker {
           const pos = list[i + j]!;
           const seq = seq0 + pos;
           if (seq >= cut) break done;
-          if (ins.offer(this.succ, p, pos, bH[j]!, seq, this.succHi)) continue;
-          if (ins.overflow) {
+          const fresh = ins.offer(this.succ, p, pos, bH[j]!, seq, this.succHi);
+          if (!fresh && ins.overflow) {
             Atomics.store(ctl, Ctl.Overflow, 1);
             return;
+          }
+          if (rec) {
+            const e = e0 + seq;
+            eMeta[e] = this.succMeta[p]![pos]!;
+            const x = ins.found;
+            if (!fresh && x <= count) eTo[e] = x - 1;
+            else {
+              // New in the round: the owner's pending state k, numbered in commit.
+              eTo[e] = fresh ? -ins.pending : -(mask - x + 1);
+              if (this.nPendEdges === this.pendEdges.length) this.pendEdges = grownI32(this.pendEdges, this.nPendEdges * 2);
+              this.pendEdges[this.nPendEdges++] = e;
+            }
           }
         }
       }
@@ -634,6 +739,10 @@ export class RoundWorker {
         r += i;
       }
       const slot = ins.pSlot[k]!;
+      if (this.recording) {
+        if (k === this.pendIdx.length) this.pendIdx = grownI32(this.pendIdx, k * 2);
+        this.pendIdx[k] = r >= limit ? -1 : count0 + r;
+      }
       if (r >= limit) {
         table[slot] = 0;
         st.fill[(ins.pHash[k]! & RMASK) * FILL_STRIDE]!--;
@@ -658,8 +767,29 @@ export class RoundWorker {
         atomicMin(this.ctl, Ctl.InvSeq, seq);
       }
     }
+    if (this.recording) {
+      // The edges to this owner's new states, now that they have indices.
+      const eTo = this.edgeTo;
+      const pe = this.pendEdges;
+      const pi = this.pendIdx;
+      for (let j = 0; j < this.nPendEdges; j++) eTo[pe[j]!] = pi[-eTo[pe[j]!]! - 1]!;
+      this.nPendEdges = 0;
+    }
     ins.pending = 0;
     this.sink ^= acc;
+  }
+
+  /** Room for edges [0, n) in the shared edge buffers (any owner may grow them), and views that cover it. */
+  private edgeRoom(n: number): void {
+    const eb = this.bufs.edges;
+    if (this.edgeTo.length < n) {
+      if (!growSharedTo(eb.to, 4 * n)) throw new RangeError('edge buffer cannot grow further');
+      this.edgeTo = new Int32Array(eb.to, 0, eb.to.byteLength >>> 2);
+    }
+    if (this.edgeMeta.length < n) {
+      if (!growSharedTo(eb.meta, 2 * n)) throw new RangeError('edge buffer cannot grow further');
+      this.edgeMeta = new Uint16Array(eb.meta, 0, eb.meta.byteLength >>> 1);
+    }
   }
 
   /** New states found by the round (after dedup, every worker's). */

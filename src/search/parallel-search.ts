@@ -41,23 +41,33 @@ export function sharedEngine(
   const memMB = opts.memoryLimitMB ?? Infinity;
   const control = newControl();
   const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, compact: opts.store === 'hash-compact', ...(eo.initialRing !== undefined ? { ringStates: eo.initialRing } : {}), ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
-  const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length, eo.onPhaseTimes !== undefined);
+  const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length, eo.onPhaseTimes !== undefined, rt.threads);
   const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock, red.por);
   const driver = driverFor(bufs, w0);
+  let open = true;
+  const close = (aborted: boolean): void => {
+    if (!open) return;
+    open = false;
+    driver.finish(aborted);
+    const ms = phaseTimes(bufs);
+    if (ms && eo.onPhaseTimes) eo.onPhaseTimes(ms);
+  };
+  let recorded = false;
   return {
     store: w0.store as Store,
-    explore(o, t0) {
-      let aborted = true;
+    explore(o, t0, record) {
       try {
-        const out = exploreParallel(w0, driver, o, t0, red, eo.parallel ?? defaultParallelOptions);
-        aborted = false;
+        const out = exploreParallel(w0, driver, o, t0, red, eo.parallel ?? defaultParallelOptions, record);
+        recorded = out.edges != null;
         return out;
-      } finally {
-        driver.finish(aborted);
-        const ms = phaseTimes(bufs);
-        if (ms && eo.onPhaseTimes) eo.onPhaseTimes(ms);
+      } catch (e) {
+        close(true);
+        throw e;
       }
     },
+    // The helpers, kept after the exploration, share the cycle search's passes over the recorded edges.
+    passPool: () => (open && recorded ? driver.passPool(w0) : null),
+    close: () => close(false),
   };
 }
 
@@ -68,7 +78,12 @@ export function sharedEngine(
  * in another thread does.
  */
 export function searchLockstep(model: BuiltModel, options: Partial<SearchOptions>, eo: SharedEngineOptions, helperModel: BuiltModel = model): SearchResult & { runtime: Runtime; store: Store } {
-  return searchWith(model, options, (rt, red) =>
+  return searchWith(model, options, lockstepEngine(model, options, eo, helperModel));
+}
+
+/** The engine `searchLockstep` explores with (for tests that look at its store and edges). */
+export function lockstepEngine(model: BuiltModel, options: Partial<SearchOptions>, eo: SharedEngineOptions, helperModel: BuiltModel = model): (rt: Runtime, red: Reducers) => ExploreEngine {
+  return (rt, red) =>
     sharedEngine(rt, red, options, eo, (bufs, w0) => {
       const helpers = Array.from({ length: eo.workers - 1 }, (_, i) => {
         const hrt = new Runtime(helperModel);
@@ -84,6 +99,5 @@ export function searchLockstep(model: BuiltModel, options: Partial<SearchOptions
           collectHelpers(w0, 0);
         },
       };
-    }),
-  );
+    });
 }

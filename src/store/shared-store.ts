@@ -447,6 +447,8 @@ export class RegionInserter {
   pOff = new Int32Array(1024);
   /** A region passed the fill bound: the round must grow the table and retry. */
   overflow = false;
+  /** After `offer` found its successor: the slot's value below the tag (index + 1 of a committed state, mask - k of pending state k). */
+  found = 0;
 
   constructor(readonly store: SharedStore) {}
 
@@ -480,7 +482,10 @@ export class RegionInserter {
         // Hash-compact: the 64-bit fingerprint (h, high) decides.
         const x = v & mask;
         const hi = his[bufId]![off]!;
-        if (x <= count ? st.fps[2 * (x - 1)] === h >>> 0 && st.fps[2 * x - 1] === hi >>> 0 : this.pHash[mask - x] === h && his[this.pBuf[mask - x]!]![this.pOff[mask - x]!] === hi) return false;
+        if (x <= count ? st.fps[2 * (x - 1)] === h >>> 0 && st.fps[2 * x - 1] === hi >>> 0 : this.pHash[mask - x] === h && his[this.pBuf[mask - x]!]![this.pOff[mask - x]!] === hi) {
+          this.found = x;
+          return false;
+        }
       } else if ((v & ~mask) === tag) {
         const x = v & mask;
         let c: Uint32Array;
@@ -495,7 +500,10 @@ export class RegionInserter {
         }
         let q = 0;
         while (q < W && c[o + q] === src[off * W + q]) q++;
-        if (q === W) return false;
+        if (q === W) {
+          this.found = x;
+          return false;
+        }
       }
       i = base | ((i + 1) & rmask);
     }
