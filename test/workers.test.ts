@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bool, buildModel, defineModel, int, replicate, search, type Model } from '../src/index.ts';
+import { bool, buildModel, defineModel, int, replicate, search, thread, type Model } from '../src/index.ts';
 import { lockstepEngine, searchLockstep } from '../src/search/parallel-search.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { noReducers } from '../src/search/explore.ts';
@@ -194,6 +194,27 @@ test('a model whose steps differ from worker to worker is MC160, named', (t) => 
   t.regex(e!.message, /search worker 1/);
   // The same model in every worker is fine.
   t.is(searchLockstep(b, { deadlock: false }, { workers: 2, parallel: { parallelFrom: 0, roundStates: 16 } }).stats.states, 4096);
+});
+
+test('a helper whose model finds a fair cycle that the search thread\'s does not is MC160 (the cycle search runs a helper\'s finding again)', (t) => {
+  // Alike but for the end label: where `a` is an end, spinning there is no livelock.
+  const spinner = (ends: string[]) =>
+    buildModel(
+      defineModel({
+        name: 'spinner',
+        shared: { x: int(0, 1) },
+        threads: [thread('t', { start: 'a', end: ends, progress: ['p'], labels: ['a', 'p'], steps: { spin: { at: 'a', next: 'a' }, go: { at: 'a', when: (s) => s.x === 1, next: 'p' } } })],
+      }) as unknown as Model,
+      null,
+    );
+  const mine = spinner(['a']);
+  // Every level in worker 0 alone: the helper only takes tasks of the cycle search.
+  const eo = { workers: 2, parallel: { parallelFrom: 1e9, roundStates: 16 } };
+  const e = t.throws(() => searchLockstep(mine, { deadlock: false }, eo, spinner([])));
+  t.is((e as Error & { code?: string }).code, 'MC160');
+  t.regex(e!.message, /a search worker found a fair cycle \(livelock\)/);
+  t.is(searchLockstep(mine, { deadlock: false }, eo).verdict, 'pass');
+  t.is(searchLockstep(spinner([]), { deadlock: false }, eo).violation?.property, 'non-progress-cycle');
 });
 
 const stable = (out: string) => {

@@ -3,6 +3,7 @@ import type { StateStore } from '../store/store.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { PartialOrder } from '../reduce/por.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
+import { q } from '../model/errors.ts';
 import { Growable, grown } from '../store/growable.ts';
 import { pathTo, stepsAlong } from './stored-path.ts';
 import { tarjan, type SccGraph, type SccState } from './tarjan.ts';
@@ -733,7 +734,9 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     const starving = j === 0 ? LIVELOCK : passes[j - 1]!;
     const whole = j === 0 || p.outcome(REGION_TASK) === REGION_ALL;
     const found = mine !== null && whole ? mine : runPass(c, starving);
-    if (found === null) throw new Error(`internal: cycle search task ${j} found a fair component, and none over every state here`);
+    // Over every state the pass finds what it found among the states on cycles; a helper's finding that this thread does not repeat came from steps that behave differently there.
+    if (found === null && mine === null) throw notDeterministic(rt, `a search worker found a fair cycle (${starving < 0 ? 'livelock' : `starvation of ${q(rt.model.threads[starving]!.name)}`}) that the search thread does not find with the same steps`);
+    if (found === null) throw new Error(`internal: cycle search task ${j} found a fair component among the states on cycles, and none over every state`);
     return lasso(found, starving);
   };
   const idle = (): void => poll(c);

@@ -561,6 +561,8 @@ class SharedPassPool implements PassPool {
       if (Atomics.load(ctl, Ctl.Abort) !== 0) break;
       Atomics.wait(ctl, Ctl.PassBusy, busy, 20);
     }
+    // A helper failed in a task (a step that did not give what it gave before, say): its error is the search's, whatever this thread found meanwhile.
+    if (Atomics.load(ctl, Ctl.Abort) !== 0) throw new RoundAborted();
   }
 }
 
