@@ -57,6 +57,9 @@ interface Ctx extends SccState {
   por: PartialOrder | null;
   /** The successors each state was found to have, when they fit in memory (null: every pass executes the steps again). */
   edges: EdgeCache | null;
+  /** The lasso's breadth-first searches over the cache: how each state was reached (allocated at the first). */
+  bfsPrev: Int32Array | null;
+  bfsFrom: Int32Array | null;
 }
 
 /**
@@ -358,9 +361,28 @@ function edgesFrom(c: Ctx, v: number, inComp: (u: number) => boolean): Edge[] {
   return out;
 }
 
+/** Whether thread t has a non-excluded edge from v that stays in the component. */
+function movesAt(c: Ctx, v: number, t: number, inComp: (u: number) => boolean): boolean {
+  const ec = cachedEdges(c);
+  if (ec === null) return edgesFrom(c, v, inComp).some((e) => e.step.thread === t);
+  const end = ec.first[v]! + ec.count[v]!;
+  for (let e = ec.first[v]!; e < end; e++) {
+    const m = ec.meta[e]!;
+    if (m >>> 1 === t && !leftOut(c, t, m & 1) && inComp(ec.to[e]!)) return true;
+  }
+  return false;
+}
+
+/** The edge cache when it holds every state (the lasso then walks it), else null. */
+function cachedEdges(c: Ctx): EdgeCache | null {
+  return c.edges !== null && c.edges.complete(c.store.count) ? c.edges : null;
+}
+
 /** Shortest path inside the component from `from` to a state satisfying `atTarget` (may be `from` itself when allowSelf). */
 function bfsPath(c: Ctx, from: number, inComp: (u: number) => boolean, atTarget: (v: number, pathLen: number) => boolean, allowSelf: boolean): Edge[] {
   if (allowSelf && atTarget(from, 0)) return [];
+  const ec = cachedEdges(c);
+  if (ec !== null) return bfsPathCached(c, ec, from, inComp, atTarget, allowSelf);
   const prev = new Map<number, Edge | null>([[from, null]]);
   let frontier = [from];
   let len = 0;
@@ -379,6 +401,79 @@ function bfsPath(c: Ctx, from: number, inComp: (u: number) => boolean, atTarget:
     frontier = next;
   }
   throw notDeterministic(c.rt, 'the steps executed again inside a strongly connected component of the liveness search no longer connect it');
+}
+
+/**
+ * `bfsPath` over a complete edge cache: the same breadth-first search (the
+ * cached edges are the steps' successors in their order, so it meets the
+ * same states in the same order and returns the same path), with the
+ * visited states in arrays instead of a Map of edge objects, and the steps
+ * of the path's edges found again only for the path.
+ */
+function bfsPathCached(c: Ctx, ec: EdgeCache, from: number, inComp: (u: number) => boolean, atTarget: (v: number, pathLen: number) => boolean, allowSelf: boolean): Edge[] {
+  const { first, count, to, meta } = ec;
+  const N = c.store.count;
+  if (c.bfsPrev === null || c.bfsPrev.length < N) {
+    c.bfsPrev = new Int32Array(N);
+    c.bfsFrom = new Int32Array(N);
+  }
+  // prev[u]: the edge that reached u, plus one (0: not reached; -1: the start).
+  const prev = c.bfsPrev;
+  const prevFrom = c.bfsFrom!;
+  const seen = new Growable(new Int32Array(1024));
+  let frontier = new Growable(new Int32Array(1024));
+  let next = new Growable(new Int32Array(1024));
+  prev[from] = -1;
+  seen.push(from);
+  frontier.push(from);
+  const path = (v: number, e: number): Edge[] => {
+    const out: Edge[] = [];
+    for (let x = v, y = e; ; ) {
+      out.push(cachedEdge(c, ec, x, y));
+      if (prev[x]! <= 0) break;
+      y = prev[x]! - 1;
+      x = prevFrom[x]!;
+    }
+    return out.reverse();
+  };
+  try {
+    let len = 0;
+    while (frontier.n > 0) {
+      len++;
+      next.n = 0;
+      for (let k = 0; k < frontier.n; k++) {
+        const v = frontier.a[k]!;
+        const end = first[v]! + count[v]!;
+        for (let e = first[v]!; e < end; e++) {
+          const m = meta[e]!;
+          if (leftOut(c, m >>> 1, m & 1)) continue;
+          const u = to[e]!;
+          if (!inComp(u)) continue;
+          if (u === from && !allowSelf && atTarget(u, len)) return path(v, e);
+          if (prev[u] !== 0) continue;
+          prev[u] = e + 1;
+          prevFrom[u] = v;
+          seen.push(u);
+          if (atTarget(u, len)) return path(v, e);
+          next.push(u);
+        }
+      }
+      [frontier, next] = [next, frontier];
+    }
+  } finally {
+    for (let k = 0; k < seen.n; k++) prev[seen.a[k]!] = 0;
+  }
+  throw notDeterministic(c.rt, 'the steps executed again inside a strongly connected component of the liveness search no longer connect it');
+}
+
+/** The path edge for cached edge e out of v: its step found again by executing v's steps (the cache keeps only the thread). */
+function cachedEdge(c: Ctx, ec: EdgeCache, v: number, e: number): Edge {
+  const { rt, store } = c;
+  const n0 = rt.expand(store.chunkOf(v), store.offsetOf(v));
+  const n = c.por === null ? n0 : c.por.keptAt(v, rt, store.chunkOf(v), store.offsetOf(v), n0);
+  const i = e - ec.first[v]!;
+  if (i >= n || rt.succThread[i] !== ec.meta[e]! >>> 1) throw notDeterministic(rt, `the steps executed again at stored state ${v} no longer give the successors the search found there`);
+  return { from: v, to: ec.to[e]!, step: { thread: rt.succThread[i]!, step: rt.succStep[i]!, choice: rt.succChoice[i]! } };
 }
 
 function unwind(prev: Map<number, Edge | null>, last: Edge): Edge[] {
@@ -465,7 +560,7 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
           enabledAt(c, v, en);
           if (!en[t]) return true;
         }
-        return edgesFrom(c, v, inComp).some((e) => e.step.thread === t);
+        return movesAt(c, v, t, inComp);
       },
       true,
     );
@@ -581,6 +676,8 @@ function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: n
     monitor,
     por,
     edges,
+    bfsPrev: null,
+    bfsFrom: null,
   };
 }
 
