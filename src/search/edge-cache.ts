@@ -27,6 +27,13 @@ export class EdgeCache {
     readonly meta: Uint16Array,
   ) {}
 
+  /** A cache of every state's edges, as an exploration recorded them: `to` and `meta` hold exactly its edges. */
+  static recorded(first: Int32Array, count: Int32Array, to: Int32Array, meta: Uint16Array): EdgeCache {
+    const c = new EdgeCache(first, count, to, meta);
+    c.used = to.length;
+    return c;
+  }
+
   /** An empty cache for `states` states and `edges` edges. */
   static sized(states: number, edges: number): EdgeCache {
     return new EdgeCache(new Int32Array(states).fill(-1), new Int32Array(states), new Int32Array(edges), new Uint16Array(edges));
@@ -124,9 +131,7 @@ export class EdgeRecorder {
   /** The cache of states [0, n), every one recorded (null when it was dropped). */
   cache(n: number): EdgeCache | null {
     if (this.dropped) return null;
-    const c = new EdgeCache(this.first.subarray(0, n), this.count.subarray(0, n), this.to.subarray(0, this.used), this.meta.subarray(0, this.used));
-    c.used = this.used;
-    return c;
+    return EdgeCache.recorded(this.first.subarray(0, n), this.count.subarray(0, n), this.to.subarray(0, this.used), this.meta.subarray(0, this.used));
   }
 }
 

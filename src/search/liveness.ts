@@ -762,9 +762,9 @@ function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (co
   c.onStack.fill(0);
   c.comp.fill(-1);
   c.counter = 0;
-  const ec = c.edges;
+  const ec = cachedEdges(c);
   const N = c.store.count;
-  if (ec !== null && ec.complete(N)) return findFairComponentCached(c, ec, region, onScc);
+  if (ec !== null) return findFairComponentCached(c, ec, region, onScc);
   const roots = function* () {
     for (let v = 0; v < N; v++) if (region === null || region[v] === 1) yield v;
   };
@@ -823,7 +823,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   const passes = cyclePasses(rt);
   const tasks = passes.length + 1;
   // Tasks shared with other threads need the whole graph in the (shared) cache, and room for their own numbering of the states.
-  const shared = pool !== null && c.edges !== null && c.edges === recorded && c.edges.complete(N) && cacheFits(13 * N * pool.helpers, 0, store.bytes(), opts);
+  const shared = pool !== null && c.edges === recorded && cachedEdges(c) !== null && cacheFits(13 * N * pool.helpers, 0, store.bytes(), opts);
   const p: PassPool = shared ? pool : new LocalPool();
   p.start(tasks, c.fairness);
   /** The lasso of task j's fair component: ours when we ran the pass over every state, else the pass run again here. */

@@ -9,7 +9,8 @@ import { cacheFits, EdgeCache, MAX_CACHED_EDGES } from './edge-cache.ts';
 import { PASS_PENDING, runPoolTasks, taskRunner, type PassPool } from './liveness.ts';
 import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
-import { growSharedTo, type EdgeBuffers, type ParallelBuffers } from './parallel-round.ts';
+import type { EdgeBuffers, ParallelBuffers } from './parallel-round.ts';
+import { growSharedTo } from '../store/growable-shared.ts';
 
 /**
  * Multi-core breadth-first safety exploration (`check --workers N`): the
@@ -331,9 +332,7 @@ class RecordedEdges {
 
   /** The cache of states [0, n), every one recorded. */
   cache(n: number): EdgeCache {
-    const c = new EdgeCache(this.first.subarray(0, n), this.count.subarray(0, n), this.to.subarray(0, this.used), this.meta.subarray(0, this.used));
-    c.used = this.used;
-    return c;
+    return EdgeCache.recorded(this.first.subarray(0, n), this.count.subarray(0, n), this.to.subarray(0, this.used), this.meta.subarray(0, this.used));
   }
 }
 
@@ -586,9 +585,7 @@ function sharedCache(w: RoundWorker): EdgeCache {
   const b = w.bufs.edges;
   const n = w.store.count;
   const e = Atomics.load(w.ctl, Ctl.EdgeBase);
-  const c = new EdgeCache(new Int32Array(b.first, 0, n), new Int32Array(b.count, 0, n), new Int32Array(b.to, 0, e), new Uint16Array(b.meta, 0, e));
-  c.used = e;
-  return c;
+  return EdgeCache.recorded(new Int32Array(b.first, 0, n), new Int32Array(b.count, 0, n), new Int32Array(b.to, 0, e), new Uint16Array(b.meta, 0, e));
 }
 
 /**

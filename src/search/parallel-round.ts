@@ -1,5 +1,5 @@
 import { FILL_STRIDE, REGIONS, RegionInserter, SharedStore, type SharedStoreBuffers } from '../store/shared-store.ts';
-import { growableShared, growShared, maxBytes } from '../store/growable-shared.ts';
+import { growableShared, growShared, growSharedTo, maxBytes } from '../store/growable-shared.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { fingerprintHigh } from '../store/fingerprints.ts';
@@ -170,21 +170,6 @@ export interface EdgeBuffers {
 /** The largest edge buffer (a growable SharedArrayBuffer's limit): fewer edges than MAX_CACHED_EDGES. */
 const MAX_EDGE_BYTES = 2 ** 32 - 2 ** 16;
 
-/** Grow a shared buffer to the power of two of 4-byte words at or above `bytes`; any worker may, several at once (they agree on the length). */
-export function growSharedTo(b: SharedArrayBuffer, bytes: number): boolean {
-  if (b.byteLength >= bytes) return true;
-  let len = 1024;
-  while (len < bytes) len *= 2;
-  len = Math.min(len, maxBytes(b));
-  if (len < bytes) return false;
-  try {
-    growShared(b, len);
-  } catch (e) {
-    // Another worker grew it further meanwhile.
-    if (b.byteLength < bytes) throw e;
-  }
-  return true;
-}
 
 /** The phases of a round as `phaseTimes` reports them (a wait is the time at the barrier after the phase). */
 export const PHASES = ['expand', 'expand wait', 'grow', 'dedup', 'dedup wait', 'reserve wait', 'commit', 'commit wait'] as const;

@@ -22,3 +22,24 @@ export function growShared(b: SharedArrayBuffer, bytes: number): void {
 export function maxBytes(b: SharedArrayBuffer): number {
   return (b as unknown as Growable).maxByteLength;
 }
+
+/**
+ * Grow a shared buffer to the power of two of bytes at or above `bytes`
+ * (false: its maximum length is smaller). Any thread may, several at once:
+ * they ask for the same length, and one that finds it grown further by
+ * another goes on.
+ */
+export function growSharedTo(b: SharedArrayBuffer, bytes: number): boolean {
+  if (b.byteLength >= bytes) return true;
+  let len = 1024;
+  while (len < bytes) len *= 2;
+  len = Math.min(len, maxBytes(b));
+  if (len < bytes) return false;
+  try {
+    growShared(b, len);
+  } catch (e) {
+    // Another worker grew it further meanwhile.
+    if (b.byteLength < bytes) throw e;
+  }
+  return true;
+}
