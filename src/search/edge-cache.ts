@@ -12,7 +12,8 @@ import type { SearchOptions } from './types.ts';
  * workers): every edge is then known from the table lookup that inserted
  * its successor. Otherwise the first pass of the cycle search fills it
  * (`liveness.ts`). Either way it is kept only while resident memory with
- * it stays under 70% of the run's ceiling (`cacheFits`).
+ * it stays under 70% of the run's ceiling, 35% while it is recorded
+ * (`cacheFits`).
  */
 export class EdgeCache {
   used = 0;
@@ -58,8 +59,18 @@ export const MAX_CACHED_EDGES = 2 ** 31 - 1;
 export const MAX_CACHED_THREADS = 2 ** 15;
 
 /**
+ * The share of the run's ceiling an edge cache may bring resident memory
+ * to: 70% when the cycle search builds it (the exploration is over, its
+ * memory known), 35% while an exploration records it (the store may still
+ * grow as much again, and a cache the rounds recorded on shared buffers
+ * stays resident when recording stops).
+ */
+export const BUILT_SHARE = 0.7;
+export const RECORDED_SHARE = 0.35;
+
+/**
  * Whether `bytes` more of edge cache fit: resident memory with them under
- * 70% of the run's ceiling (the supervisor's bound on resident memory: the
+ * `share` of the run's ceiling (the supervisor's bound on resident memory: the
  * given `--memory-limit` or the default 80% of the machine's or cgroup's
  * memory; without a supervisor, the search's own `memoryLimitMB`, measured
  * against `storeBytes`, or 2 GiB of cache when there is no limit at all),
@@ -67,20 +78,20 @@ export const MAX_CACHED_THREADS = 2 ** 15;
  * memory. `cached`: bytes of cache already held (counted by resident
  * memory when it is measured).
  */
-export function cacheFits(bytes: number, cached: number, storeBytes: number, opts: SearchOptions): boolean {
+export function cacheFits(bytes: number, cached: number, storeBytes: number, opts: SearchOptions, share = BUILT_SHARE): boolean {
   const m = opts.monitor;
   const ceilingMB = m?.ceilingMB ?? (Number.isFinite(opts.memoryLimitMB) ? opts.memoryLimitMB : null);
   if (ceilingMB === null) return cached + bytes <= 2 ** 31;
   const used = m !== null && m.peakRssMB() > 0 ? m.peakRssMB() * 2 ** 20 : storeBytes + cached;
-  return used + bytes < 0.7 * ceilingMB * 2 ** 20;
+  return used + bytes < share * ceilingMB * 2 ** 20;
 }
 
 /**
  * The edge cache of a one-thread breadth-first exploration, recorded as it
  * inserts: `room` before each block, then the block's states' first edges
  * and counts and each successor's index, thread and progress flag. When
- * the cache would no longer fit (`cacheFits`) it is dropped, and the cycle
- * search decides for itself whether to build one.
+ * the cache would no longer fit (`cacheFits`, RECORDED_SHARE) it is
+ * dropped, and the cycle search decides for itself whether to build one.
  */
 export class EdgeRecorder {
   first = new Int32Array(1024);
@@ -105,7 +116,7 @@ export class EdgeRecorder {
     while (eCap < edges) eCap *= 2;
     const held = edgeCacheBytes(this.first.length, this.to.length);
     const more = (sCap > this.first.length ? 8 * sCap : 0) + (eCap > this.to.length ? 6 * eCap : 0);
-    if (edges > MAX_CACHED_EDGES || !cacheFits(more, held, this.storeBytes(), this.opts)) {
+    if (edges > MAX_CACHED_EDGES || !cacheFits(more, held, this.storeBytes(), this.opts, RECORDED_SHARE)) {
       this.drop();
       return false;
     }

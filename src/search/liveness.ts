@@ -610,6 +610,8 @@ export interface PassPool {
   region(n: number): Uint8Array;
   /** Stop the others' tasks and wait until they have left them. */
   finish(): void;
+  /** The search runs without the others (their memory is then better given back). */
+  decline(): void;
 }
 export const PASS_PENDING = 0;
 export const PASS_NONE = 1;
@@ -656,6 +658,7 @@ class LocalPool implements PassPool {
     return this.shared;
   }
   finish(): void {}
+  decline(): void {}
 }
 
 /** A context with fresh numbering arrays for the stored states. */
@@ -824,6 +827,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   const tasks = passes.length + 1;
   // Tasks shared with other threads need the whole graph in the (shared) cache, and room for their own numbering of the states.
   const shared = pool !== null && c.edges === recorded && cachedEdges(c) !== null && cacheFits(13 * N * pool.helpers, 0, store.bytes(), opts);
+  if (pool !== null && !shared) pool.decline();
   const p: PassPool = shared ? pool : new LocalPool();
   p.start(tasks, c.fairness);
   /** The lasso of task j's fair component: ours when we ran the pass over every state, else the pass run again here. */

@@ -5,7 +5,7 @@ import { limitsCheck } from './explore-limits.ts';
 import { expansionViolation, storeInitial } from './stored-path.ts';
 import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
 import { NumberedProviso } from './proviso.ts';
-import { cacheFits, EdgeCache, MAX_CACHED_EDGES } from './edge-cache.ts';
+import { cacheFits, EdgeCache, MAX_CACHED_EDGES, RECORDED_SHARE } from './edge-cache.ts';
 import { PASS_PENDING, runPoolTasks, taskRunner, type PassPool } from './liveness.ts';
 import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
@@ -310,7 +310,7 @@ class RecordedEdges {
     const held = b.first.byteLength + b.count.byteLength + b.to.byteLength + b.meta.byteLength;
     // A round may double the edge buffers before the next check.
     const next = Math.max(4 * states, b.first.byteLength) * 2 + Math.max(6 * edges, b.to.byteLength + b.meta.byteLength);
-    if (edges > MAX_CACHED_EDGES || !cacheFits(next, held, this.storeBytes(), this.opts) || !growSharedTo(b.first, 4 * states) || !growSharedTo(b.count, 4 * states) || !growSharedTo(b.to, 4 * edges) || !growSharedTo(b.meta, 2 * edges)) {
+    if (edges > MAX_CACHED_EDGES || !cacheFits(next, held, this.storeBytes(), this.opts, RECORDED_SHARE) || !growSharedTo(b.first, 4 * states) || !growSharedTo(b.count, 4 * states) || !growSharedTo(b.to, 4 * edges) || !growSharedTo(b.meta, 2 * edges)) {
       this.stop();
       return false;
     }
@@ -499,6 +499,9 @@ class SharedPassPool implements PassPool {
   protected readonly bufs: ParallelBuffers;
   private started = false;
   readonly helpers: number;
+
+  /** Set by the engine: let the helpers go. */
+  decline: () => void = () => {};
 
   constructor(
     w0: RoundWorker,

@@ -65,8 +65,13 @@ export function sharedEngine(
         throw e;
       }
     },
-    // The helpers, kept after the exploration, share the cycle search's passes over the recorded edges.
-    passPool: () => (open && recorded ? driver.passPool(w0) : null),
+    // The helpers, kept after the exploration, share the cycle search's passes over the recorded edges; otherwise they go before it (a thread's memory is given back when it ends).
+    passPool: () => {
+      const pool = open && recorded ? driver.passPool(w0) : null;
+      if (pool === null) close(false);
+      else pool.decline = () => close(false);
+      return pool;
+    },
     close: () => close(false),
   };
 }
