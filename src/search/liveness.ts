@@ -57,6 +57,9 @@ interface Ctx extends SccState {
   por: PartialOrder | null;
   /** The successors each state was found to have, when they fit in memory (null: every pass executes the steps again). */
   edges: EdgeCache | null;
+  /** Whether this many more bytes fit under the run's ceiling (`cacheFits`), and the exploration's transitions. */
+  fits: (bytes: number) => boolean;
+  edgeCount: number;
   /** The lasso's breadth-first searches over the cache: how each state was reached (allocated at the first). */
   bfsPrev: Int32Array | null;
   bfsFrom: Int32Array | null;
@@ -662,7 +665,7 @@ class LocalPool implements PassPool {
 }
 
 /** A context with fresh numbering arrays for the stored states. */
-function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: number, monitor: SearchMonitor | null, por: PartialOrder | null, edges: EdgeCache | null): Ctx {
+function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: number, monitor: SearchMonitor | null, por: PartialOrder | null, edges: EdgeCache | null, fits: (bytes: number) => boolean, edgeCount: number): Ctx {
   const N = store.count;
   return {
     rt,
@@ -679,6 +682,8 @@ function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: n
     monitor,
     por,
     edges,
+    fits,
+    edgeCount,
     bfsPrev: null,
     bfsFrom: null,
   };
@@ -686,7 +691,7 @@ function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: n
 
 /** A context for tasks over a complete edge cache (another thread's share of them), stopped when `stop()` says so. */
 function cacheContext(rt: Runtime, store: StateStore, fairness: Fairness, cache: EdgeCache, stop: () => boolean): Ctx {
-  return context(rt, store, fairness, Infinity, { poll: () => (stop() ? 'interrupted' : null), peakRssMB: () => 0 }, null, cache);
+  return context(rt, store, fairness, Infinity, { poll: () => (stop() ? 'interrupted' : null), peakRssMB: () => 0 }, null, cache, () => true, cache.used);
 }
 
 /**
@@ -701,6 +706,8 @@ function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, i
   }
   const N = c.store.count;
   if (j === REGION_TASK) {
+    // Without a cache of every state (it did not fit in memory) the pass over the whole graph executes every state's steps and keeps each frame's successors on the edge stack of a depth-first search that may reach every state: where that may not fit, the passes search every state instead.
+    if (cachedEdges(c) === null && !c.fits(4 * (c.edgeCount + 3 * c.store.count))) return { outcome: REGION_ALL, found: null };
     const cyclic = cyclicRegion(c);
     if (cyclic === null) return { outcome: PASS_NONE, found: null };
     if (cyclic.states === N) return { outcome: REGION_ALL, found: null };
@@ -814,7 +821,7 @@ export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOption
 function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null, edges: number, recorded: EdgeCache | null, pool: PassPool | null): FoundViolation | null {
   const N = store.count;
   const cache = !opts.edgeCache ? null : recorded !== null && por === null ? recorded : edges > 0 && edgeCacheFits(rt, store, edges, opts) ? EdgeCache.sized(N, edges) : null;
-  const c = context(rt, store, opts.fairness, start + opts.timeLimit * 1000, opts.monitor, por, cache);
+  const c = context(rt, store, opts.fairness, start + opts.timeLimit * 1000, opts.monitor, por, cache, (bytes) => cacheFits(bytes, 0, store.bytes(), opts), edges);
   const lasso = (found: FairComponent, starving: number): FoundViolation => {
     // Entry: the member with the smallest BFS index (states are numbered in discovery order).
     let entry = found.members[0]!;
