@@ -231,12 +231,13 @@ function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number
 }
 
 /**
- * `findFairComponent` over every state, walking a complete edge cache
- * directly (no edge stack, no calls per edge): the same search as the
- * generic `tarjan` over `successors` (the same edges in the same order, so
- * the same components met in the same order), for the passes after the
- * first. The strong-fairness refinement inside a component runs the
- * generic search.
+ * A pass over a complete edge cache, walked directly (no edge stack, no
+ * calls per edge): the same search as the generic `tarjan` over
+ * `successors` (the same edges in the same order, so the same components
+ * met in the same order), over every state or within `region` (an edge out
+ * of it is left out), calling `onScc` for each non-trivial component until
+ * it returns one. The strong-fairness refinement inside a component runs
+ * the generic search.
  */
 function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | null, onScc: (comp: number, members: Int32Array) => FairComponent | null): FairComponent | null {
   const { num, low, onStack, comp } = c;
