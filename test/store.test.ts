@@ -55,6 +55,8 @@ test('bytes per state stay small for a million states', (t) => {
   }
   t.is(store.count, 1_000_000);
   const bps = store.bytes() / store.count;
-  // state words + parent + table slots at the lowest load after a doubling (0.35) + chunk rounding
-  t.true(bps < 4 * W + 4 + 4 / 0.35 + 1, `bytes/state ${bps}`);
+  // Past 0.7 × 2^20 states the table quadrupled to 2^22 slots (it quadruples below QUADRUPLE_BELOW, doubles above).
+  t.is(store.tableSlots(), 2 ** 22);
+  // state words + parent + table slots at the lowest load after a quadrupling (0.175) + chunk rounding
+  t.true(bps < 4 * W + 4 + 4 / 0.175 + 1, `bytes/state ${bps}`);
 });

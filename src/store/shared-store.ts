@@ -29,6 +29,7 @@
 
 import { growableShared, growShared, maxBytes } from './growable-shared.ts';
 import { fingerprintHigh } from './fingerprints.ts';
+import { QUADRUPLE_BELOW } from './store.ts';
 
 /** Int32 words between two regions' fill counts: a 64-byte cache line, so two owners never write one line. */
 export const FILL_STRIDE = 16;
@@ -363,13 +364,14 @@ export class SharedStore {
   /**
    * Switch to a table of at least `minSlots` slots (coordinator, between
    * phases): grows the other buffer and empties it. The workers then
-   * refill it with `rehashPart`. Quadruples below 2^20 slots, doubles above, as the
-   * exact store does.
+   * refill it with `rehashPart`. Quadruples below QUADRUPLE_BELOW slots
+   * and doubles above, as the exact store does; hash-compact, whose point
+   * is memory, quadruples only below 2^20.
    */
   prepareGrowth(minSlots: number): void {
     const from = this.table;
     let bits = Math.log2(from.length);
-    do bits += from.length < 2 ** 20 ? 2 : 1;
+    do bits += from.length < (this.compact ? 2 ** 20 : QUADRUPLE_BELOW) ? 2 : 1;
     while (2 ** bits < minSlots);
     if (bits > MAX_TABLE_BITS) throw new RangeError(`state table cannot grow past 2^${MAX_TABLE_BITS} slots`);
     const which = 1 - Atomics.load(this.ctl, StoreWord.TableWhich);
