@@ -9,7 +9,8 @@ import { Runtime } from '../src/exec/runtime.ts';
 import { noReducers } from '../src/search/explore.ts';
 import { defaultOptions } from '../src/search/types.ts';
 import { ceilingAfter, edgeCacheMismatch } from './helpers/edges.ts';
-import { HelperPool, searchParallel } from '../src/run/parallel-search.ts';
+import { searchParallel } from '../src/run/parallel-search.ts';
+import { HelperPool, HelperThreads } from '../src/run/bfs-helper.ts';
 import { loadModel } from '../src/run/load.ts';
 import type { SearchOptions, SearchResult } from '../src/search/types.ts';
 import { referenceExplore } from './helpers/reference.ts';
@@ -324,7 +325,9 @@ test('threads: a stop during the cycle search that the helpers share ends every 
   const built = buildModel(await loadModel(spec.model), spec.variant, spec.params);
   let polls = 0;
   const monitor = { poll: (phase: string) => (phase === 'liveness' && ++polls >= 3 ? ('interrupted' as const) : null), peakRssMB: () => 0 };
-  const pool = HelperPool.start(1);
+  // A helper the way `check --workers 2` starts it: by the caller's thread, reached through a port.
+  const threads = new HelperThreads(1);
+  const pool = new HelperPool(threads.ports);
   try {
     const r = await searchParallel(spec, built, { monitor }, 2, pool);
     t.is(r.verdict, 'incomplete');
@@ -333,6 +336,7 @@ test('threads: a stop during the cycle search that the helpers share ends every 
     t.true(polls >= 3);
   } finally {
     pool.close();
+    threads.end();
   }
 });
 

@@ -1,5 +1,5 @@
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { buildModel } from '../model/build.ts';
+import { MessageChannel, Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { buildModel, type BuiltModel } from '../model/build.ts';
 import { isMcError } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
@@ -29,22 +29,63 @@ export interface HelperInput {
   readonly bufs: ParallelBuffers;
 }
 
-export type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string };
-
-/** Entry of a helper thread (called by the bootstrap): its search arrives as a message (a thread may be started before the search is known). */
-export function bfsHelperMain(): void {
-  if (isMainThread || !parentPort) throw new Error('bfsHelperMain runs in a worker thread');
-  const port = parentPort;
-  port.once('message', (input: HelperInput) => void helperRun(port, input));
-  // The model is loaded once the search is known; the built-in models' index can load meanwhile.
-  if ((workerData as { warm?: boolean } | null)?.warm) void builtinModels().catch(() => {});
+/**
+ * Sent to a helper started in advance as soon as the model to search is
+ * known: the helper loads and builds it while the search thread does, so
+ * that it joins the first shared round sooner.
+ */
+export interface HelperPrepare {
+  readonly kind: 'mmcheck-bfs-prepare';
+  readonly spec: SearchSpec;
 }
 
-async function helperRun(port: NonNullable<typeof parentPort>, input: HelperInput): Promise<void> {
+export type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string };
+
+/** The channel a helper thread talks through: its parent's port, or a port handed over at its start (a helper started by the main thread for the search thread). */
+interface HelperData {
+  readonly warm?: boolean;
+  readonly port?: MessagePort;
+}
+
+interface Prepared {
+  readonly key: string;
+  readonly built: Promise<{ built: BuiltModel; rt: Runtime }>;
+}
+
+const specKey = (spec: SearchSpec): string => JSON.stringify([spec.model, spec.variant, spec.params]);
+
+/** Entry of a helper thread (called by the bootstrap): its search arrives as a message (a thread may be started before the search is known), possibly after the model to prepare. */
+export function bfsHelperMain(): void {
+  if (isMainThread || !parentPort) throw new Error('bfsHelperMain runs in a worker thread');
+  const data = (workerData ?? {}) as HelperData;
+  const port = data.port ?? parentPort;
+  let prepared: Prepared | null = null;
+  const onMessage = (m: HelperPrepare | HelperInput): void => {
+    if (m.kind === 'mmcheck-bfs-prepare') {
+      const built = (async () => {
+        const b = buildModel(await loadModel(m.spec.model), m.spec.variant, m.spec.params);
+        return { built: b, rt: new Runtime(b) };
+      })();
+      // A failure shows (again) when the search arrives and the model is built for it.
+      built.catch(() => {});
+      prepared = { key: specKey(m.spec), built };
+      return;
+    }
+    port.off('message', onMessage);
+    void helperRun(port, m, prepared);
+  };
+  port.on('message', onMessage);
+  // The model is loaded once the search is known; the built-in models' index can load meanwhile.
+  if (data.warm) void builtinModels().catch(() => {});
+}
+
+async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepared | null): Promise<void> {
   let msg: HelperMessage;
   try {
-    const built = buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
-    const rt = new Runtime(built);
+    // The model prepared in advance, when it is the one searched and it built; else built now.
+    const early = prepared !== null && prepared.key === specKey(input.spec) ? await prepared.built.catch(() => null) : null;
+    const built = early?.built ?? buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
+    const rt = early?.rt ?? new Runtime(built);
     if (input.deadVars) applyDeadVariables(built, rt);
     const por = input.por ? new PartialOrder(built, { liveness: input.por.liveness }) : null;
     const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock, por);
@@ -59,42 +100,113 @@ async function helperRun(port: NonNullable<typeof parentPort>, input: HelperInpu
   port.postMessage(msg);
 }
 
-export function startHelper(warm: boolean): Worker {
-  return new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: { warm } });
+/** A helper thread: with `port`, it talks through that port instead of its parent's (the parent is then not the thread that uses it). */
+export function startHelper(warm: boolean, port?: MessagePort): Worker {
+  const data: HelperData = port ? { warm, port } : { warm };
+  return new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: data, transferList: port ? [port] : [] });
+}
+
+/** A helper as the search thread uses it: a thread it started, or a port to one the main thread started. */
+export interface HelperLink {
+  post(m: HelperInput | HelperPrepare): void;
+  /** The helper's one report (a thread that fails or ends without one: an error, or aborted). */
+  report(): Promise<HelperMessage>;
+  ref(): void;
+  unref(): void;
+  end(): void;
+}
+
+export function workerLink(w: Worker): HelperLink {
+  // A failed start shows in `report`.
+  w.on('error', () => {});
+  return {
+    post: (m) => w.postMessage(m),
+    report: () =>
+      new Promise<HelperMessage>((resolve) => {
+        w.once('message', resolve);
+        w.once('error', (e) => resolve({ type: 'error', code: null, message: e.stack ?? e.message }));
+        w.once('exit', () => resolve({ type: 'aborted' }));
+      }),
+    ref: () => w.ref(),
+    unref: () => w.unref(),
+    end: () => void w.terminate(),
+  };
+}
+
+function portLink(p: MessagePort): HelperLink {
+  return {
+    post: (m) => p.postMessage(m),
+    report: () =>
+      new Promise<HelperMessage>((resolve) => {
+        p.once('message', resolve);
+        // The helper's thread ended (or failed to start: the main thread, which started it, ends it with the search thread).
+        p.once('close', () => resolve({ type: 'aborted' }));
+      }),
+    ref: () => p.ref(),
+    unref: () => p.unref(),
+    end: () => p.close(),
+  };
 }
 
 /**
  * Helper threads started before the search is known (`check --workers N`
- * given explicitly: the search thread starts them as it starts itself), so
- * that their start-up (tsx, the engine, about 0.3 to 0.5 s) overlaps the
- * loading of the model instead of delaying the helpers' first round. The
- * search takes them (`take`) and starts any others it needs when its first
- * round is large enough to share; `close` ends the ones not taken.
+ * given explicitly), so that their start-up (tsx, the engine, about 0.3 to
+ * 0.5 s) overlaps the start of the search thread and its loading of the
+ * model instead of delaying the helpers' first round. The main thread
+ * starts them with the search thread (`HelperThreads`) and hands the search
+ * thread a port to each; the search thread has them load the model as soon
+ * as it knows it (`prepare`), takes them (`take`) when its first round is
+ * large enough to share, and starts any others it needs; `close` ends the
+ * ones not taken.
  */
 export class HelperPool {
-  private readonly idle: Worker[];
+  private readonly idle: HelperLink[];
 
-  private constructor(n: number) {
-    this.idle = Array.from({ length: n }, () => startHelper(true));
-    // An idle helper must not keep its parent alive, nor fail it: a failed start shows when the search takes it.
-    for (const w of this.idle) {
+  constructor(ports: readonly MessagePort[]) {
+    this.idle = ports.map(portLink);
+    // An idle helper must not keep the search thread alive.
+    for (const h of this.idle) h.unref();
+  }
+
+  /** The model to search is known: the idle helpers load and build it while the search thread does. */
+  prepare(spec: SearchSpec): void {
+    const m: HelperPrepare = { kind: 'mmcheck-bfs-prepare', spec };
+    for (const h of this.idle) h.post(m);
+  }
+
+  take(): HelperLink | null {
+    const h = this.idle.shift() ?? null;
+    h?.ref();
+    return h;
+  }
+
+  close(): void {
+    for (const h of this.idle.splice(0)) h.end();
+  }
+}
+
+/**
+ * The main thread's side of the helpers started in advance: the threads,
+ * which end with the search thread (whatever they are doing: a helper stuck
+ * in a step that does not return goes with it), and the ports the search
+ * thread talks to them through.
+ */
+export class HelperThreads {
+  private readonly threads: Worker[];
+  readonly ports: MessagePort[];
+
+  constructor(n: number) {
+    const channels = Array.from({ length: n }, () => new MessageChannel());
+    this.threads = channels.map((c) => startHelper(true, c.port2));
+    this.ports = channels.map((c) => c.port1);
+    // They must not keep the process alive, nor fail it: a failed start shows in the search thread as a helper that never joins.
+    for (const w of this.threads) {
       w.unref();
       w.on('error', () => {});
     }
   }
 
-  static start(n: number): HelperPool {
-    return new HelperPool(n);
-  }
-
-  take(): Worker | null {
-    const w = this.idle.shift() ?? null;
-    w?.ref();
-    return w;
-  }
-
-  close(): void {
-    for (const w of this.idle.splice(0)) void w.terminate();
+  end(): void {
+    for (const w of this.threads.splice(0)) void w.terminate();
   }
 }
-

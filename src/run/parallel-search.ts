@@ -1,4 +1,3 @@
-import type { Worker } from 'node:worker_threads';
 import type { BuiltModel } from '../model/build.ts';
 import { McError } from '../model/errors.ts';
 import type { Runtime } from '../exec/runtime.ts';
@@ -9,9 +8,7 @@ import { sharedEngine } from '../search/parallel-search.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import type { Store } from '../search/stored-path.ts';
 import type { SearchSpec } from './supervise.ts';
-import { HelperPool, startHelper, type HelperInput, type HelperMessage } from './bfs-helper.ts';
-
-export { HelperPool };
+import { type HelperPool, startHelper, workerLink, type HelperInput, type HelperLink, type HelperMessage } from './bfs-helper.ts';
 
 /**
  * The multi-core breadth-first search (`check --workers N`) from the search
@@ -56,7 +53,7 @@ const HELPER_WAIT_MS = 5000;
  * `search()` with one thread; coded errors of a helper are thrown here.
  */
 export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number, pool: HelperPool | null = null): Promise<SearchResult & { runtime: Runtime; store: Store }> {
-  const helpers: { worker: Worker; message: Promise<HelperMessage> }[] = [];
+  const helpers: { link: HelperLink; message: Promise<HelperMessage> }[] = [];
   const timed = process.env[PHASE_TIMES_ENV] === '1';
   let ctl: Int32Array | null = null;
   try {
@@ -67,14 +64,10 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
         // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.
         const spawn = (): void => {
           for (let i = 1; i < workers; i++) {
-            const worker = pool?.take() ?? startHelper(false);
-            worker.postMessage(input);
-            const message = new Promise<HelperMessage>((resolve) => {
-              worker.once('message', resolve);
-              worker.once('error', (e) => resolve({ type: 'error', code: null, message: e.stack ?? e.message }));
-              worker.once('exit', () => resolve({ type: 'aborted' }));
-            });
-            helpers.push({ worker, message });
+            const link = pool?.take() ?? workerLink(startHelper(false));
+            const message = link.report();
+            link.post(input);
+            helpers.push({ link, message });
           }
         };
         const d = threadDriver(w0.ctl);
@@ -104,6 +97,6 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     throw new Error('internal: the multi-core search was aborted and no worker reported why');
   } finally {
     if (ctl) stopWorkers(ctl, false);
-    for (const h of helpers) void h.worker.terminate();
+    for (const h of helpers) h.link.end();
   }
 }

@@ -1,4 +1,4 @@
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { buildModel, type BuiltModel } from '../model/build.ts';
 import type { Params } from '../model/define.ts';
@@ -7,7 +7,8 @@ import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
 import { loadModel } from './load.ts';
-import { HelperPool, searchParallel } from './parallel-search.ts';
+import { searchParallel } from './parallel-search.ts';
+import { HelperPool, HelperThreads } from './bfs-helper.ts';
 import type { MemoryCeiling } from './memory-ceiling.ts';
 import { SearchCell, cellMonitor } from './search-cell.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
@@ -68,8 +69,8 @@ export type SupervisedResult = SearchResult & { readonly stop: StopInfo | null }
 interface WorkerInput {
   readonly kind: 'mmcheck-search';
   readonly cell: SharedArrayBuffer;
-  /** Helper threads of a multi-core search to start at once (`HelperPool`). */
-  readonly helpers: number;
+  /** Ports to the helper threads of a multi-core search, started with this thread (`HelperPool`). */
+  readonly helpers: readonly MessagePort[];
 }
 
 /** The one search the thread is then asked to run. */
@@ -118,14 +119,15 @@ export function searchWorkerMain(): void {
   if (isMainThread || !parentPort) throw new Error('searchWorkerMain runs in a worker thread');
   const port = parentPort;
   const cell = new SearchCell((workerData as WorkerInput).cell);
-  const helpers = (workerData as WorkerInput).helpers;
-  const pool = helpers > 0 ? HelperPool.start(helpers) : null;
+  const ports = (workerData as WorkerInput).helpers;
+  const pool = ports.length > 0 ? new HelperPool(ports) : null;
   port.once('message', (input: RunRequest) => void runRequest(port, cell, input, pool));
 }
 
 async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest, pool: HelperPool | null): Promise<void> {
   let msg: WorkerMessage;
   try {
+    if ((input.options.workers ?? 1) > 1) pool?.prepare(input.spec);
     const model = await loadModel(input.spec.model);
     const built = buildModel(model, input.spec.variant, input.spec.params);
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
@@ -158,6 +160,7 @@ export class SearchThread {
   private early: Error | null = null;
   private used = false;
   private readonly detachEarly: () => void;
+  private readonly helpers: HelperThreads | null;
   /** Signals that came before `run`, and where the later ones go. */
   private signalled: { signal: StopSignal; count: number } | null = null;
   private onSignal: ((signal: StopSignal, count: number) => void) | null = null;
@@ -173,8 +176,12 @@ export class SearchThread {
     // The worker's JavaScript heap is bounded too, where the ceiling is below V8's own limit: a step that allocates objects then fails in the worker, not the process.
     const heapMB = Math.floor(getHeapStatistics().heap_size_limit / MB);
     const resourceLimits = memory.mb < heapMB ? { maxOldGenerationSizeMb: Math.max(16, Math.floor(memory.mb)) } : undefined;
-    const input: WorkerInput = { kind: 'mmcheck-search', cell: this.cell.buffer, helpers };
-    this.worker = new Worker(workerBootstrapUrl(import.meta.url, 'searchWorkerMain'), { workerData: input, resourceLimits });
+    // Helpers asked for start now, beside the search thread, and end with it.
+    this.helpers = helpers > 0 ? new HelperThreads(helpers) : null;
+    const ports = this.helpers?.ports ?? [];
+    const input: WorkerInput = { kind: 'mmcheck-search', cell: this.cell.buffer, helpers: ports };
+    this.worker = new Worker(workerBootstrapUrl(import.meta.url, 'searchWorkerMain'), { workerData: input, transferList: [...ports], resourceLimits });
+    this.worker.once('exit', () => this.helpers?.end());
     const onEarly = (e: unknown) => void (this.early ??= e instanceof Error ? e : new Error(`search thread exited with code ${String(e)} before the search was sent`));
     this.worker.on('error', onEarly);
     this.worker.on('exit', onEarly);
@@ -202,6 +209,7 @@ export class SearchThread {
       this.used = true;
       this.detachEarly();
       void this.worker.terminate();
+      this.helpers?.end();
     }
   }
 
