@@ -425,7 +425,20 @@ export function runWithBarriers(gen: Generator<void, void, void>, ctl: Int32Arra
   for (let r = gen.next(); !r.done; r = gen.next()) barrier(ctl, active);
 }
 
-const SPIN = 4000;
+/**
+ * How long a waiting worker spins before it sleeps on the word
+ * (`Atomics.wait`), in milliseconds. Waking a sleeping thread takes a
+ * system call and a reschedule, long beside the gaps it bridges: between
+ * two workers' arrivals at a barrier, and between two rounds (the
+ * coordinator resolves a round and announces the next in microseconds).
+ */
+const SPIN_MS = 0.2;
+
+/** Spin while ctl[word] is g, for at most SPIN_MS. */
+function spinWhile(ctl: Int32Array, word: number, g: number): void {
+  const until = performance.now() + SPIN_MS;
+  for (let i = 1; Atomics.load(ctl, word) === g; i++) if ((i & 255) === 0 && performance.now() > until) return;
+}
 
 /**
  * A generation barrier over `active` workers: the last to arrive resets the
@@ -441,7 +454,7 @@ export function barrier(ctl: Int32Array, active: number): void {
     Atomics.add(ctl, Ctl.BarGen, 1);
     Atomics.notify(ctl, Ctl.BarGen);
   } else {
-    for (let i = 0; i < SPIN && Atomics.load(ctl, Ctl.BarGen) === g; i++);
+    spinWhile(ctl, Ctl.BarGen, g);
     while (Atomics.load(ctl, Ctl.BarGen) === g) {
       if (Atomics.load(ctl, Ctl.Abort) !== 0) throw new RoundAborted();
       Atomics.wait(ctl, Ctl.BarGen, g, 20);
@@ -603,6 +616,7 @@ export function helperLoop(w: RoundWorker): void {
   w.me = Atomics.add(ctl, Ctl.Joined, 1) + 1;
   try {
     for (;;) {
+      spinWhile(ctl, Ctl.Gen, g);
       while (Atomics.load(ctl, Ctl.Gen) === g && Atomics.load(ctl, Ctl.Quit) === 0) Atomics.wait(ctl, Ctl.Gen, g, 1000);
       g = Atomics.load(ctl, Ctl.Gen);
       if (Atomics.load(ctl, Ctl.Quit) !== 0) break;
