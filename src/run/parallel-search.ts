@@ -47,10 +47,12 @@ const SPAWN_AFTER_MS = 250;
 
 /**
  * Helpers started in advance (an explicit `--workers N`) are ready when the
- * search starts, but their code is not yet compiled, and each round waits
- * for its slowest worker: in a search of a tenth of a second they made it
- * twice as slow (szymanski(4): 0.21 to 0.23 s against 0.10 to 0.12 s with
- * one worker). They join once the search has run this long.
+ * search starts, but a helper joining a search in its first tenth of a
+ * second made it about twice as slow (szymanski(4): 0.21 to 0.23 s against
+ * 0.10 to 0.12 s with one worker; warming the helper's code up first, on a
+ * search of its own, did not help, so the cause is not only compilation).
+ * They join once the search has run this long; a search that ends sooner
+ * runs as with one worker.
  */
 const POOL_AFTER_MS = 100;
 
