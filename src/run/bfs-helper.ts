@@ -7,7 +7,7 @@ import { PartialOrder } from '../reduce/por.ts';
 import { applyDeadVariables } from '../reduce/dead-vars.ts';
 import { helperLoop } from '../search/parallel-explore.ts';
 import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
-import { builtinModels, loadModel } from './load.ts';
+import { loadModel } from './load.ts';
 import type { SearchSpec } from './supervise.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 
@@ -43,7 +43,6 @@ export type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'er
 
 /** The channel a helper thread talks through: its parent's port, or a port handed over at its start (a helper started by the main thread for the search thread). */
 interface HelperData {
-  readonly warm?: boolean;
   readonly port?: MessagePort;
 }
 
@@ -75,8 +74,6 @@ export function bfsHelperMain(): void {
     void helperRun(port, m, prepared);
   };
   port.on('message', onMessage);
-  // The model is loaded once the search is known; the built-in models' index can load meanwhile.
-  if (data.warm) void builtinModels().catch(() => {});
 }
 
 async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepared | null): Promise<void> {
@@ -101,8 +98,8 @@ async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepar
 }
 
 /** A helper thread: with `port`, it talks through that port instead of its parent's (the parent is then not the thread that uses it). */
-export function startHelper(warm: boolean, port?: MessagePort): Worker {
-  const data: HelperData = port ? { warm, port } : { warm };
+export function startHelper(port?: MessagePort): Worker {
+  const data: HelperData = port ? { port } : {};
   return new Worker(workerBootstrapUrl(import.meta.url, 'bfsHelperMain'), { workerData: data, transferList: port ? [port] : [] });
 }
 
@@ -197,7 +194,7 @@ export class HelperThreads {
 
   constructor(n: number) {
     const channels = Array.from({ length: n }, () => new MessageChannel());
-    this.threads = channels.map((c) => startHelper(true, c.port2));
+    this.threads = channels.map((c) => startHelper(c.port2));
     this.ports = channels.map((c) => c.port1);
     // They must not keep the process alive, nor fail it: a failed start shows in the search thread as a helper that never joins.
     for (const w of this.threads) {

@@ -75,7 +75,7 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
         // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.
         const spawn = (): void => {
           for (let i = 1; i < workers; i++) {
-            const link = pool?.take() ?? workerLink(startHelper(false));
+            const link = pool?.take() ?? workerLink(startHelper());
             const message = link.report();
             link.post(input);
             helpers.push({ link, message });

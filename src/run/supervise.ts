@@ -127,7 +127,8 @@ export function searchWorkerMain(): void {
 async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest, pool: HelperPool | null): Promise<void> {
   let msg: WorkerMessage;
   try {
-    if ((input.options.workers ?? 1) > 1) pool?.prepare(input.spec);
+    // Helpers started in advance load the model while this thread does.
+    pool?.prepare(input.spec);
     const model = await loadModel(input.spec.model);
     const built = buildModel(model, input.spec.variant, input.spec.params);
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
