@@ -13,6 +13,8 @@ import { searchParallel } from '../src/run/parallel-search.ts';
 import { HelperPool, HelperThreads } from '../src/run/bfs-helper.ts';
 import { loadModel } from '../src/run/load.ts';
 import type { SearchOptions, SearchResult } from '../src/search/types.ts';
+import type { Store } from '../src/search/stored-path.ts';
+import type { StateStore } from '../src/store/store.ts';
 import { referenceExplore } from './helpers/reference.ts';
 import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
 import { cli } from './helpers/cli.ts';
@@ -49,16 +51,33 @@ const engine = fc.record({
   roundStates: fc.integer({ min: 1, max: 64 }),
   // 0: every level in shared rounds; large: every level in worker 0 alone; between: both.
   parallelFrom: fc.constantFrom(0, 0, 3, 1e9),
-  // Room for the new states made before dedup (no barrier after it), or after it, exactly.
+  // Room for the new states made before the reserve step (no barrier for it), or after the number phase, exactly.
   earlyReserve: fc.boolean(),
+  // Blocks of a few states: a round has several, inserted by the workers in turn, out of order.
+  blockStates: fc.constantFrom(1, 2, 3, 64),
 });
 
-function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: { store: 'exact' | 'hash-compact'; workers: number; initialSlots: number; initialRing: number; roundStates: number; parallelFrom: number; earlyReserve: boolean }): boolean {
+function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: { store: 'exact' | 'hash-compact'; workers: number; initialSlots: number; initialRing: number; roundStates: number; parallelFrom: number; earlyReserve: boolean; blockStates: number }): boolean {
   // Hash-compact cannot check livelocks (refused in both engines alike).
   const o: Partial<SearchOptions> = e.store === 'hash-compact' ? { ...o0, store: e.store, liveness: false } : o0;
-  const one = summary(search(b, o));
-  const many = summary(searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve } }));
-  return JSON.stringify(one) === JSON.stringify(many);
+  const one = search(b, o);
+  const many = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } });
+  return JSON.stringify(summary(one)) === JSON.stringify(summary(many)) && sameStore(one.store, many.store, e.store === 'exact' ? one.runtime.words : 0);
+}
+
+/** The same states at the same indices with the same parents (the words compared when the store keeps them all: W > 0). */
+function sameStore(a: Store, b: Store, W: number): boolean {
+  if (a.count !== b.count) return false;
+  const x = new Uint32Array(W);
+  const y = new Uint32Array(W);
+  for (let i = 0; i < a.count; i++) {
+    if (a.parentOf(i) !== b.parentOf(i)) return false;
+    if (W === 0) continue;
+    (a as StateStore).read(i, x);
+    (b as StateStore).read(i, y);
+    for (let k = 0; k < W; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
 }
 
 test('random models: any number of workers gives the one-thread result, and the reference counts', (t) => {
@@ -66,7 +85,7 @@ test('random models: any number of workers gives the one-thread result, and the 
     fc.property(genModel({ safety: false }), engine, (g, e) => {
       const b = buildModel(toModel(g), null);
       const ref = referenceExplore(b, { deadlock: false });
-      const r = searchLockstep(b, { deadlock: false, liveness: false, store: e.store }, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve } });
+      const r = searchLockstep(b, { deadlock: false, liveness: false, store: e.store }, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } });
       return r.verdict === 'pass' && r.stats.states === ref.states && r.stats.transitions === ref.transitions && agree(b, { deadlock: false, liveness: false }, e);
     }),
     { numRuns: RUNS },
@@ -80,7 +99,7 @@ test('random models: safety violations, deadlocks and the state limit are met at
       const b = buildModel(toModel(g), null);
       const ref = referenceExplore(b, { deadlock });
       const o: Partial<SearchOptions> = { deadlock, liveness: false, store: e.store, ...(maxStates !== null ? { maxStates } : {}) };
-      const r = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve } });
+      const r = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } });
       if (maxStates === null && (r.verdict === 'violation') !== ref.violations.size > 0) return false;
       return agree(b, o, e);
     }),
@@ -122,7 +141,7 @@ test('random models: the rounds record every state\'s successors for the cycle s
     fc.property(genModel({ safety: false }), engine, fc.constantFrom('none', 'weak', 'strong' as const), fc.integer({ min: 0, max: 40 }), (g, e0, fairness, k) => {
       const e = { ...e0, store: 'exact' as const };
       const b = buildModel(toModel(g), null);
-      const eo = { workers: e.workers, initialSlots: e.initialSlots, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve } };
+      const eo = { workers: e.workers, initialSlots: e.initialSlots, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } };
       const o = { deadlock: false, liveness: true };
       const rt = new Runtime(b);
       const eng = lockstepEngine(b, o, eo)(rt, noReducers);

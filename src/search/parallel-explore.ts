@@ -3,7 +3,7 @@ import type { ExploreOutcome, Reducers } from './explore.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
 import { expansionViolation, storeInitial } from './stored-path.ts';
-import { Ctl, NONE, ROUND_STATES, RoundAborted, RoundWorker, type RoundCoordinator } from './parallel-round.ts';
+import { BLOCK, Ctl, MAX_BLOCKS, NONE, ROUND_STATES, RoundAborted, RoundWorker, slotsFor, TURN, type RoundCoordinator } from './parallel-round.ts';
 import { NumberedProviso } from './proviso.ts';
 import { cacheFits, EdgeCache, MAX_CACHED_EDGES, RECORDED_SHARE } from './edge-cache.ts';
 import { PASS_PENDING, runPoolTasks, taskRunner, type PassPool } from './liveness.ts';
@@ -45,11 +45,13 @@ export interface ParallelExploreOptions {
   readonly parallelFrom: number;
   /** States per round (at most ROUND_STATES). */
   readonly roundStates: number;
-  /** Make room for every successor before dedup where the store allows (default), so that no barrier is needed after it; false: always after dedup, exactly (the law tests run both). */
+  /** Make room for every successor before the reserve step where the store allows (default), so that no barrier is needed for it; false: always after the number phase, exactly (the law tests run both). */
   readonly earlyReserve?: boolean;
+  /** States per block of a round (default BLOCK; the law tests take fewer). */
+  readonly blockStates?: number;
 }
 
-export const defaultParallelOptions: ParallelExploreOptions = Object.freeze({ parallelFrom: 2048, roundStates: ROUND_STATES, earlyReserve: true });
+export const defaultParallelOptions: ParallelExploreOptions = Object.freeze({ parallelFrom: 2048, roundStates: ROUND_STATES, earlyReserve: true, blockStates: BLOCK });
 
 export function exploreParallel(
   w0: RoundWorker,
@@ -151,6 +153,9 @@ export function exploreParallel(
     return false;
   };
   const maxRound = Math.max(1, Math.min(ROUND_STATES, popts.roundStates));
+  const blockStates = Math.max(1, popts.blockStates ?? BLOCK);
+  if (Math.ceil(maxRound / blockStates) > MAX_BLOCKS) throw new RangeError(`internal: rounds of ${maxRound} states in blocks of ${blockStates} pass ${MAX_BLOCKS} blocks`);
+  Atomics.store(ctl, Ctl.Block, blockStates);
   // Rounds are sized by time (about ROUND_MS each), so that the limits and a stop request are seen as often as the one-thread search sees them; the result does not depend on their size.
   let perRound = Math.min(maxRound, 1024);
   let head = 0;
@@ -174,7 +179,7 @@ export function exploreParallel(
     const roundStart = performance.now();
     const active = end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(), w0.bufs.workers - 1) : 1;
     if (active === 1) {
-      // No helper has joined yet (or the rest of the level is small): worker 0 alone, without the rounds' phases, which cost a third more than inserting directly.
+      // No helper has joined yet (or the rest of the level is small): worker 0 alone, without the rounds' phases, which cost about an eighth more than inserting directly.
       if (solo(head, end, depth)) return out;
       head = end;
       continue;
@@ -185,6 +190,8 @@ export function exploreParallel(
     Atomics.store(ctl, Ctl.StopState, NONE);
     Atomics.store(ctl, Ctl.InvSeq, NONE);
     Atomics.store(ctl, Ctl.Overflow, 0);
+    Atomics.store(ctl, Ctl.Reserved, 0);
+    Atomics.store(ctl, Ctl.PendNext, 0);
     Atomics.store(ctl, Ctl.MaxSeq, NONE);
     // The one-thread search checks the limit after inserting, so a round always commits at least one new state.
     Atomics.store(ctl, Ctl.Room, Math.max(1, Math.min(maxStates - st.count, NONE)));
@@ -255,8 +262,8 @@ export function exploreParallel(
  * Worker 0's side of the recorded edge cache (`EdgeBuffers`): the edges of
  * the states it expands alone, every state's first edge and count after a
  * round, and whether the cache still fits (`cacheFits`, checked after each
- * round for the next growth of the buffers: the owners grow the edge
- * buffers in dedup without asking). Once it does not, recording stops
+ * round for the next growth of the buffers: the workers grow the edge
+ * buffers in the number phase without asking). Once it does not, recording stops
  * (Ctl.Record) and the cycle search decides for itself.
  */
 class RecordedEdges {
@@ -363,13 +370,10 @@ class Coordinator implements RoundCoordinator {
     this.ctl = w.ctl;
   }
 
-  growBeforeDedup(cut: number): void {
+  growForRound(): void {
     const st = this.st;
-    st.prepareGrowth(Math.ceil(Math.max(st.count / 0.7, (st.count + cut) / 0.9)) + 1);
-  }
-
-  growForRetry(): void {
-    this.st.prepareGrowth(this.st.tableSlots() + 1);
+    const need = st.count + Atomics.load(this.ctl, Ctl.Reserved);
+    st.prepareGrowth(Math.max(st.tableSlots() + 1, slotsFor(need, Atomics.load(this.ctl, Ctl.Active))));
     Atomics.store(this.ctl, Ctl.Overflow, 0);
   }
 
@@ -406,23 +410,13 @@ class Coordinator implements RoundCoordinator {
 
   /** The state (index) whose expansion produced successor seq of the round. */
   stateOf(seq: number): number {
-    const base = this.w.stBase;
-    const start = Atomics.load(this.ctl, Ctl.Start);
-    let lo = 0;
-    let hi = Math.min(Atomics.load(this.ctl, Ctl.End), Atomics.load(this.ctl, Ctl.StopState)) - start;
-    // The largest i with base[i] <= seq (states with no successors share a base).
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (base[mid]! <= seq) lo = mid;
-      else hi = mid - 1;
-    }
-    return start + lo;
+    return this.w.stateOf(seq);
   }
 }
 
 /** Run one round's generator through a barrier at each yield (thread driver). */
-export function runWithBarriers(gen: Generator<void, void, void>, ctl: Int32Array, active: number): void {
-  for (let r = gen.next(); !r.done; r = gen.next()) barrier(ctl, active);
+export function runWithBarriers(gen: Generator<number | undefined, void, void>, ctl: Int32Array, active: number): void {
+  for (let r = gen.next(); !r.done; r = gen.next()) if (r.value !== TURN) barrier(ctl, active);
 }
 
 /**
@@ -663,20 +657,35 @@ export function collectHelpers(w0: RoundWorker, ms: number): void {
 
 /**
  * All workers in this thread, advanced one barrier segment at a time in
- * turn (worker 0 first): the same rounds and ownership as with threads, for
- * the law tests. Every helper has joined from the start.
+ * turn (worker 0 first): the same rounds as with threads, for the law
+ * tests. Every helper has joined from the start. In the expand phase the
+ * workers take turns block by block (`RoundWorker.turns`), in an order
+ * that reverses at every turn, so that blocks are inserted out of order
+ * and every worker finds states that others entered.
  */
 export function lockstepDriver(helpers: readonly RoundWorker[]): RoundDriver {
   return {
     run: (w0, active, coord) => {
       const ws = [w0, ...helpers.slice(0, active - 1)];
-      for (const w of ws) w.refresh();
+      for (const w of ws) {
+        w.refresh();
+        w.turns = true;
+      }
       const gens = ws.map((w) => w.round(active, w === w0 ? coord : null));
+      const forward = gens.map((_, i) => i);
+      const backward = [...forward].reverse();
+      // Per worker: 0 running, 1 at the barrier, 2 done with the round.
+      const at = new Int8Array(gens.length);
       for (;;) {
-        let done = 0;
-        for (let i = 0; i < gens.length; i++) {
-          if (gens[i]!.next().done) done++;
+        at.fill(0);
+        for (let turn = 0; at.includes(0); turn++) {
+          for (const i of turn % 2 === 0 ? forward : backward) {
+            if (at[i] !== 0) continue;
+            const r = gens[i]!.next();
+            at[i] = r.done ? 2 : r.value === TURN ? 0 : 1;
+          }
         }
+        const done = at.filter((x) => x === 2).length;
         if (done === gens.length) break;
         if (done !== 0) throw new Error('internal: workers left a round at different barriers');
       }

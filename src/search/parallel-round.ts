@@ -1,5 +1,5 @@
-import { FILL_STRIDE, REGIONS, RegionInserter, SharedStore, type SharedStoreBuffers } from '../store/shared-store.ts';
-import { growableShared, growShared, growSharedTo, maxBytes } from '../store/growable-shared.ts';
+import { MAX_LOAD, placeShared, SharedStore, type SharedStoreBuffers } from '../store/shared-store.ts';
+import { growableShared, growSharedTo } from '../store/growable-shared.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { fingerprintHigh } from '../store/fingerprints.ts';
@@ -16,51 +16,60 @@ import { NumberedProviso } from './proviso.ts';
  * same states (the same states numbered the same, the same parents, the
  * same first violation), because nothing depends on which worker did what.
  *
- * The table's regions are owned for the round (region r by worker
- * r % active), and a successor is looked up only by the owner of its
- * hash's region, so no table slot and no pending list is touched by two
- * cores:
- *
- *   expand   workers claim blocks of BLOCK states (an atomic counter) and
- *            write each block's successors (canonical under symmetry),
- *            and their hashes to their own successor buffer, and
- *            each successor's place there to the route list of its owner
- *            (one list per producer and owner); a state that fails an
- *            assertion or deadlocks lowers StopState
- *   dedup    every worker sums the successor counts in state order (so a
- *            successor's place gives its BFS sequence number, seq), then
- *            merges the route lists addressed to it in seq order and looks
- *            each successor up in its own regions: the first occurrence of
- *            a new state is entered as pending; its pending seqs, in
- *            ascending order, are published
+ *   expand   workers claim blocks of Ctl.Block states (an atomic counter),
+ *            expand them and insert each successor (canonical under
+ *            symmetry) into the shared table at once: a state not in it is
+ *            written to the round's pending buffers under a pending id g
+ *            (ids are claimed CHUNK at a time) and its slot is claimed with
+ *            a compare-and-swap as `tag | mask - g`; a successor that finds
+ *            a pending state lowers that state's key (an atomic minimum) to
+ *            its own place, block << KEY_BITS | i, so that after the phase
+ *            each pending state holds its first occurrence in BFS order;
+ *            a state that fails an assertion or deadlocks lowers StopState.
+ *            Before it inserts a block, a worker reserves table room for all
+ *            of its successors; a reservation past the table's load bound
+ *            stops the phase, the table grows (every worker refills its
+ *            share of the committed and the pending states) and the phase
+ *            goes on where it stopped.
+ *   number   every worker sums the successor counts in state order (so a
+ *            successor's place gives its BFS sequence number, seq), and
+ *            marks each of its pending states at the seq of its first
+ *            occurrence (`newAt`); states first reached from beyond a
+ *            stopping state are dropped
  *   reserve* the coordinator adds up the new states, applies the state
  *            limit and makes room for them
- *   commit   each owner numbers its new states (a new state's index is the
- *            number of pending states of all owners with a smaller seq: a
- *            merge walk over the other owners' sorted lists), writes them
- *            at their final index (words, parent, table slot) and checks
- *            the invariants; the smallest violating seq wins (an atomic
- *            minimum)
+ *   commit   the seqs are split into one range per worker; a new state's
+ *            index is the number of marks before its seq, and the worker
+ *            whose range holds it writes it there (words, parent, table
+ *            slot) and checks the invariants; the smallest violating seq
+ *            wins (an atomic minimum)
  *   resolve* the coordinator decides between an invariant, the state limit
  *            and an assertion / deadlock in the order the one-thread search
  *            meets them (`parallel-explore.ts`)
  *
- * (* coordinator only.) A table that the round could fill past its load
- * bound grows before dedup (the coordinator switches to a larger table,
- * every worker refills it from its share of the committed states); a
- * region filled past its bound during dedup makes the table grow the same
- * way (the round's pending entries stay behind in the old one) and dedup
- * runs again.
+ * (* coordinator only.)
  */
 
-export const BLOCK = 64;
-// Local copies: imported bindings can cost an accessor call per use in the hot loops.
-const RMASK = REGIONS - 1;
+/** States per block (the law tests take fewer, so that a round of a few states has several blocks). */
+export const BLOCK = 128;
 /** The most states of one round (the per-round arrays are sized for it). */
 export const ROUND_STATES = 1 << 15;
 export const NONE = 0x7fffffff;
-/** Successors looked up per batch in dedup (their home slots are read first, so that the misses overlap). */
+/** Successors looked up per batch (their home slots are read first, so that the misses overlap). */
 const BATCH = 32;
+/** A pending state's key: its block (below MAX_BLOCKS) << KEY_BITS | its place among the block's successors. */
+const KEY_BITS = 22;
+const KEY_BLOCK = 1 << KEY_BITS;
+/** The most blocks of a round (keys stay below 2^31). */
+export const MAX_BLOCKS = 1 << (31 - KEY_BITS);
+/** Pending ids a worker claims at a time. */
+const CHUNK = 64;
+/**
+ * What a round yields between two blocks of its expand phase when its
+ * worker takes turns (`RoundWorker.turns`, the lockstep driver of the law
+ * tests): not a barrier, a point where the driver may run another worker.
+ */
+export const TURN = 1;
 
 /** Control words of the search (after the store's). */
 /** (The first is STORE_WORDS: the store's words come first.) */
@@ -75,18 +84,19 @@ export const enum Ctl {
   BarGen = 11,
   Start = 12,
   End = 13,
-  /** On a cache line of its own: claimed per block by every worker. */
-  Cursor = 40,
+  /** States per block (BLOCK but in tests). */
+  Block = 14,
   StopState = 15,
   CutSeq = 16,
   NewLimit = 17,
   InvSeq = 18,
+  /** 1 when a worker's reservation passed the table's bound: the table grows before the expand phase goes on. */
   Overflow = 19,
   /** The state limit: the successor whose new state is the last one allowed, or NONE. */
   MaxSeq = 20,
   /** The state limit: room for new states this round, at least 1 (set with the round). */
   Room = 21,
-  /** 1 when the coordinator made room for every successor of the round before dedup (no reserve barrier). */
+  /** 1 when the coordinator made room for every successor of the round before commit (no reserve barrier). */
   Early = 22,
   /** 1 while the rounds record the cycle search's edge cache (`EdgeBuffers`). */
   Record = 23,
@@ -100,18 +110,51 @@ export const enum Ctl {
   PassFairness = 28,
   PassStop = 29,
   PassBusy = 30,
+  /** Each on a cache line of its own: the next block to claim, the table room reserved by the round's blocks, the next pending id. */
+  Cursor = 48,
+  Reserved = 64,
+  PendNext = 80,
 }
-export const CONTROL_WORDS = 64;
+export const CONTROL_WORDS = 96;
 
 /** Int32 words between two workers' lines in `PendInfo` (64 bytes). */
 const LINE = 16;
 /** A worker's line in the shared `pendInfo` buffer. */
 const enum PendInfo {
-  /** New states it found in the round. */
+  /** New states it marked in the round. */
   Count = 0,
   /** Its smallest seq whose new state violates an invariant (NONE), and that state's rank. */
   InvSeq = 1,
   InvRank = 2,
+}
+
+/**
+ * The round's pending states, by pending id (growable: any worker grows
+ * them as it claims ids): a record of `pendingStride(W)` words per id, so
+ * that a worker that finds another's pending state reads its words and
+ * lowers its key on one cache line.
+ */
+export interface PendingBuffers {
+  /** Per id: the first occurrence's key (-1: the id holds no state), the hash, the second fingerprint half (hash-compact), the table slot, then the words (`Rec`). */
+  readonly records: SharedArrayBuffer;
+  /** While edges are recorded: its index once committed (-1: not committed). */
+  readonly idx: SharedArrayBuffer;
+}
+
+/** Fields of a pending record. */
+const enum Rec {
+  Key = 0,
+  Hash = 1,
+  Hi = 2,
+  Slot = 3,
+  Words = 4,
+}
+
+/** Words per pending record: the fields and the state, rounded up to a power of two up to a cache line. */
+export function pendingStride(W: number): number {
+  let r = 4;
+  while (r < Rec.Words + W && r < 16) r *= 2;
+  return Math.max(r, Rec.Words + W);
 }
 
 /** The shared buffers of one multi-core search (plain data: sent to every worker thread). */
@@ -121,20 +164,11 @@ export interface ParallelBuffers {
   readonly stCount: SharedArrayBuffer;
   /** With partial-order reduction, per state of the round: how it was expanded (`PartialOrder.expansionCode`). */
   readonly stHow: SharedArrayBuffer;
-  readonly blocks: SharedArrayBuffer;
-  /** Per worker: successor words and hashes. */
-  readonly succ: readonly SharedArrayBuffer[];
-  readonly succHash: readonly SharedArrayBuffer[];
-  /** Per worker, hash-compact only: each successor's second fingerprint half. */
-  readonly succHi: readonly SharedArrayBuffer[];
-  /** Per (producer p, owner o) at p * workers + o: the places in p's successor buffer of the successors o owns. */
-  readonly route: readonly SharedArrayBuffer[];
-  /** Route list lengths, producer p's on its own line: p * routeStride + o. */
-  readonly routeLen: SharedArrayBuffer;
-  /** Per block b of the round and owner o, at b * workers + o: where the block's entries start in its producer's route list for o, and how many there are. */
-  readonly blockRoute: SharedArrayBuffer;
-  /** Per worker: the seqs of its new states, ascending. */
-  readonly pend: readonly SharedArrayBuffer[];
+  readonly pending: PendingBuffers;
+  /** Per seq of the round: 1 + the pending id of the state first reached there, or 0 (zeroed again by commit). */
+  readonly newAt: SharedArrayBuffer;
+  /** Per (worker p, commit range w) at p * workers + w: the states p marked in w's range. */
+  readonly parts: SharedArrayBuffer;
   /** Per worker, a line of `PendInfo` words. */
   readonly pendInfo: SharedArrayBuffer;
   /** Coverage marks of the helpers (fired steps, then reached labels), or'ed in at the end. */
@@ -145,8 +179,6 @@ export interface ParallelBuffers {
   readonly passes: SharedArrayBuffer;
   /** The states on cycles, that the starvation passes search (a byte per state, `PassPool.shareRegion`). */
   readonly region: SharedArrayBuffer;
-  /** Per worker, while edges are recorded: each successor's thread << 1 | progress (Uint16). */
-  readonly succMeta: readonly SharedArrayBuffer[];
   /** Milliseconds per worker and phase (`PHASES`), when measured (`phaseTimes`). */
   readonly phaseMs: SharedArrayBuffer | null;
 }
@@ -155,10 +187,10 @@ export interface ParallelBuffers {
  * The edge cache of the livelock search (`EdgeCache`) on shared buffers:
  * per state its first edge and count (written by the coordinator after each
  * round), per edge the successor's index (`to`, Int32) and thread << 1 |
- * progress (`meta`, Uint16), written by the successor's owner in dedup, at
- * EdgeBase + seq. A successor that is new in the round is entered as
- * -(k + 1), k its place in the owner's pending list, until commit knows its
- * index.
+ * progress (`meta`, Uint16), written in the number phase by the worker
+ * that expanded the state, at EdgeBase + seq. A successor that is new in
+ * the round is entered as -(g + 1), g its pending id, until commit knows
+ * its index.
  */
 export interface EdgeBuffers {
   readonly first: SharedArrayBuffer;
@@ -170,37 +202,24 @@ export interface EdgeBuffers {
 /** The largest edge buffer (a growable SharedArrayBuffer's limit): fewer edges than MAX_CACHED_EDGES. */
 const MAX_EDGE_BYTES = 2 ** 32 - 2 ** 16;
 
-
 /** The phases of a round as `phaseTimes` reports them (a wait is the time at the barrier after the phase). */
-export const PHASES = ['expand', 'expand wait', 'grow', 'dedup', 'dedup wait', 'reserve wait', 'commit', 'commit wait'] as const;
+export const PHASES = ['expand', 'expand wait', 'grow', 'number', 'number wait', 'reserve wait', 'commit', 'commit wait'] as const;
 
-const MAX_SUCC_BYTES = 2 ** 31;
-
-/** Int32 words per producer in `routeLen`: whole cache lines. */
-function routeStride(workers: number): number {
-  return LINE * Math.ceil(workers / LINE);
-}
+const MAX_PENDING_BYTES = 2 ** 32 - 2 ** 16;
 
 export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number, timed = false, threads = 0): ParallelBuffers {
-  const grow = (bytes: number) => growableShared(bytes, MAX_SUCC_BYTES);
-  const per = (n: number, f: () => SharedArrayBuffer) => Array.from({ length: n }, f);
+  const grow = (bytes: number) => growableShared(bytes, MAX_PENDING_BYTES);
   return {
     workers,
     store,
     stCount: new SharedArrayBuffer(4 * ROUND_STATES),
     stHow: new SharedArrayBuffer(4 * ROUND_STATES),
-    blocks: new SharedArrayBuffer(4 * 3 * (ROUND_STATES / BLOCK)),
-    succ: per(workers, () => grow(4 * 1024 * words)),
-    succHash: per(workers, () => grow(4 * 1024)),
-    succHi: per(workers, () => grow(4 * 1024)),
-    route: per(workers * workers, () => grow(4 * 256)),
-    routeLen: new SharedArrayBuffer(4 * workers * routeStride(workers)),
-    blockRoute: new SharedArrayBuffer(4 * 2 * workers * (ROUND_STATES / BLOCK)),
-    pend: per(workers, () => grow(4 * 1024)),
+    pending: { records: grow(4 * 1024 * pendingStride(words)), idx: grow(4 * 1024) },
+    newAt: grow(4 * 1024),
+    parts: new SharedArrayBuffer(4 * workers * workers),
     pendInfo: new SharedArrayBuffer(4 * LINE * workers),
     coverage: new SharedArrayBuffer(Math.max(1, coverageBytes)),
     edges: { first: growableShared(4096, MAX_EDGE_BYTES), count: growableShared(4096, MAX_EDGE_BYTES), to: growableShared(4096, MAX_EDGE_BYTES), meta: growableShared(4096, MAX_EDGE_BYTES) },
-    succMeta: per(workers, () => grow(2 * 1024)),
     passes: new SharedArrayBuffer(4 * (threads + 2)),
     region: growableShared(4096, MAX_EDGE_BYTES),
     phaseMs: timed ? new SharedArrayBuffer(8 * PHASES.length * workers) : null,
@@ -225,7 +244,7 @@ export class RoundAborted extends Error {
   }
 }
 
-function grownI32(a: Int32Array, n: number): Int32Array {
+function grownI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n);
   b.set(a);
   return b;
@@ -240,50 +259,80 @@ export function atomicMin(a: Int32Array, i: number, v: number): void {
   }
 }
 
+/**
+ * The table's bound for a round: the committed states plus the round's
+ * reserved successors may reach it. Below the load bound, and low enough
+ * that a pending slot value (mask - g, g below the reserved successors
+ * plus a partly used chunk per worker) stays above every committed one.
+ */
+export function roundBound(slots: number, workers: number): number {
+  return Math.min(Math.floor(slots * MAX_LOAD), slots - 2 - CHUNK * workers);
+}
+
+/** The fewest table slots whose round bound admits n states. */
+export function slotsFor(n: number, workers: number): number {
+  return Math.max(Math.ceil(n / MAX_LOAD) + 1, n + 2 + CHUNK * workers);
+}
+
 export class RoundWorker {
   readonly store: SharedStore;
   readonly ctl: Int32Array;
-  readonly inserter: RegionInserter;
   readonly stCount: Int32Array;
   readonly stHow: Int32Array;
   /** The round's successor numbering, computed by every worker for itself: the seq of the first successor of state start + i. */
   readonly stBase = new Int32Array(ROUND_STATES + 1);
-  readonly blocks: Int32Array;
-  succ: Uint32Array[];
-  succHash: Int32Array[];
-  succHi: Int32Array[];
-  route: Int32Array[];
-  pend: Int32Array[];
-  readonly routeLen: Int32Array;
-  private readonly blockRoute: Int32Array;
   readonly pendInfo: Int32Array;
-  private readonly routeStride: number;
-  /** Owner of each region this round. */
-  private readonly owner = new Int32Array(REGIONS);
-  private readonly mine = new Uint8Array(REGIONS);
-  /** This worker's route list lengths while it expands. */
-  private readonly myRouteLen: Int32Array;
+  private readonly parts: Int32Array;
   private readonly deadlockOn: boolean;
   private readonly hasInv: boolean;
-  private len = 0;
   private checks = 0;
   /** Keeps prefetch loads observable. */
   sink = 0;
+  /** Views of the pending buffers (re-made when a worker grew them) and of `newAt`. */
+  /** The pending records, as Int32 (keys: atomic minimum) and Uint32 (words). */
+  private pr: Int32Array = new Int32Array(0);
+  private pu: Uint32Array = new Uint32Array(0);
+  private readonly R: number;
+  private pIdx: Int32Array = new Int32Array(0);
+  private newAt: Int32Array = new Int32Array(0);
+  /** Ids every pending view covers. */
+  private pCap = 0;
+  /** Ids this worker can still use (its current chunk [gNext, gEnd)), an id written for a successor that turned out not new (-1: none), the chunks it claimed this round. */
+  private gNext = 0;
+  private gEnd = 0;
+  private spare = -1;
+  private chunks = new Int32Array(64);
+  private nChunks = 0;
+  /** A block expanded but not inserted when its reservation passed the table's bound (-1: none), and its successors. */
+  private heldBlock = -1;
+  private heldTotal = 0;
+  /** Whether this round's expand phase began (the determinism check runs once per round). */
+  private begun = false;
+  /** States per block this round (Ctl.Block). */
+  private block = BLOCK;
+  /** The successors of the block `claimBlock` expanded last. */
+  private claimed = 0;
+  /** Yield TURN between claiming a block and inserting it (the lockstep driver: other workers' blocks then go in between). */
+  turns = false;
   /** Whether this round records edges (Ctl.Record, read at its start), and the views it writes them through. */
   private recording = false;
-  succMeta: Uint16Array[] = [];
   private edgeTo: Int32Array = new Int32Array(0);
   private edgeMeta: Uint16Array = new Uint16Array(0);
-  /** The edges this owner entered as pending in dedup (resolved in commit), and its pending states' indices. */
+  /** While recording: each inserted successor's index or -(g + 1), and its meta, by place in this worker's blocks; the blocks (block, first place, successors). */
+  private tTo = new Int32Array(1024);
+  private tMeta = new Uint16Array(1024);
+  private tLen = 0;
+  private myBlocks = new Int32Array(3 * 64);
+  private nMyBlocks = 0;
+  /** The edges this worker wrote with a pending successor (resolved after commit). */
   private pendEdges: Int32Array = new Int32Array(1024);
   private nPendEdges = 0;
-  private pendIdx: Int32Array = new Int32Array(1024);
   /** This worker's row of phase times (null: not measured; the clock is read per phase, never per state). */
   private times: Float64Array | null = null;
   private lapAt = 0;
-  /** Dedup's batch of hashes (their home slots are read first). */
-  private readonly bH = new Int32Array(BATCH);
-  private readonly others: Int32Array;
+  /** A block's successors' hashes (and second fingerprint halves). */
+  private bH = new Int32Array(256);
+  private bHi = new Int32Array(256);
   /** With partial-order reduction: the cycle proviso over the store as the round found it, and the kept successors of a block (`stage`). */
   private readonly proviso: NumberedProviso | null;
   private readonly verifyFootprints: boolean;
@@ -299,26 +348,15 @@ export class RoundWorker {
   ) {
     this.store = new SharedStore(bufs.store, (b, o) => rt.hash(b, o));
     this.ctl = this.store.ctl;
-    this.inserter = new RegionInserter(this.store);
     this.stCount = new Int32Array(bufs.stCount);
     this.stHow = new Int32Array(bufs.stHow);
     this.proviso = por !== null ? new NumberedProviso(this.store, por.sets.gBase, sym, rt.words) : null;
     this.verifyFootprints = por !== null && por.hasDeclared;
-    this.blocks = new Int32Array(bufs.blocks);
-    this.routeLen = new Int32Array(bufs.routeLen);
-    this.blockRoute = new Int32Array(bufs.blockRoute);
     this.pendInfo = new Int32Array(bufs.pendInfo);
-    this.routeStride = routeStride(bufs.workers);
-    const N = bufs.workers;
-    this.myRouteLen = new Int32Array(N);
-    this.others = new Int32Array(N);
-    this.succ = [];
-    this.succHash = [];
-    this.succHi = [];
-    this.route = [];
-    this.pend = [];
+    this.parts = new Int32Array(bufs.parts);
     this.deadlockOn = deadlock;
     this.hasInv = rt.model.invariants.length > 0;
+    this.R = pendingStride(rt.words);
     this.refresh();
   }
 
@@ -330,25 +368,23 @@ export class RoundWorker {
     this.lapAt = now;
   }
 
-  /** Re-map every buffer another worker may have grown, and the store (after each barrier). */
+  /** Re-map the store and the pending buffers (after each barrier). */
   refresh(): void {
     this.store.refresh();
-    this.refreshBuffers();
+    this.refreshPending();
   }
 
-  /** Re-map the successor, route and pending buffers (not the store). */
-  private refreshBuffers(): void {
-    const b = this.bufs;
-    const view = <T extends Int32Array | Uint32Array | Uint16Array>(v: T | undefined, buf: SharedArrayBuffer, make: (buf: SharedArrayBuffer) => T): T => (v !== undefined && v.byteLength === buf.byteLength ? v : make(buf));
-    const i32 = (buf: SharedArrayBuffer) => new Int32Array(buf, 0, buf.byteLength >>> 2);
-    for (let w = 0; w < b.workers; w++) {
-      this.succ[w] = view(this.succ[w], b.succ[w]!, (buf) => new Uint32Array(buf, 0, buf.byteLength >>> 2));
-      this.succHash[w] = view(this.succHash[w], b.succHash[w]!, i32);
-      this.succHi[w] = view(this.succHi[w], b.succHi[w]!, i32);
-      this.pend[w] = view(this.pend[w], b.pend[w]!, i32);
-      this.succMeta[w] = view(this.succMeta[w], b.succMeta[w]!, (buf) => new Uint16Array(buf, 0, buf.byteLength >>> 1));
+  /** Re-map the pending buffers any worker may have grown. */
+  private refreshPending(): void {
+    const p = this.bufs.pending;
+    if (this.pr.byteLength !== p.records.byteLength) {
+      this.pr = new Int32Array(p.records, 0, p.records.byteLength >>> 2);
+      this.pu = new Uint32Array(p.records, 0, p.records.byteLength >>> 2);
     }
-    for (let k = 0; k < b.route.length; k++) this.route[k] = view(this.route[k], b.route[k]!, i32);
+    const i32 = (v: Int32Array, b: SharedArrayBuffer): Int32Array => (v.byteLength === b.byteLength ? v : new Int32Array(b, 0, b.byteLength >>> 2));
+    this.pIdx = i32(this.pIdx, p.idx);
+    this.newAt = i32(this.newAt, this.bufs.newAt);
+    this.pCap = Math.floor(this.pr.length / this.R);
   }
 
   /**
@@ -357,50 +393,52 @@ export class RoundWorker {
    * driver (tests) advances all workers to their next yield in turn. The
    * coordinator's sequential parts run in worker 0 through `coord`.
    */
-  *round(active: number, coord: RoundCoordinator | null): Generator<void, void, void> {
-    for (let r = 0; r < REGIONS; r++) {
-      this.owner[r] = r % active;
-      this.mine[r] = r % active === this.me ? 1 : 0;
-    }
+  *round(active: number, coord: RoundCoordinator | null): Generator<number | undefined, void, void> {
     this.recording = Atomics.load(this.ctl, Ctl.Record) === 1;
     const pm = this.bufs.phaseMs;
     if (pm !== null && this.times === null) this.times = new Float64Array(pm, 8 * PHASES.length * this.me, PHASES.length);
     if (this.times !== null) this.lapAt = performance.now();
-    this.expandPhase(active);
-    this.lap(0);
-    yield;
-    this.lap(1);
-    // The store is not re-mapped here: the growth decision below reads the table as the round found it, in every worker alike, while the coordinator may already be switching tables.
-    this.refreshBuffers();
-    const cut = this.numberSuccessors(coord);
-    if (this.store.needsGrowth(cut)) {
-      if (coord) coord.growBeforeDedup(cut);
-      yield;
-      this.refresh();
-      this.store.rehashPart(this.me, active);
-      yield;
-      this.refresh();
-      this.lap(2);
-    }
-    if (coord) coord.reserveEarly(cut);
+    this.begun = false;
+    this.block = Atomics.load(this.ctl, Ctl.Block);
+    this.gNext = this.gEnd = 0;
+    this.spare = -1;
+    this.nChunks = 0;
+    this.heldBlock = -1;
+    this.tLen = 0;
+    this.nMyBlocks = 0;
+    this.nPendEdges = 0;
     for (;;) {
-      this.dedupPhase(cut);
-      this.lap(3);
+      this.beginExpand();
+      for (;;) {
+        const b = this.claimBlock(active);
+        if (b < 0) break;
+        if (this.turns) yield TURN;
+        this.insertBlock(b, this.claimed);
+      }
+      this.lap(0);
       yield;
-      this.lap(4);
-      this.refresh();
+      this.lap(1);
       if (Atomics.load(this.ctl, Ctl.Overflow) === 0) break;
-      // Every worker has read Overflow before the coordinator clears it. (The pending entries go with the old table: the larger one is filled from the committed states.)
+      // Every worker has read Overflow before the coordinator clears it.
       yield;
-      if (coord) coord.growForRetry();
+      if (coord) coord.growForRound();
       yield;
       this.refresh();
       this.store.rehashPart(this.me, active);
+      this.rehashPending(this.me, active);
       yield;
       this.refresh();
       this.lap(2);
     }
-    // Room for the new states: made before dedup when the buffers could take every successor (every worker then applies the state limit itself), else now, exactly, behind a barrier.
+    this.refreshPending();
+    const cut = this.numberSuccessors(coord);
+    if (coord) coord.reserveEarly(cut);
+    this.numberPhase(active, cut);
+    this.lap(3);
+    yield;
+    this.lap(4);
+    this.refresh();
+    // Room for the new states: made before this barrier when the buffers could take every successor (every worker then applies the state limit itself), else now, exactly, behind a barrier.
     let limit: number;
     let room: number;
     if (Atomics.load(this.ctl, Ctl.Early) === 1) {
@@ -415,11 +453,20 @@ export class RoundWorker {
       room = Atomics.load(this.ctl, Ctl.Room);
     }
     this.lap(5);
-    this.commitPhase(active, limit, room);
+    this.commitPhase(active, limit, room, cut);
     this.lap(6);
     yield;
     this.lap(7);
     this.refresh();
+    if (this.recording) {
+      // The edges to the round's new states, now that every one has its index.
+      const eTo = this.edgeTo;
+      const pe = this.pendEdges;
+      const pi = this.pIdx;
+      for (let j = 0; j < this.nPendEdges; j++) eTo[pe[j]!] = pi[-eTo[pe[j]!]! - 1]!;
+      this.nPendEdges = 0;
+      yield;
+    }
   }
 
   /**
@@ -442,29 +489,45 @@ export class RoundWorker {
     return cut;
   }
 
-  private expandPhase(active: number): void {
+  /** The start of an expand phase (again after a growth): the determinism check once per round, the block held back by the growth. */
+  private beginExpand(): void {
+    const start = Atomics.load(this.ctl, Ctl.Start);
+    if (!this.begun) {
+      this.begun = true;
+      // (Hash-compact keeps no words of expanded states to re-expand.)
+      if (this.me !== 0 && start > 0 && !this.store.compact) this.crossCheck(start);
+    }
+    if (this.heldBlock >= 0) {
+      // Reserved before the table grew: it fits now.
+      const b = this.heldBlock;
+      this.heldBlock = -1;
+      this.insertBlock(b, this.heldTotal);
+    }
+  }
+
+  /**
+   * Claim the next block, expand it and reserve table room for its
+   * successors (`claimed` of them); returns the block, or -1 when the phase
+   * is over for this worker: no block is left, a stopping state comes
+   * before it, or a reservation (maybe its own: the block is then held
+   * back) passed the table's bound.
+   */
+  private claimBlock(active: number): number {
     const ctl = this.ctl;
     const rt = this.rt;
-    const W = rt.words;
     const st = this.store;
     const start = Atomics.load(ctl, Ctl.Start);
     const end = Atomics.load(ctl, Ctl.End);
-    const nBlocks = Math.ceil((end - start) / BLOCK);
-    const sym = this.sym;
-    const owner = this.owner;
-    const N = this.bufs.workers;
-    const rlen = this.myRouteLen;
+    const B = this.block;
+    const nBlocks = Math.ceil((end - start) / B);
     const por = this.por;
-    rlen.fill(0);
-    this.len = 0;
-    // (Hash-compact keeps no words of expanded states to re-expand.)
-    if (this.me !== 0 && start > 0 && !st.compact) this.crossCheck(start);
-    for (;;) {
+    {
+      if (Atomics.load(ctl, Ctl.Overflow) !== 0) return -1;
       const b = Atomics.add(ctl, Ctl.Cursor, 1);
-      if (b >= nBlocks) break;
-      const first = start + b * BLOCK;
-      if (first > Atomics.load(ctl, Ctl.StopState)) break;
-      const last = Math.min(end, first + BLOCK);
+      if (b >= nBlocks) return -1;
+      const first = start + b * B;
+      if (first > Atomics.load(ctl, Ctl.StopState)) return -1;
+      const last = Math.min(end, first + B);
       let total = 0;
       for (let s = first; s < last; s++) {
         if (s > Atomics.load(ctl, Ctl.StopState)) break;
@@ -478,43 +541,325 @@ export class RoundWorker {
         this.stCount[s - start] = n;
         total += n;
       }
-      this.ensureSucc(this.len + total);
-      this.ensureRoutes(active, total);
-      const words = this.succ[this.me]!;
-      const hashes = this.succHash[this.me]!;
-      const routes = this.route;
-      const rbase = this.me * N;
-      // With POR the kept successors of each state were gathered in the stage.
-      const succ = por === null ? rt.succ : this.stage;
-      const base = this.len;
-      const br = this.blockRoute;
-      for (let o = 0; o < active; o++) br[2 * (b * N + o)] = rlen[o]!;
-      for (let i = 0; i < total; i++) {
-        if (sym !== null) sym.canonicalize(succ, i * W);
-        const h = rt.hash(succ, i * W);
-        hashes[base + i] = h;
-        const o = owner[h & RMASK]!;
-        routes[rbase + o]![rlen[o]!++] = base + i;
+      if (total >= KEY_BLOCK) throw new RangeError(`a block of ${B} states has ${total} successors, more than the multi-core search numbers (2^${KEY_BITS})`);
+      if (st.count + Atomics.add(ctl, Ctl.Reserved, total) + total > roundBound(st.mask + 1, active)) {
+        Atomics.store(ctl, Ctl.Overflow, 1);
+        this.heldBlock = b;
+        this.heldTotal = total;
+        return -1;
       }
-      if (st.compact) {
-        const his = this.succHi[this.me]!;
-        for (let i = 0; i < total; i++) his[base + i] = fingerprintHigh(succ, i * W, W);
-      }
-      words.set(succ.subarray(0, total * W), base * W);
-      if (this.recording) {
-        const sm = this.succMeta[this.me]!;
-        const th = rt.succThread;
-        const pr = rt.succProgress;
-        for (let i = 0; i < total; i++) sm[base + i] = (th[i]! << 1) | pr[i]!;
-      }
-      for (let o = 0; o < active; o++) br[2 * (b * N + o) + 1] = rlen[o]! - br[2 * (b * N + o)]!;
-      this.blocks[3 * b] = this.me;
-      this.blocks[3 * b + 1] = base;
-      this.blocks[3 * b + 2] = total;
-      this.len += total;
+      this.claimed = total;
+      return b;
     }
-    const rs = this.me * this.routeStride;
-    for (let o = 0; o < active; o++) this.routeLen[rs + o] = rlen[o]!;
+  }
+
+  /** Insert the `total` successors of block b (in the runtime's successor buffer, or the stage with POR) into the table. */
+  private insertBlock(b: number, total: number): void {
+    const rt = this.rt;
+    const W = rt.words;
+    const st = this.store;
+    const sym = this.sym;
+    const succ = this.por === null ? rt.succ : this.stage;
+    if (this.bH.length < total) {
+      let n = this.bH.length;
+      while (n < total) n *= 2;
+      this.bH = new Int32Array(n);
+      this.bHi = new Int32Array(n);
+    }
+    const bH = this.bH;
+    const bHi = this.bHi;
+    for (let i = 0; i < total; i++) {
+      if (sym !== null) sym.canonicalize(succ, i * W);
+      bH[i] = rt.hash(succ, i * W);
+    }
+    if (st.compact) for (let i = 0; i < total; i++) bHi[i] = fingerprintHigh(succ, i * W, W);
+    const rec = this.recording;
+    const t0 = this.tLen;
+    if (rec) {
+      if (this.tTo.length < t0 + total) {
+        let n = this.tTo.length;
+        while (n < t0 + total) n *= 2;
+        this.tTo = grownI32(this.tTo, n);
+        const m = new Uint16Array(n);
+        m.set(this.tMeta);
+        this.tMeta = m;
+      }
+      if (this.myBlocks.length < 3 * (this.nMyBlocks + 1)) this.myBlocks = grownI32(this.myBlocks, this.myBlocks.length * 2);
+      const k = 3 * this.nMyBlocks++;
+      this.myBlocks[k] = b;
+      this.myBlocks[k + 1] = t0;
+      this.myBlocks[k + 2] = total;
+      this.tLen += total;
+    }
+    const key0 = b * KEY_BLOCK;
+    for (let i0 = 0; i0 < total; i0 += BATCH) {
+      const m = Math.min(BATCH, total - i0);
+      // Touch the home slots first: independent loads overlap their cache misses (as the one-thread BFS's prefetch).
+      this.sink ^= st.touch(bH, i0, m);
+      for (let i = i0; i < i0 + m; i++) {
+        const r = this.insert(succ, i * W, bH[i]!, bHi[i]!, key0 + i);
+        if (rec) {
+          this.tTo[t0 + i] = r;
+          this.tMeta[t0 + i] = (rt.succThread[i]! << 1) | rt.succProgress[i]!;
+        }
+      }
+    }
+  }
+
+  /**
+   * Look up the successor at src[o..] (hash h, second fingerprint half hi
+   * when hash-compact) and enter it as pending if it is new. Returns the
+   * index of a committed state, or -(g + 1) for pending state g (new, or
+   * entered before in the round, whose key it lowers to `key`).
+   */
+  private insert(src: Uint32Array, o: number, h: number, hi: number, key: number): number {
+    const st = this.store;
+    const t = st.table;
+    const mask = st.mask;
+    const tag = h & ~mask;
+    const W = st.words;
+    const count = st.count;
+    const compact = st.compact;
+    let g = -1;
+    let i = h & mask;
+    for (;;) {
+      let v = t[i]!;
+      if (v === 0) {
+        if (g < 0) g = this.writePending(src, o, h, hi, key);
+        v = Atomics.compareExchange(st.tableI32, i, 0, tag | (mask - g)) >>> 0;
+        if (v === 0) {
+          this.pr[g * this.R + Rec.Slot] = i;
+          return -(g + 1);
+        }
+      }
+      if ((v & ~mask) === tag) {
+        const x = v & mask;
+        if (x <= count) {
+          let same: boolean;
+          if (compact) same = st.fps[2 * (x - 1)] === h >>> 0 && st.fps[2 * x - 1] === hi >>> 0;
+          else {
+            const c = st.states;
+            const so = (x - 1) * W;
+            let q = 0;
+            while (q < W && c[so + q] === src[o + q]) q++;
+            same = q === W;
+          }
+          if (same) {
+            if (g >= 0) this.unwrite(g);
+            return x - 1;
+          }
+        } else {
+          const p = mask - x;
+          if (p >= this.pCap) {
+            this.refreshPending();
+            if (p >= this.pCap) throw new Error(`internal: pending state ${p} beyond the pending buffer (${this.pCap})`);
+          }
+          const pr = this.pr;
+          const po = p * this.R;
+          let same: boolean;
+          if (compact) same = pr[po + Rec.Hash] === h && pr[po + Rec.Hi] === hi;
+          else {
+            const c = this.pu;
+            const so = po + Rec.Words;
+            let q = 0;
+            while (q < W && c[so + q] === src[o + q]) q++;
+            same = q === W;
+          }
+          if (same) {
+            // Keys only fall: a plain read that is not above `key` (stale or not) means there is nothing to lower.
+            if (key < pr[po + Rec.Key]!) atomicMin(pr, po + Rec.Key, key);
+            if (g >= 0) this.unwrite(g);
+            return -(p + 1);
+          }
+        }
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Write a successor under a pending id of this worker (before its slot is claimed, so that whoever finds the slot finds the state). */
+  private writePending(src: Uint32Array, o: number, h: number, hi: number, key: number): number {
+    let g = this.spare;
+    if (g >= 0) this.spare = -1;
+    else {
+      if (this.gNext === this.gEnd) this.claimChunk();
+      g = this.gNext++;
+    }
+    const W = this.store.words;
+    const po = g * this.R;
+    const pu = this.pu;
+    for (let q = 0; q < W; q++) pu[po + Rec.Words + q] = src[o + q]!;
+    const pr = this.pr;
+    pr[po + Rec.Hash] = h;
+    pr[po + Rec.Hi] = hi;
+    pr[po + Rec.Key] = key;
+    return g;
+  }
+
+  /** Id g's state was in the table after all: it holds no state, and serves the next new one. */
+  private unwrite(g: number): void {
+    this.pr[g * this.R + Rec.Key] = -1;
+    this.spare = g;
+  }
+
+  private claimChunk(): void {
+    const g0 = Atomics.add(this.ctl, Ctl.PendNext, CHUNK);
+    const n = g0 + CHUNK;
+    const p = this.bufs.pending;
+    if (!growSharedTo(p.records, 4 * this.R * n) || (this.recording && !growSharedTo(p.idx, 4 * n))) throw new RangeError('pending-state buffer cannot grow further');
+    this.refreshPending();
+    for (let g = g0; g < n; g++) this.pr[g * this.R + Rec.Key] = -1;
+    this.gNext = g0;
+    this.gEnd = n;
+    if (this.nChunks === this.chunks.length) this.chunks = grownI32(this.chunks, this.nChunks * 2);
+    this.chunks[this.nChunks++] = g0;
+  }
+
+  /** Enter part `part` of `parts` of the round's pending states in the table after it grew (their slots hold the new mask). */
+  private rehashPending(part: number, parts: number): void {
+    const st = this.store;
+    const t = st.table;
+    const mask = st.mask;
+    const n = Atomics.load(this.ctl, Ctl.PendNext);
+    const from = Math.floor((n * part) / parts);
+    const to = Math.floor((n * (part + 1)) / parts);
+    const pr = this.pr;
+    const R = this.R;
+    for (let g = from; g < to; g++) {
+      if (pr[g * R + Rec.Key]! < 0) continue;
+      const h = pr[g * R + Rec.Hash]!;
+      pr[g * R + Rec.Slot] = placeShared(t, mask, h, (h & ~mask) | (mask - g));
+    }
+  }
+
+  /**
+   * Mark each pending state of this worker at the seq of its first
+   * occurrence (dropping those first reached beyond the cut), count them per
+   * commit range, and, when recording, write the edges of this worker's
+   * blocks at their seqs.
+   */
+  private numberPhase(active: number, cut: number): void {
+    const N = this.bufs.workers;
+    if (!growSharedTo(this.bufs.newAt, 4 * cut)) throw new RangeError('round buffer cannot grow further');
+    this.refreshPending();
+    const newAt = this.newAt;
+    const pr = this.pr;
+    const R = this.R;
+    const base = this.stBase;
+    const parts = this.parts;
+    const me = this.me;
+    for (let w = 0; w < active; w++) parts[me * N + w] = 0;
+    let marked = 0;
+    for (let c = 0; c < this.nChunks; c++) {
+      const g0 = this.chunks[c]!;
+      const gEnd = c === this.nChunks - 1 ? this.gNext : g0 + CHUNK;
+      for (let g = g0; g < gEnd; g++) {
+        const k = pr[g * R + Rec.Key]!;
+        if (k < 0) continue;
+        const seq = base[(k >>> KEY_BITS) * this.block]! + (k & (KEY_BLOCK - 1));
+        if (seq >= cut) continue;
+        newAt[seq] = g + 1;
+        marked++;
+        // Commit range w holds seqs [floor(cut * w / active), floor(cut * (w + 1) / active)).
+        let w = Math.min(active - 1, Math.floor((seq * active) / cut));
+        while (w > 0 && seq < Math.floor((cut * w) / active)) w--;
+        while (w < active - 1 && seq >= Math.floor((cut * (w + 1)) / active)) w++;
+        parts[me * N + w]!++;
+      }
+    }
+    this.pendInfo[me * LINE + PendInfo.Count] = marked;
+    if (!this.recording) return;
+    const e0 = Atomics.load(this.ctl, Ctl.EdgeBase);
+    this.edgeRoom(e0 + cut);
+    const eTo = this.edgeTo;
+    const eMeta = this.edgeMeta;
+    const tTo = this.tTo;
+    const tMeta = this.tMeta;
+    for (let j = 0; j < this.nMyBlocks; j++) {
+      const seq0 = base[this.myBlocks[3 * j]! * this.block]!;
+      const t0 = this.myBlocks[3 * j + 1]!;
+      const total = this.myBlocks[3 * j + 2]!;
+      for (let i = 0; i < total && seq0 + i < cut; i++) {
+        const e = e0 + seq0 + i;
+        const v = tTo[t0 + i]!;
+        eTo[e] = v;
+        eMeta[e] = tMeta[t0 + i]!;
+        if (v < 0) {
+          if (this.nPendEdges === this.pendEdges.length) this.pendEdges = grownI32(this.pendEdges, this.nPendEdges * 2);
+          this.pendEdges[this.nPendEdges++] = e;
+        }
+      }
+    }
+  }
+
+  /** Write the new states of this worker's commit range with rank below `limit`; the one of rank room - 1 is where the state limit is met. */
+  private commitPhase(active: number, limit: number, room: number, cut: number): void {
+    const st = this.store;
+    const rt = this.rt;
+    const W = rt.words;
+    const N = this.bufs.workers;
+    const me = this.me;
+    const count0 = st.count;
+    const table = st.table;
+    const states = st.states;
+    const mask = st.mask;
+    const info = this.pendInfo;
+    const newAt = this.newAt;
+    const pr = this.pr;
+    const pu = this.pu;
+    const R = this.R;
+    const rec = this.recording;
+    const pIdx = this.pIdx;
+    info[me * LINE + PendInfo.InvSeq] = NONE;
+    const lo = Math.floor((cut * me) / active);
+    const hi = Math.floor((cut * (me + 1)) / active);
+    // The rank of the range's first new state: the marks in the ranges before it.
+    let r = 0;
+    for (let p = 0; p < active; p++) for (let w = 0; w < me; w++) r += this.parts[p * N + w]!;
+    // A new state's parent is the state whose successors hold its seq (seqs ascend, so the walk over stBase goes one way).
+    const start = Atomics.load(this.ctl, Ctl.Start);
+    const base = this.stBase;
+    let sp = this.stateOf(lo) - start;
+    let acc = 0;
+    for (let s0 = lo; s0 < hi; s0 += 512) {
+      const s1 = Math.min(hi, s0 + 512);
+      // Touch the slots and words of the next 64 seqs' states first (their misses overlap).
+      for (let seq = s0; seq < s1; seq++) {
+        const g1 = newAt[seq]!;
+        if (g1 !== 0) acc ^= table[pr[(g1 - 1) * R + Rec.Slot]!]!;
+      }
+      for (let seq = s0; seq < s1; seq++) {
+        const g1 = newAt[seq]!;
+        if (g1 === 0) continue;
+        newAt[seq] = 0;
+        const g = g1 - 1;
+        if (r >= limit) {
+          if (rec) pIdx[g] = -1;
+          r++;
+          continue;
+        }
+        if (r === room - 1) Atomics.store(this.ctl, Ctl.MaxSeq, seq);
+        const idx = count0 + r;
+        const o = st.offsetOf(idx);
+        const po = g * R;
+        for (let q = 0; q < W; q++) states[o + q] = pu[po + Rec.Words + q]!;
+        if (st.compact) {
+          st.fps[2 * idx] = pr[po + Rec.Hash]!;
+          st.fps[2 * idx + 1] = pr[po + Rec.Hi]!;
+        }
+        while (base[sp + 1]! <= seq) sp++;
+        st.parents[idx] = start + sp;
+        table[pr[po + Rec.Slot]!] = (pr[po + Rec.Hash]! & ~mask) | (idx + 1);
+        if (rec) pIdx[g] = idx;
+        if (this.hasInv && info[me * LINE + PendInfo.InvSeq] === NONE && rt.checkInvariants(states, o) >= 0) {
+          info[me * LINE + PendInfo.InvSeq] = seq;
+          info[me * LINE + PendInfo.InvRank] = r;
+          atomicMin(this.ctl, Ctl.InvSeq, seq);
+        }
+        r++;
+      }
+    }
+    this.sink ^= acc;
   }
 
   /** Successors kept by the last `expandReduced`. */
@@ -581,190 +926,7 @@ export class RoundWorker {
     }
   }
 
-  private ensureSucc(n: number): void {
-    const me = this.me;
-    const b = this.bufs;
-    const W = this.rt.words;
-    if (n <= this.succHash[me]!.length) return;
-    let cap = this.succHash[me]!.length;
-    while (cap < n) cap *= 2;
-    if (cap * 4 * W > maxBytes(b.succ[me]!)) throw new RangeError('successor buffer cannot grow further');
-    growShared(b.succ[me]!, cap * 4 * W);
-    growShared(b.succHash[me]!, cap * 4);
-    growShared(b.succMeta[me]!, cap * 2);
-    this.succMeta[me] = new Uint16Array(b.succMeta[me]!, 0, cap);
-    if (this.store.compact) {
-      growShared(b.succHi[me]!, cap * 4);
-      this.succHi[me] = new Int32Array(b.succHi[me]!, 0, cap);
-    }
-    this.succ[me] = new Uint32Array(b.succ[me]!, 0, cap * W);
-    this.succHash[me] = new Int32Array(b.succHash[me]!, 0, cap);
-  }
-
-  /** Room for `more` entries in each of this producer's route lists. */
-  private ensureRoutes(active: number, more: number): void {
-    const rbase = this.me * this.bufs.workers;
-    for (let o = 0; o < active; o++) {
-      const need = this.myRouteLen[o]! + more;
-      const r = this.route[rbase + o]!;
-      if (need <= r.length) continue;
-      let cap = r.length;
-      while (cap < need) cap *= 2;
-      const buf = this.bufs.route[rbase + o]!;
-      if (cap * 4 > maxBytes(buf)) throw new RangeError('route list cannot grow further');
-      growShared(buf, cap * 4);
-      this.route[rbase + o] = new Int32Array(buf, 0, cap);
-    }
-  }
-
-  private dedupPhase(cut: number): void {
-    const ctl = this.ctl;
-    const ins = this.inserter;
-    ins.begin();
-    const start = Atomics.load(ctl, Ctl.Start);
-    const last = Math.min(Atomics.load(ctl, Ctl.End), Atomics.load(ctl, Ctl.StopState));
-    const nBlocks = Math.ceil((last - start) / BLOCK);
-    const N = this.bufs.workers;
-    const me = this.me;
-    const blocks = this.blocks;
-    const br = this.blockRoute;
-    const bH = this.bH;
-    // Recording edges: each successor's edge is EdgeBase + seq.
-    const rec = this.recording;
-    const e0 = rec ? Atomics.load(ctl, Ctl.EdgeBase) : 0;
-    if (rec) this.edgeRoom(e0 + cut);
-    const eTo = this.edgeTo;
-    const eMeta = this.edgeMeta;
-    const count = this.store.count;
-    const mask = this.store.mask;
-    this.nPendEdges = 0;
-    // Block by block in order: seqs ascend with the block, and within a block with the place in its producer's buffer.
-    done: for (let b = 0; b < nBlocks; b++) {
-      const p = blocks[3 * b]!;
-      // seq of the successor at place pos of the block: its first seq plus its place in the block.
-      const seq0 = this.stBase[b * BLOCK]! - blocks[3 * b + 1]!;
-      const list = this.route[p * N + me]!;
-      const hashes = this.succHash[p]!;
-      const from = br[2 * (b * N + me)]!;
-      const to = from + br[2 * (b * N + me) + 1]!;
-      for (let i = from; i < to; i += BATCH) {
-        const m = Math.min(BATCH, to - i);
-        for (let j = 0; j < m; j++) bH[j] = hashes[list[i + j]!]!;
-        // Touch the home slots first: independent loads overlap their cache misses (as the one-thread BFS's prefetch).
-        this.sink ^= this.store.touch(bH, m);
-        for (let j = 0; j < m; j++) {
-          const pos = list[i + j]!;
-          const seq = seq0 + pos;
-          if (seq >= cut) break done;
-          const fresh = ins.offer(this.succ, p, pos, bH[j]!, seq, this.succHi);
-          if (!fresh && ins.overflow) {
-            Atomics.store(ctl, Ctl.Overflow, 1);
-            return;
-          }
-          if (rec) {
-            const e = e0 + seq;
-            eMeta[e] = this.succMeta[p]![pos]!;
-            const x = ins.found;
-            if (!fresh && x <= count) eTo[e] = x - 1;
-            else {
-              // New in the round: the owner's pending state k, numbered in commit.
-              eTo[e] = fresh ? -ins.pending : -(mask - x + 1);
-              if (this.nPendEdges === this.pendEdges.length) this.pendEdges = grownI32(this.pendEdges, this.nPendEdges * 2);
-              this.pendEdges[this.nPendEdges++] = e;
-            }
-          }
-        }
-      }
-    }
-    // Publish the pending seqs (ascending: they were offered in seq order).
-    const n = ins.pending;
-    const buf = this.bufs.pend[this.me]!;
-    if (buf.byteLength < 4 * n) {
-      let len = buf.byteLength;
-      while (len < 4 * n) len *= 2;
-      growShared(buf, len);
-      this.pend[this.me] = new Int32Array(buf, 0, len >>> 2);
-    }
-    this.pend[this.me]!.set(ins.pSeq.subarray(0, n));
-    this.pendInfo[this.me * LINE + PendInfo.Count] = n;
-  }
-
-  /** Owners write their new states of rank below `limit`; the one of rank room - 1 is where the state limit is met. */
-  private commitPhase(active: number, limit: number, room: number): void {
-    const ins = this.inserter;
-    const st = this.store;
-    const rt = this.rt;
-    const W = rt.words;
-    const count0 = st.count;
-    const table = st.table;
-    const states = st.states;
-    const mask = st.mask;
-    const info = this.pendInfo;
-    info[this.me * LINE + PendInfo.InvSeq] = NONE;
-    // Merge walk: others[o] counts owner o's pending seqs below the current one.
-    const others = this.others;
-    others.fill(0);
-    let acc = 0;
-    // A new state's parent is the state whose successors hold its seq (seqs ascend, so the walk over stBase goes one way).
-    const start = Atomics.load(this.ctl, Ctl.Start);
-    const base = this.stBase;
-    let sp = 0;
-    for (let k = 0; k < ins.pending; k++) {
-      // Every 32 entries, touch the next 32 slots first (their misses overlap).
-      if ((k & 31) === 0) for (let j = k; j < k + 32 && j < ins.pending; j++) acc ^= table[ins.pSlot[j]!]!;
-      const seq = ins.pSeq[k]!;
-      let r = k;
-      for (let o = 0; o < active; o++) {
-        if (o === this.me) continue;
-        const list = this.pend[o]!;
-        const n = info[o * LINE + PendInfo.Count]!;
-        let i = others[o]!;
-        while (i < n && list[i]! < seq) i++;
-        others[o] = i;
-        r += i;
-      }
-      const slot = ins.pSlot[k]!;
-      if (this.recording) {
-        if (k === this.pendIdx.length) this.pendIdx = grownI32(this.pendIdx, k * 2);
-        this.pendIdx[k] = r >= limit ? -1 : count0 + r;
-      }
-      if (r >= limit) {
-        table[slot] = 0;
-        st.fill[(ins.pHash[k]! & RMASK) * FILL_STRIDE]!--;
-        continue;
-      }
-      if (r === room - 1) Atomics.store(this.ctl, Ctl.MaxSeq, seq);
-      const idx = count0 + r;
-      const src = this.succ[ins.pBuf[k]!]!;
-      const so = ins.pOff[k]! * W;
-      const o = st.offsetOf(idx);
-      for (let q = 0; q < W; q++) states[o + q] = src[so + q]!;
-      if (st.compact) {
-        st.fps[2 * idx] = ins.pHash[k]!;
-        st.fps[2 * idx + 1] = this.succHi[ins.pBuf[k]!]![ins.pOff[k]!]!;
-      }
-      while (base[sp + 1]! <= seq) sp++;
-      st.parents[idx] = start + sp;
-      table[slot] = (ins.pHash[k]! & ~mask) | (idx + 1);
-      if (this.hasInv && info[this.me * LINE + PendInfo.InvSeq] === NONE && rt.checkInvariants(states, o) >= 0) {
-        info[this.me * LINE + PendInfo.InvSeq] = seq;
-        info[this.me * LINE + PendInfo.InvRank] = r;
-        atomicMin(this.ctl, Ctl.InvSeq, seq);
-      }
-    }
-    if (this.recording) {
-      // The edges to this owner's new states, now that they have indices.
-      const eTo = this.edgeTo;
-      const pe = this.pendEdges;
-      const pi = this.pendIdx;
-      for (let j = 0; j < this.nPendEdges; j++) eTo[pe[j]!] = pi[-eTo[pe[j]!]! - 1]!;
-      this.nPendEdges = 0;
-    }
-    ins.pending = 0;
-    this.sink ^= acc;
-  }
-
-  /** Room for edges [0, n) in the shared edge buffers (any owner may grow them), and views that cover it. */
+    /** Room for edges [0, n) in the shared edge buffers (any worker may grow them), and views that cover it. */
   private edgeRoom(n: number): void {
     const eb = this.bufs.edges;
     if (this.edgeTo.length < n) {
@@ -777,7 +939,22 @@ export class RoundWorker {
     }
   }
 
-  /** New states found by the round (after dedup, every worker's). */
+  /** The state (index) whose expansion produced successor seq of the round (after the expand phase). */
+  stateOf(seq: number): number {
+    const base = this.stBase;
+    const start = Atomics.load(this.ctl, Ctl.Start);
+    let lo = 0;
+    let hi = Math.min(Atomics.load(this.ctl, Ctl.End), Atomics.load(this.ctl, Ctl.StopState)) - start;
+    // The largest i with base[i] <= seq (states with no successors share a base).
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (base[mid]! <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return start + lo;
+  }
+
+  /** New states found by the round (after the number phase, every worker's). */
   newStates(active: number): number {
     let n = 0;
     for (let w = 0; w < active; w++) n += this.pendInfo[w * LINE + PendInfo.Count]!;
@@ -793,14 +970,12 @@ export class RoundWorker {
 
 /** The coordinator's sequential parts of a round (worker 0; `parallel-explore.ts`). */
 export interface RoundCoordinator {
-  /** After expand, when the round could fill the table past its bound (`cut` successors): switch to a larger table (the owners then refill it). */
-  growBeforeDedup(cut: number): void;
-  /** After an overflowing dedup: grow the table (the owners then refill it). */
-  growForRetry(): void;
-  /** Before dedup: try to make room for every successor of the round (`cut`) and say so in Ctl.Early (the others read it after dedup). */
+  /** After an expand phase stopped by a reservation past the table's bound: switch to a table that takes every reservation (the workers then refill it), clear Overflow. */
+  growForRound(): void;
+  /** In the number phase: try to make room for every successor of the round (`cut`) and say so in Ctl.Early (the others read it after the phase). */
   reserveEarly(cut: number): void;
-  /** After dedup, when room was made early: the round commits `limit` new states. */
+  /** After the number phase, when room was made early: the round commits `limit` new states. */
   settle(limit: number): void;
-  /** After dedup, when it was not: apply the state limit to the new states, reserve their room (a barrier follows). */
+  /** After the number phase, when it was not: apply the state limit to the new states, reserve their room (a barrier follows). */
   reserveNew(): void;
 }

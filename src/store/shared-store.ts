@@ -7,22 +7,20 @@
  * Buffers are growable SharedArrayBuffers (each thread keeps fixed-length
  * views and re-creates them when the length changed: fixed-length views are
  * as fast as plain ones, length-tracking ones are not). Only the
- * coordinating worker grows them, between the phases of a round, while the
- * others wait at a barrier, so no worker ever sees a buffer change under it.
+ * coordinating worker grows the states, parents and table, between the
+ * phases of a round, while the others wait at a barrier, so no worker ever
+ * sees those buffers change under it.
  *
- * The table is split into REGIONS regions by the hash's low bits; a worker
- * owns a set of regions during a round and is the only one to probe or
- * write them, so no lookup needs an atomic operation. Within region r, the
- * home slot of hash h is (r << rb) | ((h >>> REGION_BITS) & (2^rb - 1)), so
- * the home index is still a function of h & mask and the tag (the bits
- * above the mask) is exactly the exact store's; linear probing wraps inside
- * the region. A growth is refilled by every worker at once, each from its
- * share of the states (`rehashPart`, compare-and-swap on the slots).
+ * The home slot of hash h is h & mask and the tag the bits above the mask,
+ * as in the exact store; probing is linear over the whole table. During a
+ * round the workers insert into the table at once, each slot claimed with a
+ * compare-and-swap (`parallel-round.ts`); a growth is refilled by every
+ * worker at once, each from its share of the states (`rehashPart`).
  *
  *   slot (table of 2^b slots):  31          b  b-1              0
  *                              [ hash tag bits | index + 1       ]   0 = empty
- *   during a round, a state found new in it: [ tag | mask - k ]  (k: the
- *   owner's k-th pending state; committed indices + 1 stay below mask - k)
+ *   during a round, a state found new in it: [ tag | mask - g ]  (g: its
+ *   pending id in the round; committed indices + 1 stay below mask - g)
  *
  * Two table buffers alternate: a growth fills the other one, from the states.
  */
@@ -31,16 +29,10 @@ import { growableShared, growShared, maxBytes } from './growable-shared.ts';
 import { fingerprintHigh } from './fingerprints.ts';
 import { QUADRUPLE_BELOW } from './store.ts';
 
-/** Int32 words between two regions' fill counts: a 64-byte cache line, so two owners never write one line. */
-export const FILL_STRIDE = 16;
-
 /** `insertSolo`: the buffers cannot take another state. */
 export const FULL = -0x80000000;
 
-/** log2 of the number of table regions (ownership units of a round). */
-export const REGION_BITS = 6;
-export const REGIONS = 1 << REGION_BITS;
-const MIN_TABLE_BITS = REGION_BITS + 2;
+const MIN_TABLE_BITS = 8;
 const MAX_TABLE_BITS = 30;
 /** A growable SharedArrayBuffer's largest length in this V8. */
 const MAX_BUFFER = 2 ** 32 - 2 ** 16;
@@ -63,7 +55,6 @@ export interface SharedStoreBuffers {
   readonly states: SharedArrayBuffer;
   readonly parents: SharedArrayBuffer;
   readonly tables: readonly [SharedArrayBuffer, SharedArrayBuffer];
-  readonly fill: SharedArrayBuffer;
   /** Hash-compact: 64-bit fingerprints per state (the states buffer is then a ring holding the BFS frontier). */
   readonly fps: SharedArrayBuffer | null;
 }
@@ -87,7 +78,6 @@ export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, op
     states: growableShared(page * 4 * words, Math.max(page * 4 * words, Math.floor(max / (4 * words)) * 4 * words)),
     parents: growableShared(page * 4, Math.max(page * 4, Math.floor(max / 4) * 4)),
     tables: [growableShared(4 * 2 ** bits, tableMax), growableShared(4, tableMax)],
-    fill: new SharedArrayBuffer(4 * FILL_STRIDE * REGIONS),
     fps: opts.compact ? growableShared(page * 8, Math.max(page * 8, Math.floor(max / 8) * 8)) : null,
   };
 }
@@ -105,11 +95,9 @@ export class SharedStore {
   fps: Uint32Array;
   ringMask = 0xffffffff;
   table: Uint32Array;
-  /** Occupied slots per region (pending ones included), one cache line apart (owners update them on every insert). */
-  readonly fill: Int32Array;
+  /** The table as Int32 (compare-and-swap on it returns a small integer, not a heap number). */
+  tableI32: Int32Array;
   mask = 0;
-  /** log2 of a region's slots. */
-  rb = 0;
   private readonly hashOf: (buf: Uint32Array, off: number) => number;
   private readonly rehashScratch = new Int32Array(32);
   private readonly rehashIdx = new Int32Array(32);
@@ -121,12 +109,12 @@ export class SharedStore {
     this.buffers = b;
     this.hashOf = hash;
     this.ctl = new Int32Array(b.control);
-    this.fill = new Int32Array(b.fill);
     this.states = new Uint32Array(0);
     this.parents = new Uint32Array(0);
     this.compact = b.fps !== null;
     this.fps = new Uint32Array(0);
     this.table = new Uint32Array(0);
+    this.tableI32 = new Int32Array(0);
     this.refresh();
   }
 
@@ -141,9 +129,11 @@ export class SharedStore {
     }
     const bits = Atomics.load(this.ctl, StoreWord.TableBits);
     const t = b.tables[Atomics.load(this.ctl, StoreWord.TableWhich)]!;
-    if (this.table.buffer !== t || this.table.length !== 2 ** bits) this.table = new Uint32Array(t, 0, 2 ** bits);
+    if (this.table.buffer !== t || this.table.length !== 2 ** bits) {
+      this.table = new Uint32Array(t, 0, 2 ** bits);
+      this.tableI32 = new Int32Array(t, 0, 2 ** bits);
+    }
     this.mask = 2 ** bits - 1;
-    this.rb = bits - REGION_BITS;
     this.count = Atomics.load(this.ctl, StoreWord.Count);
   }
 
@@ -194,7 +184,7 @@ export class SharedStore {
 
   /** The home slot of hash h. */
   home(h: number): number {
-    return ((h & (REGIONS - 1)) << this.rb) | ((h >>> REGION_BITS) & ((1 << this.rb) - 1));
+    return h & this.mask;
   }
 
   /** Insert the initial state (coordinator, before any round). */
@@ -207,26 +197,20 @@ export class SharedStore {
       this.fps[1] = fingerprintHigh(buf, off, this.words);
     }
     this.table[this.home(h)] = (h & ~this.mask) | 1;
-    this.fill[(h & (REGIONS - 1)) * FILL_STRIDE] = 1;
     this.setCount(1);
   }
 
-  /** Read the home slots of the n hashes in h (a prefetch before probing them one by one; returns a value so the loads stay), then the first word of each candidate state whose tag matches. */
-  touch(h: Int32Array, n: number): number {
+  /** Read the home slots of the n hashes in h from `from` on (a prefetch before probing them one by one; returns a value so the loads stay), then the first word of each committed candidate state whose tag matches. */
+  touch(h: Int32Array, from: number, n: number): number {
     const t = this.table;
-    const rb = this.rb;
-    const rmask = (1 << rb) - 1;
     const mask = this.mask;
     const count = this.count;
     const W = this.words;
     let acc = 0;
-    for (let j = 0; j < n; j++) {
+    for (let j = from; j < from + n; j++) acc ^= t[h[j]! & mask]!;
+    for (let j = from; j < from + n; j++) {
       const x = h[j]!;
-      acc ^= t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
-    }
-    for (let j = 0; j < n; j++) {
-      const x = h[j]!;
-      const v = t[((x & (REGIONS - 1)) << rb) | ((x >>> REGION_BITS) & rmask)]!;
+      const v = t[x & mask]!;
       if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= count) acc ^= this.compact ? this.fps[2 * ((v & mask) - 1)]! : this.states[((v & mask) - 1) * W]!;
     }
     return acc;
@@ -238,7 +222,7 @@ export class SharedStore {
    * Returns the new index, -(index + 1) when present, or FULL when the
    * buffers cannot grow (memory limit). `live`: the first state whose
    * words must stay (hash-compact's ring). Grows the table at load 0.7 (as
-   * the exact store) or when the region would pass 95%.
+   * the exact store).
    */
   insertSolo(buf: Uint32Array, off: number, h: number, parent: number, live: number): number {
     const W = this.words;
@@ -246,12 +230,8 @@ export class SharedStore {
     for (;;) {
       const t = this.table;
       const mask = this.mask;
-      const rb = this.rb;
-      const rmask = (1 << rb) - 1;
       const tag = h & ~mask;
-      const r = h & (REGIONS - 1);
-      const base = r << rb;
-      let i = base | ((h >>> REGION_BITS) & rmask);
+      let i = h & mask;
       for (;;) {
         const v = t[i]!;
         if (v === 0) break;
@@ -266,11 +246,7 @@ export class SharedStore {
             if (k === W) return -(x + 1);
           }
         }
-        i = base | ((i + 1) & rmask);
-      }
-      if (this.fill[r * FILL_STRIDE]! + 1 > (1 << rb) * 0.95) {
-        this.growSolo();
-        continue;
+        i = (i + 1) & mask;
       }
       const idx = this.count;
       if (!this.roomFor(idx + 1, live)) return FULL;
@@ -282,7 +258,6 @@ export class SharedStore {
         this.fps[2 * idx + 1] = hi;
       }
       t[i] = tag | (idx + 1);
-      this.fill[r * FILL_STRIDE]!++;
       this.setCount(idx + 1);
       if (idx + 1 > (mask + 1) * 0.7) this.growSolo();
       return idx;
@@ -296,7 +271,7 @@ export class SharedStore {
     return this.reserve(n, live);
   }
 
-  /** Grow the table and rehash every region here (worker 0 alone). */
+  /** Grow the table and refill it here (worker 0 alone). */
   private growSolo(): void {
     this.prepareGrowth(this.table.length + 1);
     this.rehashPart(0, 1);
@@ -305,9 +280,8 @@ export class SharedStore {
   /** Index of a committed state, or -1. */
   find(buf: Uint32Array, off: number, h: number): number {
     const mask = this.mask;
-    const rmask = (1 << this.rb) - 1;
     const tag = h & ~mask;
-    let i = this.home(h);
+    let i = h & mask;
     for (;;) {
       const v = this.table[i]!;
       if (v === 0) return -1;
@@ -315,7 +289,7 @@ export class SharedStore {
         const x = (v & mask) - 1;
         if (x < this.count && this.matches(x, buf, off, h)) return x;
       }
-      i = (i & ~rmask) | ((i + 1) & rmask);
+      i = (i + 1) & mask;
     }
   }
 
@@ -355,10 +329,9 @@ export class SharedStore {
   tableSlots(): number {
     return this.table.length;
   }
-  /** Whether the table should grow before a round that may add `pending` states (load 0.7 as the exact store, and room for the pending encoding). */
-  needsGrowth(pending: number): boolean {
-    const cap = this.mask + 1;
-    return this.count > cap * 0.7 || this.count + pending >= cap * 0.9;
+  /** The most states (committed and pending) the table takes before it must grow: load 0.7, as the exact store. */
+  bound(): number {
+    return Math.floor((this.mask + 1) * MAX_LOAD);
   }
 
   /**
@@ -380,9 +353,8 @@ export class SharedStore {
     Atomics.store(this.ctl, StoreWord.TableWhich, which);
     Atomics.store(this.ctl, StoreWord.TableBits, bits);
     this.refresh();
-    // Empty, for the owners' refill (the buffer held the table before last).
+    // Empty, for the workers' refill (the buffer held the table before last).
     this.table.fill(0);
-    for (let r = 0; r < REGIONS; r++) this.fill[r * FILL_STRIDE] = 0;
   }
 
   /**
@@ -390,13 +362,11 @@ export class SharedStore {
    * at once) with part `part` of `parts` of the committed states, taken in
    * index order: each state is read and hashed once, by one worker, and
    * placed with a compare-and-swap on its slot, since another worker may be
-   * placing a state in the same region. Where a state lands in its probe
+   * placing a state in the same probe run. Where a state lands in its probe
    * run depends on the timing; what a lookup finds does not.
    */
   rehashPart(part: number, parts: number): void {
     const t = this.table;
-    const rb = this.rb;
-    const rmask = (1 << rb) - 1;
     const mask = this.mask;
     const W = this.words;
     const count = this.count;
@@ -404,8 +374,6 @@ export class SharedStore {
     const to = Math.floor((count * (part + 1)) / parts);
     const hs = this.rehashScratch;
     const ix = this.rehashIdx;
-    const placed = this.placed;
-    placed.fill(0);
     let acc = 0;
     for (let i = from; i < to; ) {
       let m = 0;
@@ -414,128 +382,20 @@ export class SharedStore {
         hs[m++] = this.compact ? this.fps[2 * i]! | 0 : this.hashOf(this.states, i * W);
       }
       // Touch the block's home slots first (the misses overlap), then place.
-      for (let k = 0; k < m; k++) acc ^= t[((hs[k]! & (REGIONS - 1)) << rb) | ((hs[k]! >>> REGION_BITS) & rmask)]!;
-      for (let k = 0; k < m; k++) {
-        const h = hs[k]!;
-        const r = h & (REGIONS - 1);
-        const base = r << rb;
-        const v = (h & ~mask) | (ix[k]! + 1);
-        let j = base | ((h >>> REGION_BITS) & rmask);
-        while (t[j] !== 0 || Atomics.compareExchange(t, j, 0, v) !== 0) j = base | ((j + 1) & rmask);
-        placed[r]!++;
-      }
+      for (let k = 0; k < m; k++) acc ^= t[hs[k]! & mask]!;
+      for (let k = 0; k < m; k++) placeShared(t, mask, hs[k]!, (hs[k]! & ~mask) | (ix[k]! + 1));
     }
-    for (let r = 0; r < REGIONS; r++) if (placed[r] !== 0) Atomics.add(this.fill, r * FILL_STRIDE, placed[r]!);
     this.sink ^= acc;
   }
-  private readonly placed = new Int32Array(REGIONS);
 
 }
 
-/**
- * One worker's insertions into the regions it owns during a round. A state
- * new to the table is entered as pending (its slot holds `tag | mask - k`,
- * k its place in this worker's list, whose words stay in the successor
- * buffer that holds them) until the coordinator has numbered the round's new
- * states in breadth-first order; `commit` then writes the final indices.
- */
-export class RegionInserter {
-  pending = 0;
-  pSeq = new Int32Array(1024);
-  pSlot = new Int32Array(1024);
-  pHash = new Int32Array(1024);
-  /** Successor buffer (worker) and offset of each pending state's words. */
-  pBuf = new Int32Array(1024);
-  pOff = new Int32Array(1024);
-  /** A region passed the fill bound: the round must grow the table and retry. */
-  overflow = false;
-  /** After `offer` found its successor: the slot's value below the tag (index + 1 of a committed state, mask - k of pending state k). */
-  found = 0;
+/** The table's load bound: a round grows the table first when its states could pass it. */
+export const MAX_LOAD = 0.7;
 
-  constructor(readonly store: SharedStore) {}
-
-  begin(): void {
-    this.pending = 0;
-    this.overflow = false;
-  }
-
-  /**
-   * Look up the successor at src[off..] (hash h, global sequence number
-   * seq, from successor buffer `bufId`); enter it as pending if it is new.
-   * Returns true when it is new. `bufs` are the workers' successor buffers.
-   */
-  offer(bufs: readonly Uint32Array[], bufId: number, off: number, h: number, seq: number, his: readonly Int32Array[]): boolean {
-    const st = this.store;
-    const t = st.table;
-    const mask = st.mask;
-    const rb = st.rb;
-    const rmask = (1 << rb) - 1;
-    const tag = h & ~mask;
-    const W = st.words;
-    const src = bufs[bufId]!;
-    const count = st.count;
-    const r = h & (REGIONS - 1);
-    const base = r << rb;
-    let i = base | ((h >>> REGION_BITS) & rmask);
-    for (;;) {
-      const v = t[i]!;
-      if (v === 0) break;
-      if ((v & ~mask) === tag && st.compact) {
-        // Hash-compact: the 64-bit fingerprint (h, high) decides.
-        const x = v & mask;
-        const hi = his[bufId]![off]!;
-        if (x <= count ? st.fps[2 * (x - 1)] === h >>> 0 && st.fps[2 * x - 1] === hi >>> 0 : this.pHash[mask - x] === h && his[this.pBuf[mask - x]!]![this.pOff[mask - x]!] === hi) {
-          this.found = x;
-          return false;
-        }
-      } else if ((v & ~mask) === tag) {
-        const x = v & mask;
-        let c: Uint32Array;
-        let o: number;
-        if (x <= count) {
-          c = st.states;
-          o = (x - 1) * W;
-        } else {
-          const k = mask - x;
-          c = bufs[this.pBuf[k]!]!;
-          o = this.pOff[k]! * W;
-        }
-        let q = 0;
-        while (q < W && c[o + q] === src[off * W + q]) q++;
-        if (q === W) {
-          this.found = x;
-          return false;
-        }
-      }
-      i = base | ((i + 1) & rmask);
-    }
-    if (st.fill[r * FILL_STRIDE]! + 1 > (1 << rb) * 0.95) {
-      this.overflow = true;
-      return false;
-    }
-    const k = this.pending++;
-    if (k === this.pSeq.length) this.growPending();
-    this.pSeq[k] = seq;
-    this.pSlot[k] = i;
-    this.pHash[k] = h;
-    this.pBuf[k] = bufId;
-    this.pOff[k] = off;
-    t[i] = tag | (mask - k);
-    st.fill[r * FILL_STRIDE]!++;
-    return true;
-  }
-
-  private growPending(): void {
-    const n = this.pSeq.length * 2;
-    const g = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.pSeq = g(this.pSeq);
-    this.pSlot = g(this.pSlot);
-    this.pHash = g(this.pHash);
-    this.pBuf = g(this.pBuf);
-    this.pOff = g(this.pOff);
-  }
+/** Place slot value v for hash h in the first empty slot of its probe run (compare-and-swap: other workers place at once). */
+export function placeShared(t: Uint32Array, mask: number, h: number, v: number): number {
+  let j = h & mask;
+  while (t[j] !== 0 || Atomics.compareExchange(t, j, 0, v) !== 0) j = (j + 1) & mask;
+  return j;
 }
