@@ -530,7 +530,8 @@ export class RoundWorker {
       const last = Math.min(end, first + B);
       let total = 0;
       for (let s = first; s < last; s++) {
-        if (s > Atomics.load(ctl, Ctl.StopState)) break;
+        // A plain read: a stale stopping state only costs work (the successors of states past it are numbered past the cut and dropped).
+        if (s > ctl[Ctl.StopState]!) break;
         const off = st.offsetOf(s);
         let n = por === null ? rt.expand(st.states, off, -1, total) : this.expandReduced(s, off, s - start, total);
         if (n < 0 || (n === 0 && this.deadlockOn && !rt.allEnded(st.states, off))) {
@@ -718,7 +719,6 @@ export class RoundWorker {
   /** Enter part `part` of `parts` of the round's pending states in the table after it grew (their slots hold the new mask). */
   private rehashPending(part: number, parts: number): void {
     const st = this.store;
-    const t = st.table;
     const mask = st.mask;
     const n = Atomics.load(this.ctl, Ctl.PendNext);
     const from = Math.floor((n * part) / parts);
@@ -728,7 +728,7 @@ export class RoundWorker {
     for (let g = from; g < to; g++) {
       if (pr[g * R + Rec.Key]! < 0) continue;
       const h = pr[g * R + Rec.Hash]!;
-      pr[g * R + Rec.Slot] = placeShared(t, mask, h, (h & ~mask) | (mask - g));
+      pr[g * R + Rec.Slot] = placeShared(st.tableI32, mask, h, (h & ~mask) | (mask - g));
     }
   }
 

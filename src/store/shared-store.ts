@@ -367,6 +367,7 @@ export class SharedStore {
    */
   rehashPart(part: number, parts: number): void {
     const t = this.table;
+    const ti = this.tableI32;
     const mask = this.mask;
     const W = this.words;
     const count = this.count;
@@ -383,7 +384,14 @@ export class SharedStore {
       }
       // Touch the block's home slots first (the misses overlap), then place.
       for (let k = 0; k < m; k++) acc ^= t[hs[k]! & mask]!;
-      for (let k = 0; k < m; k++) placeShared(t, mask, hs[k]!, (hs[k]! & ~mask) | (ix[k]! + 1));
+      if (parts === 1) {
+        // Alone (worker 0 between rounds): plain writes.
+        for (let k = 0; k < m; k++) {
+          let j = hs[k]! & mask;
+          while (t[j] !== 0) j = (j + 1) & mask;
+          t[j] = (hs[k]! & ~mask) | (ix[k]! + 1);
+        }
+      } else for (let k = 0; k < m; k++) placeShared(ti, mask, hs[k]!, (hs[k]! & ~mask) | (ix[k]! + 1));
     }
     this.sink ^= acc;
   }
@@ -393,9 +401,9 @@ export class SharedStore {
 /** The table's load bound: a round grows the table first when its states could pass it. */
 export const MAX_LOAD = 0.7;
 
-/** Place slot value v for hash h in the first empty slot of its probe run (compare-and-swap: other workers place at once). */
-export function placeShared(t: Uint32Array, mask: number, h: number, v: number): number {
+/** Place slot value v for hash h in the first empty slot of its probe run (compare-and-swap on the table's Int32 view: other workers place at once). */
+export function placeShared(t: Int32Array, mask: number, h: number, v: number): number {
   let j = h & mask;
-  while (t[j] !== 0 || Atomics.compareExchange(t, j, 0, v) !== 0) j = (j + 1) & mask;
+  while (t[j] !== 0 || Atomics.compareExchange(t, j, 0, v | 0) !== 0) j = (j + 1) & mask;
   return j;
 }
