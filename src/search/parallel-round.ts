@@ -1,5 +1,6 @@
 import { MAX_LOAD, placeShared, SharedStore, type SharedStoreBuffers } from '../store/shared-store.ts';
 import { growableShared, growSharedTo } from '../store/growable-shared.ts';
+import { grown, Growable } from '../store/growable.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { fingerprintHigh } from '../store/fingerprints.ts';
@@ -244,12 +245,6 @@ export class RoundAborted extends Error {
   }
 }
 
-function grownI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n);
-  b.set(a);
-  return b;
-}
-
 export function atomicMin(a: Int32Array, i: number, v: number): void {
   let cur = Atomics.load(a, i);
   while (v < cur) {
@@ -301,8 +296,7 @@ export class RoundWorker {
   private gNext = 0;
   private gEnd = 0;
   private spare = -1;
-  private chunks = new Int32Array(64);
-  private nChunks = 0;
+  private readonly chunks = new Growable(new Int32Array(64));
   /** A block expanded but not inserted when its reservation passed the table's bound (-1: none), and its successors. */
   private heldBlock = -1;
   private heldTotal = 0;
@@ -322,11 +316,9 @@ export class RoundWorker {
   private tTo = new Int32Array(1024);
   private tMeta = new Uint16Array(1024);
   private tLen = 0;
-  private myBlocks = new Int32Array(3 * 64);
-  private nMyBlocks = 0;
+  private readonly myBlocks = new Growable(new Int32Array(3 * 64));
   /** The edges this worker wrote with a pending successor (resolved after commit). */
-  private pendEdges: Int32Array = new Int32Array(1024);
-  private nPendEdges = 0;
+  private readonly pendEdges = new Growable(new Int32Array(1024));
   /** This worker's row of phase times (null: not measured; the clock is read per phase, never per state). */
   private times: Float64Array | null = null;
   private lapAt = 0;
@@ -402,11 +394,11 @@ export class RoundWorker {
     this.block = Atomics.load(this.ctl, Ctl.Block);
     this.gNext = this.gEnd = 0;
     this.spare = -1;
-    this.nChunks = 0;
+    this.chunks.n = 0;
     this.heldBlock = -1;
     this.tLen = 0;
-    this.nMyBlocks = 0;
-    this.nPendEdges = 0;
+    this.myBlocks.n = 0;
+    this.pendEdges.n = 0;
     for (;;) {
       this.beginExpand();
       for (;;) {
@@ -461,10 +453,10 @@ export class RoundWorker {
     if (this.recording) {
       // The edges to the round's new states, now that every one has its index.
       const eTo = this.edgeTo;
-      const pe = this.pendEdges;
+      const pe = this.pendEdges.a;
       const pi = this.pIdx;
-      for (let j = 0; j < this.nPendEdges; j++) eTo[pe[j]!] = pi[-eTo[pe[j]!]! - 1]!;
-      this.nPendEdges = 0;
+      for (let j = 0; j < this.pendEdges.n; j++) eTo[pe[j]!] = pi[-eTo[pe[j]!]! - 1]!;
+      this.pendEdges.n = 0;
       yield;
     }
   }
@@ -521,37 +513,35 @@ export class RoundWorker {
     const B = this.block;
     const nBlocks = Math.ceil((end - start) / B);
     const por = this.por;
-    {
-      if (Atomics.load(ctl, Ctl.Overflow) !== 0) return -1;
-      const b = Atomics.add(ctl, Ctl.Cursor, 1);
-      if (b >= nBlocks) return -1;
-      const first = start + b * B;
-      if (first > Atomics.load(ctl, Ctl.StopState)) return -1;
-      const last = Math.min(end, first + B);
-      let total = 0;
-      for (let s = first; s < last; s++) {
-        // A plain read: a stale stopping state only costs work (the successors of states past it are numbered past the cut and dropped).
-        if (s > ctl[Ctl.StopState]!) break;
-        const off = st.offsetOf(s);
-        let n = por === null ? rt.expand(st.states, off, -1, total) : this.expandReduced(s, off, s - start, total);
-        if (n < 0 || (n === 0 && this.deadlockOn && !rt.allEnded(st.states, off))) {
-          atomicMin(ctl, Ctl.StopState, s);
-          break;
-        }
-        if (por !== null) n = this.kept;
-        this.stCount[s - start] = n;
-        total += n;
+    if (Atomics.load(ctl, Ctl.Overflow) !== 0) return -1;
+    const b = Atomics.add(ctl, Ctl.Cursor, 1);
+    if (b >= nBlocks) return -1;
+    const first = start + b * B;
+    if (first > Atomics.load(ctl, Ctl.StopState)) return -1;
+    const last = Math.min(end, first + B);
+    let total = 0;
+    for (let s = first; s < last; s++) {
+      // A plain read: a stale stopping state only costs work (the successors of states past it are numbered past the cut and dropped).
+      if (s > ctl[Ctl.StopState]!) break;
+      const off = st.offsetOf(s);
+      let n = por === null ? rt.expand(st.states, off, -1, total) : this.expandReduced(s, off, s - start, total);
+      if (n < 0 || (n === 0 && this.deadlockOn && !rt.allEnded(st.states, off))) {
+        atomicMin(ctl, Ctl.StopState, s);
+        break;
       }
-      if (total >= KEY_BLOCK) throw new RangeError(`a block of ${B} states has ${total} successors, more than the multi-core search numbers (2^${KEY_BITS})`);
-      if (st.count + Atomics.add(ctl, Ctl.Reserved, total) + total > roundBound(st.mask + 1, active)) {
-        Atomics.store(ctl, Ctl.Overflow, 1);
-        this.heldBlock = b;
-        this.heldTotal = total;
-        return -1;
-      }
-      this.claimed = total;
-      return b;
+      if (por !== null) n = this.kept;
+      this.stCount[s - start] = n;
+      total += n;
     }
+    if (total >= KEY_BLOCK) throw new RangeError(`a block of ${B} states has ${total} successors, more than the multi-core search numbers (2^${KEY_BITS})`);
+    if (st.count + Atomics.add(ctl, Ctl.Reserved, total) + total > roundBound(st.mask + 1, active)) {
+      Atomics.store(ctl, Ctl.Overflow, 1);
+      this.heldBlock = b;
+      this.heldTotal = total;
+      return -1;
+    }
+    this.claimed = total;
+    return b;
   }
 
   /** Insert the `total` successors of block b (in the runtime's successor buffer, or the stage with POR) into the table. */
@@ -580,16 +570,12 @@ export class RoundWorker {
       if (this.tTo.length < t0 + total) {
         let n = this.tTo.length;
         while (n < t0 + total) n *= 2;
-        this.tTo = grownI32(this.tTo, n);
-        const m = new Uint16Array(n);
-        m.set(this.tMeta);
-        this.tMeta = m;
+        this.tTo = grown(this.tTo, n);
+        this.tMeta = grown(this.tMeta, n);
       }
-      if (this.myBlocks.length < 3 * (this.nMyBlocks + 1)) this.myBlocks = grownI32(this.myBlocks, this.myBlocks.length * 2);
-      const k = 3 * this.nMyBlocks++;
-      this.myBlocks[k] = b;
-      this.myBlocks[k + 1] = t0;
-      this.myBlocks[k + 2] = total;
+      this.myBlocks.push(b);
+      this.myBlocks.push(t0);
+      this.myBlocks.push(total);
       this.tLen += total;
     }
     const key0 = b * KEY_BLOCK;
@@ -712,8 +698,7 @@ export class RoundWorker {
     for (let g = g0; g < n; g++) this.pr[g * this.R + Rec.Key] = -1;
     this.gNext = g0;
     this.gEnd = n;
-    if (this.nChunks === this.chunks.length) this.chunks = grownI32(this.chunks, this.nChunks * 2);
-    this.chunks[this.nChunks++] = g0;
+    this.chunks.push(g0);
   }
 
   /** Enter part `part` of `parts` of the round's pending states in the table after it grew (their slots hold the new mask). */
@@ -750,9 +735,11 @@ export class RoundWorker {
     const me = this.me;
     for (let w = 0; w < active; w++) parts[me * N + w] = 0;
     let marked = 0;
-    for (let c = 0; c < this.nChunks; c++) {
-      const g0 = this.chunks[c]!;
-      const gEnd = c === this.nChunks - 1 ? this.gNext : g0 + CHUNK;
+    const chunks = this.chunks.a;
+    const nChunks = this.chunks.n;
+    for (let c = 0; c < nChunks; c++) {
+      const g0 = chunks[c]!;
+      const gEnd = c === nChunks - 1 ? this.gNext : g0 + CHUNK;
       for (let g = g0; g < gEnd; g++) {
         const k = pr[g * R + Rec.Key]!;
         if (k < 0) continue;
@@ -775,18 +762,18 @@ export class RoundWorker {
     const eMeta = this.edgeMeta;
     const tTo = this.tTo;
     const tMeta = this.tMeta;
-    for (let j = 0; j < this.nMyBlocks; j++) {
-      const seq0 = base[this.myBlocks[3 * j]! * this.block]!;
-      const t0 = this.myBlocks[3 * j + 1]!;
-      const total = this.myBlocks[3 * j + 2]!;
+    const blocks = this.myBlocks.a;
+    for (let j = 0; j < this.myBlocks.n; j += 3) {
+      const seq0 = base[blocks[j]! * this.block]!;
+      const t0 = blocks[j + 1]!;
+      const total = blocks[j + 2]!;
       for (let i = 0; i < total && seq0 + i < cut; i++) {
         const e = e0 + seq0 + i;
         const v = tTo[t0 + i]!;
         eTo[e] = v;
         eMeta[e] = tMeta[t0 + i]!;
         if (v < 0) {
-          if (this.nPendEdges === this.pendEdges.length) this.pendEdges = grownI32(this.pendEdges, this.nPendEdges * 2);
-          this.pendEdges[this.nPendEdges++] = e;
+          this.pendEdges.push(e);
         }
       }
     }

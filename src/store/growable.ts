@@ -4,7 +4,7 @@
  * Doubling keeps appends amortised O(1) and the memory within 2x of use; no
  * element is ever an object.
  */
-export type TypedArray = Int32Array | Uint32Array | Uint8Array;
+export type TypedArray = Int32Array | Uint32Array | Uint16Array | Uint8Array;
 
 /** A copy of `a` in a new array of the same type with `n` elements (n >= a.length); the rest is zero. */
 export function grown<T extends TypedArray>(a: T, n: number): T {
