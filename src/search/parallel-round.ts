@@ -422,7 +422,6 @@ export class RoundWorker {
       this.refresh();
       this.lap(2);
     }
-    this.refreshPending();
     const cut = this.numberSuccessors(coord);
     if (coord) coord.reserveEarly(cut);
     this.numberPhase(active, cut);
