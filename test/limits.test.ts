@@ -147,10 +147,21 @@ test('--memory-limit counts the whole process, not only the state storage', asyn
   t.is(r.code, 3, r.err);
   t.regex(r.out, /^incomplete: memory-limit reached after [\d,]+ states \(depth \d+, frontier [\d,]+\); no violation found so far$/m);
   t.regex(r.out, /^ {2}limit: 200 MB of resident memory \(--memory-limit\)$/m);
+  t.notRegex(r.out, /did not stop by itself/);
   const stats = /^([\d,]+) states, [\d,]+ transitions, depth \d+, [\d.]+ s .*, ([\d.]+) bytes\/state/m.exec(r.out);
   t.truthy(stats, r.out);
   // The store alone is well below the limit when the process reaches it.
   t.true(Number(stats![1]!.replace(/,/g, '')) * Number(stats![2]!) < 200 * 2 ** 20);
+});
+
+test('--memory-limit: a table that would quadruple past the limit doubles, and the search stops itself at a poll', async (t) => {
+  // peterson(5) reaches 200 MB about when its table would go from 2^22 to 2^24 slots (64 MB at once): quadrupled, the process passed the limit by a quarter before the next poll and the thread was ended.
+  for (const workers of ['1', '2']) {
+    const r = await mmcheck(['check', 'peterson', '-p', 'n=5', '--memory-limit', '200', '--no-progress', '--workers', workers]);
+    t.is(r.code, 3, r.err);
+    t.regex(r.out, /^incomplete: memory-limit reached after [\d,]+ states/m);
+    t.notRegex(r.out, /did not stop by itself/);
+  }
 });
 
 test('SIGINT stops the search with the partial summary and exit 3', async (t) => {

@@ -11,7 +11,7 @@ import { explore, type ExploreOutcome, type Reducers } from './explore.ts';
 import { violationFrom, type Store } from './stored-path.ts';
 import { bitstateDfs } from './bitstate.ts';
 import { checkLiveness, type PassPool } from './liveness.ts';
-import { EdgeRecorder, MAX_CACHED_THREADS } from './edge-cache.ts';
+import { EdgeRecorder, MAX_CACHED_THREADS, memoryFits } from './edge-cache.ts';
 import { checkSymmetricLiveness } from './sym-liveness.ts';
 import { coverageOf } from './coverage.ts';
 import { applyDeadVariables, deadVariables } from '../reduce/dead-vars.ts';
@@ -168,7 +168,7 @@ function finishSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: n
     store = eng.store;
     ex = eng.explore(opts, t0, record);
   } else {
-    const own = opts.store === 'hash-compact' ? new CompactStore(rt.words) : new StateStore(rt.words, (b, o) => rt.hash(b, o));
+    const own: StateStore | CompactStore = opts.store === 'hash-compact' ? new CompactStore(rt.words) : new StateStore(rt.words, (b, o) => rt.hash(b, o), { mayAdd: (bytes) => memoryFits(bytes, own.bytes(), opts) });
     store = own;
     ex = explore(rt, own, opts, t0, { por, sym }, record ? new EdgeRecorder(opts, () => own.bytes()) : null);
   }

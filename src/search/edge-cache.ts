@@ -86,6 +86,11 @@ export function cacheFits(bytes: number, cached: number, storeBytes: number, opt
   return used + bytes < share * ceilingMB * 2 ** 20;
 }
 
+/** Whether a store may allocate `bytes` more at once (a larger table): resident memory with them under the run's ceiling, measured as `cacheFits` measures it. */
+export function memoryFits(bytes: number, storeBytes: number, opts: SearchOptions): boolean {
+  return cacheFits(bytes, 0, storeBytes, opts, 1);
+}
+
 /**
  * The edge cache of a one-thread breadth-first exploration, recorded as it
  * inserts: `room` before each block, then the block's states' first edges

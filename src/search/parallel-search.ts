@@ -10,6 +10,7 @@ import type { Reducers } from './explore.ts';
 import { defaultParallelOptions, exploreParallel, lockstepDriver, orCoverage, collectHelpers, type ParallelExploreOptions, type RoundDriver } from './parallel-explore.ts';
 import { newControl, parallelBuffers, phaseTimes, RoundWorker, type ParallelBuffers } from './parallel-round.ts';
 import type { SearchOptions, SearchResult } from './types.ts';
+import { memoryFits } from './edge-cache.ts';
 import type { Store } from './stored-path.ts';
 
 /**
@@ -56,6 +57,8 @@ export function sharedEngine(
   return {
     store: w0.store as Store,
     explore(o, t0, record) {
+      // The coordinator grows the table; it quadruples only when the memory allows (`nextTableSlots`).
+      w0.store.mayAdd = (bytes) => memoryFits(bytes, w0.store.bytes(), o);
       try {
         const out = exploreParallel(w0, driver, o, t0, red, eo.parallel ?? defaultParallelOptions, record);
         recorded = out.edges != null;

@@ -27,7 +27,7 @@
 
 import { growableShared, growShared, maxBytes } from './growable-shared.ts';
 import { fingerprintHigh } from './fingerprints.ts';
-import { QUADRUPLE_BELOW } from './store.ts';
+import { nextTableSlots } from './store.ts';
 
 /** `insertSolo`: the buffers cannot take another state. */
 export const FULL = -0x80000000;
@@ -103,6 +103,8 @@ export class SharedStore {
   private readonly rehashIdx = new Int32Array(32);
   /** Keeps prefetch loads observable. */
   sink = 0;
+  /** Whether a growth may allocate this many bytes of table (set by the search on the coordinator's store; `nextTableSlots`). */
+  mayAdd: ((bytes: number) => boolean) | null = null;
 
   constructor(b: SharedStoreBuffers, hash: (buf: Uint32Array, off: number) => number) {
     this.words = b.words;
@@ -337,14 +339,16 @@ export class SharedStore {
   /**
    * Switch to a table of at least `minSlots` slots (coordinator, between
    * phases): grows the other buffer and empties it. The workers then
-   * refill it with `rehashPart`. Quadruples below QUADRUPLE_BELOW slots
-   * and doubles above, as the exact store does; hash-compact, whose point
-   * is memory, quadruples only below 2^20.
+   * refill it with `rehashPart`. Grows as the exact store does
+   * (`nextTableSlots`: quadruples below QUADRUPLE_BELOW slots when the
+   * memory allows, doubles above); hash-compact, whose point is memory,
+   * quadruples only below 2^20.
    */
   prepareGrowth(minSlots: number): void {
     const from = this.table;
     let bits = Math.log2(from.length);
-    do bits += from.length < (this.compact ? 2 ** 20 : QUADRUPLE_BELOW) ? 2 : 1;
+    const step = this.compact ? (from.length < 2 ** 20 ? 2 : 1) : Math.log2(nextTableSlots(from.length, this.mayAdd) / from.length);
+    do bits += step;
     while (2 ** bits < minSlots);
     if (bits > MAX_TABLE_BITS) throw new RangeError(`state table cannot grow past 2^${MAX_TABLE_BITS} slots`);
     const which = 1 - Atomics.load(this.ctl, StoreWord.TableWhich);

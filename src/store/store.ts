@@ -36,6 +36,8 @@ export interface StoreOptions {
   parents?: boolean;
   /** Maximum load before the table doubles (default 0.7). */
   maxLoad?: number;
+  /** Whether a growth may allocate this many bytes of table (default: always); one that may not doubles the table instead of quadrupling it (`nextTableSlots`). */
+  mayAdd?: (bytes: number) => boolean;
 }
 
 /**
@@ -50,6 +52,17 @@ export interface StoreOptions {
  */
 export const QUADRUPLE_BELOW = 1 << 24;
 
+/**
+ * The exact table's next size from `slots`: four times below
+ * QUADRUPLE_BELOW when the memory the search may still use takes the larger
+ * table (`mayAdd`, asked for its bytes), else twice. Under a tight
+ * `--memory-limit` the table then grows in steps the limit can stop at,
+ * instead of one allocation that passes it by far before the next poll.
+ */
+export function nextTableSlots(slots: number, mayAdd: ((bytes: number) => boolean) | null): number {
+  return slots < QUADRUPLE_BELOW && (mayAdd === null || mayAdd(16 * slots)) ? slots * 4 : slots * 2;
+}
+
 export class StateStore {
   readonly words: number;
   count = 0;
@@ -62,6 +75,7 @@ export class StateStore {
   private readonly chunks: Uint32Array[] = [];
   private readonly parentChunks: Uint32Array[] = [];
   private readonly keepParents: boolean;
+  private readonly mayAdd: ((bytes: number) => boolean) | null;
   /** Rehash function: the hash of a stored state (the same function the caller uses for insert). */
   private readonly rehash: (buf: Uint32Array, off: number) => number;
 
@@ -70,6 +84,7 @@ export class StateStore {
     this.rehash = hash;
     this.maxLoad = opts.maxLoad ?? 0.7;
     this.keepParents = opts.parents ?? true;
+    this.mayAdd = opts.mayAdd ?? null;
     let cap = 256;
     while (cap < (opts.initialSlots ?? 0)) cap *= 2;
     this.table = new Uint32Array(cap);
@@ -169,7 +184,7 @@ export class StateStore {
   }
 
   private grow(): void {
-    const cap = this.table.length * (this.table.length < QUADRUPLE_BELOW ? 4 : 2);
+    const cap = nextTableSlots(this.table.length, this.mayAdd);
     if (cap > 2 ** 31) throw new RangeError('state table cannot grow past 2^31 slots');
     const table = new Uint32Array(cap);
     const mask = cap - 1;
