@@ -57,11 +57,16 @@ const engine = fc.record({
   blockStates: fc.constantFrom(1, 2, 3, 64),
 });
 
-function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: { store: 'exact' | 'hash-compact'; workers: number; initialSlots: number; initialRing: number; roundStates: number; parallelFrom: number; earlyReserve: boolean; blockStates: number }): boolean {
+type Engine = { store: 'exact' | 'hash-compact'; workers: number; initialSlots: number; initialRing: number; roundStates: number; parallelFrom: number; earlyReserve: boolean; blockStates: number };
+
+/** The lockstep engine's options for a drawn engine. */
+const engineOptions = (e: Engine) => ({ workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } });
+
+function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: Engine): boolean {
   // Hash-compact cannot check livelocks (refused in both engines alike).
   const o: Partial<SearchOptions> = e.store === 'hash-compact' ? { ...o0, store: e.store, liveness: false } : o0;
   const one = search(b, o);
-  const many = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } });
+  const many = searchLockstep(b, o, engineOptions(e));
   return JSON.stringify(summary(one)) === JSON.stringify(summary(many)) && sameStore(one.store, many.store, e.store === 'exact' ? one.runtime.words : 0);
 }
 
@@ -85,7 +90,7 @@ test('random models: any number of workers gives the one-thread result, and the 
     fc.property(genModel({ safety: false }), engine, (g, e) => {
       const b = buildModel(toModel(g), null);
       const ref = referenceExplore(b, { deadlock: false });
-      const r = searchLockstep(b, { deadlock: false, liveness: false, store: e.store }, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } });
+      const r = searchLockstep(b, { deadlock: false, liveness: false, store: e.store }, engineOptions(e));
       return r.verdict === 'pass' && r.stats.states === ref.states && r.stats.transitions === ref.transitions && agree(b, { deadlock: false, liveness: false }, e);
     }),
     { numRuns: RUNS },
@@ -99,7 +104,7 @@ test('random models: safety violations, deadlocks and the state limit are met at
       const b = buildModel(toModel(g), null);
       const ref = referenceExplore(b, { deadlock });
       const o: Partial<SearchOptions> = { deadlock, liveness: false, store: e.store, ...(maxStates !== null ? { maxStates } : {}) };
-      const r = searchLockstep(b, o, { workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } });
+      const r = searchLockstep(b, o, engineOptions(e));
       if (maxStates === null && (r.verdict === 'violation') !== ref.violations.size > 0) return false;
       return agree(b, o, e);
     }),
@@ -141,7 +146,7 @@ test('random models: the rounds record every state\'s successors for the cycle s
     fc.property(genModel({ safety: false }), engine, fc.constantFrom('none', 'weak', 'strong' as const), fc.integer({ min: 0, max: 40 }), (g, e0, fairness, k) => {
       const e = { ...e0, store: 'exact' as const };
       const b = buildModel(toModel(g), null);
-      const eo = { workers: e.workers, initialSlots: e.initialSlots, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } };
+      const eo = engineOptions(e);
       const o = { deadlock: false, liveness: true };
       const rt = new Runtime(b);
       const eng = lockstepEngine(b, o, eo)(rt, noReducers);
