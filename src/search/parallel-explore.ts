@@ -209,11 +209,11 @@ export function exploreParallel(
     const stop = Atomics.load(ctl, Ctl.StopState);
     const cut = Atomics.load(ctl, Ctl.CutSeq);
     /** Transitions counted up to successor seq: the batched BFS counts each successor as it inserts it, the one with reductions a whole state at once. */
-    const counted = (seq: number): number => (!whole ? seq + 1 : w0.stBase[coord.stateOf(seq) - head + 1]!);
+    const counted = (seq: number): number => (!whole ? seq + 1 : w0.stBase[w0.stateOf(seq) - head + 1]!);
     const maxSeq = Atomics.load(ctl, Ctl.MaxSeq);
     if (por !== null) {
       // How each state the one-thread search would have expanded by now was expanded, whichever worker did.
-      const last = invSeq !== NONE ? coord.stateOf(invSeq) + 1 : coord.outOfRoom ? head : maxSeq !== NONE ? coord.stateOf(maxSeq) + 1 : Math.min(end, stop);
+      const last = invSeq !== NONE ? w0.stateOf(invSeq) + 1 : coord.outOfRoom ? head : maxSeq !== NONE ? w0.stateOf(maxSeq) + 1 : Math.min(end, stop);
       let reduced = 0;
       for (let s = head; s < last; s++) {
         const how = w0.stHow[s - head]!;
@@ -238,7 +238,7 @@ export function exploreParallel(
     if (maxSeq !== NONE) {
       st.setCount(count0 + coord.limit);
       out.transitions += counted(maxSeq);
-      return finish(out, 'max-states', depth + 1, st.count - coord.stateOf(maxSeq) - 1);
+      return finish(out, 'max-states', depth + 1, st.count - w0.stateOf(maxSeq) - 1);
     }
     st.setCount(count0 + coord.limit);
     out.transitions += cut;
@@ -406,11 +406,6 @@ class Coordinator implements RoundCoordinator {
       this.limit = 0;
     }
     Atomics.store(ctl, Ctl.NewLimit, this.limit);
-  }
-
-  /** The state (index) whose expansion produced successor seq of the round. */
-  stateOf(seq: number): number {
-    return this.w.stateOf(seq);
   }
 }
 
