@@ -44,7 +44,7 @@ test('shared store: insertSolo and a table refilled by several workers behave li
         // One more growth, refilled by `owners` workers in turn (worker w places part w of the states, in every region).
         if (ref.size > 0) {
           store.prepareGrowth(store.tableSlots() + 1);
-          for (let w = owners - 1; w >= 0; w--) store.rehashPart(w, owners);
+          for (let w = owners - 1; w >= 0; w--) store.rehashPart(w, owners, 0);
         }
         let filled = 0;
         for (const v of store.table) if (v !== 0) filled++;

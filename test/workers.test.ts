@@ -129,6 +129,34 @@ test('random symmetric models: symmetry reduction with workers stores the same r
   t.pass();
 });
 
+test('random models: a store that runs out of room stops the multi-core search with memory-limit, holding a prefix of the one-thread numbering', (t) => {
+  let stopped = 0;
+  fc.assert(
+    fc.property(genModel({ safety: false }), engine, fc.constantFrom(64, 256, 1024, 4096), (g, e, maxStoreBytes) => {
+      const b = buildModel(toModel(g), null);
+      const o: Partial<SearchOptions> = { deadlock: false, liveness: false, store: e.store };
+      const one = search(b, o);
+      const many = searchLockstep(b, o, { ...engineOptions(e), maxStoreBytes });
+      if (many.incomplete === null) return JSON.stringify(summary(one)) === JSON.stringify(summary(many)) && sameStore(one.store, many.store, e.store === 'exact' ? one.runtime.words : 0);
+      stopped++;
+      if (many.incomplete.reason !== 'memory-limit' || many.verdict !== 'incomplete' || many.stats.states > one.stats.states) return false;
+      const W = e.store === 'exact' ? one.runtime.words : 0;
+      const x = new Uint32Array(W);
+      const y = new Uint32Array(W);
+      for (let i = 0; i < many.store.count; i++) {
+        if (one.store.parentOf(i) !== many.store.parentOf(i)) return false;
+        if (W === 0) continue;
+        (one.store as StateStore).read(i, x);
+        (many.store as StateStore).read(i, y);
+        for (let k = 0; k < W; k++) if (x[k] !== y[k]) return false;
+      }
+      return true;
+    }),
+    { numRuns: RUNS },
+  );
+  t.true(stopped > RUNS / 10, `${stopped} of ${RUNS} searches ran out of room`);
+});
+
 test('random models: partial-order reduction with workers takes the one-thread stubborn sets (counts, reduced states, violations, limits)', (t) => {
   fc.assert(
     fc.property(genModel(), fc.boolean(), fc.option(fc.integer({ min: 1, max: 60 })), fc.boolean(), engine, (g, deadlock, maxStates, deadVars, e) => {

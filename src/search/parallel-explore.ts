@@ -190,6 +190,7 @@ export function exploreParallel(
     Atomics.store(ctl, Ctl.StopState, NONE);
     Atomics.store(ctl, Ctl.InvSeq, NONE);
     Atomics.store(ctl, Ctl.Overflow, 0);
+    Atomics.store(ctl, Ctl.NoRoom, 0);
     Atomics.store(ctl, Ctl.Reserved, 0);
     Atomics.store(ctl, Ctl.PendNext, 0);
     Atomics.store(ctl, Ctl.MaxSeq, NONE);
@@ -199,6 +200,8 @@ export function exploreParallel(
     if (active > 1) driver.announce(active);
     const reduced0 = por !== null ? por.reducedStates : 0;
     driver.run(w0, active, coord);
+    // Exact: the round's records stay (those of its new states are their places; the others hold -1).
+    if (!st.compact) st.setRecords(st.records + Atomics.load(ctl, Ctl.PendNext));
     if (edges !== null && edges.on) edges.round(w0, head, Math.min(end, Atomics.load(ctl, Ctl.StopState)), Atomics.load(ctl, Ctl.CutSeq));
     const ms = performance.now() - roundStart;
     if (ms < ROUND_MS / 2 && end - head >= perRound) perRound = Math.min(maxRound, perRound * 2);
@@ -372,7 +375,7 @@ class Coordinator implements RoundCoordinator {
 
   growForRound(): void {
     const st = this.st;
-    const need = st.count + Atomics.load(this.ctl, Ctl.Reserved);
+    const need = st.used() + Atomics.load(this.ctl, Ctl.Reserved);
     st.prepareGrowth(Math.max(st.tableSlots() + 1, slotsFor(need, Atomics.load(this.ctl, Ctl.Active))));
     Atomics.store(this.ctl, Ctl.Overflow, 0);
   }
@@ -386,7 +389,7 @@ class Coordinator implements RoundCoordinator {
   reserveEarly(cut: number): void {
     const count0 = this.st.count;
     const most = Math.min(cut, Atomics.load(this.ctl, Ctl.Room));
-    const ok = this.early && !this.st.compact && this.st.reserve(count0 + most, Atomics.load(this.ctl, Ctl.Start));
+    const ok = this.early && !this.st.compact && Atomics.load(this.ctl, Ctl.NoRoom) === 0 && this.st.reserve(count0 + most, Atomics.load(this.ctl, Ctl.Start));
     Atomics.store(this.ctl, Ctl.Early, ok ? 1 : 0);
   }
 
@@ -401,7 +404,7 @@ class Coordinator implements RoundCoordinator {
     const room = Atomics.load(ctl, Ctl.Room);
     this.limit = Math.min(this.w.newStates(Atomics.load(ctl, Ctl.Active)), room);
     this.outOfRoom = false;
-    if (!this.st.reserve(count0 + this.limit, Atomics.load(ctl, Ctl.Start))) {
+    if (Atomics.load(ctl, Ctl.NoRoom) !== 0 || !this.st.reserve(count0 + this.limit, Atomics.load(ctl, Ctl.Start))) {
       this.outOfRoom = true;
       this.limit = 0;
     }

@@ -20,9 +20,11 @@ import { NumberedProviso } from './proviso.ts';
  *   expand   workers claim blocks of Ctl.Block states (an atomic counter),
  *            expand them and insert each successor (canonical under
  *            symmetry) into the shared table at once: a state not in it is
- *            written to the round's pending buffers under a pending id g
- *            (ids are claimed CHUNK at a time) and its slot is claimed with
- *            a compare-and-swap as `tag | mask - g`; a successor that finds
+ *            written under a pending id g (ids are claimed CHUNK at a time)
+ *            and its slot is claimed with a compare-and-swap: exact, to the
+ *            store's record `records + g`, which stays its place (slot
+ *            `tag | records + g + 1`); hash-compact, to the round's pending
+ *            buffers (slot `tag | mask - g`); a successor that finds
  *            a pending state lowers that state's key (an atomic minimum) to
  *            its own place, block << KEY_BITS | i, so that after the phase
  *            each pending state holds its first occurrence in BFS order;
@@ -41,9 +43,11 @@ import { NumberedProviso } from './proviso.ts';
  *            limit and makes room for them
  *   commit   the seqs are split into one range per worker; a new state's
  *            index is the number of marks before its seq, and the worker
- *            whose range holds it writes it there (words, parent, table
- *            slot) and checks the invariants; the smallest violating seq
- *            wins (an atomic minimum)
+ *            whose range holds it numbers it (exact: the number into its
+ *            record, the record into the store's map; hash-compact: words
+ *            to the ring, fingerprint, table slot), writes its parent and
+ *            checks the invariants; the smallest violating seq wins (an
+ *            atomic minimum)
  *   resolve* the coordinator decides between an invariant, the state limit
  *            and an assertion / deadlock in the order the one-thread search
  *            meets them (`parallel-explore.ts`)
@@ -75,42 +79,44 @@ export const TURN = 1;
 /** Control words of the search (after the store's). */
 /** (The first is STORE_WORDS: the store's words come first.) */
 export const enum Ctl {
-  Gen = 4,
-  Quit = 5,
-  Active = 6,
-  Joined = 7,
-  Done = 8,
-  Abort = 9,
-  BarCount = 10,
-  BarGen = 11,
-  Start = 12,
-  End = 13,
+  Gen = 5,
+  Quit = 6,
+  Active = 7,
+  Joined = 8,
+  Done = 9,
+  Abort = 10,
+  BarCount = 11,
+  BarGen = 12,
+  Start = 13,
+  End = 14,
   /** States per block (BLOCK but in tests). */
-  Block = 14,
-  StopState = 15,
-  CutSeq = 16,
-  NewLimit = 17,
-  InvSeq = 18,
+  Block = 15,
+  StopState = 16,
+  CutSeq = 17,
+  NewLimit = 18,
+  InvSeq = 19,
   /** 1 when a worker's reservation passed the table's bound: the table grows before the expand phase goes on. */
-  Overflow = 19,
+  Overflow = 20,
   /** The state limit: the successor whose new state is the last one allowed, or NONE. */
-  MaxSeq = 20,
+  MaxSeq = 21,
   /** The state limit: room for new states this round, at least 1 (set with the round). */
-  Room = 21,
+  Room = 22,
   /** 1 when the coordinator made room for every successor of the round before commit (no reserve barrier). */
-  Early = 22,
+  Early = 23,
   /** 1 while the rounds record the cycle search's edge cache (`EdgeBuffers`). */
-  Record = 23,
+  Record = 24,
   /** Edges recorded before the round: the round's successor seq is edge EdgeBase + seq. */
-  EdgeBase = 24,
+  EdgeBase = 25,
   /** 1 once the exploration is over and the helpers take tasks of the cycle search instead of rounds (`SharedPassPool`). */
-  Passes = 25,
+  Passes = 26,
   /** The next task to claim, the number of tasks, their fairness (FAIRNESS index), 1 when they must stop, helpers inside them. */
-  PassNext = 26,
-  PassCount = 27,
-  PassFairness = 28,
-  PassStop = 29,
-  PassBusy = 30,
+  PassNext = 27,
+  PassCount = 28,
+  PassFairness = 29,
+  PassStop = 30,
+  PassBusy = 31,
+  /** 1 when the exact store's records could not grow for a block's successors (a memory limit): the round ends, nothing of it is numbered. */
+  NoRoom = 32,
   /** Each on a cache line of its own: the next block to claim, the table room reserved by the round's blocks, the next pending id. */
   Cursor = 48,
   Reserved = 64,
@@ -131,12 +137,14 @@ const enum PendInfo {
 
 /**
  * The round's pending states, by pending id (growable: any worker grows
- * them as it claims ids): a record of `pendingStride(W)` words per id, so
- * that a worker that finds another's pending state reads its words and
- * lowers its key on one cache line.
+ * them as it claims ids). The exact store writes them to its own records
+ * (`SharedStore`: pending id p is record `records + p`, its key then its
+ * words); hash-compact to a record of `pendingStride(W)` words per id
+ * here. Either way, a worker that finds another's pending state reads its
+ * words and lowers its key on one cache line.
  */
 export interface PendingBuffers {
-  /** Per id: the first occurrence's key (-1: the id holds no state), the hash, the second fingerprint half (hash-compact), the table slot, then the words (`Rec`). */
+  /** Hash-compact, per id: the first occurrence's key (-1: the id holds no state), the hash, the second fingerprint half, the table slot, then the words (`Rec`). */
   readonly records: SharedArrayBuffer;
   /** While edges are recorded: its index once committed (-1: not committed). */
   readonly idx: SharedArrayBuffer;
@@ -277,17 +285,26 @@ export class RoundWorker {
   /** The round's successor numbering, computed by every worker for itself: the seq of the first successor of state start + i. */
   readonly stBase = new Int32Array(ROUND_STATES + 1);
   readonly pendInfo: Int32Array;
+  /** Hash-compact: pending records here, numbered states copied from them to the store. Exact: pending states are the store's records from `g0` on. */
+  private readonly compact: boolean;
   private readonly parts: Int32Array;
+  /** This worker's new states per commit range, counted in the number phase. */
+  private readonly partCounts: Int32Array;
+  /** The first seq of each commit range (and the cut). */
+  private readonly bounds: Int32Array;
   private readonly deadlockOn: boolean;
   private readonly hasInv: boolean;
   private checks = 0;
   /** Keeps prefetch loads observable. */
   sink = 0;
   /** Views of the pending buffers (re-made when a worker grew them) and of `newAt`. */
-  /** The pending records, as Int32 (keys: atomic minimum) and Uint32 (words). */
+  /** The pending records, as Int32 (keys: atomic minimum) and Uint32 (words): pending id p at (g0 + p) * R, its words from WO on. */
   private pr: Int32Array = new Int32Array(0);
   private pu: Uint32Array = new Uint32Array(0);
   private readonly R: number;
+  private readonly WO: number;
+  /** Exact: the store's records before the round (pending id p is record g0 + p); hash-compact: 0. */
+  private g0 = 0;
   private pIdx: Int32Array = new Int32Array(0);
   private newAt: Int32Array = new Int32Array(0);
   /** Ids every pending view covers. */
@@ -346,9 +363,13 @@ export class RoundWorker {
     this.verifyFootprints = por !== null && por.hasDeclared;
     this.pendInfo = new Int32Array(bufs.pendInfo);
     this.parts = new Int32Array(bufs.parts);
+    this.partCounts = new Int32Array(bufs.workers);
+    this.bounds = new Int32Array(bufs.workers + 1);
     this.deadlockOn = deadlock;
     this.hasInv = rt.model.invariants.length > 0;
-    this.R = pendingStride(rt.words);
+    this.compact = this.store.compact;
+    this.R = this.compact ? pendingStride(rt.words) : this.store.rs;
+    this.WO = this.compact ? Rec.Words : 1;
     this.refresh();
   }
 
@@ -369,14 +390,18 @@ export class RoundWorker {
   /** Re-map the pending buffers any worker may have grown. */
   private refreshPending(): void {
     const p = this.bufs.pending;
-    if (this.pr.byteLength !== p.records.byteLength) {
+    if (!this.compact) {
+      this.store.refreshStates();
+      this.pr = this.store.recs;
+      this.pu = this.store.states;
+    } else if (this.pr.byteLength !== p.records.byteLength) {
       this.pr = new Int32Array(p.records, 0, p.records.byteLength >>> 2);
       this.pu = new Uint32Array(p.records, 0, p.records.byteLength >>> 2);
     }
     const i32 = (v: Int32Array, b: SharedArrayBuffer): Int32Array => (v.byteLength === b.byteLength ? v : new Int32Array(b, 0, b.byteLength >>> 2));
     this.pIdx = i32(this.pIdx, p.idx);
     this.newAt = i32(this.newAt, this.bufs.newAt);
-    this.pCap = Math.floor(this.pr.length / this.R);
+    this.pCap = Math.floor(this.pr.length / this.R) - this.g0;
   }
 
   /**
@@ -399,6 +424,8 @@ export class RoundWorker {
     this.tLen = 0;
     this.myBlocks.n = 0;
     this.pendEdges.n = 0;
+    this.g0 = this.compact ? 0 : this.store.records;
+    this.refreshPending();
     for (;;) {
       this.beginExpand();
       for (;;) {
@@ -416,8 +443,8 @@ export class RoundWorker {
       if (coord) coord.growForRound();
       yield;
       this.refresh();
-      this.store.rehashPart(this.me, active);
-      this.rehashPending(this.me, active);
+      this.store.rehashPart(this.me, active, this.compact ? 0 : Atomics.load(this.ctl, Ctl.PendNext));
+      if (this.compact) this.rehashPending(this.me, active);
       yield;
       this.refresh();
       this.lap(2);
@@ -444,7 +471,8 @@ export class RoundWorker {
       room = Atomics.load(this.ctl, Ctl.Room);
     }
     this.lap(5);
-    this.commitPhase(active, limit, room, cut);
+    if (this.compact) this.commitCompact(active, limit, room, cut);
+    else this.commitExact(active, limit, room, cut);
     this.lap(6);
     yield;
     this.lap(7);
@@ -512,7 +540,7 @@ export class RoundWorker {
     const B = this.block;
     const nBlocks = Math.ceil((end - start) / B);
     const por = this.por;
-    if (Atomics.load(ctl, Ctl.Overflow) !== 0) return -1;
+    if (Atomics.load(ctl, Ctl.Overflow) !== 0 || Atomics.load(ctl, Ctl.NoRoom) !== 0) return -1;
     const b = Atomics.add(ctl, Ctl.Cursor, 1);
     if (b >= nBlocks) return -1;
     const first = start + b * B;
@@ -533,7 +561,13 @@ export class RoundWorker {
       total += n;
     }
     if (total >= KEY_BLOCK) throw new RangeError(`a block of ${B} states has ${total} successors, more than the multi-core search numbers (2^${KEY_BITS})`);
-    if (st.count + Atomics.add(ctl, Ctl.Reserved, total) + total > roundBound(st.mask + 1, active)) {
+    const reserved = Atomics.add(ctl, Ctl.Reserved, total) + total;
+    // Exact: the records every successor reserved so far may need (each worker's last chunk partly unused), before the block goes in (a held block goes in after a growth without this check).
+    if (!this.compact && !st.recordRoom(this.g0 + reserved + CHUNK * active)) {
+      Atomics.store(ctl, Ctl.NoRoom, 1);
+      return -1;
+    }
+    if (st.used() + reserved > roundBound(st.mask + 1, active)) {
       Atomics.store(ctl, Ctl.Overflow, 1);
       this.heldBlock = b;
       this.heldTotal = total;
@@ -583,7 +617,7 @@ export class RoundWorker {
       // Touch the home slots first: independent loads overlap their cache misses (as the one-thread BFS's prefetch).
       this.sink ^= st.touch(bH, i0, m);
       for (let i = i0; i < i0 + m; i++) {
-        const r = this.insert(succ, i * W, bH[i]!, bHi[i]!, key0 + i);
+        const r = this.compact ? this.insertCompact(succ, i * W, bH[i]!, bHi[i]!, key0 + i) : this.insertExact(succ, i * W, bH[i]!, key0 + i);
         if (rec) {
           this.tTo[t0 + i] = r;
           this.tMeta[t0 + i] = (rt.succThread[i]! << 1) | rt.succProgress[i]!;
@@ -593,19 +627,17 @@ export class RoundWorker {
   }
 
   /**
-   * Look up the successor at src[o..] (hash h, second fingerprint half hi
-   * when hash-compact) and enter it as pending if it is new. Returns the
+   * Hash-compact: look up the successor at src[o..] (hash h, second
+   * fingerprint half hi) and enter it as pending if it is new. Returns the
    * index of a committed state, or -(g + 1) for pending state g (new, or
    * entered before in the round, whose key it lowers to `key`).
    */
-  private insert(src: Uint32Array, o: number, h: number, hi: number, key: number): number {
+  private insertCompact(src: Uint32Array, o: number, h: number, hi: number, key: number): number {
     const st = this.store;
     const t = st.table;
     const mask = st.mask;
     const tag = h & ~mask;
-    const W = st.words;
     const count = st.count;
-    const compact = st.compact;
     let g = -1;
     let i = h & mask;
     for (;;) {
@@ -621,16 +653,7 @@ export class RoundWorker {
       if ((v & ~mask) === tag) {
         const x = v & mask;
         if (x <= count) {
-          let same: boolean;
-          if (compact) same = st.fps[2 * (x - 1)] === h >>> 0 && st.fps[2 * x - 1] === hi >>> 0;
-          else {
-            const c = st.states;
-            const so = (x - 1) * W;
-            let q = 0;
-            while (q < W && c[so + q] === src[o + q]) q++;
-            same = q === W;
-          }
-          if (same) {
+          if (st.fps[2 * (x - 1)] === h >>> 0 && st.fps[2 * x - 1] === hi >>> 0) {
             if (g >= 0) this.unwrite(g);
             return x - 1;
           }
@@ -642,21 +665,59 @@ export class RoundWorker {
           }
           const pr = this.pr;
           const po = p * this.R;
-          let same: boolean;
-          if (compact) same = pr[po + Rec.Hash] === h && pr[po + Rec.Hi] === hi;
-          else {
-            const c = this.pu;
-            const so = po + Rec.Words;
-            let q = 0;
-            while (q < W && c[so + q] === src[o + q]) q++;
-            same = q === W;
-          }
-          if (same) {
+          if (pr[po + Rec.Hash] === h && pr[po + Rec.Hi] === hi) {
             // Keys only fall: a plain read that is not above `key` (stale or not) means there is nothing to lower.
             if (key < pr[po + Rec.Key]!) atomicMin(pr, po + Rec.Key, key);
             if (g >= 0) this.unwrite(g);
             return -(p + 1);
           }
+        }
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /**
+   * The exact store's insert: as `insertCompact`, with the table's slots
+   * pointing at records (`tag | record + 1`). A record before the round
+   * holds its state's number; from g0 on, the round's pending states, each
+   * written once to the record that stays its place. Returns the number of
+   * a state numbered before, or -(p + 1) for pending id p.
+   */
+  private insertExact(src: Uint32Array, o: number, h: number, key: number): number {
+    const st = this.store;
+    const t = st.table;
+    const mask = st.mask;
+    const tag = h & ~mask;
+    const W = st.words;
+    const R = this.R;
+    const g0 = this.g0;
+    let p = -1;
+    let i = h & mask;
+    for (;;) {
+      let v = t[i]!;
+      if (v === 0) {
+        if (p < 0) p = this.writePending(src, o, h, 0, key);
+        v = Atomics.compareExchange(st.tableI32, i, 0, tag | (g0 + p + 1)) >>> 0;
+        if (v === 0) return -(p + 1);
+      }
+      if ((v & ~mask) === tag) {
+        const po = ((v & mask) - 1) * R;
+        if (po + R > this.pr.length) {
+          this.refreshPending();
+          if (po + R > this.pr.length) throw new Error(`internal: record ${(v & mask) - 1} beyond the records (${Math.floor(this.pr.length / R)})`);
+        }
+        const c = this.pu;
+        let q = 0;
+        while (q < W && c[po + 1 + q] === src[o + q]) q++;
+        if (q === W) {
+          if (p >= 0) this.unwrite(p);
+          const pr = this.pr;
+          // Before the round: the record holds the state's number.
+          if (po < g0 * R) return pr[po]!;
+          // Keys only fall: a plain read that is not above `key` (stale or not) means there is nothing to lower.
+          if (key < pr[po]!) atomicMin(pr, po, key);
+          return -((v & mask) - g0);
         }
       }
       i = (i + 1) & mask;
@@ -672,19 +733,22 @@ export class RoundWorker {
       g = this.gNext++;
     }
     const W = this.store.words;
-    const po = g * this.R;
+    const po = (this.g0 + g) * this.R;
     const pu = this.pu;
-    for (let q = 0; q < W; q++) pu[po + Rec.Words + q] = src[o + q]!;
+    const wo = po + this.WO;
+    for (let q = 0; q < W; q++) pu[wo + q] = src[o + q]!;
     const pr = this.pr;
-    pr[po + Rec.Hash] = h;
-    pr[po + Rec.Hi] = hi;
+    if (this.compact) {
+      pr[po + Rec.Hash] = h;
+      pr[po + Rec.Hi] = hi;
+    }
     pr[po + Rec.Key] = key;
     return g;
   }
 
   /** Id g's state was in the table after all: it holds no state, and serves the next new one. */
   private unwrite(g: number): void {
-    this.pr[g * this.R + Rec.Key] = -1;
+    this.pr[(this.g0 + g) * this.R + Rec.Key] = -1;
     this.spare = g;
   }
 
@@ -692,9 +756,11 @@ export class RoundWorker {
     const g0 = Atomics.add(this.ctl, Ctl.PendNext, CHUNK);
     const n = g0 + CHUNK;
     const p = this.bufs.pending;
-    if (!growSharedTo(p.records, 4 * this.R * n) || (this.recording && !growSharedTo(p.idx, 4 * n))) throw new RangeError('pending-state buffer cannot grow further');
-    this.refreshPending();
-    for (let g = g0; g < n; g++) this.pr[g * this.R + Rec.Key] = -1;
+    // (Exact: the records were made room for when the blocks reserved their successors.)
+    if (this.compact ? !growSharedTo(p.records, 4 * this.R * n) : !this.store.recordRoom(this.g0 + n)) throw new RangeError('pending-state buffer cannot grow further');
+    if (this.recording && !growSharedTo(p.idx, 4 * n)) throw new RangeError('pending-state buffer cannot grow further');
+    if (this.compact || this.recording || this.pr !== this.store.recs) this.refreshPending();
+    for (let g = g0; g < n; g++) this.pr[(this.g0 + g) * this.R + Rec.Key] = -1;
     this.gNext = g0;
     this.gEnd = n;
     this.chunks.push(g0);
@@ -730,9 +796,13 @@ export class RoundWorker {
     const pr = this.pr;
     const R = this.R;
     const base = this.stBase;
-    const parts = this.parts;
     const me = this.me;
-    for (let w = 0; w < active; w++) parts[me * N + w] = 0;
+    // Counted here, written to the shared `parts` at the end (the workers' counts share a cache line).
+    const mine = this.partCounts;
+    mine.fill(0);
+    // Commit range w holds seqs [floor(cut * w / active), floor(cut * (w + 1) / active)).
+    const bounds = this.bounds;
+    for (let w = 0; w <= active; w++) bounds[w] = Math.floor((cut * w) / active);
     let marked = 0;
     const chunks = this.chunks.a;
     const nChunks = this.chunks.n;
@@ -740,19 +810,23 @@ export class RoundWorker {
       const g0 = chunks[c]!;
       const gEnd = c === nChunks - 1 ? this.gNext : g0 + CHUNK;
       for (let g = g0; g < gEnd; g++) {
-        const k = pr[g * R + Rec.Key]!;
+        const po = (this.g0 + g) * R;
+        const k = pr[po + Rec.Key]!;
         if (k < 0) continue;
         const seq = base[(k >>> KEY_BITS) * this.block]! + (k & (KEY_BLOCK - 1));
-        if (seq >= cut) continue;
+        if (seq >= cut) {
+          // Reached only beyond a stopping state: not a state of the search (its record holds no number).
+          pr[po + Rec.Key] = -1;
+          continue;
+        }
         newAt[seq] = g + 1;
         marked++;
-        // Commit range w holds seqs [floor(cut * w / active), floor(cut * (w + 1) / active)).
-        let w = Math.min(active - 1, Math.floor((seq * active) / cut));
-        while (w > 0 && seq < Math.floor((cut * w) / active)) w--;
-        while (w < active - 1 && seq >= Math.floor((cut * (w + 1)) / active)) w++;
-        parts[me * N + w]!++;
+        let w = 0;
+        while (w < active - 1 && seq >= bounds[w + 1]!) w++;
+        mine[w]!++;
       }
     }
+    for (let w = 0; w < active; w++) this.parts[me * N + w] = mine[w]!;
     this.pendInfo[me * LINE + PendInfo.Count] = marked;
     if (!this.recording) return;
     const e0 = Atomics.load(this.ctl, Ctl.EdgeBase);
@@ -778,34 +852,108 @@ export class RoundWorker {
     }
   }
 
-  /** Write the new states of this worker's commit range with rank below `limit`; the one of rank room - 1 is where the state limit is met. */
-  private commitPhase(active: number, limit: number, room: number, cut: number): void {
+  /**
+   * The exact store's commit: number the new states of this worker's commit
+   * range with rank below `limit` (the one of rank room - 1 is where the
+   * state limit is met). A state stays in its record: its number goes into
+   * the record, the record into the store's map, and its parent is written.
+   */
+  private commitExact(active: number, limit: number, room: number, cut: number): void {
     const st = this.store;
-    const rt = this.rt;
-    const W = rt.words;
+    const count0 = st.count;
+    const map = st.map;
+    const parents = st.parents;
+    const newAt = this.newAt;
+    const pr = this.pr;
+    const pu = this.pu;
+    const R = this.R;
+    const g0 = this.g0;
+    const rec = this.recording;
+    const pIdx = this.pIdx;
+    const start = Atomics.load(this.ctl, Ctl.Start);
+    const base = this.stBase;
+    let r = this.beginCommit(active, cut);
+    const hi = this.commitHi;
+    let sp = this.commitState - start;
+    for (let seq = this.commitLo; seq < hi; seq++) {
+      const g1 = newAt[seq]!;
+      if (g1 === 0) continue;
+      newAt[seq] = 0;
+      const p = g1 - 1;
+      const g = g0 + p;
+      if (r >= limit) {
+        // Beyond the state limit (or out of room): not a state of the search.
+        pr[g * R] = -1;
+        if (rec) pIdx[p] = -1;
+        r++;
+        continue;
+      }
+      if (r === room - 1) Atomics.store(this.ctl, Ctl.MaxSeq, seq);
+      const idx = count0 + r;
+      pr[g * R] = idx;
+      map[idx] = g;
+      while (base[sp + 1]! <= seq) sp++;
+      parents[idx] = start + sp;
+      if (rec) pIdx[p] = idx;
+      if (this.hasInv) this.checkNew(pu, g * R + 1, seq, r);
+      r++;
+    }
+  }
+
+  /** This worker's commit range of seqs, [commitLo, commitHi), and the state whose successors hold commitLo (`beginCommit`). */
+  private commitLo = 0;
+  private commitHi = 0;
+  private commitState = 0;
+
+  /**
+   * Start the commit phase: this worker's range of seqs, and the state whose
+   * successors hold its first (a new state's parent is the state whose
+   * successors hold its seq; seqs ascend, so the walk over stBase from there
+   * goes one way). Returns the rank of the range's first new state: the
+   * marks in the ranges before it.
+   */
+  private beginCommit(active: number, cut: number): number {
     const N = this.bufs.workers;
     const me = this.me;
+    this.pendInfo[me * LINE + PendInfo.InvSeq] = NONE;
+    this.commitLo = Math.floor((cut * me) / active);
+    this.commitHi = Math.floor((cut * (me + 1)) / active);
+    this.commitState = this.stateOf(this.commitLo);
+    let r = 0;
+    for (let p = 0; p < active; p++) for (let w = 0; w < me; w++) r += this.parts[p * N + w]!;
+    return r;
+  }
+
+  /** Check the invariants of the new state of seq `seq` and rank r (words at buf[off..]); this worker's first violating one is noted, and the round's smallest violating seq lowered. */
+  private checkNew(buf: Uint32Array, off: number, seq: number, r: number): void {
+    const info = this.pendInfo;
+    const at = this.me * LINE;
+    if (info[at + PendInfo.InvSeq] !== NONE || this.rt.checkInvariants(buf, off) < 0) return;
+    info[at + PendInfo.InvSeq] = seq;
+    info[at + PendInfo.InvRank] = r;
+    atomicMin(this.ctl, Ctl.InvSeq, seq);
+  }
+
+  /** Hash-compact's commit: write the new states of this worker's commit range with rank below `limit` (fingerprint, parent, words to the frontier ring, table slot); the one of rank room - 1 is where the state limit is met. */
+  private commitCompact(active: number, limit: number, room: number, cut: number): void {
+    const st = this.store;
+    const W = this.rt.words;
     const count0 = st.count;
     const table = st.table;
     const states = st.states;
     const mask = st.mask;
-    const info = this.pendInfo;
     const newAt = this.newAt;
     const pr = this.pr;
     const pu = this.pu;
     const R = this.R;
     const rec = this.recording;
     const pIdx = this.pIdx;
-    info[me * LINE + PendInfo.InvSeq] = NONE;
-    const lo = Math.floor((cut * me) / active);
-    const hi = Math.floor((cut * (me + 1)) / active);
-    // The rank of the range's first new state: the marks in the ranges before it.
-    let r = 0;
-    for (let p = 0; p < active; p++) for (let w = 0; w < me; w++) r += this.parts[p * N + w]!;
-    // A new state's parent is the state whose successors hold its seq (seqs ascend, so the walk over stBase goes one way).
     const start = Atomics.load(this.ctl, Ctl.Start);
     const base = this.stBase;
-    let sp = this.stateOf(lo) - start;
+    let r = this.beginCommit(active, cut);
+    const lo = this.commitLo;
+    const hi = this.commitHi;
+    let sp = this.commitState - start;
     let acc = 0;
     for (let s0 = lo; s0 < hi; s0 += 512) {
       const s1 = Math.min(hi, s0 + 512);
@@ -829,19 +977,13 @@ export class RoundWorker {
         const o = st.offsetOf(idx);
         const po = g * R;
         for (let q = 0; q < W; q++) states[o + q] = pu[po + Rec.Words + q]!;
-        if (st.compact) {
-          st.fps[2 * idx] = pr[po + Rec.Hash]!;
-          st.fps[2 * idx + 1] = pr[po + Rec.Hi]!;
-        }
+        st.fps[2 * idx] = pr[po + Rec.Hash]!;
+        st.fps[2 * idx + 1] = pr[po + Rec.Hi]!;
         while (base[sp + 1]! <= seq) sp++;
         st.parents[idx] = start + sp;
         table[pr[po + Rec.Slot]!] = (pr[po + Rec.Hash]! & ~mask) | (idx + 1);
         if (rec) pIdx[g] = idx;
-        if (this.hasInv && info[me * LINE + PendInfo.InvSeq] === NONE && rt.checkInvariants(states, o) >= 0) {
-          info[me * LINE + PendInfo.InvSeq] = seq;
-          info[me * LINE + PendInfo.InvRank] = r;
-          atomicMin(this.ctl, Ctl.InvSeq, seq);
-        }
+        if (this.hasInv) this.checkNew(states, o, seq, r);
         r++;
       }
     }

@@ -1,8 +1,21 @@
 /**
  * The visited-state store of the multi-core breadth-first search: the same
- * contents as `StateStore` (packed states in discovery order, a parent
- * index per state, an open-addressing table of `tag | index + 1` slots),
- * but on SharedArrayBuffers that every worker thread maps.
+ * contents as `StateStore` (packed states numbered in discovery order, a
+ * parent index per state, an open-addressing table), but on
+ * SharedArrayBuffers that every worker thread maps.
+ *
+ * The exact store keeps each state in a record, in the order the workers
+ * first wrote it (not its number): a record is its number (or, while its
+ * round runs, its first occurrence's key, `parallel-round.ts`) and its
+ * words, and the table's slots point at records (`tag | record + 1`). A
+ * state found new in a round is written once, to the record that stays
+ * its place, and its slot is claimed once: numbering it after the round
+ * writes only its number (into the record), its record into `map` (number
+ * to record) and its parent. Records the round wrote but did not keep
+ * (their state was found elsewhere, or ids claimed but unused) hold -1 and
+ * no slot points at them. Hash-compact keeps fingerprints by number and
+ * only the frontier's words (a ring), and numbers its new states by
+ * copying them from the round's pending records (`parallel-round.ts`).
  *
  * Buffers are growable SharedArrayBuffers (each thread keeps fixed-length
  * views and re-creates them when the length changed: fixed-length views are
@@ -25,7 +38,7 @@
  * Two table buffers alternate: a growth fills the other one, from the states.
  */
 
-import { growableShared, growShared, maxBytes } from './growable-shared.ts';
+import { growableShared, growShared, growSharedTo, maxBytes } from './growable-shared.ts';
 import { fingerprintHigh } from './fingerprints.ts';
 import { nextTableSlots } from './store.ts';
 
@@ -44,9 +57,11 @@ export const enum StoreWord {
   TableBits = 2,
   /** Hash-compact: log2 of the ring's states. */
   RingBits = 3,
+  /** Exact: records in use before the current round (numbered states and records holding -1). */
+  Records = 4,
 }
 /** The first control word the search may use. */
-export const STORE_WORDS = 4;
+export const STORE_WORDS = 5;
 
 /** What a thread needs to map the store (plain data, sent in workerData). */
 export interface SharedStoreBuffers {
@@ -57,6 +72,8 @@ export interface SharedStoreBuffers {
   readonly tables: readonly [SharedArrayBuffer, SharedArrayBuffer];
   /** Hash-compact: 64-bit fingerprints per state (the states buffer is then a ring holding the BFS frontier). */
   readonly fps: SharedArrayBuffer | null;
+  /** Exact: per state number, its record (the states buffer then holds records of `words + 1` words). */
+  readonly map: SharedArrayBuffer | null;
 }
 
 export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, opts: { initialSlots?: number; maxBytes?: number; compact?: boolean; ringStates?: number } = {}): SharedStoreBuffers {
@@ -67,18 +84,27 @@ export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, op
   ctl[StoreWord.TableBits] = bits;
   ctl[StoreWord.TableWhich] = 0;
   ctl[StoreWord.Count] = 0;
+  ctl[StoreWord.Records] = 0;
   let ring = 0;
   while (ring < 16 && 2 ** ring < (opts.ringStates ?? 2 ** 16)) ring++;
   ctl[StoreWord.RingBits] = ring;
   const page = 2 ** 16;
   const tableMax = Math.min(MAX_BUFFER, 4 * 2 ** MAX_TABLE_BITS);
+  // A ring of states (hash-compact), or records of a number and the words (exact).
+  const rec = opts.compact ? words : words + 1;
+  /** A buffer of `page` items of `unit` bytes, growable to `max` bytes (at least one item). */
+  const items = (unit: number): SharedArrayBuffer => {
+    const most = Math.max(unit, Math.floor(max / unit) * unit);
+    return growableShared(Math.min(page * unit, most), most);
+  };
   return {
     words,
     control,
-    states: growableShared(page * 4 * words, Math.max(page * 4 * words, Math.floor(max / (4 * words)) * 4 * words)),
-    parents: growableShared(page * 4, Math.max(page * 4, Math.floor(max / 4) * 4)),
+    states: items(4 * rec),
+    parents: items(4),
     tables: [growableShared(4 * 2 ** bits, tableMax), growableShared(4, tableMax)],
-    fps: opts.compact ? growableShared(page * 8, Math.max(page * 8, Math.floor(max / 8) * 8)) : null,
+    fps: opts.compact ? items(8) : null,
+    map: opts.compact ? null : items(4),
   };
 }
 
@@ -88,7 +114,16 @@ export class SharedStore {
   readonly ctl: Int32Array;
   /** Committed states (set by refresh() from the control word). */
   count = 0;
+  /** Hash-compact: the ring of the frontier's words. Exact: the records, `rs` words each (its number as Int32, then the words). */
   states: Uint32Array;
+  /** Exact: the records as Int32 (a record's first word, its number: -1 in a record that holds no state). */
+  recs: Int32Array;
+  /** Exact: words per record (words + 1). */
+  readonly rs: number;
+  /** Exact: records in use before the current round (set by refresh() from the control word). */
+  records = 0;
+  /** Exact: per state number, its record. */
+  map: Uint32Array;
   parents: Uint32Array;
   /** Hash-compact: [h, fingerprintHigh] per state; the words of state i are in the ring at (i & ringMask) * words. */
   readonly compact: boolean;
@@ -112,8 +147,11 @@ export class SharedStore {
     this.hashOf = hash;
     this.ctl = new Int32Array(b.control);
     this.states = new Uint32Array(0);
+    this.recs = new Int32Array(0);
+    this.map = new Uint32Array(0);
     this.parents = new Uint32Array(0);
     this.compact = b.fps !== null;
+    this.rs = this.compact ? b.words : b.words + 1;
     this.fps = new Uint32Array(0);
     this.table = new Uint32Array(0);
     this.tableI32 = new Int32Array(0);
@@ -123,7 +161,8 @@ export class SharedStore {
   /** Re-map the buffers after a growth by the coordinator and read the count (after every barrier). */
   refresh(): void {
     const b = this.buffers;
-    if (this.states.byteLength !== b.states.byteLength) this.states = new Uint32Array(b.states, 0, b.states.byteLength >>> 2);
+    this.refreshStates();
+    if (b.map !== null && this.map.byteLength !== b.map.byteLength) this.map = new Uint32Array(b.map, 0, b.map.byteLength >>> 2);
     if (this.parents.byteLength !== b.parents.byteLength) this.parents = new Uint32Array(b.parents, 0, b.parents.byteLength >>> 2);
     if (b.fps !== null) {
       if (this.fps.byteLength !== b.fps.byteLength) this.fps = new Uint32Array(b.fps, 0, b.fps.byteLength >>> 2);
@@ -137,11 +176,40 @@ export class SharedStore {
     }
     this.mask = 2 ** bits - 1;
     this.count = Atomics.load(this.ctl, StoreWord.Count);
+    this.records = Atomics.load(this.ctl, StoreWord.Records);
+  }
+
+  /** Re-map the states (records) buffer when any worker grew it. */
+  refreshStates(): void {
+    const b = this.buffers.states;
+    if (this.states.byteLength !== b.byteLength) {
+      this.states = new Uint32Array(b, 0, b.byteLength >>> 2);
+      this.recs = new Int32Array(b, 0, b.byteLength >>> 2);
+    }
   }
 
   setCount(n: number): void {
     Atomics.store(this.ctl, StoreWord.Count, n);
     this.count = n;
+  }
+
+  /** Exact: records in use from now on (the coordinator, after a round: the round's records are all kept, those holding -1 included). */
+  setRecords(n: number): void {
+    Atomics.store(this.ctl, StoreWord.Records, n);
+    this.records = n;
+  }
+
+  /** Exact: room for records [0, n) (any worker, several at once); false when the buffer cannot grow that far. */
+  recordRoom(n: number): boolean {
+    if (n * this.rs <= this.states.length) return true;
+    if (!growSharedTo(this.buffers.states, 4 * this.rs * n)) return false;
+    this.refreshStates();
+    return true;
+  }
+
+  /** What the table's slot values count up to: records (exact) or states (hash-compact). */
+  used(): number {
+    return this.compact ? this.count : this.records;
   }
 
   /**
@@ -168,7 +236,7 @@ export class SharedStore {
       this.refresh();
       return true;
     }
-    if (!this.growTo(b.states, n * 4 * W) || !this.growTo(b.parents, n * 4)) return false;
+    if (!this.growTo(b.map!, n * 4) || !this.growTo(b.parents, n * 4)) return false;
     this.refresh();
     return true;
   }
@@ -192,7 +260,14 @@ export class SharedStore {
   /** Insert the initial state (coordinator, before any round). */
   insertFirst(buf: Uint32Array, off: number, h: number): void {
     this.reserve(1);
-    for (let k = 0; k < this.words; k++) this.states[k] = buf[off + k]!;
+    if (!this.compact) {
+      this.recordRoom(1);
+      this.recs[0] = 0;
+      this.map[0] = 0;
+      this.setRecords(1);
+    }
+    const o = this.offsetOf(0);
+    for (let k = 0; k < this.words; k++) this.states[o + k] = buf[off + k]!;
     this.parents[0] = 0xffffffff;
     if (this.compact) {
       this.fps[0] = h;
@@ -206,14 +281,14 @@ export class SharedStore {
   touch(h: Int32Array, from: number, n: number): number {
     const t = this.table;
     const mask = this.mask;
-    const count = this.count;
-    const W = this.words;
+    const used = this.used();
+    const rs = this.rs;
     let acc = 0;
     for (let j = from; j < from + n; j++) acc ^= t[h[j]! & mask]!;
     for (let j = from; j < from + n; j++) {
       const x = h[j]!;
       const v = t[x & mask]!;
-      if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= count) acc ^= this.compact ? this.fps[2 * ((v & mask) - 1)]! : this.states[((v & mask) - 1) * W]!;
+      if (v !== 0 && (v & ~mask) === (x & ~mask) && (v & mask) <= used) acc ^= this.compact ? this.fps[2 * ((v & mask) - 1)]! : this.states[((v & mask) - 1) * rs]!;
     }
     return acc;
   }
@@ -242,16 +317,25 @@ export class SharedStore {
           if (this.compact) {
             if (this.fps[2 * x] === h >>> 0 && this.fps[2 * x + 1] === hi >>> 0) return -(x + 1);
           } else {
-            const o = x * W;
+            const o = x * this.rs;
             let k = 0;
-            while (k < W && this.states[o + k] === buf[off + k]) k++;
-            if (k === W) return -(x + 1);
+            while (k < W && this.states[o + 1 + k] === buf[off + k]) k++;
+            if (k === W) return -(this.recs[o]! + 1);
           }
         }
         i = (i + 1) & mask;
       }
       const idx = this.count;
       if (!this.roomFor(idx + 1, live)) return FULL;
+      let v = idx + 1;
+      if (!this.compact) {
+        const g = this.records;
+        if (!this.recordRoom(g + 1)) return FULL;
+        this.recs[g * this.rs] = idx;
+        this.map[idx] = g;
+        this.setRecords(g + 1);
+        v = g + 1;
+      }
       const o = this.offsetOf(idx);
       for (let k = 0; k < W; k++) this.states[o + k] = buf[off + k]!;
       this.parents[idx] = parent;
@@ -259,9 +343,9 @@ export class SharedStore {
         this.fps[2 * idx] = h;
         this.fps[2 * idx + 1] = hi;
       }
-      t[i] = tag | (idx + 1);
+      t[i] = tag | v;
       this.setCount(idx + 1);
-      if (idx + 1 > (mask + 1) * 0.7) this.growSolo();
+      if (v > (mask + 1) * 0.7) this.growSolo();
       return idx;
     }
   }
@@ -269,14 +353,14 @@ export class SharedStore {
   private roomFor(n: number, live: number): boolean {
     if (this.compact) {
       if (n * 2 <= this.fps.length && n <= this.parents.length && n - live <= this.ringMask + 1) return true;
-    } else if (n * this.words <= this.states.length && n <= this.parents.length) return true;
+    } else if (n <= this.map.length && n <= this.parents.length) return true;
     return this.reserve(n, live);
   }
 
   /** Grow the table and refill it here (worker 0 alone). */
   private growSolo(): void {
     this.prepareGrowth(this.table.length + 1);
-    this.rehashPart(0, 1);
+    this.rehashPart(0, 1, 0);
   }
 
   /** Index of a committed state, or -1. */
@@ -289,7 +373,15 @@ export class SharedStore {
       if (v === 0) return -1;
       if ((v & ~mask) === tag) {
         const x = (v & mask) - 1;
-        if (x < this.count && this.matches(x, buf, off, h)) return x;
+        if (this.compact) {
+          if (x < this.count && this.matches(x, buf, off, h)) return x;
+        } else if (x < this.records) {
+          // A record before the round: numbered, unless it holds -1 (a state the round that wrote it did not number, at the search's end).
+          const o = x * this.rs;
+          let k = 0;
+          while (k < this.words && this.states[o + 1 + k] === buf[off + k]) k++;
+          if (k === this.words && this.recs[o]! >= 0) return this.recs[o]!;
+        }
       }
       i = (i + 1) & mask;
     }
@@ -299,7 +391,7 @@ export class SharedStore {
     return this.states;
   }
   offsetOf(idx: number): number {
-    return (idx & this.ringMask) * this.words;
+    return this.compact ? (idx & this.ringMask) * this.words : this.map[idx]! * this.rs + 1;
   }
   read(idx: number, out: Uint32Array, off = 0): void {
     const o = this.offsetOf(idx);
@@ -308,17 +400,17 @@ export class SharedStore {
   /** Is the state at buf[off..] (hash h) stored state idx? Hash-compact compares fingerprints. */
   matches(idx: number, buf: Uint32Array, off: number, h = 0): boolean {
     if (this.compact) return this.fps[2 * idx] === h >>> 0 && this.fps[2 * idx + 1] === fingerprintHigh(buf, off, this.words) >>> 0;
-    const o = idx * this.words;
+    const o = this.offsetOf(idx);
     for (let k = 0; k < this.words; k++) if (this.states[o + k] !== buf[off + k]) return false;
     return true;
   }
   parentOf(idx: number): number {
     return this.parents[idx]!;
   }
-  /** Bytes in use: the current table, and the states and parents stored. */
+  /** Bytes in use: the current table, and the states and parents stored (exact: the records, and per state its record and parent). */
   bytes(): number {
     if (this.compact) return this.table.byteLength + this.count * 12 + this.states.byteLength;
-    return this.table.byteLength + this.count * 4 * (this.words + 1);
+    return this.table.byteLength + this.records * 4 * this.rs + this.count * 8;
   }
   /** Hash-compact: bytes per state that stay for the whole run (fingerprint, parent, table share). */
   residentBytesPerState(): number {
@@ -357,34 +449,40 @@ export class SharedStore {
     Atomics.store(this.ctl, StoreWord.TableWhich, which);
     Atomics.store(this.ctl, StoreWord.TableBits, bits);
     this.refresh();
-    // Empty, for the workers' refill (the buffer held the table before last).
+    // Empty, for the workers' refill (the buffer held the table before last). Its new pages are zero already, but touching them all here, in one thread, costs less than the refilling workers' page faults at once.
     this.table.fill(0);
   }
 
   /**
    * Fill the current table (after prepareGrowth and refresh, every worker
    * at once) with part `part` of `parts` of the committed states, taken in
-   * index order: each state is read and hashed once, by one worker, and
-   * placed with a compare-and-swap on its slot, since another worker may be
-   * placing a state in the same probe run. Where a state lands in its probe
-   * run depends on the timing; what a lookup finds does not.
+   * index order (hash-compact), or of the records (exact; `pending` more
+   * than the records before the round: its pending states, whose records
+   * hold a key, are entered as well): each state is read and hashed once,
+   * by one worker, and placed with a compare-and-swap on its slot, since
+   * another worker may be placing a state in the same probe run. Where a
+   * state lands in its probe run depends on the timing; what a lookup finds
+   * does not.
    */
-  rehashPart(part: number, parts: number): void {
+  rehashPart(part: number, parts: number, pending: number): void {
     const t = this.table;
     const ti = this.tableI32;
     const mask = this.mask;
-    const W = this.words;
-    const count = this.count;
-    const from = Math.floor((count * part) / parts);
-    const to = Math.floor((count * (part + 1)) / parts);
+    const rs = this.rs;
+    const compact = this.compact;
+    const n = compact ? this.count : this.records + pending;
+    const from = Math.floor((n * part) / parts);
+    const to = Math.floor((n * (part + 1)) / parts);
     const hs = this.rehashScratch;
     const ix = this.rehashIdx;
+    if (!compact && n * rs > this.states.length) this.refreshStates();
     let acc = 0;
     for (let i = from; i < to; ) {
       let m = 0;
       for (; i < to && m < hs.length; i++) {
+        if (!compact && this.recs[i * rs]! < 0) continue;
         ix[m] = i;
-        hs[m++] = this.compact ? this.fps[2 * i]! | 0 : this.hashOf(this.states, i * W);
+        hs[m++] = compact ? this.fps[2 * i]! | 0 : this.hashOf(this.states, i * rs + 1);
       }
       // Touch the block's home slots first (the misses overlap), then place.
       for (let k = 0; k < m; k++) acc ^= t[hs[k]! & mask]!;
