@@ -16,6 +16,12 @@
  *   npx tsx bench/workers.ts --no-classic peterson only
  *   npx tsx bench/workers.ts --repeat 3   every timed job 3 times, the fastest kept
  *
+ * Repeats are interleaved: each pass runs every job of a group once (the
+ * peterson jobs, then each classic model's 1 and 2 workers), so that a
+ * noisy minute slows one run of every job rather than every run of one.
+ * The peterson table also gives the median over the passes of the ratios
+ * measured within one pass (two workers over one, over SPIN's DFS).
+ *
  * Speedup is over mmcheck with one worker. mmcheck's seconds are the
  * search's own (from the start of the search, helpers included; loading the
  * model in the main thread is not counted), SPIN's as pan reports them,
@@ -46,17 +52,25 @@ const peers = !args.has('--no-peers');
 const classic = !args.has('--no-classic');
 const argv = process.argv.slice(2);
 const repeat = argv.includes('--repeat') ? Math.max(1, Number(argv[argv.indexOf('--repeat') + 1])) : 1;
-/** The fastest of `repeat` runs of a timed job (machines are shared: the others measure the noise). */
-async function best<T>(job: () => Promise<T>, seconds: (r: T) => number): Promise<T> {
-  let b: T | null = null;
-  for (let i = 0; i < repeat; i++) {
-    const r = await job();
-    if (b === null || seconds(r) < seconds(b)) b = r;
-  }
-  return b!;
+/**
+ * The jobs of a group run `repeat` times, interleaved (one pass runs each
+ * job once); per job, every run's result in pass order. Machines are
+ * shared: the fastest run is the one least disturbed.
+ */
+async function passes(jobs: readonly { label: string; run: () => Promise<Row> }[]): Promise<Row[][]> {
+  const runs: Row[][] = jobs.map(() => []);
+  for (let i = 0; i < repeat; i++)
+    for (let j = 0; j < jobs.length; j++) {
+      log(`  ${jobs[j]!.label}${repeat > 1 ? ` (pass ${i + 1} of ${repeat})` : ''} ...`);
+      runs[j]!.push(await jobs[j]!.run());
+    }
+  return runs;
 }
-const rowSeconds = (r: Row) => r.seconds;
-const peerSeconds = (p: PeerResult) => p.searchSeconds;
+const fastest = (runs: readonly Row[]): Row => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+const median = (xs: readonly number[]): number => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length % 2 ? a[(a.length - 1) / 2]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2;
+};
 /** The classic mutual-exclusion models run at 1 and 2 workers (mmcheck only). */
 const CLASSIC: readonly [string, number][] = [
   ['bakery', 4],
@@ -106,42 +120,30 @@ const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 async function main(): Promise<void> {
   log(`bench workers: peterson(${n}), one timed job at a time`);
   const loadBefore = load();
-  const rows: Row[] = [];
-  for (const w of [1, 2]) {
-    log(`  mmcheck --workers ${w} ...`);
-    rows.push(await best(() => mmcheck(w), rowSeconds));
-  }
-  if (peers && havePeer('spin')) {
-    log('  spin dfs -DNOREDUCE ...');
-    rows.push(peer(await best(() => runSpin(petersonPromela(n), { bfs: false, por: false }), peerSeconds)));
-    log('  spin dfs -DNOREDUCE -DNCORE=2 ...');
-    rows.push(peer(await best(() => runSpin(petersonPromela(n), { bfs: false, por: false, extraCFlags: ['-DNCORE=2'] }), peerSeconds)));
-  } else if (peers) log('  spin not installed: skipped');
-  if (peers && havePeer('rumur')) {
-    for (const threads of [1, 2]) {
-      log(`  rumur --threads ${threads} ...`);
-      rows.push(peer(await best(() => runRumur(petersonMurphi(n), { threads }), peerSeconds)));
-    }
-  } else if (peers) log('  rumur not installed: skipped');
+  const jobs: { label: string; run: () => Promise<Row> }[] = [1, 2].map((w) => ({ label: `mmcheck --workers ${w}`, run: () => mmcheck(w) }));
+  const spin = peers && havePeer('spin');
+  if (spin)
+    jobs.push(
+      { label: 'spin dfs -DNOREDUCE', run: async () => peer(await runSpin(petersonPromela(n), { bfs: false, por: false })) },
+      { label: 'spin dfs -DNOREDUCE -DNCORE=2', run: async () => peer(await runSpin(petersonPromela(n), { bfs: false, por: false, extraCFlags: ['-DNCORE=2'] })) },
+    );
+  else if (peers) log('  spin not installed: skipped');
+  if (peers && havePeer('rumur')) for (const threads of [1, 2]) jobs.push({ label: `rumur --threads ${threads}`, run: async () => peer(await runRumur(petersonMurphi(n), { threads })) });
+  else if (peers) log('  rumur not installed: skipped');
+  const runs = await passes(jobs);
+  const rows = runs.map(fastest);
+  // Ratios within one pass: the jobs of a pass ran within a minute or two of each other.
+  const speedups = runs[0]!.map((r, i) => r.seconds / runs[1]![i]!.seconds);
+  const ofSpin = spin ? runs[1]!.map((r, i) => r.seconds / runs[2]![i]!.seconds) : [];
   const classicRows: Row[] = [];
-  if (classic)
-    for (const [model, size] of CLASSIC)
-      for (const w of [1, 2]) {
-        log(`  mmcheck ${model}(${size}) --workers ${w} ...`);
-        classicRows.push(await best(() => mmcheck(w, model, size), rowSeconds));
-      }
-  if (classic)
-    for (const [model, size, extra] of REDUCED)
-      for (const w of [1, 2]) {
-        log(`  mmcheck ${model}(${size}) ${extra.join(' ')} --workers ${w} ...`);
-        classicRows.push(await best(() => mmcheck(w, model, size, extra), rowSeconds));
-      }
-  if (classic)
-    for (const [label, a] of LIVELOCK)
-      for (const w of [1, 2]) {
-        log(`  mmcheck ${label} (livelock check) --workers ${w} ...`);
-        classicRows.push(await best(() => mmcheckRun(w, label, a, `bfs, exact store, liveness (weak fairness), --workers ${w}`), rowSeconds));
-      }
+  const pair = async (label: string, run: (w: number) => Promise<Row>): Promise<void> => {
+    for (const r of await passes([1, 2].map((w) => ({ label: `${label} --workers ${w}`, run: () => run(w) })))) classicRows.push(fastest(r));
+  };
+  if (classic) {
+    for (const [model, size] of CLASSIC) await pair(`mmcheck ${model}(${size})`, (w) => mmcheck(w, model, size));
+    for (const [model, size, extra] of REDUCED) await pair(`mmcheck ${model}(${size}) ${extra.join(' ')}`, (w) => mmcheck(w, model, size, extra));
+    for (const [label, a] of LIVELOCK) await pair(`mmcheck ${label} (livelock check)`, (w) => mmcheckRun(w, label, a, `bfs, exact store, liveness (weak fairness), --workers ${w}`));
+  }
   const loadAfter = load();
 
   const one = rows[0]!;
@@ -171,6 +173,10 @@ async function main(): Promise<void> {
     '',
     mismatch.length ? `**COUNT MISMATCH**: ${mismatch.map((r) => r.model + ' ' + r.tool + ' ' + r.config).join(', ')}` : 'All runs of a model report the same states and transitions.',
     '',
+    `peterson(${n}), ratios within each pass (${repeat} pass${repeat > 1 ? 'es' : ''}): two workers over one ${speedups.map((x) => x.toFixed(2)).join(', ')} (median ${median(speedups).toFixed(2)})` +
+      (ofSpin.length ? `; two workers' time over SPIN's DFS ${ofSpin.map((x) => x.toFixed(3)).join(', ')} (median ${median(ofSpin).toFixed(3)})` : '') +
+      '.',
+    '',
     `Load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAfter}. Timings of one run are comparable with each other only.${repeat > 1 ? ` Each timed job ran ${repeat} times; the fastest is shown.` : ''}`,
     '',
     "mmcheck's bytes/state is its store (table, states, parents); the peers' is peak RSS / states.",
@@ -178,7 +184,7 @@ async function main(): Promise<void> {
   process.stdout.write(md + '\n');
   const dir = join('bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `workers-peterson${n}.json`), JSON.stringify({ date: new Date().toISOString(), n, loadBefore, loadAfter, rows: [...rows, ...classicRows] }, null, 2) + '\n');
+  writeFileSync(join(dir, `workers-peterson${n}.json`), JSON.stringify({ date: new Date().toISOString(), n, loadBefore, loadAfter, rows: [...rows, ...classicRows], passes: runs, speedups, ofSpin }, null, 2) + '\n');
   writeFileSync(join(dir, `workers-peterson${n}.md`), md + '\n');
   if (mismatch.length) process.exitCode = 1;
 }
