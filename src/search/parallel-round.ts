@@ -689,7 +689,6 @@ export class RoundWorker {
     const t = st.table;
     const mask = st.mask;
     const tag = h & ~mask;
-    const W = st.words;
     const R = this.R;
     const g0 = this.g0;
     let p = -1;
@@ -707,10 +706,7 @@ export class RoundWorker {
           this.refreshPending();
           if (po + R > this.pr.length) throw new Error(`internal: record ${(v & mask) - 1} beyond the records (${Math.floor(this.pr.length / R)})`);
         }
-        const c = this.pu;
-        let q = 0;
-        while (q < W && c[po + 1 + q] === src[o + q]) q++;
-        if (q === W) {
+        if (st.recordHolds((v & mask) - 1, src, o)) {
           if (p >= 0) this.unwrite(p);
           const pr = this.pr;
           // Before the round: the record holds the state's number.

@@ -207,6 +207,15 @@ export class SharedStore {
     return true;
   }
 
+  /** Exact: whether record g holds the state at buf[off..] (the caller's views cover the record). */
+  recordHolds(g: number, buf: Uint32Array, off: number): boolean {
+    const o = g * this.rs + 1;
+    const c = this.states;
+    let k = 0;
+    while (k < this.words && c[o + k] === buf[off + k]) k++;
+    return k === this.words;
+  }
+
   /** What the table's slot values count up to: records (exact) or states (hash-compact). */
   used(): number {
     return this.compact ? this.count : this.records;
@@ -317,10 +326,7 @@ export class SharedStore {
           if (this.compact) {
             if (this.fps[2 * x] === h >>> 0 && this.fps[2 * x + 1] === hi >>> 0) return -(x + 1);
           } else {
-            const o = x * this.rs;
-            let k = 0;
-            while (k < W && this.states[o + 1 + k] === buf[off + k]) k++;
-            if (k === W) return -(this.recs[o]! + 1);
+            if (this.recordHolds(x, buf, off)) return -(this.recs[x * this.rs]! + 1);
           }
         }
         i = (i + 1) & mask;
@@ -377,10 +383,7 @@ export class SharedStore {
           if (x < this.count && this.matches(x, buf, off, h)) return x;
         } else if (x < this.records) {
           // A record before the round: numbered, unless it holds -1 (a state the round that wrote it did not number, at the search's end).
-          const o = x * this.rs;
-          let k = 0;
-          while (k < this.words && this.states[o + 1 + k] === buf[off + k]) k++;
-          if (k === this.words && this.recs[o]! >= 0) return this.recs[o]!;
+          if (this.recordHolds(x, buf, off) && this.recs[x * this.rs]! >= 0) return this.recs[x * this.rs]!;
         }
       }
       i = (i + 1) & mask;
