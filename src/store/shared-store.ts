@@ -403,9 +403,7 @@ export class SharedStore {
   /** Is the state at buf[off..] (hash h) stored state idx? Hash-compact compares fingerprints. */
   matches(idx: number, buf: Uint32Array, off: number, h = 0): boolean {
     if (this.compact) return this.fps[2 * idx] === h >>> 0 && this.fps[2 * idx + 1] === fingerprintHigh(buf, off, this.words) >>> 0;
-    const o = this.offsetOf(idx);
-    for (let k = 0; k < this.words; k++) if (this.states[o + k] !== buf[off + k]) return false;
-    return true;
+    return this.recordHolds(this.map[idx]!, buf, off);
   }
   parentOf(idx: number): number {
     return this.parents[idx]!;
