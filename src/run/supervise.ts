@@ -89,20 +89,21 @@ type WorkerMessage =
 
 /** How often resident memory and the clocks are checked. */
 const SAMPLE_MS = 50;
-/** How long a search asked to stop at the memory ceiling may take to reach its next poll before its thread is ended. */
-const GRACE_MS = 250;
 /**
- * The same at the time limit or a first signal: longer, since the polls of a
- * healthy search can be further apart than GRACE_MS. Doubling a table of
- * millions of states takes a few hundred milliseconds between two polls,
- * more on a loaded machine, and a stop there would lose the search's own
- * counts for no reason.
+ * How long a search asked to stop (at the memory ceiling, the time limit or
+ * a first signal) may take to reach its next poll before its thread is
+ * ended. The polls of a healthy search can be far apart: doubling a table
+ * of millions of states takes a few hundred milliseconds between two polls,
+ * several times that on a loaded machine (a quarter of a second was seen
+ * to run out there), and a stop there would lose the search's own counts
+ * and blame its steps for no reason.
  */
 const STOP_GRACE_MS = 1000;
 /**
  * Over the memory ceiling by this share, a search asked to stop is ended at
- * once (a step that allocates grows fast); below it, it gets the grace
- * period (a table rehash allocates its new table between two polls).
+ * once (a step that allocates without bound grows fast); below it, it gets
+ * the grace period (a table rehash allocates its new table between two
+ * polls).
  */
 const MEMORY_OVERSHOOT = 0.25;
 /** A worker that has not started searching this long after the time limit is ended too (its thread loads the model the caller already loaded). */
@@ -257,7 +258,7 @@ export class SearchThread {
         const rss = process.memoryUsage.rss();
         if (rss > peak) peak = rss;
         const now = performance.now();
-        if (rss > limitBytes) requestStop('memory-limit', null, GRACE_MS);
+        if (rss > limitBytes) requestStop('memory-limit', null, STOP_GRACE_MS);
         if (stop !== null && rss > limitBytes * (1 + MEMORY_OVERSHOOT)) force();
         // The time limit counts from the start of the search, as its own clock does (loading the model is not searching).
         const started = cell.startedAt();

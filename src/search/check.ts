@@ -207,7 +207,7 @@ function finishSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: n
   return {
     verdict: violation ? 'violation' : ex.incomplete ? 'incomplete' : 'pass',
     violation,
-    incomplete: ex.incomplete && !violation ? { reason: ex.incomplete, states: store.count, depth: ex.depth, frontier: ex.frontier } : null,
+    incomplete: ex.incomplete && !violation ? { reason: ex.incomplete, states: store.count, depth: ex.depth, frontier: ex.frontier, ...(ex.storeFull !== undefined ? { storeFullBytes: ex.storeFull } : {}) } : null,
     stats,
     fairness: livenessWanted ? opts.fairness : null,
     livenessChecked,

@@ -26,6 +26,8 @@ export interface ExploreOutcome {
   sink?: number;
   /** Every stored state's successors, when the exploration recorded them for the cycle search (`record`). */
   edges?: EdgeCache | null;
+  /** With memory-limit: the bytes at which a buffer of the multi-core store was full (its own bound, below the memory limit's). */
+  storeFull?: number;
 }
 
 const CHECK_EVERY = 1024;

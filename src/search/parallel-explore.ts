@@ -128,6 +128,7 @@ export function exploreParallel(
         const idx = st.insertSolo(succ, o, rt.hash(succ, o), s, s);
         if (idx === FULL) {
           if (whole) out.transitions += n;
+          storeFull(out, st);
           finish(out, 'memory-limit', depth + 1, st.count - s);
           return true;
         }
@@ -236,6 +237,7 @@ export function exploreParallel(
     }
     if (coord.outOfRoom) {
       // Nothing of the round was committed.
+      storeFull(out, st);
       return finish(out, 'memory-limit', depth + 1, st.count - head);
     }
     if (maxSeq !== NONE) {
@@ -349,6 +351,11 @@ class RecordedEdges {
 /** Target duration of a round, in milliseconds. */
 const ROUND_MS = 20;
 
+/** A store out of room under its buffers' own bound, not the memory limit's, is full: say so (the message names the buffer, not the memory). */
+function storeFull(out: ExploreOutcome, st: SharedStore): void {
+  if (st.buffers.boundByBuffer) out.storeFull = st.buffers.maxBytes;
+}
+
 function finish(out: ExploreOutcome, reason: IncompleteReason, depth: number, frontier: number): ExploreOutcome {
   out.incomplete = reason;
   out.depth = depth;
@@ -376,7 +383,8 @@ class Coordinator implements RoundCoordinator {
   growForRound(): void {
     const st = this.st;
     const need = st.used() + Atomics.load(this.ctl, Ctl.Reserved);
-    st.prepareGrowth(Math.max(st.tableSlots() + 1, slotsFor(need, Atomics.load(this.ctl, Ctl.Active))));
+    // A table that cannot grow ends the round as a store out of room does: nothing of it is numbered.
+    if (!st.prepareGrowth(Math.max(st.tableSlots() + 1, slotsFor(need, Atomics.load(this.ctl, Ctl.Active))))) Atomics.store(this.ctl, Ctl.NoRoom, 1);
     Atomics.store(this.ctl, Ctl.Overflow, 0);
   }
 

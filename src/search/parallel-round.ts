@@ -442,6 +442,12 @@ export class RoundWorker {
       yield;
       if (coord) coord.growForRound();
       yield;
+      if (Atomics.load(this.ctl, Ctl.NoRoom) !== 0) {
+        // The table could not grow: the block held back stays out, and the round commits nothing.
+        this.heldBlock = -1;
+        this.lap(2);
+        break;
+      }
       this.refresh();
       this.store.rehashPart(this.me, active, this.compact ? 0 : Atomics.load(this.ctl, Ctl.PendNext));
       if (this.compact) this.rehashPending(this.me, active);

@@ -27,7 +27,7 @@ export interface SharedEngineOptions {
   /** Hash-compact: initial states of the frontier ring (tests use tiny rings so that it grows). */
   readonly initialRing?: number;
   readonly parallel?: ParallelExploreOptions;
-  /** The store's buffers' largest size in bytes (tests: a store that runs out of room; by default the memory limit's). */
+  /** The store's buffers' own largest size in bytes, below a growable buffer's (tests: a store that is full; the memory limit may bound them further). */
   readonly maxStoreBytes?: number;
   /** Measure each worker's milliseconds per phase of the rounds (`PHASES`; off by default) and hand them here at the end. */
   readonly onPhaseTimes?: (ms: number[][]) => void;
@@ -43,7 +43,7 @@ export function sharedEngine(
 ): ExploreEngine {
   const memMB = opts.memoryLimitMB ?? Infinity;
   const control = newControl();
-  const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, compact: opts.store === 'hash-compact', ...(eo.initialRing !== undefined ? { ringStates: eo.initialRing } : {}), ...(eo.maxStoreBytes !== undefined ? { maxBytes: eo.maxStoreBytes } : Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
+  const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, compact: opts.store === 'hash-compact', ...(eo.initialRing !== undefined ? { ringStates: eo.initialRing } : {}), ...(eo.maxStoreBytes !== undefined ? { bufferBytes: eo.maxStoreBytes } : {}), ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
   const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length, eo.onPhaseTimes !== undefined, rt.threads);
   const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock, red.por);
   const driver = driverFor(bufs, w0);

@@ -150,7 +150,8 @@ export interface ReductionInfo {
 export interface SearchResult {
   readonly verdict: 'pass' | 'violation' | 'incomplete';
   readonly violation: FoundViolation | null;
-  readonly incomplete: { reason: IncompleteReason; states: number; depth: number; frontier: number } | null;
+  /** `storeFullBytes`: memory-limit because a buffer of the multi-core store reached the most a growable shared buffer holds (not the memory limit). */
+  readonly incomplete: { reason: IncompleteReason; states: number; depth: number; frontier: number; storeFullBytes?: number } | null;
   readonly stats: SearchStats;
   readonly fairness: Fairness | null;
   readonly livenessChecked: boolean;

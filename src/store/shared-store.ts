@@ -46,7 +46,8 @@ import { nextTableSlots } from './store.ts';
 export const FULL = -0x80000000;
 
 const MIN_TABLE_BITS = 8;
-const MAX_TABLE_BITS = 30;
+/** 2^30 slots would take 4 GiB, past a growable buffer. */
+const MAX_TABLE_BITS = 29;
 /** A growable SharedArrayBuffer's largest length in this V8. */
 const MAX_BUFFER = 2 ** 32 - 2 ** 16;
 
@@ -74,10 +75,23 @@ export interface SharedStoreBuffers {
   readonly fps: SharedArrayBuffer | null;
   /** Exact: per state number, its record (the states buffer then holds records of `words + 1` words). */
   readonly map: SharedArrayBuffer | null;
+  /** The most bytes each buffer may grow to. */
+  readonly maxBytes: number;
+  /** Whether that bound is a growable buffer's own (not the memory limit's): a store that runs out of room is then full. */
+  readonly boundByBuffer: boolean;
 }
 
-export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, opts: { initialSlots?: number; maxBytes?: number; compact?: boolean; ringStates?: number } = {}): SharedStoreBuffers {
-  const max = Math.min(MAX_BUFFER, opts.maxBytes ?? MAX_BUFFER);
+/**
+ * The store's buffers, each growable to `maxBytes` (the memory limit's) or
+ * to the most a growable buffer holds (4 GiB less 64 KiB in this V8): the
+ * exact store's records then hold about 268 M states of 3 words (16 bytes
+ * a record), whatever the memory (the one-thread store's chunks have no
+ * such bound).
+ */
+export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, opts: { initialSlots?: number; maxBytes?: number; bufferBytes?: number; compact?: boolean; ringStates?: number } = {}): SharedStoreBuffers {
+  // `bufferBytes`: a smaller bound of the buffers' own (tests), reported as the store's being full.
+  const own = Math.min(MAX_BUFFER, opts.bufferBytes ?? MAX_BUFFER);
+  const max = Math.min(own, opts.maxBytes ?? own);
   let bits = MIN_TABLE_BITS;
   while (bits < MAX_TABLE_BITS && 2 ** bits < (opts.initialSlots ?? 2 ** 12)) bits++;
   const ctl = new Int32Array(control);
@@ -89,7 +103,7 @@ export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, op
   while (ring < 16 && 2 ** ring < (opts.ringStates ?? 2 ** 16)) ring++;
   ctl[StoreWord.RingBits] = ring;
   const page = 2 ** 16;
-  const tableMax = Math.min(MAX_BUFFER, 4 * 2 ** MAX_TABLE_BITS);
+  const tableMax = Math.max(4 * 2 ** bits, Math.min(max, 4 * 2 ** MAX_TABLE_BITS));
   // A ring of states (hash-compact), or records of a number and the words (exact).
   const rec = opts.compact ? words : words + 1;
   /** A buffer of `page` items of `unit` bytes, growable to `max` bytes (at least one item). */
@@ -105,6 +119,8 @@ export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, op
     tables: [growableShared(4 * 2 ** bits, tableMax), growableShared(4, tableMax)],
     fps: opts.compact ? items(8) : null,
     map: opts.compact ? null : items(4),
+    maxBytes: max,
+    boundByBuffer: max === own,
   };
 }
 
@@ -307,8 +323,8 @@ export class SharedStore {
    * shared rounds; the caller inserts in BFS order, so the index is final).
    * Returns the new index, -(index + 1) when present, or FULL when the
    * buffers cannot grow (memory limit). `live`: the first state whose
-   * words must stay (hash-compact's ring). Grows the table at load 0.7 (as
-   * the exact store).
+   * words must stay (hash-compact's ring). Grows the table before load
+   * 0.7 (as the exact store); FULL as well when it cannot.
    */
   insertSolo(buf: Uint32Array, off: number, h: number, parent: number, live: number): number {
     const W = this.words;
@@ -331,6 +347,11 @@ export class SharedStore {
         }
         i = (i + 1) & mask;
       }
+      // The table grows (and is probed again) before it passes load 0.7.
+      if (this.used() + 1 > (mask + 1) * MAX_LOAD) {
+        if (!this.growSolo()) return FULL;
+        continue;
+      }
       const idx = this.count;
       if (!this.roomFor(idx + 1, live)) return FULL;
       let v = idx + 1;
@@ -351,7 +372,6 @@ export class SharedStore {
       }
       t[i] = tag | v;
       this.setCount(idx + 1);
-      if (v > (mask + 1) * 0.7) this.growSolo();
       return idx;
     }
   }
@@ -363,10 +383,11 @@ export class SharedStore {
     return this.reserve(n, live);
   }
 
-  /** Grow the table and refill it here (worker 0 alone). */
-  private growSolo(): void {
-    this.prepareGrowth(this.table.length + 1);
+  /** Grow the table and refill it here (worker 0 alone); false when it cannot grow. */
+  private growSolo(): boolean {
+    if (!this.prepareGrowth(this.table.length + 1)) return false;
     this.rehashPart(0, 1, 0);
+    return true;
   }
 
   /** Index of a committed state, or -1. */
@@ -435,23 +456,27 @@ export class SharedStore {
    * refill it with `rehashPart`. Grows as the exact store does
    * (`nextTableSlots`: quadruples below QUADRUPLE_BELOW slots when the
    * memory allows, doubles above); hash-compact, whose point is memory,
-   * quadruples only below 2^20.
+   * quadruples only below 2^20. False, and the table as it was, when the
+   * table cannot grow that far (2^29 slots, or what its buffer holds).
    */
-  prepareGrowth(minSlots: number): void {
+  prepareGrowth(minSlots: number): boolean {
     const from = this.table;
     let bits = Math.log2(from.length);
     const step = this.compact ? (from.length < 2 ** 20 ? 2 : 1) : Math.log2(nextTableSlots(from.length, this.mayAdd) / from.length);
     do bits += step;
     while (2 ** bits < minSlots);
-    if (bits > MAX_TABLE_BITS) throw new RangeError(`state table cannot grow past 2^${MAX_TABLE_BITS} slots`);
     const which = 1 - Atomics.load(this.ctl, StoreWord.TableWhich);
     const t = this.buffers.tables[which]!;
-    if (t.byteLength < 4 * 2 ** bits) growShared(t, 4 * 2 ** bits);
+    // A quadrupling that does not fit may still double.
+    while (bits > Math.log2(from.length) + 1 && 2 ** (bits - 1) >= minSlots && (bits > MAX_TABLE_BITS || 4 * 2 ** bits > maxBytes(t))) bits--;
+    if (bits > MAX_TABLE_BITS || 4 * 2 ** bits > maxBytes(t)) return false;
+    growShared(t, 4 * 2 ** bits);
     Atomics.store(this.ctl, StoreWord.TableWhich, which);
     Atomics.store(this.ctl, StoreWord.TableBits, bits);
     this.refresh();
     // Empty, for the workers' refill (the buffer held the table before last). Its new pages are zero already, but touching them all here, in one thread, costs less than the refilling workers' page faults at once.
     this.table.fill(0);
+    return true;
   }
 
   /**

@@ -230,6 +230,8 @@ function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memo
   let limit = '';
   if (inc.reason === 'time-limit') limit = `  limit: ${opts.timeLimit} s (--time-limit)`;
   else if (inc.reason === 'max-states') limit = '';
+  else if (inc.storeFullBytes !== undefined)
+    limit = `  limit: the multi-core store is full: a buffer of it reached ${n(Math.floor(inc.storeFullBytes / 2 ** 20))} MB, the most one growable shared buffer holds in this Node.js, below the ${n(memory.mb)} MB of memory allowed; --workers 1 stores states in chunks and goes further`;
   else if (memory.given) limit = `  limit: ${n(memory.mb)} MB of resident memory (--memory-limit)`;
   else limit = `  limit: ${n(memory.mb)} MB of resident memory, the default ceiling (${memory.basis}); --memory-limit sets another`;
   const forced = !r.stop?.forced
