@@ -88,3 +88,32 @@ test('shared store: a table that cannot grow (its buffer is full) makes insertSo
     t.is(store.find(buf, 0, hash(buf, 0)), i);
   }
 });
+
+test('shared store: a growth the memory would not take (mayAdd) is refused: the table doubles instead of quadrupling, then insertSolo says FULL, for the memory', (t) => {
+  const W = 1;
+  const hash = (b: Uint32Array, o: number) => hashWords(b, o, W);
+  const buf = new Uint32Array(W);
+  const store = new SharedStore(sharedStoreBuffers(W, new SharedArrayBuffer(64), { initialSlots: 1 }), hash);
+  const asked: number[] = [];
+  store.mayAdd = (bytes) => {
+    asked.push(bytes);
+    return bytes < 2500;
+  };
+  buf[0] = 1000;
+  store.insertFirst(buf, 0, hash(buf, 0));
+  let got = 0;
+  for (let i = 1; got !== FULL; i++) {
+    buf[0] = 1000 + i;
+    got = store.insertSolo(buf, 0, hash(buf, 0), 0, 0);
+    if (got !== FULL) t.is(got, i);
+  }
+  // 256 slots (1 KiB) doubled to 512 (2,044 bytes more in the other buffer; quadrupling asked for 4 KiB), then 1,024 slots would add 3 KiB: refused at load 0.7 of 512.
+  t.is(store.count, 358);
+  t.is(store.tableSlots(), 512);
+  t.true(store.refusedForMemory);
+  t.deepEqual(asked, [4096, 2044, 8192, 3072]);
+  for (let i = 0; i < 358; i++) {
+    buf[0] = 1000 + i;
+    t.is(store.find(buf, 0, hash(buf, 0)), i);
+  }
+});

@@ -353,7 +353,7 @@ const ROUND_MS = 20;
 
 /** A store out of room under its buffers' own bound, not the memory limit's, is full: say so (the message names the buffer, not the memory). */
 function storeFull(out: ExploreOutcome, st: SharedStore): void {
-  if (st.buffers.boundByBuffer) out.storeFull = st.buffers.maxBytes;
+  if (st.buffers.boundByBuffer && !st.refusedForMemory) out.storeFull = st.buffers.maxBytes;
 }
 
 function finish(out: ExploreOutcome, reason: IncompleteReason, depth: number, frontier: number): ExploreOutcome {

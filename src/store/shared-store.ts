@@ -156,6 +156,8 @@ export class SharedStore {
   sink = 0;
   /** Whether a growth may allocate this many bytes of table (set by the search on the coordinator's store; `nextTableSlots`). */
   mayAdd: ((bytes: number) => boolean) | null = null;
+  /** A growth was refused for the memory limit (`mayAdd`), not for the buffers' bound. */
+  refusedForMemory = false;
 
   constructor(b: SharedStoreBuffers, hash: (buf: Uint32Array, off: number) => number) {
     this.words = b.words;
@@ -457,7 +459,10 @@ export class SharedStore {
    * (`nextTableSlots`: quadruples below QUADRUPLE_BELOW slots when the
    * memory allows, doubles above); hash-compact, whose point is memory,
    * quadruples only below 2^20. False, and the table as it was, when the
-   * table cannot grow that far (2^29 slots, or what its buffer holds).
+   * table cannot grow that far (2^29 slots, or what its buffer holds), or
+   * when the memory the search may still use does not take even a doubled
+   * table (`mayAdd`; `refusedForMemory`): the refill would pass the limit
+   * far from any poll, and the search would be ended inside it.
    */
   prepareGrowth(minSlots: number): boolean {
     const from = this.table;
@@ -470,6 +475,10 @@ export class SharedStore {
     // A quadrupling that does not fit may still double.
     while (bits > Math.log2(from.length) + 1 && 2 ** (bits - 1) >= minSlots && (bits > MAX_TABLE_BITS || 4 * 2 ** bits > maxBytes(t))) bits--;
     if (bits > MAX_TABLE_BITS || 4 * 2 ** bits > maxBytes(t)) return false;
+    if (this.mayAdd !== null && 4 * 2 ** bits > t.byteLength && !this.mayAdd(4 * 2 ** bits - t.byteLength)) {
+      this.refusedForMemory = true;
+      return false;
+    }
     growShared(t, 4 * 2 ** bits);
     Atomics.store(this.ctl, StoreWord.TableWhich, which);
     Atomics.store(this.ctl, StoreWord.TableBits, bits);
