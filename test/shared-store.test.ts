@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { FULL, SharedStore, sharedStoreBuffers } from '../src/store/shared-store.ts';
 import { hashWords } from '../src/layout/hash.ts';
@@ -67,12 +67,10 @@ test('shared store: insertSolo and a table refilled by several workers behave li
   t.true(full > 10, `${full} of 150 stores were filled`);
 });
 
-test('shared store: a table that cannot grow (its buffer is full) makes insertSolo say FULL before passing load 0.7, and keeps every state', (t) => {
-  const W = 1;
-  const hash = (b: Uint32Array, o: number) => hashWords(b, o, W);
-  const buf = new Uint32Array(W);
-  // 1,500 bytes: records of 8 bytes for 187 states, a table of at most 256 slots (1 KiB), bound 179.
-  const store = new SharedStore(sharedStoreBuffers(W, new SharedArrayBuffer(64), { initialSlots: 1, maxBytes: 1500 }), hash);
+/** Insert states 1000, 1001, ... (one word) alone until the store says FULL: each gets the next index, and every one stored is found at it afterwards. */
+function fillUntilFull(t: ExecutionContext, store: SharedStore): void {
+  const hash = (b: Uint32Array, o: number) => hashWords(b, o, 1);
+  const buf = new Uint32Array(1);
   buf[0] = 1000;
   store.insertFirst(buf, 0, hash(buf, 0));
   let got = 0;
@@ -81,39 +79,32 @@ test('shared store: a table that cannot grow (its buffer is full) makes insertSo
     got = store.insertSolo(buf, 0, hash(buf, 0), 0, 0);
     if (got !== FULL) t.is(got, i);
   }
-  t.is(store.count, 179);
-  t.is(store.tableSlots(), 256);
-  for (let i = 0; i < 179; i++) {
+  for (let i = 0; i < store.count; i++) {
     buf[0] = 1000 + i;
     t.is(store.find(buf, 0, hash(buf, 0)), i);
   }
+}
+
+test('shared store: a table that cannot grow (its buffer is full) makes insertSolo say FULL before passing load 0.7, and keeps every state', (t) => {
+  // 1,500 bytes: records of 8 bytes for 187 states, a table of at most 256 slots (1 KiB), bound 179.
+  const store = new SharedStore(sharedStoreBuffers(1, new SharedArrayBuffer(64), { initialSlots: 1, maxBytes: 1500 }), (b, o) => hashWords(b, o, 1));
+  fillUntilFull(t, store);
+  t.is(store.count, 179);
+  t.is(store.tableSlots(), 256);
+  t.false(store.refusedForMemory);
 });
 
 test('shared store: a growth the memory would not take (mayAdd) is refused: the table doubles instead of quadrupling, then insertSolo says FULL, for the memory', (t) => {
-  const W = 1;
-  const hash = (b: Uint32Array, o: number) => hashWords(b, o, W);
-  const buf = new Uint32Array(W);
-  const store = new SharedStore(sharedStoreBuffers(W, new SharedArrayBuffer(64), { initialSlots: 1 }), hash);
+  const store = new SharedStore(sharedStoreBuffers(1, new SharedArrayBuffer(64), { initialSlots: 1 }), (b, o) => hashWords(b, o, 1));
   const asked: number[] = [];
   store.mayAdd = (bytes) => {
     asked.push(bytes);
     return bytes < 2500;
   };
-  buf[0] = 1000;
-  store.insertFirst(buf, 0, hash(buf, 0));
-  let got = 0;
-  for (let i = 1; got !== FULL; i++) {
-    buf[0] = 1000 + i;
-    got = store.insertSolo(buf, 0, hash(buf, 0), 0, 0);
-    if (got !== FULL) t.is(got, i);
-  }
+  fillUntilFull(t, store);
   // 256 slots (1 KiB) doubled to 512 (2,044 bytes more in the other buffer; quadrupling asked for 4 KiB), then 1,024 slots would add 3 KiB: refused at load 0.7 of 512.
   t.is(store.count, 358);
   t.is(store.tableSlots(), 512);
   t.true(store.refusedForMemory);
   t.deepEqual(asked, [4096, 2044, 8192, 3072]);
-  for (let i = 0; i < 358; i++) {
-    buf[0] = 1000 + i;
-    t.is(store.find(buf, 0, hash(buf, 0)), i);
-  }
 });
