@@ -3,16 +3,19 @@ import fc from 'fast-check';
 import { StateStore, NO_PARENT } from '../src/store/store.ts';
 import { hashWords } from '../src/layout/hash.ts';
 
-test('the store behaves like a Set of encoded states, through growth, with a parent log', (t) => {
+test('the store behaves like a Set of encoded states, through growth (refused for memory or not), with a parent log', (t) => {
+  let refused = 0;
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 5 }),
-      fc.array(fc.array(fc.nat({ max: 7 }), { minLength: 5, maxLength: 5 }), { maxLength: 3000 }),
+      fc.array(fc.array(fc.nat({ max: 7 }), { minLength: 5, maxLength: 5 }), { maxLength: 3000, size: 'max' }),
       fc.boolean(),
-      (W, raw, badHash) => {
+      fc.option(fc.constantFrom(2048, 8192, 65536)),
+      (W, raw, badHash, memory) => {
         // A deliberately bad hash (few distinct values) exercises long probe chains and tag collisions.
         const hash = badHash ? (b: Uint32Array, o: number) => (b[o]! & 3) * 0x10001 : (b: Uint32Array, o: number) => hashWords(b, o, W);
-        const store = new StateStore(W, hash);
+        // A memory that takes tables of fewer bytes only: a growth past it is refused once (`full`: the search is to stop at its next poll), and the table takes more load, then grows after all.
+        const store = new StateStore(W, hash, memory !== null ? { mayAdd: (bytes) => bytes < memory } : {});
         const ref = new Map<string, number>();
         const buf = new Uint32Array(W);
         for (const r of raw) {
@@ -30,6 +33,9 @@ test('the store behaves like a Set of encoded states, through growth, with a par
           if (store.find(buf, 0, hash(buf, 0)) !== ref.get(key)) return false;
         }
         if (store.count !== ref.size) return false;
+        if (store.full) refused++;
+        // The first table (256 slots) grows past 179 states, asking for 4 KiB doubled: a memory of 2 KiB refuses it.
+        if (store.full !== (memory === 2048 && ref.size > 179) && (memory === null || memory === 2048)) return false;
         const out = new Uint32Array(W);
         for (const [key, idx] of ref) {
           store.read(idx, out);
@@ -40,7 +46,7 @@ test('the store behaves like a Set of encoded states, through growth, with a par
     ),
     { numRuns: 200 },
   );
-  t.pass();
+  t.true(refused > 5, `${refused} growths refused`);
 });
 
 test('bytes per state stay small for a million states', (t) => {

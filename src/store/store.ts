@@ -52,6 +52,9 @@ export interface StoreOptions {
  */
 export const QUADRUPLE_BELOW = 1 << 24;
 
+/** The load a table whose growth the memory refused takes until the search's next poll stops it. */
+const FULL_LOAD = 0.9;
+
 /**
  * The exact table's next size from `slots`: four times below
  * QUADRUPLE_BELOW when the memory the search may still use takes the larger
@@ -76,6 +79,8 @@ export class StateStore {
   private readonly parentChunks: Uint32Array[] = [];
   private readonly keepParents: boolean;
   private readonly mayAdd: ((bytes: number) => boolean) | null;
+  /** The table's growth was refused for the memory limit (`mayAdd`): the search is to stop with memory-limit at its next poll. */
+  full = false;
   /** Rehash function: the hash of a stored state (the same function the caller uses for insert). */
   private readonly rehash: (buf: Uint32Array, off: number) => number;
 
@@ -185,6 +190,12 @@ export class StateStore {
 
   private grow(): void {
     const cap = nextTableSlots(this.table.length, this.mayAdd);
+    if (!this.full && this.mayAdd !== null && !this.mayAdd(4 * cap)) {
+      // The memory would not take even the doubled table: its refill would pass the limit far from any poll, and the search would be ended inside it. The search stops at its next poll instead (`limitsCheck`); until then the table takes load up to FULL_LOAD, and grows after all past it.
+      this.full = true;
+      this.limit = Math.floor(this.table.length * FULL_LOAD);
+      return;
+    }
     if (cap > 2 ** 31) throw new RangeError('state table cannot grow past 2^31 slots');
     const table = new Uint32Array(cap);
     const mask = cap - 1;
