@@ -33,9 +33,9 @@ test('the store behaves like a Set of encoded states, through growth (refused fo
           if (store.find(buf, 0, hash(buf, 0)) !== ref.get(key)) return false;
         }
         if (store.count !== ref.size) return false;
-        if (store.full) refused++;
+        if (store.refusedForMemory) refused++;
         // The first table (256 slots) grows past 179 states, asking for 4 KiB doubled: a memory of 2 KiB refuses it.
-        if (store.full !== (memory === 2048 && ref.size > 179) && (memory === null || memory === 2048)) return false;
+        if (store.refusedForMemory !== (memory === 2048 && ref.size > 179) && (memory === null || memory === 2048)) return false;
         const out = new Uint32Array(W);
         for (const [key, idx] of ref) {
           store.read(idx, out);

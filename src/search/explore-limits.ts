@@ -3,7 +3,7 @@ import type { IncompleteReason, SearchOptions } from './types.ts';
 /** What the limits check reads of a store: its state count and its bytes, and whether the memory refused its table's growth. */
 interface Measured {
   readonly count: number;
-  readonly full?: boolean;
+  readonly refusedForMemory?: boolean;
   bytes(): number;
 }
 
@@ -22,7 +22,7 @@ export function limitsCheck(opts: SearchOptions, start: number, store: Measured,
   return (depth, frontier) => {
     const now = performance.now();
     if ((now - start) / 1000 > opts.timeLimit) return 'time-limit';
-    if (store.bytes() > memLimit || store.full === true) return 'memory-limit';
+    if (store.bytes() > memLimit || store.refusedForMemory === true) return 'memory-limit';
     if (monitor !== null) {
       const r = monitor.poll('explore', store.count, transitions(), depth, frontier, store.bytes());
       if (r !== null) return r;

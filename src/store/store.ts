@@ -80,7 +80,7 @@ export class StateStore {
   private readonly keepParents: boolean;
   private readonly mayAdd: ((bytes: number) => boolean) | null;
   /** The table's growth was refused for the memory limit (`mayAdd`): the search is to stop with memory-limit at its next poll. */
-  full = false;
+  refusedForMemory = false;
   /** Rehash function: the hash of a stored state (the same function the caller uses for insert). */
   private readonly rehash: (buf: Uint32Array, off: number) => number;
 
@@ -190,9 +190,9 @@ export class StateStore {
 
   private grow(): void {
     const cap = nextTableSlots(this.table.length, this.mayAdd);
-    if (!this.full && this.mayAdd !== null && !this.mayAdd(4 * cap)) {
+    if (!this.refusedForMemory && this.mayAdd !== null && !this.mayAdd(4 * cap)) {
       // The memory would not take even the doubled table: its refill would pass the limit far from any poll, and the search would be ended inside it. The search stops at its next poll instead (`limitsCheck`); until then the table takes load up to FULL_LOAD, and grows after all past it.
-      this.full = true;
+      this.refusedForMemory = true;
       this.limit = Math.floor(this.table.length * FULL_LOAD);
       return;
     }
