@@ -86,13 +86,13 @@ test('POR with livelock checking (fairness none) finds a non-progress cycle (or 
   let found = 0;
   const check = (m: Model, strategy: 'bfs' | 'dfs') => {
     const b = buildModel(m, null);
-    const r = referenceExplore(b, { deadlock: false });
-    // A livelock, or one thread starving while others progress (the search reports either as a livelock).
-    const ref = referenceFairCycle(b, r, 'none') || b.threads.some((th, i) => th.template.hasProgress && referenceFairCycle(b, r, 'none', i));
     const full = search(b, { deadlock: false, fairness: 'none', strategy });
     const red = search(b, { deadlock: false, fairness: 'none', strategy, por: true });
     // Safety violations stop the search before the cycle search: compare only models without one.
     if (full.violation && full.violation.kind !== 'livelock') return red.verdict === 'violation';
+    const r = referenceExplore(b, { deadlock: false });
+    // A livelock, or one thread starving while others progress (the search reports either as a livelock).
+    const ref = referenceFairCycle(b, r, 'none') || b.threads.some((th, i) => th.template.hasProgress && referenceFairCycle(b, r, 'none', i));
     if ((red.violation?.kind === 'livelock') !== ref || (full.violation?.kind === 'livelock') !== ref) return false;
     if (red.verdict === 'pass' && red.stats.states > full.stats.states) return false;
     if (red.violation) {

@@ -212,15 +212,19 @@ export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean } = {
 export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairness, starving = -1): boolean {
   const T = b.threads.length;
   const excluded = (e: RefEdge) => e.progress && (starving < 0 || e.thread === starving);
-  const reach = (from: string, inSet: (k: string) => boolean): Set<string> => {
+  // The states each state is entered from, by an edge that is not excluded: the strongly connected component of v is what v reaches and what reaches v.
+  const preds = new Map<string, string[]>();
+  for (const [k, out] of r.graph) for (const e of out) if (!excluded(e)) (preds.get(e.to) ?? preds.set(e.to, []).get(e.to)!).push(k);
+  const reach = (from: string, inSet: (k: string) => boolean, backward = false): Set<string> => {
     const seen = new Set<string>();
     const stack = [from];
     while (stack.length) {
       const k = stack.pop()!;
-      for (const e of r.graph.get(k) ?? []) {
-        if (excluded(e) || !inSet(e.to) || seen.has(e.to)) continue;
-        seen.add(e.to);
-        stack.push(e.to);
+      const next = backward ? (preds.get(k) ?? []) : (r.graph.get(k) ?? []).filter((e) => !excluded(e)).map((e) => e.to);
+      for (const to of next) {
+        if (!inSet(to) || seen.has(to)) continue;
+        seen.add(to);
+        stack.push(to);
       }
     }
     return seen;
@@ -235,7 +239,8 @@ export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairne
         done.add(v);
         continue; // v is on no cycle
       }
-      const scc = new Set([...fwd].filter((u) => reach(u, (k) => set.has(k)).has(v)));
+      const bwd = reach(v, (k) => set.has(k), true);
+      const scc = new Set([...fwd].filter((u) => bwd.has(u)));
       for (const u of scc) done.add(u);
       const moves = new Set<number>();
       for (const u of scc) for (const e of r.graph.get(u)!) if (!excluded(e) && scc.has(e.to)) moves.add(e.thread);
