@@ -212,16 +212,26 @@ export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean } = {
 export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairness, starving = -1): boolean {
   const T = b.threads.length;
   const excluded = (e: RefEdge) => e.progress && (starving < 0 || e.thread === starving);
-  // The states each state is entered from, by an edge that is not excluded: the strongly connected component of v is what v reaches and what reaches v.
+  // The edges that are not excluded, both ways: the strongly connected component of v is what v reaches and what reaches v.
+  const succs = new Map<string, string[]>();
   const preds = new Map<string, string[]>();
-  for (const [k, out] of r.graph) for (const e of out) if (!excluded(e)) (preds.get(e.to) ?? preds.set(e.to, []).get(e.to)!).push(k);
-  const reach = (from: string, inSet: (k: string) => boolean, backward = false): Set<string> => {
+  const add = (m: Map<string, string[]>, k: string, v: string) => {
+    const l = m.get(k);
+    if (l) l.push(v);
+    else m.set(k, [v]);
+  };
+  for (const [k, out] of r.graph)
+    for (const e of out)
+      if (!excluded(e)) {
+        add(succs, k, e.to);
+        add(preds, e.to, k);
+      }
+  const reach = (from: string, inSet: (k: string) => boolean, adj = succs): Set<string> => {
     const seen = new Set<string>();
     const stack = [from];
     while (stack.length) {
       const k = stack.pop()!;
-      const next = backward ? (preds.get(k) ?? []) : (r.graph.get(k) ?? []).filter((e) => !excluded(e)).map((e) => e.to);
-      for (const to of next) {
+      for (const to of adj.get(k) ?? []) {
         if (!inSet(to) || seen.has(to)) continue;
         seen.add(to);
         stack.push(to);
@@ -239,7 +249,7 @@ export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairne
         done.add(v);
         continue; // v is on no cycle
       }
-      const bwd = reach(v, (k) => set.has(k), true);
+      const bwd = reach(v, (k) => set.has(k), preds);
       const scc = new Set([...fwd].filter((u) => bwd.has(u)));
       for (const u of scc) done.add(u);
       const moves = new Set<number>();
