@@ -96,9 +96,11 @@ export interface RefResult {
   depth: Map<string, number>;
   initial: string;
   ended: (key: string, t: number) => boolean;
+  /** The exploration stopped past `maxStates` (its violations and graph are then partial). */
+  truncated?: boolean;
 }
 
-export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean } = {}): RefResult {
+export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean; maxStates?: number } = {}): RefResult {
   const init: PState = { v: {}, t: [] };
   for (const sv of b.shared) {
     const d = sv.domain;
@@ -141,6 +143,7 @@ export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean } = {
   while (frontier.length) {
     const next: string[] = [];
     for (const k of frontier) {
+      if (states.size > (opts.maxStates ?? Infinity)) return { states: states.size, transitions, violations, graph, depth, initial: k0, ended: () => false, truncated: true };
       const p = states.get(k)!;
       const d = depth.get(k)!;
       const out: RefEdge[] = [];
