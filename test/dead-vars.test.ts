@@ -5,7 +5,7 @@ import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { deadVariables } from '../src/reduce/dead-vars.ts';
 import { builtinModels } from '../models/index.ts';
-import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
+import { referenceExplore, referenceLivelock } from './helpers/reference.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 /**
@@ -149,7 +149,7 @@ test('dead-variable reduction keeps livelocks under every fairness (reference ch
       if (full.violation && full.violation.kind !== 'livelock') return red.violation?.kind === full.violation.kind;
       const r = referenceExplore(b, { deadlock: false, maxStates: REF_STATES });
       if (r.truncated) refSkipped++;
-      const ref = r.truncated ? full.violation?.kind === 'livelock' : referenceFairCycle(b, r, fairness) || b.threads.some((th, i) => th.template.hasProgress && referenceFairCycle(b, r, fairness, i));
+      const ref = r.truncated ? full.violation?.kind === 'livelock' : referenceLivelock(b, r, fairness);
       if ((red.violation?.kind === 'livelock') !== ref || (full.violation?.kind === 'livelock') !== ref) return false;
       if (red.verdict === 'pass' && red.stats.states > full.stats.states) return false;
       if (red.violation) {

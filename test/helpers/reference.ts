@@ -213,6 +213,7 @@ export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean; maxS
  * progress transitions and asks that it is unfinished.
  */
 export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairness, starving = -1): boolean {
+  if (r.truncated) throw new Error('referenceFairCycle needs a whole exploration (this one stopped at maxStates)');
   const T = b.threads.length;
   const excluded = (e: RefEdge) => e.progress && (starving < 0 || e.thread === starving);
   // The edges that are not excluded, both ways: the strongly connected component of v is what v reaches and what reaches v.
@@ -277,4 +278,9 @@ export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairne
     return false;
   };
   return fairIn(new Set(r.graph.keys()));
+}
+
+/** What the search reports as a livelock: a fair non-progress cycle, or one thread with progress steps starving while others progress. */
+export function referenceLivelock(b: BuiltModel, r: RefResult, fairness: Fairness): boolean {
+  return referenceFairCycle(b, r, fairness) || b.threads.some((th, i) => th.template.hasProgress && referenceFairCycle(b, r, fairness, i));
 }
