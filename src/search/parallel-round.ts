@@ -31,8 +31,8 @@ import { NumberedProviso } from './proviso.ts';
  *            a state that fails an assertion or deadlocks lowers StopState.
  *            Before it inserts a block, a worker reserves table room for all
  *            of its successors; a reservation past the table's load bound
- *            stops the phase, the table grows (every worker refills its
- *            share of the committed and the pending states) and the phase
+ *            stops the phase, the table grows (the workers empty it, then
+ *            refill it with the committed and the pending states) and the phase
  *            goes on where it stopped.
  *   number   every worker sums the successor counts in state order (so a
  *            successor's place gives its BFS sequence number, seq), and
@@ -117,12 +117,14 @@ export const enum Ctl {
   PassBusy = 31,
   /** 1 when the exact store's records could not grow for a block's successors (a memory limit): the round ends, nothing of it is numbered. */
   NoRoom = 32,
-  /** Each on a cache line of its own: the next block to claim, the table room reserved by the round's blocks, the next pending id. */
+  /** Each on a cache line of its own: the next block to claim, the table room reserved by the round's blocks, the next pending id, the next state to refill. */
   Cursor = 48,
   Reserved = 64,
   PendNext = 80,
+  /** The next state the workers refilling a grown table claim (`SharedStore.rehashClaimed`). */
+  RehashNext = 96,
 }
-export const CONTROL_WORDS = 96;
+export const CONTROL_WORDS = 112;
 
 /** Int32 words between two workers' lines in `PendInfo` (64 bytes). */
 const LINE = 16;
@@ -449,7 +451,10 @@ export class RoundWorker {
         break;
       }
       this.refresh();
-      this.store.rehashPart(this.me, active, this.compact ? 0 : Atomics.load(this.ctl, Ctl.PendNext));
+      // The new table is emptied by every worker, then refilled.
+      this.store.clearPart(this.me, active);
+      yield;
+      this.store.rehashClaimed(Ctl.RehashNext, this.compact ? 0 : Atomics.load(this.ctl, Ctl.PendNext));
       if (this.compact) this.rehashPending(this.me, active);
       yield;
       this.refresh();

@@ -462,9 +462,11 @@ export class SharedStore {
    * table cannot grow that far (2^29 slots, or what its buffer holds), or
    * when the memory the search may still use does not take even a doubled
    * table (`mayAdd`; `refusedForMemory`): the refill would pass the limit
-   * far from any poll, and the search would be ended inside it.
+   * far from any poll, and the search would be ended inside it. With
+   * `clear` false the new table is not emptied here: the workers do it
+   * (`clearPart`) before they refill it.
    */
-  prepareGrowth(minSlots: number): boolean {
+  prepareGrowth(minSlots: number, clear = true): boolean {
     const from = this.table;
     let bits = Math.log2(from.length);
     const step = this.compact ? (from.length < 2 ** 20 ? 2 : 1) : Math.log2(nextTableSlots(from.length, this.mayAdd) / from.length);
@@ -483,34 +485,65 @@ export class SharedStore {
     Atomics.store(this.ctl, StoreWord.TableWhich, which);
     Atomics.store(this.ctl, StoreWord.TableBits, bits);
     this.refresh();
-    // Empty, for the workers' refill (the buffer held the table before last). Its new pages are zero already, but touching them all here, in one thread, costs less than the refilling workers' page faults at once.
-    this.table.fill(0);
+    if (clear) this.clearPart(0, 1);
     return true;
   }
 
   /**
-   * Fill the current table (after prepareGrowth and refresh, every worker
-   * at once) with part `part` of `parts` of the committed states, taken in
-   * index order (hash-compact), or of the records (exact; `pending` more
-   * than the records before the round: its pending states, whose records
-   * hold a key, are entered as well): each state is read and hashed once,
-   * by one worker, and placed with a compare-and-swap on its slot, since
-   * another worker may be placing a state in the same probe run. Where a
-   * state lands in its probe run depends on the timing; what a lookup finds
-   * does not.
+   * Empty part `part` of `parts` of the table that `prepareGrowth(_, false)`
+   * switched to (every worker at once, after refresh and before the
+   * refill): the buffer held the table before last. Its new pages are zero
+   * already, but touching them in the clearing costs less than the
+   * refilling workers' page faults at random places. Parts are whole pages.
    */
+  clearPart(part: number, parts: number): void {
+    const n = this.table.length;
+    const at = (k: number): number => Math.min(n, Math.ceil((n * k) / parts / 1024) * 1024);
+    this.table.fill(0, at(part), at(part + 1));
+  }
+
+  /**
+   * Fill the current table (after prepareGrowth and refresh, every worker
+   * at once) with the committed states, taken in index order (hash-compact),
+   * or with the records (exact; `pending` more than the records before the
+   * round: its pending states, whose records hold a key, are entered as
+   * well). The workers claim runs of REHASH_RUN of them from the counter
+   * ctl[word] (zeroed before the refill; `rehashClaimed`), so that one that
+   * is held up leaves more to the others; `rehashPart` takes a fixed part.
+   * Each state is read and hashed once, by one worker, and placed with a
+   * compare-and-swap on its slot, since another worker may be placing a
+   * state in the same probe run. Where a state lands in its probe run
+   * depends on the timing; what a lookup finds does not.
+   */
+  rehashClaimed(word: number, pending: number): void {
+    const n = this.rehashCount(pending);
+    for (;;) {
+      const from = Atomics.add(this.ctl, word, REHASH_RUN);
+      if (from >= n) return;
+      this.rehashRange(from, Math.min(n, from + REHASH_RUN), true);
+    }
+  }
+
+  /** Part `part` of `parts` of the refill (`rehashClaimed`); alone (one part), with plain writes. */
   rehashPart(part: number, parts: number, pending: number): void {
+    const n = this.rehashCount(pending);
+    this.rehashRange(Math.floor((n * part) / parts), Math.floor((n * (part + 1)) / parts), parts > 1);
+  }
+
+  private rehashCount(pending: number): number {
+    const n = this.compact ? this.count : this.records + pending;
+    if (!this.compact && n * this.rs > this.states.length) this.refreshStates();
+    return n;
+  }
+
+  private rehashRange(from: number, to: number, shared: boolean): void {
     const t = this.table;
     const ti = this.tableI32;
     const mask = this.mask;
     const rs = this.rs;
     const compact = this.compact;
-    const n = compact ? this.count : this.records + pending;
-    const from = Math.floor((n * part) / parts);
-    const to = Math.floor((n * (part + 1)) / parts);
     const hs = this.rehashScratch;
     const ix = this.rehashIdx;
-    if (!compact && n * rs > this.states.length) this.refreshStates();
     let acc = 0;
     for (let i = from; i < to; ) {
       let m = 0;
@@ -521,7 +554,7 @@ export class SharedStore {
       }
       // Touch the block's home slots first (the misses overlap), then place.
       for (let k = 0; k < m; k++) acc ^= t[hs[k]! & mask]!;
-      if (parts === 1) {
+      if (!shared) {
         // Alone (worker 0 between rounds): plain writes.
         for (let k = 0; k < m; k++) {
           let j = hs[k]! & mask;
@@ -534,6 +567,9 @@ export class SharedStore {
   }
 
 }
+
+/** States a refilling worker claims at a time (`rehashClaimed`). */
+const REHASH_RUN = 1 << 14;
 
 /** The table's load bound: a round grows the table first when its states could pass it. */
 export const MAX_LOAD = 0.7;
