@@ -3,7 +3,7 @@ import type { ExploreOutcome, Reducers } from './explore.ts';
 import type { IncompleteReason, SearchOptions } from './types.ts';
 import { limitsCheck } from './explore-limits.ts';
 import { expansionViolation, storeInitial } from './stored-path.ts';
-import { BLOCK, Ctl, MAX_BLOCKS, NONE, ROUND_STATES, RoundAborted, RoundWorker, slotsFor, TURN, type RoundCoordinator } from './parallel-round.ts';
+import { BLOCK, Ctl, dealBlocks, MAX_BLOCKS, NONE, ROUND_STATES, RoundAborted, RoundWorker, slotsFor, TURN, type RoundCoordinator } from './parallel-round.ts';
 import { NumberedProviso } from './proviso.ts';
 import { cacheFits, EdgeCache, MAX_CACHED_EDGES, RECORDED_SHARE } from './edge-cache.ts';
 import { PASS_PENDING, runPoolTasks, taskRunner, type PassPool } from './liveness.ts';
@@ -187,7 +187,7 @@ export function exploreParallel(
     }
     Atomics.store(ctl, Ctl.Start, head);
     Atomics.store(ctl, Ctl.End, end);
-    Atomics.store(ctl, Ctl.Cursor, 0);
+    dealBlocks(w0.segments, Math.ceil((end - head) / blockStates), active);
     Atomics.store(ctl, Ctl.StopState, NONE);
     Atomics.store(ctl, Ctl.InvSeq, NONE);
     Atomics.store(ctl, Ctl.Overflow, 0);
