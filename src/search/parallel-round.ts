@@ -548,9 +548,9 @@ export class RoundWorker {
   /**
    * Successor numbering: stBase[i] is the seq of the first successor of
    * state start + i, up to the stopping state, and the cut past it; returns
-   * the cut (successors of states from the stopping state on do not count). Every worker
-   * computes it from the shared successor counts; the coordinator publishes
-   * the cut.
+   * the cut (successors of states from the stopping state on do not
+   * count). Every worker computes it from the shared successor counts; the
+   * coordinator publishes the cut.
    */
   private numberSuccessors(coord: RoundCoordinator | null): number {
     const ctl = this.ctl;
