@@ -181,8 +181,6 @@ export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean; maxS
         }
       });
       graph.set(k, out);
-      const hasAssertFail = b.threads.some(() => false);
-      void hasAssertFail;
       if (out.length === 0 && deadlockOn) {
         const allEnd = b.threads.every((th, ti) => th.template.isEnd[p.t[ti]!.at] === 1);
         // A state whose only steps fail assertions is not a deadlock; count those as enabled.
