@@ -671,7 +671,10 @@ export function collectHelpers(w0: RoundWorker, ms: number): void {
  * tests. Every helper has joined from the start. In the expand phase the
  * workers take turns block by block (`RoundWorker.turns`), in an order
  * that reverses at every turn, so that blocks are inserted out of order
- * and every worker finds states that others entered.
+ * and every worker finds states that others entered; each worker starts
+ * on its own run of the round's blocks, so blocks are expanded out of
+ * order too (a later block before a stopping state found in an earlier
+ * one).
  */
 export function lockstepDriver(helpers: readonly RoundWorker[]): RoundDriver {
   return {
