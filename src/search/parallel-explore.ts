@@ -11,6 +11,7 @@ import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
 import type { EdgeBuffers, ParallelBuffers } from './parallel-round.ts';
 import { growSharedTo } from '../store/growable-shared.ts';
+import { availableParallelism } from 'node:os';
 
 /**
  * Multi-core breadth-first safety exploration (`check --workers N`): the
@@ -438,16 +439,27 @@ export function runWithBarriers(gen: Generator<number | undefined, void, void>, 
  */
 const SPIN_MS = 2;
 
-/** Spin while ctl[word] is g, for at most SPIN_MS. */
-function spinWhile(ctl: Int32Array, word: number, g: number): void {
+/**
+ * The CPUs this process may run on. With more threads in a round than that,
+ * a waiting worker sleeps at once: spinning would hold a CPU that a worker
+ * with work in the round is waiting for, and every barrier waits for the
+ * slowest (peterson(5) on two CPUs: 5.75 s at three workers and 6.05 s at
+ * four while waiting workers spun, 3.99 s and 4.06 s with them sleeping at
+ * once, against about 3.2 s at two).
+ */
+const CPUS = availableParallelism();
+
+/** Spin while ctl[word] is g, for at most SPIN_MS; not at all when the round's `threads` outnumber the CPUs. */
+function spinWhile(ctl: Int32Array, word: number, g: number, threads: number): void {
+  if (threads > CPUS) return;
   const until = performance.now() + SPIN_MS;
   for (let i = 1; Atomics.load(ctl, word) === g; i++) if ((i & 255) === 0 && performance.now() > until) return;
 }
 
 /**
  * A generation barrier over `active` workers: the last to arrive resets the
- * count and advances the generation; the others spin briefly, then sleep on
- * the generation word. A worker that failed sets Abort and wakes everyone,
+ * count and advances the generation; the others spin briefly (`spinWhile`),
+ * then sleep on the generation word. A worker that failed sets Abort and wakes everyone,
  * who then throw RoundAborted instead of waiting forever.
  */
 export function barrier(ctl: Int32Array, active: number): void {
@@ -458,7 +470,7 @@ export function barrier(ctl: Int32Array, active: number): void {
     Atomics.add(ctl, Ctl.BarGen, 1);
     Atomics.notify(ctl, Ctl.BarGen);
   } else {
-    spinWhile(ctl, Ctl.BarGen, g);
+    spinWhile(ctl, Ctl.BarGen, g, active);
     while (Atomics.load(ctl, Ctl.BarGen) === g) {
       if (Atomics.load(ctl, Ctl.Abort) !== 0) throw new RoundAborted();
       Atomics.wait(ctl, Ctl.BarGen, g, 20);
@@ -620,7 +632,7 @@ export function helperLoop(w: RoundWorker): void {
   w.me = Atomics.add(ctl, Ctl.Joined, 1) + 1;
   try {
     for (;;) {
-      spinWhile(ctl, Ctl.Gen, g);
+      spinWhile(ctl, Ctl.Gen, g, Atomics.load(ctl, Ctl.Joined) + 1);
       while (Atomics.load(ctl, Ctl.Gen) === g && Atomics.load(ctl, Ctl.Quit) === 0) Atomics.wait(ctl, Ctl.Gen, g, 1000);
       g = Atomics.load(ctl, Ctl.Gen);
       if (Atomics.load(ctl, Ctl.Quit) !== 0) break;
