@@ -162,6 +162,9 @@ test.serial('--memory-limit: a table that would quadruple past the limit doubles
     t.is(r.code, 3, r.err);
     t.regex(r.out, /^incomplete: memory-limit reached after [\d,]+ states/m);
     t.notRegex(r.out, /did not stop by itself/);
+    // Two workers hold fewer states in the same memory: the message says that one goes further.
+    if (workers === '2') t.regex(r.out, /^ {2}2 workers hold fewer states in the same memory than one .*: --workers 1 goes further$/m);
+    else t.notRegex(r.out, /--workers 1 goes further/);
   }
 });
 
