@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { BuiltModel } from '../model/build.ts';
 import { McError } from '../model/errors.ts';
 import type { Runtime } from '../exec/runtime.ts';
@@ -69,7 +70,7 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
   let ctl: Int32Array | null = null;
   try {
     return searchWith(built, options, (rt, red) =>
-      sharedEngine(rt, red, options, { workers, ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
+      sharedEngine(rt, red, options, { workers, cpus: availableParallelism(), ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
         ctl = w0.ctl;
         const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, por: red.por ? { liveness: red.por.liveness } : null, deadVars: options.deadVars === true, deadlock: options.deadlock ?? null, bufs };
         // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.

@@ -11,7 +11,6 @@ import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
 import type { EdgeBuffers, ParallelBuffers } from './parallel-round.ts';
 import { growSharedTo } from '../store/growable-shared.ts';
-import { availableParallelism } from 'node:os';
 
 /**
  * Multi-core breadth-first safety exploration (`check --workers N`): the
@@ -423,8 +422,8 @@ class Coordinator implements RoundCoordinator {
 }
 
 /** Run one round's generator through a barrier at each yield (thread driver). */
-export function runWithBarriers(gen: Generator<number | undefined, void, void>, ctl: Int32Array, active: number): void {
-  for (let r = gen.next(); !r.done; r = gen.next()) if (r.value !== TURN) barrier(ctl, active);
+export function runWithBarriers(gen: Generator<number | undefined, void, void>, ctl: Int32Array, active: number, spin: boolean): void {
+  for (let r = gen.next(); !r.done; r = gen.next()) if (r.value !== TURN) barrier(ctl, active, spin);
 }
 
 /**
@@ -440,29 +439,29 @@ export function runWithBarriers(gen: Generator<number | undefined, void, void>, 
 const SPIN_MS = 2;
 
 /**
- * The CPUs this process may run on. With more threads in a round than that,
- * a waiting worker sleeps at once: spinning would hold a CPU that a worker
+ * Whether a waiting worker spins (`spinWhile`) before it sleeps: not when
+ * the round's threads outnumber the CPUs the process may run on
+ * (`ParallelBuffers.cpus`). A spinning worker would hold a CPU that a worker
  * with work in the round is waiting for, and every barrier waits for the
  * slowest (peterson(5) on two CPUs: 5.75 s at three workers and 6.05 s at
  * four while waiting workers spun, 3.99 s and 4.06 s with them sleeping at
  * once, against about 3.2 s at two).
  */
-const CPUS = availableParallelism();
+const spins = (threads: number, cpus: number): boolean => threads <= cpus;
 
-/** Spin while ctl[word] is g, for at most SPIN_MS; not at all when the round's `threads` outnumber the CPUs. */
-function spinWhile(ctl: Int32Array, word: number, g: number, threads: number): void {
-  if (threads > CPUS) return;
+/** Spin while ctl[word] is g, for at most SPIN_MS. */
+function spinWhile(ctl: Int32Array, word: number, g: number): void {
   const until = performance.now() + SPIN_MS;
   for (let i = 1; Atomics.load(ctl, word) === g; i++) if ((i & 255) === 0 && performance.now() > until) return;
 }
 
 /**
  * A generation barrier over `active` workers: the last to arrive resets the
- * count and advances the generation; the others spin briefly (`spinWhile`),
- * then sleep on the generation word. A worker that failed sets Abort and wakes everyone,
+ * count and advances the generation; the others spin briefly (`spinWhile`,
+ * when `spin`), then sleep on the generation word. A worker that failed sets Abort and wakes everyone,
  * who then throw RoundAborted instead of waiting forever.
  */
-export function barrier(ctl: Int32Array, active: number): void {
+export function barrier(ctl: Int32Array, active: number, spin: boolean): void {
   if (active <= 1) return;
   const g = Atomics.load(ctl, Ctl.BarGen);
   if (Atomics.add(ctl, Ctl.BarCount, 1) === active - 1) {
@@ -470,7 +469,7 @@ export function barrier(ctl: Int32Array, active: number): void {
     Atomics.add(ctl, Ctl.BarGen, 1);
     Atomics.notify(ctl, Ctl.BarGen);
   } else {
-    spinWhile(ctl, Ctl.BarGen, g, active);
+    if (spin) spinWhile(ctl, Ctl.BarGen, g);
     while (Atomics.load(ctl, Ctl.BarGen) === g) {
       if (Atomics.load(ctl, Ctl.Abort) !== 0) throw new RoundAborted();
       Atomics.wait(ctl, Ctl.BarGen, g, 20);
@@ -494,7 +493,7 @@ export function threadDriver(ctl: Int32Array): RoundDriver {
   return {
     run: (w0, active, coord) => {
       w0.refresh();
-      runWithBarriers(w0.round(active, coord), ctl, active);
+      runWithBarriers(w0.round(active, coord), ctl, active, spins(active, w0.bufs.cpus));
     },
     joined: () => Atomics.load(ctl, Ctl.Joined),
     announce: () => {
@@ -632,7 +631,7 @@ export function helperLoop(w: RoundWorker): void {
   w.me = Atomics.add(ctl, Ctl.Joined, 1) + 1;
   try {
     for (;;) {
-      spinWhile(ctl, Ctl.Gen, g, Atomics.load(ctl, Ctl.Joined) + 1);
+      if (spins(Atomics.load(ctl, Ctl.Joined) + 1, w.bufs.cpus)) spinWhile(ctl, Ctl.Gen, g);
       while (Atomics.load(ctl, Ctl.Gen) === g && Atomics.load(ctl, Ctl.Quit) === 0) Atomics.wait(ctl, Ctl.Gen, g, 1000);
       g = Atomics.load(ctl, Ctl.Gen);
       if (Atomics.load(ctl, Ctl.Quit) !== 0) break;
@@ -643,7 +642,7 @@ export function helperLoop(w: RoundWorker): void {
       const active = Atomics.load(ctl, Ctl.Active);
       if (w.me >= active) continue;
       w.refresh();
-      runWithBarriers(w.round(active, null), ctl, active);
+      runWithBarriers(w.round(active, null), ctl, active, spins(active, w.bufs.cpus));
     }
   } catch (e) {
     if (!(e instanceof RoundAborted)) stopWorkers(ctl, true);

@@ -212,6 +212,8 @@ export function pendingStride(W: number): number {
 /** The shared buffers of one multi-core search (plain data: sent to every worker thread). */
 export interface ParallelBuffers {
   readonly workers: number;
+  /** The CPUs the process may run on (a round with more threads has its waiting workers sleep at once, `spins`). */
+  readonly cpus: number;
   readonly store: SharedStoreBuffers;
   readonly stCount: SharedArrayBuffer;
   /** With partial-order reduction, per state of the round: how it was expanded (`PartialOrder.expansionCode`). */
@@ -261,10 +263,11 @@ export const PHASES = ['expand', 'expand wait', 'grow', 'number', 'number wait',
 
 const MAX_PENDING_BYTES = 2 ** 32 - 2 ** 16;
 
-export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number, timed = false, threads = 0): ParallelBuffers {
+export function parallelBuffers(words: number, workers: number, store: SharedStoreBuffers, coverageBytes: number, timed = false, threads = 0, cpus = workers): ParallelBuffers {
   const grow = (bytes: number) => growableShared(bytes, MAX_PENDING_BYTES);
   return {
     workers,
+    cpus,
     store,
     stCount: new SharedArrayBuffer(4 * ROUND_STATES),
     stHow: new SharedArrayBuffer(4 * ROUND_STATES),

@@ -22,6 +22,8 @@ import type { Store } from './stored-path.ts';
  */
 export interface SharedEngineOptions {
   readonly workers: number;
+  /** The CPUs the process may run on (default: the workers); with more workers than that, a waiting worker sleeps at once. */
+  readonly cpus?: number;
   /** Initial table slots (tests use tiny tables so that growth is exercised). */
   readonly initialSlots?: number;
   /** Hash-compact: initial states of the frontier ring (tests use tiny rings so that it grows). */
@@ -44,7 +46,7 @@ export function sharedEngine(
   const memMB = opts.memoryLimitMB ?? Infinity;
   const control = newControl();
   const store = sharedStoreBuffers(rt.words, control, { initialSlots: eo.initialSlots ?? 256, compact: opts.store === 'hash-compact', ...(eo.initialRing !== undefined ? { ringStates: eo.initialRing } : {}), ...(eo.maxStoreBytes !== undefined ? { bufferBytes: eo.maxStoreBytes } : {}), ...(Number.isFinite(memMB) ? { maxBytes: memMB * 1024 * 1024 } : {}) });
-  const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length, eo.onPhaseTimes !== undefined, rt.threads);
+  const bufs = parallelBuffers(rt.words, eo.workers, store, rt.fired.length + rt.reached.length, eo.onPhaseTimes !== undefined, rt.threads, eo.cpus ?? eo.workers);
   const w0 = new RoundWorker(0, rt, red.sym, bufs, opts.deadlock ?? rt.model.deadlock, red.por);
   const driver = driverFor(bufs, w0);
   let open = true;
