@@ -8,14 +8,16 @@ import type { IncompleteReason, SearchMonitor, SearchPhase } from '../search/typ
  * the watcher still has the last published counts to report.
  *
  * ```
- * byte  0       4       8          16            24      32         40      48        56
- *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started ]
- *        Int32   Int32   Float64 ...
+ * byte  0       4       8          16            24      32         40      48        56     60
+ *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started | busy  | - ]
+ *        Int32   Int32   Float64 ...                                                   Int32
  * ```
  * stop: 0 none, else 1 + index in STOP_REASONS; phase: 0 not started, else
  * 1 + index in PHASES. Counts are Float64 (state counts pass 2^32).
  * started: when the search began, in ms since the epoch (0 before), so that
  * the watcher's time limit counts from there, as the search's own clock does.
+ * busy: 1 while the search grows a table (`SearchMonitor.busy`): work of its
+ * own that does not poll, which the watcher waits for.
  */
 const STOP_REASONS: readonly IncompleteReason[] = ['time-limit', 'memory-limit', 'interrupted', 'max-states'];
 const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate'];
@@ -27,6 +29,8 @@ const DEPTH = 3;
 const FRONTIER = 4;
 const BYTES = 5;
 const STARTED = 6;
+/** Int32 index of the busy word (byte 56). */
+const BUSY = 14;
 
 export interface CellSnapshot {
   readonly phase: SearchPhase | null;
@@ -42,9 +46,9 @@ export class SearchCell {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(56)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(64)) {
     this.buffer = buffer;
-    this.i32 = new Int32Array(buffer, 0, 2);
+    this.i32 = new Int32Array(buffer, 0, 16);
     this.f64 = new Float64Array(buffer, 0, 7);
   }
 
@@ -74,6 +78,16 @@ export class SearchCell {
     this.publish(phase, 0, 0, 0, 0, 0);
   }
 
+  /** The search enters (true) or leaves (false) a table growth (`SearchMonitor.busy`). */
+  setBusy(on: boolean): void {
+    Atomics.store(this.i32, BUSY, on ? 1 : 0);
+  }
+
+  /** Whether the search is growing a table now. */
+  busy(): boolean {
+    return Atomics.load(this.i32, BUSY) !== 0;
+  }
+
   /** When the search began, in ms since the epoch; 0 while the model is loading. */
   startedAt(): number {
     return this.f64[STARTED]!;
@@ -95,5 +109,6 @@ export function cellMonitor(cell: SearchCell, ceilingMB?: number): SearchMonitor
       return cell.stopRequested();
     },
     peakRssMB: () => process.memoryUsage.rss() / (1024 * 1024),
+    busy: (on) => cell.setBusy(on),
   };
 }

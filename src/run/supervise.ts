@@ -61,6 +61,8 @@ export interface StopInfo {
   readonly forced: boolean;
   /** What the search was doing when it was ended (forced stops only). */
   readonly phase: SearchPhase | null;
+  /** It was ended while it grew a table, its own work and not a step (forced stops only). */
+  readonly growing?: boolean;
 }
 
 export type SupervisedResult = SearchResult & { readonly stop: StopInfo | null };
@@ -96,9 +98,24 @@ const SAMPLE_MS = 50;
  * of millions of states takes a few hundred milliseconds between two polls,
  * several times that on a loaded machine (a quarter of a second was seen
  * to run out there), and a stop there would lose the search's own counts
- * and blame its steps for no reason.
+ * and blame its steps for no reason. A table growth tells the cell
+ * (`SearchCell.busy`): the grace starts again when it ends, since growing a
+ * table of tens of millions of states takes seconds (peterson(6) at 47 M
+ * states with three workers on two CPUs was ended inside one after the
+ * grace, and its steps were blamed).
  */
 const STOP_GRACE_MS = 1000;
+/** The most a table growth may hold a stop back (a busy word that is never cleared must not keep a thread forever). */
+export const BUSY_LIMIT_MS = 120_000;
+
+/**
+ * When the grace of a stop requested at `at` starts, seen at `now`: where it
+ * started so far (`from`), or now while the search grows a table (`busy`),
+ * up to BUSY_LIMIT_MS after the request.
+ */
+export function graceFrom(at: number, from: number, busy: boolean, now: number): number {
+  return busy && now - at < BUSY_LIMIT_MS ? now : from;
+}
 /**
  * Over the memory ceiling by this share, a search asked to stop is ended at
  * once (a step that allocates without bound grows fast); below it, it gets
@@ -240,13 +257,15 @@ export class SearchThread {
     let peak = process.memoryUsage.rss();
 
     return new Promise<SupervisedResult>((resolve, reject) => {
-      let stop: { reason: IncompleteReason; signal: StopSignal | null; at: number; grace: number } | null = null;
+      /** `from`: when the grace started, at the request or at the end of a table growth under way then (`SearchCell.busy`). */
+      let stop: { reason: IncompleteReason; signal: StopSignal | null; at: number; from: number; grace: number } | null = null;
       let forced = false;
       let settled = false;
 
       const requestStop = (reason: IncompleteReason, signal: StopSignal | null, grace: number): void => {
         if (stop !== null) return;
-        stop = { reason, signal, at: performance.now(), grace };
+        const at = performance.now();
+        stop = { reason, signal, at, from: at, grace };
         cell.requestStop(reason);
       };
       const force = (): void => {
@@ -263,7 +282,8 @@ export class SearchThread {
         // The time limit counts from the start of the search, as its own clock does (loading the model is not searching).
         const started = cell.startedAt();
         if (started > 0 ? performance.timeOrigin + now - started >= timeLimitMs : now - t0 >= timeLimitMs + LOAD_ALLOWANCE_MS) requestStop('time-limit', null, STOP_GRACE_MS);
-        if (stop !== null && now - stop.at >= stop.grace) force();
+        if (stop !== null) stop.from = graceFrom(stop.at, stop.from, cell.busy(), now);
+        if (stop !== null && now - stop.from >= stop.grace) force();
       };
       const timer = setInterval(sample, SAMPLE_MS);
       const onSignal = (signal: StopSignal, count: number): void => {
@@ -311,7 +331,7 @@ export class SearchThread {
           livenessChecked: false,
           reduction: {},
           coverage: null,
-          stop: { reason, signal, forced: true, phase: s.phase },
+          stop: { reason, signal, forced: true, phase: s.phase, ...(cell.busy() ? { growing: true } : {}) },
         };
       };
 

@@ -382,11 +382,16 @@ class Coordinator implements RoundCoordinator {
 
   growForRound(): void {
     const st = this.st;
+    st.onGrowth?.(true);
     const need = st.used() + Atomics.load(this.ctl, Ctl.Reserved);
     // A table that cannot grow ends the round as a store out of room does: nothing of it is numbered.
     if (!st.prepareGrowth(Math.max(st.tableSlots() + 1, slotsFor(need, Atomics.load(this.ctl, Ctl.Active))), false)) Atomics.store(this.ctl, Ctl.NoRoom, 1);
     Atomics.store(this.ctl, Ctl.RehashNext, 0);
     Atomics.store(this.ctl, Ctl.Overflow, 0);
+  }
+
+  grown(): void {
+    this.st.onGrowth?.(false);
   }
 
   /**

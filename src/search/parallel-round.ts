@@ -495,6 +495,7 @@ export class RoundWorker {
       yield;
       if (Atomics.load(this.ctl, Ctl.NoRoom) !== 0) {
         // The table could not grow: the block held back stays out, and the round commits nothing.
+        if (coord) coord.grown();
         this.heldBlock = -1;
         this.lap(2);
         break;
@@ -506,6 +507,7 @@ export class RoundWorker {
       this.store.rehashClaimed(Ctl.RehashNext, this.compact ? 0 : Atomics.load(this.ctl, Ctl.PendNext));
       if (this.compact) this.rehashPending(this.me, active);
       yield;
+      if (coord) coord.grown();
       this.refresh();
       this.lap(2);
     }
@@ -1170,6 +1172,8 @@ export class RoundWorker {
 export interface RoundCoordinator {
   /** After an expand phase stopped by a reservation past the table's bound: switch to a table that takes every reservation (the workers then refill it), clear Overflow. */
   growForRound(): void;
+  /** The growth `growForRound` began is over (refilled, or refused): the workers are past its last barrier. */
+  grown(): void;
   /** In the number phase: try to make room for every successor of the round (`cut`) and say so in Ctl.Early (the others read it after the phase). */
   reserveEarly(cut: number): void;
   /** After the number phase, when room was made early: the round commits `limit` new states. */

@@ -57,6 +57,14 @@ export interface SearchMonitor {
   poll(phase: SearchPhase, states: number, transitions: number, depth: number, frontier: number, bytes: number): IncompleteReason | null;
   /** Peak resident memory in MB seen so far, for the stats (0 when unknown). */
   peakRssMB(): number;
+  /**
+   * The search enters (true) or leaves (false) a stretch of its own work
+   * that does not poll and whose length grows with the states stored: a
+   * table growth, which re-hashes every stored state (seconds, for tens of
+   * millions). A supervisor that asked the search to stop waits for it to
+   * end instead of ending the thread, and does not blame a step.
+   */
+  busy?(on: boolean): void;
   /** The resident-memory bound the supervisor enforces, in MB (the given `--memory-limit` or the default ceiling), when there is one: optional structures (the livelock search's edge cache) are sized within it. */
   readonly ceilingMB?: number;
 }

@@ -28,6 +28,8 @@ export class CompactStore {
   private readonly parents: Uint32Array[] = [];
   private readonly chunks: (Uint32Array | null)[] = [];
   private released = 0;
+  /** Told when a growth of the table starts (true) and ends (false), as `StoreOptions.onGrowth`. */
+  onGrowth: ((on: boolean) => void) | null = null;
 
   constructor(words: number) {
     this.words = words;
@@ -94,6 +96,7 @@ export class CompactStore {
   private grow(): void {
     const cap = this.table.length * 2;
     if (cap > 2 ** 31) throw new RangeError('state table cannot grow past 2^31 slots');
+    this.onGrowth?.(true);
     const table = new Uint32Array(cap);
     const mask = cap - 1;
     for (let idx = 0; idx < this.count; idx++) {
@@ -105,6 +108,7 @@ export class CompactStore {
     this.table = table;
     this.mask = mask;
     this.limit = Math.floor(cap * 0.7);
+    this.onGrowth?.(false);
   }
 
   prefetch(_buf: Uint32Array, _hashes: Int32Array, _from: number, _to: number): number {

@@ -156,6 +156,8 @@ export class SharedStore {
   sink = 0;
   /** Whether a growth may allocate this many bytes of table (set by the search on the coordinator's store; `nextTableSlots`). */
   mayAdd: ((bytes: number) => boolean) | null = null;
+  /** Told when a growth of the table starts (true) and ends (false), as `StoreOptions.onGrowth` (worker 0's store; a round's growth is told by its coordinator, `growForRound` to `grown`). */
+  onGrowth: ((on: boolean) => void) | null = null;
   /** A growth was refused for the memory limit (`mayAdd`), not for the buffers' bound. */
   refusedForMemory = false;
 
@@ -387,9 +389,14 @@ export class SharedStore {
 
   /** Grow the table and refill it here (worker 0 alone); false when it cannot grow. */
   private growSolo(): boolean {
-    if (!this.prepareGrowth(this.table.length + 1)) return false;
-    this.rehashPart(0, 1, 0);
-    return true;
+    this.onGrowth?.(true);
+    try {
+      if (!this.prepareGrowth(this.table.length + 1)) return false;
+      this.rehashPart(0, 1, 0);
+      return true;
+    } finally {
+      this.onGrowth?.(false);
+    }
   }
 
   /** Index of a committed state, or -1. */

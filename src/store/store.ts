@@ -38,6 +38,8 @@ export interface StoreOptions {
   maxLoad?: number;
   /** Whether a growth may allocate this many bytes of table (default: always); one that may not doubles the table instead of quadrupling it (`nextTableSlots`). */
   mayAdd?: (bytes: number) => boolean;
+  /** Told when a growth of the table starts (true) and ends (false): a supervisor waits for it (`SearchMonitor.busy`). */
+  onGrowth?: (on: boolean) => void;
 }
 
 /**
@@ -79,6 +81,7 @@ export class StateStore {
   private readonly parentChunks: Uint32Array[] = [];
   private readonly keepParents: boolean;
   private readonly mayAdd: ((bytes: number) => boolean) | null;
+  private readonly onGrowth: ((on: boolean) => void) | null;
   /** The table's growth was refused for the memory limit (`mayAdd`): the search is to stop with memory-limit at its next poll. */
   refusedForMemory = false;
   /** Rehash function: the hash of a stored state (the same function the caller uses for insert). */
@@ -90,6 +93,7 @@ export class StateStore {
     this.maxLoad = opts.maxLoad ?? 0.7;
     this.keepParents = opts.parents ?? true;
     this.mayAdd = opts.mayAdd ?? null;
+    this.onGrowth = opts.onGrowth ?? null;
     let cap = 256;
     while (cap < (opts.initialSlots ?? 0)) cap *= 2;
     this.table = new Uint32Array(cap);
@@ -197,6 +201,7 @@ export class StateStore {
       return;
     }
     if (cap > 2 ** 31) throw new RangeError('state table cannot grow past 2^31 slots');
+    this.onGrowth?.(true);
     const table = new Uint32Array(cap);
     const mask = cap - 1;
     const W = this.words;
@@ -220,6 +225,7 @@ export class StateStore {
     this.table = table;
     this.mask = mask;
     this.limit = Math.floor(cap * this.maxLoad);
+    this.onGrowth?.(false);
   }
 
   /** The chunk holding state `idx`; its words start at `offsetOf(idx)`. */

@@ -239,9 +239,11 @@ function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memo
     limit += `\n  ${opts.workers} workers hold fewer states in the same memory than one (the exact store keeps each state in a record where it was first found, and the previous table stays allocated; each helper thread has a heap of its own): --workers 1 goes further`;
   const forced = !r.stop?.forced
     ? ''
-    : r.stop.phase
-      ? `  the search did not stop by itself in time and was ended during ${r.stop.phase}: a step (guard or effect) may not return, or allocates without bound\n`
-      : `  the search thread was ended before the search started${inc.reason === 'memory-limit' ? ' (the limit is below what loading the model takes)' : ''}\n`;
+    : r.stop.growing
+      ? `  the search was ended while it grew its state table (its own work, not a step of the model)\n`
+      : r.stop.phase
+        ? `  the search did not stop by itself in time and was ended during ${r.stop.phase}: a step (guard or effect) may not return, or allocates without bound\n`
+        : `  the search thread was ended before the search started${inc.reason === 'memory-limit' ? ' (the limit is below what loading the model takes)' : ''}\n`;
   return `incomplete: ${inc.reason} reached after ${reached}\n${limit ? limit + '\n' : ''}${forced}`;
 }
 
@@ -249,7 +251,7 @@ function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memo
 function incompleteJson(r: SupervisedResult, opts: Partial<SearchOptions>, memory: MemoryCeiling) {
   const inc = r.incomplete;
   if (!inc) return null;
-  const forced = r.stop?.forced ? { forced: true, phase: r.stop.phase } : {};
+  const forced = r.stop?.forced ? { forced: true, phase: r.stop.phase, ...(r.stop.growing ? { growing: true } : {}) } : {};
   switch (inc.reason) {
     case 'interrupted':
       return { ...inc, signal: r.stop?.signal ?? null, ...forced };
