@@ -463,8 +463,9 @@ function spinWhile(ctl: Int32Array, word: number, g: number): void {
 /**
  * A generation barrier over `active` workers: the last to arrive resets the
  * count and advances the generation; the others spin briefly (`spinWhile`,
- * when `spin`), then sleep on the generation word. A worker that failed sets Abort and wakes everyone,
- * who then throw RoundAborted instead of waiting forever.
+ * when `spin`), then sleep on the generation word. A worker that failed
+ * sets Abort and wakes everyone, who then throw RoundAborted instead of
+ * waiting forever.
  */
 export function barrier(ctl: Int32Array, active: number, spin: boolean): void {
   if (active <= 1) return;
