@@ -168,8 +168,7 @@ function finishSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: n
     store = eng.store;
     ex = eng.explore(opts, t0, record);
   } else {
-    const monitor = opts.monitor;
-    const onGrowth = monitor?.busy ? (on: boolean) => monitor.busy!(on) : undefined;
+    const onGrowth = opts.monitor?.busy?.bind(opts.monitor);
     const own: StateStore | CompactStore = opts.store === 'hash-compact' ? new CompactStore(rt.words) : new StateStore(rt.words, (b, o) => rt.hash(b, o), { mayAdd: (bytes) => memoryFits(bytes, own.bytes(), opts), ...(onGrowth ? { onGrowth } : {}) });
     if (own instanceof CompactStore && onGrowth) own.onGrowth = onGrowth;
     store = own;

@@ -63,8 +63,7 @@ export function sharedEngine(
     explore(o, t0, record) {
       // The coordinator grows the table; it quadruples only when the memory allows (`nextTableSlots`).
       w0.store.mayAdd = (bytes) => memoryFits(bytes, w0.store.bytes(), o);
-      const monitor = o.monitor;
-      w0.store.onGrowth = monitor?.busy ? (on) => monitor.busy!(on) : null;
+      w0.store.onGrowth = o.monitor?.busy?.bind(o.monitor) ?? null;
       try {
         const out = exploreParallel(w0, driver, o, t0, red, eo.parallel ?? defaultParallelOptions, record);
         recorded = out.edges != null;
