@@ -363,7 +363,7 @@ export class RoundWorker {
   private gNext = 0;
   private gEnd = 0;
   private spare = -1;
-  private readonly chunks = new Growable(new Int32Array(64));
+  private readonly chunks = new Growable(new Int32Array(1024));
   /** A block expanded but not inserted when its reservation passed the table's bound (-1: none), and its successors. */
   private heldBlock = -1;
   private heldTotal = 0;
@@ -390,8 +390,8 @@ export class RoundWorker {
   private times: Float64Array | null = null;
   private lapAt = 0;
   /** A block's successors' hashes (and second fingerprint halves). */
-  private bH = new Int32Array(256);
-  private bHi = new Int32Array(256);
+  private bH = new Int32Array(4 * BLOCK);
+  private bHi = new Int32Array(4 * BLOCK);
   /** With partial-order reduction: the cycle proviso over the store as the round found it, and the kept successors of a block (`stage`). */
   private readonly proviso: NumberedProviso | null;
   private readonly verifyFootprints: boolean;
@@ -710,7 +710,8 @@ export class RoundWorker {
    */
   private insertCompact(src: Uint32Array, o: number, h: number, hi: number, key: number): number {
     const st = this.store;
-    const t = st.table;
+    // Slots read as Int32 (the tag in the high bits may be negative): a Uint32 above 2^31 would not be an int32, and the optimized code that assumed one would be thrown away.
+    const t = st.tableI32;
     const mask = st.mask;
     const tag = h & ~mask;
     const count = st.count;
@@ -720,7 +721,7 @@ export class RoundWorker {
       let v = t[i]!;
       if (v === 0) {
         if (g < 0) g = this.writePending(src, o, h, hi, key);
-        v = Atomics.compareExchange(st.tableI32, i, 0, tag | (mask - g)) >>> 0;
+        v = Atomics.compareExchange(t, i, 0, tag | (mask - g));
         if (v === 0) {
           this.pr[g * this.R + Rec.Slot] = i;
           return -(g + 1);
@@ -762,7 +763,8 @@ export class RoundWorker {
    */
   private insertExact(src: Uint32Array, o: number, h: number, key: number): number {
     const st = this.store;
-    const t = st.table;
+    // Int32 slots, as `insertCompact`.
+    const t = st.tableI32;
     const mask = st.mask;
     const tag = h & ~mask;
     const R = this.R;
@@ -773,7 +775,7 @@ export class RoundWorker {
       let v = t[i]!;
       if (v === 0) {
         if (p < 0) p = this.writePending(src, o, h, 0, key);
-        v = Atomics.compareExchange(st.tableI32, i, 0, tag | (g0 + p + 1)) >>> 0;
+        v = Atomics.compareExchange(t, i, 0, tag | (g0 + p + 1));
         if (v === 0) return -(p + 1);
       }
       if ((v & ~mask) === tag) {
@@ -799,8 +801,9 @@ export class RoundWorker {
   /** Write a successor under a pending id of this worker (before its slot is claimed, so that whoever finds the slot finds the state). */
   private writePending(src: Uint32Array, o: number, h: number, hi: number, key: number): number {
     let g = this.spare;
-    if (g >= 0) this.spare = -1;
-    else {
+    // Stored whether or not there was a spare id (a store only on the rare path would be compiled as a bail-out).
+    this.spare = -1;
+    if (g < 0) {
       if (this.gNext === this.gEnd) this.claimChunk();
       g = this.gNext++;
     }
