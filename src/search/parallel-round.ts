@@ -363,6 +363,7 @@ export class RoundWorker {
   private gNext = 0;
   private gEnd = 0;
   private spare = -1;
+  // Sized (as `bH`) so that their growth, a rare path that the optimized code leaves out (a bail-out when it comes), rarely comes.
   private readonly chunks = new Growable(new Int32Array(1024));
   /** A block expanded but not inserted when its reservation passed the table's bound (-1: none), and its successors. */
   private heldBlock = -1;
@@ -389,7 +390,7 @@ export class RoundWorker {
   /** This worker's row of phase times (null: not measured; the clock is read per phase, never per state). */
   private times: Float64Array | null = null;
   private lapAt = 0;
-  /** A block's successors' hashes (and second fingerprint halves). */
+  /** A block's successors' hashes (and second fingerprint halves); four per state to start with (see `chunks`). */
   private bH = new Int32Array(4 * BLOCK);
   private bHi = new Int32Array(4 * BLOCK);
   /** With partial-order reduction: the cycle proviso over the store as the round found it, and the kept successors of a block (`stage`). */
