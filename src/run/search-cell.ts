@@ -1,4 +1,5 @@
 import type { IncompleteReason, SearchMonitor, SearchPhase } from '../search/types.ts';
+import { rssReader } from './monitor.ts';
 
 /**
  * The SharedArrayBuffer a supervised search shares with the thread that
@@ -100,34 +101,16 @@ export class SearchCell {
   }
 }
 
-/**
- * How long a reading of the resident memory stands for the search's own
- * questions (`peakRssMB`, which `cacheFits` asks before recording a state's
- * edges): reading it takes a system call, about 20 us, and asked once per
- * state it had made the multi-core exploration of a ticket lock (n=5,
- * 697,929 states, recording the cycle search's edges) take 1.2 s instead
- * of 0.45 s.
- */
-const RSS_FRESH_MS = 5;
-
-/** The monitor a supervised search runs with: publishes into the cell, stops when asked; the peak resident memory is the watcher's to measure (here, the current one, read at most every RSS_FRESH_MS). */
+/** The monitor a supervised search runs with: publishes into the cell, stops when asked; the peak resident memory is the watcher's to measure (here, the current one, read at most every RSS_FRESH_MS, `rssReader`). */
 export function cellMonitor(cell: SearchCell, ceilingMB?: number): SearchMonitor {
-  let rssAt = -Infinity;
-  let rssMB = 0;
+  const rss = rssReader();
   return {
     ...(ceilingMB !== undefined ? { ceilingMB } : {}),
     poll(phase, states, transitions, depth, frontier, bytes) {
       cell.publish(phase, states, transitions, depth, frontier, bytes);
       return cell.stopRequested();
     },
-    peakRssMB: () => {
-      const now = performance.now();
-      if (now - rssAt >= RSS_FRESH_MS) {
-        rssAt = now;
-        rssMB = process.memoryUsage.rss() / (1024 * 1024);
-      }
-      return rssMB;
-    },
+    peakRssMB: () => rss() / (1024 * 1024),
     busy: (on) => cell.setBusy(on),
   };
 }
