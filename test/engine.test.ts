@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { buildModel, search } from '../src/index.ts';
+import { buildModel, defineModel, int, search, thread } from '../src/index.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
@@ -152,4 +152,34 @@ test('a strongly fair lasso moves every thread its way back to the cycle start e
   const rp = replay(trace, m);
   t.is(rp.status, 'reproduced', rp.verdict);
   t.true(trace.steps.slice(trace.cycleStart).some((s: { thread: string }) => s.thread === 'T0'));
+});
+
+test('a fair cycle is judged on every state of its component, not on the first one that settles part of it (regression: a judgement cut short missed a weakly fair livelock)', (t) => {
+  // The component is {x = 0, x = 1} (A flips x). At x = 0, its first state, B is enabled but its only
+  // step there is progress (left out of the non-progress graph); at x = 1 B moves inside (a self-loop).
+  // Every thread moves inside the cycle, so it is fair: a livelock under weak and strong fairness.
+  const m = defineModel({
+    name: 'late-mover',
+    shared: { x: int(0, 1) },
+    threads: () => [
+      thread('A', { start: 'a', steps: { a: { then: (s) => { s.x = 1 - s.x; }, next: 'a' } } }),
+      thread('B', {
+        start: 'b',
+        end: ['done'],
+        steps: {
+          win: { at: 'b', when: (s) => s.x === 0, next: 'done', progress: true },
+          stay: { at: 'b', when: (s) => s.x === 1, next: 'b' },
+        },
+      }),
+    ],
+  });
+  const b = buildModel(m, null);
+  const ref = referenceExplore(b, { deadlock: false });
+  for (const fairness of ['weak', 'strong'] as const) {
+    t.true(referenceFairCycle(b, ref, fairness), fairness);
+    const r = search(b, { deadlock: false, fairness, liveness: true });
+    t.is(r.violation?.kind, 'livelock', fairness);
+    const trace = JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness })));
+    t.is(replay(trace, m).status, 'reproduced', fairness);
+  }
 });

@@ -209,6 +209,8 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
       if (c.starving >= 0) live = !rt.finished(chunk, off, c.starving);
       else for (let t = 0; t < T && !live; t++) live = rt.model.threads[t]!.template.hasProgress && !rt.finished(chunk, off, t);
     }
+    // Moves only grow and `everywhere` only shrinks: once live and every thread moves (or, under weak fairness, is disabled somewhere), the rest of the members cannot change the judgement (a component of millions of states is mostly settled within its first members).
+    if (live && settled(c.fairness, moves, everywhere)) break;
   }
   const offenders: number[] = [];
   let ok = true;
@@ -221,6 +223,13 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
     }
   }
   return { ok, offenders, live };
+}
+
+/** Whether a judgement is settled: every thread moves inside the component, or is disabled somewhere in it under weak fairness (no thread needs either without fairness). */
+function settled(fairness: Fairness, moves: Uint8Array, everywhere: Uint8Array): boolean {
+  if (fairness === 'none') return true;
+  for (let t = 0; t < moves.length; t++) if (moves[t] === 0 && (fairness === 'strong' || everywhere[t] === 1)) return false;
+  return true;
 }
 
 /** Find a fair non-progress SCC; returns the component members and region test. */
@@ -279,8 +288,6 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | nul
         else if (onStack[u] === 1 && num[u]! < low[v]!) low[v] = num[u]!;
         continue;
       }
-      let selfLoop = false;
-      for (let k = first[v]!; k < end && !selfLoop; k++) selfLoop = to[k] === v && !excluded(meta[k]!, v);
       depth--;
       if (depth > 0) {
         const p = fv[depth - 1]!;
@@ -294,7 +301,10 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | nul
           onStack[tstack.a[k]!] = 0;
           comp[tstack.a[k]!] = id;
         } while (tstack.a[k] !== v);
-        const members = tstack.n - k > 1 || selfLoop ? tstack.a.slice(k, tstack.n) : null;
+        // A component of one state has a cycle only through a self-loop (looked for only then, not for every state the search leaves).
+        let cyclic = tstack.n - k > 1;
+        for (let e = first[v]!; e < end && !cyclic; e++) cyclic = to[e] === v && !excluded(meta[e]!, v);
+        const members = cyclic ? tstack.a.slice(k, tstack.n) : null;
         tstack.n = k;
         if (members !== null) {
           const r = onScc(id, members);
