@@ -1,4 +1,4 @@
-import { MAX_LOAD, placeShared, SharedStore, type SharedStoreBuffers } from '../store/shared-store.ts';
+import { MAX_LOAD, placeShared, shareOf, SharedStore, type SharedStoreBuffers } from '../store/shared-store.ts';
 import { growableShared, growSharedTo } from '../store/growable-shared.ts';
 import { grown, Growable } from '../store/growable.ts';
 import type { Runtime } from '../exec/runtime.ts';
@@ -146,8 +146,8 @@ const LINE = 16;
  */
 export function dealBlocks(segments: Int32Array, nBlocks: number, active: number): void {
   for (let w = 0; w < active; w++) {
-    const from = Math.floor((nBlocks * w) / active);
-    const to = Math.floor((nBlocks * (w + 1)) / active);
+    const from = shareOf(nBlocks, w, active);
+    const to = shareOf(nBlocks, w + 1, active);
     Atomics.store(segments, w * LINE, from | (to << 16));
   }
 }
@@ -453,7 +453,7 @@ export class RoundWorker {
     const i32 = (v: Int32Array, b: SharedArrayBuffer): Int32Array => (v.byteLength === b.byteLength ? v : new Int32Array(b, 0, b.byteLength >>> 2));
     this.pIdx = i32(this.pIdx, p.idx);
     this.newAt = i32(this.newAt, this.bufs.newAt);
-    this.pCap = Math.floor(this.pr.length / this.R) - this.g0;
+    this.pCap = shareOf(this.pr.length, 1, this.R) - this.g0;
   }
 
   /**
@@ -847,8 +847,8 @@ export class RoundWorker {
     const st = this.store;
     const mask = st.mask;
     const n = Atomics.load(this.ctl, Ctl.PendNext);
-    const from = Math.floor((n * part) / parts);
-    const to = Math.floor((n * (part + 1)) / parts);
+    const from = shareOf(n, part, parts);
+    const to = shareOf(n, part + 1, parts);
     const pr = this.pr;
     const R = this.R;
     for (let g = from; g < to; g++) {
@@ -878,7 +878,7 @@ export class RoundWorker {
     mine.fill(0);
     // Commit range w holds seqs [floor(cut * w / active), floor(cut * (w + 1) / active)).
     const bounds = this.bounds;
-    for (let w = 0; w <= active; w++) bounds[w] = Math.floor((cut * w) / active);
+    for (let w = 0; w <= active; w++) bounds[w] = shareOf(cut, w, active);
     let marked = 0;
     const chunks = this.chunks.a;
     const nChunks = this.chunks.n;
@@ -992,8 +992,8 @@ export class RoundWorker {
     const N = this.bufs.workers;
     const me = this.me;
     this.pendInfo[me * LINE + PendInfo.InvSeq] = NONE;
-    this.commitLo = Math.floor((cut * me) / active);
-    this.commitHi = Math.floor((cut * (me + 1)) / active);
+    this.commitLo = shareOf(cut, me, active);
+    this.commitHi = shareOf(cut, me + 1, active);
     this.commitState = this.stateOf(this.commitLo);
     let r = 0;
     for (let p = 0; p < active; p++) for (let w = 0; w < me; w++) r += this.parts[p * N + w]!;

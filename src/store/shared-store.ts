@@ -527,14 +527,14 @@ export class SharedStore {
     for (;;) {
       const from = Atomics.add(this.ctl, word, REHASH_RUN);
       if (from >= n) return;
-      this.rehashRange(from, Math.min(n, from + REHASH_RUN), true);
+      this.sink ^= this.rehashRange(from, Math.min(n, from + REHASH_RUN), true);
     }
   }
 
   /** Part `part` of `parts` of the refill (`rehashClaimed`); alone (one part), with plain writes. */
   rehashPart(part: number, parts: number, pending: number): void {
     const n = this.rehashCount(pending);
-    this.rehashRange(Math.floor((n * part) / parts), Math.floor((n * (part + 1)) / parts), parts > 1);
+    this.sink ^= this.rehashRange(shareOf(n, part, parts), shareOf(n, part + 1, parts), parts > 1);
   }
 
   private rehashCount(pending: number): number {
@@ -543,7 +543,8 @@ export class SharedStore {
     return n;
   }
 
-  private rehashRange(from: number, to: number, shared: boolean): void {
+  /** Refill the table with records (states) [from, to); returns the prefetch loads' value (kept by the caller: code after the loop would first run in the optimized code on-stack replacement made of the loop, and be thrown away there at every call). */
+  private rehashRange(from: number, to: number, shared: boolean): number {
     const t = this.table;
     const ti = this.tableI32;
     const mask = this.mask;
@@ -570,9 +571,19 @@ export class SharedStore {
         }
       } else for (let k = 0; k < m; k++) placeShared(ti, mask, hs[k]!, (hs[k]! & ~mask) | (ix[k]! + 1));
     }
-    this.sink ^= acc;
+    return acc;
   }
 
+}
+
+/**
+ * floor(n * w / parts) for non-negative integers, in integer operations:
+ * a division whose result the optimized code had only seen whole would be
+ * thrown away ("lost precision") the first time it is not.
+ */
+export function shareOf(n: number, w: number, parts: number): number {
+  const x = n * w;
+  return (x - (x % parts)) / parts;
 }
 
 /** States a refilling worker claims at a time (`rehashClaimed`). */
