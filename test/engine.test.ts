@@ -173,13 +173,35 @@ test('a fair cycle is judged on every state of its component, not on the first o
       }),
     ],
   });
-  const b = buildModel(m, null);
-  const ref = referenceExplore(b, { deadlock: false });
-  for (const fairness of ['weak', 'strong'] as const) {
-    t.true(referenceFairCycle(b, ref, fairness), fairness);
-    const r = search(b, { deadlock: false, fairness, liveness: true });
-    t.is(r.violation?.kind, 'livelock', fairness);
-    const trace = JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness })));
-    t.is(replay(trace, m).status, 'reproduced', fairness);
+  // A ring x = 0 → 1 → 2 → 0 driven by A. B moves inside at x = 0 and x = 2 and is disabled at x = 1; C is
+  // enabled everywhere but moves inside only at x = 2 (elsewhere its step is progress). B's being disabled
+  // at the second state must not close C's obligation: only C's move at the third state does.
+  const ring = defineModel({
+    name: 'late-mover-ring',
+    shared: { x: int(0, 2) },
+    threads: () => [
+      thread('A', { start: 'a', steps: { a: { then: (s) => { s.x = (s.x + 1) % 3; }, next: 'a' } } }),
+      thread('B', { start: 'b', steps: { b: { when: (s) => s.x !== 1, next: 'b' } } }),
+      thread('C', {
+        start: 'c',
+        end: ['done'],
+        steps: {
+          work: { at: 'c', when: (s) => s.x === 2, next: 'c' },
+          leave: { at: 'c', when: (s) => s.x !== 2, next: 'done', progress: true },
+        },
+      }),
+    ],
+  });
+  for (const model of [m, ring]) {
+    const b = buildModel(model, null);
+    const ref = referenceExplore(b, { deadlock: false });
+    for (const fairness of ['weak', 'strong'] as const) {
+      const what = `${model.name}, ${fairness}`;
+      t.true(referenceFairCycle(b, ref, fairness), what);
+      const r = search(b, { deadlock: false, fairness, liveness: true });
+      t.is(r.violation?.kind, 'livelock', what);
+      const trace = JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness })));
+      t.is(replay(trace, model).status, 'reproduced', what);
+    }
   }
 });

@@ -174,6 +174,14 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
   const somewhere = new Uint8Array(T);
   const en = new Uint8Array(T);
   let live = false;
+  // Threads whose obligation is still open: not moving inside the component yet and, under weak fairness, not yet seen disabled in it (none without fairness).
+  const weak = c.fairness === 'weak';
+  const strong = c.fairness === 'strong';
+  let open = weak || strong ? T : 0;
+  const moved = (t: number): void => {
+    moves[t] = 1;
+    if (strong || (weak && everywhere[t] === 1)) open--;
+  };
   // Cached edges are every successor when there is no POR (with it they are the kept ones, and the enabled threads are all).
   const ec = c.por === null ? c.edges : null;
   for (const v of members) {
@@ -187,7 +195,7 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
         const t = m >>> 1;
         en[t] = 1;
         if (leftOut(c, t, m & 1)) continue;
-        if (!moves[t] && inComp(ec.to[i]!)) moves[t] = 1;
+        if (!moves[t] && inComp(ec.to[i]!)) moved(t);
       }
     } else {
       const n = rt.expand(chunk, off);
@@ -197,20 +205,23 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
         if (leftOut(c, t, rt.succProgress[i]!)) continue;
         if (!moves[t]) {
           const u = store.find(rt.succ, i * W, rt.hash(rt.succ, i * W));
-          if (inComp(u)) moves[t] = 1;
+          if (inComp(u)) moved(t);
         }
       }
     }
     for (let t = 0; t < T; t++) {
       if (en[t]) somewhere[t] = 1;
-      else everywhere[t] = 0;
+      else if (everywhere[t] === 1) {
+        everywhere[t] = 0;
+        if (weak && moves[t] === 0) open--;
+      }
     }
     if (!live) {
       if (c.starving >= 0) live = !rt.finished(chunk, off, c.starving);
       else for (let t = 0; t < T && !live; t++) live = rt.model.threads[t]!.template.hasProgress && !rt.finished(chunk, off, t);
     }
-    // Moves only grow and `everywhere` only shrinks: once live and every thread moves (or, under weak fairness, is disabled somewhere), the rest of the members cannot change the judgement (a component of millions of states is mostly settled within its first members).
-    if (live && settled(c.fairness, moves, everywhere)) break;
+    // Moves only grow and `everywhere` only shrinks: once live with no obligation open, the rest of the members cannot change the judgement (a component of millions of states is mostly settled within its first members).
+    if (live && open === 0) break;
   }
   const offenders: number[] = [];
   let ok = true;
@@ -223,13 +234,6 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
     }
   }
   return { ok, offenders, live };
-}
-
-/** Whether a judgement is settled: every thread moves inside the component, or is disabled somewhere in it under weak fairness (no thread needs either without fairness). */
-function settled(fairness: Fairness, moves: Uint8Array, everywhere: Uint8Array): boolean {
-  if (fairness === 'none') return true;
-  for (let t = 0; t < moves.length; t++) if (moves[t] === 0 && (fairness === 'strong' || everywhere[t] === 1)) return false;
-  return true;
 }
 
 /** Find a fair non-progress SCC; returns the component members and region test. */
