@@ -227,8 +227,8 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
   let ok = true;
   for (let t = 0; t < T; t++) {
     if (moves[t]) continue;
-    if (c.fairness === 'weak' && everywhere[t]) ok = false;
-    if (c.fairness === 'strong' && somewhere[t]) {
+    if (weak && everywhere[t]) ok = false;
+    if (strong && somewhere[t]) {
       ok = false;
       offenders.push(t);
     }
