@@ -15,7 +15,8 @@ import { loadModel } from '../src/run/load.ts';
 import type { SearchOptions, SearchResult } from '../src/search/types.ts';
 import type { Store } from '../src/search/stored-path.ts';
 import type { StateStore } from '../src/store/store.ts';
-import type { SharedStore } from '../src/store/shared-store.ts';
+import { sharedStoreBuffers, type SharedStore } from '../src/store/shared-store.ts';
+import { BLOCK, newControl, parallelBuffers, RoundWorker } from '../src/search/parallel-round.ts';
 import { referenceExplore } from './helpers/reference.ts';
 import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
 import { cli } from './helpers/cli.ts';
@@ -191,6 +192,24 @@ test('random models: partial-order reduction with workers takes the one-thread s
     { numRuns: RUNS },
   );
   t.pass();
+});
+
+test('a round worker makes room in its runtime for a block of states\' successors before the rounds (no growth inside expand)', async (t) => {
+  const b = buildModel(await loadModel('peterson'), null, { n: 3 });
+  const rt = new Runtime(b);
+  const W = rt.words;
+  t.true(rt.succ.length < 8 * BLOCK * W, 'a new runtime has less room');
+  new RoundWorker(0, rt, null, parallelBuffers(W, 2, sharedStoreBuffers(W, newControl()), rt.fired.length + rt.reached.length), false);
+  const succ = rt.succ;
+  t.true(succ.length >= 8 * BLOCK * W && rt.succThread.length >= 8 * BLOCK);
+  // The initial state's successors appended near the end of that room: expand writes them where asked, into the same buffer.
+  const init = new Uint32Array(W);
+  rt.initial(init);
+  const base = 8 * BLOCK - rt.threads;
+  const n = rt.expand(init, 0, -1, base);
+  t.true(n > 0);
+  t.is(rt.succ, succ);
+  t.deepEqual([...rt.succ.subarray(base * W, (base + n) * W)], [...(() => { const r2 = new Runtime(b); r2.expand(init, 0); return r2.succ.subarray(0, n * W); })()]);
 });
 
 test('a block expanded past a stopping state that another worker found adds no state (its successors are past the cut)', (t) => {

@@ -175,6 +175,17 @@ export class Runtime {
     return this.tpls[this.tTpl[t]!]!.isEnd[this.label(buf, off, t)] === 1;
   }
 
+  /**
+   * Room for at least `n` successors in the successor buffers, made before
+   * the search: the multi-core rounds expand a block of states into them
+   * (`expand`'s `base`), and a first growth inside `expand`, on a path the
+   * one-thread phase before them never took, would throw its compiled code
+   * away in the middle of the search.
+   */
+  reserveSuccessors(n: number): void {
+    while (this.succCap < n) this.growSucc();
+  }
+
   private growSucc(): void {
     const cap = this.succCap * 2;
     const W = this.words;

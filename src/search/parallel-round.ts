@@ -422,6 +422,8 @@ export class RoundWorker {
     this.compact = this.store.compact;
     this.R = this.compact ? pendingStride(rt.words) : this.store.rs;
     this.WO = this.compact ? Rec.Words : 1;
+    // A block's successors go into the runtime's buffers at once (`claimBlock`): room for a block of states with up to eight successors each, before the rounds start.
+    rt.reserveSuccessors(8 * BLOCK);
     this.refresh();
   }
 
