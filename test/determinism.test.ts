@@ -5,6 +5,8 @@
  * error); a deterministic model never is.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { buildModel, defineModel, int, isMcError, replicate, search, type Model, type StateView, type StepDef } from '../src/index.ts';
 import { simulate } from '../src/search/simulate.ts';
@@ -229,4 +231,20 @@ export default defineModel({
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a variant name and a string parameter from another thread reach the model as its own strings (V8-internalized), not as equal copies', (t) => {
+  // A structured clone (how the search thread receives them) makes a string V8 has not internalized: a different map from a literal's.
+  const script = `
+    import { buildModel } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
+    import { loadModel } from ${JSON.stringify(join(process.cwd(), 'src/run/load.ts'))};
+    const m = await loadModel('migration-entry-wait');
+    const asked = structuredClone('wait-on-locked');
+    const value = structuredClone('wait');
+    const b = buildModel(m, asked, { contended: value });
+    console.log(JSON.stringify({ clone: %HaveSameMap(asked, 'atomic'), variant: %HaveSameMap(b.variant, 'atomic'), param: %HaveSameMap(b.params.contended, 'atomic') }));
+  `;
+  const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import=tsx', '--conditions=mmcheck-source', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()!), { clone: false, variant: true, param: true });
 });

@@ -365,8 +365,10 @@ export function resolveParams(model: Model, variant: string | null, overrides: P
       const known = Object.keys(spec);
       throw new McError('MC301', `${where} has no parameter ${q(k)}${known.length ? ` (parameters: ${known.join(', ')})` : ' (it takes no parameters)'}`);
     }
-    if (d.encode(v) < 0) throw new McError('MC302', `${where}: parameter ${k}=${q(v)} is outside its domain ${d.describe()}`);
-    out[k] = v;
+    const code = d.encode(v);
+    if (code < 0) throw new McError('MC302', `${where}: parameter ${k}=${q(v)} is outside its domain ${d.describe()}`);
+    // A string value as its domain holds it (see `checkVariant`).
+    out[k] = typeof v === 'string' ? d.decode(code) : v;
   }
   return out;
 }
@@ -390,15 +392,25 @@ export function parseParam(model: Model, key: string, text: string): Scalar {
   return v;
 }
 
+/**
+ * The variant to build: the model's own name of it (a key of its
+ * definition), not the string asked for. A name from the command line or
+ * from another thread (a structured clone) is an equal string that V8 has
+ * not internalized, which the model then compares with its literals
+ * (`variant === 'atomic'`) in code compiled while the search runs; with the
+ * model's own string the comparison does not depend on how V8 treats such
+ * strings. String parameter values are taken from their domains for the
+ * same reason (`resolveParams`).
+ */
 export function checkVariant(model: Model, variant: string | null | undefined): string | null {
   if (model.variantNames.length === 0) {
     if (variant != null) throw new McError('MC303', `model ${q(model.name)} has no variants (asked for ${q(variant)})`);
     return null;
   }
   if (variant == null) return model.variantNames[0]!;
-  if (!model.variantNames.includes(variant))
-    throw new McError('MC303', `model ${q(model.name)} has no variant ${q(variant)} (variants: ${model.variantNames.join(', ')})`);
-  return variant;
+  const own = model.variantNames.find((v) => v === variant);
+  if (own === undefined) throw new McError('MC303', `model ${q(model.name)} has no variant ${q(variant)} (variants: ${model.variantNames.join(', ')})`);
+  return own;
 }
 
 export { ArrayDomain };
