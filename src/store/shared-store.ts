@@ -194,7 +194,8 @@ export class SharedStore {
       this.table = new Uint32Array(t, 0, 2 ** bits);
       this.tableI32 = new Int32Array(t, 0, 2 ** bits);
     }
-    this.mask = 2 ** bits - 1;
+    // A small integer (bits is at most MAX_TABLE_BITS): `2 ** bits - 1` alone can be a heap number, which the refill's optimized code, seeing it passed to `placeShared`, is thrown out of ("not a Smi").
+    this.mask = (2 ** bits - 1) | 0;
     this.count = Atomics.load(this.ctl, StoreWord.Count);
     this.records = Atomics.load(this.ctl, StoreWord.Records);
   }
