@@ -12,14 +12,14 @@ import { ceilingAfter, edgeCacheMismatch } from './helpers/edges.ts';
 import { searchParallel } from '../src/run/parallel-search.ts';
 import { HelperPool, HelperThreads } from '../src/run/bfs-helper.ts';
 import { loadModel } from '../src/run/load.ts';
-import type { SearchOptions, SearchResult } from '../src/search/types.ts';
-import type { Store } from '../src/search/stored-path.ts';
+import type { SearchOptions } from '../src/search/types.ts';
 import type { StateStore } from '../src/store/store.ts';
-import { sharedStoreBuffers, type SharedStore } from '../src/store/shared-store.ts';
+import { sharedStoreBuffers } from '../src/store/shared-store.ts';
 import { BLOCK, newControl, parallelBuffers, RoundWorker } from '../src/search/parallel-round.ts';
 import { referenceExplore } from './helpers/reference.ts';
 import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
 import { cli } from './helpers/cli.ts';
+import { findsEach, sameStore, summary } from './helpers/parallel-compare.ts';
 
 /**
  * The multi-core breadth-first search (`--workers N`) against the one-thread
@@ -33,17 +33,6 @@ import { cli } from './helpers/cli.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 
-const summary = (r: SearchResult) => ({
-  verdict: r.verdict,
-  states: r.stats.states,
-  transitions: r.stats.transitions,
-  depth: r.stats.depth,
-  violation: r.violation,
-  incomplete: r.incomplete,
-  coverage: r.coverage,
-  livenessChecked: r.livenessChecked,
-  porReduced: r.reduction.por?.reducedStates ?? null,
-});
 
 const engine = fc.record({
   store: fc.constantFrom('exact', 'hash-compact') as fc.Arbitrary<'exact' | 'hash-compact'>,
@@ -72,36 +61,6 @@ function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: 
   return JSON.stringify(summary(one)) === JSON.stringify(summary(many)) && sameStore(one.store, many.store, e.store === 'exact' ? one.runtime.words : 0) && (e.store !== 'exact' || findsEach(many));
 }
 
-/**
- * Every stored state is found at its own number (the cycle search, the
- * counterexample's shortening and the partial-order proviso look states up
- * by their words): the rounds write each new state's number into the record
- * that holds it.
- */
-function findsEach(r: { runtime: Runtime; store: Store }): boolean {
-  const st = r.store as SharedStore;
-  const x = new Uint32Array(r.runtime.words);
-  for (let i = 0; i < st.count; i++) {
-    st.read(i, x);
-    if (st.find(x, 0, r.runtime.hash(x, 0)) !== i) return false;
-  }
-  return true;
-}
-
-/** The same states at the same indices with the same parents (the words compared when the store keeps them all: W > 0). */
-function sameStore(a: Store, b: Store, W: number): boolean {
-  if (a.count !== b.count) return false;
-  const x = new Uint32Array(W);
-  const y = new Uint32Array(W);
-  for (let i = 0; i < a.count; i++) {
-    if (a.parentOf(i) !== b.parentOf(i)) return false;
-    if (W === 0) continue;
-    (a as StateStore).read(i, x);
-    (b as StateStore).read(i, y);
-    for (let k = 0; k < W; k++) if (x[k] !== y[k]) return false;
-  }
-  return true;
-}
 
 test('random models: any number of workers gives the one-thread result, and the reference counts', (t) => {
   fc.assert(

@@ -3,8 +3,8 @@ import type { BuiltModel } from '../model/build.ts';
 import { McError } from '../model/errors.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { searchWith } from '../search/check.ts';
-import { collectHelpers, stopWorkers, threadDriver } from '../search/parallel-explore.ts';
-import { PHASES, RoundAborted } from '../search/parallel-round.ts';
+import { collectHelpers, stopWorkers, threadDriver, type ParallelExploreOptions } from '../search/parallel-explore.ts';
+import { Ctl, PHASES, RoundAborted } from '../search/parallel-round.ts';
 import { sharedEngine } from '../search/parallel-search.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import type { Store } from '../search/stored-path.ts';
@@ -57,20 +57,56 @@ const SPAWN_AFTER_MS = 250;
  */
 const POOL_AFTER_MS = 100;
 
+/** The engine settings a tuning gives. */
+const tunedEngine = (t: ThreadedTuning) => ({
+  ...(t.initialSlots !== undefined ? { initialSlots: t.initialSlots } : {}),
+  ...(t.initialRing !== undefined ? { initialRing: t.initialRing } : {}),
+  ...(t.parallel !== undefined ? { parallel: t.parallel } : {}),
+});
+
+/** Block until `n` helpers have joined, or throw after `ms`. */
+function awaitJoin(ctl: Int32Array, n: number, ms: number): void {
+  const end = performance.now() + ms;
+  for (;;) {
+    const j = Atomics.load(ctl, Ctl.Joined);
+    if (j >= n) return;
+    if (Atomics.load(ctl, Ctl.Abort) !== 0) return;
+    const left = end - performance.now();
+    if (left <= 0) throw new Error(`internal: ${j} of ${n} helper threads joined within ${ms} ms`);
+    Atomics.wait(ctl, Ctl.Joined, j, Math.min(left, 50));
+  }
+}
+
 /** How long the coordinator waits for a failed helper's error, and for the helpers' coverage at the end. */
 const HELPER_WAIT_MS = 5000;
+
+/**
+ * Settings of the threaded search for tests that run real threads on small
+ * models: tiny tables and rounds, and helpers that join at the first round,
+ * so that the workers race inside rounds and growths as they would in a
+ * large search.
+ */
+export interface ThreadedTuning {
+  readonly initialSlots?: number;
+  readonly initialRing?: number;
+  readonly parallel?: ParallelExploreOptions;
+  /** Start the helpers (or take those started in advance) once the search has run this long (default: POOL_AFTER_MS or SPAWN_AFTER_MS). */
+  readonly joinAfterMs?: number;
+  /** Wait up to this long, when the helpers are started, until every one has joined (default: not at all); throws if one has not. */
+  readonly awaitJoinMs?: number;
+}
 
 /**
  * Search `built` with `workers` threads (this one included). Same result as
  * `search()` with one thread; coded errors of a helper are thrown here.
  */
-export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number, pool: HelperPool | null = null): Promise<SearchResult & { runtime: Runtime; store: Store }> {
+export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number, pool: HelperPool | null = null, tuning: ThreadedTuning = {}): Promise<SearchResult & { runtime: Runtime; store: Store }> {
   const helpers: { link: HelperLink; message: Promise<HelperMessage> }[] = [];
   const timed = process.env[PHASE_TIMES_ENV] === '1';
   let ctl: Int32Array | null = null;
   try {
     return searchWith(built, options, (rt, red) =>
-      sharedEngine(rt, red, options, { workers, cpus: availableParallelism(), ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
+      sharedEngine(rt, red, options, { workers, cpus: availableParallelism(), ...tunedEngine(tuning), ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
         ctl = w0.ctl;
         const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, por: red.por ? { liveness: red.por.liveness } : null, deadVars: options.deadVars === true, deadlock: options.deadlock ?? null, bufs };
         // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.
@@ -84,11 +120,15 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
         };
         const d = threadDriver(w0.ctl);
         const created = performance.now();
+        const after = tuning.joinAfterMs ?? (pool !== null ? POOL_AFTER_MS : SPAWN_AFTER_MS);
         return {
           ...d,
           joined: () => {
             // Helpers asked for (--workers N) were started in advance and join once the search has run POOL_AFTER_MS; the default's start once it has run SPAWN_AFTER_MS.
-            if (helpers.length === 0 && performance.now() - created >= (pool !== null ? POOL_AFTER_MS : SPAWN_AFTER_MS)) spawn();
+            if (helpers.length === 0 && performance.now() - created >= after) {
+              spawn();
+              if (tuning.awaitJoinMs !== undefined) awaitJoin(w0.ctl, workers - 1, tuning.awaitJoinMs);
+            }
             return d.joined();
           },
           finish: (aborted: boolean) => {

@@ -31,6 +31,8 @@ export interface GenModel {
   templates: GenTemplate[];
   invariant: { v: number; c: number } | null;
   assertion: { v: number; c: number } | null;
+  /** Counters of 0..3 beside the threads (none if absent): a model this many times four as large, with wide levels (the threaded law tests). */
+  widen?: number;
 }
 
 const genStep = (nvars: number, labels: number): fc.Arbitrary<GenStep> =>
@@ -126,6 +128,7 @@ export function toModel(g: GenModel, name = 'random', edit?: (body: string, inde
     const def = { locals: { x: int(0, 2) }, start: 'L0', labels: Array.from({ length: t.labels }, (_, i) => `L${i}`), end: t.end.map((e) => `L${e}`), steps };
     return t.replicated ? replicate(t.count, `T${ti}`, def) : thread(`T${ti}`, def);
   });
+  if (g.widen) threads.push(counters(g.widen));
   const inv = g.invariant;
   return defineModel({
     name,
@@ -135,6 +138,15 @@ export function toModel(g: GenModel, name = 'random', edit?: (body: string, inde
   }) as unknown as Model;
 }
 
+/** `k` counters of 0..3 that step on their own and may stop anywhere: every state of a model beside each of their 4^k states. */
+const counters = (k: number) =>
+  replicate(k, 'W', {
+    locals: { n: int(0, 3) },
+    start: 'a',
+    end: ['a'],
+    steps: { inc: { at: 'a', when: plainFn(['st', 'me'], 'return me.n < 3;'), then: plainFn(['st', 'me'], 'me.n = me.n + 1;'), next: 'a' } },
+  });
+
 /** A symmetric random model: one replicated group whose ids are used only as names. */
 export interface GenSym {
   count: number;
@@ -143,6 +155,8 @@ export interface GenSym {
   labels: number;
   end: number[];
   invariant: { v: number; c: number } | null;
+  /** As GenModel's. */
+  widen?: number;
 }
 
 export const genSym: fc.Arbitrary<GenSym> = fc.record({ count: fc.integer({ min: 2, max: 4 }), nv: fc.integer({ min: 1, max: 2 }), labels: fc.integer({ min: 1, max: 3 }) }).chain(({ count, nv, labels }) =>
@@ -194,7 +208,7 @@ export function toSymModel(g: GenSym): Model {
   return defineModel({
     name: 'random-sym',
     shared,
-    threads: [replicate(g.count, 'T', { start: 'L0', labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), end: g.end.map((x) => `L${x}`), steps })],
+    threads: [replicate(g.count, 'T', { start: 'L0', labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), end: g.end.map((x) => `L${x}`), steps }), ...(g.widen ? [counters(g.widen)] : [])],
     invariants: inv ? { i: plainFn(['s'], `return s.v${inv.v} !== ${inv.c} || s.own === -1;`) } : {},
   }) as unknown as Model;
 }

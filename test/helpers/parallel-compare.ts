@@ -1,0 +1,53 @@
+/**
+ * Comparing a multi-core search's result and store with the one-thread
+ * search's (law tests of the lockstep and the threaded engines).
+ */
+import type { Runtime } from '../../src/exec/runtime.ts';
+import type { SearchResult } from '../../src/search/types.ts';
+import type { Store } from '../../src/search/stored-path.ts';
+import type { StateStore } from '../../src/store/store.ts';
+import type { SharedStore } from '../../src/store/shared-store.ts';
+
+/** What must agree between two searches of one model (not the time or memory). */
+export const summary = (r: SearchResult) => ({
+  verdict: r.verdict,
+  states: r.stats.states,
+  transitions: r.stats.transitions,
+  depth: r.stats.depth,
+  violation: r.violation,
+  incomplete: r.incomplete,
+  coverage: r.coverage,
+  livenessChecked: r.livenessChecked,
+  porReduced: r.reduction.por?.reducedStates ?? null,
+});
+
+/**
+ * Every stored state is found at its own number (the cycle search, the
+ * counterexample's shortening and the partial-order proviso look states up
+ * by their words): the rounds write each new state's number into the record
+ * that holds it.
+ */
+export function findsEach(r: { runtime: Runtime; store: Store }): boolean {
+  const st = r.store as SharedStore;
+  const x = new Uint32Array(r.runtime.words);
+  for (let i = 0; i < st.count; i++) {
+    st.read(i, x);
+    if (st.find(x, 0, r.runtime.hash(x, 0)) !== i) return false;
+  }
+  return true;
+}
+
+/** The same states at the same indices with the same parents (the words compared when the store keeps them all: W > 0). */
+export function sameStore(a: Store, b: Store, W: number): boolean {
+  if (a.count !== b.count) return false;
+  const x = new Uint32Array(W);
+  const y = new Uint32Array(W);
+  for (let i = 0; i < a.count; i++) {
+    if (a.parentOf(i) !== b.parentOf(i)) return false;
+    if (W === 0) continue;
+    (a as StateStore).read(i, x);
+    (b as StateStore).read(i, y);
+    for (let k = 0; k < W; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
+}

@@ -1,0 +1,145 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildModel, search } from '../src/index.ts';
+import { searchParallel } from '../src/run/parallel-search.ts';
+import { HelperPool, HelperThreads } from '../src/run/bfs-helper.ts';
+import { loadModel } from '../src/run/load.ts';
+import type { SearchOptions } from '../src/search/types.ts';
+import { findsEach, sameStore, summary } from './helpers/parallel-compare.ts';
+import { genModel, genSym, type GenModel, type GenSym } from './helpers/random-models.ts';
+
+/**
+ * The multi-core search with real threads on random models, against the
+ * one-thread search: the same verdict, counts, counterexample, limit and
+ * coverage, and the same states at the same numbers with the same parents.
+ * The lockstep law tests (workers.test.ts) interleave the workers at fixed
+ * points in one thread; here 2 to 4 threads race for real, in tables that
+ * start with one slot and rounds of a few states, with helpers that join at
+ * the first round (a helper is otherwise held back until the search has run
+ * 100 ms, past the end of these small models): two workers entering the
+ * same state at once, a key lowered while another worker reads it, growths
+ * in the middle of a round, the cycle search's passes shared out.
+ *
+ * Each case writes its model to a file that every thread loads, as a user's
+ * model is. MMCHECK_FC_RUNS scales the number of cases (a long stress run:
+ * MMCHECK_FC_RUNS=3000).
+ */
+
+const RUNS = Math.max(1, Math.ceil(Number(process.env.MMCHECK_FC_RUNS ?? 150) / 15));
+/** Cases whose one-thread search stores fewer states (a quarter as many with partial-order reduction) are skipped (drawn again). */
+const MIN_STATES = 256;
+const GEN = JSON.stringify(join(process.cwd(), 'test/helpers/random-models.ts'));
+
+const engine = fc.record({
+  store: fc.constantFrom('exact', 'hash-compact') as fc.Arbitrary<'exact' | 'hash-compact'>,
+  workers: fc.integer({ min: 2, max: 4 }),
+  initialSlots: fc.constantFrom(1, 1, 256),
+  initialRing: fc.constantFrom(1, 4, 65536),
+  roundStates: fc.integer({ min: 1, max: 64 }),
+  earlyReserve: fc.boolean(),
+  blockStates: fc.constantFrom(1, 2, 3, 64),
+});
+type Engine = typeof engine extends fc.Arbitrary<infer E> ? E : never;
+
+/** Search the model the file at `file` exports with one thread and with `e.workers` threads, and compare. */
+async function agreeThreaded(file: string, o0: Partial<SearchOptions>, e: Engine): Promise<string | null> {
+  const o: Partial<SearchOptions> = e.store === 'hash-compact' ? { ...o0, store: e.store, liveness: false } : o0;
+  const spec = { model: file, variant: null, params: {} };
+  const built = buildModel(await loadModel(file), null);
+  const one = search(built, o);
+  // A search of a few states ends within the first rounds: too small to race in.
+  fc.pre(one.stats.states >= (o.por ? MIN_STATES / 4 : MIN_STATES));
+  const threads = new HelperThreads(e.workers - 1);
+  const pool = new HelperPool(threads.ports);
+  try {
+    pool.prepare(spec);
+    const many = await searchParallel(spec, built, o, e.workers, pool, {
+      initialSlots: e.initialSlots,
+      initialRing: e.initialRing,
+      parallel: { parallelFrom: 0, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates },
+      joinAfterMs: 0,
+      awaitJoinMs: 30_000,
+    });
+    const a = JSON.stringify(summary(one));
+    const b = JSON.stringify(summary(many));
+    if (a !== b) return `one thread: ${a}\n${e.workers} threads: ${b}`;
+    if (!sameStore(one.store, many.store, e.store === 'exact' ? one.runtime.words : 0)) return 'the stores differ (a state or parent at some number)';
+    if (e.store === 'exact' && !findsEach(many)) return 'a stored state is not found at its own number';
+    return null;
+  } finally {
+    pool.close();
+    threads.end();
+  }
+}
+
+/** Compare the two searches on models drawn from `arb`, each written to a file in a temporary directory; fails with the first disagreement. */
+async function property<T>(t: { log(...v: unknown[]): void }, arb: fc.Arbitrary<T>, source: (v: T) => string, options: (v: T) => Partial<SearchOptions>, e: (v: T) => Engine): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
+  let n = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(arb, async (v) => {
+        const file = join(dir, `m${n++}.mts`);
+        writeFileSync(file, source(v));
+        const diff = await agreeThreaded(file, options(v), e(v));
+        if (diff !== null) t.log(diff);
+        return diff === null;
+      }),
+      { numRuns: RUNS, maxSkipsPerRun: 1000 },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Counters beside the random threads: models of thousands of states or more, with wide levels. */
+const widen = fc.constantFrom(3, 4);
+const modelSource = (g: GenModel, k: number) => `import { toModel } from ${GEN};\nexport default toModel(${JSON.stringify({ ...g, widen: k })});\n`;
+const symSource = (g: GenSym, k: number) => `import { toSymModel } from ${GEN};\nexport default toSymModel(${JSON.stringify({ ...g, widen: k })});\n`;
+
+test.serial('threads: random models, safety, deadlocks and the state limit, as with one thread', async (t) => {
+  await property(
+    t,
+    fc.record({ g: genModel(), k: widen, deadlock: fc.boolean(), maxStates: fc.option(fc.integer({ min: 1, max: 3000 }), { freq: 3 }), e: engine }),
+    (v) => modelSource(v.g, v.k),
+    (v) => ({ deadlock: v.deadlock, liveness: false, ...(v.maxStates !== null ? { maxStates: v.maxStates } : {}) }),
+    (v) => v.e,
+  );
+  t.pass();
+});
+
+test.serial('threads: random models, livelocks and starvation after a multi-core exploration (passes shared out), as with one thread', async (t) => {
+  await property(
+    t,
+    fc.record({ g: genModel({ safety: false }), k: widen, fairness: fc.constantFrom('none', 'weak', 'strong' as const), e: engine }),
+    (v) => modelSource(v.g, v.k),
+    (v) => ({ deadlock: false, fairness: v.fairness }),
+    (v) => ({ ...v.e, store: 'exact' as const }),
+  );
+  t.pass();
+});
+
+test.serial('threads: random models, partial-order and dead-variable reduction, as with one thread', async (t) => {
+  await property(
+    t,
+    fc.record({ g: genModel(), k: widen, deadlock: fc.boolean(), deadVars: fc.boolean(), e: engine }),
+    (v) => modelSource(v.g, v.k),
+    (v) => ({ deadlock: v.deadlock, liveness: false, por: true, deadVars: v.deadVars }),
+    (v) => v.e,
+  );
+  t.pass();
+});
+
+test.serial('threads: random symmetric models, symmetry reduction, as with one thread', async (t) => {
+  await property(
+    t,
+    fc.record({ g: genSym, k: widen, deadlock: fc.boolean(), e: engine }),
+    (v) => symSource(v.g, v.k),
+    (v) => ({ deadlock: v.deadlock, liveness: false, symmetry: true }),
+    (v) => v.e,
+  );
+  t.pass();
+});
