@@ -17,11 +17,12 @@ import { genModel, genSym, type GenModel, type GenSym } from './helpers/random-m
  * coverage, and the same states at the same numbers with the same parents.
  * The lockstep law tests (workers.test.ts) interleave the workers at fixed
  * points in one thread; here 2 to 4 threads race for real, in tables that
- * start with one slot and rounds of a few states, with helpers that join at
- * the first round (a helper is otherwise held back until the search has run
- * 100 ms, past the end of these small models): two workers entering the
- * same state at once, a key lowered while another worker reads it, growths
- * in the middle of a round, the cycle search's passes shared out.
+ * start at their smallest (256 slots), frontier rings of one state and
+ * rounds of a few states, with helpers that join at the first round (a
+ * helper is otherwise held back until the search has run 100 ms, past the
+ * end of these small models): two workers entering the same state at once,
+ * a key lowered while another worker reads it, growths in the middle of a
+ * round, the cycle search's passes shared out.
  *
  * Each case writes its model to a file that every thread loads, as a user's
  * model is. MMCHECK_FC_RUNS scales the number of cases (a long stress run:
@@ -36,7 +37,8 @@ const GEN = JSON.stringify(join(process.cwd(), 'test/helpers/random-models.ts'))
 const engine = fc.record({
   store: fc.constantFrom('exact', 'hash-compact') as fc.Arbitrary<'exact' | 'hash-compact'>,
   workers: fc.integer({ min: 2, max: 4 }),
-  initialSlots: fc.constantFrom(1, 1, 256),
+  // 1: the smallest table (256 slots), which grows inside shared rounds.
+  initialSlots: fc.constantFrom(1, 1, 4096),
   initialRing: fc.constantFrom(1, 4, 65536),
   roundStates: fc.integer({ min: 1, max: 64 }),
   earlyReserve: fc.boolean(),

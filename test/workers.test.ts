@@ -9,7 +9,7 @@ import { Runtime } from '../src/exec/runtime.ts';
 import { noReducers } from '../src/search/explore.ts';
 import { defaultOptions } from '../src/search/types.ts';
 import { ceilingAfter, edgeCacheMismatch } from './helpers/edges.ts';
-import { searchParallel } from '../src/run/parallel-search.ts';
+import { poolJoins, searchParallel } from '../src/run/parallel-search.ts';
 import { HelperPool, HelperThreads } from '../src/run/bfs-helper.ts';
 import { loadModel } from '../src/run/load.ts';
 import type { SearchOptions } from '../src/search/types.ts';
@@ -288,6 +288,9 @@ test('a helper whose model finds a fair cycle that the search thread\'s does not
   t.is(searchLockstep(spinner([]), { deadlock: false }, eo).violation?.property, 'non-progress-cycle');
 });
 
+// The threaded runs below are short searches: helpers join at their first shared round (of 2,048 states or more), where the join rule would leave most of them to one worker.
+process.env.MMCHECK_JOIN_AFTER_MS = '0';
+
 const stable = (out: string) => {
   const j = JSON.parse(out);
   delete j.stats.seconds;
@@ -408,6 +411,24 @@ test('threads: a stop during the cycle search that the helpers share ends every 
     pool.close();
     threads.end();
   }
+});
+
+test('helpers started in advance join a search whose levels still widen by 5% after 100 ms, or after 40 ms at a level of 4,096 states, and any search after 250 ms', (t) => {
+  const lv = (size: number, previous: number) => ({ size, previous });
+  t.false(poolJoins(30, lv(100_000, 50_000)));
+  t.true(poolJoins(45, lv(5_000, 4_000)));
+  t.false(poolJoins(45, lv(3_000, 2_000)));
+  t.false(poolJoins(45, lv(5_000, 6_000)));
+  // szymanski(4)'s widest level, at 4,103 states after 4,072.
+  t.false(poolJoins(45, lv(4_103, 4_072)));
+  t.true(poolJoins(120, lv(3_000, 2_000)));
+  t.true(poolJoins(120, lv(3_150, 3_000)));
+  t.false(poolJoins(120, lv(3_000, 3_000)));
+  // Past its widest level (szymanski(4) at 100 ms): not before 250 ms.
+  t.false(poolJoins(120, lv(3_102, 3_189)));
+  t.false(poolJoins(120, undefined));
+  t.true(poolJoins(260, lv(1, 2)));
+  t.true(poolJoins(260, undefined));
 });
 
 test('--workers: breadth-first search, 1..256 threads', async (t) => {

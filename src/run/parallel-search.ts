@@ -3,7 +3,7 @@ import type { BuiltModel } from '../model/build.ts';
 import { McError } from '../model/errors.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { searchWith } from '../search/check.ts';
-import { collectHelpers, stopWorkers, threadDriver, type ParallelExploreOptions } from '../search/parallel-explore.ts';
+import { collectHelpers, stopWorkers, threadDriver, type LevelShape, type ParallelExploreOptions } from '../search/parallel-explore.ts';
 import { Ctl, PHASES, RoundAborted } from '../search/parallel-round.ts';
 import { sharedEngine } from '../search/parallel-search.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
@@ -34,6 +34,21 @@ import { type HelperPool, startHelper, workerLink, type HelperInput, type Helper
  */
 const PHASE_TIMES_ENV = 'MMCHECK_PHASE_TIMES';
 
+/**
+ * With MMCHECK_JOIN_AFTER_MS=T (whole milliseconds) in the environment,
+ * helpers join (or, with the default `--workers`, start) at the first
+ * shared round once the search has run T ms, whatever its levels: the
+ * tests use it so that helpers take part in searches shorter than the
+ * join rule would share; profiling, to move the join. It changes when
+ * helpers join, never a result.
+ */
+const JOIN_AFTER_ENV = 'MMCHECK_JOIN_AFTER_MS';
+
+function envJoinAfter(): number | undefined {
+  const v = process.env[JOIN_AFTER_ENV];
+  return v !== undefined && /^\d{1,7}$/.test(v) ? Number(v) : undefined;
+}
+
 function phaseTable(times: number[][]): string {
   const head = ['worker', ...PHASES].join(' | ');
   return `phase times (ms):\n| ${head} |\n` + times.map((row, w) => `| ${w} | ${row.map((x) => x.toFixed(0)).join(' | ')} |`).join('\n') + '\n';
@@ -48,14 +63,30 @@ const SPAWN_AFTER_MS = 250;
 
 /**
  * Helpers started in advance (an explicit `--workers N`) are ready when the
- * search starts, but a helper joining a search in its first tenth of a
- * second made it about twice as slow (szymanski(4): 0.21 to 0.23 s against
- * 0.10 to 0.12 s with one worker; warming the helper's code up first, on a
- * search of its own, did not help, so the cause is not only compilation).
- * They join once the search has run this long; a search that ends sooner
- * runs as with one worker.
+ * search starts, but joining costs both threads a few tens of milliseconds
+ * (the rounds' code is cold in both, and V8 compiles it in each on the same
+ * CPUs), which a search must be long enough to win back: a helper joining
+ * szymanski(4) at 100 ms, when its levels were already narrowing, made it
+ * about twice as slow (0.21 to 0.23 s against 0.10 to 0.12 s with one
+ * worker). So they join at the first round once the search has run
+ * POOL_AFTER_MS while its BFS levels still widen (the level at least
+ * POOL_WIDENING times the one before), or POOL_EARLY_MS when the level also
+ * holds POOL_EARLY_LEVEL states; and, whatever its levels, once it has run
+ * SPAWN_AFTER_MS. A search whose levels stop widening before 100 ms and
+ * that ends within 250 ms runs as with one worker.
  */
 const POOL_AFTER_MS = 100;
+const POOL_EARLY_MS = 40;
+const POOL_EARLY_LEVEL = 4096;
+/** A level this much larger than the one before is one of a search still widening, well before its widest level. */
+const POOL_WIDENING = 1.05;
+
+/** Whether helpers started in advance join now, `ms` into the search, at a round of `level`. */
+export function poolJoins(ms: number, level: LevelShape | undefined): boolean {
+  if (ms >= SPAWN_AFTER_MS) return true;
+  const widens = level !== undefined && level.size >= POOL_WIDENING * level.previous;
+  return widens && (ms >= POOL_AFTER_MS || (ms >= POOL_EARLY_MS && level.size >= POOL_EARLY_LEVEL));
+}
 
 /** The engine settings a tuning gives. */
 const tunedEngine = (t: ThreadedTuning) => ({
@@ -90,7 +121,7 @@ export interface ThreadedTuning {
   readonly initialSlots?: number;
   readonly initialRing?: number;
   readonly parallel?: ParallelExploreOptions;
-  /** Start the helpers (or take those started in advance) once the search has run this long (default: POOL_AFTER_MS or SPAWN_AFTER_MS). */
+  /** Start the helpers (or take those started in advance) once the search has run this long (default: `poolJoins`, or SPAWN_AFTER_MS). */
   readonly joinAfterMs?: number;
   /** Wait up to this long, when the helpers are started, until every one has joined (default: not at all); throws if one has not. */
   readonly awaitJoinMs?: number;
@@ -120,12 +151,16 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
         };
         const d = threadDriver(w0.ctl);
         const created = performance.now();
-        const after = tuning.joinAfterMs ?? (pool !== null ? POOL_AFTER_MS : SPAWN_AFTER_MS);
+        const after = tuning.joinAfterMs ?? envJoinAfter();
+        const joinNow = (level: LevelShape | undefined): boolean => {
+          const ms = performance.now() - created;
+          // Helpers asked for (--workers N) were started in advance (`poolJoins`); the default's start once the search has run SPAWN_AFTER_MS.
+          return after !== undefined ? ms >= after : pool !== null ? poolJoins(ms, level) : ms >= SPAWN_AFTER_MS;
+        };
         return {
           ...d,
-          joined: () => {
-            // Helpers asked for (--workers N) were started in advance and join once the search has run POOL_AFTER_MS; the default's start once it has run SPAWN_AFTER_MS.
-            if (helpers.length === 0 && performance.now() - created >= after) {
+          joined: (level?: LevelShape) => {
+            if (helpers.length === 0 && joinNow(level)) {
               spawn();
               if (tuning.awaitJoinMs !== undefined) awaitJoin(w0.ctl, workers - 1, tuning.awaitJoinMs);
             }

@@ -32,12 +32,18 @@ import { growSharedTo } from '../store/growable-shared.ts';
 export interface RoundDriver {
   /** Run worker 0's round (and, for the lockstep driver, the others'). */
   run(w0: RoundWorker, active: number, coord: RoundCoordinator): void;
-  /** Helpers that have joined (they take part from the next round). */
-  joined(): number;
+  /** Helpers that have joined (they take part from the next round); `level`: the BFS level the round is in, and the one before it. */
+  joined(level?: LevelShape): number;
   /** Tell the helpers there is a round (thread driver: wake them). */
   announce(active: number): void;
   /** After an exploration that recorded the edges: the helpers that joined, as a pool for the cycle search's passes (null: none joined). */
   passPool(w0: RoundWorker): PassPool | null;
+}
+
+/** A BFS level's size in states, and the size of the level before it: whether the search still widens. */
+export interface LevelShape {
+  readonly size: number;
+  readonly previous: number;
 }
 
 export interface ParallelExploreOptions {
@@ -162,9 +168,12 @@ export function exploreParallel(
   let head = 0;
   let depth = 0;
   let levelEnd = 1;
+  const level = { size: 1, previous: 0 };
   while (head < st.count) {
     if (head === levelEnd) {
       depth++;
+      level.previous = level.size;
+      level.size = st.count - levelEnd;
       levelEnd = st.count;
     }
     if (levelEnd - head < popts.parallelFrom) {
@@ -178,7 +187,7 @@ export function exploreParallel(
     const size = Math.min(maxRound, Math.max(perRound, popts.parallelFrom));
     const end = Math.min(levelEnd, head + size);
     const roundStart = performance.now();
-    const active = end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(), w0.bufs.workers - 1) : 1;
+    const active = end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(level), w0.bufs.workers - 1) : 1;
     if (active === 1) {
       // No helper has joined yet (or the rest of the level is small): worker 0 alone, without the rounds' phases, which cost about an eighth more than inserting directly.
       if (solo(head, end, depth)) return out;
