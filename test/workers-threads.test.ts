@@ -8,7 +8,7 @@ import { searchParallel } from '../src/run/parallel-search.ts';
 import { HelperPool, HelperThreads } from '../src/run/bfs-helper.ts';
 import { loadModel } from '../src/run/load.ts';
 import type { SearchOptions } from '../src/search/types.ts';
-import { findsEach, sameStore, summary } from './helpers/parallel-compare.ts';
+import { disagreement, withStore } from './helpers/parallel-compare.ts';
 import { genModel, genSym, type GenModel, type GenSym } from './helpers/random-models.ts';
 
 /**
@@ -48,7 +48,7 @@ type Engine = typeof engine extends fc.Arbitrary<infer E> ? E : never;
 
 /** Search the model the file at `file` exports with one thread and with `e.workers` threads, and compare. */
 async function agreeThreaded(file: string, o0: Partial<SearchOptions>, e: Engine): Promise<string | null> {
-  const o: Partial<SearchOptions> = e.store === 'hash-compact' ? { ...o0, store: e.store, liveness: false } : o0;
+  const o = withStore(o0, e.store);
   const spec = { model: file, variant: null, params: {} };
   const built = buildModel(await loadModel(file), null);
   const one = search(built, o);
@@ -65,12 +65,7 @@ async function agreeThreaded(file: string, o0: Partial<SearchOptions>, e: Engine
       joinAfterMs: 0,
       awaitJoinMs: 30_000,
     });
-    const a = JSON.stringify(summary(one));
-    const b = JSON.stringify(summary(many));
-    if (a !== b) return `one thread: ${a}\n${e.workers} threads: ${b}`;
-    if (!sameStore(one.store, many.store, e.store === 'exact' ? one.runtime.words : 0)) return 'the stores differ (a state or parent at some number)';
-    if (e.store === 'exact' && !findsEach(many)) return 'a stored state is not found at its own number';
-    return null;
+    return disagreement(one, many, e.store);
   } finally {
     pool.close();
     threads.end();

@@ -19,7 +19,7 @@ import { BLOCK, newControl, parallelBuffers, RoundWorker } from '../src/search/p
 import { referenceExplore } from './helpers/reference.ts';
 import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
 import { cli } from './helpers/cli.ts';
-import { findsEach, sameStore, summary } from './helpers/parallel-compare.ts';
+import { disagreement, sameStore, summary, withStore } from './helpers/parallel-compare.ts';
 
 /**
  * The multi-core breadth-first search (`--workers N`) against the one-thread
@@ -32,7 +32,6 @@ import { findsEach, sameStore, summary } from './helpers/parallel-compare.ts';
  */
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
-
 
 const engine = fc.record({
   store: fc.constantFrom('exact', 'hash-compact') as fc.Arbitrary<'exact' | 'hash-compact'>,
@@ -54,11 +53,8 @@ type Engine = { store: 'exact' | 'hash-compact'; workers: number; initialSlots: 
 const engineOptions = (e: Engine) => ({ workers: e.workers, initialSlots: e.initialSlots, initialRing: e.initialRing, parallel: { parallelFrom: e.parallelFrom, roundStates: e.roundStates, earlyReserve: e.earlyReserve, blockStates: e.blockStates } });
 
 function agree(b: ReturnType<typeof buildModel>, o0: Partial<SearchOptions>, e: Engine): boolean {
-  // Hash-compact cannot check livelocks (refused in both engines alike).
-  const o: Partial<SearchOptions> = e.store === 'hash-compact' ? { ...o0, store: e.store, liveness: false } : o0;
-  const one = search(b, o);
-  const many = searchLockstep(b, o, engineOptions(e));
-  return JSON.stringify(summary(one)) === JSON.stringify(summary(many)) && sameStore(one.store, many.store, e.store === 'exact' ? one.runtime.words : 0) && (e.store !== 'exact' || findsEach(many));
+  const o = withStore(o0, e.store);
+  return disagreement(search(b, o), searchLockstep(b, o, engineOptions(e)), e.store) === null;
 }
 
 

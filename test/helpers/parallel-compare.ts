@@ -3,7 +3,7 @@
  * search's (law tests of the lockstep and the threaded engines).
  */
 import type { Runtime } from '../../src/exec/runtime.ts';
-import type { SearchResult } from '../../src/search/types.ts';
+import type { SearchOptions, SearchResult } from '../../src/search/types.ts';
 import type { Store } from '../../src/search/stored-path.ts';
 import type { StateStore } from '../../src/store/store.ts';
 import type { SharedStore } from '../../src/store/shared-store.ts';
@@ -50,4 +50,21 @@ export function sameStore(a: Store, b: Store, W: number): boolean {
     for (let k = 0; k < W; k++) if (x[k] !== y[k]) return false;
   }
   return true;
+}
+
+/** A drawn store's search options: hash-compact cannot check livelocks (refused in both engines alike). */
+export function withStore(o: Partial<SearchOptions>, store: 'exact' | 'hash-compact'): Partial<SearchOptions> {
+  return store === 'hash-compact' ? { ...o, store, liveness: false } : o;
+}
+
+type Run = SearchResult & { runtime: Runtime; store: Store };
+
+/** How a multi-core search differs from the one-thread one (null: it does not): result, stored states and parents, and (exact store) each state found at its number. */
+export function disagreement(one: Run, many: Run, store: 'exact' | 'hash-compact'): string | null {
+  const a = JSON.stringify(summary(one));
+  const b = JSON.stringify(summary(many));
+  if (a !== b) return `one thread: ${a}\nworkers: ${b}`;
+  if (!sameStore(one.store, many.store, store === 'exact' ? one.runtime.words : 0)) return 'the stores differ (a state or parent at some number)';
+  if (store === 'exact' && !findsEach(many)) return 'a stored state is not found at its own number';
+  return null;
 }
