@@ -25,7 +25,11 @@
  * Speedup is over mmcheck with one worker. mmcheck's seconds are the
  * search's own (from the start of the search, helpers included; loading the
  * model in the main thread is not counted), SPIN's as pan reports them,
- * Rumur's the verifier's wall time. Results: bench/results/workers-peterson<n>.{json,md}.
+ * Rumur's the verifier's wall time. Around each two-worker peterson pass the
+ * bench times a cache line's round trip between two threads
+ * (`core-latency.ts`): on a virtual machine it shows whether the host ran
+ * the two CPUs on cores that share a cache, which moves two workers' time by
+ * about 10%. Results: bench/results/workers-peterson<n>.{json,md}.
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -34,6 +38,7 @@ import { join } from 'node:path';
 import { petersonPromela } from './peers/promela.ts';
 import { petersonMurphi } from './peers/murphi.ts';
 import { havePeer, runRumur, runSpin, type PeerResult } from './peers/run.ts';
+import { coreRoundTripNs } from './core-latency.ts';
 
 interface Row {
   model: string;
@@ -44,6 +49,8 @@ interface Row {
   seconds: number;
   peakMB: number | null;
   bytesPerState: number | null;
+  /** peterson's two-worker passes: the core-to-core round trip (ns) just before and just after the run (`core-latency.ts`). */
+  coreNs?: [number | null, number | null];
 }
 
 const args = new Set(process.argv.slice(2));
@@ -120,7 +127,18 @@ const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 async function main(): Promise<void> {
   log(`bench workers: peterson(${n}), one timed job at a time`);
   const loadBefore = load();
-  const jobs: { label: string; run: () => Promise<Row> }[] = [1, 2].map((w) => ({ label: `mmcheck --workers ${w}`, run: () => mmcheck(w) }));
+  const jobs: { label: string; run: () => Promise<Row> }[] = [
+    { label: 'mmcheck --workers 1', run: () => mmcheck(1) },
+    {
+      label: 'mmcheck --workers 2',
+      run: async () => {
+        // Where the host put the two CPUs, around the run (see core-latency.ts).
+        const before = await coreRoundTripNs();
+        const r = await mmcheck(2);
+        return { ...r, coreNs: [before, await coreRoundTripNs()] };
+      },
+    },
+  ];
   const spin = peers && havePeer('spin');
   if (spin)
     jobs.push(
@@ -176,6 +194,8 @@ async function main(): Promise<void> {
     `peterson(${n}), ratios within each pass (${repeat} pass${repeat > 1 ? 'es' : ''}): two workers over one ${speedups.map((x) => x.toFixed(2)).join(', ')} (median ${median(speedups).toFixed(2)})` +
       (ofSpin.length ? `; two workers' time over SPIN's DFS ${ofSpin.map((x) => x.toFixed(3)).join(', ')} (median ${median(ofSpin).toFixed(3)})` : '') +
       '.',
+    '',
+    `Core-to-core round trip (ns) just before and after each two-worker peterson(${n}) pass: ${runs[1]!.map((r) => (r.coreNs ?? [null, null]).map((x) => (x === null ? '-' : x.toFixed(0))).join('/')).join(', ')} (about 100 to 140 when the host runs the two CPUs on cores that share a cache, 340 to 370 when not: two workers are about 10% slower then; bench/core-latency.ts).`,
     '',
     `Load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAfter}. Timings of one run are comparable with each other only.${repeat > 1 ? ` Each timed job ran ${repeat} times; the fastest is shown.` : ''}`,
     '',
