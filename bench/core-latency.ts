@@ -23,7 +23,7 @@ for (let i = 0; i < workerData.trips; i++) {
 }
 `;
 
-/** Median of three runs of `trips` round trips, in nanoseconds per round trip; null on one CPU (each trip would wait for the scheduler). */
+/** Median of three runs of `trips` round trips, in whole nanoseconds per round trip; null on one CPU (each trip would wait for the scheduler). */
 export async function coreRoundTripNs(trips = 500_000): Promise<number | null> {
   if (availableParallelism() < 2) return null;
   const runs: number[] = [];
@@ -42,11 +42,12 @@ export async function coreRoundTripNs(trips = 500_000): Promise<number | null> {
     const t0 = performance.now();
     for (let i = 0; i < trips; i++) {
       Atomics.store(a, 0, 2 * i + 1);
-      while (Atomics.load(a, 0) !== 2 * i + 2) {}
+      // A partner that died would leave this loop spinning for ever: give up after a few seconds of it.
+      for (let spins = 0; Atomics.load(a, 0) !== 2 * i + 2; ) if (++spins === 1e9) throw new Error('core-latency: the partner thread stopped answering');
     }
     runs.push(((performance.now() - t0) * 1e6) / trips);
     await w.terminate();
   }
   runs.sort((x, y) => x - y);
-  return runs[1]!;
+  return Math.round(runs[1]!);
 }
