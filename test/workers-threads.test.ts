@@ -65,6 +65,8 @@ async function agreeThreaded(file: string, o0: Partial<SearchOptions>, e: Engine
       joinAfterMs: 0,
       awaitJoinMs: 30_000,
     });
+    // Every helper joined the first round (awaitJoinMs), so every thread took part.
+    if (many.stats.workers !== e.workers) return `${many.stats.workers} threads took part, not ${e.workers}`;
     return disagreement(one, many, e.store);
   } finally {
     pool.close();

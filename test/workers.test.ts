@@ -293,8 +293,14 @@ const stable = (out: string) => {
   delete j.stats.statesPerSecond;
   delete j.stats.peakRssMB;
   delete j.stats.bytesPerState;
+  delete j.stats.workers;
   if (j.violation) delete j.violation.trace;
   return j;
+};
+/** The threads that took part, by the result: one with --workers 1; with more, those that joined (a helper may come too late for a short search). */
+const tookPart = (out: string, asked: number): boolean => {
+  const w = JSON.parse(out).stats.workers;
+  return Number.isInteger(w) && (asked === 1 ? w === 1 : w >= 1 && w <= asked);
 };
 
 for (const [name, args] of [
@@ -317,6 +323,7 @@ for (const [name, args] of [
         runs.push(r);
       }
       t.true(runs.every((r) => r.code === runs[0]!.code), runs.map((r) => r.err).join('\n'));
+      t.true(runs.every((r, i) => tookPart(r.out, i + 1)), runs.map((r) => JSON.parse(r.out).stats.workers).join(', '));
       t.deepEqual(stable(runs[1]!.out), stable(runs[0]!.out));
       t.deepEqual(stable(runs[2]!.out), stable(runs[0]!.out));
       const traces = readdirSync(dir).sort();
@@ -440,4 +447,20 @@ test('--workers: breadth-first search, 1..256 threads', async (t) => {
   }
   const ok = await cli(['check', 'migration-entry-wait', '--workers', '2', '--symmetry', '--no-liveness']);
   t.not(ok.code, 2, ok.err);
+});
+
+test('the summary says how many threads took part: the count when more than one, and when fewer than asked for (a short search)', async (t) => {
+  const line = (out: string) => out.split('\n').find((l) => / states, .* bits\/state/.test(l)) ?? '';
+  const one = await cli(['check', 'peterson', '-p', 'n=2', '--workers', '1', '--no-trace']);
+  t.regex(line(one.out), /bits\/state$/);
+  // peterson(2) ends long before a helper may join.
+  const two = await cli(['check', 'peterson', '-p', 'n=2', '--workers', '2', '--no-trace']);
+  t.regex(line(two.out), /bits\/state, 1 of 2 workers took part \(helpers join a search once it has run 40 to 250 ms\)$/);
+  t.is(JSON.parse((await cli(['check', 'peterson', '-p', 'n=2', '--workers', '2', '--json'])).out).stats.workers, 1);
+  // Not asked for: the default says nothing of workers that did not take part.
+  const dflt = await cli(['check', 'peterson', '-p', 'n=2', '--no-trace']);
+  t.regex(line(dflt.out), /bits\/state$/);
+  // A search that a helper joins (this file has helpers join at the first shared round), or too short for it on a slow machine.
+  const big = await cli(['check', 'peterson', '-p', 'n=4', '--workers', '2', '--no-trace']);
+  t.regex(line(big.out), /bits\/state, (2 workers|1 of 2 workers took part \(.*\))$/);
 });

@@ -65,6 +65,7 @@ function bitstateSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0:
       peakRssMB: monitor !== null ? monitor.peakRssMB() : 0,
       bitsPerState: rt.layout.bits,
       words: rt.words,
+      workers: 1,
     },
     fairness: null,
     livenessChecked: false,
@@ -103,6 +104,8 @@ export interface ExploreEngine {
   passPool(): PassPool | null;
   /** The end of the search: the engine's threads stop (and hand over what they covered). */
   close(): void;
+  /** Threads that took part so far (`SearchStats.workers`). */
+  workers(): number;
 }
 
 /** `search` with the exploration of `engine` (made once the runtime and reductions exist). */
@@ -205,6 +208,7 @@ function finishSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: n
     peakRssMB: opts.monitor !== null ? opts.monitor.peakRssMB() : 0,
     bitsPerState: rt.layout.bits,
     words: rt.words,
+    workers: eng !== null ? eng.workers() : 1,
   };
   return {
     verdict: violation ? 'violation' : ex.incomplete ? 'incomplete' : 'pass',

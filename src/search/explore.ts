@@ -28,6 +28,8 @@ export interface ExploreOutcome {
   edges?: EdgeCache | null;
   /** With memory-limit: the bytes at which a buffer of the multi-core store was full (its own bound, below the memory limit's). */
   storeFull?: number;
+  /** The multi-core search: the most workers that took part in one round (1 when every round ran in the search thread alone). */
+  workers?: number;
 }
 
 const CHECK_EVERY = 1024;

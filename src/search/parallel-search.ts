@@ -58,8 +58,11 @@ export function sharedEngine(
     if (ms && eo.onPhaseTimes) eo.onPhaseTimes(ms);
   };
   let recorded = false;
+  // Threads that took part: the most in one round, or the search thread and the helpers that share the cycle search's passes.
+  let took = 1;
   return {
     store: w0.store as Store,
+    workers: () => took,
     explore(o, t0, record) {
       // The coordinator grows the table; it quadruples only when the memory allows (`nextTableSlots`).
       w0.store.mayAdd = (bytes) => memoryFits(bytes, w0.store.bytes(), o);
@@ -67,6 +70,7 @@ export function sharedEngine(
       try {
         const out = exploreParallel(w0, driver, o, t0, red, eo.parallel ?? defaultParallelOptions, record);
         recorded = out.edges != null;
+        took = Math.max(took, out.workers ?? 1);
         return out;
       } catch (e) {
         close(true);
@@ -76,6 +80,7 @@ export function sharedEngine(
     // The helpers, kept after the exploration, share the cycle search's passes over the recorded edges; otherwise they go before it (a thread's memory is given back when it ends).
     passPool: () => {
       const pool = open && recorded ? driver.passPool(w0) : null;
+      if (pool !== null) took = Math.max(took, 1 + Math.min(driver.joined(), eo.workers - 1));
       if (pool === null) close(false);
       else pool.decline = () => close(false);
       return pool;

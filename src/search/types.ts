@@ -134,6 +134,12 @@ export interface SearchStats {
   peakRssMB: number;
   bitsPerState: number;
   words: number;
+  /**
+   * Threads that took part in the search: 1, or with the multi-core search
+   * the search thread and the helpers that joined one of its rounds or the
+   * cycle search's passes (absent when a search thread was stopped by force).
+   */
+  workers?: number;
 }
 
 export interface ReductionInfo {

@@ -196,7 +196,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (saved?.error) printError(io, saved.error);
     io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }));
   } else {
-    io.out(statsLine(r) + '\n');
+    io.out(statsLine(r, args.given('workers') ? (opts.workers ?? 1) : null) + '\n');
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
     if (r.reduction.porSafeLabels !== undefined)
       io.out(`por: stubborn sets smaller than the enabled steps at ${r.reduction.por?.reducedStates ?? 0} state(s); steps independent of some thread at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; limits: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
@@ -281,9 +281,12 @@ function deadVarsLines(d: NonNullable<SearchResult['reduction']['deadVars']>): s
   return lines.join('\n') + '\n';
 }
 
-function statsLine(r: SearchResult): string {
+/** The summary line; `asked`: the workers asked for with --workers (null: not given), to say when fewer took part. */
+function statsLine(r: SearchResult, asked: number | null): string {
   const s = r.stats;
-  return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state`;
+  const w = s.workers ?? 1;
+  const workers = w > 1 ? `, ${w} workers` : asked !== null && asked > 1 && s.workers !== undefined ? `, 1 of ${asked} workers took part (helpers join a search once it has run 40 to 250 ms)` : '';
+  return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state${workers}`;
 }
 
 /** The `--json` result of an exhaustive check (the shape the README documents). */
@@ -305,6 +308,7 @@ function resultJson(built: BuiltModel, r: SupervisedResult, opts: Partial<Search
       bytesPerState: Number(r.stats.bytesPerState.toFixed(2)),
       bitsPerState: r.stats.bitsPerState,
       peakRssMB: Math.round(r.stats.peakRssMB),
+      ...(r.stats.workers !== undefined ? { workers: r.stats.workers } : {}),
     },
     reduction: r.reduction,
     coverage: r.coverage,
