@@ -284,8 +284,8 @@ function deadVarsLines(d: NonNullable<SearchResult['reduction']['deadVars']>): s
 /** The summary line; `asked`: the workers asked for with --workers (null: not given), to say when fewer took part. */
 function statsLine(r: SearchResult, asked: number | null): string {
   const s = r.stats;
-  const w = s.workers ?? 1;
-  const workers = w > 1 ? `, ${w} workers` : asked !== null && asked > 1 && s.workers !== undefined ? `, 1 of ${asked} workers took part (helpers join a search once it has run 40 to 250 ms)` : '';
+  const w = s.workers;
+  const workers = w === undefined ? '' : asked !== null && w < asked ? `, ${w} of ${asked} workers took part (helpers join a search once it has run 40 to 250 ms)` : w > 1 ? `, ${w} workers` : '';
   return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state${workers}`;
 }
 
