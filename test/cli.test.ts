@@ -84,6 +84,20 @@ test('exit 3: a limit reached reports how far the search got', async (t) => {
   t.is(JSON.parse(tl.out).incomplete.reason, 'time-limit');
 });
 
+test('--max-states 1: every engine stores the initial state and expands nothing (never a state past the limit)', async (t) => {
+  for (const opts of [[], ['--strategy', 'dfs'], ['--strategy', 'dfs', '--por', '--stack-proviso'], ['--store', 'bitstate'], ['--store', 'hash-compact'], ['--workers', '2'], ['--workers', '2', '--store', 'hash-compact'], ['--por']]) {
+    const r = await run(['check', 'peterson', '--max-states', '1', '--json', ...opts]);
+    t.is(r.code, 3, opts.join(' '));
+    const o = JSON.parse(r.out);
+    t.deepEqual(o.incomplete, { reason: 'max-states', states: 1, depth: 0, frontier: 1 }, opts.join(' '));
+    t.is(o.stats.states, 1, opts.join(' '));
+    t.is(o.stats.transitions, 0, opts.join(' '));
+  }
+  const text = await run(['check', 'peterson', '--max-states', '1']);
+  t.regex(text.out, /^1 state, 0 transitions, depth 0, /m);
+  t.regex(text.out, /incomplete: max-states reached after 1 state \(depth 0, frontier 1\)/);
+});
+
 const bad: [string, string[], RegExp][] = [
   ['unknown model', ['check', 'nosuch'], /MC138: unknown model "nosuch" \(models: .*peterson/],
   ['unknown variant', ['check', 'examples/lock.ts', '--variant', 'nope'], /MC303: model "lock-example" has no variant "nope" \(variants: atomic-xchg, test-then-set\)/],

@@ -207,6 +207,11 @@ export function bitstateDfs(rt: Runtime, o: BitstateDfsOptions): BitstateOutcome
   if (coverage) record(h0, init, 0);
   const inv0 = hasInv ? rt.checkInvariants(init, 0) : -1;
   if (inv0 >= 0) found(invariantViolation(rt, inv0, []));
+  else if (out.states >= o.maxStates) {
+    // The initial state is the limit (--max-states 1): stored, not expanded.
+    out.status = 'max-states';
+    out.frontier = 1;
+  }
   else {
     path.push(init, 0, h0);
     let ticks = 0;

@@ -39,6 +39,7 @@ export function exploreDfsStack(rt: Runtime, store: Store, opts: SearchOptions, 
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0 };
   out.violation = storeInitial(rt, sym, (init, h) => void store.insert(init, 0, h, NO_PARENT));
   if (out.violation !== null) return out;
+  if (store.count >= opts.maxStates) return finish(out, 'max-states', store.count);
   const tick = limitsCheck(opts, start, store, () => out.transitions);
 
   // Frames.

@@ -55,6 +55,8 @@ export function explore(rt: Runtime, store: Store, opts: SearchOptions, start: n
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0 };
   out.violation = storeInitial(rt, sym, (init, h) => void store.insert(init, 0, h, NO_PARENT));
   if (out.violation !== null) return out;
+  // The limit holds from the first state on: --max-states 1 stores the initial state and expands nothing.
+  if (store.count >= opts.maxStates) return finish(out, 'max-states', 0, store.count);
   let ticks = 0;
   // Limits and progress are checked every CHECK_EVERY expansions.
   const tick = limitsCheck(opts, start, store, () => out.transitions);

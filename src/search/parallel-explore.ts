@@ -86,6 +86,7 @@ export function exploreParallel(
     w0.refresh();
   });
   if (out.violation !== null) return out;
+  if (st.count >= opts.maxStates) return finish(out, 'max-states', 0, st.count);
   const tick = limitsCheck(opts, start, st, () => out.transitions);
   const coord = new Coordinator(w0, popts.earlyReserve ?? true);
   // The cycle search's edge cache, recorded as the states are inserted (without reductions: with them the cycle search takes the kept successors in its own order).

@@ -16,7 +16,7 @@ import { renderText } from '../../report/table.ts';
 import { explainBlocked } from '../../trace/blocked.ts';
 import { blockedJson, blockedText } from '../../report/blocked-text.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, n, printError, type Io } from '../common.ts';
+import { count, EXIT, n, printError, type Io } from '../common.ts';
 import { fairCycle, fairnessName } from '../../model/fairness-text.ts';
 import { crossCheck, unreducedOptions } from '../cross-check.ts';
 import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
@@ -225,7 +225,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
  */
 function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memory: MemoryCeiling): string {
   const inc = r.incomplete!;
-  const reached = `${n(inc.states)} states (depth ${n(inc.depth)}, frontier ${n(inc.frontier)}); no violation found so far`;
+  const reached = `${count(inc.states, 'state')} (depth ${n(inc.depth)}, frontier ${n(inc.frontier)}); no violation found so far`;
   if (inc.reason === 'interrupted') return `incomplete: interrupted by ${r.stop?.signal ?? 'a signal'} after ${reached}\n`;
   let limit = '';
   if (inc.reason === 'time-limit') limit = `  limit: ${opts.timeLimit} s (--time-limit)`;
@@ -286,7 +286,7 @@ function statsLine(r: SearchResult, asked: number | null): string {
   const s = r.stats;
   const w = s.workers;
   const workers = w === undefined ? '' : asked !== null && w < asked ? `, ${w} of ${asked} workers took part (helpers join a search once it has run 40 to 250 ms)` : w > 1 ? `, ${w} workers` : '';
-  return `${n(s.states)} states, ${n(s.transitions)} transitions, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state${workers}`;
+  return `${count(s.states, 'state')}, ${count(s.transitions, 'transition')}, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state${workers}`;
 }
 
 /** The `--json` result of an exhaustive check (the shape the README documents). */
