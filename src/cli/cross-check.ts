@@ -1,5 +1,5 @@
 import type { SearchOptions, SearchResult } from '../search/types.ts';
-import { n } from './common.ts';
+import { count, n } from './common.ts';
 
 /** The options of the cross-check's second search: the same, without reductions (exact store, no POR, no symmetry). */
 export function unreducedOptions<O extends Partial<SearchOptions>>(opts: O): O {
@@ -16,7 +16,7 @@ export function crossCheck(r: SearchResult, full: SearchResult, opts: Partial<Se
   const agree = sameVerdict && countsOk;
   const ratio = full.stats.states / Math.max(1, r.stats.states);
   const summary = agree
-    ? `cross-check: agrees with the unreduced search (${vk(full)}; ${n(full.stats.states)} states unreduced, ${n(r.stats.states)} reduced, ratio ${ratio.toFixed(2)})`
-    : `CROSS-CHECK FAILED: the unreduced search says ${vk(full)} with ${n(full.stats.states)} states / ${n(full.stats.transitions)} transitions; this run says ${vk(r)} with ${n(r.stats.states)} / ${n(r.stats.transitions)}`;
+    ? `cross-check: agrees with the unreduced search (${vk(full)}; ${count(full.stats.states, 'state')} unreduced, ${n(r.stats.states)} reduced, ratio ${ratio.toFixed(2)})`
+    : `CROSS-CHECK FAILED: the unreduced search says ${vk(full)} with ${count(full.stats.states, 'state')} / ${count(full.stats.transitions, 'transition')}; this run says ${vk(r)} with ${n(r.stats.states)} / ${n(r.stats.transitions)}`;
   return { agree, summary, unreduced: { verdict: full.verdict, violation: full.violation ? { kind: full.violation.kind, property: full.violation.property } : null, states: full.stats.states, transitions: full.stats.transitions }, ratio };
 }

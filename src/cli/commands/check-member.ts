@@ -7,7 +7,7 @@ import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import { modelHash } from '../../trace/decode.ts';
 import { memberResult, type SwarmRun } from '../../trace/member-result.ts';
 import type { Args } from '../args.ts';
-import { EXIT, n, shq, type Io } from '../common.ts';
+import { count, EXIT, n, shq, type Io } from '../common.ts';
 import { memberIndex } from '../member-index.ts';
 import { statusLine } from '../progress.ts';
 import { seededRun, seededTrace } from '../seeded.ts';
@@ -82,7 +82,7 @@ export async function runMember(args: Args, io: Io): Promise<number> {
   else {
     const what = o.violation ? `${o.violation.kind} (${o.violation.property}) after ${n(o.cost)} expanded states` : o.status === 'done' ? 'no violation, search done' : `no violation (${o.status})`;
     io.out(`swarm member ${index} of ${workers} of ${describeBuilt(c.built)} [seed ${c.seed}, index from ${from}, bitstate 2^${m.plan.bitstateLog2}, k ${m.plan.k}, depth bound ${n(m.plan.depthBound)}]\n`);
-    io.out(`${what}; ${n(o.states)} states, ${n(o.expanded)} expanded, ${o.seconds.toFixed(2)} s${m.interrupted ? `; interrupted by ${m.interrupted}` : ''}\n`);
+    io.out(`${what}; ${count(o.states, 'state')}, ${n(o.expanded)} expanded, ${o.seconds.toFixed(2)} s${m.interrupted ? `; interrupted by ${m.interrupted}` : ''}\n`);
     io.out(`result saved: ${out}\n  merge:  mmcheck swarm-merge ${shq(out!)} ... (every member's result)\n`);
   }
   return m.interrupted ? EXIT.incomplete : EXIT.pass;
