@@ -21,10 +21,10 @@
  * The summary counts the cases in which one did (`stats.workers`). Exit 1
  * when any case differs.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mmcheckProcess } from '../test/helpers/cli.ts';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -70,49 +70,29 @@ interface Outcome {
   workers: number | null;
 }
 
-function mmcheck(args: string[], w: number, tracePath: string): Promise<Outcome> {
+/** One `mmcheck check` process; its `--json` result is validated against the schema (`mmcheckProcess`). */
+async function mmcheck(args: string[], w: number, tracePath: string): Promise<Outcome> {
   rmSync(tracePath, { force: true });
-  return new Promise((done, fail) => {
-    const c = spawn(process.execPath, ['bin/mmcheck.js', 'check', ...args, '--json', '--no-progress', '--workers', String(w), '--trace-out', tracePath], {
-      env: { ...process.env, NODE_OPTIONS: '', MMCHECK_JOIN_AFTER_MS: '0' },
-    });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d: Buffer) => void (out += d));
-    c.stderr.on('data', (d: Buffer) => void (err += d));
-    c.on('error', fail);
-    c.on('close', (code) => {
-      let j: CheckJson;
-      try {
-        j = JSON.parse(out) as CheckJson;
-      } catch {
-        return done({ code, key: `no JSON on stdout: ${err.slice(0, 300)}`, steps: null, workers: null });
-      }
-      let key: string;
-      if (j.error) key = `error ${j.error.code}`;
-      else {
-        const store = j.reduction?.store ? { ...j.reduction.store, bytesPerState: null } : undefined;
-        key = JSON.stringify([j.verdict, j.violation && { ...j.violation, trace: null }, j.incomplete, j.stats.states, j.stats.transitions, j.stats.depth, { ...j.reduction, store }]);
-      }
-      let steps: string | null = null;
-      try {
-        steps = JSON.stringify(JSON.parse(readFileSync(tracePath, 'utf8')).steps);
-      } catch {
-        /* no counterexample saved */
-      }
-      done({ code, key, steps, workers: j.stats?.workers ?? null });
-    });
-  });
+  const r = await mmcheckProcess(['check', ...args, '--json', '--no-progress', '--workers', String(w), '--trace-out', tracePath], process.cwd(), { MMCHECK_JOIN_AFTER_MS: '0' });
+  if (r.out === '') return { code: r.code, key: `nothing on stdout: ${r.err.slice(0, 300)}`, steps: null, workers: null };
+  const j = JSON.parse(r.out) as CheckJson;
+  let key: string;
+  if (j.error) key = `error ${j.error.code}`;
+  else {
+    const store = j.reduction?.store ? { ...j.reduction.store, bytesPerState: null } : undefined;
+    key = JSON.stringify([j.verdict, j.violation && { ...j.violation, trace: null }, j.incomplete, j.stats.states, j.stats.transitions, j.stats.depth, { ...j.reduction, store }]);
+  }
+  let steps: string | null = null;
+  try {
+    steps = JSON.stringify(JSON.parse(readFileSync(tracePath, 'utf8')).steps);
+  } catch {
+    /* no counterexample saved */
+  }
+  return { code: r.code, key, steps, workers: j.stats?.workers ?? null };
 }
 
 async function main(): Promise<void> {
-  const list = await new Promise<{ models: { name: string; variants?: { name: string }[] }[] }>((done, fail) => {
-    const c = spawn(process.execPath, ['bin/mmcheck.js', 'list', '--json'], { env: { ...process.env, NODE_OPTIONS: '' } });
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => void (out += d));
-    c.on('error', fail);
-    c.on('close', () => done(JSON.parse(out)));
-  });
+  const list = JSON.parse((await mmcheckProcess(['list', '--json'])).out) as { models: { name: string; variants?: { name: string }[] }[] };
   const dir = mkdtempSync(join(tmpdir(), 'mmcheck-agree-'));
   let cases = 0;
   let helped = 0;
