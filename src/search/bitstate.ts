@@ -211,8 +211,7 @@ export function bitstateDfs(rt: Runtime, o: BitstateDfsOptions): BitstateOutcome
     // The initial state is the limit (--max-states 1): stored, not expanded.
     out.status = 'max-states';
     out.frontier = 1;
-  }
-  else {
+  } else {
     path.push(init, 0, h0);
     let ticks = 0;
     if (expandTop()) {
