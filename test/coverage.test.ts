@@ -1,4 +1,7 @@
 import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bool, buildModel, defineModel, int, replicate, search, thread } from '../src/index.ts';
 import { cli } from './helpers/cli.ts';
 
@@ -46,4 +49,21 @@ test('no coverage after a violation or a limit; full coverage says so; the comma
   t.regex(warn.out, /^ {2}F: steps never fired: hmm_range_fault_timeout, read_retry_timeout$/m);
   const j = JSON.parse((await cli(['check', 'examples/lock.ts', '--variant', 'atomic-xchg', '--json'])).out);
   t.deepEqual(j.coverage, { steps: 3, firedSteps: 3, labels: 4, reachedLabels: 4, unfired: [], unreached: [] });
+});
+
+test('full coverage of a model with one step and one label says so in the singular', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-coverage-'));
+  try {
+    const file = join(dir, 'one.ts');
+    const index = JSON.stringify(join(process.cwd(), 'src/index.ts'));
+    writeFileSync(file, `import { defineModel, int, thread } from ${index};
+export default defineModel({ name: 'one', shared: { n: int(0, 3) }, deadlock: false,
+  threads: () => [thread('t', { start: 'a', steps: { inc: { at: 'a', when: (s) => s.n < 3, then: (s) => { s.n = s.n + 1; }, next: 'a' } } })] });
+`);
+    const r = await cli(['check', file, '--no-liveness']);
+    t.is(r.code, 0, r.err);
+    t.regex(r.out, /^coverage: the one step fired, the one label reached$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
