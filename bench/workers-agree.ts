@@ -19,7 +19,7 @@
  * Helpers join at once (MMCHECK_JOIN_AFTER_MS=0): without it most of these
  * searches, a few tenths of a second, would end before a helper joined.
  * The summary counts the cases in which one did (`stats.workers`). Exit 1
- * when any case differs.
+ * when any case differs, or fails with an internal error in either run.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,13 @@ async function main(): Promise<void> {
           const many = await mmcheck(args, workers, join(dir, 'many.json'));
           cases++;
           const what = args.join(' ');
+          // An internal error (exit 70) or a run that printed nothing is a failure even when both runs fail alike.
+          const broken = [one, many].find((r) => r.code === 70 || r.key.startsWith('nothing on stdout'));
+          if (broken !== undefined) {
+            differ.push(what);
+            console.log(`FAILS    ${what}: exit ${broken.code} ${broken.key}`);
+            continue;
+          }
           if (one.code !== many.code || one.key !== many.key || one.steps !== many.steps) {
             differ.push(what);
             console.log(`DIFFERS  ${what}\n  --workers 1: exit ${one.code} ${one.key}\n  --workers ${workers}: exit ${many.code} ${many.key}${one.steps === many.steps ? '' : '\n  the saved counterexamples differ'}`);
@@ -128,7 +135,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\n${cases} cases: ${cases - differ.length} agree (${refused} refused alike), ${differ.length} differ; helpers took part in ${helped}`);
+  console.log(`\n${cases} cases: ${cases - differ.length} agree (${refused} refused alike), ${differ.length} differ or fail; helpers took part in ${helped}`);
   if (differ.length) process.exitCode = 1;
 }
 
