@@ -266,7 +266,8 @@ function incompleteJson(r: SupervisedResult, opts: Partial<SearchOptions>, memor
 
 /** After a complete search: a warning when some step never fired or some label was never reached. */
 function coverageLines(c: Coverage): string {
-  if (!c.unfired.length && !c.unreached.length) return `coverage: ${c.steps === 1 ? 'the one step' : `all ${c.steps} steps`} fired, ${c.labels === 1 ? 'the one label' : `all ${c.labels} labels`} reached\n`;
+  const every = (k: number, noun: string): string => (k === 1 ? `the one ${noun}` : `all ${k} ${noun}s`);
+  if (!c.unfired.length && !c.unreached.length) return `coverage: ${every(c.steps, 'step')} fired, ${every(c.labels, 'label')} reached\n`;
   const lines = [`warning: coverage: ${c.steps - c.firedSteps} of ${c.steps} steps never fired, ${c.labels - c.reachedLabels} of ${c.labels} labels never reached (a passing model proves nothing about them)`];
   for (const u of c.unfired) lines.push(`  ${u.thread}: steps never fired: ${u.steps.join(', ')}`);
   for (const u of c.unreached) lines.push(`  ${u.thread}: labels never reached: ${u.labels.join(', ')}`);
