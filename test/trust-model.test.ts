@@ -1,7 +1,8 @@
 /**
  * The trust contract for model mistakes: a misspelt name, a label that does
  * not exist, a write to me.id, a guard or invariant that does not return a
- * boolean, a parameter named like an Object.prototype member, or a model
+ * boolean, an async or generator function, a string compared with a variable
+ * that never takes it, a parameter named like an Object.prototype member, or a model
  * file that loads its own copy of the package is a coded error (or works),
  * never a silent pass.
  */
@@ -12,7 +13,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
-import { array, bool, buildModel, defineModel, expectationsOf, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
+import { allOf, array, bool, buildModel, defineModel, expectationsOf, inOrder, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
 import { parseParam, variantDescription } from '../src/model/define.ts';
 import { isMcError, McError } from '../src/model/errors.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -165,6 +166,47 @@ test('a label literal compared with a thread label or counted must be a label of
   t.is(check(mk('fine', { invariants: { mutex: (s: any) => s.count('cpu', 'crit') < 2 } })).verdict, 'violation');
 });
 
+test('a string compared with a variable must be one of its values: a misspelt oneOf value would make an invariant hold everywhere', (t) => {
+  // Unchecked, each of these passes: the comparison is false (or, negated, true) in every state.
+  const enter = (s: any) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; };
+  coded(t, () => buildModel(racyLock('typo', enter, (s: any) => s.inside !== 'Two'), null), 'MC157', /model "typo" invariant "mutual-exclusion": compares s\.inside with "Two", which is not one of its values \(oneOf\(nobody\|one\|two\)\)/);
+  coded(t, () => buildModel(racyLock('reversed', enter, (s: any) => 'tow' !== s.inside), null), 'MC157', /compares s\.inside with "tow"/);
+  coded(t, () => buildModel(racyLock('bool', enter, (s: any) => s.locked !== 'true' || s.inside !== 'two'), null), 'MC157', /compares s\.locked with the string "true", but it is bool, never a string/);
+  const mk = (name: string, step: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    defineModel({
+      name,
+      shared: { st: array(2, oneOf('free', 'held')), n: int(0, 3) },
+      threads: [replicate(2, 'cpu', { locals: { phase: oneOf('idle', 'busy') }, start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.n = 1; }, next: 'done', ...step } } })],
+      ...extra,
+    } as never);
+  coded(t, () => buildModel(mk('element', { when: (s: any, me: any) => s.st.get(me.id) === 'hled' }), null), 'MC157', /step "go" guard: compares s\.st\.get\(\.\.\.\) with "hled", which is not one of its values \(oneOf\(free\|held\)\)/);
+  coded(t, () => buildModel(mk('switch', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': s.n = 1; break; case 'bsuy': s.n = 2; } } }), null), 'MC157', /step "go" effect: compares me\.phase with "bsuy"/);
+  // A switch nested in a case is its own: its cases are the other variable's values.
+  t.notThrows(() => buildModel(mk('nested', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': { switch (s.st.get(0)) { case 'held': s.n = 2; } break; } case 'busy': s.n = 1; } } }), null));
+  coded(t, () => buildModel(mk('nested-typo', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': { switch (s.st.get(0)) { case 'busy': s.n = 2; } break; } } } }), null), 'MC157', /compares s\.st\.get\(\.\.\.\) with "busy"/);
+  // Not comparisons of a value: comments, template text, labels, whole arrays, other parameters' names.
+  t.notThrows(() => buildModel(mk('fine', { when: (s: any, me: any) => /* s.st.get(0) === 'x' */ String(`s.n === 'x'`).length > 0 && me.at !== 'done' && s.st !== 'x' }), null));
+  // A ternary's test is a comparison; a literal that is only part of an operand is not the value compared.
+  coded(t, () => buildModel(mk('ternary', { then: (s: any) => { s.n = s.st.get(0) === 'hel' ? 2 : 1; } }), null), 'MC157', /compares s\.st\.get\(\.\.\.\) with "hel"/);
+  const half = 'ld';
+  t.notThrows(() => buildModel(mk('concat', { when: (s: any) => s.st.get(0) === 'he' + half && 'x' + half !== s.st.get(1) }), null));
+  // `==` converts a numeric string (`s.n == '1'` holds when n is 1); `===` never does.
+  t.notThrows(() => buildModel(mk('loose', { when: (s: any) => s.n == '1' }), null));
+  coded(t, () => buildModel(mk('strict', { when: (s: any) => s.n === '1' }), null), 'MC157', /compares s\.n with the string "1", but it is int 0\.\.3, never a string/);
+  // A value another variant's domain declares belongs to a branch that variant takes.
+  const byVariant = defineModel({
+    name: 'by-variant',
+    variants: { two: 'two states', three: 'three states' },
+    shared: (_p: unknown, v: string | null) => ({ st: v === 'three' ? oneOf('a', 'b', 'c') : oneOf('a', 'b') }),
+    threads: (_p: unknown, v: string | null) => [thread('t', { start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.st = v === 'three' && s.st !== 'c' ? 'c' : 'b'; }, next: 'done' } } })],
+    invariants: { never: (s: any) => s.st !== 'd' },
+  } as never);
+  coded(t, () => buildModel(byVariant, 'two'), 'MC157', /invariant "never": compares s\.st with "d"/);
+  const fixed = defineModel({ ...(byVariant as any).def, invariants: { c: (s: any) => s.st !== 'c' || true } } as never);
+  for (const v of ['two', 'three']) t.notThrows(() => buildModel(fixed, v), v);
+  t.is(check(racyLock('right', enter, (s: any) => 'two' !== s.inside)).verdict, 'violation');
+});
+
 test('a computed next naming no label fails at that step, coded', (t) => {
   const m = defineModel({
     name: 'computed-next',
@@ -211,6 +253,39 @@ test('a guard or an invariant that does not return a boolean is a coded model er
   coded(t, () => check(yes), 'MC154', /model "yes", invariant "mutual-exclusion": returned "yes"/);
   // The boolean the invariant is meant to be still decides.
   t.is(check(racyLock('bool', (s) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; }, (s) => s.inside !== 'two')).verdict, 'violation');
+});
+
+test('an async or generator function in a model is refused, never a pass that lost its writes after an await', (t) => {
+  const enter = (s: any) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; };
+  // Unchecked, the racy lock would pass: the write after the await is made after the search, to no state.
+  coded(t, () => buildModel(racyLock('async', async (s) => { await null; enter(s); }), null), 'MC136', /model "async" thread "cpu" step "enter": then is an async function/, /plain function/);
+  coded(t, () => buildModel(racyLock('gen', function* (s: any) { enter(s); } as never), null), 'MC136', /then is a generator function; calling it returns without running its body/);
+  // Every function slot: guard, choose, next, invariant, init, helper, and the definition's functions of the parameters.
+  const lock = (patch: Record<string, unknown>, thr: Record<string, unknown> = {}, step: Record<string, unknown> = {}) =>
+    defineModel({
+      name: 'slots',
+      shared: { n: int(0, 2) },
+      threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.n = 1; }, next: 'done', ...step } }, ...thr } as never)],
+      ...patch,
+    } as never);
+  coded(t, () => buildModel(lock({}, {}, { when: async () => true }), null), 'MC136', /step "go": when is an async function/);
+  coded(t, () => buildModel(lock({}, {}, { choose: async function* () {} }), null), 'MC136', /step "go": choose is an async generator function/);
+  coded(t, () => buildModel(lock({}, {}, { next: async () => 'done' }), null), 'MC136', /step "go": next is an async function/);
+  coded(t, () => buildModel(lock({ invariants: { low: async () => true } }), null), 'MC136', /invariant "low" is an async function/);
+  coded(t, () => buildModel(lock({ init: () => async () => {} }), null), 'MC136', /model "slots": init is an async function/);
+  coded(t, () => buildModel(lock({ init: async () => () => {} }), null), 'MC136', /model "slots": init\(params\) returned a Promise/);
+  coded(t, () => buildModel(lock({ helpers: [async function touch() {}] }), null), 'MC136', /helper "touch" is an async function/);
+  coded(t, () => buildModel(lock({ invariants: async () => ({}) }), null), 'MC136', /invariants\(params\) returned a Promise/);
+  // A part of a composed guard or effect: the composer would take its Promise for true, or drop it.
+  coded(t, () => buildModel(lock({}, {}, { when: allOf((s: any) => s.n === 0, (async () => true) as never) }), null), 'MC136', /step "go": when \(a part of it\) is an async function/);
+  coded(t, () => buildModel(lock({}, {}, { then: inOrder((s: any) => { s.n = 1; }, async function late(s: any) { await null; s.n = 2; }) }), null), 'MC136', /step "go": then \(a part of it, "late"\) is an async function/);
+  // A plain function that returns a Promise (an async function compiled for an older target): refused when it runs.
+  coded(t, () => check(racyLock('later', (s) => Promise.resolve().then(() => enter(s)) as never)), 'MC136', /model "later", thread "cpu\[0\]" step "enter": then returned a Promise/);
+  coded(t, () => check(lock({ init: () => (s: any) => Promise.resolve().then(() => { s.n = 2; }) })), 'MC136', /model "slots", the init function: the init function returned a Promise/);
+  coded(t, () => check(lock({}, {}, { when: () => Promise.resolve(true) })), 'MC153', /guard returned a Promise \(the model's functions must be synchronous\)/);
+  coded(t, () => check(lock({}, {}, { next: () => Promise.resolve('done') })), 'MC134', /next returned a Promise/);
+  // Any other value an effect returns is ignored, the view included (`Object.assign(s, ...)`).
+  t.is(check(racyLock('assign', (s) => Object.assign(s, { inside: s.inside === 'nobody' ? 'one' : 'two' }))).verdict, 'violation');
 });
 
 test('parameter names that are Object.prototype members are unknown parameters, never a TypeError', (t) => {

@@ -5,6 +5,7 @@ import type { LocalView, StateView } from '../model/define.ts';
 import { computeLayout, type Layout } from '../layout/layout.ts';
 import { makeViewFactory, isAssertionFailure, viewErrorOf, type ViewFactory } from '../layout/views.ts';
 import { hashWords } from '../layout/hash.ts';
+import { deferredValue } from '../model/synchronous.ts';
 import { grown } from '../store/growable.ts';
 import { CONFIRM_TIMES, DeterminismCheck, notDeterministic } from './determinism.ts';
 import type { DeadResets } from './dead-resets.ts';
@@ -145,7 +146,7 @@ export class Runtime {
     }
     if (this.model.init) {
       try {
-        this.model.init(v.state);
+        notDeferred(this.model.init(v.state), 'the init function');
       } catch (e) {
         throw this.modelError(e, 'the init function');
       }
@@ -243,7 +244,11 @@ export class Runtime {
           for (c = 0; c < nc; c++) {
             const next = this.next;
             for (let k = 0; k < W; k++) next[k] = cur[k]!;
-            if (st.effect !== null) st.effect(this.vNext, this.meNext[t]!, c);
+            if (st.effect !== null) {
+              const r = st.effect(this.vNext, this.meNext[t]!, c) as unknown;
+              // An effect's value is ignored, unless it is work left undone (a Promise from a compiled async function): src/model/synchronous.ts.
+              if (typeof r === 'object' && r !== null) notDeferred(r, 'then');
+            }
             let nl = st.next;
             if (nl < 0) {
               const name = st.nextFn!(this.vNext, this.meNext[t]!, c);
@@ -361,4 +366,10 @@ export class Runtime {
     if (del) return new McError('MC152', `${m}: deletes ${del[1]}, which is read-only`);
     return new McError('MC135', `${m}: threw ${err ? `${err.name}: ${err.message}` : q(e)}`);
   }
+}
+
+/** MC136 when a model function returned a Promise or a generator object (src/model/synchronous.ts): what it left undone would be part of no state. */
+function notDeferred(r: unknown, what: string): void {
+  const deferred = deferredValue(r);
+  if (deferred !== null) throw new McError('MC136', `${what} returned ${deferred}: a step runs to its end within one transition, so the model's functions must be synchronous`);
 }

@@ -1,6 +1,8 @@
 import { McError, isMcError, q } from './errors.ts';
 import { checkModelNames } from './names.ts';
+import { deferredValue, unplainFunction, unplainWhy } from './synchronous.ts';
 import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
+import { leafFunctions } from './blocks/compose.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
@@ -106,13 +108,17 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   const where = `model ${q(model.name)}${variant ? ` variant ${q(variant)}` : ''}`;
   const dyn = <T>(x: T | ((p: Params, v: string | null) => T) | undefined, what: string): T | undefined => {
     if (typeof x !== 'function') return x;
+    let r: T;
     try {
-      return (x as (p: Params, v: string | null) => T)(params, variant);
+      r = (x as (p: Params, v: string | null) => T)(params, variant);
     } catch (e) {
       // A model file may load its own copy of the package: rethrow its coded errors as this copy's.
       if (isMcError(e)) throw new McError(e.code, e.message);
       throw new McError('MC111', `${where}: ${what}(params) threw: ${(e as Error).message}`);
     }
+    const deferred = deferredValue(r);
+    if (deferred !== null) throw new McError('MC136', `${where}: ${what}(params) returned ${deferred}; it must return its value synchronously`);
+    return r;
   };
 
   const groups = dyn(def.threads as never, 'threads') as readonly ThreadGroupDef[] | undefined;
@@ -225,6 +231,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       declaredLabels.add(sd.at ?? sname);
       if (sd.when !== undefined && typeof sd.when !== 'function') throw new McError('MC125', `${sw}: when must be a function (s, me) => boolean`);
       if (sd.then !== undefined && typeof sd.then !== 'function') throw new McError('MC125', `${sw}: then must be a function (s, me, choice) => void`);
+      for (const f of ['when', 'then', 'choose', 'next'] as const) requirePlain(sd[f], `${sw}: ${f}`);
       let next = -1;
       let nextFn: NextFn | null = null;
       if (typeof sd.next === 'function') nextFn = sd.next;
@@ -314,11 +321,13 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   const invariants: BuiltInvariant[] = [];
   for (const [name, fn] of Object.entries(invDef ?? {})) {
     if (typeof fn !== 'function') throw new McError('MC130', `${where}: invariant ${q(name)} must be a function (s) => boolean`);
+    requirePlain(fn, `${where}: invariant ${q(name)}`);
     invariants.push({ name, fn });
   }
   const deadlock = (dyn(def.deadlock as never, 'deadlock') as boolean | undefined) ?? true;
   const init = (dyn(def.init as never, 'init') as ((s: StateView) => void) | undefined) ?? null;
   if (init !== null && typeof init !== 'function') throw new McError('MC131', `${where}: init must be a function (s) => void`);
+  requirePlain(init, `${where}: init`);
   // Listed helpers, the model's and each thread's; one name stands for one source, since calls are matched by name.
   const helpers: Function[] = [];
   const helperSrc = new Map<string, string>();
@@ -327,6 +336,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     if (!Array.isArray(list) || list.some((h) => typeof h !== 'function' || !h.name))
       throw new McError('MC145', `${w}: helpers must be a list of named functions (e.g. const touch = (s) => ...)`);
     for (const h of list as Function[]) {
+      requirePlain(h, `${w}: helper ${q(h.name)}`);
       const src = Function.prototype.toString.call(h);
       const seen = helperSrc.get(h.name);
       if (seen === undefined) {
@@ -342,6 +352,20 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
   return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers, locks };
+}
+
+/**
+ * MC136 for an async or generator function where the model's function must
+ * run synchronously (src/model/synchronous.ts), or for one among the parts
+ * of a composed guard or effect (a block's fragment joined with the
+ * model's own), which calls its parts without looking at what they return.
+ */
+function requirePlain(fn: unknown, what: string): void {
+  if (typeof fn !== 'function') return;
+  for (const leaf of leafFunctions(fn)) {
+    const kind = unplainFunction(leaf);
+    if (kind !== null) throw new McError('MC136', `${what}${leaf === fn ? '' : ` (a part of it${leaf.name ? `, ${q(leaf.name)}` : ''})`} is ${kind}; ${unplainWhy(kind)}`);
+  }
 }
 
 /** A lock declaration names shared variables of the right types, so that reading a holder from a valuation cannot go wrong later. */

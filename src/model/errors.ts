@@ -1,3 +1,5 @@
+import { deferredValue } from './synchronous.ts';
+
 /**
  * Coded errors. Codes are by phase and never reused:
  *   MC1xx model definition, MC2xx domains and layout (including writes outside
@@ -33,6 +35,9 @@ export function isMcError(e: unknown): e is McError {
 export function q(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  // JSON would print a Promise as {}: "the guard returned {}" says nothing of the async function behind it.
+  const deferred = deferredValue(v);
+  if (deferred !== null) return `${deferred} (the model's functions must be synchronous)`;
   try {
     return JSON.stringify(v);
   } catch {

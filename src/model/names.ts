@@ -2,7 +2,8 @@ import { McError, q } from './errors.ts';
 import { partsOf } from './blocks/compose.ts';
 import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
 import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
-import { assignedAfter, codeOnly, deletedBefore, incrementedBefore, memberAfter, memberUses, paramNames, withoutTemplateText } from './source.ts';
+import { isArrayDomain, isScalarDomain, type EnumDomain, type ScalarDomain } from './domains.ts';
+import { assignedAfter, codeOnly, deletedBefore, incrementedBefore, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText } from './source.ts';
 
 /**
  * Declared names, checked from the source before any search: a guard,
@@ -63,19 +64,31 @@ function rebinds(body: string, name: string): boolean {
  * names, or that binds them again inside, is left to the run-time check.
  */
 export function checkNames(fn: Function | null | undefined, where: string, scope: NameScope): void {
+  eachBody(fn, (src) => withoutTemplateText(codeOnly(src)), (body, s, me) => {
+    if (s !== undefined) checkState(body, s, where, scope);
+    if (me !== undefined && scope.locals !== null) checkLocals(body, me, where, scope);
+  });
+}
+
+/**
+ * `visit` the body of a model function (of each part of a composed one), as
+ * `text` makes it of the source, with its state and locals parameters: each
+ * undefined where the body binds it again (its uses there may mean
+ * something else). A function whose parameters are not plain names is not
+ * visited.
+ */
+function eachBody(fn: Function | null | undefined, text: (src: string) => string, visit: (body: string, s: string | undefined, me: string | undefined) => void): void {
   if (typeof fn !== 'function') return;
   const parts = partsOf(fn);
   if (parts !== null) {
-    for (const p of parts) checkNames(p, where, scope);
+    for (const p of parts) eachBody(p, text, visit);
     return;
   }
   const params = paramNames(fn);
   if (params === null) return;
-  const code = withoutTemplateText(codeOnly(Function.prototype.toString.call(fn)));
-  const body = bodyOf(code);
+  const body = bodyOf(text(Function.prototype.toString.call(fn)));
   const [s, me] = params;
-  if (s !== undefined && !rebinds(body, s)) checkState(body, s, where, scope);
-  if (me !== undefined && scope.locals !== null && !rebinds(body, me)) checkLocals(body, me, where, scope);
+  visit(body, s !== undefined && !rebinds(body, s) ? s : undefined, me !== undefined && !rebinds(body, me) ? me : undefined);
 }
 
 const sharedList = (scope: NameScope): string => {
@@ -132,9 +145,15 @@ function checkLocals(code: string, me: string, where: string, scope: NameScope):
  * the parameters of each of its expectations. Builders that throw for a
  * configuration are skipped (this only widens what a dead branch may name).
  */
-export function namesInAnyConfiguration(model: Model): { shared: Set<string>; locals: Map<string, Set<string>> } {
+export function namesInAnyConfiguration(model: Model): { shared: Set<string>; locals: Map<string, Set<string>>; values: Set<string> } {
   const shared = new Set<string>();
   const locals = new Map<string, Set<string>>();
+  // `valueKey(group, name, value)` for each value a oneOf variable (or array of them) takes in some configuration.
+  const values = new Set<string>();
+  const addValues = (group: string | null, name: string, d: unknown) => {
+    const e = isArrayDomain(d) ? d.elem : d;
+    if (isScalarDomain(e) && e.kind === 'enum') for (const v of (e as EnumDomain).names) values.add(valueKey(group, name, v));
+  };
   const def = model.def;
   const variants: (string | null)[] = model.variantNames.length ? [...model.variantNames] : [null];
   for (const v of variants) {
@@ -144,20 +163,28 @@ export function namesInAnyConfiguration(model: Model): { shared: Set<string>; lo
       try {
         const p = Object.freeze(resolveParams(model, v, o));
         const sh = typeof def.shared === 'function' ? def.shared(p, v) : def.shared;
-        for (const k of Object.keys(sh ?? {})) shared.add(k);
+        for (const [k, d] of Object.entries(sh ?? {})) {
+          shared.add(k);
+          addValues(null, k, d);
+        }
         const groups = typeof def.threads === 'function' ? def.threads(p, v) : def.threads;
         for (const g of groups ?? []) {
           let set = locals.get(g.name);
           if (set === undefined) locals.set(g.name, (set = new Set()));
-          for (const k of Object.keys(g.def?.locals ?? {})) set.add(k);
+          for (const [k, d] of Object.entries(g.def?.locals ?? {})) {
+            set.add(k);
+            addValues(g.name, k, d);
+          }
         }
       } catch {
         // A configuration the model refuses declares nothing.
       }
     }
   }
-  return { shared, locals };
+  return { shared, locals, values };
 }
+
+const valueKey = (group: string | null, name: string, value: string): string => `${group ?? ''}\0${name}\0${value}`;
 
 /** Where a label literal is compared with a thread's label or counted: the thread group (null: the function's own thread) and the label. */
 function labelUses(src: string, s: string | undefined, me: string | undefined): { group: string | null; label: string; what: string }[] {
@@ -189,7 +216,7 @@ export function checkLabels(fn: Function | null | undefined, where: string, labe
   if (typeof fn !== 'function') return;
   const params = paramNames(fn);
   if (params === null) return;
-  const src = Function.prototype.toString.call(fn).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+  const src = withoutComments(Function.prototype.toString.call(fn));
   const [s, me] = params;
   const body = bodyOf(src);
   if ((s !== undefined && rebinds(body, s)) || (me !== undefined && rebinds(body, me))) return;
@@ -200,9 +227,98 @@ export function checkLabels(fn: Function | null | undefined, where: string, labe
   }
 }
 
+/** The variables a function's comparisons may name, by the parameter they are read through. */
+export interface ValueScope {
+  /** Shared variables: the scalar domain (an array's element) and whether it is an array. */
+  readonly shared: ReadonlyMap<string, { readonly domain: ScalarDomain; readonly array: boolean }>;
+  /** The thread's locals, or null where there is no thread (invariants, init). */
+  readonly locals: { readonly group: string; readonly domains: ReadonlyMap<string, ScalarDomain> } | null;
+  /** Whether some configuration of the model lets the variable take the value (a branch another variant takes). */
+  readonly elsewhere: (group: string | null, name: string, value: string) => boolean;
+}
+
+/** One string literal compared with a variable: `s.NAME`, `s.NAME.get(i)` or `me.NAME`, with `===`, `!==`, `==`, `!=` or as a `case` of `switch (...)`. */
+interface ValueUse {
+  readonly param: string;
+  readonly name: string;
+  readonly element: boolean;
+  readonly value: string;
+  /** `==` or `!=`, which convert a numeric string: `s.n == '1'` holds when n is 1. */
+  readonly loose: boolean;
+}
+
+/** Blank the text of string literals, keeping their quotes and every position (for brace depth). */
+function blankStrings(src: string): string {
+  return src.replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, (m) => m[0] + ' '.repeat(m.length - 2) + m[0]);
+}
+
+function valueUses(src: string, param: string): ValueUse[] {
+  const out: ValueUse[] = [];
+  const p = param.replace(/\$/g, '\\$');
+  // Groups: the variable's name, then `.get(...)` when it is an array's element.
+  const access = `(?<![\\w$.])${p}\\s*\\.\\s*([A-Za-z_$][\\w$]*)(\\s*\\.\\s*get\\s*\\([^()]*\\))?`;
+  // Groups: the quote, then the literal's text; `k` is the quote's group number.
+  const lit = (k: number) => `(['"])([^'"\\\\\\n]*)\\${k}`;
+  // A group: the operator. The literal must be the whole other operand (not `'a' + x`).
+  const cmp = '\\s*([!=]==?)\\s*';
+  for (const x of src.matchAll(new RegExp(`${access}${cmp}${lit(4)}(?!\\s*[+.[(])`, 'g'))) out.push({ param, name: x[1]!, element: x[2] !== undefined, value: x[5]!, loose: x[3]!.length === 2 });
+  // The literal first: the access must end there (not `s.x.y`, `s.f(...)` or `s.a[i]`).
+  for (const x of src.matchAll(new RegExp(`(?<![\\w$)\\]+.]\\s*)${lit(1)}${cmp}${access}(?![\\w$]|\\s*[.(\\[])`, 'g'))) out.push({ param, name: x[4]!, element: x[5] !== undefined, value: x[2]!, loose: x[3]!.length === 2 });
+  const blank = blankStrings(src);
+  const caseLabel = new RegExp(`^case\\s*${lit(1)}\\s*:`);
+  for (const x of src.matchAll(new RegExp(`(?<![\\w$.])switch\\s*\\(\\s*${access}\\s*\\)\\s*\\{`, 'g'))) {
+    // The case labels at the switch's own depth (not those of a switch nested in it).
+    let depth = 0;
+    for (let i = x.index! + x[0].length - 1; i < blank.length; i++) {
+      const c = blank[i];
+      if (c === '{') depth++;
+      else if (c === '}' && --depth === 0) break;
+      else if (depth === 1 && c === 'c' && /^case(?![\w$])/.test(blank.slice(i, i + 5)) && !/[\w$.]/.test(blank[i - 1] ?? ' ')) {
+        const m = caseLabel.exec(src.slice(i));
+        if (m) out.push({ param, name: x[1]!, element: x[2] !== undefined, value: m[2]!, loose: false });
+      }
+    }
+  }
+  return out;
+}
+
 /**
- * Check every function of a built model: names (MC150, MC152) and label
- * literals (MC151). `where` names the model and variant.
+ * String literals compared with a variable (`s.state === 'lockd'`, `case
+ * 'Two':` of `switch (me.phase)`) must be values it can take (MC157): a
+ * misspelt value, or a string compared with a bool, int or thread id,
+ * would compare unequal forever, and an invariant written so would hold
+ * everywhere. A value some other configuration of the model declares is
+ * accepted (a branch that configuration takes).
+ */
+export function checkValues(fn: Function | null | undefined, where: string, scope: ValueScope): void {
+  eachBody(fn, (src) => withoutTemplateText(withoutComments(src)), (body, s, me) => {
+    const uses = s === undefined ? [] : valueUses(body, s);
+    if (me !== undefined && scope.locals !== null) uses.push(...valueUses(body, me));
+    for (const u of uses) checkValue(u, u.param !== s, where, scope);
+  });
+}
+
+/** MC157 unless the literal of `u` is a value its variable (a local of the function's thread when `local`) can take. */
+function checkValue(u: ValueUse, local: boolean, where: string, scope: ValueScope): void {
+  const sharedVar = local ? undefined : scope.shared.get(u.name);
+  const domain = local ? scope.locals!.domains.get(u.name) : sharedVar?.domain;
+  // Undeclared names are MC150's; an array compared whole, or `.get` of a scalar, is not a value comparison.
+  if (domain === undefined || (sharedVar !== undefined && sharedVar.array !== u.element) || (local && u.element)) return;
+  if (domain.kind === 'enum' ? (domain as EnumDomain).names.includes(u.value) : u.loose && u.value.trim() !== '' && Number.isFinite(Number(u.value))) return;
+  if (scope.elsewhere(local ? scope.locals!.group : null, u.name, u.value)) return;
+  const what = `${u.param}.${u.name}${u.element ? '.get(...)' : ''}`;
+  throw new McError(
+    'MC157',
+    domain.kind === 'enum'
+      ? `${where}: compares ${what} with ${q(u.value)}, which is not one of its values (${domain.describe()})`
+      : `${where}: compares ${what} with the string ${q(u.value)}, but it is ${domain.describe()}, never a string`,
+  );
+}
+
+/**
+ * Check every function of a built model: names (MC150, MC152), label
+ * literals (MC151) and the values compared with variables (MC157).
+ * `where` names the model and variant.
  */
 export function checkModelNames(
   model: Model,
@@ -220,23 +336,33 @@ export function checkModelNames(
     return group === null ? anyConfig.shared.has(name) : anyConfig.locals.get(group)?.has(name) === true;
   };
   const labelsOfGroup = (g: string) => templates.find((x) => x.name === g)?.labels;
+  const sharedDomains = new Map(shared.map((v) => [v.name, v.domain.kind === 'array' ? { domain: v.domain.elem, array: true } : { domain: v.domain, array: false }] as const));
+  const valueElsewhere = (group: string | null, name: string, value: string): boolean => {
+    anyConfig ??= namesInAnyConfiguration(model);
+    return anyConfig.values.has(valueKey(group, name, value));
+  };
   for (const tpl of templates) {
     const scope: NameScope = { shared: sharedScope, locals: { group: tpl.name, names: new Set(tpl.locals.map((l) => l.name)) }, elsewhere };
+    const values: ValueScope = { shared: sharedDomains, locals: { group: tpl.name, domains: new Map(tpl.locals.map((l) => [l.name, l.domain as ScalarDomain])) }, elsewhere: valueElsewhere };
     const labelsOf = (g: string | null) => (g === null ? tpl.labels : labelsOfGroup(g));
     for (const st of tpl.steps) {
       const sw = `${where} thread ${q(tpl.name)} step ${q(st.name)}`;
       for (const [fn, what] of [[st.guard, 'guard'], [st.effect, 'effect'], [st.nextFn, 'next'], [st.chooseFn, 'choose']] as const) {
         checkNames(fn, `${sw} ${what}`, scope);
         checkLabels(fn, `${sw} ${what}`, labelsOf);
+        checkValues(fn, `${sw} ${what}`, values);
       }
     }
   }
   const modelScope: NameScope = { shared: sharedScope, locals: null, elsewhere };
   const labelsOfModel = (g: string | null) => (g === null ? undefined : labelsOfGroup(g));
+  const modelValues: ValueScope = { shared: sharedDomains, locals: null, elsewhere: valueElsewhere };
   for (const inv of invariants) {
     checkNames(inv.fn, `${where} invariant ${q(inv.name)}`, modelScope);
     checkLabels(inv.fn, `${where} invariant ${q(inv.name)}`, labelsOfModel);
+    checkValues(inv.fn, `${where} invariant ${q(inv.name)}`, modelValues);
   }
   checkNames(init, `${where} init`, modelScope);
   checkLabels(init, `${where} init`, labelsOfModel);
+  checkValues(init, `${where} init`, modelValues);
 }

@@ -22,11 +22,14 @@ export function paramNames(fn: Function): string[] | null {
   return list.map((x) => x.replace(/\s*=.*$/, ''));
 }
 
+/** Strip comments. */
+export function withoutComments(src: string): string {
+  return src.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+}
+
 /** Strip comments and string literals (keeping template-literal expressions) so names in them do not count. */
 export function codeOnly(src: string): string {
-  return src
-    .replace(/\/\*[\s\S]*?\*\//g, ' ')
-    .replace(/\/\/[^\n]*/g, ' ')
+  return withoutComments(src)
     .replace(/'(?:[^'\\\n]|\\.)*'/g, "''")
     .replace(/"(?:[^"\\\n]|\\.)*"/g, '""');
 }
