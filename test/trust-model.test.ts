@@ -281,7 +281,7 @@ test('an async or generator function in a model is refused, never a pass that lo
   coded(t, () => buildModel(lock({}, {}, { then: inOrder((s: any) => { s.n = 1; }, async function late(s: any) { await null; s.n = 2; }) }), null), 'MC136', /step "go": then \(a part of it, "late"\) is an async function/);
   // A plain function that returns a Promise (an async function compiled for an older target): refused when it runs.
   coded(t, () => check(racyLock('later', (s) => Promise.resolve().then(() => enter(s)) as never)), 'MC136', /model "later", thread "cpu\[0\]" step "enter": then returned a Promise/);
-  coded(t, () => check(lock({ init: () => (s: any) => Promise.resolve().then(() => { s.n = 2; }) })), 'MC136', /model "slots", the init function: the init function returned a Promise/);
+  coded(t, () => check(lock({ init: () => (s: any) => Promise.resolve().then(() => { s.n = 2; }) })), 'MC136', /model "slots", the init function: init returned a Promise/);
   coded(t, () => check(lock({}, {}, { when: () => Promise.resolve(true) })), 'MC153', /guard returned a Promise \(the model's functions must be synchronous\)/);
   coded(t, () => check(lock({}, {}, { next: () => Promise.resolve('done') })), 'MC134', /next returned a Promise/);
   // Any other value an effect returns is ignored, the view included (`Object.assign(s, ...)`).

@@ -146,7 +146,7 @@ export class Runtime {
     }
     if (this.model.init) {
       try {
-        notDeferred(this.model.init(v.state), 'the init function');
+        notDeferred(this.model.init(v.state), 'init');
       } catch (e) {
         throw this.modelError(e, 'the init function');
       }
