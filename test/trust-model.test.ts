@@ -161,6 +161,13 @@ test('a label literal compared with a thread label or counted must be a label of
     threads: [thread('t', { start: 'a', end: ['b'], steps: { a: { when: (_s, me) => me.at !== 'aa', next: 'b' } } })],
   });
   coded(t, () => buildModel(own, null), 'MC151', /step "a" guard: compares me\.at with "aa"/);
+  // A part of a composed guard is read on its own: the composer's source shows only the calls of its parts.
+  const part = defineModel({
+    name: 'part',
+    shared: { n: int(0, 2) },
+    threads: [thread('t', { start: 'a', end: ['b'], steps: { a: { when: allOf((s: any) => s.n === 0, (_s: any, me: any) => me.at !== 'aa'), next: 'b' } } })],
+  });
+  coded(t, () => buildModel(part, null), 'MC151', /model "part" thread "t" step "a" guard: compares me\.at with "aa"/);
   const lbl = ['cr', 'ti'].join('');
   coded(t, () => check(mk('count-rt', { invariants: { mutex: (s: any) => s.count('cpu', lbl) < 2 } })), 'MC151', /invariant "mutex"/, /thread "cpu" has no label "crti"/);
   t.is(check(mk('fine', { invariants: { mutex: (s: any) => s.count('cpu', 'crit') < 2 } })).verdict, 'violation');

@@ -213,18 +213,13 @@ function labelUses(src: string, s: string | undefined, me: string | undefined): 
  * function's own thread; an unknown group is left to the view (MC132).
  */
 export function checkLabels(fn: Function | null | undefined, where: string, labelsOf: (group: string | null) => readonly string[] | undefined): void {
-  if (typeof fn !== 'function') return;
-  const params = paramNames(fn);
-  if (params === null) return;
-  const src = withoutComments(Function.prototype.toString.call(fn));
-  const [s, me] = params;
-  const body = bodyOf(src);
-  if ((s !== undefined && rebinds(body, s)) || (me !== undefined && rebinds(body, me))) return;
-  for (const u of labelUses(body, s, me)) {
-    const labels = labelsOf(u.group);
-    if (labels === undefined || labels.includes(u.label)) continue;
-    throw new McError('MC151', `${where}: compares ${u.what} with ${q(u.label)}, which is not a label of thread ${u.group === null ? 'the thread' : q(u.group)} (labels: ${labels.join(', ')})`);
-  }
+  eachBody(fn, withoutComments, (body, s, me) => {
+    for (const u of labelUses(body, s, me)) {
+      const labels = labelsOf(u.group);
+      if (labels === undefined || labels.includes(u.label)) continue;
+      throw new McError('MC151', `${where}: compares ${u.what} with ${q(u.label)}, which is not a label of thread ${u.group === null ? 'the thread' : q(u.group)} (labels: ${labels.join(', ')})`);
+    }
+  });
 }
 
 /** The variables a function's comparisons may name, by the parameter they are read through. */
