@@ -295,6 +295,15 @@ test('an async or generator function in a model is refused, never a pass that lo
   t.is(check(racyLock('assign', (s) => Object.assign(s, { inside: s.inside === 'nobody' ? 'one' : 'two' }))).verdict, 'violation');
 });
 
+test("a model's deadlock setting is exactly true or false: 0 would have turned deadlock detection off without a word", (t) => {
+  const stuck = (deadlock: unknown) =>
+    defineModel({ name: 'stuck', deadlock, threads: [thread('t', { start: 'work', labels: ['stuck'], end: ['done'], steps: { work: { next: 'stuck' } } })] } as never);
+  for (const v of [0, 'no', null, () => 'false'])
+    coded(t, () => buildModel(stuck(v), null), 'MC158', /model "stuck": deadlock must be true or false/, new RegExp(`got ${typeof v === 'function' ? '"false"' : v === null ? 'null' : JSON.stringify(v)}`));
+  t.is(check(stuck(true)).violation?.kind, 'deadlock');
+  t.is(check(stuck(() => false)).verdict, 'pass');
+});
+
 test('parameter names that are Object.prototype members are unknown parameters, never a TypeError', (t) => {
   for (const k of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
     coded(t, () => parseParam(peterson, k, '1'), 'MC301', new RegExp(`no parameter "${k}"`));

@@ -324,7 +324,10 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     requirePlain(fn, `${where}: invariant ${q(name)}`);
     invariants.push({ name, fn });
   }
-  const deadlock = (dyn(def.deadlock as never, 'deadlock') as boolean | undefined) ?? true;
+  const deadlockIn = dyn(def.deadlock as never, 'deadlock') as unknown;
+  // Exactly a boolean: `deadlock: 0` would turn deadlock detection off, and `'no'` leave it on, without a word.
+  if (deadlockIn !== undefined && typeof deadlockIn !== 'boolean') throw new McError('MC158', `${where}: deadlock must be true or false (or a function of the parameters returning one), got ${q(deadlockIn)}`);
+  const deadlock = deadlockIn ?? true;
   const init = (dyn(def.init as never, 'init') as ((s: StateView) => void) | undefined) ?? null;
   if (init !== null && typeof init !== 'function') throw new McError('MC131', `${where}: init must be a function (s) => void`);
   requirePlain(init, `${where}: init`);
