@@ -214,6 +214,17 @@ test('a string compared with a variable must be one of its values: a misspelt on
   t.is(check(racyLock('right', enter, (s: any) => 'two' !== s.inside)).verdict, 'violation');
 });
 
+test('a label list given as one string is refused, not read letter by letter', (t) => {
+  const mk = (thr: Record<string, unknown>, model: Record<string, unknown> = {}) =>
+    defineModel({ name: 'lists', shared: { a: bool() }, threads: [thread('t', { start: 'x', end: ['done'], steps: { x: { then: (s: any) => { s.a = true; }, next: 'done' } }, ...thr } as never)], ...model } as never);
+  // Before, `end: 'done'` made the labels d, o, n, e the thread's ends, and the error named the next step instead.
+  coded(t, () => buildModel(mk({ end: 'done' }), null), 'MC120', /thread "t": end must be a list of labels \(end: \["done"\]\), got "done"/);
+  coded(t, () => buildModel(mk({ labels: 'stuck' }), null), 'MC120', /thread "t": labels must be a list of labels/);
+  coded(t, () => buildModel(mk({ progress: 'done' }), null), 'MC120', /thread "t": progress must be a list of labels/);
+  coded(t, () => buildModel(mk({}, { progress: 't.done' }), null), 'MC118', /model "lists": progress must be a list of "group\.label" entries, got "t\.done"/);
+  t.is(check(mk({ progress: ['done'] })).verdict, 'pass');
+});
+
 test('a computed next naming no label fails at that step, coded', (t) => {
   const m = defineModel({
     name: 'computed-next',

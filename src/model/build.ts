@@ -180,6 +180,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   const threads: ThreadInstance[] = [];
   let anyProgress = false;
   const modelProgress = (dyn(def.progress as never, 'progress') as readonly string[] | undefined) ?? [];
+  if (!Array.isArray(modelProgress)) throw new McError('MC118', `${where}: progress must be a list of "group.label" entries, got ${q(modelProgress)}`);
   for (const p of modelProgress) {
     const dot = typeof p === 'string' ? p.indexOf('.') : -1;
     if (dot < 0 || !groupSize.has(p.slice(0, dot))) throw new McError('MC118', `${where}: progress entry ${q(p)} must be "group.label" naming a thread group`);
@@ -209,6 +210,9 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     // Labels a constant next may name: start, declared, a step's label, end (checked once all are known).
     const declaredLabels = new Set<string>();
     const constNext: [string, string][] = [];
+    // A string where a list goes would be taken letter by letter (`end: 'done'` as the labels d, o, n, e).
+    for (const k of ['labels', 'end', 'progress'] as const)
+      if (td[k] !== undefined && !Array.isArray(td[k])) throw new McError('MC120', `${tw}: ${k} must be a list of labels (${k}: [${q(td[k])}]), got ${q(td[k])}`);
     const start = addLabel(td.start, 'start label');
     declaredLabels.add(td.start);
     for (const l of td.labels ?? []) {
