@@ -110,7 +110,7 @@ test('JUnit XML: a suite per model, a case per expectation, failures and skips m
   t.deepEqual(o.cases[1].diffs, ['verdict violation (invariant mutual-exclusion), expected pass']);
 });
 
-test('bad input: no such path, no models, --out without junit, --json with --reporter', async (t) => {
+test('bad input: no such path, no models, no expectation checked, --out without junit, --json with --reporter', async (t) => {
   const dir = project({ 'empty/readme.txt': 'nothing here\n' });
   const r1 = await cli(['test', 'nosuch'], dir);
   t.is(r1.code, 2);
@@ -119,6 +119,16 @@ test('bad input: no such path, no models, --out without junit, --json with --rep
   t.is(r2.code, 2);
   t.regex(r2.err, /MC149: no model files under empty/);
   t.is((await cli(['test', '-o', 'x.xml'], dir)).code, 2);
+  // A run that checks nothing is not a pass: CI would go green over models without expectations.
+  const none = project({ 'models/lock.ts': lockModel('lock', '{}'), 'models/bench.ts': lockModel('bench', `{ xchg: { verdict: 'pass', bench: true } }`) });
+  const r3 = await cli(['test'], none);
+  t.is(r3.code, 2, r3.out + r3.err);
+  t.regex(r3.err, /MC159: no expectation was checked under models \(2 models\): 3 variants have no expectation \(add expect to the model\); 1 expectation is marked bench: true \(--all runs them\)/);
+  t.is(r3.out, '');
+  t.is((await cli(['test', '--all'], none)).code, 0);
+  const r4 = await cli(['test', '--filter', 'nosuch'], none);
+  t.is(r4.code, 2);
+  t.regex(r4.err, /MC159: .*--filter "nosuch" leaves out 4 variants/);
   t.is((await cli(['test', '--json', '--reporter', 'junit'], dir)).code, 2);
 });
 

@@ -1,11 +1,11 @@
 import { relative } from 'node:path';
 import { expectationsOf, type Expectation, type Model } from '../../model/define.ts';
-import { McError } from '../../model/errors.ts';
+import { McError, q } from '../../model/errors.ts';
 import { checkExpectation, expectationText, resultText } from '../../run/expect.ts';
 import { findModelFiles, loadModel } from '../../run/load.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, isCodedError, n, type Io } from '../common.ts';
+import { count, EXIT, isCodedError, n, type Io } from '../common.ts';
 import { jsonResult } from '../json-result.ts';
 
 const REPORTERS = ['text', 'junit'] as const;
@@ -33,7 +33,7 @@ export const testCommand: Command = {
   notes: [
     'Each model file is a module whose default export is defineModel({...}); files in the folders that export no model are skipped.',
     'A variant without an expectation is listed as skipped; so is an expectation marked bench: true, unless --all.',
-    'Exit codes: 0 every expectation holds, 1 some do not (or a model failed to load), 2 bad input.',
+    'Exit codes: 0 every expectation holds, 1 some do not (or a model failed to load), 2 bad input; a run that checks no expectation at all (none written, all left out by --filter, or all bench: true) is bad input too (MC159).',
   ],
   example: 'mmcheck test models/ --reporter junit -o reports/mmcheck.xml',
   run: runTest,
@@ -66,6 +66,10 @@ async function runTest(args: Args, io: Io): Promise<number> {
   const all = args.flag('all');
   const cases: TestCase[] = [];
   let models = 0;
+  // Why nothing may have been checked: variants left out by --filter, without an expectation, or with only bench ones.
+  let filteredOut = 0;
+  let unexpected = 0;
+  let benchOnly = 0;
   for (const { file, named } of files) {
     const shown = relative(io.cwd, file) || file;
     let m: Model;
@@ -80,11 +84,18 @@ async function runTest(args: Args, io: Io): Promise<number> {
     }
     models++;
     for (const v of m.variantNames.length ? m.variantNames : [null]) {
-      if (filter !== undefined && !`${m.name}/${v ?? ''}`.includes(filter)) continue;
+      if (filter !== undefined && !`${m.name}/${v ?? ''}`.includes(filter)) {
+        filteredOut++;
+        continue;
+      }
       const exps = expectationsOf(m, v);
-      if (!exps.length) cases.push(skipped(shown, m, v, undefined, 'no expectation'));
+      if (!exps.length) {
+        unexpected++;
+        cases.push(skipped(shown, m, v, undefined, 'no expectation'));
+      }
       for (const e of exps) {
         if (e.bench && !all) {
+          benchOnly++;
           cases.push(skipped(shown, m, v, e, 'bench: true (run with --all)'));
           continue;
         }
@@ -93,8 +104,17 @@ async function runTest(args: Args, io: Io): Promise<number> {
     }
   }
   if (models === 0 && !cases.length) throw new McError('MC149', `no model files under ${paths.join(', ')} (a model file's default export is defineModel({...}))`);
-  const passed = cases.filter((c) => c.status === 'passed').length;
-  const failed = cases.filter((c) => c.status === 'failed').length;
+  const passed = withStatus(cases, 'passed');
+  const failed = withStatus(cases, 'failed');
+  // A run that checked nothing must not read as a CI pass.
+  if (passed + failed === 0) {
+    const why = [
+      filteredOut ? `--filter ${q(filter)} leaves out ${count(filteredOut, 'variant')}` : '',
+      unexpected ? `${count(unexpected, 'variant')} ${unexpected === 1 ? 'has' : 'have'} no expectation (add expect to the model)` : '',
+      benchOnly ? `${count(benchOnly, 'expectation')} ${benchOnly === 1 ? 'is' : 'are'} marked bench: true (--all runs them)` : '',
+    ].filter((x) => x !== '');
+    throw new McError('MC159', `no expectation was checked under ${paths.join(', ')} (${count(models, 'model')}): ${why.join('; ')}`);
+  }
   const skippedN = cases.length - passed - failed;
   const closing = `${passed} passed, ${failed} failed${skippedN ? `, ${skippedN} skipped` : ''}`;
   if (args.flag('json')) io.out(jsonResult('test', { passed, failed, skipped: skippedN, cases }));
@@ -153,14 +173,15 @@ const xmlEscape = (s: string): string =>
   s.replace(/[&<>"']|[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : ch === '"' ? '&quot;' : ch === "'" ? '&apos;' : ''));
 
 /** JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a suite per model, a case per expectation. */
+const withStatus = (cs: readonly TestCase[], s: TestCase['status']): number => cs.filter((c) => c.status === s).length;
+
 export function junitXml(cases: readonly TestCase[]): string {
   const suites = new Map<string, TestCase[]>();
   for (const c of cases) suites.set(c.model, [...(suites.get(c.model) ?? []), c]);
-  const count = (cs: readonly TestCase[], s: TestCase['status']) => cs.filter((c) => c.status === s).length;
   const time = (cs: readonly TestCase[]) => cs.reduce((t, c) => t + c.seconds, 0).toFixed(3);
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mmcheck" tests="${cases.length}" failures="${count(cases, 'failed')}" skipped="${count(cases, 'skipped')}" time="${time(cases)}">`];
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mmcheck" tests="${cases.length}" failures="${withStatus(cases, 'failed')}" skipped="${withStatus(cases, 'skipped')}" time="${time(cases)}">`];
   for (const [model, cs] of suites) {
-    out.push(`  <testsuite name="${xmlEscape(model)}" tests="${cs.length}" failures="${count(cs, 'failed')}" skipped="${count(cs, 'skipped')}" time="${time(cs)}" file="${xmlEscape(cs[0]!.file)}">`);
+    out.push(`  <testsuite name="${xmlEscape(model)}" tests="${cs.length}" failures="${withStatus(cs, 'failed')}" skipped="${withStatus(cs, 'skipped')}" time="${time(cs)}" file="${xmlEscape(cs[0]!.file)}">`);
     for (const c of cs) {
       const name = `${c.variant ?? model}${c.params ? ` (${c.params})` : ''}: ${c.expected}`;
       out.push(`    <testcase classname="${xmlEscape(model)}" name="${xmlEscape(name)}" time="${c.seconds.toFixed(3)}" file="${xmlEscape(c.file)}">`);
