@@ -306,6 +306,19 @@ test('an async or generator function in a model is refused, never a pass that lo
   t.is(check(racyLock('assign', (s) => Object.assign(s, { inside: s.inside === 'nobody' ? 'one' : 'two' }))).verdict, 'violation');
 });
 
+test("s.assert's condition is exactly true or false and its name a string: a Promise or a count held as truthy, and a missing name reported the property \"undefined\"", (t) => {
+  const mk = (name: string, then: (s: any) => void) =>
+    defineModel({ name, shared: { n: int(0, 3) }, threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { then, next: 'done' } } })] });
+  coded(t, () => check(mk('promise', (s) => s.assert(Promise.resolve(false), 'never'))), 'MC162', /model "promise", thread "t" step "go": s\.assert\(\.\.\., "never"\): the condition is a Promise/);
+  coded(t, () => check(mk('count', (s) => s.assert(s.n, 'nonzero'))), 'MC162', /the condition is 0; it must be true or false/);
+  coded(t, () => check(mk('unnamed', (s) => s.assert(s.n === 1))), 'MC162', /the name must be a non-empty string \(the property a failure reports\), got undefined/);
+  // The name is checked where the condition holds too: the mistake shows before the state that would fail it.
+  coded(t, () => check(mk('unnamed-true', (s) => s.assert(s.n === 0))), 'MC162', /got undefined/);
+  const r = check(mk('named', (s) => { s.n = 1; s.assert(s.n === 2, 'two'); }));
+  t.is(r.violation?.kind, 'assertion');
+  t.is(r.violation?.property, 'two');
+});
+
 test("a model's deadlock setting is exactly true or false: 0 would have turned deadlock detection off without a word", (t) => {
   const stuck = (deadlock: unknown) =>
     defineModel({ name: 'stuck', deadlock, threads: [thread('t', { start: 'work', labels: ['stuck'], end: ['done'], steps: { work: { next: 'stuck' } } })] } as never);

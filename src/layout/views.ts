@@ -71,7 +71,12 @@ class ViewBase {
   assert(cond: boolean, name: string): void {
     const rec = (this as unknown as { $rec: Recorder | null }).$rec;
     if (rec !== null && rec.a) rec.a();
-    if (!cond) throw new AssertionFailure(name);
+    // As a guard or an invariant: exactly true or false (a Promise or a count would hold as truthy), and named (the property a violation reports).
+    if (typeof name !== 'string' || name === '') throw new McError('MC162', `s.assert(condition, name): the name must be a non-empty string (the property a failure reports), got ${q(name)}`);
+    if (cond !== true) {
+      if (cond === false) throw new AssertionFailure(name);
+      throw new McError('MC162', `s.assert(..., ${q(name)}): the condition is ${q(cond)}; it must be true or false`);
+    }
   }
 }
 
