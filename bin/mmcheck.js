@@ -1,8 +1,25 @@
 #!/usr/bin/env node
-// Entry point. First registers tsx (ESM and CommonJS hooks): tsx is what loads user model
-// files (.ts, .mts, .cts, .js, .mjs, .cjs), wherever they live, with no set-up by the user.
-import 'tsx';
-import { existsSync } from 'node:fs';
+// Entry point.
+
+// A stop signal before a command takes the signals over (while the engine, tsx or the model
+// loads) ends the run as an interrupted one, exit 3 with a line that says so, not Node's
+// silent 130. A command that handles them itself (a search: src/run/signals.ts) calls the
+// function left under this symbol first, which removes these handlers.
+const early = (signal) => {
+  process.stderr.write(`mmcheck: interrupted by ${signal} before any search started\n`);
+  process.exit(3);
+};
+process.on('SIGINT', early);
+process.on('SIGTERM', early);
+globalThis[Symbol.for('mmcheck.earlySignals')] = () => {
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
+};
+
+// Then registers tsx (ESM and CommonJS hooks): tsx is what loads user model files (.ts, .mts,
+// .cts, .js, .mjs, .cjs), wherever they live, with no set-up by the user.
+await import('tsx');
+const { existsSync } = await import('node:fs');
 
 // Which tree runs is decided by one file, deterministically: a checkout has
 // ../src/cli/main.ts and runs the TypeScript sources through tsx (an edit is seen without a

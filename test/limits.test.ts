@@ -123,6 +123,33 @@ test.serial('the signal handlers are removed after a run', async (t) => {
   t.deepEqual([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')], before);
 });
 
+test.serial("start-up signal handlers (bin/mmcheck.js): check takes them over when its search thread starts; any other command hands them back to Node before it runs", async (t) => {
+  // bin/mmcheck.js installs handlers first thing (a signal while the engine loads: exit 3 and a line, not Node's silent 130) and leaves their removal here.
+  const key = Symbol.for('mmcheck.earlySignals');
+  const g = globalThis as Record<symbol, unknown>;
+  const calls: string[] = [];
+  const install = () => {
+    calls.length = 0;
+    g[key] = () => void calls.push(new Error().stack ?? '');
+  };
+  try {
+    install();
+    t.is((await cli(['list'])).code, 0);
+    t.is(calls.length, 1);
+    t.notRegex(calls[0]!, /onStopSignals/);
+    t.false(key in g);
+    // A command that handles the signals keeps the start-up ones until its own are in place.
+    install();
+    const r = await cli(['check', 'peterson', '-p', 'n=2']);
+    t.is(r.code, 0, r.err);
+    t.is(calls.length, 1);
+    t.regex(calls[0]!, /onStopSignals/);
+    t.false(key in g);
+  } finally {
+    delete g[key];
+  }
+});
+
 test('the default memory ceiling is 80% of the memory the process may use; a given limit is taken as is', (t) => {
   const d = memoryCeiling(Infinity);
   t.false(d.given);

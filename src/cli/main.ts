@@ -5,6 +5,7 @@ import { EXIT, internalErrorLine, isCodedError, printError, processIo, type Io }
 import { commands } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
 import { jsonResult } from './json-result.ts';
+import { releaseEarlySignals } from '../run/signals.ts';
 
 /**
  * The command line: `mmcheck <command> [arguments] [options]`, dispatched to
@@ -60,6 +61,8 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     io.out(commandHelp(cmd));
     return EXIT.pass;
   }
+  // Until here a stop signal ends the run with a line (bin/mmcheck.js); from here, the command's own handling.
+  if (!cmd.handlesSignals) releaseEarlySignals();
   return await cmd.run(parseCommandArgs(cmd, rest), io);
 }
 

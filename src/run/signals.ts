@@ -7,7 +7,26 @@
  */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
+/** Where bin/mmcheck.js leaves the function that removes its start-up handlers. */
+const EARLY_SIGNALS = Symbol.for('mmcheck.earlySignals');
+
+/**
+ * Remove the handlers bin/mmcheck.js installs first thing, which end the
+ * process with exit 3 and a line while the engine and the command start
+ * (Node's own handling would exit 130 without a word). A run that handles
+ * the signals itself takes them over (`onStopSignals`); any other command
+ * hands them back to Node before it starts. No-op outside the command line.
+ */
+export function releaseEarlySignals(): void {
+  const early = (globalThis as Record<symbol, unknown>)[EARLY_SIGNALS];
+  if (typeof early !== 'function') return;
+  delete (globalThis as Record<symbol, unknown>)[EARLY_SIGNALS];
+  (early as () => void)();
+}
+
 export function onStopSignals(handler: (signal: StopSignal, count: number) => void): () => void {
+  // The handlers are ours from here on: the start-up ones would end the process.
+  releaseEarlySignals();
   let count = 0;
   let installed = true;
   const onInt = () => handler('SIGINT', ++count);
