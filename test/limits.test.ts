@@ -50,6 +50,18 @@ export default defineModel({
 `,
 );
 
+/** peterson, whose module takes 1.5 s to load (in the main thread, then again in the search thread), and says when it starts to. */
+const SLOW = join(dir, 'slow.ts');
+writeFileSync(
+  SLOW,
+  `import peterson from ${JSON.stringify(resolve('models/peterson.ts'))};
+process.stderr.write('[slow model loading]\\n');
+const until = Date.now() + 1500;
+while (Date.now() < until) {}
+export default peterson;
+`,
+);
+
 interface Proc {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -213,6 +225,23 @@ test('SIGTERM with --json prints a JSON result: incomplete, interrupted', async 
   t.is(j.incomplete.signal, 'SIGTERM');
   t.true(j.stats.states > 0);
   t.is(typeof j.stats.seconds, 'number');
+});
+
+test('SIGINT while the model loads stops the search at its first poll, however long the search thread takes to load the model too', async (t) => {
+  const c = spawn(process.execPath, [BIN, 'check', SLOW, '-p', 'n=6', '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
+  let out = '';
+  let err = '';
+  const closed = new Promise<number | null>((done) => c.on('close', done));
+  c.stdout.on('data', (d: Buffer) => void (out += d));
+  c.stderr.on('data', (d: Buffer) => {
+    err += d;
+    // The first load is the command line's own, with the search thread's handlers in place; the thread loads the model again (1.5 s) after it.
+    if (/slow model loading/.test(err) && !c.killed) c.kill('SIGINT');
+  });
+  t.is(await closed, 3, out + err);
+  // Not ended after the one-second grace while it loaded (then: "after 0 states", the counts never published).
+  t.regex(out, /^incomplete: interrupted by SIGINT after [1-9][\d,]* states \(depth [1-9]\d*, frontier [\d,]+\); no violation found so far$/m);
+  t.notRegex(out, /did not stop/);
 });
 
 test('SIGINT during a step that never returns still ends the run with the partial summary', async (t) => {

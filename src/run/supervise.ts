@@ -110,8 +110,8 @@ export const BUSY_LIMIT_MS = 120_000;
 
 /**
  * When the grace of a stop requested at `at` starts, seen at `now`: where it
- * started so far (`from`), or now while the search grows a table (`busy`),
- * up to BUSY_LIMIT_MS after the request.
+ * started so far (`from`), or now while the search grows a table (or, for a
+ * signal, has not started: `busy`), up to BUSY_LIMIT_MS after the request.
  */
 export function graceFrom(at: number, from: number, busy: boolean, now: number): number {
   return busy && now - at < BUSY_LIMIT_MS ? now : from;
@@ -282,7 +282,8 @@ export class SearchThread {
         // The time limit counts from the start of the search, as its own clock does (loading the model is not searching).
         const started = cell.startedAt();
         if (started > 0 ? performance.timeOrigin + now - started >= timeLimitMs : now - t0 >= timeLimitMs + LOAD_ALLOWANCE_MS) requestStop('time-limit', null, STOP_GRACE_MS);
-        if (stop !== null) stop.from = graceFrom(stop.at, stop.from, cell.busy(), now);
+        // Nor does a signal's grace run while the thread still loads the model (the signal came while the caller loaded it): the search stops at its first poll, and a second signal ends it at once.
+        if (stop !== null) stop.from = graceFrom(stop.at, stop.from, cell.busy() || (started === 0 && stop.reason === 'interrupted'), now);
         if (stop !== null && now - stop.from >= stop.grace) force();
       };
       const timer = setInterval(sample, SAMPLE_MS);
