@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Entry point.
 
-// A stop signal before a command takes the signals over (while the engine, tsx or the model
-// loads) ends the run as an interrupted one, exit 3 with a line that says so, not Node's
-// silent 130. A command that handles them itself (a search: src/run/signals.ts) calls the
-// function left under this symbol first, which removes these handlers.
+// A stop signal before the command starts (while tsx and the engine load) ends the run as an
+// interrupted one, exit 3 with a line that says so, not Node's silent 130. The function left
+// under this symbol removes these handlers: `check` calls it when its search thread takes the
+// signals over, any other command before it runs (src/run/signals.ts, src/cli/main.ts).
 const early = (signal) => {
   process.stderr.write(`mmcheck: interrupted by ${signal} before any search started\n`);
   process.exit(3);
