@@ -73,6 +73,13 @@ test('a mismatch fails the run with exit 1 and says what differs; --filter narro
   t.regex(r.out, /✗ states \d+, expected 3/);
   t.regex(r.out, /✗ verdict violation \(invariant mutual-exclusion\), expected pass/);
   t.regex(r.out, /\n0 passed, 2 failed\n$/);
+  // An invariant the model does not declare fails the case before any search, naming the ones it does.
+  const typo = project({ 'models/lock.ts': lockModel('lock', `{ xchg: { verdict: 'pass' }, racy: { verdict: 'violation', kind: 'invariant', property: 'mutual-exclusoin' } }`) });
+  const rt = await cli(['test'], typo);
+  t.is(rt.code, 1);
+  t.regex(rt.out, /✗ MC147: model "lock" variant "racy": expect names invariant "mutual-exclusoin", which the model does not declare \(invariants: "mutual-exclusion"\)/);
+  t.regex(rt.out, /lock +racy .*error MC147 +0 +0 /);
+  t.regex(rt.out, /\n1 passed, 1 failed\n$/);
   const only = await cli(['test', 'models/lock.ts', '--filter', 'lock/racy'], dir);
   t.regex(only.out, /\n0 passed, 1 failed\n$/);
   t.notRegex(only.out, /xchg/);

@@ -1,4 +1,5 @@
 import { buildModel, type BuiltModel } from '../model/build.ts';
+import { McError, q } from '../model/errors.ts';
 import type { Expectation, Model } from '../model/define.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../search/types.ts';
@@ -28,6 +29,11 @@ export function expectationDiffs(e: Expectation, r: SearchResult): string[] {
 /** Build the model for the expectation's parameters, search, and compare. */
 export function checkExpectation(m: Model, variant: string | null, e: Expectation): { diffs: string[]; result: SearchResult; built: BuiltModel } {
   const built = buildModel(m, variant, e.params ?? {});
+  // A misspelt invariant name would only show as a mismatch after the whole search.
+  if (e.kind === 'invariant' && e.property !== undefined && !built.invariants.some((i) => i.name === e.property)) {
+    const names = built.invariants.map((i) => q(i.name));
+    throw new McError('MC147', `model ${q(m.name)}${variant ? ` variant ${q(variant)}` : ''}: expect names invariant ${q(e.property)}, which the model does not declare (${names.length ? `invariants: ${names.join(', ')}` : 'it declares no invariants'})`);
+  }
   const result = search(built, expectationOptions(e));
   return { diffs: expectationDiffs(e, result), result, built };
 }
