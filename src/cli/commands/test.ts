@@ -172,9 +172,10 @@ function table(cases: readonly TestCase[]): string {
 const xmlEscape = (s: string): string =>
   s.replace(/[&<>"']|[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : ch === '"' ? '&quot;' : ch === "'" ? '&apos;' : ''));
 
-/** JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a suite per model, a case per expectation. */
+/** How many of the cases have the status. */
 const withStatus = (cs: readonly TestCase[], s: TestCase['status']): number => cs.filter((c) => c.status === s).length;
 
+/** JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a suite per model, a case per expectation. */
 export function junitXml(cases: readonly TestCase[]): string {
   const suites = new Map<string, TestCase[]>();
   for (const c of cases) suites.set(c.model, [...(suites.get(c.model) ?? []), c]);
