@@ -120,6 +120,9 @@ test('swarm, simulate, replay, minimize, list, verdicts, test and errors: each r
   const verdicts = await result(['verdicts', '--model', 'dining'], dir, 0);
   t.is(verdicts.mismatches, 0);
   t.is((await result(['test', join(process.cwd(), 'examples')], dir, 0)).format, 'mmcheck-test/1');
+  // Searches stopped by the memory ceiling: incomplete cases, exit 3.
+  const stopped = await result(['test', join(process.cwd(), 'examples'), '--memory-limit', '1'], dir, 3);
+  t.true(stopped.incomplete > 0 && stopped.cases.every((c: { status: string }) => c.status === 'incomplete'));
   t.is((await result(['check', 'nosuch'], dir, 2)).error.code, 'MC138');
 });
 

@@ -105,7 +105,7 @@ test('JUnit XML: a suite per model, a case per expectation, failures and skips m
   t.is(r.code, 1);
   t.regex(r.out, /^0 passed|1 passed, 1 failed/m);
   const xml = readFileSync(join(dir, 'reports/mmcheck.xml'), 'utf8');
-  t.regex(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="mmcheck" tests="2" failures="1" skipped="0"/);
+  t.regex(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="mmcheck" tests="2" failures="1" errors="0" skipped="0"/);
   t.regex(xml, /<testsuite name="lock" tests="2" failures="1"/);
   t.is(xml.match(/<testcase /g)?.length, 2);
   t.regex(xml, /<failure message="got invariant \(mutual-exclusion\)">verdict violation/);

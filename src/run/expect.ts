@@ -26,14 +26,20 @@ export function expectationDiffs(e: Expectation, r: SearchResult): string[] {
   return diffs;
 }
 
-/** Build the model for the expectation's parameters, search, and compare. */
-export function checkExpectation(m: Model, variant: string | null, e: Expectation): { diffs: string[]; result: SearchResult; built: BuiltModel } {
-  const built = buildModel(m, variant, e.params ?? {});
+/** The model built for the expectation's parameters, checked against what it names (before any search). */
+export function expectationModel(m: Model, variant: string | null, e: Expectation | undefined): BuiltModel {
+  const built = buildModel(m, variant, e?.params ?? {});
   // A misspelt invariant name would only show as a mismatch after the whole search.
-  if (e.kind === 'invariant' && e.property !== undefined && !built.invariants.some((i) => i.name === e.property)) {
+  if (e?.kind === 'invariant' && e.property !== undefined && !built.invariants.some((i) => i.name === e.property)) {
     const names = built.invariants.map((i) => q(i.name));
     throw new McError('MC147', `model ${q(m.name)}${variant ? ` variant ${q(variant)}` : ''}: expect names invariant ${q(e.property)}, which the model does not declare (${names.length ? `invariants: ${names.join(', ')}` : 'it declares no invariants'})`);
   }
+  return built;
+}
+
+/** Build the model for the expectation's parameters, search (in this thread), and compare. */
+export function checkExpectation(m: Model, variant: string | null, e: Expectation): { diffs: string[]; result: SearchResult; built: BuiltModel } {
+  const built = expectationModel(m, variant, e);
   const result = search(built, expectationOptions(e));
   return { diffs: expectationDiffs(e, result), result, built };
 }

@@ -53,6 +53,11 @@ export class SearchCell {
     this.f64 = new Float64Array(buffer, 0, 7);
   }
 
+  /** Clear every word before the next search of a reusable thread (the search thread is idle then). */
+  reset(): void {
+    this.i32.fill(0);
+  }
+
   /** Ask the search to stop at its next poll; the first request wins. */
   requestStop(reason: IncompleteReason): void {
     Atomics.compareExchange(this.i32, STOP, 0, 1 + STOP_REASONS.indexOf(reason));

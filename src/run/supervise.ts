@@ -139,7 +139,8 @@ export function searchWorkerMain(): void {
   const cell = new SearchCell((workerData as WorkerInput).cell);
   const ports = (workerData as WorkerInput).helpers;
   const pool = ports.length > 0 ? new HelperPool(ports) : null;
-  port.once('message', (input: RunRequest) => void runRequest(port, cell, input, pool));
+  // A reusable thread (`SearchThread.spawn(..., { reusable: true })`) is sent one search after another, each when the last has reported.
+  port.on('message', (input: RunRequest) => void runRequest(port, cell, input, pool));
 }
 
 async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest, pool: HelperPool | null): Promise<void> {
@@ -166,32 +167,53 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
 
 const noSignals = (): void => {};
 
+/** How a search thread is started (`SearchThread.spawn`). */
+export interface SpawnOptions {
+  /** Handle SIGINT and SIGTERM from now until the search ends (or, for a reusable thread, until it is closed). */
+  readonly signals?: boolean;
+  /** Helper threads of a multi-core search, started at once, before the search is known (see `HelperPool`). */
+  readonly helpers?: number;
+  /**
+   * The thread may run one search after another (`mmcheck test`, `mmcheck
+   * verdicts`: starting a thread and its engine takes about 0.3 s, far more
+   * than most expectations' searches). A search that had to be ended takes
+   * its thread with it (`alive`); the caller starts another.
+   */
+  readonly reusable?: boolean;
+}
+
 /**
- * The worker thread of one supervised search. It is started before the
- * model is loaded, so that its start-up (registering tsx, loading the
- * engine) overlaps the caller's own loading of the model; `run` then sends
- * it the search. `close` ends a thread that is not needed after all.
+ * The worker thread of a supervised search. It is started before the model
+ * is loaded, so that its start-up (registering tsx, loading the engine)
+ * overlaps the caller's own loading of the model; `run` then sends it the
+ * search. `close` ends the thread (a thread that is not needed after all,
+ * or a reusable one after its last search).
  */
 export class SearchThread {
   private readonly cell = new SearchCell();
   private readonly worker: Worker;
-  /** An error or exit before `run` attached its handlers. */
+  /** An error or exit before the first `run` attached its handlers. */
   private early: Error | null = null;
   private used = false;
+  /** A search is under way. */
+  private running = false;
+  /** The thread has ended (a forced stop, an error, `close`). */
+  private ended = false;
+  private readonly reusable: boolean;
   private readonly detachEarly: () => void;
   private readonly helpers: HelperThreads | null;
-  /** Signals that came before `run`, and where the later ones go. */
+  /** Signals that came between searches, and where the later ones go. */
   private signalled: { signal: StopSignal; count: number } | null = null;
   private onSignal: ((signal: StopSignal, count: number) => void) | null = null;
   private removeSignals: () => void = noSignals;
+  /** The first stop signal this thread's handlers saw, whenever it came. */
+  private firstSignal: StopSignal | null = null;
 
-  private constructor(memory: MemoryCeiling, signals: boolean, helpers: number) {
-    if (signals)
-      this.removeSignals = onStopSignals((signal, count) => {
-        if (this.onSignal) this.onSignal(signal, count);
-        else this.signalled ??= { signal, count };
-        if (this.signalled) this.signalled.count = count;
-      });
+  private constructor(memory: MemoryCeiling, o: SpawnOptions) {
+    const helpers = o.helpers ?? 0;
+    this.reusable = o.reusable ?? false;
+    if (this.reusable && helpers > 0) throw new Error('SearchThread.spawn: a reusable thread has no helper threads');
+    if (o.signals) this.removeSignals = onStopSignals((signal, count) => this.signal(signal, count));
     // The worker's JavaScript heap is bounded too, where the ceiling is below V8's own limit: a step that allocates objects then fails in the worker, not the process.
     const heapMB = Math.floor(getHeapStatistics().heap_size_limit / MB);
     const resourceLimits = memory.mb < heapMB ? { maxOldGenerationSizeMb: Math.max(16, Math.floor(memory.mb)) } : undefined;
@@ -200,7 +222,12 @@ export class SearchThread {
     const ports = this.helpers?.ports ?? [];
     const input: WorkerInput = { kind: 'mmcheck-search', cell: this.cell.buffer, helpers: ports };
     this.worker = new Worker(workerBootstrapUrl(import.meta.url, 'searchWorkerMain'), { workerData: input, transferList: [...ports], resourceLimits });
-    this.worker.once('exit', () => this.helpers?.end());
+    this.worker.once('exit', () => {
+      this.ended = true;
+      this.helpers?.end();
+    });
+    // An error between the searches of a reusable thread ends it (the next search takes a fresh one), not the process.
+    this.worker.on('error', () => void (this.ended = true));
     const onEarly = (e: unknown) => void (this.early ??= e instanceof Error ? e : new Error(`search thread exited with code ${String(e)} before the search was sent`));
     this.worker.on('error', onEarly);
     this.worker.on('exit', onEarly);
@@ -212,20 +239,38 @@ export class SearchThread {
 
   /**
    * Start a search thread whose JavaScript heap is bounded by `memory` (the
-   * process's ceiling); with `signals`, SIGINT and SIGTERM are handled from
-   * now until the search ends or the thread is closed. `helpers`: helper
-   * threads of a multi-core search that the thread starts at once, before
-   * the search is known (see `HelperPool`).
+   * process's ceiling); see `SpawnOptions` for signals, helpers and reuse.
    */
-  static spawn(memory: MemoryCeiling, signals = false, helpers = 0): SearchThread {
-    return new SearchThread(memory, signals, helpers);
+  static spawn(memory: MemoryCeiling, o: SpawnOptions = {}): SearchThread {
+    return new SearchThread(memory, o);
   }
 
-  /** End the thread without searching (the command failed before its search). */
+  /** A stop signal: to the search under way, or kept for the next one (which then stops at its first poll). */
+  private signal(signal: StopSignal, count: number): void {
+    this.firstSignal ??= signal;
+    if (this.onSignal) this.onSignal(signal, count);
+    else this.signalled ??= { signal, count };
+    if (this.signalled) this.signalled.count = count;
+  }
+
+  /** The first SIGINT or SIGTERM that came while this thread handled them (null for none): a caller running many searches stops there. */
+  get interruptedBy(): StopSignal | null {
+    return this.firstSignal;
+  }
+
+  /** Whether the thread can run another search (reusable, not ended). */
+  get alive(): boolean {
+    return this.reusable && !this.ended && !this.running && this.early === null;
+  }
+
+  /** End the thread (the command failed before its search, or its last search is done). */
   close(): void {
     this.removeSignals();
-    if (!this.used) {
+    this.removeSignals = noSignals;
+    if (this.running) return;
+    if (!this.used || this.reusable) {
       this.used = true;
+      this.ended = true;
       this.detachEarly();
       void this.worker.terminate();
       this.helpers?.end();
@@ -236,13 +281,18 @@ export class SearchThread {
    * Search `built` (loaded by the thread from `modelRef`, a built-in model
    * name or a model file's absolute path). Coded errors of the search come
    * back as McErrors with the same code and message; anything else is an
-   * internal error. Once per thread.
+   * internal error. Once per thread, or (reusable) once at a time while the
+   * thread is `alive`.
    */
   run(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
-    if (this.used) throw new Error('SearchThread.run: this thread has already been used');
+    if (this.running) throw new Error('SearchThread.run: a search is already under way');
+    if (this.used && (!this.reusable || this.ended)) throw new Error('SearchThread.run: this thread has already been used');
+    const first = !this.used;
     this.used = true;
-    this.detachEarly();
+    this.running = true;
+    if (first) this.detachEarly();
     if (this.early) {
+      this.running = false;
       this.removeSignals();
       // A heap bound below what loading the engine takes: the memory limit, reached before the search.
       if ((this.early as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return Promise.resolve(emptyResult(built, o, 'memory-limit'));
@@ -250,6 +300,8 @@ export class SearchThread {
     }
     const worker = this.worker;
     const cell = this.cell;
+    // The last search's counts, stop request and start time go (the thread is idle between searches).
+    if (!first) cell.reset();
     const opts = { ...defaultOptions, ...o.search };
     const timeLimitMs = opts.timeLimit * 1000;
     const limitBytes = o.memory.mb * MB;
@@ -271,6 +323,7 @@ export class SearchThread {
       const force = (): void => {
         if (forced) return;
         forced = true;
+        this.ended = true;
         void worker.terminate();
       };
       const sample = (): void => {
@@ -291,19 +344,30 @@ export class SearchThread {
         requestStop('interrupted', signal, STOP_GRACE_MS);
         if (count > 1) force();
       };
-      if (o.signals && this.removeSignals === noSignals) this.removeSignals = onStopSignals(onSignal);
+      if (o.signals && this.removeSignals === noSignals) this.removeSignals = onStopSignals((signal, count) => this.signal(signal, count));
       this.onSignal = onSignal;
       if (this.signalled) onSignal(this.signalled.signal, this.signalled.count);
-      const removeSignals = (): void => {
+      const done = (): void => {
         this.onSignal = null;
-        this.removeSignals();
+        this.signalled = null;
+        this.running = false;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        // A reusable thread keeps its handlers (and itself) for the next search, unless it was ended.
+        if (!this.reusable || this.ended) {
+          this.removeSignals();
+          this.removeSignals = noSignals;
+          this.ended = true;
+          void worker.terminate();
+        }
       };
 
       const settle = (f: () => void): void => {
         if (settled) return;
         settled = true;
         clearInterval(timer);
-        removeSignals();
+        done();
         f();
       };
       const peakMB = (): number => Math.max(peak, process.memoryUsage.rss()) / MB;
@@ -336,13 +400,12 @@ export class SearchThread {
         };
       };
 
-      worker.on('message', (m: WorkerMessage) => {
+      const onMessage = (m: WorkerMessage): void => {
         if (m.type === 'progress') {
           if (!settled) o.onProgress?.(m.p);
           return;
         }
         settle(() => {
-          void worker.terminate();
           if (m.type === 'error') {
             reject(m.code ? new McError(m.code, m.message) : new Error(`search thread: ${m.message}`));
             return;
@@ -351,18 +414,23 @@ export class SearchThread {
           const stopped = stop !== null && r.incomplete?.reason === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null;
           resolve({ ...r, stats: { ...r.stats, peakRssMB: Math.max(r.stats.peakRssMB, peakMB()) }, stop: stopped });
         });
-      });
-      worker.on('error', (e: Error & { code?: string }) => {
+      };
+      const onError = (e: Error & { code?: string }): void => {
+        this.ended = true;
         // A heap that outgrew resourceLimits is the memory limit, reached inside a step.
         if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') settle(() => resolve(partial('memory-limit', null)));
         else settle(() => reject(e));
-      });
-      worker.on('exit', (code) => {
+      };
+      const onExit = (code: number): void => {
+        this.ended = true;
         if (stop !== null) {
           const s = stop;
           settle(() => resolve(partial(s.reason, s.signal)));
         } else settle(() => reject(new Error(`search thread exited with code ${code} before reporting`)));
-      });
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
       const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, progress: o.onProgress !== null, ceilingMB: o.memory.mb };
       worker.postMessage(request);
     });
@@ -388,5 +456,5 @@ function emptyResult(built: BuiltModel, o: SuperviseOptions, reason: IncompleteR
 
 /** A supervised search in a thread of its own (`SearchThread`, started and run at once). */
 export function superviseSearch(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
-  return SearchThread.spawn(o.memory, o.signals).run(modelRef, built, o);
+  return SearchThread.spawn(o.memory, { signals: o.signals }).run(modelRef, built, o);
 }

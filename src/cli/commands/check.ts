@@ -146,7 +146,7 @@ async function runCheck(args: Args, io: Io): Promise<number> {
   } catch {
     early = memoryCeiling(Infinity);
   }
-  const thread = SearchThread.spawn(early, true, earlyHelpers(args));
+  const thread = SearchThread.spawn(early, { signals: true, helpers: earlyHelpers(args) });
   try {
     return await checkWith(thread, args, io);
   } finally {

@@ -1,8 +1,11 @@
 import { relative } from 'node:path';
 import { expectationsOf, type Expectation, type Model } from '../../model/define.ts';
 import { McError, q } from '../../model/errors.ts';
-import { checkExpectation, expectationText, resultText } from '../../run/expect.ts';
+import { expectationDiffs, expectationModel, expectationOptions, expectationText, resultText } from '../../run/expect.ts';
 import { findModelFiles, loadModel } from '../../run/load.ts';
+import { CaseRunner } from '../../run/case-runner.ts';
+import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
+import type { SupervisedResult } from '../../run/supervise.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import type { Args, Command } from '../args.ts';
 import { count, EXIT, isCodedError, n, type Io } from '../common.ts';
@@ -22,9 +25,12 @@ export const testCommand: Command = {
   positionals: ['paths'],
   variadic: true,
   takes: 'model files or folders (default ./models)',
+  handlesSignals: true,
   flags: {
     filter: { type: 'string', value: 'TEXT', help: 'only cases whose "model/variant" contains TEXT' },
     all: { type: 'boolean', help: 'also the expectations marked bench: true (long runs)' },
+    'time-limit': { type: 'string', value: 'S', help: 'stop the search of any one expectation after S seconds, even inside a step that does not return (the case is incomplete)' },
+    'memory-limit': { type: 'string', value: 'MB', help: "stop a search when the process's resident memory exceeds MB megabytes (the case is incomplete); default: 80% of the machine's (or cgroup's) memory" },
     reporter: { type: 'string', value: REPORTERS.join('|'), default: 'text', help: 'text table, or JUnit XML for CI systems' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'with --reporter junit: write the XML to FILE (default stdout)' },
     json: { type: 'boolean', help: 'one JSON object on stdout' },
@@ -33,7 +39,8 @@ export const testCommand: Command = {
   notes: [
     'Each model file is a module whose default export is defineModel({...}); files in the folders that export no model are skipped.',
     'A variant without an expectation is listed as skipped; so is an expectation marked bench: true, unless --all.',
-    'Exit codes: 0 every expectation holds, 1 some do not (or a model failed to load), 2 bad input; a run that checks no expectation at all (none written, all left out by --filter, or all bench: true) is bad input too (MC159).',
+    'Each search runs in a search thread, as check\'s does: a case stopped by --time-limit or the memory ceiling is incomplete (its expectation was not checked); SIGINT or SIGTERM stops the search under way and checks no further expectation, and the cases checked so far are reported.',
+    'Exit codes: 0 every expectation holds, 1 some do not (or a model failed to load), 3 none failed but some case is incomplete or the run was interrupted, 2 bad input; a run that checks no expectation at all (none written, all left out by --filter, or all bench: true) is bad input too (MC159).',
   ],
   example: 'mmcheck test models/ --reporter junit -o reports/mmcheck.xml',
   run: runTest,
@@ -47,7 +54,8 @@ export interface TestCase {
   readonly params: string;
   readonly expected: string;
   readonly got: string;
-  readonly status: 'passed' | 'failed' | 'skipped';
+  /** incomplete: the search was stopped (a limit, a signal) before it could decide the expectation. */
+  readonly status: 'passed' | 'failed' | 'incomplete' | 'skipped';
   readonly diffs: readonly string[];
   readonly states: number;
   readonly transitions: number;
@@ -62,6 +70,26 @@ async function runTest(args: Args, io: Io): Promise<number> {
   // A report written over a model file would destroy it: refused before anything runs.
   const reportOut = args.str('out');
   if (reportOut !== undefined) refuseOutputOverInput(reportOut, files.map((f) => ({ path: f.file, what: 'model file' })), io.cwd, '-o');
+  const limits: CaseLimits = {
+    timeLimit: args.given('time-limit') ? args.num('time-limit', { min: 0 }) : Infinity,
+    memory: memoryCeiling(args.given('memory-limit') ? args.num('memory-limit', { min: 1 }) : Infinity),
+  };
+  // The search thread starts now, so that its start-up overlaps loading the models; it handles SIGINT and SIGTERM from here.
+  const runner = new CaseRunner(limits.memory);
+  try {
+    return await testWith(runner, files, limits, reporter, args, io, paths);
+  } finally {
+    runner.close();
+  }
+}
+
+/** The limits every case's search runs under. */
+interface CaseLimits {
+  readonly timeLimit: number;
+  readonly memory: MemoryCeiling;
+}
+
+async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFiles>, limits: CaseLimits, reporter: (typeof REPORTERS)[number], args: Args, io: Io, paths: readonly string[]): Promise<number> {
   const filter = args.str('filter');
   const all = args.flag('all');
   const cases: TestCase[] = [];
@@ -70,7 +98,8 @@ async function runTest(args: Args, io: Io): Promise<number> {
   let filteredOut = 0;
   let unexpected = 0;
   let benchOnly = 0;
-  for (const { file, named } of files) {
+  files: for (const { file, named } of files) {
+    if (runner.interruptedBy) break;
     const shown = relative(io.cwd, file) || file;
     let m: Model;
     try {
@@ -99,15 +128,18 @@ async function runTest(args: Args, io: Io): Promise<number> {
           cases.push(skipped(shown, m, v, e, 'bench: true (run with --all)'));
           continue;
         }
-        cases.push(runCase(shown, m, v, e));
+        if (runner.interruptedBy) break files;
+        cases.push(await runCase(runner, limits, file, shown, m, v, e));
       }
     }
   }
-  if (models === 0 && !cases.length) throw new McError('MC149', `no model files under ${paths.join(', ')} (a model file's default export is defineModel({...}))`);
+  const interrupted = runner.interruptedBy;
+  if (models === 0 && !cases.length && !interrupted) throw new McError('MC149', `no model files under ${paths.join(', ')} (a model file's default export is defineModel({...}))`);
   const passed = withStatus(cases, 'passed');
   const failed = withStatus(cases, 'failed');
+  const incomplete = withStatus(cases, 'incomplete');
   // A run that checked nothing must not read as a CI pass.
-  if (passed + failed === 0) {
+  if (passed + failed + incomplete === 0 && !interrupted) {
     const why = [
       filteredOut ? `--filter ${q(filter)} leaves out ${count(filteredOut, 'variant')}` : '',
       unexpected ? `${count(unexpected, 'variant')} ${unexpected === 1 ? 'has' : 'have'} no expectation (add expect to the model)` : '',
@@ -115,9 +147,10 @@ async function runTest(args: Args, io: Io): Promise<number> {
     ].filter((x) => x !== '');
     throw new McError('MC159', `no expectation was checked under ${paths.join(', ')} (${count(models, 'model')}): ${why.join('; ')}`);
   }
-  const skippedN = cases.length - passed - failed;
-  const closing = `${passed} passed, ${failed} failed${skippedN ? `, ${skippedN} skipped` : ''}`;
-  if (args.flag('json')) io.out(jsonResult('test', { passed, failed, skipped: skippedN, cases }));
+  const skippedN = withStatus(cases, 'skipped');
+  const stoppedBy = interrupted ? `; interrupted by ${interrupted}: the expectations after the last case were not checked` : '';
+  const closing = `${passed} passed, ${failed} failed${incomplete ? `, ${incomplete} incomplete` : ''}${skippedN ? `, ${skippedN} skipped` : ''}${stoppedBy}`;
+  if (args.flag('json')) io.out(jsonResult('test', { passed, failed, incomplete, skipped: skippedN, interrupted, cases }));
   else if (reporter === 'junit') {
     const xml = junitXml(cases);
     const out = args.str('out');
@@ -127,23 +160,44 @@ async function runTest(args: Args, io: Io): Promise<number> {
       io.out(`${closing}\nJUnit report: ${out}\n`);
     }
   } else io.out(table(cases) + `\n${closing}\n`);
-  return failed ? EXIT.violation : EXIT.pass;
+  return failed ? EXIT.violation : incomplete || interrupted ? EXIT.incomplete : EXIT.pass;
 }
 
 function paramsText(m: Model, e: Expectation | undefined): string {
   return e?.params ? Object.entries(e.params).map(([k, x]) => `${k}=${x}`).join(' ') : '';
 }
 
-function runCase(file: string, m: Model, v: string | null, e: Expectation): TestCase {
+/** One expectation: the model built here (a bad parameter or name fails the case at once), searched in the runner's thread. */
+async function runCase(runner: CaseRunner, limits: CaseLimits, path: string, file: string, m: Model, v: string | null, e: Expectation): Promise<TestCase> {
   const base = { file, model: m.name, variant: v, params: paramsText(m, e), expected: expectationText(e) };
   try {
-    const { diffs, result: r } = checkExpectation(m, v, e);
-    return { ...base, got: resultText(r, e), status: diffs.length ? 'failed' : 'passed', diffs, states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds };
+    const built = expectationModel(m, v, e);
+    const r = await runner.run(m.source ?? path, built, { ...expectationOptions(e), timeLimit: limits.timeLimit });
+    const counts = { states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds };
+    if (r.incomplete) return { ...base, got: `incomplete (${r.incomplete.reason})`, status: 'incomplete', diffs: [stoppedText(r, limits)], ...counts };
+    const diffs = expectationDiffs(e, r);
+    return { ...base, got: resultText(r, e), status: diffs.length ? 'failed' : 'passed', diffs, ...counts };
   } catch (x) {
     // A model error in one case (a bad parameter, an undeclared name) fails that case, not the run.
     if (!isCodedError(x)) throw x;
     return { ...base, got: `error ${x.code}`, status: 'failed', diffs: [`${x.code}: ${x.message}`], states: 0, transitions: 0, seconds: 0 };
   }
+}
+
+/** Why a case's search stopped before it decided the expectation, and how far it got. */
+function stoppedText(r: SupervisedResult, limits: CaseLimits): string {
+  const inc = r.incomplete!;
+  const reached = `after ${count(inc.states, 'state')} (depth ${n(inc.depth)}, frontier ${n(inc.frontier)}): the expectation was not checked`;
+  const why =
+    inc.reason === 'interrupted'
+      ? `interrupted by ${r.stop?.signal ?? 'a signal'}`
+      : inc.reason === 'time-limit'
+        ? `the search reached the time limit (--time-limit ${limits.timeLimit} s)`
+        : inc.reason === 'memory-limit'
+          ? `the search reached the memory ceiling (${n(limits.memory.mb)} MB of resident memory, ${limits.memory.given ? '--memory-limit' : `the default: ${limits.memory.basis}; --memory-limit sets another`})`
+          : `the search stopped (${inc.reason})`;
+  const forced = r.stop?.forced && r.stop.phase && !r.stop.growing ? `; it did not stop by itself in time and was ended during ${r.stop.phase}: a step (guard or effect) may not return, or allocates without bound` : '';
+  return `${why} ${reached}${forced}`;
 }
 
 function skipped(file: string, m: Model, v: string | null, e: Expectation | undefined, why: string): TestCase {
@@ -154,9 +208,11 @@ function loadFailure(file: string, e: { code: string; message: string }): TestCa
   return { file, model: file, variant: null, params: '', expected: 'loads', got: `error ${e.code}`, status: 'failed', diffs: [`${e.code}: ${e.message}`], states: 0, transitions: 0, seconds: 0 };
 }
 
+const STATUS_WORD: Record<TestCase['status'], string> = { passed: 'ok', failed: 'FAILED', incomplete: 'INCOMPLETE', skipped: 'skipped' };
+
 function table(cases: readonly TestCase[]): string {
   const head = ['model', 'variant', 'params', 'expected', 'got', 'states', 'transitions', 'seconds', ''];
-  const cells = cases.map((c) => [c.model, c.variant ?? '-', c.params, c.expected, c.got, c.status === 'skipped' ? '' : n(c.states), c.status === 'skipped' ? '' : n(c.transitions), c.status === 'skipped' ? '' : c.seconds.toFixed(2), c.status === 'passed' ? 'ok' : c.status === 'failed' ? 'FAILED' : 'skipped']);
+  const cells = cases.map((c) => [c.model, c.variant ?? '-', c.params, c.expected, c.got, c.status === 'skipped' ? '' : n(c.states), c.status === 'skipped' ? '' : n(c.transitions), c.status === 'skipped' ? '' : c.seconds.toFixed(2), STATUS_WORD[c.status]]);
   const w = head.map((h, i) => cells.reduce((x, c) => Math.max(x, c[i]!.length), h.length));
   const right = new Set([5, 6, 7]);
   const line = (c: readonly string[]) => c.map((x, i) => (right.has(i) ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join('  ').trimEnd();
@@ -164,7 +220,7 @@ function table(cases: readonly TestCase[]): string {
   for (let i = 0; i < cases.length; i++) {
     rows.push(line(cells[i]!));
     const c = cases[i]!;
-    if (c.status !== 'passed') for (const d of c.diffs) rows.push(`    ${c.status === 'failed' ? '✗' : '-'} ${d}`);
+    if (c.status !== 'passed') for (const d of c.diffs) rows.push(`    ${c.status === 'skipped' ? '-' : '✗'} ${d}`);
   }
   return rows.join('\n');
 }
@@ -180,13 +236,16 @@ export function junitXml(cases: readonly TestCase[]): string {
   const suites = new Map<string, TestCase[]>();
   for (const c of cases) suites.set(c.model, [...(suites.get(c.model) ?? []), c]);
   const time = (cs: readonly TestCase[]) => cs.reduce((t, c) => t + c.seconds, 0).toFixed(3);
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mmcheck" tests="${cases.length}" failures="${withStatus(cases, 'failed')}" skipped="${withStatus(cases, 'skipped')}" time="${time(cases)}">`];
+  // A case whose search was stopped is an error (it could not be checked), not a failure.
+  const tally = (cs: readonly TestCase[]) => `tests="${cs.length}" failures="${withStatus(cs, 'failed')}" errors="${withStatus(cs, 'incomplete')}" skipped="${withStatus(cs, 'skipped')}" time="${time(cs)}"`;
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mmcheck" ${tally(cases)}>`];
   for (const [model, cs] of suites) {
-    out.push(`  <testsuite name="${xmlEscape(model)}" tests="${cs.length}" failures="${withStatus(cs, 'failed')}" skipped="${withStatus(cs, 'skipped')}" time="${time(cs)}" file="${xmlEscape(cs[0]!.file)}">`);
+    out.push(`  <testsuite name="${xmlEscape(model)}" ${tally(cs)} file="${xmlEscape(cs[0]!.file)}">`);
     for (const c of cs) {
       const name = `${c.variant ?? model}${c.params ? ` (${c.params})` : ''}: ${c.expected}`;
       out.push(`    <testcase classname="${xmlEscape(model)}" name="${xmlEscape(name)}" time="${c.seconds.toFixed(3)}" file="${xmlEscape(c.file)}">`);
       if (c.status === 'failed') out.push(`      <failure message="${xmlEscape(`got ${c.got}`)}">${xmlEscape(c.diffs.join('\n'))}</failure>`);
+      else if (c.status === 'incomplete') out.push(`      <error type="incomplete" message="${xmlEscape(c.got)}">${xmlEscape(c.diffs.join('\n'))}</error>`);
       else if (c.status === 'skipped') out.push(`      <skipped message="${xmlEscape(c.diffs.join('; '))}"/>`);
       out.push('    </testcase>');
     }

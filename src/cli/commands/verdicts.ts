@@ -1,16 +1,17 @@
-import { buildModel } from '../../model/build.ts';
-import { expectationsOf, type Model } from '../../model/define.ts';
-import { search } from '../../search/check.ts';
-import { checkExpectation, expectationOptions, expectationText, resultText } from '../../run/expect.ts';
+import { expectationsOf } from '../../model/define.ts';
+import { expectationDiffs, expectationModel, expectationOptions, expectationText, resultText } from '../../run/expect.ts';
 import { builtinModels } from '../../run/load.ts';
+import { CaseRunner } from '../../run/case-runner.ts';
+import { memoryCeiling } from '../../run/memory-ceiling.ts';
 import { McError, q } from '../../model/errors.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, n, type Io } from '../common.ts';
+import { EXIT, count, n, type Io } from '../common.ts';
 import { jsonResult } from '../json-result.ts';
 
 /** Every model's default-parameter expectations, checked; the main job (npm start). */
 export const verdictsCommand: Command = {
   name: 'verdicts',
+  handlesSignals: true,
   summary: "check every model's expected verdicts and counts (npm start)",
   usage: 'verdicts [options]',
   positionals: [],
@@ -24,12 +25,17 @@ export const verdictsCommand: Command = {
   run: runVerdicts,
 };
 
-function searchUnexpected(m: Model, v: string | null) {
-  const built = buildModel(m, v, {});
-  return { built, result: search(built, expectationOptions(undefined)), diffs: ['no expectation'] };
+/** Each search runs in a search thread (`CaseRunner`): SIGINT or SIGTERM stops the one under way and the table shows the rows so far, exit 3. */
+async function runVerdicts(args: Args, io: Io): Promise<number> {
+  const runner = new CaseRunner(memoryCeiling(Infinity));
+  try {
+    return await verdictsWith(runner, args, io);
+  } finally {
+    runner.close();
+  }
 }
 
-async function runVerdicts(args: Args, io: Io): Promise<number> {
+async function verdictsWith(runner: CaseRunner, args: Args, io: Io): Promise<number> {
   const builtins = await builtinModels();
   const only = args.given('model') ? args.list('model') : undefined;
   const all = args.flag('all');
@@ -38,21 +44,28 @@ async function runVerdicts(args: Args, io: Io): Promise<number> {
     throw new McError('MC138', `unknown model ${unknown.map(q).join(', ')} (models: ${builtins.map((x) => x.name).join(', ')}; mmcheck verdicts checks the built-in models)`);
   const models = builtins.filter((m) => (only ? only.includes(m.name) : all || m.def.category !== 'classic' || !builtins.some((x) => x.def.category === 'kernel')));
   const rows: { model: string; variant: string; expected: string; got: string; states: number; transitions: number; seconds: number; ok: boolean }[] = [];
-  for (const m of models) {
+  let total = 0;
+  for (const m of models) for (const v of m.variantNames.length ? m.variantNames : [null]) total += Math.max(1, expectationsOf(m, v).filter((e) => !e.params || all).length);
+  models: for (const m of models) {
     const variants = m.variantNames.length ? m.variantNames : [null];
     for (const v of variants) {
       const exps = expectationsOf(m, v).filter((e) => !e.params || all);
       for (const e of exps.length ? exps : [undefined]) {
+        if (runner.interruptedBy) break models;
         // A variant without an expectation is still searched, and reported as a mismatch.
-        const { built, result: r, diffs } = e ? checkExpectation(m, v, e) : searchUnexpected(m, v);
+        const built = expectationModel(m, v, e);
+        const r = await runner.run(m.name, built, expectationOptions(e));
+        const diffs = r.incomplete ? [`incomplete (${r.incomplete.reason})`] : e ? expectationDiffs(e, r) : ['no expectation'];
         const ok = e !== undefined && diffs.length === 0;
         const ps = Object.entries(built.params).map(([k, x]) => `${k}=${x}`).join(' ');
-        rows.push({ model: `${m.name}${e?.params ? ` (${ps})` : ''}`, variant: v ?? '-', expected: expectationText(e), got: resultText(r, e), states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds, ok });
+        rows.push({ model: `${m.name}${e?.params ? ` (${ps})` : ''}`, variant: v ?? '-', expected: expectationText(e), got: r.incomplete ? `incomplete (${r.incomplete.reason})` : resultText(r, e), states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds, ok });
       }
     }
   }
-  const bad = rows.filter((r) => !r.ok).length;
-  if (args.flag('json')) io.out(jsonResult('verdicts', { rows, mismatches: bad }));
+  // The search a signal stopped is shown with what it reached, and is no mismatch.
+  const bad = rows.filter((r) => !r.ok && r.got !== 'incomplete (interrupted)').length;
+  const interrupted = runner.interruptedBy;
+  if (args.flag('json')) io.out(jsonResult('verdicts', { rows, mismatches: bad, ...(interrupted ? { interrupted, unchecked: total - rows.length } : {}) }));
   else {
     const head = ['model', 'variant', 'expected', 'got', 'states', 'transitions', 'seconds', ''];
     const cells = rows.map((r) => [r.model, r.variant, r.expected, r.got, n(r.states), n(r.transitions), r.seconds.toFixed(2), r.ok ? 'ok' : 'MISMATCH']);
@@ -60,7 +73,8 @@ async function runVerdicts(args: Args, io: Io): Promise<number> {
     const right = new Set([4, 5, 6]);
     const line = (c: string[]) => c.map((x, i) => (right.has(i) ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join('  ').trimEnd();
     io.out([line(head), w.map((x) => '-'.repeat(x)).join('  '), ...cells.map(line)].join('\n') + '\n');
-    io.out(bad ? `\n${bad} of ${rows.length} verdicts differ from the expectations\n` : `\nall ${rows.length} verdicts as expected\n`);
+    if (interrupted) io.out(`\ninterrupted by ${interrupted}: ${count(rows.length, 'verdict')} of ${n(total)} searched${bad ? `, ${bad} of them not as expected` : ''}\n`);
+    else io.out(bad ? `\n${bad} of ${rows.length} verdicts differ from the expectations\n` : `\n${rows.length === 1 ? "the 1 verdict" : `all ${rows.length} verdicts`} as expected\n`);
   }
-  return bad ? EXIT.violation : EXIT.pass;
+  return interrupted ? EXIT.incomplete : bad ? EXIT.violation : EXIT.pass;
 }
