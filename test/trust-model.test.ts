@@ -17,6 +17,8 @@ import { allOf, array, bool, buildModel, defineModel, expectationsOf, inOrder, i
 import { parseParam, variantDescription } from '../src/model/define.ts';
 import { isMcError, McError } from '../src/model/errors.ts';
 import { Runtime } from '../src/exec/runtime.ts';
+import { buildTrace } from '../src/trace/build.ts';
+import { replay } from '../src/trace/replay.ts';
 import peterson from '../models/peterson.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 
@@ -212,6 +214,111 @@ test('a string compared with a variable must be one of its values: a misspelt on
   const fixed = defineModel({ ...(byVariant as any).def, invariants: { c: (s: any) => s.st !== 'c' || true } } as never);
   for (const v of ['two', 'three']) t.notThrows(() => buildModel(fixed, v), v);
   t.is(check(racyLock('right', enter, (s: any) => 'two' !== s.inside)).verdict, 'violation');
+});
+
+test("another thread's locals and labels through s.local(), null, a value of another type, and [...].includes: each compared literal is one the variable can take", (t) => {
+  // Each of these held in every state of the racy lock (or of a model whose bug it hides), so the check passed.
+  const enter = (s: any) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; };
+  const mk = (name: string, invariant: (s: any) => boolean) =>
+    defineModel({
+      name,
+      shared: { locked: bool(), owner: threadId('cpu', { none: true }), inside: oneOf('nobody', 'one', 'two'), n: int(0, 2) },
+      threads: [replicate(2, 'cpu', { locals: { phase: oneOf('idle', 'inside') }, start: 'acquire', end: ['done'], steps: {
+        acquire: { when: (s: any) => !s.locked, next: 'enter' },
+        enter: { then: (s: any, me: any) => { s.locked = true; s.owner = me.id; me.phase = 'inside'; }, next: 'leave' },
+        leave: { then: (s: any, me: any) => { s.locked = false; s.owner = -1; me.phase = 'idle'; }, next: 'done' },
+      } })],
+      invariants: { inv: invariant },
+    } as never);
+  coded(t, () => buildModel(mk('local-value', (s) => !(s.local('cpu', 0).phase === 'insde' && s.local('cpu', 1).phase === 'inside')), null), 'MC157', /invariant "inv": compares s\.local\("cpu", \.\.\.\)\.phase with "insde", which is not one of its values \(oneOf\(idle\|inside\)\)/);
+  coded(t, () => buildModel(mk('local-label', (s) => s.local('cpu', 0).at !== 'leav'), null), 'MC151', /compares s\.local\("cpu", \.\.\.\)\.at with "leav", which is not a label of thread "cpu" \(labels: acquire, enter, leave, done\)/);
+  coded(t, () => buildModel(mk('local-switch', (s) => { switch (s.local('cpu', 1).at) { case 'leave': return true; case 'aquire': return false; } return true; }), null), 'MC151', /with "aquire"/);
+  coded(t, () => buildModel(mk('null', (s) => s.inside === 'nobody' || s.owner !== null), null), 'MC157', /compares s\.owner with null, which it never is: .*a thread id's none is -1/);
+  coded(t, () => buildModel(mk('undefined', (s) => undefined !== s.local('cpu', 0).phase), null), 'MC157', /compares s\.local\("cpu", \.\.\.\)\.phase with undefined, which it never is/);
+  coded(t, () => buildModel(mk('bool-number', (s) => s.locked === 1 || s.inside !== 'two'), null), 'MC157', /compares s\.locked with 1, but it is bool, never a number \(write true or false\)/);
+  coded(t, () => buildModel(mk('int-bool', (s) => s.n !== true), null), 'MC157', /compares s\.n with true, but it is int 0\.\.2, never a boolean/);
+  coded(t, () => buildModel(mk('enum-number', (s) => s.inside !== 2), null), 'MC157', /compares s\.inside with 2, but it is oneOf\(nobody\|one\|two\), never a number/);
+  coded(t, () => buildModel(mk('includes', (s) => !['tow'].includes(s.inside)), null), 'MC157', /compares s\.inside with "tow"/);
+  // What the literals mean there: loose comparisons that convert, typeof's names, arithmetic operands, and the right values.
+  for (const [name, inv] of [
+    ['loose', (s: any) => s.locked == 1 || s.n == true || s.n >= 0],
+    ['typeof', (s: any) => typeof s.owner !== 'undefined'],
+    ['arithmetic', (s: any) => s.n + 1 !== 0 && 3 !== s.n - 1 && s.n !== 1 + 2],
+    ['right', (s: any) => s.owner !== -1 || ['nobody', 'one'].includes(s.inside) || s.local('cpu', 0).at === 'leave' || s.local('cpu', 1).phase !== 'inside'],
+  ] as const)
+    t.notThrows(() => buildModel(mk(name, inv), null), name);
+  t.is(check(racyLock('right', enter, (s: any) => !['two'].includes(s.inside))).verdict, 'violation');
+});
+
+test("a step's choice is its index: a choice compared with its name never holds", (t) => {
+  const mk = (name: string, next: (s: any, me: any, c: any) => string) =>
+    defineModel({
+      name,
+      shared: { n: int(0, 2) },
+      threads: [thread('t', { start: 'go', end: ['done'], labels: ['other'], steps: { go: { choose: ['fresh', 'stale'], then: (s: any, _me: any, c: number) => { s.n = c; }, next: next as never } } })],
+    } as never);
+  coded(t, () => buildModel(mk('by-name', (_s, _me, c) => (c === 'stale' ? 'other' : 'done')), null), 'MC157', /step "go" next: compares the choice c with "stale", but a choice is its index, 0 to 1 \(choose: \["fresh", "stale"\] gives 0 for "fresh", 1 for "stale"\)/);
+  coded(t, () => buildModel(mk('out-of-range', (_s, _me, c) => (c === 2 ? 'other' : 'done')), null), 'MC157', /compares the choice c with 2, but a choice is its index, 0 to 1/);
+  t.notThrows(() => buildModel(mk('by-index', (_s, _me, c) => (c === 1 ? 'other' : 'done')), null));
+});
+
+test('a string compared with the variant must name a variant of the model: a misspelt one built the racy variant as the safe one', (t) => {
+  const mk = (name: string, threads: (p: unknown, v: string | null) => unknown) =>
+    defineModel({ name, variants: { 'atomic-xchg': 'one exchange', 'test-then-set': 'racy' }, shared: { locked: bool(), inside: int(0, 2) }, threads, invariants: { mx: (s: any) => s.inside < 2 } } as never);
+  const steps = (racy: boolean) => ({
+    acquire: racy ? { when: (s: any) => !s.locked, next: 'set' } : { when: (s: any) => !s.locked, then: (s: any) => { s.locked = true; }, next: 'enter' },
+    set: { then: (s: any) => { s.locked = true; }, next: 'enter' },
+    enter: { then: (s: any) => { s.inside = s.inside + 1; }, next: 'leave' },
+    leave: { then: (s: any) => { s.inside = s.inside - 1; s.locked = false; }, next: 'done' },
+  });
+  coded(t, () => buildModel(mk('typo', (_p, variant) => [replicate(2, 'cpu', { start: 'acquire' as never, end: ['done'], labels: ['set'], steps: steps(variant === 'test-than-set') as never })]), 'test-then-set'), 'MC163', /model "typo" threads: compares variant \(the variant\) with "test-than-set", which is not a variant of the model \(variants: atomic-xchg, test-then-set\)/);
+  const right = mk('right', (_p, variant) => [replicate(2, 'cpu', { start: 'acquire' as never, end: ['done'], labels: ['set'], steps: steps(variant === 'test-then-set') as never })]);
+  t.is(check(right, 'test-then-set').verdict, 'violation');
+  t.is(check(right, 'atomic-xchg').verdict, 'pass');
+});
+
+test('a misspelt parameter, or a function of the state where one of the parameters goes (invariants, init), is refused', (t) => {
+  const base = { shared: { n: int(0, 3) }, threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { when: (s: any) => s.n < 3, then: (s: any) => { s.n = s.n + 1; }, next: 'go' } } })] };
+  // `s.n > p.capp` is `s.n > undefined`: false in every state.
+  const capped = (inv: (p: any) => Record<string, (s: any) => boolean>) => defineModel({ name: 'capped', params: { cap: int(0, 3, 2) }, ...base, invariants: inv } as never);
+  coded(t, () => check(capped((p) => ({ cap: (s) => !(s.n > p.capp) }))), 'MC150', /model "capped", invariant "cap": reads params\.capp, which is not a parameter of the model \(parameters: cap\)/);
+  t.is(check(capped((p) => ({ cap: (s) => !(s.n > p.cap) }))).verdict, 'violation');
+  coded(t, () => buildModel(defineModel({ name: 'one-fn', ...base, invariants: (s: any) => s.n < 3 } as never), null), 'MC150', /model "one-fn": invariants\(params, variant\) reads params\.n, which is not a parameter of the model \(it declares no parameters\); a function given for invariants is called with the parameters, e\.g\. invariants: \(params\) => \(\{ name: \(s\) => \.\.\. \}\)/);
+  coded(t, () => buildModel(defineModel({ name: 'one-fn-true', ...base, invariants: () => true } as never), null), 'MC130', /invariants\(params\) returned true/);
+  coded(t, () => buildModel(defineModel({ name: 'flat-init', ...base, init: (s: any) => { s.n = 3; } } as never), null), 'MC152', /model "flat-init": init\(params, variant\) writes params\.n, but the parameters are read-only; .*init: \(params\) => \(s\) => \{ \.\.\. \}/);
+  // What JavaScript itself looks up on the parameters is no misspelling.
+  t.notThrows(() => buildModel(defineModel({ name: 'probes', params: { cap: int(0, 3, 2) }, ...base, invariants: (p: any) => ({ ok: () => JSON.stringify(p).length > 0 && Object.keys({ ...p }).length === 1 && String(p) !== '' && !('x' in p) }) } as never), null));
+});
+
+test('a view copied or enumerated whole holds none of its variables: spread, Object.*, JSON.stringify and for-in are refused', (t) => {
+  const enter = (s: any) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; };
+  coded(t, () => buildModel(racyLock('spread', enter, (s: any) => { const c = { ...s }; return c.inside !== 'two'; }), null), 'MC164', /invariant "mutual-exclusion": spreads the state view \(\.\.\.s\); a view is read a variable at a time \(s\.NAME\)/);
+  coded(t, () => buildModel(racyLock('values', enter, (s: any) => !Object.values(s).includes('two')), null), 'MC164', /passes the state view to Object\.values/);
+  coded(t, () => buildModel(racyLock('json', enter, (s: any) => !JSON.stringify(s).includes('two')), null), 'MC164', /passes the state view to JSON\.stringify/);
+  coded(t, () => buildModel(racyLock('for-in', (s: any, me: any) => { for (const k in me) s.inside = k; }), null), 'MC164', /passes the thread's locals view to for \.\.\. in/);
+});
+
+test('an effect that returns a value or compares where it meant to assign changes no state: refused', (t) => {
+  coded(t, () => buildModel(racyLock('object', (s: any) => ({ inside: s.inside === 'nobody' ? 'one' : 'two' })), null), 'MC165', /step "enter" effect: returns a value and assigns nothing/);
+  coded(t, () => buildModel(racyLock('value', (s: any) => (s.inside === 'nobody' ? 'one' : 'two')), null), 'MC165', /returns a value and assigns nothing/);
+  coded(t, () => buildModel(racyLock('compare', (s: any) => { s.inside === 'two'; }), null), 'MC165', /assigns nothing and calls nothing, so its statements change no state/);
+  // Assignments as expressions, helpers, an empty effect and void are effects (or none) as written.
+  for (const [name, enter] of [
+    ['assign-expr', (s: any) => (s.inside = s.inside === 'nobody' ? 'one' : 'two')],
+    ['call', (s: any) => { if (s.inside === 'two') s.assert(false, 'x'); }],
+    ['empty', () => {}],
+    ['void', () => undefined],
+  ] as const)
+    t.notThrows(() => buildModel(racyLock(name, enter as never), null), name);
+});
+
+test('an s.assert inside an invariant fails that invariant, in the search and in replay (it was an internal error when the trace was checked)', (t) => {
+  const m = racyLock('assert-inv', (s: any) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; }, (s: any) => { s.assert(s.inside !== 'two', 'mx'); return true; });
+  const r = check(m);
+  t.is(r.verdict, 'violation');
+  t.is(r.violation?.property, 'mutual-exclusion');
+  const trace = buildTrace(r.runtime, r.violation!);
+  t.is(replay(trace, m).status, 'reproduced');
 });
 
 test('a label list given as one string is refused, not read letter by letter', (t) => {

@@ -5,7 +5,7 @@ import type { LocalView, StateView } from '../model/define.ts';
 import { maskOf, type Layout, type VarLayout } from './layout.ts';
 import { sealedPrototype, type Access } from './sealed.ts';
 import { STATE_MEMBERS, LOCAL_MEMBERS, ARRAY_MEMBERS } from '../model/names.ts';
-import { AssertionFailure, DomainWriteError, IndexError, ReadOnlyNameError, ReadOnlyWriteError, UndeclaredNameError } from './view-errors.ts';
+import { AssertionFailure, DomainWriteError, IndexError, ReadOnlyNameError, ReadOnlyWriteError, UndeclaredNameError, isAssertionFailure } from './view-errors.ts';
 
 /**
  * Generated accessors. For each layout we generate (once per run, with
@@ -77,6 +77,20 @@ class ViewBase {
       if (cond === false) throw new AssertionFailure(name);
       throw new McError('MC162', `s.assert(..., ${q(name)}): the condition is ${q(cond)}; it must be true or false`);
     }
+  }
+}
+
+/**
+ * Whether an invariant fails on a state view: it returns anything but true,
+ * or an `s.assert` inside it fails (the search judges it so,
+ * `Runtime.checkInvariants`); any other exception is the caller's.
+ */
+export function invariantFails(fn: (s: never) => unknown, view: unknown): boolean {
+  try {
+    return fn(view as never) !== true;
+  } catch (e) {
+    if (isAssertionFailure(e)) return true;
+    throw e;
   }
 }
 

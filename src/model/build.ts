@@ -1,5 +1,5 @@
 import { McError, isMcError, q } from './errors.ts';
-import { checkModelNames } from './names.ts';
+import { checkModelNames, checkVariantLiterals } from './names.ts';
 import { deferredValue, unplainFunction, unplainWhy } from './synchronous.ts';
 import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
 import { leafFunctions } from './blocks/compose.ts';
@@ -101,17 +101,63 @@ export const MAX_THREADS = 1024;
 export const MAX_STEPS = 1024;
 export const MAX_CHOICES = 4096;
 
+/** The errors the sealed parameters threw, which the function of the parameters that made them is named in. */
+const paramErrors = new WeakSet<object>();
+/** How each field that may be a function of the parameters is written so. */
+const PARAM_FORMS: Readonly<Record<string, string>> = {
+  invariants: 'invariants: (params) => ({ name: (s) => ... })',
+  init: 'init: (params) => (s) => { ... }',
+  threads: 'threads: (params, variant) => [thread(...), ...]',
+  shared: 'shared: (params) => ({ x: int(0, params.n) })',
+};
+
+/** Names of Object.prototype and the probes of JSON and promises: reading them through the parameters is no typo. */
+const PARAM_PROBES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames(Object.prototype), 'toJSON', 'then']);
+
+/**
+ * The parameters as the model's functions of the parameters receive them: a
+ * misspelt `params.capp` would read undefined (and `s.n > undefined` is
+ * false in every state), and a write (an `init: (s) => {...}` missing its
+ * outer function of the parameters is handed them) would be dropped; both
+ * are coded errors, wherever the function that does it runs.
+ */
+function sealedParams(params: Readonly<Params>): Readonly<Params> {
+  const names = (): string => {
+    const k = Object.keys(params);
+    return k.length ? `parameters: ${k.join(', ')}` : 'it declares no parameters';
+  };
+  const fail = (code: string, message: string): never => {
+    const e = new McError(code, message);
+    paramErrors.add(e);
+    throw e;
+  };
+  const readOnly = (k: string | symbol): never => fail('MC152', `writes params.${String(k)}, but the parameters are read-only`);
+  return new Proxy(params, {
+    get(t, k, r) {
+      if (typeof k === 'string' && !Object.hasOwn(t, k) && !PARAM_PROBES.has(k)) fail('MC150', `reads params.${k}, which is not a parameter of the model (${names()})`);
+      return Reflect.get(t, k, r);
+    },
+    set: (_t, k) => readOnly(k),
+    defineProperty: (_t, k) => readOnly(k),
+    deleteProperty: (_t, k) => readOnly(k),
+  });
+}
+
 export function buildModel(model: Model, variantIn?: string | null, overrides: Params = {}): BuiltModel {
   const variant = checkVariant(model, variantIn);
   const params = Object.freeze(resolveParams(model, variant, overrides));
   const def = model.def;
   const where = `model ${q(model.name)}${variant ? ` variant ${q(variant)}` : ''}`;
+  const sealed = sealedParams(params);
   const dyn = <T>(x: T | ((p: Params, v: string | null) => T) | undefined, what: string): T | undefined => {
     if (typeof x !== 'function') return x;
     let r: T;
     try {
-      r = (x as (p: Params, v: string | null) => T)(params, variant);
+      r = (x as (p: Params, v: string | null) => T)(sealed, variant);
     } catch (e) {
+      // A function of the state given where one of the parameters goes (`invariants: (s) => ...`) reads or writes them.
+      if (paramErrors.has(e as object))
+        throw new McError((e as McError).code, `${where}: ${what}(params, variant) ${(e as McError).message}; a function given for ${what} is called with the parameters, e.g. ${PARAM_FORMS[what] ?? `${what}: (params) => ...`}`);
       // A model file may load its own copy of the package: rethrow its coded errors as this copy's.
       if (isMcError(e)) throw new McError(e.code, e.message);
       throw new McError('MC111', `${where}: ${what}(params) threw: ${(e as Error).message}`);
@@ -322,6 +368,12 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   });
 
   const invDef = dyn(def.invariants as never, 'invariants') as Record<string, (s: StateView) => boolean> | undefined;
+  // `invariants: (s) => ...` is called with the parameters and its `true` would declare no invariant at all.
+  if (invDef !== undefined && (typeof invDef !== 'object' || invDef === null || Array.isArray(invDef)))
+    throw new McError(
+      'MC130',
+      `${where}: invariants must be an object of named functions, { name: (s) => boolean }, or a function of the parameters returning one; ${typeof def.invariants === 'function' ? `invariants(params) returned ${q(invDef)}` : `got ${q(invDef)}`}`,
+    );
   const invariants: BuiltInvariant[] = [];
   for (const [name, fn] of Object.entries(invDef ?? {})) {
     if (typeof fn !== 'function') throw new McError('MC130', `${where}: invariant ${q(name)} must be a function (s) => boolean`);
@@ -355,6 +407,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   // Names and label literals the functions use, from their source (run-time accesses meet the sealed views).
   // Before the name check, which would report the block's own `me.<local>` write without saying which lock wants it.
   checkHolderLocals(where, locks, templates);
+  checkVariantLiterals(model);
   checkModelNames(model, where, shared, templates, invariants, init);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));

@@ -65,9 +65,36 @@ function rebinds(body: string, name: string): boolean {
  */
 export function checkNames(fn: Function | null | undefined, where: string, scope: NameScope): void {
   eachBody(fn, (src) => withoutTemplateText(codeOnly(src)), (body, s, me) => {
+    if (s !== undefined) checkWhole(body, s, where, 'state');
+    if (me !== undefined) checkWhole(body, me, where, "thread's locals");
     if (s !== undefined) checkState(body, s, where, scope);
     if (me !== undefined && scope.locals !== null) checkLocals(body, me, where, scope);
   });
+}
+
+/**
+ * A view copied or enumerated whole (`{ ...s }`, `Object.values(s)`,
+ * `JSON.stringify(me)`, `for (const k in s)`) holds the view's internals,
+ * not the variables, which are read through its accessors: `{ ...s }.inside`
+ * is undefined, and an invariant over the copy would hold everywhere (MC164).
+ */
+function checkWhole(code: string, p: string, where: string, what: string): void {
+  const n = p.replace(/\$/g, '\\$');
+  const end = `\\s*[,)\\]}]`;
+  const forms: [RegExp, string][] = [
+    [new RegExp(`\\.\\.\\.\\s*${n}${end}`), `...${p}`],
+    [new RegExp(`(?<![\\w$.])Object\\s*\\.\\s*(keys|values|entries|getOwnPropertyNames)\\s*\\(\\s*${n}${end}`), 'Object.$1'],
+    // As a source of Object.assign (as its target, the view's setters take the writes).
+    [new RegExp(`(?<![\\w$.])Object\\s*\\.\\s*(assign)\\s*\\([^()]*?,\\s*${n}${end}`), 'Object.$1'],
+    [new RegExp(`(?<![\\w$.])(JSON\\s*\\.\\s*stringify|structuredClone)\\s*\\(\\s*${n}${end}`), '$1'],
+    [new RegExp(`(?<![\\w$.])for\\s*\\(\\s*(?:const|let|var)?\\s*[\\w$]+\\s+(in|of)\\s+${n}\\s*\\)`), 'for ... $1'],
+  ];
+  for (const [re, shown] of forms) {
+    const m = re.exec(code);
+    if (m === null) continue;
+    const form = shown.replace('$1', m[1] ?? '');
+    throw new McError('MC164', `${where}: ${form.startsWith('...') ? `spreads the ${what} view (${form})` : `passes the ${what} view to ${form}`}; a view is read a variable at a time (${p}.NAME), and a copy of it holds none of them`);
+  }
 }
 
 /**
@@ -77,7 +104,7 @@ export function checkNames(fn: Function | null | undefined, where: string, scope
  * something else). A function whose parameters are not plain names is not
  * visited.
  */
-function eachBody(fn: Function | null | undefined, text: (src: string) => string, visit: (body: string, s: string | undefined, me: string | undefined) => void): void {
+function eachBody(fn: Function | null | undefined, text: (src: string) => string, visit: (body: string, s: string | undefined, me: string | undefined, choice: string | undefined) => void): void {
   if (typeof fn !== 'function') return;
   const parts = partsOf(fn);
   if (parts !== null) {
@@ -87,8 +114,9 @@ function eachBody(fn: Function | null | undefined, text: (src: string) => string
   const params = paramNames(fn);
   if (params === null) return;
   const body = bodyOf(text(Function.prototype.toString.call(fn)));
-  const [s, me] = params;
-  visit(body, s !== undefined && !rebinds(body, s) ? s : undefined, me !== undefined && !rebinds(body, me) ? me : undefined);
+  const [s, me, choice] = params;
+  const own = (x: string | undefined) => (x !== undefined && !rebinds(body, x) ? x : undefined);
+  visit(body, own(s), own(me), own(choice));
 }
 
 const sharedList = (scope: NameScope): string => {
@@ -222,23 +250,43 @@ export function checkLabels(fn: Function | null | undefined, where: string, labe
   });
 }
 
+/** A thread group's locals and labels, for `s.local('group', i).NAME` and `.at`. */
+export interface GroupScope {
+  readonly domains: ReadonlyMap<string, ScalarDomain>;
+  readonly labels: readonly string[];
+}
+
 /** The variables a function's comparisons may name, by the parameter they are read through. */
 export interface ValueScope {
   /** Shared variables: the scalar domain (an array's element) and whether it is an array. */
   readonly shared: ReadonlyMap<string, { readonly domain: ScalarDomain; readonly array: boolean }>;
-  /** The thread's locals, or null where there is no thread (invariants, init). */
-  readonly locals: { readonly group: string; readonly domains: ReadonlyMap<string, ScalarDomain> } | null;
+  /** The thread's locals and labels, or null where there is no thread (invariants, init). */
+  readonly locals: ({ readonly group: string } & GroupScope) | null;
+  /** Every thread group's, for `s.local('group', i)`. */
+  readonly groups: ReadonlyMap<string, GroupScope>;
   /** Whether some configuration of the model lets the variable take the value (a branch another variant takes). */
   readonly elsewhere: (group: string | null, name: string, value: string) => boolean;
+  /** The step's choices, for the function's third parameter (a step's effect and next): how many, and their names. */
+  readonly choices?: { readonly count: number; readonly names: readonly string[] | null };
 }
 
-/** One string literal compared with a variable: `s.NAME`, `s.NAME.get(i)` or `me.NAME`, with `===`, `!==`, `==`, `!=` or as a `case` of `switch (...)`. */
+/** A literal a variable is compared with. */
+type Literal = { readonly kind: 'string'; readonly text: string } | { readonly kind: 'number'; readonly value: number; readonly text: string } | { readonly kind: 'bool' | 'nullish'; readonly text: string };
+
+/** What a comparison reads: a shared variable (or an array's element), a local of the function's own thread (`group` null) or of a named group, or the step's choice. */
+type Target =
+  | { readonly kind: 'shared'; readonly name: string; readonly element: boolean }
+  | { readonly kind: 'local'; readonly group: string | null; readonly name: string }
+  | { readonly kind: 'choice' }
+  | { readonly kind: 'variant' };
+
+/** One literal compared with a variable: `===`, `!==`, `==`, `!=`, a `case` of `switch (...)`, or an element of `[...].includes(...)`. */
 interface ValueUse {
-  readonly param: string;
-  readonly name: string;
-  readonly element: boolean;
-  readonly value: string;
-  /** `==` or `!=`, which convert a numeric string: `s.n == '1'` holds when n is 1. */
+  /** The access as written, for messages: `s.inside`, `me.at`, `s.local("cpu", ...).phase`. */
+  readonly what: string;
+  readonly target: Target;
+  readonly lit: Literal;
+  /** `==` or `!=`, which convert: `s.n == '1'` holds when n is 1, `s.locked == 1` when it is true. */
   readonly loose: boolean;
 }
 
@@ -247,30 +295,87 @@ function blankStrings(src: string): string {
   return src.replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, (m) => m[0] + ' '.repeat(m.length - 2) + m[0]);
 }
 
-function valueUses(src: string, param: string): ValueUse[] {
-  const out: ValueUse[] = [];
+/** A literal operand: a string (groups: quote, text), a number, or true, false, null, undefined (group: the word). */
+const LITERAL = `(?:(['"])([^'"\\\\\\n]*)\\1|(-?\\d+(?:\\.\\d+)?|true|false|null|undefined|void\\s*0)(?![\\w$.]))`;
+
+function literalOf(quoted: string | undefined, text: string | undefined, word: string | undefined): Literal {
+  if (quoted !== undefined) return { kind: 'string', text: text! };
+  const w = word!;
+  if (w === 'true' || w === 'false') return { kind: 'bool', text: w };
+  // `undefined` reaches the source as `void 0` where the loader compiled it.
+  if (w === 'null' || w === 'undefined' || w.startsWith('void')) return { kind: 'nullish', text: w === 'null' ? 'null' : 'undefined' };
+  return { kind: 'number', value: Number(w), text: w };
+}
+
+/** Renumber a pattern's backreferences `\1`.. by `by` (it is placed after `by` groups of another pattern). */
+const shifted = (pattern: string, by: number): string => pattern.replace(/\\(\d)/g, (_m, d: string) => `\\${Number(d) + by}`);
+
+/**
+ * The accesses through `param` a comparison can read: `p.NAME` (and
+ * `p.NAME.get(...)`), and, for the state, `p.local('group', ...).NAME`.
+ * Each has a pattern and how many groups it has, and makes the target.
+ */
+function accessesOf(param: string, kind: AccessKind): { re: string; groups: number; target: (g: readonly (string | undefined)[]) => { target: Target; what: string } }[] {
   const p = param.replace(/\$/g, '\\$');
-  // Groups: the variable's name, then `.get(...)` when it is an array's element.
-  const access = `(?<![\\w$.])${p}\\s*\\.\\s*([A-Za-z_$][\\w$]*)(\\s*\\.\\s*get\\s*\\([^()]*\\))?`;
-  // Groups: the quote, then the literal's text; `k` is the quote's group number.
-  const lit = (k: number) => `(['"])([^'"\\\\\\n]*)\\${k}`;
-  // A group: the operator. The literal must be the whole other operand (not `'a' + x`).
+  // Not `typeof s.x === 'undefined'`, whose operand is the type's name.
+  const start = `(?<![\\w$.])(?<!typeof\\s+)${p}`;
+  if (kind === 'choice' || kind === 'variant') return [{ re: start, groups: 0, target: () => ({ target: { kind }, what: param }) }];
+  if (kind === 'locals') return [{ re: `${start}\\s*\\.\\s*([A-Za-z_$][\\w$]*)`, groups: 1, target: (g) => ({ target: { kind: 'local', group: null, name: g[0]! }, what: `${param}.${g[0]}` }) }];
+  return [
+    {
+      re: `${start}\\s*\\.\\s*([A-Za-z_$][\\w$]*)(\\s*\\.\\s*get\\s*\\([^()]*\\))?`,
+      groups: 2,
+      target: (g) => ({ target: { kind: 'shared', name: g[0]!, element: g[1] !== undefined }, what: `${param}.${g[0]}${g[1] !== undefined ? '.get(...)' : ''}` }),
+    },
+    {
+      re: `${start}\\s*\\.\\s*local\\s*\\(\\s*(['"])([\\w$-]+)\\1[^()]*\\)\\s*\\.\\s*([A-Za-z_$][\\w$]*)`,
+      groups: 3,
+      target: (g) => ({ target: { kind: 'local', group: g[1]!, name: g[2]! }, what: `${param}.local(${q(g[1])}, ...).${g[2]}` }),
+    },
+  ];
+}
+
+/** What a parameter is: the state view, a thread's locals, a step's choice, or a function of the parameters' variant. */
+type AccessKind = 'state' | 'locals' | 'choice' | 'variant';
+
+function valueUses(src: string, param: string, kind: AccessKind): ValueUse[] {
+  const out: ValueUse[] = [];
+  // A group: the operator.
   const cmp = '\\s*([!=]==?)\\s*';
-  for (const x of src.matchAll(new RegExp(`${access}${cmp}${lit(4)}(?!\\s*[+.[(])`, 'g'))) out.push({ param, name: x[1]!, element: x[2] !== undefined, value: x[5]!, loose: x[3]!.length === 2 });
-  // The literal first: the access must end there (not `s.x.y`, `s.f(...)` or `s.a[i]`).
-  for (const x of src.matchAll(new RegExp(`(?<![\\w$)\\]+.]\\s*)${lit(1)}${cmp}${access}(?![\\w$]|\\s*[.(\\[])`, 'g'))) out.push({ param, name: x[4]!, element: x[5] !== undefined, value: x[2]!, loose: x[3]!.length === 2 });
   const blank = blankStrings(src);
-  const caseLabel = new RegExp(`^case\\s*${lit(1)}\\s*:`);
-  for (const x of src.matchAll(new RegExp(`(?<![\\w$.])switch\\s*\\(\\s*${access}\\s*\\)\\s*\\{`, 'g'))) {
-    // The case labels at the switch's own depth (not those of a switch nested in it).
-    let depth = 0;
-    for (let i = x.index! + x[0].length - 1; i < blank.length; i++) {
-      const c = blank[i];
-      if (c === '{') depth++;
-      else if (c === '}' && --depth === 0) break;
-      else if (depth === 1 && c === 'c' && /^case(?![\w$])/.test(blank.slice(i, i + 5)) && !/[\w$.]/.test(blank[i - 1] ?? ' ')) {
-        const m = caseLabel.exec(src.slice(i));
-        if (m) out.push({ param, name: x[1]!, element: x[2] !== undefined, value: m[2]!, loose: false });
+  for (const a of accessesOf(param, kind)) {
+    // The access, then the literal: it must be the whole other operand (not `'a' + x`, `1 - y`).
+    const k = a.groups + 1;
+    for (const x of src.matchAll(new RegExp(`${a.re}${cmp}${shifted(LITERAL, k)}(?!\\s*[-+*/%.[(]|\\s*\\?\\?)`, 'g'))) {
+      const g = x.slice(1);
+      out.push({ ...a.target(g), lit: literalOf(g[k], g[k + 1], g[k + 2]), loose: g[a.groups]!.length === 2 });
+    }
+    // The literal first: the access must end there (not `s.x.y`, `s.f(...)`, `s.a[i]` or `s.n + 1`).
+    for (const x of src.matchAll(new RegExp(`(?<![\\w$)\\]+\\-*/%.]\\s*)${LITERAL}${cmp}${shifted(a.re, 4)}(?![\\w$]|\\s*[-+*/%.(\\[])`, 'g'))) {
+      const g = x.slice(1);
+      out.push({ ...a.target(g.slice(4)), lit: literalOf(g[0], g[1], g[2]), loose: g[3]!.length === 2 });
+    }
+    // `[...literals].includes(access)`: each element compared strictly.
+    for (const x of src.matchAll(new RegExp(`\\[([^\\[\\]]*)\\]\\s*\\.\\s*includes\\s*\\(\\s*${shifted(a.re, 1)}\\s*\\)`, 'g'))) {
+      const items = x[1]!.split(',').map((t) => t.trim()).filter((t) => t !== '');
+      const lits = items.map((t) => new RegExp(`^${LITERAL}$`).exec(t));
+      if (lits.some((m) => m === null)) continue;
+      const t = a.target(x.slice(2));
+      for (const m of lits) out.push({ ...t, lit: literalOf(m![1], m![2], m![3]), loose: false });
+    }
+    const caseLabel = new RegExp(`^case\\s*${LITERAL}\\s*:`);
+    for (const x of src.matchAll(new RegExp(`(?<![\\w$.])switch\\s*\\(\\s*${a.re}\\s*\\)\\s*\\{`, 'g'))) {
+      const t = a.target(x.slice(1));
+      // The case labels at the switch's own depth (not those of a switch nested in it).
+      let depth = 0;
+      for (let i = x.index! + x[0].length - 1; i < blank.length; i++) {
+        const c = blank[i];
+        if (c === '{') depth++;
+        else if (c === '}' && --depth === 0) break;
+        else if (depth === 1 && c === 'c' && /^case(?![\w$])/.test(blank.slice(i, i + 5)) && !/[\w$.]/.test(blank[i - 1] ?? ' ')) {
+          const m = caseLabel.exec(src.slice(i));
+          if (m) out.push({ ...t, lit: literalOf(m[1], m[2], m[3]), loose: false });
+        }
       }
     }
   }
@@ -278,36 +383,126 @@ function valueUses(src: string, param: string): ValueUse[] {
 }
 
 /**
- * String literals compared with a variable (`s.state === 'lockd'`, `case
- * 'Two':` of `switch (me.phase)`) must be values it can take (MC157): a
- * misspelt value, or a string compared with a bool, int or thread id,
- * would compare unequal forever, and an invariant written so would hold
- * everywhere. A value some other configuration of the model declares is
- * accepted (a branch that configuration takes).
+ * Literals compared with a variable (`s.state === 'lockd'`, `case 'Two':`
+ * of `switch (me.phase)`, `s.local('cpu', 0).at === 'leav'`, `s.owner !==
+ * null`, `s.locked === 1`, `['tow'].includes(s.inside)`) must be values it
+ * can take (MC157; a label, MC151): a misspelt value, a value of another
+ * type, or null would compare unequal forever, and an invariant written so
+ * would hold everywhere. A value some other configuration of the model
+ * declares is accepted (a branch that configuration takes). A step's choice
+ * is its index, never its name.
  */
 export function checkValues(fn: Function | null | undefined, where: string, scope: ValueScope): void {
-  eachBody(fn, (src) => withoutTemplateText(withoutComments(src)), (body, s, me) => {
-    const uses = s === undefined ? [] : valueUses(body, s);
-    if (me !== undefined && scope.locals !== null) uses.push(...valueUses(body, me));
-    for (const u of uses) checkValue(u, u.param !== s, where, scope);
+  eachBody(fn, (src) => withoutTemplateText(withoutComments(src)), (body, s, me, choice) => {
+    const uses = s === undefined ? [] : valueUses(body, s, 'state');
+    if (me !== undefined && scope.locals !== null) uses.push(...valueUses(body, me, 'locals'));
+    if (choice !== undefined && scope.choices !== undefined) uses.push(...valueUses(body, choice, 'choice'));
+    for (const u of uses) checkValue(u, where, scope);
   });
 }
 
-/** MC157 unless the literal of `u` is a value its variable (a local of the function's thread when `local`) can take. */
-function checkValue(u: ValueUse, local: boolean, where: string, scope: ValueScope): void {
-  const sharedVar = local ? undefined : scope.shared.get(u.name);
-  const domain = local ? scope.locals!.domains.get(u.name) : sharedVar?.domain;
-  // Undeclared names are MC150's; an array compared whole, or `.get` of a scalar, is not a value comparison.
-  if (domain === undefined || (sharedVar !== undefined && sharedVar.array !== u.element) || (local && u.element)) return;
-  if (domain.kind === 'enum' ? (domain as EnumDomain).names.includes(u.value) : u.loose && u.value.trim() !== '' && Number.isFinite(Number(u.value))) return;
-  if (scope.elsewhere(local ? scope.locals!.group : null, u.name, u.value)) return;
-  const what = `${u.param}.${u.name}${u.element ? '.get(...)' : ''}`;
-  throw new McError(
-    'MC157',
-    domain.kind === 'enum'
-      ? `${where}: compares ${what} with ${q(u.value)}, which is not one of its values (${domain.describe()})`
-      : `${where}: compares ${what} with the string ${q(u.value)}, but it is ${domain.describe()}, never a string`,
-  );
+/** MC157 (MC151 for a label) unless the literal of `u` is a value its variable can take. */
+function checkValue(u: ValueUse, where: string, scope: ValueScope): void {
+  const t = u.target;
+  const lit = u.lit;
+  if (t.kind === 'variant') return;
+  if (t.kind === 'choice') {
+    const c = scope.choices!;
+    if (lit.kind === 'number' && Number.isInteger(lit.value) && lit.value >= 0 && lit.value < c.count) return;
+    if (lit.kind === 'string' && u.loose && /^\d+$/.test(lit.text) && Number(lit.text) < c.count) return;
+    const names = c.names ? ` (choose: [${c.names.map((x) => q(x)).join(', ')}] gives ${c.names.map((x, i) => `${i} for ${q(x)}`).join(', ')})` : '';
+    throw new McError('MC157', `${where}: compares the choice ${u.what} with ${lit.kind === 'string' ? q(lit.text) : lit.text}, but a choice is its index, 0 to ${c.count - 1}${names}`);
+  }
+  // The variable's domain, or the labels for `.at`; undeclared names are MC150's (and an unknown group MC132's).
+  let domain: ScalarDomain | undefined;
+  let labels: readonly string[] | undefined;
+  let group: string | null = null;
+  if (t.kind === 'shared') {
+    const v = scope.shared.get(t.name);
+    // An array compared whole, or `.get` of a scalar, is not a value comparison.
+    if (v === undefined || v.array !== t.element) return;
+    domain = v.domain;
+  } else {
+    const g = t.group === null ? scope.locals : scope.groups.get(t.group);
+    if (g == null) return;
+    group = t.group ?? scope.locals!.group;
+    if (t.name === 'at') labels = g.labels;
+    else domain = g.domains.get(t.name);
+    if (domain === undefined && labels === undefined) return;
+  }
+  const never = (why: string): never => {
+    throw new McError('MC157', `${where}: compares ${u.what} with ${lit.kind === 'string' ? q(lit.text) : lit.text}, ${why}`);
+  };
+  if (lit.kind === 'nullish') never(`which it never is: a variable always holds a value of its domain (${labels ? 'a label' : domain!.describe()})${domain?.kind === 'threadId' ? "; a thread id's none is -1" : ''}`);
+  if (labels !== undefined) {
+    if (lit.kind === 'string' && !labels.includes(lit.text))
+      throw new McError('MC151', `${where}: compares ${u.what} with ${q(lit.text)}, which is not a label of thread ${q(group)} (labels: ${labels.join(', ')})`);
+    if (lit.kind !== 'string') never(`but a label is a string (labels: ${labels.join(', ')})`);
+    return;
+  }
+  const d = domain!;
+  const numeric = lit.kind === 'string' && lit.text.trim() !== '' && Number.isFinite(Number(lit.text));
+  switch (lit.kind) {
+    case 'string':
+      if (d.kind === 'enum' ? (d as EnumDomain).names.includes(lit.text) : u.loose && numeric) return;
+      if (scope.elsewhere(group, t.kind === 'shared' ? t.name : t.name, lit.text)) return;
+      if (d.kind === 'enum') never(`which is not one of its values (${d.describe()})`);
+      throw new McError('MC157', `${where}: compares ${u.what} with the string ${q(lit.text)}, but it is ${d.describe()}, never a string`);
+    case 'bool':
+      if (d.kind === 'bool' || (u.loose && d.kind !== 'enum')) return;
+      return never(`but it is ${d.describe()}, never a boolean`);
+    case 'number':
+      if (d.kind === 'int' || d.kind === 'threadId') return;
+      if (d.kind === 'bool' && u.loose && (lit.value === 0 || lit.value === 1)) return;
+      if (d.kind === 'enum' && u.loose && (d as EnumDomain).names.some((x) => x.trim() !== '' && Number(x) === lit.value)) return;
+      return never(`but it is ${d.describe()}, never a number${d.kind === 'bool' ? ' (write true or false)' : ''}`);
+  }
+}
+
+/**
+ * An effect (or `init`) changes the state by assignment; what it returns is
+ * ignored. One that returns a value and assigns nothing, calls nothing
+ * (`then: (s) => ({ inside: 'two' })`, `then: (s) => s.n + 1`) changes no
+ * state, and its step would be a silent no-op (MC165).
+ */
+export function checkEffectWrites(fn: Function | null | undefined, where: string): void {
+  eachBody(fn, (src) => withoutTemplateText(codeOnly(src)), (body) => {
+    const b = body.replace(/^\s*=>\s*/, '').trim();
+    const writes = /(?<![=!<>])=(?![=>])|\+\+|--|<<=|>>>?=/.test(b);
+    const calls = /[\w$)\]]\s*\(/.test(b) || /(?<![\w$])(?:new|delete|throw)(?![\w$])/.test(b);
+    if (writes || calls) return;
+    const returned = b.startsWith('{') ? /(?<![\w$])return\s*([^;}\s][^;}]*)/.exec(b)?.[1] : b;
+    // Statements that do nothing: `{ s.locked === true; }` compares where it meant to assign.
+    if (returned === undefined && b.startsWith('{') && /[^\s{};]/.test(b.replace(/(?<![\w$])return(?![\w$])/g, '')))
+      throw new McError('MC165', `${where}: assigns nothing and calls nothing, so its statements change no state (=== compares; = assigns)`);
+    if (returned === undefined || /^(?:undefined|void\b[\s\S]*|\(\s*\)|)$/.test(returned.trim())) return;
+    throw new McError('MC165', `${where}: returns a value and assigns nothing: an effect changes the state by assignment (s.NAME = ...), and what it returns is ignored`);
+  });
+}
+
+/** The fields of a model that may be functions of the parameters and the variant. */
+const VARIANT_FIELDS = ['shared', 'threads', 'invariants', 'init', 'deadlock', 'progress'] as const;
+
+/**
+ * A string compared with the variant in a function of the parameters
+ * (`threads: (p, variant) => variant === 'test-than-set' ? ...`) must name a
+ * variant of the model (MC163): a misspelt one would compare unequal in
+ * every variant, and the variant it meant would be built as another.
+ */
+export function checkVariantLiterals(model: Model): void {
+  const names = model.variantNames;
+  for (const field of VARIANT_FIELDS) {
+    const fn = (model.def as unknown as Record<string, unknown>)[field];
+    if (typeof fn !== 'function') continue;
+    eachBody(fn, (src) => withoutTemplateText(withoutComments(src)), (body, _p, variant) => {
+      if (variant === undefined) return;
+      for (const u of valueUses(body, variant, 'variant')) {
+        if (u.lit.kind === 'nullish' || (u.lit.kind === 'string' && names.includes(u.lit.text))) continue;
+        const lit = u.lit.kind === 'string' ? q(u.lit.text) : u.lit.text;
+        throw new McError('MC163', `model ${q(model.name)} ${field}: compares ${variant} (the variant) with ${lit}, which is not a variant of the model (${names.length ? `variants: ${names.join(', ')}` : 'it has none: the variant is null'})`);
+      }
+    });
+  }
 }
 
 /**
@@ -336,27 +531,32 @@ export function checkModelNames(
     anyConfig ??= namesInAnyConfiguration(model);
     return anyConfig.values.has(valueKey(group, name, value));
   };
+  const groups = new Map<string, GroupScope>(templates.map((t) => [t.name, { domains: new Map(t.locals.map((l) => [l.name, l.domain as ScalarDomain])), labels: t.labels }]));
   for (const tpl of templates) {
     const scope: NameScope = { shared: sharedScope, locals: { group: tpl.name, names: new Set(tpl.locals.map((l) => l.name)) }, elsewhere };
-    const values: ValueScope = { shared: sharedDomains, locals: { group: tpl.name, domains: new Map(tpl.locals.map((l) => [l.name, l.domain as ScalarDomain])) }, elsewhere: valueElsewhere };
+    const values: ValueScope = { shared: sharedDomains, locals: { group: tpl.name, ...groups.get(tpl.name)! }, groups, elsewhere: valueElsewhere };
     const labelsOf = (g: string | null) => (g === null ? tpl.labels : labelsOfGroup(g));
     for (const st of tpl.steps) {
       const sw = `${where} thread ${q(tpl.name)} step ${q(st.name)}`;
+      // The effect and a computed next take the choice, a constant number of them or their names.
+      const choices = st.choices >= 1 ? { choices: { count: st.choices, names: st.choiceNames } } : {};
       for (const [fn, what] of [[st.guard, 'guard'], [st.effect, 'effect'], [st.nextFn, 'next'], [st.chooseFn, 'choose']] as const) {
         checkNames(fn, `${sw} ${what}`, scope);
         checkLabels(fn, `${sw} ${what}`, labelsOf);
-        checkValues(fn, `${sw} ${what}`, values);
+        checkValues(fn, `${sw} ${what}`, what === 'effect' || what === 'next' ? { ...values, ...choices } : values);
       }
+      checkEffectWrites(st.effect, `${sw} effect`);
     }
   }
   const modelScope: NameScope = { shared: sharedScope, locals: null, elsewhere };
   const labelsOfModel = (g: string | null) => (g === null ? undefined : labelsOfGroup(g));
-  const modelValues: ValueScope = { shared: sharedDomains, locals: null, elsewhere: valueElsewhere };
+  const modelValues: ValueScope = { shared: sharedDomains, locals: null, groups, elsewhere: valueElsewhere };
   for (const inv of invariants) {
     checkNames(inv.fn, `${where} invariant ${q(inv.name)}`, modelScope);
     checkLabels(inv.fn, `${where} invariant ${q(inv.name)}`, labelsOfModel);
     checkValues(inv.fn, `${where} invariant ${q(inv.name)}`, modelValues);
   }
+  checkEffectWrites(init, `${where} init`);
   checkNames(init, `${where} init`, modelScope);
   checkLabels(init, `${where} init`, labelsOfModel);
   checkValues(init, `${where} init`, modelValues);

@@ -1,4 +1,4 @@
-import { isAssertionFailure } from '../layout/views.ts';
+import { invariantFails } from '../layout/views.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { notDeterministic } from '../exec/determinism.ts';
 import { applyStep, type PathStep } from '../exec/step.ts';
@@ -151,12 +151,7 @@ export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation
   const scratchView = rt.views(scratch, true).state;
   const violatesInv = (buf: Uint32Array, off: number): boolean => {
     for (let k = 0; k < W; k++) scratch[k] = buf[off + k]!;
-    try {
-      return !inv!.fn(scratchView);
-    } catch (e) {
-      if (isAssertionFailure(e)) return true;
-      throw e;
-    }
+    return invariantFails(inv!.fn, scratchView);
   };
 
   // Livelock: the cycle's states and steps, from the violation itself.

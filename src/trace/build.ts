@@ -5,7 +5,7 @@ import { decodeState, diff, modelHash, valuationHash } from './decode.ts';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';
 import { VERSION } from '../model/version.ts';
 import { CONFIRM_TIMES, notDeterministic, stepName } from '../exec/determinism.ts';
-import { isAssertionFailure } from '../layout/views.ts';
+import { invariantFails } from '../layout/views.ts';
 import { q } from '../model/errors.ts';
 
 /**
@@ -92,14 +92,7 @@ function confirmViolation(rt: Runtime, v: FoundViolation, last: Uint32Array, fai
   }
   if (v.kind === 'invariant') {
     const inv = rt.model.invariants.find((i) => i.name === v.property);
-    let holds = true;
-    try {
-      holds = inv !== undefined && inv.fn(rt.views(last.slice(), true).state) === true;
-    } catch (e) {
-      if (!isAssertionFailure(e)) throw e;
-      holds = false;
-    }
-    if (holds) throw notDeterministic(rt, `invariant ${q(v.property)} holds at ${at}`);
+    if (inv === undefined || !invariantFails(inv.fn, rt.views(last.slice(), true).state)) throw notDeterministic(rt, `invariant ${q(v.property)} holds at ${at}`);
   }
   if (v.kind === 'deadlock' && (rt.expandChecked(last, 0, -1, 0, CONFIRM_TIMES) !== 0 || rt.allEnded(last, 0))) throw notDeterministic(rt, `there is no deadlock at ${at}`);
   if (v.kind === 'livelock' && v.cycleStart !== undefined) {

@@ -5,7 +5,7 @@ import { Runtime } from '../exec/runtime.ts';
 import { judgeCycle } from '../exec/fairness.ts';
 import type { Fairness } from '../model/define.ts';
 import { fairAdjective } from '../model/fairness-text.ts';
-import { makeViewFactory } from '../layout/views.ts';
+import { invariantFails, makeViewFactory } from '../layout/views.ts';
 import { decodeState, diff, modelHash, valuationHash, type Valuation } from './decode.ts';
 import { applyStep } from '../exec/step.ts';
 import type { TraceFile } from './format.ts';
@@ -251,7 +251,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
         break;
       }
       const v = rt.views(cur, true).state;
-      holds = !inv.fn(v);
+      holds = invariantFails(inv.fn, v);
       out.verdict = holds ? `invariant ${q(p.name)} is violated in the final state` : `invariant ${q(p.name)} holds in the final state`;
       break;
     }
