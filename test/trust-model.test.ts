@@ -574,3 +574,20 @@ test('random models: one misspelt access anywhere in the model is always reporte
   );
   t.true(planted > RUNS / 2, `${planted} misspellings planted`);
 });
+
+test('a pass of a model that states no property (no invariant, s.assert or progress, deadlock detection off) says that nothing was checked', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-vacuous-'));
+  const model = (extra: string) => `import { defineModel, thread, int } from ${JSON.stringify(INDEX)};
+export default defineModel({ name: 'nop', deadlock: false, shared: { n: int(0, 2) },
+  threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { then: (s) => { s.n = 1; ${extra} }, next: 'done' } } })] });
+`;
+  writeFileSync(join(dir, 'nop.ts'), model(''));
+  writeFileSync(join(dir, 'asserts.ts'), model(`s.assert(s.n === 1, 'one');`));
+  const nop = cli(['check', join(dir, 'nop.ts')]);
+  t.is(nop.code, 0, nop.err);
+  t.regex(nop.out, /^pass: no violation\nwarning: nothing was checked: the model declares no invariant, no s\.assert and no progress, and deadlock detection is off, so any protocol passes$/m);
+  const asserts = cli(['check', join(dir, 'asserts.ts')]);
+  t.is(asserts.code, 0, asserts.err);
+  t.notRegex(asserts.out, /nothing was checked/);
+  t.notRegex(cli(['check', 'peterson', '-p', 'n=2']).out, /nothing was checked/);
+});

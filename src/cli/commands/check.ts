@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { McError } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
+import { partsOf } from '../../model/blocks/compose.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../../search/types.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
@@ -205,7 +206,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     const st = r.reduction.store;
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
-    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n`);
+    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n${vacuousLine(built, opts)}`);
     if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
@@ -217,6 +218,19 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   }
   if (cross && !cross.agree) return EXIT.violation;
   return r.verdict === 'pass' ? EXIT.pass : r.verdict === 'violation' ? EXIT.violation : EXIT.incomplete;
+}
+
+/**
+ * A pass of a model that states no property at all (no invariant, no
+ * `s.assert`, no progress, deadlock detection off) says so: it only counted
+ * states, and would pass whatever the protocol did.
+ */
+function vacuousLine(built: BuiltModel, opts: Partial<SearchOptions>): string {
+  const stepSource = (f: Function): string => partsOf(f)?.map(stepSource).join('\n') ?? Function.prototype.toString.call(f);
+  if (built.invariants.length > 0 || built.hasProgress || (opts.deadlock ?? built.deadlock)) return '';
+  const sources = [...built.helpers, ...built.templates.flatMap((t) => t.steps.flatMap((st) => [st.guard, st.effect, st.nextFn, st.chooseFn]))];
+  if (sources.some((f) => typeof f === 'function' && /\.\s*assert\s*\(/.test(stepSource(f)))) return '';
+  return 'warning: nothing was checked: the model declares no invariant, no s.assert and no progress, and deadlock detection is off, so any protocol passes\n';
 }
 
 /**
