@@ -5,9 +5,15 @@
 // interrupted one, exit 3 with a line that says so, not Node's silent 130. The function left
 // under this symbol removes these handlers: `check` calls it when its search thread takes the
 // signals over, any other command before it runs (src/run/signals.ts, src/cli/main.ts).
+// mmcheck's own ends of the process (any other process.exit() is a model file's: see the end).
+let ended = false;
+const leave = (code) => {
+  ended = true;
+  process.exit(code);
+};
 const early = (signal) => {
   process.stderr.write(`mmcheck: interrupted by ${signal} before any search started\n`);
-  process.exit(3);
+  leave(3);
 };
 process.on('SIGINT', early);
 process.on('SIGTERM', early);
@@ -41,10 +47,39 @@ process.stdout.on('error', (e) => {
     const err = writeError('standard output', e);
     process.stderr.write(`mmcheck: error ${err.code}: ${err.message}\n`);
   }
-  process.exit(e.code === 'EPIPE' ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : 2);
+  leave(e.code === 'EPIPE' ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : 2);
 });
 process.stderr.on('error', () => {
   /* nowhere left to report to; the exit code still says what happened */
 });
 
+// An exception no call of mmcheck's can catch: a model file's stray rejected promise, or a timer
+// of its that throws. Where the stack leaves mmcheck's own files, it is the model's (a coded
+// error, exit 2, never exit 1, which would read as a violation found); else a bug of mmcheck's.
+const { fileURLToPath } = await import('node:url');
+const ownRoot = fileURLToPath(new URL('..', import.meta.url));
+const stray = (what) => (e) => {
+  const stack = typeof e?.stack === 'string' ? e.stack : '';
+  const files = stack.split('\n').filter((l) => /^\s+at /.test(l) && /[\\/]/.test(l) && !/\(node:|at node:/.test(l));
+  const ours = files.length > 0 && files.every((l) => l.includes(ownRoot) && !l.includes(`${ownRoot}models`) && !l.includes(`${ownRoot}examples`));
+  const message = String(e?.message ?? e).split('\n')[0];
+  const line = ours
+    ? `mmcheck: internal error: ${message} (${what}) — please report this at mmcheck's issue tracker, with the command line and the model (run with --debug for the stack)`
+    : `mmcheck: error MC166: ${what} outside any step of the model, from code a model file started (a promise it did not await, a timer or callback): ${message}${files[0] ? `\n  ${files[0].trim()}` : ''}`;
+  process.stderr.write(`${line}\n`);
+  if (process.argv.includes('--debug')) process.stderr.write(`${stack}\n`);
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ format: 'mmcheck-error/1', error: { code: ours ? 'internal' : 'MC166', message: line.replace(/^mmcheck: (?:error MC166|internal error): /, '') } })}\n`);
+  leave(ours ? 70 : 2);
+};
+process.on('unhandledRejection', stray('an unhandled promise rejection'));
+process.on('uncaughtException', stray('an uncaught exception'));
+
+// A model file that calls process.exit() (exit 0 would read as a pass) ends the run as bad input.
+process.on('exit', () => {
+  if (ended) return;
+  process.stderr.write('mmcheck: error MC166: a model file called process.exit() before mmcheck finished; a model file only defines the model\n');
+  process.exitCode = 2;
+});
+
 process.exitCode = await main(process.argv.slice(2));
+ended = true;

@@ -133,6 +133,9 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): Args {
   // parseArgs keeps the last value of a flag given twice; a second value is more likely a mistake than an override.
   const seen = new Set<string>();
   for (const t of parsed.tokens) {
+    // `-o=FILE` is `-o` with the value "=FILE" (a file named "=FILE"): the `=` form is the long option's.
+    if (t.kind === 'option' && t.rawName.length === 2 && typeof t.value === 'string' && t.value.startsWith('=') && t.inlineValue)
+      throw new McError('MC305', `mmcheck ${cmd.name}: option ${t.rawName} takes its value as the next argument (${t.rawName} ${t.value.slice(1) || 'VALUE'}), or write --${t.name}=${t.value.slice(1) || 'VALUE'}`);
     if (t.kind !== 'option' || options[t.name]!.multiple) continue;
     if (seen.has(t.name)) throw new McError('MC306', `mmcheck ${cmd.name}: option --${t.name} given twice`);
     seen.add(t.name);

@@ -53,6 +53,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       io.out(rest[0] !== undefined && name === 'help' ? commandHelp(commandNamed(rest[0])) : globalHelp(commands));
       return EXIT.pass;
     case '--version':
+      if (rest.length) throw new McError('MC309', `mmcheck --version takes no arguments, got ${rest.map(q).join(' ')}`);
       io.out(`mmcheck ${VERSION}\n`);
       return EXIT.pass;
   }

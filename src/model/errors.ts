@@ -31,16 +31,30 @@ export function isMcError(e: unknown): e is McError {
   return typeof code === 'string' && /^MC\d{3}$/.test(code) && typeof message === 'string';
 }
 
+/** The most of a quoted value a message shows (a 100 MB key from a hostile file would make a 100 MB message). */
+const QUOTE_MAX = 240;
+const clip = (text: string): string => (text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}... (${text.length.toLocaleString('en-US')} characters)` : text);
+
+/** A key in a JSON path of a message: `.name` when it reads as one, else quoted and clipped (`["a b"]`, a 100 MB key). */
+export const pathKey = (k: string): string => (/^[^\s"'\\\u0000-\u001f\u007f-\u009f]{1,64}$/.test(k) ? `.${k}` : `[${q(k)}]`);
+
 /** Quote a value for an error message. */
 export function q(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') return clip(JSON.stringify(v));
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   // JSON would print a Promise as {}: "the guard returned {}" says nothing of the async function behind it.
   const deferred = deferredValue(v);
   if (deferred !== null) return `${deferred} (the model's functions must be synchronous)`;
+  let text: string;
   try {
-    return JSON.stringify(v);
+    text = JSON.stringify(v) ?? String(v);
   } catch {
-    return String(v);
+    // A cycle, a nesting deeper than the stack (a hostile trace), a throwing getter: say what it is.
+    try {
+      text = String(v);
+    } catch {
+      text = Object.prototype.toString.call(v);
+    }
   }
+  return clip(text);
 }

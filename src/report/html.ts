@@ -1,3 +1,4 @@
+import { McError } from '../model/errors.ts';
 import type { Scalar } from '../model/domains.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { contextSwitches } from '../trace/minimize.ts';
@@ -289,9 +290,15 @@ function lockCell(lv: LockVar, span: HeldSpan | undefined, i: number, colour: (t
   return `<td class="lk"><div class="${cls}" title="${esc(title)}"></div>${who}</td>`;
 }
 
+/** The most swimlane cells (threads times steps) a page draws: 8,000 threads of one step each made a page too long for a string. */
+export const MAX_HTML_CELLS = 4_000_000;
+
 export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
-  const { badge, title } = headline(t);
   const n = t.steps.length;
+  const cells = t.threads.length * n;
+  if (cells > MAX_HTML_CELLS)
+    throw new McError('MC342', `the trace has ${t.threads.length.toLocaleString('en-US')} threads and ${n.toLocaleString('en-US')} steps: ${cells.toLocaleString('en-US')} swimlane cells, more than the ${MAX_HTML_CELLS.toLocaleString('en-US')} an HTML page draws; use --format text or markdown`);
+  const { badge, title } = headline(t);
   const colourOf = new Map(t.threads.map((th, i) => [th, i % PALETTE]));
   const colour = (th: string) => colourOf.get(th) ?? 0;
   const moved = new Set(t.steps.map((s) => s.thread));

@@ -154,7 +154,8 @@ export function renderText(t: TraceFile, opts: TextOptions = {}): string {
 
 export function renderMarkdown(t: TraceFile, opts: { note?: string | null; docs?: StepDocs } = {}): string {
   const tm = traceTable(t, opts.docs);
-  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  // A cell is one line of text: a bar would end it, a newline the row, and raw HTML would render (names come from trace files).
+  const esc = (s: string) => s.replace(/</g, '&lt;').replace(/\|/g, '\\|').replace(/\s*[\r\n]+\s*/g, ' ');
   // A last column for the docs, only when some step has one.
   const withDocs = tm.docs.some((d) => d !== '');
   const headers = withDocs ? [...tm.headers, 'doc'] : tm.headers;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildModel } from '../model/build.ts';
 import type { Model, Params } from '../model/define.ts';
@@ -16,6 +15,7 @@ import { renderItf } from '../report/itf.ts';
 import { renderMarkdown, renderText } from '../report/table.ts';
 import { traceDocsOf } from '../trace/docs.ts';
 import { writeFileAtomic } from './write.ts';
+import { readDataFile } from './read-data.ts';
 
 /**
  * The programmatic API: what the command line does, as functions over
@@ -72,13 +72,9 @@ export function minimize(trace: TraceFile, model: Model): { trace: TraceFile; st
 
 /** Read and validate a trace file (coded MC4xx errors naming the JSON path at fault); a relative path is resolved against `cwd`. */
 export function readTrace(file: string, options: { cwd?: string } = {}): TraceFile {
-  let text: string;
-  try {
-    text = readFileSync(options.cwd === undefined ? file : resolve(options.cwd, file), 'utf8');
-  } catch (e) {
-    throw new McError('MC404', `cannot read trace ${q(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseTrace(text, file);
+  const r = readDataFile(options.cwd === undefined ? file : resolve(options.cwd, file));
+  if ('error' in r) throw new McError('MC404', `cannot read trace ${q(file)}: ${r.error}`);
+  return parseTrace(r.text, file);
 }
 
 /** Write a trace file atomically (a temporary file in the same folder, flushed and renamed into place). */

@@ -62,10 +62,18 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
     if (syntax) throw new McError('MC140', `model file ${q(ref)} failed to load: syntax error at ${syntax}`);
     throw new McError('MC140', `model file ${q(ref)} failed to load: ${firstLine(e)}`);
   }
-  const m = mod.default ?? mod.model;
-  if (!isModel(m)) throw new McError('MC141', `model file ${q(ref)} does not export a model (write: export default defineModel({...}))`);
+  let m: unknown;
+  let exported: boolean;
+  try {
+    m = mod.default ?? mod.model;
+    exported = isModel(m);
+  } catch (e) {
+    // An export that throws when it is looked at (a Proxy, a getter).
+    throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); write: export default defineModel({...})`);
+  }
+  if (!exported) throw new McError('MC141', `model file ${q(ref)} does not export a model (write: export default defineModel({...}))`);
   // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source.
-  return { ...m, source: file };
+  return { ...(m as Model), source: file };
 }
 
 /**

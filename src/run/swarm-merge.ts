@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readDataFile } from './read-data.ts';
 import { resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 import type { Model } from '../model/define.ts';
@@ -34,13 +34,9 @@ import type { StopSignal } from './signals.ts';
 
 /** Read and validate one member result file (MC430 when it cannot be read). */
 export function readMemberResult(file: string, cwd: string): ParsedMember {
-  let text: string;
-  try {
-    text = readFileSync(resolve(cwd, file), 'utf8');
-  } catch (e) {
-    throw new McError('MC430', `cannot read swarm member result ${q(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseMemberResult(text, file);
+  const r = readDataFile(resolve(cwd, file));
+  if ('error' in r) throw new McError('MC430', `cannot read swarm member result ${q(file)}: ${r.error}`);
+  return parseMemberResult(r.text, file);
 }
 
 /** The run the files share, and which members are missing; MC434 for a mismatch, MC435 for a member given twice, MC436 for a missing one (unless allowed). */

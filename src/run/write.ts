@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
 
 /**
@@ -45,6 +45,9 @@ export function writeError(shown: string, e: unknown): McError {
   return new McError('MC420', `cannot write ${q(shown)}: ${why}`);
 }
 
+/** Source files a model is made of (and a project's other code), which no output may replace. */
+const SOURCE_EXT = /\.(?:[cm]?[jt]s|[jt]sx)$/i;
+
 /**
  * Write `data` to `path` (absolute, or relative to `cwd`) atomically, creating
  * missing folders. `shown` is the path as the user gave it, for the error.
@@ -61,6 +64,8 @@ export function writeFileAtomic(path: string, data: string, opts: { cwd?: string
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeError(shown, e);
   }
+  // Every output of mmcheck is data (a trace, a page, a report): an existing source file at the path is a mistyped path, not a file to replace (a module the model imports, which no input check sees).
+  if (st?.isFile() && SOURCE_EXT.test(target)) throw new McError('MC345', `${q(shown)} is a source file (${extname(target)}): mmcheck writes data there only when no such file exists; choose another path`);
   if (st && !st.isFile()) {
     if (st.isDirectory()) throw writeError(shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
     writeDirect(io, target, data, shown);

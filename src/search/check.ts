@@ -124,10 +124,14 @@ function searchAny(model: BuiltModel, options: Partial<SearchOptions>, engine?: 
   return { ...r, violation: r.violation ? liveCounterexample(model, r.violation) : null, runtime: new Runtime(model) };
 }
 
-function searchReduced(model: BuiltModel, opts: SearchOptions, engine?: (rt: Runtime, red: Reducers) => ExploreEngine, prepare?: (rt: Runtime) => void): SearchResult & { runtime: Runtime; store: Store } {
-  const t0 = performance.now();
-  const rt = new Runtime(model);
-  if (prepare) prepare(rt);
+/**
+ * The combinations of options a search refuses for this model (a reduction
+ * unsound for the property, a store that cannot hold a cycle search, a
+ * size out of range): coded errors, which a command line reports before it
+ * prints anything of the search.
+ */
+export function refuseOptions(model: BuiltModel, options: Partial<SearchOptions>): void {
+  const opts = { ...defaultOptions, ...options };
   const livenessWanted = opts.liveness && model.hasProgress;
   if (opts.por && livenessWanted && opts.fairness !== 'none') refusePorWithLiveness(opts.fairness);
   if (opts.store !== 'exact' && livenessWanted)
@@ -136,6 +140,14 @@ function searchReduced(model: BuiltModel, opts: SearchOptions, engine?: (rt: Run
     throw new McError('MC316', `--bitstate-bits ${opts.bitstateBits}: expected 10..36 (log2 of the number of bits)`);
   if (opts.por && opts.symmetry && livenessWanted)
     throw new McError('MC312', '--por with --symmetry is not supported with livelock checking (the symmetric cycle search judges the unreduced successors of each quotient state): add --no-liveness, or drop --por or --symmetry');
+}
+
+function searchReduced(model: BuiltModel, opts: SearchOptions, engine?: (rt: Runtime, red: Reducers) => ExploreEngine, prepare?: (rt: Runtime) => void): SearchResult & { runtime: Runtime; store: Store } {
+  const t0 = performance.now();
+  const rt = new Runtime(model);
+  if (prepare) prepare(rt);
+  const livenessWanted = opts.liveness && model.hasProgress;
+  refuseOptions(model, opts);
   const por = opts.por ? new PartialOrder(model, { liveness: livenessWanted }) : null;
   const sym = opts.symmetry ? new Symmetry(model, rt.layout) : null;
   const reduction: SearchResult['reduction'] = {};

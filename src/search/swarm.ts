@@ -89,6 +89,14 @@ export interface WorkerOptions {
   readonly coverageCap: number;
 }
 
+/**
+ * The most members a swarm has (in one process, or merged from files): each
+ * has a plan, a row in the report and, in a thread, a bit table of up to
+ * 256 MB; a mistyped `--swarm 10000000` would exhaust the memory building
+ * plans before any search.
+ */
+export const MAX_SWARM = 10_000;
+
 export type WorkerStatus = 'violation' | 'done' | 'max-states' | 'cancelled' | 'time-limit';
 
 /** What a member reports: the DFS's counts (`maxDepth` is its `depth`), the fill of its bit table and its time. */
@@ -111,6 +119,9 @@ export interface WorkerOutcome
  */
 export function searchMember(rt: Runtime, plan: WorkerPlan, o: WorkerOptions, control: Int32Array | null): WorkerOutcome {
   const t0 = Date.now();
+  // A member that starts after the swarm was stopped (time limit, signal) ends at once, without allocating its bit table.
+  if (control !== null && Atomics.load(control, CONTROL_STOP) !== 0)
+    return { index: plan.index, status: 'time-limit', violation: null, cost: -1, expanded: 0, states: 0, transitions: 0, maxDepth: 0, depthCut: 0, cycles: 0, bitstateFill: 0, seconds: 0, fingerprints: new Uint32Array(0), fingerprintsCapped: false };
   const model = rt.model;
   const r = bitstateDfs(rt, {
     log2Bits: plan.bitstateLog2,

@@ -63,7 +63,7 @@ export function checkTraceData(t: TraceFile): TraceDataFault | null {
     const labelKey = `${s.thread}.at`;
     if (s.from !== val[labelKey]) return fault(i, `${at}.from`, s.from, val[labelKey], `${s.thread} is at`);
     for (const k of Object.keys(s.changes)) {
-      if (!(k in val) || k.endsWith('.at')) return fault(i, `${at}.changes`, k, keys.filter((x) => !x.endsWith('.at')), 'changes name variables of the initial state (labels go in `to`):');
+      if (!Object.hasOwn(val, k) || k.endsWith('.at')) return fault(i, `${at}.changes`, k, keys.filter((x) => !x.endsWith('.at')), 'changes name variables of the initial state (labels go in `to`):');
       if (s.changes[k] === val[k]) {
         const field = `${at}.changes["${k}"]`;
         return fault(i, field, s.changes[k], val[k], '', `${field}: the trace records ${q(s.changes[k])}, the value ${k} already holds before the step (a change records a new value)`);

@@ -1,4 +1,4 @@
-import { McError, q } from '../model/errors.ts';
+import { McError, pathKey, q } from '../model/errors.ts';
 import type { Scalar } from '../model/domains.ts';
 import type { ViolationKind } from '../model/define.ts';
 
@@ -59,7 +59,7 @@ const STEP_KEYS: ReadonlySet<string> = new Set(['thread', 'step', 'choice', 'cho
 
 function onlyKnown(o: Record<string, unknown>, known: ReadonlySet<string>, path: string): void {
   for (const k of Object.keys(o))
-    if (!known.has(k)) throw new McError('MC405', `unknown field in trace at ${path}.${k} (this reader knows ${[...known].join(', ')})`);
+    if (!known.has(k)) throw new McError('MC405', `unknown field in trace at ${path}${pathKey(k)} (this reader knows ${[...known].join(', ')})`);
 }
 
 function fail(path: string, what: string): never {
@@ -70,7 +70,37 @@ const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' 
 
 function checkValuation(v: unknown, path: string): void {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object of variable values');
-  for (const [k, x] of Object.entries(v)) if (!isScalar(x)) fail(`${path}.${k}`, `expected a boolean, number or string, got ${q(x)}`);
+  for (const [k, x] of Object.entries(v)) if (!isScalar(x)) fail(`${path}${pathKey(k)}`, `expected a boolean, number or string, got ${q(x)}`);
+}
+
+/** How deep a data file's JSON may nest: a trace needs 4 levels, a member result 7; thousands would overflow the stack of anything that walks them. */
+const MAX_JSON_DEPTH = 32;
+/** Control characters (ESC, BEL, ...; tab and newline aside): a name holding them would drive the terminal it is printed on. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/**
+ * The first place where parsed JSON nests deeper than MAX_JSON_DEPTH or a
+ * key or string holds a control character, with what is wrong there; null
+ * when there is none. Walked without recursion.
+ */
+export function jsonFault(root: unknown): { path: string; what: string } | null {
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: root, path: '$', depth: 0 }];
+  while (stack.length > 0) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (CONTROL.test(v)) return { path, what: 'a control character in a string' };
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_JSON_DEPTH) return { path, what: `nested more than ${MAX_JSON_DEPTH} levels deep` };
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: `${path}[${i}]`, depth: depth + 1 }));
+    else
+      for (const [k, x] of Object.entries(v)) {
+        if (CONTROL.test(k)) return { path, what: `a control character in the key ${q(k)}` };
+        stack.push({ v: x, path: `${path}${pathKey(k)}`, depth: depth + 1 });
+      }
+  }
+  return null;
 }
 
 /** Parse and validate a trace file's text. Errors name the JSON path at fault. */
@@ -82,6 +112,8 @@ export function parseTrace(text: string, source = 'trace'): TraceFile {
     throw new McError('MC401', `${source} is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof j !== 'object' || j === null || Array.isArray(j)) fail('$', 'expected an object');
+  const fault = jsonFault(j);
+  if (fault) fail(fault.path, fault.what);
   const t = j as Record<string, unknown>;
   if (typeof t.format !== 'string') fail('$.format', 'missing (expected "mmcheck-trace/1")');
   if (!(KNOWN_FORMATS as readonly string[]).includes(t.format))
@@ -91,7 +123,7 @@ export function parseTrace(text: string, source = 'trace'): TraceFile {
   if (t.modelFile !== undefined && typeof t.modelFile !== 'string') fail('$.modelFile', 'expected a path');
   if (t.variant !== null && typeof t.variant !== 'string') fail('$.variant', 'expected a variant name or null');
   if (typeof t.params !== 'object' || t.params === null || Array.isArray(t.params)) fail('$.params', 'expected an object');
-  for (const [k, v] of Object.entries(t.params)) if (!isScalar(v)) fail(`$.params.${k}`, `expected a boolean, number or string`);
+  for (const [k, v] of Object.entries(t.params)) if (!isScalar(v)) fail(`$.params${pathKey(k)}`, `expected a boolean, number or string`);
   if (typeof t.modelHash !== 'string') fail('$.modelHash', 'expected a string');
   const p = t.property as Record<string, unknown> | undefined;
   if (typeof p !== 'object' || p === null) fail('$.property', 'expected { kind, name }');

@@ -1,9 +1,9 @@
-import { McError, isMcError, q } from '../model/errors.ts';
+import { McError, isMcError, pathKey, q } from '../model/errors.ts';
 import type { Fairness } from '../model/define.ts';
 import { digest } from '../layout/hash.ts';
 import { VERSION } from '../model/version.ts';
-import type { WorkerOutcome, WorkerPlan, WorkerStatus } from '../search/swarm.ts';
-import { parseTrace, type TraceFile } from './format.ts';
+import { MAX_SWARM, type WorkerOutcome, type WorkerPlan, type WorkerStatus } from '../search/swarm.ts';
+import { jsonFault, parseTrace, type TraceFile } from './format.ts';
 
 /**
  * The result file of one swarm member run on its own
@@ -158,7 +158,7 @@ class Reader {
   obj(v: unknown, path: string, keys: readonly string[]): Obj {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'expected an object');
     const o = v as Obj;
-    for (const k of Object.keys(o)) if (!keys.includes(k)) this.fail(`${path}.${k}`, `unknown field (this reader knows ${keys.join(', ')})`);
+    for (const k of Object.keys(o)) if (!keys.includes(k)) this.fail(`${path}${pathKey(k)}`, `unknown field (this reader knows ${keys.join(', ')})`);
     for (const k of keys) if (!Object.hasOwn(o, k)) this.fail(`${path}.${k}`, 'missing');
     return o;
   }
@@ -198,6 +198,8 @@ export function parseMemberResult(text: string, source: string): ParsedMember {
   }
   const r = new Reader(source);
   if (typeof j !== 'object' || j === null || Array.isArray(j)) r.fail('$', 'expected an object');
+  const fault = jsonFault(j);
+  if (fault) r.fail(fault.path, fault.what);
   const format = (j as Obj).format;
   if (format !== MEMBER_FORMAT)
     throw new McError('MC433', `${q(source)} is not a swarm member result: format ${q(format)} (this mmcheck reads ${MEMBER_FORMAT}, written by mmcheck check --swarm N --member I)`);
@@ -210,9 +212,9 @@ export function parseMemberResult(text: string, source: string): ParsedMember {
   if (run.variant !== null) r.str(run.variant, '$.run.variant', true);
   const params = r.obj(run.params, '$.run.params', Object.keys(run.params ?? {}));
   for (const [k, v] of Object.entries(params))
-    if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) r.fail(`$.run.params.${k}`, `expected a boolean, number or string, got ${q(v)}`);
+    if (typeof v !== 'string' && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) r.fail(`$.run.params${pathKey(k)}`, `expected a boolean, number or string, got ${q(v)}`);
   r.str(run.modelHash, '$.run.modelHash', true);
-  const workers = r.int(run.workers, '$.run.workers', 1);
+  const workers = r.int(run.workers, '$.run.workers', 1, MAX_SWARM);
   r.str(run.seed, '$.run.seed', true);
   r.int(run.depth, '$.run.depth', 1);
   r.int(run.bitstate, '$.run.bitstate', 16, 31);

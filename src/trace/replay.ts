@@ -70,8 +70,10 @@ const shown = (v: unknown) => (v === undefined ? 'nothing' : q(v));
 
 /** The first key where two valuations differ: a key missing on one side reads as undefined. */
 function firstDifference(recorded: Valuation, actual: Valuation): { key: string; recorded: unknown; actual: unknown } | null {
-  for (const k of Object.keys(recorded)) if (recorded[k] !== actual[k]) return { key: k, recorded: recorded[k], actual: actual[k] };
-  for (const k of Object.keys(actual)) if (!(k in recorded)) return { key: k, recorded: undefined, actual: actual[k] };
+  // Own keys only: a recorded "constructor" or "toString" is not Object.prototype's.
+  const at = (v: Valuation, k: string): unknown => (Object.hasOwn(v, k) ? v[k] : undefined);
+  for (const k of Object.keys(recorded)) if (recorded[k] !== at(actual, k)) return { key: k, recorded: recorded[k], actual: at(actual, k) };
+  for (const k of Object.keys(actual)) if (!Object.hasOwn(recorded, k)) return { key: k, recorded: undefined, actual: actual[k] };
   return null;
 }
 
@@ -322,6 +324,6 @@ function guardReads(rt: Runtime, buf: Uint32Array, t: number, step: number): Val
   if (st.guard(views.state, views.locals[t]!)) return null;
   const val = decodeState(rt, buf);
   const out: Valuation = {};
-  for (const r of reads) if (r in val) out[r] = val[r]!;
+  for (const r of reads) if (Object.hasOwn(val, r)) out[r] = val[r]!;
   return out;
 }

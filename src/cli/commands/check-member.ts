@@ -6,6 +6,7 @@ import { looksLikeModelPath } from '../../run/load.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import { modelHash } from '../../trace/decode.ts';
 import { memberResult, type SwarmRun } from '../../trace/member-result.ts';
+import { MAX_SWARM } from '../../search/swarm.ts';
 import type { Args } from '../args.ts';
 import { count, EXIT, n, shq, type Io } from '../common.ts';
 import { memberIndex } from '../member-index.ts';
@@ -37,7 +38,7 @@ export async function runMember(args: Args, io: Io): Promise<number> {
     if (args.given(f)) throw new McError('MC373', `option --${f} is not used with --member (a member runs one search; its violation's trace goes into its result file)`);
   if (!args.given('out') && !args.flag('json')) throw new McError('MC373', 'a swarm member writes its result to -o FILE or, with --json, to stdout: give one of them');
   if (!args.given('seed')) throw new McError('MC374', "option --member needs --seed S: every member plans from the swarm's seed, and a seed from each machine's clock would give members of different swarms");
-  const workers = args.num('swarm', { integer: true, min: 1 });
+  const workers = swarmSize(args);
   const base = args.given('member-base') ? args.num('member-base', { integer: true, min: 0 }) : undefined;
   const { index, from } = memberIndex(args.str('member'), args.flag('member-from-env'), base, workers, io.env ?? {});
   const out = args.str('out');
@@ -86,4 +87,11 @@ export async function runMember(args: Args, io: Io): Promise<number> {
     io.out(`result saved: ${out}\n  merge:  mmcheck swarm-merge ${shq(out!)} ... (every member's result)\n`);
   }
   return m.interrupted ? EXIT.incomplete : EXIT.pass;
+}
+
+/** N of `--swarm N`: at least 1, at most MAX_SWARM (MC323). */
+export function swarmSize(args: Args): number {
+  const n = args.num('swarm', { integer: true, min: 1 });
+  if (n > MAX_SWARM) throw new McError('MC323', `option --swarm: ${n} is more than ${MAX_SWARM.toLocaleString('en-US')} members`);
+  return n;
 }

@@ -9,7 +9,7 @@ import type { Args } from '../args.ts';
 import { EXIT, count, n, printError, type Io } from '../common.ts';
 import { violationJson } from '../output.ts';
 import { statusLine } from '../progress.ts';
-import { isMemberRun, runMember } from './check-member.ts';
+import { isMemberRun, runMember, swarmSize } from './check-member.ts';
 import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRun, seededTrace } from '../seeded.ts';
 import { jsonResult } from '../json-result.ts';
 
@@ -29,7 +29,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
   if (isMemberRun(args)) return runMember(args, io);
   if (args.given('member-base')) throw new McError('MC373', 'option --member-base is used only with --member env or --member-from-env');
   if (args.given('out')) throw new McError('MC373', 'option -o/--out is used only with --member (a member writes its result there; a trace goes to --trace-out)');
-  const workers = args.num('swarm', { integer: true, min: 1 });
+  const workers = swarmSize(args);
   const c = await seededRun(args, io);
   const jobs = args.num('swarm-jobs', { integer: true, min: 1 });
   const depth = args.num('depth', { integer: true, min: 1 });
@@ -175,7 +175,7 @@ function workerTable(r: SwarmResult): string {
     n(w.maxDepth),
     w.seconds.toFixed(2),
   ]);
-  const width = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
+  const width = head.map((h, i) => rows.reduce((w, x) => Math.max(w, x[i]!.length), h.length));
   const left = new Set([1, 4]);
   const fmt = (cells: string[]) => cells.map((x, i) => (left.has(i) ? x.padEnd(width[i]!) : x.padStart(width[i]!))).join('  ').trimEnd();
   return [fmt(head), width.map((x) => '-'.repeat(x)).join('  '), ...rows.map(fmt)].join('\n');

@@ -6,6 +6,7 @@ import { describeBuilt, type BuiltModel } from '../../model/build.ts';
 import { partsOf } from '../../model/blocks/compose.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../../search/types.ts';
+import { refuseOptions } from '../../search/check.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
 import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
 import { SearchThread, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
@@ -158,6 +159,8 @@ async function runCheck(args: Args, io: Io): Promise<number> {
 async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<number> {
   const { model, built } = await modelFromArgs(args, io);
   const opts = searchOptions(args);
+  // Refused before the header, as any other bad option is (the search thread would refuse them after it).
+  refuseOptions(built, opts);
   const json = args.flag('json');
   const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? (opts.stackProviso ? 'por, stack proviso' : 'por') : '', opts.symmetry ? 'symmetry' : '', opts.deadVars ? 'dead-vars' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
   if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
