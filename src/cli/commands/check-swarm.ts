@@ -154,7 +154,9 @@ export function reportSwarm(args: Args, io: Io, c: SwarmReport, r: SwarmResult &
     printViolation(args, io, c.model, trace!, again);
     return EXIT.violation;
   }
-  io.out(`no violation found by ${count(r.workers.length, 'worker')}\n`);
+  // Members queued when a signal or the time limit stopped the swarm never searched.
+  const unstarted = r.workers.filter((w) => w.status === 'time-limit' && w.expanded === 0).length;
+  io.out(`no violation found by ${count(r.workers.length, 'worker')}${unstarted ? ` (${n(unstarted)} of them stopped before they searched)` : ''}\n`);
   io.out(`a swarm is not a proof: each worker's bitstate skips states whose bits collide, and depth bounds cut searches (run mmcheck check without --swarm for a proof)\n`);
   io.out(`  again:  ${again}\n`);
   return EXIT.incomplete;
