@@ -591,3 +591,19 @@ export default defineModel({ name: 'nop', deadlock: false, shared: { n: int(0, 2
   t.notRegex(asserts.out, /nothing was checked/);
   t.notRegex(cli(['check', 'peterson', '-p', 'n=2']).out, /nothing was checked/);
 });
+
+test('a parameter given on the command line that the model never reads is named: the run answers for the default model', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-unused-param-'));
+  const model = (count: string) => `import { defineModel, replicate, int } from ${JSON.stringify(INDEX)};
+export default defineModel({ name: 'cpus', params: { cpus: int(1, 4, 2) }, shared: { n: int(0, 4) },
+  threads: (p) => [replicate(${count}, 'cpu', { start: 'go', end: ['done'], steps: { go: { then: (s) => { s.n = s.n + 1; }, next: 'done' } } })] });
+`;
+  writeFileSync(join(dir, 'constant.ts'), model('2'));
+  writeFileSync(join(dir, 'used.ts'), model('p.cpus'));
+  const constant = cli(['check', join(dir, 'constant.ts'), '-p', 'cpus=3']);
+  t.is(constant.code, 0, constant.err);
+  t.regex(constant.out, /^warning: parameter "cpus" is read by none of the model's functions, so -p cpus=3 likely changes nothing$/m);
+  const used = cli(['check', join(dir, 'used.ts'), '-p', 'cpus=3']);
+  t.is(used.code, 0, used.err);
+  t.notRegex(used.out, /warning/);
+});

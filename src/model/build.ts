@@ -3,6 +3,7 @@ import { checkModelNames, checkVariantLiterals } from './names.ts';
 import { deferredValue, unplainFunction, unplainWhy } from './synchronous.ts';
 import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
 import { leafFunctions } from './blocks/compose.ts';
+import { codeOnly } from './source.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
@@ -37,6 +38,12 @@ export interface BuiltModel {
   readonly helpers: readonly Function[];
   /** Locks the model's building blocks declare (empty: the reports guess lock-like variables from the trace). */
   readonly locks: readonly LockDecl[];
+  /**
+   * Parameters nothing seems to use: not read while the model was built, and
+   * named in none of its functions' sources (a value given for one likely
+   * changes nothing; `check` warns).
+   */
+  readonly unusedParams: readonly string[];
 }
 
 export interface BuiltVar {
@@ -121,7 +128,7 @@ const PARAM_PROBES: ReadonlySet<string> = new Set([...Object.getOwnPropertyNames
  * outer function of the parameters is handed them) would be dropped; both
  * are coded errors, wherever the function that does it runs.
  */
-function sealedParams(params: Readonly<Params>): Readonly<Params> {
+function sealedParams(params: Readonly<Params>, read: Set<string>): Readonly<Params> {
   const names = (): string => {
     const k = Object.keys(params);
     return k.length ? `parameters: ${k.join(', ')}` : 'it declares no parameters';
@@ -135,6 +142,7 @@ function sealedParams(params: Readonly<Params>): Readonly<Params> {
   return new Proxy(params, {
     get(t, k, r) {
       if (typeof k === 'string' && !Object.hasOwn(t, k) && !PARAM_PROBES.has(k)) fail('MC150', `reads params.${k}, which is not a parameter of the model (${names()})`);
+      if (typeof k === 'string') read.add(k);
       return Reflect.get(t, k, r);
     },
     set: (_t, k) => readOnly(k),
@@ -143,12 +151,21 @@ function sealedParams(params: Readonly<Params>): Readonly<Params> {
   });
 }
 
+/** Parameters not read during the build (`read`, and `{ ...params }` or Object.keys reads them all) and named in no function of the model's definition. */
+function unusedParams(def: Model['def'], params: Readonly<Params>, read: ReadonlySet<string>): string[] {
+  const unread = Object.keys(params).filter((k) => !read.has(k));
+  if (unread.length === 0) return [];
+  const sources = Object.values(def as unknown as Record<string, unknown>).filter((f): f is Function => typeof f === 'function').map((f) => codeOnly(Function.prototype.toString.call(f)));
+  return unread.filter((k) => !sources.some((src) => new RegExp(`(?<![\\w$])${k.replace(/\$/g, '\\$')}(?![\\w$])`).test(src)));
+}
+
 export function buildModel(model: Model, variantIn?: string | null, overrides: Params = {}): BuiltModel {
   const variant = checkVariant(model, variantIn);
   const params = Object.freeze(resolveParams(model, variant, overrides));
   const def = model.def;
   const where = `model ${q(model.name)}${variant ? ` variant ${q(variant)}` : ''}`;
-  const sealed = sealedParams(params);
+  const paramsRead = new Set<string>();
+  const sealed = sealedParams(params, paramsRead);
   const dyn = <T>(x: T | ((p: Params, v: string | null) => T) | undefined, what: string): T | undefined => {
     if (typeof x !== 'function') return x;
     let r: T;
@@ -411,7 +428,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   checkModelNames(model, where, shared, templates, invariants, init);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
-  return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers, locks };
+  return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers, locks, unusedParams: unusedParams(def, params, paramsRead) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Coverage } from '../../search/coverage.ts';
 import { relative } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { McError } from '../../model/errors.ts';
+import { McError, q } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
 import { partsOf } from '../../model/blocks/compose.ts';
 import { Runtime } from '../../exec/runtime.ts';
@@ -164,6 +164,12 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   const json = args.flag('json');
   const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? (opts.stackProviso ? 'por, stack proviso' : 'por') : '', opts.symmetry ? 'symmetry' : '', opts.deadVars ? 'dead-vars' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
   if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
+  // A parameter given on the command line that the model never reads: the run answers for the default model.
+  if (!json)
+    for (const p of args.given('param') ? args.list('param') : []) {
+      const name = p.slice(0, p.indexOf('='));
+      if (built.unusedParams.includes(name)) io.out(`warning: parameter ${q(name)} is read by none of the model's functions, so -p ${p} likely changes nothing\n`);
+    }
   const line = statusLine(args, io);
   const memory = memoryCeiling(opts.memoryLimitMB ?? defaultOptions.memoryLimitMB);
   const modelRef = model.source ?? model.name;
