@@ -74,7 +74,7 @@ interface Proc {
 
 /**
  * Run bin/mmcheck.js; `signal` is sent `delayMs` after the search has
- * started: the "checking" line is printed just before it, and with --json
+ * started: the "checking" (or "simulating") line is printed just before it, and with --json
  * (nothing printed before the result) the first progress line of --progress.
  */
 function mmcheck(args: string[], signal?: { name: NodeJS.Signals; delayMs: number }): Promise<Proc> {
@@ -91,7 +91,7 @@ function mmcheck(args: string[], signal?: { name: NodeJS.Signals; delayMs: numbe
     };
     c.stdout.on('data', (d: Buffer) => {
       out += d;
-      if (/^(swarm-)?checking /m.test(out)) send();
+      if (/^(?:(?:swarm-)?checking|simulating) /m.test(out)) send();
     });
     c.stderr.on('data', (d: Buffer) => {
       err += d;
@@ -389,4 +389,20 @@ test('SIGTERM stops mmcheck verdicts: the rows so far, the search it stopped, ex
   t.true(j.unchecked > 0);
   t.is(j.rows.at(-1).got, 'incomplete (interrupted)');
   t.is(j.mismatches, 0);
+});
+
+test('simulate runs its walks in a search thread: SIGINT stops them with what they reached, and the time limit ends a step that never returns (exit 3)', async (t) => {
+  const r = await mmcheck(['simulate', 'peterson', '-p', 'n=6', '--seed', '1', '--runs', '100000000', '--depth', '100000', '--no-progress'], { name: 'SIGINT', delayMs: 700 });
+  t.is(r.signal, null);
+  t.is(r.code, 3, r.err);
+  t.regex(r.out, /^incomplete: interrupted by SIGINT after [\d,]+ walks? \([\d,]+ steps\); no violation found so far$/m);
+  const hung = await cli(['simulate', HANG, '--seed', '1', '--time-limit', '1', '--json']);
+  t.is(hung.code, 3, hung.err);
+  const j = JSON.parse(hung.out);
+  t.is(j.stopped, 'time-limit');
+  t.deepEqual(j.stop, { signal: null, forced: true, phase: 'explore' });
+  // A time limit the walks reach between steps is no cut: no violation in the walks run, exit 0.
+  const timed = await cli(['simulate', 'peterson', '-p', 'n=6', '--seed', '1', '--runs', '100000000', '--time-limit', '0.5']);
+  t.is(timed.code, 0, timed.err);
+  t.regex(timed.out, /^no violation in [\d,]+ walks \(time limit reached after/m);
 });

@@ -10,7 +10,8 @@ import { loadModel } from './load.ts';
 import { searchParallel } from './parallel-search.ts';
 import { HelperPool, HelperThreads } from './bfs-helper.ts';
 import type { MemoryCeiling } from './memory-ceiling.ts';
-import { SearchCell, cellMonitor } from './search-cell.ts';
+import { SearchCell, cellMonitor, type CellSnapshot } from './search-cell.ts';
+import { simulate, type SimulateOptions, type SimulateProgress, type SimulateResult } from '../search/simulate.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 
@@ -75,18 +76,19 @@ interface WorkerInput {
   readonly helpers: readonly MessagePort[];
 }
 
-/** The one search the thread is then asked to run. */
+/** The one search the thread is then asked to run (or, `simulate` given, the seeded walks of `mmcheck simulate`). */
 interface RunRequest {
   readonly spec: SearchSpec;
   readonly options: SuperviseOptions['search'];
+  readonly simulate?: SuperviseSimulation['simulate'];
   readonly progress: boolean;
   /** The resident-memory ceiling this watcher enforces (MB), told to the search for what it may add (`SearchMonitor.ceilingMB`). */
   readonly ceilingMB: number;
 }
 
 type WorkerMessage =
-  | { type: 'progress'; p: ProgressInfo }
-  | { type: 'result'; result: SearchResult }
+  | { type: 'progress'; p: unknown }
+  | { type: 'result'; result: unknown }
   | { type: 'error'; code: string | null; message: string };
 
 /** How often resident memory and the clocks are checked. */
@@ -152,11 +154,17 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     const built = buildModel(model, input.spec.variant, input.spec.params);
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
     cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
-    const onProgress = input.progress ? (p: ProgressInfo) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
-    const options = { ...input.options, monitor: cellMonitor(cell, input.ceilingMB), onProgress };
-    const workers = input.options.workers ?? 1;
-    const { runtime: _rt, store: _store, ...result } = workers > 1 ? await searchParallel(input.spec, built, options, workers, pool) : search(built, options);
-    msg = { type: 'result', result };
+    const onProgress = input.progress ? (p: unknown) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
+    if (input.simulate !== undefined) {
+      // The walks publish their counts into the cell (states: walks, transitions: steps) and stop when asked.
+      const { runtime: _rt, ...result } = simulate(built, { ...input.simulate, onProgress, stop: () => cell.stopRequested(), onPoll: (runs, steps) => cell.publish('explore', runs, steps, 0, 0, 0) });
+      msg = { type: 'result', result };
+    } else {
+      const options = { ...input.options, monitor: cellMonitor(cell, input.ceilingMB), onProgress };
+      const workers = input.options.workers ?? 1;
+      const { runtime: _rt, store: _store, ...result } = workers > 1 ? await searchParallel(input.spec, built, options, workers, pool) : search(built, options);
+      msg = { type: 'result', result };
+    }
   } catch (e) {
     msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
   } finally {
@@ -285,6 +293,76 @@ export class SearchThread {
    * thread is `alive`.
    */
   run(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
+    const opts = { ...defaultOptions, ...o.search };
+    const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, progress: o.onProgress !== null, ceilingMB: o.memory.mb };
+    return this.supervise<SupervisedResult>(built, { timeLimit: opts.timeLimit, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
+      result: (m, stop, peakMB) => {
+        const r = m as SearchResult;
+        const stopped = stop !== null && r.incomplete?.reason === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null;
+        return { ...r, stats: { ...r.stats, peakRssMB: Math.max(r.stats.peakRssMB, peakMB) }, stop: stopped };
+      },
+      partial: (info, s, seconds, peakMB) => {
+        const layout = computeLayout(built);
+        return {
+          verdict: 'incomplete',
+          violation: null,
+          incomplete: { reason: info.reason, states: s.states, depth: s.depth, frontier: s.frontier },
+          stats: {
+            states: s.states,
+            transitions: s.transitions,
+            depth: s.depth,
+            seconds,
+            statesPerSecond: seconds > 0 ? s.states / seconds : 0,
+            bytesPerState: s.states > 0 ? s.bytes / s.states : 0,
+            storeBytes: s.bytes,
+            peakRssMB: peakMB,
+            bitsPerState: layout.bits,
+            words: layout.words,
+          },
+          fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
+          livenessChecked: false,
+          reduction: {},
+          coverage: null,
+          stop: info,
+        };
+      },
+      early: (reason) => emptyResult(built, o, reason),
+    });
+  }
+
+  /**
+   * `mmcheck simulate`'s walks in the thread, supervised as a search is: a
+   * signal stops them at their next poll (the result says `interrupted`),
+   * and walks that do not poll in time (a step that never returns) are
+   * ended, their last published counts reported.
+   */
+  simulate(modelRef: string, built: BuiltModel, o: SuperviseSimulation): Promise<SupervisedSimulation> {
+    const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: {}, simulate: o.simulate, progress: o.onProgress !== null, ceilingMB: o.memory.mb };
+    const liveness = (o.simulate.liveness ?? true) && built.hasProgress;
+    const stats = (runs: number, steps: number, seconds: number) => ({ runs, steps, distinct: 0, distinctCapped: false, longestWalk: 0, ended: 0, cycles: { candidates: 0, unfair: 0, progress: 0, finished: 0 }, seconds });
+    const incomplete = (info: StopInfo, runs: number, steps: number, seconds: number): SupervisedSimulation => ({
+      seed: o.simulate.seed,
+      violation: null,
+      walk: null,
+      walkStep: null,
+      stopped: info.reason,
+      stats: stats(runs, steps, seconds),
+      fairness: liveness ? (o.simulate.fairness ?? null) : null,
+      livenessChecked: liveness,
+      stop: info,
+    });
+    return this.supervise<SupervisedSimulation>(built, { timeLimit: o.simulate.timeLimit ?? Infinity, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
+      result: (m, stop) => {
+        const r = m as Omit<SimulateResult, 'runtime'>;
+        return { ...r, stop: stop !== null && r.stopped === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null };
+      },
+      partial: (info, s, seconds) => incomplete(info, s.states, s.transitions, seconds),
+      early: (reason) => incomplete({ reason, signal: null, forced: true, phase: null }, 0, 0, 0),
+    });
+  }
+
+  /** The supervision both run and simulate share: one job in the thread, its limits and signals, and how it ends. */
+  private supervise<R>(built: BuiltModel, o: JobLimits, request: RunRequest, end: JobEnd<R>): Promise<R> {
     if (this.running) throw new Error('SearchThread.run: a search is already under way');
     if (this.used && (!this.reusable || this.ended)) throw new Error('SearchThread.run: this thread has already been used');
     const first = !this.used;
@@ -295,20 +373,19 @@ export class SearchThread {
       this.running = false;
       this.removeSignals();
       // A heap bound below what loading the engine takes: the memory limit, reached before the search.
-      if ((this.early as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return Promise.resolve(emptyResult(built, o, 'memory-limit'));
+      if ((this.early as Error & { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') return Promise.resolve(end.early('memory-limit'));
       return Promise.reject(this.early);
     }
     const worker = this.worker;
     const cell = this.cell;
     // The last search's counts, stop request and start time go (the thread is idle between searches).
     if (!first) cell.reset();
-    const opts = { ...defaultOptions, ...o.search };
-    const timeLimitMs = opts.timeLimit * 1000;
+    const timeLimitMs = o.timeLimit * 1000;
     const limitBytes = o.memory.mb * MB;
     const t0 = performance.now();
     let peak = process.memoryUsage.rss();
 
-    return new Promise<SupervisedResult>((resolve, reject) => {
+    return new Promise<R>((resolve, reject) => {
       /** `from`: when the grace started, at the request or at the end of a table growth under way then (`SearchCell.busy`). */
       let stop: { reason: IncompleteReason; signal: StopSignal | null; at: number; from: number; grace: number } | null = null;
       let forced = false;
@@ -371,33 +448,10 @@ export class SearchThread {
         f();
       };
       const peakMB = (): number => Math.max(peak, process.memoryUsage.rss()) / MB;
-      /** The result of a search whose thread was ended: the last published counts. */
-      const partial = (reason: IncompleteReason, signal: StopSignal | null): SupervisedResult => {
+      /** The result of a job whose thread was ended: the last published counts. */
+      const partial = (reason: IncompleteReason, signal: StopSignal | null): R => {
         const s = cell.snapshot();
-        const seconds = (performance.now() - t0) / 1000;
-        const layout = computeLayout(built);
-        return {
-          verdict: 'incomplete',
-          violation: null,
-          incomplete: { reason, states: s.states, depth: s.depth, frontier: s.frontier },
-          stats: {
-            states: s.states,
-            transitions: s.transitions,
-            depth: s.depth,
-            seconds,
-            statesPerSecond: seconds > 0 ? s.states / seconds : 0,
-            bytesPerState: s.states > 0 ? s.bytes / s.states : 0,
-            storeBytes: s.bytes,
-            peakRssMB: peakMB(),
-            bitsPerState: layout.bits,
-            words: layout.words,
-          },
-          fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
-          livenessChecked: false,
-          reduction: {},
-          coverage: null,
-          stop: { reason, signal, forced: true, phase: s.phase, ...(cell.busy() ? { growing: true } : {}) },
-        };
+        return end.partial({ reason, signal, forced: true, phase: s.phase, ...(cell.busy() ? { growing: true } : {}) }, s, (performance.now() - t0) / 1000, peakMB());
       };
 
       const onMessage = (m: WorkerMessage): void => {
@@ -410,9 +464,8 @@ export class SearchThread {
             reject(m.code ? new McError(m.code, m.message) : new Error(`search thread: ${m.message}`));
             return;
           }
-          const r = m.result;
-          const stopped = stop !== null && r.incomplete?.reason === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null;
-          resolve({ ...r, stats: { ...r.stats, peakRssMB: Math.max(r.stats.peakRssMB, peakMB()) }, stop: stopped });
+          const st = stop as { reason: IncompleteReason; signal: StopSignal | null } | null;
+          resolve(end.result(m.result, st === null ? null : { reason: st.reason, signal: st.signal }, peakMB()));
         });
       };
       const onError = (e: Error & { code?: string }): void => {
@@ -431,11 +484,36 @@ export class SearchThread {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, progress: o.onProgress !== null, ceilingMB: o.memory.mb };
       worker.postMessage(request);
     });
   }
 }
+
+/** The limits and signals a supervised job runs under. */
+interface JobLimits {
+  readonly timeLimit: number;
+  readonly memory: MemoryCeiling;
+  readonly signals: boolean;
+  readonly onProgress: ((p: unknown) => void) | null;
+}
+
+/** How a supervised job's result is made: from the thread's own result (with the stop the supervisor requested, if any), from the cell when the thread was ended, or before it started. */
+interface JobEnd<R> {
+  readonly result: (r: unknown, stop: { reason: IncompleteReason; signal: StopSignal | null } | null, peakMB: number) => R;
+  readonly partial: (info: StopInfo, s: CellSnapshot, seconds: number, peakMB: number) => R;
+  readonly early: (reason: IncompleteReason) => R;
+}
+
+/** What `simulate` takes: the walks' options (plain data), the memory bound, signals and progress. */
+export interface SuperviseSimulation {
+  readonly simulate: Partial<Omit<SimulateOptions, 'onProgress' | 'stop' | 'onPoll'>> & { readonly seed: string };
+  readonly memory: MemoryCeiling;
+  readonly signals: boolean;
+  readonly onProgress: ((p: SimulateProgress) => void) | null;
+}
+
+/** A simulation's result, without the thread's Runtime (the caller builds its own to render a violation), and the stop the supervisor made. */
+export type SupervisedSimulation = Omit<SimulateResult, 'runtime' | 'stopped'> & { readonly stopped: SimulateResult['stopped'] | IncompleteReason; readonly stop: StopInfo | null };
 
 /** The result of a search that ended before it could publish anything. */
 function emptyResult(built: BuiltModel, o: SuperviseOptions, reason: IncompleteReason): SupervisedResult {

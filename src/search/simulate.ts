@@ -5,7 +5,7 @@ import { Runtime } from '../exec/runtime.ts';
 import { FingerprintSet, fingerprint2 } from '../store/fingerprints.ts';
 import { Path } from './path.ts';
 import { CycleJudge } from './cycle-judge.ts';
-import type { FoundViolation } from './types.ts';
+import type { FoundViolation, IncompleteReason } from './types.ts';
 import { assertionViolation, deadlockViolation, invariantViolation } from './violation.ts';
 
 /**
@@ -43,6 +43,10 @@ export interface SimulateOptions {
   readonly maxFingerprints: number;
   /** Called about once a second. */
   readonly onProgress: ((p: SimulateProgress) => void) | null;
+  /** Asked every 1024 steps: a reason to stop now (a supervisor's signal or limit), or null. */
+  readonly stop: (() => IncompleteReason | null) | null;
+  /** Told the walks and steps so far every 1024 steps (a supervisor's counts, should it have to end the walks). */
+  readonly onPoll: ((runs: number, steps: number) => void) | null;
 }
 
 export interface SimulateProgress {
@@ -62,6 +66,8 @@ export const defaultSimulateOptions: SimulateOptions = Object.freeze({
   timeLimit: Infinity,
   maxFingerprints: 1 << 22,
   onProgress: null,
+  stop: null,
+  onPoll: null,
 });
 
 export interface SimulateStats {
@@ -87,8 +93,8 @@ export interface SimulateResult {
   /** The walk that found the violation, and its number of transitions when it did. */
   readonly walk: number | null;
   readonly walkStep: number | null;
-  /** Why the simulation stopped. */
-  readonly stopped: 'violation' | 'runs' | 'time-limit';
+  /** Why the simulation stopped: a violation, all walks run, its time limit, or a stop its supervisor asked for. */
+  readonly stopped: 'violation' | 'runs' | IncompleteReason;
   readonly stats: SimulateStats;
   readonly fairness: Fairness | null;
   readonly livenessChecked: boolean;
@@ -146,6 +152,12 @@ export function simulate(model: BuiltModel, options: Partial<SimulateOptions> = 
         const now = performance.now();
         if (now > deadline) {
           stopped = 'time-limit';
+          break walks;
+        }
+        o.onPoll?.(stats.runs, stats.steps);
+        const asked = o.stop?.() ?? null;
+        if (asked !== null) {
+          stopped = asked;
           break walks;
         }
         if (o.onProgress && now - lastReport >= 1000) {

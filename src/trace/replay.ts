@@ -303,7 +303,9 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
               ? `the model has no thread ${q(p.starving)}`
               : !live
               ? starving >= 0 ? `${p.starving} is finished on the cycle` : 'every thread with progress labels is finished on the cycle'
-              : `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress and is ${fairness === 'none' ? 'a' : `${fairness}ly fair`} non-progress cycle${p.starving ? `: ${p.starving} starves` : ''}`;
+              : p.starving
+                ? `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress of ${p.starving}, and is ${fairness === 'none' ? 'a cycle' : `a ${fairness}ly fair cycle`}: ${p.starving} starves`
+                : `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress and is ${fairness === 'none' ? 'a' : `a ${fairness}ly fair`} non-progress cycle`;
       break;
     }
   }

@@ -46,7 +46,7 @@ export const checkCommand: Command = {
     por: { type: 'boolean', help: 'partial-order reduction (safety and deadlock; livelocks only with --fairness none and without --symmetry)' },
     symmetry: { type: 'boolean', help: 'symmetry reduction of replicated thread groups (safety, deadlock and liveness)' },
     'stack-proviso': { type: 'boolean', help: "with --strategy dfs --por: SPIN's stack cycle proviso (usually fewer states; with several violations another may be met first)" },
-    'dead-vars': { type: 'boolean', help: 'dead-variable reduction: a thread local is reset to its initial value where it is written before it is read again (every property; one thread)' },
+    'dead-vars': { type: 'boolean', help: 'dead-variable reduction: a thread local is reset to its initial value where it is written before it is read again (every property, any number of workers)' },
     workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs or --store bitstate)" },
     'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,

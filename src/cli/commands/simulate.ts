@@ -1,6 +1,9 @@
 import { fairnessName } from '../../model/fairness-text.ts';
 import { describeBuilt } from '../../model/build.ts';
-import { defaultSimulateOptions, simulate, type SimulateResult } from '../../search/simulate.ts';
+import { defaultSimulateOptions } from '../../search/simulate.ts';
+import { Runtime } from '../../exec/runtime.ts';
+import { memoryCeiling } from '../../run/memory-ceiling.ts';
+import { SearchThread, type SupervisedSimulation } from '../../run/supervise.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, count, n, printError, type Io } from '../common.ts';
 import { MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
@@ -32,10 +35,26 @@ export const simulateCommand: Command = {
   conflicts: SHARED_CONFLICTS,
   notes: ['<model> is a built-in model name (see mmcheck list) or a path to a model file.', 'The same seed, model and options give the same walks and the same trace file.'],
   example: 'mmcheck simulate dining -p n=7 --seed 42',
+  handlesSignals: true,
   run: runSimulate,
 };
 
+/**
+ * The walks run in a search thread, as `check`'s search does (started first,
+ * so that its start-up overlaps loading the model here): SIGINT and SIGTERM
+ * stop them with what they reached (exit 3), and the time limit ends even a
+ * step that never returns.
+ */
 async function runSimulate(args: Args, io: Io): Promise<number> {
+  const thread = SearchThread.spawn(memoryCeiling(Infinity), { signals: true });
+  try {
+    return await simulateWith(thread, args, io);
+  } finally {
+    thread.close();
+  }
+}
+
+async function simulateWith(thread: SearchThread, args: Args, io: Io): Promise<number> {
   const c = await seededRun(args, io);
   const runs = args.num('runs', { integer: true, min: 1 });
   const depth = args.num('depth', { integer: true, min: 1 });
@@ -45,22 +64,20 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
       `simulating ${describeBuilt(c.built)} [seed ${c.seed}, ${count(runs, 'walk')} of up to ${count(depth, 'step')}, ${fairnessName(c.fairness)}${checksLiveness ? ', liveness' : ''}]\n`,
     );
   const line = statusLine(args, io);
-  let r: SimulateResult;
+  let r: SupervisedSimulation;
   try {
-    r = simulate(c.built, {
-      seed: c.seed,
-      runs,
-      depth,
-      deadlock: c.deadlock,
-      liveness: c.liveness,
-      fairness: c.fairness,
-      timeLimit: c.timeLimit,
+    r = await thread.simulate(c.model.source ?? c.model.name, c.built, {
+      simulate: { seed: c.seed, runs, depth, deadlock: c.deadlock, liveness: c.liveness, fairness: c.fairness, timeLimit: c.timeLimit },
+      memory: memoryCeiling(Infinity),
+      signals: true,
       onProgress: line ? (s) => line.update(`[mmcheck simulate] ${n(s.runs)} walks  ${n(s.steps)} steps  ${n(s.distinct)} distinct states  ${s.seconds.toFixed(0)} s`) : null,
     });
   } finally {
     line?.done();
   }
-  const trace = r.violation ? seededTrace(c.model, r.runtime, r.violation, r.fairness) : null;
+  // A signal, the memory ceiling, or a step that did not return within the time limit: what the walks reached.
+  const cut = r.stop !== null && (r.stop.forced || r.stop.reason !== 'time-limit') ? r.stop : null;
+  const trace = r.violation ? seededTrace(c.model, new Runtime(c.built), r.violation, r.fairness) : null;
   const s = r.stats;
   if (c.json) {
     const saved = trace ? saveSeededTrace(args, io, c.model, trace) : null;
@@ -70,6 +87,7 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
         ...jsonHeader(c.built, 'simulate', r.seed, r.violation !== null),
         violation: r.violation ? { ...violationJson(r.violation, saved?.path ?? null), walk: r.walk, walkStep: r.walkStep } : null,
         stopped: r.stopped,
+        ...(cut ? { stop: { signal: cut.signal, forced: cut.forced, ...(cut.forced ? { phase: cut.phase } : {}) } } : {}),
         stats: {
           runs: s.runs,
           steps: s.steps,
@@ -85,7 +103,7 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
         ...(saved?.error ? { traceError: saved.error } : {}),
       }),
     );
-    return r.violation ? EXIT.violation : EXIT.pass;
+    return r.violation ? EXIT.violation : cut ? EXIT.incomplete : EXIT.pass;
   }
   const distinct = `${s.distinctCapped ? 'at least ' : ''}${n(s.distinct)} distinct states`;
   const cyc = r.livenessChecked
@@ -97,6 +115,12 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
     io.out(`violation in walk ${r.walk} (0-based) after ${count(r.walkStep!, 'step')}:\n`);
     printViolation(args, io, c.model, trace!, again);
     return EXIT.violation;
+  }
+  if (cut) {
+    const by = cut.reason === 'interrupted' ? `interrupted by ${cut.signal ?? 'a signal'}` : `${cut.reason} reached`;
+    io.out(`incomplete: ${by} after ${count(s.runs, 'walk')} (${count(s.steps, 'step')}); no violation found so far\n`);
+    if (cut.forced) io.out(`  the walks did not stop by themselves in time and were ended: a step (guard or effect) may not return, or allocates without bound\n`);
+    return EXIT.incomplete;
   }
   const why = r.stopped === 'time-limit' ? ` (time limit reached after ${n(s.runs)} of ${count(runs, 'walk')})` : '';
   io.out(`no violation in ${count(s.runs, 'walk')}${why}\n`);
