@@ -17,7 +17,9 @@ test('docs/api.md has examples', (t) => {
 blocks.forEach((code, i) => {
   test(`docs/api.md example ${i + 1} runs`, async (t) => {
     const file = join(dir, `example-${i + 1}.ts`);
-    writeFileSync(file, code.replace(/from 'mmcheck'/g, `from ${JSON.stringify(entry)}`));
+    // The built-in models by their package path ('mmcheck/models/dining'), as an installed project imports them.
+    const runnable = code.replace(/from 'mmcheck\/models\/([\w-]+)'/g, (_m, name: string) => `from ${JSON.stringify(pathToFileURL(resolve('models', `${name}.ts`)).href)}`);
+    writeFileSync(file, runnable.replace(/from 'mmcheck'/g, `from ${JSON.stringify(entry)}`));
     const logs: string[] = [];
     const log = console.log;
     console.log = (...a: unknown[]) => void logs.push(a.join(' '));

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { buildModel, expectationsOf, search } from '../src/index.ts';
+import { buildModel, check, defineModel, expectationsOf, int, search, thread } from '../src/index.ts';
 import migrationEntryWait from '../models/migration-entry-wait.ts';
 
 /**
@@ -17,4 +17,20 @@ test('the public API alone finds the put-and-wait livelock of migration-entry-wa
   // The model's own expectation for the variant at default parameters says the same.
   const expected = expectationsOf(migrationEntryWait, 'put-and-wait').find((e) => e.params === undefined || Object.keys(e.params).length === 0);
   t.like(expected, { verdict: 'violation', kind: 'livelock' });
+});
+
+test('check() refuses an unknown option, a value an option does not take, workers above 1 and a value that is no model (a JavaScript caller has no types to catch them)', (t) => {
+  const m = defineModel({ name: 'one', shared: { n: int(0, 1) }, threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { then: (s) => { s.n = 1; }, next: 'done' } } })] });
+  const coded = (f: () => unknown, code: string, re: RegExp) => {
+    const e = t.throws(f) as { code?: string; message: string };
+    t.is(e.code, code, e.message);
+    t.regex(e.message, re);
+  };
+  coded(() => check(m, { fairnes: 'none' } as never), 'MC340', /check\(\): unknown option "fairnes" \(options: variant, params, strategy, /);
+  coded(() => check(m, { strategy: 'bfz' } as never), 'MC340', /option strategy must be one of "bfs", "dfs", got "bfz"/);
+  coded(() => check(m, { liveness: 'no' } as never), 'MC340', /option liveness must be true or false, got "no"/);
+  coded(() => check(m, { timeLimit: -1 }), 'MC340', /option timeLimit must be a number from 0, got -1/);
+  coded(() => check(m, { workers: 2 }), 'MC340', /option workers must be 1 \(the API searches in the calling thread/);
+  coded(() => check({ name: 'x' } as never), 'MC141', /check\(\): the model must be what defineModel\(\{\.\.\.\}\) returns/);
+  t.is(check(m, { strategy: 'dfs', fairness: 'none', timeLimit: Infinity, variant: null, onProgress: null }).verdict, 'pass');
 });

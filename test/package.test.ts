@@ -185,9 +185,10 @@ test.after.always(() => {
 
 test.serial('the tarball ships the compiled package, its declarations, schemas and bin, and no sources, tests, benchmarks or traces', (t) => {
   if (skipped(t)) return;
-  for (const f of ['package.json', 'README.md', 'bin/mmcheck.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/models/index.js', 'dist/src/cli/main.js', 'schemas/trace.schema.json'])
+  for (const f of ['package.json', 'README.md', 'bin/mmcheck.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/models/index.js', 'dist/src/cli/main.js', 'schemas/trace.schema.json', 'docs/blocks.md', 'docs/json-output.md', 'docs/warts.md', 'examples/lock.ts'])
     t.true(files.includes(f), `${f} is in the tarball`);
-  const unwanted = files.filter((f) => /^(src|test|bench|traces|examples|\.ci)\//.test(f) || /^tsconfig/.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
+  // The examples the README links to ship as the model files they are.
+  const unwanted = files.filter((f) => /^(src|test|bench|traces|\.ci)\//.test(f) || /^tsconfig/.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f) && !/^examples\//.test(f)));
   t.deepEqual(unwanted, []);
   t.log(`${files.length} files`);
 });
@@ -226,6 +227,14 @@ test.serial('the built-in models (compiled, importing the compiled entry), the v
   t.like(JSON.parse(bad.out), { verdict: 'violation', violation: { kind: 'invariant', property: 'mutex', length: 12 } });
   const replay = await mmcheck(dir, ['replay', 'bug.json']);
   t.is(replay.code, 0, replay.out + replay.err);
+  // The API reaches a built-in model and the schemas by their package paths.
+  writeFileSync(
+    join(dir, 'builtin.mjs'),
+    `import dining from 'mmcheck/models/dining';\nimport { check } from 'mmcheck';\nimport { createRequire } from 'node:module';\nconst schema = createRequire(import.meta.url).resolve('mmcheck/schemas/result.schema.json');\nconsole.log(JSON.stringify({ verdict: check(dining, { params: { n: 3 } }).verdict, schema: schema.endsWith('result.schema.json') }));\n`,
+  );
+  const builtin = await run(process.execPath, ['builtin.mjs'], dir);
+  t.is(builtin.code, 0, builtin.err);
+  t.deepEqual(JSON.parse(builtin.out), { verdict: 'violation', schema: true });
 });
 
 for (const kind of ['commonjs', 'esm'] as const) {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { buildModel } from '../model/build.ts';
-import type { Model, Params } from '../model/define.ts';
+import { isModel, type Model, type Params } from '../model/define.ts';
 import { McError, q } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { search } from '../search/check.ts';
@@ -38,6 +38,52 @@ export type CheckResult = Omit<SearchResult, 'violation'> & {
   readonly params: Params;
 };
 
+/** MC141 unless `model` is what defineModel returned (a JavaScript caller may pass anything). */
+function requireModel(model: unknown, fn: string): void {
+  if (!isModel(model)) throw new McError('MC141', `${fn}(): the model must be what defineModel({...}) returns (the default export of a model file), got ${q(model)}`);
+}
+
+/** The values each option of `check` takes; anything else, and any other key, is MC340 (a JavaScript caller's typo would otherwise be dropped, or searched with). */
+const OPTION_VALUES: Readonly<Record<string, (v: unknown) => string | null>> = (() => {
+  const oneOf = (...xs: string[]) => (v: unknown) => (xs.includes(v as string) ? null : `one of ${xs.map((x) => q(x)).join(', ')}`);
+  const bool = (v: unknown) => (typeof v === 'boolean' ? null : 'true or false');
+  const num = (min: number, max = Infinity, integer = false) => (v: unknown) =>
+    typeof v === 'number' && v >= min && v <= max && (!integer || Number.isInteger(v) || v === Infinity) ? null : `a${integer ? 'n integer' : ' number'} from ${min}${max === Infinity ? '' : ` to ${max}`}`;
+  return {
+    variant: (v) => (v === null || typeof v === 'string' ? null : 'a variant name or null'),
+    params: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? null : 'an object of parameter values'),
+    strategy: oneOf('bfs', 'dfs'),
+    store: oneOf('exact', 'hash-compact', 'bitstate'),
+    fairness: oneOf('none', 'weak', 'strong'),
+    por: bool,
+    symmetry: bool,
+    deadVars: bool,
+    stackProviso: bool,
+    liveness: bool,
+    edgeCache: bool,
+    deadlock: (v) => (v === null || typeof v === 'boolean' ? null : 'true, false or null (as the model says)'),
+    bitstateBits: num(10, 36, true),
+    bitstateHashes: num(1, 16, true),
+    maxStates: num(1, Infinity, true),
+    timeLimit: num(0),
+    memoryLimitMB: num(1),
+    // The API searches in the calling thread; the command line's --workers runs helper threads.
+    workers: (v) => (v === 1 ? null : '1 (the API searches in the calling thread; mmcheck check --workers N searches with N threads)'),
+    onProgress: (v) => (v === null || typeof v === 'function' ? null : 'a function or null'),
+  };
+})();
+
+function checkApiOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw new McError('MC340', `check(): the options must be an object, got ${q(options)}`);
+  for (const [k, v] of Object.entries(options)) {
+    const want = Object.hasOwn(OPTION_VALUES, k) ? OPTION_VALUES[k]! : null;
+    if (want === null) throw new McError('MC340', `check(): unknown option ${q(k)} (options: ${Object.keys(OPTION_VALUES).join(', ')})`);
+    if (v === undefined) continue;
+    const why = want(v);
+    if (why !== null) throw new McError('MC340', `check(): option ${k} must be ${why}, got ${q(v)}`);
+  }
+}
+
 /**
  * Explore every interleaving of one instance of the model: safety, deadlock
  * and (for models with progress) livelock checks, with any reduction and
@@ -45,6 +91,8 @@ export type CheckResult = Omit<SearchResult, 'violation'> & {
  * options; never a partial answer without `verdict: 'incomplete'`.
  */
 export function check(model: Model, options: CheckOptions = {}): CheckResult {
+  requireModel(model, 'check');
+  checkApiOptions(options);
   const { variant = null, params = {}, ...searchOptions } = options;
   const built = buildModel(model, variant, params);
   const r = search(built, searchOptions);
@@ -55,6 +103,7 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
 
 /** Re-execute a trace on the model (or on another variant of it: the fix), checking every recorded field. */
 export function replay(trace: TraceFile, model: Model, options: { variant?: string | null } = {}): ReplayOutcome {
+  requireModel(model, 'replay');
   return replayTrace(trace, model, options.variant);
 }
 
@@ -64,6 +113,7 @@ export function replay(trace: TraceFile, model: Model, options: { variant?: stri
  * it does not.
  */
 export function minimize(trace: TraceFile, model: Model): { trace: TraceFile; stats: MinimizeStats } | null {
+  requireModel(model, 'minimize');
   if (replayTrace(trace, model).status !== 'reproduced') return null;
   const rt = new Runtime(buildModel(model, trace.variant, trace.params as Params));
   const extra = { ...(trace.modelFile ? { modelFile: trace.modelFile } : {}), ...(trace.fairness ? { fairness: trace.fairness } : {}) };
