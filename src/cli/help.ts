@@ -26,8 +26,9 @@ export function globalHelp(commands: readonly Command[]): string {
   ].join('\n');
 }
 
+// A help text that says its default itself ("default: 80% of the machine's memory") is not followed by the engine's value.
 const defaultText = (d: FlagDecl): string =>
-  d.default === undefined ? '' : ` (default ${typeof d.default === 'number' && !Number.isFinite(d.default) ? 'none' : d.default})`;
+  d.default === undefined || /\bdefault:/.test(d.help) ? '' : ` (default ${typeof d.default === 'number' && !Number.isFinite(d.default) ? 'none' : d.default})`;
 
 /** `mmcheck <command> --help`: its usage, its flags with defaults, notes and an example. */
 export function commandHelp(c: Command): string {

@@ -156,7 +156,7 @@ export class DeterminismCheck {
     // i < n1: the first run's successor i; otherwise the second run's successor i - n1.
     const t = i < n1 ? this.thread[i]! : rt.succThread[base + i - n1]!;
     const st = i < n1 ? this.step[i]! : rt.succStep[base + i - n1]!;
-    return notDeterministic(rt, `${stepName(rt, t, st)} ${what} when executed twice from the same state (${n1} successors the first time, ${n2} the second)`);
+    return notDeterministic(rt, `${stepName(rt, t, st)} ${what} when executed twice from the same state (${n1} successor${n1 === 1 ? '' : 's'} the first time, ${n2} the second)`);
   }
 }
 
