@@ -9,6 +9,9 @@ import { replay } from '../trace/replay.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../run/write.ts';
 import { printError, shq, type Io } from './common.ts';
 
+/** Why a search thread had to be ended in `phase`: the same words wherever a stopped search is reported. */
+export const endedInStep = (phase: string): string => `did not stop by itself in time and was ended during ${phase}: a step (guard or effect) may not return, or allocates without bound`;
+
 /** What check, simulate, swarm and minimize print and save for a violation, in one place. */
 
 /** The `violation` object of the JSON result. */

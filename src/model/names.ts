@@ -445,7 +445,7 @@ function checkValue(u: ValueUse, where: string, scope: ValueScope): void {
   switch (lit.kind) {
     case 'string':
       if (d.kind === 'enum' ? (d as EnumDomain).names.includes(lit.text) : u.loose && numeric) return;
-      if (scope.elsewhere(group, t.kind === 'shared' ? t.name : t.name, lit.text)) return;
+      if (scope.elsewhere(group, t.name, lit.text)) return;
       if (d.kind === 'enum') never(`which is not one of its values (${d.describe()})`);
       throw new McError('MC157', `${where}: compares ${u.what} with the string ${q(lit.text)}, but it is ${d.describe()}, never a string`);
     case 'bool':

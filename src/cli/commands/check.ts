@@ -23,7 +23,7 @@ import { fairCycle, fairnessName } from '../../model/fairness-text.ts';
 import { crossCheck, unreducedOptions } from '../cross-check.ts';
 import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
 import { modelFromArgs } from '../inputs.ts';
-import { checkReplays, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
+import { checkReplays, endedInStep, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
 import { searchProgressText, statusLine } from '../progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
 import { jsonResult } from '../json-result.ts';
@@ -266,7 +266,7 @@ function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memo
     : r.stop.growing
       ? `  the search was ended while it grew its state table (its own work, not a step of the model)\n`
       : r.stop.phase
-        ? `  the search did not stop by itself in time and was ended during ${r.stop.phase}: a step (guard or effect) may not return, or allocates without bound\n`
+        ? `  the search ${endedInStep(r.stop.phase)}\n`
         : `  the search thread was ended before the search started${inc.reason === 'memory-limit' ? ' (the limit is below what loading the model takes)' : ''}\n`;
   return `incomplete: ${inc.reason} reached after ${reached}\n${limit ? limit + '\n' : ''}${forced}`;
 }

@@ -10,6 +10,7 @@ import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import type { Args, Command } from '../args.ts';
 import { count, EXIT, isCodedError, n, type Io } from '../common.ts';
 import { jsonResult } from '../json-result.ts';
+import { endedInStep } from '../output.ts';
 
 const REPORTERS = ['text', 'junit'] as const;
 
@@ -196,7 +197,7 @@ function stoppedText(r: SupervisedResult, limits: CaseLimits): string {
         : inc.reason === 'memory-limit'
           ? `the search reached the memory ceiling (${n(limits.memory.mb)} MB of resident memory, ${limits.memory.given ? '--memory-limit' : `the default: ${limits.memory.basis}; --memory-limit sets another`})`
           : `the search stopped (${inc.reason})`;
-  const forced = r.stop?.forced && r.stop.phase && !r.stop.growing ? `; it did not stop by itself in time and was ended during ${r.stop.phase}: a step (guard or effect) may not return, or allocates without bound` : '';
+  const forced = r.stop?.forced && r.stop.phase && !r.stop.growing ? `; it ${endedInStep(r.stop.phase)}` : '';
   return `${why} ${reached}${forced}`;
 }
 

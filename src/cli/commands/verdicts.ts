@@ -45,6 +45,8 @@ async function verdictsWith(runner: CaseRunner, args: Args, io: Io): Promise<num
   const models = builtins.filter((m) => (only ? only.includes(m.name) : all || m.def.category !== 'classic' || !builtins.some((x) => x.def.category === 'kernel')));
   const rows: { model: string; variant: string; expected: string; got: string; states: number; transitions: number; seconds: number; ok: boolean }[] = [];
   let total = 0;
+  // Rows not as expected; the search a signal stopped is shown with what it reached, and is no mismatch.
+  let bad = 0;
   for (const m of models) for (const v of m.variantNames.length ? m.variantNames : [null]) total += Math.max(1, expectationsOf(m, v).filter((e) => !e.params || all).length);
   models: for (const m of models) {
     const variants = m.variantNames.length ? m.variantNames : [null];
@@ -55,15 +57,14 @@ async function verdictsWith(runner: CaseRunner, args: Args, io: Io): Promise<num
         // A variant without an expectation is still searched, and reported as a mismatch.
         const built = expectationModel(m, v, e);
         const r = await runner.run(m.name, built, expectationOptions(e));
-        const diffs = r.incomplete ? [`incomplete (${r.incomplete.reason})`] : e ? expectationDiffs(e, r) : ['no expectation'];
-        const ok = e !== undefined && diffs.length === 0;
+        const stopped = r.incomplete ? `incomplete (${r.incomplete.reason})` : null;
+        const ok = e !== undefined && stopped === null && expectationDiffs(e, r).length === 0;
+        if (!ok && r.incomplete?.reason !== 'interrupted') bad++;
         const ps = Object.entries(built.params).map(([k, x]) => `${k}=${x}`).join(' ');
-        rows.push({ model: `${m.name}${e?.params ? ` (${ps})` : ''}`, variant: v ?? '-', expected: expectationText(e), got: r.incomplete ? `incomplete (${r.incomplete.reason})` : resultText(r, e), states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds, ok });
+        rows.push({ model: `${m.name}${e?.params ? ` (${ps})` : ''}`, variant: v ?? '-', expected: expectationText(e), got: stopped ?? resultText(r, e), states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds, ok });
       }
     }
   }
-  // The search a signal stopped is shown with what it reached, and is no mismatch.
-  const bad = rows.filter((r) => !r.ok && r.got !== 'incomplete (interrupted)').length;
   const interrupted = runner.interruptedBy;
   if (args.flag('json')) io.out(jsonResult('verdicts', { rows, mismatches: bad, ...(interrupted ? { interrupted, unchecked: total - rows.length } : {}) }));
   else {
@@ -74,7 +75,7 @@ async function verdictsWith(runner: CaseRunner, args: Args, io: Io): Promise<num
     const line = (c: string[]) => c.map((x, i) => (right.has(i) ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join('  ').trimEnd();
     io.out([line(head), w.map((x) => '-'.repeat(x)).join('  '), ...cells.map(line)].join('\n') + '\n');
     if (interrupted) io.out(`\ninterrupted by ${interrupted}: ${count(rows.length, 'verdict')} of ${n(total)} searched${bad ? `, ${bad} of them not as expected` : ''}\n`);
-    else io.out(bad ? `\n${bad} of ${rows.length} verdicts differ from the expectations\n` : `\n${rows.length === 1 ? "the 1 verdict" : `all ${rows.length} verdicts`} as expected\n`);
+    else io.out(bad ? `\n${bad} of ${rows.length} verdicts differ from the expectations\n` : `\n${rows.length === 1 ? 'the 1 verdict' : `all ${rows.length} verdicts`} as expected\n`);
   }
   return interrupted ? EXIT.incomplete : bad ? EXIT.violation : EXIT.pass;
 }
