@@ -151,7 +151,7 @@ function sealedParams(params: Readonly<Params>, read: Set<string>): Readonly<Par
   });
 }
 
-/** Parameters not read during the build (`read`, and `{ ...params }` or Object.keys reads them all) and named in no function of the model's definition. */
+/** Parameters not read during the build (`read`; a spread `{ ...params }` reads them all) and named in no function of the model's definition. */
 function unusedParams(def: Model['def'], params: Readonly<Params>, read: ReadonlySet<string>): string[] {
   const unread = Object.keys(params).filter((k) => !read.has(k));
   if (unread.length === 0) return [];
