@@ -590,6 +590,9 @@ export default defineModel({ name: 'nop', deadlock: false, shared: { n: int(0, 2
   t.is(asserts.code, 0, asserts.err);
   t.notRegex(asserts.out, /nothing was checked/);
   t.notRegex(cli(['check', 'peterson', '-p', 'n=2']).out, /nothing was checked/);
+  // With --json, in `warnings`.
+  t.deepEqual(JSON.parse(cli(['check', join(dir, 'nop.ts'), '--json']).out).warnings, ['nothing was checked: the model declares no invariant, no s.assert and no progress, and deadlock detection is off, so any protocol passes']);
+  t.false('warnings' in JSON.parse(cli(['check', join(dir, 'asserts.ts'), '--json']).out));
 });
 
 test('a parameter given on the command line that the model never reads is named: the run answers for the default model', (t) => {
@@ -603,6 +606,7 @@ export default defineModel({ name: 'cpus', params: { cpus: int(1, 4, 2) }, share
   const constant = cli(['check', join(dir, 'constant.ts'), '-p', 'cpus=3']);
   t.is(constant.code, 0, constant.err);
   t.regex(constant.out, /^warning: parameter "cpus" is read by none of the model's functions, so -p cpus=3 likely changes nothing$/m);
+  t.deepEqual(JSON.parse(cli(['check', join(dir, 'constant.ts'), '-p', 'cpus=3', '--json']).out).warnings, [`parameter "cpus" is read by none of the model's functions, so -p cpus=3 likely changes nothing`]);
   const used = cli(['check', join(dir, 'used.ts'), '-p', 'cpus=3']);
   t.is(used.code, 0, used.err);
   t.notRegex(used.out, /warning/);

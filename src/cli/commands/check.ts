@@ -165,11 +165,10 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   const mode = [opts.store === 'bitstate' ? 'dfs' : opts.strategy, opts.store !== 'exact' ? `${opts.store} store` : '', opts.por ? (opts.stackProviso ? 'por, stack proviso' : 'por') : '', opts.symmetry ? 'symmetry' : '', opts.deadVars ? 'dead-vars' : '', built.hasProgress && opts.liveness ? `liveness, ${fairnessName(opts.fairness!)}` : ''].filter(Boolean).join(', ');
   if (!json) io.out(`checking ${describeBuilt(built)} [${mode}]\n`);
   // A parameter given on the command line that the model never reads: the run answers for the default model.
-  if (!json)
-    for (const p of args.given('param') ? args.list('param') : []) {
-      const name = p.slice(0, p.indexOf('='));
-      if (built.unusedParams.includes(name)) io.out(`warning: parameter ${q(name)} is read by none of the model's functions, so -p ${p} likely changes nothing\n`);
-    }
+  const unread = (args.given('param') ? args.list('param') : [])
+    .filter((p) => built.unusedParams.includes(p.slice(0, p.indexOf('='))))
+    .map((p) => `parameter ${q(p.slice(0, p.indexOf('=')))} is read by none of the model's functions, so -p ${p} likely changes nothing`);
+  if (!json) for (const w of unread) io.out(`warning: ${w}\n`);
   const line = statusLine(args, io);
   const memory = memoryCeiling(opts.memoryLimitMB ?? defaultOptions.memoryLimitMB);
   const modelRef = model.source ?? model.name;
@@ -205,7 +204,8 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
     if (out.violation && blocked) Object.assign(out.violation, blockedJson(blocked));
     if (saved?.error) printError(io, saved.error);
-    io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}) }));
+    const warnings = [...unread, ...(r.verdict === 'pass' ? vacuous(built, opts) : [])];
+    io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}), ...(warnings.length ? { warnings } : {}) }));
   } else {
     io.out(statsLine(r, args.given('workers') ? (opts.workers ?? 1) : null) + '\n');
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
@@ -215,7 +215,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     const st = r.reduction.store;
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
-    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n${vacuousLine(built, opts)}`);
+    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n${vacuous(built, opts).map((w) => `warning: ${w}\n`).join('')}`);
     if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
@@ -234,12 +234,12 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
  * `s.assert`, no progress, deadlock detection off) says so: it only counted
  * states, and would pass whatever the protocol did.
  */
-function vacuousLine(built: BuiltModel, opts: Partial<SearchOptions>): string {
+function vacuous(built: BuiltModel, opts: Partial<SearchOptions>): string[] {
   const stepSource = (f: Function): string => partsOf(f)?.map(stepSource).join('\n') ?? Function.prototype.toString.call(f);
-  if (built.invariants.length > 0 || built.hasProgress || (opts.deadlock ?? built.deadlock)) return '';
+  if (built.invariants.length > 0 || built.hasProgress || (opts.deadlock ?? built.deadlock)) return [];
   const sources = [...built.helpers, ...built.templates.flatMap((t) => t.steps.flatMap((st) => [st.guard, st.effect, st.nextFn, st.chooseFn]))];
-  if (sources.some((f) => typeof f === 'function' && /\.\s*assert\s*\(/.test(stepSource(f)))) return '';
-  return 'warning: nothing was checked: the model declares no invariant, no s.assert and no progress, and deadlock detection is off, so any protocol passes\n';
+  if (sources.some((f) => typeof f === 'function' && /\.\s*assert\s*\(/.test(stepSource(f)))) return [];
+  return ['nothing was checked: the model declares no invariant, no s.assert and no progress, and deadlock detection is off, so any protocol passes'];
 }
 
 /**
