@@ -139,3 +139,9 @@ export default defineModel({ name: 'm', shared: { n: int(0, 2) }, threads: [thre
   t.is(proxy.code, 2, proxy.err);
   t.regex(proxy.err, /MC141: model file .*proxy\.ts": its export cannot be read \(trap\)/);
 });
+
+test('a trace replayed against another model says which model it was made on, not only that a variant or parameter is unknown', async (t) => {
+  const r = await cli(['replay', TRACE, '--model', resolve('examples/lock.ts')]);
+  t.is(r.code, 2, r.out);
+  t.regex(r.err, /MC421: the trace was made on model "dining", and the model given is "lock-example" \(model "lock-example" has no parameter "n".*\); give the model the trace was made on with --model FILE/);
+});

@@ -1,6 +1,6 @@
 import { buildModel } from '../model/build.ts';
 import type { Model } from '../model/define.ts';
-import { q } from '../model/errors.ts';
+import { McError, isMcError, q } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { judgeCycle } from '../exec/fairness.ts';
 import type { Fairness } from '../model/define.ts';
@@ -95,7 +95,15 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
 
 function reexecute(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
   const variant = variantOverride !== undefined && variantOverride !== null ? variantOverride : trace.variant;
-  const built = buildModel(model, variant, trace.params as Record<string, never>);
+  let built: ReturnType<typeof buildModel>;
+  try {
+    built = buildModel(model, variant, trace.params as Record<string, never>);
+  } catch (e) {
+    // A trace given the wrong model fails on its variant or parameters first: say which model it was made on.
+    if (isMcError(e) && trace.model !== model.name)
+      throw new McError('MC421', `the trace was made on model ${q(trace.model)}, and the model given is ${q(model.name)} (${e.message}); give the model the trace was made on with --model FILE`);
+    throw e;
+  }
   const rt = new Runtime(built);
   const sameVariant = built.variant === trace.variant;
   const notes: string[] = [];
