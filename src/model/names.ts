@@ -214,16 +214,14 @@ export function namesInAnyConfiguration(model: Model): { shared: Set<string>; lo
 
 const valueKey = (group: string | null, name: string, value: string): string => `${group ?? ''}\0${name}\0${value}`;
 
-/** Where a label literal is compared with a thread's label or counted: the thread group (null: the function's own thread) and the label. */
-function labelUses(src: string, s: string | undefined, me: string | undefined): { group: string | null; label: string; what: string }[] {
-  const out: { group: string | null; label: string; what: string }[] = [];
-  const lit = `(['"])([^'"\\\n]*)`;
+/**
+ * Where a label literal is compared with `s.at('group', i)` or counted by
+ * `s.count`: the thread group and the label. (`me.at` and
+ * `s.local('group', i).at` are read as the variables are, `valueUses`.)
+ */
+function labelUses(src: string, s: string | undefined): { group: string; label: string; what: string }[] {
+  const out: { group: string; label: string; what: string }[] = [];
   const cmp = `\\s*[!=]==?\\s*`;
-  if (me !== undefined) {
-    const m = me.replace(/\$/g, '\\$');
-    for (const x of src.matchAll(new RegExp(`(?<![\\w$.])${m}\\s*\\.\\s*at${cmp}${lit}\\1`, 'g'))) out.push({ group: null, label: x[2]!, what: `${me}.at` });
-    for (const x of src.matchAll(new RegExp(`${lit}\\1${cmp}(?<![\\w$.])${m}\\s*\\.\\s*at(?![\\w$])`, 'g'))) out.push({ group: null, label: x[2]!, what: `${me}.at` });
-  }
   if (s !== undefined) {
     const n = s.replace(/\$/g, '\\$');
     const at = `(?<![\\w$.])${n}\\s*\\.\\s*at\\s*\\(\\s*(['"])([\\w-]+)\\1[^()]*\\)`;
@@ -235,17 +233,18 @@ function labelUses(src: string, s: string | undefined, me: string | undefined): 
 }
 
 /**
- * Label literals compared with `me.at` or `s.at('group', i)`, or counted by
+ * Label literals compared with `s.at('group', i)`, or counted by
  * `s.count('group', 'label')`, must be labels of that thread group (MC151):
- * a misspelt one would compare unequal forever. `labelsOf(null)` is the
- * function's own thread; an unknown group is left to the view (MC132).
+ * a misspelt one would compare unequal forever (`me.at` and
+ * `s.local('group', i).at` are checked with the variables, `checkValues`).
+ * An unknown group is left to the view (MC132).
  */
 export function checkLabels(fn: Function | null | undefined, where: string, labelsOf: (group: string | null) => readonly string[] | undefined): void {
-  eachBody(fn, withoutComments, (body, s, me) => {
-    for (const u of labelUses(body, s, me)) {
+  eachBody(fn, withoutComments, (body, s) => {
+    for (const u of labelUses(body, s)) {
       const labels = labelsOf(u.group);
       if (labels === undefined || labels.includes(u.label)) continue;
-      throw new McError('MC151', `${where}: compares ${u.what} with ${q(u.label)}, which is not a label of thread ${u.group === null ? 'the thread' : q(u.group)} (labels: ${labels.join(', ')})`);
+      throw new McError('MC151', `${where}: compares ${u.what} with ${q(u.label)}, which is not a label of thread ${q(u.group)} (labels: ${labels.join(', ')})`);
     }
   });
 }

@@ -157,7 +157,7 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     const onProgress = input.progress ? (p: unknown) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
     if (input.simulate !== undefined) {
       // The walks publish their counts into the cell (states: walks, transitions: steps) and stop when asked.
-      const { runtime: _rt, ...result } = simulate(built, { ...input.simulate, onProgress, stop: () => cell.stopRequested(), onPoll: (runs, steps) => cell.publish('explore', runs, steps, 0, 0, 0) });
+      const { runtime: _rt, ...result } = simulate(built, { ...input.simulate, onProgress, poll: (runs, steps) => (cell.publish('explore', runs, steps, 0, 0, 0), cell.stopRequested()) });
       msg = { type: 'result', result };
     } else {
       const options = { ...input.options, monitor: cellMonitor(cell, input.ceilingMB), onProgress };
@@ -506,7 +506,7 @@ interface JobEnd<R> {
 
 /** What `simulate` takes: the walks' options (plain data), the memory bound, signals and progress. */
 export interface SuperviseSimulation {
-  readonly simulate: Partial<Omit<SimulateOptions, 'onProgress' | 'stop' | 'onPoll'>> & { readonly seed: string };
+  readonly simulate: Partial<Omit<SimulateOptions, 'onProgress' | 'poll'>> & { readonly seed: string };
   readonly memory: MemoryCeiling;
   readonly signals: boolean;
   readonly onProgress: ((p: SimulateProgress) => void) | null;

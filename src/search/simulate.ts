@@ -43,10 +43,12 @@ export interface SimulateOptions {
   readonly maxFingerprints: number;
   /** Called about once a second. */
   readonly onProgress: ((p: SimulateProgress) => void) | null;
-  /** Asked every 1024 steps: a reason to stop now (a supervisor's signal or limit), or null. */
-  readonly stop: (() => IncompleteReason | null) | null;
-  /** Told the walks and steps so far every 1024 steps (a supervisor's counts, should it have to end the walks). */
-  readonly onPoll: ((runs: number, steps: number) => void) | null;
+  /**
+   * Told the walks and steps so far every 1024 steps (a supervisor's counts,
+   * should it have to end the walks), as a search tells its monitor; returns
+   * a reason to stop now (a signal or limit), or null.
+   */
+  readonly poll: ((runs: number, steps: number) => IncompleteReason | null) | null;
 }
 
 export interface SimulateProgress {
@@ -66,8 +68,7 @@ export const defaultSimulateOptions: SimulateOptions = Object.freeze({
   timeLimit: Infinity,
   maxFingerprints: 1 << 22,
   onProgress: null,
-  stop: null,
-  onPoll: null,
+  poll: null,
 });
 
 export interface SimulateStats {
@@ -154,8 +155,7 @@ export function simulate(model: BuiltModel, options: Partial<SimulateOptions> = 
           stopped = 'time-limit';
           break walks;
         }
-        o.onPoll?.(stats.runs, stats.steps);
-        const asked = o.stop?.() ?? null;
+        const asked = o.poll?.(stats.runs, stats.steps) ?? null;
         if (asked !== null) {
           stopped = asked;
           break walks;
