@@ -39,6 +39,8 @@ const load = (path) => import(new URL(`${tree}${path}${ext}`, import.meta.url).h
 if (fromSource) (await load('run/source-condition')).registerSourceCondition();
 const { main } = await load('cli/main');
 const { writeError } = await load('run/write');
+const { internalErrorLine } = await load('cli/common');
+const { jsonResult } = await load('cli/json-result');
 
 // A reader that went away (`mmcheck check ... | head`) is not an error: stop quietly.
 // Any other failure to write stdout (a full disk) is the coded write error, exit 2.
@@ -62,13 +64,14 @@ const stray = (what) => (e) => {
   const stack = typeof e?.stack === 'string' ? e.stack : '';
   const files = stack.split('\n').filter((l) => /^\s+at /.test(l) && /[\\/]/.test(l) && !/\(node:|at node:/.test(l));
   const ours = files.length > 0 && files.every((l) => l.includes(ownRoot) && !l.includes(`${ownRoot}models`) && !l.includes(`${ownRoot}examples`));
-  const message = String(e?.message ?? e).split('\n')[0];
-  const line = ours
-    ? `mmcheck: internal error: ${message} (${what}) — please report this at mmcheck's issue tracker, with the command line and the model (run with --debug for the stack)`
-    : `mmcheck: error MC166: ${what} outside any step of the model, from code a model file started (a promise it did not await, a timer or callback): ${message}${files[0] ? `\n  ${files[0].trim()}` : ''}`;
-  process.stderr.write(`${line}\n`);
+  const first = String(e?.message ?? e).split('\n')[0];
+  const message = ours
+    ? `${first} (${what})`
+    : `${what} outside any step of the model, from code a model file started (a promise it did not await, a timer or callback): ${first}${files[0] ? `\n  ${files[0].trim()}` : ''}`;
+  // The same lines as main's errors (src/cli/common.ts, src/cli/main.ts).
+  process.stderr.write(`${ours ? internalErrorLine({ message }) : `mmcheck: error MC166: ${message}`}\n`);
   if (process.argv.includes('--debug')) process.stderr.write(`${stack}\n`);
-  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify({ format: 'mmcheck-error/1', error: { code: ours ? 'internal' : 'MC166', message: line.replace(/^mmcheck: (?:error MC166|internal error): /, '') } })}\n`);
+  if (process.argv.includes('--json')) process.stdout.write(jsonResult('error', { error: { code: ours ? 'internal' : 'MC166', message } }));
   leave(ours ? 70 : 2);
 };
 process.on('unhandledRejection', stray('an unhandled promise rejection'));
