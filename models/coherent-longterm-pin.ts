@@ -152,7 +152,7 @@ export default defineModel({
         verdict: 'violation',
         kind: 'livelock',
         property: 'non-progress-cycle',
-        length: 13,
+        length: 11,
         params: { evictAttempts: 0 },
         note: 'weak fairness only: G sleeps in folio_lock while E retries forever, trylocking P again before G runs (G is enabled only between E\'s unlock and E\'s next collect). The kernel hands the lock to the sleeping waiter, so this cycle is not reachable there: see the strong-fairness entry',
       },

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { buildModel, defineModel, int, search, thread } from '../src/index.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
-import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
+import { referenceExplore, referenceFairCycle, referenceFairCycleDepth } from './helpers/reference.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 import { ceilingAfter, edgeCacheMismatch } from './helpers/edges.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -88,6 +88,26 @@ test('random models: fair non-progress cycles agree with the brute-force referen
     { numRuns: RUNS },
   );
   t.pass();
+});
+
+test('random models: a lasso\'s stem is as short as can be: no state on a fair non-progress cycle (or starving cycle) lies nearer the initial state than its cycle start (brute-force reference)', (t) => {
+  let lassos = 0;
+  fc.assert(
+    fc.property(genModel({ safety: false }), fc.constantFrom('none', 'weak', 'strong' as const), fc.boolean(), (g, fairness, edgeCache) => {
+      const b = buildModel(toModel(g), null);
+      if (!b.hasProgress) return true;
+      const r = search(b, { deadlock: false, fairness, liveness: true, edgeCache });
+      if (r.verdict !== 'violation' || !r.violation) return true;
+      const ref = referenceExplore(b, { deadlock: false });
+      const starving = r.violation.property === 'starvation' ? b.threads.findIndex((th) => th.name === r.violation!.starving) : -1;
+      const nearest = referenceFairCycleDepth(b, ref, fairness, starving);
+      lassos++;
+      return nearest !== null && r.violation.cycleStart === nearest;
+    }),
+    { numRuns: RUNS },
+  );
+  t.log(`${lassos} lassos`);
+  t.true(lassos > 0);
 });
 
 test('random models: the livelock search finds the same lasso with the edge cache as by executing the steps in every pass (also under POR)', (t) => {

@@ -10,7 +10,7 @@ import type { Fairness } from '../src/model/define.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { Symmetry } from '../src/reduce/symmetry.ts';
-import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
+import { referenceExplore, referenceFairCycle, referenceFairCycleDepth } from './helpers/reference.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 
@@ -104,6 +104,12 @@ function agrees(g: GenLive, fairness: Fairness, deadlock: boolean, strategy: 'bf
     if (red.violation?.property === 'starvation') {
       const i = b.threads.findIndex((th) => th.name === red.violation!.starving);
       if (livelock || i < 0 || !starving[i]) return false;
+    }
+    // After a breadth-first exploration the stem is as short as can be (as the unreduced search's): no state on a fair cycle lies nearer.
+    for (const r of strategy === 'bfs' ? [red, full] : [full]) {
+      if (r.violation?.kind !== 'livelock') continue;
+      const i = r.violation.property === 'starvation' ? b.threads.findIndex((th) => th.name === r.violation!.starving) : -1;
+      if (r.violation.cycleStart !== referenceFairCycleDepth(b, ref, fairness, i)) return false;
     }
   }
   if (red.violation) {

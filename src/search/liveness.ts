@@ -6,7 +6,7 @@ import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { q } from '../model/errors.ts';
 import { Growable, grown } from '../store/growable.ts';
 import { pathTo, stepsAlong } from './stored-path.ts';
-import { tarjan, type SccGraph, type SccState } from './tarjan.ts';
+import { judgeIfNearer, smallestMember, tarjan, type FairComponent, type NearestKept, type SccGraph, type SccState } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
 import { livelockViolation } from './violation.ts';
 import { cacheFits, EdgeCache, edgeCacheBytes, MAX_CACHED_EDGES, MAX_CACHED_THREADS } from './edge-cache.ts';
@@ -26,9 +26,14 @@ import { cacheFits, EdgeCache, edgeCacheBytes, MAX_CACHED_EDGES, MAX_CACHED_THRE
  *    drop the states where they are enabled and recurse (as in Streett
  *    emptiness checks). The cycle must also keep some thread with progress
  *    labels unfinished (not at an end label).
- * 3. The counterexample is a lasso: the BFS-shortest stem to the SCC state
- *    closest to the initial state, then a cycle built by BFS inside the SCC
- *    that visits one witness for each fairness obligation and returns.
+ * 3. The counterexample is a lasso: the BFS-shortest stem to the state
+ *    nearest the initial state that lies on a fair non-progress cycle,
+ *    then a cycle built by BFS inside its SCC that visits one witness for
+ *    each fairness obligation and returns. The pass judges every SCC (all
+ *    of it, unless a fair one holds the initial state) and keeps the one
+ *    holding the smallest store index: states are numbered in BFS order, so
+ *    no fair cycle passes nearer the initial state. A component whose
+ *    nearest state is no nearer than the one kept is not judged.
  * If there is no livelock, the same is done per thread with only that
  * thread's progress transitions removed: a fair cycle where it never makes
  * progress while unfinished is starvation, searching only the states on
@@ -45,7 +50,7 @@ import { cacheFits, EdgeCache, edgeCacheBytes, MAX_CACHED_EDGES, MAX_CACHED_THRE
  */
 
 /** The search's context; the SCC numbering (SccState) lives in it so that a refinement can reset a region and search it again. */
-interface Ctx extends SccState {
+interface Ctx extends SccState, NearestKept {
   rt: Runtime;
   store: StateStore;
   fairness: Fairness;
@@ -63,6 +68,9 @@ interface Ctx extends SccState {
   /** The lasso's breadth-first searches over the cache: how each state was reached (allocated at the first). */
   bfsPrev: Int32Array | null;
   bfsFrom: Int32Array | null;
+  /** Strong fairness: the states a refinement keeps carry its stamp, new for every refinement of the context's passes (allocated at the first). */
+  keep: Int32Array | null;
+  keepStamp: number;
 }
 
 /**
@@ -236,11 +244,18 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
   return { ok, offenders, live };
 }
 
-/** Find a fair non-progress SCC; returns the component members and region test. */
-type FairComponent = { members: Int32Array; inComp: (u: number) => boolean };
 
-function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean): FairComponent | null {
-  return tarjan(c, sccGraph(c), roots, inRegion, (comp, members) => judgeComponent(c, comp, members));
+/** Judges the fair components `roots` reach inside the region (a strong-fairness refinement): as a pass does, keeping the nearest in `c.best`. */
+function findFairComponents(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean): FairComponent | null {
+  return tarjan(c, sccGraph(c), roots, inRegion, nearestOf(c));
+}
+
+/** A pass's `onScc`: judge the component, and end the pass only when the fair component kept holds the initial state (none can be nearer). */
+function nearestOf(c: Ctx): (comp: number, members: Int32Array) => FairComponent | null {
+  return (comp, members) => {
+    judgeComponent(c, comp, members);
+    return c.bestEntry === 0 ? c.best : null;
+  };
 }
 
 /**
@@ -320,30 +335,33 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | nul
   return null;
 }
 
-/** Whether component `comp` (its members) holds a fair non-progress cycle: the component itself, a fair part of it (strong fairness), or null. */
-function judgeComponent(c: Ctx, comp: number, members: Int32Array): FairComponent | null {
+/**
+ * Judges component `comp` (its members): when it holds a fair
+ * non-progress cycle and lies nearer the initial state than the fair
+ * component kept, it is kept (`c.best`); under strong fairness a component
+ * that is not fair as a whole has its fair parts judged so.
+ */
+function judgeComponent(c: Ctx, comp: number, members: Int32Array): void {
   const inComp = (u: number) => u >= 0 && c.comp[u] === comp;
-  const j = judge(c, members, inComp);
-  if (!j.live) return null;
-  if (j.ok) return { members, inComp };
-  if (c.fairness !== 'strong') return null;
-  // Strong fairness: remove states where an offender is enabled, recurse on what is left.
-  const keep = new Uint8Array(c.num.length); // sparse use; fine for the sizes liveness handles
+  const j = judgeIfNearer(c, members, inComp, () => judge(c, members, inComp));
+  if (j === null || c.fairness !== 'strong') return;
+  // Strong fairness: remove states where an offender is enabled, and search what is left. The kept states carry this refinement's stamp: a nested one restamps a subset of them, which then leaves this one's region (their components are complete, so this search no longer looks at them).
+  if (c.keep === null) c.keep = new Int32Array(c.num.length);
+  const keep = c.keep;
+  const stamp = ++c.keepStamp;
   const en = new Uint8Array(c.rt.threads);
-  let kept = 0;
+  const kept: number[] = [];
   for (const v of members) {
     enabledAt(c, v, en);
     if (!j.offenders.some((t) => en[t])) {
-      keep[v] = 1;
-      kept++;
+      keep[v] = stamp;
+      kept.push(v);
       c.num[v] = 0;
       c.onStack[v] = 0;
     }
   }
-  if (kept === 0) return null;
-  // Membership by `keep` alone: the nested search gives these states new component ids.
-  const sub = (u: number) => u >= 0 && keep[u] === 1;
-  return findFairComponent(c, members.filter((v) => keep[v] === 1), sub);
+  // Membership by the stamp alone: the nested search gives these states new component ids.
+  if (kept.length > 0) findFairComponents(c, kept, (u) => u >= 0 && keep[u] === stamp);
 }
 
 function enabledAt(c: Ctx, v: number, en: Uint8Array): void {
@@ -604,10 +622,12 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
  * helpers (each with its own runtime and numbering, over the shared store
  * and edge cache). Each thread claims the next task from a shared counter;
  * the search reports the first pass in order that finds a fair component,
- * whoever ran it, so the verdict and the lasso are the one-thread search's:
- * a pass found by a helper, or within the states on cycles, is run again
- * here over every state, meeting the components in the order it always
- * does. A starvation pass waits until task 1 is settled.
+ * whoever ran it, so the verdict and the lasso are the one-thread search's.
+ * A helper's pass stops at the first fair component it meets (it only
+ * says whether there is one), and is run again here for the nearest; within
+ * the states on cycles a pass meets the same non-trivial components as over
+ * every state (an edge that leaves them cannot return), so the nearest is
+ * the same. A starvation pass waits until task 1 is settled.
  */
 export interface PassPool {
   /** How many other threads take tasks (each keeps its own numbering: 13 bytes per state). */
@@ -701,6 +721,10 @@ function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: n
     edgeCount,
     bfsPrev: null,
     bfsFrom: null,
+    best: null,
+    bestEntry: N,
+    keep: null,
+    keepStamp: 0,
   };
 }
 
@@ -714,9 +738,9 @@ function cacheContext(rt: Runtime, store: StateStore, fairness: Fairness, cache:
  * found (its numbering is then still in c). A starvation pass first waits
  * for task 1 (`idle` between looks: the search thread polls its limits).
  */
-function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, idle: () => void): { outcome: number; found: FairComponent | null } {
+function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, idle: () => void, nearest: boolean): { outcome: number; found: FairComponent | null } {
   if (j === 0) {
-    const found = runPass(c, LIVELOCK);
+    const found = runPass(c, LIVELOCK, null, nearest);
     return { outcome: found !== null ? PASS_FOUND : PASS_NONE, found };
   }
   const N = c.store.count;
@@ -736,7 +760,7 @@ function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, i
     r = pool.outcome(REGION_TASK);
   }
   if (r === PASS_NONE) return { outcome: PASS_NONE, found: null };
-  const found = runPass(c, passes[j - 1]!, r === REGION_ALL ? null : pool.region(N));
+  const found = runPass(c, passes[j - 1]!, r === REGION_ALL ? null : pool.region(N), nearest);
   return { outcome: found !== null ? PASS_FOUND : PASS_NONE, found };
 }
 
@@ -763,7 +787,7 @@ export function taskRunner(rt: Runtime, store: StateStore, cache: EdgeCache, poo
   };
   return (j) => {
     try {
-      return runTask(c, pool, passes, j, idle).outcome;
+      return runTask(c, pool, passes, j, idle, false).outcome;
     } catch (e) {
       if (e instanceof LivenessStop) return PASS_PENDING;
       throw e;
@@ -774,10 +798,16 @@ export function taskRunner(rt: Runtime, store: StateStore, cache: EdgeCache, poo
 /**
  * One pass: reset the numbering, search for a fair component; within
  * `region` only (the states on a cycle of the whole graph, `cyclicRegion`),
- * or over every state (null).
+ * or over every state (null). `nearest`: the fair component nearest the
+ * initial state, judging every component (the lasso's); else the first
+ * found (whether there is one).
  */
-function runPass(c: Ctx, starving: number, region: Uint8Array | null = null): FairComponent | null {
-  return sccPass(c, starving, region, (comp, members) => judgeComponent(c, comp, members));
+function runPass(c: Ctx, starving: number, region: Uint8Array | null, nearest: boolean): FairComponent | null {
+  c.best = null;
+  c.bestEntry = c.store.count;
+  const onScc = nearestOf(c);
+  const stopped = sccPass(c, starving, region, nearest ? onScc : (comp, members) => onScc(comp, members) ?? c.best);
+  return stopped ?? c.best;
 }
 
 function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (comp: number, members: Int32Array) => FairComponent | null): FairComponent | null {
@@ -838,9 +868,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   const cache = !opts.edgeCache ? null : recorded !== null && por === null ? recorded : edges > 0 && edgeCacheFits(rt, store, edges, opts) ? EdgeCache.sized(N, edges) : null;
   const c = context(rt, store, opts.fairness, start + opts.timeLimit * 1000, opts.monitor, por, cache, (bytes) => cacheFits(bytes, 0, store.bytes(), opts), edges);
   const lasso = (found: FairComponent, starving: number): FoundViolation => {
-    // Entry: the member with the smallest BFS index (states are numbered in discovery order).
-    let entry = found.members[0]!;
-    for (const v of found.members) if (v < entry) entry = v;
+    const entry = smallestMember(found.members);
     const stem = stepsAlong(rt, store, pathTo(store, entry));
     const cycle = fairCycle(c, entry, found.inComp);
     return livelockViolation(rt, [...stem, ...cycle.map((e) => e.step)], stem.length, starving);
@@ -852,14 +880,12 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   if (pool !== null && !shared) pool.decline();
   const p: PassPool = shared ? pool : new LocalPool();
   p.start(tasks, c.fairness);
-  /** The lasso of task j's fair component: ours when we ran the pass over every state, else the pass run again here. */
+  /** The lasso of task j's fair component: ours when this thread ran the pass, else a helper's pass run again here. */
   const report = (j: number, mine: FairComponent | null): FoundViolation => {
     const starving = j === 0 ? LIVELOCK : passes[j - 1]!;
-    const whole = j === 0 || p.outcome(REGION_TASK) === REGION_ALL;
-    const found = mine !== null && whole ? mine : runPass(c, starving);
-    // Over every state the pass finds what it found among the states on cycles; a helper's finding that this thread does not repeat came from steps that behave differently there.
-    if (found === null && mine === null) throw notDeterministic(rt, `a search worker found a fair cycle (${starving < 0 ? 'livelock' : `starvation of ${q(rt.model.threads[starving]!.name)}`}) that the search thread does not find with the same steps`);
-    if (found === null) throw new Error(`internal: cycle search task ${j} found a fair component among the states on cycles, and none over every state`);
+    const found = mine ?? runPass(c, starving, null, true);
+    // A helper's finding that this thread does not repeat came from steps that behave differently here.
+    if (found === null) throw notDeterministic(rt, `a search worker found a fair cycle (${starving < 0 ? 'livelock' : `starvation of ${q(rt.model.threads[starving]!.name)}`}) that the search thread does not find with the same steps`);
     return lasso(found, starving);
   };
   const idle = (): void => poll(c);
@@ -876,7 +902,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     }
     const j: number = mine === null ? p.claim() : -1;
     if (j >= 0) {
-      const r = runTask(c, p, passes, j, idle);
+      const r = runTask(c, p, passes, j, idle, true);
       if (r.found !== null) mine = { j, found: r.found };
       else p.settle(j, r.outcome);
       continue;

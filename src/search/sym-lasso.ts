@@ -5,6 +5,7 @@ import { composePerm, invertPerm, permOrder } from '../reduce/thread-perm.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
 import type { QuotientGraph } from './quotient-graph.ts';
 import { concreteSteps, pathTo } from './stored-path.ts';
+import { smallestMember } from './tarjan.ts';
 import type { FoundViolation, PathStep } from './types.ts';
 import { livelockViolation } from './violation.ts';
 
@@ -32,8 +33,7 @@ import { livelockViolation } from './violation.ts';
  */
 export function symmetricLasso(g: QuotientGraph, members: Int32Array, inComp: (x: number) => boolean, tick: () => void): FoundViolation {
   const { rt, store, sym, T } = g;
-  let entry = members[0]!;
-  for (const v of members) if (v < entry) entry = v;
+  const entry = smallestMember(members);
   const ue = g.stateOf(entry);
   const { steps: stem, last } = concreteSteps(rt, store, pathTo(store, ue), sym);
   const s0 = new Int32Array(T);

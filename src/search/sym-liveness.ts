@@ -4,7 +4,7 @@ import type { Symmetry } from '../reduce/symmetry.ts';
 import { Orbits, composePerm, invertPerm } from '../reduce/thread-perm.ts';
 import { QuotientGraph } from './quotient-graph.ts';
 import { symmetricLasso } from './sym-lasso.ts';
-import { tarjan, type SccGraph, type SccState } from './tarjan.ts';
+import { judgeIfNearer, tarjan, type FairComponent, type NearestKept, type SccGraph, type SccState } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, SearchMonitor, SearchOptions } from './types.ts';
 
 /**
@@ -47,13 +47,16 @@ class SymLivenessStop extends Error {
 }
 
 /** The search's context; the SCC numbering (SccState) lives in it so that a refinement can reset a region and search it again. */
-interface Ctx extends SccState {
+interface Ctx extends SccState, NearestKept {
   g: QuotientGraph;
   ticks: number;
   deadline: number;
   monitor: SearchMonitor | null;
   /** Per node: its position among the members of the component being judged, or -1. */
   pos: Int32Array;
+  /** Strong fairness: the nodes a refinement keeps carry its stamp, new for every refinement (allocated at the first). */
+  keep: Int32Array | null;
+  keepStamp: number;
 }
 
 
@@ -152,29 +155,39 @@ function judge(c: Ctx, members: Int32Array, inComp: (x: number) => boolean): Jud
   return { ok, live, offenders, frames: byMember };
 }
 
-/** A component whose lift holds a fair live cycle: its members and membership test. */
-function findFairComponent(c: Ctx, roots: Iterable<number>, inRegion: (x: number) => boolean): { members: Int32Array; inComp: (x: number) => boolean } | null {
+/**
+ * The components whose lift holds a fair live cycle, among those `roots`
+ * reach in the region: the one holding the node nearest the initial state
+ * is kept in `c.best` (nodes are numbered by their states, which are in BFS
+ * order). Every component is judged, unless the one kept holds the initial
+ * state; one whose nearest node is no nearer than the kept one's is not.
+ */
+function findFairComponents(c: Ctx, roots: Iterable<number>, inRegion: (x: number) => boolean): FairComponent | null {
   return tarjan(c, sccGraph(c), roots, inRegion, (comp, members) => {
-    const inComp = (x: number) => c.comp[x] === comp;
-    const j = judge(c, members, inComp);
-    if (!j.live) return null;
-    if (j.ok) return { members, inComp };
-    if (c.g.fairness !== 'strong') return null;
-    // Drop the nodes where an offender is enabled (under the node's frame; the same for every lift) and recurse.
-    const T = c.g.T;
-    const keep = new Uint8Array(c.num.length);
-    const kept: number[] = [];
-    members.forEach((v, i) => {
-      c.g.expand(v);
-      for (let t = 0; t < T; t++) if (c.g.enabled[t] && j.offenders[j.frames[i * T + t]!]) return;
-      keep[v] = 1;
-      kept.push(v);
-      c.num[v] = 0;
-      c.onStack[v] = 0;
-    });
-    if (kept.length === 0) return null;
-    return findFairComponent(c, kept, (x) => keep[x] === 1);
+    judgeComponent(c, comp, members);
+    return c.bestEntry === 0 ? c.best : null;
   });
+}
+
+function judgeComponent(c: Ctx, comp: number, members: Int32Array): void {
+  const inComp = (x: number) => c.comp[x] === comp;
+  const j = judgeIfNearer(c, members, inComp, () => judge(c, members, inComp));
+  if (j === null || c.g.fairness !== 'strong') return;
+  // Drop the nodes where an offender is enabled (under the node's frame; the same for every lift) and search the rest. A nested refinement restamps a subset of the kept nodes, whose components are then complete.
+  const T = c.g.T;
+  if (c.keep === null || c.keep.length < c.num.length) c.keep = new Int32Array(c.num.length);
+  const keep = c.keep;
+  const stamp = ++c.keepStamp;
+  const kept: number[] = [];
+  members.forEach((v, i) => {
+    c.g.expand(v);
+    for (let t = 0; t < T; t++) if (c.g.enabled[t] && j.offenders[j.frames[i * T + t]!]) return;
+    keep[v] = stamp;
+    kept.push(v);
+    c.num[v] = 0;
+    c.onStack[v] = 0;
+  });
+  if (kept.length > 0) findFairComponents(c, kept, (x) => keep[x] === stamp);
 }
 
 export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symmetry, opts: SearchOptions, start: number): FoundViolation | null | IncompleteReason {
@@ -191,6 +204,10 @@ export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symm
     deadline: start + opts.timeLimit * 1000,
     monitor: opts.monitor,
     pos: new Int32Array(0),
+    best: null,
+    bestEntry: 0,
+    keep: null,
+    keepStamp: 0,
   };
   const attempt = (wBase: number, K: number): FoundViolation | null => {
     g.watch(wBase, K);
@@ -204,7 +221,9 @@ export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symm
     const roots = function* () {
       for (let v = 0; v < N; v++) yield v;
     };
-    const found = findFairComponent(c, roots(), () => true);
+    c.best = null;
+    c.bestEntry = N;
+    const found = findFairComponents(c, roots(), () => true) ?? c.best;
     if (!found) return null;
     return symmetricLasso(g, found.members, found.inComp, () => tick(c));
   };

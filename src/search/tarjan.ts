@@ -94,6 +94,42 @@ export function tarjan<T>(c: SccState, g: SccGraph, roots: Iterable<number>, inR
   return null;
 }
 
+/** A component's smallest node: the one nearest the initial state (nodes are numbered by their states, in BFS order), where a lasso enters its cycle. */
+export function smallestMember(members: Int32Array): number {
+  let entry = members[0]!;
+  for (const v of members) if (v < entry) entry = v;
+  return entry;
+}
+
+/** A component that holds a fair cycle (or a fair part of one), with its membership test. */
+export interface FairComponent {
+  members: Int32Array;
+  inComp: (v: number) => boolean;
+}
+
+/** A cycle search's fair component nearest the initial state so far, and its smallest node (the node count: none yet). */
+export interface NearestKept {
+  best: FairComponent | null;
+  bestEntry: number;
+}
+
+/**
+ * Judges a component (`judge`) unless its smallest node is no nearer the
+ * initial state than the kept one's, and keeps it when it is fair and live.
+ * Returns the judgement of a live component that is not fair as a whole
+ * (strong fairness then looks for a fair part of it), else null.
+ */
+export function judgeIfNearer<J extends { live: boolean; ok: boolean }>(k: NearestKept, members: Int32Array, inComp: (v: number) => boolean, judge: () => J): J | null {
+  const entry = smallestMember(members);
+  if (entry >= k.bestEntry) return null;
+  const j = judge();
+  if (!j.live) return null;
+  if (!j.ok) return j;
+  k.best = { members, inComp };
+  k.bestEntry = entry;
+  return null;
+}
+
 function hasEdgeTo(edges: Growable<Int32Array>, from: number, to: number, v: number): boolean {
   for (let i = from; i < to; i++) if (edges.a[i] === v) return true;
   return false;

@@ -211,6 +211,16 @@ export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean; maxS
  * progress transitions and asks that it is unfinished.
  */
 export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairness, starving = -1): boolean {
+  return referenceFairCycleDepth(b, r, fairness, starving) !== null;
+}
+
+/**
+ * The BFS depth of the state nearest the initial state that lies on a fair
+ * non-progress cycle (every state of a fair component, or of a fair part of
+ * one under strong fairness, lies on one), or null when there is none: the
+ * shortest stem a lasso can have.
+ */
+export function referenceFairCycleDepth(b: BuiltModel, r: RefResult, fairness: Fairness, starving = -1): number | null {
   if (r.truncated) throw new Error('referenceFairCycle needs a whole exploration (this one stopped at maxStates)');
   const T = b.threads.length;
   const excluded = (e: RefEdge) => e.progress && (starving < 0 || e.thread === starving);
@@ -242,7 +252,12 @@ export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairne
     return seen;
   };
   const enabled = (k: string) => new Set((r.graph.get(k) ?? []).map((e) => e.thread));
-  const fairIn = (set: Set<string>): boolean => {
+  let nearest: number | null = null;
+  const fairFound = (scc: Set<string>): void => {
+    for (const u of scc) if (nearest === null || r.depth.get(u)! < nearest) nearest = r.depth.get(u)!;
+  };
+  // Every fair component is visited (none returns early), so that the nearest state on any of them is found.
+  const fairIn = (set: Set<string>): void => {
     const done = new Set<string>();
     for (const v of set) {
       if (done.has(v)) continue;
@@ -267,15 +282,15 @@ export function referenceFairCycle(b: BuiltModel, r: RefResult, fairness: Fairne
         if (fairness === 'weak' && en.every((x) => x)) offenders.push(t);
         if (fairness === 'strong' && en.some((x) => x)) offenders.push(t);
       }
-      if (offenders.length === 0) return true;
-      if (fairness === 'strong') {
+      if (offenders.length === 0) fairFound(scc);
+      else if (fairness === 'strong') {
         const sub = new Set([...scc].filter((u) => !offenders.some((t) => enabled(u).has(t))));
-        if (sub.size && fairIn(sub)) return true;
+        if (sub.size) fairIn(sub);
       }
     }
-    return false;
   };
-  return fairIn(new Set(r.graph.keys()));
+  fairIn(new Set(r.graph.keys()));
+  return nearest;
 }
 
 /** What the search reports as a livelock: a fair non-progress cycle, or one thread with progress steps starving while others progress. */
