@@ -59,3 +59,10 @@ test('a trace at the threshold is shown whole; one step more is summarised', (t)
   t.regex(over, /^\.\.\. 1 step left out \(steps 101\.\.101\); the full table: the trace file, or mmcheck show <trace> --format markdown\|html$/m);
   t.is(renderText(longTrace(TERMINAL_ROWS + 1), { maxRows: Infinity }).includes('left out'), false);
 });
+
+test('a lasso whose cycle starts among the steps left out says so in the summary line', (t) => {
+  const tr = { ...longTrace(400, 'spin'), cycleStart: 150 };
+  const shown = renderText(tr, { source: 'l.json', modelFlag: ' --model m.ts' });
+  t.notRegex(shown, /cycle starts here/);
+  t.regex(shown, /^\.\.\. 202 steps left out \(steps 101\.\.302, the cycle starting at step 151 among them\); the full table: l\.json, or mmcheck show l\.json --model m\.ts --format markdown\|html$/m);
+});

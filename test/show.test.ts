@@ -23,6 +23,7 @@ import { renderMarkdown, renderText } from '../src/report/table.ts';
 import { loadModel } from '../src/run/load.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 import { cli } from './helpers/cli.ts';
+import { minimizedLine } from '../src/cli/output.ts';
 
 const LOCK = resolve('examples/lock.ts');
 /** The command line in-process (cli.ts), as the commands printed by check are pasted. */
@@ -191,6 +192,10 @@ test('cli: the replay and show commands that check prints work as printed, html 
   t.is(sh.out, '');
   const html = readFileSync(join(dir, 'traces/lock-example.test-then-set.mutual-exclusion.html'), 'utf8');
   t.regex(html, /<h1 id="property">mutual-exclusion<\/h1>/);
+  // The page's replay command names the model file too, and works as shown.
+  const pageCmd = /replay: <code>mmcheck (replay [^<]+)<\/code>/.exec(html)?.[1];
+  t.regex(pageCmd ?? '', /^replay traces\/lock-example\.test-then-set\.mutual-exclusion\.json --model \S+lock\.ts$/);
+  t.is((await run(pageCmd!.split(' '), dir)).code, 0, pageCmd);
   // A trace path with a space is printed quoted, so it still pastes.
   const q = await run(['check', LOCK, '--variant', 'test-then-set', '--trace-out', 'my traces/a b.json'], dir);
   t.regex(q.out, /show: {3}mmcheck show 'my traces\/a b\.json' --model \S+ --format html -o 'my traces\/a b\.html'/);
@@ -306,7 +311,7 @@ test('format: a hand-written minimal mmcheck-trace/1 file still replays (API and
   const tr = parseTrace(HAND_WRITTEN_V1, 'hand-written');
   const r = replay(tr, await loadModel('dining'));
   t.is(r.status, 'reproduced', r.verdict);
-  t.deepEqual(r.notes, ['the model has changed since the trace was made (model hash differs)']);
+  t.deepEqual(r.notes, ["the model has changed since the trace was made, or the trace's variant or parameters were edited (the model hash differs)"]);
   const dir = tmp();
   writeFileSync(join(dir, 'v1.json'), HAND_WRITTEN_V1);
   const c = await run(['replay', 'v1.json'], dir);
@@ -552,7 +557,7 @@ test('cli: check --minimize reports before/after in text and JSON; minimize <tra
   t.regex(c.out, /^minimized: 6 steps, 3 context switches → 6 steps, 2 context switches \(the fewest of any 6-step counterexample\)$/m);
   t.is(contextSwitches(parseTrace(readFileSync(join(dir, 'min.json'), 'utf8')).steps), 2);
   const j = JSON.parse((await run(['check', LOCK, '--variant', 'test-then-set', '--minimize', '--json', '--no-trace'], dir)).out);
-  t.deepEqual(j.violation.minimized, { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2 });
+  t.deepEqual(j.violation.minimized, { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2, lasso: false });
   t.is(j.violation.length, 6);
   const plain = JSON.parse((await run(['check', LOCK, '--variant', 'test-then-set', '--json', '--no-trace'], dir)).out);
   t.false('minimized' in plain.violation);
@@ -565,7 +570,7 @@ test('cli: check --minimize reports before/after in text and JSON; minimize <tra
   t.is((await run(['replay', 'orig.min.json', '--model', LOCK], dir)).code, 0);
   const o = await run(['minimize', 'orig.json', '-o', 'sub/o.json', '--json', '--model', LOCK], dir);
   t.is(o.code, 0);
-  t.deepEqual(JSON.parse(o.out), { format: 'mmcheck-minimize/1', minimized: { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2 }, trace: 'sub/o.json' });
+  t.deepEqual(JSON.parse(o.out), { format: 'mmcheck-minimize/1', minimized: { lengthBefore: 6, lengthAfter: 6, switchesBefore: 3, switchesAfter: 2, lasso: false }, trace: 'sub/o.json' });
   t.true(existsSync(join(dir, 'sub/o.json')));
   // A trace that no longer reproduces is not minimised.
   const tr = JSON.parse(readFileSync(join(dir, 'orig.json'), 'utf8'));
@@ -581,9 +586,13 @@ test('minimize: built-in models — dining stays at its one switch per philosoph
   const dining = await loadModel('dining');
   const r = search(buildModel(dining, null, { n: 4 }));
   const min = minimizedTrace(r.runtime, r.violation!)!;
-  t.deepEqual(min.stats, { lengthBefore: 4, lengthAfter: 4, switchesBefore: 3, switchesAfter: 3 });
+  t.deepEqual(min.stats, { lengthBefore: 4, lengthAfter: 4, switchesBefore: 3, switchesAfter: 3, lasso: false });
   const lv = search(buildModel(polite, null));
   const lmin = minimizedTrace(lv.runtime, lv.violation!, { fairness: 'weak' })!;
+  t.true(lmin.stats.lasso);
+  // The line says what a lasso's minimum is: its own cycle's, not every lasso's.
+  t.regex(minimizedLine(lmin.stats), /\(the same cycle, reached by a shortest stem and rotated for the fewest switches; another cycle may need fewer\)$/);
+  t.regex(minimizedLine(min.stats), /\(the fewest of any 4-step counterexample\)$/);
   t.is(lmin.stats.lengthAfter, lmin.stats.lengthBefore);
   t.true(lmin.stats.switchesAfter <= lmin.stats.switchesBefore);
   t.is(bruteForceMinimum(lv.runtime, lv.violation!), lmin.stats.switchesAfter);

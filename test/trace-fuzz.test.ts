@@ -441,7 +441,7 @@ test('show: a trace whose data contradict themselves is refused (MC406); without
   t.is(checkTraceData(forged), null);
   const fe = t.throws(() => verifyTrace(forged, dining));
   t.is((fe as McError).code, 'MC406');
-  t.regex(fe!.message, /differ from re-execution on the unchanged model at \$\.steps\[2\]\.changes\["fork\[2\]"\] \(step 3\)/);
+  t.regex(fe!.message, /does not reproduce on the model it names, unchanged \(the same model hash\) at \$\.steps\[2\]\.changes\["fork\[2\]"\] \(step 3\)/);
   t.is(verifyTrace(forged, null).level, 'self-consistent');
   // A model that no longer builds for the trace's parameters: shown as recorded, saying why.
   const outOfRange = { ...tr, params: { n: 1 } };
@@ -466,4 +466,51 @@ test('cli: show refuses a trace with an edited change (exit 2, MC406); replay na
   const rp = run(['replay', 'edited.json']);
   t.is(rp.status, 1);
   t.regex(rp.stdout, /step 2 \(phil\[1\]: take_left\) no longer applies: the state after it differs from the trace's: \$\.steps\[1\]\.changes\["fork\[1\]"\]: the trace records false, re-execution gives true/);
+});
+
+test('show: a trace that does not reproduce on its unchanged model is refused whatever was edited (a step, a choice, the property); another model is MC421', (t) => {
+  const mew = builtinModels.find((m) => m.name === 'migration-entry-wait')!;
+  const r = search(buildModel(mew, 'put-and-wait', {}), {});
+  const base = JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness: 'weak' }))) as TraceFile;
+  t.is(verifyTrace(base, mew).level, 'replayed');
+  const edits: [string, (x: TraceFile) => void, RegExp][] = [
+    ['a step renamed', (x) => void (x.steps[1]!.step += '_x'), /at step 2 \(.*\): thread ".*" has no step/],
+    ['a starving thread that is not there', (x) => void (x.property = { kind: 'livelock', name: 'starvation', starving: 'T[7]' }), /unchanged \(the same model hash\): the model has no thread "T\[7\]"/],
+  ];
+  for (const [what, edit, re] of edits) {
+    const x = JSON.parse(JSON.stringify(base)) as TraceFile;
+    edit(x);
+    const e = t.throws(() => verifyTrace(x, mew), undefined, what);
+    t.is((e as McError).code, 'MC406', what);
+    t.regex(e!.message, re, what);
+  }
+  // A deadlock trace of dining relabelled as an invariant that holds.
+  const relabelled = { ...diningTrace(), property: { kind: 'invariant', name: 'nosuch' } } as TraceFile;
+  t.is((t.throws(() => verifyTrace(relabelled, dining)) as McError).code, 'MC406');
+  t.is((t.throws(() => verifyTrace(base, dining)) as McError).code, 'MC421');
+});
+
+test('replay: a deadlock trace whose final state has a step failing an assertion names it (not "-1 steps are enabled")', (t) => {
+  const mew = builtinModels.find((m) => m.name === 'migration-entry-wait')!;
+  const r = search(buildModel(mew, 'wait-unlocked-ptl', {}), {});
+  const tr = JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!))) as TraceFile;
+  t.is(tr.property.kind, 'assertion');
+  tr.property = { kind: 'deadlock', name: 'deadlock' };
+  tr.steps.pop();
+  const rp = replay(tr, mew);
+  t.is(rp.status, 'property-holds');
+  t.regex(rp.verdict, /^the final state is not a deadlock: thread "T\[\d\]" step "\w+" is enabled there and fails assertion "no-uaf"$/);
+});
+
+test('trace format: a livelock trace without steps is malformed (MC402), and a cycle that does not close is named plainly', (t) => {
+  const mew = builtinModels.find((m) => m.name === 'migration-entry-wait')!;
+  const r = search(buildModel(mew, 'put-and-wait', {}), {});
+  const tr = JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness: 'weak' }))) as TraceFile;
+  const e = t.throws(() => parseTrace(JSON.stringify({ ...tr, steps: [] }), 'x.json'));
+  t.is((e as McError).code, 'MC402');
+  t.regex(e!.message, /\$\.steps: a livelock trace has at least one step: its cycle/);
+  const short = { ...tr, steps: tr.steps.slice(0, -1) };
+  const f = checkTraceData(short)!;
+  t.is(f.field, '$.cycleStart');
+  t.regex(f.message, /^the trace records \d+, but the state after the last step is (no earlier state|the state before step index \d+) \(/);
 });

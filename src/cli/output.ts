@@ -83,5 +83,6 @@ export function savedLines(tracePath: string, modelFlag = ''): string {
 export function minimizedLine(m: MinimizeStats): string {
   const steps = (k: number) => `${k} step${k === 1 ? '' : 's'}`;
   const sw = (k: number) => `${k} context switch${k === 1 ? '' : 'es'}`;
-  return `minimized: ${steps(m.lengthBefore)}, ${sw(m.switchesBefore)} → ${steps(m.lengthAfter)}, ${sw(m.switchesAfter)} (the fewest of any ${m.lengthAfter}-step counterexample)`;
+  const claim = m.lasso ? 'the same cycle, reached by a shortest stem and rotated for the fewest switches; another cycle may need fewer' : `the fewest of any ${m.lengthAfter}-step counterexample`;
+  return `minimized: ${steps(m.lengthBefore)}, ${sw(m.switchesBefore)} → ${steps(m.lengthAfter)}, ${sw(m.switchesAfter)} (${claim})`;
 }

@@ -25,6 +25,8 @@ import { heldText } from './blocked-text.ts';
 export interface HtmlOptions {
   /** Path of the trace file, for the replay command shown on the page. */
   source?: string;
+  /** ` --model FILE` for that command when the trace's model is a file (a trace never loads one by itself); '' for a built-in model. */
+  modelFlag?: string;
   /** A line saying how far the data were verified, when not by replay (see verifyTrace). */
   note?: string | null;
   /** What each step stands for (see traceDocs): a tooltip on the step, and a line in the state panel. */
@@ -365,7 +367,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
   <p class="detail">${detail(t)}</p>
   ${blockedSection(t, opts.blocked)}
   ${opts.note ? `<p class="unverified">note: ${esc(opts.note)}</p>` : ''}
-  ${opts.source ? `<p class="cmd">replay: <code>mmcheck replay ${esc(opts.source)}</code> · against a fix: <code>mmcheck replay ${esc(opts.source)} --variant V</code></p>` : ''}
+  ${opts.source ? `<p class="cmd">replay: <code>mmcheck replay ${esc(opts.source + (opts.modelFlag ?? ''))}</code> · against a fix: <code>mmcheck replay ${esc(opts.source + (opts.modelFlag ?? ''))} --variant V</code></p>` : ''}
 </header>
 <section class="legend" aria-label="legend">
   <ul class="threads">${legendThreads}</ul>

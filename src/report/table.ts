@@ -114,6 +114,8 @@ export interface TextOptions {
   maxRows?: number;
   /** The trace file, named in the summary line as where the full table is. */
   source?: string;
+  /** ` --model FILE` for the command in that line when the trace's model is a file; '' for a built-in model. */
+  modelFlag?: string;
   /** A line saying how far the data were verified, when not by replay (see verifyTrace). */
   note?: string | null;
   /** What each step stands for (see traceDocs), shown on a line under its row. */
@@ -139,7 +141,8 @@ export function renderText(t: TraceFile, opts: TextOptions = {}): string {
     const i = indexOf(k);
     if (cut && k === edge) {
       const file = opts.source ?? 'the trace file';
-      out.push(`... ${count(n - 2 * edge)} step${n - 2 * edge === 1 ? '' : 's'} left out (steps ${count(edge + 1)}..${count(n - edge)}); the full table: ${file}, or mmcheck show ${opts.source ?? '<trace>'} --format markdown|html`);
+      const cycleLeftOut = tm.cycleRow >= edge && tm.cycleRow < n - edge ? `, the cycle starting at step ${count(tm.cycleRow + 1)} among them` : '';
+      out.push(`... ${count(n - 2 * edge)} step${n - 2 * edge === 1 ? '' : 's'} left out (steps ${count(edge + 1)}..${count(n - edge)}${cycleLeftOut}); the full table: ${file}, or mmcheck show ${opts.source ?? '<trace>'}${opts.modelFlag ?? ''} --format markdown|html`);
     }
     if (i === tm.cycleRow) out.push(`${'~'.repeat(3)} cycle starts here ${'~'.repeat(3)}`);
     out.push(line(r));

@@ -44,7 +44,7 @@ export function checkTraceData(t: TraceFile): TraceDataFault | null {
     field,
     recorded,
     expected,
-    message: message ?? `${field}: the trace records ${q(recorded)}, but ${why} ${q(expected)}`,
+    message: message ?? `the trace records ${q(recorded)}, but ${why} ${q(expected)}`,
   });
   const keys = Object.keys(t.initial).sort();
   const threads = new Set(t.threads);
@@ -66,7 +66,7 @@ export function checkTraceData(t: TraceFile): TraceDataFault | null {
       if (!Object.hasOwn(val, k) || k.endsWith('.at')) return fault(i, `${at}.changes`, k, keys.filter((x) => !x.endsWith('.at')), 'changes name variables of the initial state (labels go in `to`):');
       if (s.changes[k] === val[k]) {
         const field = `${at}.changes["${k}"]`;
-        return fault(i, field, s.changes[k], val[k], '', `${field}: the trace records ${q(s.changes[k])}, the value ${k} already holds before the step (a change records a new value)`);
+        return fault(i, field, s.changes[k], val[k], '', `the trace records ${q(s.changes[k])}, the value ${k} already holds before the step (a change records a new value)`);
       }
     }
     if (s.fails !== undefined) {
@@ -85,7 +85,7 @@ export function checkTraceData(t: TraceFile): TraceDataFault | null {
     const last = hashes[hashes.length - 1]!;
     if (hashes[t.cycleStart] !== last) {
       const closes = hashes.findIndex((h, i) => h === last && i < hashes.length - 1);
-      return fault(-1, '$.cycleStart', t.cycleStart, closes < 0 ? null : closes, 'the state after the last step is the state before step index');
+      return fault(-1, '$.cycleStart', t.cycleStart, closes < 0 ? null : closes, '', `the trace records ${t.cycleStart}, but the state after the last step is ${closes < 0 ? 'no earlier state' : `the state before step index ${closes}`} (a lasso's last step returns to the state before step index cycleStart)`);
     }
   }
   return null;

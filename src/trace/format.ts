@@ -156,6 +156,7 @@ export function parseTrace(text: string, source = 'trace'): TraceFile {
     if (st.fails !== undefined && st.stateHash !== undefined) fail(`${at}.stateHash`, 'a failing step has no resulting state, so no state hash');
     if (st.fails !== undefined && i !== (t.steps as unknown[]).length - 1) fail(`${at}.fails`, 'only the last step can fail');
   });
+  if (p.kind === 'livelock' && t.steps.length === 0) fail('$.steps', 'a livelock trace has at least one step: its cycle');
   if (t.cycleStart !== undefined) {
     if (!Number.isInteger(t.cycleStart) || (t.cycleStart as number) < 0 || (t.cycleStart as number) >= t.steps.length)
       fail('$.cycleStart', `expected an integer in 0..${t.steps.length - 1}`);

@@ -20,6 +20,8 @@ export interface MinimizeStats {
   lengthAfter: number;
   switchesBefore: number;
   switchesAfter: number;
+  /** A lasso keeps its cycle: the fewest switches are among the stems to it and its rotations. */
+  lasso: boolean;
 }
 
 export interface Minimized extends MinimizeStats {
@@ -49,6 +51,7 @@ export function minimizeViolation(rt: Runtime, v: FoundViolation): Minimized | n
     lengthAfter: out.steps.length,
     switchesBefore: contextSwitches(v.steps),
     switchesAfter: contextSwitches(out.steps),
+    lasso: v.kind === 'livelock',
   };
 }
 

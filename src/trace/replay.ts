@@ -2,6 +2,7 @@ import { buildModel } from '../model/build.ts';
 import type { Model } from '../model/define.ts';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
+import { stepName } from '../exec/determinism.ts';
 import { judgeCycle } from '../exec/fairness.ts';
 import type { Fairness } from '../model/define.ts';
 import { fairAdjective } from '../model/fairness-text.ts';
@@ -86,7 +87,7 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
     if (f) {
       const ts = trace.steps[f.index];
       out.status = 'no-longer-applies';
-      out.stop = { index: f.index, thread: ts?.thread ?? '', step: ts?.step ?? '', reason: 'data-inconsistent', message: `the trace contradicts itself: ${f.message}`, field: f.field, recorded: f.recorded, reexecuted: f.expected };
+      out.stop = { index: f.index, thread: ts?.thread ?? '', step: ts?.step ?? '', reason: 'data-inconsistent', message: `the trace contradicts itself at ${f.field}: ${f.message}`, field: f.field, recorded: f.recorded, reexecuted: f.expected };
       out.verdict = `the trace contradicts itself at ${f.field}${ts ? ` (step ${f.index + 1}, ${ts.thread}: ${ts.step})` : ''}: ${f.message}`;
     }
   }
@@ -108,7 +109,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   const sameVariant = built.variant === trace.variant;
   const notes: string[] = [];
   const mh = modelHash(rt);
-  if (sameVariant && mh !== trace.modelHash) notes.push('the model has changed since the trace was made (model hash differs)');
+  if (sameVariant && mh !== trace.modelHash) notes.push("the model has changed since the trace was made, or the trace's variant or parameters were edited (the model hash differs)");
   const out: ReplayOutcome = {
     status: 'reproduced',
     model: built.name,
@@ -272,8 +273,10 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       holds = n === 0 && !ended;
       out.verdict = holds
         ? `no step is enabled in the final state and ${built.threads.filter((t) => !rt.finished(cur, 0, t.index)).map((t) => `${t.name} (at ${tpl(t.index)})`).join(', ')} not at an end label`
-        : n !== 0
-          ? `the final state is not a deadlock: ${n} step(s) are enabled`
+        : n < 0
+          ? `the final state is not a deadlock: ${stepName(rt, rt.failThread, rt.failStep)} is enabled there and fails assertion ${q(rt.failProperty)}`
+          : n !== 0
+          ? `the final state is not a deadlock: ${n} step${n === 1 ? ' is' : 's are'} enabled`
           : 'the final state is a valid end state (every thread at an end label)';
       break;
     }

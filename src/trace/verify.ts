@@ -12,8 +12,13 @@ import { replay, type ReplayOutcome } from './replay.ts';
  *   own variant: a reproduction verifies every field against re-execution;
  * - a trace that contradicts itself (a change, label or state that does not
  *   hash to the recorded state hash) is refused with MC406, model or not;
- * - so is a trace whose fields differ from re-execution on an unchanged model
- *   (same model hash): its data were edited;
+ * - so is a trace that does not reproduce on an unchanged model (same model
+ *   hash: the same model, variant and parameters): a field that differs from
+ *   re-execution, a step or choice that is not there, a property that holds;
+ *   its data were edited (or code the model calls outside its functions
+ *   changed, which the hash does not cover);
+ * - a trace given another model than the one it was made on is refused
+ *   (MC421), as replay refuses it;
  * - without the model, or when the model has changed so that the trace no
  *   longer replays, the trace is shown as recorded, with a note saying it was
  *   checked only against its own state hashes.
@@ -39,13 +44,15 @@ export function verifyTrace(trace: TraceFile, model: Model | null, unavailable =
   try {
     r = replay(trace, model);
   } catch (e) {
-    // The model no longer builds with the trace's parameters (a changed model): nothing was re-executed.
-    if (e instanceof McError) return unchecked(`the model does not build for it (${e.code}: ${e.message})`);
+    // The model no longer builds with the trace's parameters (a changed model): nothing was re-executed. Another model than the trace's is refused.
+    if (e instanceof McError && e.code !== 'MC421') return unchecked(`the model does not build for it (${e.code}: ${e.message})`);
     throw e;
   }
   if (r.status === 'reproduced') return { level: 'replayed', note: null, replay: r };
   const modelChanged = r.notes.some((n) => n.startsWith('the model has changed'));
-  if (r.stop && (r.stop.reason === 'field-differs' || r.stop.reason === 'state-differs') && !modelChanged)
-    throw new McError('MC406', `trace data differ from re-execution on the unchanged model at ${r.stop.field ?? 'the state'}${r.stop.index >= 0 ? ` (step ${r.stop.index + 1})` : ''}: ${r.stop.message}`);
+  if (!modelChanged) {
+    const at = r.stop ? ` at ${r.stop.field ?? (r.stop.index >= 0 ? `step ${r.stop.index + 1} (${r.stop.thread}: ${r.stop.step})` : 'the state')}${r.stop.field && r.stop.index >= 0 ? ` (step ${r.stop.index + 1})` : ''}: ${r.stop.message}` : `: ${r.verdict}`;
+    throw new McError('MC406', `the trace does not reproduce on the model it names, unchanged (the same model hash)${at}; its data were edited, or code that the model's functions call changed (mmcheck replay shows where)`);
+  }
   return { ...unchecked(`it does not reproduce on the current model (${r.verdict})`), replay: r };
 }

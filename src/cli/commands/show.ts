@@ -2,13 +2,14 @@ import { renderMarkdown, renderText } from '../../report/table.ts';
 import { renderHtml } from '../../report/html.ts';
 import { renderItf } from '../../report/itf.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, type Io } from '../common.ts';
+import { EXIT, shq, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { writeFileAtomic } from '../../run/write.ts';
 import { verifyTrace } from '../../trace/verify.ts';
 import { traceDocsOf } from '../../trace/docs.ts';
 import { declaredLocks, explainTrace } from '../../trace/blocked.ts';
 import { blockedText } from '../../report/blocked-text.ts';
+import { modelArg } from '../output.ts';
 
 const FORMATS = ['text', 'markdown', 'html', 'itf'] as const;
 
@@ -42,6 +43,8 @@ async function runShow(args: Args, io: Io): Promise<number> {
   const m = await traceModel(t, file, args, io);
   const { note } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
   const docs = traceDocsOf(t, m.model);
+  // The commands the page and the table print: a model file must be given again (a trace never loads one by itself).
+  const modelFlag = m.model ? modelArg(m.model, io.cwd) : '';
   // With the model at hand: its declared locks draw the lock bars, and blocked threads are explained.
   const blocked = m.model ? explainTrace(m.model, t) : null;
   const locks = m.model ? declaredLocks(m.model, t) : [];
@@ -50,10 +53,10 @@ async function runShow(args: Args, io: Io): Promise<number> {
     format === 'itf'
       ? renderItf(t)
       : format === 'html'
-        ? renderHtml(t, { source: file, note, docs, locks, blocked })
+        ? renderHtml(t, { source: shq(file), modelFlag, note, docs, locks, blocked })
         : format === 'markdown'
           ? renderMarkdown(t, { note, docs }) + (why ? `\n\n\`\`\`\n${why}\`\`\`` : '') + '\n'
-          : renderText(t, { source: file, note, docs }) + '\n' + (why ? `\n${why}` : '');
+          : renderText(t, { source: shq(file), modelFlag, note, docs }) + '\n' + (why ? `\n${why}` : '');
   if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
   else io.out(text);
   return EXIT.pass;
