@@ -343,3 +343,71 @@ test('thread-level helpers are checked like the model\'s; one name, one helper; 
   t.false(fp.unknown);
   t.deepEqual([...fp.writes].sort(), ['locked', 'parked']);
 });
+
+test('regressions: symmetry refuses a replica id compared with, stored in or handed to anything that is not an id of its group (each passed before, missing the violation)', async (t) => {
+  const { defineModel, int, bool, replicate, threadId, thread } = await import('../src/index.ts');
+  type Step = Record<string, unknown>;
+  const mk = (step: Step, extra: { shared?: Record<string, unknown>; helpers?: ((...a: any[]) => unknown)[]; obs?: Step; inv?: (s: any) => boolean } = {}) =>
+    defineModel({
+      name: 'sym-regress',
+      helpers: extra.helpers ?? [],
+      shared: { turn: int(0, 1), owner: threadId('t', { none: true }), ok: bool(true), ...(extra.shared ?? {}) } as never,
+      threads: [
+        replicate(2, 't', { start: 'a', end: ['b'], steps: { go: { at: 'a', next: 'b', ...step } } } as never),
+        ...(extra.obs ? [thread('obs', { start: 'a', end: ['b'], steps: { look: { at: 'a', next: 'b', ...extra.obs } } } as never)] : []),
+      ],
+      ...(extra.inv ? { invariants: { inv: extra.inv } } : {}),
+    } as never);
+  const BOSS = 1;
+  const mayGo = (s: any, first: boolean) => s.owner === -1 && first;
+  const cases: [string, ReturnType<typeof mk>, RegExp][] = [
+    ['an int variable', mk({ when: (s: any, me: any) => s.turn === me.id }), /"me\.id" is compared with "s\.turn", which is not a t id/],
+    ['a closure constant', mk({ when: (s: any) => s.owner === -1, then: (s: any, me: any) => { s.owner = me.id; } }, { inv: (s: any) => s.owner !== BOSS }), /invariant inv: "s\.owner" is compared with "BOSS"/],
+    ['another group\'s id', mk({ when: (s: any) => s.owner === -1, then: (s: any, me: any) => { s.owner = me.id; } }, { obs: { when: (s: any, me: any) => s.owner === me.id } }), /obs\.look: "s\.owner" is compared with "me\.id"/],
+    ['an id inside a listed helper\'s argument', mk({ when: (s: any, me: any) => mayGo(s, me.id === 1) }, { helpers: [mayGo] }), /"me\.id" is compared with a literal replica number/],
+    ['an id stored in an int', mk({ then: (s: any, me: any) => { s.turn = me.id; } }), /"me\.id" is stored in "s\.turn", which is not a threadId\("t"\) variable/],
+    ['an int stored in a threadId', mk({ then: (s: any) => { s.owner = s.turn; } }), /"s\.owner" is given "s\.turn"/],
+    ['an id kept in a local constant', mk({ when: (s: any, me: any) => { const x = me.id; return x === 0; } }), /"me\.id" is stored in "x"/],
+    ['an id returned by a guard (its truth)', mk({ when: (s: any, me: any) => me.id }), /"me\.id" is returned/],
+    ['a URL in a message before the id', mk({ when: (s: any, me: any) => { s.assert(s.ok, 'see https://lore.kernel.org/r/1'); return me.id === 0; } }), /"me\.id" is compared with a literal replica number/],
+  ];
+  for (const [what, m, re] of cases) {
+    const e = t.throws(() => search(buildModel(m, null), { liveness: false, symmetry: true }), undefined, what);
+    t.is((e as any).code, 'MC313', what);
+    t.regex(e!.message, re, what);
+  }
+  // Symmetric uses still pass: an id stored in and compared with threadId variables, a conditional into one, -1.
+  const ok = mk({ when: (s: any, me: any) => s.owner === -1 || s.owner === me.id, then: (s: any, me: any) => { s.owner = s.ok ? me.id : -1; } });
+  t.regex(search(buildModel(ok, null), { liveness: false, symmetry: true }).reduction?.symmetry ?? '', /^t×2: permuted/);
+});
+
+test('regressions: a // or /* inside a string (a URL in an assertion message) does not hide the rest of the line from POR and dead-variable reduction', async (t) => {
+  const { defineModel, int, bool, thread } = await import('../src/index.ts');
+  const por = defineModel({
+    name: 'por-url',
+    shared: { x: int(0, 1), y: int(0, 1) },
+    threads: [
+      thread('A', { start: 'a0', end: ['a1'], steps: { set: { at: 'a0', then: (s) => { s.assert(s.x === 0, 'set once: https://lore.kernel.org/r/1'); s.x = 1; }, next: 'a1' } } }),
+      thread('B', { start: 'b0', end: ['b1'], steps: { look: { at: 'b0', then: (s) => { s.y = s.x === 0 ? 1 : 0; }, next: 'b1' } } }),
+    ],
+    invariants: { 'y-zero': (s) => s.y === 0 },
+  });
+  t.is(search(buildModel(por, null), { liveness: false, por: true }).verdict, 'violation');
+  const dead = defineModel({
+    name: 'dead-url',
+    shared: { f: bool(true), y: int(0, 1) },
+    threads: [
+      thread('a', {
+        locals: { t: int(0, 1) },
+        start: 'a0',
+        end: ['a2'],
+        steps: {
+          set: { at: 'a0', then: (s, me) => { me.t = s.f ? 1 : 0; }, next: 'a1' },
+          use: { at: 'a1', then: (s, me) => { s.assert(s.y === 0, 'see /* https://lore.kernel.org/r/1'); s.y = me.t; }, next: 'a2' },
+        },
+      }),
+    ],
+    invariants: { 'y-zero': (s) => s.y === 0 },
+  });
+  t.is(search(buildModel(dead, null), { liveness: false, deadVars: true }).verdict, 'violation');
+});

@@ -22,16 +22,99 @@ export function paramNames(fn: Function): string[] | null {
   return list.map((x) => x.replace(/\s*=.*$/, ''));
 }
 
-/** Strip comments. */
+/** Strip comments (each becomes one space; a line comment keeps its newline). Strings, template literals and regular-expression literals are read as such, so a `//` or `/*` inside one (a URL in an assertion's message) is not taken for a comment. */
 export function withoutComments(src: string): string {
-  return src.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
+  return scanSource(src, false);
 }
 
-/** Strip comments and string literals (keeping template-literal expressions) so names in them do not count. */
+/** Strip comments and the text of '...' and "..." strings (template literals are kept: `withoutTemplateText` blanks their text) so names in them do not count. */
 export function codeOnly(src: string): string {
-  return withoutComments(src)
-    .replace(/'(?:[^'\\\n]|\\.)*'/g, "''")
-    .replace(/"(?:[^"\\\n]|\\.)*"/g, '""');
+  return scanSource(src, true);
+}
+
+/** Keywords after which a `/` starts a regular-expression literal rather than a division. */
+const BEFORE_REGEX = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+
+/**
+ * One pass over JavaScript source text that tells code from comments,
+ * strings, template literals (with their `${...}` expressions, nested) and
+ * regular-expression literals: comments are replaced by a space (a line
+ * comment keeps its newline), and with `blankStrings` a '...' or "..."
+ * string keeps only its quotes. Everything else is copied as it is.
+ */
+function scanSource(src: string, blankStrings: boolean): string {
+  let out = '';
+  const braces: number[] = []; // brace depth inside each open `${` of a template literal
+  let last = ''; // the last significant code token's last character, or a keyword before a regex
+  let i = 0;
+  const n = src.length;
+  const word = (end: number): string => {
+    let k = end;
+    while (k > 0 && /[\w$]/.test(src[k - 1]!)) k--;
+    return src.slice(k, end);
+  };
+  while (i < n) {
+    const c = src[i]!;
+    const d = src[i + 1];
+    if (c === '/' && d === '/') {
+      const e = src.indexOf('\n', i);
+      out += ' ';
+      i = e < 0 ? n : e;
+      continue;
+    }
+    if (c === '/' && d === '*') {
+      const e = src.indexOf('*/', i + 2);
+      out += ' ';
+      i = e < 0 ? n : e + 2;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      let k = i + 1;
+      while (k < n && src[k] !== c && src[k] !== '\n') k += src[k] === '\\' ? 2 : 1;
+      out += blankStrings ? c + c : src.slice(i, k + 1);
+      i = k + 1;
+      last = c;
+      continue;
+    }
+    if (c === '`' || (c === '}' && braces.length > 0 && braces[braces.length - 1] === 0)) {
+      // Template text, from its opening backtick or the end of a `${...}` to its end or the next `${`.
+      if (c === '}') braces.pop();
+      let k = i + 1;
+      while (k < n && src[k] !== '`' && !(src[k] === '$' && src[k + 1] === '{')) k += src[k] === '\\' ? 2 : 1;
+      if (k < n && src[k] === '$') {
+        braces.push(0);
+        out += src.slice(i, k + 2);
+        i = k + 2;
+        last = '{';
+      } else {
+        out += src.slice(i, k + 1);
+        i = k + 1;
+        last = '`';
+      }
+      continue;
+    }
+    if (c === '/' && (last === '' || /[(,=:[!&|?{};+\-*%<>~^]/.test(last) || BEFORE_REGEX.has(last))) {
+      // A regular-expression literal: to the next unescaped / outside a character class.
+      let k = i + 1;
+      let cls = false;
+      while (k < n && src[k] !== '\n' && (cls || src[k] !== '/')) {
+        if (src[k] === '\\') k++;
+        else if (src[k] === '[') cls = true;
+        else if (src[k] === ']') cls = false;
+        k++;
+      }
+      out += src.slice(i, k + 1);
+      i = k + 1;
+      last = '/';
+      continue;
+    }
+    if (c === '{' && braces.length > 0) braces[braces.length - 1]!++;
+    else if (c === '}' && braces.length > 0) braces[braces.length - 1]!--;
+    out += c;
+    if (!/\s/.test(c)) last = /[\w$]/.test(c) ? (BEFORE_REGEX.has(word(i + 1)) && !/[\w$]/.test(src[i + 1] ?? '') ? word(i + 1) : 'x') : c;
+    i++;
+  }
+  return out;
 }
 
 /** One `p.NAME` access: where the parameter starts and where the name ends in the scanned code. */

@@ -1,7 +1,7 @@
 import { McError, q } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { maskOf, type Layout, type Slot } from '../layout/layout.ts';
-import { paramNames } from '../model/source.ts';
+import { paramNames, withoutComments } from '../model/source.ts';
 import { leafFunctions } from '../model/blocks/compose.ts';
 
 /**
@@ -116,8 +116,12 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
   }
   for (const [where, fn, s, me, own] of checks) {
     // Calls of listed helpers are checked through the helpers' own source; remove them here.
-    let src = Function.prototype.toString.call(fn).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
-    src = src.replace(/(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(([^()]*)\)/g, (m, name: string) => (helperNames.has(name) && !src.startsWith(m) ? '0' : m));
+    let src = withoutComments(Function.prototype.toString.call(fn));
+    // A listed helper's call keeps its other arguments, which are checked here (an id compared inside an argument singles out a replica as anywhere else); the state and the locals it is handed are the helper's to check, and its result, a helper never returning an id (below), is a plain value.
+    const handed = new Set([s, me].filter((x): x is string => !!x));
+    src = src.replace(/(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(([^()]*)\)/g, (m, name: string, args: string) =>
+      helperNames.has(name) && !src.startsWith(m) ? `(0, ${args.split(',').map((a) => (handed.has(a.trim()) ? '0' : a)).join(',')})` : m,
+    );
     // The state or the locals handed to another function: what it does with replica ids cannot be checked here.
     for (const name of [s, me]) {
       if (!name) continue;
@@ -131,6 +135,13 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
     if (s) for (const v of tidVars) idLike.push(`${s}\\s*\\.\\s*${v}(?![\\w$])(?!\\s*\\.)`);
     if (s) for (const v of tidVars) idLike.push(`${s}\\s*\\.\\s*${v}\\s*\\.\\s*get\\s*\\([^()]*\\)`);
     if (me) for (const v of tidLocals) idLike.push(`${me}\\s*\\.\\s*${v}(?![\\w$])`);
+    // An expression that holds a replica id of the group (or -1, none, which every permutation fixes), and a place that holds one.
+    const isId = (e: string): boolean => /^-\s*1$/.test(e.trim()) || idLike.some((p) => new RegExp(`^(?:${p})$`).test(e.trim()));
+    const places: string[] = [];
+    if (s) for (const v of tidVars) places.push(`${s}\\s*\\.\\s*${v}`);
+    if (me) for (const v of tidLocals) places.push(`${me}\\s*\\.\\s*${v}`);
+    const isPlace = (e: string): boolean => places.some((p) => new RegExp(`^(?:${p})$`).test(e.trim()));
+    const OPERAND = '-\\s*1|(?:[\\w$]+\\s*\\.\\s*)*[\\w$]+(?:\\s*\\([^()]*\\))?';
     for (const pat of idLike) {
       for (const m of src.matchAll(new RegExp(pat, 'g'))) {
         const before = src.slice(0, m.index!).trimEnd();
@@ -149,8 +160,38 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
         const returned = /(?:return|=>|\?|:)$/.test(before) && terminator;
         const indexArg = /\.\s*(?:get|set)\s*\(\s*$/.test(before) && /^[,)]/.test(after);
         const setValue = /\.\s*set\s*\([^()]*,\s*$/.test(before) && /^\)/.test(after);
+        const branch = /\?$/.test(before) || (/:$/.test(before) && !/^\s*[{(]?\s*[\w$]+\s*:$/.test(before.slice(-40))) || /^:/.test(after);
         if (!(compared || storedFrom || storedTo || returned || indexArg || setValue))
           return `${where}: a ${group} id is used in "${before.slice(-12)}${m[0]}${after.slice(0, 12)}" — only storing it, comparing it with ===/!== and indexing arrays declared .indexedBy(${q(group)}) keep replicas interchangeable`;
+        const shown = q(m[0].replace(/\s+/g, ''));
+        // What it is compared with, stored into or given must hold an id of the same group too: a permutation renames ids only where the model declares them (threadId(${group}) variables, me.id).
+        if (compared) {
+          const other = /^(?:===|!==)/.test(after) ? new RegExp(`^(?:===|!==)\\s*(${OPERAND})`).exec(after)?.[1] : new RegExp(`(${OPERAND})\\s*(?:===|!==)$`).exec(before)?.[1];
+          if (other === undefined || !isId(other))
+            return `${where}: ${shown} is compared with ${other === undefined ? 'an expression' : q(other.trim())}, which is not a ${group} id (me.id of a ${group} replica, a threadId(${q(group)}) value) or -1: a permutation of the replicas would not rename it`;
+        }
+        if (storedFrom && !indexArg) {
+          const target = /((?:[\w$]+\s*\.\s*)*[\w$]+)\s*=$/.exec(before)?.[1];
+          if (target === undefined || !isPlace(target))
+            return `${where}: ${shown} is stored in ${target === undefined ? 'something' : q(target)}, which is not a threadId(${q(group)}) variable: a permutation of the replicas would not rename it`;
+        }
+        if (storedTo) {
+          const value = /^=\s*([^;,)}\]]*)/.exec(after)![1]!.trim();
+          const tern = /^[^?]*\?\s*([^:]+?)\s*:\s*(.+)$/.exec(value);
+          if (!(isId(value) || (tern && isId(tern[1]!) && isId(tern[2]!))))
+            return `${where}: ${shown} is given ${q(value)}; only a ${group} id or -1 keeps replicas interchangeable`;
+        }
+        if (returned && !compared && !storedFrom && !storedTo) {
+          // A branch of a conditional whose value goes to a threadId(group) variable (checked there, as the value stored) is a stored id; anything else hands the id to code that cannot be checked.
+          const stmt = before.slice(Math.max(before.lastIndexOf(';'), before.lastIndexOf('{'), before.lastIndexOf('}')) + 1).trim();
+          const target = /^((?:[\w$]+\s*\.\s*)*[\w$]+)\s*=(?!=)/.exec(stmt)?.[1];
+          if (!(branch && target !== undefined && isPlace(target)))
+            return `${where}: ${shown} is returned (or is a branch of a conditional), where what is done with it cannot be checked; store it in a threadId(${q(group)}) variable or compare it with ===/!==`;
+        }
+        if (setValue) {
+          const arr = /([A-Za-z_$][\w$]*)\s*\.\s*set\s*\([^()]*,\s*$/.exec(before)?.[1];
+          if (arr === undefined || !tidVars.has(arr)) return `${where}: ${shown} is stored in an element of ${q(arr ?? 'an array')}, whose elements are not threadId(${q(group)})`;
+        }
         // As an array index, the array must be indexed by the group.
         const call = /([A-Za-z_$][\w$]*)\s*\.\s*(?:get|set)\s*\(\s*$/.exec(before);
         if (call && !indexed.has(call[1]!)) return `${where}: array ${q(call[1])} is indexed with a ${group} id but not declared .indexedBy(${q(group)})`;
