@@ -6,14 +6,14 @@ import { defineModel, thread, pageLock, refcount, combine } from 'mmcheck';
  * with the building blocks (docs/blocks.md).
  *
  * The waiter found the page and took a reference (folio_try_get); the page
- * is locked, so it drops its reference and sleeps until the page is
- * unlocked, without holding a reference while it sleeps. Reclaim
- * (shrink_folio_list → __remove_mapping) locks the page and freezes its
- * reference count at the one reference it holds itself (folio_ref_freeze):
- * nobody else holds a reference, so it believes nobody can be waiting and
- * clears the lock bit with the non-atomic __folio_clear_locked(), which wakes
- * nobody. The waiter queued itself between its put and reclaim's clear:
- * it sleeps forever.
+ * is locked, so it queues on the page's wait queue, drops its reference and
+ * sleeps until the page is unlocked, without holding a reference while it
+ * sleeps. Reclaim (shrink_folio_list → __remove_mapping) locks the page and
+ * freezes its reference count at the one reference it holds itself
+ * (folio_ref_freeze): nobody else holds a reference, so it believes nobody
+ * can be waiting and clears the lock bit with the non-atomic
+ * __folio_clear_locked(), which wakes nobody. The waiter queued itself
+ * before reclaim's clear: it sleeps forever.
  *
  * Run: mmcheck check examples/put-and-wait.ts --variant clear-non-atomic
  */
@@ -32,9 +32,9 @@ export default defineModel({
   expect: {
     'clear-non-atomic': [
       { verdict: 'violation', kind: 'deadlock', length: 7 },
-      { verdict: 'pass', deadlock: false, states: 26, transitions: 34 },
+      { verdict: 'pass', deadlock: false, states: 25, transitions: 32 },
     ],
-    'unlock-wakes': { verdict: 'pass', states: 26, transitions: 35 },
+    'unlock-wakes': { verdict: 'pass', states: 25, transitions: 33 },
   },
   blocks: [page, refs],
   threads: (_p, variant) => [
@@ -44,10 +44,9 @@ export default defineModel({
       end: ['done'],
       steps: {
         ...refs.tryGet({ at: 'lookup', ok: 'check', fail: 'done' }),
-        check: { ...page.isLocked(), next: 'put', doc: 'folio_test_locked(): wait for the unlock' },
+        check: { ...page.isLocked(), next: 'wait', doc: 'folio_test_locked(): wait for the unlock' },
         check_unlocked: { at: 'check', ...combine(page.free(), refs.put()), next: 'done' },
-        put: { ...refs.put(), next: 'wait' },
-        ...page.waitUnlocked('waiter', { at: 'wait', next: 'done', recheck: false }),
+        ...page.waitUnlocked('waiter', { at: 'wait', next: 'done', put: refs.put() }),
       },
     }),
     thread('reclaim', {

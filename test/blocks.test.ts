@@ -702,3 +702,33 @@ test('the put-and-wait example meets its expectations', async (t) => {
     }
   t.is(n, 3);
 });
+
+test('pageLock.waitUnlocked: a waiter returns after its first wake-up, as folio_wait_bit_common() does for a non-exclusive waiter since v5.9 (recheck: true, the older behaviour, sleeps again and livelocks here); put drops the reference after queueing', async (t) => {
+  const { defineModel, thread, pageLock, refcount, buildModel, search } = await import('../src/index.ts');
+  const mk = (recheck: boolean) => {
+    const page = pageLock('page', { W: 1, L: 1 });
+    return defineModel({
+      name: 'wait-locked',
+      blocks: [page],
+      threads: [
+        thread('W', { start: 'w', end: ['done'], progress: ['done'], steps: { ...page.waitUnlocked('W', { at: 'w', next: 'done', recheck }) } }),
+        thread('L', { start: 'lock', labels: ['lock', 'held'], steps: { ...page.lock('L', { at: 'lock', next: 'held' }), unlock: { at: 'held', ...page.unlock('L'), next: 'lock' } } }),
+      ],
+    });
+  };
+  t.is(search(buildModel(mk(false), null), { deadlock: false }).verdict, 'pass');
+  const again = search(buildModel(mk(true), null), { deadlock: false });
+  t.is(again.violation?.kind, 'livelock');
+  // folio_put_wait_locked(): queue, then put (a step of its own), then sleep; or put and return when unlocked.
+  const page = pageLock('page', { W: 1 });
+  const refs = refcount('refs', { max: 2, init: 1 });
+  const steps = page.waitUnlocked('W', { at: 'w', next: 'done', put: refs.put() });
+  t.deepEqual(Object.keys(steps).sort(), ['w', 'w_drop', 'w_put', 'w_sleep', 'w_wait']);
+  t.is(steps.w_wait!.next, 'w_put');
+  t.is(steps.w_put!.next, 'w_sleep');
+  t.is(steps.w!.next, 'w_drop');
+  for (const bad of [{ put: true }, { put: { when: () => true, then: () => {} } }, { put: refs.put(), recheck: true }, { recheck: 'yes' }]) {
+    const e = t.throws(() => page.waitUnlocked('W', { at: 'w', next: 'done', ...(bad as object) }));
+    t.is((e as { code?: string }).code, 'MC171', JSON.stringify(bad));
+  }
+});

@@ -14,11 +14,19 @@ import { Owners } from './owners.ts';
  *   sleep at `<at>_sleep`; once woken (dequeued) try again from `at`.
  * - `trylock(group, { at, ok, busy })`: `folio_trylock()` / `trylock_page()`
  *   (as reclaim takes the lock): take it and go to `ok`, or go to `busy`.
- * - `waitUnlocked(group, { at, next, recheck })`: `folio_wait_locked()` /
- *   `wait_on_page_locked()` (recheck: true, the default: after a wake-up the
- *   bit is tested again) and `folio_put_wait_locked()` /
- *   `put_and_wait_on_page_locked()` (recheck: false: the caller has dropped
- *   its reference and returns after the first wake-up, whatever the bit).
+ * - `waitUnlocked(group, { at, next, put, recheck })`: `folio_wait_locked()`
+ *   / `wait_on_page_locked()`, and with `put` (the fragment that drops the
+ *   caller's reference, `refs.put()`) `folio_put_wait_locked()` /
+ *   `put_and_wait_on_page_locked()`. If PG_locked is clear, return; else
+ *   queue, set PG_waiters and sleep until woken (`<at>_wait`, `<at>_sleep`);
+ *   with `put` the reference is dropped after the queueing, in a step of its
+ *   own on either path (`<at>_put`, `<at>_drop`), as `folio_wait_bit_common()`
+ *   does after releasing `q->lock`. Once woken, return whatever the bit is
+ *   then: a non-exclusive waiter is woken without a test of the
+ *   bit (`wake_page_function()`) and leaves `folio_wait_bit_common()` once
+ *   woken ("If we were non-exclusive, we're done"), since v5.9. With
+ *   `recheck: true` the bit is tested again after a wake-up and the waiter
+ *   sleeps again if the page was locked again meanwhile, as before v5.9.
  *   Does not take the lock.
  * - `unlock(group)`: `folio_unlock()`: clear PG_locked atomically
  *   (`clear_bit_unlock_is_negative_byte()`); if PG_waiters was set,
@@ -76,7 +84,7 @@ import { Owners } from './owners.ts';
 export interface PageLock extends Block {
   lock(group: string | undefined, labels: { at: string; next: string }): StepMap;
   trylock(group: string | undefined, labels: { at: string; ok: string; busy: string }): StepMap;
-  waitUnlocked(group: string | undefined, labels: { at: string; next: string; recheck?: boolean }): StepMap;
+  waitUnlocked(group: string | undefined, labels: { at: string; next: string; put?: Fragment; recheck?: boolean }): StepMap;
   unlock(group?: string): Fragment;
   clearNonAtomic(group?: string): Fragment;
   held(group?: string): Fragment;
@@ -175,13 +183,24 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
         [`${at}_busy`]: { at, when: guardOf(heldText, `folio_trylock(${name}) fails`), next: l.busy, doc: `folio_trylock(${name}) fails` },
       };
     },
-    waitUnlocked: (g: string | undefined, l: { at: string; next: string; recheck?: boolean }): StepMap => {
+    waitUnlocked: (g: string | undefined, l: { at: string; next: string; put?: Fragment; recheck?: boolean }): StepMap => {
       const at = checkIdent(`pageLock(${name}).waitUnlocked at`, l.at);
-      const recheck = l.recheck ?? true;
-      const what = recheck ? `folio_wait_locked(${name})` : `folio_put_wait_locked(${name})`;
+      if (l.recheck !== undefined && typeof l.recheck !== 'boolean') throw new McError('MC171', `pageLock(${q(name)}).waitUnlocked(): recheck must be true or false, got ${q(l.recheck)}`);
+      const put = l.put;
+      if (put !== undefined && (typeof put !== 'object' || put === null || typeof put.then !== 'function' || put.when !== undefined))
+        throw new McError('MC171', `pageLock(${q(name)}).waitUnlocked(): put must be the fragment that drops the caller's reference (refs.put(): an effect, no guard), got ${q(put)}`);
+      const recheck = l.recheck ?? false;
+      if (put && recheck) throw new McError('MC171', `pageLock(${q(name)}).waitUnlocked(): folio_put_wait_locked() holds no reference after its wait, so it cannot test the bit again (recheck with put)`);
+      const what = put ? `folio_put_wait_locked(${name})` : `folio_wait_locked(${name})`;
+      const steps = sleepSteps(g, 'waitUnlocked', at, what, recheck ? at : l.next);
+      if (!put) return { [at]: { when: guardOf(freeText, `${what}: ${name} is unlocked`), next: l.next, doc: `${what}: not locked, return` }, ...steps };
+      const drop = `${what}: folio_put() after q->lock${put.doc ? ` (${put.doc})` : ''}`;
       return {
-        [at]: { when: guardOf(freeText, `${what}: ${name} is unlocked`), next: l.next, doc: `${what}: not locked, return` },
-        ...sleepSteps(g, 'waitUnlocked', at, what, recheck ? at : l.next),
+        [at]: { when: guardOf(freeText, `${what}: ${name} is unlocked`), next: `${at}_drop`, doc: `${what}: not locked` },
+        [`${at}_drop`]: { then: put.then, next: l.next, doc: drop },
+        ...steps,
+        [`${at}_wait`]: { ...steps[`${at}_wait`]!, next: `${at}_put` },
+        [`${at}_put`]: { then: put.then, next: `${at}_sleep`, doc: drop },
       };
     },
     unlock: (g?: string): Fragment => ({ then: effectOf(`${release(g, 'unlock')}${wakeAll ? ` ${wakeAll}` : ''}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),

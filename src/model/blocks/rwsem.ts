@@ -8,9 +8,12 @@ import { Owners } from './owners.ts';
  * A read-write semaphore (kernel/locking/rwsem.c, e.g. `mmap_lock`):
  *
  * - `downRead()`: `down_read()`: enabled while no writer holds it (and, with
- *   `writerPriority`, while no writer waits: rwsem.c's handoff makes new
- *   readers queue behind a waiting writer, `rwsem_down_read_slowpath`); one
- *   more reader. `upRead()`: `up_read()`, one reader fewer.
+ *   `writerPriority`, while no writer waits: a set `RWSEM_FLAG_WAITERS`
+ *   fails the reader's fast path, and `rwsem_down_read_slowpath` queues it
+ *   behind the waiting writer when the lock is read-owned by others); one
+ *   more reader. `upRead()`: `up_read()`, one reader fewer. Without
+ *   `writerPriority` no writer waits in the model, so a reader is admitted
+ *   past one the kernel would queue behind (docs/warts.md).
  * - `downWrite(group)`: `down_write()`: enabled while there is neither a
  *   writer nor a reader; records the caller as writer. With
  *   `writerPriority` it is two steps (`downWriteSteps`): announce the
