@@ -732,3 +732,51 @@ test('pageLock.waitUnlocked: a waiter returns after its first wake-up, as folio_
     t.is((e as { code?: string }).code, 'MC171', JSON.stringify(bad));
   }
 });
+
+test('intervalNotifier: overlapping invalidations stop the search (MC135) with one range, and with ranges: 2 the invalidation ends at the last end, as mn_itree_inv_end() does (the first end cleared it: a stale device mapping the kernel prevents)', async (t) => {
+  const { defineModel, thread, intervalNotifier, mutex, combine, int, buildModel, search } = await import('../src/index.ts');
+  const mk = (ranges?: number) => {
+    const mni = intervalNotifier('mni', { maxSeq: 4, ...(ranges ? { ranges } : {}) });
+    const drv = mutex('drv', ['A', 'B', 'F']);
+    const inv = (g: 'A' | 'B') =>
+      thread(g, {
+        start: 'start',
+        end: ['done'],
+        steps: {
+          start: { ...mni.invalidateStart(), next: 'cb' },
+          cb: { ...combine(drv.free(), mni.setSeq(), { then: (s) => { s.dev = -1; } }), next: 'pte' },
+          pte: { then: (s) => { s.pte = s.pte + 1; }, next: 'end' },
+          end: { ...mni.invalidateEnd(), next: 'done' },
+        },
+      });
+    return defineModel({
+      name: 'overlap',
+      blocks: [mni, drv],
+      shared: { pte: int(0, 2), dev: int(-1, 2, -1) },
+      threads: [
+        inv('A'),
+        inv('B'),
+        thread('F', {
+          start: 'begin',
+          labels: ['check'],
+          end: ['done'],
+          locals: { seq: mni.seqLocal(), snap: int(0, 2) },
+          steps: {
+            begin: { ...mni.readBegin('seq'), next: 'fault' },
+            fault: { then: (s, me) => { me.snap = s.pte; }, next: 'lock' },
+            lock: { ...drv.lock('F'), next: 'check' },
+            ...mni.readRetry('seq', { at: 'check', retry: 'retry', ok: 'ok' }),
+            ok: { ...combine({ then: (s, me) => { s.dev = me.snap; } }, drv.unlock('F')), next: 'done' },
+            retry: { ...drv.unlock('F'), next: 'begin' },
+          },
+        }),
+      ],
+      invariants: { 'no-stale-device-pte': (s) => !(s.at('A') === 'done' && s.at('B') === 'done' && s.at('F') === 'done') || s.dev === -1 || s.dev === s.pte },
+    });
+  };
+  const e = t.throws(() => search(buildModel(mk(), null), {}));
+  t.is((e as { code?: string }).code, 'MC135');
+  t.regex(e!.message, /an invalidation started while another is in progress; give intervalNotifier\(mni, \{ ranges: N \}\)/);
+  t.is(search(buildModel(mk(2), null), {}).verdict, 'pass');
+  t.throws(() => intervalNotifier('x', { maxSeq: 2, ranges: 0 }), { message: /ranges must be a positive integer/ });
+});

@@ -27,6 +27,15 @@ import { makeBlock, type Block } from './block.ts';
  * maxSeq + 1 (a reader holding a stale sequence is fooled only after
  * maxSeq + 1 invalidations: choose maxSeq above the model's number of
  * invalidations) and `<name>_busy: bool` (an invalidation is in progress).
+ * Invalidations may overlap in the kernel (`active_invalidate_ranges`: the
+ * invalidation ends at the last `mn_itree_inv_end()`); with `ranges: N`
+ * (N > 1) `<name>_busy` counts them, `int(0, N)`, and readers wait until
+ * it is 0. With the default one range a second `invalidateStart()` while
+ * one is in progress stops the search with an error (MC135) rather than
+ * let the first `invalidateEnd()` end both. `readBegin` waits for any
+ * invalidation in progress, where the kernel waits only when this
+ * notifier's callback already ran in it (`intervalSubscriptions` follows
+ * the kernel exactly).
  */
 export interface IntervalNotifier extends Block {
   seqLocal(): IntDomain;
@@ -37,19 +46,25 @@ export interface IntervalNotifier extends Block {
   setSeq(): Fragment;
 }
 
-export function intervalNotifier(name: string, opts: { maxSeq: number }): IntervalNotifier {
+export function intervalNotifier(name: string, opts: { maxSeq: number; ranges?: number }): IntervalNotifier {
   checkIdent('intervalNotifier()', name);
   const max = opts?.maxSeq;
   if (!Number.isInteger(max) || max < 1) throw new McError('MC171', `intervalNotifier(${q(name)}): maxSeq must be a positive integer, got ${q(max)}`);
+  const ranges = opts?.ranges ?? 1;
+  if (!Number.isInteger(ranges) || ranges < 1) throw new McError('MC171', `intervalNotifier(${q(name)}): ranges must be a positive integer (the invalidations that may be in progress at once), got ${q(ranges)}`);
   const seq = `${name}_seq`;
   const busy = `${name}_busy`;
-  const block = makeBlock(name, { [seq]: int(0, max), [busy]: bool() });
+  const block = makeBlock(name, { [seq]: int(0, max), [busy]: ranges === 1 ? bool() : int(0, ranges) });
+  const idle = ranges === 1 ? `!s.${busy}` : `s.${busy} === 0`;
+  const overlap = `throw new Error('intervalNotifier(${name}): an invalidation started while another is in progress; give intervalNotifier(${name}, { ranges: N }) for N at once, or use intervalSubscriptions');`;
+  const start = ranges === 1 ? `if (s.${busy}) ${overlap} s.${busy} = true;` : `s.${busy} = s.${busy} + 1;`;
+  const end = ranges === 1 ? `s.${busy} = false;` : `s.${busy} = s.${busy} - 1;`;
   const loc = (l: string) => checkIdent(`intervalNotifier(${name}) local`, l);
   return Object.freeze({
     ...block,
     seqLocal: () => int(0, max),
     readBegin: (l: string): Fragment => ({
-      when: guardOf(`!s.${busy}`, `mmu_interval_read_begin(${name}): no invalidation in progress`),
+      when: guardOf(idle, `mmu_interval_read_begin(${name}): no invalidation in progress`),
       then: effectOf(`me.${loc(l)} = s.${seq};`, `mmu_interval_read_begin(${name})`),
       doc: `mmu_interval_read_begin(${name})`,
     }),
@@ -60,8 +75,8 @@ export function intervalNotifier(name: string, opts: { maxSeq: number }): Interv
         [`${at}_retry`]: { at, when: guardOf(`s.${seq} !== me.${loc(l)}`, `mmu_interval_read_retry(${name}) == true`), next: labels.retry, doc: `mmu_interval_read_retry(${name}): invalidated, retry` },
       };
     },
-    invalidateStart: (): Fragment => ({ then: effectOf(`s.${busy} = true;`, `mn_itree_inv_start_range(${name})`), doc: `mn_itree_inv_start_range(${name})` }),
-    invalidateEnd: (): Fragment => ({ then: effectOf(`s.${busy} = false;`, `mn_itree_inv_end(${name})`), doc: `mn_itree_inv_end(${name})` }),
+    invalidateStart: (): Fragment => ({ then: effectOf(start, `mn_itree_inv_start_range(${name})`), doc: `mn_itree_inv_start_range(${name})` }),
+    invalidateEnd: (): Fragment => ({ then: effectOf(end, `mn_itree_inv_end(${name})`), doc: `mn_itree_inv_end(${name})` }),
     setSeq: (): Fragment => ({ then: effectOf(`s.${seq} = s.${seq} === ${max} ? 0 : s.${seq} + 1;`, `mmu_interval_set_seq(${name})`), doc: `mmu_interval_set_seq(${name})` }),
   });
 }
