@@ -780,3 +780,32 @@ test('intervalNotifier: overlapping invalidations stop the search (MC135) with o
   t.is(search(buildModel(mk(2), null), {}).verdict, 'pass');
   t.throws(() => intervalNotifier('x', { maxSeq: 2, ranges: 0 }), { message: /ranges must be a positive integer/ });
 });
+
+test('a step that spreads a block fragment and then replaces its guard or effect (its own when/then after the spread, or a later fragment) is MC178, not a lock or count silently lost', async (t) => {
+  const { defineModel, thread, spinlock, refcount, combine, allOf, buildModel, bool } = await import('../src/index.ts');
+  const ptl = spinlock('ptl', ['a']);
+  const refs = refcount('refs', { max: 2, init: 1 });
+  const mk = (step: Record<string, unknown>) =>
+    defineModel({
+      name: 'override',
+      blocks: [ptl, refs],
+      shared: { x: bool() },
+      threads: [thread('a', { start: 's', end: ['done'], steps: { s: { ...step, next: 'done' } } } as never)],
+    } as never);
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['own then after a lock', { ...ptl.lock('a'), then: (s: any) => { s.x = true; } }, /spreads ptl\.lock\("a"\), and its effect is replaced by the step's own then or a later fragment's, so ptl\.lock\("a"\) no longer happens: join them in one step with combine\(ptl\.lock\("a"\), \{ then: \.\.\. \}\)/],
+    ['own when after a lock', { ...ptl.lock('a'), when: (s: any) => !s.x }, /spreads ptl\.lock\("a"\), and its guard is replaced/],
+    ['two fragments spread', { ...ptl.unlock('a'), ...refs.get() }, /spreads ptl\.unlock\("a"\), and its effect is replaced/],
+    ['then: undefined', { ...refs.get(), then: undefined }, /spreads refs\.get\(\), and its effect is replaced by nothing/],
+    ['own then after combine', { ...combine(ptl.lock('a'), refs.get()), then: () => {} }, /spreads combine\(\.\.\.\)/],
+  ];
+  for (const [what, step, re] of bad) {
+    const e = t.throws(() => buildModel(mk(step), null), undefined, what);
+    t.is((e as { code?: string }).code, 'MC178', what);
+    t.regex(e!.message, re, what);
+  }
+  // Kept parts pass: combine, a guard joined with allOf from the same fragment, a fragment spread alone, doc overridden.
+  const lk = ptl.lock('a');
+  for (const step of [combine(ptl.lock('a'), { then: (s: any) => { s.x = true; } }), { ...lk, when: allOf(lk.when, (s: any) => !s.x) }, { ...ptl.lock('a'), doc: 'mine' }, { ...ptl.lock('a'), when: ptl.lock('a').when }])
+    t.notThrows(() => buildModel(mk(step), null));
+});

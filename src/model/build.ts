@@ -2,7 +2,7 @@ import { McError, isMcError, q } from './errors.ts';
 import { checkModelNames, checkVariantLiterals } from './names.ts';
 import { deferredValue, unplainFunction, unplainWhy } from './synchronous.ts';
 import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
-import { leafFunctions } from './blocks/compose.ts';
+import { fragmentOrigins, leafFunctions } from './blocks/compose.ts';
 import { codeOnly } from './source.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
@@ -298,6 +298,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       declaredLabels.add(sd.at ?? sname);
       if (sd.when !== undefined && typeof sd.when !== 'function') throw new McError('MC125', `${sw}: when must be a function (s, me) => boolean`);
       if (sd.then !== undefined && typeof sd.then !== 'function') throw new McError('MC125', `${sw}: then must be a function (s, me, choice) => void`);
+      fragmentOverrides(sd, sw);
       for (const f of ['when', 'then', 'choose', 'next'] as const) requirePlain(sd[f], `${sw}: ${f}`);
       let next = -1;
       let nextFn: NextFn | null = null;
@@ -482,3 +483,27 @@ export function describeBuilt(b: BuiltModel): string {
 }
 
 export type { Scalar };
+
+/**
+ * MC178 when a step spread a block's fragment and then replaced its guard or
+ * effect: with its own `when`/`then` written after the spread, or with a
+ * later fragment's (`{ ...ptl.lock('a'), ...refs.get() }` keeps only the
+ * get). The fragment's part must still be the step's, or one of the
+ * functions it is joined from (`allOf`, `inOrder`, `combine`).
+ */
+function fragmentOverrides(sd: StepDef, sw: string): void {
+  for (const o of fragmentOrigins(sd)) {
+    for (const f of ['when', 'then'] as const) {
+      const orig = o[f];
+      if (orig === undefined) continue;
+      const mine = leafFunctions(sd[f] as Function | undefined);
+      // Every function the fragment's part is made of is still among the step's (the same one, or one made from the same text).
+      if (leafFunctions(orig).every((p) => mine.some((x) => x === p || String(x) === String(p)))) continue;
+      const part = f === 'when' ? 'guard' : 'effect';
+      throw new McError(
+        'MC178',
+        `${sw}: spreads ${o.from}, and its ${part} is replaced by ${sd[f] === undefined ? 'nothing' : `the step's own ${f} or a later fragment's`}, so ${o.from} no longer ${f === 'when' ? 'guards the step' : 'happens'}: join them in one step with combine(${o.from}, { ${f}: ... })`,
+      );
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { bool, int } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -36,7 +36,7 @@ export function completion(name: string, opts: { max: number } = { max: 1 }): Co
   const block = makeBlock(name, { [done]: int(0, max), [all]: bool() });
   const ready = `s.${all} || s.${done} > 0`;
   const take = `if (!s.${all}) s.${done} = s.${done} - 1;`;
-  return Object.freeze({
+  return markFragments(name, {
     ...block,
     wait: (): Fragment => ({ when: guardOf(ready, `wait_for_completion(${name})`), then: effectOf(take, `wait_for_completion(${name})`), doc: `wait_for_completion(${name})` }),
     tryWait: (l: { at: string; ok: string; busy: string }): StepMap => {

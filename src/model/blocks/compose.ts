@@ -97,6 +97,51 @@ export interface Fragment {
 }
 
 /**
+ * Where a block's fragment came from, kept under a symbol key of its own on
+ * the fragment so that `{ ...fragment }` copies it into the step (an
+ * enumerable own symbol is copied by a spread; a symbol is no field the
+ * step checks), one key per fragment so that two spread into one step both
+ * arrive. The build (`fragmentOverrides`) then sees a step that replaced a
+ * spread fragment's guard or effect with its own `when`/`then`, or with a
+ * later fragment's: the fragment's lock, wake-up or count would be lost
+ * without a word.
+ */
+export interface FragmentOrigin {
+  readonly from: string;
+  readonly when?: Guard;
+  readonly then?: Effect;
+}
+const ORIGIN = 'mmcheck.fragment';
+
+/** The fragment, marked with where it came from. */
+export function marked<F extends Fragment>(f: F, from: string): F {
+  return { ...f, [Symbol(ORIGIN)]: Object.freeze({ from, when: f.when, then: f.then }) };
+}
+
+/** The origins of the fragments spread into a step definition. */
+export function fragmentOrigins(def: object): FragmentOrigin[] {
+  return Object.getOwnPropertySymbols(def)
+    .filter((k) => k.description === ORIGIN)
+    .map((k) => (def as Record<symbol, FragmentOrigin>)[k]!)
+    .filter((o) => typeof o === 'object' && o !== null && typeof o.from === 'string');
+}
+
+/** A block's operations with every fragment they return marked (`blockName.op(...)`); step maps and other values are passed through. */
+export function markFragments<T extends object>(blockName: string, api: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(api))
+    out[k] =
+      typeof v === 'function'
+        ? function (this: unknown, ...args: unknown[]): unknown {
+            const r = (v as (...a: unknown[]) => unknown).apply(this, args);
+            const isFragment = typeof r === 'object' && r !== null && !Array.isArray(r) && Object.keys(r).length > 0 && Object.keys(r).every((x) => x === 'when' || x === 'then' || x === 'doc') && ((r as Fragment).when !== undefined || (r as Fragment).then !== undefined);
+            return isFragment ? marked(r as Fragment, `${blockName}.${k}(${args.map((a) => (typeof a === 'string' || typeof a === 'number' ? JSON.stringify(a) : '...')).join(', ')})`) : r;
+          }
+        : v;
+  return Object.freeze(out) as T;
+}
+
+/**
  * One step's guard, effect and doc from fragments (a block's and the
  * model's own `{ when, then }`), in order: every guard must hold, the
  * effects run one after the other. Spread it into a step:
@@ -109,7 +154,7 @@ export function combine(...fragments: Fragment[]): { when?: Guard; then?: Effect
   const when = allOf(...fragments.map((f) => f.when));
   const then = inOrder(...fragments.map((f) => f.then));
   const docs = fragments.map((f) => f.doc).filter((d): d is string => !!d);
-  return { ...(when ? { when } : {}), ...(then ? { then } : {}), ...(docs.length ? { doc: docs.join('; ') } : {}) };
+  return marked({ ...(when ? { when } : {}), ...(then ? { then } : {}), ...(docs.length ? { doc: docs.join('; ') } : {}) }, 'combine(...)');
 }
 
 /** Steps keyed by name, as blocks hand out the multi-step operations (a sleeping lock, a try that can fail). */

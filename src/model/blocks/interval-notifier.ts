@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { array, bool, int, type IntDomain } from '../domains.ts';
-import { checkIdent, effectOf, generated, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { checkIdent, effectOf, generated, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -60,7 +60,7 @@ export function intervalNotifier(name: string, opts: { maxSeq: number; ranges?: 
   const start = ranges === 1 ? `if (s.${busy}) ${overlap} s.${busy} = true;` : `s.${busy} = s.${busy} + 1;`;
   const end = ranges === 1 ? `s.${busy} = false;` : `s.${busy} = s.${busy} - 1;`;
   const loc = (l: string) => checkIdent(`intervalNotifier(${name}) local`, l);
-  return Object.freeze({
+  return markFragments(name, {
     ...block,
     seqLocal: () => int(0, max),
     readBegin: (l: string): Fragment => ({
@@ -156,7 +156,7 @@ export function intervalSubscriptions(name: string, opts: { notifiers: number; i
     then: effectOf(`me.${loc(l)} = s.${mni}.get(${idx(k, 'sample')});`, `mmu_interval_read_begin(${name}_mni[${k}]): seq = interval_sub->invalidate_seq`),
     doc: `mmu_interval_read_begin(${name}_mni[${k}]): seq = interval_sub->invalidate_seq`,
   });
-  return Object.freeze({
+  return markFragments(name, {
     ...block,
     seqVar: seq,
     activeVar: active,

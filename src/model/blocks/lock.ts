@@ -1,4 +1,4 @@
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
 import { makeBlock, type Block, type LockKind } from './block.ts';
 import { Owners } from './owners.ts';
 
@@ -43,7 +43,7 @@ function makeLock(kind: LockKind, fn: string, name: string, groups: readonly str
   const unlockName = kind === 'mutex' ? 'mutex_unlock' : 'spin_unlock';
   const tn = kind === 'mutex' ? 'mutex_trylock' : 'spin_trylock';
   const nm = (i: string | undefined) => (i === undefined ? name : `${name}[${i}]`);
-  return Object.freeze({
+  return markFragments(name, {
     ...block,
     lock: (g?: string, index?: string): Fragment => {
       const i = o.index(index, 'lock');

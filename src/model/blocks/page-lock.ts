@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { array, bool, type Domain } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 import { Owners } from './owners.ts';
 
@@ -163,7 +163,7 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
       [`${at}_sleep`]: { when: guardOf(`!s.${q_}.get(me.id)`, `${what}: woken`), next: woken, doc: `${what}: woken by folio_wake_bit()` },
     };
   };
-  return Object.freeze({
+  return markFragments(name, {
     ...block,
     queueOf: (g?: string) => {
       needsQueue('queueOf');

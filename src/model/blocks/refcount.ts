@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { int } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -49,7 +49,7 @@ export function refcount(name: string, opts: { max: number; init?: number }): Re
   };
   n(init, 'init');
   const block = makeBlock(name, { [name]: int(0, max).initially(init) });
-  return Object.freeze({
+  return markFragments(name, {
     ...block,
     var: name,
     get: (): Fragment => ({ then: effectOf(`s.${name} = s.${name} + 1;`, `folio_get(${name})`), doc: `folio_get(${name})` }),

@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { int, type Domain } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 import { Owners } from './owners.ts';
 
@@ -50,7 +50,7 @@ export function rwsem(name: string, opts: { writers: readonly string[]; maxReade
   }
   const block = makeBlock(name, shared, [{ name, kind: 'rwsem', owners: o.decl(), sharedCount: readers, ...(wwait ? { also: [wwait] } : {}) }]);
   const readOk = wwait ? `${o.freeText()} && s.${wwait} === 0` : o.freeText();
-  return Object.freeze({
+  return markFragments(name, {
     ...block,
     downRead: (): Fragment => ({ when: guardOf(readOk, `down_read(${name})`), then: effectOf(`s.${readers} = s.${readers} + 1;`, `down_read(${name})`), doc: `down_read(${name})` }),
     upRead: (): Fragment => ({ then: effectOf(`s.${readers} = s.${readers} - 1;`, `up_read(${name})`), doc: `up_read(${name})` }),

@@ -1,7 +1,7 @@
 import { McError, q } from '../errors.ts';
 import { array, bool } from '../domains.ts';
 import { thread, type StepDef, type ThreadGroupDef } from '../define.ts';
-import { checkIdent, effectOf, guardOf, type Fragment } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -43,7 +43,7 @@ export function workqueue(name: string, cpus: number): Workqueue {
   const worker = (k: number) => `${name}${k}`;
   const idle = (k: number) => `!s.${pending}.get(${k}) && s.at(${JSON.stringify(worker(k))}) === 'idle'`;
   const all = Array.from({ length: cpus }, (_, k) => k);
-  return Object.freeze({
+  return markFragments(name, {
     ...block,
     cpus,
     workerName: (k: number) => worker(cpu(k, 'workerName')),
