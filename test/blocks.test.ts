@@ -625,13 +625,21 @@ test('per-CPU work: lru_add_drain_all queues on every CPU and flushes = the hand
       start: 'idle',
       end: ['idle'],
       steps: {
-        drain_run: { at: 'idle', when: (s) => s.drain_pending.get(k), then: (s) => s.drain_pending.set(k, false), next: 'drain' },
+        drain_run: {
+          at: 'idle',
+          when: (s) => s.drain_pending.get(k),
+          then: (s) => {
+            s.drain_pending.set(k, false);
+            if (s.drain_flushing.get(k) > 0) s.drain_flushing.set(k, s.drain_flushing.get(k) - 1);
+          },
+          next: 'drain',
+        },
         drain: { then: k === 0 ? (s) => s.pvec.set(0, false) : (s) => s.pvec.set(1, false), next: 'idle' },
       },
     });
   const hand = defineModel({
     name: 'lru-drain-hand',
-    shared: { pvec: array(2, bool()).initially([true, true]), drain_pending: array(2, bool()) },
+    shared: { pvec: array(2, bool()).initially([true, true]), drain_pending: array(2, bool()), drain_flushing: array(2, int(0, 2)) },
     threads: [
       thread('caller', {
         start: 'queue',
@@ -808,4 +816,49 @@ test('a step that spreads a block fragment and then replaces its guard or effect
   const lk = ptl.lock('a');
   for (const step of [combine(ptl.lock('a'), { then: (s: any) => { s.x = true; } }), { ...lk, when: allOf(lk.when, (s: any) => !s.x) }, { ...ptl.lock('a'), doc: 'mine' }, { ...ptl.lock('a'), when: ptl.lock('a').when }])
     t.notThrows(() => buildModel(mk(step), null));
+});
+
+test('workqueue.flushWork waits for the instance pending or running when it is called, as flush_work() does: a self-requeueing item does not keep the flusher waiting (flush() waits for an idle item, forever here), and the item may be pending again after the flush', async (t) => {
+  const { defineModel, thread, workqueue, buildModel, search, bool } = await import('../src/index.ts');
+  const mk = (how: 'work' | 'idle', idleAfter = false) => {
+    const wq = workqueue('vm', 1);
+    return defineModel({
+      name: 'requeue',
+      blocks: [wq],
+      shared: { ran: bool() },
+      threads: [
+        thread('caller', {
+          start: 'queue',
+          labels: ['flush'],
+          end: ['done'],
+          progress: ['done'],
+          steps: { queue: { ...wq.queueOn(0), next: 'flush' }, ...(how === 'work' ? wq.flushWork(0, { at: 'flush', next: 'done' }) : { flush: { ...wq.flush(0), next: 'done' } }) },
+        }),
+        // vmstat_update: does its work and queues itself again.
+        ...wq.workers(() => ({ start: 'update', steps: { update: { then: (s: any) => { s.ran = true; s.vm_pending.set(0, true); }, next: 'idle' } } })),
+      ],
+      invariants: idleAfter ? { 'idle-after-flush': (s: any) => s.at('caller') !== 'done' || !s.vm_pending.get(0) } : { 'flush-waits-for-the-queued-instance': (s) => s.at('caller') !== 'done' || s.ran },
+    });
+  };
+  // flush_work() does not promise that the item is idle afterwards.
+  t.is(search(buildModel(mk('work', true), null), { deadlock: false, liveness: false }).violation?.property, 'idle-after-flush');
+  const work = search(buildModel(mk('work'), null), { deadlock: false });
+  t.is(work.verdict, 'pass');
+  const idle = search(buildModel(mk('idle'), null), { deadlock: false });
+  t.is(idle.violation?.kind, 'livelock');
+  // Two CPUs flushed in turn, and a second flusher on one CPU while the first waits is refused.
+  const wq = workqueue('d', 2);
+  t.deepEqual(Object.keys(wq.flushAllWork({ at: 'f', next: 'done' })).sort(), ['f', 'f_1', 'f_1_barrier', 'f_1_wait', 'f_barrier', 'f_wait']);
+  const two = defineModel({
+    name: 'two-flushers',
+    blocks: [wq],
+    threads: [
+      thread('q', { start: 'a', end: ['done'], steps: { a: { ...wq.queueOn(0), next: 'done' } } }),
+      thread('f1', { start: 'f', end: ['done'], steps: wq.flushWork(0, { at: 'f', next: 'done' }) } as never),
+      thread('f2', { start: 'f', end: ['done'], steps: wq.flushWork(0, { at: 'f', next: 'done' }) } as never),
+      ...wq.workers(() => ({ start: 'w', steps: { w: { next: 'idle' } } })),
+    ],
+  } as never);
+  const e = t.throws(() => search(buildModel(two, null), {}));
+  t.regex(e!.message, /MC135|a second flushWork on cpu 0 while one waits/);
 });
