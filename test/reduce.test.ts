@@ -411,3 +411,49 @@ test('regressions: a // or /* inside a string (a URL in an assertion message) do
   });
   t.is(search(buildModel(dead, null), { liveness: false, deadVars: true }).verdict, 'violation');
 });
+
+test('regressions: a regular expression after a control statement\'s head or a division after a member named like a keyword hides no code; symmetry refuses arithmetic around a compared id, a replica named through a variable, arguments; and accepts the usual owner and queue handling', async (t) => {
+  const { defineModel, int, bool, thread, replicate, threadId, array } = await import('../src/index.ts');
+  const { codeOnly, withoutComments, withoutTemplateText } = await import('../src/model/source.ts');
+  for (const src of ['s=>{if(s.tag)/\'/.test("x")&&(s.tag=false);s.y=s.x}', 's=>{if(s.tag)/^https?:\\/\\//.test("x");s.y=s.x}', 's=>{s.old=s.new/2;s.assert(s.old<=1,"half / full");s.y=s.x}', 's=>{let k=s.a++/2;s.assert(k<9,"x/y");s.y=s.x}']) {
+    t.true(codeOnly(src).endsWith('s.y=s.x}'), src);
+    t.is(withoutComments(src), src);
+  }
+  const tt = 's=>{s.assert(!s.l,"don`t");s.i=s.i==="nobdy"?1:2}';
+  t.is(withoutTemplateText(tt), tt);
+  const por = defineModel({
+    name: 'por-regex',
+    shared: { tag: bool(), x: int(0, 1), y: int(0, 1) },
+    threads: [
+      thread('a', { start: 'a0', end: ['a1'], steps: { a1: { at: 'a0', then: (s) => { if (s.tag) /'/.test('x') && (s.tag = false); s.y = s.x; }, next: 'a1' } } }),
+      thread('b', { start: 'b0', end: ['b1'], steps: { b1: { at: 'b0', then: (s) => { s.x = 1; }, next: 'b1' } } }),
+    ],
+    invariants: { 'y-zero': (s) => s.y === 0 },
+  });
+  t.is(search(buildModel(por, null), { liveness: false, por: true }).verdict, 'violation');
+  const CPU = 'cpu';
+  const mk = (steps: Record<string, unknown>) =>
+    defineModel({
+      name: 'sym-more',
+      shared: { owner: threadId('cpu', { none: true }), q: array(2, threadId('cpu', { none: true })), bad: bool() },
+      threads: [replicate(2, 'cpu', { start: 'a', end: ['b'], labels: ['a', 'b'], steps: { go: { at: 'a', next: 'b', ...steps } } } as never)],
+    } as never);
+  const refused: [string, Record<string, unknown>, RegExp][] = [
+    ['an id plus one', { then: (s: any, me: any) => { s.bad = s.owner === me.id + 1; } }, /inside a larger expression/],
+    ['an int plus the owner', { then: (s: any, me: any) => { s.bad = s.owner * 2 === me.id; } }, /inside a larger expression|is compared with/],
+    ['a replica named through a constant group', { then: (s: any) => { s.bad = s.at(CPU, 1) === 'b'; } }, /names one cpu replica by "1"/],
+    ['arguments', { when: function (this: unknown, s: any) { return s.owner === -1 && (arguments as any)[1].id === 1; } }, /reads arguments/],
+  ];
+  for (const [what, st, re] of refused) {
+    const e = t.throws(() => search(buildModel(mk(st), null), { liveness: false, symmetry: true }), undefined, what);
+    t.regex(e!.message, re, what);
+  }
+  const accepted: [string, Record<string, unknown>][] = [
+    ['an unbraced if', { then: (s: any, me: any) => { if (s.owner === -1) s.owner = me.id; else if (s.owner === me.id) s.owner = -1; } }],
+    ['a hand-over from a queue of ids', { then: (s: any) => { s.owner = s.q.get(0); } }],
+    ['-1 on the left', { when: (s: any) => -1 === s.owner }],
+    ['the owner\'s label', { when: (s: any) => s.owner === -1 || s.at('cpu', s.owner) === 'a' }],
+    ['an id in a message', { then: (s: any, me: any) => { s.assert(s.owner !== me.id || !s.bad, `owner ${s.owner}`); } }],
+  ];
+  for (const [what, st] of accepted) t.regex(search(buildModel(mk(st), null), { liveness: false, deadlock: false, symmetry: true }).reduction?.symmetry ?? '', /^cpu×2: permuted/, what);
+});

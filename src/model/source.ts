@@ -32,8 +32,10 @@ export function codeOnly(src: string): string {
   return scanSource(src, true);
 }
 
-/** Keywords after which a `/` starts a regular-expression literal rather than a division. */
+/** Keywords after which a `/` starts a regular-expression literal rather than a division (not as a member name: `s.new / 2` divides). */
 const BEFORE_REGEX = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+/** Keywords whose parenthesised head a statement follows: a `/` after their `)` starts a regular expression (`if (c) /re/.test(x)`), after any other `)` it divides. */
+const CONTROL = new Set(['if', 'while', 'for', 'with']);
 
 /**
  * One pass over JavaScript source text that tells code from comments,
@@ -42,16 +44,22 @@ const BEFORE_REGEX = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new
  * comment keeps its newline), and with `blankStrings` a '...' or "..."
  * string keeps only its quotes. Everything else is copied as it is.
  */
-function scanSource(src: string, blankStrings: boolean): string {
+function scanSource(src: string, blankStrings: boolean, blankTemplates = false): string {
   let out = '';
   const braces: number[] = []; // brace depth inside each open `${` of a template literal
-  let last = ''; // the last significant code token's last character, or a keyword before a regex
+  let last = ''; // the last significant code token's last character ('x' for a name or number), a keyword, or 'ctl)' after a control statement's head
+  const parens: boolean[] = []; // for each open '(': whether it is a control statement's head
   let i = 0;
   const n = src.length;
-  const word = (end: number): string => {
+  // The keyword ending at `end`, or '' (a name, a number, or a keyword used as a member name after a dot).
+  const keyword = (end: number): string => {
     let k = end;
     while (k > 0 && /[\w$]/.test(src[k - 1]!)) k--;
-    return src.slice(k, end);
+    let b = k - 1;
+    while (b >= 0 && /\s/.test(src[b]!)) b--;
+    if (b >= 0 && src[b] === '.') return '';
+    const w = src.slice(k, end);
+    return BEFORE_REGEX.has(w) || CONTROL.has(w) ? w : '';
   };
   while (i < n) {
     const c = src[i]!;
@@ -81,19 +89,21 @@ function scanSource(src: string, blankStrings: boolean): string {
       if (c === '}') braces.pop();
       let k = i + 1;
       while (k < n && src[k] !== '`' && !(src[k] === '$' && src[k + 1] === '{')) k += src[k] === '\\' ? 2 : 1;
+      // The text between the delimiters, blanked to the same length (newlines kept) when asked.
+      const text = blankTemplates ? src.slice(i + 1, k).replace(/[^\n]/g, ' ') : src.slice(i + 1, k);
       if (k < n && src[k] === '$') {
         braces.push(0);
-        out += src.slice(i, k + 2);
+        out += c + text + '${';
         i = k + 2;
         last = '{';
       } else {
-        out += src.slice(i, k + 1);
+        out += c + text + (k < n ? '`' : '');
         i = k + 1;
         last = '`';
       }
       continue;
     }
-    if (c === '/' && (last === '' || /[(,=:[!&|?{};+\-*%<>~^]/.test(last) || BEFORE_REGEX.has(last))) {
+    if (c === '/' && (last === '' || last === 'ctl)' || (last.length === 1 && /[(,=:[!&|?{};+\-*%<>~^]/.test(last)) || BEFORE_REGEX.has(last))) {
       // A regular-expression literal: to the next unescaped / outside a character class.
       let k = i + 1;
       let cls = false;
@@ -111,7 +121,13 @@ function scanSource(src: string, blankStrings: boolean): string {
     if (c === '{' && braces.length > 0) braces[braces.length - 1]!++;
     else if (c === '}' && braces.length > 0) braces[braces.length - 1]!--;
     out += c;
-    if (!/\s/.test(c)) last = /[\w$]/.test(c) ? (BEFORE_REGEX.has(word(i + 1)) && !/[\w$]/.test(src[i + 1] ?? '') ? word(i + 1) : 'x') : c;
+    if (c === '(') {
+      parens.push(CONTROL.has(last));
+      last = c;
+    } else if (c === ')') last = parens.pop() ? 'ctl)' : c;
+    else if ((c === '+' || c === '-') && src[i - 1] === c && last === c) last = 'x'; // a postfix ++/-- ends an operand: a / after it divides
+    else if (/[\w$]/.test(c)) last = !/[\w$]/.test(src[i + 1] ?? '') ? keyword(i + 1) || 'x' : 'x';
+    else if (!/\s/.test(c)) last = c;
     i++;
   }
   return out;
@@ -165,38 +181,10 @@ export function memberAfter(code: string, end: number): string | null {
  * Blank the text of template literals, keeping their `${...}` expressions
  * (nested templates included), so that prose in a message (`` `s.pte was
  * ${s.pte}` ``) is not read as an access while the interpolated one is.
- * Lengths are kept, so positions still line up with the input.
+ * Lengths are kept for code without comments (as the callers give it), so
+ * positions still line up with the input.
  */
 export function withoutTemplateText(code: string): string {
-  let out = '';
-  const depth: number[] = []; // brace depth inside each open `${`
-  let inText = false;
-  for (let i = 0; i < code.length; i++) {
-    const c = code[i]!;
-    if (inText) {
-      if (c === '\\') {
-        out += '  ';
-        i++;
-      } else if (c === '`') {
-        inText = false;
-        out += c;
-      } else if (c === '$' && code[i + 1] === '{') {
-        inText = false;
-        depth.push(0);
-        out += '${';
-        i++;
-      } else out += c === '\n' ? '\n' : ' ';
-      continue;
-    }
-    if (c === '`') inText = true;
-    else if (depth.length > 0 && c === '{') depth[depth.length - 1]!++;
-    else if (depth.length > 0 && c === '}') {
-      if (depth[depth.length - 1] === 0) {
-        depth.pop();
-        inText = true;
-      } else depth[depth.length - 1]!--;
-    }
-    out += c;
-  }
-  return out;
+  // The same reading of strings and regular expressions as the comment stripping: a backtick inside a string or a regular expression opens no template.
+  return scanSource(code, false, true);
 }

@@ -76,6 +76,25 @@ function compareReplicas(codes: Int32Array, fam: Int32Array[], a: number, b: num
   return 0;
 }
 
+/** What may stand on either side of a whole comparison (`(`, `&&`, `?`, an assignment, `return`, ...), so that no operator binds to its operands. */
+const BOUND_BEFORE = /(?:^|[;,({[:?!]|&&|\|\||=>|(?<![\w$.])return|[^=!<>]=)\s*$/;
+const BOUND_AFTER = /^\s*(?:$|[;,)}\]:?]|&&|\|\|)/;
+
+/** The value assigned in `after` (which starts with `=`): up to the first `;`, `,` or closing bracket outside brackets. */
+function assignedValue(after: string): string {
+  let depth = 0;
+  let k = 1;
+  for (; k < after.length; k++) {
+    const c = after[k]!;
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) break;
+      depth--;
+    } else if ((c === ';' || c === ',') && depth === 0) break;
+  }
+  return after.slice(1, k).trim();
+}
+
 /** Source-level check that a group's ids are used only as names. Returns a reason, or '' when symmetric. */
 export function asymmetryReason(b: BuiltModel, group: string): string {
   const tidVars = new Set<string>();
@@ -129,12 +148,14 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
       const bare = [...src.matchAll(new RegExp(`(?<![\\w$.])${esc}(?![\\w$])(?!\\s*\\.)`, 'g'))].length;
       if (bare > 1) return `${where}: passes ${name} to a function that is not among the model's helpers, so its use of replica ids cannot be checked (list it in defineModel({ helpers }) or write the accesses in the step)`;
     }
-    const id = me && own ? `${me}\\s*\\.\\s*id` : null;
+    // The function's own arguments object reaches `me` without its name.
+    if (/(?<![\w$.])arguments(?![\w$])/.test(src)) return `${where}: reads arguments, so the use of replica ids cannot be checked`;
+    const id = me && own ? `(?<![\\w$.])${me}\\s*\\.\\s*id(?![\\w$])` : null;
     const idLike: string[] = [];
     if (id) idLike.push(id);
-    if (s) for (const v of tidVars) idLike.push(`${s}\\s*\\.\\s*${v}(?![\\w$])(?!\\s*\\.)`);
-    if (s) for (const v of tidVars) idLike.push(`${s}\\s*\\.\\s*${v}\\s*\\.\\s*get\\s*\\([^()]*\\)`);
-    if (me) for (const v of tidLocals) idLike.push(`${me}\\s*\\.\\s*${v}(?![\\w$])`);
+    if (s) for (const v of tidVars) idLike.push(`(?<![\\w$.])${s}\\s*\\.\\s*${v}(?![\\w$])(?!\\s*\\.)`);
+    if (s) for (const v of tidVars) idLike.push(`(?<![\\w$.])${s}\\s*\\.\\s*${v}\\s*\\.\\s*get\\s*\\([^()]*\\)`);
+    if (me) for (const v of tidLocals) idLike.push(`(?<![\\w$.])${me}\\s*\\.\\s*${v}(?![\\w$])`);
     // An expression that holds a replica id of the group (or -1, none, which every permutation fixes), and a place that holds one.
     const isId = (e: string): boolean => /^-\s*1$/.test(e.trim()) || idLike.some((p) => new RegExp(`^(?:${p})$`).test(e.trim()));
     const places: string[] = [];
@@ -149,26 +170,36 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
         // Symmetric uses: compared with ===/!==, stored (assigned to or from), returned,
         // or used as the index of an array indexed by the group (checked below).
         // Compared with another id (or -1, "none", which every permutation fixes), never with a literal replica number.
-        const literalBefore = /(?:^|[^\w$.])(\d+)\s*(?:===|!==)$/.exec(before);
+        const literalBefore = /(?:^|[^\w$.])(-?\s*\d+)\s*(?:===|!==)$/.exec(before);
         const literalAfter = /^(?:===|!==)\s*(-?\s*\d+)/.exec(after);
-        if ((literalBefore && literalBefore[1] !== '-1') || (literalAfter && literalAfter[1]!.replace(/\s/g, '') !== '-1'))
+        if ((literalBefore && literalBefore[1]!.replace(/\s/g, '') !== '-1') || (literalAfter && literalAfter[1]!.replace(/\s/g, '') !== '-1'))
           return `${where}: "${m[0]}" is compared with a literal replica number, which singles out a replica`;
         const compared = /(?:===|!==)$/.test(before) || /^(?:===|!==)/.test(after);
         const terminator = /^(?:[;,)}\]:]|$)/.test(after);
         const storedFrom = /(?:^|[^=!<>+\-*/%&|^])=$/.test(before) && terminator;
-        const storedTo = /^=(?!=)/.test(after) && /(?:^|[{;}(,]|=>|\?|:)$/.test(before);
+        const storedTo = /^=(?!=)/.test(after) && /(?:^|[{;}(,)]|=>|\?|:|(?<![\w$.])else)$/.test(before);
         const returned = /(?:return|=>|\?|:)$/.test(before) && terminator;
         const indexArg = /\.\s*(?:get|set)\s*\(\s*$/.test(before) && /^[,)]/.test(after);
         const setValue = /\.\s*set\s*\([^()]*,\s*$/.test(before) && /^\)/.test(after);
+        // The replica an id names, by its label or locals (checked with the call below), and an id shown in a template's text (a message).
+        const atArg = s !== undefined && new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*(?:at|local)\\s*\\([^()]*,\\s*$`).test(before) && /^\)/.test(after);
+        const inTemplate = /\$\{$/.test(before) && /^\}/.test(after);
+        if (atArg || inTemplate) continue;
         const branch = /\?$/.test(before) || (/:$/.test(before) && !/^\s*[{(]?\s*[\w$]+\s*:$/.test(before.slice(-40))) || /^:/.test(after);
         if (!(compared || storedFrom || storedTo || returned || indexArg || setValue))
           return `${where}: a ${group} id is used in "${before.slice(-12)}${m[0]}${after.slice(0, 12)}" — only storing it, comparing it with ===/!== and indexing arrays declared .indexedBy(${q(group)}) keep replicas interchangeable`;
         const shown = q(m[0].replace(/\s+/g, ''));
         // What it is compared with, stored into or given must hold an id of the same group too: a permutation renames ids only where the model declares them (threadId(${group}) variables, me.id).
         if (compared) {
-          const other = /^(?:===|!==)/.test(after) ? new RegExp(`^(?:===|!==)\\s*(${OPERAND})`).exec(after)?.[1] : new RegExp(`(${OPERAND})\\s*(?:===|!==)$`).exec(before)?.[1];
+          const onLeft = /^(?:===|!==)/.test(after);
+          const om = onLeft ? new RegExp(`^(?:===|!==)\\s*(${OPERAND})`).exec(after) : new RegExp(`(${OPERAND})\\s*(?:===|!==)$`).exec(before);
+          const other = om?.[1];
           if (other === undefined || !isId(other))
             return `${where}: ${shown} is compared with ${other === undefined ? 'an expression' : q(other.trim())}, which is not a ${group} id (me.id of a ${group} replica, a threadId(${q(group)}) value) or -1: a permutation of the replicas would not rename it`;
+          // Both sides of the comparison whole: no arithmetic or other operator binds to either (`s.owner === me.id + 1`).
+          const rest = onLeft ? [before, after.slice(om![0].length)] : [before.slice(0, before.length - om![0].length), after];
+          if (!BOUND_BEFORE.test(rest[0]!) || !BOUND_AFTER.test(rest[1]!))
+            return `${where}: ${shown} is compared with ${q(other.trim())} inside a larger expression ("${rest[0]!.slice(-8).trimStart()} … ${rest[1]!.slice(0, 8).trimEnd()}"): only a whole id compared with another keeps replicas interchangeable`;
         }
         if (storedFrom && !indexArg) {
           const target = /((?:[\w$]+\s*\.\s*)*[\w$]+)\s*=$/.exec(before)?.[1];
@@ -176,7 +207,7 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
             return `${where}: ${shown} is stored in ${target === undefined ? 'something' : q(target)}, which is not a threadId(${q(group)}) variable: a permutation of the replicas would not rename it`;
         }
         if (storedTo) {
-          const value = /^=\s*([^;,)}\]]*)/.exec(after)![1]!.trim();
+          const value = assignedValue(after);
           const tern = /^[^?]*\?\s*([^:]+?)\s*:\s*(.+)$/.exec(value);
           if (!(isId(value) || (tern && isId(tern[1]!) && isId(tern[2]!))))
             return `${where}: ${shown} is given ${q(value)}; only a ${group} id or -1 keeps replicas interchangeable`;
@@ -208,7 +239,14 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
       for (const v of tidVars)
         for (const m of src.matchAll(new RegExp(`${s}\\s*\\.\\s*${v}\\s*(===|!==|==|!=|<=|>=|<|>|=)\\s*(-?\\s*\\d+)`, 'g')))
           if (m[2]!.replace(/\s/g, '') !== '-1' || !/^(===|!==|=)$/.test(m[1]!)) return `${where}: ${s}.${v} ${m[1]} ${m[2]} singles out a replica`;
-      if (new RegExp(`${s}\\s*\\.\\s*(?:at|local)\\s*\\(\\s*['"\`]${group}['"\`]`).test(src)) return `${where}: ${s}.at/${s}.local names one ${group} replica`;
+      // s.at(group, i) / s.local(group, i): the replica must be named by an id (the group given as a literal of another group is that group's business; one given otherwise may be this one).
+      for (const m of src.matchAll(new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*(?:at|local)\\s*\\(([^()]*)\\)`, 'g'))) {
+        const args = m[1]!.split(',').map((x) => x.trim());
+        if (args.length < 2) continue;
+        const lit = /^['"`]([^'"`]*)['"`]$/.exec(args[0]!);
+        if (lit && lit[1] !== group) continue;
+        if (!isId(args[1]!) || /^-\s*1$/.test(args[1]!)) return `${where}: ${m[0].replace(/\s+/g, '')} names one ${group} replica by ${q(args[1])}, which is not a ${group} id`;
+      }
     }
     if (me) for (const v of tidLocals) for (const m of src.matchAll(new RegExp(`${me}\\s*\\.\\s*${v}\\s*(===|!==|==|!=|<=|>=|<|>|=)\\s*(-?\\s*\\d+)`, 'g'))) if (m[2]!.replace(/\s/g, '') !== '-1') return `${where}: ${me}.${v} ${m[1]} ${m[2]} singles out a replica`;
   }
