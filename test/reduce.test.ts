@@ -457,3 +457,16 @@ test('regressions: a regular expression after a control statement\'s head or a d
   ];
   for (const [what, st] of accepted) t.regex(search(buildModel(mk(st), null), { liveness: false, deadlock: false, symmetry: true }).reduction?.symmetry ?? '', /^cpu×2: permuted/, what);
 });
+
+test('regressions: symmetry reads s.at/s.local arguments with calls in them (s.at("cpu", Math.min(1, 2)) singles out a replica)', async (t) => {
+  const { defineModel, bool, replicate, threadId, array } = await import('../src/index.ts');
+  const mk = (when: (s: any) => boolean) =>
+    defineModel({
+      name: 'sym-at-call',
+      shared: { owner: threadId('cpu', { none: true }), q: array(2, threadId('cpu', { none: true })), bad: bool() },
+      threads: [replicate(2, 'cpu', { start: 'a', end: ['b'], steps: { go: { at: 'a', next: 'b', when } } } as never)],
+    } as never);
+  const e = t.throws(() => search(buildModel(mk((s) => s.at('cpu', Math.min(1, 2)) === 'a'), null), { liveness: false, symmetry: true }));
+  t.regex(e!.message, /names one cpu replica by "Math\.min\(1, ?2\)"/);
+  t.regex(search(buildModel(mk((s) => s.q.get(0) === -1 || s.at('cpu', s.q.get(0)) === 'a'), null), { liveness: false, deadlock: false, symmetry: true }).reduction?.symmetry ?? '', /^cpu×2: permuted/);
+});

@@ -80,19 +80,34 @@ function compareReplicas(codes: Int32Array, fam: Int32Array[], a: number, b: num
 const BOUND_BEFORE = /(?:^|[;,({[:?!]|&&|\|\||=>|(?<![\w$.])return|[^=!<>]=)\s*$/;
 const BOUND_AFTER = /^\s*(?:$|[;,)}\]:?]|&&|\|\|)/;
 
-/** The value assigned in `after` (which starts with `=`): up to the first `;`, `,` or closing bracket outside brackets. */
-function assignedValue(after: string): string {
+/** The expression in `text` from `from` to the first `;` or `,` or closing bracket outside brackets (its end), trimmed. */
+function expressionAt(text: string, from: number): { expr: string; end: number } {
   let depth = 0;
-  let k = 1;
-  for (; k < after.length; k++) {
-    const c = after[k]!;
+  let k = from;
+  for (; k < text.length; k++) {
+    const c = text[k]!;
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
       if (depth === 0) break;
       depth--;
     } else if ((c === ';' || c === ',') && depth === 0) break;
   }
-  return after.slice(1, k).trim();
+  return { expr: text.slice(from, k).trim(), end: k };
+}
+
+/** The value assigned in `after` (which starts with `=`). */
+const assignedValue = (after: string): string => expressionAt(after, 1).expr;
+
+/** The arguments of the call whose list starts at `from` (just after its `(`), split at the commas outside brackets. */
+function callArguments(text: string, from: number): string[] {
+  const args: string[] = [];
+  for (let k = from; k < text.length; ) {
+    const { expr, end } = expressionAt(text, k);
+    if (expr !== '' || text[end] === ',') args.push(expr);
+    if (text[end] !== ',') break;
+    k = end + 1;
+  }
+  return args;
 }
 
 /** Source-level check that a group's ids are used only as names. Returns a reason, or '' when symmetric. */
@@ -240,12 +255,12 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
         for (const m of src.matchAll(new RegExp(`${s}\\s*\\.\\s*${v}\\s*(===|!==|==|!=|<=|>=|<|>|=)\\s*(-?\\s*\\d+)`, 'g')))
           if (m[2]!.replace(/\s/g, '') !== '-1' || !/^(===|!==|=)$/.test(m[1]!)) return `${where}: ${s}.${v} ${m[1]} ${m[2]} singles out a replica`;
       // s.at(group, i) / s.local(group, i): the replica must be named by an id (the group given as a literal of another group is that group's business; one given otherwise may be this one).
-      for (const m of src.matchAll(new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*(?:at|local)\\s*\\(([^()]*)\\)`, 'g'))) {
-        const args = m[1]!.split(',').map((x) => x.trim());
+      for (const m of src.matchAll(new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*(?:at|local)\\s*\\(`, 'g'))) {
+        const args = callArguments(src, m.index! + m[0].length);
         if (args.length < 2) continue;
         const lit = /^['"`]([^'"`]*)['"`]$/.exec(args[0]!);
         if (lit && lit[1] !== group) continue;
-        if (!isId(args[1]!) || /^-\s*1$/.test(args[1]!)) return `${where}: ${m[0].replace(/\s+/g, '')} names one ${group} replica by ${q(args[1])}, which is not a ${group} id`;
+        if (!isId(args[1]!) || /^-\s*1$/.test(args[1]!)) return `${where}: ${m[0].replace(/\s+/g, '')}${args.join(', ')}) names one ${group} replica by ${q(args[1])}, which is not a ${group} id`;
       }
     }
     if (me) for (const v of tidLocals) for (const m of src.matchAll(new RegExp(`${me}\\s*\\.\\s*${v}\\s*(===|!==|==|!=|<=|>=|<|>|=)\\s*(-?\\s*\\d+)`, 'g'))) if (m[2]!.replace(/\s/g, '') !== '-1') return `${where}: ${me}.${v} ${m[1]} ${m[2]} singles out a replica`;

@@ -244,7 +244,6 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
   return { ok, offenders, live };
 }
 
-
 /** Judges the fair components `roots` reach inside the region (a strong-fairness refinement): as a pass does, keeping the nearest in `c.best`. */
 function findFairComponents(c: Ctx, roots: Iterable<number>, inRegion: (u: number) => boolean): FairComponent | null {
   return tarjan(c, sccGraph(c), roots, inRegion, nearestOf(c));
