@@ -126,6 +126,11 @@ export function fragmentOrigins(def: object): FragmentOrigin[] {
     .filter((o) => typeof o === 'object' && o !== null && typeof o.from === 'string');
 }
 
+/** An object with only `when`, `then` and `doc` fields: what `combine()` takes and a block's fragment is. */
+function fragmentShaped(x: unknown): x is Fragment {
+  return typeof x === 'object' && x !== null && Object.keys(x).every((k) => k === 'when' || k === 'then' || k === 'doc');
+}
+
 /** A block's operations with every fragment they return marked (`blockName.op(...)`); step maps and other values are passed through. */
 export function markFragments<T extends object>(blockName: string, api: T): T {
   const out: Record<string, unknown> = {};
@@ -134,7 +139,7 @@ export function markFragments<T extends object>(blockName: string, api: T): T {
       typeof v === 'function'
         ? function (this: unknown, ...args: unknown[]): unknown {
             const r = (v as (...a: unknown[]) => unknown).apply(this, args);
-            const isFragment = typeof r === 'object' && r !== null && !Array.isArray(r) && Object.keys(r).length > 0 && Object.keys(r).every((x) => x === 'when' || x === 'then' || x === 'doc') && ((r as Fragment).when !== undefined || (r as Fragment).then !== undefined);
+            const isFragment = fragmentShaped(r) && ((r as Fragment).when !== undefined || (r as Fragment).then !== undefined);
             return isFragment ? marked(r as Fragment, `${blockName}.${k}(${args.map((a) => (typeof a === 'string' || typeof a === 'number' ? JSON.stringify(a) : '...')).join(', ')})`) : r;
           }
         : v;
@@ -149,7 +154,7 @@ export function markFragments<T extends object>(blockName: string, api: T): T {
  */
 export function combine(...fragments: Fragment[]): { when?: Guard; then?: Effect; doc?: string } {
   for (const [i, f] of fragments.entries())
-    if (typeof f !== 'object' || f === null || Object.keys(f).some((k) => k !== 'when' && k !== 'then' && k !== 'doc'))
+    if (!fragmentShaped(f))
       throw new McError('MC170', `combine(): fragment ${i} must be an object with only when, then and doc (got ${q(f && typeof f === 'object' ? Object.keys(f) : f)})`);
   const when = allOf(...fragments.map((f) => f.when));
   const then = inOrder(...fragments.map((f) => f.then));
