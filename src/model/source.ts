@@ -41,8 +41,10 @@ const CONTROL = new Set(['if', 'while', 'for', 'with']);
  * One pass over JavaScript source text that tells code from comments,
  * strings, template literals (with their `${...}` expressions, nested) and
  * regular-expression literals: comments are replaced by a space (a line
- * comment keeps its newline), and with `blankStrings` a '...' or "..."
- * string keeps only its quotes. Everything else is copied as it is.
+ * comment keeps its newline), with `blankStrings` a '...' or "..."
+ * string keeps only its quotes, and with `blankTemplates` a template's text
+ * becomes spaces (its length and newlines kept, its `${...}` expressions
+ * copied). Everything else is copied as it is.
  */
 function scanSource(src: string, blankStrings: boolean, blankTemplates = false): string {
   let out = '';
