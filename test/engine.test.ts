@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { buildModel, defineModel, int, search, thread } from '../src/index.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
-import { referenceExplore, referenceFairCycle, referenceFairCycleDepth } from './helpers/reference.ts';
+import { referenceExplore, referenceFairCycle, referenceFairCycleDepth, referenceNearestStarvation } from './helpers/reference.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 import { ceilingAfter, edgeCacheMismatch } from './helpers/edges.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -90,7 +90,7 @@ test('random models: fair non-progress cycles agree with the brute-force referen
   t.pass();
 });
 
-test('random models: a lasso\'s stem is as short as can be: no state on a fair non-progress cycle (or starving cycle) lies nearer the initial state than its cycle start (brute-force reference)', (t) => {
+test('random models: a lasso\'s stem is as short as can be: no state on a fair non-progress cycle lies nearer the initial state than its cycle start, nor on any thread\'s starving cycle for starvation, which names the thread that starves nearest (brute-force reference)', (t) => {
   let lassos = 0;
   fc.assert(
     fc.property(genModel({ safety: false }), fc.constantFrom('none', 'weak', 'strong' as const), fc.boolean(), (g, fairness, edgeCache) => {
@@ -99,15 +99,33 @@ test('random models: a lasso\'s stem is as short as can be: no state on a fair n
       const r = search(b, { deadlock: false, fairness, liveness: true, edgeCache });
       if (r.verdict !== 'violation' || !r.violation) return true;
       const ref = referenceExplore(b, { deadlock: false });
-      const starving = r.violation.property === 'starvation' ? b.threads.findIndex((th) => th.name === r.violation!.starving) : -1;
-      const nearest = referenceFairCycleDepth(b, ref, fairness, starving);
       lassos++;
-      return nearest !== null && r.violation.cycleStart === nearest;
+      if (r.violation.property !== 'starvation') {
+        const nearest = referenceFairCycleDepth(b, ref, fairness);
+        return nearest !== null && r.violation.cycleStart === nearest;
+      }
+      // Starvation: the thread whose starvation is nearest (the first in thread order among those as near).
+      const nearest = referenceNearestStarvation(b, ref, fairness);
+      return nearest !== null && r.violation.cycleStart === nearest.depth && r.violation.starving === b.threads[nearest.thread]!.name;
     }),
     { numRuns: RUNS },
   );
   t.log(`${lassos} lassos`);
   t.true(lassos > 0);
+});
+
+test('starvation names the thread that starves nearest the initial state, not the first thread in order that can starve (regression)', (t) => {
+  // T0 starves only once T1 has left its loop (two steps in); T1 starves at the initial state, where T0 loops.
+  const g = {"vars":[1,1],"templates":[{"count":1,"replicated":false,"labels":1,"end":[],"steps":[{"at":0,"guard":null,"lockGuard":false,"effects":[],"choices":1,"next":0,"altNext":null,"progress":true}]},{"count":1,"replicated":false,"labels":3,"end":[],"steps":[{"at":0,"guard":null,"lockGuard":false,"effects":[],"choices":1,"next":0,"altNext":2,"progress":true},{"at":2,"guard":null,"lockGuard":false,"effects":[{"v":0,"kind":"set","c":1}],"choices":1,"next":0,"altNext":null,"progress":false}]}],"invariant":null,"assertion":null} as const;
+  const b = buildModel(toModel(JSON.parse(JSON.stringify(g))), null);
+  const ref = referenceExplore(b, { deadlock: false });
+  t.deepEqual([0, 1].map((i) => referenceFairCycleDepth(b, ref, 'none', i)), [2, 0]);
+  for (const edgeCache of [true, false]) {
+    const r = search(b, { deadlock: false, fairness: 'none', liveness: true, edgeCache });
+    t.is(r.violation?.property, 'starvation');
+    t.is(r.violation?.starving, 'T1');
+    t.is(r.violation?.cycleStart, 0);
+  }
 });
 
 test('random models: the livelock search finds the same lasso with the edge cache as by executing the steps in every pass (also under POR)', (t) => {

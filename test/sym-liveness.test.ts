@@ -10,7 +10,7 @@ import type { Fairness } from '../src/model/define.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { Symmetry } from '../src/reduce/symmetry.ts';
-import { referenceExplore, referenceFairCycle, referenceFairCycleDepth } from './helpers/reference.ts';
+import { referenceExplore, referenceFairCycle, referenceFairCycleDepth, referenceNearestStarvation } from './helpers/reference.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 
@@ -108,8 +108,15 @@ function agrees(g: GenLive, fairness: Fairness, deadlock: boolean, strategy: 'bf
     // After a breadth-first exploration the stem is as short as can be (as the unreduced search's): no state on a fair cycle lies nearer.
     for (const r of strategy === 'bfs' ? [red, full] : [full]) {
       if (r.violation?.kind !== 'livelock') continue;
-      const i = r.violation.property === 'starvation' ? b.threads.findIndex((th) => th.name === r.violation!.starving) : -1;
-      if (r.violation.cycleStart !== referenceFairCycleDepth(b, ref, fairness, i)) return false;
+      if (r.violation.property !== 'starvation') {
+        if (r.violation.cycleStart !== referenceFairCycleDepth(b, ref, fairness)) return false;
+        continue;
+      }
+      // Starvation: of the thread that starves nearest; the unreduced search names the first in thread order among those as near, the reduced one a thread of its symmetric group.
+      const nearest = referenceNearestStarvation(b, ref, fairness);
+      const i = b.threads.findIndex((th) => th.name === r.violation!.starving);
+      if (nearest === null || r.violation.cycleStart !== nearest.depth || referenceFairCycleDepth(b, ref, fairness, i) !== nearest.depth) return false;
+      if (r === full && i !== nearest.thread) return false;
     }
   }
   if (red.violation) {

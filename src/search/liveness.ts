@@ -5,7 +5,7 @@ import type { PartialOrder } from '../reduce/por.ts';
 import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { q } from '../model/errors.ts';
 import { Growable, grown } from '../store/growable.ts';
-import { pathTo, stepsAlong } from './stored-path.ts';
+import { depthOf, pathTo, stepsAlong } from './stored-path.ts';
 import { judgeIfNearer, smallestMember, tarjan, type FairComponent, type NearestKept, type SccGraph, type SccState } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
 import { livelockViolation } from './violation.ts';
@@ -799,11 +799,12 @@ export function taskRunner(rt: Runtime, store: StateStore, cache: EdgeCache, poo
  * `region` only (the states on a cycle of the whole graph, `cyclicRegion`),
  * or over every state (null). `nearest`: the fair component nearest the
  * initial state, judging every component (the lasso's); else the first
- * found (whether there is one).
+ * found (whether there is one). `bound`: only a component holding a state
+ * numbered below it counts (a nearer one than another pass found).
  */
-function runPass(c: Ctx, starving: number, region: Uint8Array | null, nearest: boolean): FairComponent | null {
+function runPass(c: Ctx, starving: number, region: Uint8Array | null, nearest: boolean, bound = c.store.count): FairComponent | null {
   c.best = null;
-  c.bestEntry = c.store.count;
+  c.bestEntry = bound;
   const onScc = nearestOf(c);
   const stopped = sccPass(c, starving, region, nearest ? onScc : (comp, members) => onScc(comp, members) ?? c.best);
   return stopped ?? c.best;
@@ -879,12 +880,36 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   if (pool !== null && !shared) pool.decline();
   const p: PassPool = shared ? pool : new LocalPool();
   p.start(tasks, c.fairness);
-  /** The lasso of task j's fair component: ours when this thread ran the pass, else a helper's pass run again here. */
+  /**
+   * The lasso of task j's fair component: ours when this thread ran the
+   * pass, else a helper's pass run again here. For starvation, the later
+   * threads' passes are run here too (unless they found none): the thread
+   * reported is the one whose starvation is reached in the fewest steps,
+   * the first in thread order among those as near.
+   */
   const report = (j: number, mine: FairComponent | null): FoundViolation => {
-    const starving = j === 0 ? LIVELOCK : passes[j - 1]!;
-    const found = mine ?? runPass(c, starving, null, true);
+    let starving = j === 0 ? LIVELOCK : passes[j - 1]!;
+    let found = mine ?? runPass(c, starving, null, true);
     // A helper's finding that this thread does not repeat came from steps that behave differently here.
     if (found === null) throw notDeterministic(rt, `a search worker found a fair cycle (${starving < 0 ? 'livelock' : `starvation of ${q(rt.model.threads[starving]!.name)}`}) that the search thread does not find with the same steps`);
+    if (j === 0) return lasso(found, starving);
+    // States are numbered in BFS order: a pass whose nearest component holds no state numbered below the kept entry is no nearer; one that does may be as near (the same depth), and the earlier thread is kept then.
+    let entry = smallestMember(found.members);
+    let depth = depthOf(store, entry);
+    let numbered = starving;
+    const region = p.outcome(REGION_TASK) === PASS_FOUND ? p.region(N) : null;
+    for (let k = j + 1; k < tasks && depth > 0; k++) {
+      if (p.outcome(k) === PASS_NONE) continue;
+      numbered = passes[k - 1]!;
+      const nearer = runPass(c, numbered, region, true, entry);
+      if (nearer === null || depthOf(store, c.bestEntry) >= depth) continue;
+      found = nearer;
+      starving = numbered;
+      entry = c.bestEntry;
+      depth = depthOf(store, entry);
+    }
+    // The lasso is drawn with the numbering of the pass that found it.
+    if (numbered !== starving) found = runPass(c, starving, region, true)!;
     return lasso(found, starving);
   };
   const idle = (): void => poll(c);

@@ -59,6 +59,13 @@ export function pathTo(store: Store, idx: number): number[] {
   return path.reverse();
 }
 
+/** The number of steps from the initial state to stored state idx along the parents (its BFS depth after a breadth-first search). */
+export function depthOf(store: Store, idx: number): number {
+  let d = 0;
+  for (let s = store.parentOf(idx); s !== NO_PARENT; s = store.parentOf(s)) d++;
+  return d;
+}
+
 /**
  * The steps along a stored path, found again by re-expanding: walk forward
  * from the concrete initial state and at each stored state pick a successor

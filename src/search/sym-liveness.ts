@@ -4,7 +4,8 @@ import type { Symmetry } from '../reduce/symmetry.ts';
 import { Orbits, composePerm, invertPerm } from '../reduce/thread-perm.ts';
 import { QuotientGraph } from './quotient-graph.ts';
 import { symmetricLasso } from './sym-lasso.ts';
-import { judgeIfNearer, tarjan, type FairComponent, type NearestKept, type SccGraph, type SccState } from './tarjan.ts';
+import { depthOf } from './stored-path.ts';
+import { judgeIfNearer, smallestMember, tarjan, type FairComponent, type NearestKept, type SccGraph, type SccState } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, SearchMonitor, SearchOptions } from './types.ts';
 
 /**
@@ -209,7 +210,8 @@ export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symm
     keep: null,
     keepStamp: 0,
   };
-  const attempt = (wBase: number, K: number): FoundViolation | null => {
+  /** The fair component nearest the initial state with group [wBase, wBase + K) watched (none: -1), among those holding a state numbered below `bound`. */
+  const attempt = (wBase: number, K: number, bound = store.count): FairComponent | null => {
     g.watch(wBase, K);
     const N = g.nodes;
     c.num = new Int32Array(N);
@@ -222,23 +224,31 @@ export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symm
       for (let v = 0; v < N; v++) yield v;
     };
     c.best = null;
-    c.bestEntry = N;
-    const found = findFairComponents(c, roots(), () => true) ?? c.best;
-    if (!found) return null;
-    return symmetricLasso(g, found.members, found.inComp, () => tick(c));
+    // Nodes are numbered by their states: the nodes of the states below `bound` are those below bound * K.
+    c.bestEntry = bound * g.K;
+    return findFairComponents(c, roots(), () => true) ?? c.best;
   };
+  const lasso = (found: FairComponent): FoundViolation => symmetricLasso(g, found.members, found.inComp, () => tick(c));
   try {
-    const v = attempt(-1, 1);
-    if (v) return v;
-    // Starvation: one check per symmetric group of threads with progress labels.
-    for (let t = 0; t < rt.threads; t++) {
+    const livelock = attempt(-1, 1);
+    if (livelock) return lasso(livelock);
+    // Starvation: one check per symmetric group of threads with progress labels. The group that starves nearest the initial state is reported (the first in thread order among those as near), as the unreduced search reports the thread.
+    let kept: { t: number; K: number; found: FairComponent; state: number; depth: number } | null = null;
+    let watched = -1;
+    for (let t = 0; t < rt.threads && (kept === null || kept.depth > 0); t++) {
       if (!rt.model.threads[t]!.template.hasProgress || sym.orbitStart(t) !== t) continue;
       let K = 1;
       while (t + K < rt.threads && sym.orbitStart(t + K) === t) K++;
-      const s = attempt(t, K);
-      if (s) return s;
+      const found = attempt(t, K, kept?.state);
+      watched = t;
+      if (found === null) continue;
+      const state = g.stateOf(smallestMember(found.members));
+      const depth = depthOf(store, state);
+      if (kept === null || depth < kept.depth) kept = { t, K, found, state, depth };
     }
-    return null;
+    if (kept === null) return null;
+    // The lasso is drawn with the numbering of the pass that found it.
+    return lasso(watched === kept.t ? kept.found : attempt(kept.t, kept.K)!);
   } catch (e) {
     if (e instanceof SymLivenessStop) return e.reason;
     throw e;

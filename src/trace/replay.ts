@@ -78,6 +78,9 @@ function firstDifference(recorded: Valuation, actual: Valuation): { key: string;
   return null;
 }
 
+/** The note of a replay on the trace's own variant whose model hash differs from the trace's (`verifyTrace` tells a changed model from edited data by it). */
+export const MODEL_CHANGED = "the model has changed since the trace was made, or the trace's variant or parameters were edited (the model hash differs)";
+
 export function replay(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
   const out = reexecute(trace, model, variantOverride);
   // Another variant replays the schedule only, so the recorded data must at least agree with themselves.
@@ -109,7 +112,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   const sameVariant = built.variant === trace.variant;
   const notes: string[] = [];
   const mh = modelHash(rt);
-  if (sameVariant && mh !== trace.modelHash) notes.push("the model has changed since the trace was made, or the trace's variant or parameters were edited (the model hash differs)");
+  if (sameVariant && mh !== trace.modelHash) notes.push(MODEL_CHANGED);
   const out: ReplayOutcome = {
     status: 'reproduced',
     model: built.name,

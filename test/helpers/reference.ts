@@ -293,6 +293,22 @@ export function referenceFairCycleDepth(b: BuiltModel, r: RefResult, fairness: F
   return nearest;
 }
 
+/**
+ * The starvation a search reports when there is no fair non-progress cycle:
+ * the thread with progress labels whose starvation is reached in the fewest
+ * steps, the first in thread order among those as near, with that depth;
+ * null when no thread can starve.
+ */
+export function referenceNearestStarvation(b: BuiltModel, r: RefResult, fairness: Fairness): { thread: number; depth: number } | null {
+  let best: { thread: number; depth: number } | null = null;
+  b.threads.forEach((th, t) => {
+    if (!th.template.hasProgress) return;
+    const d = referenceFairCycleDepth(b, r, fairness, t);
+    if (d !== null && (best === null || d < best.depth)) best = { thread: t, depth: d };
+  });
+  return best;
+}
+
 /** What the search reports as a livelock: a fair non-progress cycle, or one thread with progress steps starving while others progress. */
 export function referenceLivelock(b: BuiltModel, r: RefResult, fairness: Fairness): boolean {
   return referenceFairCycle(b, r, fairness) || b.threads.some((th, i) => th.template.hasProgress && referenceFairCycle(b, r, fairness, i));
