@@ -38,6 +38,21 @@ test('dining deadlock: every philosopher waits for the fork its neighbour holds,
   t.deepEqual(report.waitCycle, ['phil[0]', 'phil[1]', 'phil[2]', 'phil[3]']);
 });
 
+test('a thread stuck at a label no step starts from (a step\'s at misspelt, the label kept by labels) is said to be so, in text and HTML', (t) => {
+  const m = defineModel({
+    name: 'stepless',
+    shared: { x: bool() },
+    threads: (_p) => [thread('mirror', { start: 'a', end: ['done'], labels: ['check'], steps: { a: { then: (s) => { s.x = true; }, next: 'check' }, chek: { next: 'done' } } })],
+    invariants: { ok: (s) => s.x || !s.x },
+  });
+  const { trace, report } = explain(m);
+  t.deepEqual(report.blocked.map((b) => [b.thread, b.label, b.noSteps, b.waitsFor.length]), [['mirror', 'check', true, 0]]);
+  t.regex(blockedText(report, false), /mirror at check: no step is at label check, which is no end label \(a step's at misspelt/);
+  t.regex(renderHtml(trace, { blocked: report }), /no step is at label <code>check<\/code>, which is no end label/);
+  // A thread whose steps are there but disabled is not.
+  t.true(explain(dining, null, { n: 3 }).report.blocked.every((b) => b.noSteps === undefined));
+});
+
 test('declared locks name the holder: dining written with an array of spinlocks', (t) => {
   const fork = spinlock('fork', ['phil'], { count: 3 });
   const m = defineModel({

@@ -818,6 +818,40 @@ test('a step that spreads a block fragment and then replaces its guard or effect
     t.notThrows(() => buildModel(mk(step), null));
 });
 
+test('a model step named like one a block operation generates (written after the spread, or before it) is MC179, not a generated step or the model\'s silently replaced', async (t) => {
+  const { defineModel, thread, mutex, bool, buildModel, search } = await import('../src/index.ts');
+  // The busy label "tl_busy" is also the name trylock gives its busy branch's step: written after the spread, the model's step replaced it (the trylock became a blocking lock, and a check with a violation passed).
+  const mk = (order: 'after' | 'before' | 'apart' | 'renamed') => {
+    const L = mutex('L', ['a', 'b']);
+    const busy = order === 'renamed' ? 'touch' : 'tl_busy';
+    const own = { [busy]: { then: (s: any) => { s.bad = true; }, next: 'done' } };
+    const gen = L.trylock('a', { at: 'tl', ok: 'crit', busy });
+    const steps = order === 'before' ? { ...own, ...gen } : order === 'apart' ? { tl: { next: 'done' }, other: { next: 'done' }, ...gen } : { ...gen, ...own };
+    return defineModel({
+      name: 'collide',
+      blocks: [L],
+      shared: { bad: bool() },
+      threads: [
+        thread('a', { start: 'tl', end: ['done'], labels: ['tl', 'other'], steps: { ...steps, crit: { ...L.unlock('a'), next: 'done' } } } as never),
+        thread('b', { start: 'lock', end: ['done'], steps: { lock: { ...L.lock('b'), next: 'unlock' }, unlock: { ...L.unlock('b'), next: 'done' } } }),
+      ],
+      invariants: { 'no-unlocked-access': (s: any) => !s.bad },
+    } as never);
+  };
+  for (const [order, re] of [
+    ['after', /thread "a": step "tl_busy" is one of the steps L\.trylock\("a", \.\.\.\) generates \("tl", "tl_busy"\), and a step of that name written after the spread, or a later block's, replaces it/],
+    ['before', /step "tl_busy" is one of the steps L\.trylock\("a", \.\.\.\) generates \("tl", "tl_busy"\), and a step of that name written before the spread is replaced by the generated one/],
+    ['apart', /step "tl" is one of the steps .* written before the spread is replaced/],
+  ] as const) {
+    const e = t.throws(() => buildModel(mk(order), null), undefined, order);
+    t.is((e as { code?: string }).code, 'MC179', order);
+    t.regex(e!.message, re, order);
+  }
+  const r = search(buildModel(mk('renamed'), null), {});
+  t.is(r.verdict, 'violation');
+  t.is(r.violation?.property, 'no-unlocked-access');
+});
+
 test('workqueue.flushWork waits for the instance pending or running when it is called, as flush_work() does: a self-requeueing item does not keep the flusher waiting (flush() waits for an idle item, forever here), and the item may be pending again after the flush', async (t) => {
   const { defineModel, thread, workqueue, buildModel, search, bool } = await import('../src/index.ts');
   const mk = (how: 'work' | 'idle', idleAfter = false) => {

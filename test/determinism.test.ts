@@ -2,7 +2,9 @@
  * Steps are functions of the state: a model whose guards, effects or next
  * labels read Math.random or a counter kept in a closure is reported as
  * MC160, by every engine, on every run (never a pass, never an internal
- * error); a deterministic model never is.
+ * error); a deterministic model never is. Written in the step itself, the
+ * build refuses it from the source; reached through a helper function, the
+ * run-time check (two executions compared) reports it.
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
@@ -25,26 +27,29 @@ type Kind = 'effect' | 'guard' | 'next' | 'counter' | 'pure';
  * states, progress labels so the liveness search runs); `kind` puts the
  * nondeterminism in one place of the `bump` step.
  */
+// Helpers outside the steps: the build does not read their source, so the run-time check is what reports them.
+const coin = () => Math.random() < 0.5;
+
 function workers(kind: Kind): Model {
   let calls = 0;
+  const count = () => ++calls;
   const wrap = (v: number) => (v + 1) % 8; // a pure helper closure
   const bump: StepDef = {
     at: 'a',
-    when: kind === 'guard' ? () => Math.random() < 0.5 : (s) => s.x < 7 || s.y < 7,
+    when: kind === 'guard' ? () => coin() : (s) => s.x < 7 || s.y < 7,
     then:
       kind === 'effect'
         ? (s) => {
-            s.x = (s.x + (Math.random() < 0.5 ? 1 : 2)) % 8;
+            s.x = (s.x + (coin() ? 1 : 2)) % 8;
           }
         : kind === 'counter'
           ? (s) => {
-              calls++;
-              s.x = calls % 8;
+              s.x = count() % 8;
             }
           : (s) => {
               s.x = wrap(s.x);
             },
-    next: kind === 'next' ? () => (Math.random() < 0.5 ? 'a' : 'b') : 'b',
+    next: kind === 'next' ? () => (coin() ? 'a' : 'b') : 'b',
   };
   return defineModel({
     name: `workers-${kind}`,
@@ -128,7 +133,7 @@ test('an assertion that fails only sometimes is MC160, not a violation', (t) => 
     shared: { x: int(0, 7) },
     threads: [replicate(2, 'w', {
       start: 'a',
-      steps: { go: { at: 'a', then: (s) => { s.assert(Math.random() < 0.5, 'coin'); s.x = (s.x + 1) % 8; }, next: 'a' } },
+      steps: { go: { at: 'a', then: (s) => { s.assert(coin(), 'coin'); s.x = (s.x + 1) % 8; }, next: 'a' } },
     })],
   }) as unknown as Model;
   for (let i = 0; i < REPEAT; i++) t.is(outcome(() => search(buildModel(m, null), { liveness: false })), 'MC160');
@@ -139,7 +144,7 @@ test('Math.random in the init function is MC160', (t) => {
     name: 'random-init',
     shared: { x: int(0, 7) },
     init: () => (s: StateView) => {
-      s.x = Math.random() < 0.5 ? 1 : 2;
+      s.x = coin() ? 1 : 2;
     },
     threads: [replicate(2, 'w', { start: 'a', steps: { go: { at: 'a', then: (s) => void (s.x = (s.x + 1) % 8), next: 'a' } } })],
   }) as unknown as Model;
@@ -170,11 +175,52 @@ test('a model that changes behaviour after the search: rebuilding the trace is M
   t.regex(e!.message, /model "drifting" is not deterministic: invariant "small" holds at the end of the re-executed counterexample|step "go"/);
 });
 
+test('Math.random, Date, performance.now or a closure variable assigned, written in a step, an invariant or init, is MC160 when the model is built, naming the function', (t) => {
+  let calls = 0;
+  let mode = 0;
+  const mk = (step: Partial<StepDef>, extra: Record<string, unknown> = {}) =>
+    defineModel({
+      name: 'impure',
+      shared: { x: int(0, 7) },
+      threads: [replicate(2, 'w', { start: 'a', locals: { k: int(0, 3) }, steps: { go: { at: 'a', next: 'a', ...step } } })],
+      ...extra,
+    } as never) as unknown as Model;
+  const bad: [string, Model, RegExp][] = [
+    ['Math.random in an effect', mk({ then: (s) => { s.x = Math.random() < 0.5 ? 1 : 2; } }), /thread "w" step "go" effect: reads Math\.random, which is not part of the state/],
+    ['Date.now in a guard', mk({ when: () => Date.now() % 2 === 0 }), /step "go" guard: reads Date\.now/],
+    ['new Date in next', mk({ next: () => (new Date().getSeconds() > 30 ? 'a' : 'a') }), /step "go" next: reads Date/],
+    ['performance.now in choose', mk({ choose: () => (performance.now() > 0 ? 2 : 1), then: (s, _me, c) => { s.x = c; } }), /step "go" choose: reads performance\.now/],
+    ['a closure counter', mk({ then: (s) => { calls++; s.x = calls % 8; } }), /step "go" effect: assigns to calls, a variable outside the function/],
+    ['a closure assigned', mk({ then: (s) => { mode = s.x; s.x = 1; } }), /assigns to mode, a variable outside/],
+    ['+= to a closure', mk({ then: (s) => { calls += 2; s.x = 1; } }), /assigns to calls/],
+    ['an invariant', mk({ then: (s) => { s.x = 1; } }, { invariants: { odd: (s: any) => Math.random() < 2 || s.x > 0 } }), /invariant "odd": reads Math\.random/],
+    ['init', mk({ then: (s) => { s.x = 1; } }, { init: () => (s: any) => { s.x = Date.now() % 2; } }), /init: reads Date\.now/],
+  ];
+  for (const [what, m, re] of bad) {
+    const e = t.throws(() => buildModel(m, null), undefined, what);
+    t.is((e as { code?: string }).code, 'MC160', what);
+    t.regex(e!.message, re, what);
+  }
+  // Names the function binds itself (parameters, nested functions', declarations, loops, catch) are its own; state and locals are written through s and me; a variable read, not written, is fine.
+  const own: Partial<StepDef>[] = [
+    { then: (s) => { let k = 0; for (let i = 0; i < 3; i++) k += i; s.x = k; } },
+    { then: (s) => { const [a, b] = [1, 2]; let { c } = { c: 3 }; c++; s.x = a + b + c - 6; } },
+    { then: (s, me) => { me.k = (me.k + 1) % 4; s.x = [1, 2].reduce((acc, v) => (acc += v), 0) % 8; } },
+    { then: (s) => { try { s.x = 1; } catch (err) { err = null; } } },
+    { then: function (s) { var n = 1; n *= 2; s.x = n; } },
+    { then: (s) => { s.x = mode === 0 ? 1 : 2; } },
+    { then: (s) => { let dates = 0; dates++; s.x = dates; } },
+  ];
+  for (const step of own) t.notThrows(() => buildModel(mk(step, {}), null), String(step.then));
+  t.notThrows(() => buildModel(defineModel({ name: 'own', shared: { x: int(0, 7) }, threads: [replicate(2, 'w', { start: 'a', locals: { k: int(0, 3) }, steps: { go: { at: 'a', next: 'a', then: (s, me) => { me.k = 1; s.x = 1; } } } })] } as never) as unknown as Model, null));
+});
+
 test('sampling: every expansion at first, then one in SPARSE_STRIDE', (t) => {
   t.true(DENSE_CHECKS >= 1024);
   t.is(SPARSE_STRIDE & (SPARSE_STRIDE - 1), 0);
   // A step that turns nondeterministic only after many expansions is still caught by the sparse samples.
   let calls = 0;
+  const count = () => ++calls;
   const m = defineModel({
     name: 'late',
     shared: { x: int(0, 255), y: int(0, 255) },
@@ -182,7 +228,7 @@ test('sampling: every expansion at first, then one in SPARSE_STRIDE', (t) => {
       start: 'a',
       steps: {
         inc: { at: 'a', when: (s) => s.x < 255, then: (s) => void (s.x = s.x + 1), next: 'a' },
-        incy: { at: 'a', when: (s) => s.y < 255, then: (s) => void (s.y = ++calls > 40000 ? (calls % 2) * 255 : s.y + 1), next: 'a' },
+        incy: { at: 'a', when: (s) => s.y < 255, then: (s) => void (s.y = count() > 40000 ? (calls % 2) * 255 : s.y + 1), next: 'a' },
       },
     })],
   }) as unknown as Model;
@@ -204,7 +250,7 @@ test('fast-check: random deterministic models never trigger MC160', (t) => {
   t.pass();
 });
 
-test('cli: check of a model file with Math.random exits 2 with MC160 and saves no trace', async (t) => {
+test('cli: check of a model file with Math.random in a helper exits 2 with MC160 and saves no trace', async (t) => {
   const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -214,10 +260,11 @@ test('cli: check of a model file with Math.random exits 2 with MC160 and saves n
     writeFileSync(
       join(dir, 'coin.ts'),
       `import { defineModel, int, replicate } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'index.ts'))};
+const coin = () => Math.random() < 0.5;
 export default defineModel({
   name: 'coin',
   shared: { x: int(0, 7) },
-  threads: [replicate(2, 'w', { start: 'a', steps: { go: { at: 'a', then: (s) => { s.x = (s.x + (Math.random() < 0.5 ? 1 : 2)) % 8; }, next: 'a' } } })],
+  threads: [replicate(2, 'w', { start: 'a', steps: { go: { at: 'a', then: (s) => { s.x = (s.x + (coin() ? 1 : 2)) % 8; }, next: 'a' } } })],
   invariants: { 'not-seven': (s) => s.x !== 7 },
 });
 `,

@@ -16,6 +16,7 @@ import { inspect } from 'node:util';
 import { allOf, array, bool, buildModel, defineModel, expectationsOf, inOrder, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
 import { parseParam, variantDescription } from '../src/model/define.ts';
 import { isMcError, McError } from '../src/model/errors.ts';
+import { comparisonStatement } from '../src/model/names.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
@@ -302,6 +303,16 @@ test('an effect that returns a value or compares where it meant to assign change
   coded(t, () => buildModel(racyLock('object', (s: any) => ({ inside: s.inside === 'nobody' ? 'one' : 'two' })), null), 'MC165', /step "enter" effect: returns a value and assigns nothing/);
   coded(t, () => buildModel(racyLock('value', (s: any) => (s.inside === 'nobody' ? 'one' : 'two')), null), 'MC165', /returns a value and assigns nothing/);
   coded(t, () => buildModel(racyLock('compare', (s: any) => { s.inside === 'two'; }), null), 'MC165', /assigns nothing and calls nothing, so its statements change no state/);
+  // Beside other statements, or under an if: a comparison statement is still `===` written for `=`.
+  coded(t, () => buildModel(racyLock('compare-mixed', (s: any) => { s.locked = true; s.inside === 'two'; }), null), 'MC165', /step "enter" effect: the statement "s\.inside === \.\.\." compares and changes nothing \(=== compares; = assigns\)/);
+  coded(t, () => buildModel(racyLock('compare-if', (s: any) => { if (s.inside === 'nobody') s.inside === 'one'; else s.inside = 'two'; }), null), 'MC165', /the statement "s\.inside === \.\.\." compares and changes nothing/);
+  coded(t, () => buildModel(racyLock('compare-asi', (s: any) => { s.locked = true
+    s.inside === 'one' }), null), 'MC165', /compares and changes nothing/);
+  for (const code of ['{ s.x === 1; }', '{ if (!s.y) s.x === true; }', '{ s.y = 1; s.x === 2 }', '{ if (a) { } else s.x == 3; }', '{ s.a[me.id] === 2; }', '{ s.q?.x !== 1;}', '{ f(() => { s.x === 1; }); }', '{ for (;;) { s.x === 1; break; } }', '{ s.y = 1\n s.x === 2\n }'])
+    t.not(comparisonStatement(code), null, code);
+  // A comparison whose value is used, or whose right side assigns or calls, is no such statement.
+  for (const code of ['{ for (let i = 0; i !== 3; i++) s.a[i] = 1; }', '{ if (s.x === 1) s.y = 2; }', '{ s.ok = s.x === 1; }', '{ return s.x === 1; }', '{ s.x === 1 && (s.y = 2); }', '{ s.x === 1 || f(); }', '{ const q = s.arr.some((v) => v === 1); s.z = q; }', '{ while (s.i !== 2) s.i++; }', '{ s.a = c ? s.x === 1 : 2; }', '{ s.x === 1\n ? (s.y = 1) : 0; }', '{ f(s.x === 1); }', '{ s.v = [s.x === 1]; }', '{ s.b = s.a\n  === 1; }'])
+    t.is(comparisonStatement(code), null, code);
   // Assignments as expressions, helpers, an empty effect and void are effects (or none) as written.
   for (const [name, enter] of [
     ['assign-expr', (s: any) => (s.inside = s.inside === 'nobody' ? 'one' : 'two')],

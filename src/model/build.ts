@@ -2,7 +2,7 @@ import { McError, isMcError, q } from './errors.ts';
 import { checkModelNames, checkVariantLiterals } from './names.ts';
 import { deferredValue, unplainFunction, unplainWhy } from './synchronous.ts';
 import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
-import { fragmentOrigins, leafFunctions } from './blocks/compose.ts';
+import { fragmentOrigins, leafFunctions, stepMapOrigins } from './blocks/compose.ts';
 import { codeOnly } from './source.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
@@ -282,6 +282,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       addLabel(l, 'declared label');
       declaredLabels.add(l);
     }
+    if (td.steps && typeof td.steps === 'object') stepMapOverrides(td.steps, tw);
     const stepEntries = Object.entries(td.steps ?? {});
     if (stepEntries.length === 0 && !(td.end ?? []).includes(td.start)) throw new McError('MC121', `${tw}: has no steps`);
     if (stepEntries.length > MAX_STEPS) throw new McError('MC121', `${tw}: ${stepEntries.length} steps (at most ${MAX_STEPS})`);
@@ -491,6 +492,30 @@ export type { Scalar };
  * get). The fragment's part must still be the step's, or one of the
  * functions it is joined from (`allOf`, `inOrder`, `combine`).
  */
+function stepMapOverrides(steps: object, tw: string): void {
+  const names = Object.keys(steps);
+  const byName = steps as Record<string, StepDef | undefined>;
+  for (const o of stepMapOrigins(steps)) {
+    const generated = Object.keys(o.steps);
+    const list = generated.map((n) => q(n)).join(', ');
+    const same = (a: StepDef | undefined, b: StepDef): boolean => a === b || (a !== undefined && (['at', 'when', 'choose', 'then', 'next'] as const).every((f) => a[f] === b[f]));
+    for (const n of generated)
+      if (!same(byName[n], o.steps[n]!))
+        throw new McError(
+          'MC179',
+          `${tw}: step ${q(n)} is one of the steps ${o.from} generates (${list}), and a step of that name written after the spread, or a later block's, replaces it: the generated step is lost. Give the model's step another name (and label)`,
+        );
+    // Spread into an object that already had one of the names, the generated steps replace the earlier one, keep its place and are no longer in a row.
+    const at = generated.map((n) => names.indexOf(n));
+    const moved = at.findIndex((p, i) => i > 0 && p !== at[i - 1]! + 1);
+    if (moved >= 0)
+      throw new McError(
+        'MC179',
+        `${tw}: step ${q(generated[at.indexOf(Math.min(...at))]!)} is one of the steps ${o.from} generates (${list}), and a step of that name written before the spread is replaced by the generated one: the model's step is lost. Give the model's step another name (and label)`,
+      );
+  }
+}
+
 function fragmentOverrides(sd: StepDef, sw: string): void {
   for (const o of fragmentOrigins(sd)) {
     for (const f of ['when', 'then'] as const) {

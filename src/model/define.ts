@@ -321,6 +321,13 @@ function validateExpectation(def: ModelDef, at: string, e: unknown): void {
   if (x.verdict === 'pass')
     for (const k of ['kind', 'property', 'length'] as const)
       if (x[k] !== undefined) throw new McError('MC147', `${at}: ${k} is given for a pass (it describes a violation)`);
+  // Expectations that no result can meet.
+  if ((x.kind === 'deadlock' || (x.kind === undefined && x.property === 'deadlock')) && x.deadlock === false)
+    throw new McError('MC147', `${at}: a deadlock expected with deadlock: false (deadlock detection off): no search can report it`);
+  const props: Record<string, readonly string[]> = { deadlock: ['deadlock'], livelock: ['non-progress-cycle', 'starvation'] };
+  const allowed = typeof x.kind === 'string' ? props[x.kind] : undefined;
+  if (allowed !== undefined && x.property !== undefined && !allowed.includes(x.property as string))
+    throw new McError('MC147', `${at}: property ${q(String(x.property))} with kind ${q(String(x.kind))}, whose property is ${allowed.map((p) => q(p)).join(' or ')}`);
   if (x.params !== undefined) {
     if (typeof x.params !== 'object' || x.params === null || Array.isArray(x.params)) throw bad('params', 'an object of parameter values');
     for (const [k, v] of Object.entries(x.params as Record<string, unknown>)) {

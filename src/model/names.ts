@@ -3,7 +3,7 @@ import { partsOf } from './blocks/compose.ts';
 import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
 import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
 import { isArrayDomain, isScalarDomain, type EnumDomain, type ScalarDomain } from './domains.ts';
-import { assignedAfter, codeOnly, deletedBefore, incrementedBefore, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText } from './source.ts';
+import { assignedAfter, codeOnly, deletedBefore, endAtDepthZero, incrementedBefore, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText } from './source.ts';
 
 /**
  * Declared names, checked from the source before any search: a guard,
@@ -469,7 +469,12 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
     const b = body.replace(/^\s*=>\s*/, '').trim();
     const writes = /(?<![=!<>])=(?![=>])|\+\+|--|<<=|>>>?=/.test(b);
     const calls = /[\w$)\]]\s*\(/.test(b) || /(?<![\w$])(?:new|delete|throw)(?![\w$])/.test(b);
-    if (writes || calls) return;
+    if (writes || calls) {
+      // Beside other statements, one that only compares (`s.y = 1; s.x === 2;`, `if (!s.y) s.x === true;`) was meant to assign.
+      const useless = comparisonStatement(body);
+      if (useless !== null) throw new McError('MC165', `${where}: the statement ${q(useless)} compares and changes nothing (=== compares; = assigns)`);
+      return;
+    }
     const returned = b.startsWith('{') ? /(?<![\w$])return\s*([^;}\s][^;}]*)/.exec(b)?.[1] : b;
     // Statements that do nothing: `{ s.locked === true; }` compares where it meant to assign.
     if (returned === undefined && b.startsWith('{') && /[^\s{};]/.test(b.replace(/(?<![\w$])return(?![\w$])/g, '')))
@@ -477,6 +482,182 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
     if (returned === undefined || /^(?:undefined|void\b[\s\S]*|\(\s*\)|)$/.test(returned.trim())) return;
     throw new McError('MC165', `${where}: returns a value and assigns nothing: an effect changes the state by assignment (s.NAME = ...), and what it returns is ignored`);
   });
+}
+
+/** Reads of the clock, of randomness or of the process: a function that reads one is not a function of the state. */
+const OUTSIDE = /(?<![\w$.])(Math\s*\.\s*random|Date(?:\s*\.\s*[A-Za-z_$][\w$]*)?(?![\w$])|performance\s*\.\s*now|process\s*\.\s*(?:hrtime|env|uptime|cpuUsage|memoryUsage|argv)|crypto\s*\.\s*(?:getRandomValues|randomUUID|randomInt|randomBytes))/;
+
+/** The names a function's source may bind (over-approximated: every name in a parameter list or a declaration, initialisers included). */
+function boundNames(src: string): Set<string> {
+  const names = new Set<string>();
+  const add = (text: string) => {
+    for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) names.add(m[0]);
+  };
+  // The parameters: the first parenthesised group (an arrow's, a function's or a method's), or a lone name before =>.
+  const lone = /^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
+  if (lone) names.add(lone[1]!);
+  const groupAt = (open: number): string => {
+    let depth = 0;
+    for (let k = open; k < src.length; k++) {
+      if (src[k] === '(') depth++;
+      else if (src[k] === ')' && --depth === 0) return src.slice(open, k + 1);
+    }
+    return src.slice(open);
+  };
+  const first = src.indexOf('(');
+  if (first >= 0 && (lone === null || first < lone.index + lone[0].length)) add(groupAt(first));
+  // Nested functions' parameters, catch clauses, declarations.
+  for (const m of src.matchAll(/(?<![\w$.])([A-Za-z_$][\w$]*)\s*=>/g)) names.add(m[1]!);
+  for (const m of src.matchAll(/\)\s*=>/g)) {
+    let depth = 0;
+    let k = m.index!;
+    for (; k >= 0; k--) {
+      if (src[k] === ')') depth++;
+      else if (src[k] === '(' && --depth === 0) break;
+    }
+    if (k >= 0) add(src.slice(k, m.index! + 1));
+  }
+  for (const m of src.matchAll(/(?<![\w$.])(?:function|catch)(?![\w$])\s*\*?\s*([A-Za-z_$][\w$]*)?\s*\(/g)) {
+    if (m[1]) names.add(m[1]);
+    add(groupAt(m.index! + m[0].length - 1));
+  }
+  for (const m of src.matchAll(/(?<![\w$.])(?:let|const|var|class)(?![\w$])/g)) {
+    const from = m.index! + m[0].length;
+    add(src.slice(from, endAtDepthZero(src, from, (c) => c === ';' || c === '\n')));
+  }
+  return names;
+}
+
+/** The first name a function's code assigns (=, op=, ++, --) that it does not bind itself: a variable of its closure, or a global. */
+function closureWrite(src: string, body: string): string | null {
+  const bound = boundNames(src);
+  const forms = [
+    /(?<![\w$.]|\?\.)([A-Za-z_$][\w$]*)\s*(?:\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?![=>])/g,
+    /(?<![\w$.]|\?\.)([A-Za-z_$][\w$]*)\s*(?:\+\+|--)/g,
+    /(?:\+\+|--)\s*([A-Za-z_$][\w$]*)(?!\s*(?:[.[(]|\?\.))/g,
+  ];
+  for (const re of forms)
+    for (const m of body.matchAll(re)) {
+      const name = m[1]!;
+      if (!bound.has(name) && !/^(?:this|super|true|false|null|undefined|return|typeof|void|in|of)$/.test(name)) return name;
+    }
+  return null;
+}
+
+/**
+ * A step's functions, an invariant and `init` are functions of the state
+ * (MC160, as the run-time check says when two executions differ): one that
+ * reads the clock or randomness (`Date.now()`, `Math.random()`,
+ * `performance.now()`), or assigns to a variable of its closure
+ * (`let calls = 0; ... then: (s) => { calls++; ... }`), answers differently
+ * from one execution to the next, which the sampled run-time check can miss
+ * (two executions within one millisecond agree).
+ */
+export function checkStateOnly(fn: Function | null | undefined, where: string): void {
+  let full = '';
+  eachBody(fn, (src) => (full = withoutTemplateText(codeOnly(src))), (body) => {
+    const m = OUTSIDE.exec(body);
+    if (m !== null)
+      throw new McError('MC160', `${where}: reads ${m[1]!.replace(/\s+/g, '')}, which is not part of the state: guards, effects, next, choose, invariants and init must be functions of the state (for a choice the model makes, use choose: every choice is explored)`);
+    const w = closureWrite(full, body);
+    if (w !== null)
+      throw new McError('MC160', `${where}: assigns to ${w}, a variable outside the function (its closure, or a global): a function that keeps state there answers differently the next time it runs; keep it in the state (a shared variable or a thread local)`);
+  });
+}
+
+/** Keywords whose parenthesised head a statement follows. */
+const CONTROL_HEAD = new Set(['if', 'while', 'for', 'with']);
+
+/** The innermost bracket open at position end of code ('' when none): a `;` inside a `(` is a for statement's head, not a statement's end. */
+function innermostOpen(code: string, end: number): string {
+  const open: string[] = [];
+  for (let k = 0; k < end; k++) {
+    const c = code[k]!;
+    if (c === '(' || c === '[' || c === '{') open.push(c);
+    else if (c === ')' || c === ']' || c === '}') open.pop();
+  }
+  return open.length > 0 ? open[open.length - 1]! : '';
+}
+
+/**
+ * The first statement of code (comments, strings and template text blanked)
+ * that is a comparison of a variable and nothing else (`if (!s.y) s.x ===
+ * true;`, `s.y = 1; s.x === 2;`): `===` written for `=`, as `s.x === ...`. The comparison's
+ * left side is a name or member chain that starts a statement (after `;`,
+ * `{`, `}`, `else`, `do`, a control statement's head, or at the start), and
+ * its right side runs to the statement's end without an assignment, a call
+ * or an increment; null when there is none.
+ */
+export function comparisonStatement(code: string): string | null {
+  const ident = /[\w$]/;
+  const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
+  const wordBefore = (end: number): string => {
+    let k = end;
+    while (k > 0 && ident.test(code[k - 1]!)) k--;
+    return code.slice(k, end);
+  };
+  const op = /(?<![=!<>])(?:===|!==|==|!=)(?!=)/g;
+  for (let m = op.exec(code); m !== null; m = op.exec(code)) {
+    // The left operand: a name with .member and [index] parts, read backwards.
+    let j = m.index;
+    while (j > 0 && isSpace(code[j - 1])) j--;
+    const end = j;
+    let start = -1;
+    for (;;) {
+      if (code[j - 1] === ']') {
+        let depth = 0;
+        let k = j - 1;
+        for (; k >= 0; k--) {
+          if (code[k] === ']') depth++;
+          else if (code[k] === '[' && --depth === 0) break;
+        }
+        if (k < 0) break;
+        j = k;
+        while (j > 0 && isSpace(code[j - 1])) j--;
+        continue;
+      }
+      if (j === 0 || !ident.test(code[j - 1]!)) break;
+      while (j > 0 && ident.test(code[j - 1]!)) j--;
+      start = j;
+      let k = j;
+      while (k > 0 && isSpace(code[k - 1])) k--;
+      if (code[k - 1] === '.' ) {
+        j = code[k - 2] === '?' ? k - 2 : k - 1;
+        while (j > 0 && isSpace(code[j - 1])) j--;
+        continue;
+      }
+      break;
+    }
+    if (start < 0 || start === end || /^\d/.test(code[start]!)) continue;
+    if (['return', 'typeof', 'void', 'delete', 'await', 'yield', 'new', 'in', 'of', 'instanceof', 'case', 'throw'].includes(code.slice(start, end).split(/[^\w$]/)[0]!)) continue;
+    // What comes before it must end a statement.
+    let b = start;
+    while (b > 0 && isSpace(code[b - 1])) b--;
+    const prev = code[b - 1];
+    let starts = (b === 0 || prev === ';' || prev === '{' || prev === '}') && innermostOpen(code, b) !== '(';
+    if (!starts && prev !== undefined && ident.test(prev)) starts = ['else', 'do'].includes(wordBefore(b));
+    // A name after an expression's end on a new line starts a statement (no operator joins them).
+    if (!starts && prev !== undefined && (ident.test(prev) || prev === ')' || prev === ']') && code.slice(b, start).includes('\n') && innermostOpen(code, b) !== '(') starts = !CONTROL_HEAD.has(wordBefore(b));
+    if (!starts && prev === ')') {
+      let depth = 0;
+      let k = b - 1;
+      for (; k >= 0; k--) {
+        if (code[k] === ')') depth++;
+        else if (code[k] === '(' && --depth === 0) break;
+      }
+      let w = k;
+      while (w > 0 && isSpace(code[w - 1])) w--;
+      starts = k > 0 && CONTROL_HEAD.has(wordBefore(w));
+    }
+    if (!starts) continue;
+    // The right side, to the statement's end.
+    const r = endAtDepthZero(code, m.index + m[0].length, (c, k) => c === ';' || c === ',' || (c === '\n' && !/^\s*[&|?:.+\-*/%<>=!]/.test(code.slice(k + 1, k + 40))));
+    const right = code.slice(m.index + m[0].length, r);
+    if (/(?<![=!<>])=(?![=>])|\+\+|--|[\w$)\]]\s*\(|(?<![\w$])(?:new|delete|await|yield)(?![\w$])/.test(right)) continue;
+    // Strings are blanked in code: name the left side and the operator.
+    return `${code.slice(start, end).replace(/\s+/g, '')} ${m[0]} ...`;
+  }
+  return null;
 }
 
 /** The fields of a model that may be functions of the parameters and the variant. */
@@ -545,6 +726,7 @@ export function checkModelNames(
         checkValues(fn, `${sw} ${what}`, what === 'effect' || what === 'next' ? { ...values, ...choices } : values);
       }
       checkEffectWrites(st.effect, `${sw} effect`);
+      for (const [fn, what] of [[st.guard, 'guard'], [st.effect, 'effect'], [st.nextFn, 'next'], [st.chooseFn, 'choose']] as const) checkStateOnly(fn, `${sw} ${what}`);
     }
   }
   const modelScope: NameScope = { shared: sharedScope, locals: null, elsewhere };
@@ -554,7 +736,9 @@ export function checkModelNames(
     checkNames(inv.fn, `${where} invariant ${q(inv.name)}`, modelScope);
     checkLabels(inv.fn, `${where} invariant ${q(inv.name)}`, labelsOfModel);
     checkValues(inv.fn, `${where} invariant ${q(inv.name)}`, modelValues);
+    checkStateOnly(inv.fn, `${where} invariant ${q(inv.name)}`);
   }
+  checkStateOnly(init, `${where} init`);
   checkEffectWrites(init, `${where} init`);
   checkNames(init, `${where} init`, modelScope);
   checkLabels(init, `${where} init`, labelsOfModel);

@@ -32,6 +32,25 @@ export function codeOnly(src: string): string {
   return scanSource(src, true);
 }
 
+/**
+ * Where the text from `from` stops: at the first character outside
+ * brackets opened after `from` for which `ends` holds, or at a closing
+ * bracket that closes one opened before `from`; the text's length if none.
+ */
+export function endAtDepthZero(text: string, from: number, ends: (c: string, k: number) => boolean): number {
+  let depth = 0;
+  let k = from;
+  for (; k < text.length; k++) {
+    const c = text[k]!;
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && ends(c, k)) break;
+  }
+  return k;
+}
+
 /** Keywords after which a `/` starts a regular-expression literal rather than a division (not as a member name: `s.new / 2` divides). */
 const BEFORE_REGEX = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
 /** Keywords whose parenthesised head a statement follows: a `/` after their `)` starts a regular expression (`if (c) /re/.test(x)`), after any other `)` it divides. */

@@ -1,7 +1,7 @@
 import { McError, q } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { maskOf, type Layout, type Slot } from '../layout/layout.ts';
-import { paramNames, withoutComments } from '../model/source.ts';
+import { endAtDepthZero, paramNames, withoutComments } from '../model/source.ts';
 import { leafFunctions } from '../model/blocks/compose.ts';
 
 /**
@@ -82,16 +82,7 @@ const BOUND_AFTER = /^\s*(?:$|[;,)}\]:?]|&&|\|\|)/;
 
 /** The expression in `text` from `from` to the first `;` or `,` or closing bracket outside brackets (its end), trimmed. */
 function expressionAt(text: string, from: number): { expr: string; end: number } {
-  let depth = 0;
-  let k = from;
-  for (; k < text.length; k++) {
-    const c = text[k]!;
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') {
-      if (depth === 0) break;
-      depth--;
-    } else if ((c === ';' || c === ',') && depth === 0) break;
-  }
+  const k = endAtDepthZero(text, from, (c) => c === ';' || c === ',');
   return { expr: text.slice(from, k).trim(), end: k };
 }
 

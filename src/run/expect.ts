@@ -18,9 +18,12 @@ export function expectationOptions(e: Expectation | undefined): Partial<SearchOp
 export function expectationDiffs(e: Expectation, r: SearchResult): string[] {
   const diffs: string[] = [];
   if (r.verdict !== e.verdict) diffs.push(`verdict ${r.verdict}${r.violation ? ` (${r.violation.kind} ${r.violation.property})` : ''}, expected ${e.verdict}`);
-  if (e.kind && r.violation?.kind !== e.kind) diffs.push(`kind ${r.violation?.kind}, expected ${e.kind}`);
-  if (e.property && r.violation?.property !== e.property) diffs.push(`property ${r.violation?.property}, expected ${e.property}`);
-  if (e.length !== undefined && r.violation?.steps.length !== e.length) diffs.push(`length ${r.violation?.steps.length}, expected ${e.length}`);
+  // Without a violation the verdict's line says all there is about kind, property and length.
+  if (r.violation) {
+    if (e.kind && r.violation.kind !== e.kind) diffs.push(`kind ${r.violation.kind}, expected ${e.kind}`);
+    if (e.property && r.violation.property !== e.property) diffs.push(`property ${r.violation.property}, expected ${e.property}`);
+    if (e.length !== undefined && r.violation.steps.length !== e.length) diffs.push(`length ${r.violation.steps.length}, expected ${e.length}`);
+  }
   if (e.states !== undefined && r.stats.states !== e.states) diffs.push(`states ${r.stats.states}, expected ${e.states}`);
   if (e.transitions !== undefined && r.stats.transitions !== e.transitions) diffs.push(`transitions ${r.stats.transitions}, expected ${e.transitions}`);
   return diffs;

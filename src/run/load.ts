@@ -30,6 +30,8 @@ export async function builtinModel(name: string): Promise<Model | null> {
 /** A model reference that names a file rather than a built-in model. */
 export const looksLikeModelPath = (ref: string): boolean => /[\\/]/.test(ref) || /\.(m?[jt]s|c[jt]s)$/.test(ref);
 
+const EXPORT_HOW = 'write: export default defineModel({...}) in an ES module or TypeScript, module.exports = defineModel({...}) in CommonJS';
+
 /**
  * Resolve `<model>` as given on the command line: a built-in model name, or a
  * path to a model file (.ts or .js) relative to `cwd`, which is imported (it
@@ -65,13 +67,16 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   let m: unknown;
   let exported: boolean;
   try {
-    m = mod.default ?? mod.model;
+    // A CommonJS module's exports object is its default export: `exports.default = ...` (as TypeScript compiles `export default` to CommonJS) and `exports.model = ...` are one level down.
+    const d = mod.default as Record<string, unknown> | undefined;
+    const inner = typeof d === 'object' && d !== null && !isModel(d) ? [d.default, d.model] : [];
+    m = [mod.default, mod.model, ...inner].find((x) => isModel(x)) ?? mod.default ?? mod.model;
     exported = isModel(m);
   } catch (e) {
     // An export that throws when it is looked at (a Proxy, a getter).
-    throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); write: export default defineModel({...})`);
+    throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); ${EXPORT_HOW}`);
   }
-  if (!exported) throw new McError('MC141', `model file ${q(ref)} does not export a model (write: export default defineModel({...}))`);
+  if (!exported) throw new McError('MC141', `model file ${q(ref)} does not export a model (${EXPORT_HOW})`);
   // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source.
   return { ...(m as Model), source: file };
 }

@@ -38,6 +38,8 @@ export interface BlockedThread {
   readonly lock?: string;
   /** Holders of the lock that share it and cannot be named (an rwsem's readers). */
   readonly sharedHolders?: number;
+  /** No step is at the label, which is no end label: the thread can never leave it. */
+  readonly noSteps?: true;
 }
 export interface BlockedReport {
   readonly blocked: readonly BlockedThread[];
@@ -177,7 +179,8 @@ function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, va
       }
     }
   }
-  return { thread: th.name, label, waitsFor, ...(heldBy !== undefined ? { heldBy } : {}), ...(lock !== undefined ? { lock } : {}), ...(sharedHolders !== undefined ? { sharedHolders } : {}) };
+  const noSteps = tpl.stepsAt[rt.label(buf, 0, t)]!.length === 0;
+  return { thread: th.name, label, waitsFor, ...(heldBy !== undefined ? { heldBy } : {}), ...(lock !== undefined ? { lock } : {}), ...(sharedHolders !== undefined ? { sharedHolders } : {}), ...(noSteps ? { noSteps: true as const } : {}) };
 }
 
 /** The values a guard reads: its footprint's shared variables (array elements it read, else all), its thread's locals, the labels it counts. */

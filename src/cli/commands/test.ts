@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { expectationsOf, type Expectation, type Model } from '../../model/define.ts';
 import { McError, q } from '../../model/errors.ts';
+import { withoutComments } from '../../model/source.ts';
 import { expectationDiffs, expectationModel, expectationOptions, expectationText, resultText } from '../../run/expect.ts';
 import { findModelFiles, loadModel } from '../../run/load.ts';
 import { CaseRunner } from '../../run/case-runner.ts';
@@ -38,7 +40,7 @@ export const testCommand: Command = {
   },
   conflicts: [['json', 'reporter']],
   notes: [
-    'Each model file is a module whose default export is defineModel({...}); files in the folders that export no model are skipped.',
+    'Each model file is a module whose default export is defineModel({...}); files in the folders that export no model are skipped, unless they call defineModel (a model whose export was forgotten fails the run).',
     'A variant without an expectation is listed as skipped; so is an expectation marked bench: true, unless --all.',
     'Each search runs in a search thread, as check\'s does: a case stopped by --time-limit or the memory ceiling is incomplete (its expectation was not checked); SIGINT or SIGTERM stops the search under way and checks no further expectation, and the cases checked so far are reported.',
     'Exit codes: 0 every expectation holds, 1 some do not (or a model failed to load), 3 none failed but some case is incomplete or the run was interrupted, 2 bad input; a run that checks no expectation at all (none written, all left out by --filter, or all bench: true) is bad input too (MC159).',
@@ -107,7 +109,7 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
       m = await loadModel(shown, io.cwd);
     } catch (e) {
       // In a folder, a file that exports no model is a helper module; anything else that fails to load fails the run.
-      if (!named && isCodedError(e) && e.code === 'MC141') continue;
+      if (!named && isCodedError(e) && e.code === 'MC141' && !callsDefineModel(file)) continue;
       if (!isCodedError(e)) throw e;
       cases.push(loadFailure(shown, e));
       continue;
@@ -203,6 +205,15 @@ function stoppedText(r: SupervisedResult, limits: CaseLimits): string {
 
 function skipped(file: string, m: Model, v: string | null, e: Expectation | undefined, why: string): TestCase {
   return { file, model: m.name, variant: v, params: paramsText(m, e), expected: expectationText(e), got: '-', status: 'skipped', diffs: [why], states: 0, transitions: 0, seconds: 0 };
+}
+
+/** Whether a module that exports no model calls defineModel: a model file whose export was forgotten, not a helper module, and a failure rather than a file skipped. */
+function callsDefineModel(file: string): boolean {
+  try {
+    return /(?<![\w$.])defineModel\s*\(/.test(withoutComments(readFileSync(file, 'utf8')));
+  } catch {
+    return false;
+  }
 }
 
 function loadFailure(file: string, e: { code: string; message: string }): TestCase {

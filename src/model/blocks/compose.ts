@@ -126,12 +126,41 @@ export function fragmentOrigins(def: object): FragmentOrigin[] {
     .filter((o) => typeof o === 'object' && o !== null && typeof o.from === 'string');
 }
 
+/**
+ * The steps a block operation generated (`mutex.trylock('a', { at: 'tl', ...
+ * })` makes `tl` and `tl_busy`), kept under a symbol key of its own on the
+ * step map so that spreading it into a thread's steps copies it. The build
+ * (`stepMapOverrides`) then sees a model step of the same name written
+ * after the spread, which would replace the generated one without a word
+ * (a trylock's busy branch gone, the trylock a blocking lock).
+ */
+export interface StepMapOrigin {
+  readonly from: string;
+  readonly steps: Readonly<Record<string, StepDef>>;
+}
+const STEP_MAP = 'mmcheck.steps';
+
+/** The origins of the step maps spread into a thread's steps. */
+export function stepMapOrigins(steps: object): StepMapOrigin[] {
+  return Object.getOwnPropertySymbols(steps)
+    .filter((k) => k.description === STEP_MAP)
+    .map((k) => (steps as Record<symbol, StepMapOrigin>)[k]!)
+    .filter((o) => typeof o === 'object' && o !== null && typeof o.from === 'string' && typeof o.steps === 'object' && o.steps !== null);
+}
+
+/** A block operation's result made of steps keyed by name (each an object with a `next`). */
+function stepMapShaped(x: unknown): x is StepMap {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const vs = Object.values(x);
+  return vs.length > 0 && vs.every((v) => typeof v === 'object' && v !== null && 'next' in v);
+}
+
 /** An object with only `when`, `then` and `doc` fields: what `combine()` takes and a block's fragment is. */
 function fragmentShaped(x: unknown): x is Fragment {
   return typeof x === 'object' && x !== null && Object.keys(x).every((k) => k === 'when' || k === 'then' || k === 'doc');
 }
 
-/** A block's operations with every fragment they return marked (`blockName.op(...)`); step maps and other values are passed through. */
+/** A block's operations with every fragment and step map they return marked (`blockName.op(...)`); other values are passed through. */
 export function markFragments<T extends object>(blockName: string, api: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(api))
@@ -139,8 +168,11 @@ export function markFragments<T extends object>(blockName: string, api: T): T {
       typeof v === 'function'
         ? function (this: unknown, ...args: unknown[]): unknown {
             const r = (v as (...a: unknown[]) => unknown).apply(this, args);
+            const from = () => `${blockName}.${k}(${args.map((a) => (typeof a === 'string' || typeof a === 'number' ? JSON.stringify(a) : '...')).join(', ')})`;
             const isFragment = fragmentShaped(r) && ((r as Fragment).when !== undefined || (r as Fragment).then !== undefined);
-            return isFragment ? marked(r as Fragment, `${blockName}.${k}(${args.map((a) => (typeof a === 'string' || typeof a === 'number' ? JSON.stringify(a) : '...')).join(', ')})`) : r;
+            if (isFragment) return marked(r as Fragment, from());
+            if (stepMapShaped(r)) return { ...r, [Symbol(STEP_MAP)]: Object.freeze({ from: from(), steps: Object.freeze({ ...r }) }) };
+            return r;
           }
         : v;
   return Object.freeze(out) as T;
