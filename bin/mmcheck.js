@@ -21,6 +21,14 @@ globalThis[Symbol.for('mmcheck.earlySignals')] = () => {
   process.off('SIGINT', early);
   process.off('SIGTERM', early);
 };
+// Once a run that handled the signals has stopped handling them (its result is written, the
+// process winds down while its worker threads end), a stop signal ends the process with the
+// run's code (3 if it was interrupted), not Node's silent 130 (src/run/signals.ts).
+globalThis[Symbol.for('mmcheck.lateSignals')] = (interrupted) => {
+  const late = () => leave(typeof process.exitCode === 'number' ? process.exitCode : interrupted ? 3 : 130);
+  process.on('SIGINT', late);
+  process.on('SIGTERM', late);
+};
 
 // Then registers tsx (ESM and CommonJS hooks): tsx is what loads user model files (.ts, .mts,
 // .cts, .js, .mjs, .cjs), wherever they live, with no set-up by the user.

@@ -264,6 +264,8 @@ test('swarm-merge validates every field of a result: corrupt, edited or foreign 
   edit('steps.json', (o) => (o.violation.trace.steps[0].choice = 7));
   edit('trace.json2', (o) => (o.violation.trace.steps = 'none'));
   edit('cost.json', (o) => (o.violation.cost = o.outcome.expanded + 1));
+  // A lower cost would make this member the winner of a merge (regression: accepted anywhere in 0..expanded).
+  edit('cheap.json', (o) => (o.violation.cost = 1));
   edit('modelfile.json', (o) => (o.violation.trace.modelFile = '/tmp/evil.ts'));
   const cases: [string, RegExp][] = [
     ['nothing.json', /MC430: cannot read swarm member result "nothing\.json": ENOENT/],
@@ -280,6 +282,7 @@ test('swarm-merge validates every field of a result: corrupt, edited or foreign 
     ['steps.json', /MC437: "steps\.json": member 0's counterexample does not replay on model "dining"/],
     ['trace.json2', /MC402: swarm member result "trace\.json2", at \$\.violation\.trace: malformed trace at \$\.steps/],
     ['cost.json', /MC432: .* at \$\.violation\.cost: expected an integer in 0\.\.\d+/],
+    ['cheap.json', /MC432: .* at \$\.violation\.cost: 1, but the member stopped at its violation after \d+ expanded states \(the cost is that count\)/],
     ['modelfile.json', /MC432: .* at \$\.violation\.trace\.modelFile: a member result names no model file/],
   ];
   for (const [file, re] of cases) {

@@ -142,3 +142,53 @@ test.serial('threads: random symmetric models, symmetry reduction, as with one t
   );
   t.pass();
 });
+
+test.serial('threads: a step enabled in one thread\'s copy of the model file and not in another\'s (a module-level variable) is MC160, with either store, not a pass with other counts', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
+  try {
+    const file = join(dir, 'diverge.mts');
+    // The thread that loads the file first (this one, where worker 0 searches) has the step `extra`; the helpers' copies do not.
+    writeFileSync(
+      file,
+      `import { readFileSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { defineModel, int, replicate } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
+const lock = ${JSON.stringify(join(dir, 'first'))};
+let first;
+try { writeFileSync(lock, String(threadId), { flag: 'wx' }); first = threadId; } catch { first = Number(readFileSync(lock, 'utf8')); }
+const here = threadId === first;
+export default defineModel({
+  name: 'diverge',
+  shared: { sum: int(0, 40) },
+  threads: [replicate(5, 'T', {
+    locals: { x: int(0, 3), y: int(0, 1) },
+    start: 'go',
+    steps: {
+      go: { when: (s, me) => me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; }, next: 'go' },
+      extra: { at: 'go', when: (s, me) => here && me.x === 1 && me.y === 0, then: (s, me) => { me.y = 1; }, next: 'go' },
+      down: { at: 'go', when: (s, me) => me.x >= 3, then: (s, me) => { me.x = 0; s.sum = s.sum - 3; }, next: 'go' },
+    },
+  })],
+});
+`,
+    );
+    const spec = { model: file, variant: null, params: {} };
+    const built = buildModel(await loadModel(file), null);
+    for (const store of ['exact', 'hash-compact'] as const) {
+      const threads = new HelperThreads(1);
+      const pool = new HelperPool(threads.ports);
+      try {
+        pool.prepare(spec);
+        const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
+        const e = await t.throwsAsync(run, undefined, store);
+        t.is((e as { code?: string }).code, 'MC160', store);
+        t.regex(e!.message, /model "diverge" is not deterministic: in search worker [01], state \d+ has \d+ successors?, where its expansion in this round \(by this worker or another: the threads each load the model file\) had \d+/, store);
+      } finally {
+        pool.close();
+        threads.end();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

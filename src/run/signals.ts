@@ -9,6 +9,8 @@ export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /** Where bin/mmcheck.js leaves the function that removes its start-up handlers. */
 const EARLY_SIGNALS = Symbol.for('mmcheck.earlySignals');
+/** Where bin/mmcheck.js leaves the function that takes the signals once a run has stopped handling them. */
+const LATE_SIGNALS = Symbol.for('mmcheck.lateSignals');
 
 /**
  * Remove the handlers bin/mmcheck.js installs first thing, which end the
@@ -41,5 +43,8 @@ export function onStopSignals(handler: (signal: StopSignal, count: number) => vo
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     process.setMaxListeners(Math.max(0, process.getMaxListeners() - 1));
+    // On the command line, a signal after the run (while the process winds down) ends it with the run's code.
+    const late = (globalThis as Record<symbol, unknown>)[LATE_SIGNALS];
+    if (typeof late === 'function') (late as (interrupted: boolean) => void)(count > 0);
   };
 }

@@ -567,6 +567,8 @@ export class RoundWorker {
     const last = Math.min(end, Atomics.load(ctl, Ctl.StopState));
     const base = this.stBase;
     const cnt = this.stCount;
+    // (A round the table had no room for left blocks unexpanded: their counts are stale.)
+    if (this.por === null && last > start && Atomics.load(ctl, Ctl.NoRoom) === 0) this.countCheck(start, last);
     base[0] = 0;
     for (let i = 0; i < last - start; i++) base[i + 1] = base[i]! + cnt[i]!;
     const cut = base[last - start]!;
@@ -1105,6 +1107,41 @@ export class RoundWorker {
     this.kept = k;
     return n;
   }
+
+  /**
+   * Every worker, once the round's expansions are done, expands a few of
+   * the round's states again (any worker may have expanded them: most of
+   * them another, with two) and compares the number of successors with the
+   * one recorded (MC160 when they differ). A step enabled in one thread and
+   * not in another (a module-level variable that differs between the
+   * threads' copies of the model file) changes the counts, where the
+   * membership check (`crossCheck`) finds the other thread's successors
+   * stored, reached from the states that thread expanded. Sixteen states
+   * per worker in each of the first sixteen rounds, two in each after;
+   * under POR the kept count depends on the proviso's view of the store,
+   * and `crossCheck` alone runs.
+   */
+  private countCheck(start: number, last: number): void {
+    const rt = this.rt;
+    const st = this.store;
+    const cnt = this.stCount;
+    const span = last - start;
+    const k = Math.min(span, this.countChecks < 16 ? 16 : 2);
+    this.countChecks++;
+    for (let j = 0; j < k; j++) {
+      const i = (this.checks++ * 40503 + this.me * 7919 + j * 2654435) % span;
+      const s = start + i;
+      const n = rt.expand(st.states, st.offsetOf(s));
+      if (n !== cnt[i])
+        throw notDeterministic(
+          rt,
+          n < 0
+            ? `in search worker ${this.me}, ${stepName(rt, rt.failThread, rt.failStep)} fails assertion ${q(rt.failProperty)} in state ${s}, which was expanded in this round without that failure`
+            : `in search worker ${this.me}, state ${s} has ${n} successor${n === 1 ? '' : 's'}, where its expansion in this round (by this worker or another: the threads each load the model file) had ${cnt[i]}`,
+        );
+    }
+  }
+  private countChecks = 0;
 
   /**
    * Steps must be functions of the state in every thread, not only in one

@@ -278,6 +278,8 @@ export function parseMemberResult(text: string, source: string): ParsedMember {
     r.str(v.property, '$.violation.property', true);
     r.int(v.length, '$.violation.length');
     r.int(v.cost, '$.violation.cost', 0, expanded);
+    // A member stops at its violation, whose cost is the states it had expanded then: the winner is picked by it.
+    if (v.cost !== expanded) r.fail('$.violation.cost', `${v.cost}, but the member stopped at its violation after ${expanded} expanded states (the cost is that count)`);
     let trace: TraceFile;
     try {
       trace = parseTrace(JSON.stringify(v.trace), `${source} at $.violation.trace`);
