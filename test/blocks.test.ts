@@ -826,7 +826,7 @@ test('a model step named like one a block operation generates (written after the
     const busy = order === 'renamed' ? 'touch' : 'tl_busy';
     const own = { [busy]: { then: (s: any) => { s.bad = true; }, next: 'done' } };
     const gen = L.trylock('a', { at: 'tl', ok: 'crit', busy });
-    const steps = order === 'before' ? { ...own, ...gen } : order === 'apart' ? { tl: { next: 'done' }, other: { next: 'done' }, ...gen } : { ...gen, ...own };
+    const steps = order === 'before' ? { ...own, ...gen } : order === 'apart' ? { ...({ tl: { next: 'done' }, other: { next: 'done' } } as object), ...gen } : { ...gen, ...own };
     return defineModel({
       name: 'collide',
       blocks: [L],
@@ -850,6 +850,23 @@ test('a model step named like one a block operation generates (written after the
   const r = search(buildModel(mk('renamed'), null), {});
   t.is(r.verdict, 'violation');
   t.is(r.violation?.property, 'no-unlocked-access');
+  // Through onCpus (which rewrites every step with its CPU guard), the clash is still seen, and the generated steps still pass.
+  const { onCpus } = await import('../src/index.ts');
+  const cpus = (order: 'after' | 'renamed') => {
+    const m = mk(order) as any;
+    const threads = m.def.threads;
+    return defineModel({ ...m.def, name: 'collide-cpus', threads: onCpus({ a: { cpu: 0, preempt: 'none' }, b: { cpu: 0, preempt: 'none' } }, threads) } as never);
+  };
+  t.is((t.throws(() => buildModel(cpus('after'), null)) as { code?: string }).code, 'MC179');
+  t.notThrows(() => buildModel(cpus('renamed'), null));
+  // A generated step written out again with its own label, or made again by the same call, with a doc or progress of the model's: allowed.
+  const L = mutex('L', ['a']);
+  const gen = L.trylock('a', { at: 'tl', ok: 'done', busy: 'done' });
+  for (const steps of [
+    { ...gen, tl: { ...gen.tl, at: 'tl' } },
+    { ...gen, tl_busy: { ...L.trylock('a', { at: 'tl', ok: 'done', busy: 'done' }).tl_busy, progress: true } },
+  ])
+    t.notThrows(() => buildModel(defineModel({ name: 'same', blocks: [L], shared: { bad: bool() }, threads: [thread('a', { start: 'tl', end: ['done'], steps } as never)] } as never), null));
 });
 
 test('workqueue.flushWork waits for the instance pending or running when it is called, as flush_work() does: a self-requeueing item does not keep the flusher waiting (flush() waits for an idle item, forever here), and the item may be pending again after the flush', async (t) => {

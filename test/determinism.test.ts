@@ -15,6 +15,7 @@ import { simulate } from '../src/search/simulate.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { DENSE_CHECKS, SPARSE_STRIDE } from '../src/exec/determinism.ts';
+import { checkStateOnly } from '../src/model/names.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
@@ -212,6 +213,27 @@ test('Math.random, Date, performance.now or a closure variable assigned, written
     { then: (s) => { let dates = 0; dates++; s.x = dates; } },
   ];
   for (const step of own) t.notThrows(() => buildModel(mk(step, {}), null), String(step.then));
+  // As plain JavaScript and tsc print them (esbuild, which loads .ts, puts a function on one line): declarations over several lines, methods' parameters, i++ + NAME, Date as a key.
+  const fromSource = (src: string) => new Function(`return ${src}`)() as Function;
+  for (const src of [
+    '(s) => { let taken = 0,\n    freed = 0;\n  if (s.ok) taken++;\n  else freed++;\n  s.x = taken + freed; }',
+    '(s) => { const msg = `a\nb`, n = 1; let k = 0; k += n; s.x = k + msg.length; }',
+    '(s) => { let i = 0; s.x = i+++BASE; }',
+    '(s) => { s.x = ({ m(v = 2) { v -= 1; return v; } }).m(); }',
+    '(s) => { s.x = pick({ f(v) { v -= 1; return v; } }); }',
+    '(s) => { const rec = { Date: 1 }; const { Date: d } = rec; s.x = d; }',
+  ])
+    t.notThrows(() => checkStateOnly(fromSource(src), 'effect'), src);
+  for (const [src, re] of [
+    ['(s) => { s.x = globalThis.Date.now() % 2; }', /reads Date\.now/],
+    ['(s) => { let a = 0,\n  b = 0;\n  calls++; s.x = a + b; }', /assigns to calls/],
+    ['(s) => { s.x = performance.now() > 0 ? 1 : 0; }', /reads performance\.now/],
+  ] as const)
+    t.throws(() => checkStateOnly(fromSource(src), 'effect'), { message: re }, src);
+  // A listed helper is read by the same rule.
+  const stamp = (s: any) => Date.now() % 2 === 0 && s.x > 0;
+  const e = t.throws(() => buildModel(mk({ then: (s) => { s.x = 1; } }, { helpers: [stamp] }), null));
+  t.regex(e!.message, /helper "stamp": reads Date\.now/);
   t.notThrows(() => buildModel(defineModel({ name: 'own', shared: { x: int(0, 7) }, threads: [replicate(2, 'w', { start: 'a', locals: { k: int(0, 3) }, steps: { go: { at: 'a', next: 'a', then: (s, me) => { me.k = 1; s.x = 1; } } } })] } as never) as unknown as Model, null));
 });
 

@@ -1,5 +1,5 @@
 import { McError, isMcError, q } from './errors.ts';
-import { checkModelNames, checkVariantLiterals } from './names.ts';
+import { checkModelNames, checkStateOnly, checkVariantLiterals } from './names.ts';
 import { deferredValue, unplainFunction, unplainWhy } from './synchronous.ts';
 import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
 import { fragmentOrigins, leafFunctions, stepMapOrigins } from './blocks/compose.ts';
@@ -415,6 +415,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       throw new McError('MC145', `${w}: helpers must be a list of named functions (e.g. const touch = (s) => ...)`);
     for (const h of list as Function[]) {
       requirePlain(h, `${w}: helper ${q(h.name)}`);
+      checkStateOnly(h, `${w}: helper ${q(h.name)}`);
       const src = Function.prototype.toString.call(h);
       const seen = helperSrc.get(h.name);
       if (seen === undefined) {
@@ -498,9 +499,18 @@ function stepMapOverrides(steps: object, tw: string): void {
   for (const o of stepMapOrigins(steps)) {
     const generated = Object.keys(o.steps);
     const list = generated.map((n) => q(n)).join(', ');
-    const same = (a: StepDef | undefined, b: StepDef): boolean => a === b || (a !== undefined && (['at', 'when', 'choose', 'then', 'next'] as const).every((f) => a[f] === b[f]));
+    // The generated step itself, or one with its label, guard, choices, effect and next (a doc or progress of the model's own; the same operation called again makes functions of the same text).
+    const sameFn = (x: unknown, y: unknown): boolean => {
+      if (x === y) return true;
+      if (typeof x !== 'function' || typeof y !== 'function') return false;
+      const xs = leafFunctions(x as Function);
+      const ys = leafFunctions(y as Function);
+      return xs.length === ys.length && xs.every((p, i) => p === ys[i] || String(p) === String(ys[i]));
+    };
+    const same = (a: StepDef | undefined, b: StepDef, n: string): boolean =>
+      a === b || (a !== undefined && (a.at ?? n) === (b.at ?? n) && (['when', 'choose', 'then', 'next'] as const).every((f) => sameFn(a[f], b[f])));
     for (const n of generated)
-      if (!same(byName[n], o.steps[n]!))
+      if (!same(byName[n], o.steps[n]!, n))
         throw new McError(
           'MC179',
           `${tw}: step ${q(n)} is one of the steps ${o.from} generates (${list}), and a step of that name written after the spread, or a later block's, replaces it: the generated step is lost. Give the model's step another name (and label)`,

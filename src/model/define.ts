@@ -106,7 +106,7 @@ export interface ThreadSpec<S extends SharedSpec, L extends LocalSpec, K extends
   labels?: readonly X[];
   end?: readonly E[];
   progress?: readonly NoInfer<K | A | X | E>[];
-  steps: { [N in K]?: StepDef<NoInfer<S>, NoInfer<L>, NoInfer<K | A | X | E>, A> };
+  steps: { [N in K]?: StepDef<NoInfer<S>, NoInfer<L>, NoInfer<K | A | X | E>, A | NoInfer<K | X | E>> };
   helpers?: readonly Helper[];
 }
 

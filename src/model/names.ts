@@ -485,7 +485,7 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
 }
 
 /** Reads of the clock, of randomness or of the process: a function that reads one is not a function of the state. */
-const OUTSIDE = /(?<![\w$.])(Math\s*\.\s*random|Date(?:\s*\.\s*[A-Za-z_$][\w$]*)?(?![\w$])|performance\s*\.\s*now|process\s*\.\s*(?:hrtime|env|uptime|cpuUsage|memoryUsage|argv)|crypto\s*\.\s*(?:getRandomValues|randomUUID|randomInt|randomBytes))/;
+const OUTSIDE = /(?:(?<![\w$.])globalThis\s*\.\s*|(?<![\w$.]))(Math\s*\.\s*random(?![\w$])|Date(?:\s*\.\s*[A-Za-z_$][\w$]*)?(?![\w$])(?!\s*:)|performance\s*\.\s*now(?![\w$])|process\s*\.\s*(?:hrtime|env|uptime|cpuUsage|memoryUsage|argv)(?![\w$])|crypto\s*\.\s*(?:getRandomValues|randomUUID|randomInt|randomBytes)(?![\w$]))/;
 
 /** The names a function's source may bind (over-approximated: every name in a parameter list or a declaration, initialisers included). */
 function boundNames(src: string): Set<string> {
@@ -521,9 +521,16 @@ function boundNames(src: string): Set<string> {
     if (m[1]) names.add(m[1]);
     add(groupAt(m.index! + m[0].length - 1));
   }
+  // A method's parameters (`{ m(v) { ... } }`, a getter, a class's method): a name, its parenthesised list, then a body.
+  for (const m of src.matchAll(/(?<![\w$.])([A-Za-z_$][\w$]*)\s*\(/g)) {
+    if (/^(?:if|while|for|switch|catch|with|function|return|typeof|void|new|delete|await|yield|in|of)$/.test(m[1]!)) continue;
+    const group = groupAt(m.index! + m[0].length - 1);
+    if (/^\s*\{/.test(src.slice(m.index! + m[0].length - 1 + group.length))) add(group);
+  }
   for (const m of src.matchAll(/(?<![\w$.])(?:let|const|var|class)(?![\w$])/g)) {
+    // To the `;` (a declaration may span lines: `let a = 0,\n b = 0`); without semicolons this takes in more names than it binds, which only leaves more to the run-time check.
     const from = m.index! + m[0].length;
-    add(src.slice(from, endAtDepthZero(src, from, (c) => c === ';' || c === '\n')));
+    add(src.slice(from, endAtDepthZero(src, from, (c) => c === ';')));
   }
   return names;
 }
@@ -534,7 +541,7 @@ function closureWrite(src: string, body: string): string | null {
   const forms = [
     /(?<![\w$.]|\?\.)([A-Za-z_$][\w$]*)\s*(?:\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?![=>])/g,
     /(?<![\w$.]|\?\.)([A-Za-z_$][\w$]*)\s*(?:\+\+|--)/g,
-    /(?:\+\+|--)\s*([A-Za-z_$][\w$]*)(?!\s*(?:[.[(]|\?\.))/g,
+    /(?<![\w$)\]+\-]\s*)(?:\+\+|--)\s*([A-Za-z_$][\w$]*)(?!\s*(?:[.[(]|\?\.))/g,
   ];
   for (const re of forms)
     for (const m of body.matchAll(re)) {
@@ -558,7 +565,7 @@ export function checkStateOnly(fn: Function | null | undefined, where: string): 
   eachBody(fn, (src) => (full = withoutTemplateText(codeOnly(src))), (body) => {
     const m = OUTSIDE.exec(body);
     if (m !== null)
-      throw new McError('MC160', `${where}: reads ${m[1]!.replace(/\s+/g, '')}, which is not part of the state: guards, effects, next, choose, invariants and init must be functions of the state (for a choice the model makes, use choose: every choice is explored)`);
+      throw new McError('MC160', `${where}: reads ${m[1]!.replace(/\s+/g, '')}, which is not part of the state: guards, effects, next, choose, invariants, init and listed helpers must be functions of the state (for a choice the model makes, use choose: every choice is explored)`);
     const w = closureWrite(full, body);
     if (w !== null)
       throw new McError('MC160', `${where}: assigns to ${w}, a variable outside the function (its closure, or a global): a function that keeps state there answers differently the next time it runs; keep it in the state (a shared variable or a thread local)`);
@@ -634,7 +641,8 @@ export function comparisonStatement(code: string): string | null {
     let b = start;
     while (b > 0 && isSpace(code[b - 1])) b--;
     const prev = code[b - 1];
-    let starts = (b === 0 || prev === ';' || prev === '{' || prev === '}') && innermostOpen(code, b) !== '(';
+    // (A `${` opens a template's expression, not a block.)
+    let starts = (b === 0 || prev === ';' || (prev === '{' && code[b - 2] !== '$') || prev === '}') && innermostOpen(code, b) !== '(';
     if (!starts && prev !== undefined && ident.test(prev)) starts = ['else', 'do'].includes(wordBefore(b));
     // A name after an expression's end on a new line starts a statement (no operator joins them).
     if (!starts && prev !== undefined && (ident.test(prev) || prev === ')' || prev === ']') && code.slice(b, start).includes('\n') && innermostOpen(code, b) !== '(') starts = !CONTROL_HEAD.has(wordBefore(b));
@@ -651,9 +659,11 @@ export function comparisonStatement(code: string): string | null {
     }
     if (!starts) continue;
     // The right side, to the statement's end.
-    const r = endAtDepthZero(code, m.index + m[0].length, (c, k) => c === ';' || c === ',' || (c === '\n' && !/^\s*[&|?:.+\-*/%<>=!]/.test(code.slice(k + 1, k + 40))));
+    // A line break ends it unless an operator joins the lines (at the end of this one, or the start of the next).
+    const joined = (k: number): boolean => /[&|?:.+\-*/%<>=!,(]\s*$/.test(code.slice(Math.max(0, k - 40), k)) || /^\s*[&|?:.+\-*/%<>=!]/.test(code.slice(k + 1, k + 40));
+    const r = endAtDepthZero(code, m.index + m[0].length, (c, k) => c === ';' || c === ',' || (c === '\n' && !joined(k)));
     const right = code.slice(m.index + m[0].length, r);
-    if (/(?<![=!<>])=(?![=>])|\+\+|--|[\w$)\]]\s*\(|(?<![\w$])(?:new|delete|await|yield)(?![\w$])/.test(right)) continue;
+    if (/(?<![=!<>])=(?![=>])|\+\+|--|[\w$)\]]\s*(?:\?\.\s*)?\(|[\w$)\]]\s*`|(?<![\w$])(?:new|delete|await|yield)(?![\w$])/.test(right)) continue;
     // Strings are blanked in code: name the left side and the operator.
     return `${code.slice(start, end).replace(/\s+/g, '')} ${m[0]} ...`;
   }

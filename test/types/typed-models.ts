@@ -4,7 +4,7 @@
  * error itself), so a regression in the inference of shared variables,
  * locals, labels or parameters fails the type check.
  */
-import { array, bool, defineModel, int, oneOf, replicate, thread, threadId } from '../../src/index.ts';
+import { array, bool, combine, defineModel, int, oneOf, pageLock, refcount, replicate, rwsem, spinlock, thread, threadId } from '../../src/index.ts';
 import type { LocalView, StateView, StepDef, ThreadGroupDef } from '../../src/index.ts';
 
 // ---- positive: everything below compiles, with the types noted -------------------
@@ -341,4 +341,48 @@ defineModel({
     // @ts-expect-error `aa` is not a shared variable
     typo: (s) => s.aa < k,
   }),
+});
+
+// The steps a block operation generates are typed by name: spread into a thread's steps, their names are labels that
+// start, next and progress may name (docs/blocks.md's sketch), and a label they are given must be one of the thread's.
+const ptl = spinlock('ptl', ['fault', 'migrate']);
+const page = pageLock('page', { fault: 2, migrate: 1 });
+const refs = refcount('refs', { max: 3, init: 1 });
+const mm = rwsem('mm', { writers: ['w'], maxReaders: 2, writerPriority: { maxWriters: 1 } });
+export const blockSteps = defineModel({
+  name: 'block-steps',
+  blocks: [ptl, page, refs, mm],
+  shared: { pte: oneOf('present', 'migration') },
+  threads: (_p) => [
+    replicate(2, 'fault', {
+      start: 'lock',
+      end: ['done'],
+      progress: ['wait_sleep'],
+      steps: {
+        lock: { ...ptl.lock('fault'), next: 'check' },
+        check: { ...combine(ptl.unlock('fault'), refs.get(), { when: (s) => s.pte === 'migration' }), next: 'wait' },
+        check_free: { at: 'check', ...ptl.unlock('fault'), next: 'try' },
+        ...page.waitUnlocked('fault', { at: 'wait', next: 'done' }),
+        ...refs.tryGet({ at: 'try', ok: 'done', fail: 'wait_sleep' }),
+      },
+    }),
+    thread('w', {
+      start: 'take',
+      end: ['done'],
+      steps: {
+        ...mm.downWriteSteps('w', { at: 'take', next: 'drop' }),
+        drop: { ...mm.upWrite('w'), next: 'take_wait' },
+        // @ts-expect-error `tak` is no label of the thread
+        again: { at: 'drop', next: 'tak' },
+      },
+    }),
+    thread('t', {
+      start: 'a',
+      end: ['done'],
+      // @ts-expect-error the ok label `dnoe` is no label of the thread (reported on the steps)
+      steps: {
+        ...ptl.trylock('migrate', { at: 'a', ok: 'dnoe', busy: 'done' }),
+      },
+    }),
+  ],
 });

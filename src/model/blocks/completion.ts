@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { bool, int } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -20,7 +20,7 @@ import { makeBlock, type Block } from './block.ts';
  */
 export interface Completion extends Block {
   wait(): Fragment;
-  tryWait(labels: { at: string; ok: string; busy: string }): StepMap;
+  tryWait<At extends string, Ok extends string, Busy extends string>(labels: { at: At; ok: Ok; busy: Busy }): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
   complete(): Fragment;
   completeAll(): Fragment;
   reinit(): Fragment;
@@ -39,12 +39,12 @@ export function completion(name: string, opts: { max: number } = { max: 1 }): Co
   return markFragments(name, {
     ...block,
     wait: (): Fragment => ({ when: guardOf(ready, `wait_for_completion(${name})`), then: effectOf(take, `wait_for_completion(${name})`), doc: `wait_for_completion(${name})` }),
-    tryWait: (l: { at: string; ok: string; busy: string }): StepMap => {
+    tryWait: <At extends string, Ok extends string, Busy extends string>(l: { at: At; ok: Ok; busy: Busy }) => {
       const at = checkIdent(`completion(${name}).tryWait at`, l.at);
       return {
         [at]: { when: guardOf(ready, `try_wait_for_completion(${name})`), then: effectOf(take, `try_wait_for_completion(${name})`), next: l.ok, doc: `try_wait_for_completion(${name}) succeeds` },
         [`${at}_busy`]: { at, when: guardOf(`!(${ready})`, `try_wait_for_completion(${name}) fails`), next: l.busy, doc: `try_wait_for_completion(${name}) fails` },
-      };
+      } as BlockSteps<At | `${At}_busy`, Ok | Busy>;
     },
     complete: (): Fragment => ({ then: effectOf(`if (!s.${all}) s.${done} = s.${done} + 1;`, `complete(${name})`), doc: `complete(${name})` }),
     completeAll: (): Fragment => ({ then: effectOf(`s.${all} = true;`, `complete_all(${name})`), doc: `complete_all(${name})` }),

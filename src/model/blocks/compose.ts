@@ -1,5 +1,6 @@
 import { McError, q } from '../errors.ts';
 import type { Effect, Guard, StepDef } from '../define.ts';
+import type { LocalSpec, SharedSpec } from '../view-types.ts';
 
 /**
  * How building blocks become ordinary steps without hiding what they touch.
@@ -148,6 +149,23 @@ export function stepMapOrigins(steps: object): StepMapOrigin[] {
     .filter((o) => typeof o === 'object' && o !== null && typeof o.from === 'string' && typeof o.steps === 'object' && o.steps !== null);
 }
 
+/**
+ * Copy the step-map origins of `from` (a thread's steps) onto `to`, the same
+ * steps rewritten one by one (`onCpus` adds its guard to each): a generated
+ * step still in place is followed to its rewritten object, one that was
+ * replaced keeps its origin's, so that the build still sees the clash.
+ */
+export function carryStepMaps(from: object, to: Record<string, StepDef>): void {
+  const steps = from as Record<string, StepDef | undefined>;
+  for (const k of Object.getOwnPropertySymbols(from)) {
+    if (k.description !== STEP_MAP) continue;
+    const o = (from as Record<symbol, StepMapOrigin>)[k]!;
+    const moved: Record<string, StepDef> = {};
+    for (const [n, def] of Object.entries(o.steps)) moved[n] = steps[n] === def && to[n] !== undefined ? to[n] : def;
+    Object.defineProperty(to, Symbol(STEP_MAP), { value: Object.freeze({ from: o.from, steps: Object.freeze(moved) }), enumerable: true });
+  }
+}
+
 /** A block operation's result made of steps keyed by name (each an object with a `next`). */
 function stepMapShaped(x: unknown): x is StepMap {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
@@ -196,6 +214,18 @@ export function combine(...fragments: Fragment[]): { when?: Guard; then?: Effect
 
 /** Steps keyed by name, as blocks hand out the multi-step operations (a sleeping lock, a try that can fail). */
 export type StepMap = Record<string, StepDef>;
+
+/**
+ * The steps a block operation generates, typed: keyed by their names
+ * (`Names`), going to labels among `Next`. Spread into a thread's steps, the
+ * names join the thread's label type, so that `start`, a `next` and
+ * `progress` may name them under strict TypeScript, and a misspelt
+ * `ok`/`busy`/`next` label is a type error. Their `at` labels are among
+ * their names, so their type leaves `at` out (typed, it would be taken for
+ * the thread's own `at` labels, and one of the model's steps at another
+ * label would then not type).
+ */
+export type BlockSteps<Names extends string, Next extends string> = { [N in Names]: StepDef<SharedSpec, LocalSpec, Next, never> };
 
 /** A block variable or label name is an identifier; a model-chosen one is checked once, where the block is made. */
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import type { ThreadDef, ThreadGroupDef, StepDef } from '../define.ts';
-import { allOf, guardOf } from './compose.ts';
+import { allOf, carryStepMaps, guardOf } from './compose.ts';
 
 /**
  * Threads bound to CPUs, with the kernel's preemption models
@@ -94,6 +94,7 @@ export function onCpus(bindings: Readonly<Record<string, CpuBinding>>, groups: r
       const cpuGuard = guardOf(expr, `cpu${b.cpu} free for ${g.name}`);
       steps[name] = { ...st, when: allOf(cpuGuard, st.when) };
     }
+    carryStepMaps(g.def.steps, steps);
     return { ...g, def: { ...g.def, steps } };
   });
 }

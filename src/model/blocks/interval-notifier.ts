@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { array, bool, int, type IntDomain } from '../domains.ts';
-import { checkIdent, effectOf, generated, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
+import { checkIdent, effectOf, generated, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -40,7 +40,7 @@ import { makeBlock, type Block } from './block.ts';
 export interface IntervalNotifier extends Block {
   seqLocal(): IntDomain;
   readBegin(local: string): Fragment;
-  readRetry(local: string, labels: { at: string; retry: string; ok: string }): StepMap;
+  readRetry<At extends string, Retry extends string, Ok extends string>(local: string, labels: { at: At; retry: Retry; ok: Ok }): NoInfer<BlockSteps<At | `${At}_retry`, Retry | Ok>>;
   invalidateStart(): Fragment;
   invalidateEnd(): Fragment;
   setSeq(): Fragment;
@@ -68,12 +68,12 @@ export function intervalNotifier(name: string, opts: { maxSeq: number; ranges?: 
       then: effectOf(`me.${loc(l)} = s.${seq};`, `mmu_interval_read_begin(${name})`),
       doc: `mmu_interval_read_begin(${name})`,
     }),
-    readRetry: (l: string, labels: { at: string; retry: string; ok: string }): StepMap => {
+    readRetry: <At extends string, Retry extends string, Ok extends string>(l: string, labels: { at: At; retry: Retry; ok: Ok }) => {
       const at = checkIdent(`intervalNotifier(${name}).readRetry at`, labels.at);
       return {
         [at]: { when: guardOf(`s.${seq} === me.${loc(l)}`, `mmu_interval_read_retry(${name}) == false`), next: labels.ok, doc: `mmu_interval_read_retry(${name}): sequence unchanged` },
         [`${at}_retry`]: { at, when: guardOf(`s.${seq} !== me.${loc(l)}`, `mmu_interval_read_retry(${name}) == true`), next: labels.retry, doc: `mmu_interval_read_retry(${name}): invalidated, retry` },
-      };
+      } as BlockSteps<At | `${At}_retry`, Retry | Ok>;
     },
     invalidateStart: (): Fragment => ({ then: effectOf(start, `mn_itree_inv_start_range(${name})`), doc: `mn_itree_inv_start_range(${name})` }),
     invalidateEnd: (): Fragment => ({ then: effectOf(end, `mn_itree_inv_end(${name})`), doc: `mn_itree_inv_end(${name})` }),
@@ -131,7 +131,7 @@ export interface IntervalSubscriptions extends Block {
   setSeq(k: number, cur: string): Fragment;
   invalidateEnd(): Fragment;
   sample(k: number, local: string): Fragment;
-  readBegin(k: number, local: string, labels: { at: string; sleep: string; next: string }): StepMap;
+  readBegin<At extends string, Sleep extends string, Next extends string>(k: number, local: string, labels: { at: At; sleep: Sleep; next: Next }): NoInfer<BlockSteps<At | Sleep, Sleep | Next>>;
   retry(k: number, local: string): Fragment;
   unchanged(k: number, local: string): Fragment;
 }
@@ -175,7 +175,7 @@ export function intervalSubscriptions(name: string, opts: { notifiers: number; i
       doc: `mn_itree_inv_end(${name}): if (--active_invalidate_ranges == 0 && invalidating) invalidate_seq++; wake_up_all(&subscriptions->wq)`,
     }),
     sample,
-    readBegin: (k: number, l: string, labels: { at: string; sleep: string; next: string }): StepMap => {
+    readBegin: <At extends string, Sleep extends string, Next extends string>(k: number, l: string, labels: { at: At; sleep: Sleep; next: Next }) => {
       const at = checkIdent(`${what}.readBegin at`, labels.at);
       const sleep = checkIdent(`${what}.readBegin sleep`, labels.sleep);
       const next = checkIdent(`${what}.readBegin next`, labels.next);
@@ -193,7 +193,7 @@ export function intervalSubscriptions(name: string, opts: { notifiers: number; i
           next,
           doc: `mmu_interval_read_begin(${name}_mni[${k}]): wait_event(subscriptions->wq, READ_ONCE(subscriptions->invalidate_seq) != seq)`,
         },
-      };
+      } as unknown as BlockSteps<At | Sleep, Sleep | Next>;
     },
     retry: (k: number, l: string): Fragment => ({ when: guardOf(`s.${mni}.get(${idx(k, 'retry')}) !== me.${loc(l)}`, `mmu_interval_read_retry(${name}_mni[${k}]) == true`) }),
     unchanged: (k: number, l: string): Fragment => ({ when: guardOf(`s.${mni}.get(${idx(k, 'unchanged')}) === me.${loc(l)}`, `mmu_interval_read_retry(${name}_mni[${k}]) == false`) }),

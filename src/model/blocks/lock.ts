@@ -1,4 +1,4 @@
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block, type LockKind } from './block.ts';
 import { Owners } from './owners.ts';
 
@@ -29,7 +29,7 @@ import { Owners } from './owners.ts';
  */
 export interface Lock extends Block {
   lock(group?: string, index?: string): Fragment;
-  trylock(group: string | undefined, labels: { at: string; ok: string; busy: string }, index?: string): StepMap;
+  trylock<At extends string, Ok extends string, Busy extends string>(group: string | undefined, labels: { at: At; ok: Ok; busy: Busy }, index?: string): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
   unlock(group?: string, index?: string): Fragment;
   held(group?: string, index?: string): Fragment;
   isLocked(index?: string): Fragment;
@@ -49,14 +49,14 @@ function makeLock(kind: LockKind, fn: string, name: string, groups: readonly str
       const i = o.index(index, 'lock');
       return { when: guardOf(o.freeText(i), `${lockName}(${nm(i)})`), then: effectOf(o.write(o.of(g, 'lock'), i, 'me.id'), `${lockName}(${nm(i)})`), doc: `${lockName}(${nm(i)})` };
     },
-    trylock: (g: string | undefined, l: { at: string; ok: string; busy: string }, index?: string): StepMap => {
+    trylock: <At extends string, Ok extends string, Busy extends string>(g: string | undefined, l: { at: At; ok: Ok; busy: Busy }, index?: string) => {
       const i = o.index(index, 'trylock');
       const v = o.of(g, 'trylock');
       const at = checkIdent(`${fn}(${name}).trylock at`, l.at);
       return {
         [at]: { when: guardOf(o.freeText(i), `${tn}(${nm(i)})`), then: effectOf(o.write(v, i, 'me.id'), `${tn}(${nm(i)})`), next: l.ok, doc: `${tn}(${nm(i)}) succeeds` },
         [`${at}_busy`]: { at, when: guardOf(`!(${o.freeText(i)})`, `${tn}(${nm(i)}) fails`), next: l.busy, doc: `${tn}(${nm(i)}) fails` },
-      };
+      } as BlockSteps<At | `${At}_busy`, Ok | Busy>;
     },
     unlock: (g?: string, index?: string): Fragment => {
       const i = o.index(index, 'unlock');

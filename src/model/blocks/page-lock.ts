@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { array, bool, type Domain } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, type StepMap, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 import { Owners } from './owners.ts';
 
@@ -82,9 +82,13 @@ import { Owners } from './owners.ts';
  * a model writes its waits as guards (`lockWhenFree`, `free`).
  */
 export interface PageLock extends Block {
-  lock(group: string | undefined, labels: { at: string; next: string }): StepMap;
-  trylock(group: string | undefined, labels: { at: string; ok: string; busy: string }): StepMap;
-  waitUnlocked(group: string | undefined, labels: { at: string; next: string; put?: Fragment; recheck?: boolean }): StepMap;
+  lock<At extends string, Next extends string>(group: string | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_wait` | `${At}_sleep`, Next | At | `${At}_sleep`>>;
+  trylock<At extends string, Ok extends string, Busy extends string>(group: string | undefined, labels: { at: At; ok: Ok; busy: Busy }): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
+  /** The `<at>_drop` and `<at>_put` steps are there with `put` only. */
+  waitUnlocked<At extends string, Next extends string>(
+    group: string | undefined,
+    labels: { at: At; next: Next; put?: Fragment; recheck?: boolean },
+  ): NoInfer<BlockSteps<At | `${At}_wait` | `${At}_sleep` | `${At}_drop` | `${At}_put`, Next | At | `${At}_sleep` | `${At}_drop` | `${At}_put`>>;
   unlock(group?: string): Fragment;
   clearNonAtomic(group?: string): Fragment;
   held(group?: string): Fragment;
@@ -169,21 +173,22 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
       needsQueue('queueOf');
       return queue(g, 'queueOf');
     },
-    lock: (g: string | undefined, l: { at: string; next: string }): StepMap => {
+    lock: <At extends string, Next extends string>(g: string | undefined, l: { at: At; next: Next }) => {
       const at = checkIdent(`pageLock(${name}).lock at`, l.at);
       return {
         [at]: { when: guardOf(freeText, `folio_trylock(${name})`), then: effectOf(take(g, 'lock'), `folio_lock(${name})`), next: l.next, doc: `folio_lock(${name}): folio_trylock() succeeds` },
         ...sleepSteps(g, 'lock', at, `folio_lock(${name})`, at),
-      };
+      } as BlockSteps<At | `${At}_wait` | `${At}_sleep`, Next | At | `${At}_sleep`>;
     },
-    trylock: (g: string | undefined, l: { at: string; ok: string; busy: string }): StepMap => {
+    trylock: <At extends string, Ok extends string, Busy extends string>(g: string | undefined, l: { at: At; ok: Ok; busy: Busy }) => {
       const at = checkIdent(`pageLock(${name}).trylock at`, l.at);
       return {
         [at]: { when: guardOf(freeText, `folio_trylock(${name})`), then: effectOf(take(g, 'trylock'), `folio_trylock(${name})`), next: l.ok, doc: `folio_trylock(${name}) succeeds` },
         [`${at}_busy`]: { at, when: guardOf(heldText, `folio_trylock(${name}) fails`), next: l.busy, doc: `folio_trylock(${name}) fails` },
-      };
+      } as BlockSteps<At | `${At}_busy`, Ok | Busy>;
     },
-    waitUnlocked: (g: string | undefined, l: { at: string; next: string; put?: Fragment; recheck?: boolean }): StepMap => {
+    waitUnlocked: <At extends string, Next extends string>(g: string | undefined, l: { at: At; next: Next; put?: Fragment; recheck?: boolean }) => {
+      type Steps = BlockSteps<At | `${At}_wait` | `${At}_sleep` | `${At}_drop` | `${At}_put`, Next | At | `${At}_sleep` | `${At}_drop` | `${At}_put`>;
       const at = checkIdent(`pageLock(${name}).waitUnlocked at`, l.at);
       if (l.recheck !== undefined && typeof l.recheck !== 'boolean') throw new McError('MC171', `pageLock(${q(name)}).waitUnlocked(): recheck must be true or false, got ${q(l.recheck)}`);
       const put = l.put;
@@ -193,7 +198,7 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
       if (put && recheck) throw new McError('MC171', `pageLock(${q(name)}).waitUnlocked(): folio_put_wait_locked() holds no reference after its wait, so it cannot test the bit again (recheck with put)`);
       const what = put ? `folio_put_wait_locked(${name})` : `folio_wait_locked(${name})`;
       const steps = sleepSteps(g, 'waitUnlocked', at, what, recheck ? at : l.next);
-      if (!put) return { [at]: { when: guardOf(freeText, `${what}: ${name} is unlocked`), next: l.next, doc: `${what}: not locked, return` }, ...steps };
+      if (!put) return { [at]: { when: guardOf(freeText, `${what}: ${name} is unlocked`), next: l.next, doc: `${what}: not locked, return` }, ...steps } as Steps;
       const drop = `${what}: folio_put() after q->lock${put.doc ? ` (${put.doc})` : ''}`;
       return {
         [at]: { when: guardOf(freeText, `${what}: ${name} is unlocked`), next: `${at}_drop`, doc: `${what}: not locked` },
@@ -201,7 +206,7 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
         ...steps,
         [`${at}_wait`]: { ...steps[`${at}_wait`]!, next: `${at}_put` },
         [`${at}_put`]: { then: put.then, next: `${at}_sleep`, doc: drop },
-      };
+      } as Steps;
     },
     unlock: (g?: string): Fragment => ({ then: effectOf(`${release(g, 'unlock')}${wakeAll ? ` ${wakeAll}` : ''}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),
     clearNonAtomic: (g?: string): Fragment => ({ then: effectOf(release(g, 'clearNonAtomic'), `__folio_clear_locked(${name})`), doc: `__folio_clear_locked(${name}): no wake-up` }),

@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { int } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -30,8 +30,8 @@ export interface Refcount extends Block {
   readonly var: string;
   get(): Fragment;
   put(): Fragment;
-  tryGet(labels: { at: string; ok: string; fail: string }): StepMap;
-  freeze(expected: number, labels: { at: string; ok: string; fail: string }): StepMap;
+  tryGet<At extends string, Ok extends string, Fail extends string>(labels: { at: At; ok: Ok; fail: Fail }): NoInfer<BlockSteps<At | `${At}_fail`, Ok | Fail>>;
+  freeze<At extends string, Ok extends string, Fail extends string>(expected: number, labels: { at: At; ok: Ok; fail: Fail }): NoInfer<BlockSteps<At | `${At}_fail`, Ok | Fail>>;
   unfreeze(count: number): Fragment;
   is(n: number): Fragment;
   isNot(n: number): Fragment;
@@ -54,20 +54,20 @@ export function refcount(name: string, opts: { max: number; init?: number }): Re
     var: name,
     get: (): Fragment => ({ then: effectOf(`s.${name} = s.${name} + 1;`, `folio_get(${name})`), doc: `folio_get(${name})` }),
     put: (): Fragment => ({ then: effectOf(`s.${name} = s.${name} - 1;`, `folio_put(${name})`), doc: `folio_put(${name})` }),
-    tryGet: (l: { at: string; ok: string; fail: string }): StepMap => {
+    tryGet: <At extends string, Ok extends string, Fail extends string>(l: { at: At; ok: Ok; fail: Fail }) => {
       const at = checkIdent(`refcount(${name}).tryGet at`, l.at);
       return {
         [at]: { when: guardOf(`s.${name} !== 0`, `folio_try_get(${name}): count not zero`), then: effectOf(`s.${name} = s.${name} + 1;`, `folio_try_get(${name})`), next: l.ok, doc: `folio_try_get(${name}) succeeds` },
         [`${at}_fail`]: { at, when: guardOf(`s.${name} === 0`, `folio_try_get(${name}): count is zero`), next: l.fail, doc: `folio_try_get(${name}) fails: count is zero` },
-      };
+      } as BlockSteps<At | `${At}_fail`, Ok | Fail>;
     },
-    freeze: (expected: number, l: { at: string; ok: string; fail: string }): StepMap => {
+    freeze: <At extends string, Ok extends string, Fail extends string>(expected: number, l: { at: At; ok: Ok; fail: Fail }) => {
       const e = n(expected, 'freeze');
       const at = checkIdent(`refcount(${name}).freeze at`, l.at);
       return {
         [at]: { when: guardOf(`s.${name} === ${e}`, `folio_ref_freeze(${name}, ${e})`), then: effectOf(`s.${name} = 0;`, `folio_ref_freeze(${name}, ${e})`), next: l.ok, doc: `folio_ref_freeze(${name}, ${e}) succeeds` },
         [`${at}_fail`]: { at, when: guardOf(`s.${name} !== ${e}`, `folio_ref_freeze(${name}, ${e}) fails`), next: l.fail, doc: `folio_ref_freeze(${name}, ${e}) fails: unexpected references` },
-      };
+      } as BlockSteps<At | `${At}_fail`, Ok | Fail>;
     },
     unfreeze: (c: number): Fragment => ({ then: effectOf(`s.${name} = ${n(c, 'unfreeze')};`, `folio_ref_unfreeze(${name}, ${c})`), doc: `folio_ref_unfreeze(${name}, ${c})` }),
     is: (x: number): Fragment => ({ when: guardOf(`s.${name} === ${n(x, 'is')}`, `folio_ref_count(${name}) == ${x}`) }),

@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { int, type Domain } from '../domains.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 import { Owners } from './owners.ts';
 
@@ -30,7 +30,8 @@ export interface Rwsem extends Block {
   downRead(): Fragment;
   upRead(): Fragment;
   downWrite(group?: string): Fragment;
-  downWriteSteps(group: string | undefined, labels: { at: string; next: string }): StepMap;
+  /** The `<at>_wait` step is there with `writerPriority` only. */
+  downWriteSteps<At extends string, Next extends string>(group: string | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_wait`, Next | `${At}_wait`>>;
   upWrite(group?: string): Fragment;
   downgrade(group?: string): Fragment;
   readLocked(): Fragment;
@@ -62,11 +63,12 @@ export function rwsem(name: string, opts: { writers: readonly string[]; maxReade
         doc: `down_write(${name})`,
       };
     },
-    downWriteSteps: (g: string | undefined, l: { at: string; next: string }): StepMap => {
+    downWriteSteps: <At extends string, Next extends string>(g: string | undefined, l: { at: At; next: Next }) => {
+      type Steps = BlockSteps<At | `${At}_wait`, Next | `${At}_wait`>;
       const v = o.of(g, 'downWriteSteps');
       const at = checkIdent(`rwsem(${name}).downWriteSteps at`, l.at);
       if (!wwait)
-        return { [at]: { when: guardOf(`${o.freeText()} && s.${readers} === 0`, `down_write(${name})`), then: effectOf(`s.${v} = me.id;`, `down_write(${name})`), next: l.next, doc: `down_write(${name})` } };
+        return { [at]: { when: guardOf(`${o.freeText()} && s.${readers} === 0`, `down_write(${name})`), then: effectOf(`s.${v} = me.id;`, `down_write(${name})`), next: l.next, doc: `down_write(${name})` } } as Steps;
       return {
         [at]: { then: effectOf(`s.${wwait} = s.${wwait} + 1;`, `down_write(${name}) waits`), next: `${at}_wait`, doc: `down_write(${name}): queue as a waiting writer` },
         [`${at}_wait`]: {
@@ -75,7 +77,7 @@ export function rwsem(name: string, opts: { writers: readonly string[]; maxReade
           next: l.next,
           doc: `down_write(${name}): take it`,
         },
-      };
+      } as Steps;
     },
     upWrite: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'upWrite')} = -1;`, `up_write(${name})`), doc: `up_write(${name})` }),
     downgrade: (g?: string): Fragment => ({ then: effectOf(`s.${o.of(g, 'downgrade')} = -1; s.${readers} = s.${readers} + 1;`, `downgrade_write(${name})`), doc: `downgrade_write(${name})` }),

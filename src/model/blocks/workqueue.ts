@@ -1,7 +1,7 @@
 import { McError, q } from '../errors.ts';
 import { array, bool, int } from '../domains.ts';
 import { thread, type StepDef, type ThreadGroupDef } from '../define.ts';
-import { checkIdent, effectOf, guardOf, type Fragment, type StepMap, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, type StepMap, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -45,7 +45,7 @@ export interface Workqueue extends Block {
   queueAll(): Fragment;
   flush(cpu: number): Fragment;
   flushAll(): Fragment;
-  flushWork(cpu: number, labels: { at: string; next: string }): StepMap;
+  flushWork<At extends string, Next extends string>(cpu: number, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_barrier` | `${At}_wait`, Next | `${At}_wait`>>;
   flushAllWork(labels: { at: string; next: string }): StepMap;
   workers(body: (cpu: number) => { start: string; steps: Record<string, StepDef> }): ThreadGroupDef[];
 }
@@ -63,7 +63,7 @@ export function workqueue(name: string, cpus: number): Workqueue {
   const worker = (k: number) => `${name}${k}`;
   const idle = (k: number) => `!s.${pending}.get(${k}) && s.at(${JSON.stringify(worker(k))}) === 'idle'`;
   const all = Array.from({ length: cpus }, (_, k) => k);
-  const flushWork = (k: number, l: { at: string; next: string }): StepMap => {
+  const flushWork = <At extends string, Next extends string>(k: number, l: { at: At; next: Next }) => {
     const at = checkIdent(`workqueue(${name}).flushWork at`, l.at);
     cpu(k, 'flushWork');
     const what = `flush_work(${name} on ${k})`;
@@ -83,7 +83,7 @@ export function workqueue(name: string, cpus: number): Workqueue {
         next: l.next,
         doc: `${what}: wait_for_completion of the barrier: the awaited instance has finished`,
       },
-    };
+    } as BlockSteps<At | `${At}_barrier` | `${At}_wait`, Next | `${At}_wait`>;
   };
   return markFragments(name, {
     ...block,
