@@ -222,6 +222,7 @@ test('Math.random, Date, performance.now or a closure variable assigned, written
     '(s) => { s.x = ({ m(v = 2) { v -= 1; return v; } }).m(); }',
     '(s) => { s.x = pick({ f(v) { v -= 1; return v; } }); }',
     '(s) => { const rec = { Date: 1 }; const { Date: d } = rec; s.x = d; }',
+    '(s) => { s.x = /Date|k = 1/.test(s.name) ? 1 : 0; }',
   ])
     t.notThrows(() => checkStateOnly(fromSource(src), 'effect'), src);
   for (const [src, re] of [

@@ -3,7 +3,7 @@ import { partsOf } from './blocks/compose.ts';
 import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
 import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
 import { isArrayDomain, isScalarDomain, type EnumDomain, type ScalarDomain } from './domains.ts';
-import { assignedAfter, codeOnly, deletedBefore, endAtDepthZero, incrementedBefore, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText } from './source.ts';
+import { assignedAfter, codeOnly, codeWithoutRegex, deletedBefore, endAtDepthZero, incrementedBefore, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText } from './source.ts';
 
 /**
  * Declared names, checked from the source before any search: a guard,
@@ -562,7 +562,7 @@ function closureWrite(src: string, body: string): string | null {
  */
 export function checkStateOnly(fn: Function | null | undefined, where: string): void {
   let full = '';
-  eachBody(fn, (src) => (full = withoutTemplateText(codeOnly(src))), (body) => {
+  eachBody(fn, (src) => (full = withoutTemplateText(codeWithoutRegex(src))), (body) => {
     const m = OUTSIDE.exec(body);
     if (m !== null)
       throw new McError('MC160', `${where}: reads ${m[1]!.replace(/\s+/g, '')}, which is not part of the state: guards, effects, next, choose, invariants, init and listed helpers must be functions of the state (for a choice the model makes, use choose: every choice is explored)`);

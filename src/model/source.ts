@@ -51,6 +51,11 @@ export function endAtDepthZero(text: string, from: number, ends: (c: string, k: 
   return k;
 }
 
+/** `codeOnly`, with each regular-expression literal's text blanked too (`/ /`): for checks that read names, whose letters in a pattern are none (`/Date/.test(x)`). */
+export function codeWithoutRegex(src: string): string {
+  return scanSource(src, true, false, true);
+}
+
 /** Keywords after which a `/` starts a regular-expression literal rather than a division (not as a member name: `s.new / 2` divides). */
 const BEFORE_REGEX = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
 /** Keywords whose parenthesised head a statement follows: a `/` after their `)` starts a regular expression (`if (c) /re/.test(x)`), after any other `)` it divides. */
@@ -65,7 +70,7 @@ const CONTROL = new Set(['if', 'while', 'for', 'with']);
  * becomes spaces (its length and newlines kept, its `${...}` expressions
  * copied). Everything else is copied as it is.
  */
-function scanSource(src: string, blankStrings: boolean, blankTemplates = false): string {
+function scanSource(src: string, blankStrings: boolean, blankTemplates = false, blankRegex = false): string {
   let out = '';
   const braces: number[] = []; // brace depth inside each open `${` of a template literal
   let last = ''; // the last significant code token's last character ('x' for a name or number), a keyword, or 'ctl)' after a control statement's head
@@ -134,7 +139,7 @@ function scanSource(src: string, blankStrings: boolean, blankTemplates = false):
         else if (src[k] === ']') cls = false;
         k++;
       }
-      out += src.slice(i, k + 1);
+      out += blankRegex ? '/ /' : src.slice(i, k + 1);
       i = k + 1;
       last = '/';
       continue;
