@@ -662,7 +662,8 @@ export function comparisonStatement(code: string): string | null {
     // A line break ends it unless an operator joins the lines (at the end of this one, or the start of the next).
     const joined = (k: number): boolean => /[&|?:.+\-*/%<>=!,(]\s*$/.test(code.slice(Math.max(0, k - 40), k)) || /^\s*[&|?:.+\-*/%<>=!]/.test(code.slice(k + 1, k + 40));
     const r = endAtDepthZero(code, m.index + m[0].length, (c, k) => c === ';' || c === ',' || (c === '\n' && !joined(k)));
-    const right = code.slice(m.index + m[0].length, r);
+    // Calls that only read (the views' accessors, Math's functions) do not make the statement do something.
+    const right = code.slice(m.index + m[0].length, r).replace(/(?:[A-Za-z_$][\w$]*\s*\.\s*)*(?:get|at|count|local|min|max|abs)\s*\(/g, (c) => (/^(?:Math\s*\.|[A-Za-z_$][\w$]*\s*\.)/.test(c) ? '(' : c));
     if (/(?<![=!<>])=(?![=>])|\+\+|--|[\w$)\]]\s*(?:\?\.\s*)?\(|[\w$)\]]\s*`|(?<![\w$])(?:new|delete|await|yield)(?![\w$])/.test(right)) continue;
     // Strings are blanked in code: name the left side and the operator.
     return `${code.slice(start, end).replace(/\s+/g, '')} ${m[0]} ...`;
