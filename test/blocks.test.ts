@@ -869,6 +869,36 @@ test('a model step named like one a block operation generates (written after the
     t.notThrows(() => buildModel(defineModel({ name: 'same', blocks: [L], shared: { bad: bool() }, threads: [thread('a', { start: 'tl', end: ['done'], steps } as never)] } as never), null));
 });
 
+test('a lock taken, released or tested as another thread group than the caller\'s is MC173 (the owner would hold this thread\'s id as one of that group\'s replicas), in a fragment, combine() and a step map', async (t) => {
+  const { defineModel, thread, mutex, spinlock, refcount, combine, bool, buildModel } = await import('../src/index.ts');
+  const m = mutex('m', ['a', 'b']);
+  const one = spinlock('ptl', ['fault']);
+  const refs = refcount('refs', { max: 2, init: 1 });
+  const mk = (bSteps: Record<string, unknown>) =>
+    defineModel({
+      name: 'groups',
+      blocks: [m, one, refs],
+      shared: { x: bool() },
+      threads: [
+        thread('a', { start: 'l', end: ['done'], steps: { l: { ...m.lock('a'), next: 'u' }, u: { ...m.unlock('a'), next: 'done' } } }),
+        thread('fault', { start: 'l', end: ['done'], steps: { l: { ...one.lock(), next: 'u' }, u: { ...one.unlock(), next: 'done' } } }),
+        thread('b', { start: 'l', end: ['done'], steps: bSteps } as never),
+      ],
+    } as never);
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['another listed group', { l: { ...m.lock('a'), next: 'done' } }, /thread "b" step "l": m\.lock\("a"\) uses lock "m" as thread group "a", but the step is group "b"'s/],
+    ['the only group, not named', { l: { ...one.lock(), next: 'done' } }, /ptl\.lock\(\) uses lock "ptl" as thread group "fault", but the step is group "b"'s/],
+    ['inside combine', { l: { ...combine(refs.get(), m.held('a')), next: 'done' } }, /combine\(\.\.\.\) uses lock "m" as thread group "a"/],
+    ['a step map', { ...m.trylock('a', { at: 'l', ok: 'done', busy: 'done' }) }, /thread "b": m\.trylock\("a", \.\.\.\) uses lock "m" as thread group "a"/],
+  ];
+  for (const [what, steps, re] of bad) {
+    const e = t.throws(() => buildModel(mk(steps), null), undefined, what);
+    t.is((e as { code?: string }).code, 'MC173', what);
+    t.regex(e!.message, re, what);
+  }
+  t.notThrows(() => buildModel(mk({ l: { ...combine(refs.get(), m.lock('b')), next: 'u' }, ...m.trylock('b', { at: 'u', ok: 'v', busy: 'done' }), v: { ...m.unlock('b'), next: 'done' } }), null));
+});
+
 test('workqueue.flushWork waits for the instance pending or running when it is called, as flush_work() does: a self-requeueing item does not keep the flusher waiting (flush() waits for an idle item, forever here), and the item may be pending again after the flush', async (t) => {
   const { defineModel, thread, workqueue, buildModel, search, bool } = await import('../src/index.ts');
   const mk = (how: 'work' | 'idle', idleAfter = false) => {

@@ -2,7 +2,7 @@ import { McError, isMcError, q } from './errors.ts';
 import { checkModelNames, checkStateOnly, checkVariantLiterals } from './names.ts';
 import { deferredValue, unplainFunction, unplainWhy } from './synchronous.ts';
 import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
-import { fragmentOrigins, leafFunctions, stepMapOrigins } from './blocks/compose.ts';
+import { fragmentOrigins, leafFunctions, stepMapOrigins, type GroupUse } from './blocks/compose.ts';
 import { codeOnly } from './source.ts';
 import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
@@ -282,7 +282,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       addLabel(l, 'declared label');
       declaredLabels.add(l);
     }
-    if (td.steps && typeof td.steps === 'object') stepMapOverrides(td.steps, tw);
+    if (td.steps && typeof td.steps === 'object') stepMapOverrides(td.steps, tw, g.name);
     const stepEntries = Object.entries(td.steps ?? {});
     if (stepEntries.length === 0 && !(td.end ?? []).includes(td.start)) throw new McError('MC121', `${tw}: has no steps`);
     if (stepEntries.length > MAX_STEPS) throw new McError('MC121', `${tw}: ${stepEntries.length} steps (at most ${MAX_STEPS})`);
@@ -300,6 +300,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       if (sd.when !== undefined && typeof sd.when !== 'function') throw new McError('MC125', `${sw}: when must be a function (s, me) => boolean`);
       if (sd.then !== undefined && typeof sd.then !== 'function') throw new McError('MC125', `${sw}: then must be a function (s, me, choice) => void`);
       fragmentOverrides(sd, sw);
+      for (const o of fragmentOrigins(sd)) groupUses(o, g.name, sw);
       for (const f of ['when', 'then', 'choose', 'next'] as const) requirePlain(sd[f], `${sw}: ${f}`);
       let next = -1;
       let nextFn: NextFn | null = null;
@@ -493,10 +494,26 @@ export type { Scalar };
  * get). The fragment's part must still be the step's, or one of the
  * functions it is joined from (`allOf`, `inOrder`, `combine`).
  */
-function stepMapOverrides(steps: object, tw: string): void {
+/**
+ * A lock's owner variable records a replica id of the group an operation
+ * names (or of the lock's only group): a step of another group's thread
+ * that takes, releases or tests it so would write its own id as one of
+ * that group's (another replica's number) and pass without a word (MC173).
+ */
+function groupUses(o: { from: string; groups?: readonly GroupUse[] }, group: string, where: string): void {
+  for (const u of o.groups ?? [])
+    if (u.group !== group)
+      throw new McError(
+        'MC173',
+        `${where}: ${o.from} uses lock ${q(u.lock)} as thread group ${q(u.group)}, but the step is group ${q(group)}'s: the lock would record this thread's id as one of ${q(u.group)}'s replicas. Name the calling group (${q(group)}), listed among the lock's groups`,
+      );
+}
+
+function stepMapOverrides(steps: object, tw: string, group: string): void {
   const names = Object.keys(steps);
   const byName = steps as Record<string, StepDef | undefined>;
   for (const o of stepMapOrigins(steps)) {
+    groupUses(o, group, tw);
     const generated = Object.keys(o.steps);
     const list = generated.map((n) => q(n)).join(', ');
     // The generated step itself, or one with its label, guard, choices, effect and next (a doc or progress of the model's own; the same operation called again makes functions of the same text).

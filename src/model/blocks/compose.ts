@@ -111,12 +111,43 @@ export interface FragmentOrigin {
   readonly from: string;
   readonly when?: Guard;
   readonly then?: Effect;
+  /** The thread groups the operation took a lock as (`GroupUse`). */
+  readonly groups?: readonly GroupUse[];
+}
+
+/**
+ * A lock taken, released or tested as held by a thread group: its owner
+ * variable records a replica id of that group, so the calling thread must
+ * be of it (the build refuses a step of another group's thread, MC173).
+ */
+export interface GroupUse {
+  readonly lock: string;
+  readonly group: string;
+}
+
+/** The groups the block operations running now named (or took as a lock's only one): `Owners.of` notes them, `markFragments` keeps them. */
+let calledFor: GroupUse[] | null = null;
+export function noteGroup(lock: string, group: string): void {
+  calledFor?.push({ lock, group });
+}
+
+/** Run a block operation, and the groups its locks were used as. */
+function withGroups<R>(f: () => R): { r: R; groups: GroupUse[] } {
+  const outer = calledFor;
+  const mine: GroupUse[] = [];
+  calledFor = mine;
+  try {
+    return { r: f(), groups: mine };
+  } finally {
+    calledFor = outer;
+    outer?.push(...mine);
+  }
 }
 const ORIGIN = 'mmcheck.fragment';
 
 /** The fragment, marked with where it came from. */
-export function marked<F extends Fragment>(f: F, from: string): F {
-  return { ...f, [Symbol(ORIGIN)]: Object.freeze({ from, when: f.when, then: f.then }) };
+export function marked<F extends Fragment>(f: F, from: string, groups: readonly GroupUse[] = []): F {
+  return { ...f, [Symbol(ORIGIN)]: Object.freeze({ from, when: f.when, then: f.then, ...(groups.length ? { groups: Object.freeze([...groups]) } : {}) }) };
 }
 
 /** The origins of the fragments spread into a step definition. */
@@ -138,6 +169,7 @@ export function fragmentOrigins(def: object): FragmentOrigin[] {
 export interface StepMapOrigin {
   readonly from: string;
   readonly steps: Readonly<Record<string, StepDef>>;
+  readonly groups?: readonly GroupUse[];
 }
 const STEP_MAP = 'mmcheck.steps';
 
@@ -162,7 +194,7 @@ export function carryStepMaps(from: object, to: Record<string, StepDef>): void {
     const o = (from as Record<symbol, StepMapOrigin>)[k]!;
     const moved: Record<string, StepDef> = {};
     for (const [n, def] of Object.entries(o.steps)) moved[n] = steps[n] === def && to[n] !== undefined ? to[n] : def;
-    Object.defineProperty(to, Symbol(STEP_MAP), { value: Object.freeze({ from: o.from, steps: Object.freeze(moved) }), enumerable: true });
+    Object.defineProperty(to, Symbol(STEP_MAP), { value: Object.freeze({ ...o, steps: Object.freeze(moved) }), enumerable: true });
   }
 }
 
@@ -185,11 +217,11 @@ export function markFragments<T extends object>(blockName: string, api: T): T {
     out[k] =
       typeof v === 'function'
         ? function (this: unknown, ...args: unknown[]): unknown {
-            const r = (v as (...a: unknown[]) => unknown).apply(this, args);
+            const { r, groups } = withGroups(() => (v as (...a: unknown[]) => unknown).apply(this, args));
             const from = () => `${blockName}.${k}(${args.map((a) => (typeof a === 'string' || typeof a === 'number' ? JSON.stringify(a) : '...')).join(', ')})`;
             const isFragment = fragmentShaped(r) && ((r as Fragment).when !== undefined || (r as Fragment).then !== undefined);
-            if (isFragment) return marked(r as Fragment, from());
-            if (stepMapShaped(r)) return { ...r, [Symbol(STEP_MAP)]: Object.freeze({ from: from(), steps: Object.freeze({ ...r }) }) };
+            if (isFragment) return marked(r as Fragment, from(), groups);
+            if (stepMapShaped(r)) return { ...r, [Symbol(STEP_MAP)]: Object.freeze({ from: from(), steps: Object.freeze({ ...r }), ...(groups.length ? { groups: Object.freeze(groups) } : {}) }) };
             return r;
           }
         : v;
@@ -209,7 +241,8 @@ export function combine(...fragments: Fragment[]): { when?: Guard; then?: Effect
   const when = allOf(...fragments.map((f) => f.when));
   const then = inOrder(...fragments.map((f) => f.then));
   const docs = fragments.map((f) => f.doc).filter((d): d is string => !!d);
-  return marked({ ...(when ? { when } : {}), ...(then ? { then } : {}), ...(docs.length ? { doc: docs.join('; ') } : {}) }, 'combine(...)');
+  const groups = fragments.flatMap((f) => fragmentOrigins(f).flatMap((o) => o.groups ?? []));
+  return marked({ ...(when ? { when } : {}), ...(then ? { then } : {}), ...(docs.length ? { doc: docs.join('; ') } : {}) }, 'combine(...)', groups);
 }
 
 /** Steps keyed by name, as blocks hand out the multi-step operations (a sleeping lock, a try that can fail). */

@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { array, threadId, type Domain } from '../domains.ts';
-import { checkIdent } from './compose.ts';
+import { checkIdent, noteGroup } from './compose.ts';
 
 /**
  * The owner variables of a lock that threads of several groups may take: one
@@ -28,11 +28,15 @@ export class Owners {
   /** The owner variable of `group` (the only group when omitted). */
   of(group: string | undefined, op: string): string {
     if (group === undefined) {
-      if (this.vars.size === 1) return [...this.vars.values()][0]!;
+      if (this.vars.size === 1) {
+        noteGroup(this.lock, [...this.vars.keys()][0]!);
+        return [...this.vars.values()][0]!;
+      }
       throw new McError('MC173', `${this.block}(${q(this.lock)}).${op}(): name the calling thread group (one of ${[...this.vars.keys()].join(', ')})`);
     }
     const v = this.vars.get(group);
     if (v === undefined) throw new McError('MC173', `${this.block}(${q(this.lock)}).${op}(${q(group)}): ${q(group)} is not among the groups that may take it (${[...this.vars.keys()].join(', ')})`);
+    noteGroup(this.lock, group);
     return v;
   }
   shared(): Record<string, Domain> {
