@@ -54,4 +54,4 @@ export {
   onCpus,
   workqueue,
 } from './model/blocks/index.ts';
-export type { Block, LockDecl, LockKind, Fragment, StepMap, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, CpuBinding, Preempt, Workqueue } from './model/blocks/index.ts';
+export type { Block, LockDecl, LockKind, Fragment, StepMap, BlockSteps, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, CpuBinding, Preempt, Workqueue } from './model/blocks/index.ts';

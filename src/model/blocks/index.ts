@@ -2,7 +2,7 @@
  * Building blocks for kernel synchronisation: ordinary shared variables and
  * steps, written once with their kernel semantics (see docs/blocks.md).
  */
-export { combine, allOf, inOrder, partsOf, leafFunctions, type Fragment, type StepMap } from './compose.ts';
+export { combine, allOf, inOrder, partsOf, leafFunctions, type Fragment, type StepMap, type BlockSteps } from './compose.ts';
 export { declareLock, lockInstances, ownerName, isBlock, type LockInstance, type Block, type LockDecl, type LockKind } from './block.ts';
 export { spinlock, mutex, type Lock } from './lock.ts';
 export { rwsem, type Rwsem } from './rwsem.ts';

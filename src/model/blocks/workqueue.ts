@@ -1,7 +1,7 @@
 import { McError, q } from '../errors.ts';
 import { array, bool, int } from '../domains.ts';
 import { thread, type StepDef, type ThreadGroupDef } from '../define.ts';
-import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, type StepMap, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block } from './block.ts';
 
 /**
@@ -46,7 +46,8 @@ export interface Workqueue extends Block {
   flush(cpu: number): Fragment;
   flushAll(): Fragment;
   flushWork<At extends string, Next extends string>(cpu: number, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_barrier` | `${At}_wait`, Next | `${At}_wait`>>;
-  flushAllWork(labels: { at: string; next: string }): StepMap;
+  /** Steps `<at>`, `<at>_1`, ... (one per CPU after the first), each with its `_barrier` and `_wait` steps; typed are the first CPU's (the label the model names). */
+  flushAllWork<At extends string, Next extends string>(labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_barrier` | `${At}_wait`, Next | At | `${At}_wait`>>;
   workers(body: (cpu: number) => { start: string; steps: Record<string, StepDef> }): ThreadGroupDef[];
 }
 
@@ -94,10 +95,10 @@ export function workqueue(name: string, cpus: number): Workqueue {
     flush: (k: number): Fragment => ({ when: guardOf(idle(cpu(k, 'flush')), `flush_work(${name} on ${k})`), doc: `flush_work(${name} on ${k})` }),
     flushAll: (): Fragment => ({ when: guardOf(all.map(idle).join(' && '), `flush_work(${name} on each cpu)`), doc: `flush_work(${name} on each cpu)` }),
     flushWork,
-    flushAllWork: (l: { at: string; next: string }): StepMap => {
+    flushAllWork: <At extends string, Next extends string>(l: { at: At; next: Next }) => {
       const at = checkIdent(`workqueue(${name}).flushAllWork at`, l.at);
       const label = (k: number) => (k === 0 ? at : `${at}_${k}`);
-      return Object.assign({}, ...all.map((k) => flushWork(k, { at: label(k), next: k === cpus - 1 ? l.next : label(k + 1) }))) as StepMap;
+      return Object.assign({}, ...all.map((k) => flushWork(k, { at: label(k), next: k === cpus - 1 ? l.next : label(k + 1) }))) as BlockSteps<At | `${At}_barrier` | `${At}_wait`, Next | At | `${At}_wait`>;
     },
     workers: (body: (k: number) => { start: string; steps: Record<string, StepDef> }): ThreadGroupDef[] =>
       all.map((k) => {
