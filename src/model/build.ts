@@ -488,13 +488,6 @@ export function describeBuilt(b: BuiltModel): string {
 export type { Scalar };
 
 /**
- * MC178 when a step spread a block's fragment and then replaced its guard or
- * effect: with its own `when`/`then` written after the spread, or with a
- * later fragment's (`{ ...ptl.lock('a'), ...refs.get() }` keeps only the
- * get). The fragment's part must still be the step's, or one of the
- * functions it is joined from (`allOf`, `inOrder`, `combine`).
- */
-/**
  * A lock's owner variable records a replica id of the group an operation
  * names (or of the lock's only group): a step of another group's thread
  * that takes, releases or tests it so would write its own id as one of
@@ -509,6 +502,30 @@ function groupUses(o: { from: string; groups?: readonly GroupUse[] }, group: str
       );
 }
 
+/** A part of a joined function, or the same made again from the same text (the same block operation called again). */
+const sameLeaf = (a: Function, b: Function | undefined): boolean => a === b || String(a) === String(b);
+
+/** The same function, or one joined from the same parts. */
+function sameFunction(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (typeof x !== 'function' || typeof y !== 'function') return false;
+  const xs = leafFunctions(x);
+  const ys = leafFunctions(y);
+  return xs.length === ys.length && xs.every((p, i) => sameLeaf(p, ys[i]));
+}
+
+/** Step `n` as a block generated it, or with its label, guard, choices, effect and next (a doc or progress of the model's own). */
+function sameGenerated(a: StepDef | undefined, b: StepDef, n: string): boolean {
+  return a === b || (a !== undefined && (a.at ?? n) === (b.at ?? n) && (['when', 'choose', 'then', 'next'] as const).every((f) => sameFunction(a[f], b[f])));
+}
+
+/**
+ * The steps block operations generated, spread into a thread's steps
+ * (`stepMapOrigins`), must still be there as generated: a model step of
+ * the same name written after the spread (or a later block's) replaces one,
+ * and one written before it is replaced (MC179); and they are the calling
+ * group's (`groupUses`).
+ */
 function stepMapOverrides(steps: object, tw: string, group: string): void {
   const names = Object.keys(steps);
   const byName = steps as Record<string, StepDef | undefined>;
@@ -516,18 +533,8 @@ function stepMapOverrides(steps: object, tw: string, group: string): void {
     groupUses(o, group, tw);
     const generated = Object.keys(o.steps);
     const list = generated.map((n) => q(n)).join(', ');
-    // The generated step itself, or one with its label, guard, choices, effect and next (a doc or progress of the model's own; the same operation called again makes functions of the same text).
-    const sameFn = (x: unknown, y: unknown): boolean => {
-      if (x === y) return true;
-      if (typeof x !== 'function' || typeof y !== 'function') return false;
-      const xs = leafFunctions(x as Function);
-      const ys = leafFunctions(y as Function);
-      return xs.length === ys.length && xs.every((p, i) => p === ys[i] || String(p) === String(ys[i]));
-    };
-    const same = (a: StepDef | undefined, b: StepDef, n: string): boolean =>
-      a === b || (a !== undefined && (a.at ?? n) === (b.at ?? n) && (['when', 'choose', 'then', 'next'] as const).every((f) => sameFn(a[f], b[f])));
     for (const n of generated)
-      if (!same(byName[n], o.steps[n]!, n))
+      if (!sameGenerated(byName[n], o.steps[n]!, n))
         throw new McError(
           'MC179',
           `${tw}: step ${q(n)} is one of the steps ${o.from} generates (${list}), and a step of that name written after the spread, or a later block's, replaces it: the generated step is lost. Give the model's step another name (and label)`,
@@ -543,6 +550,13 @@ function stepMapOverrides(steps: object, tw: string, group: string): void {
   }
 }
 
+/**
+ * MC178 when a step spread a block's fragment and then replaced its guard or
+ * effect: with its own `when`/`then` written after the spread, or with a
+ * later fragment's (`{ ...ptl.lock('a'), ...refs.get() }` keeps only the
+ * get). The fragment's part must still be the step's, or one of the
+ * functions it is joined from (`allOf`, `inOrder`, `combine`).
+ */
 function fragmentOverrides(sd: StepDef, sw: string): void {
   for (const o of fragmentOrigins(sd)) {
     for (const f of ['when', 'then'] as const) {
@@ -550,7 +564,7 @@ function fragmentOverrides(sd: StepDef, sw: string): void {
       if (orig === undefined) continue;
       const mine = leafFunctions(sd[f] as Function | undefined);
       // Every function the fragment's part is made of is still among the step's (the same one, or one made from the same text).
-      if (leafFunctions(orig).every((p) => mine.some((x) => x === p || String(x) === String(p)))) continue;
+      if (leafFunctions(orig).every((p) => mine.some((x) => sameLeaf(x, p)))) continue;
       const part = f === 'when' ? 'guard' : 'effect';
       throw new McError(
         'MC178',

@@ -735,9 +735,9 @@ export function checkModelNames(
         checkNames(fn, `${sw} ${what}`, scope);
         checkLabels(fn, `${sw} ${what}`, labelsOf);
         checkValues(fn, `${sw} ${what}`, what === 'effect' || what === 'next' ? { ...values, ...choices } : values);
+        checkStateOnly(fn, `${sw} ${what}`);
       }
       checkEffectWrites(st.effect, `${sw} effect`);
-      for (const [fn, what] of [[st.guard, 'guard'], [st.effect, 'effect'], [st.nextFn, 'next'], [st.chooseFn, 'choose']] as const) checkStateOnly(fn, `${sw} ${what}`);
     }
   }
   const modelScope: NameScope = { shared: sharedScope, locals: null, elsewhere };

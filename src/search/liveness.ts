@@ -902,11 +902,12 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
       if (p.outcome(k) === PASS_NONE) continue;
       numbered = passes[k - 1]!;
       const nearer = runPass(c, numbered, region, true, entry);
-      if (nearer === null || depthOf(store, c.bestEntry) >= depth) continue;
-      found = nearer;
+      const d = nearer === null ? depth : depthOf(store, c.bestEntry);
+      if (d >= depth) continue;
+      found = nearer!;
       starving = numbered;
       entry = c.bestEntry;
-      depth = depthOf(store, entry);
+      depth = d;
     }
     // The lasso is drawn with the numbering of the pass that found it.
     if (numbered !== starving) found = runPass(c, starving, region, true)!;
