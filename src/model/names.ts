@@ -644,6 +644,12 @@ export function comparisonStatement(code: string): string | null {
     // (A `${` opens a template's expression, not a block.)
     let starts = (b === 0 || prev === ';' || (prev === '{' && code[b - 2] !== '$') || prev === '}') && innermostOpen(code, b) !== '(';
     if (!starts && prev !== undefined && ident.test(prev)) starts = ['else', 'do'].includes(wordBefore(b));
+    // After a switch's `case X:` or `default:`, and after a comma of a comma expression in a block (not in a call's, an array's or a head's brackets).
+    if (!starts && prev === ':') starts = /(?:^|[;{}])\s*(?:case(?![\w$])[^;{}?]*|default\s*)$/.test(code.slice(0, b - 1));
+    if (!starts && prev === ',') {
+      const open = innermostOpen(code, b);
+      starts = open === '' || (open === '{' && !/(?:[({[,=:?]|=>|return)\s*\{[^{}]*$/.test(code.slice(0, b)));
+    }
     // A name after an expression's end on a new line starts a statement (no operator joins them).
     if (!starts && prev !== undefined && (ident.test(prev) || prev === ')' || prev === ']') && code.slice(b, start).includes('\n') && innermostOpen(code, b) !== '(') starts = !CONTROL_HEAD.has(wordBefore(b));
     if (!starts && prev === ')') {
