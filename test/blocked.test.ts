@@ -238,8 +238,25 @@ test('a writer blocked by readers that never leave: the rwsem is held by sharing
   });
   const { report } = explain(m);
   const w = report.blocked.find((b) => b.thread === 'w')!;
-  t.deepEqual([w.lock, w.heldBy, w.sharedHolders], ['mmap', undefined, 1]);
-  t.regex(blockedText(report, false), /w at a waits for mmap, held by 1 sharing holder\n/);
+  t.deepEqual([w.lock, w.heldBy, w.sharedHolders, w.sharedBy], ['mmap', 'r', 1, ['r']]);
+  t.regex(blockedText(report, false), /w at a waits for mmap, held by 1 sharing holder \(r\)\n/);
+});
+
+test('a reader that takes an rwsem again behind a waiting writer (the mmap_lock recursion): the read hold is named, its own, and the wait-for cycle closes', async (t) => {
+  const { rwsem } = await import('../src/index.ts');
+  const mm = rwsem('mm', { writers: ['w'], maxReaders: 2, writerPriority: { maxWriters: 1 } });
+  const m = defineModel({
+    name: 'recur',
+    blocks: [mm],
+    threads: [
+      thread('fault', { start: 'r1', end: ['done'], steps: { r1: { ...mm.downRead(), next: 'r2' }, r2: { ...mm.downRead(), next: 'u2' }, u2: { ...mm.upRead(), next: 'u1' }, u1: { ...mm.upRead(), next: 'done' } } }),
+      thread('w', { start: 'take', end: ['done'], steps: { ...mm.downWriteSteps('w', { at: 'take', next: 'drop' }), drop: { ...mm.upWrite('w'), next: 'done' } } }),
+    ],
+  });
+  const { report } = explain(m);
+  t.deepEqual(report.blocked.map((b) => [b.thread, b.lock, b.heldBy, b.sharedBy]), [['fault', 'mm', 'fault', ['fault']], ['w', 'mm', 'fault', ['fault']]]);
+  t.regex(blockedText(report, false), /fault at r2 waits for mm, held by 1 sharing holder \(fault\)\n/);
+  t.deepEqual(report.waitCycle, ['fault']);
 });
 
 test('device-exclusive: the folio lock is the declared lock bar (held by C[i], R or D), the notifier flags and the refcount are not; the leaked lock deadlocks with D as its holder', async (t) => {

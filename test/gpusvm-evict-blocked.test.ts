@@ -5,7 +5,8 @@ import { cli } from './helpers/cli.ts';
  * gpusvm-evict's deadlocks explained from the locks the model declares
  * (pageLock `pLock`, rwsem `notifier_lock`): who waits for which lock, and
  * who holds it. The notifier lock's read hold is counted, not owned (as in
- * the kernel's rwsem), so its holder is reported as one sharing holder.
+ * the kernel's rwsem): its holder is one sharing holder, named from the
+ * trace's down_read and up_read steps.
  */
 
 /** `check --json`'s violation (exit 1). */
@@ -14,25 +15,26 @@ const json = async (t: ExecutionContext, args: string[]) => {
   t.is(r.code, 1, r.err);
   return JSON.parse(r.out).violation;
 };
-const summary = (blocked: { thread: string; label: string; lock?: string; heldBy?: string; sharedHolders?: number; waitsFor: { step: string }[] }[]) =>
-  blocked.map((b) => ({ thread: b.thread, label: b.label, lock: b.lock, heldBy: b.heldBy, sharedHolders: b.sharedHolders, steps: b.waitsFor.map((w) => w.step) }));
+const summary = (blocked: { thread: string; label: string; lock?: string; heldBy?: string; sharedHolders?: number; sharedBy?: string[]; waitsFor: { step: string }[] }[]) =>
+  blocked.map((b) => ({ thread: b.thread, label: b.label, lock: b.lock, heldBy: b.heldBy, sharedHolders: b.sharedHolders, sharedBy: b.sharedBy, steps: b.waitsFor.map((w) => w.step) }));
 
 test('ABBA (blocking-lock-under-notifier-lock): E waits for the page lock C[0] holds, C[0] for the notifier lock E reads', async (t) => {
   const v = await json(t, ['--variant', 'blocking-lock-under-notifier-lock']);
   t.is(v.kind, 'deadlock');
   t.deepEqual(summary(v.blocked), [
-    { thread: 'E', label: 'pfnLock', lock: 'pLock', heldBy: 'C[0]', sharedHolders: undefined, steps: ['pfn_lock_nl', 'pfn_lock_nl_none'] },
-    { thread: 'C[0]', label: 'notify', lock: 'notifier_lock', heldBy: undefined, sharedHolders: 1, steps: ['collect_notify'] },
+    { thread: 'E', label: 'pfnLock', lock: 'pLock', heldBy: 'C[0]', sharedHolders: undefined, sharedBy: undefined, steps: ['pfn_lock_nl', 'pfn_lock_nl_none'] },
+    { thread: 'C[0]', label: 'notify', lock: 'notifier_lock', heldBy: 'E', sharedHolders: 1, sharedBy: ['E'], steps: ['collect_notify'] },
   ]);
   t.deepEqual(v.blocked[0].waitsFor[0].reads, { pLock_E: -1, pLock_C: 0 });
   t.deepEqual(v.blocked[1].waitsFor[0].reads, { notifier_lock_E: -1, notifier_lock_C: -1, notifier_lock_readers: 1 });
-  // A reader is not named, so no wait-for cycle can be closed.
-  t.is(v.waitCycle, undefined);
+  // The reader is named from the trace (E took the read hold and has not released it), which closes the wait-for cycle.
+  t.deepEqual(v.waitCycle, ['C[0]', 'E']);
 });
 
 test('self-deadlock (unmap-under-notifier-lock): E waits in down_write for the read hold it keeps itself', async (t) => {
   const v = await json(t, ['--variant', 'unmap-under-notifier-lock']);
-  t.deepEqual(summary(v.blocked), [{ thread: 'E', label: 'notify', lock: 'notifier_lock', heldBy: undefined, sharedHolders: 1, steps: ['ttm_notify'] }]);
+  t.deepEqual(summary(v.blocked), [{ thread: 'E', label: 'notify', lock: 'notifier_lock', heldBy: 'E', sharedHolders: 1, sharedBy: ['E'], steps: ['ttm_notify'] }]);
+  t.deepEqual(v.waitCycle, ['E']);
 });
 
 test('livelock (blocking-lock-under-notifier-lock, nC=2): the threads blocked throughout the cycle are E and C[0]; C[1] refaults', async (t) => {
@@ -42,7 +44,7 @@ test('livelock (blocking-lock-under-notifier-lock, nC=2): the threads blocked th
     summary(v.blocked).map((b) => [b.thread, b.lock, b.heldBy]),
     [
       ['E', 'pLock', 'C[0]'],
-      ['C[0]', 'notifier_lock', undefined],
+      ['C[0]', 'notifier_lock', 'E'],
     ],
   );
 });

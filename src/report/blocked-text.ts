@@ -11,8 +11,9 @@ import type { BlockedReport } from '../trace/blocked.ts';
  */
 const fmt = (v: Scalar) => (typeof v === 'string' ? v : String(v));
 
-/** "held by t", "held by 2 sharing holders", "held by no thread". */
-export function heldText(b: { heldBy?: string; sharedHolders?: number }): string {
+/** "held by t", "held by t (reading)", "held by 2 sharing holders (a, b)", "held by no thread". */
+export function heldText(b: { heldBy?: string; sharedHolders?: number; sharedBy?: readonly string[] }): string {
+  if (b.sharedBy !== undefined) return `held by ${b.sharedHolders} sharing holder${b.sharedHolders === 1 ? '' : 's'} (${b.sharedBy.join(', ')})`;
   if (b.heldBy !== undefined) return `held by ${b.heldBy}`;
   if (b.sharedHolders) return `held by ${b.sharedHolders} sharing holder${b.sharedHolders === 1 ? '' : 's'}`;
   return 'held by no thread';

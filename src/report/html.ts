@@ -261,7 +261,7 @@ function blockedSection(t: TraceFile, r: BlockedReport | null | undefined): stri
   if (!r || r.blocked.length === 0) return '';
   const items = r.blocked
     .map((b) => {
-      const what = b.lock !== undefined ? ` waits for <code>${esc(b.lock)}</code>, ${b.heldBy !== undefined ? `held by <b>${esc(b.heldBy)}</b>` : esc(heldText(b))}` : b.heldBy !== undefined ? ` waits for <b>${esc(b.heldBy)}</b>` : '';
+      const what = b.lock !== undefined ? ` waits for <code>${esc(b.lock)}</code>, ${b.heldBy !== undefined && b.sharedBy === undefined ? `held by <b>${esc(b.heldBy)}</b>` : esc(heldText(b))}` : b.heldBy !== undefined ? ` waits for <b>${esc(b.heldBy)}</b>` : '';
       const guards = b.waitsFor
         .map((w) => `<li><span class="name">${esc(w.step)}</span>: <code>${esc(w.guard)}</code>${Object.keys(w.reads).length ? ` reads ${Object.entries(w.reads).map(([k, v]) => `<span class="k">${esc(k)}</span>=<span class="v">${esc(fmt(v))}</span>`).join(' ')}` : ''}</li>`)
         .join('');

@@ -36,8 +36,10 @@ export interface BlockedThread {
   readonly waitsFor: readonly WaitFor[];
   readonly heldBy?: string;
   readonly lock?: string;
-  /** Holders of the lock that share it and cannot be named (an rwsem's readers). */
+  /** Holders of the lock that share it (an rwsem's readers): how many. */
   readonly sharedHolders?: number;
+  /** Those of them the trace shows taking it (their `down_read` not yet undone by an `up_read`): a thread among them that waits for the lock waits for itself. */
+  readonly sharedBy?: readonly string[];
   /** No step is at the label, which is no end label: the thread can never leave it. */
   readonly noSteps?: true;
 }
@@ -78,6 +80,9 @@ export function explainBlocked(rt: Runtime, t: TraceFile): BlockedReport | null 
   const keep = (i: number) => (kind === 'deadlock' ? i === n : i >= t.cycleStart! && i < n);
   const states: Uint32Array[] = [];
   let cur = rt.initial();
+  // An rwsem's readers by thread, as the steps before the first state kept took and released it.
+  const readers = new Map<string, string[]>();
+  const upTo = kind === 'deadlock' ? n : t.cycleStart!;
   for (let i = 0; i <= n; i++) {
     if (keep(i)) states.push(cur);
     if (i === n) break;
@@ -86,6 +91,7 @@ export function explainBlocked(rt: Runtime, t: TraceFile): BlockedReport | null 
     if (ti === undefined) return null;
     const si = b.threads[ti]!.template.steps.findIndex((s) => s.name === ts.step);
     if (si < 0) return null;
+    if (i < upTo) countReaders(readers, b.threads[ti]!.template.steps[si]!.effect, ts.thread);
     const r = applyStep(rt, cur, { thread: ti, step: si, choice: ts.choice });
     if (r === null || 'fails' in r) return null;
     cur = r.next;
@@ -112,7 +118,7 @@ export function explainBlocked(rt: Runtime, t: TraceFile): BlockedReport | null 
   const guess = b.locks.length === 0 ? (key: string) => guessHolder(t, key, kind === 'deadlock' ? n : t.cycleStart!) : null;
   for (const th of b.threads) {
     if (rt.finished(first, 0, th.index) || enabledSomewhere(th.index)) continue;
-    blocked.push(explainThread(rt, recording, first, val, th.index, locks, guess));
+    blocked.push(explainThread(rt, recording, first, val, th.index, locks, guess, readers));
   }
   const cycle = waitCycle(blocked);
   return { blocked, ...(cycle ? { waitCycle: cycle } : {}) };
@@ -143,7 +149,21 @@ function guessHolder(t: TraceFile, key: string, upto: number): string | null {
   return null;
 }
 
-function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, val: Valuation, t: number, locks: readonly LockInstance[], guess: ((key: string) => string | null) | null): BlockedThread {
+/** A step's effect, made of an rwsem's fragments (`down_read(L)`, `up_read(L)`, `downgrade_write(L)`), adds its thread to L's readers or takes it off once. */
+function countReaders(readers: Map<string, string[]>, effect: Function | null, thread: string): void {
+  for (const f of leafFunctions(effect)) {
+    const m = /^(down_read|up_read|downgrade_write)\((\w+)\)$/.exec(f.name);
+    if (m === null) continue;
+    const list = readers.get(m[2]!) ?? [];
+    if (m[1] === 'up_read') {
+      const k = list.indexOf(thread);
+      if (k >= 0) list.splice(k, 1);
+    } else list.push(thread);
+    readers.set(m[2]!, list);
+  }
+}
+
+function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, val: Valuation, t: number, locks: readonly LockInstance[], guess: ((key: string) => string | null) | null, readers: ReadonlyMap<string, readonly string[]>): BlockedThread {
   const b = rt.model;
   const th = b.threads[t]!;
   const tpl = th.template;
@@ -152,6 +172,7 @@ function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, va
   let heldBy: string | undefined;
   let lock: string | undefined;
   let sharedHolders: number | undefined;
+  let sharedBy: readonly string[] | undefined;
   for (const si of tpl.stepsAt[rt.label(buf, 0, t)]!) {
     const st = tpl.steps[si]!;
     for (const leaf of leafFunctions(st.guard)) {
@@ -165,7 +186,16 @@ function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, va
         if (who) {
           if (who.thread) heldBy = who.thread;
           lock ??= who.lock;
-          if (who.shared) sharedHolders = who.shared;
+          if (who.shared) {
+            sharedHolders = who.shared;
+            // Readers the trace names, as many as the count says: the waiting thread among them holds what it waits for; one other is the holder.
+            const by = [...new Set(readers.get(who.lock) ?? [])];
+            if (by.length > 0 && (readers.get(who.lock) ?? []).length === who.shared) {
+              sharedBy = by;
+              if (by.includes(th.name)) heldBy = th.name;
+              else if (by.length === 1) heldBy = by[0];
+            }
+          }
         } else if (guess) {
           for (const k of Object.keys(reads)) {
             const g = guess(k);
@@ -180,7 +210,7 @@ function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, va
     }
   }
   const noSteps = tpl.stepsAt[rt.label(buf, 0, t)]!.length === 0;
-  return { thread: th.name, label, waitsFor, ...(heldBy !== undefined ? { heldBy } : {}), ...(lock !== undefined ? { lock } : {}), ...(sharedHolders !== undefined ? { sharedHolders } : {}), ...(noSteps ? { noSteps: true as const } : {}) };
+  return { thread: th.name, label, waitsFor, ...(heldBy !== undefined ? { heldBy } : {}), ...(lock !== undefined ? { lock } : {}), ...(sharedHolders !== undefined ? { sharedHolders } : {}), ...(sharedBy !== undefined ? { sharedBy } : {}), ...(noSteps ? { noSteps: true as const } : {}) };
 }
 
 /** The values a guard reads: its footprint's shared variables (array elements it read, else all), its thread's locals, the labels it counts. */
