@@ -11,7 +11,7 @@ import type { BlockedReport } from '../trace/blocked.ts';
  */
 const fmt = (v: Scalar) => (typeof v === 'string' ? v : String(v));
 
-/** "held by t", "held by t (reading)", "held by 2 sharing holders (a, b)", "held by no thread". */
+/** "held by t", "held by 2 sharing holders (a, b)" (the readers the trace names), "held by 2 sharing holders", "held by no thread". */
 export function heldText(b: { heldBy?: string; sharedHolders?: number; sharedBy?: readonly string[] }): string {
   if (b.sharedBy !== undefined) return `held by ${b.sharedHolders} sharing holder${b.sharedHolders === 1 ? '' : 's'} (${b.sharedBy.join(', ')})`;
   if (b.heldBy !== undefined) return `held by ${b.heldBy}`;
