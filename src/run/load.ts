@@ -70,8 +70,8 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
     // A CommonJS module's exports object is its default export: `exports.default = ...` (as TypeScript compiles `export default` to CommonJS) and `exports.model = ...` are one level down.
     const d = mod.default as Record<string, unknown> | undefined;
     const inner = typeof d === 'object' && d !== null && !isModel(d) ? [d.default, d.model] : [];
-    m = [mod.default, mod.model, ...inner].find((x) => isModel(x)) ?? mod.default ?? mod.model;
-    exported = isModel(m);
+    m = [mod.default, mod.model, ...inner].find((x) => isModel(x));
+    exported = m !== undefined;
   } catch (e) {
     // An export that throws when it is looked at (a Proxy, a getter).
     throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); ${EXPORT_HOW}`);
