@@ -35,6 +35,22 @@ export default defineModel({
 `,
 );
 
+/** Four counters counted up by four threads (923,521 states); a guard loops forever in a state of level 100 of 120, some 800,000 states in. */
+const WIDE_HANG = join(dir, 'wide-hang.ts');
+writeFileSync(
+  WIDE_HANG,
+  `import { defineModel, thread, int, replicate } from ${INDEX};
+export default defineModel({
+  name: 'wide-hang',
+  shared: {},
+  deadlock: false,
+  threads: [replicate(4, 'c', { start: 'a', locals: { n: int(0, 30) }, steps: {
+    up: { at: 'a', when: (s, me) => { if (me.id === 3 && s.local('c', 0).n + s.local('c', 1).n + s.local('c', 2).n + me.n === 100) for (;;) {} return me.n < 30; }, then: (s, me) => { me.n = me.n + 1; }, next: 'a' },
+  } })],
+});
+`,
+);
+
 /** A step that allocates 256 KB and keeps it: memory grows by the step, not by the states. */
 const ALLOC = join(dir, 'alloc.ts');
 writeFileSync(
@@ -119,6 +135,21 @@ test.serial('--time-limit ends a guard that never returns: exit 3, time-limit, t
   t.regex(text.out, /^incomplete: time-limit reached after \d+ states? \(depth \d+, frontier \d+\); no violation found so far$/m);
   t.regex(text.out, /^ {2}limit: 1 s \(--time-limit\)$/m);
   t.regex(text.out, /was ended during explore: a step \(guard or effect\) may not return/);
+});
+
+test.serial('a multi-core search ended by force reports the threads that had taken part', async (t) => {
+  process.env.MMCHECK_JOIN_AFTER_MS = '0';
+  const r = await cli(['check', WIDE_HANG, '--workers', '2', '--time-limit', '4', '--json']).finally(() => delete process.env.MMCHECK_JOIN_AFTER_MS);
+  t.is(r.code, 3, r.err);
+  const j = JSON.parse(r.out);
+  t.true(j.incomplete.forced);
+  t.true(j.incomplete.states > 500_000, String(j.incomplete.states));
+  // The helper joins once it has loaded the model: on a loaded machine it may come after the search hangs.
+  t.true(j.stats.workers === 2 || j.stats.workers === 1, String(j.stats.workers));
+  // A one-thread search is its one thread.
+  const one = JSON.parse((await cli(['check', HANG, '--workers', '1', '--time-limit', '1', '--json'])).out);
+  t.true(one.incomplete.forced);
+  t.is(one.stats.workers, 1);
 });
 
 test('a search that stops itself at the time limit is not forced, and its counts are its own', async (t) => {

@@ -253,6 +253,14 @@ const splitBrain = (helper: boolean): Model =>
     ],
   }) as unknown as Model;
 
+test('the search tells its monitor how many threads take part, as they join, so that a search thread ended by force still reports them', (t) => {
+  const told: number[] = [];
+  const monitor = { poll: () => null, peakRssMB: () => 0, workers: (n: number) => void told.push(n) };
+  const r = searchLockstep(buildModel(splitBrain(false), null), { deadlock: false, monitor }, { workers: 3, parallel: { parallelFrom: 0, roundStates: 16 } });
+  t.is(r.stats.workers, 3);
+  t.deepEqual(told, [1, 3]);
+});
+
 test('a model whose steps differ from worker to worker is MC160, named', (t) => {
   const b = buildModel(splitBrain(false), null);
   const h = buildModel(splitBrain(true), null);

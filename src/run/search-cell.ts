@@ -10,8 +10,8 @@ import { rssReader } from './monitor.ts';
  *
  * ```
  * byte  0       4       8          16            24      32         40      48        56     60
- *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started | busy  | - ]
- *        Int32   Int32   Float64 ...                                                   Int32
+ *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started | busy  | workers ]
+ *        Int32   Int32   Float64 ...                                                   Int32   Int32
  * ```
  * stop: 0 none, else 1 + index in STOP_REASONS; phase: 0 not started, else
  * 1 + index in PHASES. Counts are Float64 (state counts pass 2^32).
@@ -19,6 +19,8 @@ import { rssReader } from './monitor.ts';
  * the watcher's time limit counts from there, as the search's own clock does.
  * busy: 1 while the search grows a table (`SearchMonitor.busy`): work of its
  * own that does not poll, which the watcher waits for.
+ * workers: the threads taking part so far (0: not told, as a one-thread
+ * search does not tell).
  */
 const STOP_REASONS: readonly IncompleteReason[] = ['time-limit', 'memory-limit', 'interrupted', 'max-states'];
 const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate'];
@@ -32,6 +34,8 @@ const BYTES = 5;
 const STARTED = 6;
 /** Int32 index of the busy word (byte 56). */
 const BUSY = 14;
+/** Int32 index of the workers word (byte 60). */
+const WORKERS = 15;
 
 export interface CellSnapshot {
   readonly phase: SearchPhase | null;
@@ -40,6 +44,8 @@ export interface CellSnapshot {
   readonly depth: number;
   readonly frontier: number;
   readonly bytes: number;
+  /** Threads taking part so far (0: not told). */
+  readonly workers: number;
 }
 
 export class SearchCell {
@@ -89,6 +95,11 @@ export class SearchCell {
     Atomics.store(this.i32, BUSY, on ? 1 : 0);
   }
 
+  /** The threads taking part in the search so far (`SearchMonitor.workers`). */
+  setWorkers(n: number): void {
+    Atomics.store(this.i32, WORKERS, n);
+  }
+
   /** Whether the search is growing a table now. */
   busy(): boolean {
     return Atomics.load(this.i32, BUSY) !== 0;
@@ -102,7 +113,7 @@ export class SearchCell {
   snapshot(): CellSnapshot {
     const f = this.f64;
     const p = this.i32[PHASE]!;
-    return { phase: p === 0 ? null : PHASES[p - 1]!, states: f[STATES]!, transitions: f[TRANSITIONS]!, depth: f[DEPTH]!, frontier: f[FRONTIER]!, bytes: f[BYTES]! };
+    return { phase: p === 0 ? null : PHASES[p - 1]!, states: f[STATES]!, transitions: f[TRANSITIONS]!, depth: f[DEPTH]!, frontier: f[FRONTIER]!, bytes: f[BYTES]!, workers: Atomics.load(this.i32, WORKERS) };
   }
 }
 
@@ -117,5 +128,6 @@ export function cellMonitor(cell: SearchCell, ceilingMB?: number): SearchMonitor
     },
     peakRssMB: () => rss() / (1024 * 1024),
     busy: (on) => cell.setBusy(on),
+    workers: (n) => cell.setWorkers(n),
   };
 }

@@ -318,6 +318,8 @@ export class SearchThread {
             peakRssMB: peakMB,
             bitsPerState: layout.bits,
             words: layout.words,
+            // The threads the search had told of (a one-thread search tells none: it is the one).
+            workers: Math.max(1, s.workers),
           },
           fairness: opts.liveness && built.hasProgress ? opts.fairness : null,
           livenessChecked: false,

@@ -81,6 +81,7 @@ export function exploreParallel(
   const proviso = por !== null ? new NumberedProviso(st, por.sets.gBase, sym, rt.words) : null;
   const verifyFootprints = por !== null && por.hasDeclared;
   const out: ExploreOutcome = { violation: null, incomplete: null, transitions: 0, depth: 0, frontier: 0, workers: 1 };
+  opts.monitor?.workers?.(1);
   out.violation = storeInitial(rt, sym, (init, h) => {
     st.insertFirst(init, 0, h);
     w0.refresh();
@@ -189,7 +190,10 @@ export function exploreParallel(
     const end = Math.min(levelEnd, head + size);
     const roundStart = performance.now();
     const active = end - head >= popts.parallelFrom ? 1 + Math.min(driver.joined(level), w0.bufs.workers - 1) : 1;
-    if (active > out.workers!) out.workers = active;
+    if (active > out.workers!) {
+      out.workers = active;
+      opts.monitor?.workers?.(active);
+    }
     if (active === 1) {
       // No helper has joined yet (or the rest of the level is small): worker 0 alone, without the rounds' phases, which cost about an eighth more than inserting directly.
       if (solo(head, end, depth)) return out;

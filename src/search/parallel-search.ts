@@ -80,7 +80,10 @@ export function sharedEngine(
     // The helpers, kept after the exploration, share the cycle search's passes over the recorded edges; otherwise they go before it (a thread's memory is given back when it ends).
     passPool: () => {
       const pool = open && recorded ? driver.passPool(w0) : null;
-      if (pool !== null) took = Math.max(took, 1 + Math.min(driver.joined(), eo.workers - 1));
+      if (pool !== null) {
+        took = Math.max(took, 1 + Math.min(driver.joined(), eo.workers - 1));
+        opts.monitor?.workers?.(took);
+      }
       if (pool === null) close(false);
       else pool.decline = () => close(false);
       return pool;

@@ -65,6 +65,8 @@ export interface SearchMonitor {
    * end instead of ending the thread, and does not blame a step.
    */
   busy?(on: boolean): void;
+  /** The threads taking part in the search so far (`SearchStats.workers`), told when it rises: a supervisor that ends the search thread by force reports it. */
+  workers?(n: number): void;
   /** The resident-memory bound the supervisor enforces, in MB (the given `--memory-limit` or the default ceiling), when there is one: optional structures (the livelock search's edge cache) are sized within it. */
   readonly ceilingMB?: number;
 }
@@ -137,7 +139,8 @@ export interface SearchStats {
   /**
    * Threads that took part in the search: 1, or with the multi-core search
    * the search thread and the helpers that joined one of its rounds or the
-   * cycle search's passes (absent when a search thread was stopped by force).
+   * cycle search's passes (when a search thread was stopped by force: those it had
+   * told of by then, `SearchMonitor.workers`).
    */
   workers?: number;
 }
