@@ -159,7 +159,7 @@ test('an array of spinlocks (dining with owners) = the hand-written one, and its
   t.is(search(buildModel(blocks, null), {}).violation?.kind, 'deadlock');
 });
 
-test('rwsem with waiting writers blocking new readers = the hand-written one', (t) => {
+test('rwsem with waiting writers blocking new readers while readers hold it (a free lock is stolen) = the hand-written one', (t) => {
   const sem = rwsem('mmap', { writers: ['w'], maxReaders: 3, writerPriority: { maxWriters: 1 } });
   const blocks = defineModel({
     name: 'rwsem',
@@ -181,7 +181,7 @@ test('rwsem with waiting writers blocking new readers = the hand-written one', (
         start: 'a',
         end: ['done'],
         steps: {
-          a: { when: (s) => s.mmap === -1 && s.mmap_wwait === 0, then: (s) => { s.mmap_readers = s.mmap_readers + 1; }, next: 'b' },
+          a: { when: (s) => s.mmap === -1 && (s.mmap_wwait === 0 || s.mmap_readers === 0), then: (s) => { s.mmap_readers = s.mmap_readers + 1; }, next: 'b' },
           b: { then: (s) => { s.mmap_readers = s.mmap_readers - 1; }, next: 'done' },
         },
       }),
@@ -198,6 +198,34 @@ test('rwsem with waiting writers blocking new readers = the hand-written one', (
     ],
   });
   sameAs(t, blocks, hand);
+});
+
+test('rwsem with writerPriority: a reader takes a lock no one holds although a writer waits (rwsem_down_read_slowpath steals it), so a reader that waits for the writer deadlocks', (t) => {
+  // a holds the write lock, b waits behind it; after a's up_write, r takes the free lock before b and then waits for what b does under it.
+  const sem = rwsem('sem', { writers: ['a', 'b'], maxReaders: 1, writerPriority: { maxWriters: 2 } });
+  const m = defineModel({
+    name: 'rwsem-steal',
+    blocks: [sem],
+    shared: { x: bool() },
+    threads: [
+      thread('a', { labels: ['lock'], start: 'lock', end: ['done'], steps: { ...sem.downWriteSteps('a', { at: 'lock', next: 'held' }), held: { ...combine({ when: (s) => s.sem_wwait > 0 }, sem.upWrite('a')), next: 'done' } } }),
+      thread('b', {
+        labels: ['lock'],
+        start: 'pre',
+        end: ['done'],
+        steps: { pre: { when: (s) => s.sem_a !== -1, next: 'lock' }, ...sem.downWriteSteps('b', { at: 'lock', next: 'set' }), set: { then: (s) => { s.x = true; }, next: 'up' }, up: { ...sem.upWrite('b'), next: 'done' } },
+      }),
+      thread('r', {
+        start: 'pre',
+        end: ['done'],
+        steps: { pre: { when: (s) => s.at('b') !== 'pre' && s.at('b') !== 'lock', next: 'lock' }, lock: { ...sem.downRead(), next: 'wait' }, wait: { when: (s) => s.x, next: 'up' }, up: { ...sem.upRead(), next: 'done' } },
+      }),
+    ],
+  });
+  const r = search(buildModel(m, null), {});
+  t.is(r.verdict, 'violation');
+  t.is(r.violation?.kind, 'deadlock');
+  t.is(r.violation?.steps.length, 7);
 });
 
 /** Two lockers of the page and a reclaimer that either unlocks properly or clears the bit without a wake-up. */
@@ -425,13 +453,27 @@ test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written on
         steps: {
           a: { when: (s) => s.refs === 1, then: (s) => { s.refs = 0; }, next: 'b' },
           a_fail: { at: 'a', when: (s) => s.refs !== 1, next: 'a' },
-          b: { when: (s) => s.refs === 0, then: (s) => { s.refs = 1; s.moved = true; }, next: 'done' },
+          b: { when: (s) => s.refs === 0, then: (s) => { s.assert(s.refs === 0, 'refs-frozen-at-unfreeze'); s.refs = 1; s.moved = true; }, next: 'done' },
         },
       }),
     ],
     invariants: { 'frozen-means-alone': (s) => !s.moved || s.refs >= 1 },
   });
   sameAs(t, blocks, hand);
+  // Unfreezing a count that is not frozen (the freeze failed: another thread holds a reference) is page_ref_unfreeze's VM_BUG_ON_PAGE, not an overwrite of that reference.
+  const wrong = defineModel({
+    name: 'unfreeze-unfrozen',
+    blocks: [refs],
+    threads: [
+      thread('other', { start: 'get', end: ['done'], steps: { get: { ...refs.get(), next: 'done' } } }),
+      thread('mig', { labels: ['freeze'], start: 'freeze', end: ['done'], steps: { ...refs.freeze(1, { at: 'freeze', ok: 'restore', fail: 'restore' }), restore: { ...refs.unfreeze(1), next: 'done' } } }),
+    ],
+  });
+  const r = search(buildModel(wrong, null), {});
+  t.is(r.violation?.kind, 'assertion');
+  t.is(r.violation?.property, 'refs-frozen-at-unfreeze');
+  t.is(r.violation?.steps.length, 3);
+  t.is((t.throws(() => refs.unfreeze(0)) as Error & { code?: string }).code, 'MC171');
 });
 
 test('interval notifier sequence (read_begin, read_retry, set_seq) and completion = the hand-written ones', (t) => {

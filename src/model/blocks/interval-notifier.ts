@@ -15,8 +15,8 @@ import { makeBlock, type Block } from './block.ts';
  *   local `local` (declare it with `seqLocal()`).
  * - `readRetry(local, { at, retry, ok })`: `mmu_interval_read_retry()`, done
  *   under the driver's lock: the sequence moved since `readBegin` → `retry`,
- *   else → `ok`. `checkRetry` (`mmu_interval_check_retry()`) is the same
- *   test without the lock.
+ *   else → `ok`. `mmu_interval_check_retry()` is the same test without
+ *   the lock: the model's own guard on the local and `<name>_seq`.
  * - `invalidateStart()` / `invalidateEnd()`: the core's side
  *   (`mn_itree_invalidate()` → `mn_itree_inv_start_range()`, and
  *   `mn_itree_inv_end()`): an invalidation is in progress between them.

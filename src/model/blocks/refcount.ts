@@ -18,7 +18,11 @@ import { makeBlock, type Block } from './block.ts';
  * - `freeze(expected, { at, ok, fail })`: `folio_ref_freeze()` /
  *   `page_ref_freeze()`: the count equals `expected` → set it to zero
  *   (frozen: every `tryGet` fails) and go to `ok`; else `fail`.
- * - `unfreeze(count)`: `folio_ref_unfreeze()`: set the count.
+ * - `unfreeze(count)`: `folio_ref_unfreeze()`: set the count (1 or more) of
+ *   a frozen folio. The kernel's `VM_BUG_ON_PAGE(page_count(page) != 0)`
+ *   is the assertion `<name>-frozen-at-unfreeze`: unfreezing a count that
+ *   is not frozen (after a failed freeze, say) would overwrite references
+ *   others took.
  * - `is(n)` / `isNot(n)`: the expected-count check of
  *   `folio_migrate_mapping()` against `folio_expected_refs()` (the caller
  *   computes the expected number; a mismatch means someone else holds a
@@ -69,7 +73,14 @@ export function refcount(name: string, opts: { max: number; init?: number }): Re
         [`${at}_fail`]: { at, when: guardOf(`s.${name} !== ${e}`, `folio_ref_freeze(${name}, ${e}) fails`), next: l.fail, doc: `folio_ref_freeze(${name}, ${e}) fails: unexpected references` },
       } as BlockSteps<At | `${At}_fail`, Ok | Fail>;
     },
-    unfreeze: (c: number): Fragment => ({ then: effectOf(`s.${name} = ${n(c, 'unfreeze')};`, `folio_ref_unfreeze(${name}, ${c})`), doc: `folio_ref_unfreeze(${name}, ${c})` }),
+    unfreeze: (c: number): Fragment => {
+      if (c === 0) throw new McError('MC171', `refcount(${q(name)}).unfreeze: 0 is no count to unfreeze to (folio_ref_unfreeze: VM_BUG_ON(count == 0)); a frozen folio being freed stays at zero`);
+      const to = n(c, 'unfreeze');
+      return {
+        then: effectOf(`s.assert(s.${name} === 0, ${JSON.stringify(`${name}-frozen-at-unfreeze`)}); s.${name} = ${to};`, `folio_ref_unfreeze(${name}, ${c})`),
+        doc: `folio_ref_unfreeze(${name}, ${c})`,
+      };
+    },
     is: (x: number): Fragment => ({ when: guardOf(`s.${name} === ${n(x, 'is')}`, `folio_ref_count(${name}) == ${x}`) }),
     isNot: (x: number): Fragment => ({ when: guardOf(`s.${name} !== ${n(x, 'isNot')}`, `folio_ref_count(${name}) != ${x}`) }),
     positive: (): Fragment => ({ when: guardOf(`s.${name} > 0`, `folio_ref_count(${name}) > 0`) }),

@@ -7,17 +7,23 @@ import { Owners } from './owners.ts';
 /**
  * A read-write semaphore (kernel/locking/rwsem.c, e.g. `mmap_lock`):
  *
- * - `downRead()`: `down_read()`: enabled while no writer holds it (and, with
- *   `writerPriority`, while no writer waits: a set `RWSEM_FLAG_WAITERS`
- *   fails the reader's fast path, and `rwsem_down_read_slowpath` queues it
- *   behind the waiting writer when the lock is read-owned by others); one
- *   more reader. `upRead()`: `up_read()`, one reader fewer. Without
- *   `writerPriority` no writer waits in the model, so a reader is admitted
- *   past one the kernel would queue behind (docs/warts.md).
+ * - `downRead()`: `down_read()`: enabled while no writer holds it and, with
+ *   `writerPriority`, while no writer waits or no reader holds it: a set
+ *   `RWSEM_FLAG_WAITERS` fails the reader's fast path, and
+ *   `rwsem_down_read_slowpath` queues it behind the waiting writer when the
+ *   lock is read-owned by others, and takes a lock no one holds ("reader
+ *   optimistic lock stealing"); one more reader. The handoff bit a writer
+ *   sets after waiting `RWSEM_WAIT_TIMEOUT`, which stops the stealing, is
+ *   left out: the stealing reader only adds runs, the queued one's are the
+ *   runs in which it comes after the writer. `upRead()`: `up_read()`, one
+ *   reader fewer. Without `writerPriority` no writer waits in the model, so
+ *   a reader is admitted past one the kernel would queue behind
+ *   (docs/warts.md).
  * - `downWrite(group)`: `down_write()`: enabled while there is neither a
  *   writer nor a reader; records the caller as writer. With
  *   `writerPriority` it is two steps (`downWriteSteps`): announce the
- *   waiting writer (which blocks new readers), then take it when free.
+ *   waiting writer (which blocks new readers while readers hold the lock),
+ *   then take it when free.
  * - `upWrite(group)`: `up_write()`. `downgrade(group)`: `downgrade_write()`:
  *   the writer becomes a reader in one step.
  * - `readLocked()` / `writeLocked()` guards (`rwsem_is_locked()`).
@@ -50,7 +56,7 @@ export function rwsem(name: string, opts: { writers: readonly string[]; maxReade
     shared[wwait] = int(0, mw);
   }
   const block = makeBlock(name, shared, [{ name, kind: 'rwsem', owners: o.decl(), sharedCount: readers, ...(wwait ? { also: [wwait] } : {}) }]);
-  const readOk = wwait ? `${o.freeText()} && s.${wwait} === 0` : o.freeText();
+  const readOk = wwait ? `${o.freeText()} && (s.${wwait} === 0 || s.${readers} === 0)` : o.freeText();
   return markFragments(name, {
     ...block,
     downRead: (): Fragment => ({ when: guardOf(readOk, `down_read(${name})`), then: effectOf(`s.${readers} = s.${readers} + 1;`, `down_read(${name})`), doc: `down_read(${name})` }),
