@@ -27,6 +27,8 @@ import { asymmetryReason } from '../src/reduce/symmetry.ts';
 import { referenceExplore } from './helpers/reference.ts';
 import { isMcError } from '../src/model/errors.ts';
 import { lockInstances } from '../src/model/blocks/block.ts';
+import { Runtime } from '../src/exec/runtime.ts';
+import { buildTrace } from '../src/trace/build.ts';
 
 /**
  * Each building block against the same model written by hand: the same
@@ -285,6 +287,57 @@ test('page lock with PG_waiters: folio_unlock wakes, __folio_clear_locked loses 
   sameAs(t, blocks, hand, ['wake', 'no-wake']);
   t.is(search(buildModel(blocks, 'wake'), {}).verdict, 'pass');
   t.is(search(buildModel(blocks, 'no-wake'), {}).violation?.kind, 'deadlock');
+});
+
+/**
+ * A waiter woken by an unlock that came before it queued: `a` unlocks, `c`
+ * takes the page in the window before `a`'s wake-up, `w` (which starts once
+ * `c` holds it) queues, and `a`'s folio_wake_bit() wakes it while `c` still
+ * holds the page. `v` sleeps on `a`'s hold, so that PG_waiters is set.
+ */
+function staleWakeModel(split: boolean) {
+  const page = pageLock('page', { a: 1, c: 1, v: 1, w: 1 });
+  return defineModel({
+    name: split ? 'stale-wake' : 'stale-wake-atomic',
+    blocks: [page],
+    shared: { x: bool() },
+    threads: [
+      thread('a', {
+        labels: ['lk', 'cs', 'unl'],
+        start: 'lk',
+        end: ['done'],
+        steps: {
+          ...page.lock('a', { at: 'lk', next: 'cs' }),
+          // a unlocks once v sleeps on the page.
+          ...(split ? { cs: { when: (s) => s.page_wq_v.get(0), next: 'unl' }, ...page.unlockSteps('a', { at: 'unl', next: 'done' }) } : { cs: { ...combine({ when: (s) => s.page_wq_v.get(0) }, page.unlock('a')), next: 'done' } }),
+        },
+      }),
+      thread('v', { labels: ['wt'], start: 'pre', end: ['done'], steps: { pre: { when: (s) => s.page_a !== -1, next: 'wt' }, ...page.waitUnlocked('v', { at: 'wt', next: 'done' }) } }),
+      thread('c', { labels: ['lk'], start: 'lk', end: ['done'], steps: { ...page.lock('c', { at: 'lk', next: 'set' }), set: { then: (s) => { s.x = true; }, next: 'ul' }, ul: { ...page.unlock('c'), next: 'done' } } }),
+      thread('w', {
+        labels: ['wt'],
+        start: 'pre',
+        end: ['done'],
+        steps: { pre: { when: (s) => s.at('c') === 'set' || s.at('c') === 'ul' || s.at('c') === 'done', next: 'wt' }, ...page.waitUnlocked('w', { at: 'wt', next: 'done' }) },
+      }),
+    ],
+    invariants: { 'w-returns-after-c': (s) => s.at('w') !== 'done' || s.x },
+  });
+}
+
+test("pageLock.unlockSteps: folio_unlock's clear and wake-up are two steps, so a waiter that queued on the page locked again in between is woken by the first unlock and returns while the page is held (unlock() in one step leaves that run out)", (t) => {
+  const b = buildModel(staleWakeModel(true), null);
+  const split = search(b, {});
+  t.is(split.violation?.kind, 'invariant');
+  t.is(split.violation?.property, 'w-returns-after-c');
+  const steps = buildTrace(new Runtime(b), split.violation!, {}).steps.map((st) => `${st.thread}.${st.step}`);
+  // a clears the bit, c takes the page, w queues on it, a's wake-up wakes w.
+  t.true(steps.indexOf('a.unl_waiters') < steps.indexOf('c.lk') && steps.indexOf('c.lk') < steps.indexOf('w.wt_wait') && steps.indexOf('w.wt_wait') < steps.indexOf('a.unl_wake'), steps.join(' '));
+  t.is(search(buildModel(staleWakeModel(false), null), {}).verdict, 'pass');
+  // Without waiters the unlock is one step; without a wait queue there is only the clear.
+  const pg = pageLock('p', { t: 1 }, { waitQueue: false });
+  t.deepEqual(Object.keys(pg.unlockSteps('t', { at: 'u', next: 'd' })), ['u']);
+  t.deepEqual(Object.keys(pageLock('p', { t: 1 }).unlockSteps('t', { at: 'u', next: 'd' })), ['u', 'u_waiters', 'u_wake']);
 });
 
 /**

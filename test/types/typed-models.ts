@@ -384,5 +384,17 @@ export const blockSteps = defineModel({
         ...ptl.trylock('migrate', { at: 'a', ok: 'dnoe', busy: 'done' }),
       },
     }),
+    thread('migrate', {
+      start: 'lk',
+      end: ['done'],
+      progress: ['unl_wake'],
+      steps: { ...page.lock('migrate', { at: 'lk', next: 'unl' }), ...page.unlockSteps('migrate', { at: 'unl', next: 'done' }) },
+    }),
+    thread('migrate', {
+      start: 'lk',
+      end: ['done'],
+      // @ts-expect-error the next label `dnoe` is no label of the thread (reported on the steps)
+      steps: { ...page.lock('migrate', { at: 'lk', next: 'unl' }), ...page.unlockSteps('migrate', { at: 'unl', next: 'dnoe' }) },
+    }),
   ],
 });

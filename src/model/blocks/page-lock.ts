@@ -28,11 +28,21 @@ import { Owners } from './owners.ts';
  *   `recheck: true` the bit is tested again after a wake-up and the waiter
  *   sleeps again if the page was locked again meanwhile, as before v5.9.
  *   Does not take the lock.
- * - `unlock(group)`: `folio_unlock()`: clear PG_locked atomically
- *   (`clear_bit_unlock_is_negative_byte()`); if PG_waiters was set,
+ * - `unlock(group)`: `folio_unlock()` in one step: clear PG_locked
+ *   atomically (`folio_xor_flags_has_waiters()`); if PG_waiters was set,
  *   `folio_wake_bit()` wakes the waiters and clears PG_waiters. Every waiter
  *   is woken (the model does not hand the lock to one exclusive waiter; a
- *   woken locker competes again).
+ *   woken locker competes again). The kernel wakes in a second step, after
+ *   the clear: use `unlockSteps` where that window matters.
+ * - `unlockSteps(group, { at, next })`: `folio_unlock()` as the kernel runs
+ *   it, two steps: at `at` the clear of PG_locked that reads PG_waiters
+ *   (none set → `next`; set → `<at>_wake`, step `<at>_waiters`), then
+ *   `folio_wake_bit()` at `<at>_wake`, which takes `q->lock` and wakes every
+ *   waiter queued by then. In between another thread may take the page
+ *   (`folio_trylock()`) and a `waitUnlocked` or `queueIfLocked` waiter queue
+ *   on it, locked again; the first unlock's wake-up then wakes that waiter
+ *   (`wake_page_function()` tests the bit for exclusive waiters only), and
+ *   it returns while the page is locked. `unlock()` leaves those runs out.
  * - `clearNonAtomic(group)`: `__folio_clear_locked()` / `__ClearPageLocked()`:
  *   the non-atomic clear reclaim uses on a page it believes nobody else can
  *   see (refcount frozen at zero). It clears PG_locked only: it neither
@@ -90,6 +100,8 @@ export interface PageLock extends Block {
     labels: { at: At; next: Next; put?: Fragment; recheck?: boolean },
   ): NoInfer<BlockSteps<At | `${At}_wait` | `${At}_sleep` | `${At}_drop` | `${At}_put`, Next | At | `${At}_sleep` | `${At}_drop` | `${At}_put`>>;
   unlock(group?: string): Fragment;
+  /** The `<at>_waiters` and `<at>_wake` steps are there with the wait queue only. */
+  unlockSteps<At extends string, Next extends string>(group: string | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_waiters` | `${At}_wake`, Next | `${At}_wake`>>;
   clearNonAtomic(group?: string): Fragment;
   held(group?: string): Fragment;
   isLocked(): Fragment;
@@ -209,6 +221,18 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
       } as Steps;
     },
     unlock: (g?: string): Fragment => ({ then: effectOf(`${release(g, 'unlock')}${wakeAll ? ` ${wakeAll}` : ''}`, `folio_unlock(${name})`), doc: `folio_unlock(${name})` }),
+    unlockSteps: <At extends string, Next extends string>(g: string | undefined, l: { at: At; next: Next }) => {
+      type Steps = BlockSteps<At | `${At}_waiters` | `${At}_wake`, Next | `${At}_wake`>;
+      const at = checkIdent(`pageLock(${name}).unlockSteps at`, l.at);
+      const what = `folio_unlock(${name})`;
+      const clear = effectOf(release(g, 'unlockSteps'), `${what}: clear PG_locked`);
+      if (!withQueue) return { [at]: { then: clear, next: l.next, doc: `${what}: clear PG_locked` } } as Steps;
+      return {
+        [at]: { when: guardOf(`!s.${waiters}`, `${what}: no PG_waiters`), then: clear, next: l.next, doc: `${what}: clear PG_locked, PG_waiters not set: no wake-up` },
+        [`${at}_waiters`]: { at, when: guardOf(`s.${waiters}`, `${what}: PG_waiters`), then: clear, next: `${at}_wake`, doc: `${what}: clear PG_locked, PG_waiters set (folio_xor_flags_has_waiters)` },
+        [`${at}_wake`]: { then: effectOf(wakeAll, `folio_wake_bit(${name})`), next: l.next, doc: `${what}: folio_wake_bit() wakes the waiters queued by now, whatever PG_locked is` },
+      } as Steps;
+    },
     clearNonAtomic: (g?: string): Fragment => ({ then: effectOf(release(g, 'clearNonAtomic'), `__folio_clear_locked(${name})`), doc: `__folio_clear_locked(${name}): no wake-up` }),
     held: (g?: string): Fragment => ({ when: guardOf(mine(g, 'held'), `${name} held by me`) }),
     isLocked: (): Fragment => ({ when: guardOf(heldText, `${name} locked`) }),
