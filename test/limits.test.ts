@@ -369,8 +369,9 @@ test('mmcheck test: --time-limit ends a case whose guard never returns (incomple
   t.regex(xml, /<error type="incomplete" message="incomplete \(time-limit\)">the search reached the time limit/);
 });
 
-test('SIGINT stops mmcheck test in the case under way: the cases so far and how far that one got, no further case, exit 3', async (t) => {
-  const c = spawn(process.execPath, [BIN, 'test', BIG_DIR], { env: { ...process.env, NODE_OPTIONS: '' } });
+/** `mmcheck test BIG_DIR ...args`, sent SIGINT 0.7 s into b-big's search. */
+async function testInterrupted(args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
+  const c = spawn(process.execPath, [BIN, 'test', BIG_DIR, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
   let out = '';
   let err = '';
   c.stdout.on('data', (d: Buffer) => void (out += d));
@@ -380,6 +381,11 @@ test('SIGINT stops mmcheck test in the case under way: the cases so far and how 
     if ((err.match(/\[big model loaded\]/g) ?? []).length === 2) setTimeout(() => c.kill('SIGINT'), 700);
   });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => c.on('close', (code, sig) => done([code, sig])));
+  return { code, signal, out, err };
+}
+
+test('SIGINT stops mmcheck test in the case under way: the cases so far and how far that one got, no further case, exit 3; the JUnit report has the interruption as an error', async (t) => {
+  const { code, signal, out, err } = await testInterrupted([]);
   t.is(signal, null);
   t.is(code, 3, out + err);
   t.regex(out, /^a-lock .* pass +pass .* ok$/m);
@@ -387,6 +393,13 @@ test('SIGINT stops mmcheck test in the case under way: the cases so far and how 
   t.regex(out, /✗ interrupted by SIGINT after [1-9][\d,]* states \(depth \d+, frontier [\d,]+\): the expectation was not checked$/m);
   t.notRegex(out, /^c-lock/m);
   t.regex(out, /^1 passed, 0 failed, 1 incomplete; interrupted by SIGINT: the expectations after the last case were not checked$/m);
+  const report = join(BIG_DIR, 'report.xml');
+  const j = await testInterrupted(['--reporter', 'junit', '-o', report]);
+  t.is(j.code, 3, j.out + j.err);
+  t.regex(readFileSync(report, 'utf8'), /<testsuites name="mmcheck" tests="3" failures="0" errors="2" skipped="0"[^]*<error type="interrupted" message="interrupted by SIGINT: the expectations after the last case were not checked">/);
+  // Between two cases too (no case under way, none incomplete): the report of a run stopped before its end does not read as a run that passed.
+  t.regex(junitXml([], 'SIGINT'), /<testsuites name="mmcheck" tests="1" failures="0" errors="1" skipped="0"/);
+  t.regex(junitXml([], null), /<testsuites name="mmcheck" tests="0" failures="0" errors="0"/);
 });
 
 /** CPU seconds the process has used, threads included (Linux's /proc). */

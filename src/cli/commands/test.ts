@@ -155,7 +155,7 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
   const closing = `${passed} passed, ${failed} failed${incomplete ? `, ${incomplete} incomplete` : ''}${skippedN ? `, ${skippedN} skipped` : ''}${stoppedBy}`;
   if (args.flag('json')) io.out(jsonResult('test', { passed, failed, incomplete, skipped: skippedN, interrupted, cases }));
   else if (reporter === 'junit') {
-    const xml = junitXml(cases);
+    const xml = junitXml(cases, interrupted);
     const out = args.str('out');
     if (out === undefined) io.out(xml);
     else {
@@ -243,14 +243,26 @@ const xmlEscape = (s: string): string =>
 /** How many of the cases have the status. */
 const withStatus = (cs: readonly TestCase[], s: TestCase['status']): number => cs.filter((c) => c.status === s).length;
 
-/** JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a suite per model, a case per expectation. */
-export function junitXml(cases: readonly TestCase[]): string {
+/**
+ * JUnit XML as Jenkins, GitLab and GitHub test reporters read it: a suite per model, a case per expectation.
+ * A run stopped by a signal (`interrupted`) has one more case, an error in a suite of its own, so that a
+ * report of the cases checked before the signal does not read as a whole run that passed.
+ */
+export function junitXml(cases: readonly TestCase[], interrupted: string | null = null): string {
   const suites = new Map<string, TestCase[]>();
   for (const c of cases) suites.set(c.model, [...(suites.get(c.model) ?? []), c]);
   const time = (cs: readonly TestCase[]) => cs.reduce((t, c) => t + c.seconds, 0).toFixed(3);
+  const stopped = interrupted !== null ? 1 : 0;
   // A case whose search was stopped is an error (it could not be checked), not a failure.
-  const tally = (cs: readonly TestCase[]) => `tests="${cs.length}" failures="${withStatus(cs, 'failed')}" errors="${withStatus(cs, 'incomplete')}" skipped="${withStatus(cs, 'skipped')}" time="${time(cs)}"`;
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mmcheck" ${tally(cases)}>`];
+  const tally = (cs: readonly TestCase[], extra = 0) => `tests="${cs.length + extra}" failures="${withStatus(cs, 'failed')}" errors="${withStatus(cs, 'incomplete') + extra}" skipped="${withStatus(cs, 'skipped')}" time="${time(cs)}"`;
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mmcheck" ${tally(cases, stopped)}>`];
+  if (interrupted !== null) {
+    const what = `interrupted by ${interrupted}: the expectations after the last case were not checked`;
+    out.push(`  <testsuite name="mmcheck run" tests="1" failures="0" errors="1" skipped="0" time="0.000">`);
+    out.push(`    <testcase classname="mmcheck run" name="the whole run" time="0.000">`);
+    out.push(`      <error type="interrupted" message="${xmlEscape(what)}">${xmlEscape(what)}</error>`);
+    out.push('    </testcase>', '  </testsuite>');
+  }
   for (const [model, cs] of suites) {
     out.push(`  <testsuite name="${xmlEscape(model)}" ${tally(cs)} file="${xmlEscape(cs[0]!.file)}">`);
     for (const c of cs) {
