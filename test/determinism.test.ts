@@ -10,7 +10,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { buildModel, defineModel, int, isMcError, replicate, search, type Model, type StateView, type StepDef } from '../src/index.ts';
+import { buildModel, defineModel, int, isMcError, replicate, search, thread, type Model, type StateView, type StepDef } from '../src/index.ts';
 import { simulate } from '../src/search/simulate.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -126,6 +126,26 @@ test('a deterministic model with a pure helper closure is not reported, with eve
   }
   t.is(counts.size, 1);
   t.is(simulate(b, { seed: 'x', runs: 50, depth: 200, liveness: false }).violation, null);
+});
+
+test('an assertion failing in a guard after another thread\'s step was expanded from the same state is a violation, not MC160', (t) => {
+  // A's step at a2 ran its choice loop before B's guard failed: the failure was recorded with A's last choice, and re-executing B alone did not match it.
+  const m = defineModel({
+    name: 'guard-assert',
+    shared: { v: int(0, 1) },
+    threads: [
+      thread('A', { start: 'a1', end: ['end'], steps: { a1: { then: (s) => { s.v = 1; }, next: 'a2' }, a2: { then: (s) => { s.v = 0; }, next: 'end' } } }),
+      thread('B', { start: 'b0', end: ['end'], steps: { b0: { next: 'b1' }, b1: { when: (s) => { s.assert(s.v === 0, 'v-is-0'); return true; }, next: 'end' } } }),
+    ],
+  });
+  const b = buildModel(m, null);
+  for (const opts of [...Object.values(configs), { por: true, liveness: false }]) {
+    const r = search(b, opts);
+    t.is(r.violation?.kind, 'assertion', JSON.stringify(opts));
+    t.is(r.violation?.property, 'v-is-0');
+    t.is(buildTrace(new Runtime(b), r.violation!).property.kind, 'assertion');
+  }
+  t.is(simulate(b, { seed: 'x', runs: 50, depth: 20, liveness: false }).violation?.property, 'v-is-0');
 });
 
 test('an assertion that fails only sometimes is MC160, not a violation', (t) => {

@@ -226,6 +226,8 @@ export class Runtime {
         const reachedAt = this.labelBase[tpl.index]!;
         for (let j = 0; j < list.length; j++) {
           st = tpl.steps[list[j]!]!;
+          // An assertion failing in the guard or choose is the step's at choice 0, not at the choice an earlier step's loop ended with.
+          c = 0;
           if (st.guard !== null) {
             // Exactly true or false: a guard returning 'yes', 1 or undefined is a mistake, not a truthy value.
             const g = st.guard(this.vCur, this.meCur[t]!) as unknown;
