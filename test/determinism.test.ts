@@ -231,6 +231,8 @@ test('Math.random, Date, performance.now or a closure variable assigned, written
     { then: function (s) { var n = 1; n *= 2; s.x = n; } },
     { then: (s) => { s.x = mode === 0 ? 1 : 2; } },
     { then: (s) => { let dates = 0; dates++; s.x = dates; } },
+    // A prefix increment of a local or shared variable (not of `m`, a shorter name inside `me`).
+    { then: (s, me) => { ++me.k; --me.k; s.x = 1; } },
   ];
   for (const step of own) t.notThrows(() => buildModel(mk(step, {}), null), String(step.then));
   // As plain JavaScript and tsc print them (esbuild, which loads .ts, puts a function on one line): declarations over several lines, methods' parameters, i++ + NAME, Date as a key.

@@ -541,7 +541,8 @@ function closureWrite(src: string, body: string): string | null {
   const forms = [
     /(?<![\w$.]|\?\.)([A-Za-z_$][\w$]*)\s*(?:\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?![=>])/g,
     /(?<![\w$.]|\?\.)([A-Za-z_$][\w$]*)\s*(?:\+\+|--)/g,
-    /(?<![\w$)\]+\-]\s*)(?:\+\+|--)\s*([A-Za-z_$][\w$]*)(?!\s*(?:[.[(]|\?\.))/g,
+    // The whole name (`++me.x` is no write to `m`): no backtracking into a shorter one that the lookahead would let through.
+    /(?<![\w$)\]+\-]\s*)(?:\+\+|--)\s*([A-Za-z_$][\w$]*)(?![\w$])(?!\s*(?:[.[(]|\?\.))/g,
   ];
   for (const re of forms)
     for (const m of body.matchAll(re)) {
