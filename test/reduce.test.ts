@@ -412,6 +412,37 @@ test('regressions: a // or /* inside a string (a URL in an assertion message) do
   t.is(search(buildModel(dead, null), { liveness: false, deadVars: true }).verdict, 'violation');
 });
 
+test('regressions: a destructuring assignment or a for-of/in head writes the state (POR passed a violation: [s.v] = [1], ({ v: s.v } = o), for (s.v of xs), and [me.j] = [1] before s.a.set(me.j, ...))', async (t) => {
+  const { defineModel, int, bool, thread, array } = await import('../src/index.ts');
+  const { destructuredAt } = await import('../src/model/source.ts');
+  const at = (code: string, access = 's.v') => destructuredAt(code, code.indexOf(access));
+  for (const w of ['[s.v] = [1];', '[, s.v] = [0, 1];', '({ v: s.v } = { v: 1 });', '[[s.v]] = [[1]];', '[x, { a: s.v }] = y;', 'for (s.v of [1]);', 'for (s.v in o);', 'for ([s.v] of xs);', '[s.v = 1] = [];'])
+    t.true(at(w), w);
+  for (const r of ['x = [s.v];', 'f([s.v]);', 'a[s.v] = 1;', '[a[s.v]] = [1];', 'for (const x of s.v);', 'for (x of [s.v]);', 'if (s.v) { y = 1; }', 'x = { a: s.v };', 'q = [s.v] == [1];', 'g = ([s.v]) => 1;'])
+    t.false(at(r), r);
+  const writer = (then1: (s: any, me: any) => void, then2: (s: any, me: any) => void, locals = {}) =>
+    thread('A', { start: 'a1', end: ['end'], locals, steps: { a1: { then: then1, next: 'a2' }, a2: { then: then2, next: 'end' } } });
+  const reader = (hit: (s: any) => boolean) =>
+    thread('B', {
+      start: 'b0',
+      end: ['end'],
+      locals: { y: int(0, 1) },
+      steps: { b0: { then: (_s, me) => { me.y = 1; }, next: 'b1' }, hit: { at: 'b1', when: hit, then: (s) => { s.err = true; }, next: 'end' }, miss: { at: 'b1', when: (s) => !hit(s), next: 'end' } },
+    });
+  const models = [
+    [writer((s) => { [s.v] = [1]; }, (s) => { [s.v] = [0]; }), reader((s) => s.v === 1)],
+    [writer((s) => { ({ v: s.v } = { v: 1 }); }, (s) => { ({ v: s.v } = { v: 0 }); }), reader((s) => s.v === 1)],
+    [writer((s) => { for (s.v of [1]); }, (s) => { for (s.v of [0]); }), reader((s) => s.v === 1)],
+    [writer((s, me) => { [me.j] = [1]; s.a.set(me.j, 1); me.j = 0; }, (s, me) => { [me.j] = [1]; s.a.set(me.j, 0); me.j = 0; }, { j: int(0, 1) }), reader((s) => s.a.get(1) === 1)],
+  ];
+  for (const [i, threads] of models.entries()) {
+    const m = defineModel({ name: `destructure-${i}`, shared: { v: int(0, 1), a: array(2, int(0, 1)), err: bool() }, threads: threads as never, invariants: { 'no-err': (s) => !s.err } });
+    const b = buildModel(m, null);
+    t.is(search(b, { liveness: false }).violation?.property, 'no-err', `model ${i}`);
+    t.is(search(b, { liveness: false, por: true }).violation?.property, 'no-err', `model ${i} --por`);
+  }
+});
+
 test('regressions: a regular expression after a control statement\'s head or a division after a member named like a keyword hides no code; symmetry refuses arithmetic around a compared id, a replica named through a variable, arguments; and accepts the usual owner and queue handling', async (t) => {
   const { defineModel, int, bool, thread, replicate, threadId, array } = await import('../src/index.ts');
   const { codeOnly, withoutComments, withoutTemplateText } = await import('../src/model/source.ts');

@@ -3,7 +3,7 @@ import { partsOf } from './blocks/compose.ts';
 import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
 import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
 import { isArrayDomain, isScalarDomain, type EnumDomain, type ScalarDomain } from './domains.ts';
-import { assignedAfter, codeOnly, codeWithoutRegex, deletedBefore, endAtDepthZero, incrementedBefore, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText } from './source.ts';
+import { codeOnly, codeWithoutRegex, deletedBefore, endAtDepthZero, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText, writtenAt } from './source.ts';
 
 /**
  * Declared names, checked from the source before any search: a guard,
@@ -126,7 +126,7 @@ const sharedList = (scope: NameScope): string => {
 
 function checkState(code: string, s: string, where: string, scope: NameScope): void {
   for (const u of memberUses(code, s).uses) {
-    const written = assignedAfter(code, u.end) || incrementedBefore(code, u.start);
+    const written = writtenAt(code, u.start, u.end);
     if (deletedBefore(code, u.start))
       throw new McError('MC152', `${where}: deletes ${s}.${u.name}; the state's names are fixed by the model's declarations`);
     const isArray = scope.shared.get(u.name);
@@ -149,7 +149,7 @@ function checkState(code: string, s: string, where: string, scope: NameScope): v
 function checkLocals(code: string, me: string, where: string, scope: NameScope): void {
   const locals = scope.locals!;
   for (const u of memberUses(code, me).uses) {
-    const written = assignedAfter(code, u.end) || incrementedBefore(code, u.start);
+    const written = writtenAt(code, u.start, u.end);
     if (LOCAL_MEMBERS.includes(u.name)) {
       if (deletedBefore(code, u.start)) throw new McError('MC152', `${where}: deletes ${me}.${u.name}, which is read-only`);
       if (written) throw new McError('MC152', `${where}: assigns to ${me}.${u.name}, which is read-only (${u.name === 'id' ? 'the replica index' : 'the label is set by next'})`);

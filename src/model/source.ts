@@ -187,6 +187,56 @@ export function assignedAfter(code: string, end: number): boolean {
   return /^\s*(?:[-+*/%&|^]|<<|>>>?|\*\*|&&|\|\||\?\?)?=(?!=)/.test(after) || /^\s*(?:\+\+|--)/.test(after);
 }
 
+/**
+ * Whether the access starting at `start` is a destructuring target, which
+ * is written with no `=` right after it: inside an array or object literal
+ * that is assigned to (`[s.v] = [1]`, `({ v: s.v } = o)`, `[[s.v]] = a`), or
+ * on the left of a `for (... of ...)` / `for (... in ...)` head
+ * (`for (s.v of xs)`). An index (`a[s.v]`) is read. Reads inside a pattern
+ * (a default value) count as writes too: an over-approximation.
+ */
+export function destructuredAt(code: string, start: number): boolean {
+  let depth = 0;
+  for (let k = start - 1; k >= 0; k--) {
+    const c = code[k]!;
+    if (c === ')' || c === ']' || c === '}') {
+      depth++;
+      continue;
+    }
+    if (c !== '(' && c !== '[' && c !== '{') continue;
+    if (depth > 0) {
+      depth--;
+      continue;
+    }
+    const close = endAtDepthZero(code, k + 1, () => false);
+    if (c === '(') {
+      if (/(?<![\w$.])for\s*(?:await\s*)?$/.test(code.slice(0, k))) return forTarget(code, k + 1, start, close);
+      continue;
+    }
+    if (c === '[' && /[\w$)\]]\s*$/.test(code.slice(0, k))) return false;
+    if (/^\s*=(?![=>])/.test(code.slice(close + 1))) return true;
+  }
+  return false;
+}
+
+/** Whether `start` lies left of the top-level `of`/`in` of the for head `code[from, to)`. */
+function forTarget(code: string, from: number, start: number, to: number): boolean {
+  let depth = 0;
+  for (let k = from; k < to; k++) {
+    const c = code[k]!;
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (depth === 0 && c === ';') return false;
+    else if (depth === 0 && /^(?<![\w$.])(?:of|in)(?![\w$])/.test(code.slice(k)) && !/[\w$.]/.test(code[k - 1] ?? ' ')) return start < k;
+  }
+  return false;
+}
+
+/** Whether the access `[start, end)` is written: assigned (`=`, `op=`), incremented, or a destructuring target. */
+export function writtenAt(code: string, start: number, end: number): boolean {
+  return assignedAfter(code, end) || incrementedBefore(code, start) || destructuredAt(code, start);
+}
+
 /** Whether the access starting at `start` is preceded by `++`/`--`. */
 export function incrementedBefore(code: string, start: number): boolean {
   return /(?:\+\+|--)\s*$/.test(code.slice(0, start));

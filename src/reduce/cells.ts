@@ -1,6 +1,6 @@
 import type { BuiltModel, BuiltStep, ThreadInstance } from '../model/build.ts';
 import { partsOf } from '../model/blocks/compose.ts';
-import { assignedAfter, codeOnly, incrementedBefore, memberUses, paramNames } from '../model/source.ts';
+import { codeOnly, memberUses, paramNames, writtenAt } from '../model/source.ts';
 
 /**
  * Footprints of steps per thread instance and per array element ("cells"),
@@ -185,7 +185,7 @@ function scanFn(fn: Function | null, acc: Acc, cells: Cells, localIndex: Readonl
       const li = localIndex.get(u.name);
       if (li === undefined) continue; // id, at: fixed or the thread's own label
       setBit(acc.localReads, li);
-      if (assignedAfter(src, u.end) || incrementedBefore(src, u.start)) {
+      if (writtenAt(src, u.start, u.end)) {
         setBit(acc.localWrites, li);
         if (!firstWrite.has(u.name)) firstWrite.set(u.name, u.start);
       }
@@ -248,7 +248,7 @@ function scanFn(fn: Function | null, acc: Acc, cells: Cells, localIndex: Readonl
     cells.mark(acc.fixedReads, name, -1);
     // An array used other than through get/set/fill/length may be aliased and written through the alias.
     const arrayAlias = cells.size.get(name)! > 1 || cells.isArray.has(name) ? !/^\s*\.\s*length\b/.test(src.slice(u.end)) : false;
-    if (arrayAlias || assignedAfter(src, u.end) || incrementedBefore(src, u.start)) {
+    if (arrayAlias || writtenAt(src, u.start, u.end)) {
       cells.mark(acc.writes, name, -1);
       cells.mark(acc.fixedWrites, name, -1);
     }

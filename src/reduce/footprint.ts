@@ -1,6 +1,6 @@
 import type { BuiltModel, BuiltStep } from '../model/build.ts';
 import { partsOf } from '../model/blocks/compose.ts';
-import { assignedAfter, codeOnly, incrementedBefore, memberUses, paramNames } from '../model/source.ts';
+import { codeOnly, memberUses, paramNames, writtenAt } from '../model/source.ts';
 
 /**
  * Read and write footprints of steps and invariants, derived from their
@@ -80,7 +80,7 @@ function scan(fn: Function | null, acc: Acc, sharedNames: ReadonlySet<string>, w
       return;
     }
     acc.reads.add(name);
-    if (/^\s*\.\s*(?:set|fill)\s*\(/.test(src.slice(u.end)) || assignedAfter(src, u.end) || incrementedBefore(src, u.start)) acc.writes.add(name);
+    if (/^\s*\.\s*(?:set|fill)\s*\(/.test(src.slice(u.end)) || writtenAt(src, u.start, u.end)) acc.writes.add(name);
   }
 }
 
