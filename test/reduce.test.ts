@@ -474,6 +474,11 @@ test('regressions: a regular expression after a control statement\'s head or a d
     ['an int plus the owner', { then: (s: any, me: any) => { s.bad = s.owner * 2 === me.id; } }, /inside a larger expression|is compared with/],
     ['a replica named through a constant group', { then: (s: any) => { s.bad = s.at(CPU, 1) === 'b'; } }, /names one cpu replica by "1"/],
     ['arguments', { when: function (this: unknown, s: any) { return s.owner === -1 && (arguments as any)[1].id === 1; } }, /reads arguments/],
+    // An id made text: compared, chosen by, or a label (each passed with a violation the unreduced search finds).
+    ['an id in a template compared', { when: (_s: any, me: any) => `${me.id}` === '1' }, /written into a template literal/],
+    ['a stored id in a template', { then: (s: any) => { s.bad = `${s.owner}` !== '1'; } }, /written into a template literal/],
+    ['an id in a tagged template', { when: (_s: any, me: any) => String.raw`${me.id}` === '1' }, /written into a template literal/],
+    ['an id in a template choosing', { choose: (_s: any, me: any) => (`${me.id}` === '1' ? 2 : 1) }, /written into a template literal/],
   ];
   for (const [what, st, re] of refused) {
     const e = t.throws(() => search(buildModel(mk(st), null), { liveness: false, symmetry: true }), undefined, what);
@@ -485,6 +490,7 @@ test('regressions: a regular expression after a control statement\'s head or a d
     ['-1 on the left', { when: (s: any) => -1 === s.owner }],
     ['the owner\'s label', { when: (s: any) => s.owner === -1 || s.at('cpu', s.owner) === 'a' }],
     ['an id in a message', { then: (s: any, me: any) => { s.assert(s.owner !== me.id || !s.bad, `owner ${s.owner}`); } }],
+    ['an id in an error thrown', { then: (s: any, me: any) => { if (s.owner !== -1 && s.owner !== me.id && s.bad) throw new Error(`held by ${s.owner}`); } }],
   ];
   for (const [what, st] of accepted) t.regex(search(buildModel(mk(st), null), { liveness: false, deadlock: false, symmetry: true }).reduction?.symmetry ?? '', /^cpu×2: permuted/, what);
 });

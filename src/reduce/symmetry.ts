@@ -102,6 +102,20 @@ function callArguments(text: string, from: number): string[] {
 }
 
 /** Source-level check that a group's ids are used only as names. Returns a reason, or '' when symmetric. */
+/** Where the parenthesis left open at the end of `text` opens: the index just past it, or 0 when none is open. */
+function openParen(text: string): number {
+  let depth = 0;
+  for (let k = text.length - 1; k >= 0; k--) {
+    const c = text[k]!;
+    if (c === ')' || c === ']' || c === '}') depth++;
+    else if (c === '(' || c === '[' || c === '{') {
+      if (depth === 0) return c === '(' ? k + 1 : 0;
+      depth--;
+    }
+  }
+  return 0;
+}
+
 export function asymmetryReason(b: BuiltModel, group: string): string {
   const tidVars = new Set<string>();
   const indexed = new Set<string>();
@@ -190,7 +204,16 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
         // The replica an id names, by its label or locals (checked with the call below), and an id shown in a template's text (a message).
         const atArg = s !== undefined && new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*(?:at|local)\\s*\\([^()]*,\\s*$`).test(before) && /^\)/.test(after);
         const inTemplate = /\$\{$/.test(before) && /^\}/.test(after);
-        if (atArg || inTemplate) continue;
+        if (atArg) continue;
+        if (inTemplate) {
+          // Text made of an id is a value like any other (`${me.id}` === '2' singles out a replica); only a message is left alone: an assertion's (its name) or an error's.
+          const head = before.slice(0, -2);
+          const tick = head.lastIndexOf('`');
+          const lead = tick >= 0 ? head.slice(0, tick) : '';
+          if (tick >= 0 && (/(?<![\w$.])throw\s+(?:new\s+[\w$.]+\s*\(\s*)?$/.test(lead) || (s !== undefined && /,\s*$/.test(lead) && new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*assert\\s*\\($`).test(lead.slice(0, openParen(lead))))))
+            continue;
+          return `${where}: a ${group} id is written into a template literal ("${before.slice(-12)}${m[0]}${after.slice(0, 12)}"), whose text can be compared or used like a number, which singles out a replica; only storing an id, comparing it with ===/!== and indexing arrays declared .indexedBy(${q(group)}) keep replicas interchangeable (an assertion's or an error's message may name it)`;
+        }
         const branch = /\?$/.test(before) || (/:$/.test(before) && !/^\s*[{(]?\s*[\w$]+\s*:$/.test(before.slice(-40))) || /^:/.test(after);
         if (!(compared || storedFrom || storedTo || returned || indexArg || setValue))
           return `${where}: a ${group} id is used in "${before.slice(-12)}${m[0]}${after.slice(0, 12)}" — only storing it, comparing it with ===/!== and indexing arrays declared .indexedBy(${q(group)}) keep replicas interchangeable`;
