@@ -66,6 +66,33 @@ test('every expectation of every model under ./models is checked; a helper modul
   t.regex(all.out, /\n5 passed, 0 failed\n$/);
 });
 
+test('a module that builds models for others (exports a function) is a helper, skipped; one that calls defineModel and exports nothing fails; a file given twice is checked once; two files with one model name fail (MC166)', async (t) => {
+  const factory = `import { defineModel, bool, thread } from ${JSON.stringify(entry)};
+export function makeLockModel(name) {
+  return defineModel({ name, expect: { verdict: 'pass' }, shared: { x: bool() }, threads: [thread('t', { start: 'a', end: ['b'], steps: { a: { next: 'b' } } })] });
+}
+`;
+  const dir = project({
+    'models/lock.ts': lockModel('lock', GOOD),
+    'models/lib/factory.ts': factory,
+    'models/one.ts': `import { makeLockModel } from './lib/factory.ts';\nexport default makeLockModel('one');\n`,
+  });
+  const r = await cli(['test', 'models', 'models', 'models/lock.ts'], dir);
+  t.is(r.code, 0, r.out + r.err);
+  t.regex(r.out, /\n3 passed, 0 failed\n$/);
+  // A forgotten export default: defineModel called, nothing exported.
+  const forgot = project({ 'models/lock.ts': lockModel('lock', GOOD).replace('export default defineModel', 'defineModel') });
+  const f = await cli(['test'], forgot);
+  t.is(f.code, 1);
+  t.regex(f.out, /MC141: model file "models\/lock\.ts" does not export a model/);
+  // A copied file that keeps its model's name.
+  const dup = project({ 'models/lock.ts': lockModel('lock', GOOD), 'models/lock-v2.ts': lockModel('lock', GOOD) });
+  const d = await cli(['test'], dup);
+  t.is(d.code, 1);
+  t.regex(d.out, /MC166: "models\/lock\.ts" defines model "lock", as "models\/lock-v2\.ts" does/);
+  t.regex(d.out, /\n2 passed, 1 failed\n$/);
+});
+
 test('a mismatch fails the run with exit 1 and says what differs; --filter narrows the cases', async (t) => {
   const dir = project({ 'models/lock.ts': lockModel('lock', `{ xchg: { verdict: 'pass', states: 3 }, racy: { verdict: 'pass' } }`) });
   const r = await cli(['test', 'models'], dir);

@@ -76,9 +76,20 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
     // An export that throws when it is looked at (a Proxy, a getter).
     throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); ${EXPORT_HOW}`);
   }
-  if (!exported) throw new McError('MC141', `model file ${q(ref)} does not export a model (${EXPORT_HOW})`);
+  if (!exported) throw Object.assign(new McError('MC141', `model file ${q(ref)} does not export a model (${EXPORT_HOW})`), { exportsFunction: exportsAFunction(mod) });
   // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source.
   return { ...(m as Model), source: file };
+}
+
+/** Whether a module exports a function (a helper module, a factory of models), directly or on its CommonJS exports object. */
+function exportsAFunction(mod: Record<string, unknown>): boolean {
+  try {
+    const d = mod.default;
+    const cjs = typeof d === 'object' && d !== null ? Object.values(d) : [];
+    return [...Object.values(mod), ...cjs].some((x) => typeof x === 'function');
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -162,5 +173,12 @@ export function findModelFiles(paths: readonly string[], cwd: string): { file: s
     if (statSync(p).isDirectory()) walk(p);
     else out.push({ file: p, named: true });
   }
-  return out;
+  // A file reached twice (`models models/a.ts`, a folder given twice) is checked once, as named if it was named.
+  const once = new Map<string, { file: string; named: boolean }>();
+  for (const f of out) {
+    const seen = once.get(f.file);
+    if (seen === undefined) once.set(f.file, f);
+    else if (f.named) seen.named = true;
+  }
+  return [...once.values()];
 }

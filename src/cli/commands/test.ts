@@ -101,6 +101,8 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
   let filteredOut = 0;
   let unexpected = 0;
   let benchOnly = 0;
+  // A model's name names its rows, its JUnit suite and its traces' default paths: one file per name.
+  const fileOf = new Map<string, string>();
   files: for (const { file, named } of files) {
     if (runner.interruptedBy) break;
     const shown = relative(io.cwd, file) || file;
@@ -108,12 +110,18 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
     try {
       m = await loadModel(shown, io.cwd);
     } catch (e) {
-      // In a folder, a file that exports no model is a helper module; anything else that fails to load fails the run.
-      if (!named && isCodedError(e) && e.code === 'MC141' && !callsDefineModel(file)) continue;
+      // In a folder, a file that exports no model is a helper module (one that builds models for others exports functions), unless it calls defineModel and exports nothing else (a forgotten export default); anything else that fails to load fails the run.
+      if (!named && isCodedError(e) && e.code === 'MC141' && (!callsDefineModel(file) || (e as { exportsFunction?: boolean }).exportsFunction === true)) continue;
       if (!isCodedError(e)) throw e;
       cases.push(loadFailure(shown, e));
       continue;
     }
+    const first = fileOf.get(m.name);
+    if (first !== undefined) {
+      cases.push(loadFailure(shown, new McError('MC166', `${q(shown)} defines model ${q(m.name)}, as ${q(first)} does: the name names the model's rows, its JUnit suite and its traces, so each model file needs its own (a copied file keeps the name it was copied with)`)));
+      continue;
+    }
+    fileOf.set(m.name, shown);
     models++;
     for (const v of m.variantNames.length ? m.variantNames : [null]) {
       if (filter !== undefined && !`${m.name}/${v ?? ''}`.includes(filter)) {
