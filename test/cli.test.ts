@@ -68,6 +68,28 @@ test('exit 1 from replay: a tampered trace no longer applies, naming the step, t
   t.regex(r2.out, /step 1 .* the state after it differs/);
 });
 
+test('replay: a trace made before the model gained a parameter replays at its default, with a note', async (t) => {
+  const dir = tmp();
+  const INDEX = JSON.stringify(resolve('src/index.ts'));
+  const model = (params: string) => `import { defineModel, bool, int, thread } from ${INDEX};
+export default defineModel({
+  name: 'grown',
+  ${params}
+  shared: { x: bool(), y: bool() },
+  threads: [thread('a', { start: 'a', end: ['b'], steps: { a: { then: (s) => { s.x = true; }, next: 'b' } } }), thread('c', { start: 'a', end: ['b'], steps: { a: { then: (s) => { s.y = s.x; }, next: 'b' } } })],
+  invariants: { 'not-both': (s) => !(s.x && s.y) },
+});
+`;
+  writeFileSync(join(dir, 'm.ts'), model(''));
+  t.is((await run(['check', 'm.ts', '--trace-out', 't.json'], dir)).code, 1);
+  // Another file: this process has the first one's module cached.
+  writeFileSync(join(dir, 'm2.ts'), model(`params: { spin: int(0, 2, 0) },`));
+  const r = await run(['replay', 't.json', '--model', 'm2.ts'], dir);
+  t.is(r.code, 0, r.out + r.err);
+  t.regex(r.out, /the model has a parameter the trace does not record, replayed at its default: spin=0/);
+  t.regex(r.out, /^reproduced: invariant "not-both"/m);
+});
+
 test('exit 3: a limit reached reports how far the search got', async (t) => {
   const r = await run(['check', 'peterson', '-p', 'n=4', '--max-states', '5000']);
   t.is(r.code, 3);

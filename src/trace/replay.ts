@@ -146,7 +146,12 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     const r = topDiffers('$.model', trace.model, built.name, 'the trace was made on another model');
     if (r) return r;
   }
-  const pd = firstDifference(trace.params as Valuation, built.params as Valuation);
+  // A parameter the model has gained since (the trace records none of that name) was built at its default: a note, and the schedule replays.
+  const recordedParams = trace.params as Valuation;
+  const added = Object.keys(built.params).filter((k) => !Object.hasOwn(recordedParams, k));
+  if (added.length)
+    notes.push(`the model has ${added.length === 1 ? 'a parameter' : 'parameters'} the trace does not record, replayed at ${added.length === 1 ? 'its default' : 'their defaults'}: ${added.map((k) => `${k}=${q((built.params as Valuation)[k])}`).join(', ')}`);
+  const pd = firstDifference(recordedParams, Object.fromEntries(Object.entries(built.params as Valuation).filter(([k]) => Object.hasOwn(recordedParams, k))));
   if (pd) {
     const r = topDiffers(`$.params.${pd.key}`, pd.recorded, pd.actual, 'the parameters differ from the model instance replayed');
     if (r) return r;
