@@ -78,10 +78,17 @@ test('a trace of a built-in model replays by default; a path in the printed comm
   t.is(r.code, 0, r.err);
   const tr = JSON.parse(readFileSync(join(dir, 'good.json'), 'utf8'));
   mkdirSync(join(dir, 'my models'));
+  writeFileSync(join(dir, "my models/it's.ts"), '');
   writeFileSync(join(dir, 'q.json'), JSON.stringify({ ...tr, modelFile: "my models/it's.ts" }));
   const q = await run(['replay', 'q.json'], dir);
   t.is(q.code, 2);
   t.regex(q.err, /run: mmcheck replay q\.json --model 'my models\/it'\\''s\.ts'$/m);
+  // A trace moved away from its model (into a subfolder): no wrong path is suggested.
+  mkdirSync(join(dir, 'moved'));
+  writeFileSync(join(dir, 'moved/q.json'), JSON.stringify({ ...tr, modelFile: '../models/lock.ts' }));
+  const moved = await run(['replay', 'moved/q.json'], dir);
+  t.is(moved.code, 2);
+  t.regex(moved.err, /MC421: the trace names the model file "\.\.\/models\/lock\.ts", which is neither beside the trace nor here .*run: mmcheck replay moved\/q\.json --model FILE$/m);
 });
 
 test('"modelFile": "/dev/zero" returns promptly; --model /dev/zero is refused as not a regular file (MC137)', async (t) => {

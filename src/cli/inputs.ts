@@ -50,7 +50,10 @@ export async function traceModel(t: TraceFile, traceFile: string, args: Args, io
   if (t.modelFile !== undefined) {
     const besideTrace = resolve(dirname(resolve(io.cwd, traceFile)), t.modelFile);
     const fromCwd = resolve(io.cwd, t.modelFile);
-    const file = existsSync(besideTrace) || !existsSync(fromCwd) ? besideTrace : fromCwd;
+    if (!existsSync(besideTrace) && !existsSync(fromCwd))
+      // The trace moved away from the model (a copy under another folder): no path to suggest.
+      return { model: null, why: `the trace names the model file ${q(t.modelFile)}, which is neither beside the trace nor here (a trace names its model relative to where it was saved)`, command: again('FILE') };
+    const file = existsSync(besideTrace) ? besideTrace : fromCwd;
     // An absolute path stays absolute; a relative one is made relative to where the command runs.
     const rel = isAbsolute(t.modelFile) ? t.modelFile : relative(io.cwd, file) || file;
     // A name with control characters would reach the terminal as escapes: it is shown JSON-quoted instead.
