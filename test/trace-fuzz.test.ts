@@ -392,6 +392,25 @@ test('replay: an altered change stops at that step, naming the field and both va
   t.like(replay(tr2, dining).stop, { index: 0, field: '$.steps[0].changes["fork[2]"]', recorded: true, reexecuted: false });
 });
 
+test('replay: a step whose guard fails an assertion, given another choice, no longer applies (the guard is not read again to explain it: it would throw)', async (t) => {
+  const { defineModel, int, thread } = await import('../src/index.ts');
+  const m = defineModel({
+    name: 'guard-assert',
+    shared: { v: int(0, 1) },
+    threads: [
+      thread('A', { start: 'a', end: ['b'], steps: { a: { then: (s) => { s.v = 1; }, next: 'b' } } }),
+      thread('B', { start: 'a', end: ['b'], steps: { a: { when: (s) => { s.assert(s.v === 0, 'v-is-0'); return true; }, next: 'b' } } }),
+    ],
+  }) as Model;
+  const r = search(buildModel(m, null), {});
+  const tr = buildTrace(r.runtime, r.violation!);
+  t.is(tr.steps.at(-1)!.fails, 'v-is-0');
+  tr.steps.at(-1)!.choice = 1;
+  const o = replay(parseTrace(JSON.stringify(tr)), m);
+  t.is(o.status, 'no-longer-applies');
+  t.regex(o.verdict, /choice 1 of step "a" is not available/);
+});
+
 test('replay: an altered `from` stops at that step', (t) => {
   const tr = diningTrace();
   tr.steps[2]!.from = 'Eat';

@@ -6,7 +6,7 @@ import { stepName } from '../exec/determinism.ts';
 import { judgeCycle } from '../exec/fairness.ts';
 import type { Fairness } from '../model/define.ts';
 import { fairAdjective } from '../model/fairness-text.ts';
-import { invariantFails, makeViewFactory } from '../layout/views.ts';
+import { invariantFails, isAssertionFailure, makeViewFactory } from '../layout/views.ts';
 import { decodeState, diff, modelHash, valuationHash, type Valuation } from './decode.ts';
 import { applyStep } from '../exec/step.ts';
 import type { TraceFile } from './format.ts';
@@ -342,7 +342,13 @@ function guardReads(rt: Runtime, buf: Uint32Array, t: number, step: number): Val
   if (!st.guard) return null;
   const reads = new Set<string>();
   const views = makeViewFactory(rt.model, rt.layout, true)(buf.slice(), true, { r: (n) => reads.add(n), w: () => {} });
-  if (st.guard(views.state, views.locals[t]!)) return null;
+  try {
+    if (st.guard(views.state, views.locals[t]!)) return null;
+  } catch (e) {
+    // A guard that fails an assertion fails its step, at choice 0: another choice recorded for it is one that is not available.
+    if (isAssertionFailure(e)) return null;
+    throw e;
+  }
   const val = decodeState(rt, buf);
   const out: Valuation = {};
   for (const r of reads) if (Object.hasOwn(val, r)) out[r] = val[r]!;

@@ -31,6 +31,8 @@ export interface GenModel {
   templates: GenTemplate[];
   invariant: { v: number; c: number } | null;
   assertion: { v: number; c: number } | null;
+  /** The assertion is made in each step's guard (before any choice), not its effect. */
+  assertInGuard?: boolean;
   /** Counters of 0..3 beside the threads (none if absent): a model this many times four as large, with wide levels (the threaded law tests). */
   widen?: number;
 }
@@ -68,6 +70,7 @@ export const genModel = (opts: { safety?: boolean } = {}): fc.Arbitrary<GenModel
       ) as fc.Arbitrary<GenTemplate[]>,
       invariant: opts.safety === false ? fc.constant(null) : fc.option(fc.record({ v: fc.nat(nvars - 1), c: fc.nat(3) }), { freq: 3 }),
       assertion: opts.safety === false ? fc.constant(null) : fc.option(fc.record({ v: fc.nat(nvars - 1), c: fc.nat(3) }), { freq: 3 }),
+      assertInGuard: fc.boolean(),
     }),
   );
 
@@ -115,10 +118,11 @@ export function toModel(g: GenModel, name = 'random', edit?: (body: string, inde
         else if (e.kind === 'local') body.push(`me.x = (me.x + ${e.c} + c) % 3;`);
         else body.push('st.flag.set(me.id % 2, !st.flag.get(me.id % 2));');
       }
-      if (g.assertion) body.push(`st.assert(st.${vname(g.assertion.v)} !== ${g.assertion.c} || me.x !== 2, 'a');`);
+      const assertion = g.assertion ? `st.assert(st.${vname(g.assertion.v)} !== ${g.assertion.c} || me.x !== 2, 'a');` : '';
+      if (assertion && !g.assertInGuard) body.push(assertion);
       steps[`s${si}`] = {
         at: `L${s.at}`,
-        when: fn(['st', 'me'], `return ${cond.length ? cond.join(' && ') : 'true'};`),
+        when: fn(['st', 'me'], `${g.assertInGuard ? assertion : ''}return ${cond.length ? cond.join(' && ') : 'true'};`),
         choose: s.choices,
         then: fn(['st', 'me', 'c'], body.join('\n')),
         next: s.altNext === null ? `L${s.next}` : fn(['st', 'me'], `return me.x === 1 ? 'L${s.next}' : 'L${s.altNext}';`),

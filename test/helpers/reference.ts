@@ -151,8 +151,18 @@ export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean; maxS
         for (const st of th.template.steps) {
           if (st.at !== p.t[ti]!.at) continue;
           const cv = view(b, p, true);
-          if (st.guard && !st.guard(cv.s, cv.me[ti])) continue;
-          const nc = st.choices >= 0 ? st.choices : st.chooseFn!(cv.s, cv.me[ti]);
+          let nc: number;
+          try {
+            if (st.guard && !st.guard(cv.s, cv.me[ti])) continue;
+            nc = st.choices >= 0 ? st.choices : st.chooseFn!(cv.s, cv.me[ti]);
+          } catch (e) {
+            // An assertion that fails in the guard or choose fails the step, as one in its effect does.
+            if (e instanceof RefAssert) {
+              note(`assertion:${e.prop}`, d + 1);
+              continue;
+            }
+            throw e;
+          }
           for (let c = 0; c < nc; c++) {
             const q = clone(p);
             const nv = view(b, q, false);
@@ -188,7 +198,13 @@ export function referenceExplore(b: BuiltModel, opts: { deadlock?: boolean; maxS
           th.template.steps.some((st) => {
             if (st.at !== p.t[ti]!.at) return false;
             const cv = view(b, p, true);
-            return !st.guard || st.guard(cv.s, cv.me[ti]);
+            try {
+              return !st.guard || st.guard(cv.s, cv.me[ti]);
+            } catch (e) {
+              // A guard whose assertion fails is a step that fails, not a blocked one.
+              if (e instanceof RefAssert) return true;
+              throw e;
+            }
           }),
         );
         if (!allEnd && !anyEnabled) note('deadlock:deadlock', d);
