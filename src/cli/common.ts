@@ -36,6 +36,9 @@ export function processIo(): Io {
  */
 export const EXIT = { pass: 0, violation: 1, badInput: 2, incomplete: 3, internal: 70 } as const;
 
+/** An `-o` of a report or rendering (show, test --reporter junit): `-` is stdout, as when -o is not given. */
+export const toFile = (out: string | undefined): string | undefined => (out === '-' ? undefined : out);
+
 /** Where internal errors are to be reported (the package names no tracker URL). */
 export const REPORT_AT = "mmcheck's issue tracker, with the command line and the model";
 

@@ -8,7 +8,7 @@ import { readTrace as readTraceFile } from '../run/api.ts';
 import type { Args } from './args.ts';
 import { paramsFrom, shq, type Io } from './common.ts';
 import { builtinModel, loadModel, looksLikeModelPath } from '../run/load.ts';
-import { refuseOutputOverInput } from '../run/write.ts';
+import { refuseForeignOutput, refuseOutputOverInput } from '../run/write.ts';
 
 /** What commands read: `<model>` arguments and trace files, both relative to the io's working directory. */
 
@@ -20,6 +20,11 @@ export function loadModelArg(ref: string, io: Io): Promise<Model> {
 export function refuseOverTraceInputs(out: string, traceFile: string, traceRole: string, args: Args, io: Io, option: string): void {
   const inputs = [{ path: traceFile, what: traceRole }, ...(args.given('model') ? [{ path: args.str('model')!, what: 'model file' }] : [])];
   refuseOutputOverInput(out, inputs, io.cwd, option);
+}
+
+/** `--trace-out FILE` may replace a trace, and nothing else (MC346): checked before the model is loaded and searched. */
+export function refuseForeignTraceOut(args: Args, io: Io): void {
+  if (args.command.flags['trace-out'] && args.given('trace-out')) refuseForeignOutput(args.str('trace-out')!, 'trace', { cwd: io.cwd, option: '--trace-out' });
 }
 
 export function readTrace(file: string, io: Io): TraceFile {
@@ -78,6 +83,7 @@ export async function modelFromArgs(args: Args, io: Io): Promise<{ model: Model;
   // A trace written over the model file would destroy it: refused before the model is even loaded.
   if (args.command.flags['trace-out'] && args.given('trace-out') && looksLikeModelPath(ref))
     refuseOutputOverInput(args.str('trace-out')!, [{ path: ref, what: 'model file' }], io.cwd, '--trace-out');
+  refuseForeignTraceOut(args, io);
   const model = await loadModelArg(ref, io);
   return { model, built: buildModel(model, args.str('variant'), paramsFrom(model, args.list('param'))) };
 }

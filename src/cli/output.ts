@@ -55,7 +55,7 @@ export function writeTrace(trace: TraceFile, cwd: string, out: string | undefine
   if (model.source) trace.modelFile = relative(dirname(abs), model.source);
   try {
     refuseOutputOverInput(path, [...(model.source ? [{ path: model.source, what: 'model file' }] : []), ...inputs], cwd, out === undefined ? 'the trace file' : '--trace-out');
-    writeFileAtomic(path, JSON.stringify(trace, null, 2) + '\n', { cwd });
+    writeFileAtomic(path, JSON.stringify(trace, null, 2) + '\n', { cwd, kind: 'trace' });
   } catch (e) {
     if (isMcError(e)) return { path: null, error: { code: e.code, message: e.message } };
     throw e;

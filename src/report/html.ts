@@ -7,6 +7,7 @@ import type { StepDocs } from '../trace/docs.ts';
 import { lockInstances, type LockDecl } from '../model/blocks/block.ts';
 import type { BlockedReport } from '../trace/blocked.ts';
 import { heldText } from './blocked-text.ts';
+import { VERSION } from '../model/version.ts';
 
 /**
  * A counterexample as one self-contained HTML page: swimlanes (one column
@@ -356,7 +357,7 @@ export function renderHtml(t: TraceFile, opts: HtmlOptions = {}): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<meta name="generator" content="${esc(t.createdBy ?? 'mmcheck')}">
+<meta name="generator" content="mmcheck ${esc(VERSION)}">
 <title>${esc(`${modelLine}: ${propertyText(t)}`)}</title>
 <style>${CSS}</style>
 </head>

@@ -127,9 +127,9 @@ export function readTrace(file: string, options: { cwd?: string } = {}): TraceFi
   return parseTrace(r.text, file);
 }
 
-/** Write a trace file atomically (a temporary file in the same folder, flushed and renamed into place). */
+/** Write a trace file atomically (a temporary file in the same folder, flushed and renamed into place); an existing file is replaced only if it is a trace (MC346 otherwise). */
 export function writeTrace(file: string, trace: TraceFile): void {
-  writeFileAtomic(file, JSON.stringify(trace, null, 2) + '\n');
+  writeFileAtomic(file, JSON.stringify(trace, null, 2) + '\n', { kind: 'trace' });
 }
 
 /** For a deadlock or livelock trace on `model`: each blocked thread, the guards it waits on with the values they read, the thread holding the lock it needs, and the wait-for cycle (null for other kinds). */

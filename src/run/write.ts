@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { McError, q } from '../model/errors.ts';
+import { fileContent, OUTPUT_KIND_TEXT, type OutputKind } from './output-kind.ts';
 
 /**
  * The one way mmcheck writes an output file (traces, `show -o`, JSON and XML
@@ -16,6 +17,12 @@ import { McError, q } from '../model/errors.ts';
  * root, a rename would replace the device node itself), so it is written
  * directly. A symbolic link to a regular file is followed: the file it
  * points to is replaced and the link stays.
+ *
+ * A caller that says what it writes (`kind`) replaces an existing non-empty
+ * file only when that file is an mmcheck output of the same kind
+ * (src/run/output-kind.ts): anything else there (`package.json`, a README, a
+ * report of another kind) is the user's, and the write is refused with
+ * MC346 before a byte is written.
  */
 
 /** The file-system calls the writer makes, so that a failure mid-way can be reproduced. */
@@ -49,12 +56,42 @@ export function writeError(shown: string, e: unknown): McError {
 const SOURCE_EXT = /\.(?:[cm]?[jt]s|[jt]sx)$/i;
 
 /**
+ * MC346 unless the file at `path` (absolute, or relative to `cwd`) may take
+ * an output of `kind`: it does not exist, is not a regular file (a device, a
+ * FIFO: written directly, nothing to lose), is empty, or is an mmcheck
+ * output of that kind. Commands call it before they run, so that a search
+ * is not run for an output that cannot be written; `writeFileAtomic` checks
+ * again when it writes. `option` names the option that gave the path.
+ */
+export function refuseForeignOutput(path: string, kind: OutputKind, opts: { cwd?: string; option?: string } = {}): void {
+  const target = resolve(opts.cwd ?? process.cwd(), path);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(target);
+  } catch {
+    return; // a file that does not exist yet (or a path that cannot be written: the write says why)
+  }
+  // A source file is refused by the write itself (MC345), after a violation has been reported.
+  if (SOURCE_EXT.test(target)) return;
+  refuseForeign(target, st, kind, `${opts.option ? `${opts.option} ` : ''}${q(path)}`);
+}
+
+function refuseForeign(target: string, st: fs.Stats, kind: OutputKind, shown: string): void {
+  if (!st.isFile() || st.size === 0) return;
+  const c = fileContent(target);
+  if (c.kind === kind) return;
+  const holds = c.kind !== null ? OUTPUT_KIND_TEXT[c.kind] : c.holds;
+  throw new McError('MC346', `${shown} already exists (${st.size.toLocaleString('en-US')} bytes) and holds ${holds}, not ${OUTPUT_KIND_TEXT[kind]}: mmcheck replaces only its own output of the same kind; choose another path, or remove the file first`);
+}
+
+/**
  * Write `data` to `path` (absolute, or relative to `cwd`) atomically, creating
  * missing folders. `shown` is the path as the user gave it, for the error.
  * Throws MC420 naming the path and the OS error; the previous content of the
- * target, if any, is then untouched.
+ * target, if any, is then untouched. With `kind`, an existing file that is
+ * not an mmcheck output of that kind is refused (MC346, `refuseForeignOutput`).
  */
-export function writeFileAtomic(path: string, data: string, opts: { cwd?: string; shown?: string; fs?: WriteFs } = {}): void {
+export function writeFileAtomic(path: string, data: string, opts: { cwd?: string; shown?: string; fs?: WriteFs; kind?: OutputKind } = {}): void {
   const io = opts.fs ?? realFs;
   const shown = opts.shown ?? path;
   let target = resolve(opts.cwd ?? process.cwd(), path);
@@ -66,6 +103,7 @@ export function writeFileAtomic(path: string, data: string, opts: { cwd?: string
   }
   // Every output of mmcheck is data (a trace, a page, a report): an existing source file at the path is a mistyped path, not a file to replace (a module the model imports, which no input check sees).
   if (st?.isFile() && SOURCE_EXT.test(target)) throw new McError('MC345', `${q(shown)} is a source file (${extname(target)}): mmcheck writes data there only when no such file exists; choose another path`);
+  if (st && opts.kind !== undefined) refuseForeign(target, st, opts.kind, q(shown));
   if (st && !st.isFile()) {
     if (st.isDirectory()) throw writeError(shown, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
     writeDirect(io, target, data, shown);

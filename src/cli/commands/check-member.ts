@@ -3,7 +3,7 @@ import { describeBuilt } from '../../model/build.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import { defaultSwarmOptions, swarmMember } from '../../run/swarm-pool.ts';
 import { looksLikeModelPath } from '../../run/load.ts';
-import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
+import { refuseForeignOutput, refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import { modelHash } from '../../trace/decode.ts';
 import { memberResult, type SwarmRun } from '../../trace/member-result.ts';
 import { MAX_SWARM } from '../../search/swarm.ts';
@@ -43,6 +43,7 @@ export async function runMember(args: Args, io: Io): Promise<number> {
   const { index, from } = memberIndex(args.str('member'), args.flag('member-from-env'), base, workers, io.env ?? {});
   const out = args.str('out');
   if (out !== undefined && looksLikeModelPath(args.positionals[0]!)) refuseOutputOverInput(out, [{ path: args.positionals[0], what: 'model file' }], io.cwd, '-o');
+  if (out !== undefined) refuseForeignOutput(out, 'member-result', { cwd: io.cwd, option: '-o' });
   const c = await seededRun(args, io);
   const depth = args.num('depth', { integer: true, min: 1 });
   const maxStates = args.num('max-states', { integer: true, min: 1 });
@@ -78,7 +79,7 @@ export async function runMember(args: Args, io: Io): Promise<number> {
   const trace = o.violation ? seededTrace(c.model, rt, o.violation, c.liveness ? c.fairness : null) : null;
   const result = memberResult(run, m.plan, o, m.interrupted, trace);
   const text = JSON.stringify(result) + '\n';
-  if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
+  if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd, kind: 'member-result' });
   if (args.flag('json')) io.out(text);
   else {
     const what = o.violation ? `${o.violation.kind} (${o.violation.property}) after ${n(o.cost)} expanded states` : o.status === 'done' ? 'no violation, search done' : `no violation (${o.status})`;

@@ -9,6 +9,7 @@ import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { minimizedLine, modelArg, savedLines, writeTrace } from '../output.ts';
+import { refuseForeignOutput } from '../../run/write.ts';
 import { printError } from '../common.ts';
 import { jsonResult } from '../json-result.ts';
 
@@ -26,7 +27,7 @@ export const minimizeCommand: Command = {
   notes: [
     'The trace must reproduce first (exit 1 otherwise): minimising a trace the model no longer has would describe a different bug.',
     'The model is the built-in one the trace names, or the one given with --model; a model file named inside the trace is never loaded (it is code).',
-    '-o never overwrites the trace being minimised, and writes through a temporary file renamed into place.',
+    '-o never overwrites the trace being minimised, nor an existing file that is not a trace (MC346), and writes through a temporary file renamed into place.',
   ],
   example: 'mmcheck minimize traces/dining.n3.deadlock.json -o short.json',
   run: runMinimize,
@@ -40,7 +41,9 @@ export const minimizeCommand: Command = {
 async function runMinimize(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
   const outPath = args.str('out') ?? file.replace(/\.json$/, '') + '.min.json';
-  refuseOverTraceInputs(outPath, file, 'trace being minimised', args, io, args.given('out') ? '-o' : 'the minimised trace');
+  const outOption = args.given('out') ? '-o' : 'the minimised trace';
+  refuseOverTraceInputs(outPath, file, 'trace being minimised', args, io, outOption);
+  refuseForeignOutput(outPath, 'trace', { cwd: io.cwd, option: outOption });
   const t = readTrace(file, io);
   const model = await requireTraceModel(t, file, args, io);
   const rp = replay(t, model);

@@ -2,9 +2,10 @@ import { renderMarkdown, renderText } from '../../report/table.ts';
 import { renderHtml } from '../../report/html.ts';
 import { renderItf } from '../../report/itf.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, shq, type Io } from '../common.ts';
+import { EXIT, shq, toFile, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
-import { writeFileAtomic } from '../../run/write.ts';
+import { refuseForeignOutput, writeFileAtomic } from '../../run/write.ts';
+import { MARKDOWN_MARKER } from '../../run/output-kind.ts';
 import { verifyTrace } from '../../trace/verify.ts';
 import { traceDocsOf } from '../../trace/docs.ts';
 import { declaredLocks, explainTrace } from '../../trace/blocked.ts';
@@ -27,7 +28,7 @@ export const showCommand: Command = {
   },
   notes: [
     'The trace is replayed on its model before it is rendered: the built-in model it names, or the one given with --model. A model file named inside the trace is never loaded (it is code): without --model the trace is rendered after a check against its own state hashes, with a note saying how to re-execute it.',
-    '-o never overwrites the trace being shown, and writes through a temporary file renamed into place.',
+    '-o never overwrites the trace being shown, nor an existing file that is not a rendering of mmcheck show (MC346), and writes through a temporary file renamed into place; -o - is stdout.',
   ],
   example: 'mmcheck show traces/dining.n3.deadlock.json --format html -o dining.html',
   run: runShow,
@@ -35,8 +36,11 @@ export const showCommand: Command = {
 
 async function runShow(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
-  const out = args.str('out');
-  if (out !== undefined) refuseOverTraceInputs(out, file, 'trace being shown', args, io, '-o');
+  const out = toFile(args.str('out'));
+  if (out !== undefined) {
+    refuseOverTraceInputs(out, file, 'trace being shown', args, io, '-o');
+    refuseForeignOutput(out, 'rendering', { cwd: io.cwd, option: '-o' });
+  }
   const t = readTrace(file, io);
   const format = args.oneOf('format', FORMATS);
   // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
@@ -55,9 +59,9 @@ async function runShow(args: Args, io: Io): Promise<number> {
       : format === 'html'
         ? renderHtml(t, { source: shq(file), modelFlag, note, docs, locks, blocked })
         : format === 'markdown'
-          ? renderMarkdown(t, { note, docs }) + (why ? `\n\n\`\`\`\n${why}\`\`\`` : '') + '\n'
+          ? `${MARKDOWN_MARKER}\n` + renderMarkdown(t, { note, docs }) + (why ? `\n\n\`\`\`\n${why}\`\`\`` : '') + '\n'
           : renderText(t, { source: shq(file), modelFlag, note, docs }) + '\n' + (why ? `\n${why}` : '');
-  if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd });
+  if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd, kind: 'rendering' });
   else io.out(text);
   return EXIT.pass;
 }

@@ -6,7 +6,7 @@ import { Runtime } from '../../exec/runtime.ts';
 import { builtinModel, loadModel, looksLikeModelPath } from '../../run/load.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
 import { listed, mergeMembers, readMemberResult } from '../../run/swarm-merge.ts';
-import { refuseOutputOverInput } from '../../run/write.ts';
+import { refuseForeignOutput, refuseOutputOverInput } from '../../run/write.ts';
 import type { SwarmRun } from '../../trace/member-result.ts';
 import type { Args, Command } from '../args.ts';
 import { count, n, shq, type Io } from '../common.ts';
@@ -50,7 +50,10 @@ async function runMerge(args: Args, io: Io): Promise<number> {
   const files = args.positionals;
   if (files.length === 0) throw new McError('MC309', `mmcheck swarm-merge takes one or more member result files, got none (usage: mmcheck ${swarmMergeCommand.usage})`);
   const inputs = [...files.map((f) => ({ path: f, what: 'member result' })), ...(args.given('model') ? [{ path: args.str('model')!, what: 'model file' }] : [])];
-  if (args.given('trace-out')) refuseOutputOverInput(args.str('trace-out')!, inputs, io.cwd, '--trace-out');
+  if (args.given('trace-out')) {
+    refuseOutputOverInput(args.str('trace-out')!, inputs, io.cwd, '--trace-out');
+    refuseForeignOutput(args.str('trace-out')!, 'trace', { cwd: io.cwd, option: '--trace-out' });
+  }
   const members = files.map((f) => readMemberResult(f, io.cwd));
   const first = members[0]!.result.run;
   const model = await mergeModel(first, args, io);

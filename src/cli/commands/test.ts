@@ -8,9 +8,9 @@ import { findModelFiles, loadModel } from '../../run/load.ts';
 import { CaseRunner } from '../../run/case-runner.ts';
 import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
 import type { SupervisedResult } from '../../run/supervise.ts';
-import { refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
+import { refuseForeignOutput, refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import type { Args, Command } from '../args.ts';
-import { count, EXIT, isCodedError, n, type Io } from '../common.ts';
+import { count, EXIT, isCodedError, n, toFile, type Io } from '../common.ts';
 import { jsonResult } from '../json-result.ts';
 import { endedInStep } from '../output.ts';
 
@@ -35,7 +35,7 @@ export const testCommand: Command = {
     'time-limit': { type: 'string', value: 'S', help: 'stop the search of any one expectation after S seconds, even inside a step that does not return (the case is incomplete)' },
     'memory-limit': { type: 'string', value: 'MB', help: "stop a search when the process's resident memory exceeds MB megabytes (the case is incomplete); default: 80% of the machine's (or cgroup's) memory" },
     reporter: { type: 'string', value: REPORTERS.join('|'), default: 'text', help: 'text table, or JUnit XML for CI systems' },
-    out: { type: 'string', short: 'o', value: 'FILE', help: 'with --reporter junit: write the XML to FILE (default stdout)' },
+    out: { type: 'string', short: 'o', value: 'FILE', help: 'with --reporter junit: write the XML to FILE (default stdout; -: stdout); an existing FILE only if it is a JUnit report of mmcheck test (MC346)' },
     json: { type: 'boolean', help: 'one JSON object on stdout' },
   },
   conflicts: [['json', 'reporter']],
@@ -71,8 +71,11 @@ async function runTest(args: Args, io: Io): Promise<number> {
   const paths = args.positionals.length ? args.positionals : ['models'];
   const files = findModelFiles(paths, io.cwd);
   // A report written over a model file would destroy it: refused before anything runs.
-  const reportOut = args.str('out');
-  if (reportOut !== undefined) refuseOutputOverInput(reportOut, files.map((f) => ({ path: f.file, what: 'model file' })), io.cwd, '-o');
+  const reportOut = toFile(args.str('out'));
+  if (reportOut !== undefined) {
+    refuseOutputOverInput(reportOut, files.map((f) => ({ path: f.file, what: 'model file' })), io.cwd, '-o');
+    refuseForeignOutput(reportOut, 'junit', { cwd: io.cwd, option: '-o' });
+  }
   const limits: CaseLimits = {
     timeLimit: args.given('time-limit') ? args.num('time-limit', { min: 0 }) : Infinity,
     memory: memoryCeiling(args.given('memory-limit') ? args.num('memory-limit', { min: 1 }) : Infinity),
@@ -164,10 +167,10 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
   if (args.flag('json')) io.out(jsonResult('test', { passed, failed, incomplete, skipped: skippedN, interrupted, cases }));
   else if (reporter === 'junit') {
     const xml = junitXml(cases, interrupted);
-    const out = args.str('out');
+    const out = toFile(args.str('out'));
     if (out === undefined) io.out(xml);
     else {
-      writeFileAtomic(out, xml, { cwd: io.cwd });
+      writeFileAtomic(out, xml, { cwd: io.cwd, kind: 'junit' });
       io.out(`${closing}\nJUnit report: ${out}\n`);
     }
   } else io.out(table(cases) + `\n${closing}\n`);
