@@ -145,3 +145,94 @@ test('a trace replayed against another model says which model it was made on, no
   t.is(r.code, 2, r.out);
   t.regex(r.err, /MC421: the trace was made on model "dining", and the model given is "lock-example" \(model "lock-example" has no parameter "n".*\); give the model the trace was made on with --model FILE/);
 });
+
+test('a name of megabytes is refused (MC402 naming the JSON path), before show pads a table with it or replay quotes it', async (t) => {
+  // The user's 2 MB step name made show write 252 MB (every row padded to it); 8 MB crashed it (Invalid string length, exit 70).
+  for (const [field, size] of [['step', 2_000_000], ['thread', 8_000_000], ['to', 5_000]] as const) {
+    const tr = trace();
+    tr.steps[0][field] = 'F'.repeat(size);
+    const f = write(`long-${field}.json`, tr);
+    for (const cmd of ['show', 'replay', 'minimize']) {
+      const r = await cli([cmd, f]);
+      t.is(r.code, 2, `${cmd} ${field}: ${r.err.slice(0, 300)}`);
+      t.true(r.out.length + r.err.length < 1000, `${cmd} ${field}: ${r.out.length + r.err.length} characters`);
+      t.regex(r.err, new RegExp(`MC402: malformed trace at \\$\\.steps\\[0\\]\\.${field}: a string of ${size.toLocaleString('en-US')} characters \\(a name or value of a trace has at most 1,024\\)`));
+    }
+  }
+  // Every name: a variable (a key), a value, the model, variant and property names; a model file's path may be as long as a path.
+  const at = (edit: (x: Record<string, any>) => void) => {
+    const x = trace();
+    edit(x);
+    return x;
+  };
+  const long = 'v'.repeat(1025);
+  const cases: [Record<string, any>, RegExp][] = [
+    [at((x) => (x.initial[long] = 1)), /\$\.initial\["v+\.\.\. \(1,027 characters\)\]: a key of 1,025 characters/],
+    [at((x) => (x.steps[1].changes = { 'fork[1]': long })), /\$\.steps\[1\]\.changes\.fork\[1\]: a string of 1,025 characters/],
+    [at((x) => (x.model = long)), /\$\.model: a string of 1,025/],
+    [at((x) => (x.variant = long)), /\$\.variant: a string of 1,025/],
+    [at((x) => (x.property.name = long)), /\$\.property\.name: a string of 1,025/],
+    [at((x) => (x.threads[2] = long)), /\$\.threads\[2\]: a string of 1,025/],
+    [at((x) => (x.modelFile = 'm/'.repeat(2100))), /\$\.modelFile: a string of 4,200 characters \(a name or value of a trace has at most 4,096\)/],
+  ];
+  for (const [x, re] of cases) {
+    const e = t.throws(() => parseTrace(JSON.stringify(x)));
+    t.true(isMcError(e) && e.code === 'MC402', String(e));
+    t.regex(e!.message, re);
+    t.true(e!.message.length < 400, `${e!.message.length} characters`);
+  }
+  // At the limit, a name is read; show's text table cuts its cell, so a row is not padded to it.
+  const ok = at((x) => (x.model = 'notbuiltin'));
+  ok.steps[0].step = 'S'.repeat(1024);
+  t.notThrows(() => parseTrace(JSON.stringify(ok)));
+  const shown = await cli(['show', write('at-limit.json', ok)]);
+  t.is(shown.code, 0, shown.err);
+  t.true(shown.out.length < 3000, `${shown.out.length} characters`);
+  t.regex(shown.out, /S{99}…/);
+  t.false(shown.out.includes('S'.repeat(101)));
+});
+
+test('a message that quotes trace data cuts it: replay of a step name of 1,024 characters that is not in the model', async (t) => {
+  const tr = trace();
+  tr.steps[0].step = 'S'.repeat(1024);
+  tr.steps[1].thread = 'T'.repeat(1024);
+  for (const [name, x] of [['step', tr], ['thread', { ...trace(), steps: [tr.steps[1], ...trace().steps.slice(1)] }]] as const) {
+    const r = await cli(['replay', write(`quoted-${name}.json`, x)]);
+    t.is(r.code, 1, r.err);
+    t.true(r.out.length < 1000, `${name}: ${r.out.length} characters: ${r.out.slice(0, 200)}`);
+    t.regex(r.out, /step 1 \((?:phil\[0\]|T{240}\.\.\. \(1,024 characters\)): (?:take_left|S{240}\.\.\. \(1,024 characters\))\) no longer applies/);
+  }
+});
+
+test('bidirectional overrides and other invisible format characters in names are refused like control characters (MC402)', async (t) => {
+  for (const [c, hex] of [['\u202e', '202E'], ['\u202a', '202A'], ['\u2066', '2066'], ['\u2069', '2069'], ['\u200e', '200E'], ['\u200f', '200F'], ['\u200b', '200B'], ['\ufeff', 'FEFF']]) {
+    const tr = trace();
+    tr.steps[0].step = `take${c}left`;
+    const r = await cli(['show', write(`bidi-${hex}.json`, tr)]);
+    t.is(r.code, 2, hex);
+    t.regex(r.err, new RegExp(`MC402: malformed trace at \\$\\.steps\\[0\\]\\.step: an invisible format character \\(U\\+${hex}\\) in a string`));
+    t.false(r.out.includes(c) || r.err.includes(c), hex);
+    const key = trace();
+    key.initial[`fork${c}[0]`] = false;
+    const k = await cli(['replay', write(`bidi-key-${hex}.json`, key)]);
+    t.is(k.code, 2, hex);
+    t.regex(k.err, new RegExp(`MC402: malformed trace at \\$\\.initial: an invisible format character \\(U\\+${hex}\\) in the key`));
+  }
+});
+
+test('a model cannot give a name longer than a trace may hold (MC180): every counterexample it makes can be read back', async (t) => {
+  const { buildModel, defineModel, oneOf, thread } = await import('../src/index.ts');
+  const long = 'x'.repeat(1025);
+  const model = (shared: Record<string, unknown>, step = 'go', invariants: Record<string, unknown> = {}) =>
+    defineModel({ name: 'names', shared: shared as never, threads: [thread('T', { start: 'a', end: ['b'], steps: { [step]: { at: 'a', next: 'b' } } })], invariants: invariants as never });
+  const coded = (f: () => unknown, re: RegExp) => {
+    const e = t.throws(f);
+    t.true(isMcError(e) && e.code === 'MC180', String(e));
+    t.regex(e!.message, re);
+    t.true(e!.message.length < 500);
+  };
+  coded(() => buildModel(model({ v: oneOf('a', long) }), null), /shared "v": oneOf value "x+\.\.\. \(1,027 characters\) is 1,025 characters long; a name a trace records has at most 1,024/);
+  coded(() => buildModel(model({}, long), null), /thread "T": the step name "x+\.\.\. .* is 1,025 characters long/);
+  coded(() => buildModel(model({}, 'go', { [long]: () => true }), null), /the invariant name .* is 1,025 characters long/);
+  t.notThrows(() => buildModel(model({ v: oneOf('a', 'x'.repeat(1024)) }, 'y'.repeat(1024)), null));
+});

@@ -4,9 +4,10 @@ import { deferredValue, unplainFunction, unplainWhy } from './synchronous.ts';
 import { isBlock, type Block, type LockDecl } from './blocks/block.ts';
 import { fragmentOrigins, leafFunctions, stepMapOrigins, type GroupUse } from './blocks/compose.ts';
 import { codeOnly } from './source.ts';
-import { ArrayDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
+import { ArrayDomain, EnumDomain, ScalarDomain, ThreadIdDomain, checkInit, isArrayDomain, isScalarDomain, type Domain, type Scalar } from './domains.ts';
 import {
   checkVariant,
+  MAX_NAME,
   THREAD_KEYS,
   resolveParams,
   type Effect,
@@ -157,6 +158,40 @@ function unusedParams(def: Model['def'], params: Readonly<Params>, read: Readonl
   if (unread.length === 0) return [];
   const sources = Object.values(def as unknown as Record<string, unknown>).filter((f): f is Function => typeof f === 'function').map((f) => codeOnly(Function.prototype.toString.call(f)));
   return unread.filter((k) => !sources.some((src) => new RegExp(`(?<![\\w$])${k.replace(/\$/g, '\\$')}(?![\\w$])`).test(src)));
+}
+
+/** MC180 for a name a trace would record that is longer than a trace may hold (MAX_NAME), so that every counterexample can be read back. */
+function checkNameLengths(where: string, name: string, variant: string | null, params: Params, shared: readonly BuiltVar[], templates: readonly BuiltTemplate[], threads: readonly { name: string; template: BuiltTemplate }[], invariants: readonly BuiltInvariant[]): void {
+  const check = (what: string, n: string) => {
+    if (n.length > MAX_NAME) throw new McError('MC180', `${where}: ${what} ${q(n)} is ${n.length.toLocaleString('en-US')} characters long; a name a trace records has at most ${MAX_NAME.toLocaleString('en-US')}`);
+  };
+  const domainNames = (what: string, d: BuiltVar['domain']) => {
+    const e = d.kind === 'array' ? d.elem : d;
+    if (e.kind === 'enum') for (const v of (e as EnumDomain).names) check(`${what}: oneOf value`, v);
+  };
+  check('the model name', name);
+  if (variant !== null) check('the variant name', variant);
+  for (const [k, v] of Object.entries(params)) {
+    check('the parameter name', k);
+    if (typeof v === 'string') check(`parameter ${q(k)}: the value`, v);
+  }
+  for (const v of shared) {
+    check('the shared variable', v.domain.kind === 'array' ? `${v.name}[${v.domain.length - 1}]` : v.name);
+    domainNames(`shared ${q(v.name)}`, v.domain);
+  }
+  for (const t of templates) {
+    for (const l of t.labels) check(`thread ${q(t.name)}: the label`, l);
+    for (const s of t.steps) {
+      check(`thread ${q(t.name)}: the step name`, s.name);
+      for (const c of s.choiceNames ?? []) check(`thread ${q(t.name)} step ${q(s.name)}: the choice name`, c);
+    }
+    for (const l of t.locals) domainNames(`thread ${q(t.name)} local ${q(l.name)}`, l.domain);
+  }
+  for (const th of threads) {
+    check('the thread', th.name);
+    for (const l of th.template.locals) check('the local', `${th.name}.${l.name}`);
+  }
+  for (const i of invariants) check('the invariant name', i.name);
 }
 
 export function buildModel(model: Model, variantIn?: string | null, overrides: Params = {}): BuiltModel {
@@ -430,6 +465,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   checkHolderLocals(where, locks, templates);
   checkVariantLiterals(model);
   checkModelNames(model, where, shared, templates, invariants, init);
+  checkNameLengths(where, model.name, variant, params, shared, templates, threads, invariants);
   addHelpers(def.helpers, where);
   groups.forEach((g) => addHelpers(g.def.helpers, `${where} thread ${q(g.name)}`));
   return { model, name: model.name, variant, params, shared, templates, threads, invariants, deadlock, init, hasProgress: anyProgress, helpers, locks, unusedParams: unusedParams(def, params, paramsRead) };

@@ -232,6 +232,16 @@ export interface Model<P extends ParamSpec = ParamSpec> {
 }
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/**
+ * The longest name a model may give anything a trace records (the model,
+ * a variant, a parameter or its value, a thread, variable, label, step,
+ * choice, `oneOf` value or invariant; a variable's full name, `fault[3].ok`,
+ * included), and the longest a trace file may hold (MC402 beyond it): far
+ * above any real name, far below what would make every table and message
+ * that repeats it megabytes long.
+ */
+export const MAX_NAME = 1024;
 /** Parameter names that would be Object.prototype's members in the plain objects parameters travel in. */
 const RESERVED_PARAMS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 

@@ -33,7 +33,8 @@ export function isMcError(e: unknown): e is McError {
 
 /** The most of a quoted value a message shows (a 100 MB key from a hostile file would make a 100 MB message). */
 const QUOTE_MAX = 240;
-const clip = (text: string): string => (text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}... (${text.length.toLocaleString('en-US')} characters)` : text);
+/** A name or value from a data file cut for a message, unquoted (`q` quotes it): a hostile trace's megabyte step name stays a few hundred characters. */
+export const clip = (text: string): string => (text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}... (${text.length.toLocaleString('en-US')} characters)` : text);
 
 /** A key in a JSON path of a message: `.name` when it reads as one, else quoted and clipped (`["a b"]`, a 100 MB key). */
 export const pathKey = (k: string): string => (/^[^\s"'\\\u0000-\u001f\u007f-\u009f]{1,64}$/.test(k) ? `.${k}` : `[${q(k)}]`);

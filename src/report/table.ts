@@ -110,6 +110,8 @@ const count = (n: number) => n.toLocaleString('en-US');
 export interface TextOptions {
   /** Longest changes cell before it is cut with an ellipsis (default 100). */
   maxChanges?: number;
+  /** Longest thread name or step cell before it is cut with an ellipsis (default 100): every row is padded to its column's widest cell. */
+  maxCell?: number;
   /** Traces with more steps are summarised (default TERMINAL_ROWS); Infinity shows every step. */
   maxRows?: number;
   /** The trace file, named in the summary line as where the full table is. */
@@ -132,11 +134,14 @@ export function renderText(t: TraceFile, opts: TextOptions = {}): string {
   const cut = n > maxRows;
   const shown = cut ? [...tm.rows.slice(0, edge), ...tm.rows.slice(n - edge)] : tm.rows;
   const indexOf = (k: number) => (cut && k >= edge ? n - edge + (k - edge) : k);
-  const rows = shown.map((r) => r.map((c, i) => (i === r.length - 1 && width(c) > maxC ? c.slice(0, maxC - 1) + '…' : c)));
-  const w = tm.headers.map((h) => width(h));
+  const maxCell = opts.maxCell ?? 100;
+  const cutTo = (c: string, max: number) => (width(c) > max ? [...c].slice(0, max - 1).join('') + '…' : c);
+  const rows = shown.map((r) => r.map((c, i) => cutTo(c, i === r.length - 1 ? maxC : maxCell)));
+  const headers = tm.headers.map((h) => cutTo(h, maxCell));
+  const w = headers.map((h) => width(h));
   for (const r of rows) for (let i = 0; i < w.length; i++) w[i] = Math.max(w[i]!, width(r[i]!));
   const line = (cells: string[]) => cells.map((c, i) => pad(c, w[i]!)).join(' | ').trimEnd();
-  const out = [tm.title, '', line(tm.headers), w.map((k) => '-'.repeat(k)).join('-+-')];
+  const out = [tm.title, '', line(headers), w.map((k) => '-'.repeat(k)).join('-+-')];
   rows.forEach((r, k) => {
     const i = indexOf(k);
     if (cut && k === edge) {

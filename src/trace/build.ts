@@ -6,7 +6,8 @@ import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';
 import { VERSION } from '../model/version.ts';
 import { CONFIRM_TIMES, notDeterministic, stepName } from '../exec/determinism.ts';
 import { invariantFails } from '../layout/views.ts';
-import { q } from '../model/errors.ts';
+import { McError, q } from '../model/errors.ts';
+import { MAX_NAME } from '../model/define.ts';
 
 /**
  * Turn a found violation into a trace file, re-executing its steps to record
@@ -34,6 +35,9 @@ export function buildTrace(rt: Runtime, v: FoundViolation, extra: { modelFile?: 
     if ('fails' in r) {
       if (v.kind !== 'assertion' || steps.length !== v.steps.length - 1 || r.fails !== v.property)
         throw notDeterministic(rt, `${stepName(rt, ps.thread, ps.step)} fails assertion ${q(r.fails)} when step ${steps.length + 1} of the counterexample is executed again`);
+      // The one name a trace records that the model builder cannot see: an assertion's, given when it fails.
+      if (r.fails.length > MAX_NAME)
+        throw new McError('MC180', `model ${q(b.name)}: ${stepName(rt, ps.thread, ps.step)} fails assertion ${q(r.fails)}, whose name is ${r.fails.length.toLocaleString('en-US')} characters long; a name a trace records has at most ${MAX_NAME.toLocaleString('en-US')}`);
       failed = true;
       base.fails = r.fails;
       steps.push(base);

@@ -1,5 +1,5 @@
 import type { Scalar } from '../model/domains.ts';
-import { q } from '../model/errors.ts';
+import { clip, q } from '../model/errors.ts';
 import { digest } from '../layout/hash.ts';
 import type { TraceFile } from './format.ts';
 
@@ -50,7 +50,7 @@ export function checkTraceData(t: TraceFile): TraceDataFault | null {
   const threads = new Set(t.threads);
   if (threads.size !== t.threads.length) return fault(-1, '$.threads', t.threads, [...threads], 'thread names are unique:');
   for (const th of t.threads)
-    if (typeof t.initial[`${th}.at`] !== 'string') return fault(-1, `$.initial["${th}.at"]`, t.initial[`${th}.at`], 'a label', `thread ${q(th)} is listed, so the initial state needs its label:`);
+    if (typeof t.initial[`${th}.at`] !== 'string') return fault(-1, `$.initial[${q(`${th}.at`)}]`, t.initial[`${th}.at`], 'a label', `thread ${q(th)} is listed, so the initial state needs its label:`);
   const initialHash = hashInOrder(keys, t.initial);
   if (initialHash !== t.initialHash) return fault(-1, '$.initialHash', t.initialHash, initialHash, 'the recorded initial state hashes to');
   const val: Record<string, Scalar> = { ...t.initial };
@@ -61,12 +61,12 @@ export function checkTraceData(t: TraceFile): TraceDataFault | null {
     const at = `$.steps[${i}]`;
     if (!threads.has(s.thread)) return fault(i, `${at}.thread`, s.thread, t.threads, 'the trace lists its threads as');
     const labelKey = `${s.thread}.at`;
-    if (s.from !== val[labelKey]) return fault(i, `${at}.from`, s.from, val[labelKey], `${s.thread} is at`);
+    if (s.from !== val[labelKey]) return fault(i, `${at}.from`, s.from, val[labelKey], `${clip(s.thread)} is at`);
     for (const k of Object.keys(s.changes)) {
       if (!Object.hasOwn(val, k) || k.endsWith('.at')) return fault(i, `${at}.changes`, k, keys.filter((x) => !x.endsWith('.at')), 'changes name variables of the initial state (labels go in `to`):');
       if (s.changes[k] === val[k]) {
-        const field = `${at}.changes["${k}"]`;
-        return fault(i, field, s.changes[k], val[k], '', `the trace records ${q(s.changes[k])}, the value ${k} already holds before the step (a change records a new value)`);
+        const field = `${at}.changes[${q(k)}]`;
+        return fault(i, field, s.changes[k], val[k], '', `the trace records ${q(s.changes[k])}, the value ${clip(k)} already holds before the step (a change records a new value)`);
       }
     }
     if (s.fails !== undefined) {

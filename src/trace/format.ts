@@ -1,6 +1,6 @@
 import { McError, pathKey, q } from '../model/errors.ts';
 import type { Scalar } from '../model/domains.ts';
-import type { ViolationKind } from '../model/define.ts';
+import { MAX_NAME, type ViolationKind } from '../model/define.ts';
 
 /**
  * Trace files, format `mmcheck-trace/1` (documented in docs/trace-format.md).
@@ -77,6 +77,38 @@ function checkValuation(v: unknown, path: string): void {
 const MAX_JSON_DEPTH = 32;
 /** Control characters (ESC, BEL, ...; tab and newline aside): a name holding them would drive the terminal it is printed on. */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+/**
+ * Invisible format characters: the bidirectional marks, embeddings,
+ * overrides and isolates (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069), which reorder what a terminal or page shows around them
+ * (`take\u202Eleft` prints as `taketfel`), the zero-width space, word joiner
+ * and invisible operators (U+200B, U+2060-U+2064), the line and paragraph
+ * separators (U+2028, U+2029) and the byte-order mark (U+FEFF): a name
+ * holding them reads as another name. The joiners U+200C and U+200D stay
+ * allowed (they are part of some scripts and emoji).
+ */
+const INVISIBLE = /[\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+/** What is wrong with a key or string of a data file, if anything: a control or an invisible format character. */
+function badCharacter(s: string): string | null {
+  if (CONTROL.test(s)) return 'a control character';
+  const m = INVISIBLE.exec(s);
+  if (m) return `an invisible format character (U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+  return null;
+}
+
+/**
+ * The longest name or string value a trace may hold (threads, steps,
+ * labels, variables, choices, the model, variant and property, parameters
+ * and values): names in a model are identifiers, labels and the names of
+ * `oneOf` values, choices and properties, tens of characters long; an
+ * element or local is two of them joined (`fault[3].ok`). A name of
+ * megabytes is hostile data, which every table, page and message would
+ * repeat. MAX_NAME (1024) is also the longest name the model builder
+ * accepts (MC180), so every trace mmcheck writes can be read back.
+ * `modelFile`, a path, may be as long as a path (MAX_PATH).
+ */
+const MAX_PATH = 4096;
 
 /**
  * The first place where parsed JSON nests deeper than MAX_JSON_DEPTH or a
@@ -88,7 +120,8 @@ export function jsonFault(root: unknown): { path: string; what: string } | null 
   while (stack.length > 0) {
     const { v, path, depth } = stack.pop()!;
     if (typeof v === 'string') {
-      if (CONTROL.test(v)) return { path, what: 'a control character in a string' };
+      const bad = badCharacter(v);
+      if (bad) return { path, what: `${bad} in a string` };
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
@@ -96,8 +129,35 @@ export function jsonFault(root: unknown): { path: string; what: string } | null 
     if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: `${path}[${i}]`, depth: depth + 1 }));
     else
       for (const [k, x] of Object.entries(v)) {
-        if (CONTROL.test(k)) return { path, what: `a control character in the key ${q(k)}` };
+        const bad = badCharacter(k);
+        if (bad) return { path, what: `${bad} in the key ${q(k)}` };
         stack.push({ v: x, path: `${path}${pathKey(k)}`, depth: depth + 1 });
+      }
+  }
+  return null;
+}
+
+/**
+ * The first key or string of a trace longer than MAX_NAME (`$.modelFile`:
+ * MAX_PATH), with what is wrong there; null when there is none. Walked
+ * without recursion, after jsonFault has bounded the depth.
+ */
+function longName(root: unknown): { path: string; what: string } | null {
+  const n = (k: number) => k.toLocaleString('en-US');
+  const stack: { v: unknown; path: string }[] = [{ v: root, path: '$' }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      const max = path === '$.modelFile' ? MAX_PATH : MAX_NAME;
+      if (v.length > max) return { path, what: `a string of ${n(v.length)} characters (a name or value of a trace has at most ${n(max)})` };
+      continue;
+    }
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: `${path}[${i}]` }));
+    else
+      for (const [k, x] of Object.entries(v)) {
+        if (k.length > MAX_NAME) return { path: `${path}${pathKey(k)}`, what: `a key of ${n(k.length)} characters (a name in a trace has at most ${n(MAX_NAME)})` };
+        stack.push({ v: x, path: `${path}${pathKey(k)}` });
       }
   }
   return null;
@@ -112,7 +172,7 @@ export function parseTrace(text: string, source = 'trace'): TraceFile {
     throw new McError('MC401', `${source} is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof j !== 'object' || j === null || Array.isArray(j)) fail('$', 'expected an object');
-  const fault = jsonFault(j);
+  const fault = jsonFault(j) ?? longName(j);
   if (fault) fail(fault.path, fault.what);
   const t = j as Record<string, unknown>;
   if (typeof t.format !== 'string') fail('$.format', 'missing (expected "mmcheck-trace/1")');

@@ -1,4 +1,4 @@
-import { McError, q } from '../model/errors.ts';
+import { McError, clip, q } from '../model/errors.ts';
 import type { Model } from '../model/define.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { FoundViolation, PathStep } from '../search/types.ts';
@@ -60,7 +60,7 @@ export function pathOfTrace(rt: Runtime, t: TraceFile): PathStep[] {
   return t.steps.map((s, i) => {
     const th = rt.model.threads.find((x) => x.name === s.thread);
     const st = th?.template.steps.find((x) => x.name === s.step);
-    if (!th || !st) throw new McError('MC411', `trace step ${i + 1} (${s.thread}: ${s.step}) is not in model ${q(rt.model.name)}`);
+    if (!th || !st) throw new McError('MC411', `trace step ${i + 1} (${clip(s.thread)}: ${clip(s.step)}) is not in model ${q(rt.model.name)}`);
     return { thread: th.index, step: st.index, choice: s.choice };
   });
 }

@@ -1,6 +1,6 @@
 import { buildModel } from '../model/build.ts';
 import type { Model } from '../model/define.ts';
-import { McError, isMcError, q } from '../model/errors.ts';
+import { McError, clip, isMcError, pathKey, q } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { stepName } from '../exec/determinism.ts';
 import { judgeCycle } from '../exec/fairness.ts';
@@ -91,7 +91,7 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
       const ts = trace.steps[f.index];
       out.status = 'no-longer-applies';
       out.stop = { index: f.index, thread: ts?.thread ?? '', step: ts?.step ?? '', reason: 'data-inconsistent', message: `the trace contradicts itself at ${f.field}: ${f.message}`, field: f.field, recorded: f.recorded, reexecuted: f.expected };
-      out.verdict = `the trace contradicts itself at ${f.field}${ts ? ` (step ${f.index + 1}, ${ts.thread}: ${ts.step})` : ''}: ${f.message}`;
+      out.verdict = `the trace contradicts itself at ${f.field}${ts ? ` (step ${f.index + 1}, ${clip(ts.thread)}: ${clip(ts.step)})` : ''}: ${f.message}`;
     }
   }
   return out;
@@ -132,7 +132,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     const tpl = ts ? built.threads.find((th) => th.name === ts.thread)?.template : undefined;
     const doc = oneLine(tpl?.steps.find((s) => s.name === ts!.step)?.doc ?? '');
     out.stop = { index, thread: ts?.thread ?? '', step: ts?.step ?? '', ...(doc ? { doc } : {}), ...stop };
-    out.verdict = verdict ?? (ts ? `step ${index + 1} (${ts.thread}: ${ts.step}) no longer applies: ${stop.message}` : stop.message);
+    out.verdict = verdict ?? (ts ? `step ${index + 1} (${clip(ts.thread)}: ${clip(ts.step)}) no longer applies: ${stop.message}` : stop.message);
     return out;
   };
   // A top-level field that differs from the model: on the trace's variant a stop, on another a note.
@@ -153,7 +153,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     notes.push(`the model has ${added.length === 1 ? 'a parameter' : 'parameters'} the trace does not record, replayed at ${added.length === 1 ? 'its default' : 'their defaults'}: ${added.map((k) => `${k}=${q((built.params as Valuation)[k])}`).join(', ')}`);
   const pd = firstDifference(recordedParams, Object.fromEntries(Object.entries(built.params as Valuation).filter(([k]) => Object.hasOwn(recordedParams, k))));
   if (pd) {
-    const r = topDiffers(`$.params.${pd.key}`, pd.recorded, pd.actual, 'the parameters differ from the model instance replayed');
+    const r = topDiffers(`$.params${pathKey(pd.key)}`, pd.recorded, pd.actual, 'the parameters differ from the model instance replayed');
     if (r) return r;
   }
   const names = built.threads.map((t) => t.name);
@@ -170,7 +170,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   const id = firstDifference(trace.initial, val);
   const ih = valuationHash(val);
   if (id || ih !== trace.initialHash) {
-    const field = id ? `$.initial["${id.key}"]` : '$.initialHash';
+    const field = id ? `$.initial[${q(id.key)}]` : '$.initialHash';
     const recorded = id ? id.recorded : trace.initialHash;
     const actual = id ? id.actual : ih;
     const msg = `the initial state differs from the trace's (${field}: the trace records ${shown(recorded)}, re-execution gives ${shown(actual)})`;
@@ -195,7 +195,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     if (!st) return stop('step-missing', `thread ${q(ts.thread)} has no step ${q(ts.step)} in this ${built.variant ? `variant (${built.variant})` : 'model'}`);
     const at = tpl.labels[rt.label(cur, 0, t)]!;
     if (sameVariant && ts.from !== at) return differs('from', ts.from, at);
-    if (at !== tpl.labels[st.at]) return stop('wrong-label', `${ts.thread} is at label ${q(at)}, but step ${q(ts.step)} is at label ${q(tpl.labels[st.at])}`);
+    if (at !== tpl.labels[st.at]) return stop('wrong-label', `${clip(ts.thread)} is at label ${q(at)}, but step ${q(ts.step)} is at label ${q(tpl.labels[st.at])}`);
     const r = applyStep(rt, cur, { thread: t, step: st.index, choice: ts.choice });
     if (r === null) {
       const reads = guardReads(rt, cur, t, st.index);
@@ -213,7 +213,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
         // A failing step has no resulting state: it stays at its label and changes nothing.
         if (ts.to !== at) return differs('to', ts.to, at);
         const cd = firstDifference(ts.changes, {});
-        if (cd) return differs(`changes["${cd.key}"]`, cd.recorded, undefined);
+        if (cd) return differs(`changes[${q(cd.key)}]`, cd.recorded, undefined);
         if (ts.progress !== undefined) return differs('progress', ts.progress, undefined);
       }
       break;
@@ -235,7 +235,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       const cd = firstDifference(ts.changes, diff(val, nv));
       // A variable the trace omits from changes is unchanged by re-execution only if its value stayed.
       // An entry re-execution does not change is reported with the value the variable keeps.
-      if (cd) return differs(`changes["${cd.key}"]`, cd.recorded, cd.actual !== undefined ? cd.actual : nv[cd.key], true);
+      if (cd) return differs(`changes[${q(cd.key)}]`, cd.recorded, cd.actual !== undefined ? cd.actual : nv[cd.key], true);
       if (ts.stateHash !== h) return differs('stateHash', ts.stateHash, h, true);
       // Present (true) exactly when the step is progress, as the writer records it.
       if (ts.progress !== (r.progress ? true : undefined)) return differs('progress', ts.progress, r.progress ? true : undefined);
@@ -244,7 +244,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       const expected: Valuation = { ...val, ...ts.changes };
       const d = diff(expected, nv);
       const msg = `the state after it differs from the trace's (${Object.entries(d).slice(0, 6).map(([k, v]) => `${k}=${q(v)} where the trace has ${q(expected[k])}`).join(', ') || 'labels differ'})`;
-      notes.push(`from step ${i + 1} (${ts.thread}: ${ts.step}) on, the states differ from the trace's: ${msg.replace(/^the state after it differs from the trace's /, '')}`);
+      notes.push(`from step ${i + 1} (${clip(ts.thread)}: ${clip(ts.step)}) on, the states differ from the trace's: ${msg.replace(/^the state after it differs from the trace's /, '')}`);
       diverged = true;
     }
     val = nv;
@@ -321,9 +321,9 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
             : starving === -2
               ? `the model has no thread ${q(p.starving)}`
               : !live
-              ? starving >= 0 ? `${p.starving} is finished on the cycle` : 'every thread with progress labels is finished on the cycle'
+              ? starving >= 0 ? `${clip(p.starving!)} is finished on the cycle` : 'every thread with progress labels is finished on the cycle'
               : p.starving
-                ? `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress of ${p.starving}, and is ${fairness === 'none' ? 'a cycle' : `a ${fairness}ly fair cycle`}: ${p.starving} starves`
+                ? `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress of ${clip(p.starving)}, and is ${fairness === 'none' ? 'a cycle' : `a ${fairness}ly fair cycle`}: ${clip(p.starving)} starves`
                 : `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress and is ${fairness === 'none' ? 'a' : `a ${fairness}ly fair`} non-progress cycle`;
       break;
     }

@@ -1,5 +1,5 @@
 import type { Model } from '../model/define.ts';
-import { McError } from '../model/errors.ts';
+import { McError, clip } from '../model/errors.ts';
 import { checkTraceData } from './consistency.ts';
 import type { TraceFile } from './format.ts';
 import { MODEL_CHANGED, replay, type ReplayOutcome } from './replay.ts';
@@ -51,7 +51,7 @@ export function verifyTrace(trace: TraceFile, model: Model | null, unavailable =
   if (r.status === 'reproduced') return { level: 'replayed', note: null, replay: r };
   const modelChanged = r.notes.includes(MODEL_CHANGED);
   if (!modelChanged) {
-    const at = r.stop ? ` at ${r.stop.field ?? (r.stop.index >= 0 ? `step ${r.stop.index + 1} (${r.stop.thread}: ${r.stop.step})` : 'the state')}${r.stop.field && r.stop.index >= 0 ? ` (step ${r.stop.index + 1})` : ''}: ${r.stop.message}` : `: ${r.verdict}`;
+    const at = r.stop ? ` at ${r.stop.field ?? (r.stop.index >= 0 ? `step ${r.stop.index + 1} (${clip(r.stop.thread)}: ${clip(r.stop.step)})` : 'the state')}${r.stop.field && r.stop.index >= 0 ? ` (step ${r.stop.index + 1})` : ''}: ${r.stop.message}` : `: ${r.verdict}`;
     throw new McError('MC406', `the trace does not reproduce on the model it names, unchanged (the same model hash)${at}; its data were edited, or code that the model's functions call changed (mmcheck replay shows where)`);
   }
   return { ...unchecked(`it does not reproduce on the current model (${r.verdict})`), replay: r };
