@@ -220,6 +220,19 @@ test('bidirectional overrides and other invisible format characters in names are
   }
 });
 
+test('replay reads recorded changes named like built-in object properties as unknown variables, never as Object.prototype members', async (t) => {
+  for (const key of ['hasOwnProperty', 'constructor', '__proto__', 'toString']) {
+    const tr = trace();
+    tr.steps[0].changes = JSON.parse(`{${JSON.stringify(key)}: 1}`);
+    const r = await cli(['replay', write(`proto-${key}.json`, JSON.stringify(tr))]);
+    t.is(r.code, 1, r.err);
+    t.regex(r.out, new RegExp(`step 1 \\(phil\\[0\\]: take_left\\) no longer applies: the state after it differs from the trace's: \\$\\.steps\\[0\\]\\.changes\\["${key}"\\]: the trace records 1, re-execution gives nothing`), key);
+    t.notRegex(r.out, /native code|function|\[object/);
+    const j = await cli(['replay', write(`proto-${key}.json`, JSON.stringify(tr)), '--json']);
+    t.is(JSON.parse(j.out).stop.reexecuted, undefined, key);
+  }
+});
+
 test('a model cannot give a name longer than a trace may hold (MC180): every counterexample it makes can be read back', async (t) => {
   const { buildModel, defineModel, oneOf, thread } = await import('../src/index.ts');
   const long = 'x'.repeat(1025);

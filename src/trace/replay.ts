@@ -235,7 +235,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       const cd = firstDifference(ts.changes, diff(val, nv));
       // A variable the trace omits from changes is unchanged by re-execution only if its value stayed.
       // An entry re-execution does not change is reported with the value the variable keeps.
-      if (cd) return differs(`changes[${q(cd.key)}]`, cd.recorded, cd.actual !== undefined ? cd.actual : nv[cd.key], true);
+      if (cd) return differs(`changes[${q(cd.key)}]`, cd.recorded, cd.actual !== undefined ? cd.actual : Object.hasOwn(nv, cd.key) ? nv[cd.key] : undefined, true);
       if (ts.stateHash !== h) return differs('stateHash', ts.stateHash, h, true);
       // Present (true) exactly when the step is progress, as the writer records it.
       if (ts.progress !== (r.progress ? true : undefined)) return differs('progress', ts.progress, r.progress ? true : undefined);
