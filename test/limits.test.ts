@@ -80,6 +80,32 @@ export default peterson;
 `,
 );
 
+/** A model whose build never returns (its threads, a function of the parameters, loop), and says when its module loads. */
+const BUILD_HANG = join(dir, 'build-hang.ts');
+writeFileSync(
+  BUILD_HANG,
+  `import { defineModel, int } from ${INDEX};
+process.stderr.write('[build-hang loaded]\\n');
+export default defineModel({
+  name: 'build-hang',
+  params: { n: int(1, 3, 2) },
+  shared: { x: int(0, 3) },
+  threads: (_p) => { for (;;) {} },
+});
+`,
+);
+
+/** A module whose top level never returns. */
+const LOAD_HANG = join(dir, 'load-hang.ts');
+writeFileSync(
+  LOAD_HANG,
+  `import { defineModel, int } from ${INDEX};
+process.stderr.write('[load-hang loading]\\n');
+for (;;) {}
+export default defineModel({ name: 'load-hang', shared: { x: int(0, 3) }, threads: [] });
+`,
+);
+
 interface Proc {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -93,10 +119,13 @@ interface Proc {
  * started: the "checking" (or "simulating") line is printed just before it, and with --json
  * (nothing printed before the result) the first progress line of --progress.
  */
-function mmcheck(args: string[], signal?: { name: NodeJS.Signals; delayMs: number }): Promise<Proc> {
+function mmcheck(args: string[], signal?: { name: NodeJS.Signals; delayMs: number; afterErr?: RegExp }, killAfterS = 0): Promise<Proc> {
   const t0 = performance.now();
   return new Promise((done, fail) => {
     const c = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
+    // A run that would hang (the bug these tests catch) fails its test instead of holding it forever.
+    const killer = killAfterS > 0 ? setTimeout(() => c.kill('SIGKILL'), killAfterS * 1000) : null;
+    c.on('close', () => killer && clearTimeout(killer));
     let out = '';
     let err = '';
     let sent = false;
@@ -107,11 +136,11 @@ function mmcheck(args: string[], signal?: { name: NodeJS.Signals; delayMs: numbe
     };
     c.stdout.on('data', (d: Buffer) => {
       out += d;
-      if (/^(?:(?:swarm-)?checking|simulating) /m.test(out)) send();
+      if (!signal?.afterErr && /^(?:(?:swarm-)?checking|simulating) /m.test(out)) send();
     });
     c.stderr.on('data', (d: Buffer) => {
       err += d;
-      if (/^\[mmcheck explore\]/m.test(err)) send();
+      if (signal?.afterErr ? signal.afterErr.test(err) : /^\[mmcheck explore\]/m.test(err)) send();
     });
     c.on('error', fail);
     c.on('close', (code, sig) => done({ code, signal: sig, out, err, seconds: (performance.now() - t0) / 1000 }));
@@ -260,21 +289,66 @@ test('SIGTERM with --json prints a JSON result: incomplete, interrupted', async 
   t.is(typeof j.stats.seconds, 'number');
 });
 
-test('SIGINT while the model loads stops the search at its first poll, however long the search thread takes to load the model too', async (t) => {
-  const c = spawn(process.execPath, [BIN, 'check', SLOW, '-p', 'n=6', '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
-  let out = '';
-  let err = '';
-  const closed = new Promise<number | null>((done) => c.on('close', done));
-  c.stdout.on('data', (d: Buffer) => void (out += d));
-  c.stderr.on('data', (d: Buffer) => {
-    err += d;
-    // The first load is the command line's own, with the search thread's handlers in place; the thread loads the model again (1.5 s) after it.
-    if (/slow model loading/.test(err) && !c.killed) c.kill('SIGINT');
-  });
-  t.is(await closed, 3, out + err);
+test('SIGINT while the search thread loads a model file ends the run at once, before any search; while the command line loads it after, the search stops at its first poll', async (t) => {
+  const run = (nth: number) =>
+    new Promise<{ code: number | null; out: string; err: string }>((done) => {
+      const c = spawn(process.execPath, [BIN, 'check', SLOW, '-p', 'n=6', '--no-progress'], { env: { ...process.env, NODE_OPTIONS: '' } });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d: Buffer) => void (out += d));
+      c.stderr.on('data', (d: Buffer) => {
+        err += d;
+        // The search thread loads the model file first (watched), then the command line does; the thread searches the model it built, without a third load.
+        if ((err.match(/slow model loading/g) ?? []).length === nth && !c.killed) c.kill('SIGINT');
+      });
+      c.on('close', (code) => done({ code, out, err }));
+    });
+  const [first, second] = await Promise.all([run(1), run(2)]);
+  t.is(first.code, 3, first.out + first.err);
+  t.regex(first.err, /^mmcheck: interrupted by SIGINT before any search started$/m);
+  t.is(first.out, '');
+  t.is(second.code, 3, second.out + second.err);
+  t.is((second.err.match(/slow model loading/g) ?? []).length, 2, second.err);
   // Not ended after the one-second grace while it loaded (then: "after 0 states", the counts never published).
-  t.regex(out, /^incomplete: interrupted by SIGINT after [1-9][\d,]* states \(depth [1-9]\d*, frontier [\d,]+\); no violation found so far$/m);
-  t.notRegex(out, /did not stop/);
+  t.regex(second.out, /^incomplete: interrupted by SIGINT after [1-9][\d,]* states \(depth [1-9]\d*, frontier [\d,]+\); no violation found so far$/m);
+  t.notRegex(second.out, /did not stop/);
+});
+
+test('--time-limit ends a model file whose build or loading never returns: MC167 naming the file and the phase, exit 3 (check, simulate, check --swarm)', async (t) => {
+  const [build, load, sim, swarm] = await Promise.all([
+    mmcheck(['check', BUILD_HANG, '--time-limit', '1', '-p', 'n=3'], undefined, 60),
+    mmcheck(['check', LOAD_HANG, '--time-limit', '1', '--json'], undefined, 60),
+    mmcheck(['simulate', BUILD_HANG, '--time-limit', '1', '--seed', '1'], undefined, 60),
+    mmcheck(['check', LOAD_HANG, '--swarm', '2', '--seed', '1', '--time-limit', '1'], undefined, 60),
+  ]);
+  t.is(build.code, 3, build.out + build.err);
+  t.regex(build.err, /^mmcheck: error MC167: model file ".*build-hang\.ts" did not finish building the model with params n=3 within the time limit \(--time-limit 1 s, and 1 s of grace\), and the thread doing so was ended: a function of the parameters the build calls \(threads, shared, invariants, \.\.\.\) may not return$/m);
+  t.is(build.out, '');
+  // The grace counts from when the thread began to load the model; the bound allows for a loaded machine.
+  t.true(build.seconds < 30, `took ${build.seconds} s`);
+  t.is(load.code, 3, load.out + load.err);
+  const j = JSON.parse(load.out);
+  t.is(j.error.code, 'MC167');
+  t.regex(j.error.message, /^model file ".*load-hang\.ts" did not finish loading the module within the time limit .*: code at the top level of the module/);
+  for (const r of [sim, swarm]) {
+    t.is(r.code, 3, r.out + r.err);
+    t.regex(r.err, /^mmcheck: error MC167: model file ".*-hang\.ts" did not finish (building the model with params n=2|loading the module) within the time limit/m);
+  }
+});
+
+test('SIGINT or SIGTERM while a model file loads or builds without end ends the run at once: interrupted before any search started, exit 3', async (t) => {
+  const runs = await Promise.all([
+    mmcheck(['check', BUILD_HANG], { name: 'SIGINT', delayMs: 300, afterErr: /\[build-hang loaded\]/ }, 60),
+    mmcheck(['check', LOAD_HANG, '--json'], { name: 'SIGTERM', delayMs: 300, afterErr: /\[load-hang loading\]/ }, 60),
+    mmcheck(['simulate', BUILD_HANG], { name: 'SIGINT', delayMs: 300, afterErr: /\[build-hang loaded\]/ }, 60),
+    mmcheck(['check', BUILD_HANG, '--swarm', '2'], { name: 'SIGTERM', delayMs: 300, afterErr: /\[build-hang loaded\]/ }, 60),
+  ]);
+  for (const [i, r] of runs.entries()) {
+    t.is(r.signal, null, `run ${i}`);
+    t.is(r.code, 3, `run ${i}: ${r.out + r.err}`);
+    t.regex(r.err, /^mmcheck: interrupted by SIG(INT|TERM) before any search started$/m);
+    t.is(r.out, '');
+  }
 });
 
 test('SIGINT during a step that never returns still ends the run with the partial summary', async (t) => {
@@ -369,6 +443,35 @@ test('mmcheck test: --time-limit ends a case whose guard never returns (incomple
   t.regex(xml, /<error type="incomplete" message="incomplete \(time-limit\)">the search reached the time limit/);
 });
 
+/** A folder whose second model never finishes building and whose third never finishes loading. */
+const HUNG_CASES = mkdtempSync(join(tmpdir(), 'mmcheck-limits-hung-'));
+writeFileSync(join(HUNG_CASES, 'a-lock.ts'), caseModel('a-lock', LOCK));
+writeFileSync(join(HUNG_CASES, 'b-build.ts'), `process.stderr.write('[b-build loaded]\\n');\n` + caseModel('b-build', `shared: { x: int(0, 3) }, threads: (_p: unknown) => { for (;;) {} }`));
+writeFileSync(join(HUNG_CASES, 'c-load.ts'), `for (;;) {}\n` + caseModel('c-load', LOCK));
+writeFileSync(join(HUNG_CASES, 'd-lock.ts'), caseModel('d-lock', LOCK));
+
+test('mmcheck test: --time-limit ends a model file whose build or loading never returns (incomplete, MC167), and the files after it still run; SIGINT during one stops the run: exit 3', async (t) => {
+  const [r, sig] = await Promise.all([
+    mmcheck(['test', HUNG_CASES, '--time-limit', '1'], undefined, 90),
+    // Loaded by the search thread, then by the command line: the thread is building it when the signal comes.
+    mmcheck(['test', HUNG_CASES], { name: 'SIGINT', delayMs: 300, afterErr: /\[b-build loaded\][^]*\[b-build loaded\]/ }, 60),
+  ]);
+  t.is(r.code, 3, r.out + r.err);
+  t.regex(r.out, /^a-lock .* pass +pass .* ok$/m);
+  t.regex(r.out, /^b-build .* pass +incomplete \(time-limit\) .* INCOMPLETE$/m);
+  t.regex(r.out, /✗ MC167: model file ".*b-build\.ts" did not finish building the model within the time limit \(--time-limit 1 s, and 1 s of grace\)/);
+  t.regex(r.out, /^.*c-load\.ts .* loads +incomplete \(time-limit\) .* INCOMPLETE$/m);
+  t.regex(r.out, /✗ MC167: model file ".*c-load\.ts" did not finish loading the module within the time limit/);
+  t.regex(r.out, /^d-lock .* pass +pass .* ok$/m);
+  t.regex(r.out, /^2 passed, 0 failed, 2 incomplete$/m);
+  t.is(sig.signal, null);
+  t.is(sig.code, 3, sig.out + sig.err);
+  t.regex(sig.out, /^a-lock .* ok$/m);
+  t.regex(sig.out, /^b-build .* incomplete \(interrupted\) .* INCOMPLETE$/m);
+  t.notRegex(sig.out, /c-load|d-lock/);
+  t.regex(sig.out, /^1 passed, 0 failed, 1 incomplete; interrupted by SIGINT: the expectations after the last case were not checked$/m);
+});
+
 /** `mmcheck test BIG_DIR ...args`, sent SIGINT 0.7 s into b-big's search. */
 async function testInterrupted(args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
   const c = spawn(process.execPath, [BIN, 'test', BIG_DIR, ...args], { env: { ...process.env, NODE_OPTIONS: '' } });
@@ -377,7 +480,7 @@ async function testInterrupted(args: readonly string[]): Promise<{ code: number 
   c.stdout.on('data', (d: Buffer) => void (out += d));
   c.stderr.on('data', (d: Buffer) => {
     err += d;
-    // Loaded by the search thread too: the search is starting.
+    // Loaded by the search thread, then by the command line: the search is starting.
     if ((err.match(/\[big model loaded\]/g) ?? []).length === 2) setTimeout(() => c.kill('SIGINT'), 700);
   });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => c.on('close', (code, sig) => done([code, sig])));

@@ -1,5 +1,4 @@
-import { McError, q } from '../model/errors.ts';
-import { parseParam, type Model, type Params } from '../model/define.ts';
+import { paramsFrom } from '../model/define.ts';
 
 /**
  * What every command shares: the io it writes through, exit codes, coded
@@ -60,21 +59,8 @@ export function internalErrorLine(e: unknown): string {
   return `mmcheck: internal error: ${msg.split('\n')[0]} — please report this at ${REPORT_AT} (run with --debug for the stack)`;
 }
 
-/** `-p k=v` values, each parsed against the model's declared parameter domain; a name given twice is refused. */
-export function paramsFrom(model: Model, kvs: readonly string[]): Params {
-  const out: Params = {};
-  const given = new Map<string, string>();
-  for (const kv of kvs) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new McError('MC310', `--param ${q(kv)}: expected key=value`);
-    const k = kv.slice(0, eq);
-    const before = given.get(k);
-    if (before !== undefined) throw new McError('MC330', `--param ${k} given twice (${q(before)} and ${q(kv)}): give each parameter once`);
-    given.set(k, kv);
-    out[k] = parseParam(model, k, kv.slice(eq + 1));
-  }
-  return out;
-}
+/** `-p k=v` values (src/model/define.ts: the search thread parses them too, before the command line loads a model file). */
+export { paramsFrom };
 
 /** One shell word, so that printed commands can be pasted back. */
 export const shq = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

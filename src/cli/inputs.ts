@@ -9,6 +9,7 @@ import type { Args } from './args.ts';
 import { paramsFrom, shq, type Io } from './common.ts';
 import { builtinModel, loadModel, looksLikeModelPath } from '../run/load.ts';
 import { refuseForeignOutput, refuseOutputOverInput } from '../run/write.ts';
+import type { SearchThread } from '../run/supervise.ts';
 
 /** What commands read: `<model>` arguments and trace files, both relative to the io's working directory. */
 
@@ -77,13 +78,40 @@ export async function requireTraceModel(t: TraceFile, traceFile: string, args: A
   throw new McError('MC421', `${r.why}; to re-execute it on that model, run: ${r.command}`);
 }
 
-/** The `<model>` positional, built for `--variant` and the `-p` values. */
-export async function modelFromArgs(args: Args, io: Io): Promise<{ model: Model; built: BuiltModel }> {
+/**
+ * The thread that loads and builds a model file first (`SearchThread.prepare`),
+ * and the time limit it has to (`--time-limit`, Infinity when not given).
+ */
+export interface ModelWatch {
+  readonly thread: SearchThread;
+  readonly timeLimit: number;
+}
+
+/** `--time-limit` for the watch of a model file's loading: a bad value is reported in its turn, after the model loads, as before. */
+export function watchTimeLimit(args: Args): number {
+  try {
+    return args.given('time-limit') ? args.num('time-limit', { min: 0 }) : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * The `<model>` positional, built for `--variant` and the `-p` values. A
+ * model file is code that may never return (a loop at its top level, or in
+ * `threads` of its parameters): with `watch`, the watched thread loads and
+ * builds it first, within the time limit and ending at a signal, and only
+ * then does this thread (which handles no signal or timer while a module's
+ * code runs) load it; the thread keeps the model it built for its search.
+ */
+export async function modelFromArgs(args: Args, io: Io, watch?: ModelWatch): Promise<{ model: Model; built: BuiltModel }> {
   const ref = args.positionals[0]!;
   // A trace written over the model file would destroy it: refused before the model is even loaded.
   if (args.command.flags['trace-out'] && args.given('trace-out') && looksLikeModelPath(ref))
     refuseOutputOverInput(args.str('trace-out')!, [{ path: ref, what: 'model file' }], io.cwd, '--trace-out');
   refuseForeignTraceOut(args, io);
+  if (watch !== undefined && looksLikeModelPath(ref))
+    await watch.thread.prepare({ ref, cwd: io.cwd, build: { variant: args.str('variant') ?? null, params: { text: args.list('param') } } }, { timeLimit: watch.timeLimit });
   const model = await loadModelArg(ref, io);
   return { model, built: buildModel(model, args.str('variant'), paramsFrom(model, args.list('param'))) };
 }

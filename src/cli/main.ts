@@ -5,7 +5,7 @@ import { EXIT, internalErrorLine, isCodedError, printError, processIo, type Io }
 import { commands } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
 import { jsonResult } from './json-result.ts';
-import { releaseEarlySignals } from '../run/signals.ts';
+import { InterruptedBeforeSearch, releaseEarlySignals } from '../run/signals.ts';
 
 /**
  * The command line: `mmcheck <command> [arguments] [options]`, dispatched to
@@ -20,10 +20,16 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   try {
     return await dispatch(args, io);
   } catch (e) {
+    // A signal while a thread loaded the model file, before any search: the line bin/mmcheck.js prints for a signal during start-up.
+    if (e instanceof InterruptedBeforeSearch) {
+      io.err(`mmcheck: ${e.message}\n`);
+      return EXIT.incomplete;
+    }
     if (isCodedError(e)) {
       printError(io, e);
       if (json) io.out(jsonResult('error', { error: { code: e.code, message: e.message } }));
-      return EXIT.badInput;
+      // A limit reached before the search (a model file that does not finish loading within --time-limit) is incomplete, not bad input.
+      return (e as { incomplete?: unknown }).incomplete === true ? EXIT.incomplete : EXIT.badInput;
     }
     io.err(internalErrorLine(e) + '\n');
     if (debug) io.err(`${(e as Error)?.stack ?? String(e)}\n`);

@@ -11,7 +11,10 @@ import { traceDocsOf } from '../trace/docs.ts';
 import type { Args } from './args.ts';
 import { printError, shq, type Io } from './common.ts';
 import { FAIRNESS } from './flags.ts';
-import { modelFromArgs } from './inputs.ts';
+import { modelFromArgs, watchTimeLimit } from './inputs.ts';
+import { SearchThread } from '../run/supervise.ts';
+import { memoryCeiling } from '../run/memory-ceiling.ts';
+import { looksLikeModelPath } from '../run/load.ts';
 import { checkReplays, modelArg, writeTrace, type SavedTrace } from './output.ts';
 
 /**
@@ -32,8 +35,33 @@ export interface SeededRun {
   json: boolean;
 }
 
-export async function seededRun(args: Args, io: Io): Promise<SeededRun> {
-  const { model, built } = await modelFromArgs(args, io);
+/** The model and the options of a seeded run; a model file is loaded first in `watch`'s thread (`modelFromArgs`). */
+export async function seededRun(args: Args, io: Io, watch: SearchThread): Promise<SeededRun> {
+  const { model, built } = await modelFromArgs(args, io, { thread: watch, timeLimit: watchTimeLimit(args) });
+  return seededOptions(args, model, built);
+}
+
+/**
+ * A seeded run whose searches run in threads of their own (`check --swarm`,
+ * `--member`), each loading the model: a model file is loaded and built
+ * first in a thread started for that alone (watched: `--time-limit`; a
+ * signal meanwhile ends the run through bin/mmcheck.js's start-up handlers,
+ * which run since this thread is not the one stuck), then ended.
+ */
+export async function seededRunAlone(args: Args, io: Io): Promise<SeededRun> {
+  if (!looksLikeModelPath(args.positionals[0]!)) {
+    const { model, built } = await modelFromArgs(args, io);
+    return seededOptions(args, model, built);
+  }
+  const watch = SearchThread.spawn(memoryCeiling(Infinity));
+  try {
+    return await seededRun(args, io, watch);
+  } finally {
+    watch.close();
+  }
+}
+
+function seededOptions(args: Args, model: Model, built: BuiltModel): SeededRun {
   const given = args.str('seed');
   if (given !== undefined && given === '') throw new McError('MC320', 'option --seed: the seed must not be empty');
   return {

@@ -409,6 +409,22 @@ export function parseParam(model: Model, key: string, text: string): Scalar {
   return v;
 }
 
+/** `-p k=v` values, each parsed against the model's declared parameter domain; a name given twice is refused. */
+export function paramsFrom(model: Model, kvs: readonly string[]): Params {
+  const out: Params = {};
+  const given = new Map<string, string>();
+  for (const kv of kvs) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new McError('MC310', `--param ${q(kv)}: expected key=value`);
+    const k = kv.slice(0, eq);
+    const before = given.get(k);
+    if (before !== undefined) throw new McError('MC330', `--param ${k} given twice (${q(before)} and ${q(kv)}): give each parameter once`);
+    given.set(k, kv);
+    out[k] = parseParam(model, k, kv.slice(eq + 1));
+  }
+  return out;
+}
+
 /**
  * The variant to build: the model's own name of it (a key of its
  * definition), not the string asked for. A name from the command line or

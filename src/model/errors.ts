@@ -20,6 +20,15 @@ export class McError extends Error {
 }
 
 /**
+ * A coded error that ends a run as incomplete (exit 3), not as bad input
+ * (exit 2): a limit reached before any search started, such as a model file
+ * whose loading or building did not finish within `--time-limit` (MC167).
+ */
+export class McIncompleteError extends McError {
+  readonly incomplete = true;
+}
+
+/**
  * Recognised by shape, not `instanceof`: a model file may load its own copy
  * of this module (CommonJS next to the ESM engine), whose errors are just as
  * coded. Read with own-property tests so that a thrown oddity (a sealed

@@ -2,7 +2,7 @@ import type { BuiltModel } from '../model/build.ts';
 import type { SearchOptions } from '../search/types.ts';
 import type { MemoryCeiling } from './memory-ceiling.ts';
 import type { StopSignal } from './signals.ts';
-import { SearchThread, type SupervisedResult } from './supervise.ts';
+import { SearchThread, type PrepareSpec, type Prepared, type SupervisedResult } from './supervise.ts';
 
 /**
  * The searches of many expectations (`mmcheck test`, `mmcheck verdicts`),
@@ -30,6 +30,17 @@ export class CaseRunner {
   /** The first stop signal since the runner started (null for none): the caller checks no further expectation. */
   get interruptedBy(): StopSignal | null {
     return this.signal ?? this.thread.interruptedBy;
+  }
+
+  /**
+   * Load a model file (and build one of its models) in the thread first,
+   * watched (`SearchThread.prepare`), before the caller does; a thread that
+   * was ended (a hung load, a search ended by force) is replaced first. The
+   * model built is what the next `run` of it searches.
+   */
+  prepare(spec: PrepareSpec, timeLimit: number): Promise<Prepared> {
+    if (!this.thread.alive) this.replace();
+    return this.thread.prepare(spec, { timeLimit });
   }
 
   /** One search of `built` (loaded again in the thread from `modelRef`: a built-in name or a model file's absolute path). */

@@ -7,6 +7,19 @@
  */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
+/**
+ * A stop signal that came before any search started, while a thread loaded
+ * or built a model file for the command (`SearchThread.prepare`): the run
+ * ends at once, as bin/mmcheck.js ends it while the engine loads, with
+ * `mmcheck: interrupted by SIGINT before any search started`, exit 3.
+ */
+export class InterruptedBeforeSearch extends Error {
+  constructor(readonly signal: StopSignal) {
+    super(`interrupted by ${signal} before any search started`);
+    this.name = 'InterruptedBeforeSearch';
+  }
+}
+
 /** Where bin/mmcheck.js leaves the function that removes its start-up handlers. */
 const EARLY_SIGNALS = Symbol.for('mmcheck.earlySignals');
 /** Where bin/mmcheck.js leaves the function that takes the signals once a run has stopped handling them. */

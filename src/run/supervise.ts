@@ -1,18 +1,19 @@
 import { Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { buildModel, type BuiltModel } from '../model/build.ts';
-import type { Params } from '../model/define.ts';
-import { McError, isMcError } from '../model/errors.ts';
+import { checkVariant, paramsFrom, resolveParams, type Params } from '../model/define.ts';
+import { McError, McIncompleteError, isMcError, q } from '../model/errors.ts';
 import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
 import { loadModel } from './load.ts';
+import { shareEntryWithCommonJs } from './entry-instance.ts';
 import { searchParallel } from './parallel-search.ts';
 import { HelperPool, HelperThreads } from './bfs-helper.ts';
 import type { MemoryCeiling } from './memory-ceiling.ts';
 import { SearchCell, cellMonitor, type CellSnapshot } from './search-cell.ts';
 import { simulate, type SimulateOptions, type SimulateProgress, type SimulateResult } from '../search/simulate.ts';
-import { onStopSignals, type StopSignal } from './signals.ts';
+import { InterruptedBeforeSearch, onStopSignals, type StopSignal } from './signals.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 
 /**
@@ -86,10 +87,47 @@ interface RunRequest {
   readonly ceilingMB: number;
 }
 
+/**
+ * A model file to load, and build, in the thread before the caller loads it
+ * (`SearchThread.prepare`): a module whose top level, or a build whose
+ * functions of the parameters, never return then hang a thread the caller
+ * watches and can end, not the caller itself.
+ */
+export interface PrepareSpec {
+  /** The model file as the user gave it, relative to `cwd` (error messages name it so, as `loadModel` does). */
+  readonly ref: string;
+  readonly cwd: string;
+  /** The model to build: the variant asked for (null: the default) and the parameters, as `-p k=v` texts or as values (an expectation's); null: load only. */
+  readonly build: { readonly variant: string | null; readonly params: { readonly text: readonly string[] } | { readonly values: Params } } | null;
+}
+
+/** What the caller is told by `prepare`, besides a coded error: loaded (and built), or the thread could not say (it failed otherwise: the caller loads the model itself, as before). */
+export type Prepared = 'ready' | 'unknown';
+
+interface PrepareRequest extends PrepareSpec {
+  readonly kind: 'prepare';
+}
+
+/** What the thread is doing for a `prepare`: loading the module, or building the model, since `at` (ms since the epoch). */
+type PreparePhase = { type: 'phase'; phase: 'load'; at: number } | { type: 'phase'; phase: 'build'; at: number; variant: string | null; params: Params };
+
 type WorkerMessage =
   | { type: 'progress'; p: unknown }
   | { type: 'result'; result: unknown }
-  | { type: 'error'; code: string | null; message: string };
+  | { type: 'error'; code: string | null; message: string }
+  | PreparePhase
+  | { type: 'prepared' };
+
+/** The model a `prepare` built, kept for the search that follows (the same model file, variant and parameters). */
+interface WorkerState {
+  prepared: { key: string; built: BuiltModel } | null;
+  /** The search the helpers were told to load, by `prepare` (so that `run` does not tell them again). */
+  helpersKey: string | null;
+  /** The package entry, loading since the thread started (`shareEntryWithCommonJs`). */
+  readonly entry: Promise<void>;
+}
+
+const specKey = (spec: SearchSpec): string => JSON.stringify([spec.model, spec.variant, spec.params]);
 
 /** How often resident memory and the clocks are checked. */
 const SAMPLE_MS = 50;
@@ -141,17 +179,62 @@ export function searchWorkerMain(): void {
   const cell = new SearchCell((workerData as WorkerInput).cell);
   const ports = (workerData as WorkerInput).helpers;
   const pool = ports.length > 0 ? new HelperPool(ports) : null;
-  // A reusable thread (`SearchThread.spawn(..., { reusable: true })`) is sent one search after another, each when the last has reported.
-  port.on('message', (input: RunRequest) => void runRequest(port, cell, input, pool));
+  // The package entry a model file imports is loaded now, while the caller reads its arguments: it is the engine's, not the model's, and a prepare's clock starts after it.
+  const entry = shareEntryWithCommonJs();
+  entry.catch(() => {});
+  const state: WorkerState = { prepared: null, helpersKey: null, entry };
+  // A reusable thread (`SearchThread.spawn(..., { reusable: true })`) is sent one search after another, each when the last has reported; a model file is first prepared.
+  port.on('message', (input: RunRequest | PrepareRequest) => void ('kind' in input && input.kind === 'prepare' ? prepareRequest(port, input, pool, state) : runRequest(port, cell, input as RunRequest, pool, state)));
 }
 
-async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest, pool: HelperPool | null): Promise<void> {
+/**
+ * Load a model file (and build it) for the caller, which watches the time
+ * this takes and loads the file itself only once it has loaded here; the
+ * model built is kept for the search that follows (no second load).
+ */
+async function prepareRequest(port: NonNullable<typeof parentPort>, input: PrepareRequest, pool: HelperPool | null, state: WorkerState): Promise<void> {
+  const post = (m: WorkerMessage): void => port.postMessage(m);
+  const now = (): number => performance.timeOrigin + performance.now();
+  state.prepared = null;
   let msg: WorkerMessage;
   try {
+    // A failure here shows again, as the model's own, when loadModel shares the entry.
+    await state.entry.catch(() => {});
+    post({ type: 'phase', phase: 'load', at: now() });
+    const model = await loadModel(input.ref, input.cwd);
+    const b = input.build;
+    if (b !== null) {
+      const overrides = 'text' in b.params ? paramsFrom(model, b.params.text) : b.params.values;
+      const variant = checkVariant(model, b.variant);
+      const params = resolveParams(model, variant, overrides);
+      post({ type: 'phase', phase: 'build', at: now(), variant, params });
+      const spec: SearchSpec = { model: model.source!, variant, params };
+      const key = specKey(spec);
+      // Helpers started in advance load the model while this thread builds it.
+      if (pool !== null && state.helpersKey !== key) {
+        pool.prepare(spec);
+        state.helpersKey = key;
+      }
+      const built = buildModel(model, b.variant, overrides);
+      state.prepared = { key: specKey({ model: model.source!, variant: built.variant, params: built.params }), built };
+    }
+    msg = { type: 'prepared' };
+  } catch (e) {
+    msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  }
+  post(msg);
+}
+
+async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest, pool: HelperPool | null, state: WorkerState): Promise<void> {
+  let msg: WorkerMessage;
+  try {
+    const key = specKey(input.spec);
+    // The model `prepare` built for this search, if it did; it is not kept after it.
+    const ready = state.prepared?.key === key ? state.prepared.built : null;
+    state.prepared = null;
     // Helpers started in advance load the model while this thread does.
-    pool?.prepare(input.spec);
-    const model = await loadModel(input.spec.model);
-    const built = buildModel(model, input.spec.variant, input.spec.params);
+    if (state.helpersKey !== key) pool?.prepare(input.spec);
+    const built = ready ?? buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
     cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
     const onProgress = input.progress ? (p: unknown) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
@@ -217,7 +300,10 @@ export class SearchThread {
   /** The first stop signal this thread's handlers saw, whenever it came. */
   private firstSignal: StopSignal | null = null;
 
+  private readonly memory: MemoryCeiling;
+
   private constructor(memory: MemoryCeiling, o: SpawnOptions) {
+    this.memory = memory;
     const helpers = o.helpers ?? 0;
     this.reusable = o.reusable ?? false;
     if (this.reusable && helpers > 0) throw new Error('SearchThread.spawn: a reusable thread has no helper threads');
@@ -283,6 +369,107 @@ export class SearchThread {
       void this.worker.terminate();
       this.helpers?.end();
     }
+  }
+
+  /**
+   * Load a model file in the thread (and build it, `spec.build` given)
+   * before the caller loads and builds it itself, so that a module whose top
+   * level, or a build whose functions of the parameters, never return hang
+   * this thread, which is watched, and not the caller, which would then
+   * handle no signal and no timer (and only SIGKILL would end it). The
+   * model built is kept for the next `run` of the same model, variant and
+   * parameters: the thread does not load it again.
+   *
+   * Resolves `ready` once the thread has loaded (and built) the model, and
+   * `unknown` when the thread failed otherwise than with a coded error (the
+   * caller then loads the model itself, as it did before, with the same
+   * outcome). Rejects with the thread's coded error (the message the caller's
+   * own loading would give); with MC167 (`McIncompleteError`, exit 3) when
+   * it did not finish within `timeLimit` seconds and the grace period of a
+   * stop, counted from when the thread began loading the module, the thread
+   * then ended; and with `InterruptedBeforeSearch` on SIGINT or SIGTERM, at
+   * once, when the thread handles the signals (`SpawnOptions.signals`),
+   * the thread ended too.
+   */
+  prepare(spec: PrepareSpec, o: { readonly timeLimit: number }): Promise<Prepared> {
+    if (this.running) throw new Error('SearchThread.prepare: a search is under way');
+    // A thread that failed to start, or was ended: the caller loads the model itself and its search reports the thread.
+    if (this.ended || this.early !== null) return Promise.resolve('unknown');
+    const worker = this.worker;
+    const end = (): void => {
+      this.ended = true;
+      void worker.terminate();
+      this.helpers?.end();
+    };
+    if (this.signalled) {
+      end();
+      return Promise.reject(new InterruptedBeforeSearch(this.signalled.signal));
+    }
+    this.running = true;
+    const epochMs = (): number => performance.timeOrigin + performance.now();
+    const sentAt = epochMs();
+    const limitMs = o.timeLimit * 1000;
+    let phase: PreparePhase | null = null;
+    let loadAt: number | null = null;
+    return new Promise<Prepared>((resolve, reject) => {
+      let settled = false;
+      const settle = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearInterval(timer);
+        this.onSignal = null;
+        this.running = false;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        f();
+      };
+      const doing = (): string => prepareDoing(phase);
+      const sample = (): void => {
+        // Loading and building together, counted from when the thread began to load the module (its own start-up, tsx and the engine, is not the model's), as a search's time from its start; a thread that has not begun gets LOAD_ALLOWANCE_MS.
+        const late = loadAt !== null ? epochMs() - loadAt >= limitMs + STOP_GRACE_MS : epochMs() - sentAt >= limitMs + LOAD_ALLOWANCE_MS;
+        if (!late) return;
+        const what = doing();
+        end();
+        settle(() =>
+          reject(
+            new McIncompleteError(
+              'MC167',
+              `model file ${q(spec.ref)} did not finish ${what} within the time limit (--time-limit ${o.timeLimit} s, and ${STOP_GRACE_MS / 1000} s of grace), and the thread ${phase === null ? 'starting to load it' : 'doing so'} was ended: ${prepareCulprit(phase)}`,
+            ),
+          ),
+        );
+      };
+      const timer = setInterval(sample, SAMPLE_MS);
+      if (!Number.isFinite(limitMs)) clearInterval(timer);
+      this.onSignal = (signal) => {
+        end();
+        settle(() => reject(new InterruptedBeforeSearch(signal)));
+      };
+      const onMessage = (m: WorkerMessage): void => {
+        if (m.type === 'phase') {
+          phase = m;
+          loadAt ??= m.at;
+        }
+        else if (m.type === 'prepared') settle(() => resolve('ready'));
+        else if (m.type === 'error') settle(() => (m.code !== null ? reject(new McError(m.code, m.message)) : resolve('unknown')));
+      };
+      const onError = (e: Error & { code?: string }): void => {
+        this.ended = true;
+        // A heap that outgrew resourceLimits while the model file loaded: the memory ceiling, reached before any search.
+        if (e.code === 'ERR_WORKER_OUT_OF_MEMORY')
+          settle(() => reject(new McIncompleteError('MC167', `model file ${q(spec.ref)} did not finish ${doing()}: its thread ran out of the memory allowed (${Math.round(this.memory.mb)} MB${this.memory.given ? ', --memory-limit' : ', the default ceiling'}), and was ended`)));
+        else settle(() => resolve('unknown'));
+      };
+      const onExit = (): void => {
+        this.ended = true;
+        settle(() => resolve('unknown'));
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ kind: 'prepare', ...spec } satisfies PrepareRequest);
+    });
   }
 
   /**
@@ -461,6 +648,7 @@ export class SearchThread {
           if (!settled) o.onProgress?.(m.p);
           return;
         }
+        if (m.type !== 'result' && m.type !== 'error') return;
         settle(() => {
           if (m.type === 'error') {
             reject(m.code ? new McError(m.code, m.message) : new Error(`search thread: ${m.message}`));
@@ -489,6 +677,20 @@ export class SearchThread {
       worker.postMessage(request);
     });
   }
+}
+
+/** What a `prepare` was doing, for a message: `loading the module`, `building variant "v" with params n=2`. */
+function prepareDoing(phase: PreparePhase | null): string {
+  if (phase === null || phase.phase === 'load') return 'loading the module';
+  const ps = Object.entries(phase.params).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `building ${phase.variant !== null ? `variant ${q(phase.variant)}` : 'the model'}${ps ? ` with params ${ps}` : ''}`;
+}
+
+/** What may not have returned, in a `prepare` that did not finish. */
+function prepareCulprit(phase: PreparePhase | null): string {
+  if (phase === null) return 'the thread did not begin to load the model file (a machine under heavy load?)';
+  if (phase.phase === 'load') return "code at the top level of the module (or of a module it imports) may not return; a model file only defines the model";
+  return 'a function of the parameters the build calls (threads, shared, invariants, ...) may not return';
 }
 
 /** The limits and signals a supervised job runs under. */

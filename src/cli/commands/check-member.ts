@@ -11,7 +11,7 @@ import type { Args } from '../args.ts';
 import { count, EXIT, n, shq, type Io } from '../common.ts';
 import { memberIndex } from '../member-index.ts';
 import { statusLine } from '../progress.ts';
-import { seededRun, seededTrace } from '../seeded.ts';
+import { seededRunAlone, seededTrace } from '../seeded.ts';
 
 /**
  * `mmcheck check <model> --swarm N --member I`: member I of the swarm of N
@@ -44,7 +44,7 @@ export async function runMember(args: Args, io: Io): Promise<number> {
   const out = args.str('out');
   if (out !== undefined && looksLikeModelPath(args.positionals[0]!)) refuseOutputOverInput(out, [{ path: args.positionals[0], what: 'model file' }], io.cwd, '-o');
   if (out !== undefined) refuseForeignOutput(out, 'member-result', { cwd: io.cwd, option: '-o' });
-  const c = await seededRun(args, io);
+  const c = await seededRunAlone(args, io);
   const depth = args.num('depth', { integer: true, min: 1 });
   const maxStates = args.num('max-states', { integer: true, min: 1 });
   const bitstate = args.num('bitstate', { integer: true, min: 16 });

@@ -10,7 +10,7 @@ import { EXIT, count, n, printError, type Io } from '../common.ts';
 import { violationJson } from '../output.ts';
 import { statusLine } from '../progress.ts';
 import { isMemberRun, runMember, swarmSize } from './check-member.ts';
-import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRun, seededTrace } from '../seeded.ts';
+import { againCommand, jsonHeader, printViolation, saveSeededTrace, seededRunAlone, seededTrace } from '../seeded.ts';
 import { jsonResult } from '../json-result.ts';
 
 /**
@@ -30,7 +30,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
   if (args.given('member-base')) throw new McError('MC373', 'option --member-base is used only with --member env or --member-from-env');
   if (args.given('out')) throw new McError('MC373', 'option -o/--out is used only with --member (a member writes its result there; a trace goes to --trace-out)');
   const workers = swarmSize(args);
-  const c = await seededRun(args, io);
+  const c = await seededRunAlone(args, io);
   const jobs = args.num('swarm-jobs', { integer: true, min: 1 });
   const depth = args.num('depth', { integer: true, min: 1 });
   const maxStates = args.num('max-states', { integer: true, min: 1 });

@@ -22,7 +22,7 @@ import { count, EXIT, n, printError, type Io } from '../common.ts';
 import { fairCycle, fairnessName } from '../../model/fairness-text.ts';
 import { crossCheck, unreducedOptions } from '../cross-check.ts';
 import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
-import { modelFromArgs } from '../inputs.ts';
+import { modelFromArgs, watchTimeLimit } from '../inputs.ts';
 import { checkReplays, endedInStep, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
 import { searchProgressText, statusLine } from '../progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
@@ -157,7 +157,8 @@ async function runCheck(args: Args, io: Io): Promise<number> {
 }
 
 async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<number> {
-  const { model, built } = await modelFromArgs(args, io);
+  // A model file is loaded and built in the search thread first, watched (--time-limit, signals), which then searches it.
+  const { model, built } = await modelFromArgs(args, io, { thread, timeLimit: watchTimeLimit(args) });
   const opts = searchOptions(args);
   // Refused before the header, as any other bad option is (the search thread would refuse them after it).
   refuseOptions(built, opts);

@@ -55,7 +55,8 @@ async function runSimulate(args: Args, io: Io): Promise<number> {
 }
 
 async function simulateWith(thread: SearchThread, args: Args, io: Io): Promise<number> {
-  const c = await seededRun(args, io);
+  // A model file is loaded and built in the thread first, watched (--time-limit, signals), which then walks it.
+  const c = await seededRun(args, io, thread);
   const runs = args.num('runs', { integer: true, min: 1 });
   const depth = args.num('depth', { integer: true, min: 1 });
   const checksLiveness = c.liveness && c.built.hasProgress;

@@ -6,6 +6,7 @@ import { withoutComments } from '../../model/source.ts';
 import { expectationDiffs, expectationModel, expectationOptions, expectationText, resultText } from '../../run/expect.ts';
 import { findModelFiles, loadModel } from '../../run/load.ts';
 import { CaseRunner } from '../../run/case-runner.ts';
+import { InterruptedBeforeSearch } from '../../run/signals.ts';
 import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
 import type { SupervisedResult } from '../../run/supervise.ts';
 import { refuseForeignOutput, refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
@@ -111,8 +112,15 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
     const shown = relative(io.cwd, file) || file;
     let m: Model;
     try {
+      // Loaded first in the search thread, watched: a module whose top level never returns is ended there (--time-limit; a signal stops the run), not in this thread, which could then not stop.
+      await runner.prepare({ ref: shown, cwd: io.cwd, build: null }, limits.timeLimit);
       m = await loadModel(shown, io.cwd);
     } catch (e) {
+      if (e instanceof InterruptedBeforeSearch) break;
+      if (isIncomplete(e)) {
+        cases.push({ ...loadFailure(shown, e), got: 'incomplete (time-limit)', status: 'incomplete' });
+        continue;
+      }
       // In a folder, a file that exports no model is a helper module (one that builds models for others exports functions), unless it calls defineModel and exports nothing else (a forgotten export default); anything else that fails to load fails the run.
       if (!named && isCodedError(e) && e.code === 'MC141' && (!callsDefineModel(file) || (e as { exportsFunction?: boolean }).exportsFunction === true)) continue;
       if (!isCodedError(e)) throw e;
@@ -143,7 +151,7 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
           continue;
         }
         if (runner.interruptedBy) break files;
-        cases.push(await runCase(runner, limits, file, shown, m, v, e));
+        cases.push(await runCase(runner, limits, io.cwd, file, shown, m, v, e));
       }
     }
   }
@@ -181,10 +189,16 @@ function paramsText(m: Model, e: Expectation | undefined): string {
   return e?.params ? Object.entries(e.params).map(([k, x]) => `${k}=${x}`).join(' ') : '';
 }
 
-/** One expectation: the model built here (a bad parameter or name fails the case at once), searched in the runner's thread. */
-async function runCase(runner: CaseRunner, limits: CaseLimits, path: string, file: string, m: Model, v: string | null, e: Expectation): Promise<TestCase> {
+/**
+ * One expectation: the model built in the runner's thread first (watched, as
+ * the file's loading was: a build that never returns is ended there), then
+ * here (a bad parameter or name fails the case at once), and searched in
+ * the runner's thread, which searches the model it built.
+ */
+async function runCase(runner: CaseRunner, limits: CaseLimits, cwd: string, path: string, file: string, m: Model, v: string | null, e: Expectation): Promise<TestCase> {
   const base = { file, model: m.name, variant: v, params: paramsText(m, e), expected: expectationText(e) };
   try {
+    await runner.prepare({ ref: file, cwd, build: { variant: v, params: { values: e.params ?? {} } } }, limits.timeLimit);
     const built = expectationModel(m, v, e);
     const r = await runner.run(m.source ?? path, built, { ...expectationOptions(e), timeLimit: limits.timeLimit });
     const counts = { states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds };
@@ -192,6 +206,10 @@ async function runCase(runner: CaseRunner, limits: CaseLimits, path: string, fil
     const diffs = expectationDiffs(e, r);
     return { ...base, got: resultText(r, e), status: diffs.length ? 'failed' : 'passed', diffs, ...counts };
   } catch (x) {
+    const none = { states: 0, transitions: 0, seconds: 0 };
+    // A signal while the thread built the model: the case is stopped (and no further case runs), a build that did not finish within --time-limit is incomplete.
+    if (x instanceof InterruptedBeforeSearch) return { ...base, got: 'incomplete (interrupted)', status: 'incomplete', diffs: [`interrupted by ${x.signal} while the model was built: the expectation was not checked`], ...none };
+    if (isIncomplete(x)) return { ...base, got: 'incomplete (time-limit)', status: 'incomplete', diffs: [`${x.code}: ${x.message}`], ...none };
     // A model error in one case (a bad parameter, an undeclared name) fails that case, not the run.
     if (!isCodedError(x)) throw x;
     return { ...base, got: `error ${x.code}`, status: 'failed', diffs: [`${x.code}: ${x.message}`], states: 0, transitions: 0, seconds: 0 };
@@ -212,6 +230,11 @@ function stoppedText(r: SupervisedResult, limits: CaseLimits): string {
           : `the search stopped (${inc.reason})`;
   const forced = r.stop?.forced && r.stop.phase && !r.stop.growing ? `; it ${endedInStep(r.stop.phase)}` : '';
   return `${why} ${reached}${forced}`;
+}
+
+/** A coded error that leaves the case incomplete, not failed: a model file whose loading or building did not finish within --time-limit (MC167). */
+function isIncomplete(e: unknown): e is { code: string; message: string } {
+  return isCodedError(e) && (e as { incomplete?: unknown }).incomplete === true;
 }
 
 function skipped(file: string, m: Model, v: string | null, e: Expectation | undefined, why: string): TestCase {
