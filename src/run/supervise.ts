@@ -674,6 +674,9 @@ export class SearchThread {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
+      // A memory ceiling the process is already over (below what Node and the engine take) stops the search before it starts, not after a small search that ends within the first sampling period (a thread that built the model in `prepare` starts at once).
+      sample();
+      if (settled) return;
       worker.postMessage(request);
     });
   }
