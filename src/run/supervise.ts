@@ -114,7 +114,7 @@ type PreparePhase = { type: 'phase'; phase: 'load'; at: number } | { type: 'phas
 type WorkerMessage =
   | { type: 'progress'; p: unknown }
   | { type: 'result'; result: unknown }
-  | { type: 'error'; code: string | null; message: string }
+  | { type: 'error'; code: string | null; message: string; exportsFunction?: boolean }
   | PreparePhase
   | { type: 'prepared' };
 
@@ -220,7 +220,9 @@ async function prepareRequest(port: NonNullable<typeof parentPort>, input: Prepa
     }
     msg = { type: 'prepared' };
   } catch (e) {
-    msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    // A module that exports no model but a function is a helper (`mmcheck test` skips it in a folder): the caller is told so with the error.
+    const helper = isMcError(e) && (e as { exportsFunction?: boolean }).exportsFunction === true;
+    msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(helper ? { exportsFunction: true } : {}) };
   }
   post(msg);
 }
@@ -407,7 +409,8 @@ export class SearchThread {
     }
     this.running = true;
     const epochMs = (): number => performance.timeOrigin + performance.now();
-    const limitMs = o.timeLimit * 1000;
+    // Loading and building get the time limit, and never less than LOAD_MIN_S: compiling a model file that is fine can take seconds on a machine under load (CI running tests side by side), which a small limit meant for the search must not report as a hang.
+    const limitMs = Math.max(o.timeLimit, LOAD_MIN_S) * 1000;
     let phase: PreparePhase | null = null;
     let loadAt: number | null = null;
     return new Promise<Prepared>((resolve, reject) => {
@@ -433,7 +436,7 @@ export class SearchThread {
           reject(
             new McIncompleteError(
               'MC167',
-              `model file ${q(spec.ref)} did not finish ${what} within the time limit (--time-limit ${o.timeLimit} s, and ${STOP_GRACE_MS / 1000} s of grace), and the thread doing so was ended: ${prepareCulprit(phase)}`,
+              `model file ${q(spec.ref)} did not finish ${what} within the time limit (--time-limit ${o.timeLimit} s${o.timeLimit < LOAD_MIN_S ? `, at least ${LOAD_MIN_S} s for loading and building` : ''}, and ${STOP_GRACE_MS / 1000} s of grace), and the thread doing so was ended: ${prepareCulprit(phase)}`,
             ),
           ),
         );
@@ -450,7 +453,7 @@ export class SearchThread {
           loadAt ??= m.at;
         }
         else if (m.type === 'prepared') settle(() => resolve('ready'));
-        else if (m.type === 'error') settle(() => (m.code !== null ? reject(new McError(m.code, m.message)) : resolve('unknown')));
+        else if (m.type === 'error') settle(() => (m.code !== null ? reject(Object.assign(new McError(m.code, m.message), m.exportsFunction ? { exportsFunction: true } : {})) : resolve('unknown')));
       };
       const onError = (e: Error & { code?: string }): void => {
         this.ended = true;
@@ -679,6 +682,9 @@ export class SearchThread {
     });
   }
 }
+
+/** The least time loading and building a model file get before a `prepare` reports them hung, whatever the time limit (seconds). */
+const LOAD_MIN_S = 5;
 
 /** What a `prepare` was doing, for a message: `loading the module`, `building variant "v" with params n=2`. */
 function prepareDoing(phase: PreparePhase | null): string {
