@@ -196,18 +196,8 @@ export function assignedAfter(code: string, end: number): boolean {
  * (a default value) count as writes too: an over-approximation.
  */
 export function destructuredAt(code: string, start: number): boolean {
-  let depth = 0;
-  for (let k = start - 1; k >= 0; k--) {
+  for (let k = enclosingOpen(code, start); k >= 0; k = enclosingOpen(code, k)) {
     const c = code[k]!;
-    if (c === ')' || c === ']' || c === '}') {
-      depth++;
-      continue;
-    }
-    if (c !== '(' && c !== '[' && c !== '{') continue;
-    if (depth > 0) {
-      depth--;
-      continue;
-    }
     const close = endAtDepthZero(code, k + 1, () => false);
     if (c === '(') {
       if (/(?<![\w$.])for\s*(?:await\s*)?$/.test(code.slice(0, k))) return forTarget(code, k + 1, start, close);
@@ -217,6 +207,20 @@ export function destructuredAt(code: string, start: number): boolean {
     if (/^\s*=(?![=>])/.test(code.slice(close + 1))) return true;
   }
   return false;
+}
+
+/** Where the bracket around position `at` opens: the nearest `(`, `[` or `{` before `at` not closed before it, or -1. */
+export function enclosingOpen(code: string, at: number): number {
+  let depth = 0;
+  for (let k = at - 1; k >= 0; k--) {
+    const c = code[k]!;
+    if (c === ')' || c === ']' || c === '}') depth++;
+    else if (c === '(' || c === '[' || c === '{') {
+      if (depth === 0) return k;
+      depth--;
+    }
+  }
+  return -1;
 }
 
 /** Whether `start` lies left of the top-level `of`/`in` of the for head `code[from, to)`. */

@@ -1,7 +1,7 @@
 import { McError, q } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import { maskOf, type Layout, type Slot } from '../layout/layout.ts';
-import { endAtDepthZero, paramNames, withoutComments } from '../model/source.ts';
+import { enclosingOpen, endAtDepthZero, paramNames, withoutComments } from '../model/source.ts';
 import { leafFunctions } from '../model/blocks/compose.ts';
 
 /**
@@ -102,20 +102,6 @@ function callArguments(text: string, from: number): string[] {
 }
 
 /** Source-level check that a group's ids are used only as names. Returns a reason, or '' when symmetric. */
-/** Where the parenthesis left open at the end of `text` opens: the index just past it, or 0 when none is open. */
-function openParen(text: string): number {
-  let depth = 0;
-  for (let k = text.length - 1; k >= 0; k--) {
-    const c = text[k]!;
-    if (c === ')' || c === ']' || c === '}') depth++;
-    else if (c === '(' || c === '[' || c === '{') {
-      if (depth === 0) return c === '(' ? k + 1 : 0;
-      depth--;
-    }
-  }
-  return 0;
-}
-
 export function asymmetryReason(b: BuiltModel, group: string): string {
   const tidVars = new Set<string>();
   const indexed = new Set<string>();
@@ -210,7 +196,7 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
           const head = before.slice(0, -2);
           const tick = head.lastIndexOf('`');
           const lead = tick >= 0 ? head.slice(0, tick) : '';
-          if (tick >= 0 && (/(?<![\w$.])throw\s+(?:new\s+[\w$.]+\s*\(\s*)?$/.test(lead) || (s !== undefined && /,\s*$/.test(lead) && new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*assert\\s*\\($`).test(lead.slice(0, openParen(lead))))))
+          if (tick >= 0 && (/(?<![\w$.])throw\s+(?:new\s+[\w$.]+\s*\(\s*)?$/.test(lead) || (s !== undefined && /,\s*$/.test(lead) && new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*assert\\s*\\($`).test(lead.slice(0, enclosingOpen(lead, lead.length) + 1)))))
             continue;
           return `${where}: a ${group} id is written into a template literal ("${before.slice(-12)}${m[0]}${after.slice(0, 12)}"), whose text can be compared or used like a number, which singles out a replica; only storing an id, comparing it with ===/!== and indexing arrays declared .indexedBy(${q(group)}) keep replicas interchangeable (an assertion's or an error's message may name it)`;
         }
