@@ -93,6 +93,17 @@ export function makeLockModel(name) {
   t.regex(d.out, /\n2 passed, 1 failed\n$/);
 });
 
+test('--strict: a variant without an expectation fails the run instead of being skipped', async (t) => {
+  const dir = project({ 'models/lock.ts': lockModel('lock', `{ xchg: { verdict: 'pass' } }`) });
+  const loose = await cli(['test'], dir);
+  t.is(loose.code, 0, loose.out + loose.err);
+  t.regex(loose.out, /\n1 passed, 0 failed, 1 skipped\n$/);
+  const strict = await cli(['test', '--strict', '--reporter', 'junit'], dir);
+  t.is(strict.code, 1);
+  t.regex(strict.out, /<testsuites name="mmcheck" tests="2" failures="1" errors="0" skipped="0"/);
+  t.regex(strict.out, /<failure message="got no expectation">no expectation for variant &quot;racy&quot; \(--strict\): add one to the model&apos;s expect<\/failure>/);
+});
+
 test('a mismatch fails the run with exit 1 and says what differs; --filter narrows the cases', async (t) => {
   const dir = project({ 'models/lock.ts': lockModel('lock', `{ xchg: { verdict: 'pass', states: 3 }, racy: { verdict: 'pass' } }`) });
   const r = await cli(['test', 'models'], dir);

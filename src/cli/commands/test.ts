@@ -33,6 +33,7 @@ export const testCommand: Command = {
   flags: {
     filter: { type: 'string', value: 'TEXT', help: 'only cases whose "model/variant" contains TEXT' },
     all: { type: 'boolean', help: 'also the expectations marked bench: true (long runs)' },
+    strict: { type: 'boolean', help: 'a variant without an expectation fails the run instead of being skipped (a variant added without one does not pass CI unseen)' },
     'time-limit': { type: 'string', value: 'S', help: 'stop the search of any one expectation after S seconds, even inside a step that does not return (the case is incomplete)' },
     'memory-limit': { type: 'string', value: 'MB', help: "stop a search when the process's resident memory exceeds MB megabytes (the case is incomplete); default: 80% of the machine's (or cgroup's) memory" },
     reporter: { type: 'string', value: REPORTERS.join('|'), default: 'text', help: 'text table, or JUnit XML for CI systems' },
@@ -42,7 +43,7 @@ export const testCommand: Command = {
   conflicts: [['json', 'reporter']],
   notes: [
     'Each model file is a module whose default export is defineModel({...}); files in the folders that export no model are skipped, unless they call defineModel (a model whose export was forgotten fails the run).',
-    'A variant without an expectation is listed as skipped; so is an expectation marked bench: true, unless --all.',
+    'A variant without an expectation is listed as skipped (with --strict it fails the run); so is an expectation marked bench: true, unless --all.',
     'Each search runs in a search thread, as check\'s does: a case stopped by --time-limit or the memory ceiling is incomplete (its expectation was not checked); SIGINT or SIGTERM stops the search under way and checks no further expectation, and the cases checked so far are reported.',
     'Exit codes: 0 every expectation holds, 1 some do not (or a model failed to load), 3 none failed but some case is incomplete or the run was interrupted, 2 bad input; a run that checks no expectation at all (none written, all left out by --filter, or all bench: true) is bad input too (MC159).',
   ],
@@ -99,6 +100,7 @@ interface CaseLimits {
 async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFiles>, limits: CaseLimits, reporter: (typeof REPORTERS)[number], args: Args, io: Io, paths: readonly string[]): Promise<number> {
   const filter = args.str('filter');
   const all = args.flag('all');
+  const strict = args.flag('strict');
   const cases: TestCase[] = [];
   let models = 0;
   // Why nothing may have been checked: variants left out by --filter, without an expectation, or with only bench ones.
@@ -142,7 +144,8 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
       const exps = expectationsOf(m, v);
       if (!exps.length) {
         unexpected++;
-        cases.push(skipped(shown, m, v, undefined, 'no expectation'));
+        const none = skipped(shown, m, v, undefined, 'no expectation');
+        cases.push(strict ? { ...none, status: 'failed', got: 'no expectation', diffs: [`no expectation for ${v === null ? `model ${q(m.name)}` : `variant ${q(v)}`} (--strict): add one to the model's expect`] } : none);
       }
       for (const e of exps) {
         if (e.bench && !all) {
