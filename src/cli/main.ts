@@ -1,4 +1,4 @@
-import { McError, q } from '../model/errors.ts';
+import { McError, isIncompleteError, q } from '../model/errors.ts';
 import { VERSION } from '../model/version.ts';
 import { parseCommandArgs, type Command } from './args.ts';
 import { EXIT, internalErrorLine, isCodedError, printError, processIo, type Io } from './common.ts';
@@ -29,7 +29,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       printError(io, e);
       if (json) io.out(jsonResult('error', { error: { code: e.code, message: e.message } }));
       // A limit reached before the search (a model file that does not finish loading within --time-limit) is incomplete, not bad input.
-      return (e as { incomplete?: unknown }).incomplete === true ? EXIT.incomplete : EXIT.badInput;
+      return isIncompleteError(e) ? EXIT.incomplete : EXIT.badInput;
     }
     io.err(internalErrorLine(e) + '\n');
     if (debug) io.err(`${(e as Error)?.stack ?? String(e)}\n`);

@@ -28,6 +28,11 @@ export class McIncompleteError extends McError {
   readonly incomplete = true;
 }
 
+/** Whether a coded error ends its run as incomplete (`McIncompleteError`, by shape, as `isMcError`). */
+export function isIncompleteError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { incomplete?: unknown }).incomplete === true;
+}
+
 /**
  * Recognised by shape, not `instanceof`: a model file may load its own copy
  * of this module (CommonJS next to the ESM engine), whose errors are just as

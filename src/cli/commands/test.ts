@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { expectationsOf, type Expectation, type Model } from '../../model/define.ts';
-import { McError, q } from '../../model/errors.ts';
+import { McError, isIncompleteError, q } from '../../model/errors.ts';
 import { withoutComments } from '../../model/source.ts';
 import { expectationDiffs, expectationModel, expectationOptions, expectationText, resultText } from '../../run/expect.ts';
 import { findModelFiles, loadModel } from '../../run/load.ts';
@@ -85,7 +85,7 @@ async function runTest(args: Args, io: Io): Promise<number> {
   // The search thread starts now, so that its start-up overlaps loading the models; it handles SIGINT and SIGTERM from here.
   const runner = new CaseRunner(limits.memory);
   try {
-    return await testWith(runner, files, limits, reporter, args, io, paths);
+    return await testWith(runner, files, limits, reporter, reportOut, args, io, paths);
   } finally {
     runner.close();
   }
@@ -97,7 +97,7 @@ interface CaseLimits {
   readonly memory: MemoryCeiling;
 }
 
-async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFiles>, limits: CaseLimits, reporter: (typeof REPORTERS)[number], args: Args, io: Io, paths: readonly string[]): Promise<number> {
+async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFiles>, limits: CaseLimits, reporter: (typeof REPORTERS)[number], out: string | undefined, args: Args, io: Io, paths: readonly string[]): Promise<number> {
   const filter = args.str('filter');
   const all = args.flag('all');
   const strict = args.flag('strict');
@@ -178,7 +178,6 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
   if (args.flag('json')) io.out(jsonResult('test', { passed, failed, incomplete, skipped: skippedN, interrupted, cases }));
   else if (reporter === 'junit') {
     const xml = junitXml(cases, interrupted);
-    const out = toFile(args.str('out'));
     if (out === undefined) io.out(xml);
     else {
       writeFileAtomic(out, xml, { cwd: io.cwd, kind: 'junit' });
@@ -236,9 +235,7 @@ function stoppedText(r: SupervisedResult, limits: CaseLimits): string {
 }
 
 /** A coded error that leaves the case incomplete, not failed: a model file whose loading or building did not finish within --time-limit (MC167). */
-function isIncomplete(e: unknown): e is { code: string; message: string } {
-  return isCodedError(e) && (e as { incomplete?: unknown }).incomplete === true;
-}
+const isIncomplete = (e: unknown): e is { code: string; message: string } => isCodedError(e) && isIncompleteError(e);
 
 function skipped(file: string, m: Model, v: string | null, e: Expectation | undefined, why: string): TestCase {
   return { file, model: m.name, variant: v, params: paramsText(m, e), expected: expectationText(e), got: '-', status: 'skipped', diffs: [why], states: 0, transitions: 0, seconds: 0 };
