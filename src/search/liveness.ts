@@ -6,7 +6,7 @@ import { notDeterministic, stepName } from '../exec/determinism.ts';
 import { q } from '../model/errors.ts';
 import { Growable, grown } from '../store/growable.ts';
 import { depthOf, pathTo, stepsAlong } from './stored-path.ts';
-import { judgeIfNearer, smallestMember, tarjan, type FairComponent, type NearestKept, type SccGraph, type SccState } from './tarjan.ts';
+import { fairVerdict, judgeIfNearer, refineComponent, smallestMember, tarjan, type FairComponent, type NearestKept, type Refining, type SccGraph } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
 import { livelockViolation } from './violation.ts';
 import { cacheFits, EdgeCache, edgeCacheBytes, MAX_CACHED_EDGES, MAX_CACHED_THREADS } from './edge-cache.ts';
@@ -50,7 +50,8 @@ import { cacheFits, EdgeCache, edgeCacheBytes, MAX_CACHED_EDGES, MAX_CACHED_THRE
  */
 
 /** The search's context; the SCC numbering (SccState) lives in it so that a refinement can reset a region and search it again. */
-interface Ctx extends SccState, NearestKept {
+/** `keep`/`keepStamp` (Refining): strong fairness's refinements, allocated at the first. */
+interface Ctx extends Refining, NearestKept {
   rt: Runtime;
   store: StateStore;
   fairness: Fairness;
@@ -68,9 +69,6 @@ interface Ctx extends SccState, NearestKept {
   /** The lasso's breadth-first searches over the cache: how each state was reached (allocated at the first). */
   bfsPrev: Int32Array | null;
   bfsFrom: Int32Array | null;
-  /** Strong fairness: the states a refinement keeps carry its stamp, new for every refinement of the context's passes (allocated at the first). */
-  keep: Int32Array | null;
-  keepStamp: number;
 }
 
 /**
@@ -167,8 +165,8 @@ class LivenessStop extends Error {
 
 interface Judgement {
   ok: boolean;
-  /** Threads enabled somewhere in the region that never move inside it (strong fairness). */
-  offenders: number[];
+  /** Threads enabled somewhere in the region that never move inside it (strong fairness), by thread. */
+  offenders: Uint8Array;
   live: boolean;
 }
 
@@ -231,17 +229,7 @@ function judge(c: Ctx, members: Int32Array, inComp: (u: number) => boolean): Jud
     // Moves only grow and `everywhere` only shrinks: once live with no obligation open, the rest of the members cannot change the judgement (a component of millions of states is mostly settled within its first members).
     if (live && open === 0) break;
   }
-  const offenders: number[] = [];
-  let ok = true;
-  for (let t = 0; t < T; t++) {
-    if (moves[t]) continue;
-    if (weak && everywhere[t]) ok = false;
-    if (strong && somewhere[t]) {
-      ok = false;
-      offenders.push(t);
-    }
-  }
-  return { ok, offenders, live };
+  return { ...fairVerdict(c.fairness, moves, (t) => everywhere[t] === 1, somewhere), live };
 }
 
 /** Judges the fair components `roots` reach inside the region (a strong-fairness refinement): as a pass does, keeping the nearest in `c.best`. */
@@ -344,23 +332,19 @@ function judgeComponent(c: Ctx, comp: number, members: Int32Array): void {
   const inComp = (u: number) => u >= 0 && c.comp[u] === comp;
   const j = judgeIfNearer(c, members, inComp, () => judge(c, members, inComp));
   if (j === null || c.fairness !== 'strong') return;
-  // Strong fairness: remove states where an offender is enabled, and search what is left. The kept states carry this refinement's stamp: a nested one restamps a subset of them, which then leaves this one's region (their components are complete, so this search no longer looks at them).
-  if (c.keep === null) c.keep = new Int32Array(c.num.length);
-  const keep = c.keep;
-  const stamp = ++c.keepStamp;
+  // Strong fairness: remove the states where an offender is enabled, and search what is left.
   const en = new Uint8Array(c.rt.threads);
-  const kept: number[] = [];
-  for (const v of members) {
-    enabledAt(c, v, en);
-    if (!j.offenders.some((t) => en[t])) {
-      keep[v] = stamp;
-      kept.push(v);
-      c.num[v] = 0;
-      c.onStack[v] = 0;
-    }
-  }
-  // Membership by the stamp alone: the nested search gives these states new component ids.
-  if (kept.length > 0) findFairComponents(c, kept, (u) => u >= 0 && keep[u] === stamp);
+  const T = c.rt.threads;
+  refineComponent(
+    c,
+    members,
+    (v) => {
+      enabledAt(c, v, en);
+      for (let t = 0; t < T; t++) if (en[t] && j.offenders[t]) return true;
+      return false;
+    },
+    (kept, inRegion) => findFairComponents(c, kept, inRegion),
+  );
 }
 
 function enabledAt(c: Ctx, v: number, en: Uint8Array): void {

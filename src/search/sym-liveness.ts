@@ -5,7 +5,7 @@ import { Orbits, composePerm, invertPerm } from '../reduce/thread-perm.ts';
 import { QuotientGraph } from './quotient-graph.ts';
 import { symmetricLasso } from './sym-lasso.ts';
 import { depthOf } from './stored-path.ts';
-import { judgeIfNearer, smallestMember, tarjan, type FairComponent, type NearestKept, type SccGraph, type SccState } from './tarjan.ts';
+import { fairVerdict, judgeIfNearer, refineComponent, smallestMember, tarjan, type FairComponent, type NearestKept, type Refining, type SccGraph } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, SearchMonitor, SearchOptions } from './types.ts';
 
 /**
@@ -48,16 +48,14 @@ class SymLivenessStop extends Error {
 }
 
 /** The search's context; the SCC numbering (SccState) lives in it so that a refinement can reset a region and search it again. */
-interface Ctx extends SccState, NearestKept {
+/** `keep`/`keepStamp` (Refining): strong fairness's refinements, allocated at the first. */
+interface Ctx extends Refining, NearestKept {
   g: QuotientGraph;
   ticks: number;
   deadline: number;
   monitor: SearchMonitor | null;
   /** Per node: its position among the members of the component being judged, or -1. */
   pos: Int32Array;
-  /** Strong fairness: the nodes a refinement keeps carry its stamp, new for every refinement (allocated at the first). */
-  keep: Int32Array | null;
-  keepStamp: number;
 }
 
 
@@ -143,17 +141,7 @@ function judge(c: Ctx, members: Int32Array, inComp: (x: number) => boolean): Jud
   orbits.close(moved);
   orbits.close(somewhere);
   orbits.close(disabled);
-  const offenders = new Uint8Array(T);
-  let ok = true;
-  for (let t = 0; t < T; t++) {
-    if (moved[t]) continue;
-    if (g.fairness === 'weak' && !disabled[t]) ok = false;
-    if (g.fairness === 'strong' && somewhere[t]) {
-      ok = false;
-      offenders[t] = 1;
-    }
-  }
-  return { ok, live, offenders, frames: byMember };
+  return { ...fairVerdict(g.fairness, moved, (t) => disabled[t] === 0, somewhere), live, frames: byMember };
 }
 
 /**
@@ -174,21 +162,18 @@ function judgeComponent(c: Ctx, comp: number, members: Int32Array): void {
   const inComp = (x: number) => c.comp[x] === comp;
   const j = judgeIfNearer(c, members, inComp, () => judge(c, members, inComp));
   if (j === null || c.g.fairness !== 'strong') return;
-  // Drop the nodes where an offender is enabled (under the node's frame; the same for every lift) and search the rest. A nested refinement restamps a subset of the kept nodes, whose components are then complete.
+  // Drop the nodes where an offender is enabled (under the node's frame; the same for every lift) and search the rest.
   const T = c.g.T;
-  if (c.keep === null || c.keep.length < c.num.length) c.keep = new Int32Array(c.num.length);
-  const keep = c.keep;
-  const stamp = ++c.keepStamp;
-  const kept: number[] = [];
-  members.forEach((v, i) => {
-    c.g.expand(v);
-    for (let t = 0; t < T; t++) if (c.g.enabled[t] && j.offenders[j.frames[i * T + t]!]) return;
-    keep[v] = stamp;
-    kept.push(v);
-    c.num[v] = 0;
-    c.onStack[v] = 0;
-  });
-  if (kept.length > 0) findFairComponents(c, kept, (x) => keep[x] === stamp);
+  refineComponent(
+    c,
+    members,
+    (v, i) => {
+      c.g.expand(v);
+      for (let t = 0; t < T; t++) if (c.g.enabled[t] && j.offenders[j.frames[i * T + t]!]) return true;
+      return false;
+    },
+    (kept, inRegion) => findFairComponents(c, kept, inRegion),
+  );
 }
 
 export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symmetry, opts: SearchOptions, start: number): FoundViolation | null | IncompleteReason {

@@ -1,3 +1,4 @@
+import type { Fairness } from '../model/define.ts';
 import { Growable } from '../store/growable.ts';
 
 /**
@@ -133,4 +134,55 @@ export function judgeIfNearer<J extends { live: boolean; ok: boolean }>(k: Neare
 function hasEdgeTo(edges: Growable<Int32Array>, from: number, to: number, v: number): boolean {
   for (let i = from; i < to; i++) if (edges.a[i] === v) return true;
   return false;
+}
+
+/**
+ * The per-thread obligations of a cycle through a whole component: under
+ * weak fairness a thread enabled in every member must move inside it (else
+ * the cycle is not fair); under strong fairness one enabled in some member
+ * must, and those that do not are the offenders whose states a refinement
+ * drops. `moved`, `everywhere` and `somewhere` are indexed by thread.
+ */
+export function fairVerdict(fairness: Fairness, moved: Uint8Array, everywhere: (t: number) => boolean, somewhere: Uint8Array): { ok: boolean; offenders: Uint8Array } {
+  const offenders = new Uint8Array(moved.length);
+  let ok = true;
+  for (let t = 0; t < moved.length; t++) {
+    if (moved[t]) continue;
+    if (fairness === 'weak' && everywhere(t)) ok = false;
+    if (fairness === 'strong' && somewhere[t]) {
+      ok = false;
+      offenders[t] = 1;
+    }
+  }
+  return { ok, offenders };
+}
+
+/** A cycle search that refines components under strong fairness: the kept nodes carry the refinement's stamp. */
+export interface Refining extends SccState {
+  keep: Int32Array | null;
+  keepStamp: number;
+}
+
+/**
+ * Strong fairness's refinement of a component that is not fair as a whole:
+ * its members but those `dropped` (where an offender is enabled) are
+ * stamped, unvisited and searched again (`search`, with membership by the
+ * stamp alone, as the nested search gives them new component ids). A nested
+ * refinement restamps a subset of them, which then leaves this one's region:
+ * their components are complete, so this search no longer looks at them.
+ */
+export function refineComponent(c: Refining, members: Int32Array, dropped: (v: number, i: number) => boolean, search: (kept: number[], inRegion: (v: number) => boolean) => void): void {
+  if (c.keep === null || c.keep.length < c.num.length) c.keep = new Int32Array(c.num.length);
+  const keep = c.keep;
+  const stamp = ++c.keepStamp;
+  const kept: number[] = [];
+  for (let i = 0; i < members.length; i++) {
+    const v = members[i]!;
+    if (dropped(v, i)) continue;
+    keep[v] = stamp;
+    kept.push(v);
+    c.num[v] = 0;
+    c.onStack[v] = 0;
+  }
+  if (kept.length > 0) search(kept, (u) => u >= 0 && keep[u] === stamp);
 }
