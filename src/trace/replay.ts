@@ -78,6 +78,17 @@ function firstDifference(recorded: Valuation, actual: Valuation): { key: string;
   return null;
 }
 
+/** Each variable (label included) whose value differs between the trace's valuation and re-execution's, named with both values. */
+function valuationDifferences(recorded: Valuation, actual: Valuation): string[] {
+  const out: string[] = [];
+  for (const k of Object.keys(recorded)) {
+    if (!Object.hasOwn(actual, k)) out.push(`${k}: the trace has ${q(recorded[k])}, the model has no such variable`);
+    else if (recorded[k] !== actual[k]) out.push(`${k}=${q(actual[k])} where the trace has ${q(recorded[k])}`);
+  }
+  for (const k of Object.keys(actual)) if (!Object.hasOwn(recorded, k)) out.push(`${k}=${q(actual[k])}, which the trace does not record`);
+  return out;
+}
+
 /** The note of a replay on the trace's own variant whose model hash differs from the trace's (`verifyTrace` tells a changed model from edited data by it). */
 export const MODEL_CHANGED = "the model has changed since the trace was made, or the trace's variant or parameters were edited (the model hash differs)";
 
@@ -179,6 +190,16 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   }
   let failed: string | null = null;
   let diverged = false;
+  // The trace's own state after step i: its initial state, each step's changes and the mover's label.
+  let recorded: Valuation = { ...trace.initial };
+  let recordedUpTo = -1;
+  const recordedState = (i: number): Valuation => {
+    for (; recordedUpTo < i; recordedUpTo++) {
+      const s = trace.steps[recordedUpTo + 1]!;
+      recorded = { ...recorded, ...s.changes, [`${s.thread}.at`]: s.to };
+    }
+    return recorded;
+  };
   for (let i = 0; i < trace.steps.length; i++) {
     const ts = trace.steps[i]!;
     const stop = (reason: ReplayStop['reason'], message: string, reads?: Valuation): ReplayOutcome => stopAt(i, { reason, message, ...(reads ? { reads } : {}) });
@@ -240,11 +261,12 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       // Present (true) exactly when the step is progress, as the writer records it.
       if (ts.progress !== (r.progress ? true : undefined)) return differs('progress', ts.progress, r.progress ? true : undefined);
     } else if (!diverged && ts.stateHash !== undefined && h !== ts.stateHash) {
-      // Name what differs from the recorded change.
-      const expected: Valuation = { ...val, ...ts.changes };
-      const d = diff(expected, nv);
-      const msg = `the state after it differs from the trace's (${Object.entries(d).slice(0, 6).map(([k, v]) => `${k}=${q(v)} where the trace has ${q(expected[k])}`).join(', ') || 'labels differ'})`;
-      notes.push(`from step ${i + 1} (${clip(ts.thread)}: ${clip(ts.step)}) on, the states differ from the trace's: ${msg.replace(/^the state after it differs from the trace's /, '')}`);
+      // Name what the step did differently from the recorded change (the mover's label included); when the step
+      // did what the trace records, the state differed before it (the initial state, a variable the model no longer
+      // has): name what differs from the trace's own state after the step.
+      const local = valuationDifferences({ ...val, ...ts.changes, [`${ts.thread}.at`]: ts.to }, nv);
+      const d = local.length ? local : valuationDifferences(recordedState(i), nv);
+      notes.push(`from step ${i + 1} (${clip(ts.thread)}: ${clip(ts.step)}) on, the states differ from the trace's: (${d.slice(0, 6).join(', ') || 'the state hashes differ'})`);
       diverged = true;
     }
     val = nv;
