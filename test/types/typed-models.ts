@@ -398,3 +398,35 @@ export const blockSteps = defineModel({
     }),
   ],
 });
+
+// ---- a spread step map whose functions take `me` (README, Typed models) ----------------
+// Without a type on `me` in the spread steps TypeScript infers no locals for the thread, and
+// every `me.NAME` of the thread is an error; with `LocalView<typeof locals>` on `me` they infer.
+const spreadLocals = { n: int(0, 1), pfn: oneOf('A', 'B') };
+export const spreadSteps = defineModel({
+  name: 'typed-spread-steps',
+  variants: { v: 'b', w: 'no b' },
+  shared: { x: bool() },
+  threads: (_p, variant) => [
+    thread('annotated', {
+      start: 'a',
+      end: ['done'],
+      locals: spreadLocals,
+      steps: {
+        a: { when: (_s, me) => me.n === 0, next: 'done' },
+        ...(variant === 'v' ? { b: { then: (_s, me: LocalView<typeof spreadLocals>) => { me.pfn = 'B'; }, next: 'done' } } : {}),
+      },
+    }),
+    thread('unannotated', {
+      start: 'a',
+      end: ['done'],
+      locals: spreadLocals,
+      steps: {
+        // @ts-expect-error the locals are not inferred: `n` is not a local of LocalView<{}>
+        a: { when: (_s, me) => me.n === 0, next: 'done' },
+        // @ts-expect-error the same in the spread step itself
+        ...(variant === 'v' ? { b: { then: (_s, me) => { me.pfn = 'B'; }, next: 'done' } } : {}),
+      },
+    }),
+  ],
+});
