@@ -191,12 +191,13 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   let failed: string | null = null;
   let diverged = false;
   // The trace's own state after step i: its initial state, each step's changes and the mover's label.
-  let recorded: Valuation = { ...trace.initial };
-  let recordedUpTo = -1;
+  // Built once, at the first difference (a prototype-free object: the names are the trace's data).
   const recordedState = (i: number): Valuation => {
-    for (; recordedUpTo < i; recordedUpTo++) {
-      const s = trace.steps[recordedUpTo + 1]!;
-      recorded = { ...recorded, ...s.changes, [`${s.thread}.at`]: s.to };
+    const recorded: Valuation = Object.assign(Object.create(null) as Valuation, trace.initial);
+    for (let k = 0; k <= i; k++) {
+      const s = trace.steps[k]!;
+      Object.assign(recorded, s.changes);
+      recorded[`${s.thread}.at`] = s.to;
     }
     return recorded;
   };
