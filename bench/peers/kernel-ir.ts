@@ -47,12 +47,21 @@ export interface Step {
   then?: Stmt[];
   /** A label, or a label computed on the successor state (after `then`). */
   next: string | { if: string; then: string; else: string };
+  /** Taking this step is progress (mmcheck `progress: true`; SPIN: the process passes a `progress` label). */
+  progress?: boolean;
 }
 
 export interface Group {
   name: string;
   count: number;
   replicated: boolean;
+  /**
+   * A replicated group whose replica ids are used only as names (indices of
+   * its own arrays): Murphi declares them a scalarset, and symmetry reduction
+   * permutes them. Default true; false when a step computes with `me`
+   * (Murphi: a range type, which Rumur's symmetry reduction leaves alone).
+   */
+  symmetric?: boolean;
   /** Locals: one per replica (arrays indexed by the group in the ports). */
   locals: Var[];
   start: string;

@@ -62,7 +62,7 @@ function rules(g: Group, m: KernelModel): string {
 
 function deadlockInvariant(m: KernelModel): string {
   const ended = m.groups.map((g) => {
-    const at = `(${g.end.map((e) => `${pcOf(g)} = ${labelConst(g, e)}`).join(' | ')})`;
+    const at = `(${g.end.map((e) => `${pcOf(g)} = ${labelConst(g, e)}`).join(' | ') || 'false'})`;
     return g.replicated ? `(forall me: ${g.name}_id do ${at} endforall)` : at;
   });
   const enabled = m.groups.map((g) => {
@@ -74,7 +74,7 @@ function deadlockInvariant(m: KernelModel): string {
 
 export function kernelMurphi(m: KernelModel): string {
   const types: string[] = [];
-  for (const g of m.groups) if (g.replicated) types.push(`  ${g.name}_id: scalarset(${g.count});`);
+  for (const g of m.groups) if (g.replicated) types.push(g.symmetric === false ? `  ${g.name}_id: 0 .. ${g.count - 1};` : `  ${g.name}_id: scalarset(${g.count});`);
   const enumType = (v: Var) => {
     if (v.type.kind === 'enum') types.push(`  ${v.name}_t: enum { ${v.type.values.map((x) => `${v.name}_${x}`).join(', ')} };`);
   };

@@ -60,14 +60,32 @@ function allEnded(m: KernelModel): string {
   for (const g of m.groups)
     for (let i = 0; i < g.count; i++) {
       const pc = g.replicated ? `${g.name}_pc[${i}]` : `${g.name}_pc`;
-      parts.push(`(${g.end.map((e) => `${pc} == ${labelConst(g, e)}`).join(' || ')})`);
+      parts.push(`(${g.end.map((e) => `${pc} == ${labelConst(g, e)}`).join(' || ') || 'false'})`);
     }
   return parts.join(' && ');
 }
 
-function proctype(g: Group, m: KernelModel): string {
+/** The labels a step may go to. */
+const nextsOf = (st: Group['steps'][number]) => (typeof st.next === 'string' ? [st.next] : [st.next.then, st.next.else]);
+
+/** Every replica of every group with progress steps is at an end label. */
+function allProgressEnded(m: KernelModel): string {
+  const parts: string[] = [];
+  for (const g of m.groups.filter((x) => x.steps.some((st) => st.progress)))
+    for (let i = 0; i < g.count; i++) {
+      const pc = g.replicated ? `${g.name}_pc[${i}]` : `${g.name}_pc`;
+      parts.push(`(${g.end.map((e) => `${pc} == ${labelConst(g, e)}`).join(' || ') || 'false'})`);
+    }
+  return parts.join(' && ') || 'false';
+}
+
+function proctype(g: Group, m: KernelModel, np: boolean): string {
   const me = 'p';
   const pc = g.replicated ? `${g.name}_pc[p]` : `${g.name}_pc`;
+  // Non-progress search: a progress step passes the `progress` label; a step of a
+  // progress group that may end the thread jumps, when every progress thread has
+  // ended, to a progress location for good (mmcheck: such a cycle is not a livelock).
+  const hasProgress = np && g.steps.some((st) => st.progress);
   const branches = g.steps.map((st) => {
     const guard = `${pc} == ${labelConst(g, st.at)}${st.when ? ` && (${expr(st.when, me)})` : ''}`;
     const body = stmts(st.then ?? [], m, me, '       ');
@@ -75,9 +93,17 @@ function proctype(g: Group, m: KernelModel): string {
       typeof st.next === 'string'
         ? [`       ${pc} = ${labelConst(g, st.next)};`]
         : stmts([{ if: st.next.if, then: [{ set: pc, to: labelConst(g, st.next.then) }], else: [{ set: pc, to: labelConst(g, st.next.else) }] }], m, me, '       ');
-    return [`  :: d_step { /* ${g.name}.${st.name} */ ${guard} ->`, ...body, ...next, '       INVARIANTS', '     }'].join('\n');
+    const mayEnd = hasProgress && nextsOf(st).some((l) => g.end.includes(l));
+    const progress = np && st.progress;
+    if (mayEnd)
+      return [`  :: atomic { /* ${g.name}.${st.name} */ ${guard} ->`, ...body, ...next, '       INVARIANTS;', `       if :: ALL_PROGRESS_ENDED -> goto finished :: else -> ${progress ? 'goto progressed' : 'skip'} fi`, '     }'].join('\n');
+    return [`  :: d_step { /* ${g.name}.${st.name} */ ${guard} ->`, ...body, ...next, '       INVARIANTS', `     }${progress ? '; goto progressed' : ''}`].join('\n');
   });
-  return `proctype ${g.name}(${g.replicated ? 'byte p' : ''}) {\nend:\n  do\n${branches.join('\n')}\n  od\n}\n`;
+  const tail = [
+    ...(np && g.steps.some((st) => st.progress) ? ['progressed:', 'progress: goto loop;'] : []),
+    ...(hasProgress && g.steps.some((st) => nextsOf(st).some((l) => g.end.includes(l))) ? ['finished:', 'progress_finished: false'] : []),
+  ];
+  return `proctype ${g.name}(${g.replicated ? 'byte p' : ''}) {\nloop:\nend:\n  do\n${branches.join('\n')}\n  od${tail.length ? `;\n${tail.join('\n')}` : ''}\n}\n`;
 }
 
 /**
@@ -97,7 +123,14 @@ function keepAll(m: KernelModel): string {
   return `assert(${reads.join(' && ')})   /* every variable is read: nothing is hidden as write-only */`;
 }
 
-export function kernelPromela(m: KernelModel): string {
+/**
+ * `nonProgress`: the port for SPIN's non-progress-cycle search (`-DNP`,
+ * `pan -l [-f]`) beside mmcheck's livelock check: progress steps pass a
+ * `progress` label, no deadlock watchdog, and the cycles mmcheck exempts
+ * (every thread with progress steps has ended) reach a progress location.
+ */
+export function kernelPromela(m: KernelModel, opts: { nonProgress?: boolean } = {}): string {
+  const np = opts.nonProgress ?? false;
   const defs: string[] = [];
   const enums = (v: Var) => {
     if (v.type.kind === 'enum') v.type.values.forEach((x, i) => defs.push(`#define ${v.name}_${x} ${i}`));
@@ -114,19 +147,21 @@ export function kernelPromela(m: KernelModel): string {
     vars.push(`byte ${g.name}_pc${n !== null ? `[${n}]` : ''} = ${labelConst(g, g.start)};   /* ${labels.join('|')} */`);
     for (const l of g.locals) vars.push(decl(l, `${g.name}_${l.name}`, n));
   }
-  const inv = m.invariants.map((i) => `assert(${expr(i.expr, 'p')});`).join(' ');
+  const inv = m.invariants.map((i) => `assert(${expr(i.expr, 'p')})`).join('; ');
   const runs = m.groups.flatMap((g) => (g.replicated ? Array.from({ length: g.count }, (_, i) => `    run ${g.name}(${i});`) : [`    run ${g.name}();`]));
-  if (m.deadlock) runs.push('    run watchdog();');
+  const watchdog = m.deadlock && !np;
+  if (watchdog) runs.push('    run watchdog();');
   return [
     `/* ${m.title} (generated by mmcheck bench/peers/kernel-promela.ts from kernel-ir.ts) */`,
     ...defs,
     `#define INVARIANTS ${inv || 'skip'}   /* ${m.invariants.map((i) => i.name).join(', ')} */`,
     `#define ALL_ENDED (${allEnded(m)})`,
+    ...(np ? [`#define ALL_PROGRESS_ENDED (${allProgressEnded(m)})`] : []),
     '',
     ...vars,
     '',
-    ...m.groups.map((g) => proctype(g, m)),
-    ...(m.deadlock ? ['/* deadlock: nothing can move and some thread is not at an end label */', 'proctype watchdog() {\nend:\n  do\n  :: timeout && !ALL_ENDED -> assert(false)\n  od\n}\n'] : []),
+    ...m.groups.map((g) => proctype(g, m, np)),
+    ...(watchdog ? ['/* deadlock: nothing can move and some thread is not at an end label */', 'proctype watchdog() {\nend:\n  do\n  :: timeout && !ALL_ENDED -> assert(false)\n  od\n}\n'] : []),
     `init {\n  atomic {\n${runs.join('\n')}\n    INVARIANTS;\n    ${keepAll(m)}\n  }\n}\n`,
   ].join('\n');
 }

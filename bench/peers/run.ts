@@ -82,6 +82,8 @@ export interface RumurOptions {
   /** Default true (--deadlock-detection stuck, SPIN's notion); false passes off. */
   deadlock?: boolean;
   timeoutSeconds?: number;
+  /** C flags after the default -O3 (e.g. ['-O0'] for small models, where compiling is the main cost). */
+  extraCFlags?: string[];
 }
 
 const OUTPUT_LIMIT = 1 << 20;
@@ -426,13 +428,13 @@ export async function runRumur(source: string, opts: RumurOptions = {}): Promise
   modelArgs.push('--deadlock-detection', deadlock ? 'stuck' : 'off');
   const rumurArgs = [...modelArgs, '--colour', 'off'];
   // Rumur's multi-threaded seen set uses 16-byte compare-and-swap (cmpxchg16b on x86-64).
-  const cflags = ['-O3', ...(arch() === 'x64' ? ['-mcx16'] : [])];
+  const cflags = ['-O3', ...(arch() === 'x64' ? ['-mcx16'] : []), ...(opts.extraCFlags ?? [])];
 
   return withTempDir('mmcheck-rumur-', async (dir) => {
     await writeFile(join(dir, 'model.m'), source);
     const compileStart = process.hrtime.bigint();
     await execOk('rumur', tools.rumur!, [...rumurArgs, '--output', 'model.c', 'model.m'], dir, deadline);
-    await execOk('rumur', tools.gcc!, [...cflags, '-o', 'model', 'model.c', '-lpthread'], dir, deadline);
+    await execOk('rumur', tools.gcc!, [...cflags, '-w', '-o', 'model', 'model.c', '-lpthread'], dir, deadline);
     const compileSeconds = Number(process.hrtime.bigint() - compileStart) / 1e9;
 
     const r = await exec('rumur', './model', [], dir, deadline, true);
