@@ -15,7 +15,11 @@ import type { FoundViolation } from './types.ts';
  * unreduced ones (a dead local can still hold the value of the previous
  * round); after one more round it does: every local then either was written
  * in the round, from values that repeat, or kept its value through it. So
- * the cycle is walked once more as part of the stem when it does not close.
+ * when it does not close, the stem goes on along the cycle to the first
+ * state from which one round returns to it exactly, and the cycle is the
+ * same round rotated to start there: the same steps and states, so as fair
+ * and as free of progress. The stem is then longer than the shortest by at most
+ * one round.
  */
 export function liveCounterexample(model: BuiltModel, v: FoundViolation): FoundViolation {
   if (v.cycleStart === undefined) return v;
@@ -36,9 +40,13 @@ export function liveCounterexample(model: BuiltModel, v: FoundViolation): FoundV
   };
   const stem = v.steps.slice(0, v.cycleStart);
   const cycle = v.steps.slice(v.cycleStart);
-  const start = walk(rt.initial(), stem);
-  const end = walk(start, cycle);
-  if (same(start, end)) return v;
-  if (!same(walk(end, cycle), end)) throw new Error('internal: --dead-vars lasso does not close on the unreduced model after two rounds');
-  return { ...v, steps: [...v.steps, ...cycle], cycleStart: v.steps.length };
+  const n = cycle.length;
+  // The states along two rounds of the cycle from its start: on[i] after i of its steps.
+  const on: Uint32Array[] = [walk(rt.initial(), stem)];
+  for (let i = 0; i < 2 * n; i++) on.push(walk(on[i]!, [cycle[i % n]!]));
+  let j = 0;
+  while (j <= n && !same(on[j]!, on[j + n]!)) j++;
+  if (j === 0) return v;
+  if (j > n) throw new Error('internal: --dead-vars lasso does not close on the unreduced model after two rounds');
+  return { ...v, steps: [...stem, ...cycle.slice(0, j), ...cycle.slice(j), ...cycle.slice(0, j)], cycleStart: stem.length + j };
 }
