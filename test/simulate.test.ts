@@ -252,10 +252,28 @@ test('CLI process: check --swarm 4 runs worker threads from the command line and
   t.is(r.code, 1, r.err);
   t.regex(r.out, /swarm-checking dining \(n=5\) \[4 workers/);
   t.regex(r.out, /violation found by worker \d+ after/);
-  t.regex(r.out, /replay: mmcheck replay traces\/dining\.n5\.deadlock\.json/);
+  // Under a name of its own (mode and seed): a swarm's counterexample must not replace the one check saved.
+  t.regex(r.out, /replay: mmcheck replay traces\/dining\.n5\.deadlock\.swarm-seed9\.json/);
   t.regex(r.out, /again: +mmcheck check dining -p n=5 --swarm 4 --seed 9/);
-  const rp = await cli(['replay', 'traces/dining.n5.deadlock.json'], dir);
+  const rp = await cli(['replay', 'traces/dining.n5.deadlock.swarm-seed9.json'], dir);
   t.is(rp.code, 0, rp.out + rp.err);
+});
+
+test('CLI: simulate and a swarm save their counterexamples beside the shortest one check saved, not over it', async (t) => {
+  const dir = tmp();
+  t.is((await cli(['check', 'dining', '-p', 'n=5'], dir)).code, 1);
+  const shortest = readFileSync(join(dir, 'traces/dining.n5.deadlock.json'), 'utf8');
+  const sim = await cli(['simulate', 'dining', '-p', 'n=5', '--seed', '7'], dir);
+  t.is(sim.code, 1, sim.err);
+  t.regex(sim.out, /trace saved: traces\/dining\.n5\.deadlock\.simulate-seed7\.json\n/);
+  const sw = await cli(['check', 'dining', '-p', 'n=5', '--swarm', '2', '--seed', 'a b/c'], dir);
+  t.is(sw.code, 1, sw.err);
+  t.regex(sw.out, /trace saved: traces\/dining\.n5\.deadlock\.swarm-seeda_b_c\.json\n/);
+  t.is(readFileSync(join(dir, 'traces/dining.n5.deadlock.json'), 'utf8'), shortest);
+  for (const f of ['dining.n5.deadlock.simulate-seed7.json', 'dining.n5.deadlock.swarm-seeda_b_c.json']) t.is((await cli(['replay', `traces/${f}`], dir)).code, 0, f);
+  // --trace-out names the file, as for check.
+  t.is((await cli(['simulate', 'dining', '-p', 'n=5', '--seed', '7', '--trace-out', 'mine.json'], dir)).code, 1);
+  t.true(readFileSync(join(dir, 'mine.json'), 'utf8').includes('"mmcheck-trace/1"'));
 });
 
 test('CLI: check --swarm --json has the documented shape; check options a swarm does not use are refused', async (t) => {

@@ -18,7 +18,7 @@ export const PROPERTY_FLAGS = {
 } as const satisfies Record<string, FlagDecl>;
 
 export const OUTPUT_FLAGS = {
-  'trace-out': { type: 'string', value: 'FILE', help: 'where to save a counterexample (default traces/<name>.json; an existing FILE only if it is a trace, MC346 otherwise)' },
+  'trace-out': { type: 'string', value: 'FILE', help: 'where to save a counterexample (default traces/<name>.json, from simulate traces/<name>.simulate-seed<S>.json, from a swarm .swarm-seed<S>.json; an existing FILE only if it is a trace, MC346 otherwise)' },
   'no-trace': { type: 'boolean', help: 'do not save a counterexample' },
   json: { type: 'boolean', help: 'one JSON object on stdout' },
   progress: { type: 'boolean', help: 'live progress line on stderr (default: when stderr is a terminal)' },

@@ -43,14 +43,15 @@ export function checkReplays(trace: TraceFile, model: Model): void {
 export type SavedTrace = { path: string; error: null } | { path: null; error: { code: string; message: string } };
 
 /**
- * Write a trace to `out` (or traces/<name>.json) relative to the working
+ * Write a trace to `out` (or traces/<name>, by default the trace's own
+ * name: traceFileName) relative to the working
  * directory, atomically; a model file is recorded relative to the trace (for
  * the command replay prints, never to load it from there). A failed write is
  * returned as its coded error (the caller has already printed the
  * counterexample, which is not lost), not thrown.
  */
-export function writeTrace(trace: TraceFile, cwd: string, out: string | undefined, model: Model, inputs: readonly { path: string; what: string }[] = []): SavedTrace {
-  const path = out ?? join('traces', traceFileName(trace));
+export function writeTrace(trace: TraceFile, cwd: string, out: string | undefined, model: Model, inputs: readonly { path: string; what: string }[] = [], name = traceFileName(trace)): SavedTrace {
+  const path = out ?? join('traces', name);
   const abs = resolve(cwd, path);
   if (model.source) trace.modelFile = relative(dirname(abs), model.source);
   try {

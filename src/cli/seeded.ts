@@ -4,7 +4,7 @@ import type { Fairness, Model } from '../model/define.ts';
 import { freshSeed } from '../search/simulate.ts';
 import type { FoundViolation } from '../search/types.ts';
 import type { Runtime } from '../exec/runtime.ts';
-import { buildTrace } from '../trace/build.ts';
+import { buildTrace, traceFileName } from '../trace/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { renderText } from '../report/table.ts';
 import { traceDocsOf } from '../trace/docs.ts';
@@ -95,15 +95,24 @@ export function seededTrace(model: Model, rt: Runtime, v: FoundViolation, fairne
   return trace;
 }
 
-/** Save the trace (unless --no-trace); a failed write is returned, not thrown. */
-export function saveSeededTrace(args: Args, io: Io, model: Model, trace: TraceFile): SavedTrace | null {
-  return args.flag('no-trace') ? null : writeTrace(trace, io.cwd, args.str('trace-out'), model);
+/**
+ * Save the trace (unless --no-trace); a failed write is returned, not thrown.
+ * By default under a name of its own, with the run's mode and seed
+ * (`<name>.simulate-seed<S>.json`, `<name>.swarm-seed<S>.json`): a random
+ * walk's counterexample is not the shortest, and must not replace the one
+ * `check` saved for the same property.
+ */
+export function saveSeededTrace(args: Args, io: Io, model: Model, trace: TraceFile, seed: string | number): SavedTrace | null {
+  if (args.flag('no-trace')) return null;
+  const mode = args.command.name === 'simulate' ? 'simulate' : 'swarm';
+  const tag = `.${mode}-seed${String(seed).slice(0, 64).replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`;
+  return writeTrace(trace, io.cwd, args.str('trace-out'), model, [], traceFileName(trace).replace(/\.json$/, tag));
 }
 
 /** The counterexample, then the trace written, then where it went (or the write error) and the command that repeats the run. */
-export function printViolation(args: Args, io: Io, model: Model, trace: TraceFile, again: string): void {
+export function printViolation(args: Args, io: Io, model: Model, trace: TraceFile, again: string, seed: string | number): void {
   io.out(`\n${renderText(trace, { docs: traceDocsOf(trace, model) })}\n\n`);
-  const saved = saveSeededTrace(args, io, model, trace);
+  const saved = saveSeededTrace(args, io, model, trace, seed);
   if (saved?.error) printError(io, saved.error);
   else if (saved) io.out(`trace saved: ${saved.path}\n  replay: mmcheck replay ${shq(saved.path)}${modelArg(model, io.cwd)}\n`);
   io.out(`  again:  ${again}\n`);

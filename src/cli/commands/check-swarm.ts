@@ -101,7 +101,7 @@ export function reportSwarm(args: Args, io: Io, c: SwarmReport, r: SwarmResult &
   const trace = r.violation ? seededTrace(c.model, new Runtime(c.built), r.violation, r.fairness) : null;
   const win = r.winner !== null ? r.workers.find((w) => w.index === r.winner)! : null;
   if (args.flag('json')) {
-    const saved = trace ? saveSeededTrace(args, io, c.model, trace) : null;
+    const saved = trace ? saveSeededTrace(args, io, c.model, trace, r.seed) : null;
     if (saved?.error) printError(io, saved.error);
     io.out(
       jsonResult('swarm', {
@@ -151,7 +151,7 @@ export function reportSwarm(args: Args, io: Io, c: SwarmReport, r: SwarmResult &
   const again = c.again;
   if (r.violation) {
     io.out(`violation found by worker ${r.winner} after ${n(win!.violation!.cost)} expanded states (the fewest of any worker):\n`);
-    printViolation(args, io, c.model, trace!, again);
+    printViolation(args, io, c.model, trace!, again, r.seed);
     return EXIT.violation;
   }
   // Members queued when a signal or the time limit stopped the swarm never searched.

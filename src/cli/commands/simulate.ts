@@ -81,7 +81,7 @@ async function simulateWith(thread: SearchThread, args: Args, io: Io): Promise<n
   const trace = r.violation ? seededTrace(c.model, new Runtime(c.built), r.violation, r.fairness) : null;
   const s = r.stats;
   if (c.json) {
-    const saved = trace ? saveSeededTrace(args, io, c.model, trace) : null;
+    const saved = trace ? saveSeededTrace(args, io, c.model, trace, r.seed) : null;
     if (saved?.error) printError(io, saved.error);
     io.out(
       jsonResult('simulate', {
@@ -114,7 +114,7 @@ async function simulateWith(thread: SearchThread, args: Args, io: Io): Promise<n
   const again = againCommand(args, c.seed, c.seedGiven);
   if (r.violation) {
     io.out(`violation in walk ${r.walk} (0-based) after ${count(r.walkStep!, 'step')}:\n`);
-    printViolation(args, io, c.model, trace!, again);
+    printViolation(args, io, c.model, trace!, again, r.seed);
     return EXIT.violation;
   }
   if (cut) {

@@ -32,7 +32,7 @@ export const swarmMergeCommand: Command = {
       help: 'the model the members ran: a model file or a built-in name (default: the built-in model the results name; a result never loads a model file)',
     },
     'allow-missing': { type: 'boolean', help: 'merge even when some members\' results are missing (a warning; the winner may differ from the whole swarm\'s)' },
-    'trace-out': { type: 'string', short: 'o', value: 'FILE', help: "where to save the winner's counterexample (default traces/<name>.json)" },
+    'trace-out': { type: 'string', short: 'o', value: 'FILE', help: "where to save the winner's counterexample (default traces/<name>.swarm-seed<S>.json, as check --swarm names it)" },
     'no-trace': { type: 'boolean', help: 'do not save a counterexample' },
     json: { type: 'boolean', help: 'one JSON object on stdout (the shape of check --swarm --json, with members merged and missing)' },
   },
