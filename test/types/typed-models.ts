@@ -430,3 +430,31 @@ export const spreadSteps = defineModel({
     }),
   ],
 });
+
+// ---- combine() with the model's own typed fragments (README, Typed models) ---------------
+// A fragment beside a block's may name the domains on `s` and `me`: combine() takes them as they are typed.
+const combLocals = { n: int(0, 1), pfn: oneOf('A', 'B') };
+const combShared = { x: int(0, 1) };
+const combRefs = refcount('crefs', { max: 3, init: 1 });
+const setPfn = (s: StateView<typeof combShared>, me: LocalView<typeof combLocals>) => {
+  me.pfn = 'B';
+  s.x = 1;
+};
+export const typedCombine = defineModel({
+  name: 'typed-combine',
+  blocks: [combRefs],
+  shared: combShared,
+  threads: (_p) => [
+    thread('t', {
+      start: 'a',
+      end: ['done'],
+      locals: combLocals,
+      steps: {
+        a: { ...combine(combRefs.get(), { then: (_s, me: LocalView<typeof combLocals>) => { me.pfn = 'B'; } }), next: 'b' },
+        b: { ...combine(combRefs.put(), { then: setPfn, when: (s: StateView<typeof combShared>, me: LocalView<typeof combLocals>) => me.n === 0 && s.x === 0 }), next: 'c' },
+        // @ts-expect-error `pfnn` is not a local: the fragment's own types are kept
+        c: { ...combine(combRefs.get(), { then: (_s, me: LocalView<typeof combLocals>) => { me.pfnn = 'B'; } }), next: 'done' },
+      },
+    }),
+  ],
+});

@@ -91,9 +91,9 @@ export function inOrder(...effects: (Effect | undefined)[]): Effect | undefined 
 }
 
 /** A part of one step: a guard, an effect and what it stands for. */
-export interface Fragment {
-  readonly when?: Guard;
-  readonly then?: Effect;
+export interface Fragment<S extends SharedSpec = SharedSpec, L extends LocalSpec = LocalSpec> {
+  readonly when?: Guard<S, L>;
+  readonly then?: Effect<S, L>;
   readonly doc?: string;
 }
 
@@ -234,15 +234,17 @@ export function markFragments<T extends object>(blockName: string, api: T): T {
  * effects run one after the other. Spread it into a step:
  * `check: { ...combine(ptl.unlock(), { then: (s) => { s.pte = 'ram'; } }), next: 'done' }`.
  */
-export function combine(...fragments: Fragment[]): { when?: Guard; then?: Effect; doc?: string } {
+export function combine<S extends SharedSpec = SharedSpec, L extends LocalSpec = LocalSpec>(...fragments: Fragment<S, L>[]): { when?: Guard<S, L>; then?: Effect<S, L>; doc?: string } {
   for (const [i, f] of fragments.entries())
     if (!fragmentShaped(f))
       throw new McError('MC170', `combine(): fragment ${i} must be an object with only when, then and doc (got ${q(f && typeof f === 'object' ? Object.keys(f) : f)})`);
-  const when = allOf(...fragments.map((f) => f.when));
-  const then = inOrder(...fragments.map((f) => f.then));
-  const docs = fragments.map((f) => f.doc).filter((d): d is string => !!d);
-  const groups = fragments.flatMap((f) => fragmentOrigins(f).flatMap((o) => o.groups ?? []));
-  return marked({ ...(when ? { when } : {}), ...(then ? { then } : {}), ...(docs.length ? { doc: docs.join('; ') } : {}) }, 'combine(...)', groups);
+  // Typed for the caller (the model's shared variables and the thread's locals); composed as the untyped views they are at run time.
+  const loose = fragments as readonly Fragment[];
+  const when = allOf(...loose.map((f) => f.when));
+  const then = inOrder(...loose.map((f) => f.then));
+  const docs = loose.map((f) => f.doc).filter((d): d is string => !!d);
+  const groups = loose.flatMap((f) => fragmentOrigins(f).flatMap((o) => o.groups ?? []));
+  return marked({ ...(when ? { when } : {}), ...(then ? { then } : {}), ...(docs.length ? { doc: docs.join('; ') } : {}) }, 'combine(...)', groups) as { when?: Guard<S, L>; then?: Effect<S, L>; doc?: string };
 }
 
 /** Steps keyed by name, as blocks hand out the multi-step operations (a sleeping lock, a try that can fail). */
