@@ -17,6 +17,19 @@
  * Bitwise operations of the models (`mmSeq | 1`, `mmSeq & 1`) are written
  * with `% 2` (Murphi has no bitwise operators); they are equal on the
  * models' non-negative ranges.
+ *
+ * Further names (used by the fuzz generator, fuzz-gen.ts):
+ * - `none`: the "no thread" value of a thread-id variable (`tid`), which
+ *   holds a replica id of its group or none; it is only stored, compared
+ *   with `==`/`!=` (with `me`, `none` or another id of its group) and used
+ *   as an index of the group's arrays, thread labels and locals, each such
+ *   read under a test that it is not `none`.
+ * - `c`: in the effect and `next` of a step with `choose: N`, the choice
+ *   (0..N-1; each choice is one transition).
+ * - `<group>_pc` (single thread) / `<group>_pc[i]` (replica i): a thread's
+ *   label, compared with `L_<group>_<label>`; `<group>_<local>[i]` read in
+ *   an invariant or in another group's step is replica i's local.
+ * - `COUNT_<group>_<label>`: how many replicas of a group are at a label.
  */
 
 import { FLAGS } from '../../models/migration-entry-wait.ts';
@@ -24,7 +37,9 @@ import { FLAGS } from '../../models/migration-entry-wait.ts';
 export type VarType =
   | { kind: 'bool'; init: boolean }
   | { kind: 'int'; min: number; max: number; init: number }
-  | { kind: 'enum'; values: readonly string[]; init: string };
+  | { kind: 'enum'; values: readonly string[]; init: string }
+  /** A replica id of the replicated group `group`, or `none` (its initial value). */
+  | { kind: 'tid'; group: string };
 
 export interface Var {
   name: string;
@@ -47,6 +62,8 @@ export interface Step {
   then?: Stmt[];
   /** A label, or a label computed on the successor state (after `then`). */
   next: string | { if: string; then: string; else: string };
+  /** Nondeterministic choice: the step has `choose` transitions, its effect and `next` read the choice as `c`. */
+  choose?: number;
   /** Taking this step is progress (mmcheck `progress: true`; SPIN: the process passes a `progress` label). */
   progress?: boolean;
 }

@@ -12,10 +12,15 @@
  * `a[i]` is `s.a.get(i)` (`s.a.set(i, v)` as a target); a local of the step's
  * own group (`T_x[me]` in a replicated group, `G_x` in a single thread) is
  * `me.x`; `me` is `me.id`; an enum constant `<var>_<VALUE>` is `'VALUE'`.
- * `setAll` is `s.a.fill(v)`. Invariants read shared variables only.
+ * `setAll` is `s.a.fill(v)`. A thread-id variable is a `threadId(group,
+ * { none: true })` and `none` is -1; the choice `c` of a step with `choose`
+ * is its effect's and `next`'s third parameter. A thread's label `T_pc[i]`
+ * (`G_pc`) is `s.at('T', i)` (`s.at('G')`), another thread's local
+ * `T_x[i]` is `s.local('T', i).x`, a label constant `L_T_l` is `'l'` and
+ * `COUNT_T_l` is `s.count('T', 'l')`.
  */
 import type { Group, KernelModel, Stmt, Var } from './kernel-ir.ts';
-import { labelsOf } from './kernel-ir.ts';
+import { labelConst, labelsOf } from './kernel-ir.ts';
 
 // ---------------------------------------------------------------------------
 // The neutral expression syntax
@@ -98,13 +103,23 @@ interface Scope {
   m: KernelModel;
   /** The group whose step this is (null: an invariant). */
   g: Group | null;
-  /** Enum constant -> value. */
+  /** Enum constant (and label constant) -> value. */
   enums: Map<string, string>;
-  used: { s: boolean; me: boolean };
+  used: { s: boolean; me: boolean; c: boolean };
 }
 
 function sharedVar(sc: Scope, name: string): Var | undefined {
   return sc.m.shared.find((v) => v.name === name);
+}
+
+/** `<group>_<local>` of any group: the group and the local's name. */
+function anyLocal(sc: Scope, name: string): { g: Group; local: string } | null {
+  for (const g of sc.m.groups) {
+    if (!name.startsWith(`${g.name}_`)) continue;
+    const l = name.slice(g.name.length + 1);
+    if (l === 'pc' || g.locals.some((x) => x.name === l)) return { g, local: l };
+  }
+  return null;
 }
 
 function localOf(sc: Scope, name: string): string | null {
@@ -130,6 +145,13 @@ function js(e: Expr, sc: Scope, outer = 0): string {
     }
     case 'index': {
       const l = localOf(sc, e.name);
+      const own = l !== null && sc.g!.replicated && e.index.k === 'id' && e.index.name === 'me';
+      const other = anyLocal(sc, e.name);
+      if (!own && other && other.g.replicated) {
+        sc.used.s = true;
+        const at = `s.${other.local === 'pc' ? 'at' : 'local'}('${other.g.name}', ${js(e.index, sc, 0)})`;
+        return other.local === 'pc' ? at : `${at}.${other.local}`;
+      }
       if (l !== null) {
         if (!sc.g!.replicated || e.index.k !== 'id' || e.index.name !== 'me') throw new Error(`kernel-mmcheck: ${e.name} is read only as ${e.name}[me]`);
         sc.used.me = true;
@@ -141,6 +163,21 @@ function js(e: Expr, sc: Scope, outer = 0): string {
       return `s.${e.name}.get(${js(e.index, sc, 0)})`;
     }
     case 'id': {
+      if (e.name === 'none') return '-1';
+      if (e.name === 'c') {
+        sc.used.c = true;
+        return 'c';
+      }
+      const count = /^COUNT_([A-Za-z]\w*?)_(\w+)$/.exec(e.name);
+      if (count && sc.m.groups.some((g) => g.name === count[1])) {
+        sc.used.s = true;
+        return `s.count('${count[1]}', '${count[2]}')`;
+      }
+      const single = anyLocal(sc, e.name);
+      if (single && !single.g.replicated && (single.g !== sc.g || single.local === 'pc')) {
+        sc.used.s = true;
+        return single.local === 'pc' ? `s.at('${single.g.name}')` : `s.local('${single.g.name}').${single.local}`;
+      }
       if (e.name === 'me') {
         if (!sc.g?.replicated) throw new Error('kernel-mmcheck: `me` outside a replicated group');
         sc.used.me = true;
@@ -194,6 +231,7 @@ function stmts(list: readonly Stmt[], sc: Scope, ind: string): string[] {
 
 /** `(s, me) =>` with only the parameters the body uses named (`_s` for an unused first one). */
 function params(sc: Scope): string {
+  if (sc.used.c) return `(${sc.used.s ? 's' : '_s'}, ${sc.used.me ? 'me' : '_me'}, c)`;
   if (sc.used.me) return `(${sc.used.s ? 's' : '_s'}, me)`;
   return sc.used.s ? '(s)' : '()';
 }
@@ -205,7 +243,9 @@ function domain(v: Var): string {
       ? `bool(${t.init ? 'true' : ''})`
       : t.kind === 'int'
         ? `int(${t.min}, ${t.max}${t.init !== t.min ? `, ${t.init}` : ''})`
-        : `oneOf(${t.values.map((x) => `'${x}'`).join(', ')})${t.init !== t.values[0] ? `.initially('${t.init}')` : ''}`;
+        : t.kind === 'tid'
+          ? `threadId('${t.group}', { none: true })`
+          : `oneOf(${t.values.map((x) => `'${x}'`).join(', ')})${t.init !== t.values[0] ? `.initially('${t.init}')` : ''}`;
   if (!v.array) return elem;
   return `array(${v.array.length}, ${elem})${v.array.index ? `.indexedBy('${v.array.index}')` : ''}`;
 }
@@ -213,9 +253,10 @@ function domain(v: Var): string {
 const q = (s: string) => `'${s}'`;
 
 function group(g: Group, m: KernelModel, enums: Map<string, string>): string {
-  const scope = (): Scope => ({ m, g, enums, used: { s: false, me: false } });
+  const scope = (): Scope => ({ m, g, enums, used: { s: false, me: false, c: false } });
   const stepsSrc = g.steps.map((st) => {
     const parts: string[] = [`at: ${q(st.at)}`];
+    if (st.choose !== undefined) parts.push(`choose: ${st.choose}`);
     if (st.when) {
       const sc = scope();
       const body = js(parseExpr(st.when), sc, 0);
@@ -260,18 +301,19 @@ export function kernelMmcheck(m: KernelModel, from: string): string {
   };
   m.shared.forEach(addEnums);
   m.groups.forEach((g) => g.locals.forEach(addEnums));
+  for (const g of m.groups) for (const l of labelsOf(g)) enums.set(labelConst(g, l), l);
   const invariants = m.invariants.map((inv) => {
-    const sc: Scope = { m, g: null, enums, used: { s: false, me: false } };
+    const sc: Scope = { m, g: null, enums, used: { s: false, me: false, c: false } };
     const body = js(parseExpr(inv.expr), sc, 0);
     return `    ${q(inv.name)}: ${sc.used.s ? '(s)' : '()'} => ${body},`;
   });
-  const used = ['defineModel', 'bool', 'int', 'oneOf', 'array', 'thread', 'replicate'].filter((f) => {
+  const used = ['defineModel', 'bool', 'int', 'oneOf', 'threadId', 'array', 'thread', 'replicate'].filter((f) => {
     if (f === 'defineModel') return true;
     if (f === 'thread') return m.groups.some((g) => !g.replicated);
     if (f === 'replicate') return m.groups.some((g) => g.replicated);
     const all = [...m.shared, ...m.groups.flatMap((g) => g.locals)];
     if (f === 'array') return all.some((v) => v.array);
-    const kind = f === 'oneOf' ? 'enum' : f;
+    const kind = f === 'oneOf' ? 'enum' : f === 'threadId' ? 'tid' : f;
     return all.some((v) => v.type.kind === kind);
   });
   return [

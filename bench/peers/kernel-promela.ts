@@ -18,20 +18,29 @@
  *   labels)` -> assert(false). Its location is constant unless the model
  *   deadlocks, so it adds no states.
  * - `init` starts every process in one `atomic` (runSpin's initStates = 1).
+ * - A thread id is a byte, 255 for `none`; `COUNT_<group>_<label>` is a
+ *   #define summing the replicas at the label; a step with `choose: N` is N
+ *   branches, the choice `c` replaced by its value in each.
  */
 import { labelConst, labelsOf, type Group, type KernelModel, type Stmt, type Var } from './kernel-ir.ts';
 
 /** Promela keywords that are also model variable names (e.g. interval-notifier's `active`) get a trailing underscore. */
 const KEYWORDS = new Set(['active', 'assert', 'atomic', 'bit', 'bool', 'break', 'byte', 'chan', 'd_step', 'do', 'else', 'empty', 'enabled', 'eval', 'fi', 'full', 'goto', 'hidden', 'if', 'init', 'inline', 'int', 'len', 'local', 'mtype', 'nempty', 'never', 'nfull', 'od', 'of', 'pc_value', 'printf', 'priority', 'proctype', 'provided', 'run', 'select', 'short', 'show', 'skip', 'timeout', 'trace', 'typedef', 'unless', 'unsigned', 'xr', 'xs']);
 const ident = (name: string) => (KEYWORDS.has(name) ? `${name}_` : name);
-const expr = (e: string, me: string) => e.replace(/\bme\b/g, me).replace(/\b[A-Za-z_]\w*\b/g, (w) => ident(w));
+const NONE = '255';
+const expr = (e: string, me: string) => e.replace(/\bme\b/g, me).replace(/\bnone\b/g, NONE).replace(/\b[A-Za-z_]\w*\b/g, (w) => ident(w));
+
+/** The step for choice k: `c` replaced by k in its effect and `next`. */
+export function atChoice<T>(x: T, k: number): T {
+  return JSON.parse(JSON.stringify(x).replace(/\bc\b/g, String(k))) as T;
+}
 
 function decl(v: Var, name: string, count: number | null): string {
   const t = v.type;
   const ty = t.kind === 'bool' ? 'bool' : 'byte';
-  const init = t.kind === 'bool' ? String(t.init) : t.kind === 'int' ? String(t.init) : `${v.name}_${t.init}`;
+  const init = t.kind === 'bool' ? String(t.init) : t.kind === 'int' ? String(t.init) : t.kind === 'tid' ? NONE : `${v.name}_${t.init}`;
   const len = count ?? v.array?.length;
-  const range = t.kind === 'int' ? `${t.min}..${t.max}` : t.kind === 'enum' ? t.values.join('|') : 'bool';
+  const range = t.kind === 'int' ? `${t.min}..${t.max}` : t.kind === 'enum' ? t.values.join('|') : t.kind === 'tid' ? `${t.group} id | ${NONE} none` : 'bool';
   return `${ty} ${ident(name)}${len !== undefined && len !== null ? `[${len}]` : ''} = ${init};   /* ${range} */`;
 }
 
@@ -86,7 +95,7 @@ function proctype(g: Group, m: KernelModel, np: boolean): string {
   // progress group that may end the thread jumps, when every progress thread has
   // ended, to a progress location for good (mmcheck: such a cycle is not a livelock).
   const hasProgress = np && g.steps.some((st) => st.progress);
-  const branches = g.steps.map((st) => {
+  const branches = g.steps.flatMap((st0) => (st0.choose === undefined ? [st0] : Array.from({ length: st0.choose }, (_, k) => ({ ...atChoice({ ...st0, when: undefined }, k), when: st0.when, name: `${st0.name} c=${k}` })))).map((st) => {
     const guard = `${pc} == ${labelConst(g, st.at)}${st.when ? ` && (${expr(st.when, me)})` : ''}`;
     const body = stmts(st.then ?? [], m, me, '       ');
     const next =
@@ -140,6 +149,9 @@ export function kernelPromela(m: KernelModel, opts: { nonProgress?: boolean } = 
     g.locals.forEach(enums);
     labelsOf(g).forEach((l, i) => defs.push(`#define ${labelConst(g, l)} ${i}`));
   }
+  for (const g of m.groups)
+    if (g.replicated)
+      for (const l of labelsOf(g)) defs.push(`#define COUNT_${g.name}_${l} (${Array.from({ length: g.count }, (_, i) => `(${g.name}_pc[${i}] == ${labelConst(g, l)} -> 1 : 0)`).join(' + ')})`);
   const vars: string[] = m.shared.map((v) => decl(v, v.name, null));
   for (const g of m.groups) {
     const labels = labelsOf(g);
