@@ -20,7 +20,7 @@
  *   verdict of the plain search; `--workers 2` (helpers joining at once)
  *   gives its verdict, counts and counterexample length exactly.
  *
- *   node --import=tsx bench/peers/fuzz.ts [--seed S] [--count N] [--out DIR] [--workers-every K]
+ *   node --import=tsx bench/peers/fuzz.ts [--seed S] [--count N] [--out DIR] [--workers-every K] [--extended] [--size large]
  *
  * Model k of a run is generated from the seed `S-k`, so one model is
  * reproduced with `--seed S --from k --count 1`. For each model with a
@@ -36,7 +36,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { check, isMcError, type CheckOptions, type CheckResult, type Model } from '../../src/index.ts';
-import { generate, withoutProperties, type FuzzCase } from './fuzz-gen.ts';
+import { generate, withoutProperties, type FuzzCase, type GenOptions } from './fuzz-gen.ts';
 import type { KernelModel } from './kernel-ir.ts';
 import { kernelMmcheck } from './kernel-mmcheck.ts';
 import { kernelMurphi } from './kernel-murphi.ts';
@@ -120,7 +120,8 @@ async function spinNonProgress(src: string): Promise<{ weak: boolean; none: bool
   try {
     writeFileSync(join(dir, 'np.pml'), src);
     await run('spin', ['-a', 'np.pml'], { cwd: dir });
-    await run('gcc', ['-O0', '-w', '-DNP', '-DNOREDUCE', '-o', 'pan', 'pan.c'], { cwd: dir });
+    // -DNFAIR: weak fairness allocates per process; pan's default of 2 allows 6 processes (init and the models' threads).
+    await run('gcc', ['-O0', '-w', '-DNP', '-DNOREDUCE', '-DNFAIR=4', '-o', 'pan', 'pan.c'], { cwd: dir });
     const pan = async (args: string[]) => {
       let out = '';
       try {
@@ -175,11 +176,13 @@ export interface FuzzOptions {
   tools?: { spin: boolean; rumur: boolean };
   /** Also run `mmcheck check --workers 2` (a child process: about a second). */
   workers?: boolean;
+  /** The generator's options (extended constructs, size). */
+  gen?: GenOptions;
 }
 
 /** Generate one model from `seed` and compare every answer; the report lists what disagreed. */
 export async function fuzzOne(seed: string, opts: FuzzOptions): Promise<FuzzReport> {
-  return fuzzCase(generate(seed), opts);
+  return fuzzCase(generate(seed, opts.gen), opts);
 }
 
 export async function fuzzCase(c: FuzzCase, opts: FuzzOptions): Promise<FuzzReport> {
@@ -249,8 +252,7 @@ export async function fuzzCase(c: FuzzCase, opts: FuzzOptions): Promise<FuzzRepo
         else if (!e) counts('rumur (with properties)', r, full);
       }
     }
-    const T = M.groups.find((g) => g.replicated && g.count >= 2);
-    if (T && T.symmetric !== false) {
+    if (M.groups.some((g) => g.replicated && g.count >= 2 && g.symmetric !== false)) {
       const sym = mm(bare, { ...safety, symmetry: true });
       if (!isOutcome(sym)) refused.push(`--symmetry on a symmetric group: ${sym.error}`);
       else counts('rumur symmetry vs --symmetry', await attempt(() => runRumur(files['bare.m']!, { ...RUMUR_FAST, symmetry: 'exhaustive' })), sym);
@@ -264,8 +266,8 @@ export async function fuzzCase(c: FuzzCase, opts: FuzzOptions): Promise<FuzzRepo
     if (o.verdict !== ref.verdict || o.kind !== ref.kind) return fail(`mmcheck ${name}: ${show(o)}; plain search ${show(ref)}`);
     if (exact && (o.states !== ref.states || o.transitions !== ref.transitions || o.length !== ref.length)) fail(`mmcheck ${name}: ${show(o)}; plain search ${show(ref)} (must be equal)`);
   };
-  // Symmetry only where mmcheck may apply it: a replicated group whose ids are only names (an asymmetric one is refused, MC313).
-  const symmetric = M.groups.some((g) => g.replicated && g.count >= 2 && g.symmetric !== false) && !M.groups.some((g) => g.replicated && g.symmetric === false);
+  // Symmetry only where mmcheck may apply it: a replicated group whose ids are only names (with none, --symmetry is refused, MC313).
+  const symmetric = M.groups.some((g) => g.replicated && g.count >= 2 && g.symmetric !== false);
   const variants: [string, CheckOptions, boolean][] = [
     ['--por', { por: true }, false],
     ['--symmetry', { symmetry: true }, false],
@@ -317,7 +319,8 @@ export async function fuzzCase(c: FuzzCase, opts: FuzzOptions): Promise<FuzzRepo
   return { seed: c.seed, focus: c.focus, findings, compared, refused, summary, files };
 }
 
-export const describe = (m: KernelModel) => `${m.groups.map((g) => `${g.name}${g.replicated ? `×${g.count}${g.symmetric === false ? ' asym' : ''}` : ''}`).join('+')}, ${m.shared.length} shared`;
+export const describe = (m: KernelModel) =>
+  `${m.groups.map((g) => `${g.name}${g.replicated ? `×${g.count}${g.symmetric === false ? ' asym' : ''}` : ''}`).join('+')}, ${m.shared.length} shared${m.shared.some((v) => v.type.kind === 'tid') ? ' (ids)' : ''}`;
 
 // ---------------------------------------------------------------------------
 // Command line
@@ -332,6 +335,7 @@ async function main(argv: string[]): Promise<number> {
   const from = Number(arg('--from', '0'));
   const every = Number(arg('--workers-every', '4'));
   const out = arg('--out', join(tmpdir(), `mmcheck-fuzz-${seed}`));
+  const gen: GenOptions = { extended: argv.includes('--extended'), size: arg('--size', 'small') === 'large' ? 'large' : 'small' };
   const tools = { spin: havePeer('spin'), rumur: havePeer('rumur') };
   if (!tools.spin) process.stdout.write('spin not installed: SPIN comparisons skipped\n');
   if (!tools.rumur) process.stdout.write('rumur not installed: Rumur comparisons skipped\n');
@@ -340,8 +344,8 @@ async function main(argv: string[]): Promise<number> {
   const t0 = performance.now();
   for (let k = from; k < from + count; k++) {
     const s = `${seed}-${k}`;
-    const c = generate(s);
-    const r = await fuzzCase(c, { dir: out, tools, keep: argv.includes('--keep'), workers: every > 0 && k % every === 0 });
+    const c = generate(s, gen);
+    const r = await fuzzCase(c, { dir: out, tools, keep: argv.includes('--keep'), workers: every > 0 && k % every === 0, gen });
     comparisons += r.compared.length;
     const line = `${s} ${c.focus.padEnd(9)} ${describe(c.ir).padEnd(22)} ${r.summary}; ${r.compared.length} comparisons${r.refused.length ? `, refused: ${r.refused.join('; ')}` : ''}`;
     process.stdout.write(`${r.findings.length ? 'DISAGREE' : 'ok      '} ${line}\n`);

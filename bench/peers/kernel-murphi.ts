@@ -69,7 +69,9 @@ function mx(e: Expr, c: Ctx): string {
     case 'id':
       return /^COUNT_/.test(e.name) ? `${e.name}()` : e.name;
     case 'bin': {
-      if ((e.op === '==' || e.op === '!=') && (tidOf(e.l, c) !== null || tidOf(e.r, c) !== null)) {
+      // A comparison with a thread-id variable or none (`me` alone is a number, as in an asymmetric group's `me == 0`).
+      const tid = (x: Expr) => tidOf(x, c) !== null && !isMe(x);
+      if ((e.op === '==' || e.op === '!=') && (tid(e.l) || tid(e.r))) {
         const eq = tidEquals(e.l, e.r, c);
         return e.op === '==' ? eq : `!${eq}`;
       }
