@@ -507,3 +507,33 @@ test('regressions: symmetry reads s.at/s.local arguments with calls in them (s.a
   t.regex(e!.message, /names one cpu replica by "Math\.min\(1, ?2\)"/);
   t.regex(search(buildModel(mk((s) => s.q.get(0) === -1 || s.at('cpu', s.q.get(0)) === 'a'), null), { liveness: false, deadlock: false, symmetry: true }).reduction?.symmetry ?? '', /^cpu×2: permuted/);
 });
+
+test('symmetry permutes a group whose ids fill an array of its ids or, read from such an array, index one (q.fill(me.id), w.set(q.get(me.id), ...)); other fills and indices are still refused', async (t) => {
+  const { defineModel, bool, int, replicate, threadId, array } = await import('../src/index.ts');
+  const mk = (steps: Record<string, unknown>) =>
+    defineModel({
+      name: 'sym-fill-index',
+      shared: { q: array(3, threadId('cpu', { none: true })).indexedBy('cpu'), w: array(3, bool()).indexedBy('cpu'), n: array(3, int(0, 2)), hits: int(0, 3) },
+      threads: [replicate(3, 'cpu', { start: 'a', end: ['c'], steps } as never)],
+      invariants: { 'at-most-two-hits': (s: any) => s.hits <= 2 },
+    } as never);
+  const good = mk({
+    claim: { at: 'a', then: (s: any, me: any) => { s.q.fill(me.id); }, next: 'b' },
+    mark: { at: 'b', when: (s: any, me: any) => s.q.get(me.id) !== -1 && !s.w.get(s.q.get(me.id)), then: (s: any, me: any) => { s.w.set(s.q.get(me.id), true); s.q.set(s.q.get(me.id), me.id); s.hits += 1; }, next: 'c' },
+    skip: { at: 'b', next: 'c' },
+  });
+  const plain = search(buildModel(good, null), { liveness: false, deadlock: false });
+  const sym = search(buildModel(good, null), { liveness: false, deadlock: false, symmetry: true });
+  t.regex(sym.reduction?.symmetry ?? '', /^cpu×3: permuted/);
+  t.is(sym.verdict, plain.verdict);
+  t.is(sym.violation?.property, plain.violation?.property);
+  t.true(sym.stats.states < plain.stats.states);
+  const refused: [string, Record<string, unknown>, RegExp][] = [
+    ['an int array filled with an id', { claim: { at: 'a', then: (s: any, me: any) => { s.n.fill(me.id); }, next: 'c' } }, /fills "n"|not threadId/],
+    ['an index read from an int array', { claim: { at: 'a', then: (s: any) => { s.w.set(s.n.get(0), true); }, next: 'c' } }, /indexed by/],
+  ];
+  for (const [what, steps, re] of refused) {
+    const e = t.throws(() => search(buildModel(mk(steps), null), { liveness: false, symmetry: true }), undefined, what);
+    t.regex(e!.message, re, what);
+  }
+});

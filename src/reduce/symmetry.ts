@@ -186,7 +186,12 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
         const storedTo = /^=(?!=)/.test(after) && /(?:^|[{;}(,)]|=>|\?|:|(?<![\w$.])else)$/.test(before);
         const returned = /(?:return|=>|\?|:)$/.test(before) && terminator;
         const indexArg = /\.\s*(?:get|set)\s*\(\s*$/.test(before) && /^[,)]/.test(after);
-        const setValue = /\.\s*set\s*\([^()]*,\s*$/.test(before) && /^\)/.test(after);
+        // The value of a set(index, value) whose index may hold calls (`s.q.set(s.q.get(me.id), me.id)`).
+        const setOpen = /,$/.test(before) ? enclosingOpen(before, before.length) : -1;
+        const setArray = setOpen >= 0 && endAtDepthZero(before, setOpen + 1, (c) => c === ',') === before.length - 1 ? /([A-Za-z_$][\w$]*)\s*\.\s*set\s*$/.exec(before.slice(0, setOpen)) : null;
+        const setValue = setArray !== null && /^\)/.test(after);
+        // Every element of an array of this group's ids set to one id: `s.q.fill(me.id)` (checked below: the elements are threadId(group)).
+        const fillValue = /\.\s*fill\s*\(\s*$/.test(before) && /^\)/.test(after);
         // The replica an id names, by its label or locals (checked with the call below), and an id shown in a template's text (a message).
         const atArg = s !== undefined && new RegExp(`(?<![\\w$.])${s}\\s*\\.\\s*(?:at|local)\\s*\\([^()]*,\\s*$`).test(before) && /^\)/.test(after);
         const inTemplate = /\$\{$/.test(before) && /^\}/.test(after);
@@ -201,7 +206,7 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
           return `${where}: a ${group} id is written into a template literal ("${before.slice(-12)}${m[0]}${after.slice(0, 12)}"), whose text can be compared or used like a number, which singles out a replica; only storing an id, comparing it with ===/!== and indexing arrays declared .indexedBy(${q(group)}) keep replicas interchangeable (an assertion's or an error's message may name it)`;
         }
         const branch = /\?$/.test(before) || (/:$/.test(before) && !/^\s*[{(]?\s*[\w$]+\s*:$/.test(before.slice(-40))) || /^:/.test(after);
-        if (!(compared || storedFrom || storedTo || returned || indexArg || setValue))
+        if (!(compared || storedFrom || storedTo || returned || indexArg || setValue || fillValue))
           return `${where}: a ${group} id is used in "${before.slice(-12)}${m[0]}${after.slice(0, 12)}" — only storing it, comparing it with ===/!== and indexing arrays declared .indexedBy(${q(group)}) keep replicas interchangeable`;
         const shown = q(m[0].replace(/\s+/g, ''));
         // What it is compared with, stored into or given must hold an id of the same group too: a permutation renames ids only where the model declares them (threadId(${group}) variables, me.id).
@@ -235,8 +240,12 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
             return `${where}: ${shown} is returned (or is a branch of a conditional), where what is done with it cannot be checked; store it in a threadId(${q(group)}) variable or compare it with ===/!==`;
         }
         if (setValue) {
-          const arr = /([A-Za-z_$][\w$]*)\s*\.\s*set\s*\([^()]*,\s*$/.exec(before)?.[1];
+          const arr = setArray?.[1];
           if (arr === undefined || !tidVars.has(arr)) return `${where}: ${shown} is stored in an element of ${q(arr ?? 'an array')}, whose elements are not threadId(${q(group)})`;
+        }
+        if (fillValue) {
+          const arr = /([A-Za-z_$][\w$]*)\s*\.\s*fill\s*\(\s*$/.exec(before)?.[1];
+          if (arr === undefined || !tidVars.has(arr)) return `${where}: ${shown} fills ${q(arr ?? 'an array')}, whose elements are not threadId(${q(group)})`;
         }
         // As an array index, the array must be indexed by the group.
         const call = /([A-Za-z_$][\w$]*)\s*\.\s*(?:get|set)\s*\(\s*$/.exec(before);
@@ -245,9 +254,10 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
     }
     if (s) {
       for (const v of indexed) {
-        for (const m of src.matchAll(new RegExp(`${s}\\s*\\.\\s*${v}\\s*\\.\\s*(?:get|set)\\s*\\(\\s*([^,)]*)`, 'g'))) {
-          const arg = m[1]!.trim();
-          const okArg = (id && new RegExp(`^${id}$`).test(arg)) || [...tidVars].some((x) => new RegExp(`^${s}\\s*\\.\\s*${x}$`).test(arg)) || (me && [...tidLocals].some((x) => new RegExp(`^${me}\\s*\\.\\s*${x}$`).test(arg)));
+        for (const m of src.matchAll(new RegExp(`${s}\\s*\\.\\s*${v}\\s*\\.\\s*(?:get|set)\\s*\\(`, 'g'))) {
+          // The whole index (an element of an array of ids, `s.q.get(me.id)`, has a call in it).
+          const arg = (callArguments(src, m.index! + m[0].length)[0] ?? '').trim();
+          const okArg = (isId(arg) && !/^-\s*1$/.test(arg)) || (me && [...tidLocals].some((x) => new RegExp(`^${me}\\s*\\.\\s*${x}$`).test(arg)));
           if (!okArg) return `${where}: ${s}.${v} is indexed by ${q(arg)}, which is not a ${group} id`;
         }
       }
