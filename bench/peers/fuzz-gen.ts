@@ -295,7 +295,8 @@ export function generate(seed: string, options: GenOptions = {}): FuzzCase {
           const via = (text: string, ty: Ty) => out.push({ text: `((${t.text} != none) && ${test(r, text, ty)})`, ty: { kind: 'bool' } });
           via(`(${p.name}_pc[${t.text}] == L_${p.name}_${label()})`, { kind: 'bool' });
           for (const l of p.locals) via(`${p.name}_${l.name}[${t.text}]`, tyOf(l.type, l.name));
-          for (const v of shared.filter((x) => x.array?.index === p.name)) via(`${v.name}[${t.text}]`, tyOf(v.type, v.name));
+          // Never an array indexed by its own element (SPIN refuses `w[w[p]]`).
+          for (const v of shared.filter((x) => x.array?.index === p.name && !t.text.startsWith(`${x.name}[`))) via(`${v.name}[${t.text}]`, tyOf(v.type, v.name));
         }
       } else {
         const i = r.int(0, p.count - 1);
@@ -348,7 +349,7 @@ export function generate(seed: string, options: GenOptions = {}): FuzzCase {
         ? {
             ext,
             meGroup: isT ? name : null,
-            indexedWrites: tids.flatMap((t) => shared.filter((v) => v.array?.index === (t.ty as { group: string }).group).map((v) => ({ text: `${v.name}[${t.text}]`, index: t.text, ty: tyOf(v.type, v.name) }))),
+            indexedWrites: tids.flatMap((t) => shared.filter((v) => v.array?.index === (t.ty as { group: string }).group && !t.text.startsWith(`${v.name}[`)).map((v) => ({ text: `${v.name}[${t.text}]`, index: t.text, ty: tyOf(v.type, v.name) }))),
           }
         : {}),
     };
