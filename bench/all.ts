@@ -9,6 +9,9 @@
  *   4. bench/long-trace.ts   replay and rendering of 20k-150k-step counterexamples (linear growth)
  *   5. bench/por-classic.ts  POR on the classic mutexes beside SPIN's (with and without POR); livelock rows with POR
  *   6. bench/livelock.ts     migration-entry-wait livelock checks at 4-16 faulters: unreduced, --symmetry, --por, beside SPIN's cycle search
+ *   7. bench/peers/fuzz.ts   random models against SPIN and Rumur (counts, verdicts, lengths, livelocks, symmetry,
+ *                            every reduction's verdict): 60 plain and 60 --extended ones (8 each with --quick);
+ *                            not with --no-peers
  *
  *   npm run bench                  the full benchmarks (tens of minutes)
  *   npm run bench -- --quick       a smoke run: peterson(4), the small reduction matrix,
@@ -43,6 +46,11 @@ function jobs(): Job[] {
   out.push({ script: 'bench/long-trace.ts', args: [] });
   out.push({ script: 'bench/por-classic.ts', args: pass('--quick', '--no-peers') });
   out.push({ script: 'bench/livelock.ts', args: pass('--quick', '--no-peers') });
+  if (!noPeers) {
+    const count = quick ? '8' : '60';
+    out.push({ script: 'bench/peers/fuzz.ts', args: ['--seed', 'bench', '--count', count] });
+    out.push({ script: 'bench/peers/fuzz.ts', args: ['--seed', 'bench-x', '--count', count, '--extended'] });
+  }
   return out;
 }
 
