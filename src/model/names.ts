@@ -587,6 +587,9 @@ function innermostOpen(code: string, end: number): string {
   return open.length > 0 ? open[open.length - 1]! : '';
 }
 
+/** The views' accessors that only read (an array's `get`, the state's `at`, `local` and `count`). */
+const VIEW_READERS: ReadonlySet<string> = new Set(['get', 'at', 'local', 'count']);
+
 /**
  * The first statement of code (comments, strings and template text blanked)
  * that is a comparison of a variable and nothing else (`if (!s.y) s.x ===
@@ -604,6 +607,16 @@ export function comparisonStatement(code: string): string | null {
     while (k > 0 && ident.test(code[k - 1]!)) k--;
     return code.slice(k, end);
   };
+  /** The index of the bracket `open` that matches the `close` at `at` (-1 if none). */
+  const opener = (at: number, close: string, open: string): number => {
+    let depth = 0;
+    let k = at;
+    for (; k >= 0; k--) {
+      if (code[k] === close) depth++;
+      else if (code[k] === open && --depth === 0) break;
+    }
+    return k;
+  };
   const op = /(?<![=!<>])(?:===|!==|==|!=)(?!=)/g;
   for (let m = op.exec(code); m !== null; m = op.exec(code)) {
     // The left operand: a name with .member and [index] parts, read backwards.
@@ -613,15 +626,24 @@ export function comparisonStatement(code: string): string | null {
     let start = -1;
     for (;;) {
       if (code[j - 1] === ']') {
-        let depth = 0;
-        let k = j - 1;
-        for (; k >= 0; k--) {
-          if (code[k] === ']') depth++;
-          else if (code[k] === '[' && --depth === 0) break;
-        }
+        const k = opener(j - 1, ']', '[');
         if (k < 0) break;
         j = k;
         while (j > 0 && isSpace(code[j - 1])) j--;
+        continue;
+      }
+      // A view accessor in the chain (`s.a.get(i)`, `s.local('t', 0).v`) only reads: step over its arguments
+      // to the member name; any other call may do something, and its comparison is left alone.
+      if (code[j - 1] === ')') {
+        const k = opener(j - 1, ')', '(');
+        if (k < 0) break;
+        let w = k;
+        while (w > 0 && isSpace(code[w - 1])) w--;
+        const name = wordBefore(w);
+        let d = w - name.length;
+        while (d > 0 && isSpace(code[d - 1])) d--;
+        if (!VIEW_READERS.has(name) || code[d - 1] !== '.') break;
+        j = w;
         continue;
       }
       if (j === 0 || !ident.test(code[j - 1]!)) break;
@@ -654,12 +676,7 @@ export function comparisonStatement(code: string): string | null {
     // A name after an expression's end on a new line starts a statement (no operator joins them).
     if (!starts && prev !== undefined && (ident.test(prev) || prev === ')' || prev === ']') && code.slice(b, start).includes('\n') && innermostOpen(code, b) !== '(') starts = !CONTROL_HEAD.has(wordBefore(b));
     if (!starts && prev === ')') {
-      let depth = 0;
-      let k = b - 1;
-      for (; k >= 0; k--) {
-        if (code[k] === ')') depth++;
-        else if (code[k] === '(' && --depth === 0) break;
-      }
+      const k = opener(b - 1, ')', '(');
       let w = k;
       while (w > 0 && isSpace(code[w - 1])) w--;
       starts = k > 0 && CONTROL_HEAD.has(wordBefore(w));
