@@ -400,14 +400,25 @@ export const blockSteps = defineModel({
 });
 
 // ---- a spread step map whose functions take `me` (README, Typed models) ----------------
-// Without a type on `me` in the spread steps TypeScript infers no locals for the thread, and
-// every `me.NAME` of the thread is an error; with `LocalView<typeof locals>` on `me` they infer.
+// TypeScript types the functions inside a spread before it infers anything from the call: without a type on
+// `me` in the spread steps it settles the locals to `{}` and every `me.NAME` of the thread is an error, in its
+// other steps too; with `LocalView<typeof locals>` on `me` they infer, and a spread step whose functions take
+// `s` alone is typed.
 const spreadLocals = { n: int(0, 1), pfn: oneOf('A', 'B') };
 export const spreadSteps = defineModel({
   name: 'typed-spread-steps',
   variants: { v: 'b', w: 'no b' },
   shared: { x: bool() },
   threads: (_p, variant) => [
+    thread('shared-only', {
+      start: 'a',
+      end: ['done'],
+      locals: spreadLocals,
+      steps: {
+        a: { when: (_s, me) => me.n === 0, next: 'done' },
+        ...(variant === 'v' ? { b: { when: (s) => !s.x, then: (s) => { s.x = true; }, next: 'done' } } : {}),
+      },
+    }),
     thread('annotated', {
       start: 'a',
       end: ['done'],
@@ -426,6 +437,34 @@ export const spreadSteps = defineModel({
         a: { when: (_s, me) => me.n === 0, next: 'done' },
         // @ts-expect-error the same in the spread step itself
         ...(variant === 'v' ? { b: { then: (_s, me) => { me.pfn = 'B'; }, next: 'done' } } : {}),
+      },
+    }),
+  ],
+});
+
+defineModel({
+  name: 'typed-spread-negative',
+  variants: { v: 'b', w: 'no b' },
+  shared: { x: bool() },
+  threads: (_p, variant) => [
+    thread('u', {
+      start: 'a',
+      end: ['done'],
+      locals: spreadLocals,
+      steps: {
+        a: { next: 'done' },
+        // @ts-expect-error `aa` is not a shared variable (a spread step whose functions take `s` alone)
+        ...(variant === 'v' ? { b: { then: (s) => { s.aa = true; }, next: 'done' } } : {}),
+      },
+    }),
+    thread('w', {
+      start: 'a',
+      end: ['done'],
+      locals: spreadLocals,
+      // @ts-expect-error `dnoe` is no label of the thread (a spread step; reported on the steps)
+      steps: {
+        a: { next: 'done' },
+        ...(variant === 'v' ? { b: { then: (s) => { s.x = true; }, next: 'dnoe' } } : {}),
       },
     }),
   ],
