@@ -3,7 +3,7 @@ import { partsOf } from './blocks/compose.ts';
 import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
 import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
 import { isArrayDomain, isScalarDomain, type EnumDomain, type ScalarDomain } from './domains.ts';
-import { codeOnly, codeWithoutRegex, deletedBefore, endAtDepthZero, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText, writtenAt } from './source.ts';
+import { codeOnly, codeWithoutRegex, deletedBefore, enclosingOpen, endAtDepthZero, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText, writtenAt } from './source.ts';
 
 /**
  * Declared names, checked from the source before any search: a guard,
@@ -607,16 +607,6 @@ export function comparisonStatement(code: string): string | null {
     while (k > 0 && ident.test(code[k - 1]!)) k--;
     return code.slice(k, end);
   };
-  /** The index of the bracket `open` that matches the `close` at `at` (-1 if none). */
-  const opener = (at: number, close: string, open: string): number => {
-    let depth = 0;
-    let k = at;
-    for (; k >= 0; k--) {
-      if (code[k] === close) depth++;
-      else if (code[k] === open && --depth === 0) break;
-    }
-    return k;
-  };
   const op = /(?<![=!<>])(?:===|!==|==|!=)(?!=)/g;
   for (let m = op.exec(code); m !== null; m = op.exec(code)) {
     // The left operand: a name with .member and [index] parts, read backwards.
@@ -626,7 +616,7 @@ export function comparisonStatement(code: string): string | null {
     let start = -1;
     for (;;) {
       if (code[j - 1] === ']') {
-        const k = opener(j - 1, ']', '[');
+        const k = enclosingOpen(code, j - 1); // the bracket that matches the ] at j - 1
         if (k < 0) break;
         j = k;
         while (j > 0 && isSpace(code[j - 1])) j--;
@@ -635,7 +625,7 @@ export function comparisonStatement(code: string): string | null {
       // A view accessor in the chain (`s.a.get(i)`, `s.local('t', 0).v`) only reads: step over its arguments
       // to the member name; any other call may do something, and its comparison is left alone.
       if (code[j - 1] === ')') {
-        const k = opener(j - 1, ')', '(');
+        const k = enclosingOpen(code, j - 1); // the ( that matches the ) at j - 1
         if (k < 0) break;
         let w = k;
         while (w > 0 && isSpace(code[w - 1])) w--;
@@ -676,7 +666,7 @@ export function comparisonStatement(code: string): string | null {
     // A name after an expression's end on a new line starts a statement (no operator joins them).
     if (!starts && prev !== undefined && (ident.test(prev) || prev === ')' || prev === ']') && code.slice(b, start).includes('\n') && innermostOpen(code, b) !== '(') starts = !CONTROL_HEAD.has(wordBefore(b));
     if (!starts && prev === ')') {
-      const k = opener(b - 1, ')', '(');
+      const k = enclosingOpen(code, b - 1);
       let w = k;
       while (w > 0 && isSpace(code[w - 1])) w--;
       starts = k > 0 && CONTROL_HEAD.has(wordBefore(w));
