@@ -16,7 +16,7 @@ import { inspect } from 'node:util';
 import { allOf, array, bool, buildModel, defineModel, expectationsOf, inOrder, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
 import { parseParam, variantDescription } from '../src/model/define.ts';
 import { isMcError, McError } from '../src/model/errors.ts';
-import { comparisonStatement } from '../src/model/names.ts';
+import { uselessStatement } from '../src/model/names.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
@@ -309,10 +309,19 @@ test('an effect that returns a value or compares where it meant to assign change
   coded(t, () => buildModel(racyLock('compare-asi', (s: any) => { s.locked = true
     s.inside === 'one' }), null), 'MC165', /compares and changes nothing/);
   for (const code of ['{ s.x === 1; }', '{ if (!s.y) s.x === true; }', '{ s.y = 1; s.x === 2 }', '{ if (a) { } else s.x == 3; }', '{ s.a[me.id] === 2; }', '{ s.q?.x !== 1;}', '{ f(() => { s.x === 1; }); }', '{ for (;;) { s.x === 1; break; } }', '{ s.y = 1\n s.x === 2\n }', '{ s.y = 1; me.n === s.a.get(0); }', '{ s.y = 1; s.x === Math.min(s.y + 1, 5); }', '{ switch (s.k) { case 0: s.x === 1; break; default: s.x = 2; } }', '{ switch (s.k) { default: s.x == 2; } }', '{ s.y = 1, s.x === 2; }', '{ s.a.get(0) == true; s.x = 1; }', '{ s.y = 1; s.a.get(me.id) === 2; }', '{ s.y = 1; s.local(\'t\', 0).v === 3; }', '{ s.y = 1; s.a . get (f(0)) !== 1; }'])
-    t.not(comparisonStatement(code), null, code);
+    t.not(uselessStatement(code), null, code);
   // A comparison whose value is used, or whose right side assigns or calls, is no such statement.
   for (const code of ['{ for (let i = 0; i !== 3; i++) s.a[i] = 1; }', '{ if (s.x === 1) s.y = 2; }', '{ s.ok = s.x === 1; }', '{ return s.x === 1; }', '{ s.x === 1 && (s.y = 2); }', '{ s.x === 1 || f(); }', '{ const q = s.arr.some((v) => v === 1); s.z = q; }', '{ while (s.i !== 2) s.i++; }', '{ s.a = c ? s.x === 1 : 2; }', '{ s.x === 1\n ? (s.y = 1) : 0; }', '{ f(s.x === 1); }', '{ s.v = [s.x === 1]; }', '{ s.b = s.a\n  === 1; }', '{ s.x = 1; s.assert(s.x >= 0, `x is ${s.x === 0 ? "zero" : "more"}`); }', '{ s.y === 0 &&\n  (s.ok = true); }', '{ s.y === 0\n  ? (s.ok = 1)\n  : (s.ok = 2); }', '{ s.y === 0 && hook?.(s); }', '{ s.y === 0 && tag`hi`; }', '{ s.x = s.k === 0 ? 1 : s.y === 2 ? 3 : 4; }', '{ const o = { a: 1, b: s.x === 1 }; s.v = o.b; }', '{ s.v = f(1, s.x === 1); }', '{ const t = [1, s.x === 2]; s.v = t[1]; }', '{ switch (s.k) { case 0: s.x = s.y === 1 ? 2 : 3; break; } }', '{ s.v = ({ a, b: s.x === 1 }).b; }', '{ s.y = 1; f(s) === 1; }', '{ s.y = 1; s.take(0) === true; }', '{ s.y = 1; get(0) === 1; }'])
-    t.is(comparisonStatement(code), null, code);
+    t.is(uselessStatement(code), null, code);
+  // Arithmetic and bare reads beside other statements change nothing either: `s.n + 1;` for `s.n += 1`, `s.done;` for `s.done = true`.
+  coded(t, () => buildModel(racyLock('add', (s: any) => { s.inside = 'one'; s.locked + 1; }), null), 'MC165', /the statement "s\.locked \+ \.\.\." computes a value and changes nothing \(= assigns; \+= adds\)/);
+  coded(t, () => buildModel(racyLock('not', (s: any) => { s.inside = 'one'; !s.locked; }), null), 'MC165', /the statement "!s\.locked" reads a value and changes nothing/);
+  coded(t, () => buildModel(racyLock('bare', (s: any) => { if (s.inside === 'nobody') { s.locked } s.inside = 'two'; }), null), 'MC165', /the statement "s\.locked" reads a value and changes nothing/);
+  coded(t, () => buildModel(racyLock('less', (s: any) => { s.inside = 'one'; s.locked < s.locked; }), null), 'MC165', /the statement "s\.locked < \.\.\." compares and changes nothing/);
+  for (const code of ['{ s.y = 1; s.n + 1; }', '{ s.y = 1; s.n - 1 }', '{ s.y = 1; s.n * 2; }', '{ s.y = 1; s.x >= 2; }', '{ s.y = 1; !s.flag; }', '{ s.y = 1; !!s.flag }', '{ s.y = 1; s.done; }', '{ s.y = 1\n s.done\n }', '{ s.y = 1; s.a.get(0); }', '{ if (c) { s.y = 1 } else { s.q?.x } }', '{ s.y = 1; s.a[me.id]; }', '{ s.y = 1; me.n + s.a.get(0); }', '{ switch (s.k) { case 0: s.x; break; default: s.x = 2; } }'])
+    t.not(uselessStatement(code), null, code);
+  for (const code of ['{ s.n += 1; }', '{ s.n = s.n + 1; }', '{ s.n++; s.m--; }', '{ const { a, b } = s.o; s.x = a + b; }', '{ s.v = { a, b }; }', '{ [s.x, s.y] = [s.y, s.x]; }', '{ for (s.i = 0; s.i < 3; s.i++) s.a[s.i] = 1; }', '{ const f = (v) => v + 1; s.x = f(1); }', '{ s.q\n  .set(0, 1); }', '{ s.x = s.a\n  - 1; }', '{ s.x = -1; s.y = 2 * -s.x; }', '{ s.x = 1e-5; }', '{ s.x = a < b ? 1 : 2; }', '{ s.o.fn(); }', '{ s.x - 1 || f(); }', '{ s.x > 0 && (s.y = 1); }', '{ s.x = s.y > 1 ? 1 : 0; }', '{ s.m = s.a.get(0) + s.a.get(1); }', '{ s.x = { a: s.y }; }', '{ s.x = 1; return; }', '{ s.x = 1; debugger; }', '{ s.i < s.n && s.i++; }', '{ s.v = [s.a, s.b]; }', '{ s.x = s.y\n(f)(); }', '{ s.x = `${s.y + 1}`; }', '{ s.f = (v) => { return v.a; }; }'])
+    t.is(uselessStatement(code), null, code);
   // Assignments as expressions, helpers, an empty effect and void are effects (or none) as written.
   for (const [name, enter] of [
     ['assign-expr', (s: any) => (s.inside = s.inside === 'nobody' ? 'one' : 'two')],

@@ -471,8 +471,8 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
     const calls = /[\w$)\]]\s*\(/.test(b) || /(?<![\w$])(?:new|delete|throw)(?![\w$])/.test(b);
     if (writes || calls) {
       // Beside other statements, one that only compares (`s.y = 1; s.x === 2;`, `if (!s.y) s.x === true;`) was meant to assign.
-      const useless = comparisonStatement(body);
-      if (useless !== null) throw new McError('MC165', `${where}: the statement ${q(useless)} compares and changes nothing (=== compares; = assigns)`);
+      const useless = uselessStatement(body);
+      if (useless !== null) throw new McError('MC165', `${where}: the statement ${q(useless)} ${uselessWhat(useless)}`);
       return;
     }
     const returned = b.startsWith('{') ? /(?<![\w$])return\s*([^;}\s][^;}]*)/.exec(b)?.[1] : b;
@@ -590,16 +590,28 @@ function innermostOpen(code: string, end: number): string {
 /** The views' accessors that only read (an array's `get`, the state's `at`, `local` and `count`). */
 const VIEW_READERS: ReadonlySet<string> = new Set(['get', 'at', 'local', 'count']);
 
+/** What a statement found by uselessStatement does: it compares, computes or reads, and changes nothing. */
+function uselessWhat(text: string): string {
+  if (/ (?:===|!==|==|!=|<=|>=|<|>) \.\.\.$/.test(text)) return 'compares and changes nothing (=== compares; = assigns)';
+  if (/ [-+*%] \.\.\.$/.test(text)) return 'computes a value and changes nothing (= assigns; += adds)';
+  return 'reads a value and changes nothing (= assigns)';
+}
+
+/** Keywords that are no operand: a chain that starts with one is not a value read for nothing. */
+const NOT_OPERAND = new Set(['return', 'typeof', 'void', 'delete', 'await', 'yield', 'new', 'in', 'of', 'instanceof', 'case', 'throw', 'break', 'continue', 'debugger', 'else', 'do', 'let', 'const', 'var', 'this']);
+
 /**
  * The first statement of code (comments, strings and template text blanked)
- * that is a comparison of a variable and nothing else (`if (!s.y) s.x ===
- * true;`, `s.y = 1; s.x === 2;`): `===` written for `=`, as `s.x === ...`. The comparison's
- * left side is a name or member chain that starts a statement (after `;`,
- * `{`, `}`, `else`, `do`, a control statement's head, or at the start), and
- * its right side runs to the statement's end without an assignment, a call
- * or an increment; null when there is none.
+ * that computes a value from variables and nothing else, so that it changes
+ * nothing: a comparison (`if (!s.y) s.x === true;`, `s.y = 1; s.x === 2;`:
+ * `===` written for `=`), arithmetic (`s.n + 1;` for `s.n += 1`), or a bare
+ * read (`s.done;`, `!s.flag;`). The statement starts with a name or member
+ * chain (after `;`, `{`, `}`, `else`, `do`, a control statement's head, or at
+ * the start); after an operator its right side runs to the statement's end
+ * without an assignment, a call or an increment; a bare read is a member
+ * chain (with `!` before it) that ends the statement. Null when there is none.
  */
-export function comparisonStatement(code: string): string | null {
+export function uselessStatement(code: string): string | null {
   const ident = /[\w$]/;
   const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
   const wordBefore = (end: number): string => {
@@ -607,12 +619,9 @@ export function comparisonStatement(code: string): string | null {
     while (k > 0 && ident.test(code[k - 1]!)) k--;
     return code.slice(k, end);
   };
-  const op = /(?<![=!<>])(?:===|!==|==|!=)(?!=)/g;
-  for (let m = op.exec(code); m !== null; m = op.exec(code)) {
-    // The left operand: a name with .member and [index] parts, read backwards.
-    let j = m.index;
-    while (j > 0 && isSpace(code[j - 1])) j--;
-    const end = j;
+  /** Where the name or member chain (`.member`, `[index]` and the views' reading accessors) that ends at `end` starts; -1 when none does. */
+  const chainStart = (end: number): number => {
+    let j = end;
     let start = -1;
     for (;;) {
       if (code[j - 1] === ']') {
@@ -623,7 +632,7 @@ export function comparisonStatement(code: string): string | null {
         continue;
       }
       // A view accessor in the chain (`s.a.get(i)`, `s.local('t', 0).v`) only reads: step over its arguments
-      // to the member name; any other call may do something, and its comparison is left alone.
+      // to the member name; any other call may do something, and its statement is left alone.
       if (code[j - 1] === ')') {
         const k = enclosingOpen(code, j - 1); // the ( that matches the ) at j - 1
         if (k < 0) break;
@@ -641,16 +650,19 @@ export function comparisonStatement(code: string): string | null {
       start = j;
       let k = j;
       while (k > 0 && isSpace(code[k - 1])) k--;
-      if (code[k - 1] === '.' ) {
+      if (code[k - 1] === '.') {
         j = code[k - 2] === '?' ? k - 2 : k - 1;
         while (j > 0 && isSpace(code[j - 1])) j--;
         continue;
       }
       break;
     }
-    if (start < 0 || start === end || /^\d/.test(code[start]!)) continue;
-    if (['return', 'typeof', 'void', 'delete', 'await', 'yield', 'new', 'in', 'of', 'instanceof', 'case', 'throw'].includes(code.slice(start, end).split(/[^\w$]/)[0]!)) continue;
-    // What comes before it must end a statement.
+    if (start < 0 || start === end || /^\d/.test(code[start]!)) return -1;
+    if (NOT_OPERAND.has(code.slice(start, end).split(/[^\w$]/)[0]!)) return -1;
+    return start;
+  };
+  /** Whether a statement starts at `start` (a `;` inside a `(` is a for statement's head, not a statement's end). */
+  const startsStatement = (start: number): boolean => {
     let b = start;
     while (b > 0 && isSpace(code[b - 1])) b--;
     const prev = code[b - 1];
@@ -671,16 +683,42 @@ export function comparisonStatement(code: string): string | null {
       while (w > 0 && isSpace(code[w - 1])) w--;
       starts = k > 0 && CONTROL_HEAD.has(wordBefore(w));
     }
-    if (!starts) continue;
+    return starts;
+  };
+  // A line break ends a statement unless an operator joins the lines (at the end of this one, or the start of the next).
+  const joined = (k: number): boolean => /[&|?:.+\-*/%<>=!,(]\s*$/.test(code.slice(Math.max(0, k - 40), k)) || /^\s*[&|?:.+\-*/%<>=!([`]/.test(code.slice(k + 1, k + 40));
+  // Binary operators: comparisons, and + - * % (not ++, +=, the arrow's >, nor shifts).
+  const op = /(?<![=!<>+\-*%&|^])(?:===|!==|==|!=|<=|>=|<(?![<=])|>(?![>=])|\+(?![+=])|-(?![-=])|\*(?![*=])|%(?!=))/g;
+  for (let m = op.exec(code); m !== null; m = op.exec(code)) {
+    // The left operand: a name with .member and [index] parts, read backwards.
+    let j = m.index;
+    while (j > 0 && isSpace(code[j - 1])) j--;
+    const start = chainStart(j);
+    if (start < 0 || !startsStatement(start)) continue;
     // The right side, to the statement's end.
-    // A line break ends it unless an operator joins the lines (at the end of this one, or the start of the next).
-    const joined = (k: number): boolean => /[&|?:.+\-*/%<>=!,(]\s*$/.test(code.slice(Math.max(0, k - 40), k)) || /^\s*[&|?:.+\-*/%<>=!]/.test(code.slice(k + 1, k + 40));
     const r = endAtDepthZero(code, m.index + m[0].length, (c, k) => c === ';' || c === ',' || (c === '\n' && !joined(k)));
     // Calls that only read (the views' accessors, Math's functions) do not make the statement do something.
     const right = code.slice(m.index + m[0].length, r).replace(/(?:[A-Za-z_$][\w$]*\s*\.\s*)*(?:get|at|count|local|min|max|abs)\s*\(/g, (c) => (/^(?:Math\s*\.|[A-Za-z_$][\w$]*\s*\.)/.test(c) ? '(' : c));
     if (/(?<![=!<>])=(?![=>])|\+\+|--|[\w$)\]]\s*(?:\?\.\s*)?\(|[\w$)\]]\s*`|(?<![\w$])(?:new|delete|await|yield)(?![\w$])/.test(right)) continue;
     // Strings are blanked in code: name the left side and the operator.
-    return `${code.slice(start, end).replace(/\s+/g, '')} ${m[0]} ...`;
+    return `${code.slice(start, j).replace(/\s+/g, '')} ${m[0]} ...`;
+  }
+  // Bare reads: a member chain, with ! before it, that ends its statement (`s.done;`, `!s.flag;`).
+  const ends = /;|\}|\n|$/g;
+  for (let m = ends.exec(code); m !== null; m = ends.exec(code)) {
+    if (m[0] === '') ends.lastIndex++;
+    if (m[0] === '\n' && joined(m.index)) continue;
+    let j = m.index;
+    while (j > 0 && isSpace(code[j - 1])) j--;
+    const start = chainStart(j);
+    if (start < 0) continue;
+    const chain = code.slice(start, j);
+    if (!/[.[]/.test(chain)) continue;
+    let s = start;
+    while (s > 0 && (isSpace(code[s - 1]) || code[s - 1] === '!')) s--;
+    while (s < start && isSpace(code[s])) s++;
+    if (!startsStatement(s)) continue;
+    return code.slice(s, j).replace(/\s+/g, '');
   }
   return null;
 }
