@@ -89,7 +89,7 @@ const blocksOf = ({ nG, nS }: { readonly nG: number; readonly nS: number }) => (
   page: pageLock('pLock', nG > 0 ? { G: 1, E: 1 } : { E: 1 }, { waitQueue: false }),
   // mapping + a pin per pinner + E's reference + the transient +1 of pin_to_ref
   refs: refcount('pRef', { max: 3 + nG + nS, init: 1 }),
-  pins: refcount('pPins', { max: Math.max(1, nG + nS) }),
+  pins: refcount('pPins', { max: Math.max(1, nG + nS), getFromZero: true }),
 });
 
 type Steps<L extends Pinner | Sharer | Evictor> = Record<string, StepDef<Shared, L>>;

@@ -518,7 +518,7 @@ test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written on
     name: 'unfreeze-unfrozen',
     blocks: [refs],
     threads: [
-      thread('other', { start: 'get', end: ['done'], steps: { get: { ...refs.get(), next: 'done' } } }),
+      thread('other', { labels: ['get'], start: 'get', end: ['done'], steps: { ...refs.tryGet({ at: 'get', ok: 'done', fail: 'done' }) } }),
       thread('mig', { labels: ['freeze'], start: 'freeze', end: ['done'], steps: { ...refs.freeze(1, { at: 'freeze', ok: 'restore', fail: 'restore' }), restore: { ...refs.unfreeze(1), next: 'done' } } }),
     ],
   });
@@ -527,6 +527,21 @@ test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written on
   t.is(r.violation?.property, 'refs-frozen-at-unfreeze');
   t.is(r.violation?.steps.length, 3);
   t.is((t.throws(() => refs.unfreeze(0)) as Error & { code?: string }).code, 'MC171');
+  // A get from zero takes a reference to a freed or frozen folio (folio_get's VM_BUG_ON, a use after free without it): an assertion, not a silent resurrection.
+  const resurrect = (r: ReturnType<typeof refcount>) => defineModel({
+    name: 'get-from-zero',
+    blocks: [r],
+    threads: [
+      thread('freer', { start: 'put', end: ['done'], steps: { put: { ...r.put(), next: 'done' } } }),
+      thread('user', { start: 'get', end: ['done'], steps: { get: { ...r.get(), next: 'put' }, put: { ...r.put(), next: 'done' } } }),
+    ],
+  });
+  const z = search(buildModel(resurrect(refcount('refs', { max: 2, init: 1 })), null), {});
+  t.is(z.violation?.property, 'refs-get-from-zero');
+  t.is(z.violation?.steps.length, 2);
+  // A count that legitimately rises from zero (a pin count) says so.
+  t.is(search(buildModel(resurrect(refcount('refs', { max: 2, init: 1, getFromZero: true })), null), {}).verdict, 'pass');
+  t.is((t.throws(() => refcount('refs', { max: 2, getFromZero: 'yes' as never })) as Error & { code?: string }).code, 'MC171');
 });
 
 test('interval notifier sequence (read_begin, read_retry, set_seq) and completion = the hand-written ones', (t) => {

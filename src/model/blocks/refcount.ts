@@ -6,10 +6,15 @@ import { makeBlock, type Block } from './block.ts';
 /**
  * A page/folio reference count (include/linux/page_ref.h, include/linux/mm.h).
  *
- * - `get()`: `folio_get()` / `get_page()`: one more reference. The kernel
- *   warns on a get from zero (VM_BUG_ON); here a count past `max` is a write
- *   outside the domain (MC2xx) and a get from zero is allowed, so a model
- *   that wants the check asserts `positive()` first.
+ * - `get()`: `folio_get()` / `get_page()`: one more reference. A get from
+ *   zero takes a reference to a freed (or frozen) folio: the kernel's
+ *   `VM_BUG_ON_FOLIO(folio_ref_zero_or_close_to_overflow(folio))` under
+ *   `CONFIG_DEBUG_VM`, a use after free without it. It fails the assertion
+ *   `<name>-get-from-zero`; a count past `max` is a write outside the
+ *   domain (MC2xx). A folio allocated during the run gets its first
+ *   reference from `unfreeze(1)` (`set_page_refcounted` sets it from zero).
+ *   A count that is no folio's reference count, and legitimately rises from
+ *   zero (a pin count), says so: `refcount(name, { max, getFromZero: true })`.
  * - `put()`: `folio_put()` / `put_page()`: one fewer (below zero is a write
  *   outside the domain). Freeing at zero is the model's own step.
  * - `tryGet({ at, ok, fail })`: `folio_try_get()` / `get_page_unless_zero()`:
@@ -42,11 +47,13 @@ export interface Refcount extends Block {
   positive(): Fragment;
 }
 
-export function refcount(name: string, opts: { max: number; init?: number }): Refcount {
+export function refcount(name: string, opts: { max: number; init?: number; getFromZero?: boolean }): Refcount {
   checkIdent('refcount()', name);
   const max = opts?.max;
   if (!Number.isInteger(max) || max < 1) throw new McError('MC171', `refcount(${q(name)}): max must be a positive integer, got ${q(max)}`);
   const init = opts.init ?? 0;
+  const fromZero = opts.getFromZero ?? false;
+  if (typeof fromZero !== 'boolean') throw new McError('MC171', `refcount(${q(name)}): getFromZero must be true or false, got ${q(fromZero)}`);
   const n = (x: number, what: string) => {
     if (!Number.isInteger(x) || x < 0 || x > max) throw new McError('MC171', `refcount(${q(name)}).${what}: ${q(x)} is not a count in 0..${max}`);
     return x;
@@ -56,7 +63,10 @@ export function refcount(name: string, opts: { max: number; init?: number }): Re
   return markFragments(name, {
     ...block,
     var: name,
-    get: (): Fragment => ({ then: effectOf(`s.${name} = s.${name} + 1;`, `folio_get(${name})`), doc: `folio_get(${name})` }),
+    get: (): Fragment => ({
+      then: effectOf(`${fromZero ? '' : `s.assert(s.${name} !== 0, ${JSON.stringify(`${name}-get-from-zero`)}); `}s.${name} = s.${name} + 1;`, `folio_get(${name})`),
+      doc: `folio_get(${name})`,
+    }),
     put: (): Fragment => ({ then: effectOf(`s.${name} = s.${name} - 1;`, `folio_put(${name})`), doc: `folio_put(${name})` }),
     tryGet: <At extends string, Ok extends string, Fail extends string>(l: { at: At; ok: Ok; fail: Fail }) => {
       const at = checkIdent(`refcount(${name}).tryGet at`, l.at);
