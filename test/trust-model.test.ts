@@ -16,7 +16,7 @@ import { inspect } from 'node:util';
 import { allOf, array, bool, buildModel, defineModel, expectationsOf, inOrder, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
 import { parseParam, variantDescription } from '../src/model/define.ts';
 import { isMcError, McError } from '../src/model/errors.ts';
-import { uselessStatement } from '../src/model/names.ts';
+import { unreadLocal, uselessStatement } from '../src/model/names.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
@@ -322,6 +322,25 @@ test('an effect that returns a value or compares where it meant to assign change
     t.not(uselessStatement(code), null, code);
   for (const code of ['{ s.n += 1; }', '{ s.n = s.n + 1; }', '{ s.n++; s.m--; }', '{ const { a, b } = s.o; s.x = a + b; }', '{ s.v = { a, b }; }', '{ [s.x, s.y] = [s.y, s.x]; }', '{ for (s.i = 0; s.i < 3; s.i++) s.a[s.i] = 1; }', '{ const f = (v) => v + 1; s.x = f(1); }', '{ s.q\n  .set(0, 1); }', '{ s.x = s.a\n  - 1; }', '{ s.x = -1; s.y = 2 * -s.x; }', '{ s.x = 1e-5; }', '{ s.x = a < b ? 1 : 2; }', '{ s.o.fn(); }', '{ s.x - 1 || f(); }', '{ s.x > 0 && (s.y = 1); }', '{ s.x = s.y > 1 ? 1 : 0; }', '{ s.m = s.a.get(0) + s.a.get(1); }', '{ s.x = { a: s.y }; }', '{ s.x = 1; return; }', '{ s.x = 1; debugger; }', '{ s.i < s.n && s.i++; }', '{ s.v = [s.a, s.b]; }', '{ s.x = s.y\n(f)(); }', '{ s.x = `${s.y + 1}`; }', '{ s.f = (v) => { return v.a; }; }'])
     t.is(uselessStatement(code), null, code);
+  // Beside a real assignment: a parenthesised comparison, one behind ! and &&, one after a comma,
+  // a label written for an object or an assignment, statements after a return: each changed nothing and passed.
+  coded(t, () => buildModel(racyLock('paren', (s: any) => { s.locked = true; (s.inside == 'two'); }), null), 'MC165', /the statement "s\.inside == \.\.\." compares and changes nothing/);
+  coded(t, () => buildModel(racyLock('and', (s: any) => { s.locked = true; !s.locked && s.inside == 'two'; }), null), 'MC165', /the statement "!s\.locked && \.\.\." compares and changes nothing/);
+  coded(t, () => buildModel(racyLock('comma', (s: any) => { s.locked = s.locked, s.inside == 'two'; }), null), 'MC165', /the statement "s\.inside == \.\.\."/);
+  coded(t, () => buildModel(racyLock('label', new Function('s', "s.locked = true; inside: 'two'") as never), null), 'MC165', /the statement "inside: \.\.\." is a label and an expression/);
+  coded(t, () => buildModel(racyLock('return', new Function('s', "s.locked = true; return; s.inside = 'two';") as never), null), 'MC165', /the statement "s\.inside = \.\.\." never runs: it follows a return in the same block/);
+  // A copy of a variable written as if it were the variable, and a function defined and never called.
+  coded(t, () => buildModel(racyLock('copy', new Function('s', "s.locked = true; let v = s.inside; v = 'two';") as never), null), 'MC165', /the local v is assigned and never read: a copy of a variable is not the variable/);
+  coded(t, () => buildModel(racyLock('destructure', new Function('s', "s.locked = true; let { inside } = s; inside = 'two';") as never), null), 'MC165', /the local inside is assigned and never read/);
+  coded(t, () => buildModel(racyLock('uncalled', new Function('s', "const enter = () => { s.inside = 'two'; }; s.locked = true;") as never), null), 'MC165', /the function enter is defined and never called/);
+  for (const code of ['{ s.y = 1; (s.x === 2); }', '{ s.y = 1; ((s.n + 1)); }', '{ s.y = 1; (me.n - 1)\n s.z = 2 }', '{ s.y = 1; !s.a && s.b === 1; }', '{ s.y = 1; s.a || s.b; }', '=> { s.y = s.y, s.x === 2; }', '{ s.y = 1; x: 2 }', '{ s.y = 1; return; s.x = 1; }', '{ if (c) { s.y = 1; return; s.x = 2; } }', '{ s.y = 1; break; s.x = 1; }', '{ return\n s.x = 1 }', '{ s.y = 1; throw new Error("x"); s.z = 2; }'])
+    t.not(uselessStatement(code), null, code);
+  for (const code of ['{ if (s.x) return; s.y = 1; }', '{ if (s.x) { s.y = 2; return; } s.y = 1; }', '{ switch (s.k) { case 0: s.x = 1; break; case 1: s.x = 2; break; default: s.x = 3; } }', '{ for (const t of xs) { if (t) continue; s.n++; } }', '{ if (a) s.x = 1; else return; s.y = 2; }', '{ outer: for (let i = 0; i < 2; i++) { for (let j = 0; j < 2; j++) { if (j) continue outer; s.n++; } } }', '{ s.cfg = { a: 1, b: 2 }; }', '{ Object.assign(s, { inside: 1 }); }', '=> ({ a: 1, b: s.x === 1 })', '{ s.x = c ? a : b; }', '{ s.x > 0 ? (s.y = 1) : (s.y = 2); }', '{ (s.a.set(0, true)); }', '{ (() => { s.x = 1; })(); }', '{ s.y = f\n(s.x === 1) }', '{ s.x = 1; return; }', '{ s.y = 1; return s.x === 1 ? 2 : 3; }', '{ s.ok = s.a && s.b; }', '{ s.a && (s.b = 1); }', '{ s.ready || s.assert(false, "x"); }', '{ s.a.set(0, s.a.get(0)); }', '{ s.x = s.y; }', '{ s.x = s.x + 1; }', '{ s.y = s.y; }', "{ s.a['x'] = s.a['y']; }", '{ const v = s.x; s.y = v === 1 ? 2 : 3; }', '{ if (s.x) { return; } }', '{ switch (s.k) { case 0: return; default: s.x = 1; } }', '=> { function helper() { return 1; } s.x = helper(); }'])
+    t.is(uselessStatement(code), null, code);
+  for (const code of ['{ let f = s.freed; f = true; }', '{ let { freed } = s; freed = true; }', '{ let [a, b] = [s.x, s.y]; a = 1; s.z = b; }', '{ const mark = () => { s.freed = true; }; }', '{ function mark() { s.freed = true; } s.x = 1; }', '{ let n = s.n; n++; }', '{ let { a: c } = s; c = 2; }'])
+    t.not(unreadLocal(code), null, code);
+  for (const code of ['{ let f = s.freed; f = !f; s.freed = f; }', '{ const v = s.x; }', '{ let i = 0; while (i < 3) { s.a.set(i, true); i++; } }', '{ for (let i = 0; i < 3; i++) s.a.set(i, true); }', '{ for (const _ of [1, 2]) s.n++; }', '{ const f = (v) => v + 1; s.x = f(s.x); }', '{ let n = 0; n += 1; s.x = n; }', '{ let t = s.x; const o = { t }; s.y = o.t; }', '{ let m = 1; const g = () => m; m = 2; s.x = g(); }', '{ let q = 1; q = 2; s.o?.q; s.x = q; }', '{ let { a = 1 } = s.o; a = 2; }', '{ const { a, ...rest } = s.o; s.x = a; }', '{ let _tmp = s.x; _tmp = 1; }'])
+    t.is(unreadLocal(code), null, code);
   // Assignments as expressions, helpers, an empty effect and void are effects (or none) as written.
   for (const [name, enter] of [
     ['assign-expr', (s: any) => (s.inside = s.inside === 'nobody' ? 'one' : 'two')],

@@ -472,7 +472,9 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
     if (writes || calls) {
       // Beside other statements, one that only compares (`s.y = 1; s.x === 2;`, `if (!s.y) s.x === true;`) was meant to assign.
       const useless = uselessStatement(body);
-      if (useless !== null) throw new McError('MC165', `${where}: the statement ${q(useless)} ${uselessWhat(useless)}`);
+      if (useless !== null) throw new McError('MC165', `${where}: the statement ${q(useless.text)} ${useless.what}`);
+      const unread = unreadLocal(body);
+      if (unread !== null) throw new McError('MC165', `${where}: ${unread}`);
       return;
     }
     const returned = b.startsWith('{') ? /(?<![\w$])return\s*([^;}\s][^;}]*)/.exec(b)?.[1] : b;
@@ -590,13 +592,6 @@ function innermostOpen(code: string, end: number): string {
 /** The views' accessors that only read (an array's `get`, the state's `at`, `local` and `count`). */
 const VIEW_READERS: ReadonlySet<string> = new Set(['get', 'at', 'local', 'count']);
 
-/** What a statement found by uselessStatement does: it compares, computes or reads, and changes nothing. */
-function uselessWhat(text: string): string {
-  if (/ (?:===|!==|==|!=|<=|>=|<|>) \.\.\.$/.test(text)) return 'compares and changes nothing (=== compares; = assigns)';
-  if (/ [-+*%] \.\.\.$/.test(text)) return 'computes a value and changes nothing (= assigns; += adds)';
-  return 'reads a value and changes nothing (= assigns)';
-}
-
 /** Keywords that are no operand: a chain that starts with one is not a value read for nothing. */
 const NOT_OPERAND = new Set(['return', 'typeof', 'void', 'delete', 'await', 'yield', 'new', 'in', 'of', 'instanceof', 'case', 'throw', 'break', 'continue', 'debugger', 'else', 'do', 'let', 'const', 'var', 'this']);
 
@@ -611,7 +606,7 @@ const NOT_OPERAND = new Set(['return', 'typeof', 'void', 'delete', 'await', 'yie
  * without an assignment, a call or an increment; a bare read is a member
  * chain (with `!` before it) that ends the statement. Null when there is none.
  */
-export function uselessStatement(code: string): string | null {
+export function uselessStatement(code: string): { text: string; what: string } | null {
   const ident = /[\w$]/;
   const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
   const wordBefore = (end: number): string => {
@@ -673,7 +668,7 @@ export function uselessStatement(code: string): string | null {
     if (!starts && prev === ':') starts = /(?:^|[;{}])\s*(?:case(?![\w$])[^;{}?]*|default\s*)$/.test(code.slice(0, b - 1));
     if (!starts && prev === ',') {
       const open = innermostOpen(code, b);
-      starts = open === '' || (open === '{' && !/(?:[({[,=:?]|=>|return)\s*\{[^{}]*$/.test(code.slice(0, b)));
+      starts = open === '' || (open === '{' && !/(?:[({[,:?]|(?<!=)=|(?<![\w$])return)\s*\{[^{}]*$/.test(code.slice(0, b)));
     }
     // A name after an expression's end on a new line starts a statement (no operator joins them).
     if (!starts && prev !== undefined && (ident.test(prev) || prev === ')' || prev === ']') && code.slice(b, start).includes('\n') && innermostOpen(code, b) !== '(') starts = !CONTROL_HEAD.has(wordBefore(b));
@@ -687,21 +682,73 @@ export function uselessStatement(code: string): string | null {
   };
   // A line break ends a statement unless an operator joins the lines (at the end of this one, or the start of the next).
   const joined = (k: number): boolean => /[&|?:.+\-*/%<>=!,(]\s*$/.test(code.slice(Math.max(0, k - 40), k)) || /^\s*[&|?:.+\-*/%<>=!([`]/.test(code.slice(k + 1, k + 40));
-  // Binary operators: comparisons, and + - * % (not ++, +=, the arrow's >, nor shifts).
-  const op = /(?<![=!<>+\-*%&|^])(?:===|!==|==|!=|<=|>=|<(?![<=])|>(?![>=])|\+(?![+=])|-(?![-=])|\*(?![*=])|%(?!=))/g;
+  /** Whether the `{` at k opens a block (after `)`, `=>`, `;`, `{`, `}`, else, do, try, finally or at the start), not an object literal. */
+  const blockBrace = (k: number): boolean => {
+    let b = k;
+    while (b > 0 && isSpace(code[b - 1])) b--;
+    if (b === 0) return true;
+    const prev = code[b - 1]!;
+    if (prev === ')' || prev === ';' || prev === '{' || prev === '}') return true;
+    if (prev === '>' && code[b - 2] === '=') return true;
+    return ident.test(prev) && ['else', 'do', 'try', 'finally'].includes(wordBefore(b));
+  };
+  /** Whether the text after end (spaces skipped) ends a statement: `;`, a block's `}`, the end, or a line break no operator joins. */
+  const endsAfter = (end: number): boolean => {
+    for (let k = end; k < code.length; k++) {
+      const c = code[k]!;
+      if (c === '\n') return !joined(k);
+      if (!isSpace(c)) return c === ';' || c === '}';
+    }
+    return true;
+  };
+  /** Whether text computes without doing anything: no assignment, increment, call (but the views' reading accessors and Math's), tagged template, new, delete, await or yield. */
+  const pure = (text: string): boolean => {
+    // Calls that only read (the views' accessors, Math's functions) do not make the statement do something.
+    const t = text.replace(/(?:[A-Za-z_$][\w$]*\s*\.\s*)*(?:get|at|count|local|min|max|abs)\s*\(/g, (c) => (/^(?:Math\s*\.|[A-Za-z_$][\w$]*\s*\.)/.test(c) ? '(' : c));
+    return !/(?<![=!<>])=(?![=>])|\+\+|--|[\w$)\]]\s*(?:\?\.\s*)?\(|[\w$)\]]\s*`|(?<![\w$])(?:new|delete|await|yield|function|class)(?![\w$])|=>/.test(t);
+  };
+  // Binary operators: comparisons, && || ??, and + - * % (not ++, +=, the arrow's >, nor shifts).
+  const op = /(?<![=!<>+\-*%&|^?])(?:===|!==|==|!=|<=|>=|<(?![<=])|>(?![>=])|&&(?!=)|\|\|(?!=)|\?\?(?!=)|\+(?![+=])|-(?![-=])|\*(?![*=])|%(?!=))/g;
   for (let m = op.exec(code); m !== null; m = op.exec(code)) {
-    // The left operand: a name with .member and [index] parts, read backwards.
+    // The left operand: a name with .member and [index] parts, read backwards, with any ! before it.
     let j = m.index;
     while (j > 0 && isSpace(code[j - 1])) j--;
     const start = chainStart(j);
-    if (start < 0 || !startsStatement(start)) continue;
+    if (start < 0) continue;
+    let first = start;
+    while (first > 0 && (isSpace(code[first - 1]) || code[first - 1] === '!')) first--;
+    while (first < start && isSpace(code[first])) first++;
+    // In parentheses that are no call's or head's (`(s.x == 1);`), the statement is the whole parenthesised expression.
+    let open = first;
+    for (;;) {
+      let b = open;
+      while (b > 0 && isSpace(code[b - 1])) b--;
+      if (code[b - 1] !== '(') break;
+      let w = b - 1;
+      while (w > 0 && isSpace(code[w - 1])) w--;
+      const pc = code[w - 1];
+      if (pc !== undefined && (ident.test(pc) || pc === ')' || pc === ']' || pc === '`')) break;
+      open = b - 1;
+    }
+    const text = `${code.slice(start, j).replace(/\s+/g, '')} ${m[0]} ...`;
+    const what = /^[-+*%]$/.test(m[0]) ? 'computes a value and changes nothing (= assigns; += adds)' : 'compares and changes nothing (=== compares; = assigns)';
+    if (open < first) {
+      // No line break starts a statement before a `(` (it would call what ends the line before).
+      let b = open;
+      while (b > 0 && isSpace(code[b - 1])) b--;
+      const prev = code[b - 1];
+      const starts = (b === 0 || prev === ';' || prev === '}' || (prev === '{' && blockBrace(b - 1)) || (prev !== undefined && ident.test(prev) && ['else', 'do'].includes(wordBefore(b)))) && innermostOpen(code, b) !== '(';
+      if (!starts) continue;
+      const close = endAtDepthZero(code, open + 1, () => false);
+      if (close >= code.length || !endsAfter(close + 1) || !pure(code.slice(open + 1, close))) continue;
+      return { text, what };
+    }
+    if (!startsStatement(first)) continue;
     // The right side, to the statement's end.
     const r = endAtDepthZero(code, m.index + m[0].length, (c, k) => c === ';' || c === ',' || (c === '\n' && !joined(k)));
-    // Calls that only read (the views' accessors, Math's functions) do not make the statement do something.
-    const right = code.slice(m.index + m[0].length, r).replace(/(?:[A-Za-z_$][\w$]*\s*\.\s*)*(?:get|at|count|local|min|max|abs)\s*\(/g, (c) => (/^(?:Math\s*\.|[A-Za-z_$][\w$]*\s*\.)/.test(c) ? '(' : c));
-    if (/(?<![=!<>])=(?![=>])|\+\+|--|[\w$)\]]\s*(?:\?\.\s*)?\(|[\w$)\]]\s*`|(?<![\w$])(?:new|delete|await|yield)(?![\w$])/.test(right)) continue;
+    if (!pure(code.slice(m.index + m[0].length, r))) continue;
     // Strings are blanked in code: name the left side and the operator.
-    return `${code.slice(start, j).replace(/\s+/g, '')} ${m[0]} ...`;
+    return { text: first < start ? `${code.slice(first, start).replace(/\s+/g, '')}${text}` : text, what };
   }
   // Bare reads: a member chain, with ! before it, that ends its statement (`s.done;`, `!s.flag;`).
   const ends = /;|\}|\n|$/g;
@@ -714,11 +761,97 @@ export function uselessStatement(code: string): string | null {
     if (start < 0) continue;
     const chain = code.slice(start, j);
     if (!/[.[]/.test(chain)) continue;
-    let s = start;
-    while (s > 0 && (isSpace(code[s - 1]) || code[s - 1] === '!')) s--;
-    while (s < start && isSpace(code[s])) s++;
-    if (!startsStatement(s)) continue;
-    return code.slice(s, j).replace(/\s+/g, '');
+    let first = start;
+    while (first > 0 && (isSpace(code[first - 1]) || code[first - 1] === '!')) first--;
+    while (first < start && isSpace(code[first])) first++;
+    if (!startsStatement(first)) continue;
+    return { text: code.slice(first, j).replace(/\s+/g, ''), what: 'reads a value and changes nothing (= assigns)' };
+  }
+  // A label where an assignment or an object was meant (`{ s.dying = true; freed: true }`): a labelled expression does nothing.
+  const label = /(?<![\w$.])([A-Za-z_$][\w$]*)\s*:(?!:)/g;
+  for (let m = label.exec(code); m !== null; m = label.exec(code)) {
+    if (['case', 'default'].includes(m[1]!) || !startsStatement(m.index)) continue;
+    let b = m.index;
+    while (b > 0 && isSpace(code[b - 1])) b--;
+    if (code[b - 1] === '{' && !blockBrace(b - 1)) continue;
+    if (code[b - 1] === ',' || code[b - 1] === ':') continue;
+    let k = m.index + m[0].length;
+    while (k < code.length && isSpace(code[k])) k++;
+    if (/^(?:for|while|do|switch|if|try)(?![\w$])|^\{/.test(code.slice(k, k + 8))) continue;
+    return { text: `${m[1]}: ...`, what: "is a label and an expression, and changes nothing (an assignment is s.NAME = ...; an object in an arrow's body needs parentheses)" };
+  }
+  // Statements after a return, throw, break or continue in the same block never run (`{ return; s.freed = true; }`).
+  const exit = /(?<![\w$.])(return|throw|break|continue)(?![\w$])/g;
+  for (let m = exit.exec(code); m !== null; m = exit.exec(code)) {
+    let b = m.index;
+    while (b > 0 && isSpace(code[b - 1])) b--;
+    const prev = code[b - 1];
+    if (!(b === 0 || prev === ';' || prev === '}' || (prev === '{' && code[b - 2] !== '$' && blockBrace(b - 1)))) continue;
+    if (innermostOpen(code, b) === '(') continue;
+    // A return's value runs to the statement's end; a line break right after return ends it (so does JavaScript).
+    let k = m.index + m[0].length;
+    const r = /^[ \t]*(?:\n|;|\}|$)/.test(code.slice(k)) && m[1] !== 'throw' ? k : endAtDepthZero(code, k, (c, at) => c === ';' || (c === '\n' && !joined(at)));
+    k = code[r] === ';' ? r + 1 : r;
+    while (k < code.length && isSpace(code[k])) k++;
+    if (k >= code.length || code[k] === '}' || /^(?:case|default|function)(?![\w$])/.test(code.slice(k, k + 9))) continue;
+    // (Strings are blanked: the statement is named up to its first one.)
+    const next = code.slice(k, endAtDepthZero(code, k, (c) => c === ';' || c === '\n')).trim().replace(/\s+/g, ' ');
+    const cut = next.search(/['"`]/);
+    return { text: `${cut >= 0 ? next.slice(0, cut).trimEnd() : next} ...`, what: `never runs: it follows a ${m[1]} in the same block` };
+  }
+  return null;
+}
+
+/**
+ * A local variable of code (comments, strings and template text blanked)
+ * that is written and never read: declared with let, const or var (a name,
+ * or the names of a flat destructuring pattern) and then only assigned
+ * (`let f = s.freed; f = true;`: a copy of a variable is not the variable),
+ * or a function declared and never called (`const mark = () => { s.freed =
+ * true; };`). A name that appears anywhere else (in a nested function, an
+ * object's shorthand, a shadowing declaration) counts as read; a local
+ * only declared is left alone, and so are names that start with `_`.
+ * Returns what it found, or null.
+ */
+export function unreadLocal(code: string): string | null {
+  const decl = /(?<![\w$.])(let|const|var|function)\s+(?:([A-Za-z_$][\w$]*)|([{[]))/g;
+  for (let m = decl.exec(code); m !== null; m = decl.exec(code)) {
+    let names: string[];
+    let open = -1;
+    let close = -1;
+    if (m[2] !== undefined) names = [m[2]];
+    else {
+      if (m[1] === 'function') continue;
+      open = m.index + m[0].length - 1;
+      close = endAtDepthZero(code, open + 1, () => false);
+      const inner = code.slice(open + 1, close);
+      // Flat patterns only: `{ a, b: c }`, `[a, , b]`; defaults, rests and nested patterns are left alone.
+      if (/[{}[\]=.()]/.test(inner)) continue;
+      names = inner.split(',').map((p) => p.split(':').pop()!.trim()).filter((x) => /^[A-Za-z_$][\w$]*$/.test(x));
+    }
+    for (const name of names) {
+      if (name.startsWith('_')) continue;
+      const uses = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+      let reads = 0;
+      let writes = 0;
+      for (let u = uses.exec(code); u !== null; u = uses.exec(code)) {
+        const before = code.slice(Math.max(0, u.index - 12), u.index);
+        const after = code.slice(u.index + name.length, u.index + name.length + 5);
+        // (The declaring occurrence, a member's name after ?. and what is written.)
+        if (/(?:let|const|var|function)\s+$/.test(before) || /\?\.\s*$/.test(before) || (u.index > open && u.index < close)) continue;
+        if (/^\s*(?:[-+*/%&|^]|\*\*|<<|>>>?|&&|\|\||\?\?)?=(?![=>])/.test(after) || /^\s*(?:\+\+|--)/.test(after) || /(?:\+\+|--)\s*$/.test(before)) {
+          // A compound assignment or an increment reads too, but only for itself.
+          writes++;
+          continue;
+        }
+        reads++;
+      }
+      if (reads > 0) continue;
+      const fn = m[1] === 'function' || /^\s*=\s*(?:(?:async\s*)?(?:\([^()]*\)|[A-Za-z_$][\w$]*)\s*=>|function(?![\w$]))/.test(code.slice(m.index + m[0].length, m.index + m[0].length + 80));
+      // (A local that is only declared is left alone: what it computed may be kept for reading.)
+      if (fn) return `the function ${name} is defined and never called`;
+      if (writes > 0) return `the local ${name} is assigned and never read: a copy of a variable is not the variable (s.NAME = ... assigns it)`;
+    }
   }
   return null;
 }
