@@ -6,6 +6,7 @@ import { replay } from '../src/trace/replay.ts';
 import { deadVariables } from '../src/reduce/dead-vars.ts';
 import { builtinModels } from '../models/index.ts';
 import { referenceExplore, referenceLivelock } from './helpers/reference.ts';
+import { startLabel } from './helpers/random-models.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 /**
@@ -88,7 +89,7 @@ function dModel(d: D): Model {
   return defineModel({
     name: 'random-dead',
     shared: { a: int(0, 2), b: int(0, 1) },
-    threads: [replicate(d.threads, 'T', { locals, start: 'L0', labels: Array.from({ length: d.labels }, (_, i) => `L${i}`), steps })],
+    threads: [replicate(d.threads, 'T', { locals, start: startLabel(steps), labels: Array.from({ length: d.labels }, (_, i) => `L${i}`), steps })],
     invariants: d.inv !== null ? { i: plain(['s'], `return s.a !== 2 || s.b !== ${d.inv % 2};`) } : {},
   }) as unknown as Model;
 }

@@ -5,7 +5,7 @@ import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { builtinModels } from '../models/index.ts';
 import { referenceExplore, referenceLivelock } from './helpers/reference.ts';
-import { genModel, toModel } from './helpers/random-models.ts';
+import { genModel, startLabel, toModel } from './helpers/random-models.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 const replays = (r: ReturnType<typeof search>, m: Model, fairness: 'none' | 'weak' = 'weak') => replay(JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness }))), m).status === 'reproduced';
@@ -50,7 +50,7 @@ function gModel(g: G): Model {
   return defineModel({
     name: 'random-indexed',
     shared: { a: array(3, int(0, 2)), b: int(0, 1) },
-    threads: [replicate(g.threads, 'T', { locals: { x: int(0, 2) }, start: 'L0', labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), steps })],
+    threads: [replicate(g.threads, 'T', { locals: { x: int(0, 2) }, start: startLabel(steps), labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), steps })],
     invariants: g.inv !== null ? { i: plain(['s'], `return s.a.get(${g.inv}) !== 2 || s.b === 0;`) } : {},
   }) as unknown as Model;
 }

@@ -11,6 +11,7 @@ import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { Symmetry } from '../src/reduce/symmetry.ts';
 import { referenceExplore, referenceFairCycle, referenceFairCycleDepth, referenceNearestStarvation } from './helpers/reference.ts';
+import { startLabel } from './helpers/random-models.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 
@@ -81,7 +82,8 @@ function toLiveModel(g: GenLive): Model {
     });
     return out;
   };
-  const threads = [replicate(g.count, 'T', { start: 'L0', labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), end: g.end.map((x) => `L${x}`), steps: steps(g.steps, true) })];
+  const own = steps(g.steps, true);
+  const threads = [replicate(g.count, 'T', { start: startLabel(own, g.end.map((x) => `L${x}`)), labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), end: g.end.map((x) => `L${x}`), steps: own })];
   if (g.other) threads.push(thread('U', { start: 'L0', labels: ['L0'], steps: steps(g.other, false) }));
   return defineModel({ name: 'random-sym-live', shared, threads }) as unknown as Model;
 }

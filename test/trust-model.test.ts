@@ -13,7 +13,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
-import { allOf, array, bool, buildModel, defineModel, expectationsOf, inOrder, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
+import { allOf, array, bool, buildModel, defineModel, refcount, expectationsOf, inOrder, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
 import { parseParam, variantDescription } from '../src/model/define.ts';
 import { isMcError, McError } from '../src/model/errors.ts';
 import { unreadLocal, uselessStatement } from '../src/model/names.ts';
@@ -146,6 +146,54 @@ test('a constant next naming no label is refused when the model is built, not tu
     threads: [thread('t', { start: 'work', labels: ['stuck'], end: ['done'], steps: { work: { next: 'stuck' } } })],
   });
   t.is(check(stuck).violation?.kind, 'deadlock');
+});
+
+test('a start label no step is at, and no end label, is refused when the model is built, not a silent pass without deadlock detection', (t) => {
+  // The thread would never move: with deadlock detection on that reads as a deadlock, with it off the rest of the model passes alone.
+  const typo = defineModel({
+    name: 'idel',
+    shared: { n: int(0, 1) },
+    deadlock: false,
+    threads: [
+      // @ts-expect-error the misspelt label is a compile error too; the check below is for models tsc does not see
+      thread('k', { start: 'k_idel', end: ['k_idle'], steps: { k_idle: { when: (s) => s.n === 0, next: 'k_run' }, k_run: { then: (s) => { s.n = 1; }, next: 'k_idle' } } }),
+    ],
+  });
+  coded(t, () => buildModel(typo, null), 'MC151', /model "idel" thread "k": start "k_idel" is a label no step is at and no end label/, /steps are at: k_idle, k_run; end: k_idle/);
+  // Declaring the label does not make a thread leave it.
+  const declared = defineModel({ name: 'declared', threads: [thread('t', { start: 'wait', labels: ['wait'], end: ['done'], steps: { go: { next: 'done' } } })] });
+  coded(t, () => buildModel(declared, null), 'MC151', /thread "t": start "wait"/);
+  // In a replicated group, once for the group.
+  const group = defineModel({ name: 'group', threads: [replicate(2, 'cpu', { start: 'enterr', labels: ['enterr'], end: ['done'], steps: { enter: { next: 'done' } } })] });
+  coded(t, () => buildModel(group, null), 'MC151', /model "group" thread "cpu": start "enterr"/);
+  // A label is where a step is at, not a step's name: block steps are named apart from their at label.
+  const refs = refcount('refs', { max: 2, init: 1 });
+  const blockThread = (start: string) =>
+    defineModel({
+      name: `block-${start}`,
+      blocks: [refs],
+      threads: [thread('g', { labels: ['a'], start: start as 'a', end: ['done'], steps: { ...refs.tryGet({ at: 'a', ok: 'b', fail: 'done' }), b: { ...refs.put(), next: 'done' } } })],
+    });
+  t.is(check(blockThread('a')).verdict, 'pass');
+  coded(t, () => buildModel(blockThread('a_fail'), null), 'MC151', /start "a_fail" is a label no step is at/, /steps are at: a, b; end: done/);
+  const named = defineModel({ name: 'named', threads: [thread('t', { start: 'take', end: ['done'], steps: { take: { at: 'lock', next: 'done' } } })] });
+  coded(t, () => buildModel(named, null), 'MC151', /start "take" is a label no step is at/, /steps are at: lock/);
+  // A start at an end label needs no step (a thread idle in some variant), and each variant is built with its own steps.
+  const variants = defineModel({
+    name: 'variants',
+    variants: { with: 'the worker runs', idle: 'the worker stays home', lost: 'the worker lost its first step' },
+    shared: { n: int(0, 1) },
+    threads: (_p, variant) => [
+      thread('w', {
+        start: variant === 'idle' ? 'done' : 'go',
+        end: ['done'],
+        steps: { ...(variant === 'with' ? { go: { then: (s) => { s.n = 1; }, next: 'done' } } : {}), rest: { at: 'done', when: () => false, next: 'done' } },
+      }),
+    ],
+  });
+  t.is(check(variants, 'with').verdict, 'pass');
+  t.is(check(variants, 'idle').verdict, 'pass');
+  coded(t, () => buildModel(variants, 'lost'), 'MC151', /model "variants" variant "lost" thread "w": start "go"/);
 });
 
 test('a label literal compared with a thread label or counted must be a label of that thread', (t) => {

@@ -383,6 +383,10 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
       if (!declaredLabels.has(l))
         throw new McError('MC151', `${tw} step ${q(sname)}: next ${q(l)} is not a label of the thread (no step is at it and it is not the start, an end or in labels; labels: ${[...declaredLabels].join(', ')})`);
     }
+    // A misspelt start is a label no step is at: the thread never takes a step, a deadlock, or with deadlock detection off a silent pass.
+    const stepLabels = new Set(steps.map((s) => labels[s.at]!));
+    if (!stepLabels.has(td.start) && !(td.end ?? []).includes(td.start))
+      throw new McError('MC151', `${tw}: start ${q(td.start)} is a label no step is at and no end label, so the thread would never take a step (steps are at: ${[...stepLabels].join(', ')}; end: ${(td.end ?? []).join(', ') || 'none'})`);
     const progSet = new Set<number>();
     for (const p of td.progress ?? []) {
       if (!labelIndex.has(p)) throw new McError('MC129', `${tw}: progress label ${q(p)} is not a label of the thread`);

@@ -129,7 +129,7 @@ export function toModel(g: GenModel, name = 'random', edit?: (body: string, inde
         progress: s.progress,
       };
     });
-    const def = { locals: { x: int(0, 2) }, start: 'L0', labels: Array.from({ length: t.labels }, (_, i) => `L${i}`), end: t.end.map((e) => `L${e}`), steps };
+    const def = { locals: { x: int(0, 2) }, start: startLabel(steps, t.end.map((e) => `L${e}`)), labels: Array.from({ length: t.labels }, (_, i) => `L${i}`), end: t.end.map((e) => `L${e}`), steps };
     return t.replicated ? replicate(t.count, `T${ti}`, def) : thread(`T${ti}`, def);
   });
   if (g.widen) threads.push(counters(g.widen));
@@ -141,6 +141,12 @@ export function toModel(g: GenModel, name = 'random', edit?: (body: string, inde
     invariants: inv ? { i: fn(['s'], `return s.${vname(inv.v)} !== ${inv.c} || s.flag.get(0);`) } : {},
   }) as unknown as Model;
 }
+
+/** L0, unless no step is at it and it is no end label (a thread that could never move is refused, MC151): then the first step's label. */
+export const startLabel = (steps: Readonly<Record<string, StepDef>>, end: readonly string[] = []): string => {
+  const at = Object.values(steps).map((s) => s.at);
+  return at.includes('L0') || end.includes('L0') || at.length === 0 ? 'L0' : at[0]!;
+};
 
 /** `k` counters of 0..3 that step on their own and may stop anywhere: every state of a model beside each of their 4^k states. */
 const counters = (k: number) =>
@@ -212,7 +218,7 @@ export function toSymModel(g: GenSym): Model {
   return defineModel({
     name: 'random-sym',
     shared,
-    threads: [replicate(g.count, 'T', { start: 'L0', labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), end: g.end.map((x) => `L${x}`), steps }), ...(g.widen ? [counters(g.widen)] : [])],
+    threads: [replicate(g.count, 'T', { start: startLabel(steps, g.end.map((x) => `L${x}`)), labels: Array.from({ length: g.labels }, (_, i) => `L${i}`), end: g.end.map((x) => `L${x}`), steps }), ...(g.widen ? [counters(g.widen)] : [])],
     invariants: inv ? { i: plainFn(['s'], `return s.v${inv.v} !== ${inv.c} || s.own === -1;`) } : {},
   }) as unknown as Model;
 }
