@@ -11,10 +11,11 @@ import { mkdtempSync, readFileSync, writeFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cli, mmcheckProcess } from './helpers/cli.ts';
-import { parseTrace } from '../src/trace/format.ts';
+import fc from 'fast-check';
+import { duplicateKey, parseTrace } from '../src/trace/format.ts';
 import { renderHtml } from '../src/report/html.ts';
 import { renderMarkdown } from '../src/report/table.ts';
-import { isMcError } from '../src/model/errors.ts';
+import { isMcError, pathKey } from '../src/model/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmcheck-hostile-'));
 const INDEX = JSON.stringify(resolve('src/index.ts'));
@@ -60,6 +61,82 @@ test('JSON nested thousands deep, a key of megabytes and control characters are 
   t.is(ansi.code, 2);
   t.regex(ansi.err, /MC402: malformed trace at \$\.steps\[0\]\.step: a control character in a string/);
   t.false(ansi.out.includes('\u001b'));
+});
+
+test('a key given twice in one object of a trace or member result is refused (JSON.parse keeps the last: show rendered the other variant)', async (t) => {
+  // The user's file had "variant" twice; show rendered the steps of the variant written last, exit 0.
+  const text = JSON.stringify(trace());
+  const twice = text.replace('"variant":', '"variant":"other","variant":');
+  const r = await cli(['show', write('dup-variant.json', twice)]);
+  t.is(r.code, 2, r.out);
+  t.is(r.out, '');
+  t.regex(r.err, /MC402: malformed trace at \$\.variant: the key "variant" appears more than once in its object/);
+  // Anywhere in the file, named by its JSON path; two spellings of one key are one key.
+  const tr = trace();
+  const stepText = JSON.stringify(tr.steps[1]);
+  const inStep = text.replace(stepText, stepText.replace('{"thread":', `{"thr\\u0065ad":${JSON.stringify(tr.steps[0].thread)},"thread":`));
+  t.not(inStep, text);
+  for (const cmd of ['show', 'replay', 'minimize']) {
+    const x = await cli([cmd, write('dup-step.json', inStep)]);
+    t.is(x.code, 2, `${cmd}: ${x.err}`);
+    t.regex(x.err, /MC402: malformed trace at \$\.steps\[1\]\.thread: the key "thread" appears more than once/);
+  }
+  // A member result of a swarm, its embedded trace included (read again from the parsed value, it would have lost the duplicate).
+  t.is((await cli(['check', 'dining', '-p', 'n=3', '--swarm', '2', '--seed', '1', '--member', '0', '-o', join(dir, 'dup-m0.json')])).code, 0);
+  const member = readFileSync(join(dir, 'dup-m0.json'), 'utf8');
+  const outcome = member.replace(/"outcome":\s*\{/, (m) => `${m}"status":"pass",`);
+  t.not(outcome, member);
+  const merged = await cli(['swarm-merge', write('dup-outcome.json', outcome), '--allow-missing']);
+  t.is(merged.code, 2, merged.out);
+  t.regex(merged.err, /MC432: malformed swarm member result .* at \$\.outcome\.status: the key "status" appears more than once/);
+  t.is(JSON.parse(member).violation.kind, 'deadlock');
+  const inTrace = member.replace(/"initialHash":/, '"initialHash":"0","initialHash":');
+  const m2 = await cli(['swarm-merge', write('dup-trace.json', inTrace), '--allow-missing']);
+  t.is(m2.code, 2, m2.out);
+  t.regex(m2.err, /MC432: .* at \$\.violation\.trace\.initialHash: the key "initialHash" appears more than once/);
+  // Deep nesting in the value a duplicate replaced (JSON.parse dropped it, so the depth check never saw it) is refused as deep nesting.
+  const deep = text.replace('"variant":', `"variant":${'['.repeat(200_000)}{"a":1,"a":2}${']'.repeat(200_000)},"variant":`);
+  const d = await cli(['show', write('dup-deep.json', deep)]);
+  t.is(d.code, 2);
+  t.regex(d.err, /MC402: malformed trace at \$\.variant(\[0\]){31}: nested more than 32 levels deep/);
+  t.true(d.err.length < 400, `${d.err.length} characters`);
+});
+
+/** JSON text of `v` in which the object at `target` (a path as the reader writes it) gives its first key twice, first with the value `null`. */
+function withDuplicate(v: unknown, target: string, path = '$'): string {
+  if (Array.isArray(v)) return `[${v.map((x, i) => withDuplicate(x, target, `${path}[${i}]`)).join(', ')}]`;
+  if (typeof v !== 'object' || v === null) return JSON.stringify(v);
+  const entries = Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${withDuplicate(x, target, `${path}${pathKey(k)}`)}`);
+  if (path === target) entries.unshift(`${JSON.stringify(Object.keys(v)[0])}: null`);
+  return `{${entries.join(', ')}}`;
+}
+/** The path of every object with a key in `v`, and its first key. */
+function objectPaths(v: unknown, path = '$', out: { path: string; first: string }[] = []): { path: string; first: string }[] {
+  if (Array.isArray(v)) v.forEach((x, i) => objectPaths(x, `${path}[${i}]`, out));
+  else if (typeof v === 'object' && v !== null) {
+    const keys = Object.keys(v);
+    if (keys.length > 0) out.push({ path, first: keys[0]! });
+    for (const [k, x] of Object.entries(v)) objectPaths(x, `${path}${pathKey(k)}`, out);
+  }
+  return out;
+}
+
+test('duplicateKey: none in what JSON.stringify writes; a planted one is found at its path, whatever strings and nesting surround it', (t) => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.nat(), fc.constantFrom(undefined, 1, '\t'), (v, pick, space) => {
+      if (duplicateKey(JSON.stringify(v, null, space)) !== null) return false;
+      const paths = objectPaths(v);
+      if (paths.length === 0) return true;
+      const target = paths[pick % paths.length]!;
+      return duplicateKey(withDuplicate(v, target.path))?.path === `${target.path}${pathKey(target.first)}`;
+    }),
+    { numRuns: 300 },
+  );
+  // Keys compare as JSON reads them; a key-like text inside a string is no key.
+  t.is(duplicateKey('{"a": "{\\"a\\": 1, \\"a\\": 2}", "b": ["a", "a"], "c": {"a": {"a": 1}}}'), null);
+  t.is(duplicateKey('{"x": [{"a": 1}, {"a": 2, "b": {"c": 1, "\\u0063": 2}}]}')?.path, '$.x[1].b.c');
+  t.is(duplicateKey('{"m": [1, [2, {"q": 1, "q": 2}]]}')?.path, '$.m[1][1].q');
+  t.is(duplicateKey('{"a b": {}, "a b": 1}')?.path, '$["a b"]');
 });
 
 test('inherited key names in recorded changes are no variables of the state', async (t) => {

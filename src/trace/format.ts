@@ -1,4 +1,4 @@
-import { McError, pathKey, q } from '../model/errors.ts';
+import { clip, McError, pathKey, q } from '../model/errors.ts';
 import type { Scalar } from '../model/domains.ts';
 import { MAX_NAME, type ViolationKind } from '../model/define.ts';
 
@@ -138,6 +138,56 @@ export function jsonFault(root: unknown): { path: string; what: string } | null 
 }
 
 /**
+ * The first key given twice in one object of a JSON text, with its path;
+ * null when there is none. JSON.parse keeps the last of two equal keys
+ * without a word (a trace with `"variant"` twice was rendered as the other
+ * variant's), and no file mmcheck writes has one, so a reader refuses it.
+ * Keys are compared as JSON.parse reads them (`"a"` and `"\u0061"` are the
+ * same key). Call it on text JSON.parse accepted: it does not check syntax.
+ * One pass, linear in the text; nesting deeper than MAX_JSON_DEPTH is
+ * refused here too, since a value JSON.parse dropped for a later one with the
+ * same key was never walked by jsonFault.
+ */
+export function duplicateKey(text: string): { path: string; what: string } | null {
+  // One frame per open object or array: the keys seen and the current key, or the current index.
+  const frames: { keys: Set<string> | null; key: string; index: number; expectKey: boolean }[] = [];
+  /** The path of the value the innermost frame is at, cut for a message (a dropped value may hold keys jsonFault and longName never saw). */
+  const path = (): string => clip(frames.reduce((p, f) => p + (f.keys === null ? `[${f.index}]` : pathKey(f.key)), '$'));
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22) break;
+      }
+      const top = frames[frames.length - 1];
+      if (top === undefined || top.keys === null || !top.expectKey) continue;
+      const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+      top.expectKey = false;
+      top.key = key;
+      if (top.keys.has(key)) return { path: path(), what: `the key ${q(key)} appears more than once in its object (a JSON reader would keep only the last)` };
+      top.keys.add(key);
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      // As jsonFault, for a value JSON.parse dropped for a later one with the same key.
+      if (frames.length >= MAX_JSON_DEPTH) return { path: path(), what: `nested more than ${MAX_JSON_DEPTH} levels deep` };
+      frames.push(c === 0x7b ? { keys: new Set(), key: '', index: 0, expectKey: true } : { keys: null, key: '', index: 0, expectKey: false });
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) frames.pop();
+    else if (c === 0x2c /* , */) {
+      const top = frames[frames.length - 1]!;
+      if (top.keys === null) top.index++;
+      else top.expectKey = true;
+    }
+  }
+  return null;
+}
+
+/**
  * The first key or string of a trace longer than MAX_NAME (`$.modelFile`:
  * MAX_PATH), with what is wrong there; null when there is none. Walked
  * without recursion, after jsonFault has bounded the depth.
@@ -172,7 +222,7 @@ export function parseTrace(text: string, source = 'trace'): TraceFile {
     throw new McError('MC401', `${source} is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof j !== 'object' || j === null || Array.isArray(j)) fail('$', 'expected an object');
-  const fault = jsonFault(j) ?? longName(j);
+  const fault = jsonFault(j) ?? longName(j) ?? duplicateKey(text);
   if (fault) fail(fault.path, fault.what);
   const t = j as Record<string, unknown>;
   if (typeof t.format !== 'string') fail('$.format', 'missing (expected "mmcheck-trace/1")');

@@ -3,7 +3,7 @@ import type { Fairness } from '../model/define.ts';
 import { digest } from '../layout/hash.ts';
 import { VERSION } from '../model/version.ts';
 import { MAX_SWARM, type WorkerOutcome, type WorkerPlan, type WorkerStatus } from '../search/swarm.ts';
-import { jsonFault, parseTrace, type TraceFile } from './format.ts';
+import { duplicateKey, jsonFault, parseTrace, type TraceFile } from './format.ts';
 
 /**
  * The result file of one swarm member run on its own
@@ -198,7 +198,7 @@ export function parseMemberResult(text: string, source: string): ParsedMember {
   }
   const r = new Reader(source);
   if (typeof j !== 'object' || j === null || Array.isArray(j)) r.fail('$', 'expected an object');
-  const fault = jsonFault(j);
+  const fault = jsonFault(j) ?? duplicateKey(text);
   if (fault) r.fail(fault.path, fault.what);
   const format = (j as Obj).format;
   if (format !== MEMBER_FORMAT)
