@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { allOf, array, bool, buildModel, defineModel, refcount, expectationsOf, inOrder, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
 import { parseParam, variantDescription } from '../src/model/define.ts';
-import { isMcError, McError } from '../src/model/errors.ts';
+import { isMcError, McError, q } from '../src/model/errors.ts';
 import { unreadLocal, uselessStatement } from '../src/model/names.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
@@ -334,9 +334,28 @@ test('a misspelt parameter, or a function of the state where one of the paramete
   t.is(check(capped((p) => ({ cap: (s) => !(s.n > p.cap) }))).verdict, 'violation');
   coded(t, () => buildModel(defineModel({ name: 'one-fn', ...base, invariants: (s: any) => s.n < 3 } as never), null), 'MC150', /model "one-fn": invariants\(params, variant\) reads params\.n, which is not a parameter of the model \(it declares no parameters\); a function given for invariants is called with the parameters, e\.g\. invariants: \(params\) => \(\{ name: \(s\) => \.\.\. \}\)/);
   coded(t, () => buildModel(defineModel({ name: 'one-fn-true', ...base, invariants: () => true } as never), null), 'MC130', /invariants\(params\) returned true/);
+  // A list of functions was printed as [null]: the functions JSON cannot write.
+  const listed = coded(t, () => buildModel(defineModel({ name: 'listed', ...base, invariants: [(s: any) => s.n < 3, (s: any) => s.n >= 0] } as never), null), 'MC130', /model "listed": invariants must be an object of named functions.*; got an array of 2 functions, which names none of them \(an invariant is named by its key\)$/);
+  t.false(listed.message.includes('null'), listed.message);
+  coded(t, () => buildModel(defineModel({ name: 'listed-p', ...base, invariants: () => [(s: any) => s.n < 3] } as never), null), 'MC130', /invariants\(params\) returned an array of 1 function, which names/);
+  coded(t, () => buildModel(defineModel({ name: 'mixed', ...base, invariants: [(s: any) => s.n < 3, 'x'] } as never), null), 'MC130', /got \[<function>,"x"\]$/);
   coded(t, () => buildModel(defineModel({ name: 'flat-init', ...base, init: (s: any) => { s.n = 3; } } as never), null), 'MC152', /model "flat-init": init\(params, variant\) writes params\.n, but the parameters are read-only; .*init: \(params\) => \(s\) => \{ \.\.\. \}/);
   // What JavaScript itself looks up on the parameters is no misspelling.
   t.notThrows(() => buildModel(defineModel({ name: 'probes', params: { cap: int(0, 3, 2) }, ...base, invariants: (p: any) => ({ ok: () => JSON.stringify(p).length > 0 && Object.keys({ ...p }).length === 1 && String(p) !== '' && !('x' in p) }) } as never), null));
+});
+
+test('q shows a function wherever it is in the value, by kind and name: JSON writes null for one in an array and drops one in an object', (t) => {
+  const inv = (s: any) => s.n < 3;
+  t.is(q([() => 1, inv]), '[<function>,<function inv>]');
+  t.is(q({ ok: (s: any) => s.n < 3, n: 1 }), '{"ok":<function ok>,"n":1}');
+  t.is(q(inv), '<function inv>');
+  t.is(q([async function load() {}, function* gen() {}]), '[<async function load>,<generator function gen>]');
+  // A string that reads like the mark q puts in the place of a function stays a string.
+  t.is(q(['\u00000', () => 1]), '["\\u00000","<function>"]');
+  t.is(q({ a: [1, 'x'], b: null }), '{"a":[1,"x"],"b":null}');
+  // A guard that returns a function (a forgotten call) says so.
+  const m = defineModel({ name: 'fn-guard', shared: { n: int(0, 1) }, threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { when: (() => (s: any) => s.n === 0) as never, next: 'done' } } })] });
+  coded(t, () => check(m), 'MC153', /<function>/);
 });
 
 test('a view copied or enumerated whole holds none of its variables: spread, Object.*, JSON.stringify and for-in are refused', (t) => {

@@ -428,11 +428,14 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
 
   const invDef = dyn(def.invariants as never, 'invariants') as Record<string, (s: StateView) => boolean> | undefined;
   // `invariants: (s) => ...` is called with the parameters and its `true` would declare no invariant at all.
-  if (invDef !== undefined && (typeof invDef !== 'object' || invDef === null || Array.isArray(invDef)))
+  if (invDef !== undefined && (typeof invDef !== 'object' || invDef === null || Array.isArray(invDef))) {
+    // A list of functions is the likely mistake: say so, and that the name is the key.
+    const given = Array.isArray(invDef) && invDef.length > 0 && invDef.every((f) => typeof f === 'function') ? `an array of ${invDef.length} function${invDef.length === 1 ? '' : 's'}, which names none of them (an invariant is named by its key)` : q(invDef);
     throw new McError(
       'MC130',
-      `${where}: invariants must be an object of named functions, { name: (s) => boolean }, or a function of the parameters returning one; ${typeof def.invariants === 'function' ? `invariants(params) returned ${q(invDef)}` : `got ${q(invDef)}`}`,
+      `${where}: invariants must be an object of named functions, { name: (s) => boolean }, or a function of the parameters returning one; ${typeof def.invariants === 'function' ? `invariants(params) returned ${given}` : `got ${given}`}`,
     );
+  }
   const invariants: BuiltInvariant[] = [];
   for (const [name, fn] of Object.entries(invDef ?? {})) {
     if (typeof fn !== 'function') throw new McError('MC130', `${where}: invariant ${q(name)} must be a function (s) => boolean`);

@@ -1,4 +1,4 @@
-import { deferredValue } from './synchronous.ts';
+import { deferredValue, unplainFunction } from './synchronous.ts';
 
 /**
  * Coded errors. Codes are by phase and never reused:
@@ -53,6 +53,17 @@ export const clip = (text: string): string => (text.length > QUOTE_MAX ? `${text
 /** A key in a JSON path of a message: `.name` when it reads as one, else quoted and clipped (`["a b"]`, a 100 MB key). */
 export const pathKey = (k: string): string => (/^[^\s"'\\\u0000-\u001f\u007f-\u009f]{1,64}$/.test(k) ? `.${k}` : `[${q(k)}]`);
 
+/** A function as a message shows it: `<function>`, `<function check>`, `<async function load>` (its kind, and its name when it has one). */
+export function functionText(fn: Function): string {
+  const kind = unplainFunction(fn)?.replace(/^an? /, '') ?? 'function';
+  const name = typeof fn.name === 'string' && fn.name !== '' ? ` ${clip(fn.name)}` : '';
+  return `<${kind}${name}>`;
+}
+
+/** A function's place in JSON text while q writes it: the string "\u0000<index>", replaced by functionText unquoted. */
+const FN_MARK = '\u0000';
+const FN_MARKED = /"\\u0000(\d+)"/g;
+
 /** Quote a value for an error message. */
 export function q(v: unknown): string {
   if (typeof v === 'string') return clip(JSON.stringify(v));
@@ -62,7 +73,14 @@ export function q(v: unknown): string {
   if (deferred !== null) return `${deferred} (the model's functions must be synchronous)`;
   let text: string;
   try {
-    text = JSON.stringify(v) ?? String(v);
+    // JSON drops a function (`{}` for { a: f }, the source text alone) or writes null for one (`[null]` for [f]): each is shown as one.
+    const fns: string[] = [];
+    const json = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'function' ? `${FN_MARK}${fns.push(functionText(x)) - 1}` : x));
+    if (json === undefined) text = String(v);
+    else if (fns.length === 0) text = json;
+    // A string of the value that reads as a mark: the functions are written as strings instead.
+    else if ((json.match(FN_MARKED)?.length ?? 0) !== fns.length) text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'function' ? functionText(x) : x));
+    else text = json.replace(FN_MARKED, (_m, i: string) => fns[Number(i)]!);
   } catch {
     // A cycle, a nesting deeper than the stack (a hostile trace), a throwing getter: say what it is.
     try {
