@@ -456,6 +456,28 @@ test('a computed next naming no label fails at that step, coded', (t) => {
   coded(t, () => check(both), 'MC151', /step "other": next "dnoe"/);
 });
 
+test('a computed choose of 0 leaves the step not enabled in that state, as a false guard does (README); a count outside 0..4096 is MC133', (t) => {
+  // w wakes one of the waiters that arrived: none yet, no transition.
+  const mk = (name: string, wake: Record<string, unknown>) =>
+    defineModel({
+      name,
+      shared: { waiters: int(0, 2), woken: int(0, 2) },
+      threads: [
+        thread('w', { start: 'wake', end: ['done'], steps: { wake: { ...wake, then: (s, _me, c) => { s.woken = c + 1; }, next: 'done' } } }),
+        thread('a', { start: 'arrive', end: ['done'], steps: { arrive: { choose: 2, then: (s, _me, c) => { s.waiters = c + 1; }, next: 'done' } } }),
+      ],
+    });
+  const byChoose = check(mk('by-choose', { choose: (s: any) => s.waiters }));
+  const byGuard = check(mk('by-guard', { when: (s: any) => s.waiters > 0, choose: (s: any) => Math.max(s.waiters, 1) }));
+  t.is(byChoose.verdict, 'pass');
+  t.deepEqual([byChoose.stats.states, byChoose.stats.transitions], [byGuard.stats.states, byGuard.stats.transitions]);
+  // Never more than 0: the thread never moves, a deadlock.
+  const never = check(mk('never', { choose: () => 0 }));
+  t.is(never.violation?.kind, 'deadlock');
+  for (const bad of [-1, 1.5, 4097])
+    coded(t, () => check(mk('bad', { choose: () => bad })), 'MC133', /model "bad", thread "w" step "wake"/, new RegExp(`choose returned ${bad}; it must be an integer in 0\\.\\.4096 \\(0: the step is not enabled in this state, as with a false guard\\)`));
+});
+
 test('me.id cannot be assigned or deleted: from the source, and at run time', (t) => {
   const mk = (name: string, then: (s: any, me: any) => void) =>
     defineModel({

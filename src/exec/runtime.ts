@@ -240,7 +240,7 @@ export class Runtime {
           if (nc < 0) {
             nc = st.chooseFn!(this.vCur, this.meCur[t]!);
             if (!(Number.isInteger(nc) && nc >= 0 && nc <= MAX_CHOICES))
-              throw new McError('MC133', `choose returned ${q(nc)}; it must be an integer in 0..${MAX_CHOICES}`);
+              throw new McError('MC133', `choose returned ${q(nc)}; it must be an integer in 0..${MAX_CHOICES} (0: the step is not enabled in this state, as with a false guard)`);
           }
           if (nc > 0) this.fired[firedAt + st.index] = 1;
           for (c = 0; c < nc; c++) {

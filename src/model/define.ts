@@ -48,7 +48,7 @@ export interface StepDef<S extends SharedSpec = SharedSpec, L extends LocalSpec 
   at?: At;
   /** Guard: the step is enabled when it holds (default: always). */
   when?: Guard<S, L>;
-  /** Nondeterministic choices: a count, a list of names, or a count computed from the state. Each choice is its own transition. */
+  /** Nondeterministic choices: a count, a list of names, or a count computed from the state (0: the step is not enabled in that state, as with a false `when`). Each choice is its own transition. */
   choose?: number | readonly string[] | ((s: ReadonlyStateView<S>, me: ReadonlyLocalView<L>) => number);
   /** Effect, run atomically on the successor state; receives the choice index. */
   then?: Effect<S, L>;
