@@ -10,7 +10,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { buildModel, defineModel, int, isMcError, replicate, search, thread, type Model, type StateView, type StepDef } from '../src/index.ts';
+import { bool, buildModel, defineModel, int, isMcError, replicate, search, thread, type Model, type StateView, type StepDef } from '../src/index.ts';
 import { simulate } from '../src/search/simulate.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -107,7 +107,8 @@ test('the MC160 message names the model, the thread and step, and what differed'
   t.regex(e!.message, /^model "workers-effect" is not deterministic: thread "w\[[01]\]" step "bump" choice 0 gave a different successor \(x differs\) when executed twice from the same state/);
   t.regex(e!.message, /no Math\.random, Date, or state kept in closures/);
   const g = t.throws(() => search(buildModel(workers('guard'), null), { liveness: false }));
-  t.regex(g!.message, /thread "w\[[01]\]" step "bump" was enabled, or had choices, in one execution and not in the other \(its guard or choose changed\)/);
+  // Found by executing the expansion twice, or (the model has an invariant) by the guards evaluated before and after it.
+  t.regex(g!.message, /thread "w\[[01]\]" step "bump"( was enabled, or had choices, in one execution and not in the other \(its guard or choose changed\)|: its guard (held|did not hold) in a state, and its guard (held|did not hold) when evaluated again in the same state)/);
   const n = t.throws(() => search(buildModel(workers('next'), null), { liveness: false }));
   t.regex(n!.message, /step "bump" choice 0 gave a different successor \(w\[[01]\]'s label differs\)/);
 });
@@ -126,6 +127,87 @@ test('a deterministic model with a pure helper closure is not reported, with eve
   }
   t.is(counts.size, 1);
   t.is(simulate(b, { seed: 'x', runs: 50, depth: 200, liveness: false }).violation, null);
+});
+
+/**
+ * The trial's model (workcancel, no dying flag): the owner frees the object
+ * while the queuer may still queue it, a use after free. Its invariant calls
+ * a helper that counts the calls in a module-level variable, and `free` is
+ * guarded by that count (`keep`, the alternative, by its complement): once
+ * the invariant has run four times the object is never freed and the model
+ * passed. `pure` is the same model without the counter.
+ */
+function countingInvariant(pure = false): Model {
+  let seen = 0;
+  const note = () => {
+    seen += 1;
+    return true;
+  };
+  return defineModel({
+    name: 'inv-counts',
+    shared: { pending: bool(), freed: bool() },
+    threads: [
+      thread('queuer', {
+        locals: { n: int(0, 2) },
+        start: 'loop',
+        end: ['done'],
+        steps: {
+          queue: { at: 'loop', when: (s, me) => me.n < 2, then: (s, me) => { s.assert(!s.freed, 'no-uaf'); s.pending = true; me.n += 1; }, next: 'loop' },
+          stop: { at: 'loop', when: (s, me) => me.n === 2, next: 'done' },
+        },
+      }),
+      thread('owner', {
+        start: 'grab',
+        end: ['done'],
+        steps: {
+          grab: { then: (s) => { s.pending = false; }, next: 'free' },
+          free: { when: () => pure || seen < 4, then: (s) => { s.freed = true; }, next: 'done' },
+          keep: { at: 'free', when: () => !pure && seen >= 4, next: 'done' },
+        },
+      }),
+    ],
+    invariants: { sane: (s) => note() && !(s.pending && s.freed && false) },
+  }) as unknown as Model;
+}
+
+test('an invariant that changes what a guard reads (a counter a helper keeps) is MC160 naming the invariant, with every engine, every time', (t) => {
+  const pure = buildModel(countingInvariant(true), null);
+  for (const opts of Object.values(configs)) t.is(search(pure, opts).violation?.property, 'no-uaf', JSON.stringify(opts));
+  for (const [cname, opts] of Object.entries(configs)) {
+    for (let i = 0; i < 5; i++) {
+      const e = t.throws(() => search(buildModel(countingInvariant(), null), opts), undefined, cname);
+      t.is((e as { code?: string }).code, 'MC160', cname);
+      t.regex(e!.message, /^model "inv-counts" is not deterministic: thread "owner" step "free": its guard held in a state, and its guard did not hold in the same state after invariant "sane" was evaluated \(evaluating it changed something outside the state that the step reads/, cname);
+      t.regex(e!.message, /\(invariants, and the helpers they call, must only read the state/);
+    }
+  }
+  t.is(outcome(() => simulate(buildModel(countingInvariant(), null), { seed: 'x', runs: 20, depth: 20 })), 'MC160');
+});
+
+test('the invariant checks: which of several invariants changed a guard, an invariant answering differently on the same state', (t) => {
+  let count = 0;
+  let flips = 0;
+  const counted = () => ++count > 0;
+  const flipped = () => ++flips % 2 === 0;
+  const m = (invariants: Record<string, (s: StateView) => boolean>) =>
+    defineModel({
+      name: 'inv-checks',
+      shared: { x: int(0, 7) },
+      threads: [replicate(1, 'w', { start: 'a', steps: { go: { at: 'a', when: () => count % 3 === 0, then: (s) => void (s.x = (s.x + 1) % 8), next: 'a' } } })],
+      invariants,
+    }) as unknown as Model;
+  // The first call of each is a sampled one.
+  count = 0;
+  const a = new Runtime(buildModel(m({ fine: (s) => s.x >= 0, counts: () => counted() }), null));
+  t.throws(() => a.checkInvariants(a.initial(), 0), { message: /thread "w\[0\]" step "go": its guard held in a state, and its guard did not hold in the same state after invariant "counts" was evaluated/ });
+  count = 0;
+  const b = new Runtime(buildModel(m({ flips: (s) => s.x !== 0 || flipped() }), null));
+  t.throws(() => b.checkInvariants(b.initial(), 0), { message: /invariant "flips" (held|failed) on a state and (held|failed) when evaluated again on the same state/ });
+  // Pure invariants and guards: the sampled calls answer as the others.
+  count = 0;
+  const d = new Runtime(buildModel(m({ fine: (s) => s.x >= 0, small: (s) => s.x < 7 }), null));
+  for (let i = 0; i < 3; i++) t.is(d.checkInvariants(d.initial(), 0), -1);
+  t.is(d.expand(d.initial(), 0), 1);
 });
 
 test('an assertion failing in a guard after another thread\'s step was expanded from the same state is a violation, not MC160', (t) => {

@@ -2,6 +2,8 @@ import { McError, isMcError, q } from '../model/errors.ts';
 import type { Layout, Slot } from '../layout/layout.ts';
 import { grown } from '../store/growable.ts';
 import type { Runtime } from './runtime.ts';
+import type { BuiltStep } from '../model/build.ts';
+import type { ViewSet } from '../layout/views.ts';
 
 /**
  * Steps must be functions of the state: a guard, choose, effect or next that
@@ -15,6 +17,16 @@ import type { Runtime } from './runtime.ts';
  * search samples it (every expansion at first, where a broken model shows up
  * at once, then one in SPARSE_STRIDE); re-executing a path to rebuild a
  * counterexample checks every step.
+ *
+ * Invariants must be functions of the state too, and change nothing. Their
+ * checks are sampled the same way: a sampled one evaluates the invariants
+ * twice, and every step's guard and choose before and after (at any label:
+ * what a guard reads outside the state does not depend on where its thread
+ * is, and a counter that passes a bound once does it early, while the
+ * thread whose guard reads it is still elsewhere), and compares. Evaluating
+ * an invariant twice alone would not do: one that counts its calls in a
+ * helper answers the same, and what differs is what a guard reading the
+ * counter answers from then on.
  */
 
 /** Executions compared where a violation is confirmed on re-execution. */
@@ -25,11 +37,51 @@ export const DENSE_CHECKS = 4096;
 export const SPARSE_STRIDE = 256;
 
 const RULE = 'guards and effects must be functions of the state: no Math.random, Date, or state kept in closures';
+const INV_RULE = 'invariants, and the helpers they call, must only read the state: no Math.random, Date, or state kept in closures';
 
-/** The coded error for a model whose steps are not functions of the state. */
-export function notDeterministic(rt: Runtime, what: string): McError {
+/** The coded error for a model whose steps (or invariants: `rule`) are not functions of the state. */
+export function notDeterministic(rt: Runtime, what: string, rule = RULE): McError {
   const m = rt.model;
-  return new McError('MC160', `model ${q(m.name)}${m.variant ? ` variant ${q(m.variant)}` : ''} is not deterministic: ${what} (${RULE})`);
+  return new McError('MC160', `model ${q(m.name)}${m.variant ? ` variant ${q(m.variant)}` : ''} is not deterministic: ${what} (${rule})`);
+}
+
+/** A guard sweep's outcome for a step (see `stepOutcome`); a choose count n is CHOSE + n. */
+const THREW = -2;
+const NOT_BOOL = -1;
+const FALSE = 0;
+const TRUE = 1;
+const BAD_CHOICE = 2;
+const CHOSE = 3;
+
+/**
+ * What a step's guard, and its choose where the guard holds, answer in a
+ * state, whatever the thread's label: an exception or an odd value is an
+ * outcome too (at a label where the step is not, a guard may well throw).
+ */
+function stepOutcome(st: BuiltStep, v: ViewSet, t: number): number {
+  if (st.guard === null && st.chooseFn === null) return TRUE;
+  const me = v.locals[t]!;
+  try {
+    if (st.guard !== null) {
+      const g = st.guard(v.state, me) as unknown;
+      if (g !== true) return g === false ? FALSE : NOT_BOOL;
+    }
+    if (st.chooseFn === null) return TRUE;
+    const nc = st.chooseFn(v.state, me) as unknown;
+    return typeof nc === 'number' && Number.isInteger(nc) && nc >= 0 && nc < 0x7fff0000 ? CHOSE + nc : BAD_CHOICE;
+  } catch {
+    return THREW;
+  }
+}
+
+/** A step outcome in words, for the MC160 message. */
+function outcomeText(o: number): string {
+  if (o >= CHOSE) return `its guard held and choose gave ${o - CHOSE}`;
+  if (o === TRUE) return 'its guard held';
+  if (o === FALSE) return 'its guard did not hold';
+  if (o === NOT_BOOL) return 'its guard returned neither true nor false';
+  if (o === BAD_CHOICE) return 'choose returned no count';
+  return 'its guard or choose threw';
 }
 
 /** "thread "fork[1]" step "take"" for a (thread, step) pair. */
@@ -47,6 +99,14 @@ export class DeterminismCheck {
   private step: Int32Array;
   private choice: Int32Array;
   private checks = 0;
+  /** The invariant checks': the state, read-only views of it, and each (thread, step)'s outcome before and after (slotThread, slotStep: whose). */
+  private readonly inv: Uint32Array;
+  private readonly invViews: ViewSet;
+  private readonly before: Int32Array;
+  private readonly after: Int32Array;
+  private readonly slotThread: Int32Array;
+  private readonly slotStep: Int32Array;
+  private invChecks = 0;
 
   constructor(rt: Runtime) {
     this.rt = rt;
@@ -55,11 +115,113 @@ export class DeterminismCheck {
     this.thread = new Int32Array(64);
     this.step = new Int32Array(64);
     this.choice = new Int32Array(64);
+    this.inv = new Uint32Array(rt.words);
+    this.invViews = rt.views(this.inv, true);
+    let slots = 0;
+    for (const th of rt.model.threads) slots += th.template.steps.length;
+    this.before = new Int32Array(slots);
+    this.after = new Int32Array(slots);
+    this.slotThread = new Int32Array(slots);
+    this.slotStep = new Int32Array(slots);
+    let k = 0;
+    for (const th of rt.model.threads) {
+      for (let st = 0; st < th.template.steps.length; st++, k++) {
+        this.slotThread[k] = th.index;
+        this.slotStep[k] = st;
+      }
+    }
   }
 
   /** Expansions until the next sampled one. */
   nextStride(): number {
     return ++this.checks < DENSE_CHECKS ? 1 : SPARSE_STRIDE;
+  }
+
+  /** Invariant checks until the next sampled one (the same sampling as the expansions'). */
+  nextInvariantStride(): number {
+    return ++this.invChecks < DENSE_CHECKS ? 1 : SPARSE_STRIDE;
+  }
+
+  /**
+   * Runtime.checkInvariants's contract, with the invariants evaluated twice
+   * and every step's guard and choose evaluated before and after: MC160
+   * when the two evaluations differ, or when evaluating the invariants
+   * changed what a step's guard or choose answers in the same state.
+   */
+  invariantsRepeated(buf: Uint32Array, off: number): number {
+    const rt = this.rt;
+    const s = this.inv;
+    for (let k = 0; k < rt.words; k++) s[k] = buf[off + k]!;
+    this.sweep(this.before);
+    // A model error in the first evaluation is the model's, as from an unchecked call.
+    const r1 = rt.evaluateInvariants(s, 0);
+    let r2: number;
+    try {
+      r2 = rt.evaluateInvariants(s, 0);
+    } catch (e) {
+      throw notDeterministic(rt, `invariants that were evaluated without error on a state failed when evaluated again on the same state: ${isMcError(e) ? `${e.code} ${e.message}` : q(String(e))}`, INV_RULE);
+    }
+    if (r1 !== r2) throw this.invariantDiffers(r1, r2);
+    this.sweep(this.after);
+    // The invariants evaluated: up to the first failing one.
+    const ran = r1 < 0 ? rt.model.invariants.length : r1 + 1;
+    for (let k = 0; k < this.before.length; k++) if (this.before[k] !== this.after[k]) throw this.sweepDiffers(k, ran);
+    return r1;
+  }
+
+  /** Each (thread, step)'s outcome in the state in `inv`, into out. */
+  private sweep(out: Int32Array): void {
+    const th = this.rt.model.threads;
+    const v = this.invViews;
+    let k = 0;
+    for (let t = 0; t < th.length; t++) {
+      const steps = th[t]!.template.steps;
+      for (let st = 0; st < steps.length; st++) out[k++] = stepOutcome(steps[st]!, v, t);
+    }
+  }
+
+  /** The error for invariants whose results r1 and r2 (first failing index, or -1) differ on one state. */
+  private invariantDiffers(r1: number, r2: number): McError {
+    const rt = this.rt;
+    const i = r1 < 0 ? r2 : r2 < 0 ? r1 : Math.min(r1, r2);
+    const heldFirst = i !== r1;
+    return notDeterministic(rt, `invariant ${q(rt.model.invariants[i]!.name)} ${heldFirst ? 'held' : 'failed'} on a state and ${heldFirst ? 'failed' : 'held'} when evaluated again on the same state`, INV_RULE);
+  }
+
+  /**
+   * The error for slot k, whose outcome changed between the sweeps, with the
+   * first `ran` invariants evaluated (twice) in between. The guard is to
+   * blame if it changes by itself; else, of several invariants, the one that
+   * changes it when evaluated alone between two evaluations of the step (a
+   * change that happens once, a counter passing a bound, may not show again:
+   * then all that ran are named).
+   */
+  private sweepDiffers(k: number, ran: number): McError {
+    const rt = this.rt;
+    const t = this.slotThread[k]!;
+    const st = rt.model.threads[t]!.template.steps[this.slotStep[k]!]!;
+    const v = this.invViews;
+    const where = stepName(rt, t, st.index);
+    let o = stepOutcome(st, v, t);
+    for (let r = 0; r < CONFIRM_TIMES; r++) {
+      const again = stepOutcome(st, v, t);
+      if (again !== o) return notDeterministic(rt, `${where}: ${outcomeText(o)} in a state, and ${outcomeText(again)} when evaluated again in the same state`);
+      o = again;
+    }
+    const changed = `${where}: ${outcomeText(this.before[k]!)} in a state, and ${outcomeText(this.after[k]!)} in the same state`;
+    const invs = rt.model.invariants;
+    let culprit = ran === 1 ? 0 : -1;
+    for (let i = 0; i < ran && culprit < 0; i++) {
+      const a = stepOutcome(st, v, t);
+      try {
+        invs[i]!.fn(v.state);
+      } catch {
+        // Its answer is not the question here.
+      }
+      if (stepOutcome(st, v, t) !== a) culprit = i;
+    }
+    const named = culprit >= 0 ? `invariant ${q(invs[culprit]!.name)} was` : `invariants ${invs.slice(0, ran).map((x) => q(x.name)).join(', ')} were`;
+    return notDeterministic(rt, `${changed} after ${named} evaluated (evaluating ${culprit >= 0 ? 'it' : 'one of them'} changed something outside the state that the step reads, such as a variable a helper it calls updates)`, INV_RULE);
   }
 
   /**

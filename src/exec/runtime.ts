@@ -60,6 +60,8 @@ export class Runtime {
   /** Re-executes sampled expansions (steps must be functions of the state); checkIn counts down to the next one. */
   private readonly det: DeterminismCheck;
   private checkIn = 1;
+  /** The same countdown for checkInvariants: a sampled call also checks that the invariants change nothing the steps read (src/exec/determinism.ts). */
+  private invCheckIn = 1;
   /**
    * Coverage, per thread template: `fired[stepBase[tpl] + step]` is 1 once
    * the step has produced a successor (or failed an assertion) in some
@@ -330,10 +332,20 @@ export class Runtime {
     return this.expand(src, off, only, base);
   }
 
-  /** Index of the first invariant violated by the state, or -1. */
+  /**
+   * Index of the first invariant violated by the state, or -1. A sample of
+   * the calls (as expand's) evaluates the invariants twice, between two
+   * evaluations of every step's guard, and throws MC160 when anything
+   * differs (src/exec/determinism.ts): an invariant must not change what
+   * the steps do.
+   */
   checkInvariants(buf: Uint32Array, off: number): number {
     const fns = this.invFns;
     if (fns.length === 0) return -1;
+    if (--this.invCheckIn === 0) {
+      this.invCheckIn = this.det.nextInvariantStride();
+      return this.det.invariantsRepeated(buf, off);
+    }
     const inv = this.inv;
     for (let k = 0; k < this.words; k++) inv[k] = buf[off + k]!;
     let i = 0;
@@ -350,6 +362,13 @@ export class Runtime {
       throw this.modelError(e, `invariant ${q(this.model.invariants[i]!.name)}`);
     }
     return -1;
+  }
+
+  /** One unchecked evaluation of checkInvariants() (the determinism check's primitive): the increment cancels its countdown step. */
+  evaluateInvariants(buf: Uint32Array, off: number): number {
+    if (this.invFns.length === 0) return -1;
+    this.invCheckIn++;
+    return this.checkInvariants(buf, off);
   }
 
   /** Wrap an exception thrown by model code into a coded error naming where it happened. */
