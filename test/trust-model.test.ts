@@ -299,6 +299,57 @@ test("another thread's locals and labels through s.local(), null, a value of ano
   t.is(check(racyLock('right', enter, (s: any) => !['two'].includes(s.inside))).verdict, 'violation');
 });
 
+test('a template literal without ${...} is the string it spells, and startsWith, endsWith or includes of a oneOf variable must hold for one of its values', (t) => {
+  // The trial's seqcount with `s.result !== \`tron\`` or `!s.result.startsWith('tron')` (the value is 'torn') passed without a word: here the racy lock.
+  const enter = (s: any) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; };
+  coded(t, () => buildModel(racyLock('template', enter, (s: any) => s.inside !== `Two`), null), 'MC157', /model "template" invariant "mutual-exclusion": compares s\.inside with "Two", which is not one of its values \(oneOf\(nobody\|one\|two\)\)/);
+  coded(t, () => buildModel(racyLock('template-first', enter, (s: any) => `tow` !== s.inside), null), 'MC157', /compares s\.inside with "tow"/);
+  coded(t, () => buildModel(racyLock('template-includes', enter, (s: any) => ![`tow`].includes(s.inside)), null), 'MC157', /compares s\.inside with "tow"/);
+  coded(t, () => buildModel(racyLock('starts', enter, (s: any) => !s.inside.startsWith('tow')), null), 'MC157', /model "starts" invariant "mutual-exclusion": tests s\.inside\.startsWith\("tow"\), but none of its values starts with "tow" \(oneOf\(nobody\|one\|two\)\)/);
+  coded(t, () => buildModel(racyLock('ends', enter, (s: any) => !s.inside.endsWith('ow')), null), 'MC157', /tests s\.inside\.endsWith\("ow"\), but none of its values ends with "ow"/);
+  coded(t, () => buildModel(racyLock('contains', enter, (s: any) => !s.inside?.includes('tw0')), null), 'MC157', /tests s\.inside\.includes\("tw0"\), but none of its values contains "tw0"/);
+  coded(t, () => buildModel(racyLock('starts-template', enter, (s: any) => !s.inside.startsWith(`tow`)), null), 'MC157', /tests s\.inside\.startsWith\("tow"\)/);
+  const mk = (name: string, step: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    defineModel({
+      name,
+      shared: { st: array(2, oneOf('free', 'held')), n: int(0, 3) },
+      threads: [replicate(2, 'cpu', { locals: { phase: oneOf('idle', 'busy') }, start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.n = 1; }, next: 'done', ...step } } })],
+      ...extra,
+    } as never);
+  coded(t, () => buildModel(mk('switch', { then: (s: any, me: any) => { switch (me.phase) { case `idle`: s.n = 1; break; case `bsuy`: s.n = 2; } } }), null), 'MC157', /step "go" effect: compares me\.phase with "bsuy"/);
+  coded(t, () => buildModel(mk('element', { when: (s: any, me: any) => s.st.get(me.id).startsWith('hl') }), null), 'MC157', /step "go" guard: tests s\.st\.get\(\.\.\.\)\.startsWith\("hl"\), but none of its values starts with "hl" \(oneOf\(free\|held\)\)/);
+  coded(t, () => buildModel(mk('local', { when: (_s: any, me: any) => me.phase.endsWith('sy ') }), null), 'MC157', /tests me\.phase\.endsWith\("sy "\)/);
+  coded(t, () => buildModel(mk('other-local', {}, { invariants: { inv: (s: any) => !s.local('cpu', 0).phase.includes('bsy') } }), null), 'MC157', /invariant "inv": tests s\.local\("cpu", \.\.\.\)\.phase\.includes\("bsy"\)/);
+  // A label is tested against the thread's labels (MC151), as it is compared.
+  coded(t, () => buildModel(mk('label', { when: (_s: any, me: any) => me.at === `og` }), null), 'MC151', /compares me\.at with "og", which is not a label of thread "cpu"/);
+  coded(t, () => buildModel(mk('label-starts', { when: (_s: any, me: any) => !me.at.startsWith('dn') }), null), 'MC151', /step "go" guard: tests me\.at\.startsWith\("dn"\), but no label of thread "cpu" starts with "dn" \(labels: go, done\)/);
+  coded(t, () => buildModel(mk('s-at', {}, { invariants: { inv: (s: any) => s.at('cpu', 0) !== `dnoe` } }), null), 'MC151', /invariant "inv": compares s\.at\("cpu"\) with "dnoe"/);
+  // What stays accepted: a test some value passes, a template with ${...}, a tagged template, text a '...' string would not hold as it is, a method of an int's string, a value of another variant.
+  const two = 'two';
+  for (const [name, inv] of [
+    ['prefix', (s: any) => !s.inside.startsWith('tw') && !s.inside.endsWith('ne') && s.inside.includes('o')],
+    ['template-right', (s: any) => s.inside !== `two` && !s.inside.startsWith(`t`)],
+    ['substitution', (s: any) => s.inside !== `${two}x` && s.inside !== `t${'wox'}`],
+    ['tagged', (s: any) => s.inside !== String.raw`tow`],
+    ['odd-text', (s: any) => s.inside !== `it's` && s.inside !== `a=b` && s.inside !== `s.inside === 'x'`],
+    ['empty', (s: any) => s.inside.startsWith('') && s.inside !== `two`],
+  ] as const)
+    t.notThrows(() => buildModel(racyLock(name, enter, inv), null), name);
+  t.notThrows(() => buildModel(mk('int', { when: (s: any) => String(s.n).startsWith('x') && s.st.get(0).endsWith('ld') }), null));
+  const byVariant = defineModel({
+    name: 'by-variant',
+    variants: { two: 'two states', three: 'three states' },
+    shared: (_p: unknown, v: string | null) => ({ st: v === 'three' ? oneOf('a', 'b', 'cc') : oneOf('a', 'b') }),
+    threads: (_p: unknown, v: string | null) => [thread('t', { start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.st = v === 'three' && !s.st.startsWith('c') ? 'cc' : 'b'; }, next: 'done' } } })],
+    invariants: { never: (s: any) => !s.st.endsWith('c') },
+  } as never);
+  for (const v of ['two', 'three']) t.notThrows(() => buildModel(byVariant, v), v);
+  coded(t, () => buildModel(defineModel({ ...(byVariant as any).def, invariants: { never: (s: any) => !s.st.endsWith('d') } } as never), 'two'), 'MC157', /tests s\.st\.endsWith\("d"\)/);
+  // Spelt right, the same invariants find the race.
+  t.is(check(racyLock('starts-right', enter, (s: any) => !s.inside.startsWith('tw'))).violation?.property, 'mutual-exclusion');
+  t.is(check(racyLock('template-right', enter, (s: any) => s.inside !== `two`)).violation?.property, 'mutual-exclusion');
+});
+
 test("a step's choice is its index: a choice compared with its name never holds", (t) => {
   const mk = (name: string, next: (s: any, me: any, c: any) => string) =>
     defineModel({

@@ -3,7 +3,7 @@ import { partsOf } from './blocks/compose.ts';
 import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
 import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
 import { isArrayDomain, isScalarDomain, type EnumDomain, type ScalarDomain } from './domains.ts';
-import { codeOnly, codeWithoutRegex, deletedBefore, enclosingOpen, endAtDepthZero, memberAfter, memberUses, paramNames, withoutComments, withoutTemplateText, writtenAt } from './source.ts';
+import { codeOnly, codeWithoutRegex, deletedBefore, enclosingOpen, endAtDepthZero, memberAfter, memberUses, paramNames, templatesAsStrings, withoutComments, withoutTemplateText, writtenAt } from './source.ts';
 
 /**
  * Declared names, checked from the source before any search: a guard,
@@ -240,7 +240,7 @@ function labelUses(src: string, s: string | undefined): { group: string; label: 
  * An unknown group is left to the view (MC132).
  */
 export function checkLabels(fn: Function | null | undefined, where: string, labelsOf: (group: string | null) => readonly string[] | undefined): void {
-  eachBody(fn, withoutComments, (body, s) => {
+  eachBody(fn, (src) => templatesAsStrings(withoutComments(src)), (body, s) => {
     for (const u of labelUses(body, s)) {
       const labels = labelsOf(u.group);
       if (labels === undefined || labels.includes(u.label)) continue;
@@ -263,8 +263,8 @@ export interface ValueScope {
   readonly locals: ({ readonly group: string } & GroupScope) | null;
   /** Every thread group's, for `s.local('group', i)`. */
   readonly groups: ReadonlyMap<string, GroupScope>;
-  /** Whether some configuration of the model lets the variable take the value (a branch another variant takes). */
-  readonly elsewhere: (group: string | null, name: string, value: string) => boolean;
+  /** Whether some configuration of the model lets the variable take a value that `holds` (a branch another variant takes). */
+  readonly elsewhere: (group: string | null, name: string, holds: (value: string) => boolean) => boolean;
   /** The step's choices, for the function's third parameter (a step's effect and next): how many, and their names. */
   readonly choices?: { readonly count: number; readonly names: readonly string[] | null };
 }
@@ -279,7 +279,10 @@ type Target =
   | { readonly kind: 'choice' }
   | { readonly kind: 'variant' };
 
-/** One literal compared with a variable: `===`, `!==`, `==`, `!=`, a `case` of `switch (...)`, or an element of `[...].includes(...)`. */
+/** A string method a variable's value is tested with: some value must pass (`s.phase.startsWith('crit')`). */
+type StringTest = 'startsWith' | 'endsWith' | 'includes';
+
+/** One literal compared with a variable: `===`, `!==`, `==`, `!=`, a `case` of `switch (...)`, or an element of `[...].includes(...)`; or the argument of a string test. */
 interface ValueUse {
   /** The access as written, for messages: `s.inside`, `me.at`, `s.local("cpu", ...).phase`. */
   readonly what: string;
@@ -287,7 +290,12 @@ interface ValueUse {
   readonly lit: Literal;
   /** `==` or `!=`, which convert: `s.n == '1'` holds when n is 1, `s.locked == 1` when it is true. */
   readonly loose: boolean;
+  /** Set for `access.startsWith('lit')` and the like (lit is then a string). */
+  readonly test?: StringTest;
 }
+
+/** What a string test asks of a value, for messages. */
+const TEST_VERB: Readonly<Record<StringTest, string>> = { startsWith: 'starts with', endsWith: 'ends with', includes: 'contains' };
 
 /** Blank the text of string literals, keeping their quotes and every position (for brace depth). */
 function blankStrings(src: string): string {
@@ -354,6 +362,14 @@ function valueUses(src: string, param: string, kind: AccessKind): ValueUse[] {
       const g = x.slice(1);
       out.push({ ...a.target(g.slice(4)), lit: literalOf(g[0], g[1], g[2]), loose: g[3]!.length === 2 });
     }
+    // `access.startsWith('lit')`, `.endsWith(...)`, `.includes(...)` of a variable (not of the choice, a number, or the variant): some value must pass it.
+    if (kind === 'state' || kind === 'locals') {
+      const k = a.groups + 1;
+      for (const x of src.matchAll(new RegExp(`${a.re}\\s*\\??\\.\\s*(startsWith|endsWith|includes)\\s*\\(\\s*(['"])([^'"\\\\\\n]*)\\${k + 1}\\s*\\)`, 'g'))) {
+        const g = x.slice(1);
+        out.push({ ...a.target(g), lit: { kind: 'string', text: g[k + 1]! }, loose: false, test: g[a.groups] as StringTest });
+      }
+    }
     // `[...literals].includes(access)`: each element compared strictly.
     for (const x of src.matchAll(new RegExp(`\\[([^\\[\\]]*)\\]\\s*\\.\\s*includes\\s*\\(\\s*${shifted(a.re, 1)}\\s*\\)`, 'g'))) {
       const items = x[1]!.split(',').map((t) => t.trim()).filter((t) => t !== '');
@@ -389,10 +405,12 @@ function valueUses(src: string, param: string, kind: AccessKind): ValueUse[] {
  * type, or null would compare unequal forever, and an invariant written so
  * would hold everywhere. A value some other configuration of the model
  * declares is accepted (a branch that configuration takes). A step's choice
- * is its index, never its name.
+ * is its index, never its name. A `oneOf` variable or a label tested with
+ * `startsWith`, `endsWith` or `includes` of a literal must have a value that
+ * passes. A template literal without `${...}` is the string it spells.
  */
 export function checkValues(fn: Function | null | undefined, where: string, scope: ValueScope): void {
-  eachBody(fn, (src) => withoutTemplateText(withoutComments(src)), (body, s, me, choice) => {
+  eachBody(fn, (src) => templatesAsStrings(withoutComments(src)), (body, s, me, choice) => {
     const uses = s === undefined ? [] : valueUses(body, s, 'state');
     if (me !== undefined && scope.locals !== null) uses.push(...valueUses(body, me, 'locals'));
     if (choice !== undefined && scope.choices !== undefined) uses.push(...valueUses(body, choice, 'choice'));
@@ -432,6 +450,19 @@ function checkValue(u: ValueUse, where: string, scope: ValueScope): void {
   const never = (why: string): never => {
     throw new McError('MC157', `${where}: compares ${u.what} with ${lit.kind === 'string' ? q(lit.text) : lit.text}, ${why}`);
   };
+  if (u.test !== undefined) {
+    // A string test: some value (or label) must pass it. Only a string variable's are known; a number or a boolean has no such method (a run-time error).
+    const test = u.test;
+    const passes = (v: string) => v[test](lit.text);
+    const verb = TEST_VERB[test];
+    const call = `${u.what}.${test}(${q(lit.text)})`;
+    if (labels !== undefined) {
+      if (!labels.some(passes)) throw new McError('MC151', `${where}: tests ${call}, but no label of thread ${q(group)} ${verb} ${q(lit.text)} (labels: ${labels.join(', ')})`);
+      return;
+    }
+    if (domain!.kind !== 'enum' || (domain as EnumDomain).names.some(passes) || scope.elsewhere(group, t.name, passes)) return;
+    throw new McError('MC157', `${where}: tests ${call}, but none of its values ${verb} ${q(lit.text)} (${domain!.describe()})`);
+  }
   if (lit.kind === 'nullish') never(`which it never is: a variable always holds a value of its domain (${labels ? 'a label' : domain!.describe()})${domain?.kind === 'threadId' ? "; a thread id's none is -1" : ''}`);
   if (labels !== undefined) {
     if (lit.kind === 'string' && !labels.includes(lit.text))
@@ -444,7 +475,7 @@ function checkValue(u: ValueUse, where: string, scope: ValueScope): void {
   switch (lit.kind) {
     case 'string':
       if (d.kind === 'enum' ? (d as EnumDomain).names.includes(lit.text) : u.loose && numeric) return;
-      if (scope.elsewhere(group, t.name, lit.text)) return;
+      if (scope.elsewhere(group, t.name, (v) => v === lit.text)) return;
       if (d.kind === 'enum') never(`which is not one of its values (${d.describe()})`);
       throw new McError('MC157', `${where}: compares ${u.what} with the string ${q(lit.text)}, but it is ${d.describe()}, never a string`);
     case 'bool':
@@ -870,7 +901,7 @@ export function checkVariantLiterals(model: Model): void {
   for (const field of VARIANT_FIELDS) {
     const fn = (model.def as unknown as Record<string, unknown>)[field];
     if (typeof fn !== 'function') continue;
-    eachBody(fn, (src) => withoutTemplateText(withoutComments(src)), (body, _p, variant) => {
+    eachBody(fn, (src) => templatesAsStrings(withoutComments(src)), (body, _p, variant) => {
       if (variant === undefined) return;
       for (const u of valueUses(body, variant, 'variant')) {
         if (u.lit.kind === 'nullish' || (u.lit.kind === 'string' && names.includes(u.lit.text))) continue;
@@ -903,9 +934,11 @@ export function checkModelNames(
   };
   const labelsOfGroup = (g: string) => templates.find((x) => x.name === g)?.labels;
   const sharedDomains = new Map(shared.map((v) => [v.name, v.domain.kind === 'array' ? { domain: v.domain.elem, array: true } : { domain: v.domain, array: false }] as const));
-  const valueElsewhere = (group: string | null, name: string, value: string): boolean => {
+  const valueElsewhere = (group: string | null, name: string, holds: (value: string) => boolean): boolean => {
     anyConfig ??= namesInAnyConfiguration(model);
-    return anyConfig.values.has(valueKey(group, name, value));
+    const key = valueKey(group, name, '');
+    for (const k of anyConfig.values) if (k.startsWith(key) && holds(k.slice(key.length))) return true;
+    return false;
   };
   const groups = new Map<string, GroupScope>(templates.map((t) => [t.name, { domains: new Map(t.locals.map((l) => [l.name, l.domain as ScalarDomain])), labels: t.labels }]));
   for (const tpl of templates) {

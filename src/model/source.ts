@@ -68,9 +68,11 @@ const CONTROL = new Set(['if', 'while', 'for', 'with']);
  * comment keeps its newline), with `blankStrings` a '...' or "..."
  * string keeps only its quotes, and with `blankTemplates` a template's text
  * becomes spaces (its length and newlines kept, its `${...}` expressions
- * copied). Everything else is copied as it is.
+ * copied); with `plainAsString` too, a template without `${...}` that
+ * could be written as a '...' string becomes it (see `templatesAsStrings`).
+ * Everything else is copied as it is.
  */
-function scanSource(src: string, blankStrings: boolean, blankTemplates = false, blankRegex = false): string {
+function scanSource(src: string, blankStrings: boolean, blankTemplates = false, blankRegex = false, plainAsString = false): string {
   let out = '';
   const braces: number[] = []; // brace depth inside each open `${` of a template literal
   let last = ''; // the last significant code token's last character ('x' for a name or number), a keyword, or 'ctl)' after a control statement's head
@@ -117,6 +119,13 @@ function scanSource(src: string, blankStrings: boolean, blankTemplates = false, 
       while (k < n && src[k] !== '`' && !(src[k] === '$' && src[k + 1] === '{')) k += src[k] === '\\' ? 2 : 1;
       // The text between the delimiters, blanked to the same length (newlines kept) when asked.
       const text = blankTemplates ? src.slice(i + 1, k).replace(/[^\n]/g, ' ') : src.slice(i + 1, k);
+      // Not after a name or a closing bracket: `` tag`x` `` is a call, not a string.
+      if (plainAsString && c === '`' && k < n && src[k] === '`' && !(last === 'x' || last === ')' || last === ']' || last === '`') && PLAIN_TEXT.test(src.slice(i + 1, k))) {
+        out += `'${src.slice(i + 1, k)}'`;
+        i = k + 1;
+        last = "'";
+        continue;
+      }
       if (k < n && src[k] === '$') {
         braces.push(0);
         out += c + text + '${';
@@ -267,4 +276,22 @@ export function memberAfter(code: string, end: number): string | null {
 export function withoutTemplateText(code: string): string {
   // The same reading of strings and regular expressions as the comment stripping: a backtick inside a string or a regular expression opens no template.
   return scanSource(code, false, true);
+}
+
+/**
+ * The text of a template literal that `templatesAsStrings` writes as a
+ * '...' string: no quote, backslash (an escape) or newline, and no `=` or
+ * `(`, so that no comparison, `switch` or call can be read inside it.
+ */
+const PLAIN_TEXT = /^[^'"\\\n=(]*$/;
+
+/**
+ * `withoutTemplateText`, except that a template literal without `${...}`
+ * (and not tagged) is the string it spells: `` `torn` `` becomes `'torn'`,
+ * of the same length, so that the checks of the literals compared with a
+ * variable read it as one (MC151, MC157, MC163). Text that a '...' string
+ * could not hold as it is, or that could be read as code, is blanked.
+ */
+export function templatesAsStrings(code: string): string {
+  return scanSource(code, false, true, false, true);
 }
