@@ -224,33 +224,35 @@ test('a label literal compared with a thread label or counted must be a label of
   t.is(check(mk('fine', { invariants: { mutex: (s: any) => s.count('cpu', 'crit') < 2 } })).verdict, 'violation');
 });
 
+/** Two cpus with a oneOf local, a oneOf array and a counter; `step` adds to (or replaces) their one step's fields. */
+const phased = (name: string, step: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+  defineModel({
+    name,
+    shared: { st: array(2, oneOf('free', 'held')), n: int(0, 3) },
+    threads: [replicate(2, 'cpu', { locals: { phase: oneOf('idle', 'busy') }, start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.n = 1; }, next: 'done', ...step } } })],
+    ...extra,
+  } as never);
+
 test('a string compared with a variable must be one of its values: a misspelt oneOf value would make an invariant hold everywhere', (t) => {
   // Unchecked, each of these passes: the comparison is false (or, negated, true) in every state.
   const enter = (s: any) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; };
   coded(t, () => buildModel(racyLock('typo', enter, (s: any) => s.inside !== 'Two'), null), 'MC157', /model "typo" invariant "mutual-exclusion": compares s\.inside with "Two", which is not one of its values \(oneOf\(nobody\|one\|two\)\)/);
   coded(t, () => buildModel(racyLock('reversed', enter, (s: any) => 'tow' !== s.inside), null), 'MC157', /compares s\.inside with "tow"/);
   coded(t, () => buildModel(racyLock('bool', enter, (s: any) => s.locked !== 'true' || s.inside !== 'two'), null), 'MC157', /compares s\.locked with the string "true", but it is bool, never a string/);
-  const mk = (name: string, step: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    defineModel({
-      name,
-      shared: { st: array(2, oneOf('free', 'held')), n: int(0, 3) },
-      threads: [replicate(2, 'cpu', { locals: { phase: oneOf('idle', 'busy') }, start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.n = 1; }, next: 'done', ...step } } })],
-      ...extra,
-    } as never);
-  coded(t, () => buildModel(mk('element', { when: (s: any, me: any) => s.st.get(me.id) === 'hled' }), null), 'MC157', /step "go" guard: compares s\.st\.get\(\.\.\.\) with "hled", which is not one of its values \(oneOf\(free\|held\)\)/);
-  coded(t, () => buildModel(mk('switch', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': s.n = 1; break; case 'bsuy': s.n = 2; } } }), null), 'MC157', /step "go" effect: compares me\.phase with "bsuy"/);
+  coded(t, () => buildModel(phased('element', { when: (s: any, me: any) => s.st.get(me.id) === 'hled' }), null), 'MC157', /step "go" guard: compares s\.st\.get\(\.\.\.\) with "hled", which is not one of its values \(oneOf\(free\|held\)\)/);
+  coded(t, () => buildModel(phased('switch', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': s.n = 1; break; case 'bsuy': s.n = 2; } } }), null), 'MC157', /step "go" effect: compares me\.phase with "bsuy"/);
   // A switch nested in a case is its own: its cases are the other variable's values.
-  t.notThrows(() => buildModel(mk('nested', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': { switch (s.st.get(0)) { case 'held': s.n = 2; } break; } case 'busy': s.n = 1; } } }), null));
-  coded(t, () => buildModel(mk('nested-typo', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': { switch (s.st.get(0)) { case 'busy': s.n = 2; } break; } } } }), null), 'MC157', /compares s\.st\.get\(\.\.\.\) with "busy"/);
+  t.notThrows(() => buildModel(phased('nested', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': { switch (s.st.get(0)) { case 'held': s.n = 2; } break; } case 'busy': s.n = 1; } } }), null));
+  coded(t, () => buildModel(phased('nested-typo', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': { switch (s.st.get(0)) { case 'busy': s.n = 2; } break; } } } }), null), 'MC157', /compares s\.st\.get\(\.\.\.\) with "busy"/);
   // Not comparisons of a value: comments, template text, labels, whole arrays, other parameters' names.
-  t.notThrows(() => buildModel(mk('fine', { when: (s: any, me: any) => /* s.st.get(0) === 'x' */ String(`s.n === 'x'`).length > 0 && me.at !== 'done' && s.st !== 'x' }), null));
+  t.notThrows(() => buildModel(phased('fine', { when: (s: any, me: any) => /* s.st.get(0) === 'x' */ String(`s.n === 'x'`).length > 0 && me.at !== 'done' && s.st !== 'x' }), null));
   // A ternary's test is a comparison; a literal that is only part of an operand is not the value compared.
-  coded(t, () => buildModel(mk('ternary', { then: (s: any) => { s.n = s.st.get(0) === 'hel' ? 2 : 1; } }), null), 'MC157', /compares s\.st\.get\(\.\.\.\) with "hel"/);
+  coded(t, () => buildModel(phased('ternary', { then: (s: any) => { s.n = s.st.get(0) === 'hel' ? 2 : 1; } }), null), 'MC157', /compares s\.st\.get\(\.\.\.\) with "hel"/);
   const half = 'ld';
-  t.notThrows(() => buildModel(mk('concat', { when: (s: any) => s.st.get(0) === 'he' + half && 'x' + half !== s.st.get(1) }), null));
+  t.notThrows(() => buildModel(phased('concat', { when: (s: any) => s.st.get(0) === 'he' + half && 'x' + half !== s.st.get(1) }), null));
   // `==` converts a numeric string (`s.n == '1'` holds when n is 1); `===` never does.
-  t.notThrows(() => buildModel(mk('loose', { when: (s: any) => s.n == '1' }), null));
-  coded(t, () => buildModel(mk('strict', { when: (s: any) => s.n === '1' }), null), 'MC157', /compares s\.n with the string "1", but it is int 0\.\.3, never a string/);
+  t.notThrows(() => buildModel(phased('loose', { when: (s: any) => s.n == '1' }), null));
+  coded(t, () => buildModel(phased('strict', { when: (s: any) => s.n === '1' }), null), 'MC157', /compares s\.n with the string "1", but it is int 0\.\.3, never a string/);
   // A value another variant's domain declares belongs to a branch that variant takes.
   const byVariant = defineModel({
     name: 'by-variant',
@@ -309,21 +311,14 @@ test('a template literal without ${...} is the string it spells, and startsWith,
   coded(t, () => buildModel(racyLock('ends', enter, (s: any) => !s.inside.endsWith('ow')), null), 'MC157', /tests s\.inside\.endsWith\("ow"\), but none of its values ends with "ow"/);
   coded(t, () => buildModel(racyLock('contains', enter, (s: any) => !s.inside?.includes('tw0')), null), 'MC157', /tests s\.inside\.includes\("tw0"\), but none of its values contains "tw0"/);
   coded(t, () => buildModel(racyLock('starts-template', enter, (s: any) => !s.inside.startsWith(`tow`)), null), 'MC157', /tests s\.inside\.startsWith\("tow"\)/);
-  const mk = (name: string, step: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-    defineModel({
-      name,
-      shared: { st: array(2, oneOf('free', 'held')), n: int(0, 3) },
-      threads: [replicate(2, 'cpu', { locals: { phase: oneOf('idle', 'busy') }, start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.n = 1; }, next: 'done', ...step } } })],
-      ...extra,
-    } as never);
-  coded(t, () => buildModel(mk('switch', { then: (s: any, me: any) => { switch (me.phase) { case `idle`: s.n = 1; break; case `bsuy`: s.n = 2; } } }), null), 'MC157', /step "go" effect: compares me\.phase with "bsuy"/);
-  coded(t, () => buildModel(mk('element', { when: (s: any, me: any) => s.st.get(me.id).startsWith('hl') }), null), 'MC157', /step "go" guard: tests s\.st\.get\(\.\.\.\)\.startsWith\("hl"\), but none of its values starts with "hl" \(oneOf\(free\|held\)\)/);
-  coded(t, () => buildModel(mk('local', { when: (_s: any, me: any) => me.phase.endsWith('sy ') }), null), 'MC157', /tests me\.phase\.endsWith\("sy "\)/);
-  coded(t, () => buildModel(mk('other-local', {}, { invariants: { inv: (s: any) => !s.local('cpu', 0).phase.includes('bsy') } }), null), 'MC157', /invariant "inv": tests s\.local\("cpu", \.\.\.\)\.phase\.includes\("bsy"\)/);
+  coded(t, () => buildModel(phased('switch', { then: (s: any, me: any) => { switch (me.phase) { case `idle`: s.n = 1; break; case `bsuy`: s.n = 2; } } }), null), 'MC157', /step "go" effect: compares me\.phase with "bsuy"/);
+  coded(t, () => buildModel(phased('element', { when: (s: any, me: any) => s.st.get(me.id).startsWith('hl') }), null), 'MC157', /step "go" guard: tests s\.st\.get\(\.\.\.\)\.startsWith\("hl"\), but none of its values starts with "hl" \(oneOf\(free\|held\)\)/);
+  coded(t, () => buildModel(phased('local', { when: (_s: any, me: any) => me.phase.endsWith('sy ') }), null), 'MC157', /tests me\.phase\.endsWith\("sy "\)/);
+  coded(t, () => buildModel(phased('other-local', {}, { invariants: { inv: (s: any) => !s.local('cpu', 0).phase.includes('bsy') } }), null), 'MC157', /invariant "inv": tests s\.local\("cpu", \.\.\.\)\.phase\.includes\("bsy"\)/);
   // A label is tested against the thread's labels (MC151), as it is compared.
-  coded(t, () => buildModel(mk('label', { when: (_s: any, me: any) => me.at === `og` }), null), 'MC151', /compares me\.at with "og", which is not a label of thread "cpu"/);
-  coded(t, () => buildModel(mk('label-starts', { when: (_s: any, me: any) => !me.at.startsWith('dn') }), null), 'MC151', /step "go" guard: tests me\.at\.startsWith\("dn"\), but no label of thread "cpu" starts with "dn" \(labels: go, done\)/);
-  coded(t, () => buildModel(mk('s-at', {}, { invariants: { inv: (s: any) => s.at('cpu', 0) !== `dnoe` } }), null), 'MC151', /invariant "inv": compares s\.at\("cpu"\) with "dnoe"/);
+  coded(t, () => buildModel(phased('label', { when: (_s: any, me: any) => me.at === `og` }), null), 'MC151', /compares me\.at with "og", which is not a label of thread "cpu"/);
+  coded(t, () => buildModel(phased('label-starts', { when: (_s: any, me: any) => !me.at.startsWith('dn') }), null), 'MC151', /step "go" guard: tests me\.at\.startsWith\("dn"\), but no label of thread "cpu" starts with "dn" \(labels: go, done\)/);
+  coded(t, () => buildModel(phased('s-at', {}, { invariants: { inv: (s: any) => s.at('cpu', 0) !== `dnoe` } }), null), 'MC151', /invariant "inv": compares s\.at\("cpu"\) with "dnoe"/);
   // What stays accepted: a test some value passes, a template with ${...}, a tagged template, text a '...' string would not hold as it is, a method of an int's string, a value of another variant.
   const two = 'two';
   for (const [name, inv] of [
@@ -335,7 +330,7 @@ test('a template literal without ${...} is the string it spells, and startsWith,
     ['empty', (s: any) => s.inside.startsWith('') && s.inside !== `two`],
   ] as const)
     t.notThrows(() => buildModel(racyLock(name, enter, inv), null), name);
-  t.notThrows(() => buildModel(mk('int', { when: (s: any) => String(s.n).startsWith('x') && s.st.get(0).endsWith('ld') }), null));
+  t.notThrows(() => buildModel(phased('int', { when: (s: any) => String(s.n).startsWith('x') && s.st.get(0).endsWith('ld') }), null));
   const byVariant = defineModel({
     name: 'by-variant',
     variants: { two: 'two states', three: 'three states' },
