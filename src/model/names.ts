@@ -698,8 +698,8 @@ export function uselessStatement(code: string): { text: string; what: string } |
     // After a switch's `case X:` or `default:`, and after a comma of a comma expression in a block (not in a call's, an array's or a head's brackets).
     if (!starts && prev === ':') starts = /(?:^|[;{}])\s*(?:case(?![\w$])[^;{}?]*|default\s*)$/.test(code.slice(0, b - 1));
     if (!starts && prev === ',') {
-      const open = innermostOpen(code, b);
-      starts = open === '' || (open === '{' && !/(?:[({[,:?]|(?<!=)=|(?<![\w$])return)\s*\{[^{}]*$/.test(code.slice(0, b)));
+      const open = enclosingOpen(code, b);
+      starts = open < 0 || (code[open] === '{' && blockBrace(open));
     }
     // A name after an expression's end on a new line starts a statement (no operator joins them).
     if (!starts && prev !== undefined && (ident.test(prev) || prev === ')' || prev === ']') && code.slice(b, start).includes('\n') && innermostOpen(code, b) !== '(') starts = !CONTROL_HEAD.has(wordBefore(b));
