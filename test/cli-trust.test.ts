@@ -319,6 +319,15 @@ test('a syntax error in a model file names file, line and column (TypeScript, ES
     t.is(r.code, 2, f);
     t.regex(r.err, new RegExp(`MC140: model file "${f.replace('.', '\\.')}" failed to load: syntax error at ${f.replace('.', '\\.')}:2:8: `), f);
   }
+  // A file that ends too soon: the position is past its last line, with no column to point at (it named the file alone).
+  writeFileSync(join(dir, 'short.ts'), 'export default {\n  a: 1,\n');
+  writeFileSync(join(dir, 'short.mjs'), 'export default {\n  a: 1,\n');
+  writeFileSync(join(dir, 'short.cjs'), 'module.exports = {\n  a: 1,\n');
+  for (const f of ['short.ts', 'short.mjs', 'short.cjs']) {
+    const r = await run(['check', f], dir);
+    t.is(r.code, 2, f);
+    t.regex(r.err, new RegExp(`MC140: model file "${f.replace('.', '\\.')}" failed to load: syntax error at ${f.replace('.', '\\.')}:3(:\\d+)?: `), f);
+  }
 });
 
 test('a CommonJS model file that loads its own copy of the package keeps working', async (t) => {

@@ -136,18 +136,30 @@ function syntaxErrorAt(e: unknown, file: string, cwd: string): string | null {
   const esb = /^(.+?):(\d+):(\d+): ERROR: (.+)$/m.exec(msg);
   if (esb) return `${shown(esb[1]!)}:${esb[2]}:${Number(esb[3]) + 1}: ${esb[4]}`;
   if ((e as Error).name !== 'SyntaxError') return null;
+  const at = (pos: string) => {
+    const m = /^(.*?)(:\d+(?::\d+)?)$/.exec(pos)!;
+    return `${shown(m[1]!)}${m[2]}: ${msg}`;
+  };
   const fromStack = caretPosition(String((e as Error).stack ?? ''));
-  if (fromStack) return `${shown(fromStack.file)}:${fromStack.line}:${fromStack.column}: ${msg}`;
+  if (fromStack) return at(fromStack);
   const check = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 });
-  const checked = caretPosition(check.stderr ?? '');
-  return checked ? `${shown(checked.file)}:${checked.line}:${checked.column}: ${msg}` : `${shown(file)}: ${msg}`;
+  const checked = caretPosition(check.stderr ?? '', true);
+  return checked ? at(checked) : `${shown(file)}: ${msg}`;
 }
 
-/** `/path/file.js:2\n  source line\n       ^` → file, line and the caret's 1-based column. */
-function caretPosition(text: string): { file: string; line: number; column: number } | null {
-  const m = /^(\S.*?):(\d+)\r?\n(.*)\r?\n( *)\^/m.exec(text.replace(/^file:\/\//, ''));
-  if (!m) return null;
-  return { file: m[1]!, line: Number(m[2]), column: m[4]!.length + 1 };
+/**
+ * `/path/file.js:2\n  source line\n       ^` → `/path/file.js:2:8`, the
+ * caret's 1-based column; a position with no caret under it (the end of the
+ * input: "Unexpected end of input" names the line after the last) → the line
+ * alone, `/path/file.js:2`, when `lineAlone` (the text starts with it).
+ */
+function caretPosition(text: string, lineAlone = false): string | null {
+  const t = text.replace(/^file:\/\//, '');
+  const m = /^(\S.*?):(\d+)\r?\n(.*)\r?\n( *)\^/m.exec(t);
+  if (m) return `${m[1]!}:${m[2]}:${m[4]!.length + 1}`;
+  // (Only where the text starts with the position, as node --check's does: a stack's first line is the message.)
+  const line = lineAlone ? /^(\S.*?):(\d+)\r?\n/.exec(t) : null;
+  return line ? `${line[1]!}:${line[2]}` : null;
 }
 
 const MODEL_FILE = /\.(?:[cm]?ts|[cm]?js)$/;
