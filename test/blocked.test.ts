@@ -53,6 +53,23 @@ test('a thread stuck at a label no step starts from (a step\'s at misspelt, the 
   t.true(explain(dining, null, { n: 3 }).report.blocked.every((b) => b.noSteps === undefined));
 });
 
+test('a thread whose step has no choice (a computed choose of 0, its guard holding) is blocked, and the choose is what it waits for', (t) => {
+  const m = defineModel({
+    name: 'choose-none',
+    shared: { waiters: int(0, 2), woken: int(0, 1) },
+    threads: [
+      thread('waker', { start: 'wake', end: ['out'], steps: { wake: { choose: (s) => s.waiters, then: (s) => { s.woken = 1; }, next: 'out' } } }),
+      thread('sleeper', { start: 'sleep', end: ['up'], steps: { sleep: { when: (s) => s.woken === 1, next: 'up' } } }),
+    ],
+  });
+  const { report } = explain(m);
+  // It was left out: its guard (none) holds, so it read as enabled.
+  t.deepEqual(report.blocked.map((b) => b.thread), ['waker', 'sleeper']);
+  t.deepEqual(report.blocked[0]!.waitsFor.map((w) => [w.step, w.reads]), [['wake', { waiters: 0 }]]);
+  t.regex(report.blocked[0]!.waitsFor[0]!.guard, /^choose .*s\.waiters returned 0$/);
+  t.regex(blockedText(report, false), /waker at wake\n {4}wake: choose .*s\.waiters returned 0 {3}reads waiters=0/);
+});
+
 test('declared locks name the holder: dining written with an array of spinlocks', (t) => {
   const fork = spinlock('fork', ['phil'], { count: 3 });
   const m = defineModel({

@@ -14,7 +14,7 @@ import type { TraceFile } from './format.ts';
 /**
  * Why threads are stuck at the end of a deadlock, or throughout a livelock's
  * cycle: for each blocked thread, its label and each step there whose guard
- * is false, with the guard (the failing parts of a composed guard: a
+ * is false (or whose computed choose gives no choice), with the guard (the failing parts of a composed guard: a
  * building block's named condition, or the model's own source) and the
  * values it reads. What a guard reads comes from its footprint
  * (src/reduce/footprint.ts: shared variables; `me.x` for the thread's
@@ -103,8 +103,12 @@ export function explainBlocked(rt: Runtime, t: TraceFile): BlockedReport | null 
       const v = views(st, true);
       const tpl = b.threads[th]!.template;
       for (const si of tpl.stepsAt[rt.label(st, 0, th)]!) {
-        const g = tpl.steps[si]!.guard;
-        if (g === null || safeCall(() => g(v.state, v.locals[th]!)) === true) return true;
+        const step = tpl.steps[si]!;
+        const g = step.guard;
+        if (g !== null && safeCall(() => g(v.state, v.locals[th]!)) !== true) continue;
+        // A computed choose of 0 leaves the step with no transition, as a false guard does.
+        const c = step.chooseFn;
+        if (c === null || (safeCall(() => c(v.state, v.locals[th]!)) as number) > 0) return true;
       }
       return false;
     });
@@ -175,6 +179,7 @@ function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, va
   let sharedBy: readonly string[] | undefined;
   for (const si of tpl.stepsAt[rt.label(buf, 0, t)]!) {
     const st = tpl.steps[si]!;
+    const before = waitsFor.length;
     for (const leaf of leafFunctions(st.guard)) {
       const recorded = new Set<string>();
       const v = recording(buf.slice(), true, { r: (n) => recorded.add(n), w: () => {} });
@@ -207,6 +212,14 @@ function explainThread(rt: Runtime, recording: ViewFactory, buf: Uint32Array, va
           }
         }
       }
+    }
+    // Its guard holds, but its computed choose gives no choice: that is what the step waits for.
+    const choose = st.chooseFn;
+    if (waitsFor.length === before && choose !== null) {
+      const recorded = new Set<string>();
+      const v = recording(buf.slice(), true, { r: (n) => recorded.add(n), w: () => {} });
+      if (safeCall(() => choose(v.state as never, v.locals[t]! as never)) === 0)
+        waitsFor.push({ step: st.name, guard: `choose ${guardText(choose)} returned 0`, reads: readsOf(rt, choose, th.name, val, recorded) });
     }
   }
   const noSteps = tpl.stepsAt[rt.label(buf, 0, t)]!.length === 0;
