@@ -14,9 +14,9 @@ import type { TraceFile } from './format.ts';
 /**
  * Why threads are stuck at the end of a deadlock, or throughout a livelock's
  * cycle: for each blocked thread, its label and each step there whose guard
- * is false (or whose computed choose gives no choice), with the guard (the failing parts of a composed guard: a
- * building block's named condition, or the model's own source) and the
- * values it reads. What a guard reads comes from its footprint
+ * is false (or whose computed choose gives no choice), with the guard (the
+ * failing parts of a composed guard: a building block's named condition, or
+ * the model's own source) and the values it reads. What a guard reads comes from its footprint
  * (src/reduce/footprint.ts: shared variables; `me.x` for the thread's
  * locals; the labels of the groups it counts with `s.count`/`s.at`), narrowed
  * for arrays to the elements the evaluation actually read. Where a declared
