@@ -345,6 +345,36 @@ test('a template literal without ${...} is the string it spells, and startsWith,
   t.is(check(racyLock('template-right', enter, (s: any) => s.inside !== `two`)).violation?.property, 'mutual-exclusion');
 });
 
+test('a string test with a position, indexOf, a regular expression, or of a replica label must pass for some value', (t) => {
+  // Each of these made the invariant hold in every state (no value of oneOf(nobody|one|two) passes the test), and the race passed.
+  const enter = (s: any) => { s.inside = s.inside === 'nobody' ? 'one' : 'two'; };
+  for (const [name, inv, message] of [
+    ['position', (s: any) => !s.inside.includes('wo', 2), /tests s\.inside\.includes\("wo", 2\), but none of its values contains "wo" from position 2 \(oneOf\(nobody\|one\|two\)\)/],
+    ['starts-at', (s: any) => !s.inside.startsWith('tw', 1), /tests s\.inside\.startsWith\("tw", 1\), but none of its values starts with "tw" from position 1/],
+    ['ends-within', (s: any) => !s.inside.endsWith('tw', 3), /tests s\.inside\.endsWith\("tw", 3\), but none of its values ends with "tw" in its first 3 characters/],
+    ['index-of', (s: any) => s.inside.indexOf('tow') < 0, /tests s\.inside\.indexOf\("tow"\), but none of its values contains "tow" \(so indexOf is always -1\)/],
+    ['last-index-of', (s: any) => s.inside.lastIndexOf('tow') === -1, /tests s\.inside\.lastIndexOf\("tow"\)/],
+    ['regex-test', (s: any) => !/^tow/.test(s.inside), /tests \/\^tow\/\.test\(s\.inside\), but none of its values matches \/\^tow\/ \(oneOf/],
+    ['regex-flags', (s: any) => !/^TOW$/gi.test(s.inside), /tests \/\^TOW\$\/gi\.test\(s\.inside\), but none of its values matches/],
+    ['regex-match', (s: any) => s.inside.match(/tw[0O]$/) === null, /tests s\.inside\.match\(\/tw\[0O\]\$\/\)/],
+    ['regex-search', (s: any) => s.inside.search(/^t.x/) < 0, /tests s\.inside\.search\(\/\^t\.x\/\)/],
+  ] as const)
+    coded(t, () => buildModel(racyLock(name, enter, inv), null), 'MC157', message);
+  coded(t, () => buildModel(phased('s-at-starts', {}, { invariants: { inv: (s: any) => !s.at('cpu', 0).startsWith('dn') } }), null), 'MC151', /invariant "inv": tests s\.at\("cpu", \.\.\.\)\.startsWith\("dn"\), but no label of thread "cpu" starts with "dn" \(labels: go, done\)/);
+  coded(t, () => buildModel(phased('s-at-regex', {}, { invariants: { inv: (s: any) => !/^dn/.test(s.at('cpu', 1)) } }), null), 'MC151', /tests \/\^dn\/\.test\(s\.at\("cpu", \.\.\.\)\)/);
+  coded(t, () => buildModel(phased('s-at-null', {}, { invariants: { inv: (s: any) => s.at('cpu', 1) !== null } }), null), 'MC157', /compares s\.at\("cpu", \.\.\.\) with null, which it never is: a variable always holds a value of its domain \(a label\)/);
+  // Tests that some value passes stay accepted (a regular expression this engine cannot compile is left alone).
+  for (const [name, inv] of [
+    ['passing', (s: any) => !(s.inside.includes('wo', 1) && s.inside.startsWith('w', 1) && s.inside.endsWith('tw', 2) && s.inside.indexOf('tw') === 0 && /^t[wx]o$/.test(s.inside) && s.inside.match(/o$/) !== null && s.inside.search(/w/) > 0)],
+    ['division', (s: any) => (s.inside === 'two' ? 4 : 2) / 2 / 1 > 0 && s.inside !== 'two'],
+  ] as const)
+    t.notThrows(() => buildModel(racyLock(name, enter, inv), null), name);
+  t.notThrows(() => buildModel(phased('s-at-right', {}, { invariants: { inv: (s: any) => !s.at('cpu', 0).startsWith('do') || /^go|done/.test(s.at('cpu', 1)) } }), null));
+  // Spelt right, they find the race.
+  t.is(check(racyLock('regex-right', enter, (s: any) => !/^tw/.test(s.inside))).violation?.property, 'mutual-exclusion');
+  t.is(check(racyLock('index-right', enter, (s: any) => s.inside.indexOf('two') < 0)).violation?.property, 'mutual-exclusion');
+});
+
 test("a step's choice is its index: a choice compared with its name never holds", (t) => {
   const mk = (name: string, next: (s: any, me: any, c: any) => string) =>
     defineModel({
@@ -367,6 +397,10 @@ test('a string compared with the variant must name a variant of the model: a mis
     leave: { then: (s: any) => { s.inside = s.inside - 1; s.locked = false; }, next: 'done' },
   });
   coded(t, () => buildModel(mk('typo', (_p, variant) => [replicate(2, 'cpu', { start: 'acquire' as never, end: ['done'], labels: ['set'], steps: steps(variant === 'test-than-set') as never })]), 'test-then-set'), 'MC163', /model "typo" threads: compares variant \(the variant\) with "test-than-set", which is not a variant of the model \(variants: atomic-xchg, test-then-set\)/);
+  // A test of the variant's name no variant passes: the racy variant built as the safe one.
+  coded(t, () => buildModel(mk('starts', (_p, variant) => [replicate(2, 'cpu', { start: 'acquire' as never, end: ['done'], labels: ['set'], steps: steps(variant!.startsWith('test-than')) as never })]), 'test-then-set'), 'MC163', /model "starts" threads: tests variant\.startsWith\("test-than"\) \(the variant\), but no variant of the model starts with "test-than" \(variants: atomic-xchg, test-then-set\)/);
+  coded(t, () => buildModel(mk('regex', (_p, variant) => [replicate(2, 'cpu', { start: 'acquire' as never, end: ['done'], labels: ['set'], steps: steps(/-than-/.test(variant!)) as never })]), 'test-then-set'), 'MC163', /tests \/-than-\/\.test\(variant\) \(the variant\), but no variant of the model matches \/-than-\//);
+  t.notThrows(() => buildModel(mk('starts-right', (_p, variant) => [replicate(2, 'cpu', { start: 'acquire' as never, end: ['done'], labels: ['set'], steps: steps(variant!.startsWith('test-') && /-then-/.test(variant!)) as never })]), 'test-then-set'));
   const right = mk('right', (_p, variant) => [replicate(2, 'cpu', { start: 'acquire' as never, end: ['done'], labels: ['set'], steps: steps(variant === 'test-then-set') as never })]);
   t.is(check(right, 'test-then-set').verdict, 'violation');
   t.is(check(right, 'atomic-xchg').verdict, 'pass');

@@ -279,8 +279,18 @@ type Target =
   | { readonly kind: 'choice' }
   | { readonly kind: 'variant' };
 
-/** A string method a variable's value is tested with: some value must pass (`s.phase.startsWith('crit')`). */
-type StringTest = 'startsWith' | 'endsWith' | 'includes';
+/**
+ * A test of a variable's string value by a literal (`s.phase.startsWith('crit')`,
+ * `s.phase.indexOf('crit') >= 0`, `/^crit/.test(s.phase)`): some value must
+ * pass it, or its result is the same in every state.
+ */
+interface StringTest {
+  /** The test as written, `X` standing for the access: `X.startsWith("crit")`, `/^crit/.test(X)`. */
+  readonly call: string;
+  /** What a value that passes does, for messages: `starts with "crit"`, `matches /^crit/`. */
+  readonly verb: string;
+  readonly passes: (value: string) => boolean;
+}
 
 /** One literal compared with a variable: `===`, `!==`, `==`, `!=`, a `case` of `switch (...)`, or an element of `[...].includes(...)`; or the argument of a string test. */
 interface ValueUse {
@@ -290,12 +300,37 @@ interface ValueUse {
   readonly lit: Literal;
   /** `==` or `!=`, which convert: `s.n == '1'` holds when n is 1, `s.locked == 1` when it is true. */
   readonly loose: boolean;
-  /** Set for `access.startsWith('lit')` and the like (lit is then a string). */
+  /** Set for `access.startsWith('lit')` and the like (lit is then the string or the pattern). */
   readonly test?: StringTest;
 }
 
-/** What a string test asks of a value, for messages. */
-const TEST_VERB: Readonly<Record<StringTest, string>> = { startsWith: 'starts with', endsWith: 'ends with', includes: 'contains' };
+/** What a string method asks of a value, for messages (`indexOf` and `lastIndexOf` are -1 for every value unless some value contains the literal). */
+const TEST_VERB: Readonly<Record<string, string>> = { startsWith: 'starts with', endsWith: 'ends with', includes: 'contains', indexOf: 'contains', lastIndexOf: 'contains' };
+
+/** A regular-expression literal: its pattern and flags (groups 1 and 2). */
+const REGEX_LITERAL = `(?<![\\w$)\\]]\\s*)\\/((?:\\\\.|\\[(?:\\\\.|[^\\]\\\\\\n])*\\]|[^/\\\\\\n\\[*])(?:\\\\.|\\[(?:\\\\.|[^\\]\\\\\\n])*\\]|[^/\\\\\\n\\[])*)\\/([dgimsuvy]*)`;
+
+/** The test a string method's literal arguments make (`position` a literal number or none), or a regular expression's. */
+function methodTest(method: string, text: string, position: string | undefined): StringTest {
+  const pos = position === undefined ? undefined : Number(position);
+  const at = pos === undefined ? '' : `, ${position}`;
+  const call = `X.${method}(${q(text)}${at})`;
+  const contains = method === 'indexOf' || method === 'lastIndexOf';
+  const where = pos === undefined || contains ? '' : method === 'endsWith' ? ` in its first ${pos} characters` : ` from position ${pos}`;
+  const passes = contains ? (v: string) => v.includes(text) : (v: string) => (v[method as 'startsWith' | 'endsWith' | 'includes'] as (x: string, p?: number) => boolean)(text, pos);
+  return { call, verb: `${TEST_VERB[method]} ${q(text)}${where}${contains ? ` (so ${method} is always -1)` : ''}`, passes };
+}
+
+/** The test a regular-expression literal makes, or none when it does not compile here. */
+function regexTest(source: string, flags: string, call: string): StringTest | null {
+  let re: RegExp;
+  try {
+    re = new RegExp(source, flags.replace(/[gy]/g, ''));
+  } catch {
+    return null;
+  }
+  return { call, verb: `matches /${source}/${flags}`, passes: (v) => re.test(v) };
+}
 
 /** Blank the text of string literals, keeping their quotes and every position (for brace depth). */
 function blankStrings(src: string): string {
@@ -339,6 +374,12 @@ function accessesOf(param: string, kind: AccessKind): { re: string; groups: numb
       groups: 3,
       target: (g) => ({ target: { kind: 'local', group: g[1]!, name: g[2]! }, what: `${param}.local(${q(g[1])}, ...).${g[2]}` }),
     },
+    {
+      // `s.at('group', i)`, a replica's label, as `s.local('group', i).at`.
+      re: `${start}\\s*\\.\\s*at\\s*\\(\\s*(['"])([\\w$-]+)\\1[^()]*\\)`,
+      groups: 2,
+      target: (g) => ({ target: { kind: 'local', group: g[1]!, name: 'at' }, what: `${param}.at(${q(g[1])}, ...)` }),
+    },
   ];
 }
 
@@ -362,12 +403,23 @@ function valueUses(src: string, param: string, kind: AccessKind): ValueUse[] {
       const g = x.slice(1);
       out.push({ ...a.target(g.slice(4)), lit: literalOf(g[0], g[1], g[2]), loose: g[3]!.length === 2 });
     }
-    // `access.startsWith('lit')`, `.endsWith(...)`, `.includes(...)` of a variable (not of the choice, a number, or the variant): some value must pass it.
-    if (kind === 'state' || kind === 'locals') {
+    // A string test of a variable or the variant (not of the choice, a number): `access.startsWith('lit')`, `.endsWith`, `.includes`, with or
+    // without a literal position, `.indexOf` and `.lastIndexOf`; `/re/.test(access)`, `access.match(/re/)`, `access.search(/re/)`. Some value must pass it.
+    if (kind !== 'choice') {
       const k = a.groups + 1;
-      for (const x of src.matchAll(new RegExp(`${a.re}\\s*\\??\\.\\s*(startsWith|endsWith|includes)\\s*\\(\\s*(['"])([^'"\\\\\\n]*)\\${k + 1}\\s*\\)`, 'g'))) {
+      const method = `${a.re}\\s*\\??\\.\\s*(startsWith|endsWith|includes|indexOf|lastIndexOf)\\s*\\(\\s*(['"])([^'"\\\\\\n]*)\\${k + 1}\\s*(?:,\\s*(\\d+)\\s*)?\\)`;
+      for (const x of src.matchAll(new RegExp(method, 'g'))) {
         const g = x.slice(1);
-        out.push({ ...a.target(g), lit: { kind: 'string', text: g[k + 1]! }, loose: false, test: g[a.groups] as StringTest });
+        out.push({ ...a.target(g), lit: { kind: 'string', text: g[k + 1]! }, loose: false, test: methodTest(g[a.groups]!, g[k + 1]!, g[k + 2]) });
+      }
+      for (const x of src.matchAll(new RegExp(`${REGEX_LITERAL}\\s*\\.\\s*test\\s*\\(\\s*${shifted(a.re, 2)}\\s*\\)`, 'g'))) {
+        const test = regexTest(x[1]!, x[2]!, `/${x[1]}/${x[2]}.test(X)`);
+        if (test) out.push({ ...a.target(x.slice(3)), lit: { kind: 'string', text: `/${x[1]}/${x[2]}` }, loose: false, test });
+      }
+      for (const x of src.matchAll(new RegExp(`${a.re}\\s*\\??\\.\\s*(match|search)\\s*\\(\\s*${shifted(REGEX_LITERAL, k)}\\s*\\)`, 'g'))) {
+        const g = x.slice(1);
+        const test = regexTest(g[k]!, g[k + 1]!, `X.${g[a.groups]}(/${g[k]}/${g[k + 1]})`);
+        if (test) out.push({ ...a.target(g), lit: { kind: 'string', text: `/${g[k]}/${g[k + 1]}` }, loose: false, test });
       }
     }
     // `[...literals].includes(access)`: each element compared strictly.
@@ -452,16 +504,14 @@ function checkValue(u: ValueUse, where: string, scope: ValueScope): void {
   };
   if (u.test !== undefined) {
     // A string test: some value (or label) must pass it. Only a string variable's are known; a number or a boolean has no such method (a run-time error).
-    const test = u.test;
-    const passes = (v: string) => v[test](lit.text);
-    const verb = TEST_VERB[test];
-    const call = `${u.what}.${test}(${q(lit.text)})`;
+    const { passes, verb } = u.test;
+    const call = u.test.call.replace('X', u.what);
     if (labels !== undefined) {
-      if (!labels.some(passes)) throw new McError('MC151', `${where}: tests ${call}, but no label of thread ${q(group)} ${verb} ${q(lit.text)} (labels: ${labels.join(', ')})`);
+      if (!labels.some(passes)) throw new McError('MC151', `${where}: tests ${call}, but no label of thread ${q(group)} ${verb} (labels: ${labels.join(', ')})`);
       return;
     }
     if (domain!.kind !== 'enum' || (domain as EnumDomain).names.some(passes) || scope.elsewhere(group, t.name, passes)) return;
-    throw new McError('MC157', `${where}: tests ${call}, but none of its values ${verb} ${q(lit.text)} (${domain!.describe()})`);
+    throw new McError('MC157', `${where}: tests ${call}, but none of its values ${verb} (${domain!.describe()})`);
   }
   if (lit.kind === 'nullish') never(`which it never is: a variable always holds a value of its domain (${labels ? 'a label' : domain!.describe()})${domain?.kind === 'threadId' ? "; a thread id's none is -1" : ''}`);
   if (labels !== undefined) {
@@ -904,6 +954,10 @@ export function checkVariantLiterals(model: Model): void {
     eachBody(fn, (src) => templatesAsStrings(withoutComments(src)), (body, _p, variant) => {
       if (variant === undefined) return;
       for (const u of valueUses(body, variant, 'variant')) {
+        if (u.test !== undefined) {
+          if (names.some(u.test.passes)) continue;
+          throw new McError('MC163', `model ${q(model.name)} ${field}: tests ${u.test.call.replace('X', variant)} (the variant), but no variant of the model ${u.test.verb} (${names.length ? `variants: ${names.join(', ')}` : 'it has none: the variant is null'})`);
+        }
         if (u.lit.kind === 'nullish' || (u.lit.kind === 'string' && names.includes(u.lit.text))) continue;
         const lit = u.lit.kind === 'string' ? q(u.lit.text) : u.lit.text;
         throw new McError('MC163', `model ${q(model.name)} ${field}: compares ${variant} (the variant) with ${lit}, which is not a variant of the model (${names.length ? `variants: ${names.join(', ')}` : 'it has none: the variant is null'})`);
