@@ -37,6 +37,7 @@ export type { CheckOptions, CheckResult, RenderFormat, RenderOptions } from './r
 export type { TraceFile, TraceStep } from './trace/format.ts';
 export type { ReplayOutcome, ReplayStatus, ReplayStop } from './trace/replay.ts';
 export type { MinimizeStats } from './trace/minimize.ts';
+export type { ErrorAt, ErrorPath, LocatedError } from './trace/error-path.ts';
 export type { FoundViolation, IncompleteReason, ProgressInfo, SearchStats } from './search/types.ts';
 export {
   combine,

@@ -1,4 +1,7 @@
 import { paramsFrom } from '../model/define.ts';
+import { q } from '../model/errors.ts';
+import { renderText } from '../report/table.ts';
+import { errorPathOf, type ErrorAt, type ErrorPath } from '../trace/error-path.ts';
 
 /**
  * What every command shares: the io it writes through, exit codes, coded
@@ -51,6 +54,35 @@ export function isCodedError(e: unknown): e is { code: string; message: string }
 
 export function printError(io: Io, e: { code: string; message: string }): void {
   io.err(`mmcheck: error ${e.code}: ${e.message}\n`);
+  const path = errorPathOf(e);
+  if (path) io.err(`\n${errorPathText(path)}`);
+}
+
+/** What fails in the state a model error happened in: `step "enter" of cpu[1]`, `invariant "inv"`. */
+const failingText = (at: ErrorAt): string => ('invariant' in at ? `invariant ${q(at.invariant)}` : `step ${q(at.step)}${at.choice ? ` (choice ${at.choice})` : ''} of ${at.thread}`);
+
+/** How the state a model error happened in is reached (src/trace/error-path.ts): the steps as a counterexample's table, then what threw. */
+export function errorPathText(path: ErrorPath): string {
+  const k = path.trace.steps.length;
+  const then = failingText(path.then);
+  if (k === 0) return `in the initial state, ${then} fails so (the error above)\n`;
+  const table = renderText(path.trace, { title: `how the state is reached: ${k} step${k === 1 ? '' : 's'}, the fewest (breadth-first: the first state in which a function of the model fails so)` });
+  return `${table}\n\nin the state after step ${k}, ${then} fails so (the error above)\n`;
+}
+
+/** The same on one line, for a test case's report: `reached by cpu[0] acquire, cpu[1] acquire (2 steps); then step "set" of cpu[0] fails so`. */
+export function errorPathLine(path: ErrorPath): string {
+  const k = path.trace.steps.length;
+  const then = failingText(path.then);
+  const steps = path.trace.steps.map((s) => `${s.thread} ${s.step}${s.choice ? `(#${s.choice})` : ''}`);
+  const shown = steps.length > 40 ? [...steps.slice(0, 20), `... ${k - 40} more ...`, ...steps.slice(-20)] : steps;
+  return k === 0 ? `in the initial state ${then} fails so` : `reached by ${shown.join(', ')} (${k} step${k === 1 ? '' : 's'}, the fewest); then ${then} fails so`;
+}
+
+/** The JSON of a coded error: code and message, and the path to the state it happened in when there is one. */
+export function errorJson(e: { code: string; message: string }): object {
+  const path = errorPathOf(e);
+  return { code: e.code, message: e.message, ...(path ? { path: { steps: path.trace.steps.map((s) => ({ thread: s.thread, step: s.step, choice: s.choice, changes: s.changes })), then: path.then } } : {}) };
 }
 
 /** The one-line report of an internal error; the stack follows only with --debug. */

@@ -1,7 +1,7 @@
 import { McError, isIncompleteError, q } from '../model/errors.ts';
 import { VERSION } from '../model/version.ts';
 import { parseCommandArgs, type Command } from './args.ts';
-import { EXIT, internalErrorLine, isCodedError, printError, processIo, type Io } from './common.ts';
+import { EXIT, errorJson, internalErrorLine, isCodedError, printError, processIo, type Io } from './common.ts';
 import { commands } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
 import { jsonResult } from './json-result.ts';
@@ -27,7 +27,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     }
     if (isCodedError(e)) {
       printError(io, e);
-      if (json) io.out(jsonResult('error', { error: { code: e.code, message: e.message } }));
+      if (json) io.out(jsonResult('error', { error: errorJson(e) }));
       // A limit reached before the search (a model file that does not finish loading within --time-limit) is incomplete, not bad input.
       return isIncompleteError(e) ? EXIT.incomplete : EXIT.badInput;
     }

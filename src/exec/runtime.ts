@@ -42,6 +42,10 @@ export class Runtime {
   failStep = -1;
   failChoice = -1;
   failProperty = '';
+  /** Set when expand() throws a model error: the step that threw (error-path.ts finds the state it threw in). */
+  readonly errorStep = { thread: -1, step: -1, choice: 0 };
+  /** Set when checkInvariants() throws a model error: the invariant that threw. */
+  failingInvariant = '';
 
   private readonly cur: Uint32Array;
   private readonly next: Uint32Array;
@@ -306,7 +310,10 @@ export class Runtime {
         this.failProperty = e.property;
         return -1;
       }
-      throw this.modelError(e, `thread ${q(this.model.threads[t]?.name)} step ${q(st?.name)}${c ? ` choice ${c}` : ''}`);
+      this.errorStep.thread = t;
+      this.errorStep.step = st?.index ?? -1;
+      this.errorStep.choice = c;
+      throw inState(this.modelError(e, `thread ${q(this.model.threads[t]?.name)} step ${q(st?.name)}${c ? ` choice ${c}` : ''}`));
     }
     return n - base;
   }
@@ -359,7 +366,8 @@ export class Runtime {
       }
     } catch (e) {
       if (isAssertionFailure(e)) return i;
-      throw this.modelError(e, `invariant ${q(this.model.invariants[i]!.name)}`);
+      this.failingInvariant = this.model.invariants[i]!.name;
+      throw inState(this.modelError(e, `invariant ${q(this.model.invariants[i]!.name)}`));
     }
     return -1;
   }
@@ -387,6 +395,11 @@ export class Runtime {
     if (del) return new McError('MC152', `${m}: deletes ${del[1]}, which is read-only`);
     return new McError('MC135', `${m}: threw ${err ? `${err.name}: ${err.message}` : q(e)}`);
   }
+}
+
+/** Mark a model error as thrown in a state the search reached: the search's caller may find the path to it (src/trace/error-path.ts). */
+function inState(e: McError): McError {
+  return Object.assign(e, { atState: true });
 }
 
 /** MC136 when a model function returned a Promise or a generator object (src/model/synchronous.ts): what it left undone would be part of no state. */

@@ -122,6 +122,8 @@ export interface TextOptions {
   note?: string | null;
   /** What each step stands for (see traceDocs), shown on a line under its row. */
   docs?: StepDocs;
+  /** A title instead of the counterexample's (the path to a model error has no property). */
+  title?: string;
 }
 
 export function renderText(t: TraceFile, opts: TextOptions = {}): string {
@@ -141,7 +143,7 @@ export function renderText(t: TraceFile, opts: TextOptions = {}): string {
   const w = headers.map((h) => width(h));
   for (const r of rows) for (let i = 0; i < w.length; i++) w[i] = Math.max(w[i]!, width(r[i]!));
   const line = (cells: string[]) => cells.map((c, i) => pad(c, w[i]!)).join(' | ').trimEnd();
-  const out = [tm.title, '', line(headers), w.map((k) => '-'.repeat(k)).join('-+-')];
+  const out = [opts.title ?? tm.title, '', line(headers), w.map((k) => '-'.repeat(k)).join('-+-')];
   rows.forEach((r, k) => {
     const i = indexOf(k);
     if (cut && k === edge) {

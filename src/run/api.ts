@@ -6,6 +6,7 @@ import { Runtime } from '../exec/runtime.ts';
 import { search } from '../search/check.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import { buildTrace } from '../trace/build.ts';
+import { isStateError, locateDeadline, locateModelError } from '../trace/error-path.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
 import { replay as replayTrace, type ReplayOutcome } from '../trace/replay.ts';
@@ -95,7 +96,14 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   checkApiOptions(options);
   const { variant = null, params = {}, ...searchOptions } = options;
   const built = buildModel(model, variant, params);
-  const r = search(built, searchOptions);
+  const t0 = performance.now();
+  let r: ReturnType<typeof search>;
+  try {
+    r = search(built, searchOptions);
+  } catch (e) {
+    // A model error in some state: the first such state, and the path to it, as `error.path` (src/trace/error-path.ts).
+    throw isStateError(e) ? locateModelError(built, searchOptions, e as McError, locateDeadline(t0, searchOptions.timeLimit)) : e;
+  }
   const { runtime, store: _store, ...rest } = r;
   const violation = r.violation ? { ...r.violation, trace: buildTrace(runtime, r.violation, r.violation.kind === 'livelock' && r.fairness ? { fairness: r.fairness } : {}) } : null;
   return { ...rest, violation, model: built.name, variant: built.variant, params: built.params };

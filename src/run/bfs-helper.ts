@@ -1,6 +1,7 @@
 import { MessageChannel, Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { buildModel, type BuiltModel } from '../model/build.ts';
 import { isMcError } from '../model/errors.ts';
+import { isStateError } from '../trace/error-path.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
 import { PartialOrder } from '../reduce/por.ts';
@@ -39,7 +40,7 @@ export interface HelperPrepare {
   readonly spec: SearchSpec;
 }
 
-export type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string };
+export type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string; atState?: true };
 
 /** The channel a helper thread talks through: its parent's port, or a port handed over at its start (a helper started by the main thread for the search thread). */
 interface HelperData {
@@ -92,7 +93,7 @@ async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepar
     msg =
       e instanceof RoundAborted
         ? { type: 'aborted' }
-        : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+        : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(isStateError(e) ? { atState: true as const } : {}) };
   }
   port.postMessage(msg);
 }

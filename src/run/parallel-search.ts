@@ -179,7 +179,7 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     const timeout = new Promise<HelperMessage>((resolve) => setTimeout(() => resolve({ type: 'aborted' }), HELPER_WAIT_MS).unref());
     for (const h of helpers) {
       const m = await Promise.race([h.message, timeout]);
-      if (m.type === 'error') throw m.code ? new McError(m.code, m.message) : new Error(`search worker: ${m.message}`);
+      if (m.type === 'error') throw m.code ? Object.assign(new McError(m.code, m.message), m.atState ? { atState: true } : {}) : new Error(`search worker: ${m.message}`);
     }
     throw new Error('internal: the multi-core search was aborted and no worker reported why');
   } finally {

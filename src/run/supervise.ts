@@ -3,6 +3,7 @@ import { getHeapStatistics } from 'node:v8';
 import { buildModel, type BuiltModel } from '../model/build.ts';
 import { checkVariant, paramsFrom, resolveParams, type Params } from '../model/define.ts';
 import { McError, McIncompleteError, isMcError, q } from '../model/errors.ts';
+import { errorPathOf, isStateError, locateDeadline, locateModelError, type ErrorPath } from '../trace/error-path.ts';
 import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
@@ -114,7 +115,7 @@ type PreparePhase = { type: 'phase'; phase: 'load'; at: number } | { type: 'phas
 type WorkerMessage =
   | { type: 'progress'; p: unknown }
   | { type: 'result'; result: unknown }
-  | { type: 'error'; code: string | null; message: string; exportsFunction?: boolean }
+  | { type: 'error'; code: string | null; message: string; exportsFunction?: boolean; path?: ErrorPath }
   | PreparePhase
   | { type: 'prepared' };
 
@@ -229,6 +230,8 @@ async function prepareRequest(port: NonNullable<typeof parentPort>, input: Prepa
 
 async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: RunRequest, pool: HelperPool | null, state: WorkerState): Promise<void> {
   let msg: WorkerMessage;
+  let built: BuiltModel | null = null;
+  const t0 = performance.now();
   try {
     const key = specKey(input.spec);
     // The model `prepare` built for this search, if it did; it is not kept after it.
@@ -236,7 +239,7 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     state.prepared = null;
     // Helpers started in advance load the model while this thread does.
     if (state.helpersKey !== key) pool?.prepare(input.spec);
-    const built = ready ?? buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
+    built = ready ?? buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
     cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
     const onProgress = input.progress ? (p: unknown) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
@@ -250,8 +253,11 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
       const { runtime: _rt, store: _store, ...result } = workers > 1 ? await searchParallel(input.spec, built, options, workers, pool) : search(built, options);
       msg = { type: 'result', result };
     }
-  } catch (e) {
-    msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
+  } catch (thrown) {
+    // A model error in some state: the first such state, and how it is reached (error-path.ts), within the time left.
+    const e = built !== null && isStateError(thrown) ? locateModelError(built, { ...input.options, monitor: cellMonitor(cell, input.ceilingMB) }, thrown as McError, locateDeadline(t0, input.options.timeLimit)) : thrown;
+    const path = errorPathOf(e);
+    msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(path ? { path } : {}) };
   } finally {
     pool?.close();
   }
@@ -652,7 +658,7 @@ export class SearchThread {
         if (m.type !== 'result' && m.type !== 'error') return;
         settle(() => {
           if (m.type === 'error') {
-            reject(m.code ? new McError(m.code, m.message) : new Error(`search thread: ${m.message}`));
+            reject(m.code ? Object.assign(new McError(m.code, m.message), m.path ? { path: m.path } : {}) : new Error(`search thread: ${m.message}`));
             return;
           }
           const st = stop as { reason: IncompleteReason; signal: StopSignal | null } | null;

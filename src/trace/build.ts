@@ -17,6 +17,20 @@ import { MAX_NAME } from '../model/define.ts';
  * functions of the state (MC160) and no trace is made that would not replay.
  */
 export function buildTrace(rt: Runtime, v: FoundViolation, extra: { modelFile?: string; fairness?: string } = {}): TraceFile {
+  return assemble(rt, v, extra, true);
+}
+
+/**
+ * The steps of a path, recorded as a trace records them (changes, labels,
+ * hashes), with no violation at its end to confirm: the path to the state a
+ * model error happened in (error-path.ts). Its property is a placeholder,
+ * and it is never saved.
+ */
+export function pathTrace(rt: Runtime, steps: FoundViolation['steps']): TraceFile {
+  return assemble(rt, { kind: 'deadlock', property: 'deadlock', steps }, {}, false);
+}
+
+function assemble(rt: Runtime, v: FoundViolation, extra: { modelFile?: string; fairness?: string }, confirm: boolean): TraceFile {
   const b = rt.model;
   let cur = rt.initial();
   const initial = decodeState(rt, cur);
@@ -53,7 +67,7 @@ export function buildTrace(rt: Runtime, v: FoundViolation, extra: { modelFile?: 
     cur = r.next;
     states.push(cur);
   }
-  confirmViolation(rt, v, cur, failed, states);
+  if (confirm) confirmViolation(rt, v, cur, failed, states);
   const t: TraceFile = {
     format: TRACE_FORMAT,
     model: b.name,

@@ -11,7 +11,8 @@ import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
 import type { SupervisedResult } from '../../run/supervise.ts';
 import { refuseForeignOutput, refuseOutputOverInput, writeFileAtomic } from '../../run/write.ts';
 import type { Args, Command } from '../args.ts';
-import { count, EXIT, isCodedError, n, toFile, type Io } from '../common.ts';
+import { count, errorPathLine, EXIT, isCodedError, n, toFile, type Io } from '../common.ts';
+import { errorPathOf } from '../../trace/error-path.ts';
 import { jsonResult } from '../json-result.ts';
 import { endedInStep } from '../output.ts';
 
@@ -214,7 +215,8 @@ async function runCase(runner: CaseRunner, limits: CaseLimits, cwd: string, path
     if (isIncomplete(x)) return { ...base, got: 'incomplete (time-limit)', status: 'incomplete', diffs: [`${x.code}: ${x.message}`], ...none };
     // A model error in one case (a bad parameter, an undeclared name) fails that case, not the run.
     if (!isCodedError(x)) throw x;
-    return { ...base, got: `error ${x.code}`, status: 'failed', diffs: [`${x.code}: ${x.message}`], states: 0, transitions: 0, seconds: 0 };
+    const path = errorPathOf(x);
+    return { ...base, got: `error ${x.code}`, status: 'failed', diffs: [`${x.code}: ${x.message}`, ...(path ? [errorPathLine(path)] : [])], states: 0, transitions: 0, seconds: 0 };
   }
 }
 
