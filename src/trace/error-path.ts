@@ -13,7 +13,7 @@ import { defaultOptions, type SearchOptions } from '../search/types.ts';
  * outside a domain or returns no boolean does so in some state, and the
  * coded message names the function but not the state: in a model of some
  * depth, not how to get there. A search that stops with such an error
- * (`Runtime.modelError` marks it, `atState`) is followed by a plain
+ * (marked `atState` by the runtime: `inState` in runtime.ts) is followed by a plain
  * breadth-first search, one thread and no reduction, for the first state
  * in which the model's functions throw; the error it meets there is
  * reported, with the shortest path to that state and what threw in it.
@@ -33,7 +33,7 @@ export interface ErrorPath {
 /** A coded error with the path to the state it happened in. */
 export type LocatedError = McError & { readonly path: ErrorPath };
 
-/** Whether `e` is a model error thrown in some state (`Runtime.modelError` marks it), by shape: it may come from another copy of this module. */
+/** Whether `e` is a model error thrown in some state (the runtime marks it), by shape: it may come from another copy of this module. */
 export function isStateError(e: unknown): boolean {
   return isMcError(e) && (e as { atState?: unknown }).atState === true;
 }
