@@ -6,6 +6,9 @@ import { replay } from '../src/trace/replay.ts';
 import { builtinModels } from '../models/index.ts';
 import { referenceExplore, referenceLivelock } from './helpers/reference.ts';
 import { genModel, startLabel, toModel } from './helpers/random-models.ts';
+import { crossCheck } from '../src/cli/cross-check.ts';
+import { cli } from './helpers/cli.ts';
+import { POR_LENGTH_NOTE } from '../src/cli/commands/check.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 const replays = (r: ReturnType<typeof search>, m: Model, fairness: 'none' | 'weak' = 'weak') => replay(JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness }))), m).status === 'reproduced';
@@ -184,4 +187,36 @@ test('cell footprints: own-id and literal indices are one element, a local index
   const late = fp(1, 2);
   t.deepEqual(late.dyn, []);
   t.deepEqual(cells.describe(late.fixedReads), ['a[0]', 'a[1]', 'a[2]', 'a[3]', 'y']);
+});
+
+test('a counterexample found under --por may be longer than the unreduced shortest: the cross-check compares lengths (a shorter one would be a failure) and check says so', async (t) => {
+  // B's step reads flag only through its choose count; two noise steps run before it in the reduced graph.
+  const model = defineModel({
+    name: 'choose-por',
+    shared: { flag: int(0, 1), z: int(0, 1), noise: int(0, 3) },
+    threads: [
+      thread('B', { start: 'pub', end: ['done'], steps: { pub: { choose: (s: any) => s.flag + 1, then: (s: any, _me: any, c: number) => { if (c === 1) s.z = 1; }, next: 'done' } } } as never),
+      thread('A', { locals: { k: int(0, 2) }, start: 'w1', end: ['done'], steps: { w1: { then: (_s: any, me: any) => { me.k = 1; }, next: 'w2' }, w2: { then: (_s: any, me: any) => { me.k = 2; }, next: 'set' }, set: { then: (s: any) => { s.flag = 1; }, next: 'done' } } } as never),
+      replicate(2, 'N', { start: 'n', end: ['done'], steps: { n: { then: (s: any) => { s.noise = s.noise < 3 ? s.noise + 1 : 3; }, next: 'done' } } } as never),
+    ],
+    invariants: { 'z-zero': (s: any) => s.z === 0 },
+  } as never);
+  const built = buildModel(model, null);
+  const reduced = search(built, { por: true, liveness: false });
+  const full = search(built, { liveness: false });
+  t.is(full.violation!.steps.length, 4);
+  t.is(reduced.violation!.steps.length, 6);
+  const cc = crossCheck(reduced, full, { por: true });
+  t.true(cc.agree);
+  t.is(cc.unreduced.violation!.length, 4);
+  t.regex(cc.summary, /counterexample 6 steps, 4 unreduced\) \(this one is not a shortest: --minimize gives one\)$/);
+  // A reduced counterexample shorter than the unreduced breadth-first one would mean the unreduced search missed a shortest: a failure.
+  const shorter = crossCheck(full, { ...full, violation: { ...full.violation!, steps: [...full.violation!.steps, full.violation!.steps[0]!] } }, { por: true });
+  t.false(shorter.agree);
+  t.regex(shorter.summary, /^CROSS-CHECK FAILED: this run's counterexample has 4 steps, fewer than the 5 of the unreduced breadth-first search/);
+  t.is(crossCheck(full, full, {}).summary, 'cross-check: agrees with the unreduced search (invariant:z-zero; 25 states unreduced, 25 reduced, ratio 1.00; counterexample 4 steps, 4 unreduced)');
+  // The text output says it under the counterexample, unless the cross-check already gave both lengths.
+  const text = await cli(['check', 'dining', '-p', 'n=3', '--por', '--no-liveness', '--no-trace']);
+  t.true(text.out.endsWith(`\nnote: ${POR_LENGTH_NOTE}\n`), text.out);
+  t.false((await cli(['check', 'dining', '-p', 'n=3', '--por', '--no-liveness', '--no-trace', '--cross-check'])).out.includes(POR_LENGTH_NOTE));
 });

@@ -13,10 +13,17 @@ export function crossCheck(r: SearchResult, full: SearchResult, opts: Partial<Se
   const sameVerdict = r.verdict === full.verdict && vk(r) === vk(full);
   // Without state-reducing options the counts must agree exactly; with them the reduced search may only be smaller.
   const countsOk = r.verdict !== 'pass' || (reduced ? r.stats.states <= full.stats.states : r.stats.states === full.stats.states && r.stats.transitions === full.stats.transitions);
-  const agree = sameVerdict && countsOk;
+  // A safety counterexample of the unreduced breadth-first search is a shortest one: no search finds a shorter one (a reduced one may be longer).
+  const safety = (x: SearchResult) => x.violation !== null && x.violation.kind !== 'livelock';
+  const fewer = sameVerdict && safety(r) && safety(full) && (opts.strategy ?? 'bfs') === 'bfs' && r.violation!.steps.length < full.violation!.steps.length;
+  const agree = sameVerdict && countsOk && !fewer;
   const ratio = full.stats.states / Math.max(1, r.stats.states);
+  const lengths = sameVerdict && r.violation && full.violation ? `; counterexample ${count(r.violation.steps.length, 'step')}, ${n(full.violation.steps.length)} unreduced` : '';
+  const longer = lengths && r.violation!.steps.length > full.violation!.steps.length ? ` (this one is not a shortest: ${safety(r) ? '--minimize gives one' : 'a reduction may lengthen a lasso; --minimize gives the shortest stem to its cycle'})` : '';
   const summary = agree
-    ? `cross-check: agrees with the unreduced search (${vk(full)}; ${count(full.stats.states, 'state')} unreduced, ${n(r.stats.states)} reduced, ratio ${ratio.toFixed(2)})`
-    : `CROSS-CHECK FAILED: the unreduced search says ${vk(full)} with ${count(full.stats.states, 'state')} / ${count(full.stats.transitions, 'transition')}; this run says ${vk(r)} with ${n(r.stats.states)} / ${n(r.stats.transitions)}`;
-  return { agree, summary, unreduced: { verdict: full.verdict, violation: full.violation ? { kind: full.violation.kind, property: full.violation.property } : null, states: full.stats.states, transitions: full.stats.transitions }, ratio };
+    ? `cross-check: agrees with the unreduced search (${vk(full)}; ${count(full.stats.states, 'state')} unreduced, ${n(r.stats.states)} reduced, ratio ${ratio.toFixed(2)}${lengths})${longer}`
+    : fewer
+      ? `CROSS-CHECK FAILED: this run's counterexample has ${count(r.violation!.steps.length, 'step')}, fewer than the ${n(full.violation!.steps.length)} of the unreduced breadth-first search, which finds a shortest`
+      : `CROSS-CHECK FAILED: the unreduced search says ${vk(full)} with ${count(full.stats.states, 'state')} / ${count(full.stats.transitions, 'transition')}; this run says ${vk(r)} with ${n(r.stats.states)} / ${n(r.stats.transitions)}`;
+  return { agree, summary, unreduced: { verdict: full.verdict, violation: full.violation ? { kind: full.violation.kind, property: full.violation.property, length: full.violation.steps.length } : null, states: full.stats.states, transitions: full.stats.transitions }, ratio };
 }

@@ -222,6 +222,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     else if (trace) {
       io.out(`violation:\n\n${renderText(trace, { docs: traceDocs(trace, built) })}\n\n${blockedText(blocked, trace.property.kind === 'livelock')}`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
+      else if (opts.por && !cross) io.out(`note: ${POR_LENGTH_NOTE}\n`);
       const saved = save();
       if (saved) reportSaved(io, saved, model);
     }
@@ -229,6 +230,10 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   if (cross && !cross.agree) return EXIT.violation;
   return r.verdict === 'pass' ? EXIT.pass : r.verdict === 'violation' ? EXIT.violation : EXIT.incomplete;
 }
+
+/** What a counterexample found under --por is, and is not (the unreduced search may find a shorter one). */
+export const POR_LENGTH_NOTE =
+  'with --por this is a shortest counterexample of the reduced state space, which can be longer than one without it; --minimize gives a shortest one (for a livelock, the shortest stem to this cycle)';
 
 /**
  * A pass of a model that states no property at all (no invariant, no
