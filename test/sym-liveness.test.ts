@@ -10,6 +10,7 @@ import type { Fairness } from '../src/model/define.ts';
 import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import { Symmetry } from '../src/reduce/symmetry.ts';
+import { Runtime } from '../src/exec/runtime.ts';
 import { referenceExplore, referenceFairCycle, referenceFairCycleDepth, referenceNearestStarvation } from './helpers/reference.ts';
 import { startLabel } from './helpers/random-models.ts';
 
@@ -114,11 +115,13 @@ function agrees(g: GenLive, fairness: Fairness, deadlock: boolean, strategy: 'bf
         if (r.violation.cycleStart !== referenceFairCycleDepth(b, ref, fairness)) return false;
         continue;
       }
-      // Starvation: of the thread that starves nearest; the unreduced search names the first in thread order among those as near, the reduced one a thread of its symmetric group.
+      // Starvation: of the thread that starves nearest; the unreduced search names the first in thread order among those as near, the reduced one
+      // the first of its symmetric group too, unless exchanging the two replicas changes the initial state.
       const nearest = referenceNearestStarvation(b, ref, fairness);
       const i = b.threads.findIndex((th) => th.name === r.violation!.starving);
       if (nearest === null || r.violation.cycleStart !== nearest.depth || referenceFairCycleDepth(b, ref, fairness, i) !== nearest.depth) return false;
       if (r === full && i !== nearest.thread) return false;
+      if (r === red && i !== new Symmetry(b, red.runtime.layout).orbitStart(i) && exchangeKeepsInitial(b, i)) return false;
     }
   }
   if (red.violation) {
@@ -126,6 +129,18 @@ function agrees(g: GenLive, fairness: Fairness, deadlock: boolean, strategy: 'bf
     if (replay(JSON.parse(JSON.stringify(tr)), m).status !== 'reproduced') return false;
   }
   return true;
+}
+
+/** Whether exchanging replica k with the first of its symmetric group leaves the initial state as it is. */
+function exchangeKeepsInitial(b: ReturnType<typeof buildModel>, k: number): boolean {
+  const rt = new Runtime(b);
+  const sym = new Symmetry(b, rt.layout);
+  const t = sym.orbitStart(k);
+  const perm = new Int32Array(rt.threads).map((_, x) => (x === t ? k : x === k ? t : x));
+  const init = rt.initial();
+  const moved = new Uint32Array(rt.words);
+  sym.permute(perm, init, 0, moved, 0);
+  return moved.every((w, x) => w === init[x]);
 }
 
 const fairnesses = fc.constantFrom('none', 'weak', 'strong' as const);
@@ -212,5 +227,35 @@ test('migration-entry-wait: the symmetric livelock check finds the put-and-wait 
       t.true(red.stats.states < full.stats.states, what);
       if (red.violation) t.is(replay(JSON.parse(JSON.stringify(buildTrace(red.runtime, red.violation, { fairness }))), m).status, 'reproduced', what);
     }
+  }
+});
+
+test('a starving replica is named as the unreduced search names it: the first of its symmetric group, the lasso exchanged into it and replayed', (t) => {
+  // A test-and-set lock: with no fairness every CPU starves as near; the lift of the quotient drew the lasso for cpu[1].
+  const m = defineModel({
+    name: 'tas',
+    shared: { locked: bool(), ctr: int(0, 3) },
+    threads: [
+      replicate(3, 'cpu', {
+        locals: { tmp: int(0, 3) },
+        start: 'idle',
+        end: ['idle'],
+        steps: {
+          idle: { then: (s: any, me: any) => { me.tmp = s.ctr; }, next: 'lock' },
+          lock: { when: (s: any) => !s.locked, then: (s: any) => { s.locked = true; }, next: 'crit' },
+          crit: { then: (s: any, me: any) => { s.ctr = (me.tmp + 1) % 4; }, next: 'unlock', progress: true },
+          unlock: { then: (s: any) => { s.locked = false; }, next: 'idle' },
+        },
+      } as never),
+    ],
+  } as never);
+  const b = buildModel(m, null);
+  for (const fairness of ['none', 'weak'] as const) {
+    const full = search(b, { fairness });
+    const red = search(b, { fairness, symmetry: true });
+    t.is(full.violation?.starving, 'cpu[0]', fairness);
+    t.is(red.violation?.starving, 'cpu[0]', fairness);
+    t.is(red.violation?.cycleStart, full.violation?.cycleStart, fairness);
+    t.is(replay(JSON.parse(JSON.stringify(buildTrace(red.runtime, red.violation!, { fairness }))), m).status, 'reproduced', fairness);
   }
 });

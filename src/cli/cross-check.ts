@@ -18,8 +18,10 @@ export function crossCheck(r: SearchResult, full: SearchResult, opts: Partial<Se
   const fewer = sameVerdict && safety(r) && safety(full) && (opts.strategy ?? 'bfs') === 'bfs' && r.violation!.steps.length < full.violation!.steps.length;
   const agree = sameVerdict && countsOk && !fewer;
   const ratio = full.stats.states / Math.max(1, r.stats.states);
-  const lengths = sameVerdict && r.violation && full.violation ? `; counterexample ${count(r.violation.steps.length, 'step')}, ${n(full.violation.steps.length)} unreduced` : '';
-  const longer = lengths && r.violation!.steps.length > full.violation!.steps.length ? ` (this one is not a shortest: ${safety(r) ? '--minimize gives one' : 'a reduction may lengthen a lasso; --minimize gives the shortest stem to its cycle'})` : '';
+  // A lasso's stem is what is shortest (the cycle is short, not shortest): compared by it.
+  const stem = (x: SearchResult) => x.violation!.cycleStart ?? 0;
+  const lengths = !sameVerdict || !r.violation || !full.violation ? '' : safety(r) ? `; counterexample ${count(r.violation.steps.length, 'step')}, ${n(full.violation.steps.length)} unreduced` : `; lasso ${count(r.violation.steps.length, 'step')} (stem ${n(stem(r))}), ${n(full.violation.steps.length)} unreduced (stem ${n(stem(full))})`;
+  const longer = !lengths ? '' : safety(r) ? (r.violation!.steps.length > full.violation!.steps.length ? ' (this one is not a shortest: --minimize gives one)' : '') : stem(r) > stem(full) ? ' (its stem is not a shortest: --minimize gives the shortest stem to its cycle)' : '';
   const summary = agree
     ? `cross-check: agrees with the unreduced search (${vk(full)}; ${count(full.stats.states, 'state')} unreduced, ${n(r.stats.states)} reduced, ratio ${ratio.toFixed(2)}${lengths})${longer}`
     : fewer

@@ -5,6 +5,8 @@ import { Orbits, composePerm, invertPerm } from '../reduce/thread-perm.ts';
 import { QuotientGraph } from './quotient-graph.ts';
 import { symmetricLasso } from './sym-lasso.ts';
 import { depthOf } from './stored-path.ts';
+import { applyStep } from '../exec/step.ts';
+import { livelockViolation } from './violation.ts';
 import { fairVerdict, judgeIfNearer, refineComponent, smallestMember, tarjan, type FairComponent, type NearestKept, type Refining, type SccGraph } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, SearchMonitor, SearchOptions } from './types.ts';
 
@@ -233,9 +235,41 @@ export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symm
     }
     if (kept === null) return null;
     // The lasso is drawn with the numbering of the pass that found it.
-    return lasso(watched === kept.t ? kept.found : attempt(kept.t, kept.K)!);
+    return firstOfGroup(rt, sym, lasso(watched === kept.t ? kept.found : attempt(kept.t, kept.K)!));
   } catch (e) {
     if (e instanceof SymLivenessStop) return e.reason;
     throw e;
   }
+}
+
+/**
+ * A starvation lasso whose starving thread is the first of its symmetric
+ * group, as the unreduced search reports it (every replica starves as near;
+ * the first in thread order is named). The lift of the quotient may have
+ * drawn it for another replica k; the same lasso with the roles of k and the
+ * group's first thread t exchanged is an execution too when the initial
+ * state is unchanged by that exchange. It is re-executed before it is kept:
+ * every step enabled and the cycle closing; otherwise the lasso as found.
+ */
+function firstOfGroup(rt: Runtime, sym: Symmetry, v: FoundViolation): FoundViolation {
+  const k = v.starving === undefined ? -1 : rt.model.threads.findIndex((th) => th.name === v.starving);
+  if (k < 0 || v.cycleStart === undefined) return v;
+  const t = sym.orbitStart(k);
+  if (t === k) return v;
+  const perm = new Int32Array(rt.threads).map((_, i) => (i === t ? k : i === k ? t : i));
+  const init = rt.initial();
+  const moved = new Uint32Array(rt.words);
+  sym.permute(perm, init, 0, moved, 0);
+  if (!moved.every((w, i) => w === init[i])) return v;
+  const steps = v.steps.map((s) => ({ ...s, thread: perm[s.thread]! }));
+  let cur = init;
+  let cycleState: Uint32Array | null = v.cycleStart === 0 ? init : null;
+  for (let i = 0; i < steps.length; i++) {
+    const r = applyStep(rt, cur, steps[i]!);
+    if (r === null || 'fails' in r) return v;
+    cur = r.next;
+    if (i + 1 === v.cycleStart) cycleState = cur;
+  }
+  if (cycleState === null || !cur.every((w, i) => w === cycleState[i])) return v;
+  return livelockViolation(rt, steps, v.cycleStart, t);
 }
