@@ -102,6 +102,17 @@ function callArguments(text: string, from: number): string[] {
 }
 
 /** Source-level check that a group's ids are used only as names. Returns a reason, or '' when symmetric. */
+/** What a function does with `name` (the state or the locals) at `at`, where it is not followed by a dot. */
+function bareUse(src: string, at: number, name: string): string {
+  const after = src.slice(at + name.length).trimStart();
+  const before = src.slice(0, at).trimEnd();
+  if (after.startsWith('[')) return `reads ${name}[...], a member by a computed name`;
+  if (/\}\s*=$/.test(before)) return `destructures ${name} (const { ... } = ${name})`;
+  if (/(?<![=!<>])=$/.test(before)) return `copies ${name} into another name (an alias)`;
+  if (/(?:\(|,)$/.test(before)) return `passes ${name} to a function that is not among the model's helpers`;
+  return `uses ${name} other than through ${name}.NAME`;
+}
+
 export function asymmetryReason(b: BuiltModel, group: string): string {
   const tidVars = new Set<string>();
   const indexed = new Set<string>();
@@ -151,8 +162,9 @@ export function asymmetryReason(b: BuiltModel, group: string): string {
     for (const name of [s, me]) {
       if (!name) continue;
       const esc = name.replace(/\$/g, '\\$');
-      const bare = [...src.matchAll(new RegExp(`(?<![\\w$.])${esc}(?![\\w$])(?!\\s*\\.)`, 'g'))].length;
-      if (bare > 1) return `${where}: passes ${name} to a function that is not among the model's helpers, so its use of replica ids cannot be checked (list it in defineModel({ helpers }) or write the accesses in the step)`;
+      const bare = [...src.matchAll(new RegExp(`(?<![\\w$.])${esc}(?![\\w$])(?!\\s*\\.)`, 'g'))];
+      // The first is the parameter itself.
+      if (bare.length > 1) return `${where}: ${bareUse(src, bare[1]!.index!, name)}, so its use of replica ids cannot be checked (write the accesses as ${name}.NAME in the step, or list a function it is handed in defineModel({ helpers }))`;
     }
     // The function's own arguments object reaches `me` without its name.
     if (/(?<![\w$.])arguments(?![\w$])/.test(src)) return `${where}: reads arguments, so the use of replica ids cannot be checked`;
