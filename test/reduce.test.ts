@@ -241,7 +241,7 @@ test('regressions: POR keeps steps visible when an invariant reads labels; symme
   t.regex(e2!.message, /helper leader: "me.id" is compared with a literal replica number/);
   // The locals used whole without a call: the message says how, not that a function was called.
   const whole = (when: (s: any, me: any) => boolean) =>
-    defineModel({ name: 'whole', shared: { x: int(0, 1) }, threads: [replicate(2, 'T', { locals: { v: int(0, 1) }, start: 'a', end: ['b'], steps: { go: { at: 'a', when, then: (s) => { s.x = 1; }, next: 'b' } } } as never)] } as never);
+    defineModel({ name: 'whole', shared: { x: int(0, 1) }, threads: [replicate(2, 'T', { locals: { v: int(0, 1) }, start: 'a', end: ['b'], steps: { go: { at: 'a', when, then: (s: any) => { s.x = 1; }, next: 'b' } } } as never)] } as never);
   for (const [when, what] of [
     [(_s: any, me: any) => { const { v } = me; return v === 0; }, /T\.go: destructures me \(const \{ \.\.\. \} = me\), so its use of replica ids cannot be checked \(write the accesses as me\.NAME in the step/],
     [(_s: any, me: any) => { const m = me; return m.v === 0; }, /T\.go: copies me into another name \(an alias\)/],

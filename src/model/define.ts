@@ -196,7 +196,14 @@ export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec 
   /** Shared variables and their domains; list it before `threads`, `invariants` and `init`, which are typed from it. */
   shared?: Dyn<S, P, NoInfer<V>>;
   threads: DynS<readonly ThreadGroupDef<NoInfer<S>>[], P, S, NoInfer<V>>;
-  invariants?: Dyn<Record<string, (s: ReadonlyStateView<S>) => boolean>, P, NoInfer<V>>;
+  /**
+   * Named invariants, or a function of the parameters and the variant
+   * returning them. Its result may be typed with names it leaves out
+   * (`v === 'x' ? { a } : { b }` is `{ a; b?: undefined } | ...` to
+   * TypeScript); a name given with no function is refused when the model
+   * is built (MC130).
+   */
+  invariants?: Record<string, (s: ReadonlyStateView<S>) => boolean> | ((params: ParamValues<P>, variant: NoInfer<V> | null) => { readonly [name: string]: ((s: ReadonlyStateView<S>) => boolean) | undefined });
   /** Progress labels as `group.label`, in addition to per-thread and per-step declarations. */
   progress?: Dyn<readonly string[], P, NoInfer<V>>;
   /** Report deadlocks (default true). */

@@ -497,3 +497,21 @@ export const typedCombine = defineModel({
     }),
   ],
 });
+
+// ---- invariants as a function of the variant, each branch naming its own -----------------------
+// `v === 'one' ? { a } : { b }` is `{ a; b?: undefined } | { b; a?: undefined }` to TypeScript: accepted, and still typed from `shared`.
+export const invariantsByVariant = defineModel({
+  name: 'invariants-by-variant',
+  variants: { one: 'one', two: 'two' },
+  shared: { c: int(0, 3) },
+  threads: [thread('t', { start: 'go', end: ['go'], steps: { go: { then: (s) => { s.c = 1; }, next: 'go' } } })],
+  invariants: (_p, v) => (v === 'one' ? { low: (s) => s.c < 3 } : { lower: (s) => s.c < 2 }),
+});
+export const invariantsByVariantTypo = defineModel({
+  name: 'invariants-by-variant-typo',
+  variants: { one: 'one', two: 'two' },
+  shared: { c: int(0, 3) },
+  threads: [thread('t', { start: 'go', end: ['go'], steps: { go: { then: (s) => { s.c = 1; }, next: 'go' } } })],
+  // @ts-expect-error `cc` is not a shared variable
+  invariants: (_p, v) => (v === 'one' ? { low: (s) => s.cc < 3 } : { lower: (s) => s.c < 2 }),
+});
