@@ -8,7 +8,7 @@ import { referenceExplore, referenceLivelock } from './helpers/reference.ts';
 import { genModel, startLabel, toModel } from './helpers/random-models.ts';
 import { crossCheck } from '../src/cli/cross-check.ts';
 import { cli } from './helpers/cli.ts';
-import { POR_LENGTH_NOTE } from '../src/cli/commands/check.ts';
+import { DEAD_VARS_LASSO_NOTE, POR_LENGTH_NOTE } from '../src/cli/commands/check.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 const replays = (r: ReturnType<typeof search>, m: Model, fairness: 'none' | 'weak' = 'weak') => replay(JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness }))), m).status === 'reproduced';
@@ -219,4 +219,8 @@ test('a counterexample found under --por may be longer than the unreduced shorte
   const text = await cli(['check', 'dining', '-p', 'n=3', '--por', '--no-liveness', '--no-trace']);
   t.true(text.out.endsWith(`\nnote: ${POR_LENGTH_NOTE}\n`), text.out);
   t.false((await cli(['check', 'dining', '-p', 'n=3', '--por', '--no-liveness', '--no-trace', '--cross-check'])).out.includes(POR_LENGTH_NOTE));
+  // A lasso under --dead-vars.
+  const lasso = await cli(['check', 'migration-entry-wait', '--variant', 'put-and-wait', '--dead-vars', '--no-trace']);
+  t.is(lasso.code, 1);
+  t.true(lasso.out.endsWith(`\nnote: ${DEAD_VARS_LASSO_NOTE}\n`), lasso.out);
 });

@@ -223,6 +223,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
       io.out(`violation:\n\n${renderText(trace, { docs: traceDocs(trace, built) })}\n\n${blockedText(blocked, trace.property.kind === 'livelock')}`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
       else if (opts.por && !cross) io.out(`note: ${POR_LENGTH_NOTE}\n`);
+      else if (opts.deadVars && !cross && trace.property.kind === 'livelock') io.out(`note: ${DEAD_VARS_LASSO_NOTE}\n`);
       const saved = save();
       if (saved) reportSaved(io, saved, model);
     }
@@ -234,6 +235,9 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
 /** What a counterexample found under --por is, and is not (the unreduced search may find a shorter one). */
 export const POR_LENGTH_NOTE =
   'with --por this is a shortest counterexample of the reduced state space, which can be longer than one without it; --minimize gives a shortest one (for a livelock, the shortest stem to this cycle)';
+
+/** What a lasso found under --dead-vars is (README, "State-space reduction"). */
+export const DEAD_VARS_LASSO_NOTE = "with --dead-vars a lasso's stem can be longer than the shortest by up to one round of its cycle (it goes on to a state the cycle returns to exactly); --minimize gives the shortest stem to this cycle";
 
 /**
  * A pass of a model that states no property at all (no invariant, no
