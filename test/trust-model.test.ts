@@ -385,6 +385,16 @@ test("a step's choice is its index: a choice compared with its name never holds"
   coded(t, () => buildModel(mk('by-name', (_s, _me, c) => (c === 'stale' ? 'other' : 'done')), null), 'MC157', /step "go" next: compares the choice c with "stale", but a choice is its index, 0 to 1 \(choose: \["fresh", "stale"\] gives 0 for "fresh", 1 for "stale"\)/);
   coded(t, () => buildModel(mk('out-of-range', (_s, _me, c) => (c === 2 ? 'other' : 'done')), null), 'MC157', /compares the choice c with 2, but a choice is its index, 0 to 1/);
   t.notThrows(() => buildModel(mk('by-index', (_s, _me, c) => (c === 1 ? 'other' : 'done')), null));
+  // A choose that depends on the variant, in an effect all variants share: an index another variant's choose has is a branch that variant takes.
+  const leaky = (then: (s: any, me: any, c: number) => void) =>
+    defineModel({
+      name: 'leaky',
+      variants: { ok: 'one choice', leak: 'two' },
+      shared: { n: int(0, 2) },
+      threads: (_p: unknown, v: string | null) => [thread('t', { start: 'go', end: ['done'], steps: { go: { choose: v === 'leak' ? ['ok', 'leak'] : ['ok'], then, next: 'done' } } })],
+    } as never);
+  for (const v of ['ok', 'leak']) t.notThrows(() => buildModel(leaky((s, _me, c) => { if (c === 1) s.n = 1; }), v), v);
+  coded(t, () => buildModel(leaky((s, _me, c) => { if (c === 2) s.n = 1; }), 'leak'), 'MC157', /compares the choice c with 2, but a choice is its index, 0 to 1/);
 });
 
 test('a string compared with the variant must name a variant of the model: a misspelt one built the racy variant as the safe one', (t) => {

@@ -173,8 +173,10 @@ function checkLocals(code: string, me: string, where: string, scope: NameScope):
  * the parameters of each of its expectations. Builders that throw for a
  * configuration are skipped (this only widens what a dead branch may name).
  */
-export function namesInAnyConfiguration(model: Model): { shared: Set<string>; locals: Map<string, Set<string>>; values: Set<string> } {
+export function namesInAnyConfiguration(model: Model): { shared: Set<string>; locals: Map<string, Set<string>>; values: Set<string>; choices: Map<string, number> } {
   const shared = new Set<string>();
+  // `group\0step` to the most choices the step has in some configuration (Infinity for a computed choose).
+  const choices = new Map<string, number>();
   const locals = new Map<string, Set<string>>();
   // `valueKey(group, name, value)` for each value a oneOf variable (or array of them) takes in some configuration.
   const values = new Set<string>();
@@ -203,13 +205,19 @@ export function namesInAnyConfiguration(model: Model): { shared: Set<string>; lo
             set.add(k);
             addValues(g.name, k, d);
           }
+          for (const [k, st] of Object.entries((g.def?.steps ?? {}) as Record<string, { choose?: unknown }>)) {
+            const c = st?.choose;
+            const n = typeof c === 'number' ? c : Array.isArray(c) ? c.length : typeof c === 'function' ? Infinity : 1;
+            const key = `${g.name}\0${k}`;
+            choices.set(key, Math.max(choices.get(key) ?? 0, n));
+          }
         }
       } catch {
         // A configuration the model refuses declares nothing.
       }
     }
   }
-  return { shared, locals, values };
+  return { shared, locals, values, choices };
 }
 
 const valueKey = (group: string | null, name: string, value: string): string => `${group ?? ''}\0${name}\0${value}`;
@@ -266,7 +274,7 @@ export interface ValueScope {
   /** Whether some configuration of the model lets the variable take a value that `holds` (a branch another variant takes). */
   readonly elsewhere: (group: string | null, name: string, holds: (value: string) => boolean) => boolean;
   /** The step's choices, for the function's third parameter (a step's effect and next): how many, and their names. */
-  readonly choices?: { readonly count: number; readonly names: readonly string[] | null };
+  readonly choices?: { readonly count: number; readonly names: readonly string[] | null; readonly elsewhere: () => number };
 }
 
 /** A literal a variable is compared with. */
@@ -477,8 +485,9 @@ function checkValue(u: ValueUse, where: string, scope: ValueScope): void {
   if (t.kind === 'variant') return;
   if (t.kind === 'choice') {
     const c = scope.choices!;
-    if (lit.kind === 'number' && Number.isInteger(lit.value) && lit.value >= 0 && lit.value < c.count) return;
-    if (lit.kind === 'string' && u.loose && /^\d+$/.test(lit.text) && Number(lit.text) < c.count) return;
+    // An index the step has in another configuration (a choose that depends on the variant, an effect shared by all) is a branch that configuration takes.
+    const index = lit.kind === 'number' ? lit.value : lit.kind === 'string' && u.loose && /^\d+$/.test(lit.text) ? Number(lit.text) : NaN;
+    if (Number.isInteger(index) && index >= 0 && (index < c.count || index < c.elsewhere())) return;
     const names = c.names ? ` (choose: [${c.names.map((x) => q(x)).join(', ')}] gives ${c.names.map((x, i) => `${i} for ${q(x)}`).join(', ')})` : '';
     throw new McError('MC157', `${where}: compares the choice ${u.what} with ${lit.kind === 'string' ? q(lit.text) : lit.text}, but a choice is its index, 0 to ${c.count - 1}${names}`);
   }
@@ -1002,7 +1011,11 @@ export function checkModelNames(
     for (const st of tpl.steps) {
       const sw = `${where} thread ${q(tpl.name)} step ${q(st.name)}`;
       // The effect and a computed next take the choice, a constant number of them or their names.
-      const choices = st.choices >= 1 ? { choices: { count: st.choices, names: st.choiceNames } } : {};
+      const elsewhere = (): number => {
+        anyConfig ??= namesInAnyConfiguration(model);
+        return anyConfig.choices.get(`${tpl.name}\0${st.name}`) ?? 0;
+      };
+      const choices = st.choices >= 1 ? { choices: { count: st.choices, names: st.choiceNames, elsewhere } } : {};
       for (const [fn, what] of [[st.guard, 'guard'], [st.effect, 'effect'], [st.nextFn, 'next'], [st.chooseFn, 'choose']] as const) {
         checkNames(fn, `${sw} ${what}`, scope);
         checkLabels(fn, `${sw} ${what}`, labelsOf);
