@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Entry point.
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 // A stop signal before the command starts (while tsx and the engine load) ends the run as an
 // interrupted one, exit 3 with a line that says so, not Node's silent 130. The function left
@@ -13,8 +15,71 @@ const leave = (code) => {
 };
 const early = (signal) => {
   process.stderr.write(`mmcheck: interrupted by ${signal} before any search started\n`);
+  earlyJunit(signal);
   leave(3);
 };
+
+// `mmcheck test --reporter junit -o FILE` stopped before it ran says so in FILE, as a run stopped
+// later does (src/cli/commands/test.ts, junitXml): a CI step that publishes the report whatever the
+// exit code must not publish the previous run's. Only a file that is absent or an mmcheck JUnit
+// report is replaced (src/run/output-kind.ts), atomically (a temporary file renamed over it).
+function earlyJunit(signal) {
+  const argv = process.argv.slice(2);
+  if (argv[0] !== 'test') return;
+  let reporter = null;
+  let out = null;
+  for (let i = 1; i < argv.length && argv[i] !== '--'; i++) {
+    const a = argv[i];
+    if (a === '--reporter') reporter = argv[++i] ?? null;
+    else if (a.startsWith('--reporter=')) reporter = a.slice('--reporter='.length);
+    else if (a === '-o' || a === '--out') out = argv[++i] ?? null;
+    else if (a.startsWith('--out=')) out = a.slice('--out='.length);
+  }
+  if (reporter !== 'junit' || !out || out === '-') return;
+  const target = resolve(out);
+  try {
+    let head = '';
+    try {
+      const fd = openSync(target, 'r');
+      const buf = Buffer.alloc(200);
+      head = buf.toString('utf8', 0, readSync(fd, buf, 0, 200, 0));
+      closeSync(fd);
+    } catch (e) {
+      if (e.code !== 'ENOENT') return;
+    }
+    if (head !== '' && !head.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mmcheck" ')) return;
+    const what = `interrupted by ${signal} before any case ran: no expectation was checked`;
+    const xml = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<testsuites name="mmcheck" tests="1" failures="0" errors="1" skipped="0" time="0.000">',
+      '  <testsuite name="mmcheck run" tests="1" failures="0" errors="1" skipped="0" time="0.000">',
+      '    <testcase classname="mmcheck run" name="the whole run" time="0.000">',
+      `      <error type="interrupted" message="${what}">${what}</error>`,
+      '    </testcase>',
+      '  </testsuite>',
+      '</testsuites>',
+      '',
+    ].join('\n');
+    mkdirSync(dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, xml);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      renameSync(tmp, target);
+    } catch {
+      rmSync(tmp, { force: true });
+      return;
+    }
+    process.stderr.write(`mmcheck: the JUnit report ${out} says so\n`);
+  } catch {
+    // Nothing more can be done before the process ends: the line above said it was interrupted.
+  }
+}
 process.on('SIGINT', early);
 process.on('SIGTERM', early);
 globalThis[Symbol.for('mmcheck.earlySignals')] = () => {

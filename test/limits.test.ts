@@ -554,3 +554,26 @@ test('simulate runs its walks in a search thread: SIGINT stops them with what th
   t.is(timed.code, 0, timed.err);
   t.regex(timed.out, /^no violation in [\d,]+ walks \(time limit reached after/m);
 });
+
+test('a signal before mmcheck test has started: its JUnit report says the run was interrupted, never the last run\'s result; a file that is no mmcheck report is left alone', async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'mmcheck-early-junit-'));
+  const passed = junitXml([{ file: 'm.ts', model: 'm', variant: null, params: '', expected: 'pass', got: 'pass', status: 'passed', diffs: [], states: 1, transitions: 1, seconds: 0 }]);
+  writeFileSync(join(d, 'report.xml'), passed);
+  writeFileSync(join(d, 'notes.xml'), '<notes>mine</notes>\n');
+  // The signal while bin/mmcheck.js still loads (its handlers are set at once; the command takes over a second to load from the sources).
+  const run = (out: string) =>
+    new Promise<{ code: number | null; err: string }>((done) => {
+      const c = spawn(process.execPath, [BIN, 'test', resolve('examples'), '--reporter', 'junit', '-o', out], { cwd: d, env: { ...process.env, NODE_OPTIONS: '' } });
+      let err = '';
+      c.stderr.on('data', (x: Buffer) => void (err += x));
+      c.on('spawn', () => setTimeout(() => c.kill('SIGINT'), 300));
+      c.on('close', (code) => done({ code, err }));
+    });
+  const [report, notes] = await Promise.all([run('report.xml'), run('notes.xml')]);
+  t.is(report.code, 3, report.err);
+  const xml = readFileSync(join(d, 'report.xml'), 'utf8');
+  t.not(xml, passed);
+  t.regex(xml, /<error type="interrupted" message="interrupted by SIGINT [^"]*">/);
+  t.is(notes.code, 3, notes.err);
+  t.is(readFileSync(join(d, 'notes.xml'), 'utf8'), '<notes>mine</notes>\n');
+});
