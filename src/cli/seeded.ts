@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import type { Fairness, Model } from '../model/define.ts';
@@ -105,8 +106,19 @@ export function seededTrace(model: Model, rt: Runtime, v: FoundViolation, fairne
 export function saveSeededTrace(args: Args, io: Io, model: Model, trace: TraceFile, seed: string | number): SavedTrace | null {
   if (args.flag('no-trace')) return null;
   const mode = args.command.name === 'simulate' ? 'simulate' : 'swarm';
-  const tag = `.${mode}-seed${String(seed).slice(0, 64).replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`;
+  const tag = `.${mode}-seed${seedTag(String(seed))}.json`;
   return writeTrace(trace, io.cwd, args.str('trace-out'), model, [], traceFileName(trace).replace(/\.json$/, tag));
+}
+
+/**
+ * The seed as a file name's part: itself when it is one (letters, digits,
+ * `_`, `.`, `-`, at most 64), else what of it is, with a hash of the whole
+ * seed, so that two seeds never name one file (`a/b` and `a b` did, and the
+ * second run's trace replaced the first's).
+ */
+export function seedTag(seed: string): string {
+  if (/^[A-Za-z0-9_.-]{1,64}$/.test(seed)) return seed;
+  return `${seed.slice(0, 48).replace(/[^A-Za-z0-9_.-]+/g, '_')}~${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`;
 }
 
 /** The counterexample, then the trace written, then where it went (or the write error) and the command that repeats the run. */
