@@ -169,6 +169,14 @@ test('cli: check, show (text, markdown, html), simulate and minimize show each s
   const bare = await cli(['show', 't.json'], dir);
   t.is(bare.code, 0, bare.err);
   t.false(bare.out.includes('↳'));
+  // A model changed since (the race fixed in set, its docs reworded): the trace is shown as recorded, without what the new model's steps stand for.
+  writeFileSync(join(dir, 'fixed.ts'), SOURCE(entry).replace("if (s.one) s.twice = true; ", '').replace(JSON.stringify(DOC_B), JSON.stringify('atomic_set(one)')));
+  for (const format of ['text', 'html']) {
+    const changed = await cli(['show', 't.json', '--model', 'fixed.ts', '--format', format], dir);
+    t.is(changed.code, 0, changed.err);
+    t.regex(changed.out, /not re-executed: it does not reproduce on the current model/);
+    for (const doc of [DOC_A_LINE, 'atomic_set(one)']) t.false(changed.out.includes(format === 'html' ? `title="${htmlEsc(doc)}"` : `↳ ${doc}`), `${format}: ${doc}`);
+  }
   const min = await cli(['minimize', 't.json', '--model', 'm.ts'], dir);
   t.is(min.code, 0, min.err);
   t.true(min.out.includes(`↳ ${DOC_B}`));

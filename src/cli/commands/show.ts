@@ -45,13 +45,15 @@ async function runShow(args: Args, io: Io): Promise<number> {
   const format = args.oneOf('format', FORMATS);
   // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
   const m = await traceModel(t, file, args, io);
-  const { note } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
-  const docs = traceDocsOf(t, m.model);
+  const { note, level } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
+  // What the model says of the steps (docs, locks, why threads are blocked) only of a trace it reproduces: a model that changed since may mean other things by the same step names.
+  const same = m.model !== null && level === 'replayed' ? m.model : null;
+  const docs = traceDocsOf(t, same);
   // The commands the page and the table print: a model file must be given again (a trace never loads one by itself).
   const modelFlag = m.model ? modelArg(m.model, io.cwd) : '';
   // With the model at hand: its declared locks draw the lock bars, and blocked threads are explained.
-  const blocked = m.model ? explainTrace(m.model, t) : null;
-  const locks = m.model ? declaredLocks(m.model, t) : [];
+  const blocked = same ? explainTrace(same, t) : null;
+  const locks = same ? declaredLocks(same, t) : [];
   const why = blockedText(blocked, t.property.kind === 'livelock');
   const text =
     format === 'itf'
