@@ -67,3 +67,34 @@ test('replay names the value a step now writes differently, with the label it mo
   t.true(note!.includes('n=3 where the trace has 2'), note);
   t.true(note!.includes('T.at="other" where the trace has "done"'), note);
 });
+
+test('a livelock replayed on a model that declares no progress any more is not reported as fixed: the message says progress is gone', (t) => {
+  // A does its work (progress) when B has raised go; B spins, or toggles go forever (its own progress at lower), so that with no fairness A may starve.
+  const model = (aProgress: boolean, bToggles: boolean) =>
+    defineModel({
+      name: 'turns',
+      shared: { go: bool() },
+      threads: [
+        thread('A', { start: 'wait', end: [], steps: { wait: { when: (s: any) => s.go, next: 'work' }, work: { next: 'wait', ...(aProgress ? { progress: true } : {}) } } } as never),
+        thread('B', {
+          start: 'raise',
+          end: [],
+          steps: bToggles
+            ? { raise: { then: (s: any) => { s.go = true; }, next: 'lower' }, lower: { then: (s: any) => { s.go = false; }, next: 'raise', progress: true } }
+            : { raise: { next: 'raise' } },
+        } as never),
+      ],
+    } as never);
+  for (const [bToggles, property, message] of [
+    [false, 'non-progress-cycle', /^the model declares no progress any more \(no progress label or step\): a livelock is judged by progress, so none is reported, and this says nothing of a fix/],
+    [true, 'starvation', /^A declares no progress any more/],
+  ] as const) {
+    const v = check(model(true, bToggles), { fairness: 'none' }).violation!;
+    t.is(v.property, property);
+    t.true(v.trace.steps.every((st) => st.thread === 'B'), JSON.stringify(v.trace.steps));
+    t.is(replay(v.trace, model(true, bToggles)).status, 'reproduced');
+    const r = replay(v.trace, model(false, bToggles));
+    t.is(r.status, 'property-holds');
+    t.regex(r.verdict, message);
+  }
+});

@@ -334,20 +334,24 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       const fairness = (trace.fairness ?? 'weak') as Fairness;
       const j = judgeCycle(rt, states.slice(cs, states.length - 1), movers.slice(cs), fairness);
       const live = starving >= 0 ? states.slice(cs).some((st) => !rt.finished(st, 0, starving)) : j.hasLiveThread;
-      holds = starving !== -2 && closes && progressAt < 0 && j.fair && live;
+      // A model (or starving thread) that declares no progress any more checks no livelock (of it): the cycle is none, and that is no fix.
+      const noProgress = starving >= 0 ? !built.threads[starving]!.template.hasProgress : starving === -1 && !built.hasProgress;
+      holds = starving !== -2 && !noProgress && closes && progressAt < 0 && j.fair && live;
       out.verdict = !closes
         ? `the cycle does not close: the state after the last step differs from the state at step ${cs + 1}`
         : progressAt >= 0
           ? `step ${cs + progressAt + 1} of the cycle now makes progress`
-          : !j.fair
-            ? `the cycle is not ${fairAdjective(fairness) ?? 'fair'}: ${built.threads[j.unfairThread]!.name} is enabled but never moves`
-            : starving === -2
-              ? `the model has no thread ${q(p.starving)}`
-              : !live
-              ? starving >= 0 ? `${clip(p.starving!)} is finished on the cycle` : 'every thread with progress labels is finished on the cycle'
-              : p.starving
-                ? `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress of ${clip(p.starving)}, and is ${fairness === 'none' ? 'a cycle' : `a ${fairness}ly fair cycle`}: ${clip(p.starving)} starves`
-                : `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress and is ${fairness === 'none' ? 'a' : `a ${fairness}ly fair`} non-progress cycle`;
+          : starving === -2
+            ? `the model has no thread ${q(p.starving)}`
+            : noProgress
+              ? `${starving >= 0 ? `${clip(p.starving!)} declares` : 'the model declares'} no progress any more (no progress label or step): a livelock is judged by progress, so none is reported, and this says nothing of a fix (the cycle still closes); declare the progress again to check livelocks`
+              : !j.fair
+                ? `the cycle is not ${fairAdjective(fairness) ?? 'fair'}: ${built.threads[j.unfairThread]!.name} is enabled but never moves`
+                : !live
+                  ? starving >= 0 ? `${clip(p.starving!)} is finished on the cycle` : 'every thread with progress labels is finished on the cycle'
+                  : p.starving
+                    ? `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress of ${clip(p.starving)}, and is ${fairness === 'none' ? 'a cycle' : `a ${fairness}ly fair cycle`}: ${clip(p.starving)} starves`
+                    : `the cycle (steps ${cs + 1}..${trace.steps.length}) closes with no progress and is ${fairness === 'none' ? 'a' : `a ${fairness}ly fair`} non-progress cycle`;
       break;
     }
   }

@@ -40,7 +40,7 @@ async function runReplay(args: Args, io: Io): Promise<number> {
     for (const note of r.notes) io.out(`note: ${note}\n`);
     if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n${blockedText(blocked, t.property.kind === 'livelock')}`);
     else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n${r.stop?.doc ? `  ${r.stop.step}: ${r.stop.doc}\n` : ''}`);
-    else io.out(`replays, but the property now holds: ${r.verdict}\n`);
+    else io.out(`replays, but ${t.property.kind === 'livelock' ? `it is no ${t.property.name === 'starvation' ? 'starvation' : 'livelock'} of this model` : 'the property now holds'}: ${r.verdict}\n`);
   }
   return r.status === 'reproduced' ? EXIT.pass : EXIT.violation;
 }
