@@ -395,6 +395,10 @@ test('SIGINT stops a swarm through its control word: exit 3, interrupted named',
   t.is(r.code, 3, r.err);
   t.regex(r.out, /^interrupted by SIGINT: the workers were stopped where they were$/m);
   t.regex(r.out, /^no violation found by 2 workers( \(\d+ of them stopped before they searched\))?$/m);
+  // Each worker says it was interrupted, not that a time limit (none was given) stopped it; the header names no fairness, as no livelock is checked.
+  t.is((r.out.match(/^ +[01] .* interrupted /gm) ?? []).length, 2, r.out);
+  t.false(r.out.includes('time-limit'), r.out);
+  t.regex(r.out, /^swarm-checking peterson\/classic \(n=6\) \[2 workers, 2 at a time, seed 1, bitstate DFS\]$/m);
 });
 
 /** A folder of models with expectations for `mmcheck test`: a lock that passes, a guard that never returns, and a model too big to finish that says when it loads (in the main thread, then in the search thread). */

@@ -162,7 +162,7 @@ function stopOn(sc: SwarmControl, timeLimit: number, signals: boolean): { interr
   const removeSignals = signals
     ? onStopSignals((signal) => {
         interrupted ??= signal;
-        sc.stop();
+        sc.stop('interrupted');
       })
     : () => {};
   return {

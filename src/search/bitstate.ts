@@ -33,6 +33,11 @@ import { assertionViolation, deadlockViolation, invariantViolation } from './vio
 /** Slots of the control word a swarm shares with its members. */
 export const CONTROL_BOUND = 0;
 export const CONTROL_STOP = 1;
+/** What CONTROL_STOP holds once the members are to stop: why (0 while they run). */
+export const STOP_CODES = { 'time-limit': 1, interrupted: 2, 'memory-limit': 3 } as const;
+export type StopCode = keyof typeof STOP_CODES;
+/** The reason a stop code stands for (a code from no known writer reads as the time limit). */
+export const stopReason = (code: number): StopCode => (code === 2 ? 'interrupted' : code === 3 ? 'memory-limit' : 'time-limit');
 /** The bound before any member has reported a violation. */
 export const NO_BOUND = 0x7fffffff;
 
@@ -219,7 +224,7 @@ export function bitstateDfs(rt: Runtime, o: BitstateDfsOptions): BitstateOutcome
         if (++ticks === CHECK_EVERY) {
           ticks = 0;
           if (control !== null && Atomics.load(control, CONTROL_STOP) !== 0) {
-            out.status = 'time-limit';
+            out.status = stopReason(Atomics.load(control, CONTROL_STOP));
             break;
           }
           if (control !== null && out.expanded > Atomics.load(control, CONTROL_BOUND)) {

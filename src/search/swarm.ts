@@ -2,7 +2,7 @@ import seedrandom from 'seedrandom';
 import type { Fairness } from '../model/define.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { FingerprintSet } from '../store/fingerprints.ts';
-import { bitstateDfs, CONTROL_BOUND, CONTROL_STOP, NO_BOUND, type BitstateOutcome } from './bitstate.ts';
+import { bitstateDfs, CONTROL_BOUND, CONTROL_STOP, NO_BOUND, STOP_CODES, stopReason, type BitstateOutcome, type StopCode } from './bitstate.ts';
 import { noReducers } from './explore.ts';
 import type { FoundViolation } from './types.ts';
 
@@ -97,7 +97,11 @@ export interface WorkerOptions {
  */
 export const MAX_SWARM = 10_000;
 
-export type WorkerStatus = 'violation' | 'done' | 'max-states' | 'cancelled' | 'time-limit';
+/** `time-limit`, `interrupted` (a signal) and `memory-limit`: the member was stopped before it finished. */
+export type WorkerStatus = 'violation' | 'done' | 'max-states' | 'cancelled' | 'time-limit' | 'interrupted' | 'memory-limit';
+
+/** Whether a member was stopped from outside (it did not finish its search, nor give up to a better violation). */
+export const stoppedStatus = (s: WorkerStatus): boolean => s === 'time-limit' || s === 'interrupted' || s === 'memory-limit';
 
 /** What a member reports: the DFS's counts (`maxDepth` is its `depth`), the fill of its bit table and its time. */
 export interface WorkerOutcome
@@ -121,7 +125,7 @@ export function searchMember(rt: Runtime, plan: WorkerPlan, o: WorkerOptions, co
   const t0 = Date.now();
   // A member that starts after the swarm was stopped (time limit, signal) ends at once, without allocating its bit table.
   if (control !== null && Atomics.load(control, CONTROL_STOP) !== 0)
-    return { index: plan.index, status: 'time-limit', violation: null, cost: -1, expanded: 0, states: 0, transitions: 0, maxDepth: 0, depthCut: 0, cycles: 0, bitstateFill: 0, seconds: 0, fingerprints: new Uint32Array(0), fingerprintsCapped: false };
+    return { index: plan.index, status: stopReason(Atomics.load(control, CONTROL_STOP)), violation: null, cost: -1, expanded: 0, states: 0, transitions: 0, maxDepth: 0, depthCut: 0, cycles: 0, bitstateFill: 0, seconds: 0, fingerprints: new Uint32Array(0), fingerprintsCapped: false };
   const model = rt.model;
   const r = bitstateDfs(rt, {
     log2Bits: plan.bitstateLog2,
@@ -140,7 +144,7 @@ export function searchMember(rt: Runtime, plan: WorkerPlan, o: WorkerOptions, co
   });
   return {
     index: plan.index,
-    status: r.status === 'memory-limit' || r.status === 'interrupted' ? 'time-limit' : r.status,
+    status: r.status,
     violation: r.violation,
     cost: r.cost,
     expanded: r.expanded,
@@ -246,9 +250,9 @@ export class SwarmControl {
     return r;
   }
 
-  /** Stop every member at its next check (time limit, or a member that failed). */
-  stop(): void {
-    Atomics.store(this.control, CONTROL_STOP, 1);
+  /** Stop every member at its next check (time limit, a signal, or a member that failed); the first reason given is kept. */
+  stop(reason: StopCode = 'time-limit'): void {
+    Atomics.compareExchange(this.control, CONTROL_STOP, 0, STOP_CODES[reason]);
   }
 }
 
@@ -282,7 +286,7 @@ export function swarmResult(o: SwarmOptions, plans: readonly WorkerPlan[], outco
     winner: winner?.index ?? null,
     workers: outcomes.map((r) => summary(r, plans[r.index]!)),
     coverage: coverage(outcomes),
-    settled: outcomes.every((r) => r.status !== 'time-limit'),
+    settled: outcomes.every((r) => !stoppedStatus(r.status)),
     seconds,
     fairness: o.liveness ? o.fairness : null,
   };

@@ -141,7 +141,7 @@ const PLAN_KEYS = ['seed', 'bitstateLog2', 'hashes', 'hashSeeds', 'depthBound'];
 const OUTCOME_KEYS = ['status', 'states', 'expanded', 'transitions', 'maxDepth', 'depthCut', 'cycles', 'bitstateFill', 'seconds'];
 const COVERAGE_KEYS = ['count', 'capped', 'fingerprints'];
 const VIOLATION_KEYS = ['kind', 'property', 'length', 'cost', 'trace'];
-const STATUSES: readonly WorkerStatus[] = ['violation', 'done', 'max-states', 'cancelled', 'time-limit'];
+const STATUSES: readonly WorkerStatus[] = ['violation', 'done', 'max-states', 'cancelled', 'time-limit', 'interrupted', 'memory-limit'];
 const FAIRNESS: readonly Fairness[] = ['none', 'weak', 'strong'];
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -249,10 +249,11 @@ export function parseMemberResult(text: string, source: string): ParsedMember {
   if (typeof out.seconds !== 'number' || !(out.seconds >= 0) || !Number.isFinite(out.seconds)) r.fail('$.outcome.seconds', `expected a number of seconds, got ${q(out.seconds)}`);
   if (expanded > states) r.fail('$.outcome.expanded', `${expanded} states expanded, but only ${states} were seen`);
   if (status === 'cancelled') r.fail('$.outcome.status', 'a member run on its own is never cancelled (no other member shares its bound)');
+  // A signal stops the member (status interrupted; time-limit when its time limit had stopped it first, and in files of earlier versions).
   if (t.interrupted !== null) {
     r.oneOf(t.interrupted, '$.interrupted', ['SIGINT', 'SIGTERM']);
-    if (status !== 'time-limit') r.fail('$.interrupted', `an interrupted member's status is "time-limit", not ${q(status)}`);
-  }
+    if (status !== 'interrupted' && status !== 'time-limit') r.fail('$.interrupted', `an interrupted member's status is "interrupted", not ${q(status)}`);
+  } else if (status === 'interrupted') r.fail('$.outcome.status', 'the status is "interrupted", but $.interrupted names no signal');
 
   const cov = r.obj(t.coverage, '$.coverage', COVERAGE_KEYS);
   const count = r.int(cov.count, '$.coverage.count', 0, cap);

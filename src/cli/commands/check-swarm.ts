@@ -3,7 +3,7 @@ import { fairnessName } from '../../model/fairness-text.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
 import type { Fairness, Model } from '../../model/define.ts';
 import { swarm } from '../../run/swarm-pool.ts';
-import type { SwarmResult } from '../../search/swarm.ts';
+import { stoppedStatus, type SwarmResult } from '../../search/swarm.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import type { Args } from '../args.ts';
 import { EXIT, count, n, printError, type Io } from '../common.ts';
@@ -40,7 +40,7 @@ export async function runSwarm(args: Args, io: Io): Promise<number> {
   const checksLiveness = c.liveness && c.built.hasProgress;
   if (!c.json)
     io.out(
-      `swarm-checking ${describeBuilt(c.built)} [${count(workers, 'worker')}, ${n(Math.min(jobs, workers))} at a time, seed ${c.seed}, bitstate DFS, ${fairnessName(c.fairness)}${checksLiveness ? ', liveness' : ''}]\n`,
+      `swarm-checking ${describeBuilt(c.built)} [${count(workers, 'worker')}, ${n(Math.min(jobs, workers))} at a time, seed ${c.seed}, bitstate DFS${checksLiveness ? `, liveness, ${fairnessName(c.fairness)}` : ''}]\n`,
     );
   const line = statusLine(args, io);
   let done = 0;
@@ -155,7 +155,7 @@ export function reportSwarm(args: Args, io: Io, c: SwarmReport, r: SwarmResult &
     return EXIT.violation;
   }
   // Members queued when a signal or the time limit stopped the swarm never searched.
-  const unstarted = r.workers.filter((w) => w.status === 'time-limit' && w.expanded === 0).length;
+  const unstarted = r.workers.filter((w) => stoppedStatus(w.status) && w.expanded === 0).length;
   io.out(`no violation found by ${count(r.workers.length, 'worker')}${unstarted ? ` (${n(unstarted)} of them stopped before they searched)` : ''}\n`);
   io.out(`a swarm is not a proof: each worker's bitstate skips states whose bits collide, and depth bounds cut searches (run mmcheck check without --swarm for a proof)\n`);
   io.out(`  again:  ${again}\n`);
