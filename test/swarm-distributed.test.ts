@@ -1,10 +1,11 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildModel } from '../src/index.ts';
 import { Runtime } from '../src/exec/runtime.ts';
+import { loadModel } from '../src/run/load.ts';
 import { SwarmControl, memberOptions, planWorkers, searchMember, swarmInline, swarmResult } from '../src/search/swarm.ts';
 import { swarmOptions } from '../src/run/swarm-pool.ts';
 import { mergeMembers } from '../src/run/swarm-merge.ts';
@@ -290,4 +291,42 @@ test('swarm-merge validates every field of a result: corrupt, edited or foreign 
     t.is(r.code, 2, file);
     t.regex(r.err, re, file);
   }
+});
+
+test('a model file\'s hash covers its text and its relative imports: members that ran before a constant or a helper module changed are refused, and a trace notes the change', async (t) => {
+  const dir = tmp();
+  mkdirSync(join(dir, 'lib'));
+  const entry = JSON.stringify(resolve('src/index.ts'));
+  // A counter bounded by a constant of the model file, stepped by a helper module's function.
+  writeFileSync(join(dir, 'lib', 'step.ts'), 'export const STEP = 1;\n');
+  const model = (cap: number) => `import { defineModel, int, thread } from ${entry};
+import { STEP } from './lib/step.js';
+const CAP = ${cap};
+export default defineModel({
+  name: 'capped',
+  shared: { n: int(0, 7) },
+  threads: [thread('t', { start: 'go', end: ['go'], steps: { go: { when: (s) => s.n + STEP <= 7, then: (s) => { s.n = s.n + STEP; }, next: 'go' } } })],
+  invariants: { under: (s) => s.n < CAP },
+});
+`;
+  writeFileSync(join(dir, 'm.ts'), model(3));
+  for (const i of [0, 1]) t.is((await cli(['check', 'm.ts', '--swarm', '2', '--member', String(i), '--seed', '5', '-o', `m${i}.json`], dir)).code, 0);
+  t.is((await cli(['check', 'm.ts', '--trace-out', 't.json'], dir)).code, 1);
+  t.is((await cli(['swarm-merge', 'm0.json', 'm1.json', '--model', 'm.ts', '--no-trace'], dir)).code, 1);
+  // The constant changed: the functions' source is the same, the behaviour is not (new processes: this one keeps the module it imported).
+  writeFileSync(join(dir, 'm.ts'), model(9));
+  const merged = await mmcheckProcess(['swarm-merge', 'm0.json', 'm1.json', '--model', 'm.ts', '--no-trace'], dir);
+  t.is(merged.code, 2, merged.out);
+  t.regex(merged.err, /MC439: the members ran a different model "capped" than the one given/);
+  const replayed = await mmcheckProcess(['replay', 't.json', '--model', 'm.ts'], dir);
+  t.regex(replayed.out, /^note: the model has changed since the trace was made/m);
+  t.regex(replayed.out, /replays, but the property now holds/);
+  // The model file as it was, and the helper module changed.
+  writeFileSync(join(dir, 'm.ts'), model(3));
+  t.is((await mmcheckProcess(['swarm-merge', 'm0.json', 'm1.json', '--model', 'm.ts', '--no-trace'], dir)).code, 1);
+  writeFileSync(join(dir, 'lib', 'step.ts'), 'export const STEP = 2;\n');
+  t.regex((await mmcheckProcess(['swarm-merge', 'm0.json', 'm1.json', '--model', 'm.ts', '--no-trace'], dir)).err, /MC439/);
+  // A built-in model given by its path keeps the hash it has by name.
+  const hash = async (ref: string) => modelHash(new Runtime(buildModel(await loadModel(ref), null, { n: 3 })));
+  t.is(await hash(resolve('models/dining.ts')), await hash('dining'));
 });

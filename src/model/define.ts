@@ -236,6 +236,13 @@ export interface Model<P extends ParamSpec = ParamSpec> {
   readonly variantNames: readonly string[];
   /** Resolved file path when loaded from a file. */
   source?: string;
+  /**
+   * When loaded from a file: a digest of its text and of the files it
+   * imports by relative path, in the model hash (src/trace/decode.ts), so
+   * that a constant a step reads (`const CAP = 3`) or a helper module
+   * changed changes the hash, as the functions' own source does.
+   */
+  sourceDigest?: string;
 }
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { digest } from '../layout/hash.ts';
 import { pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
@@ -77,8 +78,63 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
     throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); ${EXPORT_HOW}`);
   }
   if (!exported) throw Object.assign(new McError('MC141', `model file ${q(ref)} does not export a model (${EXPORT_HOW})`), { exportsFunction: exportsAFunction(mod) });
-  // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source.
-  return { ...(m as Model), source: file };
+  // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source, and the hash it has by name.
+  const builtin = (await builtinModels()).includes(m as Model);
+  return { ...(m as Model), source: file, ...(builtin ? {} : { sourceDigest: moduleTextDigest(file) }) };
+}
+
+/** The most files `moduleTextDigest` reads (a model and its own helper modules are a handful). */
+const MAX_DIGEST_FILES = 256;
+/** Import specifiers in a module's text: `from '...'`, `import '...'`, `import('...')`, `require('...')`. */
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"\n]*)\1/g;
+const MODULE_EXTS = ['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx'];
+
+/**
+ * A digest of a model file's text and of every file it imports by a
+ * relative path, transitively (not packages, nor anything under
+ * node_modules): the model hash includes it, so that a changed constant or
+ * helper module reads as a changed model. Files that cannot be read or
+ * resolved count as their specifier.
+ */
+export function moduleTextDigest(file: string): string {
+  const seen = new Set<string>([file]);
+  const queue = [file];
+  const parts: string[] = [];
+  for (let i = 0; i < queue.length && i < MAX_DIGEST_FILES; i++) {
+    const f = queue[i]!;
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      parts.push(`unreadable ${relative(dirname(file), f)}`);
+      continue;
+    }
+    parts.push(`${relative(dirname(file), f)}\n${text}`);
+    for (const x of text.matchAll(SPECIFIER)) {
+      const target = resolveRelative(dirname(f), x[2]!);
+      if (target === null) parts.push(`unresolved ${x[2]}`);
+      else if (!seen.has(target) && !target.includes(`${sep}node_modules${sep}`)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return digest(parts.join('\n\0'));
+}
+
+/** A relative specifier as Node or TypeScript resolve it: the file, with an extension added or `.js` read as `.ts`, or a folder's index. */
+function resolveRelative(dir: string, spec: string): string | null {
+  const base = resolve(dir, spec);
+  const isFile = (p: string) => {
+    try {
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const stem = base.replace(/\.(?:[cm]?js|jsx)$/, '');
+  for (const c of [base, ...MODULE_EXTS.map((e) => base + e), ...MODULE_EXTS.map((e) => stem + e), ...MODULE_EXTS.map((e) => join(base, `index${e}`))]) if (isFile(c)) return c;
+  return null;
 }
 
 /** Whether a module exports a function (a helper module, a factory of models), directly or on its CommonJS exports object. */

@@ -57,5 +57,7 @@ export function modelHash(rt: Runtime): string {
       parts.push(`step ${s.name}@${s.at} ${String(s.guard)} ${String(s.effect)} ${s.next} ${String(s.nextFn)} ${s.choices} ${String(s.chooseFn)} ${s.progress}`);
   }
   for (const i of b.invariants) parts.push(`inv ${i.name} ${String(i.fn)}`);
+  // A model file's text and its relative imports: what the functions read from their module (constants, helpers), which their source does not show.
+  if (b.model.sourceDigest !== undefined) parts.push(`files ${b.model.sourceDigest}`);
   return digest(parts.join('\n'));
 }
