@@ -98,3 +98,31 @@ test('a livelock replayed on a model that declares no progress any more is not r
     t.regex(r.verdict, message);
   }
 });
+
+test('a trace whose variant was renamed or whose parameter was taken out since: the coded error says so, and how to replay it on the new name', (t) => {
+  const mk = (variant: string, param: boolean) =>
+    defineModel({
+      name: 'renamed',
+      ...(param ? { params: { cap: int(1, 3, 1) } } : {}),
+      variants: { [variant]: 'racy', other: 'other' },
+      shared: { n: int(0, 3) },
+      threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.n = 2; }, next: 'done' } } } as never)],
+      invariants: { low: (s: any) => s.n < 2 },
+    } as never);
+  const v = check(mk('racy', true), { variant: 'racy' }).violation!;
+  const thrown = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e as { code: string; message: string };
+    }
+    throw new Error('no error');
+  };
+  const renamed = thrown(() => replay(v.trace, mk('check-then-set', true)));
+  t.is(renamed.code, 'MC303');
+  t.regex(renamed.message, /has no variant "racy" \(variants: check-then-set, other\); if it was renamed, replay the trace on its new name with --variant NAME$/);
+  t.is(replay(v.trace, mk('check-then-set', true), 'check-then-set').status, 'reproduced');
+  const dropped = thrown(() => replay(v.trace, mk('racy', false)));
+  t.is(dropped.code, 'MC301');
+  t.regex(dropped.message, /has no parameter "cap" \(it takes no parameters\): the trace was made with cap=1, and a parameter it sets is no longer the model's \(the model changed since\)$/);
+});

@@ -117,6 +117,11 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     // A trace given the wrong model fails on its variant or parameters first: say which model it was made on.
     if (isMcError(e) && trace.model !== model.name)
       throw new McError('MC421', `the trace was made on model ${q(trace.model)}, and the model given is ${q(model.name)} (${e.message}); give the model the trace was made on with --model FILE`);
+    // The model changed since: a variant renamed or a parameter taken out. The schedule may still apply to the variant it is now.
+    if (isMcError(e) && e.code === 'MC303' && variant === trace.variant)
+      throw new McError('MC303', `${e.message}; if it was renamed, replay the trace on its new name with --variant NAME`);
+    if (isMcError(e) && e.code === 'MC301')
+      throw new McError('MC301', `${e.message}: the trace was made with ${Object.entries(trace.params).map(([k, v]) => `${k}=${v}`).join(' ')}, and a parameter it sets is no longer the model's (the model changed since)`);
     throw e;
   }
   const rt = new Runtime(built);
