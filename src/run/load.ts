@@ -83,8 +83,9 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   return { ...(m as Model), source: file, ...(builtin ? {} : { sourceDigest: moduleTextDigest(file) }) };
 }
 
-/** The most files `moduleTextDigest` reads (a model and its own helper modules are a handful). */
+/** The most files `moduleTextDigest` reads (a model and its own helper modules are a handful), and the largest it reads. */
 const MAX_DIGEST_FILES = 256;
+const MAX_DIGEST_BYTES = 4 * 2 ** 20;
 /** Import specifiers in a module's text: `from '...'`, `import '...'`, `import('...')`, `require('...')`. */
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"\n]*)\1/g;
 const MODULE_EXTS = ['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx'];
@@ -104,6 +105,12 @@ export function moduleTextDigest(file: string): string {
     const f = queue[i]!;
     let text: string;
     try {
+      // A data file imported whole (a large JSON table) counts by its size: its text is not read.
+      const size = statSync(f).size;
+      if (size > MAX_DIGEST_BYTES) {
+        parts.push(`large ${relative(dirname(file), f)} ${size}`);
+        continue;
+      }
       text = readFileSync(f, 'utf8');
     } catch {
       parts.push(`unreadable ${relative(dirname(file), f)}`);
