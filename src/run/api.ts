@@ -6,7 +6,7 @@ import { Runtime } from '../exec/runtime.ts';
 import { search } from '../search/check.ts';
 import type { SearchOptions, SearchResult } from '../search/types.ts';
 import { buildTrace } from '../trace/build.ts';
-import { isStateError, locateDeadline, locateModelError } from '../trace/error-path.ts';
+import { withErrorPath } from '../trace/error-path.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
 import { replay as replayTrace, type ReplayOutcome } from '../trace/replay.ts';
@@ -102,7 +102,7 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
     r = search(built, searchOptions);
   } catch (e) {
     // A model error in some state: the first such state, and the path to it, as `error.path` (src/trace/error-path.ts).
-    throw isStateError(e) ? locateModelError(built, searchOptions, e as McError, locateDeadline(t0, searchOptions.timeLimit)) : e;
+    throw withErrorPath(built, searchOptions, e, t0);
   }
   const { runtime, store: _store, ...rest } = r;
   const violation = r.violation ? { ...r.violation, trace: buildTrace(runtime, r.violation, r.violation.kind === 'livelock' && r.fairness ? { fairness: r.fairness } : {}) } : null;

@@ -3,7 +3,7 @@ import { getHeapStatistics } from 'node:v8';
 import { buildModel, type BuiltModel } from '../model/build.ts';
 import { checkVariant, paramsFrom, resolveParams, type Params } from '../model/define.ts';
 import { McError, McIncompleteError, isMcError, q } from '../model/errors.ts';
-import { errorPathOf, isStateError, locateDeadline, locateModelError, type ErrorPath } from '../trace/error-path.ts';
+import { errorPathOf, withErrorPath, type ErrorPath } from '../trace/error-path.ts';
 import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
@@ -255,7 +255,7 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     }
   } catch (thrown) {
     // A model error in some state: the first such state, and how it is reached (error-path.ts), within the time left.
-    const e = built !== null && isStateError(thrown) ? locateModelError(built, { ...input.options, monitor: cellMonitor(cell, input.ceilingMB) }, thrown as McError, locateDeadline(t0, input.options.timeLimit)) : thrown;
+    const e = built !== null ? withErrorPath(built, { ...input.options, monitor: cellMonitor(cell, input.ceilingMB) }, thrown, t0) : thrown;
     const path = errorPathOf(e);
     msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(path ? { path } : {}) };
   } finally {

@@ -46,15 +46,18 @@ export function errorPathOf(e: unknown): ErrorPath | null {
 }
 
 /**
- * Until when a model error is looked for again (error-path.ts): within the
- * search's time limit, and for at most twice as long as the search ran (10
- * s at least), since a breadth-first search may need far longer than the
- * depth-first or reduced one that met the error (which is then reported
- * without its path).
+ * What a search that started at `t0` (performance.now()) and threw `e`
+ * reports: a model error in some state located (`locateModelError`), until
+ * a deadline within the search's time limit and at most twice as long as
+ * the search ran (10 s at least), since a breadth-first search may need far
+ * longer than the depth-first or reduced one that met the error (which is
+ * then reported without its path); anything else as it is.
  */
-export function locateDeadline(t0: number, timeLimit: number | undefined): number {
+export function withErrorPath(model: BuiltModel, options: Partial<SearchOptions>, e: unknown, t0: number): unknown {
+  if (!isStateError(e)) return e;
   const now = performance.now();
-  return Math.min(t0 + (timeLimit ?? defaultOptions.timeLimit) * 1000, now + Math.max(10_000, 2 * (now - t0)));
+  const deadline = Math.min(t0 + (options.timeLimit ?? defaultOptions.timeLimit) * 1000, now + Math.max(10_000, 2 * (now - t0)));
+  return locateModelError(model, options, e as McError, deadline);
 }
 
 /**
