@@ -3,10 +3,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { digest } from '../layout/hash.ts';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { isModel, type Model } from '../model/define.ts';
-import { packageModuleUrl } from '../model/package-root.ts';
+import { PACKAGE_ROOT, packageModuleUrl } from '../model/package-root.ts';
 import { shareEntryWithCommonJs } from './entry-instance.ts';
 
 /**
@@ -79,7 +79,8 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   }
   if (!exported) throw Object.assign(new McError('MC141', `model file ${q(ref)} does not export a model (${EXPORT_HOW})`), { exportsFunction: exportsAFunction(mod) });
   // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source, and the hash it has by name.
-  const builtin = (await builtinModels()).includes(m as Model);
+  // (Only a file of the package can be one: a user's model file does not import the built-in models for it.)
+  const builtin = file.startsWith(fileURLToPath(PACKAGE_ROOT)) && (await builtinModels()).includes(m as Model);
   return { ...(m as Model), source: file, ...(builtin ? {} : { sourceDigest: moduleTextDigest(file) }) };
 }
 
