@@ -126,3 +126,23 @@ test('a trace whose variant was renamed or whose parameter was taken out since: 
   t.is(dropped.code, 'MC301');
   t.regex(dropped.message, /has no parameter "cap" \(it takes no parameters\): the trace was made with cap=1, and a parameter it sets is no longer the model's \(the model changed since\)$/);
 });
+
+test('a trace replayed on a model whose threads were reordered, taken out or added says which', (t) => {
+  const mk = (names: readonly string[]) =>
+    defineModel({
+      name: 'threads',
+      shared: { n: int(0, 3) },
+      threads: names.map((name) => thread(name, { start: 'go', end: ['done'], steps: { go: { then: (s: any) => { s.n = s.n + 1; }, next: 'done' } } } as never)),
+      invariants: { low: (s: any) => s.n < 2 },
+    } as never);
+  const v = check(mk(['A', 'B'])).violation!;
+  for (const [names, message] of [
+    [['B', 'A'], /the threads differ from the model's: the same threads in another order \(thread ids and the state follow the order the model declares them in/],
+    [['A'], /the threads differ from the model's: the model no longer has B \(\$\.threads/],
+    [['A', 'B', 'C'], /the threads differ from the model's: it has C the trace does not know \(\$\.threads/],
+  ] as const) {
+    const r = replay(v.trace, mk(names));
+    t.is(r.status, 'no-longer-applies', names.join());
+    t.regex(r.verdict, message, names.join());
+  }
+});

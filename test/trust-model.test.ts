@@ -829,3 +829,9 @@ export default defineModel({ name: 'cpus', params: { cpus: int(1, 4, 2) }, share
   t.is(used.code, 0, used.err);
   t.notRegex(used.out, /warning/);
 });
+
+test('an expectation\'s parameter outside its domain is quoted as written: a number as a number, a string as a string', (t) => {
+  const mk = (v: unknown) => () => defineModel({ name: 'm', params: { cpus: int(1, 3, 1) }, expect: { verdict: 'pass', params: { cpus: v } }, shared: { n: int(0, 1) }, threads: [thread('t', { start: 'a', steps: { a: { next: 'a' } } })] } as never);
+  coded(t, mk(5), 'MC147', /expect: params cpus=5 is outside int 1\.\.3$/);
+  coded(t, mk('x'), 'MC147', /expect: params cpus="x" is outside int 1\.\.3$/);
+});

@@ -357,7 +357,7 @@ function validateExpectation(def: ModelDef, at: string, e: unknown): void {
     for (const [k, v] of Object.entries(x.params as Record<string, unknown>)) {
       const pd = own(def.params, k);
       if (!pd) throw new McError('MC147', `${at}: params sets unknown parameter ${q(k)}`);
-      if (pd.encode(v as Scalar) < 0) throw new McError('MC147', `${at}: params ${k}=${q(String(v))} is outside ${pd.describe()}`);
+      if (pd.encode(v as Scalar) < 0) throw new McError('MC147', `${at}: params ${k}=${q(v)} is outside ${pd.describe()}`);
     }
   }
 }

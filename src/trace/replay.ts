@@ -174,7 +174,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   }
   const names = built.threads.map((t) => t.name);
   if (trace.threads.length !== names.length || trace.threads.some((n, i) => n !== names[i])) {
-    const r = topDiffers('$.threads', trace.threads, names, "the threads differ from the model's");
+    const r = topDiffers('$.threads', trace.threads, names, `the threads differ from the model's: ${threadsChange(trace.threads, names)}`);
     if (r) return r;
   }
   const threadIndex = new Map(built.threads.map((t) => [t.name, t.index]));
@@ -385,4 +385,14 @@ function guardReads(rt: Runtime, buf: Uint32Array, t: number, step: number): Val
   const out: Valuation = {};
   for (const r of reads) if (Object.hasOwn(val, r)) out[r] = val[r]!;
   return out;
+}
+
+/** How a model's threads changed since a trace was made: threads gone, threads added, or the same threads in another order. */
+function threadsChange(recorded: readonly string[], now: readonly string[]): string {
+  const gone = recorded.filter((n) => !now.includes(n));
+  const added = now.filter((n) => !recorded.includes(n));
+  const list = (xs: readonly string[]) => xs.slice(0, 8).map((x) => clip(x)).join(', ') + (xs.length > 8 ? `, ... (${xs.length} in all)` : '');
+  if (gone.length === 0 && added.length === 0)
+    return 'the same threads in another order (thread ids and the state follow the order the model declares them in, so the trace cannot be replayed on the new order; make it again with mmcheck check)';
+  return [gone.length ? `the model no longer has ${list(gone)}` : '', added.length ? `it has ${list(added)} the trace does not know` : ''].filter(Boolean).join('; ');
 }
