@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { digest } from '../layout/hash.ts';
 import { McError } from '../model/errors.ts';
 import type { BuiltModel } from '../model/build.ts';
 import type { Fairness, Model } from '../model/define.ts';
@@ -118,7 +118,7 @@ export function saveSeededTrace(args: Args, io: Io, model: Model, trace: TraceFi
  */
 export function seedTag(seed: string): string {
   if (/^[A-Za-z0-9_.-]{1,64}$/.test(seed)) return seed;
-  return `${seed.slice(0, 48).replace(/[^A-Za-z0-9_.-]+/g, '_')}~${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`;
+  return `${seed.slice(0, 48).replace(/[^A-Za-z0-9_.-]+/g, '_')}~${digest(seed)}`;
 }
 
 /** The counterexample, then the trace written, then where it went (or the write error) and the command that repeats the run. */

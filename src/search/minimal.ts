@@ -115,8 +115,8 @@ function expandEach(rt: Runtime, buf: Uint32Array, off: number, onSucc: SuccFn, 
   return -1;
 }
 
-/** The state sequence of a path from the initial state (small: one array per step). */
-function statesAlong(rt: Runtime, steps: readonly PathStep[]): Uint32Array[] {
+/** The state sequence of a path from the initial state (small: one array per step), up to the first step that does not apply. */
+export function statesAlong(rt: Runtime, steps: readonly PathStep[]): Uint32Array[] {
   const out = [rt.initial()];
   for (const ps of steps) {
     const r = applyStep(rt, out[out.length - 1]!, ps);

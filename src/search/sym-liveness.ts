@@ -5,7 +5,7 @@ import { Orbits, composePerm, invertPerm } from '../reduce/thread-perm.ts';
 import { QuotientGraph } from './quotient-graph.ts';
 import { symmetricLasso } from './sym-lasso.ts';
 import { depthOf } from './stored-path.ts';
-import { applyStep } from '../exec/step.ts';
+import { statesAlong } from './minimal.ts';
 import { livelockViolation } from './violation.ts';
 import { fairVerdict, judgeIfNearer, refineComponent, smallestMember, tarjan, type FairComponent, type NearestKept, type Refining, type SccGraph } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, SearchMonitor, SearchOptions } from './types.ts';
@@ -262,14 +262,8 @@ function firstOfGroup(rt: Runtime, sym: Symmetry, v: FoundViolation): FoundViola
   sym.permute(perm, init, 0, moved, 0);
   if (!moved.every((w, i) => w === init[i])) return v;
   const steps = v.steps.map((s) => ({ ...s, thread: perm[s.thread]! }));
-  let cur = init;
-  let cycleState: Uint32Array | null = v.cycleStart === 0 ? init : null;
-  for (let i = 0; i < steps.length; i++) {
-    const r = applyStep(rt, cur, steps[i]!);
-    if (r === null || 'fails' in r) return v;
-    cur = r.next;
-    if (i + 1 === v.cycleStart) cycleState = cur;
-  }
-  if (cycleState === null || !cur.every((w, i) => w === cycleState[i])) return v;
+  const states = statesAlong(rt, steps);
+  const entry = states[v.cycleStart]!;
+  if (states.length !== steps.length + 1 || !states[steps.length]!.every((w, i) => w === entry[i])) return v;
   return livelockViolation(rt, steps, v.cycleStart, t);
 }
