@@ -34,3 +34,35 @@ test('check() refuses an unknown option, a value an option does not take, worker
   coded(() => check({ name: 'x' } as never), 'MC141', /check\(\): the model must be what defineModel\(\{\.\.\.\}\) returns/);
   t.is(check(m, { strategy: 'dfs', fairness: 'none', timeLimit: Infinity, variant: null, onProgress: null }).verdict, 'pass');
 });
+
+test('replay and minimize refuse a trace that does not reproduce on its own unchanged model (MC406), also on another variant; a changed model replays it', async (t) => {
+  const { bool, minimize, replay } = await import('../src/index.ts');
+  const lock = (invariantDoc: string) =>
+    defineModel({
+      name: 'lock-edit',
+      variants: { racy: 'test, then set', atomic: 'one exchange' },
+      shared: { locked: bool(), inside: int(0, 2) },
+      threads: (_p, v) => [
+        thread('a', { start: 'test', end: ['done'], steps: v === 'racy' ? { test: { when: (s) => !s.locked, next: 'set' }, set: { then: (s) => { s.locked = true; }, next: 'in' }, in: { then: (s) => { s.inside += 1; }, next: 'out' }, out: { then: (s) => { s.inside -= 1; s.locked = false; }, next: 'done' } } : { test: { when: (s) => !s.locked, then: (s) => { s.locked = true; }, next: 'set' }, set: { next: 'in' }, in: { then: (s) => { s.inside += 1; }, next: 'out' }, out: { then: (s) => { s.inside -= 1; s.locked = false; }, next: 'done' } } }),
+        thread('b', { start: 'test', end: ['done'], steps: v === 'racy' ? { test: { when: (s) => !s.locked, next: 'set' }, set: { then: (s) => { s.locked = true; }, next: 'in' }, in: { then: (s) => { s.inside += 1; }, next: 'out' }, out: { then: (s) => { s.inside -= 1; s.locked = false; }, next: 'done' } } : { test: { when: (s) => !s.locked, then: (s) => { s.locked = true; }, next: 'set' }, set: { next: 'in' }, in: { then: (s) => { s.inside += 1; }, next: 'out' }, out: { then: (s) => { s.inside -= 1; s.locked = false; }, next: 'done' } } }),
+      ],
+      invariants: { [invariantDoc]: (s) => s.inside < 2 },
+    });
+  const m = lock('exclusive');
+  const trace = check(m, { variant: 'racy' }).violation!.trace;
+  t.is(replay(trace, m).status, 'reproduced');
+  // The unedited trace on the fix: where it stops applying, no error.
+  t.is(replay(trace, m, { variant: 'atomic' }).status, 'no-longer-applies');
+  // Its last step cut off: the trace still agrees with itself, and the property holds at its end.
+  const cut = { ...trace, steps: trace.steps.slice(0, -1) };
+  for (const run of [() => replay(cut, m), () => replay(cut, m, { variant: 'atomic' }), () => minimize(cut, m)]) {
+    const e = t.throws(run) as Error & { code?: string };
+    t.is(e.code, 'MC406');
+    t.regex(e.message, /does not reproduce on the model it names, unchanged \(the same model hash\): invariant "exclusive" holds in the final state; its data were edited/);
+  }
+  // A changed model (another hash) is what "the property now holds" is about: no refusal.
+  const changed = lock('exclusive-renamed');
+  const r = replay(cut, changed);
+  t.is(r.status, 'property-holds');
+  t.regex(r.notes.join('\n'), /the model has changed since the trace was made/);
+});

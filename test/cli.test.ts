@@ -49,7 +49,7 @@ test('exit 1: violation, printed as an interleaving table, saved, replayable (ex
   t.is(o.violation.trace, 'd4.json');
 });
 
-test('exit 1 from replay: a tampered trace no longer applies, naming the step, thread and why', async (t) => {
+test('exit 2 from replay: a tampered trace does not reproduce on its unchanged model (MC406), naming the step, thread and why', async (t) => {
   const dir = tmp();
   await run(['check', 'dining', '-p', 'n=3', '--trace-out', 't.json'], dir);
   const tr = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8'));
@@ -57,15 +57,15 @@ test('exit 1 from replay: a tampered trace no longer applies, naming the step, t
   tr.steps[1].step = 'take_right';
   writeFileSync(join(dir, 'bad.json'), JSON.stringify(tr));
   const r = await run(['replay', 'bad.json'], dir);
-  t.is(r.code, 1);
-  t.regex(r.out, /step 2 \(phil\[1\]: take_right\) no longer applies: phil\[1\] is at label "Think"/);
+  t.is(r.code, 2);
+  t.regex(r.err, /MC406: .*unchanged \(the same model hash\) at step 2 \(phil\[1\]: take_right\): phil\[1\] is at label "Think"/);
   // A changed recorded state hash.
   const tr2 = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8'));
   tr2.steps[0].stateHash = '0000000000000000';
   writeFileSync(join(dir, 'bad2.json'), JSON.stringify(tr2));
   const r2 = await run(['replay', 'bad2.json'], dir);
-  t.is(r2.code, 1);
-  t.regex(r2.out, /step 1 .* the state after it differs/);
+  t.is(r2.code, 2);
+  t.regex(r2.err, /MC406: .*step 1\b.* the state after it differs/);
 });
 
 test('replay: a trace made before the model gained a parameter replays at its default, with a note', async (t) => {

@@ -9,7 +9,7 @@ import { buildTrace } from '../trace/build.ts';
 import { withErrorPath } from '../trace/error-path.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
-import { replay as replayTrace, type ReplayOutcome } from '../trace/replay.ts';
+import { checkedReplay, editedTraceError, replay as replayTrace, type ReplayOutcome } from '../trace/replay.ts';
 import { renderHtml } from '../report/html.ts';
 import { explainTrace, type BlockedReport } from '../trace/blocked.ts';
 import { renderItf } from '../report/itf.ts';
@@ -109,10 +109,10 @@ export function check(model: Model, options: CheckOptions = {}): CheckResult {
   return { ...rest, violation, model: built.name, variant: built.variant, params: built.params };
 }
 
-/** Re-execute a trace on the model (or on another variant of it: the fix), checking every recorded field. */
+/** Re-execute a trace on the model (or on another variant of it: the fix), checking every recorded field. A trace that does not reproduce on its own variant of the unchanged model (the same model hash) was edited: MC406 is thrown, also when it is replayed on another variant. */
 export function replay(trace: TraceFile, model: Model, options: { variant?: string | null } = {}): ReplayOutcome {
   requireModel(model, 'replay');
-  return replayTrace(trace, model, options.variant);
+  return checkedReplay(trace, model, options.variant);
 }
 
 /**
@@ -122,7 +122,10 @@ export function replay(trace: TraceFile, model: Model, options: { variant?: stri
  */
 export function minimize(trace: TraceFile, model: Model): { trace: TraceFile; stats: MinimizeStats } | null {
   requireModel(model, 'minimize');
-  if (replayTrace(trace, model).status !== 'reproduced') return null;
+  const r = replayTrace(trace, model);
+  const edited = editedTraceError(r);
+  if (edited) throw edited;
+  if (r.status !== 'reproduced') return null;
   const rt = new Runtime(buildModel(model, trace.variant, trace.params as Params));
   const extra = { ...(trace.modelFile ? { modelFile: trace.modelFile } : {}), ...(trace.fairness ? { fairness: trace.fairness } : {}) };
   return minimizedTrace(rt, violationOfTrace(rt, trace), extra);

@@ -108,6 +108,45 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
   return out;
 }
 
+/**
+ * MC406 for a replay on the trace's own variant of an unchanged model (the
+ * same model hash) that does not reproduce, null otherwise: re-execution is
+ * what made the trace, so it was edited (or code the model's functions call
+ * outside its files changed), and saying its property "now holds" would pass
+ * for a fix. The commands and the API refuse such a trace; a freshly built
+ * trace that does not replay is the model's nondeterminism instead (MC161).
+ */
+/**
+ * `replay`, refusing an edited trace (MC406, `editedTraceError`): on
+ * another variant (the fix) the trace is first replayed on its own, when the
+ * model still builds it unchanged, so that edited data cannot pass for a fix
+ * that works. What `mmcheck replay` and the API's `replay` run.
+ */
+export function checkedReplay(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
+  const r = replay(trace, model, variantOverride);
+  if (r.variant !== r.traceVariant) {
+    let own: ReplayOutcome | null = null;
+    try {
+      own = replay(trace, model);
+    } catch (e) {
+      // The trace's own variant no longer builds (renamed, or a parameter taken out): the model changed, and nothing more can be told.
+      if (!isMcError(e)) throw e;
+    }
+    const edited = own && editedTraceError(own);
+    if (edited) throw edited;
+  }
+  const edited = editedTraceError(r);
+  if (edited) throw edited;
+  return r;
+}
+
+export function editedTraceError(r: ReplayOutcome): McError | null {
+  if (r.status === 'reproduced' || r.variant !== r.traceVariant || r.notes.includes(MODEL_CHANGED)) return null;
+  const s = r.stop;
+  const at = s ? ` at ${s.field ?? (s.index >= 0 ? `step ${s.index + 1} (${clip(s.thread)}: ${clip(s.step)})` : 'the state')}${s.field && s.index >= 0 ? ` (step ${s.index + 1})` : ''}: ${s.message}` : `: ${r.verdict}`;
+  return new McError('MC406', `the trace does not reproduce on the model it names, unchanged (the same model hash)${at}; its data were edited, or code that the model's functions call outside the model's files changed`);
+}
+
 function reexecute(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
   const variant = variantOverride !== undefined && variantOverride !== null ? variantOverride : trace.variant;
   let built: ReturnType<typeof buildModel>;

@@ -1,8 +1,8 @@
 import type { Model } from '../model/define.ts';
-import { McError, clip } from '../model/errors.ts';
+import { McError } from '../model/errors.ts';
 import { checkTraceData } from './consistency.ts';
 import type { TraceFile } from './format.ts';
-import { MODEL_CHANGED, replay, type ReplayOutcome } from './replay.ts';
+import { editedTraceError, replay, type ReplayOutcome } from './replay.ts';
 
 /**
  * What a renderer may claim about a trace before showing it. `show` renders
@@ -49,10 +49,7 @@ export function verifyTrace(trace: TraceFile, model: Model | null, unavailable =
     throw e;
   }
   if (r.status === 'reproduced') return { level: 'replayed', note: null, replay: r };
-  const modelChanged = r.notes.includes(MODEL_CHANGED);
-  if (!modelChanged) {
-    const at = r.stop ? ` at ${r.stop.field ?? (r.stop.index >= 0 ? `step ${r.stop.index + 1} (${clip(r.stop.thread)}: ${clip(r.stop.step)})` : 'the state')}${r.stop.field && r.stop.index >= 0 ? ` (step ${r.stop.index + 1})` : ''}: ${r.stop.message}` : `: ${r.verdict}`;
-    throw new McError('MC406', `the trace does not reproduce on the model it names, unchanged (the same model hash)${at}; its data were edited, or code that the model's functions call changed (mmcheck replay shows where)`);
-  }
+  const edited = editedTraceError(r);
+  if (edited) throw edited;
   return { ...unchecked(`it does not reproduce on the current model (${r.verdict})`), replay: r };
 }

@@ -1,7 +1,7 @@
 import { buildModel } from '../../model/build.ts';
 import type { Params } from '../../model/define.ts';
 import { Runtime } from '../../exec/runtime.ts';
-import { replay } from '../../trace/replay.ts';
+import { editedTraceError, replay } from '../../trace/replay.ts';
 import { minimizedTrace, violationOfTrace } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import { traceDocs } from '../../trace/docs.ts';
@@ -47,6 +47,8 @@ async function runMinimize(args: Args, io: Io): Promise<number> {
   const t = readTrace(file, io);
   const model = await requireTraceModel(t, file, args, io);
   const rp = replay(t, model);
+  const edited = editedTraceError(rp);
+  if (edited) throw edited;
   const json = args.flag('json');
   if (rp.status !== 'reproduced') {
     if (json) io.out(jsonResult('minimize', { minimized: null, reason: rp.verdict }));

@@ -1,4 +1,4 @@
-import { replay } from '../../trace/replay.ts';
+import { checkedReplay } from '../../trace/replay.ts';
 import { explainTrace } from '../../trace/blocked.ts';
 import { blockedJson, blockedText } from '../../report/blocked-text.ts';
 import type { Args, Command } from '../args.ts';
@@ -6,7 +6,7 @@ import { EXIT, type Io } from '../common.ts';
 import { readTrace, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { jsonResult } from '../json-result.ts';
 
-/** `mmcheck replay <trace>`: exit 0 when the trace reproduces, 1 when it no longer applies or the property now holds. */
+/** `mmcheck replay <trace>`: exit 0 when the trace reproduces, 1 when it no longer applies or the property now holds; a trace that does not reproduce on its own unchanged model is refused (MC406, exit 2). */
 export const replayCommand: Command = {
   name: 'replay',
   summary: 're-execute a saved counterexample, against the same model or a changed variant',
@@ -29,7 +29,7 @@ async function runReplay(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
   const t = readTrace(file, io);
   const model = await requireTraceModel(t, file, args, io);
-  const r = replay(t, model, args.str('variant'));
+  const r = checkedReplay(t, model, args.str('variant'));
   // Who is stuck and on what, when the deadlock or livelock reproduces.
   const blocked = r.status === 'reproduced' ? explainTrace(model, r.variant === t.variant ? t : { ...t, variant: r.variant }) : null;
   if (args.flag('json')) io.out(jsonResult('replay', blocked ? { ...r, ...blockedJson(blocked) } : r));
