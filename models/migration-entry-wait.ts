@@ -122,8 +122,6 @@ const step = (parts: (Part | Fragment)[], rest: Omit<Step, 'when' | 'then'>): St
 
 /** touch(P): any access to struct page P must find it allocated. */
 const touch: Part = { then: (s) => s.assert(s.pState === 'ALLOC', 'no-uaf') };
-/** put_page's VM_BUG_ON_PAGE(page_ref_count(page) == 0): named here, before the refcount block's put (which would only leave the domain). */
-const refSane: Part = { then: (s) => s.assert(s.refs > 0, 'ref-sane') };
 /** The last put frees P (free_zone_device_folio -> the driver's page_free). */
 const freeAtZero: Part = {
   then: (s) => {
@@ -177,8 +175,8 @@ interface Ctx {
   waitContended: boolean;
 }
 
-/** folio_put(): drop one reference; the last one frees P. */
-const putRef = (c: Ctx): (Part | Fragment)[] => [refSane, c.refs.put(), freeAtZero];
+/** folio_put(): drop one reference (the block's put_page VM_BUG_ON_PAGE(page_ref_count(page) == 0) is the assertion refs-put-at-zero); the last one frees P. */
+const putRef = (c: Ctx): (Part | Fragment)[] => [c.refs.put(), freeAtZero];
 /** The fault returns: refault (F0), or, after a failed migration in sigbus mode, VM_FAULT_SIGBUS (killed). */
 function returnFromFault(c: Ctx, at: string, name: string, effect: (Part | Fragment)[], doc: string, sigbusDoc: string): Steps {
   return {
@@ -191,7 +189,7 @@ function returnFromFault(c: Ctx, at: string, name: string, effect: (Part | Fragm
 
 /** Before v5.0: __migration_entry_wait takes a page reference and holds it across wait_on_page_locked(). */
 const refWhileWaiting = (c: Ctx): Steps => ({
-  migration_entry_wait: step([pte.mig, touch, refSane, c.refs.get()], {
+  migration_entry_wait: step([pte.mig, touch, c.refs.get()], {
     at: 'F0',
     next: 'W2',
     doc: '__migration_entry_wait (<= v5.16): under the PTL, is_migration_entry, get_page_unless_zero(page); pte_unmap_unlock',

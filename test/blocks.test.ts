@@ -497,7 +497,7 @@ test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written on
         steps: {
           a: { when: (s) => s.refs !== 0, then: (s) => { s.refs = s.refs + 1; }, next: 'b' },
           a_fail: { at: 'a', when: (s) => s.refs === 0, next: 'done' },
-          b: { then: (s) => { s.refs = s.refs - 1; }, next: 'done' },
+          b: { then: (s) => { s.assert(s.refs !== 0, 'refs-put-at-zero'); s.refs = s.refs - 1; }, next: 'done' },
         },
       }),
       thread('mig', {
@@ -542,6 +542,18 @@ test('refcount (try_get, freeze, unfreeze, expected count) = the hand-written on
   // A count that legitimately rises from zero (a pin count) says so.
   t.is(search(buildModel(resurrect(refcount('refs', { max: 2, init: 1, getFromZero: true })), null), {}).verdict, 'pass');
   t.is((t.throws(() => refcount('refs', { max: 2, getFromZero: 'yes' as never })) as Error & { code?: string }).code, 'MC171');
+  // A put at zero drops a reference nobody holds (a double put: put_page_testzero's VM_BUG_ON_FOLIO): an assertion, not a model error (MC212) that stops the check.
+  for (const getFromZero of [false, true]) {
+    const twice = defineModel({
+      name: 'double-put',
+      blocks: [refcount('refs', { max: 2, init: 1, getFromZero })],
+      threads: [replicate(2, 'user', { start: 'put', end: ['done'], steps: { put: { ...refcount('refs', { max: 2, init: 1, getFromZero }).put(), next: 'done' } } })],
+    });
+    const d = search(buildModel(twice, null), {});
+    t.is(d.violation?.kind, 'assertion');
+    t.is(d.violation?.property, 'refs-put-at-zero');
+    t.is(d.violation?.steps.length, 2);
+  }
 });
 
 test('interval notifier sequence (read_begin, read_retry, set_seq) and completion = the hand-written ones', (t) => {

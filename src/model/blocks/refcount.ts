@@ -15,8 +15,12 @@ import { makeBlock, type Block } from './block.ts';
  *   reference from `unfreeze(1)` (`set_page_refcounted` sets it from zero).
  *   A count that is no folio's reference count, and legitimately rises from
  *   zero (a pin count), says so: `refcount(name, { max, getFromZero: true })`.
- * - `put()`: `folio_put()` / `put_page()`: one fewer (below zero is a write
- *   outside the domain). Freeing at zero is the model's own step.
+ * - `put()`: `folio_put()` / `put_page()`: one fewer. A put at zero drops a
+ *   reference nobody holds (a double put, or a put after the folio was
+ *   freed or frozen): the kernel's `VM_BUG_ON_FOLIO(folio_ref_count(folio)
+ *   == 0)` in `put_page_testzero()`, a use after free without
+ *   `CONFIG_DEBUG_VM`. It fails the assertion `<name>-put-at-zero`.
+ *   Freeing at zero is the model's own step.
  * - `tryGet({ at, ok, fail })`: `folio_try_get()` / `get_page_unless_zero()`:
  *   two alternative steps at `at`: the count is not zero → take one and go
  *   to `ok`; it is zero (free, or frozen) → go to `fail`.
@@ -67,7 +71,10 @@ export function refcount(name: string, opts: { max: number; init?: number; getFr
       then: effectOf(`${fromZero ? '' : `s.assert(s.${name} !== 0, ${JSON.stringify(`${name}-get-from-zero`)}); `}s.${name} = s.${name} + 1;`, `folio_get(${name})`),
       doc: `folio_get(${name})`,
     }),
-    put: (): Fragment => ({ then: effectOf(`s.${name} = s.${name} - 1;`, `folio_put(${name})`), doc: `folio_put(${name})` }),
+    put: (): Fragment => ({
+      then: effectOf(`s.assert(s.${name} !== 0, ${JSON.stringify(`${name}-put-at-zero`)}); s.${name} = s.${name} - 1;`, `folio_put(${name})`),
+      doc: `folio_put(${name})`,
+    }),
     tryGet: <At extends string, Ok extends string, Fail extends string>(l: { at: At; ok: Ok; fail: Fail }) => {
       const at = checkIdent(`refcount(${name}).tryGet at`, l.at);
       return {
