@@ -1,7 +1,7 @@
 import test from 'ava';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { cli } from './helpers/cli.ts';
 import { asksForJson, checkJsonResult, resultErrors } from './helpers/result-schema.ts';
@@ -108,11 +108,19 @@ test('swarm, simulate, replay, minimize, list, verdicts, test and errors: each r
   t.is(moved.status, 'no-longer-applies');
   t.truthy(moved.stop.doc);
   t.is((await result(['minimize', 'd.json'], dir, 0)).format, 'mmcheck-minimize/1');
-  // A trace whose property was edited does not reproduce: nothing to minimise, and the reason.
+  // A trace whose property was edited does not reproduce on its unchanged model: refused (an error result), by replay and minimize.
   const edited = JSON.parse(readFileSync(join(dir, 'd.json'), 'utf8'));
   writeFileSync(join(dir, 'e.json'), JSON.stringify({ ...edited, property: { kind: 'deadlock', name: 'stuck' } }));
-  t.is((await result(['replay', 'e.json'], dir, 1)).stop.reason, 'field-differs');
-  const notReproduced = await result(['minimize', 'e.json'], dir, 1);
+  t.is((await result(['replay', 'e.json'], dir, 2)).error.code, 'MC406');
+  t.is((await result(['minimize', 'e.json'], dir, 2)).error.code, 'MC406');
+  // One made on a variant the fix no longer has the steps of: replays on the fix, and nothing to minimise there.
+  const lock = resolve('examples/lock.ts');
+  await result(['check', lock, '--variant', 'test-then-set', '--trace-out', 'tts.json'], dir, 1);
+  const onFix = await result(['replay', 'tts.json', '--variant', 'atomic-xchg', '--model', lock], dir, 1);
+  t.is(onFix.stop.reason, 'guard-false');
+  // The model changed since (another model hash) so that the trace no longer reproduces: nothing to minimise, and the reason.
+  writeFileSync(join(dir, 'lock-changed.ts'), readFileSync(lock, 'utf8').replace("from 'mmcheck'", `from ${JSON.stringify(resolve('src/index.ts'))}`).replace("(s) => s.inside !== 'two'", "(s) => s.inside !== 'two' || s.locked"));
+  const notReproduced = await result(['minimize', 'tts.json', '--model', join(dir, 'lock-changed.ts')], dir, 1);
   t.is(notReproduced.minimized, null);
   t.truthy(notReproduced.reason);
   const list = await result(['list'], dir, 0);

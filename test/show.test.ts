@@ -601,3 +601,16 @@ test('minimize: built-in models — dining stays at its one switch per philosoph
   t.true(lmin.stats.switchesAfter <= lmin.stats.switchesBefore);
   t.is(bruteForceMinimum(lv.runtime, lv.violation!), lmin.stats.switchesAfter);
 });
+
+test('traceFileName: a starvation and a livelock under strong or no fairness are named so, where both were ".livelock" (one check overwrote the other)', async (t) => {
+  const { traceFileName } = await import('../src/trace/build.ts');
+  const base = { format: 'mmcheck-trace/1', model: 'm', variant: 'v', params: { n: 2 }, modelHash: '0', threads: [], initial: {}, initialHash: '0', steps: [], createdBy: 'x' } as unknown as TraceFile;
+  const name = (property: TraceFile['property'], fairness?: string) => traceFileName({ ...base, property, ...(fairness ? { fairness } : {}) } as TraceFile);
+  t.is(name({ kind: 'livelock', name: 'non-progress-cycle' }, 'weak'), 'm.v.n2.livelock.json');
+  t.is(name({ kind: 'livelock', name: 'non-progress-cycle' }, 'strong'), 'm.v.n2.livelock-strong-fairness.json');
+  t.is(name({ kind: 'livelock', name: 'non-progress-cycle' }, 'none'), 'm.v.n2.livelock-no-fairness.json');
+  t.is(name({ kind: 'livelock', name: 'starvation', starving: 'T[0]' } as TraceFile['property'], 'weak'), 'm.v.n2.starvation.json');
+  t.is(name({ kind: 'livelock', name: 'starvation', starving: 'T[0]' } as TraceFile['property'], 'strong'), 'm.v.n2.starvation-strong-fairness.json');
+  t.is(name({ kind: 'deadlock', name: 'deadlock' } as TraceFile['property']), 'm.v.n2.deadlock.json');
+  t.is(name({ kind: 'invariant', name: 'safe' }), 'm.v.n2.safe.json');
+});

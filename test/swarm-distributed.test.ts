@@ -253,7 +253,7 @@ test('swarm-merge validates every field of a result: corrupt, edited or foreign 
     writeFileSync(join(dir, name), JSON.stringify(o));
   };
   writeFileSync(join(dir, 'cut.json'), readFileSync(join(dir, 'a0.json'), 'utf8').slice(0, 200));
-  copyFileSync(resolve('traces', 'coherent-longterm-pin.fast-path-pins-coherent.nG1-nS1-evictAttempts0-ignoreWhichall-omitInvariantno-longterm-pin-on-coherent.livelock.json'), join(dir, 'trace.json'));
+  copyFileSync(resolve('traces', 'coherent-longterm-pin.fast-path-pins-coherent.nG1-nS1-evictAttempts0-ignoreWhichall-omitInvariantno-longterm-pin-on-coherent.livelock-strong-fairness.json'), join(dir, 'trace.json'));
   edit('states.json', (o) => (o.outcome.states = 'many'));
   edit('extra.json', (o) => (o.outcome.note = 1));
   edit('seed.json', (o) => (o.run.seed = '6'));

@@ -87,12 +87,21 @@ function assemble(rt: Runtime, v: FoundViolation, extra: { modelFile?: string; f
   return t;
 }
 
-/** A file name for a trace: model-variant-kind-property.json */
+/**
+ * A file name for a trace: model.variant.params.property.json, where the
+ * property is an invariant's or assertion's name, `deadlock`, `livelock`
+ * or `starvation`; a livelock or starvation under strong or no fairness
+ * says so (`livelock-strong-fairness`), so that checks of one instance
+ * under two fairness notions do not save to one file.
+ */
 export function traceFileName(t: TraceFile): string {
   const params = Object.entries(t.params)
     .map(([k, v]) => `${k}${v}`)
     .join('-');
-  const slug = [t.model, t.variant, params || null, t.property.kind === 'invariant' || t.property.kind === 'assertion' ? t.property.name : t.property.kind]
+  const fair = t.fairness === 'strong' ? '-strong-fairness' : t.fairness === 'none' ? '-no-fairness' : '';
+  const property =
+    t.property.kind === 'invariant' || t.property.kind === 'assertion' ? t.property.name : t.property.kind === 'livelock' ? `${t.property.name === 'starvation' ? 'starvation' : 'livelock'}${fair}` : t.property.kind;
+  const slug = [t.model, t.variant, params || null, property]
     .filter((x) => x)
     .join('.')
     .replace(/[^A-Za-z0-9_.-]+/g, '_');

@@ -143,7 +143,9 @@ export function checkedReplay(trace: TraceFile, model: Model, variantOverride?: 
 export function editedTraceError(r: ReplayOutcome): McError | null {
   if (r.status === 'reproduced' || r.variant !== r.traceVariant || r.notes.includes(MODEL_CHANGED)) return null;
   const s = r.stop;
-  const at = s ? ` at ${s.field ?? (s.index >= 0 ? `step ${s.index + 1} (${clip(s.thread)}: ${clip(s.step)})` : 'the state')}${s.field && s.index >= 0 ? ` (step ${s.index + 1})` : ''}: ${s.message}` : `: ${r.verdict}`;
+  // A stop's message may itself open with its field: it is named once.
+  const message = s?.field && s.message.startsWith(`${s.field}: `) ? s.message.slice(s.field.length + 2) : s?.message;
+  const at = s ? ` at ${s.field ?? (s.index >= 0 ? `step ${s.index + 1} (${clip(s.thread)}: ${clip(s.step)})` : 'the state')}${s.field && s.index >= 0 ? ` (step ${s.index + 1})` : ''}: ${message}` : `: ${r.verdict}`;
   return new McError('MC406', `the trace does not reproduce on the model it names, unchanged (the same model hash)${at}; its data were edited, or code that the model's functions call outside the model's files changed`);
 }
 
@@ -230,7 +232,9 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     const actual = id ? id.actual : ih;
     const msg = `the initial state differs from the trace's (${field}: the trace records ${shown(recorded)}, re-execution gives ${shown(actual)})`;
     if (sameVariant) return stopAt(-1, { reason: 'state-differs', message: msg, field, recorded, reexecuted: actual });
-    notes.push(msg);
+    // On another variant, every variable whose initial value differs (as the note on the steps' states gives them), not only the first.
+    const d = valuationDifferences(trace.initial, val);
+    notes.push(`the initial state differs from the trace's: (${d.slice(0, 6).join(', ') || 'the state hashes differ'}${d.length > 6 ? `, and ${d.length - 6} more` : ''})`);
   }
   let failed: string | null = null;
   let diverged = false;

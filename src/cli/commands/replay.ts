@@ -2,7 +2,7 @@ import { checkedReplay } from '../../trace/replay.ts';
 import { explainTrace } from '../../trace/blocked.ts';
 import { blockedJson, blockedText } from '../../report/blocked-text.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, type Io } from '../common.ts';
+import { EXIT, count, type Io } from '../common.ts';
 import { readTrace, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { jsonResult } from '../json-result.ts';
 
@@ -36,7 +36,7 @@ async function runReplay(args: Args, io: Io): Promise<number> {
   else {
     const against = `${r.model}${r.variant ? ` / ${r.variant}` : ''}`;
     const made = r.traceVariant !== r.variant ? ` (trace made on ${r.traceVariant ?? 'no variant'})` : '';
-    io.out(`replaying ${file} against ${against}${made}: ${t.steps.length} steps\n`);
+    io.out(`replaying ${file} against ${against}${made}: ${count(t.steps.length, 'step')}\n`);
     for (const note of r.notes) io.out(`note: ${note}\n`);
     if (r.status === 'reproduced') io.out(`reproduced: ${r.verdict}\n${blockedText(blocked, t.property.kind === 'livelock')}`);
     else if (r.status === 'no-longer-applies') io.out(`${r.verdict}\n${r.stop?.doc ? `  ${r.stop.step}: ${r.stop.doc}\n` : ''}`);
