@@ -1,5 +1,5 @@
 import { McError, q } from './errors.ts';
-import type { Block } from './blocks/block.ts';
+import type { Block, WithBlocks } from './blocks/block.ts';
 import { ArrayDomain, BoolDomain, EnumDomain, IntDomain, ScalarDomain, isScalarDomain, type ArrayView, type Scalar } from './domains.ts';
 import type { LocalSpec, LocalView, ReadonlyLocalView, ReadonlyStateView, SharedSpec, StateView } from './view-types.ts';
 export type { LocalSpec, LocalsOf, LocalView, LocalViewMethods, ReadonlyLocalView, ReadonlyStateView, SharedSpec, StateView, StateViewMethods, VarsOf } from './view-types.ts';
@@ -181,9 +181,11 @@ type DynS<T, P extends ParamSpec, S, V extends string> = T | ((params: ParamsFor
 /**
  * A model's definition. `P` are the parameters' domains, `S` the shared
  * variables' and `V` the variant names (the `variant` argument of the
- * functions is one of them, or null for a model without variants).
+ * functions is one of them, or null for a model without variants); `B` the
+ * blocks, whose variables join `S` in the state the threads, invariants and
+ * `init` are typed with (`WithBlocks<S, B>`: `S` itself without blocks).
  */
-export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec = SharedSpec, V extends string = string> {
+export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec = SharedSpec, V extends string = string, B extends readonly Block[] = readonly Block[]> {
   name: string;
   title?: string;
   description?: string;
@@ -195,7 +197,7 @@ export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec 
   expect?: { [K in NoInfer<V>]?: Expectation<NoInfer<P>> | Expectation<NoInfer<P>>[] } | Expectation<NoInfer<P>> | Expectation<NoInfer<P>>[];
   /** Shared variables and their domains; list it before `threads`, `invariants` and `init`, which are typed from it. */
   shared?: Dyn<S, P, NoInfer<V>>;
-  threads: DynS<readonly ThreadGroupDef<NoInfer<S>>[], P, S, NoInfer<V>>;
+  threads: DynS<readonly ThreadGroupDef<NoInfer<WithBlocks<S, B>>>[], P, WithBlocks<S, B>, NoInfer<V>>;
   /**
    * Named invariants, or a function of the parameters and the variant
    * returning them. Its result may be typed with names it leaves out
@@ -203,7 +205,9 @@ export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec 
    * TypeScript); a name given with no function is refused when the model
    * is built (MC130).
    */
-  invariants?: Record<string, (s: ReadonlyStateView<S>) => boolean> | ((params: ParamValues<P>, variant: NoInfer<V> | null) => { readonly [name: string]: ((s: ReadonlyStateView<S>) => boolean) | undefined });
+  invariants?:
+    | Record<string, (s: ReadonlyStateView<WithBlocks<S, B>>) => boolean>
+    | ((params: ParamValues<P>, variant: NoInfer<V> | null) => { readonly [name: string]: ((s: ReadonlyStateView<WithBlocks<S, B>>) => boolean) | undefined });
   /** Progress labels as `group.label`, in addition to per-thread and per-step declarations. */
   progress?: Dyn<readonly string[], P, NoInfer<V>>;
   /** Report deadlocks (default true). */
@@ -220,13 +224,15 @@ export interface ModelDef<P extends ParamSpec = ParamSpec, S extends SharedSpec 
    * a function of `(params, variant)` returning the function that adjusts
    * `s` (the model is built by calling it with the parameters).
    */
-  init?: (params: ParamsFor<P, S>, variant: NoInfer<V> | null) => (s: StateView<S>) => void;
+  init?: (params: ParamsFor<P, WithBlocks<S, B>>, variant: NoInfer<V> | null) => (s: StateView<WithBlocks<S, B>>) => void;
   /**
    * Building blocks the model uses (src/model/blocks/, docs/blocks.md): their
    * shared variables join `shared`, and their lock declarations tell the
-   * reports which variables are locks and who holds them.
+   * reports which variables are locks and who holds them. List it before
+   * `threads`, `invariants` and `init`: the state they see is typed with the
+   * blocks' variables too.
    */
-  blocks?: readonly Block[] | ((params: ParamsFor<P, S>, variant: NoInfer<V> | null) => readonly Block[]);
+  blocks?: B | ((params: ParamsFor<P, S>, variant: NoInfer<V> | null) => B);
 }
 
 export interface Model<P extends ParamSpec = ParamSpec> {
@@ -272,7 +278,7 @@ const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description',
 /** The fields of a thread definition (`thread()` / `replicate()`); anything else is refused when the model is built. */
 export const THREAD_KEYS: ReadonlySet<string> = new Set(['locals', 'start', 'labels', 'end', 'progress', 'steps', 'helpers']);
 
-export function defineModel<P extends ParamSpec, S extends SharedSpec = {}, V extends string = never>(def: ModelDef<P, S, V>): Model {
+export function defineModel<P extends ParamSpec, S extends SharedSpec = {}, V extends string = never, B extends readonly Block[] = readonly Block[]>(def: ModelDef<P, S, V, B>): Model {
   if (!def || typeof def !== 'object') throw new McError('MC101', 'defineModel(): expects an object');
   if (typeof def.name !== 'string' || !NAME_RE.test(def.name))
     throw new McError('MC102', `defineModel(): name ${q(def.name)} must match ${NAME_RE}`);

@@ -4,8 +4,8 @@
  * error itself), so a regression in the inference of shared variables,
  * locals, labels or parameters fails the type check.
  */
-import { array, bool, combine, defineModel, int, oneOf, pageLock, refcount, replicate, rwsem, spinlock, thread, threadId } from '../../src/index.ts';
-import type { LocalView, StateView, StepDef, ThreadGroupDef } from '../../src/index.ts';
+import { array, bool, combine, completion, defineModel, int, intervalNotifier, intervalSubscriptions, mutex, oneOf, pageLock, refcount, replicate, rwsem, spinlock, thread, threadId, workqueue } from '../../src/index.ts';
+import type { BlockShared, LocalView, ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../../src/index.ts';
 
 // ---- positive: everything below compiles, with the types noted -------------------
 
@@ -514,4 +514,152 @@ export const invariantsByVariantTypo = defineModel({
   threads: [thread('t', { start: 'go', end: ['go'], steps: { go: { then: (s) => { s.c = 1; }, next: 'go' } } })],
   // @ts-expect-error `cc` is not a shared variable
   invariants: (_p, v) => (v === 'one' ? { low: (s) => s.cc < 3 } : { lower: (s) => s.c < 2 }),
+});
+
+// ---- the blocks' variables are part of the state ------------------------------------------------
+// Each factory names its variables from its arguments, with their domains: the steps, guards, invariants (both
+// forms), `init` and a helper typed with `BlockShared` read and write them as they do the model's own.
+const bref = refcount('pref', { max: 3 });
+const bptl = spinlock('ptl', ['a', 'b']);
+const bmm = rwsem('mm', { writers: ['a'], maxReaders: 2, writerPriority: { maxWriters: 1 } });
+const bShared = { pte: oneOf('present', 'none') };
+const bBlocks = [bref, bptl, bmm];
+/** A helper outside the model: the model's variables and its blocks'. */
+const refsLeft = (s: ReadonlyStateView<typeof bShared & BlockShared<typeof bBlocks>>): number => s.pref - (s.mm_readers > 0 ? 1 : 0);
+export const typedBlocks = defineModel({
+  name: 'typed-blocks',
+  params: { n: int(1, 3, 2) },
+  variants: { one: 'one', two: 'two' },
+  blocks: bBlocks,
+  shared: bShared,
+  threads: ({ n }, variant) => [
+    replicate(n, 'a', {
+      locals: { got: bool() },
+      start: 'lock',
+      end: ['done'],
+      steps: {
+        lock: { ...bptl.lock('a'), next: 'use' },
+        use: {
+          when: (s, me) => s.pref > 0 && s.ptl_a === me.id && s.ptl_b === -1 && !me.got,
+          choose: (s) => s.pref,
+          then: (s, me, c) => {
+            const owner: number = s.ptl_a;
+            s.pref = s.pref - 1 + c * 0;
+            s.mm_wwait = owner === me.id ? s.mm_wwait : 0;
+            me.got = true;
+          },
+          next: (s) => (s.mm_readers === 0 && s.mm === -1 ? 'unlock' : 'use'),
+        },
+        unlock: { ...bptl.unlock('a'), next: variant === 'one' ? 'done' : 'lock' },
+        check: { at: 'unlock', when: (s) => s.pte === 'present' && refsLeft(s) >= 0, next: 'unlock' },
+      },
+    }),
+  ],
+  invariants: {
+    'ref-bound': (s) => s.pref <= 3 && refsLeft(s) <= 3,
+    'one-owner': (s) => s.ptl_a === -1 || s.ptl_b === -1,
+  },
+  init: () => (s) => {
+    s.pref = 1;
+  },
+});
+// The other factories, `blocks` and `invariants` as functions, `threads` as a list.
+const wq = workqueue('lru', 2);
+export const typedBlocksByFunction = defineModel({
+  name: 'typed-blocks-by-function',
+  params: { k: int(1, 3, 1) },
+  shared: { x: bool() },
+  blocks: ({ k }) => [
+    pageLock('page', { f: k }, { holder: 'local' }),
+    pageLock('pl', { f: 1, g: 1 }, { waitQueue: false }),
+    mutex('fork', ['f'], { count: 3 }),
+    completion('done'),
+    intervalNotifier('mn', { maxSeq: 3 }),
+    intervalNotifier('mo', { maxSeq: 3, ranges: 2 }),
+    intervalSubscriptions('mm', { notifiers: 2, invalidators: 1, maxSeq: 4 }),
+    wq,
+  ],
+  threads: ({ k }) => [
+    replicate(k, 'f', {
+      start: 'go',
+      steps: {
+        go: {
+          when: (s, me) => !s.page_locked && !s.page_waiters && !s.page_wq.get(me.id) && s.pl_f === -1 && s.pl_g === -1,
+          then: (s, me) => {
+            s.fork.set(me.id, me.id);
+            s.done_done = s.done_all ? 0 : 1;
+            s.mn_busy = !s.mn_busy;
+            s.mo_busy = s.mo_busy + 1;
+            s.mm_mni.set(0, s.mm_seq + s.mm_active);
+            s.lru_pending.set(0, s.lru_flushing.get(1) === 0);
+          },
+          next: 'go',
+        },
+      },
+    }),
+  ],
+  invariants: ({ k }) => ({ seq: (s) => s.mm_seq >= k && s.mn_seq >= 0 }),
+});
+export const typedBlocksThreadList = defineModel({
+  name: 'typed-blocks-thread-list',
+  blocks: [refcount('c', { max: 2 })],
+  shared: { x: bool() },
+  threads: [thread('t', { start: 'go', end: ['go'], steps: { go: { when: (s) => s.c > 0 && !s.x, next: 'go' } } })],
+  invariants: { low: (s) => s.c < 2 },
+});
+
+// A block made from a name the compiler does not know adds no variable to the types (nor takes any away).
+const someName: string = 'r';
+defineModel({
+  name: 'untyped-block-name',
+  blocks: [refcount(someName, { max: 2 }), bref],
+  shared: { x: bool() },
+  threads: (_p) => [thread('t', { start: 'go', steps: { go: { when: (s) => s.pref > 0 && !s.x, next: 'go' } } })],
+  // @ts-expect-error `r` is a variable at run time, but its name is a string to the compiler
+  invariants: { r: (s) => s.r === 0 },
+});
+
+defineModel({
+  name: 'typed-blocks-negative',
+  blocks: [bref, bptl],
+  shared: bShared,
+  threads: (_p) => [
+    thread('a', {
+      start: 'go',
+      steps: {
+        go: {
+          // @ts-expect-error `prf` is no variable: the block's is `pref`
+          when: (s) => s.prf > 0,
+          then: (s) => {
+            // @ts-expect-error a refcount is an int
+            s.pref = 'one';
+            // @ts-expect-error a lock's owner is a thread id (a number)
+            s.ptl_a = true;
+            // @ts-expect-error `ptl` taken by two groups has `ptl_a` and `ptl_b`, no `ptl`
+            s.ptl = -1;
+          },
+          next: 'go',
+        },
+        // @ts-expect-error `mm_readers` belongs to a block the model is not given
+        other: { at: 'go', when: (s) => s.mm_readers === 0, next: 'go' },
+      },
+    }),
+  ],
+  invariants: {
+    // @ts-expect-error `prf` is no variable (invariant)
+    bad: (s) => s.prf === 0,
+  },
+  init: () => (s) => {
+    // @ts-expect-error a refcount is an int (init)
+    s.pref = 'one';
+  },
+});
+defineModel({
+  name: 'typed-blocks-negative-function',
+  params: { k: int(1, 2) },
+  blocks: ({ k }) => [refcount('cnt', { max: k })],
+  shared: bShared,
+  threads: (_p) => [thread('a', { start: 'go', steps: { go: { then: (s) => { s.cnt = s.cnt + 1; }, next: 'go' } } })],
+  // @ts-expect-error `pref` belongs to a block the model is not given
+  invariants: (_p) => ({ bad: (s) => s.pref === 0 }),
 });

@@ -1,5 +1,6 @@
 import { McError, q } from '../errors.ts';
 import type { Domain } from '../domains.ts';
+import type { SharedSpec } from '../view-types.ts';
 
 /**
  * What a building block adds to a model besides its steps: the shared
@@ -7,14 +8,75 @@ import type { Domain } from '../domains.ts';
  * A model lists its blocks in `defineModel({ blocks })`; the variables join
  * the model's shared variables and the lock declarations drive the reports
  * (lock bars, "held by", what a blocked thread waits for).
+ *
+ * `V` are the variables as the compiler sees them: each factory names them
+ * from its arguments (`refcount('pref', ...)` is a `Block<{ pref: IntDomain }>`),
+ * and `defineModel` adds them to the state its steps and invariants are typed
+ * with (`BlockShared`). The default is the loose spec: a block whose names the
+ * compiler cannot know (made from a `string`) adds no variable to the types.
  */
-export interface Block {
+export interface Block<V extends SharedSpec = SharedSpec> {
   readonly kind: 'mmcheck-block';
   /** The block's name (a lock's name in reports). */
   readonly name: string;
-  readonly shared: Readonly<Record<string, Domain>>;
+  readonly shared: Readonly<V>;
   readonly locks: readonly LockDecl[];
 }
+
+/**
+ * The variables of one block type, of each of a union of them, or of the
+ * elements of an array of blocks, as a union; a block typed loosely, or
+ * without variables (`declareLock`), gives none.
+ */
+type BlockVarsUnion<B> = B extends readonly (infer E)[]
+  ? BlockVarsUnion<E>
+  : B extends Block<infer V>
+    ? string extends keyof V
+      ? never
+      : [keyof V] extends [never]
+        ? never
+        : V
+    : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/**
+ * The shared variables blocks add, by name with their domains: `B` is a
+ * block's type, a union of them, or an array of blocks (`typeof blocks`).
+ * For a helper outside the model: `StateView<typeof shared & BlockShared<typeof blocks>>`.
+ */
+export type BlockShared<B> = [BlockVarsUnion<B>] extends [never] ? {} : UnionToIntersection<BlockVarsUnion<B>>;
+/** The model's variables `S` with those of its blocks `B`; `S` itself for a model without (typed) blocks. */
+export type WithBlocks<S extends SharedSpec, B> = [BlockVarsUnion<B>] extends [never] ? S : S & UnionToIntersection<BlockVarsUnion<B>>;
+
+/**
+ * The variables `V` of a block whose names are made from `N` (its name, the
+ * groups that take it): when one of them is not known to the compiler (typed
+ * `string`), the loose spec, which adds no variable to the types.
+ */
+export type KnownVars<N extends string, V extends SharedSpec> = string extends N ? SharedSpec : V;
+type IsUnion<T> = [T] extends [UnionToIntersection<T>] ? false : true;
+/**
+ * The owner variables' names of lock `N` taken by the groups `Gs` (see
+ * Owners): the lock's own name for one group, `<N>_<group>` for several. A
+ * list whose length the compiler does not know (`('a' | 'b')[]`) may be
+ * either: both are named (typed as present, as a variable declared in some
+ * instances only is).
+ */
+export type OwnerNames<N extends string, Gs extends readonly string[]> = Gs extends readonly [string]
+  ? N
+  : Gs extends readonly [string, string, ...string[]]
+    ? `${N}_${Gs[number]}`
+    : IsUnion<Gs[number]> extends true
+      ? N | `${N}_${Gs[number]}`
+      : N;
+/**
+ * The groups given as the keys of an object (`pageLock`'s `{ fault: 2,
+ * migrate: 1 }`), for each of a union of such objects: a key whose value is
+ * undefined is none (`c ? { a: 1, b: 1 } : { b: 1 }` is typed `{ a: 1; b: 1 }
+ * | { b: 1; a?: undefined }`).
+ */
+export type GroupKeys<G> = G extends unknown ? { [K in keyof G]-?: undefined extends G[K] ? never : K }[keyof G] & string : never;
+/** `OwnerNames` for groups given as the keys of an object, or of each of a union of them. */
+export type OwnerNamesOf<N extends string, G> = G extends unknown ? (IsUnion<GroupKeys<G>> extends true ? `${N}_${GroupKeys<G>}` : N) : never;
 
 export type LockKind = 'spinlock' | 'mutex' | 'rwsem' | 'page-lock';
 
@@ -47,8 +109,9 @@ export interface LockDecl {
 
 export const isBlock = (b: unknown): b is Block => typeof b === 'object' && b !== null && (b as { kind?: unknown }).kind === 'mmcheck-block';
 
-export function makeBlock(name: string, shared: Record<string, Domain>, locks: LockDecl[] = []): Block {
-  return Object.freeze({ kind: 'mmcheck-block' as const, name, shared: Object.freeze({ ...shared }), locks: Object.freeze(locks.map((l) => Object.freeze({ ...l }))) });
+/** A block with the variables `shared`; `V` is what the factory's type says they are (the same names, the same domains). */
+export function makeBlock<V extends SharedSpec = SharedSpec>(name: string, shared: Record<string, Domain>, locks: LockDecl[] = []): Block<V> {
+  return Object.freeze({ kind: 'mmcheck-block' as const, name, shared: Object.freeze({ ...shared }) as Readonly<V>, locks: Object.freeze(locks.map((l) => Object.freeze({ ...l }))) });
 }
 
 /**

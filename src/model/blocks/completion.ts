@@ -1,7 +1,8 @@
 import { McError, q } from '../errors.ts';
-import { bool, int } from '../domains.ts';
+import { bool, int, type BoolDomain, type IntDomain } from '../domains.ts';
+import type { SharedSpec } from '../view-types.ts';
 import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
-import { makeBlock, type Block } from './block.ts';
+import { makeBlock, type Block, type KnownVars } from './block.ts';
 
 /**
  * A completion (kernel/sched/completion.c, include/linux/completion.h):
@@ -18,7 +19,7 @@ import { makeBlock, type Block } from './block.ts';
  *
  * State: `<name>_done: int(0, max)` and `<name>_all: bool`.
  */
-export interface Completion extends Block {
+export interface Completion<V extends SharedSpec = SharedSpec> extends Block<V> {
   wait(): Fragment;
   tryWait<At extends string, Ok extends string, Busy extends string>(labels: { at: At; ok: Ok; busy: Busy }): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
   complete(): Fragment;
@@ -27,13 +28,16 @@ export interface Completion extends Block {
   isDone(): Fragment;
 }
 
-export function completion(name: string, opts: { max: number } = { max: 1 }): Completion {
+/** The variables of completion `N`, as the compiler sees them. */
+export type CompletionVars<N extends string> = KnownVars<N, { [K in `${N}_done` | `${N}_all`]: K extends `${N}_all` ? BoolDomain : IntDomain }>;
+
+export function completion<N extends string>(name: N, opts: { max: number } = { max: 1 }): Completion<CompletionVars<N>> {
   checkIdent('completion()', name);
   const max = opts.max;
   if (!Number.isInteger(max) || max < 1) throw new McError('MC171', `completion(${q(name)}): max must be a positive integer, got ${q(max)}`);
   const done = `${name}_done`;
   const all = `${name}_all`;
-  const block = makeBlock(name, { [done]: int(0, max), [all]: bool() });
+  const block = makeBlock<CompletionVars<N>>(name, { [done]: int(0, max), [all]: bool() });
   const ready = `s.${all} || s.${done} > 0`;
   const take = `if (!s.${all}) s.${done} = s.${done} - 1;`;
   return markFragments(name, {

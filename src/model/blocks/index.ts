@@ -3,7 +3,7 @@
  * steps, written once with their kernel semantics (see docs/blocks.md).
  */
 export { combine, allOf, inOrder, partsOf, leafFunctions, type Fragment, type StepMap, type BlockSteps } from './compose.ts';
-export { declareLock, lockInstances, ownerName, isBlock, type LockInstance, type Block, type LockDecl, type LockKind } from './block.ts';
+export { declareLock, lockInstances, ownerName, isBlock, type LockInstance, type Block, type BlockShared, type LockDecl, type LockKind } from './block.ts';
 export { spinlock, mutex, type Lock } from './lock.ts';
 export { rwsem, type Rwsem } from './rwsem.ts';
 export { pageLock, type PageLock } from './page-lock.ts';

@@ -1,7 +1,8 @@
 import { McError, q } from '../errors.ts';
-import { array, bool, int, type IntDomain } from '../domains.ts';
+import { array, bool, int, type ArrayDomain, type BoolDomain, type IntDomain } from '../domains.ts';
+import type { SharedSpec } from '../view-types.ts';
 import { checkIdent, effectOf, generated, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
-import { makeBlock, type Block } from './block.ts';
+import { makeBlock, type Block, type KnownVars } from './block.ts';
 
 /**
  * The sequence count of an MMU interval notifier (mm/mmu_notifier.c,
@@ -37,7 +38,7 @@ import { makeBlock, type Block } from './block.ts';
  * notifier's callback already ran in it (`intervalSubscriptions` follows
  * the kernel exactly).
  */
-export interface IntervalNotifier extends Block {
+export interface IntervalNotifier<V extends SharedSpec = SharedSpec> extends Block<V> {
   seqLocal(): IntDomain;
   readBegin(local: string): Fragment;
   readRetry<At extends string, Retry extends string, Ok extends string>(local: string, labels: { at: At; retry: Retry; ok: Ok }): NoInfer<BlockSteps<At | `${At}_retry`, Retry | Ok>>;
@@ -46,7 +47,17 @@ export interface IntervalNotifier extends Block {
   setSeq(): Fragment;
 }
 
-export function intervalNotifier(name: string, opts: { maxSeq: number; ranges?: number }): IntervalNotifier {
+/**
+ * The variables of interval notifier `N`, as the compiler sees them; `R` is
+ * the type of `ranges` (`<N>_busy` is a bool for one range, a count for
+ * more, either for a number the compiler does not know).
+ */
+export type IntervalNotifierVars<N extends string, R extends number | undefined> = KnownVars<
+  N,
+  { [K in `${N}_seq` | `${N}_busy`]: K extends `${N}_seq` ? IntDomain : [R] extends [1 | undefined] ? BoolDomain : number extends R ? BoolDomain | IntDomain : IntDomain }
+>;
+
+export function intervalNotifier<N extends string, R extends number | undefined = undefined>(name: N, opts: { maxSeq: number; ranges?: R }): IntervalNotifier<IntervalNotifierVars<N, R>> {
   checkIdent('intervalNotifier()', name);
   const max = opts?.maxSeq;
   if (!Number.isInteger(max) || max < 1) throw new McError('MC171', `intervalNotifier(${q(name)}): maxSeq must be a positive integer, got ${q(max)}`);
@@ -54,7 +65,7 @@ export function intervalNotifier(name: string, opts: { maxSeq: number; ranges?: 
   if (!Number.isInteger(ranges) || ranges < 1) throw new McError('MC171', `intervalNotifier(${q(name)}): ranges must be a positive integer (the invalidations that may be in progress at once), got ${q(ranges)}`);
   const seq = `${name}_seq`;
   const busy = `${name}_busy`;
-  const block = makeBlock(name, { [seq]: int(0, max), [busy]: ranges === 1 ? bool() : int(0, ranges) });
+  const block = makeBlock<IntervalNotifierVars<N, R>>(name, { [seq]: int(0, max), [busy]: ranges === 1 ? bool() : int(0, ranges) });
   const idle = ranges === 1 ? `!s.${busy}` : `s.${busy} === 0`;
   const overlap = `throw new Error('intervalNotifier(${name}): an invalidation started while another is in progress; give intervalNotifier(${name}, { ranges: N }) for N at once, or use intervalSubscriptions');`;
   const start = ranges === 1 ? `if (s.${busy}) ${overlap} s.${busy} = true;` : `s.${busy} = s.${busy} + 1;`;
@@ -122,7 +133,7 @@ export function intervalNotifier(name: string, opts: { maxSeq: number; ranges?: 
  *   `mmu_interval_read_retry()` (under the driver's lock) or
  *   `mmu_interval_check_retry()` (without it) is true / false.
  */
-export interface IntervalSubscriptions extends Block {
+export interface IntervalSubscriptions<V extends SharedSpec = SharedSpec> extends Block<V> {
   readonly seqVar: string;
   readonly activeVar: string;
   readonly mniVar: string;
@@ -136,7 +147,13 @@ export interface IntervalSubscriptions extends Block {
   unchanged(k: number, local: string): Fragment;
 }
 
-export function intervalSubscriptions(name: string, opts: { notifiers: number; invalidators: number; maxSeq: number }): IntervalSubscriptions {
+/** The variables of `intervalSubscriptions` named `N`, as the compiler sees them. */
+export type IntervalSubscriptionsVars<N extends string> = KnownVars<
+  N,
+  { [K in `${N}_seq` | `${N}_active` | `${N}_mni`]: K extends `${N}_mni` ? ArrayDomain<IntDomain> : IntDomain }
+>;
+
+export function intervalSubscriptions<N extends string>(name: N, opts: { notifiers: number; invalidators: number; maxSeq: number }): IntervalSubscriptions<IntervalSubscriptionsVars<N>> {
   checkIdent('intervalSubscriptions()', name);
   const { notifiers, invalidators, maxSeq } = opts ?? ({} as never);
   const what = `intervalSubscriptions(${q(name)})`;
@@ -146,7 +163,7 @@ export function intervalSubscriptions(name: string, opts: { notifiers: number; i
   const seq = `${name}_seq`;
   const active = `${name}_active`;
   const mni = `${name}_mni`;
-  const block = makeBlock(name, { [seq]: int(0, maxSeq, 2), [active]: int(0, invalidators), [mni]: array(notifiers, int(0, maxSeq, 1)) });
+  const block = makeBlock<IntervalSubscriptionsVars<N>>(name, { [seq]: int(0, maxSeq, 2), [active]: int(0, invalidators), [mni]: array(notifiers, int(0, maxSeq, 1)) });
   const loc = (l: string) => checkIdent(`${what} local`, l);
   const idx = (k: number, op: string) => {
     if (!Number.isInteger(k) || k < 0 || k >= notifiers) throw new McError('MC171', `${what}.${op}: notifier ${q(k)} is not in 0..${notifiers - 1}`);

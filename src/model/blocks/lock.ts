@@ -1,5 +1,7 @@
+import type { ArrayDomain, ThreadIdDomain } from '../domains.ts';
+import type { SharedSpec } from '../view-types.ts';
 import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
-import { makeBlock, type Block, type LockKind } from './block.ts';
+import { makeBlock, type Block, type KnownVars, type LockKind, type OwnerNames } from './block.ts';
 import { Owners } from './owners.ts';
 
 /**
@@ -27,7 +29,7 @@ import { Owners } from './owners.ts';
  * writes exactly those variables, as a hand-written `s.ptl === -1` /
  * `s.ptl = me.id` would.
  */
-export interface Lock extends Block {
+export interface Lock<V extends SharedSpec = SharedSpec> extends Block<V> {
   lock(group?: string, index?: string): Fragment;
   trylock<At extends string, Ok extends string, Busy extends string>(group: string | undefined, labels: { at: At; ok: Ok; busy: Busy }, index?: string): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
   unlock(group?: string, index?: string): Fragment;
@@ -36,9 +38,19 @@ export interface Lock extends Block {
   free(index?: string): Fragment;
 }
 
-function makeLock(kind: LockKind, fn: string, name: string, groups: readonly string[], count?: number): Lock {
+/**
+ * The owner variables of lock `N` taken by the groups `Gs`, as the compiler
+ * sees them: thread ids, or arrays of them with a `count` (`C`: a number;
+ * undefined without one; a count that may be either gives either).
+ */
+export type LockVars<N extends string, Gs extends readonly string[], C extends number | undefined> = KnownVars<
+  N | Gs[number],
+  { [K in OwnerNames<N, Gs>]: [C] extends [undefined] ? ThreadIdDomain : [C] extends [number] ? ArrayDomain<ThreadIdDomain> : ThreadIdDomain | ArrayDomain<ThreadIdDomain> }
+>;
+
+function makeLock<V extends SharedSpec>(kind: LockKind, fn: string, name: string, groups: readonly string[], count?: number): Lock<V> {
   const o = new Owners(fn, name, groups, count);
-  const block = makeBlock(name, o.shared(), [{ name, kind, owners: o.decl() }]);
+  const block = makeBlock<V>(name, o.shared(), [{ name, kind, owners: o.decl() }]);
   const lockName = kind === 'mutex' ? 'mutex_lock' : 'spin_lock';
   const unlockName = kind === 'mutex' ? 'mutex_unlock' : 'spin_unlock';
   const tn = kind === 'mutex' ? 'mutex_trylock' : 'spin_trylock';
@@ -78,6 +90,8 @@ function makeLock(kind: LockKind, fn: string, name: string, groups: readonly str
 }
 
 /** A spinlock `name` that threads of `groups` take; `{ count }` makes an array of them (see Lock). */
-export const spinlock = (name: string, groups: readonly string[], opts: { count?: number } = {}): Lock => makeLock('spinlock', 'spinlock', name, groups, opts.count);
+export const spinlock = <N extends string, const Gs extends readonly string[], C extends number | undefined = undefined>(name: N, groups: Gs, opts: { count?: C } = {}): Lock<LockVars<N, Gs, C>> =>
+  makeLock('spinlock', 'spinlock', name, groups, opts.count);
 /** A mutex `name` that threads of `groups` take; `{ count }` makes an array of them (see Lock). */
-export const mutex = (name: string, groups: readonly string[], opts: { count?: number } = {}): Lock => makeLock('mutex', 'mutex', name, groups, opts.count);
+export const mutex = <N extends string, const Gs extends readonly string[], C extends number | undefined = undefined>(name: N, groups: Gs, opts: { count?: C } = {}): Lock<LockVars<N, Gs, C>> =>
+  makeLock('mutex', 'mutex', name, groups, opts.count);

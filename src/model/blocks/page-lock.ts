@@ -1,7 +1,8 @@
 import { McError, q } from '../errors.ts';
-import { array, bool, type Domain } from '../domains.ts';
+import { array, bool, type ArrayDomain, type BoolDomain, type Domain, type ThreadIdDomain } from '../domains.ts';
+import type { SharedSpec } from '../view-types.ts';
 import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, type StepMap, markFragments } from './compose.ts';
-import { makeBlock, type Block } from './block.ts';
+import { makeBlock, type Block, type KnownVars, type OwnerNamesOf } from './block.ts';
 import { Owners } from './owners.ts';
 
 /**
@@ -91,7 +92,7 @@ import { Owners } from './owners.ts';
  * (`queueOf`, `queueIfLocked`, `queued`, `woken`) are refused (MC186): such
  * a model writes its waits as guards (`lockWhenFree`, `free`).
  */
-export interface PageLock extends Block {
+export interface PageLock<V extends SharedSpec = SharedSpec> extends Block<V> {
   lock<At extends string, Next extends string>(group: string | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_wait` | `${At}_sleep`, Next | At | `${At}_sleep`>>;
   trylock<At extends string, Ok extends string, Busy extends string>(group: string | undefined, labels: { at: At; ok: Ok; busy: Busy }): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
   /** The `<at>_drop` and `<at>_put` steps are there with `put` only. */
@@ -122,7 +123,33 @@ export interface PageLock extends Block {
   readonly holderLocal: Readonly<Record<string, ReturnType<typeof bool>>>;
 }
 
-export function pageLock(name: string, groups: Readonly<Record<string, number>>, opts: { holder?: 'owner' | 'local'; waitQueue?: boolean } = {}): PageLock {
+/**
+ * The variables of page lock `N` taken by the groups `G` (the keys of the
+ * groups' sizes), as the compiler sees them; `H` is the `holder` and `Q` the
+ * `waitQueue` option's type (undefined when not given). An option the
+ * compiler does not know the value of gives the variables of either.
+ */
+export type PageLockVars<N extends string, G, H extends 'owner' | 'local' | undefined, Q extends boolean | undefined> = KnownVars<
+  N | (G extends unknown ? keyof G & string : never),
+  {
+    [K in
+      | ('local' extends H ? `${N}_locked` : never)
+      | ([Exclude<H, 'local'>] extends [never] ? never : OwnerNamesOf<N, G>)
+      | ([Q] extends [false] ? never : `${N}_waiters` | WaitQueueNames<N, G>)]: K extends `${N}_locked` | `${N}_waiters`
+      ? BoolDomain
+      : K extends WaitQueueNames<N, G>
+        ? ArrayDomain<BoolDomain>
+        : ThreadIdDomain;
+  }
+>;
+/** The wait queues' names: `<N>_wq` for one group, `<N>_wq_<group>` for several. */
+type WaitQueueNames<N extends string, G> = OwnerNamesOf<`${N}_wq`, G>;
+
+export function pageLock<N extends string, const G extends Readonly<Record<string, number | undefined>>, H extends 'owner' | 'local' | undefined = undefined, Q extends boolean | undefined = undefined>(
+  name: N,
+  groups: G,
+  opts: { holder?: H; waitQueue?: Q } = {},
+): PageLock<PageLockVars<N, G, H, Q>> {
   const names = Object.keys(groups ?? {});
   const o = new Owners('pageLock', name, names);
   const holder = opts?.holder ?? 'owner';
@@ -144,7 +171,7 @@ export function pageLock(name: string, groups: Readonly<Record<string, number>>,
     shared[v] = array(n, bool()).indexedBy(g);
   }
   const also = withQueue ? { also: [waiters, ...wq.values()] } : {};
-  const block = makeBlock(
+  const block = makeBlock<PageLockVars<N, G, H, Q>>(
     name,
     shared,
     local

@@ -1,7 +1,8 @@
 import { McError, q } from '../errors.ts';
-import { int } from '../domains.ts';
+import { int, type IntDomain } from '../domains.ts';
+import type { SharedSpec } from '../view-types.ts';
 import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
-import { makeBlock, type Block } from './block.ts';
+import { makeBlock, type Block, type KnownVars } from './block.ts';
 
 /**
  * A page/folio reference count (include/linux/page_ref.h, include/linux/mm.h).
@@ -39,7 +40,7 @@ import { makeBlock, type Block } from './block.ts';
  *
  * State: `<name>: int(0, max)`.
  */
-export interface Refcount extends Block {
+export interface Refcount<V extends SharedSpec = SharedSpec> extends Block<V> {
   readonly var: string;
   get(): Fragment;
   put(): Fragment;
@@ -51,7 +52,7 @@ export interface Refcount extends Block {
   positive(): Fragment;
 }
 
-export function refcount(name: string, opts: { max: number; init?: number; getFromZero?: boolean }): Refcount {
+export function refcount<N extends string>(name: N, opts: { max: number; init?: number; getFromZero?: boolean }): Refcount<KnownVars<N, { [K in N]: IntDomain }>> {
   checkIdent('refcount()', name);
   const max = opts?.max;
   if (!Number.isInteger(max) || max < 1) throw new McError('MC171', `refcount(${q(name)}): max must be a positive integer, got ${q(max)}`);
@@ -63,7 +64,7 @@ export function refcount(name: string, opts: { max: number; init?: number; getFr
     return x;
   };
   n(init, 'init');
-  const block = makeBlock(name, { [name]: int(0, max).initially(init) });
+  const block = makeBlock<KnownVars<N, { [K in N]: IntDomain }>>(name, { [name]: int(0, max).initially(init) });
   return markFragments(name, {
     ...block,
     var: name,

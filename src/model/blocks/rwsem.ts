@@ -1,7 +1,8 @@
 import { McError, q } from '../errors.ts';
-import { int, type Domain } from '../domains.ts';
+import { int, type Domain, type IntDomain, type ThreadIdDomain } from '../domains.ts';
+import type { SharedSpec } from '../view-types.ts';
 import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
-import { makeBlock, type Block } from './block.ts';
+import { makeBlock, type Block, type KnownVars, type OwnerNames } from './block.ts';
 import { Owners } from './owners.ts';
 
 /**
@@ -32,7 +33,7 @@ import { Owners } from './owners.ts';
  * count `<name>_readers: int(0, maxReaders)`; with writerPriority the number
  * of waiting writers `<name>_wwait: int(0, maxWriters)`.
  */
-export interface Rwsem extends Block {
+export interface Rwsem<V extends SharedSpec = SharedSpec> extends Block<V> {
   downRead(): Fragment;
   upRead(): Fragment;
   downWrite(group?: string): Fragment;
@@ -44,7 +45,19 @@ export interface Rwsem extends Block {
   writeLocked(): Fragment;
 }
 
-export function rwsem(name: string, opts: { writers: readonly string[]; maxReaders: number; writerPriority?: { maxWriters: number } }): Rwsem {
+/**
+ * The variables of rwsem `N` written by the groups `Ws`, as the compiler sees
+ * them; `P` is the type of `writerPriority` (undefined when not given).
+ */
+export type RwsemVars<N extends string, Ws extends readonly string[], P> = KnownVars<
+  N | Ws[number],
+  { [K in OwnerNames<N, Ws> | `${N}_readers` | ([P] extends [undefined] ? never : `${N}_wwait`)]: K extends `${N}_readers` | `${N}_wwait` ? IntDomain : ThreadIdDomain }
+>;
+
+export function rwsem<N extends string, const Ws extends readonly string[], P extends { maxWriters: number } | undefined = undefined>(
+  name: N,
+  opts: { writers: Ws; maxReaders: number; writerPriority?: P },
+): Rwsem<RwsemVars<N, Ws, P>> {
   const o = new Owners('rwsem', name, opts.writers);
   if (!Number.isInteger(opts.maxReaders) || opts.maxReaders < 1) throw new McError('MC171', `rwsem(${q(name)}): maxReaders must be a positive integer, got ${q(opts.maxReaders)}`);
   const readers = `${name}_readers`;
@@ -55,7 +68,7 @@ export function rwsem(name: string, opts: { writers: readonly string[]; maxReade
     if (!Number.isInteger(mw) || mw < 1) throw new McError('MC171', `rwsem(${q(name)}): writerPriority.maxWriters must be a positive integer, got ${q(mw)}`);
     shared[wwait] = int(0, mw);
   }
-  const block = makeBlock(name, shared, [{ name, kind: 'rwsem', owners: o.decl(), sharedCount: readers, ...(wwait ? { also: [wwait] } : {}) }]);
+  const block = makeBlock<RwsemVars<N, Ws, P>>(name, shared, [{ name, kind: 'rwsem', owners: o.decl(), sharedCount: readers, ...(wwait ? { also: [wwait] } : {}) }]);
   const readOk = wwait ? `${o.freeText()} && (s.${wwait} === 0 || s.${readers} === 0)` : o.freeText();
   return markFragments(name, {
     ...block,

@@ -1,8 +1,9 @@
 import { McError, q } from '../errors.ts';
-import { array, bool, int } from '../domains.ts';
+import { array, bool, int, type ArrayDomain, type BoolDomain, type IntDomain } from '../domains.ts';
+import type { SharedSpec } from '../view-types.ts';
 import { thread, type StepDef, type ThreadGroupDef } from '../define.ts';
 import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
-import { makeBlock, type Block } from './block.ts';
+import { makeBlock, type Block, type KnownVars } from './block.ts';
 
 /**
  * Per-CPU work items (kernel/workqueue.c), as `lru_add_drain_all()`
@@ -38,7 +39,7 @@ import { makeBlock, type Block } from './block.ts';
  * State: `<name>_pending: array(cpus, bool())`, `<name>_flushing:
  * array(cpus, int(0, 2))` (0 unless a `flushWork` waits).
  */
-export interface Workqueue extends Block {
+export interface Workqueue<V extends SharedSpec = SharedSpec> extends Block<V> {
   readonly cpus: number;
   workerName(cpu: number): string;
   queueOn(cpu: number): Fragment;
@@ -51,12 +52,15 @@ export interface Workqueue extends Block {
   workers(body: (cpu: number) => { start: string; steps: Record<string, StepDef> }): ThreadGroupDef[];
 }
 
-export function workqueue(name: string, cpus: number): Workqueue {
+/** The variables of workqueue `N`, as the compiler sees them. */
+export type WorkqueueVars<N extends string> = KnownVars<N, { [K in `${N}_pending` | `${N}_flushing`]: K extends `${N}_pending` ? ArrayDomain<BoolDomain> : ArrayDomain<IntDomain> }>;
+
+export function workqueue<N extends string>(name: N, cpus: number): Workqueue<WorkqueueVars<N>> {
   checkIdent('workqueue()', name);
   if (!Number.isInteger(cpus) || cpus < 1) throw new McError('MC171', `workqueue(${q(name)}): cpus must be a positive integer, got ${q(cpus)}`);
   const pending = `${name}_pending`;
   const flushing = `${name}_flushing`;
-  const block = makeBlock(name, { [pending]: array(cpus, bool()), [flushing]: array(cpus, int(0, 2)) });
+  const block = makeBlock<WorkqueueVars<N>>(name, { [pending]: array(cpus, bool()), [flushing]: array(cpus, int(0, 2)) });
   const cpu = (k: number, op: string) => {
     if (!Number.isInteger(k) || k < 0 || k >= cpus) throw new McError('MC176', `workqueue(${q(name)}).${op}(${q(k)}): CPUs are 0..${cpus - 1}`);
     return k;
