@@ -1,5 +1,5 @@
-import { defineModel, bool, int, oneOf, thread, replicate, threadId, pageLock, refcount, combine } from '../src/index.ts';
-import type { Fragment, ReadonlyStateView, StepDef, ThreadGroupDef } from '../src/index.ts';
+import { defineModel, bool, int, oneOf, thread, replicate, pageLock, refcount, combine } from '../src/index.ts';
+import type { BlockShared, Fragment, ReadonlyStateView, StepDef, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * MEMORY_DEVICE_COHERENT pages (CPU-addressable device memory mapped by
@@ -70,13 +70,13 @@ const shared = ({ nG, nS }: { readonly nG: number; readonly nS: number }) => ({
   longtermPinP: bool(),
   pMigrated: bool(),
 });
+type Blocks = ReturnType<typeof blocksOf>;
 /**
- * The blocks' variables, typed for the model's own guards and invariants
- * (the blocks add them to the state; a model may not declare them again).
- * The page lock's holder is `pLock_G`/`pLock_E`, or `pLock` without G.
+ * The model's variables and the blocks' (`pRef`, `pPins`, and the page lock's
+ * holder: `pLock_G`/`pLock_E`, or `pLock` without G), for the steps and
+ * invariants written outside the model.
  */
-type BlockVars = { pRef: ReturnType<typeof int>; pPins: ReturnType<typeof int>; pLock: ReturnType<typeof threadId>; pLock_G: ReturnType<typeof threadId>; pLock_E: ReturnType<typeof threadId> };
-type Shared = ReturnType<typeof shared> & BlockVars;
+type Shared = ReturnType<typeof shared> & BlockShared<Blocks[keyof Blocks]>;
 const pinnerLocals = () => ({ target: oneOf('NONE', 'P', 'Q'), ok: bool() });
 const sharerLocals = () => ({ target: oneOf('NONE', 'P', 'Q') });
 const evictorLocals = (nAttempts: number) => ({ attempts: int(1, nAttempts, nAttempts), ok: bool() });
@@ -189,8 +189,7 @@ export default defineModel({
       { verdict: 'pass', params: { ignoreWhich: 'allButMoveMapping', nS: 4 }, states: 1219686, transitions: 5501156, bench: true },
     ],
   },
-  // The blocks' variables join these (typed in BlockVars for the model's own guards).
-  shared: (p) => shared(p) as Shared,
+  shared,
   blocks: (p) => {
     const { page, refs, pins } = blocksOf(p);
     return [page, refs, pins];

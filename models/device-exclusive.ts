@@ -1,5 +1,5 @@
-import { defineModel, bool, int, oneOf, thread, replicate, threadId, combine, mutex, refcount } from '../src/index.ts';
-import type { Fragment, ReadonlyStateView, StepDef, StepMap, ThreadGroupDef } from '../src/index.ts';
+import { defineModel, bool, int, oneOf, thread, replicate, combine, mutex, refcount } from '../src/index.ts';
+import type { BlockShared, Fragment, ReadonlyStateView, StepDef, StepMap, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * Device-exclusive PTEs for GPU atomics (nouveau) against CPU faults that
@@ -69,7 +69,7 @@ const shared = ({ nD, nC, nX, nR }: Sizes) => ({
 type Shared = ReturnType<typeof shared>;
 
 /** The thread groups that take P's lock, in the order its owner variables are declared. */
-const lockGroups = ({ nD, nC, nR }: Sizes) => [...(nD > 0 ? ['D'] : []), ...(nC > 0 ? ['C'] : []), ...(nR > 0 ? ['R'] : [])];
+const lockGroups = ({ nD, nC, nR }: Sizes) => [...(nD > 0 ? ['D' as const] : []), ...(nC > 0 ? ['C' as const] : []), ...(nR > 0 ? ['R' as const] : [])];
 /** The blocks (the same for threads, invariants and `blocks`: they are only text and declarations). */
 const blocksOf = (p: Sizes) => ({
   // No thread takes the lock when only foreign invalidations run (nD = nC = nR = 0): then it is not declared.
@@ -78,9 +78,12 @@ const blocksOf = (p: Sizes) => ({
   pRef: refcount('pRef', { max: 1 + 2 * p.nD + p.nC + p.nR, init: 1 }),
 });
 
-/** The state as the invariants read it, the blocks' variables included (the owners are named after the groups that exist). */
-type Tid = ReturnType<typeof threadId>;
-type LockState = ReadonlyStateView<Shared & { pLock: Tid; pLock_D: Tid; pLock_C: Tid; pLock_R: Tid; pRef: ReturnType<typeof int> }>;
+type Blocks = ReturnType<typeof blocksOf>;
+/**
+ * The state as the invariants read it, the blocks' variables included: `pRef`, and P's lock's owners,
+ * `pLock` or `pLock_D`, `pLock_C`, `pLock_R` (named after the groups that exist, typed as all present).
+ */
+type LockState = ReadonlyStateView<Shared & BlockShared<Blocks[keyof Blocks]>>;
 
 /**
  * invalidate_range_start -> mn_itree_inv_start_range (active_invalidate_ranges++) ->
@@ -630,7 +633,6 @@ export default defineModel({
     if (omitInvariant !== 'none') delete inv[omitInvariant];
     /** Diagnostic (spec §5): holds when the GPU atomic is never granted ("bounded failure"). */
     if (neverGranted) inv['atomic-never-granted'] = (s) => !s.dGranted;
-    // Typed with the blocks' variables, which `shared` does not list (the blocks add them).
-    return inv as never;
+    return inv;
   },
 });

@@ -1,5 +1,5 @@
-import { defineModel, bool, int, oneOf, thread, replicate, threadId, pageLock, rwsem, combine } from '../src/index.ts';
-import type { Fragment, ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../src/index.ts';
+import { defineModel, bool, int, oneOf, thread, replicate, pageLock, rwsem, combine } from '../src/index.ts';
+import type { BlockShared, Fragment, ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../src/index.ts';
 
 /**
  * Evicting GPU device memory (device-private pages) back to system RAM in
@@ -66,13 +66,13 @@ const shared = ({ nC }: { readonly nC: number }) => ({
   gpu: oneOf('NONE', 'MAP_P', 'MAP_Q'),
   gValid: bool(),
 });
+type Blocks = ReturnType<typeof blocksOf>;
 /**
- * The blocks' variables, typed for the model's own assertions and invariants
- * (the blocks add them to the state). The page lock's holder is
- * `pLock_E`/`pLock_C`, or `pLock` without C.
+ * The model's variables and the blocks' (the page lock's holder, `pLock_E`/`pLock_C`
+ * or `pLock` without C; the notifier lock's writers and `notifier_lock_readers`),
+ * for the steps and invariants written outside the model.
  */
-type BlockVars = { pLock: ReturnType<typeof threadId>; pLock_E: ReturnType<typeof threadId>; pLock_C: ReturnType<typeof threadId>; notifier_lock_readers: ReturnType<typeof int> };
-type Shared = ReturnType<typeof shared> & BlockVars;
+type Shared = ReturnType<typeof shared> & BlockShared<Blocks[keyof Blocks]>;
 type State = StateView<Shared>;
 const evictorLocals = (evictRetries: number) => ({ retries: int(0, evictRetries, evictRetries), got: bool(), ePfn: oneOf('NONE', 'P') });
 const gpuLocals = () => ({ gPfn: oneOf('NONE', 'P', 'Q') });
@@ -192,8 +192,7 @@ export default defineModel({
       { verdict: 'violation', kind: 'livelock', property: 'non-progress-cycle', length: 14, params: { nC: 7 }, bench: true },
     ],
   },
-  // The blocks' variables join these (typed in BlockVars for the model's own code).
-  shared: (p) => shared(p) as Shared,
+  shared,
   blocks: (p) => {
     const { page, nl } = blocksOf(p);
     return [page, nl];
@@ -519,10 +518,10 @@ export default defineModel({
     const unlocked = nC > 0 ? (s: ReadonlyStateView<Shared>) => s.pLock_E === -1 && s.pLock_C === -1 : (s: ReadonlyStateView<Shared>) => s.pLock === -1;
     return {
       /** I1 (shared doc S1): the GPU never maps a freed or superseded page. */
-      'gpu-mapping-matches-cpu': (s: ReadonlyStateView<Shared>) =>
+      'gpu-mapping-matches-cpu': (s) =>
         (s.gpu !== 'MAP_P' || (s.pte === 'DEVPRIV_P' && !s.pFree)) && (s.gpu !== 'MAP_Q' || s.pte === 'PRESENT_Q'),
       /** I2 (S2, no lost update): while a migrator copies P, it holds P's lock and neither the CPU nor the GPU can write it. */
-      'migration-window-exclusive': (s: ReadonlyStateView<Shared>) => {
+      'migration-window-exclusive': (s) => {
         const window = s.pte === 'MIGRATION_P' && s.gpu !== 'MAP_P';
         const e = s.at('E');
         if ((e === 'unmapEnd' || e === 'nlUnlockLate' || e === 'finalize') && !(window && eHolds(s))) return false;
@@ -533,7 +532,7 @@ export default defineModel({
         return true;
       },
       /** I3 (S3): a freed page is unlocked, unmapped, and not mapped by the GPU. */
-      'page-state-consistent': (s: ReadonlyStateView<Shared>) => !s.pFree || (s.pte === 'PRESENT_Q' && s.gpu !== 'MAP_P' && unlocked(s)),
+      'page-state-consistent': (s) => !s.pFree || (s.pte === 'PRESENT_Q' && s.gpu !== 'MAP_P' && unlocked(s)),
     };
   },
 });

@@ -1,5 +1,5 @@
-import { defineModel, bool, int, oneOf, array, thread, replicate, combine, pageLock, refcount } from '../src/index.ts';
-import type { StateView, LocalView, StepDef, ThreadGroupDef, Fragment } from '../src/index.ts';
+import { defineModel, bool, int, oneOf, thread, replicate, combine, pageLock, refcount } from '../src/index.ts';
+import type { BlockShared, StateView, LocalView, StepDef, ThreadGroupDef, Fragment } from '../src/index.ts';
 
 /**
  * Migration-entry waiters vs. the migration refcount check, for device-private
@@ -101,9 +101,8 @@ const shared = () => ({
 });
 /** A fault thread's locals: it holds a fault reference; the result of its migration attempt; it holds P's page lock (the pageLock block's `holderLocal`, set and cleared by its lock and unlock). */
 const faultLocals = () => ({ fref: bool(), res: oneOf('NONE', 'OK', 'FAIL', 'NOPAGE'), page_held: bool() });
-/** The blocks' variables as the model's own parts read them (for the types only: the blocks declare them). */
-const blockVarTypes = (faulters: number) => ({ refs: int(0, faulters + 3), page_locked: bool(), page_waiters: bool(), page_wq: array(faulters, bool()).indexedBy('T') });
-type Shared = ReturnType<typeof shared> & ReturnType<typeof blockVarTypes>;
+/** The model's variables and the blocks' (`refs`, `page_locked`, `page_waiters`, `page_wq`), as the model's own parts read them. */
+type Shared = ReturnType<typeof shared> & BlockShared<ReturnType<typeof pageOf> | ReturnType<typeof refsOf>>;
 type FaultLocals = ReturnType<typeof faultLocals>;
 /** One part of a step, typed over the model's state: joined with block fragments by `step()`. */
 interface Part {
@@ -617,7 +616,6 @@ export default defineModel({
       // wait-unlocked-ptl always refaults on trylock failure (spec §2).
       waitContended: contended === 'wait' && variant !== 'wait-unlocked-ptl',
     };
-    // The groups are typed over the model's variables and the blocks' (Shared), which the model's `shared` alone does not list.
     const groups: ThreadGroupDef<Shared>[] = [
       replicate(faulters, 'T', {
         locals: faultLocals(),
@@ -628,11 +626,11 @@ export default defineModel({
       }),
     ];
     if (holder === 1) groups.push(thread('H', { start: 'H1', end: ['Hdone'], steps: holderSteps(c) as Record<string, StepDef<Shared>> }));
-    return groups as never;
+    return groups;
   },
   invariants: {
     'no-sigbus': (s) => !s.sigbus,
-    'mig-implies-locked': (s) => s.pte !== 'MIG' || (s as unknown as StateView<Shared>).page_locked,
-    'free-implies-unreferenced': (s) => s.pState !== 'FREE' || ((s as unknown as StateView<Shared>).refs === 0 && s.pte === 'RAM'),
+    'mig-implies-locked': (s) => s.pte !== 'MIG' || s.page_locked,
+    'free-implies-unreferenced': (s) => s.pState !== 'FREE' || (s.refs === 0 && s.pte === 'RAM'),
   },
 });
