@@ -192,3 +192,52 @@ export default defineModel({
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test.serial('threads: a model file that loads in the search thread and throws when a helper loads it is that coded error, not a search that goes on without the helper', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
+  try {
+    const file = join(dir, 'helper-load.mts');
+    // The thread that loads the file first (this one, where worker 0 searches) builds the model; the helpers' loads throw.
+    writeFileSync(
+      file,
+      `import { readFileSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { defineModel, int, replicate } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
+const lock = ${JSON.stringify(join(dir, 'first'))};
+let first;
+try { writeFileSync(lock, String(threadId), { flag: 'wx' }); first = threadId; } catch { first = Number(readFileSync(lock, 'utf8')); }
+if (threadId !== first) throw new Error('no configuration in this thread');
+export default defineModel({
+  name: 'helper-load',
+  shared: { sum: int(0, 40) },
+  threads: [replicate(5, 'T', {
+    locals: { x: int(0, 3) },
+    start: 'go',
+    steps: {
+      go: { when: (s, me) => me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; }, next: 'go' },
+      down: { at: 'go', when: (s, me) => me.x >= 3, then: (s, me) => { me.x = 0; s.sum = s.sum - 3; }, next: 'go' },
+    },
+  })],
+});
+`,
+    );
+    const spec = { model: file, variant: null, params: {} };
+    const built = buildModel(await loadModel(file), null);
+    for (const store of ['exact', 'hash-compact'] as const) {
+      const threads = new HelperThreads(1);
+      const pool = new HelperPool(threads.ports);
+      try {
+        pool.prepare(spec);
+        const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 20_000 });
+        const e = await t.throwsAsync(run, undefined, store);
+        t.is((e as { code?: string }).code, 'MC140', store);
+        t.regex(e!.message, /failed to load: no configuration in this thread \(in a helper thread of --workers 2, where the search thread had loaded and built it: the model must load and build alike in every thread; --workers 1 searches in one\)/, store);
+      } finally {
+        pool.close();
+        threads.end();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

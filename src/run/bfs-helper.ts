@@ -6,7 +6,7 @@ import { Runtime } from '../exec/runtime.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
 import { PartialOrder } from '../reduce/por.ts';
 import { applyDeadVariables } from '../reduce/dead-vars.ts';
-import { helperLoop } from '../search/parallel-explore.ts';
+import { helperLoop, stopWorkers } from '../search/parallel-explore.ts';
 import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
 import { loadModel } from './load.ts';
 import type { SearchSpec } from './supervise.ts';
@@ -40,7 +40,8 @@ export interface HelperPrepare {
   readonly spec: SearchSpec;
 }
 
-export type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string; atState?: true };
+/** A helper's one report; an error with `beforeJoin` happened while it loaded or built the model, before it took part in any round. */
+export type HelperMessage = { type: 'done' } | { type: 'aborted' } | { type: 'error'; code: string | null; message: string; atState?: true; beforeJoin?: true };
 
 /** The channel a helper thread talks through: its parent's port, or a port handed over at its start (a helper started by the main thread for the search thread). */
 interface HelperData {
@@ -79,6 +80,7 @@ export function bfsHelperMain(): void {
 
 async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepared | null): Promise<void> {
   let msg: HelperMessage;
+  let joining = false;
   try {
     // The model prepared in advance, when it is the one searched and it built; else built now.
     const early = prepared !== null && prepared.key === specKey(input.spec) ? await prepared.built.catch(() => null) : null;
@@ -87,13 +89,16 @@ async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepar
     if (input.deadVars) applyDeadVariables(built, rt);
     const por = input.por ? new PartialOrder(built, { liveness: input.por.liveness }) : null;
     const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock, por);
+    joining = true;
     helperLoop(w);
     msg = { type: 'done' };
   } catch (e) {
     msg =
       e instanceof RoundAborted
         ? { type: 'aborted' }
-        : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(isStateError(e) ? { atState: true as const } : {}) };
+        : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(isStateError(e) ? { atState: true as const } : {}), ...(!joining ? { beforeJoin: true as const } : {}) };
+    // A model that loaded and built in the search thread but not here (it behaves differently from one thread to the next) stops the search as a failure in a round does: its error is the search's, not a search that quietly goes on without this helper.
+    if (!joining) stopWorkers(new Int32Array(input.bufs.store.control), true);
   }
   port.postMessage(msg);
 }

@@ -160,6 +160,8 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
         return {
           ...d,
           joined: (level?: LevelShape) => {
+            // A helper that failed before it joined (the model did not load or build in its thread) set Abort: its error is the search's.
+            if (Atomics.load(w0.ctl, Ctl.Abort) !== 0) throw new RoundAborted();
             if (helpers.length === 0 && joinNow(level)) {
               spawn();
               if (tuning.awaitJoinMs !== undefined) awaitJoin(w0.ctl, workers - 1, tuning.awaitJoinMs);
@@ -179,7 +181,10 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     const timeout = new Promise<HelperMessage>((resolve) => setTimeout(() => resolve({ type: 'aborted' }), HELPER_WAIT_MS).unref());
     for (const h of helpers) {
       const m = await Promise.race([h.message, timeout]);
-      if (m.type === 'error') throw m.code ? Object.assign(new McError(m.code, m.message), m.atState ? { atState: true } : {}) : new Error(`search worker: ${m.message}`);
+      if (m.type !== 'error') continue;
+      // The search thread loaded and built this model: a helper that could not is a model that differs from one thread to the next.
+      const where = m.beforeJoin ? ` (in a helper thread of --workers ${workers}, where the search thread had loaded and built it: the model must load and build alike in every thread; --workers 1 searches in one)` : '';
+      throw m.code ? Object.assign(new McError(m.code, `${m.message}${where}`), m.atState ? { atState: true } : {}) : new Error(`search worker: ${m.message}${where}`);
     }
     throw new Error('internal: the multi-core search was aborted and no worker reported why');
   } finally {
