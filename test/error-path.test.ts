@@ -106,3 +106,20 @@ test('the command line prints the path under the error, and --json gives it as e
   t.is(suite.code, 1);
   t.deepEqual(JSON.parse(suite.out).cases[0].diffs.slice(1), ['reached by cpu[0] acquire, cpu[1] acquire, cpu[0] set, cpu[0] enter, cpu[1] set (5 steps, the fewest); then step "enter" of cpu[1] fails so']);
 });
+
+test('a step that threw once and never again (a counter outside the state): MC160 saying so, not the error without a path', (t) => {
+  let calls = 0;
+  const once = () => ++calls === 31;
+  const flaky = defineModel({
+    name: 'flaky',
+    shared: { n: int(0, 7), m: int(0, 7) },
+    threads: [
+      thread('a', { start: 'go', steps: { go: { when: (s: any) => s.n < 7, then: (s: any) => { if (once()) throw new Error('only the 31st time'); s.n = s.n + 1; }, next: 'go' } } } as never),
+      thread('b', { start: 'go', steps: { go: { when: (s: any) => s.m < 7, then: (s: any) => { s.m = s.m + 1; }, next: 'go' } } } as never),
+    ],
+  } as never);
+  const e = thrown(() => check(flaky, { deadlock: false }));
+  t.is(e.code, 'MC160');
+  t.regex(e.message, /^model "flaky" is not deterministic: the search stopped with error MC135 \(model "flaky", thread "a" step "go": threw Error: only the 31st time\), but a breadth-first search of one thread from the initial state, without reductions, then executed every step and invariant in all 64 reachable states without an error/);
+  t.is(errorPathOf(e), null);
+});

@@ -1,6 +1,7 @@
 import type { BuiltModel } from '../model/build.ts';
 import { isMcError, McError } from '../model/errors.ts';
 import { Runtime } from '../exec/runtime.ts';
+import { notDeterministic } from '../exec/determinism.ts';
 import { NO_PARENT, StateStore } from '../store/store.ts';
 import { pathTrace } from './build.ts';
 import type { TraceFile } from './format.ts';
@@ -64,9 +65,10 @@ export function withErrorPath(model: BuiltModel, options: Partial<SearchOptions>
  * `original` (a model error the search stopped with), located: the first
  * model error in breadth-first order, with its path. Within the search's
  * limits (states, memory, the time left until `deadline`, a stop asked by
- * the monitor); when it is not found within them, or the model does not
- * throw again (it is then not deterministic, which the search reports on
- * its own), `original` as it was.
+ * the monitor); when it is not found within them, `original` as it was.
+ * When every reachable state was searched and nothing threw, the model is
+ * not deterministic (MC160: its functions threw in an execution this one
+ * does not repeat, such as a helper thread's copy of the model file).
  */
 export function locateModelError(model: BuiltModel, options: Partial<SearchOptions>, original: McError, deadline: number): McError {
   const opts = { ...defaultOptions, ...options };
@@ -128,5 +130,9 @@ export function locateModelError(model: BuiltModel, options: Partial<SearchOptio
       }
     }
   }
-  return original;
+  // Every reachable state expanded and checked, and nothing threw: the search met its error in an execution that this one does not repeat.
+  return notDeterministic(
+    rt,
+    `the search stopped with error ${original.code} (${original.message}), but a breadth-first search of one thread from the initial state, without reductions, then executed every step and invariant in all ${store.count.toLocaleString('en-US')} reachable states without an error (with --workers, each thread loads the model file: its copies must behave alike)`,
+  );
 }
