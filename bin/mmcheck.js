@@ -111,9 +111,20 @@ const ext = fromSource ? '.ts' : '.js';
 const load = (path) => import(new URL(`${tree}${path}${ext}`, import.meta.url).href);
 if (fromSource) (await load('run/source-condition')).registerSourceCondition();
 const { main } = await load('cli/main');
+const { processIo } = await load('cli/common');
 const { writeError } = await load('run/write');
 const { internalErrorLine } = await load('cli/common');
 const { jsonResult } = await load('cli/json-result');
+
+// With --json stdout carries one JSON object and nothing else: what a model file prints (console.log
+// while it loads or in a step, in this thread or in a search or helper thread, whose output comes
+// here) goes to stderr, and only mmcheck's own result is written to stdout.
+const argv = process.argv.slice(2);
+const globalArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+const toStdout = process.stdout.write.bind(process.stdout);
+const json = globalArgs.includes('--json');
+if (json) process.stdout.write = process.stderr.write.bind(process.stderr);
+const io = { ...processIo(), out: (s) => void toStdout(s) };
 
 // A reader that went away (`mmcheck check ... | head`) is not an error: stop quietly.
 // Any other failure to write stdout (a full disk) is the coded write error, exit 2.
@@ -144,7 +155,7 @@ const stray = (what) => (e) => {
   // The same lines as main's errors (src/cli/common.ts, src/cli/main.ts).
   process.stderr.write(`${ours ? internalErrorLine({ message }) : `mmcheck: error MC166: ${message}`}\n`);
   if (process.argv.includes('--debug')) process.stderr.write(`${stack}\n`);
-  if (process.argv.includes('--json')) process.stdout.write(jsonResult('error', { error: { code: ours ? 'internal' : 'MC166', message } }));
+  if (json) toStdout(jsonResult('error', { error: { code: ours ? 'internal' : 'MC166', message } }));
   leave(ours ? 70 : 2);
 };
 process.on('unhandledRejection', stray('an unhandled promise rejection'));
@@ -157,5 +168,5 @@ process.on('exit', () => {
   process.exitCode = 2;
 });
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(argv, io);
 ended = true;

@@ -4,9 +4,9 @@
  * line runs in-process (cli.test.ts).
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { mmcheckProcess } from './helpers/cli.ts';
 
 
@@ -46,4 +46,30 @@ test('process --version: the version of package.json', async (t) => {
   const r = await mmcheck(['--version']);
   t.is(r.code, 0);
   t.is(r.out, `mmcheck ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
+});
+
+test('process --json: what a model file prints while it loads and in its steps, in every thread, goes to stderr; stdout is the one JSON object', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-proc-'));
+  writeFileSync(
+    join(dir, 'chatty.ts'),
+    `import { defineModel, int, replicate } from ${JSON.stringify(resolve('src/index.ts'))};
+console.log('chatty: loading');
+export default defineModel({
+  name: 'chatty',
+  shared: { n: int(0, 9) },
+  threads: [replicate(2, 'T', { start: 'go', steps: { go: { when: (s) => s.n < 9, then: (s) => { if (s.n === 8) console.log('chatty: step'); s.n = s.n + 1; }, next: 'go' } } })],
+  invariants: { small: (s) => s.n < 9 },
+});
+`,
+  );
+  for (const workers of ['1', '2']) {
+    const r = await mmcheck(['check', 'chatty.ts', '--json', '--no-trace', '--workers', workers], dir);
+    t.is(r.code, 1, r.err);
+    t.is(JSON.parse(r.out).violation.property, 'small', workers);
+    t.regex(r.err, /chatty: loading/, workers);
+    t.regex(r.err, /chatty: step/, workers);
+  }
+  // Without --json the model's lines stay on stdout.
+  const text = await mmcheck(['check', 'chatty.ts', '--no-trace'], dir);
+  t.regex(text.out, /chatty: loading/);
 });
