@@ -267,6 +267,8 @@ test('a model whose steps differ from worker to worker is MC160, named', (t) => 
   const e = t.throws(() => searchLockstep(b, { deadlock: false }, { workers: 2, parallel: { parallelFrom: 0, roundStates: 16 } }, h));
   t.is((e as Error & { code?: string }).code, 'MC160');
   t.regex(e!.message, /search worker 1/);
+  // It says why another worker's copy of the model can differ (module-level state, a file changed on disk during the run).
+  t.regex(e!.message, /\(the threads each load the model file[:)]/);
   // The same model in every worker is fine.
   t.is(searchLockstep(b, { deadlock: false }, { workers: 2, parallel: { parallelFrom: 0, roundStates: 16 } }).stats.states, 4096);
 });

@@ -1165,7 +1165,7 @@ export class RoundWorker {
     for (let i = 0; i < n; i++) {
       if (this.sym !== null) this.sym.canonicalize(rt.succ, i * W);
       if (st.find(rt.succ, i * W, rt.hash(rt.succ, i * W)) < 0)
-        throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.succThread[i]!, rt.succStep[i]!)} from stored state ${s} leads to a state that the worker which expanded it did not reach`);
+        throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.succThread[i]!, rt.succStep[i]!)} from stored state ${s} leads to a state that the worker which expanded it did not reach (the threads each load the model file: one whose copies differ, through module-level state or the file changed on disk during the run, shows so)`);
     }
   }
 
