@@ -111,9 +111,8 @@ const ext = fromSource ? '.ts' : '.js';
 const load = (path) => import(new URL(`${tree}${path}${ext}`, import.meta.url).href);
 if (fromSource) (await load('run/source-condition')).registerSourceCondition();
 const { main } = await load('cli/main');
-const { processIo } = await load('cli/common');
+const { internalErrorLine, processIo } = await load('cli/common');
 const { writeError } = await load('run/write');
-const { internalErrorLine } = await load('cli/common');
 const { jsonResult } = await load('cli/json-result');
 
 // With --json stdout carries one JSON object and nothing else: what a model file prints (console.log

@@ -9,7 +9,7 @@ import { buildTrace } from '../trace/build.ts';
 import { withErrorPath } from '../trace/error-path.ts';
 import { parseTrace, type TraceFile } from '../trace/format.ts';
 import { minimizedTrace, violationOfTrace, type MinimizeStats } from '../trace/minimize.ts';
-import { checkedReplay, editedTraceError, replay as replayTrace, type ReplayOutcome } from '../trace/replay.ts';
+import { checkedReplay, type ReplayOutcome } from '../trace/replay.ts';
 import { renderHtml } from '../report/html.ts';
 import { explainTrace, type BlockedReport } from '../trace/blocked.ts';
 import { renderItf } from '../report/itf.ts';
@@ -122,10 +122,7 @@ export function replay(trace: TraceFile, model: Model, options: { variant?: stri
  */
 export function minimize(trace: TraceFile, model: Model): { trace: TraceFile; stats: MinimizeStats } | null {
   requireModel(model, 'minimize');
-  const r = replayTrace(trace, model);
-  const edited = editedTraceError(r);
-  if (edited) throw edited;
-  if (r.status !== 'reproduced') return null;
+  if (checkedReplay(trace, model).status !== 'reproduced') return null;
   const rt = new Runtime(buildModel(model, trace.variant, trace.params as Params));
   const extra = { ...(trace.modelFile ? { modelFile: trace.modelFile } : {}), ...(trace.fairness ? { fairness: trace.fairness } : {}) };
   return minimizedTrace(rt, violationOfTrace(rt, trace), extra);

@@ -109,18 +109,11 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
 }
 
 /**
- * MC406 for a replay on the trace's own variant of an unchanged model (the
- * same model hash) that does not reproduce, null otherwise: re-execution is
- * what made the trace, so it was edited (or code the model's functions call
- * outside its files changed), and saying its property "now holds" would pass
- * for a fix. The commands and the API refuse such a trace; a freshly built
- * trace that does not replay is the model's nondeterminism instead (MC161).
- */
-/**
  * `replay`, refusing an edited trace (MC406, `editedTraceError`): on
  * another variant (the fix) the trace is first replayed on its own, when the
  * model still builds it unchanged, so that edited data cannot pass for a fix
- * that works. What `mmcheck replay` and the API's `replay` run.
+ * that works. What `mmcheck replay` and `minimize` and the API's `replay`
+ * and `minimize` run.
  */
 export function checkedReplay(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
   const r = replay(trace, model, variantOverride);
@@ -140,6 +133,14 @@ export function checkedReplay(trace: TraceFile, model: Model, variantOverride?: 
   return r;
 }
 
+/**
+ * MC406 for a replay on the trace's own variant of an unchanged model (the
+ * same model hash) that does not reproduce, null otherwise: re-execution is
+ * what made the trace, so it was edited (or code the model's functions call
+ * outside its files changed), and saying its property "now holds" would pass
+ * for a fix. The commands and the API refuse such a trace; a freshly built
+ * trace that does not replay is the model's nondeterminism instead (MC161).
+ */
 export function editedTraceError(r: ReplayOutcome): McError | null {
   if (r.status === 'reproduced' || r.variant !== r.traceVariant || r.notes.includes(MODEL_CHANGED)) return null;
   const s = r.stop;

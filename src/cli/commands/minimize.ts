@@ -1,7 +1,7 @@
 import { buildModel } from '../../model/build.ts';
 import type { Params } from '../../model/define.ts';
 import { Runtime } from '../../exec/runtime.ts';
-import { editedTraceError, replay } from '../../trace/replay.ts';
+import { checkedReplay } from '../../trace/replay.ts';
 import { minimizedTrace, violationOfTrace } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import { traceDocs } from '../../trace/docs.ts';
@@ -46,9 +46,7 @@ async function runMinimize(args: Args, io: Io): Promise<number> {
   refuseForeignOutput(outPath, 'trace', { cwd: io.cwd, option: outOption });
   const t = readTrace(file, io);
   const model = await requireTraceModel(t, file, args, io);
-  const rp = replay(t, model);
-  const edited = editedTraceError(rp);
-  if (edited) throw edited;
+  const rp = checkedReplay(t, model);
   const json = args.flag('json');
   if (rp.status !== 'reproduced') {
     if (json) io.out(jsonResult('minimize', { minimized: null, reason: rp.verdict }));
