@@ -193,6 +193,52 @@ export default defineModel({
   }
 });
 
+test.serial('threads: a step that writes another value in one thread\'s copy of the model file (the same successor counts) is MC160 with either store, hash-compact included, not a pass with other counts', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
+  try {
+    const file = join(dir, 'values.mts');
+    // The thread that loads the file first (this one, where worker 0 searches) adds nothing; the helpers' copies add one more at 2: as many successors, other states.
+    writeFileSync(
+      file,
+      `import { readFileSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { array, defineModel, int, replicate } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
+const lock = ${JSON.stringify(join(dir, 'first'))};
+let first;
+try { writeFileSync(lock, String(threadId), { flag: 'wx' }); first = threadId; } catch { first = Number(readFileSync(lock, 'utf8')); }
+const extra = threadId === first ? 0 : 1;
+export default defineModel({
+  name: 'values',
+  shared: { c: array(5, int(0, 6)) },
+  threads: [replicate(5, 'w', {
+    start: 'inc',
+    end: ['inc'],
+    steps: { inc: { when: (s, me) => s.c.get(me.id) < 5, then: (s, me) => { const v = s.c.get(me.id); s.c.set(me.id, Math.min(6, v + 1 + (v === 2 ? extra : 0))); }, next: 'inc' } },
+  })],
+});
+`,
+    );
+    const spec = { model: file, variant: null, params: {} };
+    const built = buildModel(await loadModel(file), null);
+    for (const store of ['exact', 'hash-compact'] as const) {
+      const threads = new HelperThreads(1);
+      const pool = new HelperPool(threads.ports);
+      try {
+        pool.prepare(spec);
+        const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
+        const e = await t.throwsAsync(run, undefined, store);
+        t.is((e as { code?: string }).code, 'MC160', store);
+        t.regex(e!.message, /model "values" is not deterministic: in search worker 1, .* leads to a state that the worker which expanded it did not reach/, store);
+      } finally {
+        pool.close();
+        threads.end();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.serial('threads: a model file that loads in the search thread and throws when a helper loads it is that coded error, not a search that goes on without the helper', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
   try {

@@ -583,8 +583,7 @@ export class RoundWorker {
     const start = Atomics.load(this.ctl, Ctl.Start);
     if (!this.begun) {
       this.begun = true;
-      // (Hash-compact keeps no words of expanded states to re-expand.)
-      if (this.me !== 0 && start > 0 && !this.store.compact) this.crossCheck(start);
+      if (this.me !== 0 && start > 0) this.crossCheck(start);
     }
     if (this.heldBlock >= 0) {
       // Reserved before the table grew: it fits now.
@@ -1150,12 +1149,19 @@ export class RoundWorker {
    * another worker may have expanded (every state before the round has
    * been), and every successor must be in the store (MC160 otherwise). The
    * sampled check inside `Runtime.expand` runs in every worker as well.
+   * Hash-compact keeps the words of the last states only, in its ring: the
+   * state is one of those, and it is re-expanded only when the ring's words
+   * there still hash to its fingerprint (a growth of the ring keeps only the
+   * frontier); its successors are found by fingerprint.
    */
   private crossCheck(start: number): void {
     const rt = this.rt;
     const W = rt.words;
     const st = this.store;
-    const s = (this.checks++ * 40503 + this.me * 7919) % start;
+    const lo = st.compact ? Math.max(0, st.count - (st.ringMask + 1)) : 0;
+    if (start <= lo) return;
+    const s = lo + ((this.checks++ * 40503 + this.me * 7919) % (start - lo));
+    if (st.compact && !st.matches(s, st.states, st.offsetOf(s), rt.hash(st.states, st.offsetOf(s)))) return;
     let n = rt.expand(st.states, st.offsetOf(s));
     if (n < 0) throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.failThread, rt.failStep)} fails assertion ${q(rt.failProperty)} in stored state ${s}, which another worker expanded without that failure`);
     // With POR only the stubborn set's successors were stored: the same set again (its proviso reads only states numbered up to s, all stored before s was expanded).
