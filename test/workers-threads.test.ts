@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -143,21 +143,55 @@ test.serial('threads: random symmetric models, symmetry reduction, as with one t
   t.pass();
 });
 
-test.serial('threads: a step enabled in one thread\'s copy of the model file and not in another\'s (a module-level variable) is MC160, with either store, not a pass with other counts', async (t) => {
+/**
+ * A model file whose copies differ between threads: `first` is true in the
+ * thread that loads it first (this one, where worker 0 searches) and false
+ * in the helpers'. Searched with two workers and either store, it is MC160
+ * with a message matching `re`.
+ */
+async function divergentCopies(t: ExecutionContext, name: string, imports: string, body: string, re: RegExp): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
   try {
-    const file = join(dir, 'diverge.mts');
-    // The thread that loads the file first (this one, where worker 0 searches) has the step `extra`; the helpers' copies do not.
+    const file = join(dir, `${name}.mts`);
     writeFileSync(
       file,
       `import { readFileSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import { defineModel, int, replicate } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
+import { ${imports} } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
 const lock = ${JSON.stringify(join(dir, 'first'))};
-let first;
-try { writeFileSync(lock, String(threadId), { flag: 'wx' }); first = threadId; } catch { first = Number(readFileSync(lock, 'utf8')); }
-const here = threadId === first;
-export default defineModel({
+let firstId;
+try { writeFileSync(lock, String(threadId), { flag: 'wx' }); firstId = threadId; } catch { firstId = Number(readFileSync(lock, 'utf8')); }
+const first = threadId === firstId;
+${body}`,
+    );
+    const spec = { model: file, variant: null, params: {} };
+    const built = buildModel(await loadModel(file), null);
+    for (const store of ['exact', 'hash-compact'] as const) {
+      const threads = new HelperThreads(1);
+      const pool = new HelperPool(threads.ports);
+      try {
+        pool.prepare(spec);
+        const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
+        const e = await t.throwsAsync(run, undefined, store);
+        t.is((e as { code?: string }).code, 'MC160', store);
+        t.regex(e!.message, re, store);
+      } finally {
+        pool.close();
+        threads.end();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test.serial('threads: a step enabled in one thread\'s copy of the model file and not in another\'s (a module-level variable) is MC160, with either store, not a pass with other counts', async (t) => {
+  // The search thread's copy has the step `extra`; the helpers' copies do not.
+  await divergentCopies(
+    t,
+    'diverge',
+    'defineModel, int, replicate',
+    `export default defineModel({
   name: 'diverge',
   shared: { sum: int(0, 40) },
   threads: [replicate(5, 'T', {
@@ -165,78 +199,34 @@ export default defineModel({
     start: 'go',
     steps: {
       go: { when: (s, me) => me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; }, next: 'go' },
-      extra: { at: 'go', when: (s, me) => here && me.x === 1 && me.y === 0, then: (s, me) => { me.y = 1; }, next: 'go' },
+      extra: { at: 'go', when: (s, me) => first && me.x === 1 && me.y === 0, then: (s, me) => { me.y = 1; }, next: 'go' },
       down: { at: 'go', when: (s, me) => me.x >= 3, then: (s, me) => { me.x = 0; s.sum = s.sum - 3; }, next: 'go' },
     },
   })],
 });
 `,
-    );
-    const spec = { model: file, variant: null, params: {} };
-    const built = buildModel(await loadModel(file), null);
-    for (const store of ['exact', 'hash-compact'] as const) {
-      const threads = new HelperThreads(1);
-      const pool = new HelperPool(threads.ports);
-      try {
-        pool.prepare(spec);
-        const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
-        const e = await t.throwsAsync(run, undefined, store);
-        t.is((e as { code?: string }).code, 'MC160', store);
-        t.regex(e!.message, /model "diverge" is not deterministic: in search worker [01], state \d+ has \d+ successors?, where its expansion in this round \(by this worker or another: the threads each load the model file\) had \d+/, store);
-      } finally {
-        pool.close();
-        threads.end();
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    /model "diverge" is not deterministic: in search worker [01], state \d+ has \d+ successors?, where its expansion in this round \(by this worker or another: the threads each load the model file\) had \d+/,
+  );
 });
 
 test.serial('threads: a step that writes another value in one thread\'s copy of the model file (the same successor counts) is MC160 with either store, hash-compact included, not a pass with other counts', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
-  try {
-    const file = join(dir, 'values.mts');
-    // The thread that loads the file first (this one, where worker 0 searches) adds nothing; the helpers' copies add one more at 2: as many successors, other states.
-    writeFileSync(
-      file,
-      `import { readFileSync, writeFileSync } from 'node:fs';
-import { threadId } from 'node:worker_threads';
-import { array, defineModel, int, replicate } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
-const lock = ${JSON.stringify(join(dir, 'first'))};
-let first;
-try { writeFileSync(lock, String(threadId), { flag: 'wx' }); first = threadId; } catch { first = Number(readFileSync(lock, 'utf8')); }
-const extra = threadId === first ? 0 : 1;
-export default defineModel({
+  // The helpers' copies add one more at 2: as many successors, other states.
+  await divergentCopies(
+    t,
+    'values',
+    'array, defineModel, int, replicate',
+    `export default defineModel({
   name: 'values',
   shared: { c: array(5, int(0, 6)) },
   threads: [replicate(5, 'w', {
     start: 'inc',
     end: ['inc'],
-    steps: { inc: { when: (s, me) => s.c.get(me.id) < 5, then: (s, me) => { const v = s.c.get(me.id); s.c.set(me.id, Math.min(6, v + 1 + (v === 2 ? extra : 0))); }, next: 'inc' } },
+    steps: { inc: { when: (s, me) => s.c.get(me.id) < 5, then: (s, me) => { const v = s.c.get(me.id); s.c.set(me.id, Math.min(6, v + 1 + (v === 2 && !first ? 1 : 0))); }, next: 'inc' } },
   })],
 });
 `,
-    );
-    const spec = { model: file, variant: null, params: {} };
-    const built = buildModel(await loadModel(file), null);
-    for (const store of ['exact', 'hash-compact'] as const) {
-      const threads = new HelperThreads(1);
-      const pool = new HelperPool(threads.ports);
-      try {
-        pool.prepare(spec);
-        const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
-        const e = await t.throwsAsync(run, undefined, store);
-        t.is((e as { code?: string }).code, 'MC160', store);
-        t.regex(e!.message, /model "values" is not deterministic: in search worker 1, .* leads to a state that the worker which expanded it did not reach/, store);
-      } finally {
-        pool.close();
-        threads.end();
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    /model "values" is not deterministic: in search worker 1, .* leads to a state that the worker which expanded it did not reach/,
+  );
 });
 
 test.serial('threads: a model file that loads in the search thread and throws when a helper loads it is that coded error, not a search that goes on without the helper', async (t) => {
