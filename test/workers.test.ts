@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bool, buildModel, defineModel, int, replicate, search, thread, type Model } from '../src/index.ts';
 import { lockstepEngine, searchLockstep } from '../src/search/parallel-search.ts';
@@ -457,6 +457,18 @@ test('--workers: breadth-first search, 1..256 threads', async (t) => {
   }
   const ok = await cli(['check', 'migration-entry-wait', '--workers', '2', '--symmetry', '--no-liveness']);
   t.not(ok.code, 2, ok.err);
+});
+
+test('more workers than CPUs: a warning that the search is slower than with as many workers as CPUs (text only; the JSON result is unchanged)', async (t) => {
+  const cpus = availableParallelism();
+  const many = cpus + 2;
+  const r = await cli(['check', 'peterson', '-p', 'n=2', '--workers', String(many), '--no-trace']);
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, new RegExp(`^warning: --workers ${many} on a machine with ${cpus} CPUs?: each round waits for the workers no CPU is running, so the search is slower than with --workers ${cpus}$`, 'm'));
+  const fits = await cli(['check', 'peterson', '-p', 'n=2', '--workers', String(Math.min(2, cpus)), '--no-trace']);
+  t.notRegex(fits.out, /warning: --workers/);
+  const j = await cli(['check', 'peterson', '-p', 'n=2', '--workers', String(many), '--json']);
+  t.is(JSON.parse(j.out).verdict, 'pass');
 });
 
 test('the summary says how many threads took part: the count when more than one, and when fewer than asked for (a short search)', async (t) => {
