@@ -100,21 +100,22 @@ export function sharedStoreBuffers(words: number, control: SharedArrayBuffer, op
   ctl[StoreWord.Count] = 0;
   ctl[StoreWord.Records] = 0;
   let ring = 0;
-  while (ring < 16 && 2 ** ring < (opts.ringStates ?? 2 ** 16)) ring++;
+  // The ring starts at 1,024 states and doubles with the frontier: a small model's store stays small.
+  while (ring < 16 && 2 ** ring < (opts.ringStates ?? 2 ** 10)) ring++;
   ctl[StoreWord.RingBits] = ring;
   const page = 2 ** 16;
   const tableMax = Math.max(4 * 2 ** bits, Math.min(max, 4 * 2 ** MAX_TABLE_BITS));
   // A ring of states (hash-compact), or records of a number and the words (exact).
   const rec = opts.compact ? words : words + 1;
-  /** A buffer of `page` items of `unit` bytes, growable to `max` bytes (at least one item). */
-  const items = (unit: number): SharedArrayBuffer => {
+  /** A buffer of `first` items of `unit` bytes, growable to `max` bytes (at least one item). */
+  const items = (unit: number, first = page): SharedArrayBuffer => {
     const most = Math.max(unit, Math.floor(max / unit) * unit);
-    return growableShared(Math.min(page * unit, most), most);
+    return growableShared(Math.min(first * unit, most), most);
   };
   return {
     words,
     control,
-    states: items(4 * rec),
+    states: items(4 * rec, opts.compact ? 2 ** ring : page),
     parents: items(4),
     tables: [growableShared(4 * 2 ** bits, tableMax), growableShared(4, tableMax)],
     fps: opts.compact ? items(8) : null,

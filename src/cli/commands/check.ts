@@ -217,7 +217,8 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
       io.out(`por: stubborn sets smaller than the enabled steps at ${r.reduction.por?.reducedStates ?? 0} state(s); steps independent of some thread at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; limits: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
     if (r.reduction.deadVars) io.out(deadVarsLines(r.reduction.deadVars));
     const st = r.reduction.store;
-    if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
+    // Hash-compact's figure is what stays per state (fingerprint, parent, table), not the frontier's words in the stats line's.
+    if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state${st.mode === 'hash-compact' ? ' kept (fingerprint, parent and table share; the words only until expanded)' : ''}; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
     if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n${vacuous(built, opts).map((w) => `warning: ${w}\n`).join('')}`);
     if (r.coverage) io.out(coverageLines(r.coverage));
