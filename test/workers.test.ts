@@ -477,7 +477,7 @@ test('the summary says how many threads took part: the count when more than one,
   t.regex(line(one.out), /bits\/state$/);
   // peterson(2) ends long before a helper may join.
   const two = await cli(['check', 'peterson', '-p', 'n=2', '--workers', '2', '--no-trace']);
-  t.regex(line(two.out), /bits\/state, 1 of 2 workers took part \(a helper joins once it has loaded the model and the search has run 40 to 250 ms\)$/);
+  t.regex(line(two.out), /bits\/state, 1 of 2 workers took part \(a helper joins a BFS level of 2,048 states or more, once it has loaded the model and the search has run 40 to 250 ms\)$/);
   t.is(JSON.parse((await cli(['check', 'peterson', '-p', 'n=2', '--workers', '2', '--json'])).out).stats.workers, 1);
   // Not asked for: the default says nothing of workers that did not take part.
   const dflt = await cli(['check', 'peterson', '-p', 'n=2', '--no-trace']);

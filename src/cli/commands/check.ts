@@ -7,6 +7,7 @@ import { partsOf } from '../../model/blocks/compose.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../../search/types.ts';
 import { refuseOptions } from '../../search/check.ts';
+import { defaultParallelOptions } from '../../search/parallel-explore.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
 import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
 import { SearchThread, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
@@ -324,7 +325,7 @@ function deadVarsLines(d: NonNullable<SearchResult['reduction']['deadVars']>): s
 function statsLine(r: SearchResult, asked: number | null): string {
   const s = r.stats;
   const w = s.workers;
-  const workers = w === undefined ? '' : asked !== null && w < asked ? `, ${w} of ${asked} workers took part (a helper joins once it has loaded the model and the search has run 40 to 250 ms)` : w > 1 ? `, ${w} workers` : '';
+  const workers = w === undefined ? '' : asked !== null && w < asked ? `, ${w} of ${asked} workers took part (a helper joins a BFS level of ${n(defaultParallelOptions.parallelFrom)} states or more, once it has loaded the model and the search has run 40 to 250 ms)` : w > 1 ? `, ${w} workers` : '';
   return `${count(s.states, 'state')}, ${count(s.transitions, 'transition')}, depth ${n(s.depth)}, ${s.seconds.toFixed(2)} s (${n(s.statesPerSecond)} states/s), ${s.bytesPerState.toFixed(1)} bytes/state, ${s.bitsPerState} bits/state${workers}`;
 }
 
