@@ -48,6 +48,26 @@ test('process --version: the version of package.json', async (t) => {
   t.is(r.out, `mmcheck ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`);
 });
 
+test('process: every line a model file prints in its steps reaches stdout, with one worker and with two (lines a thread wrote during its search were lost when it was ended after its result)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-proc-'));
+  // 216,000 states in levels of up to about 2,700 (a helper can join): 25 lines from the middle of the search.
+  writeFileSync(
+    join(dir, 'prints.ts'),
+    `import { defineModel, int, thread } from ${JSON.stringify(resolve('src/index.ts'))};
+const near = (v: number) => v >= 28 && v <= 32;
+const inc = (v: 'a' | 'b' | 'c') => thread(v, { start: 's', end: ['s'], steps: { s: { when: (s) => s[v] < 59, then: (s) => { s[v] = s[v] + 1; if (v === 'a' && s.a === 30 && near(s.b) && near(s.c)) console.log(\`line \${s.b} \${s.c}\`); }, next: 's' } } });
+export default defineModel({ name: 'prints', shared: { a: int(0, 59), b: int(0, 59), c: int(0, 59) }, threads: [inc('a'), inc('b'), inc('c')] });
+`,
+  );
+  for (const workers of ['1', '2']) {
+    const r = await mmcheck(['check', 'prints.ts', '--no-trace', '--workers', workers], dir);
+    t.is(r.code, 0, r.err);
+    t.regex(r.out, /216,000 states/, workers);
+    // A step may run more than once (the checks of determinism run some again): each line at least once.
+    t.is(new Set(r.out.split('\n').filter((l) => /^line \d+ \d+$/.test(l))).size, 25, workers);
+  }
+});
+
 test('process --json: what a model file prints while it loads and in its steps, in every thread, goes to stderr; stdout is the one JSON object', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mmcheck-proc-'));
   writeFileSync(

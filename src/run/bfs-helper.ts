@@ -9,6 +9,7 @@ import { applyDeadVariables } from '../reduce/dead-vars.ts';
 import { helperLoop, stopWorkers } from '../search/parallel-explore.ts';
 import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
 import { loadModel } from './load.ts';
+import { flushStdio } from './flush-stdio.ts';
 import type { SearchSpec } from './supervise.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 
@@ -100,6 +101,8 @@ async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepar
     // A model that loaded and built in the search thread but not here (it behaves differently from one thread to the next) stops the search as a failure in a round does: its error is the search's, not a search that quietly goes on without this helper.
     if (!joining) stopWorkers(new Int32Array(input.bufs.store.control), true);
   }
+  // The search thread takes what this one printed while it waits for this report (`searchParallel`).
+  await flushStdio();
   port.postMessage(msg);
 }
 

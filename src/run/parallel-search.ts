@@ -110,6 +110,8 @@ function awaitJoin(ctl: Int32Array, n: number, ms: number): void {
 
 /** How long the coordinator waits for a failed helper's error, and for the helpers' coverage at the end. */
 const HELPER_WAIT_MS = 5000;
+/** How long the search waits, once it is over, for its helpers' last output (a helper stuck in a step never sends it). */
+const HELPER_FLUSH_MS = 1000;
 
 /**
  * Settings of the threaded search for tests that run real threads on small
@@ -189,6 +191,8 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     throw new Error('internal: the multi-core search was aborted and no worker reported why');
   } finally {
     if (ctl) stopWorkers(ctl, false);
+    // Each helper reports once what it printed is here (`flushStdio`): ended before, it would lose it.
+    if (helpers.length > 0) await Promise.race([Promise.all(helpers.map((h) => h.message)), new Promise((resolve) => setTimeout(resolve, HELPER_FLUSH_MS).unref())]);
     for (const h of helpers) h.link.end();
   }
 }

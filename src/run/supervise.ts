@@ -8,6 +8,7 @@ import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
 import { loadModel } from './load.ts';
+import { flushStdio } from './flush-stdio.ts';
 import { shareEntryWithCommonJs } from './entry-instance.ts';
 import { searchParallel } from './parallel-search.ts';
 import { HelperPool, HelperThreads } from './bfs-helper.ts';
@@ -261,6 +262,7 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
   } finally {
     pool?.close();
   }
+  await flushStdio();
   port.postMessage(msg);
 }
 

@@ -19,6 +19,7 @@ import {
   type WorkerPlan,
 } from '../search/swarm.ts';
 import { loadModel } from './load.ts';
+import { flushStdio } from './flush-stdio.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
 
@@ -70,6 +71,7 @@ export function swarmWorkerMain(): void {
     } catch (e) {
       reply = { ok: false, code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? e.stack ?? e.message : String(e) };
     }
+    await flushStdio();
     port.postMessage(reply, reply.ok ? [reply.outcome.fingerprints.buffer as ArrayBuffer] : []);
   });
 }
