@@ -8,7 +8,7 @@ import { PartialOrder } from '../reduce/por.ts';
 import { applyDeadVariables } from '../reduce/dead-vars.ts';
 import { helperLoop, stopWorkers } from '../search/parallel-explore.ts';
 import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
-import { loadModel } from './load.ts';
+import { loadResolvedModel } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
 import type { SearchSpec } from './supervise.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
@@ -65,7 +65,7 @@ export function bfsHelperMain(): void {
   const onMessage = (m: HelperPrepare | HelperInput): void => {
     if (m.kind === 'mmcheck-bfs-prepare') {
       const built = (async () => {
-        const b = buildModel(await loadModel(m.spec.model), m.spec.variant, m.spec.params);
+        const b = buildModel(await loadResolvedModel(m.spec.model), m.spec.variant, m.spec.params);
         return { built: b, rt: new Runtime(b) };
       })();
       // A failure shows (again) when the search arrives and the model is built for it.
@@ -85,7 +85,7 @@ async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepar
   try {
     // The model prepared in advance, when it is the one searched and it built; else built now.
     const early = prepared !== null && prepared.key === specKey(input.spec) ? await prepared.built.catch(() => null) : null;
-    const built = early?.built ?? buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
+    const built = early?.built ?? buildModel(await loadResolvedModel(input.spec.model), input.spec.variant, input.spec.params);
     const rt = early?.rt ?? new Runtime(built);
     if (input.deadVars) applyDeadVariables(built, rt);
     const por = input.por ? new PartialOrder(built, { liveness: input.por.liveness }) : null;

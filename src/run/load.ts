@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { digest } from '../layout/hash.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
@@ -32,6 +32,18 @@ export async function builtinModel(name: string): Promise<Model | null> {
 export const looksLikeModelPath = (ref: string): boolean => /[\\/]/.test(ref) || /\.(m?[jt]s|c[jt]s)$/.test(ref);
 
 const EXPORT_HOW = 'write: export default defineModel({...}) in an ES module or TypeScript, module.exports = defineModel({...}) in CommonJS';
+
+/**
+ * Load, in a search or helper thread, the model the command resolved (a
+ * built-in model name, or a model file's absolute path): its errors name the
+ * file by its path from the working directory, as the command's own did, not
+ * by the absolute path.
+ */
+export function loadResolvedModel(model: string): Promise<Model> {
+  if (!isAbsolute(model)) return loadModel(model);
+  const rel = relative(process.cwd(), model);
+  return loadModel(rel !== '' && looksLikeModelPath(rel) ? rel : model);
+}
 
 /**
  * Resolve `<model>` as given on the command line: a built-in model name, or a

@@ -7,7 +7,7 @@ import { errorPathOf, withErrorPath, type ErrorPath } from '../trace/error-path.
 import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
-import { loadModel } from './load.ts';
+import { loadModel, loadResolvedModel } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
 import { shareEntryWithCommonJs } from './entry-instance.ts';
 import { searchParallel } from './parallel-search.ts';
@@ -240,7 +240,7 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     state.prepared = null;
     // Helpers started in advance load the model while this thread does.
     if (state.helpersKey !== key) pool?.prepare(input.spec);
-    built = ready ?? buildModel(await loadModel(input.spec.model), input.spec.variant, input.spec.params);
+    built = ready ?? buildModel(await loadResolvedModel(input.spec.model), input.spec.variant, input.spec.params);
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
     cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
     const onProgress = input.progress ? (p: unknown) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;

@@ -18,7 +18,7 @@ import {
   type WorkerOutcome,
   type WorkerPlan,
 } from '../search/swarm.ts';
-import { loadModel } from './load.ts';
+import { loadResolvedModel } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
@@ -49,7 +49,7 @@ interface WorkerInput {
 type WorkerReply = { ok: true; outcome: WorkerOutcome } | { ok: false; code: string | null; message: string };
 
 async function runtimeFor(spec: SwarmSpec): Promise<Runtime> {
-  return new Runtime(buildModel(await loadModel(spec.model), spec.variant, spec.params));
+  return new Runtime(buildModel(await loadResolvedModel(spec.model), spec.variant, spec.params));
 }
 
 /**
