@@ -55,4 +55,4 @@ export {
   onCpus,
   workqueue,
 } from './model/blocks/index.ts';
-export type { Block, BlockShared, LockDecl, LockKind, Fragment, StepMap, BlockSteps, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, CpuBinding, Preempt, Workqueue } from './model/blocks/index.ts';
+export type { Block, BlockShared, LockDecl, LockKind, Fragment, StepMap, BlockSteps, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, CpuBinding, Preempt, Workqueue, WorkerBody } from './model/blocks/index.ts';

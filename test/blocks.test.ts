@@ -1065,3 +1065,31 @@ test('workqueue.flushWork waits for the instance pending or running when it is c
   const e = t.throws(() => search(buildModel(two, null), {}));
   t.regex(e!.message, /MC135|a second flushWork on cpu 0 while one waits/);
 });
+
+test('workqueue workers: the body declares the work function locals and labels', (t) => {
+  // svm_range_restore_work-like: reads a counter into a local, then compares it again (a cmpxchg) and requeues on a change.
+  const wq = workqueue('rw', 1);
+  const m = defineModel({
+    name: 'worker-locals',
+    blocks: [wq],
+    shared: { evicted: int(0, 2) },
+    threads: [
+      thread('inv', { start: 'a', end: ['done'], steps: { a: { ...combine(wq.queueOn(0), { then: (s: any) => { s.evicted = s.evicted + 1; } }), next: (s: any) => (s.evicted === 2 ? 'done' : 'a') } } } as never),
+      ...wq.workers(() => ({
+        start: 'read',
+        locals: { ev: int(0, 2) },
+        labels: ['retry'],
+        steps: {
+          read: { then: (s: any, me: any) => { me.ev = s.evicted; }, next: 'cmpxchg' },
+          cmpxchg: { then: (s: any, me: any) => { if (s.evicted === me.ev) s.evicted = 0; me.ev = 0; }, next: 'idle' },
+          retry: { next: 'idle' },
+        },
+      })),
+    ],
+  } as never);
+  const b = buildModel(m, null);
+  t.deepEqual(b.threads.find((x) => x.name === 'rw0')!.template.locals.map((v) => v.name), ['ev']);
+  const r = search(b, { liveness: false, deadlock: false });
+  t.is(r.verdict, 'pass');
+  t.true(r.stats.states > 1);
+});

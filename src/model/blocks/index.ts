@@ -11,4 +11,4 @@ export { refcount, type Refcount } from './refcount.ts';
 export { intervalNotifier, intervalSubscriptions, type IntervalNotifier, type IntervalSubscriptions } from './interval-notifier.ts';
 export { completion, type Completion } from './completion.ts';
 export { onCpus, holdingLabels, type CpuBinding, type Preempt } from './cpus.ts';
-export { workqueue, type Workqueue } from './workqueue.ts';
+export { workqueue, type Workqueue, type WorkerBody } from './workqueue.ts';

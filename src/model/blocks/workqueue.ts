@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { array, bool, int, type ArrayDomain, type BoolDomain, type IntDomain } from '../domains.ts';
-import type { SharedSpec } from '../view-types.ts';
+import type { LocalSpec, SharedSpec } from '../view-types.ts';
 import { thread, type StepDef, type ThreadGroupDef } from '../define.ts';
 import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block, type KnownVars } from './block.ts';
@@ -34,6 +34,8 @@ import { makeBlock, type Block, type KnownVars } from './block.ts';
  *   that runs the item: at `idle` it takes a pending item (clears PENDING,
  *   as `process_one_work()` does before calling the function) and runs the
  *   body's steps, which end by going back to `idle`. `idle` is an end label.
+ *   The body may declare the worker's `locals` (the work function's own
+ *   variables, `me.NAME` in its steps) and `labels`.
  *   Bind the workers to their CPUs with onCpus().
  *
  * State: `<name>_pending: array(cpus, bool())`, `<name>_flushing:
@@ -49,7 +51,15 @@ export interface Workqueue<V extends SharedSpec = SharedSpec> extends Block<V> {
   flushWork<At extends string, Next extends string>(cpu: number, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_barrier` | `${At}_wait`, Next | `${At}_wait`>>;
   /** Steps `<at>`, `<at>_1`, ... (one per CPU after the first), each with its `_barrier` and `_wait` steps; typed are the first CPU's (the label the model names). */
   flushAllWork<At extends string, Next extends string>(labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_barrier` | `${At}_wait`, Next | At | `${At}_wait`>>;
-  workers(body: (cpu: number) => { start: string; steps: Record<string, StepDef> }): ThreadGroupDef[];
+  workers(body: (cpu: number) => WorkerBody): ThreadGroupDef[];
+}
+
+/** What `workers(body)` runs on each CPU: the label after `idle`, the steps, and the work function's locals and labels. */
+export interface WorkerBody {
+  start: string;
+  steps: Record<string, StepDef>;
+  locals?: LocalSpec;
+  labels?: string[];
 }
 
 /** The variables of workqueue `N`, as the compiler sees them. */
@@ -104,12 +114,14 @@ export function workqueue<N extends string>(name: N, cpus: number): Workqueue<Wo
       const label = (k: number) => (k === 0 ? at : `${at}_${k}`);
       return Object.assign({}, ...all.map((k) => flushWork(k, { at: label(k), next: k === cpus - 1 ? l.next : label(k + 1) }))) as BlockSteps<At | `${At}_barrier` | `${At}_wait`, Next | At | `${At}_wait`>;
     },
-    workers: (body: (k: number) => { start: string; steps: Record<string, StepDef> }): ThreadGroupDef[] =>
+    workers: (body: (k: number) => WorkerBody): ThreadGroupDef[] =>
       all.map((k) => {
         const b = body(k);
         return thread(worker(k), {
           start: 'idle',
           end: ['idle'],
+          ...(b.locals ? { locals: b.locals } : {}),
+          ...(b.labels ? { labels: b.labels } : {}),
           steps: {
             [`${name}_run`]: { at: 'idle', when: guardOf(`s.${pending}.get(${k})`, `${name} pending on ${k}`), then: effectOf(`s.${pending}.set(${k}, false); if (s.${flushing}.get(${k}) > 0) s.${flushing}.set(${k}, s.${flushing}.get(${k}) - 1);`, `process_one_work(${name})`), next: b.start, doc: `process_one_work(${name}) on cpu ${k}` },
             ...b.steps,
