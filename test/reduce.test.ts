@@ -390,6 +390,20 @@ test('regressions: symmetry refuses a replica id compared with, stored in or han
   t.regex(search(buildModel(ok, null), { liveness: false, symmetry: true }).reduction?.symmetry ?? '', /^t×2: permuted/);
 });
 
+test('--symmetry on an instance whose group has one replica says so, not that the model has no replicated group', async (t) => {
+  const { defineModel, int, replicate } = await import('../src/index.ts');
+  const m = defineModel({
+    name: 'one-replica',
+    params: { n: int(1, 3, 1) },
+    shared: { c: int(0, 3) },
+    threads: ({ n }) => [replicate(n, 'w', { start: 'a', end: ['b'], steps: { go: { at: 'a', then: (s) => { s.c = s.c + 1; }, next: 'b' } } })],
+  });
+  const e = t.throws(() => search(buildModel(m, null, { n: 1 }), { liveness: false, symmetry: true }));
+  t.is((e as any).code, 'MC313');
+  t.regex(e!.message, /no thread group of two or more replicas to permute \("w" has one replica in this instance\)/);
+  t.regex(search(buildModel(m, null, { n: 2 }), { liveness: false, symmetry: true }).reduction?.symmetry ?? '', /^w×2: permuted/);
+});
+
 test('regressions: a // or /* inside a string (a URL in an assertion message) does not hide the rest of the line from POR and dead-variable reduction', async (t) => {
   const { defineModel, int, bool, thread } = await import('../src/index.ts');
   const por = defineModel({

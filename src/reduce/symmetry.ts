@@ -332,7 +332,10 @@ export class Symmetry {
     });
     const sym = this.groups.filter((g) => g.symmetric);
     if (sym.length === 0) {
-      const why = this.groups.length ? this.groups.map((g) => `${g.group}: ${g.reason}`).join('; ') : 'the model has no replicated thread group';
+      const single = b.templates.filter((t) => t.replicated && t.count < 2).map((t) => q(t.name));
+      const why = this.groups.length
+        ? this.groups.map((g) => `${g.group}: ${g.reason}`).join('; ')
+        : `the model has no thread group of two or more replicas to permute${single.length ? ` (${single.join(', ')} ${single.length === 1 ? 'has' : 'have'} one replica in this instance)` : ''}`;
       throw new McError('MC313', `--symmetry refused for model ${q(b.name)}: ${why}`);
     }
     // Flat slot list with families.
