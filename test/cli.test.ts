@@ -243,7 +243,8 @@ test('per-command help: each lists its own flags, with defaults, and not the oth
 });
 
 test('mmcheck --help and mmcheck help list the commands; mmcheck alone does too, as bad usage', async (t) => {
-  for (const args of [['--help'], ['help'], ['-h']]) {
+  // `help` is listed as a command: its own help (`help help`, `help --help`, `help -h`) is the list too.
+  for (const args of [['--help'], ['help'], ['-h'], ['help', 'help'], ['help', '--help'], ['help', '-h']]) {
     const r = await run(args);
     t.is(r.code, 0);
     for (const c of ['list', 'check', 'simulate', 'replay', 'show', 'minimize', 'verdicts']) t.regex(r.out, new RegExp(`^ {2}${c} +\\S`, 'm'));

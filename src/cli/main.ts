@@ -56,7 +56,8 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     case '--help':
     case '-h':
       if (name === 'help' && rest.length > 1) throw new McError('MC309', `mmcheck help takes at most one command, got ${rest.map(q).join(' ')}`);
-      io.out(rest[0] !== undefined && name === 'help' ? commandHelp(commandNamed(rest[0])) : globalHelp(commands));
+      // `help` is a command of the list, and the list is its help: `mmcheck help help` (or `help --help`) prints it.
+      io.out(rest[0] !== undefined && name === 'help' && !['help', '--help', '-h'].includes(rest[0]) ? commandHelp(commandNamed(rest[0])) : globalHelp(commands));
       return EXIT.pass;
     case '--version':
       if (rest.length) throw new McError('MC309', `mmcheck --version takes no arguments, got ${rest.map(q).join(' ')}`);
