@@ -328,6 +328,21 @@ test('a syntax error in a model file names file, line and column (TypeScript, ES
   }
 });
 
+test('a coded error raised while a model file loads (a domain with bad bounds) names the line of the model file that raised it (TypeScript, CommonJS)', async (t) => {
+  const dir = tmp();
+  const body = (imp: string, exp: string) => `${imp}\nconst limit = 2;\n${exp} defineModel({ name: 'bd', shared: { x: int(0, 3),\n  y: int(5, limit) }, threads: [thread('t', { start: 'a', steps: { a: { then: (s) => { s.x = 1; }, next: 'a' } } })] });\n`;
+  const cases: [string, string][] = [
+    ['dom.ts', body(`import { defineModel, int, thread } from ${INDEX};`, 'export default')],
+    ['dom.cjs', body(`const { defineModel, int, thread } = require(${INDEX});`, 'module.exports =')],
+  ];
+  for (const [f, text] of cases) {
+    writeFileSync(join(dir, f), text);
+    const r = await run(['check', f], dir);
+    t.is(r.code, 2, f);
+    t.regex(r.err, new RegExp(`MC201: model file "${f.replace('.', '\\.')}": int\\(5, 2\\): bounds must be integers with min <= max \\(at ${f.replace('.', '\\.')}:4:6\\)`), f);
+  }
+});
+
 test('a CommonJS model file that loads its own copy of the package keeps working', async (t) => {
   const dir = tmp();
   writeFileSync(

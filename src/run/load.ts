@@ -72,7 +72,7 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   try {
     mod = file.endsWith('.cts') ? requireCts(file) : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   } catch (e) {
-    if (isMcError(e)) throw new McError(e.code, `model file ${q(ref)}: ${e.message}`);
+    if (isMcError(e)) throw new McError(e.code, `model file ${q(ref)}: ${e.message}${userFrame(e, cwd)}`);
     const syntax = syntaxErrorAt(e, file, cwd);
     if (syntax) throw new McError('MC140', `model file ${q(ref)} failed to load: syntax error at ${syntax}`);
     throw new McError('MC140', `model file ${q(ref)} failed to load: ${firstLine(e)}`);
@@ -198,6 +198,25 @@ function firstLine(e: unknown): string {
  * parsed again, without running it, by `node --check`, which prints the
  * CommonJS shape.
  */
+/**
+ * Where in the user's files a coded error thrown while a model file loaded
+ * was raised, as ` (at file:line:col)`: the first frame of its stack outside
+ * mmcheck's own code and Node's (a domain built with bad bounds, `int(5, 2)`,
+ * names only the call), or '' when there is none.
+ */
+function userFrame(e: unknown, cwd: string): string {
+  const stack = typeof (e as Error | null)?.stack === 'string' ? (e as Error).stack! : '';
+  const own = [fileURLToPath(new URL('src/', PACKAGE_ROOT)), fileURLToPath(new URL('dist/', PACKAGE_ROOT)), `${sep}node_modules${sep}`];
+  for (const line of stack.split('\n')) {
+    const m = /^\s+at (?:.*\()?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?$/.exec(line);
+    if (!m) continue;
+    const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+    if (own.some((o) => file.startsWith(o) || file.includes(o))) continue;
+    return ` (at ${relative(cwd, file) || file}:${m[2]}:${m[3]})`;
+  }
+  return '';
+}
+
 function syntaxErrorAt(e: unknown, file: string, cwd: string): string | null {
   if (typeof e !== 'object' || e === null) return null;
   const shown = (f: string) => relative(cwd, f) || f;
