@@ -89,7 +89,7 @@ export function makeLockModel(name) {
   const dup = project({ 'models/lock.ts': lockModel('lock', GOOD), 'models/lock-v2.ts': lockModel('lock', GOOD) });
   const d = await cli(['test'], dup);
   t.is(d.code, 1);
-  t.regex(d.out, /MC166: "models\/lock\.ts" defines model "lock", as "models\/lock-v2\.ts" does/);
+  t.regex(d.out, /MC168: "models\/lock\.ts" defines model "lock", as "models\/lock-v2\.ts" does/);
   t.regex(d.out, /\n2 passed, 1 failed\n$/);
 });
 

@@ -132,7 +132,7 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
     }
     const first = fileOf.get(m.name);
     if (first !== undefined) {
-      cases.push(loadFailure(shown, new McError('MC166', `${q(shown)} defines model ${q(m.name)}, as ${q(first)} does: the name names the model's rows, its JUnit suite and its traces, so each model file needs its own (a copied file keeps the name it was copied with)`)));
+      cases.push(loadFailure(shown, new McError('MC168', `${q(shown)} defines model ${q(m.name)}, as ${q(first)} does: the name names the model's rows, its JUnit suite and its traces, so each model file needs its own (a copied file keeps the name it was copied with)`)));
       continue;
     }
     fileOf.set(m.name, shown);
