@@ -835,3 +835,17 @@ test('an expectation\'s parameter outside its domain is quoted as written: a num
   coded(t, mk(5), 'MC147', /expect: params cpus=5 is outside int 1\.\.3$/);
   coded(t, mk('x'), 'MC147', /expect: params cpus="x" is outside int 1\.\.3$/);
 });
+
+test('definition errors say what was given: a non-object definition, variants written as a list, an expectation for an unknown variant (with the variants), a state too wide (with its widest variables)', (t) => {
+  const codeAndMessage = (f: () => unknown) => {
+    const e = t.throws(f) as McError;
+    return `${e.code}: ${e.message}`;
+  };
+  t.is(codeAndMessage(() => defineModel(42 as never)), 'MC101: defineModel(): expects an object, got 42');
+  const base = { name: 'v', shared: { x: int(0, 3) }, threads: [thread('t', { start: 'a', steps: { a: { then: (s: any) => { s.x = 1; }, next: 'a' } } })] };
+  // A list of names (the natural guess) was read as the variants "0" and "1".
+  t.regex(codeAndMessage(() => defineModel({ ...base, variants: ['good', 'bad'] } as never)), /^MC105: model "v": variants must be an object from each variant's name to what it is .*not a list: write variants: \{ "good": '\.\.\.', "bad": '\.\.\.' \}$/);
+  t.is(codeAndMessage(() => defineModel({ ...base, variants: { good: 'g', bad: 'b' }, expect: { gud: { verdict: 'pass' } } } as never)), 'MC109: model "v": expectation for unknown variant "gud" (variants: good, bad)');
+  const wide = defineModel({ ...base, shared: { x: int(0, 3), a: array(4096, int(0, 255)), b: array(4096, int(0, 255)), c: array(4096, int(0, 255)), d: array(4096, int(0, 255)), e: array(4096, int(0, 255)) } } as never);
+  t.is(codeAndMessage(() => new Runtime(buildModel(wide, null))), 'MC211: model "v": the state needs 5121 words of 32 bits; at most 4096 are supported (the widest fields: a (32768 bits), b (32768 bits), c (32768 bits))');
+});

@@ -1,5 +1,5 @@
 import { ScalarDomain } from '../model/domains.ts';
-import { McError } from '../model/errors.ts';
+import { McError, q } from '../model/errors.ts';
 import type { BuiltModel, BuiltTemplate } from '../model/build.ts';
 
 /**
@@ -121,7 +121,15 @@ export function computeLayout(b: BuiltModel): Layout {
     free[w] -= r.width;
   }
   const words = Math.max(1, free.length);
-  if (words > 4096) throw new McError('MC211', `model ${b.name}: state needs ${words} words; at most 4096 are supported`);
+  if (words > 4096) {
+    // The variables that take the most room, to say what to shrink.
+    const sizes = [
+      ...shared.map((v) => ({ name: v.name, bits: v.slots.reduce((n, x) => n + x.width, 0) })),
+      ...templates.flatMap((t) => t.locals.map((l) => ({ name: `${t.template.name}.${l.name}`, bits: l.slots.reduce((n, x) => n + x.width, 0) }))),
+    ];
+    const big = sizes.sort((a, c) => c.bits - a.bits).slice(0, 3).map((f) => `${f.name} (${f.bits} bits)`);
+    throw new McError('MC211', `model ${q(b.name)}: the state needs ${words} words of 32 bits; at most 4096 are supported (the widest fields: ${big.join(', ')})`);
+  }
   const T = b.threads.length;
   const labW = new Int32Array(T);
   const labS = new Int32Array(T);

@@ -279,7 +279,7 @@ const MODEL_KEYS: ReadonlySet<string> = new Set(['name', 'title', 'description',
 export const THREAD_KEYS: ReadonlySet<string> = new Set(['locals', 'start', 'labels', 'end', 'progress', 'steps', 'helpers']);
 
 export function defineModel<P extends ParamSpec, S extends SharedSpec = {}, V extends string = never, B extends readonly Block[] = readonly Block[]>(def: ModelDef<P, S, V, B>): Model {
-  if (!def || typeof def !== 'object') throw new McError('MC101', 'defineModel(): expects an object');
+  if (!def || typeof def !== 'object') throw new McError('MC101', `defineModel(): expects an object, got ${def === null ? 'null' : Array.isArray(def) ? 'an array' : typeof def === 'function' ? 'a function' : q(def)}`);
   if (typeof def.name !== 'string' || !NAME_RE.test(def.name))
     throw new McError('MC102', `defineModel(): name ${q(def.name)} must match ${NAME_RE}`);
   const where = `model ${q(def.name)}`;
@@ -290,6 +290,8 @@ export function defineModel<P extends ParamSpec, S extends SharedSpec = {}, V ex
     if (!isScalarDomain(d) || (d as ScalarDomain).kind === 'threadId')
       throw new McError('MC104', `${where}: parameter ${q(k)} must be bool(), int() or oneOf()`);
   }
+  if (def.variants !== undefined && (Array.isArray(def.variants) || typeof def.variants !== 'object' || def.variants === null))
+    throw new McError('MC105', `${where}: variants must be an object from each variant's name to what it is (a description, or { doc, defaults }), not ${Array.isArray(def.variants) ? `a list: write variants: { ${(def.variants as unknown[]).slice(0, 2).map((v) => `${typeof v === 'string' ? JSON.stringify(v) : 'name'}: '...'`).join(', ')} }` : q(def.variants)}`);
   const variantNames = Object.keys(def.variants ?? {});
   for (const v of variantNames) {
     if (!NAME_RE.test(v)) throw new McError('MC105', `${where}: variant name ${q(v)} must match ${NAME_RE}`);
@@ -310,7 +312,7 @@ export function defineModel<P extends ParamSpec, S extends SharedSpec = {}, V ex
       throw new McError('MC108', `${where}: a model without variants lists its expectations directly`);
     if (!isSingle) {
       for (const k of Object.keys(exp)) {
-        if (!variantNames.includes(k)) throw new McError('MC109', `${where}: expectation for unknown variant ${q(k)}`);
+        if (!variantNames.includes(k)) throw new McError('MC109', `${where}: expectation for unknown variant ${q(k)} (variants: ${variantNames.join(', ')})`);
       }
     }
     const lists: [string, unknown][] = isSingle ? [['expect', exp]] : Object.entries(exp).map(([k, v]) => [`expect[${q(k)}]`, v]);
