@@ -63,6 +63,16 @@ test('JSON nested thousands deep, a key of megabytes and control characters are 
   t.false(ansi.out.includes('\u001b'));
 });
 
+test('a data file of millions of array elements is read in memory that grows with its nesting, not an object per element', (t) => {
+  // 4 million elements: the reader's walk once took an object and a path string per element, which ran a
+  // 240 MB file (well under the 256 MB a data file may hold) out of heap, an abort instead of a message.
+  const f = write('wide.json', `{"format":"mmcheck-trace/1","model":"dining","x":[${'0,'.repeat(4_000_000)}0]}`);
+  const code = `import { readFileSync } from 'node:fs'; import { parseTrace } from ${JSON.stringify(resolve('src/trace/format.ts'))};
+try { parseTrace(readFileSync(${JSON.stringify(f)}, 'utf8')); } catch (e) { console.log(e.code, e.message); }`;
+  const out = execFileSync(process.execPath, ['--max-old-space-size=160', '--import=tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+  t.regex(out, /^MC405 unknown field in trace at \$\.x /);
+});
+
 test('a key given twice in one object of a trace or member result is refused (JSON.parse keeps the last: show rendered the other variant)', async (t) => {
   // The user's file had "variant" twice; show rendered the steps of the variant written last, exit 0.
   const text = JSON.stringify(trace());

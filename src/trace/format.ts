@@ -110,31 +110,83 @@ function badCharacter(s: string): string | null {
  */
 const MAX_PATH = 4096;
 
+/** A fault found in parsed JSON: the JSON path and what is wrong there. */
+type JsonFault = { path: string; what: string };
+
+/** One open object or array of a walk: its keys (null for an array), the next child's index, and its own path. */
+type WalkFrame = { node: Record<string, unknown> | unknown[]; keys: string[] | null; i: number; path: string };
+
+/**
+ * Walk parsed JSON in document order, without recursion and in memory that
+ * grows with the nesting, not with the size: a frame per open object or
+ * array holds a cursor, and a path is built only for a container entered or
+ * a fault reported (a data file of millions of array elements must not
+ * take an object and a path string per element: 120 million of them ran
+ * the process out of heap before any message). `atKey` sees each key of an
+ * object with the object's path; `atValue` each value (containers before
+ * what they hold), with its depth (the root at 0), its parent's path and its
+ * key or index (null for the root).
+ * The first fault either returns ends the walk.
+ */
+function walkJson(
+  root: unknown,
+  atValue: (v: unknown, depth: number, parent: string | null, key: string | number | null) => string | null,
+  atKey: (k: string, parent: string) => JsonFault | null = () => null,
+): JsonFault | null {
+  const rootWhat = atValue(root, 0, null, null);
+  if (rootWhat) return { path: '$', what: rootWhat };
+  if (typeof root !== 'object' || root === null) return null;
+  const childPath = (f: WalkFrame, k: string | number) => (typeof k === 'number' ? `${f.path}[${k}]` : `${f.path}${pathKey(k)}`);
+  const open = (node: object, path: string): WalkFrame =>
+    Array.isArray(node) ? { node, keys: null, i: 0, path } : { node: node as Record<string, unknown>, keys: Object.keys(node), i: 0, path };
+  const frames: WalkFrame[] = [open(root, '$')];
+  while (frames.length > 0) {
+    const f = frames[frames.length - 1]!;
+    const keys = f.keys;
+    const n = keys === null ? (f.node as unknown[]).length : keys.length;
+    if (f.i >= n) {
+      frames.pop();
+      continue;
+    }
+    const i = f.i++;
+    let k: string | number;
+    let child: unknown;
+    if (keys === null) {
+      k = i;
+      child = (f.node as unknown[])[i];
+    } else {
+      k = keys[i]!;
+      const bad = atKey(k, f.path);
+      if (bad) return bad;
+      child = (f.node as Record<string, unknown>)[k];
+    }
+    const what = atValue(child, frames.length, f.path, k);
+    if (what) return { path: childPath(f, k), what };
+    if (typeof child === 'object' && child !== null) frames.push(open(child, childPath(f, k)));
+  }
+  return null;
+}
+
 /**
  * The first place where parsed JSON nests deeper than MAX_JSON_DEPTH or a
  * key or string holds a control character, with what is wrong there; null
  * when there is none. Walked without recursion.
  */
-export function jsonFault(root: unknown): { path: string; what: string } | null {
-  const stack: { v: unknown; path: string; depth: number }[] = [{ v: root, path: '$', depth: 0 }];
-  while (stack.length > 0) {
-    const { v, path, depth } = stack.pop()!;
-    if (typeof v === 'string') {
-      const bad = badCharacter(v);
-      if (bad) return { path, what: `${bad} in a string` };
-      continue;
-    }
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth >= MAX_JSON_DEPTH) return { path, what: `nested more than ${MAX_JSON_DEPTH} levels deep` };
-    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: `${path}[${i}]`, depth: depth + 1 }));
-    else
-      for (const [k, x] of Object.entries(v)) {
-        const bad = badCharacter(k);
-        if (bad) return { path, what: `${bad} in the key ${q(k)}` };
-        stack.push({ v: x, path: `${path}${pathKey(k)}`, depth: depth + 1 });
+export function jsonFault(root: unknown): JsonFault | null {
+  return walkJson(
+    root,
+    (v, depth) => {
+      if (typeof v === 'string') {
+        const bad = badCharacter(v);
+        return bad ? `${bad} in a string` : null;
       }
-  }
-  return null;
+      return typeof v === 'object' && v !== null && depth >= MAX_JSON_DEPTH ? `nested more than ${MAX_JSON_DEPTH} levels deep` : null;
+    },
+    (k, parent) => {
+      const bad = badCharacter(k);
+      return bad ? { path: parent, what: `${bad} in the key ${q(k)}` } : null;
+    },
+  );
 }
 
 /**
@@ -148,7 +200,7 @@ export function jsonFault(root: unknown): { path: string; what: string } | null 
  * refused here too, since a value JSON.parse dropped for a later one with the
  * same key was never walked by jsonFault.
  */
-export function duplicateKey(text: string): { path: string; what: string } | null {
+export function duplicateKey(text: string): JsonFault | null {
   // One frame per open object or array: the keys seen and the current key, or the current index.
   const frames: { keys: Set<string> | null; key: string; index: number; expectKey: boolean }[] = [];
   /** The path of the value the innermost frame is at, cut for a message (a dropped value may hold keys jsonFault and longName never saw). */
@@ -192,25 +244,17 @@ export function duplicateKey(text: string): { path: string; what: string } | nul
  * MAX_PATH), with what is wrong there; null when there is none. Walked
  * without recursion, after jsonFault has bounded the depth.
  */
-function longName(root: unknown): { path: string; what: string } | null {
+function longName(root: unknown): JsonFault | null {
   const n = (k: number) => k.toLocaleString('en-US');
-  const stack: { v: unknown; path: string }[] = [{ v: root, path: '$' }];
-  while (stack.length > 0) {
-    const { v, path } = stack.pop()!;
-    if (typeof v === 'string') {
-      const max = path === '$.modelFile' ? MAX_PATH : MAX_NAME;
-      if (v.length > max) return { path, what: `a string of ${n(v.length)} characters (a name or value of a trace has at most ${n(max)})` };
-      continue;
-    }
-    if (typeof v !== 'object' || v === null) continue;
-    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, path: `${path}[${i}]` }));
-    else
-      for (const [k, x] of Object.entries(v)) {
-        if (k.length > MAX_NAME) return { path: `${path}${pathKey(k)}`, what: `a key of ${n(k.length)} characters (a name in a trace has at most ${n(MAX_NAME)})` };
-        stack.push({ v: x, path: `${path}${pathKey(k)}` });
-      }
-  }
-  return null;
+  return walkJson(
+    root,
+    (v, _depth, parent, key) => {
+      if (typeof v !== 'string' || v.length <= MAX_NAME) return null;
+      const max = parent === '$' && key === 'modelFile' ? MAX_PATH : MAX_NAME;
+      return v.length > max ? `a string of ${n(v.length)} characters (a name or value of a trace has at most ${n(max)})` : null;
+    },
+    (k, parent) => (k.length > MAX_NAME ? { path: `${parent}${pathKey(k)}`, what: `a key of ${n(k.length)} characters (a name in a trace has at most ${n(MAX_NAME)})` } : null),
+  );
 }
 
 /** Parse and validate a trace file's text. Errors name the JSON path at fault. */
