@@ -227,6 +227,25 @@ export default defineModel({ name: 'm', shared: { n: int(0, 2) }, threads: [thre
   t.regex(proxy.err, /MC141: model file .*proxy\.ts": its export cannot be read \(trap\)/);
 });
 
+test('a step, guard or invariant that throws a value whose properties throw when read is a model error (MC135), not an internal error', async (t) => {
+  const hostile = `new Proxy({}, { get() { throw 1; }, getPrototypeOf() { throw 2; }, getOwnPropertyDescriptor() { throw 3; } })`;
+  const model = (step: string, inv: string) => `import { defineModel, thread, int } from ${INDEX};
+class E extends Error { get message(): string { throw ${hostile}; } }
+export default defineModel({ name: 'm', shared: { n: int(0, 2) }, threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { ${step}, next: 'done' } } })], invariants: { ok: ${inv} } });
+`;
+  const cases: [string, string, RegExp][] = [
+    [`then: () => { throw ${hostile}; }`, '() => true', /MC135: model "m", thread "t" step "go": threw <a value whose every property throws when read>/],
+    [`when: () => { throw ${hostile}; }`, '() => true', /MC135: model "m", thread "t" step "go": threw <a value whose every property throws when read>/],
+    [`then: (s) => { s.n = 1; }`, `() => { throw ${hostile}; }`, /MC135: model "m", invariant "ok": threw <a value whose every property throws when read>/],
+    [`then: () => { throw new E(); }`, '() => true', /MC135: model "m", thread "t" step "go": threw \{\}/],
+  ];
+  for (const [i, [step, inv, re]] of cases.entries()) {
+    const r = await cli(['check', write(`thrown-proxy${i}.ts`, model(step, inv))]);
+    t.is(r.code, 2, `${step} ${inv}: ${r.err}`);
+    t.regex(r.err, re);
+  }
+});
+
 test('a trace replayed against another model says which model it was made on, not only that a variant or parameter is unknown', async (t) => {
   const r = await cli(['replay', TRACE, '--model', resolve('examples/lock.ts')]);
   t.is(r.code, 2, r.out);

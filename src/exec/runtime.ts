@@ -5,7 +5,7 @@ import type { LocalView, StateView } from '../model/define.ts';
 import { computeLayout, type Layout } from '../layout/layout.ts';
 import { makeViewFactory, isAssertionFailure, viewErrorOf, type ViewFactory } from '../layout/views.ts';
 import { hashWords } from '../layout/hash.ts';
-import { deferredValue } from '../model/synchronous.ts';
+import { deferredValue, toStringTag } from '../model/synchronous.ts';
 import { grown } from '../store/growable.ts';
 import { CONFIRM_TIMES, DeterminismCheck, notDeterministic } from './determinism.ts';
 import type { DeadResets } from './dead-resets.ts';
@@ -389,7 +389,13 @@ export class Runtime {
     if (v?.viewError === 'undeclared') return new McError('MC150', `${m}: ${v.message}`);
     if (v?.viewError === 'read-only-name') return new McError('MC152', `${m}: ${v.message}`);
     if (isMcError(e)) return new McError(e.code, `${m}: ${e.message}`);
-    const err = Object.prototype.toString.call(e) === '[object Error]' ? (e as Error) : null;
+    let err: { name: string; message: string } | null = null;
+    try {
+      if (toStringTag(e) === '[object Error]') err = { name: String((e as Error).name), message: String((e as Error).message) };
+    } catch {
+      // An Error whose name or message getter throws: it is shown as any other value.
+      err = null;
+    }
     // `delete me.id` in strict code: the view's own id cannot be deleted.
     const del = err?.name === 'TypeError' ? /^Cannot delete property '([^']+)'/.exec(err.message) : null;
     if (del) return new McError('MC152', `${m}: deletes ${del[1]}, which is read-only`);

@@ -57,9 +57,15 @@ const KINDS: ReadonlySet<string> = new Set<ViewErrorKind>(['domain-write', 'read
 /** The view error `e` is, by its tag, or null for anything else. */
 export function viewErrorOf(e: unknown): ViewError | null {
   // An own-property test: reading an absent name from a sealed view would itself throw.
-  if (typeof e !== 'object' || e === null || !Object.hasOwn(e, 'viewError')) return null;
-  const k = (e as { viewError?: unknown }).viewError;
-  return typeof k === 'string' && KINDS.has(k) ? (e as ViewError) : null;
+  if (typeof e !== 'object' || e === null) return null;
+  try {
+    if (!Object.hasOwn(e, 'viewError')) return null;
+    const k = (e as { viewError?: unknown }).viewError;
+    return typeof k === 'string' && KINDS.has(k) ? (e as ViewError) : null;
+  } catch {
+    // Model code threw a value whose properties throw when looked at (a Proxy, a getter): no view error.
+    return null;
+  }
 }
 
 /** Whether `e` is a failed `s.assert` (an assertion violation, not a model error). */

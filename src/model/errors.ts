@@ -1,4 +1,4 @@
-import { deferredValue, unplainFunction } from './synchronous.ts';
+import { deferredValue, toStringTag, unplainFunction } from './synchronous.ts';
 
 /**
  * Coded errors. Codes are by phase and never reused:
@@ -40,9 +40,14 @@ export function isIncompleteError(e: unknown): boolean {
  * view, a proxy) cannot throw again while being classified.
  */
 export function isMcError(e: unknown): e is McError {
-  if (typeof e !== 'object' || e === null || !Object.hasOwn(e, 'code') || !Object.hasOwn(e, 'message')) return false;
-  const { code, message } = e as { code: unknown; message: unknown };
-  return typeof code === 'string' && /^MC\d{3}$/.test(code) && typeof message === 'string';
+  try {
+    if (typeof e !== 'object' || e === null || !Object.hasOwn(e, 'code') || !Object.hasOwn(e, 'message')) return false;
+    const { code, message } = e as { code: unknown; message: unknown };
+    return typeof code === 'string' && /^MC\d{3}$/.test(code) && typeof message === 'string';
+  } catch {
+    // A value model code threw whose properties throw when looked at (a Proxy, a getter): not one of ours.
+    return false;
+  }
 }
 
 /** The most of a quoted value a message shows (a 100 MB key from a hostile file would make a 100 MB message). */
@@ -86,7 +91,8 @@ export function q(v: unknown): string {
     try {
       text = String(v);
     } catch {
-      text = Object.prototype.toString.call(v);
+      // A Proxy whose every trap throws: not even its tag can be read.
+      text = toStringTag(v) || '<a value whose every property throws when read>';
     }
   }
   return clip(text);

@@ -24,13 +24,22 @@ const DEFERRED: ReadonlyMap<string, string> = new Map([
 
 /** 'an async function', 'a generator function', ... for a function that is not plain; null for a plain one. */
 export function unplainFunction(fn: Function): string | null {
-  return UNPLAIN.get(Object.prototype.toString.call(fn)) ?? null;
+  return UNPLAIN.get(toStringTag(fn)) ?? null;
 }
 
 /** 'a Promise', 'a generator object', ... for a value that stands for work not yet done; null for anything else. */
 export function deferredValue(v: unknown): string | null {
   if (typeof v !== 'object' || v === null) return null;
-  return DEFERRED.get(Object.prototype.toString.call(v)) ?? null;
+  return DEFERRED.get(toStringTag(v)) ?? null;
+}
+
+/** `Object.prototype.toString` of a value, or '' when reading its tag throws (a Proxy whose traps throw, a throwing `Symbol.toStringTag` getter). */
+export function toStringTag(v: unknown): string {
+  try {
+    return Object.prototype.toString.call(v);
+  } catch {
+    return '';
+  }
 }
 
 /** Why an unplain function is refused, after "<what> is <kind>". */
