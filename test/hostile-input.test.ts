@@ -221,6 +221,18 @@ export default defineModel({ name: 'm', shared: { n: int(0, 2) }, threads: [thre
     const r = await mmcheckProcess(['check', write(`stray${i}.ts`, lock(extra)), '--no-liveness']);
     t.is(r.code, 2, `${extra}: ${r.out}${r.err}`);
     t.regex(r.err, re);
+    t.notRegex(r.err, /internal error/, extra);
+  }
+  // The same in the search thread: a timer started while the module loads fires there too; process.exit() in a step ends that thread.
+  const early = await mmcheckProcess(['check', write('stray-early.ts', lock(`setTimeout(() => { throw new Error('early'); }, 0);`)), '--no-liveness']);
+  t.is(early.code, 2, early.err);
+  t.regex(early.err, /MC166: an uncaught exception outside any step of the model.*: early/);
+  t.notRegex(early.err, /internal error/);
+  const exiting = lock('').replace('s.n = 1;', 's.n = 1; process.exit(0);');
+  for (const args of [[], ['--swarm', '2', '--seed', '1'], ['--workers', '2']]) {
+    const r = await mmcheckProcess(['check', write('exit-in-step.ts', exiting), '--no-liveness', ...args]);
+    t.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    t.regex(r.err, /MC166: a model's step, guard or invariant \(or code a model file started\) called process\.exit\(0\) during the search/);
   }
   const proxy = await cli(['check', write('proxy.ts', `export default new Proxy({}, { get() { throw new Error('trap'); } });\n`)]);
   t.is(proxy.code, 2, proxy.err);

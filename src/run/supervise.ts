@@ -3,6 +3,7 @@ import { getHeapStatistics } from 'node:v8';
 import { buildModel, type BuiltModel } from '../model/build.ts';
 import { checkVariant, paramsFrom, resolveParams, type Params } from '../model/define.ts';
 import { McError, McIncompleteError, isMcError, q } from '../model/errors.ts';
+import { exitedModelError, strayModelError } from './stray.ts';
 import { errorPathOf, withErrorPath, type ErrorPath } from '../trace/error-path.ts';
 import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
@@ -332,7 +333,8 @@ export class SearchThread {
     });
     // An error between the searches of a reusable thread ends it (the next search takes a fresh one), not the process.
     this.worker.on('error', () => void (this.ended = true));
-    const onEarly = (e: unknown) => void (this.early ??= e instanceof Error ? e : new Error(`search thread exited with code ${String(e)} before the search was sent`));
+    // An error of the model file's code (a timer it started while loading that throws) or its process.exit() is the model's, not an internal error.
+    const onEarly = (e: unknown) => void (this.early ??= e instanceof Error ? (strayModelError(e, 'an uncaught exception') ?? e) : exitedModelError(Number(e)));
     this.worker.on('error', onEarly);
     this.worker.on('exit', onEarly);
     this.detachEarly = () => {
@@ -671,14 +673,14 @@ export class SearchThread {
         this.ended = true;
         // A heap that outgrew resourceLimits is the memory limit, reached inside a step.
         if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') settle(() => resolve(partial('memory-limit', null)));
-        else settle(() => reject(e));
+        else settle(() => reject(strayModelError(e, 'an uncaught exception') ?? e));
       };
       const onExit = (code: number): void => {
         this.ended = true;
         if (stop !== null) {
           const s = stop;
           settle(() => resolve(partial(s.reason, s.signal)));
-        } else settle(() => reject(new Error(`search thread exited with code ${code} before reporting`)));
+        } else settle(() => reject(exitedModelError(code)));
       };
       worker.on('message', onMessage);
       worker.on('error', onError);

@@ -21,6 +21,7 @@ import {
 import { loadResolvedModel } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
+import { exitedModelError, strayModelError } from './stray.ts';
 import { onStopSignals, type StopSignal } from './signals.ts';
 
 /**
@@ -119,11 +120,11 @@ function request(w: Worker, plan: WorkerPlan): Promise<WorkerOutcome> {
     };
     const onError = (e: Error) => {
       cleanup();
-      reject(e);
+      reject(strayModelError(e, 'an uncaught exception') ?? e);
     };
     const onExit = (code: number) => {
       cleanup();
-      reject(new Error(`swarm worker ${plan.index}: its thread exited with code ${code} before reporting`));
+      reject(exitedModelError(code));
     };
     w.on('message', onMessage);
     w.on('error', onError);
