@@ -258,6 +258,22 @@ export default defineModel({ name: 'm', shared: { n: int(0, 2) }, threads: [thre
   }
 });
 
+test('an export that only looks like a model ({ kind: "mmcheck-model" }) is checked as defineModel checks a definition: a coded error, not an internal one', async (t) => {
+  const cases: [string, RegExp][] = [
+    [`export default { kind: 'mmcheck-model' };`, /MC101: model file ".*looks0\.ts": defineModel\(\): expects an object/],
+    [`export default { kind: 'mmcheck-model', name: 'x', def: {} };`, /MC102: model file ".*looks1\.ts": defineModel\(\): name undefined/],
+    [`export default { kind: 'mmcheck-model', name: 'x', def: new Proxy({}, { get() { throw 'boom'; } }) };`, /MC141: model file ".*looks2\.ts": its export cannot be read \(boom\)/],
+  ];
+  for (const [i, [text, re]] of cases.entries()) {
+    const f = write(`looks${i}.ts`, text);
+    for (const args of [['check', f], ['replay', TRACE, '--model', f]]) {
+      const r = await cli(args);
+      t.is(r.code, 2, `${args[0]} ${text}: ${r.err}`);
+      t.regex(r.err, re);
+    }
+  }
+});
+
 test('a trace replayed against another model says which model it was made on, not only that a variant or parameter is unknown', async (t) => {
   const r = await cli(['replay', TRACE, '--model', resolve('examples/lock.ts')]);
   t.is(r.code, 2, r.out);

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { digest } from '../layout/hash.ts';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { McError, isMcError, q } from '../model/errors.ts';
-import { isModel, type Model } from '../model/define.ts';
+import { defineModel, isModel, type Model } from '../model/define.ts';
 import { PACKAGE_ROOT, packageModuleUrl } from '../model/package-root.ts';
 import { shareEntryWithCommonJs } from './entry-instance.ts';
 
@@ -93,7 +93,17 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source, and the hash it has by name.
   // (Only a file of the package can be one: a user's model file does not import the built-in models for it.)
   const builtin = file.startsWith(fileURLToPath(PACKAGE_ROOT)) && (await builtinModels()).includes(m as Model);
-  return { ...(m as Model), source: file, ...(builtin ? {} : { sourceDigest: moduleTextDigest(file) }) };
+  // The export is recognised by its kind alone (a model from another copy of the package is one too), so an object that
+  // only says it is a model ({ kind: 'mmcheck-model' }, a copy with a throwing getter) is checked again as defineModel
+  // checks a definition: what the engine reads of it is then what defineModel returned, or a coded error.
+  let checked: Model;
+  try {
+    checked = defineModel((m as Model).def as Parameters<typeof defineModel>[0]);
+  } catch (e) {
+    if (isMcError(e)) throw new McError(e.code, `model file ${q(ref)}: ${e.message}`);
+    throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); ${EXPORT_HOW}`);
+  }
+  return { ...checked, source: file, ...(builtin ? {} : { sourceDigest: moduleTextDigest(file) }) };
 }
 
 /** The most files `moduleTextDigest` reads (a model and its own helper modules are a handful), and the largest it reads. */
@@ -184,7 +194,13 @@ function requireCts(file: string): Record<string, unknown> {
 }
 
 function firstLine(e: unknown): string {
-  const msg = typeof e === 'object' && e !== null && typeof (e as Error).message === 'string' ? (e as Error).message : String(e);
+  let msg: string;
+  try {
+    msg = typeof e === 'object' && e !== null && typeof (e as Error).message === 'string' ? (e as Error).message : String(e);
+  } catch {
+    // A thrown Proxy or an object whose message getter throws.
+    msg = q(e);
+  }
   return msg.split('\n').find((l) => l.trim() !== '') ?? msg;
 }
 
