@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point.
 import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 // A stop signal before the command starts (while tsx and the engine load) ends the run as an
 // interrupted one, exit 3 with a line that says so, not Node's silent 130. The function left
@@ -61,23 +62,26 @@ function earlyJunit(signal) {
       '',
     ].join('\n');
     mkdirSync(dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
+    // As src/run/write.ts names it: hidden, unique, created exclusively, and removed whatever fails (a full disk).
+    const tmp = join(dirname(target), `.${basename(target).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const fd = openSync(tmp, 'wx', 0o666);
     try {
-      writeSync(fd, xml);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    try {
+      try {
+        const buf = Buffer.from(xml, 'utf8');
+        for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, target);
-    } catch {
+    } catch (e) {
       rmSync(tmp, { force: true });
-      return;
+      throw e;
     }
     process.stderr.write(`mmcheck: the JUnit report ${out} says so\n`);
-  } catch {
-    // Nothing more can be done before the process ends: the line above said it was interrupted.
+  } catch (e) {
+    // Nothing more can be done before the process ends than say that the report still holds what it held.
+    process.stderr.write(`mmcheck: error MC420: cannot write ${JSON.stringify(out)}: ${e?.code ?? e?.message ?? e}; it is not the report of this run\n`);
   }
 }
 process.on('SIGINT', early);

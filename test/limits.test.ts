@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { memoryCeiling } from '../src/run/memory-ceiling.ts';
@@ -557,6 +557,26 @@ test('simulate runs its walks in a search thread: SIGINT stops them with what th
   const timed = await cli(['simulate', 'peterson', '-p', 'n=6', '--seed', '1', '--runs', '100000000', '--time-limit', '0.5']);
   t.is(timed.code, 0, timed.err);
   t.regex(timed.out, /^no violation in [\d,]+ walks \(time limit reached after/m);
+});
+
+test('a signal before mmcheck test has started, on a disk that takes no more data: the old report stays whole, no temporary file is left, and the run says so', async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'mmcheck-early-junit-full-'));
+  const passed = junitXml([{ file: 'm.ts', model: 'm', variant: null, params: '', expected: 'pass', got: 'pass', status: 'passed', diffs: [], states: 1, transitions: 1, seconds: 0 }]);
+  writeFileSync(join(d, 'report.xml'), passed);
+  // A file size limit of 0 makes every write of a regular file fail (EFBIG), as a full disk does.
+  const once = (delay: number) =>
+    new Promise<{ code: number | null; err: string }>((done) => {
+      const c = spawn('bash', ['-c', 'ulimit -f 0; exec "$0" "$@"', process.execPath, BIN, 'test', BIG_DIR, '--reporter', 'junit', '-o', 'report.xml'], { cwd: d, env: { ...process.env, NODE_OPTIONS: '' } });
+      let err = '';
+      c.stderr.on('data', (x: Buffer) => void (err += x));
+      c.on('spawn', () => setTimeout(() => c.kill('SIGINT'), delay));
+      c.on('close', (code) => done({ code, err }));
+    });
+  let r = await once(300);
+  for (let delay = 600; r.code === null && delay <= 4800; delay *= 2) r = await once(delay);
+  t.regex(r.err, /MC420: cannot write "report\.xml": EFBIG/);
+  t.is(readFileSync(join(d, 'report.xml'), 'utf8'), passed);
+  t.deepEqual(readdirSync(d), ['report.xml']);
 });
 
 test('a signal before mmcheck test has started: its JUnit report says the run was interrupted, never the last run\'s result; a file that is no mmcheck report is left alone', async (t) => {
