@@ -79,3 +79,25 @@ test('refuseOutputOverInput: the same file under another spelling or a link is r
     t.is((t.throws(() => refuseOutputOverInput(out, inputs, dir, '-o')) as { code?: string }).code, 'MC345', out);
   t.notThrows(() => refuseOutputOverInput('other.json', inputs, dir, '-o'));
 });
+
+test('a target whose name is near the longest a file name may be is written (the temporary name is cut, not the target)', (t) => {
+  const d = tmp();
+  for (const name of [`${'a'.repeat(250)}.json`, `${'é'.repeat(125)}.json`]) {
+    writeFileAtomic(join(d, name), 'new\n');
+    t.is(readFileSync(join(d, name), 'utf8'), 'new\n');
+  }
+  t.is(readdirSync(d).length, 2);
+});
+
+test('traceFileName: a name longer than a file name may be keeps its start and a digest of the whole, so the trace can be saved', async (t) => {
+  const { traceFileName } = await import('../src/trace/build.ts');
+  const base = { model: 'm', variant: null, params: { n: 2 }, property: { kind: 'invariant', name: 'x'.repeat(1024) } } as unknown as Parameters<typeof traceFileName>[0];
+  const long = traceFileName(base);
+  t.true(long.length <= 185, `${long.length} characters`);
+  t.regex(long, /^m\.n2\.xxx+-[0-9a-f]{16}\.json$/);
+  t.not(long, traceFileName({ ...base, property: { kind: 'invariant', name: `${'x'.repeat(1023)}y` } }));
+  t.is(traceFileName({ ...base, property: { kind: 'invariant', name: 'ok' } }), 'm.n2.ok.json');
+  const d = tmp();
+  writeFileAtomic(join(d, long.replace(/\.json$/, '.swarm-seed18446744073709551615.json')), '{}\n');
+  t.is(readdirSync(d).length, 1);
+});

@@ -115,7 +115,7 @@ export function writeFileAtomic(path: string, data: string, opts: { cwd?: string
   } catch (e) {
     throw writeError(shown, e);
   }
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dirname(target), `.${tmpStem(basename(target))}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd = -1;
   let created = false;
   try {
@@ -136,6 +136,23 @@ export function writeFileAtomic(path: string, data: string, opts: { cwd?: string
     throw writeError(shown, e);
   }
   syncFolder(dirname(target));
+}
+
+/**
+ * The target's name as the temporary file's name holds it: whole when short,
+ * else its first characters, so that the temporary name (about 30 bytes
+ * more) stays within the 255 bytes a file name may have when the target's
+ * own name does (a name of 240 bytes could be written to, but not through
+ * a temporary file named after it whole).
+ */
+function tmpStem(name: string): string {
+  if (Buffer.byteLength(name) <= 100) return name;
+  let stem = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(stem + ch) > 100) break;
+    stem += ch;
+  }
+  return stem;
 }
 
 function writeChunk(io: WriteFs, fd: number, chunk: Buffer): number {

@@ -2,6 +2,7 @@ import type { Runtime } from '../exec/runtime.ts';
 import type { FoundViolation } from '../search/types.ts';
 import { applyStep } from '../exec/step.ts';
 import { decodeState, diff, modelHash, valuationHash } from './decode.ts';
+import { digest } from '../layout/hash.ts';
 import { TRACE_FORMAT, type TraceFile, type TraceStep } from './format.ts';
 import { VERSION } from '../model/version.ts';
 import { CONFIRM_TIMES, notDeterministic, stepName } from '../exec/determinism.ts';
@@ -105,8 +106,14 @@ export function traceFileName(t: TraceFile): string {
     .filter((x) => x)
     .join('.')
     .replace(/[^A-Za-z0-9_.-]+/g, '_');
-  return `${slug}.json`;
+  // A name of up to 1,024 characters (MC180) or many parameters make a slug longer than a file name may be (255 bytes on
+  // most file systems): the trace could never be saved. A long one keeps its start and a digest of the whole, which leaves
+  // room for a mode and seed (`.swarm-seed<S>`) and `.json`.
+  return `${slug.length > MAX_SLUG ? `${slug.slice(0, MAX_SLUG - 17)}-${digest(slug)}` : slug}.json`;
 }
+
+/** The longest slug traceFileName keeps whole (ASCII: characters are bytes). */
+const MAX_SLUG = 180;
 
 /** Throw MC160 unless the re-executed counterexample ends in the violation the search reported. */
 function confirmViolation(rt: Runtime, v: FoundViolation, last: Uint32Array, failed: boolean, states: readonly Uint32Array[]): void {
