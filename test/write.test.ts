@@ -101,3 +101,11 @@ test('traceFileName: a name longer than a file name may be keeps its start and a
   writeFileAtomic(join(d, long.replace(/\.json$/, '.swarm-seed18446744073709551615.json')), '{}\n');
   t.is(readdirSync(d).length, 1);
 });
+
+test('a symbolic link to a file that does not exist yet stays a link: the file it names is created', (t) => {
+  const d = tmp();
+  symlinkSync('sub/target.json', join(d, 'link.json'));
+  writeFileAtomic(join(d, 'link.json'), 'new\n');
+  t.true(fs.lstatSync(join(d, 'link.json')).isSymbolicLink());
+  t.is(readFileSync(join(d, 'sub/target.json'), 'utf8'), 'new\n');
+});

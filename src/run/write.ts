@@ -16,7 +16,8 @@ import { fileContent, OUTPUT_KIND_TEXT, type OutputKind } from './output-kind.ts
  * `/dev/full`) holds no data to lose and cannot be replaced by a rename (as
  * root, a rename would replace the device node itself), so it is written
  * directly. A symbolic link to a regular file is followed: the file it
- * points to is replaced and the link stays.
+ * points to is replaced and the link stays; a link to a file that does not
+ * exist yet is followed too, and the file it names is created.
  *
  * A caller that says what it writes (`kind`) replaces an existing non-empty
  * file only when that file is an mmcheck output of the same kind
@@ -100,6 +101,8 @@ export function writeFileAtomic(path: string, data: string, opts: { cwd?: string
     st = fs.statSync(target);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeError(shown, e);
+    // A link to a file that does not exist yet is followed too: the rename would replace the user's link with a file.
+    target = danglingLinkEnd(target);
   }
   // Every output of mmcheck is data (a trace, a page, a report): an existing source file at the path is a mistyped path, not a file to replace (a module the model imports, which no input check sees).
   if (st?.isFile() && SOURCE_EXT.test(target)) throw new McError('MC345', `${q(shown)} is a source file (${extname(target)}): mmcheck writes data there only when no such file exists; choose another path`);
@@ -136,6 +139,26 @@ export function writeFileAtomic(path: string, data: string, opts: { cwd?: string
     throw writeError(shown, e);
   }
   syncFolder(dirname(target));
+}
+
+/**
+ * Where a path that does not resolve leads: itself, or, for a symbolic link
+ * whose target does not exist (a link to a file a run will write), the end
+ * of its chain of links, where the file is then created.
+ */
+function danglingLinkEnd(path: string): string {
+  let p = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      if (!fs.lstatSync(p).isSymbolicLink()) return p;
+      link = fs.readlinkSync(p);
+    } catch {
+      return p;
+    }
+    p = resolve(dirname(p), link);
+  }
+  return path;
 }
 
 /**
