@@ -73,6 +73,50 @@ try { parseTrace(readFileSync(${JSON.stringify(f)}, 'utf8')); } catch (e) { cons
   t.regex(out, /^MC405 unknown field in trace at \$\.x /);
 });
 
+test('a trace or member result that is not UTF-8 is refused naming the byte (it was read with U+FFFD in its names); a leading byte-order mark is dropped', async (t) => {
+  const text = readFileSync(TRACE);
+  const at = text.indexOf('"dining"') + 4;
+  const bad = Buffer.concat([text.subarray(0, at), Buffer.from([0xff]), text.subarray(at)]);
+  const f = join(dir, 'not-utf8.json');
+  writeFileSync(f, bad);
+  for (const [args, code] of [[['replay', f], 'MC404'], [['show', f], 'MC404'], [['swarm-merge', f], 'MC430']] as const) {
+    const x = await cli([...args]);
+    t.is(x.code, 2, x.err);
+    t.regex(x.err, new RegExp(`${code}: cannot read .*not-utf8\\.json": not UTF-8 text \\(the first byte that is not is at offset ${at}\\)`));
+  }
+  const bom = join(dir, 'bom.json');
+  writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), text]));
+  t.is((await cli(['replay', bom])).code, 0);
+});
+
+test('firstInvalidUtf8 finds the first byte TextDecoder refuses', async (t) => {
+  const { firstInvalidUtf8 } = await import('../src/run/read-data.ts');
+  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 8 }), (noise, s) => {
+      const b = Buffer.concat([Buffer.from(s, 'utf8'), noise]);
+      const i = firstInvalidUtf8(b);
+      let ok = true;
+      try {
+        strict.decode(b);
+      } catch {
+        ok = false;
+      }
+      if (ok) return i === b.length;
+      // Everything before i decodes; the sequence at i does not.
+      strict.decode(b.subarray(0, i));
+      try {
+        strict.decode(b.subarray(i, i + 4));
+        return false;
+      } catch {
+        return i < b.length;
+      }
+    }),
+    { numRuns: 2000 },
+  );
+  t.pass();
+});
+
 test('a key given twice in one object of a trace or member result is refused (JSON.parse keeps the last: show rendered the other variant)', async (t) => {
   // The user's file had "variant" twice; show rendered the steps of the variant written last, exit 0.
   const text = JSON.stringify(trace());
