@@ -318,6 +318,17 @@ test('an export that only looks like a model ({ kind: "mmcheck-model" }) is chec
   }
 });
 
+test('the commands printed for a trace or model path that starts with "-" run as printed (they were read as options, MC305)', async (t) => {
+  const d = mkdtempSync(join(tmpdir(), 'mmcheck-dash-'));
+  writeFileSync(join(d, '-lock.ts'), readFileSync('examples/lock.ts', 'utf8').replace(/from '[^']*'/, `from ${INDEX}`));
+  const r = await cli(['check', '--variant=test-then-set', '--trace-out=-t.json', '--', '-lock.ts'], d);
+  t.is(r.code, 1, r.err);
+  const printed = /replay: mmcheck (.*)/.exec(r.out)?.[1] ?? '';
+  t.is(printed, 'replay ./-t.json --model ./-lock.ts');
+  const again = await cli(printed.split(' '), d);
+  t.is(again.code, 0, again.err);
+});
+
 test('a trace replayed against another model says which model it was made on, not only that a variant or parameter is unknown', async (t) => {
   const r = await cli(['replay', TRACE, '--model', resolve('examples/lock.ts')]);
   t.is(r.code, 2, r.out);

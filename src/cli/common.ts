@@ -97,6 +97,9 @@ export { paramsFrom };
 /** One shell word, so that printed commands can be pasted back. */
 export const shq = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
+/** A path as one shell word: one that starts with '-' would be read as an option (`--model -m.ts` is MC305), so it is written from the current folder. */
+export const shqPath = (path: string): string => shq(path.startsWith('-') ? `./${path}` : path);
+
 /** 1,234,567 */
 export const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 

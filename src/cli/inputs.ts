@@ -6,7 +6,7 @@ import { buildModel, type BuiltModel } from '../model/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import { readTrace as readTraceFile } from '../run/api.ts';
 import type { Args } from './args.ts';
-import { paramsFrom, shq, type Io } from './common.ts';
+import { paramsFrom, shq, shqPath, type Io } from './common.ts';
 import { builtinModel, loadModel, looksLikeModelPath } from '../run/load.ts';
 import { refuseForeignOutput, refuseOutputOverInput } from '../run/write.ts';
 import type { SearchThread } from '../run/supervise.ts';
@@ -63,7 +63,7 @@ export async function traceModel(t: TraceFile, traceFile: string, args: Args, io
     // An absolute path stays absolute; a relative one is made relative to where the command runs.
     const rel = isAbsolute(t.modelFile) ? t.modelFile : relative(io.cwd, file) || file;
     // A name with control characters would reach the terminal as escapes: it is shown JSON-quoted instead.
-    const shown = /[\x00-\x1f\x7f]/.test(rel) ? q(rel) : shq(rel);
+    const shown = /[\x00-\x1f\x7f]/.test(rel) ? q(rel) : shqPath(rel);
     return { model: null, why: `the trace names the model file ${q(t.modelFile)}, and a model file is code: it is loaded only when given on the command line`, command: again(shown) };
   }
   const m = looksLikeModelPath(t.model) ? null : await builtinModel(t.model);

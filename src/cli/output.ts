@@ -7,7 +7,7 @@ import type { MinimizeStats } from '../trace/minimize.ts';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { replay } from '../trace/replay.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../run/write.ts';
-import { printError, shq, type Io } from './common.ts';
+import { printError, shqPath, type Io } from './common.ts';
 
 /** Why a search thread had to be ended in `phase`: the same words wherever a stopped search is reported. */
 export const endedInStep = (phase: string): string => `did not stop by itself in time and was ended during ${phase}: a step (guard or effect) may not return, or allocates without bound`;
@@ -72,13 +72,13 @@ export function reportSaved(io: Io, saved: SavedTrace, model: Model): void {
 
 /** `--model <file>` for the printed commands when the model is a file (a trace never loads it by itself); none for a built-in model. */
 export function modelArg(model: Model, cwd: string): string {
-  return model.source ? ` --model ${shq(relative(cwd, model.source) || model.source)}` : '';
+  return model.source ? ` --model ${shqPath(relative(cwd, model.source) || model.source)}` : '';
 }
 
 /** Where the trace went, and the commands that replay and show it. */
 export function savedLines(tracePath: string, modelFlag = ''): string {
   const html = tracePath.replace(/\.json$/, '') + '.html';
-  return `trace saved: ${tracePath}\n  replay: mmcheck replay ${shq(tracePath)}${modelFlag}\n  show:   mmcheck show ${shq(tracePath)}${modelFlag} --format html -o ${shq(html)}\n`;
+  return `trace saved: ${tracePath}\n  replay: mmcheck replay ${shqPath(tracePath)}${modelFlag}\n  show:   mmcheck show ${shqPath(tracePath)}${modelFlag} --format html -o ${shqPath(html)}\n`;
 }
 
 export function minimizedLine(m: MinimizeStats): string {

@@ -10,7 +10,7 @@ import type { TraceFile } from '../trace/format.ts';
 import { renderText } from '../report/table.ts';
 import { traceDocsOf } from '../trace/docs.ts';
 import type { Args } from './args.ts';
-import { printError, shq, type Io } from './common.ts';
+import { printError, shq, shqPath, type Io } from './common.ts';
 import { FAIRNESS } from './flags.ts';
 import { modelFromArgs, watchTimeLimit } from './inputs.ts';
 import { SearchThread } from '../run/supervise.ts';
@@ -126,6 +126,6 @@ export function printViolation(args: Args, io: Io, model: Model, trace: TraceFil
   io.out(`\n${renderText(trace, { docs: traceDocsOf(trace, model) })}\n\n`);
   const saved = saveSeededTrace(args, io, model, trace, seed);
   if (saved?.error) printError(io, saved.error);
-  else if (saved) io.out(`trace saved: ${saved.path}\n  replay: mmcheck replay ${shq(saved.path)}${modelArg(model, io.cwd)}\n`);
+  else if (saved) io.out(`trace saved: ${saved.path}\n  replay: mmcheck replay ${shqPath(saved.path)}${modelArg(model, io.cwd)}\n`);
   io.out(`  again:  ${again}\n`);
 }

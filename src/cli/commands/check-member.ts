@@ -8,7 +8,7 @@ import { modelHash } from '../../trace/decode.ts';
 import { memberResult, type SwarmRun } from '../../trace/member-result.ts';
 import { MAX_SWARM } from '../../search/swarm.ts';
 import type { Args } from '../args.ts';
-import { count, EXIT, n, shq, type Io } from '../common.ts';
+import { count, EXIT, n, shqPath, type Io } from '../common.ts';
 import { memberIndex } from '../member-index.ts';
 import { statusLine } from '../progress.ts';
 import { seededRunAlone, seededTrace } from '../seeded.ts';
@@ -85,7 +85,7 @@ export async function runMember(args: Args, io: Io): Promise<number> {
     const what = o.violation ? `${o.violation.kind} (${o.violation.property}) after ${n(o.cost)} expanded states` : o.status === 'done' ? 'no violation, search done' : `no violation (${o.status})`;
     io.out(`swarm member ${index} of ${workers} of ${describeBuilt(c.built)} [seed ${c.seed}, index from ${from}, bitstate 2^${m.plan.bitstateLog2}, k ${m.plan.k}, depth bound ${n(m.plan.depthBound)}]\n`);
     io.out(`${what}; ${count(o.states, 'state')}, ${n(o.expanded)} expanded, ${o.seconds.toFixed(2)} s${m.interrupted ? `; interrupted by ${m.interrupted}` : ''}\n`);
-    io.out(`result saved: ${out}\n  merge:  mmcheck swarm-merge ${shq(out!)} ... (every member's result)\n`);
+    io.out(`result saved: ${out}\n  merge:  mmcheck swarm-merge ${shqPath(out!)} ... (every member's result)\n`);
   }
   return m.interrupted ? EXIT.incomplete : EXIT.pass;
 }

@@ -2,7 +2,7 @@ import { renderMarkdown, renderText } from '../../report/table.ts';
 import { renderHtml } from '../../report/html.ts';
 import { renderItf } from '../../report/itf.ts';
 import type { Args, Command } from '../args.ts';
-import { EXIT, shq, toFile, type Io } from '../common.ts';
+import { EXIT, shqPath, toFile, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
 import { refuseForeignOutput, writeFileAtomic } from '../../run/write.ts';
 import { MARKDOWN_MARKER } from '../../run/output-kind.ts';
@@ -59,10 +59,10 @@ async function runShow(args: Args, io: Io): Promise<number> {
     format === 'itf'
       ? renderItf(t)
       : format === 'html'
-        ? renderHtml(t, { source: shq(file), modelFlag, note, docs, locks, blocked })
+        ? renderHtml(t, { source: shqPath(file), modelFlag, note, docs, locks, blocked })
         : format === 'markdown'
           ? `${MARKDOWN_MARKER}\n` + renderMarkdown(t, { note, docs }) + (why ? `\n\n\`\`\`\n${why}\`\`\`` : '') + '\n'
-          : renderText(t, { source: shq(file), modelFlag, note, docs }) + '\n' + (why ? `\n${why}` : '');
+          : renderText(t, { source: shqPath(file), modelFlag, note, docs }) + '\n' + (why ? `\n${why}` : '');
   if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd, kind: 'rendering' });
   else io.out(text);
   return EXIT.pass;
