@@ -16,11 +16,11 @@ const leave = (code) => {
 };
 const early = (signal) => {
   const message = `interrupted by ${signal} before any search started`;
-  process.stderr.write(`mmcheck: error MC168: ${message}\n`);
+  process.stderr.write(`mmcheck: error MC376: ${message}\n`);
   // With --json, stdout carries one object whatever ends the run (src/cli/main.ts prints the same one later on).
   const head = process.argv.slice(2);
   if ((head.includes('--') ? head.slice(0, head.indexOf('--')) : head).includes('--json'))
-    process.stdout.write(`${JSON.stringify({ format: 'mmcheck-error/1', error: { code: 'MC168', message } })}\n`);
+    process.stdout.write(`${JSON.stringify({ format: 'mmcheck-error/1', error: { code: 'MC376', message } })}\n`);
   earlyJunit(signal);
   leave(3);
 };

@@ -305,7 +305,7 @@ test('SIGINT while the search thread loads a model file ends the run at once, be
     });
   const [first, second] = await Promise.all([run(1), run(2)]);
   t.is(first.code, 3, first.out + first.err);
-  t.regex(first.err, /^mmcheck: error MC168: interrupted by SIGINT before any search started$/m);
+  t.regex(first.err, /^mmcheck: error MC376: interrupted by SIGINT before any search started$/m);
   t.is(first.out, '');
   t.is(second.code, 3, second.out + second.err);
   t.is((second.err.match(/slow model loading/g) ?? []).length, 2, second.err);
@@ -336,7 +336,7 @@ test('--time-limit ends a model file whose build or loading never returns: MC167
   }
 });
 
-test('SIGINT or SIGTERM while a model file loads or builds without end ends the run at once: interrupted before any search started (MC168; with --json an mmcheck-error/1 object), exit 3', async (t) => {
+test('SIGINT or SIGTERM while a model file loads or builds without end ends the run at once: interrupted before any search started (MC376; with --json an mmcheck-error/1 object), exit 3', async (t) => {
   const runs = await Promise.all([
     mmcheck(['check', BUILD_HANG], { name: 'SIGINT', delayMs: 300, afterErr: /\[build-hang loaded\]/ }, 60),
     mmcheck(['check', LOAD_HANG, '--json'], { name: 'SIGTERM', delayMs: 300, afterErr: /\[load-hang loading\]/ }, 60),
@@ -346,9 +346,9 @@ test('SIGINT or SIGTERM while a model file loads or builds without end ends the 
   for (const [i, r] of runs.entries()) {
     t.is(r.signal, null, `run ${i}`);
     t.is(r.code, 3, `run ${i}: ${r.out + r.err}`);
-    t.regex(r.err, /^mmcheck: error MC168: interrupted by SIG(INT|TERM) before any search started$/m);
+    t.regex(r.err, /^mmcheck: error MC376: interrupted by SIG(INT|TERM) before any search started$/m);
     // With --json stdout still carries one object, as for any other end of the run.
-    if (i === 1) t.deepEqual(JSON.parse(r.out), { format: 'mmcheck-error/1', error: { code: 'MC168', message: 'interrupted by SIGTERM before any search started' } });
+    if (i === 1) t.deepEqual(JSON.parse(r.out), { format: 'mmcheck-error/1', error: { code: 'MC376', message: 'interrupted by SIGTERM before any search started' } });
     else t.is(r.out, '');
   }
 });

@@ -22,8 +22,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   } catch (e) {
     // A signal while a thread loaded the model file, before any search: the line bin/mmcheck.js prints for a signal during start-up.
     if (e instanceof InterruptedBeforeSearch) {
-      io.err(`mmcheck: error MC168: ${e.message}\n`);
-      if (json) io.out(jsonResult('error', { error: { code: 'MC168', message: e.message } }));
+      io.err(`mmcheck: error MC376: ${e.message}\n`);
+      if (json) io.out(jsonResult('error', { error: { code: 'MC376', message: e.message } }));
       return EXIT.incomplete;
     }
     if (isCodedError(e)) {
