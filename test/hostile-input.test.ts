@@ -278,6 +278,12 @@ export default defineModel({ name: 'm', shared: { n: int(0, 2) }, threads: [thre
     t.is(r.code, 2, `${args.join(' ')}: ${r.err}`);
     t.regex(r.err, /MC166: a model's step, guard or invariant \(or code a model file started\) called process\.exit\(0\) during the search/);
   }
+  // A step that leaves a timer that throws or a promise that rejects: they run before the search thread reports (it lets its output through first), not after, where a pass ignored them.
+  for (const [name, code] of [['late-timer', `setTimeout(() => { throw new Error('late'); }, 0);`], ['late-reject', `void Promise.reject(new Error('late'));`]]) {
+    const r = await mmcheckProcess(['check', write(`${name}.ts`, lock('').replace('s.n = 1;', `s.n = 1; ${code}`)), '--no-liveness']);
+    t.is(r.code, 2, `${name}: ${r.out}${r.err}`);
+    t.regex(r.err, /MC166: .* outside any step of the model, from code a model file started .*: late/, name);
+  }
   const proxy = await cli(['check', write('proxy.ts', `export default new Proxy({}, { get() { throw new Error('trap'); } });\n`)]);
   t.is(proxy.code, 2, proxy.err);
   t.regex(proxy.err, /MC141: model file .*proxy\.ts": its export cannot be read \(trap\)/);
