@@ -67,12 +67,14 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   }
   // Importing a device (/dev/zero) or a FIFO reads forever.
   if (kind !== 'file') throw new McError('MC137', `model file ${q(ref)} is a ${kind}, not a regular file`);
+  // A coded error raised while the file loads, or by the check of its export, named with the file (and the line of it that raised it).
+  const inFile = (e: McError): McError => new McError(e.code, `model file ${q(ref)}: ${e.message}${userFrame(e, cwd)}`);
   let mod: Record<string, unknown>;
   await shareEntryWithCommonJs();
   try {
     mod = file.endsWith('.cts') ? requireCts(file) : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   } catch (e) {
-    if (isMcError(e)) throw new McError(e.code, `model file ${q(ref)}: ${e.message}${userFrame(e, cwd)}`);
+    if (isMcError(e)) throw inFile(e);
     const syntax = syntaxErrorAt(e, file, cwd);
     if (syntax) throw new McError('MC140', `model file ${q(ref)} failed to load: syntax error at ${syntax}`);
     throw new McError('MC140', `model file ${q(ref)} failed to load: ${firstLine(e)}`);
@@ -100,7 +102,7 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   try {
     checked = defineModel((m as Model).def as Parameters<typeof defineModel>[0]);
   } catch (e) {
-    if (isMcError(e)) throw new McError(e.code, `model file ${q(ref)}: ${e.message}`);
+    if (isMcError(e)) throw inFile(e);
     throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); ${EXPORT_HOW}`);
   }
   return { ...checked, source: file, ...(builtin ? {} : { sourceDigest: moduleTextDigest(file) }) };
@@ -227,7 +229,7 @@ function userFrame(e: unknown, cwd: string): string {
     const m = /^\s+at (?:.*\()?((?:file:\/\/)?\/[^()]*?):(\d+):(\d+)\)?$/.exec(line);
     if (!m) continue;
     const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-    if (own.some((o) => file.startsWith(o) || file.includes(o))) continue;
+    if (own.some((o) => file.includes(o))) continue;
     return ` (at ${relative(cwd, file) || file}:${m[2]}:${m[3]})`;
   }
   return '';
