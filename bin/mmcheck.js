@@ -98,11 +98,22 @@ globalThis[Symbol.for('mmcheck.earlySignals')] = () => {
 // Once a run that handled the signals has stopped handling them (its result is written, the
 // process winds down while its worker threads end), a stop signal ends the process with the
 // run's code (3 if it was interrupted), not Node's silent 130 (src/run/signals.ts).
+// After a run that handled the signals, one more (while the process winds down) ends it with the run's code, until another
+// watched job (a minimisation after the search) takes the signals over and this handler off (src/run/signals.ts).
+let late = null;
+const lateOff = () => {
+  if (late === null) return;
+  process.off('SIGINT', late);
+  process.off('SIGTERM', late);
+  late = null;
+};
 globalThis[Symbol.for('mmcheck.lateSignals')] = (interrupted) => {
-  const late = () => leave(typeof process.exitCode === 'number' ? process.exitCode : interrupted ? 3 : 130);
+  lateOff();
+  late = () => leave(typeof process.exitCode === 'number' ? process.exitCode : interrupted ? 3 : 130);
   process.on('SIGINT', late);
   process.on('SIGTERM', late);
 };
+globalThis[Symbol.for('mmcheck.lateSignalsOff')] = lateOff;
 
 // Then registers tsx (ESM and CommonJS hooks): tsx is what loads user model files (.ts, .mts,
 // .cts, .js, .mjs, .cjs), wherever they live, with no set-up by the user.

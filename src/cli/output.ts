@@ -1,13 +1,14 @@
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Model } from '../model/define.ts';
-import type { FoundViolation } from '../search/types.ts';
+import type { FoundViolation, IncompleteReason } from '../search/types.ts';
+import type { SupervisedMinimize } from '../run/supervise.ts';
 import { traceFileName } from '../trace/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import type { MinimizeStats } from '../trace/minimize.ts';
 import { McError, isMcError, q } from '../model/errors.ts';
 import { replay } from '../trace/replay.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../run/write.ts';
-import { printError, shqPath, type Io } from './common.ts';
+import { count, printError, shqPath, type Io } from './common.ts';
 
 /** Why a search thread had to be ended in `phase`: the same words wherever a stopped search is reported. */
 export const endedInStep = (phase: string): string => `did not stop by itself in time and was ended during ${phase}: a step (guard or effect) may not return, or allocates without bound`;
@@ -79,6 +80,30 @@ export function modelArg(model: Model, cwd: string): string {
 export function savedLines(tracePath: string, modelFlag = ''): string {
   const html = tracePath.replace(/\.json$/, '') + '.html';
   return `trace saved: ${tracePath}\n  replay: mmcheck replay ${shqPath(tracePath)}${modelFlag}\n  show:   mmcheck show ${shqPath(tracePath)}${modelFlag} --format html -o ${shqPath(html)}\n`;
+}
+
+/** A minimisation stopped before it ended (a signal, the time or memory limit): why, and how far its search got (the `minimizeStopped` object of the JSON results). */
+export interface MinimizeStop {
+  readonly reason: IncompleteReason;
+  readonly signal: string | null;
+  /** Its thread did not reach a poll in time and was ended: the counts are the last it published. */
+  readonly forced: boolean;
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly seconds: number;
+}
+
+export function minimizeStop(m: SupervisedMinimize): MinimizeStop {
+  const stop = m.stop!;
+  const reached = m.reached ?? { states: 0, transitions: 0, depth: 0 };
+  return { reason: stop.reason, signal: stop.signal, forced: stop.forced, ...reached, seconds: Math.round(m.seconds * 1000) / 1000 };
+}
+
+/** How far a stopped minimisation got, for a counterexample of `length` steps: `interrupted by SIGINT after 1,234 states (depth 9 of at most 16)`. */
+export function minimizeStopText(s: MinimizeStop, length: number): string {
+  const why = s.reason === 'interrupted' ? `interrupted by ${s.signal ?? 'a signal'}` : `stopped at the ${s.reason === 'time-limit' ? 'time limit (--time-limit)' : s.reason === 'memory-limit' ? 'memory limit' : 'state limit'}`;
+  return `${why} after ${count(s.states, 'state')} (depth ${s.depth} of at most ${length})${s.forced ? `; it ${endedInStep('minimisation')}` : ''}`;
 }
 
 export function minimizedLine(m: MinimizeStats): string {

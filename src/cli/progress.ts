@@ -31,5 +31,17 @@ export function statusLine(args: Args, io: Io): StatusLine | null {
 /** The search's progress: states, states/s, depth, frontier, memory. */
 export function searchProgressText(p: ProgressInfo): string {
   const rate = p.seconds > 0 ? p.states / p.seconds : 0;
-  return `[mmcheck ${p.phase}] ${n(p.states)} states  ${n(rate)}/s  depth ${n(p.depth)}  frontier ${n(p.frontier)}  ${n(p.bytes / 1048576)} MB  ${p.seconds.toFixed(0)} s`;
+  // The minimising search tells no frontier or store size (`minimal.ts`).
+  const store = p.phase === 'minimize' ? '' : `  frontier ${n(p.frontier)}  ${n(p.bytes / 1048576)} MB`;
+  return `[mmcheck ${p.phase}] ${n(p.states)} states  ${n(rate)}/s  depth ${n(p.depth)}${store}  ${p.seconds.toFixed(0)} s`;
+}
+
+/** Run `job` with a progress line of its own (shown as `statusLine` decides), ended when the job is. */
+export async function withStatusLine<T>(args: Args, io: Io, job: (onProgress: ((p: ProgressInfo) => void) | null) => Promise<T>): Promise<T> {
+  const line = statusLine(args, io);
+  try {
+    return await job(line ? (p) => line.update(searchProgressText(p)) : null);
+  } finally {
+    line?.done();
+  }
 }

@@ -23,7 +23,7 @@ import { rssReader } from './monitor.ts';
  * search does not tell).
  */
 const STOP_REASONS: readonly IncompleteReason[] = ['time-limit', 'memory-limit', 'interrupted', 'max-states'];
-const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate'];
+const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate', 'minimize'];
 const STOP = 0;
 const PHASE = 1;
 const STATES = 1;

@@ -24,6 +24,8 @@ export class InterruptedBeforeSearch extends Error {
 const EARLY_SIGNALS = Symbol.for('mmcheck.earlySignals');
 /** Where bin/mmcheck.js leaves the function that takes the signals once a run has stopped handling them. */
 const LATE_SIGNALS = Symbol.for('mmcheck.lateSignals');
+/** And the function that takes those handlers off again. */
+const LATE_SIGNALS_OFF = Symbol.for('mmcheck.lateSignalsOff');
 
 /**
  * Remove the handlers bin/mmcheck.js installs first thing, which end the
@@ -40,8 +42,10 @@ export function releaseEarlySignals(): void {
 }
 
 export function onStopSignals(handler: (signal: StopSignal, count: number) => void): () => void {
-  // The handlers are ours from here on: the start-up ones would end the process.
+  // The handlers are ours from here on: the start-up ones would end the process, and so would those an earlier run of this command left for after it (a minimisation after the search).
   releaseEarlySignals();
+  const lateOff = (globalThis as Record<symbol, unknown>)[LATE_SIGNALS_OFF];
+  if (typeof lateOff === 'function') (lateOff as () => void)();
   let count = 0;
   let installed = true;
   const onInt = () => handler('SIGINT', ++count);

@@ -15,6 +15,10 @@ import { searchParallel } from './parallel-search.ts';
 import { HelperPool, HelperThreads } from './bfs-helper.ts';
 import type { MemoryCeiling } from './memory-ceiling.ts';
 import { SearchCell, cellMonitor, type CellSnapshot } from './search-cell.ts';
+import { Runtime } from '../exec/runtime.ts';
+import { MinimizeStopped } from '../search/minimal.ts';
+import { minimizeViolation, type Minimized } from '../trace/minimize.ts';
+import type { FoundViolation } from '../search/types.ts';
 import { simulate, type SimulateOptions, type SimulateProgress, type SimulateResult } from '../search/simulate.ts';
 import { InterruptedBeforeSearch, onStopSignals, type StopSignal } from './signals.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
@@ -80,11 +84,12 @@ interface WorkerInput {
   readonly helpers: readonly MessagePort[];
 }
 
-/** The one search the thread is then asked to run (or, `simulate` given, the seeded walks of `mmcheck simulate`). */
+/** The one search the thread is then asked to run (or, `simulate` given, the seeded walks of `mmcheck simulate`; `minimize` given, the minimising search for a violation). */
 interface RunRequest {
   readonly spec: SearchSpec;
   readonly options: SuperviseOptions['search'];
   readonly simulate?: SuperviseSimulation['simulate'];
+  readonly minimize?: FoundViolation;
   readonly progress: boolean;
   /** The resident-memory ceiling this watcher enforces (MB), told to the search for what it may add (`SearchMonitor.ceilingMB`). */
   readonly ceilingMB: number;
@@ -243,9 +248,30 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     if (state.helpersKey !== key) pool?.prepare(input.spec);
     built = ready ?? buildModel(await loadResolvedModel(input.spec.model), input.spec.variant, input.spec.params);
     // Published before the first poll, so that a step that hangs at once is reported in its phase, not as loading.
-    cell.start(input.options.store === 'bitstate' ? 'bitstate' : 'explore');
+    cell.start(input.minimize !== undefined ? 'minimize' : input.options.store === 'bitstate' ? 'bitstate' : 'explore');
     const onProgress = input.progress ? (p: unknown) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage) : null;
-    if (input.simulate !== undefined) {
+    if (input.minimize !== undefined) {
+      // The counts go into the cell at each poll (a thread that is ended is reported from them), the progress every second; a stop request ends the search there.
+      const t1 = performance.now();
+      let shown = t1;
+      const poll = (states: number, transitions: number, depth: number): boolean => {
+        cell.publish('minimize', states, transitions, depth, 0, 0);
+        const now = performance.now();
+        if (onProgress && now - shown >= 1000) {
+          shown = now;
+          onProgress({ phase: 'minimize', states, transitions, depth, frontier: 0, seconds: (now - t1) / 1000, bytes: 0 } satisfies ProgressInfo);
+        }
+        return cell.stopRequested() !== null;
+      };
+      let result: MinimizeOutcome;
+      try {
+        result = { minimized: minimizeViolation(new Runtime(built), input.minimize, poll) };
+      } catch (e) {
+        if (!(e instanceof MinimizeStopped)) throw e;
+        result = { minimized: null, reached: { states: e.states, transitions: e.transitions, depth: e.depth } };
+      }
+      msg = { type: 'result', result };
+    } else if (input.simulate !== undefined) {
       // The walks publish their counts into the cell (states: walks, transitions: steps) and stop when asked.
       const { runtime: _rt, ...result } = simulate(built, { ...input.simulate, onProgress, poll: (runs, steps) => (cell.publish('explore', runs, steps, 0, 0, 0), cell.stopRequested()) });
       msg = { type: 'result', result };
@@ -561,7 +587,27 @@ export class SearchThread {
     });
   }
 
-  /** The supervision both run and simulate share: one job in the thread, its limits and signals, and how it ends. */
+  /**
+   * The minimising search for `violation` (found on `built`) in the thread,
+   * supervised as a search is: a signal, the time limit or the memory
+   * ceiling stop it at its next poll, or end the thread when it does not
+   * poll in time; the outcome then says how far it got.
+   */
+  minimize(modelRef: string, built: BuiltModel, o: SuperviseMinimize): Promise<SupervisedMinimize> {
+    const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: {}, minimize: o.violation, progress: o.onProgress !== null, ceilingMB: o.memory.mb };
+    const t0 = performance.now();
+    const seconds = (): number => (performance.now() - t0) / 1000;
+    return this.supervise<SupervisedMinimize>(built, { timeLimit: o.timeLimit, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
+      result: (m, stop) => {
+        const r = m as MinimizeOutcome;
+        return { ...r, seconds: seconds(), stop: r.minimized === null && stop !== null ? { reason: stop.reason, signal: stop.signal, forced: false, phase: 'minimize' } : null };
+      },
+      partial: (info, s) => ({ minimized: null, reached: { states: s.states, transitions: s.transitions, depth: s.depth }, seconds: seconds(), stop: info }),
+      early: (reason) => ({ minimized: null, reached: { states: 0, transitions: 0, depth: 0 }, seconds: 0, stop: { reason, signal: null, forced: true, phase: null } }),
+    });
+  }
+
+  /** The supervision run, simulate and minimize share: one job in the thread, its limits and signals, and how it ends. */
   private supervise<R>(built: BuiltModel, o: JobLimits, request: RunRequest, end: JobEnd<R>): Promise<R> {
     if (this.running) throw new Error('SearchThread.run: a search is already under way');
     if (this.used && (!this.reusable || this.ended)) throw new Error('SearchThread.run: this thread has already been used');
@@ -734,6 +780,30 @@ export interface SuperviseSimulation {
 
 /** A simulation's result, without the thread's Runtime (the caller builds its own to render a violation), and the stop the supervisor made. */
 export type SupervisedSimulation = Omit<SimulateResult, 'runtime' | 'stopped'> & { readonly stopped: SimulateResult['stopped'] | IncompleteReason; readonly stop: StopInfo | null };
+
+/** What `minimize` takes: the violation, the limits (`timeLimit` in seconds, Infinity for none), whether signals stop it, and its progress (every second: states, transitions and depth so far). */
+export interface SuperviseMinimize {
+  readonly violation: FoundViolation;
+  readonly timeLimit: number;
+  readonly memory: MemoryCeiling;
+  readonly signals: boolean;
+  readonly onProgress: ((p: ProgressInfo) => void) | null;
+}
+
+/** What the thread posts for a minimisation: the minimised violation, or (stopped at a poll) how far the search got. */
+type MinimizeOutcome = { readonly minimized: Minimized | null; readonly reached?: { readonly states: number; readonly transitions: number; readonly depth: number } };
+
+/**
+ * A supervised minimisation: `minimized` (null when the property has no
+ * violation on this model, or when the search was stopped: `stop` then says
+ * why, `reached` how far it got).
+ */
+export type SupervisedMinimize = MinimizeOutcome & { readonly seconds: number; readonly stop: StopInfo | null };
+
+/** A supervised minimisation in a thread of its own (`SearchThread`, started and run at once). */
+export function superviseMinimize(modelRef: string, built: BuiltModel, o: SuperviseMinimize): Promise<SupervisedMinimize> {
+  return SearchThread.spawn(o.memory, { signals: o.signals }).minimize(modelRef, built, o);
+}
 
 /** The result of a search that ended before it could publish anything. */
 function emptyResult(built: BuiltModel, o: SuperviseOptions, reason: IncompleteReason): SupervisedResult {

@@ -52,6 +52,26 @@ import { makeViolation } from './violation.ts';
 
 const INF = 0xffffffff;
 
+/**
+ * Asked every POLL_EVERY expansions (and once per level): how far the search
+ * got; true stops it (`MinimizeStopped` is thrown). A supervised
+ * minimisation publishes the counts and answers its watcher's stop request
+ * (a signal, the time or memory limit).
+ */
+export type MinimalPoll = (states: number, transitions: number, depth: number) => boolean;
+const POLL_EVERY = 4096;
+
+/** Thrown when the poll asked the minimising search to stop: how far it got. */
+export class MinimizeStopped extends Error {
+  constructor(
+    readonly states: number,
+    readonly transitions: number,
+    readonly depth: number,
+  ) {
+    super(`the minimising search was stopped after ${states} states (depth ${depth})`);
+  }
+}
+
 /** m and L per state, growing with the store. */
 class DpTable {
   readonly mw: number;
@@ -132,7 +152,7 @@ export function statesAlong(rt: Runtime, steps: readonly PathStep[]): Uint32Arra
  * has no violation at all (impossible for a violation the search found on
  * this runtime; possible for a trace made on another model).
  */
-export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation | null {
+export function minimalViolation(rt: Runtime, v: FoundViolation, poll: MinimalPoll | null = null): FoundViolation | null {
   const W = rt.words;
   const T = rt.threads;
   const store = new StateStore(W, (b, o) => rt.hash(b, o), { parents: false });
@@ -169,7 +189,13 @@ export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation
 
   let p = 0; // state being expanded
   let levelEnd = 1;
+  let transitions = 0;
+  let depth = 0;
+  const check = (): void => {
+    if (poll !== null && poll(store.count, transitions, depth)) throw new MinimizeStopped(store.count, transitions, depth);
+  };
   const onSucc: SuccFn = (i) => {
+    transitions++;
     const o = i * W;
     let u = store.insert(rt.succ, o, rt.hash(rt.succ, o), 0);
     if (u >= 0) {
@@ -187,8 +213,8 @@ export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation
   };
 
   if (inv && violatesInv(init, 0)) tState.push(0);
-  let depth = 0;
   for (;;) {
+    check();
     if (kind === 'livelock') {
       for (const st of cycleStates) {
         const idx = store.find(st, 0, rt.hash(st, 0));
@@ -200,6 +226,7 @@ export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation
     const start = levelStart[depth]!;
     levelEnd = store.count;
     for (p = start; p < levelEnd; p++) {
+      if ((p & (POLL_EVERY - 1)) === 0) check();
       const n = expandEach(rt, store.chunkOf(p), store.offsetOf(p), onSucc, onFail);
       if (kind === 'deadlock' && n === 0 && !rt.allEnded(store.chunkOf(p), store.offsetOf(p))) tState.push(p);
     }
@@ -235,7 +262,7 @@ export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation
         want = dp.has(idx, first) ? first : -1;
       }
     }
-    const stem = rebuild(rt, store, dp, levelStart, target, depth, want);
+    const stem = rebuild(rt, store, dp, levelStart, target, depth, want, check);
     steps = [...stem, ...cycle.slice(rotation), ...cycle.slice(0, rotation)];
     cycleStart = stem.length;
   } else {
@@ -249,7 +276,7 @@ export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation
     }
     target = tState[k]!;
     if (kind === 'assertion') want = dp.has(target, tThread[k]!) ? tThread[k]! : -1;
-    steps = rebuild(rt, store, dp, levelStart, target, depth, want);
+    steps = rebuild(rt, store, dp, levelStart, target, depth, want, check);
     if (kind === 'assertion') steps.push({ thread: tThread[k]!, step: tStep[k]!, choice: tChoice[k]! });
   }
   return makeViolation(v.kind, v.property, steps, { cycleStart, starving: v.starving });
@@ -260,7 +287,7 @@ export function minimalViolation(rt: Runtime, v: FoundViolation): FoundViolation
  * whose last step is by thread `want` (or by any thread when want < 0).
  * Each step back re-expands the previous level to find a predecessor.
  */
-function rebuild(rt: Runtime, store: StateStore, dp: DpTable, levelStart: readonly number[], target: number, depth: number, want: number): PathStep[] {
+function rebuild(rt: Runtime, store: StateStore, dp: DpTable, levelStart: readonly number[], target: number, depth: number, want: number, check: () => void): PathStep[] {
   const W = rt.words;
   const steps: PathStep[] = [];
   const cur = new Uint32Array(W);
@@ -287,7 +314,10 @@ function rebuild(rt: Runtime, store: StateStore, dp: DpTable, levelStart: readon
   for (let d = depth; d > 0; d--) {
     store.read(v, cur);
     from = -1;
-    for (p = levelStart[d - 1]!; p < levelStart[d]! && from < 0; p++) expandEach(rt, store.chunkOf(p), store.offsetOf(p), onSucc, null);
+    for (p = levelStart[d - 1]!; p < levelStart[d]! && from < 0; p++) {
+      if ((p & (POLL_EVERY - 1)) === 0) check();
+      expandEach(rt, store.chunkOf(p), store.offsetOf(p), onSucc, null);
+    }
     if (from < 0) throw notDeterministic(rt, `minimisation executed the steps again and lost the path at depth ${d}`);
     steps.push({ thread: fThread, step: fStep, choice: fChoice });
     need = dp.has(from, fThread) ? fThread : -1;

@@ -122,8 +122,8 @@ export interface FoundViolation {
 /** `interrupted`: a monitor said stop on behalf of the user (SIGINT, SIGTERM). */
 export type IncompleteReason = 'max-states' | 'time-limit' | 'memory-limit' | 'interrupted';
 
-/** What a search is doing when it polls its monitor. */
-export type SearchPhase = 'explore' | 'liveness' | 'bitstate';
+/** What a search is doing when it polls its monitor (`minimize`: the minimising search after a violation, `minimal.ts`). */
+export type SearchPhase = 'explore' | 'liveness' | 'bitstate' | 'minimize';
 
 export interface SearchStats {
   states: number;

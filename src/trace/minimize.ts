@@ -2,7 +2,7 @@ import { McError, clip, q } from '../model/errors.ts';
 import type { Model } from '../model/define.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import type { FoundViolation, PathStep } from '../search/types.ts';
-import { minimalViolation } from '../search/minimal.ts';
+import { minimalViolation, type MinimalPoll } from '../search/minimal.ts';
 import { makeViolation } from '../search/violation.ts';
 import { buildTrace } from './build.ts';
 import type { TraceFile } from './format.ts';
@@ -40,10 +40,10 @@ export function contextSwitches(steps: readonly { readonly thread: number | stri
  * property has no violation at all (impossible for a violation the search
  * found on this runtime; possible for a trace made on another model).
  */
-export function minimizeViolation(rt: Runtime, v: FoundViolation): Minimized | null {
+export function minimizeViolation(rt: Runtime, v: FoundViolation, poll: MinimalPoll | null = null): Minimized | null {
   if (v.kind === 'invariant' && !rt.model.invariants.some((x) => x.name === v.property))
     throw new McError('MC410', `model ${q(rt.model.name)} has no invariant ${q(v.property)} to minimise`);
-  const out = minimalViolation(rt, v);
+  const out = minimalViolation(rt, v, poll);
   if (!out) return null;
   return {
     violation: out,
@@ -81,7 +81,15 @@ export function minimizedTrace(
   extra: { modelFile?: string; fairness?: string } = {},
 ): { trace: TraceFile; stats: MinimizeStats } | null {
   const m = minimizeViolation(rt, v);
-  if (!m) return null;
+  return m && traceOfMinimized(rt, m, extra);
+}
+
+/**
+ * A minimised violation as a trace file, checked by replay against the
+ * model (the minimisation may have run in another thread, on its own
+ * Runtime of the same model).
+ */
+export function traceOfMinimized(rt: Runtime, m: Minimized, extra: { modelFile?: string; fairness?: string } = {}): { trace: TraceFile; stats: MinimizeStats } {
   const trace = buildTrace(rt, m.violation, extra);
   const model: Model = rt.model.model;
   const r = replay(JSON.parse(JSON.stringify(trace)) as TraceFile, model);

@@ -10,11 +10,11 @@ import { refuseOptions } from '../../search/check.ts';
 import { defaultParallelOptions } from '../../search/parallel-explore.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
 import { memoryCeiling, type MemoryCeiling } from '../../run/memory-ceiling.ts';
-import { SearchThread, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
+import { SearchThread, superviseMinimize, superviseSearch, type SupervisedResult } from '../../run/supervise.ts';
 import { buildTrace } from '../../trace/build.ts';
 import type { TraceFile } from '../../trace/format.ts';
 import { traceDocs } from '../../trace/docs.ts';
-import { minimizedTrace, type MinimizeStats } from '../../trace/minimize.ts';
+import { traceOfMinimized, type MinimizeStats } from '../../trace/minimize.ts';
 import { renderText } from '../../report/table.ts';
 import { explainBlocked } from '../../trace/blocked.ts';
 import { blockedJson, blockedText } from '../../report/blocked-text.ts';
@@ -24,8 +24,8 @@ import { fairCycle, fairnessName } from '../../model/fairness-text.ts';
 import { crossCheck, unreducedOptions } from '../cross-check.ts';
 import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
 import { modelFromArgs, watchTimeLimit } from '../inputs.ts';
-import { checkReplays, endedInStep, minimizedLine, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
-import { searchProgressText, statusLine } from '../progress.ts';
+import { checkReplays, endedInStep, minimizedLine, minimizeStop, minimizeStopText, type MinimizeStop, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
+import { searchProgressText, statusLine, withStatusLine } from '../progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
 import { jsonResult } from '../json-result.ts';
 
@@ -191,11 +191,23 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   const runtime = r.violation ? new Runtime(built) : null;
   let trace: TraceFile | null = null;
   let minimized: MinimizeStats | null = null;
+  let minStop: MinimizeStop | null = null;
   if (r.violation) {
     const extra = { modelFile: model.source ? relative(io.cwd, model.source) : undefined, fairness: r.violation.kind === 'livelock' ? r.fairness ?? undefined : undefined };
-    const min = args.flag('minimize') ? minimizedTrace(runtime!, r.violation, extra) : null;
-    minimized = min?.stats ?? null;
-    trace = min?.trace ?? buildTrace(runtime!, r.violation, extra);
+    if (args.flag('minimize')) {
+      // A second search, watched as the first was: in what is left of --time-limit, within the memory ceiling, stopped by a signal (a signal during the search skips it). Stopped, the search's counterexample stands.
+      const interrupted = thread.interruptedBy;
+      const m = interrupted
+        ? { minimized: null, reached: { states: 0, transitions: 0, depth: 0 }, seconds: 0, stop: { reason: 'interrupted' as const, signal: interrupted, forced: false, phase: null } }
+        : await withStatusLine(args, io, (onProgress) => superviseMinimize(modelRef, built, { violation: r.violation!, timeLimit: Math.max(0, (opts.timeLimit ?? Infinity) - r.stats.seconds), memory, signals: true, onProgress }));
+      if (m.minimized) {
+        const min = traceOfMinimized(runtime!, m.minimized, extra);
+        minimized = min.stats;
+        trace = min.trace;
+      } else if (m.stop) minStop = minimizeStop(m);
+      else throw new Error('a violation the search found was not found again by the minimising search');
+    }
+    trace ??= buildTrace(runtime!, r.violation, extra);
     checkReplays(trace, model);
   }
   const blocked = trace ? explainBlocked(runtime!, trace) : null;
@@ -207,6 +219,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     // A minimised trace may be shorter than the search's (after DFS) and start its cycle elsewhere.
     if (out.violation && trace && minimized)
       Object.assign(out.violation, { length: trace.steps.length, ...(trace.cycleStart !== undefined ? { cycleStart: trace.cycleStart } : {}), minimized });
+    if (out.violation && minStop) Object.assign(out.violation, { minimizeStopped: minStop });
     if (out.violation && blocked) Object.assign(out.violation, blockedJson(blocked));
     if (saved?.error) printError(io, saved.error);
     const warnings = [...unread, ...(r.verdict === 'pass' ? vacuous(built, opts) : [])];
@@ -227,6 +240,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     else if (trace) {
       io.out(`violation:\n\n${renderText(trace, { docs: traceDocs(trace, built) })}\n\n${blockedText(blocked, trace.property.kind === 'livelock')}`);
       if (minimized) io.out(minimizedLine(minimized) + '\n');
+      else if (minStop) io.out(`minimize: ${minimizeStopText(minStop, r.violation!.steps.length)}; the counterexample above is the search's, not minimised\n`);
       else if (opts.por && !cross) io.out(`note: ${POR_LENGTH_NOTE}\n`);
       else if (opts.deadVars && !cross && trace.property.kind === 'livelock') io.out(`note: ${DEAD_VARS_LASSO_NOTE}\n`);
       const saved = save();

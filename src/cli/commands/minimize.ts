@@ -2,13 +2,18 @@ import { buildModel } from '../../model/build.ts';
 import type { Params } from '../../model/define.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import { checkedReplay } from '../../trace/replay.ts';
-import { minimizedTrace, violationOfTrace } from '../../trace/minimize.ts';
+import { traceOfMinimized, violationOfTrace } from '../../trace/minimize.ts';
+import { superviseMinimize } from '../../run/supervise.ts';
+import { memoryCeiling } from '../../run/memory-ceiling.ts';
+import { defaultOptions } from '../../search/types.ts';
+import { OUTPUT_FLAGS } from '../flags.ts';
+import { withStatusLine } from '../progress.ts';
 import { renderText } from '../../report/table.ts';
 import { traceDocs } from '../../trace/docs.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, type Io } from '../common.ts';
 import { readTrace, refuseOverTraceInputs, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
-import { minimizedLine, modelArg, savedLines, writeTrace } from '../output.ts';
+import { minimizedLine, minimizeStop, minimizeStopText, modelArg, savedLines, writeTrace } from '../output.ts';
 import { refuseForeignOutput } from '../../run/write.ts';
 import { printError } from '../common.ts';
 import { jsonResult } from '../json-result.ts';
@@ -23,11 +28,18 @@ export const minimizeCommand: Command = {
     model: TRACE_MODEL_FLAG,
     out: { type: 'string', short: 'o', value: 'FILE', help: 'where to save the minimised trace (default <trace>.min.json)' },
     json: { type: 'boolean', help: 'one JSON object on stdout' },
+    'time-limit': { type: 'string', value: 'S', default: defaultOptions.timeLimit, help: 'stop the minimising search after S seconds (exit 3, nothing written)' },
+    'memory-limit': { type: 'string', value: 'MB', default: defaultOptions.memoryLimitMB, help: "stop the minimising search when the process's resident memory exceeds MB megabytes (exit 3, nothing written); default: 80% of the machine's (or cgroup's) memory" },
+    progress: OUTPUT_FLAGS.progress,
+    'no-progress': OUTPUT_FLAGS['no-progress'],
   },
+  conflicts: [['progress', 'no-progress']],
+  handlesSignals: true,
   notes: [
     'The trace must reproduce first (exit 1 otherwise): minimising a trace the model no longer has would describe a different bug.',
     'The model is the built-in one the trace names, or the one given with --model; a model file named inside the trace is never loaded (it is code).',
     '-o never overwrites the trace being minimised, nor an existing file that is not a trace (MC346), and writes through a temporary file renamed into place.',
+    'The minimising search is a breadth-first search of the whole state space up to the counterexample\'s depth, without reductions, run in a thread of its own: SIGINT or SIGTERM, --time-limit and --memory-limit stop it, say how far it got, write nothing and exit 3.',
   ],
   example: 'mmcheck minimize traces/dining.n3.deadlock.json -o short.json',
   run: runMinimize,
@@ -40,6 +52,8 @@ export const minimizeCommand: Command = {
  */
 async function runMinimize(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
+  const timeLimit = args.num('time-limit', { min: 0 }) ?? defaultOptions.timeLimit;
+  const memory = memoryCeiling(args.num('memory-limit', { min: 1 }) ?? defaultOptions.memoryLimitMB);
   const outPath = args.str('out') ?? file.replace(/\.json$/, '') + '.min.json';
   const outOption = args.given('out') ? '-o' : 'the minimised trace';
   refuseOverTraceInputs(outPath, file, 'trace being minimised', args, io, outOption);
@@ -53,10 +67,18 @@ async function runMinimize(args: Args, io: Io): Promise<number> {
     else io.out(`${file} does not reproduce on ${rp.model}${rp.variant ? ` / ${rp.variant}` : ''}, so there is nothing to minimise: ${rp.verdict}\n`);
     return EXIT.violation;
   }
-  const rt = new Runtime(buildModel(model, t.variant, t.params as Params));
+  const built = buildModel(model, t.variant, t.params as Params);
+  const rt = new Runtime(built);
+  const m = await withStatusLine(args, io, (onProgress) => superviseMinimize(model.source ?? model.name, built, { violation: violationOfTrace(rt, t), timeLimit, memory, signals: true, onProgress }));
+  if (m.stop) {
+    const stop = minimizeStop(m);
+    if (json) io.out(jsonResult('minimize', { minimized: null, minimizeStopped: stop }));
+    else io.out(`incomplete: the minimising search was ${minimizeStopText(stop, t.steps.length)}; nothing was written\n`);
+    return EXIT.incomplete;
+  }
+  if (!m.minimized) throw new Error('a reproduced violation was not found again by the minimising search');
   // The model file recorded is the one minimised on (writeTrace sets it), not whatever the input trace named.
-  const min = minimizedTrace(rt, violationOfTrace(rt, t), t.fairness ? { fairness: t.fairness } : {});
-  if (!min) throw new Error('a reproduced violation was not found again by the minimising search');
+  const min = traceOfMinimized(rt, m.minimized, t.fairness ? { fairness: t.fairness } : {});
   // The minimised trace is shown first, so that a failed write loses nothing; writeTrace records the model file relative to the new trace.
   if (!json) io.out(`${minimizedLine(min.stats)}\n\n${renderText(min.trace, { docs: traceDocs(min.trace, rt.model) })}\n\n`);
   const saved = writeTrace(min.trace, io.cwd, outPath, model, [{ path: file, what: 'trace being minimised' }]);
