@@ -559,6 +559,11 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
     const b = body.replace(/^\s*=>\s*/, '').trim();
     const writes = /(?<![=!<>])=(?![=>])|\+\+|--|<<=|>>>?=/.test(b);
     const calls = /[\w$)\]]\s*\(/.test(b) || /(?<![\w$])(?:new|delete|throw)(?![\w$])/.test(b);
+    // `s.n = s.n++` assigns the old value back: the increment is lost.
+    const lost = /(?<![\w$.])([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*=\s*([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*(\+\+|--)/g;
+    for (const m of b.matchAll(lost))
+      if (m[1]!.replace(/\s+/g, '') === m[2]!.replace(/\s+/g, ''))
+        throw new McError('MC165', `${where}: ${q(`${m[1]} = ${m[2]}${m[3]}`)} assigns the old value back, and the ${m[3] === '++' ? 'increment' : 'decrement'} is lost; write ${q(`${m[1]}${m[3]}`)} or ${q(`${m[1]} ${m[3]![0]}= 1`)}`);
     if (writes || calls) {
       // Beside other statements, one that only compares (`s.y = 1; s.x === 2;`, `if (!s.y) s.x === true;`) was meant to assign.
       const useless = uselessStatement(body);
@@ -576,11 +581,31 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
   });
 }
 
+/**
+ * A guard, invariant, computed next or choose answers with what it
+ * returns; a statement in its block that computes a value and drops it
+ * (`{ s.inside <= 1; return true; }`, `{ if (s.x) s.y === 2; ... }`) is the
+ * answer meant, lost, and the function answers something else without a
+ * word (MC165). An expression body is its answer, and is not looked at.
+ */
+export function checkDroppedValues(fn: Function | null | undefined, where: string): void {
+  eachBody(fn, (src) => withoutTemplateText(codeOnly(src)), (body) => {
+    const b = body.replace(/^\s*=>\s*/, '').trim();
+    if (!b.startsWith('{')) return;
+    const useless = uselessStatement(b.slice(1, b.lastIndexOf('}')));
+    if (useless !== null)
+      throw new McError('MC165', `${where}: the statement ${q(useless.text)} ${useless.what.replace(/ \(.*\)$/, '')}: its value is dropped (the function answers with what it returns: return it, or combine it into the returned condition)`);
+  });
+}
+
 /** Reads of the clock, of randomness or of the process: a function that reads one is not a function of the state. */
 const OUTSIDE = /(?:(?<![\w$.])globalThis\s*\.\s*|(?<![\w$.]))(Math\s*\.\s*random(?![\w$])|Date(?:\s*\.\s*[A-Za-z_$][\w$]*)?(?![\w$])(?!\s*:)|performance\s*\.\s*now(?![\w$])|process\s*\.\s*(?:hrtime|env|uptime|cpuUsage|memoryUsage|argv)(?![\w$])|crypto\s*\.\s*(?:getRandomValues|randomUUID|randomInt|randomBytes)(?![\w$]))/;
 
+/** Work scheduled for after the function returns: it would run after the step, on whatever state the views hold by then, or on none. */
+const DEFERS = /(?:(?<![\w$.])globalThis\s*\.\s*|(?<![\w$.]))(setTimeout|setInterval|setImmediate|queueMicrotask|process\s*\.\s*nextTick|requestAnimationFrame)(?![\w$])/;
+
 /** The names a function's source may bind (over-approximated: every name in a parameter list or a declaration, initialisers included). */
-function boundNames(src: string): Set<string> {
+function boundNames(src: string, declaredOnly = false): Set<string> {
   const names = new Set<string>();
   const add = (text: string) => {
     for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) names.add(m[0]);
@@ -622,7 +647,17 @@ function boundNames(src: string): Set<string> {
   for (const m of src.matchAll(/(?<![\w$.])(?:let|const|var|class)(?![\w$])/g)) {
     // To the `;` (a declaration may span lines: `let a = 0,\n b = 0`); without semicolons this takes in more names than it binds, which only leaves more to the run-time check.
     const from = m.index! + m[0].length;
-    add(src.slice(from, endAtDepthZero(src, from, (c) => c === ';')));
+    const end = endAtDepthZero(src, from, (c) => c === ';');
+    if (!declaredOnly) {
+      add(src.slice(from, end));
+      continue;
+    }
+    // Only the declarators' names (`let v = memo.get(x)` binds v, not memo): each up to its `=`, then past its initialiser to the next `,`.
+    for (let k = from; k < end; ) {
+      const stop = endAtDepthZero(src, k, (c, i) => i >= end || c === ',' || (c === '=' && src[i + 1] !== '=' && src[i + 1] !== '>'));
+      add(src.slice(k, Math.min(stop, end)));
+      k = src[stop] === '=' ? endAtDepthZero(src, stop + 1, (c, i) => i >= end || c === ',') + 1 : stop + 1;
+    }
   }
   return names;
 }
@@ -644,6 +679,42 @@ function closureWrite(src: string, body: string): string | null {
   return null;
 }
 
+/** A member chain after a root name: `.a`, `?.a`, `[i]` (one level of brackets inside), `.get(i)`. */
+const CHAIN = String.raw`(?:\s*(?:\?\.|\.)\s*[A-Za-z_$][\w$]*|\s*\[(?:[^\[\]]|\[[^\[\]]*\])*\])`;
+/** Methods that change the object they are called on: arrays', Maps' and Sets'. */
+const MUTATORS = 'push|pop|shift|unshift|splice|sort|reverse|copyWithin|fill|set|add|delete|clear';
+
+/**
+ * The first object of its closure (or a global) a function's code changes
+ * through a member of it (`st.n++`, `memo[k] = v`, `delete cache.k`,
+ * `seen.push(x)`, `order.add(id)`, `Object.assign(cfg, ...)`), as a text
+ * such as `st.n`; null when there is none. Assigning to the name itself is
+ * `closureWrite`'s; a write through `s` or `me` (or any name the function
+ * binds) is the function's own. A cache kept so answers the same when one
+ * state is expanded twice, so the run-time check cannot see it: what the
+ * step does then depends on which states the search happened to visit
+ * before, not on the state.
+ */
+function closureMutation(src: string, body: string): string | null {
+  // Declared names only: an object read in an initialiser (`let v = memo.get(x)`) is still the closure's.
+  const bound = boundNames(src, true);
+  const root = String.raw`(?<![\w$.]|\?\.)([A-Za-z_$][\w$]*)`;
+  const forms = [
+    new RegExp(`${root}(${CHAIN}+)\\s*(?:\\*\\*|<<|>>>?|&&|\\|\\||\\?\\?|[-+*/%&|^])?=(?![=>])`, 'g'),
+    new RegExp(`${root}(${CHAIN}+)\\s*(?:\\+\\+|--)`, 'g'),
+    new RegExp(`(?:\\+\\+|--|(?<![\\w$])delete)\\s*${root}(${CHAIN}+)`, 'g'),
+    new RegExp(`${root}(${CHAIN}*\\s*\\.\\s*(?:${MUTATORS}))\\s*\\(`, 'g'),
+    new RegExp(`(?<![\\w$.])Object\\s*\\.\\s*(?:assign|defineProperty|defineProperties|setPrototypeOf)\\s*\\(\\s*([A-Za-z_$][\\w$]*)()(?![\\w$.\\[(])`, 'g'),
+  ];
+  for (const [i, re] of forms.entries())
+    for (const m of body.matchAll(re)) {
+      const name = m[1]!;
+      if (!bound.has(name) && !/^(?:this|super|true|false|null|undefined|return|typeof|void|in|of|new|delete|let|const|var|case|else|do|yield|await|instanceof|throw)$/.test(name))
+        return i === 3 ? `${name} (${name}${m[2]!.replace(/\s+/g, '')}(...))` : i === 4 ? `${name} (Object.assign and the like)` : `${name}${m[2]!.replace(/\s+/g, '')}`;
+    }
+  return null;
+}
+
 /**
  * A step's functions, an invariant and `init` are functions of the state
  * (MC160, as the run-time check says when two executions differ): one that
@@ -659,9 +730,15 @@ export function checkStateOnly(fn: Function | null | undefined, where: string): 
     const m = OUTSIDE.exec(body);
     if (m !== null)
       throw new McError('MC160', `${where}: reads ${m[1]!.replace(/\s+/g, '')}, which is not part of the state: guards, effects, next, choose, invariants, init and listed helpers must be functions of the state (for a choice the model makes, use choose: every choice is explored)`);
+    const d = DEFERS.exec(body);
+    if (d !== null)
+      throw new McError('MC136', `${where}: uses ${d[1]!.replace(/\s+/g, '')}, which runs code after the function has returned: a step runs to its end within one transition, and what the deferred code does would be part of no state (or of another one); do the work in the function itself`);
     const w = closureWrite(full, body);
     if (w !== null)
       throw new McError('MC160', `${where}: assigns to ${w}, a variable outside the function (its closure, or a global): a function that keeps state there answers differently the next time it runs; keep it in the state (a shared variable or a thread local)`);
+    const c = closureMutation(full, body);
+    if (c !== null)
+      throw new McError('MC160', `${where}: changes ${c}, an object outside the function (its closure, or a global): a function that keeps state there (a counter, a cache, a list of what it saw) answers from what ran before, not from the state; keep it in the state (a shared variable or a thread local)`);
   });
 }
 
@@ -1021,6 +1098,7 @@ export function checkModelNames(
         checkLabels(fn, `${sw} ${what}`, labelsOf);
         checkValues(fn, `${sw} ${what}`, what === 'effect' || what === 'next' ? { ...values, ...choices } : values);
         checkStateOnly(fn, `${sw} ${what}`);
+        if (what !== 'effect') checkDroppedValues(fn, `${sw} ${what}`);
       }
       checkEffectWrites(st.effect, `${sw} effect`);
     }
@@ -1033,6 +1111,7 @@ export function checkModelNames(
     checkLabels(inv.fn, `${where} invariant ${q(inv.name)}`, labelsOfModel);
     checkValues(inv.fn, `${where} invariant ${q(inv.name)}`, modelValues);
     checkStateOnly(inv.fn, `${where} invariant ${q(inv.name)}`);
+    checkDroppedValues(inv.fn, `${where} invariant ${q(inv.name)}`);
   }
   checkStateOnly(init, `${where} init`);
   checkEffectWrites(init, `${where} init`);

@@ -1,0 +1,124 @@
+/**
+ * Mistakes a model's author makes that the model's source shows, and that
+ * would otherwise pass without a word: a cache or counter kept in an object
+ * of the closure (the run-time check re-executes a state and meets the same
+ * cached answer), work deferred past the step (a timer, a microtask), an
+ * increment assigned back over itself, a comparison in a guard's or an
+ * invariant's block whose value is dropped.
+ */
+import test from 'ava';
+import { buildModel, check, defineModel, int, replicate, thread, type Model, type StepDef } from '../src/index.ts';
+import { isMcError, type McError } from '../src/model/errors.ts';
+
+/** Two threads running `step` once from label a; `extra` adds model fields. */
+const mk = (step: Partial<StepDef>, extra: Record<string, unknown> = {}): Model =>
+  defineModel({
+    name: 'mistake',
+    shared: { x: int(0, 3), y: int(0, 3) },
+    threads: [replicate(2, 'w', { start: 'a', end: ['done'], locals: { k: int(0, 3) }, steps: { go: { at: 'a', next: 'done', ...step } } })],
+    invariants: { small: (s: { x: number }) => s.x <= 3 },
+    ...extra,
+  } as never) as unknown as Model;
+
+const codeOf = (f: () => unknown): string => {
+  try {
+    const r = f() as { verdict?: string } | undefined;
+    return r?.verdict ?? 'ok';
+  } catch (e) {
+    return isMcError(e) ? (e as McError).code : `internal: ${String(e)}`;
+  }
+};
+
+test('an object of the closure changed by a step, an invariant or init (a member written, incremented or deleted, a push, a Map set, a Set add, Object.assign) is MC160 when the model is built', (t) => {
+  const st = { n: 0 };
+  const memo = new Map<number, number>();
+  const seen: number[] = [];
+  const ids = new Set<number>();
+  const table: Record<string, number> = {};
+  const bad: [string, Model, RegExp][] = [
+    ['a member incremented', mk({ then: (s) => { st.n++; s.x = st.n > 100 ? 2 : 1; } }), /step "go" effect: changes st\.n, an object outside the function/],
+    ['a member assigned', mk({ then: (s) => { st.n = s.x; s.x = 1; } }), /changes st\.n/],
+    ['an element assigned', mk({ then: (s) => { table[String(s.x)] = 1; s.x = 1; } }), /changes table\[String\(s\.x\)\]/],
+    ['a prefix increment', mk({ then: (s) => { ++st.n; s.x = 1; } }), /changes st\.n/],
+    ['a member deleted', mk({ then: (s) => { delete table.a; s.x = 1; } }), /changes table\.a/],
+    ['a push', mk({ then: (s) => { seen.push(s.x); s.x = seen.length > 5000 ? 1 : 0; } }), /changes seen \(seen\.push\(\.\.\.\)\)/],
+    ['a memo in a guard', mk({ when: (s) => { if (!memo.has(s.x)) memo.set(s.x, s.y); return memo.get(s.x) === 0; }, then: (s) => { s.x = 1; } }), /guard: changes memo \(memo\.set/],
+    ['a Set add', mk({ then: (s, me) => { ids.add(me.id); s.x = [...ids][0]!; } }), /changes ids \(ids\.add/],
+    ['Object.assign', mk({ then: (s) => { Object.assign(st, { n: 1 }); s.x = 1; } }), /changes st \(Object\.assign/],
+    ['an invariant', mk({ then: (s) => { s.x = 1; } }, { invariants: { counted: (s: { x: number }) => { st.n += 1; return s.x <= 3; } } }), /invariant "counted": changes st\.n/],
+    ['init', mk({ then: (s) => { s.x = 1; } }, { init: () => (s: { x: number }) => { seen.length = 0; s.x = 0; } }), /init: changes seen\.length/],
+  ];
+  for (const [what, m, re] of bad) {
+    const e = t.throws(() => buildModel(m, null), undefined, what) as unknown as McError;
+    t.is(e.code, 'MC160', what);
+    t.regex(e.message, re, what);
+  }
+  // Reading the closure's objects, and changing the function's own (a local array, a destructured pair, the state's arrays), is fine.
+  const own: Partial<StepDef>[] = [
+    { then: (s) => { s.x = (table[String(s.y)] ?? 0) % 4; } },
+    { then: (s) => { s.x = (memo.get(s.y) ?? 0) % 4; } },
+    { then: (s) => { const a: number[] = []; a.push(s.y); a.sort(); s.x = a[0]!; } },
+    { then: (s) => { const m = new Map<number, number>(); m.set(1, s.y); s.x = m.get(1)!; } },
+    { then: (s, me) => { const [a, b] = [1, 2]; me.k = a; s.x = b; } },
+    { then: (s) => { const o = { n: 0 }; o.n++; s.x = o.n; } },
+    { when: (s) => [s.x, s.y].includes(0), then: (s) => { s.x = seen.length > 0 ? 1 : 2; } },
+  ];
+  for (const step of own) t.is(codeOf(() => buildModel(mk(step), null)), 'ok', String(step.then));
+});
+
+test('a first-visit cache in a step is MC160 when the model is built, where the search would otherwise answer pass', (t) => {
+  // x := (x + y) % 4, memoised by x only: the state a.y = 1 then b then a reaches x = 2 only if the memo misses.
+  const memo = new Map<number, number>();
+  const m = defineModel({
+    name: 'memo',
+    shared: { x: int(0, 3), y: int(0, 3) },
+    threads: [
+      thread('a', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.y = 1; }, next: 'b' }, b: { then: (s) => { let v = memo.get(s.x); if (v === undefined) { v = (s.x + s.y) % 4; memo.set(s.x, v); } s.x = v; }, next: 'done' } } }),
+      thread('b', { start: 'a', end: ['done'], steps: { a: { then: (s) => { let v = memo.get(s.x); if (v === undefined) { v = (s.x + s.y) % 4; memo.set(s.x, v); } s.x = v; }, next: 'done' } } }),
+    ],
+    invariants: { 'not-two': (s) => s.x !== 2 },
+  });
+  t.is(codeOf(() => check(m)), 'MC160');
+});
+
+test('a timer, a microtask or nextTick in a model function is MC136: what it runs after the step is part of no state', (t) => {
+  const cases: [string, Model][] = [
+    ['setTimeout', mk({ then: (s) => { setTimeout(() => { s.x = 2; }, 0); s.x = 1; } })],
+    ['queueMicrotask', mk({ then: (s) => { queueMicrotask(() => { s.x = 2; }); s.x = 1; } })],
+    ['process.nextTick', mk({ then: (s) => { process.nextTick(() => { s.x = 2; }); s.x = 1; } })],
+    ['setImmediate', mk({ when: (s) => { setImmediate(() => undefined); return s.x === 0; }, then: (s) => { s.x = 1; } })],
+  ];
+  for (const [what, m] of cases) {
+    const e = t.throws(() => buildModel(m, null), undefined, what) as unknown as McError;
+    t.is(e.code, 'MC136', what);
+    t.regex(e.message, new RegExp(`uses ${what.replace('.', '\\.')}, which runs code after the function has returned`), what);
+  }
+});
+
+test('s.n = s.n++ assigns the old value back (the increment is lost) and is MC165; an increment of another variable is fine', (t) => {
+  const e = t.throws(() => buildModel(mk({ then: (s) => { s.x = s.x++; } }), null)) as unknown as McError;
+  t.is(e.code, 'MC165');
+  t.regex(e.message, /"s\.x = s\.x\+\+" assigns the old value back, and the increment is lost/);
+  t.is(codeOf(() => buildModel(mk({ then: (s, me) => { me.k = me.k--; s.x = 1; } }), null)), 'MC165');
+  t.is(codeOf(() => buildModel(mk({ then: (s) => { s.x = s.y++; } }), null)), 'ok');
+  t.is(codeOf(() => buildModel(mk({ then: (s) => { s.x++; } }), null)), 'ok');
+});
+
+test('a guard, invariant, next or choose whose block computes a value and drops it is MC165, not a check that always holds', (t) => {
+  const bad: [string, Model, RegExp][] = [
+    ['invariant', mk({ then: (s) => { s.x = 1; } }, { invariants: { mutex: (s: { x: number }) => { s.x <= 1; return true; } } }), /invariant "mutex": the statement "s\.x <= \.\.\." compares and changes nothing: its value is dropped/],
+    ['guard', mk({ when: (s) => { s.x === 0; return true; }, then: (s) => { s.x = 1; } }), /step "go" guard: the statement "s\.x === \.\.\."/],
+    ['next', mk({ then: (s) => { s.x = 1; }, next: (s) => { s.x > 0; return 'done'; } }), /step "go" next: the statement/],
+  ];
+  for (const [what, m, re] of bad) {
+    const e = t.throws(() => buildModel(m, null), undefined, what) as unknown as McError;
+    t.is(e.code, 'MC165', what);
+    t.regex(e.message, re, what);
+  }
+  // An expression body is the answer; a block that returns what it computes is fine.
+  for (const m of [
+    mk({ when: (s) => s.x === 0, then: (s) => { s.x = 1; } }),
+    mk({ when: (s) => { const v = s.x; return v === 0; }, then: (s) => { s.x = 1; } }, { invariants: { ok: (s: { x: number; y: number }) => { if (s.y > 0) return s.x <= 3; return true; } } }),
+  ])
+    t.is(codeOf(() => buildModel(m, null)), 'ok');
+});
