@@ -282,7 +282,8 @@ export default defineModel({ name: 'm', shared: { n: int(0, 2) }, threads: [thre
   for (const [name, code] of [['late-timer', `setTimeout(() => { throw new Error('late'); }, 0);`], ['late-reject', `void Promise.reject(new Error('late'));`]]) {
     const r = await mmcheckProcess(['check', write(`${name}.ts`, lock('').replace('s.n = 1;', `s.n = 1; ${code}`)), '--no-liveness']);
     t.is(r.code, 2, `${name}: ${r.out}${r.err}`);
-    t.regex(r.err, /MC166: .* outside any step of the model, from code a model file started .*: late/, name);
+    // A timer written in the step is refused from its source when the model is built (MC136), before it could run.
+    t.regex(r.err, name === 'late-timer' ? /MC136: .* step "go" effect: uses setTimeout, which runs code after the function has returned/ : /MC166: .* outside any step of the model, from code a model file started .*: late/, name);
   }
   const proxy = await cli(['check', write('proxy.ts', `export default new Proxy({}, { get() { throw new Error('trap'); } });\n`)]);
   t.is(proxy.code, 2, proxy.err);

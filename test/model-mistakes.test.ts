@@ -7,8 +7,17 @@
  * invariant's block whose value is dropped.
  */
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { buildModel, check, defineModel, int, replicate, thread, type Model, type StepDef } from '../src/index.ts';
 import { isMcError, type McError } from '../src/model/errors.ts';
+
+const cli = (args: string[]) => {
+  const r = spawnSync(process.execPath, [resolve('bin/mmcheck.js'), ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
 
 /** Two threads running `step` once from label a; `extra` adds model fields. */
 const mk = (step: Partial<StepDef>, extra: Record<string, unknown> = {}): Model =>
@@ -121,4 +130,29 @@ test('a guard, invariant, next or choose whose block computes a value and drops 
     mk({ when: (s) => { const v = s.x; return v === 0; }, then: (s) => { s.x = 1; } }, { invariants: { ok: (s: { x: number; y: number }) => { if (s.y > 0) return s.x <= 3; return true; } } }),
   ])
     t.is(codeOf(() => buildModel(m, null)), 'ok');
+});
+
+test('cli: a model file whose default export and export named model are different models is MC141 (ESM, TypeScript, CommonJS); one that exports models under other names only says so', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-exports-'));
+  const entry = JSON.stringify(resolve('src/index.ts'));
+  const def = (name: string, x: number) => `defineModel({ name: '${name}', shared: { x: int(0, 3) }, threads: [replicate(2, 'cpu', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.x = ${x}; }, next: 'done' } } })], invariants: { ok: (s) => s.x !== 2 } })`;
+  const files: [string, string][] = [
+    ['both.ts', `import { defineModel, replicate, int } from ${entry};\nexport const model = ${def('broken', 2)};\nexport default ${def('fixed', 1)};\n`],
+    ['both.mjs', `import { defineModel, replicate, int } from ${entry};\nexport const model = ${def('broken', 2)};\nexport default ${def('fixed', 1)};\n`],
+    ['both.cjs', `const { defineModel, replicate, int } = require(${entry});\nmodule.exports = ${def('fixed', 1)};\nmodule.exports.model = ${def('broken', 2)};\n`],
+    ['inner.js', `const { defineModel, replicate, int } = require(${entry});\nmodule.exports = { default: ${def('fixed', 1)}, model: ${def('broken', 2)} };\n`],
+  ];
+  for (const [f, text] of files) {
+    writeFileSync(join(dir, f), text);
+    const r = cli(['check', '--no-trace', join(dir, f)]);
+    t.is(r.code, 2, `${f}: ${r.out}${r.err}`);
+    t.regex(r.err, /error MC141: model file ".*" exports two different models, "(fixed|broken)" and "(fixed|broken)" \(its default export and its export named model\)/, f);
+  }
+  // The same model under both names is one model.
+  writeFileSync(join(dir, 'same.ts'), `import { defineModel, replicate, int } from ${entry};\nconst m = ${def('one', 1)};\nexport default m;\nexport { m as model };\n`);
+  t.is(cli(['check', '--no-trace', join(dir, 'same.ts')]).code, 0);
+  writeFileSync(join(dir, 'named.ts'), `import { defineModel, replicate, int } from ${entry};\nexport const a = ${def('a', 1)};\nexport const b = ${def('b', 2)};\n`);
+  const r = cli(['check', '--no-trace', join(dir, 'named.ts')]);
+  t.is(r.code, 2);
+  t.regex(r.err, /MC141: .* does not export a model .*it exports models under another name \(a, b\), which mmcheck does not pick/);
 });

@@ -81,17 +81,27 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   }
   let m: unknown;
   let exported: boolean;
+  let found: Model[];
   try {
     // A CommonJS module's exports object is its default export: `exports.default = ...` (as TypeScript compiles `export default` to CommonJS) and `exports.model = ...` are one level down.
     const d = mod.default as Record<string, unknown> | undefined;
     const inner = typeof d === 'object' && d !== null && !isModel(d) ? [d.default, d.model] : [];
-    m = [mod.default, mod.model, ...inner].find((x) => isModel(x));
+    found = [...new Set([mod.default, mod.model, ...inner].filter((x) => isModel(x)))] as Model[];
+    m = found[0];
     exported = m !== undefined;
   } catch (e) {
     // An export that throws when it is looked at (a Proxy, a getter).
     throw new McError('MC141', `model file ${q(ref)}: its export cannot be read (${firstLine(e)}); ${EXPORT_HOW}`);
   }
-  if (!exported) throw Object.assign(new McError('MC141', `model file ${q(ref)} does not export a model (${EXPORT_HOW})`), { exportsFunction: exportsAFunction(mod) });
+  // A default export and an export named `model` that are different models: which one is checked would be a guess, and a
+  // file whose default is the fixed model and whose `model` the broken one (or the other way round) would pass without a word.
+  if (found.length > 1)
+    throw new McError('MC141', `model file ${q(ref)} exports two different models, ${found.map((x) => q(x.name)).join(' and ')} (its default export and its export named model): export the one to check, as default, or give each model a file of its own`);
+  if (!exported) {
+    const named = modelsExportedAs(mod);
+    const also = named.length > 0 ? `; it exports ${named.length === 1 ? 'a model' : 'models'} under another name (${named.join(', ')}), which mmcheck does not pick: export the one to check as default` : '';
+    throw Object.assign(new McError('MC141', `model file ${q(ref)} does not export a model (${EXPORT_HOW})${also}`), { exportsFunction: exportsAFunction(mod) });
+  }
   // A copy: the module's own object may also be a built-in model (models/dining.ts by path), which must keep no source, and the hash it has by name.
   // (Only a file of the package can be one: a user's model file does not import the built-in models for it.)
   const builtin = file.startsWith(fileURLToPath(PACKAGE_ROOT)) && (await builtinModels()).includes(m as Model);
@@ -170,6 +180,17 @@ function resolveRelative(dir: string, spec: string): string | null {
 }
 
 /** Whether a module exports a function (a helper module, a factory of models), directly or on its CommonJS exports object. */
+/** The names of a module's other exports that are models (`export const a = defineModel(...)`); none when reading them throws. */
+function modelsExportedAs(mod: Record<string, unknown>): string[] {
+  try {
+    const d = mod.default;
+    const cjs = typeof d === 'object' && d !== null ? Object.entries(d) : [];
+    return [...new Set([...Object.entries(mod), ...cjs].filter(([k, v]) => k !== 'default' && isModel(v)).map(([k]) => k))];
+  } catch {
+    return [];
+  }
+}
+
 function exportsAFunction(mod: Record<string, unknown>): boolean {
   try {
     const d = mod.default;
