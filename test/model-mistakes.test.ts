@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildModel, check, defineModel, int, replicate, thread, type Model, type StepDef } from '../src/index.ts';
+import { array, bool, buildModel, check, defineModel, int, replicate, search, thread, type Model, type StepDef } from '../src/index.ts';
 import { isMcError, type McError } from '../src/model/errors.ts';
 
 const cli = (args: string[]) => {
@@ -155,4 +155,22 @@ test('cli: a model file whose default export and export named model are differen
   const r = cli(['check', '--no-trace', join(dir, 'named.ts')]);
   t.is(r.code, 2);
   t.regex(r.err, /MC141: .* does not export a model .*it exports models under another name \(a, b\), which mmcheck does not pick/);
+});
+
+test('a guard or invariant that returns a view (an array variable without .get(i), s, me) is named as one, not as the view\'s internal fields', (t) => {
+  const m = defineModel({
+    name: 'views',
+    shared: { want: array(2, bool()), x: int(0, 3) },
+    threads: [replicate(2, 'w', { start: 'a', end: ['done'], locals: { k: int(0, 3) }, steps: { go: { at: 'a', when: (s) => (s.want as unknown as boolean) || true, then: (s) => { s.x = 1; }, next: 'done' } } })],
+  });
+  const e = t.throws(() => search(buildModel(m, null), {})) as unknown as McError;
+  t.is(e.code, 'MC153');
+  t.regex(e.message, /the guard returned an array variable \(its view, not a value: read an element with \.get\(i\)\); a guard must return true or false/);
+  t.notRegex(e.message, /\$w|\$ro/);
+  const inv = (f: (s: never) => unknown) => t.throws(() => search(buildModel(mk({ then: (s) => { s.x = 1; } }, { invariants: { bad: f } }), null), {})) as unknown as McError;
+  const s = inv((x) => x);
+  t.is(s.code, 'MC154');
+  t.regex(s.message, /returned the state view \(s\), not a value: read a variable \(s\.NAME\)/);
+  const me = t.throws(() => search(buildModel(mk({ when: (_s, me) => me as unknown as boolean, then: (s) => { s.x = 1; } }), null), {})) as unknown as McError;
+  t.regex(me.message, /the guard returned a thread's locals view \(me\)/);
 });

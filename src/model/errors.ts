@@ -70,9 +70,35 @@ const FN_MARK = '\u0000';
 const FN_MARKED = /"\\u0000(\d+)"/g;
 
 /** Quote a value for an error message. */
+/**
+ * What a view of the state is, for a message, or null for any other value.
+ * A view's fields are its own properties (src/layout/views.ts), looked up
+ * without reaching its sealed prototype.
+ */
+function viewText(v: unknown): string | null {
+  try {
+    return viewKind(v);
+  } catch {
+    // A Proxy whose traps throw is no view.
+    return null;
+  }
+}
+
+function viewKind(v: unknown): string | null {
+  if (typeof v !== 'object' || v === null || !Object.hasOwn(v, '$w') || !Object.hasOwn(v, '$ro')) return null;
+  if (Object.hasOwn(v, '$id')) return "a thread's locals view (me), not a value: read one of its locals (me.NAME)";
+  // An array view's class defines get, set and fill on its own prototype; the state view's, the variables and at, local, count.
+  const proto = Object.getPrototypeOf(v) as object | null;
+  const array = proto !== null && Object.hasOwn(proto, 'fill') && Object.hasOwn(proto, 'get') && !Object.hasOwn(proto, 'local');
+  return array ? 'an array variable (its view, not a value: read an element with .get(i))' : 'the state view (s), not a value: read a variable (s.NAME)';
+}
+
 export function q(v: unknown): string {
   if (typeof v === 'string') return clip(JSON.stringify(v));
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  // A view of the state (`s`, `me`, an array variable `s.want`) returned where a value was meant: JSON would print its internals.
+  const view = viewText(v);
+  if (view !== null) return view;
   // JSON would print a Promise as {}: "the guard returned {}" says nothing of the async function behind it.
   const deferred = deferredValue(v);
   if (deferred !== null) return `${deferred} (the model's functions must be synchronous)`;
