@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { array, bool, buildModel, check, defineModel, int, replicate, search, thread, type Model, type StepDef } from '../src/index.ts';
+import { array, bool, buildModel, check, defineModel, int, oneOf, replicate, search, thread, type Model, type StepDef } from '../src/index.ts';
 import { isMcError, type McError } from '../src/model/errors.ts';
 
 const cli = (args: string[]) => {
@@ -161,7 +161,7 @@ test('a guard or invariant that returns a view (an array variable without .get(i
   const m = defineModel({
     name: 'views',
     shared: { want: array(2, bool()), x: int(0, 3) },
-    threads: [replicate(2, 'w', { start: 'a', end: ['done'], locals: { k: int(0, 3) }, steps: { go: { at: 'a', when: (s) => (s.want as unknown as boolean) || true, then: (s) => { s.x = 1; }, next: 'done' } } })],
+    threads: [replicate(2, 'w', { start: 'a', end: ['done'], locals: { k: int(0, 3) }, steps: { go: { at: 'a', when: (s) => s.want as unknown as boolean, then: (s) => { s.x = 1; }, next: 'done' } } })],
   });
   const e = t.throws(() => search(buildModel(m, null), {})) as unknown as McError;
   t.is(e.code, 'MC153');
@@ -173,4 +173,44 @@ test('a guard or invariant that returns a view (an array variable without .get(i
   t.regex(s.message, /returned the state view \(s\), not a value: read a variable \(s\.NAME\)/);
   const me = t.throws(() => search(buildModel(mk({ when: (_s, me) => me as unknown as boolean, then: (s) => { s.x = 1; } }), null), {})) as unknown as McError;
   t.regex(me.message, /the guard returned a thread's locals view \(me\)/);
+});
+
+test('an array variable used as a condition or compared (!s.want, s.want && ..., s.want === true, if (s.want)) is MC181; a member of a scalar variable or local (s.n.x) is MC150', (t) => {
+  const arr = (step: Partial<StepDef>, extra: Record<string, unknown> = {}): Model =>
+    defineModel({
+      name: 'arrays',
+      shared: { want: array(2, bool()), n: int(0, 3), st: oneOf('idle', 'busy') },
+      threads: [replicate(2, 'w', { start: 'a', end: ['done'], locals: { k: int(0, 3) }, steps: { go: { at: 'a', next: 'done', then: (s, me) => { s.want.set(me.id, true); }, ...step } } })],
+      ...extra,
+    } as never) as unknown as Model;
+  const bad: [string, Model][] = [
+    ['!s.want', arr({ when: (s: any) => !s.want && s.n === 0 })],
+    ['s.want &&', arr({ when: (s: any) => s.want && s.n === 0 })],
+    ['=== true', arr({ when: (s: any) => s.want === true || s.n === 0 })],
+    ['ternary', arr({ when: (s: any) => (s.want ? s.n === 0 : true) })],
+    ['> 0', arr({ when: (s: any) => s.want > 0 || s.n === 0 })],
+    ['if', arr({ then: (s: any, me: any) => { if (s.want) s.n = 1; s.want.set(me.id, true); } })],
+    ['invariant', arr({}, { invariants: { mutex: (s: any) => s.n <= 1 || s.want } })],
+  ];
+  for (const [what, m] of bad) {
+    const e = t.throws(() => buildModel(m, null), undefined, what) as unknown as McError;
+    t.is(e.code, 'MC181', what);
+    t.regex(e.message, /uses the array s\.want as a value \(a condition or a comparison\), but it is the array's view/, what);
+  }
+  for (const [what, m] of [
+    ['s.n.x', arr({ when: (s: any) => s.n.x === undefined })],
+    ['me.k.locked', arr({ when: (_s: any, me: any) => !me.k.locked })],
+  ] as const) {
+    const e = t.throws(() => buildModel(m, null), undefined, what) as unknown as McError;
+    t.is(e.code, 'MC150', what);
+    t.regex(e.message, /is a scalar/, what);
+  }
+  // An element, the length, a view handed on or picked by a ternary, a scalar's own methods: fine.
+  for (const m of [
+    arr({ when: (s) => !s.want.get(0) && s.want.length === 2 }),
+    arr({ when: (s, me) => (me.id === 0 ? s.want : s.want).get(me.id) === false }),
+    arr({ when: (s) => s.st.startsWith('i') && s.n.toString() === '0' }),
+    arr({ when: (s) => [s.want].length === 1 }),
+  ])
+    t.is(codeOf(() => buildModel(m, null)), 'ok');
 });

@@ -244,8 +244,10 @@ test('a string compared with a variable must be one of its values: a misspelt on
   // A switch nested in a case is its own: its cases are the other variable's values.
   t.notThrows(() => buildModel(phased('nested', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': { switch (s.st.get(0)) { case 'held': s.n = 2; } break; } case 'busy': s.n = 1; } } }), null));
   coded(t, () => buildModel(phased('nested-typo', { then: (s: any, me: any) => { switch (me.phase) { case 'idle': { switch (s.st.get(0)) { case 'busy': s.n = 2; } break; } } } }), null), 'MC157', /compares s\.st\.get\(\.\.\.\) with "busy"/);
-  // Not comparisons of a value: comments, template text, labels, whole arrays, other parameters' names.
-  t.notThrows(() => buildModel(phased('fine', { when: (s: any, me: any) => /* s.st.get(0) === 'x' */ String(`s.n === 'x'`).length > 0 && me.at !== 'done' && s.st !== 'x' }), null));
+  // Not comparisons of a value: comments, template text, labels, other parameters' names.
+  t.notThrows(() => buildModel(phased('fine', { when: (s: any, me: any) => /* s.st.get(0) === 'x' */ String(`s.n === 'x'`).length > 0 && me.at !== 'done' }), null));
+  // A whole array compared is no comparison of a value either: its view equals nothing (MC181, not MC157).
+  coded(t, () => buildModel(phased('whole', { when: (s: any, me: any) => me.at !== 'done' && s.st !== 'x' }), null), 'MC181', /uses the array s\.st as a value/);
   // A ternary's test is a comparison; a literal that is only part of an operand is not the value compared.
   coded(t, () => buildModel(phased('ternary', { then: (s: any) => { s.n = s.st.get(0) === 'hel' ? 2 : 1; } }), null), 'MC157', /compares s\.st\.get\(\.\.\.\) with "hel"/);
   const half = 'ld';

@@ -138,12 +138,32 @@ function checkState(code: string, s: string, where: string, scope: NameScope): v
       if (scope.elsewhere(null, u.name)) continue;
       throw new McError('MC150', `${where}: ${written ? 'writes' : 'reads'} ${s}.${u.name}, which is not a declared shared variable (${sharedList(scope)}; methods: ${STATE_MEMBERS.join(', ')})`);
     }
+    const m = memberAfter(code, u.end);
     if (isArray) {
-      const m = memberAfter(code, u.end);
       if (m !== null && !ARRAY_MEMBERS.includes(m))
         throw new McError('MC150', `${where}: uses ${s}.${u.name}.${m}, but the array ${q(u.name)} offers only ${ARRAY_MEMBERS.join(', ')}`);
+      if (m === null && viewAsValue(code, u.start, u.end))
+        throw new McError('MC181', `${where}: uses the array ${s}.${u.name} as a value (a condition or a comparison), but it is the array's view, an object: always true as a condition and equal to no value; read an element, ${s}.${u.name}.get(i)`);
+    } else if (m !== null && !(m in Number.prototype || m in String.prototype || m in Boolean.prototype)) {
+      // A scalar is a number, a string (oneOf) or a boolean: any other member reads undefined (`s.page.locked` for a scalar page).
+      throw new McError('MC150', `${where}: reads ${s}.${u.name}.${m}, but ${q(u.name)} is a scalar variable (a number, a boolean or a name), which has no member ${q(m)}`);
     }
   }
+}
+
+/**
+ * Whether the access from start to end is used as a value in a condition
+ * or a comparison: `!` before it, or a logical or comparison operator (or a
+ * ternary's `?`) on either side, or the whole condition of an `if` or a
+ * `while`. An arrow's `=>` before it is no operator;
+ * a ternary's branches (`(c ? s.a : s.b).get(i)`) and arguments are left
+ * alone.
+ */
+function viewAsValue(code: string, start: number, end: number): boolean {
+  if (/^\s*\[/.test(code.slice(end))) return false;
+  const after = /^\s*(?:&&|\|\||\?\?|\?(?!\.)|[=!]==?|[<>]=?)/.test(code.slice(end));
+  const before = /(?:!|&&|\|\||\?\?|[=!]==?|<=?|(?<!=)>=?|(?<![\w$.])(?:if|while)\s*\()\s*$/.test(code.slice(Math.max(0, start - 12), start));
+  return after || before;
 }
 
 function checkLocals(code: string, me: string, where: string, scope: NameScope): void {
@@ -164,6 +184,9 @@ function checkLocals(code: string, me: string, where: string, scope: NameScope):
       );
     }
     if (deletedBefore(code, u.start)) throw new McError('MC152', `${where}: deletes ${me}.${u.name}; a thread's locals are fixed by its declaration`);
+    const m = memberAfter(code, u.end);
+    if (m !== null && !(m in Number.prototype || m in String.prototype || m in Boolean.prototype))
+      throw new McError('MC150', `${where}: reads ${me}.${u.name}.${m}, but the local ${q(u.name)} is a scalar (a number, a boolean or a name), which has no member ${q(m)}`);
   }
 }
 
