@@ -214,3 +214,10 @@ test('an array variable used as a condition or compared (!s.want, s.want && ...,
   ])
     t.is(codeOf(() => buildModel(m, null)), 'ok');
 });
+
+test('this in a model function is MC160: the function is called with no object, so this.x = 2 wrote a global and the step changed nothing', (t) => {
+  const e = t.throws(() => buildModel(mk({ then: function (this: { x: number }, s) { this.x = 2; s.y = 1; } }), null)) as unknown as McError;
+  t.is(e.code, 'MC160');
+  t.regex(e.message, /step "go" effect: uses this, which is not the state/);
+  t.is(codeOf(() => buildModel(mk({ then: function (s) { s.x = 'this'.length - 3; } }), null)), 'ok');
+});

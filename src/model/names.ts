@@ -753,6 +753,9 @@ export function checkStateOnly(fn: Function | null | undefined, where: string): 
     const m = OUTSIDE.exec(body);
     if (m !== null)
       throw new McError('MC160', `${where}: reads ${m[1]!.replace(/\s+/g, '')}, which is not part of the state: guards, effects, next, choose, invariants, init and listed helpers must be functions of the state (for a choice the model makes, use choose: every choice is explored)`);
+    // `this` in a model function: it is called with no object, so `this.x = 1` writes a global (or throws), never the state.
+    if (/(?<![\w$.])this(?![\w$])/.test(body))
+      throw new McError('MC160', `${where}: uses this, which is not the state: a model function is called with the state as its first parameter (s) and the thread's locals as its second (me), and this is no part of either; write s.NAME or me.NAME`);
     const d = DEFERS.exec(body);
     if (d !== null)
       throw new McError('MC136', `${where}: uses ${d[1]!.replace(/\s+/g, '')}, which runs code after the function has returned: a step runs to its end within one transition, and what the deferred code does would be part of no state (or of another one); do the work in the function itself`);
