@@ -221,3 +221,26 @@ test('this in a model function is MC160: the function is called with no object, 
   t.regex(e.message, /step "go" effect: uses this, which is not the state/);
   t.is(codeOf(() => buildModel(mk({ then: function (s) { s.x = 'this'.length - 3; } }), null)), 'ok');
 });
+
+test('cli: a pass of a model whose guard and invariant read a shared variable no step and no init writes (a local of the same name written instead) warns that it keeps its initial value', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-constant-'));
+  const entry = JSON.stringify(resolve('src/index.ts'));
+  const model = (write: string) => `import { defineModel, replicate, int, bool } from ${entry};
+export default defineModel({ name: 'lockvar', shared: { locked: bool(), inside: int(0, 2) },
+  threads: [replicate(2, 'cpu', { locals: { locked: bool() }, start: 'a', end: ['done'], steps: {
+    a: { when: (s) => !s.locked, then: (s, me) => { ${write}.locked = true; }, next: 'b' },
+    b: { then: (s) => { s.inside = s.inside + 1; }, next: 'c' },
+    c: { then: (s, me) => { s.inside = s.inside - 1; ${write}.locked = false; }, next: 'done' } } })],
+  invariants: { ok: (s) => !s.locked || s.inside <= 1 } });
+`;
+  writeFileSync(join(dir, 'local.ts'), model('me'));
+  const r = cli(['check', '--no-trace', join(dir, 'local.ts')]);
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /pass: no violation\nwarning: shared variable locked is read but written by no step and not by init, so it keeps its initial value in every state/);
+  const j = cli(['check', '--no-trace', '--json', join(dir, 'local.ts')]);
+  t.regex(JSON.parse(j.out).warnings.join('\n'), /shared variable locked is read but written by no step/);
+  // Written through s: no warning, and the model's mutual exclusion is really checked (it fails: test, then set).
+  writeFileSync(join(dir, 'shared.ts'), model('s'));
+  const f = cli(['check', '--no-trace', join(dir, 'shared.ts')]);
+  t.notRegex(f.out + f.err, /written by no step/);
+});

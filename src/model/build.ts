@@ -50,6 +50,8 @@ export interface BuiltModel {
 export interface BuiltVar {
   readonly name: string;
   readonly domain: ScalarDomain | ArrayDomain;
+  /** The building block that declares it; absent for the model's own. */
+  readonly block?: string;
 }
 export interface BuiltInvariant {
   readonly name: string;
@@ -269,7 +271,7 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
   for (const b of blocks)
     for (const [name, d] of Object.entries(b.shared) as [string, Domain][]) {
       if (shared.some((v) => v.name === name)) throw new McError('MC172', `${where}: block ${q(b.name)} declares shared variable ${q(name)}, which the model (or another block) already declares`);
-      shared.push({ name, domain: bindDomain(d, `block ${q(b.name)} shared ${q(name)}`) });
+      shared.push({ name, domain: bindDomain(d, `block ${q(b.name)} shared ${q(name)}`), block: b.name });
     }
   const locks = blocks.flatMap((b) => b.locks);
   checkLocks(where, locks, shared);

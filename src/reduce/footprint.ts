@@ -129,3 +129,26 @@ export function accessVar(name: string, shared: ReadonlySet<string>): string {
   if (shared.has(base) && (br < 0 || !name.includes('.'))) return base;
   return THREADS;
 }
+
+/**
+ * The shared variables a step or an invariant reads and that no step and
+ * no `init` writes: each keeps its initial value in every state, so a
+ * guard or invariant over it answers one way throughout (an effect that
+ * wrote a thread local of the same name, `me.locked = true`, for
+ * `s.locked`). Building blocks' variables are left out. Empty when a footprint is unknown (the state handed to a
+ * helper, a computed name): then what is written is not known.
+ */
+export function readNeverWritten(b: BuiltModel): string[] {
+  // The model's own variables: a block's (a lock a variant never takes) may well stay as they start.
+  const shared = new Set(b.shared.filter((v) => v.block === undefined).map((v) => v.name));
+  const reads = new Set<string>();
+  const writes = new Set<string>();
+  const all = [...b.templates.flatMap((t) => t.steps.map((st) => stepFootprint(b, st))), invariantFootprint(b)];
+  if (b.init !== null) all.push(functionFootprint(b, b.init, 'init'));
+  for (const f of all) {
+    if (f.unknown) return [];
+    for (const r of f.reads) reads.add(r);
+    for (const w of f.writes) writes.add(w);
+  }
+  return [...reads].filter((v) => shared.has(v) && !writes.has(v));
+}

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { McError, q } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
 import { partsOf } from '../../model/blocks/compose.ts';
+import { readNeverWritten } from '../../reduce/footprint.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../../search/types.ts';
 import { refuseOptions } from '../../search/check.ts';
@@ -264,6 +265,14 @@ export const DEAD_VARS_LASSO_NOTE = "with --dead-vars a lasso's stem can be long
  * states, and would pass whatever the protocol did.
  */
 function vacuous(built: BuiltModel, opts: Partial<SearchOptions>): string[] {
+  const constant = readNeverWritten(built);
+  const never = constant.length
+    ? [`shared variable${constant.length > 1 ? 's' : ''} ${constant.join(', ')} ${constant.length > 1 ? 'are' : 'is'} read but written by no step and not by init, so ${constant.length > 1 ? 'each keeps its' : 'it keeps its'} initial value in every state and what reads ${constant.length > 1 ? 'them' : 'it'} answers one way throughout (was a thread local of the same name written, me.NAME for s.NAME?)`]
+    : [];
+  return [...never, ...nothingChecked(built, opts)];
+}
+
+function nothingChecked(built: BuiltModel, opts: Partial<SearchOptions>): string[] {
   const stepSource = (f: Function): string => partsOf(f)?.map(stepSource).join('\n') ?? Function.prototype.toString.call(f);
   if (built.invariants.length > 0 || built.hasProgress || (opts.deadlock ?? built.deadlock)) return [];
   const sources = [...built.helpers, ...built.templates.flatMap((t) => t.steps.flatMap((st) => [st.guard, st.effect, st.nextFn, st.chooseFn]))];
