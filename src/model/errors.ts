@@ -69,7 +69,6 @@ export function functionText(fn: Function): string {
 const FN_MARK = '\u0000';
 const FN_MARKED = /"\\u0000(\d+)"/g;
 
-/** Quote a value for an error message. */
 /**
  * What a view of the state is, for a message, or null for any other value.
  * A view's fields are its own properties (src/layout/views.ts), looked up
@@ -93,6 +92,7 @@ function viewKind(v: unknown): string | null {
   return array ? 'an array variable (its view, not a value: read an element with .get(i))' : 'the state view (s), not a value: read a variable (s.NAME)';
 }
 
+/** Quote a value for an error message. */
 export function q(v: unknown): string {
   if (typeof v === 'string') return clip(JSON.stringify(v));
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);

@@ -179,7 +179,6 @@ function resolveRelative(dir: string, spec: string): string | null {
   return null;
 }
 
-/** Whether a module exports a function (a helper module, a factory of models), directly or on its CommonJS exports object. */
 /** The names of a module's other exports that are models (`export const a = defineModel(...)`); none when reading them throws. */
 function modelsExportedAs(mod: Record<string, unknown>): string[] {
   try {
@@ -191,6 +190,7 @@ function modelsExportedAs(mod: Record<string, unknown>): string[] {
   }
 }
 
+/** Whether a module exports a function (a helper module, a factory of models), directly or on its CommonJS exports object. */
 function exportsAFunction(mod: Record<string, unknown>): boolean {
   try {
     const d = mod.default;
