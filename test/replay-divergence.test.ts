@@ -1,5 +1,5 @@
 import test from 'ava';
-import { bool, check, defineModel, int, thread } from '../src/index.ts';
+import { bool, check, combine, defineModel, int, mutex, replicate, thread } from '../src/index.ts';
 import { replay } from '../src/trace/replay.ts';
 
 // B bumps a counter twice; A only waits, at another label in variant `late`.
@@ -144,5 +144,75 @@ test('a trace replayed on a model whose threads were reordered, taken out or add
     const r = replay(v.trace, mk(names));
     t.is(r.status, 'no-longer-applies', names.join());
     t.regex(r.verdict, message, names.join());
+  }
+});
+
+// W[0] and W[1] read and write x; `racy` without the lock, `locked` under mutex lk (a building block).
+const workers = (o: { invariant?: string; store?: 'one' | 'split' | 'renamed'; local?: string; cap?: [number, number] } = {}) => {
+  const lk = mutex('lk', ['W']);
+  const r = o.local ?? 'r';
+  const store = o.store ?? 'one';
+  return defineModel({
+    name: 'workers',
+    params: { cap: int(o.cap?.[0] ?? 2, o.cap?.[1] ?? 4, o.cap?.[0] ?? 2) },
+    variants: { racy: 'no lock', locked: 'under lk' },
+    blocks: [lk],
+    shared: { x: int(0, 4) },
+    threads: (_p: unknown, v: string | null) => [
+      replicate(2, 'W', {
+        locals: { [r]: int(0, 4) },
+        start: 'A',
+        end: ['D'],
+        steps: {
+          lock: { at: 'A', ...(v === 'locked' ? lk.lock('W') : {}), next: 'L' },
+          load: { at: 'L', then: (s: any, me: any) => { me[r] = s.x; }, next: 'B' },
+          ...(store === 'split'
+            ? { add: { at: 'B', then: (_s: any, me: any) => { me[r] = me[r] + 1; }, next: 'C' }, store: { at: 'C', then: (s: any, me: any) => { s.x = me[r]; }, next: 'D' } }
+            : { [store === 'renamed' ? 'write_back' : 'store']: { at: 'B', ...combine({ then: (s: any, me: any) => { s.x = me[r] + 1; } }, v === 'locked' ? lk.unlock('W') : {}), next: 'D' } }),
+        },
+      }),
+    ],
+    invariants: { [o.invariant ?? 'no-lost-update']: (s: any) => !(s.count('W', 'D') === 2 && s.x < 2) },
+  } as never);
+};
+const workersTrace = () => JSON.parse(JSON.stringify(check(workers(), { variant: 'racy' }).violation!.trace));
+
+test('replay on the fix names the part of a composed guard that is false and who holds the lock it waits for', (t) => {
+  const r = replay(workersTrace(), workers(), 'locked');
+  t.is(r.status, 'no-longer-applies');
+  t.is(r.stop!.reason, 'guard-false');
+  t.regex(r.verdict, /^step 3 \(W\[1\]: lock\) no longer applies: its guard is false: mutex_lock\(lk\): s\.lk === -1, lk held by W\[0\] \(it reads lk=0\)$/);
+});
+
+test('a trace whose invariant was renamed or taken out is not reported as "the property now holds"', (t) => {
+  const r = replay(workersTrace(), workers({ invariant: 'x-counts-writers' }));
+  t.is(r.status, 'no-longer-applies');
+  t.is(r.stop!.field, '$.property.name');
+  t.regex(r.verdict, /^the model has no invariant "no-lost-update" any more, so the trace's property cannot be judged \(\$\.property\.name\); its invariants: "x-counts-writers" \(violated in the final state\)$/);
+  t.is(replay(workersTrace(), workers({ invariant: 'x-counts-writers' }), 'locked').status, 'no-longer-applies');
+});
+
+test('a step renamed or split since: replay names the steps the thread has at its label now', (t) => {
+  const renamed = replay(workersTrace(), workers({ store: 'renamed' }));
+  t.is(renamed.stop!.reason, 'step-missing');
+  t.regex(renamed.verdict, /thread "W\[0\]" has no step "store" in this variant \(racy\); at "B" it has step "write_back"$/);
+  const split = replay(workersTrace(), workers({ store: 'split' }));
+  t.is(split.stop!.reason, 'wrong-label');
+  t.regex(split.verdict, /W\[0\] is at label "B", but step "store" is at label "C"; at "B" it has step "add"$/);
+});
+
+test('a variable renamed since: replay names the variables the model lost and gained, not "re-execution gives nothing"', (t) => {
+  const r = replay(workersTrace(), workers({ local: 'val' }));
+  t.is(r.stop!.reason, 'state-differs');
+  t.regex(r.verdict, /\(\$\.initial\["W\[0\]\.r"\]: the trace records 0, re-execution gives nothing\): the model no longer has the variables W\[0\]\.r, W\[1\]\.r; it has W\[0\]\.val, W\[1\]\.val, which the trace does not record$/);
+});
+
+test("a parameter's domain narrowed since so that the trace's value is outside it: MC302 says the trace was made with it", (t) => {
+  try {
+    replay(workersTrace(), workers({ cap: [3, 4] }));
+    t.fail('no error');
+  } catch (e) {
+    t.is((e as { code: string }).code, 'MC302');
+    t.regex((e as Error).message, /parameter cap=2 is outside its domain int 3\.\.4: the trace was made with cap=2, which the model's parameter domains no longer allow \(the model changed since\)$/);
   }
 });

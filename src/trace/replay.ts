@@ -12,6 +12,9 @@ import { applyStep } from '../exec/step.ts';
 import type { TraceFile } from './format.ts';
 import { checkTraceData } from './consistency.ts';
 import { oneLine } from './docs.ts';
+import { leafFunctions } from '../model/blocks/compose.ts';
+import { lockInstances } from '../model/blocks/block.ts';
+import { guardText } from './blocked.ts';
 
 /**
  * Replay re-executes a trace step by step against a model (the one it was
@@ -162,6 +165,9 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     // The model changed since: a variant renamed or a parameter taken out. The schedule may still apply to the variant it is now.
     if (isMcError(e) && e.code === 'MC303' && variant === trace.variant)
       throw new McError('MC303', `${e.message}; if it was renamed, replay the trace on its new name with --variant NAME`);
+    // A domain narrowed since: the trace's value of a parameter is no longer one the model takes.
+    if (isMcError(e) && e.code === 'MC302')
+      throw new McError('MC302', `${e.message}: the trace was made with ${Object.entries(trace.params).map(([k, v]) => `${k}=${v}`).join(' ')}, which the model's parameter domains no longer allow (the model changed since)`);
     if (isMcError(e) && e.code === 'MC301')
       throw new McError('MC301', `${e.message}: the trace was made with ${Object.entries(trace.params).map(([k, v]) => `${k}=${v}`).join(' ')}, and a parameter it sets is no longer the model's (the model changed since)`);
     throw e;
@@ -231,7 +237,8 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     const field = id ? `$.initial[${q(id.key)}]` : '$.initialHash';
     const recorded = id ? id.recorded : trace.initialHash;
     const actual = id ? id.actual : ih;
-    const msg = `the initial state differs from the trace's (${field}: the trace records ${shown(recorded)}, re-execution gives ${shown(actual)})`;
+    // A variable gone or new (renamed, say) is named as such: "re-execution gives nothing" would not say the model lost it.
+    const msg = `the initial state differs from the trace's (${field}: the trace records ${shown(recorded)}, re-execution gives ${shown(actual)})${id ? variablesChange(trace.initial, val, id) : ''}`;
     if (sameVariant) return stopAt(-1, { reason: 'state-differs', message: msg, field, recorded, reexecuted: actual });
     // On another variant, every variable whose initial value differs (as the note on the steps' states gives them), not only the first.
     const d = valuationDifferences(trace.initial, val);
@@ -263,16 +270,21 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     if (t === undefined) return stop('thread-missing', `the model has no thread ${q(ts.thread)} (threads: ${[...threadIndex.keys()].join(', ')})`);
     const tpl = built.threads[t]!.template;
     const st = tpl.steps.find((s) => s.name === ts.step);
-    if (!st) return stop('step-missing', `thread ${q(ts.thread)} has no step ${q(ts.step)} in this ${built.variant ? `variant (${built.variant})` : 'model'}`);
     const at = tpl.labels[rt.label(cur, 0, t)]!;
+    // The steps the thread has where it is now: a step renamed, or split into two, is among them.
+    const here = () => {
+      const xs = Array.from(tpl.stepsAt[rt.label(cur, 0, t)]!, (k) => tpl.steps[k]!.name);
+      return `; at ${q(at)} it has ${xs.length ? `step${xs.length === 1 ? '' : 's'} ${xs.slice(0, 8).map((x) => q(x)).join(', ')}${xs.length > 8 ? `, ... (${xs.length} in all)` : ''}` : 'no steps'}`;
+    };
+    if (!st) return stop('step-missing', `thread ${q(ts.thread)} has no step ${q(ts.step)} in this ${built.variant ? `variant (${built.variant})` : 'model'}${here()}`);
     if (sameVariant && ts.from !== at) return differs('from', ts.from, at);
-    if (at !== tpl.labels[st.at]) return stop('wrong-label', `${clip(ts.thread)} is at label ${q(at)}, but step ${q(ts.step)} is at label ${q(tpl.labels[st.at])}`);
+    if (at !== tpl.labels[st.at]) return stop('wrong-label', `${clip(ts.thread)} is at label ${q(at)}, but step ${q(ts.step)} is at label ${q(tpl.labels[st.at])}${here()}`);
     const r = applyStep(rt, cur, { thread: t, step: st.index, choice: ts.choice });
     if (r === null) {
       const reads = guardReads(rt, cur, t, st.index);
       if (reads === null) return stop('choice-missing', `choice ${ts.choice} of step ${q(ts.step)} is not available`);
       const shownReads = Object.entries(reads).map(([k, v]) => `${k}=${q(v)}`).join(', ');
-      return stop('guard-false', `its guard is false (it reads ${shownReads || 'nothing'})`, reads);
+      return stop('guard-false', `its guard is false${falseParts(rt, cur, t, st.index)} (it reads ${shownReads || 'nothing'})`, reads);
     }
     if (sameVariant && ts.choiceName !== st.choiceNames?.[ts.choice]) return differs('choiceName', ts.choiceName, st.choiceNames?.[ts.choice]);
     if ('fails' in r) {
@@ -338,8 +350,11 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     case 'invariant': {
       const inv = built.invariants.find((x) => x.name === p.name);
       if (!inv) {
-        out.verdict = `the model has no invariant ${q(p.name)} any more`;
-        break;
+        // No invariant of that name: the property cannot be judged, which is no sign that it holds (it was renamed or taken out).
+        const v = rt.views(cur, true).state;
+        const others = built.invariants.map((x) => `${q(x.name)} (${invariantFails(x.fn, v) ? 'violated' : 'holds'} in the final state)`);
+        const message = `the model has no invariant ${q(p.name)} any more, so the trace's property cannot be judged ($.property.name); ${others.length ? `its invariants: ${others.slice(0, 8).join(', ')}${others.length > 8 ? `, ... (${others.length} in all)` : ''}` : 'it has no invariants'}`;
+        return stopAt(-1, { reason: 'field-differs', message, field: '$.property.name', recorded: p.name });
       }
       const v = rt.views(cur, true).state;
       holds = invariantFails(inv.fn, v);
@@ -429,6 +444,53 @@ function guardReads(rt: Runtime, buf: Uint32Array, t: number, step: number): Val
   const out: Valuation = {};
   for (const r of reads) if (Object.hasOwn(val, r)) out[r] = val[r]!;
   return out;
+}
+
+/**
+ * The parts of a step's false guard that are false, as people read them
+ * (a building block's named condition, or the model's own source), each
+ * with the thread holding the declared lock it reads when another holds it:
+ * `: lk free: s.lk === -1, held by W[0]`. Empty when no part can be named.
+ */
+function falseParts(rt: Runtime, buf: Uint32Array, t: number, step: number): string {
+  const b = rt.model;
+  const guard = b.threads[t]!.template.steps[step]!.guard;
+  const val = decodeState(rt, buf);
+  const names = b.threads.map((th) => th.name);
+  const locks = b.locks.flatMap((d) => lockInstances(d, val, names));
+  const views = makeViewFactory(b, rt.layout, true);
+  const parts: string[] = [];
+  const leaves = leafFunctions(guard);
+  for (const leaf of leaves) {
+    const reads = new Set<string>();
+    const v = views(buf.slice(), true, { r: (n) => reads.add(n), w: () => {} });
+    let holds: unknown;
+    try {
+      holds = (leaf as (s: unknown, me: unknown) => unknown)(v.state, v.locals[t]!);
+    } catch {
+      continue;
+    }
+    if (holds) continue;
+    const held = locks.find((l) => l.keys.some((k) => reads.has(k)) && l.exclusive.length > 0);
+    const by = held ? held.exclusive.map((h) => (h === names[t] ? `${h} itself` : h)).join(', ') : '';
+    // The model's own single guard is what its author wrote, and the values it reads say why it is false; a building
+    // block's condition, or one part of a composed guard, is named, since the step's source does not show it.
+    if (leaves.length === 1 && !isGenerated(leaf) && !by) continue;
+    parts.push(`${guardText(leaf)}${by ? `, ${held!.lock} held by ${by}` : ''}`);
+  }
+  return parts.length ? `: ${parts.slice(0, 4).join('; ')}` : '';
+}
+
+/** A building block's generated condition (`new Function` text), as guardText names it. */
+const isGenerated = (fn: Function) => /^function anonymous\(/.test(Function.prototype.toString.call(fn));
+
+/** What a variable missing on one side of the initial states means: one gone from the model, or one it has gained (a rename is both). */
+function variablesChange(recorded: Valuation, actual: Valuation, first: { key: string; recorded: unknown; actual: unknown }): string {
+  const gone = Object.keys(recorded).filter((k) => !Object.hasOwn(actual, k));
+  const added = Object.keys(actual).filter((k) => !Object.hasOwn(recorded, k));
+  if (first.actual !== undefined && first.recorded !== undefined) return '';
+  const list = (xs: readonly string[]) => xs.slice(0, 8).map((x) => clip(x)).join(', ') + (xs.length > 8 ? `, ... (${xs.length} in all)` : '');
+  return `: ${[gone.length ? `the model no longer has ${gone.length === 1 ? 'the variable' : 'the variables'} ${list(gone)}` : '', added.length ? `it has ${list(added)}, which the trace does not record` : ''].filter(Boolean).join('; ')}`;
 }
 
 /** How a model's threads changed since a trace was made: threads gone, threads added, or the same threads in another order. */
