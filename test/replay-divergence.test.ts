@@ -1,6 +1,7 @@
 import test from 'ava';
 import { bool, check, combine, defineModel, int, mutex, replicate, thread } from '../src/index.ts';
 import { replay } from '../src/trace/replay.ts';
+import { verifyTrace } from '../src/trace/verify.ts';
 
 // B bumps a counter twice; A only waits, at another label in variant `late`.
 const counter = (withFlag: boolean) =>
@@ -148,7 +149,7 @@ test('a trace replayed on a model whose threads were reordered, taken out or add
 });
 
 // W[0] and W[1] read and write x; `racy` without the lock, `locked` under mutex lk (a building block).
-const workers = (o: { invariant?: string; store?: 'one' | 'split' | 'renamed'; local?: string; cap?: [number, number] } = {}) => {
+const workers = (o: { invariant?: string; store?: 'one' | 'split' | 'renamed'; local?: string; cap?: [number, number]; overflow?: boolean } = {}) => {
   const lk = mutex('lk', ['W']);
   const r = o.local ?? 'r';
   const store = o.store ?? 'one';
@@ -165,7 +166,7 @@ const workers = (o: { invariant?: string; store?: 'one' | 'split' | 'renamed'; l
         end: ['D'],
         steps: {
           lock: { at: 'A', ...(v === 'locked' ? lk.lock('W') : {}), next: 'L' },
-          load: { at: 'L', then: (s: any, me: any) => { me[r] = s.x; }, next: 'B' },
+          load: { at: 'L', then: (s: any, me: any) => { me[r] = s.x + (o.overflow ? 9 : 0); }, next: 'B' },
           ...(store === 'split'
             ? { add: { at: 'B', then: (_s: any, me: any) => { me[r] = me[r] + 1; }, next: 'C' }, store: { at: 'C', then: (s: any, me: any) => { s.x = me[r]; }, next: 'D' } }
             : { [store === 'renamed' ? 'write_back' : 'store']: { at: 'B', ...combine({ then: (s: any, me: any) => { s.x = me[r] + 1; } }, v === 'locked' ? lk.unlock('W') : {}), next: 'D' } }),
@@ -215,4 +216,18 @@ test("a parameter's domain narrowed since so that the trace's value is outside i
     t.is((e as { code: string }).code, 'MC302');
     t.regex((e as Error).message, /parameter cap=2 is outside its domain int 3\.\.4: the trace was made with cap=2, which the model's parameter domains no longer allow \(the model changed since\)$/);
   }
+});
+
+test('a model that now fails on a step of the trace (a value outside its domain): the coded error names the step of the trace, and show says the model fails on it, not that it does not build', (t) => {
+  const m = workers({ overflow: true });
+  try {
+    replay(workersTrace(), m);
+    t.fail('no error');
+  } catch (e) {
+    t.is((e as { code: string }).code, 'MC212');
+    t.regex((e as Error).message, /^re-executing step 2 of the trace \(W\[0\]: load, from "L"\): .*writes W\[0\]\.r := 9, outside its domain int 0\.\.4$/);
+  }
+  const v = verifyTrace(workersTrace(), m);
+  t.is(v.level, 'self-consistent');
+  t.regex(v.note!, /^not re-executed: the model as it is now fails on it \(MC212: re-executing step 2 of the trace/);
 });

@@ -92,6 +92,13 @@ function valuationDifferences(recorded: Valuation, actual: Valuation): string[] 
   return out;
 }
 
+/** A coded error the model's code raised while a step of the trace was re-executed (not while the model was built): `index` is the step's. */
+export class ReexecutionError extends McError {
+  constructor(code: string, message: string, readonly index: number) {
+    super(code, message);
+  }
+}
+
 /** The note of a replay on the trace's own variant whose model hash differs from the trace's (`verifyTrace` tells a changed model from edited data by it). */
 export const MODEL_CHANGED = "the model has changed since the trace was made, or the trace's variant or parameters were edited (the model hash differs)";
 
@@ -279,9 +286,18 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     if (!st) return stop('step-missing', `thread ${q(ts.thread)} has no step ${q(ts.step)} in this ${built.variant ? `variant (${built.variant})` : 'model'}${here()}`);
     if (sameVariant && ts.from !== at) return differs('from', ts.from, at);
     if (at !== tpl.labels[st.at]) return stop('wrong-label', `${clip(ts.thread)} is at label ${q(at)}, but step ${q(ts.step)} is at label ${q(tpl.labels[st.at])}${here()}`);
-    const r = applyStep(rt, cur, { thread: t, step: st.index, choice: ts.choice });
+    // A coded error of the model's own code (a value outside its domain, say, after an edit) is named with the step of the trace it happened at.
+    const atStep = <T>(f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        if (isMcError(e)) throw new ReexecutionError(e.code, `re-executing step ${i + 1} of the trace (${clip(ts.thread)}: ${clip(ts.step)}, from ${q(at)}): ${e.message}`, i);
+        throw e;
+      }
+    };
+    const r = atStep(() => applyStep(rt, cur, { thread: t, step: st.index, choice: ts.choice }));
     if (r === null) {
-      const reads = guardReads(rt, cur, t, st.index);
+      const reads = atStep(() => guardReads(rt, cur, t, st.index));
       if (reads === null) return stop('choice-missing', `choice ${ts.choice} of step ${q(ts.step)} is not available`);
       const shownReads = Object.entries(reads).map(([k, v]) => `${k}=${q(v)}`).join(', ');
       return stop('guard-false', `its guard is false${falseParts(rt, cur, t, st.index)} (it reads ${shownReads || 'nothing'})`, reads);

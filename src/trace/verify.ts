@@ -2,7 +2,7 @@ import type { Model } from '../model/define.ts';
 import { McError } from '../model/errors.ts';
 import { checkTraceData } from './consistency.ts';
 import type { TraceFile } from './format.ts';
-import { editedTraceError, replay, type ReplayOutcome } from './replay.ts';
+import { editedTraceError, ReexecutionError, replay, type ReplayOutcome } from './replay.ts';
 
 /**
  * What a renderer may claim about a trace before showing it. `show` renders
@@ -45,6 +45,8 @@ export function verifyTrace(trace: TraceFile, model: Model | null, unavailable =
     r = replay(trace, model);
   } catch (e) {
     // The model no longer builds with the trace's parameters (a changed model): nothing was re-executed. Another model than the trace's is refused.
+    // One that fails while a step is re-executed (the model's code changed since) is said so: the model did build.
+    if (e instanceof ReexecutionError) return unchecked(`the model as it is now fails on it (${e.code}: ${e.message})`);
     if (e instanceof McError && e.code !== 'MC421') return unchecked(`the model does not build for it (${e.code}: ${e.message})`);
     throw e;
   }
