@@ -231,3 +231,25 @@ test('a model that now fails on a step of the trace (a value outside its domain)
   t.is(v.level, 'self-consistent');
   t.regex(v.note!, /^not re-executed: the model as it is now fails on it \(MC212: re-executing step 2 of the trace/);
 });
+
+test('a deadlock trace replayed on the fix names the steps enabled in its final state', (t) => {
+  // A takes a then b; B takes b then a. The shortest deadlock: A takes both and ends, B waits for b forever. In `ordered` B's first step takes nothing, so it is enabled where the trace ends.
+  const m = defineModel({
+    name: 'abba',
+    variants: { abba: 'opposite orders', ordered: 'the same order' },
+    shared: { a: bool(), b: bool() },
+    threads: (_p: unknown, v: string | null) => [
+      thread('A', { start: 'one', end: ['done'], steps: { take_a: { at: 'one', when: (s: any) => !s.a, then: (s: any) => { s.a = true; }, next: 'two' }, take_b: { at: 'two', when: (s: any) => !s.b, then: (s: any) => { s.b = true; }, next: 'done' } } }),
+      thread('B', {
+        start: 'one',
+        end: ['done'],
+        steps: { first: { at: 'one', ...(v === 'ordered' ? {} : { when: (s: any) => !s.b, then: (s: any) => { s.b = true; } }), next: 'two' }, second: { at: 'two', when: (s: any) => !s.a, then: (s: any) => { s.a = true; }, next: 'done' } },
+      }),
+    ],
+  } as never);
+  const v = check(m, { variant: 'abba' }).violation!;
+  t.is(v.trace.property.kind, 'deadlock');
+  const r = replay(JSON.parse(JSON.stringify(v.trace)), m, 'ordered');
+  t.is(r.status, 'property-holds');
+  t.regex(r.verdict, /^the final state is not a deadlock: 1 step is enabled \(B: first\)$/);
+});

@@ -380,6 +380,13 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     case 'deadlock': {
       if (p.name !== 'deadlock') return stopAt(-1, { reason: 'field-differs', message: `$.property.name: a deadlock is named "deadlock", the trace records ${q(p.name)}`, field: '$.property.name', recorded: p.name, reexecuted: 'deadlock' });
       const n = rt.expand(cur, 0);
+      // The steps enabled in the final state (each once, whatever its choices), read before anything expands again: what undoes the deadlock now.
+      const enabled: string[] = [];
+      for (let k = 0; k < n; k++) {
+        const th = built.threads[rt.succThread[k]!]!;
+        const name = `${clip(th.name)}: ${clip(th.template.steps[rt.succStep[k]!]!.name)}`;
+        if (!enabled.includes(name)) enabled.push(name);
+      }
       const ended = rt.allEnded(cur, 0);
       holds = n === 0 && !ended;
       out.verdict = holds
@@ -387,7 +394,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
         : n < 0
           ? `the final state is not a deadlock: ${stepName(rt, rt.failThread, rt.failStep)} is enabled there and fails assertion ${q(rt.failProperty)}`
           : n !== 0
-          ? `the final state is not a deadlock: ${n} step${n === 1 ? ' is' : 's are'} enabled`
+          ? `the final state is not a deadlock: ${n} step${n === 1 ? ' is' : 's are'} enabled (${enabled.slice(0, 6).join(', ')}${enabled.length > 6 ? `, ... (${enabled.length} in all)` : ''})`
           : 'the final state is a valid end state (every thread at an end label)';
       break;
     }
