@@ -1,5 +1,5 @@
 import test from 'ava';
-import { bool, check, combine, defineModel, int, mutex, replicate, thread } from '../src/index.ts';
+import { bool, check, combine, defineModel, int, minimize, mutex, replicate, thread } from '../src/index.ts';
 import { replay } from '../src/trace/replay.ts';
 import { verifyTrace } from '../src/trace/verify.ts';
 
@@ -252,4 +252,31 @@ test('a deadlock trace replayed on the fix names the steps enabled in its final 
   const r = replay(JSON.parse(JSON.stringify(v.trace)), m, 'ordered');
   t.is(r.status, 'property-holds');
   t.regex(r.verdict, /^the final state is not a deadlock: 1 step is enabled \(B: first\)$/);
+});
+
+test('a trace made on a variant, replayed on the model once it has no variants any more: its schedule is replayed as on another variant, show says only the schedule was, and minimize minimises on the model as it is', (t) => {
+  const plain = defineModel({
+    name: 'workers',
+    params: { cap: int(2, 4, 2) },
+    shared: { x: int(0, 4) },
+    threads: [
+      replicate(2, 'W', {
+        locals: { r: int(0, 4) },
+        start: 'A',
+        end: ['D'],
+        steps: { lock: { at: 'A', next: 'L' }, load: { at: 'L', then: (s: any, me: any) => { me.r = s.x; }, next: 'B' }, store: { at: 'B', then: (s: any, me: any) => { s.x = me.r + 1; }, next: 'D' } },
+      }),
+    ],
+    invariants: { 'no-lost-update': (s: any) => !(s.count('W', 'D') === 2 && s.x < 2) },
+  } as never);
+  const r = replay(workersTrace(), plain);
+  t.is(r.status, 'reproduced');
+  t.is(r.variant, null);
+  t.true(r.notes.some((n) => n.startsWith('the model has no variants any more: the trace, made on variant "racy", is replayed on it as on another variant')), r.notes.join('\n'));
+  const v = verifyTrace(workersTrace(), plain);
+  t.is(v.level, 'self-consistent');
+  t.regex(v.note!, /^replayed as a schedule only: the model has no variant "racy" any more \(it reproduces: invariant "no-lost-update" is violated in the final state\)/);
+  const m = minimize(workersTrace(), plain);
+  t.is(m!.trace.variant, null);
+  t.is(m!.trace.steps.length, 6);
 });

@@ -122,8 +122,10 @@ export function replay(trace: TraceFile, model: Model, options: { variant?: stri
  */
 export function minimize(trace: TraceFile, model: Model): { trace: TraceFile; stats: MinimizeStats } | null {
   requireModel(model, 'minimize');
-  if (checkedReplay(trace, model).status !== 'reproduced') return null;
-  const rt = new Runtime(buildModel(model, trace.variant, trace.params as Params));
+  const r = checkedReplay(trace, model);
+  if (r.status !== 'reproduced') return null;
+  // The variant replayed on: the trace's, or none when the model has no variants any more.
+  const rt = new Runtime(buildModel(model, r.variant, trace.params as Params));
   const extra = { ...(trace.modelFile ? { modelFile: trace.modelFile } : {}), ...(trace.fairness ? { fairness: trace.fairness } : {}) };
   return minimizedTrace(rt, violationOfTrace(rt, trace), extra);
 }

@@ -161,7 +161,10 @@ export function editedTraceError(r: ReplayOutcome): McError | null {
 }
 
 function reexecute(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
-  const variant = variantOverride !== undefined && variantOverride !== null ? variantOverride : trace.variant;
+  // A model that has no variants any more (the fix folded in, the variants taken out) is another design than the
+  // trace's variant: the schedule is replayed on it as on another variant, since no --variant could name it.
+  const unvaried = trace.variant !== null && (variantOverride === undefined || variantOverride === null) && model.variantNames.length === 0;
+  const variant = unvaried ? null : variantOverride !== undefined && variantOverride !== null ? variantOverride : trace.variant;
   let built: ReturnType<typeof buildModel>;
   try {
     built = buildModel(model, variant, trace.params as Record<string, never>);
@@ -182,6 +185,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   const rt = new Runtime(built);
   const sameVariant = built.variant === trace.variant;
   const notes: string[] = [];
+  if (unvaried) notes.push(`the model has no variants any more: the trace, made on variant ${q(trace.variant)}, is replayed on it as on another variant (its schedule, with the property judged at the end)`);
   const mh = modelHash(rt);
   if (sameVariant && mh !== trace.modelHash) notes.push(MODEL_CHANGED);
   const out: ReplayOutcome = {

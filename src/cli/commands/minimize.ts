@@ -67,7 +67,8 @@ async function runMinimize(args: Args, io: Io): Promise<number> {
     else io.out(`${file} does not reproduce on ${rp.model}${rp.variant ? ` / ${rp.variant}` : ''}, so there is nothing to minimise: ${rp.verdict}\n`);
     return EXIT.violation;
   }
-  const built = buildModel(model, t.variant, t.params as Params);
+  // The variant replayed on: the trace's, or none when the model has no variants any more (replay says so in a note).
+  const built = buildModel(model, rp.variant, t.params as Params);
   const rt = new Runtime(built);
   const m = await withStatusLine(args, io, (onProgress) => superviseMinimize(model.source ?? model.name, built, { violation: violationOfTrace(rt, t), timeLimit, memory, signals: true, onProgress }));
   if (m.stop) {
