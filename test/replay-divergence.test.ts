@@ -279,4 +279,12 @@ test('a trace made on a variant, replayed on the model once it has no variants a
   const m = minimize(workersTrace(), plain);
   t.is(m!.trace.variant, null);
   t.is(m!.trace.steps.length, 6);
+  // The converse: a trace made before the model had variants is replayed on the first, and show does not claim its states were checked.
+  const before = JSON.parse(JSON.stringify(check(plain).violation!.trace));
+  const now = replay(before, workers());
+  t.is(now.status, 'reproduced');
+  t.true(now.notes.some((n) => n.startsWith('the trace was made on the model without variants, and the model has variants now: it is replayed on the first, "racy"')), now.notes.join('\n'));
+  const shown = verifyTrace(before, workers());
+  t.is(shown.level, 'self-consistent');
+  t.regex(shown.note!, /^replayed as a schedule only: the trace was made on the model without variants, and it has variants now \(replayed on "racy"\)/);
 });

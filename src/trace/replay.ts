@@ -185,6 +185,9 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
   const rt = new Runtime(built);
   const sameVariant = built.variant === trace.variant;
   const notes: string[] = [];
+  // The converse: a trace made before the model had variants is replayed on the first of them, which builds by default.
+  if (trace.variant === null && built.variant !== null && (variantOverride === undefined || variantOverride === null))
+    notes.push(`the trace was made on the model without variants, and the model has variants now: it is replayed on the first, ${q(built.variant)}, as on another variant (its schedule, with the property judged at the end); give --variant to replay it on another`);
   if (unvaried) notes.push(`the model has no variants any more: the trace, made on variant ${q(trace.variant)}, is replayed on it as on another variant (its schedule, with the property judged at the end)`);
   const mh = modelHash(rt);
   if (sameVariant && mh !== trace.modelHash) notes.push(MODEL_CHANGED);

@@ -54,7 +54,7 @@ export function verifyTrace(trace: TraceFile, model: Model | null, unavailable =
   if (r.variant !== r.traceVariant)
     return {
       level: 'self-consistent',
-      note: `replayed as a schedule only: the model has no variant ${q(r.traceVariant)} any more (${r.status === 'reproduced' ? `it reproduces: ${r.verdict}` : r.verdict}); the recorded changes agree with the recorded state hashes, and were not checked against re-execution`,
+      note: `replayed as a schedule only: ${r.traceVariant === null ? `the trace was made on the model without variants, and it has variants now (replayed on ${q(r.variant)})` : `the model has no variant ${q(r.traceVariant)} any more`} (${r.status === 'reproduced' ? `it reproduces: ${r.verdict}` : r.verdict}); the recorded changes agree with the recorded state hashes, and were not checked against re-execution`,
       replay: r,
     };
   if (r.status === 'reproduced') return { level: 'replayed', note: null, replay: r };
