@@ -288,3 +288,22 @@ test('a trace made on a variant, replayed on the model once it has no variants a
   t.is(shown.level, 'self-consistent');
   t.regex(shown.note!, /^replayed as a schedule only: the trace was made on the model without variants, and it has variants now \(replayed on "racy"\)/);
 });
+
+test('a trace replayed on its model once a label it arrives at is declared progress: the stop says the label is a progress label now', (t) => {
+  // A and B hand a token back and forth forever; no progress, until `held` is declared a progress label of B.
+  const m = (progress: boolean) =>
+    defineModel({
+      name: 'token',
+      shared: { tok: bool() },
+      threads: [
+        thread('A', { start: 'idle', end: [], steps: { give: { at: 'idle', when: (s: any) => !s.tok, then: (s: any) => { s.tok = true; }, next: 'idle' } } }),
+        thread('B', { start: 'idle', end: [], ...(progress ? { progress: ['held'] } : {}), steps: { take: { at: 'idle', when: (s: any) => s.tok, next: 'held' }, back: { at: 'held', then: (s: any) => { s.tok = false; }, next: 'idle' } } }),
+        thread('C', { start: 'c', end: [], labels: ['c', 'c2'], progress: ['c2'], steps: { go: { at: 'c', when: (s: any) => s.tok && !s.tok, next: 'c2' } } } as never),
+      ],
+    } as never);
+  const v = check(m(false)).violation!;
+  t.is(v.trace.property.kind, 'livelock');
+  const r = replay(JSON.parse(JSON.stringify(v.trace)), m(true));
+  t.is(r.status, 'no-longer-applies');
+  t.regex(r.verdict, /\.progress: the trace records nothing, re-execution gives true \(label "held" it arrives at is a progress label now\)$/);
+});

@@ -344,7 +344,14 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
       if (cd) return differs(`changes[${q(cd.key)}]`, cd.recorded, cd.actual !== undefined ? cd.actual : Object.hasOwn(nv, cd.key) ? nv[cd.key] : undefined, true);
       if (ts.stateHash !== h) return differs('stateHash', ts.stateHash, h, true);
       // Present (true) exactly when the step is progress, as the writer records it.
-      if (ts.progress !== (r.progress ? true : undefined)) return differs('progress', ts.progress, r.progress ? true : undefined);
+      if (ts.progress !== (r.progress ? true : undefined)) {
+        // Progress declared or taken away since: say which, in the model's terms (a livelock's cycle is judged by it).
+        const why = r.progress ? (st.progress ? `step ${q(ts.step)} is declared progress now` : `label ${q(to)} it arrives at is a progress label now`) : `the step is no progress any more (no progress step, and ${q(to)} is no progress label)`;
+        const o = differs('progress', ts.progress, r.progress ? true : undefined);
+        o.stop!.message += ` (${why})`;
+        o.verdict += ` (${why})`;
+        return o;
+      }
     } else if (!diverged && ts.stateHash !== undefined && h !== ts.stateHash) {
       // Name what the step did differently from the recorded change (the mover's label included); when the step
       // did what the trace records, the state differed before it (the initial state, a variable the model no longer
