@@ -307,3 +307,18 @@ test('a trace replayed on its model once a label it arrives at is declared progr
   t.is(r.status, 'no-longer-applies');
   t.regex(r.verdict, /\.progress: the trace records nothing, re-execution gives true \(label "held" it arrives at is a progress label now\)$/);
 });
+
+test('a trace whose step has fewer choices now: the stop names the choices the step has', (t) => {
+  const m = (names: readonly string[]) =>
+    defineModel({
+      name: 'pick',
+      shared: { x: int(0, 3) },
+      threads: [thread('T', { start: 'a', end: ['b'], steps: { pick: { at: 'a', choose: names, then: (s: any, _me: any, c: number) => { s.x = c; }, next: 'b' } } } as never)],
+      invariants: { 'below-two': (s: any) => s.x < 2 },
+    } as never);
+  const v = check(m(['zero', 'one', 'two'])).violation!;
+  t.is(v.trace.steps[0]!.choice, 2);
+  const r = replay(JSON.parse(JSON.stringify(v.trace)), m(['zero', 'one']));
+  t.is(r.stop!.reason, 'choice-missing');
+  t.regex(r.verdict, /choice 2 \("two"\) of step "pick" is not available; it has 2 choices \(0\.\.1\): "zero", "one" here$/);
+});

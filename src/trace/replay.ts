@@ -305,7 +305,20 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     const r = atStep(() => applyStep(rt, cur, { thread: t, step: st.index, choice: ts.choice }));
     if (r === null) {
       const reads = atStep(() => guardReads(rt, cur, t, st.index));
-      if (reads === null) return stop('choice-missing', `choice ${ts.choice} of step ${q(ts.step)} is not available`);
+      if (reads === null) {
+        // How many choices the step has now (a choose list shortened, a computed choose that gives fewer here): the recorded one is past them.
+        let n = st.choices;
+        if (st.chooseFn) {
+          const v = rt.views(cur, true);
+          try {
+            n = Number(st.chooseFn(v.state as never, v.locals[t] as never));
+          } catch {
+            n = -1;
+          }
+        }
+        const has = n >= 0 ? `; it has ${n === 0 ? 'no choices' : n === 1 ? 'one choice (0)' : `${n} choices (0..${n - 1})`}${st.choiceNames ? `: ${st.choiceNames.slice(0, 8).map((x) => q(x)).join(', ')}` : ''} here` : '';
+        return stop('choice-missing', `choice ${ts.choice}${ts.choiceName !== undefined ? ` (${q(ts.choiceName)})` : ''} of step ${q(ts.step)} is not available${has}`);
+      }
       const shownReads = Object.entries(reads).map(([k, v]) => `${k}=${q(v)}`).join(', ');
       return stop('guard-false', `its guard is false${falseParts(rt, cur, t, st.index)} (it reads ${shownReads || 'nothing'})`, reads);
     }
