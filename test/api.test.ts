@@ -60,9 +60,10 @@ test('replay and minimize refuse a trace that does not reproduce on its own unch
     t.is(e.code, 'MC406');
     t.regex(e.message, /does not reproduce on the model it names, unchanged \(the same model hash\): invariant "exclusive" holds in the final state; its data were edited/);
   }
-  // A changed model (another hash) is what "the property now holds" is about: no refusal.
+  // A changed model (another hash) is no refusal; its invariant renamed, the trace's property cannot be judged there, which is never "the property now holds".
   const changed = lock('exclusive-renamed');
   const r = replay(cut, changed);
-  t.is(r.status, 'property-holds');
+  t.is(r.status, 'no-longer-applies');
+  t.is(r.stop!.field, '$.property.name');
   t.regex(r.notes.join('\n'), /the model has changed since the trace was made/);
 });
