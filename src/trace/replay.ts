@@ -288,7 +288,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     // The steps the thread has where it is now: a step renamed, or split into two, is among them.
     const here = () => {
       const xs = Array.from(tpl.stepsAt[rt.label(cur, 0, t)]!, (k) => tpl.steps[k]!.name);
-      return `; at ${q(at)} it has ${xs.length ? `step${xs.length === 1 ? '' : 's'} ${xs.slice(0, 8).map((x) => q(x)).join(', ')}${xs.length > 8 ? `, ... (${xs.length} in all)` : ''}` : 'no steps'}`;
+      return `; at ${q(at)} it has ${xs.length ? `step${xs.length === 1 ? '' : 's'} ${listed(xs.map((x) => q(x)))}` : 'no steps'}`;
     };
     if (!st) return stop('step-missing', `thread ${q(ts.thread)} has no step ${q(ts.step)} in this ${built.variant ? `variant (${built.variant})` : 'model'}${here()}`);
     if (sameVariant && ts.from !== at) return differs('from', ts.from, at);
@@ -396,7 +396,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
         // No invariant of that name: the property cannot be judged, which is no sign that it holds (it was renamed or taken out).
         const v = rt.views(cur, true).state;
         const others = built.invariants.map((x) => `${q(x.name)} (${invariantFails(x.fn, v) ? 'violated' : 'holds'} in the final state)`);
-        const message = `the model has no invariant ${q(p.name)} any more, so the trace's property cannot be judged ($.property.name); ${others.length ? `its invariants: ${others.slice(0, 8).join(', ')}${others.length > 8 ? `, ... (${others.length} in all)` : ''}` : 'it has no invariants'}`;
+        const message = `the model has no invariant ${q(p.name)} any more, so the trace's property cannot be judged ($.property.name); ${others.length ? `its invariants: ${listed(others)}` : 'it has no invariants'}`;
         return stopAt(-1, { reason: 'field-differs', message, field: '$.property.name', recorded: p.name });
       }
       const v = rt.views(cur, true).state;
@@ -421,7 +421,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
         : n < 0
           ? `the final state is not a deadlock: ${stepName(rt, rt.failThread, rt.failStep)} is enabled there and fails assertion ${q(rt.failProperty)}`
           : n !== 0
-          ? `the final state is not a deadlock: ${n} step${n === 1 ? ' is' : 's are'} enabled (${enabled.slice(0, 6).join(', ')}${enabled.length > 6 ? `, ... (${enabled.length} in all)` : ''})`
+          ? `the final state is not a deadlock: ${n} step${n === 1 ? ' is' : 's are'} enabled (${listed(enabled, 6)})`
           : 'the final state is a valid end state (every thread at an end label)';
       break;
     }
@@ -536,18 +536,23 @@ const isGenerated = (fn: Function) => /^function anonymous\(/.test(Function.prot
 
 /** What a variable missing on one side of the initial states means: one gone from the model, or one it has gained (a rename is both). */
 function variablesChange(recorded: Valuation, actual: Valuation, first: { key: string; recorded: unknown; actual: unknown }): string {
+  if (first.actual !== undefined && first.recorded !== undefined) return '';
   const gone = Object.keys(recorded).filter((k) => !Object.hasOwn(actual, k));
   const added = Object.keys(actual).filter((k) => !Object.hasOwn(recorded, k));
-  if (first.actual !== undefined && first.recorded !== undefined) return '';
-  const list = (xs: readonly string[]) => xs.slice(0, 8).map((x) => clip(x)).join(', ') + (xs.length > 8 ? `, ... (${xs.length} in all)` : '');
+  const list = (xs: readonly string[]) => listed(xs.map((x) => clip(x)));
   return `: ${[gone.length ? `the model no longer has ${gone.length === 1 ? 'the variable' : 'the variables'} ${list(gone)}` : '', added.length ? `it has ${list(added)}, which the trace does not record` : ''].filter(Boolean).join('; ')}`;
+}
+
+/** The first `most` items of a list for a message, and how many there are when that is not all: `a, b, ... (12 in all)`. */
+function listed(xs: readonly string[], most = 8): string {
+  return xs.slice(0, most).join(', ') + (xs.length > most ? `, ... (${xs.length} in all)` : '');
 }
 
 /** How a model's threads changed since a trace was made: threads gone, threads added, or the same threads in another order. */
 function threadsChange(recorded: readonly string[], now: readonly string[]): string {
   const gone = recorded.filter((n) => !now.includes(n));
   const added = now.filter((n) => !recorded.includes(n));
-  const list = (xs: readonly string[]) => xs.slice(0, 8).map((x) => clip(x)).join(', ') + (xs.length > 8 ? `, ... (${xs.length} in all)` : '');
+  const list = (xs: readonly string[]) => listed(xs.map((x) => clip(x)));
   if (gone.length === 0 && added.length === 0)
     return 'the same threads in another order (thread ids and the state follow the order the model declares them in, so the trace cannot be replayed on the new order; make it again with mmcheck check)';
   return [gone.length ? `the model no longer has ${list(gone)}` : '', added.length ? `it has ${list(added)} the trace does not know` : ''].filter(Boolean).join('; ');
