@@ -26,7 +26,7 @@ import { crossCheck, unreducedOptions } from '../cross-check.ts';
 import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS } from '../flags.ts';
 import { modelFromArgs, watchTimeLimit } from '../inputs.ts';
 import { checkReplays, endedInStep, minimizedLine, minimizeStop, minimizeStopText, type MinimizeStop, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
-import { searchProgressText, statusLine, withStatusLine } from '../progress.ts';
+import { withStatusLine } from '../progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
 import { jsonResult } from '../json-result.ts';
 
@@ -175,15 +175,9 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   // More workers than CPUs: every round waits at its barriers for workers the CPUs are not running (peterson(5) on 2 CPUs: about 4 s at 3 or 4 workers, 56 s at 64, against 3.2 s at 2).
   const cpus = availableParallelism();
   if (!json && (opts.workers ?? 1) > cpus) io.out(`warning: --workers ${opts.workers} on a machine with ${count(cpus, 'CPU')}: each round waits for the workers no CPU is running, so the search is slower than with --workers ${cpus}\n`);
-  const line = statusLine(args, io);
   const memory = memoryCeiling(opts.memoryLimitMB ?? defaultOptions.memoryLimitMB);
   const modelRef = model.source ?? model.name;
-  let r: SupervisedResult;
-  try {
-    r = await thread.run(modelRef, built, { search: opts, memory, signals: true, onProgress: line ? (p) => line.update(searchProgressText(p)) : null });
-  } finally {
-    line?.done();
-  }
+  const r = await withStatusLine(args, io, (onProgress) => thread.run(modelRef, built, { search: opts, memory, signals: true, onProgress }));
   // An interrupted run stops here: the user asked for what was reached, not for a second search.
   const cross =
     args.flag('cross-check') && r.stop?.reason !== 'interrupted'
