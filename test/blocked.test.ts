@@ -1,6 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bool, buildModel, combine, defineModel, int, replicate, search, spinlock, thread } from '../src/index.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -10,11 +9,12 @@ import { renderHtml } from '../src/report/html.ts';
 import { blockedText } from '../src/report/blocked-text.ts';
 import dining from '../models/dining.ts';
 import { cli } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 /** Blocked threads explained: deadlocks, wait-for cycles, threads blocked throughout a livelock; declared locks in the reports. */
 
 const INDEX = JSON.stringify(resolve('src/index.ts'));
-const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-blocked-'));
+const tmp = () => tempDir('mmcheck-blocked-');
 
 function explain(m: Parameters<typeof buildModel>[0], variant: string | null = null, params = {}) {
   const b = buildModel(m, variant, params);

@@ -7,8 +7,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { builtinModels } from '../models/index.ts';
@@ -17,6 +16,7 @@ import { parseTrace } from '../src/trace/format.ts';
 import { traceDocsOf } from '../src/trace/docs.ts';
 import { loadModel } from '../src/run/load.ts';
 import { cli } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const OUT = resolve('test-output');
 
@@ -32,7 +32,7 @@ const chromium = findChromium();
 
 /** Run headless Chromium with a fresh profile and no network side channels. */
 function browse(args: string[]): { out: string; err: string; code: number | null } {
-  const profile = mkdtempSync(join(tmpdir(), 'mmcheck-chromium-'));
+  const profile = tempDir('mmcheck-chromium-');
   try {
     const r = spawnSync(
       chromium!,
@@ -70,7 +70,7 @@ const title = chromium
 
 (chromium ? test : test.skip)(title, async (t) => {
   const { model, variant, label } = subject();
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-browser-'));
+  const dir = tempDir('mmcheck-browser-');
   mkdirSync(OUT, { recursive: true });
   const check = await cli(['check', model, '--variant', variant, '--minimize', '--trace-out', 'trace.json'], dir);
   t.is(check.code, 1, check.out + check.err);

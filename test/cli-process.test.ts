@@ -4,10 +4,10 @@
  * line runs in-process (cli.test.ts).
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mmcheckProcess } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 
 const mmcheck = mmcheckProcess;
@@ -22,7 +22,7 @@ test('process exit 0: a pass', async (t) => {
 });
 
 test('process exit 1: a violation, its trace saved relative to the working directory', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-proc-'));
+  const dir = tempDir('mmcheck-proc-');
   const r = await mmcheck(['check', 'dining', '-p', 'n=3'], dir);
   t.is(r.code, 1, r.err);
   t.regex(r.out, /deadlock — 3 steps/);
@@ -49,7 +49,7 @@ test('process --version: the version of package.json', async (t) => {
 });
 
 test('process: every line a model file prints in its steps reaches stdout, with one worker and with two (lines a thread wrote during its search were lost when it was ended after its result)', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-proc-'));
+  const dir = tempDir('mmcheck-proc-');
   // 216,000 states in levels of up to about 2,700 (a helper can join): 25 lines from the middle of the search.
   writeFileSync(
     join(dir, 'prints.ts'),
@@ -69,7 +69,7 @@ export default defineModel({ name: 'prints', shared: { a: int(0, 59), b: int(0, 
 });
 
 test('process --json: what a model file prints while it loads and in its steps, in every thread, goes to stderr; stdout is the one JSON object', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-proc-'));
+  const dir = tempDir('mmcheck-proc-');
   writeFileSync(
     join(dir, 'chatty.ts'),
     `import { defineModel, int, replicate } from ${JSON.stringify(resolve('src/index.ts'))};

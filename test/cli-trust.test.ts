@@ -7,8 +7,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, closeSync, existsSync, openSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../src/cli/main.ts';
 import { cli as run } from './helpers/cli.ts';
@@ -19,8 +18,9 @@ import { checkReplays } from '../src/cli/output.ts';
 import { fairCycle, fairnessName } from '../src/model/fairness-text.ts';
 import { renderText } from '../src/report/table.ts';
 import { parseTrace } from '../src/trace/format.ts';
+import { tempDir } from './helpers/tmp.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-trust-'));
+const tmp = () => tempDir('mmcheck-trust-');
 const INDEX = JSON.stringify(resolve('src/index.ts'));
 const BIN = resolve('bin/mmcheck.js');
 const isRoot = process.getuid?.() === 0;

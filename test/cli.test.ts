@@ -3,12 +3,12 @@
  * real process, bin/mmcheck.js, is covered by cli-process.test.ts).
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cli as run } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-cli-'));
+const tmp = () => tempDir('mmcheck-cli-');
 
 test('exit 0: pass, with counts in text and JSON', async (t) => {
   const r = await run(['check', 'peterson', '-p', 'n=3']);

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bool, buildModel, defineModel, int, replicate, search, thread } from '../src/index.ts';
 import { cli } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 /** Coverage after a complete search: steps that never fired and labels never reached, per thread (a replicated group once). */
 const model = defineModel({
@@ -52,7 +52,7 @@ test('no coverage after a violation or a limit; full coverage says so; the comma
 });
 
 test('full coverage of a model with one step and one label says so in the singular', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-coverage-'));
+  const dir = tempDir('mmcheck-coverage-');
   try {
     const file = join(dir, 'one.ts');
     const index = JSON.stringify(join(process.cwd(), 'src/index.ts'));

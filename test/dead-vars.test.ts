@@ -7,6 +7,7 @@ import { deadVariables } from '../src/reduce/dead-vars.ts';
 import { builtinModels } from '../models/index.ts';
 import { referenceExplore, referenceLivelock } from './helpers/reference.ts';
 import { startLabel } from './helpers/random-models.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 /**
@@ -257,9 +258,6 @@ test('dead-variable reduction on the textbook Peterson port gives the state coun
 
 test('check --dead-vars: the dead locals in the text and --json output; a livelock found with it is saved with real values and replays; any number of workers', async (t) => {
   const { cli } = await import('./helpers/cli.ts');
-  const { mkdtempSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
   const text = await cli(['check', 'mcs', '--variant', 'fine', '--dead-vars']);
   t.is(text.code, 0, text.err);
   t.regex(text.out, /\[bfs, dead-vars\]/);
@@ -270,7 +268,7 @@ test('check --dead-vars: the dead locals in the text and --json output; a livelo
   t.is(r.stats.states, 2298);
   t.true(r.options.deadVars);
   t.deepEqual(r.reduction.deadVars.dead[0], { thread: 'P', label: 'NCS', locals: ['pred', 'ok'] });
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-dead-'));
+  const dir = tempDir('mmcheck-dead-');
   const v = await cli(['check', 'migration-entry-wait', '--variant', 'put-and-wait', '--dead-vars', '--json', '--trace-out', 'lasso.json'], dir);
   t.is(v.code, 1, v.err);
   t.is(JSON.parse(v.out).violation.kind, 'livelock');

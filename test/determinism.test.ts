@@ -17,6 +17,7 @@ import { Runtime } from '../src/exec/runtime.ts';
 import { DENSE_CHECKS, SPARSE_STRIDE } from '../src/exec/determinism.ts';
 import { checkStateOnly } from '../src/model/names.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 const REPEAT = 20;
@@ -378,11 +379,10 @@ test('fast-check: random deterministic models never trigger MC160', (t) => {
 });
 
 test('cli: check of a model file with Math.random in a helper exits 2 with MC160 and saves no trace', async (t) => {
-  const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
+  const { readdirSync, rmSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { cli } = await import('./helpers/cli.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-determinism-'));
+  const dir = tempDir('mmcheck-determinism-');
   try {
     writeFileSync(
       join(dir, 'coin.ts'),

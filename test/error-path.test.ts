@@ -6,13 +6,13 @@
  * its JSON.
  */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bool, check, defineModel, int, isMcError, thread, type McError, type Model } from '../src/index.ts';
 import { loadModel } from '../src/run/load.ts';
 import { errorPathOf } from '../src/trace/error-path.ts';
 import { cli } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 /** Two CPUs take a lock in two steps (racy); the second to enter dereferences a null when the first is already inside. */
 const SOURCE = (from: string) => `import { defineModel, bool, oneOf, threadId, replicate } from ${from};
@@ -36,7 +36,7 @@ export default defineModel({
 `;
 
 /** The model file, written once, and the model loaded from it in this process. */
-const dir = mkdtempSync(join(tmpdir(), 'mmcheck-errpath-'));
+const dir = tempDir('mmcheck-errpath-');
 writeFileSync(join(dir, 'npe.ts'), SOURCE(JSON.stringify(resolve('src/index.ts'))));
 const npe = async () => (await loadModel(join(dir, 'npe.ts'))) as Model;
 

@@ -7,8 +7,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cli, mmcheckProcess } from './helpers/cli.ts';
 import fc from 'fast-check';
@@ -16,8 +15,9 @@ import { duplicateKey, parseTrace } from '../src/trace/format.ts';
 import { renderHtml } from '../src/report/html.ts';
 import { renderMarkdown } from '../src/report/table.ts';
 import { isMcError, pathKey } from '../src/model/errors.ts';
+import { tempDir } from './helpers/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'mmcheck-hostile-'));
+const dir = tempDir('mmcheck-hostile-');
 const INDEX = JSON.stringify(resolve('src/index.ts'));
 const TRACE = join(dir, 'dining.json');
 test.before(async () => {
@@ -326,7 +326,7 @@ test('an export that only looks like a model ({ kind: "mmcheck-model" }) is chec
 });
 
 test('the commands printed for a trace or model path that starts with "-" run as printed (they were read as options, MC305)', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'mmcheck-dash-'));
+  const d = tempDir('mmcheck-dash-');
   writeFileSync(join(d, '-lock.ts'), readFileSync('examples/lock.ts', 'utf8').replace(/from '[^']*'/, `from ${INDEX}`));
   const r = await cli(['check', '--variant=test-then-set', '--trace-out=-t.json', '--', '-lock.ts'], d);
   t.is(r.code, 1, r.err);

@@ -8,16 +8,17 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir, totalmem } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { memoryCeiling } from '../src/run/memory-ceiling.ts';
 import { junitXml } from '../src/cli/commands/test.ts';
 import { cli } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const BIN = resolve('bin/mmcheck.js');
 const INDEX = JSON.stringify(resolve('src/index.ts'));
-const dir = mkdtempSync(join(tmpdir(), 'mmcheck-limits-'));
+const dir = tempDir('mmcheck-limits-');
 
 /** A guard that loops forever once the search reaches it. */
 const HANG = join(dir, 'hang.ts');
@@ -406,7 +407,7 @@ test('SIGINT stops a swarm through its control word: exit 3, interrupted named',
 });
 
 /** A folder of models with expectations for `mmcheck test`: a lock that passes, a guard that never returns, and a model too big to finish that says when it loads (in the main thread, then in the search thread). */
-const CASES = mkdtempSync(join(tmpdir(), 'mmcheck-limits-cases-'));
+const CASES = tempDir('mmcheck-limits-cases-');
 const caseModel = (name: string, body: string) =>
   `import { defineModel, thread, int, bool } from ${INDEX};
 export default defineModel({ name: ${JSON.stringify(name)}, expect: { verdict: 'pass' }, ${body} });
@@ -428,7 +429,7 @@ writeFileSync(join(CASES, 'b-hang.ts'), caseModel('b-hang', `shared: { x: int(0,
     b: { when: () => { for (;;) {} }, next: 'c' },
   } })]`));
 writeFileSync(join(CASES, 'c-lock.ts'), caseModel('c-lock', LOCK));
-const BIG_DIR = mkdtempSync(join(tmpdir(), 'mmcheck-limits-big-'));
+const BIG_DIR = tempDir('mmcheck-limits-big-');
 writeFileSync(join(BIG_DIR, 'a-lock.ts'), caseModel('a-lock', LOCK));
 writeFileSync(join(BIG_DIR, 'b-big.ts'), `process.stderr.write('[big model loaded]\\n');\n` + caseModel('b-big', BIG));
 writeFileSync(join(BIG_DIR, 'c-lock.ts'), caseModel('c-lock', LOCK));
@@ -453,7 +454,7 @@ test('mmcheck test: --time-limit ends a case whose guard never returns (incomple
 });
 
 /** A folder whose second model never finishes building and whose third never finishes loading. */
-const HUNG_CASES = mkdtempSync(join(tmpdir(), 'mmcheck-limits-hung-'));
+const HUNG_CASES = tempDir('mmcheck-limits-hung-');
 writeFileSync(join(HUNG_CASES, 'a-lock.ts'), caseModel('a-lock', LOCK));
 writeFileSync(join(HUNG_CASES, 'b-build.ts'), `process.stderr.write('[b-build loaded]\\n');\n` + caseModel('b-build', `shared: { x: int(0, 3) }, threads: (_p: unknown) => { for (;;) {} }`));
 writeFileSync(join(HUNG_CASES, 'c-load.ts'), `for (;;) {}\n` + caseModel('c-load', LOCK));
@@ -564,7 +565,7 @@ test('simulate runs its walks in a search thread: SIGINT stops them with what th
 });
 
 test('a signal before mmcheck test has started, on a disk that takes no more data: the old report stays whole, no temporary file is left, and the run says so', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'mmcheck-early-junit-full-'));
+  const d = tempDir('mmcheck-early-junit-full-');
   const passed = junitXml([{ file: 'm.ts', model: 'm', variant: null, params: '', expected: 'pass', got: 'pass', status: 'passed', diffs: [], states: 1, transitions: 1, seconds: 0 }]);
   writeFileSync(join(d, 'report.xml'), passed);
   // A file size limit of 0 makes every write of a regular file fail (EFBIG), as a full disk does.
@@ -584,7 +585,7 @@ test('a signal before mmcheck test has started, on a disk that takes no more dat
 });
 
 test('a signal before mmcheck test has started: its JUnit report says the run was interrupted, never the last run\'s result; a file that is no mmcheck report is left alone', async (t) => {
-  const d = mkdtempSync(join(tmpdir(), 'mmcheck-early-junit-'));
+  const d = tempDir('mmcheck-early-junit-');
   const passed = junitXml([{ file: 'm.ts', model: 'm', variant: null, params: '', expected: 'pass', got: 'pass', status: 'passed', diffs: [], states: 1, transitions: 1, seconds: 0 }]);
   writeFileSync(join(d, 'report.xml'), passed);
   writeFileSync(join(d, 'notes.xml'), '<notes>mine</notes>\n');

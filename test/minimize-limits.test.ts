@@ -13,8 +13,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cli } from './helpers/cli.ts';
 import { buildModel } from '../src/model/build.ts';
@@ -22,13 +21,14 @@ import { search } from '../src/search/check.ts';
 import { minimalViolation, MinimizeStopped } from '../src/search/minimal.ts';
 import { minimizeViolation } from '../src/trace/minimize.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const BIN = resolve('bin/mmcheck.js');
 const DINING = ['dining', '-p', 'n=16', '--strategy', 'dfs'];
 
 /** A scratch folder holding the depth-first counterexample of dining(16). */
 async function withDfsTrace(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-minlim-'));
+  const dir = tempDir('mmcheck-minlim-');
   const r = await cli(['check', ...DINING, '--trace-out', 'd.json'], dir);
   if (r.code !== 1) throw new Error(`check dining: exit ${r.code}\n${r.out}${r.err}`);
   return dir;
@@ -90,7 +90,7 @@ test('minimize --time-limit stops the minimising search: how far it got, nothing
 });
 
 test('check --minimize: the minimising search gets what is left of --time-limit; stopped, the search\'s counterexample is reported and saved, exit 1', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-minlim-'));
+  const dir = tempDir('mmcheck-minlim-');
   const r = await cli(['check', ...DINING, '--minimize', '--time-limit', '2', '--trace-out', 't.json'], dir);
   t.is(r.code, 1, r.out + r.err);
   t.regex(r.out, /^minimize: stopped at the time limit \(--time-limit\) after [1-9][\d,]* states \(depth \d+ of at most 5839\); the counterexample above is the search's, not minimised$/m);
@@ -118,7 +118,7 @@ test('SIGINT or SIGTERM while minimising ends the run at once with how far it go
 });
 
 test('check --minimize: a step that never returns in a state only the minimising search reaches ends its thread at the time limit; the search\'s counterexample stands (before, the run hung, deaf to signals)', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-minlim-'));
+  const dir = tempDir('mmcheck-minlim-');
   // Depth-first, the search goes a, a to x=2 and never expands the state after b's step, where c's effect loops.
   writeFileSync(
     join(dir, 'hang.ts'),

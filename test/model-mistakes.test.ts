@@ -8,11 +8,11 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { array, bool, buildModel, check, defineModel, int, oneOf, replicate, search, thread, type Model, type StepDef } from '../src/index.ts';
 import { isMcError, type McError } from '../src/model/errors.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const cli = (args: string[]) => {
   const r = spawnSync(process.execPath, [resolve('bin/mmcheck.js'), ...args], { encoding: 'utf8' });
@@ -133,7 +133,7 @@ test('a guard, invariant, next or choose whose block computes a value and drops 
 });
 
 test('cli: a model file whose default export and export named model are different models is MC141 (ESM, TypeScript, CommonJS); one that exports models under other names only says so', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-exports-'));
+  const dir = tempDir('mmcheck-exports-');
   const entry = JSON.stringify(resolve('src/index.ts'));
   const def = (name: string, x: number) => `defineModel({ name: '${name}', shared: { x: int(0, 3) }, threads: [replicate(2, 'cpu', { start: 'a', end: ['done'], steps: { a: { then: (s) => { s.x = ${x}; }, next: 'done' } } })], invariants: { ok: (s) => s.x !== 2 } })`;
   const files: [string, string][] = [
@@ -223,7 +223,7 @@ test('this in a model function is MC160: the function is called with no object, 
 });
 
 test('cli: a pass of a model whose guard and invariant read a shared variable no step and no init writes (a local of the same name written instead) warns that it keeps its initial value', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-constant-'));
+  const dir = tempDir('mmcheck-constant-');
   const entry = JSON.stringify(resolve('src/index.ts'));
   const model = (write: string) => `import { defineModel, replicate, int, bool } from ${entry};
 export default defineModel({ name: 'lockvar', shared: { locked: bool(), inside: int(0, 2) },

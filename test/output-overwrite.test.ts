@@ -7,25 +7,25 @@
  * before anything runs, and nothing is written.
  */
 import test from 'ava';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cli } from './helpers/cli.ts';
 import { readTrace, writeTrace } from '../src/index.ts';
 import { writeFileAtomic } from '../src/run/write.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const INDEX = JSON.stringify(resolve('src/index.ts'));
 const MANIFEST = JSON.stringify({ name: 'kernel-models', version: '1.0.0', devDependencies: { mmcheck: '^0.1.0' } }, null, 2) + '\n';
 const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true } }, null, 2) + '\n';
 const README = '# Our models\n\nSee models/.\n';
-const TRACE = join(mkdtempSync(join(tmpdir(), 'mmcheck-overwrite-')), 'dining.json');
+const TRACE = join(tempDir('mmcheck-overwrite-'), 'dining.json');
 test.before(async () => {
   if ((await cli(['check', 'dining', '-p', 'n=3', '--trace-out', TRACE])).code !== 1) throw new Error('no dining trace');
 });
 
 /** A project folder: a manifest, a tsconfig, a README and one model with an expectation. */
 function project(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-overwrite-'));
+  const dir = tempDir('mmcheck-overwrite-');
   writeFileSync(join(dir, 'package.json'), MANIFEST);
   writeFileSync(join(dir, 'tsconfig.json'), TSCONFIG);
   writeFileSync(join(dir, 'README.md'), README);

@@ -1,9 +1,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tempDir } from './helpers/tmp.ts';
 
 /**
  * The package as a user gets it: `npm pack` (which builds dist/ through the
@@ -46,7 +46,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
-const root = mkdtempSync(join(tmpdir(), 'mmcheck-package-'));
+const root = tempDir('mmcheck-package-');
 
 /** A model with an array and replicated threads: 3 threads of 3 labels, every interleaving: 27 states, 54 transitions. */
 const N = 3;

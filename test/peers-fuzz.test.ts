@@ -18,6 +18,7 @@ import { kernelMmcheck } from '../bench/peers/kernel-mmcheck.ts';
 import { peersAvailable } from '../bench/peers/kernel-run.ts';
 import { pathToFileURL } from 'node:url';
 import migration from '../models/migration-entry-wait.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const tools = peersAvailable();
 /** Seeds whose models between them violate an invariant, an assertion and deadlock freedom, pass, and livelock with and without fairness. */
@@ -27,7 +28,7 @@ const EXT_SEEDS = ['x2-14', 'x2-18', 'x2-22', 'x2-15'];
 const EXT = { extended: true } as const;
 
 test('the mmcheck port of a kernel model has the model file\'s counts', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-port-'));
+  const dir = tempDir('mmcheck-port-');
   try {
     const file = join(dir, 'mew.ts');
     writeFileSync(file, kernelMmcheck(migrationEntryWait('put-and-wait', { faulters: 2 }), join(process.cwd(), 'src', 'index.ts')));
@@ -54,6 +55,7 @@ if (!tools.spin || !tools.rumur) {
   test.skip(`random models: mmcheck agrees with SPIN and Rumur (${!tools.spin ? 'spin' : 'rumur'} not installed)`, () => {});
 } else {
   test('random models: mmcheck agrees with SPIN and Rumur', async (t) => {
+    // Kept when a seed has findings, to look into (the assertion names it); removed otherwise.
     const dir = mkdtempSync(join(tmpdir(), 'mmcheck-fuzz-test-'));
     const reports: FuzzReport[] = [];
     try {

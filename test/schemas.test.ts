@@ -1,11 +1,11 @@
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { cli } from './helpers/cli.ts';
 import { asksForJson, checkJsonResult, resultErrors } from './helpers/result-schema.ts';
 import { RESULT_FORMATS } from '../src/cli/json-result.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 /** The JSON Schemas shipped in schemas/ (traces; --json results), checked against what mmcheck writes. */
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
@@ -19,7 +19,7 @@ test('every saved trace validates against schemas/trace.schema.json', (t) => {
 });
 
 test('fresh traces of every kind validate; fields the format does not define do not', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-schema-'));
+  const dir = tempDir('mmcheck-schema-');
   const runs: [string, string[]][] = [
     ['deadlock', ['check', 'dining', '-p', 'n=3']],
     ['invariant', ['check', 'peterson', '--variant', 'victim-first', '-p', 'n=2']],
@@ -64,7 +64,7 @@ test('the result formats the CLI writes are exactly the ones the schema describe
 });
 
 test('check: pass with coverage, every violation kind (a livelock with its lasso), each limit, reductions, cross-check and a trace that cannot be written', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-result-'));
+  const dir = tempDir('mmcheck-result-');
   const pass = await result(['check', 'peterson', '-p', 'n=2'], dir, 0);
   t.is(pass.format, 'mmcheck-check/1');
   t.truthy(pass.coverage);
@@ -97,7 +97,7 @@ test('check: pass with coverage, every violation kind (a livelock with its lasso
 });
 
 test('swarm, simulate, replay, minimize, list, verdicts, test and errors: each result validates', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-result-'));
+  const dir = tempDir('mmcheck-result-');
   t.is((await result(['check', 'dining', '-p', 'n=3', '--swarm', '2', '--seed', '1', '--trace-out', 'sw.json'], dir, 1)).format, 'mmcheck-swarm/1');
   t.is((await result(['check', 'peterson', '-p', 'n=2', '--swarm', '2', '--seed', '1'], dir, 3)).verdict, 'no-violation');
   t.is((await result(['simulate', 'dining', '-p', 'n=3', '--seed', '1', '--trace-out', 'sim.json'], dir, 1)).format, 'mmcheck-simulate/1');
@@ -135,7 +135,7 @@ test('swarm, simulate, replay, minimize, list, verdicts, test and errors: each r
 });
 
 test('the result schema refuses fields it does not describe, a missing or unknown format, and results that contradict themselves', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-result-'));
+  const dir = tempDir('mmcheck-result-');
   const live = await result(['check', 'migration-entry-wait', '--variant', 'put-and-wait', '--no-trace'], dir, 1);
   const dead = await result(['check', 'dining', '-p', 'n=3', '--no-trace'], dir, 1);
   const pass = await result(['check', 'peterson', '-p', 'n=2'], dir, 0);
@@ -192,7 +192,7 @@ test('swarm member results validate against schemas/swarm-member.schema.json (it
   const v = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
   v.addSchema(JSON.parse(readFileSync('schemas/trace.schema.json', 'utf8')));
   const memberSchema = v.compile(JSON.parse(readFileSync('schemas/swarm-member.schema.json', 'utf8')));
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-schema-'));
+  const dir = tempDir('mmcheck-schema-');
   for (const [name, extra] of [['found', []], ['none', ['--no-deadlock']]] as const) {
     const r = await cli(['check', 'dining', '-p', 'n=3', '--swarm', '2', '--seed', '1', '--member', '1', '-o', `${name}.json`, ...extra], dir);
     t.is(r.code, 0, r.err);

@@ -7,8 +7,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { array, buildModel, defineModel, bool, int, search, thread, type Model, type StepDef } from '../src/index.ts';
 import type { Runtime } from '../src/exec/runtime.ts';
@@ -24,11 +23,12 @@ import { loadModel } from '../src/run/load.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 import { cli } from './helpers/cli.ts';
 import { minimizedLine } from '../src/cli/output.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const LOCK = resolve('examples/lock.ts');
 /** The command line in-process (cli.ts), as the commands printed by check are pasted. */
 const run = cli;
-const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-show-'));
+const tmp = () => tempDir('mmcheck-show-');
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 
 const lockModel = () => loadModel(LOCK);

@@ -1,7 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bool, buildModel, defineModel, int, search, thread, type Model } from '../src/index.ts';
 import { simulate } from '../src/search/simulate.ts';
@@ -15,10 +14,11 @@ import { cli, mmcheckProcess } from './helpers/cli.ts';
 import dining from '../models/dining.ts';
 import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 40);
 const diningModel = dining as unknown as Model;
-const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-sim-'));
+const tmp = () => tempDir('mmcheck-sim-');
 const traceOf = (m: Model, r: { runtime: Runtime; violation: Parameters<typeof buildTrace>[1] | null }, fairness?: string) =>
   JSON.parse(JSON.stringify(buildTrace(r.runtime, r.violation!, { fairness })));
 

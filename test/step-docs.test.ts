@@ -6,8 +6,7 @@
  * which `replay` stops.
  */
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bool, buildModel, defineModel, render, search, thread, type Model } from '../src/index.ts';
@@ -17,8 +16,9 @@ import type { TraceFile } from '../src/trace/format.ts';
 import { renderMarkdown, renderText } from '../src/report/table.ts';
 import { renderHtml } from '../src/report/html.ts';
 import { cli } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-docs-'));
+const tmp = () => tempDir('mmcheck-docs-');
 const entry = pathToFileURL(resolve('src/index.ts')).href;
 
 /** Docs with markup, quotes, a table separator and a line break: each must come out escaped and on one line. */

@@ -1,7 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildModel } from '../src/index.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -16,6 +15,7 @@ import { memberIndex } from '../src/cli/member-index.ts';
 import { cli, mmcheckProcess } from './helpers/cli.ts';
 import { referenceExplore, referenceFairCycle } from './helpers/reference.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 /**
  * Swarm members run apart (`check --swarm N --member I`) and merged
@@ -24,7 +24,7 @@ import { genModel, toModel } from './helpers/random-models.ts';
  */
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 40);
-const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-members-'));
+const tmp = () => tempDir('mmcheck-members-');
 
 /** The --json result without what differs between processes run apart and threads in one (timings, jobs, the merge's member lists). */
 const comparable = (o: Record<string, unknown>) => {

@@ -1,10 +1,10 @@
 import test from 'ava';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineModel } from '../src/index.ts';
 import { cli } from './helpers/cli.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 /**
  * `mmcheck test`: a team's own models, in its own folder, checked against the
@@ -40,7 +40,7 @@ export default defineModel({
 `;
 
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-test-'));
+  const dir = tempDir('mmcheck-test-');
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
     writeFileSync(join(dir, name), text);

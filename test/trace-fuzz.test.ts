@@ -14,8 +14,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModel } from '../src/run/load.ts';
 import { builtinModels } from '../models/index.ts';
@@ -33,6 +32,7 @@ import { parseTrace, type TraceFile } from '../src/trace/format.ts';
 import { replay, type ReplayOutcome } from '../src/trace/replay.ts';
 import { verifyTrace } from '../src/trace/verify.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
@@ -474,7 +474,7 @@ test('show: a trace whose data contradict themselves is refused (MC406); without
 });
 
 test('cli: show and replay refuse a trace with an edited change (exit 2, MC406), naming the field', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-fuzz-'));
+  const dir = tempDir('mmcheck-fuzz-');
   const tr = diningTrace();
   tr.steps[1]!.changes['fork[1]'] = false;
   writeFileSync(join(dir, 'edited.json'), JSON.stringify(tr));

@@ -9,8 +9,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { allOf, array, bool, buildModel, defineModel, refcount, expectationsOf, inOrder, int, oneOf, replicate, resolveParams, search, thread, threadId, type Model } from '../src/index.ts';
@@ -22,6 +21,7 @@ import { buildTrace } from '../src/trace/build.ts';
 import { replay } from '../src/trace/replay.ts';
 import peterson from '../models/peterson.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const BIN = resolve('bin/mmcheck.js');
 const INDEX = resolve('src/index.ts');
@@ -71,7 +71,7 @@ test('a misspelt shared variable written by a step is refused when the model is 
   const m = racyLock('racy-insde', (s) => { s.insde = s.inside === 'nobody' ? 'one' : 'two'; });
   coded(t, () => buildModel(m, null), 'MC150', /model "racy-insde"/, /thread "cpu"/, /step "enter"/, /writes s\.insde/, /shared variables: locked, inside/);
   // From the command line: bad input (exit 2), not a pass.
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-typo-'));
+  const dir = tempDir('mmcheck-typo-');
   writeFileSync(
     join(dir, 'typo.ts'),
     `import { defineModel, bool, oneOf, replicate } from ${JSON.stringify(INDEX)};
@@ -704,7 +704,7 @@ test('views: what JavaScript itself looks up keeps working, and printing a view 
 });
 
 test('a model file under a CommonJS package.json loads its own copy of the package and gives the same counts as under ESM', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-cjs-'));
+  const dir = tempDir('mmcheck-cjs-');
   mkdirSync(join(dir, 'cjs'));
   mkdirSync(join(dir, 'esm'));
   writeFileSync(join(dir, 'cjs/package.json'), '{"type":"commonjs"}');
@@ -796,7 +796,7 @@ test('random models: one misspelt access anywhere in the model is always reporte
 });
 
 test('a pass of a model that states no property (no invariant, s.assert or progress, deadlock detection off) says that nothing was checked', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-vacuous-'));
+  const dir = tempDir('mmcheck-vacuous-');
   const model = (extra: string) => `import { defineModel, thread, int } from ${JSON.stringify(INDEX)};
 export default defineModel({ name: 'nop', deadlock: false, shared: { n: int(0, 2) },
   threads: [thread('t', { start: 'go', end: ['done'], steps: { go: { then: (s) => { s.n = 1; ${extra} }, next: 'done' } } })] });
@@ -816,7 +816,7 @@ export default defineModel({ name: 'nop', deadlock: false, shared: { n: int(0, 2
 });
 
 test('a parameter given on the command line that the model never reads is named: the run answers for the default model', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-unused-param-'));
+  const dir = tempDir('mmcheck-unused-param-');
   const model = (count: string) => `import { defineModel, replicate, int } from ${JSON.stringify(INDEX)};
 export default defineModel({ name: 'cpus', params: { cpus: int(1, 4, 2) }, shared: { n: int(0, 4) },
   threads: (p) => [replicate(${count}, 'cpu', { start: 'go', end: ['done'], steps: { go: { then: (s) => { s.n = s.n + 1; }, next: 'done' } } })] });

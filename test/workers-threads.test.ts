@@ -1,7 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildModel, search } from '../src/index.ts';
 import { searchParallel } from '../src/run/parallel-search.ts';
@@ -10,6 +9,7 @@ import { loadModel } from '../src/run/load.ts';
 import type { SearchOptions } from '../src/search/types.ts';
 import { disagreement, withStore } from './helpers/parallel-compare.ts';
 import { genModel, genSym, type GenModel, type GenSym } from './helpers/random-models.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 /**
  * The multi-core search with real threads on random models, against the
@@ -76,7 +76,7 @@ async function agreeThreaded(file: string, o0: Partial<SearchOptions>, e: Engine
 
 /** Compare the two searches on models drawn from `arb`, each written to a file in a temporary directory; fails with the first disagreement. */
 async function property<T>(t: { log(...v: unknown[]): void }, arb: fc.Arbitrary<T>, source: (v: T) => string, options: (v: T) => Partial<SearchOptions>, e: (v: T) => Engine): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
+  const dir = tempDir('mmcheck-threads-');
   let n = 0;
   try {
     await fc.assert(
@@ -150,7 +150,7 @@ test.serial('threads: random symmetric models, symmetry reduction, as with one t
  * coded error `code` with a message matching `re`.
  */
 async function divergentCopies(t: ExecutionContext, name: string, imports: string, body: string, code: string, re: RegExp): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-threads-'));
+  const dir = tempDir('mmcheck-threads-');
   try {
     const file = join(dir, `${name}.mts`);
     writeFileSync(

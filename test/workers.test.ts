@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { bool, buildModel, defineModel, int, replicate, search, thread, type Model } from '../src/index.ts';
 import { lockstepEngine, searchLockstep } from '../src/search/parallel-search.ts';
@@ -20,6 +20,7 @@ import { referenceExplore } from './helpers/reference.ts';
 import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
 import { cli } from './helpers/cli.ts';
 import { disagreement, sameStore, summary, withStore } from './helpers/parallel-compare.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 /**
  * The multi-core breadth-first search (`--workers N`) against the one-thread
@@ -325,7 +326,7 @@ for (const [name, args] of [
   ['migration-entry-wait wait-on-locked f=6 contended=wait (no livelock, no starvation: every pass)', ['migration-entry-wait', '--variant', 'wait-on-locked', '-p', 'faulters=6', '-p', 'contended=wait']],
 ] as const) {
   test(`threads: ${name} with 2 and 3 workers prints what one prints, and saves the same trace`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+    const dir = tempDir('mmcheck-workers-');
     try {
       const runs: { code: number; out: string; err: string }[] = [];
       for (const w of ['1', '2', '3']) {
@@ -363,7 +364,7 @@ for (const [file, src] of [
   ['counters.mjs', `import { defineModel, int, replicate } from ${INDEX};\nexport default ${countersBody};\n`],
 ] as const) {
   test(`threads: a model file in ${file.endsWith('.cjs') ? 'CommonJS' : 'ESM'} loads in every worker, with the one-thread result and trace`, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+    const dir = tempDir('mmcheck-workers-');
     try {
       writeFileSync(join(dir, file), src);
       const one = await cli(['check', file, '--json', '--workers', '1', '--trace-out', 'one.json'], dir);
@@ -389,7 +390,7 @@ const starveBody = `defineModel({ name: 'starve', shared: { x: int(0, 1) },
   deadlock: false })`;
 
 test('threads: starvation found in a pass of the cycle search that a helper may take is the one-thread lasso', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-workers-'));
+  const dir = tempDir('mmcheck-workers-');
   try {
     writeFileSync(join(dir, 'starve.mjs'), `import { defineModel, int, replicate, thread } from ${INDEX};\nexport default ${starveBody};\n`);
     const runs = [];

@@ -4,12 +4,12 @@
  */
 import test from 'ava';
 import * as fs from 'node:fs';
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realFs, refuseOutputOverInput, writeFileAtomic, type WriteFs } from '../src/run/write.ts';
+import { tempDir } from './helpers/tmp.ts';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'mmcheck-write-'));
+const tmp = () => tempDir('mmcheck-write-');
 
 /** The real calls, with `fail` deciding which one throws (an ENOSPC, as from a full disk). */
 function failing(fail: keyof WriteFs, after = 0): WriteFs {
