@@ -7,6 +7,7 @@ import { SwarmControl, planWorkers, swarmResult, type SwarmOptions, type SwarmRe
 import { modelHash } from '../trace/decode.ts';
 import { violationOfTrace } from '../trace/minimize.ts';
 import { replay } from '../trace/replay.ts';
+import type { ReplayWatch } from '../trace/watch.ts';
 import { parseMemberResult, RUN_FIELDS, type ParsedMember, type SwarmRun } from '../trace/member-result.ts';
 import { swarmOptions } from './swarm-pool.ts';
 import type { StopSignal } from './signals.ts';
@@ -99,14 +100,21 @@ export interface MergedSwarm {
   readonly interrupted: StopSignal | null;
 }
 
+/** What `mergeMembers` tells of its replays: which member's counterexample is replayed, then where the replay is. */
+export interface MergeWatch {
+  readonly member: (index: number) => void;
+  readonly replay: ReplayWatch;
+}
+
 /**
  * Merge validated member results on the model they name (`rt` built from
  * `model` for the run's variant and parameters). The model must be the one
  * the members ran (its hash, MC439); every plan must be the one the seed
  * gives (MC438); every member's trace must replay on the model and show the
- * violation the member recorded (MC437).
+ * violation the member recorded (MC437). `watch` is told which member's
+ * trace is replayed (`member`) and where the replay is.
  */
-export function mergeMembers(members: readonly ParsedMember[], model: Model, rt: Runtime, allowMissing: boolean): MergedSwarm {
+export function mergeMembers(members: readonly ParsedMember[], model: Model, rt: Runtime, allowMissing: boolean, watch?: MergeWatch): MergedSwarm {
   const { run, missing } = sameRun(members, allowMissing);
   const mh = modelHash(rt);
   if (mh !== run.modelHash)
@@ -114,7 +122,7 @@ export function mergeMembers(members: readonly ParsedMember[], model: Model, rt:
   const o = optionsOfRun(run);
   const plans = planWorkers(o.seed, o.workers, o.depth, o.maxBitstateLog2);
   const sorted = [...members].sort((a, b) => a.result.member - b.result.member);
-  const outcomes: WorkerOutcome[] = sorted.map((m) => outcomeOf(m, plans[m.result.member]!, model, rt));
+  const outcomes: WorkerOutcome[] = sorted.map((m) => outcomeOf(m, plans[m.result.member]!, model, rt, watch));
   const sc = new SwarmControl();
   for (const r of outcomes) sc.finished(r);
   // Wall time of members that ran side by side: the slowest of them.
@@ -124,7 +132,7 @@ export function mergeMembers(members: readonly ParsedMember[], model: Model, rt:
 }
 
 /** A member's outcome as the swarm's functions take it, after checking its plan and its trace. */
-function outcomeOf(m: ParsedMember, plan: ReturnType<typeof planWorkers>[number], model: Model, rt: Runtime): WorkerOutcome {
+function outcomeOf(m: ParsedMember, plan: ReturnType<typeof planWorkers>[number], model: Model, rt: Runtime, watch?: MergeWatch): WorkerOutcome {
   const r = m.result;
   const p = r.plan;
   const expected = { seed: plan.seed, bitstateLog2: plan.bitstateLog2, hashes: plan.k, hashSeeds: [...plan.hashSeeds], depthBound: plan.depthBound };
@@ -134,7 +142,8 @@ function outcomeOf(m: ParsedMember, plan: ReturnType<typeof planWorkers>[number]
   let violation = null;
   if (r.violation) {
     const trace = r.violation.trace;
-    const rp = replay(trace, model);
+    watch?.member(r.member);
+    const rp = replay(trace, model, undefined, watch?.replay);
     if (rp.status !== 'reproduced') throw new McError('MC437', `${q(m.source)}: member ${r.member}'s counterexample does not replay on model ${q(run(r))}: ${rp.verdict}`);
     violation = violationOfTrace(rt, trace);
   }

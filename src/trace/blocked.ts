@@ -10,6 +10,7 @@ import { applyStep } from '../exec/step.ts';
 import { functionFootprint, THREADS } from '../reduce/footprint.ts';
 import { decodeState, type Valuation } from './decode.ts';
 import type { TraceFile } from './format.ts';
+import { ReplayHalted, type ReplayWatch } from './watch.ts';
 
 /**
  * Why threads are stuck at the end of a deadlock, or throughout a livelock's
@@ -48,12 +49,15 @@ export interface BlockedReport {
   readonly waitCycle?: readonly string[];
 }
 
-/** The report for a deadlock or livelock trace on `model` (null for other kinds, or when the trace does not re-execute on it). */
-export function explainTrace(model: Model, t: TraceFile): BlockedReport | null {
+/** The report for a deadlock or livelock trace on `model` (null for other kinds, or when the trace does not re-execute on it); `watch` is told where the re-execution is. */
+export function explainTrace(model: Model, t: TraceFile, watch?: ReplayWatch): BlockedReport | null {
   if (t.property.kind !== 'deadlock' && t.property.kind !== 'livelock') return null;
   try {
-    return explainBlocked(new Runtime(buildModel(model, t.variant, t.params)), t);
-  } catch {
+    watch?.('build', -1, t.variant);
+    return explainBlocked(new Runtime(buildModel(model, t.variant, t.params)), t, watch);
+  } catch (e) {
+    // A stop asked for by the watch is not the model's.
+    if (e instanceof ReplayHalted) throw e;
     // A model that no longer builds for the trace's variant and parameters: replay says why; there is nothing to explain.
     return null;
   }
@@ -68,7 +72,7 @@ export function declaredLocks(model: Model, t: TraceFile): readonly LockDecl[] {
   }
 }
 
-export function explainBlocked(rt: Runtime, t: TraceFile): BlockedReport | null {
+export function explainBlocked(rt: Runtime, t: TraceFile, watch?: ReplayWatch): BlockedReport | null {
   const kind = t.property.kind;
   if (kind !== 'deadlock' && kind !== 'livelock') return null;
   const b = rt.model;
@@ -92,11 +96,13 @@ export function explainBlocked(rt: Runtime, t: TraceFile): BlockedReport | null 
     const si = b.threads[ti]!.template.steps.findIndex((s) => s.name === ts.step);
     if (si < 0) return null;
     if (i < upTo) countReaders(readers, b.threads[ti]!.template.steps[si]!.effect, ts.thread);
+    watch?.('step', i);
     const r = applyStep(rt, cur, { thread: ti, step: si, choice: ts.choice });
     if (r === null || 'fails' in r) return null;
     cur = r.next;
   }
   if (states.length === 0) return null;
+  watch?.('judge', -1);
   const views = makeViewFactory(b, rt.layout, false);
   const enabledSomewhere = (th: number) =>
     states.some((st) => {

@@ -15,6 +15,7 @@ import { oneLine } from './docs.ts';
 import { leafFunctions } from '../model/blocks/compose.ts';
 import { lockInstances } from '../model/blocks/block.ts';
 import { guardText } from './blocked.ts';
+import type { ReplayWatch } from './watch.ts';
 
 /**
  * Replay re-executes a trace step by step against a model (the one it was
@@ -102,8 +103,8 @@ export class ReexecutionError extends McError {
 /** The note of a replay on the trace's own variant whose model hash differs from the trace's (`verifyTrace` tells a changed model from edited data by it). */
 export const MODEL_CHANGED = "the model has changed since the trace was made, or the trace's variant or parameters were edited (the model hash differs)";
 
-export function replay(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
-  const out = reexecute(trace, model, variantOverride);
+export function replay(trace: TraceFile, model: Model, variantOverride?: string | null, watch?: ReplayWatch): ReplayOutcome {
+  const out = reexecute(trace, model, variantOverride, watch);
   // Another variant replays the schedule only, so the recorded data must at least agree with themselves.
   // A step that no longer applies is the answer already; otherwise edited data must not pass for a reproduction.
   if (out.variant !== out.traceVariant && out.status !== 'no-longer-applies') {
@@ -123,14 +124,14 @@ export function replay(trace: TraceFile, model: Model, variantOverride?: string 
  * another variant (the fix) the trace is first replayed on its own, when the
  * model still builds it unchanged, so that edited data cannot pass for a fix
  * that works. What `mmcheck replay` and `minimize` and the API's `replay`
- * and `minimize` run.
+ * and `minimize` run. `watch` is told where the re-executions are.
  */
-export function checkedReplay(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
-  const r = replay(trace, model, variantOverride);
+export function checkedReplay(trace: TraceFile, model: Model, variantOverride?: string | null, watch?: ReplayWatch): ReplayOutcome {
+  const r = replay(trace, model, variantOverride, watch);
   if (r.variant !== r.traceVariant) {
     let own: ReplayOutcome | null = null;
     try {
-      own = replay(trace, model);
+      own = replay(trace, model, undefined, watch);
     } catch (e) {
       // The trace's own variant no longer builds (renamed, or a parameter taken out): the model changed, and nothing more can be told.
       if (!isMcError(e)) throw e;
@@ -160,12 +161,13 @@ export function editedTraceError(r: ReplayOutcome): McError | null {
   return new McError('MC406', `the trace does not reproduce on the model it names, unchanged (the same model hash)${at}; its data were edited, or code that the model's functions call outside the model's files changed`);
 }
 
-function reexecute(trace: TraceFile, model: Model, variantOverride?: string | null): ReplayOutcome {
+function reexecute(trace: TraceFile, model: Model, variantOverride?: string | null, watch?: ReplayWatch): ReplayOutcome {
   // A model that has no variants any more (the fix folded in, the variants taken out) is another design than the
   // trace's variant: the schedule is replayed on it as on another variant, since no --variant could name it.
   const unvaried = trace.variant !== null && (variantOverride === undefined || variantOverride === null) && model.variantNames.length === 0;
   const variant = unvaried ? null : variantOverride !== undefined && variantOverride !== null ? variantOverride : trace.variant;
   let built: ReturnType<typeof buildModel>;
+  watch?.('build', -1, variant);
   try {
     built = buildModel(model, variant, trace.params as Record<string, never>);
   } catch (e) {
@@ -302,6 +304,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
         throw e;
       }
     };
+    watch?.('step', i);
     const r = atStep(() => applyStep(rt, cur, { thread: t, step: st.index, choice: ts.choice }));
     if (r === null) {
       const reads = atStep(() => guardReads(rt, cur, t, st.index));
@@ -382,6 +385,7 @@ function reexecute(trace: TraceFile, model: Model, variantOverride?: string | nu
     out.replayed = i + 1;
   }
   // The property at the end.
+  watch?.('judge', -1);
   const p = trace.property;
   let holds = false;
   switch (p.kind) {

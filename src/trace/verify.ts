@@ -2,6 +2,7 @@ import type { Model } from '../model/define.ts';
 import { McError, q } from '../model/errors.ts';
 import { checkTraceData } from './consistency.ts';
 import type { TraceFile } from './format.ts';
+import type { ReplayWatch } from './watch.ts';
 import { editedTraceError, ReexecutionError, replay, type ReplayOutcome } from './replay.ts';
 
 /**
@@ -31,7 +32,8 @@ export interface TraceVerification {
   replay: ReplayOutcome | null;
 }
 
-export function verifyTrace(trace: TraceFile, model: Model | null, unavailable = 'the model was not given'): TraceVerification {
+/** `watch` is told where the re-execution is (`ReplayWatch`). */
+export function verifyTrace(trace: TraceFile, model: Model | null, unavailable = 'the model was not given', watch?: ReplayWatch): TraceVerification {
   const f = checkTraceData(trace);
   if (f) throw new McError('MC406', `trace data contradict each other at ${f.field}${f.index >= 0 ? ` (step ${f.index + 1})` : ''}: ${f.message}`);
   const unchecked = (why: string): TraceVerification => ({
@@ -42,7 +44,7 @@ export function verifyTrace(trace: TraceFile, model: Model | null, unavailable =
   if (!model) return unchecked(unavailable);
   let r: ReplayOutcome;
   try {
-    r = replay(trace, model);
+    r = replay(trace, model, undefined, watch);
   } catch (e) {
     // The model no longer builds with the trace's parameters (a changed model): nothing was re-executed. Another model than the trace's is refused.
     // One that fails while a step is re-executed (the model's code changed since) is said so: the model did build.
