@@ -1,4 +1,5 @@
 import type { IncompleteReason, SearchMonitor, SearchPhase } from '../search/types.ts';
+import type { ReplayAt } from '../trace/watch.ts';
 import { rssReader } from './monitor.ts';
 
 /**
@@ -9,9 +10,9 @@ import { rssReader } from './monitor.ts';
  * the watcher still has the last published counts to report.
  *
  * ```
- * byte  0       4       8          16            24      32         40      48        56     60
- *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started | busy  | workers ]
- *        Int32   Int32   Float64 ...                                                   Int32   Int32
+ * byte  0       4       8          16            24      32         40      48        56     60        64     68
+ *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started | busy  | workers | at    | index ]
+ *        Int32   Int32   Float64 ...                                                   Int32   Int32     Int32   Int32
  * ```
  * stop: 0 none, else 1 + index in STOP_REASONS; phase: 0 not started, else
  * 1 + index in PHASES. Counts are Float64 (state counts pass 2^32).
@@ -21,9 +22,13 @@ import { rssReader } from './monitor.ts';
  * own that does not poll, which the watcher waits for.
  * workers: the threads taking part so far (0: not told, as a one-thread
  * search does not tell).
+ * at, index: where a re-execution of a trace is (`ReplayWatch`): 0 not
+ * told, else 1 + index in REPLAY_ATS; the trace step's 0-based index (-1
+ * for none).
  */
 const STOP_REASONS: readonly IncompleteReason[] = ['time-limit', 'memory-limit', 'interrupted', 'max-states'];
-const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate', 'minimize'];
+const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate', 'minimize', 'replay'];
+const REPLAY_ATS: readonly ReplayAt[] = ['build', 'step', 'judge'];
 const STOP = 0;
 const PHASE = 1;
 const STATES = 1;
@@ -36,6 +41,9 @@ const STARTED = 6;
 const BUSY = 14;
 /** Int32 index of the workers word (byte 60). */
 const WORKERS = 15;
+/** Int32 indexes of a re-execution's part and trace step (bytes 64 and 68). */
+const REPLAY_AT = 16;
+const REPLAY_INDEX = 17;
 
 export interface CellSnapshot {
   readonly phase: SearchPhase | null;
@@ -46,6 +54,8 @@ export interface CellSnapshot {
   readonly bytes: number;
   /** Threads taking part so far (0: not told). */
   readonly workers: number;
+  /** Where a re-execution of a trace is (`replayAt`), null when it has not told. */
+  readonly replay: { readonly at: ReplayAt; readonly index: number } | null;
 }
 
 export class SearchCell {
@@ -53,9 +63,9 @@ export class SearchCell {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(64)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(72)) {
     this.buffer = buffer;
-    this.i32 = new Int32Array(buffer, 0, 16);
+    this.i32 = new Int32Array(buffer, 0, 18);
     this.f64 = new Float64Array(buffer, 0, 7);
   }
 
@@ -100,6 +110,18 @@ export class SearchCell {
     Atomics.store(this.i32, WORKERS, n);
   }
 
+  /** A re-execution of a trace is now at `at` (null: not in the model's code), trace step `index` (`ReplayWatch`). */
+  replayAt(at: ReplayAt | null, index = -1): void {
+    this.i32[REPLAY_AT] = at === null ? 0 : 1 + REPLAY_ATS.indexOf(at);
+    this.i32[REPLAY_INDEX] = index;
+  }
+
+  /** Where a re-execution of a trace is: null when it has not told (`replayAt`). */
+  replayPosition(): { readonly at: ReplayAt; readonly index: number } | null {
+    const a = this.i32[REPLAY_AT]!;
+    return a === 0 ? null : { at: REPLAY_ATS[a - 1]!, index: this.i32[REPLAY_INDEX]! };
+  }
+
   /** Whether the search is growing a table now. */
   busy(): boolean {
     return Atomics.load(this.i32, BUSY) !== 0;
@@ -113,7 +135,7 @@ export class SearchCell {
   snapshot(): CellSnapshot {
     const f = this.f64;
     const p = this.i32[PHASE]!;
-    return { phase: p === 0 ? null : PHASES[p - 1]!, states: f[STATES]!, transitions: f[TRANSITIONS]!, depth: f[DEPTH]!, frontier: f[FRONTIER]!, bytes: f[BYTES]!, workers: Atomics.load(this.i32, WORKERS) };
+    return { phase: p === 0 ? null : PHASES[p - 1]!, states: f[STATES]!, transitions: f[TRANSITIONS]!, depth: f[DEPTH]!, frontier: f[FRONTIER]!, bytes: f[BYTES]!, workers: Atomics.load(this.i32, WORKERS), replay: this.replayPosition() };
   }
 }
 

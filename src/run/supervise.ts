@@ -8,7 +8,7 @@ import { errorPathOf, withErrorPath, type ErrorPath } from '../trace/error-path.
 import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
-import { loadModel, loadResolvedModel } from './load.ts';
+import { builtinModel, loadModel, loadResolvedModel } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
 import { shareEntryWithCommonJs } from './entry-instance.ts';
 import { searchParallel } from './parallel-search.ts';
@@ -22,6 +22,7 @@ import type { FoundViolation } from '../search/types.ts';
 import { simulate, type SimulateOptions, type SimulateProgress, type SimulateResult } from '../search/simulate.ts';
 import { InterruptedBeforeSearch, onStopSignals, type StopSignal } from './signals.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
+import { runTraceJob, type SupervisedTrace, type TraceJob, type TraceJobMessage, type TraceModelRef, type TraceStop, type TraceTask } from './trace-job.ts';
 
 /**
  * An exhaustive search run in a worker thread and watched by the calling
@@ -116,6 +117,13 @@ interface PrepareRequest extends PrepareSpec {
   readonly kind: 'prepare';
 }
 
+/** A job on traces (`SearchThread.trace`): the model to load, and the job. */
+interface TraceRequest {
+  readonly kind: 'trace';
+  readonly model: TraceModelRef;
+  readonly job: TraceJob;
+}
+
 /** What the thread is doing for a `prepare`: loading the module, or building the model, since `at` (ms since the epoch). */
 type PreparePhase = { type: 'phase'; phase: 'load'; at: number } | { type: 'phase'; phase: 'build'; at: number; variant: string | null; params: Params };
 
@@ -192,7 +200,14 @@ export function searchWorkerMain(): void {
   entry.catch(() => {});
   const state: WorkerState = { prepared: null, helpersKey: null, entry };
   // A reusable thread (`SearchThread.spawn(..., { reusable: true })`) is sent one search after another, each when the last has reported; a model file is first prepared.
-  port.on('message', (input: RunRequest | PrepareRequest) => void ('kind' in input && input.kind === 'prepare' ? prepareRequest(port, input, pool, state) : runRequest(port, cell, input as RunRequest, pool, state)));
+  port.on('message', (input: RunRequest | PrepareRequest | TraceRequest) =>
+    void ('kind' in input ? (input.kind === 'prepare' ? prepareRequest(port, input, pool, state) : traceRequest(port, cell, input)) : runRequest(port, cell, input, pool, state)),
+  );
+}
+
+/** A failure as the thread posts it: a coded error's code and message, or anything else's stack (the caller's internal error). */
+function errorMessage(e: unknown): { type: 'error'; code: string | null; message: string } {
+  return { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
 }
 
 /**
@@ -230,7 +245,7 @@ async function prepareRequest(port: NonNullable<typeof parentPort>, input: Prepa
   } catch (e) {
     // A module that exports no model but a function is a helper (`mmcheck test` skips it in a folder): the caller is told so with the error.
     const helper = isMcError(e) && (e as { exportsFunction?: boolean }).exportsFunction === true;
-    msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(helper ? { exportsFunction: true } : {}) };
+    msg = { ...errorMessage(e), ...(helper ? { exportsFunction: true } : {}) };
   }
   post(msg);
 }
@@ -285,9 +300,31 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
     // A model error in some state: the first such state, and how it is reached (error-path.ts), within the time left.
     const e = built !== null ? withErrorPath(built, { ...input.options, monitor: cellMonitor(cell, input.ceilingMB) }, thrown, t0) : thrown;
     const path = errorPathOf(e);
-    msg = { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(path ? { path } : {}) };
+    msg = { ...errorMessage(e), ...(path ? { path } : {}) };
   } finally {
     pool?.close();
+  }
+  await flushStdio();
+  port.postMessage(msg);
+}
+
+/**
+ * A job on traces: load the model the command named (a model file was
+ * loaded by `prepare` already, watched), then run the job, which publishes
+ * into the cell where it is in the model's code and stops there when asked
+ * (`runTraceJob`); its outcome is posted as plain data.
+ */
+async function traceRequest(port: NonNullable<typeof parentPort>, cell: SearchCell, input: TraceRequest): Promise<void> {
+  let msg: WorkerMessage;
+  try {
+    const m = input.model;
+    const model = m.builtinOnly ? await builtinModel(m.ref) : await loadModel(m.ref, m.cwd);
+    // The time limit counts from here, as a search's does from its start.
+    cell.start('replay');
+    const result: TraceJobMessage = model === null ? { noModel: true } : runTraceJob(input.job, model, cell, (p) => port.postMessage({ type: 'progress', p } satisfies WorkerMessage));
+    msg = { type: 'result', result };
+  } catch (e) {
+    msg = errorMessage(e);
   }
   await flushStdio();
   port.postMessage(msg);
@@ -519,7 +556,7 @@ export class SearchThread {
   run(modelRef: string, built: BuiltModel, o: SuperviseOptions): Promise<SupervisedResult> {
     const opts = { ...defaultOptions, ...o.search };
     const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: o.search, progress: o.onProgress !== null, ceilingMB: o.memory.mb };
-    return this.supervise<SupervisedResult>(built, { timeLimit: opts.timeLimit, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
+    return this.supervise<SupervisedResult>({ timeLimit: opts.timeLimit, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
       result: (m, stop, peakMB) => {
         const r = m as SearchResult;
         const stopped = stop !== null && r.incomplete?.reason === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null;
@@ -577,7 +614,7 @@ export class SearchThread {
       livenessChecked: liveness,
       stop: info,
     });
-    return this.supervise<SupervisedSimulation>(built, { timeLimit: o.simulate.timeLimit ?? Infinity, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
+    return this.supervise<SupervisedSimulation>({ timeLimit: o.simulate.timeLimit ?? Infinity, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
       result: (m, stop) => {
         const r = m as Omit<SimulateResult, 'runtime'>;
         return { ...r, stop: stop !== null && r.stopped === stop.reason ? { reason: stop.reason, signal: stop.signal, forced: false, phase: null } : null };
@@ -597,7 +634,7 @@ export class SearchThread {
     const request: RunRequest = { spec: { model: modelRef, variant: built.variant, params: built.params }, options: {}, minimize: o.violation, progress: o.onProgress !== null, ceilingMB: o.memory.mb };
     const t0 = performance.now();
     const seconds = (): number => (performance.now() - t0) / 1000;
-    return this.supervise<SupervisedMinimize>(built, { timeLimit: o.timeLimit, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
+    return this.supervise<SupervisedMinimize>({ timeLimit: o.timeLimit, memory: o.memory, signals: o.signals, onProgress: o.onProgress as ((p: unknown) => void) | null }, request, {
       result: (m, stop) => {
         const r = m as MinimizeOutcome;
         return { ...r, seconds: seconds(), stop: r.minimized === null && stop !== null ? { reason: stop.reason, signal: stop.signal, forced: false, phase: 'minimize' } : null };
@@ -607,8 +644,35 @@ export class SearchThread {
     });
   }
 
-  /** The supervision run, simulate and minimize share: one job in the thread, its limits and signals, and how it ends. */
-  private supervise<R>(built: BuiltModel, o: JobLimits, request: RunRequest, end: JobEnd<R>): Promise<R> {
+  /**
+   * A job on traces (`TraceJob`: what replay, show, minimize's check and
+   * swarm-merge do with the model) on the model `model` names, in the
+   * thread, supervised as a search is: a signal, the time limit (counted
+   * from when the thread has loaded the model) or the memory ceiling stop it
+   * between two parts of its re-executions, or end the thread when a part
+   * does not return in time; the outcome then says where it was
+   * (`TraceStop`). A model file is `prepare`d first, where its loading is
+   * watched. Coded errors come back as McErrors, as a search's do.
+   */
+  trace<T>(model: TraceModelRef, job: TraceJob, o: SuperviseTrace): Promise<SupervisedTrace<T>> {
+    const t0 = performance.now();
+    const seconds = (): number => Math.round(performance.now() - t0) / 1000;
+    let task: TraceTask | null = null;
+    const stopped = (s: Omit<TraceStop, 'seconds'>): SupervisedTrace<T> => ({ stopped: { ...s, seconds: seconds() } });
+    return this.supervise<SupervisedTrace<T>>({ timeLimit: o.timeLimit, memory: o.memory, signals: o.signals, onProgress: (p) => void (task = p as TraceTask) }, { kind: 'trace', model, job }, {
+      result: (r, stop) => {
+        const m = r as TraceJobMessage;
+        if (!('halted' in m)) return m as SupervisedTrace<T>;
+        const h = m.halted;
+        return stopped({ reason: stop?.reason ?? 'interrupted', signal: stop?.signal ?? null, forced: false, task: h.started ? task : null, at: h.started ? h.at : null, index: h.started ? h.index : -1 });
+      },
+      partial: (info, s) => stopped({ reason: info.reason, signal: info.signal, forced: true, task, at: s.replay?.at ?? null, index: s.replay?.index ?? -1 }),
+      early: (reason) => stopped({ reason, signal: null, forced: true, task: null, at: null, index: -1 }),
+    });
+  }
+
+  /** The supervision run, simulate, minimize and trace share: one job in the thread, its limits and signals, and how it ends. */
+  private supervise<R>(o: JobLimits, request: RunRequest | TraceRequest, end: JobEnd<R>): Promise<R> {
     if (this.running) throw new Error('SearchThread.run: a search is already under way');
     if (this.used && (!this.reusable || this.ended)) throw new Error('SearchThread.run: this thread has already been used');
     const first = !this.used;
@@ -739,8 +803,8 @@ export class SearchThread {
   }
 }
 
-/** The least time loading and building a model file get before a `prepare` reports them hung, whatever the time limit (seconds). */
-const LOAD_MIN_S = 5;
+/** The least time loading and building a model file get before a `prepare` reports them hung, whatever the time limit (seconds); `minimize`'s check of its trace gets it too. */
+export const LOAD_MIN_S = 5;
 
 /** What a `prepare` was doing, for a message: `loading the module`, `building variant "v" with params n=2`. */
 function prepareDoing(phase: PreparePhase | null): string {
@@ -780,6 +844,13 @@ export interface SuperviseSimulation {
 
 /** A simulation's result, without the thread's Runtime (the caller builds its own to render a violation), and the stop the supervisor made. */
 export type SupervisedSimulation = Omit<SimulateResult, 'runtime' | 'stopped'> & { readonly stopped: SimulateResult['stopped'] | IncompleteReason; readonly stop: StopInfo | null };
+
+/** What `trace` takes: the limits (`timeLimit` in seconds, Infinity for none) and whether signals stop the job. */
+export interface SuperviseTrace {
+  readonly timeLimit: number;
+  readonly memory: MemoryCeiling;
+  readonly signals: boolean;
+}
 
 /** What `minimize` takes: the violation, the limits (`timeLimit` in seconds, Infinity for none), whether signals stop it, and its progress (every second: states, transitions and depth so far). */
 export interface SuperviseMinimize {

@@ -122,8 +122,8 @@ export interface FoundViolation {
 /** `interrupted`: a monitor said stop on behalf of the user (SIGINT, SIGTERM). */
 export type IncompleteReason = 'max-states' | 'time-limit' | 'memory-limit' | 'interrupted';
 
-/** What a search is doing when it polls its monitor (`minimize`: the minimising search after a violation, `minimal.ts`). */
-export type SearchPhase = 'explore' | 'liveness' | 'bitstate' | 'minimize';
+/** What a search is doing when it polls its monitor (`minimize`: the minimising search after a violation, `minimal.ts`; `replay`: a watched thread re-executing a trace for a command, which publishes no counts). */
+export type SearchPhase = 'explore' | 'liveness' | 'bitstate' | 'minimize' | 'replay';
 
 export interface SearchStats {
   states: number;
