@@ -5,10 +5,12 @@ import type { SupervisedMinimize } from '../run/supervise.ts';
 import { traceFileName } from '../trace/build.ts';
 import type { TraceFile } from '../trace/format.ts';
 import type { MinimizeStats } from '../trace/minimize.ts';
-import { McError, isMcError, q } from '../model/errors.ts';
+import { McError, clip, isMcError, q } from '../model/errors.ts';
 import { replay } from '../trace/replay.ts';
 import { refuseOutputOverInput, writeFileAtomic } from '../run/write.ts';
-import { count, printError, shqPath, type Io } from './common.ts';
+import { count, n, printError, shqPath, type Io } from './common.ts';
+import type { MemoryCeiling } from '../run/memory-ceiling.ts';
+import type { TraceStop, TraceTask } from '../run/trace-job.ts';
 
 /** Why a search thread had to be ended in `phase`: the same words wherever a stopped search is reported. */
 export const endedInStep = (phase: string): string => `did not stop by itself in time and was ended during ${phase}: a step (guard or effect) may not return, or allocates without bound`;
@@ -72,7 +74,7 @@ export function reportSaved(io: Io, saved: SavedTrace, model: Model): void {
 }
 
 /** `--model <file>` for the printed commands when the model is a file (a trace never loads it by itself); none for a built-in model. */
-export function modelArg(model: Model, cwd: string): string {
+export function modelArg(model: Pick<Model, 'source'>, cwd: string): string {
   return model.source ? ` --model ${shqPath(relative(cwd, model.source) || model.source)}` : '';
 }
 
@@ -104,6 +106,76 @@ export function minimizeStop(m: SupervisedMinimize): MinimizeStop {
 export function minimizeStopText(s: MinimizeStop, length: number): string {
   const why = s.reason === 'interrupted' ? `interrupted by ${s.signal ?? 'a signal'}` : `stopped at the ${s.reason === 'time-limit' ? 'time limit (--time-limit)' : s.reason === 'memory-limit' ? 'memory limit' : 'state limit'}`;
   return `${why} after ${count(s.states, 'state')} (depth ${s.depth} of at most ${length})${s.forced ? `; it ${endedInStep('minimisation')}` : ''}`;
+}
+
+/** The limits a job on a trace ran under, for what stopped it. */
+export interface StopLimits {
+  readonly timeLimit: number;
+  readonly memory: MemoryCeiling;
+  /** The least time the job got, when a smaller `--time-limit` is meant for other work (`minimize`'s search). */
+  readonly least?: number;
+}
+
+/** What a job on a trace was doing (`TraceTask`). */
+function taskText(task: TraceTask): string {
+  const on = task.variant !== undefined && task.variant !== null ? ` on variant ${q(task.variant)}` : '';
+  switch (task.task) {
+    case 'replay':
+      return `replaying the trace${on}`;
+    case 'explain':
+      return `re-executing the trace${on} to explain the blocked threads`;
+    case 'docs':
+      return `building the model${on} for the steps' docs and declared locks`;
+    case 'build':
+      return `building the model the members ran${on}`;
+    case 'member':
+      return `replaying member ${task.member}'s counterexample${on}`;
+  }
+}
+
+/**
+ * Where a job on a trace stopped, and why, for a command's line: `interrupted
+ * by SIGINT at trace step 2 of 5 (a: spin), replaying the trace`; a part that
+ * did not return in time (the thread was ended) is named as such, the step
+ * with its thread and name. `steps`: the steps of the trace it re-executed.
+ */
+export function traceStopText(s: TraceStop, steps: readonly { readonly thread: string; readonly step: string }[], limits: StopLimits): string {
+  const why =
+    s.reason === 'interrupted'
+      ? `interrupted by ${s.signal ?? 'a signal'}`
+      : s.reason === 'time-limit'
+        ? `stopped at the time limit (--time-limit ${limits.timeLimit} s${limits.least !== undefined && limits.timeLimit < limits.least ? `, at least ${limits.least} s for the check of the trace` : ''})`
+        : `stopped at the memory limit (${n(limits.memory.mb)} MB of resident memory, ${limits.memory.given ? '--memory-limit' : 'the default ceiling'})`;
+  const ts = s.index >= 0 ? steps[s.index] : undefined;
+  const step = `trace step ${n(s.index + 1)} of ${n(steps.length)}${ts ? ` (${clip(ts.thread)}: ${clip(ts.step)})` : ''}`;
+  const doing = s.task ? taskText(s.task) : null;
+  const part = s.at === 'step' ? step : s.at === 'build' ? 'building the model' : s.at === 'judge' ? (s.task?.task === 'explain' ? 'judging which threads are blocked' : 'judging the property in the final state') : null;
+  if (!s.forced) return `${why} ${s.at === 'step' ? `at ${step}` : part ? `while ${part}` : 'before it began'}${doing ? `, ${doing}` : ''}`;
+  if (part === null) return `${why} before it began${doing ? ` ${doing}` : ''}: the thread that was to run it did not get there in time, and was ended`;
+  const culprit =
+    s.at === 'step'
+      ? "the step's guard or effect may not return, or allocates without bound"
+      : s.at === 'build'
+        ? 'a function of the parameters the build calls (threads, shared, invariants, ...) or the initial state may not return'
+        : 'an invariant, guard or choose evaluated in the final state may not return';
+  return `${why}: ${part} did not return${doing ? `, ${doing}` : ''}, and the thread running it was ended (${culprit})`;
+}
+
+/** A stopped job on a trace, as the JSON results give it (`replayStopped`). */
+export function traceStopJson(s: TraceStop, steps: readonly { readonly thread: string; readonly step: string }[]) {
+  const ts = s.at === 'step' && s.index >= 0 ? steps[s.index] : undefined;
+  return {
+    reason: s.reason,
+    signal: s.signal,
+    forced: s.forced,
+    task: s.task?.task ?? null,
+    ...(s.task?.variant !== undefined ? { variant: s.task.variant } : {}),
+    at: s.at,
+    index: s.index,
+    ...(ts ? { thread: ts.thread, step: ts.step } : {}),
+    steps: steps.length,
+    seconds: s.seconds,
+  };
 }
 
 export function minimizedLine(m: MinimizeStats): string {

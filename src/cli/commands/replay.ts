@@ -1,10 +1,10 @@
-import { checkedReplay } from '../../trace/replay.ts';
-import { explainTrace } from '../../trace/blocked.ts';
 import { blockedJson, blockedText } from '../../report/blocked-text.ts';
+import type { ReplayJobResult } from '../../run/trace-job.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, count, type Io } from '../common.ts';
-import { readTrace, requireTraceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
+import { noTraceModelError, notBuiltin, readTrace, TRACE_LIMIT_FLAGS, TRACE_MODEL_FLAG, traceLimits, traceModelSource, watchedTraceJob } from '../inputs.ts';
 import { jsonResult } from '../json-result.ts';
+import { traceStopJson, traceStopText } from '../output.ts';
 
 /** `mmcheck replay <trace>`: exit 0 when the trace reproduces, 1 when it no longer applies or the property now holds; a trace that does not reproduce on its own unchanged model is refused (MC406, exit 2). */
 export const replayCommand: Command = {
@@ -17,9 +17,12 @@ export const replayCommand: Command = {
     model: TRACE_MODEL_FLAG,
     variant: { type: 'string', value: 'V', help: "replay against this variant (default: the trace's own)" },
     json: { type: 'boolean', help: 'one JSON object on stdout' },
+    ...TRACE_LIMIT_FLAGS,
   },
+  handlesSignals: true,
   notes: [
     'A trace is data: the model is the built-in one the trace names, or the one given with --model. A model file named inside the trace is never loaded (it is code); the error prints the command that loads it.',
+    'The model is loaded and the trace re-executed in a thread of its own: SIGINT or SIGTERM, --time-limit and --memory-limit stop it, say at which trace step, and exit 3.',
   ],
   example: 'mmcheck replay traces/dining.n3.deadlock.json --variant fixed',
   run: runReplay,
@@ -28,10 +31,18 @@ export const replayCommand: Command = {
 async function runReplay(args: Args, io: Io): Promise<number> {
   const file = args.positionals[0]!;
   const t = readTrace(file, io);
-  const model = await requireTraceModel(t, file, args, io);
-  const r = checkedReplay(t, model, args.str('variant'));
-  // Who is stuck and on what, when the deadlock or livelock reproduces.
-  const blocked = r.status === 'reproduced' ? explainTrace(model, r.variant === t.variant ? t : { ...t, variant: r.variant }) : null;
+  const limits = traceLimits(args);
+  const source = traceModelSource(t, file, args, io);
+  if (source.ref === null) throw noTraceModelError(source);
+  // Loaded and re-executed in a watched thread, with who is stuck and on what when the deadlock or livelock reproduces.
+  const job = await watchedTraceJob<ReplayJobResult>(source, { kind: 'replay', trace: t, variant: args.str('variant'), explain: true }, limits);
+  if ('noModel' in job) throw noTraceModelError(notBuiltin(t, args));
+  if ('stopped' in job) {
+    if (args.flag('json')) io.out(jsonResult('replay', { status: 'incomplete', steps: t.steps.length, replayStopped: traceStopJson(job.stopped, t.steps) }));
+    else io.out(`incomplete: the replay of ${file} was ${traceStopText(job.stopped, t.steps, limits)}\n`);
+    return EXIT.incomplete;
+  }
+  const { outcome: r, blocked } = job.done;
   if (args.flag('json')) io.out(jsonResult('replay', blocked ? { ...r, ...blockedJson(blocked) } : r));
   else {
     const against = `${r.model}${r.variant ? ` / ${r.variant}` : ''}`;

@@ -3,14 +3,14 @@ import { renderHtml } from '../../report/html.ts';
 import { renderItf } from '../../report/itf.ts';
 import type { Args, Command } from '../args.ts';
 import { EXIT, shqPath, toFile, type Io } from '../common.ts';
-import { readTrace, refuseOverTraceInputs, traceModel, TRACE_MODEL_FLAG } from '../inputs.ts';
+import { notBuiltin, readTrace, refuseOverTraceInputs, TRACE_LIMIT_FLAGS, TRACE_MODEL_FLAG, traceLimits, traceModelSource, watchedTraceJob } from '../inputs.ts';
 import { refuseForeignOutput, writeFileAtomic } from '../../run/write.ts';
 import { MARKDOWN_MARKER } from '../../run/output-kind.ts';
+import type { ShowJobResult } from '../../run/trace-job.ts';
 import { verifyTrace } from '../../trace/verify.ts';
-import { traceDocsOf } from '../../trace/docs.ts';
-import { declaredLocks, explainTrace } from '../../trace/blocked.ts';
 import { blockedText } from '../../report/blocked-text.ts';
-import { modelArg } from '../output.ts';
+import { McIncompleteError } from '../../model/errors.ts';
+import { modelArg, traceStopText } from '../output.ts';
 
 const FORMATS = ['text', 'markdown', 'html', 'itf'] as const;
 
@@ -25,9 +25,12 @@ export const showCommand: Command = {
     model: TRACE_MODEL_FLAG,
     format: { type: 'string', value: FORMATS.join('|'), default: 'text', help: 'output format (itf: the Informal Trace Format JSON that Quint and Apalache read)' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'write to FILE instead of stdout' },
+    ...TRACE_LIMIT_FLAGS,
   },
+  handlesSignals: true,
   notes: [
     'The trace is replayed on its model before it is rendered: the built-in model it names, or the one given with --model. A model file named inside the trace is never loaded (it is code): without --model the trace is rendered after a check against its own state hashes, with a note saying how to re-execute it.',
+    'The model is loaded and the trace re-executed in a thread of its own: SIGINT or SIGTERM, --time-limit and --memory-limit stop it with error MC440, saying at which trace step; nothing is written, exit 3.',
     '-o never overwrites the trace being shown, nor an existing file that is not a rendering of mmcheck show (MC346), and writes through a temporary file renamed into place; -o - is stdout.',
   ],
   example: 'mmcheck show traces/dining.n3.deadlock.json --format html -o dining.html',
@@ -43,17 +46,21 @@ async function runShow(args: Args, io: Io): Promise<number> {
   }
   const t = readTrace(file, io);
   const format = args.oneOf('format', FORMATS);
-  // Render only verified data: replayed on the model when there is one, else checked against the trace's own hashes.
-  const m = await traceModel(t, file, args, io);
-  const { note, level } = verifyTrace(t, m.model, m.model ? undefined : `${m.why} (to re-execute it: ${m.command})`);
-  // What the model says of the steps (docs, locks, why threads are blocked) only of a trace it reproduces: a model that changed since may mean other things by the same step names.
-  const same = m.model !== null && level === 'replayed' ? m.model : null;
-  const docs = traceDocsOf(t, same);
+  const limits = traceLimits(args);
+  // Render only verified data: replayed on the model when there is one (loaded and re-executed in a watched thread), else checked against the trace's own hashes.
+  const source = traceModelSource(t, file, args, io);
+  const job = source.ref === null ? null : await watchedTraceJob<ShowJobResult>(source, { kind: 'show', trace: t }, limits);
+  if (job !== null && 'stopped' in job) throw new McIncompleteError('MC440', `show was ${traceStopText(job.stopped, t.steps, limits)}; nothing was written`);
+  const m = job !== null && 'done' in job ? job.done : null;
+  const none = source.ref === null ? source : job !== null && 'noModel' in job ? notBuiltin(t, args) : null;
+  const { note, level } = m ? m.verification : verifyTrace(t, null, `${none!.why} (to re-execute it: ${none!.command})`);
+  // What the model says of the steps (docs, locks, why threads are blocked), of a trace it reproduces only.
+  const docs = m && level === 'replayed' ? m.docs : undefined;
   // The commands the page and the table print: a model file must be given again (a trace never loads one by itself).
-  const modelFlag = m.model ? modelArg(m.model, io.cwd) : '';
+  const modelFlag = m ? modelArg(m, io.cwd) : '';
   // With the model at hand: its declared locks draw the lock bars, and blocked threads are explained.
-  const blocked = same ? explainTrace(same, t) : null;
-  const locks = same ? declaredLocks(same, t) : [];
+  const blocked = m ? m.blocked : null;
+  const locks = m ? m.locks : [];
   const why = blockedText(blocked, t.property.kind === 'livelock');
   const text =
     format === 'itf'

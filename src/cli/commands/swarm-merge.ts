@@ -1,11 +1,14 @@
-import { McError, q } from '../../model/errors.ts';
+import { McError, McIncompleteError, q } from '../../model/errors.ts';
 import { buildModel, describeBuilt } from '../../model/build.ts';
 import type { Model } from '../../model/define.ts';
 import { fairnessName } from '../../model/fairness-text.ts';
-import { Runtime } from '../../exec/runtime.ts';
 import { builtinModel, loadModel, looksLikeModelPath } from '../../run/load.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
-import { listed, mergeMembers, readMemberResult } from '../../run/swarm-merge.ts';
+import { listed, readMemberResult } from '../../run/swarm-merge.ts';
+import { memoryCeiling } from '../../run/memory-ceiling.ts';
+import type { MergeJobResult, TraceModelRef } from '../../run/trace-job.ts';
+import { watchedTraceJob } from '../inputs.ts';
+import { traceStopText } from '../output.ts';
 import { refuseForeignOutput, refuseOutputOverInput } from '../../run/write.ts';
 import type { SwarmRun } from '../../trace/member-result.ts';
 import type { Args, Command } from '../args.ts';
@@ -37,9 +40,10 @@ export const swarmMergeCommand: Command = {
     json: { type: 'boolean', help: 'one JSON object on stdout (the shape of check --swarm --json, with members merged and missing)' },
   },
   conflicts: [['no-trace', 'trace-out']],
+  handlesSignals: true,
   notes: [
     'The files must be the results of one swarm: the same model (and model hash), variant, parameters, options, N and seed, each member once (MC434, MC435); a missing member is an error (MC436) unless --allow-missing.',
-    'Results are data: each is validated field by field, every plan is derived again from the seed, and every counterexample is replayed on the model before anything is merged.',
+    'Results are data: each is validated field by field, every plan is derived again from the seed, and every counterexample is replayed on the model before anything is merged, in a thread of its own: SIGINT or SIGTERM stop it with error MC440, saying at which step of which member\'s counterexample; nothing is merged or written, exit 3.',
     'Exit codes as check --swarm: 1 a violation (the trace saved), 3 none found (a swarm is not a proof), 2 bad input.',
   ],
   example: 'mmcheck swarm-merge results/member-*.json --trace-out dining.json',
@@ -56,9 +60,18 @@ async function runMerge(args: Args, io: Io): Promise<number> {
   }
   const members = files.map((f) => readMemberResult(f, io.cwd));
   const first = members[0]!.result.run;
+  // The members' counterexamples are replayed, and merged, in a watched thread; this thread loads the model after it has.
+  const limits = { timeLimit: Infinity, memory: memoryCeiling(Infinity) };
+  const job = await watchedTraceJob<MergeJobResult>(mergeModelRef(first, args, io), { kind: 'merge', members, allowMissing: args.flag('allow-missing') }, limits);
+  if ('noModel' in job) throw notBuiltinError(first);
+  if ('stopped' in job) {
+    const member = job.stopped.task?.member;
+    const steps = members.find((m) => m.result.member === member)?.result.violation?.trace.steps ?? [];
+    throw new McIncompleteError('MC440', `swarm-merge was ${traceStopText(job.stopped, steps, limits)}; nothing was merged`);
+  }
+  const merged = job.done;
   const model = await mergeModel(first, args, io);
   const built = buildModel(model, first.variant, first.params);
-  const merged = mergeMembers(members, model, new Runtime(built), args.flag('allow-missing'));
   const { run, missing } = merged;
   const json = args.flag('json');
   if (missing.length)
@@ -85,13 +98,23 @@ async function runMerge(args: Args, io: Io): Promise<number> {
 }
 
 /** The model the members ran: --model, or the built-in model they name; a model file is never loaded because a result names it (MC439 otherwise). */
-async function mergeModel(run: SwarmRun, args: Args, io: Io): Promise<Model> {
+function mergeModelRef(run: SwarmRun, args: Args, io: Io): TraceModelRef {
   const given = args.str('model');
-  if (given !== undefined) return loadModel(given, io.cwd);
-  const m = looksLikeModelPath(run.model) ? null : await builtinModel(run.model);
-  if (m) return m;
-  throw new McError('MC439', `the members ran model ${q(run.model)}, which is not a built-in model: give the model file they ran with --model FILE`);
+  if (given !== undefined) return { ref: given, cwd: io.cwd, builtinOnly: false };
+  if (looksLikeModelPath(run.model)) throw notBuiltinError(run);
+  return { ref: run.model, cwd: io.cwd, builtinOnly: true };
 }
+
+/** The model `mergeModelRef` names, loaded in this thread. */
+async function mergeModel(run: SwarmRun, args: Args, io: Io): Promise<Model> {
+  const ref = mergeModelRef(run, args, io);
+  const m = ref.builtinOnly ? await builtinModel(ref.ref) : await loadModel(ref.ref, io.cwd);
+  if (m) return m;
+  throw notBuiltinError(run);
+}
+
+const notBuiltinError = (run: SwarmRun): McError =>
+  new McError('MC439', `the members ran model ${q(run.model)}, which is not a built-in model: give the model file they ran with --model FILE`);
 
 /** The command that runs the same swarm in one process (the `again:` line of check --swarm). */
 function inProcessCommand(run: SwarmRun, model: Model, args: Args): string {
