@@ -12,10 +12,9 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cli } from './helpers/cli.ts';
+import { cli, signalledProcess } from './helpers/cli.ts';
 import { buildModel } from '../src/model/build.ts';
 import { search } from '../src/search/check.ts';
 import { minimalViolation, MinimizeStopped } from '../src/search/minimal.ts';
@@ -23,7 +22,6 @@ import { minimizeViolation } from '../src/trace/minimize.ts';
 import { genModel, toModel } from './helpers/random-models.ts';
 import { tempDir } from './helpers/tmp.ts';
 
-const BIN = resolve('bin/mmcheck.js');
 const DINING = ['dining', '-p', 'n=16', '--strategy', 'dfs'];
 
 /** A scratch folder holding the depth-first counterexample of dining(16). */
@@ -36,18 +34,7 @@ async function withDfsTrace(): Promise<string> {
 
 /** bin/mmcheck.js, sent `signal` once its stderr shows the minimising search's first progress line. */
 function signalledWhileMinimizing(args: readonly string[], cwd: string, signal: NodeJS.Signals): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done, fail) => {
-    const c = spawn(process.execPath, [BIN, ...args, '--progress'], { cwd, env: { ...process.env, NODE_OPTIONS: '' } });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d: Buffer) => void (out += d));
-    c.stderr.on('data', (d: Buffer) => {
-      err += d;
-      if (/^\[mmcheck minimize\] /m.test(err) && !c.killed) c.kill(signal);
-    });
-    c.on('error', fail);
-    c.on('close', (code) => done({ code, out, err }));
-  });
+  return signalledProcess([...args, '--progress'], cwd, { send: signal, when: /^\[mmcheck minimize\] /m });
 }
 
 test('minimalViolation: a poll that never stops changes nothing; one that stops throws MinimizeStopped with how far it got', (t) => {

@@ -24,12 +24,30 @@ export async function cli(args: readonly string[], cwd: string = process.cwd()):
 
 /** `bin/mmcheck.js` as a child process (asynchronous, so that other tests run while it does), for what only a real process shows; `--json` results are validated as in `cli`. */
 export function mmcheckProcess(args: readonly string[], cwd: string = process.cwd(), env: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; out: string; err: string }> {
+  return signalledProcess(args, cwd, null, env);
+}
+
+/**
+ * `bin/mmcheck.js` as `mmcheckProcess` runs it, sent `signal.send` once, as
+ * soon as its stderr matches `signal.when` (a line the run prints where the
+ * test wants it stopped: a progress line, or a model's own `console.error`
+ * just before a step that never returns).
+ */
+export function signalledProcess(
+  args: readonly string[],
+  cwd: string,
+  signal: { readonly send: NodeJS.Signals; readonly when: RegExp } | null,
+  env: Readonly<Record<string, string>> = {},
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done, fail) => {
     const c = spawn(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '', ...env } });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => void (out += d));
-    c.stderr.on('data', (d: Buffer) => void (err += d));
+    c.stderr.on('data', (d: Buffer) => {
+      err += d;
+      if (signal && signal.when.test(err) && !c.killed) c.kill(signal.send);
+    });
     c.on('error', fail);
     c.on('close', (code) => {
       try {
