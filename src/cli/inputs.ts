@@ -115,6 +115,7 @@ export interface TraceLimits {
   readonly memory: MemoryCeiling;
 }
 
+/** `--time-limit` and `--memory-limit` as given (a bad value is MC307 before anything runs). */
 export function traceLimits(args: Args): TraceLimits {
   return { timeLimit: args.num('time-limit', { min: 0 }), memory: memoryCeiling(args.num('memory-limit', { min: 1 })) };
 }

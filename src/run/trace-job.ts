@@ -78,7 +78,7 @@ export interface TraceTask {
 }
 
 /** What a job tells as it runs: a task begins (rare), and where in the model's code it is (`ReplayWatch`, at every step). */
-export interface TraceProbe {
+interface TraceProbe {
   readonly task: (t: TraceTask) => void;
   readonly watch: ReplayWatch;
 }
@@ -112,7 +112,7 @@ export type SupervisedTrace<T> = { readonly done: T } | { readonly noModel: true
  * published into the cell before it runs; a stop requested by the watcher
  * throws `ReplayHalted` there.
  */
-export function cellProbe(cell: SearchCell, tell: (t: TraceTask) => void): TraceProbe & { readonly started: () => boolean } {
+function cellProbe(cell: SearchCell, tell: (t: TraceTask) => void): TraceProbe & { readonly started: () => boolean } {
   let current: TraceTask | null = null;
   let parts = 0;
   return {
@@ -146,7 +146,7 @@ export function runTraceJob(job: TraceJob, model: Model, cell: SearchCell, tell:
 }
 
 /** What a job computes, as the commands computed it in their own thread before. */
-export function traceJobResult(job: TraceJob, model: Model, probe: TraceProbe): ReplayJobResult | ShowJobResult | MergeJobResult {
+function traceJobResult(job: TraceJob, model: Model, probe: TraceProbe): ReplayJobResult | ShowJobResult | MergeJobResult {
   switch (job.kind) {
     case 'replay': {
       probe.task({ task: 'replay' });
