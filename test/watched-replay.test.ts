@@ -14,11 +14,11 @@
  * hang.ts`.
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cli, signalledProcess } from './helpers/cli.ts';
 import { longTrace } from './helpers/long-trace.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 const ENTRY = JSON.stringify(resolve('src/index.ts'));
 const SPINNING = /^spinning$/m;
@@ -43,7 +43,7 @@ const HANG = "console.error('spinning'); for (;;) {}";
 
 /** A scratch folder with ok.ts, hang.ts, says.ts and t.json, the trace `check ok.ts` saves (two steps: a: go, a: spin). */
 async function scratch(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-watched-'));
+  const dir = tempDir('mmcheck-watched-');
   writeFileSync(join(dir, 'ok.ts'), spinModel(''));
   writeFileSync(join(dir, 'hang.ts'), spinModel('for (;;) {}'));
   writeFileSync(join(dir, 'says.ts'), spinModel(HANG));
@@ -100,7 +100,7 @@ test('replay --time-limit 1 and show --time-limit 1 stop a step that never retur
 });
 
 test('a replay stopped between two steps (--time-limit on a long trace) says where, not forced; a normal replay of it is unchanged by the limits', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-watched-'));
+  const dir = tempDir('mmcheck-watched-');
   writeFileSync(join(dir, 'long.json'), JSON.stringify(longTrace(40_000)));
   const model = resolve('test/helpers/long-model.ts');
   const j = await cli(['replay', 'long.json', '--model', model, '--time-limit', '0.05', '--json'], dir);
@@ -153,7 +153,7 @@ test('minimize: SIGINT or --time-limit while its check of the trace is in a step
 });
 
 test('swarm-merge: SIGINT while a member\'s counterexample is replayed in a step that never returns: MC440 naming the member and the step, exit 3', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcheck-watched-'));
+  const dir = tempDir('mmcheck-watched-');
   // The same model file (and model hash) for the members and the merge; its step loops only when the merge's environment says so.
   writeFileSync(join(dir, 'env.ts'), spinModel(`if (HANG) { ${HANG} }`, "const HANG = process.env.MMCHECK_TEST_HANG === '1';"));
   for (const i of [0, 1]) {
