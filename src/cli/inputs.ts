@@ -138,11 +138,16 @@ export const TRACE_LIMIT_FLAGS = {
  */
 export async function watchedTraceJob<T>(source: TraceModelRef, job: TraceJob, limits: TraceLimits, thread?: SearchThread): Promise<SupervisedTrace<T>> {
   const th = thread ?? SearchThread.spawn(limits.memory, { signals: true });
+  // What a signal came before, when it came while the model loaded.
+  const before = job.kind === 'merge' ? "the members' counterexamples were replayed" : 'the trace was re-executed';
   try {
     if (!source.builtinOnly && looksLikeModelPath(source.ref)) await th.prepare({ ref: source.ref, cwd: source.cwd, build: null }, { timeLimit: limits.timeLimit });
     const r = await th.trace<T>(source, job, { timeLimit: limits.timeLimit, memory: limits.memory, signals: true });
-    if ('stopped' in r && r.stopped.task === null && r.stopped.reason === 'interrupted') throw new InterruptedBeforeSearch(r.stopped.signal ?? 'SIGINT');
+    if ('stopped' in r && r.stopped.task === null && r.stopped.reason === 'interrupted') throw new InterruptedBeforeSearch(r.stopped.signal ?? 'SIGINT', before);
     return r;
+  } catch (e) {
+    if (e instanceof InterruptedBeforeSearch) throw new InterruptedBeforeSearch(e.signal, before);
+    throw e;
   } finally {
     if (thread === undefined) th.close();
   }

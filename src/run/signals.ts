@@ -14,8 +14,9 @@ export type StopSignal = 'SIGINT' | 'SIGTERM';
  * `mmcheck: interrupted by SIGINT before any search started`, exit 3.
  */
 export class InterruptedBeforeSearch extends Error {
-  constructor(readonly signal: StopSignal) {
-    super(`interrupted by ${signal} before any search started`);
+  /** `before`: what had not started (a command that re-executes a trace says so: `the trace was re-executed`). */
+  constructor(readonly signal: StopSignal, before = 'any search started') {
+    super(`interrupted by ${signal} before ${before}`);
     this.name = 'InterruptedBeforeSearch';
   }
 }
