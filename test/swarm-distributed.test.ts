@@ -242,6 +242,21 @@ test('swarm-merge refuses results of different runs, a member twice, missing mem
   t.regex(other.err, /MC439: the members ran a different model "dining" than the one given \(model hash \w+ in the results, \w+ here\)/);
 });
 
+test('a member stopped before its search stored a state (--time-limit 0) writes a result that merges as the in-process swarm reports it, and a rerun replaces it', async (t) => {
+  const dir = tmp();
+  await members(dir, 'z', ['--seed', '5', '--time-limit', '0'], 2);
+  const member = JSON.parse(readFileSync(join(dir, 'z0.json'), 'utf8'));
+  t.like(member.outcome, { status: 'time-limit', states: 0, expanded: 0 });
+  const merged = await cli(['swarm-merge', 'z0.json', 'z1.json', '--json'], dir);
+  t.is(merged.code, 3, merged.err);
+  const inProcess = await cli(['check', 'dining', '-p', 'n=3', '--swarm', '2', '--seed', '5', '--time-limit', '0', '--json', '--no-trace'], dir);
+  t.is(inProcess.code, 3, inProcess.err);
+  t.deepEqual(comparable(JSON.parse(merged.out)), comparable(JSON.parse(inProcess.out)));
+  // The scheduler runs the member again over its own result (which it replaces only when that validates as one: MC346 otherwise).
+  const rerun = await cli(['check', 'dining', '-p', 'n=3', '--swarm', '2', '--seed', '5', '--time-limit', '0', '--member', '0', '-o', 'z0.json'], dir);
+  t.is(rerun.code, 0, rerun.err);
+});
+
 test('swarm-merge validates every field of a result: corrupt, edited or foreign files are coded errors naming the file and the JSON path', async (t) => {
   const dir = tmp();
   await members(dir, 'a', ['--seed', '5'], 2);

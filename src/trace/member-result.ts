@@ -239,7 +239,8 @@ export function parseMemberResult(text: string, source: string): ParsedMember {
 
   const out = r.obj(t.outcome, '$.outcome', OUTCOME_KEYS);
   const status = r.oneOf(out.status, '$.outcome.status', STATUSES);
-  const states = r.int(out.states, '$.outcome.states', 1);
+  // A member stopped (a signal, its time limit) before its search stored the initial state has seen none: the in-process swarm reports it so too.
+  const states = r.int(out.states, '$.outcome.states', status === 'interrupted' || status === 'time-limit' ? 0 : 1);
   const expanded = r.int(out.expanded, '$.outcome.expanded');
   r.int(out.transitions, '$.outcome.transitions');
   r.int(out.maxDepth, '$.outcome.maxDepth');
