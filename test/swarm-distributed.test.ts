@@ -239,7 +239,23 @@ test('swarm-merge refuses results of different runs, a member twice, missing mem
   // A model other than the one the members ran.
   const other = await cli(['swarm-merge', 'a0.json', 'a1.json', 'a2.json', '--model', resolve('models/peterson.ts')], dir);
   t.is(other.code, 2);
-  t.regex(other.err, /MC439: the members ran a different model "dining" than the one given \(model hash \w+ in the results, \w+ here\)/);
+  t.regex(other.err, /MC439: the members ran model "dining", not model "peterson" \(--model .*peterson\.ts\)/);
+  // One that lacks the members' variant is named so too (regression: MC303, "model "dining" has no variants").
+  const p = await cli(['check', 'peterson', '--variant', 'victim-first', '-p', 'n=2', '--swarm', '1', '--seed', '5', '--member', '0', '-o', 'p0.json'], dir);
+  t.is(p.code, 0, p.err);
+  const lacks = await cli(['swarm-merge', 'p0.json', '--model', 'dining'], dir);
+  t.is(lacks.code, 2);
+  t.regex(lacks.err, /MC439: the members ran model "peterson", not model "dining" \(--model dining\)/);
+  // The same model file edited after the members ran: its hash differs.
+  const edited = join(dir, 'dining-edited.ts');
+  writeFileSync(edited, readFileSync(resolve('models/dining.ts'), 'utf8').replaceAll("'../src/index.ts'", JSON.stringify(resolve('src/index.ts'))) + '\n// edited\n');
+  const changed = await cli(['swarm-merge', 'a0.json', 'a1.json', 'a2.json', '--model', edited], dir);
+  t.is(changed.code, 2);
+  t.regex(changed.err, /MC439: the members ran a different model "dining" than the one given \(model hash \w+ in the results, \w+ here\)/);
+  // Files of different runs are told before the model is built for the first file's variant.
+  const mixed = await cli(['swarm-merge', 'p0.json', 'a0.json', '--model', 'dining'], dir);
+  t.is(mixed.code, 2);
+  t.regex(mixed.err, /MC434: .*run\.model is "dining" in one and "peterson"/);
 });
 
 test('a member stopped before its search stored a state (--time-limit 0) writes a result that merges as the in-process swarm reports it, and a rerun replaces it', async (t) => {

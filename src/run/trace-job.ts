@@ -1,4 +1,5 @@
 import type { Model } from '../model/define.ts';
+import { McError, q } from '../model/errors.ts';
 import { buildModel } from '../model/build.ts';
 import type { LockDecl } from '../model/blocks/block.ts';
 import { Runtime } from '../exec/runtime.ts';
@@ -44,7 +45,7 @@ export type TraceJob =
   /** `show`: the trace verified on the model, and what the model says of a trace it reproduces (the steps' docs, the declared locks, the blocked threads). */
   | { readonly kind: 'show'; readonly trace: TraceFile }
   /** `swarm-merge`: the members' results merged, every counterexample replayed (`mergeMembers`). */
-  | { readonly kind: 'merge'; readonly members: readonly ParsedMember[]; readonly allowMissing: boolean };
+  | { readonly kind: 'merge'; readonly members: readonly ParsedMember[]; readonly allowMissing: boolean; /** `--model` as given, for a message. */ readonly given?: string };
 
 export interface ReplayJobResult {
   readonly outcome: ReplayOutcome;
@@ -178,6 +179,8 @@ function traceJobResult(job: TraceJob, model: Model, probe: TraceProbe): ReplayJ
     }
     case 'merge': {
       const run = job.members[0]!.result.run;
+      // Another model may have no such variant or parameters: say which model the members ran, not what this one lacks.
+      if (model.name !== run.model) throw new McError('MC439', `the members ran model ${q(run.model)}, not model ${q(model.name)}${job.given !== undefined ? ` (--model ${job.given})` : ''}: merge with the model the members were given`);
       probe.task({ task: 'build' });
       probe.watch('build', -1, run.variant);
       const rt = new Runtime(buildModel(model, run.variant, run.params));

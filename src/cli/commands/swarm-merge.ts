@@ -4,7 +4,7 @@ import type { Model } from '../../model/define.ts';
 import { fairnessName } from '../../model/fairness-text.ts';
 import { builtinModel, loadModel, looksLikeModelPath } from '../../run/load.ts';
 import { defaultSwarmOptions } from '../../run/swarm-pool.ts';
-import { listed, readMemberResult } from '../../run/swarm-merge.ts';
+import { listed, readMemberResult, sameRun } from '../../run/swarm-merge.ts';
 import { memoryCeiling } from '../../run/memory-ceiling.ts';
 import type { MergeJobResult, TraceModelRef } from '../../run/trace-job.ts';
 import { watchedTraceJob } from '../inputs.ts';
@@ -59,10 +59,12 @@ async function runMerge(args: Args, io: Io): Promise<number> {
     refuseForeignOutput(args.str('trace-out')!, 'trace', { cwd: io.cwd, option: '--trace-out' });
   }
   const members = files.map((f) => readMemberResult(f, io.cwd));
+  // Results of different runs, a member twice or one missing are told before the model is loaded and built for the first result's variant and parameters.
+  sameRun(members, args.flag('allow-missing'));
   const first = members[0]!.result.run;
   // The members' counterexamples are replayed, and merged, in a watched thread; this thread loads the model after it has.
   const limits = { timeLimit: Infinity, memory: memoryCeiling(Infinity) };
-  const job = await watchedTraceJob<MergeJobResult>(mergeModelRef(first, args, io), { kind: 'merge', members, allowMissing: args.flag('allow-missing') }, limits);
+  const job = await watchedTraceJob<MergeJobResult>(mergeModelRef(first, args, io), { kind: 'merge', members, allowMissing: args.flag('allow-missing'), ...(args.given('model') ? { given: args.str('model')! } : {}) }, limits);
   if ('noModel' in job) throw notBuiltinError(first);
   if ('stopped' in job) {
     const member = job.stopped.task?.member;
