@@ -287,6 +287,9 @@ const refused: [string, string[], RegExp][] = [
   ['--bitstate-bits with another store', ['check', 'dining', '--store', 'hash-compact', '--bitstate-bits', '20'], /MC332: .*--bitstate-bits is used only with --store bitstate/],
   ['a swarm flag without --swarm', ['check', 'dining', '--seed', '3'], /MC332: mmcheck check: option --seed is used only with --swarm/],
   ['an exhaustive flag with --swarm', ['check', 'dining', '--swarm', '2', '--por'], /MC321: option --por is not used with --swarm/],
+  // Neither reduction is applied to a swarm's searches: refused, not ignored.
+  ['--dead-vars with --swarm', ['check', 'dining', '--swarm', '2', '--dead-vars'], /MC321: option --dead-vars is not used with --swarm/],
+  ['--stack-proviso with a swarm member', ['check', 'dining', '--swarm', '2', '--seed', '1', '--member', '0', '-o', 'm.json', '--stack-proviso'], /MC321: option --stack-proviso is not used with --swarm/],
 ];
 for (const [name, args, re] of refused) {
   test(`refused (exit 2): ${name}`, async (t) => {

@@ -19,7 +19,7 @@ import { jsonResult } from '../json-result.ts';
  * it exits 3 (incomplete), not 0.
  */
 /** Flags of the exhaustive search that a swarm (fixed-size bitstate DFS per worker) has no use for. */
-const EXHAUSTIVE_ONLY = ['strategy', 'store', 'bitstate-bits', 'por', 'symmetry', 'cross-check', 'memory-limit', 'minimize'] as const;
+const EXHAUSTIVE_ONLY = ['strategy', 'store', 'bitstate-bits', 'por', 'symmetry', 'stack-proviso', 'dead-vars', 'cross-check', 'memory-limit', 'minimize'] as const;
 /** Flags that only a swarm uses. */
 export const SWARM_ONLY = ['swarm-jobs', 'seed', 'depth', 'bitstate', 'member', 'member-from-env', 'member-base', 'out'] as const;
 
