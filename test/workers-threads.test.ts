@@ -257,3 +257,27 @@ export default defineModel({
     /failed to load: no configuration in this thread \(in a helper thread of --workers 2, where the search thread had loaded and built it: the model must load and build alike in every thread; --workers 1 searches in one\)/,
   );
 });
+
+test.serial('threads: a step that calls process.exit() in a helper\'s copy of the model file only is MC166, as in the search thread, not a search that waits for that helper forever', async (t) => {
+  // The helpers' copies end their thread in a step; the search thread's does not.
+  await divergentCopies(
+    t,
+    'helper-exit',
+    'defineModel, int, replicate',
+    `export default defineModel({
+  name: 'helper-exit',
+  shared: { sum: int(0, 40) },
+  threads: [replicate(5, 'T', {
+    locals: { x: int(0, 3) },
+    start: 'go',
+    steps: {
+      go: { when: (s, me) => me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; if (!first && s.sum > 4) process.exit(7); }, next: 'go' },
+      down: { at: 'go', when: (s, me) => me.x >= 3, then: (s, me) => { me.x = 0; s.sum = s.sum - 3; }, next: 'go' },
+    },
+  })],
+});
+`,
+    'MC166',
+    /a model's step, guard or invariant \(or code a model file started\) called process\.exit\(7\) during the search/,
+  );
+});

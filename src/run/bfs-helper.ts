@@ -10,6 +10,7 @@ import { helperLoop, stopWorkers } from '../search/parallel-explore.ts';
 import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
 import { loadResolvedModel } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
+import { exitedModelError, strayModelError } from './stray.ts';
 import type { SearchSpec } from './supervise.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 
@@ -82,6 +83,19 @@ export function bfsHelperMain(): void {
 async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepared | null): Promise<void> {
   let msg: HelperMessage;
   let joining = false;
+  // The model's code can end this thread without its report: process.exit() in a step (or in code the model file started), or an error
+  // thrown by a timer or promise it started. The search thread would then wait at a barrier for this one forever (or, before this one
+  // joined, go on without it). Stop the round instead, and report it as the search thread reports the same in its own thread (MC166).
+  let thrown: { e: unknown } | null = null;
+  const onThrown = (e: unknown): void => void (thrown ??= { e });
+  const onExit = (code: number): void => {
+    const e = thrown !== null ? strayModelError(thrown.e, 'an uncaught exception') : exitedModelError(code);
+    const internal = thrown !== null && e === null ? (thrown.e instanceof Error ? (thrown.e.stack ?? thrown.e.message) : String(thrown.e)) : '';
+    stopWorkers(new Int32Array(input.bufs.store.control), true);
+    port.postMessage({ type: 'error', code: e?.code ?? null, message: e?.message ?? internal, ...(!joining ? { beforeJoin: true as const } : {}) } satisfies HelperMessage);
+  };
+  process.on('uncaughtExceptionMonitor', onThrown);
+  process.on('exit', onExit);
   try {
     // The model prepared in advance, when it is the one searched and it built; else built now.
     const early = prepared !== null && prepared.key === specKey(input.spec) ? await prepared.built.catch(() => null) : null;
@@ -101,6 +115,8 @@ async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepar
     // A model that loaded and built in the search thread but not here (it behaves differently from one thread to the next) stops the search as a failure in a round does: its error is the search's, not a search that quietly goes on without this helper.
     if (!joining) stopWorkers(new Int32Array(input.bufs.store.control), true);
   }
+  process.off('exit', onExit);
+  process.off('uncaughtExceptionMonitor', onThrown);
   // The search thread takes what this one printed while it waits for this report (`searchParallel`).
   await flushStdio();
   port.postMessage(msg);
