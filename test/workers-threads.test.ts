@@ -281,3 +281,40 @@ test.serial('threads: a step that calls process.exit() in a helper\'s copy of th
     /a model's step, guard or invariant \(or code a model file started\) called process\.exit\(7\) during the search/,
   );
 });
+
+test.serial('threads: a model file changed after the search thread built it is MC182 when a helper builds the new one, not a search that mixes the two models', async (t) => {
+  const dir = tempDir('mmcheck-threads-');
+  const file = join(dir, 'edited.mts');
+  const source = (cap: number) => `import { defineModel, int, replicate } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
+const CAP = ${cap};
+export default defineModel({
+  name: 'edited',
+  shared: { sum: int(0, 40) },
+  threads: [replicate(4, 'T', {
+    locals: { x: int(0, 3) },
+    start: 'go',
+    steps: { go: { when: (s, me) => me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; }, next: 'go' } },
+  })],
+  invariants: { capped: (s) => s.sum <= CAP },
+});
+`;
+  writeFileSync(file, source(12));
+  const spec = { model: file, variant: null, params: {} };
+  const built = buildModel(await loadModel(file), null);
+  // Saved again, as an editor would while the check runs: the helper loads this one.
+  writeFileSync(file, source(11));
+  for (const store of ['exact', 'hash-compact'] as const) {
+    const threads = new HelperThreads(1);
+    const pool = new HelperPool(threads.ports);
+    try {
+      pool.prepare(spec);
+      const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
+      const e = await t.throwsAsync(run, undefined, store);
+      t.is((e as { code?: string }).code, 'MC182', store);
+      t.regex(e!.message, /^the model built in a helper thread differs from the one the search thread built \(model hash \w+ here, \w+ there\): the model file or a file it imports was changed while the check ran/, store);
+    } finally {
+      pool.close();
+      threads.end();
+    }
+  }
+});

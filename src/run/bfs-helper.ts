@@ -1,6 +1,7 @@
 import { MessageChannel, Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { buildModel, type BuiltModel } from '../model/build.ts';
-import { isMcError } from '../model/errors.ts';
+import { McError, isMcError } from '../model/errors.ts';
+import { modelHash } from '../trace/decode.ts';
 import { isStateError } from '../trace/error-path.ts';
 import { Runtime } from '../exec/runtime.ts';
 import { Symmetry } from '../reduce/symmetry.ts';
@@ -30,6 +31,8 @@ export interface HelperInput {
   readonly deadVars: boolean;
   readonly deadlock: boolean | null;
   readonly bufs: ParallelBuffers;
+  /** The model hash of the model the search thread built (`modelHash`): a helper that built another one does not join (MC182). */
+  readonly modelHash: string;
 }
 
 /**
@@ -101,6 +104,13 @@ async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepar
     const early = prepared !== null && prepared.key === specKey(input.spec) ? await prepared.built.catch(() => null) : null;
     const built = early?.built ?? buildModel(await loadResolvedModel(input.spec.model), input.spec.variant, input.spec.params);
     const rt = early?.rt ?? new Runtime(built);
+    // A model file saved while the check runs is loaded anew here (a helper of the default --workers starts 250 ms in): the rounds would mix the answers of two models.
+    const hash = modelHash(rt);
+    if (hash !== input.modelHash)
+      throw new McError(
+        'MC182',
+        `the model built in a helper thread differs from the one the search thread built (model hash ${hash} here, ${input.modelHash} there): the model file or a file it imports was changed while the check ran, or the model's code or structure depends on the thread it runs in; run the check again`,
+      );
     if (input.deadVars) applyDeadVariables(built, rt);
     const por = input.por ? new PartialOrder(built, { liveness: input.por.liveness }) : null;
     const w = new RoundWorker(-1, rt, input.symmetry ? new Symmetry(built, rt.layout) : null, input.bufs, input.deadlock ?? built.deadlock, por);

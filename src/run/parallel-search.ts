@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { BuiltModel } from '../model/build.ts';
 import { McError } from '../model/errors.ts';
+import { modelHash } from '../trace/decode.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { searchWith } from '../search/check.ts';
 import { collectHelpers, stopWorkers, threadDriver, type LevelShape, type ParallelExploreOptions } from '../search/parallel-explore.ts';
@@ -141,7 +142,7 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     return searchWith(built, options, (rt, red) =>
       sharedEngine(rt, red, options, { workers, cpus: availableParallelism(), ...tunedEngine(tuning), ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
         ctl = w0.ctl;
-        const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, por: red.por ? { liveness: red.por.liveness } : null, deadVars: options.deadVars === true, deadlock: options.deadlock ?? null, bufs };
+        const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, por: red.por ? { liveness: red.por.liveness } : null, deadVars: options.deadVars === true, deadlock: options.deadlock ?? null, bufs, modelHash: modelHash(rt) };
         // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.
         const spawn = (): void => {
           for (let i = 1; i < workers; i++) {
