@@ -70,13 +70,17 @@ const SPAWN_AFTER_MS = 250;
  * szymanski(4) at 100 ms, when its levels were already narrowing, made it
  * about twice as slow (0.21 to 0.23 s against 0.10 to 0.12 s with one
  * worker). So they join at the first round once the search has run
- * POOL_AFTER_MS while its BFS levels still widen (the level at least
- * POOL_WIDENING times the one before), or POOL_EARLY_MS when the level also
- * holds POOL_EARLY_LEVEL states; and, whatever its levels, once it has run
- * SPAWN_AFTER_MS. A search whose levels stop widening before 100 ms and
- * that ends within 250 ms runs as with one worker.
+ * POOL_EARLY_MS at a BFS level that holds POOL_EARLY_LEVEL states and still
+ * widens (at least POOL_WIDENING times the one before); and, whatever its
+ * levels, once it has run SPAWN_AFTER_MS. Levels of fewer states do not
+ * call for a helper at any time: helpers loading beside the search thread
+ * slow its first levels, so that szymanski(4) met its first level of 2,048
+ * states 200 to 240 ms in, and joining there (when the rule also took
+ * smaller levels still widening after 100 ms) made its search 0.32 to 0.34
+ * s against 0.19 to 0.25 s without (0.14 to 0.18 s with one worker). A
+ * search whose levels stay under 4,096 states and that ends within 250 ms
+ * runs as with one worker.
  */
-const POOL_AFTER_MS = 100;
 const POOL_EARLY_MS = 40;
 const POOL_EARLY_LEVEL = 4096;
 /** A level this much larger than the one before is one of a search still widening, well before its widest level. */
@@ -86,7 +90,7 @@ const POOL_WIDENING = 1.05;
 export function poolJoins(ms: number, level: LevelShape | undefined): boolean {
   if (ms >= SPAWN_AFTER_MS) return true;
   const widens = level !== undefined && level.size >= POOL_WIDENING * level.previous;
-  return widens && (ms >= POOL_AFTER_MS || (ms >= POOL_EARLY_MS && level.size >= POOL_EARLY_LEVEL));
+  return widens && ms >= POOL_EARLY_MS && level.size >= POOL_EARLY_LEVEL;
 }
 
 /** The engine settings a tuning gives. */
