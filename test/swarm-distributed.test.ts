@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildModel } from '../src/index.ts';
 import { Runtime } from '../src/exec/runtime.ts';
@@ -360,4 +360,15 @@ export default defineModel({
   // A built-in model given by its path keeps the hash it has by name.
   const hash = async (ref: string) => modelHash(new Runtime(buildModel(await loadModel(ref), null, { n: 3 })));
   t.is(await hash(resolve('models/dining.ts')), await hash('dining'));
+});
+
+test('check --member -o - prints the result on stdout, as --json does, and writes no file named "-"', async (t) => {
+  const dir = tmp();
+  const args = ['check', 'peterson', '-p', 'n=3', '--swarm', '2', '--seed', '1', '--member', '0'];
+  const dash = await cli([...args, '-o', '-'], dir);
+  t.is(dash.code, 0, dash.err);
+  const json = await cli([...args, '--json'], dir);
+  const strip = (o: string) => ({ ...JSON.parse(o), outcome: { ...JSON.parse(o).outcome, seconds: 0 } });
+  t.deepEqual(strip(dash.out), strip(json.out));
+  t.false(existsSync(join(dir, '-')));
 });

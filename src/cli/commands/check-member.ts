@@ -8,7 +8,7 @@ import { modelHash } from '../../trace/decode.ts';
 import { memberResult, type SwarmRun } from '../../trace/member-result.ts';
 import { MAX_SWARM } from '../../search/swarm.ts';
 import type { Args } from '../args.ts';
-import { count, EXIT, n, shqPath, type Io } from '../common.ts';
+import { count, EXIT, n, shqPath, toFile, type Io } from '../common.ts';
 import { memberIndex } from '../member-index.ts';
 import { statusLine } from '../progress.ts';
 import { seededRunAlone, seededTrace } from '../seeded.ts';
@@ -41,7 +41,9 @@ export async function runMember(args: Args, io: Io): Promise<number> {
   const workers = swarmSize(args);
   const base = args.given('member-base') ? args.num('member-base', { integer: true, min: 0 }) : undefined;
   const { index, from } = memberIndex(args.str('member'), args.flag('member-from-env'), base, workers, io.env ?? {});
-  const out = args.str('out');
+  // -o - is stdout, as for show and test: the result is printed as with --json.
+  const out = toFile(args.str('out'));
+  const toStdout = args.flag('json') || args.str('out') === '-';
   if (out !== undefined && looksLikeModelPath(args.positionals[0]!)) refuseOutputOverInput(out, [{ path: args.positionals[0], what: 'model file' }], io.cwd, '-o');
   if (out !== undefined) refuseForeignOutput(out, 'member-result', { cwd: io.cwd, option: '-o' });
   const c = await seededRunAlone(args, io);
@@ -80,7 +82,7 @@ export async function runMember(args: Args, io: Io): Promise<number> {
   const result = memberResult(run, m.plan, o, m.interrupted, trace);
   const text = JSON.stringify(result) + '\n';
   if (out !== undefined) writeFileAtomic(out, text, { cwd: io.cwd, kind: 'member-result' });
-  if (args.flag('json')) io.out(text);
+  if (toStdout) io.out(text);
   else {
     const what = o.violation ? `${o.violation.kind} (${o.violation.property}) after ${n(o.cost)} expanded states` : o.status === 'done' ? 'no violation, search done' : `no violation (${o.status})`;
     io.out(`swarm member ${index} of ${workers} of ${describeBuilt(c.built)} [seed ${c.seed}, index from ${from}, bitstate 2^${m.plan.bitstateLog2}, k ${m.plan.k}, depth bound ${n(m.plan.depthBound)}]\n`);

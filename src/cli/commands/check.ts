@@ -65,7 +65,7 @@ export const checkCommand: Command = {
     member: { type: 'string', value: 'I|env', help: 'with --swarm N and --seed: run only member I (0..N-1) and write its result for swarm-merge; env: the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID' },
     'member-from-env': { type: 'boolean', help: 'as --member env (Kubernetes Indexed Jobs, Slurm job arrays)' },
     'member-base': { type: 'string', value: 'B', help: 'with the index from the environment: the index of member 0 (1 for a Slurm array numbered 1-N)' },
-    out: { type: 'string', short: 'o', value: 'FILE', help: "with --member: write the member's result to FILE (atomically)" },
+    out: { type: 'string', short: 'o', value: 'FILE', help: "with --member: write the member's result to FILE (atomically; -: stdout, as with --json)" },
   },
   conflicts: [...SHARED_CONFLICTS, ['member', 'member-from-env'], ['swarm', 'workers']],
   notes: [
