@@ -164,27 +164,39 @@ try { writeFileSync(lock, String(threadId), { flag: 'wx' }); firstId = threadId;
 const first = threadId === firstId;
 ${body}`,
     );
-    const spec = { model: file, variant: null, params: {} };
-    const built = buildModel(await loadModel(file), null);
-    for (const store of ['exact', 'hash-compact'] as const) {
-      const threads = new HelperThreads(1);
-      const pool = new HelperPool(threads.ports);
-      try {
-        pool.prepare(spec);
-        const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
-        const e = await t.throwsAsync(run, undefined, store);
-        t.is((e as { code?: string }).code, code, store);
-        t.regex(e!.message, re, store);
-        // A helper's error names the model file as the command's own errors do, by its path from the working directory.
-        if (code === 'MC140') t.true(e!.message.startsWith(`model file "${relative(process.cwd(), file)}" failed to load`), e!.message);
-      } finally {
-        pool.close();
-        threads.end();
-      }
-    }
+    const e = await helperFails(t, file, buildModel(await loadModel(file), null), code, re);
+    // A helper's error names the model file as the command's own errors do, by its path from the working directory.
+    for (const m of e) if (code === 'MC140') t.true(m.startsWith(`model file "${relative(process.cwd(), file)}" failed to load`), m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Search `built` (the model of `file`, built in this thread) with two
+ * workers and either store, the helper loading `file` itself: the search
+ * fails with the coded error `code`, its message matching `re`. Returns the
+ * messages.
+ */
+async function helperFails(t: ExecutionContext, file: string, built: ReturnType<typeof buildModel>, code: string, re: RegExp): Promise<string[]> {
+  const spec = { model: file, variant: null, params: {} };
+  const messages: string[] = [];
+  for (const store of ['exact', 'hash-compact'] as const) {
+    const threads = new HelperThreads(1);
+    const pool = new HelperPool(threads.ports);
+    try {
+      pool.prepare(spec);
+      const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
+      const e = await t.throwsAsync(run, undefined, store);
+      t.is((e as { code?: string }).code, code, store);
+      t.regex(e!.message, re, store);
+      messages.push(e!.message);
+    } finally {
+      pool.close();
+      threads.end();
+    }
+  }
+  return messages;
 }
 
 test.serial('threads: a step enabled in one thread\'s copy of the model file and not in another\'s (a module-level variable) is MC160, with either store, not a pass with other counts', async (t) => {
@@ -299,22 +311,8 @@ export default defineModel({
 });
 `;
   writeFileSync(file, source(12));
-  const spec = { model: file, variant: null, params: {} };
   const built = buildModel(await loadModel(file), null);
   // Saved again, as an editor would while the check runs: the helper loads this one.
   writeFileSync(file, source(11));
-  for (const store of ['exact', 'hash-compact'] as const) {
-    const threads = new HelperThreads(1);
-    const pool = new HelperPool(threads.ports);
-    try {
-      pool.prepare(spec);
-      const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
-      const e = await t.throwsAsync(run, undefined, store);
-      t.is((e as { code?: string }).code, 'MC182', store);
-      t.regex(e!.message, /^the model built in a helper thread differs from the one the search thread built \(model hash \w+ here, \w+ there\): the model file or a file it imports was changed while the check ran/, store);
-    } finally {
-      pool.close();
-      threads.end();
-    }
-  }
+  await helperFails(t, file, built, 'MC182', /^the model built in a helper thread differs from the one the search thread built \(model hash \w+ here, \w+ there\): the model file or a file it imports was changed while the check ran/);
 });
