@@ -316,3 +316,24 @@ export default defineModel({
   writeFileSync(file, source(11));
   await helperFails(t, file, built, 'MC182', /^the model built in a helper thread differs from the one the search thread built \(model hash \w+ here, \w+ there\): the model file or a file it imports was changed while the check ran/);
 });
+
+test.serial('threads: an invariant that fails in a helper\'s copy of the model file only is MC160 saying so, not a violation of an unnamed invariant', async (t) => {
+  await divergentCopies(
+    t,
+    'helper-inv',
+    'defineModel, int, replicate',
+    `export default defineModel({
+  name: 'helper-inv',
+  shared: { sum: int(0, 40) },
+  threads: [replicate(5, 'T', {
+    locals: { x: int(0, 3) },
+    start: 'go',
+    steps: { go: { when: (s, me) => me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; }, next: 'go' } },
+  })],
+  invariants: { low: (s) => first || s.sum < 6 },
+});
+`,
+    'MC160',
+    /is not deterministic: a helper thread of the multi-core search found an invariant violated in a state where the search thread's invariants all hold/,
+  );
+});

@@ -37,7 +37,8 @@ export const DENSE_CHECKS = 4096;
 export const SPARSE_STRIDE = 256;
 
 const RULE = 'guards and effects must be functions of the state: no Math.random, Date, or state kept in closures';
-const INV_RULE = 'invariants, and the helpers they call, must only read the state: no Math.random, Date, or state kept in closures';
+/** The rule an invariant that answers differently breaks. */
+export const INVARIANT_RULE = 'invariants, and the helpers they call, must only read the state: no Math.random, Date, or state kept in closures';
 
 /** The coded error for a model whose steps (or invariants: `rule`) are not functions of the state. */
 export function notDeterministic(rt: Runtime, what: string, rule = RULE): McError {
@@ -159,7 +160,7 @@ export class DeterminismCheck {
     try {
       r2 = rt.evaluateInvariants(s, 0);
     } catch (e) {
-      throw notDeterministic(rt, `invariants that were evaluated without error on a state failed when evaluated again on the same state: ${isMcError(e) ? `${e.code} ${e.message}` : q(String(e))}`, INV_RULE);
+      throw notDeterministic(rt, `invariants that were evaluated without error on a state failed when evaluated again on the same state: ${isMcError(e) ? `${e.code} ${e.message}` : q(String(e))}`, INVARIANT_RULE);
     }
     if (r1 !== r2) throw this.invariantDiffers(r1, r2);
     this.sweep(this.after);
@@ -185,7 +186,7 @@ export class DeterminismCheck {
     const rt = this.rt;
     const i = r1 < 0 ? r2 : r2 < 0 ? r1 : Math.min(r1, r2);
     const heldFirst = i !== r1;
-    return notDeterministic(rt, `invariant ${q(rt.model.invariants[i]!.name)} ${heldFirst ? 'held' : 'failed'} on a state and ${heldFirst ? 'failed' : 'held'} when evaluated again on the same state`, INV_RULE);
+    return notDeterministic(rt, `invariant ${q(rt.model.invariants[i]!.name)} ${heldFirst ? 'held' : 'failed'} on a state and ${heldFirst ? 'failed' : 'held'} when evaluated again on the same state`, INVARIANT_RULE);
   }
 
   /**
@@ -221,7 +222,7 @@ export class DeterminismCheck {
       if (stepOutcome(st, v, t) !== a) culprit = i;
     }
     const named = culprit >= 0 ? `invariant ${q(invs[culprit]!.name)} was` : `invariants ${invs.slice(0, ran).map((x) => q(x.name)).join(', ')} were`;
-    return notDeterministic(rt, `${changed} after ${named} evaluated (evaluating ${culprit >= 0 ? 'it' : 'one of them'} changed something outside the state that the step reads, such as a variable a helper it calls updates)`, INV_RULE);
+    return notDeterministic(rt, `${changed} after ${named} evaluated (evaluating ${culprit >= 0 ? 'it' : 'one of them'} changed something outside the state that the step reads, such as a variable a helper it calls updates)`, INVARIANT_RULE);
   }
 
   /**

@@ -11,6 +11,7 @@ import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
 import type { EdgeBuffers, ParallelBuffers } from './parallel-round.ts';
 import { growSharedTo } from '../store/growable-shared.ts';
+import { INVARIANT_RULE, notDeterministic } from '../exec/determinism.ts';
 
 /**
  * Multi-core breadth-first safety exploration (`check --workers N`): the
@@ -246,6 +247,8 @@ export function exploreParallel(
       st.setCount(idx + 1);
       out.transitions += counted(invSeq);
       const v = rt.checkInvariants(st.states, st.offsetOf(idx));
+      // Another thread's copy of the model found an invariant violated here, and this thread's finds none: the invariants differ from thread to thread.
+      if (v < 0) throw notDeterministic(rt, `a helper thread of the multi-core search found an invariant violated in a state where the search thread's invariants all hold (the model's copies in the two threads answer differently; --workers 1 searches in one thread)`, INVARIANT_RULE);
       out.violation = { kind: 'invariant', property: invNames[v]!, state: idx };
       out.depth = depth + 1;
       return out;
