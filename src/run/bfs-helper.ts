@@ -1,6 +1,6 @@
 import { MessageChannel, Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { buildModel, type BuiltModel } from '../model/build.ts';
-import { McError, isMcError } from '../model/errors.ts';
+import { McError } from '../model/errors.ts';
 import { modelHash } from '../trace/decode.ts';
 import { isStateError } from '../trace/error-path.ts';
 import { Runtime } from '../exec/runtime.ts';
@@ -11,7 +11,7 @@ import { helperLoop, stopWorkers } from '../search/parallel-explore.ts';
 import { RoundAborted, RoundWorker, type ParallelBuffers } from '../search/parallel-round.ts';
 import { loadResolvedModel } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
-import { exitedModelError, strayModelError } from './stray.ts';
+import { errorMessage, exitedModelError, strayModelError } from './stray.ts';
 import type { SearchSpec } from './supervise.ts';
 import { workerBootstrapUrl } from './worker-bootstrap.ts';
 
@@ -121,7 +121,7 @@ async function helperRun(port: MessagePort, input: HelperInput, prepared: Prepar
     msg =
       e instanceof RoundAborted
         ? { type: 'aborted' }
-        : { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e), ...(isStateError(e) ? { atState: true as const } : {}), ...(!joining ? { beforeJoin: true as const } : {}) };
+        : { ...errorMessage(e), ...(isStateError(e) ? { atState: true as const } : {}), ...(!joining ? { beforeJoin: true as const } : {}) };
     // A model that loaded and built in the search thread but not here (it behaves differently from one thread to the next) stops the search as a failure in a round does: its error is the search's, not a search that quietly goes on without this helper.
     if (!joining) stopWorkers(new Int32Array(input.bufs.store.control), true);
   }

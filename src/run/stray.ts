@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { McError } from '../model/errors.ts';
+import { McError, isMcError } from '../model/errors.ts';
 import { PACKAGE_ROOT } from '../model/package-root.ts';
 
 /**
@@ -37,4 +37,9 @@ export function strayModelError(e: unknown, what: string): McError | null {
 /** MC166 for a search thread that ended with no result, no error and no stop asked: only `process.exit()` in code of the model's does that. */
 export function exitedModelError(code: number): McError {
   return new McError('MC166', `a model's step, guard or invariant (or code a model file started) called process.exit(${code}) during the search; a model's functions only compute the next state`);
+}
+
+/** A failure as a thread posts it to its caller: a coded error's code and message, or anything else's stack (the caller's internal error). */
+export function errorMessage(e: unknown): { type: 'error'; code: string | null; message: string } {
+  return { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
 }

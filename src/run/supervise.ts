@@ -3,7 +3,7 @@ import { getHeapStatistics } from 'node:v8';
 import { buildModel, type BuiltModel } from '../model/build.ts';
 import { checkVariant, paramsFrom, resolveParams, type Params } from '../model/define.ts';
 import { McError, McIncompleteError, isMcError, q } from '../model/errors.ts';
-import { exitedModelError, strayModelError } from './stray.ts';
+import { errorMessage, exitedModelError, strayModelError } from './stray.ts';
 import { errorPathOf, withErrorPath, type ErrorPath } from '../trace/error-path.ts';
 import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
@@ -203,11 +203,6 @@ export function searchWorkerMain(): void {
   port.on('message', (input: RunRequest | PrepareRequest | TraceRequest) =>
     void ('kind' in input ? (input.kind === 'prepare' ? prepareRequest(port, input, pool, state) : traceRequest(port, cell, input)) : runRequest(port, cell, input, pool, state)),
   );
-}
-
-/** A failure as the thread posts it: a coded error's code and message, or anything else's stack (the caller's internal error). */
-function errorMessage(e: unknown): { type: 'error'; code: string | null; message: string } {
-  return { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };
 }
 
 /**
