@@ -149,7 +149,7 @@ test.serial('threads: random symmetric models, symmetry reduction, as with one t
  * in the helpers'. Searched with two workers and either store, it is the
  * coded error `code` with a message matching `re`.
  */
-async function divergentCopies(t: ExecutionContext, name: string, imports: string, body: string, code: string, re: RegExp): Promise<void> {
+async function divergentCopies(t: ExecutionContext, name: string, imports: string, body: string, code: string, re: RegExp, tune: Tune = {}): Promise<void> {
   const dir = tempDir('mmcheck-threads-');
   try {
     const file = join(dir, `${name}.mts`);
@@ -164,7 +164,7 @@ try { writeFileSync(lock, String(threadId), { flag: 'wx' }); firstId = threadId;
 const first = threadId === firstId;
 ${body}`,
     );
-    const e = await helperFails(t, file, buildModel(await loadModel(file), null), code, re);
+    const e = await helperFails(t, file, buildModel(await loadModel(file), null), code, re, tune);
     // A helper's error names the model file as the command's own errors do, by its path from the working directory.
     for (const m of e) if (code === 'MC140') t.true(m.startsWith(`model file "${relative(process.cwd(), file)}" failed to load`), m);
   } finally {
@@ -172,13 +172,16 @@ ${body}`,
   }
 }
 
+/** Rounds of more states than the 64 of `helperFails`, a frontier ring of more than its 1 state (so that a BFS level is one round). */
+type Tune = { roundStates?: number; initialRing?: number };
+
 /**
  * Search `built` (the model of `file`, built in this thread) with two
  * workers and either store, the helper loading `file` itself: the search
  * fails with the coded error `code`, its message matching `re`. Returns the
  * messages.
  */
-async function helperFails(t: ExecutionContext, file: string, built: ReturnType<typeof buildModel>, code: string, re: RegExp): Promise<string[]> {
+async function helperFails(t: ExecutionContext, file: string, built: ReturnType<typeof buildModel>, code: string, re: RegExp, tune: Tune = {}): Promise<string[]> {
   const spec = { model: file, variant: null, params: {} };
   const messages: string[] = [];
   for (const store of ['exact', 'hash-compact'] as const) {
@@ -186,7 +189,7 @@ async function helperFails(t: ExecutionContext, file: string, built: ReturnType<
     const pool = new HelperPool(threads.ports);
     try {
       pool.prepare(spec);
-      const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
+      const run = searchParallel(spec, built, withStore({ liveness: false, deadlock: false }, store), 2, pool, { initialSlots: 1, initialRing: tune.initialRing ?? 1, parallel: { parallelFrom: 0, roundStates: tune.roundStates ?? 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0, awaitJoinMs: 30_000 });
       const e = await t.throwsAsync(run, undefined, store);
       t.is((e as { code?: string }).code, code, store);
       t.regex(e!.message, re, store);
@@ -335,5 +338,45 @@ test.serial('threads: an invariant that fails in a helper\'s copy of the model f
 `,
     'MC160',
     /is not deterministic: a helper thread of the multi-core search found an invariant violated in a state where the search thread's invariants all hold/,
+  );
+});
+
+test.serial('threads: an invariant that fails in the search thread\'s copy of the model file only, in states a helper entered, is MC160, not a pass', async (t) => {
+  // Each BFS level is one round (a level has at most 176 states, and rounds at least 256), its states in the order of the
+  // branches a1, a2, b, c (a branch's states reach only its own), so the second half of the round's successors, which the
+  // helper enters with its own copy of the invariant, are b's and c's: b's 44 states with sum 6, which the search thread's
+  // copy finds violating, are all entered by the helper, which finds them holding. The search thread meets them in the
+  // next round, as it evaluates again, per block, a state of the helper's run (and in the states it expands again).
+  await divergentCopies(
+    t,
+    'search-inv',
+    'defineModel, int, replicate, thread',
+    `export default defineModel({
+  name: 'search-inv',
+  shared: { br: int(0, 4), sum: int(0, 40) },
+  threads: [
+    thread('pick', {
+      start: 'p',
+      end: ['done'],
+      steps: {
+        a1: { at: 'p', then: (s) => { s.br = 1; }, next: 'done' },
+        a2: { at: 'p', then: (s) => { s.br = 2; }, next: 'done' },
+        b: { at: 'p', then: (s) => { s.br = 3; }, next: 'done' },
+        c: { at: 'p', then: (s) => { s.br = 4; }, next: 'done' },
+      },
+    }),
+    replicate(4, 'T', {
+      locals: { x: int(0, 3) },
+      start: 'go',
+      end: ['go'],
+      steps: { go: { when: (s, me) => s.br !== 0 && me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; }, next: 'go' } },
+    }),
+  ],
+  invariants: { low: (s) => !first || s.br !== 3 || s.sum !== 6 },
+});
+`,
+    'MC160',
+    /is not deterministic: in search worker 0, invariant "low" is violated in stored state \d+, where it held for the worker that entered it/,
+    { roundStates: 4096, initialRing: 4096 },
   );
 });

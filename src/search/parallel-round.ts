@@ -2,7 +2,7 @@ import { MAX_LOAD, placeShared, shareOf, SharedStore, type SharedStoreBuffers } 
 import { growableShared, growSharedTo } from '../store/growable-shared.ts';
 import { grown, Growable } from '../store/growable.ts';
 import type { Runtime } from '../exec/runtime.ts';
-import { notDeterministic, stepName } from '../exec/determinism.ts';
+import { INVARIANT_RULE, notDeterministic, stepName } from '../exec/determinism.ts';
 import { fingerprintHigh } from '../store/fingerprints.ts';
 import { q } from '../model/errors.ts';
 import type { Symmetry } from '../reduce/symmetry.ts';
@@ -632,6 +632,14 @@ export class RoundWorker {
       this.stCount[s - start] = n;
       total += n;
     }
+    // Per block, one state of the next worker's run has its invariants evaluated again (see invariantsHold).
+    if (this.hasInv && active > 1) {
+      const span = end - start;
+      const w = (this.me + 1) % active;
+      const lo = Math.floor((span * w) / active);
+      const hi = Math.max(lo + 1, Math.floor((span * (w + 1)) / active));
+      this.invariantsHold(start + lo + ((this.checks++ * 40503 + b * 7919) % (hi - lo)));
+    }
     if (total >= KEY_BLOCK) throw new RangeError(`a block of ${B} states has ${total} successors, more than the multi-core search numbers (2^${KEY_BITS})`);
     const reserved = Atomics.add(ctl, Ctl.Reserved, total) + total;
     // Exact: the records every successor reserved so far may need (each worker's last chunk partly unused), before the block goes in (a held block goes in after a growth without this check).
@@ -1131,6 +1139,7 @@ export class RoundWorker {
       const i = (this.checks++ * 40503 + this.me * 7919 + j * 2654435) % span;
       const s = start + i;
       const n = rt.expand(st.states, st.offsetOf(s));
+      this.invariantsHold(s);
       if (n !== cnt[i])
         throw notDeterministic(
           rt,
@@ -1141,6 +1150,34 @@ export class RoundWorker {
     }
   }
   private countChecks = 0;
+
+  /**
+   * Every invariant holds in stored state s, as it did for the worker that
+   * entered it (a violating state ends the search in its round): MC160
+   * otherwise. Each worker evaluates the invariants of the states it
+   * enters, in its own copy of the model file. A round's new states are
+   * entered by the worker whose share of the successors' seqs holds their
+   * first occurrence, and the next round deals them out in the same order,
+   * so a worker's run is mostly the states it entered itself: for every
+   * block it expands, a worker evaluates again one state of the next
+   * worker's run (mostly entered by that worker), besides the states
+   * `countCheck` and `crossCheck` expand again. A model whose copies
+   * differ in an invariant (a module-level value set by the thread it runs
+   * in) is found when the states where they differ are many; one that
+   * differs in a single state entered by a helper escapes these samples,
+   * and `--cross-check`, which compares with one worker, finds it.
+   */
+  private invariantsHold(s: number): void {
+    const rt = this.rt;
+    const st = this.store;
+    const v = rt.evaluateInvariants(st.states, st.offsetOf(s));
+    if (v >= 0)
+      throw notDeterministic(
+        rt,
+        `in search worker ${this.me}, invariant ${q(rt.model.invariants[v]!.name)} is violated in stored state ${s}, where it held for the worker that entered it (the threads each load the model file: one whose copies differ, through module-level state or the file changed on disk during the run, shows so)`,
+        INVARIANT_RULE,
+      );
+  }
 
   /**
    * Steps must be functions of the state in every thread, not only in one
@@ -1164,6 +1201,7 @@ export class RoundWorker {
     if (st.compact && !st.matches(s, st.states, st.offsetOf(s), rt.hash(st.states, st.offsetOf(s)))) return;
     let n = rt.expand(st.states, st.offsetOf(s));
     if (n < 0) throw notDeterministic(rt, `in search worker ${this.me}, ${stepName(rt, rt.failThread, rt.failStep)} fails assertion ${q(rt.failProperty)} in stored state ${s}, which another worker expanded without that failure`);
+    this.invariantsHold(s);
     // With POR only the stubborn set's successors were stored: the same set again (its proviso reads only states numbered up to s, all stored before s was expanded).
     if (this.por !== null && n > 1) {
       n = this.proviso!.ample(this.por, s, rt, st.states, st.offsetOf(s), n);
