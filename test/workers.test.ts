@@ -19,6 +19,7 @@ import { BLOCK, newControl, parallelBuffers, RoundWorker } from '../src/search/p
 import { referenceExplore } from './helpers/reference.ts';
 import { genModel, genSym, toModel, toSymModel } from './helpers/random-models.ts';
 import { cli } from './helpers/cli.ts';
+import { unreducedOptions } from '../src/cli/cross-check.ts';
 import { disagreement, sameStore, summary, withStore } from './helpers/parallel-compare.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -379,6 +380,47 @@ for (const [file, src] of [
     }
   });
 }
+
+test('threads: --cross-check compares a search of several workers with the whole search again in one worker', async (t) => {
+  t.is(unreducedOptions({ workers: 4, por: true }).workers, 1);
+  const r = await cli(['check', 'peterson', '-p', 'n=3', '--workers', '2', '--cross-check', '--no-trace', '--json']);
+  t.is(r.code, 0, r.err);
+  const out = JSON.parse(r.out);
+  t.true(out.crossCheck.agree);
+  t.is(out.crossCheck.unreduced.states, out.stats.states);
+  t.regex(out.crossCheck.summary, /^cross-check: agrees with the unreduced one-worker search \(pass; /);
+});
+
+test('threads: check warns about a model file whose top level may differ from one thread to the next, and not about reads inside functions or comments', async (t) => {
+  const dir = tempDir('mmcheck-workers-');
+  const body = (inv: string) => `export default defineModel({ name: 'tl', shared: { x: int(0, 5) },
+  threads: [thread('a', { start: 'go', end: ['go'], steps: { go: { when: (s) => s.x < 4, then: (s) => { s.x = s.x + 1; }, next: 'go' } } })],
+  invariants: { lim: (s) => s.x <= ${inv} } });\n`;
+  const head = `import { defineModel, int, thread } from ${INDEX};\n`;
+  writeFileSync(join(dir, 'threads.mjs'), `${head}import { threadId } from 'node:worker_threads';\nconst LIMIT = threadId > 99 ? 1 : 9;\n${body('LIMIT')}`);
+  writeFileSync(join(dir, 'clock.mjs'), `${head}import { START } from './start.mjs';\n${body('9 + START * 0')}`);
+  writeFileSync(join(dir, 'start.mjs'), `export const START = Date.now();\n`);
+  // Randomness in a comment, a string and a function's body (which the model's functions never call): nothing to warn about.
+  writeFileSync(join(dir, 'quiet.mjs'), `${head}// const LIMIT = Math.random();\nconst note = 'Math.random()';\nfunction jitter() { return Math.random(); }\n${body('9')}`);
+  const warned = async (file: string, workers: string) => {
+    const text = await cli(['check', file, '--workers', workers, '--no-trace'], dir);
+    const json = await cli(['check', file, '--workers', workers, '--no-trace', '--json'], dir);
+    t.is(text.code, 0, text.err);
+    t.is(json.code, 0, json.err);
+    const lines = text.out.split('\n').filter((l) => l.startsWith('warning: model file'));
+    t.deepEqual((JSON.parse(json.out).warnings ?? []).filter((w: string) => w.startsWith('model file')), lines.map((l) => l.slice('warning: '.length)));
+    return lines;
+  };
+  t.deepEqual(await warned('threads.mjs', '2'), [
+    'warning: model file "threads.mjs" imports node:worker_threads: each thread that loads the file runs its top level anew (the search thread, its helper of --workers 2, and the thread that re-executes a counterexample), so their copies of the model may differ; the search compares the copies\' answers on samples only (MC160 when they differ): --cross-check compares the whole search with one worker',
+  ]);
+  const clock = await warned('clock.mjs', '1');
+  t.is(clock.length, 1);
+  t.true(clock[0]!.startsWith('warning: model file "clock.mjs" imports start.mjs, which reads Date.now outside the model\'s functions: each thread that loads the file runs its top level anew (the search thread, and the one that re-executes a counterexample), as each run does'), clock[0]);
+  t.deepEqual(await warned('quiet.mjs', '2'), []);
+  // A built-in model is the package's own: no warning.
+  t.false((await cli(['check', 'peterson', '-p', 'n=2', '--workers', '2', '--no-trace'])).out.includes('warning: model file'));
+});
 
 /** Four counters of 0..15 beside p, which makes progress forever, and s, which never can: starvation of s, found in the last pass of the cycle search. */
 const starveBody = `defineModel({ name: 'starve', shared: { x: int(0, 1) },

@@ -249,6 +249,12 @@ export interface Model<P extends ParamSpec = ParamSpec> {
    * changed changes the hash, as the functions' own source does.
    */
   sourceDigest?: string;
+  /**
+   * When loaded from a file whose text (or an imported file's) reads what
+   * differs from one thread to the next: what, as `imports
+   * node:worker_threads` (src/run/load.ts); `check` warns.
+   */
+  threadVarying?: string;
 }
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;

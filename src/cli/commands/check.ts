@@ -50,7 +50,7 @@ export const checkCommand: Command = {
     'stack-proviso': { type: 'boolean', help: "with --strategy dfs --por: SPIN's stack cycle proviso (usually fewer states; with several violations another may be met first)" },
     'dead-vars': { type: 'boolean', help: 'dead-variable reduction: a thread local is reset to its initial value where it is written before it is read again (every property, any number of workers)' },
     workers: { type: 'string', value: 'N', help: "threads of the breadth-first search (exact or hash-compact store), with the same states, counts and counterexamples as one (default: the machine's CPUs; 1 with --strategy dfs or --store bitstate)" },
-    'cross-check': { type: 'boolean', help: 'also run without reductions and compare the verdicts and counts' },
+    'cross-check': { type: 'boolean', help: 'also run without reductions, in one worker, and compare the verdicts and counts' },
     ...PROPERTY_FLAGS,
     'max-states': { type: 'string', value: 'N', default: defaultOptions.maxStates, help: 'stop after N states (exit 3); 5k, 2M accepted' },
     'time-limit': { type: 'string', value: 'S', default: defaultOptions.timeLimit, help: 'stop after S seconds, even inside a step that does not return (exit 3)' },
@@ -175,6 +175,9 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   // More workers than CPUs: every round waits at its barriers for workers the CPUs are not running (peterson(5) on 2 CPUs: about 4 s at 3 or 4 workers, 56 s at 64, against 3.2 s at 2).
   const cpus = availableParallelism();
   if (!json && (opts.workers ?? 1) > cpus) io.out(`warning: --workers ${opts.workers} on a machine with ${count(cpus, 'CPU')}: each round waits for the workers no CPU is running, so the search is slower than with --workers ${cpus}\n`);
+  // A model file whose top level differs from one thread to the next: the threads' answers are compared on samples only.
+  const varying = model.threadVarying && model.source ? [threadVaryingWarning(relative(io.cwd, model.source), model.threadVarying, opts.workers ?? 1)] : [];
+  if (!json) for (const w of varying) io.out(`warning: ${w}\n`);
   const memory = memoryCeiling(opts.memoryLimitMB ?? defaultOptions.memoryLimitMB);
   const modelRef = model.source ?? model.name;
   const r = await withStatusLine(args, io, (onProgress) => thread.run(modelRef, built, { search: opts, memory, signals: true, onProgress }));
@@ -217,7 +220,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (out.violation && minStop) Object.assign(out.violation, { minimizeStopped: minStop });
     if (out.violation && blocked) Object.assign(out.violation, blockedJson(blocked));
     if (saved?.error) printError(io, saved.error);
-    const warnings = [...unread, ...(r.verdict === 'pass' ? vacuous(built, opts) : [])];
+    const warnings = [...unread, ...varying, ...(r.verdict === 'pass' ? vacuous(built, opts) : [])];
     io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}), ...(warnings.length ? { warnings } : {}) }));
   } else {
     io.out(statsLine(r, args.given('workers') ? (opts.workers ?? 1) : null) + '\n');
@@ -336,6 +339,17 @@ function deadVarsLines(d: NonNullable<SearchResult['reduction']['deadVars']>): s
   for (const x of d.dead) lines.push(`  ${x.thread} at ${x.label}: ${x.locals.join(', ')}`);
   for (const note of d.notes) lines.push(`  limit: ${note}`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The warning for a model file that reads, outside the model's functions,
+ * what each thread loading it may see otherwise (`Model.threadVarying`).
+ */
+export function threadVaryingWarning(file: string, what: string, workers: number): string {
+  const head = `model file ${q(file)} ${what}: each thread that loads the file runs its top level anew`;
+  if (workers <= 1) return `${head} (the search thread, and the one that re-executes a counterexample), as each run does, so the copies of the model may differ; a counterexample is re-executed in the other copy (MC160 when it does not replay)`;
+  const helpers = workers === 2 ? 'its helper' : `its ${workers - 1} helpers`;
+  return `${head} (the search thread, ${helpers} of --workers ${workers}, and the thread that re-executes a counterexample), so their copies of the model may differ; the search compares the copies' answers on samples only (MC160 when they differ): --cross-check compares the whole search with one worker`;
 }
 
 /** The summary line; `asked`: the workers asked for with --workers (null: not given), to say when fewer took part. */
