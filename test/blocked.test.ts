@@ -101,6 +101,48 @@ test('declared locks name the holder: dining written with an array of spinlocks'
   t.regex(blockedText(report, false), /wait-for cycle: phil\[0\] → phil\[1\] → phil\[2\] → phil\[0\]\n$/);
 });
 
+test('an array of locks that two groups take: the lock waited for is the one the guard read, not an element of the other group\'s owners it never read', (t) => {
+  // resv[0] and resv[1] taken by two exec contexts in opposite orders; the evictor group E never holds one.
+  const resv = spinlock('resv', ['X', 'E'], { count: 2 });
+  const m = defineModel({
+    name: 'resv-abba',
+    blocks: [resv],
+    threads: [
+      replicate(2, 'X', {
+        start: 'l1',
+        end: ['done'],
+        steps: {
+          l1: { ...resv.lock('X', 'me.id'), next: 'l2' },
+          l2: { ...resv.lock('X', '1 - me.id'), next: 'rel' },
+          rel: { ...combine(resv.unlock('X', '0'), resv.unlock('X', '1')), next: 'done' },
+        },
+      }),
+      thread('E', { start: 'evict', end: ['done'], steps: { ...resv.trylock('E', { at: 'evict', ok: 'rel', busy: 'done' }, '0'), rel: { ...resv.unlock('E', '0'), next: 'done' } } }),
+    ],
+  });
+  const { report } = explain(m);
+  t.deepEqual(report.blocked.map((x) => [x.thread, x.lock, x.heldBy]), [['X[0]', 'resv[1]', 'X[1]'], ['X[1]', 'resv[0]', 'X[0]']]);
+  // The guard stopped at the exec owner: the evictor's owners were not read.
+  t.deepEqual(report.blocked[0]!.waitsFor[0]!.reads, { 'resv_X[1]': 1 });
+  t.deepEqual(report.waitCycle, ['X[0]', 'X[1]']);
+});
+
+test('a guard that reads a free lock and a held one waits for the held one', (t) => {
+  const a = spinlock('a', ['t']);
+  const b = spinlock('b', ['u']);
+  const m = defineModel({
+    name: 'both-free',
+    blocks: [a, b],
+    threads: [
+      thread('u', { start: 'lb', end: ['done'], labels: ['stay'], steps: { lb: { ...b.lock('u'), next: 'stay' } } }),
+      thread('t', { start: 'both', end: ['done'], steps: { both: { when: (s) => s.a === -1 && s.b === -1, then: (s) => { s.a = 0; }, next: 'done' } } }),
+    ],
+  });
+  const { report } = explain(m);
+  const tb = report.blocked.find((x) => x.thread === 't')!;
+  t.deepEqual([tb.lock, tb.heldBy], ['b', 'u']);
+});
+
 test('ABBA on two mutexes: the wait-for cycle, with the guard values and the locks', (t) => {
   const a = spinlock('a', ['t', 'u']);
   const b = spinlock('b', ['t', 'u']);

@@ -241,8 +241,10 @@ function readsOf(rt: Runtime, fn: Function, thread: string, val: Valuation, reco
     if (name === THREADS) continue;
     if (Object.hasOwn(val, name)) out[name] = val[name]!;
     else {
+      // The elements the evaluation read; none when it read others and stopped before this array (a `&&` already false):
+      // listing them all would name locks the guard does not wait for. All of them only when the evaluation recorded nothing.
       const elems = [...recorded].filter((r) => r.startsWith(`${name}[`));
-      const keys = elems.length ? elems : Object.keys(val).filter((k) => k.startsWith(`${name}[`));
+      const keys = elems.length || recorded.size > 0 ? elems : Object.keys(val).filter((k) => k.startsWith(`${name}[`));
       for (const k of keys) out[k] = val[k]!;
     }
   }
@@ -260,14 +262,19 @@ function readsOf(rt: Runtime, fn: Function, thread: string, val: Valuation, reco
 /** The thread that holds what a false guard waits for: a declared lock among its reads, or the CPU an onCpus() guard waits for. */
 function holderOf(rt: Runtime, fn: Function, self: string, reads: Record<string, Scalar>, locks: readonly LockInstance[], val: Valuation): { thread?: string; lock: string; shared?: number } | null {
   const keys = Object.keys(reads);
-  for (const l of locks) {
-    if (!l.keys.some((k) => keys.includes(k))) continue;
+  // Of the locks the guard read, one held by another thread first, then one the thread holds itself, then one held
+  // by readers, then a free one: a guard that read a free lock and a held one waits for the held one.
+  const read = locks.filter((l) => l.keys.some((k) => keys.includes(k)));
+  for (const l of read) {
     const other = l.exclusive.find((h) => h !== self);
     if (other !== undefined) return { thread: other, lock: l.lock };
-    // A thread waiting for a lock it holds itself (one it leaked, or took twice) is its own holder: a wait-for cycle of one.
-    if (l.exclusive.includes(self)) return { thread: self, lock: l.lock };
-    if (l.exclusive.length === 0) return { lock: l.lock, ...(l.shared > 0 ? { shared: l.shared } : {}) };
   }
+  // A thread waiting for a lock it holds itself (one it leaked, or took twice) is its own holder: a wait-for cycle of one.
+  for (const l of read) if (l.exclusive.includes(self)) return { thread: self, lock: l.lock };
+  const held = read.find((l) => l.exclusive.length === 0 && l.shared > 0);
+  if (held) return { lock: held.lock, shared: held.shared };
+  const free = read.find((l) => l.exclusive.length === 0);
+  if (free) return { lock: free.lock };
   // onCpus(): "cpuK free for G" counts the threads of that CPU at their holding labels.
   const cpu = /^cpu(\d+) free for /.exec(fn.name);
   if (cpu) {
