@@ -3,6 +3,7 @@ import {
   array,
   bool,
   buildModel,
+  check,
   combine,
   completion,
   defineModel,
@@ -778,6 +779,37 @@ test('per-CPU work: lru_add_drain_all queues on every CPU and flushes = the hand
   });
   sameAs(t, blocks, hand);
   t.is(search(buildModel(blocks, null), {}).verdict, 'pass');
+});
+
+test("a block's variable read in a branch another instance takes (a lock whose groups depend on a parameter) is not MC150 where this instance does not declare it, as the model's own variables are not", (t) => {
+  // With nE = 0 the lock has one group and its owners are `resv`; with nE = 1 they are `resv_X` and `resv_E`.
+  const resvOf = (nE: number) => mutex('resv', nE > 0 ? ['X', 'E'] : ['X']);
+  const m = defineModel({
+    name: 'resv-groups',
+    params: { nE: int(0, 1, 1) },
+    // The configurations whose names count are the default and those the expectations list.
+    expect: [{ verdict: 'pass' }, { verdict: 'pass', params: { nE: 0 } }],
+    blocks: ({ nE }) => [resvOf(nE)],
+    threads: ({ nE }) => [
+      thread('X', {
+        start: 'l',
+        end: ['done'],
+        steps: {
+          l: { ...resvOf(nE).lock('X'), next: 'held' },
+          held: { when: (s) => (nE > 0 ? s.resv_X : s.resv) === 0, then: (s) => { if (nE > 0) s.resv_X = -1; else s.resv = -1; }, next: 'done' },
+        },
+      }),
+      ...(nE > 0 ? [thread('E', { start: 'e', end: ['done'], steps: { e: { ...resvOf(nE).lock('E'), next: 'u' }, u: { ...resvOf(nE).unlock('E'), next: 'done' } } })] : []),
+    ],
+  });
+  for (const nE of [0, 1]) t.is(check(m, { params: { nE } }).verdict, 'pass', `nE=${nE}`);
+  // A name no configuration declares is still refused.
+  const typo = defineModel({
+    name: 'resv-typo',
+    blocks: [mutex('resv', ['X'])],
+    threads: [thread('X', { start: 'l', end: ['done'], steps: { l: { when: (s) => (s as unknown as Record<string, number>).resv_Y === -1, next: 'done' } } })],
+  });
+  t.is(t.throws(() => check(typo))!.message.includes('s.resv_Y'), true);
 });
 
 test('block misuse is a coded model error', async (t) => {

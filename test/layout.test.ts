@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { array, bool, buildModel, defineModel, int, oneOf, thread, replicate, threadId } from '../src/index.ts';
+import { array, bool, buildModel, defineModel, int, oneOf, thread, replicate, threadId, mutex } from '../src/index.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { decodeState } from '../src/trace/decode.ts';
 import { layoutDiagram } from '../src/layout/layout.ts';
@@ -115,6 +115,9 @@ test('model definition errors are coded and name what is wrong', (t) => {
   bad(() => buildModel(defineModel({ name: 'x', shared: { at: bool() }, threads: [thread('t', { start: 'a', steps: { a: { next: 'a' } } })] }), null), 'MC117', /"at"/);
   bad(() => buildModel(defineModel({ name: 'x', threads: [thread('t', { start: 'a', steps: { a: { next: 'a', wen: () => true } as any } })] }), null), 'MC124', /step "a".*"wen"/);
   bad(() => buildModel(defineModel({ name: 'x', shared: { o: threadId('cpu') }, threads: [thread('t', { start: 'a', steps: { a: { next: 'a' } } })] }), null), 'MC116', /"o".*"cpu"/);
+  // A group whose count is a parameter that may be 0: the message says how to leave it out, and a block made for it too.
+  bad(() => buildModel(defineModel({ name: 'x', threads: [replicate(0, 'e', { start: 'a', steps: { a: { next: 'a' } } })] }), null), 'MC115', /replicate\(0, "e"\).*leave it out of the list.*\[replicate\(n, "e"/);
+  bad(() => buildModel(defineModel({ name: 'x', blocks: [mutex('m', ['t', 'e'])], threads: [thread('t', { start: 'a', steps: { a: { next: 'a' } } })] }), null), 'MC116', /"m_e" is threadId\("e"\).*the groups are "t"; a block made for a group the instance leaves out/);
   bad(() => int(3, 1), 'MC201', /min <= max/);
   bad(() => oneOf('a', 'a'), 'MC206', /duplicate/);
   bad(() => buildModel(defineModel({ name: 'x', variants: { v: 'd' }, threads: [thread('t', { start: 'a', steps: { a: { next: 'a' } } })] }), 'w'), 'MC303', /no variant "w".*v/);

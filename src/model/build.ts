@@ -228,7 +228,13 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     if (!g || typeof g !== 'object' || !g.def) throw new McError('MC112', `${where}: threads must be made with thread() or replicate()`);
     if (!NAME_RE.test(g.name)) throw new McError('MC113', `${where}: thread name ${q(g.name)} must match ${NAME_RE}`);
     if (groupSize.has(g.name)) throw new McError('MC114', `${where}: two thread groups are named ${q(g.name)}`);
-    if (!Number.isInteger(g.count) || g.count < 1) throw new McError('MC115', `${where}: replicate(${q(g.count)}, ${q(g.name)}): count must be a positive integer`);
+    if (!Number.isInteger(g.count) || g.count < 1) {
+      // A parameter that may be 0 (`nE: int(0, 1)`): the group is left out of the list, and the blocks made without it.
+      const none = g.count === 0
+        ? `; to leave the group out when the count is 0, leave it out of the list (\`...(n > 0 ? [replicate(n, ${q(g.name)}, {...})] : [])\`) and make the blocks that name it without it (\`mutex('m', n > 0 ? ['a', ${q(g.name)}] : ['a'])\`, in a \`blocks\` function of the parameters)`
+        : '';
+      throw new McError('MC115', `${where}: replicate(${q(g.count)}, ${q(g.name)}): count must be a positive integer${none}`);
+    }
     groupSize.set(g.name, g.count);
   }
   const totalThreads = [...groupSize.values()].reduce((a, b) => a + b, 0);
@@ -251,7 +257,10 @@ export function buildModel(model: Model, variantIn?: string | null, overrides: P
     if (d.kind === 'threadId') {
       const td = d as ThreadIdDomain;
       const n = groupSize.get(td.group);
-      if (n === undefined) throw new McError('MC116', `${where}: ${what} is threadId(${q(td.group)}) but there is no thread group ${q(td.group)}`);
+      if (n === undefined) {
+        const groups = [...groupSize.keys()].map((x) => q(x)).join(', ');
+        throw new McError('MC116', `${where}: ${what} is threadId(${q(td.group)}) but there is no thread group ${q(td.group)} (the groups are ${groups}${what.startsWith('block ') ? `; a block made for a group the instance leaves out, as with a count of 0, is made without that group` : ''})`);
+      }
       const b = new ThreadIdDomain(td.group, td.nullable, td.init).bind(n);
       if (b.encode(b.init) < 0) throw new McError('MC203', `${where}: ${what} initial value ${q(b.init)} is outside ${b.describe()}`);
       return b;

@@ -220,6 +220,14 @@ export function namesInAnyConfiguration(model: Model): { shared: Set<string>; lo
           shared.add(k);
           addValues(null, k, d);
         }
+        // The blocks' variables too: a lock's owners are named after its groups, which may depend on the parameters.
+        const bl = typeof def.blocks === 'function' ? def.blocks(p, v) : def.blocks;
+        for (const b of Array.isArray(bl) ? bl : []) {
+          for (const [k, d] of Object.entries((b as { shared?: Record<string, unknown> } | null)?.shared ?? {})) {
+            shared.add(k);
+            addValues(null, k, d);
+          }
+        }
         const groups = typeof def.threads === 'function' ? def.threads(p, v) : def.threads;
         for (const g of groups ?? []) {
           let set = locals.get(g.name);
