@@ -143,6 +143,39 @@ test('a guard that reads a free lock and a held one waits for the held one', (t)
   t.deepEqual([tb.lock, tb.heldBy], ['b', 'u']);
 });
 
+test('a thread at an end label whose step waits for a lock another blocked thread holds is listed, marked atEnd; an idle one waiting on a flag is not', (t) => {
+  // The invalidation callback holds the driver lock while it waits for the job's fence; the completion worker, idle
+  // at its end label, needs that lock before it signals the fence.
+  const nl = spinlock('nl', ['inv', 'worker']);
+  const m = defineModel({
+    name: 'fence-under-lock',
+    blocks: [nl],
+    shared: { job: bool(true) },
+    threads: [
+      thread('inv', { start: 'lock', end: ['done'], steps: { lock: { ...nl.lock('inv'), next: 'wait' }, wait: { ...combine({ when: (s) => !s.job }, nl.unlock('inv')), next: 'done' } } }),
+      thread('worker', {
+        start: 'idle',
+        end: ['idle', 'done'],
+        steps: { idle: { ...combine(nl.lock('worker'), { when: (s) => s.job }), next: 'signal' }, signal: { ...combine({ then: (s) => { s.job = false; } }, nl.unlock('worker')), next: 'done' } },
+      }),
+    ],
+  });
+  const { trace, report } = explain(m);
+  t.deepEqual(report.blocked.map((x) => [x.thread, x.label, x.lock, x.heldBy, x.atEnd]), [['inv', 'wait', undefined, undefined, undefined], ['worker', 'idle', 'nl', 'inv', true]]);
+  t.regex(blockedText(report, false), /worker at idle \(an end label: it may stop there, but\) waits for nl, held by inv\n/);
+  t.regex(renderHtml(trace, { blocked: report }), /<b>worker<\/b> at <code>idle<\/code> \(an end label: it may stop there, but\) waits for <code>nl<\/code>/);
+  // A guard that reads no declared lock keeps an idle thread out of the report, as before.
+  const plain = defineModel({
+    name: 'idle-flag',
+    shared: { go: bool(), x: bool() },
+    threads: [
+      thread('a', { start: 'wait', end: ['done'], steps: { wait: { when: (s) => s.x, next: 'done' } } }),
+      thread('w', { start: 'idle', end: ['idle', 'done'], steps: { idle: { when: (s) => s.go, then: (s) => { s.x = true; }, next: 'done' } } }),
+    ],
+  });
+  t.deepEqual(explain(plain).report.blocked.map((x) => x.thread), ['a']);
+});
+
 test('ABBA on two mutexes: the wait-for cycle, with the guard values and the locks', (t) => {
   const a = spinlock('a', ['t', 'u']);
   const b = spinlock('b', ['t', 'u']);

@@ -24,7 +24,7 @@ export function blockedLines(r: BlockedReport, livelock: boolean): string[] {
   const out: string[] = [livelock ? 'blocked throughout the cycle:' : 'blocked threads:'];
   for (const b of r.blocked) {
     const what = b.lock !== undefined ? ` waits for ${b.lock}, ${heldText(b)}` : b.heldBy !== undefined ? ` waits for ${b.heldBy}` : '';
-    out.push(`  ${b.thread} at ${b.label}${what}${b.noSteps ? `: no step is at label ${b.label}, which is no end label (a step's at misspelt, or a label listed in labels or named by a next that no step starts from)` : ''}`);
+    out.push(`  ${b.thread} at ${b.label}${b.atEnd ? ' (an end label: it may stop there, but)' : ''}${what}${b.noSteps ? `: no step is at label ${b.label}, which is no end label (a step's at misspelt, or a label listed in labels or named by a next that no step starts from)` : ''}`);
     for (const w of b.waitsFor) {
       const reads = Object.entries(w.reads).map(([k, v]) => `${k}=${fmt(v)}`).join(' ');
       out.push(`    ${w.step}: ${w.guard}${reads ? `   reads ${reads}` : ''}`);

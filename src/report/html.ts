@@ -267,7 +267,7 @@ function blockedSection(t: TraceFile, r: BlockedReport | null | undefined): stri
         .map((w) => `<li><span class="name">${esc(w.step)}</span>: <code>${esc(w.guard)}</code>${Object.keys(w.reads).length ? ` reads ${Object.entries(w.reads).map(([k, v]) => `<span class="k">${esc(k)}</span>=<span class="v">${esc(fmt(v))}</span>`).join(' ')}` : ''}</li>`)
         .join('');
       const none = b.noSteps ? `: no step is at label <code>${esc(b.label)}</code>, which is no end label (a step's <code>at</code> misspelt, or a label listed in <code>labels</code> or named by a <code>next</code> that no step starts from)` : '';
-      return `<li><b>${esc(b.thread)}</b> at <code>${esc(b.label)}</code>${what}${none}${guards ? `<ul>${guards}</ul>` : ''}</li>`;
+      return `<li><b>${esc(b.thread)}</b> at <code>${esc(b.label)}</code>${b.atEnd ? ' (an end label: it may stop there, but)' : ''}${what}${none}${guards ? `<ul>${guards}</ul>` : ''}</li>`;
     })
     .join('');
   const cycle = r.waitCycle?.length ? `<p class="waitcycle">wait-for cycle: ${[...r.waitCycle, r.waitCycle[0]!].map((x) => `<b>${esc(x)}</b>`).join(' → ')}</p>` : '';

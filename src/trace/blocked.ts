@@ -43,6 +43,11 @@ export interface BlockedThread {
   readonly sharedBy?: readonly string[];
   /** No step is at the label, which is no end label: the thread can never leave it. */
   readonly noSteps?: true;
+  /**
+   * The thread is at an end label, where it may stop, so it is no part of the deadlock or livelock; its steps there
+   * wait for a lock another thread holds (a worker idle at its end label that needs a lock to take its next job).
+   */
+  readonly atEnd?: true;
 }
 export interface BlockedReport {
   readonly blocked: readonly BlockedThread[];
@@ -127,8 +132,12 @@ export function explainBlocked(rt: Runtime, t: TraceFile, watch?: ReplayWatch): 
   // Without declared locks, a variable's holder is guessed as the reports guess lock-like variables (src/report/html.ts).
   const guess = b.locks.length === 0 ? (key: string) => guessHolder(t, key, kind === 'deadlock' ? n : t.cycleStart!) : null;
   for (const th of b.threads) {
-    if (rt.finished(first, 0, th.index) || enabledSomewhere(th.index)) continue;
-    blocked.push(explainThread(rt, recording, first, val, th.index, locks, guess, readers));
+    if (enabledSomewhere(th.index)) continue;
+    const x = explainThread(rt, recording, first, val, th.index, locks, guess, readers);
+    if (!rt.finished(first, 0, th.index)) blocked.push(x);
+    // At an end label: listed only when a lock another thread holds keeps it there (the thread that would signal
+    // what a blocked thread waits for may be the one waiting for that thread's lock), not for an idle thread's guards.
+    else if (x.waitsFor.length > 0 && x.lock !== undefined && x.heldBy !== undefined && x.heldBy !== th.name) blocked.push({ ...x, atEnd: true });
   }
   const cycle = waitCycle(blocked);
   return { blocked, ...(cycle ? { waitCycle: cycle } : {}) };
