@@ -52,7 +52,8 @@ export {
   intervalNotifier,
   intervalSubscriptions,
   completion,
+  waitQueue,
   onCpus,
   workqueue,
 } from './model/blocks/index.ts';
-export type { Block, BlockShared, LockDecl, LockKind, Fragment, StepMap, BlockSteps, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, CpuBinding, Preempt, Workqueue, WorkerBody } from './model/blocks/index.ts';
+export type { Block, BlockShared, LockDecl, LockKind, Fragment, StepMap, BlockSteps, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, WaitQueue, CpuBinding, Preempt, Workqueue, WorkerBody } from './model/blocks/index.ts';

@@ -7,6 +7,7 @@ import {
   combine,
   completion,
   defineModel,
+  waitQueue,
   int,
   intervalNotifier,
   intervalSubscriptions,
@@ -30,6 +31,7 @@ import { isMcError } from '../src/model/errors.ts';
 import { lockInstances } from '../src/model/blocks/block.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { buildTrace } from '../src/trace/build.ts';
+import { explainBlocked } from '../src/trace/blocked.ts';
 
 /**
  * Each building block against the same model written by hand: the same
@@ -619,6 +621,93 @@ test('interval notifier sequence (read_begin, read_retry, set_seq) and completio
   sameAs(t, blocks, hand);
   // The invariant is stricter than the protocol (a mapping made before the invalidation began counts as stale until the callback removes it), so both writings stop at the same violation.
   t.is(search(buildModel(blocks, null), {}).verdict, 'violation');
+});
+
+test('wait queue (prepare_to_wait, schedule, finish_wait, wake_up, waitqueue_active) = the hand-written one; a test of the condition before queueing, or a waitqueue_active() read before the store, loses the wake-up', (t) => {
+  // Teardown waits for the users to drop their references: wait_var_event(&users, users == 0) / if (atomic_dec_and_test()) wake_up_var().
+  const wq = waitQueue('wq', { W: 2 });
+  const variants = { ordered: 'prepare, test, schedule', 'test-first': 'test, then prepare and schedule', 'peek-first': 'waitqueue_active() read before the decrement' };
+  const blocks = defineModel({
+    name: 'teardown',
+    variants,
+    blocks: [wq],
+    shared: { users: int(0, 2, 2) },
+    threads: (_p, v) => [
+      replicate(2, 'U', {
+        locals: { saw: bool() },
+        start: v === 'peek-first' ? 'peek' : 'dec',
+        end: ['done'],
+        steps: {
+          peek: { then: (s, me) => { me.saw = s.wq_queued !== 0; }, next: 'dec' },
+          dec: { then: (s) => { s.users = s.users - 1; }, next: (s, me) => (s.users === 0 && (v !== 'peek-first' || me.saw) ? 'wake' : 'done') },
+          wake: { ...combine(wq.active(), wq.wakeUp()), next: 'done' },
+          wake_idle: { at: 'wake', ...wq.idle(), next: 'done' },
+        },
+      }),
+      replicate(2, 'W', {
+        start: v === 'test-first' ? 'test0' : 'prepare',
+        end: ['done'],
+        progress: ['done'],
+        labels: ['prepare', 'test0', 'sleep'],
+        steps: {
+          test0: { when: (s) => s.users === 0, next: 'done' },
+          test0_busy: { at: 'test0', when: (s) => s.users !== 0, next: 'prepare' },
+          prepare: { ...wq.prepare('W'), next: v === 'test-first' ? 'sleep' : 'test' },
+          test: { ...combine({ when: (s) => s.users === 0 }, wq.finish('W')), next: 'done' },
+          test_busy: { at: 'test', when: (s) => s.users !== 0, next: 'sleep' },
+          sleep: { ...wq.sleep('W'), next: v === 'test-first' ? 'test0' : 'prepare' },
+        },
+      }),
+    ],
+  });
+  const hand = defineModel({
+    name: 'teardown-hand',
+    variants,
+    shared: { users: int(0, 2, 2), wq: array(2, bool()).indexedBy('W'), wq_queued: int(0, 2) },
+    threads: (_p, v) => [
+      replicate(2, 'U', {
+        locals: { saw: bool() },
+        start: v === 'peek-first' ? 'peek' : 'dec',
+        end: ['done'],
+        steps: {
+          peek: { then: (s, me) => { me.saw = s.wq_queued !== 0; }, next: 'dec' },
+          dec: { then: (s) => { s.users = s.users - 1; }, next: (s, me) => (s.users === 0 && (v !== 'peek-first' || me.saw) ? 'wake' : 'done') },
+          wake: { when: (s) => s.wq_queued !== 0, then: (s) => { if (s.wq_queued !== 0) { s.wq.fill(false); s.wq_queued = 0; } }, next: 'done' },
+          wake_idle: { at: 'wake', when: (s) => s.wq_queued === 0, next: 'done' },
+        },
+      }),
+      replicate(2, 'W', {
+        start: v === 'test-first' ? 'test0' : 'prepare',
+        end: ['done'],
+        progress: ['done'],
+        labels: ['prepare', 'test0', 'sleep'],
+        steps: {
+          test0: { when: (s) => s.users === 0, next: 'done' },
+          test0_busy: { at: 'test0', when: (s) => s.users !== 0, next: 'prepare' },
+          prepare: { then: (s, me) => { if (!s.wq.get(me.id)) { s.wq.set(me.id, true); s.wq_queued = s.wq_queued + 1; } }, next: v === 'test-first' ? 'sleep' : 'test' },
+          test: { when: (s) => s.users === 0, then: (s, me) => { if (s.wq.get(me.id)) { s.wq.set(me.id, false); s.wq_queued = s.wq_queued - 1; } }, next: 'done' },
+          test_busy: { at: 'test', when: (s) => s.users !== 0, next: 'sleep' },
+          sleep: { when: (s, me) => !s.wq.get(me.id), next: v === 'test-first' ? 'test0' : 'prepare' },
+        },
+      }),
+    ],
+  });
+  sameAs(t, blocks, hand, Object.keys(variants));
+  t.is(search(buildModel(blocks, 'ordered'), {}).verdict, 'pass');
+  for (const v of ['test-first', 'peek-first']) {
+    const r = search(buildModel(blocks, v), {});
+    t.is(r.violation?.kind, 'deadlock', v);
+  }
+  // The replicated waiters stay interchangeable: symmetry reduction takes the model, and agrees.
+  t.is(asymmetryReason(buildModel(blocks, 'ordered'), 'W'), '');
+  t.is(search(buildModel(blocks, 'ordered'), { symmetry: true }).verdict, 'pass');
+  // The guards read as the kernel's names in a blocked-thread report.
+  const r = search(buildModel(blocks, 'test-first'), {});
+  const rt = new Runtime(buildModel(blocks, 'test-first'));
+  const why = explainBlocked(rt, buildTrace(rt, r.violation!, {}))!;
+  t.regex(why.blocked.map((b) => b.waitsFor.map((w) => w.guard).join()).join(), /schedule\(\): woken from wq: !s\.wq\.get\(me\.id\)/);
+  // A group the queue was not made for is refused, as a lock's.
+  t.is((t.throws(() => wq.prepare('U')) as { code?: string }).code, 'MC173');
 });
 
 test('interval subscriptions with the kernel sequences (mn_itree_inv_start_range, set_seq, inv_end, read_begin that sleeps only when invalidating, read_retry) = the hand-written one', (t) => {

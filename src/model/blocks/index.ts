@@ -10,5 +10,6 @@ export { pageLock, type PageLock } from './page-lock.ts';
 export { refcount, type Refcount } from './refcount.ts';
 export { intervalNotifier, intervalSubscriptions, type IntervalNotifier, type IntervalSubscriptions } from './interval-notifier.ts';
 export { completion, type Completion } from './completion.ts';
+export { waitQueue, type WaitQueue } from './wait-queue.ts';
 export { onCpus, holdingLabels, type CpuBinding, type Preempt } from './cpus.ts';
 export { workqueue, type Workqueue, type WorkerBody } from './workqueue.ts';
