@@ -4,24 +4,82 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-// A stop signal before the command starts (while tsx and the engine load) ends the run as an
-// interrupted one, exit 3 with a line that says so, not Node's silent 130. The function left
-// under this symbol removes these handlers: `check` calls it when its search thread takes the
-// signals over, any other command before it runs (src/run/signals.ts, src/cli/main.ts).
 // mmcheck's own ends of the process (any other process.exit() is a model file's: see the end).
 let ended = false;
 const leave = (code) => {
   ended = true;
   process.exit(code);
 };
+const head = process.argv.slice(2);
+const json = (head.includes('--') ? head.slice(0, head.indexOf('--')) : head).includes('--json');
+
+// SIGINT and SIGTERM reach the run through this one pair of listeners, installed before anything
+// else and never removed. Node closes a signal's handle when its last listener goes, and a signal
+// that had arrived but not yet reached JavaScript goes with it: where one part of the run handed
+// the signals to the next, such a signal was lost and the run went on to its end; and while no
+// listener is installed, Node ends the process with 130 or 143 and no word. (Only before Node
+// runs this file, while it starts, is a signal still Node's: nothing of mmcheck runs yet.) What a
+// signal does depends on where the run is:
+// - before a part of the run takes the signals (Node loading tsx and the engine, the arguments
+//   read, a model loading in the main thread, `list`): `early`, MC376 and exit 3;
+// - while parts of the run take them (a search, a replay: `onStopSignals` in src/run/signals.ts
+//   adds its handler here): those parts, which stop and report how far they got;
+// - between two such parts or after the last, while the result is written: the first is said on
+//   stderr and handed to the next part that takes the signals (a minimisation after the search
+//   then stops at once); one more, or one after a part was already stopped by a signal, ends the
+//   process at once, MC441 and exit 3;
+// - once the command has returned (its result is written and the process winds down): a line,
+//   and the command's exit code.
+const stopHandlers = new Set();
+let stage = 'start';
+let pending = null;
+let stopped = false;
+const onStop = (signal) => {
+  if (stopHandlers.size > 0) {
+    stopped = true;
+    for (const h of [...stopHandlers]) h(signal);
+  } else if (stage === 'start') early(signal);
+  else if (stage === 'ended') {
+    process.stderr.write(`mmcheck: ${signal} came too late to stop the run: its result is complete\n`);
+    leave(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  } else if (stopped || pending !== null) again(signal);
+  else {
+    pending = signal;
+    process.stderr.write(`mmcheck: ${signal} came as the run was finishing: its result is written first, and what is left to run stops at once (a second SIGINT or SIGTERM ends mmcheck now, without it)\n`);
+  }
+};
+process.on('SIGINT', onStop);
+process.on('SIGTERM', onStop);
+// stdout as it is now: with --json, process.stdout.write is pointed at stderr further down (what a model file prints).
+const toStdout = process.stdout.write.bind(process.stdout);
+// Whether mmcheck's result is on stdout: with --json it is the one object there, and a later error is not printed after it.
+let resultOut = false;
+/** Where src/run/signals.ts finds `take`: a part of the run handles the signals until the function returned is called. */
+globalThis[Symbol.for('mmcheck.stopSignals')] = {
+  take(handler) {
+    stage = 'run';
+    stopHandlers.add(handler);
+    if (pending !== null) {
+      const signal = pending;
+      pending = null;
+      stopped = true;
+      handler(signal);
+    }
+    return () => void stopHandlers.delete(handler);
+  },
+};
 const early = (signal) => {
   const message = `interrupted by ${signal} before any search started`;
   process.stderr.write(`mmcheck: error MC376: ${message}\n`);
   // With --json, stdout carries one object whatever ends the run (src/cli/main.ts prints the same one later on).
-  const head = process.argv.slice(2);
-  if ((head.includes('--') ? head.slice(0, head.indexOf('--')) : head).includes('--json'))
-    process.stdout.write(`${JSON.stringify({ format: 'mmcheck-error/1', error: { code: 'MC376', message } })}\n`);
+  if (json) toStdout(`${JSON.stringify({ format: 'mmcheck-error/1', error: { code: 'MC376', message } })}\n`);
   earlyJunit(signal);
+  leave(3);
+};
+const again = (signal) => {
+  const message = `interrupted by ${signal} again as the run was finishing, before it had ended: its output may be incomplete`;
+  process.stderr.write(`mmcheck: error MC441: ${message}\n`);
+  if (json && !resultOut) toStdout(`${JSON.stringify({ format: 'mmcheck-error/1', error: { code: 'MC441', message } })}\n`);
   leave(3);
 };
 
@@ -89,32 +147,6 @@ function earlyJunit(signal) {
     process.stderr.write(`mmcheck: error MC420: cannot write ${JSON.stringify(out)}: ${e?.code ?? e?.message ?? e}; it is not the report of this run\n`);
   }
 }
-process.on('SIGINT', early);
-process.on('SIGTERM', early);
-globalThis[Symbol.for('mmcheck.earlySignals')] = () => {
-  process.off('SIGINT', early);
-  process.off('SIGTERM', early);
-};
-// Once a run that handled the signals has stopped handling them (its result is written, the
-// process winds down while its worker threads end), a stop signal ends the process with the
-// run's code (3 if it was interrupted), not Node's silent 130 (src/run/signals.ts).
-// After a run that handled the signals, one more (while the process winds down) ends it with the run's code, until another
-// watched job (a minimisation after the search) takes the signals over and this handler off (src/run/signals.ts).
-let late = null;
-const lateOff = () => {
-  if (late === null) return;
-  process.off('SIGINT', late);
-  process.off('SIGTERM', late);
-  late = null;
-};
-globalThis[Symbol.for('mmcheck.lateSignals')] = (interrupted) => {
-  lateOff();
-  late = () => leave(typeof process.exitCode === 'number' ? process.exitCode : interrupted ? 3 : 130);
-  process.on('SIGINT', late);
-  process.on('SIGTERM', late);
-};
-globalThis[Symbol.for('mmcheck.lateSignalsOff')] = lateOff;
-
 // Then registers tsx (ESM and CommonJS hooks): tsx is what loads user model files (.ts, .mts,
 // .cts, .js, .mjs, .cjs), wherever they live, with no set-up by the user.
 await import('tsx');
@@ -139,11 +171,14 @@ const { jsonResult } = await load('cli/json-result');
 // while it loads or in a step, in this thread or in a search or helper thread, whose output comes
 // here) goes to stderr, and only mmcheck's own result is written to stdout.
 const argv = process.argv.slice(2);
-const globalArgs = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
-const toStdout = process.stdout.write.bind(process.stdout);
-const json = globalArgs.includes('--json');
 if (json) process.stdout.write = process.stderr.write.bind(process.stderr);
-const io = { ...processIo(), out: (s) => void toStdout(s) };
+const io = {
+  ...processIo(),
+  out: (s) => {
+    resultOut = true;
+    toStdout(s);
+  },
+};
 
 // A reader that went away (`mmcheck check ... | head`) is not an error: stop quietly.
 // Any other failure to write stdout (a full disk) is the coded write error, exit 2.
@@ -189,3 +224,7 @@ process.on('exit', () => {
 
 process.exitCode = await main(argv, io);
 ended = true;
+stage = 'ended';
+// Once nothing is left to run (worker threads ended, a model file's timers fired), the process ends here: past this point
+// Node closes the signals' handles as it winds down, and a signal then ended the process with 130 after a complete result.
+process.on('beforeExit', () => leave(typeof process.exitCode === 'number' ? process.exitCode : 0));

@@ -37,13 +37,6 @@ export interface Command {
   readonly flags: Flags;
   /** Pairs of flags that contradict each other. */
   readonly conflicts?: readonly (readonly [string, string])[];
-  /**
-   * The command takes SIGINT and SIGTERM over itself, early in its run (a
-   * supervised search: `onStopSignals`); any other command runs with
-   * Node's own handling, which ends the process at once, even inside a
-   * long synchronous search.
-   */
-  readonly handlesSignals?: boolean;
   /** Paragraphs printed after the flags. */
   readonly notes?: readonly string[];
   readonly example: string;

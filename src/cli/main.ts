@@ -5,7 +5,7 @@ import { EXIT, errorJson, internalErrorLine, isCodedError, printError, processIo
 import { commands } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
 import { jsonResult } from './json-result.ts';
-import { InterruptedBeforeSearch, releaseEarlySignals } from '../run/signals.ts';
+import { InterruptedBeforeSearch } from '../run/signals.ts';
 
 /**
  * The command line: `mmcheck <command> [arguments] [options]`, dispatched to
@@ -70,8 +70,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     io.out(commandHelp(cmd));
     return EXIT.pass;
   }
-  // Until here a stop signal ends the run with a line (bin/mmcheck.js); from here, the command's own handling.
-  if (!cmd.handlesSignals) releaseEarlySignals();
+  // A stop signal ends the run with a line (bin/mmcheck.js) until a part of the command takes the signals (`onStopSignals`): a command that takes none (list) ends so throughout.
   return await cmd.run(parseCommandArgs(cmd, rest), io);
 }
 

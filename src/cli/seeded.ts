@@ -46,7 +46,7 @@ export async function seededRun(args: Args, io: Io, watch: SearchThread): Promis
  * A seeded run whose searches run in threads of their own (`check --swarm`,
  * `--member`), each loading the model: a model file is loaded and built
  * first in a thread started for that alone (watched: `--time-limit`; a
- * signal meanwhile ends the run through bin/mmcheck.js's start-up handlers,
+ * signal meanwhile ends the run through bin/mmcheck.js's listeners (MC376),
  * which run since this thread is not the one stuck), then ended.
  */
 export async function seededRunAlone(args: Args, io: Io): Promise<SeededRun> {

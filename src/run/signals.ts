@@ -1,10 +1,4 @@
-/**
- * SIGINT and SIGTERM during a run: instead of ending the process at once,
- * they call `handler` (with how many stop signals have arrived so far), so
- * that the run can stop its search and print what it reached. The returned
- * function removes the handlers: one process may run many commands (the
- * tests), and after a run the signals must mean what they meant before.
- */
+/** The signals that stop a run: SIGINT (Ctrl-C) and SIGTERM (`kill`, a batch scheduler). */
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
 /**
@@ -21,34 +15,37 @@ export class InterruptedBeforeSearch extends Error {
   }
 }
 
-/** Where bin/mmcheck.js leaves the function that removes its start-up handlers. */
-const EARLY_SIGNALS = Symbol.for('mmcheck.earlySignals');
-/** Where bin/mmcheck.js leaves the function that takes the signals once a run has stopped handling them. */
-const LATE_SIGNALS = Symbol.for('mmcheck.lateSignals');
-/** And the function that takes those handlers off again. */
-const LATE_SIGNALS_OFF = Symbol.for('mmcheck.lateSignalsOff');
-
 /**
- * Remove the handlers bin/mmcheck.js installs first thing, which end the
- * process with exit 3 and a line while the engine and the command start
- * (Node's own handling would exit 130 without a word). A run that handles
- * the signals itself takes them over (`onStopSignals`); any other command
- * hands them back to Node before it starts. No-op outside the command line.
+ * Where bin/mmcheck.js leaves the listeners every stop signal of the process
+ * goes through (installed before anything else and never removed): `take`
+ * adds a handler, until the function it returns is called.
  */
-export function releaseEarlySignals(): void {
-  const early = (globalThis as Record<symbol, unknown>)[EARLY_SIGNALS];
-  if (typeof early !== 'function') return;
-  delete (globalThis as Record<symbol, unknown>)[EARLY_SIGNALS];
-  (early as () => void)();
+const STOP_SIGNALS = Symbol.for('mmcheck.stopSignals');
+
+interface SignalHub {
+  take(handler: (signal: StopSignal) => void): () => void;
 }
 
+/**
+ * SIGINT and SIGTERM go to `handler`, with how many have come, until the
+ * returned function is called. On the command line they come through
+ * bin/mmcheck.js's listeners, which say what a signal does before, between
+ * and after the parts of a run that take them (and hand a signal that came
+ * between two parts to the next one); elsewhere (the API, the in-process
+ * tests) through listeners of the process added here and removed after.
+ */
 export function onStopSignals(handler: (signal: StopSignal, count: number) => void): () => void {
-  // The handlers are ours from here on: the start-up ones would end the process, and so would those an earlier run of this command left for after it (a minimisation after the search).
-  releaseEarlySignals();
-  const lateOff = (globalThis as Record<symbol, unknown>)[LATE_SIGNALS_OFF];
-  if (typeof lateOff === 'function') (lateOff as () => void)();
   let count = 0;
   let installed = true;
+  const hub = (globalThis as Record<symbol, unknown>)[STOP_SIGNALS] as SignalHub | undefined;
+  if (hub !== undefined) {
+    const release = hub.take((signal) => handler(signal, ++count));
+    return () => {
+      if (!installed) return;
+      installed = false;
+      release();
+    };
+  }
   const onInt = () => handler('SIGINT', ++count);
   const onTerm = () => handler('SIGTERM', ++count);
   // Runs side by side in one process (the in-process tests) each add a listener: raise the leak warning's threshold by ours, and lower it after.
@@ -61,8 +58,5 @@ export function onStopSignals(handler: (signal: StopSignal, count: number) => vo
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     process.setMaxListeners(Math.max(0, process.getMaxListeners() - 1));
-    // On the command line, a signal after the run (while the process winds down) ends it with the run's code.
-    const late = (globalThis as Record<symbol, unknown>)[LATE_SIGNALS];
-    if (typeof late === 'function') (late as (interrupted: boolean) => void)(count > 0);
   };
 }

@@ -36,7 +36,6 @@ const STORES = ['exact', 'hash-compact', 'bitstate'] as const;
 export const checkCommand: Command = {
   name: 'check',
   summary: 'explore every interleaving: pass, violation (with a shortest counterexample) or incomplete',
-  handlesSignals: true,
   usage: 'check <model> [options]',
   positionals: ['model'],
   takes: 'one model (name or file)',

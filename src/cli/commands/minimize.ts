@@ -34,7 +34,6 @@ export const minimizeCommand: Command = {
     'no-progress': OUTPUT_FLAGS['no-progress'],
   },
   conflicts: [['progress', 'no-progress']],
-  handlesSignals: true,
   notes: [
     'The trace must reproduce first (exit 1 otherwise): minimising a trace the model no longer has would describe a different bug.',
     'The model is the built-in one the trace names, or the one given with --model; a model file named inside the trace is never loaded (it is code).',

@@ -19,7 +19,6 @@ export const replayCommand: Command = {
     json: { type: 'boolean', help: 'one JSON object on stdout' },
     ...TRACE_LIMIT_FLAGS,
   },
-  handlesSignals: true,
   notes: [
     'A trace is data: the model is the built-in one the trace names, or the one given with --model. A model file named inside the trace is never loaded (it is code); the error prints the command that loads it.',
     'The model is loaded and the trace re-executed in a thread of its own: SIGINT or SIGTERM, --time-limit and --memory-limit stop it, say at which trace step, and exit 3.',

@@ -27,7 +27,6 @@ export const showCommand: Command = {
     out: { type: 'string', short: 'o', value: 'FILE', help: 'write to FILE instead of stdout' },
     ...TRACE_LIMIT_FLAGS,
   },
-  handlesSignals: true,
   notes: [
     'The trace is replayed on its model before it is rendered: the built-in model it names, or the one given with --model. A model file named inside the trace is never loaded (it is code): without --model the trace is rendered after a check against its own state hashes, with a note saying how to re-execute it.',
     'The model is loaded and the trace re-executed in a thread of its own: SIGINT or SIGTERM, --time-limit and --memory-limit stop it with error MC440, saying at which trace step; nothing is written, exit 3.',

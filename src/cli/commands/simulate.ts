@@ -35,7 +35,6 @@ export const simulateCommand: Command = {
   conflicts: SHARED_CONFLICTS,
   notes: ['<model> is a built-in model name (see mmcheck list) or a path to a model file.', 'The same seed, model and options give the same walks and the same trace file.'],
   example: 'mmcheck simulate dining -p n=7 --seed 42',
-  handlesSignals: true,
   run: runSimulate,
 };
 

@@ -40,7 +40,6 @@ export const swarmMergeCommand: Command = {
     json: { type: 'boolean', help: 'one JSON object on stdout (the shape of check --swarm --json, with members merged and missing)' },
   },
   conflicts: [['no-trace', 'trace-out']],
-  handlesSignals: true,
   notes: [
     'The files must be the results of one swarm: the same model (and model hash), variant, parameters, options, N and seed, each member once (MC434, MC435); a missing member is an error (MC436) unless --allow-missing.',
     'Results are data: each is validated field by field, every plan is derived again from the seed, and every counterexample is replayed on the model before anything is merged, in a thread of its own: SIGINT or SIGTERM stop it with error MC440, saying at which step of which member\'s counterexample; nothing is merged or written, exit 3.',

@@ -30,7 +30,6 @@ export const testCommand: Command = {
   positionals: ['paths'],
   variadic: true,
   takes: 'model files or folders (default ./models)',
-  handlesSignals: true,
   flags: {
     filter: { type: 'string', value: 'TEXT', help: 'only cases whose "model/variant" contains TEXT' },
     all: { type: 'boolean', help: 'also the expectations marked bench: true (long runs)' },

@@ -11,7 +11,6 @@ import { jsonResult } from '../json-result.ts';
 /** Every model's default-parameter expectations, checked; the main job (npm start). */
 export const verdictsCommand: Command = {
   name: 'verdicts',
-  handlesSignals: true,
   summary: "check every model's expected verdicts and counts (npm start)",
   usage: 'verdicts [options]',
   positionals: [],
