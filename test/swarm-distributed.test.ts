@@ -196,6 +196,21 @@ test('check --member: the options it needs and refuses', async (t) => {
   t.like(JSON.parse(j.out), { format: 'mmcheck-swarm-member/1', member: 1, run: { model: 'dining', workers: 2, seed: '1' } });
 });
 
+test('check --member: each option a member refuses says why for that option (MC373)', async (t) => {
+  const dir = tmp();
+  const member = ['check', 'dining', '--swarm', '4', '--seed', '1', '--member', '1', '--json'];
+  const jobs = await cli([...member, '--swarm-jobs', '2'], dir);
+  t.is(jobs.code, 2);
+  t.regex(jobs.err, /^mmcheck: error MC373: option --swarm-jobs is not used with --member: a member runs its one search alone \(--swarm-jobs is how many members check --swarm N runs at once in one process; /m);
+  // What --swarm-jobs is has nothing to do with traces.
+  t.notRegex(jobs.err, /trace/);
+  const out = await cli([...member, '--trace-out', 'a.json'], dir);
+  t.regex(out.err, /^mmcheck: error MC373: option --trace-out is not used with --member: a member writes no trace file: its violation's trace goes into its result file, and mmcheck swarm-merge --trace-out writes the swarm's$/m);
+  const none = await cli([...member, '--no-trace'], dir);
+  t.regex(none.err, /^mmcheck: error MC373: option --no-trace is not used with --member: the member's result must hold its violation's trace, which mmcheck swarm-merge replays and saves \(give swarm-merge --no-trace instead\)$/m);
+  for (const r of [out, none]) t.is(r.code, 2);
+});
+
 // ---- what the merge refuses ------------------------------------------------------------
 
 /** Member results of small dining swarms, written in-process: `dir/<name>i.json`. */

@@ -28,14 +28,17 @@ import { seededRunAlone, seededTrace } from '../seeded.ts';
  * partial result is still written), 2 on bad input.
  */
 
-/** Flags of check --swarm that a member run alone has no use for. */
-const NOT_FOR_A_MEMBER = ['swarm-jobs', 'trace-out', 'no-trace'] as const;
+/** Flags of check --swarm that a member run alone has no use for, and why. */
+const NOT_FOR_A_MEMBER = {
+  'swarm-jobs': 'a member runs its one search alone (--swarm-jobs is how many members check --swarm N runs at once in one process; a scheduler runs the members here, as many at once as its job allows)',
+  'trace-out': "a member writes no trace file: its violation's trace goes into its result file, and mmcheck swarm-merge --trace-out writes the swarm's",
+  'no-trace': "the member's result must hold its violation's trace, which mmcheck swarm-merge replays and saves (give swarm-merge --no-trace instead)",
+} as const;
 
 export const isMemberRun = (args: Args): boolean => args.given('member') || args.given('member-from-env');
 
 export async function runMember(args: Args, io: Io): Promise<number> {
-  for (const f of NOT_FOR_A_MEMBER)
-    if (args.given(f)) throw new McError('MC373', `option --${f} is not used with --member (a member runs one search; its violation's trace goes into its result file)`);
+  for (const [f, why] of Object.entries(NOT_FOR_A_MEMBER)) if (args.given(f)) throw new McError('MC373', `option --${f} is not used with --member: ${why}`);
   if (!args.given('out') && !args.flag('json')) throw new McError('MC373', 'a swarm member writes its result to -o FILE or, with --json, to stdout: give one of them');
   if (!args.given('seed')) throw new McError('MC374', "option --member needs --seed S: every member plans from the swarm's seed, and a seed from each machine's clock would give members of different swarms");
   const workers = swarmSize(args);
