@@ -170,6 +170,27 @@ test('the member index: --member, the schedulers\' variables, a base for Slurm a
   t.throws(() => memberIndex(undefined, true, undefined, 4, { SLURM_ARRAY_TASK_ID: '1', JOB_COMPLETION_INDEX: '2' }), { code: 'MC375', message: /disagree/ });
 });
 
+test('--member I where a scheduler gives the task another index is refused (MC442), naming both: every task of the job would run member I', async (t) => {
+  t.throws(() => memberIndex('3', false, undefined, 4, { JOB_COMPLETION_INDEX: '0' }), {
+    code: 'MC442',
+    message: /^option --member 3 is not the index the scheduler gives this task \(JOB_COMPLETION_INDEX="0"\): .*every task started with --member 3 would run member 3\. Take the index from the scheduler with --member-from-env; to run member 3 here all the same, unset JOB_COMPLETION_INDEX \(env -u JOB_COMPLETION_INDEX mmcheck \.\.\.\)$/,
+  });
+  // A Slurm array numbered from 1 gives member 3 the index 4: --member-base says so.
+  t.throws(() => memberIndex('3', false, undefined, 4, { SLURM_ARRAY_TASK_ID: '4' }), { code: 'MC442', message: /SLURM_ARRAY_TASK_ID="4".*--member-from-env \(with --member-base 1 if the array is numbered from 1\)/ });
+  t.throws(() => memberIndex('1', false, undefined, 4, { SLURM_ARRAY_TASK_ID: 'x', JOB_COMPLETION_INDEX: '2' }), { code: 'MC442', message: /JOB_COMPLETION_INDEX="2" and SLURM_ARRAY_TASK_ID="x".*env -u JOB_COMPLETION_INDEX -u SLURM_ARRAY_TASK_ID/ });
+  // The index the scheduler gives, or one of two that disagree (what MC375 asks for), is taken; so is any index where none is set.
+  t.deepEqual(memberIndex('3', false, undefined, 4, { JOB_COMPLETION_INDEX: '3', SLURM_ARRAY_TASK_ID: '' }), { index: 3, from: '--member' });
+  t.deepEqual(memberIndex('1', false, undefined, 4, { SLURM_ARRAY_TASK_ID: '1', JOB_COMPLETION_INDEX: '2' }), { index: 1, from: '--member' });
+  t.deepEqual(memberIndex('2', false, undefined, 4, {}), { index: 2, from: '--member' });
+  // As a process in an Indexed Job's pod: exit 2 (a Job's podFailurePolicy fails the Job at once), the error on stderr and, with --json, on stdout; no result written.
+  const dir = tmp();
+  const r = await mmcheckProcess(['check', 'dining', '--swarm', '4', '--seed', '1', '--member', '3', '-o', 'm.json', '--json'], dir, { JOB_COMPLETION_INDEX: '0' });
+  t.is(r.code, 2, r.err);
+  t.regex(r.err, /^mmcheck: error MC442: option --member 3 is not the index the scheduler gives this task \(JOB_COMPLETION_INDEX="0"\)/m);
+  t.is(JSON.parse(r.out).error.code, 'MC442');
+  t.false(existsSync(join(dir, 'm.json')));
+});
+
 test('check --member: the options it needs and refuses', async (t) => {
   const dir = tmp();
   const cases: [string[], RegExp][] = [

@@ -24,13 +24,15 @@ export interface MemberIndex {
  * is `--member-from-env`, `base` is `--member-base` (only with the
  * environment). Errors name the option or variable and the value: MC370 a
  * bad --member, MC371 no scheduler variable set, MC372 a variable whose value
- * is not a member index, MC375 two variables that disagree.
+ * is not a member index, MC375 two variables that disagree, MC442 a --member I
+ * that none of the variables set agrees with.
  */
 export function memberIndex(given: string | undefined, fromEnv: boolean, base: number | undefined, workers: number, env: Readonly<Record<string, string | undefined>>): MemberIndex {
   const range = `0..${workers - 1} (--swarm ${workers})`;
   if (given !== undefined && given !== 'env') {
     if (base !== undefined) throw new McError('MC373', 'option --member-base applies to an index taken from the environment (--member-from-env or --member env), not to --member I');
     if (!/^\d+$/.test(given) || Number(given) >= workers) throw new McError('MC370', `option --member: ${q(given)} is not a member index in ${range}, or env`);
+    refuseOtherIndex(Number(given), env);
     return { index: Number(given), from: '--member' };
   }
   if (given === undefined && !fromEnv) throw new Error('internal: memberIndex without --member or --member-from-env');
@@ -49,4 +51,26 @@ export function memberIndex(given: string | undefined, fromEnv: boolean, base: n
     throw new McError('MC372', `environment variable ${name}=${q(value)}${b ? ` minus --member-base ${b}` : ''} is not a member index in ${range}${slurm}`);
   }
   return { index: i, from: name };
+}
+
+/**
+ * `--member I` where a scheduler gives each task its own index: a job
+ * definition with a fixed `--member 3` makes every pod of a Kubernetes
+ * Indexed Job (every task of a Slurm array) run member 3, and the swarm is
+ * one member run N times. Refused (MC442) unless I is the index one of the
+ * variables set gives (both set and disagreeing is MC375 with
+ * `--member-from-env`, which `--member I` resolves by naming one of them).
+ */
+function refuseOtherIndex(index: number, env: Readonly<Record<string, string | undefined>>): void {
+  const set = MEMBER_ENV.filter((v) => env[v] !== undefined && env[v] !== '');
+  if (set.length === 0 || set.some((v) => /^\d+$/.test(env[v]!) && Number(env[v]) === index)) return;
+  const named = set.map((v) => `${v}=${q(env[v])}`).join(' and ');
+  // A Slurm index above I is perhaps an array numbered from their difference: --member-base says so.
+  const slurm = set.length === 1 && set[0] === 'SLURM_ARRAY_TASK_ID' && /^\d+$/.test(env[set[0]]!) ? Number(env[set[0]]) - index : 0;
+  const base = slurm > 0 ? ` --member-base ${slurm}` : '';
+  throw new McError(
+    'MC442',
+    `option --member ${index} is not the index the scheduler gives this task (${named}): in a Kubernetes Indexed Job or a Slurm job array, every task started with --member ${index} would run member ${index}. ` +
+      `Take the index from the scheduler with --member-from-env${base ? ` (with${base} if the array is numbered from ${slurm})` : ''}; to run member ${index} here all the same, unset ${set.join(' and ')} (env -u ${set.join(' -u ')} mmcheck ...)`,
+  );
 }

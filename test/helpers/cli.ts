@@ -40,7 +40,8 @@ export function signalledProcess(
   env: Readonly<Record<string, string>> = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done, fail) => {
-    const c = spawn(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '', ...env } });
+    // A scheduler's member index (the tests run in a Kubernetes Indexed Job or a Slurm array) is only what a test gives: --member I refuses another (MC442).
+    const c = spawn(process.execPath, [resolve('bin/mmcheck.js'), ...args], { cwd, env: { ...process.env, NODE_OPTIONS: '', JOB_COMPLETION_INDEX: '', SLURM_ARRAY_TASK_ID: '', ...env } });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => void (out += d));

@@ -61,7 +61,7 @@ export const checkCommand: Command = {
     seed: { type: 'string', value: 'S', help: "with --swarm: seed of the workers' plans (default: from the clock, and printed)" },
     depth: { type: 'string', value: 'D', default: defaultSwarmOptions.depth, help: 'with --swarm: depth bound of worker 0 (the others use fractions of it)' },
     bitstate: { type: 'string', value: 'B', default: defaultSwarmOptions.maxBitstateLog2, help: 'with --swarm: log2 of the largest worker bitstate (16 to 31)' },
-    member: { type: 'string', value: 'I|env', help: 'with --swarm N and --seed: run only member I (0..N-1) and write its result for swarm-merge; env: the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID' },
+    member: { type: 'string', value: 'I|env', help: 'with --swarm N and --seed: run only member I (0..N-1) and write its result for swarm-merge; env: the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID (an I other than the index one of them gives is refused)' },
     'member-from-env': { type: 'boolean', help: 'as --member env (Kubernetes Indexed Jobs, Slurm job arrays)' },
     'member-base': { type: 'string', value: 'B', help: 'with the index from the environment: the index of member 0 (1 for a Slurm array numbered 1-N)' },
     out: { type: 'string', short: 'o', value: 'FILE', help: "with --member: write the member's result to FILE (atomically; -: stdout, as with --json)" },
