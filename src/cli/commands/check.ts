@@ -173,7 +173,8 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
   if (!json) for (const w of unread) io.out(`warning: ${w}\n`);
   // More workers than CPUs: every round waits at its barriers for workers the CPUs are not running (peterson(5) on 2 CPUs: about 4 s at 3 or 4 workers, 56 s at 64, against 3.2 s at 2).
   const cpus = availableParallelism();
-  if (!json && (opts.workers ?? 1) > cpus) io.out(`warning: --workers ${opts.workers} on a machine with ${count(cpus, 'CPU')}: each round waits for the workers no CPU is running, so the search is slower than with --workers ${cpus}\n`);
+  const oversubscribed = (opts.workers ?? 1) > cpus ? [`--workers ${opts.workers} on a machine with ${count(cpus, 'CPU')}: each round waits for the workers no CPU is running, so the search is slower than with --workers ${cpus}`] : [];
+  if (!json) for (const w of oversubscribed) io.out(`warning: ${w}\n`);
   // A model file whose top level differs from one thread to the next: the threads' answers are compared on samples only.
   const varying = model.threadVarying && model.source ? [threadVaryingWarning(relative(io.cwd, model.source), model.threadVarying, opts.workers ?? 1)] : [];
   if (!json) for (const w of varying) io.out(`warning: ${w}\n`);
@@ -219,7 +220,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (out.violation && minStop) Object.assign(out.violation, { minimizeStopped: minStop });
     if (out.violation && blocked) Object.assign(out.violation, blockedJson(blocked));
     if (saved?.error) printError(io, saved.error);
-    const warnings = [...unread, ...varying, ...(r.verdict === 'pass' ? vacuous(built, opts) : [])];
+    const warnings = [...unread, ...oversubscribed, ...varying, ...(r.verdict === 'pass' ? vacuous(built, opts) : [])];
     io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}), ...(warnings.length ? { warnings } : {}) }));
   } else {
     io.out(statsLine(r, args.given('workers') ? (opts.workers ?? 1) : null) + '\n');
