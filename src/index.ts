@@ -39,6 +39,7 @@ export type { ReplayOutcome, ReplayStatus, ReplayStop } from './trace/replay.ts'
 export type { MinimizeStats } from './trace/minimize.ts';
 export type { ErrorAt, ErrorPath, LocatedError } from './trace/error-path.ts';
 export type { FoundViolation, IncompleteReason, ProgressInfo, SearchStats } from './search/types.ts';
+export type { CycleSearchAt } from './search/cycle-progress.ts';
 export {
   combine,
   allOf,

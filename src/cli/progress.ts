@@ -1,4 +1,5 @@
 import type { ProgressInfo } from '../search/types.ts';
+import { cycleSearchText } from '../search/cycle-progress.ts';
 import type { Args } from './args.ts';
 import { n, type Io } from './common.ts';
 
@@ -28,8 +29,9 @@ export function statusLine(args: Args, io: Io): StatusLine | null {
   };
 }
 
-/** The search's progress: states, states/s, depth, frontier, memory. */
+/** The search's progress: states, states/s, depth, frontier, memory; in the cycle search of a livelock check, its task and how far that has got, of the states explored. */
 export function searchProgressText(p: ProgressInfo): string {
+  if (p.cycle !== undefined) return `[mmcheck ${p.phase}] ${cycleSearchText(p.cycle)} (${n(p.states)} states explored)  ${p.seconds.toFixed(0)} s`;
   const rate = p.seconds > 0 ? p.states / p.seconds : 0;
   // The minimising search tells no frontier or store size (`minimal.ts`).
   const store = p.phase === 'minimize' ? '' : `  frontier ${n(p.frontier)}  ${n(p.bytes / 1048576)} MB`;

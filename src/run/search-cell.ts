@@ -11,8 +11,12 @@ import { rssReader } from './monitor.ts';
  *
  * ```
  * byte  0       4       8          16            24      32         40      48        56     60        64     68
- *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started | busy  | workers | at    | index ]
+ *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started | busy  | workers | at    | index
  *        Int32   Int32   Float64 ...                                                   Int32   Int32     Int32   Int32
+ *
+ *       72     76      80     84       88        96
+ *      | task | tasks | kind | thread | visited | of ]
+ *        Int32  Int32   Int32  Int32    Float64   Float64
  * ```
  * stop: 0 none, else 1 + index in STOP_REASONS; phase: 0 not started, else
  * 1 + index in PHASES. Counts are Float64 (state counts pass 2^32).
@@ -25,6 +29,8 @@ import { rssReader } from './monitor.ts';
  * at, index: where a re-execution of a trace is (`ReplayWatch`): 0 not
  * told, else 1 + index in REPLAY_ATS; the trace step's 0-based index (-1
  * for none).
+ * task .. of: where the cycle search of a livelock check is
+ * (`SearchMonitor.cycleSearch`; task 0: not told).
  */
 const STOP_REASONS: readonly IncompleteReason[] = ['time-limit', 'memory-limit', 'interrupted', 'max-states'];
 const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate', 'minimize', 'replay'];
@@ -44,6 +50,13 @@ const WORKERS = 15;
 /** Int32 indexes of a re-execution's part and trace step (bytes 64 and 68). */
 const REPLAY_AT = 16;
 const REPLAY_INDEX = 17;
+/** Int32 indexes of the cycle search's task, task count, kind and thread (bytes 72 to 84); Float64 indexes of its visited and total states (bytes 88 and 96). */
+const CYCLE_TASK = 18;
+const CYCLE_TASKS = 19;
+const CYCLE_KIND = 20;
+const CYCLE_THREAD = 21;
+const CYCLE_VISITED = 11;
+const CYCLE_OF = 12;
 
 export interface CellSnapshot {
   readonly phase: SearchPhase | null;
@@ -56,6 +69,8 @@ export interface CellSnapshot {
   readonly workers: number;
   /** Where a re-execution of a trace is (`replayAt`), null when it has not told. */
   readonly replay: { readonly at: ReplayAt; readonly index: number } | null;
+  /** Where the cycle search is (`SearchMonitor.cycleSearch`'s numbers), null when it has not told. */
+  readonly cycle: { readonly task: number; readonly tasks: number; readonly kind: number; readonly thread: number; readonly visited: number; readonly of: number } | null;
 }
 
 export class SearchCell {
@@ -63,10 +78,10 @@ export class SearchCell {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(72)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(104)) {
     this.buffer = buffer;
-    this.i32 = new Int32Array(buffer, 0, 18);
-    this.f64 = new Float64Array(buffer, 0, 7);
+    this.i32 = new Int32Array(buffer, 0, 22);
+    this.f64 = new Float64Array(buffer, 0, 13);
   }
 
   /** Clear every word before the next search of a reusable thread (the search thread is idle then). */
@@ -116,6 +131,18 @@ export class SearchCell {
     this.i32[REPLAY_INDEX] = index;
   }
 
+  /** The cycle search is at task `task` of `tasks` (`SearchMonitor.cycleSearch`). */
+  cycleAt(task: number, tasks: number, kind: number, thread: number, visited: number, of: number): void {
+    const i = this.i32;
+    const f = this.f64;
+    i[CYCLE_TASK] = task;
+    i[CYCLE_TASKS] = tasks;
+    i[CYCLE_KIND] = kind;
+    i[CYCLE_THREAD] = thread;
+    f[CYCLE_VISITED] = visited;
+    f[CYCLE_OF] = of;
+  }
+
   /** Where a re-execution of a trace is: null when it has not told (`replayAt`). */
   replayPosition(): { readonly at: ReplayAt; readonly index: number } | null {
     const a = this.i32[REPLAY_AT]!;
@@ -135,7 +162,9 @@ export class SearchCell {
   snapshot(): CellSnapshot {
     const f = this.f64;
     const p = this.i32[PHASE]!;
-    return { phase: p === 0 ? null : PHASES[p - 1]!, states: f[STATES]!, transitions: f[TRANSITIONS]!, depth: f[DEPTH]!, frontier: f[FRONTIER]!, bytes: f[BYTES]!, workers: Atomics.load(this.i32, WORKERS), replay: this.replayPosition() };
+    const i = this.i32;
+    const cycle = i[CYCLE_TASK]! > 0 ? { task: i[CYCLE_TASK]!, tasks: i[CYCLE_TASKS]!, kind: i[CYCLE_KIND]!, thread: i[CYCLE_THREAD]!, visited: f[CYCLE_VISITED]!, of: f[CYCLE_OF]! } : null;
+    return { phase: p === 0 ? null : PHASES[p - 1]!, states: f[STATES]!, transitions: f[TRANSITIONS]!, depth: f[DEPTH]!, frontier: f[FRONTIER]!, bytes: f[BYTES]!, workers: Atomics.load(i, WORKERS), replay: this.replayPosition(), cycle };
   }
 }
 
@@ -151,5 +180,6 @@ export function cellMonitor(cell: SearchCell, ceilingMB?: number): SearchMonitor
     peakRssMB: () => rss() / (1024 * 1024),
     busy: (on) => cell.setBusy(on),
     workers: (n) => cell.setWorkers(n),
+    cycleSearch: (task, tasks, kind, thread, visited, of) => cell.cycleAt(task, tasks, kind, thread, visited, of),
   };
 }

@@ -7,6 +7,7 @@ import { errorMessage, exitedModelError, strayModelError } from './stray.ts';
 import { errorPathOf, withErrorPath, type ErrorPath } from '../trace/error-path.ts';
 import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
+import { cycleSearchAt } from '../search/cycle-progress.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
 import { builtinModel, loadModel, loadResolvedModel } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
@@ -559,10 +560,13 @@ export class SearchThread {
       },
       partial: (info, s, seconds, peakMB) => {
         const layout = computeLayout(built);
+        // Ended in the cycle search: where it was, as the search last told.
+        const c = s.phase === 'liveness' ? s.cycle : null;
+        const cycleSearch = c !== null ? cycleSearchAt(built, c.task, c.tasks, c.kind, c.thread, c.visited, c.of) : null;
         return {
           verdict: 'incomplete',
           violation: null,
-          incomplete: { reason: info.reason, states: s.states, depth: s.depth, frontier: s.frontier },
+          incomplete: { reason: info.reason, states: s.states, depth: s.depth, frontier: s.frontier, ...(cycleSearch !== null ? { cycleSearch } : {}) },
           stats: {
             states: s.states,
             transitions: s.transitions,

@@ -13,6 +13,7 @@ import { bitstateDfs } from './bitstate.ts';
 import { checkLiveness, type PassPool } from './liveness.ts';
 import { EdgeRecorder, MAX_CACHED_THREADS, memoryFits } from './edge-cache.ts';
 import { checkSymmetricLiveness } from './sym-liveness.ts';
+import { CycleProgress, type CycleSearchAt } from './cycle-progress.ts';
 import { coverageOf } from './coverage.ts';
 import { applyDeadVariables, deadVariables } from '../reduce/dead-vars.ts';
 import { liveCounterexample } from './dead-trace.ts';
@@ -191,12 +192,17 @@ function finishSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: n
   }
   let violation = ex.violation ? violationFrom(rt, store, ex.violation, sym) : null;
   let livenessChecked = false;
+  /** Where the cycle search was when a limit or a signal stopped it. */
+  let cycleStop: CycleSearchAt | null = null;
   if (!violation && !ex.incomplete && livenessWanted) {
     const lopts = livenessOptions(opts, ex, store);
+    const progress = new CycleProgress(model, opts.onProgress, opts.monitor, t0, { states: store.count, transitions: ex.transitions, depth: ex.depth, bytes: store.bytes() });
     // Under symmetry the cycles are judged on the lift of the quotient (sym-liveness.ts).
-    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0) : checkLiveness(rt, store as StateStore, lopts, t0, por, ex.transitions, ex.edges ?? null, eng?.passPool() ?? null);
-    if (typeof lv === 'string') ex.incomplete = lv;
-    else {
+    const lv = sym ? checkSymmetricLiveness(rt, store as StateStore, sym, lopts, t0, progress) : checkLiveness(rt, store as StateStore, lopts, t0, por, ex.transitions, ex.edges ?? null, eng?.passPool() ?? null, progress);
+    if (typeof lv === 'string') {
+      ex.incomplete = lv;
+      cycleStop = progress.at();
+    } else {
       violation = lv;
       livenessChecked = true;
     }
@@ -225,7 +231,10 @@ function finishSearch(model: BuiltModel, rt: Runtime, opts: SearchOptions, t0: n
   return {
     verdict: violation ? 'violation' : ex.incomplete ? 'incomplete' : 'pass',
     violation,
-    incomplete: ex.incomplete && !violation ? { reason: ex.incomplete, states: store.count, depth: ex.depth, frontier: ex.frontier, ...(ex.storeFull !== undefined ? { storeFullBytes: ex.storeFull } : {}) } : null,
+    incomplete:
+      ex.incomplete && !violation
+        ? { reason: ex.incomplete, states: store.count, depth: ex.depth, frontier: ex.frontier, ...(ex.storeFull !== undefined ? { storeFullBytes: ex.storeFull } : {}), ...(cycleStop !== null ? { cycleSearch: cycleStop } : {}) }
+        : null,
     stats,
     fairness: livenessWanted ? opts.fairness : null,
     livenessChecked,

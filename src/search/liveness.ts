@@ -10,6 +10,7 @@ import { fairVerdict, judgeIfNearer, refineComponent, smallestMember, tarjan, ty
 import type { FoundViolation, IncompleteReason, PathStep, SearchMonitor, SearchOptions } from './types.ts';
 import { livelockViolation } from './violation.ts';
 import { cacheFits, EdgeCache, edgeCacheBytes, MAX_CACHED_EDGES, MAX_CACHED_THREADS } from './edge-cache.ts';
+import type { CycleKindCode, CycleProgress } from './cycle-progress.ts';
 
 /**
  * Fair non-progress cycles, on the state graph the safety search stored.
@@ -69,6 +70,8 @@ interface Ctx extends Refining, NearestKept {
   /** The lasso's breadth-first searches over the cache: how each state was reached (allocated at the first). */
   bfsPrev: Int32Array | null;
   bfsFrom: Int32Array | null;
+  /** Where the search is, told at its polls (the search thread's; null in a helper's share of the tasks). */
+  progress: CycleProgress | null;
 }
 
 /**
@@ -149,9 +152,11 @@ function sccGraph(c: Ctx): SccGraph {
   };
 }
 
-/** Stop the search (LivenessStop) at the time limit or when the monitor says so. */
+/** Stop the search (LivenessStop) at the time limit or when the monitor says so; tell the progress how far the pass got. */
 function poll(c: Ctx): void {
-  if (performance.now() > c.deadline) throw new LivenessStop('time-limit');
+  const now = performance.now();
+  c.progress?.poll(c.counter, now);
+  if (now > c.deadline) throw new LivenessStop('time-limit');
   const r = c.monitor !== null ? c.monitor.poll('liveness', c.store.count, 0, 0, 0, 0) : null;
   if (r !== null) throw new LivenessStop(r);
 }
@@ -704,6 +709,7 @@ function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: n
     edgeCount,
     bfsPrev: null,
     bfsFrom: null,
+    progress: null,
     best: null,
     bestEntry: N,
     keep: null,
@@ -803,11 +809,36 @@ function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (co
   c.counter = 0;
   const ec = cachedEdges(c);
   const N = c.store.count;
+  if (c.progress !== null) {
+    let of = N;
+    if (region !== null) {
+      of = 0;
+      for (let v = 0; v < N; v++) of += region[v]!;
+    }
+    beginTask(c, taskOf(c, starving), of, 0);
+  }
   if (ec !== null) return findFairComponentCached(c, ec, region, onScc);
   const roots = function* () {
     for (let v = 0; v < N; v++) if (region === null || region[v] === 1) yield v;
   };
   return tarjan(c, sccGraph(c), roots(), region === null ? (u) => u >= 0 : (u) => u >= 0 && region[u] === 1, onScc);
+}
+
+/** The task of the pass with `starving` (`cyclePasses`): 0 the livelock pass, 1 the states on cycles, 2 + k the starvation pass of the k-th thread with progress labels. */
+function taskOf(c: Ctx, starving: number): number {
+  if (starving === LIVELOCK) return 0;
+  if (starving === WHOLE_GRAPH) return REGION_TASK;
+  let task = REGION_TASK + 1;
+  for (let t = 0; t < starving; t++) if (c.rt.model.threads[t]!.template.hasProgress) task++;
+  return task;
+}
+
+/** Task j begins here, over `of` states (`visited` null: another thread runs it), or (`lasso`) the counterexample of task j is drawn. */
+function beginTask(c: Ctx, j: number, of: number, visited: 0 | null, lasso = false): void {
+  if (c.progress === null) return;
+  const thread = j > REGION_TASK ? cyclePasses(c.rt)[j - 1]! : -1;
+  const kind: CycleKindCode = lasso ? 'lasso' : j === 0 ? 'livelock' : j === REGION_TASK ? 'cycles' : 'starvation';
+  c.progress.begin(j, kind, lasso ? -1 : thread, of, visited);
 }
 
 /**
@@ -836,9 +867,9 @@ function cyclicRegion(c: Ctx): { region: Uint8Array; states: number } | null {
  * cache. `recorded`: the cache the exploration recorded (every state's
  * successors), if it did.
  */
-export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null = null, edges = 0, recorded: EdgeCache | null = null, pool: PassPool | null = null): FoundViolation | null | IncompleteReason {
+export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null = null, edges = 0, recorded: EdgeCache | null = null, pool: PassPool | null = null, progress: CycleProgress | null = null): FoundViolation | null | IncompleteReason {
   try {
-    return livenessSearch(rt, store, opts, start, por, edges, recorded, pool);
+    return livenessSearch(rt, store, opts, start, por, edges, recorded, pool, progress);
   } catch (e) {
     if (e instanceof LivenessStop) return e.reason;
     throw e;
@@ -847,11 +878,13 @@ export function checkLiveness(rt: Runtime, store: StateStore, opts: SearchOption
   }
 }
 
-function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null, edges: number, recorded: EdgeCache | null, pool: PassPool | null): FoundViolation | null {
+function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, start: number, por: PartialOrder | null, edges: number, recorded: EdgeCache | null, pool: PassPool | null, progress: CycleProgress | null): FoundViolation | null {
   const N = store.count;
   const cache = !opts.edgeCache ? null : recorded !== null && por === null ? recorded : edges > 0 && edgeCacheFits(rt, store, edges, opts) ? EdgeCache.sized(N, edges) : null;
   const c = context(rt, store, opts.fairness, start + opts.timeLimit * 1000, opts.monitor, por, cache, (bytes) => cacheFits(bytes, 0, store.bytes(), opts), edges);
+  c.progress = progress;
   const lasso = (found: FairComponent, starving: number): FoundViolation => {
+    beginTask(c, taskOf(c, starving), N, null, true);
     const entry = smallestMember(found.members);
     const stem = stepsAlong(rt, store, pathTo(store, entry));
     const cycle = fairCycle(c, entry, found.inComp);
@@ -859,6 +892,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   };
   const passes = cyclePasses(rt);
   const tasks = passes.length + 1;
+  progress?.setTasks(tasks);
   // Tasks shared with other threads need the whole graph in the (shared) cache, and room for their own numbering of the states.
   const shared = pool !== null && c.edges === recorded && cachedEdges(c) !== null && cacheFits(13 * N * pool.helpers, 0, store.bytes(), opts);
   if (pool !== null && !shared) pool.decline();
@@ -900,6 +934,8 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   const idle = (): void => poll(c);
   // The first pass in order that finds a fair component wins, whoever ran it.
   let mine: { j: number; found: FairComponent } | null = null;
+  /** The task another thread runs that this one waits for (told to the progress once). */
+  let waiting = -1;
   for (let next = 0; next < tasks; ) {
     if (mine !== null && mine.j === next) return report(next, mine.found);
     const o = p.outcome(next);
@@ -918,6 +954,8 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     }
     // Another thread runs task next.
     if (p.outcome(next) !== PASS_PENDING) continue;
+    if (waiting !== next) beginTask(c, next, N, null);
+    waiting = next;
     poll(c);
     p.wait(next);
   }

@@ -9,6 +9,7 @@ import { statesAlong } from './minimal.ts';
 import { livelockViolation } from './violation.ts';
 import { fairVerdict, judgeIfNearer, refineComponent, smallestMember, tarjan, type FairComponent, type NearestKept, type Refining, type SccGraph } from './tarjan.ts';
 import type { FoundViolation, IncompleteReason, SearchMonitor, SearchOptions } from './types.ts';
+import type { CycleProgress } from './cycle-progress.ts';
 
 /**
  * Fair non-progress cycles on the symmetry quotient (annotated quotient
@@ -58,13 +59,17 @@ interface Ctx extends Refining, NearestKept {
   monitor: SearchMonitor | null;
   /** Per node: its position among the members of the component being judged, or -1. */
   pos: Int32Array;
+  /** Where the search is, told at its polls. */
+  progress: CycleProgress | null;
 }
 
 
 function tick(c: Ctx): void {
   if (++c.ticks < 4096) return;
   c.ticks = 0;
-  if (performance.now() > c.deadline) throw new SymLivenessStop('time-limit');
+  const now = performance.now();
+  c.progress?.poll(c.counter, now);
+  if (now > c.deadline) throw new SymLivenessStop('time-limit');
   const r = c.monitor !== null ? c.monitor.poll('liveness', c.g.store.count, 0, 0, 0, 0) : null;
   if (r !== null) throw new SymLivenessStop(r);
 }
@@ -178,7 +183,7 @@ function judgeComponent(c: Ctx, comp: number, members: Int32Array): void {
   );
 }
 
-export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symmetry, opts: SearchOptions, start: number): FoundViolation | null | IncompleteReason {
+export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symmetry, opts: SearchOptions, start: number, progress: CycleProgress | null = null): FoundViolation | null | IncompleteReason {
   const g = new QuotientGraph(rt, store, sym, opts.fairness);
   const c: Ctx = {
     g,
@@ -192,15 +197,22 @@ export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symm
     deadline: start + opts.timeLimit * 1000,
     monitor: opts.monitor,
     pos: new Int32Array(0),
+    progress,
     best: null,
     bestEntry: 0,
     keep: null,
     keepStamp: 0,
   };
+  // The tasks: the livelock pass, then a starvation pass per symmetric group of threads with progress labels.
+  const groups: number[] = [];
+  for (let t = 0; t < rt.threads; t++) if (rt.model.threads[t]!.template.hasProgress && sym.orbitStart(t) === t) groups.push(t);
+  progress?.setTasks(1 + groups.length);
+  const task = (wBase: number): number => (wBase < 0 ? 0 : 1 + groups.indexOf(wBase));
   /** The fair component nearest the initial state with group [wBase, wBase + K) watched (none: -1), among those holding a state numbered below `bound`. */
   const attempt = (wBase: number, K: number, bound = store.count): FairComponent | null => {
     g.watch(wBase, K);
     const N = g.nodes;
+    progress?.begin(task(wBase), wBase < 0 ? 'livelock' : K > 1 ? 'group-starvation' : 'starvation', wBase, N);
     c.num = new Int32Array(N);
     c.low = new Int32Array(N);
     c.comp = new Int32Array(N).fill(-1);
@@ -215,10 +227,13 @@ export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symm
     c.bestEntry = bound * g.K;
     return findFairComponents(c, roots(), () => true) ?? c.best;
   };
-  const lasso = (found: FairComponent): FoundViolation => symmetricLasso(g, found.members, found.inComp, () => tick(c));
+  const lasso = (found: FairComponent, wBase: number): FoundViolation => {
+    progress?.begin(task(wBase), 'lasso', -1, g.nodes, null);
+    return symmetricLasso(g, found.members, found.inComp, () => tick(c));
+  };
   try {
     const livelock = attempt(-1, 1);
-    if (livelock) return lasso(livelock);
+    if (livelock) return lasso(livelock, -1);
     // Starvation: one check per symmetric group of threads with progress labels. The group that starves nearest the initial state is reported (the first in thread order among those as near), as the unreduced search reports the thread.
     let kept: { t: number; K: number; found: FairComponent; state: number; depth: number } | null = null;
     let watched = -1;
@@ -235,7 +250,7 @@ export function checkSymmetricLiveness(rt: Runtime, store: StateStore, sym: Symm
     }
     if (kept === null) return null;
     // The lasso is drawn with the numbering of the pass that found it.
-    return firstOfGroup(rt, sym, lasso(watched === kept.t ? kept.found : attempt(kept.t, kept.K)!));
+    return firstOfGroup(rt, sym, lasso(watched === kept.t ? kept.found : attempt(kept.t, kept.K)!, kept.t));
   } catch (e) {
     if (e instanceof SymLivenessStop) return e.reason;
     throw e;

@@ -1,4 +1,5 @@
 import type { Coverage } from './coverage.ts';
+import type { CycleSearchAt } from './cycle-progress.ts';
 import type { Fairness, ViolationKind } from '../model/define.ts';
 
 export type Strategy = 'bfs' | 'dfs';
@@ -69,6 +70,13 @@ export interface SearchMonitor {
   workers?(n: number): void;
   /** The resident-memory bound the supervisor enforces, in MB (the given `--memory-limit` or the default ceiling), when there is one: optional structures (the livelock search's edge cache) are sized within it. */
   readonly ceilingMB?: number;
+  /**
+   * Where the cycle search is, told at each of its polls (`CycleProgress`:
+   * the task, 1-based, of `tasks`; what it looks for, as a code; the thread,
+   * -1 for none; the states visited, -1 for none, of `of`): a supervisor that
+   * ends the search thread by force reports it (`cycleSearchAt`).
+   */
+  cycleSearch?(task: number, tasks: number, kind: number, thread: number, visited: number, of: number): void;
 }
 
 /** Default log2 of the bitstate store's size in bits (2^27 bits = 16 MiB). */
@@ -103,6 +111,8 @@ export interface ProgressInfo {
   readonly frontier: number;
   readonly seconds: number;
   readonly bytes: number;
+  /** In the cycle search of a livelock check (phase `liveness`; the counts are then the exploration's): its task and how far that has got. */
+  readonly cycle?: CycleSearchAt;
 }
 
 export type { PathStep } from '../exec/step.ts';
@@ -167,8 +177,11 @@ export interface ReductionInfo {
 export interface SearchResult {
   readonly verdict: 'pass' | 'violation' | 'incomplete';
   readonly violation: FoundViolation | null;
-  /** `storeFullBytes`: memory-limit because a buffer of the multi-core store reached the most a growable shared buffer holds (not the memory limit). */
-  readonly incomplete: { reason: IncompleteReason; states: number; depth: number; frontier: number; storeFullBytes?: number } | null;
+  /**
+   * `storeFullBytes`: memory-limit because a buffer of the multi-core store reached the most a growable shared buffer holds (not the memory limit).
+   * `cycleSearch`: the search stopped in the cycle search of a livelock check, there (the counts are the exploration's).
+   */
+  readonly incomplete: { reason: IncompleteReason; states: number; depth: number; frontier: number; storeFullBytes?: number; cycleSearch?: CycleSearchAt } | null;
   readonly stats: SearchStats;
   readonly fairness: Fairness | null;
   readonly livenessChecked: boolean;

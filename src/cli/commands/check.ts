@@ -27,6 +27,7 @@ import { FAIRNESS, MODEL_FLAGS, OUTPUT_FLAGS, PROPERTY_FLAGS, SHARED_CONFLICTS }
 import { modelFromArgs, watchTimeLimit } from '../inputs.ts';
 import { checkReplays, endedInStep, minimizedLine, minimizeStop, minimizeStopText, type MinimizeStop, reportSaved, violationJson, writeTrace, type SavedTrace } from '../output.ts';
 import { withStatusLine } from '../progress.ts';
+import { cycleSearchText } from '../../search/cycle-progress.ts';
 import { runSwarm, SWARM_ONLY } from './check-swarm.ts';
 import { jsonResult } from '../json-result.ts';
 
@@ -284,7 +285,7 @@ function nothingChecked(built: BuiltModel, opts: Partial<SearchOptions>): string
  */
 function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memory: MemoryCeiling): string {
   const inc = r.incomplete!;
-  const reached = `${count(inc.states, 'state')} (depth ${n(inc.depth)}, frontier ${n(inc.frontier)}); no violation found so far`;
+  const reached = `${count(inc.states, 'state')} (depth ${n(inc.depth)}, frontier ${n(inc.frontier)})${inc.cycleSearch ? `, in the cycle search (${cycleSearchText(inc.cycleSearch)})` : ''}; no violation found so far`;
   if (inc.reason === 'interrupted') return `incomplete: interrupted by ${r.stop?.signal ?? 'a signal'} after ${reached}\n`;
   let limit = '';
   if (inc.reason === 'time-limit') limit = `  limit: ${opts.timeLimit} s (--time-limit)`;

@@ -15,6 +15,7 @@ import { count, errorPathLine, EXIT, isCodedError, n, toFile, type Io } from '..
 import { errorPathOf } from '../../trace/error-path.ts';
 import { jsonResult } from '../json-result.ts';
 import { endedInStep } from '../output.ts';
+import { cycleSearchText } from '../../search/cycle-progress.ts';
 
 const REPORTERS = ['text', 'junit'] as const;
 
@@ -222,7 +223,7 @@ async function runCase(runner: CaseRunner, limits: CaseLimits, cwd: string, path
 /** Why a case's search stopped before it decided the expectation, and how far it got. */
 function stoppedText(r: SupervisedResult, limits: CaseLimits): string {
   const inc = r.incomplete!;
-  const reached = `after ${count(inc.states, 'state')} (depth ${n(inc.depth)}, frontier ${n(inc.frontier)}): the expectation was not checked`;
+  const reached = `after ${count(inc.states, 'state')} (depth ${n(inc.depth)}, frontier ${n(inc.frontier)})${inc.cycleSearch ? `, in the cycle search (${cycleSearchText(inc.cycleSearch)})` : ''}: the expectation was not checked`;
   const why =
     inc.reason === 'interrupted'
       ? `interrupted by ${r.stop?.signal ?? 'a signal'}`
