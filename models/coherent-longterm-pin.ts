@@ -1,5 +1,6 @@
 import { defineModel, bool, int, oneOf, thread, replicate, pageLock, refcount, combine } from '../src/index.ts';
 import type { BlockShared, Fragment, ReadonlyStateView, StepDef, ThreadGroupDef } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * MEMORY_DEVICE_COHERENT pages (CPU-addressable device memory mapped by
@@ -103,7 +104,7 @@ function replace<T extends Record<string, unknown>>(base: T, drop: readonly stri
   return { ...out, ...add };
 }
 
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'coherent-longterm-pin',
   title: 'MEMORY_DEVICE_COHERENT pages vs. long-term GUP pins and eviction',
   category: 'kernel',
@@ -606,4 +607,4 @@ export default defineModel({
     if (omitInvariant !== 'none') delete inv[omitInvariant];
     return inv;
   },
-});
+}));

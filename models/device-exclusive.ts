@@ -1,5 +1,6 @@
 import { defineModel, bool, int, oneOf, thread, replicate, combine, mutex, refcount } from '../src/index.ts';
 import type { BlockShared, Fragment, ReadonlyStateView, StepDef, StepMap, ThreadGroupDef } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * Device-exclusive PTEs for GPU atomics (nouveau) against CPU faults that
@@ -129,7 +130,7 @@ const withDocs = (steps: Record<string, StepDef>, docs: Readonly<Record<string, 
 const named = (steps: StepMap, names: Readonly<Record<string, string>>): Record<string, StepDef> =>
   Object.fromEntries(Object.entries(steps).map(([k, st]) => [names[k] ?? k, { at: k, ...st }]));
 
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'device-exclusive',
   title: 'Device-exclusive PTEs for GPU atomics (nouveau) vs. CPU faults, migration and invalidations',
   category: 'kernel',
@@ -635,4 +636,4 @@ export default defineModel({
     if (neverGranted) inv['atomic-never-granted'] = (s) => !s.dGranted;
     return inv;
   },
-});
+}));

@@ -1,4 +1,5 @@
 import { defineModel, int, array, bool, replicate } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * Dining philosophers, left fork first (classic benchmark, as defined in
@@ -6,7 +7,7 @@ import { defineModel, int, array, bool, replicate } from '../src/index.ts';
  * deadlocks when every philosopher holds its left fork. The state counts in
  * the expectations are with deadlock detection off.
  */
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'dining',
   title: 'Dining philosophers, left fork first (classic benchmark)',
   category: 'classic',
@@ -47,4 +48,4 @@ export default defineModel({
       },
     }),
   ],
-});
+}));

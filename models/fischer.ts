@@ -1,4 +1,5 @@
 import { defineModel, int, array, thread, replicate, type ThreadDef } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * Fischer's timed mutual exclusion protocol in discrete time, one step per
@@ -19,7 +20,7 @@ import { defineModel, int, array, thread, replicate, type ThreadDef } from '../s
 const DELTA = 1;
 const WAIT = 2;
 
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'fischer',
   title: "Fischer's protocol, discrete time (classic benchmark)",
   category: 'classic',
@@ -97,4 +98,4 @@ export default defineModel({
     ];
   },
   invariants: { mutex: (s) => s.incs <= 1 },
-});
+}));

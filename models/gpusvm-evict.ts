@@ -1,5 +1,6 @@
 import { defineModel, bool, int, oneOf, thread, replicate, pageLock, rwsem, combine } from '../src/index.ts';
 import type { BlockShared, Fragment, ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * Evicting GPU device memory (device-private pages) back to system RAM in
@@ -109,7 +110,7 @@ const invEnd = (s: State) => {
   if (s.invActive === 0) s.mniHit = false;
 };
 
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'gpusvm-evict',
   title: 'GPU SVM eviction of device memory vs. the notifier lock (drm_gpusvm / drm_pagemap, Intel Xe)',
   category: 'kernel',
@@ -535,4 +536,4 @@ export default defineModel({
       'page-state-consistent': (s) => !s.pFree || (s.pte === 'PRESENT_Q' && s.gpu !== 'MAP_P' && unlocked(s)),
     };
   },
-});
+}));

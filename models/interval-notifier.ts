@@ -1,5 +1,6 @@
 import { defineModel, bool, int, oneOf, thread, replicate, combine, mutex, intervalSubscriptions } from '../src/index.ts';
 import type { BlockShared, Fragment, ReadonlyStateView, StepDef } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * The MMU interval-notifier collision-retry protocol (Documentation/mm/hmm.rst,
@@ -69,7 +70,7 @@ const blocksOf = (p: Sizes) => ({
   drv: mutex('drv', ['F']),
 });
 
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'interval-notifier',
   title: 'MMU interval-notifier collision-retry (hmm_range_fault vs. invalidation)',
   category: 'kernel',
@@ -390,4 +391,4 @@ export default defineModel({
     'device-coherent': (s) => s.gpu !== 'MAP' || s.pte === 'PRESENT',
     'seq-parity': seqParity,
   },
-});
+}));

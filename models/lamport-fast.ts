@@ -1,4 +1,5 @@
 import { defineModel, int, array, bool, replicate } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * Lamport's fast mutual exclusion algorithm (Lamport 1987, "A fast mutual
@@ -11,7 +12,7 @@ import { defineModel, int, array, bool, replicate } from '../src/index.ts';
  * The unreduced state and transition counts in `expect` are SPIN's with
  * -DNOREDUCE on that port (bench/por-classic.ts compares them).
  */
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'lamport-fast',
   title: "Lamport's fast mutex (classic benchmark)",
   category: 'classic',
@@ -88,4 +89,4 @@ export default defineModel({
     }),
   ],
   invariants: { mutex: (s) => s.incs <= 1 },
-});
+}));

@@ -1,4 +1,5 @@
 import { defineModel, int, array, bool, replicate } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * The MCS queue lock (Mellor-Crummey and Scott 1991), one queue node per
@@ -9,7 +10,7 @@ import { defineModel, int, array, bool, replicate } from '../src/index.ts';
  * The unreduced state and transition counts in `expect` are SPIN's with
  * -DNOREDUCE on that port (bench/por-classic.ts compares them).
  */
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'mcs',
   title: 'MCS queue lock (classic benchmark)',
   category: 'classic',
@@ -87,4 +88,4 @@ export default defineModel({
     }),
   ],
   invariants: { mutex: (s) => s.incs <= 1 },
-});
+}));

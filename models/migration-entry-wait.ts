@@ -1,5 +1,6 @@
 import { defineModel, bool, int, oneOf, thread, replicate, combine, pageLock, refcount } from '../src/index.ts';
 import type { BlockShared, StateView, LocalView, StepDef, ThreadGroupDef, Fragment } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * Migration-entry waiters vs. the migration refcount check, for device-private
@@ -466,7 +467,7 @@ const holderSteps = (c: Ctx): Steps => ({
   holder_put_page: step(putRef(c), { at: 'H3', next: 'Hdone', doc: 'put_page' }),
 });
 
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'migration-entry-wait',
   title: 'Migration-entry waiters vs. the migration refcount check (device-private pages)',
   category: 'kernel',
@@ -633,4 +634,4 @@ export default defineModel({
     'mig-implies-locked': (s) => s.pte !== 'MIG' || s.page_locked,
     'free-implies-unreferenced': (s) => s.pState !== 'FREE' || (s.refs === 0 && s.pte === 'RAM'),
   },
-});
+}));

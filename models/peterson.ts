@@ -1,5 +1,6 @@
 import { defineModel, int, array, replicate } from '../src/index.ts';
 import type { StepDef } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /** The shared variables; a thread's level `lev` and scan index `k` are its locals. */
 const shared = ({ n }: { readonly n: number }) => ({
@@ -25,7 +26,7 @@ type Step = StepDef<ReturnType<typeof shared>, ReturnType<typeof locals>, Label,
  * It is the bug that bench/time-to-bug.ts searches for at sizes exhaustive
  * search cannot finish quickly.
  */
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'peterson',
   title: "Peterson's filter lock (classic benchmark)",
   category: 'classic',
@@ -154,5 +155,4 @@ export default defineModel({
     ];
   },
   invariants: { mutex: (s) => s.incs <= 1 },
-});
-
+}));

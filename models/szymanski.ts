@@ -1,4 +1,5 @@
 import { defineModel, int, array, replicate } from '../src/index.ts';
+import { builtin } from '../src/run/builtin-source.ts';
 
 /**
  * Szymański's mutual exclusion algorithm (1988), in the usual flag-based
@@ -9,7 +10,7 @@ import { defineModel, int, array, replicate } from '../src/index.ts';
  * The unreduced state and transition counts in `expect` are SPIN's with
  * -DNOREDUCE on that port (bench/por-classic.ts compares them).
  */
-export default defineModel({
+export default builtin(import.meta.url, defineModel({
   name: 'szymanski',
   title: "Szymański's mutex (classic benchmark)",
   category: 'classic',
@@ -101,4 +102,4 @@ export default defineModel({
     }),
   ],
   invariants: { mutex: (s) => s.incs <= 1 },
-});
+}));

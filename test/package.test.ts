@@ -3,6 +3,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { builtinModels } from '../models/index.ts';
+import { buildModel } from '../src/index.ts';
+import { Runtime } from '../src/exec/runtime.ts';
+import { modelHash } from '../src/trace/decode.ts';
+import { cli } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 /**
@@ -185,7 +190,7 @@ test.after.always(() => {
 
 test.serial('the tarball ships the compiled package, its declarations, schemas and bin, and no sources, tests, benchmarks or traces', (t) => {
   if (skipped(t)) return;
-  for (const f of ['package.json', 'README.md', 'bin/mmcheck.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/models/index.js', 'dist/src/cli/main.js', 'schemas/trace.schema.json', 'docs/blocks.md', 'docs/json-output.md', 'docs/warts.md', 'examples/lock.ts'])
+  for (const f of ['package.json', 'README.md', 'bin/mmcheck.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/models/index.js', 'dist/models/source-digests.json', 'dist/src/cli/main.js', 'schemas/trace.schema.json', 'docs/blocks.md', 'docs/json-output.md', 'docs/warts.md', 'examples/lock.ts'])
     t.true(files.includes(f), `${f} is in the tarball`);
   // The examples the README links to ship as the model files they are.
   const unwanted = files.filter((f) => /^(src|test|bench|traces|\.ci)\//.test(f) || /^tsconfig/.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f) && !/^examples\//.test(f)));
@@ -235,6 +240,38 @@ test.serial('the built-in models (compiled, importing the compiled entry), the v
   const builtin = await run(process.execPath, ['builtin.mjs'], dir);
   t.is(builtin.code, 0, builtin.err);
   t.deepEqual(JSON.parse(builtin.out), { verdict: 'violation', schema: true });
+});
+
+/** The model hash of every built-in model and variant (default parameters), by `modelHash` of the tree `base` holds (its models/ and src/ modules end in `ext`). */
+const hashesOf = (base: string, ext: string) => `const [{ builtinModels }, { buildModel }, { Runtime }, { modelHash }] = await Promise.all(['models/index', 'src/index', 'src/exec/runtime', 'src/trace/decode'].map((m) => import(${JSON.stringify(base)} + m + ${JSON.stringify(ext)})));
+const out = {};
+for (const m of builtinModels) for (const v of m.variantNames.length ? m.variantNames : [null]) out[m.name + '/' + v] = modelHash(new Runtime(buildModel(m, v, {})));
+console.log(JSON.stringify(out));
+`;
+
+test.serial('a built-in model hashes alike in the sources and in the installed package (compiled by another compiler): a trace made in a checkout replays there as made on the same model, and swarm members run there merge in a checkout', async (t) => {
+  if (skipped(t)) return;
+  const dir = projects.esm.dir;
+  const here: Record<string, string> = {};
+  for (const m of builtinModels) for (const v of m.variantNames.length ? m.variantNames : [null]) here[`${m.name}/${v}`] = modelHash(new Runtime(buildModel(m, v, {})));
+  writeFileSync(join(dir, 'hashes.mjs'), hashesOf('./node_modules/mmcheck/dist/', '.js'));
+  const installed = await run(process.execPath, ['hashes.mjs'], dir);
+  t.is(installed.code, 0, installed.err);
+  t.deepEqual(JSON.parse(installed.out), here);
+  // A counterexample saved by the sources (a checkout), replayed by the installed package: no note that the model changed.
+  const made = await cli(['check', 'peterson', '--variant', 'victim-first', '--param', 'n=2', '--trace-out', 'checkout.json'], dir);
+  t.is(made.code, 1, made.err);
+  const replay = await mmcheck(dir, ['replay', 'checkout.json']);
+  t.is(replay.code, 0, replay.out + replay.err);
+  t.regex(replay.out, /^reproduced: /m);
+  t.notRegex(replay.out, /note: the model has changed/);
+  // Swarm members run by the installed package, merged by the sources: the same model (dining(3) deadlocks: exit 1), not MC439.
+  for (const i of [0, 1]) {
+    const member = await mmcheck(dir, ['check', 'dining', '-p', 'n=3', '--swarm', '2', '--seed', '5', '--member', String(i), '-o', `member${i}.json`]);
+    t.is(member.code, 0, member.err);
+  }
+  const merged = await cli(['swarm-merge', 'member0.json', 'member1.json', '--no-trace'], dir);
+  t.is(merged.code, 1, merged.err);
 });
 
 for (const kind of ['commonjs', 'esm'] as const) {

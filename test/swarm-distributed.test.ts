@@ -284,7 +284,7 @@ test('swarm-merge refuses results of different runs, a member twice, missing mem
   t.regex(lacks.err, /MC439: the members ran model "peterson", not model "dining" \(--model dining\)/);
   // The same model file edited after the members ran: its hash differs.
   const edited = join(dir, 'dining-edited.ts');
-  writeFileSync(edited, readFileSync(resolve('models/dining.ts'), 'utf8').replaceAll("'../src/index.ts'", JSON.stringify(resolve('src/index.ts'))) + '\n// edited\n');
+  writeFileSync(edited, readFileSync(resolve('models/dining.ts'), 'utf8').replace(/'\.\.\/src\/([^']+)'/g, (_, f: string) => JSON.stringify(resolve('src', f))) + '\n// edited\n');
   const changed = await cli(['swarm-merge', 'a0.json', 'a1.json', 'a2.json', '--model', edited], dir);
   t.is(changed.code, 2);
   t.regex(changed.err, /MC439: the members ran a different model "dining" than the one given \(model hash \w+ in the results, \w+ here\)/);

@@ -252,9 +252,15 @@ export interface Model<P extends ParamSpec = ParamSpec> {
   /**
    * When loaded from a file whose text (or an imported file's) reads what
    * differs from one thread to the next: what, as `imports
-   * node:worker_threads` (src/run/load.ts); `check` warns.
+   * node:worker_threads` (src/run/source-digest.ts); `check` warns.
    */
   threadVarying?: string;
+  /**
+   * A built-in model: the digest of its source file's text
+   * (`src/run/builtin-source.ts`), which the model hash counts in place of the
+   * compiled text of the functions that file defines.
+   */
+  builtinDigest?: string;
 }
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;

@@ -2,6 +2,7 @@ import type { Scalar } from '../model/domains.ts';
 import type { Runtime } from '../exec/runtime.ts';
 import { digest } from '../layout/hash.ts';
 import { readSlot } from '../layout/layout.ts';
+import { partsOf } from '../model/blocks/compose.ts';
 
 /**
  * Packed state → flat valuation, for people and for trace files. Keys:
@@ -44,9 +45,27 @@ export function stateHash(rt: Runtime, buf: Uint32Array, off = 0): string {
   return valuationHash(decodeState(rt, buf, off));
 }
 
+/**
+ * A function's text in the model hash of a built-in model: a function the
+ * building blocks generated from their own text (`new Function`) is the
+ * same in every tree and counts as such; one its model file defines is the
+ * compiler's printing of it (tsx's in a checkout, tsc's in the package),
+ * and counts through the file's source digest instead (`builtinDigest`).
+ * A composed function is its parts'.
+ */
+function builtinFunctionText(f: unknown): string {
+  if (typeof f !== 'function') return String(f);
+  const parts = partsOf(f);
+  if (parts !== null) return parts.map(builtinFunctionText).join('\n/* and */\n');
+  const text = Function.prototype.toString.call(f);
+  return text.startsWith('function anonymous(') ? text : 'source';
+}
+
 /** A hash of the model instance's structure and code, to tell when a trace was made on a different model. */
 export function modelHash(rt: Runtime): string {
   const b = rt.model;
+  const builtin = b.model.builtinDigest;
+  const code = builtin === undefined ? (f: unknown) => String(f) : builtinFunctionText;
   const parts: string[] = [b.name, b.variant ?? '', JSON.stringify(b.params)];
   // Semantics only: annotations for the reductions (an array's `.indexedBy`, declared footprints) leave the hash alone.
   for (const v of b.shared) parts.push(`${v.name}:${v.domain.kind === 'array' ? `array(${v.domain.length}, ${v.domain.elem.describe()})` : v.domain.describe()}`);
@@ -54,10 +73,12 @@ export function modelHash(rt: Runtime): string {
     parts.push(`thread ${t.name}x${t.count} labels ${t.labels.join(',')} end ${[...t.isEnd].join('')}`);
     for (const l of t.locals) parts.push(`local ${l.name}:${l.domain.describe()}`);
     for (const s of t.steps)
-      parts.push(`step ${s.name}@${s.at} ${String(s.guard)} ${String(s.effect)} ${s.next} ${String(s.nextFn)} ${s.choices} ${String(s.chooseFn)} ${s.progress}`);
+      parts.push(`step ${s.name}@${s.at} ${code(s.guard)} ${code(s.effect)} ${s.next} ${code(s.nextFn)} ${s.choices} ${code(s.chooseFn)} ${s.progress}`);
   }
-  for (const i of b.invariants) parts.push(`inv ${i.name} ${String(i.fn)}`);
+  for (const i of b.invariants) parts.push(`inv ${i.name} ${code(i.fn)}`);
   // A model file's text and its relative imports: what the functions read from their module (constants, helpers), which their source does not show.
   if (b.model.sourceDigest !== undefined) parts.push(`files ${b.model.sourceDigest}`);
+  // A built-in model's source file, whose functions' compiled text is left out above.
+  if (builtin !== undefined) parts.push(`builtin ${builtin}`);
   return digest(parts.join('\n'));
 }
