@@ -1,12 +1,13 @@
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildModel, search } from '../src/index.ts';
 import { searchParallel } from '../src/run/parallel-search.ts';
 import { HelperPool, HelperThreads } from '../src/run/bfs-helper.ts';
 import { loadModel } from '../src/run/load.ts';
-import type { SearchOptions } from '../src/search/types.ts';
+import type { SearchOptions, SearchResult } from '../src/search/types.ts';
+import { mmcheckProcess } from './helpers/cli.ts';
 import { disagreement, withStore } from './helpers/parallel-compare.ts';
 import { genModel, genSym, type GenModel, type GenSym } from './helpers/random-models.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -144,27 +145,32 @@ test.serial('threads: random symmetric models, symmetry reduction, as with one t
 });
 
 /**
- * A model file whose copies differ between threads: `first` is true in the
- * thread that loads it first (this one, where worker 0 searches) and false
- * in the helpers'. Searched with two workers and either store, it is the
- * coded error `code` with a message matching `re`.
+ * The head of a model file (in `dir`) whose copies differ between threads:
+ * `first` is true in the thread that loads it first (this one, where worker
+ * 0 searches) and false in the helpers'.
  */
-async function divergentCopies(t: ExecutionContext, name: string, imports: string, body: string, code: string, re: RegExp, tune: Tune = {}): Promise<void> {
-  const dir = tempDir('mmcheck-threads-');
-  try {
-    const file = join(dir, `${name}.mts`);
-    writeFileSync(
-      file,
-      `import { readFileSync, writeFileSync } from 'node:fs';
+const divergentHead = (dir: string, imports = 'defineModel, int, replicate'): string => `import { readFileSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { ${imports} } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
 const lock = ${JSON.stringify(join(dir, 'first'))};
 let firstId;
 try { writeFileSync(lock, String(threadId), { flag: 'wx' }); firstId = threadId; } catch { firstId = Number(readFileSync(lock, 'utf8')); }
 const first = threadId === firstId;
-${body}`,
-    );
-    const e = await helperFails(t, file, buildModel(await loadModel(file), null), code, re, tune);
+`;
+
+/**
+ * A model file whose copies differ between threads (`divergentHead`, then
+ * `body`). Searched with two workers and either store, it is the coded
+ * error `code` with a message matching `re` (`run`: helperFails), or the
+ * one-thread answer with the helper's error `code` in the result
+ * (helperSkipped).
+ */
+async function divergentCopies(t: ExecutionContext, name: string, imports: string, body: string, code: string, re: RegExp, tune: Tune = {}, run: typeof helperFails = helperFails): Promise<void> {
+  const dir = tempDir('mmcheck-threads-');
+  try {
+    const file = join(dir, `${name}.mts`);
+    writeFileSync(file, divergentHead(dir, imports) + body);
+    const e = await run(t, file, buildModel(await loadModel(file), null), code, re, tune);
     // A helper's error names the model file as the command's own errors do, by its path from the working directory.
     for (const m of e) if (code === 'MC140') t.true(m.startsWith(`model file "${relative(process.cwd(), file)}" failed to load`), m);
   } finally {
@@ -172,15 +178,15 @@ ${body}`,
   }
 }
 
-/** Rounds of more states than the 64 of `helperFails`, a frontier ring of more than its 1 state (so that a BFS level is one round). */
-type Tune = { roundStates?: number; initialRing?: number };
-
 /**
  * Search `built` (the model of `file`, built in this thread) with two
  * workers and either store, the helper loading `file` itself: the search
  * fails with the coded error `code`, its message matching `re`. Returns the
  * messages.
  */
+/** Rounds of more states than the 64 of `helperFails`, a frontier ring of more than its 1 state (so that a BFS level is one round). */
+type Tune = { roundStates?: number; initialRing?: number };
+
 async function helperFails(t: ExecutionContext, file: string, built: ReturnType<typeof buildModel>, code: string, re: RegExp, tune: Tune = {}): Promise<string[]> {
   const spec = { model: file, variant: null, params: {} };
   const messages: string[] = [];
@@ -201,6 +207,147 @@ async function helperFails(t: ExecutionContext, file: string, built: ReturnType<
   }
   return messages;
 }
+
+/** The tiny tables and rounds of these tests, the helper taken at the first round. */
+const tiny = { initialSlots: 1, initialRing: 1, parallel: { parallelFrom: 0, roundStates: 64, earlyReserve: false, blockStates: 8 }, joinAfterMs: 0 } as const;
+
+/**
+ * The searches of helperSkipped, each with two workers, the helper loading
+ * `file` itself and not joining: started in advance (an explicit --workers
+ * N) and preparing the model, with either store, and started by the search
+ * thread at its first round (as the default --workers starts it); `wait`:
+ * how the search waits for its helper at the join; `prepared`: what to
+ * wait for before a search whose helper was started in advance. Each is checked to be
+ * the one-thread search's answer, no helper taking part; their results,
+ * each with how it ran.
+ */
+async function searchesWithout(
+  t: ExecutionContext,
+  file: string,
+  built: ReturnType<typeof buildModel>,
+  wait: { awaitJoinMs: number } | { waitJoinMs: number },
+  prepared: () => Promise<void> = async () => {},
+): Promise<(SearchResult & { how: string })[]> {
+  const spec = { model: file, variant: null, params: {} };
+  const out: (SearchResult & { how: string })[] = [];
+  for (const [store, advance] of [['exact', true], ['hash-compact', true], ['exact', false]] as const) {
+    const how = `${store}, the helper started ${advance ? 'in advance' : 'by the search'}`;
+    const threads = advance ? new HelperThreads(1) : null;
+    const pool = threads ? new HelperPool(threads.ports) : null;
+    try {
+      pool?.prepare(spec);
+      if (pool) await prepared();
+      const o = withStore({ liveness: false, deadlock: false }, store);
+      const r = await searchParallel(spec, built, o, 2, pool, { ...tiny, ...wait });
+      const one = search(built, o);
+      t.is(r.verdict, one.verdict, how);
+      t.is(r.stats.states, one.stats.states, how);
+      t.is(r.stats.transitions, one.stats.transitions, how);
+      t.is(r.stats.workers, 1, how);
+      out.push({ ...r, how });
+    } finally {
+      pool?.close();
+      threads?.end();
+    }
+  }
+  return out;
+}
+
+/**
+ * Search `built` (the model of `file`, built in this thread) with two
+ * workers, the helper loading `file` itself and failing before it joins
+ * (`searchesWithout`). The search waits until the helper has joined or
+ * failed (awaitJoinMs: so that the failure is seen whatever the timing),
+ * goes on without it and answers what one thread answers, with the
+ * helper's error (`code`, a message matching `re`) in `helperErrors`.
+ * Returns the messages.
+ */
+async function helperSkipped(t: ExecutionContext, file: string, built: ReturnType<typeof buildModel>, code: string, re: RegExp): Promise<string[]> {
+  const messages: string[] = [];
+  for (const r of await searchesWithout(t, file, built, { awaitJoinMs: 30_000 })) {
+    t.is(r.helperErrors?.length, 1, r.how);
+    const e = r.helperErrors?.[0];
+    t.is(e?.code, code, r.how);
+    t.regex(e?.message ?? '', re, r.how);
+    messages.push(e?.message ?? '');
+  }
+  return messages;
+}
+
+/** A model of a few thousand states for the tests of a helper that fails before it joins; `head` comes first (it may read `first`), `count` is the number of threads. */
+const countersModel = (name: string, head: string, count = '5'): string => `${head}
+export default defineModel({
+  name: '${name}',
+  shared: { sum: int(0, 40) },
+  threads: () => [replicate(${count}, 'T', {
+    locals: { x: int(0, 3) },
+    start: 'go',
+    steps: {
+      go: { when: (s, me) => me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; }, next: 'go' },
+      down: { at: 'go', when: (s, me) => me.x >= 3, then: (s, me) => { me.x = 0; s.sum = s.sum - 3; }, next: 'go' },
+    },
+  })],
+  invariants: { bounded: (s) => s.sum >= 0 },
+});
+`;
+
+test.serial('threads: a model file that throws when a helper loads it (and loads in the search thread) leaves that helper out: the one-thread answer, with its MC140 in the result, whatever the timing', async (t) => {
+  await divergentCopies(t, 'helper-throw', 'defineModel, int, replicate', countersModel('helper-throw', `if (!first) throw new Error('no configuration in this thread');`), 'MC140', /failed to load: no configuration in this thread$/, {}, helperSkipped);
+});
+
+test.serial('threads: a model file whose top-level await rejects when a helper loads it leaves that helper out: the one-thread answer, with its MC140 in the result, as a throw does', async (t) => {
+  await divergentCopies(t, 'helper-reject', 'defineModel, int, replicate', countersModel('helper-reject', `if (!first) await Promise.reject(new Error('rejected in this thread'));`), 'MC140', /failed to load: rejected in this thread$/, {}, helperSkipped);
+});
+
+test.serial('threads: a model file that calls process.exit() at its top level when a helper loads it leaves that helper out: the one-thread answer, with its MC166 in the result, as a throw does, not a helper silently missing', async (t) => {
+  await divergentCopies(
+    t,
+    'helper-load-exit',
+    'defineModel, int, replicate',
+    countersModel('helper-load-exit', `if (!first) process.exit(3);`),
+    'MC166',
+    /^a model file \(or code it started\) called process\.exit\(3\) while a helper thread loaded it; a model file only defines the model$/,
+    {},
+    helperSkipped,
+  );
+});
+
+test.serial('threads: a model whose build throws in a helper only leaves that helper out, with the build\'s coded error in the result', async (t) => {
+  await divergentCopies(
+    t,
+    'helper-build',
+    'defineModel, int, replicate',
+    countersModel('helper-build', `const count = (n: number): number => { if (!first) throw new Error('no threads in this thread'); return n; };`, 'count(5)'),
+    'MC111',
+    /threads\(params\) threw: no threads in this thread$/,
+    {},
+    helperSkipped,
+  );
+});
+
+test.serial('threads: a model file whose loading never ends in a helper (a top-level await that never settles, a loop that never ends) leaves that helper out: the run ends with the one-thread answer, no error', async (t) => {
+  for (const [name, hang] of [
+    ['helper-await', 'await new Promise(() => {});'],
+    ['helper-spin', 'for (;;) {}'],
+  ] as const) {
+    const dir = tempDir('mmcheck-threads-');
+    const hanging = join(dir, 'hanging');
+    try {
+      const file = join(dir, `${name}.mts`);
+      // 16,384 states: a search long enough for a helper that failed as it was taken to be seen failing.
+      writeFileSync(file, divergentHead(dir) + countersModel(name, `if (!first) { writeFileSync(${JSON.stringify(hanging)}, ''); ${hang} }`, '7'));
+      // A helper started in advance is taken once it hangs; the search waits a while for it, then goes on without it, and at its end nothing waits for a helper still loading.
+      const results = await searchesWithout(t, file, buildModel(await loadModel(file), null), { waitJoinMs: 500 }, async () => {
+        rmSync(hanging, { force: true });
+        for (let i = 0; i < 3000 && !existsSync(hanging); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        t.true(existsSync(hanging), 'the helper hangs');
+      });
+      for (const r of results) t.is(r.helperErrors, undefined, `${name}, ${r.how}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
 
 test.serial('threads: a step enabled in one thread\'s copy of the model file and not in another\'s (a module-level variable) is MC160, with either store, not a pass with other counts', async (t) => {
   // The search thread's copy has the step `extra`; the helpers' copies do not.
@@ -248,31 +395,6 @@ test.serial('threads: a step that writes another value in one thread\'s copy of 
   );
 });
 
-test.serial('threads: a model file that loads in the search thread and throws when a helper loads it is that coded error, not a search that goes on without the helper', async (t) => {
-  // The search thread's copy builds the model; the helpers' loads throw.
-  await divergentCopies(
-    t,
-    'helper-load',
-    'defineModel, int, replicate',
-    `if (!first) throw new Error('no configuration in this thread');
-export default defineModel({
-  name: 'helper-load',
-  shared: { sum: int(0, 40) },
-  threads: [replicate(5, 'T', {
-    locals: { x: int(0, 3) },
-    start: 'go',
-    steps: {
-      go: { when: (s, me) => me.x < 3, then: (s, me) => { me.x = me.x + 1; s.sum = s.sum + 1; }, next: 'go' },
-      down: { at: 'go', when: (s, me) => me.x >= 3, then: (s, me) => { me.x = 0; s.sum = s.sum - 3; }, next: 'go' },
-    },
-  })],
-});
-`,
-    'MC140',
-    /failed to load: no configuration in this thread \(in a helper thread of --workers 2, where the search thread had loaded and built it: the model must load and build alike in every thread; --workers 1 searches in one\)/,
-  );
-});
-
 test.serial('threads: a step that calls process.exit() in a helper\'s copy of the model file only is MC166, as in the search thread, not a search that waits for that helper forever', async (t) => {
   // The helpers' copies end their thread in a step; the search thread's does not.
   await divergentCopies(
@@ -297,7 +419,7 @@ test.serial('threads: a step that calls process.exit() in a helper\'s copy of th
   );
 });
 
-test.serial('threads: a model file changed after the search thread built it is MC182 when a helper builds the new one, not a search that mixes the two models', async (t) => {
+test.serial('threads: a model file changed after the search thread built it leaves out a helper that builds the new one (MC182 in the result): the answer is the search thread\'s model\'s, not a search that mixes the two models', async (t) => {
   const dir = tempDir('mmcheck-threads-');
   const file = join(dir, 'edited.mts');
   const source = (cap: number) => `import { defineModel, int, replicate } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};
@@ -317,7 +439,9 @@ export default defineModel({
   const built = buildModel(await loadModel(file), null);
   // Saved again, as an editor would while the check runs: the helper loads this one.
   writeFileSync(file, source(11));
-  await helperFails(t, file, built, 'MC182', /^the model built in a helper thread differs from the one the search thread built \(model hash \w+ here, \w+ there\): the model file or a file it imports was changed while the check ran/);
+  // The search thread's model holds its invariant (at most 12), the file's new one does not.
+  t.is(search(built, { liveness: false, deadlock: false }).verdict, 'pass');
+  await helperSkipped(t, file, built, 'MC182', /^the model built in a helper thread differs from the one the search thread built \(model hash \w+ here, \w+ there\): the model file or a file it imports was changed while the check ran/);
 });
 
 test.serial('threads: an invariant that fails in a helper\'s copy of the model file only is MC160 saying so, not a violation of an unnamed invariant', async (t) => {
@@ -379,4 +503,34 @@ test.serial('threads: an invariant that fails in the search thread\'s copy of th
     /is not deterministic: in search worker 0, invariant "low" is violated in stored state \d+, where it held for the worker that entered it/,
     { roundStates: 4096, initialRing: 4096 },
   );
+});
+
+test.serial('threads: check --workers 2 of a model file that throws when a helper loads it passes with the one-thread answer, and says which helper error it went on without (a warning line; helperErrors with --json)', async (t) => {
+  const dir = tempDir('mmcheck-threads-');
+  try {
+    const file = join(dir, 'helper-cli.mts');
+    // The command's own thread loads the file too (to print and save a counterexample): only the helpers' copies throw.
+    const head = divergentHead(dir).replace(`import { threadId } from 'node:worker_threads';`, `import { isMainThread, threadId } from 'node:worker_threads';`).replace('const first = threadId === firstId;', 'const first = isMainThread || threadId === firstId;');
+    writeFileSync(file, head + countersModel('helper-cli', `if (!first) throw new Error('no configuration in this thread');`, '7'));
+    // The helper is taken at the first shared round, and the search waits until it has joined or failed: its failure shows whatever the timing.
+    const env = { MMCHECK_JOIN_AFTER_MS: '0', MMCHECK_WAIT_JOIN_MS: '30000' };
+    const text = await mmcheckProcess(['check', file, '--workers', '2', '--no-progress'], dir, env);
+    t.is(text.code, 0, text.out + text.err);
+    t.regex(text.out, /^16,384 states, .*, 1 of 2 workers took part/m);
+    const warning = /^warning: a helper thread of --workers 2 took no part, its copy of the model failed before joining the search \(MC140: model file "helper-cli\.mts" failed to load: no configuration in this thread\); the search went on without it, and the result is the search thread's, as --workers 1 gives/m;
+    t.regex(text.out, warning);
+    t.regex(text.out, /^pass: no violation$/m);
+    rmSync(join(dir, 'first'));
+    const json = await mmcheckProcess(['check', file, '--workers', '2', '--json'], dir, env);
+    t.is(json.code, 0, json.out + json.err);
+    const r = JSON.parse(json.out) as { verdict: string; stats: { states: number; workers: number }; helperErrors?: { code: string; message: string }[]; warnings?: string[] };
+    t.is(r.verdict, 'pass');
+    t.is(r.stats.states, 16_384);
+    t.is(r.stats.workers, 1);
+    t.deepEqual(r.helperErrors, [{ code: 'MC140', message: 'model file "helper-cli.mts" failed to load: no configuration in this thread' }]);
+    // The text's warning line is among the warnings too.
+    t.true(r.warnings?.some((w) => warning.test(`warning: ${w}`)), String(r.warnings));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

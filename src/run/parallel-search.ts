@@ -7,10 +7,10 @@ import { searchWith } from '../search/check.ts';
 import { collectHelpers, stopWorkers, threadDriver, type LevelShape, type ParallelExploreOptions } from '../search/parallel-explore.ts';
 import { Ctl, PHASES, RoundAborted } from '../search/parallel-round.ts';
 import { sharedEngine } from '../search/parallel-search.ts';
-import type { SearchOptions, SearchResult } from '../search/types.ts';
+import type { HelperError, SearchOptions, SearchResult } from '../search/types.ts';
 import type { Store } from '../search/stored-path.ts';
 import type { SearchSpec } from './supervise.ts';
-import { type HelperPool, startHelper, workerLink, type HelperInput, type HelperLink, type HelperMessage } from './bfs-helper.ts';
+import { HelperStatus, type HelperPool, startHelper, workerLink, type HelperInput, type HelperLink, type HelperMessage } from './bfs-helper.ts';
 
 /**
  * The multi-core breadth-first search (`check --workers N`) from the search
@@ -22,10 +22,18 @@ import { type HelperPool, startHelper, workerLink, type HelperInput, type Helper
  * share (`parallelFrom` states) and the search has run SPAWN_AFTER_MS, so a
  * small model never starts one.
  *
- * A helper that fails (a model error in a step, MC160 when its steps do not
- * give what another worker's gave) stops every worker through the shared
- * Abort word; its coded error is then the search's. The helpers live as
- * long as the search thread: ending it (a forced stop) ends them too.
+ * A helper that fails once it has joined (a model error in a step, MC160
+ * when its steps do not give what another worker's gave) stops every worker
+ * through the shared Abort word; its coded error is then the search's. A
+ * helper that fails before it joins (its copy of the model does not load or
+ * build, is not the search thread's, or ends its thread while loading)
+ * changes nothing the search thread finds: the search goes on without it,
+ * as it does without a helper still loading, and the result lists its error
+ * (`helperErrors`). So the verdict does not depend on whether a helper
+ * failed before the search ended, and the search never waits for a helper
+ * still loading (one whose load never finishes is ended with the search).
+ * The helpers live as long as the search thread: ending it (a forced stop)
+ * ends them too.
  */
 
 /**
@@ -45,8 +53,18 @@ const PHASE_TIMES_ENV = 'MMCHECK_PHASE_TIMES';
  */
 const JOIN_AFTER_ENV = 'MMCHECK_JOIN_AFTER_MS';
 
-function envJoinAfter(): number | undefined {
-  const v = process.env[JOIN_AFTER_ENV];
+/**
+ * With MMCHECK_WAIT_JOIN_MS=T (whole milliseconds) in the environment, the
+ * search thread waits, when it starts its helpers (or takes those started
+ * in advance), up to T ms until each has joined or failed before joining,
+ * then goes on: the tests use it so that what a helper's failure to load
+ * does shows whatever the timing. It changes when helpers join, never a
+ * verdict.
+ */
+const WAIT_JOIN_ENV = 'MMCHECK_WAIT_JOIN_MS';
+
+function envMs(name: string): number | undefined {
+  const v = process.env[name];
   return v !== undefined && /^\d{1,7}$/.test(v) ? Number(v) : undefined;
 }
 
@@ -100,17 +118,45 @@ const tunedEngine = (t: ThreadedTuning) => ({
   ...(t.parallel !== undefined ? { parallel: t.parallel } : {}),
 });
 
-/** Block until `n` helpers have joined, or throw after `ms`. */
-function awaitJoin(ctl: Int32Array, n: number, ms: number): void {
+const failedHelpers = (links: readonly HelperLink[]): number => links.filter((h) => Atomics.load(h.status, 0) === HelperStatus.Failed).length;
+
+/** Block until each of `links` has joined or failed before joining, up to `ms`: whether they all did. */
+function awaitJoin(ctl: Int32Array, links: readonly HelperLink[], ms: number): boolean {
   const end = performance.now() + ms;
   for (;;) {
     const j = Atomics.load(ctl, Ctl.Joined);
-    if (j >= n) return;
-    if (Atomics.load(ctl, Ctl.Abort) !== 0) return;
+    if (j + failedHelpers(links) >= links.length) return true;
+    if (Atomics.load(ctl, Ctl.Abort) !== 0) return true;
     const left = end - performance.now();
-    if (left <= 0) throw new Error(`internal: ${j} of ${n} helper threads joined within ${ms} ms`);
-    Atomics.wait(ctl, Ctl.Joined, j, Math.min(left, 50));
+    if (left <= 0) return false;
+    // A failure does not wake this wait: it is read again every few milliseconds.
+    Atomics.wait(ctl, Ctl.Joined, j, Math.min(left, 5));
   }
+}
+
+/**
+ * Once the search is over: dismiss the helpers still loading (they never
+ * join, and nothing waits for them), wait for the report of each that
+ * joined (with what it printed) up to HELPER_FLUSH_MS, and for the report
+ * of each that failed before joining (taken, or started in advance and not
+ * taken) up to HELPER_WAIT_MS: their errors.
+ */
+async function settleHelpers(taken: readonly HelperLink[], idle: readonly HelperLink[]): Promise<HelperError[]> {
+  const joined: Promise<HelperMessage>[] = [];
+  const failed: Promise<HelperMessage>[] = [];
+  for (const h of taken) {
+    const was = Atomics.compareExchange(h.status, 0, HelperStatus.Loading, HelperStatus.Dismissed);
+    if (was === HelperStatus.Joined) joined.push(h.report);
+    else if (was === HelperStatus.Failed) failed.push(h.report);
+  }
+  for (const h of idle) if (Atomics.load(h.status, 0) === HelperStatus.Failed) failed.push(h.report);
+  const after = (ms: number): Promise<null> => new Promise((resolve) => setTimeout(() => resolve(null), ms).unref());
+  const flushed = after(HELPER_FLUSH_MS);
+  const waited = after(HELPER_WAIT_MS);
+  // Each helper reports once what it printed is here (`flushStdio`): ended before, it would lose it.
+  if (joined.length > 0) await Promise.race([Promise.all(joined), flushed]);
+  const reports = await Promise.all(failed.map((r) => Promise.race([r, waited])));
+  return reports.flatMap((m) => (m?.type === 'error' ? [{ code: m.code, message: m.message }] : []));
 }
 
 /** How long the coordinator waits for a failed helper's error, and for the helpers' coverage at the end. */
@@ -130,8 +176,10 @@ export interface ThreadedTuning {
   readonly parallel?: ParallelExploreOptions;
   /** Start the helpers (or take those started in advance) once the search has run this long (default: `poolJoins`, or SPAWN_AFTER_MS). */
   readonly joinAfterMs?: number;
-  /** Wait up to this long, when the helpers are started, until every one has joined (default: not at all); throws if one has not. */
+  /** Wait up to this long, when the helpers are started, until every one has joined or failed before joining (default: not at all); throws if one has not. */
   readonly awaitJoinMs?: number;
+  /** As `awaitJoinMs` (and MMCHECK_WAIT_JOIN_MS), but go on without a helper that has neither joined nor failed by then. */
+  readonly waitJoinMs?: number;
 }
 
 /**
@@ -139,26 +187,28 @@ export interface ThreadedTuning {
  * `search()` with one thread; coded errors of a helper are thrown here.
  */
 export async function searchParallel(spec: SearchSpec, built: BuiltModel, options: Partial<SearchOptions>, workers: number, pool: HelperPool | null = null, tuning: ThreadedTuning = {}): Promise<SearchResult & { runtime: Runtime; store: Store }> {
-  const helpers: { link: HelperLink; message: Promise<HelperMessage> }[] = [];
+  const helpers: HelperLink[] = [];
   const timed = process.env[PHASE_TIMES_ENV] === '1';
   let ctl: Int32Array | null = null;
+  let result: SearchResult & { runtime: Runtime; store: Store };
+  let failures: HelperError[] = [];
   try {
-    return searchWith(built, options, (rt, red) =>
+    result = searchWith(built, options, (rt, red) =>
       sharedEngine(rt, red, options, { workers, cpus: availableParallelism(), ...tunedEngine(tuning), ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
         ctl = w0.ctl;
-        const input: HelperInput = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, por: red.por ? { liveness: red.por.liveness } : null, deadVars: options.deadVars === true, deadlock: options.deadlock ?? null, bufs, modelHash: modelHash(rt) };
+        const input: Omit<HelperInput, 'status'> = { kind: 'mmcheck-bfs-helper', spec, symmetry: red.sym !== null, por: red.por ? { liveness: red.por.liveness } : null, deadVars: options.deadVars === true, deadlock: options.deadlock ?? null, bufs, modelHash: modelHash(rt) };
         // Helpers start when the first round is large enough to share (a small model never pays for a thread), unless they were started in advance.
         const spawn = (): void => {
           for (let i = 1; i < workers; i++) {
             const link = pool?.take() ?? workerLink(startHelper());
-            const message = link.report();
-            link.post(input);
-            helpers.push({ link, message });
+            link.post({ ...input, status: link.status.buffer as SharedArrayBuffer } satisfies HelperInput);
+            helpers.push(link);
           }
         };
         const d = threadDriver(w0.ctl);
         const created = performance.now();
-        const after = tuning.joinAfterMs ?? envJoinAfter();
+        const after = tuning.joinAfterMs ?? envMs(JOIN_AFTER_ENV);
+        const waitMs = tuning.awaitJoinMs ?? tuning.waitJoinMs ?? envMs(WAIT_JOIN_ENV);
         const joinNow = (level: LevelShape | undefined): boolean => {
           const ms = performance.now() - created;
           // Helpers asked for (--workers N) were started in advance (`poolJoins`); the default's start once the search has run SPAWN_AFTER_MS.
@@ -167,11 +217,12 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
         return {
           ...d,
           joined: (level?: LevelShape) => {
-            // A helper that failed before it joined (the model did not load or build in its thread) set Abort: its error is the search's.
+            // A helper that joined and then failed set Abort: its error is the search's.
             if (Atomics.load(w0.ctl, Ctl.Abort) !== 0) throw new RoundAborted();
             if (helpers.length === 0 && joinNow(level)) {
               spawn();
-              if (tuning.awaitJoinMs !== undefined) awaitJoin(w0.ctl, workers - 1, tuning.awaitJoinMs);
+              if (waitMs !== undefined && !awaitJoin(w0.ctl, helpers, waitMs) && tuning.awaitJoinMs !== undefined)
+                throw new Error(`internal: ${Atomics.load(w0.ctl, Ctl.Joined)} of ${helpers.length} helper threads joined (${failedHelpers(helpers)} failed) within ${waitMs} ms`);
             }
             return d.joined();
           },
@@ -184,20 +235,19 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     );
   } catch (e) {
     if (!(e instanceof RoundAborted)) throw e;
-    // Another worker failed: its error is the search's.
+    // Another worker failed in the rounds: its error is the search's (a helper that failed before it joined set no Abort, and is not waited for).
     const timeout = new Promise<HelperMessage>((resolve) => setTimeout(() => resolve({ type: 'aborted' }), HELPER_WAIT_MS).unref());
     for (const h of helpers) {
-      const m = await Promise.race([h.message, timeout]);
-      if (m.type !== 'error') continue;
-      // The search thread loaded and built this model: a helper that could not is a model that differs from one thread to the next.
-      const where = m.beforeJoin ? ` (in a helper thread of --workers ${workers}, where the search thread had loaded and built it: the model must load and build alike in every thread; --workers 1 searches in one)` : '';
-      throw m.code ? Object.assign(new McError(m.code, `${m.message}${where}`), m.atState ? { atState: true } : {}) : new Error(`search worker: ${m.message}${where}`);
+      if (Atomics.load(h.status, 0) !== HelperStatus.Joined) continue;
+      const m = await Promise.race([h.report, timeout]);
+      if (m.type !== 'error' || m.beforeJoin) continue;
+      throw m.code ? Object.assign(new McError(m.code, m.message), m.atState ? { atState: true } : {}) : new Error(`search worker: ${m.message}`);
     }
     throw new Error('internal: the multi-core search was aborted and no worker reported why');
   } finally {
     if (ctl) stopWorkers(ctl, false);
-    // Each helper reports once what it printed is here (`flushStdio`): ended before, it would lose it.
-    if (helpers.length > 0) await Promise.race([Promise.all(helpers.map((h) => h.message)), new Promise((resolve) => setTimeout(resolve, HELPER_FLUSH_MS).unref())]);
-    for (const h of helpers) h.link.end();
+    failures = await settleHelpers(helpers, pool?.idle ?? []);
+    for (const h of helpers) h.end();
   }
+  return failures.length > 0 ? { ...result, helperErrors: failures } : result;
 }

@@ -39,6 +39,11 @@ export function exitedModelError(code: number): McError {
   return new McError('MC166', `a model's step, guard or invariant (or code a model file started) called process.exit(${code}) during the search; a model's functions only compute the next state`);
 }
 
+/** MC166 for a helper thread of the multi-core search whose loading of the model file ended it: `process.exit()` at the file's top level (or in code it started). */
+export function exitedLoadError(code: number): McError {
+  return new McError('MC166', `a model file (or code it started) called process.exit(${code}) while a helper thread loaded it; a model file only defines the model`);
+}
+
 /** A failure as a thread posts it to its caller: a coded error's code and message, or anything else's stack (the caller's internal error). */
 export function errorMessage(e: unknown): { type: 'error'; code: string | null; message: string } {
   return { type: 'error', code: isMcError(e) ? e.code : null, message: isMcError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) };

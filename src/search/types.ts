@@ -174,6 +174,12 @@ export interface ReductionInfo {
   store?: { mode: StoreMode; expectedMissed: number; probabilityAnyMissed: number; bytesPerState: number };
 }
 
+/** A helper thread of the multi-core search that failed before it joined: its coded error, or (code null) an internal error's stack. */
+export interface HelperError {
+  readonly code: string | null;
+  readonly message: string;
+}
+
 export interface SearchResult {
   readonly verdict: 'pass' | 'violation' | 'incomplete';
   readonly violation: FoundViolation | null;
@@ -188,4 +194,12 @@ export interface SearchResult {
   readonly reduction: ReductionInfo;
   /** After a complete search without a violation: steps never fired and labels never reached (search/coverage.ts). */
   readonly coverage: Coverage | null;
+  /**
+   * The multi-core search: helper threads that failed before they joined
+   * (their copy of the model did not load or build, was not the search
+   * thread's, or ended its thread), one entry each; absent when none did.
+   * The search went on without them: the rest of the result is the search
+   * thread's, as with one worker.
+   */
+  readonly helperErrors?: readonly HelperError[];
 }

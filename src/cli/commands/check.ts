@@ -221,10 +221,11 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     if (out.violation && minStop) Object.assign(out.violation, { minimizeStopped: minStop });
     if (out.violation && blocked) Object.assign(out.violation, blockedJson(blocked));
     if (saved?.error) printError(io, saved.error);
-    const warnings = [...unread, ...oversubscribed, ...varying, ...(r.verdict === 'pass' ? vacuous(built, opts) : [])];
-    io.out(jsonResult('check', { ...out, ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}), ...(warnings.length ? { warnings } : {}) }));
+    const warnings = [...unread, ...oversubscribed, ...varying, ...helperWarnings(r.helperErrors ?? [], opts.workers ?? 1), ...(r.verdict === 'pass' ? vacuous(built, opts) : [])];
+    io.out(jsonResult('check', { ...out, ...(r.helperErrors ? { helperErrors: r.helperErrors.map((e) => ({ code: e.code ?? 'internal', message: e.message })) } : {}), ...(cross ? { crossCheck: cross } : {}), ...(saved?.error ? { traceError: saved.error } : {}), ...(warnings.length ? { warnings } : {}) }));
   } else {
     io.out(statsLine(r, args.given('workers') ? (opts.workers ?? 1) : null) + '\n');
+    for (const w of helperWarnings(r.helperErrors ?? [], opts.workers ?? 1)) io.out(`warning: ${w}\n`);
     if (r.reduction.symmetry) io.out(`symmetry: ${r.reduction.symmetry} (${r.reduction.permutations} permutations)\n`);
     if (r.reduction.porSafeLabels !== undefined)
       io.out(`por: stubborn sets smaller than the enabled steps at ${r.reduction.por?.reducedStates ?? 0} state(s); steps independent of some thread at ${r.reduction.porSafeLabels} label(s)${r.reduction.porNotes?.length ? `; limits: ${r.reduction.porNotes.join('; ')}` : ''}\n`);
@@ -351,6 +352,25 @@ export function threadVaryingWarning(file: string, what: string, workers: number
   if (workers <= 1) return `${head} (the search thread, and the one that re-executes a counterexample), as each run does, so the copies of the model may differ; a counterexample is re-executed in the other copy (MC160 when it does not replay)`;
   const helpers = workers === 2 ? 'its helper' : `its ${workers - 1} helpers`;
   return `${head} (the search thread, ${helpers} of --workers ${workers}, and the thread that re-executes a counterexample), so their copies of the model may differ; the search compares the copies' answers on samples only (MC160 when they differ): --cross-check compares the whole search with one worker`;
+}
+
+/**
+ * Helper threads that failed before they joined (`SearchResult.helperErrors`),
+ * one warning per distinct error: what it was, and that the search went on
+ * without them, so that the result is the search thread's.
+ */
+function helperWarnings(errors: NonNullable<SearchResult['helperErrors']>, workers: number): string[] {
+  const seen = new Map<string, { code: string | null; message: string; k: number }>();
+  for (const e of errors) {
+    const key = JSON.stringify([e.code, e.message]);
+    const g = seen.get(key);
+    if (g) g.k++;
+    else seen.set(key, { ...e, k: 1 });
+  }
+  return [...seen.values()].map(({ code, message, k }) => {
+    const who = k === 1 ? 'a helper thread' : `${k} helper threads`;
+    return `${who} of --workers ${workers} took no part, ${k === 1 ? 'its copy' : 'their copies'} of the model failed before joining the search (${code ?? 'internal error'}: ${message.replace(/\s*\n\s*/g, ' ')}); the search went on without ${k === 1 ? 'it' : 'them'}, and the result is the search thread's, as --workers 1 gives (a model must load and build alike in every thread)`;
+  });
 }
 
 /** The summary line; `asked`: the workers asked for with --workers (null: not given), to say when fewer took part. */
