@@ -11,7 +11,7 @@ import { buildModel, search } from '../src/index.ts';
 import { loadModel } from '../src/run/load.ts';
 import { searchLockstep } from '../src/search/parallel-search.ts';
 import { SearchCell, cellMonitor } from '../src/run/search-cell.ts';
-import { BUSY_LIMIT_MS, graceFrom } from '../src/run/supervise.ts';
+import { BUSY_LIMIT_MS, WIND_DOWN_LIMIT_MS, graceFrom, graceOver } from '../src/run/supervise.ts';
 import type { SearchMonitor } from '../src/search/types.ts';
 
 /** A monitor that never stops the search and logs what `busy` was told. */
@@ -69,4 +69,37 @@ test('a stop request waits for a growth under way: its grace starts again when t
   t.is(graceFrom(0, from, false, 3000), 2950);
   // A growth that never ends holds the stop back for BUSY_LIMIT_MS only.
   t.is(graceFrom(0, 2950, true, BUSY_LIMIT_MS + 10), 2950);
+});
+
+test('a search that winds down (over, or it has seen the stop request) holds the grace back for WIND_DOWN_LIMIT_MS; the cell carries the word from the search to its supervisor', (t) => {
+  let from = graceFrom(0, 0, true, 1500, WIND_DOWN_LIMIT_MS);
+  t.is(from, 1500);
+  from = graceFrom(0, from, true, WIND_DOWN_LIMIT_MS - 1, WIND_DOWN_LIMIT_MS);
+  t.is(graceFrom(0, from, true, WIND_DOWN_LIMIT_MS + 10, WIND_DOWN_LIMIT_MS), WIND_DOWN_LIMIT_MS - 1);
+  const cell = new SearchCell();
+  const watcher = new SearchCell(cell.buffer);
+  const monitor = cellMonitor(cell);
+  t.false(watcher.windingDown());
+  // A poll with no stop asked for: still searching.
+  t.is(monitor.poll('explore', 1, 1, 0, 0, 0), null);
+  t.false(watcher.windingDown());
+  watcher.requestStop('time-limit');
+  t.false(watcher.windingDown());
+  t.is(monitor.poll('explore', 2, 2, 0, 0, 0), 'time-limit');
+  t.true(watcher.windingDown());
+  cell.reset();
+  t.false(watcher.windingDown());
+  // A search over by its own limit (or done) says so too.
+  monitor.windingDown!();
+  t.true(watcher.windingDown());
+});
+
+test('a late sample ends no thread: the watching thread was held up, and the answer may be queued behind the sample', (t) => {
+  // Samples every 50 ms: past the grace of 1,000 ms from 0, the thread is ended.
+  t.true(graceOver(1000, 950, 0, 1000));
+  t.false(graceOver(990, 940, 0, 1000));
+  // The watcher was held up 1.3 s (a long task of the same thread): past the grace, but this sample lets the queue be read first.
+  t.false(graceOver(1400, 100, 0, 1000));
+  // The next one, on time, ends it.
+  t.true(graceOver(1450, 1400, 0, 1000));
 });

@@ -13,7 +13,7 @@ import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { memoryCeiling } from '../src/run/memory-ceiling.ts';
 import { junitXml } from '../src/cli/commands/test.ts';
-import { cli } from './helpers/cli.ts';
+import { cli, mmcheckProcess } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const BIN = resolve('bin/mmcheck.js');
@@ -189,8 +189,20 @@ test('a search that stops itself at the time limit is not forced, and its counts
   t.is(r.code, 3, r.err);
   const j = JSON.parse(r.out);
   t.is(j.incomplete.reason, 'time-limit');
-  t.is(j.incomplete.forced, undefined);
+  t.is(j.incomplete.forced, undefined, JSON.stringify(j.incomplete));
   t.true(j.stats.states > 1 && j.stats.transitions > j.stats.states);
+});
+
+test('a search that stopped at its limit is waited for as it winds down (its helpers stopped, their last output awaited), past the grace a step gets: not forced, its counts its own', async (t) => {
+  // MMCHECK_WIND_DOWN_MS: the search thread, its search stopped, takes 2.5 s more before it sends its result, as one waiting for its helpers on a machine too busy to run them.
+  for (const workers of ['1', '2']) {
+    const r = await mmcheckProcess(['check', 'peterson', '-p', 'n=6', '--time-limit', '0.5', '--workers', workers, '--json'], process.cwd(), { MMCHECK_WIND_DOWN_MS: '2500', MMCHECK_JOIN_AFTER_MS: '0' });
+    t.is(r.code, 3, r.err);
+    const j = JSON.parse(r.out);
+    t.is(j.incomplete.reason, 'time-limit');
+    t.is(j.incomplete.forced, undefined, workers);
+    t.true(j.stats.seconds < 1.5, `${j.stats.seconds} s`);
+  }
 });
 
 test.serial('the signal handlers are removed after a run', async (t) => {

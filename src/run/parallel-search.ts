@@ -245,6 +245,8 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     }
     throw new Error('internal: the multi-core search was aborted and no worker reported why');
   } finally {
+    // A search that ended (not one that threw: the error's path is searched for next, in the model's steps) leaves the engine's work: the watcher waits for it (supervise.ts, WIND_DOWN_LIMIT_MS) as it does not for a step.
+    if (result! !== undefined) options.monitor?.windingDown?.();
     if (ctl) stopWorkers(ctl, false);
     failures = await settleHelpers(helpers, pool?.idle ?? []);
     for (const h of helpers) h.end();

@@ -14,9 +14,9 @@ import { rssReader } from './monitor.ts';
  *      [ stop  | phase | states    | transitions | depth | frontier | bytes | started | busy  | workers | at    | index
  *        Int32   Int32   Float64 ...                                                   Int32   Int32     Int32   Int32
  *
- *       72     76      80     84       88        96
- *      | task | tasks | kind | thread | visited | of ]
- *        Int32  Int32   Int32  Int32    Float64   Float64
+ *       72     76      80     84       88        96       104
+ *      | task | tasks | kind | thread | visited | of      | over ]
+ *        Int32  Int32   Int32  Int32    Float64   Float64   Int32
  * ```
  * stop: 0 none, else 1 + index in STOP_REASONS; phase: 0 not started, else
  * 1 + index in PHASES. Counts are Float64 (state counts pass 2^32).
@@ -31,6 +31,11 @@ import { rssReader } from './monitor.ts';
  * for none).
  * task .. of: where the cycle search of a livelock check is
  * (`SearchMonitor.cycleSearch`; task 0: not told).
+ * over: 1 once the search is over, or has read the stop request
+ * (`stopRequested`, which only the search's side calls): from then on it
+ * winds down in its own code and runs no step of the model (it stops its
+ * helpers, waits for their last output, sends its result), which the
+ * watcher waits for as it does for a table growth.
  */
 const STOP_REASONS: readonly IncompleteReason[] = ['time-limit', 'memory-limit', 'interrupted', 'max-states'];
 const PHASES: readonly SearchPhase[] = ['explore', 'liveness', 'bitstate', 'minimize', 'replay'];
@@ -57,6 +62,8 @@ const CYCLE_KIND = 20;
 const CYCLE_THREAD = 21;
 const CYCLE_VISITED = 11;
 const CYCLE_OF = 12;
+/** Int32 index of the over word (byte 104). */
+const OVER = 26;
 
 export interface CellSnapshot {
   readonly phase: SearchPhase | null;
@@ -78,9 +85,9 @@ export class SearchCell {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(104)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(108)) {
     this.buffer = buffer;
-    this.i32 = new Int32Array(buffer, 0, 22);
+    this.i32 = new Int32Array(buffer, 0, 27);
     this.f64 = new Float64Array(buffer, 0, 13);
   }
 
@@ -94,9 +101,22 @@ export class SearchCell {
     Atomics.compareExchange(this.i32, STOP, 0, 1 + STOP_REASONS.indexOf(reason));
   }
 
+  /** The search's side: the stop asked for, if any. Asked for, the search stops, and so winds down (`windDown`). */
   stopRequested(): IncompleteReason | null {
     const s = Atomics.load(this.i32, STOP);
-    return s === 0 ? null : STOP_REASONS[s - 1]!;
+    if (s === 0) return null;
+    this.windDown();
+    return STOP_REASONS[s - 1]!;
+  }
+
+  /** The search's side: the search is over (done, stopped by a limit of its own or asked to): no step of the model runs any more. */
+  windDown(): void {
+    Atomics.store(this.i32, OVER, 1);
+  }
+
+  /** The watcher's side: whether the search winds down in its own code (`windDown`). */
+  windingDown(): boolean {
+    return Atomics.load(this.i32, OVER) !== 0;
   }
 
   publish(phase: SearchPhase, states: number, transitions: number, depth: number, frontier: number, bytes: number): void {
@@ -181,5 +201,6 @@ export function cellMonitor(cell: SearchCell, ceilingMB?: number): SearchMonitor
     busy: (on) => cell.setBusy(on),
     workers: (n) => cell.setWorkers(n),
     cycleSearch: (task, tasks, kind, thread, visited, of) => cell.cycleAt(task, tasks, kind, thread, visited, of),
+    windingDown: () => cell.windDown(),
   };
 }

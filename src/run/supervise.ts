@@ -74,6 +74,8 @@ export interface StopInfo {
   readonly phase: SearchPhase | null;
   /** It was ended while it grew a table, its own work and not a step (forced stops only). */
   readonly growing?: boolean;
+  /** It was ended once its search was over or had seen the stop request, as it wound down (its own work, not a step; forced stops only). */
+  readonly windingDown?: boolean;
 }
 
 export type SupervisedResult = SearchResult & { readonly stop: StopInfo | null };
@@ -164,14 +166,42 @@ const SAMPLE_MS = 50;
 const STOP_GRACE_MS = 1000;
 /** The most a table growth may hold a stop back (a busy word that is never cleared must not keep a thread forever). */
 export const BUSY_LIMIT_MS = 120_000;
+/**
+ * The most a search that is over, or has seen the stop request, may take to
+ * wind down (`SearchCell.windingDown`): it runs no step of the model any more, but it
+ * waits for its helpers' last output (up to HELPER_WAIT_MS and
+ * HELPER_FLUSH_MS, src/run/parallel-search.ts) before it sends its result.
+ * Within the grace alone, a search with a helper that had just joined could
+ * be ended there on a busy machine, its steps blamed and its counts lost.
+ */
+export const WIND_DOWN_LIMIT_MS = 15_000;
+/**
+ * A sample this late (the thread that watches was itself held up, by a
+ * long task of its own or a machine too busy to run it) ends no thread: the
+ * thread's answer may wait in the queue behind the sample, and is read
+ * before the next one.
+ */
+const LATE_SAMPLE_MS = 250;
+/**
+ * With MMCHECK_WIND_DOWN_MS=T (whole milliseconds) in the environment, a
+ * search thread whose search was stopped takes T ms more before it sends
+ * its result, as one waiting for the last output of its helpers on a busy
+ * machine does: the tests use it to show that such a search is not ended.
+ */
+const WIND_DOWN_ENV = 'MMCHECK_WIND_DOWN_MS';
 
 /**
  * When the grace of a stop requested at `at` starts, seen at `now`: where it
  * started so far (`from`), or now while the search grows a table (or, for a
- * signal, has not started: `busy`), up to BUSY_LIMIT_MS after the request.
+ * signal, has not started; or winds down once it has seen the request:
+ * `busy`), up to `limit` after the request.
  */
-export function graceFrom(at: number, from: number, busy: boolean, now: number): number {
-  return busy && now - at < BUSY_LIMIT_MS ? now : from;
+/** Whether a thread whose grace began at `from` is ended at this sample, `now`, the one before at `previous`: past the grace, and the sample is not late (`LATE_SAMPLE_MS`). */
+export function graceOver(now: number, previous: number, from: number, grace: number): boolean {
+  return now - from >= grace && now - previous <= LATE_SAMPLE_MS;
+}
+export function graceFrom(at: number, from: number, busy: boolean, now: number, limit: number = BUSY_LIMIT_MS): number {
+  return busy && now - at < limit ? now : from;
 }
 /**
  * Over the memory ceiling by this share, a search asked to stop is ended at
@@ -292,14 +322,18 @@ async function runRequest(port: NonNullable<typeof parentPort>, cell: SearchCell
       const { runtime: _rt, store: _store, ...result } = workers > 1 ? await searchParallel(input.spec, built, options, workers, pool) : search(built, options);
       msg = { type: 'result', result };
     }
+    cell.windDown();
   } catch (thrown) {
     // A model error in some state: the first such state, and how it is reached (error-path.ts), within the time left.
     const e = built !== null ? withErrorPath(built, { ...input.options, monitor: cellMonitor(cell, input.ceilingMB) }, thrown, t0) : thrown;
     const path = errorPathOf(e);
     msg = { ...errorMessage(e), ...(path ? { path } : {}) };
+    cell.windDown();
   } finally {
     pool?.close();
   }
+  const windDown = process.env[WIND_DOWN_ENV];
+  if (windDown !== undefined && /^\d{1,6}$/.test(windDown) && msg.type === 'result' && (msg.result as { incomplete?: unknown }).incomplete) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(windDown));
   await flushStdio();
   port.postMessage(msg);
 }
@@ -496,9 +530,12 @@ export class SearchThread {
         f();
       };
       const doing = (): string => prepareDoing(phase);
+      let sampled = performance.now();
       const sample = (): void => {
+        const previous = sampled;
+        sampled = performance.now();
         // Loading and building together, counted from when the thread began to load the module: its own start-up (tsx, the engine, the package entry) is not the model's and is not bounded (on a machine under heavy load it took over ten seconds), as a search's time counts from its start.
-        if (loadAt === null || epochMs() - loadAt < limitMs + STOP_GRACE_MS) return;
+        if (loadAt === null || !graceOver(epochMs(), epochMs() - (sampled - previous), loadAt + limitMs, STOP_GRACE_MS)) return;
         const what = doing();
         end();
         settle(() =>
@@ -712,18 +749,24 @@ export class SearchThread {
         this.ended = true;
         void worker.terminate();
       };
+      let sampled = performance.now();
       const sample = (): void => {
         const rss = process.memoryUsage.rss();
         if (rss > peak) peak = rss;
         const now = performance.now();
+        const previous = sampled;
+        sampled = now;
         if (rss > limitBytes) requestStop('memory-limit', null, STOP_GRACE_MS);
         if (stop !== null && rss > limitBytes * (1 + MEMORY_OVERSHOOT)) force();
         // The time limit counts from the start of the search, as its own clock does (loading the model is not searching).
         const started = cell.startedAt();
         if (started > 0 ? performance.timeOrigin + now - started >= timeLimitMs : now - t0 >= timeLimitMs + LOAD_ALLOWANCE_MS) requestStop('time-limit', null, STOP_GRACE_MS);
         // Nor does a signal's grace run while the thread still loads the model (the signal came while the caller loaded it): the search stops at its first poll, and a second signal ends it at once.
-        if (stop !== null) stop.from = graceFrom(stop.at, stop.from, cell.busy() || (started === 0 && stop.reason === 'interrupted'), now);
-        if (stop !== null && now - stop.from >= stop.grace) force();
+        if (stop !== null) {
+          const growing = cell.busy() || (started === 0 && stop.reason === 'interrupted');
+          stop.from = growing ? graceFrom(stop.at, stop.from, true, now) : graceFrom(stop.at, stop.from, cell.windingDown(), now, WIND_DOWN_LIMIT_MS);
+          if (graceOver(now, previous, stop.from, stop.grace)) force();
+        }
       };
       const timer = setInterval(sample, SAMPLE_MS);
       const onSignal = (signal: StopSignal, count: number): void => {
@@ -760,7 +803,7 @@ export class SearchThread {
       /** The result of a job whose thread was ended: the last published counts. */
       const partial = (reason: IncompleteReason, signal: StopSignal | null): R => {
         const s = cell.snapshot();
-        return end.partial({ reason, signal, forced: true, phase: s.phase, ...(cell.busy() ? { growing: true } : {}) }, s, (performance.now() - t0) / 1000, peakMB());
+        return end.partial({ reason, signal, forced: true, phase: s.phase, ...(cell.busy() ? { growing: true } : cell.windingDown() ? { windingDown: true } : {}) }, s, (performance.now() - t0) / 1000, peakMB());
       };
 
       const onMessage = (m: WorkerMessage): void => {

@@ -77,6 +77,8 @@ export interface SearchMonitor {
    * ends the search thread by force reports it (`cycleSearchAt`).
    */
   cycleSearch?(task: number, tasks: number, kind: number, thread: number, visited: number, of: number): void;
+  /** The search is over (done, or stopped): what is left is the engine's own (its helpers stopped and waited for), no step of the model. */
+  windingDown?(): void;
 }
 
 /** Default log2 of the bitstate store's size in bits (2^27 bits = 16 MiB). */

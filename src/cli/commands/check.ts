@@ -302,7 +302,9 @@ function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memo
     ? ''
     : r.stop.growing
       ? `  the search was ended while it grew its state table (its own work, not a step of the model)\n`
-      : r.stop.phase
+      : r.stop.windingDown
+        ? `  the search stopped at the limit but did not finish winding down in time, and was ended (its own work, not a step of the model)\n`
+        : r.stop.phase
         ? `  the search ${endedInStep(r.stop.phase)}\n`
         : `  the search thread was ended before the search started${inc.reason === 'memory-limit' ? ' (the limit is below what loading the model takes)' : ''}\n`;
   return `incomplete: ${inc.reason} reached after ${reached}\n${limit ? limit + '\n' : ''}${forced}`;
@@ -312,7 +314,7 @@ function incompleteLines(r: SupervisedResult, opts: Partial<SearchOptions>, memo
 function incompleteJson(r: SupervisedResult, opts: Partial<SearchOptions>, memory: MemoryCeiling) {
   const inc = r.incomplete;
   if (!inc) return null;
-  const forced = r.stop?.forced ? { forced: true, phase: r.stop.phase, ...(r.stop.growing ? { growing: true } : {}) } : {};
+  const forced = r.stop?.forced ? { forced: true, phase: r.stop.phase, ...(r.stop.growing ? { growing: true } : {}), ...(r.stop.windingDown ? { windingDown: true } : {}) } : {};
   switch (inc.reason) {
     case 'interrupted':
       return { ...inc, signal: r.stop?.signal ?? null, ...forced };

@@ -232,7 +232,7 @@ function stoppedText(r: SupervisedResult, limits: CaseLimits): string {
         : inc.reason === 'memory-limit'
           ? `the search reached the memory ceiling (${n(limits.memory.mb)} MB of resident memory, ${limits.memory.given ? '--memory-limit' : `the default: ${limits.memory.basis}; --memory-limit sets another`})`
           : `the search stopped (${inc.reason})`;
-  const forced = r.stop?.forced && r.stop.phase && !r.stop.growing ? `; it ${endedInStep(r.stop.phase)}` : '';
+  const forced = r.stop?.forced && r.stop.phase && !r.stop.growing && !r.stop.windingDown ? `; it ${endedInStep(r.stop.phase)}` : '';
   return `${why} ${reached}${forced}`;
 }
 
