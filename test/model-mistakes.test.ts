@@ -244,3 +244,28 @@ export default defineModel({ name: 'lockvar', shared: { locked: bool(), inside: 
   const f = cli(['check', '--no-trace', join(dir, 'shared.ts')]);
   t.notRegex(f.out + f.err, /written by no step/);
 });
+
+test('cli: a pass that looked for no livelock because no step declares progress says so, unless --no-liveness asked for that or a progress step is there; check on a folder points to mmcheck test', (t) => {
+  const dir = tempDir('mmcheck-noprogress-');
+  const entry = JSON.stringify(resolve('src/index.ts'));
+  const model = (progress: string) => `import { defineModel, replicate, int } from ${entry};
+export default defineModel({ name: 'spin', shared: { x: int(0, 3) },
+  threads: [replicate(2, 't', { start: 'a', steps: {
+    a: { when: (s) => s.x < 3, then: (s) => { s.x++; }, next: 'b'${progress} },
+    b: { then: (s) => { s.x = 0; }, next: 'a' } } })],
+  invariants: { small: (s) => s.x <= 3 } });
+`;
+  writeFileSync(join(dir, 'none.ts'), model(''));
+  const note = /^pass: no violation\nnote: livelocks were not looked for: no step of the model declares progress/m;
+  const r = cli(['check', '--no-trace', join(dir, 'none.ts')]);
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, note);
+  t.notRegex(cli(['check', '--no-trace', '--no-liveness', join(dir, 'none.ts')]).out, /livelocks were not looked for/);
+  writeFileSync(join(dir, 'some.ts'), model(', progress: true'));
+  const p = cli(['check', '--no-trace', join(dir, 'some.ts')]);
+  t.notRegex(p.out, /livelocks were not looked for/);
+  t.regex(p.out, /^pass: no violation, no weakly fair non-progress cycle$/m);
+  const d = cli(['check', dir]);
+  t.is(d.code, 2);
+  t.regex(d.err, /MC137: model file .* is a directory, not a regular file \(mmcheck test .* checks every model file in it against its expectations\)/);
+});

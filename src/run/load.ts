@@ -66,7 +66,7 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
     throw new McError('MC139', `model file ${q(ref)} does not exist`);
   }
   // Importing a device (/dev/zero) or a FIFO reads forever.
-  if (kind !== 'file') throw new McError('MC137', `model file ${q(ref)} is a ${kind}, not a regular file`);
+  if (kind !== 'file') throw new McError('MC137', `model file ${q(ref)} is a ${kind}, not a regular file${kind === 'directory' ? ` (mmcheck test ${ref} checks every model file in it against its expectations)` : ''}`);
   // A coded error raised while the file loads, or by the check of its export, named with the file (and the line of it that raised it).
   const inFile = (e: McError): McError => new McError(e.code, `model file ${q(ref)}: ${e.message}${userFrame(e, cwd)}`);
   let mod: Record<string, unknown>;

@@ -234,7 +234,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
     // Hash-compact's figure is what stays per state (fingerprint, parent, table), not the frontier's words in the stats line's.
     if (st) io.out(`${st.mode} store: ${st.bytesPerState.toFixed(1)} bytes/state${st.mode === 'hash-compact' ? ' kept (fingerprint, parent and table share; the words only until expanded)' : ''}; estimated states missed ${st.expectedMissed.toPrecision(3)} (probability any was missed ${st.probabilityAnyMissed.toPrecision(3)})\n`);
     if (cross) io.out(cross.summary + '\n');
-    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n${vacuous(built, opts).map((w) => `warning: ${w}\n`).join('')}`);
+    if (r.verdict === 'pass') io.out(`pass: no violation${r.livenessChecked ? `, no ${fairCycle(r.fairness ?? 'weak')}` : ''}\n${vacuous(built, opts).map((w) => `warning: ${w}\n`).join('')}${noProgressNote(built, opts)}`);
     if (r.coverage) io.out(coverageLines(r.coverage));
     else if (r.incomplete) io.out(incompleteLines(r, opts, memory));
     else if (trace) {
@@ -269,6 +269,17 @@ function vacuous(built: BuiltModel, opts: Partial<SearchOptions>): string[] {
     ? [`shared variable${constant.length > 1 ? 's' : ''} ${constant.join(', ')} ${constant.length > 1 ? 'are' : 'is'} read but written by no step and not by init, so ${constant.length > 1 ? 'each keeps its' : 'it keeps its'} initial value in every state and what reads ${constant.length > 1 ? 'them' : 'it'} answers one way throughout (was a thread local of the same name written, me.NAME for s.NAME?)`]
     : [];
   return [...never, ...nothingChecked(built, opts)];
+}
+
+/**
+ * A pass that looked for no livelock because no step declares progress (a
+ * check that was not turned off with --no-liveness): said, so that the pass
+ * is not read as one without livelocks (a model with no property at all has
+ * the warning of `nothingChecked` instead).
+ */
+function noProgressNote(built: BuiltModel, opts: Partial<SearchOptions>): string {
+  if (built.hasProgress || opts.liveness === false || nothingChecked(built, opts).length > 0) return '';
+  return 'note: livelocks were not looked for: no step of the model declares progress (progress: true on a step, or a thread\'s progress labels)\n';
 }
 
 function nothingChecked(built: BuiltModel, opts: Partial<SearchOptions>): string[] {
