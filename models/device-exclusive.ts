@@ -284,7 +284,7 @@ export default builtin(import.meta.url, defineModel({
      * device-exclusive entry, back to `back` afterwards: C (do_swap_page), and D when its GUP
      * faults on its own entry. Since 7c7b962938dd (v6.3) it holds a reference across the lock.
      */
-    const restore = (group: string, back: string, why: string): Record<string, StepDef> => withDocs({
+    const restore = (group: 'C' | 'D', back: string, why: string): Record<string, StepDef> => withDocs({
       ...named(pRef.tryGet({ at: 'f_get', ok: 'f_lock', fail: back }), { f_get: 'folio_try_get', f_get_fail: 'folio_try_get_fail' }),
       folio_lock: {
         at: 'f_lock',
@@ -314,7 +314,7 @@ export default builtin(import.meta.url, defineModel({
       folio_try_get_fail: `${why} -> remove_device_exclusive_entry: folio_try_get fails (the folio is being freed): return 0`,
     });
     /** no-ref-on-restore (v5.14-v6.2): the same path without folio_try_get and folio_put. */
-    const restoreWithoutRef = (group: string, back: string, why: string): Record<string, StepDef> => {
+    const restoreWithoutRef = (group: 'C' | 'D', back: string, why: string): Record<string, StepDef> => {
       const { folio_try_get: _get, folio_try_get_fail: _fail, folio_put: _put, ...rest } = restore(group, back, why);
       return {
         ...rest,

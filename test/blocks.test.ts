@@ -707,6 +707,7 @@ test('wait queue (prepare_to_wait, schedule, finish_wait, wake_up, waitqueue_act
   const why = explainBlocked(rt, buildTrace(rt, r.violation!, {}))!;
   t.regex(why.blocked.map((b) => b.waitsFor.map((w) => w.guard).join()).join(), /schedule\(\): woken from wq: !s\.wq\.get\(me\.id\)/);
   // A group the queue was not made for is refused, as a lock's.
+  // @ts-expect-error: a JavaScript caller has no types to stop it
   t.is((t.throws(() => wq.prepare('U')) as { code?: string }).code, 'MC173');
 });
 
@@ -913,6 +914,7 @@ test('block misuse is a coded model error', async (t) => {
   t.is(code(() => spinlock('ptl', [])), 'MC171');
   t.is(code(() => spinlock('a b', ['x'])), 'MC171');
   t.is(code(() => spinlock('ptl', ['x', 'y']).lock()), 'MC173');
+  // @ts-expect-error: a JavaScript caller has no types to stop it
   t.is(code(() => spinlock('ptl', ['x']).lock('z')), 'MC173');
   t.is(code(() => spinlock('ptl', ['x'], { count: 2 }).lock('x')), 'MC173');
   t.is(code(() => spinlock('ptl', ['x'], { count: 2 }).lock('x', 's.i = 1')), 'MC173');

@@ -4,7 +4,7 @@
  * error itself), so a regression in the inference of shared variables,
  * locals, labels or parameters fails the type check.
  */
-import { array, bool, combine, completion, defineModel, int, intervalNotifier, intervalSubscriptions, mutex, oneOf, pageLock, refcount, replicate, rwsem, spinlock, thread, threadId, workqueue } from '../../src/index.ts';
+import { array, bool, combine, completion, defineModel, int, intervalNotifier, intervalSubscriptions, mutex, oneOf, pageLock, refcount, replicate, rwsem, spinlock, thread, threadId, waitQueue, workqueue } from '../../src/index.ts';
 import type { BlockShared, LocalView, ReadonlyStateView, StateView, StepDef, ThreadGroupDef } from '../../src/index.ts';
 
 // ---- positive: everything below compiles, with the types noted -------------------
@@ -663,3 +663,31 @@ defineModel({
   // @ts-expect-error `pref` belongs to a block the model is not given
   invariants: (_p) => ({ bad: (s) => s.pref === 0 }),
 });
+
+// ---- a block's operations take the groups it was made for --------------------------
+
+const gLock = mutex('resv', ['X', 'E']);
+gLock.lock('X');
+gLock.trylock('E', { at: 'try', ok: 'in', busy: 'out' });
+// @ts-expect-error `Q` is no group of the mutex (X or E)
+gLock.lock('Q');
+// @ts-expect-error a group misspelled in unlock
+gLock.unlock('x');
+// Groups the compiler does not know (a string[]) take any name: the block refuses an unknown one when the model is built (MC173).
+const anyGroups: string[] = ['X'];
+mutex('m', anyGroups).lock('anything');
+// Groups that depend on a parameter: either list's names.
+const nE = Number('1');
+mutex('resv2', nE > 0 ? ['X', 'E'] : ['X']).lock('E');
+const gSem = rwsem('mm', { writers: ['fault', 'evict'], maxReaders: 2 });
+gSem.downWrite('evict');
+// @ts-expect-error `evictor` is no writer group of the rwsem
+gSem.upWrite('evictor');
+const gPage = pageLock('page', { G: 1, S: 2 });
+gPage.unlock('S');
+// @ts-expect-error `T` is no group of the page lock
+gPage.held('T');
+const gQueue = waitQueue('wq', { teardown: 1 });
+gQueue.prepare('teardown');
+// @ts-expect-error a group misspelled in sleep
+gQueue.sleep('tear-down');

@@ -29,11 +29,11 @@ import { Owners } from './owners.ts';
  * writes exactly those variables, as a hand-written `s.ptl === -1` /
  * `s.ptl = me.id` would.
  */
-export interface Lock<V extends SharedSpec = SharedSpec> extends Block<V> {
-  lock(group?: string, index?: string): Fragment;
-  trylock<At extends string, Ok extends string, Busy extends string>(group: string | undefined, labels: { at: At; ok: Ok; busy: Busy }, index?: string): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
-  unlock(group?: string, index?: string): Fragment;
-  held(group?: string, index?: string): Fragment;
+export interface Lock<V extends SharedSpec = SharedSpec, G extends string = string> extends Block<V> {
+  lock(group?: G, index?: string): Fragment;
+  trylock<At extends string, Ok extends string, Busy extends string>(group: G | undefined, labels: { at: At; ok: Ok; busy: Busy }, index?: string): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
+  unlock(group?: G, index?: string): Fragment;
+  held(group?: G, index?: string): Fragment;
   isLocked(index?: string): Fragment;
   free(index?: string): Fragment;
 }
@@ -90,8 +90,8 @@ function makeLock<V extends SharedSpec>(kind: LockKind, fn: string, name: string
 }
 
 /** A spinlock `name` that threads of `groups` take; `{ count }` makes an array of them (see Lock). */
-export const spinlock = <N extends string, const Gs extends readonly string[], C extends number | undefined = undefined>(name: N, groups: Gs, opts: { count?: C } = {}): Lock<LockVars<N, Gs, C>> =>
+export const spinlock = <N extends string, const Gs extends readonly string[], C extends number | undefined = undefined>(name: N, groups: Gs, opts: { count?: C } = {}): Lock<LockVars<N, Gs, C>, Gs[number]> =>
   makeLock('spinlock', 'spinlock', name, groups, opts.count);
 /** A mutex `name` that threads of `groups` take; `{ count }` makes an array of them (see Lock). */
-export const mutex = <N extends string, const Gs extends readonly string[], C extends number | undefined = undefined>(name: N, groups: Gs, opts: { count?: C } = {}): Lock<LockVars<N, Gs, C>> =>
+export const mutex = <N extends string, const Gs extends readonly string[], C extends number | undefined = undefined>(name: N, groups: Gs, opts: { count?: C } = {}): Lock<LockVars<N, Gs, C>, Gs[number]> =>
   makeLock('mutex', 'mutex', name, groups, opts.count);

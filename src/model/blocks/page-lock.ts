@@ -92,33 +92,33 @@ import { Owners } from './owners.ts';
  * (`queueOf`, `queueIfLocked`, `queued`, `woken`) are refused (MC186): such
  * a model writes its waits as guards (`lockWhenFree`, `free`).
  */
-export interface PageLock<V extends SharedSpec = SharedSpec> extends Block<V> {
-  lock<At extends string, Next extends string>(group: string | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_wait` | `${At}_sleep`, Next | At | `${At}_sleep`>>;
-  trylock<At extends string, Ok extends string, Busy extends string>(group: string | undefined, labels: { at: At; ok: Ok; busy: Busy }): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
+export interface PageLock<V extends SharedSpec = SharedSpec, G extends string = string> extends Block<V> {
+  lock<At extends string, Next extends string>(group: G | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_wait` | `${At}_sleep`, Next | At | `${At}_sleep`>>;
+  trylock<At extends string, Ok extends string, Busy extends string>(group: G | undefined, labels: { at: At; ok: Ok; busy: Busy }): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
   /** The `<at>_drop` and `<at>_put` steps are there with `put` only. */
   waitUnlocked<At extends string, Next extends string>(
-    group: string | undefined,
+    group: G | undefined,
     labels: { at: At; next: Next; put?: Fragment; recheck?: boolean },
   ): NoInfer<BlockSteps<At | `${At}_wait` | `${At}_sleep` | `${At}_drop` | `${At}_put`, Next | At | `${At}_sleep` | `${At}_drop` | `${At}_put`>>;
-  unlock(group?: string): Fragment;
+  unlock(group?: G): Fragment;
   /** The `<at>_waiters` and `<at>_wake` steps are there with the wait queue only. */
-  unlockSteps<At extends string, Next extends string>(group: string | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_waiters` | `${At}_wake`, Next | `${At}_wake`>>;
-  clearNonAtomic(group?: string): Fragment;
-  held(group?: string): Fragment;
+  unlockSteps<At extends string, Next extends string>(group: G | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_waiters` | `${At}_wake`, Next | `${At}_wake`>>;
+  clearNonAtomic(group?: G): Fragment;
+  held(group?: G): Fragment;
   isLocked(): Fragment;
   free(): Fragment;
   hasWaiters(): Fragment;
-  lockWhenFree(group?: string): Fragment;
+  lockWhenFree(group?: G): Fragment;
   /** The wait-queue variable of a group. */
-  queueOf(group?: string): string;
+  queueOf(group?: G): string;
   /** Queue the caller and set PG_waiters if PG_locked is set (the q->lock section of folio_wait_bit_common()); nothing otherwise. */
-  queueIfLocked(group?: string): Fragment;
+  queueIfLocked(group?: G): Fragment;
   /** folio_trylock() succeeding as part of a larger atomic step: enabled while unlocked, takes it. */
-  trylockOk(group?: string): Fragment;
+  trylockOk(group?: G): Fragment;
   /** Guard: the caller is on the wait queue. */
-  queued(group?: string): Fragment;
+  queued(group?: G): Fragment;
   /** Guard: the caller is not (or no longer) on the wait queue: folio_wake_bit() dequeued it. */
-  woken(group?: string): Fragment;
+  woken(group?: G): Fragment;
   /** With `{ holder: 'local' }`: the local each group's threads declare (`{ page_held: bool() }`); empty otherwise. */
   readonly holderLocal: Readonly<Record<string, ReturnType<typeof bool>>>;
 }
@@ -149,7 +149,7 @@ export function pageLock<N extends string, const G extends Readonly<Record<strin
   name: N,
   groups: G,
   opts: { holder?: H; waitQueue?: Q } = {},
-): PageLock<PageLockVars<N, G, H, Q>> {
+): PageLock<PageLockVars<N, G, H, Q>, keyof G & string> {
   const names = Object.keys(groups ?? {});
   const o = new Owners('pageLock', name, names);
   const holder = opts?.holder ?? 'owner';

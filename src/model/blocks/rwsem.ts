@@ -33,14 +33,14 @@ import { Owners } from './owners.ts';
  * count `<name>_readers: int(0, maxReaders)`; with writerPriority the number
  * of waiting writers `<name>_wwait: int(0, maxWriters)`.
  */
-export interface Rwsem<V extends SharedSpec = SharedSpec> extends Block<V> {
+export interface Rwsem<V extends SharedSpec = SharedSpec, G extends string = string> extends Block<V> {
   downRead(): Fragment;
   upRead(): Fragment;
-  downWrite(group?: string): Fragment;
+  downWrite(group?: G): Fragment;
   /** The `<at>_wait` step is there with `writerPriority` only. */
-  downWriteSteps<At extends string, Next extends string>(group: string | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_wait`, Next | `${At}_wait`>>;
-  upWrite(group?: string): Fragment;
-  downgrade(group?: string): Fragment;
+  downWriteSteps<At extends string, Next extends string>(group: G | undefined, labels: { at: At; next: Next }): NoInfer<BlockSteps<At | `${At}_wait`, Next | `${At}_wait`>>;
+  upWrite(group?: G): Fragment;
+  downgrade(group?: G): Fragment;
   readLocked(): Fragment;
   writeLocked(): Fragment;
 }
@@ -57,7 +57,7 @@ export type RwsemVars<N extends string, Ws extends readonly string[], P> = Known
 export function rwsem<N extends string, const Ws extends readonly string[], P extends { maxWriters: number } | undefined = undefined>(
   name: N,
   opts: { writers: Ws; maxReaders: number; writerPriority?: P },
-): Rwsem<RwsemVars<N, Ws, P>> {
+): Rwsem<RwsemVars<N, Ws, P>, Ws[number]> {
   const o = new Owners('rwsem', name, opts.writers);
   if (!Number.isInteger(opts.maxReaders) || opts.maxReaders < 1) throw new McError('MC171', `rwsem(${q(name)}): maxReaders must be a positive integer, got ${q(opts.maxReaders)}`);
   const readers = `${name}_readers`;

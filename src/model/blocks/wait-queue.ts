@@ -36,10 +36,10 @@ import { Owners } from './owners.ts';
  * the arrays: no state is added). Operations take the calling group
  * (optional when there is one).
  */
-export interface WaitQueue<V extends SharedSpec = SharedSpec> extends Block<V> {
-  prepare(group?: string): Fragment;
-  sleep(group?: string): Fragment;
-  finish(group?: string): Fragment;
+export interface WaitQueue<V extends SharedSpec = SharedSpec, G extends string = string> extends Block<V> {
+  prepare(group?: G): Fragment;
+  sleep(group?: G): Fragment;
+  finish(group?: G): Fragment;
   wakeUp(): Fragment;
   active(): Fragment;
   idle(): Fragment;
@@ -51,7 +51,7 @@ export type WaitQueueVars<N extends string, G> = KnownVars<
   { [K in OwnerNamesOf<N, G> | `${N}_queued`]: K extends `${N}_queued` ? IntDomain : ArrayDomain<BoolDomain> }
 >;
 
-export function waitQueue<N extends string, const G extends Readonly<Record<string, number | undefined>>>(name: N, groups: G): WaitQueue<WaitQueueVars<N, G>> {
+export function waitQueue<N extends string, const G extends Readonly<Record<string, number | undefined>>>(name: N, groups: G): WaitQueue<WaitQueueVars<N, G>, keyof G & string> {
   const names = Object.keys(groups ?? {});
   const o = new Owners('waitQueue', name, names);
   const count = `${name}_queued`;
