@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildModel, search } from '../src/index.ts';
 import { searchParallel } from '../src/run/parallel-search.ts';
@@ -503,6 +503,55 @@ test.serial('threads: an invariant that fails in the search thread\'s copy of th
     /is not deterministic: in search worker 0, invariant "low" is violated in stored state \d+, where it held for the worker that entered it/,
     { roundStates: 4096, initialRing: 4096 },
   );
+});
+
+test.serial('threads: mmcheck test and verdicts --workers 2 search each case with two workers (the counts of one), and a case whose helper failed before it joined still passes, with a warning naming the case (text, JSON, JUnit)', async (t) => {
+  const dir = tempDir('mmcheck-threads-');
+  try {
+    const env = { MMCHECK_JOIN_AFTER_MS: '0', MMCHECK_WAIT_JOIN_MS: '30000' };
+    // Two workers take part in a case: the counts are one worker's.
+    const good = join(dir, 'good');
+    mkdirSync(good);
+    writeFileSync(join(good, 'counters.mts'), countersModel('counters', `import { defineModel, int, replicate } from ${JSON.stringify(join(process.cwd(), 'src/index.ts'))};`, '7').replace("  invariants: { bounded: (s) => s.sum >= 0 },", "  invariants: { bounded: (s) => s.sum >= 0 },\n  expect: { verdict: 'pass', states: 16384 },"));
+    const ok = await mmcheckProcess(['test', 'good', '--workers', '2', '--json'], dir, env);
+    t.is(ok.code, 0, ok.out + ok.err);
+    const okj = JSON.parse(ok.out) as { passed: number; cases: { states: number; status: string; workers?: number }[]; warnings?: string[] };
+    t.is(okj.passed, 1);
+    t.is(okj.cases[0]!.states, 16_384);
+    t.is(okj.cases[0]!.workers, 2);
+    t.is(okj.warnings, undefined);
+    // The helper's copy of the model throws as it loads: the case is the search thread's, and passes; the warning names it.
+    const bad = join(dir, 'bad');
+    mkdirSync(bad);
+    const head = divergentHead(dir).replace(`import { threadId } from 'node:worker_threads';`, `import { isMainThread, threadId } from 'node:worker_threads';`).replace('const first = threadId === firstId;', 'const first = isMainThread || threadId === firstId;');
+    writeFileSync(join(bad, 'helper-test.mts'), (head + countersModel('helper-test', `if (!first) throw new Error('no configuration in this thread');`, '7')).replace("  invariants: { bounded: (s) => s.sum >= 0 },", "  invariants: { bounded: (s) => s.sum >= 0 },\n  expect: { verdict: 'pass', states: 16384 },"));
+    const warning = /^warning: helper-test: a helper thread of --workers 2 took no part, its copy of the model failed before joining the search \(MC140: model file "bad\/helper-test\.mts" failed to load: no configuration in this thread\); the search went on without it/m;
+    const text = await mmcheckProcess(['test', 'bad', '--workers', '2'], dir, env);
+    t.is(text.code, 0, text.out + text.err);
+    t.regex(text.out, warning);
+    t.regex(text.out, /^1 passed, 0 failed$/m);
+    rmSync(join(dir, 'first'));
+    const json = await mmcheckProcess(['test', 'bad', '--workers', '2', '--json'], dir, env);
+    t.is(json.code, 0, json.out + json.err);
+    const j = JSON.parse(json.out) as { passed: number; warnings?: string[] };
+    t.is(j.passed, 1);
+    t.true(j.warnings?.some((w) => warning.test(`warning: ${w}`)), String(j.warnings));
+    rmSync(join(dir, 'first'));
+    // JUnit on stdout: the report is stdout, the warning goes to stderr.
+    const junit = await mmcheckProcess(['test', 'bad', '--workers', '2', '--reporter', 'junit'], dir, env);
+    t.is(junit.code, 0, junit.out + junit.err);
+    t.regex(junit.out, /^<\?xml/);
+    t.regex(junit.err, warning);
+    // --workers is checked as check's is.
+    const over = await mmcheckProcess(['test', 'good', '--workers', '300'], dir);
+    t.is(over.code, 2);
+    t.regex(over.err, /MC361: --workers 300: expected 1\.\.256 threads/);
+    const verdicts = await mmcheckProcess(['verdicts', '--model', 'peterson', '--workers', '2', '--json'], dir, env);
+    t.is(verdicts.code, 0, verdicts.out + verdicts.err);
+    t.is((JSON.parse(verdicts.out) as { mismatches: number }).mismatches, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.serial('threads: check --workers 2 of a model file that throws when a helper loads it passes with the one-thread answer, and says which helper error it went on without (a warning line; helperErrors with --json)', async (t) => {

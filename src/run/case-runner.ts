@@ -43,10 +43,15 @@ export class CaseRunner {
     return this.thread.prepare(spec, { timeLimit });
   }
 
-  /** One search of `built` (loaded again in the thread from `modelRef`: a built-in name or a model file's absolute path). */
+  /**
+   * One search of `built` (loaded again in the thread from `modelRef`: a
+   * built-in name or a model file's absolute path), with `search.workers`
+   * threads (default 1): the helpers start once the search has run 250 ms, as
+   * `check`'s default does, so that a short case pays for no thread.
+   */
   async run(modelRef: string, built: BuiltModel, search: Partial<Omit<SearchOptions, 'onProgress' | 'monitor'>>): Promise<SupervisedResult> {
     if (!this.thread.alive) this.replace();
-    const r = await this.thread.run(modelRef, built, { search: { ...search, workers: 1 }, memory: this.memory, signals: true, onProgress: null });
+    const r = await this.thread.run(modelRef, built, { search: { ...search, workers: search.workers ?? 1 }, memory: this.memory, signals: true, onProgress: null });
     // A stopped search, or one that took half the ceiling, leaves its thread's heap large or its thread ended.
     if ((r.stop !== null || r.stats.peakRssMB > this.memory.mb / 2) && this.interruptedBy === null) this.replace();
     return r;

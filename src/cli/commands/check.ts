@@ -115,6 +115,14 @@ function earlyHelpers(args: Args): number {
   }
 }
 
+/** `--workers N` as given (1..256, MC361), or the machine's CPUs: the threads of each breadth-first search (`check`, and each case of `test` and `verdicts`). */
+export function workersCount(args: Args): number {
+  if (!args.given('workers')) return Math.min(256, availableParallelism());
+  const n = args.num('workers', { integer: true, min: 1 });
+  if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
+  return n;
+}
+
 /**
  * `--workers N`: breadth-first search into the exact or hash-compact store
  * (with any reduction: the partial order's cycle proviso reads only states
@@ -125,8 +133,7 @@ function earlyHelpers(args: Args): number {
 function workersOption(args: Args, store: string): number {
   const dfs = args.given('strategy') && args.str('strategy') === 'dfs';
   if (!args.given('workers')) return store !== 'bitstate' && !dfs ? Math.min(256, availableParallelism()) : 1;
-  const n = args.num('workers', { integer: true, min: 1 });
-  if (n > 256) throw new McError('MC361', `--workers ${n}: expected 1..256 threads`);
+  const n = workersCount(args);
   if (n === 1) return n;
   const why = store === 'bitstate'
     ? '--store bitstate (it searches depth-first)'
@@ -372,7 +379,7 @@ export function threadVaryingWarning(file: string, what: string, workers: number
  * one warning per distinct error: what it was, and that the search went on
  * without them, so that the result is the search thread's.
  */
-function helperWarnings(errors: NonNullable<SearchResult['helperErrors']>, workers: number): string[] {
+export function helperWarnings(errors: NonNullable<SearchResult['helperErrors']>, workers: number): string[] {
   const seen = new Map<string, { code: string | null; message: string; k: number }>();
   for (const e of errors) {
     const key = JSON.stringify([e.code, e.message]);

@@ -16,6 +16,8 @@ import { errorPathOf } from '../../trace/error-path.ts';
 import { jsonResult } from '../json-result.ts';
 import { endedInStep } from '../output.ts';
 import { cycleSearchText } from '../../search/cycle-progress.ts';
+import type { SearchResult } from '../../search/types.ts';
+import { helperWarnings, workersCount } from './check.ts';
 
 const REPORTERS = ['text', 'junit'] as const;
 
@@ -37,6 +39,7 @@ export const testCommand: Command = {
     strict: { type: 'boolean', help: 'a variant without an expectation fails the run instead of being skipped (a variant added without one does not pass CI unseen)' },
     'time-limit': { type: 'string', value: 'S', help: 'stop the search of any one expectation after S seconds, even inside a step that does not return (the case is incomplete)' },
     'memory-limit': { type: 'string', value: 'MB', help: "stop a search when the process's resident memory exceeds MB megabytes (the case is incomplete); default: 80% of the machine's (or cgroup's) memory" },
+    workers: { type: 'string', value: 'N', help: "threads of each case's search, with the same counts and verdicts as one; the helpers start once a search has run 250 ms (default: the machine's CPUs)" },
     reporter: { type: 'string', value: REPORTERS.join('|'), default: 'text', help: 'text table, or JUnit XML for CI systems' },
     out: { type: 'string', short: 'o', value: 'FILE', help: 'with --reporter junit: write the XML to FILE (default stdout; -: stdout); an existing FILE only if it is a JUnit report of mmcheck test (MC346)' },
     json: { type: 'boolean', help: 'one JSON object on stdout' },
@@ -66,6 +69,10 @@ export interface TestCase {
   readonly states: number;
   readonly transitions: number;
   readonly seconds: number;
+  /** The threads that took part in the case's search, when more than one (--workers). */
+  readonly workers?: number;
+  /** Helper threads of --workers that failed before they joined the case's search (it went on without them): warnings, not part of the case. */
+  readonly helperErrors?: SearchResult['helperErrors'];
 }
 
 async function runTest(args: Args, io: Io): Promise<number> {
@@ -82,6 +89,7 @@ async function runTest(args: Args, io: Io): Promise<number> {
   const limits: CaseLimits = {
     timeLimit: args.given('time-limit') ? args.num('time-limit', { min: 0 }) : Infinity,
     memory: memoryCeiling(args.given('memory-limit') ? args.num('memory-limit', { min: 1 }) : Infinity),
+    workers: workersCount(args),
   };
   // The search thread starts now, so that its start-up overlaps loading the models; it handles SIGINT and SIGTERM from here.
   const runner = new CaseRunner(limits.memory);
@@ -92,10 +100,11 @@ async function runTest(args: Args, io: Io): Promise<number> {
   }
 }
 
-/** The limits every case's search runs under. */
+/** The limits every case's search runs under, and its threads. */
 interface CaseLimits {
   readonly timeLimit: number;
   readonly memory: MemoryCeiling;
+  readonly workers: number;
 }
 
 async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFiles>, limits: CaseLimits, reporter: (typeof REPORTERS)[number], out: string | undefined, args: Args, io: Io, paths: readonly string[]): Promise<number> {
@@ -176,15 +185,23 @@ async function testWith(runner: CaseRunner, files: ReturnType<typeof findModelFi
   const skippedN = withStatus(cases, 'skipped');
   const stoppedBy = interrupted ? `; interrupted by ${interrupted}: the expectations after the last case were not checked` : '';
   const closing = `${passed} passed, ${failed} failed${incomplete ? `, ${incomplete} incomplete` : ''}${skippedN ? `, ${skippedN} skipped` : ''}${stoppedBy}`;
-  if (args.flag('json')) io.out(jsonResult('test', { passed, failed, incomplete, skipped: skippedN, interrupted, cases }));
-  else if (reporter === 'junit') {
-    const xml = junitXml(cases, interrupted);
-    if (out === undefined) io.out(xml);
-    else {
-      writeFileAtomic(out, xml, { cwd: io.cwd, kind: 'junit' });
-      io.out(`${closing}\nJUnit report: ${out}\n`);
-    }
-  } else io.out(table(cases) + `\n${closing}\n`);
+  const warnings = cases.flatMap((c) => (c.helperErrors ? helperWarnings(c.helperErrors, limits.workers).map((w) => `${c.model}${c.variant !== null ? `/${c.variant}` : ''}${c.params ? ` (${c.params})` : ''}: ${w}`) : []));
+  const shown = cases.map(({ helperErrors: _h, ...c }) => c);
+  if (args.flag('json')) io.out(jsonResult('test', { passed, failed, incomplete, skipped: skippedN, interrupted, cases: shown, ...(warnings.length ? { warnings } : {}) }));
+  else {
+    const warned = warnings.map((w) => `warning: ${w}\n`).join('');
+    if (reporter === 'junit') {
+      const xml = junitXml(cases, interrupted);
+      if (out === undefined) {
+        io.out(xml);
+        // Stdout is the report.
+        if (warned) io.err(warned);
+      } else {
+        writeFileAtomic(out, xml, { cwd: io.cwd, kind: 'junit' });
+        io.out(`${warned}${closing}\nJUnit report: ${out}\n`);
+      }
+    } else io.out(table(cases) + `\n${warned}${closing}\n`);
+  }
   return failed ? EXIT.violation : incomplete || interrupted ? EXIT.incomplete : EXIT.pass;
 }
 
@@ -203,8 +220,8 @@ async function runCase(runner: CaseRunner, limits: CaseLimits, cwd: string, path
   try {
     await runner.prepare({ ref: file, cwd, build: { variant: v, params: { values: e.params ?? {} } } }, limits.timeLimit);
     const built = expectationModel(m, v, e);
-    const r = await runner.run(m.source ?? path, built, { ...expectationOptions(e), timeLimit: limits.timeLimit });
-    const counts = { states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds };
+    const r = await runner.run(m.source ?? path, built, { ...expectationOptions(e), timeLimit: limits.timeLimit, workers: limits.workers });
+    const counts = { states: r.stats.states, transitions: r.stats.transitions, seconds: r.stats.seconds, ...((r.stats.workers ?? 1) > 1 ? { workers: r.stats.workers } : {}), ...(r.helperErrors ? { helperErrors: r.helperErrors } : {}) };
     if (r.incomplete) return { ...base, got: `incomplete (${r.incomplete.reason})`, status: 'incomplete', diffs: [stoppedText(r, limits)], ...counts };
     const diffs = expectationDiffs(e, r);
     return { ...base, got: resultText(r, e), status: diffs.length ? 'failed' : 'passed', diffs, ...counts };
