@@ -196,12 +196,12 @@ const WIND_DOWN_ENV = 'MMCHECK_WIND_DOWN_MS';
  * signal, has not started; or winds down once it has seen the request:
  * `busy`), up to `limit` after the request.
  */
+export function graceFrom(at: number, from: number, busy: boolean, now: number, limit: number = BUSY_LIMIT_MS): number {
+  return busy && now - at < limit ? now : from;
+}
 /** Whether a thread whose grace began at `from` is ended at this sample, `now`, the one before at `previous`: past the grace, and the sample is not late (`LATE_SAMPLE_MS`). */
 export function graceOver(now: number, previous: number, from: number, grace: number): boolean {
   return now - from >= grace && now - previous <= LATE_SAMPLE_MS;
-}
-export function graceFrom(at: number, from: number, busy: boolean, now: number, limit: number = BUSY_LIMIT_MS): number {
-  return busy && now - at < limit ? now : from;
 }
 /**
  * Over the memory ceiling by this share, a search asked to stop is ended at
