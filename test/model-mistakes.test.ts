@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { array, bool, buildModel, check, defineModel, int, oneOf, replicate, search, thread, type Model, type StepDef } from '../src/index.ts';
 import { isMcError, type McError } from '../src/model/errors.ts';
@@ -268,4 +268,19 @@ export default defineModel({ name: 'spin', shared: { x: int(0, 3) },
   const d = cli(['check', dir]);
   t.is(d.code, 2);
   t.regex(d.err, /MC137: model file .* is a directory, not a regular file \(mmcheck test .* checks every model file in it against its expectations\)/);
+  // A bare name is a built-in model's: one that is a folder or file here is pointed to.
+  const here = (name: string) => spawnSync(process.execPath, [resolve('bin/mmcheck.js'), 'check', name], { encoding: 'utf8', cwd: dir });
+  const bare = spawnSync(process.execPath, [resolve('bin/mmcheck.js'), 'check', 'mmcheck-noprogress-dir'], { encoding: 'utf8', cwd: join(dir, '..') });
+  t.is(bare.status, 2);
+  t.regex(bare.stderr, /MC138: unknown model "mmcheck-noprogress-dir" \(models: .*; or give a path to a model file\)$/m);
+  const file = here('none.ts');
+  t.is(file.status, 0, file.stderr);
+  writeFileSync(join(dir, 'spinmodel'), '');
+  const named = here('spinmodel');
+  t.is(named.status, 2);
+  t.regex(named.stderr, /MC138: unknown model "spinmodel" \(.*; a file "spinmodel" is here: give it as \.\/spinmodel\)$/m);
+  mkdirSync(join(dir, 'models'));
+  const models = here('models');
+  t.is(models.status, 2);
+  t.regex(models.stderr, /MC138: unknown model "models" \(.*; "models" here is a folder: mmcheck test models checks the model files in it\)$/m);
 });

@@ -55,7 +55,15 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
     const m = await builtinModel(ref);
     if (m) return m;
     const builtins = await builtinModels();
-    throw new McError('MC138', `unknown model ${q(ref)} (models: ${builtins.map((x) => x.name).join(', ')}; or give a path to a model file)`);
+    // A bare name is a built-in model's; one that names a folder or file here was most likely meant as a path.
+    let here = '';
+    try {
+      const st = statSync(resolve(cwd, ref));
+      here = st.isDirectory() ? `; ${q(ref)} here is a folder: mmcheck test ${ref} checks the model files in it` : st.isFile() ? `; a file ${q(ref)} is here: give it as ./${ref}` : '';
+    } catch {
+      // Nothing of that name here.
+    }
+    throw new McError('MC138', `unknown model ${q(ref)} (models: ${builtins.map((x) => x.name).join(', ')}; or give a path to a model file${here})`);
   }
   const file = resolve(cwd, ref);
   let kind: string;
