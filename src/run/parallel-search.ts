@@ -192,6 +192,8 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
   let ctl: Int32Array | null = null;
   let result: SearchResult & { runtime: Runtime; store: Store };
   let failures: HelperError[] = [];
+  /** The search returned (it did not throw). */
+  let ended = false;
   try {
     result = searchWith(built, options, (rt, red) =>
       sharedEngine(rt, red, options, { workers, cpus: availableParallelism(), ...tunedEngine(tuning), ...(timed ? { onPhaseTimes: (ms: number[][]) => void process.stderr.write(phaseTable(ms)) } : {}) }, (bufs, w0) => {
@@ -233,6 +235,7 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
         };
       }),
     );
+    ended = true;
   } catch (e) {
     if (!(e instanceof RoundAborted)) throw e;
     // Another worker failed in the rounds: its error is the search's (a helper that failed before it joined set no Abort, and is not waited for).
@@ -246,7 +249,7 @@ export async function searchParallel(spec: SearchSpec, built: BuiltModel, option
     throw new Error('internal: the multi-core search was aborted and no worker reported why');
   } finally {
     // A search that ended (not one that threw: the error's path is searched for next, in the model's steps) leaves the engine's work: the watcher waits for it (supervise.ts, WIND_DOWN_LIMIT_MS) as it does not for a step.
-    if (result! !== undefined) options.monitor?.windingDown?.();
+    if (ended) options.monitor?.windingDown?.();
     if (ctl) stopWorkers(ctl, false);
     failures = await settleHelpers(helpers, pool?.idle ?? []);
     for (const h of helpers) h.end();

@@ -535,7 +535,8 @@ export class SearchThread {
         const previous = sampled;
         sampled = performance.now();
         // Loading and building together, counted from when the thread began to load the module: its own start-up (tsx, the engine, the package entry) is not the model's and is not bounded (on a machine under heavy load it took over ten seconds), as a search's time counts from its start.
-        if (loadAt === null || !graceOver(epochMs(), epochMs() - (sampled - previous), loadAt + limitMs, STOP_GRACE_MS)) return;
+        const now = epochMs();
+        if (loadAt === null || !graceOver(now, now - (sampled - previous), loadAt + limitMs, STOP_GRACE_MS)) return;
         const what = doing();
         end();
         settle(() =>

@@ -132,7 +132,7 @@ export function workersCount(args: Args): number {
  */
 function workersOption(args: Args, store: string): number {
   const dfs = args.given('strategy') && args.str('strategy') === 'dfs';
-  if (!args.given('workers')) return store !== 'bitstate' && !dfs ? Math.min(256, availableParallelism()) : 1;
+  if (!args.given('workers') && (store === 'bitstate' || dfs)) return 1;
   const n = workersCount(args);
   if (n === 1) return n;
   const why = store === 'bitstate'
