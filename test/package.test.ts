@@ -26,9 +26,9 @@ interface Run {
   err: string;
 }
 
-function run(cmd: string, args: readonly string[], cwd: string): Promise<Run> {
+function run(cmd: string, args: readonly string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Run> {
   return new Promise((done, fail) => {
-    const env = { ...process.env, NODE_OPTIONS: '', npm_config_update_notifier: 'false' };
+    const env = { ...process.env, NODE_OPTIONS: '', npm_config_update_notifier: 'false', ...extraEnv };
     const c = spawn(cmd, args, { cwd, env });
     let out = '';
     let err = '';
@@ -43,9 +43,12 @@ function run(cmd: string, args: readonly string[], cwd: string): Promise<Run> {
  * The installed bin: through npx for the model.ts runs, as the README says to run it, and
  * otherwise by its path in node_modules (the file npx runs, without npx's start-up).
  */
-function mmcheck(dir: string, args: readonly string[], viaNpx = false): Promise<Run> {
-  return viaNpx ? run(npx, ['--no', '--', 'mmcheck', ...args], dir) : run(process.execPath, [join(dir, 'node_modules', 'mmcheck', 'bin', 'mmcheck.js'), ...args], dir);
+function mmcheck(dir: string, args: readonly string[], viaNpx = false, env: Record<string, string> = {}): Promise<Run> {
+  return viaNpx ? run(npx, ['--no', '--', 'mmcheck', ...args], dir, env) : run(process.execPath, [join(dir, 'node_modules', 'mmcheck', 'bin', 'mmcheck.js'), ...args], dir, env);
 }
+
+/** A helper that joins the search at its first round, waited for until it has (or has failed): a small model searched by two threads. */
+const helperJoins = { MMCHECK_JOIN_AFTER_MS: '0', MMCHECK_WAIT_JOIN_MS: '60000' };
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
@@ -117,14 +120,31 @@ interface Project {
   models: Record<string, string>;
 }
 
+/** Six threads counting to 7 each: 9^6 states, in levels wide enough (thousands of states) for a helper to join the rounds. */
+const wideDefinition = `{
+  name: 'wide',
+  shared: { c: array(6, int(0, 7)) },
+  threads: [
+    replicate(6, 'w', {
+      start: 'go',
+      end: ['done'],
+      steps: {
+        go: { when: (s, me) => s.c.get(me.id) < 7, then: (s, me) => { s.c.set(me.id, s.c.get(me.id) + 1); }, next: 'go' },
+        stop: { at: 'go', when: (s, me) => s.c.get(me.id) === 7, next: 'done' },
+      },
+    }),
+  ],
+}`;
+const wide = (model: string) => model.replace(definition, wideDefinition);
+
 const projects: Record<'commonjs' | 'esm', Project> = {
   commonjs: {
     dir: join(root, 'commonjs'),
-    models: { 'model.ts': tsModel, 'model-js.js': cjsModel, 'model-cts.cts': tsModel, 'model-mts.mts': esmModel },
+    models: { 'model.ts': tsModel, 'model-js.js': cjsModel, 'model-cts.cts': tsModel, 'model-mts.mts': esmModel, 'wide.ts': wide(tsModel) },
   },
   esm: {
     dir: join(root, 'esm'),
-    models: { 'model.ts': esmModel, 'model-js.js': esmModel, 'model-mjs.mjs': esmModel, 'model-cjs.cjs': cjsModel },
+    models: { 'model.ts': esmModel, 'model-js.js': esmModel, 'model-mjs.mjs': esmModel, 'model-cjs.cjs': cjsModel, 'wide.ts': wide(esmModel) },
   },
 };
 
@@ -227,6 +247,12 @@ test.serial('the built-in models (compiled, importing the compiled entry), the v
   const p = await mmcheck(dir, ['check', 'peterson', '--json']);
   t.is(p.code, 0, p.err);
   t.like(JSON.parse(p.out), { model: 'peterson', verdict: 'pass', stats: { states: 1710, transitions: 4066 } });
+  // Searched by two threads: the helper loads the compiled built-in model (without tsx's hooks in its thread).
+  const p2 = await mmcheck(dir, ['check', 'peterson', '-p', 'n=4', '--workers', '2', '--json'], false, helperJoins);
+  t.is(p2.code, 0, p2.err);
+  const j2 = JSON.parse(p2.out) as { warnings?: unknown };
+  t.like(j2, { model: 'peterson', verdict: 'pass', stats: { states: 105_484, transitions: 328_284, workers: 2 } });
+  t.is(j2.warnings, undefined, p2.out);
   const bad = await mmcheck(dir, ['check', 'peterson', '--variant', 'victim-first', '--param', 'n=2', '--json', '--trace-out', 'bug.json']);
   t.is(bad.code, 1, bad.err);
   t.like(JSON.parse(bad.out), { verdict: 'violation', violation: { kind: 'invariant', property: 'mutex', length: 12 } });
@@ -275,7 +301,7 @@ test.serial('a built-in model hashes alike in the sources and in the installed p
 });
 
 for (const kind of ['commonjs', 'esm'] as const) {
-  for (const name of Object.keys(projects[kind].models)) {
+  for (const name of Object.keys(projects[kind].models).filter((n) => n !== 'wide.ts')) {
     test.serial(`${kind} project: mmcheck check ./${name} runs the installed package, with the engine's own package instance in the model`, async (t) => {
       if (skipped(t)) return;
       const r = await mmcheck(projects[kind].dir, ['check', `./${name}`, '--json'], name === 'model.ts');
@@ -287,6 +313,20 @@ for (const kind of ['commonjs', 'esm'] as const) {
       t.notRegex(r.err, /different/);
     });
   }
+
+  test.serial(`${kind} project: a model file searched by two threads loads in the helper too, with the engine's own package instance`, async (t) => {
+    if (skipped(t)) return;
+    // From the package, tsx's hooks are registered in a thread only before its first model file: the helper's load of a TypeScript file needs them.
+    const r = await mmcheck(projects[kind].dir, ['check', './wide.ts', '--workers', '2', '--json'], false, helperJoins);
+    t.is(r.code, 0, r.err);
+    const j = JSON.parse(r.out) as { verdict: string; stats: { states: number; workers: number }; warnings?: string[]; helperErrors?: unknown };
+    t.like(j, { model: 'wide', verdict: 'pass', stats: { states: 9 ** 6, workers: 2 } });
+    // The one warning is the probe's: the file reads node:worker_threads at its top level.
+    t.deepEqual((j.warnings ?? []).filter((w) => !/imports node:worker_threads/.test(w)), [], r.out);
+    t.is(j.helperErrors, undefined, r.out);
+    t.is(r.err.match(/instance: same worker/g)?.length, 2, r.err);
+    t.notRegex(r.err, /different/);
+  });
 
   test.serial(`${kind} project: plain node imports (ESM) and requires (CommonJS) the API`, async (t) => {
     if (skipped(t)) return;

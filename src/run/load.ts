@@ -8,6 +8,7 @@ import { defineModel, isModel, type Model } from '../model/define.ts';
 import { PACKAGE_ROOT, packageModuleUrl } from '../model/package-root.ts';
 import { moduleTexts } from './source-digest.ts';
 import { shareEntryWithCommonJs } from './entry-instance.ts';
+import { moduleHooksForModelFiles } from './worker-bootstrap.ts';
 
 /**
  * The built-in models: the index of the package's models/ folder, loaded at
@@ -78,6 +79,7 @@ export async function loadModel(ref: string, cwd: string = process.cwd()): Promi
   // A coded error raised while the file loads, or by the check of its export, named with the file (and the line of it that raised it).
   const inFile = (e: McError): McError => new McError(e.code, `model file ${q(ref)}: ${e.message}${userFrame(e, cwd)}`);
   let mod: Record<string, unknown>;
+  await moduleHooksForModelFiles();
   await shareEntryWithCommonJs();
   try {
     mod = file.endsWith('.cts') ? requireCts(file) : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);

@@ -1,26 +1,64 @@
+import { isMainThread } from 'node:worker_threads';
 import { MODULE_EXT } from '../model/package-root.ts';
 
 /**
  * Worker threads do not inherit the tsx loader, and in Node 20 `--import tsx`
  * in a worker's execArgv is not applied to its entry module. So a worker
- * starts from a tiny ES module (a data: URL, nothing on disk) that registers
- * tsx's ESM and CommonJS hooks through their APIs by absolute URL, and only
- * then imports the module that holds the worker's code and calls its entry.
- * tsx is what loads user model files (.ts and .js alike), in the sources and
- * in the compiled package. Run from the sources, the worker also resolves
- * `import 'mmcheck'` to the sources, as the main thread does
- * (source-condition.ts). The swarm's pool and the supervised search both
- * start their threads here.
+ * starts from a tiny ES module (a data: URL, nothing on disk) that imports
+ * the module that holds the worker's code and calls its entry; tsx's ESM and
+ * CommonJS hooks are registered in it through their APIs by absolute URL.
+ * tsx is what loads user model files (.ts and .js alike).
+ *
+ * Run from the sources, the engine itself is TypeScript: the bootstrap
+ * registers the hooks before it imports anything, and the worker also
+ * resolves `import 'mmcheck'` to the sources, as the main thread does
+ * (source-condition.ts). From the compiled package, the engine and the
+ * built-in models are JavaScript that Node loads itself, and the hooks are
+ * registered only before the thread's first model file loads
+ * (`moduleHooksForModelFiles`, called by `loadModel`): tsx's ES module hooks
+ * run in a thread of their own, and a worker that registers them takes
+ * about four times the CPU to load (393 to 462 ms against 98 to 110 ms for
+ * the engine and a built-in model), more than the second CPU of a 2-CPU
+ * machine, which slowed the search thread beside a loading helper by about
+ * a quarter. The swarm's pool, the supervised search and the helpers start
+ * their threads here.
  */
 export function workerBootstrapUrl(moduleUrl: string, entry: string): URL {
-  const esm = import.meta.resolve('tsx/esm/api');
-  const cjs = import.meta.resolve('tsx/cjs/api');
   const src = [
-    `const esm = await import(${JSON.stringify(esm)}); esm.register();`,
-    `const cjs = await import(${JSON.stringify(cjs)}); cjs.register();`,
-    ...(MODULE_EXT === '.ts' ? [`(await import(${JSON.stringify(new URL('./source-condition.ts', import.meta.url).href)})).registerSourceCondition();`] : []),
+    ...(MODULE_EXT === '.ts'
+      ? [`${registerSource()}`, `(await import(${JSON.stringify(new URL('./source-condition.ts', import.meta.url).href)})).registerSourceCondition();`]
+      : [`globalThis[Symbol.for(${JSON.stringify(LAZY_HOOKS)})] = { done: null };`]),
     `const m = await import(${JSON.stringify(moduleUrl)});`,
     `m[${JSON.stringify(entry)}]();`,
   ].join('\n');
   return new URL(`data:text/javascript,${encodeURIComponent(src)}`);
+}
+
+/** The global that marks a worker started without tsx's hooks (from the compiled package), and holds their registration once made. */
+const LAZY_HOOKS = 'mmcheck.lazyModuleHooks';
+
+/** Source text that registers tsx's ESM and CommonJS hooks in the thread it runs in. */
+function registerSource(): string {
+  const esm = import.meta.resolve('tsx/esm/api');
+  const cjs = import.meta.resolve('tsx/cjs/api');
+  return `const esm = await import(${JSON.stringify(esm)}); esm.register();\nconst cjs = await import(${JSON.stringify(cjs)}); cjs.register();`;
+}
+
+/**
+ * Before a model file loads: in a worker started from the compiled package,
+ * register tsx's hooks (once per thread); elsewhere nothing (the main thread
+ * has them from bin/mmcheck.js, a worker run from the sources from its
+ * bootstrap, and a program using the API loads no model file).
+ */
+export function moduleHooksForModelFiles(): Promise<void> {
+  if (isMainThread) return Promise.resolve();
+  const lazy = (globalThis as Record<symbol, { done: Promise<void> | null } | undefined>)[Symbol.for(LAZY_HOOKS)];
+  if (lazy === undefined) return Promise.resolve();
+  lazy.done ??= (async () => {
+    const esm = (await import(import.meta.resolve('tsx/esm/api'))) as { register(): unknown };
+    esm.register();
+    const cjs = (await import(import.meta.resolve('tsx/cjs/api'))) as { register(): unknown };
+    cjs.register();
+  })();
+  return lazy.done;
 }
