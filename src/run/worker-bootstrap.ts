@@ -26,7 +26,7 @@ import { MODULE_EXT } from '../model/package-root.ts';
 export function workerBootstrapUrl(moduleUrl: string, entry: string): URL {
   const src = [
     ...(MODULE_EXT === '.ts'
-      ? [`${registerSource()}`, `(await import(${JSON.stringify(new URL('./source-condition.ts', import.meta.url).href)})).registerSourceCondition();`]
+      ? [registerSource(), `(await import(${JSON.stringify(new URL('./source-condition.ts', import.meta.url).href)})).registerSourceCondition();`]
       : [`globalThis[Symbol.for(${JSON.stringify(LAZY_HOOKS)})] = { done: null };`]),
     `const m = await import(${JSON.stringify(moduleUrl)});`,
     `m[${JSON.stringify(entry)}]();`,
