@@ -284,3 +284,28 @@ export default defineModel({ name: 'spin', shared: { x: int(0, 3) },
   t.is(models.status, 2);
   t.regex(models.stderr, /MC138: unknown model "models" \(.*; "models" here is a folder: mmcheck test models checks the model files in it\)$/m);
 });
+
+test('the source checks keep what they read of a function by its text, never a verdict that depends on the model: the same text checked in a second model is checked against that model', (t) => {
+  // One step text, built again and again, in models that declare its names and values and in models that do not.
+  const then = (s: any) => {
+    s.y = 1;
+    if (s.mode === 'slow') s.y = 2;
+  };
+  const model = (shared: Record<string, unknown>, name = 'texts') =>
+    defineModel({ name, shared, threads: [thread('w', { start: 'a', end: ['done'], steps: { go: { at: 'a', then, next: 'done' } } })], invariants: { ok: (s: { y: number }) => s.y <= 3 } } as never) as unknown as Model;
+  const good = () => model({ y: int(0, 3), mode: oneOf(['fast', 'slow']) });
+  for (let i = 0; i < 3; i++) {
+    t.is(codeOf(() => buildModel(good(), null)), 'ok');
+    // The same text, in a model without `y`: MC150 each time.
+    t.is(codeOf(() => buildModel(model({ x: int(0, 3), mode: oneOf(['fast', 'slow']) }), null)), 'MC150');
+    // Without the value 'slow': MC157 each time.
+    t.is(codeOf(() => buildModel(model({ y: int(0, 3), mode: oneOf(['fast', 'quick']) }), null)), 'MC157');
+  }
+  // A text-only check that failed fails again, with the place of each model that has it.
+  const noisy = (name: string) => mk({ then: (s) => void (s.x = Math.random() < 2 ? 1 : 0) }, { name });
+  for (const name of ['first', 'second']) {
+    const e = t.throws(() => buildModel(noisy(name), null)) as McError;
+    t.is(e.code, 'MC160');
+    t.regex(e.message, new RegExp(`^model "${name}"`));
+  }
+});

@@ -3,7 +3,7 @@ import { partsOf } from './blocks/compose.ts';
 import { expectationsOf, resolveParams, type Model, type Params, type StateView } from './define.ts';
 import type { BuiltInvariant, BuiltTemplate, BuiltVar } from './build.ts';
 import { isArrayDomain, isScalarDomain, type EnumDomain, type ScalarDomain } from './domains.ts';
-import { codeOnly, codeWithoutRegex, deletedBefore, enclosingOpen, endAtDepthZero, memberAfter, memberUses, paramNames, templatesAsStrings, withoutComments, withoutTemplateText, writtenAt } from './source.ts';
+import { codeOnly, codeWithoutRegex, deletedBefore, enclosingOpen, endAtDepthZero, memberAfter, memberUses, paramNames, type MemberUse, templatesAsStrings, withoutComments, withoutTemplateText, writtenAt } from './source.ts';
 
 /**
  * Declared names, checked from the source before any search: a guard,
@@ -37,6 +37,29 @@ export interface NameScope {
   readonly elsewhere: (group: string | null, name: string) => boolean;
 }
 
+/**
+ * What the checks read of a model function's source comes from its text
+ * alone, and the same texts come back: a block's fragments in many steps,
+ * every configuration of a model built in one process (`verdicts --all`, a
+ * test file's cases, a replay after the search). So the text analyses below
+ * are kept by text, and a check that depends on nothing but the text (MC160
+ * reads and closures, MC136, MC164, MC165) is kept as passed by text; a failing one runs again
+ * to say where. Bounded: a table is emptied when it reaches `TEXT_MEMO`
+ * entries.
+ */
+const TEXT_MEMO = 8192;
+function textMemo<V>(): { get(k: string): V | undefined; set(k: string, v: V): V } {
+  const m = new Map<string, V>();
+  return {
+    get: (k) => m.get(k),
+    set: (k, v) => {
+      if (m.size >= TEXT_MEMO) m.clear();
+      m.set(k, v);
+      return v;
+    },
+  };
+}
+
 /** The code after the parameter list, where a nested function could bind the same name again. */
 function bodyOf(code: string): string {
   const arrow = code.indexOf('=>');
@@ -64,7 +87,7 @@ function rebinds(body: string, name: string): boolean {
  * names, or that binds them again inside, is left to the run-time check.
  */
 export function checkNames(fn: Function | null | undefined, where: string, scope: NameScope): void {
-  eachBody(fn, (src) => withoutTemplateText(codeOnly(src)), (body, s, me) => {
+  eachBody(fn, 'code', (body, s, me) => {
     if (s !== undefined) checkWhole(body, s, where, 'state');
     if (me !== undefined) checkWhole(body, me, where, "thread's locals");
     if (s !== undefined) checkState(body, s, where, scope);
@@ -78,7 +101,10 @@ export function checkNames(fn: Function | null | undefined, where: string, scope
  * not the variables, which are read through its accessors: `{ ...s }.inside`
  * is undefined, and an invariant over the copy would hold everywhere (MC164).
  */
+const WHOLE_PASSED = textMemo<true>();
 function checkWhole(code: string, p: string, where: string, what: string): void {
+  const key = `${p}\0${code}`;
+  if (WHOLE_PASSED.get(key)) return;
   const n = p.replace(/\$/g, '\\$');
   const end = `\\s*[,)\\]}]`;
   const forms: [RegExp, string][] = [
@@ -95,28 +121,64 @@ function checkWhole(code: string, p: string, where: string, what: string): void 
     const form = shown.replace('$1', m[1] ?? '');
     throw new McError('MC164', `${where}: ${form.startsWith('...') ? `spreads the ${what} view (${form})` : `passes the ${what} view to ${form}`}; a view is read a variable at a time (${p}.NAME), and a copy of it holds none of them`);
   }
+  WHOLE_PASSED.set(key, true);
+}
+
+/** How a check reads a function's text: code without comments or string text; with string and template literals as strings; code without regular expressions. */
+type TextForm = 'code' | 'literals' | 'noRegex';
+const FORMS: Record<TextForm, (src: string) => string> = {
+  code: (src) => withoutTemplateText(codeOnly(src)),
+  literals: (src) => templatesAsStrings(withoutComments(src)),
+  noRegex: (src) => withoutTemplateText(codeWithoutRegex(src)),
+};
+/** A leaf function read in a form: the whole text, the body, and its state, locals and choice parameters (each undefined where the body binds it again). */
+interface Leaf {
+  readonly full: string;
+  readonly body: string;
+  readonly s: string | undefined;
+  readonly me: string | undefined;
+  readonly choice: string | undefined;
+}
+const LEAVES: Record<TextForm, ReturnType<typeof textMemo<Leaf | null>>> = { code: textMemo(), literals: textMemo(), noRegex: textMemo() };
+
+function leafOf(fn: Function, form: TextForm): Leaf | null {
+  const src = Function.prototype.toString.call(fn);
+  const known = LEAVES[form].get(src);
+  if (known !== undefined) return known;
+  const params = paramNames(fn);
+  if (params === null) return LEAVES[form].set(src, null);
+  const full = FORMS[form](src);
+  const body = bodyOf(full);
+  const own = (x: string | undefined) => (x !== undefined && !rebinds(body, x) ? x : undefined);
+  return LEAVES[form].set(src, { full, body, s: own(params[0]), me: own(params[1]), choice: own(params[2]) });
 }
 
 /**
  * `visit` the body of a model function (of each part of a composed one), as
- * `text` makes it of the source, with its state and locals parameters: each
+ * `form` reads the source, with its state and locals parameters: each
  * undefined where the body binds it again (its uses there may mean
  * something else). A function whose parameters are not plain names is not
- * visited.
+ * visited. With `passed`, a check of the text alone: a part whose text
+ * passed it before is not visited again, and one that passes is added.
  */
-function eachBody(fn: Function | null | undefined, text: (src: string) => string, visit: (body: string, s: string | undefined, me: string | undefined, choice: string | undefined) => void): void {
+function eachBody(
+  fn: Function | null | undefined,
+  form: TextForm,
+  visit: (body: string, s: string | undefined, me: string | undefined, choice: string | undefined, full: string) => void,
+  passed?: ReturnType<typeof textMemo<true>>,
+): void {
   if (typeof fn !== 'function') return;
   const parts = partsOf(fn);
   if (parts !== null) {
-    for (const p of parts) eachBody(p, text, visit);
+    for (const p of parts) eachBody(p, form, visit, passed);
     return;
   }
-  const params = paramNames(fn);
-  if (params === null) return;
-  const body = bodyOf(text(Function.prototype.toString.call(fn)));
-  const [s, me, choice] = params;
-  const own = (x: string | undefined) => (x !== undefined && !rebinds(body, x) ? x : undefined);
-  visit(body, own(s), own(me), own(choice));
+  const src = passed === undefined ? '' : Function.prototype.toString.call(fn);
+  if (passed !== undefined && passed.get(src)) return;
+  const leaf = leafOf(fn, form);
+  if (leaf === null) return;
+  visit(leaf.body, leaf.s, leaf.me, leaf.choice, leaf.full);
+  passed?.set(src, true);
 }
 
 const sharedList = (scope: NameScope): string => {
@@ -124,8 +186,15 @@ const sharedList = (scope: NameScope): string => {
   return names.length ? `shared variables: ${names.join(', ')}` : 'the model declares no shared variables';
 };
 
+const MEMBERS = textMemo<readonly MemberUse[]>();
+/** `param.NAME` uses in code (memberUses), kept by text. */
+function membersOf(code: string, param: string): readonly MemberUse[] {
+  const key = `${param}\0${code}`;
+  return MEMBERS.get(key) ?? MEMBERS.set(key, memberUses(code, param).uses);
+}
+
 function checkState(code: string, s: string, where: string, scope: NameScope): void {
-  for (const u of memberUses(code, s).uses) {
+  for (const u of membersOf(code, s)) {
     const written = writtenAt(code, u.start, u.end);
     if (deletedBefore(code, u.start))
       throw new McError('MC152', `${where}: deletes ${s}.${u.name}; the state's names are fixed by the model's declarations`);
@@ -168,7 +237,7 @@ function viewAsValue(code: string, start: number, end: number): boolean {
 
 function checkLocals(code: string, me: string, where: string, scope: NameScope): void {
   const locals = scope.locals!;
-  for (const u of memberUses(code, me).uses) {
+  for (const u of membersOf(code, me)) {
     const written = writtenAt(code, u.start, u.end);
     if (LOCAL_MEMBERS.includes(u.name)) {
       if (deletedBefore(code, u.start)) throw new McError('MC152', `${where}: deletes ${me}.${u.name}, which is read-only`);
@@ -258,8 +327,16 @@ const valueKey = (group: string | null, name: string, value: string): string => 
  * `s.count`: the thread group and the label. (`me.at` and
  * `s.local('group', i).at` are read as the variables are, `valueUses`.)
  */
-function labelUses(src: string, s: string | undefined): { group: string; label: string; what: string }[] {
-  const out: { group: string; label: string; what: string }[] = [];
+type LabelUse = { readonly group: string; readonly label: string; readonly what: string };
+const LABEL_USES = textMemo<readonly LabelUse[]>();
+function labelUses(src: string, s: string | undefined): readonly LabelUse[] {
+  if (s === undefined) return [];
+  const key = `${s}\0${src}`;
+  return LABEL_USES.get(key) ?? LABEL_USES.set(key, labelUsesOf(src, s));
+}
+
+function labelUsesOf(src: string, s: string): LabelUse[] {
+  const out: LabelUse[] = [];
   const cmp = `\\s*[!=]==?\\s*`;
   if (s !== undefined) {
     const n = s.replace(/\$/g, '\\$');
@@ -279,7 +356,7 @@ function labelUses(src: string, s: string | undefined): { group: string; label: 
  * An unknown group is left to the view (MC132).
  */
 export function checkLabels(fn: Function | null | undefined, where: string, labelsOf: (group: string | null) => readonly string[] | undefined): void {
-  eachBody(fn, (src) => templatesAsStrings(withoutComments(src)), (body, s) => {
+  eachBody(fn, 'literals', (body, s) => {
     for (const u of labelUses(body, s)) {
       const labels = labelsOf(u.group);
       if (labels === undefined || labels.includes(u.label)) continue;
@@ -425,7 +502,13 @@ function accessesOf(param: string, kind: AccessKind): { re: string; groups: numb
 /** What a parameter is: the state view, a thread's locals, a step's choice, or a function of the parameters' variant. */
 type AccessKind = 'state' | 'locals' | 'choice' | 'variant';
 
-function valueUses(src: string, param: string, kind: AccessKind): ValueUse[] {
+const VALUE_USES = textMemo<readonly ValueUse[]>();
+function valueUses(src: string, param: string, kind: AccessKind): readonly ValueUse[] {
+  const key = `${kind}\0${param}\0${src}`;
+  return VALUE_USES.get(key) ?? VALUE_USES.set(key, valueUsesOf(src, param, kind));
+}
+
+function valueUsesOf(src: string, param: string, kind: AccessKind): ValueUse[] {
   const out: ValueUse[] = [];
   // A group: the operator.
   const cmp = '\\s*([!=]==?)\\s*';
@@ -501,11 +584,10 @@ function valueUses(src: string, param: string, kind: AccessKind): ValueUse[] {
  * passes. A template literal without `${...}` is the string it spells.
  */
 export function checkValues(fn: Function | null | undefined, where: string, scope: ValueScope): void {
-  eachBody(fn, (src) => templatesAsStrings(withoutComments(src)), (body, s, me, choice) => {
-    const uses = s === undefined ? [] : valueUses(body, s, 'state');
-    if (me !== undefined && scope.locals !== null) uses.push(...valueUses(body, me, 'locals'));
-    if (choice !== undefined && scope.choices !== undefined) uses.push(...valueUses(body, choice, 'choice'));
-    for (const u of uses) checkValue(u, where, scope);
+  eachBody(fn, 'literals', (body, s, me, choice) => {
+    if (s !== undefined) for (const u of valueUses(body, s, 'state')) checkValue(u, where, scope);
+    if (me !== undefined && scope.locals !== null) for (const u of valueUses(body, me, 'locals')) checkValue(u, where, scope);
+    if (choice !== undefined && scope.choices !== undefined) for (const u of valueUses(body, choice, 'choice')) checkValue(u, where, scope);
   });
 }
 
@@ -585,8 +667,9 @@ function checkValue(u: ValueUse, where: string, scope: ValueScope): void {
  * (`then: (s) => ({ inside: 'two' })`, `then: (s) => s.n + 1`) changes no
  * state, and its step would be a silent no-op (MC165).
  */
+const EFFECT_WRITES_PASSED = textMemo<true>();
 export function checkEffectWrites(fn: Function | null | undefined, where: string): void {
-  eachBody(fn, (src) => withoutTemplateText(codeOnly(src)), (body) => {
+  eachBody(fn, 'code', (body) => {
     const b = body.replace(/^\s*=>\s*/, '').trim();
     const writes = /(?<![=!<>])=(?![=>])|\+\+|--|<<=|>>>?=/.test(b);
     const calls = /[\w$)\]]\s*\(/.test(b) || /(?<![\w$])(?:new|delete|throw)(?![\w$])/.test(b);
@@ -609,7 +692,7 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
       throw new McError('MC165', `${where}: assigns nothing and calls nothing, so its statements change no state (=== compares; = assigns)`);
     if (returned === undefined || /^(?:undefined|void\b[\s\S]*|\(\s*\)|)$/.test(returned.trim())) return;
     throw new McError('MC165', `${where}: returns a value and assigns nothing: an effect changes the state by assignment (s.NAME = ...), and what it returns is ignored`);
-  });
+  }, EFFECT_WRITES_PASSED);
 }
 
 /**
@@ -619,14 +702,15 @@ export function checkEffectWrites(fn: Function | null | undefined, where: string
  * answer meant, lost, and the function answers something else without a
  * word (MC165). An expression body is its answer, and is not looked at.
  */
+const DROPPED_VALUES_PASSED = textMemo<true>();
 export function checkDroppedValues(fn: Function | null | undefined, where: string): void {
-  eachBody(fn, (src) => withoutTemplateText(codeOnly(src)), (body) => {
+  eachBody(fn, 'code', (body) => {
     const b = body.replace(/^\s*=>\s*/, '').trim();
     if (!b.startsWith('{')) return;
     const useless = uselessStatement(b.slice(1, b.lastIndexOf('}')));
     if (useless !== null)
       throw new McError('MC165', `${where}: the statement ${q(useless.text)} ${useless.what.replace(/ \(.*\)$/, '')}: its value is dropped (the function answers with what it returns: return it, or combine it into the returned condition)`);
-  });
+  }, DROPPED_VALUES_PASSED);
 }
 
 /** Reads of the clock, of randomness or of the process: a function that reads one is not a function of the state. */
@@ -755,9 +839,9 @@ function closureMutation(src: string, body: string): string | null {
  * from one execution to the next, which the sampled run-time check can miss
  * (two executions within one millisecond agree).
  */
+const STATE_ONLY_PASSED = textMemo<true>();
 export function checkStateOnly(fn: Function | null | undefined, where: string): void {
-  let full = '';
-  eachBody(fn, (src) => (full = withoutTemplateText(codeWithoutRegex(src))), (body) => {
+  eachBody(fn, 'noRegex', (body, _s, _me, _choice, full) => {
     const m = OUTSIDE.exec(body);
     if (m !== null)
       throw new McError('MC160', `${where}: reads ${m[1]!.replace(/\s+/g, '')}, which is not part of the state: guards, effects, next, choose, invariants, init and listed helpers must be functions of the state (for a choice the model makes, use choose: every choice is explored)`);
@@ -773,7 +857,7 @@ export function checkStateOnly(fn: Function | null | undefined, where: string): 
     const c = closureMutation(full, body);
     if (c !== null)
       throw new McError('MC160', `${where}: changes ${c}, an object outside the function (its closure, or a global): a function that keeps state there (a counter, a cache, a list of what it saw) answers from what ran before, not from the state; keep it in the state (a shared variable or a thread local)`);
-  });
+  }, STATE_ONLY_PASSED);
 }
 
 /** Keywords whose parenthesised head a statement follows. */
@@ -1071,7 +1155,7 @@ export function checkVariantLiterals(model: Model): void {
   for (const field of VARIANT_FIELDS) {
     const fn = (model.def as unknown as Record<string, unknown>)[field];
     if (typeof fn !== 'function') continue;
-    eachBody(fn, (src) => templatesAsStrings(withoutComments(src)), (body, _p, variant) => {
+    eachBody(fn, 'literals', (body, _p, variant) => {
       if (variant === undefined) return;
       for (const u of valueUses(body, variant, 'variant')) {
         if (u.test !== undefined) {
