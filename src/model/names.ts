@@ -141,8 +141,7 @@ interface Leaf {
 }
 const LEAVES: Record<TextForm, ReturnType<typeof textMemo<Leaf | null>>> = { code: textMemo(), literals: textMemo(), noRegex: textMemo() };
 
-function leafOf(fn: Function, form: TextForm): Leaf | null {
-  const src = Function.prototype.toString.call(fn);
+function leafOf(fn: Function, src: string, form: TextForm): Leaf | null {
   const known = LEAVES[form].get(src);
   if (known !== undefined) return known;
   const params = paramNames(fn);
@@ -173,9 +172,9 @@ function eachBody(
     for (const p of parts) eachBody(p, form, visit, passed);
     return;
   }
-  const src = passed === undefined ? '' : Function.prototype.toString.call(fn);
-  if (passed !== undefined && passed.get(src)) return;
-  const leaf = leafOf(fn, form);
+  const src = Function.prototype.toString.call(fn);
+  if (passed?.get(src)) return;
+  const leaf = leafOf(fn, src, form);
   if (leaf === null) return;
   visit(leaf.body, leaf.s, leaf.me, leaf.choice, leaf.full);
   passed?.set(src, true);
