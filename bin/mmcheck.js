@@ -147,21 +147,35 @@ function earlyJunit(signal) {
     process.stderr.write(`mmcheck: error MC420: cannot write ${JSON.stringify(out)}: ${e?.code ?? e?.message ?? e}; it is not the report of this run\n`);
   }
 }
-// Then registers tsx (ESM and CommonJS hooks): tsx is what loads user model files (.ts, .mts,
-// .cts, .js, .mjs, .cjs), wherever they live, with no set-up by the user.
-await import('tsx');
 const { existsSync } = await import('node:fs');
+const { fileURLToPath } = await import('node:url');
 
-// Which tree runs is decided by one file, deterministically: a checkout has
-// ../src/cli/main.ts and runs the TypeScript sources through tsx (an edit is seen without a
-// build, and a stale dist/ is never run); an installed package ships no src/ and runs the
-// compiled ../dist/src/. From the sources, `import 'mmcheck'` in a model file means the
-// sources too (src/run/source-condition.ts).
-const fromSource = existsSync(new URL('../src/cli/main.ts', import.meta.url));
+// Which tree runs: an installed package ships no src/ and runs the compiled ../dist/src/. A
+// checkout (../src/cli/main.ts is there) runs its compiled tree too when dist/ is exactly its
+// sources compiled: the build records a digest of the files it compiled from, and it is the one
+// they have now (src/run/compiled-tree.ts); otherwise, or with MMCHECK_FROM_SOURCES=1, it runs
+// the TypeScript sources through tsx (an edit is seen without a build, and a stale dist/ is never
+// run). From the sources, `import 'mmcheck'` in a model file means the sources too
+// (src/run/source-condition.ts); from a checkout's compiled tree, a model file's import of the
+// sources means the compiled engine (one engine, whichever the model names).
+const root = fileURLToPath(new URL('..', import.meta.url));
+const checkout = existsSync(new URL('../src/cli/main.ts', import.meta.url));
+const treeModule = new URL('../dist/src/run/compiled-tree.js', import.meta.url);
+const compiledCheckout = checkout && process.env.MMCHECK_FROM_SOURCES !== '1' && existsSync(treeModule) && (await import(treeModule.href)).checkoutRunsCompiled(root);
+const fromSource = checkout && !compiledCheckout;
 const tree = fromSource ? '../src/' : '../dist/src/';
 const ext = fromSource ? '.ts' : '.js';
 const load = (path) => import(new URL(`${tree}${path}${ext}`, import.meta.url).href);
-if (fromSource) (await load('run/source-condition')).registerSourceCondition();
+// tsx (ES module and CommonJS hooks) is what loads user model files (.ts, .mts, .cts, .js, .mjs,
+// .cjs), wherever they live, with no set-up by the user; from the sources it also loads the engine,
+// and is registered first. The compiled engine is JavaScript that Node loads itself, and registers
+// tsx only before the first model file loads (src/run/worker-bootstrap.ts, moduleHooksForModelFiles,
+// as its threads do): a run of a built-in model never pays for tsx, whose ES module hooks run in a
+// thread of their own and pass every module loaded after them through it.
+if (fromSource) {
+  await import('tsx');
+  (await load('run/source-condition')).registerSourceCondition();
+} else globalThis[Symbol.for('mmcheck.lazyModuleHooks')] = { done: null, checkout: compiledCheckout ? root : null };
 const { main } = await load('cli/main');
 const { internalErrorLine, processIo } = await load('cli/common');
 const { writeError } = await load('run/write');
@@ -196,7 +210,6 @@ process.stderr.on('error', () => {
 // An exception no call of mmcheck's can catch: a model file's stray rejected promise, or a timer
 // of its that throws. Where the stack leaves mmcheck's own files, it is the model's (a coded
 // error, exit 2, never exit 1, which would read as a violation found); else a bug of mmcheck's.
-const { fileURLToPath } = await import('node:url');
 const ownRoot = fileURLToPath(new URL('..', import.meta.url));
 const stray = (what) => (e) => {
   const stack = typeof e?.stack === 'string' ? e.stack : '';

@@ -1,5 +1,4 @@
 import test, { type ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -7,7 +6,7 @@ import { builtinModels } from '../models/index.ts';
 import { buildModel } from '../src/index.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { modelHash } from '../src/trace/decode.ts';
-import { cli } from './helpers/cli.ts';
+import { cli, run, type Run } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 /**
@@ -19,25 +18,6 @@ import { tempDir } from './helpers/tmp.ts';
  * alone. The tarball's runtime dependencies come from npm's cache (filled by
  * `npm ci`); the registry is asked only when the cache lacks them.
  */
-
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-function run(cmd: string, args: readonly string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const env = { ...process.env, NODE_OPTIONS: '', npm_config_update_notifier: 'false', ...extraEnv };
-    const c = spawn(cmd, args, { cwd, env });
-    let out = '';
-    let err = '';
-    c.stdout.on('data', (d: Buffer) => void (out += d));
-    c.stderr.on('data', (d: Buffer) => void (err += d));
-    c.on('error', fail);
-    c.on('close', (code) => done({ code, out, err }));
-  });
-}
 
 /**
  * The installed bin: through npx for the model.ts runs, as the README says to run it, and

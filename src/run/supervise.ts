@@ -9,7 +9,7 @@ import { computeLayout } from '../layout/layout.ts';
 import { search } from '../search/check.ts';
 import { cycleSearchAt } from '../search/cycle-progress.ts';
 import { defaultOptions, type IncompleteReason, type ProgressInfo, type SearchOptions, type SearchPhase, type SearchResult } from '../search/types.ts';
-import { builtinModel, loadModel, loadResolvedModel } from './load.ts';
+import { builtinModel, loadModel, loadResolvedModel, looksLikeModelPath } from './load.ts';
 import { flushStdio } from './flush-stdio.ts';
 import { shareEntryWithCommonJs } from './entry-instance.ts';
 import { searchParallel } from './parallel-search.ts';
@@ -22,7 +22,7 @@ import { minimizeViolation, type Minimized } from '../trace/minimize.ts';
 import type { FoundViolation } from '../search/types.ts';
 import { simulate, type SimulateOptions, type SimulateProgress, type SimulateResult } from '../search/simulate.ts';
 import { InterruptedBeforeSearch, onStopSignals, type StopSignal } from './signals.ts';
-import { workerBootstrapUrl } from './worker-bootstrap.ts';
+import { moduleHooksForModelFiles, workerBootstrapUrl } from './worker-bootstrap.ts';
 import { runTraceJob, type SupervisedTrace, type TraceJob, type TraceJobMessage, type TraceModelRef, type TraceStop, type TraceTask } from './trace-job.ts';
 
 /**
@@ -249,6 +249,8 @@ async function prepareRequest(port: NonNullable<typeof parentPort>, input: Prepa
   try {
     // A failure here shows again, as the model's own, when loadModel shares the entry.
     await state.entry.catch(() => {});
+    // tsx's hooks, which a thread of the compiled tree registers before its first model file, are the engine's start, not the model's loading: the load's clock starts after them.
+    if (looksLikeModelPath(input.ref)) await moduleHooksForModelFiles();
     post({ type: 'phase', phase: 'load', at: now() });
     const model = await loadModel(input.ref, input.cwd);
     const b = input.build;

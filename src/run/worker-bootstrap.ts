@@ -1,5 +1,8 @@
-import { isMainThread } from 'node:worker_threads';
-import { MODULE_EXT } from '../model/package-root.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MODULE_EXT, PACKAGE_ROOT } from '../model/package-root.ts';
+import { checkoutRunsCompiled, compiledUrlOf, registerCompiledTree } from './compiled-tree.ts';
 
 /**
  * Worker threads do not inherit the tsx loader, and in Node 20 `--import tsx`
@@ -22,19 +25,33 @@ import { MODULE_EXT } from '../model/package-root.ts';
  * machine, which slowed the search thread beside a loading helper by about
  * a quarter. The swarm's pool, the supervised search and the helpers start
  * their threads here.
+ *
+ * A checkout whose dist/ is its sources compiled (compiled-tree.ts) starts
+ * its threads in dist/, as the compiled package does, even where its main
+ * thread runs the sources; a model file loaded in such a thread that imports
+ * the engine's sources is given the compiled engine (`registerCompiledTree`).
  */
 export function workerBootstrapUrl(moduleUrl: string, entry: string): URL {
+  const root = fileURLToPath(PACKAGE_ROOT);
+  let compiled = MODULE_EXT === '.js';
+  // A checkout's compiled tree: the thread runs it where it is the sources compiled, whichever tree this thread runs.
+  const checkout = (compiled ? existsSync(join(root, 'src', 'cli', 'main.ts')) : true) && checkoutRunsCompiled(root);
+  const mapped = !compiled && checkout ? compiledUrlOf(root, moduleUrl) : null;
+  if (mapped !== null) {
+    moduleUrl = mapped;
+    compiled = true;
+  }
   const src = [
-    ...(MODULE_EXT === '.ts'
-      ? [registerSource(), `(await import(${JSON.stringify(new URL('./source-condition.ts', import.meta.url).href)})).registerSourceCondition();`]
-      : [`globalThis[Symbol.for(${JSON.stringify(LAZY_HOOKS)})] = { done: null };`]),
+    ...(compiled
+      ? [`globalThis[Symbol.for(${JSON.stringify(LAZY_HOOKS)})] = { done: null, checkout: ${JSON.stringify(checkout ? root : null)} };`]
+      : [registerSource(), `(await import(${JSON.stringify(new URL('./source-condition.ts', import.meta.url).href)})).registerSourceCondition();`]),
     `const m = await import(${JSON.stringify(moduleUrl)});`,
     `m[${JSON.stringify(entry)}]();`,
   ].join('\n');
   return new URL(`data:text/javascript,${encodeURIComponent(src)}`);
 }
 
-/** The global that marks a worker started without tsx's hooks (from the compiled package), and holds their registration once made. */
+/** The global that marks a thread started without tsx's hooks (from the compiled package, or a checkout's compiled tree: its root), and holds their registration once made; bin/mmcheck.js sets it by this name. */
 const LAZY_HOOKS = 'mmcheck.lazyModuleHooks';
 
 /** Source text that registers tsx's ESM and CommonJS hooks in the thread it runs in. */
@@ -45,20 +62,21 @@ function registerSource(): string {
 }
 
 /**
- * Before a model file loads: in a worker started from the compiled package,
- * register tsx's hooks (once per thread); elsewhere nothing (the main thread
- * has them from bin/mmcheck.js, a worker run from the sources from its
- * bootstrap, and a program using the API loads no model file).
+ * Before a model file loads: in a thread of the compiled tree (a worker
+ * started from it, or the main thread of bin/mmcheck.js running it), register
+ * tsx's hooks (once per thread); elsewhere nothing (the sources have them
+ * from their start: bin/mmcheck.js, a worker's bootstrap; and a program
+ * using the API loads no model file).
  */
 export function moduleHooksForModelFiles(): Promise<void> {
-  if (isMainThread) return Promise.resolve();
-  const lazy = (globalThis as Record<symbol, { done: Promise<void> | null } | undefined>)[Symbol.for(LAZY_HOOKS)];
+  const lazy = (globalThis as Record<symbol, { done: Promise<void> | null; checkout: string | null } | undefined>)[Symbol.for(LAZY_HOOKS)];
   if (lazy === undefined) return Promise.resolve();
   lazy.done ??= (async () => {
     const esm = (await import(import.meta.resolve('tsx/esm/api'))) as { register(): unknown };
     esm.register();
     const cjs = (await import(import.meta.resolve('tsx/cjs/api'))) as { register(): unknown };
     cjs.register();
+    if (lazy.checkout !== null) registerCompiledTree(lazy.checkout);
   })();
   return lazy.done;
 }

@@ -61,3 +61,23 @@ export function signalledProcess(
     });
   });
 }
+
+export interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Any command as a child process, with npm's update notice and the tests' NODE_OPTIONS left out of its environment. */
+export function run(cmd: string, args: readonly string[], cwd: string, extraEnv: Readonly<Record<string, string>> = {}): Promise<Run> {
+  return new Promise((done, fail) => {
+    const env = { ...process.env, NODE_OPTIONS: '', npm_config_update_notifier: 'false', ...extraEnv };
+    const c = spawn(cmd, args, { cwd, env });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => void (out += d));
+    c.stderr.on('data', (d: Buffer) => void (err += d));
+    c.on('error', fail);
+    c.on('close', (code) => done({ code, out, err }));
+  });
+}
