@@ -6,6 +6,7 @@ import { builtinModels } from '../models/index.ts';
 import { buildModel } from '../src/index.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { modelHash } from '../src/trace/decode.ts';
+import { compiledTreeMatches } from '../src/run/compiled-tree.ts';
 import { cli, run, type Run } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -157,7 +158,9 @@ function skipped(t: ExecutionContext): boolean {
 }
 
 test.before(async () => {
-  const pack = await run(npm, ['pack', '--json', '--pack-destination', root], resolve('.'));
+  // The tarball of dist/ as it is, which npm test has just built (npm pack would build it again, emptying dist/ first, under the threads of the tests running beside this file, which load it).
+  if (!compiledTreeMatches(resolve('.'))) throw new Error('dist/ is not the sources compiled: run npm run build (npm test does) before this file');
+  const pack = await run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', root], resolve('.'));
   if (pack.code !== 0) throw new Error(`npm pack failed:\n${pack.err}`);
   const info = (JSON.parse(pack.out.slice(pack.out.indexOf('['))) as { filename: string; files: { path: string }[] }[])[0]!;
   tarball = join(root, info.filename);
