@@ -39,6 +39,7 @@ import { petersonPromela } from './peers/promela.ts';
 import { petersonMurphi } from './peers/murphi.ts';
 import { havePeer, runRumur, runSpin, type PeerResult } from './peers/run.ts';
 import { coreRoundTripNs } from './core-latency.ts';
+import { checkoutRunsCompiled } from '../src/run/compiled-tree.ts';
 
 interface Row {
   model: string;
@@ -127,6 +128,8 @@ const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 async function main(): Promise<void> {
   log(`bench workers: peterson(${n}), one timed job at a time`);
   const loadBefore = load();
+  // Which tree the mmcheck processes run (each decides the same way, from the same files), as the run starts.
+  const compiled = checkoutRunsCompiled(process.cwd());
   const jobs: { label: string; run: () => Promise<Row> }[] = [
     { label: 'mmcheck --workers 1', run: () => mmcheck(1) },
     {
@@ -199,12 +202,16 @@ async function main(): Promise<void> {
     '',
     `Load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAfter}. Timings of one run are comparable with each other only.${repeat > 1 ? ` Each timed job ran ${repeat} times; the fastest is shown.` : ''}`,
     '',
+    compiled
+      ? 'mmcheck ran the compiled tree (dist/ is the sources compiled), in its main thread and its threads, as the installed package does.'
+      : 'mmcheck ran the sources through tsx (dist/ is not the sources compiled, or MMCHECK_FROM_SOURCES=1): its threads start slower than the installed package\'s; npm run build first.',
+    '',
     "mmcheck's bytes/state is its store (table, states, parents); the peers' is peak RSS / states.",
   ].join('\n');
   process.stdout.write(md + '\n');
   const dir = join('bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `workers-peterson${n}.json`), JSON.stringify({ date: new Date().toISOString(), n, loadBefore, loadAfter, rows: [...rows, ...classicRows], passes: runs, speedups, ofSpin }, null, 2) + '\n');
+  writeFileSync(join(dir, `workers-peterson${n}.json`), JSON.stringify({ date: new Date().toISOString(), n, loadBefore, loadAfter, compiledTree: compiled, rows: [...rows, ...classicRows], passes: runs, speedups, ofSpin }, null, 2) + '\n');
   writeFileSync(join(dir, `workers-peterson${n}.md`), md + '\n');
   if (mismatch.length) process.exitCode = 1;
 }
