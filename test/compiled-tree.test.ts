@@ -73,6 +73,11 @@ test('dist/ matches the sources only after the build recorded them, and only unt
     t.false(compiledTreeMatches(root), damaged);
   }
   t.is(readFileSync(join(root, 'dist', TREE_FILE), 'utf8'), JSON.stringify({ ...record, digest: 7 }));
+  // A source that cannot be read matches nothing (the sources then run, and report it themselves).
+  writeSourceTree(root);
+  t.true(compiledTreeMatches(root));
+  symlinkSync(join(root, 'models'), join(root, 'src', 'linked'));
+  t.false(compiledTreeMatches(root));
 });
 
 test('a source module maps to its compiled module: .ts under src/ or models/ only', (t) => {

@@ -85,7 +85,13 @@ export function compiledTreeMatches(root: string): boolean {
     return false;
   }
   const r = recorded as { format?: unknown; digest?: unknown } | null;
-  return r !== null && typeof r === 'object' && r.format === FORMAT && typeof r.digest === 'string' && r.digest === sourceTreeDigest(root);
+  if (r === null || typeof r !== 'object' || r.format !== FORMAT || typeof r.digest !== 'string') return false;
+  try {
+    return r.digest === sourceTreeDigest(root);
+  } catch {
+    // A source that cannot be read (a link to a folder, no permission): the sources run, and say so themselves.
+    return false;
+  }
 }
 
 const decided = new Map<string, boolean>();
