@@ -161,7 +161,7 @@ const { fileURLToPath } = await import('node:url');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const checkout = existsSync(new URL('../src/cli/main.ts', import.meta.url));
 const treeModule = new URL('../dist/src/run/compiled-tree.js', import.meta.url);
-const compiledCheckout = checkout && process.env.MMCHECK_FROM_SOURCES !== '1' && existsSync(treeModule) && (await import(treeModule.href)).checkoutRunsCompiled(root);
+const compiledCheckout = checkout && existsSync(treeModule) && (await import(treeModule.href)).checkoutRunsCompiled(root);
 const fromSource = checkout && !compiledCheckout;
 const tree = fromSource ? '../src/' : '../dist/src/';
 const ext = fromSource ? '.ts' : '.js';
@@ -175,7 +175,7 @@ const load = (path) => import(new URL(`${tree}${path}${ext}`, import.meta.url).h
 if (fromSource) {
   await import('tsx');
   (await load('run/source-condition')).registerSourceCondition();
-} else globalThis[Symbol.for('mmcheck.lazyModuleHooks')] = { done: null, checkout: compiledCheckout ? root : null };
+} else (await load('run/worker-bootstrap')).deferModelFileHooks(compiledCheckout ? root : null);
 const { main } = await load('cli/main');
 const { internalErrorLine, processIo } = await load('cli/common');
 const { writeError } = await load('run/write');

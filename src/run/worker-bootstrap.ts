@@ -35,7 +35,7 @@ export function workerBootstrapUrl(moduleUrl: string, entry: string): URL {
   const root = fileURLToPath(PACKAGE_ROOT);
   let compiled = MODULE_EXT === '.js';
   // A checkout's compiled tree: the thread runs it where it is the sources compiled, whichever tree this thread runs.
-  const checkout = (compiled ? existsSync(join(root, 'src', 'cli', 'main.ts')) : true) && checkoutRunsCompiled(root);
+  const checkout = (compiled ? isCheckout(root) : true) && checkoutRunsCompiled(root);
   const mapped = !compiled && checkout ? compiledUrlOf(root, moduleUrl) : null;
   if (mapped !== null) {
     moduleUrl = mapped;
@@ -51,8 +51,17 @@ export function workerBootstrapUrl(moduleUrl: string, entry: string): URL {
   return new URL(`data:text/javascript,${encodeURIComponent(src)}`);
 }
 
-/** The global that marks a thread started without tsx's hooks (from the compiled package, or a checkout's compiled tree: its root), and holds their registration once made; bin/mmcheck.js sets it by this name. */
+let checkoutRoot: boolean | undefined;
+/** Whether the compiled tree at `root` runs in a checkout (its sources beside it), looked at once. */
+const isCheckout = (root: string): boolean => (checkoutRoot ??= existsSync(join(root, 'src', 'cli', 'main.ts')));
+
+/** The global that marks a thread started without tsx's hooks (from the compiled package, or a checkout's compiled tree: its root), and holds their registration once made. */
 const LAZY_HOOKS = 'mmcheck.lazyModuleHooks';
+
+/** In the main thread of bin/mmcheck.js running the compiled tree (of the package, or of the checkout at `checkout`): tsx's hooks are registered before the first model file, as in its threads. */
+export function deferModelFileHooks(checkout: string | null): void {
+  (globalThis as Record<symbol, unknown>)[Symbol.for(LAZY_HOOKS)] = { done: null, checkout };
+}
 
 /** Source text that registers tsx's ESM and CommonJS hooks in the thread it runs in. */
 function registerSource(): string {
