@@ -6,11 +6,12 @@
  * the compiled engine, not hundreds of copies of the sources through tsx).
  */
 import test from 'ava';
-import { appendFileSync, cpSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TREE_FILE, compiledTreeMatches, compiledUrlOf, sourceTreeDigest, writeSourceTree } from '../src/run/compiled-tree.ts';
 import { workerBootstrapUrl } from '../src/run/worker-bootstrap.ts';
+import { buildCompiledTree, type Compile } from '../src/run/build-tree.ts';
 import { run, type Run } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -78,6 +79,68 @@ test('dist/ matches the sources only after the build recorded them, and only unt
   t.true(compiledTreeMatches(root));
   symlinkSync(join(root, 'models'), join(root, 'src', 'linked'));
   t.false(compiledTreeMatches(root));
+});
+
+/** A compiler for `fakeTree`: each source's text into `dist/<path>.js` of the build's copy, with `mark` appended. */
+const fakeCompile = (mark: string, also: () => void = () => {}): Compile => (stage) => {
+  for (const f of ['src/index.ts', 'src/run/x.ts', 'models/m.ts']) {
+    const out = join(stage, 'dist', f.replace(/\.ts$/, '.js'));
+    mkdirSync(join(out, '..'), { recursive: true });
+    writeFileSync(out, readFileSync(join(stage, f), 'utf8') + mark);
+  }
+  also();
+};
+
+/** The files under `dir`, by path from it, with their text. */
+function filesOf(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) out[join(e.parentPath, e.name).slice(dir.length + 1)] = readFileSync(join(e.parentPath, e.name), 'utf8');
+  return out;
+}
+
+const buildLeftovers = (root: string): string[] => readdirSync(root).filter((f) => f.startsWith('.build-'));
+
+test('the build swaps in a whole new dist/ with its record, and leaves the previous one whole when it fails; --if-stale builds only when dist/ is not the sources compiled', (t) => {
+  const root = fakeTree();
+  rmSync(join(root, 'dist'), { recursive: true });
+  t.true(buildCompiledTree(root, { compile: fakeCompile('// 1\n') }));
+  t.true(compiledTreeMatches(root));
+  const first = filesOf(join(root, 'dist'));
+  t.is(first['src/run/x.js'], 'export const x = 2;\n// 1\n');
+  t.deepEqual(Object.keys(first).sort(), ['models/m.js', 'models/source-digests.json', 'source-tree.json', 'src/index.js', 'src/run/x.js']);
+  t.deepEqual(buildLeftovers(root), []);
+
+  // A file the previous build made that the next does not is gone (the new tree is made afresh).
+  writeFileSync(join(root, 'dist', 'src', 'stale.js'), 'x');
+  t.false(buildCompiledTree(root, { ifStale: true, compile: () => t.fail('built although dist/ matched') }));
+  t.true(existsSync(join(root, 'dist', 'src', 'stale.js')));
+  t.true(buildCompiledTree(root, { compile: fakeCompile('// 2\n') }));
+  t.false(existsSync(join(root, 'dist', 'src', 'stale.js')));
+  t.is(readFileSync(join(root, 'dist', 'src', 'index.js'), 'utf8'), 'export const a = 1;\n// 2\n');
+
+  // A failed compile (or anything after it) leaves dist/ and its record as they were, and no copy behind.
+  const before = filesOf(join(root, 'dist'));
+  appendFileSync(join(root, 'src', 'index.ts'), '// edited\n');
+  const failing: Compile = (stage) => {
+    fakeCompile('// 3\n')(stage);
+    throw new Error('the TypeScript compiler failed (exit 2)');
+  };
+  t.throws(() => buildCompiledTree(root, { ifStale: true, compile: failing }), { message: /compiler failed/ });
+  t.deepEqual(filesOf(join(root, 'dist')), before);
+  t.false(compiledTreeMatches(root), 'the record still names the sources before the edit');
+  t.deepEqual(buildLeftovers(root), []);
+  t.true(buildCompiledTree(root, { ifStale: true, compile: fakeCompile('// 4\n') }));
+  t.true(compiledTreeMatches(root));
+  t.is(readFileSync(join(root, 'dist', 'src', 'index.js'), 'utf8'), 'export const a = 1;\n// edited\n// 4\n');
+});
+
+test('a source edited while the build compiles does not make the new dist/ match: the record names the text compiled', (t) => {
+  const root = fakeTree();
+  t.true(buildCompiledTree(root, { compile: fakeCompile('', () => appendFileSync(join(root, 'src', 'run', 'x.ts'), '// edited during the build\n')) }));
+  t.is(readFileSync(join(root, 'dist', 'src', 'run', 'x.js'), 'utf8'), 'export const x = 2;\n', 'compiled from the text before the edit');
+  t.false(compiledTreeMatches(root), 'so the checkout runs its sources');
+  t.true(buildCompiledTree(root, { ifStale: true, compile: fakeCompile('') }));
+  t.true(compiledTreeMatches(root));
 });
 
 test('a source module maps to its compiled module: .ts under src/ or models/ only', (t) => {

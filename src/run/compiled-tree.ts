@@ -13,13 +13,13 @@ import { writeFileAtomic } from './write.ts';
  * engine's hundred modules through it (about 0.7 s of CPU against 0.2 s
  * for the compiled package; a test run starts hundreds of threads). So a
  * checkout whose dist/ is exactly its sources compiled runs dist/ instead:
- * the build (`npm run build`) writes, as its last step, a digest of every
- * file it compiled from (src/, models/ and the compiler's settings) into
- * dist/source-tree.json, and a checkout runs dist/ only while that digest
- * is the one its files have now. An edited, added or removed source file,
- * a build that stopped half-way (the file is written last, after dist/ was
- * emptied) or no build at all: the sources run, as before. A stale dist/
- * is never run. `MMCHECK_FROM_SOURCES=1` runs the sources whatever dist/
+ * the build (`npm run build`, src/run/build-tree.ts) compiles a copy of
+ * the sources and records a digest of every file of that copy (src/,
+ * models/ and the compiler's settings) in dist/source-tree.json, and a
+ * checkout runs dist/ only while that digest is the one its files have
+ * now. An edited, added or removed source file (during the build too), a
+ * failed build (it leaves the previous tree and its record) or no build at
+ * all: the sources run, as before. A stale dist/ is never run. `MMCHECK_FROM_SOURCES=1` runs the sources whatever dist/
  * holds.
  *
  * Where the choice is made: bin/mmcheck.js for the command line in a
@@ -34,8 +34,8 @@ export const TREE_FILE = 'source-tree.json';
 export const FROM_SOURCES_ENV = 'MMCHECK_FROM_SOURCES';
 
 const FORMAT = 'mmcheck-source-tree/1';
-/** What the build compiles from, relative to the package root: folders (every file in them, at any depth) and files. */
-const INPUTS = ['src', 'models', 'tsconfig.json', 'tsconfig.build.json'] as const;
+/** What the build compiles from, relative to the package root: folders (every file in them, at any depth) and files (`build-tree.ts` copies them for the compiler). */
+export const BUILD_INPUTS = ['src', 'models', 'tsconfig.json', 'tsconfig.build.json'] as const;
 
 /** The digest of the build's inputs in the package at `root`: each file's path from the root, length and bytes, in path order; a missing input counts as missing. */
 export function sourceTreeDigest(root: string): string {
@@ -56,7 +56,7 @@ export function sourceTreeDigest(root: string): string {
       else files.push(r);
     }
   };
-  for (const input of INPUTS) walk(input);
+  for (const input of BUILD_INPUTS) walk(input);
   files.sort();
   const h = createHash('sha256');
   for (const f of files) {
@@ -71,7 +71,7 @@ export function sourceTreeDigest(root: string): string {
   return h.digest('hex');
 }
 
-/** The build's last step: the digest of the sources it compiled, into dist/ (written whole, then renamed into place). */
+/** The build's last step: the digest of the sources at `root` (the build's copy of them), into `root`/dist (written whole, then renamed into place). */
 export function writeSourceTree(root: string): void {
   writeFileAtomic(join(root, 'dist', TREE_FILE), `${JSON.stringify({ format: FORMAT, digest: sourceTreeDigest(root) }, null, 2)}\n`);
 }
