@@ -404,6 +404,41 @@ test('--symmetry on an instance whose group has one replica says so, not that th
   t.regex(search(buildModel(m, null, { n: 2 }), { liveness: false, symmetry: true }).reduction?.symmetry ?? '', /^w×2: permuted/);
 });
 
+test('after a search of 10 s or more without --symmetry, check says whether --symmetry would permute the replicated groups, or what keeps it from doing so', async (t) => {
+  const { defineModel, int, array, replicate } = await import('../src/index.ts');
+  const { symmetryNote, SYMMETRY_NOTE_SECONDS } = await import('../src/cli/commands/check.ts');
+  const ticket = (indexed: boolean) =>
+    defineModel({
+      name: 'ticket',
+      params: { n: int(1, 4, 3) },
+      shared: ({ n }) => ({ next: int(0, 3), serving: int(0, 3), mine: indexed ? array(n, int(0, 3)).indexedBy('cpu') : array(n, int(0, 3)) }),
+      threads: ({ n }) => [
+        replicate(n, 'cpu', {
+          start: 'take',
+          steps: {
+            take: { then: (s, me) => { s.mine.set(me.id, s.next); s.next = (s.next + 1) % 4; }, next: 'spin' },
+            spin: { when: (s, me) => s.serving === s.mine.get(me.id), next: 'crit', progress: true },
+            crit: { then: (s) => { s.serving = (s.serving + 1) % 4; }, next: 'take' },
+          },
+        }),
+      ],
+    });
+  const long = { livenessChecked: true, stats: { seconds: SYMMETRY_NOTE_SECONDS } } as Parameters<typeof symmetryNote>[2];
+  const symmetric = buildModel(ticket(true), null);
+  t.is(symmetryNote(symmetric, {}, long), 'note: the search took 10.0 s without --symmetry; --symmetry would permute cpu×3: one state stored for each class of states that differ by a permutation of replicas (up to 6 states in a class), with the same verdict\n');
+  // What it says is what --symmetry does.
+  t.regex(search(symmetric, { liveness: false, symmetry: true }).reduction?.symmetry ?? '', /^cpu×3: permuted/);
+  const refused = buildModel(ticket(false), null);
+  t.is(symmetryNote(refused, {}, long), 'note: the search took 10.0 s without --symmetry; --symmetry would not permute the replicated group: cpu: cpu.take: array "mine" is indexed with a cpu id but not declared .indexedBy("cpu")\n');
+  t.throws(() => search(refused, { liveness: false, symmetry: true }), { message: /MC313|indexedBy\("cpu"\)/ });
+  // Nothing after a shorter search, with --symmetry given, where --symmetry would be refused with these options (--por with livelock checking), or without a replicated group.
+  t.is(symmetryNote(symmetric, {}, { ...long, stats: { ...long.stats, seconds: SYMMETRY_NOTE_SECONDS - 0.01 } }), '');
+  t.is(symmetryNote(symmetric, { symmetry: true }, long), '');
+  t.is(symmetryNote(symmetric, { por: true }, long), '');
+  t.not(symmetryNote(symmetric, { por: true }, { ...long, livenessChecked: false }), '');
+  t.is(symmetryNote(buildModel(ticket(true), null, { n: 1 }), {}, long), '');
+});
+
 test('regressions: a // or /* inside a string (a URL in an assertion message) does not hide the rest of the line from POR and dead-variable reduction', async (t) => {
   const { defineModel, int, bool, thread } = await import('../src/index.ts');
   const por = defineModel({

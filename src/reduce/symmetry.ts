@@ -113,6 +113,29 @@ function bareUse(src: string, at: number, name: string): string {
   return `uses ${name} other than through ${name}.NAME`;
 }
 
+/** Whether a domain holds ids of group `g` (a threadId, or an array of them). */
+const namesIdsOf = (g: string) => (d: { kind: string; group?: string; elem?: { kind: string; group?: string } }) =>
+  (d.kind === 'threadId' && d.group === g) || (d.kind === 'array' && d.elem!.kind === 'threadId' && d.elem!.group === g);
+
+/** Each thread group of `b` with two or more replicas, whether `--symmetry` permutes it (else why not), and whether a symmetric group's ids are stored in the state (then sorting the replicas is not canonical). */
+function groupsOf(b: BuiltModel): { groups: GroupReport[]; idsStored: boolean } {
+  const hasIds = (g: string) => b.shared.some((v) => namesIdsOf(g)(v.domain as never)) || b.templates.some((t) => t.locals.some((l) => namesIdsOf(g)(l.domain as never)));
+  const reasons = b.templates.filter((t) => t.replicated && t.count >= 2).map((t) => ({ t, reason: asymmetryReason(b, t.name) }));
+  const idsStored = reasons.some(({ t, reason }) => reason === '' && hasIds(t.name));
+  const groups = reasons.map(({ t, reason }) => {
+    if (reason === '' && t.count > MAX_REPLICAS && idsStored)
+      reason = `${t.count} replicas and threadId values in the state: the exact canonical form enumerates n! permutations; at most ${MAX_REPLICAS} are supported`;
+    return { group: t.name, replicas: t.count, symmetric: reason === '', reason };
+  });
+  return { groups, idsStored };
+}
+
+/** Each thread group of `b` with two or more replicas, and whether `--symmetry` permutes it (else why not). */
+export const symmetryGroups = (b: BuiltModel): GroupReport[] => groupsOf(b).groups;
+
+/** The permutations `--symmetry` applies for `groups`: the product of the symmetric groups' n!. */
+export const permutationsOf = (groups: readonly GroupReport[]): number => groups.reduce((n, g) => (g.symmetric ? n * factorial(g.replicas) : n), 1);
+
 export function asymmetryReason(b: BuiltModel, group: string): string {
   const tidVars = new Set<string>();
   const indexed = new Set<string>();
@@ -319,17 +342,8 @@ export class Symmetry {
 
   constructor(b: BuiltModel, layout: Layout) {
     this.W = layout.words;
-    const named = (g: string) => (d: { kind: string; group?: string; elem?: { kind: string; group?: string } }) =>
-      (d.kind === 'threadId' && d.group === g) || (d.kind === 'array' && d.elem!.kind === 'threadId' && d.elem!.group === g);
-    const hasIds = (g: string) => b.shared.some((v) => named(g)(v.domain as never)) || b.templates.some((t) => t.locals.some((l) => named(g)(l.domain as never)));
-    const reasons = b.templates.filter((t) => t.replicated && t.count >= 2).map((t) => ({ t, reason: asymmetryReason(b, t.name) }));
-    // Sorting is canonical only if no symmetric group's ids are stored anywhere.
-    const idsStored = reasons.some(({ t, reason }) => reason === '' && hasIds(t.name));
-    this.groups = reasons.map(({ t, reason }) => {
-      if (reason === '' && t.count > MAX_REPLICAS && idsStored)
-        reason = `${t.count} replicas and threadId values in the state: the exact canonical form enumerates n! permutations; at most ${MAX_REPLICAS} are supported`;
-      return { group: t.name, replicas: t.count, symmetric: reason === '', reason };
-    });
+    const { groups, idsStored } = groupsOf(b);
+    this.groups = groups;
     const sym = this.groups.filter((g) => g.symmetric);
     if (sym.length === 0) {
       const single = b.templates.filter((t) => t.replicated && t.count < 2).map((t) => q(t.name));
@@ -378,7 +392,7 @@ export class Symmetry {
       for (let r = 0; r < g.replicas; r++) this.orbitBase[base + r] = base;
     }
     for (let t = 0; t < T; t++) if (this.orbitBase[t] === undefined) this.orbitBase[t] = t;
-    this.permutationCount = sym.reduce((n, g) => n * factorial(g.replicas), 1);
+    this.permutationCount = permutationsOf(sym);
     this.sorted = !idsStored;
     this.ord = new Int32Array(Math.max(...sym.map((g) => g.replicas)));
     this.srcOf = new Int32Array(S);

@@ -5,6 +5,7 @@ import { McError, q } from '../../model/errors.ts';
 import { describeBuilt, type BuiltModel } from '../../model/build.ts';
 import { partsOf } from '../../model/blocks/compose.ts';
 import { readNeverWritten } from '../../reduce/footprint.ts';
+import { permutationsOf, symmetryGroups } from '../../reduce/symmetry.ts';
 import { Runtime } from '../../exec/runtime.ts';
 import { defaultOptions, type SearchOptions, type SearchResult } from '../../search/types.ts';
 import { refuseOptions } from '../../search/check.ts';
@@ -253,6 +254,7 @@ async function checkWith(thread: SearchThread, args: Args, io: Io): Promise<numb
       const saved = save();
       if (saved) reportSaved(io, saved, model);
     }
+    io.out(symmetryNote(built, opts, r));
   }
   if (cross && !cross.agree) return EXIT.violation;
   return r.verdict === 'pass' ? EXIT.pass : r.verdict === 'violation' ? EXIT.violation : EXIT.incomplete;
@@ -287,6 +289,30 @@ function vacuous(built: BuiltModel, opts: Partial<SearchOptions>): string[] {
 function noProgressNote(built: BuiltModel, opts: Partial<SearchOptions>): string {
   if (built.hasProgress || opts.liveness === false || nothingChecked(built, opts).length > 0) return '';
   return 'note: livelocks were not looked for: no step of the model declares progress (progress: true on a step, or a thread\'s progress labels)\n';
+}
+
+/** How long a search without --symmetry runs before `symmetryNote` speaks (a short one gains nothing worth a line). */
+export const SYMMETRY_NOTE_SECONDS = 10;
+
+/**
+ * After a search of SYMMETRY_NOTE_SECONDS or more without --symmetry, of a
+ * model with a thread group of two or more replicas: whether --symmetry
+ * would permute the group (and by how many permutations at most), or what
+ * in the model keeps it from doing so (MC313's reasons, before the user
+ * asks). Nothing where --symmetry would be refused with these options
+ * (--por with livelock checking, MC312).
+ */
+export function symmetryNote(built: BuiltModel, opts: Partial<SearchOptions>, r: Pick<SearchResult, 'livenessChecked' | 'stats'>): string {
+  if (opts.symmetry || r.stats.seconds < SYMMETRY_NOTE_SECONDS || (opts.por && r.livenessChecked)) return '';
+  const groups = symmetryGroups(built);
+  if (groups.length === 0) return '';
+  const took = `the search took ${r.stats.seconds.toFixed(1)} s without --symmetry`;
+  const sym = groups.filter((g) => g.symmetric);
+  if (sym.length === 0) return `note: ${took}; --symmetry would not permute ${groups.length === 1 ? 'the replicated group' : 'any replicated group'}: ${groups.map((g) => `${g.group}: ${g.reason}`).join('; ')}
+`;
+  const perms = permutationsOf(sym);
+  return `note: ${took}; --symmetry would permute ${sym.map((g) => `${g.group}×${g.replicas}`).join(', ')}: one state stored for each class of states that differ by a permutation of replicas (up to ${perms.toLocaleString('en-US')} states in a class), with the same verdict
+`;
 }
 
 function nothingChecked(built: BuiltModel, opts: Partial<SearchOptions>): string[] {
