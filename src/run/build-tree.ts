@@ -20,8 +20,8 @@ import { BUILD_INPUTS, compiledTreeMatches, writeSourceTree } from './compiled-t
  *   named the new text).
  * - The new tree, complete with its built-in models' digests and its
  *   record, replaces dist/ by two renames: threads that a running test or
- *   command starts meanwhile find one tree or the other (the old tree was
- *   emptied first, before; they then failed to load).
+ *   command starts meanwhile find one tree or the other (the build used to
+ *   empty dist/ first, and they then failed to load).
  * - A compiler error, a signal or any failure leaves dist/ as it was, and
  *   removes the copy.
  */
@@ -53,12 +53,21 @@ export function buildCompiledTree(root: string, o: { ifStale?: boolean; compile?
     writeBuiltinDigests(stage);
     writeSourceTree(stage);
     const dist = join(root, 'dist');
+    const previous = join(stage, 'previous');
+    let moved = true;
     try {
-      renameSync(dist, join(stage, 'previous'));
+      renameSync(dist, previous);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      moved = false;
     }
-    renameSync(join(stage, 'dist'), dist);
+    try {
+      renameSync(join(stage, 'dist'), dist);
+    } catch (e) {
+      // The previous tree goes back rather than out with the copy.
+      if (moved) renameSync(previous, dist);
+      throw e;
+    }
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

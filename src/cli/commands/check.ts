@@ -308,11 +308,9 @@ export function symmetryNote(built: BuiltModel, opts: Partial<SearchOptions>, r:
   if (groups.length === 0) return '';
   const took = `the search took ${r.stats.seconds.toFixed(1)} s without --symmetry`;
   const sym = groups.filter((g) => g.symmetric);
-  if (sym.length === 0) return `note: ${took}; --symmetry would not permute ${groups.length === 1 ? 'the replicated group' : 'any replicated group'}: ${groups.map((g) => `${g.group}: ${g.reason}`).join('; ')}
-`;
+  if (sym.length === 0) return `note: ${took}; --symmetry would not permute ${groups.length === 1 ? 'the replicated group' : 'any replicated group'}: ${groups.map((g) => `${g.group}: ${g.reason}`).join('; ')}\n`;
   const perms = permutationsOf(sym);
-  return `note: ${took}; --symmetry would permute ${sym.map((g) => `${g.group}×${g.replicas}`).join(', ')}: one state stored for each class of states that differ by a permutation of replicas (up to ${perms.toLocaleString('en-US')} states in a class), with the same verdict
-`;
+  return `note: ${took}; --symmetry would permute ${sym.map((g) => `${g.group}×${g.replicas}`).join(', ')}: one state stored for each class of states that differ by a permutation of replicas (up to ${perms.toLocaleString('en-US')} states in a class), with the same verdict\n`;
 }
 
 function nothingChecked(built: BuiltModel, opts: Partial<SearchOptions>): string[] {
