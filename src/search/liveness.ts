@@ -44,8 +44,9 @@ import type { CycleKindCode, CycleProgress } from './cycle-progress.ts';
  * first pass in order that finds a fair cycle is reported, as in one
  * thread.
  *
- * Memory: 9 bytes per state (DFS number, low link, on-stack flag) plus a
- * component id, and stacks proportional to the DFS depth, per thread that
+ * Memory: 9 bytes per state (DFS number, low link, on-stack flag: the pass
+ * over the edge cache uses only the low link's array, for its one number)
+ * plus a component id, and stacks proportional to the DFS depth, per thread that
  * runs passes; the edge cache, 8 bytes per state and 6 per edge, only when
  * resident memory with it stays under 70% of the run's ceiling.
  */
@@ -250,40 +251,60 @@ function nearestOf(c: Ctx): (comp: number, members: Int32Array) => FairComponent
   };
 }
 
+/** A state whose component is complete, in `findFairComponentCached`'s numbers: above every visit number, so that no state is lowered to it. */
+const DONE = 0x7fffffff;
+
 /**
  * A pass over a complete edge cache, walked directly (no edge stack, no
  * calls per edge): the same search as the generic `tarjan` over
  * `successors` (the same edges in the same order, so the same components
- * met in the same order), over every state or within `region` (an edge out
- * of it is left out), calling `onScc` for each non-trivial component until
- * it returns one. The strong-fairness refinement inside a component runs
- * the generic search.
+ * met in the same order, with their members in the same order), over every
+ * state or within `region` (an edge out of it is left out), calling `onScc`
+ * for each non-trivial component until it returns one. The strong-fairness
+ * refinement inside a component runs the generic search.
+ *
+ * One number per state instead of Tarjan's three (Pearce's space-efficient
+ * form, "A space-efficient algorithm for finding strongly connected
+ * components", 2016): `idx` (c.low) is 0 for a state not yet visited; while
+ * the state is on the stack, its visit number, lowered to the smallest
+ * number a successor on the stack holds; DONE once its component is
+ * complete. A state is a component's root when its number was never
+ * lowered (its frame keeps the number it was given). So a successor is
+ * read once, where `num`, `onStack` and `low` were three arrays and up to
+ * three cache misses; comparing with the successor's lowered number rather
+ * than its visit number finds the same roots.
  */
 function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | null, onScc: (comp: number, members: Int32Array) => FairComponent | null): FairComponent | null {
-  const { num, low, onStack, comp } = c;
+  const idx = c.low;
+  const { comp } = c;
   const { first, count, to, meta } = ec;
-  const N = num.length;
+  const N = idx.length;
+  // The strong-fairness refinement searches a component's states again with the generic search, which writes c.low: they are marked complete again after it.
+  const refines = c.fairness === 'strong';
   // An edge out of the region is left out like an excluded one.
   const excluded = region === null ? (m: number): boolean => leftOut(c, m >>> 1, m & 1) : (m: number, u: number): boolean => region[u] === 0 || leftOut(c, m >>> 1, m & 1);
   let fv = new Int32Array(1024);
   let fi = new Int32Array(1024);
+  let fn = new Int32Array(1024);
   let depth = 0;
   const tstack = new Growable(new Int32Array(1024));
   const tick = sccGraph(c).tick;
   const enter = (v: number): void => {
-    num[v] = low[v] = ++c.counter;
-    onStack[v] = 1;
+    const n = ++c.counter;
+    idx[v] = n;
     tstack.push(v);
     if (depth === fv.length) {
       fv = grown(fv, depth * 2);
       fi = grown(fi, depth * 2);
+      fn = grown(fn, depth * 2);
     }
     fv[depth] = v;
     fi[depth] = first[v]!;
+    fn[depth] = n;
     depth++;
   };
   for (let root = 0; root < N; root++) {
-    if (num[root] !== 0 || (region !== null && region[root] === 0)) continue;
+    if (idx[root] !== 0 || (region !== null && region[root] === 0)) continue;
     enter(root);
     while (depth > 0) {
       tick();
@@ -295,32 +316,34 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | nul
       if (i < end) {
         fi[f] = i + 1;
         const u = to[i]!;
-        if (num[u] === 0) enter(u);
-        else if (onStack[u] === 1 && num[u]! < low[v]!) low[v] = num[u]!;
+        const x = idx[u]!;
+        if (x === 0) enter(u);
+        else if (x < idx[v]!) idx[v] = x;
         continue;
       }
       depth--;
-      if (depth > 0) {
+      if (idx[v] !== fn[f]) {
+        // Not a root: it stays on the stack, and its parent is lowered to what it was lowered to.
         const p = fv[depth - 1]!;
-        if (low[v]! < low[p]!) low[p] = low[v]!;
+        if (idx[v]! < idx[p]!) idx[p] = idx[v]!;
+        continue;
       }
-      if (low[v] === num[v]) {
-        const id = c.nextComp++;
-        let k = tstack.n;
-        do {
-          k--;
-          onStack[tstack.a[k]!] = 0;
-          comp[tstack.a[k]!] = id;
-        } while (tstack.a[k] !== v);
-        // A component of one state has a cycle only through a self-loop (looked for only then, not for every state the search leaves).
-        let cyclic = tstack.n - k > 1;
-        for (let e = first[v]!; e < end && !cyclic; e++) cyclic = to[e] === v && !excluded(meta[e]!, v);
-        const members = cyclic ? tstack.a.slice(k, tstack.n) : null;
-        tstack.n = k;
-        if (members !== null) {
-          const r = onScc(id, members);
-          if (r !== null) return r;
-        }
+      const id = c.nextComp++;
+      let k = tstack.n;
+      do {
+        k--;
+        idx[tstack.a[k]!] = DONE;
+        comp[tstack.a[k]!] = id;
+      } while (tstack.a[k] !== v);
+      // A component of one state has a cycle only through a self-loop (looked for only then, not for every state the search leaves).
+      let cyclic = tstack.n - k > 1;
+      for (let e = first[v]!; e < end && !cyclic; e++) cyclic = to[e] === v && !excluded(meta[e]!, v);
+      const members = cyclic ? tstack.a.slice(k, tstack.n) : null;
+      tstack.n = k;
+      if (members !== null) {
+        const r = onScc(id, members);
+        if (r !== null) return r;
+        if (refines) for (const w of members) idx[w] = DONE;
       }
     }
   }
