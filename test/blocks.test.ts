@@ -942,21 +942,6 @@ test('block misuse is a coded model error', async (t) => {
   t.is(code(() => buildModel(notBlock, null)), 'MC172');
 });
 
-for (const file of ['examples/put-and-wait.ts', 'examples/lost-wakeup.ts'])
-  test(`${file} meets its expectations`, async (t) => {
-    const { loadModel } = await import('../src/run/load.ts');
-    const { checkExpectation } = await import('../src/run/expect.ts');
-    const { expectationsOf } = await import('../src/model/define.ts');
-    const m = await loadModel(file);
-    let n = 0;
-    for (const v of m.variantNames)
-      for (const e of expectationsOf(m, v)) {
-        t.deepEqual(checkExpectation(m, v, e).diffs, [], `${v}: ${JSON.stringify(e)}`);
-        n++;
-      }
-    t.is(n, 3);
-  });
-
 test('pageLock.waitUnlocked: a waiter returns after its first wake-up, as folio_wait_bit_common() does for a non-exclusive waiter since v5.9 (recheck: true, the older behaviour, sleeps again and livelocks here); put drops the reference after queueing', async (t) => {
   const { defineModel, thread, pageLock, refcount, buildModel, search } = await import('../src/index.ts');
   const mk = (recheck: boolean) => {

@@ -227,6 +227,35 @@ test('a strongly fair pass goes on correctly after a component it refined (regre
   for (const edgeCache of [true, false]) t.is(search(b, { deadlock: false, fairness: 'strong', liveness: true, edgeCache }).verdict === 'violation', expected, `edgeCache ${edgeCache}`);
 });
 
+test('a thread that moves inside a component only along the walk\'s tree edges counts as moving (regression guard for the walk\'s own weak-fairness verdict)', (t) => {
+  // x = 0 → 1 by T (the edge the walk enters x = 1 by), x = 1 → 0 by U (an edge back to a state on the stack).
+  // T is enabled in both states (at x = 1 only by its progress step, left out) and moves inside only along
+  // the first edge: the cycle is weakly fair, a livelock. A walk that counted only the edges back to states
+  // on its stack would find T never moving and pass the component over.
+  const m = defineModel({
+    name: 'tree-edge-mover',
+    shared: { x: int(0, 2) },
+    threads: () => [
+      thread('T', {
+        start: 't',
+        end: ['done'],
+        steps: {
+          go: { at: 't', when: (s) => s.x === 0, then: (s) => { s.x = 1; }, next: 't' },
+          out: { at: 't', when: (s) => s.x === 1, then: (s) => { s.x = 2; }, next: 'done', progress: true },
+        },
+      }),
+      thread('U', { start: 'u', steps: { u: { when: (s) => s.x === 1, then: (s) => { s.x = 0; }, next: 'u' } } }),
+    ],
+  });
+  const b = buildModel(m, null);
+  const ref = referenceExplore(b, { deadlock: false });
+  t.true(referenceFairCycle(b, ref, 'weak'));
+  for (const edgeCache of [true, false]) {
+    const r = search(b, { deadlock: false, fairness: 'weak', liveness: true, edgeCache });
+    t.is(r.violation?.kind, 'livelock', `edgeCache ${edgeCache}`);
+  }
+});
+
 test('a fair cycle is judged on every state of its component, not on the first one that settles part of it (regression: a judgement cut short missed a weakly fair livelock)', (t) => {
   // The component is {x = 0, x = 1} (A flips x). At x = 0, its first state, B is enabled but its only
   // step there is progress (left out of the non-progress graph); at x = 1 B moves inside (a self-loop).

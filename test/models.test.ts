@@ -21,6 +21,20 @@ for (const m of builtinModels.filter((x) => x.def.category !== 'classic')) {
   }
 }
 
+// The examples the README and docs run.
+for (const [file, count] of [['examples/lock.ts', 2], ['examples/ticket-lock.ts', 3], ['examples/put-and-wait.ts', 3], ['examples/lost-wakeup.ts', 3]] as const)
+  test(`${file} meets its expectations`, async (t) => {
+    const { loadModel } = await import('../src/run/load.ts');
+    const m = await loadModel(file);
+    let n = 0;
+    for (const v of m.variantNames)
+      for (const e of expectationsOf(m, v)) {
+        t.deepEqual(checkExpectation(m, v, e).diffs, [], `${v}: ${JSON.stringify(e)}`);
+        n++;
+      }
+    t.is(n, count);
+  });
+
 test('every kernel model variant states its expected verdict for default parameters', (t) => {
   for (const m of builtinModels.filter((x) => x.def.category === 'kernel')) {
     for (const v of m.variantNames) t.true(expectationsOf(m, v).some((e) => !e.params), `${m.name} / ${v} has no default expectation`);

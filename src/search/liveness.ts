@@ -46,8 +46,9 @@ import type { CycleKindCode, CycleProgress } from './cycle-progress.ts';
  *
  * Memory: 9 bytes per state (DFS number, low link, on-stack flag: the pass
  * over the edge cache uses only the low link's array, for its one number)
- * plus a component id, and stacks proportional to the DFS depth, per thread that
- * runs passes; the edge cache, 8 bytes per state and 6 per edge, only when
+ * plus a component id, and stacks proportional to the DFS depth (the pass
+ * over the edge cache also keeps 8 bytes per state on its Tarjan stack for
+ * its weak-fairness verdict), per thread that runs passes; the edge cache, 8 bytes per state and 6 per edge, only when
  * resident memory with it stays under 70% of the run's ceiling.
  */
 
@@ -259,9 +260,10 @@ const DONE = 0x7fffffff;
  * calls per edge): the same search as the generic `tarjan` over
  * `successors` (the same edges in the same order, so the same components
  * met in the same order, with their members in the same order), over every
- * state or within `region` (an edge out of it is left out), calling `onScc`
- * for each non-trivial component until it returns one. The strong-fairness
- * refinement inside a component runs the generic search.
+ * state or within `region` (its other states are marked complete before
+ * the walk, so that an edge to one is left out without reading `region`),
+ * calling `onScc` for each non-trivial component until it returns one. The
+ * strong-fairness refinement inside a component runs the generic search.
  *
  * One number per state instead of Tarjan's three (Pearce's space-efficient
  * form, "A space-efficient algorithm for finding strongly connected
@@ -273,72 +275,121 @@ const DONE = 0x7fffffff;
  * read once, where `num`, `onStack` and `low` were three arrays and up to
  * three cache misses; comparing with the successor's lowered number rather
  * than its visit number finds the same roots.
+ *
+ * `prejudge` (weak fairness, at most 31 threads): the walk also gathers
+ * each component's weak-fairness verdict, so that a component that is not
+ * fair is passed over without `onScc` (its judgement would read every
+ * member's edges again, scattered over the cache, and could only find it
+ * unfair). Each state on the stack keeps, at its place there, the threads
+ * enabled in it (every edge's thread, left out or not, as `judge` counts
+ * them) and the threads that move along an edge inside its component:
+ * an edge to a state still on the stack (the two are then in one
+ * component), or the tree edge into a state that turns out not to be a
+ * root. A component where a thread is enabled in every member and never
+ * moves is not fair; the others go to `onScc`, which judges them as before.
  */
-function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | null, onScc: (comp: number, members: Int32Array) => FairComponent | null): FairComponent | null {
+function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | null, onScc: (comp: number, members: Int32Array) => FairComponent | null, prejudge: boolean): FairComponent | null {
   const idx = c.low;
   const { comp } = c;
   const { first, count, to, meta } = ec;
   const N = idx.length;
+  if (region !== null) for (let v = 0; v < N; v++) if (region[v] === 0) idx[v] = DONE;
   // The strong-fairness refinement searches a component's states again with the generic search, which writes c.low: they are marked complete again after it.
   const refines = c.fairness === 'strong';
-  // An edge out of the region is left out like an excluded one.
-  const excluded = region === null ? (m: number): boolean => leftOut(c, m >>> 1, m & 1) : (m: number, u: number): boolean => region[u] === 0 || leftOut(c, m >>> 1, m & 1);
+  // leftOut on an edge's meta (thread << 1 | progress): every progress edge, or the starving thread's (none in the pass over the whole graph, whose meta never matches).
+  const allProgress = c.starving === LIVELOCK;
+  const starvingMeta = (c.starving << 1) | 1;
   let fv = new Int32Array(1024);
   let fi = new Int32Array(1024);
   let fn = new Int32Array(1024);
+  // prejudge: the state's place on the stack, and the thread of the tree edge that entered it (as a bit).
+  let fp = new Int32Array(prejudge ? 1024 : 0);
+  let fb = new Int32Array(prejudge ? 1024 : 0);
   let depth = 0;
   const tstack = new Growable(new Int32Array(1024));
+  // prejudge, per place on tstack: the threads enabled in its state, and those moving inside its component.
+  let ten = new Int32Array(prejudge ? 1024 : 0);
+  let tmv = new Int32Array(prejudge ? 1024 : 0);
   const tick = sccGraph(c).tick;
-  const enter = (v: number): void => {
+  const enter = (v: number, bit: number): void => {
     const n = ++c.counter;
     idx[v] = n;
+    const pos = tstack.n;
     tstack.push(v);
     if (depth === fv.length) {
       fv = grown(fv, depth * 2);
       fi = grown(fi, depth * 2);
       fn = grown(fn, depth * 2);
+      if (prejudge) {
+        fp = grown(fp, depth * 2);
+        fb = grown(fb, depth * 2);
+      }
     }
     fv[depth] = v;
     fi[depth] = first[v]!;
     fn[depth] = n;
+    if (prejudge) {
+      if (pos === ten.length) {
+        ten = grown(ten, pos * 2);
+        tmv = grown(tmv, pos * 2);
+      }
+      let en = 0;
+      for (let e = first[v]!, end = e + count[v]!; e < end; e++) en |= 1 << (meta[e]! >>> 1);
+      ten[pos] = en;
+      tmv[pos] = 0;
+      fp[depth] = pos;
+      fb[depth] = bit;
+    }
     depth++;
   };
   for (let root = 0; root < N; root++) {
-    if (idx[root] !== 0 || (region !== null && region[root] === 0)) continue;
-    enter(root);
+    if (idx[root] !== 0) continue;
+    enter(root, 0);
     while (depth > 0) {
       tick();
       const f = depth - 1;
       const v = fv[f]!;
       const end = first[v]! + count[v]!;
       let i = fi[f]!;
-      while (i < end && excluded(meta[i]!, to[i]!)) i++;
+      while (i < end && (meta[i]! & 1) === 1 && (allProgress || meta[i] === starvingMeta)) i++;
       if (i < end) {
         fi[f] = i + 1;
         const u = to[i]!;
         const x = idx[u]!;
-        if (x === 0) enter(u);
-        else if (x < idx[v]!) idx[v] = x;
+        if (x === 0) enter(u, 1 << (meta[i]! >>> 1));
+        else {
+          if (x < idx[v]!) idx[v] = x;
+          // A successor still on the stack lies in v's component.
+          if (prejudge && x !== DONE) tmv[fp[f]!]! |= 1 << (meta[i]! >>> 1);
+        }
         continue;
       }
       depth--;
       if (idx[v] !== fn[f]) {
-        // Not a root: it stays on the stack, and its parent is lowered to what it was lowered to.
+        // Not a root: it stays on the stack, and its parent is lowered to what it was lowered to (and is in its component: the edge that entered it moves inside).
         const p = fv[depth - 1]!;
         if (idx[v]! < idx[p]!) idx[p] = idx[v]!;
+        if (prejudge) tmv[fp[f]!]! |= fb[f]!;
         continue;
       }
       const id = c.nextComp++;
       let k = tstack.n;
+      let moves = 0;
+      let everywhere = -1;
       do {
         k--;
         idx[tstack.a[k]!] = DONE;
         comp[tstack.a[k]!] = id;
+        if (prejudge) {
+          moves |= tmv[k]!;
+          everywhere &= ten[k]!;
+        }
       } while (tstack.a[k] !== v);
       // A component of one state has a cycle only through a self-loop (looked for only then, not for every state the search leaves).
       let cyclic = tstack.n - k > 1;
-      for (let e = first[v]!; e < end && !cyclic; e++) cyclic = to[e] === v && !excluded(meta[e]!, v);
-      const members = cyclic ? tstack.a.slice(k, tstack.n) : null;
+      for (let e = first[v]!; e < end && !cyclic; e++) cyclic = to[e] === v && !((meta[e]! & 1) === 1 && (allProgress || meta[e] === starvingMeta));
+      // Weakly fair only if every thread enabled in every member moves inside.
+      const members = cyclic && (!prejudge || (everywhere & ~moves) === 0) ? tstack.a.slice(k, tstack.n) : null;
       tstack.n = k;
       if (members !== null) {
         const r = onScc(id, members);
@@ -840,7 +891,9 @@ function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (co
     }
     beginTask(c, taskOf(c, starving), of, 0);
   }
-  if (ec !== null) return findFairComponentCached(c, ec, region, onScc);
+  // Components that are not weakly fair need no judgement (the pass over the whole graph judges none).
+  const prejudge = starving !== WHOLE_GRAPH && c.fairness === 'weak' && c.por === null && c.rt.threads <= 31;
+  if (ec !== null) return findFairComponentCached(c, ec, region, onScc, prejudge);
   const roots = function* () {
     for (let v = 0; v < N; v++) if (region === null || region[v] === 1) yield v;
   };
