@@ -276,11 +276,12 @@ const DONE = 0x7fffffff;
  * three cache misses; comparing with the successor's lowered number rather
  * than its visit number finds the same roots.
  *
- * `prejudge` (weak fairness, at most 31 threads): the walk also gathers
- * each component's weak-fairness verdict, so that a component that is not
- * fair is passed over without `onScc` (its judgement would read every
- * member's edges again, scattered over the cache, and could only find it
- * unfair). Each state on the stack keeps, at its place there, the threads
+ * `prejudge` (weak or strong fairness, at most 31 threads): the walk also
+ * gathers each component's weak-fairness verdict, so that a component that
+ * is not fair is passed over without `onScc` (its judgement would read
+ * every member's edges again, scattered over the cache, and could only
+ * find it unfair; under strong fairness such a thread is an offender
+ * enabled in every member, so the refinement would drop them all). Each state on the stack keeps, at its place there, the threads
  * enabled in it (every edge's thread, left out or not, as `judge` counts
  * them) and the threads that move along an edge inside its component:
  * an edge to a state still on the stack (the two are then in one
@@ -388,7 +389,7 @@ function findFairComponentCached(c: Ctx, ec: EdgeCache, region: Uint8Array | nul
       // A component of one state has a cycle only through a self-loop (looked for only then, not for every state the search leaves).
       let cyclic = tstack.n - k > 1;
       for (let e = first[v]!; e < end && !cyclic; e++) cyclic = to[e] === v && !((meta[e]! & 1) === 1 && (allProgress || meta[e] === starvingMeta));
-      // Weakly fair only if every thread enabled in every member moves inside.
+      // Fair only if every thread enabled in every member moves inside (weak fairness; under strong fairness too, else no fair part is left).
       const members = cyclic && (!prejudge || (everywhere & ~moves) === 0) ? tstack.a.slice(k, tstack.n) : null;
       tstack.n = k;
       if (members !== null) {
@@ -891,8 +892,8 @@ function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (co
     }
     beginTask(c, taskOf(c, starving), of, 0);
   }
-  // Components that are not weakly fair need no judgement (the pass over the whole graph judges none).
-  const prejudge = starving !== WHOLE_GRAPH && c.fairness === 'weak' && c.por === null && c.rt.threads <= 31;
+  // Components that are not weakly fair need no judgement (the pass over the whole graph judges none, and without fairness every cycle counts).
+  const prejudge = starving !== WHOLE_GRAPH && c.fairness !== 'none' && c.por === null && c.rt.threads <= 31;
   if (ec !== null) return findFairComponentCached(c, ec, region, onScc, prejudge);
   const roots = function* () {
     for (let v = 0; v < N; v++) if (region === null || region[v] === 1) yield v;
