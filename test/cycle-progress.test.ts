@@ -9,7 +9,8 @@
 import test from 'ava';
 import { buildModel, search, type ProgressInfo, type SearchResult } from '../src/index.ts';
 import { SearchCell, cellMonitor } from '../src/run/search-cell.ts';
-import { cycleSearchAt, cycleSearchText } from '../src/search/cycle-progress.ts';
+import { cycleSearchAt, cycleSearchText, HELPER_KIND } from '../src/search/cycle-progress.ts';
+import { searchLockstep } from '../src/search/parallel-search.ts';
 import { searchProgressText } from '../src/cli/progress.ts';
 import type { SearchMonitor } from '../src/search/types.ts';
 import mew from '../models/migration-entry-wait.ts';
@@ -92,12 +93,35 @@ test('where the cycle search is, as a watcher reads it from the shared cell and 
   cellMonitor(cell).cycleSearch!(4, 9, 3, starving, 1234, 5678);
   const c = cell.snapshot().cycle!;
   const at = cycleSearchAt(m, c.task, c.tasks, c.kind, c.thread, c.visited, c.of)!;
-  t.deepEqual(at, { task: 4, tasks: 9, looksFor: 'starvation', thread: m.threads[starving]!.name, visited: 1234, of: 5678 });
+  t.deepEqual(at, { task: 4, tasks: 9, looksFor: 'starvation', thread: m.threads[starving]!.name, visited: 1234, of: 5678, helper: false });
   t.is(cycleSearchText(at), `task 4 of 9, starvation of ${m.threads[starving]!.name}: 1,234 of 5,678 states visited`);
   // A symmetric group's starvation names the group; a task another thread runs, and the lasso, have no count.
   t.is(cycleSearchAt(m, 2, 3, 4, starving, 10, 20)!.thread, `${m.threads[starving]!.template.name}[*]`);
   t.is(cycleSearchText(cycleSearchAt(m, 3, 9, 3, starving, -1, 5678)!), `task 3 of 9, starvation of ${m.threads[starving]!.name}: run by a helper thread`);
+  // A helper's task with its count.
+  const helper = cycleSearchAt(m, 3, 9, 3 | HELPER_KIND, starving, 1234, 5678)!;
+  t.like(helper, { looksFor: 'starvation', visited: 1234, helper: true });
+  t.is(cycleSearchText(helper), `task 3 of 9, starvation of ${m.threads[starving]!.name}: 1,234 of 5,678 states visited by a helper thread`);
   t.is(cycleSearchText(cycleSearchAt(m, 1, 9, 5, -1, -1, 5678)!), "task 1 of 9, drawing the counterexample's lasso");
   cell.reset();
   t.is(cell.snapshot().cycle, null);
+});
+
+test('a task of the cycle search that a helper of --workers runs shows the helper\'s count while the search thread waits for it', (t) => {
+  const m = waits();
+  const told = stopIn(() => false);
+  // Every level in worker 0 alone (the rounds record the edges); the helper holds the first task, the livelock pass, which runs when the search thread waits for it (the lockstep driver).
+  const r = searchLockstep(m, { monitor: told, deadlock: false }, { workers: 2, parallel: { parallelFrom: 1e9, roundStates: 16 } });
+  const one = search(m, { deadlock: false, workers: 1 });
+  t.is(r.verdict, one.verdict);
+  t.is(r.stats.states, one.stats.states);
+  // Told while it waited: first without a count, then the helper's (every state, for the livelock pass).
+  const helpers = told.told.filter((a) => (a[2]! & HELPER_KIND) !== 0);
+  t.true(helpers.length >= 2, JSON.stringify(told.told));
+  t.deepEqual(helpers[0], [1, tasksOf(m), 1 | HELPER_KIND, -1, -1, r.stats.states]);
+  const last = cycleSearchAt(m, ...(helpers.at(-1) as [number, number, number, number, number, number]))!;
+  t.deepEqual(last, { task: 1, tasks: tasksOf(m), looksFor: 'livelock', thread: null, visited: r.stats.states, of: r.stats.states, helper: true });
+  t.regex(cycleSearchText(last), /^task 1 of \d+, non-progress cycles: [\d,]+ of [\d,]+ states visited by a helper thread$/);
+  // The search thread's own tasks have no helper's mark.
+  t.true(told.told.some((a) => a[0] === 2 && (a[2]! & HELPER_KIND) === 0));
 });

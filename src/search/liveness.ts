@@ -48,7 +48,8 @@ import type { CycleKindCode, CycleProgress } from './cycle-progress.ts';
  * over the edge cache uses only the low link's array, for its one number)
  * plus a component id, and stacks proportional to the DFS depth (the pass
  * over the edge cache also keeps 8 bytes per state on its Tarjan stack for
- * its weak-fairness verdict), per thread that runs passes; the edge cache,
+ * its weak-fairness verdict), per thread that runs passes (at most
+ * HELPER_PASS_BYTES a state, which a helper is checked for); the edge cache,
  * 8 bytes per state and 6 per edge, only when resident memory with it
  * stays under 70% of the run's ceiling.
  */
@@ -75,6 +76,10 @@ interface Ctx extends Refining, NearestKept {
   bfsFrom: Int32Array | null;
   /** Where the search is, told at its polls (the search thread's; null in a helper's share of the tasks). */
   progress: CycleProgress | null;
+  /** A helper's share of the tasks: how far its pass got (`of` -1: unchanged), told at its polls for the search thread's progress (`PassPool.note`). */
+  publish: ((visited: number, of: number) => void) | null;
+  /** A starvation pass run over every state while another thread finds the states on cycles: whether to give it up (asked at the polls). */
+  abandon: (() => boolean) | null;
 }
 
 /**
@@ -87,6 +92,18 @@ function edgeCacheFits(rt: Runtime, store: StateStore, edges: number, opts: Sear
 }
 
 type List = Growable<Int32Array>;
+
+/**
+ * What a thread that runs passes over the edge cache may hold per state:
+ * its numbering (DFS number, low link and component id, 4 bytes each, and
+ * the on-stack flag) and, at their fullest (one component of every state,
+ * reached by a depth-first path through every state), its Tarjan stack
+ * with the weak-fairness masks (12 bytes a state) and its DFS frames (20
+ * bytes a level). A helper is given passes only when that fits beside
+ * what the run holds (`cacheFits`); the stacks grow by doubling, so they
+ * may reserve up to twice what they use.
+ */
+export const HELPER_PASS_BYTES = 13 + 12 + 20;
 
 /** `Ctx.starving` of the livelock pass (every progress edge left out), and of the pass over the whole graph (none left out: `cyclicRegion`). */
 const LIVELOCK = -1;
@@ -159,10 +176,15 @@ function sccGraph(c: Ctx): SccGraph {
 function poll(c: Ctx): void {
   const now = performance.now();
   c.progress?.poll(c.counter, now);
+  c.publish?.(c.counter, -1);
+  if (c.abandon !== null && c.abandon()) throw new Abandoned();
   if (now > c.deadline) throw new LivenessStop('time-limit');
   const r = c.monitor !== null ? c.monitor.poll('liveness', c.store.count, 0, 0, 0, 0) : null;
   if (r !== null) throw new LivenessStop(r);
 }
+
+/** Unwinds a starvation pass over every state once the states on cycles are known and make it needless (`Ctx.abandon`). */
+class Abandoned extends Error {}
 
 /** Unwinds the search when a limit is reached (thrown from deep inside the SCC search, caught once). */
 class LivenessStop extends Error {
@@ -693,10 +715,11 @@ function fairCycle(c: Ctx, entry: number, inComp: (u: number) => boolean): Edge[
  * says whether there is one), and is run again here for the nearest; within
  * the states on cycles a pass meets the same non-trivial components as over
  * every state (an edge that leaves them cannot return), so the nearest is
- * the same. A starvation pass waits until task 1 is settled.
+ * the same. A starvation pass searches every state while task 1 is not
+ * settled (`runTask`).
  */
 export interface PassPool {
-  /** How many other threads take tasks (each keeps its own numbering: 13 bytes per state). */
+  /** How many other threads take tasks (each keeps its own numbering and stacks: HELPER_PASS_BYTES per state at most). */
   readonly helpers: number;
   /** Open tasks [0, n) under `fairness` to every thread. */
   start(n: number, fairness: Fairness): void;
@@ -708,6 +731,11 @@ export interface PassPool {
   settle(j: number, outcome: number): void;
   /** Wait a little for the outcome of task j, which another thread runs. */
   wait(j: number): void;
+  /** The thread that runs task j has visited `visited` of `of` states (`of` -1: as it said before). */
+  note(j: number, visited: number, of: number): void;
+  /** What the thread that runs task j said of it (`note`): states visited (-1: nothing yet), and of how many (0: not said). */
+  visited(j: number): number;
+  states(j: number): number;
   /** Task 1 found some states on cycles: hand them to every thread. */
   shareRegion(region: Uint8Array): void;
   /** The states on cycles, once task 1 was settled PASS_FOUND (`n` states). */
@@ -755,6 +783,13 @@ class LocalPool implements PassPool {
   wait(j: number): void {
     throw new Error(`internal: the cycle search waits for task ${j} in one thread`);
   }
+  note(): void {}
+  visited(): number {
+    return -1;
+  }
+  states(): number {
+    return 0;
+  }
   shareRegion(region: Uint8Array): void {
     this.shared = region;
   }
@@ -788,6 +823,8 @@ function context(rt: Runtime, store: StateStore, fairness: Fairness, deadline: n
     bfsPrev: null,
     bfsFrom: null,
     progress: null,
+    publish: null,
+    abandon: null,
     best: null,
     bestEntry: N,
     keep: null,
@@ -802,10 +839,18 @@ function cacheContext(rt: Runtime, store: StateStore, fairness: Fairness, cache:
 
 /**
  * Run task j of `pool` here: its outcome, and the fair component a pass
- * found (its numbering is then still in c). A starvation pass first waits
- * for task 1 (`idle` between looks: the search thread polls its limits).
+ * found (its numbering is then still in c). A starvation pass searches the
+ * states on cycles (task 1). While another thread still finds them, it
+ * searches every state instead, which meets the same components (a
+ * component of the graph with some edges left out lies on cycles of the
+ * whole graph, and every edge between its members is in the region), so
+ * the verdict, the nearest component and its lasso are the same; it gives
+ * that up at a poll once task 1 has found no cycle, or states on cycles
+ * fewer than those it has yet to visit, and waits for task 1 then
+ * (`idle(1)` between looks: the search thread polls its limits and shows
+ * the count of the thread that runs it).
  */
-function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, idle: () => void, nearest: boolean): { outcome: number; found: FairComponent | null } {
+function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, idle: (waitingFor: number) => void, nearest: boolean): { outcome: number; found: FairComponent | null } {
   if (j === 0) {
     const found = runPass(c, LIVELOCK, null, nearest);
     return { outcome: found !== null ? PASS_FOUND : PASS_NONE, found };
@@ -821,8 +866,32 @@ function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, i
     return { outcome: PASS_FOUND, found: null };
   }
   let r = pool.outcome(REGION_TASK);
+  if (r === PASS_PENDING) {
+    let smaller = -1;
+    c.abandon = () => {
+      const o = pool.outcome(REGION_TASK);
+      if (o === PASS_NONE) return true;
+      if (o !== PASS_FOUND) return false;
+      if (smaller < 0) {
+        const region = pool.region(N);
+        let on = 0;
+        for (let v = 0; v < N; v++) on += region[v]!;
+        smaller = on < N - c.counter ? 1 : 0;
+      }
+      return smaller === 1;
+    };
+    try {
+      const found = runPass(c, passes[j - 1]!, null, nearest);
+      return { outcome: found !== null ? PASS_FOUND : PASS_NONE, found };
+    } catch (e) {
+      if (!(e instanceof Abandoned)) throw e;
+    } finally {
+      c.abandon = null;
+    }
+    r = pool.outcome(REGION_TASK);
+  }
   while (r === PASS_PENDING) {
-    idle();
+    idle(REGION_TASK);
     pool.wait(REGION_TASK);
     r = pool.outcome(REGION_TASK);
   }
@@ -849,12 +918,19 @@ export function runPoolTasks(rt: Runtime, store: StateStore, cache: EdgeCache, p
 export function taskRunner(rt: Runtime, store: StateStore, cache: EdgeCache, pool: PassPool, fairness: Fairness, stop: () => boolean): (j: number) => number {
   const passes = cyclePasses(rt);
   const c = cacheContext(rt, store, fairness, cache, stop);
+  let task = -1;
+  c.publish = (visited, of) => pool.note(task, visited, of);
   const idle = (): void => {
     if (stop()) throw new LivenessStop('interrupted');
   };
   return (j) => {
+    task = j;
+    c.counter = 0;
     try {
-      return runTask(c, pool, passes, j, idle, false).outcome;
+      const o = runTask(c, pool, passes, j, idle, false).outcome;
+      // The count at the end, which the polls (every 4096 steps) may not have told.
+      pool.note(j, c.counter, -1);
+      return o;
     } catch (e) {
       if (e instanceof LivenessStop) return PASS_PENDING;
       throw e;
@@ -887,13 +963,14 @@ function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (co
   c.counter = 0;
   const ec = cachedEdges(c);
   const N = c.store.count;
-  if (c.progress !== null) {
+  if (c.progress !== null || c.publish !== null) {
     let of = N;
     if (region !== null) {
       of = 0;
       for (let v = 0; v < N; v++) of += region[v]!;
     }
     beginTask(c, taskOf(c, starving), of, 0);
+    c.publish?.(0, of);
   }
   // Components that are not weakly fair need no judgement (the pass over the whole graph judges none, and without fairness every cycle counts).
   const prejudge = starving !== WHOLE_GRAPH && c.fairness !== 'none' && c.por === null && c.rt.threads <= 31;
@@ -973,8 +1050,8 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   const passes = cyclePasses(rt);
   const tasks = passes.length + 1;
   progress?.setTasks(tasks);
-  // Tasks shared with other threads need the whole graph in the (shared) cache, and room for their own numbering of the states.
-  const shared = pool !== null && c.edges === recorded && cachedEdges(c) !== null && cacheFits(13 * N * pool.helpers, 0, store.bytes(), opts);
+  // Tasks shared with other threads need the whole graph in the (shared) cache, and room for their own numbering of the states and their stacks.
+  const shared = pool !== null && c.edges === recorded && cachedEdges(c) !== null && cacheFits(HELPER_PASS_BYTES * N * pool.helpers, 0, store.bytes(), opts);
   if (pool !== null && !shared) pool.decline();
   const p: PassPool = shared ? pool : new LocalPool();
   p.start(tasks, c.fairness);
@@ -1011,11 +1088,17 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     if (numbered !== starving) found = runPass(c, starving, region, true)!;
     return lasso(found, starving);
   };
-  const idle = (): void => poll(c);
-  // The first pass in order that finds a fair component wins, whoever ran it.
-  let mine: { j: number; found: FairComponent } | null = null;
   /** The task another thread runs that this one waits for (told to the progress once). */
   let waiting = -1;
+  /** Between looks at task j, which another thread runs: its count to the progress, and the limits polled. */
+  const idle = (j: number): void => {
+    if (waiting !== j) beginTask(c, j, N, null);
+    waiting = j;
+    c.progress?.helperPoll(p.visited(j), p.states(j), performance.now());
+    poll(c);
+  };
+  // The first pass in order that finds a fair component wins, whoever ran it.
+  let mine: { j: number; found: FairComponent } | null = null;
   for (let next = 0; next < tasks; ) {
     if (mine !== null && mine.j === next) return report(next, mine.found);
     const o = p.outcome(next);
@@ -1028,15 +1111,14 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
     const j: number = mine === null ? p.claim() : -1;
     if (j >= 0) {
       const r = runTask(c, p, passes, j, idle, true);
+      waiting = -1;
       if (r.found !== null) mine = { j, found: r.found };
       else p.settle(j, r.outcome);
       continue;
     }
-    // Another thread runs task next.
+    // Another thread runs task next: the progress shows its count.
     if (p.outcome(next) !== PASS_PENDING) continue;
-    if (waiting !== next) beginTask(c, next, N, null);
-    waiting = next;
-    poll(c);
+    idle(next);
     p.wait(next);
   }
   return null;

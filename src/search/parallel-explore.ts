@@ -678,12 +678,20 @@ class SharedPassPool implements PassPool {
     this.bufs = w0.bufs;
     this.ctl = w0.ctl;
     this.res = new Int32Array(w0.bufs.passes);
+    this.T = this.res.length / 3;
     this.helpers = helpers;
   }
 
+  /** Tasks the buffer has room for: outcomes at [0, T), states visited at [T, 2T), of how many at [2T, 3T). */
+  private readonly T: number;
+
   start(n: number, fairness: Fairness): void {
-    if (n > this.res.length) throw new Error(`internal: ${n} tasks for ${this.res.length} outcomes`);
-    for (let j = 0; j < n; j++) Atomics.store(this.res, j, PASS_PENDING);
+    if (n > this.T) throw new Error(`internal: ${n} tasks for ${this.T} outcomes`);
+    for (let j = 0; j < n; j++) {
+      Atomics.store(this.res, this.T + j, -1);
+      Atomics.store(this.res, 2 * this.T + j, 0);
+      Atomics.store(this.res, j, PASS_PENDING);
+    }
     const ctl = this.ctl;
     Atomics.store(ctl, Ctl.PassCount, n);
     Atomics.store(ctl, Ctl.PassFairness, FAIRNESS.indexOf(fairness));
@@ -711,6 +719,20 @@ class SharedPassPool implements PassPool {
   wait(j: number): void {
     if (Atomics.load(this.ctl, Ctl.Abort) !== 0) throw new RoundAborted();
     Atomics.wait(this.res, j, PASS_PENDING, 20);
+  }
+
+  note(j: number, visited: number, of: number): void {
+    if (j < 0 || j >= this.T) return;
+    if (of >= 0) Atomics.store(this.res, 2 * this.T + j, of);
+    Atomics.store(this.res, this.T + j, visited);
+  }
+
+  visited(j: number): number {
+    return Atomics.load(this.res, this.T + j);
+  }
+
+  states(j: number): number {
+    return Atomics.load(this.res, 2 * this.T + j);
   }
 
   shareRegion(region: Uint8Array): void {
@@ -861,12 +883,19 @@ export function lockstepDriver(helpers: readonly RoundWorker[]): RoundDriver {
 
 /**
  * The pool of the lockstep driver (law tests): before this thread claims a
- * task, every helper claims one and runs it at once, on its own runtime,
- * so the tasks are shared out and a helper's found cycle is run again by
- * the search.
+ * task, every helper without one claims one and holds it; a held task runs
+ * only when the search thread waits for it, on its helper's runtime, and
+ * its outcome is settled at the next wait, so that the search thread first
+ * sees the helper's count as it would while a helper thread runs the task
+ * (`helperPoll`). So the tasks are shared out, the search thread meets
+ * tasks that others run (a livelock found by a helper is run again by the
+ * search), and it waits for them as it waits for threads.
  */
 class LockstepPassPool extends SharedPassPool {
   private runners: ((j: number) => number)[] = [];
+  /** Per helper: the task it holds (-1: none), and its outcome once it ran (PASS_PENDING: not yet). */
+  private held = new Int32Array(0);
+  private ran = new Int32Array(0);
 
   constructor(
     w0: RoundWorker,
@@ -877,6 +906,8 @@ class LockstepPassPool extends SharedPassPool {
 
   override start(n: number, fairness: Fairness): void {
     super.start(n, fairness);
+    this.held = new Int32Array(this.others.length).fill(-1);
+    this.ran = new Int32Array(this.others.length).fill(PASS_PENDING);
     this.runners = this.others.map((h) => {
       h.refresh();
       return taskRunner(h.rt, h.store as unknown as StateStore, sharedCache(h), this, fairness, () => false);
@@ -884,15 +915,25 @@ class LockstepPassPool extends SharedPassPool {
   }
 
   override claim(): number {
-    for (const run of this.runners) {
+    for (let h = 0; h < this.others.length; h++) {
+      if (this.held[h]! >= 0) continue;
       const j = super.claim();
       if (j < 0) break;
-      this.settle(j, run(j));
+      this.held[h] = j;
     }
     return super.claim();
   }
 
   override wait(j: number): void {
-    throw new Error(`internal: the search waits for task ${j}, which no helper runs`);
+    const h = this.held.indexOf(j);
+    if (h < 0) throw new Error(`internal: the search waits for task ${j}, which no helper runs`);
+    if (this.ran[h] === PASS_PENDING) {
+      this.ran[h] = this.runners[h]!(j);
+      if (this.ran[h] === PASS_PENDING) throw new Error(`internal: a helper's task ${j} stopped`);
+      return;
+    }
+    this.settle(j, this.ran[h]!);
+    this.held[h] = -1;
+    this.ran[h] = PASS_PENDING;
   }
 }

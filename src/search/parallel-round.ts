@@ -231,7 +231,7 @@ export interface ParallelBuffers {
   readonly coverage: SharedArrayBuffer;
   /** The cycle search's edge cache, while the rounds record it. */
   readonly edges: EdgeBuffers;
-  /** The outcome of each task of the cycle search (Int32, `PASS_PENDING`...): the livelock pass, the states on cycles, a starvation pass per thread. */
+  /** Per task of the cycle search (the livelock pass, the states on cycles, a starvation pass per thread), Int32: its outcome (`PASS_PENDING`...), then in a second and a third third the states its thread has visited and of how many, for the progress. */
   readonly passes: SharedArrayBuffer;
   /** The states on cycles, that the starvation passes search (a byte per state, `PassPool.shareRegion`). */
   readonly region: SharedArrayBuffer;
@@ -278,7 +278,7 @@ export function parallelBuffers(words: number, workers: number, store: SharedSto
     segments: new SharedArrayBuffer(4 * LINE * workers),
     coverage: new SharedArrayBuffer(Math.max(1, coverageBytes)),
     edges: { first: growableShared(4096, MAX_EDGE_BYTES), count: growableShared(4096, MAX_EDGE_BYTES), to: growableShared(4096, MAX_EDGE_BYTES), meta: growableShared(4096, MAX_EDGE_BYTES) },
-    passes: new SharedArrayBuffer(4 * (threads + 2)),
+    passes: new SharedArrayBuffer(4 * 3 * (threads + 2)),
     region: growableShared(4096, MAX_EDGE_BYTES),
     phaseMs: timed ? new SharedArrayBuffer(8 * PHASES.length * workers) : null,
   };
