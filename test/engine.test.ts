@@ -11,6 +11,7 @@ import { StateStore } from '../src/store/store.ts';
 import { explore, noReducers } from '../src/search/explore.ts';
 import { EdgeRecorder } from '../src/search/edge-cache.ts';
 import { defaultOptions, type SearchResult } from '../src/search/types.ts';
+import { trimToCycles } from '../src/search/liveness.ts';
 
 const RUNS = Number(process.env.MMCHECK_FC_RUNS ?? 150);
 
@@ -306,4 +307,38 @@ test('a fair cycle is judged on every state of its component, not on the first o
       t.is(replay(trace, model).status, 'reproduced', what);
     }
   }
+});
+
+test('trimming to cycles keeps exactly the states on a path from a cycle to a cycle: every state on a cycle, and none when there is no cycle', (t) => {
+  const graph = fc.integer({ min: 1, max: 12 }).chain((n) => fc.tuple(fc.constant(n), fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: 3 * n })));
+  fc.assert(
+    fc.property(graph, ([n, edges]) => {
+      // The edges as the cache holds them: each state's successors together.
+      const count = new Int32Array(n);
+      const first = new Int32Array(n);
+      for (const [a] of edges) count[a]!++;
+      for (let v = 1; v < n; v++) first[v] = first[v - 1]! + count[v - 1]!;
+      const to = new Int32Array(edges.length);
+      const at = first.slice();
+      for (const [a, b] of edges) to[at[a]!++] = b;
+      // reach[a][b]: a path of one edge or more from a to b.
+      const reach = Array.from({ length: n }, () => new Array<boolean>(n).fill(false));
+      for (const [a, b] of edges) reach[a]![b] = true;
+      for (let k = 0; k < n; k++) for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) if (reach[a]![k] && reach[k]![b]) reach[a]![b] = true;
+      const cyclic = (v: number) => reach[v]![v]!;
+      const between = (v: number) => [...Array(n).keys()].some((c) => cyclic(c) && (c === v || reach[c]![v])) && [...Array(n).keys()].some((c) => cyclic(c) && (c === v || reach[v]![c]));
+      let ticks = 0;
+      const r = trimToCycles(n, first, count, to, () => void ticks++);
+      const kept = [...Array(n).keys()].filter(between);
+      if (kept.length === 0) return r === null;
+      if (r === null || r.states !== kept.length) return false;
+      for (let v = 0; v < n; v++) {
+        if ((r.region[v] === 1) !== between(v)) return false;
+        if (cyclic(v) && r.region[v] !== 1) return false;
+      }
+      return ticks >= n;
+    }),
+    { numRuns: RUNS * 4 },
+  );
+  t.pass();
 });
