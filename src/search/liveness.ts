@@ -1043,7 +1043,7 @@ function trimBytes(states: number, edges: number): number {
  * s.)
  */
 function trimmedRegion(c: Ctx, ec: EdgeCache): { region: Uint8Array; states: number } | null {
-  // Its (at most five) sweeps over the states count as a fifth of a visit each; it polls every 4096 states and edges, as the SCC passes poll every 4096 steps.
+  // Its (at most four) sweeps over the states count as a fourth of a visit each; it polls every 4096 states and edges, as the SCC passes poll every 4096 steps.
   const N = c.store.count;
   let swept = 0;
   let work = 0;
@@ -1055,7 +1055,7 @@ function trimmedRegion(c: Ctx, ec: EdgeCache): { region: Uint8Array; states: num
     work += edges + 1;
     if (work < 4096) return;
     work = 0;
-    c.counter = Math.min(N, Math.floor(swept / 5));
+    c.counter = Math.min(N, Math.floor(swept / 4));
     poll(c);
   });
   c.counter = c.store.count;
@@ -1067,7 +1067,7 @@ function trimmedRegion(c: Ctx, ec: EdgeCache): { region: Uint8Array; states: num
  * to[first[v] .. first[v] + count[v])): the states that lie on a path
  * from a cycle to a cycle (self-loops included), or null when there is no
  * cycle. `tick(edges)` is called once per state in each of (at most
- * five) sweeps, with the number of its edges the sweep read.
+ * four) sweeps, with the number of its edges the sweep read.
  */
 export function trimToCycles(n: number, first: Int32Array, count: Int32Array, to: Int32Array, tick: (edges: number) => void): { region: Uint8Array; states: number } | null {
   const N = n;
@@ -1092,8 +1092,13 @@ export function trimToCycles(n: number, first: Int32Array, count: Int32Array, to
     tick(e - f);
   }
   if (q === N) return null;
-  // The predecessors of the states that stay, among them, and their successors left.
+  // The predecessors of the states that stay, among them (as many as the sweep left in deg), and their successors left (then in deg).
   const pfirst = new Int32Array(N + 1);
+  for (let v = 0; v < N; v++) pfirst[v + 1] = pfirst[v]! + (gone[v] === 1 ? 0 : deg[v]!);
+  const pred = new Int32Array(pfirst[N]!);
+  // (The queue is free until the second sweep: it holds where each state's next predecessor goes.)
+  const at = queue;
+  at.set(pfirst.subarray(0, N));
   deg.fill(0);
   for (let v = 0; v < N; v++) {
     tick(gone[v] === 1 ? 0 : count[v]!);
@@ -1103,24 +1108,9 @@ export function trimToCycles(n: number, first: Int32Array, count: Int32Array, to
     for (let i = f; i < e; i++) {
       const u = to[i]!;
       if (gone[u] === 0) {
-        pfirst[u + 1]!++;
+        pred[at[u]!++] = v;
         deg[v]++;
       }
-    }
-  }
-  for (let v = 0; v < N; v++) pfirst[v + 1] += pfirst[v]!;
-  const pred = new Int32Array(pfirst[N]!);
-  // (The queue is free until the second sweep: it holds where each state's next predecessor goes.)
-  const at = queue;
-  at.set(pfirst.subarray(0, N));
-  for (let v = 0; v < N; v++) {
-    tick(gone[v] === 1 ? 0 : count[v]!);
-    if (gone[v] === 1) continue;
-    const f = first[v]!;
-    const e = f + count[v]!;
-    for (let i = f; i < e; i++) {
-      const u = to[i]!;
-      if (gone[u] === 0) pred[at[u]!++] = v;
     }
   }
   // Take out the states from which no edge reaches a state that stays.
