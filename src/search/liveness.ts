@@ -1011,7 +1011,7 @@ function beginTask(c: Ctx, j: number, of: number, visited: 0 | null, lasso = fal
  */
 function cyclicRegion(c: Ctx): { region: Uint8Array; states: number } | null {
   const ec = cachedEdges(c);
-  if (ec !== null && c.fits(trimBytes(c.store.count, ec.used))) return trimmedRegion(c, ec);
+  if (ec !== null && c.fits(trimBytes(c.store.count))) return trimmedRegion(c, ec);
   const region = new Uint8Array(c.store.count);
   let states = 0;
   sccPass(c, WHOLE_GRAPH, null, (_comp, members) => {
@@ -1022,28 +1022,32 @@ function cyclicRegion(c: Ctx): { region: Uint8Array; states: number } | null {
   return states === 0 ? null : { region, states };
 }
 
-/** What `trimmedRegion` allocates at most: the region, two arrays per state, the predecessors' offsets and one predecessor per edge. */
-function trimBytes(states: number, edges: number): number {
-  return 14 * states + 4 * edges;
+/** What `trimmedRegion` allocates: the region, a flag and two numbers per state. */
+function trimBytes(states: number): number {
+  return 10 * states;
 }
+
+/** The most sweeps of the second trimming (`trimToCycles`). */
+export const TRIM_SWEEPS = 16;
 
 /**
  * The states on cycles, with the edge cache: instead of the SCCs of the
  * whole graph (a Tarjan pass of random reads), a superset by trimming,
  * which reads the cache in order. States with no predecessor left are taken
- * out, then, over the predecessors of those that stay, states with no
- * successor left; what stays lies on a path from a cycle to a cycle, and
- * every state of a component with a cycle stays (a member keeps a
- * predecessor and a successor among the members, neither ever taken out).
+ * out, then, in sweeps, states with no successor left; what stays lies on
+ * a path from a cycle to a cycle (or, when the sweeps stop at their
+ * bound, also on a path to one), and every state of a component with a
+ * cycle stays (a member keeps a predecessor and a successor among the
+ * members, neither ever taken out).
  * A starvation pass over it meets the same components as over the exact
  * region (a component of a pass lies on cycles, so inside it, with every
  * edge between its members), hence the same verdict and lasso. Nothing
  * stays exactly when the graph has no cycle. (`examples/ticket-lock.ts`
  * with six CPUs: 62 ms for the first trimming where the SCC pass took 1.7
- * s.)
+ * s; it needs no memory per edge.)
  */
 function trimmedRegion(c: Ctx, ec: EdgeCache): { region: Uint8Array; states: number } | null {
-  // Its (at most four) sweeps over the states count as a fourth of a visit each; it polls every 4096 states and edges, as the SCC passes poll every 4096 steps.
+  // Its sweeps over the states count as a third of a visit each (most trimmings make three); it polls every 4096 states and edges, as the SCC passes poll every 4096 steps.
   const N = c.store.count;
   let swept = 0;
   let work = 0;
@@ -1055,7 +1059,7 @@ function trimmedRegion(c: Ctx, ec: EdgeCache): { region: Uint8Array; states: num
     work += edges + 1;
     if (work < 4096) return;
     work = 0;
-    c.counter = Math.min(N, Math.floor(swept / 4));
+    c.counter = Math.min(N, Math.floor(swept / 3));
     poll(c);
   });
   c.counter = c.store.count;
@@ -1066,8 +1070,10 @@ function trimmedRegion(c: Ctx, ec: EdgeCache): { region: Uint8Array; states: num
  * `trimmedRegion` over a graph of n states (state v's successors are
  * to[first[v] .. first[v] + count[v])): the states that lie on a path
  * from a cycle to a cycle (self-loops included), or null when there is no
- * cycle. `tick(edges)` is called once per state in each of (at most
- * four) sweeps, with the number of its edges the sweep read.
+ * cycle; when the second trimming stops after TRIM_SWEEPS sweeps (a graph
+ * of more than TRIM_SWEEPS states), some states on a path from a cycle
+ * that reaches none may stay too. `tick(edges)` is called once per state
+ * in each sweep, with the number of its edges the sweep read.
  */
 export function trimToCycles(n: number, first: Int32Array, count: Int32Array, to: Int32Array, tick: (edges: number) => void): { region: Uint8Array; states: number } | null {
   const N = n;
@@ -1092,38 +1098,25 @@ export function trimToCycles(n: number, first: Int32Array, count: Int32Array, to
     tick(e - f);
   }
   if (q === N) return null;
-  // The predecessors of the states that stay, among them (as many as the sweep left in deg), and their successors left (then in deg).
-  const pfirst = new Int32Array(N + 1);
-  for (let v = 0; v < N; v++) pfirst[v + 1] = pfirst[v]! + (gone[v] === 1 ? 0 : deg[v]!);
-  const pred = new Int32Array(pfirst[N]!);
-  // (The queue is free until the second sweep: it holds where each state's next predecessor goes.)
-  const at = queue;
-  at.set(pfirst.subarray(0, N));
-  deg.fill(0);
-  for (let v = 0; v < N; v++) {
-    tick(gone[v] === 1 ? 0 : count[v]!);
-    if (gone[v] === 1) continue;
-    const f = first[v]!;
-    const e = f + count[v]!;
-    for (let i = f; i < e; i++) {
-      const u = to[i]!;
-      if (gone[u] === 0) {
-        pred[at[u]!++] = v;
-        deg[v]++;
+  // Take out the states from which no edge reaches a state that stays: sweeps from the last state to the first (states are numbered breadth-first, so a run of states without a way back mostly goes up in number and leaves in one sweep), until one takes nothing out, or TRIM_SWEEPS of them (what stays is then still a superset).
+  for (let sweep = 0; sweep < TRIM_SWEEPS; sweep++) {
+    let out = 0;
+    for (let v = N - 1; v >= 0; v--) {
+      if (gone[v] === 1) {
+        tick(0);
+        continue;
+      }
+      const f = first[v]!;
+      const e = f + count[v]!;
+      let i = f;
+      while (i < e && gone[to[i]!] === 1) i++;
+      tick(i - f + (i < e ? 1 : 0));
+      if (i === e) {
+        gone[v] = 1;
+        out++;
       }
     }
-  }
-  // Take out the states from which no edge reaches a state that stays.
-  q = 0;
-  for (let v = 0; v < N; v++) if (gone[v] === 0 && deg[v] === 0) queue[q++] = v;
-  for (let k = 0; k < q; k++) {
-    const v = queue[k]!;
-    gone[v] = 1;
-    for (let i = pfirst[v]!; i < pfirst[v + 1]!; i++) {
-      const p = pred[i]!;
-      if (gone[p] === 0 && --deg[p] === 0) queue[q++] = p;
-    }
-    tick(pfirst[v + 1]! - pfirst[v]!);
+    if (out === 0) break;
   }
   const region = new Uint8Array(N);
   let states = 0;
@@ -1169,7 +1162,7 @@ function livenessSearch(rt: Runtime, store: StateStore, opts: SearchOptions, sta
   const tasks = passes.length + 1;
   progress?.setTasks(tasks);
   // Tasks shared with other threads need the whole graph in the (shared) cache, and room for their own numbering of the states and their stacks, and for one trimming (`trimBytes`, which a helper does not check itself).
-  const shared = pool !== null && c.edges === recorded && cachedEdges(c) !== null && cacheFits(HELPER_PASS_BYTES * N * pool.helpers + trimBytes(N, c.edgeCount), 0, store.bytes(), opts);
+  const shared = pool !== null && c.edges === recorded && cachedEdges(c) !== null && cacheFits(HELPER_PASS_BYTES * N * pool.helpers + trimBytes(N), 0, store.bytes(), opts);
   if (pool !== null && !shared) pool.decline();
   const p: PassPool = shared ? pool : new LocalPool();
   p.start(tasks, c.fairness);
