@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { bool, buildModel, defineModel, int, replicate, search, thread, type Model } from '../src/index.ts';
 import { lockstepEngine, searchLockstep } from '../src/search/parallel-search.ts';
+import { setPollSteps } from '../src/search/liveness.ts';
 import { Runtime } from '../src/exec/runtime.ts';
 import { noReducers } from '../src/search/explore.ts';
 import { defaultOptions } from '../src/search/types.ts';
@@ -205,6 +206,27 @@ test('random models: the rounds record every state\'s successors for the cycle s
     }),
     { numRuns: Math.ceil(RUNS / 2) },
   );
+  t.pass();
+});
+
+test('random models: a starvation pass that searches every state while a helper finds the states on cycles, and gives them up at a poll once they are known, finds what one thread finds', (t) => {
+  // Three or four workers: helpers hold the livelock pass and the states on cycles, so the search thread's first starvation pass begins before the latter are known; the lockstep pool has them known at the next look, which a poll at every step makes.
+  const was = setPollSteps(1);
+  try {
+    fc.assert(
+      fc.property(genModel({ safety: false }), engine, fc.integer({ min: 3, max: 4 }), fc.constantFrom('none', 'weak', 'strong' as const), (g, e0, workers, fairness) => {
+        const b = buildModel(toModel(g), null);
+        if (!b.hasProgress) return true;
+        const o = { deadlock: false, liveness: true, fairness };
+        const plain = summary(search(b, { ...o, edgeCache: false }));
+        const many = summary(searchLockstep(b, o, engineOptions({ ...e0, store: 'exact', workers })));
+        return JSON.stringify(plain) === JSON.stringify(many);
+      }),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+  } finally {
+    setPollSteps(was);
+  }
   t.pass();
 });
 

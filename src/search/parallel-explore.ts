@@ -6,7 +6,7 @@ import { expansionViolation, storeInitial } from './stored-path.ts';
 import { BLOCK, Ctl, dealBlocks, MAX_BLOCKS, NONE, ROUND_STATES, RoundAborted, RoundWorker, slotsFor, TURN, type RoundCoordinator } from './parallel-round.ts';
 import { NumberedProviso } from './proviso.ts';
 import { cacheFits, EdgeCache, MAX_CACHED_EDGES, RECORDED_SHARE } from './edge-cache.ts';
-import { PASS_PENDING, runPoolTasks, taskRunner, type PassPool } from './liveness.ts';
+import { PASS_PENDING, REGION_TASK, runPoolTasks, taskRunner, type PassPool } from './liveness.ts';
 import type { Fairness } from '../model/define.ts';
 import type { StateStore } from '../store/store.ts';
 import type { EdgeBuffers, ParallelBuffers } from './parallel-round.ts';
@@ -889,7 +889,11 @@ export function lockstepDriver(helpers: readonly RoundWorker[]): RoundDriver {
  * sees the helper's count as it would while a helper thread runs the task
  * (`helperPoll`). So the tasks are shared out, the search thread meets
  * tasks that others run (a livelock found by a helper is run again by the
- * search), and it waits for them as it waits for threads.
+ * search), and it waits for them as it waits for threads. The states on
+ * cycles (task 1), when a helper holds them, are found at the second look
+ * at its outcome instead, as a helper thread may finish while the search
+ * thread's starvation pass searches every state: that pass then sees them
+ * at a poll (`Ctx.abandon`).
  */
 class LockstepPassPool extends SharedPassPool {
   private runners: ((j: number) => number)[] = [];
@@ -908,10 +912,25 @@ class LockstepPassPool extends SharedPassPool {
     super.start(n, fairness);
     this.held = new Int32Array(this.others.length).fill(-1);
     this.ran = new Int32Array(this.others.length).fill(PASS_PENDING);
+    this.regionLooks = 0;
     this.runners = this.others.map((h) => {
       h.refresh();
       return taskRunner(h.rt, h.store as unknown as StateStore, sharedCache(h), this, fairness, () => false);
     });
+  }
+
+  /** Looks at the outcome of the states on cycles while a helper holds them. */
+  private regionLooks = 0;
+
+  override outcome(j: number): number {
+    const o = super.outcome(j);
+    const h = o === PASS_PENDING && j === REGION_TASK ? this.held.indexOf(j) : -1;
+    if (h < 0 || ++this.regionLooks < 2) return o;
+    if (this.ran[h] === PASS_PENDING) this.ran[h] = this.runners[h]!(j);
+    this.settle(j, this.ran[h]!);
+    this.held[h] = -1;
+    this.ran[h] = PASS_PENDING;
+    return super.outcome(j);
   }
 
   override claim(): number {
