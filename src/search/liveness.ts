@@ -1014,10 +1014,9 @@ function beginTask(c: Ctx, j: number, of: number, visited: 0 | null, lasso = fal
  * of it, so every component a pass could find lies among these states, and
  * without a cycle no pass finds one. One pass over every state (with a
  * complete edge cache and room beside it, a superset that trimming finds
- * instead: `trimmedRegion`); the others
- * then search only this region (`regionFinds`), and the pass that finds a
- * fair component there is run again over every state, so that it meets the
- * components in the order it always did and reports the same lasso.
+ * instead: `trimmedRegion`); the others then search only this region,
+ * where they meet the same components as over every state, so the verdict,
+ * the nearest component and its lasso are the same.
  */
 function cyclicRegion(c: Ctx): { region: Uint8Array; states: number } | null {
   const ec = cachedEdges(c);
@@ -1053,8 +1052,8 @@ export const TRIM_SWEEPS = 16;
  * region (a component of a pass lies on cycles, so inside it, with every
  * edge between its members), hence the same verdict and lasso. Nothing
  * stays exactly when the graph has no cycle. (`examples/ticket-lock.ts`
- * with six CPUs: 62 ms for the first trimming where the SCC pass took 1.7
- * s; it needs no memory per edge.)
+ * with six CPUs: about 0.1 s, where the SCC pass took 1.7 s; it needs no
+ * memory per edge.)
  */
 function trimmedRegion(c: Ctx, ec: EdgeCache): { region: Uint8Array; states: number } | null {
   // Its sweeps over the states count as a third of a visit each (most trimmings make three); it polls every 4096 states and edges, as the SCC passes poll every 4096 steps.

@@ -900,6 +900,8 @@ class LockstepPassPool extends SharedPassPool {
   /** Per helper: the task it holds (-1: none), and its outcome once it ran (PASS_PENDING: not yet). */
   private held = new Int32Array(0);
   private ran = new Int32Array(0);
+  /** Looks at the outcome of the states on cycles while a helper holds them. */
+  private regionLooks = 0;
 
   constructor(
     w0: RoundWorker,
@@ -919,18 +921,20 @@ class LockstepPassPool extends SharedPassPool {
     });
   }
 
-  /** Looks at the outcome of the states on cycles while a helper holds them. */
-  private regionLooks = 0;
-
   override outcome(j: number): number {
     const o = super.outcome(j);
     const h = o === PASS_PENDING && j === REGION_TASK ? this.held.indexOf(j) : -1;
     if (h < 0 || ++this.regionLooks < 2) return o;
+    this.settleHeld(h, j);
+    return super.outcome(j);
+  }
+
+  /** Settle task j, which helper h holds (run first if it has not run), and free the helper. */
+  private settleHeld(h: number, j: number): void {
     if (this.ran[h] === PASS_PENDING) this.ran[h] = this.runners[h]!(j);
     this.settle(j, this.ran[h]!);
     this.held[h] = -1;
     this.ran[h] = PASS_PENDING;
-    return super.outcome(j);
   }
 
   override claim(): number {
@@ -951,8 +955,6 @@ class LockstepPassPool extends SharedPassPool {
       if (this.ran[h] === PASS_PENDING) throw new Error(`internal: a helper's task ${j} stopped`);
       return;
     }
-    this.settle(j, this.ran[h]!);
-    this.held[h] = -1;
-    this.ran[h] = PASS_PENDING;
+    this.settleHeld(h, j);
   }
 }
