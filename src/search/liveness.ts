@@ -882,12 +882,7 @@ function runTask(c: Ctx, pool: PassPool, passes: readonly number[], j: number, i
       const o = pool.outcome(REGION_TASK);
       if (o === PASS_NONE) return true;
       if (o !== PASS_FOUND) return false;
-      if (smaller < 0) {
-        const region = pool.region(N);
-        let on = 0;
-        for (let v = 0; v < N; v++) on += region[v]!;
-        smaller = on < N - c.counter ? 1 : 0;
-      }
+      if (smaller < 0) smaller = statesIn(pool.region(N), N) < N - c.counter ? 1 : 0;
       return smaller === 1;
     };
     try {
@@ -974,11 +969,7 @@ function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (co
   const ec = cachedEdges(c);
   const N = c.store.count;
   if (c.progress !== null || c.publish !== null) {
-    let of = N;
-    if (region !== null) {
-      of = 0;
-      for (let v = 0; v < N; v++) of += region[v]!;
-    }
+    const of = region === null ? N : statesIn(region, N);
     beginTask(c, taskOf(c, starving), of, 0);
     c.publish?.(0, of);
   }
@@ -989,6 +980,13 @@ function sccPass(c: Ctx, starving: number, region: Uint8Array | null, onScc: (co
     for (let v = 0; v < N; v++) if (region === null || region[v] === 1) yield v;
   };
   return tarjan(c, sccGraph(c), roots(), region === null ? (u) => u >= 0 : (u) => u >= 0 && region[u] === 1, onScc);
+}
+
+/** The states of a region (1 for each of the n states in it). */
+function statesIn(region: Uint8Array, n: number): number {
+  let k = 0;
+  for (let v = 0; v < n; v++) k += region[v]!;
+  return k;
 }
 
 /** The task of the pass with `starving` (`cyclePasses`): 0 the livelock pass, 1 the states on cycles, 2 + k the starvation pass of the k-th thread with progress labels. */
