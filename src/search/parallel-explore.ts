@@ -902,6 +902,8 @@ class LockstepPassPool extends SharedPassPool {
   private ran = new Int32Array(0);
   /** Looks at the outcome of the states on cycles while a helper holds them. */
   private regionLooks = 0;
+  /** Set by `finish`: the search reads no outcome after it (a thread's pool would no longer settle them). */
+  private finished = false;
 
   constructor(
     w0: RoundWorker,
@@ -915,6 +917,7 @@ class LockstepPassPool extends SharedPassPool {
     this.held = new Int32Array(this.others.length).fill(-1);
     this.ran = new Int32Array(this.others.length).fill(PASS_PENDING);
     this.regionLooks = 0;
+    this.finished = false;
     this.runners = this.others.map((h) => {
       h.refresh();
       return taskRunner(h.rt, h.store as unknown as StateStore, sharedCache(h), this, fairness, () => false);
@@ -922,6 +925,7 @@ class LockstepPassPool extends SharedPassPool {
   }
 
   override outcome(j: number): number {
+    if (this.finished) throw new Error(`internal: the outcome of task ${j} read after the pool was finished`);
     const o = super.outcome(j);
     const h = o === PASS_PENDING && j === REGION_TASK ? this.held.indexOf(j) : -1;
     if (h < 0 || ++this.regionLooks < 2) return o;
@@ -937,6 +941,11 @@ class LockstepPassPool extends SharedPassPool {
     this.ran[h] = PASS_PENDING;
   }
 
+  override finish(): void {
+    this.finished = true;
+    super.finish();
+  }
+
   override claim(): number {
     for (let h = 0; h < this.others.length; h++) {
       if (this.held[h]! >= 0) continue;
@@ -948,6 +957,7 @@ class LockstepPassPool extends SharedPassPool {
   }
 
   override wait(j: number): void {
+    if (this.finished) throw new Error(`internal: the search waits for task ${j} after the pool was finished`);
     const h = this.held.indexOf(j);
     if (h < 0) throw new Error(`internal: the search waits for task ${j}, which no helper runs`);
     if (this.ran[h] === PASS_PENDING) {
