@@ -174,10 +174,17 @@ export class DeterminismCheck {
   private sweep(out: Int32Array): void {
     const th = this.rt.model.threads;
     const v = this.invViews;
-    let k = 0;
-    for (let t = 0; t < th.length; t++) {
-      const steps = th[t]!.template.steps;
-      for (let st = 0; st < steps.length; st++) out[k++] = stepOutcome(steps[st]!, v, t);
+    // Guards evaluated where their step is not may throw, and only that they threw is kept: no stack is captured for it (bakery(4): 40 of the sweeps' 55 ms went to the stacks of the index errors its guards throw there).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      let k = 0;
+      for (let t = 0; t < th.length; t++) {
+        const steps = th[t]!.template.steps;
+        for (let st = 0; st < steps.length; st++) out[k++] = stepOutcome(steps[st]!, v, t);
+      }
+    } finally {
+      Error.stackTraceLimit = limit;
     }
   }
 
