@@ -98,7 +98,8 @@ export function tarjan<T>(c: SccState, g: SccGraph, roots: Iterable<number>, inR
 /** A component's smallest node: the one nearest the initial state (nodes are numbered by their states, in BFS order), where a lasso enters its cycle. */
 export function smallestMember(members: Int32Array): number {
   let entry = members[0]!;
-  for (const v of members) if (v < entry) entry = v;
+  // An indexed loop: for-of over a typed array of millions of members took several times as long (put-and-wait with 8 faulters: 88 ms over its 6.78 M-state component's three calls).
+  for (let i = 1; i < members.length; i++) if (members[i]! < entry) entry = members[i]!;
   return entry;
 }
 
