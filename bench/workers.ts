@@ -5,7 +5,7 @@
  * (DFS -DNOREDUCE, one core and -DNCORE=2) and Rumur (--threads 1 and 2)
  * in the same run, one timed job at a time; then the classic models
  * bakery(4), szymanski(4) and lamport-fast(4) with mmcheck at 1 and 2
- * workers, partial-order reduction on the fine-grained ports, and livelock
+ * workers beside SPIN and Rumur the same way, partial-order reduction on the fine-grained ports, and livelock
  * checks of migration-entry-wait (the exploration records the cycle
  * search's edges, the helpers share its passes). The machine's load average is recorded before and after: with
  * other jobs running, compare configurations within one run only.
@@ -37,6 +37,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { petersonPromela } from './peers/promela.ts';
 import { petersonMurphi } from './peers/murphi.ts';
+import { classicMurphiPorts, classicPorts } from './peers/classic.ts';
 import { havePeer, runRumur, runSpin, type PeerResult } from './peers/run.ts';
 import { coreRoundTripNs } from './core-latency.ts';
 import { checkoutRunsCompiled } from '../src/run/compiled-tree.ts';
@@ -79,7 +80,7 @@ const median = (xs: readonly number[]): number => {
   const a = [...xs].sort((x, y) => x - y);
   return a.length % 2 ? a[(a.length - 1) / 2]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2;
 };
-/** The classic mutual-exclusion models run at 1 and 2 workers (mmcheck only). */
+/** The classic mutual-exclusion models run at 1 and 2 workers, beside SPIN (one core and -DNCORE=2) and Rumur (--threads 1 and 2) on their ports (bench/peers/classic.ts). */
 const CLASSIC: readonly [string, number][] = [
   ['bakery', 4],
   ['szymanski', 4],
@@ -122,9 +123,44 @@ function mmcheckRun(workers: number, label: string, args: string[], config: stri
   });
 }
 
-function peer(p: PeerResult): Row {
+function peer(p: PeerResult, model = `peterson(${n})`): Row {
   const states = p.modelStates ?? p.states;
-  return { model: `peterson(${n})`, tool: p.tool, config: p.config, states, transitions: p.modelTransitions ?? p.transitions, seconds: p.searchSeconds, peakMB: p.peakMB, bytesPerState: p.peakMB !== null ? (p.peakMB * 2 ** 20) / states : null };
+  return { model, tool: p.tool, config: p.config, states, transitions: p.modelTransitions ?? p.transitions, seconds: p.searchSeconds, peakMB: p.peakMB, bytesPerState: p.peakMB !== null ? (p.peakMB * 2 ** 20) / states : null };
+}
+
+/** SPIN (DFS, one core and -DNCORE=2) and Rumur (--threads 1 and 2) on a classic model's ports, as far as they are installed. */
+function classicPeerJobs(model: string, size: number): { label: string; run: () => Promise<Row> }[] {
+  if (!peers) return [];
+  const label = `${model}(${size})`;
+  const jobs: { label: string; run: () => Promise<Row> }[] = [];
+  const p = classicPorts[model]!;
+  if (havePeer('spin'))
+    for (const flags of [[], ['-DNCORE=2']])
+      jobs.push({ label: `spin ${label} dfs -DNOREDUCE ${flags.join(' ')}`.trimEnd(), run: async () => peer(await runSpin(p.promela(size), { bfs: false, por: false, deadlock: p.deadlock, extraCFlags: flags }), label) });
+  const m = classicMurphiPorts[model]!;
+  if (havePeer('rumur')) for (const threads of [1, 2]) jobs.push({ label: `rumur ${label} --threads ${threads}`, run: async () => peer(await runRumur(m.murphi(size), { threads, deadlock: m.deadlock }), label) });
+  return jobs;
+}
+
+/** Per classic model run beside the peers: mmcheck's two workers against one, SPIN's DFS on one core and two, and Rumur's two threads (a line, then a blank one; none without peers). */
+function classicSummary(rows: readonly Row[]): string[] {
+  const lines: string[] = [];
+  for (const [model, size] of CLASSIC) {
+    const label = `${model}(${size})`;
+    const of = (tool: string, config: (c: string) => boolean): Row | undefined => rows.find((r) => r.model === label && r.tool === tool && config(r.config));
+    const one = of('mmcheck', (c) => c.endsWith('--workers 1'));
+    const two = of('mmcheck', (c) => c.endsWith('--workers 2'));
+    if (!one || !two) continue;
+    const parts = [`two workers ${(one.seconds / two.seconds).toFixed(2)}x one`];
+    const spin = of('spin', (c) => !c.includes('NCORE'));
+    const spin2 = of('spin', (c) => c.includes('NCORE=2'));
+    const rumur2 = of('rumur', (c) => c.includes('--threads 2'));
+    if (spin) parts.push(`${(two.seconds / spin.seconds).toFixed(3)} of SPIN's DFS time`);
+    if (spin2) parts.push(`${(spin2.seconds / two.seconds).toFixed(2)}x as fast as SPIN -DNCORE=2`);
+    if (rumur2) parts.push(`${(rumur2.seconds / two.seconds).toFixed(2)}x as fast as Rumur --threads 2`);
+    if (parts.length > 1) lines.push(`${label}: ${parts.join(', ')}.`);
+  }
+  return lines.length ? [lines.join(' '), ''] : [];
 }
 
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -161,11 +197,11 @@ async function main(): Promise<void> {
   const speedups = runs[0]!.map((r, i) => r.seconds / runs[1]![i]!.seconds);
   const ofSpin = spin ? runs[1]!.map((r, i) => r.seconds / runs[2]![i]!.seconds) : [];
   const classicRows: Row[] = [];
-  const pair = async (label: string, run: (w: number) => Promise<Row>): Promise<void> => {
-    for (const r of await passes([1, 2].map((w) => ({ label: `${label} --workers ${w}`, run: () => run(w) })))) classicRows.push(fastest(r));
+  const pair = async (label: string, run: (w: number) => Promise<Row>, others: { label: string; run: () => Promise<Row> }[] = []): Promise<void> => {
+    for (const r of await passes([...[1, 2].map((w) => ({ label: `${label} --workers ${w}`, run: () => run(w) })), ...others])) classicRows.push(fastest(r));
   };
   if (classic) {
-    for (const [model, size] of CLASSIC) await pair(`mmcheck ${model}(${size})`, (w) => mmcheck(w, model, size));
+    for (const [model, size] of CLASSIC) await pair(`mmcheck ${model}(${size})`, (w) => mmcheck(w, model, size), classicPeerJobs(model, size));
     for (const [model, size, extra] of REDUCED) await pair(`mmcheck ${model}(${size}) ${extra.join(' ')}`, (w) => mmcheck(w, model, size, extra));
     for (const [label, a] of LIVELOCK) await pair(`mmcheck ${label} (livelock check)`, (w) => mmcheckRun(w, label, a, `bfs, exact store, liveness (weak fairness), --workers ${w}`));
   }
@@ -202,6 +238,7 @@ async function main(): Promise<void> {
       (ofSpin.length ? `; two workers' time over SPIN's DFS ${ofSpin.map((x) => x.toFixed(3)).join(', ')} (median ${median(ofSpin).toFixed(3)})` : '') +
       '.',
     '',
+    ...classicSummary(classicRows),
     `Core-to-core round trip (ns) just before and after each two-worker peterson(${n}) pass: ${runs[1]!.map((r) => (r.coreNs ?? [null, null]).map((x) => (x === null ? '-' : x.toFixed(0))).join('/')).join(', ')} (about 100 to 140 when the host runs the two CPUs on cores that share a cache, 340 to 370 when not: two workers are about 10% slower then; bench/core-latency.ts).`,
     '',
     `Load average (1, 5, 15 min) before the run: ${loadBefore}; after: ${loadAfter}. Timings of one run are comparable with each other only.${repeat > 1 ? ` Each timed job ran ${repeat} times; the fastest is shown.` : ''}`,
