@@ -137,8 +137,8 @@ function classicPeerJobs(model: string, size: number): { label: string; run: () 
   if (havePeer('spin'))
     for (const flags of [[], ['-DNCORE=2']])
       jobs.push({ label: `spin ${label} dfs -DNOREDUCE ${flags.join(' ')}`.trimEnd(), run: async () => peer(await runSpin(p.promela(size), { bfs: false, por: false, deadlock: p.deadlock, extraCFlags: flags }), label) });
-  const m = classicMurphiPorts[model]!;
-  if (havePeer('rumur')) for (const threads of [1, 2]) jobs.push({ label: `rumur ${label} --threads ${threads}`, run: async () => peer(await runRumur(m.murphi(size), { threads, deadlock: m.deadlock }), label) });
+  const murphi = classicMurphiPorts[model]!;
+  if (havePeer('rumur')) for (const threads of [1, 2]) jobs.push({ label: `rumur ${label} --threads ${threads}`, run: async () => peer(await runRumur(murphi(size), { threads, deadlock: p.deadlock }), label) });
   return jobs;
 }
 

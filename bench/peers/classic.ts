@@ -362,8 +362,9 @@ export function bakeryMurphi(n: number): string {
   });
 }
 
-export const classicMurphiPorts: Record<string, { murphi: (n: number) => string; deadlock: boolean }> = {
-  'lamport-fast': { murphi: lamportFastMurphi, deadlock: true },
-  szymanski: { murphi: szymanskiMurphi, deadlock: true },
-  bakery: { murphi: bakeryMurphi, deadlock: false },
+/** The Murphi ports by model (deadlock detection as in `classicPorts`). */
+export const classicMurphiPorts: Record<string, (n: number) => string> = {
+  'lamport-fast': lamportFastMurphi,
+  szymanski: szymanskiMurphi,
+  bakery: bakeryMurphi,
 };
