@@ -56,5 +56,6 @@ export {
   waitQueue,
   onCpus,
   workqueue,
+  wwMutex,
 } from './model/blocks/index.ts';
-export type { Block, BlockShared, LockDecl, LockKind, Fragment, StepMap, BlockSteps, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, WaitQueue, CpuBinding, Preempt, Workqueue, WorkerBody } from './model/blocks/index.ts';
+export type { Block, BlockShared, LockDecl, LockKind, Fragment, StepMap, BlockSteps, Lock, Rwsem, PageLock, Refcount, IntervalNotifier, IntervalSubscriptions, Completion, WaitQueue, CpuBinding, Preempt, Workqueue, WorkerBody, WwMutex, WwAlgorithm } from './model/blocks/index.ts';

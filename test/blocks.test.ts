@@ -22,6 +22,7 @@ import {
   thread,
   threadId,
   workqueue,
+  wwMutex,
   type Model,
 } from '../src/index.ts';
 import { stepFootprint } from '../src/reduce/footprint.ts';
@@ -925,6 +926,13 @@ test('block misuse is a coded model error', async (t) => {
   t.is(code(() => intervalSubscriptions('mm', { notifiers: 1, invalidators: 1, maxSeq: 4 }).setSeq(1, 'cur')), 'MC171');
   t.is(code(() => intervalSubscriptions('mm', { notifiers: 0, invalidators: 1, maxSeq: 4 })), 'MC171');
   t.is(code(() => intervalSubscriptions('mm', { notifiers: 1, invalidators: 1, maxSeq: 4 }).readBegin(0, 's', { at: 'a', sleep: 'b c', next: 'd' })), 'MC171');
+  // @ts-expect-error: a JavaScript caller has no types to stop it
+  t.is(code(() => wwMutex('bo', { x: 1 }, { algorithm: 'wait-wound' })), 'MC171');
+  t.is(code(() => wwMutex('bo', { x: 1 }, { contexts: 0 })), 'MC171');
+  t.is(code(() => wwMutex('bo', { x: 0 })), 'MC171');
+  t.is(code(() => wwMutex('bo', { x: 1, clock: 1 })), 'MC171');
+  t.is(code(() => wwMutex('bo', { x: 1, y: 1 }).lock(undefined, { at: 'a', ok: 'b' })), 'MC173');
+  t.is(code(() => wwMutex('bo', { x: 1 }, { locks: 2 }).unlock('x')), 'MC173');
   t.is(code(() => onCpus({ nope: { cpu: 0, preempt: 'none' } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
   t.is(code(() => onCpus({ a: { cpu: 0, preempt: 'none', sleeps: ['zz'] } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
   const ptl = spinlock('ptl', ['t']);
@@ -1201,4 +1209,233 @@ test('workqueue workers: the body declares the work function locals and labels',
   const r = search(b, { liveness: false, deadlock: false });
   t.is(r.verdict, 'pass');
   t.true(r.stats.states > 1);
+});
+
+/**
+ * Two executors lock the reservations of two buffer objects in opposite
+ * orders (exec[k] bo[k] then bo[1 - k]) and an evictor bo[1] then bo[0],
+ * each under an acquire context; on -EDEADLK a thread backs off: drops what
+ * it holds and takes the contended lock with ww_mutex_lock_slow(). With the
+ * blocks, and by hand with the same expressions.
+ */
+function wwModels(algorithm: 'wound-wait' | 'wait-die') {
+  const ww = algorithm === 'wound-wait';
+  const bo = wwMutex('bo', { exec: 2, evict: 1 }, { locks: 2, algorithm });
+  const blocks = defineModel({
+    name: `resv-${algorithm}`,
+    blocks: [bo],
+    threads: [
+      replicate(2, 'exec', {
+        start: 'init',
+        end: ['done'],
+        progress: ['done'],
+        steps: {
+          init: { ...bo.acquireInit('exec'), next: 'a' },
+          ...bo.lock('exec', { at: 'a', ok: 'b' }, 'me.id'),
+          ...bo.lock('exec', { at: 'b', ok: 'c', deadlk: 'back', already: 'c' }, '1 - me.id'),
+          back: { ...bo.unlock('exec', 'me.id'), next: 'slow' },
+          slow: { ...bo.lockSlow('exec', '1 - me.id'), next: 'rel' },
+          rel: { ...bo.unlock('exec', '1 - me.id'), next: 'fin' },
+          c: { ...combine(bo.held('exec', 'me.id'), bo.unlock('exec', 'me.id'), bo.unlock('exec', '1 - me.id')), next: 'fin' },
+          fin: { ...bo.acquireFini('exec'), next: 'done' },
+        },
+      }),
+      thread('evict', {
+        start: 'init',
+        end: ['done'],
+        progress: ['done'],
+        steps: {
+          init: { ...bo.acquireInit('evict'), next: 'a' },
+          ...bo.lock('evict', { at: 'a', ok: 'b' }, '1'),
+          ...bo.lock('evict', { at: 'b', ok: 'c', deadlk: 'back' }, '0'),
+          back: { ...bo.unlock('evict', '1'), next: 'fin' },
+          c: { ...combine(bo.isLocked('0'), bo.unlock('evict', '0'), bo.unlock('evict', '1')), next: 'fin' },
+          fin: { ...bo.acquireFini('evict'), next: 'done' },
+        },
+      }),
+    ],
+  });
+  const hand = defineModel({
+    name: `resv-${algorithm}-hand`,
+    shared: {
+      bo_exec: array(2, threadId('exec', { none: true })),
+      bo_evict: array(2, threadId('evict', { none: true })),
+      bo_ctx_exec: array(2, int(0, 3)).indexedBy('exec'),
+      bo_ctx_evict: array(1, int(0, 3)).indexedBy('evict'),
+      ...(ww ? { bo_wounded_exec: array(2, bool()).indexedBy('exec'), bo_wounded_evict: array(1, bool()).indexedBy('evict') } : {}),
+      bo_clock: int(0, 3),
+    },
+    threads: [
+      replicate(2, 'exec', {
+        start: 'init',
+        end: ['done'],
+        progress: ['done'],
+        steps: {
+          init: { then: (s, me) => { s.bo_clock = s.bo_clock + 1; s.bo_ctx_exec.set(me.id, s.bo_clock); }, next: 'a' },
+          a: { when: (s, me) => s.bo_exec.get(me.id) === -1 && s.bo_evict.get(me.id) === -1, then: (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-deadlk-unhandled'); s.bo_exec.set(me.id, me.id); }, next: 'b' },
+          b: { when: (s, me) => s.bo_exec.get(1 - me.id) === -1 && s.bo_evict.get(1 - me.id) === -1, then: (s, me) => { s.bo_exec.set(1 - me.id, me.id); }, next: 'c' },
+          b_deadlk: {
+            at: 'b',
+            when: ww
+              ? (s, me) =>
+                  (s.bo_exec.get(1 - me.id) !== -1 || s.bo_evict.get(1 - me.id) !== -1) && s.bo_exec.get(1 - me.id) !== me.id && s.bo_ctx_exec.get(me.id) !== 0 && (s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id) && s.bo_wounded_exec.get(me.id) &&
+                  !((s.bo_exec.get(1 - me.id) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(1 - me.id)) : 0) > s.bo_ctx_exec.get(me.id) &&
+                    !(s.bo_exec.get(1 - me.id) !== -1 ? s.bo_wounded_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_wounded_evict.get(s.bo_evict.get(1 - me.id)) : false))
+              : (s, me) =>
+                  (s.bo_exec.get(1 - me.id) !== -1 || s.bo_evict.get(1 - me.id) !== -1) && s.bo_exec.get(1 - me.id) !== me.id && s.bo_ctx_exec.get(me.id) !== 0 && (s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id) &&
+                  (s.bo_exec.get(1 - me.id) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(1 - me.id)) : 0) !== 0 &&
+                  (s.bo_exec.get(1 - me.id) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(1 - me.id)) : 0) < s.bo_ctx_exec.get(me.id),
+            next: 'back',
+          },
+          ...(ww
+            ? {
+                b_wound: {
+                  at: 'b',
+                  when: (s, me) =>
+                    (s.bo_exec.get(1 - me.id) !== -1 || s.bo_evict.get(1 - me.id) !== -1) && s.bo_exec.get(1 - me.id) !== me.id && s.bo_ctx_exec.get(me.id) !== 0 && (s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id) &&
+                    (s.bo_exec.get(1 - me.id) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(1 - me.id)) : 0) > s.bo_ctx_exec.get(me.id) &&
+                    !(s.bo_exec.get(1 - me.id) !== -1 ? s.bo_wounded_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_wounded_evict.get(s.bo_evict.get(1 - me.id)) : false),
+                  then: (s, me) => {
+                    if (s.bo_exec.get(1 - me.id) !== -1) s.bo_wounded_exec.set(s.bo_exec.get(1 - me.id), true);
+                    else if (s.bo_evict.get(1 - me.id) !== -1) s.bo_wounded_evict.set(s.bo_evict.get(1 - me.id), true);
+                  },
+                  next: 'b',
+                },
+              }
+            : {}),
+          b_already: { at: 'b', when: (s, me) => s.bo_exec.get(1 - me.id) === me.id, next: 'c' },
+          back: { then: ww ? (s, me) => { s.bo_exec.set(me.id, -1); if (!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id)) s.bo_wounded_exec.set(me.id, false); } : (s, me) => { s.bo_exec.set(me.id, -1); }, next: 'slow' },
+          slow: { when: (s, me) => s.bo_exec.get(1 - me.id) === -1 && s.bo_evict.get(1 - me.id) === -1, then: (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-slow-while-held'); s.bo_exec.set(1 - me.id, me.id); }, next: 'rel' },
+          rel: { then: ww ? (s, me) => { s.bo_exec.set(1 - me.id, -1); if (!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id)) s.bo_wounded_exec.set(me.id, false); } : (s, me) => { s.bo_exec.set(1 - me.id, -1); }, next: 'fin' },
+          c: {
+            when: (s, me) => s.bo_exec.get(me.id) === me.id,
+            then: ww
+              ? (s, me) => {
+                  s.bo_exec.set(me.id, -1);
+                  if (!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id)) s.bo_wounded_exec.set(me.id, false);
+                  s.bo_exec.set(1 - me.id, -1);
+                  if (!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id)) s.bo_wounded_exec.set(me.id, false);
+                }
+              : (s, me) => { s.bo_exec.set(me.id, -1); s.bo_exec.set(1 - me.id, -1); },
+            next: 'fin',
+          },
+          fin: { then: (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-fini-while-held'); s.bo_ctx_exec.set(me.id, 0); }, next: 'done' },
+        },
+      }),
+      thread('evict', {
+        start: 'init',
+        end: ['done'],
+        progress: ['done'],
+        steps: {
+          init: { then: (s, me) => { s.bo_clock = s.bo_clock + 1; s.bo_ctx_evict.set(me.id, s.bo_clock); }, next: 'a' },
+          a: { when: (s) => s.bo_exec.get(1) === -1 && s.bo_evict.get(1) === -1, then: (s, me) => { s.assert(!(s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id), 'bo-deadlk-unhandled'); s.bo_evict.set(1, me.id); }, next: 'b' },
+          b: { when: (s) => s.bo_exec.get(0) === -1 && s.bo_evict.get(0) === -1, then: (s, me) => { s.bo_evict.set(0, me.id); }, next: 'c' },
+          b_deadlk: {
+            at: 'b',
+            when: ww
+              ? (s, me) =>
+                  (s.bo_exec.get(0) !== -1 || s.bo_evict.get(0) !== -1) && s.bo_evict.get(0) !== me.id && s.bo_ctx_evict.get(me.id) !== 0 && (s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id) && s.bo_wounded_evict.get(me.id) &&
+                  !((s.bo_exec.get(0) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(0)) : 0) > s.bo_ctx_evict.get(me.id) &&
+                    !(s.bo_exec.get(0) !== -1 ? s.bo_wounded_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_wounded_evict.get(s.bo_evict.get(0)) : false))
+              : (s, me) =>
+                  (s.bo_exec.get(0) !== -1 || s.bo_evict.get(0) !== -1) && s.bo_evict.get(0) !== me.id && s.bo_ctx_evict.get(me.id) !== 0 && (s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id) &&
+                  (s.bo_exec.get(0) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(0)) : 0) !== 0 &&
+                  (s.bo_exec.get(0) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(0)) : 0) < s.bo_ctx_evict.get(me.id),
+            next: 'back',
+          },
+          ...(ww
+            ? {
+                b_wound: {
+                  at: 'b',
+                  when: (s, me) =>
+                    (s.bo_exec.get(0) !== -1 || s.bo_evict.get(0) !== -1) && s.bo_evict.get(0) !== me.id && s.bo_ctx_evict.get(me.id) !== 0 && (s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id) &&
+                    (s.bo_exec.get(0) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(0)) : 0) > s.bo_ctx_evict.get(me.id) &&
+                    !(s.bo_exec.get(0) !== -1 ? s.bo_wounded_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_wounded_evict.get(s.bo_evict.get(0)) : false),
+                  then: (s) => {
+                    if (s.bo_exec.get(0) !== -1) s.bo_wounded_exec.set(s.bo_exec.get(0), true);
+                    else if (s.bo_evict.get(0) !== -1) s.bo_wounded_evict.set(s.bo_evict.get(0), true);
+                  },
+                  next: 'b',
+                },
+              }
+            : {}),
+          back: { then: ww ? (s, me) => { s.bo_evict.set(1, -1); if (!(s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id)) s.bo_wounded_evict.set(me.id, false); } : (s) => { s.bo_evict.set(1, -1); }, next: 'fin' },
+          c: {
+            when: (s) => s.bo_exec.get(0) !== -1 || s.bo_evict.get(0) !== -1,
+            then: ww
+              ? (s, me) => {
+                  s.bo_evict.set(0, -1);
+                  if (!(s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id)) s.bo_wounded_evict.set(me.id, false);
+                  s.bo_evict.set(1, -1);
+                  if (!(s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id)) s.bo_wounded_evict.set(me.id, false);
+                }
+              : (s) => { s.bo_evict.set(0, -1); s.bo_evict.set(1, -1); },
+            next: 'fin',
+          },
+          fin: { then: (s, me) => { s.assert(!(s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id), 'bo-fini-while-held'); s.bo_ctx_evict.set(me.id, 0); }, next: 'done' },
+        },
+      }),
+    ],
+  });
+  return { blocks, hand };
+}
+
+test('ww_mutex (wound-wait and wait-die acquire contexts, -EDEADLK, ww_mutex_lock_slow, -EALREADY) = the hand-written one over two thread groups', (t) => {
+  for (const algorithm of ['wound-wait', 'wait-die'] as const) {
+    const { blocks, hand } = wwModels(algorithm);
+    sameAs(t, blocks, hand);
+    const r = search(buildModel(blocks, null), {});
+    t.is(r.verdict, 'pass', algorithm);
+    // The back-offs, the wounds and the slow lock all run: only -EALREADY does not (no thread here locks what it holds).
+    t.deepEqual(r.coverage?.unfired, [{ thread: 'exec[*]', steps: ['b_already'] }], algorithm);
+  }
+  // A lock taken twice under one context: -EALREADY where the model handles it, else the thread waits for itself forever.
+  for (const already of [true, false]) {
+    const m = wwMutex('m', { T: 1 });
+    const r = search(
+      buildModel(
+        defineModel({
+          name: 'twice',
+          blocks: [m],
+          threads: [
+            thread('T', {
+              start: 'init',
+              end: ['done'],
+              steps: {
+                init: { ...m.acquireInit(), next: 'a' },
+                ...m.lock(undefined, { at: 'a', ok: 'b' }),
+                ...m.lock(undefined, { at: 'b', ok: 'c', deadlk: 'c', ...(already ? { already: 'c' } : {}) }),
+                c: { ...combine(m.unlock(), m.acquireFini()), next: 'done' },
+              },
+            }),
+          ],
+        }),
+        null,
+      ),
+      {},
+    );
+    t.deepEqual([r.verdict, r.violation?.kind], already ? ['pass', undefined] : ['violation', 'deadlock']);
+  }
+  // A second lock without a deadlk label (as if it could not fail) is the assertion that it was called holding none, in the first run that takes it so.
+  const m2 = wwMutex('m', { T: 2 }, { locks: 2 });
+  const unhandled = defineModel({
+    name: 'unhandled',
+    blocks: [m2],
+    threads: [
+      replicate(2, 'T', {
+        start: 'init',
+        end: ['done'],
+        steps: {
+          init: { ...m2.acquireInit(), next: 'a' },
+          ...m2.lock(undefined, { at: 'a', ok: 'b' }, 'me.id'),
+          ...m2.lock(undefined, { at: 'b', ok: 'c' }, '1 - me.id'),
+          c: { ...combine(m2.unlock(undefined, '0'), m2.unlock(undefined, '1'), m2.acquireFini()), next: 'done' },
+        },
+      }),
+    ],
+  });
+  const u = search(buildModel(unhandled, null), {});
+  t.deepEqual([u.violation?.kind, u.violation?.kind === 'assertion' ? u.violation.property : null, u.violation?.steps.length], ['assertion', 'm-deadlk-unhandled', 3]);
+  const bo = wwMutex('bo', { exec: 2, evict: 1 }, { locks: 2 });
+  t.deepEqual(lockInstances(bo.locks[0]!, { 'bo_exec[0]': 1, 'bo_exec[1]': -1, 'bo_evict[0]': -1, 'bo_evict[1]': 0 }, ['exec[0]', 'exec[1]', 'evict']).map((l) => [l.lock, l.exclusive]), [['bo[0]', ['exec[1]']], ['bo[1]', ['evict']]]);
 });

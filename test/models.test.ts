@@ -22,7 +22,7 @@ for (const m of builtinModels.filter((x) => x.def.category !== 'classic')) {
 }
 
 // The examples the README and docs run.
-for (const [file, count] of [['examples/lock.ts', 2], ['examples/ticket-lock.ts', 3], ['examples/put-and-wait.ts', 3], ['examples/lost-wakeup.ts', 3]] as const)
+for (const [file, count] of [['examples/lock.ts', 2], ['examples/ticket-lock.ts', 3], ['examples/put-and-wait.ts', 3], ['examples/lost-wakeup.ts', 3], ['examples/dma-resv.ts', 4]] as const)
   test(`${file} meets its expectations`, async (t) => {
     const { loadModel } = await import('../src/run/load.ts');
     const m = await loadModel(file);

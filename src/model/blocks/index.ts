@@ -13,3 +13,4 @@ export { completion, type Completion } from './completion.ts';
 export { waitQueue, type WaitQueue } from './wait-queue.ts';
 export { onCpus, holdingLabels, type CpuBinding, type Preempt } from './cpus.ts';
 export { workqueue, type Workqueue, type WorkerBody } from './workqueue.ts';
+export { wwMutex, type WwMutex, type WwAlgorithm } from './ww-mutex.ts';
