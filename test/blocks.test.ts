@@ -1416,6 +1416,16 @@ test('ww_mutex (wound-wait and wait-die acquire contexts, -EDEADLK, ww_mutex_loc
     );
     t.deepEqual([r.verdict, r.violation?.kind], already ? ['pass', undefined] : ['violation', 'deadlock']);
   }
+  // One context more than the block was made for stops the search with a message that says what to raise (not a write outside the clock's domain).
+  const once = wwMutex('m', { T: 1 });
+  const again = defineModel({
+    name: 'again',
+    blocks: [once],
+    threads: [thread('T', { start: 'a', end: ['done'], steps: { a: { ...once.acquireInit(), next: 'b' }, b: { ...once.acquireFini(), next: 'c' }, c: { ...once.acquireInit(), next: 'done' } } })],
+  });
+  const thrown = t.throws(() => search(buildModel(again, null), {}));
+  t.is((thrown as { code?: string }).code, 'MC135');
+  t.regex(thrown!.message, /acquire context 2 of the class, where contexts: 1 allows 1 .*give wwMutex a larger contexts/);
   // A second lock without a deadlk label (as if it could not fail) is the assertion that it was called holding none, in the first run that takes it so.
   const m2 = wwMutex('m', { T: 2 }, { locks: 2 });
   const unhandled = defineModel({

@@ -16,7 +16,8 @@ import { Owners } from './owners.ts';
  * take the contended one with `ww_mutex_lock_slow` and start again.
  *
  * - `acquireInit(g)`: `ww_acquire_init()`: the context takes the class's
- *   next stamp (`atomic_long_inc_return(&ww_class->stamp)`).
+ *   next stamp (`atomic_long_inc_return(&ww_class->stamp)`); one more than
+ *   `contexts` allows stops the search (MC135).
  * - `acquireFini(g)`: `ww_acquire_fini()`: the context ends (stamp 0); with
  *   a lock of the class still held it fails the assertion
  *   `<name>-fini-while-held` (`DEBUG_LOCKS_WARN_ON(ctx->acquired)`).
@@ -142,7 +143,8 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
     ...block,
     acquireInit: (g?: string): Fragment => {
       const c = ctxOf.of(g, 'acquireInit');
-      return { then: effectOf(`s.${clock} = s.${clock} + 1; s.${c}.set(me.id, s.${clock});`, `ww_acquire_init(${name})`), doc: `ww_acquire_init(${name} class)` };
+      const more = JSON.stringify(`${fn}(${q(name)}): acquire context ${max + 1} of the class, where contexts: ${contexts} allows ${max} (${contexts} for each of its ${all} threads): give ${fn} a larger contexts`);
+      return { then: effectOf(`if (s.${clock} === ${max}) throw new RangeError(${more}); s.${clock} = s.${clock} + 1; s.${c}.set(me.id, s.${clock});`, `ww_acquire_init(${name})`), doc: `ww_acquire_init(${name} class)` };
     },
     acquireFini: (g?: string): Fragment => {
       const v = o.of(g, 'acquireFini');
