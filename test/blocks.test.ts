@@ -1380,7 +1380,7 @@ function wwModels(algorithm: 'wound-wait' | 'wait-die') {
   return { blocks, hand };
 }
 
-test('ww_mutex (wound-wait and wait-die acquire contexts, -EDEADLK, ww_mutex_lock_slow, -EALREADY) = the hand-written one over two thread groups', (t) => {
+test('ww_mutex (wound-wait and wait-die acquire contexts, -EDEADLK, ww_mutex_lock_slow, -EALREADY) = the hand-written one over two thread groups; without contexts, lock and ww_mutex_trylock are a mutex', (t) => {
   for (const algorithm of ['wound-wait', 'wait-die'] as const) {
     const { blocks, hand } = wwModels(algorithm);
     sameAs(t, blocks, hand);
@@ -1388,6 +1388,31 @@ test('ww_mutex (wound-wait and wait-die acquire contexts, -EDEADLK, ww_mutex_loc
     t.is(r.verdict, 'pass', algorithm);
     // The back-offs, the wounds and the slow lock all run: only -EALREADY does not (no thread here locks what it holds).
     t.deepEqual(r.coverage?.unfired, [{ thread: 'exec[*]', steps: ['b_already'] }], algorithm);
+  }
+  // Used without acquire contexts (ww_mutex_lock(lock, NULL), ww_mutex_trylock(lock, NULL)) it is a plain mutex: the counts of the mutex block's model (without POR: a first lock's assertion reads every lock of the array, which POR sees).
+  const plain = (kind: 'ww' | 'mutex') => {
+    const w = wwMutex('l', { A: 2 }, { locks: 2 });
+    const m = mutex('l', ['A'], { count: 2 });
+    return defineModel({
+      name: `plain-${kind}`,
+      blocks: [kind === 'ww' ? w : m],
+      threads: [
+        replicate(2, 'A', {
+          start: 'a',
+          end: ['done'],
+          steps: {
+            ...(kind === 'ww' ? w.lock('A', { at: 'a', ok: 'b' }, 'me.id') : { a: { ...m.lock('A', 'me.id'), next: 'b' } }),
+            ...(kind === 'ww' ? w.trylock('A', { at: 'b', ok: 'c', busy: 'd' }, '1 - me.id') : m.trylock('A', { at: 'b', ok: 'c', busy: 'd' }, '1 - me.id')),
+            c: { ...(kind === 'ww' ? w.unlock('A', '1 - me.id') : m.unlock('A', '1 - me.id')), next: 'd' },
+            d: { ...(kind === 'ww' ? w.unlock('A', 'me.id') : m.unlock('A', 'me.id')), next: 'done' },
+          },
+        }),
+      ],
+    });
+  };
+  for (const opts of [{}, { deadlock: false }]) {
+    const [a, b] = [search(buildModel(plain('ww'), null), opts), search(buildModel(plain('mutex'), null), opts)];
+    t.deepEqual([a.verdict, a.stats.states, a.stats.transitions], [b.verdict, b.stats.states, b.stats.transitions], JSON.stringify(opts));
   }
   // A lock taken twice under one context: -EALREADY where the model handles it, else the thread waits for itself forever.
   for (const already of [true, false]) {

@@ -43,6 +43,10 @@ import { Owners } from './owners.ts';
  * - `lockSlow(g, index?)`: `ww_mutex_lock_slow()`: wait until the lock is
  *   free and take it, never -EDEADLK; called with a lock of the class held it
  *   fails the assertion `<name>-slow-while-held`.
+ * - `trylock(g, { at, ok, busy }, index?)`: `ww_mutex_trylock()` (and
+ *   `dma_resv_trylock()`): take it if it is free (to `ok`), else go to
+ *   `busy` (step `<at>_busy`), held by the caller included; never
+ *   -EDEADLK. A lock taken so counts as held under the caller's context.
  * - `unlock(g, index?)`: `ww_mutex_unlock()`.
  * - `held(g, index?)`, `isLocked(index?)`, `free(index?)`: guards.
  *
@@ -72,6 +76,7 @@ export interface WwMutex<V extends SharedSpec = SharedSpec, G extends string = s
     index?: string,
   ): NoInfer<BlockSteps<At | `${At}_deadlk` | `${At}_wound` | `${At}_already`, Ok | Deadlk | Already | At>>;
   lockSlow(group?: G, index?: string): Fragment;
+  trylock<At extends string, Ok extends string, Busy extends string>(group: G | undefined, labels: { at: At; ok: Ok; busy: Busy }, index?: string): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
   unlock(group?: G, index?: string): Fragment;
   held(group?: G, index?: string): Fragment;
   isLocked(index?: string): Fragment;
@@ -195,6 +200,15 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
         then: effectOf(`s.assert(!${holdsAny(v)}, ${JSON.stringify(`${name}-slow-while-held`)}); ${take(v, i)}`, `ww_mutex_lock_slow(${nm(i)})`),
         doc: `ww_mutex_lock_slow(${nm(i)})`,
       };
+    },
+    trylock: <At extends string, Ok extends string, Busy extends string>(g: string | undefined, l: { at: At; ok: Ok; busy: Busy }, index?: string) => {
+      const i = o.index(index, 'trylock');
+      const v = o.of(g, 'trylock');
+      const at = checkIdent(`${fn}(${name}).trylock at`, l.at);
+      return {
+        [at]: { when: guardOf(o.freeText(i), `ww_mutex_trylock(${nm(i)})`), then: effectOf(take(v, i), `ww_mutex_trylock(${nm(i)})`), next: l.ok, doc: `ww_mutex_trylock(${nm(i)}) succeeds` },
+        [`${at}_busy`]: { at, when: guardOf(`!(${o.freeText(i)})`, `ww_mutex_trylock(${nm(i)}) fails`), next: l.busy, doc: `ww_mutex_trylock(${nm(i)}) fails` },
+      } as BlockSteps<At | `${At}_busy`, Ok | Busy>;
     },
     unlock: (g?: string, index?: string): Fragment => {
       const i = o.index(index, 'unlock');
