@@ -1234,7 +1234,7 @@ function wwModels(algorithm: 'wound-wait' | 'wait-die') {
           ...bo.lock('exec', { at: 'a', ok: 'b' }, 'me.id'),
           ...bo.lock('exec', { at: 'b', ok: 'c', deadlk: 'back', already: 'c' }, '1 - me.id'),
           back: { ...bo.unlock('exec', 'me.id'), next: 'slow' },
-          slow: { ...bo.lockSlow('exec', '1 - me.id'), next: 'rel' },
+          ...bo.lockSlow('exec', { at: 'slow', next: 'rel' }, '1 - me.id'),
           rel: { ...bo.unlock('exec', '1 - me.id'), next: 'fin' },
           c: { ...combine(bo.held('exec', 'me.id'), bo.unlock('exec', 'me.id'), bo.unlock('exec', '1 - me.id')), next: 'fin' },
           fin: { ...bo.acquireFini('exec'), next: 'done' },
@@ -1262,7 +1262,9 @@ function wwModels(algorithm: 'wound-wait' | 'wait-die') {
       bo_evict: array(2, threadId('evict', { none: true })),
       bo_ctx_exec: array(2, int(0, 3)).indexedBy('exec'),
       bo_ctx_evict: array(1, int(0, 3)).indexedBy('evict'),
-      ...(ww ? { bo_wounded_exec: array(2, bool()).indexedBy('exec'), bo_wounded_evict: array(1, bool()).indexedBy('evict') } : {}),
+      ...(ww
+        ? { bo_wounded_exec: array(2, bool()).indexedBy('exec'), bo_wounded_evict: array(1, bool()).indexedBy('evict') }
+        : { bo_waits_exec: array(2, int(-1, 1, -1)).indexedBy('exec'), bo_waits_evict: array(1, int(-1, 1, -1)).indexedBy('evict') }),
       bo_clock: int(0, 3),
     },
     threads: [
@@ -1272,8 +1274,21 @@ function wwModels(algorithm: 'wound-wait' | 'wait-die') {
         progress: ['done'],
         steps: {
           init: { then: (s, me) => { s.bo_clock = s.bo_clock + 1; s.bo_ctx_exec.set(me.id, s.bo_clock); }, next: 'a' },
-          a: { when: (s, me) => s.bo_exec.get(me.id) === -1 && s.bo_evict.get(me.id) === -1, then: (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-deadlk-unhandled'); s.bo_exec.set(me.id, me.id); }, next: 'b' },
-          b: { when: (s, me) => s.bo_exec.get(1 - me.id) === -1 && s.bo_evict.get(1 - me.id) === -1, then: (s, me) => { s.bo_exec.set(1 - me.id, me.id); }, next: 'c' },
+          a: {
+            when: (s, me) => s.bo_exec.get(me.id) === -1 && s.bo_evict.get(me.id) === -1,
+            then: ww
+              ? (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-deadlk-unhandled'); s.bo_exec.set(me.id, me.id); }
+              : (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-deadlk-unhandled'); s.bo_exec.set(me.id, me.id); s.bo_waits_exec.set(me.id, -1); },
+            next: 'b',
+          },
+          b: { when: (s, me) => s.bo_exec.get(1 - me.id) === -1 && s.bo_evict.get(1 - me.id) === -1, then: ww ? (s, me) => { s.bo_exec.set(1 - me.id, me.id); } : (s, me) => { s.bo_exec.set(1 - me.id, me.id); s.bo_waits_exec.set(me.id, -1); }, next: 'c' },
+          ...(ww
+            ? {}
+            : {
+                a_wait: { at: 'a', when: (s, me) => (s.bo_exec.get(me.id) !== -1 || s.bo_evict.get(me.id) !== -1) && s.bo_exec.get(me.id) !== me.id && s.bo_ctx_exec.get(me.id) !== 0 && s.bo_waits_exec.get(me.id) === -1, then: (s, me) => { s.bo_waits_exec.set(me.id, me.id); }, next: 'a' },
+                b_wait: { at: 'b', when: (s, me) => (s.bo_exec.get(1 - me.id) !== -1 || s.bo_evict.get(1 - me.id) !== -1) && s.bo_exec.get(1 - me.id) !== me.id && s.bo_ctx_exec.get(me.id) !== 0 && s.bo_waits_exec.get(me.id) === -1, then: (s, me) => { s.bo_waits_exec.set(me.id, 1 - me.id); }, next: 'b' },
+                slow_wait: { at: 'slow', when: (s, me) => (s.bo_exec.get(1 - me.id) !== -1 || s.bo_evict.get(1 - me.id) !== -1) && s.bo_exec.get(1 - me.id) !== me.id && s.bo_ctx_exec.get(me.id) !== 0 && s.bo_waits_exec.get(me.id) === -1, then: (s, me) => { s.bo_waits_exec.set(me.id, 1 - me.id); }, next: 'slow' },
+              }),
           b_deadlk: {
             at: 'b',
             when: ww
@@ -1283,8 +1298,12 @@ function wwModels(algorithm: 'wound-wait' | 'wait-die') {
                     !(s.bo_exec.get(1 - me.id) !== -1 ? s.bo_wounded_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_wounded_evict.get(s.bo_evict.get(1 - me.id)) : false))
               : (s, me) =>
                   (s.bo_exec.get(1 - me.id) !== -1 || s.bo_evict.get(1 - me.id) !== -1) && s.bo_exec.get(1 - me.id) !== me.id && s.bo_ctx_exec.get(me.id) !== 0 && (s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id) &&
-                  (s.bo_exec.get(1 - me.id) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(1 - me.id)) : 0) !== 0 &&
-                  (s.bo_exec.get(1 - me.id) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(1 - me.id)) : 0) < s.bo_ctx_exec.get(me.id),
+                  (((s.bo_exec.get(1 - me.id) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(1 - me.id)) : 0) !== 0 &&
+                    (s.bo_exec.get(1 - me.id) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(1 - me.id)) : s.bo_evict.get(1 - me.id) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(1 - me.id)) : 0) < s.bo_ctx_exec.get(me.id)) ||
+                    (s.bo_waits_exec.get(0) === 1 - me.id && s.bo_ctx_exec.get(0) !== 0 && s.bo_ctx_exec.get(0) < s.bo_ctx_exec.get(me.id)) ||
+                    (s.bo_waits_exec.get(1) === 1 - me.id && s.bo_ctx_exec.get(1) !== 0 && s.bo_ctx_exec.get(1) < s.bo_ctx_exec.get(me.id)) ||
+                    (s.bo_waits_evict.get(0) === 1 - me.id && s.bo_ctx_evict.get(0) !== 0 && s.bo_ctx_evict.get(0) < s.bo_ctx_exec.get(me.id))),
+            ...(ww ? {} : { then: (s, me) => { s.bo_waits_exec.set(me.id, -1); } }),
             next: 'back',
           },
           ...(ww
@@ -1305,7 +1324,13 @@ function wwModels(algorithm: 'wound-wait' | 'wait-die') {
             : {}),
           b_already: { at: 'b', when: (s, me) => s.bo_exec.get(1 - me.id) === me.id, next: 'c' },
           back: { then: ww ? (s, me) => { s.bo_exec.set(me.id, -1); if (!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id)) s.bo_wounded_exec.set(me.id, false); } : (s, me) => { s.bo_exec.set(me.id, -1); }, next: 'slow' },
-          slow: { when: (s, me) => s.bo_exec.get(1 - me.id) === -1 && s.bo_evict.get(1 - me.id) === -1, then: (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-slow-while-held'); s.bo_exec.set(1 - me.id, me.id); }, next: 'rel' },
+          slow: {
+            when: (s, me) => s.bo_exec.get(1 - me.id) === -1 && s.bo_evict.get(1 - me.id) === -1,
+            then: ww
+              ? (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-slow-while-held'); s.bo_exec.set(1 - me.id, me.id); }
+              : (s, me) => { s.assert(!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id), 'bo-slow-while-held'); s.bo_exec.set(1 - me.id, me.id); s.bo_waits_exec.set(me.id, -1); },
+            next: 'rel',
+          },
           rel: { then: ww ? (s, me) => { s.bo_exec.set(1 - me.id, -1); if (!(s.bo_exec.get(0) === me.id || s.bo_exec.get(1) === me.id)) s.bo_wounded_exec.set(me.id, false); } : (s, me) => { s.bo_exec.set(1 - me.id, -1); }, next: 'fin' },
           c: {
             when: (s, me) => s.bo_exec.get(me.id) === me.id,
@@ -1328,8 +1353,20 @@ function wwModels(algorithm: 'wound-wait' | 'wait-die') {
         progress: ['done'],
         steps: {
           init: { then: (s, me) => { s.bo_clock = s.bo_clock + 1; s.bo_ctx_evict.set(me.id, s.bo_clock); }, next: 'a' },
-          a: { when: (s) => s.bo_exec.get(1) === -1 && s.bo_evict.get(1) === -1, then: (s, me) => { s.assert(!(s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id), 'bo-deadlk-unhandled'); s.bo_evict.set(1, me.id); }, next: 'b' },
-          b: { when: (s) => s.bo_exec.get(0) === -1 && s.bo_evict.get(0) === -1, then: (s, me) => { s.bo_evict.set(0, me.id); }, next: 'c' },
+          a: {
+            when: (s) => s.bo_exec.get(1) === -1 && s.bo_evict.get(1) === -1,
+            then: ww
+              ? (s, me) => { s.assert(!(s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id), 'bo-deadlk-unhandled'); s.bo_evict.set(1, me.id); }
+              : (s, me) => { s.assert(!(s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id), 'bo-deadlk-unhandled'); s.bo_evict.set(1, me.id); s.bo_waits_evict.set(me.id, -1); },
+            next: 'b',
+          },
+          b: { when: (s) => s.bo_exec.get(0) === -1 && s.bo_evict.get(0) === -1, then: ww ? (s, me) => { s.bo_evict.set(0, me.id); } : (s, me) => { s.bo_evict.set(0, me.id); s.bo_waits_evict.set(me.id, -1); }, next: 'c' },
+          ...(ww
+            ? {}
+            : {
+                a_wait: { at: 'a', when: (s, me) => (s.bo_exec.get(1) !== -1 || s.bo_evict.get(1) !== -1) && s.bo_evict.get(1) !== me.id && s.bo_ctx_evict.get(me.id) !== 0 && s.bo_waits_evict.get(me.id) === -1, then: (s, me) => { s.bo_waits_evict.set(me.id, 1); }, next: 'a' },
+                b_wait: { at: 'b', when: (s, me) => (s.bo_exec.get(0) !== -1 || s.bo_evict.get(0) !== -1) && s.bo_evict.get(0) !== me.id && s.bo_ctx_evict.get(me.id) !== 0 && s.bo_waits_evict.get(me.id) === -1, then: (s, me) => { s.bo_waits_evict.set(me.id, 0); }, next: 'b' },
+              }),
           b_deadlk: {
             at: 'b',
             when: ww
@@ -1339,8 +1376,12 @@ function wwModels(algorithm: 'wound-wait' | 'wait-die') {
                     !(s.bo_exec.get(0) !== -1 ? s.bo_wounded_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_wounded_evict.get(s.bo_evict.get(0)) : false))
               : (s, me) =>
                   (s.bo_exec.get(0) !== -1 || s.bo_evict.get(0) !== -1) && s.bo_evict.get(0) !== me.id && s.bo_ctx_evict.get(me.id) !== 0 && (s.bo_evict.get(0) === me.id || s.bo_evict.get(1) === me.id) &&
-                  (s.bo_exec.get(0) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(0)) : 0) !== 0 &&
-                  (s.bo_exec.get(0) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(0)) : 0) < s.bo_ctx_evict.get(me.id),
+                  (((s.bo_exec.get(0) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(0)) : 0) !== 0 &&
+                    (s.bo_exec.get(0) !== -1 ? s.bo_ctx_exec.get(s.bo_exec.get(0)) : s.bo_evict.get(0) !== -1 ? s.bo_ctx_evict.get(s.bo_evict.get(0)) : 0) < s.bo_ctx_evict.get(me.id)) ||
+                    (s.bo_waits_exec.get(0) === 0 && s.bo_ctx_exec.get(0) !== 0 && s.bo_ctx_exec.get(0) < s.bo_ctx_evict.get(me.id)) ||
+                    (s.bo_waits_exec.get(1) === 0 && s.bo_ctx_exec.get(1) !== 0 && s.bo_ctx_exec.get(1) < s.bo_ctx_evict.get(me.id)) ||
+                    (s.bo_waits_evict.get(0) === 0 && s.bo_ctx_evict.get(0) !== 0 && s.bo_ctx_evict.get(0) < s.bo_ctx_evict.get(me.id))),
+            ...(ww ? {} : { then: (s, me) => { s.bo_waits_evict.set(me.id, -1); } }),
             next: 'back',
           },
           ...(ww

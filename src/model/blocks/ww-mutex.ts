@@ -40,9 +40,9 @@ import { Owners } from './owners.ts';
  *   call is one made holding no lock of the class (the first of a context),
  *   which can neither die nor wound: only the take is generated, and it
  *   fails the assertion `<name>-deadlk-unhandled` if the caller holds one.
- * - `lockSlow(g, index?)`: `ww_mutex_lock_slow()`: wait until the lock is
- *   free and take it, never -EDEADLK; called with a lock of the class held it
- *   fails the assertion `<name>-slow-while-held`.
+ * - `lockSlow(g, { at, next }, index?)`: `ww_mutex_lock_slow()`: wait until
+ *   the lock is free and take it, never -EDEADLK; called with a lock of the
+ *   class held it fails the assertion `<name>-slow-while-held`.
  * - `trylock(g, { at, ok, busy }, index?)`: `ww_mutex_trylock()` (and
  *   `dma_resv_trylock()`): take it if it is free (to `ok`), else go to
  *   `busy` (step `<at>_busy`), held by the caller included; never
@@ -50,19 +50,24 @@ import { Owners } from './owners.ts';
  * - `unlock(g, index?)`: `ww_mutex_unlock()`.
  * - `held(g, index?)`, `isLocked(index?)`, `free(index?)`: guards.
  *
- * Left out: the wait list. A wait-die context also dies in the kernel when
- * an older context waits before it in the list (`__ww_mutex_add_waiter`,
- * `__ww_mutex_check_kill`), which this block does not explore (fewer
- * -EDEADLK returns); and whichever waiter is scheduled takes a freed lock,
- * where the kernel hands it to the list's order. The wounded flag is cleared
- * when the context releases its last lock of the class (the kernel clears it
- * at the next `ww_mutex_lock` called without one; nothing reads it between).
+ * With wait-die a waiter with a context queues on the lock (step
+ * `<at>_wait`, in `lock` and `lockSlow`), and a context that holds a lock of
+ * the class dies also when an older context waits for the same lock, as
+ * `__ww_mutex_add_waiter` and `__ww_mutex_check_kill` make it (the list is
+ * ordered by stamp, so an older waiter is before it). Left out: the list's
+ * order for handing a freed lock over (whichever waiter is scheduled takes
+ * it). The wounded flag is cleared when the context releases its last lock
+ * of the class (the kernel clears it at the next `ww_mutex_lock` called
+ * without one; nothing reads it between).
  *
  * State: owners as `mutex` (one `threadId(group, { none: true })` per group,
  * arrays of them with `{ locks }`), `<name>_ctx` / `<name>_ctx_<group>`
  * (`array(count, int(0, max)).indexedBy(group)`: each thread's context
  * stamp, 0 for none), with wound-wait `<name>_wounded` /
- * `<name>_wounded_<group>` (`array(count, bool()).indexedBy(group)`), and
+ * `<name>_wounded_<group>` (`array(count, bool()).indexedBy(group)`), with
+ * wait-die `<name>_waits` / `<name>_waits_<group>` (`array(count, int(-1,
+ * locks - 1)).indexedBy(group)`: the lock each thread waits for, -1 for
+ * none), and
  * `<name>_clock: int(0, max)`, the class's last stamp; `max` is the number
  * of threads times `contexts` (how many contexts each thread starts, 1 by
  * default).
@@ -74,8 +79,8 @@ export interface WwMutex<V extends SharedSpec = SharedSpec, G extends string = s
     group: G | undefined,
     labels: { at: At; ok: Ok; deadlk?: Deadlk; already?: Already },
     index?: string,
-  ): NoInfer<BlockSteps<At | `${At}_deadlk` | `${At}_wound` | `${At}_already`, Ok | Deadlk | Already | At>>;
-  lockSlow(group?: G, index?: string): Fragment;
+  ): NoInfer<BlockSteps<At | `${At}_deadlk` | `${At}_wound` | `${At}_wait` | `${At}_already`, Ok | Deadlk | Already | At>>;
+  lockSlow<At extends string, Next extends string>(group: G | undefined, labels: { at: At; next: Next }, index?: string): NoInfer<BlockSteps<At | `${At}_wait`, Next | At>>;
   trylock<At extends string, Ok extends string, Busy extends string>(group: G | undefined, labels: { at: At; ok: Ok; busy: Busy }, index?: string): NoInfer<BlockSteps<At | `${At}_busy`, Ok | Busy>>;
   unlock(group?: G, index?: string): Fragment;
   held(group?: G, index?: string): Fragment;
@@ -88,7 +93,7 @@ export type WwMutexVars<N extends string, G, L extends number | undefined> = Kno
   N | (G extends unknown ? keyof G & string : never),
   { [K in OwnerNamesOf<N, G>]: [L] extends [undefined] ? ThreadIdDomain : [L] extends [number] ? ArrayDomain<ThreadIdDomain> : ThreadIdDomain | ArrayDomain<ThreadIdDomain> } & {
     [K in OwnerNamesOf<`${N}_ctx`, G>]: ArrayDomain<IntDomain>;
-  } & { [K in OwnerNamesOf<`${N}_wounded`, G>]: ArrayDomain<BoolDomain> } & { [K in `${N}_clock`]: IntDomain }
+  } & { [K in OwnerNamesOf<`${N}_wounded`, G> | OwnerNamesOf<`${N}_waits`, G>]: ArrayDomain<K extends `${N}_waits${string}` ? IntDomain : BoolDomain> } & { [K in `${N}_clock`]: IntDomain }
 >;
 
 export type WwAlgorithm = 'wound-wait' | 'wait-die';
@@ -109,6 +114,7 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
   const o = new Owners(fn, name, names, locks);
   const ctxOf = new Owners(fn, `${name}_ctx`, names);
   const woundOf = new Owners(fn, `${name}_wounded`, names);
+  const waitOf = new Owners(fn, `${name}_waits`, names);
   const clock = `${name}_clock`;
   const ww = algorithm === 'wound-wait';
   const shared: Record<string, Domain> = {};
@@ -124,11 +130,12 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
     const n = groups[g]!;
     shared[ctxOf.vars.get(g)!] = array(n, int(0, max)).indexedBy(g);
     if (ww) shared[woundOf.vars.get(g)!] = array(n, bool()).indexedBy(g);
+    else shared[waitOf.vars.get(g)!] = array(n, int(-1, (locks ?? 1) - 1, -1)).indexedBy(g);
   }
   if (Object.hasOwn(shared, clock)) throw new McError('MC171', `${fn}(${q(name)}): a group's variable would have the name of the class's stamp ${q(clock)}`);
   shared[clock] = int(0, max);
-  if (Object.keys(shared).length !== names.length * (ww ? 3 : 2) + 1) throw new McError('MC171', `${fn}(${q(name)}): the groups ${names.map((g) => q(g)).join(', ')} give two of its variables one name`);
-  const block = makeBlock<WwMutexVars<N, G, L>>(name, shared, [{ name, kind: 'mutex', owners: o.decl(), also: [...ctxOf.vars.values(), ...(ww ? woundOf.vars.values() : []), clock] }]);
+  if (Object.keys(shared).length !== names.length * 3 + 1) throw new McError('MC171', `${fn}(${q(name)}): the groups ${names.map((g) => q(g)).join(', ')} give two of its variables one name`);
+  const block = makeBlock<WwMutexVars<N, G, L>>(name, shared, [{ name, kind: 'mutex', owners: o.decl(), also: [...ctxOf.vars.values(), ...(ww ? woundOf.vars : waitOf.vars).values(), clock] }]);
   const nm = (i: string | undefined) => (i === undefined ? name : `${name}[${i}]`);
   /** The caller's context stamp. */
   const mine = (g: string | undefined, op: string) => `s.${ctxOf.of(g, op)}.get(me.id)`;
@@ -142,6 +149,23 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
   const holderWounded = (i: string | undefined): string =>
     [...o.vars].reduceRight((rest, [g, v]) => `(${o.read(v, i)} !== -1 ? s.${woundOf.vars.get(g)!}.get(${o.read(v, i)}) : ${rest})`, 'false');
   const wound = (i: string | undefined): string => [...o.vars].map(([g, v]) => `if (${o.read(v, i)} !== -1) s.${woundOf.vars.get(g)!}.set(${o.read(v, i)}, true);`).join(' else ');
+  /** Wait-die: the lock (index text) a waiter queues on, 0 for a single lock. */
+  const at0 = (i: string | undefined) => i ?? '0';
+  /** Wait-die: text of "a context older than the caller's waits for lock i" (the kernel's wait list is ordered by stamp: such a waiter is before the caller). */
+  const olderWaiter = (i: string | undefined, me: string): string =>
+    names.flatMap((g) => Array.from({ length: groups[g]! }, (_, t) => `(s.${waitOf.vars.get(g)!}.get(${t}) === ${at0(i)} && s.${ctxOf.vars.get(g)!}.get(${t}) !== 0 && s.${ctxOf.vars.get(g)!}.get(${t}) < ${me})`)).join(' || ');
+  /** Wait-die: the caller queues on lock i as a waiter with a context (steps `<at>_wait`, which others' deadlk guards read); its take or its -EDEADLK leaves the queue. */
+  const queue = (g: string | undefined, v: string, i: string | undefined, at: string, me: string) => ({
+    [`${at}_wait`]: {
+      at,
+      when: guardOf(`${heldByOther(v, i)} && ${me} !== 0 && s.${waitOf.of(g, 'lock')}.get(me.id) === -1`, `${nm(i)}: queue as a waiter`),
+      then: effectOf(`s.${waitOf.of(g, 'lock')}.set(me.id, ${at0(i)});`, `${nm(i)}: queue as a waiter`),
+      next: at,
+      doc: `__ww_mutex_add_waiter(${nm(i)}): queued in stamp order`,
+    },
+  });
+  /** Wait-die: the effect that takes the caller off the wait list. */
+  const unqueue = (g: string | undefined) => (ww ? '' : ` s.${waitOf.of(g, 'lock')}.set(me.id, -1);`);
   /** The effect of taking lock i as owner variable v. */
   const take = (v: string, i: string | undefined) => o.write(v, i, 'me.id');
   return markFragments(name, {
@@ -167,18 +191,20 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
       const contended = `${heldByOther(v, i)} && ${me} !== 0 && ${holdsAny(v)}`;
       /** Wound-wait: the holder is younger and not yet wounded (a waiter that holds a lock of the class wounds it as it queues, before it can die). */
       const woundable = `${holderStamp(i)} > ${me} && !${holderWounded(i)}`;
-      const killed = ww ? `s.${woundOf.of(g, 'lock')}.get(me.id) && !(${woundable})` : `${holderStamp(i)} !== 0 && ${holderStamp(i)} < ${me}`;
+      const killed = ww ? `s.${woundOf.of(g, 'lock')}.get(me.id) && !(${woundable})` : `((${holderStamp(i)} !== 0 && ${holderStamp(i)} < ${me}) || ${olderWaiter(i, me)})`;
       // Without a deadlk label the call is one made holding no lock of the class (the first of a context), which cannot return -EDEADLK: the take asserts it.
       const first = l.deadlk === undefined ? `s.assert(!${holdsAny(v)}, ${JSON.stringify(`${name}-deadlk-unhandled`)}); ` : '';
       const steps: Record<string, unknown> = {
-        [at]: { when: guardOf(o.freeText(i), `ww_mutex_lock(${nm(i)})`), then: effectOf(`${first}${take(v, i)}`, `ww_mutex_lock(${nm(i)})`), next: l.ok, doc: `ww_mutex_lock(${nm(i)})` },
+        [at]: { when: guardOf(o.freeText(i), `ww_mutex_lock(${nm(i)})`), then: effectOf(`${first}${take(v, i)}${unqueue(g)}`, `ww_mutex_lock(${nm(i)})`), next: l.ok, doc: `ww_mutex_lock(${nm(i)})` },
+        ...(ww ? {} : queue(g, v, i, at, me)),
       };
       if (l.deadlk !== undefined)
         steps[`${at}_deadlk`] = {
           at,
           when: guardOf(`${contended} && ${killed}`, `ww_mutex_lock(${nm(i)}) = -EDEADLK`),
+          ...(ww ? {} : { then: effectOf(unqueue(g).trim(), `ww_mutex_lock(${nm(i)}) = -EDEADLK`) }),
           next: l.deadlk,
-          doc: ww ? `ww_mutex_lock(${nm(i)}) = -EDEADLK: wounded by an older context` : `ww_mutex_lock(${nm(i)}) = -EDEADLK: the holder's context is older`,
+          doc: ww ? `ww_mutex_lock(${nm(i)}) = -EDEADLK: wounded by an older context` : `ww_mutex_lock(${nm(i)}) = -EDEADLK: the holder's context, or a waiter's, is older`,
         };
       if (ww && l.deadlk !== undefined)
         steps[`${at}_wound`] = {
@@ -190,16 +216,21 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
         };
       if (l.already !== undefined)
         steps[`${at}_already`] = { at, when: guardOf(`${o.read(v, i)} === me.id`, `ww_mutex_lock(${nm(i)}) = -EALREADY`), next: l.already, doc: `ww_mutex_lock(${nm(i)}) = -EALREADY` };
-      return steps as BlockSteps<At | `${At}_deadlk` | `${At}_wound` | `${At}_already`, Ok | Deadlk | Already | At>;
+      return steps as BlockSteps<At | `${At}_deadlk` | `${At}_wound` | `${At}_wait` | `${At}_already`, Ok | Deadlk | Already | At>;
     },
-    lockSlow: (g?: string, index?: string): Fragment => {
+    lockSlow: <At extends string, Next extends string>(g: string | undefined, l: { at: At; next: Next }, index?: string) => {
       const i = o.index(index, 'lockSlow');
       const v = o.of(g, 'lockSlow');
+      const at = checkIdent(`${fn}(${name}).lockSlow at`, l.at);
       return {
-        when: guardOf(o.freeText(i), `ww_mutex_lock_slow(${nm(i)})`),
-        then: effectOf(`s.assert(!${holdsAny(v)}, ${JSON.stringify(`${name}-slow-while-held`)}); ${take(v, i)}`, `ww_mutex_lock_slow(${nm(i)})`),
-        doc: `ww_mutex_lock_slow(${nm(i)})`,
-      };
+        [at]: {
+          when: guardOf(o.freeText(i), `ww_mutex_lock_slow(${nm(i)})`),
+          then: effectOf(`s.assert(!${holdsAny(v)}, ${JSON.stringify(`${name}-slow-while-held`)}); ${take(v, i)}${unqueue(g)}`, `ww_mutex_lock_slow(${nm(i)})`),
+          next: l.next,
+          doc: `ww_mutex_lock_slow(${nm(i)})`,
+        },
+        ...(ww ? {} : queue(g, v, i, at, mine(g, 'lockSlow'))),
+      } as BlockSteps<At | `${At}_wait`, Next | At>;
     },
     trylock: <At extends string, Ok extends string, Busy extends string>(g: string | undefined, l: { at: At; ok: Ok; busy: Busy }, index?: string) => {
       const i = o.index(index, 'trylock');
