@@ -74,18 +74,7 @@ function makeLock<V extends SharedSpec>(kind: LockKind, fn: string, name: string
       const i = o.index(index, 'unlock');
       return { then: effectOf(o.write(o.of(g, 'unlock'), i, '-1'), `${unlockName}(${nm(i)})`), doc: `${unlockName}(${nm(i)})` };
     },
-    held: (g?: string, index?: string): Fragment => {
-      const i = o.index(index, 'held');
-      return { when: guardOf(`${o.read(o.of(g, 'held'), i)} === me.id`, `${nm(i)} held by me`) };
-    },
-    isLocked: (index?: string): Fragment => {
-      const i = o.index(index, 'isLocked');
-      return { when: guardOf(o.heldText(i), `${nm(i)} locked`) };
-    },
-    free: (index?: string): Fragment => {
-      const i = o.index(index, 'free');
-      return { when: guardOf(o.freeText(i), `${nm(i)} free`) };
-    },
+    ...o.guards(nm),
   });
 }
 

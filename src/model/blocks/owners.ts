@@ -1,6 +1,6 @@
 import { McError, q } from '../errors.ts';
 import { array, threadId, type Domain } from '../domains.ts';
-import { checkIdent, noteGroup } from './compose.ts';
+import { checkIdent, guardOf, noteGroup, type Fragment } from './compose.ts';
 
 /**
  * The owner variables of a lock that threads of several groups may take: one
@@ -70,6 +70,27 @@ export class Owners {
   /** Text of "some group holds it". */
   heldText(index?: string): string {
     return [...this.vars.values()].map((v) => `${this.read(v, index)} !== -1`).join(' || ');
+  }
+  /**
+   * The guards of a lock with these owners (`nm` names one lock of it for
+   * the reports): `held(group, index)`, the caller holds it
+   * (`lockdep_assert_held`); `isLocked(index)`, some thread does; `free(index)`.
+   */
+  guards(nm: (index: string | undefined) => string) {
+    return {
+      held: (g?: string, index?: string): Fragment => {
+        const i = this.index(index, 'held');
+        return { when: guardOf(`${this.read(this.of(g, 'held'), i)} === me.id`, `${nm(i)} held by me`) };
+      },
+      isLocked: (index?: string): Fragment => {
+        const i = this.index(index, 'isLocked');
+        return { when: guardOf(this.heldText(i), `${nm(i)} locked`) };
+      },
+      free: (index?: string): Fragment => {
+        const i = this.index(index, 'free');
+        return { when: guardOf(this.freeText(i), `${nm(i)} free`) };
+      },
+    };
   }
   decl(): { var: string; group: string }[] {
     return [...this.vars].map(([group, v]) => ({ var: v, group }));

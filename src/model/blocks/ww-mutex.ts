@@ -247,17 +247,6 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
       const clear = ww ? ` if (!${holdsAny(v)}) s.${woundOf.of(g, 'unlock')}.set(me.id, false);` : '';
       return { then: effectOf(`${o.write(v, i, '-1')}${clear}`, `ww_mutex_unlock(${nm(i)})`), doc: `ww_mutex_unlock(${nm(i)})` };
     },
-    held: (g?: string, index?: string): Fragment => {
-      const i = o.index(index, 'held');
-      return { when: guardOf(`${o.read(o.of(g, 'held'), i)} === me.id`, `${nm(i)} held by me`) };
-    },
-    isLocked: (index?: string): Fragment => {
-      const i = o.index(index, 'isLocked');
-      return { when: guardOf(o.heldText(i), `ww_mutex_is_locked(${nm(i)})`) };
-    },
-    free: (index?: string): Fragment => {
-      const i = o.index(index, 'free');
-      return { when: guardOf(o.freeText(i), `${nm(i)} free`) };
-    },
+    ...o.guards(nm),
   });
 }
