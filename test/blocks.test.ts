@@ -933,6 +933,11 @@ test('block misuse is a coded model error', async (t) => {
   t.is(code(() => wwMutex('bo', { x: 1, clock: 1 })), 'MC171');
   t.is(code(() => wwMutex('bo', { x: 1, y: 1 }).lock(undefined, { at: 'a', ok: 'b' })), 'MC173');
   t.is(code(() => wwMutex('bo', { x: 1 }, { locks: 2 }).unlock('x')), 'MC173');
+  // The index given where the labels go (a JavaScript caller) is named as that, not as a missing index.
+  // @ts-expect-error: a JavaScript caller has no types to stop it
+  t.regex(String((t.throws(() => wwMutex('bo', { x: 1 }, { locks: 2 }).lockSlow('x', '1 - me.id')) as Error).message), /lockSlow: give its labels as an object \{ at, next \}, got "1 - me\.id"/);
+  // @ts-expect-error: a JavaScript caller has no types to stop it
+  t.is(code(() => spinlock('ptl', ['x'], { count: 2 }).trylock('x', 'me.id')), 'MC171');
   t.is(code(() => onCpus({ nope: { cpu: 0, preempt: 'none' } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
   t.is(code(() => onCpus({ a: { cpu: 0, preempt: 'none', sleeps: ['zz'] } }, [thread('a', { start: 'a', steps: { a: { next: 'a' } } })])), 'MC175');
   const ptl = spinlock('ptl', ['t']);

@@ -264,6 +264,12 @@ export type BlockSteps<Names extends string, Next extends string> = { [N in Name
 
 /** A block variable or label name is an identifier; a model-chosen one is checked once, where the block is made. */
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The labels object a block operation that hands out steps takes (`{ at, ok, busy }`): refused, naming the keys it needs, when it is not one (a JavaScript caller that gave the index in its place). */
+export function stepLabels<L extends object>(what: string, labels: L, keys: readonly string[]): L {
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw new McError('MC171', `${what}: give its labels as an object { ${keys.join(', ')} }, got ${q(labels)}`);
+  return labels;
+}
+
 export function checkIdent(what: string, name: unknown): string {
   if (typeof name !== 'string' || !IDENT.test(name)) throw new McError('MC171', `${what}: ${q(name)} must be an identifier (letters, digits, _)`);
   return name;

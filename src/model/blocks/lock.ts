@@ -1,6 +1,6 @@
 import type { ArrayDomain, ThreadIdDomain } from '../domains.ts';
 import type { SharedSpec } from '../view-types.ts';
-import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, stepLabels, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block, type KnownVars, type LockKind, type OwnerNames } from './block.ts';
 import { Owners } from './owners.ts';
 
@@ -62,9 +62,9 @@ function makeLock<V extends SharedSpec>(kind: LockKind, fn: string, name: string
       return { when: guardOf(o.freeText(i), `${lockName}(${nm(i)})`), then: effectOf(o.write(o.of(g, 'lock'), i, 'me.id'), `${lockName}(${nm(i)})`), doc: `${lockName}(${nm(i)})` };
     },
     trylock: <At extends string, Ok extends string, Busy extends string>(g: string | undefined, l: { at: At; ok: Ok; busy: Busy }, index?: string) => {
+      const at = checkIdent(`${fn}(${name}).trylock at`, stepLabels(`${fn}(${name}).trylock`, l, ['at', 'ok', 'busy']).at);
       const i = o.index(index, 'trylock');
       const v = o.of(g, 'trylock');
-      const at = checkIdent(`${fn}(${name}).trylock at`, l.at);
       return {
         [at]: { when: guardOf(o.freeText(i), `${tn}(${nm(i)})`), then: effectOf(o.write(v, i, 'me.id'), `${tn}(${nm(i)})`), next: l.ok, doc: `${tn}(${nm(i)}) succeeds` },
         [`${at}_busy`]: { at, when: guardOf(`!(${o.freeText(i)})`, `${tn}(${nm(i)}) fails`), next: l.busy, doc: `${tn}(${nm(i)}) fails` },

@@ -1,7 +1,7 @@
 import { McError, q } from '../errors.ts';
 import { array, bool, int, type ArrayDomain, type BoolDomain, type Domain, type IntDomain, type ThreadIdDomain } from '../domains.ts';
 import type { SharedSpec } from '../view-types.ts';
-import { checkIdent, effectOf, guardOf, type BlockSteps, type Fragment, markFragments } from './compose.ts';
+import { checkIdent, effectOf, guardOf, stepLabels, type BlockSteps, type Fragment, markFragments } from './compose.ts';
 import { makeBlock, type Block, type KnownVars, type OwnerNamesOf } from './block.ts';
 import { Owners } from './owners.ts';
 
@@ -184,9 +184,9 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
       };
     },
     lock: <At extends string, Ok extends string, Deadlk extends string = never, Already extends string = never>(g: string | undefined, l: { at: At; ok: Ok; deadlk?: Deadlk; already?: Already }, index?: string) => {
+      const at = checkIdent(`${fn}(${name}).lock at`, stepLabels(`${fn}(${name}).lock`, l, ['at', 'ok', 'deadlk?', 'already?']).at);
       const i = o.index(index, 'lock');
       const v = o.of(g, 'lock');
-      const at = checkIdent(`${fn}(${name}).lock at`, l.at);
       const me = mine(g, 'lock');
       const contended = `${heldByOther(v, i)} && ${me} !== 0 && ${holdsAny(v)}`;
       /** Wound-wait: the holder is younger and not yet wounded (a waiter that holds a lock of the class wounds it as it queues, before it can die). */
@@ -219,9 +219,9 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
       return steps as BlockSteps<At | `${At}_deadlk` | `${At}_wound` | `${At}_wait` | `${At}_already`, Ok | Deadlk | Already | At>;
     },
     lockSlow: <At extends string, Next extends string>(g: string | undefined, l: { at: At; next: Next }, index?: string) => {
+      const at = checkIdent(`${fn}(${name}).lockSlow at`, stepLabels(`${fn}(${name}).lockSlow`, l, ['at', 'next']).at);
       const i = o.index(index, 'lockSlow');
       const v = o.of(g, 'lockSlow');
-      const at = checkIdent(`${fn}(${name}).lockSlow at`, l.at);
       return {
         [at]: {
           when: guardOf(o.freeText(i), `ww_mutex_lock_slow(${nm(i)})`),
@@ -233,9 +233,9 @@ export function wwMutex<N extends string, const G extends Readonly<Record<string
       } as BlockSteps<At | `${At}_wait`, Next | At>;
     },
     trylock: <At extends string, Ok extends string, Busy extends string>(g: string | undefined, l: { at: At; ok: Ok; busy: Busy }, index?: string) => {
+      const at = checkIdent(`${fn}(${name}).trylock at`, stepLabels(`${fn}(${name}).trylock`, l, ['at', 'ok', 'busy']).at);
       const i = o.index(index, 'trylock');
       const v = o.of(g, 'trylock');
-      const at = checkIdent(`${fn}(${name}).trylock at`, l.at);
       return {
         [at]: { when: guardOf(o.freeText(i), `ww_mutex_trylock(${nm(i)})`), then: effectOf(take(v, i), `ww_mutex_trylock(${nm(i)})`), next: l.ok, doc: `ww_mutex_trylock(${nm(i)}) succeeds` },
         [`${at}_busy`]: { at, when: guardOf(`!(${o.freeText(i)})`, `ww_mutex_trylock(${nm(i)}) fails`), next: l.busy, doc: `ww_mutex_trylock(${nm(i)}) fails` },
